@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages DoSQL needs to build, run, test and fuzz.
+# Does nothing (and touches no network) when every package is installed.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential pkg-config clang libclang-rt-14-dev
+	libpq-dev libevent-dev libsqlite3-dev libssl-dev libpg-query-dev
+	libjansson-dev libxxhash-dev libzstd-dev
+	# run
+	sqlite3 openssl
+	# test: real PostgreSQL server and clients, Perl TAP harness, drivers
+	postgresql postgresql-client postgresql-contrib
+	libipc-run-perl libtest-simple-perl libdbd-pg-perl python3-psycopg2
+)
+
+# One dpkg-query for all packages; a package dpkg has never heard of is
+# absent from its output.
+declare -A installed=()
+while read -r pkg status; do
+	[[ "$status" == "install ok installed" ]] && installed[$pkg]=1
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null || true)
+
+missing=()
+for pkg in "${packages[@]}"; do
+	[[ -n "${installed[$pkg]:-}" ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+if ((EUID == 0)); then
+	sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+	sudo=(sudo)
+else
+	echo "deps.sh: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}"
+"${sudo[@]}" apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y --no-install-recommends "${missing[@]}"
