@@ -1,0 +1,152 @@
+/*
+ * pgtype.h - the PostgreSQL type system over SQLite storage.
+ *
+ * Every PG type has one canonical SQLite storage form, chosen so that
+ * SQLite's comparisons and ordering give PostgreSQL's answers:
+ *
+ *   bool                      INTEGER 0/1
+ *   int2, int4, int8, oid     INTEGER
+ *   float4, float8            REAL (NaN stored as TEXT 'NaN')
+ *   numeric                   INTEGER or REAL (NUMERIC affinity); the scale
+ *                             comes from the typmod at output
+ *   text, varchar, bpchar,
+ *   name, char, json          TEXT as given (bpchar blank-padded to n)
+ *   jsonb                     TEXT, normalised as PG prints jsonb
+ *   uuid                      TEXT, lower-case canonical 8-4-4-4-12
+ *   bytea                     BLOB
+ *   date                      TEXT 'YYYY-MM-DD'
+ *   time                      TEXT 'HH:MM:SS[.ffffff]'
+ *   timestamp                 TEXT 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+ *   timestamptz               TEXT in UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]+00'
+ *   interval                  TEXT in PG's 'postgres' IntervalStyle
+ *
+ * Errors carry PostgreSQL's SQLSTATE and message text.
+ */
+#ifndef DOSQL_PGTYPE_H
+#define DOSQL_PGTYPE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+/* Type OIDs (pg_type.oid in PostgreSQL 15). */
+enum {
+	PGT_BOOL = 16, PGT_BYTEA = 17, PGT_CHAR = 18, PGT_NAME = 19, PGT_INT8 = 20,
+	PGT_INT2 = 21, PGT_INT4 = 23, PGT_REGPROC = 24, PGT_TEXT = 25, PGT_OID = 26,
+	PGT_JSON = 114, PGT_FLOAT4 = 700, PGT_FLOAT8 = 701, PGT_UNKNOWN = 705,
+	PGT_BPCHAR = 1042, PGT_VARCHAR = 1043, PGT_DATE = 1082, PGT_TIME = 1083,
+	PGT_TIMESTAMP = 1114, PGT_TIMESTAMPTZ = 1184, PGT_INTERVAL = 1186,
+	PGT_TIMETZ = 1266, PGT_NUMERIC = 1700, PGT_REGCLASS = 2205, PGT_UUID = 2950,
+	PGT_JSONB = 3802, PGT_INT2ARRAY = 1005, PGT_INT4ARRAY = 1007,
+	PGT_TEXTARRAY = 1009, PGT_REGTYPE = 2206, PGT_VOID = 2278,
+};
+
+typedef struct PgType {
+	uint32_t oid;
+	const char *name;  /* pg_type.typname: "int4", "varchar", ... */
+	int16_t len;       /* typlen */
+	bool byval;
+	char category;     /* typcategory */
+	uint32_t array_oid;
+	uint32_t elem_oid;
+} PgType;
+
+/* The PG15 pg_type rows DoSQL knows (from pg15_types.tsv), for catalogs. */
+extern const PgType pgt_types[];
+extern const int pgt_ntypes;
+
+const PgType *pgt_by_oid(uint32_t oid);
+
+/* Resolve a type name as libpg_query gives it (last name component, already
+ * lower-case: "int4", "int8", "varchar", "bpchar", "bool", "float8",
+ * "timestamptz", "numeric", "text", "serial" is NOT a type here) or as a user
+ * writes it in a cast string ("integer", "character varying", "double precision",
+ * "timestamp with time zone", ...).  NULL if unknown. */
+const PgType *pgt_by_name(const char *name);
+
+/* The SQLite declared column type for a PG type: "INTEGER", "REAL",
+ * "NUMERIC", "TEXT" or "BLOB". */
+const char *pgt_storage_decl(uint32_t oid);
+
+/* typmod helpers: varchar(n)/bpchar(n) -> n+4; numeric(p,s) -> ((p<<16)|s)+4;
+ * timestamp(p) -> p; -1 when none. */
+int32_t pgt_typmod_numeric(int precision, int scale);
+
+/* True if name is a time zone DoSQL can use for TimeZone and in
+ * timestamptz input: UTC spellings, ISO offsets ("+02", "-05:30"), zoneinfo
+ * names in any case ("Europe/Paris"), or POSIX rules ("UTC+2"). */
+bool pgt_timezone_valid(const char *name);
+
+typedef struct PgtError {
+	char sqlstate[6];
+	char msg[256];
+} PgtError;
+
+/* Session settings output depends on. */
+typedef struct PgtFormat {
+	int extra_float_digits; /* PG default 1: shortest round-trip output */
+	char timezone[64];      /* "UTC", "Etc/UTC", "+02", "Europe/Paris", ... */
+} PgtFormat;
+
+/* A value in canonical storage form. */
+typedef struct PgtValue {
+	int type; /* SQLITE_NULL, SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB */
+	int64_t i;
+	double d;
+	Buf s; /* TEXT or BLOB bytes (owned; pgt_value_cleanup frees) */
+} PgtValue;
+
+void pgt_value_init(PgtValue *v);
+void pgt_value_cleanup(PgtValue *v);
+/* Hand the value to SQLite (bind or result). */
+int pgt_value_bind(sqlite3_stmt *st, int idx, const PgtValue *v);
+void pgt_value_result(sqlite3_context *ctx, const PgtValue *v);
+
+/* Cast / assignment coercion, PG semantics: convert `in` (any storage class,
+ * e.g. a TEXT literal, an INTEGER, a REAL) to the canonical storage of type
+ * `oid` with `typmod`.  Text input follows PG's typinput ('t'/'yes'/'on' for
+ * bool, ' 42 ' for int4, '2020-01-02 03:04:05+02' for timestamptz, '\x00ff'
+ * and escape format for bytea, ...).  Range and syntax errors are PG's:
+ * 22P02 invalid input syntax for type integer: "abc", 22003 integer out of
+ * range, 22001 value too long for type character varying(3), 22008 ...
+ * NULL in gives NULL out.  `fmt` supplies the session time zone used for
+ * timestamptz input without an offset. */
+bool pgt_coerce(sqlite3_value *in, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		PgtValue *out, PgtError *err) __attribute__((warn_unused_result));
+
+/* The same from a text string (a text-format parameter or COPY field). */
+bool pgt_coerce_text(const char *s, size_t len, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		     PgtValue *out, PgtError *err) __attribute__((warn_unused_result));
+
+/* Decode a binary-format parameter (PG's typreceive) of type oid into
+ * storage form: int2/int4/int8/float4/float8/bool/bytea/uuid/numeric/date/
+ * time/timestamp/timestamptz/text/varchar/bpchar/name/json/oid.  Wrong
+ * length -> 22P03 "incorrect binary data format". */
+bool pgt_recv_binary(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, PgtValue *out,
+		     PgtError *err) __attribute__((warn_unused_result));
+
+/* Render a stored value (v may be any storage class; a value of the wrong
+ * class is converted as PG's cast would) in PG's text output format
+ * (typoutput) for type oid/typmod, appending to `out`.  The caller handles
+ * NULL (v of SQLITE_NULL is not passed). */
+bool pgt_out_text(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		  PgtError *err) __attribute__((warn_unused_result));
+
+/* Render in PG's binary format (typsend) for the types in pgcompat.md 2.4:
+ * int2/4/8, float4/8, bool, bytea, uuid, numeric, date, time, timetz,
+ * timestamp(tz), text/varchar/bpchar/name/json (raw bytes), oid, int4[] and
+ * text[].  Unsupported type -> false with 0A000. */
+bool pgt_out_binary(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		    PgtError *err) __attribute__((warn_unused_result));
+
+/* Register SQL functions on a connection:
+ *   pg_cast(value, oid, typmod)  -> pgt_coerce(); on error the SQLite error
+ *                                   message is "SQLSTATE:message" ("22P02:invalid input ...")
+ *   pg_out(value, oid, typmod)   -> the text output of the value (used for
+ *                                   ::text casts, || concatenation of typed values)
+ * The session's PgtFormat is passed as user data and read at call time. */
+bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt);
+
+#endif

@@ -1,0 +1,361 @@
+/*
+ * pgtype_array.c - one-dimensional arrays, stored as PG array literals.
+ *
+ * The stored literal ('{1,2,3}', '{a,"b c",NULL}') holds each element in
+ * its text form for time zone UTC and extra_float_digits 1, quoted as
+ * array_out quotes.  Output re-renders the elements whose text depends on
+ * the session; send and receive use PG's binary array format.
+ */
+#include "shard/pgtype_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct ArrItem {
+	size_t off, len; /* in ArrList.bytes */
+	bool null;
+} ArrItem;
+
+typedef struct ArrList {
+	Buf bytes;
+	ArrItem *items;
+	int n, cap;
+} ArrList;
+
+static const PgtFormat storage_format = {1, "UTC"};
+
+static void arr_cleanup(ArrList *l)
+{
+	buf_cleanup(&l->bytes);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool arr_add(ArrList *l, size_t off, bool null)
+{
+	if (l->n == l->cap) {
+		int nc = l->cap ? l->cap * 2 : 16;
+		ArrItem *ni = realloc(l->items, sizeof(*ni) * (size_t)nc);
+		if (!ni)
+			return false;
+		l->items = ni;
+		l->cap = nc;
+	}
+	l->items[l->n].off = off;
+	l->items[l->n].len = l->bytes.len - off;
+	l->items[l->n].null = null;
+	l->n++;
+	return true;
+}
+
+static bool arr_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/*
+ * Split a one-dimensional array literal into its elements, undoing quotes
+ * and backslash escapes; an unquoted NULL is a null element.  22P02
+ * "malformed array literal" on bad syntax, 0A000 for dimension decorations
+ * and nested arrays.
+ */
+static bool arr_parse(const char *s, size_t n, ArrList *l, PgtError *err)
+{
+	char q[160];
+	size_t i = 0;
+
+	memset(l, 0, sizeof(*l));
+	while (i < n && arr_space(s[i]))
+		i++;
+	if (i < n && s[i] == '[')
+		return pgt_fail(err, "0A000", "array dimension decorations are not supported");
+	if (i >= n || s[i] != '{')
+		goto malformed;
+	i++;
+	while (i < n && arr_space(s[i]))
+		i++;
+	if (i < n && s[i] == '}') {
+		i++;
+		goto tail;
+	}
+	for (;;) {
+		while (i < n && arr_space(s[i]))
+			i++;
+		if (i >= n)
+			goto malformed;
+		if (s[i] == '{')
+			return pgt_fail(err, "0A000", "multidimensional arrays are not supported");
+		size_t off = l->bytes.len;
+		bool null = false;
+		if (s[i] == '"') {
+			for (i++;; i++) {
+				if (i >= n)
+					goto malformed;
+				if (s[i] == '"')
+					break;
+				if (s[i] == '\\' && ++i >= n)
+					goto malformed;
+				buf_put_u8(&l->bytes, (uint8_t)s[i]);
+			}
+			i++;
+			while (i < n && arr_space(s[i]))
+				i++;
+		} else {
+			size_t keep = off; /* end of the element without trailing blanks */
+			bool escaped = false;
+			for (; i < n && s[i] != ',' && s[i] != '}'; i++) {
+				if (s[i] == '"' || s[i] == '{')
+					goto malformed;
+				if (s[i] == '\\') {
+					if (++i >= n)
+						goto malformed;
+					escaped = true;
+					buf_put_u8(&l->bytes, (uint8_t)s[i]);
+					keep = l->bytes.len;
+					continue;
+				}
+				buf_put_u8(&l->bytes, (uint8_t)s[i]);
+				if (!arr_space(s[i]))
+					keep = l->bytes.len;
+			}
+			l->bytes.len = keep;
+			if (keep == off)
+				goto malformed;
+			null = !escaped && keep - off == 4 &&
+			       strncasecmp((const char *)l->bytes.data + off, "NULL", 4) == 0;
+		}
+		if (!arr_add(l, off, null))
+			return pgt_fail(err, "53200", "out of memory");
+		if (i < n && s[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < n && s[i] == '}') {
+			i++;
+			break;
+		}
+		goto malformed;
+	}
+tail:
+	while (i < n && arr_space(s[i]))
+		i++;
+	if (i == n && !l->bytes.failed)
+		return true;
+malformed:
+	arr_cleanup(l);
+	return pgt_fail(err, "22P02", "malformed array literal: \"%s\"", pgt_quote_for_msg(q, sizeof(q), s, n));
+}
+
+/* Append an element quoted as array_out does. */
+static void arr_put_elem(Buf *out, const char *s, size_t n)
+{
+	bool quote = n == 0 || (n == 4 && strncasecmp(s, "NULL", 4) == 0);
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = s[i] == '"' || s[i] == '\\' || s[i] == '{' || s[i] == '}' || s[i] == ',' ||
+			arr_space(s[i]);
+	if (!quote) {
+		buf_put(out, s, n);
+		return;
+	}
+	buf_put_u8(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_put_u8(out, '\\');
+		buf_put_u8(out, (uint8_t)s[i]);
+	}
+	buf_put_u8(out, '"');
+}
+
+static uint32_t elem_of(uint32_t oid)
+{
+	const PgType *t = pgt_by_oid(oid);
+	return t ? t->elem_oid : 0;
+}
+
+/* Append the storage text of a canonical element value. */
+static bool put_stored_elem(Buf *out, const PgtValue *v, uint32_t elem, int32_t typmod, PgtError *err)
+{
+	PgtDatum d = {v->type, v->i, v->d, v->s.data ? (const char *)v->s.data : "", v->s.len};
+	Buf t;
+	buf_init(&t);
+	if (!pgt_out_text_datum(&t, &d, elem, typmod, &storage_format, err)) {
+		buf_cleanup(&t);
+		return false;
+	}
+	arr_put_elem(out, (const char *)t.data, t.len);
+	buf_cleanup(&t);
+	return true;
+}
+
+/* array_in: parse, cast each element to the element type (with the
+ * array's typmod), and store the normalised literal. */
+bool pgt_array_in(const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		  PgtValue *out, PgtError *err)
+{
+	ArrList l;
+	Buf b;
+	PgtValue ev;
+	uint32_t elem = elem_of(oid);
+	bool ok = true;
+
+	if (!arr_parse(s, n, &l, err))
+		return false;
+	buf_init(&b);
+	pgt_value_init(&ev);
+	buf_put_u8(&b, '{');
+	for (int i = 0; i < l.n && ok; i++) {
+		if (i)
+			buf_put_u8(&b, ',');
+		if (l.items[i].null) {
+			buf_put_str(&b, "NULL");
+			continue;
+		}
+		ok = pgt_coerce_text((const char *)l.bytes.data + l.items[i].off, l.items[i].len, elem,
+				     typmod, fmt, &ev, err) &&
+		     put_stored_elem(&b, &ev, elem, typmod, err);
+	}
+	buf_put_u8(&b, '}');
+	pgt_value_cleanup(&ev);
+	arr_cleanup(&l);
+	if (ok && b.failed)
+		ok = pgt_fail(err, "53200", "out of memory");
+	if (ok)
+		ok = pgt_set_text(out, (const char *)b.data, b.len) || pgt_fail(err, "53200", "out of memory");
+	buf_cleanup(&b);
+	return ok;
+}
+
+/* array_out: the stored literal, with float and timestamptz elements
+ * re-rendered for the session. */
+bool pgt_array_out(Buf *out, const char *s, size_t n, uint32_t oid, const PgtFormat *fmt, PgtError *err)
+{
+	uint32_t elem = elem_of(oid);
+	if (elem != PGT_FLOAT4 && elem != PGT_FLOAT8 && elem != PGT_TIMESTAMPTZ) {
+		buf_put(out, s, n);
+		return true;
+	}
+	ArrList l;
+	Buf t;
+	bool ok = true;
+	if (!arr_parse(s, n, &l, err))
+		return false;
+	buf_init(&t);
+	buf_put_u8(out, '{');
+	for (int i = 0; i < l.n && ok; i++) {
+		if (i)
+			buf_put_u8(out, ',');
+		if (l.items[i].null) {
+			buf_put_str(out, "NULL");
+			continue;
+		}
+		PgtDatum d = {SQLITE_TEXT, 0, 0, (const char *)l.bytes.data + l.items[i].off, l.items[i].len};
+		buf_reset(&t);
+		ok = pgt_out_text_datum(&t, &d, elem, -1, fmt, err);
+		if (ok)
+			arr_put_elem(out, (const char *)t.data, t.len);
+	}
+	buf_put_u8(out, '}');
+	buf_cleanup(&t);
+	arr_cleanup(&l);
+	return ok;
+}
+
+/* array_send: ndim, has-null flag, element type, dimension and lower bound,
+ * then each element as a length word and its binary form. */
+bool pgt_array_send(Buf *out, const char *s, size_t n, uint32_t oid, const PgtFormat *fmt, PgtError *err)
+{
+	ArrList l;
+	Buf t;
+	bool ok = true, hasnull = false;
+	uint32_t elem = elem_of(oid);
+
+	if (!arr_parse(s, n, &l, err))
+		return false;
+	for (int i = 0; i < l.n; i++)
+		hasnull |= l.items[i].null;
+	buf_put_u32(out, l.n ? 1 : 0);
+	buf_put_u32(out, hasnull ? 1 : 0);
+	buf_put_u32(out, elem);
+	if (l.n) {
+		buf_put_u32(out, (uint32_t)l.n);
+		buf_put_u32(out, 1);
+	}
+	buf_init(&t);
+	for (int i = 0; i < l.n && ok; i++) {
+		if (l.items[i].null) {
+			buf_put_u32(out, 0xFFFFFFFFu);
+			continue;
+		}
+		PgtDatum d = {SQLITE_TEXT, 0, 0, (const char *)l.bytes.data + l.items[i].off, l.items[i].len};
+		buf_reset(&t);
+		ok = pgt_out_binary_datum(&t, &d, elem, -1, fmt, err);
+		if (ok) {
+			buf_put_u32(out, (uint32_t)t.len);
+			buf_put(out, t.data, t.len);
+		}
+	}
+	buf_cleanup(&t);
+	arr_cleanup(&l);
+	return ok;
+}
+
+/* array_recv: decode a binary array of at most one dimension into the
+ * stored literal.  22P03 on a malformed message, 42804 for an element type
+ * other than the array's. */
+bool pgt_array_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, PgtValue *out,
+		    PgtError *err)
+{
+	BufReader r;
+	int32_t ndim, flags, etype, dim = 0, lb;
+	uint32_t elem = elem_of(oid);
+	Buf b;
+	PgtValue ev;
+	bool ok = true;
+
+	buf_rd_init(&r, p, len);
+	if (!buf_rd_i32(&r, &ndim) || !buf_rd_i32(&r, &flags) || !buf_rd_i32(&r, &etype))
+		return pgt_fail(err, "22P03", "incorrect binary data format");
+	if (ndim > 1)
+		return pgt_fail(err, "0A000", "multidimensional arrays are not supported");
+	if (ndim < 0 || (flags & ~1))
+		return pgt_fail(err, "22P03", "invalid array flags");
+	if ((uint32_t)etype != elem)
+		return pgt_fail(err, "42804", "binary data has array element type %u instead of expected %u",
+				(uint32_t)etype, elem);
+	if (ndim == 1 && (!buf_rd_i32(&r, &dim) || !buf_rd_i32(&r, &lb) || dim < 0))
+		return pgt_fail(err, "22P03", "incorrect binary data format");
+	buf_init(&b);
+	pgt_value_init(&ev);
+	buf_put_u8(&b, '{');
+	for (int32_t i = 0; i < dim && ok; i++) {
+		int32_t elen;
+		const uint8_t *ep;
+		if (i)
+			buf_put_u8(&b, ',');
+		if (!buf_rd_i32(&r, &elen) || elen < -1) {
+			ok = pgt_fail(err, "22P03", "incorrect binary data format");
+			break;
+		}
+		if (elen == -1) {
+			buf_put_str(&b, "NULL");
+			continue;
+		}
+		if (!buf_rd_bytes(&r, (size_t)elen, &ep)) {
+			ok = pgt_fail(err, "22P03", "incorrect binary data format");
+			break;
+		}
+		ok = pgt_recv_binary(ep, (size_t)elen, elem, typmod, &ev, err) &&
+		     put_stored_elem(&b, &ev, elem, typmod, err);
+	}
+	buf_put_u8(&b, '}');
+	if (ok && !buf_rd_end(&r))
+		ok = pgt_fail(err, "22P03", "incorrect binary data format");
+	if (ok)
+		ok = !b.failed && pgt_set_text(out, (const char *)b.data, b.len);
+	if (!ok && b.failed)
+		pgt_fail(err, "53200", "out of memory");
+	pgt_value_cleanup(&ev);
+	buf_cleanup(&b);
+	return ok;
+}

@@ -1,0 +1,425 @@
+/*
+ * pgtype_json.c - json validation and jsonb normalisation.
+ *
+ * One recursive-descent parser serves both types.  For json it only
+ * validates (the value is stored as given).  For jsonb it renders the value
+ * the way PostgreSQL prints jsonb: ", " and ": " separators, object keys
+ * ordered by length and then bytewise with the last of duplicate keys kept,
+ * strings re-escaped, numbers normalised as numeric.
+ */
+#include "shard/pgtype_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX_DEPTH 2000
+
+typedef struct JParser {
+	const char *s;
+	size_t n, pos;
+	bool jsonb;
+	int depth;
+	PgtError *err;
+} JParser;
+
+static bool jfail(JParser *jp)
+{
+	return pgt_fail(jp->err, "22P02", "invalid input syntax for type json");
+}
+
+static void skip_ws(JParser *jp)
+{
+	while (jp->pos < jp->n) {
+		char c = jp->s[jp->pos];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		jp->pos++;
+	}
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (unsigned char)c >= 0x80;
+}
+
+static void put_utf8(Buf *b, unsigned cp)
+{
+	if (cp < 0x80) {
+		buf_put_u8(b, (uint8_t)cp);
+	} else if (cp < 0x800) {
+		buf_put_u8(b, (uint8_t)(0xC0 | (cp >> 6)));
+		buf_put_u8(b, (uint8_t)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		buf_put_u8(b, (uint8_t)(0xE0 | (cp >> 12)));
+		buf_put_u8(b, (uint8_t)(0x80 | ((cp >> 6) & 0x3F)));
+		buf_put_u8(b, (uint8_t)(0x80 | (cp & 0x3F)));
+	} else {
+		buf_put_u8(b, (uint8_t)(0xF0 | (cp >> 18)));
+		buf_put_u8(b, (uint8_t)(0x80 | ((cp >> 12) & 0x3F)));
+		buf_put_u8(b, (uint8_t)(0x80 | ((cp >> 6) & 0x3F)));
+		buf_put_u8(b, (uint8_t)(0x80 | (cp & 0x3F)));
+	}
+}
+
+static bool read_hex4(JParser *jp, unsigned *cp)
+{
+	*cp = 0;
+	if (jp->pos + 4 > jp->n)
+		return false;
+	for (int i = 0; i < 4; i++) {
+		char c = jp->s[jp->pos++];
+		unsigned v;
+		if (c >= '0' && c <= '9')
+			v = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		*cp = *cp << 4 | v;
+	}
+	return true;
+}
+
+/* Parse a string starting at its opening quote; append the decoded bytes to
+ * dec when it is not NULL. */
+static bool parse_string(JParser *jp, Buf *dec)
+{
+	jp->pos++;
+	while (jp->pos < jp->n) {
+		unsigned char c = (unsigned char)jp->s[jp->pos];
+		if (c == '"') {
+			jp->pos++;
+			return true;
+		}
+		if (c < 0x20)
+			return jfail(jp);
+		if (c != '\\') {
+			if (dec)
+				buf_put_u8(dec, c);
+			jp->pos++;
+			continue;
+		}
+		if (++jp->pos >= jp->n)
+			return jfail(jp);
+		char e = jp->s[jp->pos++];
+		unsigned cp;
+		switch (e) {
+		case '"': cp = '"'; break;
+		case '\\': cp = '\\'; break;
+		case '/': cp = '/'; break;
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u':
+			if (!read_hex4(jp, &cp))
+				return jfail(jp);
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				unsigned lo;
+				if (jp->pos + 2 > jp->n || jp->s[jp->pos] != '\\' || jp->s[jp->pos + 1] != 'u')
+					return jfail(jp);
+				jp->pos += 2;
+				if (!read_hex4(jp, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+					return jfail(jp);
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+				return jfail(jp);
+			} else if (cp == 0 && jp->jsonb) {
+				return pgt_fail(jp->err, "22P05", "unsupported Unicode escape sequence");
+			}
+			break;
+		default:
+			return jfail(jp);
+		}
+		if (dec)
+			put_utf8(dec, cp);
+	}
+	return jfail(jp);
+}
+
+/* Append s as a JSON string literal, escaped as PostgreSQL's escape_json. */
+static void put_json_string(Buf *out, const char *s, size_t n)
+{
+	buf_put_u8(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': buf_put_str(out, "\\\""); break;
+		case '\\': buf_put_str(out, "\\\\"); break;
+		case '\b': buf_put_str(out, "\\b"); break;
+		case '\f': buf_put_str(out, "\\f"); break;
+		case '\n': buf_put_str(out, "\\n"); break;
+		case '\r': buf_put_str(out, "\\r"); break;
+		case '\t': buf_put_str(out, "\\t"); break;
+		default:
+			if (c < 0x20)
+				buf_printf(out, "\\u%04x", c);
+			else
+				buf_put_u8(out, c);
+		}
+	}
+	buf_put_u8(out, '"');
+}
+
+/* Parse a number per the JSON grammar; for jsonb append it as numeric. */
+static bool parse_number(JParser *jp, Buf *out)
+{
+	size_t start = jp->pos, i = jp->pos;
+	const char *s = jp->s;
+	if (i < jp->n && s[i] == '-')
+		i++;
+	if (i < jp->n && s[i] == '0') {
+		i++;
+	} else if (i < jp->n && s[i] >= '1' && s[i] <= '9') {
+		while (i < jp->n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	} else {
+		return jfail(jp);
+	}
+	if (i < jp->n && s[i] == '.') {
+		i++;
+		if (i >= jp->n || s[i] < '0' || s[i] > '9')
+			return jfail(jp);
+		while (i < jp->n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < jp->n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < jp->n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= jp->n || s[i] < '0' || s[i] > '9')
+			return jfail(jp);
+		while (i < jp->n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < jp->n && (is_alnum(s[i]) || s[i] == '.'))
+		return jfail(jp);
+	jp->pos = i;
+	if (out) {
+		PgtDec d;
+		if (!pgt_dec_parse(s + start, i - start, &d))
+			return pgt_fail(jp->err, "22003", "value overflows numeric format");
+		pgt_dec_to_text(&d, d.dscale, out);
+	}
+	return true;
+}
+
+typedef struct JPair {
+	Buf key; /* decoded */
+	Buf val; /* rendered */
+	int idx;
+} JPair;
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const JPair *x = a, *y = b;
+	if (x->key.len != y->key.len)
+		return x->key.len < y->key.len ? -1 : 1;
+	int c = x->key.len ? memcmp(x->key.data, y->key.data, x->key.len) : 0;
+	if (c)
+		return c;
+	return x->idx - y->idx;
+}
+
+static bool parse_value(JParser *jp, Buf *out);
+
+/* Parse an object; for jsonb render it with sorted, de-duplicated keys. */
+static bool parse_object(JParser *jp, Buf *out)
+{
+	JPair *pairs = NULL;
+	int n = 0, cap = 0;
+	bool ok = false;
+
+	jp->pos++;
+	skip_ws(jp);
+	if (jp->pos < jp->n && jp->s[jp->pos] == '}') {
+		jp->pos++;
+		if (out)
+			buf_put_str(out, "{}");
+		return true;
+	}
+	for (;;) {
+		skip_ws(jp);
+		if (jp->pos >= jp->n || jp->s[jp->pos] != '"') {
+			jfail(jp);
+			goto done;
+		}
+		if (n == cap) {
+			int nc = cap ? cap * 2 : 8;
+			JPair *np = realloc(pairs, sizeof(*np) * (size_t)nc);
+			if (!np) {
+				pgt_fail(jp->err, "53200", "out of memory");
+				goto done;
+			}
+			pairs = np;
+			cap = nc;
+		}
+		JPair *pr = &pairs[n++];
+		buf_init(&pr->key);
+		buf_init(&pr->val);
+		pr->idx = n;
+		if (!parse_string(jp, out ? &pr->key : NULL))
+			goto done;
+		skip_ws(jp);
+		if (jp->pos >= jp->n || jp->s[jp->pos] != ':') {
+			jfail(jp);
+			goto done;
+		}
+		jp->pos++;
+		if (!parse_value(jp, out ? &pr->val : NULL))
+			goto done;
+		skip_ws(jp);
+		if (jp->pos < jp->n && jp->s[jp->pos] == ',') {
+			jp->pos++;
+			continue;
+		}
+		if (jp->pos < jp->n && jp->s[jp->pos] == '}') {
+			jp->pos++;
+			break;
+		}
+		jfail(jp);
+		goto done;
+	}
+	if (out) {
+		qsort(pairs, (size_t)n, sizeof(*pairs), pair_cmp);
+		bool first = true;
+		buf_put_u8(out, '{');
+		for (int i = 0; i < n; i++) {
+			if (i + 1 < n && pairs[i].key.len == pairs[i + 1].key.len &&
+			    (pairs[i].key.len == 0 ||
+			     memcmp(pairs[i].key.data, pairs[i + 1].key.data, pairs[i].key.len) == 0))
+				continue;
+			if (!first)
+				buf_put_str(out, ", ");
+			first = false;
+			put_json_string(out, (const char *)pairs[i].key.data, pairs[i].key.len);
+			buf_put_str(out, ": ");
+			buf_put(out, pairs[i].val.data, pairs[i].val.len);
+		}
+		buf_put_u8(out, '}');
+	}
+	ok = true;
+done:
+	for (int i = 0; i < n; i++) {
+		buf_cleanup(&pairs[i].key);
+		buf_cleanup(&pairs[i].val);
+	}
+	free(pairs);
+	return ok;
+}
+
+static bool parse_array(JParser *jp, Buf *out)
+{
+	jp->pos++;
+	skip_ws(jp);
+	if (out)
+		buf_put_u8(out, '[');
+	if (jp->pos < jp->n && jp->s[jp->pos] == ']') {
+		jp->pos++;
+		if (out)
+			buf_put_u8(out, ']');
+		return true;
+	}
+	for (bool first = true;; first = false) {
+		if (out && !first)
+			buf_put_str(out, ", ");
+		if (!parse_value(jp, out))
+			return false;
+		skip_ws(jp);
+		if (jp->pos < jp->n && jp->s[jp->pos] == ',') {
+			jp->pos++;
+			continue;
+		}
+		if (jp->pos < jp->n && jp->s[jp->pos] == ']') {
+			jp->pos++;
+			break;
+		}
+		return jfail(jp);
+	}
+	if (out)
+		buf_put_u8(out, ']');
+	return true;
+}
+
+static bool parse_keyword(JParser *jp, const char *kw, Buf *out)
+{
+	size_t l = strlen(kw);
+	if (jp->pos + l > jp->n || memcmp(jp->s + jp->pos, kw, l) != 0)
+		return jfail(jp);
+	jp->pos += l;
+	if (jp->pos < jp->n && is_alnum(jp->s[jp->pos]))
+		return jfail(jp);
+	if (out)
+		buf_put_str(out, kw);
+	return true;
+}
+
+/* Parse any value after optional whitespace; render it to out if given. */
+static bool parse_value(JParser *jp, Buf *out)
+{
+	bool ok;
+	skip_ws(jp);
+	if (jp->pos >= jp->n)
+		return jfail(jp);
+	if (++jp->depth > JSON_MAX_DEPTH)
+		return pgt_fail(jp->err, "54001", "stack depth limit exceeded");
+	switch (jp->s[jp->pos]) {
+	case '{':
+		ok = parse_object(jp, out);
+		break;
+	case '[':
+		ok = parse_array(jp, out);
+		break;
+	case '"': {
+		if (!out) {
+			ok = parse_string(jp, NULL);
+			break;
+		}
+		Buf dec;
+		buf_init(&dec);
+		ok = parse_string(jp, &dec);
+		if (ok)
+			put_json_string(out, (const char *)dec.data, dec.len);
+		buf_cleanup(&dec);
+		break;
+	}
+	case 't':
+		ok = parse_keyword(jp, "true", out);
+		break;
+	case 'f':
+		ok = parse_keyword(jp, "false", out);
+		break;
+	case 'n':
+		ok = parse_keyword(jp, "null", out);
+		break;
+	default:
+		ok = parse_number(jp, out);
+		break;
+	}
+	jp->depth--;
+	return ok;
+}
+
+/*
+ * Validate s as json.  For jsonb append the normalised rendering to out;
+ * for json append s unchanged.  22P02 "invalid input syntax for type json"
+ * on bad syntax, 22P05 for \u0000 in jsonb.
+ */
+bool pgt_json_in(const char *s, size_t n, bool jsonb, Buf *out, PgtError *err)
+{
+	JParser jp = {s, n, 0, jsonb, 0, err};
+	if (!parse_value(&jp, jsonb ? out : NULL))
+		return false;
+	skip_ws(&jp);
+	if (jp.pos != n)
+		return jfail(&jp);
+	if (!jsonb)
+		buf_put(out, s, n);
+	if (out->failed)
+		return pgt_fail(err, "53200", "out of memory");
+	return true;
+}

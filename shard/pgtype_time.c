@@ -1,0 +1,1016 @@
+/*
+ * pgtype_time.c - date, time, timetz, timestamp, timestamptz and interval.
+ *
+ * Values are parsed into a TVal (microseconds and days since 2000-01-01,
+ * as PostgreSQL counts them) and rendered in PG's ISO DateStyle and
+ * 'postgres' IntervalStyle.  timestamptz is stored in UTC and shown in the
+ * session time zone.  Named zones come from the system zoneinfo through
+ * TZ/tzset()/localtime_r(), serialised by a mutex; the process's TZ
+ * variable is therefore owned by this file.
+ */
+#include "shard/pgtype_int.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define USECS_PER_SEC INT64_C(1000000)
+#define USECS_PER_DAY INT64_C(86400000000)
+#define UNIX_TO_PG_DAYS 10957 /* days from 1970-01-01 to 2000-01-01 */
+#define TS_NOBEGIN INT64_MIN
+#define TS_NOEND INT64_MAX
+#define DATE_NOBEGIN INT32_MIN
+#define DATE_NOEND INT32_MAX
+#define MAX_YEAR 294276
+
+bool pgt_is_time_type(uint32_t oid)
+{
+	return oid == PGT_DATE || oid == PGT_TIME || oid == PGT_TIMETZ || oid == PGT_TIMESTAMP ||
+	       oid == PGT_TIMESTAMPTZ || oid == PGT_INTERVAL;
+}
+
+static const char *type_label(uint32_t oid)
+{
+	switch (oid) {
+	case PGT_DATE: return "date";
+	case PGT_TIME: return "time";
+	case PGT_TIMETZ: return "time with time zone";
+	case PGT_TIMESTAMP: return "timestamp";
+	case PGT_TIMESTAMPTZ: return "timestamp with time zone";
+	default: return "interval";
+	}
+}
+
+/* ------------------------------------------------------------- calendar */
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (year 0 = 1 BC). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = floor_div(y, 400);
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = floor_div(z, 146097);
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, int m)
+{
+	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+/* ------------------------------------------------------------ time zones */
+
+/* A resolved zone: a fixed offset (seconds east of UTC) or a TZ value. */
+typedef struct Zone {
+	bool fixed;
+	int off;
+	char tz[128]; /* ":Europe/Paris" or a POSIX rule such as "UTC+2" */
+} Zone;
+
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+static char tz_current[128];
+
+/* Offset (seconds east) of zone z at UTC second t. */
+static int zone_offset_utc(const Zone *z, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	int off = 0;
+	if (z->fixed)
+		return z->off;
+	pthread_mutex_lock(&tz_lock);
+	if (strcmp(tz_current, z->tz) != 0) {
+		setenv("TZ", z->tz, 1);
+		tzset();
+		snprintf(tz_current, sizeof(tz_current), "%s", z->tz);
+	}
+	if (localtime_r(&tt, &tm))
+		off = (int)tm.tm_gmtoff;
+	pthread_mutex_unlock(&tz_lock);
+	return off;
+}
+
+/* Offset of zone z for local wall-clock second l, resolved as PostgreSQL
+ * does: in a spring-forward gap the offset before the transition, in a
+ * fall-back overlap the offset after it. */
+static int zone_offset_local(const Zone *z, int64_t l)
+{
+	if (z->fixed)
+		return z->off;
+	int ob = zone_offset_utc(z, l - 86400), oa = zone_offset_utc(z, l + 86400);
+	if (ob == oa) {
+		int o = zone_offset_utc(z, l - ob);
+		return o == ob ? ob : zone_offset_utc(z, l - o);
+	}
+	bool vb = zone_offset_utc(z, l - ob) == ob, va = zone_offset_utc(z, l - oa) == oa;
+	if (vb && va)
+		return oa;
+	if (!vb && !va)
+		return ob;
+	return vb ? ob : oa;
+}
+
+/* Parse "[+-]H[H][[:]MM[[:]SS]]" as an ISO offset, east positive. */
+static bool parse_offset(const char *s, int *off)
+{
+	int sign = *s == '-' ? -1 : 1, h = 0, m = 0, sec = 0, nd = 0;
+	if (*s != '+' && *s != '-')
+		return false;
+	s++;
+	const char *d = s;
+	while (isdigit((unsigned char)*d))
+		d++;
+	nd = (int)(d - s);
+	if (nd == 0 || nd > 6)
+		return false;
+	if (nd <= 2) {
+		h = atoi(s);
+		s = d;
+		if (*s == ':') {
+			if (!isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2]))
+				return false;
+			m = (s[1] - '0') * 10 + (s[2] - '0');
+			s += 3;
+			if (*s == ':') {
+				if (!isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2]))
+					return false;
+				sec = (s[1] - '0') * 10 + (s[2] - '0');
+				s += 3;
+			}
+		}
+	} else if (nd == 4 || nd == 6) {
+		h = (s[0] - '0') * 10 + (s[1] - '0');
+		m = (s[2] - '0') * 10 + (s[3] - '0');
+		if (nd == 6)
+			sec = (s[4] - '0') * 10 + (s[5] - '0');
+		s = d;
+	} else {
+		return false;
+	}
+	if (*s || h > 15 || m > 59 || sec > 59)
+		return false;
+	*off = sign * (h * 3600 + m * 60 + sec);
+	return true;
+}
+
+static const struct {
+	const char *abbrev;
+	int off;
+} zone_abbrevs[] = {
+	{"utc", 0}, {"gmt", 0}, {"z", 0}, {"zulu", 0}, {"uct", 0}, {"ut", 0},
+	{"est", -5 * 3600}, {"edt", -4 * 3600}, {"cst", -6 * 3600}, {"cdt", -5 * 3600},
+	{"mst", -7 * 3600}, {"mdt", -6 * 3600}, {"pst", -8 * 3600}, {"pdt", -7 * 3600},
+	{"akst", -9 * 3600}, {"akdt", -8 * 3600}, {"hst", -10 * 3600},
+	{"wet", 0}, {"west", 3600}, {"bst", 3600}, {"cet", 3600}, {"cest", 2 * 3600},
+	{"met", 3600}, {"mest", 2 * 3600}, {"eet", 2 * 3600}, {"eest", 3 * 3600},
+	{"msk", 3 * 3600}, {"ist", 2 * 3600}, {"jst", 9 * 3600}, {"kst", 9 * 3600},
+	{"aest", 10 * 3600}, {"aedt", 11 * 3600}, {"nzst", 12 * 3600}, {"nzdt", 13 * 3600},
+};
+
+/* Find a zoneinfo file for name, matching each path component without
+ * regard to case; writes the real relative path to out. */
+static bool zoneinfo_lookup(const char *name, char *out, size_t outsz)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512], comp[128];
+	struct stat st;
+	size_t rel = 0;
+
+	if (!dir || !*dir)
+		dir = "/usr/share/zoneinfo";
+	if (!*name || name[0] == '/' || strstr(name, "..") || strlen(name) >= outsz)
+		return false;
+	snprintf(path, sizeof(path), "%s", dir);
+	out[0] = 0;
+	for (const char *p = name; *p;) {
+		size_t l = strcspn(p, "/");
+		if (l == 0 || l >= sizeof(comp))
+			return false;
+		memcpy(comp, p, l);
+		comp[l] = 0;
+		size_t plen = strlen(path);
+		snprintf(path + plen, sizeof(path) - plen, "/%s", comp);
+		if (stat(path, &st) != 0) {
+			path[plen] = 0;
+			DIR *d = opendir(path);
+			struct dirent *de;
+			bool found = false;
+			if (!d)
+				return false;
+			while ((de = readdir(d)) != NULL)
+				if (strcasecmp(de->d_name, comp) == 0) {
+					memcpy(comp, de->d_name, l + 1); /* same length as comp */
+					found = true;
+					break;
+				}
+			closedir(d);
+			if (!found)
+				return false;
+			snprintf(path + plen, sizeof(path) - plen, "/%s", comp);
+		}
+		rel += (size_t)snprintf(out + rel, outsz - rel, "%s%s", rel ? "/" : "", comp);
+		p += l;
+		if (*p == '/')
+			p++;
+	}
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Resolve a zone name: UTC spellings, an ISO offset ("+02", "-05:30"), a
+ * time zone abbreviation (tried before zoneinfo when abbrev_first, as PG
+ * does for values inside timestamps), a zoneinfo name in any case, or a
+ * POSIX rule ("UTC+2" is two hours west).  False if none fits.
+ */
+static bool zone_resolve(const char *name, bool abbrev_first, Zone *z)
+{
+	char low[128], real[120];
+	size_t n = strlen(name);
+	memset(z, 0, sizeof(*z));
+	z->fixed = true;
+	if (n == 0 || n >= sizeof(low))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	if (strcmp(low, "utc") == 0 || strcmp(low, "etc/utc") == 0 || strcmp(low, "gmt") == 0 ||
+	    strcmp(low, "etc/gmt") == 0 || strcmp(low, "z") == 0 || strcmp(low, "universal") == 0 ||
+	    strcmp(low, "etc/universal") == 0 || strcmp(low, "zulu") == 0 || strcmp(low, "etc/zulu") == 0 ||
+	    strcmp(low, "uct") == 0 || strcmp(low, "etc/uct") == 0 || strcmp(low, "greenwich") == 0)
+		return true;
+	if (parse_offset(name, &z->off))
+		return true;
+	if (abbrev_first)
+		for (size_t i = 0; i < sizeof(zone_abbrevs) / sizeof(zone_abbrevs[0]); i++)
+			if (strcmp(low, zone_abbrevs[i].abbrev) == 0) {
+				z->off = zone_abbrevs[i].off;
+				return true;
+			}
+	if (zoneinfo_lookup(name, real, sizeof(real))) {
+		z->fixed = false;
+		snprintf(z->tz, sizeof(z->tz), ":%s", real);
+		return true;
+	}
+	/* POSIX rule: at least three letters, then an offset. */
+	size_t a = 0;
+	while (isalpha((unsigned char)name[a]))
+		a++;
+	if (a >= 3 && (name[a] == '+' || name[a] == '-' || isdigit((unsigned char)name[a]))) {
+		z->fixed = false;
+		snprintf(z->tz, sizeof(z->tz), "%s", name);
+		return true;
+	}
+	return false;
+}
+
+bool pgt_timezone_valid(const char *name)
+{
+	Zone z;
+	return name && zone_resolve(name, false, &z);
+}
+
+/* The session zone; an unusable setting falls back to UTC. */
+static void session_zone(const PgtFormat *fmt, Zone *z)
+{
+	if (!fmt || !zone_resolve(fmt->timezone, false, z)) {
+		memset(z, 0, sizeof(*z));
+		z->fixed = true;
+	}
+}
+
+/* ---------------------------------------------------------------- values */
+
+typedef struct TVal {
+	int64_t us;     /* time of day, timestamp, or interval time part */
+	int32_t days;   /* date (since 2000-01-01) or interval days */
+	int32_t months; /* interval months */
+	int tzoff;      /* timetz zone, seconds east */
+} TVal;
+
+enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };
+enum { PR_OK, PR_SYNTAX, PR_RANGE, PR_ZONE, PR_UNSUPPORTED };
+
+typedef struct DtParts {
+	int special;
+	bool has_date, has_time, bc;
+	int64_t year;
+	int mon, mday, hour, min, sec;
+	int64_t usec;
+	char zone[80]; /* zone as written, "" if none */
+} DtParts;
+
+static const struct {
+	const char *word;
+	int sp;
+} dt_specials[] = {
+	{"epoch", SP_EPOCH}, {"infinity", SP_INF}, {"+infinity", SP_INF}, {"-infinity", SP_NINF},
+	{"now", SP_NOW}, {"today", SP_TODAY}, {"tomorrow", SP_TOMORROW},
+	{"yesterday", SP_YESTERDAY}, {"allballs", SP_ALLBALLS},
+};
+
+static int read_digits(const char **c, int maxd, int64_t *v)
+{
+	int nd = 0;
+	*v = 0;
+	while (isdigit((unsigned char)**c) && nd < maxd) {
+		*v = *v * 10 + (**c - '0');
+		(*c)++;
+		nd++;
+	}
+	return nd;
+}
+
+/* Parse "H[H]:MM[:SS[.frac]]" at *c into p. */
+static int split_time(const char **c, DtParts *p)
+{
+	int64_t v;
+	const char *s = *c;
+	if (read_digits(&s, 2, &v) == 0)
+		return PR_SYNTAX;
+	p->hour = (int)v;
+	if (*s != ':')
+		return PR_SYNTAX;
+	s++;
+	if (read_digits(&s, 2, &v) != 2)
+		return PR_SYNTAX;
+	p->min = (int)v;
+	if (*s == ':') {
+		s++;
+		if (read_digits(&s, 2, &v) != 2)
+			return PR_SYNTAX;
+		p->sec = (int)v;
+		if (*s == '.') {
+			char frac[40] = "0.";
+			size_t k = 2;
+			s++;
+			while (isdigit((unsigned char)*s)) {
+				if (k < sizeof(frac) - 1)
+					frac[k++] = *s;
+				s++;
+			}
+			frac[k] = 0;
+			p->usec = (int64_t)rint(strtod(frac, NULL) * 1e6);
+		}
+	}
+	p->has_time = true;
+	*c = s;
+	return PR_OK;
+}
+
+/*
+ * Split an ISO date/time string: a special word, or [date][ |T][time]
+ * followed by BC/AD and a zone ("+02", "Z", "UTC", "Europe/Paris").  The
+ * date is YYYY-MM-DD or YYYYMMDD.  Checks field ranges (PR_RANGE).
+ */
+static int split_datetime(const char *s, DtParts *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < sizeof(dt_specials) / sizeof(dt_specials[0]); i++)
+		if (strcasecmp(s, dt_specials[i].word) == 0) {
+			p->special = dt_specials[i].sp;
+			return PR_OK;
+		}
+	const char *c = s;
+	int64_t v;
+	if (!isdigit((unsigned char)*c))
+		return PR_SYNTAX;
+	const char *d = c;
+	while (isdigit((unsigned char)*d))
+		d++;
+	if (*d == ':') {
+		int rc = split_time(&c, p);
+		if (rc != PR_OK)
+			return rc;
+	} else {
+		if (*d == '-') {
+			if (read_digits(&c, 9, &p->year) == 0 || *c++ != '-' || read_digits(&c, 2, &v) == 0)
+				return PR_SYNTAX;
+			p->mon = (int)v;
+			if (*c++ != '-' || read_digits(&c, 2, &v) == 0)
+				return PR_SYNTAX;
+			p->mday = (int)v;
+		} else if (d - c == 8) {
+			p->year = (c[0] - '0') * 1000 + (c[1] - '0') * 100 + (c[2] - '0') * 10 + (c[3] - '0');
+			p->mon = (c[4] - '0') * 10 + (c[5] - '0');
+			p->mday = (c[6] - '0') * 10 + (c[7] - '0');
+			c = d;
+		} else {
+			return PR_SYNTAX;
+		}
+		p->has_date = true;
+		if ((*c == 'T' || *c == 't') && isdigit((unsigned char)c[1]))
+			c++;
+		else
+			while (*c == ' ')
+				c++;
+		if (isdigit((unsigned char)*c)) {
+			int rc = split_time(&c, p);
+			if (rc != PR_OK)
+				return rc;
+		}
+	}
+	for (;;) {
+		while (*c == ' ')
+			c++;
+		if (!*c)
+			break;
+		size_t l = strcspn(c, " ");
+		if (p->has_date && l == 2 && (strncasecmp(c, "bc", 2) == 0 || strncasecmp(c, "ad", 2) == 0)) {
+			p->bc = tolower((unsigned char)c[0]) == 'b';
+			c += 2;
+		} else if (!p->zone[0] && (*c == '+' || *c == '-' || isalpha((unsigned char)*c)) &&
+			   l < sizeof(p->zone)) {
+			memcpy(p->zone, c, l);
+			p->zone[l] = 0;
+			c += l;
+		} else {
+			return PR_SYNTAX;
+		}
+	}
+	if (p->has_date) {
+		if (p->year == 0 || p->year > 5874897 || p->mon < 1 || p->mon > 12 || p->mday < 1)
+			return PR_RANGE;
+		if (p->bc)
+			p->year = 1 - p->year;
+		if (p->mday > days_in_month(p->year, p->mon))
+			return PR_RANGE;
+	}
+	if (p->min > 59 || p->sec > 60 || p->hour > 24 ||
+	    (p->hour == 24 && (p->min || p->sec || p->usec)))
+		return PR_RANGE;
+	return PR_OK;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec - (int64_t)UNIX_TO_PG_DAYS * 86400) * USECS_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Round a time/timestamp to typmod fractional digits, half away from 0. */
+static int64_t round_precision(int64_t us, int32_t typmod)
+{
+	static const int64_t scale[] = {1000000, 100000, 10000, 1000, 100, 10};
+	if (typmod < 0 || typmod >= 6 || us == TS_NOBEGIN || us == TS_NOEND)
+		return us;
+	int64_t sc = scale[typmod], off = sc / 2;
+	return us >= 0 ? (us + off) / sc * sc : -((-us + off) / sc * sc);
+}
+
+static int64_t time_of_day(const DtParts *p)
+{
+	return ((int64_t)(p->hour * 60 + p->min) * 60 + p->sec) * USECS_PER_SEC + p->usec;
+}
+
+static int zone_offset_for(const DtParts *p, const Zone *session, int64_t local_us, Zone *z, int *rc)
+{
+	*rc = PR_OK;
+	if (p->zone[0]) {
+		if (!zone_resolve(p->zone, true, z)) {
+			*rc = PR_ZONE;
+			return 0;
+		}
+	} else {
+		*z = *session;
+	}
+	return zone_offset_local(z, floor_div(local_us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+}
+
+/* Convert split fields to a TVal for date/time/timetz/timestamp(tz). */
+static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone *session, TVal *v)
+{
+	Zone z;
+	int rc;
+	memset(v, 0, sizeof(*v));
+	bool is_ts = oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ;
+	bool is_time = oid == PGT_TIME || oid == PGT_TIMETZ;
+
+	if (p->special != SP_NONE) {
+		int64_t now = now_us();
+		int64_t today;
+		if (p->special == SP_ALLBALLS)
+			return is_time ? PR_OK : PR_SYNTAX;
+		if (is_time) {
+			if (p->special != SP_NOW)
+				return PR_SYNTAX;
+			int off = zone_offset_utc(session, floor_div(now, USECS_PER_SEC) +
+							   (int64_t)UNIX_TO_PG_DAYS * 86400);
+			int64_t l = now + (int64_t)off * USECS_PER_SEC;
+			v->us = l - floor_div(l, USECS_PER_DAY) * USECS_PER_DAY;
+			v->tzoff = off;
+			return PR_OK;
+		}
+		switch (p->special) {
+		case SP_EPOCH:
+			v->us = -(int64_t)UNIX_TO_PG_DAYS * USECS_PER_DAY;
+			v->days = -UNIX_TO_PG_DAYS;
+			return PR_OK;
+		case SP_INF:
+			v->us = TS_NOEND;
+			v->days = DATE_NOEND;
+			return PR_OK;
+		case SP_NINF:
+			v->us = TS_NOBEGIN;
+			v->days = DATE_NOBEGIN;
+			return PR_OK;
+		default:
+			break;
+		}
+		/* now/today/tomorrow/yesterday: in the session zone. */
+		int off = zone_offset_utc(session, floor_div(now, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+		int64_t local = now + (int64_t)off * USECS_PER_SEC;
+		today = floor_div(local, USECS_PER_DAY);
+		if (p->special == SP_NOW) {
+			v->us = oid == PGT_TIMESTAMPTZ ? now : local;
+			v->days = (int32_t)today;
+			return PR_OK;
+		}
+		today += p->special == SP_TOMORROW ? 1 : p->special == SP_YESTERDAY ? -1 : 0;
+		v->days = (int32_t)today;
+		v->us = today * USECS_PER_DAY;
+		if (oid == PGT_TIMESTAMPTZ) {
+			int o2 = zone_offset_local(session, today * 86400 + (int64_t)UNIX_TO_PG_DAYS * 86400);
+			v->us -= (int64_t)o2 * USECS_PER_SEC;
+		}
+		return PR_OK;
+	}
+
+	if (is_time) {
+		if (!p->has_time)
+			return PR_SYNTAX;
+		v->us = round_precision(time_of_day(p), typmod);
+		if (v->us > USECS_PER_DAY)
+			return PR_RANGE;
+		if (oid == PGT_TIMETZ) {
+			int64_t base = p->has_date ? days_from_civil(p->year, p->mon, p->mday) - UNIX_TO_PG_DAYS
+						   : floor_div(now_us(), USECS_PER_DAY);
+			v->tzoff = zone_offset_for(p, session, base * USECS_PER_DAY + v->us, &z, &rc);
+			if (rc != PR_OK)
+				return rc;
+		}
+		return PR_OK;
+	}
+	if (!p->has_date)
+		return PR_SYNTAX;
+	int64_t days = days_from_civil(p->year, p->mon, p->mday) - UNIX_TO_PG_DAYS;
+	if (oid == PGT_DATE) {
+		v->days = (int32_t)days;
+		return PR_OK;
+	}
+	if (is_ts && p->year > MAX_YEAR)
+		return PR_RANGE + 10;
+	int64_t local = days * USECS_PER_DAY + time_of_day(p);
+	if (oid == PGT_TIMESTAMPTZ) {
+		int off = zone_offset_for(p, session, local, &z, &rc);
+		if (rc != PR_OK)
+			return rc;
+		local -= (int64_t)off * USECS_PER_SEC;
+	}
+	v->us = round_precision(local, typmod);
+	return PR_OK;
+}
+
+/* ------------------------------------------------------------- intervals */
+
+static const struct {
+	const char *unit;
+	int64_t us;     /* microseconds per unit, or 0 */
+	int days;       /* days per unit, or 0 */
+	int months;     /* months per unit, or 0 */
+	int mask;
+} itv_units[] = {
+	{"microsecond", 1, 0, 0, 1}, {"microseconds", 1, 0, 0, 1}, {"usec", 1, 0, 0, 1},
+	{"usecs", 1, 0, 0, 1}, {"us", 1, 0, 0, 1},
+	{"millisecond", 1000, 0, 0, 2}, {"milliseconds", 1000, 0, 0, 2}, {"msec", 1000, 0, 0, 2},
+	{"msecs", 1000, 0, 0, 2}, {"ms", 1000, 0, 0, 2},
+	{"second", 1000000, 0, 0, 4}, {"seconds", 1000000, 0, 0, 4}, {"sec", 1000000, 0, 0, 4},
+	{"secs", 1000000, 0, 0, 4}, {"s", 1000000, 0, 0, 4},
+	{"minute", 60000000, 0, 0, 8}, {"minutes", 60000000, 0, 0, 8}, {"min", 60000000, 0, 0, 8},
+	{"mins", 60000000, 0, 0, 8}, {"m", 60000000, 0, 0, 8},
+	{"hour", 3600000000LL, 0, 0, 16}, {"hours", 3600000000LL, 0, 0, 16}, {"hr", 3600000000LL, 0, 0, 16},
+	{"hrs", 3600000000LL, 0, 0, 16}, {"h", 3600000000LL, 0, 0, 16},
+	{"day", 0, 1, 0, 32}, {"days", 0, 1, 0, 32}, {"d", 0, 1, 0, 32},
+	{"week", 0, 7, 0, 64}, {"weeks", 0, 7, 0, 64}, {"w", 0, 7, 0, 64},
+	{"month", 0, 0, 1, 128}, {"months", 0, 0, 1, 128}, {"mon", 0, 0, 1, 128}, {"mons", 0, 0, 1, 128},
+	{"year", 0, 0, 12, 256}, {"years", 0, 0, 12, 256}, {"yr", 0, 0, 12, 256}, {"yrs", 0, 0, 12, 256},
+	{"y", 0, 0, 12, 256},
+	{"decade", 0, 0, 120, 512}, {"decades", 0, 0, 120, 512}, {"dec", 0, 0, 120, 512},
+	{"century", 0, 0, 1200, 1024}, {"centuries", 0, 0, 1200, 1024}, {"c", 0, 0, 1200, 1024},
+	{"millennium", 0, 0, 12000, 2048}, {"millennia", 0, 0, 12000, 2048},
+	{"mil", 0, 0, 12000, 2048}, {"mils", 0, 0, 12000, 2048},
+};
+
+/*
+ * Parse PostgreSQL's interval syntax: "[@] {number unit | [+-]H:MM[:SS]}...
+ * [ago]", fractions spilling to smaller units (a month is 30 days), a bare
+ * number meaning seconds.  ISO 8601 ("P1D") and SQL ("1-2") forms give
+ * PR_UNSUPPORTED.
+ */
+static int parse_interval(const char *s, TVal *v)
+{
+	long double months = 0, days = 0, us = 0;
+	int mask = 0;
+	bool ago = false;
+	const char *c = s;
+
+	memset(v, 0, sizeof(*v));
+	if (*c == 'P' || *c == 'p')
+		return PR_UNSUPPORTED;
+	if (*c == '@')
+		c++;
+	for (;;) {
+		while (*c == ' ')
+			c++;
+		if (!*c)
+			break;
+		if (ago)
+			return PR_SYNTAX;
+		if (strncasecmp(c, "ago", 3) == 0 && (c[3] == 0 || c[3] == ' ')) {
+			ago = true;
+			c += 3;
+			continue;
+		}
+		int sign = 1;
+		if (*c == '+' || *c == '-')
+			sign = *c++ == '-' ? -1 : 1;
+		if (!isdigit((unsigned char)*c) && *c != '.')
+			return PR_SYNTAX;
+		char *end;
+		long double num = strtold(c, &end);
+		if (end == c)
+			return PR_SYNTAX;
+		if (*end == ':') {
+			int64_t h, m = 0, sec = 0;
+			if (mask & (16 | 8 | 4))
+				return PR_SYNTAX;
+			const char *t = c;
+			if (read_digits(&t, 18, &h) == 0 || *t != ':' || (t++, read_digits(&t, 2, &m)) != 2)
+				return PR_SYNTAX;
+			long double frac = 0;
+			if (*t == ':') {
+				t++;
+				if (read_digits(&t, 2, &sec) == 0)
+					return PR_SYNTAX;
+				if (*t == '.') {
+					frac = strtold(t, &end);
+					t = end;
+				}
+			}
+			if (*t && *t != ' ')
+				return PR_SYNTAX;
+			if (m > 59 || sec > 59)
+				return PR_RANGE + 20;
+			us += sign * (((long double)h * 3600 + m * 60 + sec) * 1e6L + rintl(frac * 1e6L));
+			mask |= 16 | 8 | 4;
+			c = t;
+			continue;
+		}
+		if (*end == '-' || *end == '/')
+			return PR_UNSUPPORTED;
+		num *= sign;
+		c = end;
+		while (*c == ' ')
+			c++;
+		size_t l = 0;
+		while (isalpha((unsigned char)c[l]))
+			l++;
+		int u = -1;
+		for (size_t i = 0; l && i < sizeof(itv_units) / sizeof(itv_units[0]); i++)
+			if (strlen(itv_units[i].unit) == l && strncasecmp(c, itv_units[i].unit, l) == 0) {
+				u = (int)i;
+				break;
+			}
+		if (l && u < 0)
+			return PR_SYNTAX;
+		if (u < 0) {
+			/* A bare number is seconds. */
+			if (mask & 4)
+				return PR_SYNTAX;
+			mask |= 4;
+			us += num * 1e6L;
+			continue;
+		}
+		if (mask & itv_units[u].mask)
+			return PR_SYNTAX;
+		mask |= itv_units[u].mask;
+		c += l;
+		if (itv_units[u].months) {
+			long double mo = num * itv_units[u].months;
+			if (itv_units[u].months >= 12) {
+				months += truncl(num) * itv_units[u].months + rintl((num - truncl(num)) * itv_units[u].months);
+			} else {
+				months += truncl(mo);
+				long double fd = (mo - truncl(mo)) * 30;
+				days += truncl(fd);
+				us += rintl((fd - truncl(fd)) * 86400e6L);
+			}
+		} else if (itv_units[u].days) {
+			long double dd = num * itv_units[u].days;
+			days += truncl(dd);
+			us += rintl((dd - truncl(dd)) * 86400e6L);
+		} else {
+			us += rintl(num * itv_units[u].us);
+		}
+	}
+	if (mask == 0)
+		return PR_SYNTAX;
+	if (ago) {
+		months = -months;
+		days = -days;
+		us = -us;
+	}
+	if (fabsl(months) > INT32_MAX || fabsl(days) > INT32_MAX || fabsl(us) > 9.2e18L)
+		return PR_RANGE + 20;
+	v->months = (int32_t)months;
+	v->days = (int32_t)days;
+	v->us = (int64_t)us;
+	return PR_OK;
+}
+
+/* ------------------------------------------------------------ rendering */
+
+static void put_seconds(Buf *out, int sec, int64_t usec)
+{
+	buf_printf(out, "%02d", sec);
+	if (usec) {
+		char f[8];
+		snprintf(f, sizeof(f), "%06lld", (long long)usec);
+		int n = 6;
+		while (n > 0 && f[n - 1] == '0')
+			n--;
+		buf_printf(out, ".%.*s", n, f);
+	}
+}
+
+static void put_time(Buf *out, int64_t us)
+{
+	int64_t sec = us / USECS_PER_SEC;
+	buf_printf(out, "%02d:%02d:", (int)(sec / 3600), (int)(sec / 60 % 60));
+	put_seconds(out, (int)(sec % 60), us % USECS_PER_SEC);
+}
+
+static void put_offset(Buf *out, int off)
+{
+	int a = abs(off);
+	char sign = off >= 0 ? '+' : '-';
+	if (a % 60)
+		buf_printf(out, "%c%02d:%02d:%02d", sign, a / 3600, a / 60 % 60, a % 60);
+	else if (a / 60 % 60)
+		buf_printf(out, "%c%02d:%02d", sign, a / 3600, a / 60 % 60);
+	else
+		buf_printf(out, "%c%02d", sign, a / 3600);
+}
+
+static bool put_date(Buf *out, int64_t days)
+{
+	int64_t y;
+	int m, d;
+	civil_from_days(days + UNIX_TO_PG_DAYS, &y, &m, &d);
+	bool bc = y <= 0;
+	buf_printf(out, "%04lld-%02d-%02d", (long long)(bc ? 1 - y : y), m, d);
+	return bc;
+}
+
+static void put_itv_part(Buf *out, int64_t val, const char *unit, bool *is_zero, bool *is_before)
+{
+	if (val == 0)
+		return;
+	buf_printf(out, "%s%s%lld %s%s", *is_zero ? "" : " ", *is_before && val > 0 ? "+" : "",
+		   (long long)val, unit, val != 1 ? "s" : "");
+	*is_before = val < 0;
+	*is_zero = false;
+}
+
+/* Render v in PG's text form; timestamptz and timetz-less values of tz
+ * types are shown in zone z. */
+static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
+{
+	switch (oid) {
+	case PGT_DATE:
+		if (v->days == DATE_NOEND || v->days == DATE_NOBEGIN) {
+			buf_put_str(out, v->days == DATE_NOEND ? "infinity" : "-infinity");
+			break;
+		}
+		if (put_date(out, v->days))
+			buf_put_str(out, " BC");
+		break;
+	case PGT_TIME:
+		put_time(out, v->us);
+		break;
+	case PGT_TIMETZ:
+		put_time(out, v->us);
+		put_offset(out, v->tzoff);
+		break;
+	case PGT_TIMESTAMP:
+	case PGT_TIMESTAMPTZ: {
+		if (v->us == TS_NOEND || v->us == TS_NOBEGIN) {
+			buf_put_str(out, v->us == TS_NOEND ? "infinity" : "-infinity");
+			break;
+		}
+		int64_t t = v->us;
+		int off = 0;
+		if (oid == PGT_TIMESTAMPTZ) {
+			off = zone_offset_utc(z, floor_div(t, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+			t += (int64_t)off * USECS_PER_SEC;
+		}
+		int64_t days = floor_div(t, USECS_PER_DAY);
+		bool bc = put_date(out, days);
+		buf_put_u8(out, ' ');
+		put_time(out, t - days * USECS_PER_DAY);
+		if (oid == PGT_TIMESTAMPTZ)
+			put_offset(out, off);
+		if (bc)
+			buf_put_str(out, " BC");
+		break;
+	}
+	default: {
+		bool is_zero = true, is_before = false;
+		put_itv_part(out, v->months / 12, "year", &is_zero, &is_before);
+		put_itv_part(out, v->months % 12, "mon", &is_zero, &is_before);
+		put_itv_part(out, v->days, "day", &is_zero, &is_before);
+		if (is_zero || v->us != 0) {
+			int64_t a = v->us < 0 ? -v->us : v->us;
+			int64_t sec = a / USECS_PER_SEC;
+			buf_printf(out, "%s%s%02lld:%02d:", is_zero ? "" : " ",
+				   v->us < 0 ? "-" : is_before ? "+" : "", (long long)(sec / 3600),
+				   (int)(sec / 60 % 60));
+			put_seconds(out, (int)(sec % 60), a % USECS_PER_SEC);
+		}
+		break;
+	}
+	}
+}
+
+/* --------------------------------------------------------- entry points */
+
+static const Zone utc_zone = {true, 0, ""};
+
+/* Parse text of a date/time type into v; fills err on failure. */
+static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, const Zone *session,
+		       TVal *v, PgtError *err)
+{
+	char buf[256], q[160];
+	DtParts p;
+	int rc;
+
+	size_t a = 0;
+	while (a < n && isspace((unsigned char)s[a]))
+		a++;
+	size_t b = n;
+	while (b > a && isspace((unsigned char)s[b - 1]))
+		b--;
+	if (b - a >= sizeof(buf) || memchr(s + a, 0, b - a))
+		rc = PR_SYNTAX;
+	else {
+		memcpy(buf, s + a, b - a);
+		buf[b - a] = 0;
+		for (char *c = buf; *c; c++)
+			if (*c == '\t' || *c == '\n' || *c == '\r')
+				*c = ' ';
+		if (oid == PGT_INTERVAL) {
+			rc = parse_interval(buf, v);
+		} else {
+			rc = split_datetime(buf, &p);
+			if (rc == PR_OK)
+				rc = dt_to_tval(&p, oid, typmod, session, v);
+		}
+	}
+	pgt_quote_for_msg(q, sizeof(q), s, n);
+	switch (rc) {
+	case PR_OK:
+		return true;
+	case PR_RANGE:
+		return pgt_fail(err, "22008", "date/time field value out of range: \"%s\"", q);
+	case PR_RANGE + 10:
+		return pgt_fail(err, "22008", "timestamp out of range: \"%s\"", q);
+	case PR_RANGE + 20:
+		return pgt_fail(err, "22015", "interval field value out of range: \"%s\"", q);
+	case PR_ZONE:
+		for (char *c = p.zone; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		return pgt_fail(err, "22023", "time zone \"%s\" not recognized", p.zone);
+	case PR_UNSUPPORTED:
+		return pgt_fail(err, "0A000", "this %s input format is not supported: \"%s\"", type_label(oid), q);
+	default:
+		return pgt_fail(err, "22007", "invalid input syntax for type %s: \"%s\"", type_label(oid), q);
+	}
+}
+
+static bool store_tval(uint32_t oid, const TVal *v, PgtValue *out, PgtError *err)
+{
+	Buf b;
+	buf_init(&b);
+	tval_format(&b, oid, v, &utc_zone);
+	bool ok = !b.failed && pgt_set_text(out, (const char *)b.data, b.len);
+	buf_cleanup(&b);
+	return ok || pgt_fail(err, "53200", "out of memory");
+}
+
+/* Text input of a date/time type into its canonical storage text;
+ * 22007 bad syntax, 22008 field out of range, 22023 unknown zone. */
+bool pgt_time_in(const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		 PgtValue *out, PgtError *err)
+{
+	Zone session;
+	TVal v;
+	session_zone(fmt, &session);
+	if (!tval_parse(s, n, oid, typmod, &session, &v, err))
+		return false;
+	return store_tval(oid, &v, out, err);
+}
+
+/* Text output of stored text (read with UTC as its zone). */
+bool pgt_time_out(Buf *out, const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		  PgtError *err)
+{
+	Zone session;
+	TVal v;
+	(void)typmod;
+	if (!tval_parse(s, n, oid, -1, &utc_zone, &v, err))
+		return false;
+	session_zone(fmt, &session);
+	tval_format(out, oid, &v, &session);
+	return true;
+}
+
+/* Binary output: date int32 days, time int64 us, timetz adds int32 seconds
+ * west, timestamps int64 us since 2000-01-01, interval us/days/months. */
+bool pgt_time_send(Buf *out, const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+		   PgtError *err)
+{
+	TVal v;
+	(void)typmod;
+	(void)fmt;
+	if (!tval_parse(s, n, oid, -1, &utc_zone, &v, err))
+		return false;
+	switch (oid) {
+	case PGT_DATE:
+		buf_put_u32(out, (uint32_t)v.days);
+		break;
+	case PGT_TIMETZ:
+		buf_put_u64(out, (uint64_t)v.us);
+		buf_put_u32(out, (uint32_t)-v.tzoff);
+		break;
+	case PGT_INTERVAL:
+		buf_put_u64(out, (uint64_t)v.us);
+		buf_put_u32(out, (uint32_t)v.days);
+		buf_put_u32(out, (uint32_t)v.months);
+		break;
+	default:
+		buf_put_u64(out, (uint64_t)v.us);
+		break;
+	}
+	return true;
+}
+
+/* Binary input into canonical storage text; 22P03 on a wrong length,
+ * 22008 for a time outside 00:00..24:00. */
+bool pgt_time_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, PgtValue *out, PgtError *err)
+{
+	TVal v;
+	size_t want = oid == PGT_DATE ? 4 : oid == PGT_TIMETZ ? 12 : oid == PGT_INTERVAL ? 16 : 8;
+	memset(&v, 0, sizeof(v));
+	if (len != want)
+		return pgt_fail(err, "22P03", "incorrect binary data format");
+	if (oid == PGT_DATE) {
+		v.days = (int32_t)rd_be32(p);
+	} else {
+		v.us = (int64_t)rd_be64(p);
+		if (oid == PGT_TIMETZ)
+			v.tzoff = -(int32_t)rd_be32(p + 8);
+		if (oid == PGT_INTERVAL) {
+			v.days = (int32_t)rd_be32(p + 8);
+			v.months = (int32_t)rd_be32(p + 12);
+		}
+		if ((oid == PGT_TIME || oid == PGT_TIMETZ) && (v.us < 0 || v.us > USECS_PER_DAY))
+			return pgt_fail(err, "22008", "time out of range");
+		if (oid == PGT_TIME || oid == PGT_TIMETZ || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ)
+			v.us = round_precision(v.us, typmod);
+	}
+	return store_tval(oid, &v, out, err);
+}
