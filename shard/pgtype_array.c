@@ -84,8 +84,10 @@ static bool arr_parse(const char *s, size_t n, ArrList *l, PgtError *err)
 			i++;
 		if (i >= n)
 			goto malformed;
-		if (s[i] == '{')
+		if (s[i] == '{') {
+			arr_cleanup(l);
 			return pgt_fail(err, "0A000", "multidimensional arrays are not supported");
+		}
 		size_t off = l->bytes.len;
 		bool null = false;
 		if (s[i] == '"') {
@@ -351,10 +353,8 @@ bool pgt_array_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, 
 	buf_put_u8(&b, '}');
 	if (ok && !buf_rd_end(&r))
 		ok = pgt_fail(err, "22P03", "incorrect binary data format");
-	if (ok)
-		ok = !b.failed && pgt_set_text(out, (const char *)b.data, b.len);
-	if (!ok && b.failed)
-		pgt_fail(err, "53200", "out of memory");
+	if (ok && (b.failed || !pgt_set_text(out, (const char *)b.data, b.len)))
+		ok = pgt_fail(err, "53200", "out of memory");
 	pgt_value_cleanup(&ev);
 	buf_cleanup(&b);
 	return ok;

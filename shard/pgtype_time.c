@@ -669,7 +669,7 @@ static int parse_interval(const char *s, TVal *v)
 			if (mask & (16 | 8 | 4))
 				return PR_SYNTAX;
 			const char *t = c;
-			if (read_digits(&t, 18, &h) == 0 || *t != ':' || (t++, read_digits(&t, 2, &m)) != 2)
+			if (read_digits(&t, 18, &h) == 0 || *t != ':' || (t++, read_digits(&t, 2, &m)) == 0)
 				return PR_SYNTAX;
 			long double frac = 0;
 			if (*t == ':') {

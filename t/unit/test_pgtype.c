@@ -405,6 +405,8 @@ static void test_time(void)
 	is_str(rt("1 day -1 hour", PGT_INTERVAL, -1), "1 day -01:00:00", "negative time");
 	is_str(rt("0", PGT_INTERVAL, -1), "00:00:00", "zero");
 	is_str(rt("100", PGT_INTERVAL, -1), "00:01:40", "bare seconds");
+	is_str(rt("1:2", PGT_INTERVAL, -1), "01:02:00", "H:M");
+	is_str(rt("-1 day -00:00:01.25", PGT_INTERVAL, -1), "-1 days -00:00:01.25", "negative fraction");
 	is_str(rt("1 year -2 mons", PGT_INTERVAL, -1), "10 mons", "months combine");
 	is_str(rt("-1 year -2 mons -3 days -04:05:06", PGT_INTERVAL, -1), "-1 years -2 mons -3 days -04:05:06",
 	       "all negative");
