@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential pkg-config clang libclang-rt-14-dev
-	libpq-dev libevent-dev libsqlite3-dev libssl-dev libpg-query-dev
+	libpq-dev libevent-dev libsqlite3-dev libssl-dev libpg-query-dev libprotobuf-c-dev
 	libjansson-dev libxxhash-dev libzstd-dev
 	# run
 	sqlite3 openssl

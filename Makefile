@@ -1,0 +1,85 @@
+# DoSQL build.  `make` builds bin/, `make test` builds an ASan+UBSan tree
+# under build/test and runs the whole suite through prove, `make run`
+# starts the local cluster, `make fuzz` runs the libFuzzer targets.
+
+CC       ?= gcc
+WARN     := -Wall -Wextra -Werror
+CSTD     := -std=c11 -D_GNU_SOURCE
+INCLUDES := -I.
+OPT      ?= -O2
+LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+COMMON_SRC := common/buf.c common/arena.c
+PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c
+SHARD_SRC  := $(sort $(wildcard shard/*.c))
+UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
+
+# Objects per build flavour: build/release and build/test.
+release_dir := build/release
+test_dir    := build/test
+
+define objs
+$(patsubst %.c,$(1)/%.o,$(2))
+endef
+
+LIB_SRC := $(COMMON_SRC) $(PGWIRE_SRC)
+
+.PHONY: all deps test run fuzz clean unit-bins test-bins
+all: deps bin/dosql-shard bin/dosql-passwd
+
+deps:
+	@tools/deps.sh
+
+# ---- release
+$(release_dir)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
+
+bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(SHARD_SRC))
+	@mkdir -p bin
+	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
+
+bin/dosql-passwd: $(call objs,$(release_dir),tools/dosql-passwd.c $(LIB_SRC))
+	@mkdir -p bin
+	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
+
+# ---- test build (sanitizers)
+$(test_dir)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(SHARD_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+$(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+# Each unit test links everything but the programs' main().
+UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+$(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
+test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql-passwd $(UNIT_BINS)
+
+PROVE_JOBS ?= 2
+test: test-bins
+	DOSQL_BINDIR=$(CURDIR)/$(test_dir)/bin \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	prove -j$(PROVE_JOBS) -I t/lib $(UNIT_BINS) t/*.pl
+
+# ---- local cluster
+DOSQL_DATA ?= $(CURDIR)/data
+DOSQL_PORT ?= 6432
+run: all
+	@mkdir -p $(DOSQL_DATA)
+	bin/dosql-shard --data $(DOSQL_DATA) --port $(DOSQL_PORT) --host 127.0.0.1
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

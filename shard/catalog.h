@@ -1,0 +1,74 @@
+/*
+ * catalog.h - the PostgreSQL view of a shard's schema.
+ *
+ * SQLite stores the data; DoSQL's own tables (_dosql_*) store what SQLite
+ * cannot: each column's PostgreSQL type and typmod, defaults as PG
+ * expressions, constraint and index names, sequences, stable OIDs.  They are
+ * changed in the same SQLite transaction as the DDL they describe.
+ *
+ * Each session caches table descriptions; the cache is dropped whenever
+ * the process-wide schema generation moves (any session ran DDL, committed
+ * or rolled back).
+ */
+#ifndef DOSQL_SHD_CATALOG_H
+#define DOSQL_SHD_CATALOG_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SHD_NAMESPACE_PUBLIC 2200
+#define SHD_NAMESPACE_PG_CATALOG 11
+#define SHD_FIRST_OID 16384
+
+typedef struct ShdColumn {
+	char *name;      /* owned */
+	uint32_t type;
+	int32_t typmod;
+	int16_t attnum;
+	bool notnull;
+	char *default_expr; /* owned; PG expression text, NULL when none */
+	char identity;      /* 'a' ALWAYS, 'd' BY DEFAULT, 0 none */
+} ShdColumn;
+
+typedef struct ShdTable {
+	uint32_t oid;
+	char *name; /* owned */
+	char relkind;
+	bool system; /* a pg_catalog relation */
+	int ncols;
+	ShdColumn *cols; /* owned */
+} ShdTable;
+
+typedef struct ShdCatalog {
+	sqlite3 *db; /* borrowed: the session's connection */
+	sqlite3 *ro; /* owned: autocommit connection for catalog reads */
+	bool own_ddl; /* the session's open transaction changed the schema:
+		       * read the catalog through db to see it */
+	uint64_t generation;
+	int ntables, cap;
+	ShdTable **tables; /* owned */
+} ShdCatalog;
+
+/* The process-wide schema generation; bumped after DDL, COMMIT and ROLLBACK
+ * of transactions that ran DDL. */
+uint64_t shd_schema_generation(void);
+void shd_schema_changed(void);
+
+/* Create DoSQL's catalog tables in a new database (idempotent). */
+bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg);
+/* Per-connection setup: temp pg_catalog relations. */
+bool shd_catalog_attach(sqlite3 *db, char **errmsg);
+
+/* path: the database file, for the catalog's own read connection. */
+void shd_catalog_init(ShdCatalog *cat, sqlite3 *db, const char *path);
+void shd_catalog_cleanup(ShdCatalog *cat);
+
+/* The table (or view/sequence) named `name`, NULL when there is none. */
+const ShdTable *shd_catalog_table(ShdCatalog *cat, const char *name);
+const ShdColumn *shd_table_column(const ShdTable *t, const char *name);
+
+/* Allocate a new OID (inside the caller's transaction). */
+bool shd_catalog_next_oid(sqlite3 *db, uint32_t *oid);
+
+#endif

@@ -1,0 +1,782 @@
+/*
+ * funcs.c - PostgreSQL functions and operators that SQLite lacks or
+ * computes differently, registered on each session's connection.
+ *
+ * Errors are reported as "SQLSTATE:message"; the session turns them back
+ * into ErrorResponse fields.
+ */
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shard/session.h"
+
+int64_t shd_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Format microseconds since the epoch as timestamptz storage text (UTC). */
+static void format_utc(int64_t us, char *out, size_t n)
+{
+	time_t secs = (time_t)(us / 1000000);
+	int frac = (int)(us % 1000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	int k = snprintf(out, n, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (frac) {
+		char f[8];
+		snprintf(f, sizeof(f), "%06d", frac);
+		for (int i = 5; i > 0 && f[i] == '0'; i--)
+			f[i] = 0;
+		k += snprintf(out + k, n - (size_t)k, ".%s", f);
+	}
+	snprintf(out + k, n - (size_t)k, "+00");
+}
+
+static void error_state(sqlite3_context *ctx, const char *sqlstate, const char *msg)
+{
+	char *m = sqlite3_mprintf("%s:%s", sqlstate, msg);
+	sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
+	sqlite3_free(m);
+}
+
+static bool is_integer(sqlite3_value *v) { return sqlite3_value_type(v) == SQLITE_INTEGER; }
+
+static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	ShdSession *s = sqlite3_user_data(ctx);
+	char buf[64];
+	format_utc(s->txn_start_us ? s->txn_start_us : shd_now_us(), buf, sizeof(buf));
+	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_clock_timestamp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	char buf[64];
+	format_utc(shd_now_us(), buf, sizeof(buf));
+	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "PostgreSQL %s on x86_64-pc-linux-gnu, compiled by gcc, 64-bit (SQLite %s)",
+		 PGW_SERVER_VERSION, sqlite3_libversion());
+	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_current_schema(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_text(ctx, "public", -1, SQLITE_STATIC);
+}
+
+static void fn_current_database(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	ShdSession *s = sqlite3_user_data(ctx);
+	sqlite3_result_text(ctx, s->conn.database ? s->conn.database : "dosql", -1, SQLITE_TRANSIENT);
+}
+
+static void fn_backend_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	ShdSession *s = sqlite3_user_data(ctx);
+	sqlite3_result_int(ctx, s->conn.pid);
+}
+
+/* pg_div(a, b, integer_division) / pg_mod: PG raises on a zero divisor. */
+static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	bool mod = sqlite3_user_data(ctx) != NULL;
+	if (is_integer(argv[0]) && is_integer(argv[1])) {
+		sqlite3_int64 a = sqlite3_value_int64(argv[0]), b = sqlite3_value_int64(argv[1]);
+		if (b == 0) {
+			error_state(ctx, "22012", "division by zero");
+			return;
+		}
+		if (b == -1) {
+			sqlite3_result_int64(ctx, mod ? 0 : (sqlite3_int64)(0 - (uint64_t)a));
+			return;
+		}
+		sqlite3_result_int64(ctx, mod ? a % b : a / b);
+		return;
+	}
+	double a = sqlite3_value_double(argv[0]), b = sqlite3_value_double(argv[1]);
+	if (b == 0) {
+		error_state(ctx, "22012", "division by zero");
+		return;
+	}
+	if (mod) {
+		double q = a / b;
+		q = q < 0 ? -__builtin_floor(-q) : __builtin_floor(q);
+		sqlite3_result_double(ctx, a - q * b);
+	} else {
+		sqlite3_result_double(ctx, a / b);
+	}
+}
+
+/* pg_checkedN(a, op, b): integer arithmetic with PG's range errors. */
+static void fn_checked(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	intptr_t width = (intptr_t)sqlite3_user_data(ctx);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[2]) == SQLITE_NULL)
+		return;
+	char op = (char)sqlite3_value_text(argv[1])[0];
+	if (!is_integer(argv[0]) || !is_integer(argv[2])) {
+		double a = sqlite3_value_double(argv[0]), b = sqlite3_value_double(argv[2]);
+		sqlite3_result_double(ctx, op == '+' ? a + b : op == '-' ? a - b : a * b);
+		return;
+	}
+	int64_t a = sqlite3_value_int64(argv[0]), b = sqlite3_value_int64(argv[2]), r;
+	bool over = op == '+' ? __builtin_add_overflow(a, b, &r) : op == '-' ? __builtin_sub_overflow(a, b, &r)
+									    : __builtin_mul_overflow(a, b, &r);
+	if (width == 4 && (r < INT32_MIN || r > INT32_MAX))
+		over = true;
+	if (width == 2 && (r < INT16_MIN || r > INT16_MAX))
+		over = true;
+	if (over) {
+		error_state(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
+											: "smallint out of range");
+		return;
+	}
+	sqlite3_result_int64(ctx, r);
+}
+
+typedef struct SumState {
+	int64_t i;
+	double d;
+	bool any, real, overflow;
+} SumState;
+
+static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	SumState *st = sqlite3_aggregate_context(ctx, sizeof(*st));
+	if (!st || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	st->any = true;
+	if (!st->real && !st->overflow && is_integer(argv[0])) {
+		int64_t v = sqlite3_value_int64(argv[0]);
+		if (__builtin_add_overflow(st->i, v, &st->i)) {
+			st->overflow = true;
+			st->d = (double)(st->i - v) + (double)v;
+		}
+		return;
+	}
+	if (!st->real && !st->overflow)
+		st->d = (double)st->i;
+	st->real = true;
+	st->d += sqlite3_value_double(argv[0]);
+}
+
+static void sum_final(sqlite3_context *ctx)
+{
+	SumState *st = sqlite3_aggregate_context(ctx, 0);
+	if (!st || !st->any)
+		return;
+	if (st->real || st->overflow)
+		sqlite3_result_double(ctx, st->d);
+	else
+		sqlite3_result_int64(ctx, st->i);
+}
+
+/* pg_regexp(string, pattern, icase): POSIX extended regular expressions. */
+static void regex_free(void *p)
+{
+	regfree(p);
+	free(p);
+}
+
+static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	int icase = sqlite3_value_int(argv[2]);
+	regex_t *re = sqlite3_get_auxdata(ctx, 1);
+	if (!re) {
+		re = malloc(sizeof(*re));
+		int rc = regcomp(re, (const char *)sqlite3_value_text(argv[1]), REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+		if (rc != 0) {
+			char msg[200], full[256];
+			regerror(rc, re, msg, sizeof(msg));
+			free(re);
+			snprintf(full, sizeof(full), "invalid regular expression: %s", msg);
+			error_state(ctx, "2201B", full);
+			return;
+		}
+		sqlite3_set_auxdata(ctx, 1, re, regex_free);
+		re = sqlite3_get_auxdata(ctx, 1);
+		if (!re)
+			return;
+	}
+	sqlite3_result_int(ctx, regexec(re, (const char *)sqlite3_value_text(argv[0]), 0, NULL, 0) == 0);
+}
+
+/* GREATEST / LEAST: NULL arguments are ignored, as in PostgreSQL. */
+static void fn_minmax(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	bool greatest = sqlite3_user_data(ctx) != NULL;
+	sqlite3_value *best = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			continue;
+		if (!best) {
+			best = argv[i];
+			continue;
+		}
+		int cmp;
+		if (sqlite3_value_numeric_type(argv[i]) != SQLITE_TEXT && sqlite3_value_numeric_type(best) != SQLITE_TEXT) {
+			double a = sqlite3_value_double(argv[i]), b = sqlite3_value_double(best);
+			cmp = a < b ? -1 : a > b;
+		} else {
+			cmp = strcmp((const char *)sqlite3_value_text(argv[i]), (const char *)sqlite3_value_text(best));
+		}
+		if (greatest ? cmp > 0 : cmp < 0)
+			best = argv[i];
+	}
+	if (best)
+		sqlite3_result_value(ctx, best);
+}
+
+static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	Buf b;
+	buf_init(&b);
+	for (int i = 0; i < argc; i++)
+		if (sqlite3_value_type(argv[i]) != SQLITE_NULL)
+			buf_put(&b, sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]));
+	sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
+/* Character-based helpers: UTF-8 aware lengths and offsets. */
+static size_t utf8_advance(const unsigned char *s, size_t len, size_t nchars)
+{
+	size_t i = 0;
+	while (i < len && nchars > 0) {
+		i++;
+		while (i < len && (s[i] & 0xC0) == 0x80)
+			i++;
+		nchars--;
+	}
+	return i;
+}
+
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += (s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+static void fn_left_right(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	bool right = sqlite3_user_data(ctx) != NULL;
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	int64_t n = sqlite3_value_int64(argv[1]);
+	int64_t total = (int64_t)utf8_len(s, len);
+	int64_t take = n >= 0 ? (n < total ? n : total) : (total + n > 0 ? total + n : 0);
+	if (!right) {
+		size_t bytes = utf8_advance(s, len, (size_t)take);
+		sqlite3_result_text(ctx, (const char *)s, (int)bytes, SQLITE_TRANSIENT);
+	} else {
+		size_t start = utf8_advance(s, len, (size_t)(total - take));
+		sqlite3_result_text(ctx, (const char *)s + start, (int)(len - start), SQLITE_TRANSIENT);
+	}
+}
+
+static void fn_repeat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	int64_t n = sqlite3_value_int64(argv[1]);
+	if (n <= 0 || len == 0) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	if ((uint64_t)n * len > 100000000u) {
+		error_state(ctx, "54000", "requested length too large");
+		return;
+	}
+	Buf b;
+	buf_init(&b);
+	for (int64_t i = 0; i < n; i++)
+		buf_put(&b, s, len);
+	sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
+static void fn_reverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	char *r = malloc(len + 1);
+	size_t o = len;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_advance(s + i, len - i, 1);
+		o -= n;
+		memcpy(r + o, s + i, n);
+		i += n;
+	}
+	sqlite3_result_text(ctx, r, (int)len, free);
+}
+
+static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	bool right = sqlite3_user_data(ctx) != NULL;
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	const unsigned char *fill = argc > 2 ? sqlite3_value_text(argv[2]) : (const unsigned char *)" ";
+	size_t flen = argc > 2 ? (size_t)sqlite3_value_bytes(argv[2]) : 1;
+	int64_t want = sqlite3_value_int64(argv[1]);
+	if (want < 0)
+		want = 0;
+	if (want > 10000000) {
+		error_state(ctx, "54000", "requested length too large");
+		return;
+	}
+	int64_t have = (int64_t)utf8_len(s, len);
+	Buf b;
+	buf_init(&b);
+	if (have >= want) {
+		buf_put(&b, s, utf8_advance(s, len, (size_t)want));
+	} else {
+		Buf pad;
+		buf_init(&pad);
+		size_t fchars = utf8_len(fill, flen), fi = 0;
+		for (int64_t i = 0; i < want - have && fchars; i++) {
+			size_t n = utf8_advance(fill + fi, flen - fi, 1);
+			buf_put(&pad, fill + fi, n);
+			fi += n;
+			if (fi >= flen)
+				fi = 0;
+		}
+		if (right) {
+			buf_put(&b, s, len);
+			buf_put(&b, pad.data, pad.len);
+		} else {
+			buf_put(&b, pad.data, pad.len);
+			buf_put(&b, s, len);
+		}
+		buf_cleanup(&pad);
+	}
+	sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
+static void fn_initcap(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	char *s = strdup((const char *)sqlite3_value_text(argv[0]));
+	bool start = true;
+	for (char *p = s; *p; p++) {
+		if (isalnum((unsigned char)*p)) {
+			*p = start ? (char)toupper((unsigned char)*p) : (char)tolower((unsigned char)*p);
+			start = false;
+		} else {
+			start = true;
+		}
+	}
+	sqlite3_result_text(ctx, s, -1, free);
+}
+
+static void fn_md5(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	unsigned char d[16];
+	unsigned int dl = 0;
+	const void *p = sqlite3_value_type(argv[0]) == SQLITE_BLOB ? sqlite3_value_blob(argv[0])
+								      : (const void *)sqlite3_value_text(argv[0]);
+	EVP_Digest(p, (size_t)sqlite3_value_bytes(argv[0]), d, &dl, EVP_md5(), NULL);
+	char hex[33];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	sqlite3_result_text(ctx, hex, 32, SQLITE_TRANSIENT);
+}
+
+static void fn_octet_length(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	if (sqlite3_value_type(argv[0]) != SQLITE_BLOB)
+		(void)sqlite3_value_text(argv[0]);
+	sqlite3_result_int(ctx, sqlite3_value_bytes(argv[0]));
+}
+
+/* pg_round(x [, digits], argtype) and pg_trunc: numeric keeps decimal semantics. */
+static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	bool trunc = sqlite3_user_data(ctx) != NULL;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	int digits = argc == 3 ? sqlite3_value_int(argv[1]) : 0;
+	if (is_integer(argv[0]) && digits >= 0) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	double x = sqlite3_value_double(argv[0]);
+	double scale = 1;
+	for (int i = 0; i < (digits < 0 ? -digits : digits); i++)
+		scale *= 10;
+	double y = digits >= 0 ? x * scale : x / scale;
+	double r;
+	if (trunc)
+		r = y < 0 ? -__builtin_floor(-y) : __builtin_floor(y);
+	else
+		r = y < 0 ? -__builtin_floor(-y + 0.5) : __builtin_floor(y + 0.5);
+	r = digits >= 0 ? r / scale : r * scale;
+	if (digits <= 0 && r >= -9.2e18 && r <= 9.2e18)
+		sqlite3_result_int64(ctx, (sqlite3_int64)r);
+	else
+		sqlite3_result_double(ctx, r);
+}
+
+static void fn_gen_random_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	uint8_t u[16];
+	if (!pgw_random_bytes(u, sizeof(u))) {
+		error_state(ctx, "XX000", "could not generate random values");
+		return;
+	}
+	u[6] = (uint8_t)((u[6] & 0x0F) | 0x40);
+	u[8] = (uint8_t)((u[8] & 0x3F) | 0x80);
+	char s[37];
+	snprintf(s, sizeof(s), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
+		 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	sqlite3_result_text(ctx, s, 36, SQLITE_TRANSIENT);
+}
+
+/* pg_sleep(seconds): sleeps in short steps so a CancelRequest ends it. */
+static void fn_sleep(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ShdSession *s = sqlite3_user_data(ctx);
+	int64_t end = shd_now_us() + (int64_t)(sqlite3_value_double(argv[0]) * 1e6);
+	while (shd_now_us() < end) {
+		if (atomic_load(&s->cancel)) {
+			error_state(ctx, "57014", "canceling statement due to user request");
+			return;
+		}
+		usleep(5000);
+	}
+	sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+}
+
+static void fn_set_config(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ShdSession *s = sqlite3_user_data(ctx);
+	PgwError e;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		error_state(ctx, "22004", "SET requires parameter name");
+		return;
+	}
+	const char *v = sqlite3_value_type(argv[1]) == SQLITE_NULL ? "" : (const char *)sqlite3_value_text(argv[1]);
+	if (!shd_guc_set(s, (const char *)sqlite3_value_text(argv[0]), v, &e)) {
+		error_state(ctx, e.sqlstate, e.message);
+		return;
+	}
+	sqlite3_result_text(ctx, shd_guc_get(s, (const char *)sqlite3_value_text(argv[0])), -1, SQLITE_TRANSIENT);
+}
+
+static void fn_current_setting(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ShdSession *s = sqlite3_user_data(ctx);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	const char *name = (const char *)sqlite3_value_text(argv[0]);
+	const char *v = shd_guc_get(s, name);
+	if (!v) {
+		if (argc > 1 && sqlite3_value_int(argv[1]))
+			return;
+		char msg[256];
+		snprintf(msg, sizeof(msg), "unrecognized configuration parameter \"%s\"", name);
+		error_state(ctx, "42704", msg);
+		return;
+	}
+	sqlite3_result_text(ctx, v, -1, SQLITE_TRANSIENT);
+}
+
+/* ---- sequences ---- */
+
+/* Strip "public." and quotes from a sequence name as nextval() receives it. */
+static void seq_name(const char *in, char *out, size_t n)
+{
+	const char *p = in;
+	if (strncmp(p, "public.", 7) == 0)
+		p += 7;
+	size_t k = 0;
+	for (; *p && k + 1 < n; p++)
+		if (*p != '"')
+			out[k++] = *p;
+	out[k] = 0;
+}
+
+static bool seq_lookup(ShdSession *s, sqlite3_value *arg, uint32_t *oid, sqlite3_context *ctx)
+{
+	if (sqlite3_value_type(arg) == SQLITE_INTEGER) {
+		*oid = (uint32_t)sqlite3_value_int64(arg);
+		return true;
+	}
+	char name[256];
+	seq_name((const char *)sqlite3_value_text(arg), name, sizeof(name));
+	const ShdTable *t = shd_catalog_table(&s->cat, name);
+	if (!t || t->relkind != 'S') {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "relation \"%s\" does not exist", name);
+		error_state(ctx, "42P01", msg);
+		return false;
+	}
+	*oid = t->oid;
+	return true;
+}
+
+static void remember_seq(ShdSession *s, uint32_t oid, int64_t v)
+{
+	s->lastval = v;
+	s->have_lastval = true;
+	for (int i = 0; i < s->nseq; i++)
+		if (s->seqvals[i].oid == oid) {
+			s->seqvals[i].value = v;
+			return;
+		}
+	if (s->nseq < (int)(sizeof(s->seqvals) / sizeof(s->seqvals[0]))) {
+		s->seqvals[s->nseq].oid = oid;
+		s->seqvals[s->nseq].value = v;
+		s->nseq++;
+	}
+}
+
+static void fn_nextval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ShdSession *s = sqlite3_user_data(ctx);
+	uint32_t oid;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || !seq_lookup(s, argv[0], &oid, ctx))
+		return;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE main._dosql_sequence SET last_value = CASE WHEN is_called THEN last_value + seqincrement"
+			       " ELSE last_value END, is_called = 1 WHERE seqrelid = ?1"
+			       " RETURNING last_value, seqmax, seqmin",
+			       -1, &st, NULL) != SQLITE_OK) {
+		error_state(ctx, "XX000", sqlite3_errmsg(s->db));
+		return;
+	}
+	sqlite3_bind_int64(st, 1, oid);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		error_state(ctx, rc == SQLITE_BUSY ? "40001" : "XX000", sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return;
+	}
+	int64_t v = sqlite3_column_int64(st, 0);
+	int64_t max = sqlite3_column_int64(st, 1), min = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	if (v > max || v < min) {
+		error_state(ctx, "2200H", "nextval: reached maximum value of sequence");
+		return;
+	}
+	remember_seq(s, oid, v);
+	sqlite3_result_int64(ctx, v);
+}
+
+static void fn_currval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ShdSession *s = sqlite3_user_data(ctx);
+	uint32_t oid;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || !seq_lookup(s, argv[0], &oid, ctx))
+		return;
+	for (int i = 0; i < s->nseq; i++)
+		if (s->seqvals[i].oid == oid) {
+			sqlite3_result_int64(ctx, s->seqvals[i].value);
+			return;
+		}
+	char msg[320], name[256];
+	seq_name((const char *)sqlite3_value_text(argv[0]), name, sizeof(name));
+	snprintf(msg, sizeof(msg), "currval of sequence \"%s\" is not yet defined in this session", name);
+	error_state(ctx, "55000", msg);
+}
+
+static void fn_lastval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	ShdSession *s = sqlite3_user_data(ctx);
+	if (!s->have_lastval) {
+		error_state(ctx, "55000", "lastval is not yet defined in this session");
+		return;
+	}
+	sqlite3_result_int64(ctx, s->lastval);
+}
+
+static void fn_setval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ShdSession *s = sqlite3_user_data(ctx);
+	uint32_t oid;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || !seq_lookup(s, argv[0], &oid, ctx))
+		return;
+	int64_t v = sqlite3_value_int64(argv[1]);
+	int called = argc > 2 ? sqlite3_value_int(argv[2]) : 1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "UPDATE main._dosql_sequence SET last_value = ?2, is_called = ?3 WHERE seqrelid = ?1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		error_state(ctx, "XX000", sqlite3_errmsg(s->db));
+		return;
+	}
+	sqlite3_bind_int64(st, 1, oid);
+	sqlite3_bind_int64(st, 2, v);
+	sqlite3_bind_int(st, 3, called);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		error_state(ctx, rc == SQLITE_BUSY ? "40001" : "XX000", sqlite3_errmsg(s->db));
+		return;
+	}
+	if (called)
+		remember_seq(s, oid, v);
+	sqlite3_result_int64(ctx, v);
+}
+
+static void fn_get_serial_sequence(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ShdSession *s = sqlite3_user_data(ctx);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	char tname[256];
+	seq_name((const char *)sqlite3_value_text(argv[0]), tname, sizeof(tname));
+	const ShdTable *t = shd_catalog_table(&s->cat, tname);
+	if (!t) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "relation \"%s\" does not exist", tname);
+		error_state(ctx, "42P01", msg);
+		return;
+	}
+	const ShdColumn *c = shd_table_column(t, (const char *)sqlite3_value_text(argv[1]));
+	if (!c) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "column \"%s\" of relation \"%s\" does not exist",
+			 (const char *)sqlite3_value_text(argv[1]), tname);
+		error_state(ctx, "42703", msg);
+		return;
+	}
+	const char *d = c->default_expr;
+	const char *q = d ? strstr(d, "nextval('") : NULL;
+	if (!q)
+		return;
+	q += 9;
+	const char *e = strchr(q, '\'');
+	if (!e)
+		return;
+	char seq[300];
+	snprintf(seq, sizeof(seq), "public.%.*s", (int)(e - q), q);
+	sqlite3_result_text(ctx, seq, -1, SQLITE_TRANSIENT);
+}
+
+bool shd_funcs_register(ShdSession *s)
+{
+	struct {
+		const char *name;
+		int nargs;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+		void *ud;
+		int flags;
+	} fns[] = {
+		{"pg_now", 0, fn_now, s, 0},
+		{"pg_clock_timestamp", 0, fn_clock_timestamp, NULL, 0},
+		{"pg_version", 0, fn_version, NULL, SQLITE_DETERMINISTIC},
+		{"pg_current_schema", 0, fn_current_schema, NULL, SQLITE_DETERMINISTIC},
+		{"pg_current_database", 0, fn_current_database, s, 0},
+		{"pg_backend_pid", 0, fn_backend_pid, s, 0},
+		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
+		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_mod", 2, fn_div, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_checked2", 3, fn_checked, (void *)2, SQLITE_DETERMINISTIC},
+		{"pg_checked4", 3, fn_checked, (void *)4, SQLITE_DETERMINISTIC},
+		{"pg_checked8", 3, fn_checked, (void *)8, SQLITE_DETERMINISTIC},
+		{"pg_regexp", 3, fn_regexp, NULL, SQLITE_DETERMINISTIC},
+		{"pg_greatest", -1, fn_minmax, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_least", -1, fn_minmax, NULL, SQLITE_DETERMINISTIC},
+		{"pg_concat", -1, fn_concat, NULL, SQLITE_DETERMINISTIC},
+		{"pg_left", 2, fn_left_right, NULL, SQLITE_DETERMINISTIC},
+		{"pg_right", 2, fn_left_right, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_repeat", 2, fn_repeat, NULL, SQLITE_DETERMINISTIC},
+		{"pg_reverse", 1, fn_reverse, NULL, SQLITE_DETERMINISTIC},
+		{"pg_lpad", 2, fn_pad, NULL, SQLITE_DETERMINISTIC},
+		{"pg_lpad", 3, fn_pad, NULL, SQLITE_DETERMINISTIC},
+		{"pg_rpad", 2, fn_pad, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_rpad", 3, fn_pad, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_initcap", 1, fn_initcap, NULL, SQLITE_DETERMINISTIC},
+		{"pg_md5", 1, fn_md5, NULL, SQLITE_DETERMINISTIC},
+		{"pg_octet_length", 1, fn_octet_length, NULL, SQLITE_DETERMINISTIC},
+		{"pg_round", 2, fn_round, NULL, SQLITE_DETERMINISTIC},
+		{"pg_round", 3, fn_round, NULL, SQLITE_DETERMINISTIC},
+		{"pg_trunc", 2, fn_round, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_trunc", 3, fn_round, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_gen_random_uuid", 0, fn_gen_random_uuid, NULL, 0},
+		{"pg_sleep", 1, fn_sleep, s, 0},
+		{"pg_set_config", 3, fn_set_config, s, 0},
+		{"pg_current_setting", 1, fn_current_setting, s, 0},
+		{"pg_current_setting", 2, fn_current_setting, s, 0},
+		{"pg_nextval", 1, fn_nextval, s, 0},
+		{"pg_currval", 1, fn_currval, s, 0},
+		{"pg_lastval", 0, fn_lastval, s, 0},
+		{"pg_setval", 2, fn_setval, s, 0},
+		{"pg_setval", 3, fn_setval, s, 0},
+		{"pg_get_serial_sequence", 2, fn_get_serial_sequence, s, 0},
+	};
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (sqlite3_create_function_v2(s->db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,
+					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
+			return false;
+	if (sqlite3_create_function_v2(s->db, "pg_sum", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, sum_step,
+				       sum_final, NULL) != SQLITE_OK)
+		return false;
+	return pgt_register_functions(s->db, &s->fmt);
+}

@@ -1,0 +1,1272 @@
+/*
+ * session.c - a dosql-shard client session: the PgwHandler callbacks,
+ * statements and portals, execution of translated statements, implicit and
+ * explicit transactions, and SQLite-to-PostgreSQL error mapping.
+ */
+#include "shard/session_int.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+
+#include "pgwire/blocking.h"
+
+/* ------------------------------------------------------------ errors */
+
+void shd_send_error(ShdSession *s, const PgwError *e)
+{
+	pgw_send_error(&s->conn, e);
+	if (s->conn.extended)
+		s->ext_error = true;
+	if (s->txn == SHD_TXN_BLOCK)
+		s->txn = SHD_TXN_FAILED;
+}
+
+void shd_errorf(ShdSession *s, const char *sqlstate, const char *fmt, ...)
+{
+	PgwError e;
+	va_list ap;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.sqlstate, sqlstate, 5);
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	shd_send_error(s, &e);
+}
+
+void shd_notice(ShdSession *s, const char *fmt, ...)
+{
+	PgwError e;
+	va_list ap;
+	memset(&e, 0, sizeof(e));
+	e.severity = "NOTICE";
+	memcpy(e.sqlstate, "00000", 5);
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	pgw_send_notice(&s->conn, &e);
+}
+
+/* The constraint or index name behind a SQLite UNIQUE failure
+ * ("UNIQUE constraint failed: t.a, t.b"). */
+static void unique_constraint_name(ShdSession *s, const char *msg, PgwError *e)
+{
+	const char *p = strchr(msg, ':');
+	if (!p)
+		return;
+	p++;
+	while (*p == ' ')
+		p++;
+	char table[256] = "";
+	const char *dot = strchr(p, '.');
+	if (!dot || (size_t)(dot - p) >= sizeof(table))
+		return;
+	memcpy(table, p, (size_t)(dot - p));
+	const ShdTable *t = shd_catalog_table(&s->cat, table);
+	if (!t)
+		return;
+	Buf key;
+	buf_init(&key);
+	buf_put_u8(&key, '{');
+	const char *q = p;
+	bool first = true;
+	while (q && *q) {
+		const char *d = strchr(q, '.');
+		if (!d)
+			break;
+		const char *end = strstr(d, ", ");
+		size_t n = end ? (size_t)(end - d - 1) : strlen(d + 1);
+		char col[256];
+		snprintf(col, sizeof(col), "%.*s", (int)n, d + 1);
+		const ShdColumn *c = shd_table_column(t, col);
+		if (c) {
+			buf_printf(&key, "%s%d", first ? "" : ",", c->attnum);
+			first = false;
+		}
+		q = end ? end + 2 : NULL;
+	}
+	buf_put_u8(&key, '}');
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT c.relname FROM main._dosql_index i JOIN main._dosql_class c ON c.oid = i.indexrelid"
+			       " WHERE i.indrelid = ?1 AND i.indkey = ?2 AND i.indisunique ORDER BY i.indisprimary DESC LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, t->oid);
+		sqlite3_bind_text(st, 2, buf_cstr(&key), -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(e->message, sizeof(e->message), "duplicate key value violates unique constraint \"%s\"",
+				 (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	buf_cleanup(&key);
+	snprintf(e->hint, sizeof(e->hint), "%s", "");
+}
+
+void shd_sqlite_error(ShdSession *s, int rc, PgwError *e)
+{
+	const char *msg = sqlite3_errmsg(s->db);
+	int ext = sqlite3_extended_errcode(s->db);
+	memset(e, 0, sizeof(*e));
+
+	/* "SQLSTATE:message" from our own functions */
+	if (strlen(msg) > 6 && msg[5] == ':') {
+		bool code = true;
+		for (int i = 0; i < 5; i++)
+			code = code && (isdigit((unsigned char)msg[i]) || isupper((unsigned char)msg[i]));
+		if (code) {
+			memcpy(e->sqlstate, msg, 5);
+			snprintf(e->message, sizeof(e->message), "%s", msg + 6);
+			return;
+		}
+	}
+	switch (rc & 0xFF) {
+	case SQLITE_CONSTRAINT: {
+		const char *what = strchr(msg, ':');
+		what = what ? what + 2 : "";
+		if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+			memcpy(e->sqlstate, "23505", 5);
+			snprintf(e->message, sizeof(e->message), "duplicate key value violates unique constraint");
+			unique_constraint_name(s, msg, e);
+		} else if (ext == SQLITE_CONSTRAINT_NOTNULL) {
+			const char *dot = strchr(what, '.');
+			memcpy(e->sqlstate, "23502", 5);
+			snprintf(e->message, sizeof(e->message),
+				 "null value in column \"%s\" of relation \"%.*s\" violates not-null constraint",
+				 dot ? dot + 1 : what, dot ? (int)(dot - what) : 0, what);
+		} else if (ext == SQLITE_CONSTRAINT_CHECK) {
+			memcpy(e->sqlstate, "23514", 5);
+			snprintf(e->message, sizeof(e->message), "new row violates check constraint \"%s\"", what);
+		} else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY) {
+			memcpy(e->sqlstate, "23503", 5);
+			snprintf(e->message, sizeof(e->message), "insert or update violates foreign key constraint");
+		} else {
+			memcpy(e->sqlstate, "23000", 5);
+			snprintf(e->message, sizeof(e->message), "%s", msg);
+		}
+		return;
+	}
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		if (getenv("DOSQL_DEBUG"))
+			fprintf(stderr, "dosql-shard: session %d: SQLite %d (%s)\n", s->conn.pid, ext, msg);
+		memcpy(e->sqlstate, "40001", 5);
+		snprintf(e->message, sizeof(e->message), "could not serialize access due to concurrent update");
+		return;
+	case SQLITE_INTERRUPT:
+		memcpy(e->sqlstate, "57014", 5);
+		snprintf(e->message, sizeof(e->message), "canceling statement due to user request");
+		return;
+	case SQLITE_READONLY:
+		memcpy(e->sqlstate, "25006", 5);
+		snprintf(e->message, sizeof(e->message), "cannot execute this statement in a read-only transaction");
+		return;
+	case SQLITE_FULL:
+		memcpy(e->sqlstate, "53100", 5);
+		snprintf(e->message, sizeof(e->message), "could not extend file: %s", msg);
+		return;
+	case SQLITE_NOMEM:
+		memcpy(e->sqlstate, "53200", 5);
+		snprintf(e->message, sizeof(e->message), "out of memory");
+		return;
+	case SQLITE_TOOBIG:
+		memcpy(e->sqlstate, "54000", 5);
+		snprintf(e->message, sizeof(e->message), "value too large");
+		return;
+	default:
+		break;
+	}
+	if (strncmp(msg, "no such table: ", 15) == 0) {
+		memcpy(e->sqlstate, "42P01", 5);
+		snprintf(e->message, sizeof(e->message), "relation \"%s\" does not exist", msg + 15);
+	} else if (strncmp(msg, "no such column: ", 16) == 0) {
+		memcpy(e->sqlstate, "42703", 5);
+		snprintf(e->message, sizeof(e->message), "column \"%s\" does not exist", msg + 16);
+	} else if (strncmp(msg, "no such savepoint: ", 19) == 0) {
+		memcpy(e->sqlstate, "3B001", 5);
+		snprintf(e->message, sizeof(e->message), "savepoint \"%s\" does not exist", msg + 19);
+	} else if (strcmp(msg, "integer overflow") == 0) {
+		memcpy(e->sqlstate, "22003", 5);
+		snprintf(e->message, sizeof(e->message), "bigint out of range");
+	} else if (strncmp(msg, "misuse of aggregate", 19) == 0 || strstr(msg, "aggregate functions are not allowed")) {
+		memcpy(e->sqlstate, "42803", 5);
+		snprintf(e->message, sizeof(e->message), "aggregate functions are not allowed here");
+	} else {
+		memcpy(e->sqlstate, "XX000", 5);
+		snprintf(e->message, sizeof(e->message), "SQLite: %s", msg);
+	}
+}
+
+bool shd_sql(ShdSession *s, const char *sql, PgwError *e)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+	if (rc == SQLITE_OK)
+		return true;
+	sqlite3_free(err);
+	shd_sqlite_error(s, rc, e);
+	return false;
+}
+
+/* ------------------------------------------------------------ GUCs */
+
+typedef struct GucDef {
+	const char *name;     /* lower case */
+	const char *reported; /* ParameterStatus name, NULL if not reported */
+	const char *initial;
+	bool readonly;
+} GucDef;
+
+static const GucDef gucdefs[] = {
+	{"application_name", "application_name", "", false},
+	{"client_encoding", "client_encoding", "UTF8", false},
+	{"datestyle", "DateStyle", "ISO, MDY", false},
+	{"default_transaction_read_only", "default_transaction_read_only", "off", false},
+	{"in_hot_standby", "in_hot_standby", "off", true},
+	{"integer_datetimes", "integer_datetimes", "on", true},
+	{"intervalstyle", "IntervalStyle", "postgres", false},
+	{"is_superuser", "is_superuser", "on", true},
+	{"server_encoding", "server_encoding", "UTF8", true},
+	{"server_version", "server_version", PGW_SERVER_VERSION, true},
+	{"session_authorization", "session_authorization", "", false},
+	{"standard_conforming_strings", "standard_conforming_strings", "on", false},
+	{"timezone", "TimeZone", "UTC", false},
+	{"server_version_num", NULL, PGW_SERVER_VERSION_NUM, true},
+	{"extra_float_digits", NULL, "1", false},
+	{"search_path", NULL, "\"$user\", public", false},
+	{"statement_timeout", NULL, "0", false},
+	{"lock_timeout", NULL, "0", false},
+	{"idle_in_transaction_session_timeout", NULL, "0", false},
+	{"idle_session_timeout", NULL, "0", false},
+	{"client_min_messages", NULL, "notice", false},
+	{"transaction_isolation", NULL, "serializable", false},
+	{"default_transaction_isolation", NULL, "serializable", false},
+	{"transaction_read_only", NULL, "off", false},
+	{"default_transaction_deferrable", NULL, "off", false},
+	{"transaction_deferrable", NULL, "off", false},
+	{"synchronous_commit", NULL, "on", false},
+	{"bytea_output", NULL, "hex", false},
+	{"escape_string_warning", NULL, "on", false},
+	{"row_security", NULL, "on", false},
+	{"work_mem", NULL, "4MB", false},
+	{"maintenance_work_mem", NULL, "64MB", false},
+	{"max_parallel_workers_per_gather", NULL, "2", false},
+	{"jit", NULL, "off", false},
+	{"lc_messages", NULL, "C", false},
+	{"lc_monetary", NULL, "C", false},
+	{"lc_numeric", NULL, "C", false},
+	{"lc_time", NULL, "C", false},
+	{"max_identifier_length", NULL, "63", true},
+	{"max_connections", NULL, "1000", true},
+	{"block_size", NULL, "8192", true},
+	{"session_replication_role", NULL, "origin", false},
+	{"check_function_bodies", NULL, "on", false},
+	{"xmloption", NULL, "content", false},
+	{"plan_cache_mode", NULL, "auto", false},
+	{"geqo", NULL, "on", false},
+	{"random_page_cost", NULL, "4", false},
+	{"effective_cache_size", NULL, "4GB", false},
+	{"temp_buffers", NULL, "8MB", false},
+	{"log_statement", NULL, "none", false},
+	{"log_min_duration_statement", NULL, "-1", false},
+	{"array_nulls", NULL, "on", false},
+	{"backslash_quote", NULL, "safe_encoding", false},
+	{"quote_all_identifiers", NULL, "off", false},
+	{"cursor_tuple_fraction", NULL, "0.1", false},
+	{"timezone_abbreviations", NULL, "Default", false},
+	{"default_with_oids", NULL, "off", false},
+	{"tcp_keepalives_idle", NULL, "0", false},
+	{"tcp_keepalives_interval", NULL, "0", false},
+	{"tcp_keepalives_count", NULL, "0", false},
+	{"default_tablespace", NULL, "", false},
+	{"temp_tablespaces", NULL, "", false},
+	{"role", NULL, "none", false},
+	{"wal_level", NULL, "logical", true},
+	{"max_wal_senders", NULL, "10", true},
+	{"max_replication_slots", NULL, "10", true},
+	{"ssl", NULL, "off", true},
+};
+
+static const GucDef *guc_def(const char *lname)
+{
+	for (size_t i = 0; i < sizeof(gucdefs) / sizeof(gucdefs[0]); i++)
+		if (strcmp(gucdefs[i].name, lname) == 0)
+			return &gucdefs[i];
+	return NULL;
+}
+
+static void lower_copy(char *dst, size_t n, const char *src)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < n; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = 0;
+}
+
+const char *shd_guc_get(ShdSession *s, const char *name)
+{
+	char l[128];
+	lower_copy(l, sizeof(l), name);
+	if (strcmp(l, "transaction isolation level") == 0)
+		lower_copy(l, sizeof(l), "transaction_isolation");
+	for (int i = 0; i < s->nguc; i++)
+		if (strcmp(s->gucs[i].name, l) == 0)
+			return s->gucs[i].value;
+	return NULL;
+}
+
+/* Store without checks (start-up defaults). */
+static void guc_put(ShdSession *s, const char *lname, const char *value)
+{
+	for (int i = 0; i < s->nguc; i++)
+		if (strcmp(s->gucs[i].name, lname) == 0) {
+			free(s->gucs[i].value);
+			s->gucs[i].value = strdup(value);
+			return;
+		}
+	if (s->nguc == s->gucap) {
+		s->gucap = s->gucap ? s->gucap * 2 : 64;
+		s->gucs = realloc(s->gucs, sizeof(ShdGuc) * (size_t)s->gucap);
+	}
+	s->gucs[s->nguc].name = strdup(lname);
+	s->gucs[s->nguc].value = strdup(value);
+	s->nguc++;
+}
+
+bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *err)
+{
+	char l[128], v[256];
+	lower_copy(l, sizeof(l), name);
+	snprintf(v, sizeof(v), "%s", value);
+	const GucDef *d = guc_def(l);
+	if (!d && !strchr(l, '.') && strncmp(l, "enable_", 7) != 0) {
+		pgw_error_set(err, "42704", "unrecognized configuration parameter \"%s\"", name);
+		return false;
+	}
+	if (d && d->readonly) {
+		pgw_error_set(err, "55P02", "parameter \"%s\" cannot be changed", name);
+		return false;
+	}
+	if (strcmp(l, "client_encoding") == 0) {
+		if (strcasecmp(v, "utf8") == 0 || strcasecmp(v, "utf-8") == 0 || strcasecmp(v, "unicode") == 0)
+			snprintf(v, sizeof(v), "UTF8");
+		else if (strcasecmp(v, "sql_ascii") == 0)
+			snprintf(v, sizeof(v), "SQL_ASCII");
+		else {
+			pgw_error_set(err, "0A000", "client_encoding \"%s\" is not supported by DoSQL (UTF8 only)", value);
+			return false;
+		}
+	} else if (strcmp(l, "datestyle") == 0) {
+		if (strncasecmp(v, "iso", 3) != 0) {
+			pgw_error_set(err, "0A000", "DateStyle \"%s\" is not supported by DoSQL (ISO only)", value);
+			return false;
+		}
+		const char *order = strcasestr(v, "dmy") ? "DMY" : strcasestr(v, "ymd") ? "YMD" : "MDY";
+		snprintf(v, sizeof(v), "ISO, %s", order);
+	} else if (strcmp(l, "intervalstyle") == 0) {
+		if (strcasecmp(v, "postgres") != 0) {
+			pgw_error_set(err, "0A000", "IntervalStyle \"%s\" is not supported by DoSQL", value);
+			return false;
+		}
+		snprintf(v, sizeof(v), "postgres");
+	} else if (strcmp(l, "extra_float_digits") == 0) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (*end || n < -15 || n > 3) {
+			pgw_error_set(err, "22023", "invalid value for parameter \"extra_float_digits\": \"%s\"", value);
+			return false;
+		}
+		s->fmt.extra_float_digits = (int)n;
+	} else if (strcmp(l, "timezone") == 0) {
+		if (strcasecmp(v, "local") == 0 || strcasecmp(v, "default") == 0)
+			snprintf(v, sizeof(v), "UTC");
+		if (strlen(v) >= sizeof(s->fmt.timezone) || !pgt_timezone_valid(v)) {
+			pgw_error_set(err, "22023", "invalid value for parameter \"TimeZone\": \"%s\"", value);
+			return false;
+		}
+		memcpy(s->fmt.timezone, v, strlen(v) + 1);
+	} else if (strcmp(l, "standard_conforming_strings") == 0) {
+		if (strcasecmp(v, "on") != 0 && strcasecmp(v, "true") != 0) {
+			pgw_error_set(err, "0A000", "standard_conforming_strings = off is not supported by DoSQL");
+			return false;
+		}
+		snprintf(v, sizeof(v), "on");
+	} else if (strcmp(l, "transaction_isolation") == 0 || strcmp(l, "default_transaction_isolation") == 0) {
+		/* every level is served by SQLite's serializable transactions */
+		for (char *p = v; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	const char *old = shd_guc_get(s, l);
+	bool changed = !old || strcmp(old, v) != 0;
+	guc_put(s, l, v);
+	if (d && d->reported && changed && s->conn.state != PGW_STARTUP)
+		pgw_send_parameter_status(&s->conn, d->reported, v);
+	return true;
+}
+
+static void guc_init(ShdSession *s)
+{
+	for (size_t i = 0; i < sizeof(gucdefs) / sizeof(gucdefs[0]); i++)
+		guc_put(s, gucdefs[i].name, gucdefs[i].initial);
+	guc_put(s, "session_authorization", s->conn.user_name);
+	s->fmt.extra_float_digits = 1;
+	snprintf(s->fmt.timezone, sizeof(s->fmt.timezone), "UTC");
+}
+
+/* ------------------------------------------------------------ statements */
+
+ShdStmt *shd_stmt_create(ShdSession *s, const char *name, const char *sql, int nparams, const uint32_t *types,
+			 PgwError *e)
+{
+	(void)s;
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	if (pr.error) {
+		pgw_error_set(e, "42601", "%s", pr.error->message);
+		e->position = pr.error->cursorpos;
+		pg_query_free_protobuf_parse_result(pr);
+		return NULL;
+	}
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+	pg_query_free_protobuf_parse_result(pr);
+	if (!tree) {
+		pgw_error_set(e, "53200", "out of memory");
+		return NULL;
+	}
+	if (tree->n_stmts > 1) {
+		pgw_error_set(e, "42601", "cannot insert multiple commands into a prepared statement");
+		pg_query__parse_result__free_unpacked(tree, NULL);
+		return NULL;
+	}
+	ShdStmt *st = calloc(1, sizeof(*st));
+	st->name = strdup(name);
+	st->sql = strdup(sql);
+	st->tree = tree;
+	st->node = tree->n_stmts ? tree->stmts[0]->stmt : NULL;
+	arena_init(&st->arena);
+	st->nparams = nparams;
+	st->param_types = arena_alloc(&st->arena, sizeof(uint32_t) * (size_t)(nparams + 1));
+	if (nparams)
+		memcpy(st->param_types, types, sizeof(uint32_t) * (size_t)nparams);
+	return st;
+}
+
+static void stmt_free(ShdStmt *st)
+{
+	if (st->st)
+		sqlite3_finalize(st->st);
+	pg_query__parse_result__free_unpacked(st->tree, NULL);
+	arena_reset(&st->arena);
+	free(st->name);
+	free(st->sql);
+	free(st);
+}
+
+void shd_stmt_release(ShdSession *s, ShdStmt *st)
+{
+	(void)s;
+	if (--st->refs <= 0 && st->dropped)
+		stmt_free(st);
+}
+
+static bool is_translatable(PgQuery__Node *n)
+{
+	return n && (n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT || n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT ||
+		     n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT || n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT);
+}
+
+bool shd_stmt_prepare(ShdSession *s, ShdStmt *st, PgwError *e)
+{
+	if (!is_translatable(st->node))
+		return true;
+	uint64_t gen = shd_schema_generation();
+	if (st->translated && st->generation == gen)
+		return true;
+	uint32_t *declared = malloc(sizeof(uint32_t) * (size_t)(st->nparams + 1));
+	int ndeclared = st->nparams;
+	if (st->nparams)
+		memcpy(declared, st->param_types, sizeof(uint32_t) * (size_t)st->nparams);
+	if (st->translated) {
+		/* re-translation after DDL: keep only the client's declared types */
+		arena_reset(&st->arena);
+		arena_init(&st->arena);
+	}
+	ShdTranslateCtx ctx = {.cat = &s->cat, .src = st->sql, .arena = &st->arena, .nparams_in = ndeclared,
+			       .param_types_in = declared, .user = s->conn.user_name};
+	bool ok = shd_translate(&ctx, st->node, &st->q, e);
+	free(declared);
+	if (!ok)
+		return false;
+	st->nparams = st->q.nparams;
+	st->param_types = st->q.param_types;
+	if (st->st) {
+		sqlite3_finalize(st->st);
+		st->st = NULL;
+	}
+	int rc = sqlite3_prepare_v2(s->db, st->q.sql, -1, &st->st, NULL);
+	if (rc != SQLITE_OK) {
+		shd_sqlite_error(s, rc, e);
+		if (strncmp(e->sqlstate, "XX000", 5) == 0)
+			fprintf(stderr, "dosql-shard: SQLite refused translated SQL: %s\n  -- %s\n", sqlite3_errmsg(s->db),
+				st->q.sql);
+		st->st = NULL;
+		return false;
+	}
+	st->translated = true;
+	st->generation = gen;
+	return true;
+}
+
+static ShdStmt *stmt_find(ShdSession *s, const char *name)
+{
+	for (int i = 0; i < s->nstmts; i++)
+		if (strcmp(s->stmts[i]->name, name) == 0)
+			return s->stmts[i];
+	return NULL;
+}
+
+static void stmt_remove(ShdSession *s, const char *name)
+{
+	for (int i = 0; i < s->nstmts; i++)
+		if (strcmp(s->stmts[i]->name, name) == 0) {
+			ShdStmt *st = s->stmts[i];
+			s->stmts[i] = s->stmts[--s->nstmts];
+			st->dropped = true;
+			if (st->refs <= 0)
+				stmt_free(st);
+			return;
+		}
+}
+
+bool shd_stmt_drop_named(ShdSession *s, const char *name)
+{
+	if (!stmt_find(s, name))
+		return false;
+	stmt_remove(s, name);
+	return true;
+}
+
+void shd_stmt_drop_all(ShdSession *s)
+{
+	while (s->nstmts > 0)
+		stmt_remove(s, s->stmts[s->nstmts - 1]->name);
+}
+
+/* ------------------------------------------------------------ portals */
+
+ShdPortal *shd_portal_find(ShdSession *s, const char *name)
+{
+	for (int i = 0; i < s->nportals; i++)
+		if (strcmp(s->portals[i]->name, name) == 0)
+			return s->portals[i];
+	return NULL;
+}
+
+ShdPortal *shd_portal_create(ShdSession *s, const char *name, ShdStmt *stmt)
+{
+	ShdPortal *p = calloc(1, sizeof(*p));
+	p->name = strdup(name);
+	p->stmt = stmt;
+	stmt->refs++;
+	buf_init(&p->params_text);
+	if (stmt->st) {
+		if (!stmt->st_busy) {
+			p->st = stmt->st;
+			stmt->st_busy = true;
+		} else if (sqlite3_prepare_v2(s->db, stmt->q.sql, -1, &p->st, NULL) == SQLITE_OK) {
+			p->own_st = true;
+		}
+	}
+	if (s->nportals == s->portalcap) {
+		s->portalcap = s->portalcap ? s->portalcap * 2 : 8;
+		s->portals = realloc(s->portals, sizeof(ShdPortal *) * (size_t)s->portalcap);
+	}
+	s->portals[s->nportals++] = p;
+	return p;
+}
+
+void shd_portal_drop(ShdSession *s, ShdPortal *p)
+{
+	for (int i = 0; i < s->nportals; i++)
+		if (s->portals[i] == p) {
+			s->portals[i] = s->portals[--s->nportals];
+			break;
+		}
+	if (p->st) {
+		if (p->own_st) {
+			sqlite3_finalize(p->st);
+		} else {
+			sqlite3_reset(p->st);
+			sqlite3_clear_bindings(p->st);
+			p->stmt->st_busy = false;
+		}
+	}
+	shd_stmt_release(s, p->stmt);
+	buf_cleanup(&p->params_text);
+	free(p->formats);
+	free(p->name);
+	free(p);
+}
+
+static void portals_drop_all(ShdSession *s)
+{
+	while (s->nportals > 0)
+		shd_portal_drop(s, s->portals[s->nportals - 1]);
+}
+
+/* ------------------------------------------------------------ transactions */
+
+bool shd_txn_implicit_begin(ShdSession *s, PgwError *e)
+{
+	if (s->txn != SHD_TXN_IDLE || s->implicit)
+		return true;
+	if (!shd_sql(s, "BEGIN", e))
+		return false;
+	s->implicit = true;
+	s->txn_start_us = shd_now_us();
+	return true;
+}
+
+/* End the current transaction (implicit or explicit), committing or
+ * rolling back.  A COMMIT that fails rolls back and is reported to the
+ * client; returns false then. */
+bool shd_txn_end(ShdSession *s, bool commit)
+{
+	PgwError e;
+	bool ok = true;
+	shd_copy_abort(s);
+	portals_drop_all(s);
+	if (!sqlite3_get_autocommit(s->db)) {
+		if (commit && !shd_sql(s, "COMMIT", &e)) {
+			PgwError ignored;
+			shd_sql(s, "ROLLBACK", &ignored);
+			s->txn = SHD_TXN_IDLE;
+			pgw_send_error(&s->conn, &e);
+			ok = false;
+		} else if (!commit) {
+			shd_sql(s, "ROLLBACK", &e);
+		}
+	}
+	if (s->txn_ddl) {
+		/* others reload the catalog: committed or rolled back, it moved */
+		s->txn_ddl = false;
+		s->cat.own_ddl = false;
+		shd_schema_changed();
+	}
+	if (s->txn_read_only) {
+		shd_sql(s, "PRAGMA query_only = 0", &e);
+		s->txn_read_only = false;
+	}
+	s->implicit = false;
+	s->txn = SHD_TXN_IDLE;
+	s->txn_start_us = 0;
+	return ok;
+}
+
+static char txn_status(ShdSession *s)
+{
+	return s->txn == SHD_TXN_BLOCK ? 'T' : s->txn == SHD_TXN_FAILED ? 'E' : 'I';
+}
+
+/* ------------------------------------------------------------ results */
+
+static void put_row_description(ShdSession *s, const ShdQuery *q, int nformats, const int16_t *formats)
+{
+	PgwField stackf[64] = {{0}};
+	PgwField *f = q->ncols <= 64 ? stackf : calloc((size_t)q->ncols, sizeof(PgwField));
+	for (int i = 0; i < q->ncols; i++) {
+		const PgType *t = pgt_by_oid(q->cols[i].type);
+		f[i].name = q->cols[i].name;
+		f[i].table_oid = q->cols[i].table_oid;
+		f[i].attnum = q->cols[i].attnum;
+		f[i].type_oid = q->cols[i].type;
+		f[i].typlen = t ? t->len : -1;
+		f[i].typmod = q->cols[i].typmod;
+		f[i].format = nformats == 0 ? 0 : nformats == 1 ? formats[0] : (i < nformats ? formats[i] : 0);
+	}
+	pgw_send_row_description(&s->conn, q->ncols, f);
+	if (f != stackf)
+		free(f);
+}
+
+/* One DataRow from the current SQLite row; false (nothing queued) on a
+ * conversion error, reported in *e. */
+static bool put_row(ShdSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformats, const int16_t *formats,
+		    PgwError *e)
+{
+	PgwConn *c = &s->conn;
+	size_t start = c->out.len;
+	pgw_row_begin(c, q->ncols);
+	for (int i = 0; i < q->ncols; i++) {
+		sqlite3_value *v = sqlite3_column_value(st, i);
+		if (sqlite3_value_type(v) == SQLITE_NULL) {
+			pgw_row_null(c);
+			continue;
+		}
+		int16_t fmt = nformats == 0 ? 0 : nformats == 1 ? formats[0] : (i < nformats ? formats[i] : 0);
+		size_t mark = pgw_row_value_begin(c);
+		PgtError pe;
+		bool ok = fmt == 1 ? pgt_out_binary(&c->out, v, q->cols[i].type, q->cols[i].typmod, &s->fmt, &pe)
+				   : pgt_out_text(&c->out, v, q->cols[i].type, q->cols[i].typmod, &s->fmt, &pe);
+		if (!ok) {
+			c->out.len = start;
+			pgw_error_set(e, pe.sqlstate, "%s", pe.msg);
+			return false;
+		}
+		pgw_row_value_end(c, mark);
+	}
+	pgw_row_end(c);
+	return true;
+}
+
+static void command_tag(ShdSession *s, const ShdQuery *q, int64_t rows, char *tag, size_t n)
+{
+	int64_t changes = q->returns_rows ? rows : sqlite3_changes64(s->db);
+	switch (q->kind) {
+	case SHD_Q_SELECT:
+		snprintf(tag, n, "SELECT %lld", (long long)rows);
+		break;
+	case SHD_Q_INSERT:
+		snprintf(tag, n, "INSERT 0 %lld", (long long)changes);
+		break;
+	case SHD_Q_UPDATE:
+		snprintf(tag, n, "UPDATE %lld", (long long)changes);
+		break;
+	case SHD_Q_DELETE:
+		snprintf(tag, n, "DELETE %lld", (long long)changes);
+		break;
+	}
+}
+
+bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspended)
+{
+	const ShdQuery *q = &p->stmt->q;
+	int64_t n = 0;
+	PgwError e;
+	*suspended = false;
+	if (!p->st) {
+		shd_errorf(s, "XX000", "statement is not prepared");
+		return false;
+	}
+	while (!p->done) {
+		int rc = sqlite3_step(p->st);
+		if (rc == SQLITE_ROW) {
+			if (!q->returns_rows)
+				continue;
+			if (!put_row(s, p->st, q, p->nformats, p->formats, &e)) {
+				sqlite3_reset(p->st);
+				p->done = true;
+				shd_send_error(s, &e);
+				return false;
+			}
+			p->rows++;
+			n++;
+			if (!pgw_maybe_flush(&s->conn)) {
+				sqlite3_reset(p->st);
+				return false;
+			}
+			if (ex->maxrows > 0 && n >= ex->maxrows) {
+				*suspended = true;
+				break;
+			}
+			continue;
+		}
+		if (rc == SQLITE_DONE) {
+			p->done = true;
+			break;
+		}
+		shd_sqlite_error(s, rc, &e);
+		sqlite3_reset(p->st);
+		p->done = true;
+		shd_send_error(s, &e);
+		return false;
+	}
+	if (*suspended) {
+		/* the cursor form (FETCH) ends with a tag, the protocol form with PortalSuspended */
+		if (p->cursor) {
+			char tag[64];
+			snprintf(tag, sizeof(tag), "FETCH %lld", (long long)n);
+			pgw_send_command_complete(&s->conn, tag);
+		} else {
+			pgw_send_portal_suspended(&s->conn);
+		}
+		return true;
+	}
+	char tag[64];
+	if (p->cursor)
+		snprintf(tag, sizeof(tag), "FETCH %lld", (long long)n);
+	else
+		command_tag(s, q, p->rows, tag, sizeof(tag));
+	sqlite3_reset(p->st);
+	pgw_send_command_complete(&s->conn, tag);
+	return true;
+}
+
+/* ------------------------------------------------------------ execution */
+
+static bool allowed_when_failed(PgQuery__Node *n)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+		return false;
+	PgQuery__TransactionStmtKind k = n->transaction_stmt->kind;
+	return k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT ||
+	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
+	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO;
+}
+
+bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExec *ex)
+{
+	PgwError e;
+	atomic_store(&s->cancel, false);
+	if (!stmt->node) {
+		pgw_send_empty_query(&s->conn);
+		return true;
+	}
+	if (s->txn == SHD_TXN_FAILED && !allowed_when_failed(stmt->node)) {
+		shd_errorf(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+		return false;
+	}
+	if (!is_translatable(stmt->node))
+		return shd_exec_utility(s, stmt->node, ex);
+
+	if (!shd_txn_implicit_begin(s, &e) || !shd_stmt_prepare(s, stmt, &e)) {
+		shd_send_error(s, &e);
+		return false;
+	}
+	bool temp = false;
+	if (!portal) {
+		if (stmt->nparams > 0) {
+			shd_errorf(s, "08P01", "bind message supplies 0 parameters, but prepared statement \"\" requires %d",
+				   stmt->nparams);
+			return false;
+		}
+		portal = shd_portal_create(s, "\x01simple", stmt);
+		temp = true;
+	}
+	if (ex->describe && stmt->q.returns_rows)
+		put_row_description(s, &stmt->q, ex->nformats, ex->formats);
+	bool suspended;
+	bool ok = shd_send_rows(s, portal, ex, &suspended);
+	if (temp)
+		shd_portal_drop(s, portal);
+	return ok;
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static ShdSession *sess(PgwConn *c) { return c->user; }
+
+static bool cb_session_start(PgwConn *c)
+{
+	ShdSession *s = sess(c);
+	PgwError e;
+	guc_init(s);
+	for (int i = 0; i < c->nparams; i++) {
+		const char *n = c->param_names[i];
+		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strcmp(n, "replication") == 0 ||
+		    strncmp(n, "_pq_.", 5) == 0)
+			continue;
+		if (strcmp(n, "options") == 0)
+			continue;
+		if (!shd_guc_set(s, n, c->param_values[i], &e)) {
+			e.severity = "FATAL";
+			pgw_send_error(c, &e);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < sizeof(gucdefs) / sizeof(gucdefs[0]); i++)
+		if (gucdefs[i].reported)
+			pgw_send_parameter_status(c, gucdefs[i].reported, shd_guc_get(s, gucdefs[i].name));
+	return true;
+}
+
+static const char *cb_user_secret(PgwConn *c, const char *user)
+{
+	ShdServer *srv = sess(c)->srv;
+	for (int i = 0; i < srv->nusers; i++)
+		if (strcmp(srv->users[i].name, user) == 0)
+			return srv->users[i].secret;
+	return NULL;
+}
+
+static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
+{
+	ShdServer *srv = sess(c)->srv;
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < srv->nsessions; i++) {
+		ShdSession *t = srv->sessions[i];
+		if (t->conn.pid == pid && t->conn.key == key) {
+			atomic_store(&t->cancel, true);
+			sqlite3_interrupt(t->db);
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void cb_query(PgwConn *c, const char *sql)
+{
+	ShdSession *s = sess(c);
+	PgwError e;
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	if (pr.error) {
+		pgw_error_set(&e, "42601", "%s", pr.error->message);
+		e.position = pr.error->cursorpos;
+		pg_query_free_protobuf_parse_result(pr);
+		shd_send_error(s, &e);
+		if (s->implicit)
+			shd_txn_end(s, false);
+		pgw_send_ready(c, txn_status(s));
+		return;
+	}
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+	pg_query_free_protobuf_parse_result(pr);
+	if (!tree || tree->n_stmts == 0) {
+		if (tree)
+			pg_query__parse_result__free_unpacked(tree, NULL);
+		pgw_send_empty_query(c);
+		pgw_send_ready(c, txn_status(s));
+		return;
+	}
+	ShdExec ex = {.describe = true, .src = sql};
+	bool ok = true;
+	for (size_t i = 0; i < tree->n_stmts && ok; i++) {
+		/* each statement runs as its own ShdStmt borrowing the tree */
+		ShdStmt st;
+		memset(&st, 0, sizeof(st));
+		st.name = "";
+		st.sql = (char *)sql;
+		st.node = tree->stmts[i]->stmt;
+		arena_init(&st.arena);
+		st.refs = 1;
+		ok = shd_exec_node(s, &st, NULL, &ex);
+		if (st.st)
+			sqlite3_finalize(st.st);
+		arena_reset(&st.arena);
+		if (s->conn.state == PGW_COPY_IN) {
+			/* COPY FROM STDIN: the rest waits for CopyDone */
+			pg_query__parse_result__free_unpacked(tree, NULL);
+			return;
+		}
+	}
+	pg_query__parse_result__free_unpacked(tree, NULL);
+	if (s->implicit)
+		shd_txn_end(s, ok);
+	pgw_send_ready(c, txn_status(s));
+}
+
+static void cb_parse(PgwConn *c, const char *name, const char *sql, int nparams, const uint32_t *oids)
+{
+	ShdSession *s = sess(c);
+	PgwError e;
+	if (name[0] && stmt_find(s, name)) {
+		shd_errorf(s, "42P05", "prepared statement \"%s\" already exists", name);
+		return;
+	}
+	if (!name[0])
+		stmt_remove(s, "");
+	ShdStmt *st = shd_stmt_create(s, name, sql, nparams, oids, &e);
+	if (!st || !shd_stmt_prepare(s, st, &e)) {
+		if (st)
+			stmt_free(st);
+		shd_send_error(s, &e);
+		return;
+	}
+	if (s->nstmts == s->stmtcap) {
+		s->stmtcap = s->stmtcap ? s->stmtcap * 2 : 16;
+		s->stmts = realloc(s->stmts, sizeof(ShdStmt *) * (size_t)s->stmtcap);
+	}
+	s->stmts[s->nstmts++] = st;
+	pgw_send_parse_complete(c);
+}
+
+static bool bind_params(ShdSession *s, ShdPortal *p, const PgwBind *b, PgwError *e)
+{
+	ShdStmt *st = p->stmt;
+	for (int i = 0; i < b->nparams; i++) {
+		const PgwParam *pm = &b->params[i];
+		uint32_t type = i < st->nparams ? st->param_types[i] : PGT_TEXT;
+		PgtValue v;
+		PgtError pe;
+		pgt_value_init(&v);
+		bool ok = true;
+		if (!pm->data)
+			v.type = SQLITE_NULL;
+		else if (pm->format == 0)
+			ok = pgt_coerce_text((const char *)pm->data, (size_t)pm->len, type, -1, &s->fmt, &v, &pe);
+		else
+			ok = pgt_recv_binary(pm->data, (size_t)pm->len, type, -1, &v, &pe);
+		if (!ok) {
+			pgw_error_set(e, pe.sqlstate, "%s", pe.msg);
+			if (strncmp(pe.sqlstate, "22P03", 5) == 0)
+				snprintf(e->message, sizeof(e->message), "incorrect binary data format in bind parameter %d",
+					 i + 1);
+			pgt_value_cleanup(&v);
+			return false;
+		}
+		if (p->st && pgt_value_bind(p->st, i + 1, &v) != SQLITE_OK) {
+			pgt_value_cleanup(&v);
+			shd_sqlite_error(s, SQLITE_ERROR, e);
+			return false;
+		}
+		pgt_value_cleanup(&v);
+	}
+	return true;
+}
+
+static void cb_bind(PgwConn *c, const PgwBind *b)
+{
+	ShdSession *s = sess(c);
+	PgwError e;
+	ShdStmt *st = stmt_find(s, b->statement);
+	if (!st) {
+		shd_errorf(s, "26000", "prepared statement \"%s\" does not exist", b->statement);
+		return;
+	}
+	if (b->nparams != st->nparams) {
+		shd_errorf(s, "08P01", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
+			   b->nparams, b->statement, st->nparams);
+		return;
+	}
+	if (s->txn == SHD_TXN_FAILED && st->node && !allowed_when_failed(st->node)) {
+		shd_errorf(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+		return;
+	}
+	ShdPortal *old = shd_portal_find(s, b->portal);
+	if (old) {
+		if (b->portal[0]) {
+			shd_errorf(s, "42P03", "cursor \"%s\" already exists", b->portal);
+			return;
+		}
+		shd_portal_drop(s, old);
+	}
+	if (is_translatable(st->node) && (!shd_txn_implicit_begin(s, &e) || !shd_stmt_prepare(s, st, &e))) {
+		shd_send_error(s, &e);
+		return;
+	}
+	ShdPortal *p = shd_portal_create(s, b->portal, st);
+	p->nformats = b->nresult_formats;
+	if (p->nformats) {
+		p->formats = malloc(sizeof(int16_t) * (size_t)p->nformats);
+		memcpy(p->formats, b->result_formats, sizeof(int16_t) * (size_t)p->nformats);
+	}
+	if (!bind_params(s, p, b, &e)) {
+		shd_portal_drop(s, p);
+		shd_send_error(s, &e);
+		return;
+	}
+	pgw_send_bind_complete(c);
+}
+
+static void describe_stmt(ShdSession *s, ShdStmt *st, int nformats, const int16_t *formats)
+{
+	PgwField f[8];
+	int n;
+	if (is_translatable(st->node)) {
+		if (st->q.returns_rows)
+			put_row_description(s, &st->q, nformats, formats);
+		else
+			pgw_send_no_data(&s->conn);
+	} else if (st->node && shd_utility_describe(s, st->node, &n, f)) {
+		for (int i = 0; i < n; i++)
+			f[i].format = nformats == 1 ? formats[0] : 0;
+		pgw_send_row_description(&s->conn, n, f);
+	} else {
+		pgw_send_no_data(&s->conn);
+	}
+}
+
+static void cb_describe(PgwConn *c, char kind, const char *name)
+{
+	ShdSession *s = sess(c);
+	if (kind == 'S') {
+		ShdStmt *st = stmt_find(s, name);
+		if (!st) {
+			shd_errorf(s, "26000", "prepared statement \"%s\" does not exist", name);
+			return;
+		}
+		uint32_t *types = malloc(sizeof(uint32_t) * (size_t)(st->nparams + 1));
+		for (int i = 0; i < st->nparams; i++)
+			types[i] = st->param_types[i] ? st->param_types[i] : PGT_TEXT;
+		pgw_send_parameter_description(c, st->nparams, types);
+		free(types);
+		describe_stmt(s, st, 0, NULL);
+		return;
+	}
+	ShdPortal *p = shd_portal_find(s, name);
+	if (!p) {
+		shd_errorf(s, "34000", "portal \"%s\" does not exist", name);
+		return;
+	}
+	describe_stmt(s, p->stmt, p->nformats, p->formats);
+}
+
+static void cb_execute(PgwConn *c, const char *portal, int32_t maxrows)
+{
+	ShdSession *s = sess(c);
+	ShdPortal *p = shd_portal_find(s, portal);
+	if (!p) {
+		shd_errorf(s, "34000", "portal \"%s\" does not exist", portal);
+		return;
+	}
+	ShdExec ex = {.describe = false, .nformats = p->nformats, .formats = p->formats, .maxrows = maxrows,
+		      .extended = true, .src = p->stmt->sql};
+	if (p->stmt->node && !is_translatable(p->stmt->node)) {
+		if (p->done) {
+			pgw_send_command_complete(c, "SELECT 0");
+			return;
+		}
+		p->done = true;
+		shd_exec_node(s, p->stmt, p, &ex);
+		return;
+	}
+	shd_exec_node(s, p->stmt, p, &ex);
+}
+
+static void cb_close(PgwConn *c, char kind, const char *name)
+{
+	ShdSession *s = sess(c);
+	if (kind == 'S') {
+		stmt_remove(s, name);
+	} else {
+		ShdPortal *p = shd_portal_find(s, name);
+		if (p)
+			shd_portal_drop(s, p);
+	}
+	pgw_send_close_complete(c);
+}
+
+static void cb_sync(PgwConn *c)
+{
+	ShdSession *s = sess(c);
+	if (s->implicit)
+		shd_txn_end(s, !s->ext_error);
+	else if (s->txn == SHD_TXN_IDLE)
+		portals_drop_all(s);
+	s->ext_error = false;
+	pgw_send_ready(c, txn_status(s));
+}
+
+static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len) { shd_copy_data(sess(c), data, len); }
+
+static void cb_copy_done(PgwConn *c)
+{
+	ShdSession *s = sess(c);
+	shd_copy_done(s);
+	if (!c->extended) {
+		if (s->implicit)
+			shd_txn_end(s, s->txn != SHD_TXN_FAILED && !s->ext_error);
+		pgw_send_ready(c, txn_status(s));
+	}
+}
+
+static void cb_copy_fail(PgwConn *c, const char *msg)
+{
+	ShdSession *s = sess(c);
+	shd_copy_fail(s, msg);
+	if (!c->extended) {
+		if (s->implicit)
+			shd_txn_end(s, false);
+		pgw_send_ready(c, txn_status(s));
+	}
+}
+
+static const PgwHandler handler = {
+	.session_start = cb_session_start,
+	.user_secret = cb_user_secret,
+	.cancel = cb_cancel,
+	.query = cb_query,
+	.parse = cb_parse,
+	.bind = cb_bind,
+	.describe = cb_describe,
+	.execute = cb_execute,
+	.close = cb_close,
+	.sync = cb_sync,
+	.copy_data = cb_copy_data,
+	.copy_done = cb_copy_done,
+	.copy_fail = cb_copy_fail,
+};
+
+/* ------------------------------------------------------------ lifecycle */
+
+static bool session_open_db(ShdSession *s)
+{
+	char *err = NULL;
+	if (sqlite3_open_v2(s->srv->db_path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fprintf(stderr, "dosql-shard: cannot open %s: %s\n", s->srv->db_path, sqlite3_errmsg(s->db));
+		return false;
+	}
+	sqlite3_busy_timeout(s->db, s->srv->busy_timeout_ms);
+	if (sqlite3_exec(s->db,
+			 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL;"
+			 " PRAGMA temp_store = MEMORY;",
+			 NULL, NULL, &err) != SQLITE_OK ||
+	    !shd_catalog_attach(s->db, &err)) {
+		fprintf(stderr, "dosql-shard: session setup failed: %s\n", err ? err : "?");
+		sqlite3_free(err);
+		return false;
+	}
+	shd_catalog_init(&s->cat, s->db, s->srv->db_path);
+	return shd_funcs_register(s);
+}
+
+static void registry_add(ShdServer *srv, ShdSession *s)
+{
+	pthread_mutex_lock(&srv->lock);
+	if (srv->nsessions == srv->cap) {
+		srv->cap = srv->cap ? srv->cap * 2 : 64;
+		srv->sessions = realloc(srv->sessions, sizeof(ShdSession *) * (size_t)srv->cap);
+	}
+	srv->sessions[srv->nsessions++] = s;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void registry_remove(ShdServer *srv, ShdSession *s)
+{
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < srv->nsessions; i++)
+		if (srv->sessions[i] == s) {
+			srv->sessions[i] = srv->sessions[--srv->nsessions];
+			break;
+		}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void shd_session_run(ShdServer *srv, int fd)
+{
+	ShdSession *s = calloc(1, sizeof(*s));
+	s->srv = srv;
+	s->fd = fd;
+	int32_t pid = atomic_fetch_add(&srv->next_pid, 1);
+	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, pid);
+	if (!session_open_db(s)) {
+		pgw_send_fatalf(&s->conn, "58000", "could not open the shard database");
+		(void)send(fd, s->conn.out.data, s->conn.out.len, MSG_NOSIGNAL);
+		close(fd);
+	} else {
+		registry_add(srv, s);
+		pgw_serve_blocking(&s->conn, fd, srv->ssl_ctx);
+		registry_remove(srv, s);
+	}
+	shd_copy_abort(s);
+	portals_drop_all(s);
+	while (s->nstmts > 0)
+		stmt_remove(s, s->stmts[s->nstmts - 1]->name);
+	free(s->stmts);
+	free(s->portals);
+	for (int i = 0; i < s->nguc; i++) {
+		free(s->gucs[i].name);
+		free(s->gucs[i].value);
+	}
+	free(s->gucs);
+	if (s->db && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	shd_catalog_cleanup(&s->cat);
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	pgw_conn_cleanup(&s->conn);
+	free(s);
+}

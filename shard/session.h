@@ -1,0 +1,130 @@
+/*
+ * session.h - one client session of dosql-shard: a PgwConn, its SQLite
+ * connection, transaction state, GUCs, prepared statements and portals.
+ */
+#ifndef DOSQL_SHD_SESSION_H
+#define DOSQL_SHD_SESSION_H
+
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "pgwire/pgwire.h"
+#include "shard/catalog.h"
+#include "shard/pgtype.h"
+#include "shard/translate.h"
+
+typedef struct ShdSession ShdSession;
+
+typedef struct ShdUser {
+	char *name;   /* owned */
+	char *secret; /* owned: SCRAM verifier or md5 secret */
+} ShdUser;
+
+/* Process-wide state of a dosql-shard. */
+typedef struct ShdServer {
+	char db_path[4096];
+	PgwConfig pgw;
+	SSL_CTX *ssl_ctx; /* NULL when no certificate is configured */
+	int nusers;
+	ShdUser *users;
+	int busy_timeout_ms;
+	pthread_mutex_t lock; /* protects sessions[] */
+	int nsessions, cap;
+	ShdSession **sessions;
+	_Atomic int32_t next_pid;
+} ShdServer;
+
+typedef enum ShdTxn {
+	SHD_TXN_IDLE,	/* no transaction block ('I') */
+	SHD_TXN_BLOCK,	/* inside BEGIN ... ('T') */
+	SHD_TXN_FAILED, /* an error inside the block ('E') */
+} ShdTxn;
+
+typedef struct ShdGuc {
+	char *name;  /* owned, lower case */
+	char *value; /* owned */
+} ShdGuc;
+
+/* A parsed statement: named (Parse) or the unnamed one. */
+typedef struct ShdStmt {
+	char *name;          /* owned */
+	char *sql;           /* owned copy of the client's text */
+	Arena arena;         /* translation results */
+	PgQuery__ParseResult *tree; /* owned */
+	PgQuery__Node *node; /* borrowed from tree; NULL for an empty query */
+	bool translated;     /* q is valid (SELECT/INSERT/UPDATE/DELETE) */
+	ShdQuery q;
+	int nparams;
+	uint32_t *param_types; /* arena */
+	uint64_t generation;   /* schema generation the translation is valid for */
+	sqlite3_stmt *st;      /* owned; reused across executions */
+	bool st_busy;          /* a portal is using st */
+	int refs;              /* portals referring to it */
+	bool dropped;          /* closed while portals still refer to it */
+} ShdStmt;
+
+typedef struct ShdPortal {
+	char *name;          /* owned */
+	ShdStmt *stmt;       /* counted reference */
+	sqlite3_stmt *st;    /* the statement being stepped (stmt->st or own) */
+	bool own_st;
+	int nformats;
+	int16_t *formats;    /* owned */
+	bool started;        /* first step done */
+	bool done;
+	int64_t rows;
+	Buf params_text;     /* owned storage of bound text values */
+	bool cursor;         /* created by DECLARE */
+} ShdPortal;
+
+struct ShdSession {
+	PgwConn conn;
+	ShdServer *srv; /* borrowed */
+	int fd;         /* the client socket (shutdown on server stop) */
+	sqlite3 *db;    /* owned */
+	ShdCatalog cat;
+	ShdTxn txn;
+	bool implicit;         /* an implicit transaction is open in SQLite */
+	bool ext_error;        /* an error happened since the last Sync */
+	bool txn_read_only;
+	bool txn_ddl;          /* the open transaction changed the schema */
+	int64_t txn_start_us;  /* now() for this transaction */
+	atomic_bool cancel;    /* CancelRequest arrived */
+	PgtFormat fmt;
+	int nguc, gucap;
+	ShdGuc *gucs;
+	int nstmts, stmtcap;
+	ShdStmt **stmts;       /* named statements; [0] may be unnamed */
+	int nportals, portalcap;
+	ShdPortal **portals;
+	/* sequences: last value per sequence in this session (currval) */
+	int nseq;
+	struct { uint32_t oid; int64_t value; } seqvals[64];
+	int64_t lastval;
+	bool have_lastval;
+	/* COPY FROM STDIN in progress */
+	struct ShdCopy *copy;
+};
+
+/* Run one client connection to completion (called on its own thread). */
+void shd_session_run(ShdServer *srv, int fd);
+
+/* GUCs, for the SQL functions set_config/current_setting. */
+const char *shd_guc_get(ShdSession *s, const char *name);
+bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *err);
+
+/* Register the PostgreSQL functions SQLite lacks (funcs.c). */
+bool shd_funcs_register(ShdSession *s);
+
+/* Microseconds since the Unix epoch. */
+int64_t shd_now_us(void);
+
+/* Map the last SQLite error of db to a PG error. */
+void shd_sqlite_error(ShdSession *s, int rc, PgwError *e);
+
+#endif

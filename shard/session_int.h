@@ -1,0 +1,66 @@
+/*
+ * session_int.h - what session.c, utility.c, ddl.c and copy.c share.
+ */
+#ifndef DOSQL_SHD_SESSION_INT_H
+#define DOSQL_SHD_SESSION_INT_H
+
+#include "shard/session.h"
+
+/* How a statement's results go to the client. */
+typedef struct ShdExec {
+	bool describe;	/* send RowDescription first (simple query, FETCH) */
+	int nformats;
+	const int16_t *formats;
+	int32_t maxrows; /* 0 = all */
+	bool extended;
+	const char *src; /* the client's text, for error positions */
+} ShdExec;
+
+/* Execute one parsed statement; false after an error was sent. */
+bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExec *ex);
+
+/* Utility statements (utility.c): false after an error was sent. */
+bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex);
+/* RowDescription for a utility statement that returns rows; false if none. */
+bool shd_utility_describe(ShdSession *s, PgQuery__Node *node, int *ncols, PgwField *fields);
+
+/* SQL text of a statement node (libpg_query's deparser); malloc'd, NULL on failure. */
+char *shd_deparse_node(PgQuery__Node *node);
+
+/* DDL (ddl.c). */
+bool shd_exec_ddl(ShdSession *s, PgQuery__Node *node, const ShdExec *ex, const char **tag);
+
+/* COPY (copy.c). */
+bool shd_copy_start(ShdSession *s, PgQuery__CopyStmt *cp, const ShdExec *ex);
+void shd_copy_data(ShdSession *s, const uint8_t *data, size_t len);
+void shd_copy_done(ShdSession *s);
+void shd_copy_fail(ShdSession *s, const char *msg);
+void shd_copy_abort(ShdSession *s);
+
+/* Errors. */
+void shd_send_error(ShdSession *s, const PgwError *e);
+void shd_errorf(ShdSession *s, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void shd_notice(ShdSession *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Run SQL on the session's connection; false with *e filled. */
+bool shd_sql(ShdSession *s, const char *sql, PgwError *e);
+
+/* Transactions. */
+bool shd_txn_implicit_begin(ShdSession *s, PgwError *e);
+bool shd_txn_end(ShdSession *s, bool commit);
+
+/* Portals. */
+ShdPortal *shd_portal_find(ShdSession *s, const char *name);
+ShdPortal *shd_portal_create(ShdSession *s, const char *name, ShdStmt *stmt);
+void shd_portal_drop(ShdSession *s, ShdPortal *p);
+/* Make a ShdStmt from one statement of a parse tree (text copied). */
+ShdStmt *shd_stmt_create(ShdSession *s, const char *name, const char *sql, int nparams, const uint32_t *types,
+			 PgwError *e);
+void shd_stmt_release(ShdSession *s, ShdStmt *st);
+/* DEALLOCATE: drop a named statement (false if none) or all of them. */
+bool shd_stmt_drop_named(ShdSession *s, const char *name);
+void shd_stmt_drop_all(ShdSession *s);
+/* Translate (or re-translate after DDL) and prepare; false with *e. */
+bool shd_stmt_prepare(ShdSession *s, ShdStmt *st, PgwError *e);
+bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspended);
+
+#endif

@@ -1,0 +1,1467 @@
+/*
+ * translate.c - PostgreSQL statements to SQLite SQL: name resolution,
+ * typing, column naming and emission in one pass over the libpg_query tree.
+ *
+ * Each expression is emitted into its own buffer together with its PG type,
+ * so the caller can still coerce it once it knows the context: a string
+ * literal compared with an integer column is converted at translation time
+ * (and a bad literal reported at its position, as PostgreSQL does), a $n
+ * parameter takes the type of what it meets.
+ */
+#include "shard/translate.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shard/pgtype.h"
+
+#include "shard/translate_int.h"
+
+
+/* ------------------------------------------------------------ utilities */
+
+int shd_char_position(const char *src, int loc)
+{
+	if (loc < 0 || !src)
+		return 0;
+	int chars = 0;
+	for (int i = 0; i < loc && src[i]; i++)
+		if (((unsigned char)src[i] & 0xC0) != 0x80)
+			chars++;
+	return chars + 1;
+}
+
+bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...)
+{
+	if (tr->failed)
+		return false;
+	va_list ap;
+	memset(tr->err, 0, sizeof(*tr->err));
+	memcpy(tr->err->sqlstate, sqlstate, 5);
+	va_start(ap, fmt);
+	vsnprintf(tr->err->message, sizeof(tr->err->message), fmt, ap);
+	va_end(ap);
+	tr->err->position = shd_char_position(tr->ctx->src, loc);
+	tr->failed = true;
+	return false;
+}
+
+bool tr_unsupported(Tr *tr, int loc, const char *what)
+{
+	return tr_fail(tr, "0A000", loc, "%s is not supported by DoSQL", what);
+}
+
+const char *shd_node_str(Node *n)
+{
+	if (n && n->node_case == PG_QUERY__NODE__NODE_STRING)
+		return n->string->sval;
+	return "";
+}
+
+void shd_put_ident(Buf *b, const char *name)
+{
+	buf_put_u8(b, '"');
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			buf_put_u8(b, '"');
+		buf_put_u8(b, (uint8_t)*p);
+	}
+	buf_put_u8(b, '"');
+}
+
+void shd_put_literal(Buf *b, const char *s, size_t len)
+{
+	buf_put_u8(b, '\'');
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\'')
+			buf_put_u8(b, '\'');
+		buf_put_u8(b, (uint8_t)s[i]);
+	}
+	buf_put_u8(b, '\'');
+}
+
+void tr_put_buf(Buf *dst, Buf *src) { buf_put(dst, src->data, src->len); }
+
+void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod)
+{
+	memset(t, 0, sizeof(*t));
+	t->oid = oid;
+	t->typmod = typmod;
+}
+
+bool tr_is_int_type(uint32_t t) { return t == PGT_INT2 || t == PGT_INT4 || t == PGT_INT8 || t == PGT_OID; }
+
+bool tr_is_text_type(uint32_t t)
+{
+	return t == PGT_TEXT || t == PGT_VARCHAR || t == PGT_BPCHAR || t == PGT_NAME || t == PGT_CHAR ||
+	       t == PGT_UNKNOWN;
+}
+
+static bool is_numeric_type(uint32_t t)
+{
+	return tr_is_int_type(t) || t == PGT_NUMERIC || t == PGT_FLOAT4 || t == PGT_FLOAT8;
+}
+
+static const char *type_name(uint32_t oid)
+{
+	const PgType *t = pgt_by_oid(oid);
+	return t ? t->name : "unknown";
+}
+
+/* Emit a storage value as a SQLite literal. */
+static void put_value_literal(Buf *b, const PgtValue *v)
+{
+	switch (v->type) {
+	case SQLITE_NULL:
+		buf_put_str(b, "NULL");
+		break;
+	case SQLITE_INTEGER:
+		buf_printf(b, "%lld", (long long)v->i);
+		break;
+	case SQLITE_FLOAT:
+		if (v->d != v->d)
+			buf_put_str(b, "'NaN'");
+		else if (v->d > 1.7976931348623157e308)
+			buf_put_str(b, "9e999");
+		else if (v->d < -1.7976931348623157e308)
+			buf_put_str(b, "-9e999");
+		else
+			buf_printf(b, "%.17g", v->d);
+		break;
+	case SQLITE_TEXT:
+		shd_put_literal(b, (const char *)v->s.data, v->s.len);
+		break;
+	case SQLITE_BLOB:
+		buf_put_str(b, "X'");
+		for (size_t i = 0; i < v->s.len; i++)
+			buf_printf(b, "%02x", v->s.data[i]);
+		buf_put_u8(b, '\'');
+		break;
+	}
+}
+
+/*
+ * Give expression `e` (emitted in `b`, typed `ty`) the type `oid`/`typmod`:
+ * untyped literals are converted now, open parameters take the type, other
+ * values go through pg_cast() unless the storage already agrees.
+ */
+bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
+{
+	if (oid == 0 || oid == PGT_UNKNOWN)
+		return true;
+	if (ty->param > 0) {
+		if (tr->ptypes[ty->param] == 0)
+			tr->ptypes[ty->param] = oid;
+		ty->param = 0;
+		if (tr->ptypes[ty->param] == oid && typmod < 0) {
+			tr_ttype_set(ty, oid, typmod);
+			return true;
+		}
+	}
+	if (ty->unknown) {
+		PgtValue v;
+		PgtError e;
+		PgtFormat fmt = {.extra_float_digits = 1};
+		snprintf(fmt.timezone, sizeof(fmt.timezone), "UTC");
+		pgt_value_init(&v);
+		if (ty->lit == NULL) {
+			buf_reset(b);
+			buf_put_str(b, "NULL");
+		} else if (oid == PGT_REGCLASS) {
+			const ShdTable *t = shd_catalog_table(tr->ctx->cat, ty->lit);
+			if (!t) {
+				pgt_value_cleanup(&v);
+				return tr_fail(tr, "42P01", loc, "relation \"%s\" does not exist", ty->lit);
+			}
+			buf_reset(b);
+			buf_printf(b, "%u", t->oid);
+		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
+			pgt_value_cleanup(&v);
+			return tr_fail(tr, e.sqlstate, loc, "%s", e.msg);
+		} else {
+			buf_reset(b);
+			put_value_literal(b, &v);
+		}
+		pgt_value_cleanup(&v);
+		tr_ttype_set(ty, oid, typmod);
+		return true;
+	}
+	bool same = ty->oid == oid && (typmod < 0 || ty->typmod == typmod);
+	bool widen = tr_is_int_type(ty->oid) && (oid == PGT_INT8 || oid == PGT_NUMERIC || oid == PGT_FLOAT8 ||
+					     (oid == PGT_INT4 && ty->oid == PGT_INT2));
+	bool texty = tr_is_text_type(ty->oid) && (oid == PGT_TEXT || oid == PGT_VARCHAR) && typmod < 0;
+	bool regs = (oid == PGT_OID || oid == PGT_REGCLASS || oid == PGT_REGTYPE) && tr_is_int_type(ty->oid);
+	if (!same && !widen && !texty && !regs && !(ty->oid == PGT_FLOAT4 && oid == PGT_FLOAT8)) {
+		Buf nb;
+		buf_init(&nb);
+		if (oid == PGT_TEXT || oid == PGT_VARCHAR) {
+			buf_put_str(&nb, "pg_out(");
+			tr_put_buf(&nb, b);
+			buf_printf(&nb, ", %u, %d)", ty->oid, ty->typmod);
+		} else {
+			buf_put_str(&nb, "pg_cast(");
+			tr_put_buf(&nb, b);
+			buf_printf(&nb, ", %u, %d)", oid, typmod);
+		}
+		buf_reset(b);
+		tr_put_buf(b, &nb);
+		buf_cleanup(&nb);
+	}
+	tr_ttype_set(ty, oid, typmod);
+	return true;
+}
+
+/* Settle an expression whose type is still open (a bare literal becomes text). */
+void tr_settle(Tr *tr, Buf *b, TType *ty)
+{
+	if (ty->unknown || ty->oid == PGT_UNKNOWN)
+		(void)tr_coerce(tr, b, ty, PGT_TEXT, -1, -1);
+	else if (ty->param > 0)
+		(void)tr_coerce(tr, b, ty, PGT_TEXT, -1, -1);
+}
+
+/* Make two operands agree the way PG resolves unknown literals and params. */
+static bool unify(Tr *tr, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc)
+{
+	bool lopen = lt->unknown || lt->param > 0;
+	bool ropen = rt->unknown || rt->param > 0;
+	if (lopen && !ropen)
+		return tr_coerce(tr, lb, lt, rt->oid, -1, loc);
+	if (ropen && !lopen)
+		return tr_coerce(tr, rb, rt, lt->oid, -1, loc);
+	if (lopen && ropen) {
+		tr_settle(tr, lb, lt);
+		tr_settle(tr, rb, rt);
+	}
+	return !tr->failed;
+}
+
+static uint32_t arith_result(uint32_t l, uint32_t r)
+{
+	if (l == PGT_FLOAT8 || r == PGT_FLOAT8 || l == PGT_FLOAT4 || r == PGT_FLOAT4)
+		return (l == PGT_FLOAT4 && r == PGT_FLOAT4) ? PGT_FLOAT4 : PGT_FLOAT8;
+	if (l == PGT_NUMERIC || r == PGT_NUMERIC)
+		return PGT_NUMERIC;
+	if (l == PGT_INT8 || r == PGT_INT8)
+		return PGT_INT8;
+	if (l == PGT_INT4 || r == PGT_INT4)
+		return PGT_INT4;
+	if (l == PGT_INT2 && r == PGT_INT2)
+		return PGT_INT2;
+	return l ? l : r;
+}
+
+/* ------------------------------------------------------------ types */
+
+bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
+			  int *serial, PgwError *err)
+{
+	const char *name = tn->n_names ? shd_node_str(tn->names[tn->n_names - 1]) : "";
+	int mods[2] = {-1, -1};
+	size_t nmods = 0;
+
+	if (serial)
+		*serial = 0;
+	for (size_t i = 0; i < tn->n_typmods && i < 2; i++) {
+		Node *m = tn->typmods[i];
+		if (m->node_case == PG_QUERY__NODE__NODE_A_CONST && m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+			mods[nmods++] = m->a_const->ival->ival;
+	}
+	if (serial && (strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0)) {
+		*serial = 4;
+		name = "int4";
+	} else if (serial && (strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0)) {
+		*serial = 8;
+		name = "int8";
+	} else if (serial && (strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0)) {
+		*serial = 2;
+		name = "int2";
+	}
+	const PgType *t = pgt_by_name(name);
+	if (!t) {
+		memset(err, 0, sizeof(*err));
+		memcpy(err->sqlstate, "42704", 5);
+		snprintf(err->message, sizeof(err->message), "type \"%s\" does not exist", name);
+		err->position = shd_char_position(ctx->src, tn->location);
+		return false;
+	}
+	*oid = t->oid;
+	*typmod = -1;
+	if (t->oid == PGT_VARCHAR || t->oid == PGT_BPCHAR) {
+		if (nmods >= 1)
+			*typmod = mods[0] + 4;
+		else if (t->oid == PGT_BPCHAR && strcmp(name, "bpchar") == 0 && tn->location >= 0)
+			*typmod = 1 + 4; /* char without length is char(1) */
+	} else if (t->oid == PGT_NUMERIC && nmods >= 1) {
+		*typmod = pgt_typmod_numeric(mods[0], nmods >= 2 ? mods[1] : 0);
+	} else if ((t->oid == PGT_TIMESTAMP || t->oid == PGT_TIMESTAMPTZ || t->oid == PGT_TIME) && nmods >= 1) {
+		*typmod = mods[0];
+	}
+	if (tn->n_array_bounds > 0) {
+		if (!t->array_oid) {
+			memset(err, 0, sizeof(*err));
+			memcpy(err->sqlstate, "42704", 5);
+			snprintf(err->message, sizeof(err->message), "type \"%s[]\" does not exist", name);
+			return false;
+		}
+		*oid = t->array_oid;
+		*typmod = -1;
+	}
+	return true;
+}
+
+bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod)
+{
+	if (!shd_resolve_typename(tr->ctx, tn, oid, typmod, NULL, tr->err)) {
+		tr->failed = true;
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ scopes */
+
+TRel *tr_rel_from_table(Tr *tr, const ShdTable *t, const char *alias)
+{
+	TRel *r = arena_alloc(tr->a, sizeof(*r));
+	r->alias = arena_strdup(tr->a, alias);
+	r->ncols = t->ncols;
+	r->cols = arena_alloc(tr->a, sizeof(TCol) * (size_t)(t->ncols + 1));
+	for (int i = 0; i < t->ncols; i++) {
+		r->cols[i].name = arena_strdup(tr->a, t->cols[i].name);
+		r->cols[i].type = t->cols[i].type;
+		r->cols[i].typmod = t->cols[i].typmod;
+		r->cols[i].table_oid = t->system ? 0 : t->oid;
+		r->cols[i].attnum = t->system ? 0 : t->cols[i].attnum;
+	}
+	return r;
+}
+
+bool tr_scope_add(Tr *tr, TRel *r, int loc)
+{
+	Scope *s = tr->scope;
+	for (int i = 0; i < s->nrels; i++)
+		if (strcmp(s->rels[i]->alias, r->alias) == 0)
+			return tr_fail(tr, "42712", loc, "table name \"%s\" specified more than once", r->alias);
+	if (s->nrels == (int)(sizeof(s->rels) / sizeof(s->rels[0])))
+		return tr_unsupported(tr, loc, "more than 32 relations in one FROM clause");
+	s->rels[s->nrels++] = r;
+	return true;
+}
+
+TRel *tr_find_cte(Tr *tr, const char *name)
+{
+	for (Scope *s = tr->scope; s; s = s->parent)
+		for (int i = 0; i < s->nctes; i++)
+			if (strcmp(s->ctes[i]->alias, name) == 0)
+				return s->ctes[i];
+	return NULL;
+}
+
+/* Resolve a ColumnRef.  Emits the reference and sets its type. */
+static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
+{
+	const char *relname = NULL, *colname;
+	if (cr->n_fields == 1) {
+		colname = shd_node_str(cr->fields[0]);
+	} else if (cr->n_fields == 2) {
+		relname = shd_node_str(cr->fields[0]);
+		colname = shd_node_str(cr->fields[1]);
+	} else if (cr->n_fields == 3) {
+		relname = shd_node_str(cr->fields[1]);
+		colname = shd_node_str(cr->fields[2]);
+	} else {
+		return tr_fail(tr, "42601", cr->location, "improper qualified name (too many dotted names)");
+	}
+	for (Scope *s = tr->scope; s; s = s->parent) {
+		TRel *hit_rel = NULL;
+		TCol *hit = NULL;
+		bool rel_seen = false;
+		for (int i = 0; i < s->nrels; i++) {
+			TRel *r = s->rels[i];
+			if (relname && strcmp(r->alias, relname) != 0)
+				continue;
+			rel_seen = true;
+			for (int j = 0; j < r->ncols; j++) {
+				if (strcmp(r->cols[j].name, colname) != 0 || (r->cols[j].hidden && !relname))
+					continue;
+				if (hit)
+					return tr_fail(tr, "42702", cr->location, "column reference \"%s\" is ambiguous",
+						    colname);
+				hit = &r->cols[j];
+				hit_rel = r;
+			}
+		}
+		if (hit) {
+			if (!hit_rel->unqualified) {
+				shd_put_ident(out, hit_rel->emit ? hit_rel->emit : hit_rel->alias);
+				buf_put_u8(out, '.');
+			}
+			shd_put_ident(out, hit->name);
+			tr_ttype_set(ty, hit->type, hit->typmod);
+			return true;
+		}
+		if (relname && rel_seen)
+			return tr_fail(tr, "42703", cr->location, "column %s.%s does not exist", relname, colname);
+	}
+	if (relname) {
+		bool any = false;
+		for (Scope *s = tr->scope; s && !any; s = s->parent)
+			for (int i = 0; i < s->nrels; i++)
+				any = any || strcmp(s->rels[i]->alias, relname) == 0;
+		if (!any)
+			return tr_fail(tr, "42P01", cr->location, "missing FROM-clause entry for table \"%s\"", relname);
+	}
+	return tr_fail(tr, "42703", cr->location, "column \"%s\" does not exist", colname);
+}
+
+/* ------------------------------------------------------------ expressions */
+
+static void lit_text(Tr *tr, Buf *out, TType *ty, const char *s)
+{
+	shd_put_literal(out, s, strlen(s));
+	tr_ttype_set(ty, PGT_UNKNOWN, -1);
+	ty->unknown = true;
+	ty->lit = arena_strdup(tr->a, s);
+}
+
+static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
+{
+	if (c->isnull) {
+		buf_put_str(out, "NULL");
+		tr_ttype_set(ty, PGT_UNKNOWN, -1);
+		ty->unknown = true;
+		ty->lit = NULL;
+		return true;
+	}
+	switch (c->val_case) {
+	case PG_QUERY__A__CONST__VAL_IVAL:
+		buf_printf(out, "%d", c->ival->ival);
+		tr_ttype_set(ty, PGT_INT4, -1);
+		return true;
+	case PG_QUERY__A__CONST__VAL_FVAL: {
+		const char *f = c->fval->fval;
+		bool integral = strspn(f, "0123456789-+") == strlen(f);
+		if (integral) {
+			char *end;
+			errno = 0;
+			long long v = strtoll(f, &end, 10);
+			if (errno == 0 && !*end) {
+				buf_printf(out, "%lld", v);
+				tr_ttype_set(ty, PGT_INT8, -1);
+				return true;
+			}
+		}
+		/* numeric literal: keep its digits as text-free number */
+		buf_put_str(out, f);
+		tr_ttype_set(ty, PGT_NUMERIC, -1);
+		return true;
+	}
+	case PG_QUERY__A__CONST__VAL_BOOLVAL:
+		buf_put_str(out, c->boolval->boolval ? "1" : "0");
+		tr_ttype_set(ty, PGT_BOOL, -1);
+		return true;
+	case PG_QUERY__A__CONST__VAL_SVAL:
+		lit_text(tr, out, ty, c->sval->sval);
+		return true;
+	case PG_QUERY__A__CONST__VAL_BSVAL:
+		return tr_unsupported(tr, c->location, "bit string literal");
+	default:
+		return tr_fail(tr, "XX000", c->location, "unrecognized constant");
+	}
+}
+
+static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
+{
+	int n = p->number;
+	if (n < 1 || n > SHD_MAX_PARAMS)
+		return tr_fail(tr, "42P02", p->location, "there is no parameter $%d", n);
+	if (n > tr->nparams)
+		tr->nparams = n;
+	buf_printf(out, "?%d", n);
+	uint32_t declared = n <= tr->ctx->nparams_in ? tr->ctx->param_types_in[n - 1] : 0;
+	if (declared && !tr->ptypes[n])
+		tr->ptypes[n] = declared;
+	if (tr->ptypes[n]) {
+		tr_ttype_set(ty, tr->ptypes[n], -1);
+	} else {
+		tr_ttype_set(ty, PGT_UNKNOWN, -1);
+		ty->param = n;
+	}
+	return true;
+}
+
+static const char *op_name(size_t n, Node **names)
+{
+	return n ? shd_node_str(names[n - 1]) : "";
+}
+
+/* Emit "(l) OP (r)" after unifying operand types. */
+static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out, TType *ty)
+{
+	Buf lb, rb;
+	TType lt, rt;
+	bool ok = false;
+	buf_init(&lb);
+	buf_init(&rb);
+	if (ln && !tr_expr(tr, ln, &lb, &lt))
+		goto out;
+	if (!tr_expr(tr, rn, &rb, &rt))
+		goto out;
+	if (!ln) { /* prefix operator */
+		if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
+			if (rt.unknown || rt.param)
+				tr_coerce(tr, &rb, &rt, PGT_INT4, -1, loc);
+			buf_printf(out, "(%s", op);
+			tr_put_buf(out, &rb);
+			buf_put_u8(out, ')');
+			*ty = rt;
+			ok = !tr->failed;
+		} else if (strcmp(op, "@") == 0) {
+			buf_put_str(out, "abs(");
+			tr_put_buf(out, &rb);
+			buf_put_u8(out, ')');
+			*ty = rt;
+			ok = true;
+		} else {
+			ok = tr_fail(tr, "0A000", loc, "prefix operator %s is not supported by DoSQL", op);
+		}
+		goto out;
+	}
+	if (!unify(tr, &lb, &lt, &rb, &rt, loc))
+		goto out;
+
+	static const char *const cmp_ops[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
+	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
+		if (strcmp(op, cmp_ops[i]) == 0) {
+			/* Comparing text with a typed value: compare in the typed domain */
+			if (tr_is_text_type(lt.oid) != tr_is_text_type(rt.oid) && !is_numeric_type(lt.oid) == !is_numeric_type(rt.oid)) {
+				/* both non-text, non-numeric of different kinds fall through */
+			}
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &lb);
+			buf_printf(out, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
+			tr_put_buf(out, &rb);
+			buf_put_u8(out, ')');
+			tr_ttype_set(ty, PGT_BOOL, -1);
+			ok = true;
+			goto out;
+		}
+	if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0 || strcmp(op, "*") == 0) {
+		if (!is_numeric_type(lt.oid) || !is_numeric_type(rt.oid)) {
+			ok = tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", type_name(lt.oid), op,
+				  type_name(rt.oid));
+			goto out;
+		}
+		uint32_t res = arith_result(lt.oid, rt.oid);
+		if (tr_is_int_type(res) && res != PGT_OID)
+			buf_printf(out, "pg_checked%s(", res == PGT_INT8 ? "8" : res == PGT_INT4 ? "4" : "2");
+		else
+			buf_put_u8(out, '(');
+		tr_put_buf(out, &lb);
+		buf_printf(out, tr_is_int_type(res) && res != PGT_OID ? ", '%s', " : " %s ", op);
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, res, -1);
+		ok = true;
+		goto out;
+	}
+	if (strcmp(op, "/") == 0 || strcmp(op, "%") == 0) {
+		if (!is_numeric_type(lt.oid) || !is_numeric_type(rt.oid)) {
+			ok = tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", type_name(lt.oid), op,
+				  type_name(rt.oid));
+			goto out;
+		}
+		uint32_t res = arith_result(lt.oid, rt.oid);
+		buf_printf(out, "%s(", op[0] == '/' ? "pg_div" : "pg_mod");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_printf(out, ", %d)", tr_is_int_type(res) ? 1 : 0);
+		tr_ttype_set(ty, res, -1);
+		ok = true;
+		goto out;
+	}
+	if (strcmp(op, "||") == 0) {
+		Buf *sides[2] = {&lb, &rb};
+		TType *types[2] = {&lt, &rt};
+		for (int i = 0; i < 2; i++)
+			if (!tr_is_text_type(types[i]->oid) && !tr_is_int_type(types[i]->oid))
+				tr_coerce(tr, sides[i], types[i], PGT_TEXT, -1, loc);
+		buf_put_u8(out, '(');
+		tr_put_buf(out, &lb);
+		buf_put_str(out, " || ");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, PGT_TEXT, -1);
+		ok = !tr->failed;
+		goto out;
+	}
+	if (strcmp(op, "~") == 0 || strcmp(op, "~*") == 0 || strcmp(op, "!~") == 0 || strcmp(op, "!~*") == 0) {
+		bool neg = op[0] == '!';
+		bool icase = op[strlen(op) - 1] == '*';
+		buf_printf(out, "(pg_regexp(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_printf(out, ", %d) = %d)", icase, neg ? 0 : 1);
+		tr_ttype_set(ty, PGT_BOOL, -1);
+		ok = true;
+		goto out;
+	}
+	if (strcmp(op, "->>") == 0 || strcmp(op, "->") == 0) {
+		buf_put_u8(out, '(');
+		tr_put_buf(out, &lb);
+		buf_printf(out, " %s ", op);
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, op[2] == '>' ? PGT_TEXT : lt.oid, -1);
+		ok = true;
+		goto out;
+	}
+	ok = tr_fail(tr, "0A000", loc, "operator %s is not supported by DoSQL", op);
+out:
+	buf_cleanup(&lb);
+	buf_cleanup(&rb);
+	return ok;
+}
+
+static bool like_expr(Tr *tr, PgQuery__AExpr *a, bool icase, Buf *out, TType *ty)
+{
+	const char *op = op_name(a->n_name, a->name);
+	bool neg = op[0] == '!';
+	Buf lb, rb;
+	TType lt, rt;
+	bool ok = false;
+	buf_init(&lb);
+	buf_init(&rb);
+	if (!tr_expr(tr, a->lexpr, &lb, &lt) || !tr_expr(tr, a->rexpr, &rb, &rt))
+		goto out;
+	tr_settle(tr, &lb, &lt);
+	tr_settle(tr, &rb, &rt);
+	buf_put_u8(out, '(');
+	if (icase) {
+		buf_put_str(out, "lower(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, neg ? ") NOT LIKE lower(" : ") LIKE lower(");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+	} else {
+		tr_put_buf(out, &lb);
+		buf_put_str(out, neg ? " NOT LIKE " : " LIKE ");
+		tr_put_buf(out, &rb);
+	}
+	buf_put_str(out, " ESCAPE '\\')");
+	tr_ttype_set(ty, PGT_BOOL, -1);
+	ok = true;
+out:
+	buf_cleanup(&lb);
+	buf_cleanup(&rb);
+	return ok;
+}
+
+/* Emit a list of expressions, each coerced to `oid` when oid != 0. */
+bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType *first)
+{
+	for (size_t i = 0; i < n; i++) {
+		Buf b;
+		TType t;
+		buf_init(&b);
+		if (!tr_expr(tr, items[i], &b, &t)) {
+			buf_cleanup(&b);
+			return false;
+		}
+		if (oid)
+			tr_coerce(tr, &b, &t, oid, -1, -1);
+		else
+			tr_settle(tr, &b, &t);
+		if (i == 0 && first)
+			*first = t;
+		if (i)
+			buf_put_str(out, ", ");
+		tr_put_buf(out, &b);
+		buf_cleanup(&b);
+	}
+	return !tr->failed;
+}
+
+static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
+{
+	const char *op = op_name(a->n_name, a->name);
+	switch (a->kind) {
+	case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
+		return binop(tr, op, a->lexpr, a->rexpr, a->location, out, ty);
+	case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
+		return like_expr(tr, a, false, out, ty);
+	case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
+		return like_expr(tr, a, true, out, ty);
+	case PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT: {
+		Buf lb, rb;
+		TType lt, rt;
+		buf_init(&lb);
+		buf_init(&rb);
+		bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
+			  unify(tr, &lb, &lt, &rb, &rt, a->location);
+		if (ok) {
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &lb);
+			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT ? " IS NOT " : " IS ");
+			tr_put_buf(out, &rb);
+			buf_put_u8(out, ')');
+			tr_ttype_set(ty, PGT_BOOL, -1);
+		}
+		buf_cleanup(&lb);
+		buf_cleanup(&rb);
+		return ok;
+	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
+		Buf lb, rb;
+		TType lt, rt;
+		buf_init(&lb);
+		buf_init(&rb);
+		bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
+			  unify(tr, &lb, &lt, &rb, &rt, a->location);
+		if (ok) {
+			buf_put_str(out, "nullif(");
+			tr_put_buf(out, &lb);
+			buf_put_str(out, ", ");
+			tr_put_buf(out, &rb);
+			buf_put_u8(out, ')');
+			*ty = lt;
+		}
+		buf_cleanup(&lb);
+		buf_cleanup(&rb);
+		return ok;
+	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+		Buf lb;
+		TType lt;
+		buf_init(&lb);
+		bool ok = tr_expr(tr, a->lexpr, &lb, &lt);
+		if (ok && a->rexpr->node_case == PG_QUERY__NODE__NODE_LIST) {
+			PgQuery__List *l = a->rexpr->list;
+			if (lt.unknown || lt.param) {
+				/* type the left side from the first list member */
+				Buf fb;
+				TType ft;
+				buf_init(&fb);
+				if (l->n_items && tr_expr(tr, l->items[0], &fb, &ft) && !ft.unknown && !ft.param)
+					tr_coerce(tr, &lb, &lt, ft.oid, -1, a->location);
+				else
+					tr_settle(tr, &lb, &lt);
+				buf_cleanup(&fb);
+			}
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &lb);
+			buf_put_str(out, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
+			ok = tr_expr_list(tr, l->n_items, l->items, out, lt.oid, NULL);
+			buf_put_str(out, "))");
+			tr_ttype_set(ty, PGT_BOOL, -1);
+		} else if (ok) {
+			ok = tr_unsupported(tr, a->location, "this IN form");
+		}
+		buf_cleanup(&lb);
+		return ok;
+	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN: {
+		PgQuery__List *l = a->rexpr->list;
+		Buf lb, b1, b2;
+		TType lt, t1, t2;
+		buf_init(&lb);
+		buf_init(&b1);
+		buf_init(&b2);
+		bool ok = l && l->n_items == 2 && tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, l->items[0], &b1, &t1) &&
+			  tr_expr(tr, l->items[1], &b2, &t2) && unify(tr, &lb, &lt, &b1, &t1, a->location) &&
+			  unify(tr, &lb, &lt, &b2, &t2, a->location);
+		if (ok) {
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &lb);
+			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
+			tr_put_buf(out, &b1);
+			buf_put_str(out, " AND ");
+			tr_put_buf(out, &b2);
+			buf_put_u8(out, ')');
+			tr_ttype_set(ty, PGT_BOOL, -1);
+		}
+		buf_cleanup(&lb);
+		buf_cleanup(&b1);
+		buf_cleanup(&b2);
+		return ok;
+	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
+		if (strcmp(op, "=") == 0 && a->rexpr->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
+			Buf lb;
+			TType lt;
+			buf_init(&lb);
+			bool ok = tr_expr(tr, a->lexpr, &lb, &lt);
+			if (ok) {
+				tr_settle(tr, &lb, &lt);
+				buf_put_u8(out, '(');
+				tr_put_buf(out, &lb);
+				buf_put_str(out, " IN (");
+				ok = tr_expr_list(tr, a->rexpr->a_array_expr->n_elements, a->rexpr->a_array_expr->elements,
+					       out, lt.oid, NULL);
+				buf_put_str(out, "))");
+				tr_ttype_set(ty, PGT_BOOL, -1);
+			}
+			buf_cleanup(&lb);
+			return ok;
+		}
+		return tr_unsupported(tr, a->location, "op ANY (array)");
+	default:
+		return tr_unsupported(tr, a->location, "this operator form");
+	}
+}
+
+static bool bool_expr(Tr *tr, PgQuery__BoolExpr *b, Buf *out, TType *ty)
+{
+	const char *sep = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? " AND " : " OR ";
+	buf_put_u8(out, '(');
+	if (b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR)
+		buf_put_str(out, "NOT ");
+	for (size_t i = 0; i < b->n_args; i++) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		if (!tr_expr(tr, b->args[i], &ab, &at)) {
+			buf_cleanup(&ab);
+			return false;
+		}
+		tr_coerce(tr, &ab, &at, PGT_BOOL, -1, b->location);
+		if (i)
+			buf_put_str(out, sep);
+		tr_put_buf(out, &ab);
+		buf_cleanup(&ab);
+	}
+	buf_put_u8(out, ')');
+	tr_ttype_set(ty, PGT_BOOL, -1);
+	return !tr->failed;
+}
+
+/* SELECT used as an expression: emitted in parentheses, typed by its first column. */
+static bool subselect(Tr *tr, Node *n, Buf *out, TType *ty)
+{
+	TRel res;
+	Scope inner = {.parent = tr->scope};
+	tr->scope = &inner;
+	buf_put_u8(out, '(');
+	bool ok = tr_select(tr, n->select_stmt, out, &res);
+	buf_put_u8(out, ')');
+	tr->scope = inner.parent;
+	if (ok && ty) {
+		if (res.ncols > 0)
+			tr_ttype_set(ty, res.cols[0].type, res.cols[0].typmod);
+		else
+			tr_ttype_set(ty, PGT_TEXT, -1);
+	}
+	return ok;
+}
+
+static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
+{
+	switch (s->sub_link_type) {
+	case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
+		buf_put_str(out, "EXISTS ");
+		if (!subselect(tr, s->subselect, out, NULL))
+			return false;
+		tr_ttype_set(ty, PGT_BOOL, -1);
+		return true;
+	case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
+		return subselect(tr, s->subselect, out, ty);
+	case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK: {
+		const char *op = s->n_oper_name ? op_name(s->n_oper_name, s->oper_name) : "=";
+		if (strcmp(op, "=") != 0)
+			return tr_unsupported(tr, s->location, "op ANY (subquery) other than =");
+		Buf lb;
+		TType lt, st;
+		buf_init(&lb);
+		bool ok = tr_expr(tr, s->testexpr, &lb, &lt);
+		if (ok) {
+			Buf sb;
+			buf_init(&sb);
+			ok = subselect(tr, s->subselect, &sb, &st);
+			if (ok) {
+				if (lt.unknown || lt.param)
+					tr_coerce(tr, &lb, &lt, st.oid, -1, s->location);
+				buf_put_u8(out, '(');
+				tr_put_buf(out, &lb);
+				buf_put_str(out, " IN ");
+				tr_put_buf(out, &sb);
+				buf_put_u8(out, ')');
+				tr_ttype_set(ty, PGT_BOOL, -1);
+			}
+			buf_cleanup(&sb);
+		}
+		buf_cleanup(&lb);
+		return ok && !tr->failed;
+	}
+	default:
+		return tr_unsupported(tr, s->location, "this kind of subquery expression");
+	}
+}
+
+static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
+{
+	TType res;
+	bool have = false;
+	Buf body;
+	buf_init(&body);
+	tr_ttype_set(&res, PGT_TEXT, -1);
+
+	/* First pass: find the result type from the typed branches. */
+	for (size_t i = 0; i <= c->n_args && !have; i++) {
+		Node *r = i < c->n_args ? c->args[i]->case_when->result : c->defresult;
+		if (!r)
+			continue;
+		Buf tb;
+		TType tt;
+		buf_init(&tb);
+		if (tr_expr(tr, r, &tb, &tt) && !tt.unknown && !tt.param) {
+			res = tt;
+			have = true;
+		}
+		buf_cleanup(&tb);
+		if (tr->failed) {
+			buf_cleanup(&body);
+			return false;
+		}
+	}
+	buf_put_str(out, "CASE");
+	Buf arg;
+	TType argt;
+	buf_init(&arg);
+	if (c->arg) {
+		if (!tr_expr(tr, c->arg, &arg, &argt))
+			goto bad;
+		buf_put_u8(out, ' ');
+		tr_put_buf(out, &arg);
+	}
+	for (size_t i = 0; i < c->n_args; i++) {
+		PgQuery__CaseWhen *w = c->args[i]->case_when;
+		Buf wb, rb;
+		TType wt, rt;
+		buf_init(&wb);
+		buf_init(&rb);
+		bool ok = tr_expr(tr, w->expr, &wb, &wt) && tr_expr(tr, w->result, &rb, &rt);
+		if (ok) {
+			if (c->arg)
+				tr_coerce(tr, &wb, &wt, argt.oid, -1, w->location);
+			else
+				tr_coerce(tr, &wb, &wt, PGT_BOOL, -1, w->location);
+			tr_coerce(tr, &rb, &rt, res.oid, -1, w->location);
+			buf_put_str(out, " WHEN ");
+			tr_put_buf(out, &wb);
+			buf_put_str(out, " THEN ");
+			tr_put_buf(out, &rb);
+		}
+		buf_cleanup(&wb);
+		buf_cleanup(&rb);
+		if (!ok || tr->failed)
+			goto bad;
+	}
+	if (c->defresult) {
+		Buf db;
+		TType dt;
+		buf_init(&db);
+		bool ok = tr_expr(tr, c->defresult, &db, &dt);
+		if (ok) {
+			tr_coerce(tr, &db, &dt, res.oid, -1, c->location);
+			buf_put_str(out, " ELSE ");
+			tr_put_buf(out, &db);
+		}
+		buf_cleanup(&db);
+		if (!ok)
+			goto bad;
+	}
+	buf_put_str(out, " END");
+	buf_cleanup(&arg);
+	buf_cleanup(&body);
+	*ty = res;
+	return !tr->failed;
+bad:
+	buf_cleanup(&arg);
+	buf_cleanup(&body);
+	return false;
+}
+
+/* COALESCE / GREATEST / LEAST: a common type over the arguments. */
+static bool common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty)
+{
+	Buf *bs = calloc(n + 1, sizeof(Buf));
+	TType *ts = calloc(n + 1, sizeof(TType));
+	uint32_t common = 0;
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++) {
+		buf_init(&bs[i]);
+		ok = tr_expr(tr, args[i], &bs[i], &ts[i]);
+		if (ok && !ts[i].unknown && !ts[i].param)
+			common = common == 0 ? ts[i].oid
+				 : is_numeric_type(common) && is_numeric_type(ts[i].oid) ? arith_result(common, ts[i].oid)
+											  : common;
+	}
+	if (ok) {
+		if (!common)
+			common = PGT_TEXT;
+		buf_printf(out, "%s(", fn);
+		for (size_t i = 0; i < n; i++) {
+			tr_coerce(tr, &bs[i], &ts[i], common, -1, loc);
+			if (i)
+				buf_put_str(out, ", ");
+			tr_put_buf(out, &bs[i]);
+		}
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, common, -1);
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_cleanup(&bs[i]);
+	free(bs);
+	free(ts);
+	return ok && !tr->failed;
+}
+
+typedef enum RetRule {
+	RET_FIXED,  /* ret */
+	RET_ARG1,   /* type of the first argument */
+	RET_SUM,    /* sum(): int2/int4 -> int8, int8 -> numeric, else same */
+	RET_AVG,    /* avg(): ints and numeric -> numeric, floats -> float8 */
+} RetRule;
+
+typedef struct FuncMap {
+	const char *pg;
+	const char *sqlite; /* NULL: same name */
+	RetRule rule;
+	uint32_t ret;
+	bool agg;
+	uint32_t argtype; /* coerce open arguments to this (0 = text) */
+} FuncMap;
+
+static const FuncMap funcs[] = {
+	{"count", NULL, RET_FIXED, PGT_INT8, true, 0},
+	{"sum", "pg_sum", RET_SUM, 0, true, PGT_NUMERIC},
+	{"avg", "avg", RET_AVG, 0, true, PGT_NUMERIC},
+	{"min", NULL, RET_ARG1, 0, true, 0},
+	{"max", NULL, RET_ARG1, 0, true, 0},
+	{"bool_and", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
+	{"bool_or", "max", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
+	{"every", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
+	{"string_agg", "group_concat", RET_FIXED, PGT_TEXT, true, PGT_TEXT},
+	{"lower", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"upper", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"length", NULL, RET_FIXED, PGT_INT4, false, 0},
+	{"char_length", "length", RET_FIXED, PGT_INT4, false, 0},
+	{"character_length", "length", RET_FIXED, PGT_INT4, false, 0},
+	{"octet_length", "pg_octet_length", RET_FIXED, PGT_INT4, false, 0},
+	{"substr", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"substring", "substr", RET_FIXED, PGT_TEXT, false, 0},
+	{"replace", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"btrim", "trim", RET_FIXED, PGT_TEXT, false, 0},
+	{"trim", "trim", RET_FIXED, PGT_TEXT, false, 0},
+	{"ltrim", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"rtrim", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"strpos", "instr", RET_FIXED, PGT_INT4, false, 0},
+	{"concat", "pg_concat", RET_FIXED, PGT_TEXT, false, 0},
+	{"left", "pg_left", RET_FIXED, PGT_TEXT, false, 0},
+	{"right", "pg_right", RET_FIXED, PGT_TEXT, false, 0},
+	{"repeat", "pg_repeat", RET_FIXED, PGT_TEXT, false, 0},
+	{"reverse", "pg_reverse", RET_FIXED, PGT_TEXT, false, 0},
+	{"lpad", "pg_lpad", RET_FIXED, PGT_TEXT, false, 0},
+	{"rpad", "pg_rpad", RET_FIXED, PGT_TEXT, false, 0},
+	{"initcap", "pg_initcap", RET_FIXED, PGT_TEXT, false, 0},
+	{"md5", "pg_md5", RET_FIXED, PGT_TEXT, false, 0},
+	{"abs", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
+	{"round", "pg_round", RET_ARG1, 0, false, PGT_NUMERIC},
+	{"trunc", "pg_trunc", RET_ARG1, 0, false, PGT_NUMERIC},
+	{"floor", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
+	{"ceil", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
+	{"ceiling", "ceil", RET_ARG1, 0, false, PGT_FLOAT8},
+	{"sqrt", NULL, RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
+	{"power", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
+	{"pow", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
+	{"mod", "pg_mod", RET_ARG1, 0, false, PGT_INT4},
+	{"random", NULL, RET_FIXED, PGT_FLOAT8, false, 0},
+	{"now", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"transaction_timestamp", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"statement_timestamp", "pg_clock_timestamp", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"clock_timestamp", "pg_clock_timestamp", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"version", "pg_version", RET_FIXED, PGT_TEXT, false, 0},
+	{"current_schema", "pg_current_schema", RET_FIXED, PGT_NAME, false, 0},
+	{"current_database", "pg_current_database", RET_FIXED, PGT_NAME, false, 0},
+	{"pg_backend_pid", "pg_backend_pid", RET_FIXED, PGT_INT4, false, 0},
+	{"nextval", "pg_nextval", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"currval", "pg_currval", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"setval", "pg_setval", RET_FIXED, PGT_INT8, false, PGT_INT8},
+	{"lastval", "pg_lastval", RET_FIXED, PGT_INT8, false, 0},
+	{"set_config", "pg_set_config", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"current_setting", "pg_current_setting", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_serial_sequence", "pg_get_serial_sequence", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"gen_random_uuid", "pg_gen_random_uuid", RET_FIXED, PGT_UUID, false, 0},
+	{"pg_sleep", "pg_sleep", RET_FIXED, PGT_VOID, false, PGT_FLOAT8},
+	{"row_number", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"rank", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
+};
+
+static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	const FuncMap *m = NULL;
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strcmp(funcs[i].pg, name) == 0) {
+			m = &funcs[i];
+			break;
+		}
+	if (!m)
+		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
+	if (f->agg_within_group || f->n_agg_order || f->func_variadic)
+		return tr_unsupported(tr, f->location, "aggregate ORDER BY / WITHIN GROUP");
+	if (strcmp(name, "pg_typeof") == 0 && f->n_args == 1) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		bool ok = tr_expr(tr, f->args[0], &ab, &at);
+		buf_cleanup(&ab);
+		if (!ok)
+			return false;
+		tr_settle(tr, &ab, &at);
+		buf_printf(out, "%u", at.oid == PGT_UNKNOWN ? PGT_UNKNOWN : at.oid);
+		tr_ttype_set(ty, PGT_REGTYPE, -1);
+		return true;
+	}
+	buf_printf(out, "%s(", m->sqlite ? m->sqlite : m->pg);
+	if (f->agg_distinct)
+		buf_put_str(out, "DISTINCT ");
+	TType first;
+	tr_ttype_set(&first, m->argtype ? m->argtype : PGT_TEXT, -1);
+	if (f->agg_star) {
+		buf_put_u8(out, '*');
+	} else {
+		for (size_t i = 0; i < f->n_args; i++) {
+			Buf ab;
+			TType at;
+			buf_init(&ab);
+			if (!tr_expr(tr, f->args[i], &ab, &at)) {
+				buf_cleanup(&ab);
+				return false;
+			}
+			if (at.unknown || at.param)
+				tr_coerce(tr, &ab, &at, m->argtype ? m->argtype : PGT_TEXT, -1, f->location);
+			if (i == 0)
+				first = at;
+			if (i)
+				buf_put_str(out, ", ");
+			tr_put_buf(out, &ab);
+			buf_cleanup(&ab);
+		}
+		/* sum() needs the argument type to pick its result representation */
+		if (m->rule == RET_SUM)
+			buf_printf(out, ", %u", first.oid);
+		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)
+			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
+	}
+	buf_put_u8(out, ')');
+	if (f->agg_filter)
+		return tr_unsupported(tr, f->location, "aggregate FILTER");
+	if (f->over) {
+		PgQuery__WindowDef *w = f->over;
+		if (w->name && w->name[0])
+			return tr_unsupported(tr, f->location, "named windows");
+		buf_put_str(out, " OVER (");
+		if (w->n_partition_clause) {
+			buf_put_str(out, "PARTITION BY ");
+			if (!tr_expr_list(tr, w->n_partition_clause, w->partition_clause, out, 0, NULL))
+				return false;
+		}
+		if (w->n_order_clause) {
+			buf_put_str(out, w->n_partition_clause ? " ORDER BY " : "ORDER BY ");
+			for (size_t i = 0; i < w->n_order_clause; i++) {
+				PgQuery__SortBy *sb = w->order_clause[i]->sort_by;
+				Buf eb;
+				TType et;
+				buf_init(&eb);
+				if (!tr_expr(tr, sb->node, &eb, &et)) {
+					buf_cleanup(&eb);
+					return false;
+				}
+				if (i)
+					buf_put_str(out, ", ");
+				tr_put_buf(out, &eb);
+				bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+				buf_put_str(out, desc ? " DESC" : " ASC");
+				buf_cleanup(&eb);
+			}
+		}
+		buf_put_u8(out, ')');
+	}
+	switch (m->rule) {
+	case RET_FIXED:
+		tr_ttype_set(ty, m->ret, -1);
+		break;
+	case RET_ARG1:
+		tr_ttype_set(ty, first.oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first.typmod : -1);
+		break;
+	case RET_SUM:
+		tr_ttype_set(ty,
+			  first.oid == PGT_INT2 || first.oid == PGT_INT4 ? PGT_INT8
+			  : first.oid == PGT_INT8			   ? PGT_NUMERIC
+			  : first.oid == PGT_FLOAT4			   ? PGT_FLOAT4
+			  : first.oid == PGT_FLOAT8			   ? PGT_FLOAT8
+									   : PGT_NUMERIC,
+			  -1);
+		break;
+	case RET_AVG:
+		tr_ttype_set(ty, first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8 ? PGT_FLOAT8 : PGT_NUMERIC, -1);
+		break;
+	}
+	ty->agg = m->agg;
+	return true;
+}
+
+static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
+{
+	uint32_t oid;
+	int32_t typmod;
+	if (!tr_typename_of(tr, tc->type_name, &oid, &typmod))
+		return false;
+	Buf ab;
+	TType at;
+	buf_init(&ab);
+	if (!tr_expr(tr, tc->arg, &ab, &at)) {
+		buf_cleanup(&ab);
+		return false;
+	}
+	if (at.unknown && oid == PGT_TEXT) {
+		tr_ttype_set(&at, PGT_TEXT, -1);
+	} else if (!at.unknown && !at.param && oid != at.oid && !(oid == PGT_TEXT && tr_is_text_type(at.oid))) {
+		/* an explicit cast between different types always goes through pg_cast */
+		Buf nb;
+		buf_init(&nb);
+		if (oid == PGT_TEXT || oid == PGT_VARCHAR || oid == PGT_BPCHAR) {
+			buf_put_str(&nb, "pg_out(");
+			tr_put_buf(&nb, &ab);
+			buf_printf(&nb, ", %u, %d)", at.oid, at.typmod);
+			if (typmod >= 0) {
+				Buf wb;
+				buf_init(&wb);
+				buf_put_str(&wb, "pg_cast(");
+				tr_put_buf(&wb, &nb);
+				buf_printf(&wb, ", %u, %d)", oid, typmod);
+				buf_reset(&nb);
+				tr_put_buf(&nb, &wb);
+				buf_cleanup(&wb);
+			}
+		} else {
+			buf_put_str(&nb, "pg_cast(");
+			tr_put_buf(&nb, &ab);
+			buf_printf(&nb, ", %u, %d)", oid, typmod);
+		}
+		buf_reset(&ab);
+		tr_put_buf(&ab, &nb);
+		buf_cleanup(&nb);
+		tr_ttype_set(&at, oid, typmod);
+	} else if (!at.unknown && !at.param && typmod >= 0 && (oid == PGT_NUMERIC || oid == PGT_VARCHAR || oid == PGT_BPCHAR)) {
+		Buf nb;
+		buf_init(&nb);
+		buf_put_str(&nb, "pg_cast(");
+		tr_put_buf(&nb, &ab);
+		buf_printf(&nb, ", %u, %d)", oid, typmod);
+		buf_reset(&ab);
+		tr_put_buf(&ab, &nb);
+		buf_cleanup(&nb);
+		tr_ttype_set(&at, oid, typmod);
+	} else {
+		tr_coerce(tr, &ab, &at, oid, typmod, tc->location);
+	}
+	tr_put_buf(out, &ab);
+	buf_cleanup(&ab);
+	*ty = at;
+	ty->typmod = typmod;
+	return !tr->failed;
+}
+
+static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, TType *ty)
+{
+	switch (f->op) {
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
+		buf_put_str(out, "pg_now()");
+		tr_ttype_set(ty, PGT_TIMESTAMPTZ, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
+		buf_printf(out, "pg_cast(pg_now(), %d, -1)", PGT_TIMESTAMP);
+		tr_ttype_set(ty, PGT_TIMESTAMP, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
+		buf_printf(out, "pg_cast(pg_now(), %d, -1)", PGT_DATE);
+		tr_ttype_set(ty, PGT_DATE, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
+		shd_put_literal(out, tr->ctx->user ? tr->ctx->user : "dosql", strlen(tr->ctx->user ? tr->ctx->user : "dosql"));
+		tr_ttype_set(ty, PGT_NAME, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
+		buf_put_str(out, "pg_current_database()");
+		tr_ttype_set(ty, PGT_NAME, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
+		buf_put_str(out, "pg_current_schema()");
+		tr_ttype_set(ty, PGT_NAME, -1);
+		return true;
+	default:
+		return tr_unsupported(tr, f->location, "CURRENT_TIME / LOCALTIME");
+	}
+}
+
+bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
+{
+	tr_ttype_set(ty, PGT_TEXT, -1);
+	if (tr->failed)
+		return false;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_CONST:
+		return a_const(tr, n->a_const, out, ty);
+	case PG_QUERY__NODE__NODE_COLUMN_REF:
+		if (n->column_ref->n_fields && n->column_ref->fields[n->column_ref->n_fields - 1]->node_case ==
+						   PG_QUERY__NODE__NODE_A_STAR)
+			return tr_fail(tr, "42601", n->column_ref->location, "row expansion via \"*\" is not supported here");
+		return column_ref(tr, n->column_ref, out, ty);
+	case PG_QUERY__NODE__NODE_PARAM_REF:
+		return param_ref(tr, n->param_ref, out, ty);
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return a_expr(tr, n->a_expr, out, ty);
+	case PG_QUERY__NODE__NODE_BOOL_EXPR:
+		return bool_expr(tr, n->bool_expr, out, ty);
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		return func_call(tr, n->func_call, out, ty);
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		return type_cast(tr, n->type_cast, out, ty);
+	case PG_QUERY__NODE__NODE_NULL_TEST: {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		bool ok = tr_expr(tr, n->null_test->arg, &ab, &at);
+		if (ok) {
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &ab);
+			buf_put_str(out, n->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? " IS NULL)"
+												 : " IS NOT NULL)");
+			tr_ttype_set(ty, PGT_BOOL, -1);
+		}
+		buf_cleanup(&ab);
+		return ok;
+	}
+	case PG_QUERY__NODE__NODE_BOOLEAN_TEST: {
+		static const char *const tests[] = {"", " IS 1", " IS NOT 1", " IS 0", " IS NOT 0", " IS NULL", " IS NOT NULL"};
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		bool ok = tr_expr(tr, n->boolean_test->arg, &ab, &at);
+		if (ok) {
+			tr_coerce(tr, &ab, &at, PGT_BOOL, -1, n->boolean_test->location);
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &ab);
+			buf_put_str(out, tests[n->boolean_test->booltesttype]);
+			buf_put_u8(out, ')');
+			tr_ttype_set(ty, PGT_BOOL, -1);
+		}
+		buf_cleanup(&ab);
+		return ok;
+	}
+	case PG_QUERY__NODE__NODE_CASE_EXPR:
+		return case_expr(tr, n->case_expr, out, ty);
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+		return common_type_call(tr, "coalesce", n->coalesce_expr->n_args, n->coalesce_expr->args,
+					n->coalesce_expr->location, out, ty);
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+		return common_type_call(tr, n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "pg_greatest" : "pg_least",
+					n->min_max_expr->n_args, n->min_max_expr->args, n->min_max_expr->location, out, ty);
+	case PG_QUERY__NODE__NODE_SUB_LINK:
+		return sublink(tr, n->sub_link, out, ty);
+	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+		return sql_value_function(tr, n->sqlvalue_function, out, ty);
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+		return tr_expr(tr, n->collate_clause->arg, out, ty);
+	case PG_QUERY__NODE__NODE_SET_TO_DEFAULT:
+		return tr_fail(tr, "42601", n->set_to_default->location, "DEFAULT is not allowed in this context");
+	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+		return tr_unsupported(tr, n->a_array_expr->location, "ARRAY[] constructor");
+	case PG_QUERY__NODE__NODE_ROW_EXPR:
+		return tr_unsupported(tr, n->row_expr->location, "ROW() constructor");
+	case PG_QUERY__NODE__NODE_A_INDIRECTION:
+		return tr_unsupported(tr, -1, "array subscript / field selection");
+	default:
+		return tr_unsupported(tr, -1, "this expression");
+	}
+}
+
+/* PG's FigureColname: the output name of an unnamed target. */
+const char *tr_figure_colname(Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_COLUMN_REF: {
+		Node *last = n->column_ref->fields[n->column_ref->n_fields - 1];
+		return last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : "?column?";
+	}
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		return shd_node_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
+	case PG_QUERY__NODE__NODE_TYPE_CAST: {
+		const char *inner = tr_figure_colname(n->type_cast->arg);
+		if (strcmp(inner, "?column?") != 0)
+			return inner;
+		PgQuery__TypeName *tn = n->type_cast->type_name;
+		return tn->n_names ? shd_node_str(tn->names[tn->n_names - 1]) : "?column?";
+	}
+	case PG_QUERY__NODE__NODE_CASE_EXPR:
+		return "case";
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+		return "coalesce";
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+		return n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least";
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		if (n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF)
+			return "nullif";
+		return "?column?";
+	case PG_QUERY__NODE__NODE_SUB_LINK:
+		if (n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
+			return "exists";
+		if (n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK)
+			return "array";
+		if (n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {
+			PgQuery__SelectStmt *s = n->sub_link->subselect->select_stmt;
+			if (s && s->n_target_list) {
+				PgQuery__ResTarget *rt = s->target_list[0]->res_target;
+				return shd_has_str(rt->name) ? rt->name : tr_figure_colname(rt->val);
+			}
+		}
+		return "?column?";
+	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+		switch (n->sqlvalue_function->op) {
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE: return "current_date";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N: return "current_timestamp";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N: return "localtimestamp";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER: return "current_user";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE: return "current_role";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER: return "user";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER: return "session_user";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: return "current_catalog";
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: return "current_schema";
+		default: return "?column?";
+		}
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+		return tr_figure_colname(n->collate_clause->arg);
+	default:
+		return "?column?";
+	}
+}
+

@@ -1,0 +1,91 @@
+/*
+ * translate.h - PostgreSQL statements (libpg_query trees) to SQLite SQL.
+ *
+ * The translator is an analyzer and an emitter in one pass: it resolves
+ * every name against the catalog (42P01, 42703, 42702 with the position in
+ * the client's text), types every expression the way PostgreSQL does, names
+ * result columns as PostgreSQL's FigureColname would, infers the types of
+ * $n parameters from their context, and writes SQLite SQL that gives
+ * PostgreSQL's answer.  A construct it cannot translate faithfully is
+ * refused with 0A000 naming it.
+ */
+#ifndef DOSQL_SHD_TRANSLATE_H
+#define DOSQL_SHD_TRANSLATE_H
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "pgwire/pgwire.h"
+#include "shard/catalog.h"
+
+typedef struct ShdResultCol {
+	const char *name; /* arena */
+	uint32_t type;
+	int32_t typmod;
+	uint32_t table_oid;
+	int16_t attnum;
+} ShdResultCol;
+
+typedef enum ShdQueryKind {
+	SHD_Q_SELECT,
+	SHD_Q_INSERT,
+	SHD_Q_UPDATE,
+	SHD_Q_DELETE,
+} ShdQueryKind;
+
+#define SHD_MAX_PARAMS 65535
+
+/* One translated statement. Everything is in `arena`. */
+typedef struct ShdQuery {
+	ShdQueryKind kind;
+	const char *sql; /* SQLite SQL */
+	int ncols;
+	ShdResultCol *cols;
+	int nparams;
+	uint32_t *param_types; /* nparams entries; 0 = not determined */
+	bool returns_rows;
+} ShdQuery;
+
+typedef struct ShdTranslateCtx {
+	ShdCatalog *cat;   /* borrowed */
+	const char *src;   /* the client's full query text (for positions) */
+	Arena *arena;      /* where results live */
+	int nparams_in;    /* parameter types the client declared */
+	const uint32_t *param_types_in;
+	const char *user;  /* session user, for current_user */
+} ShdTranslateCtx;
+
+/* Translate a SELECT/INSERT/UPDATE/DELETE/VALUES statement.  On failure
+ * returns false with *err filled (SQLSTATE, message, position). */
+bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *out, PgwError *err)
+	__attribute__((warn_unused_result));
+
+/* Translate one scalar expression (a column default, a CHECK) against the
+ * columns of `table` (may be NULL); writes SQLite SQL to out.  Used by DDL. */
+bool shd_translate_expr(const ShdTranslateCtx *ctx, const ShdTable *table, PgQuery__Node *expr, Buf *out,
+			uint32_t *type, PgwError *err) __attribute__((warn_unused_result));
+
+/* A quoted SQLite identifier. */
+void shd_put_ident(Buf *b, const char *name);
+/* A quoted SQLite string literal. */
+void shd_put_literal(Buf *b, const char *s, size_t len);
+
+/* Resolve a libpg_query TypeName to (oid, typmod); false with 42704 when
+ * the type does not exist.  *serial is set for serial/bigserial/smallserial. */
+bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
+			  int *serial, PgwError *err) __attribute__((warn_unused_result));
+
+/* 1-based character position of byte offset `loc` in src (0 when loc < 0). */
+int shd_char_position(const char *src, int loc);
+
+/* protobuf-c gives "" for an unset string field: true when s has text. */
+static inline bool shd_has_str(const char *s) { return s && s[0]; }
+
+/* The string value of a String node ("" when n is not one). */
+const char *shd_node_str(PgQuery__Node *n);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * translate_int.h - what the expression and statement halves of the
+ * translator share.  Not for use outside shard/translate*.c.
+ */
+#ifndef DOSQL_SHD_TRANSLATE_INT_H
+#define DOSQL_SHD_TRANSLATE_INT_H
+
+#include "shard/translate.h"
+
+typedef struct TCol {
+	const char *name;
+	uint32_t type;
+	int32_t typmod;
+	uint32_t table_oid;
+	int16_t attnum;
+	bool hidden; /* merged away by JOIN ... USING */
+} TCol;
+
+typedef struct TRel {
+	const char *alias; /* name references use */
+	const char *emit;  /* qualifier written to SQLite; NULL = alias */
+	bool unqualified;  /* emit bare column names (RETURNING, ON CONFLICT) */
+	int ncols;
+	TCol *cols;
+} TRel;
+
+typedef struct Scope {
+	struct Scope *parent;
+	int nrels;
+	TRel *rels[32];
+	int nctes;
+	TRel *ctes[16];
+	/* output names of the SELECT being built (ORDER BY / GROUP BY aliases) */
+	int ntargets;
+	const char **target_names;
+} Scope;
+
+typedef struct TType {
+	uint32_t oid;
+	int32_t typmod;
+	bool unknown;	   /* an untyped string literal ... */
+	const char *lit;   /* ... with this value (arena) */
+	int param;	   /* > 0: a $n whose type is still open */
+	bool agg;
+} TType;
+
+typedef struct Tr {
+	const ShdTranslateCtx *ctx;
+	PgwError *err;
+	bool failed;
+	Arena *a;
+	Scope *scope;
+	int nparams;
+	uint32_t *ptypes; /* SHD_MAX_PARAMS + 1 entries, indexed by n */
+} Tr;
+
+typedef PgQuery__Node Node;
+
+
+bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty);
+bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *result);
+bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool tr_unsupported(Tr *tr, int loc, const char *what);
+bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc);
+void tr_settle(Tr *tr, Buf *b, TType *ty);
+void tr_put_buf(Buf *dst, Buf *src);
+void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
+const char *tr_figure_colname(Node *n);
+TRel *tr_rel_from_table(Tr *tr, const ShdTable *t, const char *alias);
+bool tr_scope_add(Tr *tr, TRel *r, int loc);
+TRel *tr_find_cte(Tr *tr, const char *name);
+bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType *first);
+bool tr_is_int_type(uint32_t t);
+bool tr_is_text_type(uint32_t t);
+bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
+
+#endif

@@ -1,0 +1,1135 @@
+/*
+ * translate_stmt.c - SELECT, INSERT, UPDATE and DELETE to SQLite.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shard/pgtype.h"
+#include "shard/translate_int.h"
+
+/* ------------------------------------------------------------ FROM */
+
+static bool from_item(Tr *tr, Node *n, Buf *out);
+
+/* The columns of a relation named in FROM: a CTE or a catalog table. */
+static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
+{
+	const char *alias = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : rv->relname;
+	const char *schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
+	TRel *r = NULL;
+
+	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0)
+		return tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", schema);
+	TRel *cte = schema ? NULL : tr_find_cte(tr, rv->relname);
+	if (cte) {
+		r = arena_alloc(tr->a, sizeof(*r));
+		*r = *cte;
+		r->alias = arena_strdup(tr->a, alias);
+		r->emit = NULL;
+	} else {
+		const ShdTable *t = shd_catalog_table(tr->ctx->cat, rv->relname);
+		if (!t || (schema && strcmp(schema, "pg_catalog") == 0) != t->system)
+			return tr_fail(tr, "42P01", rv->location, "relation \"%s%s%s\" does not exist", schema ? schema : "",
+				       schema ? "." : "", rv->relname);
+		r = tr_rel_from_table(tr, t, alias);
+	}
+	if (rv->alias && rv->alias->n_colnames) {
+		for (size_t i = 0; i < rv->alias->n_colnames && (int)i < r->ncols; i++) {
+			/* renamed columns: keep the SQLite name reachable through a subquery */
+			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
+		}
+	}
+	shd_put_ident(out, rv->relname);
+	buf_put_str(out, " AS ");
+	shd_put_ident(out, alias);
+	return tr_scope_add(tr, r, rv->location);
+}
+
+static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
+{
+	if (!rs->alias)
+		return tr_fail(tr, "42601", -1, "subquery in FROM must have an alias");
+	if (rs->lateral)
+		return tr_unsupported(tr, -1, "LATERAL");
+	TRel *res = arena_alloc(tr->a, sizeof(*res));
+	Scope inner = {.parent = tr->scope->parent};
+	Scope *saved = tr->scope;
+	/* CTEs stay visible inside FROM subqueries */
+	inner.nctes = saved->nctes;
+	memcpy(inner.ctes, saved->ctes, sizeof(saved->ctes));
+	tr->scope = &inner;
+	buf_put_u8(out, '(');
+	bool ok = tr_select(tr, rs->subquery->select_stmt, out, res);
+	buf_put_str(out, ") AS ");
+	tr->scope = saved;
+	if (!ok)
+		return false;
+	shd_put_ident(out, rs->alias->aliasname);
+	res->alias = arena_strdup(tr->a, rs->alias->aliasname);
+	if (rs->alias->n_colnames)
+		return tr_unsupported(tr, -1, "column aliases on a subquery in FROM");
+	for (int i = 0; i < res->ncols; i++) {
+		res->cols[i].table_oid = 0;
+		res->cols[i].attnum = 0;
+	}
+	return tr_scope_add(tr, res, -1);
+}
+
+static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
+{
+	int first_rel = tr->scope->nrels;
+	if (!from_item(tr, j->larg, out))
+		return false;
+	int right_rel = tr->scope->nrels;
+	switch (j->jointype) {
+	case PG_QUERY__JOIN_TYPE__JOIN_INNER:
+		buf_put_str(out, j->is_natural ? " NATURAL JOIN " : (!j->quals && !j->n_using_clause) ? " CROSS JOIN " : " JOIN ");
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_LEFT:
+		buf_put_str(out, j->is_natural ? " NATURAL LEFT JOIN " : " LEFT JOIN ");
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_RIGHT:
+		buf_put_str(out, j->is_natural ? " NATURAL RIGHT JOIN " : " RIGHT JOIN ");
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_FULL:
+		buf_put_str(out, j->is_natural ? " NATURAL FULL JOIN " : " FULL JOIN ");
+		break;
+	default:
+		return tr_unsupported(tr, -1, "this join type");
+	}
+	bool paren = j->rarg->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR;
+	if (paren)
+		buf_put_u8(out, '(');
+	if (!from_item(tr, j->rarg, out))
+		return false;
+	if (paren)
+		buf_put_u8(out, ')');
+	if (j->alias)
+		return tr_unsupported(tr, -1, "an alias on a JOIN");
+	if (j->n_using_clause) {
+		buf_put_str(out, " USING (");
+		for (size_t i = 0; i < j->n_using_clause; i++) {
+			const char *col = shd_node_str(j->using_clause[i]);
+			bool found_left = false, found_right = false;
+			for (int r = first_rel; r < tr->scope->nrels; r++)
+				for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
+					if (strcmp(tr->scope->rels[r]->cols[c].name, col) == 0) {
+						if (r >= right_rel) {
+							found_right = true;
+							tr->scope->rels[r]->cols[c].hidden = true;
+						} else {
+							found_left = true;
+						}
+					}
+			if (!found_left || !found_right)
+				return tr_fail(tr, "42703", -1, "column \"%s\" specified in USING clause does not exist in %s table",
+					       col, found_left ? "right" : "left");
+			if (i)
+				buf_put_str(out, ", ");
+			shd_put_ident(out, col);
+		}
+		buf_put_u8(out, ')');
+	} else if (j->is_natural) {
+		for (int r = right_rel; r < tr->scope->nrels; r++)
+			for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
+				for (int l = first_rel; l < right_rel; l++)
+					for (int k = 0; k < tr->scope->rels[l]->ncols; k++)
+						if (strcmp(tr->scope->rels[l]->cols[k].name, tr->scope->rels[r]->cols[c].name) == 0)
+							tr->scope->rels[r]->cols[c].hidden = true;
+	} else if (j->quals) {
+		Buf qb;
+		TType qt;
+		buf_init(&qb);
+		bool ok = tr_expr(tr, j->quals, &qb, &qt) && tr_coerce(tr, &qb, &qt, PGT_BOOL, -1, -1);
+		if (ok) {
+			buf_put_str(out, " ON ");
+			tr_put_buf(out, &qb);
+		}
+		buf_cleanup(&qb);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool from_item(Tr *tr, Node *n, Buf *out)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_RANGE_VAR:
+		return range_var(tr, n->range_var, out);
+	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT:
+		return range_subselect(tr, n->range_subselect, out);
+	case PG_QUERY__NODE__NODE_JOIN_EXPR:
+		return join_expr(tr, n->join_expr, out);
+	case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
+		return tr_unsupported(tr, -1, "a function in FROM");
+	default:
+		return tr_unsupported(tr, -1, "this FROM item");
+	}
+}
+
+/* ------------------------------------------------------------ targets */
+
+static void result_add(Tr *tr, TRel *res, int *cap, const char *name, const TType *ty, uint32_t table_oid,
+		       int16_t attnum)
+{
+	if (res->ncols == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+		TCol *n = arena_alloc(tr->a, sizeof(TCol) * (size_t)ncap);
+		if (res->ncols)
+			memcpy(n, res->cols, sizeof(TCol) * (size_t)res->ncols);
+		res->cols = n;
+		*cap = ncap;
+	}
+	TCol *c = &res->cols[res->ncols++];
+	c->name = arena_strdup(tr->a, name);
+	c->type = ty->oid == PGT_UNKNOWN ? PGT_TEXT : ty->oid;
+	c->typmod = ty->typmod;
+	c->table_oid = table_oid;
+	c->attnum = attnum;
+}
+
+static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, int *cap, int loc)
+{
+	bool any = false;
+	for (int i = 0; i < tr->scope->nrels; i++) {
+		TRel *r = tr->scope->rels[i];
+		if (relname && strcmp(r->alias, relname) != 0)
+			continue;
+		any = true;
+		for (int j = 0; j < r->ncols; j++) {
+			TCol *c = &r->cols[j];
+			if (c->hidden && !relname)
+				continue;
+			if (!*first)
+				buf_put_str(out, ", ");
+			*first = false;
+			if (!r->unqualified) {
+				shd_put_ident(out, r->emit ? r->emit : r->alias);
+				buf_put_u8(out, '.');
+			}
+			shd_put_ident(out, c->name);
+			if (res) {
+				buf_put_str(out, " AS ");
+				shd_put_ident(out, c->name);
+				TType t;
+				tr_ttype_set(&t, c->type, c->typmod);
+				result_add(tr, res, cap, c->name, &t, c->table_oid, c->attnum);
+			}
+		}
+	}
+	if (!any && relname)
+		return tr_fail(tr, "42P01", loc, "missing FROM-clause entry for table \"%s\"", relname);
+	if (!any)
+		return tr_fail(tr, "42601", loc, "SELECT * with no tables specified is not valid");
+	return true;
+}
+
+/* Emit a target list (SELECT or RETURNING), filling `res` with the output columns. */
+static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res)
+{
+	bool first = true;
+	int cap = 0;
+	res->ncols = 0;
+	res->cols = NULL;
+	for (size_t i = 0; i < n; i++) {
+		PgQuery__ResTarget *rt = items[i]->res_target;
+		Node *v = rt->val;
+		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+			PgQuery__ColumnRef *cr = v->column_ref;
+			if (cr->fields[cr->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR) {
+				const char *rel = cr->n_fields >= 2 ? shd_node_str(cr->fields[cr->n_fields - 2]) : NULL;
+				if (!star(tr, rel, out, &first, res, &cap, cr->location))
+					return false;
+				continue;
+			}
+		}
+		Buf eb;
+		TType et;
+		buf_init(&eb);
+		if (!tr_expr(tr, v, &eb, &et)) {
+			buf_cleanup(&eb);
+			return false;
+		}
+		tr_settle(tr, &eb, &et);
+		const char *name = shd_has_str(rt->name) ? rt->name : tr_figure_colname(v);
+		if (!first)
+			buf_put_str(out, ", ");
+		first = false;
+		tr_put_buf(out, &eb);
+		buf_put_str(out, " AS ");
+		shd_put_ident(out, name);
+		buf_cleanup(&eb);
+		/* a plain column keeps its table OID and attnum (JDBC metadata) */
+		uint32_t toid = 0;
+		int16_t attnum = 0;
+		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+			const char *cn = shd_node_str(v->column_ref->fields[v->column_ref->n_fields - 1]);
+			for (Scope *s = tr->scope; s && !toid; s = s->parent)
+				for (int r = 0; r < s->nrels && !toid; r++)
+					for (int c = 0; c < s->rels[r]->ncols; c++)
+						if (strcmp(s->rels[r]->cols[c].name, cn) == 0 && s->rels[r]->cols[c].type == et.oid) {
+							toid = s->rels[r]->cols[c].table_oid;
+							attnum = s->rels[r]->cols[c].attnum;
+							break;
+						}
+		}
+		result_add(tr, res, &cap, name, &et, toid, attnum);
+	}
+	return !tr->failed;
+}
+
+/* ------------------------------------------------------------ SELECT */
+
+static bool is_output_name(Tr *tr, Node *n, const TRel *res, const char **name)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 1)
+		return false;
+	const char *cn = shd_node_str(n->column_ref->fields[0]);
+	for (int i = 0; i < res->ncols; i++)
+		if (strcmp(res->cols[i].name, cn) == 0) {
+			*name = cn;
+			return true;
+		}
+	(void)tr;
+	return false;
+}
+
+static bool in_scope(Tr *tr, const char *col)
+{
+	for (int i = 0; i < tr->scope->nrels; i++)
+		for (int j = 0; j < tr->scope->rels[i]->ncols; j++)
+			if (strcmp(tr->scope->rels[i]->cols[j].name, col) == 0)
+				return true;
+	return false;
+}
+
+static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, Buf *out)
+{
+	buf_put_str(out, " ORDER BY ");
+	for (size_t i = 0; i < n; i++) {
+		PgQuery__SortBy *sb = items[i]->sort_by;
+		const char *name;
+		if (i)
+			buf_put_str(out, ", ");
+		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
+			return tr_unsupported(tr, sb->location, "ORDER BY ... USING");
+		if (is_output_name(tr, sb->node, res, &name)) {
+			shd_put_ident(out, name);
+		} else if (sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+			   sb->node->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+			int pos = sb->node->a_const->ival->ival;
+			if (pos < 1 || pos > res->ncols)
+				return tr_fail(tr, "42P10", sb->node->a_const->location, "ORDER BY position %d is not in select list",
+					       pos);
+			buf_printf(out, "%d", pos);
+		} else {
+			Buf eb;
+			TType et;
+			buf_init(&eb);
+			bool ok = tr_expr(tr, sb->node, &eb, &et);
+			if (ok)
+				tr_put_buf(out, &eb);
+			buf_cleanup(&eb);
+			if (!ok)
+				return false;
+		}
+		bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		bool nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+				   (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && desc);
+		buf_put_str(out, desc ? " DESC" : " ASC");
+		buf_put_str(out, nulls_first ? " NULLS FIRST" : " NULLS LAST");
+	}
+	return true;
+}
+
+static bool limit_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
+{
+	bool has_limit = s->limit_count && !(s->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+					     s->limit_count->a_const->isnull);
+	if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES)
+		return tr_unsupported(tr, -1, "FETCH ... WITH TIES");
+	if (!has_limit && !s->limit_offset)
+		return true;
+	Buf b;
+	TType t;
+	buf_init(&b);
+	buf_put_str(out, " LIMIT ");
+	if (has_limit) {
+		if (!tr_expr(tr, s->limit_count, &b, &t) || !tr_coerce(tr, &b, &t, PGT_INT8, -1, -1)) {
+			buf_cleanup(&b);
+			return false;
+		}
+		tr_put_buf(out, &b);
+	} else {
+		buf_put_str(out, "-1");
+	}
+	if (s->limit_offset) {
+		buf_reset(&b);
+		if (!tr_expr(tr, s->limit_offset, &b, &t) || !tr_coerce(tr, &b, &t, PGT_INT8, -1, -1)) {
+			buf_cleanup(&b);
+			return false;
+		}
+		buf_put_str(out, " OFFSET ");
+		tr_put_buf(out, &b);
+	}
+	buf_cleanup(&b);
+	return true;
+}
+
+static bool with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
+{
+	buf_put_str(out, w->recursive ? "WITH RECURSIVE " : "WITH ");
+	for (size_t i = 0; i < w->n_ctes; i++) {
+		PgQuery__CommonTableExpr *cte = w->ctes[i]->common_table_expr;
+		if (cte->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+			return tr_unsupported(tr, cte->location, "data-modifying statements in WITH");
+		if (tr->scope->nctes == (int)(sizeof(tr->scope->ctes) / sizeof(tr->scope->ctes[0])))
+			return tr_unsupported(tr, cte->location, "more than 16 WITH queries");
+		PgQuery__SelectStmt *q = cte->ctequery->select_stmt;
+		TRel *res = arena_alloc(tr->a, sizeof(*res));
+		res->alias = arena_strdup(tr->a, cte->ctename);
+		if (w->recursive && q->op == PG_QUERY__SET_OPERATION__SETOP_UNION) {
+			/* type the CTE from its non-recursive term first */
+			Buf tmp;
+			buf_init(&tmp);
+			Scope inner = {.parent = tr->scope};
+			Scope *saved = tr->scope;
+			tr->scope = &inner;
+			bool ok = tr_select(tr, q->larg, &tmp, res);
+			tr->scope = saved;
+			buf_cleanup(&tmp);
+			if (!ok)
+				return false;
+			res->alias = arena_strdup(tr->a, cte->ctename);
+			for (size_t k = 0; k < cte->n_aliascolnames && (int)k < res->ncols; k++)
+				res->cols[k].name = arena_strdup(tr->a, shd_node_str(cte->aliascolnames[k]));
+			tr->scope->ctes[tr->scope->nctes++] = res;
+		}
+		if (i)
+			buf_put_str(out, ", ");
+		shd_put_ident(out, cte->ctename);
+		TRel body;
+		Buf bb;
+		buf_init(&bb);
+		Scope inner = {.parent = tr->scope};
+		Scope *saved = tr->scope;
+		tr->scope = &inner;
+		bool ok = tr_select(tr, q, &bb, &body);
+		tr->scope = saved;
+		if (!ok) {
+			buf_cleanup(&bb);
+			return false;
+		}
+		for (size_t k = 0; k < cte->n_aliascolnames && (int)k < body.ncols; k++)
+			body.cols[k].name = arena_strdup(tr->a, shd_node_str(cte->aliascolnames[k]));
+		buf_put_u8(out, '(');
+		for (int k = 0; k < body.ncols; k++) {
+			if (k)
+				buf_put_str(out, ", ");
+			shd_put_ident(out, body.cols[k].name);
+		}
+		buf_put_str(out, ") AS (");
+		tr_put_buf(out, &bb);
+		buf_put_u8(out, ')');
+		buf_cleanup(&bb);
+		if (!(w->recursive && q->op == PG_QUERY__SET_OPERATION__SETOP_UNION)) {
+			*res = body;
+			res->alias = arena_strdup(tr->a, cte->ctename);
+			tr->scope->ctes[tr->scope->nctes++] = res;
+		}
+	}
+	buf_put_u8(out, ' ');
+	return true;
+}
+
+static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	if (s->into_clause)
+		return tr_unsupported(tr, -1, "SELECT INTO");
+	if (s->n_window_clause)
+		return tr_unsupported(tr, -1, "WINDOW clause");
+	buf_put_str(out, "SELECT ");
+	if (s->n_distinct_clause) {
+		for (size_t i = 0; i < s->n_distinct_clause; i++)
+			if (s->distinct_clause[i] && s->distinct_clause[i]->node_case != PG_QUERY__NODE__NODE__NOT_SET)
+				return tr_unsupported(tr, -1, "SELECT DISTINCT ON");
+		buf_put_str(out, "DISTINCT ");
+	}
+	/* FROM first: the targets are resolved against it */
+	Buf from;
+	buf_init(&from);
+	for (size_t i = 0; i < s->n_from_clause; i++) {
+		if (i)
+			buf_put_str(&from, ", ");
+		if (!from_item(tr, s->from_clause[i], &from)) {
+			buf_cleanup(&from);
+			return false;
+		}
+	}
+	if (!target_list(tr, s->n_target_list, s->target_list, out, res)) {
+		buf_cleanup(&from);
+		return false;
+	}
+	if (s->n_from_clause) {
+		buf_put_str(out, " FROM ");
+		tr_put_buf(out, &from);
+	}
+	buf_cleanup(&from);
+	Buf b;
+	TType t;
+	buf_init(&b);
+	bool ok = true;
+	if (s->where_clause) {
+		ok = tr_expr(tr, s->where_clause, &b, &t) && tr_coerce(tr, &b, &t, PGT_BOOL, -1, -1);
+		if (ok) {
+			buf_put_str(out, " WHERE ");
+			tr_put_buf(out, &b);
+		}
+	}
+	if (ok && s->n_group_clause) {
+		buf_put_str(out, " GROUP BY ");
+		for (size_t i = 0; i < s->n_group_clause && ok; i++) {
+			Node *g = s->group_clause[i];
+			const char *name;
+			if (i)
+				buf_put_str(out, ", ");
+			if (g->node_case == PG_QUERY__NODE__NODE_GROUPING_SET) {
+				ok = tr_unsupported(tr, -1, "GROUPING SETS / ROLLUP / CUBE");
+			} else if (g->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+				   g->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+				int pos = g->a_const->ival->ival;
+				if (pos < 1 || pos > res->ncols)
+					ok = tr_fail(tr, "42P10", g->a_const->location,
+						     "GROUP BY position %d is not in select list", pos);
+				else
+					buf_printf(out, "%d", pos);
+			} else if (is_output_name(tr, g, res, &name) && !in_scope(tr, name)) {
+				shd_put_ident(out, name);
+			} else {
+				buf_reset(&b);
+				ok = tr_expr(tr, g, &b, &t);
+				if (ok)
+					tr_put_buf(out, &b);
+			}
+		}
+	}
+	if (ok && s->having_clause) {
+		buf_reset(&b);
+		ok = tr_expr(tr, s->having_clause, &b, &t) && tr_coerce(tr, &b, &t, PGT_BOOL, -1, -1);
+		if (ok) {
+			buf_put_str(out, " HAVING ");
+			tr_put_buf(out, &b);
+		}
+	}
+	buf_cleanup(&b);
+	return ok;
+}
+
+static bool values_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	int cap = 0;
+	buf_put_str(out, "VALUES ");
+	size_t width = 0;
+	for (size_t r = 0; r < s->n_values_lists; r++) {
+		PgQuery__List *row = s->values_lists[r]->list;
+		if (r == 0)
+			width = row->n_items;
+		else if (row->n_items != width)
+			return tr_fail(tr, "42601", -1, "VALUES lists must all be the same length");
+		buf_put_str(out, r ? ", (" : "(");
+		for (size_t c = 0; c < row->n_items; c++) {
+			Buf eb;
+			TType et;
+			buf_init(&eb);
+			if (!tr_expr(tr, row->items[c], &eb, &et)) {
+				buf_cleanup(&eb);
+				return false;
+			}
+			if (r == 0) {
+				tr_settle(tr, &eb, &et);
+				char name[32];
+				snprintf(name, sizeof(name), "column%zu", c + 1);
+				result_add(tr, res, &cap, name, &et, 0, 0);
+			} else {
+				tr_coerce(tr, &eb, &et, res->cols[c].type, -1, -1);
+			}
+			if (c)
+				buf_put_str(out, ", ");
+			tr_put_buf(out, &eb);
+			buf_cleanup(&eb);
+		}
+		buf_put_u8(out, ')');
+	}
+	return !tr->failed;
+}
+
+static bool needs_wrap(PgQuery__SelectStmt *s)
+{
+	return s->n_sort_clause || s->limit_count || s->limit_offset || s->with_clause;
+}
+
+bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (s->n_locking_clause) {
+		/* FOR UPDATE/SHARE: SQLite transactions are serializable; nothing to lock */
+	}
+	if (s->with_clause && !with_clause(tr, s->with_clause, out))
+		return false;
+	bool ok;
+	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
+		PgQuery__SelectStmt *arms[2] = {s->larg, s->rarg};
+		TRel armres[2];
+		for (int i = 0; i < 2; i++) {
+			Scope inner = {.parent = tr->scope->parent};
+			inner.nctes = tr->scope->nctes;
+			memcpy(inner.ctes, tr->scope->ctes, sizeof(inner.ctes));
+			Scope *saved = tr->scope;
+			tr->scope = &inner;
+			bool wrap = needs_wrap(arms[i]) || arms[i]->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
+			if (wrap)
+				buf_put_str(out, "SELECT * FROM (");
+			ok = tr_select(tr, arms[i], out, &armres[i]);
+			if (wrap)
+				buf_put_u8(out, ')');
+			tr->scope = saved;
+			if (!ok)
+				return false;
+			if (i == 0) {
+				const char *kw = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION	   ? " UNION "
+						 : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? " INTERSECT "
+												     : " EXCEPT ";
+				buf_put_str(out, kw);
+				if (s->all)
+					buf_put_str(out, "ALL ");
+			}
+		}
+		if (armres[0].ncols != armres[1].ncols)
+			return tr_fail(tr, "42601", -1, "each %s query must have the same number of columns",
+				       s->op == PG_QUERY__SET_OPERATION__SETOP_UNION ? "UNION" : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? "INTERSECT" : "EXCEPT");
+		*res = armres[0];
+		for (int i = 0; i < res->ncols; i++) {
+			res->cols[i].table_oid = 0;
+			res->cols[i].attnum = 0;
+		}
+		ok = true;
+	} else if (s->n_values_lists) {
+		ok = values_select(tr, s, out, res);
+	} else {
+		ok = simple_select(tr, s, out, res);
+	}
+	if (ok && s->n_sort_clause)
+		ok = sort_clause(tr, s->n_sort_clause, s->sort_clause, res, out);
+	if (ok)
+		ok = limit_clause(tr, s, out);
+	return ok && !tr->failed;
+}
+
+/* ------------------------------------------------------------ DML */
+
+static const ShdTable *dml_target(Tr *tr, PgQuery__RangeVar *rv)
+{
+	if (rv->schemaname && rv->schemaname[0] && strcmp(rv->schemaname, "public") != 0) {
+		tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", rv->schemaname);
+		return NULL;
+	}
+	const ShdTable *t = shd_catalog_table(tr->ctx->cat, rv->relname);
+	if (!t) {
+		tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", rv->relname);
+		return NULL;
+	}
+	if (t->system || t->relkind != 'r') {
+		tr_fail(tr, "42809", rv->location, "cannot change relation \"%s\"", rv->relname);
+		return NULL;
+	}
+	return t;
+}
+
+/* The default of column c as SQLite SQL (NULL when it has none). */
+static bool column_default(Tr *tr, const ShdColumn *c, Buf *out)
+{
+	if (!c->default_expr) {
+		buf_put_str(out, "NULL");
+		return true;
+	}
+	char *sql = NULL;
+	if (asprintf(&sql, "SELECT %s", c->default_expr) < 0)
+		return tr_fail(tr, "53200", -1, "out of memory");
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	bool ok = false;
+	if (!pr.error) {
+		PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+		if (tree && tree->n_stmts == 1) {
+			Node *target = tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val;
+			const char *saved_src = tr->ctx->src;
+			(void)saved_src;
+			Buf eb;
+			TType et;
+			buf_init(&eb);
+			Scope empty = {0};
+			Scope *saved = tr->scope;
+			tr->scope = &empty;
+			ok = tr_expr(tr, target, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, -1);
+			tr->scope = saved;
+			if (ok)
+				tr_put_buf(out, &eb);
+			buf_cleanup(&eb);
+		}
+		pg_query__parse_result__free_unpacked(tree, NULL);
+	}
+	pg_query_free_protobuf_parse_result(pr);
+	free(sql);
+	if (!ok && !tr->failed)
+		tr_fail(tr, "XX000", -1, "bad default expression for column \"%s\"", c->name);
+	return ok;
+}
+
+static bool returning(Tr *tr, size_t n, Node **items, TRel *target, Buf *out, TRel *res)
+{
+	if (!n)
+		return true;
+	bool saved = target->unqualified;
+	target->unqualified = true;
+	buf_put_str(out, " RETURNING ");
+	bool ok = target_list(tr, n, items, out, res);
+	target->unqualified = saved;
+	return ok;
+}
+
+static bool insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
+{
+	const ShdTable *t = dml_target(tr, ins->relation);
+	if (!t)
+		return false;
+	if (ins->relation->alias)
+		return tr_unsupported(tr, ins->relation->location, "an alias on the INSERT target");
+	if (ins->with_clause && !with_clause(tr, ins->with_clause, out))
+		return false;
+	if (ins->override == PG_QUERY__OVERRIDING_KIND__OVERRIDING_SYSTEM_VALUE) {
+		/* allowed: explicit values for identity columns */
+	}
+
+	/* target columns */
+	int ntarget = ins->n_cols ? (int)ins->n_cols : t->ncols;
+	const ShdColumn **cols = arena_alloc(tr->a, sizeof(ShdColumn *) * (size_t)(t->ncols + ntarget + 1));
+	bool *given = arena_alloc(tr->a, sizeof(bool) * (size_t)(t->ncols + 1));
+	for (int i = 0; i < ntarget; i++) {
+		if (ins->n_cols) {
+			PgQuery__ResTarget *rt = ins->cols[i]->res_target;
+			cols[i] = shd_table_column(t, rt->name);
+			if (!cols[i])
+				return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
+					       t->name);
+			if (given[cols[i]->attnum - 1])
+				return tr_fail(tr, "42701", rt->location, "column \"%s\" specified more than once", rt->name);
+		} else {
+			cols[i] = &t->cols[i];
+		}
+		given[cols[i]->attnum - 1] = true;
+	}
+	/* columns the statement leaves out but whose default is not NULL */
+	int nextra = 0;
+	for (int i = 0; i < t->ncols; i++)
+		if (!given[i] && t->cols[i].default_expr)
+			cols[ntarget + nextra++] = &t->cols[i];
+
+	PgQuery__SelectStmt *src = ins->select_stmt ? ins->select_stmt->select_stmt : NULL;
+	bool plain_values = src && src->n_values_lists && !src->n_sort_clause && !src->limit_count && !src->with_clause;
+	if (src && !plain_values && ins->n_cols == 0 && src->n_target_list && (int)src->n_target_list < ntarget)
+		ntarget = (int)src->n_target_list;
+
+	buf_put_str(out, "INSERT INTO ");
+	shd_put_ident(out, t->name);
+	if (ntarget + nextra > 0) {
+		buf_put_str(out, " (");
+		for (int i = 0; i < ntarget + nextra; i++) {
+			if (i)
+				buf_put_str(out, ", ");
+			shd_put_ident(out, cols[i]->name);
+		}
+		buf_put_u8(out, ')');
+	}
+
+	if (!src) {
+		if (ntarget + nextra == 0) {
+			buf_put_str(out, " DEFAULT VALUES");
+		} else {
+			buf_put_str(out, " VALUES (");
+			for (int i = 0; i < ntarget + nextra; i++) {
+				if (i)
+					buf_put_str(out, ", ");
+				if (!column_default(tr, cols[i], out))
+					return false;
+			}
+			buf_put_u8(out, ')');
+		}
+	} else if (plain_values) {
+		buf_put_str(out, " VALUES ");
+		for (size_t r = 0; r < src->n_values_lists; r++) {
+			PgQuery__List *row = src->values_lists[r]->list;
+			if ((int)row->n_items > ntarget)
+				return tr_fail(tr, "42601", -1, "INSERT has more expressions than target columns");
+			if ((int)row->n_items < ntarget && ins->n_cols)
+				return tr_fail(tr, "42601", -1, "INSERT has more target columns than expressions");
+			buf_put_str(out, r ? ", (" : "(");
+			for (int c = 0; c < ntarget + nextra; c++) {
+				if (c)
+					buf_put_str(out, ", ");
+				Node *v = c < (int)row->n_items ? row->items[c] : NULL;
+				if (!v || v->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT) {
+					if (!column_default(tr, cols[c], out))
+						return false;
+					continue;
+				}
+				Buf eb;
+				TType et;
+				buf_init(&eb);
+				bool ok = tr_expr(tr, v, &eb, &et) &&
+					  tr_coerce(tr, &eb, &et, cols[c]->type, cols[c]->typmod, -1);
+				if (ok)
+					tr_put_buf(out, &eb);
+				buf_cleanup(&eb);
+				if (!ok)
+					return false;
+			}
+			buf_put_u8(out, ')');
+		}
+	} else {
+		/* INSERT ... SELECT: cast each output column to its target column */
+		TRel sres;
+		Buf sb;
+		buf_init(&sb);
+		Scope inner = {.parent = NULL};
+		inner.nctes = tr->scope->nctes;
+		memcpy(inner.ctes, tr->scope->ctes, sizeof(inner.ctes));
+		Scope *saved = tr->scope;
+		tr->scope = &inner;
+		bool ok = tr_select(tr, src, &sb, &sres);
+		tr->scope = saved;
+		if (ok && sres.ncols > ntarget)
+			ok = tr_fail(tr, "42601", -1, "INSERT has more expressions than target columns");
+		bool direct = ok && nextra == 0 && sres.ncols == ntarget;
+		for (int c = 0; direct && c < sres.ncols; c++)
+			direct = sres.cols[c].type == cols[c]->type && cols[c]->typmod < 0;
+		if (ok && direct) {
+			buf_put_u8(out, ' ');
+			tr_put_buf(out, &sb);
+		} else if (ok) {
+			buf_put_str(out, " SELECT ");
+			for (int c = 0; c < ntarget + nextra && ok; c++) {
+				if (c)
+					buf_put_str(out, ", ");
+				if (c >= sres.ncols) {
+					ok = column_default(tr, cols[c], out);
+					continue;
+				}
+				Buf eb;
+				TType et;
+				buf_init(&eb);
+				buf_put_str(&eb, "\"_src\".");
+				shd_put_ident(&eb, sres.cols[c].name);
+				tr_ttype_set(&et, sres.cols[c].type, sres.cols[c].typmod);
+				ok = tr_coerce(tr, &eb, &et, cols[c]->type, cols[c]->typmod, -1);
+				tr_put_buf(out, &eb);
+				buf_cleanup(&eb);
+			}
+			buf_put_str(out, " FROM (");
+			tr_put_buf(out, &sb);
+			buf_put_str(out, ") AS \"_src\"");
+		}
+		buf_cleanup(&sb);
+		if (!ok)
+			return false;
+		if (ins->on_conflict_clause)
+			buf_put_str(out, " WHERE true");
+	}
+
+	TRel *target = tr_rel_from_table(tr, t, t->name);
+	if (ins->on_conflict_clause) {
+		PgQuery__OnConflictClause *oc = ins->on_conflict_clause;
+		buf_put_str(out, " ON CONFLICT");
+		if (oc->infer) {
+			if (shd_has_str(oc->infer->conname))
+				return tr_unsupported(tr, oc->location, "ON CONFLICT ON CONSTRAINT");
+			buf_put_str(out, " (");
+			for (size_t i = 0; i < oc->infer->n_index_elems; i++) {
+				PgQuery__IndexElem *ie = oc->infer->index_elems[i]->index_elem;
+				if (!shd_has_str(ie->name))
+					return tr_unsupported(tr, oc->location, "ON CONFLICT on an expression");
+				if (!shd_table_column(t, ie->name))
+					return tr_fail(tr, "42703", oc->location, "column \"%s\" does not exist", ie->name);
+				if (i)
+					buf_put_str(out, ", ");
+				shd_put_ident(out, ie->name);
+			}
+			buf_put_u8(out, ')');
+		}
+		if (oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
+			buf_put_str(out, " DO NOTHING");
+		} else {
+			if (!oc->infer)
+				return tr_fail(tr, "42601", oc->location,
+					       "ON CONFLICT DO UPDATE requires inference specification or constraint name");
+			Scope sc = {.parent = NULL};
+			Scope *saved = tr->scope;
+			tr->scope = &sc;
+			TRel *excluded = tr_rel_from_table(tr, t, "excluded");
+			tr_scope_add(tr, target, -1);
+			tr_scope_add(tr, excluded, -1);
+			buf_put_str(out, " DO UPDATE SET ");
+			bool ok = true;
+			for (size_t i = 0; i < oc->n_target_list && ok; i++) {
+				PgQuery__ResTarget *rt = oc->target_list[i]->res_target;
+				const ShdColumn *c = shd_table_column(t, rt->name);
+				if (!c) {
+					ok = tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist",
+						     rt->name, t->name);
+					break;
+				}
+				if (i)
+					buf_put_str(out, ", ");
+				shd_put_ident(out, rt->name);
+				buf_put_str(out, " = ");
+				Buf eb;
+				TType et;
+				buf_init(&eb);
+				if (rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT)
+					ok = column_default(tr, c, &eb);
+				else
+					ok = tr_expr(tr, rt->val, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, -1);
+				tr_put_buf(out, &eb);
+				buf_cleanup(&eb);
+			}
+			if (ok && oc->where_clause) {
+				Buf eb;
+				TType et;
+				buf_init(&eb);
+				ok = tr_expr(tr, oc->where_clause, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
+				buf_put_str(out, " WHERE ");
+				tr_put_buf(out, &eb);
+				buf_cleanup(&eb);
+			}
+			tr->scope = saved;
+			if (!ok)
+				return false;
+		}
+	}
+	Scope rs = {.parent = NULL};
+	Scope *saved = tr->scope;
+	tr->scope = &rs;
+	tr_scope_add(tr, target, -1);
+	bool ok = returning(tr, ins->n_returning_list, ins->returning_list, target, out, res);
+	tr->scope = saved;
+	return ok;
+}
+
+static bool update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
+{
+	const ShdTable *t = dml_target(tr, up->relation);
+	if (!t)
+		return false;
+	if (up->with_clause && !with_clause(tr, up->with_clause, out))
+		return false;
+	const char *alias = up->relation->alias ? up->relation->alias->aliasname : t->name;
+	TRel *target = tr_rel_from_table(tr, t, alias);
+	if (!tr_scope_add(tr, target, up->relation->location))
+		return false;
+	buf_put_str(out, "UPDATE ");
+	shd_put_ident(out, t->name);
+	if (up->relation->alias) {
+		buf_put_str(out, " AS ");
+		shd_put_ident(out, alias);
+	}
+	Buf from;
+	buf_init(&from);
+	for (size_t i = 0; i < up->n_from_clause; i++) {
+		if (i)
+			buf_put_str(&from, ", ");
+		if (!from_item(tr, up->from_clause[i], &from)) {
+			buf_cleanup(&from);
+			return false;
+		}
+	}
+	buf_put_str(out, " SET ");
+	bool ok = true;
+	for (size_t i = 0; i < up->n_target_list && ok; i++) {
+		PgQuery__ResTarget *rt = up->target_list[i]->res_target;
+		if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF) {
+			ok = tr_unsupported(tr, rt->location, "UPDATE SET (a, b) = (...)");
+			break;
+		}
+		if (rt->n_indirection) {
+			ok = tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
+			break;
+		}
+		const ShdColumn *c = shd_table_column(t, rt->name);
+		if (!c) {
+			ok = tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
+				     t->name);
+			break;
+		}
+		if (i)
+			buf_put_str(out, ", ");
+		shd_put_ident(out, rt->name);
+		buf_put_str(out, " = ");
+		Buf eb;
+		TType et;
+		buf_init(&eb);
+		if (rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT)
+			ok = column_default(tr, c, &eb);
+		else
+			ok = tr_expr(tr, rt->val, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, rt->location);
+		tr_put_buf(out, &eb);
+		buf_cleanup(&eb);
+	}
+	if (ok && up->n_from_clause) {
+		buf_put_str(out, " FROM ");
+		tr_put_buf(out, &from);
+	}
+	buf_cleanup(&from);
+	if (ok && up->where_clause) {
+		Buf eb;
+		TType et;
+		buf_init(&eb);
+		ok = tr_expr(tr, up->where_clause, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
+		buf_put_str(out, " WHERE ");
+		tr_put_buf(out, &eb);
+		buf_cleanup(&eb);
+	}
+	if (ok && up->n_returning_list) {
+		if (up->relation->alias)
+			return tr_unsupported(tr, -1, "RETURNING with an aliased UPDATE target");
+		ok = returning(tr, up->n_returning_list, up->returning_list, target, out, res);
+	}
+	return ok;
+}
+
+static bool delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res)
+{
+	const ShdTable *t = dml_target(tr, del->relation);
+	if (!t)
+		return false;
+	if (del->n_using_clause)
+		return tr_unsupported(tr, del->relation->location, "DELETE ... USING");
+	if (del->with_clause && !with_clause(tr, del->with_clause, out))
+		return false;
+	const char *alias = del->relation->alias ? del->relation->alias->aliasname : t->name;
+	TRel *target = tr_rel_from_table(tr, t, alias);
+	if (!tr_scope_add(tr, target, del->relation->location))
+		return false;
+	buf_put_str(out, "DELETE FROM ");
+	shd_put_ident(out, t->name);
+	if (del->relation->alias) {
+		buf_put_str(out, " AS ");
+		shd_put_ident(out, alias);
+	}
+	bool ok = true;
+	if (del->where_clause) {
+		Buf eb;
+		TType et;
+		buf_init(&eb);
+		ok = tr_expr(tr, del->where_clause, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
+		buf_put_str(out, " WHERE ");
+		tr_put_buf(out, &eb);
+		buf_cleanup(&eb);
+	}
+	if (ok && del->n_returning_list) {
+		if (del->relation->alias)
+			return tr_unsupported(tr, -1, "RETURNING with an aliased DELETE target");
+		ok = returning(tr, del->n_returning_list, del->returning_list, target, out, res);
+	}
+	return ok;
+}
+
+/* ------------------------------------------------------------ entry points */
+
+static void tr_init(Tr *tr, const ShdTranslateCtx *ctx, PgwError *err, Scope *top)
+{
+	memset(tr, 0, sizeof(*tr));
+	memset(top, 0, sizeof(*top));
+	tr->ctx = ctx;
+	tr->err = err;
+	tr->a = ctx->arena;
+	tr->scope = top;
+	tr->ptypes = arena_alloc(ctx->arena, sizeof(uint32_t) * (SHD_MAX_PARAMS + 1));
+}
+
+bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q, PgwError *err)
+{
+	Tr tr;
+	Scope top;
+	TRel res;
+	Buf out;
+	bool ok;
+
+	tr_init(&tr, ctx, err, &top);
+	memset(q, 0, sizeof(*q));
+	memset(&res, 0, sizeof(res));
+	buf_init(&out);
+	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		q->kind = SHD_Q_SELECT;
+		ok = tr_select(&tr, stmt->select_stmt, &out, &res);
+		q->returns_rows = true;
+		break;
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		q->kind = SHD_Q_INSERT;
+		ok = insert_stmt(&tr, stmt->insert_stmt, &out, &res);
+		q->returns_rows = stmt->insert_stmt->n_returning_list > 0;
+		break;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		q->kind = SHD_Q_UPDATE;
+		ok = update_stmt(&tr, stmt->update_stmt, &out, &res);
+		q->returns_rows = stmt->update_stmt->n_returning_list > 0;
+		break;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		q->kind = SHD_Q_DELETE;
+		ok = delete_stmt(&tr, stmt->delete_stmt, &out, &res);
+		q->returns_rows = stmt->delete_stmt->n_returning_list > 0;
+		break;
+	default:
+		ok = tr_unsupported(&tr, -1, "this statement");
+		break;
+	}
+	if (ok && out.failed)
+		ok = tr_fail(&tr, "53200", -1, "out of memory");
+	if (ok) {
+		q->sql = arena_strndup(ctx->arena, (const char *)out.data, out.len);
+		q->ncols = res.ncols;
+		q->cols = arena_alloc(ctx->arena, sizeof(ShdResultCol) * (size_t)(res.ncols + 1));
+		for (int i = 0; i < res.ncols; i++) {
+			q->cols[i].name = res.cols[i].name;
+			q->cols[i].type = res.cols[i].type;
+			q->cols[i].typmod = res.cols[i].typmod;
+			q->cols[i].table_oid = res.cols[i].table_oid;
+			q->cols[i].attnum = res.cols[i].attnum;
+		}
+		q->nparams = tr.nparams > ctx->nparams_in ? tr.nparams : ctx->nparams_in;
+		q->param_types = arena_alloc(ctx->arena, sizeof(uint32_t) * (size_t)(q->nparams + 1));
+		for (int i = 0; i < q->nparams; i++)
+			q->param_types[i] = tr.ptypes[i + 1] ? tr.ptypes[i + 1] : PGT_TEXT;
+	}
+	buf_cleanup(&out);
+	return ok;
+}
+
+bool shd_translate_expr(const ShdTranslateCtx *ctx, const ShdTable *table, PgQuery__Node *e, Buf *out, uint32_t *type,
+			PgwError *err)
+{
+	Tr tr;
+	Scope top;
+	TType t;
+	tr_init(&tr, ctx, err, &top);
+	if (table) {
+		TRel *r = tr_rel_from_table(&tr, table, table->name);
+		r->unqualified = true;
+		tr_scope_add(&tr, r, -1);
+	}
+	if (!tr_expr(&tr, e, out, &t))
+		return false;
+	tr_settle(&tr, out, &t);
+	*type = t.oid;
+	return !tr.failed;
+}

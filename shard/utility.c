@@ -1,0 +1,575 @@
+/*
+ * utility.c - statements that are not queries: transaction control, SET /
+ * SHOW / RESET, cursors, DEALLOCATE, VACUUM; DDL and COPY are handed on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shard/session_int.h"
+
+/* The value of a SET argument list as PostgreSQL prints it. */
+static void set_value(PgQuery__VariableSetStmt *vs, Buf *out)
+{
+	for (size_t i = 0; i < vs->n_args; i++) {
+		PgQuery__Node *a = vs->args[i];
+		if (i)
+			buf_put_str(out, ", ");
+		if (a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+			a = a->type_cast->arg;
+		if (a->node_case != PG_QUERY__NODE__NODE_A_CONST)
+			continue;
+		PgQuery__AConst *c = a->a_const;
+		switch (c->val_case) {
+		case PG_QUERY__A__CONST__VAL_SVAL:
+			buf_put_str(out, c->sval->sval);
+			break;
+		case PG_QUERY__A__CONST__VAL_IVAL:
+			buf_printf(out, "%d", c->ival->ival);
+			break;
+		case PG_QUERY__A__CONST__VAL_FVAL:
+			buf_put_str(out, c->fval->fval);
+			break;
+		case PG_QUERY__A__CONST__VAL_BOOLVAL:
+			buf_put_str(out, c->boolval->boolval ? "on" : "off");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static const char *defelem_str(PgQuery__DefElem *d, char *tmp, size_t n)
+{
+	PgQuery__Node *a = d->arg;
+	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return "";
+	PgQuery__AConst *c = a->a_const;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+		return c->sval->sval;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+		snprintf(tmp, n, "%d", c->ival->ival);
+		return tmp;
+	}
+	if (c->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+		return c->boolval->boolval ? "1" : "0";
+	return "";
+}
+
+/* Transaction characteristics (BEGIN ... / SET TRANSACTION ...). */
+static bool txn_options(ShdSession *s, size_t n, PgQuery__Node **opts, bool session_default)
+{
+	PgwError e;
+	for (size_t i = 0; i < n; i++) {
+		PgQuery__DefElem *d = opts[i]->def_elem;
+		char tmp[32];
+		const char *v = defelem_str(d, tmp, sizeof(tmp));
+		if (strcmp(d->defname, "transaction_read_only") == 0) {
+			bool ro = strcmp(v, "1") == 0;
+			if (session_default) {
+				if (!shd_guc_set(s, "default_transaction_read_only", ro ? "on" : "off", &e)) {
+					shd_send_error(s, &e);
+					return false;
+				}
+			} else if (ro && !s->txn_read_only) {
+				if (!shd_sql(s, "PRAGMA query_only = 1", &e)) {
+					shd_send_error(s, &e);
+					return false;
+				}
+				s->txn_read_only = true;
+			}
+		} else if (strcmp(d->defname, "transaction_isolation") == 0) {
+			/* SQLite transactions are serializable: every level is honoured */
+			if (session_default && !shd_guc_set(s, "default_transaction_isolation", v, &e)) {
+				shd_send_error(s, &e);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char *tag)
+{
+	PgwError e;
+	if (s->txn != SHD_TXN_IDLE) {
+		PgwError w;
+		memset(&w, 0, sizeof(w));
+		w.severity = "WARNING";
+		memcpy(w.sqlstate, "25001", 5);
+		snprintf(w.message, sizeof(w.message), "there is already a transaction in progress");
+		pgw_send_notice(&s->conn, &w);
+		pgw_send_command_complete(&s->conn, tag);
+		return true;
+	}
+	if (s->implicit) {
+		s->implicit = false;
+	} else {
+		if (!shd_sql(s, "BEGIN", &e)) {
+			shd_send_error(s, &e);
+			return false;
+		}
+		s->txn_start_us = shd_now_us();
+	}
+	s->txn = SHD_TXN_BLOCK;
+	const char *dro = shd_guc_get(s, "default_transaction_read_only");
+	if (dro && strcmp(dro, "on") == 0 && !s->txn_read_only) {
+		if (shd_sql(s, "PRAGMA query_only = 1", &e))
+			s->txn_read_only = true;
+	}
+	if (!txn_options(s, ts->n_options, ts->options, false))
+		return false;
+	pgw_send_command_complete(&s->conn, tag);
+	return true;
+}
+
+static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
+{
+	PgwError e;
+	char sql[300];
+	switch (ts->kind) {
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+		return begin_block(s, ts, "BEGIN");
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+		return begin_block(s, ts, "START TRANSACTION");
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT: {
+		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
+			PgwError w;
+			memset(&w, 0, sizeof(w));
+			w.severity = "WARNING";
+			memcpy(w.sqlstate, "25P01", 5);
+			snprintf(w.message, sizeof(w.message), "there is no transaction in progress");
+			pgw_send_notice(&s->conn, &w);
+			pgw_send_command_complete(&s->conn, "COMMIT");
+			return true;
+		}
+		bool failed = s->txn == SHD_TXN_FAILED;
+		if (!shd_txn_end(s, !failed))
+			return false;
+		pgw_send_command_complete(&s->conn, failed ? "ROLLBACK" : "COMMIT");
+		return true;
+	}
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
+			PgwError w;
+			memset(&w, 0, sizeof(w));
+			w.severity = "WARNING";
+			memcpy(w.sqlstate, "25P01", 5);
+			snprintf(w.message, sizeof(w.message), "there is no transaction in progress");
+			pgw_send_notice(&s->conn, &w);
+		} else {
+			shd_txn_end(s, false);
+		}
+		pgw_send_command_complete(&s->conn, "ROLLBACK");
+		return true;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO: {
+		const char *verb = ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT ? "SAVEPOINT"
+				   : ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE ? "RELEASE"
+												: "ROLLBACK TO";
+		if (s->txn == SHD_TXN_IDLE) {
+			shd_errorf(s, "25P01", "%s can only be used in transaction blocks",
+				   ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT ? "SAVEPOINT"
+				   : ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE ? "RELEASE SAVEPOINT"
+													: "ROLLBACK TO SAVEPOINT");
+			return false;
+		}
+		Buf b;
+		buf_init(&b);
+		buf_printf(&b, "%s ", verb);
+		shd_put_ident(&b, ts->savepoint_name);
+		snprintf(sql, sizeof(sql), "%s", buf_cstr(&b));
+		buf_cleanup(&b);
+		if (!shd_sql(s, sql, &e)) {
+			shd_send_error(s, &e);
+			return false;
+		}
+		if (ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO) {
+			/* ROLLBACK TO keeps the savepoint, as PostgreSQL does */
+			s->txn = SHD_TXN_BLOCK;
+			if (s->txn_ddl)
+				shd_schema_changed();
+			pgw_send_command_complete(&s->conn, "ROLLBACK");
+		} else {
+			pgw_send_command_complete(&s->conn, verb);
+		}
+		return true;
+	}
+	default:
+		shd_errorf(s, "0A000", "PREPARE TRANSACTION / COMMIT PREPARED are not supported by this shard yet");
+		return false;
+	}
+}
+
+static bool show_stmt(ShdSession *s, PgQuery__VariableShowStmt *vs, const ShdExec *ex)
+{
+	PgwConn *c = &s->conn;
+	if (strcmp(vs->name, "all") == 0) {
+		if (ex->describe) {
+			PgwField f[3] = {{"name", 0, 0, PGT_TEXT, -1, -1, 0}, {"setting", 0, 0, PGT_TEXT, -1, -1, 0},
+					 {"description", 0, 0, PGT_TEXT, -1, -1, 0}};
+			pgw_send_row_description(c, 3, f);
+		}
+		for (int i = 0; i < s->nguc; i++) {
+			pgw_row_begin(c, 3);
+			size_t m = pgw_row_value_begin(c);
+			buf_put_str(&c->out, s->gucs[i].name);
+			pgw_row_value_end(c, m);
+			m = pgw_row_value_begin(c);
+			buf_put_str(&c->out, s->gucs[i].value);
+			pgw_row_value_end(c, m);
+			m = pgw_row_value_begin(c);
+			pgw_row_value_end(c, m);
+			pgw_row_end(c);
+		}
+		char tag[32];
+		snprintf(tag, sizeof(tag), "SHOW %d", s->nguc);
+		pgw_send_command_complete(c, tag);
+		return true;
+	}
+	const char *v = shd_guc_get(s, vs->name);
+	if (!v) {
+		shd_errorf(s, "42704", "unrecognized configuration parameter \"%s\"", vs->name);
+		return false;
+	}
+	if (ex->describe) {
+		PgwField f = {vs->name, 0, 0, PGT_TEXT, -1, -1, 0};
+		pgw_send_row_description(c, 1, &f);
+	}
+	pgw_row_begin(c, 1);
+	size_t m = pgw_row_value_begin(c);
+	buf_put_str(&c->out, v);
+	pgw_row_value_end(c, m);
+	pgw_row_end(c);
+	pgw_send_command_complete(c, "SHOW");
+	return true;
+}
+
+static bool set_stmt(ShdSession *s, PgQuery__VariableSetStmt *vs)
+{
+	PgwError e;
+	Buf v;
+	buf_init(&v);
+	bool ok = true;
+	const char *tag = "SET";
+	switch (vs->kind) {
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:
+		set_value(vs, &v);
+		ok = shd_guc_set(s, vs->name, buf_cstr(&v), &e);
+		break;
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET: {
+		tag = vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET ? "RESET" : "SET";
+		const char *deflt = NULL;
+		if (strcasecmp(vs->name, "client_encoding") == 0 || strcasecmp(vs->name, "application_name") == 0 ||
+		    strcasecmp(vs->name, "datestyle") == 0 || strcasecmp(vs->name, "timezone") == 0)
+			deflt = pgw_startup_param(&s->conn, vs->name);
+		if (!deflt) {
+			static const struct {
+				const char *n, *v;
+			} defaults[] = {{"client_encoding", "UTF8"}, {"application_name", ""}, {"datestyle", "ISO, MDY"},
+					{"timezone", "UTC"}, {"extra_float_digits", "1"}, {"search_path", "\"$user\", public"},
+					{"statement_timeout", "0"}, {"client_min_messages", "notice"}};
+			deflt = "";
+			for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+				if (strcasecmp(defaults[i].n, vs->name) == 0)
+					deflt = defaults[i].v;
+		}
+		ok = shd_guc_set(s, vs->name, deflt, &e);
+		break;
+	}
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_MULTI:
+		if (strcmp(vs->name, "TRANSACTION") == 0) {
+			buf_cleanup(&v);
+			if (s->txn == SHD_TXN_IDLE) {
+				PgwError w;
+				memset(&w, 0, sizeof(w));
+				w.severity = "WARNING";
+				memcpy(w.sqlstate, "25P01", 5);
+				snprintf(w.message, sizeof(w.message), "SET TRANSACTION can only be used in transaction blocks");
+				pgw_send_notice(&s->conn, &w);
+			} else if (!txn_options(s, vs->n_args, vs->args, false)) {
+				return false;
+			}
+			pgw_send_command_complete(&s->conn, "SET");
+			return true;
+		}
+		buf_cleanup(&v);
+		if (!txn_options(s, vs->n_args, vs->args, true))
+			return false;
+		pgw_send_command_complete(&s->conn, "SET");
+		return true;
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
+		tag = "RESET";
+		break;
+	default:
+		ok = false;
+		pgw_error_set(&e, "0A000", "SET ... FROM CURRENT is not supported by DoSQL");
+		break;
+	}
+	buf_cleanup(&v);
+	if (!ok) {
+		shd_send_error(s, &e);
+		return false;
+	}
+	pgw_send_command_complete(&s->conn, tag);
+	return true;
+}
+
+/* Deparse a statement node back to SQL text (for cursors, which outlive the query). */
+char *shd_deparse_node(PgQuery__Node *node)
+{
+	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
+	PgQuery__RawStmt *raws[1] = {&raw};
+	PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
+	raw.stmt = node;
+	pr.version = PG_VERSION_NUM;
+	pr.n_stmts = 1;
+	pr.stmts = raws;
+	size_t len = pg_query__parse_result__get_packed_size(&pr);
+	uint8_t *data = malloc(len);
+	pg_query__parse_result__pack(&pr, data);
+	PgQueryProtobuf pb = {.len = len, .data = (char *)data};
+	PgQueryDeparseResult dr = pg_query_deparse_protobuf(pb);
+	free(data);
+	char *sql = dr.error ? NULL : strdup(dr.query);
+	pg_query_free_deparse_result(dr);
+	return sql;
+}
+
+static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
+{
+	PgwError e;
+	if (s->txn == SHD_TXN_IDLE && !(dc->options & 0x0020)) {
+		shd_errorf(s, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
+		return false;
+	}
+	if (dc->options & 0x0020) {
+		shd_errorf(s, "0A000", "DECLARE ... WITH HOLD is not supported by DoSQL");
+		return false;
+	}
+	if (shd_portal_find(s, dc->portalname)) {
+		shd_errorf(s, "42P03", "cursor \"%s\" already exists", dc->portalname);
+		return false;
+	}
+	char *sql = shd_deparse_node(dc->query);
+	if (!sql) {
+		shd_errorf(s, "XX000", "could not deparse cursor query");
+		return false;
+	}
+	ShdStmt *st = shd_stmt_create(s, "", sql, 0, NULL, &e);
+	free(sql);
+	if (!st || !shd_stmt_prepare(s, st, &e)) {
+		if (st) {
+			st->dropped = true;
+			st->refs = 1;
+			shd_stmt_release(s, st);
+		}
+		shd_send_error(s, &e);
+		return false;
+	}
+	st->dropped = true; /* owned by the portal alone */
+	ShdPortal *p = shd_portal_create(s, dc->portalname, st);
+	p->cursor = true;
+	pgw_send_command_complete(&s->conn, "DECLARE CURSOR");
+	return true;
+}
+
+static bool fetch_stmt(ShdSession *s, PgQuery__FetchStmt *fs, const ShdExec *ex)
+{
+	ShdPortal *p = shd_portal_find(s, fs->portalname);
+	if (!p) {
+		shd_errorf(s, "34000", "cursor \"%s\" does not exist", fs->portalname);
+		return false;
+	}
+	if (fs->direction != PG_QUERY__FETCH_DIRECTION__FETCH_FORWARD) {
+		shd_errorf(s, "0A000", "FETCH in this direction is not supported by DoSQL");
+		return false;
+	}
+	if (fs->ismove) {
+		int64_t n = 0;
+		while (!p->done && (fs->how_many <= 0 || n < fs->how_many)) {
+			int rc = sqlite3_step(p->st);
+			if (rc != SQLITE_ROW) {
+				p->done = true;
+				break;
+			}
+			n++;
+		}
+		char tag[64];
+		snprintf(tag, sizeof(tag), "MOVE %lld", (long long)n);
+		pgw_send_command_complete(&s->conn, tag);
+		return true;
+	}
+	if (ex->describe) {
+		PgwField f[64];
+		int n = p->stmt->q.ncols;
+		PgwField *fp = n <= 64 ? f : calloc((size_t)n, sizeof(PgwField));
+		for (int i = 0; i < n; i++) {
+			const PgType *t = pgt_by_oid(p->stmt->q.cols[i].type);
+			fp[i] = (PgwField){p->stmt->q.cols[i].name, p->stmt->q.cols[i].table_oid, p->stmt->q.cols[i].attnum,
+					   p->stmt->q.cols[i].type, t ? t->len : -1, p->stmt->q.cols[i].typmod, 0};
+		}
+		pgw_send_row_description(&s->conn, n, fp);
+		if (fp != f)
+			free(fp);
+	}
+	if (p->done) {
+		pgw_send_command_complete(&s->conn, "FETCH 0");
+		return true;
+	}
+	ShdExec fex = *ex;
+	fex.maxrows = fs->how_many <= 0 || fs->how_many > 0x7FFFFFFF ? 0 : (int32_t)fs->how_many;
+	fex.nformats = ex->nformats;
+	fex.formats = ex->formats;
+	p->nformats = ex->nformats;
+	bool suspended;
+	bool ok = shd_send_rows(s, p, &fex, &suspended);
+	return ok;
+}
+
+static bool vacuum_stmt(ShdSession *s, PgQuery__VacuumStmt *vs)
+{
+	if (s->txn != SHD_TXN_IDLE) {
+		shd_errorf(s, "25001", "%s cannot run inside a transaction block", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+		return false;
+	}
+	for (size_t i = 0; i < vs->n_rels; i++) {
+		PgQuery__VacuumRelation *vr = vs->rels[i]->vacuum_relation;
+		if (vr->relation && !shd_catalog_table(&s->cat, vr->relation->relname)) {
+			shd_errorf(s, "42P01", "relation \"%s\" does not exist", vr->relation->relname);
+			return false;
+		}
+	}
+	pgw_send_command_complete(&s->conn, vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+	return true;
+}
+
+static const char *node_name(PgQuery__Node *n)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, (unsigned)n->node_case);
+	return f ? f->name : "statement";
+}
+
+bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
+{
+	PgwError e;
+	switch (node->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		return transaction_stmt(s, node->transaction_stmt);
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+		return set_stmt(s, node->variable_set_stmt);
+	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
+		return show_stmt(s, node->variable_show_stmt, ex);
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		return vacuum_stmt(s, node->vacuum_stmt);
+	case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
+		return declare_cursor(s, node->declare_cursor_stmt);
+	case PG_QUERY__NODE__NODE_FETCH_STMT:
+		return fetch_stmt(s, node->fetch_stmt, ex);
+	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT: {
+		const char *name = node->close_portal_stmt->portalname;
+		if (!shd_has_str(name)) {
+			for (int i = s->nportals - 1; i >= 0; i--)
+				if (s->portals[i]->cursor)
+					shd_portal_drop(s, s->portals[i]);
+		} else {
+			ShdPortal *p = shd_portal_find(s, name);
+			if (!p || !p->cursor) {
+				shd_errorf(s, "34000", "cursor \"%s\" does not exist", name);
+				return false;
+			}
+			shd_portal_drop(s, p);
+		}
+		pgw_send_command_complete(&s->conn, "CLOSE CURSOR");
+		return true;
+	}
+	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT: {
+		const char *name = node->deallocate_stmt->name;
+		if (shd_has_str(name)) {
+			/* protocol-level statements share the namespace (DBD::Pg) */
+			if (!shd_stmt_drop_named(s, name)) {
+				shd_errorf(s, "26000", "prepared statement \"%s\" does not exist", name);
+				return false;
+			}
+			pgw_send_command_complete(&s->conn, "DEALLOCATE");
+		} else {
+			shd_stmt_drop_all(s);
+			pgw_send_command_complete(&s->conn, "DEALLOCATE ALL");
+		}
+		return true;
+	}
+	case PG_QUERY__NODE__NODE_DISCARD_STMT:
+		if (s->txn != SHD_TXN_IDLE) {
+			shd_errorf(s, "25001", "DISCARD ALL cannot run inside a transaction block");
+			return false;
+		}
+		pgw_send_command_complete(&s->conn, "DISCARD ALL");
+		return true;
+	case PG_QUERY__NODE__NODE_LOCK_STMT:
+		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
+			shd_errorf(s, "25P01", "LOCK TABLE can only be used in transaction blocks");
+			return false;
+		}
+		pgw_send_command_complete(&s->conn, "LOCK TABLE");
+		return true;
+	case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
+		shd_sql(s, "PRAGMA wal_checkpoint(PASSIVE)", &e);
+		pgw_send_command_complete(&s->conn, "CHECKPOINT");
+		return true;
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+		if (!shd_txn_implicit_begin(s, &e)) {
+			shd_send_error(s, &e);
+			return false;
+		}
+		return shd_copy_start(s, node->copy_stmt, ex);
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+	case PG_QUERY__NODE__NODE_RENAME_STMT: {
+		const char *tag = NULL;
+		if (!shd_txn_implicit_begin(s, &e)) {
+			shd_send_error(s, &e);
+			return false;
+		}
+		s->txn_ddl = true;
+		s->cat.own_ddl = true;
+		shd_schema_changed();
+		if (!shd_exec_ddl(s, node, ex, &tag))
+			return false;
+		pgw_send_command_complete(&s->conn, tag);
+		return true;
+	}
+	case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+		shd_errorf(s, "0A000", "EXPLAIN is not supported by DoSQL");
+		return false;
+	default:
+		shd_errorf(s, "0A000", "%s is not supported by DoSQL", node_name(node));
+		return false;
+	}
+}
+
+bool shd_utility_describe(ShdSession *s, PgQuery__Node *node, int *ncols, PgwField *fields)
+{
+	if (node->node_case == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
+		const char *name = node->variable_show_stmt->name;
+		if (strcmp(name, "all") == 0) {
+			fields[0] = (PgwField){"name", 0, 0, PGT_TEXT, -1, -1, 0};
+			fields[1] = (PgwField){"setting", 0, 0, PGT_TEXT, -1, -1, 0};
+			fields[2] = (PgwField){"description", 0, 0, PGT_TEXT, -1, -1, 0};
+			*ncols = 3;
+		} else {
+			fields[0] = (PgwField){name, 0, 0, PGT_TEXT, -1, -1, 0};
+			*ncols = 1;
+		}
+		return true;
+	}
+	(void)s;
+	return false;
+}
