@@ -351,6 +351,28 @@ void pgw_scram_begin_for_user(PgwScram *s, const char *user, const char *secret)
 void pgw_scram_begin(PgwScram *s, const char *secret) { pgw_scram_begin_for_user(s, "", secret); }
 
 /* Wipe s, keys included. */
+void pgw_scram_set_channel_binding(PgwScram *s, const uint8_t *hash, size_t len)
+{
+	if (len == 0 || len > sizeof(s->cbind_data))
+		return;
+	memcpy(s->cbind_data, hash, len);
+	s->cbind_len = len;
+	s->plus_offered = true;
+}
+
+bool pgw_scram_select_mechanism(PgwScram *s, const char *mech)
+{
+	if (strcmp(mech, "SCRAM-SHA-256") == 0) {
+		s->plus = false;
+		return true;
+	}
+	if (strcmp(mech, "SCRAM-SHA-256-PLUS") == 0 && s->plus_offered) {
+		s->plus = true;
+		return true;
+	}
+	return false;
+}
+
 void pgw_scram_cleanup(PgwScram *s) { OPENSSL_cleanse(s, sizeof(*s)); }
 
 /* True if p is non-empty and made only of SCRAM "printable" characters:
@@ -418,15 +440,31 @@ static bool parse_client_first(PgwScram *s, char *buf, char **cnonce, const char
 	char flag = *p;
 
 	if (flag == 'p') {
-		*err = "malformed SCRAM message: the client selected SCRAM-SHA-256 without channel "
-		       "binding, but the SCRAM message includes channel binding data";
+		if (!s->plus) {
+			*err = "malformed SCRAM message: the client selected SCRAM-SHA-256 without channel "
+			       "binding, but the SCRAM message includes channel binding data";
+			return false;
+		}
+		if (strncmp(p, "p=tls-server-end-point,", 23) != 0) {
+			*err = "unsupported SCRAM channel-binding type";
+			return false;
+		}
+		p += 22;
+	} else if (s->plus) {
+		*err = "malformed SCRAM message: the client selected SCRAM-SHA-256-PLUS, but the SCRAM message "
+		       "does not include channel binding data";
 		return false;
-	}
-	if (flag != 'n' && flag != 'y') {
+	} else if (flag == 'y' && s->plus_offered) {
+		/* the client thinks we do not support channel binding: a downgrade */
+		*err = "SCRAM channel binding negotiation error: the client supports SCRAM channel binding but "
+		       "thinks the server does not";
+		return false;
+	} else if (flag != 'n' && flag != 'y') {
 		*err = "malformed SCRAM message: unexpected channel-binding flag";
 		return false;
+	} else {
+		p++;
 	}
-	p++;
 	if (*p != ',') {
 		*err = "malformed SCRAM message: comma expected after channel-binding flag";
 		return false;
@@ -564,7 +602,19 @@ static bool parse_client_final(PgwScram *s, char *buf, uint8_t proof[SCRAM_KEY_L
 		       "client-final-message";
 		return false;
 	}
-	if (strcmp(cbind, s->cbind_flag == 'y' ? "eSws" : "biws") != 0) {
+	if (s->cbind_flag == 'p') {
+		/* base64("p=tls-server-end-point,," || certificate hash) */
+		uint8_t raw[128];
+		char want[200];
+		static const char hdr[] = "p=tls-server-end-point,,";
+		memcpy(raw, hdr, sizeof(hdr) - 1);
+		memcpy(raw + sizeof(hdr) - 1, s->cbind_data, s->cbind_len);
+		if (!b64_encode(raw, sizeof(hdr) - 1 + s->cbind_len, want, sizeof(want)) || strlen(cbind) != strlen(want) ||
+		    CRYPTO_memcmp(cbind, want, strlen(want)) != 0) {
+			*err = "SCRAM channel binding check failed";
+			return false;
+		}
+	} else if (strcmp(cbind, s->cbind_flag == 'y' ? "eSws" : "biws") != 0) {
 		*err = "unexpected SCRAM channel-binding attribute in client-final-message";
 		return false;
 	}

@@ -53,8 +53,20 @@ typedef struct PgwScram {
 	char client_first_bare[1024];
 	char server_first[1024];
 	char nonce[256]; /* client nonce + server nonce */
-	char cbind_flag;  /* gs2 channel-binding flag of client-first: 'n' or 'y' */
+	char cbind_flag;  /* gs2 channel-binding flag of client-first: 'n', 'y' or 'p' */
+	bool plus;        /* the client chose SCRAM-SHA-256-PLUS */
+	bool plus_offered; /* the server offered SCRAM-SHA-256-PLUS (TLS is active) */
+	uint8_t cbind_data[64]; /* tls-server-end-point: hash of the server certificate */
+	size_t cbind_len;
 } PgwScram;
+
+/* Offer channel binding (SCRAM-SHA-256-PLUS, tls-server-end-point) for this
+ * exchange: `hash` is the server certificate's hash (RFC 5929).  Call after
+ * pgw_scram_begin*(). */
+void pgw_scram_set_channel_binding(PgwScram *s, const uint8_t *hash, size_t len);
+/* The mechanism the client selected: "SCRAM-SHA-256" or "SCRAM-SHA-256-PLUS"
+ * (the latter only when offered).  False for anything else. */
+bool pgw_scram_select_mechanism(PgwScram *s, const char *mech);
 
 /* Start an exchange against `secret` (a SCRAM verifier).  A NULL or
  * non-SCRAM secret makes a doomed exchange that fails at the end with the

@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -138,6 +140,20 @@ static ssize_t io_read(BlockingIo *io, uint8_t *p, size_t n)
 	}
 }
 
+/* tls-server-end-point channel binding data (RFC 5929): the certificate's
+ * hash with its signature's digest, SHA-256 in place of MD5 and SHA-1. */
+static void cert_hash(SSL_CTX *ctx, PgwConn *c)
+{
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	int md_nid, pk_nid;
+	if (!cert || !OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, &pk_nid))
+		return;
+	const EVP_MD *md = (md_nid == NID_md5 || md_nid == NID_sha1) ? EVP_sha256() : EVP_get_digestbynid(md_nid);
+	unsigned int n = 0;
+	if (md && X509_digest(cert, md, c->tls_cert_hash, &n))
+		c->tls_cert_hash_len = n;
+}
+
 void pgw_serve_blocking(PgwConn *c, int fd, SSL_CTX *ssl_ctx)
 {
 	BlockingIo io = {.fd = fd, .ssl = NULL};
@@ -158,6 +174,7 @@ void pgw_serve_blocking(PgwConn *c, int fd, SSL_CTX *ssl_ctx)
 			io.ssl = SSL_new(ssl_ctx);
 			if (!io.ssl || !SSL_set_fd(io.ssl, fd) || SSL_accept(io.ssl) != 1)
 				break;
+			cert_hash(ssl_ctx, c);
 			pgw_conn_tls_done(c);
 			continue;
 		}

@@ -393,6 +393,19 @@ static void auth_failed(PgwConn *c)
 	pgw_send_fatalf(c, "28P01", "password authentication failed for user \"%s\"", c->user_name);
 }
 
+/* AuthenticationSASL: SCRAM-SHA-256, and the -PLUS variant over TLS. */
+static void start_scram(PgwConn *c, const char *secret)
+{
+	pgw_scram_begin_for_user(&c->scram, c->user_name, secret);
+	if (c->tls && c->tls_cert_hash_len > 0) {
+		pgw_scram_set_channel_binding(&c->scram, c->tls_cert_hash, c->tls_cert_hash_len);
+		send_auth_request(c, 10, "SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0", 34);
+	} else {
+		send_auth_request(c, 10, "SCRAM-SHA-256\0", 15);
+	}
+	c->state = PGW_WAIT_SASL_INIT;
+}
+
 static void start_auth(PgwConn *c)
 {
 	switch (c->cfg->auth) {
@@ -403,7 +416,14 @@ static void start_auth(PgwConn *c)
 		send_auth_request(c, 3, NULL, 0);
 		c->state = PGW_WAIT_PASSWORD;
 		break;
-	case PGW_AUTH_MD5:
+	case PGW_AUTH_MD5: {
+		/* a user whose stored secret is a SCRAM verifier authenticates with
+		 * SCRAM even where md5 is configured, as PostgreSQL does */
+		const char *secret = c->handler->user_secret(c, c->user_name);
+		if (secret && strncmp(secret, "SCRAM-SHA-256$", 14) == 0) {
+			start_scram(c, secret);
+			break;
+		}
 		if (!pgw_random_bytes(c->md5_salt, 4)) {
 			pgw_send_fatalf(c, "XX000", "could not generate random salt");
 			return;
@@ -411,10 +431,9 @@ static void start_auth(PgwConn *c)
 		send_auth_request(c, 5, c->md5_salt, 4);
 		c->state = PGW_WAIT_PASSWORD;
 		break;
+	}
 	case PGW_AUTH_SCRAM:
-		pgw_scram_begin_for_user(&c->scram, c->user_name, c->handler->user_secret(c, c->user_name));
-		send_auth_request(c, 10, "SCRAM-SHA-256\0", 15);
-		c->state = PGW_WAIT_SASL_INIT;
+		start_scram(c, c->handler->user_secret(c, c->user_name));
 		break;
 	}
 }
@@ -536,7 +555,7 @@ static void handle_sasl(PgwConn *c, char type, BufReader *r)
 			protocol_violation(c, "malformed SASLInitialResponse message");
 			goto out;
 		}
-		if (strcmp(mech, "SCRAM-SHA-256") != 0) {
+		if (!pgw_scram_select_mechanism(&c->scram, mech)) {
 			protocol_violation(c, "client selected an invalid SASL authentication mechanism");
 			goto out;
 		}

@@ -128,6 +128,8 @@ struct PgwConn {
 	Buf in;                    /* received, not yet processed */
 	Buf out;                   /* queued for the client */
 	bool tls;                  /* TLS is active */
+	uint8_t tls_cert_hash[64]; /* tls-server-end-point hash of our certificate */
+	size_t tls_cert_hash_len;
 	bool extended;             /* last message was extended protocol */
 	bool skip_until_sync;      /* an error happened in extended protocol */
 	bool ignore_till_copydone; /* COPY IN failed: drain CopyData */

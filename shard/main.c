@@ -214,93 +214,67 @@ static bool prepare_database(ShdServer *srv)
 	return ok;
 }
 
-int main(int argc, char **argv)
+/* Everything after option parsing; returns the exit status. */
+static int serve(Options *o)
 {
-	Options o = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000};
-	char err[512];
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage();
-			return 0;
-		}
-		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-			usage();
-			return 2;
-		}
-		if (!set_option(&o, argv[i] + 2, argv[i + 1], err, sizeof(err))) {
-			fprintf(stderr, "dosql-shard: %s\n", err);
-			usage();
-			return 2;
-		}
-		i++;
-	}
-	if (o.config) {
-		/* flags win over the file: load it, then re-apply the command line */
-		Options file = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000};
-		if (!load_config(&file, o.config))
-			return 2;
-		for (int i = 1; i + 1 < argc; i += 2)
-			(void)set_option(&file, argv[i] + 2, argv[i + 1], err, sizeof(err));
-		free_options(&o);
-		o = file;
-	}
-	if (!o.data || o.port <= 0 || o.port > 65535) {
-		fprintf(stderr, "dosql-shard: --data and --port are required\n");
-		usage();
-		return 2;
-	}
-
 	static ShdServer srv;
+	int rc = 1;
+	int fds[2];
+	int nfds = 0;
+	char sockpath[256] = "";
+	pthread_attr_t attr;
+	bool attr_init = false;
 	pthread_mutex_init(&srv.lock, NULL);
 	srv.next_pid = 1000 + (getpid() % 1000) * 1000;
-	srv.busy_timeout_ms = (int)o.busy_timeout;
-	srv.pgw.max_message = (uint32_t)(o.max_message > 0x7FFFFFFF ? 0x7FFFFFFF : o.max_message);
+	srv.busy_timeout_ms = (int)o->busy_timeout;
+	srv.pgw.max_message = (uint32_t)(o->max_message > 0x7FFFFFFF ? 0x7FFFFFFF : o->max_message);
 	srv.pgw.auth = PGW_AUTH_TRUST;
-	if (o.auth && !pgw_auth_method_from_str(o.auth, &srv.pgw.auth)) {
-		fprintf(stderr, "dosql-shard: unknown auth method \"%s\" (trust, password, md5, scram-sha-256)\n", o.auth);
-		return 2;
+	if (o->auth && !pgw_auth_method_from_str(o->auth, &srv.pgw.auth)) {
+		fprintf(stderr, "dosql-shard: unknown auth method \"%s\" (trust, password, md5, scram-sha-256)\n", o->auth);
+		rc = 2;
+		goto out;
 	}
-	if (srv.pgw.auth != PGW_AUTH_TRUST && !o.passwd_file) {
-		fprintf(stderr, "dosql-shard: --auth %s needs --passwd-file\n", o.auth);
-		return 2;
+	if (srv.pgw.auth != PGW_AUTH_TRUST && !o->passwd_file) {
+		fprintf(stderr, "dosql-shard: --auth %s needs --passwd-file\n", o->auth);
+		rc = 2;
+		goto out;
 	}
-	if (o.passwd_file && !load_users(&srv, o.passwd_file))
-		return 2;
-	if (o.ssl_cert || o.ssl_key) {
-		if (!o.ssl_cert || !o.ssl_key) {
+	if (o->passwd_file && !load_users(&srv, o->passwd_file)) {
+		rc = 2;
+		goto out;
+	}
+	if (o->ssl_cert || o->ssl_key) {
+		if (!o->ssl_cert || !o->ssl_key) {
 			fprintf(stderr, "dosql-shard: --ssl-cert and --ssl-key go together\n");
-			return 2;
+			rc = 2;
+			goto out;
 		}
-		srv.ssl_ctx = pgw_tls_context(o.ssl_cert, o.ssl_key);
+		srv.ssl_ctx = pgw_tls_context(o->ssl_cert, o->ssl_key);
 		if (!srv.ssl_ctx)
-			return 1;
+			goto out;
 		srv.pgw.tls_available = true;
 	}
 
-	if (mkdir(o.data, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "dosql-shard: cannot create %s: %s\n", o.data, strerror(errno));
-		return 1;
+	if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "dosql-shard: cannot create %s: %s\n", o->data, strerror(errno));
+		goto out;
 	}
-	snprintf(srv.db_path, sizeof(srv.db_path), "%s/shard.db", o.data);
+	snprintf(srv.db_path, sizeof(srv.db_path), "%s/shard.db", o->data);
 	if (!prepare_database(&srv))
-		return 1;
+		goto out;
 
-	int fds[2];
-	int nfds = 0;
-	const char *host = o.host ? o.host : "127.0.0.1";
-	fds[nfds] = pgw_listen_tcp(host, (int)o.port);
+	const char *host = o->host ? o->host : "127.0.0.1";
+	fds[nfds] = pgw_listen_tcp(host, (int)o->port);
 	if (fds[nfds] < 0) {
-		fprintf(stderr, "dosql-shard: cannot listen on %s:%ld: %s\n", host, o.port, strerror(errno));
-		return 1;
+		fprintf(stderr, "dosql-shard: cannot listen on %s:%ld: %s\n", host, o->port, strerror(errno));
+		goto out;
 	}
 	nfds++;
-	char sockpath[256] = "";
-	if (o.unix_dir) {
-		fds[nfds] = pgw_listen_unix(o.unix_dir, (int)o.port, sockpath, sizeof(sockpath));
+	if (o->unix_dir) {
+		fds[nfds] = pgw_listen_unix(o->unix_dir, (int)o->port, sockpath, sizeof(sockpath));
 		if (fds[nfds] < 0) {
-			fprintf(stderr, "dosql-shard: cannot listen on unix socket in %s: %s\n", o.unix_dir, strerror(errno));
-			return 1;
+			fprintf(stderr, "dosql-shard: cannot listen on unix socket in %s: %s\n", o->unix_dir, strerror(errno));
+			goto out;
 		}
 		nfds++;
 	}
@@ -312,11 +286,11 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	fprintf(stderr, "dosql-shard: serving %s on %s:%ld%s%s (auth %s%s)\n", srv.db_path, host, o.port,
+	fprintf(stderr, "dosql-shard: serving %s on %s:%ld%s%s (auth %s%s)\n", srv.db_path, host, o->port,
 		sockpath[0] ? " and " : "", sockpath, pgw_auth_method_to_str(srv.pgw.auth), srv.ssl_ctx ? ", TLS" : "");
 
-	pthread_attr_t attr;
 	pthread_attr_init(&attr);
+	attr_init = true;
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	while (!stopping) {
 		struct pollfd p[2];
@@ -361,6 +335,10 @@ int main(int argc, char **argv)
 		usleep(10000);
 	}
 	fprintf(stderr, "dosql-shard: stopped\n");
+	rc = 0;
+out:
+	for (int i = 0; i < nfds && rc != 0; i++)
+		close(fds[i]);
 	if (srv.ssl_ctx)
 		SSL_CTX_free(srv.ssl_ctx);
 	for (int i = 0; i < srv.nusers; i++) {
@@ -369,7 +347,56 @@ int main(int argc, char **argv)
 	}
 	free(srv.users);
 	free(srv.sessions);
-	pthread_attr_destroy(&attr);
-	free_options(&o);
-	return 0;
+	if (attr_init)
+		pthread_attr_destroy(&attr);
+	return rc;
 }
+
+int main(int argc, char **argv)
+{
+	Options o = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000};
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage();
+			return 0;
+		}
+		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+			usage();
+			free_options(&o);
+			return 2;
+		}
+		if (!set_option(&o, argv[i] + 2, argv[i + 1], err, sizeof(err))) {
+			fprintf(stderr, "dosql-shard: %s\n", err);
+			usage();
+			free_options(&o);
+			return 2;
+		}
+		i++;
+	}
+	if (o.config) {
+		/* flags win over the file: load it, then re-apply the command line */
+		Options file = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000};
+		if (!load_config(&file, o.config)) {
+			free_options(&file);
+			free_options(&o);
+			return 2;
+		}
+		for (int i = 1; i + 1 < argc; i += 2)
+			(void)set_option(&file, argv[i] + 2, argv[i + 1], err, sizeof(err));
+		free_options(&o);
+		o = file;
+	}
+	int rc;
+	if (!o.data || o.port <= 0 || o.port > 65535) {
+		fprintf(stderr, "dosql-shard: --data and --port are required\n");
+		usage();
+		rc = 2;
+	} else {
+		rc = serve(&o);
+	}
+	free_options(&o);
+	return rc;
+}
+
