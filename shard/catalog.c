@@ -84,6 +84,19 @@ static const SysRel sysrels[] = {
 	 " FROM main._dosql_attribute"},
 	{"pg_database", 1262, "oid:oid,datname:name,datdba:oid,encoding:int4,datallowconn:bool",
 	 "CREATE TEMP VIEW pg_database(oid, datname, datdba, encoding, datallowconn) AS VALUES (16384, 'dosql', 10, 6, 1)"},
+	{"pg_index", 2610,
+	 "indexrelid:oid,indrelid:oid,indnatts:int2,indnkeyatts:int2,indisunique:bool,indisprimary:bool,"
+	 "indisexclusion:bool,indimmediate:bool,indisclustered:bool,indisvalid:bool,indisready:bool,"
+	 "indislive:bool,indkey:int2vector,indpred:pg_node_tree,indexprs:pg_node_tree",
+	 "CREATE TEMP VIEW pg_index AS SELECT indexrelid, indrelid,"
+	 " length(indkey) - length(replace(indkey, ',', '')) + 1 AS indnatts,"
+	 " length(indkey) - length(replace(indkey, ',', '')) + 1 AS indnkeyatts, indisunique, indisprimary,"
+	 " 0 AS indisexclusion, 1 AS indimmediate, 0 AS indisclustered, 1 AS indisvalid, 1 AS indisready,"
+	 " 1 AS indislive, replace(substr(indkey, 2, length(indkey) - 2), ',', ' ') AS indkey, NULL AS indpred,"
+	 " NULL AS indexprs FROM main._dosql_index"},
+	{"pg_attrdef", 2604, "oid:oid,adrelid:oid,adnum:int2,adbin:pg_node_tree",
+	 "CREATE TEMP VIEW pg_attrdef AS SELECT attrelid * 1000 + attnum AS oid, attrelid AS adrelid, attnum AS adnum,"
+	 " attdefault AS adbin FROM main._dosql_attribute WHERE attdefault IS NOT NULL"},
 	{"pg_partitioned_table", 3350, "partrelid:oid,partstrat:char,partnatts:int2",
 	 "CREATE TEMP TABLE pg_partitioned_table(partrelid INTEGER, partstrat TEXT, partnatts INTEGER)"},
 	{"pg_inherits", 2611, "inhrelid:oid,inhparent:oid,inhseqno:int4",

@@ -203,6 +203,72 @@ static void sum_final(sqlite3_context *ctx)
 		sqlite3_result_int64(ctx, st->i);
 }
 
+/* PostgreSQL's regular expressions accept the class escapes \d \s \w (and
+ * their negations) inside and outside brackets; POSIX ERE does not.  Rewrite
+ * them into POSIX classes.  Returns a malloc'd pattern. */
+static char *regex_to_posix(const char *pat)
+{
+	Buf b;
+	buf_init(&b);
+	bool in_bracket = false;
+	for (const char *p = pat; *p; p++) {
+		if (*p == '\\' && p[1] && strchr("dDsSwW", p[1])) {
+			char c = p[1];
+			const char *cls = (c == 'd' || c == 'D') ? "[:digit:]" : (c == 's' || c == 'S') ? "[:space:]" : "[:alnum:]_";
+			bool neg = c == 'D' || c == 'S' || c == 'W';
+			if (in_bracket)
+				buf_put_str(&b, cls);
+			else
+				buf_printf(&b, "[%s%s]", neg ? "^" : "", cls);
+			p++;
+			continue;
+		}
+		if (*p == '\\' && p[1]) {
+			buf_put_u8(&b, (uint8_t)*p++);
+			buf_put_u8(&b, (uint8_t)*p);
+			continue;
+		}
+		if (!in_bracket && *p == '[') {
+			in_bracket = true;
+			buf_put_u8(&b, '[');
+			if (p[1] == '^')
+				buf_put_u8(&b, (uint8_t)*++p);
+			if (p[1] == ']')
+				buf_put_u8(&b, (uint8_t)*++p);
+			continue;
+		}
+		if (in_bracket && *p == '[' && p[1] == ':') {
+			const char *end = strstr(p + 2, ":]");
+			if (end) {
+				buf_put(&b, p, (size_t)(end + 2 - p));
+				p = end + 1;
+				continue;
+			}
+		}
+		if (in_bracket && *p == ']')
+			in_bracket = false;
+		buf_put_u8(&b, (uint8_t)*p);
+	}
+	char *out = strdup(buf_cstr(&b));
+	buf_cleanup(&b);
+	return out;
+}
+
+/* regcomp() of a PostgreSQL pattern; on failure reports 2201B on ctx. */
+static bool pg_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int flags)
+{
+	char *posix = regex_to_posix(pattern);
+	int rc = regcomp(re, posix, REG_EXTENDED | flags);
+	free(posix);
+	if (rc == 0)
+		return true;
+	char msg[200], full[256];
+	regerror(rc, re, msg, sizeof(msg));
+	snprintf(full, sizeof(full), "invalid regular expression: %s", msg);
+	error_state(ctx, "2201B", full);
+	return false;
+}
+
 /* pg_regexp(string, pattern, icase): POSIX extended regular expressions. */
 static void regex_free(void *p)
 {
@@ -219,13 +285,8 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	regex_t *re = sqlite3_get_auxdata(ctx, 1);
 	if (!re) {
 		re = malloc(sizeof(*re));
-		int rc = regcomp(re, (const char *)sqlite3_value_text(argv[1]), REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
-		if (rc != 0) {
-			char msg[200], full[256];
-			regerror(rc, re, msg, sizeof(msg));
+		if (!pg_regcomp(ctx, re, (const char *)sqlite3_value_text(argv[1]), REG_NOSUB | (icase ? REG_ICASE : 0))) {
 			free(re);
-			snprintf(full, sizeof(full), "invalid regular expression: %s", msg);
-			error_state(ctx, "2201B", full);
 			return;
 		}
 		sqlite3_set_auxdata(ctx, 1, re, regex_free);
@@ -719,6 +780,173 @@ static void fn_get_serial_sequence(sqlite3_context *ctx, int argc, sqlite3_value
 	sqlite3_result_text(ctx, seq, -1, SQLITE_TRANSIENT);
 }
 
+/* pg_regex_substring(string, pattern): substring(x from pattern) -- the first
+ * parenthesized subexpression's match, or the whole match. */
+static void fn_regex_substring(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	regex_t re;
+	regmatch_t m[2];
+	const char *str = (const char *)sqlite3_value_text(argv[0]);
+	if (!pg_regcomp(ctx, &re, (const char *)sqlite3_value_text(argv[1]), 0))
+		return;
+	if (regexec(&re, str, 2, m, 0) == 0) {
+		int k = re.re_nsub >= 1 ? 1 : 0;
+		if (m[k].rm_so >= 0)
+			sqlite3_result_text(ctx, str + m[k].rm_so, (int)(m[k].rm_eo - m[k].rm_so), SQLITE_TRANSIENT);
+	}
+	regfree(&re);
+}
+
+/* pg_regexp_replace(string, pattern, replacement [, flags]): \1..\9 and \&
+ * in the replacement; flag g replaces every match, i ignores case. */
+static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			return;
+	const char *flags = argc > 3 ? (const char *)sqlite3_value_text(argv[3]) : "";
+	bool global = strchr(flags, 'g') != NULL;
+	regex_t re;
+	regmatch_t m[10];
+	if (!pg_regcomp(ctx, &re, (const char *)sqlite3_value_text(argv[1]), strchr(flags, 'i') ? REG_ICASE : 0))
+		return;
+	const char *str = (const char *)sqlite3_value_text(argv[0]);
+	const char *rep = (const char *)sqlite3_value_text(argv[2]);
+	Buf out;
+	buf_init(&out);
+	const char *p = str;
+	int eflags = 0;
+	while (*p && regexec(&re, p, 10, m, eflags) == 0) {
+		buf_put(&out, p, (size_t)m[0].rm_so);
+		for (const char *r = rep; *r; r++) {
+			if (*r == '\\' && r[1] >= '1' && r[1] <= '9') {
+				int g = r[1] - '0';
+				if ((size_t)g <= re.re_nsub && m[g].rm_so >= 0)
+					buf_put(&out, p + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+				r++;
+			} else if (*r == '\\' && r[1] == '&') {
+				buf_put(&out, p + m[0].rm_so, (size_t)(m[0].rm_eo - m[0].rm_so));
+				r++;
+			} else if (*r == '\\' && r[1] == '\\') {
+				buf_put_u8(&out, '\\');
+				r++;
+			} else {
+				buf_put_u8(&out, (uint8_t)*r);
+			}
+		}
+		if (m[0].rm_eo == m[0].rm_so) {
+			/* empty match: copy one character and move on */
+			if (p[m[0].rm_eo])
+				buf_put_u8(&out, (uint8_t)p[m[0].rm_eo]);
+			p += m[0].rm_eo + (p[m[0].rm_eo] ? 1 : 0);
+		} else {
+			p += m[0].rm_eo;
+		}
+		eflags = REG_NOTBOL;
+		if (!global)
+			break;
+	}
+	buf_put_str(&out, p);
+	regfree(&re);
+	sqlite3_result_text(ctx, out.data ? (const char *)out.data : "", (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+}
+
+/* quote_ident(text): double-quote an identifier when PostgreSQL would. */
+static void fn_quote_ident(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	static const char *const reserved[] = {"all", "and", "any", "array", "as", "asc", "both", "case", "cast", "check",
+					       "collate", "column", "constraint", "create", "default", "desc", "distinct",
+					       "do", "else", "end", "except", "false", "for", "foreign", "from", "grant",
+					       "group", "having", "in", "into", "is", "join", "leading", "limit", "not",
+					       "null", "offset", "on", "only", "or", "order", "primary", "references",
+					       "select", "table", "then", "to", "true", "union", "unique", "user", "using",
+					       "when", "where", "with"};
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	const char *id = (const char *)sqlite3_value_text(argv[0]);
+	bool safe = (*id >= 'a' && *id <= 'z') || *id == '_';
+	for (const char *p = id; *p && safe; p++)
+		safe = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '$';
+	for (size_t i = 0; safe && i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		safe = strcmp(id, reserved[i]) != 0;
+	if (safe) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	Buf b;
+	buf_init(&b);
+	shd_put_ident(&b, id);
+	sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
+/* pg_table_is_visible(oid): everything lives in public or pg_catalog. */
+static void fn_table_is_visible(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	sqlite3_result_int(ctx, 1);
+}
+
+/* pg_get_expr(expr_text, relid): expressions are stored as their SQL text. */
+static void fn_get_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_value(ctx, argv[0]);
+}
+
+/* pg_subscript(array_text, index, lower_bound): one element of '{a,b}' or of
+ * an int2vector's '1 2'. */
+static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	const char *p = (const char *)sqlite3_value_text(argv[0]);
+	int64_t want = sqlite3_value_int64(argv[1]) - sqlite3_value_int64(argv[2]);
+	if (*p == '{')
+		p++;
+	for (int64_t i = 0; *p && *p != '}'; i++) {
+		Buf el;
+		buf_init(&el);
+		bool quoted = *p == '"';
+		if (quoted) {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				buf_put_u8(&el, (uint8_t)*p);
+			}
+			if (*p == '"')
+				p++;
+		} else {
+			while (*p && *p != ',' && *p != ' ' && *p != '}')
+				buf_put_u8(&el, (uint8_t)*p++);
+		}
+		if (i == want) {
+			const char *v = buf_cstr(&el);
+			char *end;
+			long long n = strtoll(v, &end, 10);
+			if (!quoted && strcmp(v, "NULL") == 0)
+				;
+			else if (!quoted && *v && !*end)
+				sqlite3_result_int64(ctx, n);
+			else
+				sqlite3_result_text(ctx, v, (int)el.len, SQLITE_TRANSIENT);
+			buf_cleanup(&el);
+			return;
+		}
+		buf_cleanup(&el);
+		if (*p == ',' || *p == ' ')
+			p++;
+	}
+}
+
 bool shd_funcs_register(ShdSession *s)
 {
 	struct {
@@ -770,6 +998,14 @@ bool shd_funcs_register(ShdSession *s)
 		{"pg_setval", 2, fn_setval, s, 0},
 		{"pg_setval", 3, fn_setval, s, 0},
 		{"pg_get_serial_sequence", 2, fn_get_serial_sequence, s, 0},
+		{"pg_regex_substring", 2, fn_regex_substring, NULL, SQLITE_DETERMINISTIC},
+		{"pg_regexp_replace", 3, fn_regexp_replace, NULL, SQLITE_DETERMINISTIC},
+		{"pg_regexp_replace", 4, fn_regexp_replace, NULL, SQLITE_DETERMINISTIC},
+		{"pg_quote_ident", 1, fn_quote_ident, NULL, SQLITE_DETERMINISTIC},
+		{"pg_table_is_visible", 1, fn_table_is_visible, NULL, SQLITE_DETERMINISTIC},
+		{"pg_get_expr", 2, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
+		{"pg_get_expr", 3, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
+		{"pg_subscript", 3, fn_subscript, NULL, SQLITE_DETERMINISTIC},
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 		if (sqlite3_create_function_v2(s->db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,

@@ -531,6 +531,13 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		}
 		goto out;
 	}
+	if (strcmp(op, "->>") == 0 || strcmp(op, "->") == 0) {
+		/* the key is text (or an integer index), never the json type */
+		if (rt.unknown || rt.param)
+			tr_coerce(tr, &rb, &rt, PGT_TEXT, -1, loc);
+		if (lt.unknown || lt.param)
+			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
+	}
 	if (!unify(tr, &lb, &lt, &rb, &rt, loc))
 		goto out;
 
@@ -1105,7 +1112,13 @@ static const FuncMap funcs[] = {
 	{"rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
+	{"pg_table_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"quote_ident", "pg_quote_ident", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_expr", "pg_get_expr", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
+
+static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
 
 static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
@@ -1132,6 +1145,17 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		buf_printf(out, "%u", at.oid == PGT_UNKNOWN ? PGT_UNKNOWN : at.oid);
 		tr_ttype_set(ty, PGT_REGTYPE, -1);
 		return true;
+	}
+	if (strcmp(name, "substring") == 0 && f->n_args == 2) {
+		Buf tb;
+		TType tt;
+		buf_init(&tb);
+		bool ok = tr_expr(tr, f->args[1], &tb, &tt);
+		buf_cleanup(&tb);
+		if (!ok)
+			return false;
+		if (tt.unknown || tr_is_text_type(tt.oid))
+			m = &regex_substring;
 	}
 	buf_printf(out, "%s(", m->sqlite ? m->sqlite : m->pg);
 	if (f->agg_distinct)
@@ -1321,6 +1345,38 @@ static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, T
 	}
 }
 
+/* x[i]: one element of an array or int2vector/oidvector (0-based). */
+static bool indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
+{
+	if (ind->n_indirection != 1 || ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
+	    ind->indirection[0]->a_indices->is_slice)
+		return tr_unsupported(tr, -1, "array slices and field selection");
+	Buf ab, ib;
+	TType at, it;
+	buf_init(&ab);
+	buf_init(&ib);
+	bool ok = tr_expr(tr, ind->arg, &ab, &at) && tr_expr(tr, ind->indirection[0]->a_indices->uidx, &ib, &it) &&
+		  tr_coerce(tr, &ib, &it, PGT_INT4, -1, -1);
+	if (ok) {
+		const PgType *t = pgt_by_oid(at.oid);
+		if (!t || !t->elem_oid || t->category != 'A') {
+			ok = tr_fail(tr, "42804", -1, "cannot subscript type %s because it does not support subscripting",
+				     t ? t->name : "unknown");
+		} else {
+			bool zero_based = at.oid == 22 || at.oid == 30;
+			buf_put_str(out, "pg_subscript(");
+			tr_put_buf(out, &ab);
+			buf_put_str(out, ", ");
+			tr_put_buf(out, &ib);
+			buf_printf(out, ", %d)", zero_based ? 0 : 1);
+			tr_ttype_set(ty, t->elem_oid, -1);
+		}
+	}
+	buf_cleanup(&ab);
+	buf_cleanup(&ib);
+	return ok;
+}
+
 bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 {
 	tr_ttype_set(ty, PGT_TEXT, -1);
@@ -1397,7 +1453,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_ROW_EXPR:
 		return tr_unsupported(tr, n->row_expr->location, "ROW() constructor");
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
-		return tr_unsupported(tr, -1, "array subscript / field selection");
+		return indirection(tr, n->a_indirection, out, ty);
 	default:
 		return tr_unsupported(tr, -1, "this expression");
 	}

@@ -29,7 +29,10 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		r->emit = NULL;
 	} else {
 		const ShdTable *t = shd_catalog_table(tr->ctx->cat, rv->relname);
-		if (!t || (schema && strcmp(schema, "pg_catalog") == 0) != t->system)
+		/* pg_catalog is searched first, and implicitly, as in PostgreSQL */
+		bool in_catalog = schema && strcmp(schema, "pg_catalog") == 0;
+		bool in_public = schema && strcmp(schema, "public") == 0;
+		if (!t || (in_catalog && !t->system) || (in_public && t->system))
 			return tr_fail(tr, "42P01", rv->location, "relation \"%s%s%s\" does not exist", schema ? schema : "",
 				       schema ? "." : "", rv->relname);
 		r = tr_rel_from_table(tr, t, alias);
