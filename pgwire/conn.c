@@ -103,7 +103,7 @@ static void put_error_fields(Buf *b, const PgwError *e, const char *severity)
 		const char *v;
 	} opt[] = {{'s', e->schema}, {'t', e->table}, {'c', e->column}, {'n', e->constraint}, {'R', e->routine}};
 	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
-		if (opt[i].v) {
+		if (opt[i].v && opt[i].v[0]) {
 			buf_put_u8(b, (uint8_t)opt[i].code);
 			buf_put_cstr(b, opt[i].v);
 		}

@@ -64,7 +64,9 @@ typedef struct PgwError {
 	char hint[256];
 	char where[320]; /* CONTEXT line */
 	int position; /* 1-based character position in the client's query; 0 = none */
-	const char *schema, *table, *column, *constraint, *routine;
+	/* optional fields; strings owned by the error */
+	char schema[64], table[64], column[64], constraint[64];
+	const char *routine;
 } PgwError;
 
 void pgw_error_set(PgwError *e, const char *sqlstate, const char *fmt, ...)

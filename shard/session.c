@@ -99,9 +99,13 @@ static void unique_constraint_name(ShdSession *s, const char *msg, PgwError *e)
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, t->oid);
 		sqlite3_bind_text(st, 2, buf_cstr(&key), -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(e->message, sizeof(e->message), "duplicate key value violates unique constraint \"%s\"",
-				 (const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *cname = (const char *)sqlite3_column_text(st, 0);
+			snprintf(e->message, sizeof(e->message), "duplicate key value violates unique constraint \"%s\"", cname);
+			snprintf(e->constraint, sizeof(e->constraint), "%s", cname);
+			snprintf(e->table, sizeof(e->table), "%s", table);
+			snprintf(e->schema, sizeof(e->schema), "public");
+		}
 		sqlite3_finalize(st);
 	}
 	buf_cleanup(&key);
@@ -139,6 +143,9 @@ void shd_sqlite_error(ShdSession *s, int rc, PgwError *e)
 			snprintf(e->message, sizeof(e->message),
 				 "null value in column \"%s\" of relation \"%.*s\" violates not-null constraint",
 				 dot ? dot + 1 : what, dot ? (int)(dot - what) : 0, what);
+			snprintf(e->column, sizeof(e->column), "%s", dot ? dot + 1 : what);
+			snprintf(e->table, sizeof(e->table), "%.*s", dot ? (int)(dot - what) : 0, what);
+			snprintf(e->schema, sizeof(e->schema), "public");
 		} else if (ext == SQLITE_CONSTRAINT_CHECK) {
 			memcpy(e->sqlstate, "23514", 5);
 			snprintf(e->message, sizeof(e->message), "new row violates check constraint \"%s\"", what);
@@ -200,6 +207,141 @@ void shd_sqlite_error(ShdSession *s, int rc, PgwError *e)
 		memcpy(e->sqlstate, "XX000", 5);
 		snprintf(e->message, sizeof(e->message), "SQLite: %s", msg);
 	}
+}
+
+/* pg_note_row(...): keep a copy of the NEW row a diagnostic trigger saw. */
+static void fn_note_row(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ShdSession *s = sqlite3_user_data(ctx);
+	for (int i = 0; i < s->ndiag; i++)
+		sqlite3_value_free(s->diag_row[i]);
+	free(s->diag_row);
+	s->diag_row = calloc((size_t)argc + 1, sizeof(sqlite3_value *));
+	s->ndiag = argc;
+	for (int i = 0; i < argc; i++)
+		s->diag_row[i] = sqlite3_value_dup(argv[i]);
+	sqlite3_result_null(ctx);
+}
+
+static void diag_clear(ShdSession *s)
+{
+	for (int i = 0; i < s->ndiag; i++)
+		sqlite3_value_free(s->diag_row[i]);
+	free(s->diag_row);
+	s->diag_row = NULL;
+	s->ndiag = 0;
+}
+
+/* Text of recorded column i as PostgreSQL prints it in DETAIL lines. */
+static void diag_value(ShdSession *s, const ShdColumn *c, int i, Buf *b)
+{
+	sqlite3_value *v = i < s->ndiag ? s->diag_row[i] : NULL;
+	PgtError pe;
+	if (!v || sqlite3_value_type(v) == SQLITE_NULL) {
+		buf_put_str(b, "null");
+		return;
+	}
+	size_t mark = b->len;
+	if (!pgt_out_text(b, v, c->type, c->typmod, &s->fmt, &pe)) {
+		b->len = mark;
+		buf_put_str(b, (const char *)sqlite3_value_text(v));
+	}
+}
+
+/*
+ * After a unique or not-null violation by `st`, find the row that failed and
+ * add PostgreSQL's DETAIL ("Key (a)=(1) already exists.", "Failing row
+ * contains (...)").  Inside a savepoint, a temporary BEFORE trigger records
+ * each NEW row while the statement runs again up to the same failure; the
+ * savepoint is then rolled back, leaving nothing behind.
+ */
+static void diagnose_row(ShdSession *s, sqlite3_stmt *st, PgwError *e)
+{
+	bool unique = memcmp(e->sqlstate, "23505", 5) == 0;
+	if (!e->table[0] || (!unique && memcmp(e->sqlstate, "23502", 5) != 0))
+		return;
+	const ShdTable *t = shd_catalog_table(&s->cat, e->table);
+	if (!t || t->ncols == 0)
+		return;
+	Buf sql;
+	buf_init(&sql);
+	buf_put_str(&sql, "SAVEPOINT _dosql_diag;");
+	for (int w = 0; w < 2; w++) {
+		buf_printf(&sql, " CREATE TEMP TRIGGER _dosql_diag_%d BEFORE %s ON main.", w, w ? "UPDATE" : "INSERT");
+		shd_put_ident(&sql, t->name);
+		buf_put_str(&sql, " BEGIN SELECT pg_note_row(");
+		for (int i = 0; i < t->ncols; i++) {
+			buf_put_str(&sql, i ? ", NEW." : "NEW.");
+			shd_put_ident(&sql, t->cols[i].name);
+		}
+		buf_put_str(&sql, "); END;");
+	}
+	PgwError ignored;
+	diag_clear(s);
+	if (sqlite3_create_function_v2(s->db, "pg_note_row", -1, SQLITE_UTF8, s, fn_note_row, NULL, NULL, NULL) ==
+		    SQLITE_OK &&
+	    shd_sql(s, buf_cstr(&sql), &ignored)) {
+		sqlite3_reset(st);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			;
+		sqlite3_reset(st);
+	}
+	shd_sql(s, "ROLLBACK TO _dosql_diag; RELEASE _dosql_diag;", &ignored);
+	buf_cleanup(&sql);
+	if (s->ndiag != t->ncols) {
+		diag_clear(s);
+		return;
+	}
+	Buf d;
+	buf_init(&d);
+	if (unique) {
+		/* the key columns of the violated index */
+		char indkey[256] = "";
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(s->db,
+				       "SELECT i.indkey FROM main._dosql_index i JOIN main._dosql_class c ON c.oid = i.indexrelid"
+				       " WHERE c.relname = ?1",
+				       -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, e->constraint, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				snprintf(indkey, sizeof(indkey), "%s", (const char *)sqlite3_column_text(q, 0));
+			sqlite3_finalize(q);
+		}
+		Buf names, vals;
+		buf_init(&names);
+		buf_init(&vals);
+		int n = 0;
+		for (char *p = indkey; *p;) {
+			if (*p < '0' || *p > '9') {
+				p++;
+				continue;
+			}
+			int attnum = (int)strtol(p, &p, 10);
+			for (int i = 0; i < t->ncols; i++)
+				if (t->cols[i].attnum == attnum) {
+					buf_put_str(&names, n ? ", " : "");
+					buf_put_str(&names, t->cols[i].name);
+					buf_put_str(&vals, n ? ", " : "");
+					diag_value(s, &t->cols[i], i, &vals);
+					n++;
+				}
+		}
+		if (n)
+			buf_printf(&d, "Key (%s)=(%s) already exists.", buf_cstr(&names), buf_cstr(&vals));
+		buf_cleanup(&names);
+		buf_cleanup(&vals);
+	} else {
+		buf_put_str(&d, "Failing row contains (");
+		for (int i = 0; i < t->ncols; i++) {
+			if (i)
+				buf_put_str(&d, ", ");
+			diag_value(s, &t->cols[i], i, &d);
+		}
+		buf_put_str(&d, ").");
+	}
+	snprintf(e->detail, sizeof(e->detail), "%s", buf_cstr(&d));
+	buf_cleanup(&d);
+	diag_clear(s);
 }
 
 bool shd_sql(ShdSession *s, const char *sql, PgwError *e)
@@ -780,6 +922,8 @@ bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspend
 			break;
 		}
 		shd_sqlite_error(s, rc, &e);
+		if (q->kind == SHD_Q_INSERT || q->kind == SHD_Q_UPDATE)
+			diagnose_row(s, p->st, &e);
 		sqlite3_reset(p->st);
 		p->done = true;
 		shd_send_error(s, &e);
@@ -1252,6 +1396,7 @@ void shd_session_run(ShdServer *srv, int fd)
 		registry_remove(srv, s);
 	}
 	shd_copy_abort(s);
+	diag_clear(s);
 	portals_drop_all(s);
 	while (s->nstmts > 0)
 		stmt_remove(s, s->stmts[s->nstmts - 1]->name);

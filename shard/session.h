@@ -107,6 +107,9 @@ struct ShdSession {
 	struct { uint32_t oid; int64_t value; } seqvals[64];
 	int64_t lastval;
 	bool have_lastval;
+	/* the NEW row recorded while diagnosing a constraint failure */
+	int ndiag;
+	sqlite3_value **diag_row;
 	/* COPY FROM STDIN in progress */
 	struct ShdCopy *copy;
 };
