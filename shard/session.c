@@ -63,7 +63,7 @@ static void unique_constraint_name(ShdSession *s, const char *msg, PgwError *e)
 	p++;
 	while (*p == ' ')
 		p++;
-	char table[256] = "";
+	char table[64] = "";
 	const char *dot = strchr(p, '.');
 	if (!dot || (size_t)(dot - p) >= sizeof(table))
 		return;
