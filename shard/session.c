@@ -747,6 +747,12 @@ void shd_portal_drop(ShdSession *s, ShdPortal *p)
 			p->stmt->st_busy = false;
 		}
 	}
+	for (int64_t r = 0; r < p->nmat; r++) {
+		for (int i = 0; i < p->stmt->q.ncols; i++)
+			sqlite3_value_free(p->mat[r][i]);
+		free(p->mat[r]);
+	}
+	free(p->mat);
 	shd_stmt_release(s, p->stmt);
 	buf_cleanup(&p->params_text);
 	free(p->formats);
@@ -754,11 +760,16 @@ void shd_portal_drop(ShdSession *s, ShdPortal *p)
 	free(p);
 }
 
-static void portals_drop_all(ShdSession *s)
+/* Drop the portals at the end of a transaction; WITH HOLD cursors survive
+ * a commit. */
+static void portals_drop(ShdSession *s, bool keep_hold)
 {
-	while (s->nportals > 0)
-		shd_portal_drop(s, s->portals[s->nportals - 1]);
+	for (int i = s->nportals - 1; i >= 0; i--)
+		if (!(keep_hold && s->portals[i]->hold))
+			shd_portal_drop(s, s->portals[i]);
 }
+
+static void portals_drop_all(ShdSession *s) { portals_drop(s, false); }
 
 /* ------------------------------------------------------------ transactions */
 
@@ -781,7 +792,7 @@ bool shd_txn_end(ShdSession *s, bool commit)
 	PgwError e;
 	bool ok = true;
 	shd_copy_abort(s);
-	portals_drop_all(s);
+	portals_drop(s, commit);
 	if (!sqlite3_get_autocommit(s->db)) {
 		if (commit && !shd_sql(s, "COMMIT", &e)) {
 			PgwError ignored;
@@ -837,14 +848,14 @@ static void put_row_description(ShdSession *s, const ShdQuery *q, int nformats, 
 
 /* One DataRow from the current SQLite row; false (nothing queued) on a
  * conversion error, reported in *e. */
-static bool put_row(ShdSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformats, const int16_t *formats,
-		    PgwError *e)
+bool shd_put_row(ShdSession *s, sqlite3_value **vals, const ShdQuery *q, int nformats, const int16_t *formats,
+		 PgwError *e)
 {
 	PgwConn *c = &s->conn;
 	size_t start = c->out.len;
 	pgw_row_begin(c, q->ncols);
 	for (int i = 0; i < q->ncols; i++) {
-		sqlite3_value *v = sqlite3_column_value(st, i);
+		sqlite3_value *v = vals[i];
 		if (sqlite3_value_type(v) == SQLITE_NULL) {
 			pgw_row_null(c);
 			continue;
@@ -862,6 +873,44 @@ static bool put_row(ShdSession *s, sqlite3_stmt *st, const ShdQuery *q, int nfor
 		pgw_row_value_end(c, mark);
 	}
 	pgw_row_end(c);
+	return true;
+}
+
+/* One DataRow from the current SQLite row. */
+static bool put_row(ShdSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformats, const int16_t *formats,
+		    PgwError *e)
+{
+	sqlite3_value *stackv[64];
+	sqlite3_value **vals = q->ncols <= 64 ? stackv : calloc((size_t)q->ncols, sizeof(sqlite3_value *));
+	for (int i = 0; i < q->ncols; i++)
+		vals[i] = sqlite3_column_value(st, i);
+	bool ok = shd_put_row(s, vals, q, nformats, formats, e);
+	if (vals != stackv)
+		free(vals);
+	return ok;
+}
+
+bool shd_portal_materialize(ShdSession *s, ShdPortal *p, PgwError *e)
+{
+	int ncols = p->stmt->q.ncols;
+	int rc;
+	while ((rc = sqlite3_step(p->st)) == SQLITE_ROW) {
+		if (p->nmat == p->matcap) {
+			p->matcap = p->matcap ? p->matcap * 2 : 64;
+			p->mat = realloc(p->mat, sizeof(sqlite3_value **) * (size_t)p->matcap);
+		}
+		sqlite3_value **row = calloc((size_t)ncols + 1, sizeof(sqlite3_value *));
+		for (int i = 0; i < ncols; i++)
+			row[i] = sqlite3_value_dup(sqlite3_column_value(p->st, i));
+		p->mat[p->nmat++] = row;
+	}
+	sqlite3_reset(p->st);
+	p->materialized = true;
+	p->done = true;
+	if (rc != SQLITE_DONE) {
+		shd_sqlite_error(s, rc, e);
+		return false;
+	}
 	return true;
 }
 
@@ -1289,7 +1338,7 @@ static void cb_sync(PgwConn *c)
 	if (s->implicit)
 		shd_txn_end(s, !s->ext_error);
 	else if (s->txn == SHD_TXN_IDLE)
-		portals_drop_all(s);
+		portals_drop(s, true);
 	s->ext_error = false;
 	pgw_send_ready(c, txn_status(s));
 }

@@ -80,6 +80,12 @@ typedef struct ShdPortal {
 	int64_t rows;
 	Buf params_text;     /* owned storage of bound text values */
 	bool cursor;         /* created by DECLARE */
+	bool hold;           /* WITH HOLD: survives COMMIT */
+	/* SCROLL / WITH HOLD cursors are materialised: mat[nmat][ncols] */
+	bool materialized;
+	int64_t nmat, matcap;
+	sqlite3_value ***mat;
+	int64_t pos;         /* 0 = before the first row, nmat + 1 = after the last */
 } ShdPortal;
 
 struct ShdSession {

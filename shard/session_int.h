@@ -62,5 +62,10 @@ void shd_stmt_drop_all(ShdSession *s);
 /* Translate (or re-translate after DDL) and prepare; false with *e. */
 bool shd_stmt_prepare(ShdSession *s, ShdStmt *st, PgwError *e);
 bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspended);
+/* One DataRow from column values; false (nothing queued) with *e on a conversion error. */
+bool shd_put_row(ShdSession *s, sqlite3_value **vals, const ShdQuery *q, int nformats, const int16_t *formats,
+		 PgwError *e);
+/* Run a cursor's query to the end and keep its rows (SCROLL, WITH HOLD). */
+bool shd_portal_materialize(ShdSession *s, ShdPortal *p, PgwError *e);
 
 #endif

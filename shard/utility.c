@@ -339,15 +339,15 @@ char *shd_deparse_node(PgQuery__Node *node)
 	return sql;
 }
 
+#define CURSOR_OPT_SCROLL 0x0002
+#define CURSOR_OPT_HOLD 0x0020
+
 static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 {
 	PgwError e;
-	if (s->txn == SHD_TXN_IDLE && !(dc->options & 0x0020)) {
+	bool hold = (dc->options & CURSOR_OPT_HOLD) != 0;
+	if (s->txn == SHD_TXN_IDLE && !s->implicit && !hold) {
 		shd_errorf(s, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
-		return false;
-	}
-	if (dc->options & 0x0020) {
-		shd_errorf(s, "0A000", "DECLARE ... WITH HOLD is not supported by DoSQL");
 		return false;
 	}
 	if (shd_portal_find(s, dc->portalname)) {
@@ -361,6 +361,12 @@ static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 	}
 	ShdStmt *st = shd_stmt_create(s, "", sql, 0, NULL, &e);
 	free(sql);
+	if (st && !shd_txn_implicit_begin(s, &e)) {
+		st->dropped = true;
+		st->refs = 1;
+		shd_stmt_release(s, st);
+		st = NULL;
+	}
 	if (!st || !shd_stmt_prepare(s, st, &e)) {
 		if (st) {
 			st->dropped = true;
@@ -373,24 +379,131 @@ static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 	st->dropped = true; /* owned by the portal alone */
 	ShdPortal *p = shd_portal_create(s, dc->portalname, st);
 	p->cursor = true;
+	p->hold = hold;
+	/* A scrollable or holdable cursor keeps its rows: the snapshot of the
+	 * query is taken now, as PostgreSQL's cursors see it. */
+	if ((hold || (dc->options & CURSOR_OPT_SCROLL)) && !shd_portal_materialize(s, p, &e)) {
+		shd_portal_drop(s, p);
+		shd_send_error(s, &e);
+		return false;
+	}
 	pgw_send_command_complete(&s->conn, "DECLARE CURSOR");
+	return true;
+}
+
+static void cursor_row_description(ShdSession *s, ShdPortal *p)
+{
+	PgwField f[64];
+	int n = p->stmt->q.ncols;
+	PgwField *fp = n <= 64 ? f : calloc((size_t)n, sizeof(PgwField));
+	for (int i = 0; i < n; i++) {
+		const PgType *t = pgt_by_oid(p->stmt->q.cols[i].type);
+		fp[i] = (PgwField){p->stmt->q.cols[i].name, p->stmt->q.cols[i].table_oid, p->stmt->q.cols[i].attnum,
+				   p->stmt->q.cols[i].type, t ? t->len : -1, p->stmt->q.cols[i].typmod, 0};
+	}
+	pgw_send_row_description(&s->conn, n, fp);
+	if (fp != f)
+		free(fp);
+}
+
+/* FETCH / MOVE on a materialised cursor, with PostgreSQL's positioning:
+ * 0 is before the first row and nrows + 1 after the last. */
+static bool fetch_materialized(ShdSession *s, ShdPortal *p, PgQuery__FetchStmt *fs, const ShdExec *ex)
+{
+	int64_t n = p->nmat, count = 0;
+	int64_t how = fs->how_many;
+	const ShdQuery *q = &p->stmt->q;
+	PgwError e;
+	bool ok = true;
+
+#define EMIT(r)                                                                                  \
+	do {                                                                                     \
+		if (!fs->ismove && ok)                                                           \
+			ok = shd_put_row(s, p->mat[(r) - 1], q, ex->nformats, ex->formats, &e); \
+		count++;                                                                         \
+	} while (0)
+
+	switch (fs->direction) {
+	case PG_QUERY__FETCH_DIRECTION__FETCH_FORWARD:
+		if (how == 0) { /* FETCH FORWARD 0: the current row */
+			if (p->pos >= 1 && p->pos <= n)
+				EMIT(p->pos);
+			break;
+		}
+		while (count < how && p->pos < n) {
+			p->pos++;
+			EMIT(p->pos);
+		}
+		if (count < how)
+			p->pos = n + 1;
+		break;
+	case PG_QUERY__FETCH_DIRECTION__FETCH_BACKWARD:
+		if (how == 0) {
+			if (p->pos >= 1 && p->pos <= n)
+				EMIT(p->pos);
+			break;
+		}
+		while (count < how && p->pos > 1) {
+			p->pos--;
+			EMIT(p->pos);
+		}
+		if (count < how)
+			p->pos = 0;
+		break;
+	case PG_QUERY__FETCH_DIRECTION__FETCH_ABSOLUTE:
+	case PG_QUERY__FETCH_DIRECTION__FETCH_RELATIVE: {
+		int64_t target = fs->direction == PG_QUERY__FETCH_DIRECTION__FETCH_ABSOLUTE
+					 ? (how >= 0 ? how : n + 1 + how)
+					 : p->pos + how;
+		if (target < 1) {
+			p->pos = 0;
+		} else if (target > n) {
+			p->pos = n + 1;
+		} else {
+			p->pos = target;
+			EMIT(p->pos);
+		}
+		break;
+	}
+	default:
+		shd_errorf(s, "0A000", "this FETCH direction is not supported by DoSQL");
+		return false;
+	}
+#undef EMIT
+	if (!ok) {
+		shd_send_error(s, &e);
+		return false;
+	}
+	char tag[64];
+	snprintf(tag, sizeof(tag), "%s %lld", fs->ismove ? "MOVE" : "FETCH", (long long)count);
+	pgw_send_command_complete(&s->conn, tag);
 	return true;
 }
 
 static bool fetch_stmt(ShdSession *s, PgQuery__FetchStmt *fs, const ShdExec *ex)
 {
 	ShdPortal *p = shd_portal_find(s, fs->portalname);
-	if (!p) {
+	if (!p || !p->cursor) {
 		shd_errorf(s, "34000", "cursor \"%s\" does not exist", fs->portalname);
 		return false;
 	}
-	if (fs->direction != PG_QUERY__FETCH_DIRECTION__FETCH_FORWARD) {
-		shd_errorf(s, "0A000", "FETCH in this direction is not supported by DoSQL");
+	if (!fs->ismove && ex->describe)
+		cursor_row_description(s, p);
+	if (p->materialized)
+		return fetch_materialized(s, p, fs, ex);
+	bool forward = fs->direction == PG_QUERY__FETCH_DIRECTION__FETCH_FORWARD ||
+		       (fs->direction == PG_QUERY__FETCH_DIRECTION__FETCH_RELATIVE && fs->how_many >= 0);
+	if (!forward) {
+		PgwError e;
+		pgw_error_set(&e, "55000", "cursor can only scan forward");
+		snprintf(e.hint, sizeof(e.hint), "Declare it with SCROLL option to enable backward scan.");
+		shd_send_error(s, &e);
 		return false;
 	}
+	int64_t how = fs->how_many;
 	if (fs->ismove) {
 		int64_t n = 0;
-		while (!p->done && (fs->how_many <= 0 || n < fs->how_many)) {
+		while (!p->done && (how <= 0 || n < how)) {
 			int rc = sqlite3_step(p->st);
 			if (rc != SQLITE_ROW) {
 				p->done = true;
@@ -403,31 +516,15 @@ static bool fetch_stmt(ShdSession *s, PgQuery__FetchStmt *fs, const ShdExec *ex)
 		pgw_send_command_complete(&s->conn, tag);
 		return true;
 	}
-	if (ex->describe) {
-		PgwField f[64];
-		int n = p->stmt->q.ncols;
-		PgwField *fp = n <= 64 ? f : calloc((size_t)n, sizeof(PgwField));
-		for (int i = 0; i < n; i++) {
-			const PgType *t = pgt_by_oid(p->stmt->q.cols[i].type);
-			fp[i] = (PgwField){p->stmt->q.cols[i].name, p->stmt->q.cols[i].table_oid, p->stmt->q.cols[i].attnum,
-					   p->stmt->q.cols[i].type, t ? t->len : -1, p->stmt->q.cols[i].typmod, 0};
-		}
-		pgw_send_row_description(&s->conn, n, fp);
-		if (fp != f)
-			free(fp);
-	}
 	if (p->done) {
 		pgw_send_command_complete(&s->conn, "FETCH 0");
 		return true;
 	}
 	ShdExec fex = *ex;
-	fex.maxrows = fs->how_many <= 0 || fs->how_many > 0x7FFFFFFF ? 0 : (int32_t)fs->how_many;
-	fex.nformats = ex->nformats;
-	fex.formats = ex->formats;
+	fex.maxrows = how <= 0 || how > 0x7FFFFFFF ? 0 : (int32_t)how;
 	p->nformats = ex->nformats;
 	bool suspended;
-	bool ok = shd_send_rows(s, p, &fex, &suspended);
-	return ok;
+	return shd_send_rows(s, p, &fex, &suspended);
 }
 
 static bool vacuum_stmt(ShdSession *s, PgQuery__VacuumStmt *vs)

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of the libFuzzer targets into fuzz/corpus/.
+
+Run from the repository root: python3 fuzz/make_seeds.py.  Seeds are small,
+valid protocol exchanges; the file name of a seed is its description.
+"""
+import base64
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def startup(params, version=196608):
+    body = struct.pack("!i", version)
+    for k, v in params:
+        body += k.encode() + b"\0" + v.encode() + b"\0"
+    body += b"\0"
+    return struct.pack("!i", len(body) + 4) + body
+
+
+def request(code, *words):
+    body = struct.pack("!i", code) + b"".join(struct.pack("!i", w) for w in words)
+    return struct.pack("!i", len(body) + 4) + body
+
+
+def msg(t, body=b""):
+    return t.encode() + struct.pack("!i", len(body) + 4) + body
+
+
+def cstr(s):
+    return s.encode() + b"\0"
+
+
+def query(sql):
+    return msg("Q", cstr(sql))
+
+
+def parse(name, sql, oids=()):
+    return msg("P", cstr(name) + cstr(sql) + struct.pack("!h", len(oids)) +
+               b"".join(struct.pack("!I", o) for o in oids))
+
+
+def bind(portal, stmt, fmts, params, resfmts):
+    b = cstr(portal) + cstr(stmt) + struct.pack("!h", len(fmts))
+    b += b"".join(struct.pack("!h", f) for f in fmts)
+    b += struct.pack("!h", len(params))
+    for p in params:
+        b += struct.pack("!i", -1) if p is None else struct.pack("!i", len(p)) + p
+    b += struct.pack("!h", len(resfmts)) + b"".join(struct.pack("!h", f) for f in resfmts)
+    return msg("B", b)
+
+
+def describe(kind, name):
+    return msg("D", kind.encode() + cstr(name))
+
+
+def execute(portal, maxrows=0):
+    return msg("E", cstr(portal) + struct.pack("!i", maxrows))
+
+
+def close(kind, name):
+    return msg("C", kind.encode() + cstr(name))
+
+
+SYNC = msg("S")
+FLUSH = msg("H")
+TERMINATE = msg("X")
+
+STARTUP = startup([("user", "dosql"), ("database", "dosql")])
+CLIENT_FIRST = b"n,,n=,r=rOprNGfwEbeRWgbNEkqO"
+SERVER_NONCE = "3rfcNHYJY1ZVvWVs7j"
+CLIENT_FINAL = ("c=biws,r=rOprNGfwEbeRWgbNEkqO" + SERVER_NONCE + ",p=" +
+                base64.b64encode(bytes(range(32))).decode()).encode()
+CBIND_PLUS = base64.b64encode(b"p=tls-server-end-point,," + b"\x5a" * 32).decode()
+CLIENT_FIRST_PLUS = b"p=tls-server-end-point,,n=,r=rOprNGfwEbeRWgbNEkqO"
+CLIENT_FINAL_PLUS = ("c=" + CBIND_PLUS + ",r=rOprNGfwEbeRWgbNEkqO" + SERVER_NONCE + ",p=" +
+                     base64.b64encode(bytes(range(32))).decode()).encode()
+
+seeds = {
+    "fuzz_startup": {
+        "startup_v3": STARTUP,
+        "startup_app_name": startup([("user", "dosql"), ("database", "dosql"),
+                                     ("application_name", "psql"), ("client_encoding", "UTF8"),
+                                     ("options", "-c search_path=public")]),
+        "startup_user_only": startup([("user", "dosql")]),
+        "startup_no_user": startup([("database", "dosql")]),
+        "startup_v3_2_pq_option": startup([("user", "dosql"), ("_pq_.extension", "on")], 196610),
+        "startup_refused": startup([("user", "dosql"), ("application_name", "refuse")]),
+        "startup_v2": startup([("user", "dosql")], 131072),
+        "ssl_request": request(80877103),
+        "ssl_request_then_startup": request(80877103) + STARTUP,
+        "gssenc_request_then_startup": request(80877104) + STARTUP,
+        "cancel_request": request(80877102, 1234, 5678),
+        "startup_then_query": STARTUP + query("select 1"),
+        "bad_length": struct.pack("!i", 3) + b"\0\3\0\0",
+    },
+    # byte 0: bits 0-1 auth (0 trust, 1 password, 2 scram, 3 md5), bits 2-3
+    # chunks - 1, bit 4 TLS with a certificate hash
+    "fuzz_messages": {
+        "query": b"\x00" + query("select 1"),
+        "query_chunked": b"\x0c" + query("select 1") + query("") + query("notice hi"),
+        "query_error": b"\x00" + query("error here") + query("select 2"),
+        "extended": b"\x04" + parse("", "select $1", (23,)) +
+                    bind("", "", [0], [b"42"], [1]) + describe("P", "") + execute("") + SYNC,
+        "extended_named": b"\x00" + parse("s1", "select $1, $2", (25, 23)) + describe("S", "s1") +
+                          bind("p1", "s1", [1, 0], [b"\0\0\0\1", None], []) + execute("p1", 1) +
+                          execute("p1") + close("P", "p1") + close("S", "s1") + SYNC,
+        "extended_error_skip": b"\x08" + parse("", "error x") + bind("", "", [], [], []) +
+                               execute("") + SYNC + query("select 3"),
+        "flush": b"\x00" + parse("", "select 1") + FLUSH + bind("", "", [], [], []) + execute("") + SYNC,
+        "copy_in": b"\x00" + query("copy t from stdin") + msg("d", b"1\tone\n") +
+                   msg("d", b"2\ttwo\n") + msg("c"),
+        "copy_fail": b"\x00" + query("copy t from stdin") + msg("d", b"1\n") + msg("f", cstr("stop")),
+        "fastpath": b"\x00" + msg("F", b"\0\0\0\1") + SYNC,
+        "terminate": b"\x00" + query("select 1") + TERMINATE,
+        "scram_first": b"\x02" + msg("p", cstr("SCRAM-SHA-256") + struct.pack("!i", len(CLIENT_FIRST)) +
+                                     CLIENT_FIRST) + msg("p", CLIENT_FINAL),
+        "md5_password": b"\x03" + msg("p", cstr("md5" + "0" * 32)) + query("select 1"),
+        "password": b"\x01" + msg("p", cstr("fuzzpass")) + query("select 1") + SYNC,
+        "scram_plus": b"\x12" + msg("p", cstr("SCRAM-SHA-256-PLUS") + struct.pack("!i", len(CLIENT_FIRST_PLUS)) +
+                                     CLIENT_FIRST_PLUS),
+    },
+    # byte 0: bit 0 doomed exchange, bit 1 fixed server nonce, bit 2 channel
+    # binding offered, bit 3 SCRAM-SHA-256-PLUS selected
+    "fuzz_scram": {
+        "exchange_fixed_nonce": b"\x02" + CLIENT_FIRST + b"\n--\n" + CLIENT_FINAL,
+        "exchange_doomed": b"\x03" + CLIENT_FIRST + b"\n--\n" + CLIENT_FINAL,
+        "first_with_extension": b"\x02" + b"y,,n=user,r=abc,x=ext" + b"\n--\n" +
+                                ("c=eSws,r=abc" + SERVER_NONCE + ",x=1,p=" +
+                                 base64.b64encode(bytes(32)).decode()).encode(),
+        "first_only": b"\x00" + CLIENT_FIRST,
+        "exchange_plus": b"\x0e" + CLIENT_FIRST_PLUS + b"\n--\n" + CLIENT_FINAL_PLUS,
+        "exchange_y_flag_offered": b"\x06" + b"y" + CLIENT_FIRST[1:] + b"\n--\n" + CLIENT_FINAL,
+    },
+}
+
+for target, files in seeds.items():
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)

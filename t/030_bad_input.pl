@@ -1,0 +1,329 @@
+# Malformed protocol input on raw TCP sockets: garbage, bad startup packets,
+# bad message framing and malformed message bodies.  Each case checks the
+# reply PostgreSQL 15 gives to the same bytes (ErrorResponse SQLSTATE and
+# severity, whether the connection is closed or goes on), and that neither
+# new connections nor an idle session opened beforehand are affected.  Also
+# checks --max-message-size.
+use strict;
+use warnings;
+use lib 't/lib';
+use IO::Select;
+use IO::Socket::INET;
+use Test::More;
+use Time::HiRes qw(time);
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Utils;
+
+$SIG{PIPE} = 'IGNORE';
+
+my $timeout = $DoSQL::Test::Utils::timeout_default;
+
+my $node = DoSQL::Test::Cluster->new_shard('bad_input');
+$node->start;
+
+# ---- protocol helpers
+
+sub raw_connect
+{
+	my ($n) = @_;
+	my $s = IO::Socket::INET->new(
+		PeerAddr => '127.0.0.1',
+		PeerPort => $n->port,
+		Proto => 'tcp',
+		Timeout => $timeout) or die "connect to port " . $n->port . ": $!";
+	binmode $s;
+	return $s;
+}
+
+sub startup_packet
+{
+	my (%params) = @_;
+	my $body = pack('N', 196608);    # protocol 3.0
+	$body .= "$_\0$params{$_}\0" for sort keys %params;
+	$body .= "\0";
+	return pack('N', length($body) + 4) . $body;
+}
+
+my $startup = startup_packet(user => 'dosql', database => 'dosql');
+
+# A regular message: type byte, length word, body.
+sub msg
+{
+	my ($type, $body) = @_;
+	$body //= '';
+	return $type . pack('N', length($body) + 4) . $body;
+}
+
+sub send_bytes
+{
+	my ($s, $bytes) = @_;
+	my $off = 0;
+	while ($off < length $bytes)
+	{
+		my $n = syswrite($s, $bytes, length($bytes) - $off, $off);
+		return 0 unless $n;
+		$off += $n;
+	}
+	return 1;
+}
+
+# Read replies until `until` says stop: 'eof' (the server closes) or 'Z'
+# (a ReadyForQuery arrived; EOF also stops).  Gives up after $wait seconds.
+# Returns a hash: msgs (list of [type, body]), eof (the server closed),
+# rest (bytes after the last complete message), secs (time taken).
+sub read_reply
+{
+	my ($s, %o) = @_;
+	my $until = $o{until} // 'eof';
+	my $wait = $o{wait} // $timeout;
+	my $sel = IO::Select->new($s);
+	my $start = time;
+	my $buf = '';
+	my @msgs;
+	my $eof;
+	while (1)
+	{
+		while (length($buf) >= 5)
+		{
+			my ($type, $len) = unpack('aN', $buf);
+			last if $len < 4 || length($buf) < $len + 1;
+			push @msgs, [ $type, substr($buf, 5, $len - 4) ];
+			$buf = substr($buf, $len + 1);
+		}
+		last if $until eq 'Z' && @msgs && $msgs[-1][0] eq 'Z';
+		my $left = $start + $wait - time;
+		last if $left <= 0 || !$sel->can_read($left);
+		my $n = sysread($s, my $chunk, 65536);
+		if (!$n)
+		{
+			$eof = 1;
+			last;
+		}
+		$buf .= $chunk;
+	}
+	return { msgs => \@msgs, eof => $eof, rest => $buf, secs => time - $start };
+}
+
+# The fields of an ErrorResponse/NoticeResponse body, by field code.
+sub error_fields
+{
+	my ($body) = @_;
+	my %f;
+	for my $field (split /\0/, $body)
+	{
+		$f{ substr($field, 0, 1) } = substr($field, 1) if length $field;
+	}
+	return \%f;
+}
+
+sub types { return join '', map { $_->[0] } @{ $_[0]->{msgs} }; }
+
+sub first_error
+{
+	my ($r) = @_;
+	my ($e) = grep { $_->[0] eq 'E' } @{ $r->{msgs} };
+	return $e ? error_fields($e->[1]) : {};
+}
+
+# A session past startup (trust auth): the socket, after ReadyForQuery.
+sub session
+{
+	my ($n) = @_;
+	my $s = raw_connect($n);
+	send_bytes($s, $startup);
+	my $r = read_reply($s, until => 'Z');
+	die "startup failed: " . types($r) unless types($r) =~ /^R.*Z$/ && !$r->{eof};
+	return $s;
+}
+
+# Run one simple query on a session; returns the first column of the first
+# row, or undef with a diagnostic when the reply is not a result.
+sub query_value
+{
+	my ($s, $sql) = @_;
+	return undef unless send_bytes($s, msg('Q', "$sql\0"));
+	my $r = read_reply($s, until => 'Z');
+	my ($row) = grep { $_->[0] eq 'D' } @{ $r->{msgs} };
+	if (!$row || types($r) !~ /Z$/)
+	{
+		diag("query '$sql': got " . types($r) . ($r->{eof} ? ' then EOF' : ''));
+		return undef;
+	}
+	my ($ncols, $len) = unpack('nN', $row->[1]);
+	return substr($row->[1], 6, $len);
+}
+
+# ---- expectations
+
+# The server closes the connection, having sent nothing but possibly one
+# FATAL ErrorResponse with SQLSTATE 08P01.  (PostgreSQL 15 sends nothing in
+# these cases: it logs the error, as COMMERROR, and closes.)
+sub expect_closed
+{
+	my ($r, $what) = @_;
+	ok($r->{eof}, "$what: connection closed");
+	my $t = types($r);
+	ok(($t eq '' || ($t eq 'E' && first_error($r)->{C} eq '08P01')) && $r->{rest} eq '',
+		"$what: no reply other than an 08P01 ErrorResponse")
+	  or diag("got '$t', error " . (first_error($r)->{C} // 'none'));
+}
+
+# The server answers FATAL 08P01 and closes the connection.
+sub expect_fatal
+{
+	my ($r, $what) = @_;
+	my $e = first_error($r);
+	is($e->{C}, '08P01', "$what: SQLSTATE 08P01");
+	is($e->{S}, 'FATAL', "$what: severity FATAL");
+	is(types($r) =~ s/^[^E]*//r, 'E', "$what: the ErrorResponse is the last message");
+	ok($r->{eof}, "$what: connection closed");
+}
+
+# The server answers ERROR 08P01, then ReadyForQuery, and the session goes
+# on: a query on it still works.
+sub expect_error_and_recover
+{
+	my ($s, $r, $what) = @_;
+	my $e = first_error($r);
+	is($e->{C}, '08P01', "$what: SQLSTATE 08P01");
+	is($e->{S}, 'ERROR', "$what: severity ERROR");
+	like(types($r), qr/EZ$/, "$what: ErrorResponse then ReadyForQuery");
+	ok(!$r->{eof}, "$what: connection stays open");
+	is(query_value($s, 'select 1'), '1', "$what: the session still answers queries");
+}
+
+# Other sessions are unaffected: a new psql connection works.
+sub check_others
+{
+	my ($what) = @_;
+	is($node->safe_psql('select 42'), '42', "after $what: psql on a new connection works");
+}
+
+# ---- the cases
+
+# Opened before any bad input, used again only at the end.
+my $idle = session($node);
+is(query_value($idle, 'select 7'), '7', 'idle session answers before the bad input');
+
+{
+	my $s = raw_connect($node);
+	send_bytes($s, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+	expect_closed(read_reply($s), 'HTTP request instead of a startup packet');
+	check_others('garbage');
+}
+{
+	my $s = raw_connect($node);
+	send_bytes($s, join('', map { chr(($_ * 167 + 13) % 256) } 0 .. 4095));
+	expect_closed(read_reply($s), 'binary garbage');
+}
+{
+	my $s = raw_connect($node);
+	send_bytes($s, pack('N', 3) . pack('N', 196608));
+	expect_closed(read_reply($s), 'startup packet with length word 3');
+}
+{
+	my $s = raw_connect($node);
+	send_bytes($s, pack('N', 0x7FFFFFF0) . pack('N', 196608));
+	expect_closed(read_reply($s), 'startup packet claiming 2 GiB');
+}
+{
+	# the length word counts fewer bytes than the parameters need
+	my $s = raw_connect($node);
+	send_bytes($s, pack('N', 12) . pack('N', 196608) . "user\0dosql\0\0");
+	my $r = read_reply($s);
+	is(first_error($r)->{C}, '08P01', 'startup packet shorter than its parameters: 08P01');
+	ok($r->{eof}, 'startup packet shorter than its parameters: connection closed');
+}
+{
+	my $s = raw_connect($node);
+	send_bytes($s, substr($startup, 0, 15));
+	shutdown($s, 1);
+	my $r = read_reply($s);
+	ok($r->{eof}, 'truncated startup packet, then close: server closes too');
+	is(types($r), '', 'truncated startup packet, then close: no reply');
+	check_others('a truncated startup packet');
+}
+
+{
+	my $s = session($node);
+	send_bytes($s, msg('y', 'abc'));
+	expect_fatal(read_reply($s), 'unknown message type');
+	check_others('an unknown message type');
+}
+{
+	my $s = session($node);
+	send_bytes($s, 'Q' . pack('N', 3));
+	expect_closed(read_reply($s), 'message length word 3');
+}
+{
+	# Only the header and a few bytes are sent: a server waiting for the
+	# rest of the 1 GiB would never answer.  PostgreSQL 15 closes without a
+	# reply here; DoSQL must tell the client why (08P01) and close.
+	my $s = session($node);
+	send_bytes($s, 'Q' . pack('N', 0x40000000) . "select 1\0");
+	my $r = read_reply($s);
+	expect_fatal($r, 'Query claiming 1 GiB');
+	cmp_ok($r->{secs}, '<', 10, 'Query claiming 1 GiB: refused promptly');
+	check_others('a 1 GiB length word');
+}
+{
+	my $s = session($node);
+	send_bytes($s, msg('Q', 'select 1'));
+	expect_error_and_recover($s, read_reply($s, until => 'Z'), 'Query without NUL terminator');
+}
+{
+	# two parameter format codes for one parameter
+	my $s = session($node);
+	send_bytes($s,
+		msg('P', "\0select \$1::int\0" . pack('n', 0))
+		  . msg('B', "\0\0" . pack('n', 2) . pack('nn', 0, 0) . pack('n', 1) . pack('N', 1) . '1' . pack('n', 0))
+		  . msg('S'));
+	my $r = read_reply($s, until => 'Z');
+	like(types($r), qr/^1E/, 'Bind with 2 formats for 1 parameter: ParseComplete, then the error');
+	is(first_error($r)->{M}, 'bind message has 2 parameter formats but 1 parameters',
+		'Bind with 2 formats for 1 parameter: message');
+	expect_error_and_recover($s, $r, 'Bind with 2 formats for 1 parameter');
+}
+{
+	# a parameter value whose length word claims more bytes than the message has
+	my $s = session($node);
+	send_bytes($s,
+		msg('P', "\0select \$1::int\0" . pack('n', 0))
+		  . msg('B', "\0\0" . pack('n', 0) . pack('n', 1) . pack('N', 10) . '1' . pack('n', 0))
+		  . msg('S'));
+	expect_error_and_recover($s, read_reply($s, until => 'Z'), 'Bind with a value past the end');
+}
+{
+	my $s = session($node);
+	send_bytes($s, msg('S', 'xyz'));
+	expect_error_and_recover($s, read_reply($s, until => 'Z'), 'Sync with a body');
+}
+{
+	my $s = session($node);
+	send_bytes($s, msg('Q', "select 1\0junk"));
+	expect_error_and_recover($s, read_reply($s, until => 'Z'), 'Query with bytes after its string');
+	check_others('malformed message bodies');
+}
+
+is(query_value($idle, 'select 8'), '8', 'the idle session opened before the bad input still answers');
+is(query_value($idle, q{select 'still here'}), 'still here', 'and answers again');
+
+# ---- --max-message-size
+{
+	my $small = DoSQL::Test::Cluster->new_shard('max_message', args => [ '--max-message-size', '1024' ]);
+	$small->start;
+
+	my $s = session($small);
+	is(query_value($s, 'select 5'), '5', '--max-message-size 1024: a small query works');
+	my $big = "select '" . ('x' x 2048) . "'";
+	send_bytes($s, msg('Q', "$big\0"));
+	expect_fatal(read_reply($s), '--max-message-size 1024: a 2 KiB query');
+
+	is($small->safe_psql('select 6'), '6', '--max-message-size 1024: psql still works');
+	my ($rc, $out, $err) = $small->psql($big);
+	isnt($rc, 0, '--max-message-size 1024: psql with a 2 KiB query fails');
+	like($err, qr/invalid message length/, '--max-message-size 1024: psql reports the error');
+	$small->stop;
+}
+
+done_testing();
