@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shard/decimal.h"
 #include "shard/session.h"
 
 int64_t shd_now_us(void)
@@ -269,6 +270,28 @@ static bool pg_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, i
 	return false;
 }
 
+typedef struct FloatAvg {
+	double sum;
+	int64_t n;
+} FloatAvg;
+
+static void floatavg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	FloatAvg *st = sqlite3_aggregate_context(ctx, sizeof(*st));
+	if (!st || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	st->sum += sqlite3_value_double(argv[0]);
+	st->n++;
+}
+
+static void floatavg_final(sqlite3_context *ctx)
+{
+	FloatAvg *st = sqlite3_aggregate_context(ctx, 0);
+	if (st && st->n)
+		sqlite3_result_double(ctx, st->sum / (double)st->n);
+}
+
 /* pg_regexp(string, pattern, icase): POSIX extended regular expressions. */
 static void regex_free(void *p)
 {
@@ -513,6 +536,29 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	int digits = argc == 3 ? sqlite3_value_int(argv[1]) : 0;
+	if ((uint32_t)sqlite3_value_int64(argv[argc - 1]) == PGT_NUMERIC) {
+		Decimal *d = sqlite3_malloc(sizeof(Decimal));
+		if (d && dec_from_value(d, argv[0], -1)) {
+			if (trunc && digits < d->scale) {
+				d->ndigits -= d->scale - digits;
+				d->scale = digits;
+				if (d->ndigits <= 0) {
+					d->ndigits = 1;
+					d->digits[0] = 0;
+				}
+			} else {
+				dec_round(d, digits < 0 ? 0 : digits);
+			}
+			Buf b;
+			buf_init(&b);
+			dec_to_text(d, &b);
+			sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+			buf_cleanup(&b);
+			sqlite3_free(d);
+			return;
+		}
+		sqlite3_free(d);
+	}
 	if (is_integer(argv[0]) && digits >= 0) {
 		sqlite3_result_value(ctx, argv[0]);
 		return;
@@ -1011,8 +1057,10 @@ bool shd_funcs_register(ShdSession *s)
 		if (sqlite3_create_function_v2(s->db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,
 					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
 			return false;
-	if (sqlite3_create_function_v2(s->db, "pg_sum", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, sum_step,
-				       sum_final, NULL) != SQLITE_OK)
+	if (sqlite3_create_function_v2(s->db, "pg_sum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, sum_step,
+				       sum_final, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(s->db, "pg_floatavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+				       floatavg_step, floatavg_final, NULL) != SQLITE_OK)
 		return false;
-	return pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

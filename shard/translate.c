@@ -402,6 +402,7 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 			}
 			shd_put_ident(out, hit->name);
 			tr_ttype_set(ty, hit->type, hit->typmod);
+			ty->column = true;
 			return true;
 		}
 		if (relname && rel_seen)
@@ -455,8 +456,8 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 				return true;
 			}
 		}
-		/* numeric literal: keep its digits as text-free number */
-		buf_put_str(out, f);
+		/* numeric literal: its digits, scale included, as exact text */
+		shd_put_literal(out, f, strlen(f));
 		tr_ttype_set(ty, PGT_NUMERIC, -1);
 		return true;
 	}
@@ -497,6 +498,35 @@ static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 static const char *op_name(size_t n, Node **names)
 {
 	return n ? shd_node_str(names[n - 1]) : "";
+}
+
+/* Display scale of a numeric value of this type (its typmod), or -1. */
+static int numeric_scale(const TType *t)
+{
+	return t->oid == PGT_NUMERIC && t->typmod >= 4 ? ((t->typmod - 4) & 0xFFFF) : -1;
+}
+
+/* Exact numeric arithmetic: pg_num_op(op, a, scale_a, b, scale_b). */
+static void put_num_op(Buf *out, const char *op, Buf *lb, const TType *lt, Buf *rb, const TType *rt)
+{
+	buf_printf(out, "pg_num_op('%s', ", op);
+	tr_put_buf(out, lb);
+	buf_printf(out, ", %d, ", numeric_scale(lt));
+	tr_put_buf(out, rb);
+	buf_printf(out, ", %d)", numeric_scale(rt));
+}
+
+void tr_put_numeric_value(Buf *out, Buf *b, const TType *t)
+{
+	/* numeric expressions are exact decimal text: compare them as numbers
+	 * (a column has NUMERIC affinity and needs nothing) */
+	if (t->oid == PGT_NUMERIC && !t->column) {
+		buf_put_u8(out, '(');
+		tr_put_buf(out, b);
+		buf_put_str(out, " + 0)");
+	} else {
+		tr_put_buf(out, b);
+	}
 }
 
 /* Emit "(l) OP (r)" after unifying operand types. */
@@ -544,14 +574,10 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	static const char *const cmp_ops[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
 	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
 		if (strcmp(op, cmp_ops[i]) == 0) {
-			/* Comparing text with a typed value: compare in the typed domain */
-			if (tr_is_text_type(lt.oid) != tr_is_text_type(rt.oid) && !is_numeric_type(lt.oid) == !is_numeric_type(rt.oid)) {
-				/* both non-text, non-numeric of different kinds fall through */
-			}
 			buf_put_u8(out, '(');
-			tr_put_buf(out, &lb);
+			tr_put_numeric_value(out, &lb, &lt);
 			buf_printf(out, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
-			tr_put_buf(out, &rb);
+			tr_put_numeric_value(out, &rb, &rt);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 			ok = true;
@@ -564,6 +590,12 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			goto out;
 		}
 		uint32_t res = arith_result(lt.oid, rt.oid);
+		if (res == PGT_NUMERIC) {
+			put_num_op(out, op, &lb, &lt, &rb, &rt);
+			tr_ttype_set(ty, res, -1);
+			ok = true;
+			goto out;
+		}
 		if (tr_is_int_type(res) && res != PGT_OID)
 			buf_printf(out, "pg_checked%s(", res == PGT_INT8 ? "8" : res == PGT_INT4 ? "4" : "2");
 		else
@@ -583,6 +615,12 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			goto out;
 		}
 		uint32_t res = arith_result(lt.oid, rt.oid);
+		if (res == PGT_NUMERIC) {
+			put_num_op(out, op, &lb, &lt, &rb, &rt);
+			tr_ttype_set(ty, res, -1);
+			ok = true;
+			goto out;
+		}
 		buf_printf(out, "%s(", op[0] == '/' ? "pg_div" : "pg_mod");
 		tr_put_buf(out, &lb);
 		buf_put_str(out, ", ");
@@ -787,11 +825,11 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			  unify(tr, &lb, &lt, &b2, &t2, a->location);
 		if (ok) {
 			buf_put_u8(out, '(');
-			tr_put_buf(out, &lb);
+			tr_put_numeric_value(out, &lb, &lt);
 			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
-			tr_put_buf(out, &b1);
+			tr_put_numeric_value(out, &b1, &t1);
 			buf_put_str(out, " AND ");
-			tr_put_buf(out, &b2);
+			tr_put_numeric_value(out, &b2, &t2);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 		}
@@ -1050,7 +1088,7 @@ typedef struct FuncMap {
 static const FuncMap funcs[] = {
 	{"count", NULL, RET_FIXED, PGT_INT8, true, 0},
 	{"sum", "pg_sum", RET_SUM, 0, true, PGT_NUMERIC},
-	{"avg", "avg", RET_AVG, 0, true, PGT_NUMERIC},
+	{"avg", "pg_numavg", RET_AVG, 0, true, PGT_NUMERIC},
 	{"min", NULL, RET_ARG1, 0, true, 0},
 	{"max", NULL, RET_ARG1, 0, true, 0},
 	{"bool_and", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
@@ -1157,7 +1195,10 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (tt.unknown || tr_is_text_type(tt.oid))
 			m = &regex_substring;
 	}
-	buf_printf(out, "%s(", m->sqlite ? m->sqlite : m->pg);
+	Buf call;
+	buf_init(&call);
+	Buf *final_out = out;
+	out = &call;
 	if (f->agg_distinct)
 		buf_put_str(out, "DISTINCT ");
 	TType first;
@@ -1171,6 +1212,7 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			buf_init(&ab);
 			if (!tr_expr(tr, f->args[i], &ab, &at)) {
 				buf_cleanup(&ab);
+				buf_cleanup(&call);
 				return false;
 			}
 			if (at.unknown || at.param)
@@ -1182,12 +1224,21 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			tr_put_buf(out, &ab);
 			buf_cleanup(&ab);
 		}
-		/* sum() needs the argument type to pick its result representation */
-		if (m->rule == RET_SUM)
-			buf_printf(out, ", %u", first.oid);
+		/* sum() and avg() need the argument type to pick their arithmetic */
+		if (m->rule == RET_SUM || m->rule == RET_AVG)
+			buf_printf(out, ", %u, %d", first.oid, first.typmod);
 		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)
 			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
 	}
+	const char *fname = m->sqlite ? m->sqlite : m->pg;
+	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
+		fname = "pg_numsum";
+	if (m->rule == RET_AVG)
+		fname = (first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8) ? "pg_floatavg" : "pg_numavg";
+	buf_printf(final_out, "%s(", fname);
+	tr_put_buf(final_out, &call);
+	buf_cleanup(&call);
+	out = final_out;
 	buf_put_u8(out, ')');
 	if (f->agg_filter)
 		return tr_unsupported(tr, f->location, "aggregate FILTER");

@@ -41,6 +41,7 @@ typedef struct TType {
 	bool unknown;	   /* an untyped string literal ... */
 	const char *lit;   /* ... with this value (arena) */
 	int param;	   /* > 0: a $n whose type is still open */
+	bool column;	   /* a plain column reference (has SQLite affinity) */
 	bool agg;
 } TType;
 
@@ -72,6 +73,8 @@ TRel *tr_find_cte(Tr *tr, const char *name);
 bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType *first);
 bool tr_is_int_type(uint32_t t);
 bool tr_is_text_type(uint32_t t);
+/* Append b, compared as a number when it is a numeric expression. */
+void tr_put_numeric_value(Buf *out, Buf *b, const TType *t);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
 
 #endif

@@ -333,7 +333,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, Buf *ou
 			buf_init(&eb);
 			bool ok = tr_expr(tr, sb->node, &eb, &et);
 			if (ok)
-				tr_put_buf(out, &eb);
+				tr_put_numeric_value(out, &eb, &et);
 			buf_cleanup(&eb);
 			if (!ok)
 				return false;
