@@ -605,7 +605,7 @@ static bool handle_bind(PgwConn *c, BufReader *r)
 	if (!buf_rd_i16(r, &nparams) || nparams < 0)
 		goto out;
 	if (nfmt > 1 && nfmt != nparams) {
-		pgw_send_fatalf(c, "08P01", "bind message has %d parameter formats but %d parameters", nfmt, nparams);
+		pgw_send_errorf(c, "08P01", "bind message has %d parameter formats but %d parameters", nfmt, nparams);
 		good = true;
 		goto out;
 	}
@@ -644,6 +644,24 @@ out:
 	free(b.params);
 	free(resfmts);
 	return good;
+}
+
+/*
+ * A well-framed message whose body does not parse.  As in PostgreSQL this
+ * is an ERROR (08P01), not the end of the connection: extended-protocol
+ * messages then skip to Sync; a Query or Sync ends with ReadyForQuery.
+ */
+static void malformed_body(PgwConn *c, char type)
+{
+	if (c->state == PGW_CLOSING)
+		return;
+	bool extended = type == 'P' || type == 'B' || type == 'D' || type == 'E' || type == 'C' || type == 'H';
+	c->extended = extended;
+	pgw_send_errorf(c, "08P01", "invalid message format");
+	if (!extended && c->state == PGW_READY) {
+		c->skip_until_sync = false;
+		c->handler->sync(c);
+	}
 }
 
 /* Dispatch one regular message.  Returns false on a malformed message. */
@@ -826,10 +844,8 @@ void pgw_conn_process(PgwConn *c)
 			break;
 		}
 		off += total;
-		if (!good) {
-			protocol_violation(c, "invalid message format");
-			break;
-		}
+		if (!good)
+			malformed_body(c, type);
 	}
 done:
 	buf_consume(&c->in, off);
