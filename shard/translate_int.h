@@ -53,6 +53,8 @@ typedef struct Tr {
 	Scope *scope;
 	int nparams;
 	uint32_t *ptypes; /* SHD_MAX_PARAMS + 1 entries, indexed by n */
+	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
+	const PgQuery__SelectStmt *positional;
 } Tr;
 
 typedef PgQuery__Node Node;

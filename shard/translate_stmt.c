@@ -193,7 +193,7 @@ static void result_add(Tr *tr, TRel *res, int *cap, const char *name, const TTyp
 	c->attnum = attnum;
 }
 
-static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, int *cap, int loc)
+static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, int *cap, int loc, bool positional)
 {
 	bool any = false;
 	for (int i = 0; i < tr->scope->nrels; i++) {
@@ -215,7 +215,10 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 			shd_put_ident(out, c->name);
 			if (res) {
 				buf_put_str(out, " AS ");
-				shd_put_ident(out, c->name);
+				if (positional)
+					buf_printf(out, "\"_c%d\"", res->ncols);
+				else
+					shd_put_ident(out, c->name);
 				TType t;
 				tr_ttype_set(&t, c->type, c->typmod);
 				result_add(tr, res, cap, c->name, &t, c->table_oid, c->attnum);
@@ -230,7 +233,7 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 }
 
 /* Emit a target list (SELECT or RETURNING), filling `res` with the output columns. */
-static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res)
+static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional)
 {
 	bool first = true;
 	int cap = 0;
@@ -243,7 +246,7 @@ static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res)
 			PgQuery__ColumnRef *cr = v->column_ref;
 			if (cr->fields[cr->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR) {
 				const char *rel = cr->n_fields >= 2 ? shd_node_str(cr->fields[cr->n_fields - 2]) : NULL;
-				if (!star(tr, rel, out, &first, res, &cap, cr->location))
+				if (!star(tr, rel, out, &first, res, &cap, cr->location, positional))
 					return false;
 				continue;
 			}
@@ -262,7 +265,10 @@ static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res)
 		first = false;
 		tr_put_buf(out, &eb);
 		buf_put_str(out, " AS ");
-		shd_put_ident(out, name);
+		if (positional)
+			buf_printf(out, "\"_c%d\"", res->ncols);
+		else
+			shd_put_ident(out, name);
 		buf_cleanup(&eb);
 		/* a plain column keeps its table OID and attnum (JDBC metadata) */
 		uint32_t toid = 0;
@@ -471,7 +477,7 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			return false;
 		}
 	}
-	if (!target_list(tr, s->n_target_list, s->target_list, out, res)) {
+	if (!target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s)) {
 		buf_cleanup(&from);
 		return false;
 	}
@@ -696,7 +702,7 @@ static bool returning(Tr *tr, size_t n, Node **items, TRel *target, Buf *out, TR
 	bool saved = target->unqualified;
 	target->unqualified = true;
 	buf_put_str(out, " RETURNING ");
-	bool ok = target_list(tr, n, items, out, res);
+	bool ok = target_list(tr, n, items, out, res, false);
 	target->unqualified = saved;
 	return ok;
 }
@@ -809,7 +815,13 @@ static bool insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 		memcpy(inner.ctes, tr->scope->ctes, sizeof(inner.ctes));
 		Scope *saved = tr->scope;
 		tr->scope = &inner;
+		/* the source's outputs are read back by position */
+		const PgQuery__SelectStmt *leftmost = src;
+		while (leftmost->op > PG_QUERY__SET_OPERATION__SETOP_NONE && leftmost->larg)
+			leftmost = leftmost->larg;
+		tr->positional = leftmost;
 		bool ok = tr_select(tr, src, &sb, &sres);
+		tr->positional = NULL;
 		tr->scope = saved;
 		if (ok && sres.ncols > ntarget)
 			ok = tr_fail(tr, "42601", -1, "INSERT has more expressions than target columns");
@@ -831,8 +843,7 @@ static bool insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 				Buf eb;
 				TType et;
 				buf_init(&eb);
-				buf_put_str(&eb, "\"_src\".");
-				shd_put_ident(&eb, sres.cols[c].name);
+				buf_printf(&eb, "\"_src\".\"_c%d\"", c);
 				tr_ttype_set(&et, sres.cols[c].type, sres.cols[c].typmod);
 				ok = tr_coerce(tr, &eb, &et, cols[c]->type, cols[c]->typmod, -1);
 				tr_put_buf(out, &eb);
