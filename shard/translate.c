@@ -90,6 +90,7 @@ void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod)
 	memset(t, 0, sizeof(*t));
 	t->oid = oid;
 	t->typmod = typmod;
+	t->lit_loc = -1;
 }
 
 bool tr_is_int_type(uint32_t t) { return t == PGT_INT2 || t == PGT_INT4 || t == PGT_INT8 || t == PGT_OID; }
@@ -174,13 +175,14 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 			const ShdTable *t = shd_catalog_table(tr->ctx->cat, ty->lit);
 			if (!t) {
 				pgt_value_cleanup(&v);
-				return tr_fail(tr, "42P01", loc, "relation \"%s\" does not exist", ty->lit);
+				return tr_fail(tr, "42P01", ty->lit_loc >= 0 ? ty->lit_loc : loc, "relation \"%s\" does not exist",
+					       ty->lit);
 			}
 			buf_reset(b);
 			buf_printf(b, "%u", t->oid);
 		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
 			pgt_value_cleanup(&v);
-			return tr_fail(tr, e.sqlstate, loc, "%s", e.msg);
+			return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
 		} else {
 			buf_reset(b);
 			put_value_literal(b, &v);
@@ -421,12 +423,13 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 
 /* ------------------------------------------------------------ expressions */
 
-static void lit_text(Tr *tr, Buf *out, TType *ty, const char *s)
+static void lit_text(Tr *tr, Buf *out, TType *ty, const char *s, int loc)
 {
 	shd_put_literal(out, s, strlen(s));
 	tr_ttype_set(ty, PGT_UNKNOWN, -1);
 	ty->unknown = true;
 	ty->lit = arena_strdup(tr->a, s);
+	ty->lit_loc = loc;
 }
 
 static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
@@ -466,7 +469,7 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 		tr_ttype_set(ty, PGT_BOOL, -1);
 		return true;
 	case PG_QUERY__A__CONST__VAL_SVAL:
-		lit_text(tr, out, ty, c->sval->sval);
+		lit_text(tr, out, ty, c->sval->sval, c->location);
 		return true;
 	case PG_QUERY__A__CONST__VAL_BSVAL:
 		return tr_unsupported(tr, c->location, "bit string literal");
@@ -627,6 +630,25 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		tr_put_buf(out, &rb);
 		buf_printf(out, ", %d)", tr_is_int_type(res) ? 1 : 0);
 		tr_ttype_set(ty, res, -1);
+		ok = true;
+		goto out;
+	}
+	if (strcmp(op, "^") == 0) {
+		/* exponentiation is float8 (numeric ^ numeric is numeric in PostgreSQL) */
+		if (!is_numeric_type(lt.oid) || !is_numeric_type(rt.oid)) {
+			ok = tr_fail(tr, "42883", loc, "operator does not exist: %s ^ %s", type_name(lt.oid), type_name(rt.oid));
+			goto out;
+		}
+		if (lt.oid == PGT_NUMERIC || rt.oid == PGT_NUMERIC) {
+			ok = tr_fail(tr, "0A000", loc, "numeric ^ numeric is not supported by DoSQL");
+			goto out;
+		}
+		buf_put_str(out, "pow(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, PGT_FLOAT8, -1);
 		ok = true;
 		goto out;
 	}

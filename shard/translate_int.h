@@ -40,6 +40,7 @@ typedef struct TType {
 	int32_t typmod;
 	bool unknown;	   /* an untyped string literal ... */
 	const char *lit;   /* ... with this value (arena) */
+	int lit_loc;	   /* ... at this byte offset of the query */
 	int param;	   /* > 0: a $n whose type is still open */
 	bool column;	   /* a plain column reference (has SQLite affinity) */
 	bool agg;

@@ -1,0 +1,155 @@
+/*
+ * test_translate.c - the PostgreSQL-to-SQLite translator against a small
+ * catalog: result names and types as PostgreSQL gives them, $n type
+ * inference, the SQLite SQL written, and errors with SQLSTATE and position.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shard/catalog.h"
+#include "shard/pgtype.h"
+#include "shard/translate.h"
+#include "t/unit/tap.h"
+
+static ShdCatalog cat;
+static Arena arena;
+
+typedef struct Result {
+	bool ok;
+	ShdQuery q;
+	PgwError err;
+} Result;
+
+static Result translate(const char *sql)
+{
+	Result r;
+	memset(&r, 0, sizeof(r));
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	if (pr.error) {
+		pg_query_free_protobuf_parse_result(pr);
+		return r;
+	}
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+	ShdTranslateCtx ctx = {.cat = &cat, .src = sql, .arena = &arena, .user = "alice"};
+	r.ok = shd_translate(&ctx, tree->stmts[0]->stmt, &r.q, &r.err);
+	pg_query__parse_result__free_unpacked(tree, NULL);
+	pg_query_free_protobuf_parse_result(pr);
+	return r;
+}
+
+static const char *colnames(const Result *r)
+{
+	static char buf[512];
+	buf[0] = 0;
+	for (int i = 0; i < r->q.ncols; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "," : "", r->q.cols[i].name);
+	return buf;
+}
+
+static const char *coltypes(const Result *r)
+{
+	static char buf[512];
+	buf[0] = 0;
+	for (int i = 0; i < r->q.ncols; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%u", i ? "," : "", r->q.cols[i].type);
+	return buf;
+}
+
+int main(void)
+{
+	char path[] = "/tmp/dosql_test_translate_XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	sqlite3 *db;
+	char *err = NULL;
+	sqlite3_open(path, &db);
+	ok(shd_catalog_bootstrap(db, &err), "catalog bootstrap");
+	sqlite3_exec(db,
+		     "CREATE TABLE t(id INTEGER, name TEXT, price NUMERIC, at TEXT);"
+		     "INSERT INTO _dosql_class VALUES (16400, 't', 'r', 2200);"
+		     "INSERT INTO _dosql_attribute(attrelid, attnum, attname, atttypid, atttypmod, attnotnull, attdefault)"
+		     " VALUES (16400, 1, 'id', 23, -1, 1, NULL), (16400, 2, 'name', 1043, 24, 0, NULL),"
+		     " (16400, 3, 'price', 1700, 655366, 0, NULL), (16400, 4, 'at', 1184, -1, 0, 'now()');",
+		     NULL, NULL, &err);
+	shd_catalog_init(&cat, db, path);
+	arena_init(&arena);
+
+	Result r = translate("select 1, 'a', 1.5, 1::int8 as big, count(*), now(), true, 3000000000");
+	ok(r.ok, "constants translate");
+	is_str(colnames(&r), "?column?,?column?,?column?,big,count,now,?column?,?column?", "FigureColname names");
+	is_str(coltypes(&r), "23,25,1700,20,20,1184,16,20", "constant, count and now() types");
+
+	r = translate("select * from t");
+	is_str(colnames(&r), "id,name,price,at", "star expands the catalog columns in order");
+	is_str(coltypes(&r), "23,1043,1700,1184", "declared types");
+	is_int(r.q.cols[1].typmod, 24, "varchar(20) typmod");
+	is_int(r.q.cols[2].table_oid, 16400, "table OID of a plain column");
+	is_int(r.q.cols[2].attnum, 3, "attnum of a plain column");
+
+	r = translate("select id + 1, price * 2, sum(id), sum(price), avg(id), max(name), id / 2, upper(name) from t");
+	is_str(coltypes(&r), "23,1700,20,1700,1700,1043,23,25", "arithmetic and aggregate result types");
+
+	r = translate("select name from t where id = $1 and price > $2 limit $3");
+	ok(r.ok, "parameters translate");
+	is_int(r.q.nparams, 3, "three parameters");
+	ok(r.q.nparams == 3 && r.q.param_types[0] == PGT_INT4 && r.q.param_types[1] == PGT_NUMERIC &&
+		   r.q.param_types[2] == PGT_INT8,
+	   "$n types come from what they meet (int4, numeric, LIMIT int8)");
+
+	r = translate("update t set price = price + $1 where id = $2");
+	ok(r.ok && r.q.param_types[0] == PGT_NUMERIC && r.q.param_types[1] == PGT_INT4, "UPDATE parameter types");
+
+	r = translate("insert into t (id, name) values (1, 'x') returning id, at");
+	ok(r.ok, "INSERT translates");
+	ok(r.ok && strstr(r.q.sql, "pg_now()") != NULL, "a column's non-constant default is added to the INSERT");
+	is_str(colnames(&r), "id,at", "RETURNING columns");
+
+	r = translate("select name from t where name like 'a%' and name ilike 'B%' and name ~ '^c'");
+	ok(r.ok && strstr(r.q.sql, "ESCAPE '\\'") && strstr(r.q.sql, "lower(") && strstr(r.q.sql, "pg_regexp("),
+	   "LIKE with PostgreSQL's escape, ILIKE through lower(), ~ through pg_regexp");
+
+	r = translate("select id from t order by name desc, id");
+	ok(r.ok && strstr(r.q.sql, "DESC NULLS FIRST") && strstr(r.q.sql, "ASC NULLS LAST"),
+	   "ORDER BY spells out PostgreSQL's NULLS placement");
+
+	r = translate("select * from nosuch");
+	ok(!r.ok, "unknown table fails");
+	is_str(r.err.sqlstate, "42P01", "42P01");
+	is_int(r.err.position, 15, "at the table name");
+
+	r = translate("select nosuch from t");
+	is_str(r.err.sqlstate, "42703", "unknown column: 42703");
+	is_int(r.err.position, 8, "at the column");
+
+	r = translate("select * from t where id = 'abc'");
+	is_str(r.err.sqlstate, "22P02", "a bad literal for an int4 column: 22P02");
+	is_str(r.err.message, "invalid input syntax for type integer: \"abc\"", "PostgreSQL's message");
+	is_int(r.err.position, 28, "at the literal");
+
+	r = translate("select id from t a join t b on a.id = b.id");
+	is_str(r.err.sqlstate, "42702", "ambiguous column: 42702");
+
+	r = translate("select distinct on (id) name from t");
+	is_str(r.err.sqlstate, "0A000", "DISTINCT ON is refused with 0A000");
+	ok(strstr(r.err.message, "DISTINCT ON") != NULL, "naming the construct");
+
+	r = translate("select 'x'::regclass");
+	is_str(r.err.sqlstate, "42P01", "regclass of an unknown relation");
+	r = translate("select 't'::regclass");
+	ok(r.ok && strstr(r.q.sql, "16400") != NULL, "'t'::regclass is the table's OID");
+
+	r = translate("with x as (select id from t) select count(*) from x");
+	ok(r.ok, "WITH");
+	r = translate("select id from t union all select 1 order by 1 limit 2");
+	ok(r.ok && strstr(r.q.sql, "UNION ALL") != NULL, "UNION ALL with ORDER BY and LIMIT");
+	r = translate("select (select max(id) from t) as m, exists(select 1 from t where t.id = 1)");
+	is_str(colnames(&r), "m,exists", "scalar subquery and EXISTS");
+
+	shd_catalog_cleanup(&cat);
+	arena_reset(&arena);
+	sqlite3_close(db);
+	unlink(path);
+	return tap_done();
+}
