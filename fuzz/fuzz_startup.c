@@ -4,7 +4,7 @@
  * The input goes three ways: to pgw_startup_decode() as a whole packet, to
  * pgw_startup_decode() behind a length word that matches it, and through a
  * PgwConn in PGW_STARTUP with trust auth, in two chunks split at a point
- * chosen by the first input byte (the second chunk after a simulated TLS
+ * chosen by the last input byte (the second chunk after a simulated TLS
  * handshake if the first asked for one).
  */
 #include <stdint.h>
@@ -56,7 +56,7 @@ static void through_conn(const uint8_t *data, size_t size)
 {
 	static const PgwConfig cfg = {.auth = PGW_AUTH_TRUST, .tls_available = true, .max_message = 1u << 16};
 	PgwConn c;
-	size_t split = size ? (size_t)data[0] % (size + 1) : 0;
+	size_t split = size ? (size_t)data[size - 1] % (size + 1) : 0;
 
 	pgw_conn_init(&c, &cfg, &fuzz_handler, NULL, 4242);
 	buf_put(&c.in, data, split);

@@ -90,6 +90,9 @@ seeds = {
         "startup_v2": startup([("user", "dosql")], 131072),
         "ssl_request": request(80877103),
         "ssl_request_then_startup": request(80877103) + STARTUP,
+        # the last byte (8) splits the input after the SSLRequest: the
+        # startup packet then arrives after the TLS handshake
+        "ssl_request_tls_startup": request(80877103) + STARTUP + b"\x08",
         "gssenc_request_then_startup": request(80877104) + STARTUP,
         "cancel_request": request(80877102, 1234, 5678),
         "startup_then_query": STARTUP + query("select 1"),

@@ -196,7 +196,8 @@ sub expect_error_and_recover
 sub check_others
 {
 	my ($what) = @_;
-	is($node->safe_psql('select 42'), '42', "after $what: psql on a new connection works");
+	my ($rc, $out, $err) = $node->psql('select 42');
+	is($out, '42', "after $what: psql on a new connection works") or diag($err);
 }
 
 # ---- the cases
