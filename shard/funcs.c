@@ -608,6 +608,11 @@ static void fn_sleep(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			error_state(ctx, "57014", "canceling statement due to user request");
 			return;
 		}
+		if (s->deadline_us && shd_now_us() >= s->deadline_us) {
+			s->timed_out = true;
+			error_state(ctx, "57014", "canceling statement due to statement timeout");
+			return;
+		}
 		usleep(5000);
 	}
 	sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);

@@ -167,7 +167,8 @@ void shd_sqlite_error(ShdSession *s, int rc, PgwError *e)
 		return;
 	case SQLITE_INTERRUPT:
 		memcpy(e->sqlstate, "57014", 5);
-		snprintf(e->message, sizeof(e->message), "canceling statement due to user request");
+		snprintf(e->message, sizeof(e->message), "canceling statement due to %s",
+			 s->timed_out ? "statement timeout" : "user request");
 		return;
 	case SQLITE_READONLY:
 		memcpy(e->sqlstate, "25006", 5);
@@ -532,6 +533,37 @@ bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *e
 			return false;
 		}
 		memcpy(s->fmt.timezone, v, strlen(v) + 1);
+	} else if (strcmp(l, "statement_timeout") == 0) {
+		/* milliseconds, or a number with a unit: us, ms, s, min, h, d */
+		char *end;
+		double n = strtod(v, &end);
+		while (*end == ' ')
+			end++;
+		static const struct {
+			const char *unit;
+			double ms;
+		} units[] = {{"", 1}, {"us", 0.001}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000}};
+		double scale = -1;
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strcmp(end, units[i].unit) == 0)
+				scale = units[i].ms;
+		if (end == v || scale < 0 || n < 0 || n * scale > 2147483647.0) {
+			pgw_error_set(err, "22023", "invalid value for parameter \"statement_timeout\": \"%s\"", value);
+			return false;
+		}
+		s->statement_timeout_ms = (int64_t)(n * scale);
+		/* shown in the largest unit that divides it, as PostgreSQL does */
+		static const struct {
+			const char *unit;
+			int64_t ms;
+		} show[] = {{"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000}, {"ms", 1}};
+		int64_t ms = s->statement_timeout_ms;
+		snprintf(v, sizeof(v), "0");
+		for (size_t i = 0; ms && i < sizeof(show) / sizeof(show[0]); i++)
+			if (ms % show[i].ms == 0) {
+				snprintf(v, sizeof(v), "%lld%s", (long long)(ms / show[i].ms), show[i].unit);
+				break;
+			}
 	} else if (strcmp(l, "standard_conforming_strings") == 0) {
 		if (strcasecmp(v, "on") != 0 && strcasecmp(v, "true") != 0) {
 			pgw_error_set(err, "0A000", "standard_conforming_strings = off is not supported by DoSQL");
@@ -1011,10 +1043,24 @@ static bool allowed_when_failed(PgQuery__Node *n)
 	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO;
 }
 
+/* SQLite calls this every few thousand VM steps: end the statement once its
+ * statement_timeout has passed. */
+static int progress(void *arg)
+{
+	ShdSession *s = arg;
+	if (s->deadline_us && shd_now_us() >= s->deadline_us) {
+		s->timed_out = true;
+		return 1;
+	}
+	return 0;
+}
+
 bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExec *ex)
 {
 	PgwError e;
 	atomic_store(&s->cancel, false);
+	s->timed_out = false;
+	s->deadline_us = s->statement_timeout_ms > 0 ? shd_now_us() + s->statement_timeout_ms * 1000 : 0;
 	if (!stmt->node) {
 		pgw_send_empty_query(&s->conn);
 		return true;
@@ -1403,6 +1449,7 @@ static bool session_open_db(ShdSession *s)
 		return false;
 	}
 	shd_catalog_init(&s->cat, s->db, s->srv->db_path);
+	sqlite3_progress_handler(s->db, 4000, progress, s);
 	return shd_funcs_register(s);
 }
 

@@ -101,6 +101,9 @@ struct ShdSession {
 	bool txn_ddl;          /* the open transaction changed the schema */
 	int64_t txn_start_us;  /* now() for this transaction */
 	atomic_bool cancel;    /* CancelRequest arrived */
+	int64_t statement_timeout_ms; /* 0 = none */
+	int64_t deadline_us;   /* the running statement's timeout, 0 = none */
+	bool timed_out;
 	PgtFormat fmt;
 	int nguc, gucap;
 	ShdGuc *gucs;

@@ -64,5 +64,21 @@ $w2->pg_result;
 ($seen) = $short->selectrow_array('select v from kv where k = 1');
 is($seen, 'w2', 'the second write applied after the first');
 
+# statement_timeout ends a long statement with 57014, and is shown as PostgreSQL shows it
+$long->do("set statement_timeout = '1s'");
+is(($long->selectrow_array('show statement_timeout'))[0], '1s', 'statement_timeout shown in its largest unit');
+$long->do('set statement_timeout = 150');
+my $ok = eval { $long->do('select pg_sleep(30)'); 1 };
+ok(!$ok, 'pg_sleep past the statement timeout fails');
+is($long->state, '57014', 'with 57014');
+like($long->errstr, qr/canceling statement due to statement timeout/, 'because of the statement timeout');
+$ok = eval { $long->do(q{with recursive r(n) as (select 1 union all select n + 1 from r where n < 200000000)
+	select count(*) from r}); 1 };
+ok(!$ok && $long->state eq '57014', 'a long-running query is stopped by statement_timeout too');
+$long->do('set statement_timeout = 0');
+is(($long->selectrow_array('select 1'))[0], 1, 'and the session goes on');
+$ok = eval { $long->do("set statement_timeout = 'soon'"); 1 };
+ok(!$ok && $long->state eq '22023', 'an invalid statement_timeout is refused with 22023');
+
 $_->disconnect for ($long, $short, $writer, $w2);
 done_testing();
