@@ -3,12 +3,12 @@
  */
 #include "shard/decimal.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shard/pgtype.h"
+#include "shard/pgtype_int.h"
 
 #define NUMERIC_MIN_SIG_DIGITS 16
 #define NUMERIC_MAX_DISPLAY_SCALE 1000
@@ -38,168 +38,102 @@ bool dec_is_zero(const Decimal *d)
 	return true;
 }
 
-void dec_from_int(Decimal *d, long long v)
+/* From the type system's decimal (digits x 10^exp, display scale). */
+static bool from_pgt(const PgtDec *p, Decimal *d)
 {
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%lld", v);
-	dec_from_text(d, buf);
-}
-
-bool dec_from_text(Decimal *d, const char *s)
-{
-	memset(d, 0, sizeof(*d) - sizeof(d->digits));
-	while (*s == ' ')
-		s++;
-	if (*s == '-' || *s == '+')
-		d->neg = *s++ == '-';
-	bool any = false, point = false;
-	int exp = 0;
-	for (; *s; s++) {
-		if (*s >= '0' && *s <= '9') {
-			if (d->ndigits >= DEC_MAX_DIGITS - 1)
-				return false;
-			d->digits[d->ndigits++] = (unsigned char)(*s - '0');
-			if (point)
-				d->scale++;
-			any = true;
-		} else if (*s == '.' && !point) {
-			point = true;
-		} else if ((*s == 'e' || *s == 'E') && any) {
-			char *end;
-			exp = (int)strtol(s + 1, &end, 10);
-			s = end;
-			while (*s == ' ')
-				s++;
-			if (*s)
-				return false;
-			break;
-		} else if (*s == ' ') {
-			while (*s == ' ')
-				s++;
-			if (*s)
-				return false;
-			break;
-		} else {
-			return false;
-		}
-	}
-	if (!any)
+	if (p->special != DEC_FINITE)
 		return false;
-	if (d->ndigits == 0) {
+	memset(d, 0, sizeof(*d) - sizeof(d->digits));
+	d->neg = p->neg;
+	d->scale = p->dscale > -p->exp ? p->dscale : -p->exp;
+	if (d->scale < 0)
+		d->scale = 0;
+	int zeros = p->exp + d->scale; /* digits after p's last one */
+	if (p->ndig + zeros + 1 > DEC_MAX_DIGITS)
+		return false;
+	d->digits[d->ndigits++] = 0;
+	for (int i = 0; i < p->ndig; i++)
+		d->digits[d->ndigits++] = (unsigned char)(p->dig[i] - '0');
+	for (int i = 0; i < zeros; i++)
+		d->digits[d->ndigits++] = 0;
+	while (d->ndigits <= d->scale) {
+		memmove(d->digits + 1, d->digits, (size_t)d->ndigits);
 		d->digits[0] = 0;
-		d->ndigits = 1;
-	}
-	if (exp > 0) {
-		int shift = exp <= d->scale ? exp : d->scale;
-		d->scale -= shift;
-		for (int i = shift; i < exp; i++) {
-			if (d->ndigits >= DEC_MAX_DIGITS)
-				return false;
-			d->digits[d->ndigits++] = 0;
-		}
-	} else if (exp < 0) {
-		d->scale += -exp;
-		if (d->scale >= DEC_MAX_DIGITS)
-			return false;
-		while (d->ndigits <= d->scale) {
-			memmove(d->digits + 1, d->digits, (size_t)d->ndigits);
-			d->digits[0] = 0;
-			d->ndigits++;
-		}
+		d->ndigits++;
 	}
 	normalize(d);
 	return true;
 }
 
-/* The shortest decimal that reads back as x. */
-static void shortest(double x, char *buf, size_t n)
+/* To the type system's decimal, to parse, round and print with it. */
+static void to_pgt(const Decimal *d, PgtDec *p)
 {
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, n, "%.*g", prec, x);
-		if (strtod(buf, NULL) == x)
-			return;
+	memset(p, 0, sizeof(*p) - sizeof(p->dig));
+	p->special = DEC_FINITE;
+	p->neg = d->neg;
+	int first = 0, last = d->ndigits - 1;
+	while (first < d->ndigits && d->digits[first] == 0)
+		first++;
+	while (last >= first && d->digits[last] == 0)
+		last--;
+	for (int i = first; i <= last && p->ndig < PGT_DEC_MAXDIG; i++)
+		p->dig[p->ndig++] = (char)('0' + d->digits[i]);
+	p->exp = (d->ndigits - 1 - last) - d->scale;
+	p->dscale = d->scale;
+	if (p->ndig == 0) {
+		p->neg = false;
+		p->exp = 0;
 	}
+}
+
+void dec_from_int(Decimal *d, long long v)
+{
+	PgtDec p;
+	pgt_dec_from_int(&p, v);
+	from_pgt(&p, d);
+}
+
+bool dec_from_text(Decimal *d, const char *s)
+{
+	PgtDec p;
+	return pgt_dec_parse(s, strlen(s), &p) && from_pgt(&p, d);
 }
 
 bool dec_from_value(Decimal *d, sqlite3_value *v, int scale)
 {
-	char buf[64];
-	bool ok;
+	PgtDec p;
 	switch (sqlite3_value_type(v)) {
 	case SQLITE_INTEGER:
-		dec_from_int(d, sqlite3_value_int64(v));
-		ok = true;
+		pgt_dec_from_int(&p, sqlite3_value_int64(v));
 		break;
-	case SQLITE_FLOAT: {
-		double x = sqlite3_value_double(v);
-		if (!isfinite(x))
-			return false;
-		shortest(x, buf, sizeof(buf));
-		ok = dec_from_text(d, buf);
+	case SQLITE_FLOAT:
+		pgt_dec_from_double(&p, sqlite3_value_double(v));
 		break;
-	}
 	case SQLITE_TEXT:
-		ok = dec_from_text(d, (const char *)sqlite3_value_text(v));
+		if (!pgt_dec_parse((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v), &p))
+			return false;
 		break;
 	default:
 		return false;
 	}
-	if (ok && scale >= 0)
-		dec_round(d, scale);
-	return ok;
+	if (scale >= 0)
+		pgt_dec_round(&p, scale);
+	return from_pgt(&p, d);
 }
 
 void dec_to_text(const Decimal *d, Buf *out)
 {
-	if (d->neg)
-		buf_put_u8(out, '-');
-	int intdigits = d->ndigits - d->scale;
-	if (intdigits <= 0) {
-		buf_put_u8(out, '0');
-	} else {
-		for (int i = 0; i < intdigits; i++)
-			buf_put_u8(out, (uint8_t)('0' + d->digits[i]));
-	}
-	if (d->scale > 0) {
-		buf_put_u8(out, '.');
-		for (int i = intdigits; i < 0; i++)
-			buf_put_u8(out, '0');
-		for (int i = intdigits < 0 ? 0 : intdigits; i < d->ndigits; i++)
-			buf_put_u8(out, (uint8_t)('0' + d->digits[i]));
-	}
+	PgtDec p;
+	to_pgt(d, &p);
+	pgt_dec_to_text(&p, d->scale, out);
 }
 
 void dec_round(Decimal *d, int scale)
 {
-	if (scale >= d->scale) {
-		while (d->scale < scale && d->ndigits < DEC_MAX_DIGITS) {
-			d->digits[d->ndigits++] = 0;
-			d->scale++;
-		}
-		return;
-	}
-	int drop = d->scale - scale;
-	while (d->ndigits <= d->scale) { /* make sure an integer digit exists */
-		memmove(d->digits + 1, d->digits, (size_t)d->ndigits);
-		d->digits[0] = 0;
-		d->ndigits++;
-	}
-	bool up = d->digits[d->ndigits - drop] >= 5;
-	d->ndigits -= drop;
-	d->scale = scale;
-	if (up) {
-		int i = d->ndigits - 1;
-		while (i >= 0 && d->digits[i] == 9)
-			d->digits[i--] = 0;
-		if (i >= 0) {
-			d->digits[i]++;
-		} else {
-			memmove(d->digits + 1, d->digits, (size_t)d->ndigits);
-			d->digits[0] = 1;
-			d->ndigits++;
-		}
-	}
-	normalize(d);
+	PgtDec p;
+	to_pgt(d, &p);
+	pgt_dec_round(&p, scale);
+	from_pgt(&p, d);
 }
 
 /* Digits of d scaled to `scale` as a plain integer digit string in out[]. */
