@@ -129,9 +129,7 @@ void shd_copy_abort(ShdSession *s)
 		return;
 	s->copy = NULL;
 	if (cp->stmt) {
-		cp->stmt->dropped = true;
-		cp->stmt->refs = 1;
-		shd_stmt_release(s, cp->stmt);
+		shd_stmt_discard(s, cp->stmt);
 	}
 	buf_cleanup(&cp->line);
 	free(cp->types);
@@ -167,11 +165,7 @@ static bool copy_in_start(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *
 	buf_cleanup(&names);
 	buf_cleanup(&sql);
 	if (!st || !shd_stmt_prepare(s, st, &e)) {
-		if (st) {
-			st->dropped = true;
-			st->refs = 1;
-			shd_stmt_release(s, st);
-		}
+		shd_stmt_discard(s, st);
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -640,11 +634,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	if (!st || !shd_stmt_prepare(s, st, &e) || !st->q.returns_rows) {
 		if (st && !st->q.returns_rows && st->translated)
 			pgw_error_set(&e, "0A000", "COPY query must have a RETURNING clause or be a SELECT");
-		if (st) {
-			st->dropped = true;
-			st->refs = 1;
-			shd_stmt_release(s, st);
-		}
+		shd_stmt_discard(s, st);
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -739,9 +729,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	}
 	buf_cleanup(&line);
 	buf_cleanup(&val);
-	st->dropped = true;
-	st->refs = 1;
-	shd_stmt_release(s, st);
+	shd_stmt_discard(s, st);
 	return ok;
 }
 

@@ -91,6 +91,25 @@ static bool relation_exists(ShdSession *s, const char *name)
 	return found;
 }
 
+typedef enum NameCheck {
+	NAME_FREE,    /* go on and create it */
+	NAME_SKIPPED, /* exists, IF NOT EXISTS: NOTICE sent, nothing to do */
+	NAME_TAKEN,   /* exists: 42P07 sent */
+} NameCheck;
+
+/* CREATE of a relation called `name`: is the name free? */
+static NameCheck check_new_name(ShdSession *s, const char *name, bool if_not_exists)
+{
+	if (!relation_exists(s, name))
+		return NAME_FREE;
+	if (if_not_exists) {
+		shd_notice(s, "relation \"%s\" already exists, skipping", name);
+		return NAME_SKIPPED;
+	}
+	shd_errorf(s, "42P07", "relation \"%s\" already exists", name);
+	return NAME_TAKEN;
+}
+
 static bool check_schema(ShdSession *s, PgQuery__RangeVar *rv)
 {
 	if (rv->schemaname && rv->schemaname[0] && strcmp(rv->schemaname, "public") != 0) {
@@ -370,14 +389,9 @@ static bool create_table(ShdSession *s, PgQuery__CreateStmt *cs)
 		shd_errorf(s, "0A000", "temporary tables are not supported by DoSQL");
 		return false;
 	}
-	if (relation_exists(s, name)) {
-		if (cs->if_not_exists) {
-			shd_notice(s, "relation \"%s\" already exists, skipping", name);
-			return true;
-		}
-		shd_errorf(s, "42P07", "relation \"%s\" already exists", name);
-		return false;
-	}
+	NameCheck nc = check_new_name(s, name, cs->if_not_exists);
+	if (nc != NAME_FREE)
+		return nc == NAME_SKIPPED;
 	ColSpec *cols = calloc(MAX_COLS, sizeof(ColSpec));
 	KeySpec *keys = calloc(64, sizeof(KeySpec));
 	int ncols = 0, nkeys = 0;
@@ -750,14 +764,10 @@ static bool index_stmt(ShdSession *s, PgQuery__IndexStmt *is)
 		buf_put_str(&name, is->idxname);
 	else
 		key_name(&name, t->name, nkeys, keys, "idx");
-	if (relation_exists(s, buf_cstr(&name))) {
-		bool skip = is->if_not_exists;
-		if (skip)
-			shd_notice(s, "relation \"%s\" already exists, skipping", buf_cstr(&name));
-		else
-			shd_errorf(s, "42P07", "relation \"%s\" already exists", buf_cstr(&name));
+	NameCheck nc = check_new_name(s, buf_cstr(&name), is->if_not_exists);
+	if (nc != NAME_FREE) {
 		buf_cleanup(&name);
-		return skip;
+		return nc == NAME_SKIPPED;
 	}
 	Buf where;
 	buf_init(&where);
@@ -871,11 +881,7 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 							ok = false;
 						}
 					}
-					if (st) {
-						st->dropped = true;
-						st->refs = 1;
-						shd_stmt_release(s, st);
-					}
+					shd_stmt_discard(s, st);
 					free(upd);
 				}
 			}
@@ -1024,14 +1030,9 @@ static bool create_seq(ShdSession *s, PgQuery__CreateSeqStmt *cs)
 	const char *name = cs->sequence->relname;
 	if (!check_schema(s, cs->sequence))
 		return false;
-	if (relation_exists(s, name)) {
-		if (cs->if_not_exists) {
-			shd_notice(s, "relation \"%s\" already exists, skipping", name);
-			return true;
-		}
-		shd_errorf(s, "42P07", "relation \"%s\" already exists", name);
-		return false;
-	}
+	NameCheck nc = check_new_name(s, name, cs->if_not_exists);
+	if (nc != NAME_FREE)
+		return nc == NAME_SKIPPED;
 	int64_t inc = 1, start = 0, min = 0, max = 0;
 	bool cycle = false, have_start = false, have_min = false, have_max = false;
 	uint32_t type = PGT_INT8;

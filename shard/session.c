@@ -40,6 +40,16 @@ void shd_errorf(ShdSession *s, const char *sqlstate, const char *fmt, ...)
 	shd_send_error(s, &e);
 }
 
+void shd_warning(ShdSession *s, const char *sqlstate, const char *msg)
+{
+	PgwError w;
+	memset(&w, 0, sizeof(w));
+	w.severity = "WARNING";
+	memcpy(w.sqlstate, sqlstate, 5);
+	snprintf(w.message, sizeof(w.message), "%s", msg);
+	pgw_send_notice(&s->conn, &w);
+}
+
 void shd_notice(ShdSession *s, const char *fmt, ...)
 {
 	PgwError e;
@@ -638,6 +648,15 @@ static void stmt_free(ShdStmt *st)
 	free(st->name);
 	free(st->sql);
 	free(st);
+}
+
+void shd_stmt_discard(ShdSession *s, ShdStmt *st)
+{
+	if (!st)
+		return;
+	st->dropped = true;
+	st->refs = 1;
+	shd_stmt_release(s, st);
 }
 
 void shd_stmt_release(ShdSession *s, ShdStmt *st)

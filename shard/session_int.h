@@ -56,6 +56,10 @@ void shd_portal_drop(ShdSession *s, ShdPortal *p);
 ShdStmt *shd_stmt_create(ShdSession *s, const char *name, const char *sql, int nparams, const uint32_t *types,
 			 PgwError *e);
 void shd_stmt_release(ShdSession *s, ShdStmt *st);
+/* Free a statement made for one use (COPY, a cursor that failed, ...). */
+void shd_stmt_discard(ShdSession *s, ShdStmt *st);
+/* WARNING with a SQLSTATE ("there is no transaction in progress", ...). */
+void shd_warning(ShdSession *s, const char *sqlstate, const char *msg);
 /* DEALLOCATE: drop a named statement (false if none) or all of them. */
 bool shd_stmt_drop_named(ShdSession *s, const char *name);
 void shd_stmt_drop_all(ShdSession *s);

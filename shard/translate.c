@@ -509,16 +509,6 @@ static int numeric_scale(const TType *t)
 	return t->oid == PGT_NUMERIC && t->typmod >= 4 ? ((t->typmod - 4) & 0xFFFF) : -1;
 }
 
-/* Exact numeric arithmetic: pg_num_op(op, a, scale_a, b, scale_b). */
-static void put_num_op(Buf *out, const char *op, Buf *lb, const TType *lt, Buf *rb, const TType *rt)
-{
-	buf_printf(out, "pg_num_op('%s', ", op);
-	tr_put_buf(out, lb);
-	buf_printf(out, ", %d, ", numeric_scale(lt));
-	tr_put_buf(out, rb);
-	buf_printf(out, ", %d)", numeric_scale(rt));
-}
-
 void tr_put_numeric_value(Buf *out, Buf *b, const TType *t)
 {
 	/* numeric expressions are exact decimal text: compare them as numbers
@@ -586,69 +576,49 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			ok = true;
 			goto out;
 		}
-	if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0 || strcmp(op, "*") == 0) {
+	if (strchr("+-*/%^", op[0]) && op[1] == 0) {
 		if (!is_numeric_type(lt.oid) || !is_numeric_type(rt.oid)) {
 			ok = tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", type_name(lt.oid), op,
-				  type_name(rt.oid));
+				     type_name(rt.oid));
 			goto out;
 		}
 		uint32_t res = arith_result(lt.oid, rt.oid);
-		if (res == PGT_NUMERIC) {
-			put_num_op(out, op, &lb, &lt, &rb, &rt);
-			tr_ttype_set(ty, res, -1);
-			ok = true;
-			goto out;
-		}
-		if (tr_is_int_type(res) && res != PGT_OID)
+		bool checked_int = tr_is_int_type(res) && res != PGT_OID;
+		if (op[0] == '^') {
+			/* exponentiation is float8 (numeric ^ numeric is numeric in PostgreSQL) */
+			if (res == PGT_NUMERIC) {
+				ok = tr_fail(tr, "0A000", loc, "numeric ^ numeric is not supported by DoSQL");
+				goto out;
+			}
+			res = PGT_FLOAT8;
+			buf_put_str(out, "pow(");
+		} else if (res == PGT_NUMERIC) {
+			/* exact decimal arithmetic with PostgreSQL's result scales */
+			buf_printf(out, "pg_num_op('%s', ", op);
+		} else if (op[0] == '/' || op[0] == '%') {
+			/* integer division truncates; a zero divisor raises 22012 */
+			buf_printf(out, "%s(", op[0] == '/' ? "pg_div" : "pg_mod");
+		} else if (checked_int) {
+			/* integer arithmetic raises 22003 on overflow of its type */
 			buf_printf(out, "pg_checked%s(", res == PGT_INT8 ? "8" : res == PGT_INT4 ? "4" : "2");
-		else
+		} else {
 			buf_put_u8(out, '(');
+		}
 		tr_put_buf(out, &lb);
-		buf_printf(out, tr_is_int_type(res) && res != PGT_OID ? ", '%s', " : " %s ", op);
+		if (res == PGT_NUMERIC && op[0] != '^')
+			buf_printf(out, ", %d, ", numeric_scale(&lt));
+		else if (op[0] == '^' || op[0] == '/' || op[0] == '%')
+			buf_put_str(out, ", ");
+		else
+			buf_printf(out, checked_int ? ", '%s', " : " %s ", op);
 		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
+		if (res == PGT_NUMERIC && op[0] != '^')
+			buf_printf(out, ", %d)", numeric_scale(&rt));
+		else if (op[0] == '/' || op[0] == '%')
+			buf_printf(out, ", %d)", tr_is_int_type(res) ? 1 : 0);
+		else
+			buf_put_u8(out, ')');
 		tr_ttype_set(ty, res, -1);
-		ok = true;
-		goto out;
-	}
-	if (strcmp(op, "/") == 0 || strcmp(op, "%") == 0) {
-		if (!is_numeric_type(lt.oid) || !is_numeric_type(rt.oid)) {
-			ok = tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", type_name(lt.oid), op,
-				  type_name(rt.oid));
-			goto out;
-		}
-		uint32_t res = arith_result(lt.oid, rt.oid);
-		if (res == PGT_NUMERIC) {
-			put_num_op(out, op, &lb, &lt, &rb, &rt);
-			tr_ttype_set(ty, res, -1);
-			ok = true;
-			goto out;
-		}
-		buf_printf(out, "%s(", op[0] == '/' ? "pg_div" : "pg_mod");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &rb);
-		buf_printf(out, ", %d)", tr_is_int_type(res) ? 1 : 0);
-		tr_ttype_set(ty, res, -1);
-		ok = true;
-		goto out;
-	}
-	if (strcmp(op, "^") == 0) {
-		/* exponentiation is float8 (numeric ^ numeric is numeric in PostgreSQL) */
-		if (!is_numeric_type(lt.oid) || !is_numeric_type(rt.oid)) {
-			ok = tr_fail(tr, "42883", loc, "operator does not exist: %s ^ %s", type_name(lt.oid), type_name(rt.oid));
-			goto out;
-		}
-		if (lt.oid == PGT_NUMERIC || rt.oid == PGT_NUMERIC) {
-			ok = tr_fail(tr, "0A000", loc, "numeric ^ numeric is not supported by DoSQL");
-			goto out;
-		}
-		buf_put_str(out, "pow(");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, PGT_FLOAT8, -1);
 		ok = true;
 		goto out;
 	}

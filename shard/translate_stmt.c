@@ -10,6 +10,21 @@
 
 /* ------------------------------------------------------------ FROM */
 
+/* Append `kw` and the boolean expression n (WHERE, HAVING, ON, ...). */
+static bool bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
+{
+	Buf eb;
+	TType et;
+	buf_init(&eb);
+	bool ok = tr_expr(tr, n, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
+	if (ok) {
+		buf_put_str(out, kw);
+		tr_put_buf(out, &eb);
+	}
+	buf_cleanup(&eb);
+	return ok;
+}
+
 static bool from_item(Tr *tr, Node *n, Buf *out);
 
 /* The columns of a relation named in FROM: a CTE or a catalog table. */
@@ -140,18 +155,8 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 					for (int k = 0; k < tr->scope->rels[l]->ncols; k++)
 						if (strcmp(tr->scope->rels[l]->cols[k].name, tr->scope->rels[r]->cols[c].name) == 0)
 							tr->scope->rels[r]->cols[c].hidden = true;
-	} else if (j->quals) {
-		Buf qb;
-		TType qt;
-		buf_init(&qb);
-		bool ok = tr_expr(tr, j->quals, &qb, &qt) && tr_coerce(tr, &qb, &qt, PGT_BOOL, -1, -1);
-		if (ok) {
-			buf_put_str(out, " ON ");
-			tr_put_buf(out, &qb);
-		}
-		buf_cleanup(&qb);
-		if (!ok)
-			return false;
+	} else if (j->quals && !bool_clause(tr, " ON ", j->quals, out)) {
+		return false;
 	}
 	return true;
 }
@@ -490,13 +495,8 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	TType t;
 	buf_init(&b);
 	bool ok = true;
-	if (s->where_clause) {
-		ok = tr_expr(tr, s->where_clause, &b, &t) && tr_coerce(tr, &b, &t, PGT_BOOL, -1, -1);
-		if (ok) {
-			buf_put_str(out, " WHERE ");
-			tr_put_buf(out, &b);
-		}
-	}
+	if (s->where_clause)
+		ok = bool_clause(tr, " WHERE ", s->where_clause, out);
 	if (ok && s->n_group_clause) {
 		buf_put_str(out, " GROUP BY ");
 		for (size_t i = 0; i < s->n_group_clause && ok; i++) {
@@ -524,14 +524,8 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			}
 		}
 	}
-	if (ok && s->having_clause) {
-		buf_reset(&b);
-		ok = tr_expr(tr, s->having_clause, &b, &t) && tr_coerce(tr, &b, &t, PGT_BOOL, -1, -1);
-		if (ok) {
-			buf_put_str(out, " HAVING ");
-			tr_put_buf(out, &b);
-		}
-	}
+	if (ok && s->having_clause)
+		ok = bool_clause(tr, " HAVING ", s->having_clause, out);
 	buf_cleanup(&b);
 	return ok;
 }
@@ -916,15 +910,8 @@ static bool insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 				tr_put_buf(out, &eb);
 				buf_cleanup(&eb);
 			}
-			if (ok && oc->where_clause) {
-				Buf eb;
-				TType et;
-				buf_init(&eb);
-				ok = tr_expr(tr, oc->where_clause, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
-				buf_put_str(out, " WHERE ");
-				tr_put_buf(out, &eb);
-				buf_cleanup(&eb);
-			}
+			if (ok && oc->where_clause)
+				ok = bool_clause(tr, " WHERE ", oc->where_clause, out);
 			tr->scope = saved;
 			if (!ok)
 				return false;
@@ -937,6 +924,19 @@ static bool insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 	bool ok = returning(tr, ins->n_returning_list, ins->returning_list, target, out, res);
 	tr->scope = saved;
 	return ok;
+}
+
+/* WHERE and RETURNING of UPDATE and DELETE. */
+static bool dml_tail(Tr *tr, PgQuery__RangeVar *rel, Node *where, size_t nret, Node **ret, TRel *target, Buf *out,
+		     TRel *res)
+{
+	if (where && !bool_clause(tr, " WHERE ", where, out))
+		return false;
+	if (!nret)
+		return true;
+	if (rel->alias)
+		return tr_unsupported(tr, -1, "RETURNING with an aliased target table");
+	return returning(tr, nret, ret, target, out, res);
 }
 
 static bool update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
@@ -1003,21 +1003,8 @@ static bool update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 		tr_put_buf(out, &from);
 	}
 	buf_cleanup(&from);
-	if (ok && up->where_clause) {
-		Buf eb;
-		TType et;
-		buf_init(&eb);
-		ok = tr_expr(tr, up->where_clause, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
-		buf_put_str(out, " WHERE ");
-		tr_put_buf(out, &eb);
-		buf_cleanup(&eb);
-	}
-	if (ok && up->n_returning_list) {
-		if (up->relation->alias)
-			return tr_unsupported(tr, -1, "RETURNING with an aliased UPDATE target");
-		ok = returning(tr, up->n_returning_list, up->returning_list, target, out, res);
-	}
-	return ok;
+	return ok && dml_tail(tr, up->relation, up->where_clause, up->n_returning_list, up->returning_list, target, out,
+			      res);
 }
 
 static bool delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res)
@@ -1039,22 +1026,7 @@ static bool delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res)
 		buf_put_str(out, " AS ");
 		shd_put_ident(out, alias);
 	}
-	bool ok = true;
-	if (del->where_clause) {
-		Buf eb;
-		TType et;
-		buf_init(&eb);
-		ok = tr_expr(tr, del->where_clause, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
-		buf_put_str(out, " WHERE ");
-		tr_put_buf(out, &eb);
-		buf_cleanup(&eb);
-	}
-	if (ok && del->n_returning_list) {
-		if (del->relation->alias)
-			return tr_unsupported(tr, -1, "RETURNING with an aliased DELETE target");
-		ok = returning(tr, del->n_returning_list, del->returning_list, target, out, res);
-	}
-	return ok;
+	return dml_tail(tr, del->relation, del->where_clause, del->n_returning_list, del->returning_list, target, out, res);
 }
 
 /* ------------------------------------------------------------ entry points */

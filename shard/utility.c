@@ -94,12 +94,7 @@ static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char 
 {
 	PgwError e;
 	if (s->txn != SHD_TXN_IDLE) {
-		PgwError w;
-		memset(&w, 0, sizeof(w));
-		w.severity = "WARNING";
-		memcpy(w.sqlstate, "25001", 5);
-		snprintf(w.message, sizeof(w.message), "there is already a transaction in progress");
-		pgw_send_notice(&s->conn, &w);
+		shd_warning(s, "25001", "there is already a transaction in progress");
 		pgw_send_command_complete(&s->conn, tag);
 		return true;
 	}
@@ -135,12 +130,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 		return begin_block(s, ts, "START TRANSACTION");
 	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT: {
 		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
-			PgwError w;
-			memset(&w, 0, sizeof(w));
-			w.severity = "WARNING";
-			memcpy(w.sqlstate, "25P01", 5);
-			snprintf(w.message, sizeof(w.message), "there is no transaction in progress");
-			pgw_send_notice(&s->conn, &w);
+		shd_warning(s, "25P01", "there is no transaction in progress");
 			pgw_send_command_complete(&s->conn, "COMMIT");
 			return true;
 		}
@@ -152,12 +142,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 	}
 	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
 		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
-			PgwError w;
-			memset(&w, 0, sizeof(w));
-			w.severity = "WARNING";
-			memcpy(w.sqlstate, "25P01", 5);
-			snprintf(w.message, sizeof(w.message), "there is no transaction in progress");
-			pgw_send_notice(&s->conn, &w);
+		shd_warning(s, "25P01", "there is no transaction in progress");
 		} else {
 			shd_txn_end(s, false);
 		}
@@ -284,12 +269,7 @@ static bool set_stmt(ShdSession *s, PgQuery__VariableSetStmt *vs)
 		if (strcmp(vs->name, "TRANSACTION") == 0) {
 			buf_cleanup(&v);
 			if (s->txn == SHD_TXN_IDLE) {
-				PgwError w;
-				memset(&w, 0, sizeof(w));
-				w.severity = "WARNING";
-				memcpy(w.sqlstate, "25P01", 5);
-				snprintf(w.message, sizeof(w.message), "SET TRANSACTION can only be used in transaction blocks");
-				pgw_send_notice(&s->conn, &w);
+		shd_warning(s, "25P01", "SET TRANSACTION can only be used in transaction blocks");
 			} else if (!txn_options(s, vs->n_args, vs->args, false)) {
 				return false;
 			}
@@ -362,17 +342,11 @@ static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 	ShdStmt *st = shd_stmt_create(s, "", sql, 0, NULL, &e);
 	free(sql);
 	if (st && !shd_txn_implicit_begin(s, &e)) {
-		st->dropped = true;
-		st->refs = 1;
-		shd_stmt_release(s, st);
+		shd_stmt_discard(s, st);
 		st = NULL;
 	}
 	if (!st || !shd_stmt_prepare(s, st, &e)) {
-		if (st) {
-			st->dropped = true;
-			st->refs = 1;
-			shd_stmt_release(s, st);
-		}
+		shd_stmt_discard(s, st);
 		shd_send_error(s, &e);
 		return false;
 	}
