@@ -7,151 +7,18 @@
 use strict;
 use warnings;
 use lib 't/lib';
-use IO::Select;
-use IO::Socket::INET;
 use Test::More;
 use Time::HiRes qw(time);
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils;
-
-$SIG{PIPE} = 'IGNORE';
+use DoSQL::Test::Wire;
 
 my $timeout = $DoSQL::Test::Utils::timeout_default;
 
 my $node = DoSQL::Test::Cluster->new_shard('bad_input');
 $node->start;
 
-# ---- protocol helpers
-
-sub raw_connect
-{
-	my ($n) = @_;
-	my $s = IO::Socket::INET->new(
-		PeerAddr => '127.0.0.1',
-		PeerPort => $n->port,
-		Proto => 'tcp',
-		Timeout => $timeout) or die "connect to port " . $n->port . ": $!";
-	binmode $s;
-	return $s;
-}
-
-sub startup_packet
-{
-	my (%params) = @_;
-	my $body = pack('N', 196608);    # protocol 3.0
-	$body .= "$_\0$params{$_}\0" for sort keys %params;
-	$body .= "\0";
-	return pack('N', length($body) + 4) . $body;
-}
-
 my $startup = startup_packet(user => 'dosql', database => 'dosql');
-
-# A regular message: type byte, length word, body.
-sub msg
-{
-	my ($type, $body) = @_;
-	$body //= '';
-	return $type . pack('N', length($body) + 4) . $body;
-}
-
-sub send_bytes
-{
-	my ($s, $bytes) = @_;
-	my $off = 0;
-	while ($off < length $bytes)
-	{
-		my $n = syswrite($s, $bytes, length($bytes) - $off, $off);
-		return 0 unless $n;
-		$off += $n;
-	}
-	return 1;
-}
-
-# Read replies until `until` says stop: 'eof' (the server closes) or 'Z'
-# (a ReadyForQuery arrived; EOF also stops).  Gives up after $wait seconds.
-# Returns a hash: msgs (list of [type, body]), eof (the server closed),
-# rest (bytes after the last complete message), secs (time taken).
-sub read_reply
-{
-	my ($s, %o) = @_;
-	my $until = $o{until} // 'eof';
-	my $wait = $o{wait} // $timeout;
-	my $sel = IO::Select->new($s);
-	my $start = time;
-	my $buf = '';
-	my @msgs;
-	my $eof;
-	while (1)
-	{
-		while (length($buf) >= 5)
-		{
-			my ($type, $len) = unpack('aN', $buf);
-			last if $len < 4 || length($buf) < $len + 1;
-			push @msgs, [ $type, substr($buf, 5, $len - 4) ];
-			$buf = substr($buf, $len + 1);
-		}
-		last if $until eq 'Z' && @msgs && $msgs[-1][0] eq 'Z';
-		my $left = $start + $wait - time;
-		last if $left <= 0 || !$sel->can_read($left);
-		my $n = sysread($s, my $chunk, 65536);
-		if (!$n)
-		{
-			$eof = 1;
-			last;
-		}
-		$buf .= $chunk;
-	}
-	return { msgs => \@msgs, eof => $eof, rest => $buf, secs => time - $start };
-}
-
-# The fields of an ErrorResponse/NoticeResponse body, by field code.
-sub error_fields
-{
-	my ($body) = @_;
-	my %f;
-	for my $field (split /\0/, $body)
-	{
-		$f{ substr($field, 0, 1) } = substr($field, 1) if length $field;
-	}
-	return \%f;
-}
-
-sub types { return join '', map { $_->[0] } @{ $_[0]->{msgs} }; }
-
-sub first_error
-{
-	my ($r) = @_;
-	my ($e) = grep { $_->[0] eq 'E' } @{ $r->{msgs} };
-	return $e ? error_fields($e->[1]) : {};
-}
-
-# A session past startup (trust auth): the socket, after ReadyForQuery.
-sub session
-{
-	my ($n) = @_;
-	my $s = raw_connect($n);
-	send_bytes($s, $startup);
-	my $r = read_reply($s, until => 'Z');
-	die "startup failed: " . types($r) unless types($r) =~ /^R.*Z$/ && !$r->{eof};
-	return $s;
-}
-
-# Run one simple query on a session; returns the first column of the first
-# row, or undef with a diagnostic when the reply is not a result.
-sub query_value
-{
-	my ($s, $sql) = @_;
-	return undef unless send_bytes($s, msg('Q', "$sql\0"));
-	my $r = read_reply($s, until => 'Z');
-	my ($row) = grep { $_->[0] eq 'D' } @{ $r->{msgs} };
-	if (!$row || types($r) !~ /Z$/)
-	{
-		diag("query '$sql': got " . types($r) . ($r->{eof} ? ' then EOF' : ''));
-		return undef;
-	}
-	my ($ncols, $len) = unpack('nN', $row->[1]);
-	return substr($row->[1], 6, $len);
-}
 
 # ---- expectations
 
