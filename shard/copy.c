@@ -644,12 +644,15 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	Buf line, val;
 	buf_init(&line);
 	buf_init(&val);
+	/* binary: the header goes out with the first row (or the trailer), as
+	 * PostgreSQL sends it */
+	Buf header;
+	buf_init(&header);
 	if (o->format == FMT_BINARY) {
 		static const uint8_t sig[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xFF, '\r', '\n', 0};
-		buf_put(&line, sig, 11);
-		buf_put_u32(&line, 0);
-		buf_put_u32(&line, 0);
-		pgw_send_copy_data(c, line.data, line.len);
+		buf_put(&header, sig, 11);
+		buf_put_u32(&header, 0);
+		buf_put_u32(&header, 0);
 	} else if (o->header) {
 		buf_reset(&line);
 		for (int i = 0; i < ncols; i++) {
@@ -668,6 +671,8 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	bool ok = true;
 	while (ok && (rc = sqlite3_step(st->st)) == SQLITE_ROW) {
 		buf_reset(&line);
+		buf_put(&line, header.data, header.len);
+		buf_reset(&header);
 		if (o->format == FMT_BINARY)
 			buf_put_u16(&line, (uint16_t)ncols);
 		for (int i = 0; i < ncols && ok; i++) {
@@ -717,8 +722,8 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	}
 	if (ok) {
 		if (o->format == FMT_BINARY) {
-			uint8_t trailer[2] = {0xFF, 0xFF};
-			pgw_send_copy_data(c, trailer, 2);
+			buf_put_u16(&header, 0xFFFF);
+			pgw_send_copy_data(c, header.data, header.len);
 		}
 		pgw_send_copy_done(c);
 		char tag[64];
@@ -727,6 +732,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	} else {
 		shd_send_error(s, &e);
 	}
+	buf_cleanup(&header);
 	buf_cleanup(&line);
 	buf_cleanup(&val);
 	shd_stmt_discard(s, st);
