@@ -1067,5 +1067,5 @@ bool shd_funcs_register(ShdSession *s)
 	    sqlite3_create_function_v2(s->db, "pg_floatavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
 				       floatavg_step, floatavg_final, NULL) != SQLITE_OK)
 		return false;
-	return dec_register_functions(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && shd_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

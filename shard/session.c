@@ -1118,6 +1118,47 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 
 static ShdSession *sess(PgwConn *c) { return c->user; }
 
+/* The startup "options" parameter: "-c name=value" and "--name=value"
+ * settings separated by spaces (a backslash escapes a space). */
+static bool apply_startup_options(ShdSession *s, const char *opts, PgwError *e)
+{
+	char word[1024];
+	const char *p = opts;
+	bool want_c = false;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = 0;
+		for (; *p && *p != ' '; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			if (n + 1 < sizeof(word))
+				word[n++] = *p;
+		}
+		word[n] = 0;
+		if (!n)
+			break;
+		if (strcmp(word, "-c") == 0) {
+			want_c = true;
+			continue;
+		}
+		const char *setting = want_c ? word : strncmp(word, "--", 2) == 0 ? word + 2 : NULL;
+		want_c = false;
+		char *eq = setting ? strchr(setting, '=') : NULL;
+		if (!eq) {
+			pgw_error_set(e, "42601", "invalid command-line argument for server process: %s", word);
+			return false;
+		}
+		*eq = 0;
+		for (char *q = (char *)setting; *q; q++)
+			if (*q == '-')
+				*q = '_';
+		if (!shd_guc_set(s, setting, eq + 1, e))
+			return false;
+	}
+	return true;
+}
+
 static bool cb_session_start(PgwConn *c)
 {
 	ShdSession *s = sess(c);
@@ -1128,8 +1169,14 @@ static bool cb_session_start(PgwConn *c)
 		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strcmp(n, "replication") == 0 ||
 		    strncmp(n, "_pq_.", 5) == 0)
 			continue;
-		if (strcmp(n, "options") == 0)
+		if (strcmp(n, "options") == 0) {
+			if (!apply_startup_options(s, c->param_values[i], &e)) {
+				e.severity = "FATAL";
+				pgw_send_error(c, &e);
+				return false;
+			}
 			continue;
+		}
 		if (!shd_guc_set(s, n, c->param_values[i], &e)) {
 			e.severity = "FATAL";
 			pgw_send_error(c, &e);

@@ -130,6 +130,9 @@ void shd_session_run(ShdServer *srv, int fd);
 const char *shd_guc_get(ShdSession *s, const char *name);
 bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *err);
 
+/* generate_series() as a table-valued function (series.c). */
+bool shd_series_register(sqlite3 *db);
+
 /* Register the PostgreSQL functions SQLite lacks (funcs.c). */
 bool shd_funcs_register(ShdSession *s);
 

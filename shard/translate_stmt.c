@@ -161,6 +161,72 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	return true;
 }
 
+/* generate_series(start, stop [, step]) in FROM, [WITH ORDINALITY]. */
+static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
+{
+	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
+		return tr_unsupported(tr, -1, "this function in FROM");
+	PgQuery__List *l = rf->functions[0]->list;
+	Node *fn = l && l->n_items ? l->items[0] : NULL;
+	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+		return tr_unsupported(tr, -1, "this function in FROM");
+	PgQuery__FuncCall *f = fn->func_call;
+	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	if (strcmp(name, "generate_series") != 0 || f->n_args < 2 || f->n_args > 3)
+		return tr_fail(tr, "0A000", f->location, "function %s in FROM is not supported by DoSQL", name);
+	/* integer series only; the result is int8 when any argument is */
+	Buf args;
+	buf_init(&args);
+	uint32_t rtype = PGT_INT4;
+	bool ok = true;
+	for (size_t i = 0; i < f->n_args && ok; i++) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		ok = tr_expr(tr, f->args[i], &ab, &at);
+		if (ok && (at.unknown || at.param))
+			ok = tr_coerce(tr, &ab, &at, PGT_INT4, -1, f->location);
+		if (ok && !tr_is_int_type(at.oid))
+			ok = tr_fail(tr, "0A000", f->location, "generate_series over %s is not supported by DoSQL",
+				     at.oid == PGT_NUMERIC ? "numeric" : "this type");
+		if (ok && at.oid == PGT_INT8)
+			rtype = PGT_INT8;
+		if (i)
+			buf_put_str(&args, ", ");
+		tr_put_buf(&args, &ab);
+		buf_cleanup(&ab);
+	}
+	if (!ok) {
+		buf_cleanup(&args);
+		return false;
+	}
+	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : "generate_series";
+	const char *col = rf->alias && rf->alias->n_colnames ? shd_node_str(rf->alias->colnames[0]) : alias;
+	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? shd_node_str(rf->alias->colnames[1]) : "ordinality";
+	buf_put_str(out, "(SELECT value AS ");
+	shd_put_ident(out, col);
+	if (rf->ordinality) {
+		buf_put_str(out, ", rowid AS ");
+		shd_put_ident(out, ordcol);
+	}
+	buf_printf(out, " FROM pg_generate_series(%s)) AS ", buf_cstr(&args));
+	shd_put_ident(out, alias);
+	buf_cleanup(&args);
+	TRel *r = arena_alloc(tr->a, sizeof(*r));
+	r->alias = arena_strdup(tr->a, alias);
+	r->ncols = rf->ordinality ? 2 : 1;
+	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
+	r->cols[0].name = arena_strdup(tr->a, col);
+	r->cols[0].type = rtype;
+	r->cols[0].typmod = -1;
+	if (rf->ordinality) {
+		r->cols[1].name = arena_strdup(tr->a, ordcol);
+		r->cols[1].type = PGT_INT8;
+		r->cols[1].typmod = -1;
+	}
+	return tr_scope_add(tr, r, -1);
+}
+
 static bool from_item(Tr *tr, Node *n, Buf *out)
 {
 	switch (n->node_case) {
@@ -171,7 +237,7 @@ static bool from_item(Tr *tr, Node *n, Buf *out)
 	case PG_QUERY__NODE__NODE_JOIN_EXPR:
 		return join_expr(tr, n->join_expr, out);
 	case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
-		return tr_unsupported(tr, -1, "a function in FROM");
+		return range_function(tr, n->range_function, out);
 	default:
 		return tr_unsupported(tr, -1, "this FROM item");
 	}

@@ -91,6 +91,15 @@ is($node->safe_psql(q{select name from items order by name desc limit 2 offset 1
 is($node->safe_psql(q{select qty, count(*) from items group by qty having count(*) > 0 order by 1}), "0|2\n1|1",
 	'GROUP BY with HAVING');
 
+# generate_series in FROM, WITH ORDINALITY
+is($node->safe_psql(q{select string_agg(g::text, ',') from generate_series(10, 1, -4) as g}), '10,6,2',
+	'generate_series with a negative step');
+is($node->safe_psql(q{select g, o from generate_series(5, 6) with ordinality as t(g, o)}), "5|1\n6|2",
+	'WITH ORDINALITY');
+is($node->safe_psql(q{select count(*), sum(x) from generate_series(1, 1000) x}), '1000|500500', 'aggregate over a series');
+($rc, $out, $err) = $node->psql(q{select * from generate_series(1, 3, 0)}, flags => ['-X', '-q']);
+like($err, qr/step size cannot equal zero/, 'a zero step is an error');
+
 # SET / SHOW
 is($node->safe_psql(q{set application_name = 'tapp'; show application_name}), 'tapp', 'SET and SHOW');
 is($node->safe_psql(q{show server_version}), '15.18 (DoSQL)', 'server_version');
@@ -103,6 +112,10 @@ like($err, qr/unrecognized configuration parameter "nosuchsetting"/, 'unknown GU
 	flags => ['-X', '-q'], stdin => '', extra_params => []);
 is($node->safe_psql(q{select count(*) from items where name = 'grape'}), '0',
 	'a failing multi-statement query rolls back its earlier statements');
+
+# startup options: -c name=value
+($rc, $out, $err) = $node->psql('show statement_timeout', env => { PGOPTIONS => '-c statement_timeout=5s' });
+is($out, '5s', 'PGOPTIONS -c sets a GUC at startup');
 
 # data survives a restart
 $node->restart;
