@@ -7,12 +7,13 @@ WARN     := -Wall -Wextra -Werror
 CSTD     := -std=c11 -D_GNU_SOURCE
 INCLUDES := -I.
 OPT      ?= -O2
-LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm
+LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm -ljansson -lxxhash
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 COMMON_SRC := common/buf.c common/arena.c
 PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
+VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 
 # Objects per build flavour: build/release and build/test.
@@ -58,7 +59,7 @@ $(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 # Each unit test links everything but the programs' main().
-UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
