@@ -10,7 +10,7 @@ use DBD::Pg qw(:async);
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(poll_until);
 
-my $node = DoSQL::Test::Cluster->new_shard('concurrency');
+my $node = DoSQL::Test::Cluster->new_shard('concurrency', args => [ '--busy-timeout', '2000' ]);
 $node->start;
 my $dsn = 'dbi:Pg:host=' . $node->host . ';port=' . $node->port . ';dbname=dosql';
 sub connect_db { DBI->connect($dsn, 'dosql', '', { RaiseError => 1, PrintError => 0, AutoCommit => 1 }) }
@@ -63,6 +63,19 @@ ok(poll_until(sub { $w2->pg_ready }, 10), 'and proceeds once the first commits')
 $w2->pg_result;
 ($seen) = $short->selectrow_array('select v from kv where k = 1');
 is($seen, 'w2', 'the second write applied after the first');
+
+# a writer that waits longer than --busy-timeout gives up with 40001, and the
+# transaction that held the lock is unaffected
+$writer->begin_work;
+$writer->do("update kv set v = 'held' where k = 1");
+$w2->do("update kv set v = 'late' where k = 1", { pg_async => PG_ASYNC });
+ok(poll_until(sub { $w2->pg_ready }, 30), 'the waiting writer returns once the busy timeout passes');
+my $res = eval { $w2->pg_result; 1 };
+ok(!$res, 'its UPDATE failed');
+is($w2->state, '40001', 'with 40001, which clients retry');
+$writer->commit;
+($seen) = $short->selectrow_array('select v from kv where k = 1');
+is($seen, 'held', 'the lock holder committed its write');
 
 # statement_timeout ends a long statement with 57014, and is shown as PostgreSQL shows it
 $long->do("set statement_timeout = '1s'");
