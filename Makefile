@@ -7,11 +7,11 @@ WARN     := -Wall -Wextra -Werror
 CSTD     := -std=c11 -D_GNU_SOURCE
 INCLUDES := -I.
 OPT      ?= -O2
-LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm -ljansson -lxxhash
+LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm -ljansson -lxxhash -levent -levent_openssl -lpq
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 COMMON_SRC := common/buf.c common/arena.c
-PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c
+PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c pgwire/tls.c pgwire/evconn.c
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
 VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))

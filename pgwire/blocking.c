@@ -7,9 +7,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
-#include <openssl/objects.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -76,23 +73,6 @@ int pgw_listen_unix(const char *dir, int port, char *path_out, size_t path_sz)
 	return fd;
 }
 
-SSL_CTX *pgw_tls_context(const char *cert_file, const char *key_file)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	if (!ctx)
-		return NULL;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		char msg[256];
-		ERR_error_string_n(ERR_get_error(), msg, sizeof(msg));
-		fprintf(stderr, "could not load TLS certificate \"%s\" / key \"%s\": %s\n", cert_file, key_file, msg);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
 static bool io_write_all(BlockingIo *io, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
@@ -140,20 +120,6 @@ static ssize_t io_read(BlockingIo *io, uint8_t *p, size_t n)
 	}
 }
 
-/* tls-server-end-point channel binding data (RFC 5929): the certificate's
- * hash with its signature's digest, SHA-256 in place of MD5 and SHA-1. */
-static void cert_hash(SSL_CTX *ctx, PgwConn *c)
-{
-	X509 *cert = SSL_CTX_get0_certificate(ctx);
-	int md_nid, pk_nid;
-	if (!cert || !OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, &pk_nid))
-		return;
-	const EVP_MD *md = (md_nid == NID_md5 || md_nid == NID_sha1) ? EVP_sha256() : EVP_get_digestbynid(md_nid);
-	unsigned int n = 0;
-	if (md && X509_digest(cert, md, c->tls_cert_hash, &n))
-		c->tls_cert_hash_len = n;
-}
-
 void pgw_serve_blocking(PgwConn *c, int fd, SSL_CTX *ssl_ctx)
 {
 	BlockingIo io = {.fd = fd, .ssl = NULL};
@@ -174,7 +140,7 @@ void pgw_serve_blocking(PgwConn *c, int fd, SSL_CTX *ssl_ctx)
 			io.ssl = SSL_new(ssl_ctx);
 			if (!io.ssl || !SSL_set_fd(io.ssl, fd) || SSL_accept(io.ssl) != 1)
 				break;
-			cert_hash(ssl_ctx, c);
+			(void)pgw_tls_set_cert_hash(c, io.ssl);
 			pgw_conn_tls_done(c);
 			continue;
 		}

@@ -13,14 +13,12 @@
 #include <stdbool.h>
 
 #include "pgwire/pgwire.h"
+#include "pgwire/tls.h"
 
 /* Open a listening TCP socket; -1 with errno set on failure. */
 int pgw_listen_tcp(const char *host, int port);
 /* Open a listening unix-domain socket <dir>/.s.PGSQL.<port>; -1 on failure. */
 int pgw_listen_unix(const char *dir, int port, char *path_out, size_t path_sz);
-
-/* Build a server TLS context from PEM files; NULL with a message on stderr. */
-SSL_CTX *pgw_tls_context(const char *cert_file, const char *key_file);
 
 /* Serve one client on fd until it disconnects or the engine closes it.
  * Takes ownership of fd. `ssl_ctx` may be NULL (no TLS offered). */

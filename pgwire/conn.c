@@ -796,7 +796,7 @@ void pgw_conn_process(PgwConn *c)
 {
 	size_t off = 0; /* bytes of c->in already processed */
 
-	while (c->state != PGW_CLOSING && c->state != PGW_TLS_PENDING) {
+	while (c->state != PGW_CLOSING && c->state != PGW_TLS_PENDING && !c->paused) {
 		if (c->state == PGW_STARTUP) {
 			if (c->in.len < 4)
 				return;

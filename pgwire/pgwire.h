@@ -147,6 +147,10 @@ struct PgwConn {
 	/* Set by the driver: write c->out now; false when the client is gone. */
 	bool (*io_flush)(PgwConn *c);
 	void *io; /* the driver's transport */
+	/* Set by the embedder, typically from a handler callback that answers
+	 * later: pgw_conn_process() returns after the current message and
+	 * leaves the following ones in c->in until it is cleared. */
+	bool paused;
 };
 
 /* Startup packet decoding (no I/O; fuzzed). */
@@ -179,8 +183,8 @@ PgwFrameStatus pgw_frame_next(const uint8_t *p, size_t len, uint32_t max, char *
 void pgw_conn_init(PgwConn *c, const PgwConfig *cfg, const PgwHandler *h, void *user, int32_t pid);
 void pgw_conn_cleanup(PgwConn *c);
 
-/* Process the bytes in c->in until a message is incomplete or the state
- * needs the driver (PGW_TLS_PENDING, PGW_CLOSING). */
+/* Process the bytes in c->in until a message is incomplete, the state
+ * needs the driver (PGW_TLS_PENDING, PGW_CLOSING) or c->paused is set. */
 void pgw_conn_process(PgwConn *c);
 
 /* Called by the driver after a successful TLS handshake. */
