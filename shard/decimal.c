@@ -437,7 +437,6 @@ typedef struct DecAgg {
 
 static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	DecAgg *st = sqlite3_aggregate_context(ctx, sizeof(DecAgg));
@@ -450,7 +449,7 @@ static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
-	int typmod = sqlite3_value_int(argv[2]);
+	int typmod = argc > 2 ? sqlite3_value_int(argv[2]) : -1;
 	int scale = typmod >= 4 ? ((typmod - 4) & 0xFFFF) : -1;
 	st->fsum += sqlite3_value_double(argv[0]);
 	if (!st->inexact && dec_from_value(v, argv[0], scale)) {
@@ -512,5 +511,9 @@ bool dec_register_functions(sqlite3 *db)
 	       sqlite3_create_function_v2(db, "pg_numsum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
 					  sum_final, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_numavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
+					  avg_final, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_numsum1", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
+					  sum_final, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_numavg1", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
 					  avg_final, NULL) == SQLITE_OK;
 }

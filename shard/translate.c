@@ -144,6 +144,41 @@ static void put_value_literal(Buf *b, const PgtValue *v)
 	}
 }
 
+/* Rewrite the expression in b as a cast from type `from` to type `to`:
+ * pg_out() to text, pg_cast() otherwise; numeric to an integer type is
+ * rounded exactly first, as PostgreSQL's numeric_int4 does. */
+static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, int32_t typmod)
+{
+	Buf nb;
+	buf_init(&nb);
+	if (to == PGT_TEXT || to == PGT_VARCHAR || to == PGT_BPCHAR) {
+		buf_put_str(&nb, "pg_out(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, ", %u, %d)", from, from_typmod);
+		if (to != PGT_TEXT && typmod >= 0) {
+			Buf wb;
+			buf_init(&wb);
+			buf_put_str(&wb, "pg_cast(");
+			tr_put_buf(&wb, &nb);
+			buf_printf(&wb, ", %u, %d)", to, typmod);
+			buf_reset(&nb);
+			tr_put_buf(&nb, &wb);
+			buf_cleanup(&wb);
+		}
+	} else if (from == PGT_NUMERIC && tr_is_int_type(to)) {
+		buf_put_str(&nb, "pg_cast(pg_round(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, ", 0, %u), %u, %d)", PGT_NUMERIC, to, typmod);
+	} else {
+		buf_put_str(&nb, "pg_cast(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, ", %u, %d)", to, typmod);
+	}
+	buf_reset(b);
+	tr_put_buf(b, &nb);
+	buf_cleanup(&nb);
+}
+
 /*
  * Give expression `e` (emitted in `b`, typed `ty`) the type `oid`/`typmod`:
  * untyped literals are converted now, open parameters take the type, other
@@ -197,20 +232,7 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 	bool texty = tr_is_text_type(ty->oid) && (oid == PGT_TEXT || oid == PGT_VARCHAR) && typmod < 0;
 	bool regs = (oid == PGT_OID || oid == PGT_REGCLASS || oid == PGT_REGTYPE) && tr_is_int_type(ty->oid);
 	if (!same && !widen && !texty && !regs && !(ty->oid == PGT_FLOAT4 && oid == PGT_FLOAT8)) {
-		Buf nb;
-		buf_init(&nb);
-		if (oid == PGT_TEXT || oid == PGT_VARCHAR) {
-			buf_put_str(&nb, "pg_out(");
-			tr_put_buf(&nb, b);
-			buf_printf(&nb, ", %u, %d)", ty->oid, ty->typmod);
-		} else {
-			buf_put_str(&nb, "pg_cast(");
-			tr_put_buf(&nb, b);
-			buf_printf(&nb, ", %u, %d)", oid, typmod);
-		}
-		buf_reset(b);
-		tr_put_buf(b, &nb);
-		buf_cleanup(&nb);
+		wrap_cast(b, ty->oid, ty->typmod, oid, typmod);
 	}
 	tr_ttype_set(ty, oid, typmod);
 	return true;
@@ -523,6 +545,46 @@ void tr_put_numeric_value(Buf *out, Buf *b, const TType *t)
 }
 
 /* Emit "(l) OP (r)" after unifying operand types. */
+/* The common type of two types: numeric types promote, otherwise the first. */
+static uint32_t common_of(uint32_t a, uint32_t b)
+{
+	if (!a || a == PGT_UNKNOWN)
+		return b;
+	if (!b || b == PGT_UNKNOWN)
+		return a;
+	if (is_numeric_type(a) && is_numeric_type(b))
+		return arith_result(a, b);
+	return a;
+}
+
+/* Translate n expressions (first, then items) into bufs/types, all brought to
+ * their common type; returns it (text when nothing is typed). */
+static bool common_list(Tr *tr, Node *first, size_t n, Node **items, Buf *bufs, TType *types, uint32_t *common, int loc)
+{
+	size_t total = n + (first ? 1 : 0);
+	uint32_t c = 0;
+	for (size_t i = 0; i < total; i++) {
+		buf_init(&bufs[i]);
+		if (!tr_expr(tr, first && i == 0 ? first : items[i - (first ? 1 : 0)], &bufs[i], &types[i]))
+			return false;
+		if (!types[i].unknown && !types[i].param)
+			c = common_of(c, types[i].oid);
+	}
+	if (!c)
+		c = PGT_TEXT;
+	for (size_t i = 0; i < total; i++)
+		if (!tr_coerce(tr, &bufs[i], &types[i], c, -1, loc))
+			return false;
+	*common = c;
+	return true;
+}
+
+static void free_list(Buf *bufs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_cleanup(&bufs[i]);
+}
+
 static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out, TType *ty)
 {
 	Buf lb, rb;
@@ -538,7 +600,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
 			if (rt.unknown || rt.param)
 				tr_coerce(tr, &rb, &rt, PGT_INT4, -1, loc);
-			buf_printf(out, "(%s", op);
+			buf_printf(out, "(%s ", op);
 			tr_put_buf(out, &rb);
 			buf_put_u8(out, ')');
 			*ty = rt;
@@ -561,12 +623,21 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		if (lt.unknown || lt.param)
 			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
 	}
+	/* a strict operator with a NULL constant is NULL, and PostgreSQL never
+	 * evaluates the other side */
+	bool null_operand = (lt.unknown && !lt.lit) || (rt.unknown && !rt.lit);
 	if (!unify(tr, &lb, &lt, &rb, &rt, loc))
 		goto out;
 
 	static const char *const cmp_ops[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
 	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
 		if (strcmp(op, cmp_ops[i]) == 0) {
+			tr_ttype_set(ty, PGT_BOOL, -1);
+			if (null_operand) {
+				buf_put_str(out, "NULL");
+				ok = true;
+				goto out;
+			}
 			buf_put_u8(out, '(');
 			tr_put_numeric_value(out, &lb, &lt);
 			buf_printf(out, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
@@ -584,6 +655,12 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		}
 		uint32_t res = arith_result(lt.oid, rt.oid);
 		bool checked_int = tr_is_int_type(res) && res != PGT_OID;
+		if (null_operand) {
+			buf_put_str(out, "NULL");
+			tr_ttype_set(ty, op[0] == '^' ? PGT_FLOAT8 : res, -1);
+			ok = true;
+			goto out;
+		}
 		if (op[0] == '^') {
 			/* exponentiation is float8 (numeric ^ numeric is numeric in PostgreSQL) */
 			if (res == PGT_NUMERIC) {
@@ -756,52 +833,57 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		return ok;
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
-		Buf lb, rb;
-		TType lt, rt;
-		buf_init(&lb);
-		buf_init(&rb);
-		bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
-			  unify(tr, &lb, &lt, &rb, &rt, a->location);
-		if (ok) {
+		Node *args[1] = {a->rexpr};
+		Buf bufs[2];
+		TType types[2];
+		uint32_t common;
+		memset(bufs, 0, sizeof(bufs));
+		bool ok = common_list(tr, a->lexpr, 1, args, bufs, types, &common, a->location);
+		if (ok && common == PGT_NUMERIC) {
+			/* numeric values are equal by value, whatever their scale */
+			buf_put_str(out, "(CASE WHEN ");
+			tr_put_numeric_value(out, &bufs[0], &types[0]);
+			buf_put_str(out, " = ");
+			tr_put_numeric_value(out, &bufs[1], &types[1]);
+			buf_put_str(out, " THEN NULL ELSE ");
+			tr_put_buf(out, &bufs[0]);
+			buf_put_str(out, " END)");
+		} else if (ok) {
 			buf_put_str(out, "nullif(");
-			tr_put_buf(out, &lb);
+			tr_put_buf(out, &bufs[0]);
 			buf_put_str(out, ", ");
-			tr_put_buf(out, &rb);
+			tr_put_buf(out, &bufs[1]);
 			buf_put_u8(out, ')');
-			*ty = lt;
 		}
-		buf_cleanup(&lb);
-		buf_cleanup(&rb);
+		if (ok)
+			tr_ttype_set(ty, common, -1);
+		free_list(bufs, 2);
 		return ok;
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
-		Buf lb;
-		TType lt;
-		buf_init(&lb);
-		bool ok = tr_expr(tr, a->lexpr, &lb, &lt);
-		if (ok && a->rexpr->node_case == PG_QUERY__NODE__NODE_LIST) {
-			PgQuery__List *l = a->rexpr->list;
-			if (lt.unknown || lt.param) {
-				/* type the left side from the first list member */
-				Buf fb;
-				TType ft;
-				buf_init(&fb);
-				if (l->n_items && tr_expr(tr, l->items[0], &fb, &ft) && !ft.unknown && !ft.param)
-					tr_coerce(tr, &lb, &lt, ft.oid, -1, a->location);
-				else
-					tr_settle(tr, &lb, &lt);
-				buf_cleanup(&fb);
-			}
+		if (a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST)
+			return tr_unsupported(tr, a->location, "this IN form");
+		PgQuery__List *l = a->rexpr->list;
+		size_t n = l->n_items + 1;
+		Buf *bufs = calloc(n, sizeof(Buf));
+		TType *types = calloc(n, sizeof(TType));
+		uint32_t common;
+		bool ok = common_list(tr, a->lexpr, l->n_items, l->items, bufs, types, &common, a->location);
+		if (ok) {
 			buf_put_u8(out, '(');
-			tr_put_buf(out, &lb);
+			tr_put_numeric_value(out, &bufs[0], &types[0]);
 			buf_put_str(out, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
-			ok = tr_expr_list(tr, l->n_items, l->items, out, lt.oid, NULL);
+			for (size_t i = 1; i < n; i++) {
+				if (i > 1)
+					buf_put_str(out, ", ");
+				tr_put_numeric_value(out, &bufs[i], &types[i]);
+			}
 			buf_put_str(out, "))");
 			tr_ttype_set(ty, PGT_BOOL, -1);
-		} else if (ok) {
-			ok = tr_unsupported(tr, a->location, "this IN form");
 		}
-		buf_cleanup(&lb);
+		free_list(bufs, n);
+		free(bufs);
+		free(types);
 		return ok;
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
@@ -942,88 +1024,62 @@ static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 	}
 }
 
+/* CASE: the results share their common type; CASE x WHEN v compares x and
+ * the v in theirs. */
 static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 {
-	TType res;
-	bool have = false;
-	Buf body;
-	buf_init(&body);
-	tr_ttype_set(&res, PGT_TEXT, -1);
-
-	/* First pass: find the result type from the typed branches. */
-	for (size_t i = 0; i <= c->n_args && !have; i++) {
-		Node *r = i < c->n_args ? c->args[i]->case_when->result : c->defresult;
-		if (!r)
-			continue;
-		Buf tb;
-		TType tt;
-		buf_init(&tb);
-		if (tr_expr(tr, r, &tb, &tt) && !tt.unknown && !tt.param) {
-			res = tt;
-			have = true;
-		}
-		buf_cleanup(&tb);
-		if (tr->failed) {
-			buf_cleanup(&body);
-			return false;
+	size_t n = c->n_args;
+	size_t nres = n + (c->defresult ? 1 : 0);
+	Node **results = calloc(nres + 1, sizeof(Node *));
+	Node **whens = calloc(n + 1, sizeof(Node *));
+	Buf *rb = calloc(nres + 1, sizeof(Buf)), *wb = calloc(n + 1, sizeof(Buf));
+	TType *rt = calloc(nres + 1, sizeof(TType)), *wt = calloc(n + 1, sizeof(TType));
+	for (size_t i = 0; i < n; i++) {
+		results[i] = c->args[i]->case_when->result;
+		whens[i] = c->args[i]->case_when->expr;
+	}
+	if (c->defresult)
+		results[n] = c->defresult;
+	uint32_t rtype, wtype = PGT_BOOL;
+	bool ok = common_list(tr, NULL, nres, results, rb, rt, &rtype, c->location);
+	if (ok && c->arg) {
+		ok = common_list(tr, c->arg, n, whens, wb, wt, &wtype, c->location);
+	} else if (ok) {
+		for (size_t i = 0; i < n && ok; i++) {
+			buf_init(&wb[i]);
+			ok = tr_expr(tr, whens[i], &wb[i], &wt[i]) && tr_coerce(tr, &wb[i], &wt[i], PGT_BOOL, -1, c->location);
 		}
 	}
-	buf_put_str(out, "CASE");
-	Buf arg;
-	TType argt;
-	buf_init(&arg);
-	if (c->arg) {
-		if (!tr_expr(tr, c->arg, &arg, &argt))
-			goto bad;
-		buf_put_u8(out, ' ');
-		tr_put_buf(out, &arg);
-	}
-	for (size_t i = 0; i < c->n_args; i++) {
-		PgQuery__CaseWhen *w = c->args[i]->case_when;
-		Buf wb, rb;
-		TType wt, rt;
-		buf_init(&wb);
-		buf_init(&rb);
-		bool ok = tr_expr(tr, w->expr, &wb, &wt) && tr_expr(tr, w->result, &rb, &rt);
-		if (ok) {
-			if (c->arg)
-				tr_coerce(tr, &wb, &wt, argt.oid, -1, w->location);
-			else
-				tr_coerce(tr, &wb, &wt, PGT_BOOL, -1, w->location);
-			tr_coerce(tr, &rb, &rt, res.oid, -1, w->location);
+	if (ok) {
+		buf_put_str(out, "CASE");
+		size_t w0 = 0;
+		if (c->arg) {
+			buf_put_u8(out, ' ');
+			tr_put_numeric_value(out, &wb[0], &wt[0]);
+			w0 = 1;
+		}
+		for (size_t i = 0; i < n; i++) {
 			buf_put_str(out, " WHEN ");
-			tr_put_buf(out, &wb);
+			tr_put_numeric_value(out, &wb[i + w0], &wt[i + w0]);
 			buf_put_str(out, " THEN ");
-			tr_put_buf(out, &rb);
+			tr_put_buf(out, &rb[i]);
 		}
-		buf_cleanup(&wb);
-		buf_cleanup(&rb);
-		if (!ok || tr->failed)
-			goto bad;
-	}
-	if (c->defresult) {
-		Buf db;
-		TType dt;
-		buf_init(&db);
-		bool ok = tr_expr(tr, c->defresult, &db, &dt);
-		if (ok) {
-			tr_coerce(tr, &db, &dt, res.oid, -1, c->location);
+		if (c->defresult) {
 			buf_put_str(out, " ELSE ");
-			tr_put_buf(out, &db);
+			tr_put_buf(out, &rb[n]);
 		}
-		buf_cleanup(&db);
-		if (!ok)
-			goto bad;
+		buf_put_str(out, " END");
+		tr_ttype_set(ty, rtype, -1);
 	}
-	buf_put_str(out, " END");
-	buf_cleanup(&arg);
-	buf_cleanup(&body);
-	*ty = res;
-	return !tr->failed;
-bad:
-	buf_cleanup(&arg);
-	buf_cleanup(&body);
-	return false;
+	free_list(rb, nres);
+	free_list(wb, n + 1);
+	free(rb);
+	free(wb);
+	free(rt);
+	free(wt);
+	free(results);
+	free(whens);
+	return ok && !tr->failed;
 }
 
 /* COALESCE / GREATEST / LEAST: a common type over the arguments. */
@@ -1172,7 +1228,9 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (!ok)
 			return false;
 		tr_settle(tr, &ab, &at);
-		buf_printf(out, "%u", at.oid == PGT_UNKNOWN ? PGT_UNKNOWN : at.oid);
+		/* regtype prints as the type's name */
+		const char *tn = type_name(at.oid);
+		shd_put_literal(out, tn, strlen(tn));
 		tr_ttype_set(ty, PGT_REGTYPE, -1);
 		return true;
 	}
@@ -1186,6 +1244,26 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			return false;
 		if (tt.unknown || tr_is_text_type(tt.oid))
 			m = &regex_substring;
+	}
+	if (f->agg_distinct && strcmp(name, "string_agg") == 0) {
+		Node *sep = f->n_args == 2 ? f->args[1] : NULL;
+		if (!sep || sep->node_case != PG_QUERY__NODE__NODE_A_CONST ||
+		    sep->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL || strcmp(sep->a_const->sval->sval, ",") != 0)
+			return tr_unsupported(tr, f->location, "string_agg(DISTINCT ...) with a separator other than ','");
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		bool ok = tr_expr(tr, f->args[0], &ab, &at);
+		if (ok) {
+			tr_settle(tr, &ab, &at);
+			buf_put_str(out, "group_concat(DISTINCT ");
+			tr_put_buf(out, &ab);
+			buf_put_u8(out, ')');
+			tr_ttype_set(ty, PGT_TEXT, -1);
+			ty->agg = true;
+		}
+		buf_cleanup(&ab);
+		return ok;
 	}
 	Buf call;
 	buf_init(&call);
@@ -1216,17 +1294,21 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			tr_put_buf(out, &ab);
 			buf_cleanup(&ab);
 		}
-		/* sum() and avg() need the argument type to pick their arithmetic */
-		if (m->rule == RET_SUM || m->rule == RET_AVG)
+		/* sum() and avg() need the argument type to pick their arithmetic
+		 * (DISTINCT aggregates take one argument in SQLite) */
+		if ((m->rule == RET_SUM || m->rule == RET_AVG) && !f->agg_distinct)
 			buf_printf(out, ", %u, %d", first.oid, first.typmod);
 		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)
 			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
 	}
 	const char *fname = m->sqlite ? m->sqlite : m->pg;
+	bool floating = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8;
 	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
-		fname = "pg_numsum";
+		fname = f->agg_distinct ? "pg_numsum1" : "pg_numsum";
+	else if (m->rule == RET_SUM && f->agg_distinct)
+		fname = "sum";
 	if (m->rule == RET_AVG)
-		fname = (first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8) ? "pg_floatavg" : "pg_numavg";
+		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
 	buf_printf(final_out, "%s(", fname);
 	tr_put_buf(final_out, &call);
 	buf_cleanup(&call);
@@ -1306,40 +1388,10 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 		tr_ttype_set(&at, PGT_TEXT, -1);
 	} else if (!at.unknown && !at.param && oid != at.oid && !(oid == PGT_TEXT && tr_is_text_type(at.oid))) {
 		/* an explicit cast between different types always goes through pg_cast */
-		Buf nb;
-		buf_init(&nb);
-		if (oid == PGT_TEXT || oid == PGT_VARCHAR || oid == PGT_BPCHAR) {
-			buf_put_str(&nb, "pg_out(");
-			tr_put_buf(&nb, &ab);
-			buf_printf(&nb, ", %u, %d)", at.oid, at.typmod);
-			if (typmod >= 0) {
-				Buf wb;
-				buf_init(&wb);
-				buf_put_str(&wb, "pg_cast(");
-				tr_put_buf(&wb, &nb);
-				buf_printf(&wb, ", %u, %d)", oid, typmod);
-				buf_reset(&nb);
-				tr_put_buf(&nb, &wb);
-				buf_cleanup(&wb);
-			}
-		} else {
-			buf_put_str(&nb, "pg_cast(");
-			tr_put_buf(&nb, &ab);
-			buf_printf(&nb, ", %u, %d)", oid, typmod);
-		}
-		buf_reset(&ab);
-		tr_put_buf(&ab, &nb);
-		buf_cleanup(&nb);
+		wrap_cast(&ab, at.oid, at.typmod, oid, typmod);
 		tr_ttype_set(&at, oid, typmod);
 	} else if (!at.unknown && !at.param && typmod >= 0 && (oid == PGT_NUMERIC || oid == PGT_VARCHAR || oid == PGT_BPCHAR)) {
-		Buf nb;
-		buf_init(&nb);
-		buf_put_str(&nb, "pg_cast(");
-		tr_put_buf(&nb, &ab);
-		buf_printf(&nb, ", %u, %d)", oid, typmod);
-		buf_reset(&ab);
-		tr_put_buf(&ab, &nb);
-		buf_cleanup(&nb);
+		wrap_cast(&ab, at.oid, at.typmod, oid, typmod);
 		tr_ttype_set(&at, oid, typmod);
 	} else {
 		tr_coerce(tr, &ab, &at, oid, typmod, tc->location);
