@@ -14,6 +14,7 @@ COMMON_SRC := common/buf.c common/arena.c
 PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c pgwire/tls.c pgwire/evconn.c
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
 VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))
+ROUTER_SRC  := $(sort $(wildcard router/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 
 # Objects per build flavour: build/release and build/test.
@@ -27,7 +28,7 @@ endef
 LIB_SRC := $(COMMON_SRC) $(PGWIRE_SRC)
 
 .PHONY: all deps test run fuzz clean unit-bins test-bins
-all: deps bin/dosql-shard bin/dosql-passwd
+all: deps bin/dosql-shard bin/dosql bin/dosql-passwd
 
 deps:
 	@tools/deps.sh
@@ -36,6 +37,10 @@ deps:
 $(release_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
+
+bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC))
+	@mkdir -p bin
+	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
 bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(SHARD_SRC))
 	@mkdir -p bin
@@ -49,6 +54,10 @@ bin/dosql-passwd: $(call objs,$(release_dir),tools/dosql-passwd.c $(LIB_SRC))
 $(test_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 $(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(SHARD_SRC))
 	@mkdir -p $(dir $@)
@@ -64,7 +73,7 @@ $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
-test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql-passwd $(UNIT_BINS)
+test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(UNIT_BINS)
 
 PROVE_JOBS ?= 2
 test: test-bins

@@ -1,0 +1,268 @@
+/*
+ * main.c - dosql, the router: `dosql --config FILE`.
+ *
+ * FILE is JSON:
+ *   {"listen": {"host": "127.0.0.1", "port": 6432}, "unix_socket_dir": "/tmp",
+ *    "auth": "scram-sha-256", "passwd_file": "passwd", "vschema": "vschema.json",
+ *    "shard_user": "dosql", "shard_database": "dosql",
+ *    "tls": {"cert": "server.crt", "key": "server.key"}}
+ * Relative paths are taken from the config file's directory.  Any error names
+ * the file and what was expected, and the router does not start.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgwire/tls.h"
+#include "router/router.h"
+
+typedef struct Config {
+	char host[256];
+	int port;
+	char *unix_dir, *auth, *passwd_file, *vschema, *tls_cert, *tls_key;
+	char *shard_user, *shard_database;
+} Config;
+
+static void config_free(Config *c)
+{
+	free(c->unix_dir);
+	free(c->auth);
+	free(c->passwd_file);
+	free(c->vschema);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->shard_user);
+	free(c->shard_database);
+}
+
+/* path relative to the config file's directory, malloc'd. */
+static char *resolve(const char *dir, const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	size_t n = strlen(dir) + strlen(path) + 2;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s", dir, path);
+	return p;
+}
+
+static bool get_string(json_t *o, const char *key, const char *file, const char *dir, bool path, char **out)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return true;
+	if (!json_is_string(v)) {
+		fprintf(stderr, "dosql: %s: %s: expected a string\n", file, key);
+		return false;
+	}
+	free(*out);
+	*out = path ? resolve(dir, json_string_value(v)) : strdup(json_string_value(v));
+	return true;
+}
+
+static bool load_config(const char *file, Config *c)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		fprintf(stderr, "dosql: %s:%d:%d: %s\n", file, jerr.line, jerr.column, jerr.text);
+		return false;
+	}
+	char *copy = strdup(file);
+	const char *dir = dirname(copy);
+	bool ok = json_is_object(root);
+	if (!ok)
+		fprintf(stderr, "dosql: %s: expected a JSON object\n", file);
+	static const char *const known[] = {"listen", "unix_socket_dir", "auth", "passwd_file", "vschema",
+					    "shard_user", "shard_database", "tls"};
+	const char *key;
+	json_t *val;
+	json_object_foreach(root, key, val)
+	{
+		bool found = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			found = found || strcmp(known[i], key) == 0;
+		if (ok && !found) {
+			fprintf(stderr, "dosql: %s: unknown setting \"%s\"\n", file, key);
+			ok = false;
+		}
+	}
+	snprintf(c->host, sizeof(c->host), "127.0.0.1");
+	c->port = 6432;
+	json_t *listen = ok ? json_object_get(root, "listen") : NULL;
+	if (listen) {
+		json_t *h = json_object_get(listen, "host"), *p = json_object_get(listen, "port");
+		if ((h && !json_is_string(h)) || (p && (!json_is_integer(p) || json_integer_value(p) <= 0 ||
+						   json_integer_value(p) > 65535))) {
+			fprintf(stderr, "dosql: %s: listen: expected {\"host\": string, \"port\": 1..65535}\n", file);
+			ok = false;
+		} else {
+			if (h)
+				snprintf(c->host, sizeof(c->host), "%s", json_string_value(h));
+			if (p)
+				c->port = (int)json_integer_value(p);
+		}
+	}
+	ok = ok && get_string(root, "unix_socket_dir", file, dir, true, &c->unix_dir) &&
+	     get_string(root, "auth", file, dir, false, &c->auth) &&
+	     get_string(root, "passwd_file", file, dir, true, &c->passwd_file) &&
+	     get_string(root, "vschema", file, dir, true, &c->vschema) &&
+	     get_string(root, "shard_user", file, dir, false, &c->shard_user) &&
+	     get_string(root, "shard_database", file, dir, false, &c->shard_database);
+	json_t *tls = ok ? json_object_get(root, "tls") : NULL;
+	if (tls)
+		ok = get_string(tls, "cert", file, dir, true, &c->tls_cert) && get_string(tls, "key", file, dir, true, &c->tls_key);
+	if (ok && !c->vschema) {
+		fprintf(stderr, "dosql: %s: vschema: expected the path of the VSchema file\n", file);
+		ok = false;
+	}
+	free(copy);
+	json_decref(root);
+	return ok;
+}
+
+/* "user:secret" lines, as dosql-shard reads them. */
+static bool load_users(RtRouter *rt, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "dosql: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	char line[4096];
+	int lineno = 0;
+	bool ok = true;
+	while (ok && fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0] || line[0] == '#')
+			continue;
+		char *colon = strchr(line, ':');
+		if (!colon || colon == line ||
+		    (strncmp(colon + 1, "SCRAM-SHA-256$", 14) != 0 && strncmp(colon + 1, "md5", 3) != 0)) {
+			fprintf(stderr, "dosql: %s:%d: expected \"user:secret\" with a SCRAM-SHA-256 or md5 secret\n", path,
+				lineno);
+			ok = false;
+			break;
+		}
+		*colon = 0;
+		rt->users = realloc(rt->users, sizeof(RtUser) * (size_t)(rt->nusers + 1));
+		rt->users[rt->nusers].name = strdup(line);
+		rt->users[rt->nusers].secret = strdup(colon + 1);
+		rt->nusers++;
+	}
+	fclose(f);
+	return ok;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else {
+			fprintf(stderr, "usage: dosql --config FILE\n");
+			return 2;
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "usage: dosql --config FILE\n");
+		return 2;
+	}
+	Config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	static RtRouter rt;
+	int rc = 2;
+	struct event *sigint = NULL, *sigterm = NULL;
+	if (!load_config(file, &cfg))
+		goto out;
+	char err[1024];
+	rt.vschema = vsc_load(cfg.vschema, err, sizeof(err));
+	if (!rt.vschema) {
+		fprintf(stderr, "dosql: %s\n", err);
+		goto out;
+	}
+	rt.pgw.max_message = PGW_DEFAULT_MAX_MESSAGE;
+	rt.pgw.auth = PGW_AUTH_TRUST;
+	if (cfg.auth && !pgw_auth_method_from_str(cfg.auth, &rt.pgw.auth)) {
+		fprintf(stderr, "dosql: %s: auth: expected trust, password, md5 or scram-sha-256, got \"%s\"\n", file, cfg.auth);
+		goto out;
+	}
+	if (rt.pgw.auth != PGW_AUTH_TRUST && !cfg.passwd_file) {
+		fprintf(stderr, "dosql: %s: auth %s needs passwd_file\n", file, cfg.auth);
+		goto out;
+	}
+	if (cfg.passwd_file && !load_users(&rt, cfg.passwd_file))
+		goto out;
+	if (cfg.tls_cert || cfg.tls_key) {
+		if (!cfg.tls_cert || !cfg.tls_key) {
+			fprintf(stderr, "dosql: %s: tls needs both cert and key\n", file);
+			goto out;
+		}
+		rt.ssl_ctx = pgw_tls_context(cfg.tls_cert, cfg.tls_key);
+		if (!rt.ssl_ctx)
+			goto out;
+		rt.pgw.tls_available = true;
+	}
+	rt.shard_user = strdup(cfg.shard_user ? cfg.shard_user : "dosql");
+	rt.shard_database = strdup(cfg.shard_database ? cfg.shard_database : "dosql");
+
+	signal(SIGPIPE, SIG_IGN);
+	rc = 1;
+	rt.base = event_base_new();
+	PgwEvServerOptions o = {.cfg = &rt.pgw, .ssl_ctx = rt.ssl_ctx, .arg = &rt};
+	o.cb.on_accept = rt_session_accept;
+	o.cb.on_close = rt_session_close;
+	rt.server = pgw_evserver_create(rt.base, &o);
+	if (!rt.server || !pgw_evserver_listen_tcp(rt.server, cfg.host, cfg.port))
+		goto out;
+	if (cfg.unix_dir && !pgw_evserver_listen_unix(rt.server, cfg.unix_dir, cfg.port))
+		goto out;
+	sigint = evsignal_new(rt.base, SIGINT, on_signal, rt.base);
+	sigterm = evsignal_new(rt.base, SIGTERM, on_signal, rt.base);
+	event_add(sigint, NULL);
+	event_add(sigterm, NULL);
+	fprintf(stderr, "dosql: routing %s:%d to %d shards (auth %s%s)\n", cfg.host, cfg.port,
+		vsc_shard_count(rt.vschema), pgw_auth_method_to_str(rt.pgw.auth), rt.ssl_ctx ? ", TLS" : "");
+	event_base_dispatch(rt.base);
+	fprintf(stderr, "dosql: stopped\n");
+	rc = 0;
+out:
+	if (rt.server)
+		pgw_evserver_destroy(rt.server);
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	if (rt.base)
+		event_base_free(rt.base);
+	if (rt.ssl_ctx)
+		SSL_CTX_free(rt.ssl_ctx);
+	for (int i = 0; i < rt.nusers; i++) {
+		free(rt.users[i].name);
+		free(rt.users[i].secret);
+	}
+	free(rt.users);
+	for (int i = 0; i < rt.ntypes; i++) {
+		free(rt.types[i].table);
+		free(rt.types[i].column);
+	}
+	free(rt.types);
+	free(rt.shard_user);
+	free(rt.shard_database);
+	vsc_free(rt.vschema);
+	config_free(&cfg);
+	return rc;
+}

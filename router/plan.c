@@ -1,0 +1,483 @@
+/*
+ * plan.c - decide where a statement runs.
+ *
+ * The tables a statement names are looked up in the VSchema.  A sharded
+ * table is routed by its primary vindex column: an equality or IN with
+ * constants in the top-level AND of WHERE, or the column's value in each
+ * row of INSERT ... VALUES.  Pinned tables go to their shard, reads of
+ * reference tables to any shard.  What would need a merge or a cross-shard
+ * transaction is refused with 0A000 naming it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router.h"
+
+typedef PgQuery__Node Node;
+
+#define MAX_TABLES 32
+
+typedef struct Tables {
+	int n;
+	const char *names[MAX_TABLES];
+	const char *aliases[MAX_TABLES];
+	int nctes;
+	const char *ctes[MAX_TABLES];
+	bool too_many;
+	bool aggregate; /* an aggregate or window function appears */
+	bool sublink;   /* a subquery expression appears */
+} Tables;
+
+static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "string_agg", "array_agg", "bool_and",
+					 "bool_or", "every", "stddev", "variance", "json_agg", "jsonb_agg"};
+
+/* Walk every message below m (protobuf-c reflection), noting the tables,
+ * CTE names, aggregates and subqueries. */
+static void walk(const ProtobufCMessage *m, Tables *t)
+{
+	if (!m)
+		return;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	if (d == &pg_query__range_var__descriptor) {
+		const PgQuery__RangeVar *rv = (const PgQuery__RangeVar *)m;
+		if (t->n == MAX_TABLES) {
+			t->too_many = true;
+			return;
+		}
+		t->aliases[t->n] = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : rv->relname;
+		t->names[t->n++] = rv->relname;
+		return;
+	}
+	if (d == &pg_query__common_table_expr__descriptor && t->nctes < MAX_TABLES)
+		t->ctes[t->nctes++] = ((const PgQuery__CommonTableExpr *)m)->ctename;
+	if (d == &pg_query__sub_link__descriptor)
+		t->sublink = true;
+	if (d == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+		const char *name = f->n_funcname ? f->funcname[f->n_funcname - 1]->string->sval : "";
+		if (f->agg_star || f->over)
+			t->aggregate = true;
+		for (size_t i = 0; i < sizeof(aggregates) / sizeof(aggregates[0]); i++)
+			if (strcmp(name, aggregates[i]) == 0)
+				t->aggregate = true;
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		const char *base = (const char *)m + f->offset;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+			ProtobufCMessage *const *arr = *(ProtobufCMessage *const **)base;
+			for (size_t k = 0; k < n; k++)
+				walk(arr[k], t);
+		} else {
+			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+				uint32_t which = *(const uint32_t *)((const char *)m + f->quantifier_offset);
+				if (which != f->id)
+					continue;
+			}
+			walk(*(ProtobufCMessage *const *)base, t);
+		}
+	}
+}
+
+static bool is_cte(const Tables *t, const char *name)
+{
+	for (int i = 0; i < t->nctes; i++)
+		if (strcmp(t->ctes[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void refuse(RtRoute *r, const char *fmt, const char *arg)
+{
+	r->kind = RT_ROUTE_REFUSE;
+	memset(&r->err, 0, sizeof(r->err));
+	memcpy(r->err.sqlstate, "0A000", 5);
+	snprintf(r->err.message, sizeof(r->err.message), fmt, arg);
+}
+
+static void add_shard(RtRoute *r, int shard)
+{
+	for (int i = 0; i < r->nshards; i++)
+		if (r->shards[i] == shard)
+			return;
+	r->shards[r->nshards++] = shard;
+}
+
+static void all_shards(RtRouter *rt, RtRoute *r)
+{
+	r->nshards = 0;
+	for (int i = 0; i < vsc_shard_count(rt->vschema); i++)
+		add_shard(r, i);
+}
+
+/* A constant, possibly negated or cast: its text, or NULL. */
+static const char *constant(Node *n, char *buf, size_t sz, bool *is_null)
+{
+	*is_null = false;
+	if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		return constant(n->type_cast->arg, buf, sz, is_null);
+	if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR && n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP &&
+	    !n->a_expr->lexpr && n->a_expr->n_name == 1 && strcmp(n->a_expr->name[0]->string->sval, "-") == 0) {
+		char inner[128];
+		const char *v = constant(n->a_expr->rexpr, inner, sizeof(inner), is_null);
+		if (!v || *is_null)
+			return NULL;
+		snprintf(buf, sz, "-%s", v);
+		return buf;
+	}
+	if (n->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return NULL;
+	PgQuery__AConst *c = n->a_const;
+	if (c->isnull) {
+		*is_null = true;
+		return NULL;
+	}
+	switch (c->val_case) {
+	case PG_QUERY__A__CONST__VAL_IVAL:
+		snprintf(buf, sz, "%d", c->ival->ival);
+		return buf;
+	case PG_QUERY__A__CONST__VAL_FVAL:
+		snprintf(buf, sz, "%s", c->fval->fval);
+		return buf;
+	case PG_QUERY__A__CONST__VAL_SVAL:
+		snprintf(buf, sz, "%s", c->sval->sval);
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+/* The shard of one vindex column value; false with r refused. */
+static bool value_shard(RtRouter *rt, const char *table, const VscColumnVindex *cv, Node *value, RtRoute *r, int *shard)
+{
+	char buf[256];
+	bool is_null;
+	const char *v = constant(value, buf, sizeof(buf), &is_null);
+	if (!v && is_null) {
+		*shard = -1; /* = NULL matches no row */
+		return true;
+	}
+	if (!v)
+		return false;
+	uint32_t type = rt_column_type(rt, table, cv->column);
+	VscError e;
+	uint64_t ksid;
+	if (!vsc_ksid_text(cv->vindex, type ? type : 25, v, strlen(v), &ksid, &e)) {
+		r->kind = RT_ROUTE_REFUSE;
+		memset(&r->err, 0, sizeof(r->err));
+		memcpy(r->err.sqlstate, e.sqlstate, 5);
+		snprintf(r->err.message, sizeof(r->err.message), "%s", e.msg);
+		return false;
+	}
+	*shard = vsc_shard_for_ksid(rt->vschema, ksid);
+	return true;
+}
+
+static bool is_vindex_column(Node *n, const char *column, const char *table, const char *alias)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return false;
+	PgQuery__ColumnRef *cr = n->column_ref;
+	Node *last = cr->fields[cr->n_fields - 1];
+	if (last->node_case != PG_QUERY__NODE__NODE_STRING || strcmp(last->string->sval, column) != 0)
+		return false;
+	if (cr->n_fields == 1)
+		return true;
+	const char *q = cr->fields[cr->n_fields - 2]->string->sval;
+	return strcmp(q, table) == 0 || strcmp(q, alias) == 0;
+}
+
+/* Look through the top-level ANDs of `where` for vindex = const or
+ * vindex IN (consts).  Returns true with the shards when one is found. */
+static bool where_shards(RtRouter *rt, Node *where, const char *table, const char *alias, const VscColumnVindex *cv,
+			 RtRoute *r, bool *refused)
+{
+	if (!where)
+		return false;
+	if (where->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
+	    where->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+		for (size_t i = 0; i < where->bool_expr->n_args; i++)
+			if (where_shards(rt, where->bool_expr->args[i], table, alias, cv, r, refused) || *refused)
+				return !*refused;
+		return false;
+	}
+	if (where->node_case != PG_QUERY__NODE__NODE_A_EXPR)
+		return false;
+	PgQuery__AExpr *a = where->a_expr;
+	const char *op = a->n_name ? a->name[a->n_name - 1]->string->sval : "";
+	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && strcmp(op, "=") == 0) {
+		Node *value = is_vindex_column(a->lexpr, cv->column, table, alias)   ? a->rexpr
+			      : is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
+										     : NULL;
+		int shard;
+		if (!value || !value_shard(rt, table, cv, value, r, &shard)) {
+			*refused = r->kind == RT_ROUTE_REFUSE;
+			return false;
+		}
+		r->nshards = 0;
+		add_shard(r, shard < 0 ? 0 : shard);
+		return true;
+	}
+	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN && strcmp(op, "=") == 0 &&
+	    is_vindex_column(a->lexpr, cv->column, table, alias) && a->rexpr->node_case == PG_QUERY__NODE__NODE_LIST) {
+		RtRoute tmp = {.kind = RT_ROUTE_SHARDS};
+		PgQuery__List *l = a->rexpr->list;
+		for (size_t i = 0; i < l->n_items; i++) {
+			int shard;
+			if (!value_shard(rt, table, cv, l->items[i], &tmp, &shard)) {
+				if (tmp.kind == RT_ROUTE_REFUSE) {
+					*r = tmp;
+					*refused = true;
+				}
+				return false;
+			}
+			if (shard >= 0)
+				add_shard(&tmp, shard);
+		}
+		if (tmp.nshards == 0)
+			add_shard(&tmp, 0);
+		r->nshards = tmp.nshards;
+		memcpy(r->shards, tmp.shards, sizeof(int) * (size_t)tmp.nshards);
+		return true;
+	}
+	return false;
+}
+
+/* INSERT ... VALUES: the shard of every row by its vindex column. */
+static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
+{
+	const char *table = ins->relation->relname;
+	PgQuery__SelectStmt *src = ins->select_stmt ? ins->select_stmt->select_stmt : NULL;
+	if (!src || !src->n_values_lists || src->n_sort_clause || src->limit_count) {
+		refuse(r, "INSERT into the sharded table \"%s\" needs a VALUES list through the router", table);
+		return;
+	}
+	if (!ins->n_cols) {
+		refuse(r, "INSERT into the sharded table \"%s\" must name its columns through the router", table);
+		return;
+	}
+	int pos = -1;
+	for (size_t i = 0; i < ins->n_cols; i++)
+		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
+			pos = (int)i;
+	if (pos < 0) {
+		refuse(r, "INSERT into the sharded table \"%s\" must give its vindex column", table);
+		return;
+	}
+	r->nshards = 0;
+	for (size_t i = 0; i < src->n_values_lists; i++) {
+		PgQuery__List *row = src->values_lists[i]->list;
+		int shard;
+		if ((size_t)pos >= row->n_items || !value_shard(rt, table, cv, row->items[pos], r, &shard)) {
+			if (r->kind != RT_ROUTE_REFUSE)
+				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
+			return;
+		}
+		if (shard < 0) {
+			memset(&r->err, 0, sizeof(r->err));
+			r->kind = RT_ROUTE_REFUSE;
+			memcpy(r->err.sqlstate, "23502", 5);
+			snprintf(r->err.message, sizeof(r->err.message),
+				 "null value in column \"%s\" of relation \"%s\" violates not-null constraint", cv->column, table);
+			return;
+		}
+		add_shard(r, shard);
+	}
+}
+
+/* A SELECT whose rows from several shards can simply be concatenated. */
+static const char *scatter_obstacle(PgQuery__SelectStmt *s, const Tables *t)
+{
+	if (s->op > PG_QUERY__SET_OPERATION__SETOP_NONE)
+		return "UNION/INTERSECT/EXCEPT";
+	if (s->n_sort_clause)
+		return "ORDER BY";
+	if (s->limit_count || s->limit_offset)
+		return "LIMIT/OFFSET";
+	if (s->n_distinct_clause)
+		return "DISTINCT";
+	if (s->n_group_clause || s->having_clause)
+		return "GROUP BY/HAVING";
+	if (t->aggregate)
+		return "an aggregate or window function";
+	if (t->sublink)
+		return "a subquery";
+	if (s->with_clause)
+		return "WITH";
+	return NULL;
+}
+
+void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, RtRoute *r)
+{
+	(void)sql;
+	memset(r, 0, sizeof(*r));
+	r->kind = RT_ROUTE_SHARDS;
+	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+		r->kind = RT_ROUTE_LOCAL;
+		return;
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		/* the schema is the same on every shard */
+		r->kind = RT_ROUTE_ALL;
+		all_shards(rt, r);
+		return;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
+		break;
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+		refuse(r, "%s through the router is not supported yet", "COPY");
+		return;
+	default:
+		refuse(r, "%s through the router is not supported yet", "this statement");
+		return;
+	}
+	r->write = stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT &&
+		   stmt->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT;
+
+	Tables t;
+	memset(&t, 0, sizeof(t));
+	walk(&stmt->base, &t);
+	if (t.too_many) {
+		refuse(r, "%s", "more than 32 table references in one statement through the router");
+		return;
+	}
+	const char *sharded = NULL, *sharded_alias = NULL;
+	const VscTable *sharded_t = NULL;
+	int pinned = -1;
+	bool reference = false;
+	for (int i = 0; i < t.n; i++) {
+		if (is_cte(&t, t.names[i]))
+			continue;
+		const VscTable *vt = vsc_table(rt->vschema, t.names[i]);
+		if (!vt)
+			vt = vsc_default_placement(rt->vschema);
+		if (vt->placement == VSC_SHARDED) {
+			if (sharded && strcmp(sharded, t.names[i]) != 0) {
+				refuse(r, "statements over several sharded tables (\"%s\" and others) are not supported by the "
+					  "router yet", sharded);
+				return;
+			}
+			sharded = t.names[i];
+			sharded_alias = t.aliases[i];
+			sharded_t = vt;
+		} else if (vt->placement == VSC_PINNED) {
+			if (pinned >= 0 && pinned != vt->shard) {
+				refuse(r, "%s", "a statement over tables pinned to different shards is not supported");
+				return;
+			}
+			pinned = vt->shard;
+		} else {
+			reference = true;
+		}
+	}
+
+	if (sharded) {
+		if (pinned >= 0) {
+			refuse(r, "a statement over the sharded table \"%s\" and a pinned table is not supported", sharded);
+			return;
+		}
+		const VscColumnVindex *cv = &sharded_t->col_vindexes[0];
+		bool refused = false, keyed = false;
+		all_shards(rt, r);
+		switch (stmt->node_case) {
+		case PG_QUERY__NODE__NODE_INSERT_STMT:
+			insert_shards(rt, stmt->insert_stmt, cv, r);
+			if (r->kind == RT_ROUTE_REFUSE)
+				return;
+			keyed = true;
+			if (stmt->insert_stmt->on_conflict_clause && r->nshards > 1)
+				refuse(r, "%s", "a multi-shard INSERT ... ON CONFLICT is not supported by the router yet");
+			break;
+		case PG_QUERY__NODE__NODE_SELECT_STMT:
+			keyed = where_shards(rt, stmt->select_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
+			break;
+		case PG_QUERY__NODE__NODE_UPDATE_STMT:
+			keyed = where_shards(rt, stmt->update_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
+			break;
+		case PG_QUERY__NODE__NODE_DELETE_STMT:
+			keyed = where_shards(rt, stmt->delete_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
+			break;
+		default:
+			break;
+		}
+		if (refused || r->kind == RT_ROUTE_REFUSE)
+			return;
+		if (!keyed)
+			all_shards(rt, r);
+		if (r->nshards > 1 && r->write) {
+			refuse(r, "a write to several shards of \"%s\" needs two-phase commit, which the router does not "
+				  "do yet; give the vindex column",
+			       sharded);
+			return;
+		}
+		if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+			const char *why = scatter_obstacle(stmt->select_stmt, &t);
+			if (why) {
+				refuse(r, "%s over several shards is not supported by the router yet; give the vindex column",
+				       why);
+				return;
+			}
+			r->scatter = true;
+		}
+		return;
+	}
+	r->nshards = 0;
+	if (pinned >= 0) {
+		add_shard(r, pinned);
+		return;
+	}
+	if (reference && r->write && vsc_shard_count(rt->vschema) > 1) {
+		refuse(r, "%s", "writes to reference tables need two-phase commit, which the router does not do yet");
+		return;
+	}
+	add_shard(r, 0); /* reference tables, or no table at all: any shard */
+}
+
+uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
+{
+	for (int i = 0; i < rt->ntypes; i++)
+		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, column) == 0)
+			return rt->types[i].oid;
+	/* ask the first shard's catalog, once (schemas are the same everywhere) */
+	const VscShard *sh = vsc_shard(rt->vschema, 0);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", sh->port);
+	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
+	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, rt->shard_user, rt->shard_database, "dosql-router",
+			      NULL};
+	PGconn *pg = PQconnectdbParams(keys, vals, 0);
+	uint32_t oid = 0;
+	if (PQstatus(pg) == CONNECTION_OK) {
+		const char *params[2] = {table, column};
+		PGresult *res = PQexecParams(pg,
+					     "select a.atttypid from pg_attribute a join pg_class c on c.oid = a.attrelid"
+					     " where c.relname = $1 and a.attname = $2",
+					     2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			oid = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+	}
+	PQfinish(pg);
+	if (oid) {
+		rt->types = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
+		rt->types[rt->ntypes].table = strdup(table);
+		rt->types[rt->ntypes].column = strdup(column);
+		rt->types[rt->ntypes].oid = oid;
+		rt->ntypes++;
+	}
+	return oid;
+}

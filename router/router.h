@@ -1,0 +1,139 @@
+/*
+ * router.h - dosql, the router: client sessions on one libevent loop, each
+ * statement planned against the VSchema and sent over non-blocking libpq
+ * connections to the shards that hold its rows, the replies relayed back.
+ *
+ * What the router does not do yet it refuses with 0A000, never answering
+ * differently from PostgreSQL: statements that need a merge (ORDER BY,
+ * LIMIT, aggregates, DISTINCT over several shards), writes and transactions
+ * spanning shards (they need two-phase commit), the extended protocol and
+ * COPY.
+ */
+#ifndef DOSQL_ROUTER_H
+#define DOSQL_ROUTER_H
+
+#include <event2/event.h>
+#include <postgresql/libpq-fe.h>
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "pgwire/evconn.h"
+#include "pgwire/pgwire.h"
+#include "vschema/vschema.h"
+
+#define RT_MAX_SHARDS 256
+
+typedef struct RtUser {
+	char *name;   /* owned */
+	char *secret; /* owned */
+} RtUser;
+
+/* Router-wide state. */
+typedef struct RtRouter {
+	struct event_base *base; /* owned */
+	PgwEvServer *server;     /* owned */
+	PgwConfig pgw;
+	SSL_CTX *ssl_ctx; /* owned; NULL without TLS */
+	VscSchema *vschema; /* owned */
+	int nusers;
+	RtUser *users;
+	char *shard_user, *shard_database; /* owned */
+	/* vindex column types learned from the shards' catalogs */
+	int ntypes;
+	struct RtColType {
+		char *table, *column;
+		uint32_t oid;
+	} *types;
+} RtRouter;
+
+typedef struct RtSession RtSession;
+
+typedef enum RtBackendState {
+	RT_BE_CONNECTING,
+	RT_BE_IDLE,
+	RT_BE_BUSY,
+	RT_BE_BROKEN,
+} RtBackendState;
+
+/* One session's connection to one shard. */
+typedef struct RtBackend {
+	RtSession *sess; /* borrowed */
+	int shard;
+	PGconn *pg;        /* owned */
+	struct event *ev;  /* owned */
+	RtBackendState state;
+	char *pending_sql; /* owned: sent once connected */
+	int pending_extra; /* results at the head of pending_sql that are not the statement's */
+	int prefix_chars;  /* SETs sent ahead of the statement, in bytes */
+	int begin_chars;   /* "BEGIN;" sent ahead of it */
+	int skip_results;  /* results of statements sent ahead (BEGIN, SET) */
+	int applied_sets;  /* how many of the session's SETs this backend ran */
+} RtBackend;
+
+typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
+
+struct RtSession {
+	RtRouter *rt;         /* borrowed */
+	PgwEvConn *ec;        /* borrowed */
+	RtBackend *backends[RT_MAX_SHARDS]; /* owned, by shard index */
+	RtTxn txn;
+	int pinned; /* the shard of the open transaction, -1 none */
+	int nsets;
+	char **sets; /* owned: SET statements to replay on new backends */
+	/* the simple query being run */
+	PgQuery__ParseResult *tree; /* owned */
+	char *sql;                  /* owned */
+	size_t next_stmt;
+	bool query_failed;
+	/* the statement being run */
+	int waiting;          /* backends still answering */
+	bool rowdesc_sent;
+	int64_t rows;
+	uint64_t count_sum;   /* summed counts of a fanned-out command */
+	char tag[64];
+	bool stmt_error;
+	int stmt_char_offset; /* of the statement in the client's text */
+	bool fanout;          /* DDL on every shard: one tag */
+	bool implicit;        /* a multi-statement query runs as one transaction */
+	PgQuery__Node *cur;   /* the statement being run (in tree) */
+	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
+};
+
+/* backend.c */
+RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err);
+/* Send `sql` (after any SETs the backend has not run yet). */
+bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err);
+void rt_backend_free(RtBackend *b);
+
+/* session.c: results coming back from a backend. */
+void rt_session_result(RtSession *s, RtBackend *b, PGresult *r);
+void rt_session_backend_done(RtSession *s, RtBackend *b);
+void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg);
+bool rt_session_accept(PgwEvConn *ec, void *arg);
+void rt_session_close(PgwEvConn *ec, void *arg);
+
+/* plan.c */
+typedef enum RtRouteKind {
+	RT_ROUTE_SHARDS,  /* the statement goes to shards[0..n) */
+	RT_ROUTE_ALL,     /* DDL: every shard, one reply */
+	RT_ROUTE_LOCAL,   /* answered by the router (transaction control, SET) */
+	RT_ROUTE_REFUSE,  /* err says why */
+} RtRouteKind;
+
+typedef struct RtRoute {
+	RtRouteKind kind;
+	int nshards;
+	int shards[RT_MAX_SHARDS];
+	bool write;   /* changes data */
+	bool scatter; /* a read of every shard, rows concatenated */
+	PgwError err;
+} RtRoute;
+
+void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, RtRoute *route);
+/* The PG type OID of table.column, asked of the first shard once; 0 when unknown. */
+uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
+
+#endif

@@ -1,0 +1,673 @@
+/*
+ * session.c - a client session of the router: the PgwHandler callbacks, the
+ * statements of a simple query run one after the other, transactions kept
+ * on one shard, and shard results relayed to the client.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "router/router.h"
+
+static void run_next(RtSession *s);
+
+static char txn_status(const RtSession *s)
+{
+	if (s->implicit)
+		return 'I';
+	return s->txn == RT_TXN_BLOCK ? 'T' : s->txn == RT_TXN_FAILED ? 'E' : 'I';
+}
+
+static void flush(RtSession *s) { (void)pgw_evconn_flush(s->ec); }
+
+static PgwConn *conn(RtSession *s) { return pgw_evconn_conn(s->ec); }
+
+static void send_error(RtSession *s, const PgwError *e)
+{
+	pgw_send_error(conn(s), e);
+	s->stmt_error = true;
+}
+
+/* 1-based character count of the first n bytes of s. */
+static int chars(const char *s, int n)
+{
+	int c = 0;
+	for (int i = 0; i < n && s[i]; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
+{
+	PgwError e;
+	const char *f;
+	memset(&e, 0, sizeof(e));
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	memcpy(e.sqlstate, state && strlen(state) == 5 ? state : "XX000", 5);
+	f = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	snprintf(e.message, sizeof(e.message), "%s", f ? f : PQresultErrorMessage(r));
+	if ((f = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)))
+		snprintf(e.detail, sizeof(e.detail), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)))
+		snprintf(e.hint, sizeof(e.hint), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_CONTEXT)))
+		snprintf(e.where, sizeof(e.where), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_SCHEMA_NAME)))
+		snprintf(e.schema, sizeof(e.schema), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_TABLE_NAME)))
+		snprintf(e.table, sizeof(e.table), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_COLUMN_NAME)))
+		snprintf(e.column, sizeof(e.column), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)))
+		snprintf(e.constraint, sizeof(e.constraint), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION))) {
+		/* the shard counted from the start of what it was sent */
+		int p = atoi(f) - b->prefix_chars - b->begin_chars;
+		if (p > 0)
+			e.position = p + s->stmt_char_offset;
+	}
+	send_error(s, &e);
+}
+
+static void row_description(RtSession *s, PGresult *r)
+{
+	int n = PQnfields(r);
+	PgwField *f = calloc((size_t)n + 1, sizeof(PgwField));
+	for (int i = 0; i < n; i++) {
+		f[i].name = PQfname(r, i);
+		f[i].table_oid = PQftable(r, i);
+		f[i].attnum = (int16_t)PQftablecol(r, i);
+		f[i].type_oid = PQftype(r, i);
+		f[i].typlen = (int16_t)PQfsize(r, i);
+		f[i].typmod = PQfmod(r, i);
+		f[i].format = 0;
+	}
+	pgw_send_row_description(conn(s), n, f);
+	free(f);
+	s->rowdesc_sent = true;
+}
+
+void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
+{
+	PgwConn *c = conn(s);
+	if (s->stmt_error)
+		return; /* the statement failed on another shard: its error is out */
+	switch (PQresultStatus(r)) {
+	case PGRES_SINGLE_TUPLE:
+	case PGRES_TUPLES_OK: {
+		if (!s->rowdesc_sent)
+			row_description(s, r);
+		int nf = PQnfields(r);
+		for (int t = 0; t < PQntuples(r); t++) {
+			pgw_row_begin(c, nf);
+			for (int i = 0; i < nf; i++) {
+				if (PQgetisnull(r, t, i)) {
+					pgw_row_null(c);
+					continue;
+				}
+				size_t mark = pgw_row_value_begin(c);
+				buf_put(&c->out, PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i));
+				pgw_row_value_end(c, mark);
+			}
+			pgw_row_end(c);
+			s->rows++;
+		}
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			const char *tag = PQcmdStatus(r);
+			if (!s->tag[0] || strncmp(tag, "SELECT", 6) != 0)
+				snprintf(s->tag, sizeof(s->tag), "%s", tag);
+		}
+		if (c->out.len > (256u << 10))
+			flush(s);
+		break;
+	}
+	case PGRES_COMMAND_OK: {
+		const char *tag = PQcmdStatus(r);
+		if (s->fanout && s->tag[0])
+			break; /* DDL on every shard: one tag */
+		/* a count from several shards (never more than one write shard today) */
+		const char *sp = strrchr(tag, ' ');
+		if (s->tag[0] && sp && strncmp(s->tag, tag, (size_t)(sp - tag)) == 0)
+			s->count_sum += strtoull(sp + 1, NULL, 10);
+		else {
+			snprintf(s->tag, sizeof(s->tag), "%s", tag);
+			s->count_sum = sp ? strtoull(sp + 1, NULL, 10) : 0;
+		}
+		break;
+	}
+	case PGRES_EMPTY_QUERY:
+		snprintf(s->tag, sizeof(s->tag), "%s", "");
+		break;
+	case PGRES_FATAL_ERROR:
+		relay_error(s, b, r);
+		break;
+	default: {
+		PgwError e;
+		pgw_error_set(&e, "0A000", "COPY through the router is not supported yet");
+		send_error(s, &e);
+		break;
+	}
+	}
+}
+
+static bool is_txn_end(PgQuery__Node *n)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+		return false;
+	PgQuery__TransactionStmtKind k = n->transaction_stmt->kind;
+	return k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT ||
+	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK;
+}
+
+/* The statement finished on every shard it ran on. */
+static void statement_done(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	if (s->ending) {
+		/* the implicit transaction of a multi-statement query ended */
+		s->ending = false;
+		s->implicit = false;
+		s->txn = RT_TXN_IDLE;
+		s->pinned = -1;
+		s->next_stmt = s->tree ? s->tree->n_stmts : 0;
+		run_next(s);
+		return;
+	}
+	if (s->stmt_error) {
+		s->query_failed = true;
+		if (is_txn_end(s->cur)) {
+			s->txn = RT_TXN_IDLE;
+			s->pinned = -1;
+		} else if (s->txn == RT_TXN_BLOCK) {
+			s->txn = RT_TXN_FAILED;
+		}
+	} else {
+		if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
+			/* it held on one shard: replay it on every connection of the session */
+			PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
+			int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
+			s->sets = realloc(s->sets, sizeof(char *) * (size_t)(s->nsets + 1));
+			s->sets[s->nsets++] = strndup(s->sql + raw->stmt_location, (size_t)len);
+			/* the shard that ran it has it already */
+			int ran = s->pinned >= 0 ? s->pinned : 0;
+			if (s->backends[ran])
+				s->backends[ran]->applied_sets = s->nsets;
+		}
+		if (is_txn_end(s->cur)) {
+			s->txn = RT_TXN_IDLE;
+			s->pinned = -1;
+		} else if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && s->txn == RT_TXN_FAILED &&
+			   s->cur->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO) {
+			s->txn = RT_TXN_BLOCK;
+		}
+		if (!s->tag[0] && !s->rowdesc_sent) {
+			pgw_send_empty_query(c);
+		} else {
+			char tag[80];
+			if (s->rowdesc_sent && strncmp(s->tag, "SELECT", 6) == 0)
+				snprintf(tag, sizeof(tag), "SELECT %lld", (long long)s->rows);
+			else if (s->count_sum && strrchr(s->tag, ' '))
+				snprintf(tag, sizeof(tag), "%.*s %llu", (int)(strrchr(s->tag, ' ') - s->tag), s->tag,
+					 (unsigned long long)s->count_sum);
+			else
+				snprintf(tag, sizeof(tag), "%s", s->tag);
+			pgw_send_command_complete(c, tag);
+		}
+	}
+	s->next_stmt++;
+	run_next(s);
+}
+
+void rt_session_backend_done(RtSession *s, RtBackend *b)
+{
+	(void)b;
+	if (--s->waiting == 0)
+		statement_done(s);
+}
+
+void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
+{
+	(void)b;
+	if (!s->stmt_error) {
+		PgwError e;
+		pgw_error_set(&e, "08006", "%s", msg);
+		send_error(s, &e);
+	}
+	if (s->pinned == b->shard) {
+		/* the transaction is gone with its connection */
+		s->txn = s->txn == RT_TXN_IDLE ? RT_TXN_IDLE : RT_TXN_FAILED;
+	}
+	if (s->waiting > 0 && --s->waiting == 0)
+		statement_done(s);
+}
+
+/* ---------------------------------------------------------------- statements */
+
+static void reset_statement(RtSession *s)
+{
+	s->rowdesc_sent = false;
+	s->rows = 0;
+	s->count_sum = 0;
+	s->tag[0] = 0;
+	s->stmt_error = false;
+	s->fanout = false;
+}
+
+/* Send a statement to shards; false after an error was sent. */
+static bool dispatch(RtSession *s, const char *text, const int *shards, int n)
+{
+	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
+	PgwError e;
+	if (in_txn && n > 1) {
+		pgw_error_set(&e, "0A000",
+			      "a transaction through the router may use one shard only (a statement over several shards "
+			      "needs two-phase commit, which the router does not do yet)");
+		send_error(s, &e);
+		return false;
+	}
+	bool begin_first = false;
+	if (in_txn) {
+		if (s->pinned < 0) {
+			s->pinned = shards[0];
+			begin_first = true;
+		} else if (s->pinned != shards[0]) {
+			pgw_error_set(&e, "0A000",
+				      "this transaction runs on shard \"%s\" and this statement needs shard \"%s\": a transaction "
+				      "over several shards needs two-phase commit, which the router does not do yet",
+				      vsc_shard(s->rt->vschema, s->pinned)->name, vsc_shard(s->rt->vschema, shards[0])->name);
+			send_error(s, &e);
+			return false;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		RtBackend *b = rt_backend_get(s, shards[i], &e);
+		if (!b || !rt_backend_send(b, text, begin_first, &e)) {
+			send_error(s, &e);
+			break;
+		}
+		s->waiting++;
+	}
+	return s->waiting > 0 || !s->stmt_error;
+}
+
+/* BEGIN, COMMIT, ROLLBACK, SAVEPOINT handled at the router; returns true
+ * when the statement was answered here (false: it went to the shard). */
+static bool transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text)
+{
+	PgwConn *c = conn(s);
+	PgwError e;
+	switch (ts->kind) {
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START: {
+		const char *tag = ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN ? "BEGIN" : "START TRANSACTION";
+		if (s->txn != RT_TXN_IDLE) {
+			pgw_error_set(&e, "25001", "there is already a transaction in progress");
+			e.severity = "WARNING";
+			pgw_send_notice(c, &e);
+		} else if (ts->n_options) {
+			pgw_error_set(&e, "0A000", "transaction options through the router are not supported yet");
+			send_error(s, &e);
+			return true;
+		}
+		s->implicit = false;
+		if (s->txn == RT_TXN_IDLE)
+			s->txn = RT_TXN_BLOCK;
+		pgw_send_command_complete(c, tag);
+		return true;
+	}
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK: {
+		bool commit = ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT;
+		if (s->txn == RT_TXN_IDLE && !s->implicit) {
+			pgw_error_set(&e, "25P01", "there is no transaction in progress");
+			e.severity = "WARNING";
+			pgw_send_notice(c, &e);
+			pgw_send_command_complete(c, commit ? "COMMIT" : "ROLLBACK");
+			return true;
+		}
+		if (s->pinned >= 0) {
+			/* a failed transaction rolls back whatever COMMIT says, even when
+			 * the statement that failed was refused here and the shard does
+			 * not know */
+			int shard = s->pinned;
+			s->implicit = false;
+			dispatch(s, commit && s->txn != RT_TXN_FAILED ? "COMMIT" : "ROLLBACK", &shard, 1);
+			return false;
+		}
+		bool failed = s->txn == RT_TXN_FAILED;
+		s->txn = RT_TXN_IDLE;
+		s->implicit = false;
+		pgw_send_command_complete(c, commit && !failed ? "COMMIT" : "ROLLBACK");
+		return true;
+	}
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO:
+		if (s->pinned < 0) {
+			pgw_error_set(&e, s->txn == RT_TXN_IDLE ? "25P01" : "0A000", "%s",
+				      s->txn == RT_TXN_IDLE ? "SAVEPOINT can only be used in transaction blocks"
+							    : "a savepoint before the transaction's first statement is not supported "
+							      "by the router yet");
+			send_error(s, &e);
+			return true;
+		}
+		dispatch(s, text, &s->pinned, 1);
+		return false;
+	default:
+		pgw_error_set(&e, "0A000", "prepared transactions through the router are not supported yet");
+		send_error(s, &e);
+		return true;
+	}
+}
+
+/* Run statements of the current query until one has to wait for shards. */
+static void run_next(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	while (s->tree && s->next_stmt < s->tree->n_stmts && s->waiting == 0) {
+		if (s->query_failed)
+			break;
+		PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
+		int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
+		char *text = strndup(s->sql + raw->stmt_location, (size_t)len);
+		s->cur = raw->stmt;
+		s->stmt_char_offset = chars(s->sql, raw->stmt_location);
+		reset_statement(s);
+		if (s->txn == RT_TXN_FAILED && !(raw->stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT &&
+						 (is_txn_end(raw->stmt) || raw->stmt->transaction_stmt->kind ==
+										PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO))) {
+			PgwError e;
+			pgw_error_set(&e, "25P02",
+				      "current transaction is aborted, commands ignored until end of transaction block");
+			send_error(s, &e);
+			s->query_failed = true;
+			free(text);
+			break;
+		}
+		RtRoute route;
+		rt_plan(s->rt, raw->stmt, text, &route);
+		if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+			route.kind = RT_ROUTE_SHARDS, route.nshards = 1, route.shards[0] = s->pinned >= 0 ? s->pinned : 0;
+		bool answered = true;
+		switch (route.kind) {
+		case RT_ROUTE_LOCAL:
+			answered = transaction_stmt(s, raw->stmt->transaction_stmt, text);
+			break;
+		case RT_ROUTE_REFUSE:
+			if (route.err.position == 0 && route.err.sqlstate[0] == '0')
+				route.err.position = 0;
+			send_error(s, &route.err);
+			break;
+		case RT_ROUTE_ALL:
+			if (s->txn != RT_TXN_IDLE || s->implicit) {
+				PgwError e;
+				pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
+				send_error(s, &e);
+				break;
+			}
+			s->fanout = true;
+			answered = !dispatch(s, text, route.shards, route.nshards);
+			break;
+		case RT_ROUTE_SHARDS:
+			answered = !dispatch(s, text, route.shards, route.nshards);
+			break;
+		}
+		free(text);
+		if (s->stmt_error && s->waiting == 0) {
+			s->query_failed = true;
+			if (s->txn == RT_TXN_BLOCK)
+				s->txn = RT_TXN_FAILED;
+			break;
+		}
+		if (!answered || s->waiting > 0)
+			return; /* statement_done() goes on */
+		s->next_stmt++;
+	}
+	if (s->waiting > 0)
+		return;
+	/* the end of the query: an implicit transaction commits or rolls back */
+	if (s->implicit && s->pinned >= 0 && !s->ending) {
+		int shard = s->pinned;
+		s->ending = true;
+		reset_statement(s);
+		s->stmt_error = true; /* its own result is not shown */
+		RtBackend *b = s->backends[shard];
+		PgwError e;
+		if (b && rt_backend_send(b, s->query_failed ? "ROLLBACK" : "COMMIT", false, &e)) {
+			s->waiting = 1;
+			return;
+		}
+		s->ending = false;
+	}
+	s->implicit = false;
+	if (s->tree) {
+		pg_query__parse_result__free_unpacked(s->tree, NULL);
+		s->tree = NULL;
+	}
+	free(s->sql);
+	s->sql = NULL;
+	s->cur = NULL;
+	pgw_send_ready(c, txn_status(s));
+	flush(s);
+	pgw_evconn_resume_reading(s->ec);
+}
+
+/* ---------------------------------------------------------------- handler */
+
+static RtSession *sess(PgwConn *c) { return c->user; }
+
+static const struct {
+	const char *name, *value;
+} reported[] = {
+	{"application_name", ""}, {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"},
+	{"default_transaction_read_only", "off"}, {"in_hot_standby", "off"}, {"integer_datetimes", "on"},
+	{"IntervalStyle", "postgres"}, {"is_superuser", "on"}, {"server_encoding", "UTF8"},
+	{"server_version", PGW_SERVER_VERSION}, {"session_authorization", ""}, {"standard_conforming_strings", "on"},
+	{"TimeZone", "UTC"},
+};
+
+static bool cb_session_start(PgwConn *c)
+{
+	for (size_t i = 0; i < sizeof(reported) / sizeof(reported[0]); i++) {
+		const char *v = pgw_startup_param(c, reported[i].name);
+		if (strcmp(reported[i].name, "session_authorization") == 0)
+			v = c->user_name;
+		if (strcmp(reported[i].name, "client_encoding") == 0 && v && strcasecmp(v, "utf8") != 0 &&
+		    strcasecmp(v, "sql_ascii") != 0) {
+			pgw_send_fatalf(c, "0A000", "client_encoding \"%s\" is not supported by DoSQL (UTF8 only)", v);
+			return false;
+		}
+		pgw_send_parameter_status(c, reported[i].name, v ? v : reported[i].value);
+	}
+	return true;
+}
+
+static const char *cb_user_secret(PgwConn *c, const char *user)
+{
+	RtRouter *rt = sess(c)->rt;
+	for (int i = 0; i < rt->nusers; i++)
+		if (strcmp(rt->users[i].name, user) == 0)
+			return rt->users[i].secret;
+	return NULL;
+}
+
+static void cb_query(PgwConn *c, const char *sql)
+{
+	RtSession *s = sess(c);
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	if (pr.error) {
+		PgwError e;
+		pgw_error_set(&e, "42601", "%s", pr.error->message);
+		e.position = pr.error->cursorpos;
+		pg_query_free_protobuf_parse_result(pr);
+		pgw_send_error(c, &e);
+		if (s->txn == RT_TXN_BLOCK)
+			s->txn = RT_TXN_FAILED;
+		pgw_send_ready(c, txn_status(s));
+		return;
+	}
+	s->tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+	pg_query_free_protobuf_parse_result(pr);
+	s->sql = strdup(sql);
+	s->next_stmt = 0;
+	s->query_failed = false;
+	if (s->tree && s->tree->n_stmts == 0) {
+		pgw_send_empty_query(c);
+	}
+	/* several statements in one query string are one transaction */
+	s->implicit = s->tree && s->tree->n_stmts > 1 && s->txn == RT_TXN_IDLE;
+	pgw_evconn_pause_reading(s->ec);
+	run_next(s);
+}
+
+static void refuse_extended(PgwConn *c)
+{
+	pgw_send_errorf(c, "0A000", "the extended query protocol through the router is not supported yet");
+}
+
+static void cb_parse(PgwConn *c, const char *name, const char *sql, int nparams, const uint32_t *oids)
+{
+	(void)name;
+	(void)sql;
+	(void)nparams;
+	(void)oids;
+	refuse_extended(c);
+}
+
+static void cb_bind(PgwConn *c, const PgwBind *b)
+{
+	(void)b;
+	refuse_extended(c);
+}
+
+static void cb_describe(PgwConn *c, char kind, const char *name)
+{
+	(void)kind;
+	(void)name;
+	refuse_extended(c);
+}
+
+static void cb_execute(PgwConn *c, const char *portal, int32_t maxrows)
+{
+	(void)portal;
+	(void)maxrows;
+	refuse_extended(c);
+}
+
+static void cb_close(PgwConn *c, char kind, const char *name)
+{
+	(void)kind;
+	(void)name;
+	refuse_extended(c);
+}
+
+static void cb_sync(PgwConn *c) { pgw_send_ready(c, txn_status(sess(c))); }
+
+static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len)
+{
+	(void)c;
+	(void)data;
+	(void)len;
+}
+
+static void cb_copy_done(PgwConn *c) { (void)c; }
+
+static void cb_copy_fail(PgwConn *c, const char *msg)
+{
+	(void)c;
+	(void)msg;
+}
+
+/* CancelRequest: ask the shards working for that session to cancel. */
+static void cb_cancel(PgwConn *c, int32_t pid, int32_t key);
+
+static const PgwHandler handler = {
+	.session_start = cb_session_start,
+	.user_secret = cb_user_secret,
+	.cancel = cb_cancel,
+	.query = cb_query,
+	.parse = cb_parse,
+	.bind = cb_bind,
+	.describe = cb_describe,
+	.execute = cb_execute,
+	.close = cb_close,
+	.sync = cb_sync,
+	.copy_data = cb_copy_data,
+	.copy_done = cb_copy_done,
+	.copy_fail = cb_copy_fail,
+};
+
+/* All sessions, for CancelRequest. */
+static RtSession **all_sessions;
+static int nall, capall;
+
+static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
+{
+	(void)c;
+	for (int i = 0; i < nall; i++) {
+		PgwConn *t = conn(all_sessions[i]);
+		if (t->pid != pid || t->key != key)
+			continue;
+		for (int k = 0; k < RT_MAX_SHARDS; k++) {
+			RtBackend *b = all_sessions[i]->backends[k];
+			if (!b || b->state != RT_BE_BUSY)
+				continue;
+			PGcancel *cn = PQgetCancel(b->pg);
+			char err[256];
+			if (cn) {
+				PQcancel(cn, err, sizeof(err));
+				PQfreeCancel(cn);
+			}
+		}
+	}
+}
+
+bool rt_session_accept(PgwEvConn *ec, void *arg)
+{
+	RtSession *s = calloc(1, sizeof(*s));
+	if (!s)
+		return false;
+	s->rt = arg;
+	s->ec = ec;
+	s->pinned = -1;
+	PgwConn *c = pgw_evconn_conn(ec);
+	c->user = s;
+	c->handler = &handler;
+	pgw_evconn_set_user(ec, s);
+	if (nall == capall) {
+		capall = capall ? capall * 2 : 64;
+		all_sessions = realloc(all_sessions, sizeof(RtSession *) * (size_t)capall);
+	}
+	all_sessions[nall++] = s;
+	return true;
+}
+
+void rt_session_close(PgwEvConn *ec, void *arg)
+{
+	(void)arg;
+	RtSession *s = pgw_evconn_user(ec);
+	if (!s)
+		return;
+	for (int i = 0; i < nall; i++)
+		if (all_sessions[i] == s) {
+			all_sessions[i] = all_sessions[--nall];
+			break;
+		}
+	if (nall == 0) {
+		free(all_sessions);
+		all_sessions = NULL;
+		capall = 0;
+	}
+	for (int i = 0; i < RT_MAX_SHARDS; i++)
+		rt_backend_free(s->backends[i]);
+	for (int i = 0; i < s->nsets; i++)
+		free(s->sets[i]);
+	free(s->sets);
+	if (s->tree)
+		pg_query__parse_result__free_unpacked(s->tree, NULL);
+	free(s->sql);
+	free(s);
+}

@@ -1,0 +1,104 @@
+# The router in front of four shards: DDL on every shard, rows placed by the
+# hash vindex, reads and writes routed by the vindex column, plain reads
+# scattered, single-shard transactions, errors relayed with their position,
+# a dead shard failing only the statements that need it, and 0A000 for what
+# the router does not do yet (merges, cross-shard writes and transactions).
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Utils qw(write_file);
+
+my @names = ('-40', '40-80', '80-c0', 'c0-');
+my @shards = map { DoSQL::Test::Cluster->new_shard("shard$_") } 0 .. 3;
+my $rport = DoSQL::Test::Cluster::reserve_port();
+my $dir = $shards[0]->basedir;
+my $shard_list = '[' . join(', ', map { qq({"name": "$names[$_]", "host": "127.0.0.1", "port": ) . $shards[$_]->port . '}' } 0 .. 3) . ']';
+write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
+ "vindexes": {"hash": {"type": "hash"}},
+ "tables": {"accounts": {"column_vindexes": [{"column": "id", "name": "hash"}]},
+            "countries": {"type": "reference"}}}
+));
+write_file("$dir/dosql.json", qq({"listen": {"host": "127.0.0.1", "port": $rport}, "auth": "trust",
+ "vschema": "vschema.json"}));
+my $router = DoSQL::Test::Cluster->new_node('router', port => $rport,
+	command => [ "$DoSQL::Test::Cluster::bindir/dosql", '--config', "$dir/dosql.json" ]);
+$_->start for @shards;
+$router->start;
+
+# DDL reaches every shard
+$router->safe_psql('create table accounts (id int primary key, name text, bal int not null)');
+is(scalar(grep { $_->safe_psql(q{select count(*) from pg_class where relname = 'accounts'}) eq '1' } @shards), 4,
+	'CREATE TABLE ran on every shard');
+
+# rows are placed by the vindex
+$router->safe_psql("insert into accounts (id, name, bal) values ($_, 'n$_', $_ * 10)") for 1 .. 40;
+my @counts = map { $_->safe_psql('select count(*) from accounts') } @shards;
+is(eval { my $t = 0; $t += $_ for @counts; $t }, 40, 'every row is on exactly one shard (' . join('/', @counts) . ')');
+ok((grep { $_ > 0 } @counts) >= 3, 'the rows are spread over the shards');
+my %where;
+for my $i (0 .. 3) {
+	$where{$_} = $i for split /,/, $shards[$i]->safe_psql(q{select string_agg(id::text, ',') from accounts});
+}
+
+# reads by key go to the shard that has the row
+is($router->safe_psql('select name, bal from accounts where id = 17'), 'n17|170', 'read by key');
+is($router->safe_psql(q{select name from accounts where id = '23'}), 'n23', q{'23' routes as 23 does});
+my @in = sort split /\n/, $router->safe_psql('select name from accounts where id in (3, 4, 5) and bal > 0');
+is_deeply(\@in, [qw(n3 n4 n5)], 'IN with several keys reads their shards');
+my @all = sort { $a <=> $b } split /\n/, $router->safe_psql('select id from accounts');
+is_deeply(\@all, [ 1 .. 40 ], 'a plain read without the key sees every shard');
+my ($rc, $out, $err) = $router->psql('select id, name from accounts where bal > 390', flags => [ '-X', '-q' ]);
+like($out, qr/^ id \| name \n----\+------\n 40 \| n40\n\(1 row\)/, 'one RowDescription and the total row count');
+
+# writes by key
+($rc, $out, $err) = $router->psql('update accounts set bal = bal + 1 where id = 9', flags => [ '-X' ]);
+is($out, 'UPDATE 1', 'UPDATE by key');
+is($shards[ $where{9} ]->safe_psql('select bal from accounts where id = 9'), '91', 'applied on the shard holding the row');
+($rc, $out, $err) = $router->psql('delete from accounts where id = 40', flags => [ '-X' ]);
+is($out, 'DELETE 1', 'DELETE by key');
+
+# single-shard transactions
+$router->safe_psql('begin; update accounts set bal = bal + 100 where id = 1; update accounts set bal = bal + 100 where id = 1; commit;');
+is($router->safe_psql('select bal from accounts where id = 1'), '210', 'a committed transaction on one shard');
+$router->safe_psql('begin; update accounts set bal = 0 where id = 1; rollback;');
+is($router->safe_psql('select bal from accounts where id = 1'), '210', 'a rolled-back transaction leaves nothing');
+($rc, $out, $err) = $router->psql("begin;\nselect nosuch from accounts where id = 1;\nselect 1;\nrollback;", flags => [ '-X', '-q' ]);
+like($err, qr/ERROR:  column "nosuch" does not exist\nLINE 1: select nosuch from accounts where id = 1;\n               \^/,
+	'a shard error is relayed with its position');
+like($err, qr/current transaction is aborted/, '25P02 until ROLLBACK');
+($rc, $out, $err) = $router->psql("insert into accounts (id, name, bal) values (1, 'dup', 1)", flags => [ '-X', '-q' ]);
+like($err, qr/duplicate key value violates unique constraint "accounts_pkey"\nDETAIL:  Key \(id\)=\(1\) already exists\./,
+	'constraint errors keep their DETAIL');
+
+# what the router does not do yet is refused with 0A000, never answered differently
+my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
+for my $case (
+	[ 'select count(*) from accounts', qr/aggregate or window function over several shards/ ],
+	[ 'select id from accounts order by id limit 3', qr/ORDER BY over several shards/ ],
+	[ 'update accounts set bal = 0', qr/write to several shards of "accounts" needs two-phase commit/ ],
+	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1)", qr/needs two-phase commit/ ],
+	[ "begin; update accounts set bal = 1 where id = 1; update accounts set bal = 1 where id = $other; commit;",
+		qr/transaction over several shards needs two-phase commit/ ],
+  )
+{
+	($rc, $out, $err) = $router->psql($case->[0], flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+	like($err, qr/ERROR:  0A000: .*$case->[1]/, "refused with 0A000: $case->[0]");
+}
+is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing of the refused transaction applied');
+
+# a query with no table goes to any shard; SET holds for the session
+is($router->safe_psql('select 1 + 1'), '2', 'a query without tables');
+is($router->safe_psql(q{set application_name = 'via-router'; show application_name}), 'via-router', 'SET and SHOW');
+
+# a dead shard fails only what needs it, fast, naming it
+my $dead = $where{1};
+$shards[$dead]->stop;
+($rc, $out, $err) = $router->psql('select name from accounts where id = 1', flags => [ '-X', '-q' ]);
+like($err, qr/shard "\Q$names[$dead]\E"/, 'a query on a dead shard fails naming it');
+is($router->safe_psql("select name from accounts where id = $other"), "n$other", 'other shards keep serving');
+$shards[$dead]->start;
+is($router->safe_psql('select name from accounts where id = 1'), 'n1', 'the router reconnects when the shard is back');
+
+done_testing();
