@@ -38,7 +38,7 @@ $(release_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
 
-bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC))
+bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
@@ -55,7 +55,7 @@ $(test_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -MMD -MP -c $< -o $@
 
-$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC))
+$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 

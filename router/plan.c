@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "router/router.h"
+#include "shard/session_int.h"
 
 typedef PgQuery__Node Node;
 
@@ -311,6 +312,54 @@ static const char *scatter_obstacle(PgQuery__SelectStmt *s, const Tables *t)
 	return NULL;
 }
 
+/*
+ * A SELECT over one sharded table whose final step (ORDER BY, aggregates,
+ * ...) runs in the router: the shards send the table's rows that pass the
+ * WHERE clause (all rows when it has a subquery, which must see the whole
+ * table).  False when the statement has another shape.
+ */
+static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+{
+	/* every table reference is to this one table (a subquery may read it too) */
+	for (int i = 0; i < t->n; i++)
+		if (is_cte(t, t->names[i]) || strcmp(t->names[i], table) != 0)
+			return false;
+	if (t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause != 1 ||
+	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || strlen(table) >= sizeof(r->merge_table))
+		return false;
+	PgQuery__ColumnRef star_ref = PG_QUERY__COLUMN_REF__INIT;
+	PgQuery__AStar star = PG_QUERY__A__STAR__INIT;
+	PgQuery__Node star_node = PG_QUERY__NODE__INIT, ref_node = PG_QUERY__NODE__INIT, target_node = PG_QUERY__NODE__INIT;
+	PgQuery__Node *fields[1] = {&star_node}, *targets[1] = {&target_node};
+	PgQuery__ResTarget target = PG_QUERY__RES_TARGET__INIT;
+	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
+	PgQuery__Node qn = PG_QUERY__NODE__INIT;
+	star_node.node_case = PG_QUERY__NODE__NODE_A_STAR;
+	star_node.a_star = &star;
+	star_ref.n_fields = 1;
+	star_ref.fields = fields;
+	ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	ref_node.column_ref = &star_ref;
+	target.val = &ref_node;
+	target_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+	target_node.res_target = &target;
+	q.n_target_list = 1;
+	q.target_list = targets;
+	q.n_from_clause = 1;
+	q.from_clause = s->from_clause;
+	q.where_clause = t->sublink ? NULL : s->where_clause;
+	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn.select_stmt = &q;
+	r->shard_sql = shd_deparse_node(&qn);
+	if (!r->shard_sql)
+		return false;
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+	r->merge = true;
+	return true;
+}
+
 void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, RtRoute *r)
 {
 	(void)sql;
@@ -426,12 +475,14 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, RtRoute *r)
 		}
 		if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 			const char *why = scatter_obstacle(stmt->select_stmt, &t);
-			if (why) {
-				refuse(r, "%s over several shards is not supported by the router yet; give the vindex column",
-				       why);
+			if (!why) {
+				r->scatter = true;
 				return;
 			}
-			r->scatter = true;
+			/* the final step runs in the router over the table's rows */
+			if (!merge_plan(stmt->select_stmt, &t, sharded, r))
+				refuse(r, "%s over several shards is not supported by the router yet; give the vindex column",
+				       why);
 		}
 		return;
 	}

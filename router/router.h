@@ -50,6 +50,7 @@ typedef struct RtRouter {
 } RtRouter;
 
 typedef struct RtSession RtSession;
+typedef struct RtMerge RtMerge;
 
 typedef enum RtBackendState {
 	RT_BE_CONNECTING,
@@ -100,6 +101,8 @@ struct RtSession {
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
+	RtMerge *merge;       /* owned: the statement's final step runs here */
+	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 };
 
 /* backend.c */
@@ -115,6 +118,13 @@ void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg);
 bool rt_session_accept(PgwEvConn *ec, void *arg);
 void rt_session_close(PgwEvConn *ec, void *arg);
 
+/* merge.c */
+RtMerge *rt_merge_create(const char *table);
+bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
+/* Run sql over the merged rows, appending its replies to out; false when it failed. */
+bool rt_merge_finish(RtMerge *m, const char *sql, Buf *out);
+void rt_merge_free(RtMerge *m);
+
 /* plan.c */
 typedef enum RtRouteKind {
 	RT_ROUTE_SHARDS,  /* the statement goes to shards[0..n) */
@@ -129,6 +139,9 @@ typedef struct RtRoute {
 	int shards[RT_MAX_SHARDS];
 	bool write;   /* changes data */
 	bool scatter; /* a read of every shard, rows concatenated */
+	bool merge;   /* a read of every shard, final step in the router */
+	char merge_table[64];
+	char *shard_sql; /* owned: what the shards run for a merge */
 	PgwError err;
 } RtRoute;
 

@@ -95,6 +95,12 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	PgwConn *c = conn(s);
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
+	if (s->merge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
+		PgwError e;
+		if (!rt_merge_rows(s->merge, r, &e))
+			send_error(s, &e);
+		return;
+	}
 	switch (PQresultStatus(r)) {
 	case PGRES_SINGLE_TUPLE:
 	case PGRES_TUPLES_OK: {
@@ -175,6 +181,22 @@ static void statement_done(RtSession *s)
 		s->next_stmt = s->tree ? s->tree->n_stmts : 0;
 		run_next(s);
 		return;
+	}
+	if (s->merge) {
+		/* the final step over the rows of every shard */
+		if (!s->stmt_error) {
+			bool ok = rt_merge_finish(s->merge, s->merge_sql, &c->out);
+			s->stmt_error = !ok;
+		}
+		rt_merge_free(s->merge);
+		s->merge = NULL;
+		free(s->merge_sql);
+		s->merge_sql = NULL;
+		if (!s->stmt_error) {
+			s->next_stmt++;
+			run_next(s);
+			return;
+		}
 	}
 	if (s->stmt_error) {
 		s->query_failed = true;
@@ -412,6 +434,26 @@ static void run_next(RtSession *s)
 			answered = !dispatch(s, text, route.shards, route.nshards);
 			break;
 		case RT_ROUTE_SHARDS:
+			if (route.merge) {
+				s->merge = rt_merge_create(route.merge_table);
+				if (!s->merge) {
+					PgwError e;
+					pgw_error_set(&e, "53200", "out of memory");
+					send_error(s, &e);
+					free(route.shard_sql);
+					break;
+				}
+				s->merge_sql = strdup(text);
+				answered = !dispatch(s, route.shard_sql, route.shards, route.nshards);
+				free(route.shard_sql);
+				if (answered) { /* nothing was sent */
+					rt_merge_free(s->merge);
+					s->merge = NULL;
+					free(s->merge_sql);
+					s->merge_sql = NULL;
+				}
+				break;
+			}
 			answered = !dispatch(s, text, route.shards, route.nshards);
 			break;
 		}
@@ -668,6 +710,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	free(s->sets);
 	if (s->tree)
 		pg_query__parse_result__free_unpacked(s->tree, NULL);
+	rt_merge_free(s->merge);
+	free(s->merge_sql);
 	free(s->sql);
 	free(s);
 }

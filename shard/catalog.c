@@ -140,7 +140,9 @@ void shd_catalog_init(ShdCatalog *cat, sqlite3 *db, const char *path)
 	/* Catalog lookups must not open a read transaction on the session's
 	 * connection: a transaction whose first statement is a write would then
 	 * have to upgrade a stale snapshot, which SQLite refuses. */
-	if (sqlite3_open_v2(path, &cat->ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (!path) {
+		cat->ro = NULL; /* an in-memory database: one connection only */
+	} else if (sqlite3_open_v2(path, &cat->ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sqlite3_close(cat->ro);
 		cat->ro = NULL;
 	} else {

@@ -60,7 +60,8 @@ bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg);
 /* Per-connection setup: temp pg_catalog relations. */
 bool shd_catalog_attach(sqlite3 *db, char **errmsg);
 
-/* path: the database file, for the catalog's own read connection. */
+/* path: the database file, for the catalog's own read connection (NULL for
+ * an in-memory database). */
 void shd_catalog_init(ShdCatalog *cat, sqlite3 *db, const char *path);
 void shd_catalog_cleanup(ShdCatalog *cat);
 

@@ -1541,22 +1541,9 @@ static void registry_remove(ShdServer *srv, ShdSession *s)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-void shd_session_run(ShdServer *srv, int fd)
+/* The teardown shared by network and local sessions. */
+static void session_free(ShdSession *s)
 {
-	ShdSession *s = calloc(1, sizeof(*s));
-	s->srv = srv;
-	s->fd = fd;
-	int32_t pid = atomic_fetch_add(&srv->next_pid, 1);
-	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, pid);
-	if (!session_open_db(s)) {
-		pgw_send_fatalf(&s->conn, "58000", "could not open the shard database");
-		(void)send(fd, s->conn.out.data, s->conn.out.len, MSG_NOSIGNAL);
-		close(fd);
-	} else {
-		registry_add(srv, s);
-		pgw_serve_blocking(&s->conn, fd, srv->ssl_ctx);
-		registry_remove(srv, s);
-	}
 	shd_copy_abort(s);
 	diag_clear(s);
 	portals_drop_all(s);
@@ -1576,4 +1563,99 @@ void shd_session_run(ShdServer *srv, int fd)
 		sqlite3_close_v2(s->db);
 	pgw_conn_cleanup(&s->conn);
 	free(s);
+}
+
+ShdSession *shd_session_local(void)
+{
+	static ShdServer local_server = {.pgw = {.auth = PGW_AUTH_TRUST, .max_message = PGW_DEFAULT_MAX_MESSAGE}};
+	ShdSession *s = calloc(1, sizeof(*s));
+	char *err = NULL;
+	if (!s)
+		return NULL;
+	s->srv = &local_server;
+	s->fd = -1;
+	pgw_conn_init(&s->conn, &local_server.pgw, &handler, s, 0);
+	s->conn.state = PGW_READY;
+	s->conn.user_name = "dosql";
+	s->conn.database = "dosql";
+	bool ok = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) ==
+			  SQLITE_OK &&
+		  sqlite3_exec(s->db, "PRAGMA case_sensitive_like = ON;", NULL, NULL, &err) == SQLITE_OK &&
+		  shd_catalog_bootstrap(s->db, &err) && shd_catalog_attach(s->db, &err);
+	sqlite3_free(err);
+	if (ok) {
+		shd_catalog_init(&s->cat, s->db, NULL);
+		sqlite3_progress_handler(s->db, 4000, progress, s);
+		ok = shd_funcs_register(s);
+	}
+	if (!ok) {
+		session_free(s);
+		return NULL;
+	}
+	guc_init(s);
+	return s;
+}
+
+void shd_session_local_free(ShdSession *s)
+{
+	if (s)
+		session_free(s);
+}
+
+bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out)
+{
+	PgwError e;
+	bool ok = true;
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	if (pr.error) {
+		pgw_error_set(&e, "42601", "%s", pr.error->message);
+		e.position = pr.error->cursorpos;
+		pg_query_free_protobuf_parse_result(pr);
+		pgw_send_error(&s->conn, &e);
+		ok = false;
+	} else {
+		PgQuery__ParseResult *tree =
+			pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+		pg_query_free_protobuf_parse_result(pr);
+		ShdExec ex = {.describe = true, .src = sql};
+		for (size_t i = 0; tree && i < tree->n_stmts && ok; i++) {
+			ShdStmt st;
+			memset(&st, 0, sizeof(st));
+			st.name = "";
+			st.sql = (char *)sql;
+			st.node = tree->stmts[i]->stmt;
+			arena_init(&st.arena);
+			st.refs = 1;
+			ok = shd_exec_node(s, &st, NULL, &ex);
+			if (st.st)
+				sqlite3_finalize(st.st);
+			arena_reset(&st.arena);
+		}
+		if (tree)
+			pg_query__parse_result__free_unpacked(tree, NULL);
+		if (s->implicit)
+			shd_txn_end(s, ok);
+	}
+	buf_put(out, s->conn.out.data, s->conn.out.len);
+	buf_reset(&s->conn.out);
+	return ok;
+}
+
+void shd_session_run(ShdServer *srv, int fd)
+{
+	ShdSession *s = calloc(1, sizeof(*s));
+	s->srv = srv;
+	s->fd = fd;
+	int32_t pid = atomic_fetch_add(&srv->next_pid, 1);
+	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, pid);
+	if (!session_open_db(s)) {
+		pgw_send_fatalf(&s->conn, "58000", "could not open the shard database");
+		(void)send(fd, s->conn.out.data, s->conn.out.len, MSG_NOSIGNAL);
+		close(fd);
+	} else {
+		registry_add(srv, s);
+		pgw_serve_blocking(&s->conn, fd, srv->ssl_ctx);
+		registry_remove(srv, s);
+	}
+	session_free(s);
 }

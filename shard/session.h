@@ -123,6 +123,15 @@ struct ShdSession {
 	struct ShdCopy *copy;
 };
 
+/* A session over a private in-memory database, for running SQL inside
+ * another program (the router's merge step).  NULL when SQLite fails. */
+ShdSession *shd_session_local(void);
+void shd_session_local_free(ShdSession *s);
+/* Run the statements of sql; their protocol replies (RowDescription,
+ * DataRow, CommandComplete, ErrorResponse; no ReadyForQuery) are appended
+ * to out.  False when one of them failed. */
+bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out);
+
 /* Run one client connection to completion (called on its own thread). */
 void shd_session_run(ShdServer *srv, int fd);
 

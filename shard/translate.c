@@ -1246,23 +1246,27 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			m = &regex_substring;
 	}
 	if (f->agg_distinct && strcmp(name, "string_agg") == 0) {
-		Node *sep = f->n_args == 2 ? f->args[1] : NULL;
-		if (!sep || sep->node_case != PG_QUERY__NODE__NODE_A_CONST ||
-		    sep->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL || strcmp(sep->a_const->sval->sval, ",") != 0)
-			return tr_unsupported(tr, f->location, "string_agg(DISTINCT ...) with a separator other than ','");
-		Buf ab;
-		TType at;
+		/* PostgreSQL feeds a DISTINCT aggregate sorted input */
+		if (f->n_args != 2)
+			return tr_fail(tr, "42883", f->location, "function string_agg does not exist");
+		Buf ab, sb;
+		TType at, stt;
 		buf_init(&ab);
-		bool ok = tr_expr(tr, f->args[0], &ab, &at);
+		buf_init(&sb);
+		bool ok = tr_expr(tr, f->args[0], &ab, &at) && tr_expr(tr, f->args[1], &sb, &stt);
 		if (ok) {
 			tr_settle(tr, &ab, &at);
-			buf_put_str(out, "group_concat(DISTINCT ");
+			tr_settle(tr, &sb, &stt);
+			buf_put_str(out, "pg_string_agg_distinct(");
 			tr_put_buf(out, &ab);
+			buf_put_str(out, ", ");
+			tr_put_buf(out, &sb);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_TEXT, -1);
 			ty->agg = true;
 		}
 		buf_cleanup(&ab);
+		buf_cleanup(&sb);
 		return ok;
 	}
 	Buf call;

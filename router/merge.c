@@ -1,0 +1,144 @@
+/*
+ * merge.c - the final step of a cross-shard query, run by the same
+ * PostgreSQL-to-SQLite engine as the shards, in a private in-memory
+ * database: the rows the shards return for the query's table (filtered by
+ * its WHERE where that can be pushed down) are loaded into a table of the
+ * same name and columns, and the client's statement runs over it.  ORDER
+ * BY, LIMIT, aggregates, GROUP BY, HAVING and DISTINCT thus give
+ * PostgreSQL's answers whatever their shape.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router.h"
+#include "shard/session_int.h"
+
+struct RtMerge {
+	ShdSession *local; /* owned */
+	char *table;       /* owned */
+	ShdStmt *insert;   /* owned */
+	int ncols;
+	uint32_t *types; /* owned */
+	int32_t *typmods;
+	bool created;
+};
+
+RtMerge *rt_merge_create(const char *table)
+{
+	RtMerge *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->local = shd_session_local();
+	m->table = strdup(table);
+	if (!m->local) {
+		rt_merge_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void rt_merge_free(RtMerge *m)
+{
+	if (!m)
+		return;
+	if (m->insert)
+		shd_stmt_discard(m->local, m->insert);
+	shd_session_local_free(m->local);
+	free(m->table);
+	free(m->types);
+	free(m->typmods);
+	free(m);
+}
+
+/* The type of a result column as SQL, with its typmod. */
+static void put_type(Buf *b, uint32_t oid, int32_t typmod)
+{
+	const PgType *t = pgt_by_oid(oid);
+	buf_put_str(b, t ? t->name : "text");
+	if (t && (oid == PGT_VARCHAR || oid == PGT_BPCHAR) && typmod >= 4)
+		buf_printf(b, "(%d)", typmod - 4);
+	else if (t && oid == PGT_NUMERIC && typmod >= 4)
+		buf_printf(b, "(%d,%d)", ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF);
+}
+
+/* Create the local table from the first result's columns. */
+static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
+{
+	Buf sql, out;
+	buf_init(&sql);
+	buf_init(&out);
+	m->ncols = PQnfields(r);
+	m->types = calloc((size_t)m->ncols + 1, sizeof(uint32_t));
+	m->typmods = calloc((size_t)m->ncols + 1, sizeof(int32_t));
+	buf_put_str(&sql, "CREATE TABLE ");
+	shd_put_ident(&sql, m->table);
+	buf_put_str(&sql, " (");
+	for (int i = 0; i < m->ncols; i++) {
+		m->types[i] = PQftype(r, i);
+		m->typmods[i] = PQfmod(r, i);
+		if (i)
+			buf_put_str(&sql, ", ");
+		shd_put_ident(&sql, PQfname(r, i));
+		buf_put_u8(&sql, ' ');
+		put_type(&sql, m->types[i], m->typmods[i]);
+	}
+	buf_put_str(&sql, ")");
+	bool ok = shd_session_local_sql(m->local, buf_cstr(&sql), &out);
+	buf_reset(&sql);
+	if (ok) {
+		buf_put_str(&sql, "INSERT INTO ");
+		shd_put_ident(&sql, m->table);
+		buf_put_str(&sql, " VALUES (");
+		for (int i = 0; i < m->ncols; i++)
+			buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
+		buf_put_u8(&sql, ')');
+		m->insert = shd_stmt_create(m->local, "", buf_cstr(&sql), 0, NULL, err);
+		ok = m->insert && shd_stmt_prepare(m->local, m->insert, err) &&
+		     sqlite3_exec(m->local->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	} else {
+		pgw_error_set(err, "XX000", "could not create the merge table for \"%s\"", m->table);
+	}
+	buf_cleanup(&sql);
+	buf_cleanup(&out);
+	m->created = ok;
+	return ok;
+}
+
+bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
+{
+	if (!m->created && !create_table(m, r, err))
+		return false;
+	sqlite3_stmt *st = m->insert->st;
+	for (int t = 0; t < PQntuples(r); t++) {
+		for (int i = 0; i < m->ncols && i < PQnfields(r); i++) {
+			PgtValue v;
+			PgtError pe;
+			pgt_value_init(&v);
+			if (PQgetisnull(r, t, i))
+				v.type = SQLITE_NULL;
+			else if (!pgt_coerce_text(PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i), m->types[i], m->typmods[i],
+						  &m->local->fmt, &v, &pe)) {
+				pgw_error_set(err, pe.sqlstate, "%s", pe.msg);
+				pgt_value_cleanup(&v);
+				return false;
+			}
+			pgt_value_bind(st, i + 1, &v);
+			pgt_value_cleanup(&v);
+		}
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			shd_sqlite_error(m->local, rc, err);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool rt_merge_finish(RtMerge *m, const char *sql, Buf *out)
+{
+	if (m->created)
+		sqlite3_exec(m->local->db, "COMMIT", NULL, NULL, NULL);
+	return shd_session_local_sql(m->local, sql, out);
+}
