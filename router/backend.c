@@ -15,6 +15,43 @@
 
 static void on_event(evutil_socket_t fd, short what, void *arg);
 
+typedef struct RtParamsOp {
+	char *sql;
+	int n;
+	char **values;
+	int *lengths, *formats;
+	Oid *types;
+	int result_format;
+} RtParamsOp;
+
+static void op_free(RtParamsOp *op)
+{
+	if (!op)
+		return;
+	for (int i = 0; i < op->n; i++)
+		free(op->values[i]);
+	free(op->values);
+	free(op->lengths);
+	free(op->formats);
+	free(op->types);
+	free(op->sql);
+	free(op);
+}
+
+/* Send the queued parameterized statement; false when libpq refuses. */
+static bool send_op(RtBackend *b)
+{
+	RtParamsOp *op = b->next_op;
+	b->next_op = NULL;
+	b->prefix_chars = 0; /* positions in its errors count from the statement */
+	b->begin_chars = 0;
+	bool ok = PQsendQueryParams(b->pg, op->sql, op->n, op->types, (const char *const *)op->values, op->lengths,
+				    op->formats, op->result_format) &&
+		  PQsetSingleRowMode(b->pg);
+	op_free(op);
+	return ok;
+}
+
 /* (Re)arm the socket event for the given direction. */
 static void arm(RtBackend *b, short what)
 {
@@ -93,6 +130,13 @@ static void connect_step(RtBackend *b)
 			free(sql);
 			if (!ok)
 				fail(b, PQerrorMessage(b->pg));
+		} else if (b->next_op) {
+			b->skip_results = 0;
+			b->state = RT_BE_BUSY;
+			if (!send_op(b) || PQflush(b->pg) < 0)
+				fail(b, PQerrorMessage(b->pg));
+			else
+				arm(b, EV_READ | EV_PERSIST);
 		}
 		return;
 	default:
@@ -110,9 +154,16 @@ static void read_results(RtBackend *b)
 	while (b->state == RT_BE_BUSY && !PQisBusy(b->pg)) {
 		PGresult *r = PQgetResult(b->pg);
 		if (!r) {
-			if (b->skip_results > 0) {
-				/* the end of one of the statements sent ahead */
-				b->skip_results--;
+			if (b->next_op) {
+				/* the prefix (BEGIN, SETs) is done: now the statement */
+				if (!send_op(b)) {
+					fail(b, PQerrorMessage(b->pg));
+					return;
+				}
+				if (PQflush(b->pg) < 0) {
+					fail(b, PQerrorMessage(b->pg));
+					return;
+				}
 				continue;
 			}
 			b->state = RT_BE_IDLE;
@@ -121,8 +172,15 @@ static void read_results(RtBackend *b)
 			return;
 		}
 		if (b->skip_results > 0) {
-			if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+			/* one result of each statement sent ahead; rows never come from them */
+			ExecStatusType st = PQresultStatus(r);
+			if (st == PGRES_FATAL_ERROR) {
 				rt_session_result(b->sess, b, r); /* a failed SET or BEGIN is the statement's error */
+				op_free(b->next_op);
+				b->next_op = NULL;
+			}
+			if (st != PGRES_SINGLE_TUPLE)
+				b->skip_results--;
 			PQclear(r);
 			continue;
 		}
@@ -210,6 +268,50 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	return ok;
 }
 
+bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, int result_format, bool begin_first,
+			    PgwError *err)
+{
+	RtParamsOp *op = calloc(1, sizeof(*op));
+	op->sql = strdup(sql);
+	op->n = p->n;
+	op->values = calloc((size_t)p->n + 1, sizeof(char *));
+	op->lengths = calloc((size_t)p->n + 1, sizeof(int));
+	op->formats = calloc((size_t)p->n + 1, sizeof(int));
+	op->types = calloc((size_t)p->n + 1, sizeof(Oid));
+	for (int i = 0; i < p->n; i++) {
+		if (p->values[i]) {
+			op->values[i] = malloc((size_t)p->lengths[i] + 1);
+			memcpy(op->values[i], p->values[i], (size_t)p->lengths[i]);
+			op->values[i][p->lengths[i]] = 0;
+		}
+		op->lengths[i] = p->lengths[i];
+		op->formats[i] = p->formats[i];
+		op->types[i] = p->types ? p->types[i] : 0;
+	}
+	op->result_format = result_format;
+	op_free(b->next_op);
+	b->next_op = op;
+	b->prefix_chars = 0;
+	b->begin_chars = 0;
+	bool has_prefix = begin_first || b->applied_sets < b->sess->nsets;
+	if (!has_prefix) {
+		if (b->state != RT_BE_IDLE)
+			return true; /* sent once the connection is up */
+		b->skip_results = 0;
+		b->state = RT_BE_BUSY;
+		if (!send_op(b) || PQflush(b->pg) < 0) {
+			pgw_error_set(err, "08006", "could not send to shard \"%s\": %s",
+				      vsc_shard(b->sess->rt->vschema, b->shard)->name, PQerrorMessage(b->pg));
+			return false;
+		}
+		arm(b, EV_READ | EV_PERSIST);
+		return true;
+	}
+	/* BEGIN and the session's SETs go first, as a query of their own; the
+	 * statement follows when they are done */
+	return rt_backend_send(b, "", begin_first, err);
+}
+
 void rt_backend_free(RtBackend *b)
 {
 	if (!b)
@@ -221,5 +323,6 @@ void rt_backend_free(RtBackend *b)
 	if (b->pg)
 		PQfinish(b->pg);
 	free(b->pending_sql);
+	op_free(b->next_op);
 	free(b);
 }

@@ -157,17 +157,40 @@ static bool value_shard(RtRouter *rt, const char *table, const VscColumnVindex *
 {
 	char buf[256];
 	bool is_null;
-	const char *v = constant(value, buf, sizeof(buf), &is_null);
-	if (!v && is_null) {
-		*shard = -1; /* = NULL matches no row */
-		return true;
-	}
-	if (!v)
-		return false;
-	uint32_t type = rt_column_type(rt, table, cv->column);
+	uint32_t type = 0;
 	VscError e;
 	uint64_t ksid;
-	if (!vsc_ksid_text(cv->vindex, type ? type : 25, v, strlen(v), &ksid, &e)) {
+	bool ok;
+	Node *inner = value->node_case == PG_QUERY__NODE__NODE_TYPE_CAST ? value->type_cast->arg : value;
+	if (inner->node_case == PG_QUERY__NODE__NODE_PARAM_REF) {
+		/* a bound parameter, as Bind gave it */
+		int n = inner->param_ref->number;
+		if (!r->params || n < 1 || n > r->params->n)
+			return false;
+		if (!r->params->values[n - 1]) {
+			*shard = -1;
+			return true;
+		}
+		type = rt_column_type(rt, table, cv->column);
+		const char *pv = r->params->values[n - 1];
+		size_t plen = (size_t)r->params->lengths[n - 1];
+		if (r->params->formats[n - 1] == 1)
+			ok = vsc_ksid_binary(cv->vindex, r->params->types && r->params->types[n - 1] ? r->params->types[n - 1] : type,
+					     (const uint8_t *)pv, plen, &ksid, &e);
+		else
+			ok = vsc_ksid_text(cv->vindex, type ? type : 25, pv, plen, &ksid, &e);
+	} else {
+		const char *v = constant(value, buf, sizeof(buf), &is_null);
+		if (!v && is_null) {
+			*shard = -1; /* = NULL matches no row */
+			return true;
+		}
+		if (!v)
+			return false;
+		type = rt_column_type(rt, table, cv->column);
+		ok = vsc_ksid_text(cv->vindex, type ? type : 25, v, strlen(v), &ksid, &e);
+	}
+	if (!ok) {
 		r->kind = RT_ROUTE_REFUSE;
 		memset(&r->err, 0, sizeof(r->err));
 		memcpy(r->err.sqlstate, e.sqlstate, 5);
@@ -360,10 +383,11 @@ static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *tabl
 	return true;
 }
 
-void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, RtRoute *r)
+void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
 {
 	(void)sql;
 	memset(r, 0, sizeof(*r));
+	r->params = params;
 	r->kind = RT_ROUTE_SHARDS;
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:

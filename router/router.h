@@ -26,6 +26,15 @@
 
 #define RT_MAX_SHARDS 256
 
+/* A statement with parameters, as Bind gave them. */
+typedef struct RtParams {
+	int n;
+	const char *const *values; /* NULL entries are SQL NULL */
+	const int *lengths;
+	const int *formats;
+	const uint32_t *types;
+} RtParams;
+
 typedef struct RtUser {
 	char *name;   /* owned */
 	char *secret; /* owned */
@@ -70,6 +79,7 @@ typedef struct RtBackend {
 	int pending_extra; /* results at the head of pending_sql that are not the statement's */
 	int prefix_chars;  /* SETs sent ahead of the statement, in bytes */
 	int begin_chars;   /* "BEGIN;" sent ahead of it */
+	struct RtParamsOp *next_op; /* owned: a parameterized statement to send after the prefix */
 	int skip_results;  /* results of statements sent ahead (BEGIN, SET) */
 	int applied_sets;  /* how many of the session's SETs this backend ran */
 } RtBackend;
@@ -106,6 +116,9 @@ struct RtSession {
 };
 
 /* backend.c */
+/* Send `sql` with parameters (PQsendQueryParams), results in result_format. */
+bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, int result_format, bool begin_first,
+			    PgwError *err);
 RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err);
 /* Send `sql` (after any SETs the backend has not run yet). */
 bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err);
@@ -142,10 +155,11 @@ typedef struct RtRoute {
 	bool merge;   /* a read of every shard, final step in the router */
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
+	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	PgwError err;
 } RtRoute;
 
-void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, RtRoute *route);
+void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *route);
 /* The PG type OID of table.column, asked of the first shard once; 0 when unknown. */
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
 

@@ -410,7 +410,7 @@ static void run_next(RtSession *s)
 			break;
 		}
 		RtRoute route;
-		rt_plan(s->rt, raw->stmt, text, &route);
+		rt_plan(s->rt, raw->stmt, text, NULL, &route);
 		if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
 			route.kind = RT_ROUTE_SHARDS, route.nshards = 1, route.shards[0] = s->pinned >= 0 ? s->pinned : 0;
 		bool answered = true;

@@ -1043,8 +1043,8 @@ bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspend
 	char tag[64];
 	if (p->cursor)
 		snprintf(tag, sizeof(tag), "FETCH %lld", (long long)n);
-	else
-		command_tag(s, q, p->rows, tag, sizeof(tag));
+	else /* a SELECT counts the rows of this Execute, as PostgreSQL does */
+		command_tag(s, q, q->kind == SHD_Q_SELECT ? n : p->rows, tag, sizeof(tag));
 	sqlite3_reset(p->st);
 	pgw_send_command_complete(&s->conn, tag);
 	return true;

@@ -72,7 +72,10 @@ is(substr((messages_of($r, 'Z'))[0][1], 0, 1), 'T', 'ReadyForQuery T inside a bl
 send_bytes($s, execute_msg('p4', 3) . sync_msg());
 $r = read_reply($s, until => 'Z');
 is(types($r), 'DCZ', 'the rest of the portal, then CommandComplete');
-is((messages_of($r, 'C'))[0][1], "SELECT 4\0", 'the tag counts all rows of the portal');
+is((messages_of($r, 'C'))[0][1], "SELECT 1\0", 'the tag counts the rows of the last Execute, as PostgreSQL does');
+send_bytes($s, execute_msg('p4', 3) . sync_msg());
+$r = read_reply($s, until => 'Z');
+is(types($r) . (messages_of($r, 'C'))[0][1], "CZSELECT 0\0", 'a finished portal executed again: SELECT 0');
 send_bytes($s, msg('Q', "commit\0"));
 read_reply($s, until => 'Z');
 
