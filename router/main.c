@@ -260,6 +260,11 @@ out:
 		free(rt.types[i].column);
 	}
 	free(rt.types);
+	for (int i = 0; i < rt.ndescs; i++)
+		rt_desc_free(rt.descs[i]);
+	free(rt.descs);
+	if (rt.meta)
+		PQfinish(rt.meta);
 	free(rt.shard_user);
 	free(rt.shard_database);
 	vsc_free(rt.vschema);

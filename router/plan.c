@@ -392,6 +392,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
 		r->kind = RT_ROUTE_LOCAL;
 		return;
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
@@ -528,15 +529,10 @@ uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
 		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, column) == 0)
 			return rt->types[i].oid;
 	/* ask the first shard's catalog, once (schemas are the same everywhere) */
-	const VscShard *sh = vsc_shard(rt->vschema, 0);
-	char port[16];
-	snprintf(port, sizeof(port), "%d", sh->port);
-	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
-	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, rt->shard_user, rt->shard_database, "dosql-router",
-			      NULL};
-	PGconn *pg = PQconnectdbParams(keys, vals, 0);
+	PgwError err;
+	PGconn *pg = rt_meta_conn(rt, &err);
 	uint32_t oid = 0;
-	if (PQstatus(pg) == CONNECTION_OK) {
+	if (pg) {
 		const char *params[2] = {table, column};
 		PGresult *res = PQexecParams(pg,
 					     "select a.atttypid from pg_attribute a join pg_class c on c.oid = a.attrelid"
@@ -546,7 +542,6 @@ uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
 			oid = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
 		PQclear(res);
 	}
-	PQfinish(pg);
 	if (oid) {
 		rt->types = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
 		rt->types[rt->ntypes].table = strdup(table);

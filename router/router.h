@@ -50,6 +50,10 @@ typedef struct RtRouter {
 	int nusers;
 	RtUser *users;
 	char *shard_user, *shard_database; /* owned */
+	PGconn *meta; /* owned: blocking connection to the first shard, for catalog
+		       * lookups and statement descriptions */
+	int ndescs;
+	struct RtDesc **descs; /* owned: described statements, by text */
 	/* vindex column types learned from the shards' catalogs */
 	int ntypes;
 	struct RtColType {
@@ -86,6 +90,39 @@ typedef struct RtBackend {
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
 
+/* What a statement takes and returns, as a shard described it. */
+typedef struct RtDesc {
+	char *sql; /* owned */
+	int ndeclared;
+	uint32_t *declared; /* owned: the client's parameter types */
+	int nparams;
+	uint32_t *ptypes; /* owned */
+	int nfields;
+	PgwField *fields; /* owned, names included */
+} RtDesc;
+
+/* A Parse'd statement of a session. */
+typedef struct RtStmt {
+	char *name;                 /* owned */
+	PgQuery__ParseResult *tree; /* owned */
+	const RtDesc *desc;         /* borrowed from the router's cache */
+} RtStmt;
+
+/* A Bind'd portal of a session. */
+typedef struct RtPortal {
+	char *name;     /* owned */
+	RtStmt *stmt;   /* borrowed */
+	RtParams params;
+	char **values;  /* owned copies behind params */
+	int *lengths, *formats;
+	int nres;
+	int16_t *resfmts; /* owned */
+	Buf rows;         /* DataRows beyond an Execute's row limit */
+	int64_t nbuffered;
+	bool started, complete;
+	char tag[80];
+} RtPortal;
+
 struct RtSession {
 	RtRouter *rt;         /* borrowed */
 	PgwEvConn *ec;        /* borrowed */
@@ -104,14 +141,22 @@ struct RtSession {
 	bool rowdesc_sent;
 	int64_t rows;
 	uint64_t count_sum;   /* summed counts of a fanned-out command */
-	char tag[64];
+	char tag[80];
 	bool stmt_error;
 	int stmt_char_offset; /* of the statement in the client's text */
 	bool fanout;          /* DDL on every shard: one tag */
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
+	char *cur_text;       /* owned: its text */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
+	/* extended protocol */
+	int nstmts, nportals;
+	RtStmt **stmts;       /* owned */
+	RtPortal **portals;   /* owned */
+	RtPortal *portal;     /* the portal an Execute is running, NULL in a simple query */
+	int32_t maxrows;
+	int64_t rows_sent;
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 };
 
@@ -137,6 +182,33 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
 /* Run sql over the merged rows, appending its replies to out; false when it failed. */
 bool rt_merge_finish(RtMerge *m, const char *sql, Buf *out);
 void rt_merge_free(RtMerge *m);
+
+/* session.c, shared with extended.c */
+bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format);
+bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text);
+void rt_send_error(RtSession *s, const PgwError *e);
+char rt_txn_status(const RtSession *s);
+void rt_reset_statement(RtSession *s);
+void rt_statement_finished(RtSession *s);
+void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n);
+
+/* extended.c: Parse, Bind, Describe, Execute, Close and Sync. */
+void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, const uint32_t *oids);
+void rt_ext_bind(PgwConn *c, const PgwBind *b);
+void rt_ext_describe(PgwConn *c, char kind, const char *name);
+void rt_ext_execute(PgwConn *c, const char *portal, int32_t maxrows);
+void rt_ext_close(PgwConn *c, char kind, const char *name);
+void rt_ext_sync(PgwConn *c);
+/* An Execute finished on every shard it ran on. */
+void rt_ext_done(RtSession *s);
+void rt_ext_free(RtSession *s);
+/* DEALLOCATE name (NULL or "": all); false when there is no such statement. */
+bool rt_ext_deallocate(RtSession *s, const char *name);
+void rt_desc_free(RtDesc *d);
+/* Copy a libpq error into a PgwError (no position). */
+void rt_pg_error(PGresult *r, PgwError *e);
+/* The router's blocking connection to the first shard; NULL with err. */
+PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 
 /* plan.c */
 typedef enum RtRouteKind {

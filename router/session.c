@@ -12,7 +12,7 @@
 
 static void run_next(RtSession *s);
 
-static char txn_status(const RtSession *s)
+char rt_txn_status(const RtSession *s)
 {
 	if (s->implicit)
 		return 'I';
@@ -23,7 +23,7 @@ static void flush(RtSession *s) { (void)pgw_evconn_flush(s->ec); }
 
 static PgwConn *conn(RtSession *s) { return pgw_evconn_conn(s->ec); }
 
-static void send_error(RtSession *s, const PgwError *e)
+void rt_send_error(RtSession *s, const PgwError *e)
 {
 	pgw_send_error(conn(s), e);
 	s->stmt_error = true;
@@ -40,36 +40,42 @@ static int chars(const char *s, int n)
 
 /* ---------------------------------------------------------------- results */
 
+void rt_pg_error(PGresult *r, PgwError *e)
+{
+	const char *f;
+	memset(e, 0, sizeof(*e));
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	memcpy(e->sqlstate, state && strlen(state) == 5 ? state : "XX000", 5);
+	f = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	snprintf(e->message, sizeof(e->message), "%s", f ? f : PQresultErrorMessage(r));
+	if ((f = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)))
+		snprintf(e->detail, sizeof(e->detail), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)))
+		snprintf(e->hint, sizeof(e->hint), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_CONTEXT)))
+		snprintf(e->where, sizeof(e->where), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_SCHEMA_NAME)))
+		snprintf(e->schema, sizeof(e->schema), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_TABLE_NAME)))
+		snprintf(e->table, sizeof(e->table), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_COLUMN_NAME)))
+		snprintf(e->column, sizeof(e->column), "%s", f);
+	if ((f = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)))
+		snprintf(e->constraint, sizeof(e->constraint), "%s", f);
+}
+
 static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwError e;
-	const char *f;
-	memset(&e, 0, sizeof(e));
-	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	memcpy(e.sqlstate, state && strlen(state) == 5 ? state : "XX000", 5);
-	f = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-	snprintf(e.message, sizeof(e.message), "%s", f ? f : PQresultErrorMessage(r));
-	if ((f = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)))
-		snprintf(e.detail, sizeof(e.detail), "%s", f);
-	if ((f = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)))
-		snprintf(e.hint, sizeof(e.hint), "%s", f);
-	if ((f = PQresultErrorField(r, PG_DIAG_CONTEXT)))
-		snprintf(e.where, sizeof(e.where), "%s", f);
-	if ((f = PQresultErrorField(r, PG_DIAG_SCHEMA_NAME)))
-		snprintf(e.schema, sizeof(e.schema), "%s", f);
-	if ((f = PQresultErrorField(r, PG_DIAG_TABLE_NAME)))
-		snprintf(e.table, sizeof(e.table), "%s", f);
-	if ((f = PQresultErrorField(r, PG_DIAG_COLUMN_NAME)))
-		snprintf(e.column, sizeof(e.column), "%s", f);
-	if ((f = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)))
-		snprintf(e.constraint, sizeof(e.constraint), "%s", f);
-	if ((f = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION))) {
+	rt_pg_error(r, &e);
+	const char *f = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+	if (f) {
 		/* the shard counted from the start of what it was sent */
 		int p = atoi(f) - b->prefix_chars - b->begin_chars;
 		if (p > 0)
 			e.position = p + s->stmt_char_offset;
 	}
-	send_error(s, &e);
+	rt_send_error(s, &e);
 }
 
 static void row_description(RtSession *s, PGresult *r)
@@ -98,16 +104,36 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	if (s->merge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
 		PgwError e;
 		if (!rt_merge_rows(s->merge, r, &e))
-			send_error(s, &e);
+			rt_send_error(s, &e);
 		return;
 	}
 	switch (PQresultStatus(r)) {
 	case PGRES_SINGLE_TUPLE:
 	case PGRES_TUPLES_OK: {
-		if (!s->rowdesc_sent)
+		if (!s->rowdesc_sent && !s->portal)
 			row_description(s, r);
+		s->rowdesc_sent = true;
 		int nf = PQnfields(r);
 		for (int t = 0; t < PQntuples(r); t++) {
+			if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
+				/* beyond this Execute's limit: kept for the next one */
+				Buf *b = &s->portal->rows;
+				buf_msg_begin(b, 'D');
+				buf_put_u16(b, (uint16_t)nf);
+				for (int i = 0; i < nf; i++) {
+					if (PQgetisnull(r, t, i)) {
+						buf_put_u32(b, 0xFFFFFFFFu);
+						continue;
+					}
+					buf_put_u32(b, (uint32_t)PQgetlength(r, t, i));
+					buf_put(b, PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i));
+				}
+				buf_msg_end(b);
+				s->portal->nbuffered++;
+				s->rows++;
+				continue;
+			}
+			s->rows_sent++;
 			pgw_row_begin(c, nf);
 			for (int i = 0; i < nf; i++) {
 				if (PQgetisnull(r, t, i)) {
@@ -153,7 +179,7 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	default: {
 		PgwError e;
 		pgw_error_set(&e, "0A000", "COPY through the router is not supported yet");
-		send_error(s, &e);
+		rt_send_error(s, &e);
 		break;
 	}
 	}
@@ -169,9 +195,56 @@ static bool is_txn_end(PgQuery__Node *n)
 }
 
 /* The statement finished on every shard it ran on. */
+/* Transaction state and SET replay after a statement, failed or not. */
+void rt_statement_finished(RtSession *s)
+{
+	if (s->stmt_error) {
+		s->query_failed = true;
+		if (is_txn_end(s->cur)) {
+			s->txn = RT_TXN_IDLE;
+			s->pinned = -1;
+		} else if (s->txn == RT_TXN_BLOCK) {
+			s->txn = RT_TXN_FAILED;
+		}
+		return;
+	}
+	if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT && s->cur_text) {
+		/* it held on one shard: replay it on every connection of the session */
+		s->sets = realloc(s->sets, sizeof(char *) * (size_t)(s->nsets + 1));
+		s->sets[s->nsets++] = strdup(s->cur_text);
+		/* the shard that ran it has it already */
+		int ran = s->pinned >= 0 ? s->pinned : 0;
+		if (s->backends[ran])
+			s->backends[ran]->applied_sets = s->nsets;
+	}
+	if (is_txn_end(s->cur)) {
+		s->txn = RT_TXN_IDLE;
+		s->pinned = -1;
+	} else if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && s->txn == RT_TXN_FAILED &&
+		   s->cur->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO) {
+		s->txn = RT_TXN_BLOCK;
+	}
+}
+
+/* The CommandComplete tag of the statement that just finished. */
+void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n)
+{
+	if (s->rowdesc_sent && strncmp(s->tag, "SELECT", 6) == 0)
+		snprintf(tag, n, "SELECT %lld", (long long)rows);
+	else if (s->count_sum && strrchr(s->tag, ' '))
+		snprintf(tag, n, "%.*s %llu", (int)(strrchr(s->tag, ' ') - s->tag), s->tag, (unsigned long long)s->count_sum);
+	else
+		snprintf(tag, n, "%s", s->tag);
+}
+
+/* The statement finished on every shard it ran on. */
 static void statement_done(RtSession *s)
 {
 	PgwConn *c = conn(s);
+	if (s->portal) {
+		rt_ext_done(s);
+		return;
+	}
 	if (s->ending) {
 		/* the implicit transaction of a multi-statement query ended */
 		s->ending = false;
@@ -198,44 +271,13 @@ static void statement_done(RtSession *s)
 			return;
 		}
 	}
-	if (s->stmt_error) {
-		s->query_failed = true;
-		if (is_txn_end(s->cur)) {
-			s->txn = RT_TXN_IDLE;
-			s->pinned = -1;
-		} else if (s->txn == RT_TXN_BLOCK) {
-			s->txn = RT_TXN_FAILED;
-		}
-	} else {
-		if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
-			/* it held on one shard: replay it on every connection of the session */
-			PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
-			int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
-			s->sets = realloc(s->sets, sizeof(char *) * (size_t)(s->nsets + 1));
-			s->sets[s->nsets++] = strndup(s->sql + raw->stmt_location, (size_t)len);
-			/* the shard that ran it has it already */
-			int ran = s->pinned >= 0 ? s->pinned : 0;
-			if (s->backends[ran])
-				s->backends[ran]->applied_sets = s->nsets;
-		}
-		if (is_txn_end(s->cur)) {
-			s->txn = RT_TXN_IDLE;
-			s->pinned = -1;
-		} else if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && s->txn == RT_TXN_FAILED &&
-			   s->cur->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO) {
-			s->txn = RT_TXN_BLOCK;
-		}
+	rt_statement_finished(s);
+	if (!s->stmt_error) {
 		if (!s->tag[0] && !s->rowdesc_sent) {
 			pgw_send_empty_query(c);
 		} else {
 			char tag[80];
-			if (s->rowdesc_sent && strncmp(s->tag, "SELECT", 6) == 0)
-				snprintf(tag, sizeof(tag), "SELECT %lld", (long long)s->rows);
-			else if (s->count_sum && strrchr(s->tag, ' '))
-				snprintf(tag, sizeof(tag), "%.*s %llu", (int)(strrchr(s->tag, ' ') - s->tag), s->tag,
-					 (unsigned long long)s->count_sum);
-			else
-				snprintf(tag, sizeof(tag), "%s", s->tag);
+			rt_statement_tag(s, s->rows, tag, sizeof(tag));
 			pgw_send_command_complete(c, tag);
 		}
 	}
@@ -256,7 +298,7 @@ void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 	if (!s->stmt_error) {
 		PgwError e;
 		pgw_error_set(&e, "08006", "%s", msg);
-		send_error(s, &e);
+		rt_send_error(s, &e);
 	}
 	if (s->pinned == b->shard) {
 		/* the transaction is gone with its connection */
@@ -268,10 +310,11 @@ void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 
 /* ---------------------------------------------------------------- statements */
 
-static void reset_statement(RtSession *s)
+void rt_reset_statement(RtSession *s)
 {
 	s->rowdesc_sent = false;
 	s->rows = 0;
+	s->rows_sent = 0;
 	s->count_sum = 0;
 	s->tag[0] = 0;
 	s->stmt_error = false;
@@ -279,7 +322,7 @@ static void reset_statement(RtSession *s)
 }
 
 /* Send a statement to shards; false after an error was sent. */
-static bool dispatch(RtSession *s, const char *text, const int *shards, int n)
+bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format)
 {
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
@@ -287,7 +330,7 @@ static bool dispatch(RtSession *s, const char *text, const int *shards, int n)
 		pgw_error_set(&e, "0A000",
 			      "a transaction through the router may use one shard only (a statement over several shards "
 			      "needs two-phase commit, which the router does not do yet)");
-		send_error(s, &e);
+		rt_send_error(s, &e);
 		return false;
 	}
 	bool begin_first = false;
@@ -300,14 +343,15 @@ static bool dispatch(RtSession *s, const char *text, const int *shards, int n)
 				      "this transaction runs on shard \"%s\" and this statement needs shard \"%s\": a transaction "
 				      "over several shards needs two-phase commit, which the router does not do yet",
 				      vsc_shard(s->rt->vschema, s->pinned)->name, vsc_shard(s->rt->vschema, shards[0])->name);
-			send_error(s, &e);
+			rt_send_error(s, &e);
 			return false;
 		}
 	}
 	for (int i = 0; i < n; i++) {
 		RtBackend *b = rt_backend_get(s, shards[i], &e);
-		if (!b || !rt_backend_send(b, text, begin_first, &e)) {
-			send_error(s, &e);
+		if (!b || !(params ? rt_backend_send_params(b, text, params, result_format, begin_first, &e)
+				   : rt_backend_send(b, text, begin_first, &e))) {
+			rt_send_error(s, &e);
 			break;
 		}
 		s->waiting++;
@@ -317,7 +361,7 @@ static bool dispatch(RtSession *s, const char *text, const int *shards, int n)
 
 /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT handled at the router; returns true
  * when the statement was answered here (false: it went to the shard). */
-static bool transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text)
+bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text)
 {
 	PgwConn *c = conn(s);
 	PgwError e;
@@ -331,7 +375,7 @@ static bool transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const c
 			pgw_send_notice(c, &e);
 		} else if (ts->n_options) {
 			pgw_error_set(&e, "0A000", "transaction options through the router are not supported yet");
-			send_error(s, &e);
+			rt_send_error(s, &e);
 			return true;
 		}
 		s->implicit = false;
@@ -356,7 +400,7 @@ static bool transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const c
 			 * not know */
 			int shard = s->pinned;
 			s->implicit = false;
-			dispatch(s, commit && s->txn != RT_TXN_FAILED ? "COMMIT" : "ROLLBACK", &shard, 1);
+			rt_dispatch(s, commit && s->txn != RT_TXN_FAILED ? "COMMIT" : "ROLLBACK", &shard, 1, NULL, 0);
 			return false;
 		}
 		bool failed = s->txn == RT_TXN_FAILED;
@@ -373,14 +417,14 @@ static bool transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const c
 				      s->txn == RT_TXN_IDLE ? "SAVEPOINT can only be used in transaction blocks"
 							    : "a savepoint before the transaction's first statement is not supported "
 							      "by the router yet");
-			send_error(s, &e);
+			rt_send_error(s, &e);
 			return true;
 		}
-		dispatch(s, text, &s->pinned, 1);
+		rt_dispatch(s, text, &s->pinned, 1, NULL, 0);
 		return false;
 	default:
 		pgw_error_set(&e, "0A000", "prepared transactions through the router are not supported yet");
-		send_error(s, &e);
+		rt_send_error(s, &e);
 		return true;
 	}
 }
@@ -396,15 +440,17 @@ static void run_next(RtSession *s)
 		int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
 		char *text = strndup(s->sql + raw->stmt_location, (size_t)len);
 		s->cur = raw->stmt;
+		free(s->cur_text);
+		s->cur_text = strdup(text);
 		s->stmt_char_offset = chars(s->sql, raw->stmt_location);
-		reset_statement(s);
+		rt_reset_statement(s);
 		if (s->txn == RT_TXN_FAILED && !(raw->stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT &&
 						 (is_txn_end(raw->stmt) || raw->stmt->transaction_stmt->kind ==
 										PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO))) {
 			PgwError e;
 			pgw_error_set(&e, "25P02",
 				      "current transaction is aborted, commands ignored until end of transaction block");
-			send_error(s, &e);
+			rt_send_error(s, &e);
 			s->query_failed = true;
 			free(text);
 			break;
@@ -416,22 +462,34 @@ static void run_next(RtSession *s)
 		bool answered = true;
 		switch (route.kind) {
 		case RT_ROUTE_LOCAL:
-			answered = transaction_stmt(s, raw->stmt->transaction_stmt, text);
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT) {
+				/* prepared statements live in the router */
+				const char *name = raw->stmt->deallocate_stmt->name;
+				if (!rt_ext_deallocate(s, name)) {
+					PgwError e;
+					pgw_error_set(&e, "26000", "prepared statement \"%s\" does not exist", name);
+					rt_send_error(s, &e);
+				} else {
+					pgw_send_command_complete(c, name && name[0] ? "DEALLOCATE" : "DEALLOCATE ALL");
+				}
+				break;
+			}
+			answered = rt_transaction_stmt(s, raw->stmt->transaction_stmt, text);
 			break;
 		case RT_ROUTE_REFUSE:
 			if (route.err.position == 0 && route.err.sqlstate[0] == '0')
 				route.err.position = 0;
-			send_error(s, &route.err);
+			rt_send_error(s, &route.err);
 			break;
 		case RT_ROUTE_ALL:
 			if (s->txn != RT_TXN_IDLE || s->implicit) {
 				PgwError e;
 				pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
-				send_error(s, &e);
+				rt_send_error(s, &e);
 				break;
 			}
 			s->fanout = true;
-			answered = !dispatch(s, text, route.shards, route.nshards);
+			answered = !rt_dispatch(s, text, route.shards, route.nshards, NULL, 0);
 			break;
 		case RT_ROUTE_SHARDS:
 			if (route.merge) {
@@ -439,12 +497,12 @@ static void run_next(RtSession *s)
 				if (!s->merge) {
 					PgwError e;
 					pgw_error_set(&e, "53200", "out of memory");
-					send_error(s, &e);
+					rt_send_error(s, &e);
 					free(route.shard_sql);
 					break;
 				}
 				s->merge_sql = strdup(text);
-				answered = !dispatch(s, route.shard_sql, route.shards, route.nshards);
+				answered = !rt_dispatch(s, route.shard_sql, route.shards, route.nshards, NULL, 0);
 				free(route.shard_sql);
 				if (answered) { /* nothing was sent */
 					rt_merge_free(s->merge);
@@ -454,7 +512,7 @@ static void run_next(RtSession *s)
 				}
 				break;
 			}
-			answered = !dispatch(s, text, route.shards, route.nshards);
+			answered = !rt_dispatch(s, text, route.shards, route.nshards, NULL, 0);
 			break;
 		}
 		free(text);
@@ -474,7 +532,7 @@ static void run_next(RtSession *s)
 	if (s->implicit && s->pinned >= 0 && !s->ending) {
 		int shard = s->pinned;
 		s->ending = true;
-		reset_statement(s);
+		rt_reset_statement(s);
 		s->stmt_error = true; /* its own result is not shown */
 		RtBackend *b = s->backends[shard];
 		PgwError e;
@@ -492,7 +550,7 @@ static void run_next(RtSession *s)
 	free(s->sql);
 	s->sql = NULL;
 	s->cur = NULL;
-	pgw_send_ready(c, txn_status(s));
+	pgw_send_ready(c, rt_txn_status(s));
 	flush(s);
 	pgw_evconn_resume_reading(s->ec);
 }
@@ -548,7 +606,7 @@ static void cb_query(PgwConn *c, const char *sql)
 		pgw_send_error(c, &e);
 		if (s->txn == RT_TXN_BLOCK)
 			s->txn = RT_TXN_FAILED;
-		pgw_send_ready(c, txn_status(s));
+		pgw_send_ready(c, rt_txn_status(s));
 		return;
 	}
 	s->tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
@@ -564,49 +622,6 @@ static void cb_query(PgwConn *c, const char *sql)
 	pgw_evconn_pause_reading(s->ec);
 	run_next(s);
 }
-
-static void refuse_extended(PgwConn *c)
-{
-	pgw_send_errorf(c, "0A000", "the extended query protocol through the router is not supported yet");
-}
-
-static void cb_parse(PgwConn *c, const char *name, const char *sql, int nparams, const uint32_t *oids)
-{
-	(void)name;
-	(void)sql;
-	(void)nparams;
-	(void)oids;
-	refuse_extended(c);
-}
-
-static void cb_bind(PgwConn *c, const PgwBind *b)
-{
-	(void)b;
-	refuse_extended(c);
-}
-
-static void cb_describe(PgwConn *c, char kind, const char *name)
-{
-	(void)kind;
-	(void)name;
-	refuse_extended(c);
-}
-
-static void cb_execute(PgwConn *c, const char *portal, int32_t maxrows)
-{
-	(void)portal;
-	(void)maxrows;
-	refuse_extended(c);
-}
-
-static void cb_close(PgwConn *c, char kind, const char *name)
-{
-	(void)kind;
-	(void)name;
-	refuse_extended(c);
-}
-
-static void cb_sync(PgwConn *c) { pgw_send_ready(c, txn_status(sess(c))); }
 
 static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len)
 {
@@ -631,12 +646,12 @@ static const PgwHandler handler = {
 	.user_secret = cb_user_secret,
 	.cancel = cb_cancel,
 	.query = cb_query,
-	.parse = cb_parse,
-	.bind = cb_bind,
-	.describe = cb_describe,
-	.execute = cb_execute,
-	.close = cb_close,
-	.sync = cb_sync,
+	.parse = rt_ext_parse,
+	.bind = rt_ext_bind,
+	.describe = rt_ext_describe,
+	.execute = rt_ext_execute,
+	.close = rt_ext_close,
+	.sync = rt_ext_sync,
 	.copy_data = cb_copy_data,
 	.copy_done = cb_copy_done,
 	.copy_fail = cb_copy_fail,
@@ -711,6 +726,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	if (s->tree)
 		pg_query__parse_result__free_unpacked(s->tree, NULL);
 	rt_merge_free(s->merge);
+	rt_ext_free(s);
+	free(s->cur_text);
 	free(s->merge_sql);
 	free(s->sql);
 	free(s);

@@ -18,6 +18,9 @@ my $shard_list = '[' . join(', ', map { qq({"name": "$names[$_]", "host": "127.0
 write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
  "vindexes": {"hash": {"type": "hash"}},
  "tables": {"accounts": {"column_vindexes": [{"column": "id", "name": "hash"}]},
+            "pgbench_accounts": {"column_vindexes": [{"column": "aid", "name": "hash"}]},
+            "pgbench_branches": {"column_vindexes": [{"column": "bid", "name": "hash"}]},
+            "pgbench_tellers": {"column_vindexes": [{"column": "bid", "name": "hash"}]},
             "countries": {"type": "reference"}}}
 ));
 write_file("$dir/dosql.json", qq({"listen": {"host": "127.0.0.1", "port": $rport}, "auth": "trust",
@@ -58,6 +61,10 @@ is($out, 'UPDATE 1', 'UPDATE by key');
 is($shards[ $where{9} ]->safe_psql('select bal from accounts where id = 9'), '91', 'applied on the shard holding the row');
 ($rc, $out, $err) = $router->psql('delete from accounts where id = 40', flags => [ '-X' ]);
 is($out, 'DELETE 1', 'DELETE by key');
+
+# a read right after BEGIN gives its rows and its own tag
+($rc, $out, $err) = $router->psql("begin;\nselect name from accounts where id = 3;\ncommit;", flags => [ '-X' ]);
+like($out, qr/BEGIN\n name \n------\n n3\n\(1 row\)\n\nCOMMIT/, 'BEGIN, then a SELECT with its rows');
 
 # single-shard transactions
 $router->safe_psql('begin; update accounts set bal = bal + 100 where id = 1; update accounts set bal = bal + 100 where id = 1; commit;');
@@ -114,6 +121,46 @@ is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing 
 # a query with no table goes to any shard; SET holds for the session
 is($router->safe_psql('select 1 + 1'), '2', 'a query without tables');
 is($router->safe_psql(q{set application_name = 'via-router'; show application_name}), 'via-router', 'SET and SHOW');
+
+# the extended protocol: DBD::Pg prepares, binds and executes through the router
+use DBI;
+my $dbh = DBI->connect('dbi:Pg:host=127.0.0.1;port=' . $router->port . ';dbname=dosql', 'dosql', '',
+	{ RaiseError => 1, PrintError => 0, AutoCommit => 1 });
+my $sth = $dbh->prepare('select name, bal from accounts where id = ?');
+my @got;
+for my $id (2, 3, 17) {
+	$sth->execute($id);
+	push @got, join(':', $sth->fetchrow_array);
+}
+is_deeply(\@got, [ 'n2:20', 'n3:30', 'n17:170' ], 'a prepared statement executed with several keys');
+is($dbh->do('update accounts set bal = bal + ? where id = ?', undef, 1, 17), 1, 'a parameterized UPDATE');
+$dbh->begin_work;
+$dbh->do('update accounts set bal = 0 where id = ?', undef, 17);
+is(($dbh->selectrow_array('select bal from accounts where id = ?', undef, 17))[0], 0, 'read your own write in a transaction');
+$dbh->rollback;
+is(($dbh->selectrow_array('select bal from accounts where id = $1', undef, 17))[0], 171, 'rolled back');
+my $ok = eval { $dbh->do('insert into accounts (id, name, bal) values (?, ?, ?)', undef, 17, 'dup', 1); 1 };
+ok(!$ok && $dbh->state eq '23505', 'a constraint error through the extended protocol');
+my @scatter = sort { $a <=> $b } @{ $dbh->selectcol_arrayref('select id from accounts where bal > ?', undef, 350) };
+is_deeply(\@scatter, [ 36 .. 39 ], 'a parameterized read of every shard');
+undef $sth; # DBD::Pg deallocates its statements
+$dbh->disconnect;
+
+# pgbench -S through the router, in every protocol mode
+$router->safe_psql('create table pgbench_branches (bid int primary key, bbalance int, filler char(88))');
+$router->safe_psql('create table pgbench_tellers (tid int primary key, bid int, tbalance int, filler char(84))');
+$router->safe_psql('create table pgbench_accounts (aid int primary key, bid int, abalance int, filler char(84))');
+$router->safe_psql('create table pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))');
+$router->safe_psql('insert into pgbench_branches (bid, bbalance) values (1, 0)');
+$router->safe_psql("insert into pgbench_accounts (aid, bid, abalance) values ($_, 1, 0)") for 1 .. 200;
+my $pgbench = "$DoSQL::Test::Cluster::pg_bindir/pgbench";
+for my $mode (qw(simple extended prepared)) {
+	($rc, $out, $err) = DoSQL::Test::Utils::run_command(
+		[ $pgbench, '-n', '-S', '-c', '4', '-j', '2', '-T', '3', '-M', $mode, '-h', '127.0.0.1', '-p', $router->port,
+			'-U', 'dosql', 'dosql' ], timeout => 120);
+	is($rc, 0, "pgbench -S -M $mode through the router") or diag($err);
+	like($out, qr/number of failed transactions: 0 /, "pgbench -S -M $mode: no failed transactions");
+}
 
 # a dead shard fails only what needs it, fast, naming it
 my $dead = $where{1};

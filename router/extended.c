@@ -1,0 +1,514 @@
+/*
+ * extended.c - the extended query protocol through the router.
+ *
+ * Parse checks the statement with libpg_query and has the first shard
+ * describe it (parameter types, result columns); descriptions are cached by
+ * statement text and declared types, so a statement is parsed and described
+ * once however often it is sent.  Bind keeps the parameter values; Execute
+ * routes with them (a $n on the vindex column picks the shard, as a
+ * constant does) and runs the statement there with PQsendQueryParams.  Rows
+ * beyond an Execute's row limit are kept for the next Execute, which
+ * answers PortalSuspended in between as PostgreSQL does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router.h"
+
+#define MAX_DESCS 4096
+
+static RtSession *sess(PgwConn *c) { return c->user; }
+
+PGconn *rt_meta_conn(RtRouter *rt, PgwError *err)
+{
+	if (rt->meta && PQstatus(rt->meta) == CONNECTION_OK)
+		return rt->meta;
+	if (rt->meta)
+		PQfinish(rt->meta);
+	const VscShard *sh = vsc_shard(rt->vschema, 0);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", sh->port);
+	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
+	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, rt->shard_user, rt->shard_database, "dosql-router",
+			      NULL};
+	rt->meta = PQconnectdbParams(keys, vals, 0);
+	if (PQstatus(rt->meta) != CONNECTION_OK) {
+		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name, PQerrorMessage(rt->meta));
+		char *nl = strchr(err->message, '\n');
+		if (nl)
+			*nl = 0;
+		PQfinish(rt->meta);
+		rt->meta = NULL;
+		return NULL;
+	}
+	return rt->meta;
+}
+
+void rt_desc_free(RtDesc *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < d->nfields; i++)
+		free((char *)d->fields[i].name);
+	free(d->fields);
+	free(d->ptypes);
+	free(d->declared);
+	free(d->sql);
+	free(d);
+}
+
+/* The description of sql with the client's declared parameter types, from
+ * the cache or from the first shard.  NULL with err when it does not
+ * prepare there. */
+static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+{
+	for (int i = 0; i < rt->ndescs; i++) {
+		RtDesc *d = rt->descs[i];
+		if (d->ndeclared == ndecl && strcmp(d->sql, sql) == 0 &&
+		    (ndecl == 0 || memcmp(d->declared, decl, sizeof(uint32_t) * (size_t)ndecl) == 0))
+			return d;
+	}
+	PGconn *pg = rt_meta_conn(rt, err);
+	if (!pg)
+		return NULL;
+	PGresult *r = PQprepare(pg, "", sql, ndecl, (const Oid *)decl);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		rt_pg_error(r, err);
+		const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+		if (pos)
+			err->position = atoi(pos);
+		PQclear(r);
+		return NULL;
+	}
+	PQclear(r);
+	r = PQdescribePrepared(pg, "");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		rt_pg_error(r, err);
+		PQclear(r);
+		return NULL;
+	}
+	RtDesc *d = calloc(1, sizeof(*d));
+	d->sql = strdup(sql);
+	d->ndeclared = ndecl;
+	d->declared = calloc((size_t)ndecl + 1, sizeof(uint32_t));
+	if (ndecl)
+		memcpy(d->declared, decl, sizeof(uint32_t) * (size_t)ndecl);
+	d->nparams = PQnparams(r);
+	d->ptypes = calloc((size_t)d->nparams + 1, sizeof(uint32_t));
+	for (int i = 0; i < d->nparams; i++)
+		d->ptypes[i] = PQparamtype(r, i);
+	d->nfields = PQnfields(r);
+	d->fields = calloc((size_t)d->nfields + 1, sizeof(PgwField));
+	for (int i = 0; i < d->nfields; i++) {
+		d->fields[i].name = strdup(PQfname(r, i));
+		d->fields[i].table_oid = PQftable(r, i);
+		d->fields[i].attnum = (int16_t)PQftablecol(r, i);
+		d->fields[i].type_oid = PQftype(r, i);
+		d->fields[i].typlen = (int16_t)PQfsize(r, i);
+		d->fields[i].typmod = PQfmod(r, i);
+	}
+	PQclear(r);
+	if (rt->ndescs < MAX_DESCS) {
+		rt->descs = realloc(rt->descs, sizeof(RtDesc *) * (size_t)(rt->ndescs + 1));
+		rt->descs[rt->ndescs++] = d;
+	} else {
+		/* the cache is full: keep this one with the oldest's slot */
+		rt_desc_free(rt->descs[0]);
+		rt->descs[0] = d;
+	}
+	return d;
+}
+
+/* ---------------------------------------------------------------- objects */
+
+static RtStmt *stmt_find(RtSession *s, const char *name)
+{
+	for (int i = 0; i < s->nstmts; i++)
+		if (strcmp(s->stmts[i]->name, name) == 0)
+			return s->stmts[i];
+	return NULL;
+}
+
+static RtPortal *portal_find(RtSession *s, const char *name)
+{
+	for (int i = 0; i < s->nportals; i++)
+		if (strcmp(s->portals[i]->name, name) == 0)
+			return s->portals[i];
+	return NULL;
+}
+
+static void portal_free(RtPortal *p)
+{
+	for (int i = 0; i < p->params.n; i++)
+		free(p->values[i]);
+	free(p->values);
+	free(p->lengths);
+	free(p->formats);
+	free(p->resfmts);
+	buf_cleanup(&p->rows);
+	free(p->name);
+	free(p);
+}
+
+static void portal_drop(RtSession *s, RtPortal *p)
+{
+	for (int i = 0; i < s->nportals; i++)
+		if (s->portals[i] == p) {
+			s->portals[i] = s->portals[--s->nportals];
+			break;
+		}
+	if (s->portal == p)
+		s->portal = NULL;
+	portal_free(p);
+}
+
+static void stmt_drop(RtSession *s, RtStmt *st)
+{
+	for (int i = s->nportals - 1; i >= 0; i--)
+		if (s->portals[i]->stmt == st)
+			portal_drop(s, s->portals[i]);
+	for (int i = 0; i < s->nstmts; i++)
+		if (s->stmts[i] == st) {
+			s->stmts[i] = s->stmts[--s->nstmts];
+			break;
+		}
+	if (st->tree)
+		pg_query__parse_result__free_unpacked(st->tree, NULL);
+	free(st->name);
+	free(st);
+}
+
+void rt_ext_free(RtSession *s)
+{
+	while (s->nstmts > 0)
+		stmt_drop(s, s->stmts[s->nstmts - 1]);
+	while (s->nportals > 0)
+		portal_drop(s, s->portals[s->nportals - 1]);
+	free(s->stmts);
+	free(s->portals);
+	s->stmts = NULL;
+	s->portals = NULL;
+}
+
+/* ---------------------------------------------------------------- messages */
+
+void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, const uint32_t *oids)
+{
+	RtSession *s = sess(c);
+	PgwError e;
+	if (name[0] && stmt_find(s, name)) {
+		pgw_send_errorf(c, "42P05", "prepared statement \"%s\" already exists", name);
+		return;
+	}
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	if (pr.error) {
+		pgw_error_set(&e, "42601", "%s", pr.error->message);
+		e.position = pr.error->cursorpos;
+		pg_query_free_protobuf_parse_result(pr);
+		pgw_send_error(c, &e);
+		return;
+	}
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+	pg_query_free_protobuf_parse_result(pr);
+	if (!tree || tree->n_stmts > 1) {
+		if (tree)
+			pg_query__parse_result__free_unpacked(tree, NULL);
+		pgw_send_errorf(c, "42601", "cannot insert multiple commands into a prepared statement");
+		return;
+	}
+	const RtDesc *d = NULL;
+	if (tree->n_stmts == 1) {
+		d = describe(s->rt, sql, nparams, oids, &e);
+		if (!d) {
+			pg_query__parse_result__free_unpacked(tree, NULL);
+			pgw_send_error(c, &e);
+			return;
+		}
+	}
+	if (!name[0]) {
+		RtStmt *old = stmt_find(s, "");
+		if (old)
+			stmt_drop(s, old);
+	}
+	RtStmt *st = calloc(1, sizeof(*st));
+	st->name = strdup(name);
+	st->tree = tree;
+	st->desc = d;
+	s->stmts = realloc(s->stmts, sizeof(RtStmt *) * (size_t)(s->nstmts + 1));
+	s->stmts[s->nstmts++] = st;
+	pgw_send_parse_complete(c);
+}
+
+void rt_ext_bind(PgwConn *c, const PgwBind *b)
+{
+	RtSession *s = sess(c);
+	RtStmt *st = stmt_find(s, b->statement);
+	if (!st) {
+		pgw_send_errorf(c, "26000", "prepared statement \"%s\" does not exist", b->statement);
+		return;
+	}
+	int need = st->desc ? st->desc->nparams : 0;
+	if (b->nparams != need) {
+		pgw_send_errorf(c, "08P01", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
+				b->nparams, b->statement, need);
+		return;
+	}
+	if (s->txn == RT_TXN_FAILED && st->tree->n_stmts == 1 &&
+	    st->tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT) {
+		pgw_send_errorf(c, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+		return;
+	}
+	RtPortal *old = portal_find(s, b->portal);
+	if (old) {
+		if (b->portal[0]) {
+			pgw_send_errorf(c, "42P03", "cursor \"%s\" already exists", b->portal);
+			return;
+		}
+		portal_drop(s, old);
+	}
+	RtPortal *p = calloc(1, sizeof(*p));
+	p->name = strdup(b->portal);
+	p->stmt = st;
+	p->params.n = b->nparams;
+	p->values = calloc((size_t)b->nparams + 1, sizeof(char *));
+	p->lengths = calloc((size_t)b->nparams + 1, sizeof(int));
+	p->formats = calloc((size_t)b->nparams + 1, sizeof(int));
+	for (int i = 0; i < b->nparams; i++) {
+		if (b->params[i].data) {
+			p->values[i] = malloc((size_t)b->params[i].len + 1);
+			memcpy(p->values[i], b->params[i].data, (size_t)b->params[i].len);
+			p->values[i][b->params[i].len] = 0;
+		}
+		p->lengths[i] = b->params[i].len;
+		p->formats[i] = b->params[i].format;
+	}
+	p->params.values = (const char *const *)p->values;
+	p->params.lengths = p->lengths;
+	p->params.formats = p->formats;
+	p->params.types = st->desc ? st->desc->ptypes : NULL;
+	p->nres = b->nresult_formats;
+	p->resfmts = calloc((size_t)p->nres + 1, sizeof(int16_t));
+	if (p->nres)
+		memcpy(p->resfmts, b->result_formats, sizeof(int16_t) * (size_t)p->nres);
+	buf_init(&p->rows);
+	s->portals = realloc(s->portals, sizeof(RtPortal *) * (size_t)(s->nportals + 1));
+	s->portals[s->nportals++] = p;
+	pgw_send_bind_complete(c);
+}
+
+static void send_fields(PgwConn *c, const RtDesc *d, int nres, const int16_t *fmts)
+{
+	if (!d || d->nfields == 0) {
+		pgw_send_no_data(c);
+		return;
+	}
+	PgwField *f = calloc((size_t)d->nfields + 1, sizeof(PgwField));
+	for (int i = 0; i < d->nfields; i++) {
+		f[i] = d->fields[i];
+		f[i].format = nres == 0 ? 0 : nres == 1 ? fmts[0] : (i < nres ? fmts[i] : 0);
+	}
+	pgw_send_row_description(c, d->nfields, f);
+	free(f);
+}
+
+void rt_ext_describe(PgwConn *c, char kind, const char *name)
+{
+	RtSession *s = sess(c);
+	if (kind == 'S') {
+		RtStmt *st = stmt_find(s, name);
+		if (!st) {
+			pgw_send_errorf(c, "26000", "prepared statement \"%s\" does not exist", name);
+			return;
+		}
+		pgw_send_parameter_description(c, st->desc ? st->desc->nparams : 0, st->desc ? st->desc->ptypes : NULL);
+		send_fields(c, st->desc, 0, NULL);
+		return;
+	}
+	RtPortal *p = portal_find(s, name);
+	if (!p) {
+		pgw_send_errorf(c, "34000", "portal \"%s\" does not exist", name);
+		return;
+	}
+	send_fields(c, p->stmt->desc, p->nres, p->resfmts);
+}
+
+/* Hand out up to maxrows rows kept from an earlier Execute. */
+static void serve_buffered(RtSession *s, RtPortal *p, int32_t maxrows)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	size_t off = 0;
+	int64_t n = 0;
+	while (p->nbuffered > 0 && (maxrows <= 0 || n < maxrows)) {
+		uint32_t len = rd_be32(p->rows.data + off + 1);
+		buf_put(&c->out, p->rows.data + off, (size_t)len + 1);
+		off += (size_t)len + 1;
+		p->nbuffered--;
+		n++;
+	}
+	buf_consume(&p->rows, off);
+	if (p->nbuffered > 0) {
+		pgw_send_portal_suspended(c);
+		return;
+	}
+	char tag[80];
+	if (strncmp(p->tag, "SELECT", 6) == 0)
+		snprintf(tag, sizeof(tag), "SELECT %lld", (long long)n);
+	else
+		snprintf(tag, sizeof(tag), "%s", p->tag);
+	pgw_send_command_complete(c, tag);
+	p->tag[0] = 0;
+	snprintf(p->tag, sizeof(p->tag), "SELECT");
+}
+
+void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
+{
+	RtSession *s = sess(c);
+	RtPortal *p = portal_find(s, name);
+	if (!p) {
+		pgw_send_errorf(c, "34000", "portal \"%s\" does not exist", name);
+		return;
+	}
+	if (p->complete) {
+		serve_buffered(s, p, maxrows);
+		return;
+	}
+	RtStmt *st = p->stmt;
+	if (st->tree->n_stmts == 0) {
+		pgw_send_empty_query(c);
+		return;
+	}
+	PgQuery__Node *node = st->tree->stmts[0]->stmt;
+	const char *text = st->desc->sql;
+	rt_reset_statement(s);
+	s->cur = node;
+	free(s->cur_text);
+	s->cur_text = strdup(text);
+	s->stmt_char_offset = 0;
+	s->portal = p;
+	s->maxrows = maxrows;
+	p->started = true;
+
+	RtRoute route;
+	rt_plan(s->rt, node, text, &p->params, &route);
+	if (node->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
+		route.kind = RT_ROUTE_SHARDS;
+		route.nshards = 1;
+		route.shards[0] = s->pinned >= 0 ? s->pinned : 0;
+	}
+	int fmt = p->nres ? p->resfmts[0] : 0;
+	for (int i = 1; i < p->nres; i++)
+		if (p->resfmts[i] != fmt && route.kind != RT_ROUTE_REFUSE) {
+			route.kind = RT_ROUTE_REFUSE;
+			pgw_error_set(&route.err, "0A000", "mixed text and binary result columns through the router are not "
+							   "supported yet");
+		}
+	if (route.merge) {
+		free(route.shard_sql);
+		route.kind = RT_ROUTE_REFUSE;
+		pgw_error_set(&route.err, "0A000",
+			      "a statement with a final step over several shards (ORDER BY, aggregates, ...) is not supported "
+			      "by the router in the extended protocol yet; give the vindex column");
+	}
+	bool waiting = false;
+	switch (route.kind) {
+	case RT_ROUTE_LOCAL:
+		if (node->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT) {
+			if (rt_ext_deallocate(s, node->deallocate_stmt->name))
+				pgw_send_command_complete(c, "DEALLOCATE");
+			else
+				pgw_send_errorf(c, "26000", "prepared statement \"%s\" does not exist", node->deallocate_stmt->name);
+			break;
+		}
+		waiting = !rt_transaction_stmt(s, node->transaction_stmt, text);
+		break;
+	case RT_ROUTE_REFUSE:
+		rt_send_error(s, &route.err);
+		break;
+	case RT_ROUTE_ALL:
+		if (s->txn != RT_TXN_IDLE) {
+			PgwError e;
+			pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
+			rt_send_error(s, &e);
+			break;
+		}
+		s->fanout = true;
+		waiting = rt_dispatch(s, text, route.shards, route.nshards, NULL, 0) && s->waiting > 0;
+		break;
+	case RT_ROUTE_SHARDS:
+		waiting = rt_dispatch(s, text, route.shards, route.nshards, &p->params, fmt) && s->waiting > 0;
+		break;
+	}
+	if (waiting) {
+		pgw_evconn_pause_reading(s->ec);
+		return;
+	}
+	/* answered here (or refused) */
+	rt_statement_finished(s);
+	s->portal = NULL;
+	p->complete = true;
+}
+
+void rt_ext_done(RtSession *s)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	RtPortal *p = s->portal;
+	s->portal = NULL;
+	rt_statement_finished(s);
+	if (!s->stmt_error && p) {
+		char tag[80];
+		rt_statement_tag(s, s->rows_sent, tag, sizeof(tag));
+		p->complete = true;
+		if (p->nbuffered > 0) {
+			snprintf(p->tag, sizeof(p->tag), "%s", tag);
+			pgw_send_portal_suspended(c);
+		} else {
+			pgw_send_command_complete(c, tag);
+			snprintf(p->tag, sizeof(p->tag), "%s", strncmp(tag, "SELECT", 6) == 0 ? "SELECT" : tag);
+		}
+	} else if (p) {
+		p->complete = true;
+	}
+	(void)pgw_evconn_flush(s->ec);
+	pgw_evconn_resume_reading(s->ec);
+}
+
+bool rt_ext_deallocate(RtSession *s, const char *name)
+{
+	if (!name || !name[0]) {
+		while (s->nstmts > 0)
+			stmt_drop(s, s->stmts[s->nstmts - 1]);
+		return true;
+	}
+	RtStmt *st = stmt_find(s, name);
+	if (!st)
+		return false;
+	stmt_drop(s, st);
+	return true;
+}
+
+void rt_ext_close(PgwConn *c, char kind, const char *name)
+{
+	RtSession *s = sess(c);
+	if (kind == 'S') {
+		RtStmt *st = stmt_find(s, name);
+		if (st)
+			stmt_drop(s, st);
+	} else {
+		RtPortal *p = portal_find(s, name);
+		if (p)
+			portal_drop(s, p);
+	}
+	pgw_send_close_complete(c);
+}
+
+void rt_ext_sync(PgwConn *c)
+{
+	RtSession *s = sess(c);
+	/* outside a transaction block, portals end with the implicit transaction */
+	if (s->txn == RT_TXN_IDLE)
+		while (s->nportals > 0)
+			portal_drop(s, s->portals[s->nportals - 1]);
+	pgw_send_ready(c, rt_txn_status(s));
+	(void)pgw_evconn_flush(s->ec);
+}
