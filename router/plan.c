@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "router/router.h"
 #include "shard/session_int.h"
@@ -411,6 +412,10 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
 	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
+		if (strcasecmp(stmt->variable_show_stmt->name, "vschema") == 0) {
+			r->kind = RT_ROUTE_LOCAL;
+			return;
+		}
 		break;
 	case PG_QUERY__NODE__NODE_COPY_STMT:
 		refuse(r, "%s through the router is not supported yet", "COPY");

@@ -429,6 +429,56 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 	}
 }
 
+/* SHOW VSCHEMA: every table the VSchema places, and how. */
+static void show_vschema(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	PgwField f[4] = {{"table", 0, 0, 25, -1, -1, 0}, {"placement", 0, 0, 25, -1, -1, 0},
+			 {"vindex", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
+	pgw_send_row_description(c, 4, f);
+	const VscSchema *vs = s->rt->vschema;
+	int n = vsc_table_count(vs);
+	for (int i = 0; i < n; i++) {
+		const VscTable *t = vsc_table_at(vs, i);
+		char vindex[256] = "", shards[256] = "";
+		if (t->placement == VSC_SHARDED)
+			snprintf(vindex, sizeof(vindex), "%s(%s)", t->col_vindexes[0].vindex->name, t->col_vindexes[0].column);
+		if (t->placement == VSC_PINNED)
+			snprintf(shards, sizeof(shards), "%s", vsc_shard(vs, t->shard)->name);
+		else
+			snprintf(shards, sizeof(shards), "%d", vsc_shard_count(vs));
+		const char *vals[4] = {t->name, vsc_placement_str(t->placement), vindex, shards};
+		pgw_row_begin(c, 4);
+		for (int k = 0; k < 4; k++) {
+			size_t m = pgw_row_value_begin(c);
+			buf_put_str(&c->out, vals[k]);
+			pgw_row_value_end(c, m);
+		}
+		pgw_row_end(c);
+	}
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", n);
+	pgw_send_command_complete(c, tag);
+}
+
+/* CREATE TABLE of a table the VSchema does not name: say where its rows go. */
+static void placement_notice(RtSession *s, const char *table)
+{
+	const VscSchema *vs = s->rt->vschema;
+	if (vsc_table(vs, table))
+		return;
+	const VscTable *d = vsc_default_placement(vs);
+	PgwError e;
+	if (d->placement == VSC_PINNED)
+		pgw_error_set(&e, "00000", "table \"%s\" is not in the VSchema: its rows are kept unsharded on shard \"%s\"",
+			      table, vsc_shard(vs, d->shard)->name);
+	else
+		pgw_error_set(&e, "00000", "table \"%s\" is not in the VSchema: it is placed as %s", table,
+			      vsc_placement_str(d->placement));
+	e.severity = "NOTICE";
+	pgw_send_notice(conn(s), &e);
+}
+
 /* Run statements of the current query until one has to wait for shards. */
 static void run_next(RtSession *s)
 {
@@ -462,6 +512,10 @@ static void run_next(RtSession *s)
 		bool answered = true;
 		switch (route.kind) {
 		case RT_ROUTE_LOCAL:
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
+				show_vschema(s);
+				break;
+			}
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT) {
 				/* prepared statements live in the router */
 				const char *name = raw->stmt->deallocate_stmt->name;
@@ -482,6 +536,8 @@ static void run_next(RtSession *s)
 			rt_send_error(s, &route.err);
 			break;
 		case RT_ROUTE_ALL:
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
+				placement_notice(s, raw->stmt->create_stmt->relation->relname);
 			if (s->txn != RT_TXN_IDLE || s->implicit) {
 				PgwError e;
 				pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");

@@ -118,6 +118,15 @@ for my $case (
 }
 is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing of the refused transaction applied');
 
+# SHOW VSCHEMA, and where a table outside it goes
+like($router->safe_psql('show vschema'), qr/^accounts\|sharded\|hash\(id\)\|4\ncountries\|reference\|\|4\n/,
+	'SHOW VSCHEMA lists the placements');
+($rc, $out, $err) = $router->psql('create table loose (x int)', flags => [ '-X' ]);
+like($err, qr/NOTICE:  table "loose" is not in the VSchema: its rows are kept unsharded on shard "-40"/,
+	'CREATE TABLE of a table outside the VSchema says where it goes');
+$router->safe_psql('insert into loose values (1), (2)');
+is($shards[0]->safe_psql('select count(*) from loose'), '2', 'and its rows are there');
+
 # a query with no table goes to any shard; SET holds for the session
 is($router->safe_psql('select 1 + 1'), '2', 'a query without tables');
 is($router->safe_psql(q{set application_name = 'via-router'; show application_name}), 'via-router', 'SET and SHOW');
