@@ -407,15 +407,16 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		r->kind = RT_ROUTE_ALL;
 		all_shards(rt, r);
 		return;
-	case PG_QUERY__NODE__NODE_SELECT_STMT:
-	case PG_QUERY__NODE__NODE_INSERT_STMT:
-	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-	case PG_QUERY__NODE__NODE_DELETE_STMT:
 	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
 		if (strcasecmp(stmt->variable_show_stmt->name, "vschema") == 0) {
 			r->kind = RT_ROUTE_LOCAL;
 			return;
 		}
+		break;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
 		break;
 	case PG_QUERY__NODE__NODE_COPY_STMT:
 		refuse(r, "%s through the router is not supported yet", "COPY");
