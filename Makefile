@@ -83,11 +83,12 @@ test: test-bins
 	prove -j$(PROVE_JOBS) -I t/lib $(UNIT_BINS) t/*.pl
 
 # ---- local cluster
+# The shards of etc/vschema.json and the router on 127.0.0.1:6432
+# (etc/dosql.json), in the foreground; Ctrl-C stops them.  Data under
+# DOSQL_DATA (make variable or environment).
 DOSQL_DATA ?= $(CURDIR)/data
-DOSQL_PORT ?= 6432
 run: all
-	@mkdir -p $(DOSQL_DATA)
-	bin/dosql-shard --data $(DOSQL_DATA) --port $(DOSQL_PORT) --host 127.0.0.1
+	tools/local-cluster --data "$(DOSQL_DATA)"
 
 clean:
 	rm -rf build bin

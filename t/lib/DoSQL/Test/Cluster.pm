@@ -75,6 +75,7 @@ use File::Spec;
 use File::Temp ();
 use IO::Socket::INET;
 use IPC::Run ();
+use JSON::PP ();
 use POSIX qw(WNOHANG);
 use Test::More ();
 use Time::HiRes qw(usleep time);
@@ -93,6 +94,9 @@ our $stop_timeout = 10;
 
 # Every node created by this process, in creation order.
 my @all_nodes;
+
+# Names of the clusters made by new_cluster (their directories).
+my %cluster_names;
 
 # The directory holding every node of this test, made on first use.
 my $test_dir;
@@ -207,6 +211,10 @@ variable).
 
 Defaults used by C<connstr>; both C<dosql> unless given.
 
+=item password => SECRET
+
+A password C<connstr> adds unless told otherwise; default none.
+
 =back
 
 =cut
@@ -219,6 +227,7 @@ sub new_node
 	  unless defined $name && $name =~ /^[A-Za-z0-9_.-]+$/;
 	croak "a node named \"$name\" already exists"
 	  if grep { $_->{name} eq $name } @all_nodes;
+	croak "a cluster named \"$name\" already exists" if $cluster_names{$name};
 	croak "new_node needs command => [...] or sub { ... }"
 	  unless ref $opts{command} eq 'ARRAY' || ref $opts{command} eq 'CODE';
 
@@ -232,6 +241,7 @@ sub new_node
 		env => $opts{env} // {},
 		user => $opts{user} // 'dosql',
 		dbname => $opts{dbname} // 'dosql',
+		password => $opts{password},
 		basedir => $basedir,
 		data_dir => File::Spec->catdir($basedir, 'data'),
 		logfile => File::Spec->catfile($basedir, "$name.log"),
@@ -298,6 +308,202 @@ sub new_shard
 				'--unix-socket-dir' => $node->socket_dir,
 				@args, @extra);
 		});
+}
+
+=pod
+
+=item DoSQL::Test::Cluster->new_cluster($name, %opts)
+
+Creates (but does not start) a sharded cluster: one C<dosql-shard> node per
+shard and one router node running C<$bindir/dosql --config FILE>. In the
+cluster's directory (C<< $cluster->basedir >>) it writes C<vschema.json>
+listing the shards (127.0.0.1 and their reserved ports), C<dosql.json>
+(the router config: listen on the router node's port and unix socket
+directory, C<shard_user> and C<shard_database> C<dosql>) and, unless auth is
+C<trust>, C<passwd> (user C<dosql>, password C<dosql>, made with
+C<$bindir/dosql-passwd>). The shards run with trust auth. Nodes are named
+C<< <name>_shard_<shard> >> and C<< <name>_router >>, so their logs and
+cleanup are those of every node.
+
+  my $c = DoSQL::Test::Cluster->new_cluster('c',
+      shards => 2,
+      tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
+  $c->start;                              # shards, then the router
+  $c->router->safe_psql('INSERT INTO t VALUES (1)');
+  is($c->shard('-80')->safe_psql('SELECT count(*) FROM t'), ...);
+  $c->stop;
+
+Options:
+
+=over
+
+=item shards => N
+
+Number of shards (1..256; default 4), named by keyspace-id ranges that
+split the space evenly at one-byte boundaries: 4 gives C<-40>, C<40-80>,
+C<80-c0>, C<c0->; 2 gives C<-80>, C<80->; 1 gives C<-> (the whole space).
+
+=item shard_names => [NAME, ...]
+
+The shard names instead (e.g. C<['0']> with
+C<< vschema => { sharded => JSON::PP::false } >>).
+
+=item tables => { NAME => ENTRY, ... }
+
+The vschema's C<tables>; default none. The vschema also has the vindexes
+C<hash> (type hash) and C<numeric> (type numeric).
+
+=item vschema => { ... }
+
+Top-level keys replacing those of the generated vschema (C<sharded>,
+C<vindexes>, C<tables>, C<default_placement>, ...); C<shards> is the
+harness's.
+
+=item auth => 'trust' | 'password' | 'md5' | 'scram-sha-256'
+
+The router's client authentication; default C<trust>. With any other, the
+router node's C<connstr> carries C<password=dosql>.
+
+=item router_args => [...]
+
+Arguments after C<--config FILE> at every start of the router.
+
+=item router_config => { ... }
+
+Top-level keys added to (or replacing those of) C<dosql.json>.
+
+=item router_command => [argv...] | sub { ... }
+
+Runs this instead of C<dosql --config FILE> (the C<command> of
+C<new_node>); the config files are written all the same.
+
+=item bindir => DIR
+
+Where C<dosql>, C<dosql-shard> and C<dosql-passwd> are; default C<$bindir>.
+
+=back
+
+The cluster's methods: C<name>, C<basedir>, C<vschema_file>,
+C<config_file>, C<router> (its node), C<shards> (the shard nodes in keyspace
+order), C<shard_names>, C<shard($name)> (the node of the shard of that
+name; dies if there is none), C<start> (starts the shards, then the router,
+each waiting until it accepts connections; dies if one does not) and
+C<stop> (the router, then the shards; returns true if every process exited
+with status 0).
+
+=cut
+
+sub new_cluster
+{
+	my ($class, $name, %opts) = @_;
+
+	croak "cluster name must be a non-empty word"
+	  unless defined $name && $name =~ /^[A-Za-z0-9_.-]+$/;
+	croak "a cluster or node named \"$name\" already exists"
+	  if $cluster_names{$name} || grep { $_->{name} eq $name } @all_nodes;
+	my %known = map { $_ => 1 }
+	  qw(shards shard_names tables vschema auth router_args router_config
+	  router_command bindir);
+	my @unknown = grep { !$known{$_} } sort keys %opts;
+	croak "new_cluster: unknown option(s): @unknown" if @unknown;
+
+	my $bin = $opts{bindir} // $bindir;
+	my $auth = $opts{auth} // 'trust';
+	croak "new_cluster: auth must be trust, password, md5 or scram-sha-256"
+	  unless $auth =~ /^(trust|password|md5|scram-sha-256)$/;
+	my @names = $opts{shard_names}
+	  ? @{ $opts{shard_names} }
+	  : _keyspace_ranges($opts{shards} // 4);
+	croak "new_cluster: no shards" unless @names;
+	croak "new_cluster: shard_names must be distinct"
+	  if keys %{ { map { $_ => 1 } @names } } != @names;
+	my %vs_extra = %{ $opts{vschema} // {} };
+	croak "new_cluster: the vschema's shards are made by the harness"
+	  if exists $vs_extra{shards};
+
+	my $basedir = File::Spec->catdir(_test_dir(), $name);
+	make_path($basedir);
+	$cluster_names{$name} = 1;
+
+	my @shards = map {
+		croak "new_cluster: unusable shard name \"$_\""
+		  unless /^[A-Za-z0-9_.-]+$/;
+		$class->new_shard("${name}_shard_$_", bindir => $bin)
+	} @names;
+
+	my $vschema = {
+		sharded => JSON::PP::true,
+		shards => [
+			map { { name => $names[$_], host => $shards[$_]->host,
+					port => $shards[$_]->port + 0 } } 0 .. $#names
+		],
+		vindexes => { hash => { type => 'hash' }, numeric => { type => 'numeric' } },
+		tables => $opts{tables} // {},
+		%vs_extra,
+	};
+	my $vschema_file = File::Spec->catfile($basedir, 'vschema.json');
+	DoSQL::Test::Utils::write_file($vschema_file,
+		JSON::PP->new->canonical->pretty->encode($vschema));
+
+	my $router_port = reserve_port();
+	my $router_name = "${name}_router";
+	my $config_file = File::Spec->catfile($basedir, 'dosql.json');
+	my @router_args = @{ $opts{router_args} // [] };
+	my $command = $opts{router_command} // sub {
+		my ($node, @extra) = @_;
+		return ("$bin/dosql", '--config', $config_file, @router_args, @extra);
+	};
+	my $router = $class->new_node($router_name,
+		command => $command,
+		port => $router_port,
+		($auth eq 'trust' ? () : (password => 'dosql')));
+
+	my $config = {
+		listen => { host => $router->host, port => $router_port + 0 },
+		unix_socket_dir => $router->socket_dir,
+		auth => $auth,
+		vschema => 'vschema.json',
+		shard_user => 'dosql',
+		shard_database => 'dosql',
+	};
+	if ($auth ne 'trust')
+	{
+		my @argv = $auth eq 'md5'
+		  ? ("$bin/dosql-passwd", '--md5', 'dosql', 'dosql')
+		  : ("$bin/dosql-passwd", 'dosql');
+		my ($rc, $out, $err) = run_command(\@argv);
+		croak "@argv failed ($rc): $err" unless $rc == 0;
+		chomp $out;
+		DoSQL::Test::Utils::write_file(
+			File::Spec->catfile($basedir, 'passwd'), "dosql:$out\n");
+		$config->{passwd_file} = 'passwd';
+	}
+	%$config = (%$config, %{ $opts{router_config} // {} });
+	DoSQL::Test::Utils::write_file($config_file,
+		JSON::PP->new->canonical->pretty->encode($config));
+
+	return bless {
+		name => $name,
+		basedir => $basedir,
+		vschema_file => $vschema_file,
+		config_file => $config_file,
+		router => $router,
+		shards => \@shards,
+		shard_names => \@names,
+	}, 'DoSQL::Test::Cluster::Sharded';
+}
+
+# Names of n shards splitting the keyspace evenly at one-byte boundaries.
+sub _keyspace_ranges
+{
+	my ($n) = @_;
+	croak "new_cluster: shards must be an integer 1..256"
+	  unless defined $n && $n =~ /^\d+$/ && $n >= 1 && $n <= 256;
+	my @bounds = map { int($_ * 256 / $n) } 0 .. $n;
+	return map {
+		($_ == 0 ? '' : sprintf('%02x', $bounds[$_])) . '-'
+		  . ($_ == $n - 1 ? '' : sprintf('%02x', $bounds[ $_ + 1 ]))
+	} 0 .. $n - 1;
 }
 
 =pod
@@ -377,8 +583,8 @@ sub _reap
 =item connstr(%params)
 
 A libpq connection string for this node: C<host>, C<port>, C<user>,
-C<dbname> (defaults: the node's host and port, C<dosql>, C<dosql>) and any
-other keyword given (C<password>, C<sslmode>, C<application_name>, ...).
+C<dbname> (defaults: the node's host and port, C<dosql>, C<dosql>), the
+node's C<password> if it has one, and any other keyword given (C<password>, C<sslmode>, C<application_name>, ...).
 C<< host => $node->socket_dir >> connects through the unix socket.
 A parameter given as undef is left out.
 
@@ -393,6 +599,7 @@ sub connstr
 		port => $self->{port},
 		user => $self->{user},
 		dbname => $self->{dbname},
+		(defined $self->{password} ? (password => $self->{password}) : ()),
 		%params);
 	my @keys = ((grep { exists $p{$_} } qw(host port user dbname)),
 		sort grep { !/^(host|port|user|dbname)$/ } keys %p);
@@ -885,6 +1092,52 @@ END
 	}
 
 	$? = $exit_code;
+}
+
+
+package DoSQL::Test::Cluster::Sharded;
+
+# A cluster made by DoSQL::Test::Cluster->new_cluster (documented there).
+
+use strict;
+use warnings;
+
+use Carp;
+
+sub name { return $_[0]->{name}; }
+sub basedir { return $_[0]->{basedir}; }
+sub vschema_file { return $_[0]->{vschema_file}; }
+sub config_file { return $_[0]->{config_file}; }
+sub router { return $_[0]->{router}; }
+sub shards { return @{ $_[0]->{shards} }; }
+sub shard_names { return @{ $_[0]->{shard_names} }; }
+
+sub shard
+{
+	my ($self, $name) = @_;
+	my ($i) = grep { $self->{shard_names}[$_] eq $name } 0 .. $#{ $self->{shard_names} };
+	croak "cluster \"$self->{name}\" has no shard \"$name\"" unless defined $i;
+	return $self->{shards}[$i];
+}
+
+sub start
+{
+	my ($self) = @_;
+	$_->start for grep { !$_->is_running } @{ $self->{shards} };
+	$self->{router}->start unless $self->{router}->is_running;
+	return 1;
+}
+
+sub stop
+{
+	my ($self) = @_;
+	my $ok = 1;
+	for my $node ($self->{router}, @{ $self->{shards} })
+	{
+		my $status = $node->stop;
+		$ok = 0 if defined $status && $status != 0;
+	}
+	return $ok;
 }
 
 1;
