@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/pgnode.h"
 #include "router/router.h"
 #include "shard/session_int.h"
 
@@ -34,22 +35,20 @@ typedef struct Tables {
 static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "string_agg", "array_agg", "bool_and",
 					 "bool_or", "every", "stddev", "variance", "json_agg", "jsonb_agg"};
 
-/* Walk every message below m (protobuf-c reflection), noting the tables,
- * CTE names, aggregates and subqueries. */
-static void walk(const ProtobufCMessage *m, Tables *t)
+/* Note the tables, CTE names, aggregates and subqueries of a statement. */
+static bool visit(const ProtobufCMessage *m, void *arg)
 {
-	if (!m)
-		return;
+	Tables *t = arg;
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	if (d == &pg_query__range_var__descriptor) {
 		const PgQuery__RangeVar *rv = (const PgQuery__RangeVar *)m;
 		if (t->n == MAX_TABLES) {
 			t->too_many = true;
-			return;
+			return false;
 		}
 		t->aliases[t->n] = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : rv->relname;
 		t->names[t->n++] = rv->relname;
-		return;
+		return false;
 	}
 	if (d == &pg_query__common_table_expr__descriptor && t->nctes < MAX_TABLES)
 		t->ctes[t->nctes++] = ((const PgQuery__CommonTableExpr *)m)->ctename;
@@ -64,25 +63,7 @@ static void walk(const ProtobufCMessage *m, Tables *t)
 			if (strcmp(name, aggregates[i]) == 0)
 				t->aggregate = true;
 	}
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		const char *base = (const char *)m + f->offset;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
-			ProtobufCMessage *const *arr = *(ProtobufCMessage *const **)base;
-			for (size_t k = 0; k < n; k++)
-				walk(arr[k], t);
-		} else {
-			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-				uint32_t which = *(const uint32_t *)((const char *)m + f->quantifier_offset);
-				if (which != f->id)
-					continue;
-			}
-			walk(*(ProtobufCMessage *const *)base, t);
-		}
-	}
+	return true;
 }
 
 static bool is_cte(const Tables *t, const char *name)
@@ -430,7 +411,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 
 	Tables t;
 	memset(&t, 0, sizeof(t));
-	walk(&stmt->base, &t);
+	pgn_walk(&stmt->base, visit, &t);
 	if (t.too_many) {
 		refuse(r, "%s", "more than 32 table references in one statement through the router");
 		return;
