@@ -32,6 +32,26 @@ typedef struct Options {
 static volatile sig_atomic_t stopping;
 static _Atomic int active_threads;
 
+/* Client threads that have finished and wait to be joined: joining them
+ * (rather than detaching) lets shutdown wait until each has really ended,
+ * thread-local destructors included. */
+static pthread_mutex_t finished_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t *finished;
+static int nfinished, finished_cap;
+
+static void join_finished(void)
+{
+	pthread_mutex_lock(&finished_lock);
+	pthread_t *list = finished;
+	int n = nfinished;
+	finished = NULL;
+	nfinished = finished_cap = 0;
+	pthread_mutex_unlock(&finished_lock);
+	for (int i = 0; i < n; i++)
+		pthread_join(list[i], NULL);
+	free(list);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -179,6 +199,20 @@ static void *client_thread(void *p)
 	ThreadArg *a = p;
 	shd_session_run(a->srv, a->fd);
 	free(a);
+	pthread_mutex_lock(&finished_lock);
+	if (nfinished == finished_cap) {
+		int cap = finished_cap ? finished_cap * 2 : 16;
+		pthread_t *grown = realloc(finished, sizeof(*finished) * (size_t)cap);
+		if (grown) {
+			finished = grown;
+			finished_cap = cap;
+		}
+	}
+	if (nfinished < finished_cap)
+		finished[nfinished++] = pthread_self();
+	else
+		pthread_detach(pthread_self());
+	pthread_mutex_unlock(&finished_lock);
 	atomic_fetch_sub(&active_threads, 1);
 	return NULL;
 }
@@ -291,8 +325,8 @@ static int serve(Options *o)
 
 	pthread_attr_init(&attr);
 	attr_init = true;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	while (!stopping) {
+		join_finished();
 		struct pollfd p[2];
 		for (int i = 0; i < nfds; i++) {
 			p[i].fd = fds[i];
@@ -334,6 +368,7 @@ static int serve(Options *o)
 		pthread_mutex_unlock(&srv.lock);
 		usleep(10000);
 	}
+	join_finished();
 	fprintf(stderr, "dosql-shard: stopped\n");
 	rc = 0;
 out:
