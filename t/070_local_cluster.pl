@@ -1,0 +1,67 @@
+# tools/local-cluster, which `make run` runs: the shipped etc/ files (on free
+# ports) start four shards and the router; psql logs in with the SCRAM user
+# of etc/passwd, rows spread over the shards; SIGTERM stops everything and
+# the data is there after a restart.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use File::Copy qw(copy);
+use JSON::PP;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Utils qw(slurp_file write_file);
+
+my $json = JSON::PP->new->canonical->pretty;
+my $vschema = $json->decode(slurp_file('etc/vschema.json'));
+my $config = $json->decode(slurp_file('etc/dosql.json'));
+
+my $rport = DoSQL::Test::Cluster::reserve_port();
+my @shard_ports = map { DoSQL::Test::Cluster::reserve_port() } @{ $vschema->{shards} };
+$vschema->{shards}[$_]{port} = $shard_ports[$_] for 0 .. $#shard_ports;
+$config->{listen}{port} = $rport;
+
+my $cluster = DoSQL::Test::Cluster->new_node('local_cluster', port => $rport, password => 'dosql',
+	user => 'dosql', dbname => 'dosql',
+	command => sub {
+		my ($node) = @_;
+		return ('tools/local-cluster', '--data', $node->data_dir, '--config', $node->basedir . '/dosql.json');
+	},
+	env => { DOSQL_BINDIR => $DoSQL::Test::Cluster::bindir });
+my $dir = $cluster->basedir;
+write_file("$dir/vschema.json", $json->encode($vschema));
+write_file("$dir/dosql.json", $json->encode($config));
+copy('etc/passwd', "$dir/passwd") or die "copy etc/passwd: $!";
+
+$cluster->start;
+my ($rc, $out, $err) = $cluster->psql('select 1', connstr => "host=127.0.0.1 port=$rport user=dosql dbname=dosql password=wrong");
+like($err, qr/password authentication failed for user "dosql"/, 'a wrong password is refused');
+
+my $tables = join(', ', sort keys %{ $vschema->{tables} });
+ok($tables ne '', "etc/vschema.json names tables ($tables)");
+my ($table) = grep { ($vschema->{tables}{$_}{column_vindexes} // [])->[0] } sort keys %{ $vschema->{tables} };
+my $col = $vschema->{tables}{$table}{column_vindexes}[0]{column};
+$cluster->safe_psql("create table $table ($col bigint primary key, note text)");
+$cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for 1 .. 40;
+is($cluster->safe_psql("select count(*), sum($col) from $table"), '40|820', "40 rows of $table through the router");
+
+my @per_shard = map {
+	my $node = DoSQL::Test::Cluster->new_node("shard$_", port => $shard_ports[$_], command => [ 'true' ]);
+	$node->safe_psql("select count(*) from $table");
+} 0 .. $#shard_ports;
+is(scalar(grep { $_ > 0 } @per_shard), scalar(@shard_ports), "rows on every shard (@per_shard)");
+
+is($cluster->stop, 0, 'SIGTERM stops the cluster with status 0');
+my $log = slurp_file($cluster->logfile);
+like($log, qr/local-cluster: stopped/, 'it says it stopped');
+for my $port ($rport, @shard_ports) {
+	my ($prc) = DoSQL::Test::Utils::run_command([ DoSQL::Test::Cluster::_pg_program('pg_isready'), '-h', '127.0.0.1', '-p', $port ]);
+	isnt($prc, 0, "nothing listens on port $port any more");
+}
+
+$cluster->start;
+is($cluster->safe_psql("select note from $table where $col = 17"), 'row 17', 'the data is there after a restart');
+is($cluster->stop, 0, 'stopped again');
+my @reports = grep { slurp_file($_) =~ /Sanitizer|runtime error/ } glob($cluster->data_dir . '/shard-*.log');
+is("@reports", '', 'no sanitizer report in the shard logs');
+
+done_testing();
