@@ -171,6 +171,8 @@ static void read_results(RtBackend *b)
 			rt_session_backend_done(b->sess, b);
 			return;
 		}
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+			b->sess->rt->stats[b->shard].errors++;
 		if (b->skip_results > 0) {
 			/* one result of each statement sent ahead; rows never come from them */
 			ExecStatusType st = PQresultStatus(r);
@@ -246,6 +248,8 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 
 bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err)
 {
+	if (sql[0])
+		b->sess->rt->stats[b->shard].statements++;
 	Buf q;
 	buf_init(&q);
 	if (begin_first)
@@ -271,6 +275,7 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, int result_format, bool begin_first,
 			    PgwError *err)
 {
+	b->sess->rt->stats[b->shard].statements++;
 	RtParamsOp *op = calloc(1, sizeof(*op));
 	op->sql = strdup(sql);
 	op->n = p->n;

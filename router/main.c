@@ -194,6 +194,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dosql: %s\n", err);
 		goto out;
 	}
+	rt.stats = calloc((size_t)vsc_shard_count(rt.vschema), sizeof(*rt.stats));
 	rt.pgw.max_message = PGW_DEFAULT_MAX_MESSAGE;
 	rt.pgw.auth = PGW_AUTH_TRUST;
 	if (cfg.auth && !pgw_auth_method_from_str(cfg.auth, &rt.pgw.auth)) {
@@ -267,6 +268,7 @@ out:
 		PQfinish(rt.meta);
 	free(rt.shard_user);
 	free(rt.shard_database);
+	free(rt.stats);
 	vsc_free(rt.vschema);
 	config_free(&cfg);
 	return rc;

@@ -60,6 +60,11 @@ typedef struct RtRouter {
 		char *table, *column;
 		uint32_t oid;
 	} *types;
+	/* per shard (vschema order), shown by SHOW STATS: statements sent to
+	 * it and the errors they returned */
+	struct RtShardStats {
+		uint64_t statements, errors;
+	} *stats;
 } RtRouter;
 
 typedef struct RtSession RtSession;

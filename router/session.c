@@ -3,6 +3,7 @@
  * statements of a simple query run one after the other, transactions kept
  * on one shard, and shard results relayed to the client.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +430,18 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 	}
 }
 
+/* One DataRow of text values (none NULL). */
+static void put_text_row(PgwConn *c, int n, const char *const *vals)
+{
+	pgw_row_begin(c, (uint16_t)n);
+	for (int k = 0; k < n; k++) {
+		size_t m = pgw_row_value_begin(c);
+		buf_put_str(&c->out, vals[k]);
+		pgw_row_value_end(c, m);
+	}
+	pgw_row_end(c);
+}
+
 /* SHOW VSCHEMA: every table the VSchema places, and how. */
 static void show_vschema(RtSession *s)
 {
@@ -448,13 +461,34 @@ static void show_vschema(RtSession *s)
 		else
 			snprintf(shards, sizeof(shards), "%d", vsc_shard_count(vs));
 		const char *vals[4] = {t->name, vsc_placement_str(t->placement), vindex, shards};
-		pgw_row_begin(c, 4);
-		for (int k = 0; k < 4; k++) {
-			size_t m = pgw_row_value_begin(c);
-			buf_put_str(&c->out, vals[k]);
-			pgw_row_value_end(c, m);
-		}
-		pgw_row_end(c);
+		put_text_row(c, 4, vals);
+	}
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", n);
+	pgw_send_command_complete(c, tag);
+}
+
+/* SHOW STATS: per shard, the statements the router sent it and the errors
+ * they returned, since the router started. */
+static void show_stats(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	PgwField f[4] = {{"shard", 0, 0, 25, -1, -1, 0}, {"address", 0, 0, 25, -1, -1, 0},
+			 {"statements", 0, 0, 20, 8, -1, 0}, {"errors", 0, 0, 20, 8, -1, 0}};
+	pgw_send_row_description(c, 4, f);
+	const VscSchema *vs = s->rt->vschema;
+	int n = vsc_shard_count(vs);
+	for (int i = 0; i < n; i++) {
+		const VscShard *sh = vsc_shard(vs, i);
+		char addr[300], st[24], er[24];
+		if (sh->host)
+			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
+		else
+			snprintf(addr, sizeof(addr), "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
+		snprintf(st, sizeof(st), "%" PRIu64, s->rt->stats[i].statements);
+		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
+		const char *vals[4] = {sh->name, addr, st, er};
+		put_text_row(c, 4, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);
@@ -513,7 +547,10 @@ static void run_next(RtSession *s)
 		switch (route.kind) {
 		case RT_ROUTE_LOCAL:
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
-				show_vschema(s);
+				if (strcasecmp(raw->stmt->variable_show_stmt->name, "stats") == 0)
+					show_stats(s);
+				else
+					show_vschema(s);
 				break;
 			}
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT) {
