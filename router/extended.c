@@ -403,6 +403,13 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			pgw_error_set(&route.err, "0A000", "mixed text and binary result columns through the router are not "
 							   "supported yet");
 		}
+	if (route.split_sql) {
+		rt_route_cleanup(&route);
+		route.kind = RT_ROUTE_REFUSE;
+		pgw_error_set(&route.err, "0A000",
+			      "a multi-row INSERT of rows for several shards is not supported by the router in the extended "
+			      "protocol yet");
+	}
 	if (route.merge) {
 		free(route.shard_sql);
 		route.kind = RT_ROUTE_REFUSE;
@@ -433,9 +440,12 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			break;
 		}
 		s->fanout = true;
+		s->fanout_shard = route.shards[0];
 		waiting = rt_dispatch(s, text, route.shards, route.nshards, NULL, 0) && s->waiting > 0;
 		break;
 	case RT_ROUTE_SHARDS:
+		s->fanout = route.replicated;
+		s->fanout_shard = route.shards[0];
 		waiting = rt_dispatch(s, text, route.shards, route.nshards, &p->params, fmt) && s->waiting > 0;
 		break;
 	}

@@ -253,9 +253,54 @@ static bool where_shards(RtRouter *rt, Node *where, const char *table, const cha
 	return false;
 }
 
+/* Whether an UPDATE's SET list assigns the column. */
+static bool sets_column(PgQuery__Node **targets, size_t n, const char *column)
+{
+	for (size_t i = 0; i < n; i++)
+		if (targets[i]->node_case == PG_QUERY__NODE__NODE_RES_TARGET &&
+		    strcmp(targets[i]->res_target->name, column) == 0)
+			return true;
+	return false;
+}
+
+/* A multi-row INSERT over several shards: for each shard of the route, the
+ * statement with only the VALUES rows that go there, in their order. */
+static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
+{
+	if (ins->n_returning_list) {
+		refuse(r, "%s", "INSERT ... RETURNING of rows for several shards is not supported by the router yet");
+		return;
+	}
+	PgQuery__SelectStmt *src = ins->select_stmt->select_stmt;
+	PgQuery__Node **all = src->values_lists;
+	size_t nall = src->n_values_lists;
+	PgQuery__Node **mine = malloc(sizeof(*mine) * nall);
+	r->split_sql = calloc((size_t)r->nshards, sizeof(char *));
+	PgQuery__Node node = PG_QUERY__NODE__INIT;
+	node.node_case = PG_QUERY__NODE__NODE_INSERT_STMT;
+	node.insert_stmt = ins;
+	for (int k = 0; mine && r->split_sql && k < r->nshards; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < nall; i++)
+			if (row_shard[i] == r->shards[k])
+				mine[n++] = all[i];
+		src->values_lists = mine;
+		src->n_values_lists = n;
+		r->split_sql[k] = shd_deparse_node(&node);
+		src->values_lists = all;
+		src->n_values_lists = nall;
+		if (!r->split_sql[k])
+			break;
+	}
+	free(mine);
+	if (!r->split_sql || !r->split_sql[r->nshards - 1])
+		refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
+}
+
 /* INSERT ... VALUES: the shard of every row by its vindex column. */
 static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
 {
+	int rowbuf[64];
 	const char *table = ins->relation->relname;
 	PgQuery__SelectStmt *src = ins->select_stmt ? ins->select_stmt->select_stmt : NULL;
 	if (!src || !src->n_values_lists || src->n_sort_clause || src->limit_count) {
@@ -275,24 +320,34 @@ static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColum
 		return;
 	}
 	r->nshards = 0;
-	for (size_t i = 0; i < src->n_values_lists; i++) {
+	int *row_shard = rowbuf;
+	if (src->n_values_lists > sizeof(rowbuf) / sizeof(rowbuf[0]))
+		row_shard = malloc(sizeof(int) * src->n_values_lists);
+	if (!row_shard) {
+		refuse(r, "%s", "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < src->n_values_lists && r->kind != RT_ROUTE_REFUSE; i++) {
 		PgQuery__List *row = src->values_lists[i]->list;
 		int shard;
 		if ((size_t)pos >= row->n_items || !value_shard(rt, table, cv, row->items[pos], r, &shard)) {
 			if (r->kind != RT_ROUTE_REFUSE)
 				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
-			return;
-		}
-		if (shard < 0) {
+		} else if (shard < 0) {
 			memset(&r->err, 0, sizeof(r->err));
 			r->kind = RT_ROUTE_REFUSE;
 			memcpy(r->err.sqlstate, "23502", 5);
 			snprintf(r->err.message, sizeof(r->err.message),
 				 "null value in column \"%s\" of relation \"%s\" violates not-null constraint", cv->column, table);
-			return;
+		} else {
+			add_shard(r, shard);
+			row_shard[i] = shard;
 		}
-		add_shard(r, shard);
 	}
+	if (r->kind != RT_ROUTE_REFUSE && r->nshards > 1)
+		split_insert(ins, row_shard, r);
+	if (row_shard != rowbuf)
+		free(row_shard);
 }
 
 /* A SELECT whose rows from several shards can simply be concatenated. */
@@ -457,17 +512,28 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		all_shards(rt, r);
 		switch (stmt->node_case) {
 		case PG_QUERY__NODE__NODE_INSERT_STMT:
+			if (stmt->insert_stmt->on_conflict_clause &&
+			    sets_column(stmt->insert_stmt->on_conflict_clause->target_list,
+					stmt->insert_stmt->on_conflict_clause->n_target_list, cv->column)) {
+				refuse(r, "an ON CONFLICT DO UPDATE of the vindex column \"%s\" is not supported by the router",
+				       cv->column);
+				return;
+			}
 			insert_shards(rt, stmt->insert_stmt, cv, r);
 			if (r->kind == RT_ROUTE_REFUSE)
 				return;
 			keyed = true;
-			if (stmt->insert_stmt->on_conflict_clause && r->nshards > 1)
-				refuse(r, "%s", "a multi-shard INSERT ... ON CONFLICT is not supported by the router yet");
 			break;
 		case PG_QUERY__NODE__NODE_SELECT_STMT:
 			keyed = where_shards(rt, stmt->select_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
 			break;
 		case PG_QUERY__NODE__NODE_UPDATE_STMT:
+			if (sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
+				refuse(r, "an UPDATE of the vindex column \"%s\" (moving rows between shards) is not supported "
+					  "by the router yet",
+				       cv->column);
+				return;
+			}
 			keyed = where_shards(rt, stmt->update_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
 			break;
 		case PG_QUERY__NODE__NODE_DELETE_STMT:
@@ -480,12 +546,6 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 			return;
 		if (!keyed)
 			all_shards(rt, r);
-		if (r->nshards > 1 && r->write) {
-			refuse(r, "a write to several shards of \"%s\" needs two-phase commit, which the router does not "
-				  "do yet; give the vindex column",
-			       sharded);
-			return;
-		}
 		if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 			const char *why = scatter_obstacle(stmt->select_stmt, &t);
 			if (!why) {
@@ -504,11 +564,22 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		add_shard(r, pinned);
 		return;
 	}
-	if (reference && r->write && vsc_shard_count(rt->vschema) > 1) {
-		refuse(r, "%s", "writes to reference tables need two-phase commit, which the router does not do yet");
+	if (reference && r->write) {
+		all_shards(rt, r); /* a copy on every shard */
+		r->replicated = true;
 		return;
 	}
 	add_shard(r, 0); /* reference tables, or no table at all: any shard */
+}
+
+void rt_route_cleanup(RtRoute *r)
+{
+	free(r->shard_sql);
+	r->shard_sql = NULL;
+	for (int i = 0; r->split_sql && i < r->nshards; i++)
+		free(r->split_sql[i]);
+	free(r->split_sql);
+	r->split_sql = NULL;
 }
 
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)

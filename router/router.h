@@ -149,7 +149,9 @@ struct RtSession {
 	char tag[80];
 	bool stmt_error;
 	int stmt_char_offset; /* of the statement in the client's text */
-	bool fanout;          /* DDL on every shard: one tag */
+	bool fanout;          /* DDL or a reference-table write on every shard:
+			       * one tag, and rows only from fanout_shard */
+	int fanout_shard;
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */
@@ -230,13 +232,19 @@ typedef struct RtRoute {
 	bool write;   /* changes data */
 	bool scatter; /* a read of every shard, rows concatenated */
 	bool merge;   /* a read of every shard, final step in the router */
+	bool replicated; /* a write of the same rows on every shard (reference table) */
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
+	/* owned: a multi-row INSERT split by shard, the statement shards[i]
+	 * runs with only its rows (in their order); NULL when not split */
+	char **split_sql;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	PgwError err;
 } RtRoute;
 
 void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *route);
+/* Frees what a route owns. */
+void rt_route_cleanup(RtRoute *route);
 /* The PG type OID of table.column, asked of the first shard once; 0 when unknown. */
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
 

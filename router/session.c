@@ -115,7 +115,8 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 			row_description(s, r);
 		s->rowdesc_sent = true;
 		int nf = PQnfields(r);
-		for (int t = 0; t < PQntuples(r); t++) {
+		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
+		for (int t = 0; t < ntuples; t++) {
 			if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
 				/* beyond this Execute's limit: kept for the next one */
 				Buf *b = &s->portal->rows;
@@ -323,7 +324,9 @@ void rt_reset_statement(RtSession *s)
 }
 
 /* Send a statement to shards; false after an error was sent. */
-bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format)
+/* Send text, or texts[i] to shards[i] when texts is given. */
+static bool dispatch(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
+		     const RtParams *params, int result_format)
 {
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
@@ -350,14 +353,20 @@ bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const
 	}
 	for (int i = 0; i < n; i++) {
 		RtBackend *b = rt_backend_get(s, shards[i], &e);
-		if (!b || !(params ? rt_backend_send_params(b, text, params, result_format, begin_first, &e)
-				   : rt_backend_send(b, text, begin_first, &e))) {
+		const char *sql = texts ? texts[i] : text;
+		if (!b || !(params ? rt_backend_send_params(b, sql, params, result_format, begin_first, &e)
+				   : rt_backend_send(b, sql, begin_first, &e))) {
 			rt_send_error(s, &e);
 			break;
 		}
 		s->waiting++;
 	}
 	return s->waiting > 0 || !s->stmt_error;
+}
+
+bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format)
+{
+	return dispatch(s, text, NULL, shards, n, params, result_format);
 }
 
 /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT handled at the router; returns true
@@ -582,6 +591,7 @@ static void run_next(RtSession *s)
 				break;
 			}
 			s->fanout = true;
+			s->fanout_shard = route.shards[0];
 			answered = !rt_dispatch(s, text, route.shards, route.nshards, NULL, 0);
 			break;
 		case RT_ROUTE_SHARDS:
@@ -605,7 +615,10 @@ static void run_next(RtSession *s)
 				}
 				break;
 			}
-			answered = !rt_dispatch(s, text, route.shards, route.nshards, NULL, 0);
+			s->fanout = route.replicated;
+			s->fanout_shard = route.shards[0];
+			answered = !dispatch(s, text, route.split_sql, route.shards, route.nshards, NULL, 0);
+			rt_route_cleanup(&route);
 			break;
 		}
 		free(text);

@@ -1,8 +1,10 @@
 # The router in front of four shards: DDL on every shard, rows placed by the
 # hash vindex, reads and writes routed by the vindex column, plain reads
 # scattered, single-shard transactions, errors relayed with their position,
-# a dead shard failing only the statements that need it, and 0A000 for what
-# the router does not do yet (merges, cross-shard writes and transactions).
+# writes over several shards outside a transaction (split INSERT, scattered
+# UPDATE/DELETE, reference tables), SHOW STATS, a dead shard failing only the
+# statements that need it, and 0A000 for what the router does not do yet
+# (cross-shard transactions, moving rows, joins).
 use strict;
 use warnings;
 use lib 't/lib';
@@ -107,8 +109,12 @@ like($err, qr/column "nosuch" does not exist/, 'errors of the final step are rep
 my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
 for my $case (
 	[ 'select a.id from accounts a join m on m.id = a.id order by 1', qr/is not supported/ ],
-	[ 'update accounts set bal = 0', qr/write to several shards of "accounts" needs two-phase commit/ ],
-	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1)", qr/needs two-phase commit/ ],
+	[ 'begin; update accounts set bal = 0; commit;', qr/a transaction through the router may use one shard only/ ],
+	[ "begin; insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1); commit;",
+		qr/may use one shard only .*two-phase commit/ ],
+	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) returning id",
+		qr/INSERT ... RETURNING of rows for several shards/ ],
+	[ 'update accounts set id = id + 1000 where id = 5', qr/UPDATE of the vindex column "id"/ ],
 	[ "begin; update accounts set bal = 1 where id = 1; update accounts set bal = 1 where id = $other; commit;",
 		qr/transaction over several shards needs two-phase commit/ ],
   )
@@ -117,6 +123,34 @@ for my $case (
 	like($err, qr/ERROR:  0A000: .*$case->[1]/, "refused with 0A000: $case->[0]");
 }
 is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing of the refused transaction applied');
+is($router->safe_psql('select count(*) from accounts where id >= 1000'), '0', 'nor of the refused statements');
+
+# writes to several shards outside a transaction (each shard commits its part)
+my @new = (1001 .. 1012);
+($rc, $out, $err) = $router->psql('insert into accounts (id, name, bal) values '
+	  . join(', ', map { "($_, 'm$_', $_)" } @new), flags => [ '-X' ]);
+is($out, 'INSERT 0 12', 'a multi-row INSERT split over the shards');
+my %new_where;
+for my $i (0 .. 3) {
+	$new_where{$_} = $i for split /,/, $shards[$i]->safe_psql(q{select string_agg(id::text, ',') from accounts where id > 1000});
+}
+is(scalar(keys %new_where), 12, 'every row is on one shard');
+is(scalar(grep { $router->safe_psql("select name from accounts where id = $_") eq "m$_" } @new), 12,
+	'each found where its key routes');
+ok(scalar(keys %{ { map { $_ => 1 } values %new_where } }) > 1, 'the rows went to several shards');
+($rc, $out, $err) = $router->psql('update accounts set bal = bal + 1 where id > 1000', flags => [ '-X' ]);
+is($out, 'UPDATE 12', 'an UPDATE over every shard counts all rows');
+is($router->safe_psql('select sum(bal) from accounts where id > 1000'), eval { my $t = 0; $t += $_ + 1 for @new; $t },
+	'and changed them all');
+($rc, $out, $err) = $router->psql('delete from accounts where id > 1000', flags => [ '-X' ]);
+is($out, 'DELETE 12', 'a DELETE over every shard');
+$router->safe_psql('create table countries (code text primary key, name text)');
+($rc, $out, $err) = $router->psql(q{insert into countries values ('fr', 'France'), ('jp', 'Japan')}, flags => [ '-X' ]);
+is($out, 'INSERT 0 2', 'a reference table write reports its rows once');
+is(join(',', map { join(' ', split /\n/, $_->safe_psql(q{select code from countries order by code})) } @shards),
+	'fr jp,fr jp,fr jp,fr jp', 'and lands on every shard');
+($rc, $out, $err) = $router->psql(q{update countries set name = upper(name) returning code, name}, flags => [ '-X', '-A', '-t' ]);
+is($out, "fr|FRANCE\njp|JAPAN\nUPDATE 2", 'its RETURNING rows come once');
 
 # SHOW STATS counts per shard the statements sent: a key lookup reaches one
 # shard, a scan all four
