@@ -8,6 +8,7 @@
  * reference tables to any shard.  What would need a merge or a cross-shard
  * transaction is refused with 0A000 naming it.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +75,17 @@ static bool is_cte(const Tables *t, const char *name)
 	return false;
 }
 
-static void refuse(RtRoute *r, const char *fmt, const char *arg)
+static void refuse(RtRoute *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void refuse(RtRoute *r, const char *fmt, ...)
 {
 	r->kind = RT_ROUTE_REFUSE;
 	memset(&r->err, 0, sizeof(r->err));
 	memcpy(r->err.sqlstate, "0A000", 5);
-	snprintf(r->err.message, sizeof(r->err.message), fmt, arg);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err.message, sizeof(r->err.message), fmt, ap);
+	va_end(ap);
 }
 
 static void add_shard(RtRoute *r, int shard)
@@ -251,6 +257,128 @@ static bool where_shards(RtRouter *rt, Node *where, const char *table, const cha
 		return true;
 	}
 	return false;
+}
+
+/* The table references of a FROM list and the equalities of its join
+ * conditions and WHERE that a colocated join is recognised by. */
+typedef struct JoinRefs {
+	int n;
+	const char *names[MAX_TABLES], *quals[MAX_TABLES];
+	int parent[MAX_TABLES]; /* union-find over refs joined on their vindex columns */
+	bool other;		/* a subquery or function in FROM */
+} JoinRefs;
+
+static int jr_find(JoinRefs *j, int i)
+{
+	while (j->parent[i] != i)
+		i = j->parent[i] = j->parent[j->parent[i]];
+	return i;
+}
+
+/* The ref a qualified column a.c names, when c is the vindex column of a
+ * sharded table; -1 otherwise. */
+static int jr_vindex_ref(RtRouter *rt, JoinRefs *j, Node *n, const VscVindex **vindex)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 2)
+		return -1;
+	Node **f = n->column_ref->fields;
+	if (f[0]->node_case != PG_QUERY__NODE__NODE_STRING || f[1]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return -1;
+	for (int i = 0; i < j->n; i++) {
+		if (strcmp(j->quals[i], f[0]->string->sval) != 0)
+			continue;
+		const VscTable *vt = vsc_table(rt->vschema, j->names[i]);
+		if (!vt)
+			vt = vsc_default_placement(rt->vschema);
+		if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, f[1]->string->sval) != 0)
+			return -1;
+		*vindex = vt->col_vindexes[0].vindex;
+		return i;
+	}
+	return -1;
+}
+
+/* Join the refs that a top-level conjunct a.vcol = b.vcol equates. */
+static void jr_equalities(RtRouter *rt, JoinRefs *j, Node *cond)
+{
+	if (!cond)
+		return;
+	if (cond->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
+	    cond->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+		for (size_t i = 0; i < cond->bool_expr->n_args; i++)
+			jr_equalities(rt, j, cond->bool_expr->args[i]);
+		return;
+	}
+	if (cond->node_case != PG_QUERY__NODE__NODE_A_EXPR)
+		return;
+	PgQuery__AExpr *a = cond->a_expr;
+	if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 || strcmp(a->name[0]->string->sval, "=") != 0)
+		return;
+	const VscVindex *vl = NULL, *vr = NULL;
+	int l = jr_vindex_ref(rt, j, a->lexpr, &vl), r = jr_vindex_ref(rt, j, a->rexpr, &vr);
+	if (l >= 0 && r >= 0 && vl == vr)
+		j->parent[jr_find(j, l)] = jr_find(j, r);
+}
+
+static void jr_from(RtRouter *rt, JoinRefs *j, Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_RANGE_VAR: {
+		PgQuery__RangeVar *rv = n->range_var;
+		if (j->n == MAX_TABLES) {
+			j->other = true;
+			return;
+		}
+		j->names[j->n] = rv->relname;
+		j->quals[j->n] = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : rv->relname;
+		j->parent[j->n] = j->n;
+		j->n++;
+		return;
+	}
+	case PG_QUERY__NODE__NODE_JOIN_EXPR:
+		jr_from(rt, j, n->join_expr->larg);
+		jr_from(rt, j, n->join_expr->rarg);
+		if (n->join_expr->n_using_clause || n->join_expr->is_natural)
+			j->other = true; /* USING and NATURAL: not recognised yet */
+		jr_equalities(rt, j, n->join_expr->quals);
+		return;
+	default:
+		j->other = true;
+		return;
+	}
+}
+
+/* Whether every sharded table of a SELECT is in its own FROM list (not in a
+ * subquery) and joined to the others on the vindex columns, with the same
+ * vindex: then each shard holds every row the join can pair, and the
+ * statement runs whole on each shard. */
+static bool colocated_join(RtRouter *rt, PgQuery__Node *stmt, const Tables *t)
+{
+	if (stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || t->sublink)
+		return false;
+	PgQuery__SelectStmt *sel = stmt->select_stmt;
+	if (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE || sel->with_clause)
+		return false;
+	JoinRefs j;
+	memset(&j, 0, sizeof(j));
+	for (size_t i = 0; i < sel->n_from_clause; i++)
+		jr_from(rt, &j, sel->from_clause[i]);
+	jr_equalities(rt, &j, sel->where_clause);
+	if (j.other || j.n != t->n)
+		return false; /* a table elsewhere than this FROM list */
+	int root = -1;
+	for (int i = 0; i < j.n; i++) {
+		const VscTable *vt = vsc_table(rt->vschema, j.names[i]);
+		if (!vt)
+			vt = vsc_default_placement(rt->vschema);
+		if (vt->placement != VSC_SHARDED)
+			continue;
+		if (root < 0)
+			root = jr_find(&j, i);
+		else if (jr_find(&j, i) != root)
+			return false;
+	}
+	return true;
 }
 
 /* Whether an UPDATE's SET list assigns the column. */
@@ -474,8 +602,8 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	}
 	const char *sharded = NULL, *sharded_alias = NULL;
 	const VscTable *sharded_t = NULL;
-	int pinned = -1;
-	bool reference = false;
+	int pinned = -1, nsharded = 0;
+	bool reference = false, whole = false;
 	for (int i = 0; i < t.n; i++) {
 		if (is_cte(&t, t.names[i]))
 			continue;
@@ -483,11 +611,19 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		if (!vt)
 			vt = vsc_default_placement(rt->vschema);
 		if (vt->placement == VSC_SHARDED) {
-			if (sharded && strcmp(sharded, t.names[i]) != 0) {
-				refuse(r, "statements over several sharded tables (\"%s\" and others) are not supported by the "
-					  "router yet", sharded);
+			if (nsharded++ && !colocated_join(rt, stmt, &t)) {
+				if (strcmp(sharded, t.names[i]) == 0 && t.sublink &&
+				    stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+					whole = true; /* read again by a subquery: every shard's rows, final step here */
+					continue;
+				}
+				refuse(r, "a statement over several sharded tables (\"%s\" and \"%s\") is supported by the router "
+					  "only as a join on their vindex columns with the same vindex",
+				       sharded, t.names[i]);
 				return;
 			}
+			if (sharded)
+				continue; /* joined with the first: it routes them all */
 			sharded = t.names[i];
 			sharded_alias = t.aliases[i];
 			sharded_t = vt;
@@ -544,7 +680,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		}
 		if (refused || r->kind == RT_ROUTE_REFUSE)
 			return;
-		if (!keyed)
+		if (!keyed || whole)
 			all_shards(rt, r);
 		if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 			const char *why = scatter_obstacle(stmt->select_stmt, &t);

@@ -20,6 +20,8 @@ my $shard_list = '[' . join(', ', map { qq({"name": "$names[$_]", "host": "127.0
 write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
  "vindexes": {"hash": {"type": "hash"}},
  "tables": {"accounts": {"column_vindexes": [{"column": "id", "name": "hash"}]},
+            "m": {"column_vindexes": [{"column": "id", "name": "hash"}]},
+            "orders": {"column_vindexes": [{"column": "account_id", "name": "hash"}]},
             "pgbench_accounts": {"column_vindexes": [{"column": "aid", "name": "hash"}]},
             "pgbench_branches": {"column_vindexes": [{"column": "bid", "name": "hash"}]},
             "pgbench_tellers": {"column_vindexes": [{"column": "bid", "name": "hash"}]},
@@ -104,6 +106,30 @@ is($router->safe_psql('select count(*) from m where v > (select avg(v) from m)')
 like($out, qr/^ id \| v \n----\+---\n  6 \| 6\n 13 \| 6\n\(2 rows\)/, 'the merged result looks as PostgreSQL shows it');
 ($rc, $out, $err) = $router->psql('select nosuch from m order by id', flags => [ '-X', '-q' ]);
 like($err, qr/column "nosuch" does not exist/, 'errors of the final step are reported');
+
+is(scalar(grep { $_->safe_psql('select count(*) from m') > 0 } @shards), 4, 'm is spread over every shard');
+is($router->safe_psql('select count(*) from m where id = 5 and v >= (select avg(v) from m)'), (5 % 7 >= $sum / 100 ? 1 : 0),
+	'a key lookup with a subquery over the same table still sees every shard');
+
+# joins of tables sharded alike, on their vindex columns, run whole on each shard
+$router->safe_psql('create table orders (oid int primary key, account_id int not null, amount int)');
+$router->psql('insert into orders (oid, account_id, amount) values '
+	  . join(', ', map { '(' . (100 + $_) . ", " . ($_ % 10 + 1) . ", $_)" } 1 .. 30));
+is($router->safe_psql('select a.name, o.oid from accounts a join orders o on o.account_id = a.id where a.id = 3 order by o.oid'),
+	"n3|102\nn3|112\nn3|122", 'a colocated join by key');
+is(join(',', sort split /\n/, $router->safe_psql('select o.oid, a.name from orders o, accounts a where a.id = o.account_id and o.amount > 27')),
+	'128|n9,129|n10,130|n1', 'a colocated join over every shard (join in WHERE)');
+is($router->safe_psql('select count(*) from (select 1) x'), '1', 'a FROM-less subquery');
+for my $case (
+	[ 'select 1 from accounts a join orders o on a.bal = o.amount', qr/several sharded tables \("accounts" and "orders"\)/ ],
+	[ 'select 1 from accounts a join accounts b on a.bal = b.bal', qr/several sharded tables/ ],
+	[ 'select 1 from accounts a left join orders o on a.id = o.account_id or a.bal = 0', qr/several sharded tables/ ],
+	[ 'select * from accounts where id in (select account_id from orders)', qr/several sharded tables/ ],
+  )
+{
+	($rc, $out, $err) = $router->psql($case->[0], flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+	like($err, qr/ERROR:  0A000: .*$case->[1]/, "refused with 0A000: $case->[0]");
+}
 
 # what the router does not do yet is refused with 0A000, never answered differently
 my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
