@@ -26,10 +26,9 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use File::Temp ();
-use File::Path ();
 use Time::HiRes qw(time);
 use DoSQL::Test::Cluster;
+use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
 
 BEGIN
@@ -42,14 +41,8 @@ BEGIN
 my $corpus = "$DoSQL::Test::Cluster::repo_dir/../shared/reference/sqllogictest";
 plan skip_all => "sqllogictest corpus not found at $corpus" unless -d $corpus;
 
-# The oracle's server programs (DOSQL_ORACLE_BINDIR overrides).
-my $pg_bin = $ENV{DOSQL_ORACLE_BINDIR} // '/usr/lib/postgresql/15/bin';
-plan skip_all => "PostgreSQL 15 server not found in $pg_bin"
-  unless -x "$pg_bin/postgres" && -x "$pg_bin/initdb" && -x "$pg_bin/pg_ctl";
-plan skip_all => 'user postgres does not exist'
-  unless defined getpwnam('postgres');
-plan skip_all => 'the oracle needs root (to run it as user postgres) or user postgres'
-  unless $> == 0 || $> == (getpwnam('postgres'))[2];
+my $oracle_missing = DoSQL::Test::Oracle::unavailable();
+plan skip_all => $oracle_missing if $oracle_missing;
 
 # Which files are run, and every how many query records one is kept
 # (deterministic sample of the big files, to keep the test fast; statement
@@ -62,71 +55,12 @@ my @files = (
 		qw(aggregates groupby select)));
 
 # ---------------------------------------------------------------- oracle
-# PostgreSQL refuses to run as root: its directory belongs to user postgres
-# and its programs run through runuser.
-my $pg_dir;
-my $pg_started = 0;
-my $pg_port = DoSQL::Test::Cluster::reserve_port();
-my ($pg_uid, $pg_gid) = (getpwnam('postgres'))[ 2, 3 ];
-
-sub as_postgres
-{
-	my @cmd = @_;
-	return $> == $pg_uid ? @cmd : ('runuser', '-u', 'postgres', '--', @cmd);
-}
-
-sub stop_oracle
-{
-	return unless $pg_started;
-	$pg_started = 0;
-	run_command([ as_postgres("$pg_bin/pg_ctl", '-D', "$pg_dir/data", '-m',
-				'immediate', '-w', 'stop') ], timeout => 30);
-}
-
-END
-{
-	my $rc = $?;
-	stop_oracle();
-	File::Path::remove_tree($pg_dir) if defined $pg_dir && -d $pg_dir;
-	$? = $rc;
-}
-
-$pg_dir = File::Temp::tempdir('dosql_oracle_XXXXXX', TMPDIR => 1, CLEANUP => 0);
-chown $pg_uid, $pg_gid, $pg_dir or die "chown $pg_dir: $!";
-chmod 0700, $pg_dir;
-
-{
-	my ($rc, $out, $err) = run_command(
-		[
-			as_postgres("$pg_bin/initdb", '-D', "$pg_dir/data", '-U', 'postgres',
-				'-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync')
-		],
-		timeout => 120);
-	BAIL_OUT("initdb failed: $out\n$err") if $rc != 0;
-
-	($rc, $out, $err) = run_command(
-		[
-			as_postgres("$pg_bin/pg_ctl", '-D', "$pg_dir/data", '-l',
-				"$pg_dir/postgres.log", '-w', '-t', '60', '-o',
-				"-p $pg_port -c listen_addresses='' -c unix_socket_directories=$pg_dir"
-				  . " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-				  # select5 joins up to 64 tables: a cheap genetic join search
-				  # keeps planning fast (plans never change answers).
-				  . " -c geqo_effort=1 -c geqo_generations=1 -c geqo_pool_size=2",
-				'start')
-		],
-		timeout => 90);
-	$pg_started = 1;
-	if ($rc != 0)
-	{
-		my $log = -r "$pg_dir/postgres.log" ? `tail -20 $pg_dir/postgres.log` : '';
-		BAIL_OUT("PostgreSQL did not start: $out\n$err\n$log");
-	}
-}
+# select5 joins up to 64 tables: a cheap genetic join search keeps planning
+# fast (plans never change answers).
+my $oracle = DoSQL::Test::Oracle->start(settings => '-c geqo_effort=1 -c geqo_generations=1 -c geqo_pool_size=2');
 
 my %dbopts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
-my $pg = DBI->connect("dbi:Pg:host=$pg_dir;port=$pg_port;dbname=postgres",
-	'postgres', '', \%dbopts)
+my $pg = DBI->connect($oracle->dsn, 'postgres', '', \%dbopts)
   or BAIL_OUT("cannot connect to PostgreSQL: $DBI::errstr");
 
 # ---------------------------------------------------------------- DoSQL
@@ -443,6 +377,6 @@ ok($total{queries} > 0 && $total{match} > 0, 'some queries ran and matched');
 
 $pg->disconnect;
 $ds->disconnect;
-stop_oracle();
+$oracle->stop;
 
 done_testing();
