@@ -1,0 +1,188 @@
+# Differential test of the router: the same tables and rows are loaded into
+# a real PostgreSQL 15 (the oracle), a single dosql-shard and a four-shard
+# cluster behind dosql (t1 sharded by id, t2 by t1_id so that t1 and t2 join
+# on each shard, ref a reference table).  A corpus of SELECTs (filters, key
+# lookups, IN lists spanning shards, ORDER BY with ties and LIMIT/OFFSET,
+# sort keys not selected, NULLS FIRST/LAST, aggregates over empty and
+# non-empty sets, GROUP BY with HAVING, DISTINCT, COUNT(DISTINCT), reference
+# and colocated joins) must give through the router and through the single
+# shard what PostgreSQL gives: the same rows (in the same order where ORDER
+# BY fixes it, as a multiset otherwise), the same column names and types.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Oracle;
+
+BEGIN
+{
+	eval { require DBI; require DBD::Pg; 1 } or plan skip_all => 'DBD::Pg is not installed';
+}
+my $oracle_missing = DoSQL::Test::Oracle::unavailable();
+plan skip_all => $oracle_missing if $oracle_missing;
+
+my $oracle = DoSQL::Test::Oracle->start;
+my $cluster = DoSQL::Test::Cluster->new_cluster('rd', shards => 4,
+	tables => {
+		t1 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		t2 => { column_vindexes => [ { column => 't1_id', name => 'hash' } ] },
+		ref => { type => 'reference' },
+	});
+$cluster->start;
+my $single = DoSQL::Test::Cluster->new_shard('single');
+$single->start;
+
+my %dbopts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
+my %db = (
+	postgres => DBI->connect($oracle->dsn, 'postgres', '', \%dbopts),
+	router => DBI->connect('dbi:Pg:host=' . $cluster->router->host . ';port=' . $cluster->router->port . ';dbname=dosql',
+		'dosql', '', \%dbopts),
+	shard => DBI->connect('dbi:Pg:host=' . $single->host . ';port=' . $single->port . ';dbname=dosql',
+		'dosql', '', \%dbopts),
+);
+$db{$_} or BAIL_OUT("cannot connect to $_: $DBI::errstr") for sort keys %db;
+
+# ---------------------------------------------------------------- data
+my $seed = 12345;
+sub rnd { my ($n) = @_; $seed = ($seed * 1103515245 + 12345) % 2147483648; return int($seed / 65536) % $n; }
+my @words = qw(alpha bravo charlie delta echo foxtrot);
+sub maybe_null { my ($v, $pct) = @_; return rnd(100) < $pct ? 'NULL' : $v; }
+
+my @setup = (
+	'create table t1 (id int primary key, a int, b int, c text, d numeric(10,2))',
+	'create table t2 (id int primary key, t1_id int not null, x int, y text)',
+	'create table ref (k int primary key, name text)',
+	q{insert into ref (k, name) values } . join(', ', map { "($_, 'ref$_')" } 0 .. 7),
+);
+my @t1 = map {
+	[ $_, maybe_null(rnd(50), 10), maybe_null(rnd(10), 8), maybe_null(q{'} . $words[ rnd(6) ] . q{'}, 12),
+		maybe_null(sprintf('%d.%02d', rnd(1000), rnd(100)), 5) ]
+} 1 .. 200;
+my @t2 = map { [ $_, 1 + rnd(200), maybe_null(rnd(100), 10), q{'} . $words[ rnd(6) ] . q{'} ] } 1 .. 300;
+for (my $i = 0; $i < @t1; $i += 25)
+{
+	push @setup, 'insert into t1 (id, a, b, c, d) values '
+	  . join(', ', map { '(' . join(', ', @$_) . ')' } @t1[ $i .. $i + 24 ]);
+}
+for (my $i = 0; $i < @t2; $i += 25)
+{
+	push @setup, 'insert into t2 (id, t1_id, x, y) values '
+	  . join(', ', map { '(' . join(', ', @$_) . ')' } @t2[ $i .. $i + 24 ]);
+}
+for my $sql (@setup)
+{
+	for my $name (sort keys %db)
+	{
+		$db{$name}->do($sql) or BAIL_OUT("$name: $sql: " . $db{$name}->errstr);
+	}
+}
+
+my @spread = map { $_->safe_psql('select count(*) from t1') } $cluster->shards;
+my $total = 0;
+$total += $_ for @spread;
+is($total, 200, "the cluster holds every row of t1 once (@spread)");
+is(scalar(grep { $_ > 0 } @spread), 4, 'on every shard');
+is(join(',', map { $_->safe_psql('select count(*) from ref') } $cluster->shards), '8,8,8,8', 'ref is on every shard');
+
+# ---------------------------------------------------------------- corpus
+my @q;
+for my $n (0, 5, 10, 20, 25, 30, 40, 45, 49, 60)
+{
+	push @q, "select id, a, b, c from t1 where a > $n order by id";
+	push @q, "select id, d from t1 where a = $n order by id";
+	push @q, "select t1.id, ref.name from t1 join ref on ref.k = t1.b where t1.a > $n";
+	push @q, "select t1.id, t2.id, t2.x from t1 join t2 on t2.t1_id = t1.id where t1.a < $n";
+	push @q, "select count(*), sum(x), min(y) from t2 where x > $n * 2";
+}
+push @q, "select id, c from t1 where c = '$_' order by id" for @words;
+push @q, 'select id from t1 where c is null order by id', 'select id, a, b from t1 where a is null or b is null order by id',
+  'select id from t1 where a between 10 and 20 and b <> 3 order by id', q{select id, c from t1 where c like 'e%' order by id},
+  'select id, a from t1 where not (a > 10) order by id', 'select id from t1 where d > 500 and d <= 700.5 order by id';
+for my $id (1, 17, 50, 99, 150, 199, 200, 201)
+{
+	push @q, "select * from t1 where id = $id";
+	push @q, "select t1.id, t2.id, t2.x from t1 join t2 on t2.t1_id = t1.id where t1.id = $id order by t2.id";
+	push @q, "select t1.c, t2.y from t1 left join t2 on t2.t1_id = t1.id where t1.id = $id order by t2.id nulls first";
+}
+for my $list ('1, 2, 3', '5, 50, 150', '7, 8, 9, 10, 11, 12, 13', '100, 300, 42', '199, 198, 197, 196', '1000')
+{
+	push @q, "select id, a from t1 where id in ($list) order by id";
+	push @q, "select count(*), sum(a) from t1 where id in ($list)";
+	push @q, "select id, a from t1 where id in ($list) and a > 10 order by a desc, id";
+}
+for my $off (0, 3, 7, 190, 250)
+{
+	push @q, "select id, a from t1 order by a, id limit 5 offset $off";
+	push @q, "select id, a from t1 order by a desc nulls last, id desc limit 10 offset $off";
+	push @q, "select id, b, c from t1 order by b nulls first, c, id limit 8 offset $off";
+	push @q, "select id from t1 order by c desc, id limit 12 offset $off";
+	push @q, "select id, d from t1 where a > 20 order by d, id limit 6 offset $off";
+	push @q, "select c, a from t1 order by c nulls first, a nulls last, id limit 9 offset $off";
+}
+for my $f ('', 'where a > 25', 'where a > 1000', 'where b = 3', 'where c is null', 'where id > 150')
+{
+	push @q, "select count(*), count(a), sum(a), min(a), max(a), avg(a) from t1 $f";
+	push @q, "select sum(d), avg(d), min(c), max(c) from t1 $f";
+	push @q, "select count(distinct b), count(distinct c) from t1 $f";
+	push @q, "select b, count(*), sum(a), avg(a) from t1 $f group by b order by b";
+	push @q, "select max(d) - min(d), count(*) * 2 from t1 $f";
+}
+for my $n (0, 10, 15, 20, 25, 30)
+{
+	push @q, "select b, count(*), sum(a) from t1 group by b having count(*) > $n order by b";
+	push @q, "select c, count(*) from t1 group by c having sum(a) > $n * 10 order by c";
+	push @q, "select c, b, count(*) from t1 where a < $n group by c, b order by c, b";
+	push @q, "select b, max(a) - min(a) from t1 group by b having max(a) > $n + 20 order by b";
+	push @q, "select b, count(*) from t1 group by b order by count(*) desc, b limit 3";
+	push @q, "select t1_id, count(*), sum(x) from t2 group by t1_id having sum(x) > $n * 8 order by t1_id";
+	push @q, "select distinct b, c from t1 where a > $n order by b, c";
+	push @q, "select distinct c from t1 where b < $n / 3 order by c";
+}
+push @q, 'select distinct b from t1 order by b', 'select distinct b from t1 order by b desc nulls last',
+  'select count(distinct a) from t1 where b is not null', 'select distinct a % 5 from t1 order by 1',
+  'select count(*) from t1 where a > 1000', 'select sum(a), avg(d) from t1 where c = \'nosuch\'',
+  'select t2.id, t1.a from t2 join t1 on t1.id = t2.t1_id where t2.x is null';
+
+# ---------------------------------------------------------------- compare
+sub answer
+{
+	my ($dbh, $sql) = @_;
+	my $sth = $dbh->prepare($sql);
+	if (!$sth || !$sth->execute)
+	{
+		return { err => ($dbh->state // '') . ' ' . ($dbh->errstr // '') };
+	}
+	my $rows = $sth->fetchall_arrayref;
+	my @lines = map { join('|', map { defined $_ ? $_ : 'NULL' } @$_) } @$rows;
+	@lines = sort @lines unless $sql =~ /\border by\b/i;
+	return {
+		rows => join("\n", @lines),
+		columns => join(', ', map { "$sth->{NAME}[$_]:$sth->{pg_type}[$_]" } 0 .. $#{ $sth->{NAME} }),
+	};
+}
+
+my ($empty, $nonempty) = (0, 0);
+for my $sql (@q)
+{
+	my $want = answer($db{postgres}, $sql);
+	BAIL_OUT("PostgreSQL refuses a query of the corpus: $sql: $want->{err}") if $want->{err};
+	$want->{rows} eq '' ? $empty++ : $nonempty++;
+	for my $name ('router', 'shard')
+	{
+		my $got = answer($db{$name}, $sql);
+		if ($got->{err})
+		{
+			fail("$name: $sql");
+			diag("error: $got->{err}");
+			next;
+		}
+		is("$got->{columns}\n$got->{rows}", "$want->{columns}\n$want->{rows}", "$name: $sql");
+	}
+}
+cmp_ok(scalar(@q), '>=', 200, 'at least 200 queries in the corpus (' . scalar(@q) . ')');
+cmp_ok($empty, '>=', 5, "some answers are empty ($empty), most are not ($nonempty)");
+
+$_->disconnect for values %db;
+$oracle->stop;
+done_testing();
