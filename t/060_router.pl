@@ -235,6 +235,15 @@ ok(!$ok && $dbh->state eq '23505', 'a constraint error through the extended prot
 my @scatter = sort { $a <=> $b } @{ $dbh->selectcol_arrayref('select id from accounts where bal > ?', undef, 350) };
 is_deeply(\@scatter, [ 36 .. 39 ], 'a parameterized read of every shard');
 undef $sth; # DBD::Pg deallocates its statements
+
+# a CancelRequest to the router cancels the statement on the shard running it
+$dbh->{RaiseError} = 0;
+$dbh->do('select pg_sleep(30) from accounts where id = 5', { pg_async => DBD::Pg::PG_ASYNC() });
+DoSQL::Test::Utils::poll_until(sub { 0 }, 0.5);
+ok(!$dbh->pg_ready, 'a long statement runs through the router');
+ok($dbh->pg_cancel, 'CancelRequest sent to the router');
+is($dbh->state, '57014', 'the statement is canceled with 57014');
+is(($dbh->selectrow_array('select name from accounts where id = 5'))[0], 'n5', 'and the session goes on');
 $dbh->disconnect;
 
 # pgbench -S through the router, in every protocol mode
