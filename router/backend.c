@@ -224,9 +224,11 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 	const VscShard *sh = vsc_shard(s->rt->vschema, shard);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", sh->port);
-	const char *keys[] = {"host", "port", "user", "dbname", "application_name", "client_encoding", NULL};
+	const char *keys[] = {"host", "port", "user", "dbname", "application_name", "client_encoding", "options", NULL};
 	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, s->rt->shard_user, s->rt->shard_database,
-			      "dosql-router", "UTF8", NULL};
+			      s->reported ? s->reported[RT_REPORTED_APPLICATION_NAME] : "", "UTF8", s->backend_options, NULL};
+	if (!s->backend_options)
+		keys[6] = NULL;
 	b = calloc(1, sizeof(*b));
 	b->sess = s;
 	b->shard = shard;

@@ -128,6 +128,8 @@ typedef struct RtPortal {
 	char tag[80];
 } RtPortal;
 
+#define RT_REPORTED_APPLICATION_NAME 0 /* in RtSession.reported */
+
 struct RtSession {
 	RtRouter *rt;         /* borrowed */
 	PgwEvConn *ec;        /* borrowed */
@@ -136,6 +138,10 @@ struct RtSession {
 	int pinned; /* the shard of the open transaction, -1 none */
 	int nsets;
 	char **sets; /* owned: SET statements to replay on new backends */
+	char *backend_options; /* owned: the client's startup settings, as libpq
+				* "options" for every backend; NULL without */
+	char **reported;       /* owned: the value last sent in ParameterStatus,
+				* per reported setting (application_name first) */
 	/* the simple query being run */
 	PgQuery__ParseResult *tree; /* owned */
 	char *sql;                  /* owned */

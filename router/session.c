@@ -23,6 +23,7 @@ char rt_txn_status(const RtSession *s)
 static void flush(RtSession *s) { (void)pgw_evconn_flush(s->ec); }
 
 static PgwConn *conn(RtSession *s) { return pgw_evconn_conn(s->ec); }
+static void report_changes(RtSession *s, RtBackend *b);
 
 void rt_send_error(RtSession *s, const PgwError *e)
 {
@@ -218,6 +219,7 @@ void rt_statement_finished(RtSession *s)
 		int ran = s->pinned >= 0 ? s->pinned : 0;
 		if (s->backends[ran])
 			s->backends[ran]->applied_sets = s->nsets;
+		report_changes(s, s->backends[ran]);
 	}
 	if (is_txn_end(s->cur)) {
 		s->txn = RT_TXN_IDLE;
@@ -273,7 +275,6 @@ static void statement_done(RtSession *s)
 			return;
 		}
 	}
-	rt_statement_finished(s);
 	if (!s->stmt_error) {
 		if (!s->tag[0] && !s->rowdesc_sent) {
 			pgw_send_empty_query(c);
@@ -283,6 +284,7 @@ static void statement_done(RtSession *s)
 			pgw_send_command_complete(c, tag);
 		}
 	}
+	rt_statement_finished(s); /* after CommandComplete: ParameterStatus follows it */
 	s->next_stmt++;
 	run_next(s);
 }
@@ -675,9 +677,59 @@ static const struct {
 	{"TimeZone", "UTC"},
 };
 
+#define NREPORTED (sizeof(reported) / sizeof(reported[0]))
+
+/* The client's startup settings as a libpq "options" string ("-c name=value"
+ * with spaces and backslashes escaped), so every backend starts with them. */
+static char *backend_options(const PgwConn *c)
+{
+	Buf o;
+	buf_init(&o);
+	for (int i = 0; i < c->nparams; i++) {
+		const char *n = c->param_names[i], *v = c->param_values[i];
+		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strcmp(n, "replication") == 0 ||
+		    strcmp(n, "client_encoding") == 0 || strcmp(n, "application_name") == 0 || strncmp(n, "_pq_.", 5) == 0)
+			continue;
+		if (o.len)
+			buf_put_str(&o, " ");
+		if (strcmp(n, "options") == 0) {
+			buf_put_str(&o, v);
+			continue;
+		}
+		buf_printf(&o, "-c %s=", n);
+		for (const char *p = v; *p; p++) {
+			if (*p == ' ' || *p == '\\')
+				buf_put_str(&o, "\\");
+			buf_put(&o, p, 1);
+		}
+	}
+	char *r = o.len ? strdup(buf_cstr(&o)) : NULL;
+	buf_cleanup(&o);
+	return r;
+}
+
+/* After a SET: the reported settings the shard changed, to the client as
+ * PostgreSQL reports them. */
+static void report_changes(RtSession *s, RtBackend *b)
+{
+	if (!b || !b->pg || !s->reported)
+		return;
+	for (size_t i = 0; i < NREPORTED; i++) {
+		const char *v = PQparameterStatus(b->pg, reported[i].name);
+		if (!v || (s->reported[i] && strcmp(v, s->reported[i]) == 0))
+			continue;
+		free(s->reported[i]);
+		s->reported[i] = strdup(v);
+		pgw_send_parameter_status(conn(s), reported[i].name, v);
+	}
+}
+
 static bool cb_session_start(PgwConn *c)
 {
-	for (size_t i = 0; i < sizeof(reported) / sizeof(reported[0]); i++) {
+	RtSession *s = sess(c);
+	s->backend_options = backend_options(c);
+	s->reported = calloc(NREPORTED, sizeof(char *));
+	for (size_t i = 0; i < NREPORTED; i++) {
 		const char *v = pgw_startup_param(c, reported[i].name);
 		if (strcmp(reported[i].name, "session_authorization") == 0)
 			v = c->user_name;
@@ -687,6 +739,8 @@ static bool cb_session_start(PgwConn *c)
 			return false;
 		}
 		pgw_send_parameter_status(c, reported[i].name, v ? v : reported[i].value);
+		if (s->reported)
+			s->reported[i] = strdup(v ? v : reported[i].value);
 	}
 	return true;
 }
@@ -829,6 +883,10 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);
 	free(s->sets);
+	free(s->backend_options);
+	for (size_t i = 0; s->reported && i < NREPORTED; i++)
+		free(s->reported[i]);
+	free(s->reported);
 	if (s->tree)
 		pg_query__parse_result__free_unpacked(s->tree, NULL);
 	rt_merge_free(s->merge);

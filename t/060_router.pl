@@ -11,6 +11,7 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(write_file);
+use DoSQL::Test::Wire ();
 
 my @names = ('-40', '40-80', '80-c0', 'c0-');
 my @shards = map { DoSQL::Test::Cluster->new_shard("shard$_") } 0 .. 3;
@@ -212,6 +213,27 @@ is($shards[0]->safe_psql('select count(*) from loose'), '2', 'and its rows are t
 # a query with no table goes to any shard; SET holds for the session
 is($router->safe_psql('select 1 + 1'), '2', 'a query without tables');
 is($router->safe_psql(q{set application_name = 'via-router'; show application_name}), 'via-router', 'SET and SHOW');
+
+# startup settings reach the shards; a SET of a reported setting is reported
+# to the client (ParameterStatus) as PostgreSQL does
+my $tz_sql = q{select timestamptz '2024-01-02 03:04:05+00', current_setting('extra_float_digits')};
+is($router->safe_psql($tz_sql, env => { PGOPTIONS => '-c TimeZone=Asia/Tokyo -c extra_float_digits=0' }),
+	$shards[0]->safe_psql($tz_sql, env => { PGOPTIONS => '-c TimeZone=Asia/Tokyo -c extra_float_digits=0' }),
+	'settings in the startup packet apply on the shards');
+like($router->safe_psql($tz_sql, env => { PGOPTIONS => '-c TimeZone=Asia/Tokyo' }), qr/^2024-01-02 12:04:05\+09\|/,
+	'TimeZone from the startup packet');
+{
+	my $w = DoSQL::Test::Wire::session($router, TimeZone => 'UTC');
+	DoSQL::Test::Wire::send_bytes($w, DoSQL::Test::Wire::msg('Q', "set timezone = 'Europe/Paris'\0"));
+	my $r = DoSQL::Test::Wire::read_reply($w, until => 'Z');
+	my @ps = map { join('=', split /\0/, $_->[1]) } DoSQL::Test::Wire::messages_of($r, 'S');
+	is("@ps", 'TimeZone=Europe/Paris', 'SET TimeZone sends ParameterStatus');
+	is(DoSQL::Test::Wire::types($r), 'CSZ', 'after its CommandComplete, as PostgreSQL sends it');
+	DoSQL::Test::Wire::send_bytes($w, DoSQL::Test::Wire::msg('Q', "set timezone = 'Europe/Paris'\0"));
+	$r = DoSQL::Test::Wire::read_reply($w, until => 'Z');
+	is(scalar(DoSQL::Test::Wire::messages_of($r, 'S')), 0, 'not again when unchanged');
+	close $w;
+}
 
 # the extended protocol: DBD::Pg prepares, binds and executes through the router
 use DBI;
