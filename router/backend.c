@@ -38,16 +38,76 @@ static void op_free(RtParamsOp *op)
 	free(op);
 }
 
-/* Send the queued parameterized statement; false when libpq refuses. */
+/* A statement prepared on a backend: its text and parameter types. */
+struct RtPrepared {
+	char *sql;
+	int n;
+	Oid *types;
+};
+
+/* At most this many statements are prepared per backend; others run
+ * unnamed (parsed each time). */
+#define RT_MAX_PREPARED 256
+
+static int find_prepared(const RtBackend *b, const RtParamsOp *op)
+{
+	for (int i = 0; i < b->nprepared; i++) {
+		const struct RtPrepared *p = &b->prepared[i];
+		if (p->n == op->n && strcmp(p->sql, op->sql) == 0 &&
+		    (op->n == 0 || memcmp(p->types, op->types, sizeof(Oid) * (size_t)op->n) == 0))
+			return i;
+	}
+	return -1;
+}
+
+static void forget_prepared(RtBackend *b, int i)
+{
+	free(b->prepared[i].sql);
+	free(b->prepared[i].types);
+	b->prepared[i] = b->prepared[--b->nprepared];
+}
+
+/* Send the queued parameterized statement; false when libpq refuses.  A
+ * text this connection has not prepared is prepared first (its Prepare is
+ * a result to skip; the statement follows when it is done). */
 static bool send_op(RtBackend *b)
 {
 	RtParamsOp *op = b->next_op;
-	b->next_op = NULL;
+	char name[32];
 	b->prefix_chars = 0; /* positions in its errors count from the statement */
 	b->begin_chars = 0;
-	bool ok = PQsendQueryParams(b->pg, op->sql, op->n, op->types, (const char *const *)op->values, op->lengths,
-				    op->formats, op->result_format) &&
-		  PQsetSingleRowMode(b->pg);
+	int k = find_prepared(b, op);
+	if (k < 0 && b->nprepared < RT_MAX_PREPARED) {
+		if (!b->prepared)
+			b->prepared = calloc(RT_MAX_PREPARED, sizeof(*b->prepared));
+		struct RtPrepared *p = b->prepared ? &b->prepared[b->nprepared] : NULL;
+		if (p) {
+			p->sql = strdup(op->sql);
+			p->n = op->n;
+			p->types = malloc(sizeof(Oid) * (size_t)(op->n + 1));
+			if (p->sql && p->types) {
+				memcpy(p->types, op->types, sizeof(Oid) * (size_t)op->n);
+				b->preparing = b->nprepared++;
+				snprintf(name, sizeof(name), "dosql_%d", b->preparing);
+				b->skip_results = 1;
+				return PQsendPrepare(b->pg, name, op->sql, op->n, op->types);
+			}
+			free(p->sql);
+			free(p->types);
+		}
+	}
+	b->next_op = NULL;
+	b->preparing = -1;
+	bool ok;
+	if (k >= 0) {
+		snprintf(name, sizeof(name), "dosql_%d", k);
+		ok = PQsendQueryPrepared(b->pg, name, op->n, (const char *const *)op->values, op->lengths, op->formats,
+					 op->result_format);
+	} else {
+		ok = PQsendQueryParams(b->pg, op->sql, op->n, op->types, (const char *const *)op->values, op->lengths,
+				       op->formats, op->result_format);
+	}
+	ok = ok && PQsetSingleRowMode(b->pg);
 	op_free(op);
 	return ok;
 }
@@ -177,9 +237,12 @@ static void read_results(RtBackend *b)
 			/* one result of each statement sent ahead; rows never come from them */
 			ExecStatusType st = PQresultStatus(r);
 			if (st == PGRES_FATAL_ERROR) {
-				rt_session_result(b->sess, b, r); /* a failed SET or BEGIN is the statement's error */
+				rt_session_result(b->sess, b, r); /* a failed SET, BEGIN or Prepare is the statement's error */
 				op_free(b->next_op);
 				b->next_op = NULL;
+				if (b->preparing >= 0)
+					forget_prepared(b, b->preparing);
+				b->preparing = -1;
 			}
 			if (st != PGRES_SINGLE_TUPLE)
 				b->skip_results--;
@@ -232,6 +295,7 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 	b = calloc(1, sizeof(*b));
 	b->sess = s;
 	b->shard = shard;
+	b->preparing = -1;
 	b->pg = PQconnectStartParams(keys, vals, 0);
 	if (!b->pg || PQstatus(b->pg) == CONNECTION_BAD) {
 		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name,
@@ -331,5 +395,8 @@ void rt_backend_free(RtBackend *b)
 		PQfinish(b->pg);
 	free(b->pending_sql);
 	op_free(b->next_op);
+	while (b->nprepared > 0)
+		forget_prepared(b, b->nprepared - 1);
+	free(b->prepared);
 	free(b);
 }

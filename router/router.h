@@ -91,6 +91,11 @@ typedef struct RtBackend {
 	struct RtParamsOp *next_op; /* owned: a parameterized statement to send after the prefix */
 	int skip_results;  /* results of statements sent ahead (BEGIN, SET) */
 	int applied_sets;  /* how many of the session's SETs this backend ran */
+	/* parameterized statements prepared on this connection (named
+	 * "dosql_<i>"), so the shard parses each text once */
+	int nprepared;
+	struct RtPrepared *prepared; /* owned */
+	int preparing; /* the entry whose Prepare is on the wire, -1 none */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;

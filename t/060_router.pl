@@ -257,6 +257,15 @@ ok(!$ok && $dbh->state eq '23505', 'a constraint error through the extended prot
 my @scatter = sort { $a <=> $b } @{ $dbh->selectcol_arrayref('select id from accounts where bal > ?', undef, 350) };
 is_deeply(\@scatter, [ 36 .. 39 ], 'a parameterized read of every shard');
 undef $sth; # DBD::Pg deallocates its statements
+# statements are prepared once per shard connection; a text the shard
+# cannot prepare fails each time with its own error, and others go on
+for (1 .. 2) {
+	my $bad = eval { $dbh->selectrow_array('select nosuch from accounts where id = ?', undef, 2); 1 };
+	ok(!$bad && $dbh->state eq '42703', "an unpreparable statement fails with 42703 (try $_)");
+	is(($dbh->selectrow_array('select name from accounts where id = ?', undef, 2))[0], 'n2', 'the next one works');
+}
+is_deeply([ map { ($dbh->selectrow_array('select bal from accounts where id = $1', undef, $_))[0] } 2, 3, 17, 3 ],
+	[ 20, 30, 171, 30 ], 'one prepared text with several keys and shards');
 
 # a CancelRequest to the router cancels the statement on the shard running it
 $dbh->{RaiseError} = 0;
