@@ -112,9 +112,12 @@ static bool send_op(RtBackend *b)
 	return ok;
 }
 
-/* (Re)arm the socket event for the given direction. */
+/* (Re)arm the socket event for the given direction; an event already armed
+ * so is left alone (no epoll change per statement). */
 static void arm(RtBackend *b, short what)
 {
+	if (b->ev && event_get_events(b->ev) == what && event_pending(b->ev, what, NULL))
+		return;
 	if (b->ev) {
 		event_del(b->ev);
 		event_free(b->ev);
@@ -226,8 +229,7 @@ static void read_results(RtBackend *b)
 				}
 				continue;
 			}
-			b->state = RT_BE_IDLE;
-			event_del(b->ev);
+			b->state = RT_BE_IDLE; /* the read event stays armed: see on_event */
 			rt_session_backend_done(b->sess, b);
 			return;
 		}
@@ -271,8 +273,18 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 		if (f == 0)
 			arm(b, EV_READ | EV_PERSIST);
 	}
-	if (what & EV_READ)
-		read_results(b);
+	if (!(what & EV_READ))
+		return;
+	if (b->state == RT_BE_IDLE) {
+		/* between statements: a notice, or the shard went away; the next
+		 * statement for this shard then connects again */
+		if (!PQconsumeInput(b->pg) || PQstatus(b->pg) == CONNECTION_BAD) {
+			b->state = RT_BE_BROKEN;
+			event_del(b->ev);
+		}
+		return;
+	}
+	read_results(b);
 }
 
 RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
