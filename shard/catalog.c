@@ -253,6 +253,25 @@ static ShdTable *load_table(sqlite3 *db, const char *name)
 		c->identity = id && id[0] ? (char)id[0] : 0;
 	}
 	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "SELECT indkey FROM main._dosql_index WHERE indrelid = ?1 AND indisprimary", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, t->oid);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+			/* indkey: the attnums, as an array ({1,2}) */
+			const char *p = (const char *)sqlite3_column_text(st, 0);
+			while (*p && t->npk < (int)(sizeof(t->pk) / sizeof(t->pk[0]))) {
+				char *end;
+				long v = strtol(p, &end, 10);
+				if (end == p) {
+					p++;
+					continue;
+				}
+				t->pk[t->npk++] = (int16_t)v;
+				p = end;
+			}
+		}
+		sqlite3_finalize(st);
+	}
 	return t;
 }
 

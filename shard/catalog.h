@@ -38,6 +38,8 @@ typedef struct ShdTable {
 	bool system; /* a pg_catalog relation */
 	int ncols;
 	ShdColumn *cols; /* owned */
+	int npk;	 /* columns of the primary key (0: none) */
+	int16_t pk[32];	 /* their attnums */
 } ShdTable;
 
 typedef struct ShdCatalog {

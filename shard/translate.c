@@ -1204,6 +1204,14 @@ static const FuncMap funcs[] = {
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
 
+bool tr_is_aggregate(const char *name)
+{
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strcmp(funcs[i].pg, name) == 0)
+			return funcs[i].agg;
+	return false;
+}
+
 static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
 
 static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)

@@ -75,6 +75,8 @@ bool tr_scope_add(Tr *tr, TRel *r, int loc);
 TRel *tr_find_cte(Tr *tr, const char *name);
 bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType *first);
 bool tr_is_int_type(uint32_t t);
+/* Whether a function of this name is an aggregate. */
+bool tr_is_aggregate(const char *name);
 bool tr_is_text_type(uint32_t t);
 /* Append b, compared as a number when it is a numeric expression. */
 void tr_put_numeric_value(Buf *out, Buf *b, const TType *t);

@@ -125,4 +125,28 @@ is($node->safe_psql('select count(*) from items'), '3', 'rows survive a restart'
 ($rc, $out, $err) = $node->psql(q{select distinct on (qty) name from items}, flags => ['-X', '-q', '-v', 'VERBOSITY=verbose']);
 like($err, qr/ERROR:  0A000: SELECT DISTINCT ON is not supported by DoSQL/, '0A000 names the construct');
 
+# grouping: an ungrouped column outside an aggregate is 42803, as in
+# PostgreSQL; columns of a table whose primary key is grouped are allowed
+$node->safe_psql('create table grp (id int primary key, a int, b text); create table grp2 (x int, y int)');
+$node->safe_psql(q{insert into grp values (1, 1, 'x'), (2, 1, 'y'), (3, 2, 'x'); insert into grp2 values (1, 2), (1, 3)});
+for my $case (
+	[ 'select a, b from grp group by a', 't.b', 11 ],
+	[ 'select a, count(*) from grp', 't.a', 8 ],
+	[ 'select count(*) from grp having a > 1', 't.a', 33 ],
+	[ 'select a, count(*) from grp group by 1 order by b', 't.b', 49 ],
+	[ 'select x, y from grp2 group by x', 'grp2.y', 11 ],
+  )
+{
+	my ($sql, $col, $pos) = @$case;
+	$col =~ s/^t\./grp./;
+	my ($rc, $out, $err) = $node->psql($sql, flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+	like($err, qr/ERROR:  42803: column "\Q$col\E" must appear in the GROUP BY clause or be used in an aggregate function\nLINE 1: .*\n {${\ ($pos + 7)}}\^/,
+		"42803 at the column: $sql");
+}
+is($node->safe_psql('select id, a, b from grp group by id order by id'), "1|1|x\n2|1|y\n3|2|x",
+	'columns of a table whose primary key is grouped');
+is($node->safe_psql('select (a + 1) * 2, count(*) from grp group by a + 1 order by 1'), "4|2\n6|1",
+	'an expression over a grouped expression');
+is($node->safe_psql('select a as k, count(*) from grp group by k order by k'), "1|2\n2|1", 'GROUP BY an output name');
+
 done_testing();
