@@ -403,6 +403,13 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			pgw_error_set(&route.err, "0A000", "mixed text and binary result columns through the router are not "
 							   "supported yet");
 		}
+	if (route.explain && route.nshards > 1) {
+		rt_route_cleanup(&route);
+		route.kind = RT_ROUTE_REFUSE;
+		pgw_error_set(&route.err, "0A000",
+			      "EXPLAIN of a statement over several shards is not supported by the router in the extended "
+			      "protocol yet");
+	}
 	if (route.split_sql) {
 		rt_route_cleanup(&route);
 		route.kind = RT_ROUTE_REFUSE;

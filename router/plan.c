@@ -554,6 +554,31 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	memset(r, 0, sizeof(*r));
 	r->params = params;
 	r->kind = RT_ROUTE_SHARDS;
+	if (stmt->node_case == PG_QUERY__NODE__NODE_EXPLAIN_STMT) {
+		/* the route of the statement explained; the shards explain it */
+		PgQuery__ExplainStmt *ex = stmt->explain_stmt;
+		for (size_t i = 0; i < ex->n_options; i++) {
+			const char *opt = ex->options[i]->def_elem->defname;
+			if (strcmp(opt, "analyze") == 0) {
+				refuse(r, "%s", "EXPLAIN ANALYZE through the router is not supported yet");
+				return;
+			}
+		}
+		if (ex->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT &&
+		    ex->query->node_case != PG_QUERY__NODE__NODE_INSERT_STMT &&
+		    ex->query->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT &&
+		    ex->query->node_case != PG_QUERY__NODE__NODE_DELETE_STMT) {
+			refuse(r, "%s", "EXPLAIN of this statement through the router is not supported");
+			return;
+		}
+		rt_plan(rt, ex->query, sql, params, r);
+		if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
+			rt_route_cleanup(r);
+			refuse(r, "%s", "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
+		}
+		r->explain = r->kind == RT_ROUTE_SHARDS;
+		return;
+	}
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:

@@ -163,6 +163,11 @@ struct RtSession {
 	bool fanout;          /* DDL or a reference-table write on every shard:
 			       * one tag, and rows only from fanout_shard */
 	int fanout_shard;
+	/* EXPLAIN through the router: each shard of explain_shards explains
+	 * explain_sql in turn, under a line naming it */
+	char *explain_sql; /* owned; NULL when not explaining */
+	int explain_next, explain_n;
+	int explain_shards[RT_MAX_SHARDS];
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */
@@ -244,6 +249,7 @@ typedef struct RtRoute {
 	bool scatter; /* a read of every shard, rows concatenated */
 	bool merge;   /* a read of every shard, final step in the router */
 	bool replicated; /* a write of the same rows on every shard (reference table) */
+	bool explain;    /* EXPLAIN of a statement so routed: each shard explains it */
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
 	/* owned: a multi-row INSERT split by shard, the statement shards[i]

@@ -24,6 +24,8 @@ static void flush(RtSession *s) { (void)pgw_evconn_flush(s->ec); }
 
 static PgwConn *conn(RtSession *s) { return pgw_evconn_conn(s->ec); }
 static void report_changes(RtSession *s, RtBackend *b);
+static bool explain_step(RtSession *s);
+static void put_text_row(PgwConn *c, int n, const char *const *vals);
 
 void rt_send_error(RtSession *s, const PgwError *e)
 {
@@ -258,6 +260,12 @@ static void statement_done(RtSession *s)
 		s->next_stmt = s->tree ? s->tree->n_stmts : 0;
 		run_next(s);
 		return;
+	}
+	if (s->explain_sql) {
+		if (!s->stmt_error && s->explain_next < s->explain_n && explain_step(s))
+			return; /* the next shard explains */
+		free(s->explain_sql);
+		s->explain_sql = NULL;
 	}
 	if (s->merge) {
 		/* the final step over the rows of every shard */
@@ -506,6 +514,54 @@ static void show_stats(RtSession *s)
 	pgw_send_command_complete(c, tag);
 }
 
+/* EXPLAIN: a line saying how the router runs the statement, then each
+ * shard's plan under a line naming the shard, one shard after the other. */
+static void explain_begin(RtSession *s, RtRoute *route, const char *text)
+{
+	PgwConn *c = conn(s);
+	PgwField f = {"QUERY PLAN", 0, 0, 25, -1, -1, 0};
+	pgw_send_row_description(c, 1, &f);
+	s->rowdesc_sent = true;
+	char line[256];
+	if (route->merge)
+		snprintf(line, sizeof(line), "DoSQL: %d shards send the rows of \"%s\"; the final step runs in the router",
+			 route->nshards, route->merge_table);
+	else if (route->replicated)
+		snprintf(line, sizeof(line), "DoSQL: every shard (%d), a reference table", route->nshards);
+	else if (route->nshards == 1)
+		snprintf(line, sizeof(line), "DoSQL: one shard");
+	else if (route->write)
+		snprintf(line, sizeof(line), "DoSQL: %d shards, one autocommit statement on each", route->nshards);
+	else
+		snprintf(line, sizeof(line), "DoSQL: %d shards, rows concatenated", route->nshards);
+	const char *vals[1] = {line};
+	put_text_row(c, 1, vals);
+	if (route->merge) {
+		size_t n = strlen(route->shard_sql) + 16;
+		s->explain_sql = malloc(n);
+		if (s->explain_sql)
+			snprintf(s->explain_sql, n, "EXPLAIN %s", route->shard_sql);
+	} else {
+		s->explain_sql = strdup(text);
+	}
+	s->explain_n = route->nshards;
+	s->explain_next = 0;
+	memcpy(s->explain_shards, route->shards, sizeof(int) * (size_t)route->nshards);
+}
+
+/* Send the EXPLAIN to the next shard; false when nothing was sent. */
+static bool explain_step(RtSession *s)
+{
+	if (!s->explain_sql || s->explain_next >= s->explain_n)
+		return false;
+	int shard = s->explain_shards[s->explain_next++];
+	char line[160];
+	snprintf(line, sizeof(line), "Shard \"%s\":", vsc_shard(s->rt->vschema, shard)->name);
+	const char *vals[1] = {line};
+	put_text_row(conn(s), 1, vals);
+	return rt_dispatch(s, s->explain_sql, &shard, 1, NULL, 0) && s->waiting > 0;
+}
+
 /* CREATE TABLE of a table the VSchema does not name: say where its rows go. */
 static void placement_notice(RtSession *s, const char *table)
 {
@@ -597,6 +653,16 @@ static void run_next(RtSession *s)
 			answered = !rt_dispatch(s, text, route.shards, route.nshards, NULL, 0);
 			break;
 		case RT_ROUTE_SHARDS:
+			if (route.explain) {
+				explain_begin(s, &route, text);
+				rt_route_cleanup(&route);
+				answered = !explain_step(s);
+				if (answered) {
+					free(s->explain_sql);
+					s->explain_sql = NULL;
+				}
+				break;
+			}
 			if (route.merge) {
 				s->merge = rt_merge_create(route.merge_table);
 				if (!s->merge) {
@@ -884,6 +950,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		free(s->sets[i]);
 	free(s->sets);
 	free(s->backend_options);
+	free(s->explain_sql);
 	for (size_t i = 0; s->reported && i < NREPORTED; i++)
 		free(s->reported[i]);
 	free(s->reported);

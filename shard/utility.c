@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "shard/session_int.h"
+#include "shard/translate.h"
 
 /* The value of a SET argument list as PostgreSQL prints it. */
 static void set_value(PgQuery__VariableSetStmt *vs, Buf *out)
@@ -229,6 +230,76 @@ static bool show_stmt(ShdSession *s, PgQuery__VariableShowStmt *vs, const ShdExe
 	pgw_row_value_end(c, m);
 	pgw_row_end(c);
 	pgw_send_command_complete(c, "SHOW");
+	return true;
+}
+
+/* EXPLAIN: the statement is translated and SQLite's query plan for it is
+ * shown, one line per plan step, indented as PostgreSQL indents its plan
+ * nodes.  The steps are SQLite's, not PostgreSQL's. */
+static bool explain_stmt(ShdSession *s, PgQuery__ExplainStmt *es, const ShdExec *ex)
+{
+	for (size_t i = 0; i < es->n_options; i++) {
+		PgQuery__DefElem *d = es->options[i]->def_elem;
+		const char *arg = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : "";
+		if (strcmp(d->defname, "analyze") == 0 || (strcmp(d->defname, "format") == 0 && strcmp(arg, "text") != 0)) {
+			shd_errorf(s, "0A000", "EXPLAIN %s is not supported by DoSQL",
+				   strcmp(d->defname, "analyze") == 0 ? "ANALYZE" : "in a format other than text");
+			return false;
+		}
+	}
+	Arena a;
+	arena_init(&a);
+	ShdTranslateCtx ctx = {.cat = &s->cat, .src = ex->src, .arena = &a, .user = s->conn.user_name};
+	ShdQuery q;
+	PgwError e;
+	if (!shd_translate(&ctx, es->query, &q, &e)) {
+		arena_reset(&a);
+		shd_send_error(s, &e);
+		return false;
+	}
+	char *sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", q.sql);
+	arena_reset(&a);
+	sqlite3_stmt *st = NULL;
+	int rc = sql ? sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK) {
+		shd_errorf(s, "XX000", "could not plan the statement: %s", sqlite3_errmsg(s->db));
+		return false;
+	}
+	PgwConn *c = &s->conn;
+	if (ex->describe) {
+		PgwField f = {"QUERY PLAN", 0, 0, PGT_TEXT, -1, -1, 0};
+		pgw_send_row_description(c, 1, &f);
+	}
+	int n = 0, cap = 0;
+	struct {
+		int id, depth;
+	} *seen = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int id = sqlite3_column_int(st, 0), parent = sqlite3_column_int(st, 1), depth = 0;
+		for (int i = 0; i < n; i++)
+			if (seen[i].id == parent)
+				depth = seen[i].depth + 1;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *grown = realloc(seen, sizeof(*seen) * (size_t)cap);
+			if (!grown)
+				break;
+			seen = grown;
+		}
+		seen[n].id = id;
+		seen[n++].depth = depth;
+		pgw_row_begin(c, 1);
+		size_t m = pgw_row_value_begin(c);
+		for (int k = 0; k < depth; k++)
+			buf_put_str(&c->out, k + 1 == depth ? "  ->  " : "      ");
+		buf_put_str(&c->out, (const char *)sqlite3_column_text(st, 3));
+		pgw_row_value_end(c, m);
+		pgw_row_end(c);
+	}
+	free(seen);
+	sqlite3_finalize(st);
+	pgw_send_command_complete(c, "EXPLAIN");
 	return true;
 }
 
@@ -618,8 +689,7 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 		return true;
 	}
 	case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
-		shd_errorf(s, "0A000", "EXPLAIN is not supported by DoSQL");
-		return false;
+		return explain_stmt(s, node->explain_stmt, ex);
 	default:
 		shd_errorf(s, "0A000", "%s is not supported by DoSQL", node_name(node));
 		return false;
@@ -639,6 +709,11 @@ bool shd_utility_describe(ShdSession *s, PgQuery__Node *node, int *ncols, PgwFie
 			fields[0] = (PgwField){name, 0, 0, PGT_TEXT, -1, -1, 0};
 			*ncols = 1;
 		}
+		return true;
+	}
+	if (node->node_case == PG_QUERY__NODE__NODE_EXPLAIN_STMT) {
+		fields[0] = (PgwField){"QUERY PLAN", 0, 0, PGT_TEXT, -1, -1, 0};
+		*ncols = 1;
 		return true;
 	}
 	(void)s;

@@ -149,4 +149,10 @@ is($node->safe_psql('select (a + 1) * 2, count(*) from grp group by a + 1 order 
 	'an expression over a grouped expression');
 is($node->safe_psql('select a as k, count(*) from grp group by k order by k'), "1|2\n2|1", 'GROUP BY an output name');
 
+# EXPLAIN shows SQLite's plan for the translated statement
+like($node->safe_psql('explain select * from grp where id = 2'), qr/^SEARCH grp USING INDEX grp_pkey/,
+	'EXPLAIN of a key lookup shows the index');
+my ($erc, $eout, $eerr) = $node->psql('explain analyze select 1', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+like($eerr, qr/ERROR:  0A000: EXPLAIN ANALYZE is not supported by DoSQL/, 'EXPLAIN ANALYZE is refused with 0A000');
+
 done_testing();

@@ -132,6 +132,17 @@ for my $case (
 	like($err, qr/ERROR:  0A000: .*$case->[1]/, "refused with 0A000: $case->[0]");
 }
 
+# EXPLAIN says how the router runs a statement, then each shard's plan
+my $plan = $router->safe_psql('explain select name from accounts where id = 7');
+like($plan, qr/^DoSQL: one shard\nShard "\Q$names[$where{7}]\E":\n.+/s, 'EXPLAIN of a key lookup names its shard');
+$plan = $router->safe_psql('explain select name from accounts where bal > 0');
+is(scalar(() = $plan =~ /^Shard "/mg), 4, 'EXPLAIN of a scan shows the plan of every shard');
+like($plan, qr/^DoSQL: 4 shards, rows concatenated\n/, 'and says the rows are concatenated');
+like($router->safe_psql('explain select v, count(*) from m group by v order by v'),
+	qr/^DoSQL: 4 shards send the rows of "m"; the final step runs in the router\n/, 'EXPLAIN of a merge');
+($rc, $out, $err) = $router->psql('explain analyze select 1 from accounts', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/0A000: EXPLAIN ANALYZE through the router/, 'EXPLAIN ANALYZE is refused with 0A000');
+
 # what the router does not do yet is refused with 0A000, never answered differently
 my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
 for my $case (
