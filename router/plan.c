@@ -444,7 +444,10 @@ static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColum
 		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
 			pos = (int)i;
 	if (pos < 0) {
-		refuse(r, "INSERT into the sharded table \"%s\" must give its vindex column", table);
+		refuse(r,
+		       "INSERT into the sharded table \"%s\" must give its vindex column \"%s\" (the router does not "
+		       "evaluate column defaults or sequences yet)",
+		       table, cv->column);
 		return;
 	}
 	r->nshards = 0;

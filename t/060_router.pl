@@ -153,6 +153,7 @@ for my $case (
 	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) returning id",
 		qr/INSERT ... RETURNING of rows for several shards/ ],
 	[ 'update accounts set id = id + 1000 where id = 5', qr/UPDATE of the vindex column "id"/ ],
+	[ q{insert into accounts (name, bal) values ('x', 1)}, qr/must give its vindex column "id"/ ],
 	[ "begin; update accounts set bal = 1 where id = 1; update accounts set bal = 1 where id = $other; commit;",
 		qr/transaction over several shards needs two-phase commit/ ],
   )
