@@ -471,7 +471,6 @@ void rt_ext_done(RtSession *s)
 	PgwConn *c = pgw_evconn_conn(s->ec);
 	RtPortal *p = s->portal;
 	s->portal = NULL;
-	rt_statement_finished(s);
 	if (!s->stmt_error && p) {
 		char tag[80];
 		rt_statement_tag(s, s->rows_sent, tag, sizeof(tag));
@@ -486,6 +485,7 @@ void rt_ext_done(RtSession *s)
 	} else if (p) {
 		p->complete = true;
 	}
+	rt_statement_finished(s); /* after CommandComplete: ParameterStatus follows it */
 	(void)pgw_evconn_flush(s->ec);
 	pgw_evconn_resume_reading(s->ec);
 }

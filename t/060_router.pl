@@ -244,6 +244,11 @@ like($router->safe_psql($tz_sql, env => { PGOPTIONS => '-c TimeZone=Asia/Tokyo' 
 	DoSQL::Test::Wire::send_bytes($w, DoSQL::Test::Wire::msg('Q', "set timezone = 'Europe/Paris'\0"));
 	$r = DoSQL::Test::Wire::read_reply($w, until => 'Z');
 	is(scalar(DoSQL::Test::Wire::messages_of($r, 'S')), 0, 'not again when unchanged');
+	DoSQL::Test::Wire::send_bytes($w, DoSQL::Test::Wire::parse_msg('', "set timezone = 'Asia/Tokyo'")
+		  . DoSQL::Test::Wire::bind_msg('', '', [], [], []) . DoSQL::Test::Wire::execute_msg('')
+		  . DoSQL::Test::Wire::sync_msg());
+	$r = DoSQL::Test::Wire::read_reply($w, until => 'Z');
+	is(DoSQL::Test::Wire::types($r), '12CSZ', 'in the extended protocol too, after CommandComplete');
 	close $w;
 }
 
