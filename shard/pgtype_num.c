@@ -603,16 +603,24 @@ static bool dec_from_datum(PgtDec *d, const PgtDatum *v, PgtError *err)
 	}
 }
 
+/* The value to output, rounded to the typmod's scale when there is one. */
+static bool dec_for_output(PgtDec *d, const PgtDatum *v, int32_t typmod, PgtError *err)
+{
+	int prec, scale;
+	if (!dec_from_datum(d, v, err))
+		return false;
+	if (numeric_typmod(typmod, &prec, &scale))
+		pgt_dec_round(d, scale);
+	return true;
+}
+
 /* numeric_out: the typmod's scale when there is one, else the value's own
  * display scale. */
 bool pgt_numeric_out(Buf *out, const PgtDatum *v, int32_t typmod, PgtError *err)
 {
 	PgtDec d;
-	int prec, scale;
-	if (!dec_from_datum(&d, v, err))
+	if (!dec_for_output(&d, v, typmod, err))
 		return false;
-	if (numeric_typmod(typmod, &prec, &scale))
-		pgt_dec_round(&d, scale);
 	pgt_dec_to_text(&d, d.dscale, out);
 	return true;
 }
@@ -623,11 +631,8 @@ static int floor_div4(int p) { return p >= 0 ? p / 4 : -((-p + 3) / 4); }
 bool pgt_numeric_send(Buf *out, const PgtDatum *v, int32_t typmod, PgtError *err)
 {
 	PgtDec d;
-	int prec, scale;
-	if (!dec_from_datum(&d, v, err))
+	if (!dec_for_output(&d, v, typmod, err))
 		return false;
-	if (numeric_typmod(typmod, &prec, &scale))
-		pgt_dec_round(&d, scale);
 	if (d.special != DEC_FINITE) {
 		uint16_t sign = d.special == DEC_NAN ? 0xC000 : d.special == DEC_PINF ? 0xD000 : 0xF000;
 		buf_put_u16(out, 0);

@@ -1212,6 +1212,24 @@ static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
 	pthread_mutex_unlock(&srv->lock);
 }
 
+/* Run one statement of a query's parse tree as a ShdStmt of its own that
+ * borrows the tree and the query text. */
+static bool exec_in_tree(ShdSession *s, const char *sql, PgQuery__Node *node, const ShdExec *ex)
+{
+	ShdStmt st;
+	memset(&st, 0, sizeof(st));
+	st.name = "";
+	st.sql = (char *)sql;
+	st.node = node;
+	arena_init(&st.arena);
+	st.refs = 1;
+	bool ok = shd_exec_node(s, &st, NULL, ex);
+	if (st.st)
+		sqlite3_finalize(st.st);
+	arena_reset(&st.arena);
+	return ok;
+}
+
 static void cb_query(PgwConn *c, const char *sql)
 {
 	ShdSession *s = sess(c);
@@ -1239,18 +1257,7 @@ static void cb_query(PgwConn *c, const char *sql)
 	ShdExec ex = {.describe = true, .src = sql};
 	bool ok = true;
 	for (size_t i = 0; i < tree->n_stmts && ok; i++) {
-		/* each statement runs as its own ShdStmt borrowing the tree */
-		ShdStmt st;
-		memset(&st, 0, sizeof(st));
-		st.name = "";
-		st.sql = (char *)sql;
-		st.node = tree->stmts[i]->stmt;
-		arena_init(&st.arena);
-		st.refs = 1;
-		ok = shd_exec_node(s, &st, NULL, &ex);
-		if (st.st)
-			sqlite3_finalize(st.st);
-		arena_reset(&st.arena);
+		ok = exec_in_tree(s, sql, tree->stmts[i]->stmt, &ex);
 		if (s->conn.state == PGW_COPY_IN) {
 			/* COPY FROM STDIN: the rest waits for CopyDone */
 			pg_query__parse_result__free_unpacked(tree, NULL);
@@ -1619,17 +1626,7 @@ bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out)
 		pg_query_free_protobuf_parse_result(pr);
 		ShdExec ex = {.describe = true, .src = sql};
 		for (size_t i = 0; tree && i < tree->n_stmts && ok; i++) {
-			ShdStmt st;
-			memset(&st, 0, sizeof(st));
-			st.name = "";
-			st.sql = (char *)sql;
-			st.node = tree->stmts[i]->stmt;
-			arena_init(&st.arena);
-			st.refs = 1;
-			ok = shd_exec_node(s, &st, NULL, &ex);
-			if (st.st)
-				sqlite3_finalize(st.st);
-			arena_reset(&st.arena);
+			ok = exec_in_tree(s, sql, tree->stmts[i]->stmt, &ex);
 		}
 		if (tree)
 			pg_query__parse_result__free_unpacked(tree, NULL);

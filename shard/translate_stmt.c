@@ -675,6 +675,22 @@ static bool gc_visit(const ProtobufCMessage *m, void *arg)
 	return false;
 }
 
+/* The target an unqualified name stands for when it names an output column
+ * of s and no column of this level; NULL otherwise. */
+static Node *gc_output(Tr *tr, PgQuery__SelectStmt *s, Node *n)
+{
+	const TRel *rel;
+	int col;
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 1 ||
+	    gc_resolve(tr, n->column_ref, &rel, &col))
+		return NULL;
+	const char *name = node_name(n->column_ref->fields[0]);
+	for (size_t i = 0; name && i < s->n_target_list; i++)
+		if (s->target_list[i]->res_target->name && strcmp(s->target_list[i]->res_target->name, name) == 0)
+			return s->target_list[i]->res_target->val;
+	return NULL;
+}
+
 /* The target a GROUP BY item stands for when it is a position or an output
  * name that is not a column. */
 static Node *gc_group_item(GroupCheck *g, Node *item)
@@ -684,16 +700,8 @@ static Node *gc_group_item(GroupCheck *g, Node *item)
 		int pos = item->a_const->ival->ival;
 		return pos >= 1 && (size_t)pos <= s->n_target_list ? s->target_list[pos - 1]->res_target->val : item;
 	}
-	const TRel *rel;
-	int col;
-	if (item->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && item->column_ref->n_fields == 1 &&
-	    !gc_resolve(g->tr, item->column_ref, &rel, &col)) {
-		const char *name = node_name(item->column_ref->fields[0]);
-		for (size_t i = 0; name && i < s->n_target_list; i++)
-			if (s->target_list[i]->res_target->name && strcmp(s->target_list[i]->res_target->name, name) == 0)
-				return s->target_list[i]->res_target->val;
-	}
-	return item;
+	Node *target = gc_output(g->tr, s, item);
+	return target ? target : item;
 }
 
 static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
@@ -730,17 +738,8 @@ static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
 		Node *by = s->sort_clause[i]->sort_by->node;
 		if (by->node_case == PG_QUERY__NODE__NODE_A_CONST)
 			continue; /* a position */
-		if (by->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && by->column_ref->n_fields == 1) {
-			const TRel *rel;
-			int col;
-			const char *name = node_name(by->column_ref->fields[0]);
-			bool output = false;
-			for (size_t k = 0; name && k < s->n_target_list; k++)
-				output = output || (s->target_list[k]->res_target->name &&
-						    strcmp(s->target_list[k]->res_target->name, name) == 0);
-			if (output && !gc_resolve(tr, by->column_ref, &rel, &col))
-				continue; /* an output name */
-		}
+		if (gc_output(tr, s, by))
+			continue; /* an output name */
 		pgn_walk(&by->base, gc_visit, g);
 	}
 	return !g->failed;
@@ -955,8 +954,6 @@ static bool column_default(Tr *tr, const ShdColumn *c, Buf *out)
 		PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
 		if (tree && tree->n_stmts == 1) {
 			Node *target = tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val;
-			const char *saved_src = tr->ctx->src;
-			(void)saved_src;
 			Buf eb;
 			TType et;
 			buf_init(&eb);
@@ -975,6 +972,29 @@ static bool column_default(Tr *tr, const ShdColumn *c, Buf *out)
 	free(sql);
 	if (!ok && !tr->failed)
 		tr_fail(tr, "XX000", -1, "bad default expression for column \"%s\"", c->name);
+	return ok;
+}
+
+/* One "col = expr" of a SET list (UPDATE, ON CONFLICT DO UPDATE) of table
+ * t; the value is coerced to the column's type, errors placed at loc. */
+static bool set_item(Tr *tr, const ShdTable *t, PgQuery__ResTarget *rt, bool first, int loc, Buf *out)
+{
+	const ShdColumn *c = shd_table_column(t, rt->name);
+	if (!c)
+		return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
+			       t->name);
+	if (!first)
+		buf_put_str(out, ", ");
+	shd_put_ident(out, rt->name);
+	buf_put_str(out, " = ");
+	Buf eb;
+	TType et;
+	buf_init(&eb);
+	bool ok = rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT
+			  ? column_default(tr, c, &eb)
+			  : tr_expr(tr, rt->val, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, loc);
+	tr_put_buf(out, &eb);
+	buf_cleanup(&eb);
 	return ok;
 }
 
@@ -1178,26 +1198,7 @@ static bool insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 			buf_put_str(out, " DO UPDATE SET ");
 			bool ok = true;
 			for (size_t i = 0; i < oc->n_target_list && ok; i++) {
-				PgQuery__ResTarget *rt = oc->target_list[i]->res_target;
-				const ShdColumn *c = shd_table_column(t, rt->name);
-				if (!c) {
-					ok = tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist",
-						     rt->name, t->name);
-					break;
-				}
-				if (i)
-					buf_put_str(out, ", ");
-				shd_put_ident(out, rt->name);
-				buf_put_str(out, " = ");
-				Buf eb;
-				TType et;
-				buf_init(&eb);
-				if (rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT)
-					ok = column_default(tr, c, &eb);
-				else
-					ok = tr_expr(tr, rt->val, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, -1);
-				tr_put_buf(out, &eb);
-				buf_cleanup(&eb);
+				ok = set_item(tr, t, oc->target_list[i]->res_target, i == 0, -1, out);
 			}
 			if (ok && oc->where_clause)
 				ok = bool_clause(tr, " WHERE ", oc->where_clause, out);
@@ -1267,25 +1268,7 @@ static bool update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 			ok = tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
 			break;
 		}
-		const ShdColumn *c = shd_table_column(t, rt->name);
-		if (!c) {
-			ok = tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
-				     t->name);
-			break;
-		}
-		if (i)
-			buf_put_str(out, ", ");
-		shd_put_ident(out, rt->name);
-		buf_put_str(out, " = ");
-		Buf eb;
-		TType et;
-		buf_init(&eb);
-		if (rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT)
-			ok = column_default(tr, c, &eb);
-		else
-			ok = tr_expr(tr, rt->val, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, rt->location);
-		tr_put_buf(out, &eb);
-		buf_cleanup(&eb);
+		ok = set_item(tr, t, rt, i == 0, rt->location, out);
 	}
 	if (ok && up->n_from_clause) {
 		buf_put_str(out, " FROM ");
