@@ -418,7 +418,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			      "protocol yet");
 	}
 	if (route.merge) {
-		free(route.shard_sql);
+		rt_route_cleanup(&route);
 		route.kind = RT_ROUTE_REFUSE;
 		pgw_error_set(&route.err, "0A000",
 			      "a statement with a final step over several shards (ORDER BY, aggregates, ...) is not supported "
@@ -440,15 +440,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		rt_send_error(s, &route.err);
 		break;
 	case RT_ROUTE_ALL:
-		if (s->txn != RT_TXN_IDLE) {
-			PgwError e;
-			pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
-			rt_send_error(s, &e);
-			break;
-		}
-		s->fanout = true;
-		s->fanout_shard = route.shards[0];
-		waiting = rt_dispatch(s, text, route.shards, route.nshards, NULL, 0) && s->waiting > 0;
+		waiting = rt_dispatch_ddl(s, text, &route) && s->waiting > 0;
 		break;
 	case RT_ROUTE_SHARDS:
 		s->fanout = route.replicated;

@@ -275,6 +275,13 @@ static int jr_find(JoinRefs *j, int i)
 	return i;
 }
 
+/* How the VSchema places a table: its entry, else the default placement. */
+static const VscTable *placement(RtRouter *rt, const char *table)
+{
+	const VscTable *vt = vsc_table(rt->vschema, table);
+	return vt ? vt : vsc_default_placement(rt->vschema);
+}
+
 /* The ref a qualified column a.c names, when c is the vindex column of a
  * sharded table; -1 otherwise. */
 static int jr_vindex_ref(RtRouter *rt, JoinRefs *j, Node *n, const VscVindex **vindex)
@@ -287,9 +294,7 @@ static int jr_vindex_ref(RtRouter *rt, JoinRefs *j, Node *n, const VscVindex **v
 	for (int i = 0; i < j->n; i++) {
 		if (strcmp(j->quals[i], f[0]->string->sval) != 0)
 			continue;
-		const VscTable *vt = vsc_table(rt->vschema, j->names[i]);
-		if (!vt)
-			vt = vsc_default_placement(rt->vschema);
+		const VscTable *vt = placement(rt, j->names[i]);
 		if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, f[1]->string->sval) != 0)
 			return -1;
 		*vindex = vt->col_vindexes[0].vindex;
@@ -368,9 +373,7 @@ static bool colocated_join(RtRouter *rt, PgQuery__Node *stmt, const Tables *t)
 		return false; /* a table elsewhere than this FROM list */
 	int root = -1;
 	for (int i = 0; i < j.n; i++) {
-		const VscTable *vt = vsc_table(rt->vschema, j.names[i]);
-		if (!vt)
-			vt = vsc_default_placement(rt->vschema);
+		const VscTable *vt = placement(rt, j.names[i]);
 		if (vt->placement != VSC_SHARDED)
 			continue;
 		if (root < 0)
@@ -635,9 +638,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	for (int i = 0; i < t.n; i++) {
 		if (is_cte(&t, t.names[i]))
 			continue;
-		const VscTable *vt = vsc_table(rt->vschema, t.names[i]);
-		if (!vt)
-			vt = vsc_default_placement(rt->vschema);
+		const VscTable *vt = placement(rt, t.names[i]);
 		if (vt->placement == VSC_SHARDED) {
 			if (nsharded++ && !colocated_join(rt, stmt, &t)) {
 				if (strcmp(sharded, t.names[i]) == 0 && t.sublink &&

@@ -262,6 +262,9 @@ typedef struct RtRoute {
 void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *route);
 /* Frees what a route owns. */
 void rt_route_cleanup(RtRoute *route);
+/* DDL on every shard of the route, one tag for all; refused (0A000) inside
+ * a transaction.  Returns as rt_dispatch. */
+bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route);
 /* The PG type OID of table.column, asked of the first shard once; 0 when unknown. */
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
 

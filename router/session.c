@@ -379,6 +379,19 @@ bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const
 	return dispatch(s, text, NULL, shards, n, params, result_format);
 }
 
+bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
+{
+	if (s->txn != RT_TXN_IDLE || s->implicit) {
+		PgwError e;
+		pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
+		rt_send_error(s, &e);
+		return false;
+	}
+	s->fanout = true;
+	s->fanout_shard = route->shards[0];
+	return rt_dispatch(s, text, route->shards, route->nshards, NULL, 0);
+}
+
 /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT handled at the router; returns true
  * when the statement was answered here (false: it went to the shard). */
 bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text)
@@ -635,22 +648,12 @@ static void run_next(RtSession *s)
 			answered = rt_transaction_stmt(s, raw->stmt->transaction_stmt, text);
 			break;
 		case RT_ROUTE_REFUSE:
-			if (route.err.position == 0 && route.err.sqlstate[0] == '0')
-				route.err.position = 0;
 			rt_send_error(s, &route.err);
 			break;
 		case RT_ROUTE_ALL:
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
 				placement_notice(s, raw->stmt->create_stmt->relation->relname);
-			if (s->txn != RT_TXN_IDLE || s->implicit) {
-				PgwError e;
-				pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
-				rt_send_error(s, &e);
-				break;
-			}
-			s->fanout = true;
-			s->fanout_shard = route.shards[0];
-			answered = !rt_dispatch(s, text, route.shards, route.nshards, NULL, 0);
+			answered = !rt_dispatch_ddl(s, text, &route);
 			break;
 		case RT_ROUTE_SHARDS:
 			if (route.explain) {
@@ -669,12 +672,12 @@ static void run_next(RtSession *s)
 					PgwError e;
 					pgw_error_set(&e, "53200", "out of memory");
 					rt_send_error(s, &e);
-					free(route.shard_sql);
+					rt_route_cleanup(&route);
 					break;
 				}
 				s->merge_sql = strdup(text);
 				answered = !rt_dispatch(s, route.shard_sql, route.shards, route.nshards, NULL, 0);
-				free(route.shard_sql);
+				rt_route_cleanup(&route);
 				if (answered) { /* nothing was sent */
 					rt_merge_free(s->merge);
 					s->merge = NULL;
