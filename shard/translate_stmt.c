@@ -979,6 +979,10 @@ static bool column_default(Tr *tr, const ShdColumn *c, Buf *out)
  * t; the value is coerced to the column's type, errors placed at loc. */
 static bool set_item(Tr *tr, const ShdTable *t, PgQuery__ResTarget *rt, bool first, int loc, Buf *out)
 {
+	if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)
+		return tr_unsupported(tr, rt->location, "UPDATE SET (a, b) = (...)");
+	if (rt->n_indirection)
+		return tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
 	const ShdColumn *c = shd_table_column(t, rt->name);
 	if (!c)
 		return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
@@ -1260,14 +1264,6 @@ static bool update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 	bool ok = true;
 	for (size_t i = 0; i < up->n_target_list && ok; i++) {
 		PgQuery__ResTarget *rt = up->target_list[i]->res_target;
-		if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF) {
-			ok = tr_unsupported(tr, rt->location, "UPDATE SET (a, b) = (...)");
-			break;
-		}
-		if (rt->n_indirection) {
-			ok = tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
-			break;
-		}
 		ok = set_item(tr, t, rt, i == 0, rt->location, out);
 	}
 	if (ok && up->n_from_clause) {

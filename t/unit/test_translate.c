@@ -94,6 +94,10 @@ int main(void)
 	is_str(coltypes(&r), "20,1700,1700,1043", "aggregate result types");
 	r = translate("select id, sum(price) from t");
 	ok(!r.ok && strcmp(r.err.sqlstate, "42803") == 0, "an ungrouped column beside an aggregate is 42803");
+	r = translate("insert into t (id) values (1) on conflict (id) do update set name[1] = 'x'");
+	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "ON CONFLICT DO UPDATE of an array element is 0A000, as in UPDATE");
+	r = translate("insert into t (id) values (1) on conflict (id) do update set (name, price) = ('x', 1)");
+	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "ON CONFLICT DO UPDATE SET (a, b) = (...) is 0A000, as in UPDATE");
 
 	r = translate("select name from t where id = $1 and price > $2 limit $3");
 	ok(r.ok, "parameters translate");
