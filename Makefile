@@ -10,7 +10,7 @@ OPT      ?= -O2
 LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm -ljansson -lxxhash -levent -levent_openssl -lpq
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-COMMON_SRC := common/buf.c common/arena.c common/pgnode.c
+COMMON_SRC := common/buf.c common/arena.c common/pgnode.c common/fault.c
 PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c pgwire/tls.c pgwire/evconn.c
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
 VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))
@@ -53,7 +53,7 @@ bin/dosql-passwd: $(call objs,$(release_dir),tools/dosql-passwd.c $(LIB_SRC))
 # ---- test build (sanitizers)
 $(test_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -MMD -MP -c $< -o $@
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DDOSQL_FAULT_INJECTION $(INCLUDES) -MMD -MP -c $< -o $@
 
 $(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
 	@mkdir -p $(dir $@)
@@ -105,13 +105,14 @@ FUZZ_CC      ?= clang
 FUZZ_RUNS    ?= 1000000
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_dir     := build/fuzz
-FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram
-FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c
+FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture
+FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c
 # A startup packet is at most PGW_MAX_STARTUP (10000) bytes; a few KiB hold
 # a long message sequence or both SCRAM messages.
 FUZZ_MAX_LEN_fuzz_startup  := 10004
 FUZZ_MAX_LEN_fuzz_messages := 4096
 FUZZ_MAX_LEN_fuzz_scram    := 4096
+FUZZ_MAX_LEN_fuzz_capture  := 4096
 FUZZ_BINS := $(addprefix $(fuzz_dir)/,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-bins
@@ -120,7 +121,7 @@ $(fuzz_dir)/%.o: %.c
 	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(INCLUDES) -MMD -MP -c $< -o $@
 
 $(FUZZ_BINS): $(fuzz_dir)/%: $(fuzz_dir)/fuzz/%.o $(call objs,$(fuzz_dir),$(FUZZ_LIB_SRC))
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lssl -lcrypto
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lssl -lcrypto -lsqlite3
 
 fuzz-bins: deps $(FUZZ_BINS)
 

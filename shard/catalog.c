@@ -39,7 +39,9 @@ static const char bootstrap_sql[] =
 	"  seqstart INTEGER NOT NULL DEFAULT 1, seqincrement INTEGER NOT NULL DEFAULT 1,"
 	"  seqmax INTEGER NOT NULL DEFAULT 9223372036854775807, seqmin INTEGER NOT NULL DEFAULT 1,"
 	"  seqcycle INTEGER NOT NULL DEFAULT 0, last_value INTEGER NOT NULL DEFAULT 1,"
-	"  is_called INTEGER NOT NULL DEFAULT 0);";
+	"  is_called INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS _dosql_prepared("
+	"  gid TEXT PRIMARY KEY, changes BLOB NOT NULL, prepared TEXT NOT NULL, owner TEXT NOT NULL);";
 
 bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg) { return sqlite3_exec(db, bootstrap_sql, NULL, NULL, errmsg) == SQLITE_OK; }
 
@@ -97,6 +99,9 @@ static const SysRel sysrels[] = {
 	{"pg_attrdef", 2604, "oid:oid,adrelid:oid,adnum:int2,adbin:pg_node_tree",
 	 "CREATE TEMP VIEW pg_attrdef AS SELECT attrelid * 1000 + attnum AS oid, attrelid AS adrelid, attnum AS adnum,"
 	 " attdefault AS adbin FROM main._dosql_attribute WHERE attdefault IS NOT NULL"},
+	{"pg_prepared_xacts", 12094, "transaction:xid,gid:text,prepared:timestamptz,owner:name,database:name",
+	 "CREATE TEMP VIEW pg_prepared_xacts AS SELECT rowid AS \"transaction\", gid, prepared, owner, 'dosql' AS database"
+	 " FROM main._dosql_prepared"},
 	{"pg_partitioned_table", 3350, "partrelid:oid,partstrat:char,partnatts:int2",
 	 "CREATE TEMP TABLE pg_partitioned_table(partrelid INTEGER, partstrat TEXT, partnatts INTEGER)"},
 	{"pg_inherits", 2611, "inhrelid:oid,inhparent:oid,inhseqno:int4",

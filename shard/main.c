@@ -259,6 +259,7 @@ static int serve(Options *o)
 	pthread_attr_t attr;
 	bool attr_init = false;
 	pthread_mutex_init(&srv.lock, NULL);
+	pthread_mutex_init(&srv.prep_lock, NULL);
 	srv.next_pid = 1000 + (getpid() % 1000) * 1000;
 	srv.busy_timeout_ms = (int)o->busy_timeout;
 	srv.pgw.max_message = (uint32_t)(o->max_message > 0x7FFFFFFF ? 0x7FFFFFFF : o->max_message);
@@ -294,7 +295,7 @@ static int serve(Options *o)
 		goto out;
 	}
 	snprintf(srv.db_path, sizeof(srv.db_path), "%s/shard.db", o->data);
-	if (!prepare_database(&srv))
+	if (!prepare_database(&srv) || !shd_prep_recover(&srv))
 		goto out;
 
 	const char *host = o->host ? o->host : "127.0.0.1";
@@ -382,6 +383,7 @@ out:
 	}
 	free(srv.users);
 	free(srv.sessions);
+	shd_prep_shutdown(&srv);
 	if (attr_init)
 		pthread_attr_destroy(&attr);
 	return rc;

@@ -868,6 +868,11 @@ bool shd_txn_end(ShdSession *s, bool commit)
 	s->implicit = false;
 	s->txn = SHD_TXN_IDLE;
 	s->txn_start_us = 0;
+	s->cap.on = false;
+	if (s->cap.changes.cap > (1u << 20))
+		buf_cleanup(&s->cap.changes); /* a big transaction's memory goes back */
+	buf_reset(&s->cap.changes);
+	shd_savepoint_release(s, NULL, false);
 	return ok;
 }
 
@@ -1059,7 +1064,8 @@ static bool allowed_when_failed(PgQuery__Node *n)
 	PgQuery__TransactionStmtKind k = n->transaction_stmt->kind;
 	return k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT ||
 	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
-	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO;
+	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO ||
+	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE;
 }
 
 /* SQLite calls this every few thousand VM steps: end the statement once its
@@ -1523,6 +1529,7 @@ static bool session_open_db(ShdSession *s)
 	}
 	shd_catalog_init(&s->cat, s->db, s->srv->db_path);
 	sqlite3_progress_handler(s->db, 4000, progress, s);
+	shd_cap_install(s->db, &s->cap);
 	return shd_funcs_register(s);
 }
 
@@ -1563,6 +1570,10 @@ static void session_free(ShdSession *s)
 		free(s->gucs[i].value);
 	}
 	free(s->gucs);
+	buf_cleanup(&s->cap.changes);
+	for (int i = 0; i < s->nsavepoints; i++)
+		free(s->savepoints[i].name);
+	free(s->savepoints);
 	if (s->db && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	shd_catalog_cleanup(&s->cat);
@@ -1596,6 +1607,25 @@ ShdSession *shd_session_local(void)
 		ok = shd_funcs_register(s);
 	}
 	if (!ok) {
+		session_free(s);
+		return NULL;
+	}
+	guc_init(s);
+	return s;
+}
+
+ShdSession *shd_session_internal(ShdServer *srv)
+{
+	ShdSession *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->srv = srv;
+	s->fd = -1;
+	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, 0);
+	s->conn.state = PGW_READY;
+	s->conn.user_name = "dosql";
+	s->conn.database = "dosql";
+	if (!session_open_db(s)) {
 		session_free(s);
 		return NULL;
 	}

@@ -14,6 +14,7 @@
 
 #include "common/arena.h"
 #include "pgwire/pgwire.h"
+#include "shard/capture.h"
 #include "shard/catalog.h"
 #include "shard/pgtype.h"
 #include "shard/translate.h"
@@ -37,6 +38,10 @@ typedef struct ShdServer {
 	int nsessions, cap;
 	ShdSession **sessions;
 	_Atomic int32_t next_pid;
+	/* prepared transactions (prepared.c), protected by prep_lock */
+	pthread_mutex_t prep_lock;
+	int nprepared, prepcap;
+	struct ShdPrepared *prepared;
 } ShdServer;
 
 typedef enum ShdTxn {
@@ -100,6 +105,12 @@ struct ShdSession {
 	bool txn_read_only;
 	bool txn_ddl;          /* the open transaction changed the schema */
 	int64_t txn_start_us;  /* now() for this transaction */
+	ShdCapture cap;        /* the row changes of the open transaction block */
+	int nsavepoints, savecap;
+	struct ShdSavepoint {
+		char *name;  /* owned */
+		size_t mark; /* cap.changes.len when it was set */
+	} *savepoints;
 	atomic_bool cancel;    /* CancelRequest arrived */
 	int64_t statement_timeout_ms; /* 0 = none */
 	int64_t deadline_us;   /* the running statement's timeout, 0 = none */
@@ -127,6 +138,10 @@ struct ShdSession {
  * another program (the router's merge step).  NULL when SQLite fails. */
 ShdSession *shd_session_local(void);
 void shd_session_local_free(ShdSession *s);
+/* A session without a client over srv's database, for work the server does
+ * itself (holding a prepared transaction).  NULL when SQLite fails; freed
+ * with shd_session_local_free. */
+ShdSession *shd_session_internal(ShdServer *srv);
 /* Run the statements of sql; their protocol replies (RowDescription,
  * DataRow, CommandComplete, ErrorResponse; no ReadyForQuery) are appended
  * to out.  False when one of them failed. */
@@ -144,6 +159,14 @@ bool shd_series_register(sqlite3 *db);
 
 /* Register the PostgreSQL functions SQLite lacks (funcs.c). */
 bool shd_funcs_register(ShdSession *s);
+
+/* Prepared transactions (prepared.c). */
+/* Re-apply the prepared transactions stored in the database and hold them
+ * before the shard serves anyone; false (with a message on stderr) when the
+ * database cannot be read. */
+bool shd_prep_recover(ShdServer *srv);
+/* Let go of held prepared transactions (they stay stored). */
+void shd_prep_shutdown(ShdServer *srv);
 
 /* Microseconds since the Unix epoch. */
 int64_t shd_now_us(void);

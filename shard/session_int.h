@@ -47,6 +47,14 @@ bool shd_sql(ShdSession *s, const char *sql, PgwError *e);
 /* Transactions. */
 bool shd_txn_implicit_begin(ShdSession *s, PgwError *e);
 bool shd_txn_end(ShdSession *s, bool commit);
+/* PREPARE TRANSACTION gid; COMMIT PREPARED / ROLLBACK PREPARED gid
+ * (prepared.c).  They reply themselves; false after an error was sent. */
+bool shd_prep_prepare(ShdSession *s, const char *gid);
+bool shd_prep_finish(ShdSession *s, const char *gid, bool commit);
+/* Savepoints of the open block, for the captured changes (prepared.c);
+ * release with name NULL forgets them all. */
+void shd_savepoint_set(ShdSession *s, const char *name);
+void shd_savepoint_release(ShdSession *s, const char *name, bool rollback);
 
 /* Portals. */
 ShdPortal *shd_portal_find(ShdSession *s, const char *name);

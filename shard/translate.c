@@ -626,6 +626,13 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	/* a strict operator with a NULL constant is NULL, and PostgreSQL never
 	 * evaluates the other side */
 	bool null_operand = (lt.unknown && !lt.lit) || (rt.unknown && !rt.lit);
+	if (strcmp(op, "||") == 0) {
+		/* anynonarray || text: an untyped side beside a scalar is text */
+		if ((lt.unknown || lt.param) && (tr_is_int_type(rt.oid) || tr_is_text_type(rt.oid)))
+			tr_coerce(tr, &lb, &lt, PGT_TEXT, -1, loc);
+		if ((rt.unknown || rt.param) && (tr_is_int_type(lt.oid) || tr_is_text_type(lt.oid)))
+			tr_coerce(tr, &rb, &rt, PGT_TEXT, -1, loc);
+	}
 	if (!unify(tr, &lb, &lt, &rb, &rt, loc))
 		goto out;
 

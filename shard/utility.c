@@ -109,6 +109,9 @@ static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char 
 		s->txn_start_us = shd_now_us();
 	}
 	s->txn = SHD_TXN_BLOCK;
+	buf_reset(&s->cap.changes);
+	s->cap.on = true;
+	s->cap.temp = false;
 	const char *dro = shd_guc_get(s, "default_transaction_read_only");
 	if (dro && strcmp(dro, "on") == 0 && !s->txn_read_only) {
 		if (shd_sql(s, "PRAGMA query_only = 1", &e))
@@ -172,6 +175,11 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 			shd_send_error(s, &e);
 			return false;
 		}
+		if (ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT)
+			shd_savepoint_set(s, ts->savepoint_name);
+		else
+			shd_savepoint_release(s, ts->savepoint_name,
+					      ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO);
 		if (ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO) {
 			/* ROLLBACK TO keeps the savepoint, as PostgreSQL does */
 			s->txn = SHD_TXN_BLOCK;
@@ -183,8 +191,13 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 		}
 		return true;
 	}
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE:
+		return shd_prep_prepare(s, ts->gid);
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED:
+		return shd_prep_finish(s, ts->gid, ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED);
 	default:
-		shd_errorf(s, "0A000", "PREPARE TRANSACTION / COMMIT PREPARED are not supported by this shard yet");
+		shd_errorf(s, "0A000", "this transaction statement is not supported");
 		return false;
 	}
 }

@@ -155,4 +155,7 @@ like($node->safe_psql('explain select * from grp where id = 2'), qr/^SEARCH grp 
 my ($erc, $eout, $eerr) = $node->psql('explain analyze select 1', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
 like($eerr, qr/ERROR:  0A000: EXPLAIN ANALYZE is not supported by DoSQL/, 'EXPLAIN ANALYZE is refused with 0A000');
 
+# an untyped literal beside an integer in || is text, as in PostgreSQL
+is($node->safe_psql(q{select 1 || ':' || 2, '<' || 3::int8 || '>'}), '1:2|<3>', 'integer || literal concatenates as text');
+
 done_testing();

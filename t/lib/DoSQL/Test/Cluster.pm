@@ -785,6 +785,38 @@ sub stop
 	return $self->{exit_status};
 }
 
+=pod
+
+=item $node->setenv($name, $value)
+
+Sets (or with C<undef> removes) an environment variable for the node's next
+start, e.g. C<DOSQL_FAULT> to make the test build crash at a chosen point.
+
+=cut
+
+sub setenv
+{
+	my ($self, $name, $value) = @_;
+	if (defined $value) { $self->{env}{$name} = $value; }
+	else { delete $self->{env}{$name}; }
+	return;
+}
+
+=pod
+
+=item $node->wait_exit
+
+Waits until the process has exited on its own (a fault injected with
+C<DOSQL_FAULT>); returns true when it did within the timeout.
+
+=cut
+
+sub wait_exit
+{
+	my ($self) = @_;
+	return poll_until(sub { return $self->is_running ? 0 : 1; }) == 1;
+}
+
 sub kill9
 {
 	my ($self) = @_;

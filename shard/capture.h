@@ -1,0 +1,47 @@
+/*
+ * capture.h - the row changes of a transaction block, as SQLite's preupdate
+ * hook reports them, in a compact encoding that can be stored and applied
+ * again later (PREPARE TRANSACTION keeps them until COMMIT PREPARED).
+ *
+ * Encoding, one change after the other:
+ *   op u8 ('I' insert, 'U' update, 'D' delete), table name (u16 length +
+ *   bytes), old rowid i64, new rowid i64, column count u16, then the old
+ *   row (U, D) and the new row (I, U), each value a type byte (SQLite's
+ *   SQLITE_INTEGER ... SQLITE_NULL) and its payload: 8 bytes for integers
+ *   and floats, u32 length + bytes for text and blobs.  Integers are big
+ *   endian.
+ */
+#ifndef DOSQL_SHD_CAPTURE_H
+#define DOSQL_SHD_CAPTURE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "pgwire/pgwire.h"
+
+/* What one connection records. */
+typedef struct ShdCapture {
+	bool on;     /* record now */
+	bool temp;   /* a temporary table was written (not recorded) */
+	Buf changes; /* the encoded changes */
+} ShdCapture;
+
+/* Record the changes made on db (main schema, not those made by triggers)
+ * into cap->changes while cap->on; cap must outlive db's hook. */
+void shd_cap_install(sqlite3 *db, ShdCapture *cap);
+
+/*
+ * Apply encoded changes inside db's open transaction.  Before each update
+ * or delete the row must still hold the old values recorded, and an insert's
+ * rowid must be free; otherwise 40001 (a concurrent writer got there).  A
+ * malformed encoding is XX001.  Triggers run as they did the first time.
+ */
+bool shd_cap_apply(sqlite3 *db, const uint8_t *p, size_t n, PgwError *e);
+
+/* Check an encoding without applying it: false when malformed. */
+bool shd_cap_valid(const uint8_t *p, size_t n);
+
+#endif

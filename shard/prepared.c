@@ -1,0 +1,378 @@
+/*
+ * prepared.c - PREPARE TRANSACTION, COMMIT PREPARED and ROLLBACK PREPARED
+ * over SQLite, which cannot prepare a transaction itself.
+ *
+ * A transaction block's row changes are captured as they happen
+ * (capture.c).  PREPARE TRANSACTION rolls the block back, stores the
+ * changes under the gid in _dosql_prepared (committed: it survives a crash),
+ * and then applies them again in a transaction of a holder session that
+ * stays open.  Until the gid is resolved the changes are invisible to
+ * others and the holder keeps the shard's write lock, as PostgreSQL's row
+ * locks would keep conflicting writers out.  COMMIT PREPARED deletes the
+ * stored row inside the holder's transaction and commits it: changes and
+ * resolution in one SQLite commit.  ROLLBACK PREPARED rolls the holder back
+ * and deletes the row.
+ *
+ * A writer that slipped in between the rollback and the second apply and
+ * touched the same rows makes that apply fail: PREPARE reports 40001 and
+ * forgets the gid.  An acknowledged PREPARE cannot conflict later: its
+ * holder keeps the write lock until the gid is resolved, and at start-up
+ * the shard applies every stored prepared transaction again before it
+ * serves anyone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/fault.h"
+#include "shard/session_int.h"
+
+#define GID_MAX 200 /* PostgreSQL's GIDSIZE */
+
+typedef struct ShdPrepared {
+	char gid[GID_MAX];
+	ShdSession *holder; /* owned: the open transaction with the changes
+			     * applied; NULL when not held */
+	bool busy;          /* being prepared or resolved right now */
+} ShdPrepared;
+
+/* ------------------------------------------------------------ registry */
+
+static ShdPrepared *find(ShdServer *srv, const char *gid)
+{
+	for (int i = 0; i < srv->nprepared; i++)
+		if (strcmp(srv->prepared[i].gid, gid) == 0)
+			return &srv->prepared[i];
+	return NULL;
+}
+
+/* Add gid, busy; false when it exists (or out of memory). */
+static bool reserve(ShdServer *srv, const char *gid, bool *exists)
+{
+	bool ok = false;
+	pthread_mutex_lock(&srv->prep_lock);
+	*exists = find(srv, gid) != NULL;
+	if (!*exists && srv->nprepared == srv->prepcap) {
+		int cap = srv->prepcap ? srv->prepcap * 2 : 8;
+		ShdPrepared *p = realloc(srv->prepared, sizeof(*p) * (size_t)cap);
+		if (p) {
+			srv->prepared = p;
+			srv->prepcap = cap;
+		}
+	}
+	if (!*exists && srv->nprepared < srv->prepcap) {
+		ShdPrepared *p = &srv->prepared[srv->nprepared++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->gid, sizeof(p->gid), "%s", gid);
+		p->busy = true;
+		ok = true;
+	}
+	pthread_mutex_unlock(&srv->prep_lock);
+	return ok;
+}
+
+/* Take gid for resolving it: its holder (may be NULL) in *holder. */
+static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, PgwError *e)
+{
+	pthread_mutex_lock(&srv->prep_lock);
+	ShdPrepared *p = find(srv, gid);
+	bool ok = p && !p->busy;
+	if (!p)
+		pgw_error_set(e, "42704", "prepared transaction with identifier \"%s\" does not exist", gid);
+	else if (p->busy)
+		pgw_error_set(e, "55000", "prepared transaction with identifier \"%s\" is busy", gid);
+	else {
+		p->busy = true;
+		*holder = p->holder;
+		p->holder = NULL;
+	}
+	pthread_mutex_unlock(&srv->prep_lock);
+	return ok;
+}
+
+/* Give gid back: held by holder (keep), or resolved (forget). */
+static void release(ShdServer *srv, const char *gid, ShdSession *holder, bool forget)
+{
+	pthread_mutex_lock(&srv->prep_lock);
+	ShdPrepared *p = find(srv, gid);
+	if (p && forget) {
+		*p = srv->prepared[--srv->nprepared];
+	} else if (p) {
+		p->holder = holder;
+		p->busy = false;
+	}
+	pthread_mutex_unlock(&srv->prep_lock);
+}
+
+/* ------------------------------------------------------------ storage */
+
+/* Run one statement with gid (and optionally a blob and text values)
+ * bound as ?1, ?2, ...; false with *e. */
+static bool run(ShdSession *h, const char *sql, const char *gid, const Buf *changes, const char *prepared_at,
+		const char *owner, PgwError *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		shd_sqlite_error(h, sqlite3_errcode(h->db), e);
+		return false;
+	}
+	sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
+	if (changes) {
+		sqlite3_bind_blob(st, 2, changes->data ? (const void *)changes->data : "", (int)changes->len, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, prepared_at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, owner, -1, SQLITE_STATIC);
+	}
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		shd_sqlite_error(h, rc, e);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW;
+}
+
+/* Begin the holder's transaction and apply gid's stored changes in it. */
+static bool hold(ShdSession *h, const char *gid, PgwError *e)
+{
+	sqlite3_stmt *st;
+	if (!shd_sql(h, "BEGIN IMMEDIATE", e))
+		return false;
+	if (sqlite3_prepare_v2(h->db, "SELECT changes FROM _dosql_prepared WHERE gid = ?1", -1, &st, NULL) != SQLITE_OK) {
+		shd_sqlite_error(h, sqlite3_errcode(h->db), e);
+		shd_sql(h, "ROLLBACK", &(PgwError){0});
+		return false;
+	}
+	sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
+	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	if (!ok)
+		pgw_error_set(e, "42704", "prepared transaction with identifier \"%s\" does not exist", gid);
+	else
+		ok = shd_cap_apply(h->db, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), e);
+	sqlite3_finalize(st);
+	if (!ok)
+		shd_sql(h, "ROLLBACK", &(PgwError){0});
+	return ok;
+}
+
+static void timestamp_now(char *out, size_t n)
+{
+	int64_t us = shd_now_us();
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	size_t k = strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out + k, n - k, ".%06d+00", (int)(us % 1000000));
+}
+
+/* ------------------------------------------------------------ commands */
+
+bool shd_prep_prepare(ShdSession *s, const char *gid)
+{
+	PgwError e;
+	bool exists;
+	if (s->txn == SHD_TXN_IDLE) {
+		shd_warning(s, "25P01", "there is no transaction in progress");
+		if (s->implicit)
+			shd_txn_end(s, true);
+		pgw_send_command_complete(&s->conn, "ROLLBACK");
+		return true;
+	}
+	if (s->txn == SHD_TXN_FAILED) {
+		shd_txn_end(s, false);
+		pgw_send_command_complete(&s->conn, "ROLLBACK");
+		return true;
+	}
+	/* from here on the block ends, prepared or rolled back */
+	if (strlen(gid) >= GID_MAX) {
+		pgw_error_set(&e, "22023", "transaction identifier \"%s\" is too long", gid);
+		goto fail;
+	}
+	if (s->cap.temp) {
+		pgw_error_set(&e, "0A000", "cannot PREPARE a transaction that has operated on temporary objects");
+		goto fail;
+	}
+	if (s->txn_ddl) {
+		pgw_error_set(&e, "0A000", "PREPARE TRANSACTION of a transaction that changed the schema is not supported");
+		goto fail;
+	}
+	if (!reserve(s->srv, gid, &exists)) {
+		pgw_error_set(&e, exists ? "42710" : "53200",
+			      exists ? "transaction identifier \"%s\" is already in use" : "out of memory", gid);
+		goto fail;
+	}
+	Buf changes = s->cap.changes;
+	buf_init(&s->cap.changes);
+	shd_txn_end(s, false);
+
+	ShdSession *h = shd_session_internal(s->srv);
+	char at[64];
+	timestamp_now(at, sizeof(at));
+	bool ok = h && shd_sql(h, "BEGIN IMMEDIATE", &e);
+	if (!h)
+		pgw_error_set(&e, "58000", "could not open the shard database");
+	if (ok && !(run(h, "INSERT INTO _dosql_prepared(gid, changes, prepared, owner) VALUES (?1, ?2, ?3, ?4)", gid,
+			&changes, at, s->conn.user_name ? s->conn.user_name : "", &e) &&
+		    shd_sql(h, "COMMIT", &e))) {
+		shd_sql(h, "ROLLBACK", &(PgwError){0});
+		ok = false;
+	}
+	bool empty = changes.len == 0;
+	buf_cleanup(&changes);
+	if (ok && empty) {
+		/* nothing to hold: COMMIT PREPARED only deletes the row */
+		shd_session_local_free(h);
+		h = NULL;
+	} else if (ok) {
+		dosql_fault("shard-prepare-stored");
+		if (!hold(h, gid, &e)) {
+			/* a concurrent writer: the stored row goes again */
+			run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &(PgwError){0});
+			ok = false;
+		}
+	}
+	if (!ok) {
+		shd_session_local_free(h);
+		release(s->srv, gid, NULL, true);
+		shd_send_error(s, &e);
+		return false;
+	}
+	release(s->srv, gid, h, false);
+	dosql_fault("shard-after-prepare");
+	pgw_send_command_complete(&s->conn, "PREPARE TRANSACTION");
+	return true;
+
+fail:
+	shd_txn_end(s, false);
+	shd_send_error(s, &e);
+	return false;
+}
+
+bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
+{
+	PgwError e;
+	const char *what = commit ? "COMMIT PREPARED" : "ROLLBACK PREPARED";
+	if (s->txn != SHD_TXN_IDLE) {
+		shd_errorf(s, "25001", "%s cannot run inside a transaction block", what);
+		return false;
+	}
+	ShdSession *h = NULL;
+	if (!claim(s->srv, gid, &h, &e)) {
+		shd_send_error(s, &e);
+		return false;
+	}
+	bool ok = true;
+	if (!h) {
+		/* not held (recovered while another one held the lock) */
+		h = shd_session_internal(s->srv);
+		ok = h != NULL;
+		if (!ok)
+			pgw_error_set(&e, "58000", "could not open the shard database");
+		else if (commit)
+			ok = hold(h, gid, &e);
+	}
+	if (ok && commit) {
+		dosql_fault("shard-before-commit-prepared");
+		ok = run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
+		     shd_sql(h, "COMMIT", &e);
+		if (!ok)
+			shd_sql(h, "ROLLBACK", &(PgwError){0});
+	} else if (ok) {
+		if (!sqlite3_get_autocommit(h->db))
+			shd_sql(h, "ROLLBACK", &(PgwError){0});
+		ok = run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e);
+	}
+	if (!ok) {
+		/* still prepared, no longer held: a retry holds it again */
+		shd_session_local_free(h);
+		release(s->srv, gid, NULL, false);
+		shd_send_error(s, &e);
+		return false;
+	}
+	shd_session_local_free(h);
+	release(s->srv, gid, NULL, true);
+	dosql_fault("shard-after-commit-prepared");
+	pgw_send_command_complete(&s->conn, what);
+	return true;
+}
+
+bool shd_prep_recover(ShdServer *srv)
+{
+	ShdSession *reader = shd_session_internal(srv);
+	if (!reader) {
+		fprintf(stderr, "dosql-shard: cannot open %s to recover prepared transactions\n", srv->db_path);
+		return false;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(reader->db, "SELECT gid FROM _dosql_prepared ORDER BY prepared", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		fprintf(stderr, "dosql-shard: cannot read prepared transactions: %s\n", sqlite3_errmsg(reader->db));
+		shd_session_local_free(reader);
+		return false;
+	}
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *gid = (const char *)sqlite3_column_text(st, 0);
+		bool exists;
+		if (!gid || !reserve(srv, gid, &exists))
+			continue;
+		ShdSession *h = shd_session_internal(srv);
+		PgwError e;
+		if (h && !hold(h, gid, &e)) {
+			fprintf(stderr, "dosql-shard: prepared transaction \"%s\" is not held: %s\n", gid, e.message);
+			shd_session_local_free(h);
+			h = NULL;
+		}
+		release(srv, gid, h, false);
+		n++;
+	}
+	sqlite3_finalize(st);
+	shd_session_local_free(reader);
+	if (n)
+		fprintf(stderr, "dosql-shard: %d prepared transaction%s recovered\n", n, n == 1 ? "" : "s");
+	return true;
+}
+
+void shd_prep_shutdown(ShdServer *srv)
+{
+	pthread_mutex_lock(&srv->prep_lock);
+	for (int i = 0; i < srv->nprepared; i++)
+		shd_session_local_free(srv->prepared[i].holder);
+	free(srv->prepared);
+	srv->prepared = NULL;
+	srv->nprepared = srv->prepcap = 0;
+	pthread_mutex_unlock(&srv->prep_lock);
+}
+
+/* ------------------------------------------------------------ savepoints */
+
+void shd_savepoint_set(ShdSession *s, const char *name)
+{
+	if (s->nsavepoints == s->savecap) {
+		int cap = s->savecap ? s->savecap * 2 : 4;
+		struct ShdSavepoint *p = realloc(s->savepoints, sizeof(*p) * (size_t)cap);
+		if (!p)
+			return;
+		s->savepoints = p;
+		s->savecap = cap;
+	}
+	s->savepoints[s->nsavepoints].name = strdup(name);
+	s->savepoints[s->nsavepoints].mark = s->cap.changes.len;
+	s->nsavepoints++;
+}
+
+void shd_savepoint_release(ShdSession *s, const char *name, bool rollback)
+{
+	int i = s->nsavepoints - 1;
+	if (!name)
+		i = 0; /* the block ended: all of them */
+	while (name && i >= 0 && (!s->savepoints[i].name || strcmp(s->savepoints[i].name, name) != 0))
+		i--;
+	if (i < 0 || i >= s->nsavepoints)
+		return;
+	if (rollback && s->cap.changes.len > s->savepoints[i].mark)
+		s->cap.changes.len = s->savepoints[i].mark;
+	/* ROLLBACK TO keeps the savepoint itself, RELEASE drops it */
+	int keep = rollback ? i + 1 : i;
+	for (int k = keep; k < s->nsavepoints; k++)
+		free(s->savepoints[k].name);
+	s->nsavepoints = keep;
+}
