@@ -394,7 +394,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	if (node->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
 		route.kind = RT_ROUTE_SHARDS;
 		route.nshards = 1;
-		route.shards[0] = s->pinned >= 0 ? s->pinned : 0;
+		route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
 	}
 	int fmt = p->nres ? p->resfmts[0] : 0;
 	for (int i = 1; i < p->nres; i++)
@@ -445,6 +445,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	case RT_ROUTE_SHARDS:
 		s->fanout = route.replicated;
 		s->fanout_shard = route.shards[0];
+		s->cur_write = route.write;
 		waiting = rt_dispatch(s, text, route.shards, route.nshards, &p->params, fmt) && s->waiting > 0;
 		break;
 	}

@@ -5,9 +5,13 @@
  *   {"listen": {"host": "127.0.0.1", "port": 6432}, "unix_socket_dir": "/tmp",
  *    "auth": "scram-sha-256", "passwd_file": "passwd", "vschema": "vschema.json",
  *    "shard_user": "dosql", "shard_database": "dosql",
- *    "tls": {"cert": "server.crt", "key": "server.key"}}
- * Relative paths are taken from the config file's directory.  Any error names
- * the file and what was expected, and the router does not start.
+ *    "tls": {"cert": "server.crt", "key": "server.key"},
+ *    "data_dir": "router-data", "router_id": "r1",
+ *    "prepared_abandon_ms": 60000, "recovery_interval_ms": 1000}
+ * Relative paths are taken from the config file's directory; data_dir (the
+ * two-phase commit log) defaults to that directory, and `--data DIR`
+ * overrides it.  Any error names the file and what was expected, and the
+ * router does not start.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -25,6 +29,8 @@ typedef struct Config {
 	int port;
 	char *unix_dir, *auth, *passwd_file, *vschema, *tls_cert, *tls_key;
 	char *shard_user, *shard_database;
+	char *data_dir, *router_id;
+	long long abandon_ms, interval_ms;
 } Config;
 
 static void config_free(Config *c)
@@ -37,6 +43,8 @@ static void config_free(Config *c)
 	free(c->tls_key);
 	free(c->shard_user);
 	free(c->shard_database);
+	free(c->data_dir);
+	free(c->router_id);
 }
 
 /* path relative to the config file's directory, malloc'd. */
@@ -64,6 +72,21 @@ static bool get_string(json_t *o, const char *key, const char *file, const char 
 	return true;
 }
 
+/* A positive number of milliseconds, dflt when absent. */
+static bool get_ms(json_t *o, const char *key, const char *file, long long dflt, long long *out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = dflt;
+	if (!v)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+		fprintf(stderr, "dosql: %s: %s: expected a positive number of milliseconds\n", file, key);
+		return false;
+	}
+	*out = json_integer_value(v);
+	return true;
+}
+
 static bool load_config(const char *file, Config *c)
 {
 	json_error_t jerr;
@@ -78,7 +101,8 @@ static bool load_config(const char *file, Config *c)
 	if (!ok)
 		fprintf(stderr, "dosql: %s: expected a JSON object\n", file);
 	static const char *const known[] = {"listen", "unix_socket_dir", "auth", "passwd_file", "vschema",
-					    "shard_user", "shard_database", "tls"};
+					    "shard_user", "shard_database", "tls", "data_dir", "router_id",
+					    "prepared_abandon_ms", "recovery_interval_ms"};
 	const char *key;
 	json_t *val;
 	json_object_foreach(root, key, val)
@@ -113,6 +137,17 @@ static bool load_config(const char *file, Config *c)
 	     get_string(root, "vschema", file, dir, true, &c->vschema) &&
 	     get_string(root, "shard_user", file, dir, false, &c->shard_user) &&
 	     get_string(root, "shard_database", file, dir, false, &c->shard_database);
+	ok = ok && get_string(root, "data_dir", file, dir, true, &c->data_dir) &&
+	     get_string(root, "router_id", file, dir, false, &c->router_id) &&
+	     get_ms(root, "prepared_abandon_ms", file, 60000, &c->abandon_ms) &&
+	     get_ms(root, "recovery_interval_ms", file, 1000, &c->interval_ms);
+	if (ok && !c->data_dir)
+		c->data_dir = strdup(dir);
+	if (ok && c->router_id && (!c->router_id[0] || strspn(c->router_id, "abcdefghijklmnopqrstuvwxyz0123456789") !=
+								  strlen(c->router_id) || strlen(c->router_id) > 20)) {
+		fprintf(stderr, "dosql: %s: router_id: expected 1 to 20 lower-case letters and digits\n", file);
+		ok = false;
+	}
 	json_t *tls = ok ? json_object_get(root, "tls") : NULL;
 	if (tls)
 		ok = get_string(tls, "cert", file, dir, true, &c->tls_cert) && get_string(tls, "key", file, dir, true, &c->tls_key);
@@ -168,17 +203,19 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *file = NULL;
+	const char *file = NULL, *data = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			file = argv[++i];
+		else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			data = argv[++i];
 		else {
-			fprintf(stderr, "usage: dosql --config FILE\n");
+			fprintf(stderr, "usage: dosql --config FILE [--data DIR]\n");
 			return 2;
 		}
 	}
 	if (!file) {
-		fprintf(stderr, "usage: dosql --config FILE\n");
+		fprintf(stderr, "usage: dosql --config FILE [--data DIR]\n");
 		return 2;
 	}
 	Config cfg;
@@ -220,8 +257,23 @@ int main(int argc, char **argv)
 	rt.shard_user = strdup(cfg.shard_user ? cfg.shard_user : "dosql");
 	rt.shard_database = strdup(cfg.shard_database ? cfg.shard_database : "dosql");
 
+	if (data) {
+		free(cfg.data_dir);
+		cfg.data_dir = strdup(data);
+	}
+
 	signal(SIGPIPE, SIG_IGN);
 	rc = 1;
+	RtCoordConfig cc = {.data_dir = cfg.data_dir,
+			    .router_id = cfg.router_id ? cfg.router_id : "r1",
+			    .abandon_us = cfg.abandon_ms * 1000,
+			    .interval_us = cfg.interval_ms * 1000,
+			    .vschema = rt.vschema,
+			    .shard_user = rt.shard_user,
+			    .shard_database = rt.shard_database};
+	rt.coord = rt_coord_start(&cc);
+	if (!rt.coord)
+		goto out;
 	rt.base = event_base_new();
 	PgwEvServerOptions o = {.cfg = &rt.pgw, .ssl_ctx = rt.ssl_ctx, .arg = &rt};
 	o.cb.on_accept = rt_session_accept;
@@ -243,6 +295,7 @@ int main(int argc, char **argv)
 out:
 	if (rt.server)
 		pgw_evserver_destroy(rt.server);
+	rt_coord_stop(rt.coord);
 	if (sigint)
 		event_free(sigint);
 	if (sigterm)

@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "pgwire/evconn.h"
 #include "pgwire/pgwire.h"
+#include "router/coord.h"
 #include "vschema/vschema.h"
 
 #define RT_MAX_SHARDS 256
@@ -65,6 +66,7 @@ typedef struct RtRouter {
 	struct RtShardStats {
 		uint64_t statements, errors;
 	} *stats;
+	RtCoord *coord; /* owned: two-phase commit */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -99,6 +101,14 @@ typedef struct RtBackend {
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
+
+/* The end of a transaction that wrote on several shards (txn.c). */
+typedef enum RtTwoPhase {
+	RT_TP_NONE,
+	RT_TP_PREPARING,  /* PREPARE TRANSACTION on every writer */
+	RT_TP_COMMITTING, /* decision logged; COMMIT PREPARED on every writer */
+	RT_TP_ABORTING,   /* ROLLBACK PREPARED where PREPARE succeeded */
+} RtTwoPhase;
 
 /* What a statement takes and returns, as a shard described it. */
 typedef struct RtDesc {
@@ -140,7 +150,23 @@ struct RtSession {
 	PgwEvConn *ec;        /* borrowed */
 	RtBackend *backends[RT_MAX_SHARDS]; /* owned, by shard index */
 	RtTxn txn;
-	int pinned; /* the shard of the open transaction, -1 none */
+	/* the open transaction (block or implicit): its shards in the order
+	 * they joined, which of them it wrote on, and its savepoints with the
+	 * number of shards that had joined when each was set */
+	int nparts;
+	int parts[RT_MAX_SHARDS];
+	bool wrote[RT_MAX_SHARDS];
+	int nsavepoints, savecap;
+	struct RtSavepoint {
+		char *name; /* owned */
+		int nparts;
+	} *savepoints;
+	bool cur_write;  /* the statement being dispatched changes data */
+	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
+	RtTwoPhase tp;
+	char gid[64];
+	bool tp_ok[RT_MAX_SHARDS]; /* by shard: the phase's command succeeded */
+	bool tp_failed;            /* a PREPARE failed or rolled back */
 	int nsets;
 	char **sets; /* owned: SET statements to replay on new backends */
 	char *backend_options; /* owned: the client's startup settings, as libpq
@@ -232,6 +258,33 @@ void rt_desc_free(RtDesc *d);
 void rt_pg_error(PGresult *r, PgwError *e);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
+
+/* session.c: send text (or texts[i]) to shards[i]; a shard new to an open
+ * transaction gets BEGIN first.  False after an error was sent. */
+bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
+		      const RtParams *params, int result_format);
+
+/* txn.c: transactions over shards. */
+/* Add a shard to the open transaction; true when it is new (needs BEGIN). */
+bool rt_txn_join(RtSession *s, int shard);
+/* The first shard of the open transaction, or -1. */
+int rt_txn_first(const RtSession *s);
+/* Forget the transaction's shards and savepoints (it ended). */
+void rt_txn_reset(RtSession *s);
+/* A shard's connection died: it leaves the transaction; false when it
+ * was not in it. */
+bool rt_txn_lost(RtSession *s, int shard);
+/* Commit (or roll back) the open transaction on its shards: one phase when
+ * at most one shard wrote, two-phase commit otherwise.  False when nothing
+ * had to be sent (the tag is set). */
+bool rt_txn_finish(RtSession *s, bool commit);
+/* A result during two-phase commit; true when it was consumed. */
+bool rt_txn_result(RtSession *s, RtBackend *b, PGresult *r);
+/* The current phase finished on every shard: start the next one (true) or
+ * leave the tag for the client (false). */
+bool rt_txn_step(RtSession *s);
+/* A statement finished: shards rolled back to a savepoint leave. */
+void rt_txn_statement_done(RtSession *s);
 
 /* plan.c */
 typedef enum RtRouteKind {

@@ -103,6 +103,8 @@ static void row_description(RtSession *s, PGresult *r)
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
+	if (rt_txn_result(s, b, r))
+		return;
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
 	if (s->merge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
@@ -163,8 +165,13 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	}
 	case PGRES_COMMAND_OK: {
 		const char *tag = PQcmdStatus(r);
-		if (s->fanout && s->tag[0])
-			break; /* DDL on every shard: one tag */
+		if (s->fanout && s->tag[0]) {
+			/* one tag for every shard; a transaction that rolled back
+			 * anywhere rolled back */
+			if (strcmp(tag, "ROLLBACK") == 0)
+				snprintf(s->tag, sizeof(s->tag), "%s", tag);
+			break;
+		}
 		/* a count from several shards (never more than one write shard today) */
 		const char *sp = strrchr(tag, ' ');
 		if (s->tag[0] && sp && strncmp(s->tag, tag, (size_t)(sp - tag)) == 0)
@@ -203,11 +210,12 @@ static bool is_txn_end(PgQuery__Node *n)
 /* Transaction state and SET replay after a statement, failed or not. */
 void rt_statement_finished(RtSession *s)
 {
+	rt_txn_statement_done(s);
 	if (s->stmt_error) {
 		s->query_failed = true;
 		if (is_txn_end(s->cur)) {
 			s->txn = RT_TXN_IDLE;
-			s->pinned = -1;
+			rt_txn_reset(s);
 		} else if (s->txn == RT_TXN_BLOCK) {
 			s->txn = RT_TXN_FAILED;
 		}
@@ -218,14 +226,14 @@ void rt_statement_finished(RtSession *s)
 		s->sets = realloc(s->sets, sizeof(char *) * (size_t)(s->nsets + 1));
 		s->sets[s->nsets++] = strdup(s->cur_text);
 		/* the shard that ran it has it already */
-		int ran = s->pinned >= 0 ? s->pinned : 0;
+		int ran = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
 		if (s->backends[ran])
 			s->backends[ran]->applied_sets = s->nsets;
 		report_changes(s, s->backends[ran]);
 	}
 	if (is_txn_end(s->cur)) {
 		s->txn = RT_TXN_IDLE;
-		s->pinned = -1;
+		rt_txn_reset(s);
 	} else if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && s->txn == RT_TXN_FAILED &&
 		   s->cur->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO) {
 		s->txn = RT_TXN_BLOCK;
@@ -247,6 +255,8 @@ void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n)
 static void statement_done(RtSession *s)
 {
 	PgwConn *c = conn(s);
+	if (s->tp != RT_TP_NONE && rt_txn_step(s))
+		return; /* the next phase of two-phase commit is under way */
 	if (s->portal) {
 		rt_ext_done(s);
 		return;
@@ -256,7 +266,7 @@ static void statement_done(RtSession *s)
 		s->ending = false;
 		s->implicit = false;
 		s->txn = RT_TXN_IDLE;
-		s->pinned = -1;
+		rt_txn_reset(s);
 		s->next_stmt = s->tree ? s->tree->n_stmts : 0;
 		run_next(s);
 		return;
@@ -307,12 +317,14 @@ void rt_session_backend_done(RtSession *s, RtBackend *b)
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 {
 	(void)b;
-	if (!s->stmt_error) {
+	if (s->tp == RT_TP_PREPARING)
+		s->tp_failed = true;
+	if (!s->stmt_error && (s->tp == RT_TP_NONE || s->tp == RT_TP_PREPARING)) {
 		PgwError e;
 		pgw_error_set(&e, "08006", "%s", msg);
 		rt_send_error(s, &e);
 	}
-	if (s->pinned == b->shard) {
+	if (s->tp == RT_TP_NONE && rt_txn_lost(s, b->shard)) {
 		/* the transaction is gone with its connection */
 		s->txn = s->txn == RT_TXN_IDLE ? RT_TXN_IDLE : RT_TXN_FAILED;
 	}
@@ -333,39 +345,21 @@ void rt_reset_statement(RtSession *s)
 	s->fanout = false;
 }
 
-/* Send a statement to shards; false after an error was sent. */
-/* Send text, or texts[i] to shards[i] when texts is given. */
-static bool dispatch(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
-		     const RtParams *params, int result_format)
+bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
+		      const RtParams *params, int result_format)
 {
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
-	if (in_txn && n > 1) {
-		pgw_error_set(&e, "0A000",
-			      "a transaction through the router may use one shard only (a statement over several shards "
-			      "needs two-phase commit, which the router does not do yet)");
-		rt_send_error(s, &e);
-		return false;
-	}
-	bool begin_first = false;
-	if (in_txn) {
-		if (s->pinned < 0) {
-			s->pinned = shards[0];
-			begin_first = true;
-		} else if (s->pinned != shards[0]) {
-			pgw_error_set(&e, "0A000",
-				      "this transaction runs on shard \"%s\" and this statement needs shard \"%s\": a transaction "
-				      "over several shards needs two-phase commit, which the router does not do yet",
-				      vsc_shard(s->rt->vschema, s->pinned)->name, vsc_shard(s->rt->vschema, shards[0])->name);
-			rt_send_error(s, &e);
-			return false;
-		}
-	}
 	for (int i = 0; i < n; i++) {
+		bool begin_first = in_txn && rt_txn_join(s, shards[i]);
+		if (in_txn && s->cur_write)
+			s->wrote[shards[i]] = true;
 		RtBackend *b = rt_backend_get(s, shards[i], &e);
 		const char *sql = texts ? texts[i] : text;
 		if (!b || !(params ? rt_backend_send_params(b, sql, params, result_format, begin_first, &e)
 				   : rt_backend_send(b, sql, begin_first, &e))) {
+			if (begin_first)
+				rt_txn_lost(s, shards[i]);
 			rt_send_error(s, &e);
 			break;
 		}
@@ -376,7 +370,7 @@ static bool dispatch(RtSession *s, const char *text, char *const *texts, const i
 
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format)
 {
-	return dispatch(s, text, NULL, shards, n, params, result_format);
+	return rt_dispatch_each(s, text, NULL, shards, n, params, result_format);
 }
 
 bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
@@ -390,76 +384,6 @@ bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
 	s->fanout = true;
 	s->fanout_shard = route->shards[0];
 	return rt_dispatch(s, text, route->shards, route->nshards, NULL, 0);
-}
-
-/* BEGIN, COMMIT, ROLLBACK, SAVEPOINT handled at the router; returns true
- * when the statement was answered here (false: it went to the shard). */
-bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text)
-{
-	PgwConn *c = conn(s);
-	PgwError e;
-	switch (ts->kind) {
-	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
-	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START: {
-		const char *tag = ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN ? "BEGIN" : "START TRANSACTION";
-		if (s->txn != RT_TXN_IDLE) {
-			pgw_error_set(&e, "25001", "there is already a transaction in progress");
-			e.severity = "WARNING";
-			pgw_send_notice(c, &e);
-		} else if (ts->n_options) {
-			pgw_error_set(&e, "0A000", "transaction options through the router are not supported yet");
-			rt_send_error(s, &e);
-			return true;
-		}
-		s->implicit = false;
-		if (s->txn == RT_TXN_IDLE)
-			s->txn = RT_TXN_BLOCK;
-		pgw_send_command_complete(c, tag);
-		return true;
-	}
-	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
-	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK: {
-		bool commit = ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT;
-		if (s->txn == RT_TXN_IDLE && !s->implicit) {
-			pgw_error_set(&e, "25P01", "there is no transaction in progress");
-			e.severity = "WARNING";
-			pgw_send_notice(c, &e);
-			pgw_send_command_complete(c, commit ? "COMMIT" : "ROLLBACK");
-			return true;
-		}
-		if (s->pinned >= 0) {
-			/* a failed transaction rolls back whatever COMMIT says, even when
-			 * the statement that failed was refused here and the shard does
-			 * not know */
-			int shard = s->pinned;
-			s->implicit = false;
-			rt_dispatch(s, commit && s->txn != RT_TXN_FAILED ? "COMMIT" : "ROLLBACK", &shard, 1, NULL, 0);
-			return false;
-		}
-		bool failed = s->txn == RT_TXN_FAILED;
-		s->txn = RT_TXN_IDLE;
-		s->implicit = false;
-		pgw_send_command_complete(c, commit && !failed ? "COMMIT" : "ROLLBACK");
-		return true;
-	}
-	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
-	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
-	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO:
-		if (s->pinned < 0) {
-			pgw_error_set(&e, s->txn == RT_TXN_IDLE ? "25P01" : "0A000", "%s",
-				      s->txn == RT_TXN_IDLE ? "SAVEPOINT can only be used in transaction blocks"
-							    : "a savepoint before the transaction's first statement is not supported "
-							      "by the router yet");
-			rt_send_error(s, &e);
-			return true;
-		}
-		rt_dispatch(s, text, &s->pinned, 1, NULL, 0);
-		return false;
-	default:
-		pgw_error_set(&e, "0A000", "prepared transactions through the router are not supported yet");
-		rt_send_error(s, &e);
-		return true;
-	}
 }
 
 /* One DataRow of text values (none NULL). */
@@ -622,7 +546,10 @@ static void run_next(RtSession *s)
 		RtRoute route;
 		rt_plan(s->rt, raw->stmt, text, NULL, &route);
 		if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
-			route.kind = RT_ROUTE_SHARDS, route.nshards = 1, route.shards[0] = s->pinned >= 0 ? s->pinned : 0;
+			route.kind = RT_ROUTE_SHARDS, route.nshards = 1, route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
+		s->cur_write = route.write;
+		if (route.kind == RT_ROUTE_SHARDS && route.write && route.nshards > 1 && s->txn == RT_TXN_IDLE)
+			s->implicit = true; /* a write over several shards commits atomically */
 		bool answered = true;
 		switch (route.kind) {
 		case RT_ROUTE_LOCAL:
@@ -688,7 +615,7 @@ static void run_next(RtSession *s)
 			}
 			s->fanout = route.replicated;
 			s->fanout_shard = route.shards[0];
-			answered = !dispatch(s, text, route.split_sql, route.shards, route.nshards, NULL, 0);
+			answered = !rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards, NULL, 0);
 			rt_route_cleanup(&route);
 			break;
 		}
@@ -706,18 +633,15 @@ static void run_next(RtSession *s)
 	if (s->waiting > 0)
 		return;
 	/* the end of the query: an implicit transaction commits or rolls back */
-	if (s->implicit && s->pinned >= 0 && !s->ending) {
-		int shard = s->pinned;
+	if (s->implicit && s->nparts > 0 && !s->ending) {
+		/* its tag is not shown; an error committing is */
 		s->ending = true;
 		rt_reset_statement(s);
-		s->stmt_error = true; /* its own result is not shown */
-		RtBackend *b = s->backends[shard];
-		PgwError e;
-		if (b && rt_backend_send(b, s->query_failed ? "ROLLBACK" : "COMMIT", false, &e)) {
-			s->waiting = 1;
+		s->cur = NULL;
+		if (rt_txn_finish(s, !s->query_failed))
 			return;
-		}
 		s->ending = false;
+		rt_txn_reset(s);
 	}
 	s->implicit = false;
 	if (s->tree) {
@@ -918,7 +842,7 @@ bool rt_session_accept(PgwEvConn *ec, void *arg)
 		return false;
 	s->rt = arg;
 	s->ec = ec;
-	s->pinned = -1;
+	s->drop_from = -1;
 	PgwConn *c = pgw_evconn_conn(ec);
 	c->user = s;
 	c->handler = &handler;
@@ -954,6 +878,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	free(s->sets);
 	free(s->backend_options);
 	free(s->explain_sql);
+	rt_txn_reset(s);
+	free(s->savepoints);
 	for (size_t i = 0; s->reported && i < NREPORTED; i++)
 		free(s->reported[i]);
 	free(s->reported);

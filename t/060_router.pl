@@ -147,21 +147,33 @@ like($err, qr/0A000: EXPLAIN ANALYZE through the router/, 'EXPLAIN ANALYZE is re
 my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
 for my $case (
 	[ 'select a.id from accounts a join m on m.id = a.id order by 1', qr/is not supported/ ],
-	[ 'begin; update accounts set bal = 0; commit;', qr/a transaction through the router may use one shard only/ ],
-	[ "begin; insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1); commit;",
-		qr/may use one shard only .*two-phase commit/ ],
 	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) returning id",
 		qr/INSERT ... RETURNING of rows for several shards/ ],
 	[ 'update accounts set id = id + 1000 where id = 5', qr/UPDATE of the vindex column "id"/ ],
 	[ q{insert into accounts (name, bal) values ('x', 1)}, qr/must give its vindex column "id"/ ],
-	[ "begin; update accounts set bal = 1 where id = 1; update accounts set bal = 1 where id = $other; commit;",
-		qr/transaction over several shards needs two-phase commit/ ],
   )
 {
 	($rc, $out, $err) = $router->psql($case->[0], flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
 	like($err, qr/ERROR:  0A000: .*$case->[1]/, "refused with 0A000: $case->[0]");
 }
-is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing of the refused transaction applied');
+is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing of the refused statements applied');
+
+# a transaction over several shards: rolled back everywhere, or committed
+# everywhere with two-phase commit
+my $other_bal = $router->safe_psql("select bal from accounts where id = $other");
+$router->safe_psql("begin; update accounts set bal = bal + 1 where id = 1; update accounts set bal = bal + 1 where id = $other; rollback;");
+is($router->safe_psql("select bal from accounts where id = 1") . ',' . $router->safe_psql("select bal from accounts where id = $other"),
+	"210,$other_bal", 'a transaction over two shards rolls back on both');
+($rc, $out, $err) = $router->psql("begin; update accounts set bal = bal + 1 where id = 1; update accounts set bal = bal + 1 where id = $other; commit;",
+	flags => [ '-X', '-v', 'ON_ERROR_STOP=1' ]);
+is($out, "BEGIN\nUPDATE 1\nUPDATE 1\nCOMMIT", 'a transaction over two shards commits') or diag($err);
+is($router->safe_psql("select bal from accounts where id = 1") . ',' . $router->safe_psql("select bal from accounts where id = $other"),
+	'211,' . ($other_bal + 1), 'on both');
+is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } @shards), '0,0,0,0',
+	'no prepared transaction is left on any shard');
+$router->safe_psql("update accounts set bal = bal - 1 where id in (1, $other)");
+is($router->safe_psql("select bal from accounts where id = 1") . ',' . $router->safe_psql("select bal from accounts where id = $other"),
+	"210,$other_bal", 'an UPDATE over two shards outside a transaction commits on both');
 is($router->safe_psql('select count(*) from accounts where id >= 1000'), '0', 'nor of the refused statements');
 
 # writes to several shards outside a transaction (each shard commits its part)

@@ -368,6 +368,10 @@ router node's C<connstr> carries C<password=dosql>.
 
 Arguments after C<--config FILE> at every start of the router.
 
+=item shard_args => [...]
+
+Arguments added at every start of each shard (e.g. C<--busy-timeout 200>).
+
 =item router_config => { ... }
 
 Top-level keys added to (or replacing those of) C<dosql.json>.
@@ -403,7 +407,7 @@ sub new_cluster
 	  if $cluster_names{$name} || grep { $_->{name} eq $name } @all_nodes;
 	my %known = map { $_ => 1 }
 	  qw(shards shard_names tables vschema auth router_args router_config
-	  router_command bindir);
+	  router_command bindir shard_args);
 	my @unknown = grep { !$known{$_} } sort keys %opts;
 	croak "new_cluster: unknown option(s): @unknown" if @unknown;
 
@@ -428,7 +432,7 @@ sub new_cluster
 	my @shards = map {
 		croak "new_cluster: unusable shard name \"$_\""
 		  unless /^[A-Za-z0-9_.-]+$/;
-		$class->new_shard("${name}_shard_$_", bindir => $bin)
+		$class->new_shard("${name}_shard_$_", bindir => $bin, args => [ @{ $opts{shard_args} // [] } ])
 	} @names;
 
 	my $vschema = {

@@ -1,0 +1,417 @@
+/*
+ * coord.c - the two-phase commit decision log and the recovery thread
+ * (see coord.h).
+ */
+#include "router/coord.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <postgresql/libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+
+/* A commit decision without its closing record. */
+typedef struct Open {
+	char gid[64];
+	char shards[512]; /* shard indices, comma-separated */
+} Open;
+
+struct RtCoord {
+	char *data_dir, *router_id, *user, *database; /* owned */
+	int64_t abandon_us, interval_us;
+	const VscSchema *vschema;
+	char prefix[64]; /* "dosql_<router id>_" */
+	char path[4096];
+	int64_t started_us; /* gids from before are an earlier run's */
+	pthread_mutex_t lock; /* protects fd, open[], last_us */
+	int fd;
+	int nopen, capopen;
+	Open *open;
+	int64_t last_us;
+	pthread_t thread;
+	bool thread_started, stopping;
+	pthread_cond_t wake;
+};
+
+static int64_t now_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static int find_open(RtCoord *c, const char *gid)
+{
+	for (int i = 0; i < c->nopen; i++)
+		if (strcmp(c->open[i].gid, gid) == 0)
+			return i;
+	return -1;
+}
+
+static bool add_open(RtCoord *c, const char *gid, const char *shards)
+{
+	if (find_open(c, gid) >= 0)
+		return true;
+	if (c->nopen == c->capopen) {
+		int cap = c->capopen ? c->capopen * 2 : 16;
+		Open *o = realloc(c->open, sizeof(*o) * (size_t)cap);
+		if (!o)
+			return false;
+		c->open = o;
+		c->capopen = cap;
+	}
+	snprintf(c->open[c->nopen].gid, sizeof(c->open[0].gid), "%s", gid);
+	snprintf(c->open[c->nopen].shards, sizeof(c->open[0].shards), "%s", shards);
+	c->nopen++;
+	return true;
+}
+
+static void remove_open(RtCoord *c, const char *gid)
+{
+	int i = find_open(c, gid);
+	if (i >= 0)
+		c->open[i] = c->open[--c->nopen];
+}
+
+/* The creation time in a gid of this router, or -1 when it is not one. */
+static int64_t gid_time(const RtCoord *c, const char *gid)
+{
+	size_t n = strlen(c->prefix);
+	if (strncmp(gid, c->prefix, n) != 0 || !gid[n])
+		return -1;
+	char *end;
+	errno = 0;
+	long long us = strtoll(gid + n, &end, 10);
+	return *end || errno ? -1 : (int64_t)us;
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ the log */
+
+/* Read the log: open decisions into c->open.  A torn last line (a crash
+ * while appending) is ignored; so is a line that does not parse. */
+static bool load(RtCoord *c)
+{
+	FILE *f = fopen(c->path, "r");
+	if (!f)
+		return errno == ENOENT;
+	char line[1024];
+	int lineno = 0;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		size_t n = strlen(line);
+		if (n == 0 || line[n - 1] != '\n')
+			break; /* torn */
+		line[n - 1] = 0;
+		char gid[64], shards[512];
+		if (sscanf(line, "C %63s %511s", gid, shards) == 2)
+			add_open(c, gid, shards);
+		else if (sscanf(line, "D %63s", gid) == 1)
+			remove_open(c, gid);
+		else
+			fprintf(stderr, "dosql: %s:%d: not a coordinator record, ignored\n", c->path, lineno);
+	}
+	fclose(f);
+	return true;
+}
+
+/* Rewrite the log with only the open decisions, atomically. */
+static bool compact(RtCoord *c)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.new", c->path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return false;
+	Buf b;
+	buf_init(&b);
+	for (int i = 0; i < c->nopen; i++)
+		buf_printf(&b, "C %s %s\n", c->open[i].gid, c->open[i].shards);
+	bool ok = !b.failed && write_all(fd, (const char *)b.data, b.len) && fsync(fd) == 0;
+	buf_cleanup(&b);
+	close(fd);
+	if (ok && rename(tmp, c->path) == 0) {
+		int dfd = open(c->data_dir, O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		return true;
+	}
+	unlink(tmp);
+	return false;
+}
+
+void rt_coord_gid(RtCoord *c, char *gid, size_t n)
+{
+	pthread_mutex_lock(&c->lock);
+	int64_t us = now_us();
+	if (us <= c->last_us)
+		us = c->last_us + 1;
+	c->last_us = us;
+	pthread_mutex_unlock(&c->lock);
+	snprintf(gid, n, "%s%lld", c->prefix, (long long)us);
+}
+
+bool rt_coord_may_commit(RtCoord *c, const char *gid)
+{
+	int64_t t = gid_time(c, gid);
+	return t >= 0 && now_us() - t < c->abandon_us / 2;
+}
+
+bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n)
+{
+	Buf b;
+	buf_init(&b);
+	buf_printf(&b, "C %s ", gid);
+	size_t start = b.len;
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%s%d", i ? "," : "", shards[i]);
+	char list[512];
+	snprintf(list, sizeof(list), "%.*s", (int)(b.len - start), (const char *)b.data + start);
+	buf_put_u8(&b, '\n');
+	pthread_mutex_lock(&c->lock);
+	bool ok = !b.failed && c->fd >= 0 && write_all(c->fd, (const char *)b.data, b.len) && fdatasync(c->fd) == 0 &&
+		  add_open(c, gid, list);
+	pthread_mutex_unlock(&c->lock);
+	buf_cleanup(&b);
+	if (!ok)
+		fprintf(stderr, "dosql: cannot log the commit decision of %s: %s\n", gid, strerror(errno));
+	return ok;
+}
+
+void rt_coord_done(RtCoord *c, const char *gid)
+{
+	char line[80];
+	int n = snprintf(line, sizeof(line), "D %s\n", gid);
+	pthread_mutex_lock(&c->lock);
+	if (find_open(c, gid) >= 0) {
+		/* not synced: a lost closing record only makes recovery look again */
+		if (c->fd >= 0)
+			(void)write_all(c->fd, line, (size_t)n);
+		remove_open(c, gid);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void rt_coord_foreach_open(RtCoord *c, void (*fn)(void *arg, const char *gid, const char *shards), void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->nopen; i++)
+		fn(arg, c->open[i].gid, c->open[i].shards);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ------------------------------------------------------------ recovery */
+
+static PGconn *shard_connect(RtCoord *c, int shard)
+{
+	const VscShard *sh = vsc_shard(c->vschema, shard);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", sh->port);
+	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", "application_name", NULL};
+	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, c->user, c->database, "2",
+			      "dosql coordinator", NULL};
+	PGconn *pg = PQconnectdbParams(keys, vals, 0);
+	if (pg && PQstatus(pg) == CONNECTION_OK)
+		return pg;
+	PQfinish(pg);
+	return NULL;
+}
+
+/* Run a COMMIT/ROLLBACK PREPARED; true when the gid is resolved on that
+ * shard (done now, or not prepared there any more). */
+static bool resolve(PGconn *pg, const char *verb, const char *gid)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "%s '%s'", verb, gid);
+	PGresult *r = PQexec(pg, sql);
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || (state && strcmp(state, "42704") == 0);
+	if (!ok)
+		fprintf(stderr, "dosql: coordinator: %s failed: %s", sql, PQerrorMessage(pg));
+	else
+		fprintf(stderr, "dosql: coordinator: %s\n", sql);
+	PQclear(r);
+	return ok;
+}
+
+static bool lists_shard(const char *shards, int shard)
+{
+	const char *p = shards;
+	while (*p) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			return false;
+		if (v == shard)
+			return true;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return false;
+}
+
+/* One pass: resolve this router's prepared transactions on every shard
+ * that answers, and close decisions no shard still holds. */
+static void recover_pass(RtCoord *c)
+{
+	int nshards = vsc_shard_count(c->vschema);
+	bool *up = calloc((size_t)nshards, sizeof(bool));
+	/* decisions still pending on some shard, by index into a snapshot */
+	pthread_mutex_lock(&c->lock);
+	int nsnap = c->nopen;
+	Open *snap = nsnap ? malloc(sizeof(Open) * (size_t)nsnap) : NULL;
+	if (snap)
+		memcpy(snap, c->open, sizeof(Open) * (size_t)nsnap);
+	else
+		nsnap = 0;
+	pthread_mutex_unlock(&c->lock);
+	bool *pending = nsnap ? calloc((size_t)nsnap, sizeof(bool)) : NULL;
+	int64_t now = now_us();
+	for (int s = 0; up && s < nshards; s++) {
+		PGconn *pg = shard_connect(c, s);
+		if (!pg)
+			continue;
+		PGresult *r = PQexec(pg, "SELECT gid FROM pg_prepared_xacts");
+		up[s] = PQresultStatus(r) == PGRES_TUPLES_OK;
+		for (int i = 0; up[s] && i < PQntuples(r); i++) {
+			const char *gid = PQgetvalue(r, i, 0);
+			int64_t t = gid_time(c, gid);
+			if (t < 0)
+				continue; /* not ours */
+			bool earlier_run = t < c->started_us;
+			int k = -1;
+			for (int j = 0; j < nsnap; j++)
+				if (strcmp(snap[j].gid, gid) == 0)
+					k = j;
+			if (k >= 0) {
+				/* decided: commit, unless a live session may still be at it */
+				bool act = earlier_run || now - t > 2000000;
+				if (!act || !resolve(pg, "COMMIT PREPARED", gid))
+					pending[k] = true;
+			} else if (earlier_run || now - t > c->abandon_us) {
+				resolve(pg, "ROLLBACK PREPARED", gid);
+			}
+		}
+		PQclear(r);
+		PQfinish(pg);
+	}
+	for (int j = 0; up && j < nsnap; j++) {
+		bool all_up = true;
+		for (int s = 0; s < nshards; s++)
+			if (lists_shard(snap[j].shards, s) && !up[s])
+				all_up = false;
+		if (all_up && !pending[j])
+			rt_coord_done(c, snap[j].gid);
+	}
+	free(pending);
+	free(snap);
+	free(up);
+}
+
+static void *recovery_thread(void *arg)
+{
+	RtCoord *c = arg;
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t ns = ts.tv_nsec + (c->interval_us % 1000000) * 1000;
+		ts.tv_sec += c->interval_us / 1000000 + ns / 1000000000;
+		ts.tv_nsec = ns % 1000000000;
+		pthread_cond_timedwait(&c->wake, &c->lock, &ts);
+		if (c->stopping)
+			break;
+		pthread_mutex_unlock(&c->lock);
+		recover_pass(c);
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+RtCoord *rt_coord_start(const RtCoordConfig *cfg)
+{
+	RtCoord *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->fd = -1;
+	c->data_dir = strdup(cfg->data_dir);
+	c->router_id = strdup(cfg->router_id);
+	c->user = strdup(cfg->shard_user);
+	c->database = strdup(cfg->shard_database);
+	c->abandon_us = cfg->abandon_us;
+	c->interval_us = cfg->interval_us;
+	c->vschema = cfg->vschema;
+	c->started_us = now_us();
+	c->last_us = c->started_us;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	snprintf(c->prefix, sizeof(c->prefix), "dosql_%s_", cfg->router_id);
+	snprintf(c->path, sizeof(c->path), "%s/coordinator.log", cfg->data_dir);
+	if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "dosql: cannot create %s: %s\n", c->data_dir, strerror(errno));
+		rt_coord_stop(c);
+		return NULL;
+	}
+	if (!load(c) || !compact(c)) {
+		fprintf(stderr, "dosql: cannot use the coordinator log %s: %s\n", c->path, strerror(errno));
+		rt_coord_stop(c);
+		return NULL;
+	}
+	c->fd = open(c->path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (c->fd < 0) {
+		fprintf(stderr, "dosql: cannot open %s: %s\n", c->path, strerror(errno));
+		rt_coord_stop(c);
+		return NULL;
+	}
+	if (c->nopen)
+		fprintf(stderr, "dosql: coordinator: %d commit decision%s to finish\n", c->nopen, c->nopen == 1 ? "" : "s");
+	recover_pass(c);
+	c->thread_started = pthread_create(&c->thread, NULL, recovery_thread, c) == 0;
+	return c;
+}
+
+void rt_coord_stop(RtCoord *c)
+{
+	if (!c)
+		return;
+	if (c->thread_started) {
+		pthread_mutex_lock(&c->lock);
+		c->stopping = true;
+		pthread_cond_signal(&c->wake);
+		pthread_mutex_unlock(&c->lock);
+		pthread_join(c->thread, NULL);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c->open);
+	free(c->data_dir);
+	free(c->router_id);
+	free(c->user);
+	free(c->database);
+	free(c);
+}

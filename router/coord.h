@@ -1,0 +1,59 @@
+/*
+ * coord.h - the router as two-phase commit coordinator: gids, the durable
+ * decision log and the recovery of in-doubt transactions.
+ *
+ * A transaction that wrote to several shards is prepared on each of them
+ * under one gid, "dosql_<router id>_<microseconds>" (the creation time makes
+ * it unique for the router and tells its age).  Once every participant has
+ * prepared, the decision "C <gid> <shard>,<shard>..." is appended to
+ * <data_dir>/coordinator.log and fsynced before any COMMIT PREPARED is
+ * sent; "D <gid>" closes it when every participant has committed.
+ *
+ * A recovery thread, at start-up and then periodically, looks at the
+ * prepared transactions of every shard with this router's prefix: one with
+ * an open C record is committed, one without a record older than the
+ * abandon age is rolled back (presumed abort); C records whose participants
+ * all committed are closed.  A coordinator never decides to commit a gid
+ * older than half the abandon age, so recovery cannot roll back what a
+ * session is about to commit.
+ */
+#ifndef DOSQL_RT_COORD_H
+#define DOSQL_RT_COORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vschema/vschema.h"
+
+typedef struct RtCoord RtCoord;
+
+typedef struct RtCoordConfig {
+	const char *data_dir;   /* where coordinator.log lives */
+	const char *router_id;  /* in every gid; routers sharing shards differ */
+	int64_t abandon_us;     /* a prepared gid without decision older than this is rolled back */
+	int64_t interval_us;    /* between recovery passes */
+	const VscSchema *vschema; /* borrowed: the shards */
+	const char *shard_user, *shard_database;
+} RtCoordConfig;
+
+/* Open (or create) the log, run one recovery pass over the shards that
+ * answer, and start the recovery thread.  NULL with a message on stderr
+ * when the log cannot be used. */
+RtCoord *rt_coord_start(const RtCoordConfig *cfg);
+void rt_coord_stop(RtCoord *c);
+
+/* A new gid for a transaction (at most 63 bytes). */
+void rt_coord_gid(RtCoord *c, char *gid, size_t n);
+/* Whether a gid is still young enough to be committed. */
+bool rt_coord_may_commit(RtCoord *c, const char *gid);
+/* Log the commit decision durably; false when it could not be written (the
+ * transaction must then be rolled back). */
+bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n);
+/* Every participant committed. */
+void rt_coord_done(RtCoord *c, const char *gid);
+
+/* Decisions logged and not yet closed (for SHOW TRANSACTIONS): calls fn
+ * for each with its gid and participants. */
+void rt_coord_foreach_open(RtCoord *c, void (*fn)(void *arg, const char *gid, const char *shards), void *arg);
+
+#endif
