@@ -215,7 +215,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		shd_sql(h, "ROLLBACK", &(PgwError){0});
 		ok = false;
 	}
-	bool empty = changes.len == 0;
+	bool empty = changes.len == 0, stored = false;
 	buf_cleanup(&changes);
 	if (ok && empty) {
 		/* nothing to hold: COMMIT PREPARED only deletes the row */
@@ -224,14 +224,17 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	} else if (ok) {
 		dosql_fault("shard-prepare-stored");
 		if (!hold(h, gid, &e)) {
-			/* a concurrent writer: the stored row goes again */
-			run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &(PgwError){0});
+			/* a concurrent writer, or the lock not free in time: the
+			 * stored row goes again; if even that cannot be done now,
+			 * the gid stays known (not held) for ROLLBACK PREPARED */
+			stored = !run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL,
+				      &(PgwError){0});
 			ok = false;
 		}
 	}
 	if (!ok) {
 		shd_session_local_free(h);
-		release(s->srv, gid, NULL, true);
+		release(s->srv, gid, NULL, !stored);
 		shd_send_error(s, &e);
 		return false;
 	}
