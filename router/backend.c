@@ -330,17 +330,19 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 		b->sess->rt->stats[b->shard].statements++;
 	Buf q;
 	buf_init(&q);
+	/* the transaction's start time lets shards avoid deadlocks between
+	 * transactions over several shards (wait-die) */
 	if (begin_first)
-		buf_put_str(&q, "BEGIN;");
+		buf_printf(&q, "BEGIN;SET dosql.txn_ts = %lld;", (long long)b->sess->txn_ts);
 	int begin_chars = (int)q.len;
 	buf_put_str(&q, sql);
 	bool ok = true;
 	if (b->state == RT_BE_CONNECTING) {
 		free(b->pending_sql);
 		b->pending_sql = strdup(buf_cstr(&q));
-		b->pending_extra = begin_first ? 1 : 0;
+		b->pending_extra = begin_first ? 2 : 0;
 	} else {
-		ok = send_now(b, buf_cstr(&q), begin_first ? 1 : 0);
+		ok = send_now(b, buf_cstr(&q), begin_first ? 2 : 0);
 		if (!ok)
 			pgw_error_set(err, "08006", "could not send to shard \"%s\": %s",
 				      vsc_shard(b->sess->rt->vschema, b->shard)->name, PQerrorMessage(b->pg));

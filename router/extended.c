@@ -446,6 +446,8 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		s->fanout = route.replicated;
 		s->fanout_shard = route.shards[0];
 		s->cur_write = route.write;
+		if (route.write && route.nshards > 1 && s->txn == RT_TXN_IDLE)
+			s->implicit = true; /* atomic over its shards: committed at Sync */
 		waiting = rt_dispatch(s, text, route.shards, route.nshards, &p->params, fmt) && s->waiting > 0;
 		break;
 	}
@@ -519,6 +521,22 @@ void rt_ext_sync(PgwConn *c)
 	if (s->txn == RT_TXN_IDLE)
 		while (s->nportals > 0)
 			portal_drop(s, s->portals[s->nportals - 1]);
+	bool failed = s->query_failed;
+	s->query_failed = false;
+	if (s->implicit && s->nparts > 0) {
+		/* a write over several shards since the last Sync commits (or
+		 * rolls back) on all of them; ReadyForQuery follows */
+		s->ending = true;
+		rt_reset_statement(s);
+		s->cur = NULL;
+		if (rt_txn_finish(s, !failed)) {
+			pgw_evconn_pause_reading(s->ec);
+			return;
+		}
+		s->ending = false;
+		rt_txn_reset(s);
+	}
+	s->implicit = false;
 	pgw_send_ready(c, rt_txn_status(s));
 	(void)pgw_evconn_flush(s->ec);
 }

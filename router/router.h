@@ -161,6 +161,7 @@ struct RtSession {
 		char *name; /* owned */
 		int nparts;
 	} *savepoints;
+	int64_t txn_ts;  /* when the open transaction reached its first shard (unique, microseconds) */
 	bool cur_write;  /* the statement being dispatched changes data */
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
 	RtTwoPhase tp;

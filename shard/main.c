@@ -382,8 +382,8 @@ out:
 		free(srv.users[i].secret);
 	}
 	free(srv.users);
+	shd_prep_shutdown(&srv); /* holders leave srv.sessions */
 	free(srv.sessions);
-	shd_prep_shutdown(&srv);
 	if (attr_init)
 		pthread_attr_destroy(&attr);
 	return rc;

@@ -150,6 +150,8 @@ static bool hold(ShdSession *h, const char *gid, PgwError *e)
 	sqlite3_finalize(st);
 	if (!ok)
 		shd_sql(h, "ROLLBACK", &(PgwError){0});
+	else /* the transaction's age stays its own (busy_wait in session.c) */
+		atomic_store(&h->srv->writer_ts, h->txn_ts ? h->txn_ts : INT64_MAX);
 	return ok;
 }
 
@@ -200,10 +202,13 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		goto fail;
 	}
 	Buf changes = s->cap.changes;
+	int64_t ts = s->txn_ts;
 	buf_init(&s->cap.changes);
 	shd_txn_end(s, false);
 
 	ShdSession *h = shd_session_internal(s->srv);
+	if (h)
+		h->txn_ts = ts; /* it waits for locks as the transaction did */
 	char at[64];
 	timestamp_now(at, sizeof(at));
 	bool ok = h && shd_sql(h, "BEGIN IMMEDIATE", &e);
@@ -291,6 +296,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		return false;
 	}
 	shd_session_local_free(h);
+	atomic_store(&s->srv->writer_ts, 0);
 	release(s->srv, gid, NULL, true);
 	dosql_fault("shard-after-commit-prepared");
 	pgw_send_command_complete(&s->conn, what);

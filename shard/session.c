@@ -497,6 +497,17 @@ bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *e
 	lower_copy(l, sizeof(l), name);
 	snprintf(v, sizeof(v), "%s", value);
 	const GucDef *d = guc_def(l);
+	if (strcmp(l, "dosql.txn_ts") == 0) {
+		/* the router's start time of the open transaction (busy_wait) */
+		char *end;
+		long long ts = strtoll(v, &end, 10);
+		if (*end || ts < 0) {
+			pgw_error_set(err, "22023", "invalid value for parameter \"dosql.txn_ts\": \"%s\"", value);
+			return false;
+		}
+		s->txn_ts = ts;
+		return true;
+	}
 	if (!d && !strchr(l, '.') && strncmp(l, "enable_", 7) != 0) {
 		pgw_error_set(err, "42704", "unrecognized configuration parameter \"%s\"", name);
 		return false;
@@ -869,6 +880,11 @@ bool shd_txn_end(ShdSession *s, bool commit)
 	s->txn = SHD_TXN_IDLE;
 	s->txn_start_us = 0;
 	s->cap.on = false;
+	s->txn_ts = 0;
+	if (s->writer) {
+		s->writer = false;
+		atomic_store(&s->srv->writer_ts, 0);
+	}
 	if (s->cap.changes.cap > (1u << 20))
 		buf_cleanup(&s->cap.changes); /* a big transaction's memory goes back */
 	buf_reset(&s->cap.changes);
@@ -1068,6 +1084,63 @@ static bool allowed_when_failed(PgQuery__Node *n)
 	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE;
 }
 
+/*
+ * SQLite calls this while another connection holds the write lock.  Wait
+ * (up to the busy timeout) unless that would risk a deadlock across shards:
+ * transactions the router runs carry its start time (SET dosql.txn_ts), and
+ * a younger one waiting for an older one's lock gives up after a short
+ * while (wait-die), so no cycle of waits over shards can last.  A prepared
+ * transaction is always waited for: it ends without needing anything.
+ * Giving up is SQLITE_BUSY, which the client sees as 40001.
+ */
+static int busy_wait(void *arg, int count)
+{
+	ShdSession *s = arg;
+	if (count == 0) {
+		s->busy_waited_us = 0;
+		atomic_store(&s->lock_wait_ts, s->txn_ts);
+	}
+	int64_t holder = atomic_load(&s->srv->writer_ts);
+	bool younger = s->txn_ts && holder && holder != INT64_MAX && s->txn_ts > holder;
+	int64_t limit = younger ? 50000 : (int64_t)s->srv->busy_timeout_ms * 1000;
+	if (s->busy_waited_us >= limit || atomic_load(&s->cancel)) {
+		if (getenv("DOSQL_DEBUG"))
+			fprintf(stderr, "dosql-shard: session %d (ts %lld) gives up after %lld us, holder %lld\n", s->conn.pid,
+				(long long)s->txn_ts, (long long)s->busy_waited_us, (long long)holder);
+		atomic_store(&s->lock_wait_ts, 0);
+		return 0;
+	}
+	int64_t step = count < 20 ? 200 : 2000;
+	usleep((useconds_t)step);
+	s->busy_waited_us += step;
+	return 1;
+}
+
+/* Whether a transaction older than s's waits for the write lock: then s,
+ * which does not hold it yet, must not take it before that one (else the
+ * older could wait behind ever new younger ones). */
+static bool older_waiting(ShdSession *s)
+{
+	bool found = false;
+	pthread_mutex_lock(&s->srv->lock);
+	for (int i = 0; i < s->srv->nsessions && !found; i++) {
+		int64_t ts = atomic_load(&s->srv->sessions[i]->lock_wait_ts);
+		found = ts && ts < s->txn_ts;
+	}
+	pthread_mutex_unlock(&s->srv->lock);
+	return found;
+}
+
+/* After a statement: note whether this transaction now holds the write lock. */
+static void note_writer(ShdSession *s)
+{
+	atomic_store(&s->lock_wait_ts, 0);
+	if (s->writer || !s->txn_ts || sqlite3_txn_state(s->db, "main") != SQLITE_TXN_WRITE)
+		return;
+	s->writer = true;
+	atomic_store(&s->srv->writer_ts, s->txn_ts);
+}
+
 /* SQLite calls this every few thousand VM steps: end the statement once its
  * statement_timeout has passed. */
 static int progress(void *arg)
@@ -1101,6 +1174,10 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 		shd_send_error(s, &e);
 		return false;
 	}
+	if (s->txn_ts && !s->writer && !sqlite3_stmt_readonly(stmt->st) && older_waiting(s)) {
+		shd_errorf(s, "40001", "could not serialize access due to concurrent update");
+		return false;
+	}
 	bool temp = false;
 	if (!portal) {
 		if (stmt->nparams > 0) {
@@ -1117,6 +1194,7 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 	bool ok = shd_send_rows(s, portal, ex, &suspended);
 	if (temp)
 		shd_portal_drop(s, portal);
+	note_writer(s);
 	return ok;
 }
 
@@ -1517,7 +1595,7 @@ static bool session_open_db(ShdSession *s)
 		fprintf(stderr, "dosql-shard: cannot open %s: %s\n", s->srv->db_path, sqlite3_errmsg(s->db));
 		return false;
 	}
-	sqlite3_busy_timeout(s->db, s->srv->busy_timeout_ms);
+	sqlite3_busy_handler(s->db, busy_wait, s);
 	if (sqlite3_exec(s->db,
 			 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL;"
 			 " PRAGMA temp_store = MEMORY;",
@@ -1630,11 +1708,15 @@ ShdSession *shd_session_internal(ShdServer *srv)
 		return NULL;
 	}
 	guc_init(s);
+	registry_add(srv, s); /* its lock waits count (older_waiting) */
+	s->registered = true;
 	return s;
 }
 
 void shd_session_local_free(ShdSession *s)
 {
+	if (s && s->registered)
+		registry_remove(s->srv, s);
 	if (s)
 		session_free(s);
 }

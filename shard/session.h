@@ -38,6 +38,10 @@ typedef struct ShdServer {
 	int nsessions, cap;
 	ShdSession **sessions;
 	_Atomic int32_t next_pid;
+	/* the router's start time of the transaction holding the write lock,
+	 * 0 when unknown, INT64_MAX for a prepared transaction (see
+	 * busy_wait() in session.c) */
+	_Atomic int64_t writer_ts;
 	/* prepared transactions (prepared.c), protected by prep_lock */
 	pthread_mutex_t prep_lock;
 	int nprepared, prepcap;
@@ -106,6 +110,11 @@ struct ShdSession {
 	bool txn_ddl;          /* the open transaction changed the schema */
 	int64_t txn_start_us;  /* now() for this transaction */
 	ShdCapture cap;        /* the row changes of the open transaction block */
+	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
+	bool writer;           /* this transaction holds the write lock (srv->writer_ts is ours) */
+	int64_t busy_waited_us;
+	_Atomic int64_t lock_wait_ts; /* txn_ts while waiting for the write lock, else 0 */
+	bool registered;       /* in srv->sessions */
 	int nsavepoints, savecap;
 	struct ShdSavepoint {
 		char *name;  /* owned */

@@ -174,6 +174,12 @@ is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } @sh
 $router->safe_psql("update accounts set bal = bal - 1 where id in (1, $other)");
 is($router->safe_psql("select bal from accounts where id = 1") . ',' . $router->safe_psql("select bal from accounts where id = $other"),
 	"210,$other_bal", 'an UPDATE over two shards outside a transaction commits on both');
+($rc, $out, $err) = $router->psql("update accounts set bal = bal + 1000 / (id - $other) where id in (1, $other)",
+	flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/ERROR:  22012: division by zero/, 'an UPDATE over two shards failing on one of them fails');
+is($router->safe_psql("select bal from accounts where id = 1"), '210', '... and changes nothing on the other (atomic)');
+is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } @shards), '0,0,0,0',
+	'and leaves no prepared transaction');
 is($router->safe_psql('select count(*) from accounts where id >= 1000'), '0', 'nor of the refused statements');
 
 # writes to several shards outside a transaction (each shard commits its part)
@@ -283,6 +289,17 @@ $dbh->rollback;
 is(($dbh->selectrow_array('select bal from accounts where id = $1', undef, 17))[0], 171, 'rolled back');
 my $ok = eval { $dbh->do('insert into accounts (id, name, bal) values (?, ?, ?)', undef, 17, 'dup', 1); 1 };
 ok(!$ok && $dbh->state eq '23505', 'a constraint error through the extended protocol');
+# in the extended protocol, a write over several shards commits at Sync on all
+# of them, or on none
+isnt($where{2}, $where{3}, 'rows 2 and 3 are on different shards');
+is($dbh->do('update accounts set bal = bal + ? where id in (2, 3)', undef, 5), 2, 'a parameterized UPDATE over two shards');
+is(join(',', map { ($dbh->selectrow_array('select bal from accounts where id = ?', undef, $_))[0] } 2, 3), '25,35',
+	'... committed on both');
+$ok = eval { $dbh->do('update accounts set bal = bal - 5 + 10 / (id - ?) where id in (2, 3)', undef, 3); 1 };
+ok(!$ok && $dbh->state eq '22012', 'a parameterized UPDATE over two shards failing on one');
+is(join(',', map { ($dbh->selectrow_array('select bal from accounts where id = ?', undef, $_))[0] } 2, 3), '25,35',
+	'... changes neither');
+is($dbh->do('update accounts set bal = bal - ? where id in (2, 3)', undef, 5), 2, 'and the values go back');
 my @scatter = sort { $a <=> $b } @{ $dbh->selectcol_arrayref('select id from accounts where bal > ?', undef, 350) };
 is_deeply(\@scatter, [ 36 .. 39 ], 'a parameterized read of every shard');
 undef $sth; # DBD::Pg deallocates its statements
