@@ -35,6 +35,10 @@ struct RtCoord {
 	int fd;
 	int nopen, capopen;
 	Open *open;
+	int nabandoned;
+	struct Abandoned {
+		char gid[64];
+	} abandoned[64]; /* gids to roll back now; the oldest is dropped when full */
 	int64_t last_us;
 	pthread_t thread;
 	bool thread_started, stopping;
@@ -215,6 +219,33 @@ void rt_coord_done(RtCoord *c, const char *gid)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void rt_coord_abandon(RtCoord *c, const char *gid)
+{
+	pthread_mutex_lock(&c->lock);
+	int max = (int)(sizeof(c->abandoned) / sizeof(c->abandoned[0]));
+	if (c->nabandoned == max)
+		memmove(&c->abandoned[0], &c->abandoned[1], sizeof(c->abandoned[0]) * (size_t)--c->nabandoned);
+	snprintf(c->abandoned[c->nabandoned++].gid, sizeof(c->abandoned[0].gid), "%s", gid);
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Whether gid was abandoned; forgets it once old enough for the age rule. */
+static bool abandoned(RtCoord *c, const char *gid, bool old)
+{
+	bool found = false;
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->nabandoned; i++)
+		if (strcmp(c->abandoned[i].gid, gid) == 0) {
+			found = true;
+			if (old)
+				c->abandoned[i] = c->abandoned[--c->nabandoned];
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
 void rt_coord_foreach_open(RtCoord *c, void (*fn)(void *arg, const char *gid, const char *shards), void *arg)
 {
 	pthread_mutex_lock(&c->lock);
@@ -310,7 +341,7 @@ static void recover_pass(RtCoord *c)
 				bool act = earlier_run || now - t > 2000000;
 				if (!act || !resolve(pg, "COMMIT PREPARED", gid))
 					pending[k] = true;
-			} else if (earlier_run || now - t > c->abandon_us) {
+			} else if (abandoned(c, gid, now - t > c->abandon_us) || earlier_run || now - t > c->abandon_us) {
 				resolve(pg, "ROLLBACK PREPARED", gid);
 			}
 		}

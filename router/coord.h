@@ -51,6 +51,9 @@ bool rt_coord_may_commit(RtCoord *c, const char *gid);
 bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n);
 /* Every participant committed. */
 void rt_coord_done(RtCoord *c, const char *gid);
+/* A gid no decision will be logged for (its session went away while
+ * preparing): recovery rolls it back at its next pass, whatever its age. */
+void rt_coord_abandon(RtCoord *c, const char *gid);
 
 /* Decisions logged and not yet closed (for SHOW TRANSACTIONS): calls fn
  * for each with its gid and participants. */

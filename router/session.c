@@ -451,6 +451,45 @@ static void show_stats(RtSession *s)
 	pgw_send_command_complete(c, tag);
 }
 
+typedef struct ShowTxn {
+	RtSession *s;
+	int n;
+} ShowTxn;
+
+static void show_one_transaction(void *arg, const char *gid, const char *shards)
+{
+	ShowTxn *st = arg;
+	char names[1024] = "";
+	size_t len = 0;
+	for (const char *p = shards; *p;) {
+		char *end;
+		long i = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (i >= 0 && i < vsc_shard_count(st->s->rt->vschema))
+			len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
+						len ? "," : "", vsc_shard(st->s->rt->vschema, (int)i)->name);
+		p = *end == ',' ? end + 1 : end;
+	}
+	const char *vals[3] = {gid, "committing", names};
+	put_text_row(conn(st->s), 3, vals);
+	st->n++;
+}
+
+/* SHOW TRANSACTIONS: the in-doubt transactions, decided to commit and not
+ * yet committed on every shard (recovery finishes them). */
+static void show_transactions(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	PgwField f[3] = {{"gid", 0, 0, 25, -1, -1, 0}, {"state", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
+	pgw_send_row_description(c, 3, f);
+	ShowTxn st = {s, 0};
+	rt_coord_foreach_open(s->rt->coord, show_one_transaction, &st);
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", st.n);
+	pgw_send_command_complete(c, tag);
+}
+
 /* EXPLAIN: a line saying how the router runs the statement, then each
  * shard's plan under a line naming the shard, one shard after the other. */
 static void explain_begin(RtSession *s, RtRoute *route, const char *text)
@@ -556,6 +595,8 @@ static void run_next(RtSession *s)
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
 				if (strcasecmp(raw->stmt->variable_show_stmt->name, "stats") == 0)
 					show_stats(s);
+				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "transactions") == 0)
+					show_transactions(s);
 				else
 					show_vschema(s);
 				break;
@@ -871,6 +912,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		all_sessions = NULL;
 		capall = 0;
 	}
+	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
+		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	for (int i = 0; i < RT_MAX_SHARDS; i++)
 		rt_backend_free(s->backends[i]);
 	for (int i = 0; i < s->nsets; i++)

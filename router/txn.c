@@ -247,7 +247,11 @@ bool rt_txn_step(RtSession *s)
 		}
 		if (!s->stmt_error)
 			snprintf(s->tag, sizeof(s->tag), "ROLLBACK");
-		if (nprepared > 0) {
+		if (writers > 0) {
+			/* every writer, also one whose PREPARE failed: a shard may
+			 * keep a gid it could not take back at once */
+			for (int i = 0; i < s->nparts; i++)
+				prepared[s->parts[i]] = s->wrote[s->parts[i]];
 			s->tp = RT_TP_ABORTING;
 			bool err = s->stmt_error;
 			char tag[80];

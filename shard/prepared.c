@@ -105,6 +105,38 @@ static void release(ShdServer *srv, const char *gid, ShdSession *holder, bool fo
 	pthread_mutex_unlock(&srv->prep_lock);
 }
 
+/* ------------------------------------------------------------ holders */
+
+/* A holder session, from the spares when there is one: opening a
+ * connection with its catalog costs more than the rest of a PREPARE. */
+static ShdSession *holder_get(ShdServer *srv)
+{
+	ShdSession *h = NULL;
+	pthread_mutex_lock(&srv->prep_lock);
+	if (srv->nspare > 0)
+		h = srv->spare[--srv->nspare];
+	pthread_mutex_unlock(&srv->prep_lock);
+	return h ? h : shd_session_internal(srv);
+}
+
+/* Give a holder back (its transaction over), or free it. */
+static void holder_put(ShdServer *srv, ShdSession *h)
+{
+	if (!h)
+		return;
+	if (!sqlite3_get_autocommit(h->db))
+		shd_sql(h, "ROLLBACK", &(PgwError){0});
+	h->txn_ts = 0;
+	atomic_store(&h->lock_wait_ts, 0);
+	pthread_mutex_lock(&srv->prep_lock);
+	bool kept = srv->nspare < (int)(sizeof(srv->spare) / sizeof(srv->spare[0]));
+	if (kept)
+		srv->spare[srv->nspare++] = h;
+	pthread_mutex_unlock(&srv->prep_lock);
+	if (!kept)
+		shd_session_local_free(h);
+}
+
 /* ------------------------------------------------------------ storage */
 
 /* Run one statement with gid (and optionally a blob and text values)
@@ -124,6 +156,7 @@ static bool run(ShdSession *h, const char *sql, const char *gid, const Buf *chan
 		sqlite3_bind_text(st, 4, owner, -1, SQLITE_STATIC);
 	}
 	int rc = sqlite3_step(st);
+	atomic_store(&h->lock_wait_ts, 0); /* done waiting for the lock, if it did */
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		shd_sqlite_error(h, rc, e);
 	sqlite3_finalize(st);
@@ -204,9 +237,15 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	Buf changes = s->cap.changes;
 	int64_t ts = s->txn_ts;
 	buf_init(&s->cap.changes);
+	ShdSession *h = holder_get(s->srv);
+	/* the write lock goes from this session to the holder with no other
+	 * writer in between (they wait for the handover to end) */
+	bool handover = h && changes.len > 0 && sqlite3_txn_state(s->db, "main") == SQLITE_TXN_WRITE;
+	if (handover) {
+		h->handing_over = true;
+		atomic_store(&s->srv->handover, true);
+	}
 	shd_txn_end(s, false);
-
-	ShdSession *h = shd_session_internal(s->srv);
 	if (h)
 		h->txn_ts = ts; /* it waits for locks as the transaction did */
 	char at[64];
@@ -224,7 +263,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	buf_cleanup(&changes);
 	if (ok && empty) {
 		/* nothing to hold: COMMIT PREPARED only deletes the row */
-		shd_session_local_free(h);
+		holder_put(s->srv, h);
 		h = NULL;
 	} else if (ok) {
 		dosql_fault("shard-prepare-stored");
@@ -237,8 +276,12 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 			ok = false;
 		}
 	}
+	if (handover) {
+		atomic_store(&s->srv->handover, false);
+		h->handing_over = false;
+	}
 	if (!ok) {
-		shd_session_local_free(h);
+		holder_put(s->srv, h);
 		release(s->srv, gid, NULL, !stored);
 		shd_send_error(s, &e);
 		return false;
@@ -270,7 +313,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	bool ok = true;
 	if (!h) {
 		/* not held (recovered while another one held the lock) */
-		h = shd_session_internal(s->srv);
+		h = holder_get(s->srv);
 		ok = h != NULL;
 		if (!ok)
 			pgw_error_set(&e, "58000", "could not open the shard database");
@@ -290,12 +333,12 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	}
 	if (!ok) {
 		/* still prepared, no longer held: a retry holds it again */
-		shd_session_local_free(h);
+		holder_put(s->srv, h);
 		release(s->srv, gid, NULL, false);
 		shd_send_error(s, &e);
 		return false;
 	}
-	shd_session_local_free(h);
+	holder_put(s->srv, h);
 	atomic_store(&s->srv->writer_ts, 0);
 	release(s->srv, gid, NULL, true);
 	dosql_fault("shard-after-commit-prepared");
@@ -346,6 +389,8 @@ void shd_prep_shutdown(ShdServer *srv)
 	for (int i = 0; i < srv->nprepared; i++)
 		shd_session_local_free(srv->prepared[i].holder);
 	free(srv->prepared);
+	while (srv->nspare > 0)
+		shd_session_local_free(srv->spare[--srv->nspare]);
 	srv->prepared = NULL;
 	srv->nprepared = srv->prepcap = 0;
 	pthread_mutex_unlock(&srv->prep_lock);

@@ -42,10 +42,15 @@ typedef struct ShdServer {
 	 * 0 when unknown, INT64_MAX for a prepared transaction (see
 	 * busy_wait() in session.c) */
 	_Atomic int64_t writer_ts;
+	/* a PREPARE moves its write lock to its holder: other writers wait
+	 * (shd_handover_wait) so that none takes the lock in between */
+	atomic_bool handover;
 	/* prepared transactions (prepared.c), protected by prep_lock */
 	pthread_mutex_t prep_lock;
 	int nprepared, prepcap;
 	struct ShdPrepared *prepared;
+	int nspare;
+	ShdSession *spare[8]; /* holder sessions to reuse */
 } ShdServer;
 
 typedef enum ShdTxn {
@@ -115,6 +120,7 @@ struct ShdSession {
 	int64_t busy_waited_us;
 	_Atomic int64_t lock_wait_ts; /* txn_ts while waiting for the write lock, else 0 */
 	bool registered;       /* in srv->sessions */
+	bool handing_over;     /* this holder is receiving a PREPARE's lock */
 	int nsavepoints, savecap;
 	struct ShdSavepoint {
 		char *name;  /* owned */

@@ -51,6 +51,8 @@ bool shd_txn_end(ShdSession *s, bool commit);
  * (prepared.c).  They reply themselves; false after an error was sent. */
 bool shd_prep_prepare(ShdSession *s, const char *gid);
 bool shd_prep_finish(ShdSession *s, const char *gid, bool commit);
+/* Wait while a PREPARE hands its write lock over (srv->handover). */
+void shd_handover_wait(ShdSession *s);
 /* Savepoints of the open block, for the captured changes (prepared.c);
  * release with name NULL forgets them all. */
 void shd_savepoint_set(ShdSession *s, const char *name);

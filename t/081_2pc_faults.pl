@@ -45,6 +45,7 @@ sub worker
 	my ($file, $first_tid, $seconds) = @_;
 	my $dbh = DBI->connect('dbi:Pg:host=127.0.0.1;port=' . $router->port . ';dbname=dosql', 'dosql', '',
 		{ RaiseError => 1, PrintError => 0, AutoCommit => 1 });
+	note("worker connected") if $ENV{DOSQL_TEST_VERBOSE};
 	open my $out, '>>', $file or die "$file: $!";
 	$out->autoflush(1);
 	my $tid = $first_tid;
@@ -66,6 +67,7 @@ sub worker
 			print $out "$tid\n";
 			next;
 		}
+		note("transfer $tid: $@") if $ENV{DOSQL_TEST_VERBOSE};
 		eval { $dbh->rollback } unless $dbh->{AutoCommit};
 		last unless $dbh->ping;
 	}
@@ -151,7 +153,14 @@ for my $point ('shard-after-prepare:10', 'shard-before-commit-prepared:10', 'sha
 	$victim->stop;
 	$victim->setenv(DOSQL_FAULT => $point);
 	$victim->start;
-	my @done = run_clients(4, 20, sub { ok($victim->wait_exit, "the shard died at $point") });
+	my @done = run_clients(4, 20, sub {
+		ok($victim->wait_exit, "the shard died at $point");
+		if ($point =~ /before-commit-prepared/) {
+			# decided, and not committed on the dead shard: in doubt
+			like($router->safe_psql('show transactions'), qr/^dosql_r1_\d+\|committing\|(-80,80-|80-,-80)$/m,
+				'SHOW TRANSACTIONS lists the decided transaction the dead shard has not committed');
+		}
+	});
 	$victim->setenv(DOSQL_FAULT => undef);
 	$victim->start;
 	check("shard killed at $point", @done);
