@@ -512,6 +512,65 @@ static const char *scatter_obstacle(PgQuery__SelectStmt *s, const Tables *t)
  * WHERE clause (all rows when it has a subquery, which must see the whole
  * table).  False when the statement has another shape.
  */
+/* A target list "*", built on the stack. */
+typedef struct StarTarget {
+	PgQuery__ColumnRef ref;
+	PgQuery__AStar star;
+	PgQuery__Node star_node, ref_node, target_node;
+	PgQuery__Node *fields[1], *targets[1];
+	PgQuery__ResTarget target;
+} StarTarget;
+
+static void star_target_init(StarTarget *st)
+{
+	*st = (StarTarget){.ref = PG_QUERY__COLUMN_REF__INIT,
+			   .star = PG_QUERY__A__STAR__INIT,
+			   .star_node = PG_QUERY__NODE__INIT,
+			   .ref_node = PG_QUERY__NODE__INIT,
+			   .target_node = PG_QUERY__NODE__INIT,
+			   .target = PG_QUERY__RES_TARGET__INIT};
+	st->star_node.node_case = PG_QUERY__NODE__NODE_A_STAR;
+	st->star_node.a_star = &st->star;
+	st->fields[0] = &st->star_node;
+	st->ref.n_fields = 1;
+	st->ref.fields = st->fields;
+	st->ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	st->ref_node.column_ref = &st->ref;
+	st->target.val = &st->ref_node;
+	st->target_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+	st->target_node.res_target = &st->target;
+	st->targets[0] = &st->target_node;
+}
+
+/* An UPDATE of the vindex column: each shard runs it with RETURNING *, and
+ * the router moves the rows whose new value belongs elsewhere (move.c). */
+static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVindex *cv, RtRoute *r)
+{
+	PgQuery__UpdateStmt *u = stmt->update_stmt;
+	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
+		refuse(r, "an UPDATE of the vindex column \"%s\" with %s is not supported by the router", cv->column,
+		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
+		return;
+	}
+	if (strlen(table) >= sizeof(r->merge_table)) {
+		refuse(r, "%s", "the table name is too long");
+		return;
+	}
+	StarTarget st;
+	star_target_init(&st);
+	u->n_returning_list = 1;
+	u->returning_list = st.targets;
+	r->shard_sql = shd_deparse_node(stmt);
+	u->n_returning_list = 0;
+	u->returning_list = NULL;
+	if (!r->shard_sql) {
+		refuse(r, "%s", "cannot deparse the UPDATE");
+		return;
+	}
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+	r->move = cv;
+}
+
 static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
 {
 	/* every table reference is to this one table (a subquery may read it too) */
@@ -521,24 +580,12 @@ static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *tabl
 	if (t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause != 1 ||
 	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || strlen(table) >= sizeof(r->merge_table))
 		return false;
-	PgQuery__ColumnRef star_ref = PG_QUERY__COLUMN_REF__INIT;
-	PgQuery__AStar star = PG_QUERY__A__STAR__INIT;
-	PgQuery__Node star_node = PG_QUERY__NODE__INIT, ref_node = PG_QUERY__NODE__INIT, target_node = PG_QUERY__NODE__INIT;
-	PgQuery__Node *fields[1] = {&star_node}, *targets[1] = {&target_node};
-	PgQuery__ResTarget target = PG_QUERY__RES_TARGET__INIT;
+	StarTarget st;
+	star_target_init(&st);
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
-	star_node.node_case = PG_QUERY__NODE__NODE_A_STAR;
-	star_node.a_star = &star;
-	star_ref.n_fields = 1;
-	star_ref.fields = fields;
-	ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
-	ref_node.column_ref = &star_ref;
-	target.val = &ref_node;
-	target_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
-	target_node.res_target = &target;
 	q.n_target_list = 1;
-	q.target_list = targets;
+	q.target_list = st.targets;
 	q.n_from_clause = 1;
 	q.from_clause = s->from_clause;
 	q.where_clause = t->sublink ? NULL : s->where_clause;
@@ -694,13 +741,14 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 			keyed = where_shards(rt, stmt->select_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
 			break;
 		case PG_QUERY__NODE__NODE_UPDATE_STMT:
-			if (sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
-				refuse(r, "an UPDATE of the vindex column \"%s\" (moving rows between shards) is not supported "
-					  "by the router yet",
-				       cv->column);
+			keyed = where_shards(rt, stmt->update_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
+			if (!refused && r->kind != RT_ROUTE_REFUSE &&
+			    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
+				if (!keyed || whole)
+					all_shards(rt, r);
+				move_plan(stmt, sharded, cv, r);
 				return;
 			}
-			keyed = where_shards(rt, stmt->update_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
 			break;
 		case PG_QUERY__NODE__NODE_DELETE_STMT:
 			keyed = where_shards(rt, stmt->delete_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);

@@ -71,6 +71,8 @@ typedef struct RtRouter {
 
 typedef struct RtSession RtSession;
 typedef struct RtMerge RtMerge;
+typedef struct RtMove RtMove;
+typedef struct RtRoute RtRoute;
 
 typedef enum RtBackendState {
 	RT_BE_CONNECTING,
@@ -208,6 +210,7 @@ struct RtSession {
 	int32_t maxrows;
 	int64_t rows_sent;
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
+	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
 };
 
 /* backend.c */
@@ -287,6 +290,14 @@ bool rt_txn_step(RtSession *s);
 /* A statement finished: shards rolled back to a savepoint leave. */
 void rt_txn_statement_done(RtSession *s);
 
+/* move.c: an UPDATE of the vindex column.  Start it (the route's
+ * shard_sql goes out next), take its results (true when consumed), and at
+ * the end of each step go on (true: the next step is under way). */
+bool rt_move_start(RtSession *s, const RtRoute *route);
+bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);
+bool rt_move_step(RtSession *s);
+void rt_move_free(RtSession *s);
+
 /* plan.c */
 typedef enum RtRouteKind {
 	RT_ROUTE_SHARDS,  /* the statement goes to shards[0..n) */
@@ -295,7 +306,7 @@ typedef enum RtRouteKind {
 	RT_ROUTE_REFUSE,  /* err says why */
 } RtRouteKind;
 
-typedef struct RtRoute {
+struct RtRoute {
 	RtRouteKind kind;
 	int nshards;
 	int shards[RT_MAX_SHARDS];
@@ -304,6 +315,10 @@ typedef struct RtRoute {
 	bool merge;   /* a read of every shard, final step in the router */
 	bool replicated; /* a write of the same rows on every shard (reference table) */
 	bool explain;    /* EXPLAIN of a statement so routed: each shard explains it */
+	/* an UPDATE of this vindex column: shard_sql (the UPDATE with
+	 * RETURNING *) on every shard of the route, then rows whose new value
+	 * belongs to another shard move there (move.c); merge_table is the table */
+	const VscColumnVindex *move;
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
 	/* owned: a multi-row INSERT split by shard, the statement shards[i]
@@ -311,7 +326,7 @@ typedef struct RtRoute {
 	char **split_sql;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	PgwError err;
-} RtRoute;
+};
 
 void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *route);
 /* Frees what a route owns. */

@@ -103,7 +103,7 @@ static void row_description(RtSession *s, PGresult *r)
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
-	if (rt_txn_result(s, b, r))
+	if (rt_txn_result(s, b, r) || rt_move_result(s, b, r))
 		return;
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
@@ -257,6 +257,8 @@ static void statement_done(RtSession *s)
 	PgwConn *c = conn(s);
 	if (s->tp != RT_TP_NONE && rt_txn_step(s))
 		return; /* the next phase of two-phase commit is under way */
+	if (s->move && rt_move_step(s))
+		return; /* the rows move */
 	if (s->portal) {
 		rt_ext_done(s);
 		return;
@@ -587,7 +589,8 @@ static void run_next(RtSession *s)
 		if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
 			route.kind = RT_ROUTE_SHARDS, route.nshards = 1, route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
 		s->cur_write = route.write;
-		if (route.kind == RT_ROUTE_SHARDS && route.write && route.nshards > 1 && s->txn == RT_TXN_IDLE)
+		if (route.kind == RT_ROUTE_SHARDS && route.write && (route.nshards > 1 || route.move) &&
+		    s->txn == RT_TXN_IDLE)
 			s->implicit = true; /* a write over several shards commits atomically */
 		bool answered = true;
 		switch (route.kind) {
@@ -632,6 +635,20 @@ static void run_next(RtSession *s)
 					free(s->explain_sql);
 					s->explain_sql = NULL;
 				}
+				break;
+			}
+			if (route.move) {
+				if (!rt_move_start(s, &route)) {
+					PgwError e;
+					pgw_error_set(&e, "53200", "out of memory");
+					rt_send_error(s, &e);
+					rt_route_cleanup(&route);
+					break;
+				}
+				answered = !rt_dispatch_each(s, route.shard_sql, NULL, route.shards, route.nshards, NULL, 0);
+				rt_route_cleanup(&route);
+				if (answered)
+					rt_move_free(s);
 				break;
 			}
 			if (route.merge) {
@@ -929,6 +946,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	if (s->tree)
 		pg_query__parse_result__free_unpacked(s->tree, NULL);
 	rt_merge_free(s->merge);
+	rt_move_free(s);
 	rt_ext_free(s);
 	free(s->cur_text);
 	free(s->merge_sql);

@@ -19,6 +19,7 @@
 
 #include "common/fault.h"
 #include "router/router.h"
+#include "shard/translate.h"
 
 /* ------------------------------------------------------------ participants */
 
@@ -286,13 +287,8 @@ static char *savepoint_sql(const char *verb, const char *name)
 {
 	Buf b;
 	buf_init(&b);
-	buf_printf(&b, "%s \"", verb);
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			buf_put_u8(&b, '"');
-		buf_put_u8(&b, (uint8_t)*p);
-	}
-	buf_put_u8(&b, '"');
+	buf_printf(&b, "%s ", verb);
+	shd_put_ident(&b, name);
 	char *sql = strdup(buf_cstr(&b));
 	buf_cleanup(&b);
 	return sql;

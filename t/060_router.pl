@@ -149,7 +149,6 @@ for my $case (
 	[ 'select a.id from accounts a join m on m.id = a.id order by 1', qr/is not supported/ ],
 	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) returning id",
 		qr/INSERT ... RETURNING of rows for several shards/ ],
-	[ 'update accounts set id = id + 1000 where id = 5', qr/UPDATE of the vindex column "id"/ ],
 	[ q{insert into accounts (name, bal) values ('x', 1)}, qr/must give its vindex column "id"/ ],
   )
 {
@@ -157,6 +156,57 @@ for my $case (
 	like($err, qr/ERROR:  0A000: .*$case->[1]/, "refused with 0A000: $case->[0]");
 }
 is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing of the refused statements applied');
+
+# an UPDATE of the vindex column moves the rows to the shards of their new keys
+my $row5 = $router->safe_psql('select id, name, bal from accounts where id = 5');
+my $count = $router->safe_psql('select count(*) from accounts');
+($rc, $out, $err) = $router->psql('update accounts set id = id + 1000, bal = bal + 1 where id = 5', flags => [ '-X' ]);
+is($out, 'UPDATE 1', 'an UPDATE of the vindex column') or diag($err);
+is($router->safe_psql('select id, name, bal from accounts where id = 1005'), '1005|n5|' . ((split /\|/, $row5)[2] + 1),
+	'the row is found by its new key');
+is(join(',', map { $_->safe_psql('select count(*) from accounts where id in (5, 1005)') } @shards) =~ tr/1//, 1,
+	'it is on one shard only');
+is($router->safe_psql('select count(*) from accounts'), $count, 'no row lost or doubled');
+($rc, $out, $err) = $router->psql('update accounts set id = id - 1000, bal = bal - 1 where id > 1000', flags => [ '-X' ]);
+is($out, 'UPDATE 1', 'moved back by an UPDATE over every shard') or diag($err);
+is($router->safe_psql('select id, name, bal from accounts where id = 5'), $row5, 'as it was');
+my $holder = sub { my ($id) = @_; return (grep { $shards[$_]->safe_psql("select count(*) from accounts where id = $id") } 0 .. 3)[0]; };
+my @before = map { $holder->($_) } 2, 3, 4;
+($rc, $out, $err) = $router->psql('update accounts set id = id + 3000 where id in (2, 3, 4)', flags => [ '-X' ]);
+is($out, 'UPDATE 3', 'several rows move at once');
+is(join(',', split /\n/, $router->safe_psql('select id from accounts where id > 3000 order by id')), '3002,3003,3004',
+	'... each to its shard');
+is(join(',', map { $router->safe_psql("select count(*) from accounts where id = $_") } 3002, 3003, 3004), '1,1,1',
+	'... where its key routes');
+my @after = map { $holder->($_) } 3002, 3003, 3004;
+ok((grep { $before[$_] != $after[$_] } 0 .. 2) > 0, "rows changed shards (@before -> @after)");
+$router->safe_psql('update accounts set id = id - 3000 where id > 3000');
+($rc, $out, $err) = $router->psql('update accounts set id = 6 where id = 7', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/ERROR:  23505/, 'a move onto an existing key fails with 23505');
+is($router->safe_psql('select count(*) from accounts where id in (6, 7)'), '2', '... and changes nothing');
+$router->safe_psql('begin; update accounts set id = 1007 where id = 7; rollback');
+is($router->safe_psql('select count(*) from accounts where id = 7') . $router->safe_psql('select count(*) from accounts where id = 1007'),
+	'10', 'a move rolled back leaves the row where it was');
+is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } @shards), '0,0,0,0',
+	'and no prepared transaction behind');
+
+# savepoints over the shards of a transaction: a shard that joined after the
+# savepoint is rolled back entirely by ROLLBACK TO
+my ($sa, $sb) = (1, $other);
+my ($bal_a, $bal_b) = map { $router->safe_psql("select bal from accounts where id = $_") } $sa, $sb;
+($rc, $out, $err) = $router->psql("begin; update accounts set bal = bal + 1 where id = $sa; savepoint s1;"
+	  . " update accounts set bal = bal + 1 where id = $sb; update accounts set bal = bal + 1 where id = $sa;"
+	  . " rollback to s1; update accounts set bal = bal + 10 where id = $sa; savepoint s2;"
+	  . " update accounts set bal = bal + 100 where id = $sb; release s2; commit",
+	flags => [ '-X', '-v', 'ON_ERROR_STOP=1' ]);
+is($out, "BEGIN\nUPDATE 1\nSAVEPOINT\nUPDATE 1\nUPDATE 1\nROLLBACK\nUPDATE 1\nSAVEPOINT\nUPDATE 1\nRELEASE\nCOMMIT",
+	'SAVEPOINT, ROLLBACK TO and RELEASE over two shards') or diag($err);
+is($router->safe_psql("select bal from accounts where id = $sa") . ',' . $router->safe_psql("select bal from accounts where id = $sb"),
+	($bal_a + 11) . ',' . ($bal_b + 100), 'what was rolled back to the savepoint is gone on both shards, the rest committed');
+$router->safe_psql("update accounts set bal = bal - 11 where id = $sa");
+$router->safe_psql("update accounts set bal = bal - 100 where id = $sb");
+($rc, $out, $err) = $router->psql('begin; rollback to nosuch', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/ERROR:  3B001: savepoint "nosuch" does not exist/, 'ROLLBACK TO an unknown savepoint: 3B001');
 
 # a transaction over several shards: rolled back everywhere, or committed
 # everywhere with two-phase commit
