@@ -185,6 +185,21 @@ static bool next_change(Decoder *d, Change *c, bool *bad)
 	return true;
 }
 
+bool shd_cap_foreach(const uint8_t *p, size_t n, ShdCapFn fn, void *arg)
+{
+	Decoder d = {.vals = NULL};
+	Change c;
+	bool bad = false, ok = true;
+	buf_rd_init(&d.r, p, n);
+	size_t start = 0;
+	while (ok && next_change(&d, &c, &bad)) {
+		ok = fn(arg, c.op, c.table, c.oldkey, c.newkey, p + start, d.r.pos - start);
+		start = d.r.pos;
+	}
+	free(d.vals);
+	return ok && !bad;
+}
+
 bool shd_cap_valid(const uint8_t *p, size_t n)
 {
 	Decoder d = {.vals = NULL};

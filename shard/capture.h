@@ -44,4 +44,11 @@ bool shd_cap_apply(sqlite3 *db, const uint8_t *p, size_t n, PgwError *e);
 /* Check an encoding without applying it: false when malformed. */
 bool shd_cap_valid(const uint8_t *p, size_t n);
 
+/* Call fn for each change with its operation ('I', 'U', 'D'), table, old
+ * and new rowid and its own bytes of the encoding; false when malformed or
+ * when fn returned false. */
+typedef bool (*ShdCapFn)(void *arg, char op, const char *table, int64_t oldkey, int64_t newkey, const uint8_t *change,
+			 size_t len);
+bool shd_cap_foreach(const uint8_t *p, size_t n, ShdCapFn fn, void *arg);
+
 #endif

@@ -41,7 +41,10 @@ static const char bootstrap_sql[] =
 	"  seqcycle INTEGER NOT NULL DEFAULT 0, last_value INTEGER NOT NULL DEFAULT 1,"
 	"  is_called INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS _dosql_prepared("
-	"  gid TEXT PRIMARY KEY, changes BLOB NOT NULL, prepared TEXT NOT NULL, owner TEXT NOT NULL);";
+	"  gid TEXT PRIMARY KEY, changes BLOB NOT NULL, prepared TEXT NOT NULL, owner TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS _dosql_changelog("
+	"  seq INTEGER PRIMARY KEY, commit_ts INTEGER NOT NULL, xid INTEGER NOT NULL, gid TEXT,"
+	"  tbl TEXT NOT NULL, op TEXT NOT NULL, old_key INTEGER, new_key INTEGER, change BLOB NOT NULL);";
 
 bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg) { return sqlite3_exec(db, bootstrap_sql, NULL, NULL, errmsg) == SQLITE_OK; }
 

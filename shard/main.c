@@ -241,6 +241,14 @@ static bool prepare_database(ShdServer *srv)
 	sqlite3_busy_timeout(db, 10000);
 	bool ok = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, &err) == SQLITE_OK &&
 		  shd_catalog_bootstrap(db, &err);
+	sqlite3_stmt *st;
+	if (ok && sqlite3_prepare_v2(db, "SELECT coalesce(max(commit_ts), 0) FROM _dosql_changelog", -1, &st, NULL) ==
+			  SQLITE_OK) {
+		/* commit times keep rising across restarts, whatever the clock does */
+		if (sqlite3_step(st) == SQLITE_ROW)
+			atomic_store(&srv->hlc, sqlite3_column_int64(st, 0));
+		sqlite3_finalize(st);
+	}
 	if (!ok)
 		fprintf(stderr, "dosql-shard: cannot initialise %s: %s\n", srv->db_path, err ? err : "?");
 	sqlite3_free(err);

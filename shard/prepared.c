@@ -188,6 +188,22 @@ static bool hold(ShdSession *h, const char *gid, PgwError *e)
 	return ok;
 }
 
+/* Record gid's stored changes in the changelog, inside the holder's
+ * transaction that commits them. */
+static bool log_changes(ShdSession *h, const char *gid, PgwError *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(h->db, "SELECT changes FROM _dosql_prepared WHERE gid = ?1", -1, &st, NULL) != SQLITE_OK) {
+		shd_sqlite_error(h, sqlite3_errcode(h->db), e);
+		return false;
+	}
+	sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
+	bool ok = sqlite3_step(st) == SQLITE_ROW &&
+		  shd_changelog_write(h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), gid, e);
+	sqlite3_finalize(st);
+	return ok;
+}
+
 static void timestamp_now(char *out, size_t n)
 {
 	int64_t us = shd_now_us();
@@ -322,7 +338,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	}
 	if (ok && commit) {
 		dosql_fault("shard-before-commit-prepared");
-		ok = run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
+		ok = log_changes(h, gid, &e) && run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
 		     shd_sql(h, "COMMIT", &e);
 		if (!ok)
 			shd_sql(h, "ROLLBACK", &(PgwError){0});

@@ -844,6 +844,9 @@ bool shd_txn_implicit_begin(ShdSession *s, PgwError *e)
 		return false;
 	s->implicit = true;
 	s->txn_start_us = shd_now_us();
+	buf_reset(&s->cap.changes);
+	s->cap.on = true;
+	s->cap.temp = false;
 	return true;
 }
 
@@ -856,8 +859,11 @@ bool shd_txn_end(ShdSession *s, bool commit)
 	bool ok = true;
 	shd_copy_abort(s);
 	portals_drop(s, commit);
+	s->cap.on = false;
 	if (!sqlite3_get_autocommit(s->db)) {
-		if (commit && !shd_sql(s, "COMMIT", &e)) {
+		/* the changelog commits with the changes */
+		if (commit && !(shd_changelog_write(s, s->cap.changes.data, s->cap.changes.len, NULL, &e) &&
+				shd_sql(s, "COMMIT", &e))) {
 			PgwError ignored;
 			shd_sql(s, "ROLLBACK", &ignored);
 			s->txn = SHD_TXN_IDLE;

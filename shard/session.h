@@ -42,6 +42,7 @@ typedef struct ShdServer {
 	 * 0 when unknown, INT64_MAX for a prepared transaction (see
 	 * busy_wait() in session.c) */
 	_Atomic int64_t writer_ts;
+	_Atomic int64_t hlc; /* the last commit time in _dosql_changelog (changelog.c) */
 	/* a PREPARE moves its write lock to its holder: other writers wait
 	 * (shd_handover_wait) so that none takes the lock in between */
 	atomic_bool handover;

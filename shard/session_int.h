@@ -51,6 +51,9 @@ bool shd_txn_end(ShdSession *s, bool commit);
  * (prepared.c).  They reply themselves; false after an error was sent. */
 bool shd_prep_prepare(ShdSession *s, const char *gid);
 bool shd_prep_finish(ShdSession *s, const char *gid, bool commit);
+/* Record a committing transaction's captured changes in _dosql_changelog
+ * (changelog.c), inside it; gid is its two-phase commit gid or NULL. */
+bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const char *gid, PgwError *e);
 /* Wait while a PREPARE hands its write lock over (srv->handover). */
 void shd_handover_wait(ShdSession *s);
 /* Savepoints of the open block, for the captured changes (prepared.c);

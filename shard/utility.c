@@ -108,10 +108,13 @@ static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char 
 		}
 		s->txn_start_us = shd_now_us();
 	}
+	if (s->txn == SHD_TXN_IDLE && !s->cap.on) {
+		/* (an implicit transaction that becomes a block keeps its changes) */
+		buf_reset(&s->cap.changes);
+		s->cap.on = true;
+		s->cap.temp = false;
+	}
 	s->txn = SHD_TXN_BLOCK;
-	buf_reset(&s->cap.changes);
-	s->cap.on = true;
-	s->cap.temp = false;
 	const char *dro = shd_guc_get(s, "default_transaction_read_only");
 	if (dro && strcmp(dro, "on") == 0 && !s->txn_read_only) {
 		if (shd_sql(s, "PRAGMA query_only = 1", &e))

@@ -118,5 +118,29 @@ crash_at('shard-after-commit-prepared', q{commit prepared 'p3'});
 is(sq('select count(*) from pg_prepared_xacts'), '0', 'killed after COMMIT PREPARED committed: resolved');
 is(sq('select bal from acc where id = 4'), '7', '... and applied');
 
+# every committed change is in the changelog, atomic with it; a prepared
+# transaction's under its gid, once, when it commits
+sub changelog
+{
+	my ($sql) = @_;
+	my ($rc, $out, $err) = DoSQL::Test::Utils::run_command([ 'sqlite3', $shard->data_dir . '/shard.db', $sql ]);
+	die "sqlite3: $err" if $rc;
+	chomp $out;
+	return $out;
+}
+is(changelog(q{select group_concat(tbl || ':' || op, ',') from (select tbl, op from _dosql_changelog where gid = 'tx1' order by seq)}),
+	'acc:U,acc:U,hist:I,hist:I,acc:I',
+	'a committed prepared transaction is in the changelog under its gid, without what was rolled back to a savepoint');
+is(changelog(q{select count(distinct commit_ts) from _dosql_changelog where gid = 'tx1'}), '1', '... with one commit time');
+is(changelog(q{select count(*) from _dosql_changelog where gid in ('tx2', 'dup', 'p1')}), '0',
+	'rolled-back prepared transactions are not');
+is(changelog(q{select count(*) from _dosql_changelog where gid = 'p2'}), '1', 'one committed after a crash is, once');
+sq('insert into hist values (77, 7, 7.5)');
+is(changelog(q{select coalesce(gid, 'none') || ':' || tbl || ':' || op || ':' || new_key from _dosql_changelog order by seq desc limit 1}),
+	'none:hist:I:' . changelog('select max(rowid) from hist'), 'a plain INSERT is recorded without gid, with its rowid');
+is(changelog(q{select count(*) from (select commit_ts, lag(commit_ts) over (order by seq) as prev from _dosql_changelog) where commit_ts < prev}),
+	'0', 'commit times never go down');
+is(changelog(q{select count(*) from _dosql_changelog where tbl like '\_dosql%' escape '\'}), '0', "DoSQL's own tables are not recorded");
+
 $shard->stop;
 done_testing();
