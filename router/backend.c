@@ -235,6 +235,13 @@ static void read_results(RtBackend *b)
 		}
 		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
 			b->sess->rt->stats[b->shard].errors++;
+		if (PQresultStatus(r) == PGRES_COPY_IN && b->skip_results == 0) {
+			/* data goes out from now on; the result comes after CopyDone */
+			b->state = RT_BE_COPY_IN;
+			PQclear(r);
+			rt_copy_ready(b->sess, b);
+			return;
+		}
 		if (b->skip_results > 0) {
 			/* one result of each statement sent ahead; rows never come from them */
 			ExecStatusType st = PQresultStatus(r);
@@ -270,11 +277,22 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 			fail(b, PQerrorMessage(b->pg));
 			return;
 		}
-		if (f == 0)
+		if (f == 0) {
 			arm(b, EV_READ | EV_PERSIST);
+			if (b->backlog) {
+				b->backlog = false;
+				rt_copy_drained(b->sess);
+			}
+		}
 	}
 	if (!(what & EV_READ))
 		return;
+	if (b->state == RT_BE_COPY_IN) {
+		/* notices, or an error the COPY's result will carry */
+		if (!PQconsumeInput(b->pg))
+			fail(b, PQerrorMessage(b->pg));
+		return;
+	}
 	if (b->state == RT_BE_IDLE) {
 		/* between statements: a notice, or the shard went away; the next
 		 * statement for this shard then connects again */
@@ -395,6 +413,28 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 	/* BEGIN and the session's SETs go first, as a query of their own; the
 	 * statement follows when they are done */
 	return rt_backend_send(b, "", begin_first, err);
+}
+
+void rt_backend_flush(RtBackend *b)
+{
+	int f = PQflush(b->pg);
+	if (f < 0) {
+		fail(b, PQerrorMessage(b->pg));
+		return;
+	}
+	b->backlog = f == 1;
+	if (b->backlog)
+		arm(b, EV_READ | EV_WRITE | EV_PERSIST);
+}
+
+bool rt_backend_backlog(const RtBackend *b) { return b->backlog; }
+
+void rt_backend_copy_done(RtBackend *b)
+{
+	b->state = RT_BE_BUSY;
+	rt_backend_flush(b);
+	if (b->state == RT_BE_BUSY && !b->backlog)
+		arm(b, EV_READ | EV_PERSIST);
 }
 
 void rt_backend_free(RtBackend *b)

@@ -417,6 +417,10 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			      "a multi-row INSERT of rows for several shards is not supported by the router in the extended "
 			      "protocol yet");
 	}
+	if (route.copy) {
+		route.kind = RT_ROUTE_REFUSE;
+		pgw_error_set(&route.err, "0A000", "COPY through the router in the extended protocol is not supported yet");
+	}
 	if (route.move) {
 		rt_route_cleanup(&route);
 		route.kind = RT_ROUTE_REFUSE;

@@ -645,6 +645,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
 		/* the schema is the same on every shard */
 		r->kind = RT_ROUTE_ALL;
 		all_shards(rt, r);
@@ -662,9 +663,23 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
 		break;
-	case PG_QUERY__NODE__NODE_COPY_STMT:
-		refuse(r, "%s through the router is not supported yet", "COPY");
+	case PG_QUERY__NODE__NODE_COPY_STMT: {
+		PgQuery__CopyStmt *cp = stmt->copy_stmt;
+		if (!cp->is_from || (cp->filename && cp->filename[0]) || cp->is_program || !cp->relation || cp->where_clause) {
+			refuse(r, "%s through the router is not supported yet",
+			       !cp->is_from ? "COPY TO" : cp->where_clause ? "COPY FROM ... WHERE" : "COPY FROM a file");
+			return;
+		}
+		/* COPY FROM STDIN: the rows go where their keys belong (copy.c) */
+		const VscTable *vt = placement(rt, cp->relation->relname);
+		r->write = true;
+		r->copy = true;
+		if (vt->placement == VSC_PINNED)
+			add_shard(r, vt->shard);
+		else
+			all_shards(rt, r);
 		return;
+	}
 	default:
 		refuse(r, "%s through the router is not supported yet", "this statement");
 		return;

@@ -72,12 +72,14 @@ typedef struct RtRouter {
 typedef struct RtSession RtSession;
 typedef struct RtMerge RtMerge;
 typedef struct RtMove RtMove;
+typedef struct RtCopy RtCopy;
 typedef struct RtRoute RtRoute;
 
 typedef enum RtBackendState {
 	RT_BE_CONNECTING,
 	RT_BE_IDLE,
 	RT_BE_BUSY,
+	RT_BE_COPY_IN, /* its COPY FROM STDIN takes data */
 	RT_BE_BROKEN,
 } RtBackendState;
 
@@ -100,6 +102,7 @@ typedef struct RtBackend {
 	int nprepared;
 	struct RtPrepared *prepared; /* owned */
 	int preparing; /* the entry whose Prepare is on the wire, -1 none */
+	bool backlog;  /* output queued in libpq that the socket did not take yet */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
@@ -211,6 +214,7 @@ struct RtSession {
 	int64_t rows_sent;
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
+	RtCopy *copy;         /* owned: COPY FROM STDIN in progress (copy.c) */
 };
 
 /* backend.c */
@@ -221,6 +225,25 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err);
 /* Send `sql` (after any SETs the backend has not run yet). */
 bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err);
 void rt_backend_free(RtBackend *b);
+/* Write out what libpq queued (COPY data); EV_WRITE when the socket is full. */
+void rt_backend_flush(RtBackend *b);
+/* Whether queued output waits for the socket. */
+bool rt_backend_backlog(const RtBackend *b);
+/* CopyDone (or CopyFail) was queued: now the COPY's result comes. */
+void rt_backend_copy_done(RtBackend *b);
+
+/* copy.c: COPY FROM STDIN over the shards. */
+/* Start it: the COPY goes to the route's shards, CopyInResponse to the
+ * client; false after an error was sent. */
+bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route);
+void rt_copy_data(RtSession *s, const uint8_t *data, size_t len);
+/* CopyDone (fail NULL) or CopyFail from the client. */
+void rt_copy_end(RtSession *s, const char *fail);
+/* A shard's COPY takes data now. */
+void rt_copy_ready(RtSession *s, RtBackend *b);
+/* A shard's backlog was written out. */
+void rt_copy_drained(RtSession *s);
+void rt_copy_free(RtSession *s);
 
 /* session.c: results coming back from a backend. */
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r);
@@ -319,6 +342,7 @@ struct RtRoute {
 	 * RETURNING *) on every shard of the route, then rows whose new value
 	 * belongs to another shard move there (move.c); merge_table is the table */
 	const VscColumnVindex *move;
+	bool copy;       /* COPY FROM STDIN: rows split over the shards (copy.c) */
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
 	/* owned: a multi-row INSERT split by shard, the statement shards[i]

@@ -190,7 +190,8 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		break;
 	default: {
 		PgwError e;
-		pgw_error_set(&e, "0A000", "COPY through the router is not supported yet");
+		pgw_error_set(&e, "0A000", "%s through the router is not supported yet",
+			      PQresultStatus(r) == PGRES_COPY_OUT ? "COPY TO STDOUT" : "this COPY");
 		rt_send_error(s, &e);
 		break;
 	}
@@ -279,6 +280,7 @@ static void statement_done(RtSession *s)
 		free(s->explain_sql);
 		s->explain_sql = NULL;
 	}
+	rt_copy_free(s); /* a COPY's shards answered */
 	if (s->merge) {
 		/* the final step over the rows of every shard */
 		if (!s->stmt_error) {
@@ -622,6 +624,16 @@ static void run_next(RtSession *s)
 			rt_send_error(s, &route.err);
 			break;
 		case RT_ROUTE_ALL:
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT) {
+				/* rows go, on every shard, atomically (in a transaction too) */
+				s->cur_write = true;
+				s->fanout = true;
+				s->fanout_shard = route.shards[0];
+				if (s->txn == RT_TXN_IDLE && route.nshards > 1)
+					s->implicit = true;
+				answered = !rt_dispatch_each(s, text, NULL, route.shards, route.nshards, NULL, 0);
+				break;
+			}
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
 				placement_notice(s, raw->stmt->create_stmt->relation->relname);
 			answered = !rt_dispatch_ddl(s, text, &route);
@@ -635,6 +647,13 @@ static void run_next(RtSession *s)
 					free(s->explain_sql);
 					s->explain_sql = NULL;
 				}
+				break;
+			}
+			if (route.copy) {
+				answered = !rt_copy_start(s, raw->stmt->copy_stmt, text, &route) || s->waiting == 0;
+				rt_route_cleanup(&route);
+				if (answered)
+					rt_copy_free(s);
 				break;
 			}
 			if (route.move) {
@@ -834,20 +853,11 @@ static void cb_query(PgwConn *c, const char *sql)
 	run_next(s);
 }
 
-static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len)
-{
-	(void)c;
-	(void)data;
-	(void)len;
-}
+static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len) { rt_copy_data(sess(c), data, len); }
 
-static void cb_copy_done(PgwConn *c) { (void)c; }
+static void cb_copy_done(PgwConn *c) { rt_copy_end(sess(c), NULL); }
 
-static void cb_copy_fail(PgwConn *c, const char *msg)
-{
-	(void)c;
-	(void)msg;
-}
+static void cb_copy_fail(PgwConn *c, const char *msg) { rt_copy_end(sess(c), msg); }
 
 /* CancelRequest: ask the shards working for that session to cancel. */
 static void cb_cancel(PgwConn *c, int32_t pid, int32_t key);
@@ -947,6 +957,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		pg_query__parse_result__free_unpacked(s->tree, NULL);
 	rt_merge_free(s->merge);
 	rt_move_free(s);
+	rt_copy_free(s);
 	rt_ext_free(s);
 	free(s->cur_text);
 	free(s->merge_sql);

@@ -402,7 +402,7 @@ static bool process_lines(ShdSession *s, bool final, PgwError *e)
 	while (!c->ended) {
 		uint8_t *start = c->line.data + off;
 		size_t avail = c->line.len - off;
-		uint8_t *nl = memchr(start, '\n', avail);
+		uint8_t *nl = avail ? memchr(start, '\n', avail) : NULL;
 		if (c->format == FMT_CSV) {
 			/* a newline inside quotes belongs to the field */
 			while (nl && csv_open_quote(c, start, (size_t)(nl - start)))

@@ -696,9 +696,12 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 			shd_send_error(s, &e);
 			return false;
 		}
-		s->txn_ddl = true;
-		s->cat.own_ddl = true;
-		shd_schema_changed();
+		if (node->node_case != PG_QUERY__NODE__NODE_TRUNCATE_STMT) {
+			/* (TRUNCATE deletes rows: the schema stays) */
+			s->txn_ddl = true;
+			s->cat.own_ddl = true;
+			shd_schema_changed();
+		}
 		if (!shd_exec_ddl(s, node, ex, &tag))
 			return false;
 		pgw_send_command_complete(&s->conn, tag);

@@ -1,8 +1,10 @@
-# pgbench's TPC-B transaction through the router, with its tables sharded
-# so that a transaction crosses shards (accounts by aid, tellers by tid,
-# branches and history by bid): every mode of the protocol runs with no
-# aborted client, and afterwards the balances add up (sum of abalance = sum
-# of bbalance = sum of tbalance = sum of history.delta).
+# pgbench through the router, with its tables sharded so that a TPC-B
+# transaction crosses shards (accounts by aid, tellers by tid, branches and
+# history by bid): pgbench -i loads them (DDL on every shard, TRUNCATE,
+# INSERTs and a COPY split by aid, in one transaction), then every mode of
+# the protocol runs with no aborted client, and afterwards the balances add
+# up (sum of abalance = sum of bbalance = sum of tbalance = sum of
+# history.delta).
 use strict;
 use warnings;
 use lib 't/lib';
@@ -10,7 +12,7 @@ use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(run_command);
 
-my $scale = 2;
+my $scale = 4;
 my $hash = sub { return { column_vindexes => [ { column => $_[0], name => 'hash' } ] } };
 my $c = DoSQL::Test::Cluster->new_cluster('tpcb',
 	shards => 4,
@@ -23,26 +25,20 @@ my $c = DoSQL::Test::Cluster->new_cluster('tpcb',
 $c->start;
 my $router = $c->router;
 
-# pgbench's own tables, filled through the router
-$router->safe_psql('create table pgbench_branches (bid int not null primary key, bbalance int, filler char(88))');
-$router->safe_psql('create table pgbench_tellers (tid int not null primary key, bid int, tbalance int, filler char(84))');
-$router->safe_psql('create table pgbench_accounts (aid int not null primary key, bid int, abalance int, filler char(84))');
-$router->safe_psql('create table pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))');
-$router->safe_psql('insert into pgbench_branches (bid, bbalance) values ' . join(', ', map { "($_, 0)" } 1 .. $scale));
-$router->safe_psql('insert into pgbench_tellers (tid, bid, tbalance) values '
-	  . join(', ', map { "($_, " . (1 + int(($_ - 1) / 10)) . ', 0)' } 1 .. 10 * $scale));
-my $naccounts = 100000 * $scale;
-for (my $first = 1; $first <= $naccounts; $first += 10000) {
-	$router->safe_psql('insert into pgbench_accounts (aid, bid, abalance) values '
-		  . join(', ', map { "($_, " . (1 + int(($_ - 1) / 100000)) . ', 0)' } $first .. $first + 9999));
-}
-is($router->safe_psql('select count(*) from pgbench_accounts'), $naccounts, "$naccounts accounts loaded through the router");
-my @per_shard = map { $_->safe_psql('select count(*) from pgbench_accounts') } $c->shards;
-is(scalar(grep { $_ > 0 } @per_shard), 4, "spread over the 4 shards (@per_shard)");
-
 my $pgbench = "$DoSQL::Test::Cluster::pg_bindir/pgbench";
+# pgbench -i through the router: its DDL on every shard, the data in one
+# transaction (TRUNCATE, INSERTs, COPY of the accounts split by aid)
+my ($rc, $out, $err) = run_command([ $pgbench, '-i', '-s', $scale, '-h', '127.0.0.1', '-p', $router->port, '-U', 'dosql', 'dosql' ],
+	timeout => 300);
+is($rc, 0, "pgbench -i -s $scale through the router") or diag("$out\n$err");
+my $naccounts = 100000 * $scale;
+is($router->safe_psql('select count(*) from pgbench_accounts'), $naccounts, "$naccounts accounts loaded through the router");
+is($router->safe_psql('select count(*) from pgbench_tellers') . ',' . $router->safe_psql('select count(*) from pgbench_branches'),
+	10 * $scale . ",$scale", 'and the tellers and branches');
+my @per_shard = map { $_->safe_psql('select count(*) from pgbench_accounts') } $c->shards;
+is(scalar(grep { $_ > 0 } @per_shard), 4, "the accounts are spread over the 4 shards (@per_shard)");
 for my $mode ('simple', 'extended', 'prepared') {
-	my ($rc, $out, $err) = run_command(
+	($rc, $out, $err) = run_command(
 		[ $pgbench, '-n', '-c', '8', '-j', '2', '-T', '5', '-M', $mode, '--max-tries', '0',
 			'-h', '127.0.0.1', '-p', $router->port, '-U', 'dosql', 'dosql' ],
 		timeout => 120);

@@ -1,0 +1,389 @@
+/*
+ * copy.c - COPY table FROM STDIN through the router: the client's rows are
+ * split by the shard their vindex value belongs to (every shard for a
+ * reference table, one for a pinned table) and streamed to a COPY running
+ * on each shard, all in one transaction (two-phase commit over the shards
+ * when outside a transaction block).
+ *
+ * Text and CSV formats.  The client's CopyData messages are cut into rows
+ * (a CSV row may hold newlines inside quotes); the vindex field of each row
+ * is read to place it.  The shards parse the rows themselves, so their
+ * errors (a bad value, a constraint) are PostgreSQL's.  When a shard's
+ * connection has more queued than it takes, the router stops reading the
+ * client until it drained.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router.h"
+
+struct RtCopy {
+	char table[64];
+	const VscColumnVindex *cv; /* NULL: no vindex (pinned, reference) */
+	uint32_t keytype;
+	int keycol;             /* the vindex field's index in a row */
+	bool csv;
+	char delim, quote, escape;
+	bool header;            /* the first row is a header: every shard gets it */
+	bool in_quotes;         /* CSV: the row so far ends inside quotes */
+	Buf row;                /* the row being assembled */
+	Buf header_row;
+	int nshards;
+	int shards[RT_MAX_SHARDS];
+	bool ready[RT_MAX_SHARDS];  /* by shard: its COPY is waiting for data */
+	Buf pending[RT_MAX_SHARDS]; /* by shard: rows not handed to libpq yet */
+	bool ended;                 /* CopyDone or CopyFail came */
+	char *fail_msg;             /* owned: CopyFail's message */
+	bool failed;
+	PgwError err;
+};
+
+/* The table's columns in order, asked of the first shard. */
+static int column_index(RtSession *s, const char *table, const char *column, int *ncols)
+{
+	PgwError e;
+	PGconn *pg = rt_meta_conn(s->rt, &e);
+	int idx = -1;
+	*ncols = 0;
+	if (!pg)
+		return -1;
+	const char *params[1] = {table};
+	PGresult *r = PQexecParams(pg,
+				   "select a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid"
+				   " where c.relname = $1 and a.attnum > 0 order by a.attnum",
+				   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*ncols = PQntuples(r);
+		for (int i = 0; i < *ncols; i++)
+			if (column && strcmp(PQgetvalue(r, i, 0), column) == 0)
+				idx = i;
+	}
+	PQclear(r);
+	return idx;
+}
+
+static void copy_free(RtCopy *cp)
+{
+	if (!cp)
+		return;
+	buf_cleanup(&cp->row);
+	buf_cleanup(&cp->header_row);
+	for (int i = 0; i < RT_MAX_SHARDS; i++)
+		buf_cleanup(&cp->pending[i]);
+	free(cp->fail_msg);
+	free(cp);
+}
+
+void rt_copy_free(RtSession *s)
+{
+	copy_free(s->copy);
+	s->copy = NULL;
+}
+
+/* Options of the COPY statement; false with e set for what is refused. */
+static bool copy_options(RtCopy *cp, PgQuery__CopyStmt *st, PgwError *e)
+{
+	cp->delim = '\t';
+	cp->quote = '"';
+	cp->escape = 0;
+	for (size_t i = 0; i < st->n_options; i++) {
+		PgQuery__DefElem *d = st->options[i]->def_elem;
+		const char *v = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : NULL;
+		if (strcmp(d->defname, "format") == 0 && v) {
+			if (strcmp(v, "csv") == 0) {
+				cp->csv = true;
+				cp->delim = ',';
+			} else if (strcmp(v, "text") != 0) {
+				pgw_error_set(e, "0A000", "COPY FROM STDIN in %s format through the router is not supported yet", v);
+				return false;
+			}
+		} else if (strcmp(d->defname, "delimiter") == 0 && v && strlen(v) == 1) {
+			cp->delim = v[0];
+		} else if (strcmp(d->defname, "quote") == 0 && v && strlen(v) == 1) {
+			cp->quote = v[0];
+		} else if (strcmp(d->defname, "escape") == 0 && v && strlen(v) == 1) {
+			cp->escape = v[0];
+		} else if (strcmp(d->defname, "header") == 0) {
+			cp->header = !d->arg || !v || (strcmp(v, "false") != 0 && strcmp(v, "off") != 0 && strcmp(v, "0") != 0);
+			if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN)
+				cp->header = d->arg->boolean->boolval;
+			if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
+				cp->header = d->arg->integer->ival != 0;
+		}
+	}
+	if (!cp->escape)
+		cp->escape = cp->quote;
+	return true;
+}
+
+bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route)
+{
+	PgwError e;
+	RtCopy *cp = calloc(1, sizeof(*cp));
+	if (!cp) {
+		pgw_error_set(&e, "53200", "out of memory");
+		rt_send_error(s, &e);
+		return false;
+	}
+	snprintf(cp->table, sizeof(cp->table), "%s", st->relation->relname);
+	const VscTable *t = vsc_table(s->rt->vschema, cp->table);
+	cp->cv = t && t->placement == VSC_SHARDED ? &t->col_vindexes[0] : NULL;
+	int ncols = 0;
+	cp->keycol = column_index(s, cp->table, cp->cv ? cp->cv->column : NULL, &ncols);
+	if (st->n_attlist) {
+		ncols = (int)st->n_attlist;
+		cp->keycol = -1;
+		for (size_t i = 0; cp->cv && i < st->n_attlist; i++)
+			if (strcmp(st->attlist[i]->string->sval, cp->cv->column) == 0)
+				cp->keycol = (int)i;
+	}
+	bool ok = copy_options(cp, st, &e);
+	if (ok && cp->cv && cp->keycol < 0) {
+		pgw_error_set(&e, "0A000", "COPY into the sharded table \"%s\" must give its vindex column \"%s\"", cp->table,
+			      cp->cv->column);
+		ok = false;
+	}
+	if (!ok) {
+		copy_free(cp);
+		rt_send_error(s, &e);
+		return false;
+	}
+	if (cp->cv)
+		cp->keytype = rt_column_type(s->rt, cp->table, cp->cv->column);
+	cp->nshards = route->nshards;
+	memcpy(cp->shards, route->shards, sizeof(int) * (size_t)route->nshards);
+	rt_copy_free(s);
+	s->copy = cp;
+	s->cur_write = true;
+	if (s->txn == RT_TXN_IDLE && route->nshards > 1)
+		s->implicit = true; /* all rows or none */
+	s->fanout = !cp->cv && route->nshards > 1; /* a reference table: one count */
+	s->fanout_shard = route->shards[0];
+	if (!rt_dispatch_each(s, text, NULL, route->shards, route->nshards, NULL, 0) && s->waiting == 0) {
+		rt_copy_free(s);
+		return false;
+	}
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	pgw_send_copy_in_response(c, 0, ncols);
+	pgw_conn_copy_in(c);
+	(void)pgw_evconn_flush(s->ec);
+	pgw_evconn_resume_reading(s->ec);
+	return true;
+}
+
+/* ------------------------------------------------------------ rows */
+
+/* The text of field k of a row (unescaped), NULL for SQL NULL; false when
+ * the row has fewer fields. */
+static bool field(const RtCopy *cp, const char *p, size_t n, int k, Buf *out, bool *is_null)
+{
+	int idx = 0;
+	size_t i = 0;
+	buf_reset(out);
+	*is_null = false;
+	while (idx < k) {
+		bool q = false;
+		for (; i < n; i++) {
+			if (cp->csv && p[i] == cp->quote)
+				q = !q;
+			else if (!cp->csv && p[i] == '\\' && i + 1 < n)
+				i++;
+			else if (!q && p[i] == cp->delim)
+				break;
+		}
+		if (i >= n)
+			return false;
+		i++;
+		idx++;
+	}
+	size_t start = i;
+	if (cp->csv) {
+		bool quoted = i < n && p[i] == cp->quote, q = false;
+		for (; i < n; i++) {
+			if (q && p[i] == cp->escape && i + 1 < n && p[i + 1] == cp->quote && cp->escape != cp->quote) {
+				buf_put_u8(out, (uint8_t)p[++i]);
+			} else if (p[i] == cp->quote) {
+				if (q && cp->escape == cp->quote && i + 1 < n && p[i + 1] == cp->quote) {
+					buf_put_u8(out, (uint8_t)p[++i]);
+					continue;
+				}
+				q = !q;
+			} else if (!q && p[i] == cp->delim) {
+				break;
+			} else {
+				buf_put_u8(out, (uint8_t)p[i]);
+			}
+		}
+		*is_null = !quoted && i == start;
+		return true;
+	}
+	for (; i < n && p[i] != cp->delim; i++) {
+		if (p[i] != '\\' || i + 1 >= n) {
+			buf_put_u8(out, (uint8_t)p[i]);
+			continue;
+		}
+		char ch = p[++i];
+		if (ch == 'N' && i == start + 1 && (i + 1 == n || p[i + 1] == cp->delim)) {
+			*is_null = true;
+			continue;
+		}
+		static const char from[] = "btnrfv", to[] = "\b\t\n\r\f\v";
+		const char *f = strchr(from, ch);
+		buf_put_u8(out, (uint8_t)(f && ch ? to[f - from] : ch));
+	}
+	return true;
+}
+
+/* Hand a shard's pending rows to libpq. */
+static void push(RtSession *s, int shard)
+{
+	RtCopy *cp = s->copy;
+	RtBackend *b = s->backends[shard];
+	Buf *pb = &cp->pending[shard];
+	if (!cp->ready[shard] || !b || pb->len == 0)
+		return;
+	if (PQputCopyData(b->pg, (const char *)pb->data, (int)pb->len) != 1) {
+		pgw_error_set(&cp->err, "08006", "could not send COPY data to shard \"%s\": %s",
+			      vsc_shard(s->rt->vschema, shard)->name, PQerrorMessage(b->pg));
+		cp->failed = true;
+	}
+	buf_reset(pb);
+	rt_backend_flush(b);
+}
+
+/* Route one complete row (without its newline). */
+static void route_row(RtSession *s, const char *p, size_t n)
+{
+	RtCopy *cp = s->copy;
+	if (cp->failed)
+		return;
+	if (cp->header && !cp->header_row.len) {
+		buf_put(&cp->header_row, p, n);
+		buf_put_u8(&cp->header_row, '\n');
+		for (int i = 0; i < cp->nshards; i++)
+			buf_put(&cp->pending[cp->shards[i]], cp->header_row.data, cp->header_row.len);
+		return;
+	}
+	if (!cp->csv && n == 2 && p[0] == '\\' && p[1] == '.')
+		return; /* the old end-of-data marker */
+	int targets[RT_MAX_SHARDS], nt = 0;
+	if (cp->cv) {
+		Buf v;
+		bool is_null;
+		buf_init(&v);
+		bool have = field(cp, p, n, cp->keycol, &v, &is_null);
+		uint64_t ksid;
+		VscError ve;
+		if (!have || is_null) {
+			/* the shard would report a short row itself; a NULL key has no shard */
+			if (have)
+				pgw_error_set(&cp->err, "23502",
+					      "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+					      cp->cv->column, cp->table);
+			else
+				pgw_error_set(&cp->err, "22P04", "missing data for column \"%s\"", cp->cv->column);
+			cp->failed = true;
+		} else if (!vsc_ksid_text(cp->cv->vindex, cp->keytype ? cp->keytype : 25, buf_cstr(&v), v.len, &ksid, &ve)) {
+			pgw_error_set(&cp->err, "XX000", "%s", ve.msg);
+			memcpy(cp->err.sqlstate, ve.sqlstate, 5);
+			cp->failed = true;
+		} else {
+			targets[nt++] = vsc_shard_for_ksid(s->rt->vschema, ksid);
+		}
+		buf_cleanup(&v);
+	} else {
+		memcpy(targets, cp->shards, sizeof(int) * (size_t)cp->nshards);
+		nt = cp->nshards;
+	}
+	for (int i = 0; i < nt; i++) {
+		buf_put(&cp->pending[targets[i]], p, n);
+		buf_put_u8(&cp->pending[targets[i]], '\n');
+	}
+}
+
+void rt_copy_data(RtSession *s, const uint8_t *data, size_t len)
+{
+	RtCopy *cp = s->copy;
+	if (!cp)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		char ch = (char)data[i];
+		if (cp->csv && ch == cp->quote)
+			cp->in_quotes = !cp->in_quotes;
+		if (ch == '\n' && !cp->in_quotes) {
+			size_t n = cp->row.len;
+			if (n && cp->row.data[n - 1] == '\r')
+				n--;
+			route_row(s, (const char *)cp->row.data, n);
+			buf_reset(&cp->row);
+			continue;
+		}
+		buf_put_u8(&cp->row, (uint8_t)ch);
+	}
+	bool backlog = false;
+	for (int i = 0; i < cp->nshards; i++) {
+		int sh = cp->shards[i];
+		if (cp->pending[sh].len >= (64u << 10))
+			push(s, sh);
+		backlog = backlog || cp->pending[sh].len >= (4u << 20) ||
+			  (s->backends[sh] && PQisnonblocking(s->backends[sh]->pg) && rt_backend_backlog(s->backends[sh]));
+	}
+	if (backlog)
+		pgw_evconn_pause_reading(s->ec); /* resumed by rt_copy_drained */
+}
+
+void rt_copy_drained(RtSession *s)
+{
+	RtCopy *cp = s->copy;
+	if (!cp || cp->ended)
+		return;
+	for (int i = 0; i < cp->nshards; i++)
+		if (s->backends[cp->shards[i]] && rt_backend_backlog(s->backends[cp->shards[i]]))
+			return;
+	pgw_evconn_resume_reading(s->ec);
+}
+
+/* End the shard's COPY: its last rows, then CopyDone (or CopyFail). */
+static void finish_shard(RtSession *s, int shard)
+{
+	RtCopy *cp = s->copy;
+	RtBackend *b = s->backends[shard];
+	if (!cp->ready[shard] || !b)
+		return;
+	push(s, shard);
+	cp->ready[shard] = false;
+	const char *why = cp->fail_msg ? cp->fail_msg : cp->failed ? "the router refused a row" : NULL;
+	PQputCopyEnd(b->pg, why);
+	rt_backend_copy_done(b);
+}
+
+void rt_copy_ready(RtSession *s, RtBackend *b)
+{
+	RtCopy *cp = s->copy;
+	if (!cp)
+		return;
+	cp->ready[b->shard] = true;
+	if (cp->ended)
+		finish_shard(s, b->shard);
+	else
+		push(s, b->shard);
+}
+
+void rt_copy_end(RtSession *s, const char *fail)
+{
+	RtCopy *cp = s->copy;
+	if (!cp)
+		return;
+	if (cp->row.len && !fail)
+		route_row(s, (const char *)cp->row.data, cp->row.len); /* a last row without newline */
+	buf_reset(&cp->row);
+	cp->ended = true;
+	if (fail)
+		cp->fail_msg = strdup(fail);
+	if (cp->failed && !s->stmt_error)
+		rt_send_error(s, &cp->err);
+	for (int i = 0; i < cp->nshards; i++)
+		finish_shard(s, cp->shards[i]);
+	pgw_evconn_pause_reading(s->ec); /* until the shards answer */
+}
