@@ -354,8 +354,10 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		shd_send_error(s, &e);
 		return false;
 	}
+	int64_t mine = h->txn_ts ? h->txn_ts : INT64_MAX;
 	holder_put(s->srv, h);
-	atomic_store(&s->srv->writer_ts, 0);
+	/* the lock is free: forget the holder's age, unless a new writer noted its own */
+	atomic_compare_exchange_strong(&s->srv->writer_ts, &mine, 0);
 	release(s->srv, gid, NULL, true);
 	dosql_fault("shard-after-commit-prepared");
 	pgw_send_command_complete(&s->conn, what);

@@ -887,11 +887,13 @@ bool shd_txn_end(ShdSession *s, bool commit)
 	s->txn = SHD_TXN_IDLE;
 	s->txn_start_us = 0;
 	s->cap.on = false;
-	s->txn_ts = 0;
 	if (s->writer) {
+		/* only if still ours: the next writer may have noted itself */
+		int64_t mine = s->txn_ts;
+		atomic_compare_exchange_strong(&s->srv->writer_ts, &mine, 0);
 		s->writer = false;
-		atomic_store(&s->srv->writer_ts, 0);
 	}
+	s->txn_ts = 0;
 	if (s->cap.changes.cap > (1u << 20))
 		buf_cleanup(&s->cap.changes); /* a big transaction's memory goes back */
 	buf_reset(&s->cap.changes);
@@ -1130,6 +1132,7 @@ static int busy_wait(void *arg, int count)
 	int64_t step = count < 20 ? 200 : 2000;
 	usleep((useconds_t)step);
 	s->busy_waited_us += step;
+	shd_handover_wait(s); /* not into a PREPARE's handover, right before SQLite tries again */
 	return 1;
 }
 
