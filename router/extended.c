@@ -445,6 +445,10 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 				pgw_send_errorf(c, "26000", "prepared statement \"%s\" does not exist", node->deallocate_stmt->name);
 			break;
 		}
+		if (node->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+			rt_placement_run(s, rt_placement_call(node));
+			break;
+		}
 		waiting = !rt_transaction_stmt(s, node->transaction_stmt, text);
 		break;
 	case RT_ROUTE_REFUSE:

@@ -226,7 +226,15 @@ int main(int argc, char **argv)
 	if (!load_config(file, &cfg))
 		goto out;
 	char err[1024];
-	rt.vschema = vsc_load(cfg.vschema, err, sizeof(err));
+	if (data) {
+		free(cfg.data_dir);
+		cfg.data_dir = strdup(data);
+	}
+	rt.vschema_path = strdup(cfg.vschema);
+	size_t olen = strlen(cfg.data_dir) + 32;
+	rt.overlay_path = malloc(olen);
+	snprintf(rt.overlay_path, olen, "%s/vschema-changes.json", cfg.data_dir);
+	rt.vschema = vsc_load_overlay(cfg.vschema, rt.overlay_path, err, sizeof(err));
 	if (!rt.vschema) {
 		fprintf(stderr, "dosql: %s\n", err);
 		goto out;
@@ -256,11 +264,6 @@ int main(int argc, char **argv)
 	}
 	rt.shard_user = strdup(cfg.shard_user ? cfg.shard_user : "dosql");
 	rt.shard_database = strdup(cfg.shard_database ? cfg.shard_database : "dosql");
-
-	if (data) {
-		free(cfg.data_dir);
-		cfg.data_dir = strdup(data);
-	}
 
 	signal(SIGPIPE, SIG_IGN);
 	rc = 1;
@@ -323,6 +326,11 @@ out:
 	free(rt.shard_database);
 	free(rt.stats);
 	vsc_free(rt.vschema);
+	for (int i = 0; i < rt.nold; i++)
+		vsc_free(rt.old_vschemas[i]);
+	free(rt.old_vschemas);
+	free(rt.vschema_path);
+	free(rt.overlay_path);
 	config_free(&cfg);
 	return rc;
 }

@@ -659,6 +659,11 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		}
 		break;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		if (rt_placement_call(stmt)) {
+			r->kind = RT_ROUTE_LOCAL; /* placement.c */
+			return;
+		}
+		break;
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 	case PG_QUERY__NODE__NODE_DELETE_STMT:

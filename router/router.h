@@ -67,6 +67,10 @@ typedef struct RtRouter {
 		uint64_t statements, errors;
 	} *stats;
 	RtCoord *coord; /* owned: two-phase commit */
+	char *vschema_path;  /* owned: the VSchema file */
+	char *overlay_path;  /* owned: <data_dir>/vschema-changes.json */
+	int nold;
+	VscSchema **old_vschemas; /* owned: replaced by placement changes, freed at exit */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -312,6 +316,10 @@ bool rt_txn_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_txn_step(RtSession *s);
 /* A statement finished: shards rolled back to a savepoint leave. */
 void rt_txn_statement_done(RtSession *s);
+
+/* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
+PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);
+void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 
 /* move.c: an UPDATE of the vindex column.  Start it (the route's
  * shard_sql goes out next), take its results (true when consumed), and at

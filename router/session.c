@@ -618,6 +618,10 @@ static void run_next(RtSession *s)
 				}
 				break;
 			}
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+				rt_placement_run(s, rt_placement_call(raw->stmt));
+				break;
+			}
 			answered = rt_transaction_stmt(s, raw->stmt->transaction_stmt, text);
 			break;
 		case RT_ROUTE_REFUSE:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 
@@ -554,8 +555,8 @@ static bool parse_schema(Loader *L, json_t *root)
 	return !def || parse_placement(L, "default_placement", def, &L->s->default_placement);
 }
 
-/* Load and validate; see vschema.h. */
-VscSchema *vsc_load(const char *path, char *err, size_t errsz)
+/* A JSON file, or NULL with err. */
+static json_t *load_json(const char *path, char *err, size_t errsz)
 {
 	json_error_t jerr;
 	FILE *f = fopen(path, "r");
@@ -570,7 +571,34 @@ VscSchema *vsc_load(const char *path, char *err, size_t errsz)
 			snprintf(err, errsz, "%s: %s", path, jerr.text);
 		else
 			snprintf(err, errsz, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	}
+	return root;
+}
+
+/* Load and validate; see vschema.h. */
+VscSchema *vsc_load(const char *path, char *err, size_t errsz) { return vsc_load_overlay(path, NULL, err, errsz); }
+
+VscSchema *vsc_load_overlay(const char *path, const char *overlay, char *err, size_t errsz)
+{
+	json_t *root = load_json(path, err, errsz);
+	if (!root)
 		return NULL;
+	if (overlay && access(overlay, F_OK) == 0) {
+		/* its tables replace or add to the file's */
+		json_t *over = load_json(overlay, err, errsz);
+		json_t *tables = json_object_get(root, "tables");
+		json_t *extra = over ? json_object_get(over, "tables") : NULL;
+		if (!over || !json_is_object(extra) || (tables && !json_is_object(tables))) {
+			if (over)
+				snprintf(err, errsz, "%s: tables: expected an object", overlay);
+			json_decref(over);
+			json_decref(root);
+			return NULL;
+		}
+		if (!tables)
+			json_object_set_new(root, "tables", json_object());
+		json_object_update(json_object_get(root, "tables"), extra);
+		json_decref(over);
 	}
 	VscSchema *s = calloc(1, sizeof(*s));
 	if (!s) {

@@ -139,6 +139,11 @@ typedef struct VscSchema VscSchema;
  * "path: json.path: what was expected". */
 VscSchema *vsc_load(const char *path, char *err, size_t errsz);
 
+/* The same, with the "tables" of the JSON file at overlay (when it exists)
+ * replacing or adding to those of path: placements changed while running
+ * (dosql_shard_table), kept beside the file. */
+VscSchema *vsc_load_overlay(const char *path, const char *overlay, char *err, size_t errsz);
+
 /* Free a schema from vsc_load; NULL is allowed. */
 void vsc_free(VscSchema *s);
 
