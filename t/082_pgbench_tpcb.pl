@@ -1,6 +1,6 @@
 # pgbench through the router, with its tables sharded so that a TPC-B
-# transaction crosses shards (accounts by aid, tellers by tid, branches and
-# history by bid): pgbench -i loads them (DDL on every shard, TRUNCATE,
+# transaction crosses shards (accounts by aid; branches, tellers and history
+# by bid, so the tellers' UPDATE by tid runs on every shard): pgbench -i loads them (DDL on every shard, TRUNCATE,
 # INSERTs and a COPY split by aid, in one transaction), then every mode of
 # the protocol runs with no aborted client, and afterwards the balances add
 # up (sum of abalance = sum of bbalance = sum of tbalance = sum of
@@ -19,7 +19,7 @@ my $c = DoSQL::Test::Cluster->new_cluster('tpcb',
 	tables => {
 		pgbench_accounts => $hash->('aid'),
 		pgbench_branches => $hash->('bid'),
-		pgbench_tellers => $hash->('tid'),
+		pgbench_tellers => $hash->('bid'),
 		pgbench_history => $hash->('bid'),
 	});
 $c->start;
