@@ -33,6 +33,13 @@ struct RtCopy {
 	int shards[RT_MAX_SHARDS];
 	bool ready[RT_MAX_SHARDS];  /* by shard: its COPY is waiting for data */
 	Buf pending[RT_MAX_SHARDS]; /* by shard: rows not handed to libpq yet */
+	/* by shard: the client's line number of each row it was sent, so that
+	 * a shard's "COPY t, line N" can name the client's line */
+	int64_t lines;
+	struct Lines {
+		int64_t n, cap;
+		int64_t *at;
+	} sent[RT_MAX_SHARDS];
 	bool ended;                 /* CopyDone or CopyFail came */
 	char *fail_msg;             /* owned: CopyFail's message */
 	bool failed;
@@ -69,8 +76,10 @@ static void copy_free(RtCopy *cp)
 		return;
 	buf_cleanup(&cp->row);
 	buf_cleanup(&cp->header_row);
-	for (int i = 0; i < RT_MAX_SHARDS; i++)
+	for (int i = 0; i < RT_MAX_SHARDS; i++) {
 		buf_cleanup(&cp->pending[i]);
+		free(cp->sent[i].at);
+	}
 	free(cp->fail_msg);
 	free(cp);
 }
@@ -252,17 +261,35 @@ static void push(RtSession *s, int shard)
 	rt_backend_flush(b);
 }
 
+/* Note that shard got the client's current line. */
+static void sent_line(RtCopy *cp, int shard)
+{
+	struct Lines *l = &cp->sent[shard];
+	if (l->n == l->cap) {
+		int64_t cap = l->cap ? l->cap * 2 : 1024;
+		int64_t *at = realloc(l->at, sizeof(int64_t) * (size_t)cap);
+		if (!at)
+			return;
+		l->at = at;
+		l->cap = cap;
+	}
+	l->at[l->n++] = cp->lines;
+}
+
 /* Route one complete row (without its newline). */
 static void route_row(RtSession *s, const char *p, size_t n)
 {
 	RtCopy *cp = s->copy;
 	if (cp->failed)
 		return;
+	cp->lines++;
 	if (cp->header && !cp->header_row.len) {
 		buf_put(&cp->header_row, p, n);
 		buf_put_u8(&cp->header_row, '\n');
-		for (int i = 0; i < cp->nshards; i++)
+		for (int i = 0; i < cp->nshards; i++) {
 			buf_put(&cp->pending[cp->shards[i]], cp->header_row.data, cp->header_row.len);
+			sent_line(cp, cp->shards[i]);
+		}
 		return;
 	}
 	if (!cp->csv && n == 2 && p[0] == '\\' && p[1] == '.')
@@ -299,7 +326,23 @@ static void route_row(RtSession *s, const char *p, size_t n)
 	for (int i = 0; i < nt; i++) {
 		buf_put(&cp->pending[targets[i]], p, n);
 		buf_put_u8(&cp->pending[targets[i]], '\n');
+		sent_line(cp, targets[i]);
 	}
+}
+
+void rt_copy_error_line(RtSession *s, int shard, PgwError *e)
+{
+	RtCopy *cp = s->copy;
+	char *at = cp ? strstr(e->where, ", line ") : NULL;
+	if (!at || strncmp(e->where, "COPY ", 5) != 0)
+		return;
+	char *end;
+	long long n = strtoll(at + 7, &end, 10);
+	if (n < 1 || n > cp->sent[shard].n)
+		return;
+	char rest[sizeof(e->where)];
+	snprintf(rest, sizeof(rest), "%s", end);
+	snprintf(at, sizeof(e->where) - (size_t)(at - e->where), ", line %lld%s", (long long)cp->sent[shard].at[n - 1], rest);
 }
 
 void rt_copy_data(RtSession *s, const uint8_t *data, size_t len)

@@ -248,6 +248,8 @@ void rt_copy_ready(RtSession *s, RtBackend *b);
 /* A shard's backlog was written out. */
 void rt_copy_drained(RtSession *s);
 void rt_copy_free(RtSession *s);
+/* A shard's error during COPY: its "line N" becomes the client's line. */
+void rt_copy_error_line(RtSession *s, int shard, PgwError *e);
 
 /* session.c: results coming back from a backend. */
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r);

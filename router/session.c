@@ -72,6 +72,7 @@ static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwError e;
 	rt_pg_error(r, &e);
+	rt_copy_error_line(s, b->shard, &e);
 	const char *f = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
 	if (f) {
 		/* the shard counted from the start of what it was sent */

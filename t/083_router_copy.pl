@@ -60,6 +60,9 @@ is(count_on_shards('select count(*) from colors'), '2,2,2,2', 'and every shard h
 my $before = $router->safe_psql('select count(*) from items');
 ($rc, $out, $err) = copy_in('copy items from stdin', "200\tok\t1\tx\n201\tbad\tnot a number\tx\n202\tok\t1\tx\n");
 like($err, qr/ERROR:  22P02: invalid input syntax for type numeric/, 'a bad row fails the COPY with the shard\'s error');
+like($err, qr/CONTEXT:  COPY items, line 2\b/, '... naming the client\'s line');
+($rc, $out, $err) = copy_in('copy items from stdin', join('', map { "$_\tok\t1\tx\n" } 600 .. 640) . "641\tbad\tNaN?\tx\n");
+like($err, qr/CONTEXT:  COPY items, line 42\b/, 'the line of a bad row after 41 good ones, whichever shard it went to');
 is($router->safe_psql('select count(*) from items'), $before, 'and no row of it is anywhere');
 ($rc, $out, $err) = copy_in('copy items from stdin', "300\tnull key\t1\tx\n\\N\tx\t1\tx\n");
 like($err, qr/ERROR:  23502: null value in column "id"/, 'a NULL vindex value: 23502');
