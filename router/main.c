@@ -329,6 +329,7 @@ out:
 	for (int i = 0; i < rt.nold; i++)
 		vsc_free(rt.old_vschemas[i]);
 	free(rt.old_vschemas);
+	rt_plancache_free(&rt);
 	free(rt.vschema_path);
 	free(rt.overlay_path);
 	config_free(&cfg);

@@ -653,7 +653,8 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
 		if (strcasecmp(stmt->variable_show_stmt->name, "vschema") == 0 ||
 		    strcasecmp(stmt->variable_show_stmt->name, "stats") == 0 ||
-		    strcasecmp(stmt->variable_show_stmt->name, "transactions") == 0) {
+		    strcasecmp(stmt->variable_show_stmt->name, "transactions") == 0 ||
+		    strcasecmp(stmt->variable_show_stmt->name, "plan_cache") == 0) {
 			r->kind = RT_ROUTE_LOCAL;
 			return;
 		}

@@ -71,6 +71,7 @@ typedef struct RtRouter {
 	char *overlay_path;  /* owned: <data_dir>/vschema-changes.json */
 	int nold;
 	VscSchema **old_vschemas; /* owned: replaced by placement changes, freed at exit */
+	struct RtPlanCache *plans; /* owned: parse trees of simple queries (plancache.c) */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -318,6 +319,13 @@ bool rt_txn_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_txn_step(RtSession *s);
 /* A statement finished: shards rolled back to a savepoint leave. */
 void rt_txn_statement_done(RtSession *s);
+
+/* plancache.c: the parse tree of a query string, parsed once; hand it back
+ * with its text when done (NULL with err for a syntax error). */
+PgQuery__ParseResult *rt_plancache_get(RtRouter *rt, const char *sql, PgwError *err);
+void rt_plancache_release(RtRouter *rt, const char *sql);
+void rt_plancache_stats(const RtRouter *rt, int *entries, uint64_t *hits, uint64_t *misses);
+void rt_plancache_free(RtRouter *rt);
 
 /* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);

@@ -456,6 +456,25 @@ static void show_stats(RtSession *s)
 	pgw_send_command_complete(c, tag);
 }
 
+/* SHOW PLAN_CACHE: query strings whose parse tree is kept, and how often
+ * one was found there. */
+static void show_plan_cache(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	PgwField f[3] = {{"entries", 0, 0, 20, 8, -1, 0}, {"hits", 0, 0, 20, 8, -1, 0}, {"misses", 0, 0, 20, 8, -1, 0}};
+	pgw_send_row_description(c, 3, f);
+	int n;
+	uint64_t hits, misses;
+	rt_plancache_stats(s->rt, &n, &hits, &misses);
+	char a[24], b[24], d[24];
+	snprintf(a, sizeof(a), "%d", n);
+	snprintf(b, sizeof(b), "%" PRIu64, hits);
+	snprintf(d, sizeof(d), "%" PRIu64, misses);
+	const char *vals[3] = {a, b, d};
+	put_text_row(c, 3, vals);
+	pgw_send_command_complete(c, "SHOW 1");
+}
+
 typedef struct ShowTxn {
 	RtSession *s;
 	int n;
@@ -603,6 +622,8 @@ static void run_next(RtSession *s)
 					show_stats(s);
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "transactions") == 0)
 					show_transactions(s);
+				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "plan_cache") == 0)
+					show_plan_cache(s);
 				else
 					show_vschema(s);
 				break;
@@ -727,7 +748,7 @@ static void run_next(RtSession *s)
 	}
 	s->implicit = false;
 	if (s->tree) {
-		pg_query__parse_result__free_unpacked(s->tree, NULL);
+		rt_plancache_release(s->rt, s->sql);
 		s->tree = NULL;
 	}
 	free(s->sql);
@@ -832,20 +853,15 @@ static const char *cb_user_secret(PgwConn *c, const char *user)
 static void cb_query(PgwConn *c, const char *sql)
 {
 	RtSession *s = sess(c);
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
-	if (pr.error) {
-		PgwError e;
-		pgw_error_set(&e, "42601", "%s", pr.error->message);
-		e.position = pr.error->cursorpos;
-		pg_query_free_protobuf_parse_result(pr);
+	PgwError e;
+	s->tree = rt_plancache_get(s->rt, sql, &e);
+	if (!s->tree) {
 		pgw_send_error(c, &e);
 		if (s->txn == RT_TXN_BLOCK)
 			s->txn = RT_TXN_FAILED;
 		pgw_send_ready(c, rt_txn_status(s));
 		return;
 	}
-	s->tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
-	pg_query_free_protobuf_parse_result(pr);
 	s->sql = strdup(sql);
 	s->next_stmt = 0;
 	s->query_failed = false;
@@ -959,7 +975,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		free(s->reported[i]);
 	free(s->reported);
 	if (s->tree)
-		pg_query__parse_result__free_unpacked(s->tree, NULL);
+		rt_plancache_release(s->rt, s->sql);
 	rt_merge_free(s->merge);
 	rt_move_free(s);
 	rt_copy_free(s);

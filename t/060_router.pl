@@ -208,6 +208,16 @@ $router->safe_psql("update accounts set bal = bal - 100 where id = $sb");
 ($rc, $out, $err) = $router->psql('begin; rollback to nosuch', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
 like($err, qr/ERROR:  3B001: savepoint "nosuch" does not exist/, 'ROLLBACK TO an unknown savepoint: 3B001');
 
+# a repeated query string is parsed once (SHOW PLAN_CACHE counts the hits)
+my ($h0) = (split /\|/, $router->safe_psql('show plan_cache'))[1];
+$router->safe_psql('select name from accounts where id = 3 /* cached */') for 1 .. 3;
+my ($entries, $h1) = split /\|/, $router->safe_psql('show plan_cache');
+ok($h1 - $h0 >= 2, "the second and third run of a query string find its parse tree (hits $h0 -> $h1)");
+$router->safe_psql(join('', map { "select $_ as n;\n" } 1 .. 600));
+($entries) = split /\|/, $router->safe_psql('show plan_cache');
+ok($entries > 0 && $entries <= 512, "after 600 new strings the cache keeps at most 512 ($entries)");
+is($router->safe_psql('select 7 as n'), '7', 'and still answers');
+
 # a transaction over several shards: rolled back everywhere, or committed
 # everywhere with two-phase commit
 my $other_bal = $router->safe_psql("select bal from accounts where id = $other");
