@@ -163,15 +163,13 @@ static bool run(ShdSession *h, const char *sql, const char *gid, const Buf *chan
 	return rc == SQLITE_DONE || rc == SQLITE_ROW;
 }
 
-/* Begin the holder's transaction and apply gid's stored changes in it. */
-static bool hold(ShdSession *h, const char *gid, PgwError *e)
+/* Call fn with gid's stored changes (42704 when it has none stored). */
+static bool with_stored(ShdSession *h, const char *gid,
+			bool (*fn)(ShdSession *h, const uint8_t *p, size_t n, const char *gid, PgwError *e), PgwError *e)
 {
 	sqlite3_stmt *st;
-	if (!shd_sql(h, "BEGIN IMMEDIATE", e))
-		return false;
 	if (sqlite3_prepare_v2(h->db, "SELECT changes FROM _dosql_prepared WHERE gid = ?1", -1, &st, NULL) != SQLITE_OK) {
 		shd_sqlite_error(h, sqlite3_errcode(h->db), e);
-		shd_sql(h, "ROLLBACK", &(PgwError){0});
 		return false;
 	}
 	sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
@@ -179,28 +177,27 @@ static bool hold(ShdSession *h, const char *gid, PgwError *e)
 	if (!ok)
 		pgw_error_set(e, "42704", "prepared transaction with identifier \"%s\" does not exist", gid);
 	else
-		ok = shd_cap_apply(h->db, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), e);
+		ok = fn(h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), gid, e);
 	sqlite3_finalize(st);
+	return ok;
+}
+
+static bool apply_changes(ShdSession *h, const uint8_t *p, size_t n, const char *gid, PgwError *e)
+{
+	(void)gid;
+	return shd_cap_apply(h->db, p, n, e);
+}
+
+/* Begin the holder's transaction and apply gid's stored changes in it. */
+static bool hold(ShdSession *h, const char *gid, PgwError *e)
+{
+	if (!shd_sql(h, "BEGIN IMMEDIATE", e))
+		return false;
+	bool ok = with_stored(h, gid, apply_changes, e);
 	if (!ok)
 		shd_sql(h, "ROLLBACK", &(PgwError){0});
 	else /* the transaction's age stays its own (busy_wait in session.c) */
 		atomic_store(&h->srv->writer_ts, h->txn_ts ? h->txn_ts : INT64_MAX);
-	return ok;
-}
-
-/* Record gid's stored changes in the changelog, inside the holder's
- * transaction that commits them. */
-static bool log_changes(ShdSession *h, const char *gid, PgwError *e)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(h->db, "SELECT changes FROM _dosql_prepared WHERE gid = ?1", -1, &st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(h, sqlite3_errcode(h->db), e);
-		return false;
-	}
-	sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
-	bool ok = sqlite3_step(st) == SQLITE_ROW &&
-		  shd_changelog_write(h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), gid, e);
-	sqlite3_finalize(st);
 	return ok;
 }
 
@@ -338,7 +335,9 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	}
 	if (ok && commit) {
 		dosql_fault("shard-before-commit-prepared");
-		ok = log_changes(h, gid, &e) && run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
+		/* its changes go to the changelog in the transaction that commits them */
+		ok = with_stored(h, gid, shd_changelog_write, &e) &&
+		     run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
 		     shd_sql(h, "COMMIT", &e);
 		if (!ok)
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
