@@ -66,19 +66,22 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 {
 	if (n == 0)
 		return true;
-	Writer w = {.ts = next_commit_ts(s->srv), .gid = gid, .rc = SQLITE_DONE};
-	if (sqlite3_prepare_v2(s->db,
+	/* prepared once per connection: every writing commit comes here */
+	if (!s->changelog_st &&
+	    sqlite3_prepare_v3(s->db,
 			       "INSERT INTO _dosql_changelog(commit_ts, xid, gid, tbl, op, old_key, new_key, change)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-			       -1, &w.st, NULL) != SQLITE_OK) {
+			       -1, SQLITE_PREPARE_PERSISTENT, &s->changelog_st, NULL) != SQLITE_OK) {
 		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
 		return false;
 	}
+	Writer w = {.st = s->changelog_st, .ts = next_commit_ts(s->srv), .gid = gid, .rc = SQLITE_DONE};
 	bool ok = shd_cap_foreach(changes, n, write_one, &w);
 	if (!ok && w.rc != SQLITE_DONE)
 		shd_sqlite_error(s, w.rc, e);
 	else if (!ok)
 		pgw_error_set(e, "XX001", "the captured changes of the transaction are malformed");
-	sqlite3_finalize(w.st);
+	sqlite3_reset(w.st);
+	sqlite3_clear_bindings(w.st);
 	return ok;
 }

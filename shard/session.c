@@ -1682,6 +1682,7 @@ static void session_free(ShdSession *s)
 	free(s->savepoints);
 	if (s->db && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(s->changelog_st);
 	shd_catalog_cleanup(&s->cat);
 	if (s->db)
 		sqlite3_close_v2(s->db);

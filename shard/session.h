@@ -116,6 +116,7 @@ struct ShdSession {
 	bool txn_ddl;          /* the open transaction changed the schema */
 	int64_t txn_start_us;  /* now() for this transaction */
 	ShdCapture cap;        /* the row changes of the open transaction block */
+	sqlite3_stmt *changelog_st; /* owned: the changelog's INSERT (changelog.c) */
 	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
 	bool writer;           /* this transaction holds the write lock (srv->writer_ts is ours) */
 	int64_t busy_waited_us;
