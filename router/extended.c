@@ -361,6 +361,14 @@ static void serve_buffered(RtSession *s, RtPortal *p, int32_t maxrows)
 	snprintf(p->tag, sizeof(p->tag), "SELECT");
 }
 
+/* A route the extended protocol cannot run yet: 0A000 with msg. */
+static void refuse_extended(RtRoute *r, const char *msg)
+{
+	rt_route_cleanup(r);
+	r->kind = RT_ROUTE_REFUSE;
+	pgw_error_set(&r->err, "0A000", "%s", msg);
+}
+
 void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 {
 	RtSession *s = sess(c);
@@ -403,38 +411,20 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			pgw_error_set(&route.err, "0A000", "mixed text and binary result columns through the router are not "
 							   "supported yet");
 		}
-	if (route.explain && route.nshards > 1) {
-		rt_route_cleanup(&route);
-		route.kind = RT_ROUTE_REFUSE;
-		pgw_error_set(&route.err, "0A000",
-			      "EXPLAIN of a statement over several shards is not supported by the router in the extended "
-			      "protocol yet");
-	}
-	if (route.split_sql) {
-		rt_route_cleanup(&route);
-		route.kind = RT_ROUTE_REFUSE;
-		pgw_error_set(&route.err, "0A000",
-			      "a multi-row INSERT of rows for several shards is not supported by the router in the extended "
-			      "protocol yet");
-	}
-	if (route.copy) {
-		route.kind = RT_ROUTE_REFUSE;
-		pgw_error_set(&route.err, "0A000", "COPY through the router in the extended protocol is not supported yet");
-	}
-	if (route.move) {
-		rt_route_cleanup(&route);
-		route.kind = RT_ROUTE_REFUSE;
-		pgw_error_set(&route.err, "0A000",
-			      "an UPDATE of the vindex column (moving rows between shards) is not supported by the router in "
-			      "the extended protocol yet");
-	}
-	if (route.merge) {
-		rt_route_cleanup(&route);
-		route.kind = RT_ROUTE_REFUSE;
-		pgw_error_set(&route.err, "0A000",
-			      "a statement with a final step over several shards (ORDER BY, aggregates, ...) is not supported "
-			      "by the router in the extended protocol yet; give the vindex column");
-	}
+	if (route.explain && route.nshards > 1)
+		refuse_extended(&route, "EXPLAIN of a statement over several shards is not supported by the router in the "
+					"extended protocol yet");
+	if (route.split_sql)
+		refuse_extended(&route, "a multi-row INSERT of rows for several shards is not supported by the router in "
+					"the extended protocol yet");
+	if (route.copy)
+		refuse_extended(&route, "COPY through the router in the extended protocol is not supported yet");
+	if (route.move)
+		refuse_extended(&route, "an UPDATE of the vindex column (moving rows between shards) is not supported by "
+					"the router in the extended protocol yet");
+	if (route.merge)
+		refuse_extended(&route, "a statement with a final step over several shards (ORDER BY, aggregates, ...) is "
+					"not supported by the router in the extended protocol yet; give the vindex column");
 	bool waiting = false;
 	switch (route.kind) {
 	case RT_ROUTE_LOCAL:
