@@ -167,7 +167,7 @@ static bool compact(RtCoord *c)
 	return false;
 }
 
-void rt_coord_gid(RtCoord *c, char *gid, size_t n)
+int64_t rt_coord_tick(RtCoord *c)
 {
 	pthread_mutex_lock(&c->lock);
 	int64_t us = now_us();
@@ -175,7 +175,12 @@ void rt_coord_gid(RtCoord *c, char *gid, size_t n)
 		us = c->last_us + 1;
 	c->last_us = us;
 	pthread_mutex_unlock(&c->lock);
-	snprintf(gid, n, "%s%lld", c->prefix, (long long)us);
+	return us;
+}
+
+void rt_coord_gid(RtCoord *c, char *gid, size_t n)
+{
+	snprintf(gid, n, "%s%lld", c->prefix, (long long)rt_coord_tick(c));
 }
 
 bool rt_coord_may_commit(RtCoord *c, const char *gid)
@@ -256,14 +261,13 @@ void rt_coord_foreach_open(RtCoord *c, void (*fn)(void *arg, const char *gid, co
 
 /* ------------------------------------------------------------ recovery */
 
-static PGconn *shard_connect(RtCoord *c, int shard)
+PGconn *rt_shard_connect(const VscShard *sh, const char *user, const char *database, const char *timeout,
+			 const char *application_name)
 {
-	const VscShard *sh = vsc_shard(c->vschema, shard);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", sh->port);
 	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", "application_name", NULL};
-	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, c->user, c->database, "2",
-			      "dosql coordinator", NULL};
+	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, user, database, timeout, application_name, NULL};
 	PGconn *pg = PQconnectdbParams(keys, vals, 0);
 	if (pg && PQstatus(pg) == CONNECTION_OK)
 		return pg;
@@ -321,7 +325,7 @@ static void recover_pass(RtCoord *c)
 	bool *pending = nsnap ? calloc((size_t)nsnap, sizeof(bool)) : NULL;
 	int64_t now = now_us();
 	for (int s = 0; up && s < nshards; s++) {
-		PGconn *pg = shard_connect(c, s);
+		PGconn *pg = rt_shard_connect(vsc_shard(c->vschema, s), c->user, c->database, "2", "dosql coordinator");
 		if (!pg)
 			continue;
 		PGresult *r = PQexec(pg, "SELECT gid FROM pg_prepared_xacts");

@@ -20,6 +20,7 @@
 #ifndef DOSQL_RT_COORD_H
 #define DOSQL_RT_COORD_H
 
+#include <postgresql/libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,6 +43,13 @@ typedef struct RtCoordConfig {
 RtCoord *rt_coord_start(const RtCoordConfig *cfg);
 void rt_coord_stop(RtCoord *c);
 
+/* A blocking connection to a shard, or NULL when it does not answer. */
+PGconn *rt_shard_connect(const VscShard *sh, const char *user, const char *database, const char *timeout,
+			 const char *application_name);
+
+/* The router's clock in microseconds, unique and rising: gids and the ages
+ * of transactions (their start times) come from it. */
+int64_t rt_coord_tick(RtCoord *c);
 /* A new gid for a transaction (at most 63 bytes). */
 void rt_coord_gid(RtCoord *c, char *gid, size_t n);
 /* Whether a gid is still young enough to be committed. */

@@ -56,13 +56,9 @@ static const char *arg_text(PgQuery__FuncCall *fc, size_t i)
 static long long shard_rows(RtRouter *rt, int shard, const char *table, PgwError *e)
 {
 	const VscShard *sh = vsc_shard(rt->vschema, shard);
-	char port[16];
-	snprintf(port, sizeof(port), "%d", sh->port);
-	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", NULL};
-	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, rt->shard_user, rt->shard_database, "5", NULL};
-	PGconn *pg = PQconnectdbParams(keys, vals, 0);
+	PGconn *pg = rt_shard_connect(sh, rt->shard_user, rt->shard_database, "5", "dosql");
 	long long n = -1;
-	if (PQstatus(pg) != CONNECTION_OK) {
+	if (!pg) {
 		pgw_error_set(e, "08006", "could not connect to shard \"%s\"", sh->name);
 	} else {
 		Buf q;

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "common/fault.h"
 #include "router/router.h"
@@ -35,15 +34,8 @@ bool rt_txn_join(RtSession *s, int shard)
 {
 	if (part_index(s, shard) >= 0)
 		return false;
-	if (s->nparts == 0) {
-		/* unique over the router's sessions: older is smaller */
-		static int64_t last;
-		struct timeval tv;
-		gettimeofday(&tv, NULL);
-		int64_t now = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-		s->txn_ts = now > last ? now : last + 1;
-		last = s->txn_ts;
-	}
+	if (s->nparts == 0)
+		s->txn_ts = rt_coord_tick(s->rt->coord); /* unique over the router's sessions: older is smaller */
 	s->parts[s->nparts++] = shard;
 	s->wrote[shard] = false;
 	return true;
