@@ -10,11 +10,15 @@ OPT      ?= -O2
 LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm -ljansson -lxxhash -levent -levent_openssl -lpq
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-COMMON_SRC := common/buf.c common/arena.c common/pgnode.c common/fault.c
+COMMON_SRC := common/buf.c common/arena.c common/pgnode.c common/fault.c common/pgident.c
 PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c pgwire/tls.c pgwire/evconn.c
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
 VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))
 ROUTER_SRC  := $(sort $(wildcard router/*.c))
+# cdc/: the replication command grammar serves the shard too; the rest
+# (streaming, the merge, output plugins) is the router's
+CDC_SHARD_SRC := cdc/replcmd.c
+CDC_SRC     := $(sort $(wildcard cdc/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 
 # Objects per build flavour: build/release and build/test.
@@ -38,11 +42,11 @@ $(release_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
 
-bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
-bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(SHARD_SRC))
+bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(SHARD_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
@@ -55,11 +59,11 @@ $(test_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DDOSQL_FAULT_INJECTION $(INCLUDES) -MMD -MP -c $< -o $@
 
-$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-$(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(SHARD_SRC))
+$(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(SHARD_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -68,7 +72,7 @@ $(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 # Each unit test links everything but the programs' main().
-UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
+UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -105,14 +109,15 @@ FUZZ_CC      ?= clang
 FUZZ_RUNS    ?= 1000000
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_dir     := build/fuzz
-FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture
-FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c
+FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture fuzz_replcmd
+FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c
 # A startup packet is at most PGW_MAX_STARTUP (10000) bytes; a few KiB hold
 # a long message sequence or both SCRAM messages.
 FUZZ_MAX_LEN_fuzz_startup  := 10004
 FUZZ_MAX_LEN_fuzz_messages := 4096
 FUZZ_MAX_LEN_fuzz_scram    := 4096
 FUZZ_MAX_LEN_fuzz_capture  := 4096
+FUZZ_MAX_LEN_fuzz_replcmd  := 2048
 FUZZ_BINS := $(addprefix $(fuzz_dir)/,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-bins

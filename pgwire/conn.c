@@ -249,6 +249,41 @@ void pgw_row_value_end(PgwConn *c, size_t mark)
 
 void pgw_row_end(PgwConn *c) { buf_msg_end(&c->out); }
 
+void pgw_row_text(PgwConn *c, const char *v)
+{
+	if (!v) {
+		pgw_row_null(c);
+		return;
+	}
+	size_t m = pgw_row_value_begin(c);
+	buf_put_str(&c->out, v);
+	pgw_row_value_end(c, m);
+}
+
+/* pg_type.typlen of the types the text-column helper is used with. */
+static int16_t typlen_of(uint32_t oid)
+{
+	switch (oid) {
+	case 16: return 1;   /* bool */
+	case 18: return 1;   /* "char" */
+	case 19: return 64;  /* name */
+	case 21: return 2;   /* int2 */
+	case 23: return 4;   /* int4 */
+	case 26: return 4;   /* oid */
+	case 20: return 8;   /* int8 */
+	case 3220: return 8; /* pg_lsn */
+	default: return -1;
+	}
+}
+
+void pgw_send_text_columns(PgwConn *c, int n, const char *const *names, const uint32_t *oids)
+{
+	PgwField f[32];
+	for (int i = 0; i < n && i < 32; i++)
+		f[i] = (PgwField){.name = names[i], .type_oid = oids[i], .typlen = typlen_of(oids[i]), .typmod = -1};
+	pgw_send_row_description(c, n < 32 ? n : 32, f);
+}
+
 static void send_copy_response(PgwConn *c, char type, int16_t format, int ncols)
 {
 	buf_msg_begin(&c->out, type);
@@ -262,6 +297,8 @@ static void send_copy_response(PgwConn *c, char type, int16_t format, int ncols)
 void pgw_send_copy_in_response(PgwConn *c, int16_t format, int ncols) { send_copy_response(c, 'G', format, ncols); }
 
 void pgw_send_copy_out_response(PgwConn *c, int16_t format, int ncols) { send_copy_response(c, 'H', format, ncols); }
+
+void pgw_send_copy_both_response(PgwConn *c) { send_copy_response(c, 'W', 0, 0); }
 
 void pgw_send_copy_data(PgwConn *c, const void *p, size_t n)
 {
@@ -691,6 +728,10 @@ static bool dispatch(PgwConn *c, char type, BufReader *r)
 			return true;
 		case 'H':
 		case 'S':
+			return true;
+		case 'X':
+			/* Terminate: a replication client may leave mid-stream */
+			c->state = PGW_CLOSING;
 			return true;
 		default:
 			pgw_send_fatalf(c, "08P01", "unexpected message type 0x%02X during COPY from stdin",

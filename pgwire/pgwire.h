@@ -231,8 +231,15 @@ void pgw_row_null(PgwConn *c);
 size_t pgw_row_value_begin(PgwConn *c);
 void pgw_row_value_end(PgwConn *c, size_t mark);
 void pgw_row_end(PgwConn *c);
+/* A text value (NULL: SQL NULL). */
+void pgw_row_text(PgwConn *c, const char *v);
+/* RowDescription of n (at most 32) text-format columns of the given types. */
+void pgw_send_text_columns(PgwConn *c, int n, const char *const *names, const uint32_t *oids);
 void pgw_send_copy_in_response(PgwConn *c, int16_t format, int ncols);
 void pgw_send_copy_out_response(PgwConn *c, int16_t format, int ncols);
+/* CopyBothResponse of a replication stream (format 0, no columns); then
+ * pgw_conn_copy_in() takes the client's CopyData. */
+void pgw_send_copy_both_response(PgwConn *c);
 void pgw_send_copy_data(PgwConn *c, const void *p, size_t n);
 void pgw_send_copy_done(PgwConn *c);
 

@@ -350,17 +350,25 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	buf_init(&q);
 	/* the transaction's start time lets shards avoid deadlocks between
 	 * transactions over several shards (wait-die) */
-	if (begin_first)
+	int extra = 0;
+	if (begin_first) {
 		buf_printf(&q, "BEGIN;SET dosql.txn_ts = %lld;", (long long)b->sess->txn_ts);
+		extra = 2;
+	}
+	if (b->sess->tp == RT_TP_COMMITTING && b->sess->commit_ts) {
+		/* every participant commits its part at the same time */
+		buf_printf(&q, "SET dosql.commit_ts = %lld;", (long long)b->sess->commit_ts);
+		extra++;
+	}
 	int begin_chars = (int)q.len;
 	buf_put_str(&q, sql);
 	bool ok = true;
 	if (b->state == RT_BE_CONNECTING) {
 		free(b->pending_sql);
 		b->pending_sql = strdup(buf_cstr(&q));
-		b->pending_extra = begin_first ? 2 : 0;
+		b->pending_extra = extra;
 	} else {
-		ok = send_now(b, buf_cstr(&q), begin_first ? 2 : 0);
+		ok = send_now(b, buf_cstr(&q), extra);
 		if (!ok)
 			pgw_error_set(err, "08006", "could not send to shard \"%s\": %s",
 				      vsc_shard(b->sess->rt->vschema, b->shard)->name, PQerrorMessage(b->pg));

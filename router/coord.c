@@ -22,6 +22,7 @@
 typedef struct Open {
 	char gid[64];
 	char shards[512]; /* shard indices, comma-separated */
+	int64_t commit_ts;  /* the participants' common commit time; 0 none */
 } Open;
 
 struct RtCoord {
@@ -60,7 +61,7 @@ static int find_open(RtCoord *c, const char *gid)
 	return -1;
 }
 
-static bool add_open(RtCoord *c, const char *gid, const char *shards)
+static bool add_open(RtCoord *c, const char *gid, const char *shards, int64_t commit_ts)
 {
 	if (find_open(c, gid) >= 0)
 		return true;
@@ -74,6 +75,7 @@ static bool add_open(RtCoord *c, const char *gid, const char *shards)
 	}
 	snprintf(c->open[c->nopen].gid, sizeof(c->open[0].gid), "%s", gid);
 	snprintf(c->open[c->nopen].shards, sizeof(c->open[0].shards), "%s", shards);
+	c->open[c->nopen].commit_ts = commit_ts;
 	c->nopen++;
 	return true;
 }
@@ -129,8 +131,9 @@ static bool load(RtCoord *c)
 			break; /* torn */
 		line[n - 1] = 0;
 		char gid[64], shards[512];
-		if (sscanf(line, "C %63s %511s", gid, shards) == 2)
-			add_open(c, gid, shards);
+		long long ts = 0;
+		if (sscanf(line, "C %63s %511s %lld", gid, shards, &ts) >= 2)
+			add_open(c, gid, shards, ts);
 		else if (sscanf(line, "D %63s", gid) == 1)
 			remove_open(c, gid);
 		else
@@ -151,7 +154,7 @@ static bool compact(RtCoord *c)
 	Buf b;
 	buf_init(&b);
 	for (int i = 0; i < c->nopen; i++)
-		buf_printf(&b, "C %s %s\n", c->open[i].gid, c->open[i].shards);
+		buf_printf(&b, "C %s %s %lld\n", c->open[i].gid, c->open[i].shards, (long long)c->open[i].commit_ts);
 	bool ok = !b.failed && write_all(fd, (const char *)b.data, b.len) && fsync(fd) == 0;
 	buf_cleanup(&b);
 	close(fd);
@@ -189,7 +192,7 @@ bool rt_coord_may_commit(RtCoord *c, const char *gid)
 	return t >= 0 && now_us() - t < c->abandon_us / 2;
 }
 
-bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n)
+bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n, int64_t commit_ts)
 {
 	Buf b;
 	buf_init(&b);
@@ -199,10 +202,10 @@ bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n)
 		buf_printf(&b, "%s%d", i ? "," : "", shards[i]);
 	char list[512];
 	snprintf(list, sizeof(list), "%.*s", (int)(b.len - start), (const char *)b.data + start);
-	buf_put_u8(&b, '\n');
+	buf_printf(&b, " %lld\n", (long long)commit_ts);
 	pthread_mutex_lock(&c->lock);
 	bool ok = !b.failed && c->fd >= 0 && write_all(c->fd, (const char *)b.data, b.len) && fdatasync(c->fd) == 0 &&
-		  add_open(c, gid, list);
+		  add_open(c, gid, list, commit_ts);
 	pthread_mutex_unlock(&c->lock);
 	buf_cleanup(&b);
 	if (!ok)
@@ -262,12 +265,14 @@ void rt_coord_foreach_open(RtCoord *c, void (*fn)(void *arg, const char *gid, co
 /* ------------------------------------------------------------ recovery */
 
 PGconn *rt_shard_connect(const VscShard *sh, const char *user, const char *database, const char *timeout,
-			 const char *application_name)
+			 const char *application_name, bool replication)
 {
 	char port[16];
 	snprintf(port, sizeof(port), "%d", sh->port);
-	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", "application_name", NULL};
-	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, user, database, timeout, application_name, NULL};
+	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", "application_name",
+			      replication ? "replication" : NULL, NULL};
+	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, user, database, timeout, application_name,
+			      "database", NULL};
 	PGconn *pg = PQconnectdbParams(keys, vals, 0);
 	if (pg && PQstatus(pg) == CONNECTION_OK)
 		return pg;
@@ -277,10 +282,13 @@ PGconn *rt_shard_connect(const VscShard *sh, const char *user, const char *datab
 
 /* Run a COMMIT/ROLLBACK PREPARED; true when the gid is resolved on that
  * shard (done now, or not prepared there any more). */
-static bool resolve(PGconn *pg, const char *verb, const char *gid)
+static bool resolve(PGconn *pg, const char *verb, const char *gid, int64_t commit_ts)
 {
-	char sql[160];
-	snprintf(sql, sizeof(sql), "%s '%s'", verb, gid);
+	char sql[200];
+	if (commit_ts)
+		snprintf(sql, sizeof(sql), "SET dosql.commit_ts = %lld; %s '%s'", (long long)commit_ts, verb, gid);
+	else
+		snprintf(sql, sizeof(sql), "%s '%s'", verb, gid);
 	PGresult *r = PQexec(pg, sql);
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || (state && strcmp(state, "42704") == 0);
@@ -325,7 +333,7 @@ static void recover_pass(RtCoord *c)
 	bool *pending = nsnap ? calloc((size_t)nsnap, sizeof(bool)) : NULL;
 	int64_t now = now_us();
 	for (int s = 0; up && s < nshards; s++) {
-		PGconn *pg = rt_shard_connect(vsc_shard(c->vschema, s), c->user, c->database, "2", "dosql coordinator");
+		PGconn *pg = rt_shard_connect(vsc_shard(c->vschema, s), c->user, c->database, "2", "dosql coordinator", false);
 		if (!pg)
 			continue;
 		PGresult *r = PQexec(pg, "SELECT gid FROM pg_prepared_xacts");
@@ -343,10 +351,10 @@ static void recover_pass(RtCoord *c)
 			if (k >= 0) {
 				/* decided: commit, unless a live session may still be at it */
 				bool act = earlier_run || now - t > 2000000;
-				if (!act || !resolve(pg, "COMMIT PREPARED", gid))
+				if (!act || !resolve(pg, "COMMIT PREPARED", gid, snap[k].commit_ts))
 					pending[k] = true;
 			} else if (abandoned(c, gid, now - t > c->abandon_us) || earlier_run || now - t > c->abandon_us) {
-				resolve(pg, "ROLLBACK PREPARED", gid);
+				resolve(pg, "ROLLBACK PREPARED", gid, 0);
 			}
 		}
 		PQclear(r);

@@ -43,9 +43,10 @@ typedef struct RtCoordConfig {
 RtCoord *rt_coord_start(const RtCoordConfig *cfg);
 void rt_coord_stop(RtCoord *c);
 
-/* A blocking connection to a shard, or NULL when it does not answer. */
+/* A blocking connection to a shard, or NULL when it does not answer;
+ * replication: a replication=database connection (cdc/walsender.c). */
 PGconn *rt_shard_connect(const VscShard *sh, const char *user, const char *database, const char *timeout,
-			 const char *application_name);
+			 const char *application_name, bool replication);
 
 /* The router's clock in microseconds, unique and rising: gids and the ages
  * of transactions (their start times) come from it. */
@@ -56,7 +57,7 @@ void rt_coord_gid(RtCoord *c, char *gid, size_t n);
 bool rt_coord_may_commit(RtCoord *c, const char *gid);
 /* Log the commit decision durably; false when it could not be written (the
  * transaction must then be rolled back). */
-bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n);
+bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n, int64_t commit_ts);
 /* Every participant committed. */
 void rt_coord_done(RtCoord *c, const char *gid);
 /* A gid no decision will be logged for (its session went away while

@@ -56,7 +56,7 @@ static const char *arg_text(PgQuery__FuncCall *fc, size_t i)
 static long long shard_rows(RtRouter *rt, int shard, const char *table, PgwError *e)
 {
 	const VscShard *sh = vsc_shard(rt->vschema, shard);
-	PGconn *pg = rt_shard_connect(sh, rt->shard_user, rt->shard_database, "5", "dosql");
+	PGconn *pg = rt_shard_connect(sh, rt->shard_user, rt->shard_database, "5", "dosql", false);
 	long long n = -1;
 	if (!pg) {
 		pgw_error_set(e, "08006", "could not connect to shard \"%s\"", sh->name);

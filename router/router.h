@@ -72,6 +72,7 @@ typedef struct RtRouter {
 	int nold;
 	VscSchema **old_vschemas; /* owned: replaced by placement changes, freed at exit */
 	struct RtPlanCache *plans; /* owned: parse trees of simple queries (plancache.c) */
+	struct CdcPubs *pubs;      /* owned: publications (cdc/publication.c) */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -178,6 +179,8 @@ struct RtSession {
 	char gid[64];
 	bool tp_ok[RT_MAX_SHARDS]; /* by shard: the phase's command succeeded */
 	bool tp_failed;            /* a PREPARE failed or rolled back */
+	int64_t commit_ts;         /* past every participant's clock at PREPARE: they all
+				    * commit at this time (SET dosql.commit_ts), 0 unknown */
 	int nsets;
 	char **sets; /* owned: SET statements to replay on new backends */
 	char *backend_options; /* owned: the client's startup settings, as libpq
@@ -220,6 +223,8 @@ struct RtSession {
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
 	RtCopy *copy;         /* owned: COPY FROM STDIN in progress (copy.c) */
+	bool replication;     /* a replication=database connection (cdc/walsender.c) */
+	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
 };
 
 /* backend.c */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cdc/walsender.h"
 #include "router/router.h"
 
 static void run_next(RtSession *s);
@@ -823,6 +824,14 @@ static void report_changes(RtSession *s, RtBackend *b)
 static bool cb_session_start(PgwConn *c)
 {
 	RtSession *s = sess(c);
+	const char *repl = pgw_startup_param(c, "replication");
+	if (repl && strcmp(repl, "database") == 0) {
+		s->replication = true;
+	} else if (repl && strcasecmp(repl, "false") != 0 && strcasecmp(repl, "off") != 0 && strcmp(repl, "0") != 0 &&
+		   strcasecmp(repl, "no") != 0) {
+		pgw_send_fatalf(c, "0A000", "physical replication connections are not supported by DoSQL");
+		return false;
+	}
 	s->backend_options = backend_options(c);
 	s->reported = calloc(NREPORTED, sizeof(char *));
 	for (size_t i = 0; i < NREPORTED; i++) {
@@ -854,6 +863,8 @@ static void cb_query(PgwConn *c, const char *sql)
 {
 	RtSession *s = sess(c);
 	PgwError e;
+	if (s->replication && cdc_ws_command(s, sql))
+		return;
 	s->tree = rt_plancache_get(s->rt, sql, &e);
 	if (!s->tree) {
 		pgw_send_error(c, &e);
@@ -874,11 +885,29 @@ static void cb_query(PgwConn *c, const char *sql)
 	run_next(s);
 }
 
-static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len) { rt_copy_data(sess(c), data, len); }
+static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len)
+{
+	if (cdc_ws_streaming(sess(c)))
+		cdc_ws_copy_data(sess(c), data, len);
+	else
+		rt_copy_data(sess(c), data, len);
+}
 
-static void cb_copy_done(PgwConn *c) { rt_copy_end(sess(c), NULL); }
+static void cb_copy_done(PgwConn *c)
+{
+	if (cdc_ws_streaming(sess(c)))
+		cdc_ws_copy_done(sess(c));
+	else
+		rt_copy_end(sess(c), NULL);
+}
 
-static void cb_copy_fail(PgwConn *c, const char *msg) { rt_copy_end(sess(c), msg); }
+static void cb_copy_fail(PgwConn *c, const char *msg)
+{
+	if (cdc_ws_streaming(sess(c)))
+		cdc_ws_copy_done(sess(c));
+	else
+		rt_copy_end(sess(c), msg);
+}
 
 /* CancelRequest: ask the shards working for that session to cancel. */
 static void cb_cancel(PgwConn *c, int32_t pid, int32_t key);
@@ -962,6 +991,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	}
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
+	cdc_ws_free(s);
 	for (int i = 0; i < RT_MAX_SHARDS; i++)
 		rt_backend_free(s->backends[i]);
 	for (int i = 0; i < s->nsets; i++)

@@ -139,6 +139,7 @@ bool rt_txn_finish(RtSession *s, bool commit)
 	rt_coord_gid(s->rt->coord, s->gid, sizeof(s->gid));
 	s->tp = RT_TP_PREPARING;
 	s->tp_failed = false;
+	s->commit_ts = 0;
 	for (int i = 0; i < s->nparts; i++) {
 		int sh = s->parts[i];
 		s->tp_ok[sh] = false;
@@ -168,6 +169,12 @@ bool rt_txn_result(RtSession *s, RtBackend *b, PGresult *r)
 	switch (s->tp) {
 	case RT_TP_PREPARING:
 		if (st == PGRES_COMMAND_OK && strcmp(tag, "PREPARE TRANSACTION") == 0) {
+			/* the shard reports its commit clock with the PREPARE: the
+			 * transaction commits everywhere at one time past all of them */
+			const char *hlc = PQparameterStatus(b->pg, "dosql.hlc");
+			long long t = hlc ? strtoll(hlc, NULL, 10) : 0;
+			if (t >= s->commit_ts)
+				s->commit_ts = t + 1;
 			s->tp_ok[b->shard] = true;
 			dosql_fault("router-after-prepare");
 		} else if (st == PGRES_COMMAND_OK && strcmp(tag, "COMMIT") == 0 && !s->wrote[b->shard]) {
@@ -218,7 +225,7 @@ bool rt_txn_step(RtSession *s)
 			for (int i = 0; i < s->nparts; i++)
 				if (s->wrote[s->parts[i]])
 					shards[n++] = s->parts[i];
-			if (!rt_coord_decide(s->rt->coord, s->gid, shards, n)) {
+			if (!rt_coord_decide(s->rt->coord, s->gid, shards, n, s->commit_ts)) {
 				pgw_error_set(&e, "58030", "could not write the commit decision of transaction %s", s->gid);
 				rt_send_error(s, &e);
 				all = false;

@@ -69,6 +69,19 @@ static void preupdate(void *arg, sqlite3 *db, int op, const char *schema, const 
 
 void shd_cap_install(sqlite3 *db, ShdCapture *cap) { sqlite3_preupdate_hook(db, preupdate, cap); }
 
+void shd_cap_truncate(ShdCapture *cap, const char *table, uint8_t flags)
+{
+	if (!cap->on)
+		return;
+	size_t tlen = strlen(table);
+	buf_put_u8(&cap->changes, 'T');
+	buf_put_u16(&cap->changes, (uint16_t)tlen);
+	buf_put(&cap->changes, table, tlen);
+	buf_put_u64(&cap->changes, flags);
+	buf_put_u64(&cap->changes, 0);
+	buf_put_u16(&cap->changes, 0);
+}
+
 /* ------------------------------------------------------------ decoding */
 
 typedef struct Val {
@@ -145,7 +158,7 @@ static bool next_change(Decoder *d, Change *c, bool *bad)
 	if (buf_rd_left(&d->r) == 0)
 		return false;
 	*bad = true;
-	if (!buf_rd_u8(&d->r, &op) || (op != 'I' && op != 'U' && op != 'D') || !buf_rd_bytes(&d->r, 2, &p))
+	if (!buf_rd_u8(&d->r, &op) || (op != 'I' && op != 'U' && op != 'D' && op != 'T') || !buf_rd_bytes(&d->r, 2, &p))
 		return false;
 	uint16_t tlen = rd_be16(p);
 	if (tlen == 0 || tlen >= sizeof(c->table) || !buf_rd_bytes(&d->r, tlen, &p))
@@ -164,8 +177,13 @@ static bool next_change(Decoder *d, Change *c, bool *bad)
 	if (!buf_rd_bytes(&d->r, 2, &p))
 		return false;
 	c->ncols = rd_be16(p);
-	if (c->ncols == 0)
-		return false;
+	if ((c->ncols == 0) != (op == 'T'))
+		return false; /* a TRUNCATE has no rows, every other change has columns */
+	if (op == 'T') {
+		c->old = c->new = NULL;
+		*bad = false;
+		return true;
+	}
 	if (d->cap < 2 * c->ncols) {
 		Val *v = realloc(d->vals, sizeof(Val) * 2 * (size_t)c->ncols);
 		if (!v)
@@ -223,6 +241,32 @@ static int bind_val(sqlite3_stmt *st, int idx, const Val *v)
 	case SQLITE_BLOB: return sqlite3_bind_blob(st, idx, v->p, (int)v->n, SQLITE_STATIC);
 	default: return sqlite3_bind_null(st, idx);
 	}
+}
+
+bool shd_cap_bind_row(const uint8_t *change, size_t len, bool old, sqlite3_stmt *st, int *ncols)
+{
+	Decoder d = {.vals = NULL};
+	Change c;
+	bool bad = false;
+	buf_rd_init(&d.r, change, len);
+	bool ok = next_change(&d, &c, &bad) && buf_rd_left(&d.r) == 0 && (old ? c.old : c.new) != NULL;
+	for (int i = 0; ok && i < c.ncols; i++)
+		ok = bind_val(st, i + 1, &(old ? c.old : c.new)[i]) == SQLITE_OK;
+	if (ok)
+		*ncols = c.ncols;
+	free(d.vals);
+	return ok;
+}
+
+int shd_cap_columns(const uint8_t *change, size_t len)
+{
+	Decoder d = {.vals = NULL};
+	Change c;
+	bool bad = false;
+	buf_rd_init(&d.r, change, len);
+	int n = next_change(&d, &c, &bad) && buf_rd_left(&d.r) == 0 ? c.ncols : -1;
+	free(d.vals);
+	return n;
 }
 
 static bool same_value(sqlite3_stmt *st, int col, const Val *v)
@@ -370,6 +414,14 @@ static void change_sql(const Change *c, const char **names, Buf *sql)
 static bool apply_one(sqlite3 *db, StmtCache *sc, const Change *c, Buf *sql, PgwError *e)
 {
 	const char *names[2000];
+	if (c->op == 'T') {
+		char *del = sqlite3_mprintf("DELETE FROM main.\"%w\"", c->table);
+		int rc = del ? sqlite3_exec(db, del, NULL, NULL, NULL) : SQLITE_NOMEM;
+		sqlite3_free(del);
+		if (rc != SQLITE_OK)
+			pgw_error_set(e, "XX001", "cannot apply a prepared TRUNCATE of \"%s\": %s", c->table, sqlite3_errmsg(db));
+		return rc == SQLITE_OK;
+	}
 	if (c->ncols > (int)(sizeof(names) / sizeof(names[0]))) {
 		pgw_error_set(e, "XX001", "a prepared change of table \"%s\" has %d columns", c->table, c->ncols);
 		return false;

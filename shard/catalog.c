@@ -44,7 +44,11 @@ static const char bootstrap_sql[] =
 	"  gid TEXT PRIMARY KEY, changes BLOB NOT NULL, prepared TEXT NOT NULL, owner TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS _dosql_changelog("
 	"  seq INTEGER PRIMARY KEY, commit_ts INTEGER NOT NULL, xid INTEGER NOT NULL, gid TEXT,"
-	"  tbl TEXT NOT NULL, op TEXT NOT NULL, old_key INTEGER, new_key INTEGER, change BLOB NOT NULL);";
+	"  tbl TEXT NOT NULL, op TEXT NOT NULL, old_key INTEGER, new_key INTEGER, change BLOB NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS _dosql_changelog_ts ON _dosql_changelog(commit_ts);"
+	"CREATE TABLE IF NOT EXISTS _dosql_slots("
+	"  name TEXT PRIMARY KEY, plugin TEXT NOT NULL, confirmed INTEGER NOT NULL, two_phase INTEGER NOT NULL,"
+	"  created TEXT NOT NULL);";
 
 bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg) { return sqlite3_exec(db, bootstrap_sql, NULL, NULL, errmsg) == SQLITE_OK; }
 

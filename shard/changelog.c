@@ -9,7 +9,6 @@
  * rowids and the change as capture.h encodes it (old and new row images).
  * Changes to DoSQL's own tables are not recorded.
  */
-#include <stdatomic.h>
 #include <string.h>
 
 #include "shard/session_int.h"
@@ -50,16 +49,70 @@ static bool write_one(void *arg, char op, const char *table, int64_t oldkey, int
 	return w->rc == SQLITE_DONE;
 }
 
-/* The next commit time: after the last one, and not behind the clock. */
-static int64_t next_commit_ts(ShdServer *srv)
+/*
+ * The commit clock.  A commit time is after the last one given out and not
+ * behind the wall clock, or exactly the time a COMMIT PREPARED was told to
+ * take (the router gives every participant of a two-phase commit the same
+ * one) when that is still ahead.  The commit holds its time in
+ * hlc_inflight until it has committed or rolled back.
+ */
+static int64_t clock_assign(ShdServer *srv, int64_t at)
 {
 	int64_t now = shd_now_us();
-	int64_t last = atomic_load(&srv->hlc);
-	int64_t ts;
-	do
-		ts = now > last ? now : last + 1;
-	while (!atomic_compare_exchange_weak(&srv->hlc, &last, ts));
+	pthread_mutex_lock(&srv->clock_lock);
+	int64_t ts = at > srv->hlc ? at : now > srv->hlc ? now : srv->hlc + 1;
+	srv->hlc = ts;
+	srv->hlc_inflight = ts;
+	pthread_mutex_unlock(&srv->clock_lock);
 	return ts;
+}
+
+void shd_clock_done(ShdSession *s)
+{
+	if (!s->committing)
+		return;
+	s->committing = false;
+	pthread_mutex_lock(&s->srv->clock_lock);
+	s->srv->hlc_inflight = 0;
+	pthread_mutex_unlock(&s->srv->clock_lock);
+}
+
+int64_t shd_clock_now(ShdServer *srv)
+{
+	int64_t now = shd_now_us();
+	pthread_mutex_lock(&srv->clock_lock);
+	int64_t t = srv->hlc > now ? srv->hlc : now;
+	pthread_mutex_unlock(&srv->clock_lock);
+	return t;
+}
+
+int64_t shd_clock_watermark(ShdServer *srv)
+{
+	int64_t now = shd_now_us(), w;
+	/* prep_lock first: a PREPARE that reports the clock is ordered with us */
+	pthread_mutex_lock(&srv->prep_lock);
+	pthread_mutex_lock(&srv->clock_lock);
+	if (srv->hlc_inflight) {
+		w = srv->hlc_inflight;
+	} else if (srv->nprepared > 0) {
+		w = srv->hlc + 1;
+	} else {
+		w = now > srv->hlc ? now : srv->hlc + 1;
+		srv->hlc = w - 1;
+	}
+	pthread_mutex_unlock(&srv->clock_lock);
+	pthread_mutex_unlock(&srv->prep_lock);
+	return w;
+}
+
+void shd_clock_raise(ShdServer *srv, int64_t floor)
+{
+	pthread_mutex_lock(&srv->prep_lock);
+	pthread_mutex_lock(&srv->clock_lock);
+	if (srv->nprepared == 0 && !srv->hlc_inflight && floor - 1 > srv->hlc)
+		srv->hlc = floor - 1;
+	pthread_mutex_unlock(&srv->clock_lock);
+	pthread_mutex_unlock(&srv->prep_lock);
 }
 
 bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const char *gid, PgwError *e)
@@ -75,7 +128,9 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
 		return false;
 	}
-	Writer w = {.st = s->changelog_st, .ts = next_commit_ts(s->srv), .gid = gid, .rc = SQLITE_DONE};
+	Writer w = {.st = s->changelog_st, .ts = clock_assign(s->srv, s->commit_ts), .gid = gid, .rc = SQLITE_DONE};
+	s->committing = true;
+	s->commit_ts = 0;
 	bool ok = shd_cap_foreach(changes, n, write_one, &w);
 	if (!ok && w.rc != SQLITE_DONE)
 		shd_sqlite_error(s, w.rc, e);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shard/capture.h"
 #include "shard/session_int.h"
 
 #define MAX_COLS 1600
@@ -710,10 +711,18 @@ static bool truncate_stmt(ShdSession *s, PgQuery__TruncateStmt *ts)
 	}
 	for (size_t i = 0; i < ts->n_relations; i++) {
 		const ShdTable *t = shd_catalog_table(&s->cat, ts->relations[i]->range_var->relname);
-		if (!run(s, &e, sqlite3_mprintf("DELETE FROM \"%w\"", t->name))) {
+		/* recorded as one TRUNCATE, not as the deletion of every row */
+		bool capturing = s->cap.on;
+		s->cap.on = false;
+		bool ok = run(s, &e, sqlite3_mprintf("DELETE FROM \"%w\"", t->name));
+		s->cap.on = capturing;
+		if (!ok) {
 			shd_send_error(s, &e);
 			return false;
 		}
+		shd_cap_truncate(&s->cap, t->name,
+				 (uint8_t)((ts->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? SHD_TRUNCATE_CASCADE : 0) |
+					   (ts->restart_seqs ? SHD_TRUNCATE_RESTART : 0)));
 		if (ts->restart_seqs) {
 			char seqs[32][256];
 			int nseq;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/pgident.h"
 #include "shard/decimal.h"
 #include "shard/session.h"
 
@@ -957,30 +958,13 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
 /* quote_ident(text): double-quote an identifier when PostgreSQL would. */
 static void fn_quote_ident(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	static const char *const reserved[] = {"all", "and", "any", "array", "as", "asc", "both", "case", "cast", "check",
-					       "collate", "column", "constraint", "create", "default", "desc", "distinct",
-					       "do", "else", "end", "except", "false", "for", "foreign", "from", "grant",
-					       "group", "having", "in", "into", "is", "join", "leading", "limit", "not",
-					       "null", "offset", "on", "only", "or", "order", "primary", "references",
-					       "select", "table", "then", "to", "true", "union", "unique", "user", "using",
-					       "when", "where", "with"};
 	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
-	const char *id = (const char *)sqlite3_value_text(argv[0]);
-	bool safe = (*id >= 'a' && *id <= 'z') || *id == '_';
-	for (const char *p = id; *p && safe; p++)
-		safe = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '$';
-	for (size_t i = 0; safe && i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		safe = strcmp(id, reserved[i]) != 0;
-	if (safe) {
-		sqlite3_result_value(ctx, argv[0]);
-		return;
-	}
 	Buf b;
 	buf_init(&b);
-	shd_put_ident(&b, id);
-	sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+	pgi_put_ident(&b, (const char *)sqlite3_value_text(argv[0]));
+	sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
 	buf_cleanup(&b);
 }
 

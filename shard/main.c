@@ -26,7 +26,7 @@
 
 typedef struct Options {
 	char *data, *host, *unix_dir, *auth, *passwd_file, *ssl_cert, *ssl_key, *config;
-	long port, max_message, busy_timeout;
+	long port, max_message, busy_timeout, retention;
 } Options;
 
 static volatile sig_atomic_t stopping;
@@ -63,7 +63,7 @@ static void usage(void)
 	fprintf(stderr, "usage: dosql-shard --data DIR --port N [--host ADDR] [--unix-socket-dir DIR]\n"
 			"                   [--auth trust|password|md5|scram-sha-256] [--passwd-file FILE]\n"
 			"                   [--ssl-cert FILE --ssl-key FILE] [--max-message-size BYTES]\n"
-			"                   [--busy-timeout MS] [--config FILE]\n");
+			"                   [--busy-timeout MS] [--changelog-retention SECONDS] [--config FILE]\n");
 }
 
 /* Apply one setting; false with a message in err. */
@@ -85,6 +85,7 @@ static bool set_option(Options *o, const char *name, const char *value, char *er
 		{"port", NULL, &o->port},
 		{"max-message-size", NULL, &o->max_message},
 		{"busy-timeout", NULL, &o->busy_timeout},
+		{"changelog-retention", NULL, &o->retention},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (strcmp(table[i].name, name) != 0)
@@ -242,11 +243,12 @@ static bool prepare_database(ShdServer *srv)
 	bool ok = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, &err) == SQLITE_OK &&
 		  shd_catalog_bootstrap(db, &err);
 	sqlite3_stmt *st;
-	if (ok && sqlite3_prepare_v2(db, "SELECT coalesce(max(commit_ts), 0) FROM _dosql_changelog", -1, &st, NULL) ==
+	if (ok && sqlite3_prepare_v2(db, "SELECT max(coalesce((SELECT max(commit_ts) FROM _dosql_changelog), 0),"
+				 " coalesce((SELECT max(confirmed >> 8) FROM _dosql_slots), 0))", -1, &st, NULL) ==
 			  SQLITE_OK) {
 		/* commit times keep rising across restarts, whatever the clock does */
 		if (sqlite3_step(st) == SQLITE_ROW)
-			atomic_store(&srv->hlc, sqlite3_column_int64(st, 0));
+			srv->hlc = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
 	if (!ok)
@@ -268,8 +270,10 @@ static int serve(Options *o)
 	bool attr_init = false;
 	pthread_mutex_init(&srv.lock, NULL);
 	pthread_mutex_init(&srv.prep_lock, NULL);
+	pthread_mutex_init(&srv.clock_lock, NULL);
 	srv.next_pid = 1000 + (getpid() % 1000) * 1000;
 	srv.busy_timeout_ms = (int)o->busy_timeout;
+	srv.retention_us = (int64_t)o->retention * 1000000;
 	srv.pgw.max_message = (uint32_t)(o->max_message > 0x7FFFFFFF ? 0x7FFFFFFF : o->max_message);
 	srv.pgw.auth = PGW_AUTH_TRUST;
 	if (o->auth && !pgw_auth_method_from_str(o->auth, &srv.pgw.auth)) {
@@ -399,7 +403,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	Options o = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000};
+	Options o = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000, .retention = 3600};
 	char err[512];
 
 	for (int i = 1; i < argc; i++) {
@@ -422,7 +426,7 @@ int main(int argc, char **argv)
 	}
 	if (o.config) {
 		/* flags win over the file: load it, then re-apply the command line */
-		Options file = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000};
+		Options file = {.port = -1, .max_message = PGW_DEFAULT_MAX_MESSAGE, .busy_timeout = 5000, .retention = 3600};
 		if (!load_config(&file, o.config)) {
 			free_options(&file);
 			free_options(&o);

@@ -301,6 +301,10 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	}
 	release(s->srv, gid, h, false);
 	dosql_fault("shard-after-prepare");
+	/* the router commits every participant at one time past all their clocks */
+	char last[24];
+	snprintf(last, sizeof(last), "%lld", (long long)shd_clock_now(s->srv));
+	pgw_send_parameter_status(&s->conn, "dosql.hlc", last);
 	pgw_send_command_complete(&s->conn, "PREPARE TRANSACTION");
 	return true;
 
@@ -335,12 +339,16 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	}
 	if (ok && commit) {
 		dosql_fault("shard-before-commit-prepared");
-		/* its changes go to the changelog in the transaction that commits them */
+		/* its changes go to the changelog in the transaction that commits
+		 * them, at the commit time the router chose, if it chose one */
+		h->commit_ts = s->commit_ts;
+		s->commit_ts = 0;
 		ok = with_stored(h, gid, shd_changelog_write, &e) &&
 		     run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
 		     shd_sql(h, "COMMIT", &e);
 		if (!ok)
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
+		shd_clock_done(h);
 	} else if (ok) {
 		if (!sqlite3_get_autocommit(h->db))
 			shd_sql(h, "ROLLBACK", &(PgwError){0});

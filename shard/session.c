@@ -498,15 +498,16 @@ bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *e
 	lower_copy(l, sizeof(l), name);
 	snprintf(v, sizeof(v), "%s", value);
 	const GucDef *d = guc_def(l);
-	if (strcmp(l, "dosql.txn_ts") == 0) {
-		/* the router's start time of the open transaction (busy_wait) */
+	if (strcmp(l, "dosql.txn_ts") == 0 || strcmp(l, "dosql.commit_ts") == 0) {
+		/* the router's start time of the open transaction (busy_wait), or
+		 * the commit time of the next COMMIT PREPARED (changelog.c) */
 		char *end;
 		long long ts = strtoll(v, &end, 10);
 		if (*end || ts < 0) {
-			pgw_error_set(err, "22023", "invalid value for parameter \"dosql.txn_ts\": \"%s\"", value);
+			pgw_error_set(err, "22023", "invalid value for parameter \"%s\": \"%s\"", l, value);
 			return false;
 		}
-		s->txn_ts = ts;
+		*(l[6] == 't' ? &s->txn_ts : &s->commit_ts) = ts;
 		return true;
 	}
 	if (!d && !strchr(l, '.') && strncmp(l, "enable_", 7) != 0) {
@@ -873,6 +874,7 @@ bool shd_txn_end(ShdSession *s, bool commit)
 			shd_sql(s, "ROLLBACK", &e);
 		}
 	}
+	shd_clock_done(s);
 	if (s->txn_ddl) {
 		/* others reload the catalog: committed or rolled back, it moved */
 		s->txn_ddl = false;
@@ -1278,8 +1280,11 @@ static bool cb_session_start(PgwConn *c)
 	guc_init(s);
 	for (int i = 0; i < c->nparams; i++) {
 		const char *n = c->param_names[i];
-		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strcmp(n, "replication") == 0 ||
-		    strncmp(n, "_pq_.", 5) == 0)
+		if (strcmp(n, "replication") == 0) {
+			s->replication = strcmp(c->param_values[i], "database") == 0;
+			continue;
+		}
+		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strncmp(n, "_pq_.", 5) == 0)
 			continue;
 		if (strcmp(n, "options") == 0) {
 			if (!apply_startup_options(s, c->param_values[i], &e)) {
@@ -1346,6 +1351,10 @@ static void cb_query(PgwConn *c, const char *sql)
 {
 	ShdSession *s = sess(c);
 	PgwError e;
+	if (s->replication && shd_cdc_command(s, sql)) {
+		pgw_send_ready(c, txn_status(s));
+		return;
+	}
 	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
 	if (pr.error) {
 		pgw_error_set(&e, "42601", "%s", pr.error->message);

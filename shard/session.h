@@ -34,6 +34,7 @@ typedef struct ShdServer {
 	int nusers;
 	ShdUser *users;
 	int busy_timeout_ms;
+	int64_t retention_us; /* changelog kept at least this long (cdc.c) */
 	pthread_mutex_t lock; /* protects sessions[] */
 	int nsessions, cap;
 	ShdSession **sessions;
@@ -42,7 +43,11 @@ typedef struct ShdServer {
 	 * 0 when unknown, INT64_MAX for a prepared transaction (see
 	 * busy_wait() in session.c) */
 	_Atomic int64_t writer_ts;
-	_Atomic int64_t hlc; /* the last commit time in _dosql_changelog (changelog.c) */
+	/* the commit clock (changelog.c), protected by clock_lock: the last
+	 * commit time given out, and the one of the commit under way (0 none) */
+	pthread_mutex_t clock_lock;
+	int64_t hlc;
+	int64_t hlc_inflight;
 	/* a PREPARE moves its write lock to its holder: other writers wait
 	 * (shd_handover_wait) so that none takes the lock in between */
 	atomic_bool handover;
@@ -118,6 +123,9 @@ struct ShdSession {
 	ShdCapture cap;        /* the row changes of the open transaction block */
 	sqlite3_stmt *changelog_st; /* owned: the changelog's INSERT (changelog.c) */
 	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
+	int64_t commit_ts;     /* the commit time the next COMMIT PREPARED takes (SET dosql.commit_ts), 0 none */
+	bool committing;       /* this session's commit holds srv->hlc_inflight */
+	bool replication;      /* started with replication=database: replication commands too */
 	bool writer;           /* this transaction holds the write lock (srv->writer_ts is ours) */
 	int64_t busy_waited_us;
 	_Atomic int64_t lock_wait_ts; /* txn_ts while waiting for the write lock, else 0 */

@@ -54,6 +54,24 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit);
 /* Record a committing transaction's captured changes in _dosql_changelog
  * (changelog.c), inside it; gid is its two-phase commit gid or NULL. */
 bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const char *gid, PgwError *e);
+/*
+ * The commit clock (changelog.c), in microseconds.  shd_clock_done() ends
+ * the session's commit (after its COMMIT or ROLLBACK).  shd_clock_now() is
+ * the clock now: the last commit time given out or the wall clock, the
+ * later.  shd_clock_watermark() is a time no later
+ * commit will be below: every commit before it has finished when it
+ * returns, so a read started afterwards sees all of them.  While a prepared
+ * transaction waits it stays at the last time + 1, which the router's
+ * COMMIT PREPARED time exceeds.  shd_clock_raise() makes later commits
+ * take at least `floor` (not while a prepared transaction waits).
+ */
+void shd_clock_done(ShdSession *s);
+int64_t shd_clock_now(ShdServer *srv);
+int64_t shd_clock_watermark(ShdServer *srv);
+void shd_clock_raise(ShdServer *srv, int64_t floor);
+/* A replication command on a replication=database connection (cdc.c):
+ * answered (ReadyForQuery left to the caller) -> true; SQL -> false. */
+bool shd_cdc_command(ShdSession *s, const char *sql);
 /* Wait while a PREPARE hands its write lock over (srv->handover). */
 void shd_handover_wait(ShdSession *s);
 /* Savepoints of the open block, for the captured changes (prepared.c);

@@ -8,6 +8,7 @@
  * (and a bad literal reported at its position, as PostgreSQL does), a $n
  * parameter takes the type of what it meets.
  */
+#include "common/pgident.h"
 #include "shard/translate.h"
 
 #include <ctype.h>
@@ -61,16 +62,7 @@ const char *shd_node_str(Node *n)
 	return "";
 }
 
-void shd_put_ident(Buf *b, const char *name)
-{
-	buf_put_u8(b, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			buf_put_u8(b, '"');
-		buf_put_u8(b, (uint8_t)*p);
-	}
-	buf_put_u8(b, '"');
-}
+void shd_put_ident(Buf *b, const char *name) { pgi_put_quoted(b, name); }
 
 void shd_put_literal(Buf *b, const char *s, size_t len)
 {

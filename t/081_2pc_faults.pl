@@ -134,7 +134,8 @@ sub check
 my @committed = run_clients(4, 3);
 ok(@committed > 10, 'concurrent cross-shard transfers commit (' . scalar(@committed) . ')');
 check('without faults', @committed);
-like(slurp_file("$dir/coordinator.log"), qr/^C dosql_r1_\d+ \d,\d$/m, 'commit decisions are in the coordinator log');
+like(slurp_file("$dir/coordinator.log"), qr/^C dosql_r1_\d+ \d,\d \d+$/m,
+	"commit decisions are in the coordinator log, with the participants' common commit time");
 
 # the router killed at each point of two-phase commit
 for my $point ('router-after-prepare:15', 'router-after-decision:15', 'router-after-commit-prepared:15') {

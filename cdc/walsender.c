@@ -1,0 +1,973 @@
+/*
+ * walsender.c - replication connections to the router (walsender.h).
+ *
+ * Slot commands go to every shard over short blocking connections; they are
+ * rare and each takes a shard round trip.  A stream keeps one non-blocking
+ * replication connection per shard on the router's loop and polls them in
+ * rounds: every shard answers DOSQL_CHANGES with the transactions it
+ * committed since its last answer and a watermark; when all have answered,
+ * the transactions below the lowest watermark go out in LSN order.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cdc/cdc.h"
+#include "cdc/walsender.h"
+
+#define SYSTEM_ID "7300000000000000001"
+#define POLL_IDLE_US 20000       /* between rounds that found nothing */
+#define KEEPALIVE_US 10000000    /* a keepalive at least this often */
+#define CONFIRM_US 1000000       /* confirm the client's flush on the shards this often */
+#define RECONNECT_US 1000000     /* retry a shard that went away */
+#define CHANGES_PER_ROUND 10000  /* rows asked of a shard per round */
+#define OUTPUT_HIGH (4u << 20)   /* stop reading shards while the client has this much unsent */
+
+typedef enum ShardState {
+	SH_DOWN,      /* no connection; retried after RECONNECT_US */
+	SH_IDLE,      /* waiting for the next round */
+	SH_ADVANCING, /* DOSQL_ADVANCE on the wire */
+	SH_READING,   /* DOSQL_CHANGES on the wire */
+} ShardState;
+
+typedef struct WsShard {
+	struct CdcSender *ws; /* borrowed */
+	int index;
+	PGconn *pg;           /* owned */
+	struct event *ev;     /* owned */
+	ShardState state;
+	int64_t from;         /* the next read starts at this commit time */
+	int64_t watermark;    /* no later commit here is below it; 0 unknown */
+	int64_t retry_at;
+	bool got_rows;
+	CdcTxn *cur;          /* the transaction being assembled from the rows */
+} WsShard;
+
+typedef struct CdcSender {
+	RtSession *s;       /* borrowed */
+	char slot[CDC_NAME_MAX * 2];
+	CdcPlugin *plugin;  /* owned */
+	int nshards;
+	WsShard sh[CDC_MAX_SHARDS];
+	uint64_t start;     /* transactions below it are skipped */
+	uint64_t position;  /* everything below it has been sent */
+	uint64_t flushed;   /* the client's flush position */
+	uint64_t confirmed; /* what the shards' slots were told */
+	uint64_t to_confirm; /* this round tells them this (0: nothing) */
+	int64_t last_confirm_us, last_keepalive_us;
+	int npending, pendcap;
+	CdcTxn **pending;   /* owned: read, not yet sent */
+	int nrels;
+	CdcRel **rels;      /* owned */
+	struct event *timer;
+	bool round;         /* a round is under way */
+} CdcSender;
+
+/* Slots streaming now, for 55006. */
+static struct Active {
+	char slot[CDC_NAME_MAX * 2];
+	int32_t pid;
+} active[64];
+static int nactive;
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static PgwConn *conn(RtSession *s) { return pgw_evconn_conn(s->ec); }
+
+static void error(RtSession *s, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void error(RtSession *s, const char *sqlstate, const char *fmt, ...)
+{
+	PgwError e;
+	va_list ap;
+	va_start(ap, fmt);
+	pgw_error_set(&e, sqlstate, "%s", "");
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	pgw_send_error(conn(s), &e);
+}
+
+static PGconn *shard_conn(RtRouter *rt, int i)
+{
+	return rt_shard_connect(vsc_shard(rt->vschema, i), rt->shard_user, rt->shard_database, "2", "dosql walsender", true);
+}
+
+/* Run a command on every shard; results[i] NULL where the shard did not
+ * answer.  Returns the number that answered. */
+static int on_all(RtRouter *rt, const char *cmd, PGresult **results)
+{
+	int n = vsc_shard_count(rt->vschema), ok = 0;
+	for (int i = 0; i < n; i++) {
+		PGconn *pg = shard_conn(rt, i);
+		results[i] = pg ? PQexec(pg, cmd) : NULL;
+		ok += results[i] != NULL;
+		PQfinish(pg);
+	}
+	return ok;
+}
+
+static void clear_all(PGresult **results, int n)
+{
+	for (int i = 0; i < n; i++)
+		PQclear(results[i]);
+}
+
+static const char *sqlstate_of(const PGresult *r)
+{
+	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return s ? s : "";
+}
+
+/* A shard's failure, to the client. */
+static void shard_error(RtSession *s, int i, PGresult *r)
+{
+	const char *name = vsc_shard(s->rt->vschema, i)->name;
+	if (!r) {
+		error(s, "08006", "shard %s is not available", name);
+		return;
+	}
+	PgwError e;
+	rt_pg_error(r, &e);
+	pgw_send_error(conn(s), &e);
+}
+
+static void text_row(RtSession *s, int n, const char *const *vals)
+{
+	pgw_row_begin(conn(s), n);
+	for (int i = 0; i < n; i++)
+		pgw_row_text(conn(s), vals[i]);
+	pgw_row_end(conn(s));
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void identify_system(RtSession *s)
+{
+	int n = vsc_shard_count(s->rt->vschema);
+	PGresult *r[RT_MAX_SHARDS];
+	on_all(s->rt, "IDENTIFY_SYSTEM", r);
+	uint64_t pos = 0;
+	int bad = -1;
+	for (int i = 0; i < n; i++) {
+		uint64_t l;
+		if (PQresultStatus(r[i]) == PGRES_TUPLES_OK && PQntuples(r[i]) == 1 &&
+		    cdc_lsn_parse(PQgetvalue(r[i], 0, 2), &l)) {
+			if (l > pos)
+				pos = l;
+		} else if (bad < 0) {
+			bad = i;
+		}
+	}
+	if (bad >= 0) {
+		shard_error(s, bad, r[bad]);
+	} else {
+		char lsn[32];
+		cdc_lsn_format(lsn, sizeof(lsn), pos);
+		static const char *const names[] = {"systemid", "timeline", "xlogpos", "dbname"};
+		static const uint32_t oids[] = {25, 23, 25, 25};
+		const char *vals[] = {SYSTEM_ID, "1", lsn, conn(s)->database};
+		pgw_send_text_columns(conn(s), 4, names, oids);
+		text_row(s, 4, vals);
+		pgw_send_command_complete(conn(s), "IDENTIFY_SYSTEM");
+	}
+	clear_all(r, n);
+}
+
+static bool slot_active(const char *slot, int32_t *pid)
+{
+	for (int i = 0; i < nactive; i++)
+		if (strcmp(active[i].slot, slot) == 0) {
+			*pid = active[i].pid;
+			return true;
+		}
+	return false;
+}
+
+static void create_slot(RtSession *s, const CdcCmd *cmd)
+{
+	char msg[200];
+	if (cmd->physical) {
+		error(s, "0A000", "physical replication slots are not supported by DoSQL");
+		return;
+	}
+	if (cmd->temporary) {
+		error(s, "0A000", "temporary replication slots are not supported by DoSQL");
+		return;
+	}
+	if (cmd->snapshot == CDC_SNAPSHOT_USE) {
+		error(s, "0A000", "CREATE_REPLICATION_SLOT ... (SNAPSHOT 'use') is not supported by DoSQL");
+		return;
+	}
+	if (!cdc_slot_name_valid(cmd->slot, msg, sizeof(msg))) {
+		error(s, "42602", "%s", msg);
+		return;
+	}
+	if (!cdc_plugin_known(cmd->plugin)) {
+		error(s, "58P01", "could not access file \"%s\": No such file or directory", cmd->plugin);
+		return;
+	}
+	int n = vsc_shard_count(s->rt->vschema);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" LOGICAL \"%s\"%s", cmd->slot, cmd->plugin,
+		 cmd->two_phase ? " TWO_PHASE" : "");
+	PGresult *r[RT_MAX_SHARDS];
+	on_all(s->rt, sql, r);
+	uint64_t at = 0;
+	int bad = -1;
+	for (int i = 0; i < n; i++) {
+		uint64_t l;
+		if (PQresultStatus(r[i]) == PGRES_TUPLES_OK && PQntuples(r[i]) == 1 &&
+		    cdc_lsn_parse(PQgetvalue(r[i], 0, 1), &l)) {
+			if (l > at)
+				at = l;
+		} else if (bad < 0 || strcmp(sqlstate_of(r[i]), "42710") == 0) {
+			bad = i;
+		}
+	}
+	if (bad >= 0) {
+		/* undo it where it was made */
+		shard_error(s, bad, r[bad]);
+		for (int i = 0; i < n; i++)
+			if (PQresultStatus(r[i]) == PGRES_TUPLES_OK) {
+				PGconn *pg = shard_conn(s->rt, i);
+				snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", cmd->slot);
+				PQclear(pg ? PQexec(pg, sql) : NULL);
+				PQfinish(pg);
+			}
+		clear_all(r, n);
+		return;
+	}
+	clear_all(r, n);
+	/* one consistent point for all: later commits on every shard are above it */
+	char lsn[32];
+	cdc_lsn_format(lsn, sizeof(lsn), at);
+	snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", cmd->slot, lsn);
+	on_all(s->rt, sql, r);
+	for (int i = 0; i < n && bad < 0; i++)
+		if (PQresultStatus(r[i]) != PGRES_COMMAND_OK)
+			bad = i;
+	if (bad >= 0) {
+		shard_error(s, bad, r[bad]);
+	} else {
+		static const char *const names[] = {"slot_name", "consistent_point", "snapshot_name", "output_plugin"};
+		static const uint32_t oids[] = {25, 25, 25, 25};
+		const char *vals[] = {cmd->slot, lsn, NULL, cmd->plugin};
+		pgw_send_text_columns(conn(s), 4, names, oids);
+		text_row(s, 4, vals);
+		pgw_send_command_complete(conn(s), "CREATE_REPLICATION_SLOT");
+	}
+	clear_all(r, n);
+}
+
+static void drop_slot(RtSession *s, const CdcCmd *cmd)
+{
+	int32_t pid;
+	if (slot_active(cmd->slot, &pid)) {
+		error(s, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, pid);
+		return;
+	}
+	int n = vsc_shard_count(s->rt->vschema), dropped = 0, bad = -1;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", cmd->slot);
+	PGresult *r[RT_MAX_SHARDS];
+	on_all(s->rt, sql, r);
+	for (int i = 0; i < n; i++) {
+		if (PQresultStatus(r[i]) == PGRES_COMMAND_OK)
+			dropped++;
+		else if (strcmp(sqlstate_of(r[i]), "42704") != 0 && bad < 0)
+			bad = i;
+	}
+	if (bad >= 0)
+		shard_error(s, bad, r[bad]);
+	else if (dropped == 0)
+		error(s, "42704", "replication slot \"%s\" does not exist", cmd->slot);
+	else
+		pgw_send_command_complete(conn(s), "DROP_REPLICATION_SLOT");
+	clear_all(r, n);
+}
+
+/* ------------------------------------------------------------ streaming */
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static void keepalive(CdcSender *ws, bool reply)
+{
+	uint8_t m[18];
+	m[0] = 'k';
+	put_u64(m + 1, ws->position);
+	put_u64(m + 9, (uint64_t)cdc_pg_time(now_us()));
+	m[17] = reply ? 1 : 0;
+	pgw_send_copy_data(conn(ws->s), m, sizeof(m));
+	ws->last_keepalive_us = now_us();
+}
+
+/* One XLogData message. */
+static void emit(void *arg, uint64_t lsn, const uint8_t *data, size_t len)
+{
+	CdcSender *ws = arg;
+	PgwConn *c = conn(ws->s);
+	uint8_t h[25];
+	h[0] = 'w';
+	put_u64(h + 1, lsn);
+	put_u64(h + 9, lsn);
+	put_u64(h + 17, (uint64_t)cdc_pg_time(now_us()));
+	buf_msg_begin(&c->out, 'd');
+	buf_put(&c->out, h, sizeof(h));
+	buf_put(&c->out, data, len);
+	buf_msg_end(&c->out);
+}
+
+static CdcRel *relation(CdcSender *ws, const char *table, const char *cols)
+{
+	for (int i = 0; i < ws->nrels; i++)
+		if (strcmp(ws->rels[i]->name, table) == 0 && strcmp(ws->rels[i]->json, cols) == 0)
+			return ws->rels[i];
+	json_t *a = json_loads(cols, 0, NULL);
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return NULL;
+	}
+	CdcRel *r = calloc(1, sizeof(*r));
+	CdcRel **rels = realloc(ws->rels, sizeof(CdcRel *) * (size_t)(ws->nrels + 1));
+	if (!r || !rels) {
+		free(r);
+		json_decref(a);
+		return NULL;
+	}
+	ws->rels = rels;
+	r->name = strdup(table);
+	r->json = strdup(cols);
+	r->ncols = (int)json_array_size(a);
+	r->cols = calloc((size_t)r->ncols + 1, sizeof(CdcColumn));
+	/* the same table in the same shape has the same relid in every stream */
+	uint32_t h = 2166136261u;
+	for (const char *p = table; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	r->relid = 16384 + h % 1000000000u;
+	for (int i = 0; i < r->ncols; i++) {
+		json_t *c = json_array_get(a, (size_t)i);
+		const char *name = json_string_value(json_array_get(c, 0));
+		r->cols[i].name = strdup(name ? name : "?column?");
+		r->cols[i].type = (uint32_t)json_integer_value(json_array_get(c, 1));
+		r->cols[i].typmod = (int32_t)json_integer_value(json_array_get(c, 2));
+		r->cols[i].key = json_is_true(json_array_get(c, 3));
+	}
+	json_decref(a);
+	ws->rels[ws->nrels++] = r;
+	return r;
+}
+
+static void rel_free(CdcRel *r)
+{
+	for (int i = 0; i < r->ncols; i++)
+		free(r->cols[i].name);
+	free(r->cols);
+	free(r->name);
+	free(r->json);
+	free(r);
+}
+
+/* A row's values from JSON: ncols strings or NULLs; NULL when absent. */
+static char **values(const char *json, int ncols, bool *bad)
+{
+	if (!json)
+		return NULL;
+	json_t *a = json_loads(json, 0, NULL);
+	char **v = calloc((size_t)ncols + 1, sizeof(char *));
+	if (!json_is_array(a) || !v) {
+		*bad = true;
+		json_decref(a);
+		free(v);
+		return NULL;
+	}
+	for (int i = 0; i < ncols && i < (int)json_array_size(a); i++) {
+		const char *t = json_string_value(json_array_get(a, (size_t)i));
+		v[i] = t ? strdup(t) : NULL;
+	}
+	json_decref(a);
+	return v;
+}
+
+static bool pending_add(CdcSender *ws, CdcTxn *t)
+{
+	if (ws->npending == ws->pendcap) {
+		int cap = ws->pendcap ? ws->pendcap * 2 : 64;
+		CdcTxn **p = realloc(ws->pending, sizeof(CdcTxn *) * (size_t)cap);
+		if (!p)
+			return false;
+		ws->pending = p;
+		ws->pendcap = cap;
+	}
+	ws->pending[ws->npending++] = t;
+	return true;
+}
+
+/* Rows of one DOSQL_CHANGES answer: consecutive rows with one commit time
+ * are one transaction. */
+static bool take_rows(WsShard *sh, PGresult *r)
+{
+	CdcSender *ws = sh->ws;
+	int n = PQntuples(r);
+	bool bad = PQnfields(r) != 7;
+	for (int i = 0; i < n && !bad; i++) {
+		int64_t ts = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		const char *op = PQgetvalue(r, i, 3);
+		if (op[0] == 'W') {
+			sh->from = sh->watermark = ts;
+			continue;
+		}
+		if (!sh->cur || sh->cur->hlc != ts) {
+			sh->cur = calloc(1, sizeof(CdcTxn));
+			if (!sh->cur || !pending_add(ws, sh->cur)) {
+				free(sh->cur);
+				sh->cur = NULL;
+				return false;
+			}
+			sh->cur->hlc = ts;
+			sh->cur->shard = sh->index;
+			sh->cur->lsn = cdc_lsn(ts, sh->index);
+			if (!PQgetisnull(r, i, 1))
+				sh->cur->gid = strdup(PQgetvalue(r, i, 1));
+		}
+		CdcTxn *t = sh->cur;
+		CdcRel *rel = relation(ws, PQgetvalue(r, i, 2), PQgetvalue(r, i, 4));
+		if (!rel)
+			return false;
+		if (t->n == t->cap) {
+			int cap = t->cap ? t->cap * 2 : 8;
+			CdcChange *c = realloc(t->changes, sizeof(CdcChange) * (size_t)cap);
+			if (!c)
+				return false;
+			t->changes = c;
+			t->cap = cap;
+		}
+		CdcChange *c = &t->changes[t->n++];
+		memset(c, 0, sizeof(*c));
+		c->op = op[0];
+		c->rel = rel;
+		if (c->op == 'T') {
+			/* its options instead of rows */
+			const char *o = PQgetvalue(r, i, 5);
+			c->flags = (uint8_t)((strstr(o, "cascade") ? CDC_TRUNCATE_CASCADE : 0) |
+					     (strstr(o, "restart_seqs") ? CDC_TRUNCATE_RESTART : 0));
+		} else {
+			c->old = values(PQgetisnull(r, i, 5) ? NULL : PQgetvalue(r, i, 5), rel->ncols, &bad);
+			c->new = values(PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), rel->ncols, &bad);
+		}
+		sh->got_rows = true;
+	}
+	sh->cur = NULL; /* an answer ends at a transaction's end */
+	return !bad;
+}
+
+static int txn_order(const void *a, const void *b)
+{
+	const CdcTxn *x = *(CdcTxn *const *)a, *y = *(CdcTxn *const *)b;
+	if (x->hlc != y->hlc)
+		return x->hlc < y->hlc ? -1 : 1;
+	return x->shard - y->shard;
+}
+
+static bool same_key(const CdcRel *rel, char *const *a, char *const *b)
+{
+	for (int i = 0; i < rel->ncols; i++)
+		if (rel->cols[i].key && ((a[i] == NULL) != (b[i] == NULL) || (a[i] && strcmp(a[i], b[i]) != 0)))
+			return false;
+	return true;
+}
+
+/*
+ * One shard's part of a transaction, as its net effect where a row passed
+ * through: an UPDATE that gave a row a new key followed by the DELETE of
+ * that key is the DELETE of the old row.  That is how an UPDATE of the
+ * vindex column leaves the shard it moves from (the row arrives on its new
+ * shard as an INSERT), so the parts of a transaction never touch the same
+ * key and can go out one after the other.
+ */
+static void compact(CdcTxn *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		CdcChange *c = &t->changes[i];
+		if (c->op != 'U' || !cdc_rel_has_key(c->rel) || !cdc_key_changed(c))
+			continue;
+		for (int j = i + 1; j < t->n; j++) {
+			CdcChange *d = &t->changes[j];
+			if (d->rel != c->rel || !d->old || !same_key(c->rel, c->new, d->old))
+				continue;
+			if (d->op == 'D') {
+				for (int k = 0; k < c->rel->ncols; k++)
+					free(c->new[k]);
+				free(c->new);
+				c->new = NULL;
+				c->op = 'D';
+				cdc_change_free(d);
+				memmove(d, d + 1, sizeof(CdcChange) * (size_t)(t->n - j - 1));
+				t->n--;
+			}
+			break;
+		}
+	}
+}
+
+/* Whether a change is to a reference table: every shard has the same one. */
+static bool replicated(const CdcSender *ws, const CdcChange *c)
+{
+	const VscTable *t = vsc_table(ws->s->rt->vschema, c->rel->name);
+	return t && t->placement == VSC_REFERENCE;
+}
+
+/* Move the parts of x's two-phase transaction (same time, same gid, later
+ * in the order) into x; a reference table's changes are kept once, from
+ * the first part. */
+static void gather(CdcSender *ws, int at)
+{
+	CdcTxn *x = ws->pending[at];
+	for (int j = at + 1; j < ws->npending && ws->pending[j] && ws->pending[j]->hlc == x->hlc; j++) {
+		CdcTxn *y = ws->pending[j];
+		if (!y->gid || strcmp(y->gid, x->gid) != 0)
+			continue;
+		compact(y);
+		CdcChange *c = realloc(x->changes, sizeof(CdcChange) * (size_t)(x->n + y->n + 1));
+		if (!c)
+			return;
+		x->changes = c;
+		for (int k = 0; k < y->n; k++) {
+			if (replicated(ws, &y->changes[k]))
+				cdc_change_free(&y->changes[k]);
+			else
+				x->changes[x->n++] = y->changes[k];
+		}
+		x->cap = x->n + 1;
+		y->n = 0;
+		cdc_txn_free(y);
+		ws->pending[j] = NULL;
+	}
+}
+
+/* Send every transaction below the lowest watermark, in LSN order. */
+static void emit_ready(CdcSender *ws)
+{
+	int64_t low = INT64_MAX;
+	for (int i = 0; i < ws->nshards; i++)
+		if (ws->sh[i].watermark < low)
+			low = ws->sh[i].watermark;
+	if (low <= 0)
+		return;
+	qsort(ws->pending, (size_t)ws->npending, sizeof(CdcTxn *), txn_order);
+	int done = 0, kept = 0;
+	for (int i = 0; i < ws->npending; i++) {
+		CdcTxn *t = ws->pending[i];
+		if (!t)
+			continue;
+		if (t->hlc >= low) {
+			ws->pending[kept++] = t;
+			continue;
+		}
+		compact(t);
+		if (t->gid)
+			gather(ws, i);
+		if (t->lsn >= ws->start) {
+			uint32_t xid = (uint32_t)(t->lsn >> 1);
+			t->xid = xid < 3 ? xid + 3 : xid;
+			cdc_plugin_txn(ws->plugin, t, emit, ws);
+			ws->position = t->lsn + 1;
+			done++;
+		}
+		cdc_txn_free(t);
+	}
+	ws->npending = kept;
+	uint64_t end = (uint64_t)low << 8;
+	if (end > ws->position)
+		ws->position = end;
+	int64_t now = now_us();
+	if ((done > 0 && ws->flushed < ws->position) || now - ws->last_keepalive_us >= KEEPALIVE_US ||
+	    (ws->flushed < ws->position && now - ws->last_keepalive_us >= CONFIRM_US))
+		keepalive(ws, false);
+	pgw_evconn_flush(ws->s->ec);
+}
+
+static void schedule(CdcSender *ws, int64_t us)
+{
+	struct timeval tv = {.tv_sec = us / 1000000, .tv_usec = us % 1000000};
+	evtimer_add(ws->timer, &tv);
+}
+
+static void shard_down(WsShard *sh)
+{
+	if (sh->ev) {
+		event_free(sh->ev);
+		sh->ev = NULL;
+	}
+	PQfinish(sh->pg);
+	sh->pg = NULL;
+	sh->state = SH_DOWN;
+	sh->retry_at = now_us() + RECONNECT_US;
+	if (sh->cur) {
+		/* its half-read transaction comes again from the same position */
+		for (int i = 0; i < sh->ws->npending; i++)
+			if (sh->ws->pending[i] == sh->cur) {
+				sh->ws->pending[i] = sh->ws->pending[--sh->ws->npending];
+				break;
+			}
+		cdc_txn_free(sh->cur);
+		sh->cur = NULL;
+	}
+}
+
+static void round_end(CdcSender *ws)
+{
+	for (int i = 0; i < ws->nshards; i++)
+		if (ws->sh[i].state == SH_ADVANCING || ws->sh[i].state == SH_READING)
+			return;
+	ws->round = false;
+	emit_ready(ws);
+	bool more = false;
+	for (int i = 0; i < ws->nshards; i++)
+		more = more || ws->sh[i].got_rows;
+	schedule(ws, more ? 0 : POLL_IDLE_US);
+}
+
+static bool send_next(WsShard *sh)
+{
+	char sql[256];
+	CdcSender *ws = sh->ws;
+	if (sh->state == SH_IDLE && ws->to_confirm) {
+		char lsn[32];
+		cdc_lsn_format(lsn, sizeof(lsn), ws->to_confirm);
+		snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", ws->slot, lsn);
+		sh->state = SH_ADVANCING;
+	} else {
+		snprintf(sql, sizeof(sql), "DOSQL_CHANGES %lld %d", (long long)sh->from, CHANGES_PER_ROUND);
+		sh->state = SH_READING;
+	}
+	if (!PQsendQuery(sh->pg, sql) || PQflush(sh->pg) < 0) {
+		fprintf(stderr, "dosql: walsender: shard %s: %s", vsc_shard(ws->s->rt->vschema, sh->index)->name,
+			PQerrorMessage(sh->pg));
+		shard_down(sh);
+		return false;
+	}
+	return true;
+}
+
+static void on_shard(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	WsShard *sh = arg;
+	CdcSender *ws = sh->ws;
+	if (!PQconsumeInput(sh->pg)) {
+		shard_down(sh);
+		round_end(ws);
+		return;
+	}
+	PQflush(sh->pg);
+	while (!PQisBusy(sh->pg)) {
+		PGresult *r = PQgetResult(sh->pg);
+		if (!r) {
+			/* this command is done */
+			if (sh->state == SH_ADVANCING) {
+				if (send_next(sh))
+					return;
+			} else {
+				sh->state = SH_IDLE;
+			}
+			round_end(ws);
+			return;
+		}
+		ExecStatusType st = PQresultStatus(r);
+		bool ok = st == PGRES_COMMAND_OK || (st == PGRES_TUPLES_OK && (sh->state != SH_READING || take_rows(sh, r)));
+		if (!ok)
+			fprintf(stderr, "dosql: walsender: shard %s: %s", vsc_shard(ws->s->rt->vschema, sh->index)->name,
+				PQresultErrorMessage(r));
+		PQclear(r);
+		if (!ok) {
+			shard_down(sh);
+			round_end(ws);
+			return;
+		}
+	}
+}
+
+static bool shard_open(WsShard *sh)
+{
+	CdcSender *ws = sh->ws;
+	sh->pg = shard_conn(ws->s->rt, sh->index);
+	if (!sh->pg || PQsetnonblocking(sh->pg, 1) != 0) {
+		PQfinish(sh->pg);
+		sh->pg = NULL;
+		sh->state = SH_DOWN;
+		sh->retry_at = now_us() + RECONNECT_US;
+		return false;
+	}
+	sh->ev = event_new(ws->s->rt->base, PQsocket(sh->pg), EV_READ | EV_PERSIST, on_shard, sh);
+	event_add(sh->ev, NULL);
+	sh->state = SH_IDLE;
+	return true;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	CdcSender *ws = arg;
+	if (pgw_evconn_output_pending(ws->s->ec) > OUTPUT_HIGH) {
+		schedule(ws, POLL_IDLE_US); /* the client is behind: wait for it */
+		return;
+	}
+	int64_t now = now_us();
+	ws->round = true;
+	ws->to_confirm = 0;
+	if (ws->flushed > ws->confirmed && now - ws->last_confirm_us >= CONFIRM_US) {
+		/* the client's flush goes to the shards at most once a second */
+		ws->to_confirm = ws->confirmed = ws->flushed;
+		ws->last_confirm_us = now;
+	}
+	for (int i = 0; i < ws->nshards; i++) {
+		WsShard *sh = &ws->sh[i];
+		sh->got_rows = false;
+		if (sh->state == SH_DOWN && now >= sh->retry_at)
+			shard_open(sh);
+		if (sh->state == SH_IDLE)
+			send_next(sh);
+	}
+	round_end(ws);
+}
+
+static void sender_free(CdcSender *ws)
+{
+	if (!ws)
+		return;
+	for (int i = 0; i < nactive; i++)
+		if (strcmp(active[i].slot, ws->slot) == 0) {
+			active[i] = active[--nactive];
+			break;
+		}
+	for (int i = 0; i < ws->nshards; i++) {
+		WsShard *sh = &ws->sh[i];
+		if (sh->ev)
+			event_free(sh->ev);
+		if (sh->pg && ws->flushed > ws->confirmed) {
+			/* what the client flushed is confirmed before we go */
+			PQsetnonblocking(sh->pg, 0);
+			PGresult *r;
+			while ((r = PQgetResult(sh->pg)) != NULL)
+				PQclear(r);
+			char sql[256], lsn[32];
+			cdc_lsn_format(lsn, sizeof(lsn), ws->flushed);
+			snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", ws->slot, lsn);
+			PQclear(PQexec(sh->pg, sql));
+		}
+		PQfinish(sh->pg);
+	}
+	if (ws->timer)
+		event_free(ws->timer);
+	for (int i = 0; i < ws->npending; i++)
+		cdc_txn_free(ws->pending[i]);
+	free(ws->pending);
+	for (int i = 0; i < ws->nrels; i++)
+		rel_free(ws->rels[i]);
+	free(ws->rels);
+	cdc_plugin_free(ws->plugin);
+	free(ws);
+}
+
+static void start(RtSession *s, const CdcCmd *cmd)
+{
+	char msg[256], state[6];
+	if (cmd->physical) {
+		error(s, "0A000", "physical replication is not supported by DoSQL");
+		return;
+	}
+	int32_t pid;
+	if (slot_active(cmd->slot, &pid)) {
+		error(s, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, pid);
+		return;
+	}
+	if (nactive == (int)(sizeof(active) / sizeof(active[0]))) {
+		error(s, "53400", "all replication slots are in use");
+		return;
+	}
+	int n = vsc_shard_count(s->rt->vschema);
+	if (n > CDC_MAX_SHARDS) {
+		error(s, "0A000", "replication over more than %d shards is not supported by DoSQL", CDC_MAX_SHARDS);
+		return;
+	}
+	/* the slot: its plugin, and the lowest position any shard confirmed */
+	PGresult *r[RT_MAX_SHARDS];
+	on_all(s->rt, "DOSQL_SLOTS", r);
+	char plugin[CDC_NAME_MAX] = "";
+	uint64_t confirmed = UINT64_MAX;
+	int bad = -1, missing = 0;
+	for (int i = 0; i < n; i++) {
+		if (PQresultStatus(r[i]) != PGRES_TUPLES_OK) {
+			if (bad < 0)
+				bad = i;
+			continue;
+		}
+		int row = -1;
+		for (int k = 0; k < PQntuples(r[i]); k++)
+			if (strcmp(PQgetvalue(r[i], k, 0), cmd->slot) == 0)
+				row = k;
+		uint64_t l;
+		if (row < 0 || !cdc_lsn_parse(PQgetvalue(r[i], row, 2), &l)) {
+			missing++;
+			continue;
+		}
+		snprintf(plugin, sizeof(plugin), "%s", PQgetvalue(r[i], row, 1));
+		if (l < confirmed)
+			confirmed = l;
+	}
+	if (bad >= 0)
+		shard_error(s, bad, r[bad]);
+	clear_all(r, n);
+	if (bad >= 0)
+		return;
+	if (missing == n) {
+		error(s, "42704", "replication slot \"%s\" does not exist", cmd->slot);
+		return;
+	}
+	if (missing > 0) {
+		error(s, "55000", "replication slot \"%s\" is missing on %d of the %d shards", cmd->slot, missing, n);
+		return;
+	}
+	CdcSender *ws = calloc(1, sizeof(*ws));
+	if (!ws) {
+		error(s, "53200", "out of memory");
+		return;
+	}
+	ws->plugin = cdc_plugin_create(plugin, cmd, s->rt->pubs, state, msg, sizeof(msg));
+	if (!ws->plugin) {
+		error(s, state, "%s", msg);
+		free(ws);
+		return;
+	}
+	ws->s = s;
+	snprintf(ws->slot, sizeof(ws->slot), "%s", cmd->slot);
+	ws->nshards = n;
+	ws->start = cmd->lsn > confirmed ? cmd->lsn : confirmed;
+	ws->position = ws->flushed = ws->confirmed = ws->start;
+	for (int i = 0; i < n; i++) {
+		WsShard *sh = &ws->sh[i];
+		sh->ws = ws;
+		sh->index = i;
+		sh->from = (int64_t)(ws->start >> 8);
+		if (!shard_open(sh)) {
+			error(s, "08006", "shard %s is not available", vsc_shard(s->rt->vschema, i)->name);
+			sender_free(ws);
+			return;
+		}
+	}
+	ws->timer = evtimer_new(s->rt->base, on_timer, ws);
+	snprintf(active[nactive].slot, sizeof(active[nactive].slot), "%s", cmd->slot);
+	active[nactive++].pid = conn(s)->pid;
+	s->wal = ws;
+	/* CopyBoth, and at once a keepalive with where the stream stands */
+	pgw_send_copy_both_response(conn(s));
+	pgw_conn_copy_in(conn(s));
+	keepalive(ws, false);
+	pgw_evconn_flush(s->ec);
+	schedule(ws, 0);
+}
+
+void cdc_ws_copy_data(RtSession *s, const uint8_t *data, size_t len)
+{
+	CdcSender *ws = s->wal;
+	if (!ws || len == 0)
+		return;
+	if (data[0] == 'r' && len >= 34) {
+		/* standby status update: write, flush, apply, time, reply */
+		uint64_t flush = rd_be64(data + 9);
+		if (flush > ws->position)
+			flush = ws->position; /* never beyond what was sent */
+		if (flush > ws->flushed)
+			ws->flushed = flush;
+		if (data[33])
+			keepalive(ws, false);
+		pgw_evconn_flush(s->ec);
+	}
+	/* 'h' (hot standby feedback) and anything else: nothing to do here */
+}
+
+void cdc_ws_copy_done(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	cdc_ws_free(s);
+	pgw_send_copy_done(c);
+	pgw_send_command_complete(c, "COPY 0");
+	pgw_send_command_complete(c, "START_REPLICATION");
+	pgw_send_ready(c, 'I');
+	pgw_evconn_flush(s->ec);
+}
+
+void cdc_ws_free(RtSession *s)
+{
+	sender_free(s->wal);
+	s->wal = NULL;
+}
+
+bool cdc_ws_streaming(const RtSession *s) { return s->wal != NULL; }
+
+bool cdc_ws_command(RtSession *s, const char *sql)
+{
+	CdcCmd *cmd = malloc(sizeof(*cmd));
+	char msg[256];
+	if (!cmd) {
+		error(s, "53200", "out of memory");
+		pgw_send_ready(conn(s), 'I');
+		return true;
+	}
+	bool parsed = cdc_cmd_parse(sql, cmd, msg, sizeof(msg));
+	if (parsed && (cmd->kind == CDC_CMD_SQL ||
+		       (cmd->kind == CDC_CMD_SHOW && strcmp(cmd->show, "data_directory_mode") != 0))) {
+		/* SQL, and SHOW of anything but the data directory's mode */
+		free(cmd);
+		return false;
+	}
+	if (!parsed) {
+		error(s, "42601", "%s", msg);
+	} else if (s->txn != RT_TXN_IDLE && cmd->kind != CDC_CMD_SHOW) {
+		error(s, "25001", "replication commands cannot run inside a transaction block in DoSQL");
+	} else {
+		switch (cmd->kind) {
+		case CDC_CMD_IDENTIFY_SYSTEM: identify_system(s); break;
+		case CDC_CMD_SHOW: {
+			static const char *const names[] = {"data_directory_mode"};
+			static const uint32_t oids[] = {25};
+			const char *vals[] = {"0700"};
+			pgw_send_text_columns(conn(s), 1, names, oids);
+			text_row(s, 1, vals);
+			pgw_send_command_complete(conn(s), "SHOW");
+			break;
+		}
+		case CDC_CMD_CREATE_SLOT: create_slot(s, cmd); break;
+		case CDC_CMD_DROP_SLOT: drop_slot(s, cmd); break;
+		case CDC_CMD_START:
+			start(s, cmd);
+			if (s->wal) {
+				free(cmd);
+				return true; /* streaming: ReadyForQuery comes after CopyDone */
+			}
+			break;
+		case CDC_CMD_TIMELINE_HISTORY: error(s, "0A000", "TIMELINE_HISTORY is not supported by DoSQL"); break;
+		case CDC_CMD_READ_SLOT: error(s, "0A000", "READ_REPLICATION_SLOT is not supported by DoSQL"); break;
+		case CDC_CMD_BASE_BACKUP: error(s, "0A000", "BASE_BACKUP is not supported by DoSQL"); break;
+		default: error(s, "42601", "syntax error"); break;
+		}
+	}
+	free(cmd);
+	pgw_send_ready(conn(s), rt_txn_status(s));
+	pgw_evconn_flush(s->ec);
+	return true;
+}

@@ -1,0 +1,75 @@
+"""psycopg2's LogicalReplicationConnection through the DoSQL router with the
+dosql_json output plugin: create a slot, run a workload on an ordinary
+connection, consume the stream acknowledging each commit, stop, write more,
+and consume again from the slot.  Prints one JSON object per check.
+
+usage: cdc_json.py DSN
+"""
+import json
+import sys
+
+import psycopg2
+import psycopg2.extras
+
+dsn = sys.argv[1]
+
+
+def report(name, value):
+    print(json.dumps({"check": name, "value": value}), flush=True)
+
+
+def consume(commits, options):
+    """The messages of the next `commits` transactions, each acknowledged."""
+    conn = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
+    cur = conn.cursor()
+    cur.start_replication(slot_name="py1", decode=True, options=options)
+    got = []
+    seen = [0]
+
+    def on_message(msg):
+        got.append(json.loads(msg.payload))
+        if got[-1]["action"] == "C":
+            seen[0] += 1
+            msg.cursor.send_feedback(flush_lsn=msg.data_start, force=True)
+        if seen[0] >= commits:
+            raise psycopg2.extras.StopReplication()
+
+    try:
+        cur.consume_stream(on_message)
+    except psycopg2.extras.StopReplication:
+        pass
+    conn.close()
+    return got
+
+
+repl = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
+rcur = repl.cursor()
+rcur.create_replication_slot("py1", output_plugin="dosql_json")
+report("created", True)
+repl.close()
+
+sql = psycopg2.connect(dsn)
+sql.autocommit = True
+cur = sql.cursor()
+cur.execute("create table ev (id int primary key, kind text, amount numeric(8,2), done bool)")
+cur.execute("insert into ev (id, kind, amount, done) values (1, 'a', 1.25, false), (2, 'b', null, true)")
+cur.execute("update ev set amount = 7 where id = 1")
+cur.execute("delete from ev where id = 2")
+
+msgs = consume(3, {"include-xids": "1"})
+report("actions", [m["action"] for m in msgs])
+report("insert_rows", sorted([{c["name"]: c["value"] for c in m["columns"]} for m in msgs if m["action"] == "I"],
+                              key=lambda r: r["id"]))
+update = [m for m in msgs if m["action"] == "U"][0]
+report("update", {"table": update["table"], "columns": update["columns"], "identity": update["identity"]})
+delete = [m for m in msgs if m["action"] == "D"][0]
+report("delete_identity", delete["identity"])
+report("xids_paired", all(isinstance(m.get("xid"), int) for m in msgs))
+
+cur.execute("insert into ev (id, kind) values (3, 'c')")
+msgs = consume(1, {})
+report("resumed", [(m["action"], m.get("columns", [{}])[0].get("value")) for m in msgs])
+
+repl = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
+repl.cursor().drop_replication_slot("py1")
+report("dropped", True)
