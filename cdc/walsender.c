@@ -17,11 +17,13 @@
 #include <time.h>
 
 #include "cdc/cdc.h"
+#include "cdc/publication.h"
 #include "cdc/walsender.h"
 
 #define SYSTEM_ID "7300000000000000001"
 #define POLL_IDLE_US 20000       /* between rounds that found nothing */
 #define KEEPALIVE_US 10000000    /* a keepalive at least this often */
+#define TIMEOUT_US 60000000      /* a client silent this long is dropped (wal_sender_timeout) */
 #define CONFIRM_US 1000000       /* confirm the client's flush on the shards this often */
 #define RECONNECT_US 1000000     /* retry a shard that went away */
 #define CHANGES_PER_ROUND 10000  /* rows asked of a shard per round */
@@ -51,6 +53,7 @@ typedef struct CdcSender {
 	RtSession *s;       /* borrowed */
 	char slot[CDC_NAME_MAX * 2];
 	CdcPlugin *plugin;  /* owned */
+	CdcPubs *pubs;      /* owned: the publications when the stream started */
 	int nshards;
 	WsShard sh[CDC_MAX_SHARDS];
 	uint64_t start;     /* transactions below it are skipped */
@@ -59,6 +62,8 @@ typedef struct CdcSender {
 	uint64_t confirmed; /* what the shards' slots were told */
 	uint64_t to_confirm; /* this round tells them this (0: nothing) */
 	int64_t last_confirm_us, last_keepalive_us;
+	int64_t last_reply_us; /* the client's last message */
+	bool ping_sent;        /* a keepalive asked for a reply since then */
 	int npending, pendcap;
 	CdcTxn **pending;   /* owned: read, not yet sent */
 	int nrels;
@@ -71,6 +76,7 @@ typedef struct CdcSender {
 static struct Active {
 	char slot[CDC_NAME_MAX * 2];
 	int32_t pid;
+	CdcSender *ws; /* borrowed */
 } active[64];
 static int nactive;
 
@@ -181,6 +187,14 @@ static void identify_system(RtSession *s)
 	clear_all(r, n);
 }
 
+static CdcSender *streaming(const char *slot)
+{
+	for (int i = 0; i < nactive; i++)
+		if (strcmp(active[i].slot, slot) == 0)
+			return active[i].ws;
+	return NULL;
+}
+
 static bool slot_active(const char *slot, int32_t *pid)
 {
 	for (int i = 0; i < nactive; i++)
@@ -267,16 +281,75 @@ static void create_slot(RtSession *s, const CdcCmd *cmd)
 	clear_all(r, n);
 }
 
-static void drop_slot(RtSession *s, const CdcCmd *cmd)
+/* DROP_REPLICATION_SLOT ... WAIT for a slot that is streaming: the
+ * session waits (not reading) until the stream has ended. */
+static struct DropWait {
+	RtSession *s; /* borrowed; NULL: free entry */
+	char slot[CDC_NAME_MAX * 2];
+	struct event *timer;
+} waits[16];
+
+static void drop_now(RtSession *s, const char *slot);
+
+static void on_drop_wait(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
+	struct DropWait *w = arg;
 	int32_t pid;
-	if (slot_active(cmd->slot, &pid)) {
-		error(s, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, pid);
+	if (slot_active(w->slot, &pid)) {
+		struct timeval tv = {0, 10000};
+		evtimer_add(w->timer, &tv);
 		return;
 	}
+	RtSession *s = w->s;
+	event_free(w->timer);
+	w->s = NULL;
+	drop_now(s, w->slot);
+	pgw_send_ready(conn(s), rt_txn_status(s));
+	pgw_evconn_flush(s->ec);
+	pgw_evconn_resume_reading(s->ec);
+}
+
+/* Forget the waits of a session that ends. */
+static void drop_waits_cancel(RtSession *s)
+{
+	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
+		if (waits[i].s == s) {
+			event_free(waits[i].timer);
+			waits[i].s = NULL;
+		}
+}
+
+/* Returns false when the command waits (ReadyForQuery comes later). */
+static bool drop_slot(RtSession *s, const CdcCmd *cmd)
+{
+	int32_t pid;
+	if (slot_active(cmd->slot, &pid) && cmd->wait) {
+		for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
+			if (!waits[i].s) {
+				waits[i].s = s;
+				snprintf(waits[i].slot, sizeof(waits[i].slot), "%s", cmd->slot);
+				waits[i].timer = evtimer_new(s->rt->base, on_drop_wait, &waits[i]);
+				struct timeval tv = {0, 10000};
+				evtimer_add(waits[i].timer, &tv);
+				pgw_evconn_pause_reading(s->ec);
+				return false;
+			}
+	}
+	if (slot_active(cmd->slot, &pid)) {
+		error(s, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, pid);
+		return true;
+	}
+	drop_now(s, cmd->slot);
+	return true;
+}
+
+static void drop_now(RtSession *s, const char *slot)
+{
 	int n = vsc_shard_count(s->rt->vschema), dropped = 0, bad = -1;
 	char sql[256];
-	snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", cmd->slot);
+	snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", slot);
 	PGresult *r[RT_MAX_SHARDS];
 	on_all(s->rt, sql, r);
 	for (int i = 0; i < n; i++) {
@@ -288,7 +361,7 @@ static void drop_slot(RtSession *s, const CdcCmd *cmd)
 	if (bad >= 0)
 		shard_error(s, bad, r[bad]);
 	else if (dropped == 0)
-		error(s, "42704", "replication slot \"%s\" does not exist", cmd->slot);
+		error(s, "42704", "replication slot \"%s\" does not exist", slot);
 	else
 		pgw_send_command_complete(conn(s), "DROP_REPLICATION_SLOT");
 	clear_all(r, n);
@@ -565,7 +638,8 @@ static void emit_ready(CdcSender *ws)
 			low = ws->sh[i].watermark;
 	if (low <= 0)
 		return;
-	qsort(ws->pending, (size_t)ws->npending, sizeof(CdcTxn *), txn_order);
+	if (ws->npending > 1)
+		qsort(ws->pending, (size_t)ws->npending, sizeof(CdcTxn *), txn_order);
 	int done = 0, kept = 0;
 	for (int i = 0; i < ws->npending; i++) {
 		CdcTxn *t = ws->pending[i];
@@ -592,10 +666,24 @@ static void emit_ready(CdcSender *ws)
 	if (end > ws->position)
 		ws->position = end;
 	int64_t now = now_us();
-	if ((done > 0 && ws->flushed < ws->position) || now - ws->last_keepalive_us >= KEEPALIVE_US ||
-	    (ws->flushed < ws->position && now - ws->last_keepalive_us >= CONFIRM_US))
+	if (!ws->ping_sent && now - ws->last_reply_us >= TIMEOUT_US / 2) {
+		keepalive(ws, true); /* silent for half the timeout: ask */
+		ws->ping_sent = true;
+	} else if ((done > 0 && ws->flushed < ws->position) || now - ws->last_keepalive_us >= KEEPALIVE_US ||
+		   (ws->flushed < ws->position && now - ws->last_keepalive_us >= CONFIRM_US)) {
 		keepalive(ws, false);
+	}
 	pgw_evconn_flush(ws->s->ec);
+}
+
+/* The client stayed silent for the whole timeout: end its connection. */
+static bool timed_out(CdcSender *ws)
+{
+	if (now_us() - ws->last_reply_us < TIMEOUT_US)
+		return false;
+	pgw_send_fatalf(conn(ws->s), "08006", "terminating walsender process due to replication timeout");
+	pgw_evconn_flush(ws->s->ec);
+	return true;
 }
 
 static void schedule(CdcSender *ws, int64_t us)
@@ -722,6 +810,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	CdcSender *ws = arg;
+	if (timed_out(ws))
+		return; /* no more rounds: the connection closes */
 	if (pgw_evconn_output_pending(ws->s->ec) > OUTPUT_HIGH) {
 		schedule(ws, POLL_IDLE_US); /* the client is behind: wait for it */
 		return;
@@ -780,7 +870,106 @@ static void sender_free(CdcSender *ws)
 		rel_free(ws->rels[i]);
 	free(ws->rels);
 	cdc_plugin_free(ws->plugin);
+	cdc_pubs_free(ws->pubs);
 	free(ws);
+}
+
+/* A slot's stream, if a session of this router runs it. */
+static CdcSender *streaming(const char *slot);
+
+void cdc_show_slots(RtSession *s)
+{
+	int n = vsc_shard_count(s->rt->vschema);
+	PGresult *r[RT_MAX_SHARDS];
+	on_all(s->rt, "DOSQL_SLOTS", r);
+	struct Row {
+		char name[CDC_NAME_MAX * 2], plugin[CDC_NAME_MAX];
+		uint64_t confirmed, end;
+		long long pending;
+	} rows[64];
+	int nrows = 0, bad = -1;
+	for (int i = 0; i < n; i++) {
+		if (PQresultStatus(r[i]) != PGRES_TUPLES_OK || PQnfields(r[i]) != 6) {
+			if (bad < 0)
+				bad = i;
+			continue;
+		}
+		for (int k = 0; k < PQntuples(r[i]); k++) {
+			uint64_t confirmed = 0, end = 0;
+			(void)cdc_lsn_parse(PQgetvalue(r[i], k, 2), &confirmed);
+			(void)cdc_lsn_parse(PQgetvalue(r[i], k, 5), &end);
+			int j = 0;
+			while (j < nrows && strcmp(rows[j].name, PQgetvalue(r[i], k, 0)) != 0)
+				j++;
+			if (j == nrows) {
+				if (nrows == (int)(sizeof(rows) / sizeof(rows[0])))
+					continue;
+				nrows++;
+				snprintf(rows[j].name, sizeof(rows[j].name), "%s", PQgetvalue(r[i], k, 0));
+				snprintf(rows[j].plugin, sizeof(rows[j].plugin), "%s", PQgetvalue(r[i], k, 1));
+				rows[j].confirmed = confirmed;
+				rows[j].end = end;
+				rows[j].pending = 0;
+			}
+			if (confirmed < rows[j].confirmed)
+				rows[j].confirmed = confirmed;
+			if (end > rows[j].end)
+				rows[j].end = end;
+			rows[j].pending += strtoll(PQgetvalue(r[i], k, 4), NULL, 10);
+		}
+	}
+	if (bad >= 0) {
+		shard_error(s, bad, r[bad]);
+		clear_all(r, n);
+		return;
+	}
+	clear_all(r, n);
+	static const char *const names[] = {"slot_name", "plugin",    "active",         "active_pid",
+					    "confirmed_flush_lsn", "sent_lsn", "lag_bytes", "pending_changes"};
+	static const uint32_t oids[] = {25, 25, 16, 23, 25, 25, 20, 20};
+	pgw_send_text_columns(conn(s), 8, names, oids);
+	for (int j = 0; j < nrows; j++) {
+		const CdcSender *ws = streaming(rows[j].name);
+		char pid[16], confirmed[32], sent[32], lag[24], pending[24];
+		snprintf(pid, sizeof(pid), "%d", ws ? conn(ws->s)->pid : 0);
+		cdc_lsn_format(confirmed, sizeof(confirmed), rows[j].confirmed);
+		if (ws)
+			cdc_lsn_format(sent, sizeof(sent), ws->position);
+		snprintf(lag, sizeof(lag), "%llu",
+			 (unsigned long long)(rows[j].end > rows[j].confirmed ? rows[j].end - rows[j].confirmed : 0));
+		snprintf(pending, sizeof(pending), "%lld", rows[j].pending);
+		const char *vals[] = {rows[j].name, rows[j].plugin, ws ? "t" : "f", ws ? pid : NULL,
+				      confirmed,    ws ? sent : NULL, lag,          pending};
+		text_row(s, 8, vals);
+	}
+	pgw_send_command_complete(conn(s), "SHOW");
+}
+
+/* The publications, as the first shard has them (every shard has the same). */
+static CdcPubs *load_publications(RtRouter *rt)
+{
+	PGconn *pg = shard_conn(rt, 0);
+	PGresult *pubs = pg ? PQexec(pg, "SELECT pubname, puballtables, pubinsert, pubupdate, pubdelete, pubtruncate"
+					 " FROM pg_publication") : NULL;
+	PGresult *tables = pg ? PQexec(pg, "SELECT pubname, tablename FROM pg_publication_tables") : NULL;
+	CdcPubs *p = NULL;
+	if (PQresultStatus(pubs) == PGRES_TUPLES_OK && PQresultStatus(tables) == PGRES_TUPLES_OK)
+		p = cdc_pubs_new();
+	for (int i = 0; p && i < PQntuples(pubs); i++) {
+		CdcPub pub = {.name = PQgetvalue(pubs, i, 0),
+			      .all_tables = PQgetvalue(pubs, i, 1)[0] == 't',
+			      .ins = PQgetvalue(pubs, i, 2)[0] == 't',
+			      .upd = PQgetvalue(pubs, i, 3)[0] == 't',
+			      .del = PQgetvalue(pubs, i, 4)[0] == 't',
+			      .trunc = PQgetvalue(pubs, i, 5)[0] == 't'};
+		cdc_pubs_add(p, &pub);
+	}
+	for (int i = 0; p && i < PQntuples(tables); i++)
+		cdc_pubs_add_table(p, PQgetvalue(tables, i, 0), PQgetvalue(tables, i, 1));
+	PQclear(pubs);
+	PQclear(tables);
+	PQfinish(pg);
+	return p;
 }
 
 static void start(RtSession *s, const CdcCmd *cmd)
@@ -843,14 +1032,15 @@ static void start(RtSession *s, const CdcCmd *cmd)
 		return;
 	}
 	CdcSender *ws = calloc(1, sizeof(*ws));
-	if (!ws) {
-		error(s, "53200", "out of memory");
+	if (!ws || !(ws->pubs = load_publications(s->rt))) {
+		error(s, "08006", "cannot read the publications from shard %s", vsc_shard(s->rt->vschema, 0)->name);
+		free(ws);
 		return;
 	}
-	ws->plugin = cdc_plugin_create(plugin, cmd, s->rt->pubs, state, msg, sizeof(msg));
+	ws->plugin = cdc_plugin_create(plugin, cmd, ws->pubs, state, msg, sizeof(msg));
 	if (!ws->plugin) {
 		error(s, state, "%s", msg);
-		free(ws);
+		sender_free(ws);
 		return;
 	}
 	ws->s = s;
@@ -858,6 +1048,7 @@ static void start(RtSession *s, const CdcCmd *cmd)
 	ws->nshards = n;
 	ws->start = cmd->lsn > confirmed ? cmd->lsn : confirmed;
 	ws->position = ws->flushed = ws->confirmed = ws->start;
+	ws->last_reply_us = now_us();
 	for (int i = 0; i < n; i++) {
 		WsShard *sh = &ws->sh[i];
 		sh->ws = ws;
@@ -871,6 +1062,7 @@ static void start(RtSession *s, const CdcCmd *cmd)
 	}
 	ws->timer = evtimer_new(s->rt->base, on_timer, ws);
 	snprintf(active[nactive].slot, sizeof(active[nactive].slot), "%s", cmd->slot);
+	active[nactive].ws = ws;
 	active[nactive++].pid = conn(s)->pid;
 	s->wal = ws;
 	/* CopyBoth, and at once a keepalive with where the stream stands */
@@ -886,6 +1078,8 @@ void cdc_ws_copy_data(RtSession *s, const uint8_t *data, size_t len)
 	CdcSender *ws = s->wal;
 	if (!ws || len == 0)
 		return;
+	ws->last_reply_us = now_us();
+	ws->ping_sent = false;
 	if (data[0] == 'r' && len >= 34) {
 		/* standby status update: write, flush, apply, time, reply */
 		uint64_t flush = rd_be64(data + 9);
@@ -913,6 +1107,7 @@ void cdc_ws_copy_done(RtSession *s)
 
 void cdc_ws_free(RtSession *s)
 {
+	drop_waits_cancel(s);
 	sender_free(s->wal);
 	s->wal = NULL;
 }
@@ -952,7 +1147,12 @@ bool cdc_ws_command(RtSession *s, const char *sql)
 			break;
 		}
 		case CDC_CMD_CREATE_SLOT: create_slot(s, cmd); break;
-		case CDC_CMD_DROP_SLOT: drop_slot(s, cmd); break;
+		case CDC_CMD_DROP_SLOT:
+			if (!drop_slot(s, cmd)) {
+				free(cmd);
+				return true; /* waiting for the slot's stream to end */
+			}
+			break;
 		case CDC_CMD_START:
 			start(s, cmd);
 			if (s->wal) {
@@ -963,7 +1163,7 @@ bool cdc_ws_command(RtSession *s, const char *sql)
 		case CDC_CMD_TIMELINE_HISTORY: error(s, "0A000", "TIMELINE_HISTORY is not supported by DoSQL"); break;
 		case CDC_CMD_READ_SLOT: error(s, "0A000", "READ_REPLICATION_SLOT is not supported by DoSQL"); break;
 		case CDC_CMD_BASE_BACKUP: error(s, "0A000", "BASE_BACKUP is not supported by DoSQL"); break;
-		default: error(s, "42601", "syntax error"); break;
+		default: error(s, "0A000", "this replication command is not supported by the DoSQL router"); break;
 		}
 	}
 	free(cmd);

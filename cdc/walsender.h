@@ -26,6 +26,10 @@ void cdc_ws_copy_data(RtSession *s, const uint8_t *data, size_t len);
 void cdc_ws_copy_done(RtSession *s);
 /* The session ends: its stream stops, confirming what the client flushed. */
 void cdc_ws_free(RtSession *s);
+/* SHOW SLOTS: every slot with its confirmed position (the lowest over the
+ * shards), whether a client streams it, what was sent, and the lag in
+ * bytes and in changes not yet confirmed.  Replies to the client. */
+void cdc_show_slots(RtSession *s);
 /* Whether the session is streaming. */
 bool cdc_ws_streaming(const RtSession *s);
 

@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "pgwire/tls.h"
-#include "cdc/publication.h"
 #include "router/router.h"
 
 typedef struct Config {
@@ -241,13 +240,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rt.stats = calloc((size_t)vsc_shard_count(rt.vschema), sizeof(*rt.stats));
-	char pubs_path[4200];
-	snprintf(pubs_path, sizeof(pubs_path), "%s/publications.json", cfg.data_dir);
-	rt.pubs = cdc_pubs_open(pubs_path, err, sizeof(err));
-	if (!rt.pubs) {
-		fprintf(stderr, "dosql: %s\n", err);
-		goto out;
-	}
 	rt.pgw.max_message = PGW_DEFAULT_MAX_MESSAGE;
 	rt.pgw.auth = PGW_AUTH_TRUST;
 	if (cfg.auth && !pgw_auth_method_from_str(cfg.auth, &rt.pgw.auth)) {
@@ -338,7 +330,6 @@ out:
 		vsc_free(rt.old_vschemas[i]);
 	free(rt.old_vschemas);
 	rt_plancache_free(&rt);
-	cdc_pubs_free(rt.pubs);
 	free(rt.vschema_path);
 	free(rt.overlay_path);
 	config_free(&cfg);

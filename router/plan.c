@@ -646,6 +646,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
 		/* the schema is the same on every shard */
 		r->kind = RT_ROUTE_ALL;
 		all_shards(rt, r);
@@ -654,7 +655,8 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		if (strcasecmp(stmt->variable_show_stmt->name, "vschema") == 0 ||
 		    strcasecmp(stmt->variable_show_stmt->name, "stats") == 0 ||
 		    strcasecmp(stmt->variable_show_stmt->name, "transactions") == 0 ||
-		    strcasecmp(stmt->variable_show_stmt->name, "plan_cache") == 0) {
+		    strcasecmp(stmt->variable_show_stmt->name, "plan_cache") == 0 ||
+		    strcasecmp(stmt->variable_show_stmt->name, "slots") == 0) {
 			r->kind = RT_ROUTE_LOCAL;
 			return;
 		}

@@ -72,7 +72,6 @@ typedef struct RtRouter {
 	int nold;
 	VscSchema **old_vschemas; /* owned: replaced by placement changes, freed at exit */
 	struct RtPlanCache *plans; /* owned: parse trees of simple queries (plancache.c) */
-	struct CdcPubs *pubs;      /* owned: publications (cdc/publication.c) */
 } RtRouter;
 
 typedef struct RtSession RtSession;

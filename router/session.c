@@ -625,6 +625,8 @@ static void run_next(RtSession *s)
 					show_transactions(s);
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "plan_cache") == 0)
 					show_plan_cache(s);
+				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "slots") == 0)
+					cdc_show_slots(s);
 				else
 					show_vschema(s);
 				break;

@@ -46,6 +46,12 @@ static const char bootstrap_sql[] =
 	"  seq INTEGER PRIMARY KEY, commit_ts INTEGER NOT NULL, xid INTEGER NOT NULL, gid TEXT,"
 	"  tbl TEXT NOT NULL, op TEXT NOT NULL, old_key INTEGER, new_key INTEGER, change BLOB NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS _dosql_changelog_ts ON _dosql_changelog(commit_ts);"
+	"CREATE TABLE IF NOT EXISTS _dosql_publication("
+	"  oid INTEGER PRIMARY KEY, pubname TEXT NOT NULL UNIQUE, puballtables INTEGER NOT NULL,"
+	"  pubinsert INTEGER NOT NULL, pubupdate INTEGER NOT NULL, pubdelete INTEGER NOT NULL,"
+	"  pubtruncate INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS _dosql_publication_rel("
+	"  oid INTEGER PRIMARY KEY, prpubid INTEGER NOT NULL, prrelid INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS _dosql_slots("
 	"  name TEXT PRIMARY KEY, plugin TEXT NOT NULL, confirmed INTEGER NOT NULL, two_phase INTEGER NOT NULL,"
 	"  created TEXT NOT NULL);";
@@ -109,6 +115,22 @@ static const SysRel sysrels[] = {
 	{"pg_prepared_xacts", 12094, "transaction:xid,gid:text,prepared:timestamptz,owner:name,database:name",
 	 "CREATE TEMP VIEW pg_prepared_xacts AS SELECT rowid AS \"transaction\", gid, prepared, owner, 'dosql' AS database"
 	 " FROM main._dosql_prepared"},
+	{"pg_publication", 6104,
+	 "oid:oid,pubname:name,pubowner:oid,puballtables:bool,pubinsert:bool,pubupdate:bool,pubdelete:bool,"
+	 "pubtruncate:bool,pubviaroot:bool",
+	 "CREATE TEMP VIEW pg_publication AS SELECT oid, pubname, 10 AS pubowner, puballtables, pubinsert, pubupdate,"
+	 " pubdelete, pubtruncate, 0 AS pubviaroot FROM main._dosql_publication"},
+	{"pg_publication_rel", 6106, "oid:oid,prpubid:oid,prrelid:oid,prqual:pg_node_tree,prattrs:int2vector",
+	 "CREATE TEMP VIEW pg_publication_rel AS SELECT oid, prpubid, prrelid, NULL AS prqual, NULL AS prattrs"
+	 " FROM main._dosql_publication_rel"},
+	/* a table of a FOR ALL TABLES publication, or one listed; every column */
+	{"pg_publication_tables", 6119, "pubname:name,schemaname:name,tablename:name,attnames:_name",
+	 "CREATE TEMP VIEW pg_publication_tables AS SELECT p.pubname AS pubname, 'public' AS schemaname,"
+	 " c.relname AS tablename, (SELECT '{' || group_concat(CASE WHEN n GLOB '*[ ,{}\"\\]*' OR n = ''"
+	 " THEN '\"' || replace(replace(n, '\\', '\\\\'), '\"', '\\\"') || '\"' ELSE n END, ',') || '}'"
+	 " FROM (SELECT a.attname AS n FROM main._dosql_attribute a WHERE a.attrelid = c.oid ORDER BY a.attnum))"
+	 " AS attnames FROM main._dosql_publication p JOIN main._dosql_class c ON c.relkind = 'r' AND"
+	 " (p.puballtables OR c.oid IN (SELECT r.prrelid FROM main._dosql_publication_rel r WHERE r.prpubid = p.oid))"},
 	{"pg_partitioned_table", 3350, "partrelid:oid,partstrat:char,partnatts:int2",
 	 "CREATE TEMP TABLE pg_partitioned_table(partrelid INTEGER, partstrat TEXT, partnatts INTEGER)"},
 	{"pg_inherits", 2611, "inhrelid:oid,inhparent:oid,inhseqno:int4",

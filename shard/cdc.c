@@ -10,7 +10,8 @@
  *
  *   CREATE_REPLICATION_SLOT name LOGICAL plugin   -> slot_name, consistent_point, ...
  *   DROP_REPLICATION_SLOT name
- *   DOSQL_SLOTS                                   -> name, plugin, confirmed, two_phase
+ *   DOSQL_SLOTS          -> name, plugin, confirmed, two_phase, changes not yet
+ *                           confirmed, and the end of the changelog
  *   DOSQL_ADVANCE name X/X    confirm up to X/X: trims, and later commits here take
  *                             commit times above X/X's
  *   DOSQL_CHANGES from limit  the changes committed at times from .. watermark, cut
@@ -39,26 +40,24 @@
 
 static void send_tag(ShdSession *s, const char *tag) { pgw_send_command_complete(&s->conn, tag); }
 
-/* Run one statement with up to two text and one integer parameters. */
-static bool exec(ShdSession *s, const char *sql, const char *a, const char *b, int64_t n, int *changes, PgwError *e)
+bool shd_exec_params(ShdSession *s, const char *sql, const char *t1, const char *t2, int64_t n3, int64_t n4,
+		     int *changes, PgwError *e)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
 		return false;
 	}
-	if (a)
-		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	if (b)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, n);
+	if (t1)
+		sqlite3_bind_text(st, 1, t1, -1, SQLITE_STATIC);
+	if (t2)
+		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, n3);
+	sqlite3_bind_int64(st, 4, n4);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		if (rc == SQLITE_CONSTRAINT)
-			pgw_error_set(e, "42710", "replication slot \"%s\" already exists", a);
-		else
-			shd_sqlite_error(s, rc, e);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		shd_sqlite_error(s, rc, e);
 		return false;
 	}
 	if (changes)
@@ -133,17 +132,14 @@ static bool missing(int changes, const char *slot, PgwError *e)
 static bool trim(ShdSession *s, PgwError *e)
 {
 	int64_t keep_from = shd_now_us() - s->srv->retention_us;
-	return exec(s,
-		    "DELETE FROM _dosql_changelog WHERE commit_ts < ?3"
-		    " AND commit_ts < (SELECT coalesce(min(confirmed >> 8), 0) FROM _dosql_slots)",
-		    NULL, NULL, keep_from, NULL, e);
+	return shd_exec_params(s, TRIM_SQL, NULL, NULL, keep_from, 0, NULL, e);
 }
 
 static bool advance(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 {
 	int n;
-	if (!exec(s, "UPDATE _dosql_slots SET confirmed = max(confirmed, ?3) WHERE name = ?1", cmd->slot, NULL,
-		  (int64_t)cmd->lsn, &n, e) ||
+	if (!shd_exec_params(s, "UPDATE _dosql_slots SET confirmed = max(confirmed, ?3) WHERE name = ?1", cmd->slot,
+			     NULL, (int64_t)cmd->lsn, 0, &n, e) ||
 	    missing(n, cmd->slot, e) || !trim(s, e))
 		return false;
 	shd_clock_raise(s->srv, (int64_t)(cmd->lsn >> 8) + 1);
@@ -153,24 +149,33 @@ static bool advance(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 
 static bool list_slots(ShdSession *s, PgwError *e)
 {
+	/* the end first: nothing later is below it */
+	uint64_t end = (uint64_t)shd_clock_watermark(s->srv) << 8;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT name, plugin, confirmed, two_phase FROM _dosql_slots ORDER BY name", -1,
-			       &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT name, plugin, confirmed, two_phase, (SELECT count(*) FROM _dosql_changelog"
+			       " WHERE commit_ts >= (confirmed + 255) >> 8) FROM _dosql_slots ORDER BY name",
+			       -1, &st, NULL) != SQLITE_OK) {
 		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
 		return false;
 	}
-	static const char *const names[] = {"slot_name", "plugin", "confirmed_flush_lsn", "two_phase"};
-	static const uint32_t oids[] = {25, 25, 25, 16};
-	pgw_send_text_columns(&s->conn, 4, names, oids);
+	static const char *const names[] = {"slot_name", "plugin", "confirmed_flush_lsn", "two_phase", "pending_changes",
+					    "end_lsn"};
+	static const uint32_t oids[] = {25, 25, 25, 16, 20, 25};
+	pgw_send_text_columns(&s->conn, 6, names, oids);
+	char end_text[32];
+	lsn_text(end_text, sizeof(end_text), end);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char lsn[32];
 		lsn_text(lsn, sizeof(lsn), (uint64_t)sqlite3_column_int64(st, 2));
-		pgw_row_begin(&s->conn, 4);
+		pgw_row_begin(&s->conn, 6);
 		pgw_row_text(&s->conn, (const char *)sqlite3_column_text(st, 0));
 		pgw_row_text(&s->conn, (const char *)sqlite3_column_text(st, 1));
 		pgw_row_text(&s->conn, lsn);
 		pgw_row_text(&s->conn, sqlite3_column_int(st, 3) ? "t" : "f");
+		pgw_row_text(&s->conn, (const char *)sqlite3_column_text(st, 4));
+		pgw_row_text(&s->conn, end_text);
 		pgw_row_end(&s->conn);
 	}
 	sqlite3_finalize(st);
@@ -388,7 +393,7 @@ bool shd_cdc_command(ShdSession *s, const char *sql)
 	case CDC_CMD_IDENTIFY_SYSTEM: ok = identify_system(s); break;
 	case CDC_CMD_CREATE_SLOT: ok = create_slot(s, &cmd, &e); break;
 	case CDC_CMD_DROP_SLOT:
-		ok = exec(s, "DELETE FROM _dosql_slots WHERE name = ?1", cmd.slot, NULL, 0, &n, &e) &&
+		ok = shd_exec_params(s, "DELETE FROM _dosql_slots WHERE name = ?1", cmd.slot, NULL, 0, 0, &n, &e) &&
 		     !missing(n, cmd.slot, &e) && trim(s, &e);
 		if (ok)
 			send_tag(s, "DROP_REPLICATION_SLOT");

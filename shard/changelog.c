@@ -9,7 +9,10 @@
  * rowids and the change as capture.h encodes it (old and new row images).
  * Changes to DoSQL's own tables are not recorded.
  */
+#include <stdatomic.h>
 #include <string.h>
+
+#define TRIM_EVERY 4096 /* commits between two trims of the changelog */
 
 #include "shard/session_int.h"
 
@@ -138,5 +141,8 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 		pgw_error_set(e, "XX001", "the captured changes of the transaction are malformed");
 	sqlite3_reset(w.st);
 	sqlite3_clear_bindings(w.st);
+	/* now and then the commit also trims what nobody needs any more */
+	if (ok && atomic_fetch_add(&s->srv->commits, 1) % TRIM_EVERY == TRIM_EVERY - 1)
+		ok = shd_exec_params(s, TRIM_SQL, NULL, NULL, shd_now_us() - s->srv->retention_us, 0, NULL, e);
 	return ok;
 }

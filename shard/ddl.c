@@ -654,6 +654,9 @@ static bool drop_stmt(ShdSession *s, PgQuery__DropStmt *ds, const char **tag)
 		relkind = 'S';
 		*tag = "DROP SEQUENCE";
 		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_PUBLICATION:
+		*tag = "DROP PUBLICATION";
+		return shd_drop_publication(s, ds);
 	default:
 		shd_errorf(s, "0A000", "this DROP is not supported by DoSQL");
 		return false;
@@ -1146,6 +1149,9 @@ bool shd_exec_ddl(ShdSession *s, PgQuery__Node *node, const ShdExec *ex, const c
 		return create_seq(s, node->create_seq_stmt);
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		return rename_stmt(s, node->rename_stmt, tag);
+	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
+		*tag = "CREATE PUBLICATION";
+		return shd_create_publication(s, node->create_publication_stmt);
 	default:
 		shd_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
 		return false;

@@ -35,6 +35,7 @@ typedef struct ShdServer {
 	ShdUser *users;
 	int busy_timeout_ms;
 	int64_t retention_us; /* changelog kept at least this long (cdc.c) */
+	_Atomic uint64_t commits; /* writing commits, for trimming now and then (changelog.c) */
 	pthread_mutex_t lock; /* protects sessions[] */
 	int nsessions, cap;
 	ShdSession **sessions;

@@ -69,6 +69,20 @@ void shd_clock_done(ShdSession *s);
 int64_t shd_clock_now(ShdServer *srv);
 int64_t shd_clock_watermark(ShdServer *srv);
 void shd_clock_raise(ShdServer *srv, int64_t floor);
+/* Run one statement on the session's connection with ?1, ?2 bound to text
+ * (when not NULL) and ?3, ?4 to integers; *changes (when not NULL) gets
+ * its row count.  False with *e filled. */
+bool shd_exec_params(ShdSession *s, const char *sql, const char *t1, const char *t2, int64_t n3, int64_t n4,
+		     int *changes, PgwError *e);
+/* The changelog rows every slot has confirmed and the retention window
+ * lets go (?3: the oldest time kept); without slots, only the window. */
+#define TRIM_SQL                                                                                                   \
+	"DELETE FROM main._dosql_changelog WHERE commit_ts < ?3 AND commit_ts <"                                   \
+	" coalesce((SELECT min(confirmed >> 8) FROM main._dosql_slots), ?3)"
+/* CREATE PUBLICATION / DROP PUBLICATION (publication.c); they reply
+ * with errors themselves, the caller sends the tag. */
+bool shd_create_publication(ShdSession *s, PgQuery__CreatePublicationStmt *cp);
+bool shd_drop_publication(ShdSession *s, PgQuery__DropStmt *ds);
 /* A replication command on a replication=database connection (cdc.c):
  * answered (ReadyForQuery left to the caller) -> true; SQL -> false. */
 bool shd_cdc_command(ShdSession *s, const char *sql);

@@ -690,7 +690,8 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
-	case PG_QUERY__NODE__NODE_RENAME_STMT: {
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT: {
 		const char *tag = NULL;
 		if (!shd_txn_implicit_begin(s, &e)) {
 			shd_send_error(s, &e);
