@@ -28,12 +28,14 @@ typedef struct CdcColumn {
 	char *name; /* owned */
 	uint32_t type;
 	int32_t typmod;
-	bool key; /* part of the primary key (the replica identity) */
+	bool key; /* part of the replica identity: the primary key's columns,
+		   * every column with REPLICA IDENTITY FULL, none with NOTHING */
 } CdcColumn;
 
 /* A table as its changes describe it. */
 typedef struct CdcRel {
 	uint32_t relid;   /* stable within one stream */
+	char replident;   /* 'd' default (primary key), 'f' full, 'n' nothing */
 	char *name;       /* owned */
 	char *json;       /* owned: the columns as the shard sent them */
 	int ncols;

@@ -183,7 +183,9 @@ static void td_change(Buf *b, const CdcChange *c)
 		break;
 	case 'U':
 		buf_put_str(b, "UPDATE:");
-		if (key && cdc_key_changed(c)) {
+		/* the old row goes with every UPDATE under REPLICA IDENTITY FULL,
+		 * with one that changed the key otherwise */
+		if (key && (c->rel->replident == 'f' || cdc_key_changed(c))) {
 			buf_put_str(b, " old-key:");
 			tuple(b, c->rel, c->old, true);
 			buf_put_str(b, " new-tuple:");

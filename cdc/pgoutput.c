@@ -172,7 +172,7 @@ static void relation(Buf *b, CdcRel *rel)
 	buf_put_u32(b, rel->relid);
 	buf_put_cstr(b, "public");
 	buf_put_cstr(b, rel->name);
-	buf_put_u8(b, 'd');
+	buf_put_u8(b, (uint8_t)rel->replident);
 	buf_put_u16(b, (uint16_t)rel->ncols);
 	for (int i = 0; i < rel->ncols; i++) {
 		buf_put_u8(b, rel->cols[i].key ? 1 : 0);
@@ -226,13 +226,16 @@ void cdc_pgoutput_txn(void *state, const CdcTxn *t, CdcEmitFn emit, void *arg)
 		}
 		buf_put_u8(&b, (uint8_t)c->op);
 		buf_put_u32(&b, c->rel->relid);
-		if (c->op == 'U' && key && cdc_key_changed(c)) {
-			buf_put_u8(&b, 'K');
-			put_tuple(&b, c->rel, c->old, true);
+		/* the old row: whole ('O') under REPLICA IDENTITY FULL, its key
+		 * ('K') when an UPDATE changed it, and for every DELETE */
+		bool full = c->rel->replident == 'f';
+		if (c->op == 'U' && key && (full || cdc_key_changed(c))) {
+			buf_put_u8(&b, full ? 'O' : 'K');
+			put_tuple(&b, c->rel, c->old, !full);
 		}
 		if (c->op == 'D') {
-			buf_put_u8(&b, 'K');
-			put_tuple(&b, c->rel, c->old, true);
+			buf_put_u8(&b, full ? 'O' : 'K');
+			put_tuple(&b, c->rel, c->old, !full);
 		} else {
 			buf_put_u8(&b, 'N');
 			put_tuple(&b, c->rel, c->new, false);

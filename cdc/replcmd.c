@@ -325,6 +325,7 @@ bool cdc_cmd_parse(const char *sql, CdcCmd *cmd, char *err, size_t errlen)
 		{"dosql_changes", CDC_CMD_CHANGES},
 		{"dosql_advance", CDC_CMD_ADVANCE},
 		{"dosql_slots", CDC_CMD_SLOTS},
+		{"dosql_acquire", CDC_CMD_ACQUIRE},
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (is_word(&lx, words[i].word))
@@ -379,6 +380,9 @@ bool cdc_cmd_parse(const char *sql, CdcCmd *cmd, char *err, size_t errlen)
 		break;
 	case CDC_CMD_ADVANCE:
 		ok = name(&lx, cmd->slot, sizeof(cmd->slot)) && lsn(&lx, &cmd->lsn);
+		break;
+	case CDC_CMD_ACQUIRE:
+		ok = name(&lx, cmd->slot, sizeof(cmd->slot)) && number(&lx, &cmd->from);
 		break;
 	}
 	if (ok && is_punct(&lx, ';'))

@@ -4,7 +4,7 @@
  * CREATE_REPLICATION_SLOT (new option list and old keywords),
  * DROP_REPLICATION_SLOT, START_REPLICATION, READ_REPLICATION_SLOT,
  * TIMELINE_HISTORY and BASE_BACKUP; and the two DoSQL adds for the router's
- * connections to its shards: DOSQL_CHANGES, DOSQL_ADVANCE and DOSQL_SLOTS
+ * connections to its shards: DOSQL_CHANGES, DOSQL_ADVANCE, DOSQL_SLOTS and DOSQL_ACQUIRE
  * (shard/cdc.c).
  *
  * As in PostgreSQL, the first word decides: a text that does not start
@@ -30,6 +30,7 @@ typedef enum CdcCmdKind {
 	CDC_CMD_CHANGES, /* DOSQL_CHANGES from limit */
 	CDC_CMD_ADVANCE, /* DOSQL_ADVANCE slot X/X */
 	CDC_CMD_SLOTS,   /* DOSQL_SLOTS */
+	CDC_CMD_ACQUIRE, /* DOSQL_ACQUIRE slot pid */
 } CdcCmdKind;
 
 typedef enum CdcSnapshot {

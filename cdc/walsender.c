@@ -70,6 +70,7 @@ typedef struct CdcSender {
 	CdcRel **rels;      /* owned */
 	struct event *timer;
 	bool round;         /* a round is under way */
+	char open_error[256]; /* why a shard's slot could not be taken */
 } CdcSender;
 
 /* Slots streaming now, for 55006. */
@@ -407,21 +408,24 @@ static CdcRel *relation(CdcSender *ws, const char *table, const char *cols)
 	for (int i = 0; i < ws->nrels; i++)
 		if (strcmp(ws->rels[i]->name, table) == 0 && strcmp(ws->rels[i]->json, cols) == 0)
 			return ws->rels[i];
-	json_t *a = json_loads(cols, 0, NULL);
-	if (!json_is_array(a)) {
-		json_decref(a);
+	json_t *rel = json_loads(cols, 0, NULL);
+	json_t *a = json_object_get(rel, "columns");
+	const char *ident = json_string_value(json_object_get(rel, "replident"));
+	if (!json_is_array(a) || !ident) {
+		json_decref(rel);
 		return NULL;
 	}
 	CdcRel *r = calloc(1, sizeof(*r));
 	CdcRel **rels = realloc(ws->rels, sizeof(CdcRel *) * (size_t)(ws->nrels + 1));
 	if (!r || !rels) {
 		free(r);
-		json_decref(a);
+		json_decref(rel);
 		return NULL;
 	}
 	ws->rels = rels;
 	r->name = strdup(table);
 	r->json = strdup(cols);
+	r->replident = ident[0];
 	r->ncols = (int)json_array_size(a);
 	r->cols = calloc((size_t)r->ncols + 1, sizeof(CdcColumn));
 	/* the same table in the same shape has the same relid in every stream */
@@ -435,9 +439,9 @@ static CdcRel *relation(CdcSender *ws, const char *table, const char *cols)
 		r->cols[i].name = strdup(name ? name : "?column?");
 		r->cols[i].type = (uint32_t)json_integer_value(json_array_get(c, 1));
 		r->cols[i].typmod = (int32_t)json_integer_value(json_array_get(c, 2));
-		r->cols[i].key = json_is_true(json_array_get(c, 3));
+		r->cols[i].key = r->replident == 'f' || (r->replident == 'd' && json_is_true(json_array_get(c, 3)));
 	}
-	json_decref(a);
+	json_decref(rel);
 	ws->rels[ws->nrels++] = r;
 	return r;
 }
@@ -792,7 +796,15 @@ static bool shard_open(WsShard *sh)
 {
 	CdcSender *ws = sh->ws;
 	sh->pg = shard_conn(ws->s->rt, sh->index);
-	if (!sh->pg || PQsetnonblocking(sh->pg, 1) != 0) {
+	/* the connection holds the slot on the shard while it streams it */
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DOSQL_ACQUIRE \"%s\" %d", ws->slot, conn(ws->s)->pid);
+	PGresult *r = sh->pg ? PQexec(sh->pg, sql) : NULL;
+	bool held = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!held && r)
+		snprintf(ws->open_error, sizeof(ws->open_error), "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	if (!held || PQsetnonblocking(sh->pg, 1) != 0) {
 		PQfinish(sh->pg);
 		sh->pg = NULL;
 		sh->state = SH_DOWN;
@@ -1055,7 +1067,11 @@ static void start(RtSession *s, const CdcCmd *cmd)
 		sh->index = i;
 		sh->from = (int64_t)(ws->start >> 8);
 		if (!shard_open(sh)) {
-			error(s, "08006", "shard %s is not available", vsc_shard(s->rt->vschema, i)->name);
+			if (strstr(ws->open_error, "is active for PID"))
+				error(s, "55006", "replication slot \"%s\" is active on shard %s", cmd->slot,
+				      vsc_shard(s->rt->vschema, i)->name);
+			else
+				error(s, "08006", "shard %s is not available", vsc_shard(s->rt->vschema, i)->name);
 			sender_free(ws);
 			return;
 		}

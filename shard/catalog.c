@@ -52,6 +52,7 @@ static const char bootstrap_sql[] =
 	"  pubtruncate INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS _dosql_publication_rel("
 	"  oid INTEGER PRIMARY KEY, prpubid INTEGER NOT NULL, prrelid INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS _dosql_replident(relid INTEGER PRIMARY KEY, ident TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS _dosql_slots("
 	"  name TEXT PRIMARY KEY, plugin TEXT NOT NULL, confirmed INTEGER NOT NULL, two_phase INTEGER NOT NULL,"
 	"  created TEXT NOT NULL);";
@@ -131,6 +132,17 @@ static const SysRel sysrels[] = {
 	 " FROM (SELECT a.attname AS n FROM main._dosql_attribute a WHERE a.attrelid = c.oid ORDER BY a.attnum))"
 	 " AS attnames FROM main._dosql_publication p JOIN main._dosql_class c ON c.relkind = 'r' AND"
 	 " (p.puballtables OR c.oid IN (SELECT r.prrelid FROM main._dosql_publication_rel r WHERE r.prpubid = p.oid))"},
+	/* the shard's slots; active while a router streams one (DOSQL_ACQUIRE) */
+	{"pg_replication_slots", 12110,
+	 "slot_name:name,plugin:name,slot_type:text,datoid:oid,database:name,temporary:bool,active:bool,"
+	 "active_pid:int4,xmin:xid,catalog_xmin:xid,restart_lsn:pg_lsn,confirmed_flush_lsn:pg_lsn,wal_status:text,"
+	 "safe_wal_size:int8,two_phase:bool",
+	 "CREATE TEMP VIEW pg_replication_slots AS SELECT name AS slot_name, plugin, 'logical' AS slot_type,"
+	 " 16384 AS datoid, 'dosql' AS database, 0 AS temporary, dosql_slot_pid(name) IS NOT NULL AS active,"
+	 " dosql_slot_pid(name) AS active_pid, NULL AS xmin, NULL AS catalog_xmin,"
+	 " printf('%X/%X', confirmed >> 32, confirmed & 4294967295) AS restart_lsn,"
+	 " printf('%X/%X', confirmed >> 32, confirmed & 4294967295) AS confirmed_flush_lsn,"
+	 " 'reserved' AS wal_status, NULL AS safe_wal_size, two_phase FROM main._dosql_slots"},
 	{"pg_partitioned_table", 3350, "partrelid:oid,partstrat:char,partnatts:int2",
 	 "CREATE TEMP TABLE pg_partitioned_table(partrelid INTEGER, partstrat TEXT, partnatts INTEGER)"},
 	{"pg_inherits", 2611, "inhrelid:oid,inhparent:oid,inhseqno:int4",

@@ -14,13 +14,17 @@
  *                           confirmed, and the end of the changelog
  *   DOSQL_ADVANCE name X/X    confirm up to X/X: trims, and later commits here take
  *                             commit times above X/X's
+ *   DOSQL_ACQUIRE name pid    this connection streams the slot for the router's
+ *                             session pid (55006 while another one does); shown
+ *                             as active in pg_replication_slots until it ends
  *   DOSQL_CHANGES from limit  the changes committed at times from .. watermark, cut
  *                             after the transaction that makes `limit` rows; then a
  *                             row with op 'W' whose commit_ts is where the next read
  *                             starts: no commit later than this one will be below it
  *
  * A change row: commit_ts, gid, tbl, op ('I', 'U', 'D', 'T'), and as JSON
- * the table's columns [[name, type oid, typmod, key], ...] and the old and
+ * the table ({"replident": "d" | "f" | "n", "columns": [[name, type oid,
+ * typmod, primary key], ...]}, ALTER TABLE ... REPLICA IDENTITY) and the old and
  * new rows' values in PostgreSQL's text output ([text or null, ...]; null
  * for a row the operation does not have).  A TRUNCATE has no rows; its
  * "old" is the list of its options ("restart_seqs", "cascade").
@@ -213,6 +217,15 @@ static bool render_table(ShdSession *s, Render *r, const char *table, int ncols)
 	render_reset(r);
 	snprintf(r->table, sizeof(r->table), "%s", table);
 	r->t = shd_catalog_table(&s->cat, table);
+	char ident = 'd';
+	sqlite3_stmt *q;
+	if (r->t && sqlite3_prepare_v2(s->db, "SELECT ident FROM _dosql_replident WHERE relid = ?1", -1, &q, NULL) ==
+			    SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, r->t->oid);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			ident = (char)sqlite3_column_text(q, 0)[0];
+		sqlite3_finalize(q);
+	}
 	json_t *cols = json_array();
 	for (int i = 0; r->t && i < r->t->ncols; i++) {
 		const ShdColumn *c = &r->t->cols[i];
@@ -221,8 +234,10 @@ static bool render_table(ShdSession *s, Render *r, const char *table, int ncols)
 			key = key || r->t->pk[k] == c->attnum;
 		json_array_append_new(cols, json_pack("[s,i,i,b]", c->name, (json_int_t)c->type, (json_int_t)c->typmod, key));
 	}
-	r->cols = json_dumps(cols, JSON_COMPACT);
-	json_decref(cols);
+	char identity[2] = {ident, 0};
+	json_t *rel = json_pack("{s:s,s:o}", "replident", identity, "columns", cols);
+	r->cols = json_dumps(rel, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rel);
 	if (ncols == 0)
 		return r->cols != NULL; /* a TRUNCATE: no values to render */
 	Buf sql;
@@ -355,6 +370,69 @@ static bool read_changes(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 	return true;
 }
 
+/* The session streams the slot for the router's session pid: as with
+ * PostgreSQL's walsender, one at a time, until the connection ends. */
+static bool acquire(ShdSession *s, const CdcCmd *cmd, PgwError *e)
+{
+	sqlite3_stmt *st;
+	bool exists = false;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM _dosql_slots WHERE name = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, cmd->slot, -1, SQLITE_STATIC);
+		exists = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (!exists) {
+		pgw_error_set(e, "42704", "replication slot \"%s\" does not exist", cmd->slot);
+		return false;
+	}
+	ShdServer *srv = s->srv;
+	bool ok = false;
+	pthread_mutex_lock(&srv->lock);
+	int i = 0;
+	while (i < srv->nslot_use && strcmp(srv->slot_use[i].name, cmd->slot) != 0)
+		i++;
+	if (i < srv->nslot_use && srv->slot_use[i].by != s)
+		pgw_error_set(e, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, srv->slot_use[i].pid);
+	else if (i == (int)(sizeof(srv->slot_use) / sizeof(srv->slot_use[0])))
+		pgw_error_set(e, "53400", "all replication slots are in use");
+	else
+		ok = true;
+	if (ok) {
+		snprintf(srv->slot_use[i].name, sizeof(srv->slot_use[i].name), "%s", cmd->slot);
+		srv->slot_use[i].by = s;
+		srv->slot_use[i].pid = (int32_t)cmd->from;
+		if (i == srv->nslot_use)
+			srv->nslot_use++;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	if (ok)
+		send_tag(s, "DOSQL_ACQUIRE");
+	return ok;
+}
+
+void shd_cdc_release(ShdSession *s)
+{
+	ShdServer *srv = s->srv;
+	if (!srv)
+		return; /* a router's private session */
+	pthread_mutex_lock(&srv->lock);
+	for (int i = srv->nslot_use - 1; i >= 0; i--)
+		if (srv->slot_use[i].by == s)
+			srv->slot_use[i] = srv->slot_use[--srv->nslot_use];
+	pthread_mutex_unlock(&srv->lock);
+}
+
+int32_t shd_cdc_slot_pid(ShdServer *srv, const char *slot)
+{
+	int32_t pid = 0;
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < srv->nslot_use; i++)
+		if (strcmp(srv->slot_use[i].name, slot) == 0)
+			pid = srv->slot_use[i].pid;
+	pthread_mutex_unlock(&srv->lock);
+	return pid;
+}
+
 static bool identify_system(ShdSession *s)
 {
 	char lsn[32];
@@ -393,12 +471,19 @@ bool shd_cdc_command(ShdSession *s, const char *sql)
 	case CDC_CMD_IDENTIFY_SYSTEM: ok = identify_system(s); break;
 	case CDC_CMD_CREATE_SLOT: ok = create_slot(s, &cmd, &e); break;
 	case CDC_CMD_DROP_SLOT:
+		if (shd_cdc_slot_pid(s->srv, cmd.slot)) {
+			ok = false;
+			pgw_error_set(&e, "55006", "replication slot \"%s\" is active for PID %d", cmd.slot,
+				      shd_cdc_slot_pid(s->srv, cmd.slot));
+			break;
+		}
 		ok = shd_exec_params(s, "DELETE FROM _dosql_slots WHERE name = ?1", cmd.slot, NULL, 0, 0, &n, &e) &&
 		     !missing(n, cmd.slot, &e) && trim(s, &e);
 		if (ok)
 			send_tag(s, "DROP_REPLICATION_SLOT");
 		break;
 	case CDC_CMD_SLOTS: ok = list_slots(s, &e); break;
+	case CDC_CMD_ACQUIRE: ok = acquire(s, &cmd, &e); break;
 	case CDC_CMD_ADVANCE: ok = advance(s, &cmd, &e); break;
 	case CDC_CMD_CHANGES: ok = read_changes(s, &cmd, &e); break;
 	default:

@@ -627,7 +627,8 @@ static bool drop_table(ShdSession *s, const ShdTable *t, PgwError *e)
 		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_index WHERE indrelid = %u", t->oid)) &&
 		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_constraint WHERE conrelid = %u", t->oid)) &&
 		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_attribute WHERE attrelid = %u", t->oid)) &&
-		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_class WHERE oid = %u", t->oid));
+		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_class WHERE oid = %u", t->oid)) &&
+		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_replident WHERE relid = %u", t->oid));
 	for (int i = 0; i < nseq && ok; i++)
 		ok = drop_sequence_rows(s, seqs[i], e);
 	return ok;
@@ -1009,6 +1010,17 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 				ok = false;
 			}
 			buf_cleanup(&cname);
+			break;
+		}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_ReplicaIdentity: {
+			/* what the change stream carries of an old row (shard/cdc.c) */
+			const char *ident = cmd->def->replica_identity_stmt->identity_type;
+			if (strcmp(ident, "d") != 0 && strcmp(ident, "f") != 0 && strcmp(ident, "n") != 0) {
+				shd_errorf(s, "0A000", "REPLICA IDENTITY USING INDEX is not supported by DoSQL");
+				return false;
+			}
+			ok = shd_exec_params(s, "INSERT OR REPLACE INTO main._dosql_replident(relid, ident) VALUES (?3, ?1)", ident,
+					     NULL, t->oid, 0, NULL, &e);
 			break;
 		}
 		default:

@@ -105,6 +105,18 @@ static void fn_backend_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, s->conn.pid);
 }
 
+/* dosql_slot_pid(slot): the router session streaming the slot, NULL when
+ * none (pg_replication_slots.active_pid). */
+static void fn_slot_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ShdSession *s = sqlite3_user_data(ctx);
+	const char *slot = (const char *)sqlite3_value_text(argv[0]);
+	int32_t pid = slot && s->srv ? shd_cdc_slot_pid(s->srv, slot) : 0;
+	if (pid)
+		sqlite3_result_int(ctx, pid);
+}
+
 /* pg_div(a, b, integer_division) / pg_mod: PG raises on a zero divisor. */
 static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -1045,6 +1057,7 @@ bool shd_funcs_register(ShdSession *s)
 		{"pg_current_schema", 0, fn_current_schema, NULL, SQLITE_DETERMINISTIC},
 		{"pg_current_database", 0, fn_current_database, s, 0},
 		{"pg_backend_pid", 0, fn_backend_pid, s, 0},
+		{"dosql_slot_pid", 1, fn_slot_pid, s, 0},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_mod", 2, fn_div, (void *)1, SQLITE_DETERMINISTIC},

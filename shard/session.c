@@ -1673,6 +1673,7 @@ static void registry_remove(ShdServer *srv, ShdSession *s)
 /* The teardown shared by network and local sessions. */
 static void session_free(ShdSession *s)
 {
+	shd_cdc_release(s);
 	shd_copy_abort(s);
 	diag_clear(s);
 	portals_drop_all(s);

@@ -58,6 +58,14 @@ typedef struct ShdServer {
 	struct ShdPrepared *prepared;
 	int nspare;
 	ShdSession *spare[8]; /* holder sessions to reuse */
+	/* slots a router streams now (DOSQL_ACQUIRE, cdc.c), protected by lock:
+	 * each held by one session until it ends */
+	int nslot_use;
+	struct ShdSlotUse {
+		char name[128];
+		ShdSession *by; /* borrowed */
+		int32_t pid;    /* the router session's, for pg_replication_slots */
+	} slot_use[64];
 } ShdServer;
 
 typedef enum ShdTxn {
@@ -196,6 +204,8 @@ void shd_prep_shutdown(ShdServer *srv);
 
 /* Microseconds since the Unix epoch. */
 int64_t shd_now_us(void);
+/* The router session's pid streaming slot, 0 when none (cdc.c). */
+int32_t shd_cdc_slot_pid(ShdServer *srv, const char *slot);
 
 /* Map the last SQLite error of db to a PG error. */
 void shd_sqlite_error(ShdSession *s, int rc, PgwError *e);

@@ -86,6 +86,9 @@ bool shd_drop_publication(ShdSession *s, PgQuery__DropStmt *ds);
 /* A replication command on a replication=database connection (cdc.c):
  * answered (ReadyForQuery left to the caller) -> true; SQL -> false. */
 bool shd_cdc_command(ShdSession *s, const char *sql);
+/* The session ends: the slots it streamed are free (cdc.c). */
+void shd_cdc_release(ShdSession *s);
+
 /* Wait while a PREPARE hands its write lock over (srv->handover). */
 void shd_handover_wait(ShdSession *s);
 /* Savepoints of the open block, for the captured changes (prepared.c);

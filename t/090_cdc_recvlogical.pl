@@ -103,8 +103,14 @@ my @schema = (
 	'create table nopk (id int, v text)',
 	'create table "My Tab" ("Id" int primary key, "select" text)',
 	'create table colors (code text primary key, label text)',
+	'alter table nopk replica identity full',
+	'create table full_t (id int primary key, a text, b int)',
+	'alter table full_t replica identity full',
+	'create table nothing_t (id int primary key, a text)',
+	'alter table nothing_t replica identity nothing',
 	'create table ty (id int primary key, i2 smallint, i8 bigint, f4 real, f8 double precision, vc varchar(10),'
-	  . ' ch char(3), by bytea, d date, tsn timestamp, js json, jb jsonb, u uuid, ia int[])',
+	  . ' ch char(3), by bytea, d date, tsn timestamp, js json, jb jsonb, u uuid, ia int[], iv interval, tm time,'
+	  . ' ta text[], nu numeric)',
 );
 for my $sys (qw(pg dosql))
 {
@@ -131,7 +137,16 @@ my @workload = (
 	q{update colors set label = 'Blue' where code = 'blue'},
 	q{insert into ty (id, i2, i8, f4, f8, vc, ch, by, d, tsn, js, jb, u, ia) values (1, -32768, 9007199254740993, 1.5, 0.1, 'abc', 'ab', '\x0102ff', '2024-02-29', '2024-01-02 03:04:05.123456', '{"a": 1,  "b": [true]}', '{"b": [1, 2], "a": "x"}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1,2,3}')},
 	q{insert into ty (id, f8, vc) values (2, 1e100, null)},
+	q{insert into ty (id, f4, f8, nu, iv, tm, ta) values (4, 'NaN', '-Infinity', 'NaN', '1 day 02:03:04', '23:59:59.25', '{"a b",c,NULL}')},
+	q{insert into ty (id, nu, iv) values (5, 123456789.0001, '-3 mons 1.5 secs')},
 	q{insert into ty (id) values (3)},
+	q{insert into full_t (id, a, b) values (1, 'x', null)},
+	q{update full_t set b = 2 where id = 1},
+	q{update full_t set a = null, id = 5 where id = 1},
+	q{delete from full_t where id = 5},
+	q{insert into nothing_t (id, a) values (1, 'x')},
+	q{update nothing_t set a = 'y'},
+	q{delete from nothing_t},
 );
 for my $sys (qw(pg dosql)) { sql($sys, $_) for @workload; }
 
@@ -193,6 +208,12 @@ like($err, qr/could not access file "nosuch_plugin"/, 'an unknown plugin fails')
 my $repl = 'host=' . $router->host . ' port=' . $router->port . ' user=dosql dbname=dosql replication=database';
 ($rc, $o, $err) = run_command([ $psql, '-X', '-A', '-t', '-v', 'VERBOSITY=verbose', '-d', $repl, '-c', 'START_REPLICATION SLOT rl1 LOGICAL 0/0 (' ]);
 like($err, qr/42601.*syntax error at end of input/, 'a malformed replication command is 42601');
+($rc, $o, $err) = run_command([ $psql, '-X', '-A', '-t', '-d', $repl, '-c',
+		'CREATE_REPLICATION_SLOT "old1"  LOGICAL test_decoding NOEXPORT_SNAPSHOT' ]);
+like($o, qr{^old1\|[0-9A-F]+/[0-9A-F]+\|\|test_decoding$}, 'the old CREATE_REPLICATION_SLOT syntax (PostgreSQL 14 clients)')
+  or diag($err);
+($rc, $o, $err) = run_command([ $psql, '-X', '-A', '-t', '-d', $repl, '-c', 'DROP_REPLICATION_SLOT old1 WAIT' ]);
+is($rc, 0, 'DROP_REPLICATION_SLOT ... WAIT of a slot nobody streams') or diag($err);
 ($rc, $o, $err) = run_command([ $psql, '-X', '-A', '-t', '-d', $repl, '-c', 'SHOW data_directory_mode' ]);
 is($o, "0700\n", 'SHOW data_directory_mode on a replication connection');
 ($rc, $o, $err) = run_command([ $psql, '-X', '-A', '-t', '-d', $repl, '-c', 'select 1 + 1' ]);

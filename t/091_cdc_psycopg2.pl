@@ -44,6 +44,31 @@ is_deeply($got{resumed}, [ [ 'B', undef ], [ 'I', 3 ], [ 'C', undef ] ],
 	'the second stream starts after what was acknowledged');
 ok($got{dropped}, 'drop_replication_slot');
 
+# pgoutput, protocol versions 1 and 2, decoded by hand (t/py/cdc_pgoutput.py)
+($rc, $out, $err) = run_command([ $python, "$DoSQL::Test::Cluster::repo_dir/t/py/cdc_pgoutput.py", $dsn ], timeout => 120);
+is($rc, 0, 'the pgoutput script ran to completion') or diag($err);
+%got = map { my $o = decode_json($_); ($o->{check} => $o->{value}) } grep { /^\{/ } split /\n/, $out;
+is_deeply($got{v1_types}, [qw(B R I I I C)], 'protocol 1: Begin, Relation before the first change, the INSERT over shards in one transaction, Commit');
+ok($got{v1_lsns} && $got{v2_lsns}, 'Begin.final_lsn = Commit.commit_lsn < Commit.end_lsn, flags 0');
+ok($got{v1_rising} && $got{v2_rising}, 'LSNs rise from one transaction to the next');
+is_deeply($got{relation}, { ns => 'public', rel => 'po', ident => 'd', cols => [ [ 'id', 1, 23 ], [ 'label', 0, 25 ] ] },
+	'Relation: namespace, name, replica identity, key flags and type OIDs');
+is_deeply($got{inserts}, [ [ '1', 'one' ], [ '2', undef ], [ '3', 'three' ] ], 'Insert tuples in text, NULL as n');
+ok($got{relid_matches}, 'changes name the relid of their Relation');
+# id 3 -> 10 is an UPDATE of the key on one shard, or a move between two
+my $moved = grep { $_ eq 'U' } @{ $got{v2_types} };
+like(join(' ', @{ $got{v2_types} }), qr/^B R (U|D I|I D) C B D C$/,
+	'protocol 2 in a new stream: the key UPDATE, then the DELETE; the unpublished table is left out');
+is_deeply($got{v2_changes},
+	[ [ 'D', [ '2', undef ], undef ],
+		$moved ? ([ 'U', [ '3', undef ], [ '10', 'three' ] ])
+		: ([ 'D', [ '3', undef ], undef ], [ 'I', undef, [ '10', 'three' ] ]) ],
+	'DELETE and a key-changing UPDATE carry the old key (other columns n), INSERT and UPDATE the new row');
+is_deeply($got{missing_publication_names}, [ '22023', 'ERROR:  publication_names parameter missing' ], 'publication_names missing: 22023');
+is_deeply($got{proto_too_high}, [ '0A000', 'ERROR:  client sent proto_version=4 but we only support protocol 3 or lower' ],
+	'proto_version 4: 0A000');
+is_deeply($got{unknown_option}, [ 'XX000', 'ERROR:  unrecognized pgoutput option: bogus' ], 'an unknown option: XX000');
+
 $c->stop;
 is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $c->router, $c->shards;
 done_testing();

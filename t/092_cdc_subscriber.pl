@@ -48,6 +48,10 @@ is($router->safe_psql(q{select pubname from pg_catalog.pg_publication order by 1
 is($router->safe_psql(q{select tablename, attnames from pg_catalog.pg_publication_tables where pubname = 'p' order by 1}),
 	"acct|{id,owner,balance,note}\ncolors|{code,label}", 'pg_publication_tables lists their tables and columns');
 
+$router->safe_psql('create publication pall for all tables');
+is($router->safe_psql(q{select tablename from pg_catalog.pg_publication_tables where pubname = 'pall' order by 1}),
+	"acct\ncolors\nmisc", 'a publication FOR ALL TABLES has every table');
+$router->safe_psql('drop publication pall');
 my $conninfo = 'host=' . $router->host . ' port=' . $router->port . ' user=dosql dbname=dosql';
 my (undef, $notice) = on_sub("create subscription s1 connection '$conninfo' publication p with (copy_data = false)");
 like($notice, qr/created replication slot "s1" on publisher/, 'CREATE SUBSCRIPTION creates its slot on the router');

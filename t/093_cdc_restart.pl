@@ -79,6 +79,10 @@ sub all_received
 
 write_batch(1, 10);
 all_received('streaming');
+is($router->safe_psql('select slot_name, plugin, slot_type, active, active_pid is not null from pg_replication_slots order by 1'),
+	"idle|test_decoding|logical|f|f\nrs|test_decoding|logical|t|t", 'pg_replication_slots shows which slot is streamed');
+($rc, $o, $err) = run_command([ $recvlogical, @conn, '-S', 'rs', '--start', '--no-loop', '-f', '-' ]);
+like($err, qr/replication slot "rs" is active/, 'a second client of the streaming slot is refused (55006)');
 
 $router->restart;
 write_batch(2, 10);
