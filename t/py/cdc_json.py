@@ -11,42 +11,19 @@ import sys
 import psycopg2
 import psycopg2.extras
 
+import replstream
+from replstream import report
+
 dsn = sys.argv[1]
-
-
-def report(name, value):
-    print(json.dumps({"check": name, "value": value}), flush=True)
 
 
 def consume(commits, options):
     """The messages of the next `commits` transactions, each acknowledged."""
-    conn = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
-    cur = conn.cursor()
-    cur.start_replication(slot_name="py1", decode=True, options=options)
-    got = []
-    seen = [0]
-
-    def on_message(msg):
-        got.append(json.loads(msg.payload))
-        if got[-1]["action"] == "C":
-            seen[0] += 1
-            msg.cursor.send_feedback(flush_lsn=msg.data_start, force=True)
-        if seen[0] >= commits:
-            raise psycopg2.extras.StopReplication()
-
-    try:
-        cur.consume_stream(on_message)
-    except psycopg2.extras.StopReplication:
-        pass
-    conn.close()
-    return got
+    return replstream.consume(dsn, "py1", options, commits, json.loads, lambda m: m["action"] == "C", True)
 
 
-repl = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
-rcur = repl.cursor()
-rcur.create_replication_slot("py1", output_plugin="dosql_json")
+replstream.create_slot(dsn, "py1", "dosql_json")
 report("created", True)
-repl.close()
 
 sql = psycopg2.connect(dsn)
 sql.autocommit = True

@@ -11,14 +11,11 @@ import struct
 import sys
 
 import psycopg2
-import psycopg2.errors
-import psycopg2.extras
+
+import replstream
+from replstream import report
 
 dsn = sys.argv[1]
-
-
-def report(name, value):
-    print(json.dumps({"check": name, "value": value}), flush=True)
 
 
 def cstr(b, pos):
@@ -81,28 +78,11 @@ def decode(b):
 
 
 def stream(slot, options, commits):
-    conn = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
-    cur = conn.cursor()
-    cur.start_replication(slot_name=slot, decode=False, options=options)
-    got = []
-
-    def on_message(msg):
-        got.append(decode(msg.payload))
-        if got[-1]["type"] == "C":
-            msg.cursor.send_feedback(flush_lsn=msg.data_start, force=True)
-            if sum(1 for m in got if m["type"] == "C") >= commits:
-                raise psycopg2.extras.StopReplication()
-
-    try:
-        cur.consume_stream(on_message)
-    except psycopg2.extras.StopReplication:
-        pass
-    conn.close()
-    return got
+    return replstream.consume(dsn, slot, options, commits, decode, lambda m: m["type"] == "C", False)
 
 
 def start_error(options):
-    conn = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
+    conn = replstream.replication_connection(dsn)
     try:
         conn.cursor().start_replication(slot_name="po", decode=False, options=options)
         return None
@@ -118,9 +98,7 @@ cur = sql.cursor()
 cur.execute("create table po (id int primary key, label text)")
 cur.execute("create table other (id int primary key)")
 cur.execute("create publication pub for table po")
-repl = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
-repl.cursor().create_replication_slot("po", output_plugin="pgoutput")
-repl.close()
+replstream.create_slot(dsn, "po", "pgoutput")
 
 cur.execute("insert into po (id, label) values (1, 'one'), (2, null), (3, 'three')")
 cur.execute("insert into other (id) values (1)")
