@@ -31,7 +31,7 @@ endef
 
 LIB_SRC := $(COMMON_SRC) $(PGWIRE_SRC)
 
-.PHONY: all deps test run fuzz clean unit-bins test-bins
+.PHONY: all deps test run fuzz bench clean unit-bins test-bins
 all: deps bin/dosql-shard bin/dosql bin/dosql-passwd
 
 deps:
@@ -85,6 +85,10 @@ test: test-bins
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	prove -j$(PROVE_JOBS) -I t/lib $(UNIT_BINS) t/*.pl
+
+# ---- benchmarks: DoSQL against PostgreSQL and pgbouncer (bench/run)
+bench: all
+	bench/run
 
 # ---- local cluster
 # The shards of etc/vschema.json and the router on 127.0.0.1:6432
