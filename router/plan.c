@@ -571,6 +571,50 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 	r->move = cv;
 }
 
+/* An integer constant of a LIMIT or OFFSET; false for anything else
+ * (a parameter, an expression, ALL or NULL). */
+static bool const_count(PgQuery__Node *n, int64_t *v)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_A_CONST || n->a_const->isnull ||
+	    n->a_const->val_case != PG_QUERY__A__CONST__VAL_IVAL)
+		return false;
+	*v = n->a_const->ival->ival;
+	return *v >= 0;
+}
+
+/*
+ * The rows a shard must send for an ORDER BY ... LIMIT n [OFFSET m] over
+ * plain rows: its own first n + m in that order hold the first n + m of all
+ * of them.  Only when the sort keys are the table's columns or expressions
+ * over them (not output names or positions: the shards select *) and no
+ * aggregate, grouping, DISTINCT or locking changes which rows count.
+ * Returns n + m, or -1 when the shards must send every row.
+ */
+static int64_t pushed_limit(const PgQuery__SelectStmt *s, const Tables *t)
+{
+	int64_t n, m = 0;
+	if (t->aggregate || t->sublink || s->n_group_clause || s->having_clause || s->n_distinct_clause ||
+	    s->n_locking_clause || !s->n_sort_clause || s->limit_option != PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_COUNT ||
+	    !const_count(s->limit_count, &n) || (s->limit_offset && !const_count(s->limit_offset, &m)) ||
+	    n > INT64_MAX / 2 || m > INT64_MAX / 2)
+		return -1;
+	for (size_t i = 0; i < s->n_sort_clause; i++) {
+		PgQuery__Node *key = s->sort_clause[i]->sort_by->node;
+		if (key->node_case == PG_QUERY__NODE__NODE_A_CONST)
+			return -1; /* ORDER BY 2: a position in the output */
+		if (key->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || key->column_ref->n_fields != 1 ||
+		    key->column_ref->fields[0]->node_case != PG_QUERY__NODE__NODE_STRING)
+			continue;
+		const char *name = key->column_ref->fields[0]->string->sval;
+		for (size_t k = 0; k < s->n_target_list; k++) {
+			const char *alias = s->target_list[k]->res_target->name;
+			if (alias && strcmp(alias, name) == 0)
+				return -1; /* an output name */
+		}
+	}
+	return n + m;
+}
+
 static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
 {
 	/* every table reference is to this one table (a subquery may read it too) */
@@ -591,6 +635,26 @@ static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *tabl
 	q.where_clause = t->sublink ? NULL : s->where_clause;
 	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	/* ORDER BY ... LIMIT: each shard sends only its first rows */
+	PgQuery__Integer ival = PG_QUERY__INTEGER__INIT;
+	PgQuery__AConst count = PG_QUERY__A__CONST__INIT;
+	PgQuery__Node count_node = PG_QUERY__NODE__INIT;
+	int64_t limit = pushed_limit(s, t);
+	if (limit >= 0 && limit <= INT32_MAX) {
+		ival.ival = (int32_t)limit;
+		count.val_case = PG_QUERY__A__CONST__VAL_IVAL;
+		count.ival = &ival;
+		count.location = -1;
+		count_node.node_case = PG_QUERY__NODE__NODE_A_CONST;
+		count_node.a_const = &count;
+		q.n_sort_clause = s->n_sort_clause;
+		q.sort_clause = s->sort_clause;
+		q.limit_count = &count_node;
+		q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_COUNT;
+		r->merge_limit = limit;
+	} else {
+		r->merge_limit = -1;
+	}
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
 	r->shard_sql = shd_deparse_node(&qn);

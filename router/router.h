@@ -158,14 +158,17 @@ typedef struct RtPortal {
 struct RtSession {
 	RtRouter *rt;         /* borrowed */
 	PgwEvConn *ec;        /* borrowed */
-	RtBackend *backends[RT_MAX_SHARDS]; /* owned, by shard index */
+	/* by shard index, nshards of each (allocated with the session: a
+	 * session is small when the cluster is) */
+	int nshards;
+	RtBackend **backends; /* owned, and each backend owned */
 	RtTxn txn;
 	/* the open transaction (block or implicit): its shards in the order
 	 * they joined, which of them it wrote on, and its savepoints with the
 	 * number of shards that had joined when each was set */
 	int nparts;
-	int parts[RT_MAX_SHARDS];
-	bool wrote[RT_MAX_SHARDS];
+	int *parts;  /* owned */
+	bool *wrote; /* owned, by shard */
 	int nsavepoints, savecap;
 	struct RtSavepoint {
 		char *name; /* owned */
@@ -176,7 +179,7 @@ struct RtSession {
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
 	RtTwoPhase tp;
 	char gid[64];
-	bool tp_ok[RT_MAX_SHARDS]; /* by shard: the phase's command succeeded */
+	bool *tp_ok; /* owned, by shard: the phase's command succeeded */
 	bool tp_failed;            /* a PREPARE failed or rolled back */
 	int64_t commit_ts;         /* past every participant's clock at PREPARE: they all
 				    * commit at this time (SET dosql.commit_ts), 0 unknown */
@@ -206,7 +209,7 @@ struct RtSession {
 	 * explain_sql in turn, under a line naming it */
 	char *explain_sql; /* owned; NULL when not explaining */
 	int explain_next, explain_n;
-	int explain_shards[RT_MAX_SHARDS];
+	int *explain_shards; /* owned, nshards long */
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */
@@ -367,6 +370,7 @@ struct RtRoute {
 	bool copy;       /* COPY FROM STDIN: rows split over the shards (copy.c) */
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
+	int64_t merge_limit; /* the shards send their first rows in the query's order, this many; -1 all */
 	/* owned: a multi-row INSERT split by shard, the statement shards[i]
 	 * runs with only its rows (in their order); NULL when not split */
 	char **split_sql;

@@ -524,7 +524,12 @@ static void explain_begin(RtSession *s, RtRoute *route, const char *text)
 	pgw_send_row_description(c, 1, &f);
 	s->rowdesc_sent = true;
 	char line[256];
-	if (route->merge)
+	if (route->merge && route->merge_limit >= 0)
+		snprintf(line, sizeof(line),
+			 "DoSQL: %d shards send their first %lld rows of \"%s\" in the query's order; the final step runs"
+			 " in the router",
+			 route->nshards, (long long)route->merge_limit, route->merge_table);
+	else if (route->merge)
 		snprintf(line, sizeof(line), "DoSQL: %d shards send the rows of \"%s\"; the final step runs in the router",
 			 route->nshards, route->merge_table);
 	else if (route->replicated)
@@ -941,7 +946,7 @@ static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
 		PgwConn *t = conn(all_sessions[i]);
 		if (t->pid != pid || t->key != key)
 			continue;
-		for (int k = 0; k < RT_MAX_SHARDS; k++) {
+		for (int k = 0; k < all_sessions[i]->nshards; k++) {
 			RtBackend *b = all_sessions[i]->backends[k];
 			if (!b || b->state != RT_BE_BUSY)
 				continue;
@@ -955,12 +960,33 @@ static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
 	}
 }
 
+static void session_arrays_free(RtSession *s)
+{
+	free(s->backends);
+	free(s->parts);
+	free(s->wrote);
+	free(s->tp_ok);
+	free(s->explain_shards);
+}
+
 bool rt_session_accept(PgwEvConn *ec, void *arg)
 {
 	RtSession *s = calloc(1, sizeof(*s));
 	if (!s)
 		return false;
 	s->rt = arg;
+	s->nshards = vsc_shard_count(s->rt->vschema);
+	size_t n = (size_t)s->nshards;
+	s->backends = calloc(n, sizeof(RtBackend *));
+	s->parts = calloc(n, sizeof(int));
+	s->wrote = calloc(n, sizeof(bool));
+	s->tp_ok = calloc(n, sizeof(bool));
+	s->explain_shards = calloc(n, sizeof(int));
+	if (!s->backends || !s->parts || !s->wrote || !s->tp_ok || !s->explain_shards) {
+		session_arrays_free(s);
+		free(s);
+		return false;
+	}
 	s->ec = ec;
 	s->drop_from = -1;
 	PgwConn *c = pgw_evconn_conn(ec);
@@ -994,7 +1020,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
-	for (int i = 0; i < RT_MAX_SHARDS; i++)
+	for (int i = 0; i < s->nshards; i++)
 		rt_backend_free(s->backends[i]);
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);
@@ -1015,5 +1041,6 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	free(s->cur_text);
 	free(s->merge_sql);
 	free(s->sql);
+	session_arrays_free(s);
 	free(s);
 }
