@@ -9,6 +9,7 @@
  */
 #include "pgwire/pgwire.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,19 @@ void pgw_conn_init(PgwConn *c, const PgwConfig *cfg, const PgwHandler *h, void *
 		c->key = pid * 7919;
 }
 
+/* The SCRAM exchange is over: its state (keys included) goes. */
+static void scram_free(PgwConn *c)
+{
+	if (!c->scram)
+		return;
+	OPENSSL_cleanse(c->scram, sizeof(*c->scram));
+	free(c->scram);
+	c->scram = NULL;
+}
+
 void pgw_conn_cleanup(PgwConn *c)
 {
+	scram_free(c);
 	buf_cleanup(&c->in);
 	buf_cleanup(&c->out);
 	buf_cleanup(&c->startup);
@@ -433,9 +445,16 @@ static void auth_failed(PgwConn *c)
 /* AuthenticationSASL: SCRAM-SHA-256, and the -PLUS variant over TLS. */
 static void start_scram(PgwConn *c, const char *secret)
 {
-	pgw_scram_begin_for_user(&c->scram, c->user_name, secret);
+	/* allocated for the exchange only: an idle session does not keep it */
+	scram_free(c);
+	c->scram = malloc(sizeof(*c->scram));
+	if (!c->scram) {
+		pgw_send_fatalf(c, "53200", "out of memory");
+		return;
+	}
+	pgw_scram_begin_for_user(c->scram, c->user_name, secret);
 	if (c->tls && c->tls_cert_hash_len > 0) {
-		pgw_scram_set_channel_binding(&c->scram, c->tls_cert_hash, c->tls_cert_hash_len);
+		pgw_scram_set_channel_binding(c->scram, c->tls_cert_hash, c->tls_cert_hash_len);
 		send_auth_request(c, 10, "SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0", 34);
 	} else {
 		send_auth_request(c, 10, "SCRAM-SHA-256\0", 15);
@@ -592,11 +611,11 @@ static void handle_sasl(PgwConn *c, char type, BufReader *r)
 			protocol_violation(c, "malformed SASLInitialResponse message");
 			goto out;
 		}
-		if (!pgw_scram_select_mechanism(&c->scram, mech)) {
+		if (!pgw_scram_select_mechanism(c->scram, mech)) {
 			protocol_violation(c, "client selected an invalid SASL authentication mechanism");
 			goto out;
 		}
-		if (!pgw_scram_client_first(&c->scram, data, (size_t)n, &reply, &err)) {
+		if (!pgw_scram_client_first(c->scram, data, (size_t)n, &reply, &err)) {
 			protocol_violation(c, err ? err : "malformed SCRAM message");
 			goto out;
 		}
@@ -608,7 +627,7 @@ static void handle_sasl(PgwConn *c, char type, BufReader *r)
 			protocol_violation(c, "malformed SASLResponse message");
 			goto out;
 		}
-		if (!pgw_scram_client_final(&c->scram, data, (size_t)n, &reply, &err)) {
+		if (!pgw_scram_client_final(c->scram, data, (size_t)n, &reply, &err)) {
 			if (err)
 				protocol_violation(c, err);
 			else
@@ -616,6 +635,7 @@ static void handle_sasl(PgwConn *c, char type, BufReader *r)
 			goto out;
 		}
 		send_auth_request(c, 12, reply.data, reply.len);
+		scram_free(c);
 		auth_ok(c);
 	}
 out:

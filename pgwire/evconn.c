@@ -256,6 +256,11 @@ static bool push_output(PgwEvConn *ec)
 	if (evbuffer_add(out, c->out.data, c->out.len) != 0)
 		return false;
 	buf_reset(&c->out);
+	if (c->in.len == 0 && !c->paused) {
+		/* nothing under way: an idle connection keeps no buffers */
+		buf_cleanup(&c->out);
+		buf_cleanup(&c->in);
+	}
 	if (!ec->out_throttled && evbuffer_get_length(out) > ec->srv->o.out_limit) {
 		ec->out_throttled = true;
 		bufferevent_setwatermark(ec->bev, EV_WRITE, ec->srv->o.out_limit / 4, 0);

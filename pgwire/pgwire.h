@@ -137,7 +137,7 @@ struct PgwConn {
 	bool ignore_till_copydone; /* COPY IN failed: drain CopyData */
 	int32_t pid, key;          /* BackendKeyData */
 	uint8_t md5_salt[4];
-	PgwScram scram;
+	PgwScram *scram;           /* owned while a SCRAM exchange runs, else NULL */
 	Buf startup;               /* owned copy of the startup packet */
 	int nparams;
 	const char *param_names[PGW_MAX_STARTUP_PARAMS];  /* into startup */
