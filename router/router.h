@@ -3,11 +3,11 @@
  * statement planned against the VSchema and sent over non-blocking libpq
  * connections to the shards that hold its rows, the replies relayed back.
  *
+ * Reads over several shards end with a final step in the router (merge.c);
+ * writes over several shards commit with two-phase commit (txn.c, coord.c);
+ * replication connections stream the cluster's changes (cdc/walsender.c).
  * What the router does not do yet it refuses with 0A000, never answering
- * differently from PostgreSQL: statements that need a merge (ORDER BY,
- * LIMIT, aggregates, DISTINCT over several shards), writes and transactions
- * spanning shards (they need two-phase commit), the extended protocol and
- * COPY.
+ * differently from PostgreSQL (README lists what).
  */
 #ifndef DOSQL_ROUTER_H
 #define DOSQL_ROUTER_H
