@@ -67,6 +67,10 @@ static void scram_free(PgwConn *c)
 void pgw_conn_cleanup(PgwConn *c)
 {
 	scram_free(c);
+	free(c->param_names);
+	free(c->param_values);
+	c->param_names = c->param_values = NULL;
+	c->nparams = 0;
 	buf_cleanup(&c->in);
 	buf_cleanup(&c->out);
 	buf_cleanup(&c->startup);
@@ -543,6 +547,15 @@ static void handle_startup_packet(PgwConn *c, size_t len)
 	}
 	if (!pgw_startup_decode(c->startup.data, len, &s, &err)) {
 		protocol_violation(c, err);
+		return;
+	}
+	free(c->param_names);
+	free(c->param_values);
+	c->param_names = calloc((size_t)s.nparams + 1, sizeof(char *));
+	c->param_values = calloc((size_t)s.nparams + 1, sizeof(char *));
+	if (!c->param_names || !c->param_values) {
+		c->nparams = 0;
+		pgw_send_fatalf(c, "53200", "out of memory");
 		return;
 	}
 	c->nparams = s.nparams;

@@ -140,8 +140,8 @@ struct PgwConn {
 	PgwScram *scram;           /* owned while a SCRAM exchange runs, else NULL */
 	Buf startup;               /* owned copy of the startup packet */
 	int nparams;
-	const char *param_names[PGW_MAX_STARTUP_PARAMS];  /* into startup */
-	const char *param_values[PGW_MAX_STARTUP_PARAMS]; /* into startup */
+	const char **param_names;  /* owned array of nparams, entries into startup */
+	const char **param_values; /* owned array of nparams, entries into startup */
 	const char *user_name;     /* into startup */
 	const char *database;      /* into startup */
 	/* Set by the driver: write c->out now; false when the client is gone. */
