@@ -21,7 +21,7 @@ void buf_reset(Buf *b)
 	b->failed = false;
 }
 
-bool buf_reserve(Buf *b, size_t extra)
+static bool grow(Buf *b, size_t extra, bool exact)
 {
 	if (b->failed)
 		return false;
@@ -32,7 +32,7 @@ bool buf_reserve(Buf *b, size_t extra)
 	size_t need = b->len + extra + 1; /* room for buf_cstr's terminator */
 	if (need <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 256;
+	size_t cap = exact ? need : b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
 	uint8_t *d = realloc(b->data, cap);
@@ -44,6 +44,10 @@ bool buf_reserve(Buf *b, size_t extra)
 	b->cap = cap;
 	return true;
 }
+
+bool buf_reserve(Buf *b, size_t extra) { return grow(b, extra, false); }
+
+bool buf_reserve_exact(Buf *b, size_t extra) { return grow(b, extra, true); }
 
 void buf_put(Buf *b, const void *p, size_t n)
 {

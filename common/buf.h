@@ -29,6 +29,9 @@ void buf_init(Buf *b);
 void buf_cleanup(Buf *b);
 void buf_reset(Buf *b);
 bool buf_reserve(Buf *b, size_t extra);
+/* Room for exactly extra more bytes when it must grow (for a buffer that is
+ * filled once and kept). */
+bool buf_reserve_exact(Buf *b, size_t extra);
 void buf_put(Buf *b, const void *p, size_t n);
 void buf_put_u8(Buf *b, uint8_t v);
 void buf_put_u16(Buf *b, uint16_t v);

@@ -3,6 +3,7 @@
  */
 #include "common/pgnode.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void pgn_walk(const ProtobufCMessage *m, bool (*visit)(const ProtobufCMessage *m, void *arg), void *arg)
@@ -97,4 +98,142 @@ bool pgn_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
 		}
 	}
 	return true;
+}
+
+/* ---------------------------------------------------------------- building */
+
+/* Node wrappers share one layout: the case, then a pointer to the message. */
+static PgQuery__Node *wrap(Arena *a, PgQuery__Node__NodeCase which, void *msg)
+{
+	PgQuery__Node *n = arena_alloc(a, sizeof(*n));
+	*n = (PgQuery__Node)PG_QUERY__NODE__INIT;
+	n->node_case = which;
+	switch (which) {
+	case PG_QUERY__NODE__NODE_STRING: n->string = msg; break;
+	case PG_QUERY__NODE__NODE_COLUMN_REF: n->column_ref = msg; break;
+	case PG_QUERY__NODE__NODE_FUNC_CALL: n->func_call = msg; break;
+	case PG_QUERY__NODE__NODE_A_CONST: n->a_const = msg; break;
+	case PG_QUERY__NODE__NODE_TYPE_CAST: n->type_cast = msg; break;
+	case PG_QUERY__NODE__NODE_A_EXPR: n->a_expr = msg; break;
+	case PG_QUERY__NODE__NODE_RES_TARGET: n->res_target = msg; break;
+	default: abort();
+	}
+	return n;
+}
+
+static PgQuery__Node **list1(Arena *a, PgQuery__Node *n)
+{
+	PgQuery__Node **l = arena_alloc(a, sizeof(*l));
+	l[0] = n;
+	return l;
+}
+
+PgQuery__Node *pgn_string(Arena *a, const char *s)
+{
+	PgQuery__String *str = arena_alloc(a, sizeof(*str));
+	*str = (PgQuery__String)PG_QUERY__STRING__INIT;
+	str->sval = arena_strdup(a, s);
+	return wrap(a, PG_QUERY__NODE__NODE_STRING, str);
+}
+
+PgQuery__Node *pgn_column(Arena *a, const char *name)
+{
+	PgQuery__ColumnRef *c = arena_alloc(a, sizeof(*c));
+	*c = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+	c->n_fields = 1;
+	c->fields = list1(a, pgn_string(a, name));
+	c->location = -1;
+	return wrap(a, PG_QUERY__NODE__NODE_COLUMN_REF, c);
+}
+
+PgQuery__Node *pgn_call(Arena *a, const char *name, PgQuery__Node *arg)
+{
+	PgQuery__FuncCall *f = arena_alloc(a, sizeof(*f));
+	*f = (PgQuery__FuncCall)PG_QUERY__FUNC_CALL__INIT;
+	f->n_funcname = 1;
+	f->funcname = list1(a, pgn_string(a, name));
+	if (arg) {
+		f->n_args = 1;
+		f->args = list1(a, arg);
+	} else {
+		f->agg_star = true;
+	}
+	f->funcformat = PG_QUERY__COERCION_FORM__COERCE_EXPLICIT_CALL;
+	f->location = -1;
+	return wrap(a, PG_QUERY__NODE__NODE_FUNC_CALL, f);
+}
+
+PgQuery__Node *pgn_integer(Arena *a, int32_t v)
+{
+	PgQuery__Integer *i = arena_alloc(a, sizeof(*i));
+	*i = (PgQuery__Integer)PG_QUERY__INTEGER__INIT;
+	i->ival = v;
+	PgQuery__AConst *c = arena_alloc(a, sizeof(*c));
+	*c = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+	c->val_case = PG_QUERY__A__CONST__VAL_IVAL;
+	c->ival = i;
+	c->location = -1;
+	return wrap(a, PG_QUERY__NODE__NODE_A_CONST, c);
+}
+
+PgQuery__Node *pgn_text(Arena *a, const char *s, size_t len)
+{
+	PgQuery__AConst *c = arena_alloc(a, sizeof(*c));
+	*c = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+	c->location = -1;
+	if (!s) {
+		c->isnull = true;
+	} else {
+		PgQuery__String *str = arena_alloc(a, sizeof(*str));
+		*str = (PgQuery__String)PG_QUERY__STRING__INIT;
+		str->sval = arena_strndup(a, s, len);
+		c->val_case = PG_QUERY__A__CONST__VAL_SVAL;
+		c->sval = str;
+	}
+	return wrap(a, PG_QUERY__NODE__NODE_A_CONST, c);
+}
+
+PgQuery__Node *pgn_cast(Arena *a, PgQuery__Node *arg, const char *type, int scale)
+{
+	PgQuery__TypeName *t = arena_alloc(a, sizeof(*t));
+	*t = (PgQuery__TypeName)PG_QUERY__TYPE_NAME__INIT;
+	t->n_names = 1;
+	t->names = list1(a, pgn_string(a, type));
+	t->typemod = -1;
+	if (scale >= 0) {
+		t->n_typmods = 2;
+		t->typmods = arena_alloc(a, 2 * sizeof(PgQuery__Node *));
+		t->typmods[0] = pgn_integer(a, 1000);
+		t->typmods[1] = pgn_integer(a, scale);
+	}
+	t->location = -1;
+	PgQuery__TypeCast *tc = arena_alloc(a, sizeof(*tc));
+	*tc = (PgQuery__TypeCast)PG_QUERY__TYPE_CAST__INIT;
+	tc->arg = arg;
+	tc->type_name = t;
+	tc->location = -1;
+	return wrap(a, PG_QUERY__NODE__NODE_TYPE_CAST, tc);
+}
+
+PgQuery__Node *pgn_binary(Arena *a, PgQuery__AExprKind kind, const char *op, PgQuery__Node *l, PgQuery__Node *r)
+{
+	PgQuery__AExpr *e = arena_alloc(a, sizeof(*e));
+	*e = (PgQuery__AExpr)PG_QUERY__A__EXPR__INIT;
+	e->kind = kind;
+	e->n_name = 1;
+	e->name = list1(a, pgn_string(a, op));
+	e->lexpr = l;
+	e->rexpr = r;
+	e->location = -1;
+	return wrap(a, PG_QUERY__NODE__NODE_A_EXPR, e);
+}
+
+PgQuery__Node *pgn_res_target(Arena *a, const char *name, PgQuery__Node *val)
+{
+	PgQuery__ResTarget *t = arena_alloc(a, sizeof(*t));
+	*t = (PgQuery__ResTarget)PG_QUERY__RES_TARGET__INIT;
+	t->name = name ? arena_strdup(a, name) : NULL;
+	t->val = val;
+	t->location = -1;
+	return wrap(a, PG_QUERY__NODE__NODE_RES_TARGET, t);
 }

@@ -539,6 +539,7 @@ static void handle_startup_packet(PgwConn *c, size_t len)
 
 	/* Keep our own copy: the parameters point into it. */
 	buf_reset(&c->startup);
+	buf_reserve_exact(&c->startup, len);
 	buf_put(&c->startup, c->in.data, len);
 	buf_consume(&c->in, len);
 	if (c->startup.failed) {

@@ -235,6 +235,7 @@ static void read_results(RtBackend *b)
 		}
 		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
 			b->sess->rt->stats[b->shard].errors++;
+		b->sess->rt->stats[b->shard].rows += (uint64_t)PQntuples(r);
 		if (PQresultStatus(r) == PGRES_COPY_IN && b->skip_results == 0) {
 			/* data goes out from now on; the result comes after CopyDone */
 			b->state = RT_BE_COPY_IN;

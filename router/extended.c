@@ -422,9 +422,9 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	if (route.move)
 		refuse_extended(&route, "an UPDATE of the vindex column (moving rows between shards) is not supported by "
 					"the router in the extended protocol yet");
-	if (route.merge)
-		refuse_extended(&route, "a statement with a final step over several shards (ORDER BY, aggregates, ...) is "
-					"not supported by the router in the extended protocol yet; give the vindex column");
+	if (route.merge && route.final_params)
+		refuse_extended(&route, "a bound parameter outside WHERE in a statement with a final step over several "
+					"shards (ORDER BY, aggregates, ...) is not supported by the router yet");
 	bool waiting = false;
 	switch (route.kind) {
 	case RT_ROUTE_LOCAL:
@@ -453,9 +453,13 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		s->cur_write = route.write;
 		if (route.write && route.nshards > 1 && s->txn == RT_TXN_IDLE)
 			s->implicit = true; /* atomic over its shards: committed at Sync */
-		waiting = rt_dispatch(s, text, route.shards, route.nshards, &p->params, fmt) && s->waiting > 0;
+		if (route.merge)
+			waiting = rt_merge_start(s, &route, text, &p->params) && s->waiting > 0;
+		else
+			waiting = rt_dispatch(s, text, route.shards, route.nshards, &p->params, fmt) && s->waiting > 0;
 		break;
 	}
+	rt_route_cleanup(&route);
 	if (waiting) {
 		pgw_evconn_pause_reading(s->ec);
 		return;

@@ -312,11 +312,7 @@ out:
 		free(rt.users[i].secret);
 	}
 	free(rt.users);
-	for (int i = 0; i < rt.ntypes; i++) {
-		free(rt.types[i].table);
-		free(rt.types[i].column);
-	}
-	free(rt.types);
+	rt_column_types_forget(&rt);
 	for (int i = 0; i < rt.ndescs; i++)
 		rt_desc_free(rt.descs[i]);
 	free(rt.descs);

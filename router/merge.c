@@ -136,9 +136,11 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 	return true;
 }
 
-bool rt_merge_finish(RtMerge *m, const char *sql, Buf *out)
+bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out)
 {
 	if (m->created)
 		sqlite3_exec(m->local->db, "COMMIT", NULL, NULL, NULL);
+	if (portal)
+		return shd_session_local_execute(m->local, sql, portal->nres, portal->resfmts, out);
 	return shd_session_local_sql(m->local, sql, out);
 }

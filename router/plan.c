@@ -16,6 +16,7 @@
 
 #include "common/pgnode.h"
 #include "router/router.h"
+#include "shard/pgtype.h"
 #include "shard/session_int.h"
 
 typedef PgQuery__Node Node;
@@ -615,7 +616,118 @@ static int64_t pushed_limit(const PgQuery__SelectStmt *s, const Tables *t)
 	return n + m;
 }
 
-static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+static bool is_param(const ProtobufCMessage *m, void *arg)
+{
+	bool *found = arg;
+	if (m->descriptor == &pg_query__param_ref__descriptor)
+		*found = true;
+	return !*found;
+}
+
+/* The final step of a merge: the client's statement, or its own text when
+ * the client's would not do: its WHERE has bound parameters, or they were
+ * written in as literals.  Without the WHERE the shards applied, unless a
+ * subquery needs the whole table.  Notes whether it still uses bound
+ * parameters; false when it cannot be deparsed. */
+static bool final_plan(PgQuery__SelectStmt *s, const Tables *t, RtRoute *r)
+{
+	PgQuery__Node *where = s->where_clause;
+	PgQuery__Node qn = PG_QUERY__NODE__INIT;
+	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn.select_stmt = s;
+	bool where_params = false;
+	pgn_walk(where ? &where->base : NULL, is_param, &where_params);
+	if (!t->sublink && (r->final_sql || where_params || r->params_inlined))
+		s->where_clause = NULL; /* the final step's own text has none */
+	if (!r->final_sql && (where_params || r->params_inlined)) {
+		r->final_sql = shd_deparse_node(&qn);
+		if (!r->final_sql) {
+			s->where_clause = where;
+			return false;
+		}
+	}
+	r->final_params = false;
+	pgn_walk(&s->base, is_param, &r->final_params);
+	s->where_clause = where;
+	return true;
+}
+
+/*
+ * Text-format bound parameters written into a merge's statements as typed
+ * literals ('value'::type), so that the final step, which runs in the
+ * router without them, sees the same values.
+ */
+typedef struct Inlining {
+	const RtParams *params;
+	Arena arena;
+	size_t n, cap;
+	PgQuery__Node **nodes; /* the parameters' places in the tree */
+	PgQuery__Node *saved;  /* what was there */
+	bool ok;
+} Inlining;
+
+static bool count_params(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__param_ref__descriptor)
+		(*(size_t *)arg)++;
+	return true;
+}
+
+static bool inline_param(const ProtobufCMessage *m, void *arg)
+{
+	Inlining *in = arg;
+	PgQuery__Node *n = (PgQuery__Node *)m;
+	if (!in->ok || m->descriptor != &pg_query__node__descriptor || n->node_case != PG_QUERY__NODE__NODE_PARAM_REF)
+		return in->ok;
+	const RtParams *p = in->params;
+	int k = n->param_ref->number - 1;
+	if (k < 0 || k >= p->n || (p->formats && p->formats[k] != 0) || in->n == in->cap) {
+		in->ok = false; /* binary values would need decoding */
+		return false;
+	}
+	const char *v = p->values[k];
+	size_t len = !v ? 0 : p->lengths ? (size_t)p->lengths[k] : strlen(v);
+	PgQuery__Node *lit = pgn_text(&in->arena, v, len);
+	const PgType *type = p->types && p->types[k] ? pgt_by_oid(p->types[k]) : NULL;
+	if (type)
+		lit = pgn_cast(&in->arena, lit, type->name, -1);
+	in->nodes[in->n] = n;
+	in->saved[in->n++] = *n;
+	*n = *lit;
+	return false;
+}
+
+static void inline_restore(Inlining *in)
+{
+	while (in->n > 0) {
+		in->n--;
+		*in->nodes[in->n] = in->saved[in->n];
+	}
+	arena_reset(&in->arena);
+}
+
+static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
+
+static bool merge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+{
+	Inlining in = {.params = r->params, .ok = true};
+	if (r->params && r->params->n > 0)
+		pgn_walk(&s->base, count_params, &in.cap);
+	if (in.cap == 0)
+		return merge_plan_tree(rt, s, t, table, r);
+	arena_init(&in.arena);
+	in.nodes = arena_alloc(&in.arena, in.cap * sizeof(*in.nodes));
+	in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
+	pgn_walk(&s->base, inline_param, &in);
+	if (!in.ok)
+		inline_restore(&in); /* the bound parameters go with the statements */
+	r->params_inlined = in.ok;
+	bool planned = merge_plan_tree(rt, s, t, table, r);
+	inline_restore(&in);
+	return planned;
+}
+
+static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
 {
 	/* every table reference is to this one table (a subquery may read it too) */
 	for (int i = 0; i < t->n; i++)
@@ -624,6 +736,12 @@ static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *tabl
 	if (t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause != 1 ||
 	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || strlen(table) >= sizeof(r->merge_table))
 		return false;
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+	r->merge_limit = -1;
+	if (!t->sublink && (t->aggregate || s->n_group_clause) && rt_aggregate_plan(rt, s, table, r)) {
+		r->merge = true;
+		return final_plan(s, t, r);
+	}
 	StarTarget st;
 	star_target_init(&st);
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
@@ -652,17 +770,14 @@ static bool merge_plan(PgQuery__SelectStmt *s, const Tables *t, const char *tabl
 		q.limit_count = &count_node;
 		q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_COUNT;
 		r->merge_limit = limit;
-	} else {
-		r->merge_limit = -1;
 	}
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
 	r->shard_sql = shd_deparse_node(&qn);
 	if (!r->shard_sql)
 		return false;
-	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
 	r->merge = true;
-	return true;
+	return final_plan(s, t, r);
 }
 
 void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
@@ -854,7 +969,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 				return;
 			}
 			/* the final step runs in the router over the table's rows */
-			if (!merge_plan(stmt->select_stmt, &t, sharded, r))
+			if (!merge_plan(rt, stmt->select_stmt, &t, sharded, r))
 				refuse(r, "%s over several shards is not supported by the router yet; give the vindex column",
 				       why);
 		}
@@ -877,17 +992,22 @@ void rt_route_cleanup(RtRoute *r)
 {
 	free(r->shard_sql);
 	r->shard_sql = NULL;
+	free(r->final_sql);
+	r->final_sql = NULL;
 	for (int i = 0; r->split_sql && i < r->nshards; i++)
 		free(r->split_sql[i]);
 	free(r->split_sql);
 	r->split_sql = NULL;
 }
 
-uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
+uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod)
 {
+	*typmod = -1;
 	for (int i = 0; i < rt->ntypes; i++)
-		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, column) == 0)
+		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, column) == 0) {
+			*typmod = rt->types[i].typmod;
 			return rt->types[i].oid;
+		}
 	/* ask the first shard's catalog, once (schemas are the same everywhere) */
 	PgwError err;
 	PGconn *pg = rt_meta_conn(rt, &err);
@@ -895,11 +1015,13 @@ uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
 	if (pg) {
 		const char *params[2] = {table, column};
 		PGresult *res = PQexecParams(pg,
-					     "select a.atttypid from pg_attribute a join pg_class c on c.oid = a.attrelid"
+					     "select a.atttypid, a.atttypmod from pg_attribute a join pg_class c on c.oid = a.attrelid"
 					     " where c.relname = $1 and a.attname = $2",
 					     2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 			oid = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+			*typmod = (int32_t)strtol(PQgetvalue(res, 0, 1), NULL, 10);
+		}
 		PQclear(res);
 	}
 	if (oid) {
@@ -907,7 +1029,25 @@ uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
 		rt->types[rt->ntypes].table = strdup(table);
 		rt->types[rt->ntypes].column = strdup(column);
 		rt->types[rt->ntypes].oid = oid;
+		rt->types[rt->ntypes].typmod = *typmod;
 		rt->ntypes++;
 	}
 	return oid;
+}
+
+uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
+{
+	int32_t typmod;
+	return rt_column_type_mod(rt, table, column, &typmod);
+}
+
+void rt_column_types_forget(RtRouter *rt)
+{
+	for (int i = 0; i < rt->ntypes; i++) {
+		free(rt->types[i].table);
+		free(rt->types[i].column);
+	}
+	free(rt->types);
+	rt->types = NULL;
+	rt->ntypes = 0;
 }

@@ -55,16 +55,17 @@ typedef struct RtRouter {
 		       * lookups and statement descriptions */
 	int ndescs;
 	struct RtDesc **descs; /* owned: described statements, by text */
-	/* vindex column types learned from the shards' catalogs */
+	/* column types learned from the shards' catalogs, forgotten at DDL */
 	int ntypes;
 	struct RtColType {
 		char *table, *column;
 		uint32_t oid;
+		int32_t typmod;
 	} *types;
 	/* per shard (vschema order), shown by SHOW STATS: statements sent to
 	 * it and the errors they returned */
 	struct RtShardStats {
-		uint64_t statements, errors;
+		uint64_t statements, errors, rows; /* rows: received from the shard */
 	} *stats;
 	RtCoord *coord; /* owned: two-phase commit */
 	char *vschema_path;  /* owned: the VSchema file */
@@ -167,8 +168,8 @@ struct RtSession {
 	 * they joined, which of them it wrote on, and its savepoints with the
 	 * number of shards that had joined when each was set */
 	int nparts;
-	int *parts;  /* owned */
-	bool *wrote; /* owned, by shard */
+	int *parts;  /* in the backends block */
+	bool *wrote; /* in the backends block, by shard */
 	int nsavepoints, savecap;
 	struct RtSavepoint {
 		char *name; /* owned */
@@ -179,7 +180,7 @@ struct RtSession {
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
 	RtTwoPhase tp;
 	char gid[64];
-	bool *tp_ok; /* owned, by shard: the phase's command succeeded */
+	bool *tp_ok; /* in the backends block, by shard: the phase's command succeeded */
 	bool tp_failed;            /* a PREPARE failed or rolled back */
 	int64_t commit_ts;         /* past every participant's clock at PREPARE: they all
 				    * commit at this time (SET dosql.commit_ts), 0 unknown */
@@ -187,8 +188,12 @@ struct RtSession {
 	char **sets; /* owned: SET statements to replay on new backends */
 	char *backend_options; /* owned: the client's startup settings, as libpq
 				* "options" for every backend; NULL without */
-	char **reported;       /* owned: the value last sent in ParameterStatus,
-				* per reported setting (application_name first) */
+	/* owned array: the value last sent in ParameterStatus, per reported
+	 * setting (application_name first); a value is the default, the
+	 * client's startup parameter (both borrowed) or, after a SET, owned
+	 * (its bit in reported_owned) */
+	const char **reported;
+	uint32_t reported_owned;
 	/* the simple query being run */
 	PgQuery__ParseResult *tree; /* owned */
 	char *sql;                  /* owned */
@@ -209,7 +214,7 @@ struct RtSession {
 	 * explain_sql in turn, under a line naming it */
 	char *explain_sql; /* owned; NULL when not explaining */
 	int explain_next, explain_n;
-	int *explain_shards; /* owned, nshards long */
+	int *explain_shards; /* in the backends block, nshards long */
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */
@@ -266,11 +271,17 @@ void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg);
 bool rt_session_accept(PgwEvConn *ec, void *arg);
 void rt_session_close(PgwEvConn *ec, void *arg);
 
+/* aggregate.c: plan s over the sharded table in two steps (the shards
+ * group and aggregate, the router combines); false for other shapes. */
+bool rt_aggregate_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);
 bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
-/* Run sql over the merged rows, appending its replies to out; false when it failed. */
-bool rt_merge_finish(RtMerge *m, const char *sql, Buf *out);
+/* Run sql over the merged rows, appending its replies to out (as Execute
+ * of portal's result formats when portal is not NULL: no RowDescription);
+ * false when it failed. */
+bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out);
 void rt_merge_free(RtMerge *m);
 
 /* session.c, shared with extended.c */
@@ -370,6 +381,14 @@ struct RtRoute {
 	bool copy;       /* COPY FROM STDIN: rows split over the shards (copy.c) */
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
+	/* owned: what the router runs over the merged rows: the client's
+	 * statement without the WHERE the shards applied, or with aggregates
+	 * over the shards' partial results (aggregate.c); NULL: the client's
+	 * statement as it is */
+	char *final_sql;
+	bool partial;      /* the shards send partial aggregates */
+	bool final_params; /* the final step uses the bound parameters */
+	bool params_inlined; /* shard_sql and final_sql hold them as literals */
 	int64_t merge_limit; /* the shards send their first rows in the query's order, this many; -1 all */
 	/* owned: a multi-row INSERT split by shard, the statement shards[i]
 	 * runs with only its rows (in their order); NULL when not split */
@@ -381,10 +400,18 @@ struct RtRoute {
 void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *route);
 /* Frees what a route owns. */
 void rt_route_cleanup(RtRoute *route);
+/* A read with a final step in the router: the shards run route's
+ * shard_sql (with params), the final step runs when all answered; takes
+ * route's final_sql.  Returns as rt_dispatch. */
+bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params);
 /* DDL on every shard of the route, one tag for all; refused (0A000) inside
  * a transaction.  Returns as rt_dispatch. */
 bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route);
 /* The PG type OID of table.column, asked of the first shard once; 0 when unknown. */
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
+/* The same with the column's typmod (-1 when it has none). */
+uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod);
+/* Forget the learned types (after DDL, which may change them). */
+void rt_column_types_forget(RtRouter *rt);
 
 #endif

@@ -102,6 +102,19 @@ static void row_description(RtSession *s, PGresult *r)
 	s->rowdesc_sent = true;
 }
 
+/* Where the next row of the statement goes: out to the client, or, beyond
+ * an Execute's row limit, into the portal for the next Execute. */
+static Buf *row_buf(RtSession *s)
+{
+	s->rows++;
+	if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
+		s->portal->nbuffered++;
+		return &s->portal->rows;
+	}
+	s->rows_sent++;
+	return &conn(s)->out;
+}
+
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
@@ -124,37 +137,18 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		int nf = PQnfields(r);
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
 		for (int t = 0; t < ntuples; t++) {
-			if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
-				/* beyond this Execute's limit: kept for the next one */
-				Buf *b = &s->portal->rows;
-				buf_msg_begin(b, 'D');
-				buf_put_u16(b, (uint16_t)nf);
-				for (int i = 0; i < nf; i++) {
-					if (PQgetisnull(r, t, i)) {
-						buf_put_u32(b, 0xFFFFFFFFu);
-						continue;
-					}
-					buf_put_u32(b, (uint32_t)PQgetlength(r, t, i));
-					buf_put(b, PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i));
-				}
-				buf_msg_end(b);
-				s->portal->nbuffered++;
-				s->rows++;
-				continue;
-			}
-			s->rows_sent++;
-			pgw_row_begin(c, nf);
+			Buf *out = row_buf(s);
+			buf_msg_begin(out, 'D');
+			buf_put_u16(out, (uint16_t)nf);
 			for (int i = 0; i < nf; i++) {
 				if (PQgetisnull(r, t, i)) {
-					pgw_row_null(c);
+					buf_put_u32(out, 0xFFFFFFFFu);
 					continue;
 				}
-				size_t mark = pgw_row_value_begin(c);
-				buf_put(&c->out, PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i));
-				pgw_row_value_end(c, mark);
+				buf_put_u32(out, (uint32_t)PQgetlength(r, t, i));
+				buf_put(out, PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i));
 			}
-			pgw_row_end(c);
-			s->rows++;
+			buf_msg_end(out);
 		}
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			const char *tag = PQcmdStatus(r);
@@ -254,6 +248,40 @@ void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n)
 		snprintf(tag, n, "%s", s->tag);
 }
 
+static void merge_free(RtSession *s)
+{
+	rt_merge_free(s->merge);
+	s->merge = NULL;
+	free(s->merge_sql);
+	s->merge_sql = NULL;
+}
+
+/* The final step of a merge run for an Execute: its rows go out as the
+ * shards' rows would (up to the row limit, the rest kept in the portal). */
+static void merge_finish_portal(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	Buf out;
+	buf_init(&out);
+	if (!s->stmt_error && !rt_merge_finish(s->merge, s->merge_sql, s->portal, &out))
+		s->stmt_error = true;
+	size_t off = 0;
+	while (off + 5 <= out.len) {
+		char type = (char)out.data[off];
+		size_t len = (size_t)rd_be32(out.data + off + 1) + 1;
+		if (type == 'D')
+			buf_put(row_buf(s), out.data + off, len);
+		else if (type == 'C')
+			snprintf(s->tag, sizeof(s->tag), "SELECT");
+		else
+			buf_put(&c->out, out.data + off, len); /* an error or a notice */
+		off += len;
+	}
+	s->rowdesc_sent = true;
+	buf_cleanup(&out);
+	merge_free(s);
+}
+
 /* The statement finished on every shard it ran on. */
 static void statement_done(RtSession *s)
 {
@@ -263,6 +291,8 @@ static void statement_done(RtSession *s)
 	if (s->move && rt_move_step(s))
 		return; /* the rows move */
 	if (s->portal) {
+		if (s->merge)
+			merge_finish_portal(s);
 		rt_ext_done(s);
 		return;
 	}
@@ -285,14 +315,9 @@ static void statement_done(RtSession *s)
 	rt_copy_free(s); /* a COPY's shards answered */
 	if (s->merge) {
 		/* the final step over the rows of every shard */
-		if (!s->stmt_error) {
-			bool ok = rt_merge_finish(s->merge, s->merge_sql, &c->out);
-			s->stmt_error = !ok;
-		}
-		rt_merge_free(s->merge);
-		s->merge = NULL;
-		free(s->merge_sql);
-		s->merge_sql = NULL;
+		if (!s->stmt_error)
+			s->stmt_error = !rt_merge_finish(s->merge, s->merge_sql, NULL, &c->out);
+		merge_free(s);
 		if (!s->stmt_error) {
 			s->next_stmt++;
 			run_next(s);
@@ -379,6 +404,24 @@ bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const
 	return rt_dispatch_each(s, text, NULL, shards, n, params, result_format);
 }
 
+bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
+{
+	s->merge = rt_merge_create(route->merge_table);
+	s->merge_sql = route->final_sql ? route->final_sql : strdup(text);
+	route->final_sql = NULL;
+	if (!s->merge || !s->merge_sql) {
+		PgwError e;
+		pgw_error_set(&e, "53200", "out of memory");
+		rt_send_error(s, &e);
+	} else if (rt_dispatch(s, route->shard_sql, route->shards, route->nshards, route->params_inlined ? NULL : params,
+			       0)) {
+		return true;
+	}
+	/* nothing was sent */
+	merge_free(s);
+	return false;
+}
+
 bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
 {
 	if (s->txn != RT_TXN_IDLE || s->implicit) {
@@ -389,6 +432,7 @@ bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
 	}
 	s->fanout = true;
 	s->fanout_shard = route->shards[0];
+	rt_column_types_forget(s->rt);
 	return rt_dispatch(s, text, route->shards, route->nshards, NULL, 0);
 }
 
@@ -430,27 +474,31 @@ static void show_vschema(RtSession *s)
 	pgw_send_command_complete(c, tag);
 }
 
-/* SHOW STATS: per shard, the statements the router sent it and the errors
- * they returned, since the router started. */
+/* SHOW STATS: per shard, the statements the router sent it, the errors
+ * they returned and the rows it received, since the router started. */
 static void show_stats(RtSession *s)
 {
 	PgwConn *c = conn(s);
-	PgwField f[4] = {{"shard", 0, 0, 25, -1, -1, 0}, {"address", 0, 0, 25, -1, -1, 0},
-			 {"statements", 0, 0, 20, 8, -1, 0}, {"errors", 0, 0, 20, 8, -1, 0}};
-	pgw_send_row_description(c, 4, f);
+	PgwField f[5] = {{"shard", 0, 0, 25, -1, -1, 0},
+			 {"address", 0, 0, 25, -1, -1, 0},
+			 {"statements", 0, 0, 20, 8, -1, 0},
+			 {"errors", 0, 0, 20, 8, -1, 0},
+			 {"rows", 0, 0, 20, 8, -1, 0}};
+	pgw_send_row_description(c, 5, f);
 	const VscSchema *vs = s->rt->vschema;
 	int n = vsc_shard_count(vs);
 	for (int i = 0; i < n; i++) {
 		const VscShard *sh = vsc_shard(vs, i);
-		char addr[300], st[24], er[24];
+		char addr[300], st[24], er[24], rows[24];
 		if (sh->host)
 			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
 		else
 			snprintf(addr, sizeof(addr), "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
 		snprintf(st, sizeof(st), "%" PRIu64, s->rt->stats[i].statements);
 		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
-		const char *vals[4] = {sh->name, addr, st, er};
-		put_text_row(c, 4, vals);
+		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
+		const char *vals[5] = {sh->name, addr, st, er, rows};
+		put_text_row(c, 5, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);
@@ -524,7 +572,12 @@ static void explain_begin(RtSession *s, RtRoute *route, const char *text)
 	pgw_send_row_description(c, 1, &f);
 	s->rowdesc_sent = true;
 	char line[256];
-	if (route->merge && route->merge_limit >= 0)
+	if (route->merge && route->partial)
+		snprintf(line, sizeof(line),
+			 "DoSQL: %d shards group and aggregate the rows of \"%s\"; the router combines their partial"
+			 " results",
+			 route->nshards, route->merge_table);
+	else if (route->merge && route->merge_limit >= 0)
 		snprintf(line, sizeof(line),
 			 "DoSQL: %d shards send their first %lld rows of \"%s\" in the query's order; the final step runs"
 			 " in the router",
@@ -705,23 +758,8 @@ static void run_next(RtSession *s)
 				break;
 			}
 			if (route.merge) {
-				s->merge = rt_merge_create(route.merge_table);
-				if (!s->merge) {
-					PgwError e;
-					pgw_error_set(&e, "53200", "out of memory");
-					rt_send_error(s, &e);
-					rt_route_cleanup(&route);
-					break;
-				}
-				s->merge_sql = strdup(text);
-				answered = !rt_dispatch(s, route.shard_sql, route.shards, route.nshards, NULL, 0);
+				answered = !rt_merge_start(s, &route, text, NULL);
 				rt_route_cleanup(&route);
-				if (answered) { /* nothing was sent */
-					rt_merge_free(s->merge);
-					s->merge = NULL;
-					free(s->merge_sql);
-					s->merge_sql = NULL;
-				}
 				break;
 			}
 			s->fanout = route.replicated;
@@ -782,6 +820,7 @@ static const struct {
 };
 
 #define NREPORTED (sizeof(reported) / sizeof(reported[0]))
+_Static_assert(NREPORTED <= 32, "reported_owned has a bit per reported setting");
 
 /* The client's startup settings as a libpq "options" string ("-c name=value"
  * with spaces and backslashes escaped), so every backend starts with them. */
@@ -822,8 +861,13 @@ static void report_changes(RtSession *s, RtBackend *b)
 		const char *v = PQparameterStatus(b->pg, reported[i].name);
 		if (!v || (s->reported[i] && strcmp(v, s->reported[i]) == 0))
 			continue;
-		free(s->reported[i]);
-		s->reported[i] = strdup(v);
+		char *copy = strdup(v);
+		if (!copy)
+			continue; /* sent again at the next change */
+		if (s->reported_owned & (1u << i))
+			free((char *)s->reported[i]);
+		s->reported[i] = copy;
+		s->reported_owned |= 1u << i;
 		pgw_send_parameter_status(conn(s), reported[i].name, v);
 	}
 }
@@ -852,7 +896,7 @@ static bool cb_session_start(PgwConn *c)
 		}
 		pgw_send_parameter_status(c, reported[i].name, v ? v : reported[i].value);
 		if (s->reported)
-			s->reported[i] = strdup(v ? v : reported[i].value);
+			s->reported[i] = v ? v : reported[i].value; /* the connection's startup packet, or static */
 	}
 	return true;
 }
@@ -960,13 +1004,27 @@ static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
 	}
 }
 
+/* The per-shard arrays, in one block (backends first: it is the block). */
+static bool session_arrays_alloc(RtSession *s, size_t n)
+{
+	char *p = calloc(n, sizeof(RtBackend *) + 2 * sizeof(int) + 2 * sizeof(bool));
+	if (!p)
+		return false;
+	s->backends = (RtBackend **)p;
+	p += n * sizeof(RtBackend *);
+	s->parts = (int *)p;
+	p += n * sizeof(int);
+	s->explain_shards = (int *)p;
+	p += n * sizeof(int);
+	s->wrote = (bool *)p;
+	p += n * sizeof(bool);
+	s->tp_ok = (bool *)p;
+	return true;
+}
+
 static void session_arrays_free(RtSession *s)
 {
 	free(s->backends);
-	free(s->parts);
-	free(s->wrote);
-	free(s->tp_ok);
-	free(s->explain_shards);
 }
 
 bool rt_session_accept(PgwEvConn *ec, void *arg)
@@ -976,14 +1034,7 @@ bool rt_session_accept(PgwEvConn *ec, void *arg)
 		return false;
 	s->rt = arg;
 	s->nshards = vsc_shard_count(s->rt->vschema);
-	size_t n = (size_t)s->nshards;
-	s->backends = calloc(n, sizeof(RtBackend *));
-	s->parts = calloc(n, sizeof(int));
-	s->wrote = calloc(n, sizeof(bool));
-	s->tp_ok = calloc(n, sizeof(bool));
-	s->explain_shards = calloc(n, sizeof(int));
-	if (!s->backends || !s->parts || !s->wrote || !s->tp_ok || !s->explain_shards) {
-		session_arrays_free(s);
+	if (!session_arrays_alloc(s, (size_t)s->nshards)) {
 		free(s);
 		return false;
 	}
@@ -1030,7 +1081,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	rt_txn_reset(s);
 	free(s->savepoints);
 	for (size_t i = 0; s->reported && i < NREPORTED; i++)
-		free(s->reported[i]);
+		if (s->reported_owned & (1u << i))
+			free((char *)s->reported[i]);
 	free(s->reported);
 	if (s->tree)
 		rt_plancache_release(s->rt, s->sql);

@@ -1760,7 +1760,7 @@ void shd_session_local_free(ShdSession *s)
 		session_free(s);
 }
 
-bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out)
+static bool local_run(ShdSession *s, const char *sql, const ShdExec *ex, Buf *out)
 {
 	PgwError e;
 	bool ok = true;
@@ -1775,9 +1775,8 @@ bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out)
 		PgQuery__ParseResult *tree =
 			pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
 		pg_query_free_protobuf_parse_result(pr);
-		ShdExec ex = {.describe = true, .src = sql};
 		for (size_t i = 0; tree && i < tree->n_stmts && ok; i++) {
-			ok = exec_in_tree(s, sql, tree->stmts[i]->stmt, &ex);
+			ok = exec_in_tree(s, sql, tree->stmts[i]->stmt, ex);
 		}
 		if (tree)
 			pg_query__parse_result__free_unpacked(tree, NULL);
@@ -1787,6 +1786,18 @@ bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out)
 	buf_put(out, s->conn.out.data, s->conn.out.len);
 	buf_reset(&s->conn.out);
 	return ok;
+}
+
+bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out)
+{
+	ShdExec ex = {.describe = true, .src = sql};
+	return local_run(s, sql, &ex, out);
+}
+
+bool shd_session_local_execute(ShdSession *s, const char *sql, int nformats, const int16_t *formats, Buf *out)
+{
+	ShdExec ex = {.nformats = nformats, .formats = formats, .extended = true, .src = sql};
+	return local_run(s, sql, &ex, out);
 }
 
 void shd_session_run(ShdServer *srv, int fd)

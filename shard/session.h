@@ -180,6 +180,9 @@ ShdSession *shd_session_internal(ShdServer *srv);
  * DataRow, CommandComplete, ErrorResponse; no ReadyForQuery) are appended
  * to out.  False when one of them failed. */
 bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out);
+/* The same as an extended-protocol Execute: no RowDescription, and result
+ * columns in formats[] (PostgreSQL's rules: none = text, one = for all). */
+bool shd_session_local_execute(ShdSession *s, const char *sql, int nformats, const int16_t *formats, Buf *out);
 
 /* Run one client connection to completion (called on its own thread). */
 void shd_session_run(ShdServer *srv, int fd);

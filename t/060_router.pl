@@ -139,6 +139,9 @@ $plan = $router->safe_psql('explain select name from accounts where bal > 0');
 is(scalar(() = $plan =~ /^Shard "/mg), 4, 'EXPLAIN of a scan shows the plan of every shard');
 like($plan, qr/^DoSQL: 4 shards, rows concatenated\n/, 'and says the rows are concatenated');
 like($router->safe_psql('explain select v, count(*) from m group by v order by v'),
+	qr/^DoSQL: 4 shards group and aggregate the rows of "m"; the router combines their partial results\n/,
+	'EXPLAIN of aggregates computed in two steps');
+like($router->safe_psql('explain select count(distinct v) from m'),
 	qr/^DoSQL: 4 shards send the rows of "m"; the final step runs in the router\n/, 'EXPLAIN of a merge');
 like($router->safe_psql('explain select v from m order by v desc limit 3 offset 2'),
 	qr/^DoSQL: 4 shards send their first 5 rows of "m" in the query's order; the final step runs in the router\n/,
@@ -294,7 +297,34 @@ $before = $after;
 like($router->safe_psql('select count(*) from accounts where bal > 0'), qr/^\d+$/, 'a scan');
 $after = stats();
 is(join(',', map { $after->{$_} - $before->{$_} } @names), '1,1,1,1', 'the scan reached every shard once');
-like($router->safe_psql('show stats'), qr/^-40\|127\.0\.0\.1:\d+\|\d+\|\d+$/m, 'SHOW STATS names shard and address');
+like($router->safe_psql('show stats'), qr/^-40\|127\.0\.0\.1:\d+\|\d+\|\d+\|\d+$/m, 'SHOW STATS names shard and address');
+
+# aggregates over several shards: each shard sends one row per group
+sub rows_received
+{
+	my $n = 0;
+	$n += (split /\|/)[4] for split /\n/, $router->safe_psql('show stats');
+	return $n;
+}
+my $rows = rows_received();
+is($router->safe_psql('select count(*), sum(v), avg(v) from m'), '100|' . $sum . '|' . sprintf('%d.%02d%s', $sum / 100, $sum % 100, '0' x 14),
+	'count, sum and avg over every shard');
+is(rows_received() - $rows, 4, 'each shard sent one row for them');
+$rows = rows_received();
+is($router->safe_psql('select v, count(*) from m group by v order by v'),
+	join("\n", map { "$_|$groups{$_}" } sort { $a <=> $b } keys %groups), 'GROUP BY');
+cmp_ok(rows_received() - $rows, '<=', 4 * 7, 'each shard sent at most one row per group');
+$rows = rows_received();
+$router->safe_psql('select count(distinct v) from m');
+is(rows_received() - $rows, 100, 'a DISTINCT aggregate still reads every row');
+$router->safe_psql('create table money (id int primary key, amt int)');
+$router->safe_psql('insert into money (id, amt) values ' . join(', ', map { "($_, $_)" } 1 .. 20));
+is($router->safe_psql('select sum(amt), avg(amt) from money'), '210|10.5000000000000000', 'sum and avg of an int column');
+$router->safe_psql('drop table money');
+$router->safe_psql('create table money (id int primary key, amt numeric(12,2))');
+$router->safe_psql('insert into money (id, amt) values ' . join(', ', map { "($_, $_.50)" } 1 .. 20));
+is($router->safe_psql('select sum(amt), avg(amt), min(amt) from money'), '220.00|11.0000000000000000|1.50',
+	'after the column became numeric(12,2): its scale, in sum and avg over every shard');
 
 # SHOW VSCHEMA, and where a table outside it goes
 like($router->safe_psql('show vschema'), qr/^accounts\|sharded\|hash\(id\)\|4\ncountries\|reference\|\|4\n/,

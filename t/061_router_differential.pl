@@ -50,19 +50,19 @@ my @words = qw(alpha bravo charlie delta echo foxtrot);
 sub maybe_null { my ($v, $pct) = @_; return rnd(100) < $pct ? 'NULL' : $v; }
 
 my @setup = (
-	'create table t1 (id int primary key, a int, b int, c text, d numeric(10,2))',
+	'create table t1 (id int primary key, a int, b int, c text, d numeric(10,2), e float8, f real)',
 	'create table t2 (id int primary key, t1_id int not null, x int, y text)',
 	'create table ref (k int primary key, name text)',
 	q{insert into ref (k, name) values } . join(', ', map { "($_, 'ref$_')" } 0 .. 7),
 );
 my @t1 = map {
 	[ $_, maybe_null(rnd(50), 10), maybe_null(rnd(10), 8), maybe_null(q{'} . $words[ rnd(6) ] . q{'}, 12),
-		maybe_null(sprintf('%d.%02d', rnd(1000), rnd(100)), 5) ]
+		maybe_null(sprintf('%d.%02d', rnd(1000), rnd(100)), 5), maybe_null(rnd(4000) / 4, 10), maybe_null(rnd(400) / 8, 10) ]
 } 1 .. 200;
 my @t2 = map { [ $_, 1 + rnd(200), maybe_null(rnd(100), 10), q{'} . $words[ rnd(6) ] . q{'} ] } 1 .. 300;
 for (my $i = 0; $i < @t1; $i += 25)
 {
-	push @setup, 'insert into t1 (id, a, b, c, d) values '
+	push @setup, 'insert into t1 (id, a, b, c, d, e, f) values '
 	  . join(', ', map { '(' . join(', ', @$_) . ')' } @t1[ $i .. $i + 24 ]);
 }
 for (my $i = 0; $i < @t2; $i += 25)
@@ -127,6 +127,13 @@ for my $f ('', 'where a > 25', 'where a > 1000', 'where b = 3', 'where c is null
 	push @q, "select count(distinct b), count(distinct c) from t1 $f";
 	push @q, "select b, count(*), sum(a), avg(a) from t1 $f group by b order by b";
 	push @q, "select max(d) - min(d), count(*) * 2 from t1 $f";
+	push @q, "select count(e), sum(e), avg(e), min(e), max(e), sum(f), avg(f) from t1 $f";
+	push @q, "select b, avg(e), avg(f), avg(d), sum(d), count(d) from t1 $f group by b order by b";
+	push @q, "select count(*)::int, sum(a)::text as s, avg(a)::float8, (count(a) + 1) * 2 from t1 $f";
+	push @q, "select b, bool_and(a > 10), bool_or(a > 40), every(c is not null) from t1 $f group by b order by b";
+	push @q, "select c, b from t1 $f group by c, b order by b, c";
+	push @q, "select t1.b as bb, count(*) as n, max(t1.c) from t1 $f group by t1.b order by n desc, bb limit 4";
+	push @q, "select b, avg(a * 2), sum(a + b), avg(e * 2) from t1 $f group by b order by 1";
 }
 for my $n (0, 10, 15, 20, 25, 30)
 {
@@ -138,6 +145,9 @@ for my $n (0, 10, 15, 20, 25, 30)
 	push @q, "select t1_id, count(*), sum(x) from t2 group by t1_id having sum(x) > $n * 8 order by t1_id";
 	push @q, "select distinct b, c from t1 where a > $n order by b, c";
 	push @q, "select distinct c from t1 where b < $n / 3 order by c";
+	push @q, "select count(*), b from t1 group by b having avg(a) > $n + 10 order by 2";
+	push @q, "select b, count(distinct c), count(c) from t1 group by b order by b";
+	push @q, "select c, min(d), max(d), sum(a) from t1 where b <> $n % 10 group by c having min(a) < $n order by sum(a), c";
 }
 push @q, 'select distinct b from t1 order by b', 'select distinct b from t1 order by b desc nulls last',
   'select count(distinct a) from t1 where b is not null', 'select distinct a % 5 from t1 order by 1',
@@ -147,9 +157,9 @@ push @q, 'select distinct b from t1 order by b', 'select distinct b from t1 orde
 # ---------------------------------------------------------------- compare
 sub answer
 {
-	my ($dbh, $sql) = @_;
+	my ($dbh, $sql, @values) = @_;
 	my $sth = $dbh->prepare($sql);
-	if (!$sth || !$sth->execute)
+	if (!$sth || !$sth->execute(@values))
 	{
 		return { err => ($dbh->state // '') . ' ' . ($dbh->errstr // '') };
 	}
@@ -181,6 +191,28 @@ for my $sql (@q)
 	}
 }
 cmp_ok(scalar(@q), '>=', 200, 'at least 200 queries in the corpus (' . scalar(@q) . ')');
+
+# the same queries with their constants as bound parameters: the extended
+# protocol (DBD::Pg prepares statements with placeholders on the server)
+my $bound = 0;
+for my $sql (@q)
+{
+	my @values;
+	(my $psql = $sql) =~ s/(>|<|=|<>|\blimit|\boffset)\s+(\d+)(?![\d.])/push @values, $2; "$1 ?"/ge;
+	next unless @values;
+	$bound++;
+	my $want = answer($db{postgres}, $psql, @values);
+	BAIL_OUT("PostgreSQL refuses a query of the corpus: $psql: $want->{err}") if $want->{err};
+	my $got = answer($db{router}, $psql, @values);
+	if ($got->{err})
+	{
+		fail("router, bound (@values): $psql");
+		diag("error: $got->{err}");
+		next;
+	}
+	is("$got->{columns}\n$got->{rows}", "$want->{columns}\n$want->{rows}", "router, bound (@values): $psql");
+}
+cmp_ok($bound, '>=', 100, "at least 100 queries with bound parameters ($bound)");
 cmp_ok($empty, '>=', 5, "some answers are empty ($empty), most are not ($nonempty)");
 
 $_->disconnect for values %db;
