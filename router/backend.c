@@ -208,6 +208,22 @@ static void connect_step(RtBackend *b)
 	}
 }
 
+/* A COPY TO STDOUT's data as far as it came; the backend is busy again
+ * (its result follows) after the last. */
+static void copy_out_pump(RtBackend *b)
+{
+	char *data;
+	int n;
+	while ((n = PQgetCopyData(b->pg, &data, 1)) > 0) {
+		rt_copy_out_data(b->sess, b, (const uint8_t *)data, (size_t)n);
+		PQfreemem(data);
+	}
+	if (n == -1)
+		b->state = RT_BE_BUSY;
+	else if (n == -2)
+		fail(b, PQerrorMessage(b->pg));
+}
+
 static void read_results(RtBackend *b)
 {
 	if (!PQconsumeInput(b->pg)) {
@@ -236,6 +252,14 @@ static void read_results(RtBackend *b)
 		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
 			b->sess->rt->stats[b->shard].errors++;
 		b->sess->rt->stats[b->shard].rows += (uint64_t)PQntuples(r);
+		if (PQresultStatus(r) == PGRES_COPY_OUT && b->skip_results == 0) {
+			/* data comes until the COPY's result */
+			b->state = RT_BE_COPY_OUT;
+			rt_copy_out_response(b->sess, b, r);
+			PQclear(r);
+			copy_out_pump(b);
+			continue;
+		}
 		if (PQresultStatus(r) == PGRES_COPY_IN && b->skip_results == 0) {
 			/* data goes out from now on; the result comes after CopyDone */
 			b->state = RT_BE_COPY_IN;
@@ -288,6 +312,15 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!(what & EV_READ))
 		return;
+	if (b->state == RT_BE_COPY_OUT) {
+		if (!PQconsumeInput(b->pg)) {
+			fail(b, PQerrorMessage(b->pg));
+			return;
+		}
+		copy_out_pump(b);
+		if (b->state != RT_BE_BUSY)
+			return;
+	}
 	if (b->state == RT_BE_COPY_IN) {
 		/* notices, or an error the COPY's result will carry */
 		if (!PQconsumeInput(b->pg))

@@ -90,6 +90,17 @@ void rt_copy_free(RtSession *s)
 	s->copy = NULL;
 }
 
+/* A COPY option's boolean value ("header" alone is true). */
+static bool option_bool(const PgQuery__DefElem *d)
+{
+	const char *v = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : NULL;
+	if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN)
+		return d->arg->boolean->boolval;
+	if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
+		return d->arg->integer->ival != 0;
+	return !v || (strcmp(v, "false") != 0 && strcmp(v, "off") != 0 && strcmp(v, "0") != 0);
+}
+
 /* Options of the COPY statement; false with e set for what is refused. */
 static bool copy_options(RtCopy *cp, PgQuery__CopyStmt *st, PgwError *e)
 {
@@ -114,11 +125,7 @@ static bool copy_options(RtCopy *cp, PgQuery__CopyStmt *st, PgwError *e)
 		} else if (strcmp(d->defname, "escape") == 0 && v && strlen(v) == 1) {
 			cp->escape = v[0];
 		} else if (strcmp(d->defname, "header") == 0) {
-			cp->header = !d->arg || !v || (strcmp(v, "false") != 0 && strcmp(v, "off") != 0 && strcmp(v, "0") != 0);
-			if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN)
-				cp->header = d->arg->boolean->boolval;
-			if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
-				cp->header = d->arg->integer->ival != 0;
+			cp->header = option_bool(d);
 		}
 	}
 	if (!cp->escape)
@@ -429,4 +436,77 @@ void rt_copy_end(RtSession *s, const char *fail)
 	for (int i = 0; i < cp->nshards; i++)
 		finish_shard(s, cp->shards[i]);
 	pgw_evconn_pause_reading(s->ec); /* until the shards answer */
+}
+
+/* ---------------------------------------------------------------- COPY TO */
+
+/* The 19 bytes binary COPY data starts with, and the 2 it ends with. */
+#define BINARY_HEADER_LEN 19
+static const uint8_t binary_trailer[2] = {0xFF, 0xFF};
+
+bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route)
+{
+	memset(&s->copy_out, 0, sizeof(s->copy_out));
+	for (size_t i = 0; i < st->n_options; i++) {
+		const PgQuery__DefElem *d = st->options[i]->def_elem;
+		const char *v = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : NULL;
+		if (strcmp(d->defname, "format") == 0 && v)
+			s->copy_out.binary = strcmp(v, "binary") == 0;
+		else if (strcmp(d->defname, "header") == 0)
+			s->copy_out.header = option_bool(d);
+	}
+	s->copy_out.on = true;
+	if (rt_dispatch(s, text, route->shards, route->nshards, NULL, 0))
+		return true;
+	memset(&s->copy_out, 0, sizeof(s->copy_out));
+	return false;
+}
+
+void rt_copy_out_response(RtSession *s, RtBackend *b, const PGresult *r)
+{
+	b->copy_started = false;
+	if (s->copy_out.response_sent || s->stmt_error)
+		return;
+	pgw_send_copy_out_response(pgw_evconn_conn(s->ec), (int16_t)PQbinaryTuples(r), PQnfields(r));
+	s->copy_out.response_sent = true;
+}
+
+/* The client sees one stream: the header (HEADER line, or binary format's
+ * signature) of whichever shard's data came first, every shard's rows, and
+ * (binary) one trailer, sent by rt_copy_out_end. */
+void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t len)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	if (s->stmt_error)
+		return;
+	bool first = !b->copy_started, lead = !s->copy_out.any_data;
+	b->copy_started = true;
+	s->copy_out.any_data = true;
+	if (first && s->copy_out.binary && len >= BINARY_HEADER_LEN) {
+		if (lead)
+			pgw_send_copy_data(c, data, BINARY_HEADER_LEN);
+		data += BINARY_HEADER_LEN;
+		len -= BINARY_HEADER_LEN;
+	} else if (first && s->copy_out.header) {
+		if (lead)
+			pgw_send_copy_data(c, data, len);
+		return;
+	}
+	if (s->copy_out.binary && len == sizeof(binary_trailer) && memcmp(data, binary_trailer, len) == 0)
+		return;
+	if (len)
+		pgw_send_copy_data(c, data, len);
+	if (c->out.len > (256u << 10))
+		(void)pgw_evconn_flush(s->ec);
+}
+
+void rt_copy_out_end(RtSession *s)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	if (s->copy_out.response_sent && !s->stmt_error) {
+		if (s->copy_out.binary)
+			pgw_send_copy_data(c, binary_trailer, sizeof(binary_trailer));
+		pgw_send_copy_done(c);
+	}
+	memset(&s->copy_out, 0, sizeof(s->copy_out));
 }

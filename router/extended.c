@@ -417,7 +417,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	if (route.split_sql)
 		refuse_extended(&route, "a multi-row INSERT of rows for several shards is not supported by the router in "
 					"the extended protocol yet");
-	if (route.copy)
+	if (route.copy || route.copy_out)
 		refuse_extended(&route, "COPY through the router in the extended protocol is not supported yet");
 	if (route.move)
 		refuse_extended(&route, "an UPDATE of the vindex column (moving rows between shards) is not supported by "

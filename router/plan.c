@@ -780,6 +780,34 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 	return final_plan(s, t, r);
 }
 
+/* COPY TO STDOUT: every shard holding the table's rows, or the shards of
+ * a query that needs no final step in the router. */
+static void copy_out_plan(RtRouter *rt, PgQuery__CopyStmt *cp, const char *sql, const RtParams *params, RtRoute *r)
+{
+	if (cp->query) {
+		rt_plan(rt, cp->query, sql, params, r);
+		if (r->kind == RT_ROUTE_REFUSE)
+			return;
+		if (r->kind != RT_ROUTE_SHARDS || r->write || r->merge || r->split_sql || r->explain) {
+			rt_route_cleanup(r);
+			memset(r, 0, sizeof(*r));
+			refuse(r, "%s",
+			       "COPY (query) TO STDOUT through the router needs a query that is not a write and needs no final step "
+			       "over several shards (ORDER BY, aggregates, ...)");
+			return;
+		}
+	} else {
+		const VscTable *vt = placement(rt, cp->relation->relname);
+		r->nshards = 0;
+		if (vt->placement == VSC_SHARDED)
+			all_shards(rt, r);
+		else
+			add_shard(r, vt->placement == VSC_PINNED ? vt->shard : 0);
+	}
+	r->scatter = false;
+	r->copy_out = true;
+}
+
 void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
 {
 	(void)sql;
@@ -852,9 +880,16 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		break;
 	case PG_QUERY__NODE__NODE_COPY_STMT: {
 		PgQuery__CopyStmt *cp = stmt->copy_stmt;
-		if (!cp->is_from || (cp->filename && cp->filename[0]) || cp->is_program || !cp->relation || cp->where_clause) {
-			refuse(r, "%s through the router is not supported yet",
-			       !cp->is_from ? "COPY TO" : cp->where_clause ? "COPY FROM ... WHERE" : "COPY FROM a file");
+		if ((cp->filename && cp->filename[0]) || cp->is_program) {
+			refuse(r, "COPY %s a file or program through the router is not supported", cp->is_from ? "FROM" : "TO");
+			return;
+		}
+		if (!cp->is_from) {
+			copy_out_plan(rt, cp, sql, params, r);
+			return;
+		}
+		if (!cp->relation || cp->where_clause) {
+			refuse(r, "%s through the router is not supported yet", "COPY FROM ... WHERE");
 			return;
 		}
 		/* COPY FROM STDIN: the rows go where their keys belong (copy.c) */

@@ -86,6 +86,7 @@ typedef enum RtBackendState {
 	RT_BE_IDLE,
 	RT_BE_BUSY,
 	RT_BE_COPY_IN, /* its COPY FROM STDIN takes data */
+	RT_BE_COPY_OUT, /* its COPY TO STDOUT sends data */
 	RT_BE_BROKEN,
 } RtBackendState;
 
@@ -109,6 +110,7 @@ typedef struct RtBackend {
 	struct RtPrepared *prepared; /* owned */
 	int preparing; /* the entry whose Prepare is on the wire, -1 none */
 	bool backlog;  /* output queued in libpq that the socket did not take yet */
+	bool copy_started; /* its COPY TO STDOUT sent its first data */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
@@ -230,6 +232,11 @@ struct RtSession {
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
 	RtCopy *copy;         /* owned: COPY FROM STDIN in progress (copy.c) */
+	/* COPY TO STDOUT from several shards (copy.c): one CopyOutResponse, one
+	 * header (a HEADER line, or binary format's signature and trailer) */
+	struct {
+		bool on, response_sent, any_data, header, binary;
+	} copy_out;
 	bool replication;     /* a replication=database connection (cdc/walsender.c) */
 	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
 };
@@ -263,6 +270,13 @@ void rt_copy_drained(RtSession *s);
 void rt_copy_free(RtSession *s);
 /* A shard's error during COPY: its "line N" becomes the client's line. */
 void rt_copy_error_line(RtSession *s, int shard, PgwError *e);
+/* COPY TO STDOUT from the route's shards: sent there, false when nothing
+ * was sent (after an error); a shard's CopyOutResponse, its data; the
+ * stream's end before the CommandComplete. */
+bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route);
+void rt_copy_out_response(RtSession *s, RtBackend *b, const PGresult *r);
+void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t len);
+void rt_copy_out_end(RtSession *s);
 
 /* session.c: results coming back from a backend. */
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r);
@@ -379,6 +393,7 @@ struct RtRoute {
 	 * belongs to another shard move there (move.c); merge_table is the table */
 	const VscColumnVindex *move;
 	bool copy;       /* COPY FROM STDIN: rows split over the shards (copy.c) */
+	bool copy_out;   /* COPY TO STDOUT: the data of every shard of the route */
 	char merge_table[64];
 	char *shard_sql; /* owned: what the shards run for a merge */
 	/* owned: what the router runs over the merged rows: the client's

@@ -313,6 +313,8 @@ static void statement_done(RtSession *s)
 		s->explain_sql = NULL;
 	}
 	rt_copy_free(s); /* a COPY's shards answered */
+	if (s->copy_out.on)
+		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
 	if (s->merge) {
 		/* the final step over the rows of every shard */
 		if (!s->stmt_error)
@@ -734,6 +736,11 @@ static void run_next(RtSession *s)
 					free(s->explain_sql);
 					s->explain_sql = NULL;
 				}
+				break;
+			}
+			if (route.copy_out) {
+				answered = !rt_copy_out_start(s, raw->stmt->copy_stmt, text, &route);
+				rt_route_cleanup(&route);
 				break;
 			}
 			if (route.copy) {
