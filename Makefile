@@ -113,8 +113,8 @@ FUZZ_CC      ?= clang
 FUZZ_RUNS    ?= 1000000
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_dir     := build/fuzz
-FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture fuzz_replcmd
-FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c
+FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture fuzz_replcmd fuzz_shape
+FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c router/shape.c
 # A startup packet is at most PGW_MAX_STARTUP (10000) bytes; a few KiB hold
 # a long message sequence or both SCRAM messages.
 FUZZ_MAX_LEN_fuzz_startup  := 10004
@@ -122,6 +122,7 @@ FUZZ_MAX_LEN_fuzz_messages := 4096
 FUZZ_MAX_LEN_fuzz_scram    := 4096
 FUZZ_MAX_LEN_fuzz_capture  := 4096
 FUZZ_MAX_LEN_fuzz_replcmd  := 2048
+FUZZ_MAX_LEN_fuzz_shape    := 2048
 FUZZ_BINS := $(addprefix $(fuzz_dir)/,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-bins

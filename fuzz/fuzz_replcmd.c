@@ -8,14 +8,13 @@
 #include <string.h>
 
 #include "cdc/replcmd.h"
+#include "fuzz/fuzz_stub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = 0;
 	CdcCmd cmd;
 	char err[256] = "";
 	if (!cdc_cmd_parse(text, &cmd, err, sizeof(err)) && !err[0])

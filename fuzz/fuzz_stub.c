@@ -217,3 +217,13 @@ void fuzz_drain_output(PgwConn *c)
 	}
 	buf_reset(&c->out);
 }
+
+char *fuzz_text(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+	if (text) {
+		memcpy(text, data, size);
+		text[size] = 0;
+	}
+	return text;
+}

@@ -24,4 +24,7 @@ const char *fuzz_verifier(void);
  * writing it. */
 void fuzz_drain_output(PgwConn *c);
 
+/* The input as a NUL-terminated string (malloc'd), NULL without memory. */
+char *fuzz_text(const uint8_t *data, size_t size);
+
 #endif

@@ -199,6 +199,8 @@ struct RtSession {
 	/* the simple query being run */
 	PgQuery__ParseResult *tree; /* owned */
 	char *sql;                  /* owned */
+	struct RtShape *shape; /* owned, kept for the next query: the query's shape */
+	bool shaped;    /* tree is the shape's (cached under shape->key) */
 	size_t next_stmt;
 	bool query_failed;
 	/* the statement being run */
@@ -358,6 +360,20 @@ PgQuery__ParseResult *rt_plancache_get(RtRouter *rt, const char *sql, PgwError *
 void rt_plancache_release(RtRouter *rt, const char *sql);
 void rt_plancache_stats(const RtRouter *rt, int *entries, uint64_t *hits, uint64_t *misses);
 void rt_plancache_free(RtRouter *rt);
+/* The shape of a one-statement query string: key is the text with $1..$n
+ * for its literals, whose values are text parameters; text is the
+ * statement without its closing ';'.  False when it has no literals or
+ * another form (several statements, comments, $, backslashes). */
+#define RT_SHAPE_MAX_LITERALS 64
+typedef struct RtShape {
+	char *key, *text; /* owned */
+	int n;
+	char *values[RT_SHAPE_MAX_LITERALS]; /* owned */
+	int lengths[RT_SHAPE_MAX_LITERALS], formats[RT_SHAPE_MAX_LITERALS];
+	RtParams params; /* over values */
+} RtShape;
+bool rt_shape(const char *sql, RtShape *sh);
+void rt_shape_free(RtShape *sh);
 
 /* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);

@@ -641,6 +641,48 @@ static void placement_notice(RtSession *s, const char *table)
 	pgw_send_notice(conn(s), &e);
 }
 
+/* Give back the query's parse tree. */
+static void tree_release(RtSession *s)
+{
+	if (s->tree)
+		rt_plancache_release(s->rt, s->shaped ? s->shape->key : s->sql);
+	if (s->shaped)
+		rt_shape_free(s->shape);
+	s->tree = NULL;
+	s->shaped = false;
+}
+
+/* The tree of the query's shape, when it has one and it is a plain SELECT,
+ * INSERT, UPDATE or DELETE; false when the query's own text must be parsed. */
+static bool shape_tree(RtSession *s, const char *sql)
+{
+	if (!s->shape && !(s->shape = calloc(1, sizeof(*s->shape))))
+		return false;
+	if (!rt_shape(sql, s->shape))
+		return false;
+	PgwError e;
+	PgQuery__ParseResult *t = rt_plancache_get(s->rt, s->shape->key, &e);
+	PgQuery__Node__NodeCase k = t && t->n_stmts == 1 ? t->stmts[0]->stmt->node_case : PG_QUERY__NODE__NODE__NOT_SET;
+	if (k != PG_QUERY__NODE__NODE_SELECT_STMT && k != PG_QUERY__NODE__NODE_INSERT_STMT &&
+	    k != PG_QUERY__NODE__NODE_UPDATE_STMT && k != PG_QUERY__NODE__NODE_DELETE_STMT) {
+		if (t)
+			rt_plancache_release(s->rt, s->shape->key);
+		rt_shape_free(s->shape);
+		return false;
+	}
+	s->tree = t;
+	s->shaped = true;
+	return true;
+}
+
+/* A route that sends the statement's text as it is, so that the shape's
+ * tree, with parameters for the literals, planned it as the text's own. */
+static bool shape_route(const RtRoute *r)
+{
+	return r->kind == RT_ROUTE_SHARDS && !r->merge && !r->move && !r->copy && !r->copy_out && !r->split_sql &&
+	       !r->explain;
+}
+
 /* Run statements of the current query until one has to wait for shards. */
 static void run_next(RtSession *s)
 {
@@ -650,11 +692,11 @@ static void run_next(RtSession *s)
 			break;
 		PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
 		int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
-		char *text = strndup(s->sql + raw->stmt_location, (size_t)len);
+		char *text = s->shaped ? strdup(s->shape->text) : strndup(s->sql + raw->stmt_location, (size_t)len);
 		s->cur = raw->stmt;
 		free(s->cur_text);
 		s->cur_text = strdup(text);
-		s->stmt_char_offset = chars(s->sql, raw->stmt_location);
+		s->stmt_char_offset = s->shaped ? 0 : chars(s->sql, raw->stmt_location);
 		rt_reset_statement(s);
 		if (s->txn == RT_TXN_FAILED && !(raw->stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT &&
 						 (is_txn_end(raw->stmt) || raw->stmt->transaction_stmt->kind ==
@@ -668,7 +710,21 @@ static void run_next(RtSession *s)
 			break;
 		}
 		RtRoute route;
-		rt_plan(s->rt, raw->stmt, text, NULL, &route);
+		rt_plan(s->rt, raw->stmt, text, s->shaped ? &s->shape->params : NULL, &route);
+		if (s->shaped && !shape_route(&route)) {
+			/* the text's own tree plans it (a final step, a split, ...) */
+			rt_route_cleanup(&route);
+			free(text);
+			tree_release(s);
+			PgwError e;
+			s->tree = rt_plancache_get(s->rt, s->sql, &e);
+			if (!s->tree) {
+				rt_send_error(s, &e);
+				s->query_failed = true;
+				break;
+			}
+			continue;
+		}
 		if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
 			route.kind = RT_ROUTE_SHARDS, route.nshards = 1, route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
 		s->cur_write = route.write;
@@ -800,10 +856,7 @@ static void run_next(RtSession *s)
 		rt_txn_reset(s);
 	}
 	s->implicit = false;
-	if (s->tree) {
-		rt_plancache_release(s->rt, s->sql);
-		s->tree = NULL;
-	}
+	tree_release(s);
 	free(s->sql);
 	s->sql = NULL;
 	s->cur = NULL;
@@ -923,7 +976,8 @@ static void cb_query(PgwConn *c, const char *sql)
 	PgwError e;
 	if (s->replication && cdc_ws_command(s, sql))
 		return;
-	s->tree = rt_plancache_get(s->rt, sql, &e);
+	if (s->replication || !shape_tree(s, sql))
+		s->tree = rt_plancache_get(s->rt, sql, &e);
 	if (!s->tree) {
 		pgw_send_error(c, &e);
 		if (s->txn == RT_TXN_BLOCK)
@@ -1091,8 +1145,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		if (s->reported_owned & (1u << i))
 			free((char *)s->reported[i]);
 	free(s->reported);
-	if (s->tree)
-		rt_plancache_release(s->rt, s->sql);
+	tree_release(s);
+	free(s->shape);
 	rt_merge_free(s->merge);
 	rt_move_free(s);
 	rt_copy_free(s);

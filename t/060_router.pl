@@ -226,6 +226,24 @@ $router->safe_psql(join('', map { "select $_ as n;\n" } 1 .. 600));
 ok($entries > 0 && $entries <= 512, "after 600 new strings the cache keeps at most 512 ($entries)");
 is($router->safe_psql('select 7 as n'), '7', 'and still answers');
 
+# statements that differ only in their literals share one tree, and each
+# still goes to the shard its key belongs to
+my ($e0, $h2) = split /\|/, $router->safe_psql('show plan_cache');
+my $st0 = stats();
+is(join(',', map { $router->safe_psql("select name from accounts where id = $_") } 1 .. 6), 'n1,n2,n3,n4,n5,n6',
+	'six key lookups differing only in the key');
+my ($e1, $h3) = split /\|/, $router->safe_psql('show plan_cache');
+cmp_ok($h3 - $h2, '>=', 5, "share one parse tree (hits $h2 -> $h3)");
+my $st1 = stats();
+my %want;
+$want{ $names[ $where{$_} ] }++ for 1 .. 6;
+is(join(',', map { $st1->{$_} - $st0->{$_} } @names), join(',', map { $want{$_} // 0 } @names),
+	'each went to the shard holding its key');
+is($router->safe_psql(q{select count(*) from accounts where name = 'n2' or name = 'it''s'}), '1', 'a quoted literal');
+is($router->safe_psql('select count(*) from accounts where id in (1, 2, 300)'), '2', 'an IN list of literals');
+is($router->safe_psql('select id from accounts where id > 7 order by id limit 2'), "8\n9",
+	'a statement of the same shape that needs a final step is planned from its own text');
+
 # a transaction over several shards: rolled back everywhere, or committed
 # everywhere with two-phase commit
 my $other_bal = $router->safe_psql("select bal from accounts where id = $other");
