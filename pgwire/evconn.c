@@ -253,7 +253,16 @@ static bool push_output(PgwEvConn *ec)
 	if (c->out.len == 0)
 		return true;
 	struct evbuffer *out = bufferevent_get_output(ec->bev);
-	if (evbuffer_add(out, c->out.data, c->out.len) != 0)
+	size_t sent = 0;
+	if (evbuffer_get_length(out) == 0 && !bufferevent_get_underlying(ec->bev)) {
+		/* nothing queued ahead: hand it to the kernel now, which spares
+		 * the write event its two epoll_ctl calls when the socket takes it
+		 * all; what it does not take (or an error) goes the usual way */
+		ssize_t n = send(bufferevent_getfd(ec->bev), c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			sent = (size_t)n;
+	}
+	if (sent < c->out.len && evbuffer_add(out, c->out.data + sent, c->out.len - sent) != 0)
 		return false;
 	buf_reset(&c->out);
 	if (c->in.len == 0 && !c->paused) {
