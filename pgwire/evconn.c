@@ -254,10 +254,13 @@ static bool push_output(PgwEvConn *ec)
 		return true;
 	struct evbuffer *out = bufferevent_get_output(ec->bev);
 	size_t sent = 0;
-	if (evbuffer_get_length(out) == 0 && !bufferevent_get_underlying(ec->bev)) {
-		/* nothing queued ahead: hand it to the kernel now, which spares
-		 * the write event its two epoll_ctl calls when the socket takes it
-		 * all; what it does not take (or an error) goes the usual way */
+	bool complete = c->out.len >= 6 && c->out.data[c->out.len - 6] == 'Z'; /* ends with ReadyForQuery */
+	if (complete && evbuffer_get_length(out) == 0 && !bufferevent_get_underlying(ec->bev)) {
+		/* a whole reply with nothing queued ahead: hand it to the kernel
+		 * now, which spares the write event its two epoll_ctl calls when
+		 * the socket takes it all; what it does not take (or an error), and
+		 * the parts of a reply still under way, go the usual way, where
+		 * they gather until the loop writes them */
 		ssize_t n = send(bufferevent_getfd(ec->bev), c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0)
 			sent = (size_t)n;

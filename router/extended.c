@@ -490,7 +490,8 @@ void rt_ext_done(RtSession *s)
 		p->complete = true;
 	}
 	rt_statement_finished(s); /* after CommandComplete: ParameterStatus follows it */
-	(void)pgw_evconn_flush(s->ec);
+	/* reading on processes the client's next message (Sync, most often)
+	 * and then sends the replies together */
 	pgw_evconn_resume_reading(s->ec);
 }
 
