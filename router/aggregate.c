@@ -14,12 +14,16 @@
  *
  * which are PostgreSQL's own results and types (avg of integers is numeric
  * division of the sum by the count, as int8_avg does).  Target entries the
- * rewrite would rename keep their names through an alias.
+ * rewrite would rename keep their names through an alias.  When every
+ * aggregate is count/sum/avg/min/max(DISTINCT col) over one column, the
+ * shards group by that column too and the aggregates run as written over
+ * their distinct values.
  *
- * Statements of other shapes (DISTINCT or FILTER aggregates, window
- * functions, subqueries, grouping on expressions, sum and avg of anything
- * but a plain column of a numeric type, ...) are left to the one-step plan,
- * where the shards send every row.
+ * Statements of other shapes (DISTINCT aggregates over several columns or
+ * mixed with others, FILTER, window functions, subqueries, grouping on
+ * expressions, sum and avg of anything but a plain column of a numeric
+ * type, ...) are left to the one-step plan, where the shards send every
+ * row.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,14 +40,6 @@ typedef PgQuery__Node Node;
 #define MAX_CALLS 64
 #define MAX_PARTS 64
 #define PART_PREFIX "_dosql_p"
-
-typedef enum AggKind {
-	AGG_COUNT,
-	AGG_SUM,
-	AGG_SAME, /* min, max, bool_and, bool_or, every */
-	AGG_AVG_NUMERIC,
-	AGG_AVG_FLOAT,
-} AggKind;
 
 typedef struct Call {
 	Node *node;  /* the aggregate in the client's tree */
@@ -63,6 +59,7 @@ typedef struct AggPlan {
 	Call calls[MAX_CALLS];
 	int nparts;
 	Node *parts[MAX_PARTS]; /* the shards' target entries for the partials */
+	const char *distinct;   /* the column of the DISTINCT aggregates, if any */
 	bool in_sort;           /* scanning ORDER BY, where output names count */
 } AggPlan;
 
@@ -134,8 +131,27 @@ static bool plain_arg(const ProtobufCMessage *m, void *arg)
 
 /* The final step's expression for the aggregate f, and the shards' partials
  * for it; NULL when it cannot be computed in two steps. */
+/* count/sum/avg/min/max(DISTINCT col): the shards group by col too, and
+ * the router runs the aggregate as written over their distinct values.
+ * Only when every aggregate is such a one over the same column. */
+static Node *distinct_call(AggPlan *p, Node *n)
+{
+	PgQuery__FuncCall *f = n->func_call;
+	const char *name = func_name(f);
+	const char *col = f->n_args == 1 ? column_name(f->args[0]) : NULL;
+	if (!name || !col || f->n_agg_order || f->agg_filter || f->over || f->agg_within_group || f->func_variadic ||
+	    p->nparts || (p->distinct && strcmp(p->distinct, col) != 0) ||
+	    (strcmp(name, "count") != 0 && strcmp(name, "sum") != 0 && strcmp(name, "avg") != 0 &&
+	     strcmp(name, "min") != 0 && strcmp(name, "max") != 0))
+		return NULL;
+	p->distinct = col;
+	return n;
+}
+
 static Node *combine(AggPlan *p, PgQuery__FuncCall *f)
 {
+	if (p->distinct)
+		return NULL; /* the shards send distinct values, not partials */
 	const char *name = func_name(f);
 	if (!name || f->n_agg_order || f->agg_filter || f->over || f->agg_within_group || f->agg_distinct ||
 	    f->func_variadic || (f->agg_star ? f->n_args != 0 || strcmp(name, "count") != 0 : f->n_args != 1))
@@ -219,7 +235,7 @@ static bool scan(const ProtobufCMessage *m, void *arg)
 				if (pgn_equal(&p->calls[i].saved.func_call->base, &f->base))
 					c->final = p->calls[i].final; /* the same aggregate again */
 			if (!c->final)
-				c->final = combine(p, f);
+				c->final = f->agg_distinct ? distinct_call(p, n) : combine(p, f);
 			if (!c->final) {
 				p->ok = false;
 				return false;
@@ -268,19 +284,29 @@ static const char *aggregate_target_name(const AggPlan *p, const Node *n)
 static char *shard_statement(AggPlan *p)
 {
 	PgQuery__SelectStmt *s = p->s;
-	size_t n = (size_t)p->ngroup + (size_t)p->nparts;
+	bool extra = p->distinct && !is_group_column(p, p->distinct); /* grouped by it too */
+	size_t n = (size_t)p->ngroup + (size_t)p->nparts + extra;
 	Node **targets = arena_alloc(&p->arena, (n ? n : 1) * sizeof(*targets));
 	for (int i = 0; i < p->ngroup; i++)
 		targets[i] = pgn_res_target(&p->arena, NULL, pgn_column(&p->arena, p->group[i]));
 	memcpy(targets + p->ngroup, p->parts, (size_t)p->nparts * sizeof(*targets));
+	Node **group = s->group_clause;
+	if (extra) {
+		Node *col = pgn_column(&p->arena, p->distinct);
+		targets[n - 1] = pgn_res_target(&p->arena, NULL, col);
+		group = arena_alloc(&p->arena, (s->n_group_clause + 1) * sizeof(*group));
+		if (s->n_group_clause)
+			memcpy(group, s->group_clause, s->n_group_clause * sizeof(*group));
+		group[s->n_group_clause] = col;
+	}
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	q.n_target_list = n;
 	q.target_list = targets;
 	q.n_from_clause = s->n_from_clause;
 	q.from_clause = s->from_clause;
 	q.where_clause = s->where_clause;
-	q.n_group_clause = s->n_group_clause;
-	q.group_clause = s->group_clause;
+	q.n_group_clause = s->n_group_clause + extra;
+	q.group_clause = group;
 	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
 	Node qn = PG_QUERY__NODE__INIT;

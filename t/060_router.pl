@@ -141,7 +141,7 @@ like($plan, qr/^DoSQL: 4 shards, rows concatenated\n/, 'and says the rows are co
 like($router->safe_psql('explain select v, count(*) from m group by v order by v'),
 	qr/^DoSQL: 4 shards group and aggregate the rows of "m"; the router combines their partial results\n/,
 	'EXPLAIN of aggregates computed in two steps');
-like($router->safe_psql('explain select count(distinct v) from m'),
+like($router->safe_psql('explain select count(distinct v), count(*) from m'),
 	qr/^DoSQL: 4 shards send the rows of "m"; the final step runs in the router\n/, 'EXPLAIN of a merge');
 like($router->safe_psql('explain select v from m order by v desc limit 3 offset 2'),
 	qr/^DoSQL: 4 shards send their first 5 rows of "m" in the query's order; the final step runs in the router\n/,
@@ -333,8 +333,12 @@ is($router->safe_psql('select v, count(*) from m group by v order by v'),
 	join("\n", map { "$_|$groups{$_}" } sort { $a <=> $b } keys %groups), 'GROUP BY');
 cmp_ok(rows_received() - $rows, '<=', 4 * 7, 'each shard sent at most one row per group');
 $rows = rows_received();
-$router->safe_psql('select count(distinct v) from m');
-is(rows_received() - $rows, 100, 'a DISTINCT aggregate still reads every row');
+is($router->safe_psql('select count(distinct v), sum(distinct v), max(distinct v) from m'), '7|21|6',
+	'DISTINCT aggregates over one column');
+cmp_ok(rows_received() - $rows, '<=', 4 * 7, 'each shard sent its distinct values of it');
+$rows = rows_received();
+is($router->safe_psql('select count(distinct v), count(*) from m'), '7|100', 'a DISTINCT aggregate with another');
+is(rows_received() - $rows, 100, 'reads every row');
 $router->safe_psql('create table money (id int primary key, amt int)');
 $router->safe_psql('insert into money (id, amt) values ' . join(', ', map { "($_, $_)" } 1 .. 20));
 is($router->safe_psql('select sum(amt), avg(amt) from money'), '210|10.5000000000000000', 'sum and avg of an int column');

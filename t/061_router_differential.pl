@@ -134,6 +134,8 @@ for my $f ('', 'where a > 25', 'where a > 1000', 'where b = 3', 'where c is null
 	push @q, "select c, b from t1 $f group by c, b order by b, c";
 	push @q, "select t1.b as bb, count(*) as n, max(t1.c) from t1 $f group by t1.b order by n desc, bb limit 4";
 	push @q, "select b, avg(a * 2), sum(a + b), avg(e * 2) from t1 $f group by b order by 1";
+	push @q, "select b, count(distinct a), sum(distinct a), avg(distinct a), max(distinct a) from t1 $f group by b order by b";
+	push @q, "select count(distinct d), avg(distinct d) from t1 $f";
 }
 for my $n (0, 10, 15, 20, 25, 30)
 {
