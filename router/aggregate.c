@@ -129,18 +129,24 @@ static bool plain_arg(const ProtobufCMessage *m, void *arg)
 	return *ok;
 }
 
-/* The final step's expression for the aggregate f, and the shards' partials
- * for it; NULL when it cannot be computed in two steps. */
+/* An aggregate call without ORDER BY, FILTER, OVER, WITHIN GROUP or
+ * VARIADIC: its name, or NULL. */
+static const char *plain_call(const PgQuery__FuncCall *f)
+{
+	if (f->n_agg_order || f->agg_filter || f->over || f->agg_within_group || f->func_variadic)
+		return NULL;
+	return func_name(f);
+}
+
 /* count/sum/avg/min/max(DISTINCT col): the shards group by col too, and
  * the router runs the aggregate as written over their distinct values.
  * Only when every aggregate is such a one over the same column. */
 static Node *distinct_call(AggPlan *p, Node *n)
 {
 	PgQuery__FuncCall *f = n->func_call;
-	const char *name = func_name(f);
+	const char *name = plain_call(f);
 	const char *col = f->n_args == 1 ? column_name(f->args[0]) : NULL;
-	if (!name || !col || f->n_agg_order || f->agg_filter || f->over || f->agg_within_group || f->func_variadic ||
-	    p->nparts || (p->distinct && strcmp(p->distinct, col) != 0) ||
+	if (!name || !col || p->nparts || (p->distinct && strcmp(p->distinct, col) != 0) ||
 	    (strcmp(name, "count") != 0 && strcmp(name, "sum") != 0 && strcmp(name, "avg") != 0 &&
 	     strcmp(name, "min") != 0 && strcmp(name, "max") != 0))
 		return NULL;
@@ -148,13 +154,14 @@ static Node *distinct_call(AggPlan *p, Node *n)
 	return n;
 }
 
+/* The final step's expression for the aggregate f (not DISTINCT), and the
+ * shards' partials for it; NULL when it cannot be computed in two steps. */
 static Node *combine(AggPlan *p, PgQuery__FuncCall *f)
 {
 	if (p->distinct)
 		return NULL; /* the shards send distinct values, not partials */
-	const char *name = func_name(f);
-	if (!name || f->n_agg_order || f->agg_filter || f->over || f->agg_within_group || f->agg_distinct ||
-	    f->func_variadic || (f->agg_star ? f->n_args != 0 || strcmp(name, "count") != 0 : f->n_args != 1))
+	const char *name = plain_call(f);
+	if (!name || (f->agg_star ? f->n_args != 0 || strcmp(name, "count") != 0 : f->n_args != 1))
 		return NULL;
 	Node *arg = f->agg_star ? NULL : f->args[0];
 	if (arg) {
