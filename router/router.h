@@ -199,8 +199,9 @@ struct RtSession {
 	/* the simple query being run */
 	PgQuery__ParseResult *tree; /* owned */
 	char *sql;                  /* owned */
-	struct RtShape *shape; /* owned, kept for the next query: the query's shape */
-	bool shaped;    /* tree is the shape's (cached under shape->key) */
+	/* owned, kept for the next query: the query's shape; while it has a
+	 * key, tree is the shape's (cached under that key) */
+	struct RtShape *shape;
 	size_t next_stmt;
 	bool query_failed;
 	/* the statement being run */

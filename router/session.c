@@ -641,15 +641,18 @@ static void placement_notice(RtSession *s, const char *table)
 	pgw_send_notice(conn(s), &e);
 }
 
+/* The shape whose tree the query runs with, or NULL (its own text's tree). */
+static struct RtShape *query_shape(const RtSession *s) { return s->shape && s->shape->key ? s->shape : NULL; }
+
 /* Give back the query's parse tree. */
 static void tree_release(RtSession *s)
 {
+	struct RtShape *sh = query_shape(s);
 	if (s->tree)
-		rt_plancache_release(s->rt, s->shaped ? s->shape->key : s->sql);
-	if (s->shaped)
-		rt_shape_free(s->shape);
+		rt_plancache_release(s->rt, sh ? sh->key : s->sql);
+	if (sh)
+		rt_shape_free(sh);
 	s->tree = NULL;
-	s->shaped = false;
 }
 
 /* The tree of the query's shape, when it has one and it is a plain SELECT,
@@ -671,7 +674,6 @@ static bool shape_tree(RtSession *s, const char *sql)
 		return false;
 	}
 	s->tree = t;
-	s->shaped = true;
 	return true;
 }
 
@@ -691,12 +693,13 @@ static void run_next(RtSession *s)
 		if (s->query_failed)
 			break;
 		PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
+		const struct RtShape *shape = query_shape(s);
 		int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
-		char *text = s->shaped ? strdup(s->shape->text) : strndup(s->sql + raw->stmt_location, (size_t)len);
+		char *text = shape ? strdup(shape->text) : strndup(s->sql + raw->stmt_location, (size_t)len);
 		s->cur = raw->stmt;
 		free(s->cur_text);
 		s->cur_text = strdup(text);
-		s->stmt_char_offset = s->shaped ? 0 : chars(s->sql, raw->stmt_location);
+		s->stmt_char_offset = shape ? 0 : chars(s->sql, raw->stmt_location);
 		rt_reset_statement(s);
 		if (s->txn == RT_TXN_FAILED && !(raw->stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT &&
 						 (is_txn_end(raw->stmt) || raw->stmt->transaction_stmt->kind ==
@@ -710,8 +713,8 @@ static void run_next(RtSession *s)
 			break;
 		}
 		RtRoute route;
-		rt_plan(s->rt, raw->stmt, text, s->shaped ? &s->shape->params : NULL, &route);
-		if (s->shaped && !shape_route(&route)) {
+		rt_plan(s->rt, raw->stmt, text, shape ? &shape->params : NULL, &route);
+		if (shape && !shape_route(&route)) {
 			/* the text's own tree plans it (a final step, a split, ...) */
 			rt_route_cleanup(&route);
 			free(text);
@@ -1147,12 +1150,11 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	free(s->reported);
 	tree_release(s);
 	free(s->shape);
-	rt_merge_free(s->merge);
+	merge_free(s);
 	rt_move_free(s);
 	rt_copy_free(s);
 	rt_ext_free(s);
 	free(s->cur_text);
-	free(s->merge_sql);
 	free(s->sql);
 	session_arrays_free(s);
 	free(s);

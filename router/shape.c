@@ -109,9 +109,7 @@ bool rt_shape(const char *sql, RtShape *sh)
 	size_t end = n;
 	while (end > 0 && (isspace((unsigned char)sql[end - 1]) || sql[end - 1] == ';'))
 		end--;
-	sh->text = strndup(sql, end);
-	for (int k = 0; k < sh->n; k++)
-		sh->formats[k] = 0;
+	sh->text = strndup(sql, end); /* formats[] stay 0: text, from the memset */
 	sh->params = (RtParams){.n = sh->n, .values = (const char *const *)sh->values, .lengths = sh->lengths,
 				.formats = sh->formats};
 	if (!sh->key || !sh->text) {
