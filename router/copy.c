@@ -90,10 +90,16 @@ void rt_copy_free(RtSession *s)
 	s->copy = NULL;
 }
 
+/* A COPY option's value when it is a word or string, else NULL. */
+static const char *option_string(const PgQuery__DefElem *d)
+{
+	return d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : NULL;
+}
+
 /* A COPY option's boolean value ("header" alone is true). */
 static bool option_bool(const PgQuery__DefElem *d)
 {
-	const char *v = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : NULL;
+	const char *v = option_string(d);
 	if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN)
 		return d->arg->boolean->boolval;
 	if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
@@ -109,7 +115,7 @@ static bool copy_options(RtCopy *cp, PgQuery__CopyStmt *st, PgwError *e)
 	cp->escape = 0;
 	for (size_t i = 0; i < st->n_options; i++) {
 		PgQuery__DefElem *d = st->options[i]->def_elem;
-		const char *v = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : NULL;
+		const char *v = option_string(d);
 		if (strcmp(d->defname, "format") == 0 && v) {
 			if (strcmp(v, "csv") == 0) {
 				cp->csv = true;
@@ -449,7 +455,7 @@ bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, co
 	memset(&s->copy_out, 0, sizeof(s->copy_out));
 	for (size_t i = 0; i < st->n_options; i++) {
 		const PgQuery__DefElem *d = st->options[i]->def_elem;
-		const char *v = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : NULL;
+		const char *v = option_string(d);
 		if (strcmp(d->defname, "format") == 0 && v)
 			s->copy_out.binary = strcmp(v, "binary") == 0;
 		else if (strcmp(d->defname, "header") == 0)
