@@ -126,7 +126,7 @@ static void arm(RtBackend *b, short what)
 	int fd = PQsocket(b->pg);
 	if (fd < 0)
 		return;
-	b->ev = event_new(b->sess->rt->base, fd, what, on_event, b);
+	b->ev = event_new(b->rt->base, fd, what, on_event, b);
 	if (b->ev)
 		event_add(b->ev, NULL);
 }
@@ -134,7 +134,7 @@ static void arm(RtBackend *b, short what)
 static void fail(RtBackend *b, const char *why)
 {
 	char msg[512];
-	const VscShard *sh = vsc_shard(b->sess->rt->vschema, b->shard);
+	const VscShard *sh = vsc_shard(b->rt->vschema, b->shard);
 	snprintf(msg, sizeof(msg), "shard \"%s\" is unavailable: %s", sh->name, why);
 	char *nl = strchr(msg, '\n');
 	if (nl)
@@ -145,17 +145,52 @@ static void fail(RtBackend *b, const char *why)
 		event_free(b->ev);
 		b->ev = NULL;
 	}
-	rt_session_backend_failed(b->sess, b, msg);
+	if (b->sess)
+		rt_session_backend_failed(b->sess, b, msg);
 }
 
-/* Send the session's SETs this backend has not run, then sql; `extra` more
- * results at its head (BEGIN) are not the statement's. */
+/* The session's application_name, when the shard has another one for
+ * this connection (it was started by, or last served, another session). */
+static const char *app_to_set(const RtBackend *b)
+{
+	const RtSession *s = b->sess;
+	const char *want = s->reported ? s->reported[RT_REPORTED_APPLICATION_NAME] : NULL;
+	const char *have = PQparameterStatus(b->pg, "application_name");
+	if (!want || (have && strcmp(have, want) == 0))
+		return NULL;
+	return want;
+}
+
+/* Whether the session's settings must go ahead of its next statement. */
+static bool needs_prefix(const RtBackend *b)
+{
+	return b->need_reset || b->applied_sets < b->sess->nsets || (b->state != RT_BE_CONNECTING && app_to_set(b));
+}
+
+/* Send the session's settings this backend lacks, then sql: RESET ALL when
+ * another session's SETs are on it, the session's application_name, the
+ * session's SETs it has not run.  `extra` more results at the head of sql
+ * (BEGIN) are not the statement's. */
 static bool send_now(RtBackend *b, const char *sql, int extra)
 {
 	RtSession *s = b->sess;
 	Buf q;
 	buf_init(&q);
 	b->skip_results = extra;
+	/* RESET ALL gives back the application_name the connection started
+	 * with, which the shard reports only later: set the session's anyway */
+	const char *app = b->need_reset && s->reported ? s->reported[RT_REPORTED_APPLICATION_NAME] : app_to_set(b);
+	if (b->need_reset) {
+		buf_put_str(&q, "RESET ALL;");
+		b->skip_results++;
+		b->need_reset = false;
+	}
+	char *lit = app ? PQescapeLiteral(b->pg, app, strlen(app)) : NULL;
+	if (lit) {
+		buf_printf(&q, "SET application_name = %s;", lit);
+		b->skip_results++;
+		PQfreemem(lit);
+	}
 	while (b->applied_sets < s->nsets) {
 		buf_printf(&q, "%s;", s->sets[b->applied_sets++]);
 		b->skip_results++;
@@ -250,8 +285,8 @@ static void read_results(RtBackend *b)
 			return;
 		}
 		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
-			b->sess->rt->stats[b->shard].errors++;
-		b->sess->rt->stats[b->shard].rows += (uint64_t)PQntuples(r);
+			b->rt->stats[b->shard].errors++;
+		b->rt->stats[b->shard].rows += (uint64_t)PQntuples(r);
 		if (PQresultStatus(r) == PGRES_COPY_OUT && b->skip_results == 0) {
 			/* data comes until the COPY's result */
 			b->state = RT_BE_COPY_OUT;
@@ -345,8 +380,13 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 	if (b && b->state != RT_BE_BROKEN)
 		return b;
 	if (b) {
-		rt_backend_free(b);
 		s->backends[shard] = NULL;
+		rt_pool_dropped(s, b);
+		rt_backend_free(b);
+	}
+	if ((b = rt_pool_take(s, shard))) {
+		s->backends[shard] = b;
+		return b;
 	}
 	const VscShard *sh = vsc_shard(s->rt->vschema, shard);
 	char port[16];
@@ -357,9 +397,15 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 	if (!s->backend_options)
 		keys[6] = NULL;
 	b = calloc(1, sizeof(*b));
+	if (!b) {
+		pgw_error_set(err, "53200", "out of memory");
+		return NULL;
+	}
+	b->rt = s->rt;
 	b->sess = s;
 	b->shard = shard;
 	b->preparing = -1;
+	b->start_options = s->backend_options ? strdup(s->backend_options) : NULL;
 	b->pg = PQconnectStartParams(keys, vals, 0);
 	if (!b->pg || PQstatus(b->pg) == CONNECTION_BAD) {
 		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name,
@@ -372,6 +418,7 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 	}
 	b->state = RT_BE_CONNECTING;
 	s->backends[shard] = b;
+	rt_pool_opened(s, b);
 	arm(b, EV_WRITE);
 	return b;
 }
@@ -379,7 +426,7 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err)
 {
 	if (sql[0])
-		b->sess->rt->stats[b->shard].statements++;
+		b->rt->stats[b->shard].statements++;
 	Buf q;
 	buf_init(&q);
 	/* the transaction's start time lets shards avoid deadlocks between
@@ -415,7 +462,7 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, int result_format, bool begin_first,
 			    PgwError *err)
 {
-	b->sess->rt->stats[b->shard].statements++;
+	b->rt->stats[b->shard].statements++;
 	RtParamsOp *op = calloc(1, sizeof(*op));
 	op->sql = strdup(sql);
 	op->n = p->n;
@@ -438,7 +485,7 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 	b->next_op = op;
 	b->prefix_chars = 0;
 	b->begin_chars = 0;
-	bool has_prefix = begin_first || b->applied_sets < b->sess->nsets;
+	bool has_prefix = begin_first || needs_prefix(b);
 	if (!has_prefix) {
 		if (b->state != RT_BE_IDLE)
 			return true; /* sent once the connection is up */
@@ -490,6 +537,7 @@ void rt_backend_free(RtBackend *b)
 	if (b->pg)
 		PQfinish(b->pg);
 	free(b->pending_sql);
+	free(b->start_options);
 	op_free(b->next_op);
 	while (b->nprepared > 0)
 		forget_prepared(b, b->nprepared - 1);

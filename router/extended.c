@@ -547,6 +547,6 @@ void rt_ext_sync(PgwConn *c)
 		rt_txn_reset(s);
 	}
 	s->implicit = false;
-	pgw_send_ready(c, rt_txn_status(s));
+	rt_send_ready(s);
 	(void)pgw_evconn_flush(s->ec);
 }

@@ -7,7 +7,8 @@
  *    "shard_user": "dosql", "shard_database": "dosql",
  *    "tls": {"cert": "server.crt", "key": "server.key"},
  *    "data_dir": "router-data", "router_id": "r1",
- *    "prepared_abandon_ms": 60000, "recovery_interval_ms": 1000}
+ *    "prepared_abandon_ms": 60000, "recovery_interval_ms": 1000,
+ *    "pool_max_idle": 100}
  * Relative paths are taken from the config file's directory; data_dir (the
  * two-phase commit log) defaults to that directory, and `--data DIR`
  * overrides it.  Any error names the file and what was expected, and the
@@ -31,6 +32,7 @@ typedef struct Config {
 	char *shard_user, *shard_database;
 	char *data_dir, *router_id;
 	long long abandon_ms, interval_ms;
+	int pool_max_idle; /* idle connections kept per shard */
 } Config;
 
 static void config_free(Config *c)
@@ -102,7 +104,7 @@ static bool load_config(const char *file, Config *c)
 		fprintf(stderr, "dosql: %s: expected a JSON object\n", file);
 	static const char *const known[] = {"listen", "unix_socket_dir", "auth", "passwd_file", "vschema",
 					    "shard_user", "shard_database", "tls", "data_dir", "router_id",
-					    "prepared_abandon_ms", "recovery_interval_ms"};
+					    "prepared_abandon_ms", "recovery_interval_ms", "pool_max_idle"};
 	const char *key;
 	json_t *val;
 	json_object_foreach(root, key, val)
@@ -141,6 +143,14 @@ static bool load_config(const char *file, Config *c)
 	     get_string(root, "router_id", file, dir, false, &c->router_id) &&
 	     get_ms(root, "prepared_abandon_ms", file, 60000, &c->abandon_ms) &&
 	     get_ms(root, "recovery_interval_ms", file, 1000, &c->interval_ms);
+	json_t *mi = ok ? json_object_get(root, "pool_max_idle") : NULL;
+	c->pool_max_idle = 100;
+	if (mi && (!json_is_integer(mi) || json_integer_value(mi) < 0 || json_integer_value(mi) > 100000)) {
+		fprintf(stderr, "dosql: %s: pool_max_idle: expected a number of connections from 0 to 100000\n", file);
+		ok = false;
+	} else if (mi) {
+		c->pool_max_idle = (int)json_integer_value(mi);
+	}
 	if (ok && !c->data_dir)
 		c->data_dir = strdup(dir);
 	if (ok && c->router_id && (!c->router_id[0] || strspn(c->router_id, "abcdefghijklmnopqrstuvwxyz0123456789") !=
@@ -240,6 +250,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rt.stats = calloc((size_t)vsc_shard_count(rt.vschema), sizeof(*rt.stats));
+	if (!rt.stats || !rt_pools_create(&rt, cfg.pool_max_idle))
+		goto out;
 	rt.pgw.max_message = PGW_DEFAULT_MAX_MESSAGE;
 	rt.pgw.auth = PGW_AUTH_TRUST;
 	if (cfg.auth && !pgw_auth_method_from_str(cfg.auth, &rt.pgw.auth)) {
@@ -299,6 +311,7 @@ out:
 	if (rt.server)
 		pgw_evserver_destroy(rt.server);
 	rt_coord_stop(rt.coord);
+	rt_pools_free(&rt); /* their events first: the loop goes next */
 	if (sigint)
 		event_free(sigint);
 	if (sigterm)

@@ -863,6 +863,7 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		    strcasecmp(stmt->variable_show_stmt->name, "stats") == 0 ||
 		    strcasecmp(stmt->variable_show_stmt->name, "transactions") == 0 ||
 		    strcasecmp(stmt->variable_show_stmt->name, "plan_cache") == 0 ||
+		    strcasecmp(stmt->variable_show_stmt->name, "pools") == 0 ||
 		    strcasecmp(stmt->variable_show_stmt->name, "slots") == 0) {
 			r->kind = RT_ROUTE_LOCAL;
 			return;

@@ -73,6 +73,11 @@ typedef struct RtRouter {
 	int nold;
 	VscSchema **old_vschemas; /* owned: replaced by placement changes, freed at exit */
 	struct RtPlanCache *plans; /* owned: parse trees of simple queries (plancache.c) */
+	/* per shard (vschema order): connections no session holds (pool.c) */
+	int npools;
+	struct RtPool *pools; /* owned */
+	int pool_max_idle;    /* idle connections kept per shard */
+	uint64_t next_serial; /* numbers sessions */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -90,10 +95,17 @@ typedef enum RtBackendState {
 	RT_BE_BROKEN,
 } RtBackendState;
 
-/* One session's connection to one shard. */
+/* A connection to one shard: held by a session while it has work there,
+ * in its shard's pool otherwise (pool.c). */
 typedef struct RtBackend {
-	RtSession *sess; /* borrowed */
+	RtRouter *rt;
+	RtSession *sess; /* borrowed: the session holding it, NULL in the pool */
 	int shard;
+	/* owned: what it was started with; the pool gives it only to
+	 * sessions that started with the same */
+	char *start_options;
+	uint64_t sets_owner; /* the session whose SETs applied_sets counts */
+	bool need_reset;     /* another session's SETs are on it: RESET ALL first */
 	PGconn *pg;        /* owned */
 	struct event *ev;  /* owned */
 	RtBackendState state;
@@ -160,6 +172,7 @@ typedef struct RtPortal {
 
 struct RtSession {
 	RtRouter *rt;         /* borrowed */
+	uint64_t serial;      /* unique in this router */
 	PgwEvConn *ec;        /* borrowed */
 	/* by shard index, nshards of each (allocated with the session: a
 	 * session is small when the cluster is) */
@@ -259,6 +272,26 @@ bool rt_backend_backlog(const RtBackend *b);
 /* CopyDone (or CopyFail) was queued: now the COPY's result comes. */
 void rt_backend_copy_done(RtBackend *b);
 
+/* pool.c: per-shard pools of connections (transaction pooling). */
+bool rt_pools_create(RtRouter *rt, int max_idle);
+void rt_pools_free(RtRouter *rt);
+/* An idle connection to shard for s, started as s was; NULL when none. */
+RtBackend *rt_pool_take(RtSession *s, int shard);
+/* s opened b itself (none was idle): count it as held. */
+void rt_pool_opened(RtSession *s, RtBackend *b);
+/* s is done with b: back to the pool, or closed when it cannot serve
+ * another session (in a transaction, busy, broken) or the pool is full. */
+void rt_pool_give(RtSession *s, RtBackend *b);
+/* Give back every connection s holds. */
+void rt_pool_release_all(RtSession *s);
+/* s's held connection b is being freed. */
+void rt_pool_dropped(RtSession *s, RtBackend *b);
+typedef struct RtPoolStats {
+	int active, idle;
+	uint64_t opened, closed, taken;
+} RtPoolStats;
+void rt_pool_stats(const RtRouter *rt, int shard, RtPoolStats *st);
+
 /* copy.c: COPY FROM STDIN over the shards. */
 /* Start it: the COPY goes to the route's shards, CopyInResponse to the
  * client; false after an error was sent. */
@@ -305,6 +338,8 @@ void rt_merge_free(RtMerge *m);
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format);
 bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text);
 void rt_send_error(RtSession *s, const PgwError *e);
+/* ReadyForQuery; a session that is idle gives its connections back. */
+void rt_send_ready(RtSession *s);
 char rt_txn_status(const RtSession *s);
 void rt_reset_statement(RtSession *s);
 void rt_statement_finished(RtSession *s);

@@ -34,6 +34,14 @@ void rt_send_error(RtSession *s, const PgwError *e)
 	s->stmt_error = true;
 }
 
+void rt_send_ready(RtSession *s)
+{
+	char status = rt_txn_status(s);
+	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy)
+		rt_pool_release_all(s);
+	pgw_send_ready(conn(s), status);
+}
+
 /* 1-based character count of the first n bytes of s. */
 static int chars(const char *s, int n)
 {
@@ -507,6 +515,34 @@ static void show_stats(RtSession *s)
 	pgw_send_command_complete(c, tag);
 }
 
+/* SHOW POOLS: per shard, the connections sessions hold, those idle in
+ * the pool, and how many were opened, closed and handed to a session
+ * since the router started. */
+static void show_pools(RtSession *s)
+{
+	PgwConn *c = conn(s);
+	PgwField f[6] = {{"shard", 0, 0, 25, -1, -1, 0},  {"active", 0, 0, 20, 8, -1, 0},
+			 {"idle", 0, 0, 20, 8, -1, 0},    {"opened", 0, 0, 20, 8, -1, 0},
+			 {"closed", 0, 0, 20, 8, -1, 0},  {"taken", 0, 0, 20, 8, -1, 0}};
+	pgw_send_row_description(c, 6, f);
+	int n = vsc_shard_count(s->rt->vschema);
+	for (int i = 0; i < n; i++) {
+		RtPoolStats st;
+		rt_pool_stats(s->rt, i, &st);
+		char a[24], id[24], op[24], cl[24], tk[24];
+		snprintf(a, sizeof(a), "%d", st.active);
+		snprintf(id, sizeof(id), "%d", st.idle);
+		snprintf(op, sizeof(op), "%" PRIu64, st.opened);
+		snprintf(cl, sizeof(cl), "%" PRIu64, st.closed);
+		snprintf(tk, sizeof(tk), "%" PRIu64, st.taken);
+		const char *vals[6] = {vsc_shard(s->rt->vschema, i)->name, a, id, op, cl, tk};
+		put_text_row(c, 6, vals);
+	}
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", n);
+	pgw_send_command_complete(c, tag);
+}
+
 /* SHOW PLAN_CACHE: query strings whose parse tree is kept, and how often
  * one was found there. */
 static void show_plan_cache(RtSession *s)
@@ -744,6 +780,8 @@ static void run_next(RtSession *s)
 					show_transactions(s);
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "plan_cache") == 0)
 					show_plan_cache(s);
+				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "pools") == 0)
+					show_pools(s);
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "slots") == 0)
 					cdc_show_slots(s);
 				else
@@ -863,7 +901,7 @@ static void run_next(RtSession *s)
 	free(s->sql);
 	s->sql = NULL;
 	s->cur = NULL;
-	pgw_send_ready(c, rt_txn_status(s));
+	rt_send_ready(s);
 	flush(s);
 	pgw_evconn_resume_reading(s->ec);
 }
@@ -985,7 +1023,7 @@ static void cb_query(PgwConn *c, const char *sql)
 		pgw_send_error(c, &e);
 		if (s->txn == RT_TXN_BLOCK)
 			s->txn = RT_TXN_FAILED;
-		pgw_send_ready(c, rt_txn_status(s));
+		rt_send_ready(s);
 		return;
 	}
 	s->sql = strdup(sql);
@@ -1097,6 +1135,7 @@ bool rt_session_accept(PgwEvConn *ec, void *arg)
 	if (!s)
 		return false;
 	s->rt = arg;
+	s->serial = ++s->rt->next_serial;
 	s->nshards = vsc_shard_count(s->rt->vschema);
 	if (!session_arrays_alloc(s, (size_t)s->nshards)) {
 		free(s);
@@ -1135,8 +1174,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
-	for (int i = 0; i < s->nshards; i++)
-		rt_backend_free(s->backends[i]);
+	rt_pool_release_all(s); /* those in a transaction or busy are closed */
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);
 	free(s->sets);

@@ -489,7 +489,44 @@ static void guc_put(ShdSession *s, const char *lname, const char *value)
 	}
 	s->gucs[s->nguc].name = strdup(lname);
 	s->gucs[s->nguc].value = strdup(value);
+	s->gucs[s->nguc].reset = NULL;
 	s->nguc++;
+}
+
+/* The settings as they are now become what RESET returns to (the end of
+ * start-up). */
+static void guc_mark_reset(ShdSession *s)
+{
+	for (int i = 0; i < s->nguc; i++) {
+		free(s->gucs[i].reset);
+		s->gucs[i].reset = strdup(s->gucs[i].value);
+	}
+}
+
+const char *shd_guc_reset_value(ShdSession *s, const char *name)
+{
+	char l[128];
+	lower_copy(l, sizeof(l), name);
+	for (int i = 0; i < s->nguc; i++)
+		if (strcmp(s->gucs[i].name, l) == 0)
+			return s->gucs[i].reset ? s->gucs[i].reset : "";
+	return NULL;
+}
+
+void shd_guc_reset_all(ShdSession *s)
+{
+	for (int i = 0; i < s->nguc; i++) {
+		const char *n = s->gucs[i].name, *to = s->gucs[i].reset ? s->gucs[i].reset : "";
+		const GucDef *d = guc_def(n);
+		if ((d && d->readonly) || strncmp(n, "transaction_", 12) == 0 || strcmp(n, "session_authorization") == 0 ||
+		    strcmp(n, "role") == 0 || strcmp(s->gucs[i].value, to) == 0)
+			continue;
+		char *v = strdup(to);
+		PgwError e;
+		if (v)
+			(void)shd_guc_set(s, n, v, &e); /* it held at start-up */
+		free(v);
+	}
 }
 
 bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *err)
@@ -1300,6 +1337,7 @@ static bool cb_session_start(PgwConn *c)
 			return false;
 		}
 	}
+	guc_mark_reset(s);
 	for (size_t i = 0; i < sizeof(gucdefs) / sizeof(gucdefs[0]); i++)
 		if (gucdefs[i].reported)
 			pgw_send_parameter_status(c, gucdefs[i].reported, shd_guc_get(s, gucdefs[i].name));
@@ -1684,6 +1722,7 @@ static void session_free(ShdSession *s)
 	for (int i = 0; i < s->nguc; i++) {
 		free(s->gucs[i].name);
 		free(s->gucs[i].value);
+		free(s->gucs[i].reset);
 	}
 	free(s->gucs);
 	buf_cleanup(&s->cap.changes);

@@ -77,6 +77,7 @@ typedef enum ShdTxn {
 typedef struct ShdGuc {
 	char *name;  /* owned, lower case */
 	char *value; /* owned */
+	char *reset; /* owned: the value at the end of start-up (RESET), NULL for "" */
 } ShdGuc;
 
 /* A parsed statement: named (Parse) or the unnamed one. */
@@ -190,6 +191,12 @@ void shd_session_run(ShdServer *srv, int fd);
 /* GUCs, for the SQL functions set_config/current_setting. */
 const char *shd_guc_get(ShdSession *s, const char *name);
 bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *err);
+/* The value RESET gives name: what the session started with; NULL when
+ * the setting is unknown. */
+const char *shd_guc_reset_value(ShdSession *s, const char *name);
+/* RESET ALL: every setting back to what the session started with (not
+ * the transaction's own settings, session_authorization or role). */
+void shd_guc_reset_all(ShdSession *s);
 
 /* generate_series() as a table-valued function (series.c). */
 bool shd_series_register(sqlite3 *db);

@@ -334,10 +334,7 @@ static bool set_stmt(ShdSession *s, PgQuery__VariableSetStmt *vs)
 	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
 	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET: {
 		tag = vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET ? "RESET" : "SET";
-		const char *deflt = NULL;
-		if (strcasecmp(vs->name, "client_encoding") == 0 || strcasecmp(vs->name, "application_name") == 0 ||
-		    strcasecmp(vs->name, "datestyle") == 0 || strcasecmp(vs->name, "timezone") == 0)
-			deflt = pgw_startup_param(&s->conn, vs->name);
+		const char *deflt = shd_guc_reset_value(s, vs->name);
 		if (!deflt) {
 			static const struct {
 				const char *n, *v;
@@ -369,6 +366,7 @@ static bool set_stmt(ShdSession *s, PgQuery__VariableSetStmt *vs)
 		pgw_send_command_complete(&s->conn, "SET");
 		return true;
 	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
+		shd_guc_reset_all(s);
 		tag = "RESET";
 		break;
 	default:

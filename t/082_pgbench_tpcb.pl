@@ -51,6 +51,14 @@ for my $mode ('simple', 'extended', 'prepared') {
 	note("TPC-B -M $mode: tps $tps, failed $failed");
 }
 
+# transaction pooling: eight clients in three runs shared the shard
+# connections, and hold none once they are gone
+my @pools = map { [ split /\|/ ] } split /\n/, $router->safe_psql('show pools');
+is(join(',', map { $_->[1] } @pools), '0,0,0,0', 'no shard connection is held after the runs');
+ok(!(grep { $_->[3] > 12 } @pools),
+	'the 24 pgbench sessions opened at most 12 connections per shard (' . join(',', map { $_->[3] } @pools) . ')');
+ok(!(grep { $_->[5] < 1000 } @pools), 'and handed them out per transaction (' . join(',', map { $_->[5] } @pools) . ')');
+
 my @sums = map { $router->safe_psql($_) } 'select sum(abalance) from pgbench_accounts',
   'select sum(bbalance) from pgbench_branches', 'select sum(tbalance) from pgbench_tellers',
   'select sum(delta) from pgbench_history';
