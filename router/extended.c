@@ -58,10 +58,8 @@ void rt_desc_free(RtDesc *d)
 	free(d);
 }
 
-/* The description of sql with the client's declared parameter types, from
- * the cache or from the first shard.  NULL with err when it does not
- * prepare there. */
-static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+/* The cached description of sql with these declared parameter types, or NULL. */
+static const RtDesc *cached(const RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl)
 {
 	for (int i = 0; i < rt->ndescs; i++) {
 		RtDesc *d = rt->descs[i];
@@ -69,6 +67,31 @@ static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const ui
 		    (ndecl == 0 || memcmp(d->declared, decl, sizeof(uint32_t) * (size_t)ndecl) == 0))
 			return d;
 	}
+	return NULL;
+}
+
+/* Keep d in the router's cache of descriptions (the oldest goes when it is
+ * full); returns d. */
+static const RtDesc *keep(RtRouter *rt, RtDesc *d)
+{
+	if (rt->ndescs < MAX_DESCS) {
+		rt->descs = realloc(rt->descs, sizeof(RtDesc *) * (size_t)(rt->ndescs + 1));
+		rt->descs[rt->ndescs++] = d;
+	} else {
+		rt_desc_free(rt->descs[0]);
+		rt->descs[0] = d;
+	}
+	return d;
+}
+
+/* The description of sql with the client's declared parameter types, from
+ * the cache or from the first shard.  NULL with err when it does not
+ * prepare there. */
+static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+{
+	const RtDesc *known = cached(rt, sql, ndecl, decl);
+	if (known)
+		return known;
 	PGconn *pg = rt_meta_conn(rt, err);
 	if (!pg)
 		return NULL;
@@ -109,15 +132,33 @@ static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const ui
 		d->fields[i].typmod = PQfmod(r, i);
 	}
 	PQclear(r);
-	if (rt->ndescs < MAX_DESCS) {
-		rt->descs = realloc(rt->descs, sizeof(RtDesc *) * (size_t)(rt->ndescs + 1));
-		rt->descs[rt->ndescs++] = d;
-	} else {
-		/* the cache is full: keep this one with the oldest's slot */
-		rt_desc_free(rt->descs[0]);
-		rt->descs[0] = d;
+	return keep(rt, d);
+}
+
+/* The description of a call of a router function returning void
+ * (dosql_shard_table and the like): no parameters, one void column named
+ * after the function. */
+static const RtDesc *describe_void_call(RtRouter *rt, const char *sql, const char *fname)
+{
+	const RtDesc *known = cached(rt, sql, 0, NULL);
+	if (known)
+		return known;
+	RtDesc *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->sql = strdup(sql);
+	d->declared = calloc(1, sizeof(uint32_t));
+	d->ptypes = calloc(1, sizeof(uint32_t));
+	d->fields = calloc(1, sizeof(PgwField));
+	if (!d->sql || !d->declared || !d->ptypes || !d->fields || !(d->fields[0].name = strdup(fname))) {
+		rt_desc_free(d);
+		return NULL;
 	}
-	return d;
+	d->nfields = 1;
+	d->fields[0].type_oid = 2278; /* void */
+	d->fields[0].typlen = 4;
+	d->fields[0].typmod = -1;
+	return keep(rt, d);
 }
 
 /* ---------------------------------------------------------------- objects */
@@ -218,7 +259,16 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		return;
 	}
 	const RtDesc *d = NULL;
-	if (tree->n_stmts == 1) {
+	PgQuery__FuncCall *call = tree->n_stmts == 1 ? rt_placement_call(tree->stmts[0]->stmt) : NULL;
+	if (call) {
+		/* the router's own function: the shards do not know it */
+		d = describe_void_call(s->rt, sql, call->funcname[call->n_funcname - 1]->string->sval);
+		if (!d) {
+			pg_query__parse_result__free_unpacked(tree, NULL);
+			pgw_send_errorf(c, "53200", "out of memory");
+			return;
+		}
+	} else if (tree->n_stmts == 1) {
 		d = describe(s->rt, sql, nparams, oids, &e);
 		if (!d) {
 			pg_query__parse_result__free_unpacked(tree, NULL);

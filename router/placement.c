@@ -197,7 +197,8 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 	rt->old_vschemas[rt->nold++] = rt->vschema;
 	rt->vschema = next;
 	PgwField f = {fname, 0, 0, 2278 /* void */, 4, -1, 0};
-	pgw_send_row_description(c, 1, &f);
+	if (!s->portal)
+		pgw_send_row_description(c, 1, &f); /* an Execute's was described at Parse */
 	pgw_row_begin(c, 1);
 	size_t m = pgw_row_value_begin(c);
 	pgw_row_value_end(c, m);

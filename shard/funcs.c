@@ -998,6 +998,23 @@ static void fn_get_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* pg_subscript(array_text, index, lower_bound): one element of '{a,b}' or of
  * an int2vector's '1 2'. */
+/* pg_array_json(arr): the elements of a stored array as a JSON array of
+ * texts (pgt_array_json), for json_each; NULL for NULL. */
+static void fn_array_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	Buf out;
+	PgtError e;
+	buf_init(&out);
+	if (pgt_array_json(&out, (const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &e))
+		sqlite3_result_text(ctx, buf_cstr(&out), (int)out.len, SQLITE_TRANSIENT);
+	else
+		error_state(ctx, e.sqlstate, e.msg);
+	buf_cleanup(&out);
+}
+
 static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -1102,6 +1119,7 @@ bool shd_funcs_register(ShdSession *s)
 		{"pg_get_expr", 2, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
 		{"pg_get_expr", 3, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
 		{"pg_subscript", 3, fn_subscript, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 		if (sqlite3_create_function_v2(s->db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,

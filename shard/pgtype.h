@@ -68,6 +68,12 @@ const PgType *pgt_by_name(const char *name);
 
 /* The SQLite declared column type for a PG type: "INTEGER", "REAL",
  * "NUMERIC", "TEXT" or "BLOB". */
+/* The elements of a stored array literal ("{1,2,NULL}") as a JSON array of
+ * their texts, null for NULL ('["1","2",null]'), which SQLite's json_each
+ * walks; false with err for a malformed literal. */
+struct PgtError;
+bool pgt_array_json(Buf *out, const char *s, size_t n, struct PgtError *err) __attribute__((warn_unused_result));
+
 const char *pgt_storage_decl(uint32_t oid);
 
 /* typmod helpers: varchar(n)/bpchar(n) -> n+4; numeric(p,s) -> ((p<<16)|s)+4;

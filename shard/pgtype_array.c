@@ -8,6 +8,7 @@
  */
 #include "shard/pgtype_int.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -226,6 +227,30 @@ bool pgt_array_in(const char *s, size_t n, uint32_t oid, int32_t typmod, const P
 		ok = pgt_set_text(out, (const char *)b.data, b.len) || pgt_fail(err, "53200", "out of memory");
 	buf_cleanup(&b);
 	return ok;
+}
+
+bool pgt_array_json(Buf *out, const char *s, size_t n, PgtError *err)
+{
+	ArrList l;
+	if (!arr_parse(s, n, &l, err))
+		return false;
+	json_t *a = json_array();
+	for (int i = 0; a && i < l.n; i++) {
+		json_t *e = l.items[i].null ? json_null()
+					    : json_stringn((const char *)l.bytes.data + l.items[i].off, l.items[i].len);
+		if (!e || json_array_append_new(a, e) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	arr_cleanup(&l);
+	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	if (!text)
+		return pgt_fail(err, "22021", "invalid byte sequence for encoding \"UTF8\" in an array element");
+	buf_put_str(out, text);
+	free(text);
+	return true;
 }
 
 /* array_out: the stored literal, with float and timestamptz elements

@@ -801,6 +801,77 @@ bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType 
 	return !tr->failed;
 }
 
+/* The element type of the array operand of op ANY/ALL (array): an open
+ * operand (a parameter, an untyped literal) takes the array type of the
+ * other side's type; false with 42809 when it is no array. */
+static bool array_operand(Tr *tr, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, uint32_t *elem)
+{
+	if (rt->unknown || rt->param > 0) {
+		tr_settle(tr, lb, lt);
+		const PgType *t = pgt_by_oid(lt->oid);
+		if (!t || !t->array_oid)
+			return tr_unsupported(tr, loc, "op ANY/ALL over an array of this type");
+		*elem = lt->oid;
+		return tr_coerce(tr, rb, rt, t->array_oid, -1, loc);
+	}
+	const PgType *t = pgt_by_oid(rt->oid);
+	if (!t || !t->elem_oid || t->category != 'A')
+		return tr_fail(tr, "42809", loc, "op ANY/ALL (array) requires array on right side");
+	*elem = t->elem_oid;
+	if (lt->unknown || lt->param > 0)
+		return tr_coerce(tr, lb, lt, *elem, -1, loc);
+	return true;
+}
+
+/* x = ANY (array) as x IN (its elements), x <> ALL (array) as x NOT IN:
+ * an ARRAY[...] constructor element by element, any other array (a
+ * column, a parameter, a literal) through json_each over its stored
+ * elements, each cast to the element type; a NULL array gives NULL, as in
+ * PostgreSQL. */
+static bool any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
+{
+	const char *in = all ? " NOT IN (" : " IN (";
+	Buf lb, rb, eb;
+	TType lt, rt, et;
+	buf_init(&lb);
+	buf_init(&rb);
+	buf_init(&eb);
+	bool ok = tr_expr(tr, a->lexpr, &lb, &lt);
+	if (ok && a->rexpr->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
+		tr_settle(tr, &lb, &lt);
+		buf_put_u8(out, '(');
+		tr_put_buf(out, &lb);
+		buf_put_str(out, in);
+		ok = tr_expr_list(tr, a->rexpr->a_array_expr->n_elements, a->rexpr->a_array_expr->elements, out, lt.oid,
+				  NULL);
+		buf_put_str(out, "))");
+	} else if (ok) {
+		uint32_t elem = 0;
+		ok = tr_expr(tr, a->rexpr, &rb, &rt) && array_operand(tr, &lb, &lt, &rb, &rt, a->location, &elem);
+		buf_put_str(&eb, "value");
+		tr_ttype_set(&et, PGT_TEXT, -1);
+		ok = ok && tr_coerce(tr, &eb, &et, elem, -1, a->location);
+		if (ok) {
+			buf_put_str(out, "(CASE WHEN (");
+			tr_put_buf(out, &rb);
+			buf_put_str(out, ") IS NULL THEN NULL ELSE ");
+			tr_put_numeric_value(out, &lb, &lt);
+			buf_put_str(out, in);
+			buf_put_str(out, "SELECT ");
+			tr_put_numeric_value(out, &eb, &et);
+			buf_put_str(out, " FROM json_each(pg_array_json(");
+			tr_put_buf(out, &rb);
+			buf_put_str(out, "))) END)");
+		}
+	}
+	tr_ttype_set(ty, PGT_BOOL, -1);
+	buf_cleanup(&lb);
+	buf_cleanup(&rb);
+	buf_cleanup(&eb);
+	return ok && !tr->failed;
+}
+
+
 static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 {
 	const char *op = op_name(a->n_name, a->name);
@@ -912,25 +983,12 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		return ok;
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
-		if (strcmp(op, "=") == 0 && a->rexpr->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
-			Buf lb;
-			TType lt;
-			buf_init(&lb);
-			bool ok = tr_expr(tr, a->lexpr, &lb, &lt);
-			if (ok) {
-				tr_settle(tr, &lb, &lt);
-				buf_put_u8(out, '(');
-				tr_put_buf(out, &lb);
-				buf_put_str(out, " IN (");
-				ok = tr_expr_list(tr, a->rexpr->a_array_expr->n_elements, a->rexpr->a_array_expr->elements,
-					       out, lt.oid, NULL);
-				buf_put_str(out, "))");
-				tr_ttype_set(ty, PGT_BOOL, -1);
-			}
-			buf_cleanup(&lb);
-			return ok;
-		}
-		return tr_unsupported(tr, a->location, "op ANY (array)");
+	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
+		bool all = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL;
+		if (strcmp(op, all ? "<>" : "=") != 0)
+			return tr_unsupported(tr, a->location, all ? "op ALL (array) other than <>" : "op ANY (array) other than =");
+		return any_array(tr, a, all, out, ty);
+	}
 	default:
 		return tr_unsupported(tr, a->location, "this operator form");
 	}

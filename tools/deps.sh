@@ -13,6 +13,7 @@ packages=(
 	# test: real PostgreSQL server and clients, Perl TAP harness, drivers
 	postgresql postgresql-client postgresql-contrib
 	libipc-run-perl libtest-simple-perl libdbd-pg-perl python3-psycopg2
+	nodejs
 )
 
 # One dpkg-query for all packages; a package dpkg has never heard of is
@@ -26,6 +27,12 @@ missing=()
 for pkg in "${packages[@]}"; do
 	[[ -n "${installed[$pkg]:-}" ]] || missing+=("$pkg")
 done
+
+# Debian's nodejs comes without npm (a package of its own); builds of
+# nodejs that bundle npm conflict with that package.
+if ! command -v npm >/dev/null 2>&1 && [[ -n "${installed[nodejs]:-}" ]]; then
+	missing+=(npm)
+fi
 
 if ((${#missing[@]} == 0)); then
 	exit 0

@@ -1,0 +1,62 @@
+# node-postgres (pg) and postgres.js through the router, against the same
+# script run on a real PostgreSQL 15: parameterised queries over every
+# common type, named and reused prepared statements, scatter reads with
+# ORDER BY/LIMIT and aggregates, transactions over several shards (commit,
+# rollback, 25P02 after an error), errors with their SQLSTATEs, and
+# postgres.js's tagged queries, dynamic IN lists, insert helper and
+# sql.begin.  Every check must give what PostgreSQL gives.
+#
+# The checks are in t/js/clients.js, which prints one JSON object per check;
+# the npm packages are pinned in t/js/package-lock.json.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Node;
+use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils qw(run_command);
+
+my $reason = DoSQL::Test::Node::unavailable() // DoSQL::Test::Oracle::unavailable();
+plan skip_all => $reason if $reason;
+my $node_path = DoSQL::Test::Node::modules();
+my $script = "$DoSQL::Test::Cluster::repo_dir/t/js/clients.js";
+
+# the checks' results, by name, as canonical JSON text
+sub run_checks
+{
+	my ($what, @conn) = @_;
+	my ($rc, $out, $err) = run_command([ 'node', $script, @conn ], env => { NODE_PATH => $node_path }, timeout => 180);
+	is($rc, 0, "the script ran to completion against $what") or diag($err);
+	my (%r, @order);
+	for my $line (split /\n/, $out)
+	{
+		my $j = eval { JSON::PP->new->decode($line) } or do { diag("unexpected output: $line"); next };
+		push @order, $j->{name};
+		$r{ $j->{name} } = JSON::PP->new->canonical->encode(exists $j->{error} ? { error => $j->{error} } : { value => $j->{value} });
+	}
+	return (\%r, \@order);
+}
+
+my $oracle = DoSQL::Test::Oracle->start(settings => "-c listen_addresses=127.0.0.1");
+my ($expected, $order) = run_checks('PostgreSQL 15', '127.0.0.1', $oracle->port, 'postgres', 'x', 'postgres');
+ok(@$order >= 25, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
+$oracle->stop;
+
+my $c = DoSQL::Test::Cluster->new_cluster('js', shards => 4, auth => 'scram-sha-256',
+	tables => { js_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
+$c->start;
+my $router = $c->router;
+my ($got) = run_checks('the router', '127.0.0.1', $router->port, 'dosql', 'dosql', 'dosql');
+for my $name (@$order)
+{
+	is($got->{$name} // 'missing', $expected->{$name}, $name);
+}
+my @per = map { $_->safe_psql('select count(*) from js_items') } $c->shards;
+is(scalar(grep { $_ > 0 } @per), 4, "the rows are on every shard (@per)");
+is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } $c->shards), '0,0,0,0',
+	'no prepared transaction is left');
+
+$c->stop;
+done_testing();
