@@ -442,7 +442,9 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		s->cur_write = route.write;
 		if (route.write && (route.nshards > 1 || route.move) && s->txn == RT_TXN_IDLE)
 			s->implicit = true; /* atomic over its shards: committed at Sync */
-		if (route.explain && route.nshards > 1) {
+		if (route.explain) {
+			/* as in a simple query: the router's line, each shard's plan
+			 * (an EXPLAIN of an UPDATE that moves rows runs nothing) */
 			waiting = rt_explain_start(s, &route, text, &p->params);
 		} else if (route.copy) {
 			/* CopyInResponse now; CopyData comes until CopyDone (a

@@ -155,15 +155,22 @@ is((messages_of($r, 'C'))[0][1], "UPDATE 1\0", '... UPDATE 1');
 is(placement("select id from items where id in ($other, 253)"), expected(253), '... the row moved');
 
 # ---------------------------------------------------------------- EXPLAIN
+# (DBD::Pg sends EXPLAIN as a simple query: Parse/Bind/Execute on the wire)
+sub ext_lines
+{
+	my ($sql, @params) = @_;
+	send_bytes($w, parse_msg('', $sql) . bind_msg('', '', [], \@params, []) . execute_msg('', 0) . sync_msg());
+	my $r = read_reply($w, until => 'Z');
+	return types($r) =~ /^12D+CZ$/ ? join("\n", map { (data_row($_->[1]))[0] } messages_of($r, 'D')) : types($r);
+}
 my $plan_simple = $router->safe_psql('explain select * from items where grp = 4');
-my $plan_ext = join("\n", map { $_->[0] } @{ $dbh->selectall_arrayref('explain select * from items where grp = ?', undef, 4) });
-like($plan_ext, qr/^DoSQL: 4 shards, rows concatenated\nShard "/, 'EXPLAIN over several shards, prepared');
+my $plan_ext = ext_lines('explain select * from items where grp = $1', 4);
+like($plan_ext, qr/^DoSQL: 4 shards, rows concatenated\nShard "/, 'EXPLAIN over several shards by Execute');
 is(scalar(() = $plan_ext =~ /^Shard "/mg), 4, '... a plan per shard');
 is($plan_ext, $plan_simple, '... the same lines as the simple protocol');
-$plan_ext = join("\n",
-	map { $_->[0] } @{ $dbh->selectall_arrayref('explain select * from items where grp = ? order by name limit 2', undef, 4) });
-like($plan_ext, qr/^DoSQL: 4 shards send their first 2 rows of "items" in the query's order/,
-	'EXPLAIN of a statement with a final step, prepared');
+like(ext_lines('explain select * from items where grp = $1 order by name limit 2', 4),
+	qr/^DoSQL: 4 shards send their first 2 rows of "items" in the query's order/,
+	'EXPLAIN of a statement with a final step by Execute');
 # a row limit: the router's lines and the shards' are rows of the portal
 send_bytes($w, parse_msg('ex', 'explain select * from items where grp = $1', 23)
 	  . bind_msg('exp', 'ex', [], ['4'], []) . execute_msg('exp', 3) . execute_msg('exp', 0) . sync_msg());
@@ -171,9 +178,14 @@ $r = read_reply($w, until => 'Z');
 like(types($r), qr/^12DDDsD+CZ$/, 'EXPLAIN with a row limit: 3 rows, PortalSuspended, the rest');
 is(join("\n", map { (data_row($_->[1]))[0] } messages_of($r, 'D')), $plan_simple, '... the same lines');
 is((messages_of($r, 'C'))[0][1], "EXPLAIN\0", '... tagged EXPLAIN');
-# one shard: passed through as before
-like(join("\n", map { $_->[0] } @{ $dbh->selectall_arrayref('explain select * from items where id = ?', undef, 4) }),
-	qr/^DoSQL: one shard/, 'EXPLAIN of a keyed statement, prepared');
+# one shard, as in the simple protocol
+is(ext_lines('explain select * from items where id = $1', 4), $router->safe_psql('explain select * from items where id = 4'),
+	'EXPLAIN of a keyed statement by Execute: the simple protocol\'s lines');
+# EXPLAIN of an UPDATE that would move a row explains and moves nothing
+my $where4 = placement('select id from items where id in (4, 304)');
+like(ext_lines('explain update items set id = $1 where id = $2', 304, 4), qr/^DoSQL: /,
+	'EXPLAIN of a vindex-column UPDATE by Execute');
+is(placement('select id from items where id in (4, 304)'), $where4, '... moves nothing');
 
 # ---------------------------------------------------------------- COPY
 # what PostgreSQL answers, message for message, is the reference
