@@ -8,7 +8,11 @@
  * routes with them (a $n on the vindex column picks the shard, as a
  * constant does) and runs the statement there with PQsendQueryParams.  Rows
  * beyond an Execute's row limit are kept for the next Execute, which
- * answers PortalSuspended in between as PostgreSQL does.
+ * answers PortalSuspended in between as PostgreSQL does.  The routes of
+ * more than one statement run as in a simple query, with the bound
+ * parameters: a split INSERT (each shard its rows' parameters), an UPDATE
+ * moving rows (move.c), a final step (merge.c), EXPLAIN, and COPY, whose
+ * data follows Execute as it follows Query.
  */
 #include <stdio.h>
 #include <stdlib.h>
