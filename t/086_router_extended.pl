@@ -127,6 +127,14 @@ is(placement('select id from items where grp = 4'), expected(51, 52, 53), '... e
 is(join(',', map { ($dbh->selectrow_array('select name from items where id = ?', undef, $_))[0] } 51 .. 53), 'w51,w52,w53',
 	'... with its values');
 
+# constants beside parameters (a shard's rows may use none), a NULL parameter
+my ($lit) = grep { $home{$_} != $home{54} && $home{$_} != $home{55} } 58 .. 99;
+is($dbh->do("insert into items (id, grp, name) values ($lit, 3, 'lit'), (?, 3, ?), (?, 3, ?)", undef, 54, undef, 55, 'p55'), 3,
+	'a split INSERT of constant and parameter rows, one parameter NULL') or diag($dbh->errstr);
+is(placement('select id from items where grp = 3'), expected($lit, 54, 55), '... each row on its shard');
+is(join(',', map { ($dbh->selectrow_array('select coalesce(name, \'NULL\') from items where id = ?', undef, $_))[0] } $lit, 54, 55),
+	'lit,NULL,p55', '... with its values');
+
 # ---------------------------------------------------------------- UPDATE moving rows
 my ($from, $to) = (3, 5);
 ($to) = grep { $home{$_} != $home{$from} && !$dbh->selectrow_array('select 1 from items where id = ?', undef, $_) } 100 .. 300;
