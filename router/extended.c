@@ -8,7 +8,11 @@
  * routes with them (a $n on the vindex column picks the shard, as a
  * constant does) and runs the statement there with PQsendQueryParams.  Rows
  * beyond an Execute's row limit are kept for the next Execute, which
- * answers PortalSuspended in between as PostgreSQL does.
+ * answers PortalSuspended in between as PostgreSQL does.  The routes of
+ * more than one statement run as in a simple query, with the bound
+ * parameters: a split INSERT (each shard its rows' parameters), an UPDATE
+ * moving rows (move.c), a final step (merge.c), EXPLAIN, and COPY, whose
+ * data follows Execute as it follows Query.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,17 +465,6 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			pgw_error_set(&route.err, "0A000", "mixed text and binary result columns through the router are not "
 							   "supported yet");
 		}
-	if (route.explain && route.nshards > 1)
-		refuse_extended(&route, "EXPLAIN of a statement over several shards is not supported by the router in the "
-					"extended protocol yet");
-	if (route.split_sql)
-		refuse_extended(&route, "a multi-row INSERT of rows for several shards is not supported by the router in "
-					"the extended protocol yet");
-	if (route.copy || route.copy_out)
-		refuse_extended(&route, "COPY through the router in the extended protocol is not supported yet");
-	if (route.move)
-		refuse_extended(&route, "an UPDATE of the vindex column (moving rows between shards) is not supported by "
-					"the router in the extended protocol yet");
 	if (route.merge && route.final_params)
 		refuse_extended(&route, "a bound parameter outside WHERE in a statement with a final step over several "
 					"shards (ORDER BY, aggregates, ...) is not supported by the router yet");
@@ -501,17 +494,47 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		s->fanout = route.replicated;
 		s->fanout_shard = route.shards[0];
 		s->cur_write = route.write;
-		if (route.write && route.nshards > 1 && s->txn == RT_TXN_IDLE)
+		if (route.write && (route.nshards > 1 || route.move) && s->txn == RT_TXN_IDLE)
 			s->implicit = true; /* atomic over its shards: committed at Sync */
-		if (route.merge)
+		if (route.explain) {
+			/* as in a simple query: the router's line, each shard's plan
+			 * (an EXPLAIN of an UPDATE that moves rows runs nothing) */
+			waiting = rt_explain_start(s, &route, text, &p->params);
+		} else if (route.copy) {
+			/* CopyInResponse now; CopyData comes until CopyDone (a
+			 * Sync meanwhile is ignored, as PostgreSQL does) */
+			waiting = rt_copy_start(s, node->copy_stmt, text, &route) && s->waiting > 0;
+			if (!waiting)
+				rt_copy_free(s);
+		} else if (route.copy_out) {
+			waiting = rt_copy_out_start(s, node->copy_stmt, text, &route) && s->waiting > 0;
+		} else if (route.move) {
+			/* each shard runs the UPDATE with RETURNING *, in text, with
+			 * the bound parameters; the rows that leave move (move.c) */
+			if (!rt_move_start(s, &route)) {
+				PgwError e;
+				pgw_error_set(&e, "53200", "out of memory");
+				rt_send_error(s, &e);
+			} else {
+				waiting = rt_dispatch(s, route.shard_sql, route.shards, route.nshards, &p->params, 0) &&
+					  s->waiting > 0;
+				if (!waiting)
+					rt_move_free(s);
+			}
+		} else if (route.merge) {
 			waiting = rt_merge_start(s, &route, text, &p->params) && s->waiting > 0;
-		else
-			waiting = rt_dispatch(s, text, route.shards, route.nshards, &p->params, fmt) && s->waiting > 0;
+		} else {
+			/* a split INSERT: each shard its rows, with their parameters */
+			waiting = rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards,
+						   route.split_sql ? route.split_params : &p->params, fmt) &&
+				  s->waiting > 0;
+		}
 		break;
 	}
 	rt_route_cleanup(&route);
 	if (waiting) {
-		pgw_evconn_pause_reading(s->ec);
+		if (!s->copy)
+			pgw_evconn_pause_reading(s->ec); /* a COPY FROM STDIN reads its data */
 		return;
 	}
 	/* answered here (or refused) */

@@ -395,8 +395,83 @@ static bool sets_column(PgQuery__Node **targets, size_t n, const char *column)
 	return false;
 }
 
+static bool count_params(const ProtobufCMessage *m, void *arg);
+
+/*
+ * The bound parameters one statement of a split INSERT uses: each $n of its
+ * tree renumbered $1..$k in the order they appear (restored by
+ * renumber_restore), and the parameters it is sent with.
+ */
+typedef struct Renumber {
+	const RtParams *all;
+	int *to;               /* by old number - 1: the new number, 0 unused */
+	size_t n, cap;
+	PgQuery__ParamRef **refs; /* the $n renumbered */
+	int *old;              /* their numbers */
+	int k;
+	int *from;             /* by new number - 1: the old number - 1 */
+	bool ok;
+} Renumber;
+
+static bool renumber_param(const ProtobufCMessage *m, void *arg)
+{
+	Renumber *rn = arg;
+	if (m->descriptor != &pg_query__param_ref__descriptor)
+		return rn->ok;
+	PgQuery__ParamRef *pr = (PgQuery__ParamRef *)m;
+	int k = pr->number - 1;
+	if (k < 0 || k >= rn->all->n || rn->n == rn->cap) {
+		rn->ok = false;
+		return false;
+	}
+	if (!rn->to[k]) {
+		rn->from[rn->k] = k;
+		rn->to[k] = ++rn->k;
+	}
+	rn->refs[rn->n] = pr;
+	rn->old[rn->n++] = pr->number;
+	pr->number = rn->to[k];
+	return false;
+}
+
+static void renumber_restore(Renumber *rn)
+{
+	while (rn->n > 0) {
+		rn->n--;
+		rn->refs[rn->n]->number = rn->old[rn->n];
+	}
+	memset(rn->to, 0, sizeof(int) * (size_t)rn->all->n);
+	rn->k = 0;
+}
+
+/* The parameters the renumbered statement is sent with, in one block that
+ * its values array heads (borrowing the values); false out of memory. */
+static bool renumbered_params(const Renumber *rn, RtParams *out)
+{
+	const RtParams *all = rn->all;
+	size_t k = (size_t)rn->k;
+	char *block = calloc(1, k * (sizeof(char *) + 2 * sizeof(int) + sizeof(uint32_t)) + 1);
+	if (!block)
+		return false;
+	const char **values = (const char **)block;
+	int *lengths = (int *)(block + k * sizeof(char *));
+	int *formats = lengths + k;
+	uint32_t *types = (uint32_t *)(formats + k);
+	for (size_t i = 0; i < k; i++) {
+		int j = rn->from[i];
+		values[i] = all->values[j];
+		lengths[i] = all->lengths ? all->lengths[j] : (all->values[j] ? (int)strlen(all->values[j]) : 0);
+		formats[i] = all->formats ? all->formats[j] : 0;
+		types[i] = all->types ? all->types[j] : 0;
+	}
+	*out = (RtParams){.n = rn->k, .values = values, .lengths = lengths, .formats = formats, .types = types};
+	return true;
+}
+
 /* A multi-row INSERT over several shards: for each shard of the route, the
- * statement with only the VALUES rows that go there, in their order. */
+ * statement with only the VALUES rows that go there, in their order, and
+ * with bound parameters, only those its rows use, renumbered $1..$k
+ * (split_params). */
 static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
 {
 	if (ins->n_returning_list) {
@@ -411,21 +486,39 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	PgQuery__Node node = PG_QUERY__NODE__INIT;
 	node.node_case = PG_QUERY__NODE__NODE_INSERT_STMT;
 	node.insert_stmt = ins;
-	for (int k = 0; mine && r->split_sql && k < r->nshards; k++) {
+	Renumber rn = {.all = r->params, .ok = true};
+	bool ok = mine && r->split_sql;
+	if (ok && r->params && r->params->n > 0) {
+		pgn_walk(&node.base, count_params, &rn.cap);
+		rn.to = calloc((size_t)r->params->n, sizeof(int));
+		rn.from = calloc((size_t)r->params->n, sizeof(int));
+		rn.refs = calloc(rn.cap + 1, sizeof(*rn.refs));
+		rn.old = calloc(rn.cap + 1, sizeof(int));
+		r->split_params = calloc((size_t)r->nshards, sizeof(RtParams));
+		ok = rn.to && rn.from && rn.refs && rn.old && r->split_params;
+	}
+	for (int k = 0; ok && k < r->nshards; k++) {
 		size_t n = 0;
 		for (size_t i = 0; i < nall; i++)
 			if (row_shard[i] == r->shards[k])
 				mine[n++] = all[i];
 		src->values_lists = mine;
 		src->n_values_lists = n;
-		r->split_sql[k] = shd_deparse_node(&node);
+		if (r->split_params)
+			pgn_walk(&node.base, renumber_param, &rn);
+		r->split_sql[k] = rn.ok ? shd_deparse_node(&node) : NULL;
+		ok = r->split_sql[k] && (!r->split_params || renumbered_params(&rn, &r->split_params[k]));
+		if (r->split_params)
+			renumber_restore(&rn);
 		src->values_lists = all;
 		src->n_values_lists = nall;
-		if (!r->split_sql[k])
-			break;
 	}
+	free(rn.to);
+	free(rn.from);
+	free(rn.refs);
+	free(rn.old);
 	free(mine);
-	if (!r->split_sql || !r->split_sql[r->nshards - 1])
+	if (!ok)
 		refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
 }
 
@@ -1034,6 +1127,10 @@ void rt_route_cleanup(RtRoute *r)
 		free(r->split_sql[i]);
 	free(r->split_sql);
 	r->split_sql = NULL;
+	for (int i = 0; r->split_params && i < r->nshards; i++)
+		free((void *)r->split_params[i].values); /* heads the block */
+	free(r->split_params);
+	r->split_params = NULL;
 }
 
 uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod)

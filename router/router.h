@@ -233,6 +233,7 @@ struct RtSession {
 	char *explain_sql; /* owned; NULL when not explaining */
 	int explain_next, explain_n;
 	int *explain_shards; /* in the backends block, nshards long */
+	const RtParams *explain_params; /* borrowed from the portal: explain_sql's, NULL none */
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */
@@ -337,6 +338,10 @@ void rt_merge_free(RtMerge *m);
 /* session.c, shared with extended.c */
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format);
 bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text);
+/* EXPLAIN over the route's shards (params: an Execute's, NULL in a simple
+ * query): the router's line, then each shard's plan in turn.  True while
+ * a shard explains, false when done (after an error). */
+bool rt_explain_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params);
 void rt_send_error(RtSession *s, const PgwError *e);
 /* ReadyForQuery; a session that is idle gives its connections back. */
 void rt_send_ready(RtSession *s);
@@ -364,7 +369,8 @@ void rt_pg_error(PGresult *r, PgwError *e);
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 
 /* session.c: send text (or texts[i]) to shards[i]; a shard new to an open
- * transaction gets BEGIN first.  False after an error was sent. */
+ * transaction gets BEGIN first.  params (NULL: none) are text's, or with
+ * texts, params[i] are texts[i]'s.  False after an error was sent. */
 bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
 		      const RtParams *params, int result_format);
 
@@ -460,6 +466,8 @@ struct RtRoute {
 	/* owned: a multi-row INSERT split by shard, the statement shards[i]
 	 * runs with only its rows (in their order); NULL when not split */
 	char **split_sql;
+	/* owned: with bound parameters, those split_sql[i] uses, as $1..$k */
+	RtParams *split_params;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	PgwError err;
 };

@@ -26,7 +26,7 @@ static void flush(RtSession *s) { (void)pgw_evconn_flush(s->ec); }
 static PgwConn *conn(RtSession *s) { return pgw_evconn_conn(s->ec); }
 static void report_changes(RtSession *s, RtBackend *b);
 static bool explain_step(RtSession *s);
-static void put_text_row(PgwConn *c, int n, const char *const *vals);
+static void put_text_row(Buf *out, int n, const char *const *vals);
 
 void rt_send_error(RtSession *s, const PgwError *e)
 {
@@ -298,6 +298,15 @@ static void statement_done(RtSession *s)
 		return; /* the next phase of two-phase commit is under way */
 	if (s->move && rt_move_step(s))
 		return; /* the rows move */
+	if (s->explain_sql) {
+		if (!s->stmt_error && s->explain_next < s->explain_n && explain_step(s))
+			return; /* the next shard explains */
+		free(s->explain_sql);
+		s->explain_sql = NULL;
+	}
+	rt_copy_free(s); /* a COPY's shards answered */
+	if (s->copy_out.on)
+		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
 	if (s->portal) {
 		if (s->merge)
 			merge_finish_portal(s);
@@ -314,15 +323,6 @@ static void statement_done(RtSession *s)
 		run_next(s);
 		return;
 	}
-	if (s->explain_sql) {
-		if (!s->stmt_error && s->explain_next < s->explain_n && explain_step(s))
-			return; /* the next shard explains */
-		free(s->explain_sql);
-		s->explain_sql = NULL;
-	}
-	rt_copy_free(s); /* a COPY's shards answered */
-	if (s->copy_out.on)
-		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
 	if (s->merge) {
 		/* the final step over the rows of every shard */
 		if (!s->stmt_error)
@@ -397,7 +397,8 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 			s->wrote[shards[i]] = true;
 		RtBackend *b = rt_backend_get(s, shards[i], &e);
 		const char *sql = texts ? texts[i] : text;
-		if (!b || !(params ? rt_backend_send_params(b, sql, params, result_format, begin_first, &e)
+		const RtParams *p = params && texts ? &params[i] : params;
+		if (!b || !(p ? rt_backend_send_params(b, sql, p, result_format, begin_first, &e)
 				   : rt_backend_send(b, sql, begin_first, &e))) {
 			if (begin_first)
 				rt_txn_lost(s, shards[i]);
@@ -446,16 +447,16 @@ bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
 	return rt_dispatch(s, text, route->shards, route->nshards, NULL, 0);
 }
 
-/* One DataRow of text values (none NULL). */
-static void put_text_row(PgwConn *c, int n, const char *const *vals)
+/* One DataRow of text values (none NULL), appended to out. */
+static void put_text_row(Buf *out, int n, const char *const *vals)
 {
-	pgw_row_begin(c, (uint16_t)n);
+	buf_msg_begin(out, 'D');
+	buf_put_u16(out, (uint16_t)n);
 	for (int k = 0; k < n; k++) {
-		size_t m = pgw_row_value_begin(c);
-		buf_put_str(&c->out, vals[k]);
-		pgw_row_value_end(c, m);
+		buf_put_u32(out, (uint32_t)strlen(vals[k]));
+		buf_put_str(out, vals[k]);
 	}
-	pgw_row_end(c);
+	buf_msg_end(out);
 }
 
 /* SHOW VSCHEMA: every table the VSchema places, and how. */
@@ -477,7 +478,7 @@ static void show_vschema(RtSession *s)
 		else
 			snprintf(shards, sizeof(shards), "%d", vsc_shard_count(vs));
 		const char *vals[4] = {t->name, vsc_placement_str(t->placement), vindex, shards};
-		put_text_row(c, 4, vals);
+		put_text_row(&c->out, 4, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);
@@ -508,7 +509,7 @@ static void show_stats(RtSession *s)
 		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
 		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
 		const char *vals[5] = {sh->name, addr, st, er, rows};
-		put_text_row(c, 5, vals);
+		put_text_row(&c->out, 5, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);
@@ -558,7 +559,7 @@ static void show_plan_cache(RtSession *s)
 	snprintf(b, sizeof(b), "%" PRIu64, hits);
 	snprintf(d, sizeof(d), "%" PRIu64, misses);
 	const char *vals[3] = {a, b, d};
-	put_text_row(c, 3, vals);
+	put_text_row(&c->out, 3, vals);
 	pgw_send_command_complete(c, "SHOW 1");
 }
 
@@ -583,7 +584,7 @@ static void show_one_transaction(void *arg, const char *gid, const char *shards)
 		p = *end == ',' ? end + 1 : end;
 	}
 	const char *vals[3] = {gid, "committing", names};
-	put_text_row(conn(st->s), 3, vals);
+	put_text_row(&conn(st->s)->out, 3, vals);
 	st->n++;
 }
 
@@ -602,13 +603,18 @@ static void show_transactions(RtSession *s)
 }
 
 /* EXPLAIN: a line saying how the router runs the statement, then each
- * shard's plan under a line naming the shard, one shard after the other. */
-static void explain_begin(RtSession *s, RtRoute *route, const char *text)
+ * shard's plan under a line naming the shard, one shard after the other.
+ * For an Execute the lines are rows of its portal (the client has the
+ * RowDescription from Describe) and the shards explain with its bound
+ * parameters, unless the route wrote them in. */
+static void explain_begin(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
 {
 	PgwConn *c = conn(s);
 	PgwField f = {"QUERY PLAN", 0, 0, 25, -1, -1, 0};
-	pgw_send_row_description(c, 1, &f);
+	if (!s->portal)
+		pgw_send_row_description(c, 1, &f);
 	s->rowdesc_sent = true;
+	s->explain_params = route->params_inlined ? NULL : params;
 	char line[256];
 	if (route->merge && route->partial)
 		snprintf(line, sizeof(line),
@@ -632,7 +638,7 @@ static void explain_begin(RtSession *s, RtRoute *route, const char *text)
 	else
 		snprintf(line, sizeof(line), "DoSQL: %d shards, rows concatenated", route->nshards);
 	const char *vals[1] = {line};
-	put_text_row(c, 1, vals);
+	put_text_row(row_buf(s), 1, vals);
 	if (route->merge) {
 		size_t n = strlen(route->shard_sql) + 16;
 		s->explain_sql = malloc(n);
@@ -655,8 +661,18 @@ static bool explain_step(RtSession *s)
 	char line[160];
 	snprintf(line, sizeof(line), "Shard \"%s\":", vsc_shard(s->rt->vschema, shard)->name);
 	const char *vals[1] = {line};
-	put_text_row(conn(s), 1, vals);
-	return rt_dispatch(s, s->explain_sql, &shard, 1, NULL, 0) && s->waiting > 0;
+	put_text_row(row_buf(s), 1, vals);
+	return rt_dispatch(s, s->explain_sql, &shard, 1, s->explain_params, 0) && s->waiting > 0;
+}
+
+bool rt_explain_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
+{
+	explain_begin(s, route, text, params);
+	if (explain_step(s))
+		return true;
+	free(s->explain_sql);
+	s->explain_sql = NULL;
+	return false;
 }
 
 /* CREATE TABLE of a table the VSchema does not name: say where its rows go. */
@@ -826,13 +842,8 @@ static void run_next(RtSession *s)
 			break;
 		case RT_ROUTE_SHARDS:
 			if (route.explain) {
-				explain_begin(s, &route, text);
+				answered = !rt_explain_start(s, &route, text, NULL);
 				rt_route_cleanup(&route);
-				answered = !explain_step(s);
-				if (answered) {
-					free(s->explain_sql);
-					s->explain_sql = NULL;
-				}
 				break;
 			}
 			if (route.copy_out) {

@@ -722,8 +722,37 @@ static bool is_translatable(PgQuery__Node *n)
 		     n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT || n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT);
 }
 
+/* EXPLAIN of a statement with parameters: their number and types are the
+ * statement's, inferred as PostgreSQL infers them, so that Bind can give
+ * them.  The EXPLAIN itself runs as a utility statement (utility.c). */
+static bool explain_param_types(ShdSession *s, ShdStmt *st, PgwError *e)
+{
+	if (st->translated)
+		return true;
+	uint32_t *declared = malloc(sizeof(uint32_t) * (size_t)(st->nparams + 1));
+	if (!declared) {
+		pgw_error_set(e, "53200", "out of memory");
+		return false;
+	}
+	if (st->nparams)
+		memcpy(declared, st->param_types, sizeof(uint32_t) * (size_t)st->nparams);
+	ShdTranslateCtx ctx = {.cat = &s->cat, .src = st->sql, .arena = &st->arena, .nparams_in = st->nparams,
+			       .param_types_in = declared, .user = s->conn.user_name};
+	bool ok = shd_translate(&ctx, st->node->explain_stmt->query, &st->q, e);
+	free(declared);
+	if (!ok)
+		return false;
+	st->nparams = st->q.nparams;
+	st->param_types = st->q.param_types;
+	st->translated = true;
+	return true;
+}
+
 bool shd_stmt_prepare(ShdSession *s, ShdStmt *st, PgwError *e)
 {
+	if (st->node && st->node->node_case == PG_QUERY__NODE__NODE_EXPLAIN_STMT &&
+	    is_translatable(st->node->explain_stmt->query))
+		return explain_param_types(s, st, e);
 	if (!is_translatable(st->node))
 		return true;
 	uint64_t gen = shd_schema_generation();

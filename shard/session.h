@@ -87,7 +87,7 @@ typedef struct ShdStmt {
 	Arena arena;         /* translation results */
 	PgQuery__ParseResult *tree; /* owned */
 	PgQuery__Node *node; /* borrowed from tree; NULL for an empty query */
-	bool translated;     /* q is valid (SELECT/INSERT/UPDATE/DELETE) */
+	bool translated;     /* q is valid (SELECT/INSERT/UPDATE/DELETE, or the one an EXPLAIN explains) */
 	ShdQuery q;
 	int nparams;
 	uint32_t *param_types; /* arena */

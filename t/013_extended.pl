@@ -168,4 +168,14 @@ is(types($r), '12CZ', 'binary parameters of several types') or diag(first_error(
 is($node->safe_psql('select i2, i8, f4, b, t, u, d from bin'),
 	'7|-5000000000|1.5|\x00ff|héllo|01234567-89ab-cdef-0123-456789abcdef|2001-01-01', 'stored as sent');
 
+# EXPLAIN with parameters: their types are the explained statement's, as
+# PostgreSQL infers them, and Bind gives them
+send_bytes($s, parse_msg('ex', 'explain select name from acc where id = $1') . describe_msg('S', 'ex')
+	  . bind_msg('', 'ex', [], ['2'], []) . execute_msg('', 0) . sync_msg());
+$r = read_reply($s, until => 'Z');
+like(types($r), qr/^1tT2D+CZ$/, 'EXPLAIN with an undeclared parameter: Parse, Describe, Bind, Execute')
+  or diag(first_error($r)->{M});
+is_deeply([ unpack('nN', (messages_of($r, 't'))[0][1]) ], [ 1, 23 ], '... $1 is int4, from the column it is compared with');
+is((messages_of($r, 'C'))[0][1], "EXPLAIN\0", '... tagged EXPLAIN');
+
 done_testing();
