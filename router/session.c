@@ -537,7 +537,7 @@ static void show_pools(RtSession *s)
 		snprintf(cl, sizeof(cl), "%" PRIu64, st.closed);
 		snprintf(tk, sizeof(tk), "%" PRIu64, st.taken);
 		const char *vals[6] = {vsc_shard(s->rt->vschema, i)->name, a, id, op, cl, tk};
-		put_text_row(c, 6, vals);
+		put_text_row(&c->out, 6, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);

@@ -1283,6 +1283,11 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 		}
 		portal = shd_portal_create(s, "\x01simple", stmt);
 		temp = true;
+		if (portal && ex->nformats > 0 && (portal->formats = malloc(sizeof(int16_t) * (size_t)ex->nformats))) {
+			/* the router's final step of an Execute: its result formats */
+			memcpy(portal->formats, ex->formats, sizeof(int16_t) * (size_t)ex->nformats);
+			portal->nformats = ex->nformats;
+		}
 	}
 	if (ex->describe && stmt->q.returns_rows)
 		put_row_description(s, &stmt->q, ex->nformats, ex->formats);
