@@ -903,6 +903,7 @@ void pgw_conn_process(PgwConn *c)
 
 		BufReader r;
 		buf_rd_init(&r, body, body_len);
+		c->next_type = off + total < c->in.len ? (char)c->in.data[off + total] : 0;
 		bool good;
 		switch (c->state) {
 		case PGW_WAIT_PASSWORD:

@@ -134,6 +134,8 @@ struct PgwConn {
 	size_t tls_cert_hash_len;
 	bool extended;             /* last message was extended protocol */
 	bool skip_until_sync;      /* an error happened in extended protocol */
+	char next_type;            /* while a message is handled: the type of the
+				    * one after it, 0 when not received yet */
 	bool ignore_till_copydone; /* COPY IN failed: drain CopyData */
 	int32_t pid, key;          /* BackendKeyData */
 	uint8_t md5_salt[4];

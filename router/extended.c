@@ -494,8 +494,12 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		s->fanout = route.replicated;
 		s->fanout_shard = route.shards[0];
 		s->cur_write = route.write;
-		if (route.write && (route.nshards > 1 || route.move) && s->txn == RT_TXN_IDLE)
-			s->implicit = true; /* atomic over its shards: committed at Sync */
+		/* everything up to Sync is one transaction, as in PostgreSQL: a
+		 * write over several shards, or one more statements may follow
+		 * before Sync, commits there (or rolls back after an error);
+		 * a lone write right before Sync commits as it runs */
+		if (route.write && s->txn == RT_TXN_IDLE && (route.nshards > 1 || route.move || c->next_type != 'S'))
+			s->implicit = true;
 		if (route.explain) {
 			/* as in a simple query: the router's line, each shard's plan
 			 * (an EXPLAIN of an UPDATE that moves rows runs nothing) */
@@ -571,8 +575,11 @@ void rt_ext_done(RtSession *s)
 bool rt_ext_deallocate(RtSession *s, const char *name)
 {
 	if (!name || !name[0]) {
-		while (s->nstmts > 0)
-			stmt_drop(s, s->stmts[s->nstmts - 1]);
+		/* the named ones: the unnamed statement (perhaps this very
+		 * DEALLOCATE ALL) is not a prepared statement to SQL */
+		for (int i = s->nstmts - 1; i >= 0; i--)
+			if (s->stmts[i]->name[0])
+				stmt_drop(s, s->stmts[i]);
 		return true;
 	}
 	RtStmt *st = stmt_find(s, name);

@@ -253,6 +253,7 @@ struct RtSession {
 	 * header (a HEADER line, or binary format's signature and trailer) */
 	struct {
 		bool on, response_sent, any_data, header, binary;
+		bool signature_held; /* binary: the signature goes out with the next data */
 	} copy_out;
 	bool replication;     /* a replication=database connection (cdc/walsender.c) */
 	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
