@@ -13,7 +13,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use JSON::PP;
+use DoSQL::Test::Checks qw(run_checks compare_checks);
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
@@ -25,24 +25,10 @@ my $reason = DoSQL::Test::Oracle::unavailable();
 plan skip_all => $reason if $reason;
 my $script = "$DoSQL::Test::Cluster::repo_dir/t/py/psycopg3_clients.py";
 
-# the checks' results, by name, as canonical JSON text
-sub run_checks
-{
-	my ($what, $dsn) = @_;
-	my ($rc, $out, $err) = run_command([ $python, $script, $dsn ], timeout => 180);
-	is($rc, 0, "the script ran to completion against $what") or diag($err);
-	my (%r, @order);
-	for my $line (split /\n/, $out)
-	{
-		my $j = eval { JSON::PP->new->decode($line) } or do { diag("unexpected output: $line"); next };
-		push @order, $j->{name};
-		$r{ $j->{name} } = JSON::PP->new->canonical->encode(exists $j->{error} ? { error => $j->{error} } : { value => $j->{value} });
-	}
-	return (\%r, \@order);
-}
 
 my $oracle = DoSQL::Test::Oracle->start;
-my ($expected, $order) = run_checks('PostgreSQL 15', "host=" . $oracle->dir . " port=" . $oracle->port . " user=postgres dbname=postgres");
+my ($expected, $order) = run_checks('PostgreSQL 15',
+	[ $python, $script, "host=" . $oracle->dir . " port=" . $oracle->port . " user=postgres dbname=postgres" ]);
 ok(@$order >= 20, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
 
@@ -50,11 +36,8 @@ my $c = DoSQL::Test::Cluster->new_cluster('py3', shards => 4,
 	tables => { py3_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $c->start;
 my $router = $c->router;
-my ($got) = run_checks('the router', $router->connstr);
-for my $name (@$order)
-{
-	is($got->{$name} // 'missing', $expected->{$name}, $name);
-}
+my ($got) = run_checks('the router', [ $python, $script, $router->connstr ]);
+compare_checks($expected, $order, $got);
 my @per = map { $_->safe_psql('select count(*) from py3_items where id >= 300 and id < 340') } $c->shards;
 is(scalar(grep { $_ > 0 } @per), 4, "the binary COPY's rows went to every shard (@per)");
 is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } $c->shards), '0,0,0,0',
