@@ -58,17 +58,11 @@ void rt_desc_free(RtDesc *d)
 	free(d);
 }
 
-/* The description of sql with the client's declared parameter types, from
- * the cache or from the first shard.  NULL with err when it does not
- * prepare there. */
-static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+/* The description of sql with the declared parameter types, asked of the
+ * first shard (blocking); owned by the caller (rt_desc_free).  NULL with
+ * err when it does not prepare there. */
+RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
 {
-	for (int i = 0; i < rt->ndescs; i++) {
-		RtDesc *d = rt->descs[i];
-		if (d->ndeclared == ndecl && strcmp(d->sql, sql) == 0 &&
-		    (ndecl == 0 || memcmp(d->declared, decl, sizeof(uint32_t) * (size_t)ndecl) == 0))
-			return d;
-	}
 	PGconn *pg = rt_meta_conn(rt, err);
 	if (!pg)
 		return NULL;
@@ -109,6 +103,23 @@ static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const ui
 		d->fields[i].typmod = PQfmod(r, i);
 	}
 	PQclear(r);
+	return d;
+}
+
+/* The description of sql with the client's declared parameter types, from
+ * the cache or from the first shard.  NULL with err when it does not
+ * prepare there. */
+static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+{
+	for (int i = 0; i < rt->ndescs; i++) {
+		RtDesc *d = rt->descs[i];
+		if (d->ndeclared == ndecl && strcmp(d->sql, sql) == 0 &&
+		    (ndecl == 0 || memcmp(d->declared, decl, sizeof(uint32_t) * (size_t)ndecl) == 0))
+			return d;
+	}
+	RtDesc *d = rt_describe_new(rt, sql, ndecl, decl, err);
+	if (!d)
+		return NULL;
 	if (rt->ndescs < MAX_DESCS) {
 		rt->descs = realloc(rt->descs, sizeof(RtDesc *) * (size_t)(rt->ndescs + 1));
 		rt->descs[rt->ndescs++] = d;

@@ -572,10 +572,19 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 	r->move = cv;
 }
 
-/* An integer constant of a LIMIT or OFFSET; false for anything else
- * (a parameter, an expression, ALL or NULL). */
-static bool const_count(PgQuery__Node *n, int64_t *v)
+bool rt_const_count(const PgQuery__Node *n, int64_t *v)
 {
+	if (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST && n->type_cast->arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    n->type_cast->arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
+		/* a bound parameter written in: 'value'::int8 */
+		const char *t = n->type_cast->arg->a_const->sval->sval;
+		char *end;
+		long long x = strtoll(t, &end, 10);
+		if (end == t || *end || x < 0 || x > INT32_MAX)
+			return false;
+		*v = x;
+		return true;
+	}
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_A_CONST || n->a_const->isnull ||
 	    n->a_const->val_case != PG_QUERY__A__CONST__VAL_IVAL)
 		return false;
@@ -596,7 +605,7 @@ static int64_t pushed_limit(const PgQuery__SelectStmt *s, const Tables *t)
 	int64_t n, m = 0;
 	if (t->aggregate || t->sublink || s->n_group_clause || s->having_clause || s->n_distinct_clause ||
 	    s->n_locking_clause || !s->n_sort_clause || s->limit_option != PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_COUNT ||
-	    !const_count(s->limit_count, &n) || (s->limit_offset && !const_count(s->limit_offset, &m)) ||
+	    !rt_const_count(s->limit_count, &n) || (s->limit_offset && !rt_const_count(s->limit_offset, &m)) ||
 	    n > INT64_MAX / 2 || m > INT64_MAX / 2)
 		return -1;
 	for (size_t i = 0; i < s->n_sort_clause; i++) {
@@ -777,6 +786,8 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 	if (!r->shard_sql)
 		return false;
 	r->merge = true;
+	if (!t->sublink && !t->aggregate)
+		rt_kmerge_plan(rt, s, table, r); /* the same, streamed when it can be */
 	return final_plan(s, t, r);
 }
 
@@ -1025,6 +1036,8 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 
 void rt_route_cleanup(RtRoute *r)
 {
+	free(r->kmerge.sql);
+	r->kmerge.sql = NULL;
 	free(r->shard_sql);
 	r->shard_sql = NULL;
 	free(r->final_sql);

@@ -84,9 +84,8 @@ static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 	rt_send_error(s, &e);
 }
 
-static void row_description(RtSession *s, PGresult *r)
+void rt_row_description(RtSession *s, PGresult *r, int n)
 {
-	int n = PQnfields(r);
 	PgwField *f = calloc((size_t)n + 1, sizeof(PgwField));
 	for (int i = 0; i < n; i++) {
 		f[i].name = PQfname(r, i);
@@ -102,9 +101,7 @@ static void row_description(RtSession *s, PGresult *r)
 	s->rowdesc_sent = true;
 }
 
-/* Where the next row of the statement goes: out to the client, or, beyond
- * an Execute's row limit, into the portal for the next Execute. */
-static Buf *row_buf(RtSession *s)
+Buf *rt_row_buf(RtSession *s)
 {
 	s->rows++;
 	if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
@@ -122,6 +119,10 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		return;
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
+	if (s->kmerge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
+		rt_kmerge_result(s, b, r);
+		return;
+	}
 	if (s->merge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
 		PgwError e;
 		if (!rt_merge_rows(s->merge, r, &e))
@@ -132,12 +133,12 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	case PGRES_SINGLE_TUPLE:
 	case PGRES_TUPLES_OK: {
 		if (!s->rowdesc_sent && !s->portal)
-			row_description(s, r);
+			rt_row_description(s, r, PQnfields(r));
 		s->rowdesc_sent = true;
 		int nf = PQnfields(r);
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
 		for (int t = 0; t < ntuples; t++) {
-			Buf *out = row_buf(s);
+			Buf *out = rt_row_buf(s);
 			buf_msg_begin(out, 'D');
 			buf_put_u16(out, (uint16_t)nf);
 			for (int i = 0; i < nf; i++) {
@@ -250,6 +251,8 @@ void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n)
 
 static void merge_free(RtSession *s)
 {
+	rt_kmerge_free(s->kmerge);
+	s->kmerge = NULL;
 	rt_merge_free(s->merge);
 	s->merge = NULL;
 	free(s->merge_sql);
@@ -270,7 +273,7 @@ static void merge_finish_portal(RtSession *s)
 		char type = (char)out.data[off];
 		size_t len = (size_t)rd_be32(out.data + off + 1) + 1;
 		if (type == 'D')
-			buf_put(row_buf(s), out.data + off, len);
+			buf_put(rt_row_buf(s), out.data + off, len);
 		else if (type == 'C')
 			snprintf(s->tag, sizeof(s->tag), "SELECT");
 		else
@@ -293,6 +296,7 @@ static void statement_done(RtSession *s)
 	if (s->portal) {
 		if (s->merge)
 			merge_finish_portal(s);
+		merge_free(s); /* a streamed merge sent its rows as they came */
 		rt_ext_done(s);
 		return;
 	}
@@ -315,6 +319,8 @@ static void statement_done(RtSession *s)
 	rt_copy_free(s); /* a COPY's shards answered */
 	if (s->copy_out.on)
 		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
+	if (s->kmerge)
+		merge_free(s); /* its rows went out as they came */
 	if (s->merge) {
 		/* the final step over the rows of every shard */
 		if (!s->stmt_error)
@@ -408,6 +414,8 @@ bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const
 
 bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
 {
+	if (rt_kmerge_usable(route, s->portal))
+		return rt_kmerge_start(s, route, params);
 	s->merge = rt_merge_create(route->merge_table);
 	s->merge_sql = route->final_sql ? route->final_sql : strdup(text);
 	route->final_sql = NULL;
@@ -574,7 +582,17 @@ static void explain_begin(RtSession *s, RtRoute *route, const char *text)
 	pgw_send_row_description(c, 1, &f);
 	s->rowdesc_sent = true;
 	char line[256];
-	if (route->merge && route->partial)
+	if (route->merge && route->kmerge.sql && route->kmerge.pushed >= 0)
+		snprintf(line, sizeof(line),
+			 "DoSQL: %d shards send their first %lld rows of \"%s\" in the query's order; the router merges"
+			 " them in order as they come",
+			 route->nshards, (long long)route->kmerge.pushed, route->merge_table);
+	else if (route->merge && route->kmerge.sql)
+		snprintf(line, sizeof(line),
+			 "DoSQL: %d shards send the rows of \"%s\" in the query's order; the router merges them in order"
+			 " as they come",
+			 route->nshards, route->merge_table);
+	else if (route->merge && route->partial)
 		snprintf(line, sizeof(line),
 			 "DoSQL: %d shards group and aggregate the rows of \"%s\"; the router combines their partial"
 			 " results",
@@ -598,10 +616,11 @@ static void explain_begin(RtSession *s, RtRoute *route, const char *text)
 	const char *vals[1] = {line};
 	put_text_row(c, 1, vals);
 	if (route->merge) {
-		size_t n = strlen(route->shard_sql) + 16;
+		const char *sql = route->kmerge.sql ? route->kmerge.sql : route->shard_sql;
+		size_t n = strlen(sql) + 16;
 		s->explain_sql = malloc(n);
 		if (s->explain_sql)
-			snprintf(s->explain_sql, n, "EXPLAIN %s", route->shard_sql);
+			snprintf(s->explain_sql, n, "EXPLAIN %s", sql);
 	} else {
 		s->explain_sql = strdup(text);
 	}

@@ -1,0 +1,504 @@
+/*
+ * kmerge.c - ORDER BY over a scatter, merged in order as the rows come.
+ *
+ * Each shard runs the client's SELECT with its ORDER BY (and LIMIT n+m for
+ * a LIMIT n OFFSET m), its sort keys appended as extra result columns.  The
+ * router keeps, per shard, the rows that arrived and are not decided yet,
+ * and a binary heap of the shards by their first such row: while every
+ * shard still running has one, the least of them is the next row of the
+ * answer.  It goes out (past the OFFSET, up to the LIMIT) without the sort
+ * key columns.  Keys are compared as PostgreSQL compares their types
+ * (pgt_order_text); a query whose keys are of other types, or whose
+ * results the client wants in binary, keeps the final step in merge.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pgnode.h"
+#include "router/router.h"
+#include "shard/pgtype.h"
+#include "shard/session_int.h"
+
+/* A row received from a shard, waiting for its turn. */
+typedef struct KRow {
+	struct KRow *next;
+	int32_t *len; /* -1: NULL */
+	char **val;
+} KRow;
+
+/* What one shard sent that is not decided yet. */
+typedef struct KShard {
+	KRow *head, *tail;
+	bool done; /* its rows are all in */
+} KShard;
+
+struct RtKmerge {
+	RtKmergePlan plan; /* without its sql */
+	int nfields, ncols; /* the shards' columns, the client's (-1 until known) */
+	uint32_t types[RT_KMERGE_MAX_KEYS];
+	int nshards;
+	KShard *shards; /* owned: by shard index */
+	int *heap;	/* owned: shards with rows waiting, least first row on top */
+	int nheap;
+	int nwaiting; /* shards still running with no row waiting */
+	int64_t skipped, sent;
+};
+
+/* ---------------------------------------------------------------- plan */
+
+/* The name PostgreSQL gives a target without AS, as far as an ORDER BY
+ * name could mean it; NULL when it has none of those forms. */
+static const char *implicit_name(const PgQuery__Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_COLUMN_REF: {
+		const PgQuery__Node *last = n->column_ref->fields[n->column_ref->n_fields - 1];
+		return last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
+	}
+	case PG_QUERY__NODE__NODE_TYPE_CAST: {
+		const char *inner = implicit_name(n->type_cast->arg);
+		const PgQuery__TypeName *t = n->type_cast->type_name;
+		return inner ? inner : t->n_names ? t->names[t->n_names - 1]->string->sval : NULL;
+	}
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		return n->func_call->funcname[n->func_call->n_funcname - 1]->string->sval;
+	default:
+		return NULL;
+	}
+}
+
+static bool is_star(const PgQuery__Node *target)
+{
+	const PgQuery__Node *v = target->res_target->val;
+	return v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	       v->column_ref->fields[v->column_ref->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR;
+}
+
+/* The expression an ORDER BY key sorts on: an output column's (by
+ * position or name, as PostgreSQL looks names up first among the outputs)
+ * or its own.  NULL when it cannot be told or uses another collation than C. */
+static PgQuery__Node *key_expr(PgQuery__SelectStmt *s, PgQuery__Node *key)
+{
+	if (key->node_case == PG_QUERY__NODE__NODE_COLLATE_CLAUSE) {
+		PgQuery__CollateClause *cc = key->collate_clause;
+		const char *coll = cc->n_collname ? cc->collname[cc->n_collname - 1]->string->sval : "";
+		if (strcmp(coll, "C") != 0 && strcmp(coll, "POSIX") != 0)
+			return NULL;
+		key = cc->arg;
+	}
+	if (key->node_case == PG_QUERY__NODE__NODE_A_CONST) {
+		if (key->a_const->isnull || key->a_const->val_case != PG_QUERY__A__CONST__VAL_IVAL)
+			return NULL;
+		int k = key->a_const->ival->ival;
+		if (k < 1 || (size_t)k > s->n_target_list)
+			return NULL;
+		for (int i = 0; i < k; i++)
+			if (is_star(s->target_list[i]))
+				return NULL; /* which column is k depends on the table */
+		return s->target_list[k - 1]->res_target->val;
+	}
+	if (key->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || key->column_ref->n_fields != 1 ||
+	    key->column_ref->fields[0]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return key;
+	const char *name = key->column_ref->fields[0]->string->sval;
+	PgQuery__Node *found = NULL;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		PgQuery__ResTarget *t = s->target_list[i]->res_target;
+		const char *out = t->name && t->name[0] ? t->name : implicit_name(t->val);
+		if (!out || strcmp(out, name) != 0)
+			continue;
+		if (found && !pgn_equal(&found->base, &t->val->base))
+			return NULL; /* ambiguous: PostgreSQL refuses it */
+		found = t->val;
+	}
+	return found ? found : key;
+}
+
+/* The type of a key's values known without asking a shard: a column of
+ * the table, or a cast; 0 when unknown. */
+static uint32_t key_type(RtRouter *rt, const PgQuery__SelectStmt *s, const char *table, const PgQuery__Node *e)
+{
+	if (e->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) {
+		const PgQuery__TypeName *tn = e->type_cast->type_name;
+		if (tn->n_array_bounds || !tn->n_names)
+			return 0;
+		const PgType *t = pgt_by_name(tn->names[tn->n_names - 1]->string->sval);
+		return t ? t->oid : 0;
+	}
+	if (e->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || e->column_ref->n_fields > 2)
+		return 0;
+	PgQuery__Node **f = e->column_ref->fields;
+	size_t n = e->column_ref->n_fields;
+	if (f[n - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return 0;
+	if (n == 2) {
+		const PgQuery__RangeVar *rv = s->from_clause[0]->range_var;
+		const char *q = f[0]->node_case == PG_QUERY__NODE__NODE_STRING ? f[0]->string->sval : "";
+		const char *alias = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : table;
+		if (strcmp(q, alias) != 0)
+			return 0;
+	}
+	return rt_column_type(rt, table, f[n - 1]->string->sval);
+}
+
+/* LIMIT and OFFSET as constants: limit -1 when there is none (or ALL),
+ * offset 0; false when one is something else (an expression, WITH TIES). */
+static bool plan_counts(const PgQuery__SelectStmt *s, int64_t *limit, int64_t *offset)
+{
+	*limit = -1;
+	*offset = 0;
+	if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES)
+		return false;
+	const PgQuery__Node *l = s->limit_count, *o = s->limit_offset;
+	bool l_null = l && l->node_case == PG_QUERY__NODE__NODE_A_CONST && l->a_const->isnull;
+	bool o_null = o && o->node_case == PG_QUERY__NODE__NODE_A_CONST && o->a_const->isnull;
+	if (l && !l_null && !rt_const_count(l, limit))
+		return false;
+	if (o && !o_null && !rt_const_count(o, offset))
+		return false;
+	return *limit < INT64_MAX / 2 && *offset < INT64_MAX / 2;
+}
+
+/* The shard statement: s with the sort keys as extra columns, LIMIT
+ * pushed (when it fits an int4), no OFFSET.  NULL when it cannot be
+ * deparsed. */
+static char *shard_statement(PgQuery__SelectStmt *s, PgQuery__Node **exprs, int nkeys, int64_t pushed)
+{
+	Arena a;
+	arena_init(&a);
+	size_t n = s->n_target_list;
+	PgQuery__Node **targets = arena_alloc(&a, sizeof(*targets) * (n + (size_t)nkeys));
+	memcpy(targets, s->target_list, sizeof(*targets) * n);
+	for (int k = 0; k < nkeys; k++)
+		targets[n + (size_t)k] = pgn_res_target(&a, arena_printf(&a, "dosql_sort_%d", k + 1), exprs[k]);
+	PgQuery__SelectStmt saved = *s;
+	s->target_list = targets;
+	s->n_target_list = n + (size_t)nkeys;
+	s->limit_offset = NULL;
+	if (pushed >= 0 && pushed <= INT32_MAX) {
+		s->limit_count = pgn_integer(&a, (int32_t)pushed);
+		s->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_COUNT;
+	} else {
+		s->limit_count = NULL;
+		s->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	}
+	PgQuery__Node qn = PG_QUERY__NODE__INIT;
+	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn.select_stmt = s;
+	char *sql = shd_deparse_node(&qn);
+	*s = saved;
+	arena_reset(&a);
+	return sql;
+}
+
+/* The types of the keys that are expressions, from the first shard's
+ * description of the shard statement; false when it cannot be had. */
+static bool described_types(RtRouter *rt, const char *sql, const RtRoute *r, RtKmergePlan *p)
+{
+	if (r->params && r->params->n > 0 && !r->params_inlined)
+		return false; /* the statement has $n: leave it to the final step */
+	PgwError err;
+	RtDesc *d = rt_describe_new(rt, sql, 0, NULL, &err);
+	if (!d)
+		return false;
+	bool ok = d->nfields >= p->nkeys;
+	for (int k = 0; ok && k < p->nkeys; k++)
+		if (!p->keys[k].type)
+			p->keys[k].type = d->fields[d->nfields - p->nkeys + k].type_oid;
+	rt_desc_free(d);
+	return ok;
+}
+
+void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
+{
+	RtKmergePlan p = {.limit = -1, .pushed = -1};
+	PgQuery__Node *exprs[RT_KMERGE_MAX_KEYS];
+	if (!s->n_sort_clause || s->n_sort_clause > RT_KMERGE_MAX_KEYS || s->n_group_clause || s->having_clause ||
+	    s->n_distinct_clause || s->n_locking_clause || s->with_clause || s->n_window_clause || s->into_clause ||
+	    s->op != PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause != 1 ||
+	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || !plan_counts(s, &p.limit, &p.offset))
+		return;
+	bool unknown = false;
+	p.nkeys = (int)s->n_sort_clause;
+	for (int k = 0; k < p.nkeys; k++) {
+		PgQuery__SortBy *sb = s->sort_clause[k]->sort_by;
+		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING || !(exprs[k] = key_expr(s, sb->node)))
+			return;
+		p.keys[k].desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		p.keys[k].nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_DEFAULT
+						? p.keys[k].desc
+						: sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
+		p.keys[k].type = key_type(rt, s, table, exprs[k]);
+		unknown |= !p.keys[k].type;
+	}
+	if (p.limit >= 0)
+		p.pushed = p.limit + p.offset;
+	char *sql = shard_statement(s, exprs, p.nkeys, p.pushed);
+	if (!sql)
+		return;
+	bool ok = !unknown || described_types(rt, sql, r, &p);
+	for (int k = 0; ok && k < p.nkeys; k++)
+		ok = pgt_orderable(p.keys[k].type);
+	if (!ok) {
+		free(sql);
+		return;
+	}
+	if (p.pushed > INT32_MAX)
+		p.pushed = -1;
+	p.sql = sql;
+	r->kmerge = p;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal)
+{
+	if (!route->kmerge.sql)
+		return false;
+	for (int i = 0; portal && i < portal->nres; i++)
+		if (portal->resfmts[i] != 0)
+			return false; /* binary results: the final step renders them */
+	return true;
+}
+
+void rt_kmerge_free(RtKmerge *k)
+{
+	if (!k)
+		return;
+	for (int i = 0; i < k->nshards; i++)
+		while (k->shards[i].head) {
+			KRow *row = k->shards[i].head;
+			k->shards[i].head = row->next;
+			free(row);
+		}
+	free(k->shards);
+	free(k->heap);
+	free(k);
+}
+
+bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
+{
+	RtKmerge *k = calloc(1, sizeof(*k));
+	if (k) {
+		k->nshards = s->nshards;
+		k->shards = calloc((size_t)s->nshards, sizeof(KShard));
+		k->heap = calloc((size_t)s->nshards, sizeof(int));
+	}
+	if (!k || !k->shards || !k->heap) {
+		rt_kmerge_free(k);
+		PgwError e;
+		pgw_error_set(&e, "53200", "out of memory");
+		rt_send_error(s, &e);
+		return false;
+	}
+	k->plan = route->kmerge;
+	k->plan.sql = NULL;
+	k->ncols = -1;
+	k->nwaiting = route->nshards;
+	s->kmerge = k;
+	if (rt_dispatch(s, route->kmerge.sql, route->shards, route->nshards, route->params_inlined ? NULL : params, 0))
+		return true;
+	rt_kmerge_free(k); /* nothing was sent */
+	s->kmerge = NULL;
+	return false;
+}
+
+/* PostgreSQL's order of two rows by the sort keys (the columns after the
+ * client's). */
+static int row_cmp(const RtKmerge *k, const KRow *a, const KRow *b)
+{
+	for (int i = 0; i < k->plan.nkeys; i++) {
+		int col = k->ncols + i;
+		const RtSortKey *key = &k->plan.keys[i];
+		bool an = a->len[col] < 0, bn = b->len[col] < 0;
+		int c;
+		if (an || bn)
+			c = an && bn ? 0 : (an == key->nulls_first) ? -1 : 1;
+		else {
+			c = pgt_order_text(k->types[i], a->val[col], (size_t)a->len[col], b->val[col], (size_t)b->len[col]);
+			if (key->desc)
+				c = -c;
+		}
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+/* Whether shard x's waiting row sorts before shard y's (ties by shard). */
+static bool heap_less(const RtKmerge *k, int x, int y)
+{
+	int c = row_cmp(k, k->shards[x].head, k->shards[y].head);
+	return c < 0 || (c == 0 && x < y);
+}
+
+static void heap_swap(RtKmerge *k, int i, int j)
+{
+	int t = k->heap[i];
+	k->heap[i] = k->heap[j];
+	k->heap[j] = t;
+}
+
+static void sift_up(RtKmerge *k, int i)
+{
+	while (i > 0 && heap_less(k, k->heap[i], k->heap[(i - 1) / 2])) {
+		heap_swap(k, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void sift_down(RtKmerge *k, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < k->nheap && heap_less(k, k->heap[l], k->heap[m]))
+			m = l;
+		if (r < k->nheap && heap_less(k, k->heap[r], k->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(k, i, m);
+		i = m;
+	}
+}
+
+/* The LIMIT is reached: later rows are not wanted. */
+static bool full(const RtKmerge *k) { return k->plan.limit >= 0 && k->sent >= k->plan.limit; }
+
+/* Send a decided row (its client columns), past the OFFSET. */
+static void send_row(RtSession *s, RtKmerge *k, const KRow *row)
+{
+	if (k->skipped < k->plan.offset) {
+		k->skipped++;
+		return;
+	}
+	if (full(k))
+		return;
+	k->sent++;
+	Buf *out = rt_row_buf(s);
+	buf_msg_begin(out, 'D');
+	buf_put_u16(out, (uint16_t)k->ncols);
+	for (int i = 0; i < k->ncols; i++) {
+		buf_put_u32(out, (uint32_t)row->len[i]);
+		if (row->len[i] > 0)
+			buf_put(out, row->val[i], (size_t)row->len[i]);
+	}
+	buf_msg_end(out);
+}
+
+/* Send every row that can be decided: while each shard still running has
+ * a row waiting, the least waiting row is the next. */
+static void emit(RtSession *s, RtKmerge *k)
+{
+	while (k->nwaiting == 0 && k->nheap > 0) {
+		int sh = k->heap[0];
+		KShard *q = &k->shards[sh];
+		KRow *row = q->head;
+		q->head = row->next;
+		if (!q->head) {
+			q->tail = NULL;
+			k->heap[0] = k->heap[--k->nheap];
+			if (!q->done)
+				k->nwaiting++;
+		}
+		if (k->nheap > 0)
+			sift_down(k, 0);
+		send_row(s, k, row);
+		free(row);
+	}
+	if (pgw_evconn_conn(s->ec)->out.len > (256u << 10))
+		(void)pgw_evconn_flush(s->ec);
+}
+
+/* Keep row t of r for shard sh. */
+static bool keep_row(RtKmerge *k, int sh, const PGresult *r, int t)
+{
+	size_t size = sizeof(KRow) + (size_t)k->nfields * (sizeof(int32_t) + sizeof(char *));
+	for (int i = 0; i < k->nfields; i++)
+		size += (size_t)PQgetlength(r, t, i) + 1;
+	KRow *row = malloc(size);
+	if (!row)
+		return false;
+	row->next = NULL;
+	row->val = (char **)(row + 1);
+	row->len = (int32_t *)(row->val + k->nfields);
+	char *p = (char *)(row->len + k->nfields);
+	for (int i = 0; i < k->nfields; i++) {
+		bool null = PQgetisnull(r, t, i);
+		size_t n = null ? 0 : (size_t)PQgetlength(r, t, i);
+		row->len[i] = null ? -1 : (int32_t)n;
+		row->val[i] = p;
+		memcpy(p, PQgetvalue(r, t, i), n);
+		p[n] = 0;
+		p += n + 1;
+	}
+	KShard *q = &k->shards[sh];
+	if (q->tail) {
+		q->tail->next = row;
+		q->tail = row;
+		return true;
+	}
+	q->head = q->tail = row;
+	k->heap[k->nheap++] = sh;
+	sift_up(k, k->nheap - 1);
+	k->nwaiting--;
+	return true;
+}
+
+/* The shards' columns, from the first result: RowDescription of the
+ * client's (none for an Execute: Describe told them).  False after an
+ * error was sent. */
+static bool columns(RtSession *s, RtKmerge *k, PGresult *r)
+{
+	PgwError e;
+	k->nfields = PQnfields(r);
+	k->ncols = k->nfields - k->plan.nkeys;
+	if (k->ncols < 0) {
+		pgw_error_set(&e, "XX000", "a shard returned %d columns for an ORDER BY merge of %d keys", k->nfields,
+			      k->plan.nkeys);
+		rt_send_error(s, &e);
+		return false;
+	}
+	for (int i = 0; i < k->plan.nkeys; i++) {
+		k->types[i] = PQftype(r, k->ncols + i);
+		if (!pgt_orderable(k->types[i])) {
+			pgw_error_set(&e, "XX000", "a shard returned a sort key of type %u, which the router cannot order",
+				      k->types[i]);
+			rt_send_error(s, &e);
+			return false;
+		}
+	}
+	if (!s->portal)
+		rt_row_description(s, r, k->ncols);
+	s->rowdesc_sent = true;
+	snprintf(s->tag, sizeof(s->tag), "SELECT");
+	return true;
+}
+
+void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r)
+{
+	RtKmerge *k = s->kmerge;
+	if (k->ncols < 0 && !columns(s, k, r))
+		return;
+	if (PQnfields(r) != k->nfields) {
+		PgwError e;
+		pgw_error_set(&e, "XX000", "the shards returned different columns for an ORDER BY merge");
+		rt_send_error(s, &e);
+		return;
+	}
+	for (int t = 0; t < PQntuples(r) && !full(k); t++)
+		if (!keep_row(k, b->shard, r, t)) {
+			PgwError e;
+			pgw_error_set(&e, "53200", "out of memory");
+			rt_send_error(s, &e);
+			return;
+		}
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		KShard *q = &k->shards[b->shard];
+		q->done = true;
+		if (!q->head)
+			k->nwaiting--;
+	}
+	emit(s, k);
+}
