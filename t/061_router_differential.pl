@@ -15,6 +15,7 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Wire;
 
 BEGIN
 {
@@ -290,6 +291,18 @@ my $top = $db{router}->selectall_arrayref('select id, a from t1 order by a desc 
 is(join(',', map { $_->[0] } @$top), join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref(
 	'select id, a from t1 order by a desc nulls last, id limit 5') }), 'the first 5 rows by a desc');
 cmp_ok($received->() - $before, '<=', 20, 'at most 4 x 5 rows came from the shards for LIMIT 5 (t1 has 200)');
+
+# the extended protocol: an Execute's row limit suspends the merged stream
+# (the rest waits in the portal)
+my $want_ids = join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref('select id from t3 order by tx desc, id limit 8 offset 1') });
+my $ws = session($cluster->router);
+send_bytes($ws, parse_msg('', 'select id, tx from t3 order by tx desc, id limit $1 offset 1') . bind_msg('', '', [0], ['8'], [0])
+	  . execute_msg('', 3) . execute_msg('', 3) . execute_msg('', 0) . sync_msg());
+my $r = read_reply($ws, until => 'Z');
+is(types($r), '12DDDsDDDsDDCZ', 'Execute with a row limit of 3: 3 rows, suspended, 3 rows, suspended, the last 2');
+is(join(',', map { (data_row($_->[1]))[0] } messages_of($r, 'D')), $want_ids, 'the rows of the suspended portal in order');
+is((messages_of($r, 'C'))[0][1], "SELECT 2\0", 'the last Execute completes with its own row count');
+close $ws;
 
 $_->disconnect for values %db;
 $oracle->stop;
