@@ -7,7 +7,9 @@
  * and a binary heap of the shards by their first such row: while every
  * shard still running has one, the least of them is the next row of the
  * answer.  It goes out (past the OFFSET, up to the LIMIT) without the sort
- * key columns.  Keys are compared as PostgreSQL compares their types
+ * key columns.  A shard that runs ahead of the others is held back once
+ * HOLD_ROWS of its rows wait, so the router keeps at most that many per
+ * shard whatever the size of the answer.  Keys are compared as PostgreSQL compares their types
  * (pgt_order_text); a query whose keys are of other types, or whose
  * results the client wants in binary, keeps the final step in merge.c.
  */
@@ -27,10 +29,16 @@ typedef struct KRow {
 	char **val;
 } KRow;
 
+/* Rows of one shard the merge keeps at the most: past this many its
+ * results wait (rt_backend_hold) until half of them went out. */
+#define HOLD_ROWS 128
+
 /* What one shard sent that is not decided yet. */
 typedef struct KShard {
 	KRow *head, *tail;
+	int n;     /* rows from head to tail */
 	bool done; /* its rows are all in */
+	bool held; /* its backend is held */
 } KShard;
 
 struct RtKmerge {
@@ -396,6 +404,11 @@ static void emit(RtSession *s, RtKmerge *k)
 		KShard *q = &k->shards[sh];
 		KRow *row = q->head;
 		q->head = row->next;
+		q->n--;
+		if (q->held && q->n <= HOLD_ROWS / 2) {
+			q->held = false;
+			rt_backend_release(s->backends[sh]);
+		}
 		if (!q->head) {
 			q->tail = NULL;
 			k->heap[0] = k->heap[--k->nheap];
@@ -411,9 +424,10 @@ static void emit(RtSession *s, RtKmerge *k)
 		(void)pgw_evconn_flush(s->ec);
 }
 
-/* Keep row t of r for shard sh. */
-static bool keep_row(RtKmerge *k, int sh, const PGresult *r, int t)
+/* Keep row t of r for b's shard; past HOLD_ROWS waiting, b is held. */
+static bool keep_row(RtSession *s, RtKmerge *k, RtBackend *b, const PGresult *r, int t)
 {
+	int sh = b->shard;
 	size_t size = sizeof(KRow) + (size_t)k->nfields * (sizeof(int32_t) + sizeof(char *));
 	for (int i = 0; i < k->nfields; i++)
 		size += (size_t)PQgetlength(r, t, i) + 1;
@@ -434,6 +448,12 @@ static bool keep_row(RtKmerge *k, int sh, const PGresult *r, int t)
 		p += n + 1;
 	}
 	KShard *q = &k->shards[sh];
+	if (++q->n > (int)s->rt->stats[sh].held_max)
+		s->rt->stats[sh].held_max = (uint64_t)q->n;
+	if (q->n >= HOLD_ROWS && !q->held) {
+		q->held = true;
+		rt_backend_hold(b);
+	}
 	if (q->tail) {
 		q->tail->next = row;
 		q->tail = row;
@@ -488,7 +508,7 @@ void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r)
 		return;
 	}
 	for (int t = 0; t < PQntuples(r) && !full(k); t++)
-		if (!keep_row(k, b->shard, r, t)) {
+		if (!keep_row(s, k, b, r, t)) {
 			PgwError e;
 			pgw_error_set(&e, "53200", "out of memory");
 			rt_send_error(s, &e);
@@ -501,4 +521,17 @@ void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r)
 			k->nwaiting--;
 	}
 	emit(s, k);
+	if (full(k))
+		rt_kmerge_release(s); /* the rest is not wanted */
+}
+
+void rt_kmerge_release(RtSession *s)
+{
+	RtKmerge *k = s->kmerge;
+	for (int i = 0; i < k->nshards; i++)
+		if (k->shards[i].held) {
+			k->shards[i].held = false;
+			if (s->backends[i])
+				rt_backend_release(s->backends[i]);
+		}
 }

@@ -66,6 +66,7 @@ typedef struct RtRouter {
 	 * it and the errors they returned */
 	struct RtShardStats {
 		uint64_t statements, errors, rows; /* rows: received from the shard */
+		uint64_t held_max; /* the most of its rows an ORDER BY merge kept at once */
 	} *stats;
 	RtCoord *coord; /* owned: two-phase commit */
 	char *vschema_path;  /* owned: the VSchema file */
@@ -112,6 +113,7 @@ typedef struct RtBackend {
 	int preparing; /* the entry whose Prepare is on the wire, -1 none */
 	bool backlog;  /* output queued in libpq that the socket did not take yet */
 	bool copy_started; /* its COPY TO STDOUT sent its first data */
+	bool held;         /* its results wait (rt_backend_hold): the socket is not read */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
@@ -260,6 +262,12 @@ void rt_backend_flush(RtBackend *b);
 bool rt_backend_backlog(const RtBackend *b);
 /* CopyDone (or CopyFail) was queued: now the COPY's result comes. */
 void rt_backend_copy_done(RtBackend *b);
+/* Take no more results from b until it is released: its socket is not
+ * read, so the shard waits when the socket's buffers are full.  Release
+ * goes on with the results libpq already holds at the next turn of the
+ * loop. */
+void rt_backend_hold(RtBackend *b);
+void rt_backend_release(RtBackend *b);
 
 /* copy.c: COPY FROM STDIN over the shards. */
 /* Start it: the COPY goes to the route's shards, CopyInResponse to the
@@ -333,6 +341,9 @@ bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
  * out. */
 void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r);
 void rt_kmerge_free(RtKmerge *k);
+/* The statement failed: the shards held back go on (their rows are not
+ * wanted), so that it ends. */
+void rt_kmerge_release(RtSession *s);
 /* One constant count of LIMIT/OFFSET (an integer, or an integer's text
  * cast, as bound parameters are written in): false for anything else. */
 bool rt_const_count(const PgQuery__Node *n, int64_t *v);

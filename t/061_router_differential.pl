@@ -32,6 +32,7 @@ my $cluster = DoSQL::Test::Cluster->new_cluster('rd', shards => 4,
 		ref => { type => 'reference' },
 		t3 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		t4 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		t5 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 	});
 $cluster->start;
 my $single = DoSQL::Test::Cluster->new_shard('single');
@@ -303,6 +304,30 @@ is(types($r), '12DDDsDDDsDDCZ', 'Execute with a row limit of 3: 3 rows, suspende
 is(join(',', map { (data_row($_->[1]))[0] } messages_of($r, 'D')), $want_ids, 'the rows of the suspended portal in order');
 is((messages_of($r, 'C'))[0][1], "SELECT 2\0", 'the last Execute completes with its own row count');
 close $ws;
+
+# a long answer streams through a bounded merge: a shard that runs ahead
+# is held back once 128 of its rows wait, whatever the number of rows
+$db{$_}->do('create table t5 (id int primary key, v int, w text)') or BAIL_OUT($db{$_}->errstr) for qw(postgres router);
+for (my $i = 1; $i <= 4000; $i += 500)
+{
+	my $sql = 'insert into t5 (id, v, w) values '
+	  . join(', ', map { "($_, " . (($_ * 7919) % 1000) . ", 'w$_')" } $i .. $i + 499);
+	$db{$_}->do($sql) or BAIL_OUT($db{$_}->errstr) for qw(postgres router);
+}
+my %stats_before = map { $_->[0] => $_->[4] } @{ $db{router}->selectall_arrayref('show stats') };
+my $big = 'select id, w from t5 order by v desc, id';
+is(join("\n", map { join('|', @$_) } @{ $db{router}->selectall_arrayref($big) }),
+	join("\n", map { join('|', @$_) } @{ $db{postgres}->selectall_arrayref($big) }), 'the 4000 rows of t5 in order');
+for my $row (@{ $db{router}->selectall_arrayref('show stats') })
+{
+	my $got = $row->[4] - $stats_before{ $row->[0] };
+	cmp_ok($got, '>', 500, "shard $row->[0] sent $got rows of t5");
+	cmp_ok($row->[5], '<=', 128, "the merge kept at most 128 of its rows at once ($row->[5])");
+}
+# a shard failing while others are held back ends the statement
+ok(!$db{router}->do('select id, 1 / (id - 3999) from t5 order by v, id'), 'a shard fails during the merge');
+is($db{router}->state, '22012', 'division by zero, from the shard');
+is(($db{router}->selectrow_array('select count(*) from t5'))[0], 4000, 'the session goes on');
 
 $_->disconnect for values %db;
 $oracle->stop;
