@@ -1217,6 +1217,11 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 		}
 		portal = shd_portal_create(s, "\x01simple", stmt);
 		temp = true;
+		if (ex->nformats > 0 && (portal->formats = malloc(sizeof(int16_t) * (size_t)ex->nformats))) {
+			/* the router's final step for an Execute: the client's result formats */
+			memcpy(portal->formats, ex->formats, sizeof(int16_t) * (size_t)ex->nformats);
+			portal->nformats = ex->nformats;
+		}
 	}
 	if (ex->describe && stmt->q.returns_rows)
 		put_row_description(s, &stmt->q, ex->nformats, ex->formats);
