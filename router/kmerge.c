@@ -8,8 +8,9 @@
  * shard still running has one, the least of them is the next row of the
  * answer.  It goes out (past the OFFSET, up to the LIMIT) without the sort
  * key columns.  A shard that runs ahead of the others is held back once
- * HOLD_ROWS of its rows wait, so the router keeps at most that many per
- * shard whatever the size of the answer.  Keys are compared as PostgreSQL compares their types
+ * HOLD_ROWS of its rows wait, and every shard while the client has not
+ * read CLIENT_HIGH bytes of the answer, so the router keeps a bounded part
+ * of the answer whatever its size.  Keys are compared as PostgreSQL compares their types
  * (pgt_order_text); a query whose keys are of other types, or whose
  * results the client wants in binary, keeps the final step in merge.c.
  */
@@ -32,6 +33,11 @@ typedef struct KRow {
 /* Rows of one shard the merge keeps at the most: past this many its
  * results wait (rt_backend_hold) until half of them went out. */
 #define HOLD_ROWS 128
+/* Output the client has not read yet past which every shard waits, until
+ * it is below CLIENT_LOW again (looked at every CLIENT_POLL_US). */
+#define CLIENT_HIGH (1u << 20)
+#define CLIENT_LOW (256u << 10)
+#define CLIENT_POLL_US 2000
 
 /* What one shard sent that is not decided yet. */
 typedef struct KShard {
@@ -39,6 +45,7 @@ typedef struct KShard {
 	int n;     /* rows from head to tail */
 	bool done; /* its rows are all in */
 	bool held; /* its backend is held */
+	bool used; /* the statement runs on it */
 } KShard;
 
 struct RtKmerge {
@@ -51,6 +58,10 @@ struct RtKmerge {
 	int nheap;
 	int nwaiting; /* shards still running with no row waiting */
 	int64_t skipped, sent;
+	RtSession *sess;	   /* borrowed */
+	struct event *client_poll; /* owned: while the client is behind */
+	bool client_behind;	   /* every shard waits for the client */
+	bool draining;		   /* the rest is not wanted: hold no shard */
 };
 
 /* ---------------------------------------------------------------- plan */
@@ -280,6 +291,8 @@ void rt_kmerge_free(RtKmerge *k)
 			k->shards[i].head = row->next;
 			free(row);
 		}
+	if (k->client_poll)
+		event_free(k->client_poll);
 	free(k->shards);
 	free(k->heap);
 	free(k);
@@ -304,6 +317,9 @@ bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
 	k->plan.sql = NULL;
 	k->ncols = -1;
 	k->nwaiting = route->nshards;
+	k->sess = s;
+	for (int i = 0; i < route->nshards; i++)
+		k->shards[route->shards[i]].used = true;
 	s->kmerge = k;
 	if (rt_dispatch(s, route->kmerge.sql, route->shards, route->nshards, route->params_inlined ? NULL : params, 0))
 		return true;
@@ -395,6 +411,59 @@ static void send_row(RtSession *s, RtKmerge *k, const KRow *row)
 	buf_msg_end(out);
 }
 
+/* Hold shard sh's backend back, or let it go on: held while HOLD_ROWS of
+ * its rows wait (until half of them went out) and while the client is
+ * behind; never once the rest of the answer is not wanted. */
+static void set_hold(RtSession *s, RtKmerge *k, int sh)
+{
+	KShard *q = &k->shards[sh];
+	RtBackend *b = s->backends[sh];
+	bool hold = !k->draining && q->used && !q->done && b &&
+		    (q->n >= HOLD_ROWS || (q->held && q->n > HOLD_ROWS / 2) || k->client_behind);
+	if (hold == q->held)
+		return;
+	q->held = hold;
+	if (hold) {
+		rt_backend_hold(b);
+		s->rt->stats[sh].merge_waits += k->client_behind;
+	} else {
+		rt_backend_release(b);
+	}
+}
+
+static void client_poll_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Look again in CLIENT_POLL_US whether the client caught up. */
+static void poll_client(RtKmerge *k)
+{
+	RtSession *s = k->sess;
+	if (!k->client_poll)
+		k->client_poll = evtimer_new(s->rt->base, client_poll_cb, k);
+	struct timeval tv = {0, CLIENT_POLL_US};
+	if (!k->client_poll || evtimer_add(k->client_poll, &tv) != 0) {
+		k->client_behind = false; /* no timer: do not wait for the client */
+		for (int i = 0; i < k->nshards; i++)
+			set_hold(s, k, i);
+	}
+}
+
+/* The client was behind: the shards go on once it read most of it. */
+static void client_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	RtKmerge *k = arg;
+	RtSession *s = k->sess;
+	(void)pgw_evconn_flush(s->ec);
+	if (!k->draining && pgw_evconn_output_pending(s->ec) > CLIENT_LOW) {
+		poll_client(k);
+		return;
+	}
+	k->client_behind = false;
+	for (int i = 0; i < k->nshards; i++)
+		set_hold(s, k, i);
+}
+
 /* Send every row that can be decided: while each shard still running has
  * a row waiting, the least waiting row is the next. */
 static void emit(RtSession *s, RtKmerge *k)
@@ -405,10 +474,7 @@ static void emit(RtSession *s, RtKmerge *k)
 		KRow *row = q->head;
 		q->head = row->next;
 		q->n--;
-		if (q->held && q->n <= HOLD_ROWS / 2) {
-			q->held = false;
-			rt_backend_release(s->backends[sh]);
-		}
+		set_hold(s, k, sh);
 		if (!q->head) {
 			q->tail = NULL;
 			k->heap[0] = k->heap[--k->nheap];
@@ -420,8 +486,15 @@ static void emit(RtSession *s, RtKmerge *k)
 		send_row(s, k, row);
 		free(row);
 	}
-	if (pgw_evconn_conn(s->ec)->out.len > (256u << 10))
+	if (pgw_evconn_conn(s->ec)->out.len > (64u << 10))
 		(void)pgw_evconn_flush(s->ec);
+	if (!k->client_behind && !k->draining && pgw_evconn_output_pending(s->ec) > CLIENT_HIGH) {
+		/* the client reads slower than the shards send: they wait */
+		k->client_behind = true;
+		for (int i = 0; i < k->nshards; i++)
+			set_hold(s, k, i);
+		poll_client(k);
+	}
 }
 
 /* Keep row t of r for b's shard; past HOLD_ROWS waiting, b is held. */
@@ -450,10 +523,7 @@ static bool keep_row(RtSession *s, RtKmerge *k, RtBackend *b, const PGresult *r,
 	KShard *q = &k->shards[sh];
 	if (++q->n > (int)s->rt->stats[sh].held_max)
 		s->rt->stats[sh].held_max = (uint64_t)q->n;
-	if (q->n >= HOLD_ROWS && !q->held) {
-		q->held = true;
-		rt_backend_hold(b);
-	}
+	set_hold(s, k, sh);
 	if (q->tail) {
 		q->tail->next = row;
 		q->tail = row;
@@ -528,10 +598,7 @@ void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r)
 void rt_kmerge_release(RtSession *s)
 {
 	RtKmerge *k = s->kmerge;
+	k->draining = true;
 	for (int i = 0; i < k->nshards; i++)
-		if (k->shards[i].held) {
-			k->shards[i].held = false;
-			if (s->backends[i])
-				rt_backend_release(s->backends[i]);
-		}
+		set_hold(s, k, i);
 }

@@ -67,6 +67,7 @@ typedef struct RtRouter {
 	struct RtShardStats {
 		uint64_t statements, errors, rows; /* rows: received from the shard */
 		uint64_t held_max; /* the most of its rows an ORDER BY merge kept at once */
+		uint64_t merge_waits; /* times a merge held it back for a client behind */
 	} *stats;
 	RtCoord *coord; /* owned: two-phase commit */
 	char *vschema_path;  /* owned: the VSchema file */

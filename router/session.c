@@ -487,23 +487,25 @@ static void show_vschema(RtSession *s)
 }
 
 /* SHOW STATS: per shard, the statements the router sent it, the errors
- * they returned, the rows it received and the most of them an ORDER BY
- * merge kept at once, since the router started. */
+ * they returned, the rows it received, the most of them an ORDER BY merge
+ * kept at once and the times a merge held it back for a client that had
+ * not read the rows sent, since the router started. */
 static void show_stats(RtSession *s)
 {
 	PgwConn *c = conn(s);
-	PgwField f[6] = {{"shard", 0, 0, 25, -1, -1, 0},
+	PgwField f[7] = {{"shard", 0, 0, 25, -1, -1, 0},
 			 {"address", 0, 0, 25, -1, -1, 0},
 			 {"statements", 0, 0, 20, 8, -1, 0},
 			 {"errors", 0, 0, 20, 8, -1, 0},
 			 {"rows", 0, 0, 20, 8, -1, 0},
-			 {"merge_held_max", 0, 0, 20, 8, -1, 0}};
-	pgw_send_row_description(c, 6, f);
+			 {"merge_held_max", 0, 0, 20, 8, -1, 0},
+			 {"merge_waits", 0, 0, 20, 8, -1, 0}};
+	pgw_send_row_description(c, 7, f);
 	const VscSchema *vs = s->rt->vschema;
 	int n = vsc_shard_count(vs);
 	for (int i = 0; i < n; i++) {
 		const VscShard *sh = vsc_shard(vs, i);
-		char addr[300], st[24], er[24], rows[24], held[24];
+		char addr[300], st[24], er[24], rows[24], held[24], waits[24];
 		if (sh->host)
 			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
 		else
@@ -512,8 +514,9 @@ static void show_stats(RtSession *s)
 		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
 		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
 		snprintf(held, sizeof(held), "%" PRIu64, s->rt->stats[i].held_max);
-		const char *vals[6] = {sh->name, addr, st, er, rows, held};
-		put_text_row(c, 6, vals);
+		snprintf(waits, sizeof(waits), "%" PRIu64, s->rt->stats[i].merge_waits);
+		const char *vals[7] = {sh->name, addr, st, er, rows, held, waits};
+		put_text_row(c, 7, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);

@@ -15,6 +15,7 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils qw(poll_until);
 use DoSQL::Test::Wire;
 
 BEGIN
@@ -329,6 +330,28 @@ for my $row (@{ $db{router}->selectall_arrayref('show stats') })
 	cmp_ok($got, '>', 500, "shard $row->[0] sent $got rows of t5");
 	cmp_ok($row->[5], '<=', 128, "the merge kept at most 128 of its rows at once ($row->[5])");
 }
+# a client that does not read holds the shards back: the router takes no
+# more of the answer while it has more than 1 MiB unsent, then goes on
+my %waits_before = map { $_->[0] => $_->[6] } @{ $db{router}->selectall_arrayref('show stats') };
+my %rows_before = map { $_->[0] => $_->[4] } @{ $db{router}->selectall_arrayref('show stats') };
+my $slow = session($cluster->router);
+send_bytes($slow, msg('Q', "select id, repeat(w, 3000) as big from t5 order by v desc, id\0"));
+my $stats_delta = sub {
+	my ($col, $before) = @_;
+	my $n = 0;
+	$n += $_->[$col] - $before->{ $_->[0] } for @{ $db{router}->selectall_arrayref('show stats') };
+	return $n;
+};
+ok(poll_until(sub { $stats_delta->(6, \%waits_before) > 0 }), 'the merge holds the shards back while the client does not read');
+my $taken = $stats_delta->(4, \%rows_before);
+cmp_ok($taken, '<', 4000, "meanwhile the router took $taken of the 4000 rows from the shards");
+$r = read_reply($slow, until => 'Z');
+is(join(',', map { my @v = data_row($_->[1]); $v[0] } messages_of($r, 'D')),
+	join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref('select id from t5 order by v desc, id') }),
+	'then the client reads all 4000 rows, in order');
+is((messages_of($r, 'C'))[0][1], "SELECT 4000\0", 'SELECT 4000');
+close $slow;
+
 # a shard failing while others are held back ends the statement
 ok(!$db{router}->do('select id, 1 / (id - 3999) from t5 order by v, id'), 'a shard fails during the merge');
 is($db{router}->state, '22012', 'division by zero, from the shard');
