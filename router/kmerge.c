@@ -87,6 +87,7 @@ static const char *implicit_name(const PgQuery__Node *n)
 	}
 }
 
+/* Whether a target is * (or t.*). */
 static bool is_star(const PgQuery__Node *target)
 {
 	const PgQuery__Node *v = target->res_target->val;
@@ -357,6 +358,7 @@ static bool heap_less(const RtKmerge *k, int x, int y)
 	return c < 0 || (c == 0 && x < y);
 }
 
+/* The heap keeps the shard with the least waiting row at heap[0]. */
 static void heap_swap(RtKmerge *k, int i, int j)
 {
 	int t = k->heap[i];
@@ -364,6 +366,7 @@ static void heap_swap(RtKmerge *k, int i, int j)
 	k->heap[j] = t;
 }
 
+/* Move heap[i] up past the shards whose rows sort after its row. */
 static void sift_up(RtKmerge *k, int i)
 {
 	while (i > 0 && heap_less(k, k->heap[i], k->heap[(i - 1) / 2])) {
@@ -372,6 +375,7 @@ static void sift_up(RtKmerge *k, int i)
 	}
 }
 
+/* Move heap[i] down past the shards whose rows sort before its row. */
 static void sift_down(RtKmerge *k, int i)
 {
 	for (;;) {
