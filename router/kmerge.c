@@ -10,9 +10,10 @@
  * key columns.  A shard that runs ahead of the others is held back once
  * HOLD_ROWS of its rows wait, and every shard while the client has not
  * read CLIENT_HIGH bytes of the answer, so the router keeps a bounded part
- * of the answer whatever its size.  Keys are compared as PostgreSQL compares their types
- * (pgt_order_text); a query whose keys are of other types, or whose
- * results the client wants in binary, keeps the final step in merge.c.
+ * of the answer whatever its size.  Keys are compared as PostgreSQL
+ * compares their types, in the format the client wants the results in
+ * (pgt_order_text or pgt_order_binary); a query whose keys are of other
+ * types keeps the final step in merge.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ struct RtKmerge {
 	RtKmergePlan plan; /* without its sql */
 	int nfields, ncols; /* the shards' columns, the client's (-1 until known) */
 	uint32_t types[RT_KMERGE_MAX_KEYS];
+	bool binary[RT_KMERGE_MAX_KEYS]; /* the key's values are in binary format */
 	int nshards;
 	KShard *shards; /* owned: by shard index */
 	int *heap;	/* owned: shards with rows waiting, least first row on top */
@@ -276,9 +278,9 @@ bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal)
 {
 	if (!route->kmerge.sql)
 		return false;
-	for (int i = 0; portal && i < portal->nres; i++)
-		if (portal->resfmts[i] != 0)
-			return false; /* binary results: the final step renders them */
+	for (int i = 1; portal && i < portal->nres; i++)
+		if (portal->resfmts[i] != portal->resfmts[0])
+			return false; /* one format for every column: the sort keys' too */
 	return true;
 }
 
@@ -322,7 +324,11 @@ bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
 	for (int i = 0; i < route->nshards; i++)
 		k->shards[route->shards[i]].used = true;
 	s->kmerge = k;
-	if (rt_dispatch(s, route->kmerge.sql, route->shards, route->nshards, route->params_inlined ? NULL : params, 0))
+	int format = s->portal && s->portal->nres ? s->portal->resfmts[0] : 0;
+	static const RtParams none = {0};
+	if (route->params_inlined || !params)
+		params = format ? &none : NULL; /* a result format needs PQsendQueryParams */
+	if (rt_dispatch(s, route->kmerge.sql, route->shards, route->nshards, params, format))
 		return true;
 	rt_kmerge_free(k); /* nothing was sent */
 	s->kmerge = NULL;
@@ -341,7 +347,8 @@ static int row_cmp(const RtKmerge *k, const KRow *a, const KRow *b)
 		if (an || bn)
 			c = an && bn ? 0 : (an == key->nulls_first) ? -1 : 1;
 		else {
-			c = pgt_order_text(k->types[i], a->val[col], (size_t)a->len[col], b->val[col], (size_t)b->len[col]);
+			c = (k->binary[i] ? pgt_order_binary : pgt_order_text)(k->types[i], a->val[col], (size_t)a->len[col],
+									  b->val[col], (size_t)b->len[col]);
 			if (key->desc)
 				c = -c;
 		}
@@ -556,6 +563,7 @@ static bool columns(RtSession *s, RtKmerge *k, PGresult *r)
 	}
 	for (int i = 0; i < k->plan.nkeys; i++) {
 		k->types[i] = PQftype(r, k->ncols + i);
+		k->binary[i] = PQfformat(r, k->ncols + i) == 1;
 		if (!pgt_orderable(k->types[i])) {
 			pgw_error_set(&e, "XX000", "a shard returned a sort key of type %u, which the router cannot order",
 				      k->types[i]);

@@ -333,7 +333,8 @@ void rt_row_description(RtSession *s, PGresult *r, int ncols);
  * The caller checked that s has no aggregate, window or subquery. */
 void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
 /* Whether a planned streamed merge can run for the portal (NULL: a simple
- * query): its results are all in text format. */
+ * query): its results are all in one format, which the shards then send
+ * the sort keys in too. */
 bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal);
 /* Send the route's kmerge.sql to its shards, s->kmerge takes their rows.
  * Returns as rt_dispatch. */

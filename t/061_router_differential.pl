@@ -295,7 +295,7 @@ is(join(',', map { $_->[0] } @$top), join(',', map { $_->[0] } @{ $db{postgres}-
 cmp_ok($received->() - $before, '<=', 20, 'at most 4 x 5 rows came from the shards for LIMIT 5 (t1 has 200)');
 
 # the extended protocol: an Execute's row limit suspends the merged stream
-# (the rest waits in the portal), and binary results take the final step
+# (the rest waits in the portal)
 my $want_ids = join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref('select id from t3 order by tx desc, id limit 8 offset 1') });
 my $ws = session($cluster->router);
 send_bytes($ws, parse_msg('', 'select id, tx from t3 order by tx desc, id limit $1 offset 1') . bind_msg('', '', [0], ['8'], [0])
@@ -304,11 +304,22 @@ my $r = read_reply($ws, until => 'Z');
 is(types($r), '12DDDsDDDsDDCZ', 'Execute with a row limit of 3: 3 rows, suspended, 3 rows, suspended, the last 2');
 is(join(',', map { (data_row($_->[1]))[0] } messages_of($r, 'D')), $want_ids, 'the rows of the suspended portal in order');
 is((messages_of($r, 'C'))[0][1], "SELECT 2\0", 'the last Execute completes with its own row count');
-send_bytes($ws, parse_msg('', 'select id from t3 order by tx desc, id limit 8 offset 1') . bind_msg('', '', [], [], [1])
+# binary results: the shards send the sort keys in binary too, compared as such
+for my $sql ('select id from t3 order by tx desc, id limit 8 offset 1', 'select id from t3 order by n desc, fl, id',
+	'select id from t3 order by fl nulls first, r desc, id', 'select id from t3 order by tz, dt desc, ts, id',
+	'select id from t3 order by bp, bo, u, by, id', 'select id from t3 order by vc desc, g, id limit 20')
+{
+	send_bytes($ws, parse_msg('', $sql) . bind_msg('', '', [], [], [1]) . execute_msg('', 0) . sync_msg());
+	$r = read_reply($ws, until => 'Z');
+	is(join(',', map { my @v = data_row($_->[1]); unpack('N', $v[0]) } messages_of($r, 'D')),
+		join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref($sql) }), "binary results, in order: $sql");
+}
+send_bytes($ws, parse_msg('', 'select id from t3 where g > $1 order by n desc, id limit $2') . bind_msg('', '', [0, 0], ['0', '9'], [1])
 	  . execute_msg('', 0) . sync_msg());
 $r = read_reply($ws, until => 'Z');
-is(join(',', map { my @v = data_row($_->[1]); unpack('N', $v[0]) } messages_of($r, 'D')), $want_ids,
-	'binary results (the final step in the router), in order');
+is(join(',', map { my @v = data_row($_->[1]); length($v[0]) == 4 ? unpack('N', $v[0]) : "text:$v[0]" } messages_of($r, 'D')),
+	join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref('select id from t3 where g > 0 order by n desc, id limit 9') }),
+	'binary results with bound parameters written into the shards\' statement');
 close $ws;
 
 # a long answer streams through a bounded merge: a shard that runs ahead
