@@ -214,22 +214,40 @@ static char *shard_statement(PgQuery__SelectStmt *s, PgQuery__Node **exprs, int 
 	return sql;
 }
 
-/* The types of the keys that are expressions, from the first shard's
- * description of the shard statement; false when it cannot be had. */
-static bool described_types(RtRouter *rt, const char *sql, const RtRoute *r, RtKmergePlan *p)
+static bool is_param(const ProtobufCMessage *m, void *arg)
 {
-	if (r->params && r->params->n > 0 && !r->params_inlined)
-		return false; /* the statement has $n: leave it to the final step */
-	PgwError err;
-	RtDesc *d = rt_describe_new(rt, sql, 0, NULL, &err);
-	if (!d)
-		return false;
-	bool ok = d->nfields >= p->nkeys;
-	for (int k = 0; ok && k < p->nkeys; k++)
-		if (!p->keys[k].type)
-			p->keys[k].type = d->fields[d->nfields - p->nkeys + k].type_oid;
-	rt_desc_free(d);
-	return ok;
+	if (m->descriptor == &pg_query__param_ref__descriptor)
+		*(bool *)arg = true;
+	return !*(bool *)arg;
+}
+
+/* The type of an expression key, as the first shard describes SELECT e
+ * FROM the query's table (asked once per text); 0 when it has a bound
+ * parameter or does not prepare. */
+static uint32_t described_type(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, PgQuery__Node *e)
+{
+	bool param = false;
+	pgn_walk(&e->base, is_param, &param);
+	if (param)
+		return 0;
+	Arena a;
+	arena_init(&a);
+	PgQuery__Node *target = pgn_res_target(&a, NULL, e);
+	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
+	q.n_target_list = 1;
+	q.target_list = &target;
+	q.n_from_clause = 1;
+	q.from_clause = s->from_clause;
+	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	PgQuery__Node qn = PG_QUERY__NODE__INIT;
+	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn.select_stmt = &q;
+	char *sql = shd_deparse_node(&qn);
+	uint32_t oid = sql ? rt_select_type(rt, table, sql) : 0;
+	free(sql);
+	arena_reset(&a);
+	return oid;
 }
 
 void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
@@ -241,7 +259,6 @@ void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtR
 	    s->op != PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause != 1 ||
 	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || !plan_counts(s, &p.limit, &p.offset))
 		return;
-	bool unknown = false;
 	p.nkeys = (int)s->n_sort_clause;
 	for (int k = 0; k < p.nkeys; k++) {
 		PgQuery__SortBy *sb = s->sort_clause[k]->sort_by;
@@ -252,20 +269,16 @@ void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtR
 						? p.keys[k].desc
 						: sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
 		p.keys[k].type = key_type(rt, s, table, exprs[k]);
-		unknown |= !p.keys[k].type;
+		if (!p.keys[k].type)
+			p.keys[k].type = described_type(rt, s, table, exprs[k]);
+		if (!pgt_orderable(p.keys[k].type))
+			return;
 	}
 	if (p.limit >= 0)
 		p.pushed = p.limit + p.offset;
 	char *sql = shard_statement(s, exprs, p.nkeys, p.pushed);
 	if (!sql)
 		return;
-	bool ok = !unknown || described_types(rt, sql, r, &p);
-	for (int k = 0; ok && k < p.nkeys; k++)
-		ok = pgt_orderable(p.keys[k].type);
-	if (!ok) {
-		free(sql);
-		return;
-	}
 	if (p.pushed > INT32_MAX)
 		p.pushed = -1;
 	p.sql = sql;

@@ -22,6 +22,7 @@
 typedef PgQuery__Node Node;
 
 #define MAX_TABLES 32
+#define MAX_LEARNED 4096 /* expression types kept only below this many learned types */
 
 typedef struct Tables {
 	int n;
@@ -1048,14 +1049,44 @@ void rt_route_cleanup(RtRoute *r)
 	r->split_sql = NULL;
 }
 
+/* The type learned for table and name (a column, or an expression's
+ * SELECT), or NULL. */
+static const struct RtColType *learned(const RtRouter *rt, const char *table, const char *name)
+{
+	for (int i = 0; i < rt->ntypes; i++)
+		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, name) == 0)
+			return &rt->types[i];
+	return NULL;
+}
+
+/* Keep a type learned for table and name, until the next DDL. */
+static void learn(RtRouter *rt, const char *table, const char *name, uint32_t oid, int32_t typmod)
+{
+	struct RtColType *t = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
+	if (!t)
+		return;
+	rt->types = t;
+	t += rt->ntypes;
+	t->table = strdup(table);
+	t->column = strdup(name);
+	t->oid = oid;
+	t->typmod = typmod;
+	if (t->table && t->column) {
+		rt->ntypes++;
+	} else {
+		free(t->table);
+		free(t->column);
+	}
+}
+
 uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod)
 {
 	*typmod = -1;
-	for (int i = 0; i < rt->ntypes; i++)
-		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, column) == 0) {
-			*typmod = rt->types[i].typmod;
-			return rt->types[i].oid;
-		}
+	const struct RtColType *known = learned(rt, table, column);
+	if (known) {
+		*typmod = known->typmod;
+		return known->oid;
+	}
 	/* ask the first shard's catalog, once (schemas are the same everywhere) */
 	PgwError err;
 	PGconn *pg = rt_meta_conn(rt, &err);
@@ -1072,14 +1103,22 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 		}
 		PQclear(res);
 	}
-	if (oid) {
-		rt->types = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
-		rt->types[rt->ntypes].table = strdup(table);
-		rt->types[rt->ntypes].column = strdup(column);
-		rt->types[rt->ntypes].oid = oid;
-		rt->types[rt->ntypes].typmod = *typmod;
-		rt->ntypes++;
-	}
+	if (oid)
+		learn(rt, table, column, oid, *typmod);
+	return oid;
+}
+
+uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql)
+{
+	const struct RtColType *known = learned(rt, table, sql);
+	if (known)
+		return known->oid;
+	PgwError err;
+	RtDesc *d = rt_describe_new(rt, sql, 0, NULL, &err);
+	uint32_t oid = d && d->nfields == 1 ? d->fields[0].type_oid : 0;
+	if (oid && rt->ntypes < MAX_LEARNED)
+		learn(rt, table, sql, oid, d->fields[0].typmod);
+	rt_desc_free(d);
 	return oid;
 }
 

@@ -55,7 +55,8 @@ typedef struct RtRouter {
 		       * lookups and statement descriptions */
 	int ndescs;
 	struct RtDesc **descs; /* owned: described statements, by text */
-	/* column types learned from the shards' catalogs, forgotten at DDL */
+	/* column types learned from the shards' catalogs, and the types of
+	 * sort key expressions (column: their SELECT's text), forgotten at DDL */
 	int ntypes;
 	struct RtColType {
 		char *table, *column;
@@ -507,6 +508,9 @@ bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route);
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
 /* The same with the column's typmod (-1 when it has none). */
 uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod);
+/* The type of the one column of sql, a SELECT over table, as the first
+ * shard describes it, asked once; 0 when it does not prepare. */
+uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
 

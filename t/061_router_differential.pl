@@ -281,6 +281,9 @@ like($explain->('select id, tx from t3 order by tx desc, id limit 5 offset 2'),
 like($explain->('select id from t3 order by g desc, id'),
 	qr/^DoSQL: 4 shards send the rows of "t3" in the query's order; the router merges them in order as they come\n/,
 	'EXPLAIN: ORDER BY without LIMIT is merged in order');
+like($explain->('select upper(tx) as ut, id from t3 order by ut, n + 1, length(tx), id limit 10'),
+	qr/^DoSQL: 4 shards send their first 10 rows of "t3" in the query's order; the router merges them in order as they come\n/,
+	'EXPLAIN: expression keys (typed by the first shard) are merged in order');
 like($explain->(q{select id from t3 order by ts - timestamp '2000-01-01', id}),
 	qr/^DoSQL: 4 shards send the rows of "t3"; the final step runs in the router\n/,
 	'EXPLAIN: an interval sort key keeps the final step in the router');
