@@ -253,6 +253,8 @@ void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n)
 
 static void merge_free(RtSession *s)
 {
+	if (s->kmerge)
+		rt_kmerge_release(s); /* no backend stays held past its statement */
 	rt_kmerge_free(s->kmerge);
 	s->kmerge = NULL;
 	rt_merge_free(s->merge);
@@ -1162,8 +1164,10 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
-	for (int i = 0; i < s->nshards; i++)
+	for (int i = 0; i < s->nshards; i++) {
 		rt_backend_free(s->backends[i]);
+		s->backends[i] = NULL;
+	}
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);
 	free(s->sets);
