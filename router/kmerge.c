@@ -250,6 +250,7 @@ static uint32_t described_type(RtRouter *rt, PgQuery__SelectStmt *s, const char 
 	return oid;
 }
 
+/* r->kmerge for s when its shape and key types allow (router.h). */
 void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
 {
 	RtKmergePlan p = {.limit = -1, .pushed = -1};
@@ -287,6 +288,7 @@ void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtR
 
 /* ---------------------------------------------------------------- merge */
 
+/* A planned merge streams when every result column has one format. */
 bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal)
 {
 	if (!route->kmerge.sql)
@@ -297,6 +299,8 @@ bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal)
 	return true;
 }
 
+/* Free the merge and the rows it still keeps (its backends are the
+ * session's). */
 void rt_kmerge_free(RtKmerge *k)
 {
 	if (!k)
@@ -314,6 +318,8 @@ void rt_kmerge_free(RtKmerge *k)
 	free(k);
 }
 
+/* Send the shards their statement (in the portal's result format); false
+ * after an error was sent, with nothing sent. */
 bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
 {
 	RtKmerge *k = calloc(1, sizeof(*k));
@@ -591,6 +597,7 @@ static bool columns(RtSession *s, RtKmerge *k, PGresult *r)
 	return true;
 }
 
+/* A shard's row (or end): kept, then every row that can be decided goes. */
 void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	RtKmerge *k = s->kmerge;
@@ -620,6 +627,7 @@ void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r)
 		rt_kmerge_release(s); /* the rest is not wanted */
 }
 
+/* Hold no shard from now on: the rest of the answer is not wanted. */
 void rt_kmerge_release(RtSession *s)
 {
 	RtKmerge *k = s->kmerge;

@@ -573,6 +573,9 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 	r->move = cv;
 }
 
+/* An integer constant of a LIMIT or OFFSET, or the text of a bound
+ * parameter written in as 'n'::type; false for anything else (a
+ * parameter, an expression, ALL or NULL). */
 bool rt_const_count(const PgQuery__Node *n, int64_t *v)
 {
 	if (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST && n->type_cast->arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
@@ -1108,6 +1111,8 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 	return oid;
 }
 
+/* The type of sql's one column, learned once from the first shard's
+ * description. */
 uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql)
 {
 	const struct RtColType *known = learned(rt, table, sql);

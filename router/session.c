@@ -86,6 +86,7 @@ static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 	rt_send_error(s, &e);
 }
 
+/* RowDescription of r's first n columns (text format). */
 void rt_row_description(RtSession *s, PGresult *r, int n)
 {
 	PgwField *f = calloc((size_t)n + 1, sizeof(PgwField));
@@ -103,6 +104,8 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 	s->rowdesc_sent = true;
 }
 
+/* Where the next row of the statement goes: out to the client, or, beyond
+ * an Execute's row limit, into the portal for the next Execute. */
 Buf *rt_row_buf(RtSession *s)
 {
 	s->rows++;
