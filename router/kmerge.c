@@ -2,7 +2,8 @@
  * kmerge.c - ORDER BY over a scatter, merged in order as the rows come.
  *
  * Each shard runs the client's SELECT with its ORDER BY (and LIMIT n+m for
- * a LIMIT n OFFSET m), its sort keys appended as extra result columns.  The
+ * a LIMIT n OFFSET m), the sort keys it does not select appended as extra
+ * result columns.  The
  * router keeps, per shard, the rows that arrived and are not decided yet,
  * and a binary heap of the shards by their first such row: while every
  * shard still running has one, the least of them is the next row of the
@@ -52,6 +53,7 @@ typedef struct KShard {
 struct RtKmerge {
 	RtKmergePlan plan; /* without its sql */
 	int nfields, ncols; /* the shards' columns, the client's (-1 until known) */
+	int cols[RT_KMERGE_MAX_KEYS]; /* the shards' column of each key */
 	uint32_t types[RT_KMERGE_MAX_KEYS];
 	bool binary[RT_KMERGE_MAX_KEYS]; /* the key's values are in binary format */
 	int nshards;
@@ -182,21 +184,38 @@ static bool plan_counts(const PgQuery__SelectStmt *s, int64_t *limit, int64_t *o
 	return *limit < INT64_MAX / 2 && *offset < INT64_MAX / 2;
 }
 
-/* The shard statement: s with the sort keys as extra columns, LIMIT
- * pushed (when it fits an int4), no OFFSET.  NULL when it cannot be
- * deparsed. */
-static char *shard_statement(PgQuery__SelectStmt *s, PgQuery__Node **exprs, int nkeys, int64_t pushed)
+/* The client's column that is the key expression e itself (a column
+ * before any *), or -1. */
+static int selected_column(const PgQuery__SelectStmt *s, const PgQuery__Node *e)
+{
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star(s->target_list[i]))
+			return -1;
+		if (pgn_equal(&s->target_list[i]->res_target->val->base, &e->base))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The shard statement: s with the sort keys the client does not select
+ * (p->keys[k].col < 0) as extra columns, LIMIT pushed (when it fits an
+ * int4), no OFFSET.  NULL when it cannot be deparsed. */
+static char *shard_statement(PgQuery__SelectStmt *s, PgQuery__Node **exprs, const RtKmergePlan *p)
 {
 	Arena a;
 	arena_init(&a);
-	size_t n = s->n_target_list;
-	PgQuery__Node **targets = arena_alloc(&a, sizeof(*targets) * (n + (size_t)nkeys));
+	size_t n = s->n_target_list, extra = 0;
+	int64_t pushed = p->pushed;
+	PgQuery__Node **targets = arena_alloc(&a, sizeof(*targets) * (n + (size_t)p->nkeys));
 	memcpy(targets, s->target_list, sizeof(*targets) * n);
-	for (int k = 0; k < nkeys; k++)
-		targets[n + (size_t)k] = pgn_res_target(&a, arena_printf(&a, "dosql_sort_%d", k + 1), exprs[k]);
+	for (int k = 0; k < p->nkeys; k++)
+		if (p->keys[k].col < 0) {
+			targets[n + extra] = pgn_res_target(&a, arena_printf(&a, "dosql_sort_%d", k + 1), exprs[k]);
+			extra++;
+		}
 	PgQuery__SelectStmt saved = *s;
 	s->target_list = targets;
-	s->n_target_list = n + (size_t)nkeys;
+	s->n_target_list = n + extra;
 	s->limit_offset = NULL;
 	if (pushed >= 0 && pushed <= INT32_MAX) {
 		s->limit_count = pgn_integer(&a, (int32_t)pushed);
@@ -274,10 +293,12 @@ void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtR
 			p.keys[k].type = described_type(rt, s, table, exprs[k]);
 		if (!pgt_orderable(p.keys[k].type))
 			return;
+		p.keys[k].col = selected_column(s, exprs[k]);
+		p.nextra += p.keys[k].col < 0;
 	}
 	if (p.limit >= 0)
 		p.pushed = p.limit + p.offset;
-	char *sql = shard_statement(s, exprs, p.nkeys, p.pushed);
+	char *sql = shard_statement(s, exprs, &p);
 	if (!sql)
 		return;
 	if (p.pushed > INT32_MAX)
@@ -359,7 +380,7 @@ bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
 static int row_cmp(const RtKmerge *k, const KRow *a, const KRow *b)
 {
 	for (int i = 0; i < k->plan.nkeys; i++) {
-		int col = k->ncols + i;
+		int col = k->cols[i];
 		const RtSortKey *key = &k->plan.keys[i];
 		bool an = a->len[col] < 0, bn = b->len[col] < 0;
 		int c;
@@ -573,16 +594,20 @@ static bool columns(RtSession *s, RtKmerge *k, PGresult *r)
 {
 	PgwError e;
 	k->nfields = PQnfields(r);
-	k->ncols = k->nfields - k->plan.nkeys;
-	if (k->ncols < 0) {
-		pgw_error_set(&e, "XX000", "a shard returned %d columns for an ORDER BY merge of %d keys", k->nfields,
-			      k->plan.nkeys);
-		rt_send_error(s, &e);
-		return false;
-	}
+	k->ncols = k->nfields - k->plan.nextra;
+	int extra = k->ncols;
+	for (int i = 0; i < k->plan.nkeys; i++)
+		k->cols[i] = k->plan.keys[i].col >= 0 ? k->plan.keys[i].col : extra++;
+	for (int i = 0; i < k->plan.nkeys; i++)
+		if (k->ncols < 0 || k->cols[i] >= k->nfields || k->plan.keys[i].col >= k->ncols) {
+			pgw_error_set(&e, "XX000", "a shard returned %d columns for an ORDER BY merge of %d keys",
+				      k->nfields, k->plan.nkeys);
+			rt_send_error(s, &e);
+			return false;
+		}
 	for (int i = 0; i < k->plan.nkeys; i++) {
-		k->types[i] = PQftype(r, k->ncols + i);
-		k->binary[i] = PQfformat(r, k->ncols + i) == 1;
+		k->types[i] = PQftype(r, k->cols[i]);
+		k->binary[i] = PQfformat(r, k->cols[i]) == 1;
 		if (!pgt_orderable(k->types[i])) {
 			pgw_error_set(&e, "XX000", "a shard returned a sort key of type %u, which the router cannot order",
 				      k->types[i]);

@@ -446,14 +446,16 @@ typedef enum RtRouteKind {
 typedef struct RtSortKey {
 	uint32_t type; /* of the key's values: pgt_orderable() */
 	bool desc, nulls_first;
+	int col; /* the client's column that holds it; -1: an extra column */
 } RtSortKey;
 
 typedef struct RtKmergePlan {
 	/* owned: the statement each shard runs (the client's columns, then
-	 * one per sort key, in the query's order, LIMIT n+m, no OFFSET);
-	 * NULL when the merge is not streamed */
+	 * one per sort key the client does not select, in the query's order,
+	 * LIMIT n+m, no OFFSET); NULL when the merge is not streamed */
 	char *sql;
 	int nkeys;
+	int nextra; /* the extra columns */
 	RtSortKey keys[RT_KMERGE_MAX_KEYS];
 	int64_t offset; /* rows the router skips */
 	int64_t limit;  /* rows it sends then, -1 all */
