@@ -88,14 +88,11 @@ static const RtDesc *keep(RtRouter *rt, RtDesc *d)
 	return d;
 }
 
-/* The description of sql with the client's declared parameter types, from
- * the cache or from the first shard.  NULL with err when it does not
- * prepare there. */
-static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+/* The description of sql with the declared parameter types, asked of the
+ * first shard (blocking); owned by the caller (rt_desc_free).  NULL with
+ * err when it does not prepare there. */
+RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
 {
-	const RtDesc *known = cached(rt, sql, ndecl, decl);
-	if (known)
-		return known;
 	PGconn *pg = rt_meta_conn(rt, err);
 	if (!pg)
 		return NULL;
@@ -136,7 +133,19 @@ static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const ui
 		d->fields[i].typmod = PQfmod(r, i);
 	}
 	PQclear(r);
-	return keep(rt, d);
+	return d;
+}
+
+/* The description of sql with the client's declared parameter types, from
+ * the cache or from the first shard.  NULL with err when it does not
+ * prepare there. */
+static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+{
+	const RtDesc *known = cached(rt, sql, ndecl, decl);
+	if (known)
+		return known;
+	RtDesc *d = rt_describe_new(rt, sql, ndecl, decl, err);
+	return d ? keep(rt, d) : NULL;
 }
 
 /* The description of a call of a router function returning void
