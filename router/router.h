@@ -342,6 +342,10 @@ bool rt_aggregate_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, 
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);
 bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
+/* Give the final step the session's settings: its startup parameters and
+ * the SETs it ran (a timestamptz prints in its TimeZone, current_setting
+ * sees them); false when a SET failed there. */
+bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nsets);
 /* Run sql over the merged rows, appending its replies to out (as Execute
  * of portal's result formats when portal is not NULL: no RowDescription);
  * false when it failed. */

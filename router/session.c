@@ -435,7 +435,11 @@ bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtPara
 	s->merge = rt_merge_create(route->merge_table);
 	s->merge_sql = route->final_sql ? route->final_sql : strdup(text);
 	route->final_sql = NULL;
-	if (!s->merge || !s->merge_sql) {
+	if (s->merge && !rt_merge_settings(s->merge, conn(s), s->sets, s->nsets)) {
+		PgwError e;
+		pgw_error_set(&e, "XX000", "the session's settings could not be applied to the router's final step");
+		rt_send_error(s, &e);
+	} else if (!s->merge || !s->merge_sql) {
 		PgwError e;
 		pgw_error_set(&e, "53200", "out of memory");
 		rt_send_error(s, &e);

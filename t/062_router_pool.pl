@@ -15,7 +15,8 @@ use DBI;
 use DoSQL::Test::Cluster;
 
 my $c = DoSQL::Test::Cluster->new_cluster('pool', shards => 2,
-	tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
+	tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		tz => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
 	router_config => { pool_max_idle => 3 });
 $c->start;
 my $router = $c->router;
@@ -93,6 +94,16 @@ is($b->selectrow_array('select (0.1::float8 + 0.2)::text'), '0.30000000000000004
 is($a->selectrow_array('select (0.1::float8 + 0.2)::text'), '0.3', 'the first session still has its own');
 my %zones = map { $_->[0] => 1 } @{ $a->selectall_arrayref(q{select current_setting('TimeZone') from t}) };
 is(join(',', sort keys %zones), 'America/New_York', 'on every shard it reaches');
+# the router's own final step (an aggregate over every shard) runs with
+# the session's settings too
+$router->safe_psql(q{create table tz (id int primary key, at timestamptz)});
+$router->safe_psql(q{insert into tz (id, at) values (1, '2024-01-01 00:00+00'), (2, '2024-06-01 12:00+00'), (3, '2024-03-01 00:00+00')});
+is($a->selectrow_array('select max(at)::text from tz'), '2024-06-01 08:00:00-04', 'a final step prints in the session\'s TimeZone');
+is($a->selectrow_array(q{select string_agg(distinct current_setting('TimeZone'), ',') from tz}), 'America/New_York',
+	'and current_setting there sees the session\'s SET');
+my $po = dbh(options => '-c TimeZone=Europe/Paris');
+is($po->selectrow_array('select min(at)::text from tz'), '2024-01-01 01:00:00+01', 'and its startup options');
+$po->disconnect;
 $b->do(q{set timezone = 'Asia/Tokyo'});
 is($a->selectrow_array(q{select current_setting('TimeZone')}), 'America/New_York', 'SETs of two sessions stay apart');
 is($b->selectrow_array(q{select current_setting('TimeZone')}), 'Asia/Tokyo', 'both ways');
