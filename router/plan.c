@@ -951,6 +951,8 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
 	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
+	case PG_QUERY__NODE__NODE_FETCH_STMT:        /* cursors live in the router */
+	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
 		r->kind = RT_ROUTE_LOCAL;
 		return;
 	case PG_QUERY__NODE__NODE_CREATE_STMT:

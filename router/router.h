@@ -89,6 +89,7 @@ typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
 typedef struct RtCopy RtCopy;
 typedef struct RtRoute RtRoute;
+typedef struct RtCursor RtCursor;
 
 typedef enum RtBackendState {
 	RT_BE_CONNECTING,
@@ -261,6 +262,8 @@ struct RtSession {
 		bool on, response_sent, any_data, header, binary;
 		bool signature_held; /* binary: the signature goes out with the next data */
 	} copy_out;
+	RtCursor *cursors;    /* owned: DECLAREd cursors (cursor.c) */
+	RtCursor *capture;    /* owned: the cursor whose DECLARE runs; its rows are kept, not sent */
 	bool replication;     /* a replication=database connection (cdc/walsender.c) */
 	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
 };
@@ -285,6 +288,33 @@ void rt_backend_copy_done(RtBackend *b);
  * loop. */
 void rt_backend_hold(RtBackend *b);
 void rt_backend_release(RtBackend *b);
+
+/* cursor.c: DECLARE / FETCH / MOVE / CLOSE, the rows kept in the router. */
+/* DECLARE: checks it, makes the cursor that the query's output goes to
+ * (s->capture) and gives the query's text to run; false with e. */
+bool rt_cursor_declare(RtSession *s, PgQuery__DeclareCursorStmt *dc, char **query_text, PgwError *e);
+/* The RowDescription written to the client's output from `from` on goes
+ * to the capturing cursor instead. */
+bool rt_cursor_capture_rowdesc(RtSession *s, size_t from);
+/* Where the capturing cursor's next DataRow goes. */
+Buf *rt_cursor_row_buf(RtSession *s);
+/* The DECLARE's query finished: the cursor is the session's (tag DECLARE
+ * CURSOR); false with e when its rows could not be kept. */
+bool rt_cursor_declared(RtSession *s, PgwError *e);
+/* The DECLARE failed: its cursor goes. */
+void rt_cursor_abandon(RtSession *s);
+/* The DECLARE's query ended: rt_cursor_declared, or rt_cursor_abandon
+ * after an error. */
+void rt_cursor_finish(RtSession *s);
+/* FETCH or MOVE (rows, then the tag; RowDescription too outside an
+ * Execute), CLOSE name (NULL or "": CLOSE ALL); errors are sent. */
+void rt_cursor_fetch(RtSession *s, PgQuery__FetchStmt *fs, const int16_t *fmts, int nfmts);
+void rt_cursor_close(RtSession *s, const char *name);
+/* Describe of a FETCH: the cursor's RowDescription; false when it does not exist. */
+bool rt_cursor_describe(RtSession *s, const char *name);
+/* The transaction ended: cursors without HOLD go. */
+void rt_cursor_txn_end(RtSession *s);
+void rt_cursor_free_all(RtSession *s);
 
 /* pool.c: per-shard pools of connections (transaction pooling). */
 bool rt_pools_create(RtRouter *rt, int max_idle);

@@ -39,8 +39,10 @@ void rt_send_error(RtSession *s, const PgwError *e)
 void rt_send_ready(RtSession *s)
 {
 	char status = rt_txn_status(s);
-	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy)
+	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy) {
 		rt_pool_release_all(s);
+		rt_cursor_txn_end(s);
+	}
 	pgw_send_ready(conn(s), status);
 }
 
@@ -107,8 +109,11 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 		f[i].typmod = PQfmod(r, i);
 		f[i].format = 0;
 	}
+	size_t from = conn(s)->out.len;
 	pgw_send_row_description(conn(s), n, f);
 	free(f);
+	if (s->capture)
+		rt_cursor_capture_rowdesc(s, from); /* a DECLARE's: kept with the cursor */
 	s->rowdesc_sent = true;
 }
 
@@ -117,6 +122,8 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 Buf *rt_row_buf(RtSession *s)
 {
 	s->rows++;
+	if (s->capture)
+		return rt_cursor_row_buf(s);
 	if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
 		s->portal->nbuffered++;
 		return &s->portal->rows;
@@ -145,7 +152,7 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	switch (PQresultStatus(r)) {
 	case PGRES_SINGLE_TUPLE:
 	case PGRES_TUPLES_OK: {
-		if (!s->rowdesc_sent && !s->portal)
+		if (!s->rowdesc_sent && (!s->portal || s->capture))
 			rt_row_description(s, r, PQnfields(r));
 		s->rowdesc_sent = true;
 		int nf = PQnfields(r);
@@ -281,18 +288,24 @@ static void merge_finish_portal(RtSession *s)
 	PgwConn *c = conn(s);
 	Buf out;
 	buf_init(&out);
-	if (!s->stmt_error && !rt_merge_finish(s->merge, s->merge_sql, s->portal, &out))
+	/* a DECLARE's rows: text, with their RowDescription, for the cursor */
+	if (!s->stmt_error && !rt_merge_finish(s->merge, s->merge_sql, s->capture ? NULL : s->portal, &out))
 		s->stmt_error = true;
 	size_t off = 0;
 	while (off + 5 <= out.len) {
 		char type = (char)out.data[off];
 		size_t len = (size_t)rd_be32(out.data + off + 1) + 1;
-		if (type == 'D')
+		if (type == 'D') {
 			buf_put(rt_row_buf(s), out.data + off, len);
-		else if (type == 'C')
+		} else if (type == 'C') {
 			snprintf(s->tag, sizeof(s->tag), "SELECT");
-		else
+		} else if (type == 'T' && s->capture) {
+			size_t from = c->out.len; /* a DECLARE's: kept with the cursor */
+			buf_put(&c->out, out.data + off, len);
+			rt_cursor_capture_rowdesc(s, from);
+		} else {
 			buf_put(&c->out, out.data + off, len); /* an error or a notice */
+		}
 		off += len;
 	}
 	s->rowdesc_sent = true;
@@ -321,6 +334,7 @@ static void statement_done(RtSession *s)
 		if (s->merge)
 			merge_finish_portal(s);
 		merge_free(s); /* a streamed merge sent its rows as they came */
+		rt_cursor_finish(s);
 		rt_ext_done(s);
 		return;
 	}
@@ -336,7 +350,9 @@ static void statement_done(RtSession *s)
 	}
 	if (s->kmerge)
 		merge_free(s); /* its rows went out as they came */
-	if (s->merge) {
+	if (s->merge && s->capture) {
+		merge_finish_portal(s); /* a DECLARE's rows: the cursor keeps them */
+	} else if (s->merge) {
 		/* the final step over the rows of every shard */
 		if (!s->stmt_error)
 			s->stmt_error = !rt_merge_finish(s->merge, s->merge_sql, NULL, &c->out);
@@ -347,6 +363,7 @@ static void statement_done(RtSession *s)
 			return;
 		}
 	}
+	rt_cursor_finish(s);
 	if (!s->stmt_error) {
 		if (!s->tag[0] && !s->rowdesc_sent) {
 			pgw_send_empty_query(c);
@@ -800,8 +817,25 @@ static void run_next(RtSession *s)
 			free(text);
 			break;
 		}
+		PgQuery__Node *planned = raw->stmt;
+		if (planned->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT) {
+			/* the cursor's query runs now, its rows kept in the router */
+			PgwError e;
+			char *query;
+			if (!rt_cursor_declare(s, planned->declare_cursor_stmt, &query, &e)) {
+				rt_send_error(s, &e);
+				free(text);
+				s->query_failed = true;
+				if (s->txn == RT_TXN_BLOCK)
+					s->txn = RT_TXN_FAILED;
+				break;
+			}
+			free(text);
+			text = query;
+			planned = planned->declare_cursor_stmt->query;
+		}
 		RtRoute route;
-		rt_plan(s->rt, raw->stmt, text, shape ? &shape->params : NULL, &route);
+		rt_plan(s->rt, planned, text, shape ? &shape->params : NULL, &route);
 		if (shape && !shape_route(&route)) {
 			/* the text's own tree plans it (a final step, a split, ...) */
 			rt_route_cleanup(&route);
@@ -854,6 +888,14 @@ static void run_next(RtSession *s)
 			}
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 				rt_placement_run(s, rt_placement_call(raw->stmt));
+				break;
+			}
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_FETCH_STMT) {
+				rt_cursor_fetch(s, raw->stmt->fetch_stmt, NULL, 0);
+				break;
+			}
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT) {
+				rt_cursor_close(s, raw->stmt->close_portal_stmt->portalname);
 				break;
 			}
 			answered = rt_transaction_stmt(s, raw->stmt->transaction_stmt, text);
@@ -920,6 +962,8 @@ static void run_next(RtSession *s)
 			break;
 		}
 		free(text);
+		if (s->waiting == 0 && s->capture)
+			rt_cursor_finish(s); /* answered at once (refused, most often) */
 		if (s->stmt_error && s->waiting == 0) {
 			s->query_failed = true;
 			if (s->txn == RT_TXN_BLOCK)
@@ -1222,6 +1266,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */
+	rt_cursor_free_all(s);
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);
 	free(s->sets);
