@@ -59,8 +59,24 @@ void shd_schema_changed(void);
 
 /* Create DoSQL's catalog tables in a new database (idempotent). */
 bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg);
-/* Per-connection setup: temp pg_catalog relations. */
+/*
+ * A pg_catalog relation: its name, OID, columns as name:type pairs (the
+ * analyzer types references to it from them) and the SELECT behind it
+ * (NULL: an empty table).
+ */
+typedef struct ShdSysRel {
+	const char *name;
+	uint32_t oid;
+	const char *columns;
+	const char *select;
+} ShdSysRel;
+
+/* The pg_catalog relation `name`, or NULL (catalog_views.c). */
+const ShdSysRel *shd_sysrel(const char *name);
+/* Per-connection setup: temp pg_catalog relations (catalog_views.c). */
 bool shd_catalog_attach(sqlite3 *db, char **errmsg);
+/* Register the catalog's SQL functions (catalog_funcs.c). */
+bool shd_catalog_funcs_register(sqlite3 *db);
 
 /* path: the database file, for the catalog's own read connection (NULL for
  * an in-memory database). */

@@ -980,22 +980,6 @@ static void fn_quote_ident(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
-/* pg_table_is_visible(oid): everything lives in public or pg_catalog. */
-static void fn_table_is_visible(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	sqlite3_result_int(ctx, 1);
-}
-
-/* pg_get_expr(expr_text, relid): expressions are stored as their SQL text. */
-static void fn_get_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	sqlite3_result_value(ctx, argv[0]);
-}
-
 /* pg_subscript(array_text, index, lower_bound): one element of '{a,b}' or of
  * an int2vector's '1 2'. */
 static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -1098,9 +1082,6 @@ bool shd_funcs_register(ShdSession *s)
 		{"pg_regexp_replace", 3, fn_regexp_replace, NULL, SQLITE_DETERMINISTIC},
 		{"pg_regexp_replace", 4, fn_regexp_replace, NULL, SQLITE_DETERMINISTIC},
 		{"pg_quote_ident", 1, fn_quote_ident, NULL, SQLITE_DETERMINISTIC},
-		{"pg_table_is_visible", 1, fn_table_is_visible, NULL, SQLITE_DETERMINISTIC},
-		{"pg_get_expr", 2, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
-		{"pg_get_expr", 3, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
 		{"pg_subscript", 3, fn_subscript, NULL, SQLITE_DETERMINISTIC},
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
@@ -1114,5 +1095,5 @@ bool shd_funcs_register(ShdSession *s)
 	    sqlite3_create_function_v2(s->db, "pg_string_agg_distinct", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
 				       distinct_step, distinct_final, NULL) != SQLITE_OK)
 		return false;
-	return dec_register_functions(s->db) && shd_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && shd_catalog_funcs_register(s->db) && shd_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

@@ -40,7 +40,7 @@ enum {
 	PGT_TIMESTAMP = 1114, PGT_TIMESTAMPTZ = 1184, PGT_INTERVAL = 1186,
 	PGT_TIMETZ = 1266, PGT_NUMERIC = 1700, PGT_REGCLASS = 2205, PGT_UUID = 2950,
 	PGT_JSONB = 3802, PGT_INT2ARRAY = 1005, PGT_INT4ARRAY = 1007,
-	PGT_TEXTARRAY = 1009, PGT_REGTYPE = 2206, PGT_VOID = 2278,
+	PGT_TEXTARRAY = 1009, PGT_REGTYPE = 2206, PGT_REGNAMESPACE = 4089, PGT_VOID = 2278,
 };
 
 typedef struct PgType {
@@ -148,5 +148,10 @@ bool pgt_out_binary(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, co
  *                                   ::text casts, || concatenation of typed values)
  * The session's PgtFormat is passed as user data and read at call time. */
 bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt);
+/* Array functions over stored array literals (pgtype_array.c):
+ * pg_array_to_string, pg_array_upper/_lower/_length, pg_cardinality,
+ * pg_array_any(arr, v), pg_array_cat(a, b), pg_array_json(arr) (for
+ * unnest) and the aggregate pg_array_agg(v) (ARRAY(subquery)). */
+bool pgt_array_register_functions(sqlite3 *db);
 
 #endif

@@ -359,3 +359,221 @@ bool pgt_array_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, 
 	buf_cleanup(&b);
 	return ok;
 }
+
+/* Parse the array argv[i] for an SQL function; false (result NULL, or an
+ * error set) when it is NULL or malformed. */
+static bool arg_array(sqlite3_context *ctx, sqlite3_value *v, ArrList *l)
+{
+	PgtError err;
+	if (sqlite3_value_type(v) == SQLITE_NULL)
+		return false;
+	const char *s = (const char *)sqlite3_value_text(v);
+	if (!arr_parse(s, (size_t)sqlite3_value_bytes(v), l, &err)) {
+		sqlite3_result_error(ctx, err.msg, -1);
+		return false;
+	}
+	return true;
+}
+
+/* array_to_string(arr, sep [, null_string]): the elements joined by sep;
+ * null elements skipped, or written as null_string. */
+static void fn_array_to_string(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ArrList l;
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL || !arg_array(ctx, argv[0], &l))
+		return;
+	const char *sep = (const char *)sqlite3_value_text(argv[1]);
+	const char *nullstr = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+	Buf out;
+	buf_init(&out);
+	bool first = true;
+	for (int i = 0; i < l.n; i++) {
+		if (l.items[i].null && !nullstr)
+			continue;
+		if (!first)
+			buf_put_str(&out, sep);
+		first = false;
+		if (l.items[i].null)
+			buf_put_str(&out, nullstr);
+		else
+			buf_put(&out, l.bytes.data + l.items[i].off, l.items[i].len);
+	}
+	sqlite3_result_text(ctx, out.data ? (const char *)out.data : "", (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+}
+
+/* array_upper(arr, 1) and array_length(arr, 1) (ud 1): NULL for an empty
+ * array or another dimension; array_lower(arr, 1) (ud 2) is 1. */
+static void fn_array_bound(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	if (sqlite3_value_int(argv[1]) != 1 || !arg_array(ctx, argv[0], &l))
+		return;
+	if (l.n > 0)
+		sqlite3_result_int(ctx, sqlite3_user_data(ctx) == (void *)2 ? 1 : l.n);
+	arr_cleanup(&l);
+}
+
+/* cardinality(arr): the number of elements. */
+static void fn_cardinality(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	sqlite3_result_int(ctx, l.n);
+	arr_cleanup(&l);
+}
+
+/* pg_array_any(arr, value): value = ANY(arr), comparing text forms; NULL
+ * when there is no match but a null element (or value is NULL). */
+static void fn_array_any(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	bool null = sqlite3_value_type(argv[1]) == SQLITE_NULL, found = false;
+	const char *v = (const char *)sqlite3_value_text(argv[1]);
+	size_t vn = (size_t)sqlite3_value_bytes(argv[1]);
+	for (int i = 0; i < l.n && !found && !null; i++) {
+		if (l.items[i].null)
+			null = true;
+		else
+			found = l.items[i].len == vn && memcmp(l.bytes.data + l.items[i].off, v, vn) == 0;
+	}
+	if (found || !null)
+		sqlite3_result_int(ctx, found);
+	arr_cleanup(&l);
+}
+
+/* Append arr's elements, quoted again, to out (after a comma when not the
+ * first). */
+static void put_elems(Buf *out, const ArrList *l, bool *first)
+{
+	for (int i = 0; i < l->n; i++) {
+		if (!*first)
+			buf_put_u8(out, ',');
+		*first = false;
+		if (l->items[i].null)
+			buf_put_str(out, "NULL");
+		else
+			arr_put_elem(out, (const char *)l->bytes.data + l->items[i].off, l->items[i].len);
+	}
+}
+
+/* pg_array_cat(a, b): a || b; a NULL side is ignored. */
+static void fn_array_cat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList a, b;
+	bool have_a = arg_array(ctx, argv[0], &a), have_b = arg_array(ctx, argv[1], &b);
+	if (!have_a && !have_b)
+		return;
+	Buf out;
+	buf_init(&out);
+	bool first = true;
+	buf_put_u8(&out, '{');
+	if (have_a)
+		put_elems(&out, &a, &first);
+	if (have_b)
+		put_elems(&out, &b, &first);
+	buf_put_u8(&out, '}');
+	sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	if (have_a)
+		arr_cleanup(&a);
+	if (have_b)
+		arr_cleanup(&b);
+}
+
+/* pg_array_json(arr): the elements as a JSON array of strings (nulls as
+ * null), for unnest() through json_each. */
+static void fn_array_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	Buf out;
+	buf_init(&out);
+	buf_put_u8(&out, '[');
+	for (int i = 0; i < l.n; i++) {
+		if (i)
+			buf_put_u8(&out, ',');
+		if (l.items[i].null) {
+			buf_put_str(&out, "null");
+			continue;
+		}
+		buf_put_u8(&out, '"');
+		for (size_t k = 0; k < l.items[i].len; k++) {
+			unsigned char c = l.bytes.data[l.items[i].off + k];
+			if (c == '"' || c == '\\')
+				buf_printf(&out, "\\%c", c);
+			else if (c < 0x20)
+				buf_printf(&out, "\\u%04x", c);
+			else
+				buf_put_u8(&out, c);
+		}
+		buf_put_u8(&out, '"');
+	}
+	buf_put_u8(&out, ']');
+	sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+}
+
+/* pg_array_agg(value): the values as an array literal, '{}' for none
+ * (ARRAY(subquery)). */
+static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	Buf *b = sqlite3_aggregate_context(ctx, sizeof(Buf));
+	if (!b)
+		return;
+	buf_put_u8(b, b->len ? ',' : '{');
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		buf_put_str(b, "NULL");
+	else
+		arr_put_elem(b, (const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]));
+}
+
+static void array_agg_final(sqlite3_context *ctx)
+{
+	Buf *b = sqlite3_aggregate_context(ctx, 0);
+	if (!b || !b->len) {
+		sqlite3_result_text(ctx, "{}", 2, SQLITE_STATIC);
+		return;
+	}
+	buf_put_u8(b, '}');
+	sqlite3_result_text(ctx, (const char *)b->data, (int)b->len, SQLITE_TRANSIENT);
+	buf_cleanup(b);
+}
+
+bool pgt_array_register_functions(sqlite3 *db)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+		void *ud;
+	} fns[] = {
+		{"pg_array_to_string", 2, fn_array_to_string, NULL},
+		{"pg_array_to_string", 3, fn_array_to_string, NULL},
+		{"pg_array_upper", 2, fn_array_bound, NULL},
+		{"pg_array_length", 2, fn_array_bound, NULL},
+		{"pg_array_lower", 2, fn_array_bound, (void *)2},
+		{"pg_cardinality", 1, fn_cardinality, NULL},
+		{"pg_array_any", 2, fn_array_any, NULL},
+		{"pg_array_cat", 2, fn_array_cat, NULL},
+		{"pg_array_json", 1, fn_array_json, NULL},
+	};
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | SQLITE_DETERMINISTIC, fns[i].ud,
+					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
+			return false;
+	return sqlite3_create_function_v2(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+					  array_agg_step, array_agg_final, NULL) == SQLITE_OK;
+}

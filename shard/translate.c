@@ -577,6 +577,12 @@ static void free_list(Buf *bufs, size_t n)
 		buf_cleanup(&bufs[i]);
 }
 
+static bool is_array_type(uint32_t oid)
+{
+	const PgType *t = pgt_by_oid(oid);
+	return t && t->category == 'A' && t->elem_oid && oid != 22 && oid != 30;
+}
+
 static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out, TType *ty)
 {
 	Buf lb, rb;
@@ -696,6 +702,22 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			buf_put_u8(out, ')');
 		tr_ttype_set(ty, res, -1);
 		ok = true;
+		goto out;
+	}
+	if (strcmp(op, "||") == 0 && (is_array_type(lt.oid) || is_array_type(rt.oid))) {
+		/* array || array */
+		uint32_t at = is_array_type(lt.oid) ? lt.oid : rt.oid;
+		if (lt.unknown)
+			tr_coerce(tr, &lb, &lt, at, -1, loc);
+		if (rt.unknown)
+			tr_coerce(tr, &rb, &rt, at, -1, loc);
+		buf_put_str(out, "pg_array_cat(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, at, -1);
+		ok = !tr->failed;
 		goto out;
 	}
 	if (strcmp(op, "||") == 0) {
@@ -930,7 +952,36 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			buf_cleanup(&lb);
 			return ok;
 		}
-		return tr_unsupported(tr, a->location, "op ANY (array)");
+		if (strcmp(op, "=") == 0) {
+			/* x = ANY(array): the elements compared in their text form */
+			Buf lb, rb;
+			TType lt, rt;
+			buf_init(&lb);
+			buf_init(&rb);
+			bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt);
+			const PgType *at = ok ? pgt_by_oid(rt.oid) : NULL;
+			if (ok && rt.unknown && lt.unknown)
+				ok = tr_fail(tr, "42P18", a->location, "could not determine polymorphic type because input has type unknown");
+			else if (ok && rt.unknown)
+				ok = tr_coerce(tr, &rb, &rt, pgt_by_oid(lt.oid) ? pgt_by_oid(lt.oid)->array_oid : PGT_TEXTARRAY, -1,
+					       a->location);
+			else if (ok && (!at || at->category != 'A'))
+				ok = tr_fail(tr, "42809", a->location, "op ANY/ALL (array) requires array on right side");
+			else if (ok && (lt.unknown || lt.param))
+				ok = tr_coerce(tr, &lb, &lt, at->elem_oid, -1, a->location);
+			if (ok) {
+				buf_put_str(out, "pg_array_any(");
+				tr_put_buf(out, &rb);
+				buf_put_str(out, ", ");
+				tr_put_buf(out, &lb);
+				buf_put_u8(out, ')');
+				tr_ttype_set(ty, PGT_BOOL, -1);
+			}
+			buf_cleanup(&lb);
+			buf_cleanup(&rb);
+			return ok;
+		}
+		return tr_unsupported(tr, a->location, "op ANY (array) other than =");
 	default:
 		return tr_unsupported(tr, a->location, "this operator form");
 	}
@@ -1017,6 +1068,25 @@ static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 		}
 		buf_cleanup(&lb);
 		return ok && !tr->failed;
+	}
+	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: {
+		/* ARRAY(subquery): the rows' values as an array literal */
+		Buf sb;
+		TType st;
+		buf_init(&sb);
+		bool ok = subselect(tr, s->subselect, &sb, &st);
+		const PgType *et = ok ? pgt_by_oid(st.oid) : NULL;
+		if (ok && (!et || !et->array_oid))
+			ok = tr_fail(tr, "42704", s->location, "could not find array type for data type %s",
+				     et ? et->name : "unknown");
+		if (ok) {
+			buf_put_str(out, "(WITH _dosql_array(v) AS ");
+			tr_put_buf(out, &sb);
+			buf_put_str(out, " SELECT pg_array_agg(v) FROM _dosql_array)");
+			tr_ttype_set(ty, et->array_oid, -1);
+		}
+		buf_cleanup(&sb);
+		return ok;
 	}
 	default:
 		return tr_unsupported(tr, s->location, "this kind of subquery expression");
@@ -1198,6 +1268,45 @@ static const FuncMap funcs[] = {
 	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
 	{"pg_table_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_function_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_type_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_get_userbyid", "pg_get_userbyid", RET_FIXED, PGT_NAME, false, PGT_OID},
+	{"pg_encoding_to_char", "pg_encoding_to_char", RET_FIXED, PGT_NAME, false, PGT_INT4},
+	{"format_type", "pg_format_type", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_get_indexdef", "pg_get_indexdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_get_constraintdef", "pg_get_constraintdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_relation_is_publishable", "pg_relation_is_publishable", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_size_pretty", "pg_size_pretty", RET_FIXED, PGT_TEXT, false, PGT_INT8},
+	{"current_schemas", "pg_current_schemas", RET_FIXED, 1003, false, PGT_BOOL},
+	{"has_table_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_schema_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_database_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_sequence_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_function_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_any_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"pg_has_role", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"col_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"obj_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"shobj_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_result", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_identity_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_triggerdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_viewdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_ruledef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_partkeydef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_statisticsobjdef_columns", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_total_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_table_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_indexes_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_partition_ancestors", "likely", RET_FIXED, PGT_REGCLASS, false, PGT_OID},
+	{"array_to_string", "pg_array_to_string", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"array_upper", "pg_array_upper", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"array_lower", "pg_array_lower", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"array_length", "pg_array_length", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"cardinality", "pg_cardinality", RET_FIXED, PGT_INT4, false, PGT_TEXT},
 	{"quote_ident", "pg_quote_ident", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_expr", "pg_get_expr", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
@@ -1395,8 +1504,21 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 		buf_cleanup(&ab);
 		return false;
 	}
+	bool reg_out = oid == PGT_REGCLASS || oid == PGT_REGTYPE || oid == PGT_REGNAMESPACE;
+	bool reg_in = at.oid == PGT_REGCLASS || at.oid == PGT_REGTYPE || at.oid == PGT_REGNAMESPACE;
 	if (at.unknown && oid == PGT_TEXT) {
 		tr_ttype_set(&at, PGT_TEXT, -1);
+	} else if (reg_out && !at.unknown && !at.param && tr_is_int_type(at.oid)) {
+		/* an OID shown as the object's name (the value becomes that text) */
+		buf_printf(out, "%s(", oid == PGT_REGCLASS ? "pg_regclass_out" : oid == PGT_REGTYPE ? "pg_regtype_out"
+												  : "pg_regnamespace_out");
+		tr_put_buf(out, &ab);
+		buf_put_u8(out, ')');
+		buf_cleanup(&ab);
+		tr_ttype_set(ty, oid, -1);
+		return true;
+	} else if (reg_in && !at.param && (oid == PGT_TEXT || oid == PGT_NAME)) {
+		tr_ttype_set(&at, oid, -1); /* already the name */
 	} else if (!at.unknown && !at.param && oid != at.oid && !(oid == PGT_TEXT && tr_is_text_type(at.oid))) {
 		/* an explicit cast between different types always goes through pg_cast */
 		wrap_cast(&ab, at.oid, at.typmod, oid, typmod);

@@ -1,0 +1,303 @@
+/*
+ * catalog_views.c - pg_catalog and information_schema as a session sees
+ * them: temp views over DoSQL's catalog tables (_dosql_*), a temp pg_type
+ * filled from the type table, fixed rows for what a shard has exactly one of
+ * (database, roles, access methods, collations, tablespaces), and empty
+ * tables for the catalogs DoSQL has nothing in (policies, triggers, rules,
+ * extended statistics...).  Every relation has PostgreSQL 15's columns in
+ * PostgreSQL 15's order, so clients that read any column find it.
+ */
+#include "shard/catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "shard/pgtype.h"
+
+/* The roles: DoSQL's one user, and PG 15's owner of the public schema. */
+#define ROLE_DOSQL "10"
+#define ROLE_DB_OWNER "6171"
+
+/*
+ * Each relation: its name, its OID in PostgreSQL, its columns as name:type
+ * pairs (types by pg_type name) and the SELECT giving them in that order.
+ * A NULL select makes an empty table.
+ */
+static const ShdSysRel sysrels[] = {
+	{"pg_type", 1247,
+	 "oid:oid,typname:name,typnamespace:oid,typowner:oid,typlen:int2,typbyval:bool,typtype:char,typcategory:char,"
+	 "typispreferred:bool,typisdefined:bool,typdelim:char,typrelid:oid,typsubscript:regproc,typelem:oid,typarray:oid,"
+	 "typinput:regproc,typoutput:regproc,typreceive:regproc,typsend:regproc,typmodin:regproc,typmodout:regproc,"
+	 "typanalyze:regproc,typalign:char,typstorage:char,typnotnull:bool,typbasetype:oid,typtypmod:int4,typndims:int4,"
+	 "typcollation:oid,typdefaultbin:pg_node_tree,typdefault:text,typacl:_aclitem",
+	 NULL},
+	{"pg_namespace", 2615, "oid:oid,nspname:name,nspowner:oid,nspacl:_aclitem",
+	 "VALUES (11, 'pg_catalog', " ROLE_DOSQL ", NULL), (2200, 'public', " ROLE_DB_OWNER ", NULL),"
+	 " (13183, 'information_schema', " ROLE_DOSQL ", NULL)"},
+	{"pg_class", 1259,
+	 "oid:oid,relname:name,relnamespace:oid,reltype:oid,reloftype:oid,relowner:oid,relam:oid,relfilenode:oid,"
+	 "reltablespace:oid,relpages:int4,reltuples:float4,relallvisible:int4,reltoastrelid:oid,relhasindex:bool,"
+	 "relisshared:bool,relpersistence:char,relkind:char,relnatts:int2,relchecks:int2,relhasrules:bool,"
+	 "relhastriggers:bool,relhassubclass:bool,relrowsecurity:bool,relforcerowsecurity:bool,relispopulated:bool,"
+	 "relreplident:char,relispartition:bool,relrewrite:oid,relfrozenxid:xid,relminmxid:xid,relacl:_aclitem,"
+	 "reloptions:_text,relpartbound:pg_node_tree",
+	 "SELECT c.oid, c.relname, c.relnamespace, 0, 0, " ROLE_DOSQL ","
+	 " CASE c.relkind WHEN 'r' THEN 2 WHEN 'i' THEN 403 ELSE 0 END, c.oid, 0, 0, -1, 0, 0,"
+	 " EXISTS(SELECT 1 FROM main._dosql_index i WHERE i.indrelid = c.oid), 0, 'p', c.relkind,"
+	 " CASE WHEN c.relkind = 'S' THEN 3 ELSE (SELECT count(*) FROM main._dosql_attribute a WHERE a.attrelid = c.oid)"
+	 " END, (SELECT count(*) FROM main._dosql_constraint k WHERE k.conrelid = c.oid AND k.contype = 'c'), 0,"
+	 " EXISTS(SELECT 1 FROM main._dosql_constraint k WHERE k.contype = 'f' AND c.oid IN (k.conrelid, k.confrelid)),"
+	 " 0, 0, 0, 1, CASE WHEN c.relkind = 'r' THEN coalesce((SELECT substr(r.ident, 1, 1) FROM main._dosql_replident r"
+	 " WHERE r.relid = c.oid), 'd') ELSE 'n' END, 0, 0, CASE WHEN c.relkind = 'r' THEN 730 ELSE 0 END,"
+	 " CASE WHEN c.relkind = 'r' THEN 1 ELSE 0 END, NULL, NULL, NULL FROM main._dosql_class c"},
+	{"pg_attribute", 1249,
+	 "attrelid:oid,attname:name,atttypid:oid,attstattarget:int4,attlen:int2,attnum:int2,attndims:int4,"
+	 "attcacheoff:int4,atttypmod:int4,attbyval:bool,attalign:char,attstorage:char,attcompression:char,"
+	 "attnotnull:bool,atthasdef:bool,atthasmissing:bool,attidentity:char,attgenerated:char,attisdropped:bool,"
+	 "attislocal:bool,attinhcount:int4,attcollation:oid,attacl:_aclitem,attoptions:_text,attfdwoptions:_text,"
+	 "attmissingval:anyarray",
+	 "SELECT a.attrelid, a.attname, a.atttypid, -1, t.typlen, a.attnum, t.typcategory = 'A', -1, a.atttypmod,"
+	 " t.typbyval, t.typalign, t.typstorage, '', a.attnotnull, a.attdefault IS NOT NULL, 0, a.attidentity, '', 0, 1,"
+	 " 0, t.typcollation, NULL, NULL, NULL, NULL FROM main._dosql_attribute a LEFT JOIN temp.pg_type t"
+	 " ON t.oid = a.atttypid"},
+	{"pg_index", 2610,
+	 "indexrelid:oid,indrelid:oid,indnatts:int2,indnkeyatts:int2,indisunique:bool,indnullsnotdistinct:bool,"
+	 "indisprimary:bool,indisexclusion:bool,indimmediate:bool,indisclustered:bool,indisvalid:bool,"
+	 "indcheckxmin:bool,indisready:bool,indislive:bool,indisreplident:bool,indkey:int2vector,"
+	 "indcollation:oidvector,indclass:oidvector,indoption:int2vector,indexprs:pg_node_tree,indpred:pg_node_tree",
+	 "SELECT indexrelid, indrelid, length(indkey) - length(replace(indkey, ',', '')) + 1,"
+	 " length(indkey) - length(replace(indkey, ',', '')) + 1, indisunique, 0, indisprimary, 0, 1, 0, 1, 0, 1, 1,"
+	 " 0, replace(substr(indkey, 2, length(indkey) - 2), ',', ' '), NULL, NULL, NULL, NULL, NULL"
+	 " FROM main._dosql_index"},
+	{"pg_constraint", 2606,
+	 "oid:oid,conname:name,connamespace:oid,contype:char,condeferrable:bool,condeferred:bool,convalidated:bool,"
+	 "conrelid:oid,contypid:oid,conindid:oid,conparentid:oid,confrelid:oid,confupdtype:char,confdeltype:char,"
+	 "confmatchtype:char,conislocal:bool,coninhcount:int4,connoinherit:bool,conkey:_int2,confkey:_int2,"
+	 "conpfeqop:_oid,conppeqop:_oid,conffeqop:_oid,confdelsetcols:_int2,conexclop:_oid,conbin:pg_node_tree",
+	 "SELECT oid, conname, 2200, contype, 0, 0, 1, conrelid, 0, conindid, 0, confrelid,"
+	 " CASE contype WHEN 'f' THEN 'a' ELSE ' ' END, CASE contype WHEN 'f' THEN 'a' ELSE ' ' END,"
+	 " CASE contype WHEN 'f' THEN 's' ELSE ' ' END, 1, 0, 0, conkey, confkey, NULL, NULL, NULL, NULL, NULL,"
+	 " CASE contype WHEN 'c' THEN substr(condef, 7) END FROM main._dosql_constraint"},
+	{"pg_attrdef", 2604, "oid:oid,adrelid:oid,adnum:int2,adbin:pg_node_tree",
+	 "SELECT attrelid * 1000 + attnum, attrelid, attnum, pg_attrdef_expr(attdefault, atttypid) FROM main._dosql_attribute"
+	 " WHERE attdefault IS NOT NULL"},
+	{"pg_sequence", 2224,
+	 "seqrelid:oid,seqtypid:oid,seqstart:int8,seqincrement:int8,seqmax:int8,seqmin:int8,seqcache:int8,"
+	 "seqcycle:bool",
+	 "SELECT seqrelid, seqtypid, seqstart, seqincrement, seqmax, seqmin, 1, seqcycle FROM main._dosql_sequence"},
+	{"pg_database", 1262,
+	 "oid:oid,datname:name,datdba:oid,encoding:int4,datlocprovider:char,datistemplate:bool,datallowconn:bool,"
+	 "datconnlimit:int4,datfrozenxid:xid,datminmxid:xid,dattablespace:oid,datcollate:text,datctype:text,"
+	 "daticulocale:text,datcollversion:text,datacl:_aclitem",
+	 "VALUES (16384, 'dosql', " ROLE_DOSQL ", 6, 'c', 0, 1, -1, 716, 1, 1663, 'C', 'C', NULL, NULL, NULL)"},
+	{"pg_authid", 1260,
+	 "oid:oid,rolname:name,rolsuper:bool,rolinherit:bool,rolcreaterole:bool,rolcreatedb:bool,rolcanlogin:bool,"
+	 "rolreplication:bool,rolbypassrls:bool,rolconnlimit:int4,rolpassword:text,rolvaliduntil:timestamptz",
+	 "VALUES (" ROLE_DOSQL ", 'dosql', 1, 1, 1, 1, 1, 1, 1, -1, NULL, NULL),"
+	 " (" ROLE_DB_OWNER ", 'pg_database_owner', 0, 1, 0, 0, 0, 0, 0, -1, NULL, NULL)"},
+	{"pg_roles", 12000,
+	 "rolname:name,rolsuper:bool,rolinherit:bool,rolcreaterole:bool,rolcreatedb:bool,rolcanlogin:bool,"
+	 "rolreplication:bool,rolconnlimit:int4,rolpassword:text,rolvaliduntil:timestamptz,rolbypassrls:bool,"
+	 "rolconfig:_text,oid:oid",
+	 "SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolconnlimit,"
+	 " '********', rolvaliduntil, rolbypassrls, NULL, oid FROM temp.pg_authid"},
+	{"pg_user", 12014,
+	 "usename:name,usesysid:oid,usecreatedb:bool,usesuper:bool,userepl:bool,usebypassrls:bool,passwd:text,"
+	 "valuntil:timestamptz,useconfig:_text",
+	 "SELECT rolname, oid, rolcreatedb, rolsuper, rolreplication, rolbypassrls, '********', rolvaliduntil, NULL"
+	 " FROM temp.pg_authid WHERE rolcanlogin"},
+	{"pg_auth_members", 1261, "roleid:oid,member:oid,grantor:oid,admin_option:bool", NULL},
+	{"pg_am", 2601, "oid:oid,amname:name,amhandler:regproc,amtype:char",
+	 "VALUES (2, 'heap', 3, 't'), (403, 'btree', 330, 'i')"},
+	{"pg_collation", 3456,
+	 "oid:oid,collname:name,collnamespace:oid,collowner:oid,collprovider:char,collisdeterministic:bool,"
+	 "collencoding:int4,collcollate:text,collctype:text,colliculocale:text,collversion:text",
+	 "VALUES (100, 'default', 11, " ROLE_DOSQL ", 'd', 1, -1, NULL, NULL, NULL, NULL),"
+	 " (950, 'C', 11, " ROLE_DOSQL ", 'c', 1, -1, 'C', 'C', NULL, NULL),"
+	 " (951, 'POSIX', 11, " ROLE_DOSQL ", 'c', 1, -1, 'POSIX', 'POSIX', NULL, NULL)"},
+	{"pg_tablespace", 1213, "oid:oid,spcname:name,spcowner:oid,spcacl:_aclitem,spcoptions:_text",
+	 "VALUES (1663, 'pg_default', " ROLE_DOSQL ", NULL, NULL), (1664, 'pg_global', " ROLE_DOSQL ", NULL, NULL)"},
+	{"pg_proc", 1255,
+	 "oid:oid,proname:name,pronamespace:oid,proowner:oid,prolang:oid,procost:float4,prorows:float4,"
+	 "provariadic:oid,prosupport:regproc,prokind:char,prosecdef:bool,proleakproof:bool,proisstrict:bool,"
+	 "proretset:bool,provolatile:char,proparallel:char,pronargs:int2,pronargdefaults:int2,prorettype:oid,"
+	 "proargtypes:oidvector,proallargtypes:_oid,proargmodes:_char,proargnames:_text,proargdefaults:pg_node_tree,"
+	 "protrftypes:_oid,prosrc:text,probin:text,prosqlbody:pg_node_tree,proconfig:_text,proacl:_aclitem",
+	 NULL},
+	{"pg_description", 2609, "objoid:oid,classoid:oid,objsubid:int4,description:text", NULL},
+	{"pg_shdescription", 2396, "objoid:oid,classoid:oid,description:text", NULL},
+	{"pg_settings", 12104,
+	 "name:text,setting:text,unit:text,category:text,short_desc:text,extra_desc:text,context:text,vartype:text,"
+	 "source:text,min_val:text,max_val:text,enumvals:_text,boot_val:text,reset_val:text,sourcefile:text,"
+	 "sourceline:int4,pending_restart:bool",
+	 "SELECT n, pg_current_setting(n), NULL, 'Client Connection Defaults', '', NULL, 'user', 'string', 'default',"
+	 " NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 FROM (SELECT column1 AS n FROM (VALUES ('application_name'),"
+	 " ('client_encoding'), ('DateStyle'), ('default_transaction_isolation'), ('extra_float_digits'),"
+	 " ('IntervalStyle'), ('max_identifier_length'), ('search_path'), ('server_encoding'), ('server_version'),"
+	 " ('server_version_num'), ('standard_conforming_strings'), ('TimeZone'), ('transaction_isolation')))"},
+	{"pg_inherits", 2611, "inhrelid:oid,inhparent:oid,inhseqno:int4,inhdetachpending:bool", NULL},
+	{"pg_partitioned_table", 3350,
+	 "partrelid:oid,partstrat:char,partnatts:int2,partdefid:oid,partattrs:int2vector,partclass:oidvector,"
+	 "partcollation:oidvector,partexprs:pg_node_tree",
+	 NULL},
+	{"pg_statistic_ext", 3381,
+	 "oid:oid,stxrelid:oid,stxname:name,stxnamespace:oid,stxowner:oid,stxstattarget:int4,stxkeys:int2vector,"
+	 "stxkind:_char,stxexprs:pg_node_tree",
+	 NULL},
+	{"pg_policy", 3256,
+	 "oid:oid,polname:name,polrelid:oid,polcmd:char,polpermissive:bool,polroles:_oid,polqual:pg_node_tree,"
+	 "polwithcheck:pg_node_tree",
+	 NULL},
+	{"pg_rewrite", 2618,
+	 "oid:oid,rulename:name,ev_class:oid,ev_type:char,ev_enabled:char,is_instead:bool,ev_qual:pg_node_tree,"
+	 "ev_action:pg_node_tree",
+	 NULL},
+	{"pg_trigger", 2620,
+	 "oid:oid,tgrelid:oid,tgparentid:oid,tgname:name,tgfoid:oid,tgtype:int2,tgenabled:char,tgisinternal:bool,"
+	 "tgconstrrelid:oid,tgconstrindid:oid,tgconstraint:oid,tgdeferrable:bool,tginitdeferred:bool,tgnargs:int2,"
+	 "tgattr:int2vector,tgargs:bytea,tgqual:pg_node_tree,tgoldtable:name,tgnewtable:name",
+	 NULL},
+	{"pg_depend", 2608,
+	 "classid:oid,objid:oid,objsubid:int4,refclassid:oid,refobjid:oid,refobjsubid:int4,deptype:char", NULL},
+	{"pg_enum", 3501, "oid:oid,enumtypid:oid,enumsortorder:float4,enumlabel:name", NULL},
+	{"pg_range", 3541,
+	 "rngtypid:oid,rngsubtype:oid,rngmultitypid:oid,rngcollation:oid,rngsubopc:oid,rngcanonical:regproc,"
+	 "rngsubdiff:regproc",
+	 NULL},
+	{"pg_extension", 3079,
+	 "oid:oid,extname:name,extowner:oid,extnamespace:oid,extrelocatable:bool,extversion:text,extconfig:_oid,"
+	 "extcondition:_text",
+	 NULL},
+	{"pg_foreign_table", 3118, "ftrelid:oid,ftserver:oid,ftoptions:_text", NULL},
+	{"pg_publication_namespace", 6237, "oid:oid,pnpubid:oid,pnnspid:oid", NULL},
+	{"pg_tables", 12033,
+	 "schemaname:name,tablename:name,tableowner:name,tablespace:name,hasindexes:bool,hasrules:bool,"
+	 "hastriggers:bool,rowsecurity:bool",
+	 "SELECT 'public', relname, 'dosql', NULL, relhasindex, 0, relhastriggers, 0 FROM temp.pg_class"
+	 " WHERE relkind = 'r'"},
+	{"pg_views", 12028, "schemaname:name,viewname:name,viewowner:name,definition:text", NULL},
+	{"pg_matviews", 12038,
+	 "schemaname:name,matviewname:name,matviewowner:name,tablespace:name,hasindexes:bool,ispopulated:bool,"
+	 "definition:text",
+	 NULL},
+	{"pg_sequences", 12048,
+	 "schemaname:name,sequencename:name,sequenceowner:name,data_type:regtype,start_value:int8,min_value:int8,"
+	 "max_value:int8,increment_by:int8,cycle:bool,cache_size:int8,last_value:int8",
+	 "SELECT 'public', c.relname, 'dosql', s.seqtypid, s.seqstart, s.seqmin, s.seqmax, s.seqincrement, s.seqcycle,"
+	 " 1, CASE WHEN s.is_called THEN s.last_value END FROM main._dosql_sequence s JOIN main._dosql_class c"
+	 " ON c.oid = s.seqrelid"},
+	{"pg_indexes", 12043, "schemaname:name,tablename:name,indexname:name,tablespace:name,indexdef:text",
+	 "SELECT 'public', t.relname, c.relname, NULL, pg_get_indexdef(i.indexrelid) FROM main._dosql_index i"
+	 " JOIN main._dosql_class c ON c.oid = i.indexrelid JOIN main._dosql_class t ON t.oid = i.indrelid"},
+	{"pg_prepared_xacts", 12094, "transaction:xid,gid:text,prepared:timestamptz,owner:name,database:name",
+	 "SELECT rowid, gid, prepared, owner, 'dosql' FROM main._dosql_prepared"},
+	{"pg_publication", 6104,
+	 "oid:oid,pubname:name,pubowner:oid,puballtables:bool,pubinsert:bool,pubupdate:bool,pubdelete:bool,"
+	 "pubtruncate:bool,pubviaroot:bool",
+	 "SELECT oid, pubname, " ROLE_DOSQL ", puballtables, pubinsert, pubupdate, pubdelete, pubtruncate, 0"
+	 " FROM main._dosql_publication"},
+	{"pg_publication_rel", 6106, "oid:oid,prpubid:oid,prrelid:oid,prqual:pg_node_tree,prattrs:int2vector",
+	 "SELECT oid, prpubid, prrelid, NULL, NULL FROM main._dosql_publication_rel"},
+	/* a table of a FOR ALL TABLES publication, or one listed; every column */
+	{"pg_publication_tables", 6119, "pubname:name,schemaname:name,tablename:name,attnames:_name",
+	 "SELECT p.pubname, 'public', c.relname, (SELECT '{' || group_concat(CASE WHEN n GLOB '*[ ,{}\"\\]*' OR n = ''"
+	 " THEN '\"' || replace(replace(n, '\\', '\\\\'), '\"', '\\\"') || '\"' ELSE n END, ',') || '}'"
+	 " FROM (SELECT a.attname AS n FROM main._dosql_attribute a WHERE a.attrelid = c.oid ORDER BY a.attnum))"
+	 " FROM main._dosql_publication p JOIN main._dosql_class c ON c.relkind = 'r' AND"
+	 " (p.puballtables OR c.oid IN (SELECT r.prrelid FROM main._dosql_publication_rel r WHERE r.prpubid = p.oid))"},
+	/* the shard's slots; active while a router streams one (DOSQL_ACQUIRE) */
+	{"pg_replication_slots", 12110,
+	 "slot_name:name,plugin:name,slot_type:text,datoid:oid,database:name,temporary:bool,active:bool,"
+	 "active_pid:int4,xmin:xid,catalog_xmin:xid,restart_lsn:pg_lsn,confirmed_flush_lsn:pg_lsn,wal_status:text,"
+	 "safe_wal_size:int8,two_phase:bool",
+	 "SELECT name, plugin, 'logical', 16384, 'dosql', 0, dosql_slot_pid(name) IS NOT NULL, dosql_slot_pid(name),"
+	 " NULL, NULL, printf('%X/%X', confirmed >> 32, confirmed & 4294967295),"
+	 " printf('%X/%X', confirmed >> 32, confirmed & 4294967295), 'reserved', NULL, two_phase FROM main._dosql_slots"},
+};
+
+const ShdSysRel *shd_sysrel(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sysrels) / sizeof(sysrels[0]); i++)
+		if (strcmp(sysrels[i].name, name) == 0)
+			return &sysrels[i];
+	return NULL;
+}
+
+/* CREATE TEMP TABLE/VIEW r(col, ...) [AS select] into b. */
+static void create_sql(Buf *b, const ShdSysRel *r)
+{
+	buf_printf(b, "CREATE TEMP %s %s(", r->select ? "VIEW" : "TABLE", r->name);
+	const char *p = r->columns;
+	bool first = true;
+	while (*p) {
+		const char *colon = strchr(p, ':');
+		const char *comma = strchr(p, ',');
+		buf_printf(b, "%s\"%.*s\"", first ? "" : ", ", (int)(colon - p), p);
+		first = false;
+		p = comma ? comma + 1 : p + strlen(p);
+	}
+	buf_put_u8(b, ')');
+	if (r->select)
+		buf_printf(b, " AS %s", r->select);
+}
+
+/* pg_type's rows: one per type DoSQL knows, in pg_catalog. */
+static bool fill_pg_type(sqlite3 *db, char **errmsg)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO temp.pg_type(oid, typname, typnamespace, typowner, typlen, typbyval, typtype,"
+			       " typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem,"
+			       " typarray, typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation)"
+			       " VALUES(?1, ?2, 11, " ROLE_DOSQL ", ?3, ?4, ?5, ?6, 0, 1, ',', 0, 0, ?7, ?8, ?9, ?10, 0, 0, -1,"
+			       " 0, ?11)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		return false;
+	}
+	for (int i = 0; i < pgt_ntypes; i++) {
+		const PgType *t = &pgt_types[i];
+		char typtype[2] = {t->category == 'P' ? 'p' : 'b', 0};
+		char cat[2] = {t->category, 0};
+		/* alignment and storage as PostgreSQL declares them for its types */
+		const char *align = t->len == 8 || t->oid == PGT_INTERVAL || t->oid == PGT_TIMETZ ? "d"
+				    : t->len == 2						 ? "s"
+				    : t->len == 1 || t->len == -2 || t->oid == PGT_UUID || t->oid == PGT_NAME ? "c"
+															 : "i";
+		const char *storage = t->len != -1 ? "p" : t->oid == PGT_NUMERIC ? "m" : "x";
+		uint32_t coll = t->oid == PGT_NAME ? 950 : t->category == 'S' ? 100 : 0;
+		sqlite3_bind_int64(st, 1, t->oid);
+		sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, t->len);
+		sqlite3_bind_int(st, 4, t->byval);
+		sqlite3_bind_text(st, 5, typtype, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, cat, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 7, t->elem_oid);
+		sqlite3_bind_int64(st, 8, t->array_oid);
+		sqlite3_bind_text(st, 9, align, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, storage, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 11, coll);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return true;
+}
+
+bool shd_catalog_attach(sqlite3 *db, char **errmsg)
+{
+	for (size_t i = 0; i < sizeof(sysrels) / sizeof(sysrels[0]); i++) {
+		Buf sql;
+		buf_init(&sql);
+		create_sql(&sql, &sysrels[i]);
+		bool ok = sqlite3_exec(db, buf_cstr(&sql), NULL, NULL, errmsg) == SQLITE_OK;
+		buf_cleanup(&sql);
+		if (!ok)
+			return false;
+		if (i == 0 && !fill_pg_type(db, errmsg))
+			return false;
+	}
+	return true;
+}
