@@ -266,6 +266,21 @@ static void fn_get_constraintdef(sqlite3_context *ctx, int argc, sqlite3_value *
 	sqlite3_finalize(st);
 }
 
+/* obj_description(oid [, catalog]) (ud 0) and col_description(relid,
+ * attnum) (ud 1): the comment in pg_description, NULL for none. */
+static void fn_description(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	bool column = sqlite3_user_data(ctx) != NULL;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || (column && (argc < 2 || sqlite3_value_type(argv[1]) == SQLITE_NULL)))
+		return;
+	Buf b;
+	buf_init(&b);
+	if (lookup_text(ctx, "SELECT description FROM temp.pg_description WHERE objoid = ?1 AND objsubid = ?2",
+			sqlite3_value_int64(argv[0]), column ? sqlite3_value_int64(argv[1]) : 0, &b))
+		result_buf(ctx, &b);
+	buf_cleanup(&b);
+}
+
 /* pg_relation_is_publishable(oid): an ordinary table. */
 static void fn_relation_is_publishable(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -406,6 +421,9 @@ bool shd_catalog_funcs_register(sqlite3 *db)
 		{"pg_get_indexdef", 3, fn_get_indexdef, NULL},
 		{"pg_get_constraintdef", 1, fn_get_constraintdef, NULL},
 		{"pg_get_constraintdef", 2, fn_get_constraintdef, NULL},
+		{"pg_obj_description", 1, fn_description, NULL},
+		{"pg_obj_description", 2, fn_description, NULL},
+		{"pg_col_description", 2, fn_description, (void *)1},
 		{"pg_relation_is_publishable", 1, fn_relation_is_publishable, NULL},
 		{"pg_size_pretty", 1, fn_size_pretty, NULL},
 		{"pg_current_schemas", 1, fn_current_schemas, NULL},

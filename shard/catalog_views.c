@@ -34,7 +34,8 @@ static const ShdSysRel sysrels[] = {
 	 "typcollation:oid,typdefaultbin:pg_node_tree,typdefault:text,typacl:_aclitem",
 	 NULL},
 	{"pg_namespace", 2615, "oid:oid,nspname:name,nspowner:oid,nspacl:_aclitem",
-	 "VALUES (11, 'pg_catalog', " ROLE_DOSQL ", NULL), (2200, 'public', " ROLE_DB_OWNER ", NULL),"
+	 "VALUES (11, 'pg_catalog', " ROLE_DOSQL ", NULL), (2200, 'public', " ROLE_DB_OWNER ","
+	 " '{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}'),"
 	 " (13183, 'information_schema', " ROLE_DOSQL ", NULL)"},
 	{"pg_class", 1259,
 	 "oid:oid,relname:name,relnamespace:oid,reltype:oid,reloftype:oid,relowner:oid,relam:oid,relfilenode:oid,"
@@ -61,6 +62,12 @@ static const ShdSysRel sysrels[] = {
 	 "SELECT a.attrelid, a.attname, a.atttypid, -1, t.typlen, a.attnum, t.typcategory = 'A', -1, a.atttypmod,"
 	 " t.typbyval, t.typalign, t.typstorage, '', a.attnotnull, a.attdefault IS NOT NULL, 0, a.attidentity, '', 0, 1,"
 	 " 0, t.typcollation, NULL, NULL, NULL, NULL FROM main._dosql_attribute a LEFT JOIN temp.pg_type t"
+	 " ON t.oid = a.atttypid"
+	 /* an index's columns: those of its table it lists, numbered from 1 */
+	 " UNION ALL SELECT i.indexrelid, a.attname, a.atttypid, -1, t.typlen, k.key + 1, t.typcategory = 'A', -1,"
+	 " a.atttypmod, t.typbyval, t.typalign, t.typstorage, '', 0, 0, 0, '', '', 0, 1, 0, t.typcollation, NULL, NULL,"
+	 " NULL, NULL FROM main._dosql_index i, json_each('[' || substr(i.indkey, 2, length(i.indkey) - 2) || ']') k"
+	 " JOIN main._dosql_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.value LEFT JOIN temp.pg_type t"
 	 " ON t.oid = a.atttypid"},
 	{"pg_index", 2610,
 	 "indexrelid:oid,indrelid:oid,indnatts:int2,indnkeyatts:int2,indisunique:bool,indnullsnotdistinct:bool,"
@@ -126,7 +133,8 @@ static const ShdSysRel sysrels[] = {
 	 "proargtypes:oidvector,proallargtypes:_oid,proargmodes:_char,proargnames:_text,proargdefaults:pg_node_tree,"
 	 "protrftypes:_oid,prosrc:text,probin:text,prosqlbody:pg_node_tree,proconfig:_text,proacl:_aclitem",
 	 NULL},
-	{"pg_description", 2609, "objoid:oid,classoid:oid,objsubid:int4,description:text", NULL},
+	{"pg_description", 2609, "objoid:oid,classoid:oid,objsubid:int4,description:text",
+	 "VALUES (2200, 2615, 0, 'standard public schema')"},
 	{"pg_shdescription", 2396, "objoid:oid,classoid:oid,description:text", NULL},
 	{"pg_settings", 12104,
 	 "name:text,setting:text,unit:text,category:text,short_desc:text,extra_desc:text,context:text,vartype:text,"
@@ -159,8 +167,17 @@ static const ShdSysRel sysrels[] = {
 	 "tgconstrrelid:oid,tgconstrindid:oid,tgconstraint:oid,tgdeferrable:bool,tginitdeferred:bool,tgnargs:int2,"
 	 "tgattr:int2vector,tgargs:bytea,tgqual:pg_node_tree,tgoldtable:name,tgnewtable:name",
 	 NULL},
+	/* the sequences serial and identity columns own (named <table>_<column>_seq) */
 	{"pg_depend", 2608,
-	 "classid:oid,objid:oid,objsubid:int4,refclassid:oid,refobjid:oid,refobjsubid:int4,deptype:char", NULL},
+	 "classid:oid,objid:oid,objsubid:int4,refclassid:oid,refobjid:oid,refobjsubid:int4,deptype:char",
+	 "SELECT 1259, s.oid, 0, 1259, a.attrelid, a.attnum, CASE WHEN a.attidentity = '' THEN 'a' ELSE 'i' END"
+	 " FROM main._dosql_attribute a JOIN main._dosql_class t ON t.oid = a.attrelid JOIN main._dosql_class s"
+	 " ON s.relkind = 'S' AND s.relname = t.relname || '_' || a.attname || '_seq'"
+	 " AND a.attdefault = 'nextval(''' || s.relname || '''::regclass)'"},
+	{"pg_conversion", 2607,
+	 "oid:oid,conname:name,connamespace:oid,conowner:oid,conforencoding:int4,contoencoding:int4,conproc:regproc,"
+	 "condefault:bool",
+	 NULL},
 	{"pg_enum", 3501, "oid:oid,enumtypid:oid,enumsortorder:float4,enumlabel:name", NULL},
 	{"pg_range", 3541,
 	 "rngtypid:oid,rngsubtype:oid,rngmultitypid:oid,rngcollation:oid,rngsubopc:oid,rngcanonical:regproc,"

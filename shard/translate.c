@@ -199,14 +199,21 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 			buf_reset(b);
 			buf_put_str(b, "NULL");
 		} else if (oid == PGT_REGCLASS) {
-			const ShdTable *t = shd_catalog_table(tr->ctx->cat, ty->lit);
-			if (!t) {
+			/* a name, maybe qualified by its schema, or the OID itself */
+			const char *name = ty->lit;
+			if (strncmp(name, "pg_catalog.", 11) == 0 || strncmp(name, "public.", 7) == 0)
+				name = strchr(name, '.') + 1;
+			char *end;
+			unsigned long num = strtoul(name, &end, 10);
+			bool is_oid = *name >= '0' && *name <= '9' && !*end;
+			const ShdTable *t = is_oid ? NULL : shd_catalog_table(tr->ctx->cat, name);
+			if (!is_oid && !t) {
 				pgt_value_cleanup(&v);
 				return tr_fail(tr, "42P01", ty->lit_loc >= 0 ? ty->lit_loc : loc, "relation \"%s\" does not exist",
 					       ty->lit);
 			}
 			buf_reset(b);
-			buf_printf(b, "%u", t->oid);
+			buf_printf(b, "%lu", is_oid ? num : (unsigned long)t->oid);
 		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
 			pgt_value_cleanup(&v);
 			return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
@@ -1286,13 +1293,14 @@ static const FuncMap funcs[] = {
 	{"has_function_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
 	{"has_any_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
 	{"pg_has_role", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"col_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"obj_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"col_description", "pg_col_description", RET_FIXED, PGT_TEXT, false, PGT_INT4},
+	{"obj_description", "pg_obj_description", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"shobj_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_function_result", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_function_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_function_identity_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_triggerdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_tablespace_location", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_viewdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_ruledef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_partkeydef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
