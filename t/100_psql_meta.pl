@@ -1,0 +1,172 @@
+# psql's meta-commands (\l, \dn, \dt, \d table, \d+ table, \di, \du, \df,
+# \dv, \ds, \d ...) through the router give what PostgreSQL 15 gives for the
+# same schema.  A real PostgreSQL 15 (the oracle) and a two-shard DoSQL
+# cluster get the same tables (every common column type, NOT NULL, defaults,
+# serial and bigserial, primary keys single and composite, UNIQUE column and
+# table constraints, CHECK, a foreign key, secondary and multi-column
+# indexes, a sequence); real psql runs each meta-command against both.
+#
+# So that owners compare equal, the oracle's objects belong to a superuser
+# role named dosql in a database dosql with the C locale, as DoSQL's do.
+# What honestly differs, and is compared only in part:
+#   \l   PostgreSQL also lists postgres, template0 and template1 (DoSQL has
+#        one database): only the dosql row and the header are compared.
+#   \du  PostgreSQL also has its bootstrap superuser postgres: only the
+#        dosql row and the header are compared.
+#   \dt+ Size: PostgreSQL counts the pages of the heap and of its TOAST
+#        table; a shard keeps no per-table sizes and says 0 bytes.
+#   \db  the tablespaces' owner is PostgreSQL's bootstrap superuser
+#        (postgres); DoSQL's is dosql.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils qw(run_command);
+
+my $oracle_missing = DoSQL::Test::Oracle::unavailable();
+plan skip_all => $oracle_missing if $oracle_missing;
+
+my $oracle = DoSQL::Test::Oracle->start;
+my $cluster = DoSQL::Test::Cluster->new_cluster('meta', shards => 2,
+	tables => {
+		users => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		orders => { column_vindexes => [ { column => 'user_id', name => 'hash' } ] },
+		countries => { type => 'reference' },
+	});
+$cluster->start;
+
+my %conn = (
+	postgres => 'host=' . $oracle->dir . ' port=' . $oracle->port . ' user=dosql dbname=dosql',
+	dosql => 'host=' . $cluster->router->host . ' port=' . $cluster->router->port . ' user=dosql dbname=dosql',
+);
+
+# psql -X -c $cmd against one side: (exit code, stdout, stderr).
+sub psql_on
+{
+	my ($side, $cmd, @flags) = @_;
+	my ($rc, $out, $err) = run_command([ 'psql', '-X', @flags, '-d', $conn{$side}, '-c', $cmd ],
+		env => { PGTZ => 'UTC', PGCLIENTENCODING => 'UTF8' });
+	return ($rc, $out, $err);
+}
+
+my ($rc, $out, $err) = run_command(
+	[
+		'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+		'-d', 'host=' . $oracle->dir . ' port=' . $oracle->port . ' user=postgres dbname=postgres',
+		'-c', 'CREATE ROLE dosql SUPERUSER CREATEROLE CREATEDB REPLICATION BYPASSRLS LOGIN',
+		'-c', q{CREATE DATABASE dosql OWNER dosql TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'}
+	]);
+is($rc, 0, 'oracle: role and database dosql') or BAIL_OUT($err);
+
+my $schema = <<'SQL';
+CREATE SEQUENCE order_no_seq START 1000;
+CREATE TABLE users (
+  id serial PRIMARY KEY,
+  email varchar(120) NOT NULL UNIQUE,
+  name text,
+  age int CHECK (age >= 0),
+  balance numeric(12,2) NOT NULL DEFAULT 0,
+  active boolean NOT NULL DEFAULT true,
+  created timestamptz DEFAULT now(),
+  born date,
+  token uuid,
+  profile jsonb,
+  avatar bytea,
+  score bigint
+);
+CREATE INDEX users_name_idx ON users (name);
+CREATE INDEX users_active_created_idx ON users (active, created);
+CREATE TABLE orders (
+  id bigserial PRIMARY KEY,
+  user_id int NOT NULL,
+  amount numeric(10,2),
+  note varchar(200) DEFAULT 'none',
+  placed date
+);
+CREATE INDEX orders_user_id_idx ON orders (user_id);
+CREATE TABLE countries (
+  code char(2) PRIMARY KEY,
+  name text NOT NULL,
+  population bigint DEFAULT 0,
+  area real,
+  ratio double precision,
+  rank smallint,
+  CONSTRAINT countries_name_key UNIQUE (name)
+);
+CREATE TABLE tags (user_id int NOT NULL, tag varchar(40) NOT NULL, created date,
+  PRIMARY KEY (user_id, tag), UNIQUE (tag, created));
+CREATE TABLE payments (id bigint PRIMARY KEY, user_id int REFERENCES users (id),
+  amount numeric(8,2) NOT NULL CHECK (amount >= 0.01), paid_at timestamp(3), ref char(8), flags int[],
+  note text DEFAULT 'n/a');
+SQL
+for my $side (qw(postgres dosql))
+{
+	($rc, $out, $err) = run_command([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $conn{$side} ],
+		stdin => $schema);
+	is($rc, 0, "$side: schema created") or diag($err);
+}
+
+# The same output, byte for byte.
+for my $cmd ('\dn', '\dn+', '\dt', '\dt users', '\di', '\di users*', '\ds', '\dv', '\df', '\d',
+	'\d users', '\d+ users', '\d orders', '\d+ orders', '\d countries', '\d+ countries', '\d tags',
+	'\d payments', '\d users_pkey', '\d users_active_created_idx', '\d tags_tag_created_key',
+	'\d order_no_seq', '\d users_id_seq', '\d orders_id_seq', '\d nosuch')
+{
+	my @pg = psql_on('postgres', $cmd);
+	my @ds = psql_on('dosql', $cmd);
+	is($ds[1], $pg[1], "$cmd: output as PostgreSQL's");
+	is($ds[2], $pg[2], "$cmd: messages as PostgreSQL's");
+	is($ds[0], $pg[0], "$cmd: exit code as PostgreSQL's");
+}
+
+# Unaligned output, only some rows (see the top of the file).
+sub rows_of
+{
+	my ($side, $cmd, $re) = @_;
+	my ($rc, $out, $err) = psql_on($side, $cmd, '-A');
+	is($err, '', "$side: $cmd runs");
+	return join("\n", grep { /$re/ } split /\n/, $out);
+}
+for my $c ([ '\l', qr/^(Name\||dosql\|)/ ], [ '\du', qr/^(Role name\||dosql\|)/ ])
+{
+	my ($cmd, $re) = @$c;
+	my $pg = rows_of('postgres', $cmd, $re);
+	like($pg, qr/\n/, "$cmd: the oracle has the header and the dosql row");
+	is(rows_of('dosql', $cmd, $re), $pg, "$cmd: header and the dosql row as PostgreSQL's");
+}
+
+# \dt+: all but the Size column.
+sub without_size
+{
+	my ($text) = @_;
+	return join("\n", map { my @f = split /\|/, $_, -1; splice(@f, 6, 1) if @f > 6; join('|', @f) } split /\n/, $text);
+}
+is(without_size(rows_of('dosql', '\dt+', qr/\|/)), without_size(rows_of('postgres', '\dt+', qr/\|/)),
+	'\dt+: as PostgreSQL\'s but for Size');
+like(rows_of('dosql', '\dt+', qr/^public\|users\|/), qr/\|0 bytes\|/, '\dt+: a shard reports no size');
+
+# \db: the tablespaces, owned by dosql.
+($rc, $out, $err) = psql_on('dosql', '\db');
+is($out, <<'OUT', '\db: the two tablespaces');
+      List of tablespaces
+    Name    | Owner | Location 
+------------+-------+----------
+ pg_default | dosql | 
+ pg_global  | dosql | 
+(2 rows)
+
+OUT
+
+# The catalog's OIDs survive a restart of the shards.
+my $oids = sub {
+	my ($rc, $out) = psql_on('dosql', q{select relname, oid from pg_catalog.pg_class order by relname}, '-A', '-t');
+	return $out;
+};
+my $before = $oids->();
+like($before, qr/^users\|\d+$/m, 'pg_class lists users with its OID');
+$_->restart for $cluster->shards;
+is($oids->(), $before, 'OIDs are the same after the shards restart');
+
+done_testing();
