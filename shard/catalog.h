@@ -71,6 +71,13 @@ typedef struct ShdSysRel {
 	const char *select;
 } ShdSysRel;
 
+/* SQL true when the foreign key whose constraint OID is the SQL expression
+ * `oid` deletes referencing rows with the referenced one (ON DELETE CASCADE:
+ * ddl.c makes its "<name>_del" trigger an AFTER DELETE). */
+#define SHD_FK_CASCADES(oid)                                                                                          \
+	"EXISTS(SELECT 1 FROM main.sqlite_master m, main._dosql_constraint f WHERE f.oid = " oid                       \
+	" AND m.type = 'trigger' AND m.name = f.conname || '_del' AND m.sql LIKE '% AFTER DELETE %')"
+
 /* The pg_catalog relation `name`, or NULL (catalog_views.c). */
 const ShdSysRel *shd_sysrel(const char *name);
 /* Per-connection setup: temp pg_catalog relations (catalog_views.c). */

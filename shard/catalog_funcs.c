@@ -242,8 +242,9 @@ static void fn_get_constraintdef(sqlite3_context *ctx, int argc, sqlite3_value *
 	bool pretty = argc > 1 && sqlite3_value_int(argv[1]);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(sqlite3_context_db_handle(ctx),
-			       "SELECT contype, conrelid, conkey, condef FROM main._dosql_constraint WHERE oid = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+			       "SELECT contype, conrelid, conkey, condef, " SHD_FK_CASCADES("?1")
+			       " FROM main._dosql_constraint WHERE oid = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, sqlite3_value_int64(argv[0]));
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -259,6 +260,8 @@ static void fn_get_constraintdef(sqlite3_context *ctx, int argc, sqlite3_value *
 			buf_printf(&b, "CHECK (%.*s)", (int)strlen(def) - 10, def + 8);
 		} else if (def) {
 			buf_put_str(&b, def);
+			if (type && type[0] == 'f' && sqlite3_column_int(st, 4))
+				buf_put_str(&b, " ON DELETE CASCADE");
 		}
 		result_buf(ctx, &b);
 		buf_cleanup(&b);

@@ -84,9 +84,15 @@ static const ShdSysRel sysrels[] = {
 	 "confmatchtype:char,conislocal:bool,coninhcount:int4,connoinherit:bool,conkey:_int2,confkey:_int2,"
 	 "conpfeqop:_oid,conppeqop:_oid,conffeqop:_oid,confdelsetcols:_int2,conexclop:_oid,conbin:pg_node_tree",
 	 "SELECT oid, conname, 2200, contype, 0, 0, 1, conrelid, 0, conindid, 0, confrelid,"
-	 " CASE contype WHEN 'f' THEN 'a' ELSE ' ' END, CASE contype WHEN 'f' THEN 'a' ELSE ' ' END,"
-	 " CASE contype WHEN 'f' THEN 's' ELSE ' ' END, 1, 0, 0, conkey, confkey, NULL, NULL, NULL, NULL, NULL,"
-	 " CASE contype WHEN 'c' THEN substr(condef, 7) END FROM main._dosql_constraint"},
+	 " CASE contype WHEN 'f' THEN 'a' ELSE ' ' END, CASE WHEN contype <> 'f' THEN ' ' WHEN " SHD_FK_CASCADES("k.oid")
+	 " THEN 'c' ELSE 'a' END,"
+	 " CASE contype WHEN 'f' THEN 's' ELSE ' ' END, 1, 0, 0,"
+	 /* a foreign key's columns, from its definition "FOREIGN KEY (a) REFERENCES t(b)" */
+	 " coalesce(conkey, (SELECT '{' || a.attnum || '}' FROM main._dosql_attribute a WHERE contype = 'f'"
+	 " AND a.attrelid = conrelid AND substr(condef, 1, length(a.attname) + 15) = 'FOREIGN KEY (' || a.attname || ') ')),"
+	 " coalesce(confkey, (SELECT '{' || a.attnum || '}' FROM main._dosql_attribute a WHERE contype = 'f'"
+	 " AND a.attrelid = confrelid AND substr(condef, -length(a.attname) - 2) = '(' || a.attname || ')')),"
+	 " NULL, NULL, NULL, NULL, NULL, CASE contype WHEN 'c' THEN substr(condef, 7) END FROM main._dosql_constraint k"},
 	{"pg_attrdef", 2604, "oid:oid,adrelid:oid,adnum:int2,adbin:pg_node_tree",
 	 "SELECT attrelid * 1000 + attnum, attrelid, attnum, pg_attrdef_expr(attdefault, atttypid) FROM main._dosql_attribute"
 	 " WHERE attdefault IS NOT NULL"},
@@ -232,6 +238,103 @@ static const ShdSysRel sysrels[] = {
 	 "SELECT name, plugin, 'logical', 16384, 'dosql', 0, dosql_slot_pid(name) IS NOT NULL, dosql_slot_pid(name),"
 	 " NULL, NULL, printf('%X/%X', confirmed >> 32, confirmed & 4294967295),"
 	 " printf('%X/%X', confirmed >> 32, confirmed & 4294967295), 'reserved', NULL, two_phase FROM main._dosql_slots"},
+	/*
+	 * information_schema, for the public schema.  Its yes_or_no,
+	 * character_data and cardinal_number domains are given as their base
+	 * types.
+	 */
+	{"information_schema.schemata", 13400,
+	 "catalog_name:name,schema_name:name,schema_owner:name,default_character_set_catalog:name,"
+	 "default_character_set_schema:name,default_character_set_name:name,sql_path:varchar",
+	 "SELECT 'dosql', nspname, pg_get_userbyid(nspowner), NULL, NULL, NULL, NULL FROM temp.pg_namespace"},
+	{"information_schema.tables", 13401,
+	 "table_catalog:name,table_schema:name,table_name:name,table_type:varchar,self_referencing_column_name:name,"
+	 "reference_generation:varchar,user_defined_type_catalog:name,user_defined_type_schema:name,"
+	 "user_defined_type_name:name,is_insertable_into:varchar,is_typed:varchar,commit_action:varchar",
+	 "SELECT 'dosql', 'public', relname, CASE relkind WHEN 'r' THEN 'BASE TABLE' ELSE 'VIEW' END, NULL, NULL,"
+	 " NULL, NULL, NULL, 'YES', 'NO', NULL FROM main._dosql_class WHERE relkind IN ('r', 'v')"},
+	{"information_schema.columns", 13402,
+	 "table_catalog:name,table_schema:name,table_name:name,column_name:name,ordinal_position:int4,"
+	 "column_default:varchar,is_nullable:varchar,data_type:varchar,character_maximum_length:int4,"
+	 "character_octet_length:int4,numeric_precision:int4,numeric_precision_radix:int4,numeric_scale:int4,"
+	 "datetime_precision:int4,interval_type:varchar,interval_precision:int4,character_set_catalog:name,"
+	 "character_set_schema:name,character_set_name:name,collation_catalog:name,collation_schema:name,"
+	 "collation_name:name,domain_catalog:name,domain_schema:name,domain_name:name,udt_catalog:name,"
+	 "udt_schema:name,udt_name:name,scope_catalog:name,scope_schema:name,scope_name:name,"
+	 "maximum_cardinality:int4,dtd_identifier:name,is_self_referencing:varchar,is_identity:varchar,"
+	 "identity_generation:varchar,identity_start:varchar,identity_increment:varchar,identity_maximum:varchar,"
+	 "identity_minimum:varchar,identity_cycle:varchar,is_generated:varchar,generation_expression:varchar,"
+	 "is_updatable:varchar",
+	 "SELECT 'dosql', 'public', c.relname, a.attname, a.attnum,"
+	 " CASE WHEN a.attidentity = '' THEN pg_attrdef_expr(a.attdefault, a.atttypid) END,"
+	 " CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END,"
+	 " CASE WHEN t.typcategory = 'A' THEN 'ARRAY' WHEN a.atttypid = 1042 THEN 'character'"
+	 " ELSE pg_format_type(a.atttypid, -1) END,"
+	 " CASE WHEN a.atttypid IN (1042, 1043) AND a.atttypmod >= 4 THEN a.atttypmod - 4 END,"
+	 " CASE WHEN a.atttypid IN (1042, 1043) AND a.atttypmod >= 4 THEN (a.atttypmod - 4) * 4"
+	 " WHEN a.atttypid IN (25, 1042, 1043) THEN 1073741824 END,"
+	 " CASE a.atttypid WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN 64 WHEN 700 THEN 24 WHEN 701 THEN 53"
+	 " WHEN 1700 THEN CASE WHEN a.atttypmod >= 4 THEN ((a.atttypmod - 4) >> 16) & 65535 END END,"
+	 " CASE WHEN a.atttypid IN (20, 21, 23, 700, 701) THEN 2 WHEN a.atttypid = 1700 THEN 10 END,"
+	 " CASE WHEN a.atttypid IN (20, 21, 23) THEN 0 WHEN a.atttypid = 1700 AND a.atttypmod >= 4"
+	 " THEN (a.atttypmod - 4) & 65535 END,"
+	 " CASE WHEN a.atttypid = 1082 THEN 0 WHEN a.atttypid IN (1083, 1114, 1184, 1266, 1186)"
+	 " THEN CASE WHEN a.atttypmod >= 0 THEN a.atttypmod ELSE 6 END END,"
+	 " NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'dosql', 'pg_catalog', t.typname,"
+	 " NULL, NULL, NULL, NULL, a.attnum, 'NO', CASE WHEN a.attidentity = '' THEN 'NO' ELSE 'YES' END,"
+	 " CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END,"
+	 " CASE WHEN a.attidentity <> '' THEN q.seqstart END, CASE WHEN a.attidentity <> '' THEN q.seqincrement END,"
+	 " CASE WHEN a.attidentity <> '' THEN q.seqmax END, CASE WHEN a.attidentity <> '' THEN q.seqmin END,"
+	 " CASE WHEN a.attidentity <> '' THEN CASE WHEN q.seqcycle THEN 'YES' ELSE 'NO' END ELSE 'NO' END, 'NEVER',"
+	 " NULL, 'YES' FROM main._dosql_attribute a JOIN main._dosql_class c ON c.oid = a.attrelid AND c.relkind = 'r'"
+	 " LEFT JOIN temp.pg_type t ON t.oid = a.atttypid LEFT JOIN temp.pg_depend d ON d.refobjid = a.attrelid"
+	 " AND d.refobjsubid = a.attnum LEFT JOIN main._dosql_sequence q ON q.seqrelid = d.objid"},
+	{"information_schema.table_constraints", 13403,
+	 "constraint_catalog:name,constraint_schema:name,constraint_name:name,table_catalog:name,table_schema:name,"
+	 "table_name:name,constraint_type:varchar,is_deferrable:varchar,initially_deferred:varchar,enforced:varchar,"
+	 "nulls_distinct:varchar",
+	 "SELECT 'dosql', 'public', k.conname, 'dosql', 'public', c.relname, CASE k.contype WHEN 'p' THEN 'PRIMARY KEY'"
+	 " WHEN 'u' THEN 'UNIQUE' WHEN 'f' THEN 'FOREIGN KEY' ELSE 'CHECK' END, 'NO', 'NO', 'YES',"
+	 " CASE WHEN k.contype = 'u' THEN 'YES' END FROM temp.pg_constraint k JOIN main._dosql_class c"
+	 " ON c.oid = k.conrelid"
+	 /* NOT NULL columns, as PostgreSQL 15 lists them */
+	 " UNION ALL SELECT 'dosql', 'public', '2200_' || a.attrelid || '_' || a.attnum || '_not_null', 'dosql',"
+	 " 'public', c.relname, 'CHECK', 'NO', 'NO', 'YES', NULL FROM main._dosql_attribute a JOIN main._dosql_class c"
+	 " ON c.oid = a.attrelid AND c.relkind = 'r' WHERE a.attnotnull"},
+	{"information_schema.key_column_usage", 13404,
+	 "constraint_catalog:name,constraint_schema:name,constraint_name:name,table_catalog:name,table_schema:name,"
+	 "table_name:name,column_name:name,ordinal_position:int4,position_in_unique_constraint:int4",
+	 "SELECT 'dosql', 'public', k.conname, 'dosql', 'public', c.relname, a.attname, e.key + 1,"
+	 " CASE WHEN k.contype = 'f' THEN e.key + 1 END FROM temp.pg_constraint k JOIN main._dosql_class c"
+	 " ON c.oid = k.conrelid, json_each('[' || substr(k.conkey, 2, length(k.conkey) - 2) || ']') e"
+	 " JOIN main._dosql_attribute a ON a.attrelid = k.conrelid AND a.attnum = e.value"
+	 " WHERE k.contype IN ('p', 'u', 'f')"},
+	{"information_schema.referential_constraints", 13405,
+	 "constraint_catalog:name,constraint_schema:name,constraint_name:name,unique_constraint_catalog:name,"
+	 "unique_constraint_schema:name,unique_constraint_name:name,match_option:varchar,update_rule:varchar,"
+	 "delete_rule:varchar",
+	 "SELECT 'dosql', 'public', k.conname, 'dosql', 'public', (SELECT u.conname FROM main._dosql_constraint u"
+	 " WHERE u.conrelid = k.confrelid AND u.contype IN ('p', 'u') AND u.conkey = k.confkey), 'NONE', 'NO ACTION',"
+	 " CASE k.confdeltype WHEN 'c' THEN 'CASCADE' ELSE 'NO ACTION' END FROM temp.pg_constraint k"
+	 " WHERE k.contype = 'f'"},
+	{"information_schema.check_constraints", 13406,
+	 "constraint_catalog:name,constraint_schema:name,constraint_name:name,check_clause:varchar",
+	 "SELECT 'dosql', 'public', conname, substr(condef, 7) FROM main._dosql_constraint WHERE contype = 'c'"
+	 " UNION ALL SELECT 'dosql', 'public', '2200_' || attrelid || '_' || attnum || '_not_null',"
+	 " attname || ' IS NOT NULL' FROM main._dosql_attribute WHERE attnotnull"},
+	{"information_schema.sequences", 13407,
+	 "sequence_catalog:name,sequence_schema:name,sequence_name:name,data_type:varchar,numeric_precision:int4,"
+	 "numeric_precision_radix:int4,numeric_scale:int4,start_value:varchar,minimum_value:varchar,"
+	 "maximum_value:varchar,increment:varchar,cycle_option:varchar",
+	 "SELECT 'dosql', 'public', c.relname, pg_format_type(s.seqtypid, -1), CASE s.seqtypid WHEN 21 THEN 16"
+	 " WHEN 23 THEN 32 ELSE 64 END, 2, 0, s.seqstart, s.seqmin, s.seqmax, s.seqincrement,"
+	 " CASE WHEN s.seqcycle THEN 'YES' ELSE 'NO' END FROM main._dosql_sequence s JOIN main._dosql_class c"
+	 " ON c.oid = s.seqrelid"},
+	{"information_schema.views", 13408,
+	 "table_catalog:name,table_schema:name,table_name:name,view_definition:varchar,check_option:varchar,"
+	 "is_updatable:varchar,is_insertable_into:varchar,is_trigger_updatable:varchar,is_trigger_deletable:varchar,"
+	 "is_trigger_insertable_into:varchar",
+	 NULL},
 };
 
 const ShdSysRel *shd_sysrel(const char *name)
@@ -245,7 +348,7 @@ const ShdSysRel *shd_sysrel(const char *name)
 /* CREATE TEMP TABLE/VIEW r(col, ...) [AS select] into b. */
 static void create_sql(Buf *b, const ShdSysRel *r)
 {
-	buf_printf(b, "CREATE TEMP %s %s(", r->select ? "VIEW" : "TABLE", r->name);
+	buf_printf(b, "CREATE TEMP %s \"%s\"(", r->select ? "VIEW" : "TABLE", r->name);
 	const char *p = r->columns;
 	bool first = true;
 	while (*p) {

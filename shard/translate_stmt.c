@@ -36,10 +36,21 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 	const char *schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
 	TRel *r = NULL;
 
-	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0)
+	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0 &&
+	    strcmp(schema, "information_schema") != 0)
 		return tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", schema);
 	TRel *cte = schema ? NULL : tr_find_cte(tr, rv->relname);
-	if (cte) {
+	const char *sqlname = rv->relname;
+	if (schema && strcmp(schema, "information_schema") == 0) {
+		/* its views are named "information_schema.<name>" in the session */
+		char *full = arena_alloc(tr->a, strlen(schema) + strlen(rv->relname) + 2);
+		sprintf(full, "%s.%s", schema, rv->relname);
+		const ShdTable *t = shd_catalog_table(tr->ctx->cat, full);
+		if (!t)
+			return tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", full);
+		r = tr_rel_from_table(tr, t, alias);
+		sqlname = full;
+	} else if (cte) {
 		r = arena_alloc(tr->a, sizeof(*r));
 		*r = *cte;
 		r->alias = arena_strdup(tr->a, alias);
@@ -60,7 +71,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
 		}
 	}
-	shd_put_ident(out, rv->relname);
+	shd_put_ident(out, sqlname);
 	buf_put_str(out, " AS ");
 	shd_put_ident(out, alias);
 	return tr_scope_add(tr, r, rv->location);

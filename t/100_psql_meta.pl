@@ -100,6 +100,8 @@ CREATE TABLE tags (user_id int NOT NULL, tag varchar(40) NOT NULL, created date,
 CREATE TABLE payments (id bigint PRIMARY KEY, user_id int REFERENCES users (id),
   amount numeric(8,2) NOT NULL CHECK (amount >= 0.01), paid_at timestamp(3), ref char(8), flags int[],
   note text DEFAULT 'n/a');
+CREATE TABLE items (id int PRIMARY KEY, pay_id bigint REFERENCES payments (id) ON DELETE CASCADE,
+  qty smallint NOT NULL DEFAULT 1);
 SQL
 for my $side (qw(postgres dosql))
 {
@@ -111,7 +113,7 @@ for my $side (qw(postgres dosql))
 # The same output, byte for byte.
 for my $cmd ('\dn', '\dn+', '\dt', '\dt users', '\di', '\di users*', '\ds', '\dv', '\df', '\d',
 	'\d users', '\d+ users', '\d orders', '\d+ orders', '\d countries', '\d+ countries', '\d tags',
-	'\d payments', '\d users_pkey', '\d users_active_created_idx', '\d tags_tag_created_key',
+	'\d payments', '\d items', '\d users_pkey', '\d users_active_created_idx', '\d tags_tag_created_key',
 	'\d order_no_seq', '\d users_id_seq', '\d orders_id_seq', '\d nosuch')
 {
 	my @pg = psql_on('postgres', $cmd);
@@ -119,6 +121,37 @@ for my $cmd ('\dn', '\dn+', '\dt', '\dt users', '\di', '\di users*', '\ds', '\dv
 	is($ds[1], $pg[1], "$cmd: output as PostgreSQL's");
 	is($ds[2], $pg[2], "$cmd: messages as PostgreSQL's");
 	is($ds[0], $pg[0], "$cmd: exit code as PostgreSQL's");
+}
+
+# information_schema, as JDBC and ORMs read it: the same rows.  (Its NOT
+# NULL constraints are named after OIDs, which differ; schemata's owners of
+# pg_catalog and information_schema are PostgreSQL's bootstrap superuser.)
+for my $q (
+	q{select table_catalog, table_schema, table_name, table_type, is_insertable_into, is_typed
+	  from information_schema.tables where table_schema = 'public' order by 3},
+	q{select table_catalog, table_name, column_name, ordinal_position, column_default, is_nullable, data_type,
+	  character_maximum_length, character_octet_length, numeric_precision, numeric_precision_radix, numeric_scale,
+	  datetime_precision, udt_name, dtd_identifier, is_identity, identity_cycle, is_generated, is_updatable
+	  from information_schema.columns where table_schema = 'public' order by 2, 4},
+	q{select constraint_name, table_name, constraint_type, is_deferrable, initially_deferred, enforced, nulls_distinct
+	  from information_schema.table_constraints where table_schema = 'public' and constraint_name not like '%_not_null'
+	  order by 2, 1},
+	q{select count(*) from information_schema.table_constraints
+	  where table_schema = 'public' and constraint_name like '%_not_null'},
+	q{select constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint
+	  from information_schema.key_column_usage where table_schema = 'public' order by 2, 1, 4},
+	q{select * from information_schema.referential_constraints where constraint_schema = 'public' order by 3},
+	q{select constraint_name, check_clause from information_schema.check_constraints
+	  where constraint_schema = 'public' and constraint_name not like '%_not_null' order by 1},
+	q{select sequence_name, data_type, numeric_precision, start_value, minimum_value, maximum_value, increment,
+	  cycle_option from information_schema.sequences order by 1},
+	q{select * from information_schema.schemata where schema_name = 'public'},
+	q{select count(*) from information_schema.views where table_schema = 'public'})
+{
+	my @pg = psql_on('postgres', $q);
+	my @ds = psql_on('dosql', $q);
+	is($ds[2], $pg[2], "no error: $q");
+	is($ds[1], $pg[1], "as PostgreSQL's: $q");
 }
 
 # Unaligned output, only some rows (see the top of the file).
