@@ -1028,13 +1028,7 @@ static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 bool shd_funcs_register(ShdSession *s)
 {
-	struct {
-		const char *name;
-		int nargs;
-		void (*fn)(sqlite3_context *, int, sqlite3_value **);
-		void *ud;
-		int flags;
-	} fns[] = {
+	PgtSqlFunc fns[] = {
 		{"pg_now", 0, fn_now, s, 0},
 		{"pg_clock_timestamp", 0, fn_clock_timestamp, NULL, 0},
 		{"pg_version", 0, fn_version, NULL, SQLITE_DETERMINISTIC},
@@ -1084,10 +1078,8 @@ bool shd_funcs_register(ShdSession *s)
 		{"pg_quote_ident", 1, fn_quote_ident, NULL, SQLITE_DETERMINISTIC},
 		{"pg_subscript", 3, fn_subscript, NULL, SQLITE_DETERMINISTIC},
 	};
-	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		if (sqlite3_create_function_v2(s->db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,
-					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
-			return false;
+	if (!pgt_create_functions(s->db, fns, sizeof(fns) / sizeof(fns[0])))
+		return false;
 	if (sqlite3_create_function_v2(s->db, "pg_sum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, sum_step,
 				       sum_final, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(s->db, "pg_floatavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,

@@ -1361,6 +1361,15 @@ static void fn_pg_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * are not declared SQLITE_DETERMINISTIC; they have no side effects and are
  * SQLITE_INNOCUOUS.  fmt must outlive the connection.
  */
+bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,
+					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
+			return false;
+	return true;
+}
+
 bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;

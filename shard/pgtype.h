@@ -148,6 +148,17 @@ bool pgt_out_binary(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, co
  *                                   ::text casts, || concatenation of typed values)
  * The session's PgtFormat is passed as user data and read at call time. */
 bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt);
+/* An SQL function to register: its name, argument count (-1: any), the C
+ * function, its user data and flags besides SQLITE_UTF8. */
+typedef struct PgtSqlFunc {
+	const char *name;
+	int nargs;
+	void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	void *ud;
+	int flags;
+} PgtSqlFunc;
+/* Register n scalar functions on db; false when SQLite refuses one. */
+bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n);
 /* Array functions over stored array literals (pgtype_array.c):
  * pg_array_to_string, pg_array_upper/_lower/_length, pg_cardinality,
  * pg_array_any(arr, v), pg_array_cat(a, b), pg_array_json(arr) (for

@@ -554,26 +554,18 @@ static void array_agg_final(sqlite3_context *ctx)
 
 bool pgt_array_register_functions(sqlite3 *db)
 {
-	static const struct {
-		const char *name;
-		int nargs;
-		void (*fn)(sqlite3_context *, int, sqlite3_value **);
-		void *ud;
-	} fns[] = {
-		{"pg_array_to_string", 2, fn_array_to_string, NULL},
-		{"pg_array_to_string", 3, fn_array_to_string, NULL},
-		{"pg_array_upper", 2, fn_array_bound, NULL},
-		{"pg_array_length", 2, fn_array_bound, NULL},
-		{"pg_array_lower", 2, fn_array_bound, (void *)2},
-		{"pg_cardinality", 1, fn_cardinality, NULL},
-		{"pg_array_any", 2, fn_array_any, NULL},
-		{"pg_array_cat", 2, fn_array_cat, NULL},
-		{"pg_array_json", 1, fn_array_json, NULL},
+	static const PgtSqlFunc fns[] = {
+		{"pg_array_to_string", 2, fn_array_to_string, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_to_string", 3, fn_array_to_string, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_upper", 2, fn_array_bound, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_length", 2, fn_array_bound, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_lower", 2, fn_array_bound, (void *)2, SQLITE_DETERMINISTIC},
+		{"pg_cardinality", 1, fn_cardinality, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_any", 2, fn_array_any, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_cat", 2, fn_array_cat, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
 	};
-	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		if (sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | SQLITE_DETERMINISTIC, fns[i].ud,
-					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
-			return false;
-	return sqlite3_create_function_v2(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) &&
+	       sqlite3_create_function_v2(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
 					  array_agg_step, array_agg_final, NULL) == SQLITE_OK;
 }
