@@ -162,7 +162,7 @@ bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n);
 /* Array functions over stored array literals (pgtype_array.c):
  * pg_array_to_string, pg_array_upper/_lower/_length, pg_cardinality,
  * pg_array_any(arr, v), pg_array_cat(a, b), pg_array_json(arr) (for
- * unnest) and the aggregate pg_array_agg(v) (ARRAY(subquery)). */
+ * unnest) and the aggregate pg_array_agg(v) (array_agg). */
 bool pgt_array_register_functions(sqlite3 *db);
 
 #endif

@@ -525,8 +525,8 @@ static void fn_array_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	arr_cleanup(&l);
 }
 
-/* pg_array_agg(value): the values as an array literal, '{}' for none
- * (ARRAY(subquery)). */
+/* pg_array_agg(value): array_agg(), the values as an array literal; NULL
+ * for none. */
 static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -543,10 +543,8 @@ static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void array_agg_final(sqlite3_context *ctx)
 {
 	Buf *b = sqlite3_aggregate_context(ctx, 0);
-	if (!b || !b->len) {
-		sqlite3_result_text(ctx, "{}", 2, SQLITE_STATIC);
+	if (!b || !b->len)
 		return;
-	}
 	buf_put_u8(b, '}');
 	sqlite3_result_text(ctx, (const char *)b->data, (int)b->len, SQLITE_TRANSIENT);
 	buf_cleanup(b);

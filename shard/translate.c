@@ -1089,7 +1089,7 @@ static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 		if (ok) {
 			buf_put_str(out, "(WITH _dosql_array(v) AS ");
 			tr_put_buf(out, &sb);
-			buf_put_str(out, " SELECT pg_array_agg(v) FROM _dosql_array)");
+			buf_put_str(out, " SELECT coalesce(pg_array_agg(v), '{}') FROM _dosql_array)");
 			tr_ttype_set(ty, et->array_oid, -1);
 		}
 		buf_cleanup(&sb);
@@ -1198,6 +1198,7 @@ typedef enum RetRule {
 	RET_ARG1,   /* type of the first argument */
 	RET_SUM,    /* sum(): int2/int4 -> int8, int8 -> numeric, else same */
 	RET_AVG,    /* avg(): ints and numeric -> numeric, floats -> float8 */
+	RET_ARRAY,  /* an array of the first argument's type */
 } RetRule;
 
 typedef struct FuncMap {
@@ -1219,6 +1220,7 @@ static const FuncMap funcs[] = {
 	{"bool_or", "max", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
 	{"every", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
 	{"string_agg", "group_concat", RET_FIXED, PGT_TEXT, true, PGT_TEXT},
+	{"array_agg", "pg_array_agg", RET_ARRAY, 0, true, PGT_TEXT},
 	{"lower", NULL, RET_FIXED, PGT_TEXT, false, 0},
 	{"upper", NULL, RET_FIXED, PGT_TEXT, false, 0},
 	{"length", NULL, RET_FIXED, PGT_INT4, false, 0},
@@ -1494,6 +1496,14 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	case RET_AVG:
 		tr_ttype_set(ty, first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8 ? PGT_FLOAT8 : PGT_NUMERIC, -1);
 		break;
+	case RET_ARRAY: {
+		const PgType *et = pgt_by_oid(first.oid);
+		if (!et || !et->array_oid)
+			return tr_fail(tr, "42704", f->location, "could not find array type for data type %s",
+				       et ? et->name : "unknown");
+		tr_ttype_set(ty, et->array_oid, -1);
+		break;
+	}
 	}
 	ty->agg = m->agg;
 	return true;
