@@ -33,6 +33,7 @@ static const ShdSysRel sysrels[] = {
 	 "typanalyze:regproc,typalign:char,typstorage:char,typnotnull:bool,typbasetype:oid,typtypmod:int4,typndims:int4,"
 	 "typcollation:oid,typdefaultbin:pg_node_tree,typdefault:text,typacl:_aclitem",
 	 NULL},
+	/* (the OIDs of SHD_NAMESPACE_*) */
 	{"pg_namespace", 2615, "oid:oid,nspname:name,nspowner:oid,nspacl:_aclitem",
 	 "VALUES (11, 'pg_catalog', " ROLE_DOSQL ", NULL), (2200, 'public', " ROLE_DB_OWNER ","
 	 " '{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}'),"
@@ -224,11 +225,11 @@ static const ShdSysRel sysrels[] = {
 	{"pg_publication_rel", 6106, "oid:oid,prpubid:oid,prrelid:oid,prqual:pg_node_tree,prattrs:int2vector",
 	 "SELECT oid, prpubid, prrelid, NULL, NULL FROM main._dosql_publication_rel"},
 	/* a table of a FOR ALL TABLES publication, or one listed; every column */
-	{"pg_publication_tables", 6119, "pubname:name,schemaname:name,tablename:name,attnames:_name",
+	{"pg_publication_tables", 6119, "pubname:name,schemaname:name,tablename:name,attnames:_name,rowfilter:text",
 	 "SELECT p.pubname, 'public', c.relname, (SELECT '{' || group_concat(CASE WHEN n GLOB '*[ ,{}\"\\]*' OR n = ''"
 	 " THEN '\"' || replace(replace(n, '\\', '\\\\'), '\"', '\\\"') || '\"' ELSE n END, ',') || '}'"
-	 " FROM (SELECT a.attname AS n FROM main._dosql_attribute a WHERE a.attrelid = c.oid ORDER BY a.attnum))"
-	 " FROM main._dosql_publication p JOIN main._dosql_class c ON c.relkind = 'r' AND"
+	 " FROM (SELECT a.attname AS n FROM main._dosql_attribute a WHERE a.attrelid = c.oid ORDER BY a.attnum)),"
+	 " NULL FROM main._dosql_publication p JOIN main._dosql_class c ON c.relkind = 'r' AND"
 	 " (p.puballtables OR c.oid IN (SELECT r.prrelid FROM main._dosql_publication_rel r WHERE r.prpubid = p.oid))"},
 	/* the shard's slots; active while a router streams one (DOSQL_ACQUIRE) */
 	{"pg_replication_slots", 12110,

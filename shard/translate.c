@@ -1716,7 +1716,11 @@ const char *tr_figure_colname(Node *n)
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
 		return shd_node_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
 	case PG_QUERY__NODE__NODE_TYPE_CAST: {
-		const char *inner = tr_figure_colname(n->type_cast->arg);
+		/* a name from under all the casts wins; else the outermost cast's type */
+		Node *arg = n->type_cast->arg;
+		while (arg->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+			arg = arg->type_cast->arg;
+		const char *inner = tr_figure_colname(arg);
 		if (strcmp(inner, "?column?") != 0)
 			return inner;
 		PgQuery__TypeName *tn = n->type_cast->type_name;
