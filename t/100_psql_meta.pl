@@ -154,6 +154,47 @@ for my $q (
 	is($ds[1], $pg[1], "as PostgreSQL's: $q");
 }
 
+# Every catalog a client touches exists, with PostgreSQL 15's columns in
+# PostgreSQL 15's order (psql shows their names even for no rows).
+for my $rel (qw(pg_class pg_attribute pg_type pg_namespace pg_index pg_constraint pg_attrdef pg_sequence
+	pg_description pg_database pg_roles pg_authid pg_user pg_settings pg_am pg_collation pg_proc pg_inherits
+	pg_tablespace pg_statistic_ext pg_policy pg_rewrite pg_trigger pg_publication pg_publication_rel
+	pg_publication_namespace pg_publication_tables pg_depend pg_auth_members pg_shdescription pg_enum pg_range
+	pg_partitioned_table pg_extension pg_foreign_table pg_conversion pg_tables pg_views pg_matviews pg_sequences
+	pg_indexes pg_prepared_xacts pg_replication_slots))
+{
+	my $q = "select * from pg_catalog.$rel where false";
+	is((psql_on('dosql', $q))[1], (psql_on('postgres', $q))[1], "$rel has PostgreSQL 15's columns");
+}
+
+# The catalog functions clients call.
+for my $q (
+	q{select format_type(23, -1), format_type(1043, 24), format_type(1700, 655366), format_type(1184, -1),
+	  format_type(1114, 3), format_type(1007, -1), format_type(1042, -1), format_type(1042, 12), format_type(18, -1),
+	  format_type(999999, -1), format_type(NULL, -1)},
+	q{select pg_size_pretty(0::bigint), pg_size_pretty(10239::bigint), pg_size_pretty(10240::bigint),
+	  pg_size_pretty(123456789::bigint), pg_size_pretty(99999999999::bigint), pg_size_pretty(-20480::bigint)},
+	q{select current_schemas(true), current_schemas(false), pg_encoding_to_char(6),
+	  has_table_privilege('users', 'select'), has_schema_privilege('public', 'usage'), pg_get_userbyid(999999)},
+	q{select array_to_string('{a,NULL,c}'::text[], ','), array_to_string('{a,NULL,c}'::text[], ',', '*'),
+	  array_upper('{1,2,3}'::int[], 1), array_length('{}'::int[], 1), cardinality('{1,2}'::int[])},
+	q{select pg_get_indexdef('users_active_created_idx'::regclass),
+	  pg_get_indexdef('users_active_created_idx'::regclass, 2, true)},
+	q{select conname, pg_get_constraintdef(oid), pg_get_constraintdef(oid, true) from pg_constraint
+	  where conrelid in ('users'::regclass, 'items'::regclass, 'tags'::regclass) order by 1},
+	q{select obj_description('public'::regnamespace, 'pg_namespace'), col_description('users'::regclass, 1)},
+	q{select c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d
+	  join pg_class c on c.oid = d.adrelid join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+	  order by 1, 2},
+	q{select 'integer'::regtype::oid, 'pg_catalog'::regnamespace::oid, 'text'::regtype::oid},
+	q{select array(select relname from pg_class where relkind = 'S' order by 1), 23 = any('{21,23}'::oid[])})
+{
+	my @pg = psql_on('postgres', $q);
+	my @ds = psql_on('dosql', $q);
+	is($ds[2], $pg[2], "no error: $q");
+	is($ds[1], $pg[1], "as PostgreSQL's: $q");
+}
+
 # Unaligned output, only some rows (see the top of the file).
 sub rows_of
 {
