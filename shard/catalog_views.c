@@ -239,6 +239,118 @@ static const ShdSysRel sysrels[] = {
 	 "SELECT name, plugin, 'logical', 16384, 'dosql', 0, dosql_slot_pid(name) IS NOT NULL, dosql_slot_pid(name),"
 	 " NULL, NULL, printf('%X/%X', confirmed >> 32, confirmed & 4294967295),"
 	 " printf('%X/%X', confirmed >> 32, confirmed & 4294967295), 'reserved', NULL, two_phase FROM main._dosql_slots"},
+	/* catalogs DoSQL has nothing in */
+	{"pg_aggregate", 2600,
+	 "aggfnoid:regproc,aggkind:char,aggnumdirectargs:int2,aggtransfn:regproc,aggfinalfn:regproc,"
+	 "aggcombinefn:regproc,aggserialfn:regproc,aggdeserialfn:regproc,aggmtransfn:regproc,"
+	 "aggminvtransfn:regproc,aggmfinalfn:regproc,aggfinalextra:bool,aggmfinalextra:bool,"
+	 "aggfinalmodify:char,aggmfinalmodify:char,aggsortop:oid,aggtranstype:oid,aggtransspace:int4,"
+	 "aggmtranstype:oid,aggmtransspace:int4,agginitval:text,aggminitval:text",
+	 NULL},
+	{"pg_cast", 2605,
+	 "oid:oid,castsource:oid,casttarget:oid,castfunc:oid,castcontext:char,castmethod:char",
+	 NULL},
+	{"pg_db_role_setting", 2964,
+	 "setdatabase:oid,setrole:oid,setconfig:_text",
+	 NULL},
+	{"pg_default_acl", 826,
+	 "oid:oid,defaclrole:oid,defaclnamespace:oid,defaclobjtype:char,defaclacl:_aclitem",
+	 NULL},
+	{"pg_event_trigger", 3466,
+	 "oid:oid,evtname:name,evtevent:name,evtowner:oid,evtfoid:oid,evtenabled:char,evttags:_text",
+	 NULL},
+	{"pg_foreign_data_wrapper", 2328,
+	 "oid:oid,fdwname:name,fdwowner:oid,fdwhandler:oid,fdwvalidator:oid,fdwacl:_aclitem,fdwoptions:_text",
+	 NULL},
+	{"pg_foreign_server", 1417,
+	 "oid:oid,srvname:name,srvowner:oid,srvfdw:oid,srvtype:text,srvversion:text,srvacl:_aclitem,"
+	 "srvoptions:_text",
+	 NULL},
+	{"pg_init_privs", 3394,
+	 "objoid:oid,classoid:oid,objsubid:int4,privtype:char,initprivs:_aclitem",
+	 NULL},
+	{"pg_language", 2612,
+	 "oid:oid,lanname:name,lanowner:oid,lanispl:bool,lanpltrusted:bool,lanplcallfoid:oid,laninline:oid,"
+	 "lanvalidator:oid,lanacl:_aclitem",
+	 NULL},
+	{"pg_largeobject_metadata", 2995,
+	 "oid:oid,lomowner:oid,lomacl:_aclitem",
+	 NULL},
+	{"pg_locks", 12073,
+	 "locktype:text,database:oid,relation:oid,page:int4,tuple:int2,virtualxid:text,transactionid:xid,"
+	 "classid:oid,objid:oid,objsubid:int2,virtualtransaction:text,pid:int4,mode:text,granted:bool,"
+	 "fastpath:bool,waitstart:timestamptz",
+	 NULL},
+	{"pg_opclass", 2616,
+	 "oid:oid,opcmethod:oid,opcname:name,opcnamespace:oid,opcowner:oid,opcfamily:oid,opcintype:oid,"
+	 "opcdefault:bool,opckeytype:oid",
+	 NULL},
+	{"pg_operator", 2617,
+	 "oid:oid,oprname:name,oprnamespace:oid,oprowner:oid,oprkind:char,oprcanmerge:bool,oprcanhash:bool,"
+	 "oprleft:oid,oprright:oid,oprresult:oid,oprcom:oid,oprnegate:oid,oprcode:regproc,oprrest:regproc,"
+	 "oprjoin:regproc",
+	 NULL},
+	{"pg_opfamily", 2753,
+	 "oid:oid,opfmethod:oid,opfname:name,opfnamespace:oid,opfowner:oid",
+	 NULL},
+	{"pg_seclabel", 3596,
+	 "objoid:oid,classoid:oid,objsubid:int4,provider:text,label:text",
+	 NULL},
+	{"pg_shdepend", 1214,
+	 "dbid:oid,classid:oid,objid:oid,objsubid:int4,refclassid:oid,refobjid:oid,deptype:char",
+	 NULL},
+	{"pg_shseclabel", 3592,
+	 "objoid:oid,classoid:oid,provider:text,label:text",
+	 NULL},
+	{"pg_stat_activity", 12222,
+	 "datid:oid,datname:name,pid:int4,leader_pid:int4,usesysid:oid,usename:name,application_name:text,"
+	 "client_addr:inet,client_hostname:text,client_port:int4,backend_start:timestamptz,"
+	 "xact_start:timestamptz,query_start:timestamptz,state_change:timestamptz,wait_event_type:text,"
+	 "wait_event:text,state:text,backend_xid:xid,backend_xmin:xid,query_id:int8,query:text,"
+	 "backend_type:text",
+	 NULL},
+	{"pg_stat_user_indexes", 12192,
+	 "relid:oid,indexrelid:oid,schemaname:name,relname:name,indexrelname:name,idx_scan:int8,"
+	 "idx_tup_read:int8,idx_tup_fetch:int8",
+	 NULL},
+	{"pg_stat_user_tables", 12161,
+	 "relid:oid,schemaname:name,relname:name,seq_scan:int8,seq_tup_read:int8,idx_scan:int8,"
+	 "idx_tup_fetch:int8,n_tup_ins:int8,n_tup_upd:int8,n_tup_del:int8,n_tup_hot_upd:int8,n_live_tup:int8,"
+	 "n_dead_tup:int8,n_mod_since_analyze:int8,n_ins_since_vacuum:int8,last_vacuum:timestamptz,"
+	 "last_autovacuum:timestamptz,last_analyze:timestamptz,last_autoanalyze:timestamptz,vacuum_count:int8,"
+	 "autovacuum_count:int8,analyze_count:int8,autoanalyze_count:int8",
+	 NULL},
+	{"pg_statio_user_tables", 12179,
+	 "relid:oid,schemaname:name,relname:name,heap_blks_read:int8,heap_blks_hit:int8,idx_blks_read:int8,"
+	 "idx_blks_hit:int8,toast_blks_read:int8,toast_blks_hit:int8,tidx_blks_read:int8,tidx_blks_hit:int8",
+	 NULL},
+	{"pg_subscription", 6100,
+	 "oid:oid,subdbid:oid,subskiplsn:pg_lsn,subname:name,subowner:oid,subenabled:bool,subbinary:bool,"
+	 "substream:bool,subtwophasestate:char,subdisableonerr:bool,subconninfo:text,subslotname:name,"
+	 "subsynccommit:text,subpublications:_text",
+	 NULL},
+	{"pg_subscription_rel", 6102,
+	 "srsubid:oid,srrelid:oid,srsubstate:char,srsublsn:pg_lsn",
+	 NULL},
+	{"pg_transform", 3576,
+	 "oid:oid,trftype:oid,trflang:oid,trffromsql:regproc,trftosql:regproc",
+	 NULL},
+	{"pg_ts_config", 3602,
+	 "oid:oid,cfgname:name,cfgnamespace:oid,cfgowner:oid,cfgparser:oid",
+	 NULL},
+	{"pg_ts_dict", 3600,
+	 "oid:oid,dictname:name,dictnamespace:oid,dictowner:oid,dicttemplate:oid,dictinitoption:text",
+	 NULL},
+	{"pg_ts_parser", 3601,
+	 "oid:oid,prsname:name,prsnamespace:oid,prsstart:regproc,prstoken:regproc,prsend:regproc,"
+	 "prsheadline:regproc,prslextype:regproc",
+	 NULL},
+	{"pg_ts_template", 3764,
+	 "oid:oid,tmplname:name,tmplnamespace:oid,tmplinit:regproc,tmpllexize:regproc",
+	 NULL},
+	{"pg_user_mapping", 1418,
+	 "oid:oid,umuser:oid,umserver:oid,umoptions:_text",
+	 NULL},
 	/*
 	 * information_schema, for the public schema.  Its yes_or_no,
 	 * character_data and cardinal_number domains are given as their base
