@@ -15,6 +15,7 @@
 
 #include "common/buf.h"
 #include "shard/pgtype.h"
+#include "shard/translate.h"
 
 /* The roles: DoSQL's one user, and PG 15's owner of the public schema. */
 #define ROLE_DOSQL "10"
@@ -476,6 +477,38 @@ static void create_sql(Buf *b, const ShdSysRel *r)
 		buf_printf(b, " AS %s", r->select);
 }
 
+/*
+ * pg_proc's rows: one per function the translator knows, in pg_catalog,
+ * numbered from 9000 in the translator's order (stable for a given build).
+ * A result type that follows the argument shows as anyelement.
+ */
+static bool fill_pg_proc(sqlite3 *db, char **errmsg)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO temp.pg_proc(oid, proname, pronamespace, proowner, prolang, procost, prorows,"
+			       " provariadic, prosupport, prokind, prosecdef, proleakproof, proisstrict, proretset,"
+			       " provolatile, proparallel, pronargs, pronargdefaults, prorettype, proargtypes, prosrc)"
+			       " VALUES(?1, ?2, 11, " ROLE_DOSQL ", 12, 1, 0, 0, 0, ?3, 0, 0, 1, 0, 'i', 's', 0, 0, ?4, '', ?2)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		return false;
+	}
+	const char *name;
+	uint32_t ret;
+	char kind[2] = {0, 0};
+	for (size_t i = 0; (name = shd_builtin_function(i, &ret, &kind[0])) != NULL; i++) {
+		sqlite3_bind_int64(st, 1, 9000 + (int64_t)i);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, ret ? ret : 2283);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return true;
+}
+
 /* pg_type's rows: one per type DoSQL knows, in pg_catalog. */
 static bool fill_pg_type(sqlite3 *db, char **errmsg)
 {
@@ -529,7 +562,8 @@ bool shd_catalog_attach(sqlite3 *db, char **errmsg)
 		buf_cleanup(&sql);
 		if (!ok)
 			return false;
-		if (i == 0 && !fill_pg_type(db, errmsg))
+		if ((strcmp(sysrels[i].name, "pg_type") == 0 && !fill_pg_type(db, errmsg)) ||
+		    (strcmp(sysrels[i].name, "pg_proc") == 0 && !fill_pg_proc(db, errmsg)))
 			return false;
 	}
 	return true;

@@ -1332,6 +1332,20 @@ static const FuncMap funcs[] = {
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
 
+const char *shd_builtin_function(size_t i, uint32_t *rettype, char *kind)
+{
+	if (i >= sizeof(funcs) / sizeof(funcs[0]))
+		return NULL;
+	const FuncMap *m = &funcs[i];
+	bool window = strcmp(m->pg, "row_number") == 0 || strcmp(m->pg, "rank") == 0 || strcmp(m->pg, "dense_rank") == 0;
+	*rettype = m->rule == RET_FIXED ? m->ret
+		   : m->rule == RET_SUM || m->rule == RET_AVG ? PGT_NUMERIC
+		   : m->rule == RET_ARRAY ? 2277 /* anyarray */
+					  : 0;
+	*kind = m->agg ? 'a' : window ? 'w' : 'f';
+	return m->pg;
+}
+
 bool tr_is_aggregate(const char *name)
 {
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
