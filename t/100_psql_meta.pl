@@ -167,6 +167,12 @@ for my $rel (qw(pg_class pg_attribute pg_type pg_namespace pg_index pg_constrain
 	is((psql_on('dosql', $q))[1], (psql_on('postgres', $q))[1], "$rel has PostgreSQL 15's columns");
 }
 
+# pg_proc lists the functions DoSQL knows, in pg_catalog; \df, which
+# leaves pg_catalog out, lists none (as above).
+is((psql_on('dosql', q{select (select count(*) from pg_proc) > 50, bool_and(pronamespace = 11), min(prokind), max(prokind)
+	from pg_proc where proname in ('lower', 'count', 'row_number', 'now')}, '-A', '-t'))[1], "t|t|a|w\n",
+	'pg_proc: functions, aggregates and window functions');
+
 # The catalog functions clients call.
 for my $q (
 	q{select format_type(23, -1), format_type(1043, 24), format_type(1700, 655366), format_type(1184, -1),
