@@ -477,6 +477,15 @@ static void create_sql(Buf *b, const ShdSysRel *r)
 		buf_printf(b, " AS %s", r->select);
 }
 
+/* Prepare the insert that fills a catalog table; false with errmsg set. */
+static bool prepare_fill(sqlite3 *db, const char *sql, sqlite3_stmt **st, char **errmsg)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK)
+		return true;
+	*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	return false;
+}
+
 /*
  * pg_proc's rows: one per function the translator knows, in pg_catalog,
  * numbered from 9000 in the translator's order (stable for a given build).
@@ -485,15 +494,13 @@ static void create_sql(Buf *b, const ShdSysRel *r)
 static bool fill_pg_proc(sqlite3 *db, char **errmsg)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO temp.pg_proc(oid, proname, pronamespace, proowner, prolang, procost, prorows,"
-			       " provariadic, prosupport, prokind, prosecdef, proleakproof, proisstrict, proretset,"
-			       " provolatile, proparallel, pronargs, pronargdefaults, prorettype, proargtypes, prosrc)"
-			       " VALUES(?1, ?2, 11, " ROLE_DOSQL ", 12, 1, 0, 0, 0, ?3, 0, 0, 1, 0, 'i', 's', 0, 0, ?4, '', ?2)",
-			       -1, &st, NULL) != SQLITE_OK) {
-		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	if (!prepare_fill(db,
+			  "INSERT INTO temp.pg_proc(oid, proname, pronamespace, proowner, prolang, procost, prorows,"
+			  " provariadic, prosupport, prokind, prosecdef, proleakproof, proisstrict, proretset, provolatile,"
+			  " proparallel, pronargs, pronargdefaults, prorettype, proargtypes, prosrc)"
+			  " VALUES(?1, ?2, 11, " ROLE_DOSQL ", 12, 1, 0, 0, 0, ?3, 0, 0, 1, 0, 'i', 's', 0, 0, ?4, '', ?2)",
+			  &st, errmsg))
 		return false;
-	}
 	const char *name;
 	uint32_t ret;
 	char kind[2] = {0, 0};
@@ -513,16 +520,14 @@ static bool fill_pg_proc(sqlite3 *db, char **errmsg)
 static bool fill_pg_type(sqlite3 *db, char **errmsg)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO temp.pg_type(oid, typname, typnamespace, typowner, typlen, typbyval, typtype,"
-			       " typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem,"
-			       " typarray, typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation)"
-			       " VALUES(?1, ?2, 11, " ROLE_DOSQL ", ?3, ?4, ?5, ?6, 0, 1, ',', 0, 0, ?7, ?8, ?9, ?10, 0, 0, -1,"
-			       " 0, ?11)",
-			       -1, &st, NULL) != SQLITE_OK) {
-		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	if (!prepare_fill(db,
+			  "INSERT INTO temp.pg_type(oid, typname, typnamespace, typowner, typlen, typbyval, typtype,"
+			  " typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem, typarray,"
+			  " typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation)"
+			  " VALUES(?1, ?2, 11, " ROLE_DOSQL ", ?3, ?4, ?5, ?6, 0, 1, ',', 0, 0, ?7, ?8, ?9, ?10, 0, 0, -1, 0,"
+			  " ?11)",
+			  &st, errmsg))
 		return false;
-	}
 	for (int i = 0; i < pgt_ntypes; i++) {
 		const PgType *t = &pgt_types[i];
 		char typtype[2] = {t->category == 'P' ? 'p' : 'b', 0};
