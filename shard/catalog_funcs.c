@@ -7,6 +7,8 @@
 #include "shard/catalog.h"
 
 #include <inttypes.h>
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,11 +373,30 @@ static void fn_get_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_value(ctx, argv[0]);
 }
 
+/* The top node of the expression `e`: 0 when it does not parse. */
+static PgQuery__Node__NodeCase top_node(const char *e)
+{
+	char *sql = sqlite3_mprintf("SELECT %s", e);
+	PgQuery__Node__NodeCase kind = 0;
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
+	if (!pr.error) {
+		PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
+		if (tree && tree->n_stmts == 1 && tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+		    tree->stmts[0]->stmt->select_stmt->n_target_list == 1)
+			kind = tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val->node_case;
+		pg_query__parse_result__free_unpacked(tree, NULL);
+	}
+	pg_query_free_protobuf_parse_result(pr);
+	sqlite3_free(sql);
+	return kind;
+}
+
 /*
  * pg_attrdef_expr(expr, type): a column default as pg_get_expr() shows it.
  * PostgreSQL stores a string literal default coerced to the column's type,
- * so it reads back with a cast ('none'::character varying); other
- * expressions are shown as written.
+ * so it reads back with a cast ('none'::character varying); an operator at
+ * the top is parenthesized ((1 + 1)) and CURRENT_TIMESTAMP and its kin are
+ * in capitals.  Other expressions are shown as written.
  */
 static void fn_attrdef_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -383,25 +404,28 @@ static void fn_attrdef_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	const char *e = (const char *)sqlite3_value_text(argv[0]);
-	size_t n = strlen(e), i = 1;
-	bool literal = n >= 2 && e[0] == '\'';
-	while (literal && i < n) {
-		if (e[i] == '\'' && i + 1 < n && e[i + 1] == '\'')
-			i += 2;
-		else if (e[i] == '\'')
-			break;
-		else
-			i++;
-	}
-	uint32_t type = (uint32_t)sqlite3_value_int64(argv[1]);
-	if (!literal || i != n - 1) {
-		sqlite3_result_value(ctx, argv[0]);
-		return;
-	}
 	Buf b;
 	buf_init(&b);
-	buf_printf(&b, "%s::", e);
-	format_type(&b, type, -1);
+	switch (top_node(e)) {
+	case PG_QUERY__NODE__NODE_A_CONST:
+		buf_put_str(&b, e);
+		if (e[0] == '\'') {
+			buf_put_str(&b, "::");
+			format_type(&b, (uint32_t)sqlite3_value_int64(argv[1]), -1);
+		}
+		break;
+	case PG_QUERY__NODE__NODE_A_EXPR:
+	case PG_QUERY__NODE__NODE_BOOL_EXPR:
+		buf_printf(&b, "(%s)", e);
+		break;
+	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+		for (const char *p = e; *p; p++)
+			buf_put_u8(&b, (uint8_t)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p));
+		break;
+	default:
+		buf_put_str(&b, e);
+		break;
+	}
 	result_buf(ctx, &b);
 	buf_cleanup(&b);
 }

@@ -62,7 +62,8 @@ static const ShdSysRel sysrels[] = {
 	 "attislocal:bool,attinhcount:int4,attcollation:oid,attacl:_aclitem,attoptions:_text,attfdwoptions:_text,"
 	 "attmissingval:anyarray",
 	 "SELECT a.attrelid, a.attname, a.atttypid, -1, t.typlen, a.attnum, t.typcategory = 'A', -1, a.atttypmod,"
-	 " t.typbyval, t.typalign, t.typstorage, '', a.attnotnull, a.attdefault IS NOT NULL, 0, a.attidentity, '', 0, 1,"
+	 " t.typbyval, t.typalign, t.typstorage, '', a.attnotnull, a.attdefault IS NOT NULL AND a.attidentity = '', 0,"
+	 " a.attidentity, '', 0, 1,"
 	 " 0, t.typcollation, NULL, NULL, NULL, NULL FROM main._dosql_attribute a LEFT JOIN temp.pg_type t"
 	 " ON t.oid = a.atttypid"
 	 /* an index's columns: those of its table it lists, numbered from 1 */
@@ -97,7 +98,7 @@ static const ShdSysRel sysrels[] = {
 	 " NULL, NULL, NULL, NULL, NULL, CASE contype WHEN 'c' THEN substr(condef, 7) END FROM main._dosql_constraint k"},
 	{"pg_attrdef", 2604, "oid:oid,adrelid:oid,adnum:int2,adbin:pg_node_tree",
 	 "SELECT attrelid * 1000 + attnum, attrelid, attnum, pg_attrdef_expr(attdefault, atttypid) FROM main._dosql_attribute"
-	 " WHERE attdefault IS NOT NULL"},
+	 " WHERE attdefault IS NOT NULL AND attidentity = ''"},
 	{"pg_sequence", 2224,
 	 "seqrelid:oid,seqtypid:oid,seqstart:int8,seqincrement:int8,seqmax:int8,seqmin:int8,seqcache:int8,"
 	 "seqcycle:bool",
@@ -443,7 +444,8 @@ static const ShdSysRel sysrels[] = {
 	 "SELECT 'dosql', 'public', c.relname, pg_format_type(s.seqtypid, -1), CASE s.seqtypid WHEN 21 THEN 16"
 	 " WHEN 23 THEN 32 ELSE 64 END, 2, 0, s.seqstart, s.seqmin, s.seqmax, s.seqincrement,"
 	 " CASE WHEN s.seqcycle THEN 'YES' ELSE 'NO' END FROM main._dosql_sequence s JOIN main._dosql_class c"
-	 " ON c.oid = s.seqrelid"},
+	 " ON c.oid = s.seqrelid WHERE NOT EXISTS(SELECT 1 FROM temp.pg_depend d WHERE d.objid = s.seqrelid"
+	 " AND d.deptype = 'i')"},
 	{"information_schema.views", 13408,
 	 "table_catalog:name,table_schema:name,table_name:name,view_definition:varchar,check_option:varchar,"
 	 "is_updatable:varchar,is_insertable_into:varchar,is_trigger_updatable:varchar,is_trigger_deletable:varchar,"
