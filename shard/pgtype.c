@@ -1034,6 +1034,11 @@ bool pgt_out_text_datum(Buf *out, const PgtDatum *v, uint32_t oid, int32_t typmo
 		return pgt_array_out(out, s, n, oid, fmt, err);
 	}
 
+	/* reg* values translated to the object's name (pg_regclass_out()) */
+	if ((oid == PGT_REGCLASS || oid == PGT_REGTYPE || oid == PGT_REGNAMESPACE) && v->type == SQLITE_TEXT) {
+		buf_put(out, v->s, v->n);
+		return true;
+	}
 	/* Types whose storage is not TEXT: bring the value to canonical form. */
 	bool need = (k == K_BOOL || k == K_INT) ? v->type != SQLITE_INTEGER
 		  : k == K_FLOAT		 ? v->type != SQLITE_FLOAT && v->type != SQLITE_INTEGER
@@ -1356,11 +1361,21 @@ static void fn_pg_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * are not declared SQLITE_DETERMINISTIC; they have no side effects and are
  * SQLITE_INNOCUOUS.  fmt must outlive the connection.
  */
+bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,
+					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
+			return false;
+	return true;
+}
+
 bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 	void *ud = (void *)(uintptr_t)fmt;
-	return sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
+	return pgt_array_register_functions(db) &&
+	       sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
 		       SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_out", 3, flags, ud, fn_pg_out, NULL, NULL, NULL) ==
 		       SQLITE_OK;

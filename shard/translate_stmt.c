@@ -36,10 +36,21 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 	const char *schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
 	TRel *r = NULL;
 
-	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0)
+	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0 &&
+	    strcmp(schema, "information_schema") != 0)
 		return tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", schema);
 	TRel *cte = schema ? NULL : tr_find_cte(tr, rv->relname);
-	if (cte) {
+	const char *sqlname = rv->relname;
+	if (schema && strcmp(schema, "information_schema") == 0) {
+		/* its views are named "information_schema.<name>" in the session */
+		char *full = arena_alloc(tr->a, strlen(schema) + strlen(rv->relname) + 2);
+		sprintf(full, "%s.%s", schema, rv->relname);
+		const ShdTable *t = shd_catalog_table(tr->ctx->cat, full);
+		if (!t)
+			return tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", full);
+		r = tr_rel_from_table(tr, t, alias);
+		sqlname = full;
+	} else if (cte) {
 		r = arena_alloc(tr->a, sizeof(*r));
 		*r = *cte;
 		r->alias = arena_strdup(tr->a, alias);
@@ -60,7 +71,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
 		}
 	}
-	shd_put_ident(out, rv->relname);
+	shd_put_ident(out, sqlname);
 	buf_put_str(out, " AS ");
 	shd_put_ident(out, alias);
 	return tr_scope_add(tr, r, rv->location);
@@ -163,7 +174,11 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	return true;
 }
 
-/* generate_series(start, stop [, step]) in FROM, [WITH ORDINALITY]. */
+/*
+ * A set-returning function in FROM, [WITH ORDINALITY]: generate_series(start,
+ * stop [, step]) over integers, unnest(array), and pg_partition_ancestors(rel)
+ * (DoSQL has no partitions: a relation is its only ancestor).
+ */
 static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 {
 	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
@@ -174,12 +189,15 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__FuncCall *f = fn->func_call;
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
-	if (strcmp(name, "generate_series") != 0 || f->n_args < 2 || f->n_args > 3)
+	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
+	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
+	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;
+	if (!series && !unnest && !ancestors)
 		return tr_fail(tr, "0A000", f->location, "function %s in FROM is not supported by DoSQL", name);
 	/* integer series only; the result is int8 when any argument is */
 	Buf args;
 	buf_init(&args);
-	uint32_t rtype = PGT_INT4;
+	uint32_t rtype = series ? PGT_INT4 : PGT_REGCLASS;
 	bool ok = true;
 	for (size_t i = 0; i < f->n_args && ok; i++) {
 		Buf ab;
@@ -187,12 +205,20 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_init(&ab);
 		ok = tr_expr(tr, f->args[i], &ab, &at);
 		if (ok && (at.unknown || at.param))
-			ok = tr_coerce(tr, &ab, &at, PGT_INT4, -1, f->location);
-		if (ok && !tr_is_int_type(at.oid))
+			ok = tr_coerce(tr, &ab, &at, series ? PGT_INT4 : unnest ? PGT_TEXTARRAY : PGT_OID, -1, f->location);
+		if (ok && series && !tr_is_int_type(at.oid))
 			ok = tr_fail(tr, "0A000", f->location, "generate_series over %s is not supported by DoSQL",
 				     at.oid == PGT_NUMERIC ? "numeric" : "this type");
-		if (ok && at.oid == PGT_INT8)
+		if (ok && series && at.oid == PGT_INT8)
 			rtype = PGT_INT8;
+		if (ok && unnest) {
+			const PgType *t = pgt_by_oid(at.oid);
+			if (!t || t->category != 'A' || !t->elem_oid)
+				ok = tr_fail(tr, "42883", f->location, "function unnest(%s) does not exist",
+					     t ? t->name : "unknown");
+			else
+				rtype = t->elem_oid;
+		}
 		if (i)
 			buf_put_str(&args, ", ");
 		tr_put_buf(&args, &ab);
@@ -202,16 +228,22 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_cleanup(&args);
 		return false;
 	}
-	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : "generate_series";
+	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
 	const char *col = rf->alias && rf->alias->n_colnames ? shd_node_str(rf->alias->colnames[0]) : alias;
 	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? shd_node_str(rf->alias->colnames[1]) : "ordinality";
-	buf_put_str(out, "(SELECT value AS ");
+	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
+	if (ancestors)
+		buf_printf(out, "%s AS ", buf_cstr(&args));
 	shd_put_ident(out, col);
 	if (rf->ordinality) {
-		buf_put_str(out, ", rowid AS ");
+		buf_put_str(out, ancestors ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
 		shd_put_ident(out, ordcol);
 	}
-	buf_printf(out, " FROM pg_generate_series(%s)) AS ", buf_cstr(&args));
+	if (series)
+		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
+	else if (unnest)
+		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
+	buf_put_str(out, ") AS ");
 	shd_put_ident(out, alias);
 	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
