@@ -198,6 +198,8 @@ struct RtSession {
 	} *savepoints;
 	int64_t txn_ts;  /* when the open transaction reached its first shard (unique, microseconds) */
 	bool cur_write;  /* the statement being dispatched changes data */
+	bool txn_ddl;    /* the open transaction changed the schema: it commits
+			  * on each shard in one phase (a shard cannot prepare DDL) */
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
 	RtTwoPhase tp;
 	char gid[64];
@@ -591,6 +593,9 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 /* The type of the one column of sql, a SELECT over table, as the first
  * shard describes it, asked once; 0 when it does not prepare. */
 uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql);
+/* Learn the column types of a CREATE TABLE run inside a transaction,
+ * whose table the first shard's catalog does not show yet. */
+void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
 

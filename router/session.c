@@ -471,15 +471,17 @@ bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtPara
 
 bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
 {
-	if (s->txn != RT_TXN_IDLE || s->implicit) {
-		PgwError e;
-		pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
-		rt_send_error(s, &e);
-		return false;
-	}
 	s->fanout = true;
 	s->fanout_shard = route->shards[0];
 	rt_column_types_forget(s->rt);
+	if (s->txn != RT_TXN_IDLE || s->implicit) {
+		/* on every shard inside the transaction, which then commits in
+		 * one phase on each */
+		s->txn_ddl = true;
+		s->cur_write = true;
+		if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
+			rt_column_types_learn_create(s->rt, s->cur->create_stmt);
+	}
 	return rt_dispatch(s, text, route->shards, route->nshards, NULL, 0);
 }
 

@@ -1355,6 +1355,79 @@ static void fn_pg_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
+/* Append s (n bytes) as a JSON string, escaped as PostgreSQL's
+ * escape_json does. */
+static void put_json_string(Buf *b, const char *s, size_t n)
+{
+	buf_put_u8(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+			      : c == '"' ? "\\\"" : c == '\\' ? "\\\\" : NULL;
+		if (e)
+			buf_put_str(b, e);
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_put_u8(b, c);
+	}
+	buf_put_u8(b, '"');
+}
+
+/*
+ * pg_json_build_object(key, oid, value, ...): json_build_object's text as
+ * PostgreSQL writes it ({"k" : v, "l" : w}): numbers and booleans bare,
+ * json and jsonb as they are, NULL as null, other values as the JSON
+ * string of their text output.  A NULL key is 22004.
+ */
+static void fn_json_build_object(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const PgtFormat *fmt = sqlite3_user_data(ctx);
+	Buf b, v;
+	PgtError err;
+	buf_init(&b);
+	buf_init(&v);
+	buf_put_u8(&b, '{');
+	for (int i = 0; i + 2 < argc; i += 3) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+			pgt_fail(&err, "22004", "null value not allowed for object key");
+			goto fail;
+		}
+		if (i)
+			buf_put_str(&b, ", ");
+		put_json_string(&b, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]));
+		buf_put_str(&b, " : ");
+		uint32_t oid = (uint32_t)sqlite3_value_int64(argv[i + 1]);
+		sqlite3_value *val = argv[i + 2];
+		if (sqlite3_value_type(val) == SQLITE_NULL) {
+			buf_put_str(&b, "null");
+			continue;
+		}
+		if (oid == PGT_BOOL) {
+			buf_put_str(&b, sqlite3_value_int(val) ? "true" : "false");
+			continue;
+		}
+		buf_reset(&v);
+		if (!pgt_out_text(&v, val, oid, -1, fmt, &err))
+			goto fail;
+		const PgType *t = pgt_by_oid(oid);
+		bool number = t && t->category == 'N' && v.len && strspn((const char *)v.data, "0123456789+-.eE") == v.len;
+		if (number || oid == PGT_JSON || oid == PGT_JSONB)
+			buf_put(&b, v.data, v.len);
+		else
+			put_json_string(&b, (const char *)v.data, v.len);
+	}
+	buf_put_u8(&b, '}');
+	sqlite3_result_text64(ctx, (const char *)b.data, b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+	buf_cleanup(&b);
+	buf_cleanup(&v);
+	return;
+fail:
+	sql_error(ctx, &err);
+	buf_cleanup(&b);
+	buf_cleanup(&v);
+}
+
 /*
  * Register pg_cast() and pg_out().  Their results depend on the session's
  * time zone and extra_float_digits, read from *fmt at call time, so they
@@ -1378,5 +1451,7 @@ bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 	       sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
 		       SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_out", 3, flags, ud, fn_pg_out, NULL, NULL, NULL) ==
-		       SQLITE_OK;
+		       SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_json_build_object", -1, flags, ud, fn_json_build_object, NULL, NULL,
+					  NULL) == SQLITE_OK;
 }

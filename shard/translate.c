@@ -1385,9 +1385,42 @@ bool tr_is_aggregate(const char *name)
 
 static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
 
+/* json_build_object(k, v, ...) as pg_json_build_object(k, type of v, v,
+ * ...), which writes the object as PostgreSQL does. */
+static bool json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	if (f->n_args % 2)
+		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements");
+	if (f->n_args > 84)
+		return tr_unsupported(tr, f->location, "json_build_object with more than 84 arguments");
+	buf_put_str(out, "pg_json_build_object(");
+	for (size_t i = 0; i < f->n_args; i++) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		bool ok = tr_expr(tr, f->args[i], &ab, &at);
+		tr_settle(tr, &ab, &at);
+		if (ok && i % 2 == 0)
+			ok = tr_coerce(tr, &ab, &at, PGT_TEXT, -1, f->location);
+		if (i)
+			buf_put_str(out, ", ");
+		if (i % 2)
+			buf_printf(out, "%u, ", at.oid);
+		tr_put_buf(out, &ab);
+		buf_cleanup(&ab);
+		if (!ok)
+			return false;
+	}
+	buf_put_u8(out, ')');
+	tr_ttype_set(ty, PGT_JSON, -1);
+	return !tr->failed;
+}
+
 static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
+		return json_build_object(tr, f, out, ty);
 	const FuncMap *m = NULL;
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0) {

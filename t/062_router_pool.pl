@@ -16,7 +16,8 @@ use DoSQL::Test::Cluster;
 
 my $c = DoSQL::Test::Cluster->new_cluster('pool', shards => 2,
 	tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
-		tz => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
+		tz => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		tn => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
 	router_config => { pool_max_idle => 3 });
 $c->start;
 my $router = $c->router;
@@ -150,6 +151,38 @@ ok($router->poll_query_until('select count(*) from t', '21'), 'after the shard r
 my $after = pools()->{ $names[1] };
 ok($after->{closed} >= $before->{ $names[1] }{closed} + $idle, 'its dead pooled connections were closed');
 is($after->{active}, 0, 'none is held');
+
+# DDL inside a transaction runs on every shard within it: rolled back,
+# nothing is left anywhere; committed, the new sharded table's rows are
+# placed by their key's type (learned from the CREATE TABLE) and found by it
+my $ddl = dbh();
+$ddl->{AutoCommit} = 0;
+$ddl->do('create table t2 (id int primary key, v text)');
+$ddl->do(q{insert into t2 (id, v) values (1, 'a'), (2, 'b')});
+$ddl->rollback;
+is(join(',', map { $_->safe_psql(q{select count(*) from pg_class where relname = 't2'}) } @shards), '0,0',
+	'a rolled-back CREATE TABLE leaves no table on any shard');
+$ddl->do('create table tz2 (id int primary key, v numeric(10,2))');
+$ddl->commit;
+$ddl->{AutoCommit} = 1;
+$ddl->do(q{select dosql_shard_table('tz2', 'id')});
+$ddl->{AutoCommit} = 0;
+$ddl->do('create table t3 (id int primary key, v numeric(10,2))');
+$ddl->do('create table tn (id int primary key, v text)');
+$ddl->do(q{insert into tn (id, v) values } . join(', ', map { "($_, 'n$_')" } 1 .. 20));
+$ddl->do('alter table tz2 add column w text');
+$ddl->do(q{insert into tz2 (id, v, w) values } . join(', ', map { "($_, $_.5, 'w')" } 1 .. 20));
+is($ddl->selectrow_array('select count(*) from tz2 where id = 7'), 1, 'inside the transaction, a row is found by its key');
+$ddl->commit;
+is(join(',', map { $_->safe_psql(q{select count(*) from pg_class where relname = 't3'}) } @shards), '1,1',
+	'a committed CREATE TABLE is on every shard');
+is(join(',', map { $router->safe_psql("select count(*) from tz2 where id = $_") } 1 .. 20), join(',', ('1') x 20),
+	'each row of the transaction is where its key routes');
+is($router->safe_psql('select sum(v) from tz2'), '220.00', 'and the sum keeps the column\'s scale');
+is(join(',', map { $router->safe_psql("select v from tn where id = $_") } 1 .. 20), join(',', map { "n$_" } 1 .. 20),
+	'rows inserted into a sharded table created in the same transaction are where their int keys route');
+is(scalar(grep { $_->safe_psql('select count(*) from tn') > 0 } @shards), 2, 'on both shards');
+$ddl->disconnect;
 
 $c->stop;
 done_testing();
