@@ -777,6 +777,132 @@ static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
 	return !g->failed;
 }
 
+/* Target entries that a target-list set-returning function was swapped
+ * out of, to put back after translation (the tree is the caller's). */
+typedef struct SrfSwap {
+	int n;
+	struct {
+		PgQuery__ResTarget *rt;
+		PgQuery__Node *val;
+		char *name;
+	} at[16];
+} SrfSwap;
+
+/* A call unnest(x) or generate_subscripts(x, 1) standing as a target entry;
+ * its array argument, else NULL. */
+static Node *srf_array(const Node *n, bool *subscripts)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+		return NULL;
+	const PgQuery__FuncCall *f = n->func_call;
+	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	*subscripts = strcmp(name, "generate_subscripts") == 0;
+	if (strcmp(name, "unnest") == 0 && f->n_args == 1)
+		return f->args[0];
+	if (*subscripts && f->n_args == 2 && f->args[1]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    f->args[1]->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL && f->args[1]->a_const->ival->ival == 1)
+		return f->args[0];
+	return NULL;
+}
+
+/* _dosql_srf.field */
+static Node *srf_column(Tr *tr, const char *field)
+{
+	PgQuery__ColumnRef *c = arena_alloc(tr->a, sizeof(*c));
+	*c = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+	c->n_fields = 2;
+	c->fields = arena_alloc(tr->a, sizeof(Node *) * 2);
+	c->fields[0] = pgn_string(tr->a, "_dosql_srf");
+	c->fields[1] = pgn_string(tr->a, field);
+	c->location = -1;
+	Node *n = arena_alloc(tr->a, sizeof(*n));
+	*n = (Node)PG_QUERY__NODE__INIT;
+	n->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	n->column_ref = c;
+	return n;
+}
+
+/*
+ * unnest(x) and generate_subscripts(x, 1) in the select list, over one
+ * array x (PostgreSQL runs such functions in lockstep, one row per
+ * element): x's elements join the FROM items as json_each(...) AS
+ * _dosql_srf, and the calls become _dosql_srf.value cast to the element
+ * type and _dosql_srf.key + 1.  The swapped target entries are in *sw.
+ */
+static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
+{
+	Node *arr = NULL;
+	bool sub;
+	int nsrf = 0;
+	sw->n = 0;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		Node *x = srf_array(s->target_list[i]->res_target->val, &sub);
+		if (!x)
+			continue;
+		if (arr && !pgn_equal(&arr->base, &x->base))
+			return tr_unsupported(tr, -1, "set-returning functions over different arrays in the select list");
+		if (++nsrf > 16)
+			return tr_unsupported(tr, -1, "more than 16 set-returning functions in the select list");
+		arr = x;
+	}
+	if (!arr)
+		return true;
+	if (s->n_group_clause || s->having_clause)
+		return tr_unsupported(tr, -1, "set-returning functions in the select list of a grouped query");
+	Buf ab;
+	TType at;
+	buf_init(&ab);
+	bool ok = tr_expr(tr, arr, &ab, &at);
+	const PgType *t = ok ? pgt_by_oid(at.oid) : NULL;
+	if (ok && (!t || t->category != 'A' || !t->elem_oid))
+		ok = tr_fail(tr, "42883", -1, "function unnest(%s) does not exist", t ? t->name : "unknown");
+	if (ok) {
+		buf_put_str(from, from->len ? ", " : "");
+		buf_put_str(from, "json_each(pg_array_json(");
+		tr_put_buf(from, &ab);
+		buf_put_str(from, ")) AS _dosql_srf");
+		TRel *r = arena_alloc(tr->a, sizeof(*r));
+		memset(r, 0, sizeof(*r));
+		r->alias = "_dosql_srf";
+		r->ncols = 2;
+		r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
+		memset(r->cols, 0, sizeof(TCol) * 2);
+		r->cols[0].name = "value";
+		r->cols[0].type = PGT_TEXT;
+		r->cols[0].typmod = -1;
+		r->cols[1].name = "key";
+		r->cols[1].type = PGT_INT4;
+		r->cols[1].typmod = -1;
+		ok = tr_scope_add(tr, r, -1);
+	}
+	buf_cleanup(&ab);
+	for (size_t i = 0; ok && i < s->n_target_list; i++) {
+		PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		if (!srf_array(rt->val, &sub))
+			continue;
+		sw->at[sw->n].rt = rt;
+		sw->at[sw->n].val = rt->val;
+		sw->at[sw->n].name = rt->name;
+		sw->n++;
+		if (!shd_has_str(rt->name))
+			rt->name = arena_strdup(tr->a, sub ? "generate_subscripts" : "unnest");
+		rt->val = sub ? pgn_binary(tr->a, PG_QUERY__A__EXPR__KIND__AEXPR_OP, "+", srf_column(tr, "key"),
+					   pgn_integer(tr->a, 1))
+			      : pgn_cast(tr->a, srf_column(tr, "value"), pgt_by_oid(t->elem_oid)->name, -1);
+	}
+	return ok;
+}
+
+/* Put back the target entries target_srfs swapped. */
+static void srf_restore(SrfSwap *sw)
+{
+	for (int i = 0; i < sw->n; i++) {
+		sw->at[i].rt->val = sw->at[i].val;
+		sw->at[i].rt->name = sw->at[i].name;
+	}
+	sw->n = 0;
+}
+
 static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	if (s->into_clause)
@@ -801,12 +927,15 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			return false;
 		}
 	}
-	if (!group_check(tr, s) ||
-	    !target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s)) {
+	SrfSwap sw;
+	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
+		      target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s);
+	srf_restore(&sw);
+	if (!listed) {
 		buf_cleanup(&from);
 		return false;
 	}
-	if (s->n_from_clause) {
+	if (from.len) {
 		buf_put_str(out, " FROM ");
 		tr_put_buf(out, &from);
 	}
