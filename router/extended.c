@@ -611,6 +611,10 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			}
 		} else if (route.merge) {
 			waiting = rt_merge_start(s, &route, text, &p->params) && s->waiting > 0;
+		} else if (route.split_rows && !rt_returning_start(s, &route)) {
+			PgwError e;
+			pgw_error_set(&e, "53200", "out of memory");
+			rt_send_error(s, &e);
 		} else {
 			/* a split INSERT: each shard its rows, with their parameters */
 			waiting = rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards,

@@ -475,13 +475,26 @@ static bool renumbered_params(const Renumber *rn, RtParams *out)
  * (split_params). */
 static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
 {
-	if (ins->n_returning_list) {
-		refuse(r, "%s", "INSERT ... RETURNING of rows for several shards is not supported by the router yet");
-		return;
-	}
 	PgQuery__SelectStmt *src = ins->select_stmt->select_stmt;
 	PgQuery__Node **all = src->values_lists;
 	size_t nall = src->n_values_lists;
+	if (ins->n_returning_list && ins->on_conflict_clause) {
+		/* rows skipped or updated on some shards: their order is unknown */
+		refuse(r, "%s", "INSERT ... ON CONFLICT ... RETURNING of rows for several shards is not supported by the router yet");
+		return;
+	}
+	if (ins->n_returning_list) {
+		r->split_rows = malloc(sizeof(int) * nall);
+		if (!r->split_rows) {
+			refuse(r, "%s", "out of memory");
+			return;
+		}
+		r->nsplit_rows = (int)nall;
+		for (size_t i = 0; i < nall; i++)
+			for (int k = 0; k < r->nshards; k++)
+				if (r->shards[k] == row_shard[i])
+					r->split_rows[i] = k;
+	}
 	PgQuery__Node **mine = malloc(sizeof(*mine) * nall);
 	r->split_sql = calloc((size_t)r->nshards, sizeof(char *));
 	PgQuery__Node node = PG_QUERY__NODE__INIT;
@@ -1156,6 +1169,9 @@ void rt_route_cleanup(RtRoute *r)
 	r->shard_sql = NULL;
 	free(r->final_sql);
 	r->final_sql = NULL;
+	free(r->split_rows);
+	r->split_rows = NULL;
+	r->nsplit_rows = 0;
 	for (int i = 0; r->split_sql && i < r->nshards; i++)
 		free(r->split_sql[i]);
 	free(r->split_sql);

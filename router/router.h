@@ -247,6 +247,9 @@ struct RtSession {
 	char *cur_text;       /* owned: its text */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
+	/* a split INSERT ... RETURNING: each shard's rows kept until all came,
+	 * then sent in the order of the VALUES rows (txn.c's rt_returning_*) */
+	struct RtReturning *returning; /* owned */
 	RtKmerge *kmerge; /* owned: or its rows are merged in order here (kmerge.c) */
 	/* extended protocol */
 	int nstmts, nportals;
@@ -460,6 +463,12 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 bool rt_txn_join(RtSession *s, int shard);
 /* The first shard of the open transaction, or -1. */
 int rt_txn_first(const RtSession *s);
+/* A split INSERT ... RETURNING: its shards' rows kept (rt_returning_buf)
+ * and sent in the order of the statement's rows (rt_returning_flush). */
+bool rt_returning_start(RtSession *s, const RtRoute *route);
+Buf *rt_returning_buf(RtSession *s, int shard);
+void rt_returning_flush(RtSession *s);
+void rt_returning_free(RtSession *s);
 /* Forget the transaction's shards and savepoints (it ended). */
 void rt_txn_reset(RtSession *s);
 /* A shard's connection died: it leaves the transaction; false when it
@@ -572,6 +581,11 @@ struct RtRoute {
 	char **split_sql;
 	/* owned: with bound parameters, those split_sql[i] uses, as $1..$k */
 	RtParams *split_params;
+	/* owned, with RETURNING: for each VALUES row in order, the index in
+	 * shards[] of the shard it goes to (its RETURNING row comes from
+	 * there, in that shard's order); NULL without RETURNING */
+	int nsplit_rows;
+	int *split_rows;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	PgwError err;
 };

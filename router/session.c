@@ -158,7 +158,7 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		int nf = PQnfields(r);
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
 		for (int t = 0; t < ntuples; t++) {
-			Buf *out = rt_row_buf(s);
+			Buf *out = s->returning ? rt_returning_buf(s, b->shard) : rt_row_buf(s);
 			buf_msg_begin(out, 'D');
 			buf_put_u16(out, (uint16_t)nf);
 			for (int i = 0; i < nf; i++) {
@@ -330,6 +330,7 @@ static void statement_done(RtSession *s)
 	rt_copy_free(s); /* a COPY's shards answered */
 	if (s->copy_out.on)
 		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
+	rt_returning_flush(s); /* a split INSERT's RETURNING rows, in the rows' order */
 	if (s->portal) {
 		if (s->merge)
 			merge_finish_portal(s);
@@ -959,6 +960,13 @@ static void run_next(RtSession *s)
 			}
 			s->fanout = route.replicated;
 			s->fanout_shard = route.shards[0];
+			if (route.split_rows && !rt_returning_start(s, &route)) {
+				PgwError e;
+				pgw_error_set(&e, "53200", "out of memory");
+				rt_send_error(s, &e);
+				rt_route_cleanup(&route);
+				break;
+			}
 			answered = !rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards, NULL, 0);
 			rt_route_cleanup(&route);
 			break;
@@ -1268,6 +1276,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */
+	rt_returning_free(s);
 	rt_cursor_free_all(s);
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);

@@ -443,3 +443,68 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 		return true;
 	}
 }
+
+/* ------------------------------------------------------------ RETURNING */
+
+struct RtReturning {
+	int nrows;
+	int *order;  /* owned: the shard (by index) of each row, in order */
+	int nshards;
+	int shards[RT_MAX_SHARDS];
+	Buf rows[RT_MAX_SHARDS]; /* by index: that shard's DataRows */
+	size_t next[RT_MAX_SHARDS];
+};
+
+bool rt_returning_start(RtSession *s, const RtRoute *route)
+{
+	rt_returning_free(s);
+	struct RtReturning *rv = calloc(1, sizeof(*rv));
+	if (!rv || !(rv->order = malloc(sizeof(int) * (size_t)route->nsplit_rows))) {
+		free(rv);
+		return false;
+	}
+	rv->nrows = route->nsplit_rows;
+	memcpy(rv->order, route->split_rows, sizeof(int) * (size_t)rv->nrows);
+	rv->nshards = route->nshards;
+	memcpy(rv->shards, route->shards, sizeof(int) * (size_t)route->nshards);
+	s->returning = rv;
+	return true;
+}
+
+Buf *rt_returning_buf(RtSession *s, int shard)
+{
+	struct RtReturning *rv = s->returning;
+	for (int k = 0; k < rv->nshards; k++)
+		if (rv->shards[k] == shard)
+			return &rv->rows[k];
+	return &rv->rows[0]; /* not one of the statement's shards: cannot happen */
+}
+
+void rt_returning_flush(RtSession *s)
+{
+	struct RtReturning *rv = s->returning;
+	if (!rv)
+		return;
+	for (int i = 0; i < rv->nrows && !s->stmt_error; i++) {
+		int k = rv->order[i];
+		Buf *b = &rv->rows[k];
+		if (rv->next[k] + 5 > b->len)
+			continue; /* a row without its RETURNING row: cannot happen without ON CONFLICT */
+		size_t len = (size_t)rd_be32(b->data + rv->next[k] + 1) + 1;
+		buf_put(rt_row_buf(s), b->data + rv->next[k], len);
+		rv->next[k] += len;
+	}
+	rt_returning_free(s);
+}
+
+void rt_returning_free(RtSession *s)
+{
+	struct RtReturning *rv = s->returning;
+	if (!rv)
+		return;
+	for (int k = 0; k < rv->nshards; k++)
+		buf_cleanup(&rv->rows[k]);
+	free(rv->order);
+	free(rv);
+	s->returning = NULL;
+}

@@ -322,10 +322,15 @@ static const ShdSysRel sysrels[] = {
 	 "last_autovacuum:timestamptz,last_analyze:timestamptz,last_autoanalyze:timestamptz,vacuum_count:int8,"
 	 "autovacuum_count:int8,analyze_count:int8,autoanalyze_count:int8",
 	 NULL},
+	/* every table, no block counted (Sequelize joins it for comments) */
 	{"pg_statio_user_tables", 12179,
 	 "relid:oid,schemaname:name,relname:name,heap_blks_read:int8,heap_blks_hit:int8,idx_blks_read:int8,"
 	 "idx_blks_hit:int8,toast_blks_read:int8,toast_blks_hit:int8,tidx_blks_read:int8,tidx_blks_hit:int8",
-	 NULL},
+	 "SELECT oid, 'public', relname, 0, 0, 0, 0, NULL, NULL, NULL, NULL FROM main._dosql_class WHERE relkind = 'r'"},
+	{"pg_statio_all_tables", 12173,
+	 "relid:oid,schemaname:name,relname:name,heap_blks_read:int8,heap_blks_hit:int8,idx_blks_read:int8,"
+	 "idx_blks_hit:int8,toast_blks_read:int8,toast_blks_hit:int8,tidx_blks_read:int8,tidx_blks_hit:int8",
+	 "SELECT oid, 'public', relname, 0, 0, 0, 0, NULL, NULL, NULL, NULL FROM main._dosql_class WHERE relkind = 'r'"},
 	{"pg_subscription", 6100,
 	 "oid:oid,subdbid:oid,subskiplsn:pg_lsn,subname:name,subowner:oid,subenabled:bool,subbinary:bool,"
 	 "substream:bool,subtwophasestate:char,subdisableonerr:bool,subconninfo:text,subslotname:name,"
@@ -424,6 +429,16 @@ static const ShdSysRel sysrels[] = {
 	 " ON c.oid = k.conrelid, json_each('[' || substr(k.conkey, 2, length(k.conkey) - 2) || ']') e"
 	 " JOIN main._dosql_attribute a ON a.attrelid = k.conrelid AND a.attnum = e.value"
 	 " WHERE k.contype IN ('p', 'u', 'f')"},
+	/* the columns of primary keys and UNIQUE, the referenced columns of
+	 * foreign keys (a CHECK's columns are not listed) */
+	{"information_schema.constraint_column_usage", 13411,
+	 "table_catalog:name,table_schema:name,table_name:name,column_name:name,constraint_catalog:name,"
+	 "constraint_schema:name,constraint_name:name",
+	 "SELECT 'dosql', 'public', c.relname, a.attname, 'dosql', 'public', k.conname FROM temp.pg_constraint k"
+	 " JOIN main._dosql_class c ON c.oid = CASE k.contype WHEN 'f' THEN k.confrelid ELSE k.conrelid END,"
+	 " json_each('[' || substr(CASE k.contype WHEN 'f' THEN k.confkey ELSE k.conkey END, 2,"
+	 " length(CASE k.contype WHEN 'f' THEN k.confkey ELSE k.conkey END) - 2) || ']') e"
+	 " JOIN main._dosql_attribute a ON a.attrelid = c.oid AND a.attnum = e.value WHERE k.contype IN ('p', 'u', 'f')"},
 	{"information_schema.referential_constraints", 13405,
 	 "constraint_catalog:name,constraint_schema:name,constraint_name:name,unique_constraint_catalog:name,"
 	 "unique_constraint_schema:name,unique_constraint_name:name,match_option:varchar,update_rule:varchar,"

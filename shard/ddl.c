@@ -827,6 +827,37 @@ static bool add_not_null(ShdSession *s, const ShdTable *t, const char *col, PgwE
 					 " attname = %Q", t->oid, col));
 }
 
+/* ALTER COLUMN ... DROP NOT NULL: nothing to do on a nullable column;
+ * a NOT NULL that SET NOT NULL added (triggers) goes; one declared in
+ * CREATE TABLE is SQLite's own column constraint, which only rebuilding
+ * the table would drop (0A000). */
+static bool drop_not_null(ShdSession *s, const ShdTable *t, const ShdColumn *col, PgwError *e)
+{
+	if (!col->notnull)
+		return true;
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM main.sqlite_master WHERE type = 'trigger' AND name IN"
+				    " ('%q_%q_notnull_ins', '%q_%q_notnull_upd')",
+				    t->name, col->name, t->name, col->name);
+	sqlite3_stmt *st;
+	int n = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_free(sql);
+	if (n == 0) {
+		pgw_error_set(e, "0A000",
+			      "ALTER COLUMN ... DROP NOT NULL of a column declared NOT NULL in CREATE TABLE is not supported by DoSQL");
+		return false;
+	}
+	for (int w = 0; w < 2; w++)
+		if (!run(s, e, sqlite3_mprintf("DROP TRIGGER IF EXISTS \"%w_%w_notnull_%s\"", t->name, col->name, w ? "upd" : "ins")))
+			return false;
+	return run(s, e, sqlite3_mprintf("UPDATE main._dosql_attribute SET attnotnull = 0 WHERE attrelid = %u AND"
+					 " attname = %Q", t->oid, col->name));
+}
+
 static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 {
 	PgwError e;
@@ -931,6 +962,46 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 			     run(s, &e, sqlite3_mprintf("UPDATE main._dosql_attribute SET attdefault = %Q WHERE attrelid = %u"
 							" AND attname = %Q", def, t->oid, cmd->name));
 			free(def);
+			break;
+		}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull: {
+			const ShdColumn *col = shd_table_column(t, cmd->name);
+			if (!col) {
+				shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
+				return false;
+			}
+			ok = drop_not_null(s, t, col, &e);
+			break;
+		}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType: {
+			/* only to the type the column has (ORMs' "sync" send it for
+			 * every column): changing a column's type rewrites the table */
+			const ShdColumn *col = shd_table_column(t, cmd->name);
+			if (!col) {
+				shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
+				return false;
+			}
+			PgQuery__ColumnDef *cd = cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF
+							 ? cmd->def->column_def
+							 : NULL;
+			uint32_t type;
+			int32_t typmod;
+			ShdTranslateCtx ctx = {.cat = &s->cat};
+			if (!cd || !cd->type_name || cd->raw_default) {
+				ok = false;
+				pgw_error_set(&e, "0A000", "ALTER COLUMN ... TYPE ... USING is not supported by DoSQL");
+				break;
+			}
+			if (!shd_resolve_typename(&ctx, cd->type_name, &type, &typmod, NULL, &e)) {
+				ok = false;
+				break;
+			}
+			if (type != col->type || typmod != col->typmod) {
+				ok = false;
+				pgw_error_set(&e, "0A000",
+					      "ALTER COLUMN ... TYPE changing the type of column \"%s\" is not supported by DoSQL",
+					      cmd->name);
+			}
 			break;
 		}
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
