@@ -78,6 +78,8 @@ static int column_index(RtSession *s, const char *table, const char *column, int
 				idx = i;
 	}
 	PQclear(r);
+	if (*ncols == 0 && (*ncols = rt_column_count(s->rt, table)) > 0 && column)
+		idx = rt_column_position(s->rt, table, column); /* created in the open transaction */
 	return idx;
 }
 

@@ -546,11 +546,15 @@ static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColum
 		refuse(r, "INSERT into the sharded table \"%s\" needs a VALUES list through the router", table);
 		return;
 	}
-	if (!ins->n_cols) {
-		refuse(r, "INSERT into the sharded table \"%s\" must name its columns through the router", table);
-		return;
-	}
 	int pos = -1;
+	if (!ins->n_cols) {
+		/* the VALUES follow the table's columns */
+		pos = rt_column_position(rt, table, cv->column);
+		if (pos < 0) {
+			refuse(r, "INSERT into the sharded table \"%s\" must name its columns through the router", table);
+			return;
+		}
+	}
 	for (size_t i = 0; i < ins->n_cols; i++)
 		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
 			pos = (int)i;
@@ -1241,8 +1245,49 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 	return oid;
 }
 
+/* The learned-types key of a column's position. */
+static void position_key(char *key, size_t n, const char *column)
+{
+	snprintf(key, n, "@position %s", column);
+}
+
+int rt_column_position(RtRouter *rt, const char *table, const char *column)
+{
+	char key[128];
+	position_key(key, sizeof(key), column);
+	const struct RtColType *known = learned(rt, table, key);
+	if (known)
+		return (int)known->oid - 1;
+	PgwError err;
+	PGconn *pg = rt_meta_conn(rt, &err);
+	int pos = -1;
+	if (pg) {
+		const char *params[2] = {table, column};
+		PGresult *res = PQexecParams(pg,
+					     "select (select count(*) from pg_attribute b where b.attrelid = a.attrelid and b.attnum > 0"
+					     " and b.attnum < a.attnum and not b.attisdropped) from pg_attribute a join pg_class c"
+					     " on c.oid = a.attrelid where c.relname = $1 and a.attname = $2 and a.attnum > 0",
+					     2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			pos = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (pos >= 0 && rt->ntypes < MAX_LEARNED)
+		learn(rt, table, key, (uint32_t)pos + 1, -1);
+	return pos;
+}
+
+int rt_column_count(RtRouter *rt, const char *table)
+{
+	int n = 0;
+	for (int i = 0; i < rt->ntypes; i++)
+		n += strcmp(rt->types[i].table, table) == 0 && strncmp(rt->types[i].column, "@position ", 10) == 0;
+	return n;
+}
+
 void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs)
 {
+	int position = 0;
 	static const struct {
 		const char *name, *as;
 	} serials[] = {{"serial", "int4"}, {"serial4", "int4"}, {"bigserial", "int8"}, {"serial8", "int8"},
@@ -1253,6 +1298,10 @@ void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs)
 			continue;
 		const PgQuery__ColumnDef *cd = n->column_def;
 		const PgQuery__TypeName *tn = cd->type_name;
+		char key[128];
+		position_key(key, sizeof(key), cd->colname);
+		if (!learned(rt, cs->relation->relname, key))
+			learn(rt, cs->relation->relname, key, (uint32_t)++position, -1);
 		const PgQuery__Node *last = tn->n_names ? tn->names[tn->n_names - 1] : NULL;
 		const char *name = last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : "";
 		for (size_t k = 0; k < sizeof(serials) / sizeof(serials[0]); k++)

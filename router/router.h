@@ -198,6 +198,7 @@ struct RtSession {
 	} *savepoints;
 	int64_t txn_ts;  /* when the open transaction reached its first shard (unique, microseconds) */
 	bool cur_write;  /* the statement being dispatched changes data */
+	char txn_options[96]; /* the open transaction's BEGIN options (" READ ONLY"), sent with its BEGINs */
 	bool txn_ddl;    /* the open transaction changed the schema: it commits
 			  * on each shard in one phase (a shard cannot prepare DDL) */
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
@@ -610,6 +611,13 @@ uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql);
 /* Learn the column types of a CREATE TABLE run inside a transaction,
  * whose table the first shard's catalog does not show yet. */
 void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs);
+/* The 0-based position of table.column among the table's columns (as
+ * INSERT without a column list takes them), asked of the first shard
+ * once; -1 when unknown. */
+int rt_column_position(RtRouter *rt, const char *table, const char *column);
+/* The number of columns of a table created in an open transaction (learned
+ * from its CREATE TABLE), 0 when none was. */
+int rt_column_count(RtRouter *rt, const char *table);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
 

@@ -59,6 +59,7 @@ void rt_txn_reset(RtSession *s)
 	if (s->txn_ddl)
 		rt_column_types_forget(s->rt); /* learned from its uncommitted DDL */
 	s->txn_ddl = false;
+	s->txn_options[0] = 0;
 }
 
 bool rt_txn_lost(RtSession *s, int shard)
@@ -382,6 +383,38 @@ static bool savepoint_stmt(RtSession *s, PgQuery__TransactionStmt *ts)
 	return !sent && s->waiting == 0;
 }
 
+/* BEGIN's options (ISOLATION LEVEL, READ ONLY / WRITE, [NOT] DEFERRABLE)
+ * kept as the text every shard's BEGIN of the transaction carries;
+ * false with e for an option PostgreSQL does not have. */
+static bool txn_options(RtSession *s, const PgQuery__TransactionStmt *ts, PgwError *e)
+{
+	Buf o;
+	buf_init(&o);
+	bool ok = true;
+	for (size_t i = 0; i < ts->n_options && ok; i++) {
+		const PgQuery__DefElem *d = ts->options[i]->def_elem;
+		const PgQuery__Node *v = d->arg;
+		const PgQuery__AConst *k = v && v->node_case == PG_QUERY__NODE__NODE_A_CONST ? v->a_const : NULL;
+		if (strcmp(d->defname, "transaction_isolation") == 0 && k && k->val_case == PG_QUERY__A__CONST__VAL_SVAL &&
+		    strspn(k->sval->sval, "abcdefghijklmnopqrstuvwxyz ") == strlen(k->sval->sval))
+			buf_printf(&o, " ISOLATION LEVEL %s", k->sval->sval);
+		else if (strcmp(d->defname, "transaction_read_only") == 0 && k && k->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+			buf_put_str(&o, k->ival->ival ? " READ ONLY" : " READ WRITE");
+		else if (strcmp(d->defname, "transaction_deferrable") == 0 && k && k->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+			buf_put_str(&o, k->ival->ival ? " DEFERRABLE" : " NOT DEFERRABLE");
+		else
+			ok = false;
+	}
+	if (ok && o.len >= sizeof(s->txn_options))
+		ok = false;
+	if (ok)
+		snprintf(s->txn_options, sizeof(s->txn_options), "%s", buf_cstr(&o));
+	else
+		pgw_error_set(e, "0A000", "this transaction option through the router is not supported");
+	buf_cleanup(&o);
+	return ok;
+}
+
 /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT handled at the router; returns true
  * when the statement was answered here (false: it went to the shards). */
 bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text)
@@ -397,8 +430,7 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 			pgw_error_set(&e, "25001", "there is already a transaction in progress");
 			e.severity = "WARNING";
 			pgw_send_notice(c, &e);
-		} else if (ts->n_options) {
-			pgw_error_set(&e, "0A000", "transaction options through the router are not supported yet");
+		} else if (!txn_options(s, ts, &e)) {
 			rt_send_error(s, &e);
 			return true;
 		}

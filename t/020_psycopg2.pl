@@ -24,11 +24,12 @@ my $script = "$DoSQL::Test::Cluster::repo_dir/t/py/psycopg2_basic.py";
 
 my $node = DoSQL::Test::Cluster->new_shard('psycopg2');
 $node->start;
-
-my ($rc, $out, $err) = run_command([ $python, $script, $node->connstr ],
-	timeout => 300);
-is($rc, 0, 'the psycopg2 script ran to completion')
-  or diag("stderr:\n$err");
+# the same checks through the router, its tables sharded by id (uq keeps
+# its UNIQUE email on one shard, pt has no key)
+my $cluster = DoSQL::Test::Cluster->new_cluster('psycopg2_router', shards => 4,
+	tables => { map { $_ => { column_vindexes => [ { column => 'id', name => 'hash' } ] } }
+		  qw(pw txt alltypes jt bt rc nc cp) });
+$cluster->start;
 
 # JSON booleans become the strings 'true' / 'false' so that is_deeply can
 # compare them with plain values.
@@ -41,9 +42,19 @@ sub plain
 	return $v;
 }
 
-my %result;
-for my $line (split /\n/, $out)
+my (%result, $target);
+
+# Run the script against connstr and keep its checks in %result.
+sub run_script
 {
+	my ($name, $connstr) = @_;
+	$target = $name;
+	%result = ();
+	my ($rc, $out, $err) = run_command([ $python, $script, $connstr ], timeout => 300);
+	is($rc, 0, "$target: the psycopg2 script ran to completion")
+	  or diag("stderr:\n$err");
+	for my $line (split /\n/, $out)
+	{
 	my $r = eval { JSON::PP->new->utf8->decode($line) };
 	if (!$r)
 	{
@@ -51,6 +62,8 @@ for my $line (split /\n/, $out)
 		next;
 	}
 	$result{ $r->{name} } = $r;
+	}
+	return;
 }
 
 # Asserts one check: its value, or fails with the exception it raised.
@@ -60,17 +73,17 @@ sub check
 	my $r = $result{$name};
 	if (!$r)
 	{
-		fail("$name: $desc");
+		fail("$target: $name: $desc");
 		diag("check $name produced no output");
 		return;
 	}
 	if (exists $r->{error})
 	{
-		fail("$name: $desc");
+		fail("$target: $name: $desc");
 		diag("raised $r->{error}\n" . ($r->{trace} // ''));
 		return;
 	}
-	is_deeply(plain($r->{value}), $expected, "$name: $desc")
+	is_deeply(plain($r->{value}), $expected, "$target: $name: $desc")
 	  or diag(explain(plain($r->{value})));
 }
 
@@ -81,13 +94,21 @@ sub check_field
 	my $r = $result{$name};
 	if (!$r || exists $r->{error} || ref $r->{value} ne 'HASH')
 	{
-		fail("$name: $desc");
+		fail("$target: $name: $desc");
 		diag($r ? ($r->{error} // 'value is not a dictionary') : "check $name produced no output");
 		return;
 	}
-	is_deeply(plain($r->{value}{$key}), $expected, "$name: $desc");
+	is_deeply(plain($r->{value}{$key}), $expected, "$target: $name: $desc");
 }
 
+for my $t ([ 'one shard', $node->connstr ], [ 'the router', $cluster->router->connstr ])
+{
+	run_script(@$t);
+	all_checks();
+}
+
+sub all_checks
+{
 # --- connection
 check('connect.server_version', 15, 'server_version is PostgreSQL 15');
 check('connect.protocol_version', 3, 'protocol version 3');
@@ -261,9 +282,15 @@ check('huge.insert_bytea_1mb', [ 'true', 1048576 ], '1 MB bytea parameter round-
 
 check('final.select', 'done', 'the connection still works at the end');
 check('end', 'true', 'the script reached its end');
+	return;
+}
+
 
 # psycopg2 sends its parameters inlined in simple Query messages; the server
 # survives all of the above
 is($node->safe_psql('select count(*) from nc'), '25', 'shard still answers psql');
+is($cluster->router->safe_psql('select count(*) from nc'), '25', 'the router too');
+is(scalar(grep { $_->safe_psql('select count(*) from cp') > 0 } $cluster->shards) > 1, 1,
+	'the COPY rows went to several shards');
 
 done_testing();

@@ -159,8 +159,8 @@ like($err, qr/0A000: EXPLAIN ANALYZE through the router/, 'EXPLAIN ANALYZE is re
 my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
 for my $case (
 	[ 'select a.id from accounts a join m on m.id = a.id order by 1', qr/is not supported/ ],
-	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) returning id",
-		qr/INSERT ... RETURNING of rows for several shards/ ],
+	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) on conflict do nothing returning id",
+		qr/INSERT ... ON CONFLICT ... RETURNING of rows for several shards/ ],
 	[ q{insert into accounts (name, bal) values ('x', 1)}, qr/must give its vindex column "id"/ ],
   )
 {
@@ -168,6 +168,16 @@ for my $case (
 	like($err, qr/ERROR:  0A000: .*$case->[1]/, "refused with 0A000: $case->[0]");
 }
 is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing of the refused statements applied');
+
+# a multi-row INSERT ... RETURNING over several shards gives its rows in
+# the order of the VALUES rows, as PostgreSQL does
+my @new = (2001 .. 2012);
+is($router->safe_psql('insert into accounts (id, name, bal) values ' . join(', ', map { "($_, 'r$_', $_)" } @new)
+		. ' returning id, name'),
+	join("\n", map { "$_|r$_" } @new), 'INSERT ... RETURNING over several shards: every row, in the VALUES order');
+is(scalar(grep { $_->safe_psql('select count(*) from accounts where id > 2000') > 0 } @shards), 4,
+	'its rows are on every shard');
+$router->safe_psql('delete from accounts where id > 2000');
 
 # an UPDATE of the vindex column moves the rows to the shards of their new keys
 my $row5 = $router->safe_psql('select id, name, bal from accounts where id = 5');
