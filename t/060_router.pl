@@ -171,10 +171,10 @@ is($router->safe_psql('select bal from accounts where id = 1'), '210', 'nothing 
 
 # a multi-row INSERT ... RETURNING over several shards gives its rows in
 # the order of the VALUES rows, as PostgreSQL does
-my @new = (2001 .. 2012);
-is($router->safe_psql('insert into accounts (id, name, bal) values ' . join(', ', map { "($_, 'r$_', $_)" } @new)
+my @ret_ids = (2001 .. 2012);
+is($router->safe_psql('insert into accounts (id, name, bal) values ' . join(', ', map { "($_, 'r$_', $_)" } @ret_ids)
 		. ' returning id, name'),
-	join("\n", map { "$_|r$_" } @new), 'INSERT ... RETURNING over several shards: every row, in the VALUES order');
+	join("\n", map { "$_|r$_" } @ret_ids), 'INSERT ... RETURNING over several shards: every row, in the VALUES order');
 is(scalar(grep { $_->safe_psql('select count(*) from accounts where id > 2000') > 0 } @shards), 4,
 	'its rows are on every shard');
 $router->safe_psql('delete from accounts where id > 2000');
