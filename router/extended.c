@@ -351,6 +351,13 @@ void rt_ext_bind(PgwConn *c, const PgwBind *b)
 	pgw_send_bind_complete(c);
 }
 
+static int result_format(int nres, const int16_t *fmts, int i)
+{
+	return nres == 0 ? 0 : nres == 1 ? fmts[0] : (i < nres ? fmts[i] : 0);
+}
+
+int rt_portal_format(const RtPortal *p, int i) { return result_format(p->nres, p->resfmts, i); }
+
 static void send_fields(PgwConn *c, const RtDesc *d, int nres, const int16_t *fmts)
 {
 	if (!d || d->nfields == 0) {
@@ -360,7 +367,7 @@ static void send_fields(PgwConn *c, const RtDesc *d, int nres, const int16_t *fm
 	PgwField *f = calloc((size_t)d->nfields + 1, sizeof(PgwField));
 	for (int i = 0; i < d->nfields; i++) {
 		f[i] = d->fields[i];
-		f[i].format = nres == 0 ? 0 : nres == 1 ? fmts[0] : (i < nres ? fmts[i] : 0);
+		f[i].format = result_format(nres, fmts, i);
 	}
 	pgw_send_row_description(c, d->nfields, f);
 	free(f);
@@ -458,13 +465,14 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		route.nshards = 1;
 		route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
 	}
+	/* libpq asks a shard for one format for every column: for a mix, text,
+	 * and the router writes the binary columns (rt_session_result) */
 	int fmt = p->nres ? p->resfmts[0] : 0;
 	for (int i = 1; i < p->nres; i++)
-		if (p->resfmts[i] != fmt && route.kind != RT_ROUTE_REFUSE) {
-			route.kind = RT_ROUTE_REFUSE;
-			pgw_error_set(&route.err, "0A000", "mixed text and binary result columns through the router are not "
-							   "supported yet");
-		}
+		if (p->resfmts[i] != fmt)
+			p->transcode = true;
+	if (p->transcode)
+		fmt = 0;
 	if (route.merge && route.final_params)
 		refuse_extended(&route, "a bound parameter outside WHERE in a statement with a final step over several "
 					"shards (ORDER BY, aggregates, ...) is not supported by the router yet");

@@ -162,6 +162,8 @@ typedef struct RtPortal {
 	int *lengths, *formats;
 	int nres;
 	int16_t *resfmts; /* owned */
+	bool transcode;   /* mixed text and binary columns: the shards answer in
+			   * text, the router writes the binary ones */
 	Buf rows;         /* DataRows beyond an Execute's row limit */
 	int64_t nbuffered;
 	bool started, complete;
@@ -362,6 +364,8 @@ void rt_ext_done(RtSession *s);
 void rt_ext_free(RtSession *s);
 /* DEALLOCATE name (NULL or "": all); false when there is no such statement. */
 bool rt_ext_deallocate(RtSession *s, const char *name);
+/* The format (0 text, 1 binary) Bind asked for result column i of p. */
+int rt_portal_format(const RtPortal *p, int i);
 void rt_desc_free(RtDesc *d);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(PGresult *r, PgwError *e);

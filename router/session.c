@@ -11,6 +11,7 @@
 
 #include "cdc/walsender.h"
 #include "router/router.h"
+#include "shard/pgtype.h"
 
 static void run_next(RtSession *s);
 
@@ -123,6 +124,47 @@ static Buf *row_buf(RtSession *s)
 	return &conn(s)->out;
 }
 
+/* Row t of r as a DataRow appended to out; with transcode (a portal mixing
+ * text and binary result columns, which the shards answered in text), each
+ * column in the format the portal asked for.  False with err when a value
+ * has no binary form. */
+static bool data_row(Buf *out, const PGresult *r, int t, const RtPortal *transcode, PgwError *err)
+{
+	int nf = PQnfields(r);
+	buf_msg_begin(out, 'D');
+	buf_put_u16(out, (uint16_t)nf);
+	for (int i = 0; i < nf; i++) {
+		if (PQgetisnull(r, t, i)) {
+			buf_put_u32(out, 0xFFFFFFFFu);
+			continue;
+		}
+		const char *v = PQgetvalue(r, t, i);
+		size_t n = (size_t)PQgetlength(r, t, i);
+		if (!transcode || PQfformat(r, i) != 0 || rt_portal_format(transcode, i) == 0) {
+			buf_put_u32(out, (uint32_t)n);
+			buf_put(out, v, n);
+			continue;
+		}
+		size_t at = out->len;
+		PgtError pe;
+		buf_put_u32(out, 0); /* the length, once known */
+		if (!pgt_text_to_binary(out, v, n, PQftype(r, i), PQfmod(r, i), NULL, &pe)) {
+			out->len = out->msg_start - 1; /* no part of the row */
+			pgw_error_set(err, pe.sqlstate, "%s", pe.msg);
+			return false;
+		}
+		if (!out->failed) {
+			uint32_t len = (uint32_t)(out->len - at - 4);
+			out->data[at] = (uint8_t)(len >> 24);
+			out->data[at + 1] = (uint8_t)(len >> 16);
+			out->data[at + 2] = (uint8_t)(len >> 8);
+			out->data[at + 3] = (uint8_t)len;
+		}
+	}
+	buf_msg_end(out);
+	return true;
+}
+
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
@@ -142,21 +184,19 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		if (!s->rowdesc_sent && !s->portal)
 			row_description(s, r);
 		s->rowdesc_sent = true;
-		int nf = PQnfields(r);
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
 		for (int t = 0; t < ntuples; t++) {
+			PgwError e;
 			Buf *out = row_buf(s);
-			buf_msg_begin(out, 'D');
-			buf_put_u16(out, (uint16_t)nf);
-			for (int i = 0; i < nf; i++) {
-				if (PQgetisnull(r, t, i)) {
-					buf_put_u32(out, 0xFFFFFFFFu);
-					continue;
-				}
-				buf_put_u32(out, (uint32_t)PQgetlength(r, t, i));
-				buf_put(out, PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i));
+			if (!data_row(out, r, t, s->portal && s->portal->transcode ? s->portal : NULL, &e)) {
+				s->rows--;
+				if (out == &s->portal->rows)
+					s->portal->nbuffered--;
+				else
+					s->rows_sent--;
+				rt_send_error(s, &e);
+				return;
 			}
-			buf_msg_end(out);
 		}
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			const char *tag = PQcmdStatus(r);

@@ -1207,6 +1207,13 @@ bool pgt_out_binary(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, co
 	return pgt_out_binary_datum(out, &d, oid, typmod, fmt, err);
 }
 
+bool pgt_text_to_binary(Buf *out, const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+			PgtError *err)
+{
+	PgtDatum d = {.type = SQLITE_TEXT, .s = s, .n = n};
+	return pgt_out_binary_datum(out, &d, oid, typmod, fmt, err);
+}
+
 /* --------------------------------------------------------------- receive */
 
 static bool bad_binary(PgtError *err) { return pgt_fail(err, "22P03", "incorrect binary data format"); }
