@@ -433,7 +433,8 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	 * transactions over several shards (wait-die) */
 	int extra = 0;
 	if (begin_first) {
-		buf_printf(&q, "BEGIN;SET dosql.txn_ts = %lld;", (long long)b->sess->txn_ts);
+		buf_printf(&q, "%s;SET dosql.txn_ts = %lld;", b->sess->begin_sql ? b->sess->begin_sql : "BEGIN",
+			   (long long)b->sess->txn_ts);
 		extra = 2;
 	}
 	if (b->sess->tp == RT_TP_COMMITTING && b->sess->commit_ts) {

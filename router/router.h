@@ -193,6 +193,9 @@ struct RtSession {
 		int nparts;
 	} *savepoints;
 	int64_t txn_ts;  /* when the open transaction reached its first shard (unique, microseconds) */
+	char *begin_sql; /* owned: the block's BEGIN with its options (READ ONLY,
+			  * ISOLATION LEVEL ...), sent to each shard it reaches;
+			  * NULL for a plain BEGIN */
 	bool cur_write;  /* the statement being dispatched changes data */
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
 	RtTwoPhase tp;

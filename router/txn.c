@@ -18,6 +18,7 @@
 
 #include "common/fault.h"
 #include "router/router.h"
+#include "shard/session_int.h"
 #include "shard/translate.h"
 
 /* ------------------------------------------------------------ participants */
@@ -56,6 +57,8 @@ void rt_txn_reset(RtSession *s)
 	s->nparts = 0;
 	s->drop_from = -1;
 	savepoints_pop(s, 0);
+	free(s->begin_sql);
+	s->begin_sql = NULL;
 }
 
 bool rt_txn_lost(RtSession *s, int shard)
@@ -395,9 +398,19 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 			e.severity = "WARNING";
 			pgw_send_notice(c, &e);
 		} else if (ts->n_options) {
-			pgw_error_set(&e, "0A000", "transaction options through the router are not supported yet");
-			rt_send_error(s, &e);
-			return true;
+			/* each shard begins with the options (a READ ONLY shard
+			 * refuses writes with 25006; every isolation level is
+			 * serializable on a shard) */
+			PgQuery__Node n = PG_QUERY__NODE__INIT;
+			n.node_case = PG_QUERY__NODE__NODE_TRANSACTION_STMT;
+			n.transaction_stmt = ts;
+			free(s->begin_sql);
+			s->begin_sql = shd_deparse_node(&n);
+			if (!s->begin_sql) {
+				pgw_error_set(&e, "53200", "out of memory");
+				rt_send_error(s, &e);
+				return true;
+			}
 		}
 		s->implicit = false;
 		if (s->txn == RT_TXN_IDLE)
