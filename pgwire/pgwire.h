@@ -151,6 +151,8 @@ struct PgwConn {
 	 * later: pgw_conn_process() returns after the current message and
 	 * leaves the following ones in c->in until it is cleared. */
 	bool paused;
+	size_t next_at; /* in `in`: where the message after the one being
+			 * handled starts */
 };
 
 /* Startup packet decoding (no I/O; fuzzed). */
@@ -186,6 +188,10 @@ void pgw_conn_cleanup(PgwConn *c);
 /* Process the bytes in c->in until a message is incomplete, the state
  * needs the driver (PGW_TLS_PENDING, PGW_CLOSING) or c->paused is set. */
 void pgw_conn_process(PgwConn *c);
+
+/* From a message handler: the type of the client's next message, 0 when
+ * it has not arrived yet (an Execute can tell that a Sync follows). */
+char pgw_conn_next_type(const PgwConn *c);
 
 /* Called by the driver after a successful TLS handshake. */
 void pgw_conn_tls_done(PgwConn *c);

@@ -502,8 +502,12 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		s->fanout = route.replicated;
 		s->fanout_shard = route.shards[0];
 		s->cur_write = route.write;
-		if (route.write && (route.nshards > 1 || route.move) && s->txn == RT_TXN_IDLE)
-			s->implicit = true; /* atomic over its shards: committed at Sync */
+		/* atomic over its shards, and with the statements up to Sync (as
+		 * PostgreSQL's implicit transaction): committed at Sync; a write
+		 * to one shard right before Sync runs alone */
+		if (route.write && s->txn == RT_TXN_IDLE &&
+		    (route.nshards > 1 || route.move || s->implicit || pgw_conn_next_type(c) != 'S'))
+			s->implicit = true;
 		if (route.explain) {
 			/* as in a simple query: the router's line, each shard's plan
 			 * (an EXPLAIN of an UPDATE that moves rows runs nothing) */
