@@ -183,8 +183,30 @@ static RtPortal *portal_find(RtSession *s, const char *name)
 	return NULL;
 }
 
+static void stmt_release(RtStmt *st)
+{
+	if (--st->refs > 0)
+		return;
+	if (st->tree)
+		pg_query__parse_result__free_unpacked(st->tree, NULL);
+	free(st->name);
+	free(st);
+}
+
+/* The session forgets the statement; portals made from it keep it. */
+static void stmt_forget(RtSession *s, RtStmt *st)
+{
+	for (int i = 0; i < s->nstmts; i++)
+		if (s->stmts[i] == st) {
+			s->stmts[i] = s->stmts[--s->nstmts];
+			break;
+		}
+	stmt_release(st);
+}
+
 static void portal_free(RtPortal *p)
 {
+	stmt_release(p->stmt);
 	for (int i = 0; i < p->params.n; i++)
 		free(p->values[i]);
 	free(p->values);
@@ -208,20 +230,13 @@ static void portal_drop(RtSession *s, RtPortal *p)
 	portal_free(p);
 }
 
+/* Close of a statement: its portals close too. */
 static void stmt_drop(RtSession *s, RtStmt *st)
 {
 	for (int i = s->nportals - 1; i >= 0; i--)
 		if (s->portals[i]->stmt == st)
 			portal_drop(s, s->portals[i]);
-	for (int i = 0; i < s->nstmts; i++)
-		if (s->stmts[i] == st) {
-			s->stmts[i] = s->stmts[--s->nstmts];
-			break;
-		}
-	if (st->tree)
-		pg_query__parse_result__free_unpacked(st->tree, NULL);
-	free(st->name);
-	free(st);
+	stmt_forget(s, st);
 }
 
 void rt_ext_free(RtSession *s)
@@ -281,11 +296,15 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		}
 	}
 	if (!name[0]) {
+		/* the unnamed statement is replaced; its portals stay, as in
+		 * PostgreSQL (pgjdbc runs catalog queries between a cursor's
+		 * fetches) */
 		RtStmt *old = stmt_find(s, "");
 		if (old)
-			stmt_drop(s, old);
+			stmt_forget(s, old);
 	}
 	RtStmt *st = calloc(1, sizeof(*st));
+	st->refs = 1;
 	st->name = strdup(name);
 	st->tree = tree;
 	st->desc = d;
@@ -324,6 +343,7 @@ void rt_ext_bind(PgwConn *c, const PgwBind *b)
 	RtPortal *p = calloc(1, sizeof(*p));
 	p->name = strdup(b->portal);
 	p->stmt = st;
+	st->refs++;
 	p->params.n = b->nparams;
 	p->values = calloc((size_t)b->nparams + 1, sizeof(char *));
 	p->lengths = calloc((size_t)b->nparams + 1, sizeof(int));

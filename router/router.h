@@ -151,12 +151,13 @@ typedef struct RtStmt {
 	char *name;                 /* owned */
 	PgQuery__ParseResult *tree; /* owned */
 	const RtDesc *desc;         /* borrowed from the router's cache */
+	int refs;                   /* the session's list, and each portal made from it */
 } RtStmt;
 
 /* A Bind'd portal of a session. */
 typedef struct RtPortal {
 	char *name;     /* owned */
-	RtStmt *stmt;   /* borrowed */
+	RtStmt *stmt;   /* a reference (a portal outlives a replaced unnamed statement) */
 	RtParams params;
 	char **values;  /* owned copies behind params */
 	int *lengths, *formats;
