@@ -867,8 +867,6 @@ void pgw_conn_tls_done(PgwConn *c)
 	c->state = PGW_STARTUP;
 }
 
-char pgw_conn_next_type(const PgwConn *c) { return c->next_at < c->in.len ? (char)c->in.data[c->next_at] : 0; }
-
 void pgw_conn_process(PgwConn *c)
 {
 	size_t off = 0; /* bytes of c->in already processed */
@@ -905,7 +903,7 @@ void pgw_conn_process(PgwConn *c)
 
 		BufReader r;
 		buf_rd_init(&r, body, body_len);
-		c->next_at = off + total;
+		c->next_type = off + total < c->in.len ? (char)c->in.data[off + total] : 0;
 		bool good;
 		switch (c->state) {
 		case PGW_WAIT_PASSWORD:

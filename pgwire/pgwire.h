@@ -134,6 +134,8 @@ struct PgwConn {
 	size_t tls_cert_hash_len;
 	bool extended;             /* last message was extended protocol */
 	bool skip_until_sync;      /* an error happened in extended protocol */
+	char next_type;            /* while a message is handled: the type of the
+				    * one after it, 0 when not received yet */
 	bool ignore_till_copydone; /* COPY IN failed: drain CopyData */
 	int32_t pid, key;          /* BackendKeyData */
 	uint8_t md5_salt[4];
@@ -151,8 +153,6 @@ struct PgwConn {
 	 * later: pgw_conn_process() returns after the current message and
 	 * leaves the following ones in c->in until it is cleared. */
 	bool paused;
-	size_t next_at; /* in `in`: where the message after the one being
-			 * handled starts */
 };
 
 /* Startup packet decoding (no I/O; fuzzed). */
@@ -188,10 +188,6 @@ void pgw_conn_cleanup(PgwConn *c);
 /* Process the bytes in c->in until a message is incomplete, the state
  * needs the driver (PGW_TLS_PENDING, PGW_CLOSING) or c->paused is set. */
 void pgw_conn_process(PgwConn *c);
-
-/* From a message handler: the type of the client's next message, 0 when
- * it has not arrived yet (an Execute can tell that a Sync follows). */
-char pgw_conn_next_type(const PgwConn *c);
 
 /* Called by the driver after a successful TLS handshake. */
 void pgw_conn_tls_done(PgwConn *c);

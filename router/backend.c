@@ -265,7 +265,7 @@ static void read_results(RtBackend *b)
 		fail(b, PQerrorMessage(b->pg));
 		return;
 	}
-	while (b->state == RT_BE_BUSY && !PQisBusy(b->pg)) {
+	while (b->state == RT_BE_BUSY && !b->held && !PQisBusy(b->pg)) {
 		PGresult *r = PQgetResult(b->pg);
 		if (!r) {
 			if (b->next_op) {
@@ -518,6 +518,23 @@ void rt_backend_flush(RtBackend *b)
 }
 
 bool rt_backend_backlog(const RtBackend *b) { return b->backlog; }
+
+void rt_backend_hold(RtBackend *b)
+{
+	b->held = true;
+	if (b->ev)
+		event_del(b->ev);
+}
+
+void rt_backend_release(RtBackend *b)
+{
+	if (!b->held)
+		return;
+	b->held = false;
+	arm(b, EV_READ | EV_PERSIST);
+	if (b->ev)
+		event_active(b->ev, EV_READ, 1); /* the results libpq has read already */
+}
 
 void rt_backend_copy_done(RtBackend *b)
 {

@@ -5,9 +5,11 @@
  * on each shard, all in one transaction (two-phase commit over the shards
  * when outside a transaction block).
  *
- * Text and CSV formats.  The client's CopyData messages are cut into rows
- * (a CSV row may hold newlines inside quotes); the vindex field of each row
- * is read to place it.  The shards parse the rows themselves, so their
+ * Text, CSV and binary formats.  The client's CopyData messages are cut
+ * into rows (a CSV row may hold newlines inside quotes; a binary tuple is
+ * cut by its field lengths); the vindex field of each row is read to place
+ * it.  In binary format every shard gets the signature and header first
+ * and the trailer last.  The shards parse the rows themselves, so their
  * errors (a bad value, a constraint) are PostgreSQL's.  When a shard's
  * connection has more queued than it takes, the router stops reading the
  * client until it drained.
@@ -18,12 +20,21 @@
 
 #include "router/router.h"
 
+/* The 19 bytes binary COPY data starts with (signature, no flags, no
+ * header extension), and the 2 it ends with. */
+#define BINARY_HEADER_LEN 19
+static const uint8_t binary_header[BINARY_HEADER_LEN] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xFF, '\r', '\n', 0};
+static const uint8_t binary_trailer[2] = {0xFF, 0xFF};
+
 struct RtCopy {
 	char table[64];
 	const VscColumnVindex *cv; /* NULL: no vindex (pinned, reference) */
 	uint32_t keytype;
 	int keycol;             /* the vindex field's index in a row */
 	bool csv;
+	bool binary;            /* binary format: rows are tuples */
+	bool binary_started;    /* the client's signature and header were read */
+	bool binary_ended;      /* the client's trailer was read */
 	char delim, quote, escape;
 	bool header;            /* the first row is a header: every shard gets it */
 	bool in_quotes;         /* CSV: the row so far ends inside quotes */
@@ -120,6 +131,8 @@ static bool copy_options(RtCopy *cp, PgQuery__CopyStmt *st, PgwError *e)
 			if (strcmp(v, "csv") == 0) {
 				cp->csv = true;
 				cp->delim = ',';
+			} else if (strcmp(v, "binary") == 0) {
+				cp->binary = true;
 			} else if (strcmp(v, "text") != 0) {
 				pgw_error_set(e, "0A000", "COPY FROM STDIN in %s format through the router is not supported yet", v);
 				return false;
@@ -186,8 +199,10 @@ bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const 
 		rt_copy_free(s);
 		return false;
 	}
+	for (int i = 0; cp->binary && i < cp->nshards; i++)
+		buf_put(&cp->pending[cp->shards[i]], binary_header, BINARY_HEADER_LEN);
 	PgwConn *c = pgw_evconn_conn(s->ec);
-	pgw_send_copy_in_response(c, 0, ncols);
+	pgw_send_copy_in_response(c, cp->binary ? 1 : 0, ncols);
 	pgw_conn_copy_in(c);
 	(void)pgw_evconn_flush(s->ec);
 	pgw_evconn_resume_reading(s->ec);
@@ -289,6 +304,9 @@ static void sent_line(RtCopy *cp, int shard)
 	l->at[l->n++] = cp->lines;
 }
 
+static void send_row(RtSession *s, const char *p, size_t n, bool newline, bool have, bool is_null, const uint8_t *key,
+		     size_t keylen);
+
 /* Route one complete row (without its newline). */
 static void route_row(RtSession *s, const char *p, size_t n)
 {
@@ -307,14 +325,30 @@ static void route_row(RtSession *s, const char *p, size_t n)
 	}
 	if (!cp->csv && n == 2 && p[0] == '\\' && p[1] == '.')
 		return; /* the old end-of-data marker */
+	Buf v;
+	bool is_null = false;
+	buf_init(&v);
+	bool have = !cp->cv || field(cp, p, n, cp->keycol, &v, &is_null);
+	send_row(s, p, n, true, have, is_null, (const uint8_t *)v.data, v.len);
+	buf_cleanup(&v);
+}
+
+/* Send a row (its bytes, with a newline when `newline`) to the shard its
+ * vindex value (key, in text or binary form as the COPY's format) places
+ * it on, or to every shard of the COPY when the table has no vindex.
+ * `have` is false when the row has no such field. */
+static void send_row(RtSession *s, const char *p, size_t n, bool newline, bool have, bool is_null, const uint8_t *key,
+		     size_t keylen)
+{
+	RtCopy *cp = s->copy;
 	int targets[RT_MAX_SHARDS], nt = 0;
 	if (cp->cv) {
-		Buf v;
-		bool is_null;
-		buf_init(&v);
-		bool have = field(cp, p, n, cp->keycol, &v, &is_null);
 		uint64_t ksid;
 		VscError ve;
+		uint32_t type = cp->keytype ? cp->keytype : 25;
+		bool placed = have && !is_null &&
+			      (cp->binary ? vsc_ksid_binary(cp->cv->vindex, type, key, keylen, &ksid, &ve)
+					  : vsc_ksid_text(cp->cv->vindex, type, (const char *)key, keylen, &ksid, &ve));
 		if (!have || is_null) {
 			/* the shard would report a short row itself; a NULL key has no shard */
 			if (have)
@@ -324,23 +358,83 @@ static void route_row(RtSession *s, const char *p, size_t n)
 			else
 				pgw_error_set(&cp->err, "22P04", "missing data for column \"%s\"", cp->cv->column);
 			cp->failed = true;
-		} else if (!vsc_ksid_text(cp->cv->vindex, cp->keytype ? cp->keytype : 25, buf_cstr(&v), v.len, &ksid, &ve)) {
+		} else if (!placed) {
 			pgw_error_set(&cp->err, "XX000", "%s", ve.msg);
 			memcpy(cp->err.sqlstate, ve.sqlstate, 5);
 			cp->failed = true;
 		} else {
 			targets[nt++] = vsc_shard_for_ksid(s->rt->vschema, ksid);
 		}
-		buf_cleanup(&v);
 	} else {
 		memcpy(targets, cp->shards, sizeof(int) * (size_t)cp->nshards);
 		nt = cp->nshards;
 	}
 	for (int i = 0; i < nt; i++) {
 		buf_put(&cp->pending[targets[i]], p, n);
-		buf_put_u8(&cp->pending[targets[i]], '\n');
+		if (newline)
+			buf_put_u8(&cp->pending[targets[i]], '\n');
 		sent_line(cp, targets[i]);
 	}
+}
+
+/* Binary format: the client's signature and header, then whole tuples as
+ * they are complete in cp->row (each placed by its vindex field), then the
+ * trailer; what is not complete yet waits for the next CopyData. */
+static void binary_rows(RtSession *s)
+{
+	RtCopy *cp = s->copy;
+	const uint8_t *p = cp->row.data;
+	size_t n = cp->row.len, off = 0;
+	if (!cp->binary_started) {
+		if (n < BINARY_HEADER_LEN)
+			return;
+		uint32_t extlen = rd_be32(p + 15);
+		if (memcmp(p, binary_header, 11) != 0) {
+			pgw_error_set(&cp->err, "22P04", "COPY file signature not recognized");
+			cp->failed = true;
+			return;
+		}
+		if ((size_t)BINARY_HEADER_LEN + extlen > n)
+			return;
+		off = BINARY_HEADER_LEN + extlen;
+		cp->binary_started = true;
+	}
+	while (!cp->failed && !cp->binary_ended && off + 2 <= n) {
+		int16_t nf = (int16_t)((p[off] << 8) | p[off + 1]);
+		if (nf == -1) {
+			cp->binary_ended = true;
+			off = n; /* nothing may follow the trailer */
+			break;
+		}
+		size_t at = off + 2, key = 0, keylen = 0;
+		bool complete = true, is_null = false;
+		for (int f = 0; f < nf; f++) {
+			if (at + 4 > n) {
+				complete = false;
+				break;
+			}
+			int32_t len = (int32_t)rd_be32(p + at);
+			at += 4;
+			if (f == cp->keycol) {
+				is_null = len < 0;
+				key = at;
+				keylen = len < 0 ? 0 : (size_t)len;
+			}
+			if (len > 0) {
+				if (at + (size_t)len > n) {
+					complete = false;
+					break;
+				}
+				at += (size_t)len;
+			}
+		}
+		if (!complete)
+			break;
+		cp->lines++;
+		send_row(s, (const char *)p + off, at - off, false, !cp->cv || cp->keycol < nf, is_null, p + key, keylen);
+		off = at;
+	}
+	buf_consume(&cp->row, off);
 }
 
 void rt_copy_error_line(RtSession *s, int shard, PgwError *e)
@@ -363,6 +457,13 @@ void rt_copy_data(RtSession *s, const uint8_t *data, size_t len)
 	RtCopy *cp = s->copy;
 	if (!cp)
 		return;
+	if (cp->binary) {
+		if (!cp->failed) {
+			buf_put(&cp->row, data, len);
+			binary_rows(s);
+		}
+		len = 0;
+	}
 	for (size_t i = 0; i < len; i++) {
 		char ch = (char)data[i];
 		if (cp->csv && ch == cp->quote)
@@ -410,6 +511,8 @@ static void finish_shard(RtSession *s, int shard)
 	push(s, shard);
 	cp->ready[shard] = false;
 	const char *why = cp->fail_msg ? cp->fail_msg : cp->failed ? "the router refused a row" : NULL;
+	if (cp->binary && !why && PQputCopyData(b->pg, (const char *)binary_trailer, sizeof(binary_trailer)) != 1)
+		why = "the trailer could not be sent";
 	PQputCopyEnd(b->pg, why);
 	rt_backend_copy_done(b);
 }
@@ -431,8 +534,13 @@ void rt_copy_end(RtSession *s, const char *fail)
 	RtCopy *cp = s->copy;
 	if (!cp)
 		return;
-	if (cp->row.len && !fail)
+	if (cp->binary && !fail && !cp->failed && (!cp->binary_ended || cp->row.len)) {
+		pgw_error_set(&cp->err, "22P04", cp->binary_ended ? "received copy data after EOF marker"
+								  : "unexpected EOF in COPY data");
+		cp->failed = true;
+	} else if (cp->row.len && !fail && !cp->binary) {
 		route_row(s, (const char *)cp->row.data, cp->row.len); /* a last row without newline */
+	}
 	buf_reset(&cp->row);
 	cp->ended = true;
 	if (fail)
@@ -446,9 +554,6 @@ void rt_copy_end(RtSession *s, const char *fail)
 
 /* ---------------------------------------------------------------- COPY TO */
 
-/* The 19 bytes binary COPY data starts with, and the 2 it ends with. */
-#define BINARY_HEADER_LEN 19
-static const uint8_t binary_trailer[2] = {0xFF, 0xFF};
 
 bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route)
 {
@@ -480,6 +585,8 @@ void rt_copy_out_response(RtSession *s, RtBackend *b, const PGresult *r)
 /* The client sees one stream: the header (HEADER line, or binary format's
  * signature) of whichever shard's data came first, every shard's rows, and
  * (binary) one trailer, sent by rt_copy_out_end. */
+static void copy_out_send(RtSession *s, const uint8_t *data, size_t len);
+
 void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t len)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
@@ -489,8 +596,9 @@ void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t le
 	b->copy_started = true;
 	s->copy_out.any_data = true;
 	if (first && s->copy_out.binary && len >= BINARY_HEADER_LEN) {
-		if (lead)
-			pgw_send_copy_data(c, data, BINARY_HEADER_LEN);
+		/* one signature, in the same CopyData as the first row (as
+		 * PostgreSQL sends it, and as psycopg reads it) */
+		s->copy_out.signature_held = s->copy_out.signature_held || lead;
 		data += BINARY_HEADER_LEN;
 		len -= BINARY_HEADER_LEN;
 	} else if (first && s->copy_out.header) {
@@ -501,16 +609,35 @@ void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t le
 	if (s->copy_out.binary && len == sizeof(binary_trailer) && memcmp(data, binary_trailer, len) == 0)
 		return;
 	if (len)
-		pgw_send_copy_data(c, data, len);
+		copy_out_send(s, data, len);
 	if (c->out.len > (256u << 10))
 		(void)pgw_evconn_flush(s->ec);
+}
+
+/* CopyData to the client, with the held binary signature ahead of it. */
+static void copy_out_send(RtSession *s, const uint8_t *data, size_t len)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	if (!s->copy_out.signature_held) {
+		pgw_send_copy_data(c, data, len);
+		return;
+	}
+	s->copy_out.signature_held = false;
+	Buf m;
+	buf_init(&m);
+	buf_put(&m, binary_header, BINARY_HEADER_LEN);
+	buf_put(&m, data, len);
+	pgw_send_copy_data(c, m.data, m.len);
+	buf_cleanup(&m);
 }
 
 void rt_copy_out_end(RtSession *s)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
 	if (s->copy_out.response_sent && !s->stmt_error) {
-		if (s->copy_out.binary)
+		if (s->copy_out.binary && s->copy_out.signature_held)
+			copy_out_send(s, binary_trailer, sizeof(binary_trailer)); /* no rows */
+		else if (s->copy_out.binary)
 			pgw_send_copy_data(c, binary_trailer, sizeof(binary_trailer));
 		pgw_send_copy_done(c);
 	}

@@ -88,14 +88,11 @@ static const RtDesc *keep(RtRouter *rt, RtDesc *d)
 	return d;
 }
 
-/* The description of sql with the client's declared parameter types, from
- * the cache or from the first shard.  NULL with err when it does not
- * prepare there. */
-static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+/* The description of sql with the declared parameter types, asked of the
+ * first shard (blocking); owned by the caller (rt_desc_free).  NULL with
+ * err when it does not prepare there. */
+RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
 {
-	const RtDesc *known = cached(rt, sql, ndecl, decl);
-	if (known)
-		return known;
 	PGconn *pg = rt_meta_conn(rt, err);
 	if (!pg)
 		return NULL;
@@ -136,7 +133,19 @@ static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const ui
 		d->fields[i].typmod = PQfmod(r, i);
 	}
 	PQclear(r);
-	return keep(rt, d);
+	return d;
+}
+
+/* The description of sql with the client's declared parameter types, from
+ * the cache or from the first shard.  NULL with err when it does not
+ * prepare there. */
+static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+{
+	const RtDesc *known = cached(rt, sql, ndecl, decl);
+	if (known)
+		return known;
+	RtDesc *d = rt_describe_new(rt, sql, ndecl, decl, err);
+	return d ? keep(rt, d) : NULL;
 }
 
 /* The description of a call of a router function returning void
@@ -522,11 +531,11 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		s->fanout = route.replicated;
 		s->fanout_shard = route.shards[0];
 		s->cur_write = route.write;
-		/* atomic over its shards, and with the statements up to Sync (as
-		 * PostgreSQL's implicit transaction): committed at Sync; a write
-		 * to one shard right before Sync runs alone */
-		if (route.write && s->txn == RT_TXN_IDLE &&
-		    (route.nshards > 1 || route.move || s->implicit || pgw_conn_next_type(c) != 'S'))
+		/* everything up to Sync is one transaction, as in PostgreSQL: a
+		 * write over several shards, or one more statements may follow
+		 * before Sync, commits there (or rolls back after an error);
+		 * a lone write right before Sync commits as it runs */
+		if (route.write && s->txn == RT_TXN_IDLE && (route.nshards > 1 || route.move || c->next_type != 'S'))
 			s->implicit = true;
 		if (route.explain) {
 			/* as in a simple query: the router's line, each shard's plan
@@ -603,8 +612,11 @@ void rt_ext_done(RtSession *s)
 bool rt_ext_deallocate(RtSession *s, const char *name)
 {
 	if (!name || !name[0]) {
-		while (s->nstmts > 0)
-			stmt_drop(s, s->stmts[s->nstmts - 1]);
+		/* the named ones: the unnamed statement (perhaps this very
+		 * DEALLOCATE ALL) is not a prepared statement to SQL */
+		for (int i = s->nstmts - 1; i >= 0; i--)
+			if (s->stmts[i]->name[0])
+				stmt_drop(s, s->stmts[i]);
 		return true;
 	}
 	RtStmt *st = stmt_find(s, name);

@@ -22,6 +22,7 @@
 typedef PgQuery__Node Node;
 
 #define MAX_TABLES 32
+#define MAX_LEARNED 4096 /* expression types kept only below this many learned types */
 
 typedef struct Tables {
 	int n;
@@ -665,10 +666,22 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 	r->move = cv;
 }
 
-/* An integer constant of a LIMIT or OFFSET; false for anything else
- * (a parameter, an expression, ALL or NULL). */
-static bool const_count(PgQuery__Node *n, int64_t *v)
+/* An integer constant of a LIMIT or OFFSET, or the text of a bound
+ * parameter written in as 'n'::type; false for anything else (a
+ * parameter, an expression, ALL or NULL). */
+bool rt_const_count(const PgQuery__Node *n, int64_t *v)
 {
+	if (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST && n->type_cast->arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    n->type_cast->arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
+		/* a bound parameter written in: 'value'::int8 */
+		const char *t = n->type_cast->arg->a_const->sval->sval;
+		char *end;
+		long long x = strtoll(t, &end, 10);
+		if (end == t || *end || x < 0 || x > INT32_MAX)
+			return false;
+		*v = x;
+		return true;
+	}
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_A_CONST || n->a_const->isnull ||
 	    n->a_const->val_case != PG_QUERY__A__CONST__VAL_IVAL)
 		return false;
@@ -689,7 +702,7 @@ static int64_t pushed_limit(const PgQuery__SelectStmt *s, const Tables *t)
 	int64_t n, m = 0;
 	if (t->aggregate || t->sublink || s->n_group_clause || s->having_clause || s->n_distinct_clause ||
 	    s->n_locking_clause || !s->n_sort_clause || s->limit_option != PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_COUNT ||
-	    !const_count(s->limit_count, &n) || (s->limit_offset && !const_count(s->limit_offset, &m)) ||
+	    !rt_const_count(s->limit_count, &n) || (s->limit_offset && !rt_const_count(s->limit_offset, &m)) ||
 	    n > INT64_MAX / 2 || m > INT64_MAX / 2)
 		return -1;
 	for (size_t i = 0; i < s->n_sort_clause; i++) {
@@ -870,6 +883,8 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 	if (!r->shard_sql)
 		return false;
 	r->merge = true;
+	if (!t->sublink && !t->aggregate)
+		rt_kmerge_plan(rt, s, table, r); /* the same, streamed when it can be */
 	return final_plan(s, t, r);
 }
 
@@ -1119,6 +1134,8 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 
 void rt_route_cleanup(RtRoute *r)
 {
+	free(r->kmerge.sql);
+	r->kmerge.sql = NULL;
 	free(r->shard_sql);
 	r->shard_sql = NULL;
 	free(r->final_sql);
@@ -1133,14 +1150,44 @@ void rt_route_cleanup(RtRoute *r)
 	r->split_params = NULL;
 }
 
+/* The type learned for table and name (a column, or an expression's
+ * SELECT), or NULL. */
+static const struct RtColType *learned(const RtRouter *rt, const char *table, const char *name)
+{
+	for (int i = 0; i < rt->ntypes; i++)
+		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, name) == 0)
+			return &rt->types[i];
+	return NULL;
+}
+
+/* Keep a type learned for table and name, until the next DDL. */
+static void learn(RtRouter *rt, const char *table, const char *name, uint32_t oid, int32_t typmod)
+{
+	struct RtColType *t = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
+	if (!t)
+		return;
+	rt->types = t;
+	t += rt->ntypes;
+	t->table = strdup(table);
+	t->column = strdup(name);
+	t->oid = oid;
+	t->typmod = typmod;
+	if (t->table && t->column) {
+		rt->ntypes++;
+	} else {
+		free(t->table);
+		free(t->column);
+	}
+}
+
 uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod)
 {
 	*typmod = -1;
-	for (int i = 0; i < rt->ntypes; i++)
-		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, column) == 0) {
-			*typmod = rt->types[i].typmod;
-			return rt->types[i].oid;
-		}
+	const struct RtColType *known = learned(rt, table, column);
+	if (known) {
+		*typmod = known->typmod;
+		return known->oid;
+	}
 	/* ask the first shard's catalog, once (schemas are the same everywhere) */
 	PgwError err;
 	PGconn *pg = rt_meta_conn(rt, &err);
@@ -1157,14 +1204,24 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 		}
 		PQclear(res);
 	}
-	if (oid) {
-		rt->types = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
-		rt->types[rt->ntypes].table = strdup(table);
-		rt->types[rt->ntypes].column = strdup(column);
-		rt->types[rt->ntypes].oid = oid;
-		rt->types[rt->ntypes].typmod = *typmod;
-		rt->ntypes++;
-	}
+	if (oid)
+		learn(rt, table, column, oid, *typmod);
+	return oid;
+}
+
+/* The type of sql's one column, learned once from the first shard's
+ * description. */
+uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql)
+{
+	const struct RtColType *known = learned(rt, table, sql);
+	if (known)
+		return known->oid;
+	PgwError err;
+	RtDesc *d = rt_describe_new(rt, sql, 0, NULL, &err);
+	uint32_t oid = d && d->nfields == 1 ? d->fields[0].type_oid : 0;
+	if (oid && rt->ntypes < MAX_LEARNED)
+		learn(rt, table, sql, oid, d->fields[0].typmod);
+	rt_desc_free(d);
 	return oid;
 }
 

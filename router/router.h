@@ -55,7 +55,8 @@ typedef struct RtRouter {
 		       * lookups and statement descriptions */
 	int ndescs;
 	struct RtDesc **descs; /* owned: described statements, by text */
-	/* column types learned from the shards' catalogs, forgotten at DDL */
+	/* column types learned from the shards' catalogs, and the types of
+	 * sort key expressions (column: their SELECT's text), forgotten at DDL */
 	int ntypes;
 	struct RtColType {
 		char *table, *column;
@@ -66,6 +67,8 @@ typedef struct RtRouter {
 	 * it and the errors they returned */
 	struct RtShardStats {
 		uint64_t statements, errors, rows; /* rows: received from the shard */
+		uint64_t held_max; /* the most of its rows an ORDER BY merge kept at once */
+		uint64_t merge_waits; /* times a merge held it back for a client behind */
 	} *stats;
 	RtCoord *coord; /* owned: two-phase commit */
 	char *vschema_path;  /* owned: the VSchema file */
@@ -82,6 +85,7 @@ typedef struct RtRouter {
 
 typedef struct RtSession RtSession;
 typedef struct RtMerge RtMerge;
+typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
 typedef struct RtCopy RtCopy;
 typedef struct RtRoute RtRoute;
@@ -123,6 +127,7 @@ typedef struct RtBackend {
 	int preparing; /* the entry whose Prepare is on the wire, -1 none */
 	bool backlog;  /* output queued in libpq that the socket did not take yet */
 	bool copy_started; /* its COPY TO STDOUT sent its first data */
+	bool held;         /* its results wait (rt_backend_hold): the socket is not read */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
@@ -245,6 +250,7 @@ struct RtSession {
 	char *cur_text;       /* owned: its text */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
+	RtKmerge *kmerge; /* owned: or its rows are merged in order here (kmerge.c) */
 	/* extended protocol */
 	int nstmts, nportals;
 	RtStmt **stmts;       /* owned */
@@ -259,6 +265,7 @@ struct RtSession {
 	 * header (a HEADER line, or binary format's signature and trailer) */
 	struct {
 		bool on, response_sent, any_data, header, binary;
+		bool signature_held; /* binary: the signature goes out with the next data */
 	} copy_out;
 	bool replication;     /* a replication=database connection (cdc/walsender.c) */
 	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
@@ -278,6 +285,12 @@ void rt_backend_flush(RtBackend *b);
 bool rt_backend_backlog(const RtBackend *b);
 /* CopyDone (or CopyFail) was queued: now the COPY's result comes. */
 void rt_backend_copy_done(RtBackend *b);
+/* Take no more results from b until it is released: its socket is not
+ * read, so the shard waits when the socket's buffers are full.  Release
+ * goes on with the results libpq already holds at the next turn of the
+ * loop. */
+void rt_backend_hold(RtBackend *b);
+void rt_backend_release(RtBackend *b);
 
 /* pool.c: per-shard pools of connections (transaction pooling). */
 bool rt_pools_create(RtRouter *rt, int max_idle);
@@ -355,6 +368,35 @@ char rt_txn_status(const RtSession *s);
 void rt_reset_statement(RtSession *s);
 void rt_statement_finished(RtSession *s);
 void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n);
+/* Where the statement's next DataRow goes: the client, or beyond an
+ * Execute's row limit the portal (counted either way). */
+Buf *rt_row_buf(RtSession *s);
+/* RowDescription of r's first ncols columns, in text format. */
+void rt_row_description(RtSession *s, PGresult *r, int ncols);
+
+/* kmerge.c */
+/* The streamed form of a merge planned for s (route->kmerge), when s is a
+ * plain read of table whose ORDER BY keys are of types the router orders
+ * exactly and whose LIMIT/OFFSET are constants; otherwise leaves it unset.
+ * The caller checked that s has no aggregate, window or subquery. */
+void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+/* Whether a planned streamed merge can run for the portal (NULL: a simple
+ * query): its results are all in one format, which the shards then send
+ * the sort keys in too. */
+bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal);
+/* Send the route's kmerge.sql to its shards, s->kmerge takes their rows.
+ * Returns as rt_dispatch. */
+bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params);
+/* A shard's rows (or its end) for s->kmerge; rows that can be decided go
+ * out. */
+void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r);
+void rt_kmerge_free(RtKmerge *k);
+/* The statement failed: the shards held back go on (their rows are not
+ * wanted), so that it ends. */
+void rt_kmerge_release(RtSession *s);
+/* One constant count of LIMIT/OFFSET (an integer, or an integer's text
+ * cast, as bound parameters are written in): false for anything else. */
+bool rt_const_count(const PgQuery__Node *n, int64_t *v);
 
 /* extended.c: Parse, Bind, Describe, Execute, Close and Sync. */
 void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, const uint32_t *oids);
@@ -371,6 +413,9 @@ bool rt_ext_deallocate(RtSession *s, const char *name);
 /* The format (0 text, 1 binary) Bind asked for result column i of p. */
 int rt_portal_format(const RtPortal *p, int i);
 void rt_desc_free(RtDesc *d);
+/* The description of sql asked of the first shard (blocking), owned by the
+ * caller; NULL with err when it does not prepare there. */
+RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(PGresult *r, PgwError *e);
 /* The router's blocking connection to the first shard; NULL with err. */
@@ -445,6 +490,28 @@ typedef enum RtRouteKind {
 	RT_ROUTE_REFUSE,  /* err says why */
 } RtRouteKind;
 
+/* kmerge.c: a scatter SELECT with ORDER BY whose shards send their rows in
+ * the query's order, merged in order by the router as they come. */
+#define RT_KMERGE_MAX_KEYS 16
+typedef struct RtSortKey {
+	uint32_t type; /* of the key's values: pgt_orderable() */
+	bool desc, nulls_first;
+	int col; /* the client's column that holds it; -1: an extra column */
+} RtSortKey;
+
+typedef struct RtKmergePlan {
+	/* owned: the statement each shard runs (the client's columns, then
+	 * one per sort key the client does not select, in the query's order,
+	 * LIMIT n+m, no OFFSET); NULL when the merge is not streamed */
+	char *sql;
+	int nkeys;
+	int nextra; /* the extra columns */
+	RtSortKey keys[RT_KMERGE_MAX_KEYS];
+	int64_t offset; /* rows the router skips */
+	int64_t limit;  /* rows it sends then, -1 all */
+	int64_t pushed; /* the LIMIT each shard got, -1 none */
+} RtKmergePlan;
+
 struct RtRoute {
 	RtRouteKind kind;
 	int nshards;
@@ -471,6 +538,7 @@ struct RtRoute {
 	bool final_params; /* the final step uses the bound parameters */
 	bool params_inlined; /* shard_sql and final_sql hold them as literals */
 	int64_t merge_limit; /* the shards send their first rows in the query's order, this many; -1 all */
+	RtKmergePlan kmerge; /* the same merge streamed, when its shape allows */
 	/* owned: a multi-row INSERT split by shard, the statement shards[i]
 	 * runs with only its rows (in their order); NULL when not split */
 	char **split_sql;
@@ -494,6 +562,9 @@ bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route);
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
 /* The same with the column's typmod (-1 when it has none). */
 uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod);
+/* The type of the one column of sql, a SELECT over table, as the first
+ * shard describes it, asked once; 0 when it does not prepare. */
+uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
 

@@ -33,6 +33,8 @@ void rt_send_error(RtSession *s, const PgwError *e)
 {
 	pgw_send_error(conn(s), e);
 	s->stmt_error = true;
+	if (s->kmerge)
+		rt_kmerge_release(s);
 }
 
 void rt_send_ready(RtSession *s)
@@ -93,9 +95,9 @@ static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 	rt_send_error(s, &e);
 }
 
-static void row_description(RtSession *s, PGresult *r)
+/* RowDescription of r's first n columns (text format). */
+void rt_row_description(RtSession *s, PGresult *r, int n)
 {
-	int n = PQnfields(r);
 	PgwField *f = calloc((size_t)n + 1, sizeof(PgwField));
 	for (int i = 0; i < n; i++) {
 		f[i].name = PQfname(r, i);
@@ -113,7 +115,7 @@ static void row_description(RtSession *s, PGresult *r)
 
 /* Where the next row of the statement goes: out to the client, or, beyond
  * an Execute's row limit, into the portal for the next Execute. */
-static Buf *row_buf(RtSession *s)
+Buf *rt_row_buf(RtSession *s)
 {
 	s->rows++;
 	if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
@@ -172,6 +174,10 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		return;
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
+	if (s->kmerge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
+		rt_kmerge_result(s, b, r);
+		return;
+	}
 	if (s->merge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
 		PgwError e;
 		if (!rt_merge_rows(s->merge, r, &e))
@@ -182,12 +188,12 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	case PGRES_SINGLE_TUPLE:
 	case PGRES_TUPLES_OK: {
 		if (!s->rowdesc_sent && !s->portal)
-			row_description(s, r);
+			rt_row_description(s, r, PQnfields(r));
 		s->rowdesc_sent = true;
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
 		for (int t = 0; t < ntuples; t++) {
 			PgwError e;
-			Buf *out = row_buf(s);
+			Buf *out = rt_row_buf(s);
 			if (!data_row(out, r, t, s->portal && s->portal->transcode ? s->portal : NULL, &e)) {
 				s->rows--;
 				if (out == &s->portal->rows)
@@ -298,6 +304,10 @@ void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n)
 
 static void merge_free(RtSession *s)
 {
+	if (s->kmerge)
+		rt_kmerge_release(s); /* no backend stays held past its statement */
+	rt_kmerge_free(s->kmerge);
+	s->kmerge = NULL;
 	rt_merge_free(s->merge);
 	s->merge = NULL;
 	free(s->merge_sql);
@@ -318,7 +328,7 @@ static void merge_finish_portal(RtSession *s)
 		char type = (char)out.data[off];
 		size_t len = (size_t)rd_be32(out.data + off + 1) + 1;
 		if (type == 'D')
-			buf_put(row_buf(s), out.data + off, len);
+			buf_put(rt_row_buf(s), out.data + off, len);
 		else if (type == 'C')
 			snprintf(s->tag, sizeof(s->tag), "SELECT");
 		else
@@ -350,6 +360,7 @@ static void statement_done(RtSession *s)
 	if (s->portal) {
 		if (s->merge)
 			merge_finish_portal(s);
+		merge_free(s); /* a streamed merge sent its rows as they came */
 		rt_ext_done(s);
 		return;
 	}
@@ -363,6 +374,8 @@ static void statement_done(RtSession *s)
 		run_next(s);
 		return;
 	}
+	if (s->kmerge)
+		merge_free(s); /* its rows went out as they came */
 	if (s->merge) {
 		/* the final step over the rows of every shard */
 		if (!s->stmt_error)
@@ -457,6 +470,8 @@ bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const
 
 bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
 {
+	if (rt_kmerge_usable(route, s->portal))
+		return rt_kmerge_start(s, route, params);
 	s->merge = rt_merge_create(route->merge_table);
 	s->merge_sql = route->final_sql ? route->final_sql : strdup(text);
 	route->final_sql = NULL;
@@ -526,21 +541,25 @@ static void show_vschema(RtSession *s)
 }
 
 /* SHOW STATS: per shard, the statements the router sent it, the errors
- * they returned and the rows it received, since the router started. */
+ * they returned, the rows it received, the most of them an ORDER BY merge
+ * kept at once and the times a merge held it back for a client that had
+ * not read the rows sent, since the router started. */
 static void show_stats(RtSession *s)
 {
 	PgwConn *c = conn(s);
-	PgwField f[5] = {{"shard", 0, 0, 25, -1, -1, 0},
+	PgwField f[7] = {{"shard", 0, 0, 25, -1, -1, 0},
 			 {"address", 0, 0, 25, -1, -1, 0},
 			 {"statements", 0, 0, 20, 8, -1, 0},
 			 {"errors", 0, 0, 20, 8, -1, 0},
-			 {"rows", 0, 0, 20, 8, -1, 0}};
-	pgw_send_row_description(c, 5, f);
+			 {"rows", 0, 0, 20, 8, -1, 0},
+			 {"merge_held_max", 0, 0, 20, 8, -1, 0},
+			 {"merge_waits", 0, 0, 20, 8, -1, 0}};
+	pgw_send_row_description(c, 7, f);
 	const VscSchema *vs = s->rt->vschema;
 	int n = vsc_shard_count(vs);
 	for (int i = 0; i < n; i++) {
 		const VscShard *sh = vsc_shard(vs, i);
-		char addr[300], st[24], er[24], rows[24];
+		char addr[300], st[24], er[24], rows[24], held[24], waits[24];
 		if (sh->host)
 			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
 		else
@@ -548,8 +567,10 @@ static void show_stats(RtSession *s)
 		snprintf(st, sizeof(st), "%" PRIu64, s->rt->stats[i].statements);
 		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
 		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
-		const char *vals[5] = {sh->name, addr, st, er, rows};
-		put_text_row(&c->out, 5, vals);
+		snprintf(held, sizeof(held), "%" PRIu64, s->rt->stats[i].held_max);
+		snprintf(waits, sizeof(waits), "%" PRIu64, s->rt->stats[i].merge_waits);
+		const char *vals[7] = {sh->name, addr, st, er, rows, held, waits};
+		put_text_row(&c->out, 7, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);
@@ -656,7 +677,17 @@ static void explain_begin(RtSession *s, RtRoute *route, const char *text, const 
 	s->rowdesc_sent = true;
 	s->explain_params = route->params_inlined ? NULL : params;
 	char line[256];
-	if (route->merge && route->partial)
+	if (route->merge && route->kmerge.sql && route->kmerge.pushed >= 0)
+		snprintf(line, sizeof(line),
+			 "DoSQL: %d shards send their first %lld rows of \"%s\" in the query's order; the router merges"
+			 " them in order as they come",
+			 route->nshards, (long long)route->kmerge.pushed, route->merge_table);
+	else if (route->merge && route->kmerge.sql)
+		snprintf(line, sizeof(line),
+			 "DoSQL: %d shards send the rows of \"%s\" in the query's order; the router merges them in order"
+			 " as they come",
+			 route->nshards, route->merge_table);
+	else if (route->merge && route->partial)
 		snprintf(line, sizeof(line),
 			 "DoSQL: %d shards group and aggregate the rows of \"%s\"; the router combines their partial"
 			 " results",
@@ -678,12 +709,13 @@ static void explain_begin(RtSession *s, RtRoute *route, const char *text, const 
 	else
 		snprintf(line, sizeof(line), "DoSQL: %d shards, rows concatenated", route->nshards);
 	const char *vals[1] = {line};
-	put_text_row(row_buf(s), 1, vals);
+	put_text_row(rt_row_buf(s), 1, vals);
 	if (route->merge) {
-		size_t n = strlen(route->shard_sql) + 16;
+		const char *sql = route->kmerge.sql ? route->kmerge.sql : route->shard_sql;
+		size_t n = strlen(sql) + 16;
 		s->explain_sql = malloc(n);
 		if (s->explain_sql)
-			snprintf(s->explain_sql, n, "EXPLAIN %s", route->shard_sql);
+			snprintf(s->explain_sql, n, "EXPLAIN %s", sql);
 	} else {
 		s->explain_sql = strdup(text);
 	}
@@ -701,7 +733,7 @@ static bool explain_step(RtSession *s)
 	char line[160];
 	snprintf(line, sizeof(line), "Shard \"%s\":", vsc_shard(s->rt->vschema, shard)->name);
 	const char *vals[1] = {line};
-	put_text_row(row_buf(s), 1, vals);
+	put_text_row(rt_row_buf(s), 1, vals);
 	return rt_dispatch(s, s->explain_sql, &shard, 1, s->explain_params, 0) && s->waiting > 0;
 }
 

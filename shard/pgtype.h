@@ -163,4 +163,16 @@ bool pgt_text_to_binary(Buf *out, const char *s, size_t n, uint32_t oid, int32_t
  * The session's PgtFormat is passed as user data and read at call time. */
 bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt);
 
+/* pgtype_order.c: whether PostgreSQL's order of values of type oid can be
+ * decided from their text or binary format, and that order for two
+ * non-NULL values: below zero when a sorts first, 0 when they are equal
+ * (1.5 and 1.50, -0 and 0, 'a' and 'a  ' as bpchar), above zero when b
+ * does.  Text-like types compare as PostgreSQL's C collation does; NaN
+ * sorts above every float or numeric.  A value that does not parse as its
+ * type compares by its bytes. */
+bool pgt_orderable(uint32_t oid);
+int pgt_order_text(uint32_t oid, const char *a, size_t alen, const char *b, size_t blen);
+/* The same order for two values in binary format (typsend's). */
+int pgt_order_binary(uint32_t oid, const char *a, size_t alen, const char *b, size_t blen);
+
 #endif

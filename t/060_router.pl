@@ -144,10 +144,14 @@ like($router->safe_psql('explain select v, count(*) from m group by v order by v
 like($router->safe_psql('explain select count(distinct v), count(*) from m'),
 	qr/^DoSQL: 4 shards send the rows of "m"; the final step runs in the router\n/, 'EXPLAIN of a merge');
 like($router->safe_psql('explain select v from m order by v desc limit 3 offset 2'),
+	qr/^DoSQL: 4 shards send their first 5 rows of "m" in the query's order; the router merges them in order as they come\n/,
+	'ORDER BY ... LIMIT n OFFSET m: each shard sends only its first n + m rows, merged in order');
+like($router->safe_psql('explain select v as w from m order by w limit 3'),
+	qr/^DoSQL: 4 shards send their first 3 rows of "m" in the query's order; the router merges them/,
+	'an output name as the sort key too');
+like($router->safe_psql('explain select v from m order by v::text collate "en_US" limit 3 offset 2'),
 	qr/^DoSQL: 4 shards send their first 5 rows of "m" in the query's order; the final step runs in the router\n/,
-	'ORDER BY ... LIMIT n OFFSET m: each shard sends only its first n + m rows');
-like($router->safe_psql('explain select v as w from m order by w limit 3'), qr/^DoSQL: 4 shards send the rows of "m";/,
-	'not when the sort key is an output name');
+	'a collation other than C: the first n + m rows, the final step in the router');
 ($rc, $out, $err) = $router->psql('explain analyze select 1 from accounts', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
 like($err, qr/0A000: EXPLAIN ANALYZE through the router/, 'EXPLAIN ANALYZE is refused with 0A000');
 
@@ -315,7 +319,7 @@ $before = $after;
 like($router->safe_psql('select count(*) from accounts where bal > 0'), qr/^\d+$/, 'a scan');
 $after = stats();
 is(join(',', map { $after->{$_} - $before->{$_} } @names), '1,1,1,1', 'the scan reached every shard once');
-like($router->safe_psql('show stats'), qr/^-40\|127\.0\.0\.1:\d+\|\d+\|\d+\|\d+$/m, 'SHOW STATS names shard and address');
+like($router->safe_psql('show stats'), qr/^-40\|127\.0\.0\.1:\d+\|\d+\|\d+\|\d+\|\d+\|\d+$/m, 'SHOW STATS names shard and address');
 
 # aggregates over several shards: each shard sends one row per group
 sub rows_received

@@ -5,8 +5,9 @@
 # lookups, IN lists spanning shards, ORDER BY with ties and LIMIT/OFFSET,
 # sort keys not selected, NULLS FIRST/LAST, aggregates over empty and
 # non-empty sets, GROUP BY with HAVING, DISTINCT, COUNT(DISTINCT), reference
-# and colocated joins) must give through the router and through the single
-# shard what PostgreSQL gives: the same rows (in the same order where ORDER
+# and colocated joins, ORDER BY over t3's columns of every type the router
+# merges in order as the shard rows come) must give through the router and
+# through the single shard what PostgreSQL gives: the same rows (in the same order where ORDER
 # BY fixes it, as a multiset otherwise), the same column names and types.
 use strict;
 use warnings;
@@ -14,6 +15,8 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils qw(poll_until);
+use DoSQL::Test::Wire;
 
 BEGIN
 {
@@ -28,6 +31,9 @@ my $cluster = DoSQL::Test::Cluster->new_cluster('rd', shards => 4,
 		t1 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		t2 => { column_vindexes => [ { column => 't1_id', name => 'hash' } ] },
 		ref => { type => 'reference' },
+		t3 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		t4 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		t5 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 	});
 $cluster->start;
 my $single = DoSQL::Test::Cluster->new_shard('single');
@@ -49,10 +55,38 @@ sub rnd { my ($n) = @_; $seed = ($seed * 1103515245 + 12345) % 2147483648; retur
 my @words = qw(alpha bravo charlie delta echo foxtrot);
 sub maybe_null { my ($v, $pct) = @_; return rnd(100) < $pct ? 'NULL' : $v; }
 
+# t3: a value of every type the router merges in order, with NULLs, ties,
+# case and accents, signs and float specials (n has a scale: a shard shows
+# an unconstrained numeric without its trailing zeros)
+my @nums = ('1.5', '1.50', '-2.25', '-2.5', '0', '0.00', '10', '9.99', '123456789.123456789', '-0.001', 'NULL');
+my @floats = (q{'NaN'}, q{'Infinity'}, q{'-Infinity'}, '-0', '0', '1.5', '-3.25', '1e10', '2.5', 'NULL');
+my @reals = ('0.5', '-1.25', '3', 'NULL', q{'NaN'}, '-0');
+my @texts = map { $_ eq 'NULL' ? $_ : "'$_'" }
+  ('apple', 'Apple', 'APPLE', "\x{e9}clair", 'Zebra', 'zebra', '', 'a b', 'ab', 'NULL', "\x{c4}rger", "\x{20ac}uro");
+my @bpchars = map { $_ eq 'NULL' ? $_ : "'$_'" } ('ab', 'ab  ', 'b', 'A', 'NULL', ' a');
+my @dates = map { $_ eq 'NULL' ? $_ : "'$_'" } ('2024-01-31', '2024-02-01', '1999-12-31', '2000-02-29', 'NULL', '2024-01-31');
+my @stamps = map { $_ eq 'NULL' ? $_ : "'$_'" }
+  ('2024-01-31 10:00:00', '2024-01-31 09:59:59.5', '1999-12-31 23:59:59', 'NULL', '2024-01-31 10:00:00.000001');
+my @zoned = map { $_ eq 'NULL' ? $_ : "'$_'" }
+  ('2024-01-31 10:00:00+00', '2024-01-31 11:30:00+02', '2024-10-27 02:30:00+02', '2024-10-27 02:10:00+01', 'NULL');
+my @uuids = map { $_ eq 'NULL' ? $_ : "'$_'" }
+  ('0000000a-0000-0000-0000-000000000000', 'a0000000-0000-0000-0000-000000000000', 'ffffffff-0000-0000-0000-000000000001', 'NULL');
+my @bytes = map { $_ eq 'NULL' ? $_ : "'$_'" } ('\\x00ff', '\\x01', '\\x0100', '\\x', 'NULL', '\\xff');
+my @t3 = map {
+	my $i = $_;
+	[ $i, $nums[ rnd(scalar @nums) ], $floats[ rnd(scalar @floats) ], $reals[ rnd(scalar @reals) ], $texts[ rnd(scalar @texts) ], $texts[ rnd(scalar @texts) ],
+		$bpchars[ rnd(scalar @bpchars) ], maybe_null(rnd(2) ? 'true' : 'false', 15), $dates[ rnd(scalar @dates) ], $stamps[ rnd(scalar @stamps) ],
+		$zoned[ rnd(scalar @zoned) ], $uuids[ rnd(scalar @uuids) ], $bytes[ rnd(scalar @bytes) ], rnd(5) - 2 ]
+} 1 .. 60;
 my @setup = (
 	'create table t1 (id int primary key, a int, b int, c text, d numeric(10,2), e float8, f real)',
 	'create table t2 (id int primary key, t1_id int not null, x int, y text)',
 	'create table ref (k int primary key, name text)',
+	'create table t3 (id int primary key, n numeric(20,3), fl float8, r real, tx text, vc varchar(10), bp char(4), bo bool,'
+	  . ' dt date, ts timestamp, tz timestamptz, u uuid, by bytea, g int)',
+	'create table t4 (id int primary key, v text)',
+	'insert into t3 (id, n, fl, r, tx, vc, bp, bo, dt, ts, tz, u, by, g) values '
+	  . join(', ', map { '(' . join(', ', @$_) . ')' } @t3),
 	q{insert into ref (k, name) values } . join(', ', map { "($_, 'ref$_')" } 0 .. 7),
 );
 my @t1 = map {
@@ -156,6 +190,27 @@ push @q, 'select distinct b from t1 order by b', 'select distinct b from t1 orde
   'select count(*) from t1 where a > 1000', 'select sum(a), avg(d) from t1 where c = \'nosuch\'',
   'select t2.id, t1.a from t2 join t1 on t1.id = t2.t1_id where t2.x is null';
 
+# ORDER BY over the scatter, merged in order by the router (kmerge.c): every
+# type it compares, DESC, NULLS FIRST/LAST, keys not selected, LIMIT/OFFSET,
+# shards without rows; id last, so that the order has no ties
+for my $col (qw(n fl r tx vc bp bo dt ts tz u by))
+{
+	push @q, "select id, $col from t3 order by $col, id";
+	push @q, "select $col, id from t3 order by $col desc, id desc";
+	push @q, "select id from t3 order by $col nulls first, id limit 7 offset 3";
+	push @q, "select id, g from t3 order by $col desc nulls last, id limit 5";
+	push @q, "select id from t3 order by g, $col, id offset 50";
+}
+push @q, 'select tx, n, id from t3 order by bo, n desc, tx nulls first, id',
+  'select id, tx from t3 order by tx collate "C" desc, id', 'select upper(tx) as ut, id from t3 order by ut, id',
+  'select id, g * 2 from t3 order by 2 desc, 1', 'select id from t3 order by n + 1, id limit 10',
+  'select id, fl from t3 where fl > -1.0e300 and fl < 1.0e300 order by -fl, id', 'select id, tx as g from t3 order by g, id',
+  'select * from t3 order by n, fl, id limit 4 offset 2', 'select id, n from t3 where n > 1000000000 order by n, id',
+  'select id, v from t4 order by v, id', 'select id, v from t4 order by id limit 3',
+  'select id, tx from t3 where id in (1, 2, 3, 4) order by tx desc, id', 'select id from t3 order by id limit 0',
+  'select id from t3 order by id offset 100', 'select id, fl from t3 where fl > 0 order by fl desc, id limit 3',
+  'select id, dt, g from t3 where g = 1 order by dt desc, id', 'select id, length(tx) from t3 order by length(tx), id';
+
 # ---------------------------------------------------------------- compare
 sub answer
 {
@@ -216,6 +271,105 @@ for my $sql (@q)
 }
 cmp_ok($bound, '>=', 100, "at least 100 queries with bound parameters ($bound)");
 cmp_ok($empty, '>=', 5, "some answers are empty ($empty), most are not ($nonempty)");
+
+# the streamed merge is the plan: EXPLAIN says so, and a type the router
+# cannot order (interval) keeps the final step
+my $explain = sub { join("\n", map { $_->[0] } @{ $db{router}->selectall_arrayref("explain $_[0]") // [] }) };
+like($explain->('select id, tx from t3 order by tx desc, id limit 5 offset 2'),
+	qr/^DoSQL: 4 shards send their first 7 rows of "t3" in the query's order; the router merges them in order as they come\n/,
+	'EXPLAIN: ORDER BY ... LIMIT over the scatter is merged in order, LIMIT n+m on each shard');
+like($explain->('select id from t3 order by g desc, id'),
+	qr/^DoSQL: 4 shards send the rows of "t3" in the query's order; the router merges them in order as they come\n/,
+	'EXPLAIN: ORDER BY without LIMIT is merged in order');
+like($explain->('select upper(tx) as ut, id from t3 order by ut, n + 1, length(tx), id limit 10'),
+	qr/^DoSQL: 4 shards send their first 10 rows of "t3" in the query's order; the router merges them in order as they come\n/,
+	'EXPLAIN: expression keys (typed by the first shard) are merged in order');
+like($explain->(q{select id from t3 order by ts - timestamp '2000-01-01', id}),
+	qr/^DoSQL: 4 shards send the rows of "t3"; the final step runs in the router\n/,
+	'EXPLAIN: an interval sort key keeps the final step in the router');
+
+# the router does not take more rows than the merge needs: with LIMIT 5 each
+# of the 4 shards sends at most 5
+my $received = sub { my $n = 0; $n += $_->[4] for @{ $db{router}->selectall_arrayref('show stats') }; $n };
+my $before = $received->();
+my $top = $db{router}->selectall_arrayref('select id, a from t1 order by a desc nulls last, id limit 5');
+is(join(',', map { $_->[0] } @$top), join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref(
+	'select id, a from t1 order by a desc nulls last, id limit 5') }), 'the first 5 rows by a desc');
+cmp_ok($received->() - $before, '<=', 20, 'at most 4 x 5 rows came from the shards for LIMIT 5 (t1 has 200)');
+
+# the extended protocol: an Execute's row limit suspends the merged stream
+# (the rest waits in the portal)
+my $want_ids = join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref('select id from t3 order by tx desc, id limit 8 offset 1') });
+my $ws = session($cluster->router);
+send_bytes($ws, parse_msg('', 'select id, tx from t3 order by tx desc, id limit $1 offset 1') . bind_msg('', '', [0], ['8'], [0])
+	  . execute_msg('', 3) . execute_msg('', 3) . execute_msg('', 0) . sync_msg());
+my $r = read_reply($ws, until => 'Z');
+is(types($r), '12DDDsDDDsDDCZ', 'Execute with a row limit of 3: 3 rows, suspended, 3 rows, suspended, the last 2');
+is(join(',', map { (data_row($_->[1]))[0] } messages_of($r, 'D')), $want_ids, 'the rows of the suspended portal in order');
+is((messages_of($r, 'C'))[0][1], "SELECT 2\0", 'the last Execute completes with its own row count');
+# binary results: the shards send the sort keys in binary too, compared as such
+for my $sql ('select id from t3 order by tx desc, id limit 8 offset 1', 'select id from t3 order by n desc, fl, id',
+	'select id from t3 order by fl nulls first, r desc, id', 'select id from t3 order by tz, dt desc, ts, id',
+	'select id from t3 order by bp, bo, u, by, id', 'select id from t3 order by vc desc, g, id limit 20')
+{
+	send_bytes($ws, parse_msg('', $sql) . bind_msg('', '', [], [], [1]) . execute_msg('', 0) . sync_msg());
+	$r = read_reply($ws, until => 'Z');
+	is(join(',', map { my @v = data_row($_->[1]); unpack('N', $v[0]) } messages_of($r, 'D')),
+		join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref($sql) }), "binary results, in order: $sql");
+}
+send_bytes($ws, parse_msg('', 'select id from t3 where g > $1 order by n desc, id limit $2') . bind_msg('', '', [0, 0], ['0', '9'], [1])
+	  . execute_msg('', 0) . sync_msg());
+$r = read_reply($ws, until => 'Z');
+is(join(',', map { my @v = data_row($_->[1]); length($v[0]) == 4 ? unpack('N', $v[0]) : "text:$v[0]" } messages_of($r, 'D')),
+	join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref('select id from t3 where g > 0 order by n desc, id limit 9') }),
+	'binary results with bound parameters written into the shards\' statement');
+close $ws;
+
+# a long answer streams through a bounded merge: a shard that runs ahead
+# is held back once 128 of its rows wait, whatever the number of rows
+$db{$_}->do('create table t5 (id int primary key, v int, w text)') or BAIL_OUT($db{$_}->errstr) for qw(postgres router);
+for (my $i = 1; $i <= 4000; $i += 500)
+{
+	my $sql = 'insert into t5 (id, v, w) values '
+	  . join(', ', map { "($_, " . (($_ * 7919) % 1000) . ", 'w$_')" } $i .. $i + 499);
+	$db{$_}->do($sql) or BAIL_OUT($db{$_}->errstr) for qw(postgres router);
+}
+my %stats_before = map { $_->[0] => $_->[4] } @{ $db{router}->selectall_arrayref('show stats') };
+my $big = 'select id, w from t5 order by v desc, id';
+is(join("\n", map { join('|', @$_) } @{ $db{router}->selectall_arrayref($big) }),
+	join("\n", map { join('|', @$_) } @{ $db{postgres}->selectall_arrayref($big) }), 'the 4000 rows of t5 in order');
+for my $row (@{ $db{router}->selectall_arrayref('show stats') })
+{
+	my $got = $row->[4] - $stats_before{ $row->[0] };
+	cmp_ok($got, '>', 500, "shard $row->[0] sent $got rows of t5");
+	cmp_ok($row->[5], '<=', 128, "the merge kept at most 128 of its rows at once ($row->[5])");
+}
+# a client that does not read holds the shards back: the router takes no
+# more of the answer while it has more than 1 MiB unsent, then goes on
+my %waits_before = map { $_->[0] => $_->[6] } @{ $db{router}->selectall_arrayref('show stats') };
+my %rows_before = map { $_->[0] => $_->[4] } @{ $db{router}->selectall_arrayref('show stats') };
+my $slow = session($cluster->router);
+send_bytes($slow, msg('Q', "select id, repeat(w, 3000) as big from t5 order by v desc, id\0"));
+my $stats_delta = sub {
+	my ($col, $before) = @_;
+	my $n = 0;
+	$n += $_->[$col] - $before->{ $_->[0] } for @{ $db{router}->selectall_arrayref('show stats') };
+	return $n;
+};
+ok(poll_until(sub { $stats_delta->(6, \%waits_before) > 0 }), 'the merge holds the shards back while the client does not read');
+my $taken = $stats_delta->(4, \%rows_before);
+cmp_ok($taken, '<', 4000, "meanwhile the router took $taken of the 4000 rows from the shards");
+$r = read_reply($slow, until => 'Z');
+is(join(',', map { my @v = data_row($_->[1]); $v[0] } messages_of($r, 'D')),
+	join(',', map { $_->[0] } @{ $db{postgres}->selectall_arrayref('select id from t5 order by v desc, id') }),
+	'then the client reads all 4000 rows, in order');
+is((messages_of($r, 'C'))[0][1], "SELECT 4000\0", 'SELECT 4000');
+close $slow;
+
+# a shard failing while others are held back ends the statement
+ok(!$db{router}->do('select id, 1 / (id - 3999) from t5 order by v, id'), 'a shard fails during the merge');
+is($db{router}->state, '22012', 'division by zero, from the shard');
+is(($db{router}->selectrow_array('select count(*) from t5'))[0], 4000, 'the session goes on');
 
 $_->disconnect for values %db;
 $oracle->stop;

@@ -12,7 +12,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use JSON::PP;
+use DoSQL::Test::Checks qw(run_checks compare_checks);
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Node;
 use DoSQL::Test::Oracle;
@@ -23,24 +23,9 @@ plan skip_all => $reason if $reason;
 my $node_path = DoSQL::Test::Node::modules();
 my $script = "$DoSQL::Test::Cluster::repo_dir/t/js/clients.js";
 
-# the checks' results, by name, as canonical JSON text
-sub run_checks
-{
-	my ($what, @conn) = @_;
-	my ($rc, $out, $err) = run_command([ 'node', $script, @conn ], env => { NODE_PATH => $node_path }, timeout => 180);
-	is($rc, 0, "the script ran to completion against $what") or diag($err);
-	my (%r, @order);
-	for my $line (split /\n/, $out)
-	{
-		my $j = eval { JSON::PP->new->decode($line) } or do { diag("unexpected output: $line"); next };
-		push @order, $j->{name};
-		$r{ $j->{name} } = JSON::PP->new->canonical->encode(exists $j->{error} ? { error => $j->{error} } : { value => $j->{value} });
-	}
-	return (\%r, \@order);
-}
 
 my $oracle = DoSQL::Test::Oracle->start(settings => "-c listen_addresses=127.0.0.1");
-my ($expected, $order) = run_checks('PostgreSQL 15', '127.0.0.1', $oracle->port, 'postgres', 'x', 'postgres');
+my ($expected, $order) = run_checks('PostgreSQL 15', [ 'node', $script, '127.0.0.1', $oracle->port, 'postgres', 'x', 'postgres' ], env => { NODE_PATH => $node_path });
 ok(@$order >= 25, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
 
@@ -48,11 +33,8 @@ my $c = DoSQL::Test::Cluster->new_cluster('js', shards => 4, auth => 'scram-sha-
 	tables => { js_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $c->start;
 my $router = $c->router;
-my ($got) = run_checks('the router', '127.0.0.1', $router->port, 'dosql', 'dosql', 'dosql');
-for my $name (@$order)
-{
-	is($got->{$name} // 'missing', $expected->{$name}, $name);
-}
+my ($got) = run_checks('the router', [ 'node', $script, '127.0.0.1', $router->port, 'dosql', 'dosql', 'dosql' ], env => { NODE_PATH => $node_path });
+compare_checks($expected, $order, $got);
 my @per = map { $_->safe_psql('select count(*) from js_items') } $c->shards;
 is(scalar(grep { $_ > 0 } @per), 4, "the rows are on every shard (@per)");
 is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } $c->shards), '0,0,0,0',

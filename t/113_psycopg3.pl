@@ -1,0 +1,47 @@
+# psycopg 3 (Debian's python3-psycopg) through the router, against the same
+# script run on a real PostgreSQL 15: text and binary parameters and
+# results (binary also over scatter reads with ORDER BY, aggregates and
+# GROUP BY), executemany, statements prepared after five executions,
+# pipeline mode (and its error handling), COPY FROM STDIN in text and
+# binary format split over the shards (a bad binary header, a rolled-back
+# binary COPY), COPY TO STDOUT in text and binary, transactions and errors.
+# Every check must give what PostgreSQL gives.
+#
+# The checks are in t/py/psycopg3_clients.py, which prints one JSON object
+# per check.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use DoSQL::Test::Checks qw(run_checks compare_checks);
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils qw(run_command);
+
+my $python = '/usr/bin/python3';
+my ($prc) = run_command([ $python, '-c', 'import psycopg' ]);
+plan skip_all => 'python3-psycopg is not installed' if $prc != 0;
+my $reason = DoSQL::Test::Oracle::unavailable();
+plan skip_all => $reason if $reason;
+my $script = "$DoSQL::Test::Cluster::repo_dir/t/py/psycopg3_clients.py";
+
+
+my $oracle = DoSQL::Test::Oracle->start;
+my ($expected, $order) = run_checks('PostgreSQL 15',
+	[ $python, $script, "host=" . $oracle->dir . " port=" . $oracle->port . " user=postgres dbname=postgres" ]);
+ok(@$order >= 20, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
+$oracle->stop;
+
+my $c = DoSQL::Test::Cluster->new_cluster('py3', shards => 4,
+	tables => { py3_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
+$c->start;
+my $router = $c->router;
+my ($got) = run_checks('the router', [ $python, $script, $router->connstr ]);
+compare_checks($expected, $order, $got);
+my @per = map { $_->safe_psql('select count(*) from py3_items where id >= 300 and id < 340') } $c->shards;
+is(scalar(grep { $_ > 0 } @per), 4, "the binary COPY's rows went to every shard (@per)");
+is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } $c->shards), '0,0,0,0',
+	'no prepared transaction is left');
+
+$c->stop;
+done_testing();
