@@ -33,7 +33,9 @@ my ($rc, $out, $err) = run_command(
 	[ 'javac', '-d', $classes, '-cp', $jar, "$DoSQL::Test::Cluster::repo_dir/t/java/JdbcChecks.java" ],
 	timeout => 120);
 is($rc, 0, 'JdbcChecks.java compiles') or BAIL_OUT("javac: $out$err");
-my @java = ('java', '-Duser.timezone=UTC', '-cp', "$classes:$jar", 'JdbcChecks');
+# the driver sends the JVM's zone as the session's TimeZone: one with a
+# half-hour offset
+my @java = ('java', '-Duser.timezone=Asia/Kolkata', '-cp', "$classes:$jar", 'JdbcChecks');
 
 my $oracle = DoSQL::Test::Oracle->start(settings => "-c listen_addresses=127.0.0.1");
 my ($expected, $order) = run_checks('PostgreSQL 15', [ @java, '127.0.0.1', $oracle->port, 'postgres', 'x', 'postgres' ]);

@@ -6,8 +6,9 @@
 //   {"name": "<check>", "value": <JSON value>}
 // or, when the check threw, {"name": "<check>", "error": "<SQLSTATE or message>"}.
 // t/111_jdbc.pl runs it against PostgreSQL 15 and against the router and
-// compares the two, check by check.  Run it with -Duser.timezone=UTC: the
-// driver sends the JVM's zone as the session's TimeZone.
+// compares the two, check by check.  Run both with the same
+// -Duser.timezone: the driver sends the JVM's zone as the session's
+// TimeZone.
 import java.math.BigDecimal;
 import java.sql.*;
 import java.time.LocalDate;
@@ -512,6 +513,14 @@ public class JdbcChecks
 				return s.execute("selec 1");
 			}
 		});
+		for (String sql : new String[] { "select pg_sleep(5)", "select count(pg_sleep(0.2)) from jd_items" })
+			check("error: setQueryTimeout cancels " + sql, () -> {
+				try (Statement s = conn.createStatement())
+				{
+					s.setQueryTimeout(1);
+					return rows(s.executeQuery(sql));
+				}
+			});
 		check("error: the session goes on", () -> {
 			try (Statement s = conn.createStatement())
 			{
