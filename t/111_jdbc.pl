@@ -53,8 +53,6 @@ my %differs = (
 	'meta: getTables' => '{"error":"42P01"}',
 	'meta: getColumns' => '{"error":"42P01"}',
 	'meta: getPrimaryKeys' => '{"error":"0A000"}',
-	# the shards do not translate ARRAY[...] yet
-	'types: ARRAY constructor' => '{"error":"0A000"}',
 );
 
 my $c = DoSQL::Test::Cluster->new_cluster('jdbc', shards => 4, auth => 'scram-sha-256',

@@ -122,6 +122,14 @@ int main(void)
 	ok(r.ok && strstr(r.q.sql, "DESC NULLS FIRST") && strstr(r.q.sql, "ASC NULLS LAST"),
 	   "ORDER BY spells out PostgreSQL's NULLS placement");
 
+	r = translate("select array[1, 2], array['a', null], array[id, 2.5], array[name] from t");
+	ok(r.ok && strstr(r.q.sql, "pg_array(23, 1, 2)") != NULL, "ARRAY[...] builds its literal with pg_array(elem oid, ...)");
+	is_str(coltypes(&r), "1007,1009,1231,1015", "ARRAY[...] is the array of its elements' common type");
+	r = translate("select array[array[1]]");
+	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "an array of arrays is 0A000");
+	r = translate("select array[1, 'x']");
+	ok(!r.ok && strcmp(r.err.sqlstate, "22P02") == 0, "an element that is not of the common type: 22P02");
+
 	r = translate("select * from nosuch");
 	ok(!r.ok, "unknown table fails");
 	is_str(r.err.sqlstate, "42P01", "42P01");
