@@ -30,14 +30,15 @@ public class JdbcChecks
 	}
 
 	static Connection conn;
+	static String url;
+	static Properties props = new Properties();
 
 	public static void main(String[] args) throws Exception
 	{
-		String url = "jdbc:postgresql://" + args[0] + ":" + args[1] + "/" + args[4];
-		Properties p = new Properties();
-		p.setProperty("user", args[2]);
-		p.setProperty("password", args[3]);
-		conn = DriverManager.getConnection(url, p);
+		url = "jdbc:postgresql://" + args[0] + ":" + args[1] + "/" + args[4];
+		props.setProperty("user", args[2]);
+		props.setProperty("password", args[3]);
+		conn = DriverManager.getConnection(url, props);
 		setup();
 		types();
 		preparedReuse();
@@ -46,6 +47,7 @@ public class JdbcChecks
 		transactions();
 		errors();
 		metadata();
+		modes();
 		conn.close();
 	}
 
@@ -599,6 +601,51 @@ public class JdbcChecks
 			DatabaseMetaData md = conn.getMetaData();
 			return Arrays.asList(md.getDatabaseProductName(), md.getDatabaseMajorVersion());
 		});
+	}
+
+	// Connections with other driver settings, each running a statement.
+	static void modes()
+	{
+		String cols = "select id, name, v, price, ok, day, ts, tstz, u, raw, f, n, tags, nums from jd_items";
+		String[][] settings = {
+			{ "reWriteBatchedInserts", "true" }, // a batch of inserts as multi-row INSERTs
+			{ "preferQueryMode", "simple" },     // parameters inlined, simple Query messages
+			{ "binaryTransfer", "false" },       // every result in text
+			{ "prepareThreshold", "1" },         // server-prepared from the first execution
+		};
+		for (String[] setting : settings)
+			check("mode " + setting[0] + "=" + setting[1], () -> {
+				Properties p = (Properties) props.clone();
+				p.setProperty(setting[0], setting[1]);
+				Connection saved = conn;
+				try (Connection c = DriverManager.getConnection(url, p))
+				{
+					conn = c;
+					List<Object> out = new ArrayList<>();
+					try (PreparedStatement ps = c.prepareStatement("insert into jd_gen (id, name) values (?, ?)"))
+					{
+						for (int i = 0; i < 10; i++)
+						{
+							ps.setInt(1, 1000 + i);
+							ps.setString(2, "it's " + setting[0]);
+							ps.addBatch();
+						}
+						out.add(toList(ps.executeBatch()));
+					}
+					out.add(query("select count(*), min(name) from jd_gen where id >= 1000"));
+					out.add(query("delete from jd_gen where id >= 1000 returning id").size());
+					for (int i = 0; i < 3; i++)
+						out.add(executions(cols + " where id = ? or v = ?", 1, (ps, k) -> {
+							ps.setInt(1, 17);
+							ps.setString(2, "it's");
+						}));
+					return out;
+				}
+				finally
+				{
+					conn = saved;
+				}
+			});
 	}
 
 	// ---- helpers ----
