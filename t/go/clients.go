@@ -370,6 +370,14 @@ func failures(db *sql.DB) {
 	check("error: syntax error", func() (interface{}, error) {
 		return exec(db.Exec("selec 1"))
 	})
+	check("error: a context deadline cancels the query", func() (interface{}, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		return collect(db.QueryContext(ctx, "select count(pg_sleep(0.2)) from go_items"))
+	})
+	check("error: LISTEN", func() (interface{}, error) {
+		return exec(db.Exec("listen go_channel"))
+	})
 	check("error: the session goes on", func() (interface{}, error) {
 		return collect(db.Query("select 1 as one"))
 	})
