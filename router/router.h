@@ -417,7 +417,7 @@ void rt_desc_free(RtDesc *d);
  * caller; NULL with err when it does not prepare there. */
 RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err);
 /* Copy a libpq error into a PgwError (no position). */
-void rt_pg_error(PGresult *r, PgwError *e);
+void rt_pg_error(const PGresult *r, PgwError *e);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 

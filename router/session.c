@@ -56,7 +56,7 @@ static int chars(const char *s, int n)
 
 /* ---------------------------------------------------------------- results */
 
-void rt_pg_error(PGresult *r, PgwError *e)
+void rt_pg_error(const PGresult *r, PgwError *e)
 {
 	const char *f;
 	memset(e, 0, sizeof(*e));

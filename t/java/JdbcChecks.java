@@ -523,6 +523,16 @@ public class JdbcChecks
 					return rows(s.executeQuery(sql));
 				}
 			});
+		check("warning: a notice of a statement on every shard, once", () -> {
+			try (Statement s = conn.createStatement())
+			{
+				s.execute("drop table if exists jd_nosuch");
+				List<Object> out = new ArrayList<>();
+				for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning())
+					out.add(Arrays.asList(w.getSQLState(), w.getMessage()));
+				return out;
+			}
+		});
 		check("error: the session goes on", () -> {
 			try (Statement s = conn.createStatement())
 			{
