@@ -1326,7 +1326,41 @@ bool tr_is_aggregate(const char *name)
 
 static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
 
+/* Parameters declared void among a function's arguments are dropped, as
+ * PostgreSQL drops them for pgjdbc's {? = call f(?)} (its OUT parameter):
+ * moved after the others (the tree still owns them), and the number of
+ * the others returned.  Each still counts as a parameter of the statement. */
+static size_t drop_void_params(Tr *tr, PgQuery__FuncCall *f)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < f->n_args; i++) {
+		Node *a = f->args[i];
+		int n = a->node_case == PG_QUERY__NODE__NODE_PARAM_REF ? a->param_ref->number : 0;
+		if (n >= 1 && n <= tr->ctx->nparams_in && tr->ctx->param_types_in[n - 1] == PGT_VOID) {
+			tr->ptypes[n] = PGT_VOID;
+			if (n > tr->nparams)
+				tr->nparams = n;
+			continue;
+		}
+		memmove(&f->args[k + 1], &f->args[k], sizeof(Node *) * (i - k));
+		f->args[k++] = a;
+	}
+	return k;
+}
+
+static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+
 static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	size_t n = f->n_args;
+	if (!f->agg_within_group)
+		f->n_args = drop_void_params(tr, f);
+	bool ok = known_call(tr, f, out, ty);
+	f->n_args = n;
+	return ok;
+}
+
+static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
 	const FuncMap *m = NULL;

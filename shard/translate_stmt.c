@@ -163,24 +163,13 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	return true;
 }
 
-/* generate_series(start, stop [, step]) in FROM, [WITH ORDINALITY]. */
-static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
+/* generate_series(start, stop [, step]): the pg_generate_series() call in
+ * out and its type (int8 when any argument is, else int4). */
+static bool series_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, uint32_t *rtype)
 {
-	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
-		return tr_unsupported(tr, -1, "this function in FROM");
-	PgQuery__List *l = rf->functions[0]->list;
-	Node *fn = l && l->n_items ? l->items[0] : NULL;
-	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
-		return tr_unsupported(tr, -1, "this function in FROM");
-	PgQuery__FuncCall *f = fn->func_call;
-	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
-	if (strcmp(name, "generate_series") != 0 || f->n_args < 2 || f->n_args > 3)
-		return tr_fail(tr, "0A000", f->location, "function %s in FROM is not supported by DoSQL", name);
-	/* integer series only; the result is int8 when any argument is */
-	Buf args;
-	buf_init(&args);
-	uint32_t rtype = PGT_INT4;
+	*rtype = PGT_INT4;
 	bool ok = true;
+	buf_put_str(out, "pg_generate_series(");
 	for (size_t i = 0; i < f->n_args && ok; i++) {
 		Buf ab;
 		TType at;
@@ -192,35 +181,69 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 			ok = tr_fail(tr, "0A000", f->location, "generate_series over %s is not supported by DoSQL",
 				     at.oid == PGT_NUMERIC ? "numeric" : "this type");
 		if (ok && at.oid == PGT_INT8)
-			rtype = PGT_INT8;
+			*rtype = PGT_INT8;
 		if (i)
-			buf_put_str(&args, ", ");
-		tr_put_buf(&args, &ab);
+			buf_put_str(out, ", ");
+		tr_put_buf(out, &ab);
 		buf_cleanup(&ab);
 	}
-	if (!ok) {
-		buf_cleanup(&args);
+	buf_put_u8(out, ')');
+	return ok;
+}
+
+/* A function in FROM: generate_series(start, stop [, step]) over integers,
+ * [WITH ORDINALITY], or a function returning one value (pgjdbc's
+ * {? = call f(?)} is SELECT * FROM f($1) AS result): one row. */
+static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
+{
+	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
+		return tr_unsupported(tr, -1, "this function in FROM");
+	PgQuery__List *l = rf->functions[0]->list;
+	Node *fn = l && l->n_items ? l->items[0] : NULL;
+	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+		return tr_unsupported(tr, -1, "this function in FROM");
+	PgQuery__FuncCall *f = fn->func_call;
+	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	bool series = strcmp(name, "generate_series") == 0;
+	if (series ? f->n_args < 2 || f->n_args > 3 : rf->ordinality || f->over || f->agg_star)
+		return tr_fail(tr, "0A000", f->location, "function %s in FROM is not supported by DoSQL", name);
+	Buf call;
+	TType ct = {.oid = PGT_INT4, .typmod = -1};
+	buf_init(&call);
+	bool ok = series ? series_call(tr, f, &call, &ct.oid) : tr_expr(tr, fn, &call, &ct);
+	if (ok && ct.agg)
+		ok = tr_fail(tr, "42803", f->location, "aggregate functions are not allowed in functions in FROM");
+	if (ok && !series)
+		tr_settle(tr, &call, &ct);
+	if (!ok || tr->failed) {
+		buf_cleanup(&call);
 		return false;
 	}
-	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : "generate_series";
+	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
 	const char *col = rf->alias && rf->alias->n_colnames ? shd_node_str(rf->alias->colnames[0]) : alias;
 	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? shd_node_str(rf->alias->colnames[1]) : "ordinality";
-	buf_put_str(out, "(SELECT value AS ");
+	buf_put_str(out, series ? "(SELECT value AS " : "(SELECT ");
+	if (!series) {
+		tr_put_buf(out, &call);
+		buf_put_str(out, " AS ");
+	}
 	shd_put_ident(out, col);
 	if (rf->ordinality) {
 		buf_put_str(out, ", rowid AS ");
 		shd_put_ident(out, ordcol);
 	}
-	buf_printf(out, " FROM pg_generate_series(%s)) AS ", buf_cstr(&args));
+	if (series)
+		buf_printf(out, " FROM %s", buf_cstr(&call));
+	buf_put_str(out, ") AS ");
 	shd_put_ident(out, alias);
-	buf_cleanup(&args);
+	buf_cleanup(&call);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
 	r->ncols = rf->ordinality ? 2 : 1;
 	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
 	r->cols[0].name = arena_strdup(tr->a, col);
-	r->cols[0].type = rtype;
-	r->cols[0].typmod = -1;
+	r->cols[0].type = ct.oid;
+	r->cols[0].typmod = ct.typmod;
 	if (rf->ordinality) {
 		r->cols[1].name = arena_strdup(tr->a, ordcol);
 		r->cols[1].type = PGT_INT8;

@@ -216,6 +216,27 @@ public class JdbcChecks
 				return out;
 			}
 		}));
+		check("callable: {? = call f(?)}", () -> {
+			List<Object> out = new ArrayList<>();
+			try (CallableStatement cs = conn.prepareCall("{? = call upper(?)}"))
+			{
+				cs.registerOutParameter(1, Types.VARCHAR);
+				cs.setString(2, "abc");
+				cs.execute();
+				out.add(cs.getString(1));
+			}
+			try (CallableStatement cs = conn.prepareCall("{? = call length(?)}"))
+			{
+				cs.registerOutParameter(1, Types.INTEGER);
+				for (String v : new String[] { "a", "abcd", "" })
+				{
+					cs.setString(2, v);
+					cs.execute();
+					out.add(cs.getInt(1));
+				}
+			}
+			return out;
+		});
 		check("statement: two results from one execute", () -> {
 			try (Statement s = conn.createStatement())
 			{
