@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "router/router.h"
+#include "shard/session_int.h"
 
 #define MAX_DESCS 4096
 
@@ -148,10 +149,10 @@ static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const ui
 	return d ? keep(rt, d) : NULL;
 }
 
-/* The description of a call of a router function returning void
- * (dosql_shard_table and the like): no parameters, one void column named
- * after the function. */
-static const RtDesc *describe_void_call(RtRouter *rt, const char *sql, const char *fname)
+/* The description of a statement the router answers itself: no
+ * parameters, and one void column named fname (a call of dosql_shard_table
+ * and the like) or none (NULL: FETCH, CLOSE). */
+static const RtDesc *describe_local(RtRouter *rt, const char *sql, const char *fname)
 {
 	const RtDesc *known = cached(rt, sql, 0, NULL);
 	if (known)
@@ -163,14 +164,41 @@ static const RtDesc *describe_void_call(RtRouter *rt, const char *sql, const cha
 	d->declared = calloc(1, sizeof(uint32_t));
 	d->ptypes = calloc(1, sizeof(uint32_t));
 	d->fields = calloc(1, sizeof(PgwField));
-	if (!d->sql || !d->declared || !d->ptypes || !d->fields || !(d->fields[0].name = strdup(fname))) {
+	if (!d->sql || !d->declared || !d->ptypes || !d->fields || (fname && !(d->fields[0].name = strdup(fname)))) {
 		rt_desc_free(d);
 		return NULL;
 	}
+	if (!fname)
+		return keep(rt, d);
 	d->nfields = 1;
 	d->fields[0].type_oid = 2278; /* void */
 	d->fields[0].typlen = 4;
 	d->fields[0].typmod = -1;
+	return keep(rt, d);
+}
+
+/* The description of DECLARE ... CURSOR FOR query: the parameters of its
+ * query, as the first shard describes them, and no result columns. */
+static const RtDesc *describe_declare(RtRouter *rt, const char *sql, PgQuery__DeclareCursorStmt *dc, int ndecl,
+				      const uint32_t *decl, PgwError *err)
+{
+	const RtDesc *known = cached(rt, sql, ndecl, decl);
+	if (known)
+		return known;
+	char *query = shd_deparse_node(dc->query);
+	RtDesc *d = query ? rt_describe_new(rt, query, ndecl, decl, err) : NULL;
+	free(query);
+	if (!d)
+		return NULL;
+	free(d->sql);
+	for (int i = 0; i < d->nfields; i++)
+		free((char *)d->fields[i].name);
+	d->nfields = 0;
+	if (!(d->sql = strdup(sql))) {
+		rt_desc_free(d);
+		pgw_error_set(err, "53200", "out of memory");
+		return NULL;
+	}
 	return keep(rt, d);
 }
 
@@ -287,13 +315,22 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		return;
 	}
 	const RtDesc *d = NULL;
-	PgQuery__FuncCall *call = tree->n_stmts == 1 ? rt_placement_call(tree->stmts[0]->stmt) : NULL;
-	if (call) {
-		/* the router's own function: the shards do not know it */
-		d = describe_void_call(s->rt, sql, call->funcname[call->n_funcname - 1]->string->sval);
+	PgQuery__Node *node = tree->n_stmts == 1 ? tree->stmts[0]->stmt : NULL;
+	PgQuery__FuncCall *call = node ? rt_placement_call(node) : NULL;
+	if (call || (node && (node->node_case == PG_QUERY__NODE__NODE_FETCH_STMT ||
+			      node->node_case == PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT))) {
+		/* the router's own function or cursors: the shards do not know them */
+		d = describe_local(s->rt, sql, call ? call->funcname[call->n_funcname - 1]->string->sval : NULL);
 		if (!d) {
 			pg_query__parse_result__free_unpacked(tree, NULL);
 			pgw_send_errorf(c, "53200", "out of memory");
+			return;
+		}
+	} else if (node && node->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT) {
+		d = describe_declare(s->rt, sql, node->declare_cursor_stmt, nparams, oids, &e);
+		if (!d) {
+			pg_query__parse_result__free_unpacked(tree, NULL);
+			pgw_send_error(c, &e);
 			return;
 		}
 	} else if (tree->n_stmts == 1) {
@@ -402,6 +439,18 @@ static void send_fields(PgwConn *c, const RtDesc *d, int nres, const int16_t *fm
 	free(f);
 }
 
+/* Describe of a FETCH: its cursor's columns (NoData when there is no such
+ * cursor); false for other statements. */
+static bool describe_fetch(RtSession *s, const RtStmt *st)
+{
+	if (st->tree->n_stmts != 1 || st->tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_FETCH_STMT)
+		return false;
+	PgQuery__FetchStmt *fs = st->tree->stmts[0]->stmt->fetch_stmt;
+	if (fs->ismove || !rt_cursor_describe(s, fs->portalname))
+		pgw_send_no_data(pgw_evconn_conn(s->ec));
+	return true;
+}
+
 void rt_ext_describe(PgwConn *c, char kind, const char *name)
 {
 	RtSession *s = sess(c);
@@ -412,15 +461,19 @@ void rt_ext_describe(PgwConn *c, char kind, const char *name)
 			return;
 		}
 		pgw_send_parameter_description(c, st->desc ? st->desc->nparams : 0, st->desc ? st->desc->ptypes : NULL);
-		send_fields(c, st->desc, 0, NULL);
+		if (!describe_fetch(s, st))
+			send_fields(c, st->desc, 0, NULL);
 		return;
 	}
 	RtPortal *p = portal_find(s, name);
+	if (!p && name[0] && rt_cursor_describe(s, name))
+		return; /* a DECLAREd cursor is a portal too */
 	if (!p) {
 		pgw_send_errorf(c, "34000", "portal \"%s\" does not exist", name);
 		return;
 	}
-	send_fields(c, p->stmt->desc, p->nres, p->resfmts);
+	if (!describe_fetch(s, p->stmt))
+		send_fields(c, p->stmt->desc, p->nres, p->resfmts);
 }
 
 /* Hand out up to maxrows rows kept from an earlier Execute. */
@@ -487,6 +540,20 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	s->maxrows = maxrows;
 	p->started = true;
 
+	char *query = NULL;
+	if (node->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT) {
+		/* the cursor's query runs now, its rows kept in the router */
+		PgwError e;
+		if (!rt_cursor_declare(s, node->declare_cursor_stmt, &query, &e)) {
+			rt_send_error(s, &e);
+			rt_statement_finished(s);
+			s->portal = NULL;
+			p->complete = true;
+			return;
+		}
+		node = node->declare_cursor_stmt->query;
+		text = query;
+	}
 	RtRoute route;
 	rt_plan(s->rt, node, text, &p->params, &route);
 	if (node->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
@@ -495,9 +562,10 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
 	}
 	/* libpq asks a shard for one format for every column: for a mix, text,
-	 * and the router writes the binary columns (rt_session_result) */
-	int fmt = p->nres ? p->resfmts[0] : 0;
-	for (int i = 1; i < p->nres; i++)
+	 * and the router writes the binary columns (rt_session_result); a
+	 * DECLARE's rows are kept in text */
+	int fmt = p->nres && !s->capture ? p->resfmts[0] : 0;
+	for (int i = 1; i < p->nres && !s->capture; i++)
 		if (p->resfmts[i] != fmt)
 			p->transcode = true;
 	if (p->transcode)
@@ -517,6 +585,14 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		}
 		if (node->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 			rt_placement_run(s, rt_placement_call(node));
+			break;
+		}
+		if (node->node_case == PG_QUERY__NODE__NODE_FETCH_STMT) {
+			rt_cursor_fetch(s, node->fetch_stmt, p->resfmts, p->nres);
+			break;
+		}
+		if (node->node_case == PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT) {
+			rt_cursor_close(s, node->close_portal_stmt->portalname);
 			break;
 		}
 		waiting = !rt_transaction_stmt(s, node->transaction_stmt, text);
@@ -573,6 +649,9 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		break;
 	}
 	rt_route_cleanup(&route);
+	free(query);
+	if (!waiting)
+		rt_cursor_finish(s); /* a DECLARE answered at once (refused, most often) */
 	if (waiting) {
 		if (!s->copy)
 			pgw_evconn_pause_reading(s->ec); /* a COPY FROM STDIN reads its data */

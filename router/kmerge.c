@@ -615,7 +615,7 @@ static bool columns(RtSession *s, RtKmerge *k, PGresult *r)
 			return false;
 		}
 	}
-	if (!s->portal)
+	if (!s->portal || s->capture)
 		rt_row_description(s, r, k->ncols);
 	s->rowdesc_sent = true;
 	snprintf(s->tag, sizeof(s->tag), "SELECT");

@@ -38,6 +38,31 @@ RtMerge *rt_merge_create(const char *table)
 	return m;
 }
 
+bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nsets)
+{
+	PgwError e;
+	for (int i = 0; i < c->nparams; i++) {
+		const char *n = c->param_names[i];
+		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strcmp(n, "replication") == 0 ||
+		    strncmp(n, "_pq_.", 5) == 0)
+			continue;
+		/* the shards took them */
+		if (strcmp(n, "options") == 0)
+			(void)shd_guc_apply_options(m->local, c->param_values[i], &e);
+		else
+			(void)shd_guc_set(m->local, n, c->param_values[i], &e);
+	}
+	Buf out;
+	buf_init(&out);
+	bool ok = true;
+	for (int i = 0; i < nsets && ok; i++) {
+		ok = shd_session_local_sql(m->local, sets[i], &out);
+		buf_reset(&out);
+	}
+	buf_cleanup(&out);
+	return ok;
+}
+
 void rt_merge_free(RtMerge *m)
 {
 	if (!m)

@@ -951,6 +951,8 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
 	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
+	case PG_QUERY__NODE__NODE_FETCH_STMT:        /* cursors live in the router */
+	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
 		r->kind = RT_ROUTE_LOCAL;
 		return;
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
@@ -1207,6 +1209,41 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 	if (oid)
 		learn(rt, table, column, oid, *typmod);
 	return oid;
+}
+
+void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs)
+{
+	static const struct {
+		const char *name, *as;
+	} serials[] = {{"serial", "int4"}, {"serial4", "int4"}, {"bigserial", "int8"}, {"serial8", "int8"},
+		       {"smallserial", "int2"}, {"serial2", "int2"}};
+	for (size_t i = 0; cs->relation && i < cs->n_table_elts; i++) {
+		const PgQuery__Node *n = cs->table_elts[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF || !n->column_def->type_name)
+			continue;
+		const PgQuery__ColumnDef *cd = n->column_def;
+		const PgQuery__TypeName *tn = cd->type_name;
+		const PgQuery__Node *last = tn->n_names ? tn->names[tn->n_names - 1] : NULL;
+		const char *name = last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : "";
+		for (size_t k = 0; k < sizeof(serials) / sizeof(serials[0]); k++)
+			if (strcmp(name, serials[k].name) == 0)
+				name = serials[k].as;
+		const PgType *t = pgt_by_name(name);
+		if (!t)
+			continue;
+		uint32_t oid = tn->n_array_bounds ? t->array_oid : t->oid;
+		int32_t mod = -1, arg[2] = {-1, 0};
+		for (size_t k = 0; k < tn->n_typmods && k < 2; k++)
+			if (tn->typmods[k]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+			    tn->typmods[k]->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+				arg[k] = tn->typmods[k]->a_const->ival->ival;
+		if (oid == PGT_NUMERIC && arg[0] > 0)
+			mod = pgt_typmod_numeric(arg[0], arg[1]);
+		else if ((oid == PGT_VARCHAR || oid == PGT_BPCHAR) && arg[0] > 0)
+			mod = arg[0] + 4;
+		if (oid && !learned(rt, cs->relation->relname, cd->colname))
+			learn(rt, cs->relation->relname, cd->colname, oid, mod);
+	}
 }
 
 /* The type of sql's one column, learned once from the first shard's

@@ -89,6 +89,7 @@ typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
 typedef struct RtCopy RtCopy;
 typedef struct RtRoute RtRoute;
+typedef struct RtCursor RtCursor;
 
 typedef enum RtBackendState {
 	RT_BE_CONNECTING,
@@ -203,6 +204,8 @@ struct RtSession {
 			  * ISOLATION LEVEL ...), sent to each shard it reaches;
 			  * NULL for a plain BEGIN */
 	bool cur_write;  /* the statement being dispatched changes data */
+	bool txn_ddl;    /* the open transaction changed the schema: it commits
+			  * on each shard in one phase (a shard cannot prepare DDL) */
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
 	RtTwoPhase tp;
 	char gid[64];
@@ -267,6 +270,8 @@ struct RtSession {
 		bool on, response_sent, any_data, header, binary;
 		bool signature_held; /* binary: the signature goes out with the next data */
 	} copy_out;
+	RtCursor *cursors;    /* owned: DECLAREd cursors (cursor.c) */
+	RtCursor *capture;    /* owned: the cursor whose DECLARE runs; its rows are kept, not sent */
 	bool replication;     /* a replication=database connection (cdc/walsender.c) */
 	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
 };
@@ -291,6 +296,33 @@ void rt_backend_copy_done(RtBackend *b);
  * loop. */
 void rt_backend_hold(RtBackend *b);
 void rt_backend_release(RtBackend *b);
+
+/* cursor.c: DECLARE / FETCH / MOVE / CLOSE, the rows kept in the router. */
+/* DECLARE: checks it, makes the cursor that the query's output goes to
+ * (s->capture) and gives the query's text to run; false with e. */
+bool rt_cursor_declare(RtSession *s, PgQuery__DeclareCursorStmt *dc, char **query_text, PgwError *e);
+/* The RowDescription written to the client's output from `from` on goes
+ * to the capturing cursor instead. */
+bool rt_cursor_capture_rowdesc(RtSession *s, size_t from);
+/* Where the capturing cursor's next DataRow goes. */
+Buf *rt_cursor_row_buf(RtSession *s);
+/* The DECLARE's query finished: the cursor is the session's (tag DECLARE
+ * CURSOR); false with e when its rows could not be kept. */
+bool rt_cursor_declared(RtSession *s, PgwError *e);
+/* The DECLARE failed: its cursor goes. */
+void rt_cursor_abandon(RtSession *s);
+/* The DECLARE's query ended: rt_cursor_declared, or rt_cursor_abandon
+ * after an error. */
+void rt_cursor_finish(RtSession *s);
+/* FETCH or MOVE (rows, then the tag; RowDescription too outside an
+ * Execute), CLOSE name (NULL or "": CLOSE ALL); errors are sent. */
+void rt_cursor_fetch(RtSession *s, PgQuery__FetchStmt *fs, const int16_t *fmts, int nfmts);
+void rt_cursor_close(RtSession *s, const char *name);
+/* Describe of a FETCH: the cursor's RowDescription; false when it does not exist. */
+bool rt_cursor_describe(RtSession *s, const char *name);
+/* The transaction ended: cursors without HOLD go. */
+void rt_cursor_txn_end(RtSession *s);
+void rt_cursor_free_all(RtSession *s);
 
 /* pool.c: per-shard pools of connections (transaction pooling). */
 bool rt_pools_create(RtRouter *rt, int max_idle);
@@ -348,6 +380,10 @@ bool rt_aggregate_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, 
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);
 bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
+/* Give the final step the session's settings: its startup parameters and
+ * the SETs it ran (a timestamptz prints in its TimeZone, current_setting
+ * sees them); false when a SET failed there. */
+bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nsets);
 /* Run sql over the merged rows, appending its replies to out (as Execute
  * of portal's result formats when portal is not NULL: no RowDescription);
  * false when it failed. */
@@ -565,6 +601,9 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 /* The type of the one column of sql, a SELECT over table, as the first
  * shard describes it, asked once; 0 when it does not prepare. */
 uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql);
+/* Learn the column types of a CREATE TABLE run inside a transaction,
+ * whose table the first shard's catalog does not show yet. */
+void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
 

@@ -40,8 +40,10 @@ void rt_send_error(RtSession *s, const PgwError *e)
 void rt_send_ready(RtSession *s)
 {
 	char status = rt_txn_status(s);
-	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy)
+	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy) {
 		rt_pool_release_all(s);
+		rt_cursor_txn_end(s);
+	}
 	pgw_send_ready(conn(s), status);
 }
 
@@ -108,8 +110,11 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 		f[i].typmod = PQfmod(r, i);
 		f[i].format = 0;
 	}
+	size_t from = conn(s)->out.len;
 	pgw_send_row_description(conn(s), n, f);
 	free(f);
+	if (s->capture)
+		rt_cursor_capture_rowdesc(s, from); /* a DECLARE's: kept with the cursor */
 	s->rowdesc_sent = true;
 }
 
@@ -118,6 +123,8 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 Buf *rt_row_buf(RtSession *s)
 {
 	s->rows++;
+	if (s->capture)
+		return rt_cursor_row_buf(s);
 	if (s->portal && s->maxrows > 0 && s->rows_sent >= s->maxrows) {
 		s->portal->nbuffered++;
 		return &s->portal->rows;
@@ -187,7 +194,7 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 	switch (PQresultStatus(r)) {
 	case PGRES_SINGLE_TUPLE:
 	case PGRES_TUPLES_OK: {
-		if (!s->rowdesc_sent && !s->portal)
+		if (!s->rowdesc_sent && (!s->portal || s->capture))
 			rt_row_description(s, r, PQnfields(r));
 		s->rowdesc_sent = true;
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
@@ -321,18 +328,24 @@ static void merge_finish_portal(RtSession *s)
 	PgwConn *c = conn(s);
 	Buf out;
 	buf_init(&out);
-	if (!s->stmt_error && !rt_merge_finish(s->merge, s->merge_sql, s->portal, &out))
+	/* a DECLARE's rows: text, with their RowDescription, for the cursor */
+	if (!s->stmt_error && !rt_merge_finish(s->merge, s->merge_sql, s->capture ? NULL : s->portal, &out))
 		s->stmt_error = true;
 	size_t off = 0;
 	while (off + 5 <= out.len) {
 		char type = (char)out.data[off];
 		size_t len = (size_t)rd_be32(out.data + off + 1) + 1;
-		if (type == 'D')
+		if (type == 'D') {
 			buf_put(rt_row_buf(s), out.data + off, len);
-		else if (type == 'C')
+		} else if (type == 'C') {
 			snprintf(s->tag, sizeof(s->tag), "SELECT");
-		else
+		} else if (type == 'T' && s->capture) {
+			size_t from = c->out.len; /* a DECLARE's: kept with the cursor */
+			buf_put(&c->out, out.data + off, len);
+			rt_cursor_capture_rowdesc(s, from);
+		} else {
 			buf_put(&c->out, out.data + off, len); /* an error or a notice */
+		}
 		off += len;
 	}
 	s->rowdesc_sent = true;
@@ -361,6 +374,7 @@ static void statement_done(RtSession *s)
 		if (s->merge)
 			merge_finish_portal(s);
 		merge_free(s); /* a streamed merge sent its rows as they came */
+		rt_cursor_finish(s);
 		rt_ext_done(s);
 		return;
 	}
@@ -376,7 +390,9 @@ static void statement_done(RtSession *s)
 	}
 	if (s->kmerge)
 		merge_free(s); /* its rows went out as they came */
-	if (s->merge) {
+	if (s->merge && s->capture) {
+		merge_finish_portal(s); /* a DECLARE's rows: the cursor keeps them */
+	} else if (s->merge) {
 		/* the final step over the rows of every shard */
 		if (!s->stmt_error)
 			s->stmt_error = !rt_merge_finish(s->merge, s->merge_sql, NULL, &c->out);
@@ -387,6 +403,7 @@ static void statement_done(RtSession *s)
 			return;
 		}
 	}
+	rt_cursor_finish(s);
 	if (!s->stmt_error) {
 		if (!s->tag[0] && !s->rowdesc_sent) {
 			pgw_send_empty_query(c);
@@ -475,7 +492,11 @@ bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtPara
 	s->merge = rt_merge_create(route->merge_table);
 	s->merge_sql = route->final_sql ? route->final_sql : strdup(text);
 	route->final_sql = NULL;
-	if (!s->merge || !s->merge_sql) {
+	if (s->merge && !rt_merge_settings(s->merge, conn(s), s->sets, s->nsets)) {
+		PgwError e;
+		pgw_error_set(&e, "XX000", "the session's settings could not be applied to the router's final step");
+		rt_send_error(s, &e);
+	} else if (!s->merge || !s->merge_sql) {
 		PgwError e;
 		pgw_error_set(&e, "53200", "out of memory");
 		rt_send_error(s, &e);
@@ -490,15 +511,17 @@ bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtPara
 
 bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
 {
-	if (s->txn != RT_TXN_IDLE || s->implicit) {
-		PgwError e;
-		pgw_error_set(&e, "0A000", "DDL inside a transaction is not supported by the router yet");
-		rt_send_error(s, &e);
-		return false;
-	}
 	s->fanout = true;
 	s->fanout_shard = route->shards[0];
 	rt_column_types_forget(s->rt);
+	if (s->txn != RT_TXN_IDLE || s->implicit) {
+		/* on every shard inside the transaction, which then commits in
+		 * one phase on each */
+		s->txn_ddl = true;
+		s->cur_write = true;
+		if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
+			rt_column_types_learn_create(s->rt, s->cur->create_stmt);
+	}
 	return rt_dispatch(s, text, route->shards, route->nshards, NULL, 0);
 }
 
@@ -836,8 +859,25 @@ static void run_next(RtSession *s)
 			free(text);
 			break;
 		}
+		PgQuery__Node *planned = raw->stmt;
+		if (planned->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT) {
+			/* the cursor's query runs now, its rows kept in the router */
+			PgwError e;
+			char *query;
+			if (!rt_cursor_declare(s, planned->declare_cursor_stmt, &query, &e)) {
+				rt_send_error(s, &e);
+				free(text);
+				s->query_failed = true;
+				if (s->txn == RT_TXN_BLOCK)
+					s->txn = RT_TXN_FAILED;
+				break;
+			}
+			free(text);
+			text = query;
+			planned = planned->declare_cursor_stmt->query;
+		}
 		RtRoute route;
-		rt_plan(s->rt, raw->stmt, text, shape ? &shape->params : NULL, &route);
+		rt_plan(s->rt, planned, text, shape ? &shape->params : NULL, &route);
 		if (shape && !shape_route(&route)) {
 			/* the text's own tree plans it (a final step, a split, ...) */
 			rt_route_cleanup(&route);
@@ -890,6 +930,14 @@ static void run_next(RtSession *s)
 			}
 			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 				rt_placement_run(s, rt_placement_call(raw->stmt));
+				break;
+			}
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_FETCH_STMT) {
+				rt_cursor_fetch(s, raw->stmt->fetch_stmt, NULL, 0);
+				break;
+			}
+			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT) {
+				rt_cursor_close(s, raw->stmt->close_portal_stmt->portalname);
 				break;
 			}
 			answered = rt_transaction_stmt(s, raw->stmt->transaction_stmt, text);
@@ -956,6 +1004,8 @@ static void run_next(RtSession *s)
 			break;
 		}
 		free(text);
+		if (s->waiting == 0 && s->capture)
+			rt_cursor_finish(s); /* answered at once (refused, most often) */
 		if (s->stmt_error && s->waiting == 0) {
 			s->query_failed = true;
 			if (s->txn == RT_TXN_BLOCK)
@@ -1258,6 +1308,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */
+	rt_cursor_free_all(s);
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);
 	free(s->sets);

@@ -59,6 +59,9 @@ void rt_txn_reset(RtSession *s)
 	savepoints_pop(s, 0);
 	free(s->begin_sql);
 	s->begin_sql = NULL;
+	if (s->txn_ddl)
+		rt_column_types_forget(s->rt); /* learned from its uncommitted DDL */
+	s->txn_ddl = false;
 }
 
 bool rt_txn_lost(RtSession *s, int shard)
@@ -132,7 +135,7 @@ bool rt_txn_finish(RtSession *s, bool commit)
 		return false;
 	}
 	char *texts[RT_MAX_SHARDS];
-	if (!commit || writers <= 1) {
+	if (!commit || writers <= 1 || s->txn_ddl) {
 		for (int i = 0; i < s->nparts; i++)
 			texts[i] = strdup(commit ? "COMMIT" : "ROLLBACK");
 		bool ok = send_each(s, texts, s->parts, s->nparts);

@@ -59,126 +59,6 @@ static const char bootstrap_sql[] =
 
 bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg) { return sqlite3_exec(db, bootstrap_sql, NULL, NULL, errmsg) == SQLITE_OK; }
 
-/*
- * pg_catalog relations a session sees: temp tables or views over DoSQL's
- * catalog.  `columns` lists name:type pairs; the analyzer uses the same list
- * to type references to them.
- */
-typedef struct SysRel {
-	const char *name;
-	uint32_t oid;
-	const char *columns;
-	const char *create; /* SQL creating it in the temp schema */
-} SysRel;
-
-static const SysRel sysrels[] = {
-	{"pg_type", 1247,
-	 "oid:oid,typname:name,typnamespace:oid,typowner:oid,typlen:int2,typbyval:bool,typtype:char,"
-	 "typcategory:char,typispreferred:bool,typisdefined:bool,typdelim:char,typrelid:oid,typelem:oid,"
-	 "typarray:oid,typbasetype:oid,typtypmod:int4,typndims:int4,typnotnull:bool",
-	 "CREATE TEMP TABLE pg_type(oid INTEGER PRIMARY KEY, typname TEXT, typnamespace INTEGER, typowner INTEGER,"
-	 " typlen INTEGER, typbyval INTEGER, typtype TEXT, typcategory TEXT, typispreferred INTEGER,"
-	 " typisdefined INTEGER, typdelim TEXT, typrelid INTEGER, typelem INTEGER, typarray INTEGER,"
-	 " typbasetype INTEGER, typtypmod INTEGER, typndims INTEGER, typnotnull INTEGER)"},
-	{"pg_namespace", 2615, "oid:oid,nspname:name,nspowner:oid",
-	 "CREATE TEMP VIEW pg_namespace(oid, nspname, nspowner) AS VALUES (11, 'pg_catalog', 10), (2200, 'public', 10),"
-	 " (13183, 'information_schema', 10)"},
-	{"pg_class", 1259,
-	 "oid:oid,relname:name,relnamespace:oid,reltype:oid,relowner:oid,relam:oid,relkind:char,"
-	 "relpersistence:char,relispartition:bool,relhasindex:bool,relchecks:int2,relnatts:int2",
-	 "CREATE TEMP VIEW pg_class AS SELECT c.oid AS oid, c.relname AS relname, c.relnamespace AS relnamespace,"
-	 " 0 AS reltype, 10 AS relowner, CASE WHEN c.relkind IN ('r','i') THEN 2 ELSE 0 END AS relam,"
-	 " c.relkind AS relkind, 'p' AS relpersistence, 0 AS relispartition,"
-	 " EXISTS(SELECT 1 FROM _dosql_index i WHERE i.indrelid = c.oid) AS relhasindex, 0 AS relchecks,"
-	 " (SELECT count(*) FROM _dosql_attribute a WHERE a.attrelid = c.oid) AS relnatts"
-	 " FROM main._dosql_class c"},
-	{"pg_attribute", 1249,
-	 "attrelid:oid,attname:name,atttypid:oid,attnum:int2,atttypmod:int4,attnotnull:bool,atthasdef:bool,"
-	 "attisdropped:bool,attidentity:char,attgenerated:char",
-	 "CREATE TEMP VIEW pg_attribute AS SELECT attrelid, attname, atttypid, attnum, atttypmod, attnotnull,"
-	 " attdefault IS NOT NULL AS atthasdef, 0 AS attisdropped, attidentity, '' AS attgenerated"
-	 " FROM main._dosql_attribute"},
-	{"pg_database", 1262, "oid:oid,datname:name,datdba:oid,encoding:int4,datallowconn:bool",
-	 "CREATE TEMP VIEW pg_database(oid, datname, datdba, encoding, datallowconn) AS VALUES (16384, 'dosql', 10, 6, 1)"},
-	{"pg_index", 2610,
-	 "indexrelid:oid,indrelid:oid,indnatts:int2,indnkeyatts:int2,indisunique:bool,indisprimary:bool,"
-	 "indisexclusion:bool,indimmediate:bool,indisclustered:bool,indisvalid:bool,indisready:bool,"
-	 "indislive:bool,indkey:int2vector,indpred:pg_node_tree,indexprs:pg_node_tree",
-	 "CREATE TEMP VIEW pg_index AS SELECT indexrelid, indrelid,"
-	 " length(indkey) - length(replace(indkey, ',', '')) + 1 AS indnatts,"
-	 " length(indkey) - length(replace(indkey, ',', '')) + 1 AS indnkeyatts, indisunique, indisprimary,"
-	 " 0 AS indisexclusion, 1 AS indimmediate, 0 AS indisclustered, 1 AS indisvalid, 1 AS indisready,"
-	 " 1 AS indislive, replace(substr(indkey, 2, length(indkey) - 2), ',', ' ') AS indkey, NULL AS indpred,"
-	 " NULL AS indexprs FROM main._dosql_index"},
-	{"pg_attrdef", 2604, "oid:oid,adrelid:oid,adnum:int2,adbin:pg_node_tree",
-	 "CREATE TEMP VIEW pg_attrdef AS SELECT attrelid * 1000 + attnum AS oid, attrelid AS adrelid, attnum AS adnum,"
-	 " attdefault AS adbin FROM main._dosql_attribute WHERE attdefault IS NOT NULL"},
-	{"pg_prepared_xacts", 12094, "transaction:xid,gid:text,prepared:timestamptz,owner:name,database:name",
-	 "CREATE TEMP VIEW pg_prepared_xacts AS SELECT rowid AS \"transaction\", gid, prepared, owner, 'dosql' AS database"
-	 " FROM main._dosql_prepared"},
-	{"pg_publication", 6104,
-	 "oid:oid,pubname:name,pubowner:oid,puballtables:bool,pubinsert:bool,pubupdate:bool,pubdelete:bool,"
-	 "pubtruncate:bool,pubviaroot:bool",
-	 "CREATE TEMP VIEW pg_publication AS SELECT oid, pubname, 10 AS pubowner, puballtables, pubinsert, pubupdate,"
-	 " pubdelete, pubtruncate, 0 AS pubviaroot FROM main._dosql_publication"},
-	{"pg_publication_rel", 6106, "oid:oid,prpubid:oid,prrelid:oid,prqual:pg_node_tree,prattrs:int2vector",
-	 "CREATE TEMP VIEW pg_publication_rel AS SELECT oid, prpubid, prrelid, NULL AS prqual, NULL AS prattrs"
-	 " FROM main._dosql_publication_rel"},
-	/* a table of a FOR ALL TABLES publication, or one listed; every column */
-	{"pg_publication_tables", 6119, "pubname:name,schemaname:name,tablename:name,attnames:_name",
-	 "CREATE TEMP VIEW pg_publication_tables AS SELECT p.pubname AS pubname, 'public' AS schemaname,"
-	 " c.relname AS tablename, (SELECT '{' || group_concat(CASE WHEN n GLOB '*[ ,{}\"\\]*' OR n = ''"
-	 " THEN '\"' || replace(replace(n, '\\', '\\\\'), '\"', '\\\"') || '\"' ELSE n END, ',') || '}'"
-	 " FROM (SELECT a.attname AS n FROM main._dosql_attribute a WHERE a.attrelid = c.oid ORDER BY a.attnum))"
-	 " AS attnames FROM main._dosql_publication p JOIN main._dosql_class c ON c.relkind = 'r' AND"
-	 " (p.puballtables OR c.oid IN (SELECT r.prrelid FROM main._dosql_publication_rel r WHERE r.prpubid = p.oid))"},
-	/* the shard's slots; active while a router streams one (DOSQL_ACQUIRE) */
-	{"pg_replication_slots", 12110,
-	 "slot_name:name,plugin:name,slot_type:text,datoid:oid,database:name,temporary:bool,active:bool,"
-	 "active_pid:int4,xmin:xid,catalog_xmin:xid,restart_lsn:pg_lsn,confirmed_flush_lsn:pg_lsn,wal_status:text,"
-	 "safe_wal_size:int8,two_phase:bool",
-	 "CREATE TEMP VIEW pg_replication_slots AS SELECT name AS slot_name, plugin, 'logical' AS slot_type,"
-	 " 16384 AS datoid, 'dosql' AS database, 0 AS temporary, dosql_slot_pid(name) IS NOT NULL AS active,"
-	 " dosql_slot_pid(name) AS active_pid, NULL AS xmin, NULL AS catalog_xmin,"
-	 " printf('%X/%X', confirmed >> 32, confirmed & 4294967295) AS restart_lsn,"
-	 " printf('%X/%X', confirmed >> 32, confirmed & 4294967295) AS confirmed_flush_lsn,"
-	 " 'reserved' AS wal_status, NULL AS safe_wal_size, two_phase FROM main._dosql_slots"},
-	{"pg_partitioned_table", 3350, "partrelid:oid,partstrat:char,partnatts:int2",
-	 "CREATE TEMP TABLE pg_partitioned_table(partrelid INTEGER, partstrat TEXT, partnatts INTEGER)"},
-	{"pg_inherits", 2611, "inhrelid:oid,inhparent:oid,inhseqno:int4",
-	 "CREATE TEMP TABLE pg_inherits(inhrelid INTEGER, inhparent INTEGER, inhseqno INTEGER)"},
-};
-
-bool shd_catalog_attach(sqlite3 *db, char **errmsg)
-{
-	for (size_t i = 0; i < sizeof(sysrels) / sizeof(sysrels[0]); i++)
-		if (sqlite3_exec(db, sysrels[i].create, NULL, NULL, errmsg) != SQLITE_OK)
-			return false;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "INSERT INTO temp.pg_type VALUES(?1,?2,11,10,?3,?4,?5,?6,0,1,',',0,?7,?8,0,-1,0,0)", -1,
-			       &st, NULL) != SQLITE_OK) {
-		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
-		return false;
-	}
-	for (int i = 0; i < pgt_ntypes; i++) {
-		const PgType *t = &pgt_types[i];
-		char typtype[2] = {t->category == 'P' ? 'p' : 'b', 0};
-		char cat[2] = {t->category, 0};
-		sqlite3_bind_int64(st, 1, t->oid);
-		sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, t->len);
-		sqlite3_bind_int(st, 4, t->byval);
-		sqlite3_bind_text(st, 5, typtype, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 6, cat, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 7, t->elem_oid);
-		sqlite3_bind_int64(st, 8, t->array_oid);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return true;
-}
-
 void shd_catalog_init(ShdCatalog *cat, sqlite3 *db, const char *path)
 {
 	memset(cat, 0, sizeof(*cat));
@@ -227,7 +107,7 @@ void shd_catalog_cleanup(ShdCatalog *cat)
 	cat->ro = NULL;
 }
 
-static ShdTable *sysrel_table(const SysRel *r)
+static ShdTable *sysrel_table(const ShdSysRel *r)
 {
 	ShdTable *t = calloc(1, sizeof(*t));
 	t->oid = r->oid;
@@ -332,9 +212,9 @@ const ShdTable *shd_catalog_table(ShdCatalog *cat, const char *name)
 		if (strcmp(cat->tables[i]->name, name) == 0)
 			return cat->tables[i];
 	ShdTable *t = NULL;
-	for (size_t i = 0; i < sizeof(sysrels) / sizeof(sysrels[0]) && !t; i++)
-		if (strcmp(sysrels[i].name, name) == 0)
-			t = sysrel_table(&sysrels[i]);
+	const ShdSysRel *sr = shd_sysrel(name);
+	if (sr)
+		t = sysrel_table(sr);
 	if (!t)
 		t = load_table(cat->own_ddl || !cat->ro ? cat->db : cat->ro, name);
 	if (!t)

@@ -19,6 +19,7 @@
 
 #define SHD_NAMESPACE_PUBLIC 2200
 #define SHD_NAMESPACE_PG_CATALOG 11
+#define SHD_NAMESPACE_INFORMATION_SCHEMA 13183
 #define SHD_FIRST_OID 16384
 
 typedef struct ShdColumn {
@@ -59,8 +60,31 @@ void shd_schema_changed(void);
 
 /* Create DoSQL's catalog tables in a new database (idempotent). */
 bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg);
-/* Per-connection setup: temp pg_catalog relations. */
+/*
+ * A pg_catalog relation: its name, OID, columns as name:type pairs (the
+ * analyzer types references to it from them) and the SELECT behind it
+ * (NULL: an empty table).
+ */
+typedef struct ShdSysRel {
+	const char *name;
+	uint32_t oid;
+	const char *columns;
+	const char *select;
+} ShdSysRel;
+
+/* SQL true when the foreign key whose constraint OID is the SQL expression
+ * `oid` deletes referencing rows with the referenced one (ON DELETE CASCADE:
+ * ddl.c makes its "<name>_del" trigger an AFTER DELETE). */
+#define SHD_FK_CASCADES(oid)                                                                                          \
+	"EXISTS(SELECT 1 FROM main.sqlite_master m, main._dosql_constraint f WHERE f.oid = " oid                       \
+	" AND m.type = 'trigger' AND m.name = f.conname || '_del' AND m.sql LIKE '% AFTER DELETE %')"
+
+/* The pg_catalog relation `name`, or NULL (catalog_views.c). */
+const ShdSysRel *shd_sysrel(const char *name);
+/* Per-connection setup: temp pg_catalog relations (catalog_views.c). */
 bool shd_catalog_attach(sqlite3 *db, char **errmsg);
+/* Register the catalog's SQL functions (catalog_funcs.c). */
+bool shd_catalog_funcs_register(sqlite3 *db);
 
 /* path: the database file, for the catalog's own read connection (NULL for
  * an in-memory database). */

@@ -980,41 +980,8 @@ static void fn_quote_ident(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
-/* pg_table_is_visible(oid): everything lives in public or pg_catalog. */
-static void fn_table_is_visible(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	sqlite3_result_int(ctx, 1);
-}
-
-/* pg_get_expr(expr_text, relid): expressions are stored as their SQL text. */
-static void fn_get_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	sqlite3_result_value(ctx, argv[0]);
-}
-
 /* pg_subscript(array_text, index, lower_bound): one element of '{a,b}' or of
  * an int2vector's '1 2'. */
-/* pg_array_json(arr): the elements of a stored array as a JSON array of
- * texts (pgt_array_json), for json_each; NULL for NULL. */
-static void fn_array_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	Buf out;
-	PgtError e;
-	buf_init(&out);
-	if (pgt_array_json(&out, (const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &e))
-		sqlite3_result_text(ctx, buf_cstr(&out), (int)out.len, SQLITE_TRANSIENT);
-	else
-		error_state(ctx, e.sqlstate, e.msg);
-	buf_cleanup(&out);
-}
-
 static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -1061,13 +1028,7 @@ static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 bool shd_funcs_register(ShdSession *s)
 {
-	struct {
-		const char *name;
-		int nargs;
-		void (*fn)(sqlite3_context *, int, sqlite3_value **);
-		void *ud;
-		int flags;
-	} fns[] = {
+	PgtSqlFunc fns[] = {
 		{"pg_now", 0, fn_now, s, 0},
 		{"pg_clock_timestamp", 0, fn_clock_timestamp, NULL, 0},
 		{"pg_version", 0, fn_version, NULL, SQLITE_DETERMINISTIC},
@@ -1115,16 +1076,10 @@ bool shd_funcs_register(ShdSession *s)
 		{"pg_regexp_replace", 3, fn_regexp_replace, NULL, SQLITE_DETERMINISTIC},
 		{"pg_regexp_replace", 4, fn_regexp_replace, NULL, SQLITE_DETERMINISTIC},
 		{"pg_quote_ident", 1, fn_quote_ident, NULL, SQLITE_DETERMINISTIC},
-		{"pg_table_is_visible", 1, fn_table_is_visible, NULL, SQLITE_DETERMINISTIC},
-		{"pg_get_expr", 2, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
-		{"pg_get_expr", 3, fn_get_expr, NULL, SQLITE_DETERMINISTIC},
 		{"pg_subscript", 3, fn_subscript, NULL, SQLITE_DETERMINISTIC},
-		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
 	};
-	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		if (sqlite3_create_function_v2(s->db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,
-					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
-			return false;
+	if (!pgt_create_functions(s->db, fns, sizeof(fns) / sizeof(fns[0])))
+		return false;
 	if (sqlite3_create_function_v2(s->db, "pg_sum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, sum_step,
 				       sum_final, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(s->db, "pg_floatavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
@@ -1132,5 +1087,5 @@ bool shd_funcs_register(ShdSession *s)
 	    sqlite3_create_function_v2(s->db, "pg_string_agg_distinct", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
 				       distinct_step, distinct_final, NULL) != SQLITE_OK)
 		return false;
-	return dec_register_functions(s->db) && shd_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && shd_catalog_funcs_register(s->db) && shd_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

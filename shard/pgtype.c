@@ -1034,6 +1034,11 @@ bool pgt_out_text_datum(Buf *out, const PgtDatum *v, uint32_t oid, int32_t typmo
 		return pgt_array_out(out, s, n, oid, fmt, err);
 	}
 
+	/* reg* values translated to the object's name (pg_regclass_out()) */
+	if ((oid == PGT_REGCLASS || oid == PGT_REGTYPE || oid == PGT_REGNAMESPACE) && v->type == SQLITE_TEXT) {
+		buf_put(out, v->s, v->n);
+		return true;
+	}
 	/* Types whose storage is not TEXT: bring the value to canonical form. */
 	bool need = (k == K_BOOL || k == K_INT) ? v->type != SQLITE_INTEGER
 		  : k == K_FLOAT		 ? v->type != SQLITE_FLOAT && v->type != SQLITE_INTEGER
@@ -1372,20 +1377,105 @@ static void fn_pg_array(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
+/* Append s (n bytes) as a JSON string, escaped as PostgreSQL's
+ * escape_json does. */
+static void put_json_string(Buf *b, const char *s, size_t n)
+{
+	buf_put_u8(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+			      : c == '"' ? "\\\"" : c == '\\' ? "\\\\" : NULL;
+		if (e)
+			buf_put_str(b, e);
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_put_u8(b, c);
+	}
+	buf_put_u8(b, '"');
+}
+
+/*
+ * pg_json_build_object(key, oid, value, ...): json_build_object's text as
+ * PostgreSQL writes it ({"k" : v, "l" : w}): numbers and booleans bare,
+ * json and jsonb as they are, NULL as null, other values as the JSON
+ * string of their text output.  A NULL key is 22004.
+ */
+static void fn_json_build_object(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const PgtFormat *fmt = sqlite3_user_data(ctx);
+	Buf b, v;
+	PgtError err;
+	buf_init(&b);
+	buf_init(&v);
+	buf_put_u8(&b, '{');
+	for (int i = 0; i + 2 < argc; i += 3) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+			pgt_fail(&err, "22004", "null value not allowed for object key");
+			goto fail;
+		}
+		if (i)
+			buf_put_str(&b, ", ");
+		put_json_string(&b, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]));
+		buf_put_str(&b, " : ");
+		uint32_t oid = (uint32_t)sqlite3_value_int64(argv[i + 1]);
+		sqlite3_value *val = argv[i + 2];
+		if (sqlite3_value_type(val) == SQLITE_NULL) {
+			buf_put_str(&b, "null");
+			continue;
+		}
+		if (oid == PGT_BOOL) {
+			buf_put_str(&b, sqlite3_value_int(val) ? "true" : "false");
+			continue;
+		}
+		buf_reset(&v);
+		if (!pgt_out_text(&v, val, oid, -1, fmt, &err))
+			goto fail;
+		const PgType *t = pgt_by_oid(oid);
+		bool number = t && t->category == 'N' && v.len && strspn((const char *)v.data, "0123456789+-.eE") == v.len;
+		if (number || oid == PGT_JSON || oid == PGT_JSONB)
+			buf_put(&b, v.data, v.len);
+		else
+			put_json_string(&b, (const char *)v.data, v.len);
+	}
+	buf_put_u8(&b, '}');
+	sqlite3_result_text64(ctx, (const char *)b.data, b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+	buf_cleanup(&b);
+	buf_cleanup(&v);
+	return;
+fail:
+	sql_error(ctx, &err);
+	buf_cleanup(&b);
+	buf_cleanup(&v);
+}
+
 /*
  * Register pg_cast(), pg_out() and pg_array().  Their results depend on the session's
  * time zone and extra_float_digits, read from *fmt at call time, so they
  * are not declared SQLITE_DETERMINISTIC; they have no side effects and are
  * SQLITE_INNOCUOUS.  fmt must outlive the connection.
  */
+bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, fns[i].ud,
+					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
+			return false;
+	return true;
+}
+
 bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 	void *ud = (void *)(uintptr_t)fmt;
-	return sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
+	return pgt_array_register_functions(db) &&
+	       sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
 		       SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_out", 3, flags, ud, fn_pg_out, NULL, NULL, NULL) ==
 		       SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_array", -1, flags | SQLITE_DETERMINISTIC, NULL, fn_pg_array, NULL,
-					  NULL, NULL) == SQLITE_OK;
+					  NULL, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_json_build_object", -1, flags, ud, fn_json_build_object, NULL, NULL,
+					  NULL) == SQLITE_OK;
 }

@@ -40,7 +40,7 @@ enum {
 	PGT_TIMESTAMP = 1114, PGT_TIMESTAMPTZ = 1184, PGT_INTERVAL = 1186,
 	PGT_TIMETZ = 1266, PGT_NUMERIC = 1700, PGT_REGCLASS = 2205, PGT_UUID = 2950,
 	PGT_JSONB = 3802, PGT_INT2ARRAY = 1005, PGT_INT4ARRAY = 1007,
-	PGT_TEXTARRAY = 1009, PGT_REGTYPE = 2206, PGT_VOID = 2278,
+	PGT_TEXTARRAY = 1009, PGT_REGTYPE = 2206, PGT_REGNAMESPACE = 4089, PGT_VOID = 2278,
 };
 
 typedef struct PgType {
@@ -68,12 +68,6 @@ const PgType *pgt_by_name(const char *name);
 
 /* The SQLite declared column type for a PG type: "INTEGER", "REAL",
  * "NUMERIC", "TEXT" or "BLOB". */
-/* The elements of a stored array literal ("{1,2,NULL}") as a JSON array of
- * their texts, null for NULL ('["1","2",null]'), which SQLite's json_each
- * walks; false with err for a malformed literal. */
-struct PgtError;
-bool pgt_array_json(Buf *out, const char *s, size_t n, struct PgtError *err) __attribute__((warn_unused_result));
-
 const char *pgt_storage_decl(uint32_t oid);
 
 /* typmod helpers: varchar(n)/bpchar(n) -> n+4; numeric(p,s) -> ((p<<16)|s)+4;
@@ -162,6 +156,22 @@ bool pgt_text_to_binary(Buf *out, const char *s, size_t n, uint32_t oid, int32_t
  *                                   ::text casts, || concatenation of typed values)
  * The session's PgtFormat is passed as user data and read at call time. */
 bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt);
+/* An SQL function to register: its name, argument count (-1: any), the C
+ * function, its user data and flags besides SQLITE_UTF8. */
+typedef struct PgtSqlFunc {
+	const char *name;
+	int nargs;
+	void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	void *ud;
+	int flags;
+} PgtSqlFunc;
+/* Register n scalar functions on db; false when SQLite refuses one. */
+bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n);
+/* Array functions over stored array literals (pgtype_array.c):
+ * pg_array_to_string, pg_array_upper/_lower/_length, pg_cardinality,
+ * pg_array_cat(a, b), pg_array_json(arr) (for
+ * unnest and = ANY) and the aggregate pg_array_agg(v) (array_agg). */
+bool pgt_array_register_functions(sqlite3 *db);
 
 /* pgtype_order.c: whether PostgreSQL's order of values of type oid can be
  * decided from their text or binary format, and that order for two

@@ -8,7 +8,6 @@
  */
 #include "shard/pgtype_int.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -254,30 +253,6 @@ bool pgt_array_in(const char *s, size_t n, uint32_t oid, int32_t typmod, const P
 	return ok;
 }
 
-bool pgt_array_json(Buf *out, const char *s, size_t n, PgtError *err)
-{
-	ArrList l;
-	if (!arr_parse(s, n, &l, err))
-		return false;
-	json_t *a = json_array();
-	for (int i = 0; a && i < l.n; i++) {
-		json_t *e = l.items[i].null ? json_null()
-					    : json_stringn((const char *)l.bytes.data + l.items[i].off, l.items[i].len);
-		if (!e || json_array_append_new(a, e) != 0) {
-			json_decref(a);
-			a = NULL;
-		}
-	}
-	arr_cleanup(&l);
-	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
-	json_decref(a);
-	if (!text)
-		return pgt_fail(err, "22021", "invalid byte sequence for encoding \"UTF8\" in an array element");
-	buf_put_str(out, text);
-	free(text);
-	return true;
-}
-
 /* array_out: the stored literal, with float and timestamptz elements
  * re-rendered for the session. */
 bool pgt_array_out(Buf *out, const char *s, size_t n, uint32_t oid, const PgtFormat *fmt, PgtError *err)
@@ -408,4 +383,189 @@ bool pgt_array_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, 
 	pgt_value_cleanup(&ev);
 	buf_cleanup(&b);
 	return ok;
+}
+
+/* Parse the array argv[i] for an SQL function; false (result NULL, or an
+ * error set) when it is NULL or malformed. */
+static bool arg_array(sqlite3_context *ctx, sqlite3_value *v, ArrList *l)
+{
+	PgtError err;
+	if (sqlite3_value_type(v) == SQLITE_NULL)
+		return false;
+	const char *s = (const char *)sqlite3_value_text(v);
+	if (!arr_parse(s, (size_t)sqlite3_value_bytes(v), l, &err)) {
+		sqlite3_result_error(ctx, err.msg, -1);
+		return false;
+	}
+	return true;
+}
+
+/* array_to_string(arr, sep [, null_string]): the elements joined by sep;
+ * null elements skipped, or written as null_string. */
+static void fn_array_to_string(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ArrList l;
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL || !arg_array(ctx, argv[0], &l))
+		return;
+	const char *sep = (const char *)sqlite3_value_text(argv[1]);
+	const char *nullstr = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+	Buf out;
+	buf_init(&out);
+	bool first = true;
+	for (int i = 0; i < l.n; i++) {
+		if (l.items[i].null && !nullstr)
+			continue;
+		if (!first)
+			buf_put_str(&out, sep);
+		first = false;
+		if (l.items[i].null)
+			buf_put_str(&out, nullstr);
+		else
+			buf_put(&out, l.bytes.data + l.items[i].off, l.items[i].len);
+	}
+	sqlite3_result_text(ctx, out.data ? (const char *)out.data : "", (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+}
+
+/* array_upper(arr, 1) and array_length(arr, 1) (ud 1): NULL for an empty
+ * array or another dimension; array_lower(arr, 1) (ud 2) is 1. */
+static void fn_array_bound(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	if (sqlite3_value_int(argv[1]) != 1 || !arg_array(ctx, argv[0], &l))
+		return;
+	if (l.n > 0)
+		sqlite3_result_int(ctx, sqlite3_user_data(ctx) == (void *)2 ? 1 : l.n);
+	arr_cleanup(&l);
+}
+
+/* cardinality(arr): the number of elements. */
+static void fn_cardinality(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	sqlite3_result_int(ctx, l.n);
+	arr_cleanup(&l);
+}
+
+/* Append arr's elements, quoted again, to out (after a comma when not the
+ * first). */
+static void put_elems(Buf *out, const ArrList *l, bool *first)
+{
+	for (int i = 0; i < l->n; i++) {
+		if (!*first)
+			buf_put_u8(out, ',');
+		*first = false;
+		if (l->items[i].null)
+			buf_put_str(out, "NULL");
+		else
+			arr_put_elem(out, (const char *)l->bytes.data + l->items[i].off, l->items[i].len);
+	}
+}
+
+/* pg_array_cat(a, b): a || b; a NULL side is ignored. */
+static void fn_array_cat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList a, b;
+	bool have_a = arg_array(ctx, argv[0], &a), have_b = arg_array(ctx, argv[1], &b);
+	if (!have_a && !have_b)
+		return;
+	Buf out;
+	buf_init(&out);
+	bool first = true;
+	buf_put_u8(&out, '{');
+	if (have_a)
+		put_elems(&out, &a, &first);
+	if (have_b)
+		put_elems(&out, &b, &first);
+	buf_put_u8(&out, '}');
+	sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	if (have_a)
+		arr_cleanup(&a);
+	if (have_b)
+		arr_cleanup(&b);
+}
+
+/* pg_array_json(arr): the elements as a JSON array of strings (nulls as
+ * null), for unnest() through json_each. */
+static void fn_array_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	Buf out;
+	buf_init(&out);
+	buf_put_u8(&out, '[');
+	for (int i = 0; i < l.n; i++) {
+		if (i)
+			buf_put_u8(&out, ',');
+		if (l.items[i].null) {
+			buf_put_str(&out, "null");
+			continue;
+		}
+		buf_put_u8(&out, '"');
+		for (size_t k = 0; k < l.items[i].len; k++) {
+			unsigned char c = l.bytes.data[l.items[i].off + k];
+			if (c == '"' || c == '\\')
+				buf_printf(&out, "\\%c", c);
+			else if (c < 0x20)
+				buf_printf(&out, "\\u%04x", c);
+			else
+				buf_put_u8(&out, c);
+		}
+		buf_put_u8(&out, '"');
+	}
+	buf_put_u8(&out, ']');
+	sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+}
+
+/* pg_array_agg(value): array_agg(), the values as an array literal; NULL
+ * for none. */
+static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	Buf *b = sqlite3_aggregate_context(ctx, sizeof(Buf));
+	if (!b)
+		return;
+	buf_put_u8(b, b->len ? ',' : '{');
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		buf_put_str(b, "NULL");
+	else
+		arr_put_elem(b, (const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]));
+}
+
+static void array_agg_final(sqlite3_context *ctx)
+{
+	Buf *b = sqlite3_aggregate_context(ctx, 0);
+	if (!b || !b->len)
+		return;
+	buf_put_u8(b, '}');
+	sqlite3_result_text(ctx, (const char *)b->data, (int)b->len, SQLITE_TRANSIENT);
+	buf_cleanup(b);
+}
+
+bool pgt_array_register_functions(sqlite3 *db)
+{
+	static const PgtSqlFunc fns[] = {
+		{"pg_array_to_string", 2, fn_array_to_string, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_to_string", 3, fn_array_to_string, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_upper", 2, fn_array_bound, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_length", 2, fn_array_bound, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_lower", 2, fn_array_bound, (void *)2, SQLITE_DETERMINISTIC},
+		{"pg_cardinality", 1, fn_cardinality, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_cat", 2, fn_array_cat, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
+	};
+	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) &&
+	       sqlite3_create_function_v2(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+					  array_agg_step, array_agg_final, NULL) == SQLITE_OK;
 }

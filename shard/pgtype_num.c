@@ -8,6 +8,7 @@
  * a digit string with a power-of-ten exponent.
  */
 #include "shard/pgtype_int.h"
+#include "shard/catalog.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -92,6 +93,31 @@ bool pgt_int_in(const char *s, size_t n, uint32_t oid, PgtValue *out, PgtError *
 
 	if (rc == 1) {
 		const PgType *t = pgt_by_oid(oid);
+		/* schemas and types by name; relations are looked up by the translator */
+		static const struct {
+			const char *name;
+			uint32_t oid;
+		} schemas[] = {{"pg_catalog", SHD_NAMESPACE_PG_CATALOG},
+			       {"public", SHD_NAMESPACE_PUBLIC},
+			       {"information_schema", SHD_NAMESPACE_INFORMATION_SCHEMA}};
+		for (size_t i = 0; oid == PGT_REGNAMESPACE && i < sizeof(schemas) / sizeof(schemas[0]); i++)
+			if (strlen(schemas[i].name) == n && memcmp(schemas[i].name, s, n) == 0) {
+				pgt_set_int(out, schemas[i].oid);
+				return true;
+			}
+		if (oid == PGT_REGTYPE && n < 128) {
+			char name[128];
+			memcpy(name, s, n);
+			name[n] = 0;
+			const PgType *named = pgt_by_name(name);
+			if (named) {
+				pgt_set_int(out, named->oid);
+				return true;
+			}
+		}
+		if (oid == PGT_REGNAMESPACE || oid == PGT_REGTYPE)
+			return pgt_fail(err, oid == PGT_REGTYPE ? "42704" : "3F000", "%s \"%s\" does not exist",
+					oid == PGT_REGTYPE ? "type" : "schema", pgt_quote_for_msg(q, sizeof(q), s, n));
 		if (t && t->name[0] == 'r' && t->name[1] == 'e' && t->name[2] == 'g')
 			return pgt_fail(err, "0A000", "%s input by name is not supported", t->name);
 		return pgt_fail(err, "22P02", "invalid input syntax for type %s: \"%s\"", label,

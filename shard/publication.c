@@ -3,7 +3,7 @@
  *
  * Publications live in _dosql_publication and _dosql_publication_rel and
  * are shown as pg_publication, pg_publication_rel and
- * pg_publication_tables (catalog.c).  The router runs these statements on
+ * pg_publication_tables (catalog_views.c).  The router runs these statements on
  * every shard, like other DDL, and reads them back when a pgoutput stream
  * starts.
  */

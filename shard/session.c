@@ -1305,7 +1305,7 @@ static ShdSession *sess(PgwConn *c) { return c->user; }
 
 /* The startup "options" parameter: "-c name=value" and "--name=value"
  * settings separated by spaces (a backslash escapes a space). */
-static bool apply_startup_options(ShdSession *s, const char *opts, PgwError *e)
+bool shd_guc_apply_options(ShdSession *s, const char *opts, PgwError *e)
 {
 	char word[1024];
 	const char *p = opts;
@@ -1358,7 +1358,7 @@ static bool cb_session_start(PgwConn *c)
 		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strncmp(n, "_pq_.", 5) == 0)
 			continue;
 		if (strcmp(n, "options") == 0) {
-			if (!apply_startup_options(s, c->param_values[i], &e)) {
+			if (!shd_guc_apply_options(s, c->param_values[i], &e)) {
 				e.severity = "FATAL";
 				pgw_send_error(c, &e);
 				return false;

@@ -199,14 +199,21 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 			buf_reset(b);
 			buf_put_str(b, "NULL");
 		} else if (oid == PGT_REGCLASS) {
-			const ShdTable *t = shd_catalog_table(tr->ctx->cat, ty->lit);
-			if (!t) {
+			/* a name, maybe qualified by its schema, or the OID itself */
+			const char *name = ty->lit;
+			if (strncmp(name, "pg_catalog.", 11) == 0 || strncmp(name, "public.", 7) == 0)
+				name = strchr(name, '.') + 1;
+			char *end;
+			unsigned long num = strtoul(name, &end, 10);
+			bool is_oid = *name >= '0' && *name <= '9' && !*end;
+			const ShdTable *t = is_oid ? NULL : shd_catalog_table(tr->ctx->cat, name);
+			if (!is_oid && !t) {
 				pgt_value_cleanup(&v);
 				return tr_fail(tr, "42P01", ty->lit_loc >= 0 ? ty->lit_loc : loc, "relation \"%s\" does not exist",
 					       ty->lit);
 			}
 			buf_reset(b);
-			buf_printf(b, "%u", t->oid);
+			buf_printf(b, "%lu", is_oid ? num : (unsigned long)t->oid);
 		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
 			pgt_value_cleanup(&v);
 			return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
@@ -577,6 +584,12 @@ static void free_list(Buf *bufs, size_t n)
 		buf_cleanup(&bufs[i]);
 }
 
+static bool is_array_type(uint32_t oid)
+{
+	const PgType *t = pgt_by_oid(oid);
+	return t && t->category == 'A' && t->elem_oid && oid != 22 && oid != 30;
+}
+
 static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out, TType *ty)
 {
 	Buf lb, rb;
@@ -696,6 +709,22 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			buf_put_u8(out, ')');
 		tr_ttype_set(ty, res, -1);
 		ok = true;
+		goto out;
+	}
+	if (strcmp(op, "||") == 0 && (is_array_type(lt.oid) || is_array_type(rt.oid))) {
+		/* array || array */
+		uint32_t at = is_array_type(lt.oid) ? lt.oid : rt.oid;
+		if (lt.unknown)
+			tr_coerce(tr, &lb, &lt, at, -1, loc);
+		if (rt.unknown)
+			tr_coerce(tr, &rb, &rt, at, -1, loc);
+		buf_put_str(out, "pg_array_cat(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, at, -1);
+		ok = !tr->failed;
 		goto out;
 	}
 	if (strcmp(op, "||") == 0) {
@@ -1076,6 +1105,25 @@ static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 		buf_cleanup(&lb);
 		return ok && !tr->failed;
 	}
+	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: {
+		/* ARRAY(subquery): the rows' values as an array literal */
+		Buf sb;
+		TType st;
+		buf_init(&sb);
+		bool ok = subselect(tr, s->subselect, &sb, &st);
+		const PgType *et = ok ? pgt_by_oid(st.oid) : NULL;
+		if (ok && (!et || !et->array_oid))
+			ok = tr_fail(tr, "42704", s->location, "could not find array type for data type %s",
+				     et ? et->name : "unknown");
+		if (ok) {
+			buf_put_str(out, "(WITH _dosql_array(v) AS ");
+			tr_put_buf(out, &sb);
+			buf_put_str(out, " SELECT coalesce(pg_array_agg(v), '{}') FROM _dosql_array)");
+			tr_ttype_set(ty, et->array_oid, -1);
+		}
+		buf_cleanup(&sb);
+		return ok;
+	}
 	default:
 		return tr_unsupported(tr, s->location, "this kind of subquery expression");
 	}
@@ -1234,6 +1282,7 @@ typedef enum RetRule {
 	RET_ARG1,   /* type of the first argument */
 	RET_SUM,    /* sum(): int2/int4 -> int8, int8 -> numeric, else same */
 	RET_AVG,    /* avg(): ints and numeric -> numeric, floats -> float8 */
+	RET_ARRAY,  /* an array of the first argument's type */
 } RetRule;
 
 typedef struct FuncMap {
@@ -1255,6 +1304,7 @@ static const FuncMap funcs[] = {
 	{"bool_or", "max", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
 	{"every", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
 	{"string_agg", "group_concat", RET_FIXED, PGT_TEXT, true, PGT_TEXT},
+	{"array_agg", "pg_array_agg", RET_ARRAY, 0, true, PGT_TEXT},
 	{"lower", NULL, RET_FIXED, PGT_TEXT, false, 0},
 	{"upper", NULL, RET_FIXED, PGT_TEXT, false, 0},
 	{"length", NULL, RET_FIXED, PGT_INT4, false, 0},
@@ -1311,10 +1361,74 @@ static const FuncMap funcs[] = {
 	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
 	{"pg_table_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_function_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_type_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_operator_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_opclass_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_opfamily_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_collation_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_conversion_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_parser_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_dict_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_template_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_config_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_statistics_obj_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_get_userbyid", "pg_get_userbyid", RET_FIXED, PGT_NAME, false, PGT_OID},
+	{"pg_encoding_to_char", "pg_encoding_to_char", RET_FIXED, PGT_NAME, false, PGT_INT4},
+	{"format_type", "pg_format_type", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_get_indexdef", "pg_get_indexdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_get_constraintdef", "pg_get_constraintdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_relation_is_publishable", "pg_relation_is_publishable", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_size_pretty", "pg_size_pretty", RET_FIXED, PGT_TEXT, false, PGT_INT8},
+	{"current_schemas", "pg_current_schemas", RET_FIXED, 1003, false, PGT_BOOL},
+	{"has_table_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_schema_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_database_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_sequence_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_function_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_any_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"pg_has_role", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"col_description", "pg_col_description", RET_FIXED, PGT_TEXT, false, PGT_INT4},
+	{"obj_description", "pg_obj_description", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"shobj_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_result", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_identity_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_triggerdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_tablespace_location", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_viewdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_ruledef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_partkeydef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_statisticsobjdef_columns", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_total_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_table_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_indexes_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_partition_ancestors", "likely", RET_FIXED, PGT_REGCLASS, false, PGT_OID},
+	{"array_to_string", "pg_array_to_string", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"array_upper", "pg_array_upper", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"array_lower", "pg_array_lower", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"array_length", "pg_array_length", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"cardinality", "pg_cardinality", RET_FIXED, PGT_INT4, false, PGT_TEXT},
 	{"quote_ident", "pg_quote_ident", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"pg_get_expr", "pg_get_expr", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
+
+const char *shd_builtin_function(size_t i, uint32_t *rettype, char *kind)
+{
+	if (i >= sizeof(funcs) / sizeof(funcs[0]))
+		return NULL;
+	const FuncMap *m = &funcs[i];
+	bool window = strcmp(m->pg, "row_number") == 0 || strcmp(m->pg, "rank") == 0 || strcmp(m->pg, "dense_rank") == 0;
+	*rettype = m->rule == RET_FIXED ? m->ret
+		   : m->rule == RET_SUM || m->rule == RET_AVG ? PGT_NUMERIC
+		   : m->rule == RET_ARRAY ? 2277 /* anyarray */
+					  : 0;
+	*kind = m->agg ? 'a' : window ? 'w' : 'f';
+	return m->pg;
+}
 
 bool tr_is_aggregate(const char *name)
 {
@@ -1350,6 +1464,37 @@ static size_t drop_void_params(Tr *tr, PgQuery__FuncCall *f)
 
 static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 
+/* json_build_object(k, v, ...) as pg_json_build_object(k, type of v, v,
+ * ...), which writes the object as PostgreSQL does. */
+static bool json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	if (f->n_args % 2)
+		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements");
+	if (f->n_args > 84)
+		return tr_unsupported(tr, f->location, "json_build_object with more than 84 arguments");
+	buf_put_str(out, "pg_json_build_object(");
+	for (size_t i = 0; i < f->n_args; i++) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		bool ok = tr_expr(tr, f->args[i], &ab, &at);
+		tr_settle(tr, &ab, &at);
+		if (ok && i % 2 == 0)
+			ok = tr_coerce(tr, &ab, &at, PGT_TEXT, -1, f->location);
+		if (i)
+			buf_put_str(out, ", ");
+		if (i % 2)
+			buf_printf(out, "%u, ", at.oid);
+		tr_put_buf(out, &ab);
+		buf_cleanup(&ab);
+		if (!ok)
+			return false;
+	}
+	buf_put_u8(out, ')');
+	tr_ttype_set(ty, PGT_JSON, -1);
+	return !tr->failed;
+}
+
 static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	size_t n = f->n_args;
@@ -1363,6 +1508,8 @@ static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
+		return json_build_object(tr, f, out, ty);
 	const FuncMap *m = NULL;
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0) {
@@ -1524,6 +1671,14 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	case RET_AVG:
 		tr_ttype_set(ty, first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8 ? PGT_FLOAT8 : PGT_NUMERIC, -1);
 		break;
+	case RET_ARRAY: {
+		const PgType *et = pgt_by_oid(first.oid);
+		if (!et || !et->array_oid)
+			return tr_fail(tr, "42704", f->location, "could not find array type for data type %s",
+				       et ? et->name : "unknown");
+		tr_ttype_set(ty, et->array_oid, -1);
+		break;
+	}
 	}
 	ty->agg = m->agg;
 	return true;
@@ -1542,8 +1697,21 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 		buf_cleanup(&ab);
 		return false;
 	}
+	bool reg_out = oid == PGT_REGCLASS || oid == PGT_REGTYPE || oid == PGT_REGNAMESPACE;
+	bool reg_in = at.oid == PGT_REGCLASS || at.oid == PGT_REGTYPE || at.oid == PGT_REGNAMESPACE;
 	if (at.unknown && oid == PGT_TEXT) {
 		tr_ttype_set(&at, PGT_TEXT, -1);
+	} else if (reg_out && !at.unknown && !at.param && tr_is_int_type(at.oid)) {
+		/* an OID shown as the object's name (the value becomes that text) */
+		buf_printf(out, "%s(", oid == PGT_REGCLASS ? "pg_regclass_out" : oid == PGT_REGTYPE ? "pg_regtype_out"
+												  : "pg_regnamespace_out");
+		tr_put_buf(out, &ab);
+		buf_put_u8(out, ')');
+		buf_cleanup(&ab);
+		tr_ttype_set(ty, oid, -1);
+		return true;
+	} else if (reg_in && !at.param && (oid == PGT_TEXT || oid == PGT_NAME)) {
+		tr_ttype_set(&at, oid, -1); /* already the name */
 	} else if (!at.unknown && !at.param && oid != at.oid && !(oid == PGT_TEXT && tr_is_text_type(at.oid))) {
 		/* an explicit cast between different types always goes through pg_cast */
 		wrap_cast(&ab, at.oid, at.typmod, oid, typmod);
@@ -1723,7 +1891,11 @@ const char *tr_figure_colname(Node *n)
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
 		return shd_node_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
 	case PG_QUERY__NODE__NODE_TYPE_CAST: {
-		const char *inner = tr_figure_colname(n->type_cast->arg);
+		/* a name from under all the casts wins; else the outermost cast's type */
+		Node *arg = n->type_cast->arg;
+		while (arg->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+			arg = arg->type_cast->arg;
+		const char *inner = tr_figure_colname(arg);
 		if (strcmp(inner, "?column?") != 0)
 			return inner;
 		PgQuery__TypeName *tn = n->type_cast->type_name;

@@ -82,6 +82,11 @@ bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 /* 1-based character position of byte offset `loc` in src (0 when loc < 0). */
 int shd_char_position(const char *src, int loc);
 
+/* The i-th PostgreSQL function the translator knows, for pg_proc: its name,
+ * its result type (0: that of its first argument) and kind ('f' function,
+ * 'a' aggregate, 'w' window function); NULL past the end. */
+const char *shd_builtin_function(size_t i, uint32_t *rettype, char *kind);
+
 /* protobuf-c gives "" for an unset string field: true when s has text. */
 static inline bool shd_has_str(const char *s) { return s && s[0]; }
 

@@ -36,10 +36,21 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 	const char *schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
 	TRel *r = NULL;
 
-	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0)
+	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0 &&
+	    strcmp(schema, "information_schema") != 0)
 		return tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", schema);
 	TRel *cte = schema ? NULL : tr_find_cte(tr, rv->relname);
-	if (cte) {
+	const char *sqlname = rv->relname;
+	if (schema && strcmp(schema, "information_schema") == 0) {
+		/* its views are named "information_schema.<name>" in the session */
+		char *full = arena_alloc(tr->a, strlen(schema) + strlen(rv->relname) + 2);
+		sprintf(full, "%s.%s", schema, rv->relname);
+		const ShdTable *t = shd_catalog_table(tr->ctx->cat, full);
+		if (!t)
+			return tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", full);
+		r = tr_rel_from_table(tr, t, alias);
+		sqlname = full;
+	} else if (cte) {
 		r = arena_alloc(tr->a, sizeof(*r));
 		*r = *cte;
 		r->alias = arena_strdup(tr->a, alias);
@@ -60,7 +71,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
 		}
 	}
-	shd_put_ident(out, rv->relname);
+	shd_put_ident(out, sqlname);
 	buf_put_str(out, " AS ");
 	shd_put_ident(out, alias);
 	return tr_scope_add(tr, r, rv->location);
@@ -163,37 +174,13 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	return true;
 }
 
-/* generate_series(start, stop [, step]): the pg_generate_series() call in
- * out and its type (int8 when any argument is, else int4). */
-static bool series_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, uint32_t *rtype)
-{
-	*rtype = PGT_INT4;
-	bool ok = true;
-	buf_put_str(out, "pg_generate_series(");
-	for (size_t i = 0; i < f->n_args && ok; i++) {
-		Buf ab;
-		TType at;
-		buf_init(&ab);
-		ok = tr_expr(tr, f->args[i], &ab, &at);
-		if (ok && (at.unknown || at.param))
-			ok = tr_coerce(tr, &ab, &at, PGT_INT4, -1, f->location);
-		if (ok && !tr_is_int_type(at.oid))
-			ok = tr_fail(tr, "0A000", f->location, "generate_series over %s is not supported by DoSQL",
-				     at.oid == PGT_NUMERIC ? "numeric" : "this type");
-		if (ok && at.oid == PGT_INT8)
-			*rtype = PGT_INT8;
-		if (i)
-			buf_put_str(out, ", ");
-		tr_put_buf(out, &ab);
-		buf_cleanup(&ab);
-	}
-	buf_put_u8(out, ')');
-	return ok;
-}
-
-/* A function in FROM: generate_series(start, stop [, step]) over integers,
- * [WITH ORDINALITY], or a function returning one value (pgjdbc's
- * {? = call f(?)} is SELECT * FROM f($1) AS result): one row. */
+/*
+ * A set-returning function in FROM, [WITH ORDINALITY]: generate_series(start,
+ * stop [, step]) over integers, unnest(array), and pg_partition_ancestors(rel)
+ * (DoSQL has no partitions: a relation is its only ancestor); or a function
+ * returning one value, one row (pgjdbc's {? = call f(?)} is SELECT * FROM
+ * f($1) AS result).
+ */
 static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 {
 	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
@@ -204,46 +191,83 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__FuncCall *f = fn->func_call;
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
-	bool series = strcmp(name, "generate_series") == 0;
-	if (series ? f->n_args < 2 || f->n_args > 3 : rf->ordinality || f->over || f->agg_star)
+	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
+	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
+	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;
+	bool scalar = !series && !unnest && !ancestors;
+	if (scalar && (rf->ordinality || f->over || f->agg_star || strcmp(name, "generate_series") == 0 ||
+		       strcmp(name, "unnest") == 0))
 		return tr_fail(tr, "0A000", f->location, "function %s in FROM is not supported by DoSQL", name);
-	Buf call;
-	TType ct = {.oid = PGT_INT4, .typmod = -1};
-	buf_init(&call);
-	bool ok = series ? series_call(tr, f, &call, &ct.oid) : tr_expr(tr, fn, &call, &ct);
-	if (ok && ct.agg)
-		ok = tr_fail(tr, "42803", f->location, "aggregate functions are not allowed in functions in FROM");
-	if (ok && !series)
-		tr_settle(tr, &call, &ct);
+	/* integer series only; the result is int8 when any argument is */
+	Buf args;
+	buf_init(&args);
+	uint32_t rtype = series ? PGT_INT4 : PGT_REGCLASS;
+	int32_t rtypmod = -1;
+	bool ok = true;
+	if (scalar) {
+		TType at = {.oid = PGT_UNKNOWN, .typmod = -1};
+		ok = tr_expr(tr, fn, &args, &at);
+		if (ok && at.agg)
+			ok = tr_fail(tr, "42803", f->location, "aggregate functions are not allowed in functions in FROM");
+		if (ok)
+			tr_settle(tr, &args, &at);
+		rtype = at.oid;
+		rtypmod = at.typmod;
+	}
+	for (size_t i = 0; i < f->n_args && ok && !scalar; i++) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		ok = tr_expr(tr, f->args[i], &ab, &at);
+		if (ok && (at.unknown || at.param))
+			ok = tr_coerce(tr, &ab, &at, series ? PGT_INT4 : unnest ? PGT_TEXTARRAY : PGT_OID, -1, f->location);
+		if (ok && series && !tr_is_int_type(at.oid))
+			ok = tr_fail(tr, "0A000", f->location, "generate_series over %s is not supported by DoSQL",
+				     at.oid == PGT_NUMERIC ? "numeric" : "this type");
+		if (ok && series && at.oid == PGT_INT8)
+			rtype = PGT_INT8;
+		if (ok && unnest) {
+			const PgType *t = pgt_by_oid(at.oid);
+			if (!t || t->category != 'A' || !t->elem_oid)
+				ok = tr_fail(tr, "42883", f->location, "function unnest(%s) does not exist",
+					     t ? t->name : "unknown");
+			else
+				rtype = t->elem_oid;
+		}
+		if (i)
+			buf_put_str(&args, ", ");
+		tr_put_buf(&args, &ab);
+		buf_cleanup(&ab);
+	}
 	if (!ok || tr->failed) {
-		buf_cleanup(&call);
+		buf_cleanup(&args);
 		return false;
 	}
 	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
 	const char *col = rf->alias && rf->alias->n_colnames ? shd_node_str(rf->alias->colnames[0]) : alias;
 	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? shd_node_str(rf->alias->colnames[1]) : "ordinality";
-	buf_put_str(out, series ? "(SELECT value AS " : "(SELECT ");
-	if (!series) {
-		tr_put_buf(out, &call);
-		buf_put_str(out, " AS ");
-	}
+	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
+	if (ancestors || scalar)
+		buf_printf(out, "%s AS ", buf_cstr(&args));
 	shd_put_ident(out, col);
 	if (rf->ordinality) {
-		buf_put_str(out, ", rowid AS ");
+		buf_put_str(out, ancestors ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
 		shd_put_ident(out, ordcol);
 	}
 	if (series)
-		buf_printf(out, " FROM %s", buf_cstr(&call));
+		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
+	else if (unnest)
+		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
 	buf_put_str(out, ") AS ");
 	shd_put_ident(out, alias);
-	buf_cleanup(&call);
+	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
 	r->ncols = rf->ordinality ? 2 : 1;
 	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
 	r->cols[0].name = arena_strdup(tr->a, col);
-	r->cols[0].type = ct.oid;
-	r->cols[0].typmod = ct.typmod;
+	r->cols[0].type = rtype;
+	r->cols[0].typmod = rtypmod;
 	if (rf->ordinality) {
 		r->cols[1].name = arena_strdup(tr->a, ordcol);
 		r->cols[1].type = PGT_INT8;
@@ -768,6 +792,132 @@ static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
 	return !g->failed;
 }
 
+/* Target entries that a target-list set-returning function was swapped
+ * out of, to put back after translation (the tree is the caller's). */
+typedef struct SrfSwap {
+	int n;
+	struct {
+		PgQuery__ResTarget *rt;
+		PgQuery__Node *val;
+		char *name;
+	} at[16];
+} SrfSwap;
+
+/* A call unnest(x) or generate_subscripts(x, 1) standing as a target entry;
+ * its array argument, else NULL. */
+static Node *srf_array(const Node *n, bool *subscripts)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+		return NULL;
+	const PgQuery__FuncCall *f = n->func_call;
+	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	*subscripts = strcmp(name, "generate_subscripts") == 0;
+	if (strcmp(name, "unnest") == 0 && f->n_args == 1)
+		return f->args[0];
+	if (*subscripts && f->n_args == 2 && f->args[1]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    f->args[1]->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL && f->args[1]->a_const->ival->ival == 1)
+		return f->args[0];
+	return NULL;
+}
+
+/* _dosql_srf.field */
+static Node *srf_column(Tr *tr, const char *field)
+{
+	PgQuery__ColumnRef *c = arena_alloc(tr->a, sizeof(*c));
+	*c = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+	c->n_fields = 2;
+	c->fields = arena_alloc(tr->a, sizeof(Node *) * 2);
+	c->fields[0] = pgn_string(tr->a, "_dosql_srf");
+	c->fields[1] = pgn_string(tr->a, field);
+	c->location = -1;
+	Node *n = arena_alloc(tr->a, sizeof(*n));
+	*n = (Node)PG_QUERY__NODE__INIT;
+	n->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	n->column_ref = c;
+	return n;
+}
+
+/*
+ * unnest(x) and generate_subscripts(x, 1) in the select list, over one
+ * array x (PostgreSQL runs such functions in lockstep, one row per
+ * element): x's elements join the FROM items as json_each(...) AS
+ * _dosql_srf, and the calls become _dosql_srf.value cast to the element
+ * type and _dosql_srf.key + 1.  The swapped target entries are in *sw.
+ */
+static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
+{
+	Node *arr = NULL;
+	bool sub;
+	int nsrf = 0;
+	sw->n = 0;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		Node *x = srf_array(s->target_list[i]->res_target->val, &sub);
+		if (!x)
+			continue;
+		if (arr && !pgn_equal(&arr->base, &x->base))
+			return tr_unsupported(tr, -1, "set-returning functions over different arrays in the select list");
+		if (++nsrf > 16)
+			return tr_unsupported(tr, -1, "more than 16 set-returning functions in the select list");
+		arr = x;
+	}
+	if (!arr)
+		return true;
+	if (s->n_group_clause || s->having_clause)
+		return tr_unsupported(tr, -1, "set-returning functions in the select list of a grouped query");
+	Buf ab;
+	TType at;
+	buf_init(&ab);
+	bool ok = tr_expr(tr, arr, &ab, &at);
+	const PgType *t = ok ? pgt_by_oid(at.oid) : NULL;
+	if (ok && (!t || t->category != 'A' || !t->elem_oid))
+		ok = tr_fail(tr, "42883", -1, "function unnest(%s) does not exist", t ? t->name : "unknown");
+	if (ok) {
+		buf_put_str(from, from->len ? ", " : "");
+		buf_put_str(from, "json_each(pg_array_json(");
+		tr_put_buf(from, &ab);
+		buf_put_str(from, ")) AS _dosql_srf");
+		TRel *r = arena_alloc(tr->a, sizeof(*r));
+		memset(r, 0, sizeof(*r));
+		r->alias = "_dosql_srf";
+		r->ncols = 2;
+		r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
+		memset(r->cols, 0, sizeof(TCol) * 2);
+		r->cols[0].name = "value";
+		r->cols[0].type = PGT_TEXT;
+		r->cols[0].typmod = -1;
+		r->cols[1].name = "key";
+		r->cols[1].type = PGT_INT4;
+		r->cols[1].typmod = -1;
+		ok = tr_scope_add(tr, r, -1);
+	}
+	buf_cleanup(&ab);
+	for (size_t i = 0; ok && i < s->n_target_list; i++) {
+		PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		if (!srf_array(rt->val, &sub))
+			continue;
+		sw->at[sw->n].rt = rt;
+		sw->at[sw->n].val = rt->val;
+		sw->at[sw->n].name = rt->name;
+		sw->n++;
+		if (!shd_has_str(rt->name))
+			rt->name = arena_strdup(tr->a, sub ? "generate_subscripts" : "unnest");
+		rt->val = sub ? pgn_binary(tr->a, PG_QUERY__A__EXPR__KIND__AEXPR_OP, "+", srf_column(tr, "key"),
+					   pgn_integer(tr->a, 1))
+			      : pgn_cast(tr->a, srf_column(tr, "value"), pgt_by_oid(t->elem_oid)->name, -1);
+	}
+	return ok;
+}
+
+/* Put back the target entries target_srfs swapped. */
+static void srf_restore(SrfSwap *sw)
+{
+	for (int i = 0; i < sw->n; i++) {
+		sw->at[i].rt->val = sw->at[i].val;
+		sw->at[i].rt->name = sw->at[i].name;
+	}
+	sw->n = 0;
+}
+
 static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	if (s->into_clause)
@@ -792,12 +942,15 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			return false;
 		}
 	}
-	if (!group_check(tr, s) ||
-	    !target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s)) {
+	SrfSwap sw;
+	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
+		      target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s);
+	srf_restore(&sw);
+	if (!listed) {
 		buf_cleanup(&from);
 		return false;
 	}
-	if (s->n_from_clause) {
+	if (from.len) {
 		buf_put_str(out, " FROM ");
 		tr_put_buf(out, &from);
 	}

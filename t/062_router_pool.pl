@@ -15,7 +15,9 @@ use DBI;
 use DoSQL::Test::Cluster;
 
 my $c = DoSQL::Test::Cluster->new_cluster('pool', shards => 2,
-	tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
+	tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		tz => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		tn => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
 	router_config => { pool_max_idle => 3 });
 $c->start;
 my $router = $c->router;
@@ -93,6 +95,16 @@ is($b->selectrow_array('select (0.1::float8 + 0.2)::text'), '0.30000000000000004
 is($a->selectrow_array('select (0.1::float8 + 0.2)::text'), '0.3', 'the first session still has its own');
 my %zones = map { $_->[0] => 1 } @{ $a->selectall_arrayref(q{select current_setting('TimeZone') from t}) };
 is(join(',', sort keys %zones), 'America/New_York', 'on every shard it reaches');
+# the router's own final step (an aggregate over every shard) runs with
+# the session's settings too
+$router->safe_psql(q{create table tz (id int primary key, at timestamptz)});
+$router->safe_psql(q{insert into tz (id, at) values (1, '2024-01-01 00:00+00'), (2, '2024-06-01 12:00+00'), (3, '2024-03-01 00:00+00')});
+is($a->selectrow_array('select max(at)::text from tz'), '2024-06-01 08:00:00-04', 'a final step prints in the session\'s TimeZone');
+is($a->selectrow_array(q{select string_agg(distinct current_setting('TimeZone'), ',') from tz}), 'America/New_York',
+	'and current_setting there sees the session\'s SET');
+my $po = dbh(options => '-c TimeZone=Europe/Paris');
+is($po->selectrow_array('select min(at)::text from tz'), '2024-01-01 01:00:00+01', 'and its startup options');
+$po->disconnect;
 $b->do(q{set timezone = 'Asia/Tokyo'});
 is($a->selectrow_array(q{select current_setting('TimeZone')}), 'America/New_York', 'SETs of two sessions stay apart');
 is($b->selectrow_array(q{select current_setting('TimeZone')}), 'Asia/Tokyo', 'both ways');
@@ -139,6 +151,38 @@ ok($router->poll_query_until('select count(*) from t', '21'), 'after the shard r
 my $after = pools()->{ $names[1] };
 ok($after->{closed} >= $before->{ $names[1] }{closed} + $idle, 'its dead pooled connections were closed');
 is($after->{active}, 0, 'none is held');
+
+# DDL inside a transaction runs on every shard within it: rolled back,
+# nothing is left anywhere; committed, the new sharded table's rows are
+# placed by their key's type (learned from the CREATE TABLE) and found by it
+my $ddl = dbh();
+$ddl->{AutoCommit} = 0;
+$ddl->do('create table t2 (id int primary key, v text)');
+$ddl->do(q{insert into t2 (id, v) values (1, 'a'), (2, 'b')});
+$ddl->rollback;
+is(join(',', map { $_->safe_psql(q{select count(*) from pg_class where relname = 't2'}) } @shards), '0,0',
+	'a rolled-back CREATE TABLE leaves no table on any shard');
+$ddl->do('create table tz2 (id int primary key, v numeric(10,2))');
+$ddl->commit;
+$ddl->{AutoCommit} = 1;
+$ddl->do(q{select dosql_shard_table('tz2', 'id')});
+$ddl->{AutoCommit} = 0;
+$ddl->do('create table t3 (id int primary key, v numeric(10,2))');
+$ddl->do('create table tn (id int primary key, v text)');
+$ddl->do(q{insert into tn (id, v) values } . join(', ', map { "($_, 'n$_')" } 1 .. 20));
+$ddl->do('alter table tz2 add column w text');
+$ddl->do(q{insert into tz2 (id, v, w) values } . join(', ', map { "($_, $_.5, 'w')" } 1 .. 20));
+is($ddl->selectrow_array('select count(*) from tz2 where id = 7'), 1, 'inside the transaction, a row is found by its key');
+$ddl->commit;
+is(join(',', map { $_->safe_psql(q{select count(*) from pg_class where relname = 't3'}) } @shards), '1,1',
+	'a committed CREATE TABLE is on every shard');
+is(join(',', map { $router->safe_psql("select count(*) from tz2 where id = $_") } 1 .. 20), join(',', ('1') x 20),
+	'each row of the transaction is where its key routes');
+is($router->safe_psql('select sum(v) from tz2'), '220.00', 'and the sum keeps the column\'s scale');
+is(join(',', map { $router->safe_psql("select v from tn where id = $_") } 1 .. 20), join(',', map { "n$_" } 1 .. 20),
+	'rows inserted into a sharded table created in the same transaction are where their int keys route');
+is(scalar(grep { $_->safe_psql('select count(*) from tn') > 0 } @shards), 2, 'on both shards');
+$ddl->disconnect;
 
 $c->stop;
 done_testing();

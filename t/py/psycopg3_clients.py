@@ -190,6 +190,71 @@ def transaction_commit():
 
 
 check("transaction over several shards", transaction_commit)
+def named_cursor():
+    with conn.transaction():
+        cur = conn.cursor(name="nc")
+        cur.execute("select id, name from py3_items where id < %s order by id", (12,))
+        out = [cur.fetchmany(3), cur.fetchone(), cur.fetchall(), cur.fetchall()]
+        cur.close()
+    return out
+
+
+check("server-side cursor over every shard", named_cursor)
+
+
+def scroll_cursor():
+    with conn.transaction():
+        cur = conn.cursor(name="sc", scrollable=True)
+        cur.execute("select id, amount from py3_items where id <= 20 order by amount desc, id")
+        out = []
+        cur.scroll(5, mode="absolute")
+        out.append(cur.fetchone())
+        cur.scroll(-3)
+        out.append(cur.fetchmany(2))
+        cur.scroll(0, mode="absolute")
+        out.append(cur.fetchone())
+        cur.close()
+    return out
+
+
+check("scrollable server-side cursor", scroll_cursor)
+
+
+def cursor_aggregate_with_hold():
+    cur = conn.cursor(name="wh", withhold=True)
+    cur.execute("select count(*), sum(amount), max(name) from py3_items")
+    out = cur.fetchall()
+    cur.close()
+    return out
+
+
+check("WITH HOLD cursor over an aggregate", cursor_aggregate_with_hold)
+
+
+def raw_cursor_sql():
+    out = []
+    with conn.transaction():
+        conn.execute("declare rc no scroll cursor for select id from py3_items where id between 1 and 9 order by id")
+        out.append(conn.execute("fetch 2 from rc").fetchall())
+        out.append(conn.execute("move forward 3 in rc").rowcount)
+        out.append(conn.execute("fetch all from rc").fetchall())
+        try:
+            conn.execute("fetch backward 1 from rc")
+        except psycopg.Error as e:
+            out.append(e.sqlstate)
+    with conn.transaction():
+        try:
+            conn.execute("fetch 1 from rc")
+        except psycopg.Error as e:
+            out.append(e.sqlstate)
+    try:
+        conn.execute("declare outside cursor for select 1")
+    except psycopg.Error as e:
+        out.append(e.sqlstate)
+    return out
+
+
+check("DECLARE, FETCH, MOVE and their errors", raw_cursor_sql)
 check("unique violation", lambda: conn.execute("insert into py3_items (id) values (1)"))
 check("undefined table", lambda: conn.execute("select * from nosuch"))
 check("division by zero", lambda: conn.execute("select 1/0"))
