@@ -220,6 +220,7 @@ static RtPortal *portal_find(RtSession *s, const char *name)
 	return NULL;
 }
 
+/* Drop one reference to the statement; the last frees it. */
 static void stmt_release(RtStmt *st)
 {
 	if (--st->refs > 0)
@@ -417,6 +418,8 @@ void rt_ext_bind(PgwConn *c, const PgwBind *b)
 	pgw_send_bind_complete(c);
 }
 
+/* The format of result column i under Bind's result format codes: none
+ * is text for all, one is for all, else one per column. */
 static int result_format(int nres, const int16_t *fmts, int i)
 {
 	return nres == 0 ? 0 : nres == 1 ? fmts[0] : (i < nres ? fmts[i] : 0);
