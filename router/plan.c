@@ -839,12 +839,26 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 	for (int i = 0; i < t->n; i++)
 		if (is_cte(t, t->names[i]) || strcmp(t->names[i], table) != 0)
 			return false;
-	if (t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause != 1 ||
-	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || strlen(table) >= sizeof(r->merge_table))
+	if (t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause < 1 ||
+	    strlen(table) >= sizeof(r->merge_table))
 		return false;
 	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
 	r->merge_limit = -1;
-	if (!t->sublink && (t->aggregate || s->n_group_clause) && rt_aggregate_plan(rt, s, table, r)) {
+	/* a subquery in FROM reading the table, or the table joined with
+	 * itself: every shard sends all the table's rows, and the whole
+	 * statement, WHERE included, runs over them in the router */
+	bool whole = s->n_from_clause != 1 || s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR;
+	PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+	rv.relname = (char *)table;
+	rv.inh = true;
+	rv.relpersistence = "p";
+	rv.location = -1;
+	PgQuery__Node rvn = PG_QUERY__NODE__INIT, *table_from[1] = {&rvn};
+	rvn.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+	rvn.range_var = &rv;
+	Tables final_t = *t;
+	final_t.sublink = t->sublink || whole;
+	if (!final_t.sublink && (t->aggregate || s->n_group_clause) && rt_aggregate_plan(rt, s, table, r)) {
 		r->merge = true;
 		return final_plan(s, t, r);
 	}
@@ -855,15 +869,15 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 	q.n_target_list = 1;
 	q.target_list = st.targets;
 	q.n_from_clause = 1;
-	q.from_clause = s->from_clause;
-	q.where_clause = t->sublink ? NULL : s->where_clause;
+	q.from_clause = whole ? table_from : s->from_clause;
+	q.where_clause = final_t.sublink ? NULL : s->where_clause;
 	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
 	/* ORDER BY ... LIMIT: each shard sends only its first rows */
 	PgQuery__Integer ival = PG_QUERY__INTEGER__INIT;
 	PgQuery__AConst count = PG_QUERY__A__CONST__INIT;
 	PgQuery__Node count_node = PG_QUERY__NODE__INIT;
-	int64_t limit = pushed_limit(s, t);
+	int64_t limit = whole ? -1 : pushed_limit(s, t);
 	if (limit >= 0 && limit <= INT32_MAX) {
 		ival.ival = (int32_t)limit;
 		count.val_case = PG_QUERY__A__CONST__VAL_IVAL;
@@ -883,9 +897,9 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 	if (!r->shard_sql)
 		return false;
 	r->merge = true;
-	if (!t->sublink && !t->aggregate)
+	if (!final_t.sublink && !t->aggregate)
 		rt_kmerge_plan(rt, s, table, r); /* the same, streamed when it can be */
-	return final_plan(s, t, r);
+	return final_plan(s, &final_t, r);
 }
 
 /* COPY TO STDOUT: every shard holding the table's rows, or the shards of

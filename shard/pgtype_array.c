@@ -387,13 +387,38 @@ bool pgt_array_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, 
 
 /* Parse the array argv[i] for an SQL function; false (result NULL, or an
  * error set) when it is NULL or malformed. */
+/* An int2vector or oidvector ("1 2 3"): its elements, space-separated. */
+static bool vector_parse(const char *s, size_t n, ArrList *l)
+{
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < n;) {
+		while (i < n && s[i] == ' ')
+			i++;
+		size_t off = l->bytes.len;
+		while (i < n && s[i] != ' ')
+			buf_put_u8(&l->bytes, (uint8_t)s[i++]);
+		if (l->bytes.len > off && !arr_add(l, off, false)) {
+			arr_cleanup(l);
+			return false;
+		}
+	}
+	return !l->bytes.failed;
+}
+
 static bool arg_array(sqlite3_context *ctx, sqlite3_value *v, ArrList *l)
 {
 	PgtError err;
 	if (sqlite3_value_type(v) == SQLITE_NULL)
 		return false;
 	const char *s = (const char *)sqlite3_value_text(v);
-	if (!arr_parse(s, (size_t)sqlite3_value_bytes(v), l, &err)) {
+	size_t n = (size_t)sqlite3_value_bytes(v), lead = strspn(s, " ");
+	if (lead < n && s[lead] != '{' && s[lead] != '[') {
+		if (vector_parse(s, n, l))
+			return true;
+		sqlite3_result_error(ctx, "53200:out of memory", -1);
+		return false;
+	}
+	if (!arr_parse(s, n, l, &err)) {
 		sqlite3_result_error(ctx, err.msg, -1);
 		return false;
 	}

@@ -157,6 +157,9 @@ for my $off (0, 3, 7, 190, 250)
 for my $f ('', 'where a > 25', 'where a > 1000', 'where b = 3', 'where c is null', 'where id > 150')
 {
 	push @q, "select count(*), count(a), sum(a), min(a), max(a), avg(a) from t1 $f";
+	# a subquery in FROM over the sharded table: the whole statement in the router
+	push @q, "select count(*), sum(a) from (select id, a from t1 $f) s";
+	push @q, "select b, count(*) from (select b, a * 2 as a2 from t1 $f) s where a2 > 10 group by b order by b";
 	push @q, "select sum(d), avg(d), min(c), max(c) from t1 $f";
 	push @q, "select count(distinct b), count(distinct c) from t1 $f";
 	push @q, "select b, count(*), sum(a), avg(a) from t1 $f group by b order by b";

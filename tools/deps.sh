@@ -12,7 +12,7 @@ packages=(
 	sqlite3 openssl
 	# test: real PostgreSQL server and clients, Perl TAP harness, drivers
 	postgresql postgresql-client postgresql-contrib
-	libipc-run-perl libtest-simple-perl libdbd-pg-perl python3-psycopg2
+	libipc-run-perl libtest-simple-perl libdbd-pg-perl python3-psycopg2 python3-psycopg python3-sqlalchemy
 	nodejs
 	libpostgresql-jdbc-java default-jdk-headless golang-go golang-github-lib-pq-dev
 )
