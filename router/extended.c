@@ -645,6 +645,8 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			waiting = rt_merge_start(s, &route, text, &p->params) && s->waiting > 0;
 		} else {
 			/* a split INSERT: each shard its rows, with their parameters */
+			if (route.returning_shards)
+				rt_ordered_start(s, &route);
 			waiting = rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards,
 						   route.split_sql ? route.split_params : &p->params, fmt) &&
 				  s->waiting > 0;

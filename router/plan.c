@@ -475,8 +475,12 @@ static bool renumbered_params(const Renumber *rn, RtParams *out)
  * (split_params). */
 static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
 {
-	if (ins->n_returning_list) {
-		refuse(r, "%s", "INSERT ... RETURNING of rows for several shards is not supported by the router yet");
+	if (ins->n_returning_list && ins->on_conflict_clause &&
+	    ins->on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
+		/* which rows a shard skipped is unknown: their order could not be kept */
+		refuse(r, "%s",
+		       "INSERT ... ON CONFLICT DO NOTHING RETURNING of rows for several shards is not supported by the "
+		       "router yet");
 		return;
 	}
 	PgQuery__SelectStmt *src = ins->select_stmt->select_stmt;
@@ -519,6 +523,13 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	free(rn.refs);
 	free(rn.old);
 	free(mine);
+	if (ok && ins->n_returning_list) {
+		r->returning_shards = malloc(sizeof(int) * (nall + 1));
+		ok = r->returning_shards != NULL;
+		if (ok)
+			memcpy(r->returning_shards, row_shard, sizeof(int) * nall);
+		r->nreturning = (int)nall;
+	}
 	if (!ok)
 		refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
 }
@@ -1164,6 +1175,8 @@ void rt_route_cleanup(RtRoute *r)
 		free((void *)r->split_params[i].values); /* heads the block */
 	free(r->split_params);
 	r->split_params = NULL;
+	free(r->returning_shards);
+	r->returning_shards = NULL;
 }
 
 /* The type learned for table and name (a column, or an expression's

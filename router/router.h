@@ -253,6 +253,8 @@ struct RtSession {
 	char *cur_text;       /* owned: its text */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
+	struct RtOrdered *ordered; /* owned: a split INSERT's RETURNING rows, kept per
+				    * shard and sent in VALUES order at its end */
 	RtKmerge *kmerge; /* owned: or its rows are merged in order here (kmerge.c) */
 	/* extended protocol */
 	int nstmts, nportals;
@@ -454,6 +456,9 @@ void rt_desc_free(RtDesc *d);
 RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
+/* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
+ * (taking route->returning_shards) and sent in VALUES order when it ends. */
+void rt_ordered_start(RtSession *s, RtRoute *route);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 
@@ -580,6 +585,10 @@ struct RtRoute {
 	char **split_sql;
 	/* owned: with bound parameters, those split_sql[i] uses, as $1..$k */
 	RtParams *split_params;
+	/* owned: a split INSERT ... RETURNING, the shard of each VALUES row in
+	 * order (its rows are sent in that order); NULL without */
+	int *returning_shards;
+	int nreturning;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	PgwError err;
 };

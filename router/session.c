@@ -174,6 +174,70 @@ static bool data_row(Buf *out, const PGresult *r, int t, const RtPortal *transco
 	return true;
 }
 
+/* A split INSERT ... RETURNING: each shard's rows (DataRows), sent in the
+ * order of the VALUES rows once every shard answered. */
+struct RtOrdered {
+	int n;
+	int *row_shard; /* owned: the shard of each VALUES row */
+	Buf *rows;      /* by shard */
+	size_t *at;     /* by shard: the next row to send */
+};
+
+void rt_ordered_start(RtSession *s, RtRoute *route)
+{
+	struct RtOrdered *o = calloc(1, sizeof(*o));
+	if (o) {
+		o->rows = calloc((size_t)s->nshards, sizeof(Buf));
+		o->at = calloc((size_t)s->nshards, sizeof(size_t));
+	}
+	if (!o || !o->rows || !o->at) {
+		if (o) {
+			free(o->rows);
+			free(o->at);
+		}
+		free(o);
+		return; /* rows go out as they come */
+	}
+	o->n = route->nreturning;
+	o->row_shard = route->returning_shards;
+	route->returning_shards = NULL;
+	s->ordered = o;
+}
+
+static void ordered_free(RtSession *s, struct RtOrdered *o)
+{
+	if (!o)
+		return;
+	for (int k = 0; k < s->nshards; k++)
+		buf_cleanup(&o->rows[k]);
+	free(o->rows);
+	free(o->at);
+	free(o->row_shard);
+	free(o);
+}
+
+/* Send the kept rows in VALUES order (unless the statement failed) and
+ * free them; the tag counts them. */
+static void ordered_finish(RtSession *s)
+{
+	struct RtOrdered *o = s->ordered;
+	s->ordered = NULL;
+	uint64_t sent = 0;
+	for (int i = 0; i < o->n && !s->stmt_error; i++) {
+		int k = o->row_shard[i];
+		Buf *b = &o->rows[k];
+		if (o->at[k] + 5 > b->len)
+			continue; /* a row the shard did not return */
+		size_t len = (size_t)rd_be32(b->data + o->at[k] + 1) + 1;
+		buf_put(rt_row_buf(s), b->data + o->at[k], len);
+		o->at[k] += len;
+		sent++;
+	}
+	if (sent)
+		s->count_sum = sent;
+	ordered_free(s, o);
+}
+
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
@@ -200,6 +264,14 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
 		for (int t = 0; t < ntuples; t++) {
 			PgwError e;
+			if (s->ordered) {
+				if (!data_row(&s->ordered->rows[b->shard], r, t,
+					      s->portal && s->portal->transcode ? s->portal : NULL, &e)) {
+					rt_send_error(s, &e);
+					return;
+				}
+				continue;
+			}
 			Buf *out = rt_row_buf(s);
 			if (!data_row(out, r, t, s->portal && s->portal->transcode ? s->portal : NULL, &e)) {
 				s->rows--;
@@ -361,6 +433,8 @@ static void statement_done(RtSession *s)
 		return; /* the next phase of two-phase commit is under way */
 	if (s->move && rt_move_step(s))
 		return; /* the rows move */
+	if (s->ordered)
+		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
 		if (!s->stmt_error && s->explain_next < s->explain_n && explain_step(s))
 			return; /* the next shard explains */
@@ -454,6 +528,8 @@ void rt_reset_statement(RtSession *s)
 	s->tag[0] = 0;
 	s->stmt_error = false;
 	s->fanout = false;
+	ordered_free(s, s->ordered); /* a split INSERT's rows not sent (it failed to start) */
+	s->ordered = NULL;
 }
 
 bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
@@ -999,6 +1075,8 @@ static void run_next(RtSession *s)
 			}
 			s->fanout = route.replicated;
 			s->fanout_shard = route.shards[0];
+			if (route.returning_shards)
+				rt_ordered_start(s, &route);
 			answered = !rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards, NULL, 0);
 			rt_route_cleanup(&route);
 			break;
@@ -1307,6 +1385,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
+	ordered_free(s, s->ordered);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */
 	rt_cursor_free_all(s);
 	for (int i = 0; i < s->nsets; i++)

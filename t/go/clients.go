@@ -275,6 +275,10 @@ func prepared(db *sql.DB) {
 		st, err := db.Prepare("update go_items set n = n + 1 where id = $1 returning id, n, raw")
 		return runs(st, err, true, each(102)...)
 	})
+	check("prepare: multi-row INSERT over several shards, RETURNING in VALUES order", func() (interface{}, error) {
+		st, err := db.Prepare("insert into go_items (id, name) values ($1, 'r'), ($2, 'r'), ($3, 'r'), ($4, 'r') returning id, name")
+		return runs(st, err, true, []interface{}{503, 501, 508, 502}, []interface{}{513, 511, 518, 512})
+	})
 	check("prepare: statement error", func() (interface{}, error) {
 		_, err := db.Prepare("select nosuch from go_items where id = $1")
 		return nil, err

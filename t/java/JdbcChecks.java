@@ -377,6 +377,12 @@ public class JdbcChecks
 				return Arrays.asList(n, rows(s.getGeneratedKeys()));
 			}
 		});
+		check("keys: a multi-row INSERT over several shards, RETURNING in VALUES order", () -> executions(
+			"insert into jd_gen (id, name) values (?, 'm1'), (?, 'm2'), (?, 'm3'), (?, 'm4'), (?, 'm5') returning id, name, made",
+			2, (ps, i) -> {
+				for (int k = 1; k <= 5; k++)
+					ps.setInt(k, 100 * i + (k * 37) % 11);
+			}));
 		check("keys: update with generated keys", () -> {
 			try (PreparedStatement ps = conn.prepareStatement("update jd_gen set qty = qty + 1 where id = ?",
 				Statement.RETURN_GENERATED_KEYS))
