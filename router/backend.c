@@ -374,6 +374,22 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 	read_results(b);
 }
 
+/* A shard's NoticeResponse (libpq's notice receiver): relayed to the
+ * client of the session the backend works for while a statement runs,
+ * once for a statement run on every shard (DROP TABLE IF EXISTS). */
+static void on_notice(void *arg, const PGresult *r)
+{
+	RtBackend *b = arg;
+	RtSession *s = b->sess;
+	if (!s || s->waiting == 0 || (s->fanout && b->shard != s->fanout_shard))
+		return;
+	PgwError e;
+	rt_pg_error(r, &e);
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	e.severity = sev && strcmp(sev, "WARNING") == 0 ? "WARNING" : sev && strcmp(sev, "INFO") == 0 ? "INFO" : "NOTICE";
+	pgw_send_notice(pgw_evconn_conn(s->ec), &e);
+}
+
 RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 {
 	RtBackend *b = s->backends[shard];
@@ -407,6 +423,8 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 	b->preparing = -1;
 	b->start_options = s->backend_options ? strdup(s->backend_options) : NULL;
 	b->pg = PQconnectStartParams(keys, vals, 0);
+	if (b->pg)
+		PQsetNoticeReceiver(b->pg, on_notice, b);
 	if (!b->pg || PQstatus(b->pg) == CONNECTION_BAD) {
 		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name,
 			      b->pg ? PQerrorMessage(b->pg) : "out of memory");
@@ -433,7 +451,8 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	 * transactions over several shards (wait-die) */
 	int extra = 0;
 	if (begin_first) {
-		buf_printf(&q, "BEGIN%s;SET dosql.txn_ts = %lld;", b->sess->txn_options, (long long)b->sess->txn_ts);
+		buf_printf(&q, "%s;SET dosql.txn_ts = %lld;", b->sess->begin_sql ? b->sess->begin_sql : "BEGIN",
+			   (long long)b->sess->txn_ts);
 		extra = 2;
 	}
 	if (b->sess->tp == RT_TP_COMMITTING && b->sess->commit_ts) {

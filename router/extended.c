@@ -220,8 +220,31 @@ static RtPortal *portal_find(RtSession *s, const char *name)
 	return NULL;
 }
 
+/* Drop one reference to the statement; the last frees it. */
+static void stmt_release(RtStmt *st)
+{
+	if (--st->refs > 0)
+		return;
+	if (st->tree)
+		pg_query__parse_result__free_unpacked(st->tree, NULL);
+	free(st->name);
+	free(st);
+}
+
+/* The session forgets the statement; portals made from it keep it. */
+static void stmt_forget(RtSession *s, RtStmt *st)
+{
+	for (int i = 0; i < s->nstmts; i++)
+		if (s->stmts[i] == st) {
+			s->stmts[i] = s->stmts[--s->nstmts];
+			break;
+		}
+	stmt_release(st);
+}
+
 static void portal_free(RtPortal *p)
 {
+	stmt_release(p->stmt);
 	for (int i = 0; i < p->params.n; i++)
 		free(p->values[i]);
 	free(p->values);
@@ -245,20 +268,13 @@ static void portal_drop(RtSession *s, RtPortal *p)
 	portal_free(p);
 }
 
+/* Close of a statement: its portals close too. */
 static void stmt_drop(RtSession *s, RtStmt *st)
 {
 	for (int i = s->nportals - 1; i >= 0; i--)
 		if (s->portals[i]->stmt == st)
 			portal_drop(s, s->portals[i]);
-	for (int i = 0; i < s->nstmts; i++)
-		if (s->stmts[i] == st) {
-			s->stmts[i] = s->stmts[--s->nstmts];
-			break;
-		}
-	if (st->tree)
-		pg_query__parse_result__free_unpacked(st->tree, NULL);
-	free(st->name);
-	free(st);
+	stmt_forget(s, st);
 }
 
 void rt_ext_free(RtSession *s)
@@ -327,11 +343,15 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		}
 	}
 	if (!name[0]) {
+		/* the unnamed statement is replaced; its portals stay, as in
+		 * PostgreSQL (pgjdbc runs catalog queries between a cursor's
+		 * fetches) */
 		RtStmt *old = stmt_find(s, "");
 		if (old)
-			stmt_drop(s, old);
+			stmt_forget(s, old);
 	}
 	RtStmt *st = calloc(1, sizeof(*st));
+	st->refs = 1;
 	st->name = strdup(name);
 	st->tree = tree;
 	st->desc = d;
@@ -370,6 +390,7 @@ void rt_ext_bind(PgwConn *c, const PgwBind *b)
 	RtPortal *p = calloc(1, sizeof(*p));
 	p->name = strdup(b->portal);
 	p->stmt = st;
+	st->refs++;
 	p->params.n = b->nparams;
 	p->values = calloc((size_t)b->nparams + 1, sizeof(char *));
 	p->lengths = calloc((size_t)b->nparams + 1, sizeof(int));
@@ -397,6 +418,15 @@ void rt_ext_bind(PgwConn *c, const PgwBind *b)
 	pgw_send_bind_complete(c);
 }
 
+/* The format of result column i under Bind's result format codes: none
+ * is text for all, one is for all, else one per column. */
+static int result_format(int nres, const int16_t *fmts, int i)
+{
+	return nres == 0 ? 0 : nres == 1 ? fmts[0] : (i < nres ? fmts[i] : 0);
+}
+
+int rt_portal_format(const RtPortal *p, int i) { return result_format(p->nres, p->resfmts, i); }
+
 static void send_fields(PgwConn *c, const RtDesc *d, int nres, const int16_t *fmts)
 {
 	if (!d || d->nfields == 0) {
@@ -406,7 +436,7 @@ static void send_fields(PgwConn *c, const RtDesc *d, int nres, const int16_t *fm
 	PgwField *f = calloc((size_t)d->nfields + 1, sizeof(PgwField));
 	for (int i = 0; i < d->nfields; i++) {
 		f[i] = d->fields[i];
-		f[i].format = nres == 0 ? 0 : nres == 1 ? fmts[0] : (i < nres ? fmts[i] : 0);
+		f[i].format = result_format(nres, fmts, i);
 	}
 	pgw_send_row_description(c, d->nfields, f);
 	free(f);
@@ -534,13 +564,15 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		route.nshards = 1;
 		route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
 	}
+	/* libpq asks a shard for one format for every column: for a mix, text,
+	 * and the router writes the binary columns (rt_session_result); a
+	 * DECLARE's rows are kept in text */
 	int fmt = p->nres && !s->capture ? p->resfmts[0] : 0;
-	for (int i = 1; i < p->nres; i++)
-		if (p->resfmts[i] != fmt && route.kind != RT_ROUTE_REFUSE) {
-			route.kind = RT_ROUTE_REFUSE;
-			pgw_error_set(&route.err, "0A000", "mixed text and binary result columns through the router are not "
-							   "supported yet");
-		}
+	for (int i = 1; i < p->nres && !s->capture; i++)
+		if (p->resfmts[i] != fmt)
+			p->transcode = true;
+	if (p->transcode)
+		fmt = 0;
 	if (route.merge && route.final_params)
 		refuse_extended(&route, "a bound parameter outside WHERE in a statement with a final step over several "
 					"shards (ORDER BY, aggregates, ...) is not supported by the router yet");
@@ -611,12 +643,10 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 			}
 		} else if (route.merge) {
 			waiting = rt_merge_start(s, &route, text, &p->params) && s->waiting > 0;
-		} else if (route.split_rows && !rt_returning_start(s, &route)) {
-			PgwError e;
-			pgw_error_set(&e, "53200", "out of memory");
-			rt_send_error(s, &e);
 		} else {
 			/* a split INSERT: each shard its rows, with their parameters */
+			if (route.returning_shards)
+				rt_ordered_start(s, &route);
 			waiting = rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards,
 						   route.split_sql ? route.split_params : &p->params, fmt) &&
 				  s->waiting > 0;

@@ -475,26 +475,17 @@ static bool renumbered_params(const Renumber *rn, RtParams *out)
  * (split_params). */
 static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
 {
+	if (ins->n_returning_list && ins->on_conflict_clause &&
+	    ins->on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
+		/* which rows a shard skipped is unknown: their order could not be kept */
+		refuse(r, "%s",
+		       "INSERT ... ON CONFLICT DO NOTHING RETURNING of rows for several shards is not supported by the "
+		       "router yet");
+		return;
+	}
 	PgQuery__SelectStmt *src = ins->select_stmt->select_stmt;
 	PgQuery__Node **all = src->values_lists;
 	size_t nall = src->n_values_lists;
-	if (ins->n_returning_list && ins->on_conflict_clause) {
-		/* rows skipped or updated on some shards: their order is unknown */
-		refuse(r, "%s", "INSERT ... ON CONFLICT ... RETURNING of rows for several shards is not supported by the router yet");
-		return;
-	}
-	if (ins->n_returning_list) {
-		r->split_rows = malloc(sizeof(int) * nall);
-		if (!r->split_rows) {
-			refuse(r, "%s", "out of memory");
-			return;
-		}
-		r->nsplit_rows = (int)nall;
-		for (size_t i = 0; i < nall; i++)
-			for (int k = 0; k < r->nshards; k++)
-				if (r->shards[k] == row_shard[i])
-					r->split_rows[i] = k;
-	}
 	PgQuery__Node **mine = malloc(sizeof(*mine) * nall);
 	r->split_sql = calloc((size_t)r->nshards, sizeof(char *));
 	PgQuery__Node node = PG_QUERY__NODE__INIT;
@@ -532,6 +523,13 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	free(rn.refs);
 	free(rn.old);
 	free(mine);
+	if (ok && ins->n_returning_list) {
+		r->returning_shards = malloc(sizeof(int) * (nall + 1));
+		ok = r->returning_shards != NULL;
+		if (ok)
+			memcpy(r->returning_shards, row_shard, sizeof(int) * nall);
+		r->nreturning = (int)nall;
+	}
 	if (!ok)
 		refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
 }
@@ -1173,9 +1171,6 @@ void rt_route_cleanup(RtRoute *r)
 	r->shard_sql = NULL;
 	free(r->final_sql);
 	r->final_sql = NULL;
-	free(r->split_rows);
-	r->split_rows = NULL;
-	r->nsplit_rows = 0;
 	for (int i = 0; r->split_sql && i < r->nshards; i++)
 		free(r->split_sql[i]);
 	free(r->split_sql);
@@ -1184,6 +1179,8 @@ void rt_route_cleanup(RtRoute *r)
 		free((void *)r->split_params[i].values); /* heads the block */
 	free(r->split_params);
 	r->split_params = NULL;
+	free(r->returning_shards);
+	r->returning_shards = NULL;
 }
 
 /* The type learned for table and name (a column, or an expression's

@@ -157,17 +157,20 @@ typedef struct RtStmt {
 	char *name;                 /* owned */
 	PgQuery__ParseResult *tree; /* owned */
 	const RtDesc *desc;         /* borrowed from the router's cache */
+	int refs;                   /* the session's list, and each portal made from it */
 } RtStmt;
 
 /* A Bind'd portal of a session. */
 typedef struct RtPortal {
 	char *name;     /* owned */
-	RtStmt *stmt;   /* borrowed */
+	RtStmt *stmt;   /* a reference (a portal outlives a replaced unnamed statement) */
 	RtParams params;
 	char **values;  /* owned copies behind params */
 	int *lengths, *formats;
 	int nres;
 	int16_t *resfmts; /* owned */
+	bool transcode;   /* mixed text and binary columns: the shards answer in
+			   * text, the router writes the binary ones */
 	Buf rows;         /* DataRows beyond an Execute's row limit */
 	int64_t nbuffered;
 	bool started, complete;
@@ -197,8 +200,10 @@ struct RtSession {
 		int nparts;
 	} *savepoints;
 	int64_t txn_ts;  /* when the open transaction reached its first shard (unique, microseconds) */
+	char *begin_sql; /* owned: the block's BEGIN with its options (READ ONLY,
+			  * ISOLATION LEVEL ...), sent to each shard it reaches;
+			  * NULL for a plain BEGIN */
 	bool cur_write;  /* the statement being dispatched changes data */
-	char txn_options[96]; /* the open transaction's BEGIN options (" READ ONLY"), sent with its BEGINs */
 	bool txn_ddl;    /* the open transaction changed the schema: it commits
 			  * on each shard in one phase (a shard cannot prepare DDL) */
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
@@ -248,9 +253,8 @@ struct RtSession {
 	char *cur_text;       /* owned: its text */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
-	/* a split INSERT ... RETURNING: each shard's rows kept until all came,
-	 * then sent in the order of the VALUES rows (txn.c's rt_returning_*) */
-	struct RtReturning *returning; /* owned */
+	struct RtOrdered *ordered; /* owned: a split INSERT's RETURNING rows, kept per
+				    * shard and sent in VALUES order at its end */
 	RtKmerge *kmerge; /* owned: or its rows are merged in order here (kmerge.c) */
 	/* extended protocol */
 	int nstmts, nportals;
@@ -444,12 +448,17 @@ void rt_ext_done(RtSession *s);
 void rt_ext_free(RtSession *s);
 /* DEALLOCATE name (NULL or "": all); false when there is no such statement. */
 bool rt_ext_deallocate(RtSession *s, const char *name);
+/* The format (0 text, 1 binary) Bind asked for result column i of p. */
+int rt_portal_format(const RtPortal *p, int i);
 void rt_desc_free(RtDesc *d);
 /* The description of sql asked of the first shard (blocking), owned by the
  * caller; NULL with err when it does not prepare there. */
 RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err);
 /* Copy a libpq error into a PgwError (no position). */
-void rt_pg_error(PGresult *r, PgwError *e);
+void rt_pg_error(const PGresult *r, PgwError *e);
+/* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
+ * (taking route->returning_shards) and sent in VALUES order when it ends. */
+void rt_ordered_start(RtSession *s, RtRoute *route);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 
@@ -464,12 +473,6 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 bool rt_txn_join(RtSession *s, int shard);
 /* The first shard of the open transaction, or -1. */
 int rt_txn_first(const RtSession *s);
-/* A split INSERT ... RETURNING: its shards' rows kept (rt_returning_buf)
- * and sent in the order of the statement's rows (rt_returning_flush). */
-bool rt_returning_start(RtSession *s, const RtRoute *route);
-Buf *rt_returning_buf(RtSession *s, int shard);
-void rt_returning_flush(RtSession *s);
-void rt_returning_free(RtSession *s);
 /* Forget the transaction's shards and savepoints (it ended). */
 void rt_txn_reset(RtSession *s);
 /* A shard's connection died: it leaves the transaction; false when it
@@ -582,11 +585,10 @@ struct RtRoute {
 	char **split_sql;
 	/* owned: with bound parameters, those split_sql[i] uses, as $1..$k */
 	RtParams *split_params;
-	/* owned, with RETURNING: for each VALUES row in order, the index in
-	 * shards[] of the shard it goes to (its RETURNING row comes from
-	 * there, in that shard's order); NULL without RETURNING */
-	int nsplit_rows;
-	int *split_rows;
+	/* owned: a split INSERT ... RETURNING, the shard of each VALUES row in
+	 * order (its rows are sent in that order); NULL without */
+	int *returning_shards;
+	int nreturning;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	PgwError err;
 };

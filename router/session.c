@@ -11,6 +11,7 @@
 
 #include "cdc/walsender.h"
 #include "router/router.h"
+#include "shard/pgtype.h"
 
 static void run_next(RtSession *s);
 
@@ -57,7 +58,7 @@ static int chars(const char *s, int n)
 
 /* ---------------------------------------------------------------- results */
 
-void rt_pg_error(PGresult *r, PgwError *e)
+void rt_pg_error(const PGresult *r, PgwError *e)
 {
 	const char *f;
 	memset(e, 0, sizeof(*e));
@@ -132,6 +133,111 @@ Buf *rt_row_buf(RtSession *s)
 	return &conn(s)->out;
 }
 
+/* Row t of r as a DataRow appended to out; with transcode (a portal mixing
+ * text and binary result columns, which the shards answered in text), each
+ * column in the format the portal asked for.  False with err when a value
+ * has no binary form. */
+static bool data_row(Buf *out, const PGresult *r, int t, const RtPortal *transcode, PgwError *err)
+{
+	int nf = PQnfields(r);
+	buf_msg_begin(out, 'D');
+	buf_put_u16(out, (uint16_t)nf);
+	for (int i = 0; i < nf; i++) {
+		if (PQgetisnull(r, t, i)) {
+			buf_put_u32(out, 0xFFFFFFFFu);
+			continue;
+		}
+		const char *v = PQgetvalue(r, t, i);
+		size_t n = (size_t)PQgetlength(r, t, i);
+		if (!transcode || PQfformat(r, i) != 0 || rt_portal_format(transcode, i) == 0) {
+			buf_put_u32(out, (uint32_t)n);
+			buf_put(out, v, n);
+			continue;
+		}
+		size_t at = out->len;
+		PgtError pe;
+		buf_put_u32(out, 0); /* the length, once known */
+		if (!pgt_text_to_binary(out, v, n, PQftype(r, i), PQfmod(r, i), NULL, &pe)) {
+			out->len = out->msg_start - 1; /* no part of the row */
+			pgw_error_set(err, pe.sqlstate, "%s", pe.msg);
+			return false;
+		}
+		if (!out->failed) {
+			uint32_t len = (uint32_t)(out->len - at - 4);
+			out->data[at] = (uint8_t)(len >> 24);
+			out->data[at + 1] = (uint8_t)(len >> 16);
+			out->data[at + 2] = (uint8_t)(len >> 8);
+			out->data[at + 3] = (uint8_t)len;
+		}
+	}
+	buf_msg_end(out);
+	return true;
+}
+
+/* A split INSERT ... RETURNING: each shard's rows (DataRows), sent in the
+ * order of the VALUES rows once every shard answered. */
+struct RtOrdered {
+	int n;
+	int *row_shard; /* owned: the shard of each VALUES row */
+	Buf *rows;      /* by shard */
+	size_t *at;     /* by shard: the next row to send */
+};
+
+void rt_ordered_start(RtSession *s, RtRoute *route)
+{
+	struct RtOrdered *o = calloc(1, sizeof(*o));
+	if (o) {
+		o->rows = calloc((size_t)s->nshards, sizeof(Buf));
+		o->at = calloc((size_t)s->nshards, sizeof(size_t));
+	}
+	if (!o || !o->rows || !o->at) {
+		if (o) {
+			free(o->rows);
+			free(o->at);
+		}
+		free(o);
+		return; /* rows go out as they come */
+	}
+	o->n = route->nreturning;
+	o->row_shard = route->returning_shards;
+	route->returning_shards = NULL;
+	s->ordered = o;
+}
+
+static void ordered_free(RtSession *s, struct RtOrdered *o)
+{
+	if (!o)
+		return;
+	for (int k = 0; k < s->nshards; k++)
+		buf_cleanup(&o->rows[k]);
+	free(o->rows);
+	free(o->at);
+	free(o->row_shard);
+	free(o);
+}
+
+/* Send the kept rows in VALUES order (unless the statement failed) and
+ * free them; the tag counts them. */
+static void ordered_finish(RtSession *s)
+{
+	struct RtOrdered *o = s->ordered;
+	s->ordered = NULL;
+	uint64_t sent = 0;
+	for (int i = 0; i < o->n && !s->stmt_error; i++) {
+		int k = o->row_shard[i];
+		Buf *b = &o->rows[k];
+		if (o->at[k] + 5 > b->len)
+			continue; /* a row the shard did not return */
+		size_t len = (size_t)rd_be32(b->data + o->at[k] + 1) + 1;
+		buf_put(rt_row_buf(s), b->data + o->at[k], len);
+		o->at[k] += len;
+		sent++;
+	}
+	if (sent)
+		s->count_sum = sent;
+	ordered_free(s, o);
+}
+
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
@@ -155,21 +261,27 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		if (!s->rowdesc_sent && (!s->portal || s->capture))
 			rt_row_description(s, r, PQnfields(r));
 		s->rowdesc_sent = true;
-		int nf = PQnfields(r);
 		int ntuples = s->fanout && b->shard != s->fanout_shard ? 0 : PQntuples(r);
 		for (int t = 0; t < ntuples; t++) {
-			Buf *out = s->returning ? rt_returning_buf(s, b->shard) : rt_row_buf(s);
-			buf_msg_begin(out, 'D');
-			buf_put_u16(out, (uint16_t)nf);
-			for (int i = 0; i < nf; i++) {
-				if (PQgetisnull(r, t, i)) {
-					buf_put_u32(out, 0xFFFFFFFFu);
-					continue;
+			PgwError e;
+			if (s->ordered) {
+				if (!data_row(&s->ordered->rows[b->shard], r, t,
+					      s->portal && s->portal->transcode ? s->portal : NULL, &e)) {
+					rt_send_error(s, &e);
+					return;
 				}
-				buf_put_u32(out, (uint32_t)PQgetlength(r, t, i));
-				buf_put(out, PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i));
+				continue;
 			}
-			buf_msg_end(out);
+			Buf *out = rt_row_buf(s);
+			if (!data_row(out, r, t, s->portal && s->portal->transcode ? s->portal : NULL, &e)) {
+				s->rows--;
+				if (out == &s->portal->rows)
+					s->portal->nbuffered--;
+				else
+					s->rows_sent--;
+				rt_send_error(s, &e);
+				return;
+			}
 		}
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			const char *tag = PQcmdStatus(r);
@@ -321,6 +433,8 @@ static void statement_done(RtSession *s)
 		return; /* the next phase of two-phase commit is under way */
 	if (s->move && rt_move_step(s))
 		return; /* the rows move */
+	if (s->ordered)
+		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
 		if (!s->stmt_error && s->explain_next < s->explain_n && explain_step(s))
 			return; /* the next shard explains */
@@ -330,7 +444,6 @@ static void statement_done(RtSession *s)
 	rt_copy_free(s); /* a COPY's shards answered */
 	if (s->copy_out.on)
 		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
-	rt_returning_flush(s); /* a split INSERT's RETURNING rows, in the rows' order */
 	if (s->portal) {
 		if (s->merge)
 			merge_finish_portal(s);
@@ -415,6 +528,8 @@ void rt_reset_statement(RtSession *s)
 	s->tag[0] = 0;
 	s->stmt_error = false;
 	s->fanout = false;
+	ordered_free(s, s->ordered); /* a split INSERT's rows not sent (it failed to start) */
+	s->ordered = NULL;
 }
 
 bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
@@ -960,13 +1075,8 @@ static void run_next(RtSession *s)
 			}
 			s->fanout = route.replicated;
 			s->fanout_shard = route.shards[0];
-			if (route.split_rows && !rt_returning_start(s, &route)) {
-				PgwError e;
-				pgw_error_set(&e, "53200", "out of memory");
-				rt_send_error(s, &e);
-				rt_route_cleanup(&route);
-				break;
-			}
+			if (route.returning_shards)
+				rt_ordered_start(s, &route);
 			answered = !rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards, NULL, 0);
 			rt_route_cleanup(&route);
 			break;
@@ -1275,8 +1385,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	cdc_ws_free(s);
+	ordered_free(s, s->ordered);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */
-	rt_returning_free(s);
 	rt_cursor_free_all(s);
 	for (int i = 0; i < s->nsets; i++)
 		free(s->sets[i]);

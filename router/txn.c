@@ -18,6 +18,7 @@
 
 #include "common/fault.h"
 #include "router/router.h"
+#include "shard/session_int.h"
 #include "shard/translate.h"
 
 /* ------------------------------------------------------------ participants */
@@ -56,10 +57,11 @@ void rt_txn_reset(RtSession *s)
 	s->nparts = 0;
 	s->drop_from = -1;
 	savepoints_pop(s, 0);
+	free(s->begin_sql);
+	s->begin_sql = NULL;
 	if (s->txn_ddl)
 		rt_column_types_forget(s->rt); /* learned from its uncommitted DDL */
 	s->txn_ddl = false;
-	s->txn_options[0] = 0;
 }
 
 bool rt_txn_lost(RtSession *s, int shard)
@@ -383,38 +385,6 @@ static bool savepoint_stmt(RtSession *s, PgQuery__TransactionStmt *ts)
 	return !sent && s->waiting == 0;
 }
 
-/* BEGIN's options (ISOLATION LEVEL, READ ONLY / WRITE, [NOT] DEFERRABLE)
- * kept as the text every shard's BEGIN of the transaction carries;
- * false with e for an option PostgreSQL does not have. */
-static bool txn_options(RtSession *s, const PgQuery__TransactionStmt *ts, PgwError *e)
-{
-	Buf o;
-	buf_init(&o);
-	bool ok = true;
-	for (size_t i = 0; i < ts->n_options && ok; i++) {
-		const PgQuery__DefElem *d = ts->options[i]->def_elem;
-		const PgQuery__Node *v = d->arg;
-		const PgQuery__AConst *k = v && v->node_case == PG_QUERY__NODE__NODE_A_CONST ? v->a_const : NULL;
-		if (strcmp(d->defname, "transaction_isolation") == 0 && k && k->val_case == PG_QUERY__A__CONST__VAL_SVAL &&
-		    strspn(k->sval->sval, "abcdefghijklmnopqrstuvwxyz ") == strlen(k->sval->sval))
-			buf_printf(&o, " ISOLATION LEVEL %s", k->sval->sval);
-		else if (strcmp(d->defname, "transaction_read_only") == 0 && k && k->val_case == PG_QUERY__A__CONST__VAL_IVAL)
-			buf_put_str(&o, k->ival->ival ? " READ ONLY" : " READ WRITE");
-		else if (strcmp(d->defname, "transaction_deferrable") == 0 && k && k->val_case == PG_QUERY__A__CONST__VAL_IVAL)
-			buf_put_str(&o, k->ival->ival ? " DEFERRABLE" : " NOT DEFERRABLE");
-		else
-			ok = false;
-	}
-	if (ok && o.len >= sizeof(s->txn_options))
-		ok = false;
-	if (ok)
-		snprintf(s->txn_options, sizeof(s->txn_options), "%s", buf_cstr(&o));
-	else
-		pgw_error_set(e, "0A000", "this transaction option through the router is not supported");
-	buf_cleanup(&o);
-	return ok;
-}
-
 /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT handled at the router; returns true
  * when the statement was answered here (false: it went to the shards). */
 bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text)
@@ -430,9 +400,20 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 			pgw_error_set(&e, "25001", "there is already a transaction in progress");
 			e.severity = "WARNING";
 			pgw_send_notice(c, &e);
-		} else if (!txn_options(s, ts, &e)) {
-			rt_send_error(s, &e);
-			return true;
+		} else if (ts->n_options) {
+			/* each shard begins with the options (a READ ONLY shard
+			 * refuses writes with 25006; every isolation level is
+			 * serializable on a shard) */
+			PgQuery__Node n = PG_QUERY__NODE__INIT;
+			n.node_case = PG_QUERY__NODE__NODE_TRANSACTION_STMT;
+			n.transaction_stmt = ts;
+			free(s->begin_sql);
+			s->begin_sql = shd_deparse_node(&n);
+			if (!s->begin_sql) {
+				pgw_error_set(&e, "53200", "out of memory");
+				rt_send_error(s, &e);
+				return true;
+			}
 		}
 		s->implicit = false;
 		if (s->txn == RT_TXN_IDLE)
@@ -476,67 +457,3 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 	}
 }
 
-/* ------------------------------------------------------------ RETURNING */
-
-struct RtReturning {
-	int nrows;
-	int *order;  /* owned: the shard (by index) of each row, in order */
-	int nshards;
-	int shards[RT_MAX_SHARDS];
-	Buf rows[RT_MAX_SHARDS]; /* by index: that shard's DataRows */
-	size_t next[RT_MAX_SHARDS];
-};
-
-bool rt_returning_start(RtSession *s, const RtRoute *route)
-{
-	rt_returning_free(s);
-	struct RtReturning *rv = calloc(1, sizeof(*rv));
-	if (!rv || !(rv->order = malloc(sizeof(int) * (size_t)route->nsplit_rows))) {
-		free(rv);
-		return false;
-	}
-	rv->nrows = route->nsplit_rows;
-	memcpy(rv->order, route->split_rows, sizeof(int) * (size_t)rv->nrows);
-	rv->nshards = route->nshards;
-	memcpy(rv->shards, route->shards, sizeof(int) * (size_t)route->nshards);
-	s->returning = rv;
-	return true;
-}
-
-Buf *rt_returning_buf(RtSession *s, int shard)
-{
-	struct RtReturning *rv = s->returning;
-	for (int k = 0; k < rv->nshards; k++)
-		if (rv->shards[k] == shard)
-			return &rv->rows[k];
-	return &rv->rows[0]; /* not one of the statement's shards: cannot happen */
-}
-
-void rt_returning_flush(RtSession *s)
-{
-	struct RtReturning *rv = s->returning;
-	if (!rv)
-		return;
-	for (int i = 0; i < rv->nrows && !s->stmt_error; i++) {
-		int k = rv->order[i];
-		Buf *b = &rv->rows[k];
-		if (rv->next[k] + 5 > b->len)
-			continue; /* a row without its RETURNING row: cannot happen without ON CONFLICT */
-		size_t len = (size_t)rd_be32(b->data + rv->next[k] + 1) + 1;
-		buf_put(rt_row_buf(s), b->data + rv->next[k], len);
-		rv->next[k] += len;
-	}
-	rt_returning_free(s);
-}
-
-void rt_returning_free(RtSession *s)
-{
-	struct RtReturning *rv = s->returning;
-	if (!rv)
-		return;
-	for (int k = 0; k < rv->nshards; k++)
-		buf_cleanup(&rv->rows[k]);
-	free(rv->order);
-	free(rv);
-	s->returning = NULL;
-}

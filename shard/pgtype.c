@@ -1212,6 +1212,13 @@ bool pgt_out_binary(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, co
 	return pgt_out_binary_datum(out, &d, oid, typmod, fmt, err);
 }
 
+bool pgt_text_to_binary(Buf *out, const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+			PgtError *err)
+{
+	PgtDatum d = {.type = SQLITE_TEXT, .s = s, .n = n};
+	return pgt_out_binary_datum(out, &d, oid, typmod, fmt, err);
+}
+
 /* --------------------------------------------------------------- receive */
 
 static bool bad_binary(PgtError *err) { return pgt_fail(err, "22P03", "incorrect binary data format"); }
@@ -1355,6 +1362,21 @@ static void fn_pg_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
+/* pg_array(elem_oid, e1, ..., en): ARRAY[e1, ..., en] as a stored literal. */
+static void fn_pg_array(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	Buf b;
+	PgtError err;
+	buf_init(&b);
+	if (argc >= 1 && pgt_array_build(&b, argc - 1, argv + 1, (uint32_t)sqlite3_value_int64(argv[0]), &err))
+		sqlite3_result_text64(ctx, (const char *)b.data, b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+	else if (argc >= 1)
+		sql_error(ctx, &err);
+	else
+		sqlite3_result_error(ctx, "pg_array needs the element type", -1);
+	buf_cleanup(&b);
+}
+
 /* Append s (n bytes) as a JSON string, escaped as PostgreSQL's
  * escape_json does. */
 static void put_json_string(Buf *b, const char *s, size_t n)
@@ -1429,7 +1451,7 @@ fail:
 }
 
 /*
- * Register pg_cast() and pg_out().  Their results depend on the session's
+ * Register pg_cast(), pg_out() and pg_array().  Their results depend on the session's
  * time zone and extra_float_digits, read from *fmt at call time, so they
  * are not declared SQLITE_DETERMINISTIC; they have no side effects and are
  * SQLITE_INNOCUOUS.  fmt must outlive the connection.
@@ -1452,6 +1474,8 @@ bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 		       SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_out", 3, flags, ud, fn_pg_out, NULL, NULL, NULL) ==
 		       SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_array", -1, flags | SQLITE_DETERMINISTIC, NULL, fn_pg_array, NULL,
+					  NULL, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_json_build_object", -1, flags, ud, fn_json_build_object, NULL, NULL,
 					  NULL) == SQLITE_OK;
 }

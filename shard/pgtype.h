@@ -141,6 +141,14 @@ bool pgt_out_text(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, cons
 bool pgt_out_binary(Buf *out, sqlite3_value *v, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
 		    PgtError *err) __attribute__((warn_unused_result));
 
+/* The same from a value in PG's text output format (what a server sends
+ * in a text-format column, e.g. "2024-02-08 06:15:00+00" or "{1,2,NULL}"):
+ * the bytes a client asking for binary would have received.  The router
+ * uses it when a portal mixes text and binary result columns, which libpq
+ * cannot ask a shard for.  Errors as pgt_out_binary. */
+bool pgt_text_to_binary(Buf *out, const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
+			PgtError *err) __attribute__((warn_unused_result));
+
 /* Register SQL functions on a connection:
  *   pg_cast(value, oid, typmod)  -> pgt_coerce(); on error the SQLite error
  *                                   message is "SQLSTATE:message" ("22P02:invalid input ...")

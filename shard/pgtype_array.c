@@ -190,6 +190,31 @@ static bool put_stored_elem(Buf *out, const PgtValue *v, uint32_t elem, int32_t 
 	return true;
 }
 
+bool pgt_array_build(Buf *out, int n, sqlite3_value **elems, uint32_t elem, PgtError *err)
+{
+	Buf t;
+	bool ok = true;
+	buf_init(&t);
+	buf_put_u8(out, '{');
+	for (int i = 0; i < n && ok; i++) {
+		if (i)
+			buf_put_u8(out, ',');
+		if (sqlite3_value_type(elems[i]) == SQLITE_NULL) {
+			buf_put_str(out, "NULL");
+			continue;
+		}
+		buf_reset(&t);
+		ok = pgt_out_text(&t, elems[i], elem, -1, &storage_format, err);
+		if (ok)
+			arr_put_elem(out, (const char *)t.data, t.len);
+	}
+	buf_put_u8(out, '}');
+	if (ok && (t.failed || out->failed))
+		ok = pgt_fail(err, "53200", "out of memory");
+	buf_cleanup(&t);
+	return ok;
+}
+
 /* array_in: parse, cast each element to the element type (with the
  * array's typmod), and store the normalised literal. */
 bool pgt_array_in(const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,

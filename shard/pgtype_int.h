@@ -48,6 +48,10 @@ bool pgt_array_out(Buf *out, const char *s, size_t n, uint32_t oid, const PgtFor
 		   PgtError *err) __attribute__((warn_unused_result));
 bool pgt_array_send(Buf *out, const char *s, size_t n, uint32_t oid, const PgtFormat *fmt,
 		    PgtError *err) __attribute__((warn_unused_result));
+/* ARRAY[...]: the stored literal of the n elements, each a value in
+ * storage form of type elem (SQL NULL for a null element). */
+bool pgt_array_build(Buf *out, int n, sqlite3_value **elems, uint32_t elem, PgtError *err)
+	__attribute__((warn_unused_result));
 bool pgt_array_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, PgtValue *out,
 		    PgtError *err) __attribute__((warn_unused_result));
 

@@ -1187,38 +1187,93 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 	return ok && !tr->failed;
 }
 
-/* COALESCE / GREATEST / LEAST: a common type over the arguments. */
-static bool common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty)
+/* Translate args into bs/ts (n of each, initialised here; the caller
+ * cleans them up) and coerce each to their common type: numeric types
+ * widen, unknown literals and parameters follow the others, text when
+ * nothing says.  The common type, 0 after an error. */
+static uint32_t common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts)
 {
-	Buf *bs = calloc(n + 1, sizeof(Buf));
-	TType *ts = calloc(n + 1, sizeof(TType));
 	uint32_t common = 0;
 	bool ok = true;
-	for (size_t i = 0; i < n && ok; i++) {
+	for (size_t i = 0; i < n; i++)
 		buf_init(&bs[i]);
+	for (size_t i = 0; i < n && ok; i++) {
 		ok = tr_expr(tr, args[i], &bs[i], &ts[i]);
 		if (ok && !ts[i].unknown && !ts[i].param)
 			common = common == 0 ? ts[i].oid
 				 : is_numeric_type(common) && is_numeric_type(ts[i].oid) ? arith_result(common, ts[i].oid)
 											  : common;
 	}
-	if (ok) {
-		if (!common)
-			common = PGT_TEXT;
+	if (!ok)
+		return 0;
+	if (!common)
+		common = PGT_TEXT;
+	for (size_t i = 0; i < n; i++)
+		tr_coerce(tr, &bs[i], &ts[i], common, -1, loc);
+	return tr->failed ? 0 : common;
+}
+
+/* The arguments' translations and types, n of each. */
+typedef struct Args {
+	size_t n;
+	Buf *bs;
+	TType *ts;
+} Args;
+
+static void args_cleanup(Args *a)
+{
+	for (size_t i = 0; a->bs && i < a->n; i++)
+		buf_cleanup(&a->bs[i]);
+	free(a->bs);
+	free(a->ts);
+}
+
+/* ", a1, ..., an" (without the first comma when first is true). */
+static void args_put(Buf *out, Args *a, bool first)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		if (i || !first)
+			buf_put_str(out, ", ");
+		tr_put_buf(out, &a->bs[i]);
+	}
+}
+
+/* COALESCE / GREATEST / LEAST: fn(a1, ..., an) over the arguments coerced
+ * to their common type, the result's type. */
+static bool common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty)
+{
+	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
+	uint32_t common = common_args(tr, n, args, loc, a.bs, a.ts);
+	if (common) {
 		buf_printf(out, "%s(", fn);
-		for (size_t i = 0; i < n; i++) {
-			tr_coerce(tr, &bs[i], &ts[i], common, -1, loc);
-			if (i)
-				buf_put_str(out, ", ");
-			tr_put_buf(out, &bs[i]);
-		}
+		args_put(out, &a, true);
 		buf_put_u8(out, ')');
 		tr_ttype_set(ty, common, -1);
 	}
-	for (size_t i = 0; i < n; i++)
-		buf_cleanup(&bs[i]);
-	free(bs);
-	free(ts);
+	args_cleanup(&a);
+	return common && !tr->failed;
+}
+
+/* ARRAY[e1, ..., en] (one dimension): pg_array(elem_oid, e1, ..., en) over
+ * the elements' common type, typed as that type's array. */
+static bool array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty)
+{
+	size_t n = e->n_elements;
+	if (n == 0)
+		return tr_unsupported(tr, e->location, "ARRAY[] without elements");
+	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
+	uint32_t elem = common_args(tr, n, e->elements, e->location, a.bs, a.ts);
+	const PgType *t = elem ? pgt_by_oid(elem) : NULL;
+	bool ok = elem != 0;
+	if (ok && (!t || !t->array_oid))
+		ok = tr_unsupported(tr, e->location, "ARRAY[] of this element type (or of arrays)");
+	if (ok) {
+		buf_printf(out, "pg_array(%u", (unsigned)elem);
+		args_put(out, &a, false);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, t->array_oid, -1);
+	}
+	args_cleanup(&a);
 	return ok && !tr->failed;
 }
 
@@ -1385,6 +1440,30 @@ bool tr_is_aggregate(const char *name)
 
 static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
 
+/* Parameters declared void among a function's arguments are dropped, as
+ * PostgreSQL drops them for pgjdbc's {? = call f(?)} (its OUT parameter):
+ * moved after the others (the tree still owns them), and the number of
+ * the others returned.  Each still counts as a parameter of the statement. */
+static size_t drop_void_params(Tr *tr, PgQuery__FuncCall *f)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < f->n_args; i++) {
+		Node *a = f->args[i];
+		int n = a->node_case == PG_QUERY__NODE__NODE_PARAM_REF ? a->param_ref->number : 0;
+		if (n >= 1 && n <= tr->ctx->nparams_in && tr->ctx->param_types_in[n - 1] == PGT_VOID) {
+			tr->ptypes[n] = PGT_VOID;
+			if (n > tr->nparams)
+				tr->nparams = n;
+			continue;
+		}
+		memmove(&f->args[k + 1], &f->args[k], sizeof(Node *) * (i - k));
+		f->args[k++] = a;
+	}
+	return k;
+}
+
+static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+
 /* json_build_object(k, v, ...) as pg_json_build_object(k, type of v, v,
  * ...), which writes the object as PostgreSQL does. */
 static bool json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
@@ -1417,6 +1496,16 @@ static bool json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 }
 
 static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	size_t n = f->n_args;
+	if (!f->agg_within_group)
+		f->n_args = drop_void_params(tr, f);
+	bool ok = known_call(tr, f, out, ty);
+	f->n_args = n;
+	return ok;
+}
+
+static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
@@ -1781,7 +1870,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_SET_TO_DEFAULT:
 		return tr_fail(tr, "42601", n->set_to_default->location, "DEFAULT is not allowed in this context");
 	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
-		return tr_unsupported(tr, n->a_array_expr->location, "ARRAY[] constructor");
+		return array_expr(tr, n->a_array_expr, out, ty);
 	case PG_QUERY__NODE__NODE_ROW_EXPR:
 		return tr_unsupported(tr, n->row_expr->location, "ROW() constructor");
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:

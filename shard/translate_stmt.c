@@ -177,7 +177,9 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 /*
  * A set-returning function in FROM, [WITH ORDINALITY]: generate_series(start,
  * stop [, step]) over integers, unnest(array), and pg_partition_ancestors(rel)
- * (DoSQL has no partitions: a relation is its only ancestor).
+ * (DoSQL has no partitions: a relation is its only ancestor); or a function
+ * returning one value, one row (pgjdbc's {? = call f(?)} is SELECT * FROM
+ * f($1) AS result).
  */
 static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 {
@@ -192,14 +194,27 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
 	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
 	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;
-	if (!series && !unnest && !ancestors)
+	bool scalar = !series && !unnest && !ancestors;
+	if (scalar && (rf->ordinality || f->over || f->agg_star || strcmp(name, "generate_series") == 0 ||
+		       strcmp(name, "unnest") == 0))
 		return tr_fail(tr, "0A000", f->location, "function %s in FROM is not supported by DoSQL", name);
 	/* integer series only; the result is int8 when any argument is */
 	Buf args;
 	buf_init(&args);
 	uint32_t rtype = series ? PGT_INT4 : PGT_REGCLASS;
+	int32_t rtypmod = -1;
 	bool ok = true;
-	for (size_t i = 0; i < f->n_args && ok; i++) {
+	if (scalar) {
+		TType at = {.oid = PGT_UNKNOWN, .typmod = -1};
+		ok = tr_expr(tr, fn, &args, &at);
+		if (ok && at.agg)
+			ok = tr_fail(tr, "42803", f->location, "aggregate functions are not allowed in functions in FROM");
+		if (ok)
+			tr_settle(tr, &args, &at);
+		rtype = at.oid;
+		rtypmod = at.typmod;
+	}
+	for (size_t i = 0; i < f->n_args && ok && !scalar; i++) {
 		Buf ab;
 		TType at;
 		buf_init(&ab);
@@ -224,7 +239,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		tr_put_buf(&args, &ab);
 		buf_cleanup(&ab);
 	}
-	if (!ok) {
+	if (!ok || tr->failed) {
 		buf_cleanup(&args);
 		return false;
 	}
@@ -232,7 +247,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	const char *col = rf->alias && rf->alias->n_colnames ? shd_node_str(rf->alias->colnames[0]) : alias;
 	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? shd_node_str(rf->alias->colnames[1]) : "ordinality";
 	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
-	if (ancestors)
+	if (ancestors || scalar)
 		buf_printf(out, "%s AS ", buf_cstr(&args));
 	shd_put_ident(out, col);
 	if (rf->ordinality) {
@@ -252,7 +267,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
 	r->cols[0].name = arena_strdup(tr->a, col);
 	r->cols[0].type = rtype;
-	r->cols[0].typmod = -1;
+	r->cols[0].typmod = rtypmod;
 	if (rf->ordinality) {
 		r->cols[1].name = arena_strdup(tr->a, ordcol);
 		r->cols[1].type = PGT_INT8;

@@ -159,8 +159,8 @@ like($err, qr/0A000: EXPLAIN ANALYZE through the router/, 'EXPLAIN ANALYZE is re
 my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
 for my $case (
 	[ 'select a.id from accounts a join m on m.id = a.id order by 1', qr/is not supported/ ],
-	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) on conflict do nothing returning id",
-		qr/INSERT ... ON CONFLICT ... RETURNING of rows for several shards/ ],
+	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) on conflict (id) do nothing returning id",
+		qr/ON CONFLICT DO NOTHING RETURNING of rows for several shards/ ],
 	[ q{insert into accounts (name, bal) values ('x', 1)}, qr/must give its vindex column "id"/ ],
   )
 {

@@ -12,7 +12,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Checks qw(run_checks compare_checks);
+use DoSQL::Test::Checks qw(run_checks compare_checks check_shards);
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Node;
 use DoSQL::Test::Oracle;
@@ -35,10 +35,7 @@ $c->start;
 my $router = $c->router;
 my ($got) = run_checks('the router', [ 'node', $script, '127.0.0.1', $router->port, 'dosql', 'dosql', 'dosql' ], env => { NODE_PATH => $node_path });
 compare_checks($expected, $order, $got);
-my @per = map { $_->safe_psql('select count(*) from js_items') } $c->shards;
-is(scalar(grep { $_ > 0 } @per), 4, "the rows are on every shard (@per)");
-is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } $c->shards), '0,0,0,0',
-	'no prepared transaction is left');
+check_shards($c, 'js_items');
 
 $c->stop;
 done_testing();

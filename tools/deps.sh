@@ -14,6 +14,7 @@ packages=(
 	postgresql postgresql-client postgresql-contrib
 	libipc-run-perl libtest-simple-perl libdbd-pg-perl python3-psycopg2 python3-psycopg python3-sqlalchemy
 	nodejs
+	libpostgresql-jdbc-java default-jdk-headless golang-go golang-github-lib-pq-dev
 )
 
 # One dpkg-query for all packages; a package dpkg has never heard of is

@@ -433,6 +433,49 @@ static void test_time(void)
 	set_tz("UTC");
 }
 
+/* pgt_text_to_binary (the router's for a portal mixing formats) gives what
+ * binary output of the stored value gives, from the value's text output. */
+static void test_text_to_binary(void)
+{
+	static const struct {
+		const char *text;
+		uint32_t oid;
+		int32_t typmod;
+	} cases[] = {
+		{"42", PGT_INT4, -1},
+		{"-9000000000", PGT_INT8, -1},
+		{"t", PGT_BOOL, -1},
+		{"1.5", PGT_FLOAT8, -1},
+		{"12.35", PGT_NUMERIC, (5 << 16 | 2) + 4},
+		{"\\x00ff", PGT_BYTEA, -1},
+		{"00000000-0000-4000-8000-000000000001", PGT_UUID, -1},
+		{"2000-01-02", PGT_DATE, -1},
+		{"2024-01-08 10:30:07.000007", PGT_TIMESTAMP, -1},
+		{"2000-01-01 05:30:01+05:30", PGT_TIMESTAMPTZ, -1},
+		{"{1,NULL,3}", PGT_INT4ARRAY, -1},
+		{"{a,\"b c\"}", PGT_TEXTARRAY, -1},
+		{"{\"k\": 1}", PGT_JSONB, -1},
+		{"naïve", PGT_TEXT, -1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[sizeof(res)];
+		snprintf(want, sizeof(want), "%s", send_hex(cases[i].text, cases[i].oid, cases[i].typmod));
+		Buf b;
+		PgtError e;
+		buf_init(&b);
+		res[0] = 0;
+		if (pgt_text_to_binary(&b, cases[i].text, strlen(cases[i].text), cases[i].oid, cases[i].typmod, NULL, &e))
+			for (size_t k = 0; k < b.len; k++)
+				snprintf(res + 2 * k, sizeof(res) - 2 * k, "%02x", b.data[k]);
+		else
+			snprintf(res, sizeof(res), "ERR %s %s", e.sqlstate, e.msg);
+		buf_cleanup(&b);
+		char what[96];
+		snprintf(what, sizeof(what), "text to binary: %s", cases[i].text);
+		is_str(res, want, what);
+	}
+}
+
 int main(void)
 {
 	sqlite3_open(":memory:", &db);
@@ -445,6 +488,7 @@ int main(void)
 	test_bytea_uuid();
 	test_json();
 	test_time();
+	test_text_to_binary();
 	sqlite3_close(db);
 	return tap_done();
 }

@@ -22,7 +22,12 @@ typedef struct Result {
 	PgwError err;
 } Result;
 
-static Result translate(const char *sql)
+static Result translate_typed(const char *sql, int nparams, const uint32_t *types);
+
+static Result translate(const char *sql) { return translate_typed(sql, 0, NULL); }
+
+/* With the parameter types a Parse message declared. */
+static Result translate_typed(const char *sql, int nparams, const uint32_t *types)
 {
 	Result r;
 	memset(&r, 0, sizeof(r));
@@ -32,7 +37,8 @@ static Result translate(const char *sql)
 		return r;
 	}
 	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
-	ShdTranslateCtx ctx = {.cat = &cat, .src = sql, .arena = &arena, .user = "alice"};
+	ShdTranslateCtx ctx = {.cat = &cat, .src = sql, .arena = &arena, .user = "alice", .nparams_in = nparams,
+			       .param_types_in = types};
 	r.ok = shd_translate(&ctx, tree->stmts[0]->stmt, &r.q, &r.err);
 	pg_query__parse_result__free_unpacked(tree, NULL);
 	pg_query_free_protobuf_parse_result(pr);
@@ -121,6 +127,22 @@ int main(void)
 	r = translate("select id from t order by name desc, id");
 	ok(r.ok && strstr(r.q.sql, "DESC NULLS FIRST") && strstr(r.q.sql, "ASC NULLS LAST"),
 	   "ORDER BY spells out PostgreSQL's NULLS placement");
+
+	r = translate("select array[1, 2], array['a', null], array[id, 2.5], array[name] from t");
+	ok(r.ok && strstr(r.q.sql, "pg_array(23, 1, 2)") != NULL, "ARRAY[...] builds its literal with pg_array(elem oid, ...)");
+	is_str(coltypes(&r), "1007,1009,1231,1015", "ARRAY[...] is the array of its elements' common type");
+	r = translate("select array[array[1]]");
+	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "an array of arrays is 0A000");
+	r = translate("select array[1, 'x']");
+	ok(!r.ok && strcmp(r.err.sqlstate, "22P02") == 0, "an element that is not of the common type: 22P02");
+
+	r = translate("select * from upper('abc') as result, length('x')");
+	ok(r.ok, "functions returning one value in FROM translate");
+	is_str(colnames(&r), "result,length", "named after the alias, else the function");
+	is_str(coltypes(&r), "25,23", "typed as the function's result");
+	static const uint32_t void_first[] = {PGT_VOID, PGT_VARCHAR};
+	r = translate_typed("select * from upper($1, $2) as result", 2, void_first);
+	ok(r.ok && r.q.nparams == 2, "a void parameter among a function's arguments is dropped (pgjdbc's {? = call f(?)})");
 
 	r = translate("select * from nosuch");
 	ok(!r.ok, "unknown table fails");

@@ -12,14 +12,21 @@ PostgreSQL 15 and against DoSQL and compared one by one
   use DoSQL::Test::Checks qw(run_checks compare_checks);
   my ($expected, $order) = run_checks('PostgreSQL 15', [ 'node', $script, @pg_conn ], %run_opts);
   my ($got) = run_checks('the router', [ 'node', $script, @router_conn ], %run_opts);
-  compare_checks($expected, $order, $got);
+  compare_checks($expected, $order, $got, differs => { 'a check' => '{"error":"0A000"}' });
+  check_shards($cluster, 'items');
 
 The script prints one JSON object per check, C<{"name": ..., "value": ...}>
 or C<{"name": ..., "error": ...}>.  C<run_checks> asserts that the script
 ran to completion and returns the checks' results by name (canonical JSON
 text) and their names in order; C<%run_opts> go to C<run_command> (C<env>,
 C<timeout>).  C<compare_checks> asserts, per check of the first run, that
-the second gave the same.
+the second gave the same; for a check named in C<differs>, that the second
+gave the JSON given there (what DoSQL answers instead, for a known
+difference) and that it is not what the first gave (so that a difference
+that goes away is noticed and its entry removed).  C<check_shards> asserts,
+after checks through the router, that the rows of a table (or of C<FROM>
+text with a C<WHERE>) are on every shard and that no shard is left with a
+prepared transaction.
 
 =cut
 
@@ -30,7 +37,7 @@ use JSON::PP;
 use Test::More;
 use DoSQL::Test::Utils qw(run_command);
 
-our @EXPORT_OK = qw(run_checks compare_checks);
+our @EXPORT_OK = qw(run_checks compare_checks check_shards);
 
 sub run_checks
 {
@@ -50,8 +57,32 @@ sub run_checks
 
 sub compare_checks
 {
-	my ($expected, $order, $got) = @_;
-	is($got->{$_} // 'missing', $expected->{$_}, $_) for @$order;
+	my ($expected, $order, $got, %opts) = @_;
+	my $differs = $opts{differs} // {};
+	my $json = JSON::PP->new->canonical;
+	for my $name (@$order)
+	{
+		if (!exists $differs->{$name})
+		{
+			is($got->{$name} // 'missing', $expected->{$name}, $name);
+			next;
+		}
+		my $want = $json->encode(JSON::PP->new->decode($differs->{$name}));
+		is($got->{$name} // 'missing', $want, "$name (DoSQL's known answer)");
+		isnt($want, $expected->{$name}, "$name: PostgreSQL answers otherwise");
+	}
+	my @unknown = grep { !exists $expected->{$_} } sort keys %$differs;
+	is("@unknown", '', 'every known difference names a check');
+	return;
+}
+
+sub check_shards
+{
+	my ($c, $from) = @_;
+	my @per = map { $_->safe_psql("select count(*) from $from") } $c->shards;
+	is(scalar(grep { $_ > 0 } @per), scalar(@per), "rows of $from on every shard (@per)");
+	is(join(',', map { $_->safe_psql('select count(*) from pg_prepared_xacts') } $c->shards),
+		join(',', map { 0 } $c->shards), 'no prepared transaction is left');
 	return;
 }
 
