@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "router/router.h"
+#include "shard/session_int.h"
 
 /* The 19 bytes binary COPY data starts with (signature, no flags, no
  * header extension), and the 2 it ends with. */
@@ -557,22 +558,148 @@ void rt_copy_end(RtSession *s, const char *fail)
 /* ---------------------------------------------------------------- COPY TO */
 
 
-bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route)
+bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, RtRoute *route)
 {
 	memset(&s->copy_out, 0, sizeof(s->copy_out));
+	s->copy_out.delim = '\t';
 	for (size_t i = 0; i < st->n_options; i++) {
 		const PgQuery__DefElem *d = st->options[i]->def_elem;
 		const char *v = option_string(d);
-		if (strcmp(d->defname, "format") == 0 && v)
+		if (strcmp(d->defname, "format") == 0 && v) {
 			s->copy_out.binary = strcmp(v, "binary") == 0;
-		else if (strcmp(d->defname, "header") == 0)
+			s->copy_out.csv = strcmp(v, "csv") == 0;
+			if (s->copy_out.csv)
+				s->copy_out.delim = ',';
+		} else if (strcmp(d->defname, "header") == 0) {
 			s->copy_out.header = option_bool(d);
+		} else if (strcmp(d->defname, "delimiter") == 0 && v && strlen(v) == 1) {
+			s->copy_out.delim = v[0];
+		} else if (route->merge && strcmp(d->defname, "format") != 0) {
+			PgwError e;
+			pgw_error_set(&e, "0A000", "COPY (query) TO STDOUT with the option %s through the router is not supported",
+				      d->defname);
+			rt_send_error(s, &e);
+			return false;
+		}
 	}
 	s->copy_out.on = true;
-	if (rt_dispatch(s, text, route->shards, route->nshards, NULL, 0))
+	if (route->merge) {
+		/* the final step runs in the router: its rows are kept, then
+		 * written as this COPY's data */
+		PgwError e;
+		char *query = s->copy_out.binary ? NULL : shd_deparse_node(st->query);
+		if (s->copy_out.binary)
+			pgw_error_set(&e, "0A000", "COPY (query) TO STDOUT in binary format of a query with a final step in the "
+						   "router is not supported");
+		else
+			pgw_error_set(&e, "53200", "out of memory");
+		bool ok = query && rt_cursor_capture_start(s);
+		s->copy_out.final = ok;
+		ok = ok && rt_merge_start(s, route, query, route->params);
+		free(query);
+		if (ok)
+			return true;
+		if (!s->stmt_error)
+			rt_send_error(s, &e);
+		rt_cursor_abandon(s);
+	} else if (rt_dispatch(s, text, route->shards, route->nshards, NULL, 0)) {
 		return true;
+	}
 	memset(&s->copy_out, 0, sizeof(s->copy_out));
 	return false;
+}
+
+/* Append one COPY field: text format escapes backslashes, control
+ * characters and the delimiter; CSV quotes a field holding the delimiter,
+ * a quote, a newline or nothing, doubling its quotes. */
+static void put_copy_field(Buf *b, const char *v, size_t n, bool csv, char delim)
+{
+	if (csv) {
+		bool quote = n == 0;
+		for (size_t i = 0; i < n && !quote; i++)
+			quote = v[i] == delim || v[i] == '"' || v[i] == '\n' || v[i] == '\r';
+		if (!quote) {
+			buf_put(b, v, n);
+			return;
+		}
+		buf_put_u8(b, '"');
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] == '"')
+				buf_put_u8(b, '"');
+			buf_put_u8(b, (uint8_t)v[i]);
+		}
+		buf_put_u8(b, '"');
+		return;
+	}
+	static const char from[] = "\b\f\n\r\t\v\\", to[] = "bfnrtv\\";
+	for (size_t i = 0; i < n; i++) {
+		const char *f = v[i] ? strchr(from, v[i]) : NULL;
+		if (f) {
+			buf_put_u8(b, '\\');
+			buf_put_u8(b, (uint8_t)to[f - from]);
+		} else if (v[i] == delim) {
+			buf_put_u8(b, '\\');
+			buf_put_u8(b, (uint8_t)v[i]);
+		} else {
+			buf_put_u8(b, (uint8_t)v[i]);
+		}
+	}
+}
+
+void rt_copy_out_rows(RtSession *s, const Buf *rowdesc, const Buf *rows)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	bool csv = s->copy_out.csv;
+	char delim = s->copy_out.delim;
+	int ncols = rowdesc->len >= 7 ? (int)rd_be16(rowdesc->data + 5) : 0;
+	pgw_send_copy_out_response(c, 0, ncols);
+	Buf line;
+	buf_init(&line);
+	if (s->copy_out.header && rowdesc->len >= 7) {
+		/* the column names, from the RowDescription */
+		size_t off = 7;
+		for (int i = 0; i < ncols && off < rowdesc->len; i++) {
+			const char *name = (const char *)rowdesc->data + off;
+			size_t n = strnlen(name, rowdesc->len - off);
+			if (i)
+				buf_put_u8(&line, (uint8_t)delim);
+			put_copy_field(&line, name, n, csv, delim);
+			off += n + 1 + 18;
+		}
+		buf_put_u8(&line, '\n');
+		pgw_send_copy_data(c, line.data, line.len);
+	}
+	int64_t count = 0;
+	for (size_t off = 0; off + 7 <= rows->len; count++) {
+		const uint8_t *m = rows->data + off;
+		size_t len = (size_t)rd_be32(m + 1) + 1, at = 7;
+		int nf = rd_be16(m + 5);
+		buf_reset(&line);
+		for (int i = 0; i < nf && at + 4 <= len; i++) {
+			int32_t n = (int32_t)rd_be32(m + at);
+			at += 4;
+			if (i)
+				buf_put_u8(&line, (uint8_t)delim);
+			if (n < 0) {
+				if (!csv)
+					buf_put_str(&line, "\\N");
+				continue;
+			}
+			put_copy_field(&line, (const char *)m + at, (size_t)n, csv, delim);
+			at += (size_t)n;
+		}
+		buf_put_u8(&line, '\n');
+		pgw_send_copy_data(c, line.data, line.len);
+		off += len;
+		if (c->out.len > (256u << 10))
+			(void)pgw_evconn_flush(s->ec);
+	}
+	buf_cleanup(&line);
+	pgw_send_copy_done(c);
+	snprintf(s->tag, sizeof(s->tag), "COPY %lld", (long long)count);
+	s->rowdesc_sent = false;
+	s->count_sum = 0;
+	memset(&s->copy_out, 0, sizeof(s->copy_out));
 }
 
 void rt_copy_out_response(RtSession *s, RtBackend *b, const PGresult *r)
@@ -636,6 +763,8 @@ static void copy_out_send(RtSession *s, const uint8_t *data, size_t len)
 void rt_copy_out_end(RtSession *s)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
+	if (s->copy_out.final)
+		return; /* its rows are still to come from the final step */
 	if (s->copy_out.response_sent && !s->stmt_error) {
 		if (s->copy_out.binary && s->copy_out.signature_held)
 			copy_out_send(s, binary_trailer, sizeof(binary_trailer)); /* no rows */

@@ -139,12 +139,23 @@ Buf *rt_cursor_row_buf(RtSession *s)
 	return &k->rows;
 }
 
+bool rt_cursor_capture_start(RtSession *s)
+{
+	cursor_free(s->capture);
+	s->capture = calloc(1, sizeof(RtCursor));
+	return s->capture != NULL;
+}
+
 void rt_cursor_finish(RtSession *s)
 {
 	PgwError e;
 	if (!s->capture)
 		return;
-	if (s->stmt_error)
+	if (!s->stmt_error && !s->capture->name) {
+		/* a COPY's query: its rows go out as COPY data */
+		rt_copy_out_rows(s, &s->capture->rowdesc, &s->capture->rows);
+		rt_cursor_abandon(s);
+	} else if (s->stmt_error)
 		rt_cursor_abandon(s);
 	else if (!rt_cursor_declared(s, &e))
 		rt_send_error(s, &e);

@@ -925,14 +925,14 @@ static void copy_out_plan(RtRouter *rt, PgQuery__CopyStmt *cp, const char *sql, 
 		rt_plan(rt, cp->query, sql, params, r);
 		if (r->kind == RT_ROUTE_REFUSE)
 			return;
-		if (r->kind != RT_ROUTE_SHARDS || r->write || r->merge || r->split_sql || r->explain) {
+		if (r->kind != RT_ROUTE_SHARDS || r->write || r->split_sql || r->explain) {
 			rt_route_cleanup(r);
 			memset(r, 0, sizeof(*r));
-			refuse(r, "%s",
-			       "COPY (query) TO STDOUT through the router needs a query that is not a write and needs no final step "
-			       "over several shards (ORDER BY, aggregates, ...)");
+			refuse(r, "%s", "COPY (query) TO STDOUT through the router needs a query that is not a write");
 			return;
 		}
+		/* a final step in the router (r->merge): copy.c keeps its rows
+		 * and writes them out as COPY data */
 	} else {
 		const VscTable *vt = placement(rt, cp->relation->relname);
 		r->nshards = 0;

@@ -271,6 +271,11 @@ struct RtSession {
 	struct {
 		bool on, response_sent, any_data, header, binary;
 		bool signature_held; /* binary: the signature goes out with the next data */
+		/* COPY (query) TO STDOUT whose query has its final step in the
+		 * router: its rows are kept (s->capture), then written out as
+		 * COPY text or CSV by rt_copy_out_rows */
+		bool final, csv;
+		char delim;
 	} copy_out;
 	RtCursor *cursors;    /* owned: DECLAREd cursors (cursor.c) */
 	RtCursor *capture;    /* owned: the cursor whose DECLARE runs; its rows are kept, not sent */
@@ -311,6 +316,9 @@ Buf *rt_cursor_row_buf(RtSession *s);
 /* The DECLARE's query finished: the cursor is the session's (tag DECLARE
  * CURSOR); false with e when its rows could not be kept. */
 bool rt_cursor_declared(RtSession *s, PgwError *e);
+/* A capture with no cursor name: COPY (query) TO STDOUT keeps the rows
+ * of its query's final step there; false out of memory. */
+bool rt_cursor_capture_start(RtSession *s);
 /* The DECLARE failed: its cursor goes. */
 void rt_cursor_abandon(RtSession *s);
 /* The DECLARE's query ended: rt_cursor_declared, or rt_cursor_abandon
@@ -363,10 +371,13 @@ void rt_copy_error_line(RtSession *s, int shard, PgwError *e);
 /* COPY TO STDOUT from the route's shards: sent there, false when nothing
  * was sent (after an error); a shard's CopyOutResponse, its data; the
  * stream's end before the CommandComplete. */
-bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route);
+bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, RtRoute *route);
 void rt_copy_out_response(RtSession *s, RtBackend *b, const PGresult *r);
 void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t len);
 void rt_copy_out_end(RtSession *s);
+/* The kept rows of a COPY (query) TO STDOUT with a final step, out as
+ * the COPY's data (the capture is consumed). */
+void rt_copy_out_rows(RtSession *s, const Buf *rowdesc, const Buf *rows);
 
 /* session.c: results coming back from a backend. */
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r);
