@@ -540,9 +540,9 @@ static bool fill_pg_type(sqlite3 *db, char **errmsg)
 	if (!prepare_fill(db,
 			  "INSERT INTO temp.pg_type(oid, typname, typnamespace, typowner, typlen, typbyval, typtype,"
 			  " typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem, typarray,"
-			  " typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation)"
+			  " typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation, typinput)"
 			  " VALUES(?1, ?2, 11, " ROLE_DOSQL ", ?3, ?4, ?5, ?6, 0, 1, ',', 0, 0, ?7, ?8, ?9, ?10, 0, 0, -1, 0,"
-			  " ?11)",
+			  " ?11, CASE WHEN ?6 = 'A' THEN 750 ELSE 0 END)",
 			  &st, errmsg))
 		return false;
 	for (int i = 0; i < pgt_ntypes; i++) {

@@ -115,6 +115,19 @@ bool pgt_int_in(const char *s, size_t n, uint32_t oid, PgtValue *out, PgtError *
 				return true;
 			}
 		}
+		if (oid == PGT_REGPROC && n < 128) {
+			/* the functions clients name: PostgreSQL's OIDs (pg_type.typinput of arrays) */
+			static const struct {
+				const char *name;
+				uint32_t oid;
+			} procs[] = {{"array_in", 750}, {"pg_catalog.array_in", 750}};
+			for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+				if (strlen(procs[i].name) == n && memcmp(procs[i].name, s, n) == 0) {
+					pgt_set_int(out, procs[i].oid);
+					return true;
+				}
+			return pgt_fail(err, "42883", "function \"%s\" does not exist", pgt_quote_for_msg(q, sizeof(q), s, n));
+		}
 		if (oid == PGT_REGNAMESPACE || oid == PGT_REGTYPE)
 			return pgt_fail(err, oid == PGT_REGTYPE ? "42704" : "3F000", "%s \"%s\" does not exist",
 					oid == PGT_REGTYPE ? "type" : "schema", pgt_quote_for_msg(q, sizeof(q), s, n));

@@ -42,14 +42,10 @@ my ($expected, $order) = run_checks('PostgreSQL 15', [ @java, '127.0.0.1', $orac
 ok(@$order >= 40, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
 
-# What DoSQL answers where it differs from PostgreSQL today.  The driver
-# asks pg_catalog about a type it does not know (jsonb) with
-# typinput = 'pg_catalog.array_in'::regproc (regproc input by name), and
+# What DoSQL answers where it differs from PostgreSQL today:
 # getPrimaryKeys reads information_schema._pg_expandarray(indkey) with
-# field selection ((i.keys).n): the shards' catalog has neither yet.
+# field selection ((i.keys).n), which the shards' catalog does not have yet.
 my %differs = (
-	'catalog: jsonb by getObject and its type name' => '{"error":"0A000"}',
-	'meta: ResultSetMetaData' => '{"error":"0A000"}',
 	'meta: getPrimaryKeys' => '{"error":"0A000"}',
 );
 
