@@ -1360,6 +1360,8 @@ static const FuncMap funcs[] = {
 	{"rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
+	/* _pg_expandarray's record (x, n): printf('(%s,%d)', x, n) (translate_stmt.c) */
+	{"_dosql_record2", "printf", RET_FIXED, 2249, false, PGT_TEXT},
 	{"pg_table_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
 	{"pg_function_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
 	{"pg_type_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
@@ -1767,8 +1769,34 @@ static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, T
 }
 
 /* x[i]: one element of an array or int2vector/oidvector (0-based). */
+/* (r).x and (r).n of a record of information_schema._pg_expandarray,
+ * written "(x,n)": its integer fields. */
+static bool record_field(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
+{
+	const char *field = ind->indirection[0]->string->sval;
+	Buf ab;
+	TType at;
+	buf_init(&ab);
+	bool ok = tr_expr(tr, ind->arg, &ab, &at);
+	if (ok && (at.oid != 2249 || (strcmp(field, "x") != 0 && strcmp(field, "n") != 0)))
+		ok = tr_unsupported(tr, -1, "field selection");
+	if (ok) {
+		const char *r = buf_cstr(&ab);
+		if (field[0] == 'x')
+			buf_printf(out, "CAST(substr(%s, 2, instr(%s, ',') - 2) AS INTEGER)", r, r);
+		else
+			buf_printf(out, "CAST(substr(%s, instr(%s, ',') + 1, length(%s) - instr(%s, ',') - 1) AS INTEGER)", r, r,
+				   r, r);
+		tr_ttype_set(ty, field[0] == 'x' ? PGT_INT2 : PGT_INT4, -1);
+	}
+	buf_cleanup(&ab);
+	return ok;
+}
+
 static bool indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
 {
+	if (ind->n_indirection == 1 && ind->indirection[0]->node_case == PG_QUERY__NODE__NODE_STRING)
+		return record_field(tr, ind, out, ty);
 	if (ind->n_indirection != 1 || ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
 	    ind->indirection[0]->a_indices->is_slice)
 		return tr_unsupported(tr, -1, "array slices and field selection");

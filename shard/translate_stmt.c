@@ -803,18 +803,40 @@ typedef struct SrfSwap {
 	} at[16];
 } SrfSwap;
 
-/* A call unnest(x) or generate_subscripts(x, 1) standing as a target entry;
- * its array argument, else NULL. */
-static Node *srf_array(const Node *n, bool *subscripts)
+/* What a target-list set-returning function gives per element. */
+typedef enum SrfKind {
+	SRF_ELEMENT,   /* unnest(x), (_pg_expandarray(x)).x */
+	SRF_SUBSCRIPT, /* generate_subscripts(x, 1), (_pg_expandarray(x)).n */
+	SRF_RECORD,    /* information_schema._pg_expandarray(x): the record (x, n) */
+} SrfKind;
+
+/* A call unnest(x), generate_subscripts(x, 1) or
+ * information_schema._pg_expandarray(x) (or a field x or n of the last)
+ * standing as a target entry: its array argument, else NULL. */
+static Node *srf_array(const Node *n, SrfKind *kind)
 {
+	const char *field = NULL;
+	if (n && n->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION && n->a_indirection->n_indirection == 1 &&
+	    n->a_indirection->indirection[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+		field = n->a_indirection->indirection[0]->string->sval;
+		n = n->a_indirection->arg;
+	}
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return NULL;
 	const PgQuery__FuncCall *f = n->func_call;
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
-	*subscripts = strcmp(name, "generate_subscripts") == 0;
+	if (strcmp(name, "_pg_expandarray") == 0 && f->n_args == 1) {
+		if (field && strcmp(field, "x") != 0 && strcmp(field, "n") != 0)
+			return NULL;
+		*kind = !field ? SRF_RECORD : field[0] == 'x' ? SRF_ELEMENT : SRF_SUBSCRIPT;
+		return f->args[0];
+	}
+	if (field)
+		return NULL;
+	*kind = strcmp(name, "generate_subscripts") == 0 ? SRF_SUBSCRIPT : SRF_ELEMENT;
 	if (strcmp(name, "unnest") == 0 && f->n_args == 1)
 		return f->args[0];
-	if (*subscripts && f->n_args == 2 && f->args[1]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	if (*kind == SRF_SUBSCRIPT && f->n_args == 2 && f->args[1]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 	    f->args[1]->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL && f->args[1]->a_const->ival->ival == 1)
 		return f->args[0];
 	return NULL;
@@ -847,7 +869,7 @@ static Node *srf_column(Tr *tr, const char *field)
 static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 {
 	Node *arr = NULL;
-	bool sub;
+	SrfKind sub;
 	int nsrf = 0;
 	sw->n = 0;
 	for (size_t i = 0; i < s->n_target_list; i++) {
@@ -899,11 +921,30 @@ static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 		sw->at[sw->n].val = rt->val;
 		sw->at[sw->n].name = rt->name;
 		sw->n++;
-		if (!shd_has_str(rt->name))
-			rt->name = arena_strdup(tr->a, sub ? "generate_subscripts" : "unnest");
-		rt->val = sub ? pgn_binary(tr->a, PG_QUERY__A__EXPR__KIND__AEXPR_OP, "+", srf_column(tr, "key"),
-					   pgn_integer(tr->a, 1))
-			      : pgn_cast(tr->a, srf_column(tr, "value"), pgt_by_oid(t->elem_oid)->name, -1);
+		if (!shd_has_str(rt->name)) {
+			bool expand = sw->at[sw->n - 1].val->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION;
+			rt->name = arena_strdup(tr->a, sub == SRF_RECORD ? "_pg_expandarray"
+						       : expand		? (sub == SRF_SUBSCRIPT ? "n" : "x")
+						       : sub == SRF_SUBSCRIPT ? "generate_subscripts"
+									      : "unnest");
+		}
+		Node *value = pgn_cast(tr->a, srf_column(tr, "value"), pgt_by_oid(t->elem_oid)->name, -1);
+		Node *ord = pgn_binary(tr->a, PG_QUERY__A__EXPR__KIND__AEXPR_OP, "+", srf_column(tr, "key"),
+				       pgn_integer(tr->a, 1));
+		if (sub == SRF_RECORD) {
+			/* the record (x, n) as PostgreSQL writes it: "(3,1)" */
+			Node *rec = pgn_call(tr->a, "_dosql_record2", pgn_text(tr->a, "(%s,%d)", 7));
+			PgQuery__FuncCall *f = rec->func_call;
+			f->n_args = 3;
+			Node **args = arena_alloc(tr->a, sizeof(Node *) * 3);
+			args[0] = f->args[0];
+			args[1] = value;
+			args[2] = ord;
+			f->args = args;
+			rt->val = rec;
+		} else {
+			rt->val = sub == SRF_SUBSCRIPT ? ord : value;
+		}
 	}
 	return ok;
 }
