@@ -830,76 +830,6 @@ bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType 
 	return !tr->failed;
 }
 
-/* The element type of the array operand of op ANY/ALL (array): an open
- * operand (a parameter, an untyped literal) takes the array type of the
- * other side's type; false with 42809 when it is no array. */
-static bool array_operand(Tr *tr, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, uint32_t *elem)
-{
-	if (rt->unknown || rt->param > 0) {
-		tr_settle(tr, lb, lt);
-		const PgType *t = pgt_by_oid(lt->oid);
-		if (!t || !t->array_oid)
-			return tr_unsupported(tr, loc, "op ANY/ALL over an array of this type");
-		*elem = lt->oid;
-		return tr_coerce(tr, rb, rt, t->array_oid, -1, loc);
-	}
-	const PgType *t = pgt_by_oid(rt->oid);
-	if (!t || !t->elem_oid || t->category != 'A')
-		return tr_fail(tr, "42809", loc, "op ANY/ALL (array) requires array on right side");
-	*elem = t->elem_oid;
-	if (lt->unknown || lt->param > 0)
-		return tr_coerce(tr, lb, lt, *elem, -1, loc);
-	return true;
-}
-
-/* x = ANY (array) as x IN (its elements), x <> ALL (array) as x NOT IN:
- * an ARRAY[...] constructor element by element, any other array (a
- * column, a parameter, a literal) through json_each over its stored
- * elements, each cast to the element type; a NULL array gives NULL, as in
- * PostgreSQL. */
-static bool any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
-{
-	const char *in = all ? " NOT IN (" : " IN (";
-	Buf lb, rb, eb;
-	TType lt, rt, et;
-	buf_init(&lb);
-	buf_init(&rb);
-	buf_init(&eb);
-	bool ok = tr_expr(tr, a->lexpr, &lb, &lt);
-	if (ok && a->rexpr->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
-		tr_settle(tr, &lb, &lt);
-		buf_put_u8(out, '(');
-		tr_put_buf(out, &lb);
-		buf_put_str(out, in);
-		ok = tr_expr_list(tr, a->rexpr->a_array_expr->n_elements, a->rexpr->a_array_expr->elements, out, lt.oid,
-				  NULL);
-		buf_put_str(out, "))");
-	} else if (ok) {
-		uint32_t elem = 0;
-		ok = tr_expr(tr, a->rexpr, &rb, &rt) && array_operand(tr, &lb, &lt, &rb, &rt, a->location, &elem);
-		buf_put_str(&eb, "value");
-		tr_ttype_set(&et, PGT_TEXT, -1);
-		ok = ok && tr_coerce(tr, &eb, &et, elem, -1, a->location);
-		if (ok) {
-			buf_put_str(out, "(CASE WHEN (");
-			tr_put_buf(out, &rb);
-			buf_put_str(out, ") IS NULL THEN NULL ELSE ");
-			tr_put_numeric_value(out, &lb, &lt);
-			buf_put_str(out, in);
-			buf_put_str(out, "SELECT ");
-			tr_put_numeric_value(out, &eb, &et);
-			buf_put_str(out, " FROM json_each(pg_array_json(");
-			tr_put_buf(out, &rb);
-			buf_put_str(out, "))) END)");
-		}
-	}
-	tr_ttype_set(ty, PGT_BOOL, -1);
-	buf_cleanup(&lb);
-	buf_cleanup(&rb);
-	buf_cleanup(&eb);
-	return ok && !tr->failed;
-}
-
 
 static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 {
@@ -1016,7 +946,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		bool all = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL;
 		if (strcmp(op, all ? "<>" : "=") != 0)
 			return tr_unsupported(tr, a->location, all ? "op ALL (array) other than <>" : "op ANY (array) other than =");
-		return any_array(tr, a, all, out, ty);
+		return tr_any_array(tr, a, all, out, ty);
 	}
 	default:
 		return tr_unsupported(tr, a->location, "this operator form");
@@ -1466,37 +1396,6 @@ static size_t drop_void_params(Tr *tr, PgQuery__FuncCall *f)
 
 static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 
-/* json_build_object(k, v, ...) as pg_json_build_object(k, type of v, v,
- * ...), which writes the object as PostgreSQL does. */
-static bool json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
-{
-	if (f->n_args % 2)
-		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements");
-	if (f->n_args > 84)
-		return tr_unsupported(tr, f->location, "json_build_object with more than 84 arguments");
-	buf_put_str(out, "pg_json_build_object(");
-	for (size_t i = 0; i < f->n_args; i++) {
-		Buf ab;
-		TType at;
-		buf_init(&ab);
-		bool ok = tr_expr(tr, f->args[i], &ab, &at);
-		tr_settle(tr, &ab, &at);
-		if (ok && i % 2 == 0)
-			ok = tr_coerce(tr, &ab, &at, PGT_TEXT, -1, f->location);
-		if (i)
-			buf_put_str(out, ", ");
-		if (i % 2)
-			buf_printf(out, "%u, ", at.oid);
-		tr_put_buf(out, &ab);
-		buf_cleanup(&ab);
-		if (!ok)
-			return false;
-	}
-	buf_put_u8(out, ')');
-	tr_ttype_set(ty, PGT_JSON, -1);
-	return !tr->failed;
-}
-
 static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	size_t n = f->n_args;
@@ -1511,7 +1410,7 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
-		return json_build_object(tr, f, out, ty);
+		return tr_json_build_object(tr, f, out, ty);
 	const FuncMap *m = NULL;
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0) {
@@ -1769,63 +1668,6 @@ static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, T
 }
 
 /* x[i]: one element of an array or int2vector/oidvector (0-based). */
-/* (r).x and (r).n of a record of information_schema._pg_expandarray,
- * written "(x,n)": its integer fields. */
-static bool record_field(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
-{
-	const char *field = ind->indirection[0]->string->sval;
-	Buf ab;
-	TType at;
-	buf_init(&ab);
-	bool ok = tr_expr(tr, ind->arg, &ab, &at);
-	if (ok && (at.oid != 2249 || (strcmp(field, "x") != 0 && strcmp(field, "n") != 0)))
-		ok = tr_unsupported(tr, -1, "field selection");
-	if (ok) {
-		const char *r = buf_cstr(&ab);
-		if (field[0] == 'x')
-			buf_printf(out, "CAST(substr(%s, 2, instr(%s, ',') - 2) AS INTEGER)", r, r);
-		else
-			buf_printf(out, "CAST(substr(%s, instr(%s, ',') + 1, length(%s) - instr(%s, ',') - 1) AS INTEGER)", r, r,
-				   r, r);
-		tr_ttype_set(ty, field[0] == 'x' ? PGT_INT2 : PGT_INT4, -1);
-	}
-	buf_cleanup(&ab);
-	return ok;
-}
-
-static bool indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
-{
-	if (ind->n_indirection == 1 && ind->indirection[0]->node_case == PG_QUERY__NODE__NODE_STRING)
-		return record_field(tr, ind, out, ty);
-	if (ind->n_indirection != 1 || ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
-	    ind->indirection[0]->a_indices->is_slice)
-		return tr_unsupported(tr, -1, "array slices and field selection");
-	Buf ab, ib;
-	TType at, it;
-	buf_init(&ab);
-	buf_init(&ib);
-	bool ok = tr_expr(tr, ind->arg, &ab, &at) && tr_expr(tr, ind->indirection[0]->a_indices->uidx, &ib, &it) &&
-		  tr_coerce(tr, &ib, &it, PGT_INT4, -1, -1);
-	if (ok) {
-		const PgType *t = pgt_by_oid(at.oid);
-		if (!t || !t->elem_oid || t->category != 'A') {
-			ok = tr_fail(tr, "42804", -1, "cannot subscript type %s because it does not support subscripting",
-				     t ? t->name : "unknown");
-		} else {
-			bool zero_based = at.oid == 22 || at.oid == 30;
-			buf_put_str(out, "pg_subscript(");
-			tr_put_buf(out, &ab);
-			buf_put_str(out, ", ");
-			tr_put_buf(out, &ib);
-			buf_printf(out, ", %d)", zero_based ? 0 : 1);
-			tr_ttype_set(ty, t->elem_oid, -1);
-		}
-	}
-	buf_cleanup(&ab);
-	buf_cleanup(&ib);
-	return ok;
-}
-
 bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 {
 	tr_ttype_set(ty, PGT_TEXT, -1);
@@ -1902,7 +1744,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_ROW_EXPR:
 		return tr_unsupported(tr, n->row_expr->location, "ROW() constructor");
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
-		return indirection(tr, n->a_indirection, out, ty);
+		return tr_indirection(tr, n->a_indirection, out, ty);
 	default:
 		return tr_unsupported(tr, -1, "this expression");
 	}

@@ -74,6 +74,11 @@ TRel *tr_rel_from_table(Tr *tr, const ShdTable *t, const char *alias);
 bool tr_scope_add(Tr *tr, TRel *r, int loc);
 TRel *tr_find_cte(Tr *tr, const char *name);
 bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType *first);
+/* translate_array.c: x = ANY (array) / x <> ALL (array); a subscript or
+ * a field of a record; json_build_object(...). */
+bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty);
+bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty);
+bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
 /* Whether a function of this name is an aggregate. */
 bool tr_is_aggregate(const char *name);
