@@ -368,6 +368,8 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 		if (!PQconsumeInput(b->pg) || PQstatus(b->pg) == CONNECTION_BAD) {
 			b->state = RT_BE_BROKEN;
 			event_del(b->ev);
+			if (!b->sess)
+				rt_pool_broken(b->rt, b); /* reaped at the pool's next use */
 		}
 		return;
 	}

@@ -13,11 +13,11 @@
  * that started with the same.  SETs a session ran on it are undone with
  * RESET ALL before another session uses it, and the new session's
  * application_name and SETs are sent ahead of its first statement there
- * (backend.c).  The statements prepared on
- * it are keyed by their text, not by session, so every session reuses
- * them.  Idle connections are watched (a shard that goes away marks them
- * broken) and at most `pool_max_idle` per shard are kept; a broken one is
- * dropped when the pool is next used.
+ * (backend.c).  The statements prepared on it are keyed by their text, not
+ * by session, so every session reuses them.  Idle connections are watched
+ * (a shard that goes away marks them broken, rt_pool_broken) and at most
+ * `pool_max_idle` per shard are kept; a broken one is dropped when the
+ * pool is next used.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,7 @@ typedef struct RtPool {
 	int nidle, capidle;
 	RtBackend **idle; /* owned; the most recently released last */
 	int active;       /* held by sessions */
+	int broken;       /* idle ones marked broken since the last reap */
 	uint64_t opened, closed, taken;
 } RtPool;
 
@@ -40,9 +41,12 @@ static bool same_start(const RtBackend *b, const RtSession *s)
 	return strcmp(b->start_options, s->backend_options) == 0;
 }
 
-/* Drop the pool's broken connections. */
+/* Drop the pool's broken connections, when one broke. */
 static void reap(RtPool *p)
 {
+	if (!p->broken)
+		return;
+	p->broken = 0;
 	for (int i = 0; i < p->nidle;) {
 		if (p->idle[i]->state == RT_BE_BROKEN) {
 			rt_backend_free(p->idle[i]);
@@ -153,6 +157,8 @@ void rt_pool_release_all(RtSession *s)
 		rt_pool_give(s, b);
 	}
 }
+
+void rt_pool_broken(RtRouter *rt, const RtBackend *b) { rt->pools[b->shard].broken++; }
 
 void rt_pool_dropped(RtSession *s, RtBackend *b)
 {

@@ -346,6 +346,8 @@ void rt_pool_opened(RtSession *s, RtBackend *b);
 void rt_pool_give(RtSession *s, RtBackend *b);
 /* Give back every connection s holds. */
 void rt_pool_release_all(RtSession *s);
+/* An idle pooled connection broke (its shard went away). */
+void rt_pool_broken(RtRouter *rt, const RtBackend *b);
 /* s's held connection b is being freed. */
 void rt_pool_dropped(RtSession *s, RtBackend *b);
 typedef struct RtPoolStats {
