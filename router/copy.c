@@ -558,6 +558,8 @@ void rt_copy_end(RtSession *s, const char *fail)
 /* ---------------------------------------------------------------- COPY TO */
 
 
+static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, RtRoute *route);
+
 bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, RtRoute *route)
 {
 	memset(&s->copy_out, 0, sizeof(s->copy_out));
@@ -583,30 +585,38 @@ bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, Rt
 		}
 	}
 	s->copy_out.on = true;
-	if (route->merge) {
-		/* the final step runs in the router: its rows are kept, then
-		 * written as this COPY's data */
-		PgwError e;
-		char *query = s->copy_out.binary ? NULL : shd_deparse_node(st->query);
-		if (s->copy_out.binary)
-			pgw_error_set(&e, "0A000", "COPY (query) TO STDOUT in binary format of a query with a final step in the "
-						   "router is not supported");
-		else
-			pgw_error_set(&e, "53200", "out of memory");
-		bool ok = query && rt_cursor_capture_start(s);
-		s->copy_out.final = ok;
-		ok = ok && rt_merge_start(s, route, query, route->params);
-		free(query);
-		if (ok)
-			return true;
-		if (!s->stmt_error)
-			rt_send_error(s, &e);
-		rt_cursor_abandon(s);
-	} else if (rt_dispatch(s, text, route->shards, route->nshards, NULL, 0)) {
+	if (route->merge ? copy_query_start(s, st, route) : rt_dispatch(s, text, route->shards, route->nshards, NULL, 0))
 		return true;
-	}
 	memset(&s->copy_out, 0, sizeof(s->copy_out));
 	return false;
+}
+
+/* COPY (query) TO STDOUT whose query has its final step in the router: the
+ * query runs as a read does, its rows kept (a capture without a cursor
+ * name), and rt_copy_out_rows writes them as this COPY's data; false after
+ * an error was sent. */
+static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, RtRoute *route)
+{
+	PgwError e;
+	if (s->copy_out.binary) {
+		pgw_error_set(&e, "0A000",
+			      "COPY (query) TO STDOUT in binary format of a query with a final step in the router is not supported");
+		rt_send_error(s, &e);
+		return false;
+	}
+	char *query = shd_deparse_node(st->query);
+	if (!query || !rt_cursor_capture_start(s)) {
+		free(query);
+		pgw_error_set(&e, "53200", "out of memory");
+		rt_send_error(s, &e);
+		return false;
+	}
+	s->copy_out.final = true;
+	bool started = rt_merge_start(s, route, query, route->params);
+	free(query);
+	if (!started)
+		rt_cursor_abandon(s); /* rt_merge_start sent the error */
+	return started;
 }
 
 /* Append one COPY field: text format escapes backslashes, control
