@@ -521,11 +521,8 @@ void shd_guc_reset_all(ShdSession *s)
 		if ((d && d->readonly) || strncmp(n, "transaction_", 12) == 0 || strcmp(n, "session_authorization") == 0 ||
 		    strcmp(n, "role") == 0 || strcmp(s->gucs[i].value, to) == 0)
 			continue;
-		char *v = strdup(to);
 		PgwError e;
-		if (v)
-			(void)shd_guc_set(s, n, v, &e); /* it held at start-up */
-		free(v);
+		(void)shd_guc_set(s, n, to, &e); /* it held at start-up; the reset value stays as it is */
 	}
 }
 
