@@ -130,8 +130,10 @@ Buf *rt_cursor_row_buf(RtSession *s)
 	if (k->nrows == k->cap) {
 		int64_t cap = k->cap ? k->cap * 2 : 64;
 		size_t *at = realloc(k->at, sizeof(size_t) * (size_t)cap);
-		if (!at)
-			return &k->rows; /* rows.failed reports it at the end */
+		if (!at) {
+			k->rows.failed = true; /* rt_cursor_declared reports it */
+			return &k->rows;
+		}
 		k->at = at;
 		k->cap = cap;
 	}
