@@ -1243,9 +1243,11 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 }
 
 /* The learned-types key of a column's position. */
+#define POSITION_KEY "@position "
+
 static void position_key(char *key, size_t n, const char *column)
 {
-	snprintf(key, n, "@position %s", column);
+	snprintf(key, n, POSITION_KEY "%s", column);
 }
 
 int rt_column_position(RtRouter *rt, const char *table, const char *column)
@@ -1278,7 +1280,8 @@ int rt_column_count(RtRouter *rt, const char *table)
 {
 	int n = 0;
 	for (int i = 0; i < rt->ntypes; i++)
-		n += strcmp(rt->types[i].table, table) == 0 && strncmp(rt->types[i].column, "@position ", 10) == 0;
+		n += strcmp(rt->types[i].table, table) == 0 &&
+		     strncmp(rt->types[i].column, POSITION_KEY, sizeof(POSITION_KEY) - 1) == 0;
 	return n;
 }
 
