@@ -100,6 +100,7 @@ static bool send_op(RtBackend *b)
 	b->preparing = -1;
 	bool ok;
 	if (k >= 0) {
+		b->rt->stats[b->shard].prepared++;
 		snprintf(name, sizeof(name), "dosql_%d", k);
 		ok = PQsendQueryPrepared(b->pg, name, op->n, (const char *const *)op->values, op->lengths, op->formats,
 					 op->result_format);
@@ -445,6 +446,7 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 
 bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err)
 {
+	b->shaped = false;
 	if (sql[0])
 		b->rt->stats[b->shard].statements++;
 	Buf q;
@@ -484,6 +486,7 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 			    PgwError *err)
 {
 	b->rt->stats[b->shard].statements++;
+	b->shaped = false;
 	RtParamsOp *op = calloc(1, sizeof(*op));
 	op->sql = strdup(sql);
 	op->n = p->n;
@@ -523,6 +526,15 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 	/* BEGIN and the session's SETs go first, as a query of their own; the
 	 * statement follows when they are done */
 	return rt_backend_send(b, "", begin_first, err);
+}
+
+bool rt_backend_send_shaped(RtBackend *b, const char *text, const RtShape *sh, bool begin_first, PgwError *err)
+{
+	if (begin_first || b->state != RT_BE_IDLE || needs_prefix(b))
+		return rt_backend_send(b, text, begin_first, err); /* one round trip with what goes ahead */
+	bool ok = rt_backend_send_params(b, sh->key, &sh->typed, 0, false, err);
+	b->shaped = ok;
+	return ok;
 }
 
 void rt_backend_flush(RtBackend *b)

@@ -69,6 +69,7 @@ typedef struct RtRouter {
 		uint64_t statements, errors, rows; /* rows: received from the shard */
 		uint64_t held_max; /* the most of its rows an ORDER BY merge kept at once */
 		uint64_t merge_waits; /* times a merge held it back for a client behind */
+		uint64_t prepared; /* statements run from one prepared on its connection (parsed once there) */
 	} *stats;
 	RtCoord *coord; /* owned: two-phase commit */
 	char *vschema_path;  /* owned: the VSchema file */
@@ -118,6 +119,7 @@ typedef struct RtBackend {
 	int pending_extra; /* results at the head of pending_sql that are not the statement's */
 	int prefix_chars;  /* SETs sent ahead of the statement, in bytes */
 	int begin_chars;   /* "BEGIN;" sent ahead of it */
+	bool shaped;       /* the statement went as its shape's key: positions in its errors count in the key */
 	struct RtParamsOp *next_op; /* owned: a parameterized statement to send after the prefix */
 	int skip_results;  /* results of statements sent ahead (BEGIN, SET) */
 	int applied_sets;  /* how many of the session's SETs this backend ran */
@@ -290,6 +292,11 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err);
 /* Send `sql` (after any SETs the backend has not run yet). */
 bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err);
+/* The statement text whose shape is sh: as sh's key with its literals as
+ * typed parameters (prepared once per connection, so the shard parses it
+ * once) when nothing has to go ahead of it, else as text. */
+bool rt_backend_send_shaped(RtBackend *b, const char *text, const struct RtShape *sh, bool begin_first,
+			    PgwError *err);
 void rt_backend_free(RtBackend *b);
 /* Write out what libpq queued (COPY data); EV_WRITE when the socket is full. */
 void rt_backend_flush(RtBackend *b);
@@ -404,6 +411,8 @@ bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nset
  * false when it failed. */
 bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out);
 void rt_merge_free(RtMerge *m);
+/* Free the local sessions finished merges keep for the next ones. */
+void rt_merge_pool_free(void);
 
 /* session.c, shared with extended.c */
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format);
@@ -519,10 +528,29 @@ typedef struct RtShape {
 	int n;
 	char *values[RT_SHAPE_MAX_LITERALS]; /* owned */
 	int lengths[RT_SHAPE_MAX_LITERALS], formats[RT_SHAPE_MAX_LITERALS];
-	RtParams params; /* over values */
+	RtParams params; /* over values, untyped: what the router plans with */
+	/* the types PostgreSQL gives the literals (int4, int8 or numeric for
+	 * numbers, unknown for strings): the key runs on a shard as a prepared
+	 * statement with these, as the text would */
+	uint32_t types[RT_SHAPE_MAX_LITERALS];
+	RtParams typed; /* over values, with types */
+	bool as_parameters; /* rt_shape_as_parameters of the key's tree */
+	/* where each literal is, in characters: in the key and in the text */
+	int key_at[RT_SHAPE_MAX_LITERALS], key_chars[RT_SHAPE_MAX_LITERALS];
+	int text_at[RT_SHAPE_MAX_LITERALS], text_chars[RT_SHAPE_MAX_LITERALS];
 } RtShape;
 bool rt_shape(const char *sql, RtShape *sh);
 void rt_shape_free(RtShape *sh);
+/* Whether a shape's statement (its key's tree) runs on a shard with its
+ * literals as parameters just as with the literals: each stands where a
+ * value of a column's type goes (compared with a column or combined with
+ * it by arithmetic, in an IN list or BETWEEN of a column, a row of an
+ * INSERT naming its columns, an UPDATE's SET).  Elsewhere (ORDER BY 1, a
+ * cast, a function's argument, a select list) a literal's meaning can
+ * differ from a parameter's, and the statement goes as text. */
+bool rt_shape_as_parameters(const PgQuery__Node *stmt);
+/* A 1-based character position in sh's key as the same place in its text. */
+int rt_shape_text_position(const RtShape *sh, int key_position);
 
 /* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);

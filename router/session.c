@@ -82,15 +82,28 @@ void rt_pg_error(const PGresult *r, PgwError *e)
 		snprintf(e->constraint, sizeof(e->constraint), "%s", f);
 }
 
+/* The shape whose tree the query runs with, or NULL (its own text's tree). */
+static struct RtShape *query_shape(const RtSession *s) { return s->shape && s->shape->key ? s->shape : NULL; }
+
 static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwError e;
 	rt_pg_error(r, &e);
+	const RtShape *sh = b->shaped ? query_shape(s) : NULL;
+	int param;
+	if (sh && sscanf(e.where, "unnamed portal parameter $%d", &param) == 1 && param >= 1 && param <= sh->n) {
+		/* a literal the shard took as a parameter: PostgreSQL points
+		 * at the literal */
+		e.where[0] = 0;
+		e.position = sh->text_at[param - 1] + 1;
+	}
 	rt_copy_error_line(s, b->shard, &e);
 	const char *f = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
 	if (f) {
 		/* the shard counted from the start of what it was sent */
 		int p = atoi(f) - b->prefix_chars - b->begin_chars;
+		if (sh)
+			p = rt_shape_text_position(sh, p);
 		if (p > 0)
 			e.position = p + s->stmt_char_offset;
 	}
@@ -532,8 +545,10 @@ void rt_reset_statement(RtSession *s)
 	s->ordered = NULL;
 }
 
-bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
-		      const RtParams *params, int result_format)
+/* Send the statement to each of shards: text (or texts[i]) with params,
+ * or, when shape is given, as rt_backend_send_shaped sends it. */
+static bool dispatch(RtSession *s, const char *text, char *const *texts, const RtShape *shape, const int *shards,
+		     int n, const RtParams *params, int result_format)
 {
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
@@ -544,8 +559,9 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 		RtBackend *b = rt_backend_get(s, shards[i], &e);
 		const char *sql = texts ? texts[i] : text;
 		const RtParams *p = params && texts ? &params[i] : params;
-		if (!b || !(p ? rt_backend_send_params(b, sql, p, result_format, begin_first, &e)
-				   : rt_backend_send(b, sql, begin_first, &e))) {
+		if (!b || !(p	   ? rt_backend_send_params(b, sql, p, result_format, begin_first, &e)
+			    : shape ? rt_backend_send_shaped(b, sql, shape, begin_first, &e)
+				    : rt_backend_send(b, sql, begin_first, &e))) {
 			if (begin_first)
 				rt_txn_lost(s, shards[i]);
 			rt_send_error(s, &e);
@@ -554,6 +570,12 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 		s->waiting++;
 	}
 	return s->waiting > 0 || !s->stmt_error;
+}
+
+bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
+		      const RtParams *params, int result_format)
+{
+	return dispatch(s, text, texts, NULL, shards, n, params, result_format);
 }
 
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format)
@@ -646,19 +668,20 @@ static void show_vschema(RtSession *s)
 static void show_stats(RtSession *s)
 {
 	PgwConn *c = conn(s);
-	PgwField f[7] = {{"shard", 0, 0, 25, -1, -1, 0},
+	PgwField f[8] = {{"shard", 0, 0, 25, -1, -1, 0},
 			 {"address", 0, 0, 25, -1, -1, 0},
 			 {"statements", 0, 0, 20, 8, -1, 0},
 			 {"errors", 0, 0, 20, 8, -1, 0},
 			 {"rows", 0, 0, 20, 8, -1, 0},
 			 {"merge_held_max", 0, 0, 20, 8, -1, 0},
-			 {"merge_waits", 0, 0, 20, 8, -1, 0}};
-	pgw_send_row_description(c, 7, f);
+			 {"merge_waits", 0, 0, 20, 8, -1, 0},
+			 {"prepared", 0, 0, 20, 8, -1, 0}};
+	pgw_send_row_description(c, 8, f);
 	const VscSchema *vs = s->rt->vschema;
 	int n = vsc_shard_count(vs);
 	for (int i = 0; i < n; i++) {
 		const VscShard *sh = vsc_shard(vs, i);
-		char addr[300], st[24], er[24], rows[24], held[24], waits[24];
+		char addr[300], st[24], er[24], rows[24], held[24], waits[24], prep[24];
 		if (sh->host)
 			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
 		else
@@ -668,8 +691,9 @@ static void show_stats(RtSession *s)
 		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
 		snprintf(held, sizeof(held), "%" PRIu64, s->rt->stats[i].held_max);
 		snprintf(waits, sizeof(waits), "%" PRIu64, s->rt->stats[i].merge_waits);
-		const char *vals[7] = {sh->name, addr, st, er, rows, held, waits};
-		put_text_row(&c->out, 7, vals);
+		snprintf(prep, sizeof(prep), "%" PRIu64, s->rt->stats[i].prepared);
+		const char *vals[8] = {sh->name, addr, st, er, rows, held, waits, prep};
+		put_text_row(&c->out, 8, vals);
 	}
 	char tag[32];
 	snprintf(tag, sizeof(tag), "SHOW %d", n);
@@ -864,8 +888,6 @@ static void placement_notice(RtSession *s, const char *table)
 	pgw_send_notice(conn(s), &e);
 }
 
-/* The shape whose tree the query runs with, or NULL (its own text's tree). */
-static struct RtShape *query_shape(const RtSession *s) { return s->shape && s->shape->key ? s->shape : NULL; }
 
 /* Give back the query's parse tree. */
 static void tree_release(RtSession *s)
@@ -897,6 +919,7 @@ static bool shape_tree(RtSession *s, const char *sql)
 		return false;
 	}
 	s->tree = t;
+	s->shape->as_parameters = rt_shape_as_parameters(t->stmts[0]->stmt);
 	return true;
 }
 
@@ -1077,7 +1100,8 @@ static void run_next(RtSession *s)
 			s->fanout_shard = route.shards[0];
 			if (route.returning_shards)
 				rt_ordered_start(s, &route);
-			answered = !rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards, NULL, 0);
+			answered = !dispatch(s, text, route.split_sql, shape && shape->as_parameters ? shape : NULL,
+					     route.shards, route.nshards, NULL, 0);
 			rt_route_cleanup(&route);
 			break;
 		}

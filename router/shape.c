@@ -9,9 +9,12 @@
  * shape whose text does not parse is not used (session.c).
  */
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pgnode.h"
 #include "router/router.h"
 
 /* A literal may stand here: after these characters (not after a keyword
@@ -20,10 +23,43 @@ static bool literal_may_follow(char prev) { return prev && strchr("=(,<>+*/|%", 
 
 static bool ident_char(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
 
-static bool add_literal(RtShape *sh, Buf *key, const char *v, size_t len, bool quoted)
+/* Characters (not bytes) of UTF-8 text. */
+static int chars_of(const char *p, size_t n)
+{
+	int k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return k;
+}
+
+/* The type PostgreSQL's scanner gives a literal: unknown for a string; for
+ * a number int4, int8 or numeric, by its form and size. */
+static uint32_t literal_type(const char *v, size_t len, bool quoted)
+{
+	if (quoted)
+		return 0;
+	if (memchr(v, '.', len) || memchr(v, 'e', len) || memchr(v, 'E', len))
+		return 1700;
+	unsigned long long x = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (x > (ULLONG_MAX - 9) / 10)
+			return 1700;
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	return x <= INT32_MAX ? 23 : x <= INT64_MAX ? 20 : 1700;
+}
+
+/* The literal v (len bytes of the text, inside its quotes when quoted),
+ * which starts at character text_at of the text and spans text_chars
+ * characters there, becomes the next $n of the key. */
+static bool add_literal(RtShape *sh, Buf *key, const char *v, size_t len, bool quoted, int text_at, int text_chars)
 {
 	if (sh->n == RT_SHAPE_MAX_LITERALS)
 		return false;
+	sh->types[sh->n] = literal_type(v, len, quoted);
+	sh->key_at[sh->n] = chars_of(key->data ? (const char *)key->data : "", key->len);
+	sh->text_at[sh->n] = text_at;
+	sh->text_chars[sh->n] = text_chars;
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return false;
@@ -37,8 +73,21 @@ static bool add_literal(RtShape *sh, Buf *key, const char *v, size_t len, bool q
 	sh->values[sh->n] = copy;
 	sh->lengths[sh->n] = (int)k;
 	sh->n++;
+	size_t before = key->len;
 	buf_printf(key, "$%d", sh->n);
+	sh->key_chars[sh->n - 1] = (int)(key->len - before);
 	return true;
+}
+
+int rt_shape_text_position(const RtShape *sh, int key_position)
+{
+	int delta = 0;
+	for (int i = 0; i < sh->n && sh->key_at[i] < key_position - 1; i++) {
+		if (key_position - 1 < sh->key_at[i] + sh->key_chars[i])
+			return sh->text_at[i] + 1; /* inside $n: at the literal */
+		delta += sh->text_chars[i] - sh->key_chars[i];
+	}
+	return key_position + delta;
 }
 
 bool rt_shape(const char *sql, RtShape *sh)
@@ -68,7 +117,8 @@ bool rt_shape(const char *sql, RtShape *sh)
 				break;
 			}
 			if (c == '\'' && literal_may_follow(prev) && (i == 0 || !ident_char((unsigned char)sql[i - 1])))
-				ok = add_literal(sh, &key, sql + i + 1, j - i - 1, true);
+				ok = add_literal(sh, &key, sql + i + 1, j - i - 1, true, chars_of(sql, i),
+						 chars_of(sql + i, j + 1 - i));
 			else
 				buf_put(&key, sql + i, j + 1 - i);
 			prev = (char)c;
@@ -86,7 +136,7 @@ bool rt_shape(const char *sql, RtShape *sh)
 					j++;
 			}
 			if (literal_may_follow(prev) && !(j < n && ident_char((unsigned char)sql[j])))
-				ok = add_literal(sh, &key, sql + i, j - i, false);
+				ok = add_literal(sh, &key, sql + i, j - i, false, chars_of(sql, i), (int)(j - i));
 			else
 				buf_put(&key, sql + i, j - i);
 			prev = '0';
@@ -112,6 +162,8 @@ bool rt_shape(const char *sql, RtShape *sh)
 	sh->text = strndup(sql, end); /* formats[] stay 0: text, from the memset */
 	sh->params = (RtParams){.n = sh->n, .values = (const char *const *)sh->values, .lengths = sh->lengths,
 				.formats = sh->formats};
+	sh->typed = sh->params;
+	sh->typed.types = sh->types;
 	if (!sh->key || !sh->text) {
 		rt_shape_free(sh);
 		return false;
@@ -126,4 +178,74 @@ void rt_shape_free(RtShape *sh)
 	free(sh->key);
 	free(sh->text);
 	memset(sh, 0, sizeof(*sh));
+}
+
+/* ---------------------------------------------------------------- as parameters */
+
+typedef struct ParamCount {
+	int all, plain; /* parameters; those standing where a value of a column's type goes */
+} ParamCount;
+
+static bool is_node(const PgQuery__Node *n, PgQuery__Node__NodeCase k) { return n && n->node_case == k; }
+
+/* The ParamRefs of a list (an IN list, a VALUES row). */
+static int params_in_list(const PgQuery__List *l)
+{
+	int k = 0;
+	for (size_t i = 0; l && i < l->n_items; i++)
+		k += is_node(l->items[i], PG_QUERY__NODE__NODE_PARAM_REF);
+	return k;
+}
+
+/* Comparison and arithmetic operators, whose unknown or numeric operand
+ * takes its type from the column on the other side. */
+static bool plain_operator(const PgQuery__AExpr *a)
+{
+	static const char *const ops[] = {"=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%"};
+	if (a->n_name != 1 || !is_node(a->name[0], PG_QUERY__NODE__NODE_STRING))
+		return false;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(a->name[0]->string->sval, ops[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool count_params(const ProtobufCMessage *m, void *arg)
+{
+	ParamCount *pc = arg;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	if (d == &pg_query__param_ref__descriptor) {
+		pc->all++;
+	} else if (d == &pg_query__a__expr__descriptor) {
+		const PgQuery__AExpr *a = (const PgQuery__AExpr *)m;
+		bool col_left = is_node(a->lexpr, PG_QUERY__NODE__NODE_COLUMN_REF);
+		if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && plain_operator(a))
+			pc->plain += (col_left && is_node(a->rexpr, PG_QUERY__NODE__NODE_PARAM_REF)) ||
+				     (is_node(a->lexpr, PG_QUERY__NODE__NODE_PARAM_REF) &&
+				      is_node(a->rexpr, PG_QUERY__NODE__NODE_COLUMN_REF));
+		else if ((a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN ||
+			  a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN) &&
+			 col_left && is_node(a->rexpr, PG_QUERY__NODE__NODE_LIST))
+			pc->plain += params_in_list(a->rexpr->list);
+	} else if (d == &pg_query__insert_stmt__descriptor) {
+		const PgQuery__InsertStmt *ins = (const PgQuery__InsertStmt *)m;
+		const PgQuery__SelectStmt *sel =
+			is_node(ins->select_stmt, PG_QUERY__NODE__NODE_SELECT_STMT) ? ins->select_stmt->select_stmt : NULL;
+		for (size_t i = 0; sel && ins->n_cols > 0 && i < sel->n_values_lists; i++)
+			if (is_node(sel->values_lists[i], PG_QUERY__NODE__NODE_LIST))
+				pc->plain += params_in_list(sel->values_lists[i]->list);
+	} else if (d == &pg_query__update_stmt__descriptor) {
+		const PgQuery__UpdateStmt *up = (const PgQuery__UpdateStmt *)m;
+		for (size_t i = 0; i < up->n_target_list; i++)
+			pc->plain += is_node(up->target_list[i], PG_QUERY__NODE__NODE_RES_TARGET) &&
+				     is_node(up->target_list[i]->res_target->val, PG_QUERY__NODE__NODE_PARAM_REF);
+	}
+	return true;
+}
+
+bool rt_shape_as_parameters(const PgQuery__Node *stmt)
+{
+	ParamCount pc = {0, 0};
+	pgn_walk(stmt ? &stmt->base : NULL, count_params, &pc);
+	return pc.all > 0 && pc.plain == pc.all;
 }

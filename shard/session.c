@@ -1506,6 +1506,12 @@ static bool bind_params(ShdSession *s, ShdPortal *p, const PgwBind *b, PgwError 
 			if (strncmp(pe.sqlstate, "22P03", 5) == 0)
 				snprintf(e->message, sizeof(e->message), "incorrect binary data format in bind parameter %d",
 					 i + 1);
+			/* as PostgreSQL names the parameter (without its value,
+			 * log_parameter_max_length_on_error being 0) */
+			if (p->name[0])
+				snprintf(e->where, sizeof(e->where), "portal \"%s\" parameter $%d", p->name, i + 1);
+			else
+				snprintf(e->where, sizeof(e->where), "unnamed portal parameter $%d", i + 1);
 			pgt_value_cleanup(&v);
 			return false;
 		}

@@ -329,7 +329,7 @@ $before = $after;
 like($router->safe_psql('select count(*) from accounts where bal > 0'), qr/^\d+$/, 'a scan');
 $after = stats();
 is(join(',', map { $after->{$_} - $before->{$_} } @names), '1,1,1,1', 'the scan reached every shard once');
-like($router->safe_psql('show stats'), qr/^-40\|127\.0\.0\.1:\d+\|\d+\|\d+\|\d+\|\d+\|\d+$/m, 'SHOW STATS names shard and address');
+like($router->safe_psql('show stats'), qr/^-40\|127\.0\.0\.1:\d+\|\d+\|\d+\|\d+\|\d+\|\d+\|\d+$/m, 'SHOW STATS names shard and address');
 
 # aggregates over several shards: each shard sends one row per group
 sub rows_received
