@@ -11,6 +11,15 @@ void pgn_walk(const ProtobufCMessage *m, bool (*visit)(const ProtobufCMessage *m
 	if (!m || !visit(m, arg))
 		return;
 	const ProtobufCMessageDescriptor *d = m->descriptor;
+	if (d == &pg_query__node__descriptor) {
+		/* a Node is a oneof of some 250 fields: go straight to the one set */
+		const PgQuery__Node *n = (const PgQuery__Node *)m;
+		const ProtobufCFieldDescriptor *f =
+			n->node_case ? protobuf_c_message_descriptor_get_field(d, (unsigned)n->node_case) : NULL;
+		if (f && f->type == PROTOBUF_C_TYPE_MESSAGE)
+			pgn_walk(*(ProtobufCMessage *const *)((const char *)m + f->offset), visit, arg);
+		return;
+	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
@@ -39,6 +48,17 @@ bool pgn_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
 	if (a->descriptor != b->descriptor)
 		return false;
 	const ProtobufCMessageDescriptor *d = a->descriptor;
+	if (d == &pg_query__node__descriptor) {
+		const PgQuery__Node *na = (const PgQuery__Node *)a, *nb = (const PgQuery__Node *)b;
+		if (na->node_case != nb->node_case)
+			return false;
+		const ProtobufCFieldDescriptor *f =
+			na->node_case ? protobuf_c_message_descriptor_get_field(d, (unsigned)na->node_case) : NULL;
+		if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE)
+			return !f;
+		return pgn_equal(*(ProtobufCMessage *const *)((const char *)a + f->offset),
+				 *(ProtobufCMessage *const *)((const char *)b + f->offset));
+	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (strcmp(f->name, "location") == 0)
