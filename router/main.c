@@ -339,6 +339,7 @@ out:
 		vsc_free(rt.old_vschemas[i]);
 	free(rt.old_vschemas);
 	rt_plancache_free(&rt);
+	rt_merge_pool_free();
 	free(rt.vschema_path);
 	free(rt.overlay_path);
 	config_free(&cfg);

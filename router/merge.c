@@ -16,23 +16,51 @@
 
 struct RtMerge {
 	ShdSession *local; /* owned */
-	char *table;       /* owned */
-	ShdStmt *insert;   /* owned */
+	char *table;       /* owned: the query's table */
+	ShdStmt *insert;   /* owned: the INSERT into the local table */
 	int ncols;
 	uint32_t *types; /* owned */
 	int32_t *typmods;
-	bool created;
+	bool created;    /* the local table for this merge's rows is there */
+	char *local_sql;   /* owned: the CREATE TABLE of the table the local database has, NULL none */
+	char *local_table; /* owned: that table's name */
 };
+
+/* Finished merges, kept with their local session and table for the next
+ * ones: opening a local session builds the catalog's views (some 19
+ * million instructions, about 10 ms) and creating its table parses and
+ * records DDL, where a merge of a few rows costs a fraction of that.  A
+ * merge of the same columns reuses the table (emptied), others replace it.
+ * Only the router's loop thread merges. */
+#define MAX_IDLE_MERGES 8
+static RtMerge *idle_merges[MAX_IDLE_MERGES];
+static int nidle_merges;
+
+static void merge_destroy(RtMerge *m)
+{
+	if (m->insert)
+		shd_stmt_discard(m->local, m->insert);
+	shd_session_local_free(m->local);
+	free(m->table);
+	free(m->types);
+	free(m->typmods);
+	free(m->local_sql);
+	free(m->local_table);
+	free(m);
+}
 
 RtMerge *rt_merge_create(const char *table)
 {
-	RtMerge *m = calloc(1, sizeof(*m));
+	RtMerge *m = nidle_merges > 0 ? idle_merges[--nidle_merges] : calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	m->local = shd_session_local();
+	free(m->table);
 	m->table = strdup(table);
-	if (!m->local) {
-		rt_merge_free(m);
+	m->created = false;
+	if (!m->local)
+		m->local = shd_session_local();
+	if (!m->local || !m->table) {
+		merge_destroy(m);
 		return NULL;
 	}
 	return m;
@@ -63,17 +91,42 @@ bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nset
 	return ok;
 }
 
+/* Take a finished merge back to how the next one starts: no rows in its
+ * table, no open transaction, the settings reset.  False when it could not
+ * be (it is then freed instead of kept). */
+static bool merge_reset(RtMerge *m)
+{
+	ShdSession *l = m->local;
+	if (!sqlite3_get_autocommit(l->db) && sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		return false;
+	if (m->local_sql) {
+		Buf sql;
+		buf_init(&sql);
+		buf_put_str(&sql, "DELETE FROM ");
+		shd_put_ident(&sql, m->local_table);
+		bool ok = !sql.failed && sqlite3_exec(l->db, buf_cstr(&sql), NULL, NULL, NULL) == SQLITE_OK;
+		buf_cleanup(&sql);
+		if (!ok)
+			return false;
+	}
+	shd_guc_defaults(l);
+	return l->txn == SHD_TXN_IDLE;
+}
+
+void rt_merge_pool_free(void)
+{
+	while (nidle_merges > 0)
+		merge_destroy(idle_merges[--nidle_merges]);
+}
+
 void rt_merge_free(RtMerge *m)
 {
 	if (!m)
 		return;
-	if (m->insert)
-		shd_stmt_discard(m->local, m->insert);
-	shd_session_local_free(m->local);
-	free(m->table);
-	free(m->types);
-	free(m->typmods);
-	free(m);
+	if (nidle_merges < MAX_IDLE_MERGES && merge_reset(m))
+		idle_merges[nidle_merges++] = m;
+	else
+		merge_destroy(m);
 }
 
 /* The type of a result column as SQL, with its typmod. */
@@ -87,19 +140,44 @@ static void put_type(Buf *b, uint32_t oid, int32_t typmod)
 		buf_printf(b, "(%d,%d)", ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF);
 }
 
-/* Create the local table from the first result's columns. */
+/* Drop the local table a previous merge left (another query's columns). */
+static bool drop_local_table(RtMerge *m)
+{
+	if (!m->local_sql)
+		return true;
+	if (m->insert)
+		shd_stmt_discard(m->local, m->insert);
+	m->insert = NULL;
+	Buf sql, out;
+	buf_init(&sql);
+	buf_init(&out);
+	buf_put_str(&sql, "DROP TABLE ");
+	shd_put_ident(&sql, m->local_table);
+	bool ok = !sql.failed && shd_session_local_sql(m->local, buf_cstr(&sql), &out);
+	buf_cleanup(&sql);
+	buf_cleanup(&out);
+	free(m->local_sql);
+	free(m->local_table);
+	m->local_sql = m->local_table = NULL;
+	return ok;
+}
+
+/* The local table for the first result's columns: the one a previous
+ * merge left when it has the same, else a new one. */
 static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 {
 	Buf sql, out;
 	buf_init(&sql);
 	buf_init(&out);
 	m->ncols = PQnfields(r);
+	free(m->types);
+	free(m->typmods);
 	m->types = calloc((size_t)m->ncols + 1, sizeof(uint32_t));
 	m->typmods = calloc((size_t)m->ncols + 1, sizeof(int32_t));
 	buf_put_str(&sql, "CREATE TABLE ");
 	shd_put_ident(&sql, m->table);
 	buf_put_str(&sql, " (");
-	for (int i = 0; i < m->ncols; i++) {
+	for (int i = 0; m->types && m->typmods && i < m->ncols; i++) {
 		m->types[i] = PQftype(r, i);
 		m->typmods[i] = PQfmod(r, i);
 		if (i)
@@ -109,21 +187,30 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 		put_type(&sql, m->types[i], m->typmods[i]);
 	}
 	buf_put_str(&sql, ")");
-	bool ok = shd_session_local_sql(m->local, buf_cstr(&sql), &out);
-	buf_reset(&sql);
-	if (ok) {
-		buf_put_str(&sql, "INSERT INTO ");
-		shd_put_ident(&sql, m->table);
-		buf_put_str(&sql, " VALUES (");
-		for (int i = 0; i < m->ncols; i++)
-			buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
-		buf_put_u8(&sql, ')');
-		m->insert = shd_stmt_create(m->local, "", buf_cstr(&sql), 0, NULL, err);
-		ok = m->insert && shd_stmt_prepare(m->local, m->insert, err) &&
-		     sqlite3_exec(m->local->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-	} else {
-		pgw_error_set(err, "XX000", "could not create the merge table for \"%s\"", m->table);
+	bool ok = m->types && m->typmods && !sql.failed;
+	bool kept = ok && m->local_sql && strcmp(m->local_sql, buf_cstr(&sql)) == 0 && m->insert;
+	if (ok && !kept) {
+		ok = drop_local_table(m) && shd_session_local_sql(m->local, buf_cstr(&sql), &out);
+		if (ok) {
+			m->local_sql = strdup(buf_cstr(&sql));
+			m->local_table = strdup(m->table);
+			ok = m->local_sql && m->local_table;
+		}
+		buf_reset(&sql);
+		if (ok) {
+			buf_put_str(&sql, "INSERT INTO ");
+			shd_put_ident(&sql, m->table);
+			buf_put_str(&sql, " VALUES (");
+			for (int i = 0; i < m->ncols; i++)
+				buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
+			buf_put_u8(&sql, ')');
+			m->insert = shd_stmt_create(m->local, "", buf_cstr(&sql), 0, NULL, err);
+			ok = m->insert && shd_stmt_prepare(m->local, m->insert, err);
+		} else {
+			pgw_error_set(err, "XX000", "could not create the merge table for \"%s\"", m->table);
+		}
 	}
+	ok = ok && sqlite3_exec(m->local->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	buf_cleanup(&sql);
 	buf_cleanup(&out);
 	m->created = ok;

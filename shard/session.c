@@ -649,6 +649,23 @@ static void guc_init(ShdSession *s)
 	snprintf(s->fmt.timezone, sizeof(s->fmt.timezone), "UTC");
 }
 
+static void gucs_free(ShdSession *s)
+{
+	for (int i = 0; i < s->nguc; i++) {
+		free(s->gucs[i].name);
+		free(s->gucs[i].value);
+		free(s->gucs[i].reset);
+	}
+	s->nguc = 0;
+}
+
+void shd_guc_defaults(ShdSession *s)
+{
+	gucs_free(s);
+	memset(&s->fmt, 0, sizeof(s->fmt));
+	guc_init(s);
+}
+
 /* ------------------------------------------------------------ statements */
 
 ShdStmt *shd_stmt_create(ShdSession *s, const char *name, const char *sql, int nparams, const uint32_t *types,
@@ -1756,11 +1773,7 @@ static void session_free(ShdSession *s)
 		stmt_remove(s, s->stmts[s->nstmts - 1]->name);
 	free(s->stmts);
 	free(s->portals);
-	for (int i = 0; i < s->nguc; i++) {
-		free(s->gucs[i].name);
-		free(s->gucs[i].value);
-		free(s->gucs[i].reset);
-	}
+	gucs_free(s);
 	free(s->gucs);
 	buf_cleanup(&s->cap.changes);
 	for (int i = 0; i < s->nsavepoints; i++)

@@ -197,6 +197,9 @@ const char *shd_guc_reset_value(ShdSession *s, const char *name);
 /* RESET ALL: every setting back to what the session started with (not
  * the transaction's own settings, session_authorization or role). */
 void shd_guc_reset_all(ShdSession *s);
+/* Every setting as a session without start-up options begins with (the
+ * router's kept final-step sessions, between uses). */
+void shd_guc_defaults(ShdSession *s);
 /* The startup "options" parameter ("-c name=value", "--name=value"):
  * each setting applied; false with e for a bad word or value. */
 bool shd_guc_apply_options(ShdSession *s, const char *opts, PgwError *e);

@@ -105,6 +105,8 @@ is($a->selectrow_array(q{select string_agg(distinct current_setting('TimeZone'),
 my $po = dbh(options => '-c TimeZone=Europe/Paris');
 is($po->selectrow_array('select min(at)::text from tz'), '2024-01-01 01:00:00+01', 'and its startup options');
 $po->disconnect;
+is($b->selectrow_array('select max(at)::text from tz'), '2024-06-01 12:00:00+00',
+	'the next final step, for a session without SETs, prints in UTC: the router keeps final-step sessions reset');
 $b->do(q{set timezone = 'Asia/Tokyo'});
 is($a->selectrow_array(q{select current_setting('TimeZone')}), 'America/New_York', 'SETs of two sessions stay apart');
 is($b->selectrow_array(q{select current_setting('TimeZone')}), 'Asia/Tokyo', 'both ways');
