@@ -7,6 +7,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use File::Copy qw(copy);
+use File::Temp ();
 use JSON::PP;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(slurp_file write_file);
@@ -63,5 +64,35 @@ is($cluster->safe_psql("select note from $table where $col = 17"), 'row 17', 'th
 is($cluster->stop, 0, 'stopped again');
 my @reports = grep { slurp_file($_) =~ /Sanitizer|runtime error/ } glob($cluster->data_dir . '/shard-*.log');
 is("@reports", '', 'no sanitizer report in the shard logs');
+
+# shards the router reaches over unix-domain sockets ("socket_dir" instead
+# of "host" in the VSchema)
+my $sock_vschema = $json->decode(slurp_file('etc/vschema.json'));
+my $sport = DoSQL::Test::Cluster::reserve_port();
+my $sockdir = File::Temp::tempdir('dosqlsockXXXXXX', TMPDIR => 1, CLEANUP => 1);
+for my $i (0 .. $#{ $sock_vschema->{shards} }) {
+	delete $sock_vschema->{shards}[$i]{host};
+	$sock_vschema->{shards}[$i]{socket_dir} = $sockdir;
+	$sock_vschema->{shards}[$i]{port} = DoSQL::Test::Cluster::reserve_port();
+}
+my $sock_cluster = DoSQL::Test::Cluster->new_node('socket_cluster', port => $sport, password => 'dosql',
+	user => 'dosql', dbname => 'dosql',
+	command => sub {
+		my ($node) = @_;
+		return ('tools/local-cluster', '--data', $node->data_dir, '--config', $node->basedir . '/dosql.json');
+	},
+	env => { DOSQL_BINDIR => $DoSQL::Test::Cluster::bindir });
+my $sdir = $sock_cluster->basedir;
+write_file("$sdir/vschema.json", $json->encode($sock_vschema));
+write_file("$sdir/dosql.json", $json->encode({ %$config, listen => { %{ $config->{listen} }, port => $sport } }));
+copy('etc/passwd', "$sdir/passwd") or die "copy etc/passwd: $!";
+$sock_cluster->start;
+$sock_cluster->safe_psql("create table $table ($col bigint primary key, note text)");
+$sock_cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for 1 .. 40;
+is($sock_cluster->safe_psql("select count(*), sum($col) from $table"), '40|820', 'shards behind unix-domain sockets');
+my @socks = map { "$sockdir/.s.PGSQL.$_->{port}" } @{ $sock_vschema->{shards} };
+is(scalar(grep { -S $_ } @socks), scalar(@socks), 'each shard listens on its socket in the socket_dir');
+like($sock_cluster->safe_psql('show stats'), qr{\Q$sockdir\E/\.s\.PGSQL\.\d+}, 'SHOW STATS names the socket');
+is($sock_cluster->stop, 0, 'that cluster stops too');
 
 done_testing();
