@@ -49,12 +49,20 @@ struct RtPrepared {
  * unnamed (parsed each time). */
 #define RT_MAX_PREPARED 256
 
-static int find_prepared(const RtBackend *b, const RtParamsOp *op)
+/* Parameter types alike; NULL is every type unspecified. */
+static bool same_types(const Oid *a, const Oid *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if ((a ? a[i] : 0) != (b ? b[i] : 0))
+			return false;
+	return true;
+}
+
+static int find_prepared(const RtBackend *b, const char *sql, int n, const Oid *types)
 {
 	for (int i = 0; i < b->nprepared; i++) {
 		const struct RtPrepared *p = &b->prepared[i];
-		if (p->n == op->n && strcmp(p->sql, op->sql) == 0 &&
-		    (op->n == 0 || memcmp(p->types, op->types, sizeof(Oid) * (size_t)op->n) == 0))
+		if (p->n == n && strcmp(p->sql, sql) == 0 && same_types(p->types, types, n))
 			return i;
 	}
 	return -1;
@@ -67,48 +75,66 @@ static void forget_prepared(RtBackend *b, int i)
 	b->prepared[i] = b->prepared[--b->nprepared];
 }
 
+/* Prepare sql on b as the next "dosql_<i>" (its Prepare is a result to
+ * skip; the statement follows when it is done).  False when it is not
+ * prepared (the table is full, or out of memory): run it unnamed. */
+static bool prepare_next(RtBackend *b, const char *sql, int n, const Oid *types, bool *sent)
+{
+	*sent = false;
+	if (b->nprepared >= RT_MAX_PREPARED)
+		return false;
+	if (!b->prepared && !(b->prepared = calloc(RT_MAX_PREPARED, sizeof(*b->prepared))))
+		return false;
+	struct RtPrepared *p = &b->prepared[b->nprepared];
+	p->sql = strdup(sql);
+	p->n = n;
+	p->types = calloc((size_t)n + 1, sizeof(Oid));
+	if (!p->sql || !p->types) {
+		free(p->sql);
+		free(p->types);
+		return false;
+	}
+	if (types)
+		memcpy(p->types, types, sizeof(Oid) * (size_t)n);
+	b->preparing = b->nprepared++;
+	char name[32];
+	snprintf(name, sizeof(name), "dosql_%d", b->preparing);
+	b->skip_results = 1;
+	*sent = PQsendPrepare(b->pg, name, sql, n, p->types) != 0;
+	return true;
+}
+
+/* Run a statement prepared on b (k >= 0) or unnamed (k < 0). */
+static bool send_statement(RtBackend *b, int k, const char *sql, int n, const Oid *types, const char *const *values,
+			   const int *lengths, const int *formats, int result_format)
+{
+	bool ok;
+	if (k >= 0) {
+		char name[32];
+		snprintf(name, sizeof(name), "dosql_%d", k);
+		b->rt->stats[b->shard].prepared++;
+		ok = PQsendQueryPrepared(b->pg, name, n, values, lengths, formats, result_format);
+	} else {
+		ok = PQsendQueryParams(b->pg, sql, n, types, values, lengths, formats, result_format);
+	}
+	return ok && PQsetSingleRowMode(b->pg);
+}
+
 /* Send the queued parameterized statement; false when libpq refuses.  A
- * text this connection has not prepared is prepared first (its Prepare is
- * a result to skip; the statement follows when it is done). */
+ * text this connection has not prepared is prepared first. */
 static bool send_op(RtBackend *b)
 {
 	RtParamsOp *op = b->next_op;
-	char name[32];
 	b->prefix_chars = 0; /* positions in its errors count from the statement */
 	b->begin_chars = 0;
-	int k = find_prepared(b, op);
-	if (k < 0 && b->nprepared < RT_MAX_PREPARED) {
-		if (!b->prepared)
-			b->prepared = calloc(RT_MAX_PREPARED, sizeof(*b->prepared));
-		struct RtPrepared *p = b->prepared ? &b->prepared[b->nprepared] : NULL;
-		if (p) {
-			p->sql = strdup(op->sql);
-			p->n = op->n;
-			p->types = malloc(sizeof(Oid) * (size_t)(op->n + 1));
-			if (p->sql && p->types) {
-				memcpy(p->types, op->types, sizeof(Oid) * (size_t)op->n);
-				b->preparing = b->nprepared++;
-				snprintf(name, sizeof(name), "dosql_%d", b->preparing);
-				b->skip_results = 1;
-				return PQsendPrepare(b->pg, name, op->sql, op->n, op->types);
-			}
-			free(p->sql);
-			free(p->types);
-		}
-	}
+	int k = find_prepared(b, op->sql, op->n, op->types);
+	bool sent;
+	if (k < 0 && prepare_next(b, op->sql, op->n, op->types, &sent))
+		return sent;
 	b->next_op = NULL;
 	b->preparing = -1;
-	bool ok;
-	if (k >= 0) {
-		b->rt->stats[b->shard].prepared++;
-		snprintf(name, sizeof(name), "dosql_%d", k);
-		ok = PQsendQueryPrepared(b->pg, name, op->n, (const char *const *)op->values, op->lengths, op->formats,
-					 op->result_format);
-	} else {
-		ok = PQsendQueryParams(b->pg, op->sql, op->n, op->types, (const char *const *)op->values, op->lengths,
-				       op->formats, op->result_format);
-	}
-	ok = ok && PQsetSingleRowMode(b->pg);
+	bool ok = send_statement(b, k, op->sql, op->n, op->types, (const char *const *)op->values, op->lengths,
+				 op->formats, op->result_format);
 	op_free(op);
 	return ok;
 }
@@ -444,6 +470,14 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 	return b;
 }
 
+/* libpq would not take a statement for b: the error for it (08006). */
+static bool send_failed(RtBackend *b, PgwError *err)
+{
+	pgw_error_set(err, "08006", "could not send to shard \"%s\": %s", vsc_shard(b->rt->vschema, b->shard)->name,
+		      PQerrorMessage(b->pg));
+	return false;
+}
+
 bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *err)
 {
 	b->shaped = false;
@@ -472,10 +506,7 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 		b->pending_sql = strdup(buf_cstr(&q));
 		b->pending_extra = extra;
 	} else {
-		ok = send_now(b, buf_cstr(&q), extra);
-		if (!ok)
-			pgw_error_set(err, "08006", "could not send to shard \"%s\": %s",
-				      vsc_shard(b->sess->rt->vschema, b->shard)->name, PQerrorMessage(b->pg));
+		ok = send_now(b, buf_cstr(&q), extra) || send_failed(b, err);
 	}
 	b->begin_chars = begin_chars;
 	buf_cleanup(&q);
@@ -487,6 +518,22 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 {
 	b->rt->stats[b->shard].statements++;
 	b->shaped = false;
+	bool has_prefix = begin_first || needs_prefix(b);
+	int k = has_prefix || b->state != RT_BE_IDLE ? -1 : find_prepared(b, sql, p->n, p->types);
+	if (k >= 0) {
+		/* prepared here already: straight out, nothing to keep */
+		b->prefix_chars = 0;
+		b->begin_chars = 0;
+		b->skip_results = 0;
+		b->preparing = -1;
+		b->state = RT_BE_BUSY;
+		if (!send_statement(b, k, sql, p->n, p->types, p->values, p->lengths, p->formats, result_format) ||
+		    PQflush(b->pg) < 0) {
+			return send_failed(b, err);
+		}
+		arm(b, EV_READ | EV_PERSIST);
+		return true;
+	}
 	RtParamsOp *op = calloc(1, sizeof(*op));
 	op->sql = strdup(sql);
 	op->n = p->n;
@@ -509,16 +556,13 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 	b->next_op = op;
 	b->prefix_chars = 0;
 	b->begin_chars = 0;
-	bool has_prefix = begin_first || needs_prefix(b);
 	if (!has_prefix) {
 		if (b->state != RT_BE_IDLE)
 			return true; /* sent once the connection is up */
 		b->skip_results = 0;
 		b->state = RT_BE_BUSY;
 		if (!send_op(b) || PQflush(b->pg) < 0) {
-			pgw_error_set(err, "08006", "could not send to shard \"%s\": %s",
-				      vsc_shard(b->sess->rt->vschema, b->shard)->name, PQerrorMessage(b->pg));
-			return false;
+			return send_failed(b, err);
 		}
 		arm(b, EV_READ | EV_PERSIST);
 		return true;

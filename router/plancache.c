@@ -21,6 +21,7 @@ typedef struct Entry {
 	uint64_t hash;
 	PgQuery__ParseResult *tree; /* owned */
 	int refs;
+	signed char mark;           /* the caller's note on the tree (rt_plancache_mark) */
 	struct Entry *next;         /* in its bucket */
 	struct Entry *lru_prev, *lru_next; /* most recent first */
 } Entry;
@@ -28,6 +29,7 @@ typedef struct Entry {
 struct RtPlanCache {
 	Entry *buckets[NBUCKETS];
 	Entry *lru_head, *lru_tail;
+	Entry *last; /* the entry the last get returned */
 	int n;
 	uint64_t hits, misses;
 };
@@ -58,6 +60,8 @@ static void lru_push(struct RtPlanCache *pc, Entry *e)
 static void entry_free(struct RtPlanCache *pc, Entry *e)
 {
 	Entry **p = &pc->buckets[e->hash % NBUCKETS];
+	if (pc->last == e)
+		pc->last = NULL;
 	while (*p != e)
 		p = &(*p)->next;
 	*p = e->next;
@@ -83,6 +87,7 @@ PgQuery__ParseResult *rt_plancache_get(RtRouter *rt, const char *sql, PgwError *
 			e->refs++;
 			lru_unlink(pc, e);
 			lru_push(pc, e);
+			pc->last = e;
 			return e->tree;
 		}
 	pc->misses++;
@@ -119,8 +124,11 @@ PgQuery__ParseResult *rt_plancache_get(RtRouter *rt, const char *sql, PgwError *
 	pc->buckets[h % NBUCKETS] = e;
 	lru_push(pc, e);
 	pc->n++;
+	pc->last = e;
 	return tree;
 }
+
+signed char *rt_plancache_mark(RtRouter *rt) { return rt->plans && rt->plans->last ? &rt->plans->last->mark : NULL; }
 
 void rt_plancache_release(RtRouter *rt, const char *sql)
 {

@@ -516,6 +516,9 @@ void rt_txn_statement_done(RtSession *s);
  * with its text when done (NULL with err for a syntax error). */
 PgQuery__ParseResult *rt_plancache_get(RtRouter *rt, const char *sql, PgwError *err);
 void rt_plancache_release(RtRouter *rt, const char *sql);
+/* A byte kept with the tree the last rt_plancache_get returned, for the
+ * caller's notes on it (0 when the tree is new); NULL when there is none. */
+signed char *rt_plancache_mark(RtRouter *rt);
 void rt_plancache_stats(const RtRouter *rt, int *entries, uint64_t *hits, uint64_t *misses);
 void rt_plancache_free(RtRouter *rt);
 /* The shape of a one-statement query string: key is the text with $1..$n
@@ -535,9 +538,9 @@ typedef struct RtShape {
 	uint32_t types[RT_SHAPE_MAX_LITERALS];
 	RtParams typed; /* over values, with types */
 	bool as_parameters; /* rt_shape_as_parameters of the key's tree */
-	/* where each literal is, in characters: in the key and in the text */
-	int key_at[RT_SHAPE_MAX_LITERALS], key_chars[RT_SHAPE_MAX_LITERALS];
-	int text_at[RT_SHAPE_MAX_LITERALS], text_chars[RT_SHAPE_MAX_LITERALS];
+	/* where each literal is, in bytes: in the key ($n) and in the text */
+	int key_at[RT_SHAPE_MAX_LITERALS], key_len[RT_SHAPE_MAX_LITERALS];
+	int text_at[RT_SHAPE_MAX_LITERALS], text_len[RT_SHAPE_MAX_LITERALS];
 } RtShape;
 bool rt_shape(const char *sql, RtShape *sh);
 void rt_shape_free(RtShape *sh);
@@ -551,6 +554,8 @@ void rt_shape_free(RtShape *sh);
 bool rt_shape_as_parameters(const PgQuery__Node *stmt);
 /* A 1-based character position in sh's key as the same place in its text. */
 int rt_shape_text_position(const RtShape *sh, int key_position);
+/* The 1-based character position in sh's text of literal i (0-based). */
+int rt_shape_literal_position(const RtShape *sh, int i);
 
 /* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);

@@ -95,7 +95,7 @@ static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 		/* a literal the shard took as a parameter: PostgreSQL points
 		 * at the literal */
 		e.where[0] = 0;
-		e.position = sh->text_at[param - 1] + 1;
+		e.position = rt_shape_literal_position(sh, param - 1);
 	}
 	rt_copy_error_line(s, b->shard, &e);
 	const char *f = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
@@ -919,7 +919,11 @@ static bool shape_tree(RtSession *s, const char *sql)
 		return false;
 	}
 	s->tree = t;
-	s->shape->as_parameters = rt_shape_as_parameters(t->stmts[0]->stmt);
+	/* the verdict is the tree's: noted with it (1 yes, -1 no) */
+	signed char *mark = rt_plancache_mark(s->rt);
+	if (mark && *mark == 0)
+		*mark = rt_shape_as_parameters(t->stmts[0]->stmt) ? 1 : -1;
+	s->shape->as_parameters = mark ? *mark > 0 : rt_shape_as_parameters(t->stmts[0]->stmt);
 	return true;
 }
 

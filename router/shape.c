@@ -21,6 +21,12 @@
  * such as LIMIT or a type name such as date, and not after '-'). */
 static bool literal_may_follow(char prev) { return prev && strchr("=(,<>+*/|%", prev) != NULL; }
 
+/* Characters the scanner looks at: the rest are copied in runs. */
+static bool starts_something(unsigned char c)
+{
+	return c == '-' || c == '/' || c == ';' || c == '"' || c == '\'' || c == '.' || (c >= '0' && c <= '9');
+}
+
 static bool ident_char(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
 
 /* Characters (not bytes) of UTF-8 text. */
@@ -50,45 +56,59 @@ static uint32_t literal_type(const char *v, size_t len, bool quoted)
 }
 
 /* The literal v (len bytes of the text, inside its quotes when quoted),
- * which starts at character text_at of the text and spans text_chars
- * characters there, becomes the next $n of the key. */
-static bool add_literal(RtShape *sh, Buf *key, const char *v, size_t len, bool quoted, int text_at, int text_chars)
+ * which spans the text's bytes text_at .. text_at + text_len, becomes the
+ * next $n of the key. */
+static bool add_literal(RtShape *sh, Buf *key, const char *v, size_t len, bool quoted, size_t text_at,
+			size_t text_len)
 {
 	if (sh->n == RT_SHAPE_MAX_LITERALS)
 		return false;
-	sh->types[sh->n] = literal_type(v, len, quoted);
-	sh->key_at[sh->n] = chars_of(key->data ? (const char *)key->data : "", key->len);
-	sh->text_at[sh->n] = text_at;
-	sh->text_chars[sh->n] = text_chars;
+	int k = sh->n;
+	sh->types[k] = literal_type(v, len, quoted);
+	sh->text_at[k] = (int)text_at;
+	sh->text_len[k] = (int)text_len;
+	sh->key_at[k] = (int)key->len;
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return false;
-	size_t k = 0;
+	size_t w = 0;
 	for (size_t i = 0; i < len; i++) {
-		copy[k++] = v[i];
+		copy[w++] = v[i];
 		if (quoted && v[i] == '\'')
 			i++; /* '' is one quote */
 	}
-	copy[k] = 0;
-	sh->values[sh->n] = copy;
-	sh->lengths[sh->n] = (int)k;
+	copy[w] = 0;
+	sh->values[k] = copy;
+	sh->lengths[k] = (int)w;
 	sh->n++;
-	size_t before = key->len;
-	buf_printf(key, "$%d", sh->n);
-	sh->key_chars[sh->n - 1] = (int)(key->len - before);
+	char num[16];
+	int d = (int)sizeof(num);
+	for (int x = sh->n; x > 0; x /= 10)
+		num[--d] = (char)('0' + x % 10);
+	num[--d] = '$';
+	buf_put(key, num + d, sizeof(num) - (size_t)d);
+	sh->key_len[k] = (int)(key->len - (size_t)sh->key_at[k]);
 	return true;
 }
 
 int rt_shape_text_position(const RtShape *sh, int key_position)
 {
-	int delta = 0;
-	for (int i = 0; i < sh->n && sh->key_at[i] < key_position - 1; i++) {
-		if (key_position - 1 < sh->key_at[i] + sh->key_chars[i])
-			return sh->text_at[i] + 1; /* inside $n: at the literal */
-		delta += sh->text_chars[i] - sh->key_chars[i];
+	/* the byte of the key at that character */
+	size_t kb = 0;
+	for (int c = 1; sh->key[kb] && c < key_position; kb++)
+		c += ((unsigned char)sh->key[kb + 1] & 0xC0) != 0x80;
+	long tb = (long)kb;
+	for (int i = 0; i < sh->n && (size_t)sh->key_at[i] <= kb; i++) {
+		if (kb < (size_t)(sh->key_at[i] + sh->key_len[i])) {
+			tb = sh->text_at[i]; /* inside $n: at the literal */
+			break;
+		}
+		tb += sh->text_len[i] - sh->key_len[i];
 	}
-	return key_position + delta;
+	return chars_of(sh->text, (size_t)tb) + 1;
 }
+
+int rt_shape_literal_position(const RtShape *sh, int i) { return chars_of(sh->text, (size_t)sh->text_at[i]) + 1; }
 
 bool rt_shape(const char *sql, RtShape *sh)
 {
@@ -98,6 +118,7 @@ bool rt_shape(const char *sql, RtShape *sh)
 	Buf key;
 	buf_init(&key);
 	size_t n = strlen(sql), i = 0;
+	(void)buf_reserve(&key, n + 16);
 	char prev = 0;
 	bool ok = true;
 	while (ok && i < n) {
@@ -117,8 +138,7 @@ bool rt_shape(const char *sql, RtShape *sh)
 				break;
 			}
 			if (c == '\'' && literal_may_follow(prev) && (i == 0 || !ident_char((unsigned char)sql[i - 1])))
-				ok = add_literal(sh, &key, sql + i + 1, j - i - 1, true, chars_of(sql, i),
-						 chars_of(sql + i, j + 1 - i));
+				ok = add_literal(sh, &key, sql + i + 1, j - i - 1, true, i, j + 1 - i);
 			else
 				buf_put(&key, sql + i, j + 1 - i);
 			prev = (char)c;
@@ -136,16 +156,21 @@ bool rt_shape(const char *sql, RtShape *sh)
 					j++;
 			}
 			if (literal_may_follow(prev) && !(j < n && ident_char((unsigned char)sql[j])))
-				ok = add_literal(sh, &key, sql + i, j - i, false, chars_of(sql, i), (int)(j - i));
+				ok = add_literal(sh, &key, sql + i, j - i, false, i, j - i);
 			else
 				buf_put(&key, sql + i, j - i);
 			prev = '0';
 			i = j;
 		} else {
-			buf_put_u8(&key, c);
-			if (!isspace(c))
-				prev = (char)c;
-			i++;
+			/* a run of characters that start nothing above */
+			size_t j = i;
+			do {
+				if (!isspace((unsigned char)sql[j]))
+					prev = sql[j];
+				j++;
+			} while (j < n && !starts_something((unsigned char)sql[j]));
+			buf_put(&key, sql + i, j - i);
+			i = j;
 		}
 	}
 	if (!ok || sh->n == 0 || key.failed) {

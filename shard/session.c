@@ -1717,6 +1717,11 @@ static const PgwHandler handler = {
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* Pages of the database file are read through a shared mapping (up to
+ * this many bytes) instead of a pread and a copy into each connection's
+ * own page cache; pages still in the WAL are read as before. */
+#define SHD_MMAP_SIZE "1073741824"
+
 static bool session_open_db(ShdSession *s)
 {
 	char *err = NULL;
@@ -1727,7 +1732,7 @@ static bool session_open_db(ShdSession *s)
 	sqlite3_busy_handler(s->db, busy_wait, s);
 	if (sqlite3_exec(s->db,
 			 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL;"
-			 " PRAGMA temp_store = MEMORY;",
+			 " PRAGMA temp_store = MEMORY; PRAGMA mmap_size = " SHD_MMAP_SIZE ";",
 			 NULL, NULL, &err) != SQLITE_OK ||
 	    !shd_catalog_attach(s->db, &err)) {
 		fprintf(stderr, "dosql-shard: session setup failed: %s\n", err ? err : "?");

@@ -81,6 +81,8 @@ my @statements = (
 	q{select id from s where id = 1 and ts > 'not a time'},
 	q{select id from s where id = 1 and flag = 'maybe'},
 	q{select id, 'héllo' || nosuch from s where id = 1},
+	q{select id from s where id = 1 and t = 'héllo wörld' and nosuch = 2},
+	q{select id from s where t = 'ü' and id = 1 and i = 'ñ'},
 	q{insert into s (id, i) values (11, 'eleven')},
 	'insert into s (id, i) values (12, 3000000000)',
 	q{insert into s (id, i) values (1, 5)},
