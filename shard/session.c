@@ -355,14 +355,42 @@ static void diagnose_row(ShdSession *s, sqlite3_stmt *st, PgwError *e)
 	diag_clear(s);
 }
 
+/* Texts shd_sql runs with nearly every statement: prepared once per
+ * session (in the slot of the same index) rather than parsed each time. */
+static const char *const frequent_sql[SHD_SQL_CACHE] = {"BEGIN",   "BEGIN IMMEDIATE",	     "COMMIT",
+							"ROLLBACK", "PRAGMA query_only = 0", "PRAGMA query_only = 1"};
+
+/* The prepared statement for one of frequent_sql, NULL for other texts. */
+static sqlite3_stmt *cached_sql(ShdSession *s, const char *sql)
+{
+	for (int i = 0; i < SHD_SQL_CACHE && frequent_sql[i]; i++) {
+		if (strcmp(frequent_sql[i], sql) != 0)
+			continue;
+		if (!s->sql_cache[i] && sqlite3_prepare_v2(s->db, sql, -1, &s->sql_cache[i], NULL) != SQLITE_OK) {
+			sqlite3_finalize(s->sql_cache[i]);
+			s->sql_cache[i] = NULL;
+		}
+		return s->sql_cache[i];
+	}
+	return NULL;
+}
+
 bool shd_sql(ShdSession *s, const char *sql, PgwError *e)
 {
-	char *err = NULL;
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+	/* BEGIN, COMMIT and their like come with nearly every statement:
+	 * prepared once rather than parsed by sqlite3_exec each time */
+	sqlite3_stmt *st = cached_sql(s, sql);
+	int rc;
+	if (st) {
+		rc = sqlite3_step(st);
+		int reset = sqlite3_reset(st);
+		rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? reset : rc;
+	} else {
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	}
 	atomic_store(&s->lock_wait_ts, 0); /* no longer waiting for the lock, if it was */
 	if (rc == SQLITE_OK)
 		return true;
-	sqlite3_free(err);
 	shd_sqlite_error(s, rc, e);
 	return false;
 }
@@ -1787,6 +1815,8 @@ static void session_free(ShdSession *s)
 	if (s->db && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(s->changelog_st);
+	for (int i = 0; i < SHD_SQL_CACHE; i++)
+		sqlite3_finalize(s->sql_cache[i]);
 	shd_catalog_cleanup(&s->cat);
 	if (s->db)
 		sqlite3_close_v2(s->db);

@@ -68,6 +68,8 @@ typedef struct ShdServer {
 	} slot_use[64];
 } ShdServer;
 
+#define SHD_SQL_CACHE 8
+
 typedef enum ShdTxn {
 	SHD_TXN_IDLE,	/* no transaction block ('I') */
 	SHD_TXN_BLOCK,	/* inside BEGIN ... ('T') */
@@ -123,6 +125,9 @@ struct ShdSession {
 	ShdServer *srv; /* borrowed */
 	int fd;         /* the client socket (shutdown on server stop) */
 	sqlite3 *db;    /* owned */
+	/* owned: the texts shd_sql runs often (BEGIN, COMMIT, ...), prepared
+	 * once on db (session.c: frequent_sql) */
+	sqlite3_stmt *sql_cache[SHD_SQL_CACHE];
 	ShdCatalog cat;
 	ShdTxn txn;
 	bool implicit;         /* an implicit transaction is open in SQLite */
