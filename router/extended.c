@@ -226,7 +226,8 @@ static void stmt_release(RtStmt *st)
 	if (--st->refs > 0)
 		return;
 	if (st->tree)
-		pg_query__parse_result__free_unpacked(st->tree, NULL);
+		rt_plancache_release(st->rt, st->sql);
+	free(st->sql);
 	free(st->name);
 	free(st);
 }
@@ -299,19 +300,15 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		pgw_send_errorf(c, "42P05", "prepared statement \"%s\" already exists", name);
 		return;
 	}
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
-	if (pr.error) {
-		pgw_error_set(&e, "42601", "%s", pr.error->message);
-		e.position = pr.error->cursorpos;
-		pg_query_free_protobuf_parse_result(pr);
+	/* the same text parsed before (pgbench's, a driver's unnamed
+	 * statement Parse'd again for every Bind) is not parsed again */
+	PgQuery__ParseResult *tree = rt_plancache_get(s->rt, sql, &e);
+	if (!tree) {
 		pgw_send_error(c, &e);
 		return;
 	}
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
-	pg_query_free_protobuf_parse_result(pr);
-	if (!tree || tree->n_stmts > 1) {
-		if (tree)
-			pg_query__parse_result__free_unpacked(tree, NULL);
+	if (tree->n_stmts > 1) {
+		rt_plancache_release(s->rt, sql);
 		pgw_send_errorf(c, "42601", "cannot insert multiple commands into a prepared statement");
 		return;
 	}
@@ -323,21 +320,21 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		/* the router's own function or cursors: the shards do not know them */
 		d = describe_local(s->rt, sql, call ? call->funcname[call->n_funcname - 1]->string->sval : NULL);
 		if (!d) {
-			pg_query__parse_result__free_unpacked(tree, NULL);
+			rt_plancache_release(s->rt, sql);
 			pgw_send_errorf(c, "53200", "out of memory");
 			return;
 		}
 	} else if (node && node->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT) {
 		d = describe_declare(s->rt, sql, node->declare_cursor_stmt, nparams, oids, &e);
 		if (!d) {
-			pg_query__parse_result__free_unpacked(tree, NULL);
+			rt_plancache_release(s->rt, sql);
 			pgw_send_error(c, &e);
 			return;
 		}
 	} else if (tree->n_stmts == 1) {
 		d = describe(s->rt, sql, nparams, oids, &e);
 		if (!d) {
-			pg_query__parse_result__free_unpacked(tree, NULL);
+			rt_plancache_release(s->rt, sql);
 			pgw_send_error(c, &e);
 			return;
 		}
@@ -353,6 +350,8 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 	RtStmt *st = calloc(1, sizeof(*st));
 	st->refs = 1;
 	st->name = strdup(name);
+	st->rt = s->rt;
+	st->sql = strdup(sql);
 	st->tree = tree;
 	st->desc = d;
 	s->stmts = realloc(s->stmts, sizeof(RtStmt *) * (size_t)(s->nstmts + 1));

@@ -157,7 +157,9 @@ typedef struct RtDesc {
 /* A Parse'd statement of a session. */
 typedef struct RtStmt {
 	char *name;                 /* owned */
-	PgQuery__ParseResult *tree; /* owned */
+	RtRouter *rt;
+	char *sql;                  /* owned: the text, under which the plan cache keeps tree */
+	PgQuery__ParseResult *tree; /* a reference into the router's plan cache */
 	const RtDesc *desc;         /* borrowed from the router's cache */
 	int refs;                   /* the session's list, and each portal made from it */
 } RtStmt;
