@@ -8,13 +8,15 @@
 # their column's type, literals in expressions, INSERT and UPDATE, and
 # errors whose position is in a literal, after a literal, or inside one that
 # did not convert.  SHOW STATS shows that the shard ran the repeats from its
-# prepared statement.
+# prepared statement, and SHOW PLAN_CACHE that an extended-protocol Parse of
+# a text seen before is not parsed again.
 use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils ();
 
 my $oracle_missing = DoSQL::Test::Oracle::unavailable();
 plan skip_all => $oracle_missing if $oracle_missing;
@@ -106,6 +108,17 @@ my $script = join '', map { "select i from s where id = 1 and t <> 'x$_';\n" } 1
 my $out = $router->safe_psql($script);
 is(scalar(grep { $_ eq '1' } split /\n/, $out), 30, 'thirty statements of one shape answered');
 cmp_ok($prepared->() - $before, '>=', 29, 'the shard ran at least 29 of them from its prepared statement');
+
+# the extended protocol: a Parse of a text seen before takes its tree from
+# the plan cache (pgbench -M extended Parses its statement every time)
+my $hits = sub { (split /\|/, $router->safe_psql('show plan_cache'))[1] };
+my $h0 = $hits->();
+my $pgb_script = $router->basedir . '/point.sql';
+DoSQL::Test::Utils::write_file($pgb_script, "\\set k random(1, 4)\nselect i from s where id = :k;\n");
+my ($prc, $pout, $perr) = DoSQL::Test::Utils::run_command([ "$DoSQL::Test::Cluster::pg_bindir/pgbench", '-n',
+	'-M', 'extended', '-t', '50', '-f', $pgb_script, '-h', $router->host, '-p', $router->port, '-U', 'dosql', 'dosql' ]);
+like($pout, qr/number of transactions actually processed: 50\/50/, 'pgbench -M extended: 50 statements') or diag($perr);
+cmp_ok($hits->() - $h0, '>=', 49, 'each Parse after the first found the tree in the plan cache');
 
 # inside a transaction block: BEGIN goes ahead as text, the rest prepared
 ($r, $p) = both(q{begin; update s set t = 'in txn' where id = 4; select t from s where id = 4; rollback;
