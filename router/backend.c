@@ -513,26 +513,33 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	return ok;
 }
 
-bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, int result_format, bool begin_first,
-			    PgwError *err)
+/* b is busy with what was just handed to libpq (sent: libpq took it):
+ * flush it and wait for the results. */
+static bool now_busy(RtBackend *b, bool sent, PgwError *err)
+{
+	if (!sent || PQflush(b->pg) < 0)
+		return send_failed(b, err);
+	arm(b, EV_READ | EV_PERSIST);
+	return true;
+}
+
+/* rt_backend_send_params, once the caller knows whether BEGIN or the
+ * session's settings must go ahead (has_prefix). */
+static bool send_params(RtBackend *b, const char *sql, const RtParams *p, int result_format, bool begin_first,
+			bool has_prefix, PgwError *err)
 {
 	b->rt->stats[b->shard].statements++;
 	b->shaped = false;
-	bool has_prefix = begin_first || needs_prefix(b);
+	b->prefix_chars = 0;
+	b->begin_chars = 0;
 	int k = has_prefix || b->state != RT_BE_IDLE ? -1 : find_prepared(b, sql, p->n, p->types);
 	if (k >= 0) {
 		/* prepared here already: straight out, nothing to keep */
-		b->prefix_chars = 0;
-		b->begin_chars = 0;
 		b->skip_results = 0;
 		b->preparing = -1;
 		b->state = RT_BE_BUSY;
-		if (!send_statement(b, k, sql, p->n, p->types, p->values, p->lengths, p->formats, result_format) ||
-		    PQflush(b->pg) < 0) {
-			return send_failed(b, err);
-		}
-		arm(b, EV_READ | EV_PERSIST);
-		return true;
+		return now_busy(b, send_statement(b, k, sql, p->n, p->types, p->values, p->lengths, p->formats, result_format),
+				err);
 	}
 	RtParamsOp *op = calloc(1, sizeof(*op));
 	op->sql = strdup(sql);
@@ -554,29 +561,29 @@ bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, in
 	op->result_format = result_format;
 	op_free(b->next_op);
 	b->next_op = op;
-	b->prefix_chars = 0;
-	b->begin_chars = 0;
 	if (!has_prefix) {
 		if (b->state != RT_BE_IDLE)
 			return true; /* sent once the connection is up */
 		b->skip_results = 0;
 		b->state = RT_BE_BUSY;
-		if (!send_op(b) || PQflush(b->pg) < 0) {
-			return send_failed(b, err);
-		}
-		arm(b, EV_READ | EV_PERSIST);
-		return true;
+		return now_busy(b, send_op(b), err);
 	}
 	/* BEGIN and the session's SETs go first, as a query of their own; the
 	 * statement follows when they are done */
 	return rt_backend_send(b, "", begin_first, err);
 }
 
+bool rt_backend_send_params(RtBackend *b, const char *sql, const RtParams *p, int result_format, bool begin_first,
+			    PgwError *err)
+{
+	return send_params(b, sql, p, result_format, begin_first, begin_first || needs_prefix(b), err);
+}
+
 bool rt_backend_send_shaped(RtBackend *b, const char *text, const RtShape *sh, bool begin_first, PgwError *err)
 {
 	if (begin_first || b->state != RT_BE_IDLE || needs_prefix(b))
 		return rt_backend_send(b, text, begin_first, err); /* one round trip with what goes ahead */
-	bool ok = rt_backend_send_params(b, sh->key, &sh->typed, 0, false, err);
+	bool ok = send_params(b, sh->key, &sh->typed, 0, false, false, err);
 	b->shaped = ok;
 	return ok;
 }

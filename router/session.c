@@ -888,7 +888,6 @@ static void placement_notice(RtSession *s, const char *table)
 	pgw_send_notice(conn(s), &e);
 }
 
-
 /* Give back the query's parse tree. */
 static void tree_release(RtSession *s)
 {
