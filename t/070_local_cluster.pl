@@ -21,17 +21,26 @@ my @shard_ports = map { DoSQL::Test::Cluster::reserve_port() } @{ $vschema->{sha
 $vschema->{shards}[$_]{port} = $shard_ports[$_] for 0 .. $#shard_ports;
 $config->{listen}{port} = $rport;
 
-my $cluster = DoSQL::Test::Cluster->new_node('local_cluster', port => $rport, password => 'dosql',
-	user => 'dosql', dbname => 'dosql',
-	command => sub {
-		my ($node) = @_;
-		return ('tools/local-cluster', '--data', $node->data_dir, '--config', $node->basedir . '/dosql.json');
-	},
-	env => { DOSQL_BINDIR => $DoSQL::Test::Cluster::bindir });
-my $dir = $cluster->basedir;
-write_file("$dir/vschema.json", $json->encode($vschema));
-write_file("$dir/dosql.json", $json->encode($config));
-copy('etc/passwd', "$dir/passwd") or die "copy etc/passwd: $!";
+# A node running tools/local-cluster with this VSchema and router config
+# (and etc/passwd) in its directory.
+sub local_cluster
+{
+	my ($name, $vs, $cfg) = @_;
+	my $node = DoSQL::Test::Cluster->new_node($name, port => $cfg->{listen}{port}, password => 'dosql',
+		user => 'dosql', dbname => 'dosql',
+		command => sub {
+			my ($n) = @_;
+			return ('tools/local-cluster', '--data', $n->data_dir, '--config', $n->basedir . '/dosql.json');
+		},
+		env => { DOSQL_BINDIR => $DoSQL::Test::Cluster::bindir });
+	my $dir = $node->basedir;
+	write_file("$dir/vschema.json", $json->encode($vs));
+	write_file("$dir/dosql.json", $json->encode($cfg));
+	copy('etc/passwd', "$dir/passwd") or die "copy etc/passwd: $!";
+	return $node;
+}
+
+my $cluster = local_cluster('local_cluster', $vschema, $config);
 
 $cluster->start;
 my ($rc, $out, $err) = $cluster->psql('select 1', connstr => "host=127.0.0.1 port=$rport user=dosql dbname=dosql password=wrong");
@@ -75,17 +84,8 @@ for my $i (0 .. $#{ $sock_vschema->{shards} }) {
 	$sock_vschema->{shards}[$i]{socket_dir} = $sockdir;
 	$sock_vschema->{shards}[$i]{port} = DoSQL::Test::Cluster::reserve_port();
 }
-my $sock_cluster = DoSQL::Test::Cluster->new_node('socket_cluster', port => $sport, password => 'dosql',
-	user => 'dosql', dbname => 'dosql',
-	command => sub {
-		my ($node) = @_;
-		return ('tools/local-cluster', '--data', $node->data_dir, '--config', $node->basedir . '/dosql.json');
-	},
-	env => { DOSQL_BINDIR => $DoSQL::Test::Cluster::bindir });
-my $sdir = $sock_cluster->basedir;
-write_file("$sdir/vschema.json", $json->encode($sock_vschema));
-write_file("$sdir/dosql.json", $json->encode({ %$config, listen => { %{ $config->{listen} }, port => $sport } }));
-copy('etc/passwd', "$sdir/passwd") or die "copy etc/passwd: $!";
+my $sock_cluster = local_cluster('socket_cluster', $sock_vschema,
+	{ %$config, listen => { %{ $config->{listen} }, port => $sport } });
 $sock_cluster->start;
 $sock_cluster->safe_psql("create table $table ($col bigint primary key, note text)");
 $sock_cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for 1 .. 40;
