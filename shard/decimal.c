@@ -1,300 +1,385 @@
 /*
- * decimal.c - exact decimal arithmetic for numeric expressions.
+ * decimal.c - exact arithmetic on PgtDec, PostgreSQL's numeric rules.
+ *
+ * Every function works on significant digits and a power of ten, so the
+ * work and the memory it takes are bounded by the digits a result can hold
+ * (PGT_DEC_MAXDIG), whatever the exponents; a result that would need more
+ * is DEC_TOO_PRECISE before anything is allocated for it.
  */
 #include "shard/decimal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shard/pgtype.h"
 #include "shard/pgtype_int.h"
 
-#define NUMERIC_MIN_SIG_DIGITS 16
-#define NUMERIC_MAX_DISPLAY_SCALE 1000
-
-static void normalize(Decimal *d)
+const char *dec_status_sqlstate(DecStatus st)
 {
-	int lead = 0;
-	while (lead < d->ndigits - d->scale - 1 && d->digits[lead] == 0)
-		lead++;
-	if (lead) {
-		memmove(d->digits, d->digits + lead, (size_t)(d->ndigits - lead));
-		d->ndigits -= lead;
+	switch (st) {
+	case DEC_DIV_BY_ZERO: return "22012";
+	case DEC_OVERFLOW: return "22003";
+	case DEC_TOO_PRECISE: return "0A000";
+	case DEC_OK: break;
 	}
-	if (d->ndigits == 0) {
-		d->digits[0] = 0;
-		d->ndigits = 1;
-	}
-	if (dec_is_zero(d))
-		d->neg = false;
+	return "XX000";
 }
 
-bool dec_is_zero(const Decimal *d)
+const char *dec_status_message(DecStatus st)
 {
-	for (int i = 0; i < d->ndigits; i++)
-		if (d->digits[i])
-			return false;
-	return true;
-}
-
-/* From the type system's decimal (digits x 10^exp, display scale). */
-static bool from_pgt(const PgtDec *p, Decimal *d)
-{
-	if (p->special != DEC_FINITE)
-		return false;
-	memset(d, 0, sizeof(*d) - sizeof(d->digits));
-	d->neg = p->neg;
-	d->scale = p->dscale > -p->exp ? p->dscale : -p->exp;
-	if (d->scale < 0)
-		d->scale = 0;
-	int zeros = p->exp + d->scale; /* digits after p's last one */
-	if (p->ndig + zeros + 1 > DEC_MAX_DIGITS)
-		return false;
-	d->digits[d->ndigits++] = 0;
-	for (int i = 0; i < p->ndig; i++)
-		d->digits[d->ndigits++] = (unsigned char)(p->dig[i] - '0');
-	for (int i = 0; i < zeros; i++)
-		d->digits[d->ndigits++] = 0;
-	while (d->ndigits <= d->scale) {
-		memmove(d->digits + 1, d->digits, (size_t)d->ndigits);
-		d->digits[0] = 0;
-		d->ndigits++;
+	switch (st) {
+	case DEC_DIV_BY_ZERO: return "division by zero";
+	case DEC_OVERFLOW: return "value overflows numeric format";
+	case DEC_TOO_PRECISE: return "numeric results of more than 1000 significant digits are not supported";
+	case DEC_OK: break;
 	}
-	normalize(d);
-	return true;
+	return "numeric: no error";
 }
 
-/* To the type system's decimal, to parse, round and print with it. */
-static void to_pgt(const Decimal *d, PgtDec *p)
+static void set_special(PgtDec *r, int special)
 {
-	memset(p, 0, sizeof(*p) - sizeof(p->dig));
-	p->special = DEC_FINITE;
-	p->neg = d->neg;
-	int first = 0, last = d->ndigits - 1;
-	while (first < d->ndigits && d->digits[first] == 0)
+	memset(r, 0, offsetof(PgtDec, dig));
+	r->special = special;
+}
+
+static void set_zero(PgtDec *r, int dscale)
+{
+	memset(r, 0, offsetof(PgtDec, dig));
+	r->special = DEC_FINITE;
+	r->dscale = dscale;
+}
+
+/* Power of ten of the most significant digit (d finite and not zero). */
+static int top_power(const PgtDec *d) { return d->exp + d->ndig - 1; }
+
+static int sign_of(const PgtDec *d)
+{
+	switch (d->special) {
+	case DEC_PINF: return 1;
+	case DEC_NINF: return -1;
+	case DEC_NAN: return 0;
+	}
+	return d->ndig == 0 ? 0 : d->neg ? -1 : 1;
+}
+
+DecStatus dec_check_limits(const PgtDec *d)
+{
+	if (d->special != DEC_FINITE)
+		return DEC_OK;
+	if (d->dscale > NUMERIC_DSCALE_MAX)
+		return DEC_OVERFLOW;
+	if (d->ndig > 0 && top_power(d) >= NUMERIC_MAX_WEIGHT_DIGITS)
+		return DEC_OVERFLOW;
+	return DEC_OK;
+}
+
+/*
+ * Store the digit string w[0..n) (values 0..9, most significant first, the
+ * last one at power lo) as r, rounded to r->dscale fraction digits half
+ * away from zero.  r->neg and r->dscale are set by the caller.
+ */
+static DecStatus store_digits(const unsigned char *w, int n, int lo, PgtDec *r)
+{
+	int first = 0;
+	while (first < n && w[first] == 0)
 		first++;
-	while (last >= first && d->digits[last] == 0)
+	/* Digits below 10^-dscale are rounded away. */
+	int cut = n; /* index past the last digit kept */
+	if (lo < -r->dscale) {
+		int drop = -r->dscale - lo;
+		cut = n - drop;
+	}
+	bool up = cut >= 0 && cut < n && w[cut] >= 5;
+	if (cut < 0)
+		cut = 0;
+	int last = cut - 1;
+	while (last >= first && w[last] == 0)
 		last--;
-	for (int i = first; i <= last && p->ndig < PGT_DEC_MAXDIG; i++)
-		p->dig[p->ndig++] = (char)('0' + d->digits[i]);
-	p->exp = (d->ndigits - 1 - last) - d->scale;
-	p->dscale = d->scale;
-	if (p->ndig == 0) {
-		p->neg = false;
-		p->exp = 0;
-	}
-}
-
-void dec_from_int(Decimal *d, long long v)
-{
-	PgtDec p;
-	pgt_dec_from_int(&p, v);
-	from_pgt(&p, d);
-}
-
-bool dec_from_text(Decimal *d, const char *s)
-{
-	PgtDec p;
-	return pgt_dec_parse(s, strlen(s), &p) && from_pgt(&p, d);
-}
-
-bool dec_from_value(Decimal *d, sqlite3_value *v, int scale)
-{
-	PgtDec p;
-	switch (sqlite3_value_type(v)) {
-	case SQLITE_INTEGER:
-		pgt_dec_from_int(&p, sqlite3_value_int64(v));
-		break;
-	case SQLITE_FLOAT:
-		pgt_dec_from_double(&p, sqlite3_value_double(v));
-		break;
-	case SQLITE_TEXT:
-		if (!pgt_dec_parse((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v), &p))
-			return false;
-		break;
-	default:
-		return false;
-	}
-	if (scale >= 0)
-		pgt_dec_round(&p, scale);
-	return from_pgt(&p, d);
-}
-
-void dec_to_text(const Decimal *d, Buf *out)
-{
-	PgtDec p;
-	to_pgt(d, &p);
-	pgt_dec_to_text(&p, d->scale, out);
-}
-
-void dec_round(Decimal *d, int scale)
-{
-	PgtDec p;
-	to_pgt(d, &p);
-	pgt_dec_round(&p, scale);
-	from_pgt(&p, d);
-}
-
-/* Digits of d scaled to `scale` as a plain integer digit string in out[]. */
-static int aligned(const Decimal *d, int scale, unsigned char *out)
-{
-	int n = d->ndigits;
-	memcpy(out, d->digits, (size_t)n);
-	for (int i = d->scale; i < scale; i++)
-		out[n++] = 0;
-	return n;
-}
-
-/* Compare magnitudes of digit strings (no leading-zero assumption). */
-static int cmp_mag(const unsigned char *a, int na, const unsigned char *b, int nb)
-{
-	while (na > 1 && *a == 0)
-		a++, na--;
-	while (nb > 1 && *b == 0)
-		b++, nb--;
-	if (na != nb)
-		return na < nb ? -1 : 1;
-	for (int i = 0; i < na; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	return 0;
-}
-
-static bool add_signed(const Decimal *a, const Decimal *b, bool bneg, Decimal *r)
-{
-	static _Thread_local unsigned char x[DEC_MAX_DIGITS * 2], y[DEC_MAX_DIGITS * 2];
-	int scale = a->scale > b->scale ? a->scale : b->scale;
-	int nx = aligned(a, scale, x), ny = aligned(b, scale, y);
-	int n = (nx > ny ? nx : ny) + 1;
-	if (n > DEC_MAX_DIGITS)
-		return false;
-	memset(r, 0, sizeof(*r) - sizeof(r->digits));
-	r->scale = scale;
-	r->ndigits = n;
-	if (a->neg == bneg) {
-		int carry = 0;
-		for (int i = 0; i < n; i++) {
-			int da = i < nx ? x[nx - 1 - i] : 0, db = i < ny ? y[ny - 1 - i] : 0;
-			int s = da + db + carry;
-			r->digits[n - 1 - i] = (unsigned char)(s % 10);
-			carry = s / 10;
+	int len = last >= first ? last - first + 1 : 0;
+	int exp = lo + (n - 1 - last);
+	if (up) {
+		/* Add one unit at the last kept position, which is 10^-dscale. */
+		int k = cut - 1;
+		exp = -r->dscale;
+		/* the kept digits first..cut-1 with trailing zeros, plus one */
+		len = k >= first ? k - first + 1 : 0;
+		if (len > PGT_DEC_MAXDIG + 1)
+			return DEC_TOO_PRECISE;
+		char tmp[PGT_DEC_MAXDIG + 2];
+		for (int i = 0; i < len; i++)
+			tmp[i] = (char)('0' + w[first + i]);
+		int i = len - 1;
+		while (i >= 0 && tmp[i] == '9')
+			tmp[i--] = '0';
+		if (i >= 0) {
+			tmp[i]++;
+		} else {
+			memmove(tmp + 1, tmp, (size_t)len);
+			tmp[0] = '1';
+			len++;
 		}
-		r->neg = a->neg;
+		while (len > 0 && tmp[len - 1] == '0') {
+			len--;
+			exp++;
+		}
+		if (len > PGT_DEC_MAXDIG)
+			return DEC_TOO_PRECISE;
+		memcpy(r->dig, tmp, (size_t)len);
+		r->ndig = len;
+		r->exp = exp;
 	} else {
-		const unsigned char *big = x, *small = y;
-		int nb = nx, ns = ny;
-		bool neg = a->neg;
-		if (cmp_mag(x, nx, y, ny) < 0) {
-			big = y, small = x, nb = ny, ns = nx;
-			neg = bneg;
-		}
-		int borrow = 0;
-		for (int i = 0; i < n; i++) {
-			int d1 = i < nb ? big[nb - 1 - i] : 0, d2 = i < ns ? small[ns - 1 - i] : 0;
-			int s = d1 - d2 - borrow;
-			borrow = s < 0;
-			r->digits[n - 1 - i] = (unsigned char)(s + (borrow ? 10 : 0));
-		}
-		r->neg = neg;
+		if (len > PGT_DEC_MAXDIG)
+			return DEC_TOO_PRECISE;
+		for (int i = 0; i < len; i++)
+			r->dig[i] = (char)('0' + w[first + i]);
+		r->ndig = len;
+		r->exp = len ? exp : 0;
 	}
-	normalize(r);
-	return true;
+	r->special = DEC_FINITE;
+	if (r->ndig == 0)
+		r->neg = false;
+	return dec_check_limits(r);
 }
 
-bool dec_add(const Decimal *a, const Decimal *b, Decimal *r) { return add_signed(a, b, b->neg, r); }
-bool dec_sub(const Decimal *a, const Decimal *b, Decimal *r) { return add_signed(a, b, !b->neg, r); }
-
-bool dec_mul(const Decimal *a, const Decimal *b, Decimal *r)
+/* Compare magnitudes of two finite values. */
+static int cmp_abs(const PgtDec *a, const PgtDec *b)
 {
-	int n = a->ndigits + b->ndigits;
-	if (n > DEC_MAX_DIGITS)
-		return false;
-	static _Thread_local int acc[DEC_MAX_DIGITS * 2];
-	memset(acc, 0, sizeof(int) * (size_t)n);
-	for (int i = a->ndigits - 1; i >= 0; i--)
-		for (int j = b->ndigits - 1; j >= 0; j--)
-			acc[i + j + 1] += a->digits[i] * b->digits[j];
+	if (a->ndig == 0 || b->ndig == 0)
+		return (a->ndig != 0) - (b->ndig != 0);
+	if (top_power(a) != top_power(b))
+		return top_power(a) < top_power(b) ? -1 : 1;
+	int n = a->ndig < b->ndig ? a->ndig : b->ndig;
+	int c = memcmp(a->dig, b->dig, (size_t)n);
+	if (c)
+		return c < 0 ? -1 : 1;
+	return (a->ndig > n) - (b->ndig > n);
+}
+
+int dec_cmp(const PgtDec *a, const PgtDec *b)
+{
+	/* NaN sorts above everything, infinities at the ends. */
+	static const int rank[] = {[DEC_NINF] = 0, [DEC_FINITE] = 1, [DEC_PINF] = 2, [DEC_NAN] = 3};
+	if (a->special != DEC_FINITE || b->special != DEC_FINITE)
+		return rank[a->special] < rank[b->special] ? -1 : rank[a->special] > rank[b->special];
+	int sa = sign_of(a), sb = sign_of(b);
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	int c = cmp_abs(a, b);
+	return sa < 0 ? -c : c;
+}
+
+/* |a| + |b| (sub false) or |a| - |b| with |a| >= |b| (sub true), into r. */
+static DecStatus add_abs(const PgtDec *a, const PgtDec *b, bool sub, PgtDec *r)
+{
+	int lo = a->exp < b->exp ? a->exp : b->exp;
+	if (a->ndig == 0)
+		lo = b->exp;
+	if (b->ndig == 0)
+		lo = a->exp;
+	int hi = a->ndig ? top_power(a) : lo;
+	if (b->ndig && top_power(b) > hi)
+		hi = top_power(b);
+	/* Both inputs have no digit below their display scales and r->dscale is
+	 * the larger of them, so the sum is exact at r->dscale: it has at least
+	 * span - 2 significant digits, too many when span is past the limit. */
+	if (!sub && hi >= NUMERIC_MAX_WEIGHT_DIGITS)
+		return DEC_OVERFLOW;
+	long span = (long)hi - lo + 2;
+	if (span > 2L * PGT_DEC_MAXDIG + 4)
+		return DEC_TOO_PRECISE;
+	int n = (int)span;
+	unsigned char w[2 * PGT_DEC_MAXDIG + 4];
+	memset(w, 0, (size_t)n);
+	/* w[i] holds the digit at power hi + 1 - i */
+	int borrow = 0, carry = 0;
+	for (int i = n - 1; i >= 0; i--) {
+		int p = hi + 1 - i;
+		int ia = a->exp + a->ndig - 1 - p, ib = b->exp + b->ndig - 1 - p;
+		int da = ia >= 0 && ia < a->ndig ? a->dig[ia] - '0' : 0;
+		int db = ib >= 0 && ib < b->ndig ? b->dig[ib] - '0' : 0;
+		int s;
+		if (sub) {
+			s = da - db - borrow;
+			borrow = s < 0;
+			s += borrow ? 10 : 0;
+		} else {
+			s = da + db + carry;
+			carry = s / 10;
+			s %= 10;
+		}
+		w[i] = (unsigned char)s;
+	}
+	return store_digits(w, n, lo, r);
+}
+
+static DecStatus add_signed(const PgtDec *a, const PgtDec *b, bool bneg, PgtDec *r)
+{
+	int bs = b->special;
+	if (bneg != b->neg && bs != DEC_NAN && bs != DEC_FINITE)
+		bs = bs == DEC_PINF ? DEC_NINF : DEC_PINF;
+	if (a->special == DEC_NAN || bs == DEC_NAN) {
+		set_special(r, DEC_NAN);
+		return DEC_OK;
+	}
+	if (a->special != DEC_FINITE || bs != DEC_FINITE) {
+		if (a->special != DEC_FINITE && bs != DEC_FINITE && a->special != bs)
+			set_special(r, DEC_NAN); /* Inf - Inf */
+		else
+			set_special(r, a->special != DEC_FINITE ? a->special : bs);
+		return DEC_OK;
+	}
+	memset(r, 0, offsetof(PgtDec, dig));
+	r->dscale = a->dscale > b->dscale ? a->dscale : b->dscale;
+	if (a->neg == bneg) {
+		r->neg = a->neg;
+		return add_abs(a, b, false, r);
+	}
+	const PgtDec *big = a, *small = b;
+	r->neg = a->neg;
+	if (cmp_abs(a, b) < 0) {
+		big = b, small = a;
+		r->neg = bneg;
+	}
+	return add_abs(big, small, true, r);
+}
+
+DecStatus dec_add(const PgtDec *a, const PgtDec *b, PgtDec *r) { return add_signed(a, b, b->neg, r); }
+DecStatus dec_sub(const PgtDec *a, const PgtDec *b, PgtDec *r) { return add_signed(a, b, !b->neg, r); }
+
+DecStatus dec_mul(const PgtDec *a, const PgtDec *b, PgtDec *r)
+{
+	if (a->special == DEC_NAN || b->special == DEC_NAN) {
+		set_special(r, DEC_NAN);
+		return DEC_OK;
+	}
+	if (a->special != DEC_FINITE || b->special != DEC_FINITE) {
+		int s = sign_of(a) * sign_of(b);
+		set_special(r, s == 0 ? DEC_NAN : s > 0 ? DEC_PINF : DEC_NINF);
+		return DEC_OK;
+	}
+	long scale = (long)a->dscale + b->dscale;
+	if (scale > NUMERIC_DSCALE_MAX)
+		scale = NUMERIC_DSCALE_MAX;
+	if (a->ndig == 0 || b->ndig == 0) {
+		set_zero(r, (int)scale);
+		return DEC_OK;
+	}
+	if ((long)top_power(a) + top_power(b) >= NUMERIC_MAX_WEIGHT_DIGITS)
+		return DEC_OVERFLOW;
+	int n = a->ndig + b->ndig;
+	int *acc = calloc((size_t)n, sizeof(int));
+	unsigned char *w = malloc((size_t)n);
+	if (!acc || !w) {
+		free(acc);
+		free(w);
+		return DEC_TOO_PRECISE;
+	}
+	for (int i = a->ndig - 1; i >= 0; i--)
+		for (int j = b->ndig - 1; j >= 0; j--)
+			acc[i + j + 1] += (a->dig[i] - '0') * (b->dig[j] - '0');
 	for (int k = n - 1; k > 0; k--) {
 		acc[k - 1] += acc[k] / 10;
 		acc[k] %= 10;
 	}
-	memset(r, 0, sizeof(*r) - sizeof(r->digits));
-	r->ndigits = n;
 	for (int k = 0; k < n; k++)
-		r->digits[k] = (unsigned char)acc[k];
-	r->scale = a->scale + b->scale;
+		w[k] = (unsigned char)acc[k];
+	memset(r, 0, offsetof(PgtDec, dig));
 	r->neg = a->neg != b->neg;
-	normalize(r);
-	if (r->scale > NUMERIC_MAX_DISPLAY_SCALE)
-		dec_round(r, NUMERIC_MAX_DISPLAY_SCALE);
-	return true;
+	r->dscale = (int)scale;
+	DecStatus st = store_digits(w, n, a->exp + b->exp, r);
+	free(acc);
+	free(w);
+	return st;
 }
 
-/* Weight and first digit of d in PostgreSQL's base-10000 representation. */
-static void base10000_lead(const Decimal *d, int *weight, int *first)
+/* Weight and leading digit of d in PostgreSQL's base-10000 form. */
+static void nbase_lead(const PgtDec *d, int *weight, int *first)
 {
-	*weight = 0;
-	*first = 0;
-	int intdigits = d->ndigits - d->scale;
-	for (int i = 0; i < d->ndigits; i++) {
-		if (!d->digits[i])
-			continue;
-		int pos = intdigits - 1 - i; /* power of ten of this digit */
-		int w = pos >= 0 ? pos / 4 : -((-pos - 1) / 4) - 1;
-		/* the group's value: digits at powers w*4 .. w*4+3 */
-		int v = 0;
-		for (int p = w * 4 + 3; p >= w * 4; p--) {
-			int idx = intdigits - 1 - p;
-			v = v * 10 + (idx >= 0 && idx < d->ndigits ? d->digits[idx] : 0);
-		}
-		*weight = w;
-		*first = v;
-		return;
+	int tp = top_power(d);
+	int w = tp >= 0 ? tp / 4 : -((-tp + 3) / 4);
+	int v = 0;
+	for (int p = w * 4 + 3; p >= w * 4; p--) {
+		int idx = d->exp + d->ndig - 1 - p;
+		v = v * 10 + (idx >= 0 && idx < d->ndig ? d->dig[idx] - '0' : 0);
 	}
+	*weight = w;
+	*first = v;
 }
 
-int dec_div_scale(const Decimal *a, const Decimal *b)
+/* select_div_scale: the display scale PostgreSQL gives a / b. */
+static int div_scale(const PgtDec *a, const PgtDec *b)
 {
-	int w1, f1, w2, f2;
-	base10000_lead(a, &w1, &f1);
-	base10000_lead(b, &w2, &f2);
+	int w1 = 0, f1 = 0, w2 = 0, f2 = 0;
+	if (a->ndig)
+		nbase_lead(a, &w1, &f1);
+	if (b->ndig)
+		nbase_lead(b, &w2, &f2);
 	int qweight = w1 - w2;
 	if (f1 <= f2)
 		qweight--;
-	int rscale = NUMERIC_MIN_SIG_DIGITS - qweight * 4;
-	if (rscale < a->scale)
-		rscale = a->scale;
-	if (rscale < b->scale)
-		rscale = b->scale;
+	long rscale = NUMERIC_MIN_SIG_DIGITS - (long)qweight * 4;
+	if (rscale < a->dscale)
+		rscale = a->dscale;
+	if (rscale < b->dscale)
+		rscale = b->dscale;
 	if (rscale < 0)
 		rscale = 0;
 	if (rscale > NUMERIC_MAX_DISPLAY_SCALE)
 		rscale = NUMERIC_MAX_DISPLAY_SCALE;
-	return rscale;
+	return (int)rscale;
 }
 
-/* Integer long division of digit strings: q = x / y (y not zero). */
-static int long_div(const unsigned char *x, int nx, const unsigned char *y, int ny, unsigned char *q)
+/* Compare the digit string x[0..nx) with y[0..ny) as integers, both
+ * without leading zeros but x possibly with some. */
+static int cmp_digits(const unsigned char *x, int nx, const unsigned char *y, int ny)
 {
-	static _Thread_local unsigned char rem[DEC_MAX_DIGITS * 2 + 2];
-	int nr = 0;
-	for (int i = 0; i < nx; i++) {
-		rem[nr++] = x[i];
-		int digit = 0;
-		while (cmp_mag(rem, nr, y, ny) >= 0) {
-			/* rem -= y */
+	while (nx > 0 && *x == 0)
+		x++, nx--;
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	for (int i = 0; i < nx; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The integer quotient |a| / |b| truncated at 10^-scale, as digits in w
+ * (most significant first, the last at power -scale); returns the count,
+ * or -1 when it would have more than `max` digits.
+ */
+static int div_digits(const PgtDec *a, const PgtDec *b, int scale, unsigned char *w, int max)
+{
+	/* |a| / |b| * 10^scale = A * 10^k / B with A, B the digit integers. */
+	long k = (long)a->exp - b->exp + scale;
+	long nx = a->ndig + k; /* digits of A * 10^k, or of A cut by -k */
+	if (nx <= 0) {
+		w[0] = 0;
+		return 1;
+	}
+	if (nx - b->ndig + 1 > max)
+		return -1;
+	unsigned char y[PGT_DEC_MAXDIG];
+	for (int i = 0; i < b->ndig; i++)
+		y[i] = (unsigned char)(b->dig[i] - '0');
+	unsigned char rem[PGT_DEC_MAXDIG + 2];
+	int nr = 0, nq = 0;
+	for (long i = 0; i < nx; i++) {
+		int digit = i < a->ndig ? a->dig[i] - '0' : 0;
+		if (nr == 1 && rem[0] == 0)
+			nr = 0;
+		rem[nr++] = (unsigned char)digit;
+		int q = 0;
+		while (cmp_digits(rem, nr, y, b->ndig) >= 0) {
 			int borrow = 0;
-			for (int k = 0; k < nr; k++) {
-				int d1 = rem[nr - 1 - k], d2 = k < ny ? y[ny - 1 - k] : 0;
+			for (int j = 0; j < nr; j++) {
+				int d1 = rem[nr - 1 - j], d2 = j < b->ndig ? y[b->ndig - 1 - j] : 0;
 				int s = d1 - d2 - borrow;
 				borrow = s < 0;
-				rem[nr - 1 - k] = (unsigned char)(s + (borrow ? 10 : 0));
+				rem[nr - 1 - j] = (unsigned char)(s + (borrow ? 10 : 0));
 			}
-			digit++;
+			q++;
 		}
-		q[i] = (unsigned char)digit;
-		/* trim leading zeros of rem to keep it short */
 		int lead = 0;
 		while (lead < nr - 1 && rem[lead] == 0)
 			lead++;
@@ -302,137 +387,303 @@ static int long_div(const unsigned char *x, int nx, const unsigned char *y, int 
 			memmove(rem, rem + lead, (size_t)(nr - lead));
 			nr -= lead;
 		}
-	}
-	return nx;
-}
-
-/* a / b computed to `scale` digits, truncated (round: one more digit first). */
-static bool div_to_scale(const Decimal *a, const Decimal *b, int scale, Decimal *r)
-{
-	static _Thread_local unsigned char x[DEC_MAX_DIGITS * 2], y[DEC_MAX_DIGITS], q[DEC_MAX_DIGITS * 2];
-	/* x = |a| * 10^(scale + b.scale - a.scale) as an integer, y = |b| as an integer */
-	int shift = scale + b->scale - a->scale;
-	int nx = a->ndigits;
-	memcpy(x, a->digits, (size_t)nx);
-	if (shift >= 0) {
-		if (nx + shift > DEC_MAX_DIGITS * 2)
-			return false;
-		for (int i = 0; i < shift; i++)
-			x[nx++] = 0;
-	} else {
-		nx += shift;
-		if (nx <= 0) {
-			x[0] = 0;
-			nx = 1;
+		if (nq > 0 || q > 0) {
+			if (nq >= max)
+				return -1;
+			w[nq++] = (unsigned char)q;
 		}
 	}
-	int ny = b->ndigits;
-	memcpy(y, b->digits, (size_t)ny);
-	int nq = long_div(x, nx, y, ny, q);
-	if (nq > DEC_MAX_DIGITS)
-		return false;
-	memset(r, 0, sizeof(*r) - sizeof(r->digits));
-	memcpy(r->digits, q, (size_t)nq);
-	r->ndigits = nq;
-	r->scale = scale;
+	if (nq == 0)
+		w[nq++] = 0;
+	return nq;
+}
+
+/* Quotient of finite a / b (b not zero) to `scale` digits, rounded half
+ * away from zero when round, else truncated. */
+static DecStatus div_to_scale(const PgtDec *a, const PgtDec *b, int scale, bool round, PgtDec *r)
+{
+	unsigned char *w = malloc(PGT_DEC_MAXDIG + 4);
+	if (!w)
+		return DEC_TOO_PRECISE;
+	memset(r, 0, offsetof(PgtDec, dig));
 	r->neg = a->neg != b->neg;
-	while (r->ndigits <= r->scale) {
-		memmove(r->digits + 1, r->digits, (size_t)r->ndigits);
-		r->digits[0] = 0;
-		r->ndigits++;
+	r->dscale = scale;
+	int n = a->ndig ? div_digits(a, b, round ? scale + 1 : scale, w, PGT_DEC_MAXDIG + 2) : 1;
+	DecStatus st;
+	if (a->ndig == 0) {
+		set_zero(r, scale);
+		st = DEC_OK;
+	} else if (n < 0) {
+		st = DEC_TOO_PRECISE;
+	} else {
+		st = store_digits(w, n, round ? -scale - 1 : -scale, r);
 	}
-	normalize(r);
-	return true;
+	free(w);
+	return st;
 }
 
-bool dec_div(const Decimal *a, const Decimal *b, Decimal *r, bool *by_zero)
+DecStatus dec_div(const PgtDec *a, const PgtDec *b, PgtDec *r)
 {
-	*by_zero = dec_is_zero(b);
-	if (*by_zero)
-		return false;
-	int scale = dec_div_scale(a, b);
-	if (!div_to_scale(a, b, scale + 1, r))
-		return false;
-	dec_round(r, scale);
-	return true;
+	if (a->special == DEC_NAN || b->special == DEC_NAN) {
+		set_special(r, DEC_NAN);
+		return DEC_OK;
+	}
+	if (a->special != DEC_FINITE) {
+		if (b->special != DEC_FINITE) {
+			set_special(r, DEC_NAN);
+			return DEC_OK;
+		}
+		if (b->ndig == 0)
+			return DEC_DIV_BY_ZERO;
+		set_special(r, sign_of(a) * sign_of(b) > 0 ? DEC_PINF : DEC_NINF);
+		return DEC_OK;
+	}
+	if (b->special != DEC_FINITE) {
+		set_zero(r, 0);
+		return DEC_OK;
+	}
+	if (b->ndig == 0)
+		return DEC_DIV_BY_ZERO;
+	if (a->ndig && (long)top_power(a) - top_power(b) - 1 >= NUMERIC_MAX_WEIGHT_DIGITS)
+		return DEC_OVERFLOW;
+	return div_to_scale(a, b, div_scale(a, b), true, r);
 }
 
-bool dec_mod(const Decimal *a, const Decimal *b, Decimal *r, bool *by_zero)
+DecStatus dec_mod(const PgtDec *a, const PgtDec *b, PgtDec *r)
 {
-	*by_zero = dec_is_zero(b);
-	if (*by_zero)
+	if (a->special == DEC_NAN || b->special == DEC_NAN) {
+		set_special(r, DEC_NAN);
+		return DEC_OK;
+	}
+	if (a->special != DEC_FINITE) {
+		if (b->special == DEC_FINITE && b->ndig == 0)
+			return DEC_DIV_BY_ZERO;
+		set_special(r, DEC_NAN);
+		return DEC_OK;
+	}
+	if (b->special != DEC_FINITE) {
+		*r = *a;
+		return DEC_OK;
+	}
+	if (b->ndig == 0)
+		return DEC_DIV_BY_ZERO;
+	/* a - trunc(a / b) * b, at the larger display scale */
+	PgtDec *q = malloc(2 * sizeof(PgtDec));
+	if (!q)
+		return DEC_TOO_PRECISE;
+	PgtDec *p = q + 1;
+	DecStatus st = div_to_scale(a, b, 0, false, q);
+	if (st == DEC_OK) {
+		q->dscale = 0;
+		st = dec_mul(q, b, p);
+	}
+	if (st == DEC_OK)
+		st = dec_sub(a, p, r);
+	free(q);
+	return st;
+}
+
+static int clamp_scale(int scale)
+{
+	if (scale > NUMERIC_DSCALE_MAX)
+		return NUMERIC_DSCALE_MAX;
+	if (scale < -NUMERIC_MAX_WEIGHT_DIGITS)
+		return -NUMERIC_MAX_WEIGHT_DIGITS;
+	return scale;
+}
+
+DecStatus dec_round_to(PgtDec *d, int scale)
+{
+	if (d->special != DEC_FINITE)
+		return DEC_OK;
+	pgt_dec_round(d, clamp_scale(scale));
+	return dec_check_limits(d);
+}
+
+DecStatus dec_trunc_to(PgtDec *d, int scale)
+{
+	if (d->special != DEC_FINITE)
+		return DEC_OK;
+	scale = clamp_scale(scale);
+	if (d->ndig > 0) {
+		int keep = d->exp + d->ndig + scale; /* digits at or above 10^-scale */
+		if (keep <= 0) {
+			d->ndig = 0;
+		} else if (keep < d->ndig) {
+			d->ndig = keep;
+			d->exp = -scale;
+		}
+		pgt_dec_strip(d);
+	}
+	d->dscale = scale > 0 ? scale : 0;
+	return DEC_OK;
+}
+
+DecStatus dec_check_literal(const char *s, size_t n)
+{
+	PgtDec d;
+	return pgt_dec_parse(s, n, &d) ? dec_check_limits(&d) : DEC_OK;
+}
+
+bool dec_literal_is_double(const char *s, size_t n)
+{
+	PgtDec d;
+	if (!pgt_dec_parse(s, n, &d) || d.special != DEC_FINITE)
 		return false;
-	Decimal q, p;
-	if (!div_to_scale(a, b, 0, &q) || !dec_mul(&q, b, &p) || !dec_sub(a, &p, r))
+	return d.ndig == 0 || (d.ndig <= 15 && top_power(&d) < 300 && top_power(&d) > -300);
+}
+
+bool dec_from_value(PgtDec *d, sqlite3_value *v, int scale)
+{
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_INTEGER:
+		pgt_dec_from_int(d, sqlite3_value_int64(v));
+		break;
+	case SQLITE_FLOAT:
+		pgt_dec_from_double(d, sqlite3_value_double(v));
+		break;
+	case SQLITE_TEXT:
+		if (!pgt_dec_parse((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v), d))
+			return false;
+		break;
+	default:
 		return false;
-	int scale = a->scale > b->scale ? a->scale : b->scale;
-	dec_round(r, scale);
+	}
+	if (scale >= 0 && d->special == DEC_FINITE)
+		pgt_dec_round(d, scale);
 	return true;
 }
 
 /* ---------------------------------------------------------------- SQL */
 
-static void result_dec(sqlite3_context *ctx, const Decimal *d)
+void dec_result(sqlite3_context *ctx, const PgtDec *d)
 {
+	if (d->special == DEC_PINF || d->special == DEC_NINF) {
+		sqlite3_result_double(ctx, d->special == DEC_PINF ? 1.0 / 0.0 : -1.0 / 0.0);
+		return;
+	}
 	Buf b;
 	buf_init(&b);
-	dec_to_text(d, &b);
-	sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+	pgt_dec_to_text(d, d->dscale, &b);
+	if (b.failed)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
 	buf_cleanup(&b);
 }
 
-static void error_state(sqlite3_context *ctx, const char *state, const char *msg)
+void dec_result_status(sqlite3_context *ctx, DecStatus st)
 {
-	char *m = sqlite3_mprintf("%s:%s", state, msg);
+	char *m = sqlite3_mprintf("%s:%s", dec_status_sqlstate(st), dec_status_message(st));
 	sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
 	sqlite3_free(m);
+}
+
+/* 22P02 for a value that is not a number. */
+static void result_bad_input(sqlite3_context *ctx, sqlite3_value *v)
+{
+	const char *bad = (const char *)sqlite3_value_text(v);
+	char *m = sqlite3_mprintf("22P02:invalid input syntax for type numeric: \"%.100s\"", bad ? bad : "");
+	sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
+	sqlite3_free(m);
+}
+
+void dec_result_op(sqlite3_context *ctx, char op, sqlite3_value *va, int scale_a, sqlite3_value *vb, int scale_b)
+{
+	if (sqlite3_value_type(va) == SQLITE_NULL || sqlite3_value_type(vb) == SQLITE_NULL)
+		return;
+	PgtDec *a = sqlite3_malloc(3 * sizeof(PgtDec));
+	if (!a) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	PgtDec *b = a + 1, *r = a + 2;
+	DecStatus st;
+	if (!dec_from_value(a, va, scale_a) || !dec_from_value(b, vb, scale_b)) {
+		result_bad_input(ctx, dec_from_value(a, va, -1) ? vb : va);
+		sqlite3_free(a);
+		return;
+	}
+	switch (op) {
+	case '+': st = dec_add(a, b, r); break;
+	case '-': st = dec_sub(a, b, r); break;
+	case '*': st = dec_mul(a, b, r); break;
+	case '/': st = dec_div(a, b, r); break;
+	default: st = dec_mod(a, b, r); break;
+	}
+	if (st != DEC_OK)
+		dec_result_status(ctx, st);
+	else
+		dec_result(ctx, r);
+	sqlite3_free(a);
+}
+
+/*
+ * pg_numkey(x): a BLOB whose byte order (memcmp, SQLite's BLOB order) is
+ * numeric's order and which is equal for equal values (1.5 and 1.50):
+ * a class byte (-Infinity, negative, zero, positive, Infinity, NaN), then
+ * for a finite value the power of ten of its first digit (big-endian,
+ * biased) and its significant digits, all complemented for a negative
+ * value and then ended by 0xFF so that a longer negative sorts first.
+ */
+static void fn_numkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	PgtDec *d = sqlite3_malloc(sizeof(PgtDec));
+	if (!d) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (!dec_from_value(d, argv[0], -1)) {
+		result_bad_input(ctx, argv[0]);
+		sqlite3_free(d);
+		return;
+	}
+	unsigned char key[PGT_DEC_MAXDIG + 6];
+	int n = 0;
+	switch (d->special) {
+	case DEC_NINF: key[n++] = 1; break;
+	case DEC_PINF: key[n++] = 5; break;
+	case DEC_NAN: key[n++] = 6; break;
+	default:
+		if (d->ndig == 0) {
+			key[n++] = 3;
+			break;
+		}
+		key[n++] = d->neg ? 2 : 4;
+		uint32_t e = (uint32_t)top_power(d) + 0x80000000u;
+		unsigned char flip = d->neg ? 0xFF : 0;
+		key[n++] = (unsigned char)(e >> 24) ^ flip;
+		key[n++] = (unsigned char)(e >> 16) ^ flip;
+		key[n++] = (unsigned char)(e >> 8) ^ flip;
+		key[n++] = (unsigned char)e ^ flip;
+		for (int i = 0; i < d->ndig; i++)
+			key[n++] = (unsigned char)d->dig[i] ^ flip;
+		if (d->neg)
+			key[n++] = 0xFF;
+	}
+	sqlite3_result_blob(ctx, key, n, SQLITE_TRANSIENT);
+	sqlite3_free(d);
 }
 
 /* pg_num_op(op, a, scale_a, b, scale_b) */
 static void fn_num_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	if (sqlite3_value_type(argv[1]) == SQLITE_NULL || sqlite3_value_type(argv[3]) == SQLITE_NULL)
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
-	Decimal *a = sqlite3_malloc(sizeof(Decimal)), *b = sqlite3_malloc(sizeof(Decimal)),
-		*r = sqlite3_malloc(sizeof(Decimal));
-	char op = (char)sqlite3_value_text(argv[0])[0];
-	bool by_zero = false, ok;
-	if (!a || !b || !r) {
-		sqlite3_result_error_nomem(ctx);
-		goto out;
-	}
-	if (!dec_from_value(a, argv[1], sqlite3_value_int(argv[2])) ||
-	    !dec_from_value(b, argv[3], sqlite3_value_int(argv[4]))) {
-		/* NaN or Infinity: fall back to floating point */
-		double x = sqlite3_value_double(argv[1]), y = sqlite3_value_double(argv[3]);
-		sqlite3_result_double(ctx, op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y);
-		goto out;
-	}
-	switch (op) {
-	case '+': ok = dec_add(a, b, r); break;
-	case '-': ok = dec_sub(a, b, r); break;
-	case '*': ok = dec_mul(a, b, r); break;
-	case '/': ok = dec_div(a, b, r, &by_zero); break;
-	default: ok = dec_mod(a, b, r, &by_zero); break;
-	}
-	if (by_zero)
-		error_state(ctx, "22012", "division by zero");
-	else if (!ok)
-		error_state(ctx, "22003", "value overflows numeric format");
-	else
-		result_dec(ctx, r);
-out:
-	sqlite3_free(a);
-	sqlite3_free(b);
-	sqlite3_free(r);
+	dec_result_op(ctx, (char)sqlite3_value_text(argv[0])[0], argv[1], sqlite3_value_int(argv[2]), argv[3],
+		      sqlite3_value_int(argv[4]));
 }
 
+/* sum and avg of numeric: finite values summed exactly, and the counts of
+ * NaN and the infinities as numeric_accum keeps them. */
 typedef struct DecAgg {
-	Decimal sum;
-	long long count;
-	bool any, inexact;
-	double fsum;
+	PgtDec sum;
+	long long count, nan, pinf, ninf;
+	DecStatus status;
 } DecAgg;
 
 static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -442,71 +693,86 @@ static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	DecAgg *st = sqlite3_aggregate_context(ctx, sizeof(DecAgg));
 	if (!st)
 		return;
-	Decimal *v = sqlite3_malloc(sizeof(Decimal)), *r = sqlite3_malloc(sizeof(Decimal));
-	if (!v || !r) {
-		sqlite3_free(v);
-		sqlite3_free(r);
+	if (st->count == 0)
+		set_zero(&st->sum, 0);
+	st->count++;
+	if (st->status != DEC_OK)
+		return;
+	PgtDec *v = sqlite3_malloc(2 * sizeof(PgtDec));
+	if (!v) {
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
+	PgtDec *r = v + 1;
 	int typmod = argc > 2 ? sqlite3_value_int(argv[2]) : -1;
-	int scale = typmod >= 4 ? ((typmod - 4) & 0xFFFF) : -1;
-	st->fsum += sqlite3_value_double(argv[0]);
-	if (!st->inexact && dec_from_value(v, argv[0], scale)) {
-		if (!st->any) {
-			st->sum = *v;
-		} else if (dec_add(&st->sum, v, r)) {
-			st->sum = *r;
-		} else {
-			st->inexact = true;
-		}
-	} else {
-		st->inexact = true;
+	int scale = typmod >= 4 ? ((typmod - 4) & 0x7ff) : -1;
+	if (!dec_from_value(v, argv[0], scale)) {
+		set_special(v, DEC_NAN);
 	}
-	st->any = true;
-	st->count++;
+	switch (v->special) {
+	case DEC_NAN: st->nan++; break;
+	case DEC_PINF: st->pinf++; break;
+	case DEC_NINF: st->ninf++; break;
+	default:
+		st->status = dec_add(&st->sum, v, r);
+		if (st->status == DEC_OK)
+			st->sum = *r;
+	}
 	sqlite3_free(v);
-	sqlite3_free(r);
+}
+
+/* The special result of a sum or average, if any: NaN when a NaN or both
+ * infinities were seen, else the infinity seen. */
+static bool agg_special(sqlite3_context *ctx, const DecAgg *st)
+{
+	if (st->nan || (st->pinf && st->ninf)) {
+		sqlite3_result_text(ctx, "NaN", 3, SQLITE_STATIC);
+		return true;
+	}
+	if (st->pinf || st->ninf) {
+		sqlite3_result_double(ctx, st->pinf ? 1.0 / 0.0 : -1.0 / 0.0);
+		return true;
+	}
+	if (st->status != DEC_OK) {
+		dec_result_status(ctx, st->status);
+		return true;
+	}
+	return false;
 }
 
 static void sum_final(sqlite3_context *ctx)
 {
 	DecAgg *st = sqlite3_aggregate_context(ctx, 0);
-	if (!st || !st->any)
+	if (!st || !st->count || agg_special(ctx, st))
 		return;
-	if (st->inexact)
-		sqlite3_result_double(ctx, st->fsum);
-	else
-		result_dec(ctx, &st->sum);
+	dec_result(ctx, &st->sum);
 }
 
 static void avg_final(sqlite3_context *ctx)
 {
 	DecAgg *st = sqlite3_aggregate_context(ctx, 0);
-	if (!st || !st->any)
+	if (!st || !st->count || agg_special(ctx, st))
 		return;
-	if (st->inexact) {
-		sqlite3_result_double(ctx, st->fsum / (double)st->count);
-		return;
-	}
-	Decimal *n = sqlite3_malloc(sizeof(Decimal)), *r = sqlite3_malloc(sizeof(Decimal));
-	bool by_zero;
-	if (n && r) {
-		dec_from_int(n, st->count);
-		if (dec_div(&st->sum, n, r, &by_zero))
-			result_dec(ctx, r);
-		else
-			sqlite3_result_double(ctx, st->fsum / (double)st->count);
-	} else {
+	PgtDec *n = sqlite3_malloc(2 * sizeof(PgtDec));
+	if (!n) {
 		sqlite3_result_error_nomem(ctx);
+		return;
 	}
+	PgtDec *r = n + 1;
+	pgt_dec_from_int(n, st->count);
+	DecStatus s = dec_div(&st->sum, n, r);
+	if (s == DEC_OK)
+		dec_result(ctx, r);
+	else
+		dec_result_status(ctx, s);
 	sqlite3_free(n);
-	sqlite3_free(r);
 }
 
 bool dec_register_functions(sqlite3 *db)
 {
-	return sqlite3_create_function_v2(db, "pg_num_op", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_num_op, NULL,
+	return sqlite3_create_function_v2(db, "pg_numkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_numkey,
+					  NULL, NULL, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_num_op", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_num_op, NULL,
 					  NULL, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_numsum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
 					  sum_final, NULL) == SQLITE_OK &&

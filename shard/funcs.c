@@ -137,18 +137,17 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_int64(ctx, mod ? a % b : a / b);
 		return;
 	}
+	if (mod) {
+		/* mod() of anything but two integers is numeric's */
+		dec_result_op(ctx, '%', argv[0], -1, argv[1], -1);
+		return;
+	}
 	double a = sqlite3_value_double(argv[0]), b = sqlite3_value_double(argv[1]);
 	if (b == 0) {
 		error_state(ctx, "22012", "division by zero");
 		return;
 	}
-	if (mod) {
-		double q = a / b;
-		q = q < 0 ? -__builtin_floor(-q) : __builtin_floor(q);
-		sqlite3_result_double(ctx, a - q * b);
-	} else {
-		sqlite3_result_double(ctx, a / b);
-	}
+	sqlite3_result_double(ctx, a / b);
 }
 
 /* pg_checkedN(a, op, b): integer arithmetic with PG's range errors. */
@@ -598,23 +597,17 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	int digits = argc == 3 ? sqlite3_value_int(argv[1]) : 0;
 	if ((uint32_t)sqlite3_value_int64(argv[argc - 1]) == PGT_NUMERIC) {
-		Decimal *d = sqlite3_malloc(sizeof(Decimal));
-		if (d && dec_from_value(d, argv[0], -1)) {
-			if (trunc && digits < d->scale) {
-				d->ndigits -= d->scale - digits;
-				d->scale = digits;
-				if (d->ndigits <= 0) {
-					d->ndigits = 1;
-					d->digits[0] = 0;
-				}
-			} else {
-				dec_round(d, digits < 0 ? 0 : digits);
-			}
-			Buf b;
-			buf_init(&b);
-			dec_to_text(d, &b);
-			sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
-			buf_cleanup(&b);
+		PgtDec *d = sqlite3_malloc(sizeof(PgtDec));
+		if (!d) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		if (dec_from_value(d, argv[0], -1)) {
+			DecStatus st = trunc ? dec_trunc_to(d, digits) : dec_round_to(d, digits);
+			if (st != DEC_OK)
+				dec_result_status(ctx, st);
+			else
+				dec_result(ctx, d);
 			sqlite3_free(d);
 			return;
 		}

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 
+#include "shard/decimal.h"
 #include "shard/pgtype.h"
 
 typedef struct PgtDatum {
@@ -57,19 +58,11 @@ bool pgt_array_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, 
 
 /* Numbers (pgtype_num.c). */
 
-/* An exact decimal: value = (neg ? -1 : 1) * dig[0..ndig) * 10^exp. */
-#define PGT_DEC_MAXDIG 1000
-enum { DEC_FINITE, DEC_NAN, DEC_PINF, DEC_NINF };
-typedef struct PgtDec {
-	int special;
-	bool neg;
-	int ndig;   /* significant digits, no leading or trailing zeros; 0 = zero */
-	int exp;
-	int dscale; /* display scale: digits shown after the decimal point */
-	char dig[PGT_DEC_MAXDIG];
-} PgtDec;
 
 bool pgt_dec_parse(const char *s, size_t n, PgtDec *d);
+/* Drop leading and trailing zero digits, keeping the value (zero is
+ * positive). */
+void pgt_dec_strip(PgtDec *d);
 void pgt_dec_from_int(PgtDec *d, int64_t v);
 void pgt_dec_from_double(PgtDec *d, double v);
 void pgt_dec_round(PgtDec *d, int scale);

@@ -342,8 +342,7 @@ static void dec_zero(PgtDec *d)
 	d->dscale = 0;
 }
 
-/* Drop leading and trailing zero digits, keeping the value. */
-static void dec_strip(PgtDec *d)
+void pgt_dec_strip(PgtDec *d)
 {
 	int lead = 0;
 	while (lead < d->ndig && d->dig[lead] == '0')
@@ -400,7 +399,7 @@ bool pgt_dec_parse(const char *s, size_t n, PgtDec *d)
 	if (i < n && (s[i] == '+' || s[i] == '-'))
 		d->neg = s[i++] == '-';
 	bool any = false, point = false;
-	long frac = 0;
+	long frac = 0, zeros = 0; /* zeros: seen after the last nonzero digit */
 	for (; i < n; i++) {
 		char c = s[i];
 		if (isdigit((unsigned char)c)) {
@@ -409,8 +408,14 @@ bool pgt_dec_parse(const char *s, size_t n, PgtDec *d)
 				frac++;
 			if (d->ndig == 0 && c == '0')
 				continue;
-			if (d->ndig >= PGT_DEC_MAXDIG)
+			if (c == '0') {
+				zeros++;
+				continue;
+			}
+			if (d->ndig + zeros >= PGT_DEC_MAXDIG)
 				return false;
+			for (; zeros > 0; zeros--)
+				d->dig[d->ndig++] = '0';
 			d->dig[d->ndig++] = c;
 		} else if (c == '.' && !point) {
 			point = true;
@@ -438,9 +443,9 @@ bool pgt_dec_parse(const char *s, size_t n, PgtDec *d)
 	}
 	if (i != n)
 		return false;
-	d->exp = (int)(e - frac);
+	d->exp = (int)(e - frac + zeros);
 	d->dscale = frac - e > 0 ? (int)(frac - e) : 0;
-	dec_strip(d);
+	pgt_dec_strip(d);
 	return true;
 }
 
@@ -504,7 +509,7 @@ void pgt_dec_round(PgtDec *d, int scale)
 					}
 				}
 			}
-			dec_strip(d);
+			pgt_dec_strip(d);
 		}
 	}
 	d->dscale = scale > 0 ? scale : 0;
@@ -580,6 +585,8 @@ bool pgt_numeric_store(PgtDec *d, int32_t typmod, PgtValue *out, PgtError *err)
 		pgt_set_real(out, d->special == DEC_PINF ? INFINITY : -INFINITY);
 		return true;
 	}
+	if (dec_check_limits(d) != DEC_OK)
+		return pgt_fail(err, "22003", "value overflows numeric format");
 	if (has_tm) {
 		pgt_dec_round(d, scale);
 		if (d->ndig > 0 && d->exp + d->ndig > prec - scale)
@@ -736,7 +743,7 @@ bool pgt_numeric_recv(const uint8_t *p, size_t len, int32_t typmod, PgtValue *ou
 	d.ndig = 4 * nd;
 	d.exp = (weight - nd + 1) * 4;
 	d.neg = sign == 0x4000;
-	dec_strip(&d);
+	pgt_dec_strip(&d);
 	d.dscale = dscale;
 	return pgt_numeric_store(&d, typmod, out, err);
 }

@@ -54,29 +54,14 @@ static int cmp_double(double x, double y);
 /* A float's text ("NaN", "Infinity" and "-Infinity" included). */
 static int cmp_float(const char *a, const char *b) { return cmp_double(strtod(a, NULL), strtod(b, NULL)); }
 
-/* Where a numeric's text ranks before its digits count: -Infinity (0),
- * a number (1), Infinity (2), NaN (3). */
-static int numeric_rank(const char *s)
-{
-	if (strcmp(s, "NaN") == 0)
-		return 3;
-	if (strcmp(s, "Infinity") == 0)
-		return 2;
-	if (strcmp(s, "-Infinity") == 0)
-		return 0;
-	return 1;
-}
-
-/* Exact decimal order of two numerics' texts (1.5 equals 1.50). */
+/* Exact decimal order of two numerics' texts (1.5 equals 1.50; NaN above
+ * Infinity). */
 static int cmp_numeric(const char *a, const char *b)
 {
-	int ra = numeric_rank(a), rb = numeric_rank(b);
-	if (ra != 1 || rb != 1)
-		return SIGN3(ra, rb);
-	static Decimal x, y, d; /* large: kept off the stack (the router has one thread) */
-	if (!dec_from_text(&x, a) || !dec_from_text(&y, b) || !dec_sub(&x, &y, &d))
+	static _Thread_local PgtDec x, y; /* large: kept off the stack */
+	if (!pgt_dec_parse(a, strlen(a), &x) || !pgt_dec_parse(b, strlen(b), &y))
 		return cmp_bytes(a, strlen(a), b, strlen(b));
-	return dec_is_zero(&d) ? 0 : d.neg ? -1 : 1;
+	return dec_cmp(&x, &y);
 }
 
 /* A date or timestamp's text as PostgreSQL's binary value (days or

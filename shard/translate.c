@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shard/decimal.h"
 #include "shard/pgtype.h"
 
 #include "shard/translate_int.h"
@@ -480,9 +481,12 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 				return true;
 			}
 		}
+		if (dec_check_literal(f, strlen(f)) != DEC_OK)
+			return tr_fail(tr, "22003", c->location, "value overflows numeric format");
 		/* numeric literal: its digits, scale included, as exact text */
 		shd_put_literal(out, f, strlen(f));
 		tr_ttype_set(ty, PGT_NUMERIC, -1);
+		ty->as_real = dec_literal_is_double(f, strlen(f));
 		return true;
 	}
 	case PG_QUERY__A__CONST__VAL_BOOLVAL:
@@ -530,11 +534,23 @@ static int numeric_scale(const TType *t)
 	return t->oid == PGT_NUMERIC && t->typmod >= 4 ? ((t->typmod - 4) & 0xFFFF) : -1;
 }
 
-void tr_put_numeric_value(Buf *out, Buf *b, const TType *t)
+bool tr_numeric_keyed(const TType *t, size_t n)
 {
-	/* numeric expressions are exact decimal text: compare them as numbers
-	 * (a column has NUMERIC affinity and needs nothing) */
-	if (t->oid == PGT_NUMERIC && !t->column) {
+	for (size_t i = 0; i < n; i++)
+		if (t[i].oid == PGT_NUMERIC && !t[i].column && !t[i].as_real)
+			return true;
+	return false;
+}
+
+void tr_put_numeric_value(Buf *out, Buf *b, const TType *t, bool keyed)
+{
+	if (keyed && is_numeric_type(t->oid)) {
+		/* exact numeric order, whatever the operand's storage */
+		buf_put_str(out, "pg_numkey(");
+		tr_put_buf(out, b);
+		buf_put_u8(out, ')');
+	} else if (t->oid == PGT_NUMERIC && !t->column) {
+		/* a short numeric literal: compared as the REAL it is exactly */
 		buf_put_u8(out, '(');
 		tr_put_buf(out, b);
 		buf_put_str(out, " + 0)");
@@ -650,10 +666,12 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 				ok = true;
 				goto out;
 			}
+			TType both[2] = {lt, rt};
+			bool keyed = tr_numeric_keyed(both, 2);
 			buf_put_u8(out, '(');
-			tr_put_numeric_value(out, &lb, &lt);
+			tr_put_numeric_value(out, &lb, &lt, keyed);
 			buf_printf(out, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
-			tr_put_numeric_value(out, &rb, &rt);
+			tr_put_numeric_value(out, &rb, &rt, keyed);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 			ok = true;
@@ -850,10 +868,12 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
 			  unify(tr, &lb, &lt, &rb, &rt, a->location);
 		if (ok) {
+			TType both[2] = {lt, rt};
+			bool keyed = tr_numeric_keyed(both, 2);
 			buf_put_u8(out, '(');
-			tr_put_buf(out, &lb);
+			tr_put_numeric_value(out, &lb, &lt, keyed);
 			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT ? " IS NOT " : " IS ");
-			tr_put_buf(out, &rb);
+			tr_put_numeric_value(out, &rb, &rt, keyed);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 		}
@@ -870,10 +890,11 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		bool ok = common_list(tr, a->lexpr, 1, args, bufs, types, &common, a->location);
 		if (ok && common == PGT_NUMERIC) {
 			/* numeric values are equal by value, whatever their scale */
+			bool keyed = tr_numeric_keyed(types, 2);
 			buf_put_str(out, "(CASE WHEN ");
-			tr_put_numeric_value(out, &bufs[0], &types[0]);
+			tr_put_numeric_value(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, " = ");
-			tr_put_numeric_value(out, &bufs[1], &types[1]);
+			tr_put_numeric_value(out, &bufs[1], &types[1], keyed);
 			buf_put_str(out, " THEN NULL ELSE ");
 			tr_put_buf(out, &bufs[0]);
 			buf_put_str(out, " END)");
@@ -899,13 +920,14 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		uint32_t common;
 		bool ok = common_list(tr, a->lexpr, l->n_items, l->items, bufs, types, &common, a->location);
 		if (ok) {
+			bool keyed = tr_numeric_keyed(types, n);
 			buf_put_u8(out, '(');
-			tr_put_numeric_value(out, &bufs[0], &types[0]);
+			tr_put_numeric_value(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
 			for (size_t i = 1; i < n; i++) {
 				if (i > 1)
 					buf_put_str(out, ", ");
-				tr_put_numeric_value(out, &bufs[i], &types[i]);
+				tr_put_numeric_value(out, &bufs[i], &types[i], keyed);
 			}
 			buf_put_str(out, "))");
 			tr_ttype_set(ty, PGT_BOOL, -1);
@@ -927,12 +949,14 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			  tr_expr(tr, l->items[1], &b2, &t2) && unify(tr, &lb, &lt, &b1, &t1, a->location) &&
 			  unify(tr, &lb, &lt, &b2, &t2, a->location);
 		if (ok) {
+			TType three[3] = {lt, t1, t2};
+			bool keyed = tr_numeric_keyed(three, 3);
 			buf_put_u8(out, '(');
-			tr_put_numeric_value(out, &lb, &lt);
+			tr_put_numeric_value(out, &lb, &lt, keyed);
 			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
-			tr_put_numeric_value(out, &b1, &t1);
+			tr_put_numeric_value(out, &b1, &t1, keyed);
 			buf_put_str(out, " AND ");
-			tr_put_numeric_value(out, &b2, &t2);
+			tr_put_numeric_value(out, &b2, &t2, keyed);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 		}
@@ -1088,14 +1112,15 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 	if (ok) {
 		buf_put_str(out, "CASE");
 		size_t w0 = 0;
+		bool keyed = c->arg && tr_numeric_keyed(wt, n + 1);
 		if (c->arg) {
 			buf_put_u8(out, ' ');
-			tr_put_numeric_value(out, &wb[0], &wt[0]);
+			tr_put_numeric_value(out, &wb[0], &wt[0], keyed);
 			w0 = 1;
 		}
 		for (size_t i = 0; i < n; i++) {
 			buf_put_str(out, " WHEN ");
-			tr_put_numeric_value(out, &wb[i + w0], &wt[i + w0]);
+			tr_put_numeric_value(out, &wb[i + w0], &wt[i + w0], keyed);
 			buf_put_str(out, " THEN ");
 			tr_put_buf(out, &rb[i]);
 		}

@@ -64,10 +64,12 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
 			buf_put_str(out, "(CASE WHEN (");
 			tr_put_buf(out, &rb);
 			buf_put_str(out, ") IS NULL THEN NULL ELSE ");
-			tr_put_numeric_value(out, &lb, &lt);
+			TType both[2] = {lt, et};
+			bool keyed = tr_numeric_keyed(both, 2);
+			tr_put_numeric_value(out, &lb, &lt, keyed);
 			buf_put_str(out, in);
 			buf_put_str(out, "SELECT ");
-			tr_put_numeric_value(out, &eb, &et);
+			tr_put_numeric_value(out, &eb, &et, keyed);
 			buf_put_str(out, " FROM json_each(pg_array_json(");
 			tr_put_buf(out, &rb);
 			buf_put_str(out, "))) END)");

@@ -43,6 +43,7 @@ typedef struct TType {
 	int lit_loc;	   /* ... at this byte offset of the query */
 	int param;	   /* > 0: a $n whose type is still open */
 	bool column;	   /* a plain column reference (has SQLite affinity) */
+	bool as_real;	   /* a numeric literal that compares as a REAL */
 	bool agg;
 } TType;
 
@@ -84,7 +85,13 @@ bool tr_is_int_type(uint32_t t);
 bool tr_is_aggregate(const char *name);
 bool tr_is_text_type(uint32_t t);
 /* Append b, compared as a number when it is a numeric expression. */
-void tr_put_numeric_value(Buf *out, Buf *b, const TType *t);
+/* Whether numeric operands compared with each other must go through their
+ * order keys (pg_numkey): when any of the n is a numeric value that SQLite
+ * would otherwise compare inexactly, as a REAL, or as text. */
+bool tr_numeric_keyed(const TType *t, size_t n);
+/* Emit the operand b of type t for a comparison: its order key when keyed,
+ * else the value itself. */
+void tr_put_numeric_value(Buf *out, Buf *b, const TType *t, bool keyed);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
 
 #endif

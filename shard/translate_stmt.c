@@ -434,7 +434,36 @@ static bool in_scope(Tr *tr, const char *col)
 	return false;
 }
 
-static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, Buf *out)
+/*
+ * ORDER BY an output of type numeric that is referred to by its name or
+ * position: the order key of the output (by its alias), so that numeric
+ * expressions, whose values are exact decimal text, sort by value.  Only in
+ * a simple SELECT (SQLite takes only plain output references in a compound
+ * one) and when the alias names no input column and no other output.
+ */
+static bool put_numeric_output_key(Tr *tr, const TRel *res, int idx, bool compound, Buf *out)
+{
+	const char *name = res->cols[idx].name;
+	if (compound || tr->positional || res->cols[idx].type != PGT_NUMERIC || in_scope(tr, name))
+		return false;
+	for (int i = 0; i < res->ncols; i++)
+		if (i != idx && strcmp(res->cols[i].name, name) == 0)
+			return false;
+	buf_put_str(out, "pg_numkey(");
+	shd_put_ident(out, name);
+	buf_put_u8(out, ')');
+	return true;
+}
+
+static int output_index(const TRel *res, const char *name)
+{
+	for (int i = 0; i < res->ncols; i++)
+		if (strcmp(res->cols[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool compound, Buf *out)
 {
 	buf_put_str(out, " ORDER BY ");
 	for (size_t i = 0; i < n; i++) {
@@ -445,21 +474,23 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, Buf *ou
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
 			return tr_unsupported(tr, sb->location, "ORDER BY ... USING");
 		if (is_output_name(tr, sb->node, res, &name)) {
-			shd_put_ident(out, name);
+			if (!put_numeric_output_key(tr, res, output_index(res, name), compound, out))
+				shd_put_ident(out, name);
 		} else if (sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 			   sb->node->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
 			int pos = sb->node->a_const->ival->ival;
 			if (pos < 1 || pos > res->ncols)
 				return tr_fail(tr, "42P10", sb->node->a_const->location, "ORDER BY position %d is not in select list",
 					       pos);
-			buf_printf(out, "%d", pos);
+			if (!put_numeric_output_key(tr, res, pos - 1, compound, out))
+				buf_printf(out, "%d", pos);
 		} else {
 			Buf eb;
 			TType et;
 			buf_init(&eb);
 			bool ok = tr_expr(tr, sb->node, &eb, &et);
 			if (ok)
-				tr_put_numeric_value(out, &eb, &et);
+				tr_put_numeric_value(out, &eb, &et, tr_numeric_keyed(&et, 1));
 			buf_cleanup(&eb);
 			if (!ok)
 				return false;
@@ -1129,7 +1160,8 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 		ok = simple_select(tr, s, out, res);
 	}
 	if (ok && s->n_sort_clause)
-		ok = sort_clause(tr, s->n_sort_clause, s->sort_clause, res, out);
+		ok = sort_clause(tr, s->n_sort_clause, s->sort_clause, res,
+				 s->op > PG_QUERY__SET_OPERATION__SETOP_NONE, out);
 	if (ok)
 		ok = limit_clause(tr, s, out);
 	return ok && !tr->failed;
