@@ -768,9 +768,81 @@ static void avg_final(sqlite3_context *ctx)
 	sqlite3_free(n);
 }
 
+/* pg_nummin(x) and pg_nummax(x): the least or greatest numeric by value,
+ * with its own display scale. */
+typedef struct DecBest {
+	bool any;
+	PgtDec best;
+} DecBest;
+
+static void best_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	DecBest *st = sqlite3_aggregate_context(ctx, sizeof(DecBest));
+	PgtDec *v = sqlite3_malloc(sizeof(PgtDec));
+	if (!st || !v) {
+		sqlite3_free(v);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	int want = sqlite3_user_data(ctx) ? 1 : -1;
+	if (!dec_from_value(v, argv[0], -1))
+		result_bad_input(ctx, argv[0]);
+	else if (!st->any || dec_cmp(v, &st->best) == want)
+		st->best = *v;
+	st->any = true;
+	sqlite3_free(v);
+}
+
+static void best_final(sqlite3_context *ctx)
+{
+	DecBest *st = sqlite3_aggregate_context(ctx, 0);
+	if (st && st->any)
+		dec_result(ctx, &st->best);
+}
+
+/* pg_numgreatest(...) and pg_numleast(...): the argument that is greatest
+ * or least by value, returned as it is; NULLs are skipped. */
+static void fn_numbest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int want = sqlite3_user_data(ctx) ? 1 : -1, best = -1;
+	PgtDec *d = sqlite3_malloc(2 * sizeof(PgtDec));
+	if (!d) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			continue;
+		PgtDec *v = best < 0 ? d : d + 1;
+		if (!dec_from_value(v, argv[i], -1)) {
+			result_bad_input(ctx, argv[i]);
+			sqlite3_free(d);
+			return;
+		}
+		if (best < 0 || dec_cmp(v, d) == want) {
+			d[0] = *v;
+			best = i;
+		}
+	}
+	if (best >= 0)
+		sqlite3_result_value(ctx, argv[best]);
+	sqlite3_free(d);
+}
+
 bool dec_register_functions(sqlite3 *db)
 {
-	return sqlite3_create_function_v2(db, "pg_numkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_numkey,
+	return sqlite3_create_function_v2(db, "pg_numgreatest", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, (void *)1,
+					  fn_numbest, NULL, NULL, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_numleast", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_numbest,
+					  NULL, NULL, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_nummin", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+					  best_step, best_final, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_nummax", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, (void *)1, NULL,
+					  best_step, best_final, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_numkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_numkey,
 					  NULL, NULL, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_num_op", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_num_op, NULL,
 					  NULL, NULL) == SQLITE_OK &&

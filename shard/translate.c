@@ -1200,7 +1200,11 @@ static bool common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int 
 	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
 	uint32_t common = common_args(tr, n, args, loc, a.bs, a.ts);
 	if (common) {
-		buf_printf(out, "%s(", fn);
+		/* numeric values by value (their texts keep the display scale) */
+		if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
+			buf_printf(out, "pg_num%s(", fn + 3);
+		else
+			buf_printf(out, "%s(", fn);
 		args_put(out, &a, true);
 		buf_put_u8(out, ')');
 		tr_ttype_set(ty, common, -1);
@@ -1538,6 +1542,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		fname = f->agg_distinct ? "pg_numsum1" : "pg_numsum";
 	else if (m->rule == RET_SUM && f->agg_distinct)
 		fname = "sum";
+	if ((strcmp(name, "min") == 0 || strcmp(name, "max") == 0) && first.oid == PGT_NUMERIC && !first.column &&
+	    !f->over)
+		fname = name[1] == 'i' ? "pg_nummin" : "pg_nummax"; /* by value, not as text */
 	if (m->rule == RET_AVG)
 		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
 	buf_printf(final_out, "%s(", fname);

@@ -107,6 +107,41 @@ for my $sql (@crashed, @random)
 		"shard and router answer after: $sql") or last;
 }
 
+# Numeric expressions over a table (sharded by id through the router):
+# ordered, compared, aggregated and chosen by value, not as text or REALs.
+for my $side (qw(postgres shard router))
+{
+	$db{$side}->do($_) or BAIL_OUT("$side: $_: " . $db{$side}->errstr)
+	  for 'CREATE TABLE nb (id int PRIMARY KEY, x numeric(10,2), y numeric)',
+	  "INSERT INTO nb VALUES (1, 9.5, 0.1), (2, 40, 100000000000000000001), (3, 19, NULL), (4, 2.2, 1e-30),"
+	  . " (5, 100.25, -7.50), (6, NULL, 100000000000000000000)";
+}
+my @table = (
+	'SELECT x * 2 FROM nb ORDER BY 1',
+	'SELECT id, x * 2 AS v FROM nb ORDER BY v DESC NULLS LAST LIMIT 4',
+	'SELECT x * 2 FROM nb ORDER BY x * 2 DESC',
+	[ 'SELECT max(x * 2), min(x * 2) FROM nb', 'shard' ],    # the router's merge keeps 200.5, not 200.50
+	'SELECT DISTINCT x * 1 FROM nb ORDER BY 1',
+	'SELECT id, greatest(x * 2, 50), least(x * 2, 50) FROM nb ORDER BY id',
+	'SELECT id FROM nb WHERE x * 2 > 50 ORDER BY id',
+	'SELECT id FROM nb WHERE x * 2 IN (19, 80.00) ORDER BY id',
+	'SELECT id FROM nb WHERE x * 1 BETWEEN 9 AND 40 ORDER BY id',
+	'SELECT id, CASE y * 1 WHEN 0.1 THEN \'tenth\' ELSE \'other\' END FROM nb ORDER BY id',
+	'SELECT id FROM nb WHERE x * 1 IS DISTINCT FROM 9.50 ORDER BY id',
+	'SELECT 100000000000000000001 = 100000000000000000000, 1.50 = 1.5, 0.1 + 0.2 = 0.3',
+	'SELECT greatest(1.50, 1.5, 0.2), least(NULL::numeric, 3.10, 12)',
+);
+for my $entry (@table)
+{
+	my ($sql, @sides) = ref $entry ? @$entry : ($entry, qw(shard router));
+	my $pg = answer($db{postgres}, $sql);
+	for my $side (@sides)
+	{
+		my $got = answer($db{$side}, $sql);
+		is($got->{rows} // "error $got->{state} $got->{msg}", $pg->{rows} // "error $pg->{state}", "$side: $sql");
+	}
+}
+
 note "same answer: shard $same{shard}, router $same{router}; refused with 0A000: shard "
   . ($refused{shard} // 0) . ", router " . ($refused{router} // 0)
   . join('', map { sprintf("; both failed on %s: %d with PostgreSQL's SQLSTATE, %d with another", $_,
