@@ -447,7 +447,8 @@ is_deeply([ map { ($dbh->selectrow_array('select bal from accounts where id = $1
 # a CancelRequest to the router cancels the statement on the shard running it
 $dbh->{RaiseError} = 0;
 $dbh->do('select pg_sleep(30) from accounts where id = 5', { pg_async => DBD::Pg::PG_ASYNC() });
-DoSQL::Test::Utils::poll_until(sub { 0 }, 0.5);
+ok(DoSQL::Test::Utils::poll_until(sub { $router->safe_psql('show pools') =~ /^[^|]*\|[1-9]/m }),
+	'SHOW POOLS: a shard connection is active with the statement');
 ok(!$dbh->pg_ready, 'a long statement runs through the router');
 ok($dbh->pg_cancel, 'CancelRequest sent to the router');
 is($dbh->state, '57014', 'the statement is canceled with 57014');
@@ -464,9 +465,10 @@ $router->safe_psql("insert into pgbench_accounts (aid, bid, abalance) values ($_
 my $pgbench = "$DoSQL::Test::Cluster::pg_bindir/pgbench";
 for my $mode (qw(simple extended prepared)) {
 	($rc, $out, $err) = DoSQL::Test::Utils::run_command(
-		[ $pgbench, '-n', '-S', '-c', '4', '-j', '2', '-T', '3', '-M', $mode, '-h', '127.0.0.1', '-p', $router->port,
-			'-U', 'dosql', 'dosql' ], timeout => 120);
+		[ $pgbench, '-n', '-S', '-c', '4', '-j', '2', '-t', '200', '-M', $mode, '-h', '127.0.0.1', '-p', $router->port,
+			'-U', 'dosql', 'dosql' ], timeout => 300);
 	is($rc, 0, "pgbench -S -M $mode through the router") or diag($err);
+	like($out, qr/number of transactions actually processed: 800\b/, "pgbench -S -M $mode: its 4 x 200 transactions");
 	like($out, qr/number of failed transactions: 0 /, "pgbench -S -M $mode: no failed transactions");
 }
 
