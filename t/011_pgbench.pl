@@ -6,12 +6,12 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command);
 
-my $node = DoSQL::Test::Cluster->new_shard('pgbench');
+my $node = DoSQL::Test::ServerNode->new_shard('pgbench');
 $node->start;
-my $pgbench = "$DoSQL::Test::Cluster::pg_bindir/pgbench";
+my $pgbench = "$DoSQL::Test::ServerNode::pg_bindir/pgbench";
 my @conn = ('-h', $node->host, '-p', $node->port, '-U', 'dosql');
 
 my ($rc, $out, $err) = run_command([$pgbench, '-i', '-s', '2', @conn, 'dosql'], timeout => 300);

@@ -5,12 +5,17 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DBI;
-use DBD::Pg qw(:async);
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
+
+BEGIN
+{
+	require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
+	DBD::Pg->import(':async');
+}
 use DoSQL::Test::Utils qw(poll_until);
 
-my $node = DoSQL::Test::Cluster->new_shard('concurrency', args => [ '--busy-timeout', '2000' ]);
+my $node = DoSQL::Test::ServerNode->new_shard('concurrency', args => [ '--busy-timeout', '2000' ]);
 $node->start;
 my $dsn = 'dbi:Pg:host=' . $node->host . ';port=' . $node->port . ';dbname=dosql';
 sub connect_db { DBI->connect($dsn, 'dosql', '', { RaiseError => 1, PrintError => 0, AutoCommit => 1 }) }
@@ -20,25 +25,21 @@ my $short = connect_db();
 $short->do('create table kv (k int primary key, v text)');
 $short->do("insert into kv values (1, 'one')");
 
-# a CPU-bound query that never ends on its own (the recursion adds a row
-# forever); statement_timeout is only a safety net should the cancel below
-# not work, and the cancel's message tells the two apart
-$long->do("set statement_timeout = '300s'");
-$long->do(q{with recursive r(n) as (select 1 union all select n from r)
+# a CPU-bound query of two billion rows: minutes on any machine, so it is
+# still running after the short queries below whatever their speed
+$long->do(q{with recursive r(n) as (select 1 union all select n + 1 from r where n < 2000000000)
 	select count(*) from r}, { pg_async => PG_ASYNC });
 my $answered = 0;
 for my $i (1 .. 20) {
 	my ($v) = $short->selectrow_array('select v from kv where k = 1');
 	$answered++ if defined $v && $v eq 'one';
 }
-ok(!$long->pg_ready, 'the endless query is still running ...');
+ok(!$long->pg_ready, 'the long query is still running ...');
 is($answered, 20, '... while another session ran 20 short queries');
 
 # cancel it
 ok($long->pg_cancel, 'CancelRequest sent');
 is($long->state, '57014', 'with SQLSTATE 57014');
-like($long->errstr, qr/canceling statement due to user request/, 'because of the CancelRequest');
-$long->do('set statement_timeout = 0');
 is(($long->selectrow_array('select 42'))[0], 42, 'the canceled session still works');
 
 # pg_sleep is canceled too
@@ -46,7 +47,6 @@ $long->do('select pg_sleep(30)', { pg_async => PG_ASYNC });
 ok(!$long->pg_ready, 'pg_sleep(30) is running');
 ok($long->pg_cancel, 'cancel pg_sleep');
 is($long->state, '57014', 'pg_sleep canceled with 57014');
-like($long->errstr, qr/canceling statement due to user request/, 'pg_sleep ended by the CancelRequest');
 
 # an open writing transaction does not block readers (WAL)
 my $writer = connect_db();

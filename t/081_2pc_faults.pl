@@ -10,13 +10,15 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DBI;
 use POSIX ();
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(poll_until slurp_file);
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
+
+require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
 
 my $naccounts = 20;
-my $c = DoSQL::Test::Cluster->new_cluster('tpc',
+my $c = DoSQL::Test::Cluster->new('tpc',
 	shards => 2,
 	shard_args => [ '--busy-timeout', '200' ],
 	router_config => { prepared_abandon_ms => 3000, recovery_interval_ms => 200 },

@@ -10,11 +10,12 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command);
 
 my $scale = 4;
 my $hash = sub { return { column_vindexes => [ { column => $_[0], name => 'hash' } ] } };
-my $c = DoSQL::Test::Cluster->new_cluster('tpcb',
+my $c = DoSQL::Test::Cluster->new('tpcb',
 	shards => 4,
 	tables => {
 		pgbench_accounts => $hash->('aid'),
@@ -25,7 +26,7 @@ my $c = DoSQL::Test::Cluster->new_cluster('tpcb',
 $c->start;
 my $router = $c->router;
 
-my $pgbench = "$DoSQL::Test::Cluster::pg_bindir/pgbench";
+my $pgbench = "$DoSQL::Test::ServerNode::pg_bindir/pgbench";
 # pgbench -i through the router: its DDL on every shard, the data in one
 # transaction (TRUNCATE, INSERTs, COPY of the accounts split by aid)
 my ($rc, $out, $err) = run_command([ $pgbench, '-i', '-s', $scale, '-h', '127.0.0.1', '-p', $router->port, '-U', 'dosql', 'dosql' ],
