@@ -14,7 +14,7 @@ use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 use DoSQL::Test::Utils qw(write_file);
 use DoSQL::Test::Wire ();
 
-require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
 
 my @names = ('-40', '40-80', '80-c0', 'c0-');
 my @shards = map { DoSQL::Test::ServerNode->new_shard("shard$_") } 0 .. 3;

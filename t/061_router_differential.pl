@@ -20,7 +20,8 @@ use DoSQL::Test::Utils qw(poll_until);
 use DoSQL::Test::Wire;
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
-require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'), DoSQL::Test::Oracle::unavailable());
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $oracle = DoSQL::Test::Oracle->start;
 my $cluster = DoSQL::Test::Cluster->new('rd', shards => 4,

@@ -14,7 +14,7 @@ use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
-require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
 
 my $c = DoSQL::Test::Cluster->new('pool', shards => 2,
 	tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] },

@@ -15,7 +15,7 @@ use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(poll_until slurp_file);
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
-require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
 
 my $naccounts = 20;
 my $c = DoSQL::Test::Cluster->new('tpc',

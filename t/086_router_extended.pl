@@ -19,7 +19,8 @@ use DoSQL::Test::Wire qw(send_bytes read_reply types messages_of data_row parse_
 
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
-require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'), DoSQL::Test::Oracle::unavailable());
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $c = DoSQL::Test::Cluster->new('ext',
 	shards => 4,
