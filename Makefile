@@ -29,6 +29,9 @@ define objs
 $(patsubst %.c,$(1)/%.o,$(2))
 endef
 
+# the log module (common/log.h), linked into every program
+COMMON_SRC += common/log.c
+
 LIB_SRC := $(COMMON_SRC) $(PGWIRE_SRC)
 
 .PHONY: all deps test run fuzz bench clean unit-bins test-bins
