@@ -17,7 +17,7 @@
 
 static const char *const level_names[] = {"DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "FATAL"};
 
-static _Atomic int min_level = LOG_INFO;
+static _Atomic int min_level = LOG_LEVEL_INFO;
 static _Atomic(FILE *) out_stream;
 static char program[32];
 

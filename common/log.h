@@ -7,9 +7,10 @@
  *
  * One line is one write to the log stream (stderr unless log_set_output),
  * so lines of threads do not interleave.  Lines below the level set
- * (LOG_INFO unless log_set_level) are dropped; LOG_AT and the log_debug /
- * log_info / ... macros test the level before the arguments are formatted
- * or even evaluated.
+ * (LOG_LEVEL_INFO unless log_set_level) are dropped; LOG_AT and the
+ * log_debug / log_info / ... macros test the level before the arguments
+ * are formatted or even evaluated.  The levels are not syslog.h's LOG_*,
+ * so that both headers can be included.
  */
 #ifndef DOSQL_LOG_H
 #define DOSQL_LOG_H
@@ -18,7 +19,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-typedef enum LogLevel { LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERROR, LOG_FATAL } LogLevel;
+typedef enum LogLevel {
+	LOG_LEVEL_DEBUG,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_NOTICE,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_FATAL
+} LogLevel;
 
 /* Who a line is about: "session 17 (dosql@dosql 127.0.0.1:50514)",
  * "shard -80", ...; set once per session or connection and passed to every
@@ -58,11 +66,11 @@ void log_vwrite(LogLevel lv, const LogTag *tag, const char *fmt, va_list ap) __a
 			log_write(lv, tag, __VA_ARGS__); \
 	} while (0)
 
-#define log_debug(tag, ...) LOG_AT(LOG_DEBUG, tag, __VA_ARGS__)
-#define log_info(tag, ...) LOG_AT(LOG_INFO, tag, __VA_ARGS__)
-#define log_notice(tag, ...) LOG_AT(LOG_NOTICE, tag, __VA_ARGS__)
-#define log_warning(tag, ...) LOG_AT(LOG_WARNING, tag, __VA_ARGS__)
-#define log_error(tag, ...) LOG_AT(LOG_ERROR, tag, __VA_ARGS__)
-#define log_fatal(tag, ...) LOG_AT(LOG_FATAL, tag, __VA_ARGS__)
+#define log_debug(tag, ...) LOG_AT(LOG_LEVEL_DEBUG, tag, __VA_ARGS__)
+#define log_info(tag, ...) LOG_AT(LOG_LEVEL_INFO, tag, __VA_ARGS__)
+#define log_notice(tag, ...) LOG_AT(LOG_LEVEL_NOTICE, tag, __VA_ARGS__)
+#define log_warning(tag, ...) LOG_AT(LOG_LEVEL_WARNING, tag, __VA_ARGS__)
+#define log_error(tag, ...) LOG_AT(LOG_LEVEL_ERROR, tag, __VA_ARGS__)
+#define log_fatal(tag, ...) LOG_AT(LOG_LEVEL_FATAL, tag, __VA_ARGS__)
 
 #endif

@@ -53,7 +53,7 @@ static void *log_lines(void *arg)
 	LogTag tag;
 	log_tag_set(&tag, "thread %d", *(int *)arg);
 	for (int i = 0; i < THREAD_LINES; i++)
-		log_write(LOG_INFO, &tag, "line %d of a thread %s", i, "that writes while another one does");
+		log_write(LOG_LEVEL_INFO, &tag, "line %d of a thread %s", i, "that writes while another one does");
 	return NULL;
 }
 
@@ -70,25 +70,25 @@ int main(void)
 	log_tag_set(&tag, "session %d (%s@%s)", 17, "alice", "db");
 
 	/* the form of a line */
-	log_write(LOG_WARNING, &tag, "shard \"%s\" is down", "-80");
+	log_write(LOG_LEVEL_WARNING, &tag, "shard \"%s\" is down", "-80");
 	ok(line_is(logged(), "dosql-test WARNING: session 17 (alice@db): shard \"-80\" is down"),
 	   "timestamp, pid, program, level, tag, message");
-	log_write(LOG_ERROR, NULL, "no tag");
+	log_write(LOG_LEVEL_ERROR, NULL, "no tag");
 	ok(line_is(logged(), "dosql-test ERROR: no tag"), "a line without a tag");
 	LogTag empty;
 	log_tag_set(&empty, NULL);
-	log_write(LOG_ERROR, &empty, "empty tag");
+	log_write(LOG_LEVEL_ERROR, &empty, "empty tag");
 	ok(line_is(logged(), "dosql-test ERROR: empty tag"), "an empty tag is left out");
 	log_set_program(NULL);
-	log_write(LOG_NOTICE, &tag, "x");
+	log_write(LOG_LEVEL_NOTICE, &tag, "x");
 	ok(line_is(logged(), "NOTICE: session 17 (alice@db): x"), "no program name: none shown");
 	log_set_program("dosql-test");
 
 	/* levels */
-	is_int(log_get_level(), LOG_INFO, "INFO by default");
+	is_int(log_get_level(), LOG_LEVEL_INFO, "INFO by default");
 	log_debug(&tag, "hidden");
 	is_str(logged(), "", "a DEBUG line is dropped at INFO");
-	log_set_level(LOG_WARNING);
+	log_set_level(LOG_LEVEL_WARNING);
 	log_info(&tag, "hidden %d", count_evaluation());
 	is_str(logged(), "", "an INFO line is dropped at WARNING");
 	is_int(evaluated, 0, "... its arguments not even evaluated");
@@ -96,33 +96,33 @@ int main(void)
 	ok(line_is(logged(), "dosql-test WARNING: session 17 (alice@db): shown 1"),
 	   "a WARNING line is written at WARNING");
 	is_int(evaluated, 1, "... its arguments evaluated once");
-	log_write(LOG_INFO, &tag, "hidden");
+	log_write(LOG_LEVEL_INFO, &tag, "hidden");
 	is_str(logged(), "", "log_write drops a line below the level too");
-	log_set_level(LOG_DEBUG);
+	log_set_level(LOG_LEVEL_DEBUG);
 	log_debug(&tag, "now shown");
 	ok(line_is(logged(), "dosql-test DEBUG: session 17 (alice@db): now shown"),
 	   "DEBUG lines once the level is DEBUG");
-	ok(log_enabled(LOG_DEBUG) && log_enabled(LOG_FATAL), "log_enabled at DEBUG");
-	log_set_level(LOG_INFO);
-	ok(!log_enabled(LOG_DEBUG) && log_enabled(LOG_INFO), "log_enabled at INFO");
+	ok(log_enabled(LOG_LEVEL_DEBUG) && log_enabled(LOG_LEVEL_FATAL), "log_enabled at DEBUG");
+	log_set_level(LOG_LEVEL_INFO);
+	ok(!log_enabled(LOG_LEVEL_DEBUG) && log_enabled(LOG_LEVEL_INFO), "log_enabled at INFO");
 
 	/* level names */
-	LogLevel lv = LOG_INFO;
-	ok(log_level_parse("warning", &lv) && lv == LOG_WARNING, "log_level_parse(\"warning\")");
-	ok(log_level_parse("DEBUG", &lv) && lv == LOG_DEBUG, "log_level_parse(\"DEBUG\")");
-	ok(!log_level_parse("loud", &lv) && lv == LOG_DEBUG, "an unknown level name is refused, *out untouched");
+	LogLevel lv = LOG_LEVEL_INFO;
+	ok(log_level_parse("warning", &lv) && lv == LOG_LEVEL_WARNING, "log_level_parse(\"warning\")");
+	ok(log_level_parse("DEBUG", &lv) && lv == LOG_LEVEL_DEBUG, "log_level_parse(\"DEBUG\")");
+	ok(!log_level_parse("loud", &lv) && lv == LOG_LEVEL_DEBUG, "an unknown level name is refused, *out untouched");
 	ok(!log_level_parse(NULL, &lv), "NULL names no level");
-	is_str(log_level_name(LOG_FATAL), "FATAL", "log_level_name(LOG_FATAL)");
+	is_str(log_level_name(LOG_LEVEL_FATAL), "FATAL", "log_level_name(LOG_LEVEL_FATAL)");
 	is_str(log_level_name((LogLevel)42), "LOG", "an out-of-range level has a name all the same");
 
 	/* messages */
-	log_write(LOG_INFO, &tag, "%s", "from libpq\n");
+	log_write(LOG_LEVEL_INFO, &tag, "%s", "from libpq\n");
 	ok(line_is(logged(), "dosql-test INFO: session 17 (alice@db): from libpq"),
 	   "a message's own final newline is not doubled");
 	char big[10000];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	log_write(LOG_INFO, &tag, "%s", big);
+	log_write(LOG_LEVEL_INFO, &tag, "%s", big);
 	const char *l = logged();
 	size_t n = strlen(l);
 	ok(n > 4096 && n < 4096 + 300, "a 10,000-byte message is cut to about 4 KiB (%zu bytes)", n);
