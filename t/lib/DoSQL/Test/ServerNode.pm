@@ -1,4 +1,3 @@
-
 =pod
 
 =head1 NAME
@@ -59,6 +58,11 @@ C<psql> and C<pg_isready> are; default the newest
 C</usr/lib/postgresql/*/bin>, else C<PATH>). Variables C<PG*> that libpq
 reads are removed from the environment so that only the connection string
 decides where a client connects.
+
+Package variables: C<$DoSQL::Test::ServerNode::repo_dir> (the checkout),
+C<$bindir> and C<$pg_bindir> (as above).  A sharded cluster of such nodes
+is L<DoSQL::Test::Cluster>; a real PostgreSQL to compare with,
+L<DoSQL::Test::Oracle>.
 
 =cut
 
