@@ -29,16 +29,27 @@ define objs
 $(patsubst %.c,$(1)/%.o,$(2))
 endef
 
+# the log module (common/log.h), linked into every program
+COMMON_SRC += common/log.c
+
 LIB_SRC := $(COMMON_SRC) $(PGWIRE_SRC)
 
 .PHONY: all deps test run fuzz bench clean unit-bins test-bins
 all: deps bin/dosql-shard bin/dosql bin/dosql-passwd
 
-deps:
+# Every object waits for the installed dependencies (libpg-query-dev's
+# headers among them): an order-only prerequisite, so that any -j works on
+# a fresh machine and an installed stamp never makes objects out of date.
+DEPS_STAMP := build/deps.stamp
+$(DEPS_STAMP): tools/deps.sh
 	@tools/deps.sh
+	@mkdir -p $(dir $@)
+	@touch $@
+
+deps: $(DEPS_STAMP)
 
 # ---- release
-$(release_dir)/%.o: %.c
+$(release_dir)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
 
@@ -55,7 +66,7 @@ bin/dosql-passwd: $(call objs,$(release_dir),tools/dosql-passwd.c $(LIB_SRC))
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
 # ---- test build (sanitizers)
-$(test_dir)/%.o: %.c
+$(test_dir)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DDOSQL_FAULT_INJECTION $(INCLUDES) -MMD -MP -c $< -o $@
 
@@ -126,7 +137,7 @@ FUZZ_MAX_LEN_fuzz_shape    := 2048
 FUZZ_BINS := $(addprefix $(fuzz_dir)/,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-bins
-$(fuzz_dir)/%.o: %.c
+$(fuzz_dir)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(INCLUDES) -MMD -MP -c $< -o $@
 

@@ -1,7 +1,12 @@
 /*
- * auth.c - password authentication exchanges, server side: SCRAM-SHA-256
- * (RFC 5802 / RFC 7677 without channel binding, following PostgreSQL's
- * auth-scram.c) and MD5.  Pure functions over OpenSSL; no I/O.
+ * auth.c - password authentication, server side: SCRAM-SHA-256 and
+ * SCRAM-SHA-256-PLUS (RFC 5802 / RFC 7677, channel binding
+ * tls-server-end-point, following PostgreSQL's auth-scram.c), MD5, and the
+ * check of a cleartext password against either kind of stored secret.
+ * Also makes the secrets dosql-passwd writes (SCRAM verifiers, md5
+ * hashes), and for a user with no secret a SCRAM exchange that fails like
+ * a real one, with a salt derived from the user name.  Pure functions over
+ * OpenSSL; no I/O.
  *
  * Passwords are used as raw bytes, without SASLprep.  For ASCII passwords
  * that is what SASLprep yields anyway; a non-ASCII password that SASLprep

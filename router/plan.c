@@ -1,12 +1,27 @@
 /*
- * plan.c - decide where a statement runs.
+ * plan.c - decide where a statement runs (rt_plan), and the column types
+ * the router learns from the shards' catalogs.
  *
  * The tables a statement names are looked up in the VSchema.  A sharded
- * table is routed by its primary vindex column: an equality or IN with
- * constants in the top-level AND of WHERE, or the column's value in each
- * row of INSERT ... VALUES.  Pinned tables go to their shard, reads of
- * reference tables to any shard.  What would need a merge or a cross-shard
- * transaction is refused with 0A000 naming it.
+ * table is routed by its vindex column: an equality or IN with constants
+ * or bound parameters in the top-level AND of WHERE, or the column's value
+ * in each row of INSERT ... VALUES (rows of several shards split into one
+ * INSERT per shard, their parameters renumbered).  Tables joined on their
+ * vindex columns go with the first; pinned tables go to their shard, reads
+ * of reference tables to one shard and writes to every shard; DDL goes to
+ * every shard, and transaction control, SET, SHOW and cursors stay in the
+ * router.  A read of several shards is scattered; with ORDER BY, LIMIT,
+ * DISTINCT, GROUP BY, aggregates or a subquery over one sharded table it
+ * becomes a merge: the shards send their rows (in the query's order, to be
+ * merged as they come, when kmerge.c can) and the final step runs in the
+ * router on the statement's own text.  An UPDATE of the vindex column
+ * returns the rows from each shard so that move.c moves them; COPY FROM
+ * STDIN goes where the rows' keys belong, COPY TO STDOUT to the shards
+ * holding the rows.  EXPLAIN takes the route of what it explains.  What
+ * the router cannot run is refused with 0A000 naming the construct.
+ *
+ * The column types of a table (for a final step, COPY and placement) are
+ * asked of the first shard once and kept until the next DDL.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,15 @@
 /*
- * session.c - a client session of the router: the PgwHandler callbacks, the
- * statements of a simple query run one after the other, transactions kept
- * on one shard, and shard results relayed to the client.
+ * session.c - a client session of the router: the PgwHandler callbacks
+ * (start-up, Query, COPY data, CancelRequest), the statements of a simple
+ * query run one after the other (run_next), each dispatched to the shards
+ * of its route, and the shards' results relayed to the client: rows as they
+ * come, merged in order (ordered) or kept for a final step in the router
+ * (merge), errors with their fields, command tags with the rows of every
+ * shard added up.  Also the router's own answers: SHOW VSCHEMA, STATS,
+ * POOLS, PLAN_CACHE and TRANSACTIONS, EXPLAIN's DoSQL lines ahead of the
+ * shards' plans, and the NOTICE for a table outside the VSchema.
+ * Transactions over several shards are coordinated by txn.c, the extended
+ * protocol is extended.c, COPY copy.c, cursors cursor.c.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,13 +1,17 @@
 /*
  * cdc.c - a shard's side of change data capture: the replication commands
- * of connections started with replication=database.  The router is their
- * client; it merges every shard's changes into one stream (router/wal.c).
+ * of connections started with replication=database (parsed by
+ * cdc/replcmd.c).  The router is their client; it merges every shard's
+ * changes into one stream (cdc/walsender.c).  Commands a shard does not
+ * serve (START_REPLICATION, BASE_BACKUP, ...) are refused with 0A000: a
+ * client streams through the router.
  *
  * A shard's slot is a row of _dosql_slots: name, plugin and the position
  * its consumer confirmed, a cluster LSN (the router's: commit time << 8 |
  * shard index << 1).  The changelog is trimmed below the lowest confirmed
  * position of all slots, and never within the retention window.
  *
+ *   IDENTIFY_SYSTEM      -> systemid, timeline, xlogpos (the shard's watermark), dbname
  *   CREATE_REPLICATION_SLOT name LOGICAL plugin   -> slot_name, consistent_point, ...
  *   DROP_REPLICATION_SLOT name
  *   DOSQL_SLOTS          -> name, plugin, confirmed, two_phase, changes not yet
@@ -28,6 +32,10 @@
  * new rows' values in PostgreSQL's text output ([text or null, ...]; null
  * for a row the operation does not have).  A TRUNCATE has no rows; its
  * "old" is the list of its options ("restart_seqs", "cascade").
+ *
+ * Also shd_exec_params, which runs one statement on the session's SQLite
+ * connection with text and integer parameters (the slot and changelog
+ * bookkeeping here and in changelog.c).
  */
 #include <jansson.h>
 #include <stdio.h>

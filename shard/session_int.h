@@ -1,5 +1,13 @@
 /*
- * session_int.h - what session.c, utility.c, ddl.c and copy.c share.
+ * session_int.h - the shard server's internal interface between its
+ * session (session.c) and the files that run parts of a session's work:
+ * utility statements (utility.c), DDL (ddl.c), COPY (copy.c), PREPARE
+ * TRANSACTION and savepoints (prepared.c), the changelog and its clock
+ * (changelog.c), publications (publication.c) and the replication commands
+ * (cdc.c): how results go to the client (ShdExec), errors and notices,
+ * transactions, portals and statements.  Router files include it too:
+ * for shd_deparse_node, and merge.c for the statements of the final step
+ * it runs on a local session (shd_stmt_create, shd_stmt_discard).
  */
 #ifndef DOSQL_SHD_SESSION_INT_H
 #define DOSQL_SHD_SESSION_INT_H

@@ -4,9 +4,9 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 
-my $node = DoSQL::Test::Cluster->new_shard('psql');
+my $node = DoSQL::Test::ServerNode->new_shard('psql');
 $node->start;
 
 # aligned output, as a person sees it

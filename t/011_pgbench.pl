@@ -6,12 +6,12 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command);
 
-my $node = DoSQL::Test::Cluster->new_shard('pgbench');
+my $node = DoSQL::Test::ServerNode->new_shard('pgbench');
 $node->start;
-my $pgbench = "$DoSQL::Test::Cluster::pg_bindir/pgbench";
+my $pgbench = "$DoSQL::Test::ServerNode::pg_bindir/pgbench";
 my @conn = ('-h', $node->host, '-p', $node->port, '-U', 'dosql');
 
 my ($rc, $out, $err) = run_command([$pgbench, '-i', '-s', '2', @conn, 'dosql'], timeout => 300);
@@ -23,12 +23,12 @@ is($node->safe_psql("select count(*) from pgbench_accounts where filler = repeat
 	'char(84) filler is blank-padded');
 
 for my $mode (qw(simple extended prepared)) {
-	($rc, $out, $err) = run_command([$pgbench, '-n', '-c', '4', '-j', '2', '-T', '10', '-M', $mode, @conn, 'dosql'],
-		timeout => 300);
+	($rc, $out, $err) = run_command([$pgbench, '-n', '-c', '4', '-j', '2', '-t', '100', '-M', $mode, @conn, 'dosql'],
+		timeout => 600);
 	is($rc, 0, "pgbench -M $mode exits 0") or diag($err);
 	unlike($out . $err, qr/aborted/, "pgbench -M $mode: no aborted clients");
 	my ($tx) = $out =~ /number of transactions actually processed: (\d+)/;
-	ok(defined $tx && $tx > 0, "pgbench -M $mode processed transactions") or diag($out);
+	is($tx // 'none', 400, "pgbench -M $mode processed its 4 x 100 transactions") or diag($out);
 	my ($tps) = $out =~ /tps = ([\d.]+)/;
 	note("pgbench -M $mode: $tx transactions, tps $tps");
 }
@@ -43,8 +43,9 @@ ok(@s == 4 && $s[0] == $s[1] && $s[1] == $s[2] && $s[2] == $s[3], "balances add 
 isnt($node->safe_psql('select count(*) from pgbench_history'), '0', 'history rows were written');
 
 # select-only, prepared: the read path
-($rc, $out, $err) = run_command([$pgbench, '-S', '-c', '4', '-j', '2', '-T', '3', '-M', 'prepared', @conn, 'dosql'],
-	timeout => 120);
+($rc, $out, $err) = run_command([$pgbench, '-S', '-c', '4', '-j', '2', '-t', '200', '-M', 'prepared', @conn, 'dosql'],
+	timeout => 300);
 is($rc, 0, 'pgbench -S -M prepared exits 0') or diag($err);
+like($out, qr/number of transactions actually processed: 800\b/, 'pgbench -S -M prepared processed its 4 x 200 transactions');
 
 done_testing();

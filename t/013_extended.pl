@@ -8,10 +8,10 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Wire;
 
-my $node = DoSQL::Test::Cluster->new_shard('extended');
+my $node = DoSQL::Test::ServerNode->new_shard('extended');
 $node->start;
 $node->safe_psql(q{create table acc (id int primary key, name text, bal numeric(10,2), f float8, ok boolean);
 	insert into acc select 1, 'one', 1.50, 0.5, true;

@@ -5,10 +5,10 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Wire;
 
-my $node = DoSQL::Test::Cluster->new_shard('copy');
+my $node = DoSQL::Test::ServerNode->new_shard('copy');
 $node->start;
 $node->safe_psql(q{create table c (id int primary key, t text, n numeric(8,2), b boolean, ts timestamp,
 	note varchar(10) default 'dflt')});

@@ -13,20 +13,20 @@ use lib 't/lib';
 use Test::More;
 use JSON::PP;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Deps qw(require_dependency python_module_missing);
 
-my $python = '/usr/bin/python3';
-plan skip_all => "$python not found" unless -x $python;
-my ($prc) = run_command([ $python, '-c', 'import psycopg2' ]);
-plan skip_all => 'python3-psycopg2 is not installed' if $prc != 0;
+require_dependency(python_module_missing('psycopg2', 'python3-psycopg2'));
+my $python = $DoSQL::Test::Deps::python;
 
-my $script = "$DoSQL::Test::Cluster::repo_dir/t/py/psycopg2_basic.py";
+my $script = "$DoSQL::Test::ServerNode::repo_dir/t/py/psycopg2_basic.py";
 
-my $node = DoSQL::Test::Cluster->new_shard('psycopg2');
+my $node = DoSQL::Test::ServerNode->new_shard('psycopg2');
 $node->start;
 # the same checks through the router, its tables sharded by id (uq keeps
 # its UNIQUE email on one shard, pt has no key)
-my $cluster = DoSQL::Test::Cluster->new_cluster('psycopg2_router', shards => 4,
+my $cluster = DoSQL::Test::Cluster->new('psycopg2_router', shards => 4,
 	tables => { map { $_ => { column_vindexes => [ { column => 'id', name => 'hash' } ] } }
 		  qw(pw txt alltypes jt bt rc nc cp) });
 $cluster->start;

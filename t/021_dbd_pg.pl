@@ -11,20 +11,21 @@ use utf8;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
 BEGIN
 {
-	eval { require DBI; require DBD::Pg; 1 }
-	  or plan skip_all => 'DBD::Pg is not installed';
+	require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
 	DBD::Pg->import(':pg_types');
 }
 
-my $node = DoSQL::Test::Cluster->new_shard('dbdpg');
+my $node = DoSQL::Test::ServerNode->new_shard('dbdpg');
 $node->start;
 # the same checks through the router, the tables with a key sharded by it
 # (items and serials take their keys from a sequence, uq keeps its UNIQUE
 # email on one shard)
-my $cluster = DoSQL::Test::Cluster->new_cluster('dbdpg_router', shards => 4,
+my $cluster = DoSQL::Test::Cluster->new('dbdpg_router', shards => 4,
 	tables => { (map { $_ => { column_vindexes => [ { column => 'id', name => 'hash' } ] } } qw(alltypes tx cp)),
 		(map { $_ => { pinned => '-40' } } qw(items serials uq)) });
 $cluster->start;

@@ -9,13 +9,13 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use Time::HiRes qw(time);
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils;
 use DoSQL::Test::Wire;
 
 my $timeout = $DoSQL::Test::Utils::timeout_default;
 
-my $node = DoSQL::Test::Cluster->new_shard('bad_input');
+my $node = DoSQL::Test::ServerNode->new_shard('bad_input');
 $node->start;
 
 my $startup = startup_packet(user => 'dosql', database => 'dosql');
@@ -178,7 +178,7 @@ is(query_value($idle, q{select 'still here'}), 'still here', 'and answers again'
 
 # ---- --max-message-size
 {
-	my $small = DoSQL::Test::Cluster->new_shard('max_message', args => [ '--max-message-size', '1024' ]);
+	my $small = DoSQL::Test::ServerNode->new_shard('max_message', args => [ '--max-message-size', '1024' ]);
 	$small->start;
 
 	my $s = session($small);

@@ -10,14 +10,14 @@ use Digest::MD5 qw(md5_hex);
 use Digest::SHA qw(sha256 hmac_sha256);
 use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64 decode_base64);
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command write_file slurp_file);
+use DoSQL::Test::Deps qw(require_dependency program_missing);
 
-plan skip_all => 'the openssl command is needed'
-  unless eval { run_command([ 'openssl', 'version' ]) == 0 };
+require_dependency(program_missing([ 'openssl', 'version' ], 'openssl'));
 
-my $passwd_bin = "$DoSQL::Test::Cluster::bindir/dosql-passwd";
-my $shard_bin = "$DoSQL::Test::Cluster::bindir/dosql-shard";
+my $passwd_bin = "$DoSQL::Test::ServerNode::bindir/dosql-passwd";
+my $shard_bin = "$DoSQL::Test::ServerNode::bindir/dosql-shard";
 
 # A self-signed certificate and key for CN=localhost in $dir.
 sub make_cert
@@ -173,7 +173,7 @@ my @sanitizer_reports;
 sub run_shard
 {
 	my ($dir, @args) = @_;
-	my $port = DoSQL::Test::Cluster::reserve_port();
+	my $port = DoSQL::Test::ServerNode::reserve_port();
 	my $timed_out;
 	my ($rc, $out, $err) = run_command(
 		[ $shard_bin, '--data', "$dir/data", '--port', $port, '--host', '127.0.0.1', @args ],
@@ -187,7 +187,7 @@ my ($rc, $out, $err);
 
 # ---------------------------------------------------------------- TLS
 
-my $tls = DoSQL::Test::Cluster->new_shard('tls');
+my $tls = DoSQL::Test::ServerNode->new_shard('tls');
 my ($cert, $key) = make_cert($tls->basedir);
 $tls->start('--ssl-cert', $cert, '--ssl-key', $key);
 
@@ -215,7 +215,7 @@ $tls->safe_psql('create table t (id int); insert into t values (1), (2), (3)',
 is($tls->safe_psql('select sum(id) from t', connstr => { sslmode => 'require' }), '6',
 	'statements over TLS reach the database');
 
-my $plain = DoSQL::Test::Cluster->new_shard('plain');
+my $plain = DoSQL::Test::ServerNode->new_shard('plain');
 $plain->start;
 
 is(ssl_request_answer($plain), 'N', 'a shard without a certificate answers N to SSLRequest');
@@ -242,7 +242,7 @@ unlike(slurp_file($passwd), qr/secret/, 'the passwd file holds no plaintext pass
 
 # ---------------------------------------------------------------- SCRAM
 
-my $scram = DoSQL::Test::Cluster->new_shard('scram',
+my $scram = DoSQL::Test::ServerNode->new_shard('scram',
 	args => [ '--auth', 'scram-sha-256', '--passwd-file', $passwd, '--ssl-cert', $cert, '--ssl-key', $key ]);
 $scram->start;
 
@@ -276,7 +276,7 @@ is($out, '1', 'SCRAM over TLS with channel_binding=require (SCRAM-SHA-256-PLUS)'
 
 # ---------------------------------------------------------------- md5
 
-my $md5 = DoSQL::Test::Cluster->new_shard('md5', args => [ '--auth', 'md5', '--passwd-file', $passwd ]);
+my $md5 = DoSQL::Test::ServerNode->new_shard('md5', args => [ '--auth', 'md5', '--passwd-file', $passwd ]);
 $md5->start;
 
 ($rc, $out, $err) = psql_as($md5, 'select current_user', 'bob', 'secret');
@@ -297,7 +297,7 @@ is_deeply([ $r->{methods}, $r->{ok} ], [ ['scram'], 1 ], 'md5: a user with a SCR
 
 # ---------------------------------------------------------------- password
 
-my $pw = DoSQL::Test::Cluster->new_shard('password', args => [ '--auth', 'password', '--passwd-file', $passwd ]);
+my $pw = DoSQL::Test::ServerNode->new_shard('password', args => [ '--auth', 'password', '--passwd-file', $passwd ]);
 $pw->start;
 
 ($rc, $out, $err) = psql_as($pw, 'select current_user', 'alice', 'secret');
@@ -313,7 +313,7 @@ is_auth_failure(raw_login($pw, 'mallory', 'secret'), 'mallory', 'password: an un
 
 # ---------------------------------------------------------------- config file
 
-my $conf_node = DoSQL::Test::Cluster->new_shard('conf');
+my $conf_node = DoSQL::Test::ServerNode->new_shard('conf');
 my $conf = $conf_node->basedir . '/shard.conf';
 write_file($conf, <<"EOF");
 # settings of a shard with TLS and SCRAM

@@ -27,22 +27,19 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use Time::HiRes qw(time);
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing file_missing);
 
 BEGIN
 {
-	eval { require DBI; require DBD::Pg; 1 }
-	  or plan skip_all => 'DBD::Pg is not installed';
+	require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
 	DBD::Pg->import(':async');
 }
 
-my $corpus = "$DoSQL::Test::Cluster::repo_dir/../shared/reference/sqllogictest";
-plan skip_all => "sqllogictest corpus not found at $corpus" unless -d $corpus;
-
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+my $corpus = "$DoSQL::Test::ServerNode::repo_dir/../shared/reference/sqllogictest";
+require_dependency(file_missing($corpus), DoSQL::Test::Oracle::unavailable());
 
 # Which files are run, and every how many query records one is kept
 # (deterministic sample of the big files, to keep the test fast; statement
@@ -64,7 +61,7 @@ my $pg = DBI->connect($oracle->dsn, 'postgres', '', \%dbopts)
   or BAIL_OUT("cannot connect to PostgreSQL: $DBI::errstr");
 
 # ---------------------------------------------------------------- DoSQL
-my $node = DoSQL::Test::Cluster->new_shard('diff');
+my $node = DoSQL::Test::ServerNode->new_shard('diff');
 $node->start;
 my $ds = DBI->connect(
 	'dbi:Pg:host=' . $node->host . ';port=' . $node->port . ';dbname=dosql',

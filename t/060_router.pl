@@ -9,13 +9,16 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 use DoSQL::Test::Utils qw(write_file);
 use DoSQL::Test::Wire ();
 
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+
 my @names = ('-40', '40-80', '80-c0', 'c0-');
-my @shards = map { DoSQL::Test::Cluster->new_shard("shard$_") } 0 .. 3;
-my $rport = DoSQL::Test::Cluster::reserve_port();
+my @shards = map { DoSQL::Test::ServerNode->new_shard("shard$_") } 0 .. 3;
+my $rport = DoSQL::Test::ServerNode::reserve_port();
 my $dir = $shards[0]->basedir;
 my $shard_list = '[' . join(', ', map { qq({"name": "$names[$_]", "host": "127.0.0.1", "port": ) . $shards[$_]->port . '}' } 0 .. 3) . ']';
 write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
@@ -30,8 +33,8 @@ write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
 ));
 write_file("$dir/dosql.json", qq({"listen": {"host": "127.0.0.1", "port": $rport}, "auth": "trust",
  "vschema": "vschema.json"}));
-my $router = DoSQL::Test::Cluster->new_node('router', port => $rport,
-	command => [ "$DoSQL::Test::Cluster::bindir/dosql", '--config', "$dir/dosql.json" ]);
+my $router = DoSQL::Test::ServerNode->new('router', port => $rport,
+	command => [ "$DoSQL::Test::ServerNode::bindir/dosql", '--config', "$dir/dosql.json" ]);
 $_->start for @shards;
 $router->start;
 
@@ -402,7 +405,6 @@ like($router->safe_psql($tz_sql, env => { PGOPTIONS => '-c TimeZone=Asia/Tokyo' 
 }
 
 # the extended protocol: DBD::Pg prepares, binds and executes through the router
-use DBI;
 my $dbh = DBI->connect('dbi:Pg:host=127.0.0.1;port=' . $router->port . ';dbname=dosql', 'dosql', '',
 	{ RaiseError => 1, PrintError => 0, AutoCommit => 1 });
 my $sth = $dbh->prepare('select name, bal from accounts where id = ?');
@@ -447,7 +449,8 @@ is_deeply([ map { ($dbh->selectrow_array('select bal from accounts where id = $1
 # a CancelRequest to the router cancels the statement on the shard running it
 $dbh->{RaiseError} = 0;
 $dbh->do('select pg_sleep(30) from accounts where id = 5', { pg_async => DBD::Pg::PG_ASYNC() });
-DoSQL::Test::Utils::poll_until(sub { 0 }, 0.5);
+ok(DoSQL::Test::Utils::poll_until(sub { $router->safe_psql('show pools') =~ /^[^|]*\|[1-9]/m }),
+	'SHOW POOLS: a shard connection is active with the statement');
 ok(!$dbh->pg_ready, 'a long statement runs through the router');
 ok($dbh->pg_cancel, 'CancelRequest sent to the router');
 is($dbh->state, '57014', 'the statement is canceled with 57014');
@@ -461,12 +464,13 @@ $router->safe_psql('create table pgbench_accounts (aid int primary key, bid int,
 $router->safe_psql('create table pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))');
 $router->safe_psql('insert into pgbench_branches (bid, bbalance) values (1, 0)');
 $router->safe_psql("insert into pgbench_accounts (aid, bid, abalance) values ($_, 1, 0)") for 1 .. 200;
-my $pgbench = "$DoSQL::Test::Cluster::pg_bindir/pgbench";
+my $pgbench = "$DoSQL::Test::ServerNode::pg_bindir/pgbench";
 for my $mode (qw(simple extended prepared)) {
 	($rc, $out, $err) = DoSQL::Test::Utils::run_command(
-		[ $pgbench, '-n', '-S', '-c', '4', '-j', '2', '-T', '3', '-M', $mode, '-h', '127.0.0.1', '-p', $router->port,
-			'-U', 'dosql', 'dosql' ], timeout => 120);
+		[ $pgbench, '-n', '-S', '-c', '4', '-j', '2', '-t', '200', '-M', $mode, '-h', '127.0.0.1', '-p', $router->port,
+			'-U', 'dosql', 'dosql' ], timeout => 300);
 	is($rc, 0, "pgbench -S -M $mode through the router") or diag($err);
+	like($out, qr/number of transactions actually processed: 800\b/, "pgbench -S -M $mode: its 4 x 200 transactions");
 	like($out, qr/number of failed transactions: 0 /, "pgbench -S -M $mode: no failed transactions");
 }
 

@@ -14,19 +14,17 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(poll_until);
 use DoSQL::Test::Wire;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
-BEGIN
-{
-	eval { require DBI; require DBD::Pg; 1 } or plan skip_all => 'DBD::Pg is not installed';
-}
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $oracle = DoSQL::Test::Oracle->start;
-my $cluster = DoSQL::Test::Cluster->new_cluster('rd', shards => 4,
+my $cluster = DoSQL::Test::Cluster->new('rd', shards => 4,
 	tables => {
 		t1 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		t2 => { column_vindexes => [ { column => 't1_id', name => 'hash' } ] },
@@ -36,7 +34,7 @@ my $cluster = DoSQL::Test::Cluster->new_cluster('rd', shards => 4,
 		t5 => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 	});
 $cluster->start;
-my $single = DoSQL::Test::Cluster->new_shard('single');
+my $single = DoSQL::Test::ServerNode->new_shard('single');
 $single->start;
 
 my %dbopts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);

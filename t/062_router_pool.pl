@@ -11,10 +11,12 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DBI;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
-my $c = DoSQL::Test::Cluster->new_cluster('pool', shards => 2,
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+
+my $c = DoSQL::Test::Cluster->new('pool', shards => 2,
 	tables => { t => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		tz => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		tn => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },

@@ -15,18 +15,18 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency);
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils ();
 
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $oracle = DoSQL::Test::Oracle->start;
-my $cluster = DoSQL::Test::Cluster->new_cluster('shapes', shards => 4,
+my $cluster = DoSQL::Test::Cluster->new('shapes', shards => 4,
 	tables => { s => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $cluster->start;
 my $router = $cluster->router;
-my $pg = 'host=' . $oracle->dir . ' port=' . $oracle->port . ' user=postgres dbname=postgres';
 my @flags = ('-X', '-q', '-A', '-v', 'ON_ERROR_STOP=0');
 
 # psql's stdout and stderr for sql on the router and on PostgreSQL
@@ -34,7 +34,7 @@ sub both
 {
 	my ($sql) = @_;
 	my (undef, $rout, $rerr) = $router->psql($sql, flags => \@flags);
-	my (undef, $pout, $perr) = $router->psql($sql, flags => \@flags, connstr => $pg);
+	my (undef, $pout, $perr) = $oracle->psql($sql, flags => \@flags);
 	return ("$rout\n$rerr", "$pout\n$perr");
 }
 
@@ -115,7 +115,7 @@ my $hits = sub { (split /\|/, $router->safe_psql('show plan_cache'))[1] };
 my $h0 = $hits->();
 my $pgb_script = $router->basedir . '/point.sql';
 DoSQL::Test::Utils::write_file($pgb_script, "\\set k random(1, 4)\nselect i from s where id = :k;\n");
-my ($prc, $pout, $perr) = DoSQL::Test::Utils::run_command([ "$DoSQL::Test::Cluster::pg_bindir/pgbench", '-n',
+my ($prc, $pout, $perr) = DoSQL::Test::Utils::run_command([ "$DoSQL::Test::ServerNode::pg_bindir/pgbench", '-n',
 	'-M', 'extended', '-t', '50', '-f', $pgb_script, '-h', $router->host, '-p', $router->port, '-U', 'dosql', 'dosql' ]);
 like($pout, qr/number of transactions actually processed: 50\/50/, 'pgbench -M extended: 50 statements') or diag($perr);
 cmp_ok($hits->() - $h0, '>=', 49, 'each Parse after the first found the tree in the plan cache');

@@ -9,15 +9,15 @@ use Test::More;
 use File::Copy qw(copy);
 use File::Temp ();
 use JSON::PP;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(slurp_file write_file);
 
 my $json = JSON::PP->new->canonical->pretty;
 my $vschema = $json->decode(slurp_file('etc/vschema.json'));
 my $config = $json->decode(slurp_file('etc/dosql.json'));
 
-my $rport = DoSQL::Test::Cluster::reserve_port();
-my @shard_ports = map { DoSQL::Test::Cluster::reserve_port() } @{ $vschema->{shards} };
+my $rport = DoSQL::Test::ServerNode::reserve_port();
+my @shard_ports = map { DoSQL::Test::ServerNode::reserve_port() } @{ $vschema->{shards} };
 $vschema->{shards}[$_]{port} = $shard_ports[$_] for 0 .. $#shard_ports;
 $config->{listen}{port} = $rport;
 
@@ -26,13 +26,13 @@ $config->{listen}{port} = $rport;
 sub local_cluster
 {
 	my ($name, $vs, $cfg) = @_;
-	my $node = DoSQL::Test::Cluster->new_node($name, port => $cfg->{listen}{port}, password => 'dosql',
+	my $node = DoSQL::Test::ServerNode->new($name, port => $cfg->{listen}{port}, password => 'dosql',
 		user => 'dosql', dbname => 'dosql',
 		command => sub {
 			my ($n) = @_;
 			return ('tools/local-cluster', '--data', $n->data_dir, '--config', $n->basedir . '/dosql.json');
 		},
-		env => { DOSQL_BINDIR => $DoSQL::Test::Cluster::bindir });
+		env => { DOSQL_BINDIR => $DoSQL::Test::ServerNode::bindir });
 	my $dir = $node->basedir;
 	write_file("$dir/vschema.json", $json->encode($vs));
 	write_file("$dir/dosql.json", $json->encode($cfg));
@@ -55,7 +55,7 @@ $cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for
 is($cluster->safe_psql("select count(*), sum($col) from $table"), '40|820', "40 rows of $table through the router");
 
 my @per_shard = map {
-	my $node = DoSQL::Test::Cluster->new_node("shard$_", port => $shard_ports[$_], command => [ 'true' ]);
+	my $node = DoSQL::Test::ServerNode->new("shard$_", port => $shard_ports[$_], command => [ 'true' ]);
 	$node->safe_psql("select count(*) from $table");
 } 0 .. $#shard_ports;
 is(scalar(grep { $_ > 0 } @per_shard), scalar(@shard_ports), "rows on every shard (@per_shard)");
@@ -64,7 +64,7 @@ is($cluster->stop, 0, 'SIGTERM stops the cluster with status 0');
 my $log = slurp_file($cluster->logfile);
 like($log, qr/local-cluster: stopped/, 'it says it stopped');
 for my $port ($rport, @shard_ports) {
-	my ($prc) = DoSQL::Test::Utils::run_command([ DoSQL::Test::Cluster::_pg_program('pg_isready'), '-h', '127.0.0.1', '-p', $port ]);
+	my ($prc) = DoSQL::Test::Utils::run_command([ DoSQL::Test::ServerNode::pg_program('pg_isready'), '-h', '127.0.0.1', '-p', $port ]);
 	isnt($prc, 0, "nothing listens on port $port any more");
 }
 
@@ -77,12 +77,12 @@ is("@reports", '', 'no sanitizer report in the shard logs');
 # shards the router reaches over unix-domain sockets ("socket_dir" instead
 # of "host" in the VSchema)
 my $sock_vschema = $json->decode(slurp_file('etc/vschema.json'));
-my $sport = DoSQL::Test::Cluster::reserve_port();
+my $sport = DoSQL::Test::ServerNode::reserve_port();
 my $sockdir = File::Temp::tempdir('dosqlsockXXXXXX', TMPDIR => 1, CLEANUP => 1);
 for my $i (0 .. $#{ $sock_vschema->{shards} }) {
 	delete $sock_vschema->{shards}[$i]{host};
 	$sock_vschema->{shards}[$i]{socket_dir} = $sockdir;
-	$sock_vschema->{shards}[$i]{port} = DoSQL::Test::Cluster::reserve_port();
+	$sock_vschema->{shards}[$i]{port} = DoSQL::Test::ServerNode::reserve_port();
 }
 my $sock_cluster = local_cluster('socket_cluster', $sock_vschema,
 	{ %$config, listen => { %{ $config->{listen} }, port => $sport } });

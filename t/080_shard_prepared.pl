@@ -7,9 +7,9 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 
-my $shard = DoSQL::Test::Cluster->new_shard('shard2pc', args => [ '--busy-timeout', '300' ]);
+my $shard = DoSQL::Test::ServerNode->new_shard('shard2pc', args => [ '--busy-timeout', '300' ]);
 $shard->start;
 
 sub sq { return $shard->safe_psql($_[0]); }

@@ -10,14 +10,15 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use DBI;
 use POSIX ();
-use Time::HiRes qw(time);
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(poll_until slurp_file);
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
+
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
 
 my $naccounts = 20;
-my $c = DoSQL::Test::Cluster->new_cluster('tpc',
+my $c = DoSQL::Test::Cluster->new('tpc',
 	shards => 2,
 	shard_args => [ '--busy-timeout', '200' ],
 	router_config => { prepared_abandon_ms => 3000, recovery_interval_ms => 200 },
@@ -38,21 +39,22 @@ ok($counts[0] > 0 && $counts[1] > 0, "the accounts are on both shards (@counts)"
 my $dir = $c->basedir;
 my $next_tid = 1;
 
-# A client moving money until its connection breaks or time runs out; the
-# tids of transfers whose COMMIT succeeded go to $file, one per line.
+# A client making up to $count transfers (all of them: undef), ending early
+# when its connection breaks or the stop file appears; the tids of
+# transfers whose COMMIT succeeded go to $file, one per line.
 sub worker
 {
-	my ($file, $first_tid, $seconds) = @_;
+	my ($file, $first_tid, $count) = @_;
 	my $dbh = DBI->connect('dbi:Pg:host=127.0.0.1;port=' . $router->port . ';dbname=dosql', 'dosql', '',
 		{ RaiseError => 1, PrintError => 0, AutoCommit => 1 });
 	note("worker connected") if $ENV{DOSQL_TEST_VERBOSE};
 	open my $out, '>>', $file or die "$file: $!";
 	$out->autoflush(1);
 	my $tid = $first_tid;
-	my $deadline = time + $seconds;
-	while (time < $deadline && !-e "$dir/stop") {
+	my $made = 0;
+	while ((!defined $count || $made++ < $count) && !-e "$dir/stop") {
 		my ($src, $dst) = (1 + int(rand($naccounts)), 1 + int(rand($naccounts)));
-		next if $src == $dst;
+		$dst = $src % $naccounts + 1 if $src == $dst;
 		my $amount = 1 + int(rand(10));
 		$tid++;
 		my $ok = eval {
@@ -74,10 +76,12 @@ sub worker
 	close $out;
 }
 
-# Run clients against the cluster; returns the committed tids.
+# Run clients against the cluster, each making $count transfers, or with
+# $wait until $wait returns (then the stop file ends them); returns the
+# committed tids.
 sub run_clients
 {
-	my ($nclients, $seconds, $wait) = @_;
+	my ($nclients, $count, $wait) = @_;
 	my @pids;
 	my $file = "$dir/committed." . $next_tid;
 	unlink $file, "$dir/stop";
@@ -86,7 +90,7 @@ sub run_clients
 		my $pid = fork;
 		die "fork: $!" unless defined $pid;
 		if ($pid == 0) {
-			eval { worker($file, $first, $seconds) };
+			eval { worker($file, $first, $count) };
 			POSIX::_exit(0);
 		}
 		push @pids, $pid;
@@ -104,7 +108,7 @@ sub run_clients
 sub check
 {
 	my ($what, @committed) = @_;
-	ok(poll_until(sub { !grep { $_->safe_psql('select count(*) from pg_prepared_xacts') ne '0' } @shards }, 30),
+	ok(poll_until(sub { !grep { $_->safe_psql('select count(*) from pg_prepared_xacts') ne '0' } @shards }),
 		"$what: no prepared transaction is left on any shard");
 	my (%bal, %present);
 	for my $s (@shards) {
@@ -131,7 +135,7 @@ sub check
 }
 
 # no fault: transfers commit over two shards
-my @committed = run_clients(4, 3);
+my @committed = run_clients(4, 25);
 ok(@committed > 10, 'concurrent cross-shard transfers commit (' . scalar(@committed) . ')');
 check('without faults', @committed);
 like(slurp_file("$dir/coordinator.log"), qr/^C dosql_r1_\d+ \d,\d \d+$/m,
@@ -142,7 +146,7 @@ for my $point ('router-after-prepare:15', 'router-after-decision:15', 'router-af
 	$router->stop;
 	$router->setenv(DOSQL_FAULT => $point);
 	$router->start;
-	my @done = run_clients(4, 20, sub { ok($router->wait_exit, "the router died at $point") });
+	my @done = run_clients(4, undef, sub { ok($router->wait_exit, "the router died at $point") });
 	$router->setenv(DOSQL_FAULT => undef);
 	$router->start;
 	check("router killed at $point", @done);
@@ -154,7 +158,7 @@ for my $point ('shard-after-prepare:10', 'shard-before-commit-prepared:10', 'sha
 	$victim->stop;
 	$victim->setenv(DOSQL_FAULT => $point);
 	$victim->start;
-	my @done = run_clients(4, 20, sub {
+	my @done = run_clients(4, undef, sub {
 		ok($victim->wait_exit, "the shard died at $point");
 		if ($point =~ /before-commit-prepared/) {
 			# decided, and not committed on the dead shard: in doubt
@@ -168,7 +172,7 @@ for my $point ('shard-after-prepare:10', 'shard-before-commit-prepared:10', 'sha
 }
 
 # after all that, the cluster still works
-@committed = run_clients(2, 2);
+@committed = run_clients(2, 10);
 ok(@committed > 0, 'transfers commit again after the faults');
 check('at the end', @committed);
 

@@ -8,7 +8,7 @@ use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Wire ();
 
-my $c = DoSQL::Test::Cluster->new_cluster('cp',
+my $c = DoSQL::Test::Cluster->new('cp',
 	shards => 4,
 	tables => {
 		items => { column_vindexes => [ { column => 'id', name => 'hash' } ] },

@@ -9,7 +9,7 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 
-my $c = DoSQL::Test::Cluster->new_cluster('pl', shards => 4,
+my $c = DoSQL::Test::Cluster->new('pl', shards => 4,
 	tables => { anchor => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
 	vschema => { default_placement => { pinned => '-40' } });
 $c->start;

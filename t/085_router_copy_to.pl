@@ -8,15 +8,15 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency);
 use DoSQL::Test::Oracle;
-use DoSQL::Test::Utils qw(run_command);
 use DoSQL::Test::Wire ();
 
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $pg = DoSQL::Test::Oracle->start;
-my $c = DoSQL::Test::Cluster->new_cluster('cpo',
+my $c = DoSQL::Test::Cluster->new('cpo',
 	shards => 4,
 	tables => {
 		items => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
@@ -24,17 +24,6 @@ my $c = DoSQL::Test::Cluster->new_cluster('cpo',
 	});
 $c->start;
 my $router = $c->router;
-my $psql = DoSQL::Test::Cluster::_pg_program('psql');
-
-sub on_pg
-{
-	my ($sql, %o) = @_;
-	my ($rc, $out, $err) = run_command([ $psql, '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', $pg->dir,
-			'-p', $pg->port, '-U', 'postgres', '-d', 'postgres', '-c', $sql ], %o);
-	die "postgres: $sql: $err" if $rc != 0;
-	chomp $out;
-	return $out;
-}
 
 my @schema = (
 	'create table items (id int primary key, name text, price numeric(8,2), note text, tags text[], seen timestamp)',
@@ -51,22 +40,22 @@ my @data = (
 for my $sql (@schema, @data)
 {
 	$router->safe_psql($sql);
-	on_pg($sql);
+	$pg->safe_psql($sql);
 }
 
 sub sorted { my ($s) = @_; return join("\n", sort split /\n/, $s); }
 
 # text: every row once, as PostgreSQL writes it
-my $want = on_pg('copy items to stdout');
+my $want = $pg->safe_psql('copy items to stdout');
 is(sorted($router->safe_psql('copy items to stdout')), sorted($want), 'COPY TO STDOUT: every shard\'s rows, as PostgreSQL writes them');
 is(scalar(() = $want =~ /\n/g) + 1, 120, '120 rows');
-is(sorted($router->safe_psql('copy items (id, note) to stdout')), sorted(on_pg('copy items (id, note) to stdout')),
+is(sorted($router->safe_psql('copy items (id, note) to stdout')), sorted($pg->safe_psql('copy items (id, note) to stdout')),
 	'a column list');
 
 # CSV with HEADER: the header once, first
 my $csv = $router->safe_psql('copy items to stdout with (format csv, header)');
 my ($head, @body) = split /\n/, $csv;
-my ($want_head, @want_body) = split /\n/, on_pg('copy items to stdout with (format csv, header)');
+my ($want_head, @want_body) = split /\n/, $pg->safe_psql('copy items to stdout with (format csv, header)');
 is($head, $want_head, 'CSV HEADER: the header line first');
 is(scalar(grep { $_ eq $want_head } @body), 0, '... and only once');
 is(join("\n", sort @body), join("\n", sort @want_body), 'CSV rows as PostgreSQL writes them');
@@ -81,18 +70,18 @@ close $fh;
 is(substr($bin, 0, 11), "PGCOPY\n\xff\r\n\0", 'the binary signature first');
 is(scalar(() = $bin =~ /PGCOPY\n\xff\r\n\0/g), 1, '... once');
 is(substr($bin, -2), "\xff\xff", 'the trailer last');
-on_pg('create table items_bin (like items)');
-on_pg("\\copy items_bin from '$file' (format binary)");
-is(on_pg('select * from items_bin order by id'), on_pg('select * from items order by id'),
+$pg->safe_psql('create table items_bin (like items)');
+$pg->safe_psql("\\copy items_bin from '$file' (format binary)");
+is($pg->safe_psql('select * from items_bin order by id'), $pg->safe_psql('select * from items order by id'),
 	'PostgreSQL loads the router\'s binary COPY and holds the same rows');
 
 # one shard: a reference table, a keyed query
-is(sorted($router->safe_psql('copy colors to stdout')), sorted(on_pg('copy colors to stdout')),
+is(sorted($router->safe_psql('copy colors to stdout')), sorted($pg->safe_psql('copy colors to stdout')),
 	'a reference table\'s rows once');
 is($router->safe_psql('copy (select id, name from items where id = 42) to stdout'),
-	on_pg('copy (select id, name from items where id = 42) to stdout'), 'COPY (a keyed query) TO STDOUT');
+	$pg->safe_psql('copy (select id, name from items where id = 42) to stdout'), 'COPY (a keyed query) TO STDOUT');
 is(sorted($router->safe_psql('copy (select id, price from items where price > 100) to stdout with csv')),
-	sorted(on_pg('copy (select id, price from items where price > 100) to stdout with csv')),
+	sorted($pg->safe_psql('copy (select id, price from items where price > 100) to stdout with csv')),
 	'COPY (a query over every shard) TO STDOUT');
 
 # the protocol: one CopyOutResponse, the data, CopyDone, COPY n
@@ -112,7 +101,7 @@ for my $sql ('copy (select id, note from items order by id desc limit 7) to stdo
 	'copy (select id % 5 as k, count(*), max(note) from items group by 1 order by 1) to stdout',
 	'copy (select count(*) from (select id from items where id > 100) s) to stdout')
 {
-	is($router->safe_psql($sql), on_pg($sql), "with a final step in the router: $sql");
+	is($router->safe_psql($sql), $pg->safe_psql($sql), "with a final step in the router: $sql");
 }
 
 # what is refused: binary with a final step, a file on the server

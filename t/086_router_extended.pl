@@ -17,12 +17,12 @@ use DoSQL::Test::Oracle;
 use DoSQL::Test::Wire qw(send_bytes read_reply types messages_of data_row parse_msg bind_msg describe_msg
   execute_msg sync_msg msg first_error startup_packet);
 
-BEGIN
-{
-	eval { require DBI; require DBD::Pg; 1 } or plan skip_all => 'DBD::Pg is not installed';
-}
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
-my $c = DoSQL::Test::Cluster->new_cluster('ext',
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+require_dependency(DoSQL::Test::Oracle::unavailable());
+
+my $c = DoSQL::Test::Cluster->new('ext',
 	shards => 4,
 	tables => {
 		items => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
@@ -197,18 +197,12 @@ is(placement('select id from items where id in (4, 304)'), $where4, '... moves n
 
 # ---------------------------------------------------------------- COPY
 # what PostgreSQL answers, message for message, is the reference
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-my $oracle;
-my $o;
-if (!$oracle_missing)
-{
-	$oracle = DoSQL::Test::Oracle->start;
-	$o = IO::Socket::UNIX->new(Peer => $oracle->dir . '/.s.PGSQL.' . $oracle->port) or die "oracle socket: $!";
-	send_bytes($o, startup_packet(user => 'postgres', database => 'postgres'));
-	read_reply($o, until => 'Z');
-	send_bytes($o, msg('Q', "create table items (id int primary key, grp int, name text)\0"));
-	read_reply($o, until => 'Z');
-}
+my $oracle = DoSQL::Test::Oracle->start;
+my $o = IO::Socket::UNIX->new(Peer => $oracle->socket_path) or die "oracle socket: $!";
+send_bytes($o, startup_packet(user => 'postgres', database => 'postgres'));
+read_reply($o, until => 'Z');
+send_bytes($o, msg('Q', "create table items (id int primary key, grp int, name text)\0"));
+read_reply($o, until => 'Z');
 
 # COPY FROM STDIN sent with Parse/Bind/Execute, Sync right behind; the data
 # after CopyInResponse, then CopyDone and a Sync
@@ -229,7 +223,6 @@ is($seq, '12G|CZ', 'COPY FROM STDIN by Execute: CopyInResponse, then CommandComp
 is((messages_of($rep, 'C'))[0][1], "COPY 12\0", '... COPY 12');
 is(placement('select id from items where grp = 6'), expected(61 .. 72), '... each row on its key\'s shard');
 like((decisions())[-1], qr/^\Q${\ shard_list(61 .. 72)}\E$/, '... committed at Sync with two-phase commit');
-if ($o)
 {
 	my ($oseq) = copy_in_ext($o, 'copy items (id, grp, name) from stdin', join('', @rows));
 	is($seq, $oseq, 'PostgreSQL answers the same messages');
@@ -239,7 +232,6 @@ if ($o)
 is($seq, '12G|EZ', 'CopyFail after Execute: ErrorResponse, ReadyForQuery');
 is(first_error($rep)->{C}, '57014', '... 57014');
 is(placement('select id from items where grp = 8'), ' |  |  | ', '... no row kept');
-if ($o)
 {
 	my ($oseq) = copy_in_ext($o, 'copy items (id, grp, name) from stdin', "81\t8\tx\n", msg('f', "stop\0"));
 	is($seq, $oseq, 'PostgreSQL answers the same messages');
@@ -260,7 +252,6 @@ $t =~ s/d+/d/;
 is($t, '12HdcCZ', 'COPY TO STDOUT by Execute: CopyOutResponse, CopyData, CopyDone, CommandComplete');
 is(join('', sort map { $_->[1] } messages_of($r, 'd')), join('', sort map { "$_\tc$_\n" } 61 .. 72), '... every shard\'s rows');
 is((messages_of($r, 'C'))[0][1], "COPY 12\0", '... COPY 12');
-if ($o)
 {
 	send_bytes($o, parse_msg('', 'copy (select id, name from items where grp = 6) to stdout')
 		  . bind_msg('', '', [], [], []) . execute_msg('', 0) . sync_msg());
@@ -270,7 +261,7 @@ if ($o)
 	is($t, $ot, 'PostgreSQL answers the same messages');
 }
 close $w;
-close $o if $o;
+close $o;
 $dbh->disconnect;
 
 done_testing();

@@ -13,14 +13,15 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency);
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
 
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $oracle = DoSQL::Test::Oracle->start(settings => '-c wal_level=logical -c max_replication_slots=4');
-my $c = DoSQL::Test::Cluster->new_cluster('cdc',
+my $c = DoSQL::Test::Cluster->new('cdc',
 	shards => 4,
 	tables => {
 		t => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
@@ -30,38 +31,29 @@ my $c = DoSQL::Test::Cluster->new_cluster('cdc',
 	});
 $c->start;
 my $router = $c->router;
-my $recvlogical = DoSQL::Test::Cluster::_pg_program('pg_recvlogical');
-my $psql = DoSQL::Test::Cluster::_pg_program('psql');
+my $recvlogical = DoSQL::Test::ServerNode::pg_program('pg_recvlogical');
+my %server = (pg => $oracle, dosql => $router);
 
-my %conn = (
-	pg => [ '-h', $oracle->dir, '-p', $oracle->port, '-U', 'postgres', '-d', 'postgres' ],
-	dosql => [ '-h', $router->host, '-p', $router->port, '-U', 'dosql', '-d', 'dosql' ],
-);
-
+# $sql on one system, as one Query message (psql -c)
 sub sql
 {
 	my ($sys, $sql) = @_;
-	my ($rc, $out, $err) = run_command([ $psql, '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', @{ $conn{$sys} }, '-c', $sql ]);
-	die "$sys: $sql: $err" if $rc != 0;
-	chomp $out;
-	return $out;
+	return $server{$sys}->safe_psql($sql, stdin => '');
 }
 
 # Where each system's change stream ends now.
 sub end_lsn
 {
 	my ($sys) = @_;
-	my ($rc, $out, $err) = run_command([ $psql, '-X', '-A', '-t', '-d',
-			'host=' . $router->host . ' port=' . $router->port . ' user=dosql dbname=dosql replication=database',
-			'-c', 'IDENTIFY_SYSTEM' ]);
-	die "IDENTIFY_SYSTEM: $err" if $rc != 0;
+	my $out = $router->safe_psql('IDENTIFY_SYSTEM', stdin => '', connstr => { replication => 'database' },
+		flags => [ '-X', '-A', '-t' ]);
 	return (split /\|/, $out)[2];
 }
 
 sub recvlogical
 {
 	my ($sys, @args) = @_;
-	return run_command([ $recvlogical, @{ $conn{$sys} }, @args ], timeout => 60);
+	return run_command([ $recvlogical, '-d', $server{$sys}->connstr, @args ], timeout => 60);
 }
 
 # The stream from the slot up to the current end, as lines.  PostgreSQL's
@@ -205,7 +197,8 @@ like($err, qr/option "bogus" = "1" is unknown/, 'an unknown plugin option fails 
 like($err, qr/replication slot name "Bad-Name" contains invalid character/, 'slot names are checked');
 ($rc, $o, $err) = recvlogical('dosql', '-S', 'rl9', '--create-slot', '-P', 'nosuch_plugin');
 like($err, qr/could not access file "nosuch_plugin"/, 'an unknown plugin fails');
-my $repl = 'host=' . $router->host . ' port=' . $router->port . ' user=dosql dbname=dosql replication=database';
+my $psql = DoSQL::Test::ServerNode::pg_program('psql');
+my $repl = $router->connstr(replication => 'database');
 ($rc, $o, $err) = run_command([ $psql, '-X', '-A', '-t', '-v', 'VERBOSITY=verbose', '-d', $repl, '-c', 'START_REPLICATION SLOT rl1 LOGICAL 0/0 (' ]);
 like($err, qr/42601.*syntax error at end of input/, 'a malformed replication command is 42601');
 ($rc, $o, $err) = run_command([ $psql, '-X', '-A', '-t', '-d', $repl, '-c',

@@ -8,19 +8,20 @@ use lib 't/lib';
 use Test::More;
 use JSON::PP;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Deps qw(require_dependency python_module_missing);
 
-my $python = '/usr/bin/python3';
-my ($prc) = run_command([ $python, '-c', 'import psycopg2.extras' ]);
-plan skip_all => 'python3-psycopg2 is not installed' if $prc != 0;
+require_dependency(python_module_missing('psycopg2.extras', 'python3-psycopg2'));
+my $python = $DoSQL::Test::Deps::python;
 
-my $c = DoSQL::Test::Cluster->new_cluster('cdcpy',
+my $c = DoSQL::Test::Cluster->new('cdcpy',
 	shards => 4,
 	tables => { ev => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $c->start;
 my $r = $c->router;
 my $dsn = 'host=' . $r->host . ' port=' . $r->port . ' user=dosql dbname=dosql';
-my ($rc, $out, $err) = run_command([ $python, "$DoSQL::Test::Cluster::repo_dir/t/py/cdc_json.py", $dsn ], timeout => 120);
+my ($rc, $out, $err) = run_command([ $python, "$DoSQL::Test::ServerNode::repo_dir/t/py/cdc_json.py", $dsn ], timeout => 120);
 is($rc, 0, 'the psycopg2 replication script ran to completion') or diag($err);
 
 my %got = map { my $o = decode_json($_); ($o->{check} => $o->{value}) } grep { /^\{/ } split /\n/, $out;
@@ -45,7 +46,7 @@ is_deeply($got{resumed}, [ [ 'B', undef ], [ 'I', 3 ], [ 'C', undef ] ],
 ok($got{dropped}, 'drop_replication_slot');
 
 # pgoutput, protocol versions 1 and 2, decoded by hand (t/py/cdc_pgoutput.py)
-($rc, $out, $err) = run_command([ $python, "$DoSQL::Test::Cluster::repo_dir/t/py/cdc_pgoutput.py", $dsn ], timeout => 120);
+($rc, $out, $err) = run_command([ $python, "$DoSQL::Test::ServerNode::repo_dir/t/py/cdc_pgoutput.py", $dsn ], timeout => 120);
 is($rc, 0, 'the pgoutput script ran to completion') or diag($err);
 %got = map { my $o = decode_json($_); ($o->{check} => $o->{value}) } grep { /^\{/ } split /\n/, $out;
 is_deeply($got{v1_types}, [qw(B R I I I C)], 'protocol 1: Begin, Relation before the first change, the INSERT over shards in one transaction, Commit');

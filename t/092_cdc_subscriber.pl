@@ -10,14 +10,15 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency);
 use DoSQL::Test::Oracle;
-use DoSQL::Test::Utils qw(run_command poll_until);
+use DoSQL::Test::Utils qw(poll_until);
 
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $sub = DoSQL::Test::Oracle->start;
-my $c = DoSQL::Test::Cluster->new_cluster('cdcsub',
+my $c = DoSQL::Test::Cluster->new('cdcsub',
 	shards => 4,
 	tables => {
 		acct => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
@@ -25,23 +26,11 @@ my $c = DoSQL::Test::Cluster->new_cluster('cdcsub',
 	});
 $c->start;
 my $router = $c->router;
-my $psql = DoSQL::Test::Cluster::_pg_program('psql');
-
-sub on_sub
-{
-	my ($sql) = @_;
-	my ($rc, $out, $err) = run_command([ $psql, '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', $sub->dir,
-			'-p', $sub->port, '-U', 'postgres', '-d', 'postgres', '-c', $sql ]);
-	die "subscriber: $sql: $err" if $rc != 0;
-	chomp $out;
-	return wantarray ? ($out, $err) : $out;
-}
-
 my @schema = ('create table acct (id int primary key, owner text, balance numeric(12,2), note text)',
 	'create table colors (code text primary key, label text)',
 	'create table misc (k int primary key, v text)');
 $router->safe_psql($_) for @schema;
-on_sub($_) for @schema;
+$sub->safe_psql($_) for @schema;
 $router->safe_psql('create publication p for table acct, colors');
 $router->safe_psql('create publication pmisc for table misc');
 is($router->safe_psql(q{select pubname from pg_catalog.pg_publication order by 1}), "p\npmisc", 'pg_publication lists the publications');
@@ -53,7 +42,7 @@ is($router->safe_psql(q{select tablename from pg_catalog.pg_publication_tables w
 	"acct\ncolors\nmisc", 'a publication FOR ALL TABLES has every table');
 $router->safe_psql('drop publication pall');
 my $conninfo = 'host=' . $router->host . ' port=' . $router->port . ' user=dosql dbname=dosql';
-my (undef, $notice) = on_sub("create subscription s1 connection '$conninfo' publication p with (copy_data = false)");
+my (undef, undef, $notice) = $sub->psql("create subscription s1 connection '$conninfo' publication p with (copy_data = false)", on_error_die => 1);
 like($notice, qr/created replication slot "s1" on publisher/, 'CREATE SUBSCRIPTION creates its slot on the router');
 
 my @workload = (
@@ -73,26 +62,26 @@ $router->safe_psql($_) for @workload;
 my %query = (acct => 'select id, owner, balance, note from acct order by id', colors => 'select code, label from colors order by code');
 sub caught_up
 {
-	return poll_until(sub { !grep { on_sub($query{$_}) ne $router->safe_psql($query{$_}) } sort keys %query }, 60);
+	return poll_until(sub { !grep { $sub->safe_psql($query{$_}) ne $router->safe_psql($query{$_}) } sort keys %query }, 60);
 }
 ok(caught_up(), 'the subscriber holds exactly the cluster\'s rows');
-is(on_sub('select count(*), sum(balance) from acct'), $router->safe_psql('select count(*), sum(balance) from acct'),
+is($sub->safe_psql('select count(*), sum(balance) from acct'), $router->safe_psql('select count(*), sum(balance) from acct'),
 	'the same count and sum of balances');
-is(on_sub('select count(*) from misc'), '0', 'a table outside the publication is not replicated');
+is($sub->safe_psql('select count(*) from misc'), '0', 'a table outside the publication is not replicated');
 
 # TRUNCATE goes through too, then more rows
 $router->safe_psql('truncate colors');
 $router->safe_psql(q{insert into colors (code, label) values ('black', 'Black')});
 ok(caught_up(), 'after TRUNCATE and new rows the subscriber still matches');
-is(on_sub('select code from colors'), 'black', 'the truncated table holds only the new row');
+is($sub->safe_psql('select code from colors'), 'black', 'the truncated table holds only the new row');
 
 # the apply worker restarts from its origin's position: nothing is applied twice
-on_sub('alter subscription s1 disable');
+$sub->safe_psql('alter subscription s1 disable');
 $router->safe_psql(q{insert into acct (id, owner) values (300, 'while disabled')});
-on_sub('alter subscription s1 enable');
+$sub->safe_psql('alter subscription s1 enable');
 ok(caught_up(), 'after DISABLE / ENABLE the subscriber catches up without duplicates (a duplicate key would stop it)');
 
-(undef, $notice) = on_sub('drop subscription s1');
+(undef, undef, $notice) = $sub->psql('drop subscription s1', on_error_die => 1);
 like($notice, qr/dropped replication slot "s1" on publisher/, 'DROP SUBSCRIPTION drops the slot on the router');
 
 $c->stop;

@@ -11,9 +11,10 @@ use lib 't/lib';
 use Test::More;
 use POSIX ();
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command poll_until slurp_file);
 
-my $c = DoSQL::Test::Cluster->new_cluster('cdcrs',
+my $c = DoSQL::Test::Cluster->new('cdcrs',
 	shards => 4,
 	shard_args => [ '--changelog-retention', '0' ],
 	tables => { ev => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
@@ -21,7 +22,7 @@ $c->start;
 my $router = $c->router;
 my @shards = $c->shards;
 $router->safe_psql('create table ev (id int primary key, batch int)');
-my $recvlogical = DoSQL::Test::Cluster::_pg_program('pg_recvlogical');
+my $recvlogical = DoSQL::Test::ServerNode::pg_program('pg_recvlogical');
 my @conn = ('-h', $router->host, '-p', $router->port, '-U', 'dosql', '-d', 'dosql');
 my ($rc, $o, $err) = run_command([ $recvlogical, @conn, '-S', 'rs', '--create-slot', '-P', 'test_decoding' ]);
 is($rc, 0, 'slot created') or diag($err);

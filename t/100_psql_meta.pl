@@ -27,14 +27,14 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::Deps qw(require_dependency);
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
 
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $oracle = DoSQL::Test::Oracle->start;
-my $cluster = DoSQL::Test::Cluster->new_cluster('meta', shards => 2,
+my $cluster = DoSQL::Test::Cluster->new('meta', shards => 2,
 	tables => {
 		users => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		orders => { column_vindexes => [ { column => 'user_id', name => 'hash' } ] },
@@ -43,8 +43,8 @@ my $cluster = DoSQL::Test::Cluster->new_cluster('meta', shards => 2,
 $cluster->start;
 
 my %conn = (
-	postgres => 'host=' . $oracle->dir . ' port=' . $oracle->port . ' user=dosql dbname=dosql',
-	dosql => 'host=' . $cluster->router->host . ' port=' . $cluster->router->port . ' user=dosql dbname=dosql',
+	postgres => $oracle->connstr(user => 'dosql', dbname => 'dosql'),
+	dosql => $cluster->router->connstr,
 );
 
 # psql -X -c $cmd against one side: (exit code, stdout, stderr).
@@ -56,13 +56,9 @@ sub psql_on
 	return ($rc, $out, $err);
 }
 
-my ($rc, $out, $err) = run_command(
-	[
-		'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
-		'-d', 'host=' . $oracle->dir . ' port=' . $oracle->port . ' user=postgres dbname=postgres',
-		'-c', 'CREATE ROLE dosql SUPERUSER CREATEROLE CREATEDB REPLICATION BYPASSRLS LOGIN',
-		'-c', q{CREATE DATABASE dosql OWNER dosql TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'}
-	]);
+my ($rc, $out, $err) = $oracle->psql(
+	"CREATE ROLE dosql SUPERUSER CREATEROLE CREATEDB REPLICATION BYPASSRLS LOGIN;\n"
+	  . "CREATE DATABASE dosql OWNER dosql TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';\n");
 is($rc, 0, 'oracle: role and database dosql') or BAIL_OUT($err);
 
 my $schema = <<'SQL';

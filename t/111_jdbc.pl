@@ -17,27 +17,26 @@ use lib 't/lib';
 use Test::More;
 use File::Temp ();
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Checks qw(run_checks compare_checks check_shards);
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Deps qw(require_dependency program_missing file_missing);
 
 my $jar = '/usr/share/java/postgresql.jar';
-my $reason = DoSQL::Test::Oracle::unavailable();
-$reason //= "$jar not found (Debian package libpostgresql-jdbc-java)" unless -r $jar;
-$reason //= 'javac not found (Debian package default-jdk-headless)'
-  unless eval { run_command([ 'javac', '-version' ]) == 0 };
-plan skip_all => $reason if $reason;
+require_dependency(DoSQL::Test::Oracle::unavailable(), file_missing($jar, 'libpostgresql-jdbc-java'),
+	program_missing([ 'javac', '-version' ], 'default-jdk-headless'));
 
 my $classes = File::Temp::tempdir('dosql_jdbc_XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my ($rc, $out, $err) = run_command(
-	[ 'javac', '-d', $classes, '-cp', $jar, "$DoSQL::Test::Cluster::repo_dir/t/java/JdbcChecks.java" ],
+	[ 'javac', '-d', $classes, '-cp', $jar, "$DoSQL::Test::ServerNode::repo_dir/t/java/JdbcChecks.java" ],
 	timeout => 120);
 is($rc, 0, 'JdbcChecks.java compiles') or BAIL_OUT("javac: $out$err");
 # the driver sends the JVM's zone as the session's TimeZone: one with a
 # half-hour offset
 my @java = ('java', '-Duser.timezone=Asia/Kolkata', '-cp', "$classes:$jar", 'JdbcChecks');
 
-my $oracle = DoSQL::Test::Oracle->start(settings => "-c listen_addresses=127.0.0.1");
+my $oracle = DoSQL::Test::Oracle->start(tcp => 1);
 my ($expected, $order) = run_checks('PostgreSQL 15', [ @java, '127.0.0.1', $oracle->port, 'postgres', 'x', 'postgres' ]);
 ok(@$order >= 40, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
@@ -45,7 +44,7 @@ $oracle->stop;
 # What DoSQL answers where it differs from PostgreSQL today: nothing.
 my %differs = ();
 
-my $c = DoSQL::Test::Cluster->new_cluster('jdbc', shards => 4, auth => 'scram-sha-256',
+my $c = DoSQL::Test::Cluster->new('jdbc', shards => 4, auth => 'scram-sha-256',
 	tables => {
 		jd_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		jd_gen => { column_vindexes => [ { column => 'id', name => 'hash' } ] },

@@ -17,30 +17,30 @@ use Test::More;
 use File::Temp ();
 use DoSQL::Test::Checks qw(run_checks compare_checks check_shards);
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Deps qw(require_dependency program_missing file_missing);
 
 my $gopath = '/usr/share/gocode';
-my $reason = DoSQL::Test::Oracle::unavailable();
-$reason //= 'lib/pq not found (Debian package golang-github-lib-pq-dev)'
-  unless -d "$gopath/src/github.com/lib/pq";
-$reason //= 'go not found (Debian package golang-go)' unless eval { run_command([ 'go', 'version' ]) == 0 };
-plan skip_all => $reason if $reason;
+require_dependency(DoSQL::Test::Oracle::unavailable(),
+	file_missing("$gopath/src/github.com/lib/pq", 'golang-github-lib-pq-dev'),
+	program_missing([ 'go', 'version' ], 'golang-go'));
 
 my $dir = File::Temp::tempdir('dosql_go_XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my ($rc, $out, $err) = run_command(
-	[ 'go', 'build', '-o', "$dir/clients", "$DoSQL::Test::Cluster::repo_dir/t/go/clients.go" ],
+	[ 'go', 'build', '-o', "$dir/clients", "$DoSQL::Test::ServerNode::repo_dir/t/go/clients.go" ],
 	env => { GOPATH => $gopath, GO111MODULE => 'off', GOCACHE => "$dir/cache", GOFLAGS => undef },
 	timeout => 300);
 is($rc, 0, 't/go/clients.go builds') or BAIL_OUT("go build: $out$err");
 
-my $oracle = DoSQL::Test::Oracle->start(settings => "-c listen_addresses=127.0.0.1");
+my $oracle = DoSQL::Test::Oracle->start(tcp => 1);
 my ($expected, $order) = run_checks('PostgreSQL 15',
-	[ "$dir/clients", 'host=127.0.0.1 port=' . $oracle->port . ' user=postgres dbname=postgres sslmode=disable' ]);
+	[ "$dir/clients", $oracle->connstr(host => '127.0.0.1', sslmode => 'disable') ]);
 ok(@$order >= 30, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
 
-my $c = DoSQL::Test::Cluster->new_cluster('gopq', shards => 4, auth => 'scram-sha-256',
+my $c = DoSQL::Test::Cluster->new('gopq', shards => 4, auth => 'scram-sha-256',
 	tables => { go_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $c->start;
 my ($got) = run_checks('the router', [ "$dir/clients", $c->router->connstr(sslmode => 'disable') ]);

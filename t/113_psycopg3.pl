@@ -15,24 +15,23 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Checks qw(run_checks compare_checks check_shards);
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Deps qw(require_dependency python_module_missing);
 
-my $python = '/usr/bin/python3';
-my ($prc) = run_command([ $python, '-c', 'import psycopg' ]);
-plan skip_all => 'python3-psycopg is not installed' if $prc != 0;
-my $reason = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $reason if $reason;
-my $script = "$DoSQL::Test::Cluster::repo_dir/t/py/psycopg3_clients.py";
+require_dependency(python_module_missing('psycopg', 'python3-psycopg'), DoSQL::Test::Oracle::unavailable());
+my $python = $DoSQL::Test::Deps::python;
+my $script = "$DoSQL::Test::ServerNode::repo_dir/t/py/psycopg3_clients.py";
 
 
 my $oracle = DoSQL::Test::Oracle->start;
 my ($expected, $order) = run_checks('PostgreSQL 15',
-	[ $python, $script, "host=" . $oracle->dir . " port=" . $oracle->port . " user=postgres dbname=postgres" ]);
+	[ $python, $script, $oracle->connstr ]);
 ok(@$order >= 20, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
 
-my $c = DoSQL::Test::Cluster->new_cluster('py3', shards => 4,
+my $c = DoSQL::Test::Cluster->new('py3', shards => 4,
 	tables => { py3_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $c->start;
 my $router = $c->router;

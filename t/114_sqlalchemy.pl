@@ -12,15 +12,15 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Checks qw(run_checks compare_checks);
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
 use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Deps qw(require_dependency python_module_missing);
 
-my $python = '/usr/bin/python3';
-my ($prc) = run_command([ $python, '-c', 'import sqlalchemy, psycopg2' ]);
-plan skip_all => 'python3-sqlalchemy is not installed' if $prc != 0;
-my $reason = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $reason if $reason;
-my $script = "$DoSQL::Test::Cluster::repo_dir/t/py/sqlalchemy_clients.py";
+require_dependency(python_module_missing('sqlalchemy', 'python3-sqlalchemy'),
+	python_module_missing('psycopg2', 'python3-psycopg2'), DoSQL::Test::Oracle::unavailable());
+my $python = $DoSQL::Test::Deps::python;
+my $script = "$DoSQL::Test::ServerNode::repo_dir/t/py/sqlalchemy_clients.py";
 
 my $oracle = DoSQL::Test::Oracle->start;
 my ($expected, $order) = run_checks('PostgreSQL 15',
@@ -28,7 +28,7 @@ my ($expected, $order) = run_checks('PostgreSQL 15',
 ok(@$order >= 14, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
 
-my $c = DoSQL::Test::Cluster->new_cluster('sqla', shards => 4,
+my $c = DoSQL::Test::Cluster->new('sqla', shards => 4,
 	tables => { sa_books => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		sa_authors => { type => 'reference' } });
 $c->start;

@@ -14,21 +14,22 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Checks qw(run_checks compare_checks);
 use DoSQL::Test::Cluster;
-use DoSQL::Test::Node;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency);
+use DoSQL::Test::Npm;
 use DoSQL::Test::Oracle;
 
-my $reason = DoSQL::Test::Node::unavailable() // DoSQL::Test::Oracle::unavailable();
-plan skip_all => $reason if $reason;
-my $node_path = DoSQL::Test::Node::modules();
-my $script = "$DoSQL::Test::Cluster::repo_dir/t/js/orms.js";
+require_dependency(DoSQL::Test::Npm::unavailable(), DoSQL::Test::Oracle::unavailable());
+my $node_path = DoSQL::Test::Npm::modules();
+my $script = "$DoSQL::Test::ServerNode::repo_dir/t/js/orms.js";
 
-my $oracle = DoSQL::Test::Oracle->start(settings => "-c listen_addresses=127.0.0.1");
+my $oracle = DoSQL::Test::Oracle->start(tcp => 1);
 my ($expected, $order) = run_checks('PostgreSQL 15', [ 'node', $script, '127.0.0.1', $oracle->port, 'postgres', 'x', 'postgres' ],
 	env => { NODE_PATH => $node_path });
 ok(@$order >= 20, 'PostgreSQL answered every check (' . scalar(@$order) . ')');
 $oracle->stop;
 
-my $c = DoSQL::Test::Cluster->new_cluster('orms', shards => 4, auth => 'scram-sha-256',
+my $c = DoSQL::Test::Cluster->new('orms', shards => 4, auth => 'scram-sha-256',
 	tables => { sq_users => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		kx_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $c->start;

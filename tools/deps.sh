@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	build-essential pkg-config clang libclang-rt-14-dev
+	build-essential pkg-config clang libclang-rt-14-dev clang-format
 	libpq-dev libevent-dev libsqlite3-dev libssl-dev libpg-query-dev libprotobuf-c-dev
 	libjansson-dev libxxhash-dev libzstd-dev
 	# run

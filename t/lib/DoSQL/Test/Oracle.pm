@@ -9,11 +9,13 @@ DoSQL's answers with
 
 =head1 SYNOPSIS
 
+  use DoSQL::Test::Deps qw(require_dependency);
   use DoSQL::Test::Oracle;
-  my $reason = DoSQL::Test::Oracle::unavailable();
-  plan skip_all => $reason if $reason;
+  require_dependency(DoSQL::Test::Oracle::unavailable());
   my $oracle = DoSQL::Test::Oracle->start;
+  is($oracle->safe_psql('select 1'), '1');
   my $dbh = DBI->connect($oracle->dsn, 'postgres', '', {...});
+  run_command([ $client, $oracle->connstr ]);
   ...
   $oracle->stop;          # also done at exit
 
@@ -23,6 +25,11 @@ stopped and removed when the test process exits.  C<DOSQL_ORACLE_BINDIR>
 names the server's program directory (default
 F</usr/lib/postgresql/15/bin>).
 
+An oracle is a L<DoSQL::Test::ServerNode> as far as clients go: C<connstr>
+(user and database C<postgres>, through the unix socket), C<psql>,
+C<safe_psql>, C<poll_query_until>, C<log_content> and C<log_tail> work as
+they do on a node; C<start> and C<stop> are its own.
+
 =cut
 
 use strict;
@@ -30,8 +37,10 @@ use warnings;
 use File::Path ();
 use File::Temp ();
 use Test::More ();
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command);
+
+our @ISA = ('DoSQL::Test::ServerNode');
 
 my $pg_bin = $ENV{DOSQL_ORACLE_BINDIR} // '/usr/lib/postgresql/15/bin';
 my @running;
@@ -42,7 +51,7 @@ my @running;
 
 =item unavailable()
 
-Why no oracle can be started here (a message for C<skip_all>), or undef.
+Why no oracle can be started here (for C<require_dependency>), or undef.
 
 =cut
 
@@ -68,7 +77,8 @@ sub _as_postgres
 =item DoSQL::Test::Oracle->start(%opts)
 
 initdb (C locale, UTF8, trust) and start; BAIL_OUT if either fails.
-C<settings> adds C<-c> settings (a string of them).
+C<settings> adds C<-c> settings (a string of them); C<tcp> (true) makes it
+listen on 127.0.0.1 too, for clients that connect over TCP only.
 
 =cut
 
@@ -76,9 +86,15 @@ sub start
 {
 	my ($class, %opts) = @_;
 	my ($uid, $gid) = (getpwnam('postgres'))[ 2, 3 ];
+	my $dir = File::Temp::tempdir('dosql_oracle_XXXXXX', TMPDIR => 1, CLEANUP => 0);
 	my $self = bless {
-		dir => File::Temp::tempdir('dosql_oracle_XXXXXX', TMPDIR => 1, CLEANUP => 0),
-		port => DoSQL::Test::Cluster::reserve_port(),
+		name => 'oracle',
+		dir => $dir,
+		host => $dir,
+		port => DoSQL::Test::ServerNode::reserve_port(),
+		user => 'postgres',
+		dbname => 'postgres',
+		logfile => "$dir/postgres.log",
 	}, $class;
 	chown $uid, $gid, $self->{dir} or die "chown $self->{dir}: $!";
 	chmod 0700, $self->{dir};
@@ -96,7 +112,8 @@ sub start
 		[
 			_as_postgres("$pg_bin/pg_ctl", '-D', "$self->{dir}/data", '-l',
 				"$self->{dir}/postgres.log", '-w', '-t', '60', '-o',
-				"-p $self->{port} -c listen_addresses='' -c unix_socket_directories=$self->{dir}"
+				"-p $self->{port} -c listen_addresses=" . ($opts{tcp} ? '127.0.0.1' : "''")
+				  . " -c unix_socket_directories=$self->{dir}"
 				  . " -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
 				  . ($opts{settings} // ''),
 				'start')
@@ -113,16 +130,16 @@ sub start
 
 =pod
 
-=item dsn, dir, port
+=item dsn, dir, port, socket_path
 
 The DBI data source (database C<postgres>, user C<postgres>), the socket
-directory and the port.
+directory, the port and the path of the unix socket.
 
 =cut
 
 sub dsn { my ($self) = @_; return "dbi:Pg:host=$self->{dir};port=$self->{port};dbname=postgres"; }
 sub dir { return $_[0]->{dir}; }
-sub port { return $_[0]->{port}; }
+sub socket_path { my ($self) = @_; return "$self->{dir}/.s.PGSQL.$self->{port}"; }
 
 =pod
 

@@ -1,17 +1,16 @@
-package DoSQL::Test::Node;
+package DoSQL::Test::Npm;
 
 =pod
 
 =head1 NAME
 
-DoSQL::Test::Node - the npm packages JavaScript client tests use
+DoSQL::Test::Npm - the npm packages JavaScript client tests use
 
 =head1 SYNOPSIS
 
-  use DoSQL::Test::Node;
-  my $reason = DoSQL::Test::Node::unavailable();
-  plan skip_all => $reason if $reason;
-  my $node_path = DoSQL::Test::Node::modules();   # for NODE_PATH
+  use DoSQL::Test::Npm;
+  require_dependency(DoSQL::Test::Npm::unavailable());
+  my $node_path = DoSQL::Test::Npm::modules();   # for NODE_PATH
   run_command([ 'node', "$repo/t/js/clients.js", ... ], env => { NODE_PATH => $node_path });
 
 C<t/js/package.json> and C<t/js/package-lock.json> pin the packages.
@@ -29,7 +28,7 @@ use Fcntl qw(:flock);
 use File::Copy ();
 use File::Compare ();
 use File::Path ();
-use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(run_command);
 
 =pod
@@ -38,7 +37,8 @@ use DoSQL::Test::Utils qw(run_command);
 
 =item unavailable()
 
-Why JavaScript tests cannot run here (node or npm missing), or undef.
+Why JavaScript tests cannot run here (node or npm missing; for
+C<require_dependency>), or undef.
 
 =cut
 
@@ -63,7 +63,7 @@ C<npm ci> fails.
 
 sub modules
 {
-	my $repo = $DoSQL::Test::Cluster::repo_dir;
+	my $repo = $DoSQL::Test::ServerNode::repo_dir;
 	my $dir = "$repo/build/js";
 	File::Path::make_path($dir);
 	open my $lock, '>', "$dir/.lock" or croak "$dir/.lock: $!";

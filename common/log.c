@@ -1,0 +1,113 @@
+/*
+ * log.c - the daemons' log lines (log.h): each composed in a buffer of its
+ * own and written with one fwrite, so that threads never interleave parts
+ * of their lines.  The level, the program name and the stream are set at
+ * start-up; the level may change while threads log (it is atomic).
+ */
+#include "common/log.h"
+
+#include <stdatomic.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A line's message part; longer ones are cut. */
+#define LOG_MESSAGE_MAX 4096
+
+static const char *const level_names[] = {"DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "FATAL"};
+
+static _Atomic int min_level = LOG_LEVEL_INFO;
+static _Atomic(FILE *) out_stream;
+static char program[32];
+
+void log_set_program(const char *name) { snprintf(program, sizeof(program), "%s", name ? name : ""); }
+
+void log_set_level(LogLevel min) { atomic_store(&min_level, (int)min); }
+
+LogLevel log_get_level(void) { return (LogLevel)atomic_load(&min_level); }
+
+void log_set_output(FILE *out) { atomic_store(&out_stream, out); }
+
+bool log_enabled(LogLevel lv) { return (int)lv >= atomic_load(&min_level); }
+
+const char *log_level_name(LogLevel lv)
+{
+	if ((int)lv < 0 || (size_t)lv >= sizeof(level_names) / sizeof(level_names[0]))
+		return "LOG";
+	return level_names[lv];
+}
+
+bool log_level_parse(const char *s, LogLevel *out)
+{
+	for (size_t i = 0; s && i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (LogLevel)i;
+			return true;
+		}
+	return false;
+}
+
+void log_tag_set(LogTag *t, const char *fmt, ...)
+{
+	t->text[0] = '\0';
+	if (!fmt)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->text, sizeof(t->text), fmt, ap);
+	va_end(ap);
+}
+
+/* "2026-12-07 03:40:01.123 UTC" into buf (at least 32 bytes); gmtime_r, as
+ * threads log at once. */
+static void timestamp(char *buf, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t k = strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + k, n - k, ".%03ld UTC", ts.tv_nsec / 1000000);
+}
+
+void log_vwrite(LogLevel lv, const LogTag *tag, const char *fmt, va_list ap)
+{
+	if (!log_enabled(lv))
+		return;
+	char line[LOG_MESSAGE_MAX + sizeof(program) + sizeof(tag->text) + 96];
+	char ts[40];
+	timestamp(ts, sizeof(ts));
+	int head =
+		snprintf(line, sizeof(line), "%s [%d] %s%s%s: %s%s", ts, (int)getpid(), program, program[0] ? " " : "",
+			 log_level_name(lv), tag && tag->text[0] ? tag->text : "", tag && tag->text[0] ? ": " : "");
+	if (head < 0)
+		return;
+	size_t len = (size_t)head < sizeof(line) ? (size_t)head : sizeof(line) - 1;
+	size_t room = sizeof(line) - len - 1; /* the newline's */
+	if (room > LOG_MESSAGE_MAX)
+		room = LOG_MESSAGE_MAX;
+	int m = vsnprintf(line + len, room + 1, fmt, ap);
+	if (m > 0 && (size_t)m > room) {
+		len += room;
+		memcpy(line + len - 3, "...", 3);
+	} else if (m > 0) {
+		len += (size_t)m;
+		while (len > (size_t)head && line[len - 1] == '\n')
+			len--; /* a message ending with its own newline (libpq's) */
+	}
+	line[len++] = '\n';
+	FILE *out = atomic_load(&out_stream);
+	if (!out)
+		out = stderr;
+	fwrite(line, 1, len, out);
+	fflush(out);
+}
+
+void log_write(LogLevel lv, const LogTag *tag, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(lv, tag, fmt, ap);
+	va_end(ap);
+}
