@@ -14,21 +14,20 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
 BEGIN
 {
-	eval { require DBI; require DBD::Pg; 1 }
-	  or plan skip_all => 'DBD::Pg is not installed';
+	require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
 }
-
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my $oracle = DoSQL::Test::Oracle->start;
-my $single = DoSQL::Test::Cluster->new_shard('numb');
+my $single = DoSQL::Test::ServerNode->new_shard('numb');
 $single->start;
-my $cluster = DoSQL::Test::Cluster->new_cluster('numbr', shards => 2,
+my $cluster = DoSQL::Test::Cluster->new('numbr', shards => 2,
 	tables => { nb => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $cluster->start;
 
