@@ -22,6 +22,7 @@ BEGIN
 my $oracle_missing = DoSQL::Test::Oracle::unavailable();
 plan skip_all => $oracle_missing if $oracle_missing;
 
+binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
 require SqlFuzz::Runner;
 require SqlFuzz::Servers;
 
