@@ -97,6 +97,30 @@ test: test-bins
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	prove -j$(PROVE_JOBS) -I t/lib $(UNIT_BINS) t/*.pl
 
+# ---- randomized differential tester and PostgreSQL's regression SQL
+# `make sqlfuzz` (DURATION seconds, SEED, QUERIES per family, 0: no
+# limit) runs tools/sqlfuzz against PostgreSQL 15 with the sanitizer build;
+# differences go to build/sqlfuzz-report.txt.  `make pgregress` runs the
+# statements of PGREGRESS_DIR on PostgreSQL 15 and one shard and prints
+# the per-file table.
+DURATION ?= 60
+SEED     ?= 1
+QUERIES  ?= 0
+SAN_ENV  := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+PGREGRESS_DIR ?= $(CURDIR)/../shared/reference/pgregress
+.PHONY: sqlfuzz pgregress
+sqlfuzz: test-bins
+	@mkdir -p build
+	DOSQL_BINDIR=$(CURDIR)/$(test_dir)/bin $(SAN_ENV) \
+	tools/sqlfuzz/sqlfuzz --seed $(SEED) --seconds $(DURATION) --queries $(QUERIES) \
+		--report build/sqlfuzz-report.txt
+
+pgregress: test-bins
+	@mkdir -p build
+	DOSQL_BINDIR=$(CURDIR)/$(test_dir)/bin $(SAN_ENV) \
+	tools/pgregress/pgregress --dir $(PGREGRESS_DIR) --report build/pgregress-report.txt
+
 # ---- benchmarks: DoSQL against PostgreSQL and pgbouncer (bench/run)
 bench: all
 	bench/run
