@@ -12,15 +12,14 @@ use warnings;
 use utf8;
 use lib 't/lib', 'tools/sqlfuzz';
 use Test::More;
-use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
 BEGIN
 {
-	eval { require DBI; require DBD::Pg; 1 } or plan skip_all => 'DBD::Pg is not installed';
+	require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
 }
-my $oracle_missing = DoSQL::Test::Oracle::unavailable();
-plan skip_all => $oracle_missing if $oracle_missing;
+require_dependency(DoSQL::Test::Oracle::unavailable());
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
 require SqlFuzz::Runner;

@@ -24,6 +24,7 @@ use strict;
 use warnings;
 use DBI;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
 use SqlFuzz::Grammar;
 use SqlFuzz::Runner;
@@ -33,10 +34,10 @@ sub start
 	my ($class, %o) = @_;
 	my $self = bless {}, $class;
 	$self->{oracle} = DoSQL::Test::Oracle->start;
-	$self->{cluster} = DoSQL::Test::Cluster->new_cluster('fz', shards => $o{shards} // 2,
+	$self->{cluster} = DoSQL::Test::Cluster->new('fz', shards => $o{shards} // 2,
 		tables => { map { $_->{table} => { column_vindexes => [ { column => 'id', name => 'hash' } ] } } @SqlFuzz::Grammar::families });
 	$self->{cluster}->start;
-	$self->{shard} = DoSQL::Test::Cluster->new_shard('fz_single');
+	$self->{shard} = DoSQL::Test::ServerNode->new_shard('fz_single');
 	$self->{shard}->start;
 	$self->{dbh}{postgres} = $self->_connect('postgres');
 	$self->{dbh}{$_} = $self->_connect($_) for qw(shard router);
