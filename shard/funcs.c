@@ -118,9 +118,15 @@ static void fn_slot_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* pg_div(a, b, integer_division) / pg_mod: PG raises on a zero divisor. */
+/* 22003 for a result outside an integer type of `width` bytes. */
+static void out_of_range(sqlite3_context *ctx, int width)
+{
+	error_state(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
+									: "smallint out of range");
+}
+
 static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
 		return;
 	bool mod = sqlite3_user_data(ctx) != NULL;
@@ -131,6 +137,13 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 		if (b == -1) {
+			/* the one quotient that overflows: the type's least value / -1 */
+			int width = argc == 3 ? sqlite3_value_int(argv[2]) : 8;
+			int64_t least = width == 2 ? INT16_MIN : width == 4 ? INT32_MIN : INT64_MIN;
+			if (!mod && a == least && width) {
+				out_of_range(ctx, width);
+				return;
+			}
 			sqlite3_result_int64(ctx, mod ? 0 : (sqlite3_int64)(0 - (uint64_t)a));
 			return;
 		}
@@ -171,8 +184,7 @@ static void fn_checked(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (width == 2 && (r < INT16_MIN || r > INT16_MAX))
 		over = true;
 	if (over) {
-		error_state(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
-											: "smallint out of range");
+		out_of_range(ctx, width);
 		return;
 	}
 	sqlite3_result_int64(ctx, r);

@@ -145,9 +145,16 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 	Buf nb;
 	buf_init(&nb);
 	if (to == PGT_TEXT || to == PGT_VARCHAR || to == PGT_BPCHAR) {
-		buf_put_str(&nb, "pg_out(");
-		tr_put_buf(&nb, b);
-		buf_printf(&nb, ", %u, %d)", from, from_typmod);
+		if (from == PGT_BOOL) {
+			/* booltext: 'true' and 'false', where output is 't' and 'f' */
+			buf_put_str(&nb, "(CASE (");
+			tr_put_buf(&nb, b);
+			buf_put_str(&nb, ") WHEN 0 THEN 'false' WHEN 1 THEN 'true' END)");
+		} else {
+			buf_put_str(&nb, "pg_out(");
+			tr_put_buf(&nb, b);
+			buf_printf(&nb, ", %u, %d)", from, from_typmod);
+		}
 		if (to != PGT_TEXT && typmod >= 0) {
 			Buf wb;
 			buf_init(&wb);
@@ -722,7 +729,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		if (res == PGT_NUMERIC && op[0] != '^')
 			buf_printf(out, ", %d)", numeric_scale(&rt));
 		else if (op[0] == '/' || op[0] == '%')
-			buf_printf(out, ", %d)", tr_is_int_type(res) ? 1 : 0);
+			buf_printf(out, ", %d)", res == PGT_INT2 ? 2 : res == PGT_INT4 ? 4 : tr_is_int_type(res) ? 8 : 0);
 		else
 			buf_put_u8(out, ')');
 		tr_ttype_set(ty, res, -1);
@@ -1522,6 +1529,17 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			}
 			if (at.unknown || at.param)
 				tr_coerce(tr, &ab, &at, m->argtype ? m->argtype : PGT_TEXT, -1, f->location);
+			/* round(x, n) and trunc(x, n) are numeric's only */
+			if (i == 0 && f->n_args == 2 && (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)) {
+				if (at.oid == PGT_FLOAT4 || at.oid == PGT_FLOAT8) {
+					buf_cleanup(&ab);
+					buf_cleanup(&call);
+					return tr_fail(tr, "42883", f->location,
+						       "function %s(double precision, integer) does not exist", name);
+				}
+				if (tr_is_int_type(at.oid))
+					tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
+			}
 			if (i == 0)
 				first = at;
 			if (i)

@@ -1,0 +1,65 @@
+# The statements of t/sql/pg_examples.sql (the examples of wrong answers and
+# crashes that were fixed, kept as a differential corpus) on PostgreSQL 15,
+# one dosql-shard and a router over two shards: every answer is
+# PostgreSQL's rows, or an error with PostgreSQL's SQLSTATE.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Oracle;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
+
+BEGIN
+{
+	require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
+}
+require_dependency(DoSQL::Test::Oracle::unavailable());
+
+my @corpus;
+open(my $fh, '<', 't/sql/pg_examples.sql') or BAIL_OUT("t/sql/pg_examples.sql: $!");
+while (my $line = <$fh>)
+{
+	chomp $line;
+	next if $line =~ /^\s*(--|$)/;
+	my @sides = $line =~ s/\s*--\s*shard\s*$// ? ('shard') : qw(shard router);
+	push @corpus, [ $line, @sides ];
+}
+close $fh;
+cmp_ok(scalar(@corpus), '>', 10, 'the corpus has its statements');
+
+my $oracle = DoSQL::Test::Oracle->start;
+my $single = DoSQL::Test::ServerNode->new_shard('pgex');
+$single->start;
+my $cluster = DoSQL::Test::Cluster->new('pgexr', shards => 2, tables => {});
+$cluster->start;
+
+my %dbopts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
+my %db = (
+	postgres => DBI->connect($oracle->dsn, 'postgres', '', \%dbopts),
+	shard => DBI->connect('dbi:Pg:host=' . $single->host . ';port=' . $single->port . ';dbname=dosql',
+		'dosql', '', \%dbopts),
+	router => DBI->connect('dbi:Pg:host=' . $cluster->router->host . ';port=' . $cluster->router->port . ';dbname=dosql',
+		'dosql', '', \%dbopts),
+);
+$db{$_} or BAIL_OUT("cannot connect to $_: $DBI::errstr") for sort keys %db;
+
+# rows as text, or "error SQLSTATE"
+sub answer
+{
+	my ($dbh, $sql) = @_;
+	my $rows = $dbh->selectall_arrayref($sql);
+	return 'error ' . $dbh->state unless $rows;
+	return join("\n", map { join('|', map { $_ // 'NULL' } @$_) } @$rows);
+}
+
+for my $entry (@corpus)
+{
+	my ($sql, @sides) = @$entry;
+	my $want = answer($db{postgres}, $sql);
+	is(answer($db{$_}, $sql), $want, "$_: $sql") for @sides;
+}
+ok($single->is_running && $cluster->router->is_running, 'the shard and the router are alive');
+
+done_testing();

@@ -1,0 +1,34 @@
+-- Statements compared with PostgreSQL 15 by t/053_pg_examples.pl on one
+-- dosql-shard and through a router: each must give PostgreSQL's rows, or
+-- fail with PostgreSQL's SQLSTATE.  One statement per line; a statement
+-- ending in "-- shard" runs on the shard only.
+SELECT round(5e-16383, 16383) = 5e-16383
+SELECT round(5e-16383, 1000000) = 5e-16383
+SELECT trunc(5e-16383, 16383) = 5e-16383
+SELECT trunc(5e-16383, 1000000) = 5e-16383
+SELECT 1e-16384
+SELECT 1e131072
+SELECT length(1e131071::text)
+SELECT 1e-16383 * 1e-5 = 0
+SELECT mod(999999999999999999999::numeric, 1000000000000000000000)
+SELECT round(-25::numeric, -1)
+SELECT trunc(-25.59::numeric, 1), round(-25.5::numeric), trunc(123456, -3), round(123456, -1000000)
+SELECT 'inf'::numeric - 'inf', 1 / 'inf'::numeric, 'inf'::numeric * 0, 'NaN'::numeric + 1
+SELECT 7.0 / 2, 1::numeric / 3, 10::numeric / 4, 123456789.123 / 0.0007, 2::numeric / 3 * 3
+SELECT 17.5 % 4, -17.5 % 4, mod(17.5, -4), mod(1, 'Infinity'::numeric), mod(2.5, 'NaN'::numeric)
+SELECT mod(17, 0::numeric)
+SELECT 1 / 0::numeric
+SELECT 99999999999999999999999999.9 + 0.1, 1e100 / 3e-50
+SELECT sum(x), avg(x) FROM (SELECT 1.5::numeric AS x UNION ALL SELECT 'NaN' UNION ALL SELECT 2) v
+SELECT sum(x), avg(x) FROM (SELECT 'Infinity'::numeric AS x UNION ALL SELECT '-Infinity') v
+SELECT 100000000000000000001 = 100000000000000000000, 1.50 = 1.5, 0.1 + 0.2 = 0.3
+SELECT CASE 0.1 + 0.2 WHEN 0.3 THEN 'y' ELSE 'n' END, 2.50 * 1 IS DISTINCT FROM 2.5
+SELECT greatest(1.50, 1.5, 0.2), least(NULL::numeric, 3.10, 12)
+SELECT 'NaN'::numeric = 'NaN'::numeric, 'NaN'::numeric > 'Infinity'::numeric, 1.5 < 'NaN'::numeric
+SELECT (-2147483648)::int4 / -1
+SELECT (-9223372036854775808)::int8 / -1
+SELECT (-32768)::int2 / (-1)::int2
+SELECT (-2147483648)::int4 % -1, 7 / -1
+SELECT true::text, false::varchar, NULL::bool::text, (1 < 2)::text || 'x'
+SELECT round(5, 2), trunc(5, -1), round(5)
+SELECT round(123.456::float8, 1)
