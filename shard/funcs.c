@@ -118,6 +118,16 @@ static void fn_slot_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* pg_div(a, b, integer_division) / pg_mod: PG raises on a zero divisor. */
+/* random(): uniform in [0, 1), 53 random bits. */
+static void fn_random(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	uint64_t r;
+	sqlite3_randomness(sizeof(r), &r);
+	sqlite3_result_double(ctx, (double)(r >> 11) * 0x1.0p-53);
+}
+
 /* 22003 for a result outside an integer type of `width` bytes. */
 static void out_of_range(sqlite3_context *ctx, int width)
 {
@@ -1041,6 +1051,7 @@ bool shd_funcs_register(ShdSession *s)
 		{"pg_current_database", 0, fn_current_database, s, 0},
 		{"pg_backend_pid", 0, fn_backend_pid, s, 0},
 		{"dosql_slot_pid", 1, fn_slot_pid, s, 0},
+		{"pg_random", 0, fn_random, NULL, 0},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_mod", 2, fn_div, (void *)1, SQLITE_DETERMINISTIC},

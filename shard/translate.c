@@ -1153,7 +1153,7 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
  * cleans them up) and coerce each to their common type: numeric types
  * widen, unknown literals and parameters follow the others, text when
  * nothing says.  The common type, 0 after an error. */
-static uint32_t common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts)
+uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts)
 {
 	uint32_t common = 0;
 	bool ok = true;
@@ -1205,7 +1205,7 @@ static void args_put(Buf *out, Args *a, bool first)
 static bool common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty)
 {
 	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
-	uint32_t common = common_args(tr, n, args, loc, a.bs, a.ts);
+	uint32_t common = tr_common_args(tr, n, args, loc, a.bs, a.ts);
 	if (common) {
 		/* numeric values by value (their texts keep the display scale) */
 		if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
@@ -1228,7 +1228,7 @@ static bool array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty)
 	if (n == 0)
 		return tr_unsupported(tr, e->location, "ARRAY[] without elements");
 	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
-	uint32_t elem = common_args(tr, n, e->elements, e->location, a.bs, a.ts);
+	uint32_t elem = tr_common_args(tr, n, e->elements, e->location, a.bs, a.ts);
 	const PgType *t = elem ? pgt_by_oid(elem) : NULL;
 	bool ok = elem != 0;
 	if (ok && (!t || !t->array_oid))
@@ -1304,7 +1304,7 @@ static const FuncMap funcs[] = {
 	{"power", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"pow", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"mod", "pg_mod", RET_ARG1, 0, false, PGT_INT4},
-	{"random", NULL, RET_FIXED, PGT_FLOAT8, false, 0},
+	{"random", "pg_random", RET_FIXED, PGT_FLOAT8, false, 0},
 	{"now", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
 	{"transaction_timestamp", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
 	{"statement_timestamp", "pg_clock_timestamp", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},

@@ -89,6 +89,11 @@ bool tr_is_text_type(uint32_t t);
  * order keys (pg_numkey): when any of the n is a numeric value that SQLite
  * would otherwise compare inexactly, as a REAL, or as text. */
 bool tr_numeric_keyed(const TType *t, size_t n);
+/* Translate the n expressions args into bs/ts (n of each, initialised
+ * here, the caller cleans them up) coerced to their common type, which is
+ * returned: numeric types promote (int < numeric < float8), untyped
+ * literals take the others' type, text when all are untyped; 0 on failure. */
+uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts);
 /* Emit the operand b of type t for a comparison: its order key when keyed,
  * else the value itself. */
 void tr_put_numeric_value(Buf *out, Buf *b, const TType *t, bool keyed);

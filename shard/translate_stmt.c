@@ -455,6 +455,14 @@ static bool put_numeric_output_key(Tr *tr, const TRel *res, int idx, bool compou
 	return true;
 }
 
+static bool has_numeric_output(const TRel *res)
+{
+	for (int i = 0; i < res->ncols; i++)
+		if (res->cols[i].type == PGT_NUMERIC)
+			return true;
+	return false;
+}
+
 static int output_index(const TRel *res, const char *name)
 {
 	for (int i = 0; i < res->ncols; i++)
@@ -1066,42 +1074,50 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	return ok;
 }
 
+/* VALUES: each column takes the common type of all its rows, as
+ * PostgreSQL resolves it (VALUES (1), (2.5) is numeric). */
 static bool values_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
-	int cap = 0;
-	buf_put_str(out, "VALUES ");
-	size_t width = 0;
-	for (size_t r = 0; r < s->n_values_lists; r++) {
-		PgQuery__List *row = s->values_lists[r]->list;
-		if (r == 0)
-			width = row->n_items;
-		else if (row->n_items != width)
+	size_t nrows = s->n_values_lists, width = s->values_lists[0]->list->n_items;
+	for (size_t r = 1; r < nrows; r++)
+		if (s->values_lists[r]->list->n_items != width)
 			return tr_fail(tr, "42601", -1, "VALUES lists must all be the same length");
-		buf_put_str(out, r ? ", (" : "(");
-		for (size_t c = 0; c < row->n_items; c++) {
-			Buf eb;
-			TType et;
-			buf_init(&eb);
-			if (!tr_expr(tr, row->items[c], &eb, &et)) {
-				buf_cleanup(&eb);
-				return false;
-			}
-			if (r == 0) {
-				tr_settle(tr, &eb, &et);
-				char name[32];
-				snprintf(name, sizeof(name), "column%zu", c + 1);
-				result_add(tr, res, &cap, name, &et, 0, 0);
-			} else {
-				tr_coerce(tr, &eb, &et, res->cols[c].type, -1, -1);
-			}
-			if (c)
-				buf_put_str(out, ", ");
-			tr_put_buf(out, &eb);
-			buf_cleanup(&eb);
+	Buf *bs = calloc(nrows * width + 1, sizeof(Buf));
+	TType *ts = calloc(nrows * width + 1, sizeof(TType));
+	Node **col = calloc(nrows, sizeof(Node *));
+	int cap = 0;
+	bool ok = bs && ts && col;
+	if (!ok)
+		tr_fail(tr, "53200", -1, "out of memory");
+	size_t done = 0; /* columns whose buffers are initialised */
+	for (size_t c = 0; c < width && ok; c++, done++) {
+		for (size_t r = 0; r < nrows; r++)
+			col[r] = s->values_lists[r]->list->items[c];
+		ok = tr_common_args(tr, nrows, col, -1, &bs[c * nrows], &ts[c * nrows]) != 0;
+		if (ok) {
+			char name[32];
+			snprintf(name, sizeof(name), "column%zu", c + 1);
+			result_add(tr, res, &cap, name, &ts[c * nrows], 0, 0);
 		}
-		buf_put_u8(out, ')');
 	}
-	return !tr->failed;
+	if (ok) {
+		buf_put_str(out, "VALUES ");
+		for (size_t r = 0; r < nrows; r++) {
+			buf_put_str(out, r ? ", (" : "(");
+			for (size_t c = 0; c < width; c++) {
+				if (c)
+					buf_put_str(out, ", ");
+				tr_put_buf(out, &bs[c * nrows + r]);
+			}
+			buf_put_u8(out, ')');
+		}
+	}
+	for (size_t i = 0; bs && i < done * nrows; i++)
+		buf_cleanup(&bs[i]);
+	free(bs);
+	free(ts);
+	free(col);
+	return ok && !tr->failed;
 }
 
 static bool needs_wrap(PgQuery__SelectStmt *s)
@@ -1159,9 +1175,22 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	} else {
 		ok = simple_select(tr, s, out, res);
 	}
+	bool compound = s->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
+	if (ok && s->n_sort_clause && compound && has_numeric_output(res)) {
+		/* SQLite orders a compound SELECT only by its outputs as they
+		 * are: a numeric output sorts by its order key from outside */
+		Buf w;
+		buf_init(&w);
+		buf_put_str(&w, "SELECT * FROM (");
+		tr_put_buf(&w, out);
+		buf_put_u8(&w, ')');
+		buf_reset(out);
+		tr_put_buf(out, &w);
+		buf_cleanup(&w);
+		compound = false;
+	}
 	if (ok && s->n_sort_clause)
-		ok = sort_clause(tr, s->n_sort_clause, s->sort_clause, res,
-				 s->op > PG_QUERY__SET_OPERATION__SETOP_NONE, out);
+		ok = sort_clause(tr, s->n_sort_clause, s->sort_clause, res, compound, out);
 	if (ok)
 		ok = limit_clause(tr, s, out);
 	return ok && !tr->failed;

@@ -32,3 +32,10 @@ SELECT (-2147483648)::int4 % -1, 7 / -1
 SELECT true::text, false::varchar, NULL::bool::text, (1 < 2)::text || 'x'
 SELECT round(5, 2), trunc(5, -1), round(5)
 SELECT round(123.456::float8, 1)
+SELECT min(r) >= 0 AND max(r) < 1 FROM (SELECT random() AS r FROM generate_series(1, 2000)) s
+VALUES (1,2),(3,4+4),(7,77.7)
+VALUES (1, 'a'), (2.5, NULL)
+SELECT * FROM (VALUES (1), (2.25)) v ORDER BY 1
+SELECT 1.1 UNION SELECT 2 ORDER BY 1
+SELECT 1.1 AS v UNION ALL SELECT 2 UNION ALL SELECT 10.5 ORDER BY v DESC LIMIT 2
+SELECT 'b' UNION SELECT 'a' ORDER BY 1
