@@ -1,0 +1,321 @@
+/*
+ * op.c - operator trees: building, freeing, the invariants every tree
+ * keeps (asserted), and EXPLAIN's text of a tree.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router.h"
+
+static const char *const opcode_names[] = {
+	[RT_RO_NONE] = "None",
+	[RT_RO_ANY] = "Any",
+	[RT_RO_PINNED] = "Pinned",
+	[RT_RO_EQUAL] = "Equal",
+	[RT_RO_IN] = "IN",
+	[RT_RO_SCATTER] = "Scatter",
+	[RT_RO_REFERENCE] = "Reference",
+	[RT_RO_REPLICATED] = "Replicated",
+};
+
+const char *rt_route_opcode_str(RtRouteOpcode o)
+{
+	return o < sizeof(opcode_names) / sizeof(opcode_names[0]) ? opcode_names[o] : "?";
+}
+
+RtOp *rt_op_new(RtOpKind kind)
+{
+	RtOp *op = calloc(1, sizeof(*op));
+	if (!op)
+		return NULL;
+	op->kind = kind;
+	op->pushed_limit = -1;
+	op->limit = -1;
+	op->show = -1;
+	return op;
+}
+
+bool rt_op_set_shards(RtOp *op, const int *shards, int n)
+{
+	int *copy = malloc(sizeof(int) * ((size_t)n + 1));
+	if (!copy)
+		return false;
+	memcpy(copy, shards, sizeof(int) * (size_t)n);
+	free(op->shards);
+	op->shards = copy;
+	op->nshards = n;
+	return true;
+}
+
+void rt_op_set_input(RtOp *op, RtOp *child)
+{
+	assert(!op->input && !child->parent);
+	op->input = child;
+	child->parent = op;
+}
+
+void rt_op_free(RtOp *op)
+{
+	if (!op)
+		return;
+	rt_op_free(op->input);
+	rt_op_free(op->inner);
+	rt_op_free(op->alt);
+	for (int i = 0; op->split_sql && i < op->nshards; i++)
+		free(op->split_sql[i]);
+	free(op->split_sql);
+	for (int i = 0; op->split_params && i < op->nshards; i++)
+		free((void *)op->split_params[i].values); /* heads the block */
+	free(op->split_params);
+	free(op->returning_shards);
+	free(op->shards);
+	free(op->sql);
+	free(op);
+}
+
+const RtOp *rt_op_leaf(const RtOp *op)
+{
+	while (op->input)
+		op = op->input;
+	return op;
+}
+
+const RtOp *rt_op_find(const RtOp *op, RtOpKind kind)
+{
+	for (; op; op = op->input)
+		if (op->kind == kind)
+			return op;
+	return NULL;
+}
+
+/* Whether kind is a leaf: it sends statements to shards itself. */
+static bool is_leaf_kind(RtOpKind k)
+{
+	return k == RT_OP_ROUTE || k == RT_OP_INSERT_SPLIT || k == RT_OP_DDL || k == RT_OP_TRUNCATE ||
+	       k == RT_OP_MOVE || k == RT_OP_COPY_IN;
+}
+
+/* Whether kind is answered by the router alone. */
+static bool is_local_kind(RtOpKind k)
+{
+	return k == RT_OP_REFUSE || k == RT_OP_LOCAL || k == RT_OP_SHOW || k == RT_OP_SET;
+}
+
+void rt_op_check(const RtOp *op)
+{
+#ifdef NDEBUG
+	(void)op;
+	(void)is_leaf_kind;
+	(void)is_local_kind;
+#else
+	assert(op && op->kind < RT_OP_NKINDS);
+	assert(!op->inner); /* no operator of today has a second input */
+	assert(!op->input || op->input->parent == op);
+	if (is_leaf_kind(op->kind)) {
+		assert(!op->input && op->nshards > 0 && op->shards);
+		assert(op->opcode != RT_RO_NONE);
+		for (int i = 0; i < op->nshards; i++) {
+			assert(op->shards[i] >= 0);
+			for (int k = 0; k < i; k++)
+				assert(op->shards[k] != op->shards[i]); /* each shard once */
+		}
+		assert((op->kind == RT_OP_INSERT_SPLIT) == (op->split_sql != NULL));
+		assert(op->kind != RT_OP_MOVE || (op->move && op->sql));
+		assert(op->opcode != RT_RO_EQUAL || op->nshards == 1);
+	} else if (is_local_kind(op->kind)) {
+		assert(!op->input && !op->nshards);
+		assert(op->kind != RT_OP_REFUSE || op->err.sqlstate[0]);
+		assert(op->kind != RT_OP_SHOW || op->show >= 0);
+	} else {
+		assert(op->input && !op->nshards); /* rows come from an input */
+	}
+	switch (op->kind) {
+	case RT_OP_FINAL:
+		/* over the shards' rows, or over their partial aggregates */
+		assert(op->input->kind == RT_OP_ROUTE ||
+		       (op->input->kind == RT_OP_AGGREGATE && op->input->input->kind == RT_OP_ROUTE));
+		assert(op->input->kind != RT_OP_AGGREGATE || op->sql); /* aggregates combined by its own statement */
+		assert(rt_op_leaf(op)->sql);
+		break;
+	case RT_OP_AGGREGATE:
+		assert(op->parent && op->parent->kind == RT_OP_FINAL);
+		break;
+	case RT_OP_MERGE_SORT:
+		assert(op->input->kind == RT_OP_ROUTE && op->input->sql);
+		assert(op->kmerge.nkeys > 0 && op->kmerge.nkeys <= RT_KMERGE_MAX_KEYS && !op->kmerge.sql);
+		assert(op->alt && op->alt->kind == RT_OP_FINAL && !op->alt->parent);
+		assert(rt_op_leaf(op->alt)->nshards == op->input->nshards);
+		rt_op_check(op->alt);
+		break;
+	case RT_OP_LIMIT:
+		assert(op->input->kind == RT_OP_MERGE_SORT && op->offset >= 0);
+		assert(op->offset == op->input->kmerge.offset && op->limit == op->input->kmerge.limit);
+		break;
+	case RT_OP_EXPLAIN:
+		assert(!op->parent);
+		break;
+	case RT_OP_COPY_OUT:
+		assert(!op->parent);
+		break;
+	default:
+		break;
+	}
+	if (op->input)
+		rt_op_check(op->input);
+#endif
+}
+
+/* ---------------------------------------------------------------- explain */
+
+static void put(Buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(Buf *out, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		buf_put(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* The shards of a leaf: one named, every one, or those named. */
+static void put_shards(const RtOp *op, const VscSchema *vs, Buf *out)
+{
+	if (op->nshards == 1) {
+		put(out, " shard %s", vsc_shard(vs, op->shards[0])->name);
+		return;
+	}
+	if (op->nshards == vsc_shard_count(vs)) {
+		put(out, " every shard (%d)", op->nshards);
+		return;
+	}
+	put(out, " %d shards ", op->nshards);
+	for (int i = 0; i < op->nshards; i++)
+		put(out, "%s%s", i ? "," : "", vsc_shard(vs, op->shards[i])->name);
+}
+
+static const char *const op_names[RT_OP_NKINDS] = {
+	[RT_OP_REFUSE] = "Refuse",
+	[RT_OP_LOCAL] = "Local",
+	[RT_OP_SHOW] = "Show",
+	[RT_OP_SET] = "Set",
+	[RT_OP_ROUTE] = "Route",
+	[RT_OP_INSERT_SPLIT] = "InsertSplit",
+	[RT_OP_DDL] = "DDL",
+	[RT_OP_TRUNCATE] = "Truncate",
+	[RT_OP_MOVE] = "Move",
+	[RT_OP_COPY_IN] = "CopyIn",
+	[RT_OP_COPY_OUT] = "CopyOut",
+	[RT_OP_FINAL] = "FinalStep",
+	[RT_OP_AGGREGATE] = "Aggregate",
+	[RT_OP_MERGE_SORT] = "MergeSort",
+	[RT_OP_LIMIT] = "Limit",
+	[RT_OP_EXPLAIN] = "Explain",
+};
+
+const char *rt_op_name(RtOpKind kind) { return kind < RT_OP_NKINDS ? op_names[kind] : "?"; }
+
+/* One operator's line (no newline). */
+static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
+{
+	put(out, "%s", rt_op_name(op->kind));
+	switch (op->kind) {
+	case RT_OP_REFUSE:
+		put(out, " %.5s: %s", op->err.sqlstate, op->err.message);
+		return;
+	case RT_OP_SHOW:
+		put(out, " %s", rt_show_name(op->show));
+		return;
+	case RT_OP_SET:
+		put(out, " on the transaction's first shard, replayed on the others");
+		return;
+	case RT_OP_ROUTE:
+	case RT_OP_INSERT_SPLIT:
+	case RT_OP_DDL:
+	case RT_OP_TRUNCATE:
+	case RT_OP_MOVE:
+	case RT_OP_COPY_IN:
+		put(out, " %s", rt_route_opcode_str(op->opcode));
+		put_shards(op, vs, out);
+		if (op->write && op->kind == RT_OP_ROUTE)
+			put(out, ", write");
+		if (op->kind == RT_OP_MOVE)
+			put(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
+		if (op->returning_shards)
+			put(out, ", RETURNING rows in VALUES order");
+		if (op->sql)
+			put(out, ": %s", op->sql);
+		return;
+	case RT_OP_FINAL:
+		put(out, " over the rows of \"%s\"", op->table);
+		if (op->pushed_limit >= 0)
+			put(out, ", each shard's first %" PRId64 " in the query's order", op->pushed_limit);
+		if (op->sql)
+			put(out, ": %s", op->sql);
+		return;
+	case RT_OP_AGGREGATE:
+		put(out, " the shards group and aggregate, the final step combines their partial results");
+		return;
+	case RT_OP_MERGE_SORT:
+		put(out, " on %d key%s of \"%s\", in order as they come", op->kmerge.nkeys, op->kmerge.nkeys == 1 ? "" : "s",
+		    op->table);
+		return;
+	case RT_OP_LIMIT:
+		if (op->limit >= 0)
+			put(out, " %" PRId64, op->limit);
+		else
+			put(out, " all");
+		if (op->offset)
+			put(out, " offset %" PRId64, op->offset);
+		return;
+	default:
+		return;
+	}
+}
+
+static void explain_tree(const RtOp *op, const VscSchema *vs, int depth, Buf *out)
+{
+	if (depth)
+		put(out, "\n%*s-> ", (depth - 1) * 2, "");
+	explain_line(op, vs, out);
+	if (op->input)
+		explain_tree(op->input, vs, depth + 1, out);
+	if (op->inner)
+		explain_tree(op->inner, vs, depth + 1, out);
+}
+
+void rt_op_explain(const RtOp *op, const VscSchema *vs, Buf *out) { explain_tree(op, vs, 0, out); }
+
+/* ---------------------------------------------------------------- plans */
+
+/* The refusal of a plan that could not be built, out of memory. */
+static RtOp oom_refusal = {.kind = RT_OP_REFUSE, .show = -1, .err = {.sqlstate = "53200", .message = "out of memory"}};
+
+void rt_plan_refuse(RtPlan *p, const char *sqlstate, const char *fmt, ...)
+{
+	if (p->root != &oom_refusal)
+		rt_op_free(p->root);
+	p->root = rt_op_new(RT_OP_REFUSE);
+	if (!p->root) {
+		p->root = &oom_refusal;
+		return;
+	}
+	memcpy(p->root->err.sqlstate, sqlstate ? sqlstate : "0A000", 5);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->root->err.message, sizeof(p->root->err.message), fmt, ap);
+	va_end(ap);
+}
+
+void rt_plan_free(RtPlan *p)
+{
+	if (p->root != &oom_refusal)
+		rt_op_free(p->root);
+	p->root = NULL;
+}
