@@ -171,33 +171,20 @@ void rt_op_check(const RtOp *op)
 
 /* ---------------------------------------------------------------- explain */
 
-static void put(Buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(Buf *out, const char *fmt, ...)
-{
-	char line[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		buf_put(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
 /* The shards of a leaf: one named, every one, or those named. */
 static void put_shards(const RtOp *op, const VscSchema *vs, Buf *out)
 {
 	if (op->nshards == 1) {
-		put(out, " shard %s", vsc_shard(vs, op->shards[0])->name);
+		buf_printf(out, " shard %s", vsc_shard(vs, op->shards[0])->name);
 		return;
 	}
 	if (op->nshards == vsc_shard_count(vs)) {
-		put(out, " every shard (%d)", op->nshards);
+		buf_printf(out, " every shard (%d)", op->nshards);
 		return;
 	}
-	put(out, " %d shards ", op->nshards);
+	buf_printf(out, " %d shards ", op->nshards);
 	for (int i = 0; i < op->nshards; i++)
-		put(out, "%s%s", i ? "," : "", vsc_shard(vs, op->shards[i])->name);
+		buf_printf(out, "%s%s", i ? "," : "", vsc_shard(vs, op->shards[i])->name);
 }
 
 static const char *const op_names[RT_OP_NKINDS] = {
@@ -224,16 +211,16 @@ const char *rt_op_name(RtOpKind kind) { return kind < RT_OP_NKINDS ? op_names[ki
 /* One operator's line (no newline). */
 static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 {
-	put(out, "%s", rt_op_name(op->kind));
+	buf_printf(out, "%s", rt_op_name(op->kind));
 	switch (op->kind) {
 	case RT_OP_REFUSE:
-		put(out, " %.5s: %s", op->err.sqlstate, op->err.message);
+		buf_printf(out, " %.5s: %s", op->err.sqlstate, op->err.message);
 		return;
 	case RT_OP_SHOW:
-		put(out, " %s", rt_show_name(op->show));
+		buf_printf(out, " %s", rt_show_name(op->show));
 		return;
 	case RT_OP_SET:
-		put(out, " on the transaction's first shard, replayed on the others");
+		buf_printf(out, " on the transaction's first shard, replayed on the others");
 		return;
 	case RT_OP_ROUTE:
 	case RT_OP_INSERT_SPLIT:
@@ -241,38 +228,38 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 	case RT_OP_TRUNCATE:
 	case RT_OP_MOVE:
 	case RT_OP_COPY_IN:
-		put(out, " %s", rt_route_opcode_str(op->opcode));
+		buf_printf(out, " %s", rt_route_opcode_str(op->opcode));
 		put_shards(op, vs, out);
 		if (op->write && op->kind == RT_OP_ROUTE)
-			put(out, ", write");
+			buf_printf(out, ", write");
 		if (op->kind == RT_OP_MOVE)
-			put(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
+			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->returning_shards)
-			put(out, ", RETURNING rows in VALUES order");
+			buf_printf(out, ", RETURNING rows in VALUES order");
 		if (op->sql)
-			put(out, ": %s", op->sql);
+			buf_printf(out, ": %s", op->sql);
 		return;
 	case RT_OP_FINAL:
-		put(out, " over the rows of \"%s\"", op->table);
+		buf_printf(out, " over the rows of \"%s\"", op->table);
 		if (op->pushed_limit >= 0)
-			put(out, ", each shard's first %" PRId64 " in the query's order", op->pushed_limit);
+			buf_printf(out, ", each shard's first %" PRId64 " in the query's order", op->pushed_limit);
 		if (op->sql)
-			put(out, ": %s", op->sql);
+			buf_printf(out, ": %s", op->sql);
 		return;
 	case RT_OP_AGGREGATE:
-		put(out, " the shards group and aggregate, the final step combines their partial results");
+		buf_printf(out, " the shards group and aggregate, the final step combines their partial results");
 		return;
 	case RT_OP_MERGE_SORT:
-		put(out, " on %d key%s of \"%s\", in order as they come", op->kmerge.nkeys, op->kmerge.nkeys == 1 ? "" : "s",
+		buf_printf(out, " on %d key%s of \"%s\", in order as they come", op->kmerge.nkeys, op->kmerge.nkeys == 1 ? "" : "s",
 		    op->table);
 		return;
 	case RT_OP_LIMIT:
 		if (op->limit >= 0)
-			put(out, " %" PRId64, op->limit);
+			buf_printf(out, " %" PRId64, op->limit);
 		else
-			put(out, " all");
+			buf_printf(out, " all");
 		if (op->offset)
-			put(out, " offset %" PRId64, op->offset);
+			buf_printf(out, " offset %" PRId64, op->offset);
 		return;
 	default:
 		return;
@@ -282,7 +269,7 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 static void explain_tree(const RtOp *op, const VscSchema *vs, int depth, Buf *out)
 {
 	if (depth)
-		put(out, "\n%*s-> ", (depth - 1) * 2, "");
+		buf_printf(out, "\n%*s-> ", (depth - 1) * 2, "");
 	explain_line(op, vs, out);
 	if (op->input)
 		explain_tree(op->input, vs, depth + 1, out);

@@ -654,8 +654,7 @@ static void explain_begin(RtSession *s, const RtOp *op, const char *text, const 
 	Buf tree;
 	buf_init(&tree);
 	rt_op_explain(op->input, s->rt->vschema, &tree);
-	buf_put_u8(&tree, 0);
-	for (char *line = (char *)tree.data, *end; line; line = end) {
+	for (char *line = (char *)buf_cstr(&tree), *end; line; line = end) {
 		end = strchr(line, '\n');
 		if (end)
 			*end++ = 0;
