@@ -1,12 +1,23 @@
 /*
- * plan.c - decide where a statement runs.
+ * plan.c - the planner: decide where a statement runs.
  *
- * The tables a statement names are looked up in the VSchema.  A sharded
- * table is routed by its primary vindex column: an equality or IN with
- * constants in the top-level AND of WHERE, or the column's value in each
- * row of INSERT ... VALUES.  Pinned tables go to their shard, reads of
- * reference tables to any shard.  What would need a merge or a cross-shard
- * transaction is refused with 0A000 naming it.
+ * A pure function of the parse tree, the VSchema and the catalog facts it
+ * asks through RtCatalog (op.h).  The tables a statement names are looked
+ * up in the VSchema.  A sharded table is routed by its primary vindex
+ * column: an equality or IN with constants (or bound parameters) in the
+ * top-level AND of WHERE, or the column's value in each row of INSERT ...
+ * VALUES, whose rows are split by shard; tables joined on their vindex
+ * columns with the same vindex go with it.  Pinned tables go to their
+ * shard, reads of reference tables to any shard, their writes to every
+ * one.  A read of several shards that rows cannot simply be concatenated
+ * for gets a final step in the router (aggregates in two steps,
+ * aggregate.c; an in-order merge, kmerge.c).  An UPDATE of the vindex
+ * column moves rows.  What the router cannot run is refused with 0A000
+ * naming it.  What is learned is noted in an RtRoute, from which
+ * plan_ops.c builds the operator tree.
+ *
+ * Below the planner, the router's catalog: column types and positions
+ * asked of the first shard once and kept until DDL.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -918,14 +929,12 @@ static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const T
 	return final_plan(s, &final_t, r);
 }
 
-static void route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r);
-
 /* COPY TO STDOUT: every shard holding the table's rows, or the shards of
  * a query that needs no final step in the router. */
 static void copy_out_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char *sql, const RtParams *params, RtRoute *r)
 {
 	if (cp->query) {
-		route_plan(pl, cp->query, sql, params, r);
+		rt_route_plan(pl, cp->query, sql, params, r);
 		if (r->kind == RT_ROUTE_REFUSE)
 			return;
 		if (r->kind != RT_ROUTE_SHARDS || r->write || r->split_sql || r->explain) {
@@ -969,7 +978,7 @@ static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const ch
 		refuse(r, "%s", "EXPLAIN of this statement through the router is not supported");
 		return;
 	}
-	route_plan(pl, ex->query, sql, params, r);
+	rt_route_plan(pl, ex->query, sql, params, r);
 	if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
 		rt_route_cleanup(r);
 		refuse(r, "%s", "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
@@ -1172,7 +1181,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	}
 }
 
-static void route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
+void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->params = params;
@@ -1209,164 +1218,6 @@ static void route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql
 	}
 	add_shard(r, 0); /* reference tables, or no table at all: any shard */
 	r->opcode = pt.reference ? RT_RO_REFERENCE : RT_RO_ANY;
-}
-
-/* ---------------------------------------------------------------- operators */
-
-/* A leaf over the route's shards, taking sql (owned) if given. */
-static RtOp *leaf_op(const RtRoute *r, RtOpKind kind, char **sql)
-{
-	RtOp *op = rt_op_new(kind);
-	if (!op)
-		return NULL;
-	if (!rt_op_set_shards(op, r->shards, r->nshards)) {
-		rt_op_free(op);
-		return NULL;
-	}
-	op->opcode = r->opcode;
-	op->write = r->write;
-	op->params_inlined = r->params_inlined;
-	snprintf(op->table, sizeof(op->table), "%s", r->merge_table);
-	if (sql) {
-		op->sql = *sql;
-		*sql = NULL;
-	}
-	return op;
-}
-
-/* op over input (taken; both freed when op is NULL). */
-static RtOp *over(RtOp *op, RtOp *input)
-{
-	if (!op || !input) {
-		rt_op_free(op);
-		rt_op_free(input);
-		return NULL;
-	}
-	rt_op_set_input(op, input);
-	return op;
-}
-
-/* A read with a final step in the router: FinalStep [over Aggregate] over
- * the shards' route; streamed as Limit over MergeSort over the route of
- * kmerge.sql when its shape allows (the final step its alternative). */
-static RtOp *merge_ops(RtRoute *r)
-{
-	RtOp *final = rt_op_new(RT_OP_FINAL), *input = leaf_op(r, RT_OP_ROUTE, &r->shard_sql);
-	if (final) {
-		final->sql = r->final_sql;
-		r->final_sql = NULL;
-		final->final_params = r->final_params;
-		final->params_inlined = r->params_inlined;
-		final->pushed_limit = r->partial ? -1 : r->merge_limit;
-		snprintf(final->table, sizeof(final->table), "%s", r->merge_table);
-	}
-	if (r->partial)
-		input = over(rt_op_new(RT_OP_AGGREGATE), input);
-	final = over(final, input);
-	if (!final || !r->kmerge.sql)
-		return final;
-	RtOp *ms = over(rt_op_new(RT_OP_MERGE_SORT), leaf_op(r, RT_OP_ROUTE, &r->kmerge.sql));
-	if (!ms) {
-		rt_op_free(final);
-		return NULL;
-	}
-	ms->kmerge = r->kmerge;
-	ms->kmerge.sql = NULL;
-	ms->alt = final;
-	snprintf(ms->table, sizeof(ms->table), "%s", r->merge_table);
-	if (r->kmerge.offset == 0 && r->kmerge.limit < 0)
-		return ms;
-	RtOp *limit = over(rt_op_new(RT_OP_LIMIT), ms);
-	if (limit) {
-		limit->offset = r->kmerge.offset;
-		limit->limit = r->kmerge.limit;
-	}
-	return limit;
-}
-
-/* The operators of a route to shards (stmt: the statement routed). */
-static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
-{
-	if (r->copy)
-		return leaf_op(r, RT_OP_COPY_IN, NULL);
-	if (r->copy_out) {
-		const PgQuery__CopyStmt *cp = stmt->copy_stmt;
-		RtOp *input = cp->query ? (r->merge ? merge_ops(r) : leaf_op(r, RT_OP_ROUTE, NULL)) : leaf_op(r, RT_OP_ROUTE, NULL);
-		return over(rt_op_new(RT_OP_COPY_OUT), input);
-	}
-	if (r->move) {
-		RtOp *op = leaf_op(r, RT_OP_MOVE, &r->shard_sql);
-		if (op)
-			op->move = r->move;
-		return op;
-	}
-	if (r->merge)
-		return merge_ops(r);
-	if (r->split_sql) {
-		RtOp *op = leaf_op(r, RT_OP_INSERT_SPLIT, NULL);
-		if (!op)
-			return NULL;
-		op->split_sql = r->split_sql;
-		op->split_params = r->split_params;
-		op->returning_shards = r->returning_shards;
-		op->nreturning = r->nreturning;
-		r->split_sql = NULL;
-		r->split_params = NULL;
-		r->returning_shards = NULL;
-		return op;
-	}
-	return leaf_op(r, RT_OP_ROUTE, NULL);
-}
-
-/* The operator tree of a planned route (NULL out of memory). */
-static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
-{
-	RtOp *op;
-	switch (r->kind) {
-	case RT_ROUTE_REFUSE:
-		if ((op = rt_op_new(RT_OP_REFUSE)))
-			op->err = r->err;
-		return op;
-	case RT_ROUTE_LOCAL:
-		if (stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
-			return rt_op_new(RT_OP_SET);
-		if (stmt->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT)
-			return rt_op_new(RT_OP_LOCAL);
-		if ((op = rt_op_new(RT_OP_SHOW)))
-			op->show = rt_show_find(stmt->variable_show_stmt->name);
-		return op;
-	case RT_ROUTE_ALL:
-		r->opcode = RT_RO_SCATTER;
-		return leaf_op(r, stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT ? RT_OP_TRUNCATE : RT_OP_DDL, NULL);
-	case RT_ROUTE_SHARDS:
-		if (!r->explain)
-			return shards_ops(r, stmt);
-		op = rt_op_new(RT_OP_EXPLAIN);
-		if (op)
-			op->write = r->write;
-		return over(op, shards_ops(r, stmt->explain_stmt->query));
-	}
-	return NULL;
-}
-
-void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlan *p)
-{
-	RtRoute r;
-	memset(p, 0, sizeof(*p));
-	p->stmt = stmt;
-	p->params = params;
-	route_plan(pl, stmt, sql, params, &r);
-	p->root = route_ops(&r, stmt);
-	if (r.kind == RT_ROUTE_SHARDS) {
-		p->write = r.write;
-		p->atomic = r.write && (r.nshards > 1 || r.move);
-	}
-	rt_route_cleanup(&r);
-	if (!p->root) {
-		p->write = p->atomic = false;
-		rt_plan_refuse(p, "53200", "%s", "out of memory");
-	}
-	rt_op_check(p->root);
 }
 
 uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod)

@@ -60,6 +60,9 @@ struct RtRoute {
 	PgwError err;
 };
 
+/* plan.c: what the planner learns of stmt, in r (never fails: a refusal
+ * is kind RT_ROUTE_REFUSE with err). */
+void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r);
 /* Frees what a route owns. */
 void rt_route_cleanup(RtRoute *route);
 
