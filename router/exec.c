@@ -22,7 +22,7 @@
 static bool refuse_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
 	(void)a;
-	rt_send_error(s, &op->err);
+	rt_send_error(s, op->err);
 	return false;
 }
 
@@ -202,6 +202,19 @@ static bool merge_sort_result(const RtOp *op, RtSession *s, RtBackend *b, PGresu
 	return true;
 }
 
+static bool final_complete(const RtOp *op, RtSession *s)
+{
+	(void)op;
+	return s->merge && rt_merge_complete(s);
+}
+
+/* A merge's or a final step's state goes with the statement. */
+static void merge_finish(const RtOp *op, RtSession *s)
+{
+	(void)op;
+	rt_merge_end(s);
+}
+
 static const RtOpType op_types[RT_OP_NKINDS] = {
 	[RT_OP_REFUSE] = {.name = "Refuse", .start = refuse_start},
 	[RT_OP_LOCAL] = {.name = "Local", .start = local_start},
@@ -214,9 +227,13 @@ static const RtOpType op_types[RT_OP_NKINDS] = {
 	[RT_OP_MOVE] = {.name = "Move", .start = move_start},
 	[RT_OP_COPY_IN] = {.name = "CopyIn", .start = copy_in_start},
 	[RT_OP_COPY_OUT] = {.name = "CopyOut", .start = copy_out_start},
-	[RT_OP_FINAL] = {.name = "FinalStep", .start = merge_start, .on_result = final_result},
+	[RT_OP_FINAL] = {.name = "FinalStep",
+			 .start = merge_start,
+			 .on_result = final_result,
+			 .on_complete = final_complete,
+			 .finish = merge_finish},
 	[RT_OP_AGGREGATE] = {.name = "Aggregate"},
-	[RT_OP_MERGE_SORT] = {.name = "MergeSort", .start = merge_start, .on_result = merge_sort_result},
+	[RT_OP_MERGE_SORT] = {.name = "MergeSort", .start = merge_start, .on_result = merge_sort_result, .finish = merge_finish},
 	[RT_OP_LIMIT] = {.name = "Limit", .start = merge_start},
 	[RT_OP_EXPLAIN] = {.name = "Explain", .start = explain_start},
 };
@@ -243,4 +260,21 @@ bool rt_exec_result(RtSession *s, RtBackend *b, PGresult *r)
 		return false;
 	const RtOpType *t = rt_op_type(op->kind);
 	return t->on_result && t->on_result(op, s, b, r);
+}
+
+bool rt_exec_complete(RtSession *s)
+{
+	const RtOp *op = s->running;
+	if (!op)
+		return false;
+	const RtOpType *t = rt_op_type(op->kind);
+	return t->on_complete && t->on_complete(op, s);
+}
+
+void rt_exec_finish(RtSession *s)
+{
+	const RtOp *op = s->running;
+	if (op && rt_op_type(op->kind)->finish)
+		rt_op_type(op->kind)->finish(op, s);
+	assert(!s->merge && !s->kmerge && !s->running);
 }

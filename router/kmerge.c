@@ -359,7 +359,7 @@ bool rt_kmerge_start(RtSession *s, const RtOp *merge_sort, const RtParams *param
 		rt_send_error(s, &e);
 		return false;
 	}
-	k->plan = merge_sort->kmerge;
+	k->plan = *merge_sort->kmerge;
 	k->plan.sql = NULL;
 	k->ncols = -1;
 	k->nwaiting = route->nshards;

@@ -27,11 +27,19 @@ const char *rt_route_opcode_str(RtRouteOpcode o)
 	return o < sizeof(opcode_names) / sizeof(opcode_names[0]) ? opcode_names[o] : "?";
 }
 
+/* Operators freed, kept for the next plans (a statement's plan is built
+ * and freed on the loop thread, most often one operator): no malloc per
+ * statement. */
+#define OP_CACHE_MAX 16
+static RtOp *op_cache[OP_CACHE_MAX];
+static int op_cached;
+
 RtOp *rt_op_new(RtOpKind kind)
 {
-	RtOp *op = calloc(1, sizeof(*op));
+	RtOp *op = op_cached > 0 ? op_cache[--op_cached] : malloc(sizeof(*op));
 	if (!op)
 		return NULL;
+	memset(op, 0, sizeof(*op));
 	op->kind = kind;
 	op->pushed_limit = -1;
 	op->limit = -1;
@@ -39,13 +47,24 @@ RtOp *rt_op_new(RtOpKind kind)
 	return op;
 }
 
+/* Free op's shards unless they are its inline ones. */
+static void shards_free(RtOp *op)
+{
+	if (op->shards != op->inline_shards)
+		free(op->shards);
+	op->shards = NULL;
+}
+
 bool rt_op_set_shards(RtOp *op, const int *shards, int n)
 {
-	int *copy = malloc(sizeof(int) * ((size_t)n + 1));
+	int *copy = (size_t)n <= sizeof(op->inline_shards) / sizeof(op->inline_shards[0])
+			    ? op->inline_shards
+			    : malloc(sizeof(int) * ((size_t)n + 1));
 	if (!copy)
 		return false;
-	memcpy(copy, shards, sizeof(int) * (size_t)n);
-	free(op->shards);
+	memmove(copy, shards, sizeof(int) * (size_t)n);
+	if (copy != op->inline_shards)
+		shards_free(op);
 	op->shards = copy;
 	op->nshards = n;
 	return true;
@@ -72,9 +91,20 @@ void rt_op_free(RtOp *op)
 		free((void *)op->split_params[i].values); /* heads the block */
 	free(op->split_params);
 	free(op->returning_shards);
-	free(op->shards);
+	free(op->err);
+	free(op->kmerge);
+	shards_free(op);
 	free(op->sql);
-	free(op);
+	if (op_cached < OP_CACHE_MAX)
+		op_cache[op_cached++] = op;
+	else
+		free(op);
+}
+
+void rt_op_cache_free(void)
+{
+	while (op_cached > 0)
+		free(op_cache[--op_cached]);
 }
 
 const RtOp *rt_op_leaf(const RtOp *op)
@@ -128,7 +158,7 @@ void rt_op_check(const RtOp *op)
 		assert(op->opcode != RT_RO_EQUAL || op->nshards == 1);
 	} else if (is_local_kind(op->kind)) {
 		assert(!op->input && !op->nshards);
-		assert(op->kind != RT_OP_REFUSE || op->err.sqlstate[0]);
+		assert(op->kind != RT_OP_REFUSE || (op->err && op->err->sqlstate[0]));
 		assert(op->kind != RT_OP_SHOW || op->show >= 0);
 	} else {
 		assert(op->input && !op->nshards); /* rows come from an input */
@@ -146,14 +176,14 @@ void rt_op_check(const RtOp *op)
 		break;
 	case RT_OP_MERGE_SORT:
 		assert(op->input->kind == RT_OP_ROUTE && op->input->sql);
-		assert(op->kmerge.nkeys > 0 && op->kmerge.nkeys <= RT_KMERGE_MAX_KEYS && !op->kmerge.sql);
+		assert(op->kmerge && op->kmerge->nkeys > 0 && op->kmerge->nkeys <= RT_KMERGE_MAX_KEYS && !op->kmerge->sql);
 		assert(op->alt && op->alt->kind == RT_OP_FINAL && !op->alt->parent);
 		assert(rt_op_leaf(op->alt)->nshards == op->input->nshards);
 		rt_op_check(op->alt);
 		break;
 	case RT_OP_LIMIT:
 		assert(op->input->kind == RT_OP_MERGE_SORT && op->offset >= 0);
-		assert(op->offset == op->input->kmerge.offset && op->limit == op->input->kmerge.limit);
+		assert(op->offset == op->input->kmerge->offset && op->limit == op->input->kmerge->limit);
 		break;
 	case RT_OP_EXPLAIN:
 		assert(!op->parent);
@@ -214,7 +244,7 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 	buf_printf(out, "%s", rt_op_name(op->kind));
 	switch (op->kind) {
 	case RT_OP_REFUSE:
-		buf_printf(out, " %.5s: %s", op->err.sqlstate, op->err.message);
+		buf_printf(out, " %.5s: %s", op->err->sqlstate, op->err->message);
 		return;
 	case RT_OP_SHOW:
 		buf_printf(out, " %s", rt_show_name(op->show));
@@ -250,7 +280,7 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 		buf_printf(out, " the shards group and aggregate, the final step combines their partial results");
 		return;
 	case RT_OP_MERGE_SORT:
-		buf_printf(out, " on %d key%s of \"%s\", in order as they come", op->kmerge.nkeys, op->kmerge.nkeys == 1 ? "" : "s",
+		buf_printf(out, " on %d key%s of \"%s\", in order as they come", op->kmerge->nkeys, op->kmerge->nkeys == 1 ? "" : "s",
 		    op->table);
 		return;
 	case RT_OP_LIMIT:
@@ -282,21 +312,25 @@ void rt_op_explain(const RtOp *op, const VscSchema *vs, Buf *out) { explain_tree
 /* ---------------------------------------------------------------- plans */
 
 /* The refusal of a plan that could not be built, out of memory. */
-static RtOp oom_refusal = {.kind = RT_OP_REFUSE, .show = -1, .err = {.sqlstate = "53200", .message = "out of memory"}};
+static PgwError oom_error = {.sqlstate = "53200", .message = "out of memory"};
+static RtOp oom_refusal = {.kind = RT_OP_REFUSE, .show = -1, .err = &oom_error};
 
 void rt_plan_refuse(RtPlan *p, const char *sqlstate, const char *fmt, ...)
 {
 	if (p->root != &oom_refusal)
 		rt_op_free(p->root);
 	p->root = rt_op_new(RT_OP_REFUSE);
-	if (!p->root) {
+	PgwError *e = p->root ? calloc(1, sizeof(*e)) : NULL;
+	if (!e) {
+		rt_op_free(p->root);
 		p->root = &oom_refusal;
 		return;
 	}
-	memcpy(p->root->err.sqlstate, sqlstate ? sqlstate : "0A000", 5);
+	p->root->err = e;
+	memcpy(e->sqlstate, sqlstate ? sqlstate : "0A000", 5);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->root->err.message, sizeof(p->root->err.message), fmt, ap);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
 }
 

@@ -104,7 +104,8 @@ struct RtOp {
 	/* leaves: where the statement goes */
 	RtRouteOpcode opcode;
 	int nshards;
-	int *shards;        /* owned, nshards long */
+	int *shards;        /* nshards long: owned, or in inline_shards */
+	int inline_shards[4];
 	bool write;         /* changes data */
 	char *sql;          /* owned: what the shards run, or the final step's
 			     * statement; NULL: the client's statement as it is */
@@ -122,10 +123,10 @@ struct RtOp {
 	/* RT_OP_FINAL over RT_OP_ROUTE: each shard sends its first rows in
 	 * the query's order, this many; -1 all */
 	int64_t pushed_limit;
-	/* RT_OP_MERGE_SORT: its keys, offset and limit (sql is its input's);
-	 * `alt` (owned) is the final step that runs instead when a portal's
-	 * result formats differ between columns */
-	RtKmergePlan kmerge;
+	/* RT_OP_MERGE_SORT: its keys, offset and limit (owned; its sql is its
+	 * input's); `alt` (owned) is the final step that runs instead when a
+	 * portal's result formats differ between columns */
+	RtKmergePlan *kmerge;
 	RtOp *alt;
 	/* RT_OP_LIMIT */
 	int64_t offset, limit;
@@ -133,7 +134,7 @@ struct RtOp {
 	const VscColumnVindex *move;
 	/* RT_OP_SHOW: the row of the SHOW table */
 	int show;
-	PgwError err; /* RT_OP_REFUSE */
+	PgwError *err; /* owned: RT_OP_REFUSE's error */
 };
 
 /* A statement's plan: its operators, the statement planned (in the caller's
@@ -181,8 +182,9 @@ typedef struct RtExecArgs {
  * (false; an error, if any, was sent).  on_result takes one of a leaf's
  * shard results (true: consumed); on_rows takes rows from an input that
  * is an operator (a join's inner side, say); on_complete says that every
- * input ended (true: more work is under way); finish frees what it keeps
- * for s.  Hooks an operator does not need are NULL.
+ * input ended, and the operator produces what it kept (true when that
+ * answered the statement; a join would start its inner side here);
+ * finish frees what it keeps for s.  Hooks an operator does not need are NULL.
  */
 typedef struct RtOpType {
 	const char *name;
@@ -200,6 +202,8 @@ bool rt_op_set_shards(RtOp *op, const int *shards, int n);
 /* Make child op's input (op takes it). */
 void rt_op_set_input(RtOp *op, RtOp *child);
 void rt_op_free(RtOp *op);
+/* Free the operators kept for reuse (at exit). */
+void rt_op_cache_free(void);
 const RtOpType *rt_op_type(RtOpKind kind);
 const char *rt_op_name(RtOpKind kind);
 /* The leaf under op that its rows come from (op itself for a leaf). */

@@ -4,9 +4,12 @@
  * that record, every route of the planner becoming an operator.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "router/plan_int.h"
+
+_Static_assert(sizeof(((RtOp *)0)->table) == sizeof(((RtRoute *)0)->merge_table), "a merge table fits an operator");
 
 /* A leaf over the route's shards, taking sql (owned) if given. */
 static RtOp *leaf_op(const RtRoute *r, RtOpKind kind, char **sql)
@@ -21,7 +24,7 @@ static RtOp *leaf_op(const RtRoute *r, RtOpKind kind, char **sql)
 	op->opcode = r->opcode;
 	op->write = r->write;
 	op->params_inlined = r->params_inlined;
-	snprintf(op->table, sizeof(op->table), "%s", r->merge_table);
+	memcpy(op->table, r->merge_table, sizeof(op->table)); /* the same size */
 	if (sql) {
 		op->sql = *sql;
 		*sql = NULL;
@@ -53,7 +56,7 @@ static RtOp *merge_ops(RtRoute *r)
 		final->final_params = r->final_params;
 		final->params_inlined = r->params_inlined;
 		final->pushed_limit = r->partial ? -1 : r->merge_limit;
-		snprintf(final->table, sizeof(final->table), "%s", r->merge_table);
+		memcpy(final->table, r->merge_table, sizeof(final->table));
 	}
 	if (r->partial)
 		input = over(rt_op_new(RT_OP_AGGREGATE), input);
@@ -65,10 +68,16 @@ static RtOp *merge_ops(RtRoute *r)
 		rt_op_free(final);
 		return NULL;
 	}
-	ms->kmerge = r->kmerge;
-	ms->kmerge.sql = NULL;
+	ms->kmerge = malloc(sizeof(*ms->kmerge));
+	if (!ms->kmerge) {
+		rt_op_free(ms);
+		rt_op_free(final);
+		return NULL;
+	}
+	*ms->kmerge = r->kmerge;
+	ms->kmerge->sql = NULL;
 	ms->alt = final;
-	snprintf(ms->table, sizeof(ms->table), "%s", r->merge_table);
+	memcpy(ms->table, r->merge_table, sizeof(ms->table));
 	if (r->kmerge.offset == 0 && r->kmerge.limit < 0)
 		return ms;
 	RtOp *limit = over(rt_op_new(RT_OP_LIMIT), ms);
@@ -119,8 +128,12 @@ static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
 	RtOp *op;
 	switch (r->kind) {
 	case RT_ROUTE_REFUSE:
-		if ((op = rt_op_new(RT_OP_REFUSE)))
-			op->err = r->err;
+		if ((op = rt_op_new(RT_OP_REFUSE)) && !(op->err = malloc(sizeof(*op->err)))) {
+			rt_op_free(op);
+			return NULL;
+		}
+		if (op)
+			*op->err = r->err;
 		return op;
 	case RT_ROUTE_LOCAL:
 		if (stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)

@@ -589,10 +589,23 @@ bool rt_exec_start(RtSession *s, const RtPlan *p, const RtExecArgs *a);
 /* Give a shard's result to the session's running operator; true when it
  * took it. */
 bool rt_exec_result(RtSession *s, RtBackend *b, PGresult *r);
+/* Every shard of the statement answered: the running operator produces
+ * what it kept; true when that answered the statement (its
+ * CommandComplete sent). */
+bool rt_exec_complete(RtSession *s);
+/* The statement ends: the running operator frees its state. */
+void rt_exec_finish(RtSession *s);
 /* A read with a final step in the router: the shards run route's
  * shard_sql (with params), the final step runs when all answered; takes
  * route's final_sql.  Returns as rt_dispatch. */
 bool rt_merge_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params);
+/* The final step's shards all answered: it runs over their rows, its
+ * replies going where the statement's rows go (an Execute's portal, a
+ * DECLARE's cursor) or to the client with their CommandComplete (true
+ * then, unless it failed). */
+bool rt_merge_complete(RtSession *s);
+/* The merge or final step of the statement ends (its state freed). */
+void rt_merge_end(RtSession *s);
 /* DDL on every shard of the route, one tag for all; refused (0A000) inside
  * a transaction.  Returns as rt_dispatch. */
 bool rt_dispatch_ddl(RtSession *s, const char *text, const RtOp *op);

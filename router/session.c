@@ -432,6 +432,20 @@ static void merge_finish_portal(RtSession *s)
 	merge_free(s);
 }
 
+bool rt_merge_complete(RtSession *s)
+{
+	if (s->portal || s->capture) {
+		merge_finish_portal(s); /* an Execute's rows, or a DECLARE's the cursor keeps */
+		return false;
+	}
+	if (!s->stmt_error)
+		s->stmt_error = !rt_merge_finish(s->merge, s->merge_sql, NULL, &conn(s)->out);
+	merge_free(s);
+	return !s->stmt_error;
+}
+
+void rt_merge_end(RtSession *s) { merge_free(s); }
+
 /* The statement finished on every shard it ran on. */
 static void statement_done(RtSession *s)
 {
@@ -452,9 +466,8 @@ static void statement_done(RtSession *s)
 	if (s->copy_out.on)
 		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
 	if (s->portal) {
-		if (s->merge)
-			merge_finish_portal(s);
-		merge_free(s); /* a streamed merge sent its rows as they came */
+		rt_exec_complete(s); /* a final step's rows go to the portal */
+		rt_exec_finish(s);
 		rt_cursor_finish(s);
 		rt_ext_done(s);
 		return;
@@ -469,20 +482,14 @@ static void statement_done(RtSession *s)
 		run_next(s);
 		return;
 	}
-	if (s->kmerge)
-		merge_free(s); /* its rows went out as they came */
-	if (s->merge && s->capture) {
-		merge_finish_portal(s); /* a DECLARE's rows: the cursor keeps them */
-	} else if (s->merge) {
-		/* the final step over the rows of every shard */
-		if (!s->stmt_error)
-			s->stmt_error = !rt_merge_finish(s->merge, s->merge_sql, NULL, &c->out);
-		merge_free(s);
-		if (!s->stmt_error) {
-			s->next_stmt++;
-			run_next(s);
-			return;
-		}
+	/* the running operator's inputs ended: a final step runs over the
+	 * shards' rows (a streamed merge sent its rows as they came) */
+	bool answered = rt_exec_complete(s);
+	rt_exec_finish(s);
+	if (answered) {
+		s->next_stmt++;
+		run_next(s);
+		return;
 	}
 	rt_cursor_finish(s);
 	if (!s->stmt_error) {

@@ -239,5 +239,6 @@ int main(void)
 	free(golden);
 	vsc_free(vs);
 	rt_merge_pool_free();
+	rt_op_cache_free();
 	return tap_done();
 }
