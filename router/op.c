@@ -217,26 +217,7 @@ static void put_shards(const RtOp *op, const VscSchema *vs, Buf *out)
 		buf_printf(out, "%s%s", i ? "," : "", vsc_shard(vs, op->shards[i])->name);
 }
 
-static const char *const op_names[RT_OP_NKINDS] = {
-	[RT_OP_REFUSE] = "Refuse",
-	[RT_OP_LOCAL] = "Local",
-	[RT_OP_SHOW] = "Show",
-	[RT_OP_SET] = "Set",
-	[RT_OP_ROUTE] = "Route",
-	[RT_OP_INSERT_SPLIT] = "InsertSplit",
-	[RT_OP_DDL] = "DDL",
-	[RT_OP_TRUNCATE] = "Truncate",
-	[RT_OP_MOVE] = "Move",
-	[RT_OP_COPY_IN] = "CopyIn",
-	[RT_OP_COPY_OUT] = "CopyOut",
-	[RT_OP_FINAL] = "FinalStep",
-	[RT_OP_AGGREGATE] = "Aggregate",
-	[RT_OP_MERGE_SORT] = "MergeSort",
-	[RT_OP_LIMIT] = "Limit",
-	[RT_OP_EXPLAIN] = "Explain",
-};
-
-const char *rt_op_name(RtOpKind kind) { return kind < RT_OP_NKINDS ? op_names[kind] : "?"; }
+const char *rt_op_name(RtOpKind kind) { return rt_op_type(kind)->name; }
 
 /* One operator's line (no newline). */
 static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)

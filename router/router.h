@@ -368,8 +368,8 @@ typedef struct RtPoolStats {
 void rt_pool_stats(const RtRouter *rt, int shard, RtPoolStats *st);
 
 /* copy.c: COPY FROM STDIN over the shards. */
-/* Start it: the COPY goes to the route's shards, CopyInResponse to the
- * client; false after an error was sent. */
+/* Start it: the COPY goes to the CopyIn operator's shards, CopyInResponse
+ * to the client; false after an error was sent. */
 bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtOp *op);
 void rt_copy_data(RtSession *s, const uint8_t *data, size_t len);
 /* CopyDone (fail NULL) or CopyFail from the client. */
@@ -381,9 +381,10 @@ void rt_copy_drained(RtSession *s);
 void rt_copy_free(RtSession *s);
 /* A shard's error during COPY: its "line N" becomes the client's line. */
 void rt_copy_error_line(RtSession *s, int shard, PgwError *e);
-/* COPY TO STDOUT from the route's shards: sent there, false when nothing
- * was sent (after an error); a shard's CopyOutResponse, its data; the
- * stream's end before the CommandComplete. */
+/* COPY TO STDOUT of the CopyOut operator's input (a table's shards, or a
+ * query, whose final step's rows are kept and written out): sent there,
+ * false when nothing was sent (after an error); a shard's
+ * CopyOutResponse, its data; the stream's end before the CommandComplete. */
 bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const RtOp *op, const RtExecArgs *a);
 void rt_copy_out_response(RtSession *s, RtBackend *b, const PGresult *r);
 void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t len);
@@ -418,9 +419,9 @@ void rt_merge_pool_free(void);
 /* session.c, shared with extended.c */
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format);
 bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text);
-/* EXPLAIN over the route's shards (params: an Execute's, NULL in a simple
- * query): the router's line, then each shard's plan in turn.  True while
- * a shard explains, false when done (after an error). */
+/* EXPLAIN (op) of its input's tree (params: an Execute's, NULL in a
+ * simple query): the tree's lines, then each shard's plan in turn.  True
+ * while a shard explains, false when done (after an error). */
 bool rt_explain_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params);
 void rt_send_error(RtSession *s, const PgwError *e);
 /* ReadyForQuery; a session that is idle gives its connections back. */
@@ -442,7 +443,7 @@ void rt_row_description(RtSession *s, PGresult *r, int ncols);
  * query): its results are all in one format, which the shards then send
  * the sort keys in too. */
 bool rt_kmerge_usable(const RtOp *merge_sort, const RtPortal *portal);
-/* Send the route's kmerge.sql to its shards, s->kmerge takes their rows.
+/* Send the MergeSort's input its statement, s->kmerge takes their rows.
  * Returns as rt_dispatch. */
 bool rt_kmerge_start(RtSession *s, const RtOp *merge_sort, const RtParams *params);
 /* A shard's rows (or its end) for s->kmerge; rows that can be decided go
@@ -477,7 +478,8 @@ RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
- * (taking route->returning_shards) and sent in VALUES order when it ends. */
+ * (by the operator's returning_shards) and sent in VALUES order when it
+ * ends. */
 void rt_ordered_start(RtSession *s, const RtOp *op);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
@@ -561,9 +563,9 @@ int rt_shape_literal_position(const RtShape *sh, int i);
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);
 void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 
-/* move.c: an UPDATE of the vindex column.  Start it (the route's
- * shard_sql goes out next), take its results (true when consumed), and at
- * the end of each step go on (true: the next step is under way). */
+/* move.c: an UPDATE of the vindex column.  Start it (the Move operator's
+ * sql goes out next), take its results (true when consumed), and at the
+ * end of each step go on (true: the next step is under way). */
 bool rt_move_start(RtSession *s, const RtOp *op);
 bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_move_step(RtSession *s);
@@ -595,9 +597,11 @@ bool rt_exec_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_exec_complete(RtSession *s);
 /* The statement ends: the running operator frees its state. */
 void rt_exec_finish(RtSession *s);
-/* A read with a final step in the router: the shards run route's
- * shard_sql (with params), the final step runs when all answered; takes
- * route's final_sql.  Returns as rt_dispatch. */
+/* A read with a final step in the router (op: a Limit, MergeSort or
+ * FinalStep): the shards of its leaf run their statement (with params,
+ * unless the plan wrote them in), and the in-order merge takes their rows
+ * as they come, or the final step runs when all answered (its own
+ * statement, else text).  Returns as rt_dispatch. */
 bool rt_merge_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params);
 /* The final step's shards all answered: it runs over their rows, its
  * replies going where the statement's rows go (an Execute's portal, a
@@ -606,8 +610,8 @@ bool rt_merge_start(RtSession *s, const RtOp *op, const char *text, const RtPara
 bool rt_merge_complete(RtSession *s);
 /* The merge or final step of the statement ends (its state freed). */
 void rt_merge_end(RtSession *s);
-/* DDL on every shard of the route, one tag for all; refused (0A000) inside
- * a transaction.  Returns as rt_dispatch. */
+/* DDL on every shard of the operator, one tag for all; inside a
+ * transaction it commits in one phase on each.  Returns as rt_dispatch. */
 bool rt_dispatch_ddl(RtSession *s, const char *text, const RtOp *op);
 /* The PG type OID of table.column, asked of the first shard once; 0 when unknown. */
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
