@@ -956,7 +956,6 @@ static void copy_out_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char
 			    : vt->placement == VSC_PINNED ? RT_RO_PINNED
 							  : RT_RO_REFERENCE;
 	}
-	r->scatter = false;
 	r->copy_out = true;
 }
 
@@ -1171,10 +1170,8 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		r->opcode = r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 	if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
-		if (!why) {
-			r->scatter = true;
-			return;
-		}
+		if (!why)
+			return; /* the shards' rows concatenated */
 		/* the final step runs in the router over the table's rows */
 		if (!merge_plan(pl, stmt->select_stmt, t, sharded, r))
 			refuse(r, "%s over several shards is not supported by the router yet; give the vindex column", why);

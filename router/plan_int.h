@@ -25,7 +25,6 @@ struct RtRoute {
 	int nshards;
 	int shards[RT_MAX_SHARDS];
 	bool write;   /* changes data */
-	bool scatter; /* a read of every shard, rows concatenated */
 	bool merge;   /* a read of every shard, final step in the router */
 	bool replicated; /* a write of the same rows on every shard (reference table) */
 	bool explain;    /* EXPLAIN of a statement so routed: each shard explains it */
