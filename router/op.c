@@ -160,6 +160,7 @@ void rt_op_check(const RtOp *op)
 		assert(!op->input && !op->nshards);
 		assert(op->kind != RT_OP_REFUSE || (op->err && op->err->sqlstate[0]));
 		assert(op->kind != RT_OP_SHOW || op->show >= 0);
+		assert(op->kind != RT_OP_LOCAL || op->what);
 	} else {
 		assert(op->input && !op->nshards); /* rows come from an input */
 	}
@@ -229,6 +230,9 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 		return;
 	case RT_OP_SHOW:
 		buf_printf(out, " %s", rt_show_name(op->show));
+		return;
+	case RT_OP_LOCAL:
+		buf_printf(out, " %s", op->what);
 		return;
 	case RT_OP_SET:
 		buf_printf(out, " on the transaction's first shard, replayed on the others");

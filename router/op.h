@@ -134,6 +134,8 @@ struct RtOp {
 	const VscColumnVindex *move;
 	/* RT_OP_SHOW: the row of the SHOW table */
 	int show;
+	/* RT_OP_LOCAL: what the router does (static text) */
+	const char *what;
 	PgwError *err; /* owned: RT_OP_REFUSE's error */
 };
 

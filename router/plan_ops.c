@@ -122,6 +122,23 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 	return leaf_op(r, RT_OP_ROUTE, NULL);
 }
 
+/* What the router answers a statement with itself. */
+static const char *local_what(const PgQuery__Node *stmt)
+{
+	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		return "transaction control on the transaction's shards";
+	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
+		return "DEALLOCATE of the session's prepared statements";
+	case PG_QUERY__NODE__NODE_FETCH_STMT:
+		return "FETCH or MOVE over the cursor's rows kept in the router";
+	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
+		return "CLOSE of a cursor kept in the router";
+	default:
+		return "a placement change in the VSchema";
+	}
+}
+
 /* The operator tree of a planned route (NULL out of memory). */
 static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
 {
@@ -138,8 +155,11 @@ static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
 	case RT_ROUTE_LOCAL:
 		if (stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
 			return rt_op_new(RT_OP_SET);
-		if (stmt->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT)
-			return rt_op_new(RT_OP_LOCAL);
+		if (stmt->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
+			if ((op = rt_op_new(RT_OP_LOCAL)))
+				op->what = local_what(stmt);
+			return op;
+		}
 		if ((op = rt_op_new(RT_OP_SHOW)))
 			op->show = rt_show_find(stmt->variable_show_stmt->name);
 		return op;
