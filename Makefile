@@ -87,7 +87,18 @@ UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(filter-out sh
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+# The planner tests link the router too (its objects but main()).
+PLAN_LINK := $(call objs,$(test_dir),$(filter-out router/main.c,$(ROUTER_SRC)) $(filter-out $(CDC_SHARD_SRC),$(CDC_SRC)))
+$(test_dir)/t/unit/test_plan: $(test_dir)/t/unit/test_plan.o $(UNIT_LINK) $(PLAN_LINK)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
 UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
+
+# Write t/unit/plan/cases.out from today's plans (after a deliberate change
+# of the planner; read `git diff t/unit/plan/cases.out` before committing).
+.PHONY: plan-golden
+plan-golden: deps $(test_dir)/t/unit/test_plan
+	DOSQL_PLAN_REGENERATE=1 ASAN_OPTIONS=detect_leaks=1 $(test_dir)/t/unit/test_plan >/dev/null
 test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(UNIT_BINS)
 
 PROVE_JOBS ?= 2

@@ -30,7 +30,7 @@
 
 #include "common/arena.h"
 #include "common/pgnode.h"
-#include "router/router.h"
+#include "router/plan_int.h"
 #include "shard/pgtype.h"
 #include "shard/session_int.h"
 
@@ -48,7 +48,7 @@ typedef struct Call {
 } Call;
 
 typedef struct AggPlan {
-	RtRouter *rt;
+	const RtPlanner *pl;
 	const char *table;
 	PgQuery__SelectStmt *s;
 	Arena arena;
@@ -182,7 +182,7 @@ static Node *combine(AggPlan *p, PgQuery__FuncCall *f)
 	/* sum and avg: their arithmetic depends on the argument's type */
 	const char *col = column_name(arg);
 	int32_t typmod = -1;
-	uint32_t type = col ? rt_column_type_mod(p->rt, p->table, col, &typmod) : 0;
+	uint32_t type = col ? rt_plan_column_type(p->pl, p->table, col, &typmod) : 0;
 	bool ints = type == PGT_INT2 || type == PGT_INT4 || type == PGT_INT8;
 	bool floats = type == PGT_FLOAT4 || type == PGT_FLOAT8;
 	if (!ints && !floats && type != PGT_NUMERIC)
@@ -353,12 +353,12 @@ static char *final_statement(AggPlan *p)
 	return sql;
 }
 
-bool rt_aggregate_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
+bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
 {
 	if (s->n_window_clause || s->n_locking_clause || s->into_clause || s->with_clause || s->n_from_clause != 1 ||
 	    s->op > PG_QUERY__SET_OPERATION__SETOP_NONE)
 		return false;
-	AggPlan p = {.rt = rt, .table = table, .s = s, .ok = true};
+	AggPlan p = {.pl = pl, .table = table, .s = s, .ok = true};
 	for (size_t i = 0; i < s->n_group_clause; i++) {
 		const char *name = column_name(s->group_clause[i]);
 		if (!name || p.ngroup == MAX_GROUP)

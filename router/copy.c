@@ -14,6 +14,7 @@
  * connection has more queued than it takes, the router stops reading the
  * client until it drained.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +156,9 @@ static bool copy_options(RtCopy *cp, PgQuery__CopyStmt *st, PgwError *e)
 	return true;
 }
 
-bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route)
+bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtOp *route)
 {
+	assert(route->kind == RT_OP_COPY_IN && route->nshards > 0);
 	PgwError e;
 	RtCopy *cp = calloc(1, sizeof(*cp));
 	if (!cp) {
@@ -558,10 +560,13 @@ void rt_copy_end(RtSession *s, const char *fail)
 /* ---------------------------------------------------------------- COPY TO */
 
 
-static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, RtRoute *route);
+static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, const RtOp *query, const RtParams *params);
 
-bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, RtRoute *route)
+bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const RtOp *op, const RtExecArgs *a)
 {
+	const RtOp *input = op->input;
+	bool merge = input->kind != RT_OP_ROUTE; /* the query has a final step in the router */
+	assert(op->kind == RT_OP_COPY_OUT && input);
 	memset(&s->copy_out, 0, sizeof(s->copy_out));
 	s->copy_out.delim = '\t';
 	for (size_t i = 0; i < st->n_options; i++) {
@@ -576,7 +581,7 @@ bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, Rt
 			s->copy_out.header = option_bool(d);
 		} else if (strcmp(d->defname, "delimiter") == 0 && v && strlen(v) == 1) {
 			s->copy_out.delim = v[0];
-		} else if (route->merge && strcmp(d->defname, "format") != 0) {
+		} else if (merge && strcmp(d->defname, "format") != 0) {
 			PgwError e;
 			pgw_error_set(&e, "0A000", "COPY (query) TO STDOUT with the option %s through the router is not supported",
 				      d->defname);
@@ -585,7 +590,8 @@ bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, Rt
 		}
 	}
 	s->copy_out.on = true;
-	if (route->merge ? copy_query_start(s, st, route) : rt_dispatch(s, text, route->shards, route->nshards, NULL, 0))
+	if (merge ? copy_query_start(s, st, input, a->params)
+		  : rt_dispatch(s, a->text, input->shards, input->nshards, NULL, 0))
 		return true;
 	memset(&s->copy_out, 0, sizeof(s->copy_out));
 	return false;
@@ -595,7 +601,7 @@ bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, Rt
  * query runs as a read does, its rows kept (a capture without a cursor
  * name), and rt_copy_out_rows writes them as this COPY's data; false after
  * an error was sent. */
-static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, RtRoute *route)
+static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, const RtOp *query, const RtParams *params)
 {
 	PgwError e;
 	if (s->copy_out.binary) {
@@ -604,16 +610,16 @@ static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, RtRoute *route
 		rt_send_error(s, &e);
 		return false;
 	}
-	char *query = shd_deparse_node(st->query);
-	if (!query || !rt_cursor_capture_start(s)) {
-		free(query);
+	char *text = shd_deparse_node(st->query);
+	if (!text || !rt_cursor_capture_start(s)) {
+		free(text);
 		pgw_error_set(&e, "53200", "out of memory");
 		rt_send_error(s, &e);
 		return false;
 	}
 	s->copy_out.final = true;
-	bool started = rt_merge_start(s, route, query, route->params);
-	free(query);
+	bool started = rt_merge_start(s, query, text, params);
+	free(text);
 	if (!started)
 		rt_cursor_abandon(s); /* rt_merge_start sent the error */
 	return started;

@@ -506,12 +506,46 @@ static void serve_buffered(RtSession *s, RtPortal *p, int32_t maxrows)
 	snprintf(p->tag, sizeof(p->tag), "SELECT");
 }
 
-/* A route the extended protocol cannot run yet: 0A000 with msg. */
-static void refuse_extended(RtRoute *r, const char *msg)
+/* Plan node (text its text) for portal p and start it: true while shards
+ * answer. */
+static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const char *text)
 {
-	rt_route_cleanup(r);
-	r->kind = RT_ROUTE_REFUSE;
-	pgw_error_set(&r->err, "0A000", "%s", msg);
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	RtPlanner pl;
+	rt_router_planner(s->rt, &pl);
+	rt_plan_release(s);
+	rt_plan(&pl, node, text, &p->params, &s->plan);
+	/* libpq asks a shard for one format for every column: for a mix, text,
+	 * and the router writes the binary columns (rt_session_result); a
+	 * DECLARE's rows are kept in text */
+	int fmt = p->nres && !s->capture ? p->resfmts[0] : 0;
+	for (int i = 1; i < p->nres && !s->capture; i++)
+		if (p->resfmts[i] != fmt)
+			p->transcode = true;
+	if (p->transcode)
+		fmt = 0;
+	const RtOp *ms = rt_op_find(s->plan.root, RT_OP_MERGE_SORT);
+	const RtOp *final = ms ? ms->alt : rt_op_find(s->plan.root, RT_OP_FINAL);
+	if (final && final->final_params)
+		rt_plan_refuse(&s->plan, NULL, "%s",
+			       "a bound parameter outside WHERE in a statement with a final step over several shards (ORDER "
+			       "BY, aggregates, ...) is not supported by the router yet");
+	/* everything up to Sync is one transaction, as in PostgreSQL: a
+	 * write over several shards, or one more statements may follow
+	 * before Sync, commits there (or rolls back after an error); a lone
+	 * write right before Sync commits as it runs */
+	if (s->plan.root->kind != RT_OP_REFUSE && s->plan.write && s->txn == RT_TXN_IDLE &&
+	    (s->plan.atomic || c->next_type != 'S'))
+		s->implicit = true;
+	RtExecArgs a = {.stmt = node,
+			.text = text,
+			.params = &p->params,
+			.result_format = fmt,
+			.resfmts = p->resfmts,
+			.nresfmts = p->nres,
+			.extended = true};
+	bool sent = rt_exec_start(s, &s->plan, &a);
+	return sent && (s->waiting > 0 || s->plan.root->kind == RT_OP_LOCAL);
 }
 
 void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
@@ -556,103 +590,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		node = node->declare_cursor_stmt->query;
 		text = query;
 	}
-	RtRoute route;
-	rt_plan(s->rt, node, text, &p->params, &route);
-	if (node->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
-		route.kind = RT_ROUTE_SHARDS;
-		route.nshards = 1;
-		route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
-	}
-	/* libpq asks a shard for one format for every column: for a mix, text,
-	 * and the router writes the binary columns (rt_session_result); a
-	 * DECLARE's rows are kept in text */
-	int fmt = p->nres && !s->capture ? p->resfmts[0] : 0;
-	for (int i = 1; i < p->nres && !s->capture; i++)
-		if (p->resfmts[i] != fmt)
-			p->transcode = true;
-	if (p->transcode)
-		fmt = 0;
-	if (route.merge && route.final_params)
-		refuse_extended(&route, "a bound parameter outside WHERE in a statement with a final step over several "
-					"shards (ORDER BY, aggregates, ...) is not supported by the router yet");
-	bool waiting = false;
-	switch (route.kind) {
-	case RT_ROUTE_LOCAL:
-		if (node->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT) {
-			if (rt_ext_deallocate(s, node->deallocate_stmt->name))
-				pgw_send_command_complete(c, "DEALLOCATE");
-			else
-				pgw_send_errorf(c, "26000", "prepared statement \"%s\" does not exist", node->deallocate_stmt->name);
-			break;
-		}
-		if (node->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
-			rt_placement_run(s, rt_placement_call(node));
-			break;
-		}
-		if (node->node_case == PG_QUERY__NODE__NODE_FETCH_STMT) {
-			rt_cursor_fetch(s, node->fetch_stmt, p->resfmts, p->nres);
-			break;
-		}
-		if (node->node_case == PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT) {
-			rt_cursor_close(s, node->close_portal_stmt->portalname);
-			break;
-		}
-		waiting = !rt_transaction_stmt(s, node->transaction_stmt, text);
-		break;
-	case RT_ROUTE_REFUSE:
-		rt_send_error(s, &route.err);
-		break;
-	case RT_ROUTE_ALL:
-		waiting = rt_dispatch_ddl(s, text, &route) && s->waiting > 0;
-		break;
-	case RT_ROUTE_SHARDS:
-		s->fanout = route.replicated;
-		s->fanout_shard = route.shards[0];
-		s->cur_write = route.write;
-		/* everything up to Sync is one transaction, as in PostgreSQL: a
-		 * write over several shards, or one more statements may follow
-		 * before Sync, commits there (or rolls back after an error);
-		 * a lone write right before Sync commits as it runs */
-		if (route.write && s->txn == RT_TXN_IDLE && (route.nshards > 1 || route.move || c->next_type != 'S'))
-			s->implicit = true;
-		if (route.explain) {
-			/* as in a simple query: the router's line, each shard's plan
-			 * (an EXPLAIN of an UPDATE that moves rows runs nothing) */
-			waiting = rt_explain_start(s, &route, text, &p->params);
-		} else if (route.copy) {
-			/* CopyInResponse now; CopyData comes until CopyDone (a
-			 * Sync meanwhile is ignored, as PostgreSQL does) */
-			waiting = rt_copy_start(s, node->copy_stmt, text, &route) && s->waiting > 0;
-			if (!waiting)
-				rt_copy_free(s);
-		} else if (route.copy_out) {
-			waiting = rt_copy_out_start(s, node->copy_stmt, text, &route) && s->waiting > 0;
-		} else if (route.move) {
-			/* each shard runs the UPDATE with RETURNING *, in text, with
-			 * the bound parameters; the rows that leave move (move.c) */
-			if (!rt_move_start(s, &route)) {
-				PgwError e;
-				pgw_error_set(&e, "53200", "out of memory");
-				rt_send_error(s, &e);
-			} else {
-				waiting = rt_dispatch(s, route.shard_sql, route.shards, route.nshards, &p->params, 0) &&
-					  s->waiting > 0;
-				if (!waiting)
-					rt_move_free(s);
-			}
-		} else if (route.merge) {
-			waiting = rt_merge_start(s, &route, text, &p->params) && s->waiting > 0;
-		} else {
-			/* a split INSERT: each shard its rows, with their parameters */
-			if (route.returning_shards)
-				rt_ordered_start(s, &route);
-			waiting = rt_dispatch_each(s, text, route.split_sql, route.shards, route.nshards,
-						   route.split_sql ? route.split_params : &p->params, fmt) &&
-				  s->waiting > 0;
-		}
-		break;
-	}
-	rt_route_cleanup(&route);
+	bool waiting = execute_plan(s, p, node, text);
 	free(query);
 	if (!waiting)
 		rt_cursor_finish(s); /* a DECLARE answered at once (refused, most often) */

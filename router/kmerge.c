@@ -16,12 +16,13 @@
  * (pgt_order_text or pgt_order_binary); a query whose keys are of other
  * types keeps the final step in merge.c.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/pgnode.h"
-#include "router/router.h"
+#include "router/plan_int.h"
 #include "shard/pgtype.h"
 #include "shard/session_int.h"
 
@@ -141,7 +142,7 @@ static PgQuery__Node *key_expr(PgQuery__SelectStmt *s, PgQuery__Node *key)
 
 /* The type of a key's values known without asking a shard: a column of
  * the table, or a cast; 0 when unknown. */
-static uint32_t key_type(RtRouter *rt, const PgQuery__SelectStmt *s, const char *table, const PgQuery__Node *e)
+static uint32_t key_type(const RtPlanner *pl, const PgQuery__SelectStmt *s, const char *table, const PgQuery__Node *e)
 {
 	if (e->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) {
 		const PgQuery__TypeName *tn = e->type_cast->type_name;
@@ -163,7 +164,8 @@ static uint32_t key_type(RtRouter *rt, const PgQuery__SelectStmt *s, const char 
 		if (strcmp(q, alias) != 0)
 			return 0;
 	}
-	return rt_column_type(rt, table, f[n - 1]->string->sval);
+	int32_t typmod;
+	return rt_plan_column_type(pl, table, f[n - 1]->string->sval, &typmod);
 }
 
 /* LIMIT and OFFSET as constants: limit -1 when there is none (or ALL),
@@ -243,7 +245,7 @@ static bool is_param(const ProtobufCMessage *m, void *arg)
 /* The type of an expression key, as the first shard describes SELECT e
  * FROM the query's table (asked once per text); 0 when it has a bound
  * parameter or does not prepare. */
-static uint32_t described_type(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, PgQuery__Node *e)
+static uint32_t described_type(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, PgQuery__Node *e)
 {
 	bool param = false;
 	pgn_walk(&e->base, is_param, &param);
@@ -263,14 +265,14 @@ static uint32_t described_type(RtRouter *rt, PgQuery__SelectStmt *s, const char 
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
 	char *sql = shd_deparse_node(&qn);
-	uint32_t oid = sql ? rt_select_type(rt, table, sql) : 0;
+	uint32_t oid = sql ? rt_plan_select_type(pl, table, sql) : 0;
 	free(sql);
 	arena_reset(&a);
 	return oid;
 }
 
 /* r->kmerge for s when its shape and key types allow (router.h). */
-void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
+void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
 {
 	RtKmergePlan p = {.limit = -1, .pushed = -1};
 	PgQuery__Node *exprs[RT_KMERGE_MAX_KEYS];
@@ -288,9 +290,9 @@ void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtR
 		p.keys[k].nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_DEFAULT
 						? p.keys[k].desc
 						: sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
-		p.keys[k].type = key_type(rt, s, table, exprs[k]);
+		p.keys[k].type = key_type(pl, s, table, exprs[k]);
 		if (!p.keys[k].type)
-			p.keys[k].type = described_type(rt, s, table, exprs[k]);
+			p.keys[k].type = described_type(pl, s, table, exprs[k]);
 		if (!pgt_orderable(p.keys[k].type))
 			return;
 		p.keys[k].col = selected_column(s, exprs[k]);
@@ -310,10 +312,9 @@ void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtR
 /* ---------------------------------------------------------------- merge */
 
 /* A planned merge streams when every result column has one format. */
-bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal)
+bool rt_kmerge_usable(const RtOp *merge_sort, const RtPortal *portal)
 {
-	if (!route->kmerge.sql)
-		return false;
+	assert(merge_sort->kind == RT_OP_MERGE_SORT && merge_sort->input);
 	for (int i = 1; portal && i < portal->nres; i++)
 		if (portal->resfmts[i] != portal->resfmts[0])
 			return false; /* one format for every column: the sort keys' too */
@@ -341,8 +342,10 @@ void rt_kmerge_free(RtKmerge *k)
 
 /* Send the shards their statement (in the portal's result format); false
  * after an error was sent, with nothing sent. */
-bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
+bool rt_kmerge_start(RtSession *s, const RtOp *merge_sort, const RtParams *params)
 {
+	const RtOp *route = merge_sort->input;
+	assert(merge_sort->kind == RT_OP_MERGE_SORT && route->kind == RT_OP_ROUTE && route->sql);
 	RtKmerge *k = calloc(1, sizeof(*k));
 	if (k) {
 		k->nshards = s->nshards;
@@ -356,7 +359,7 @@ bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
 		rt_send_error(s, &e);
 		return false;
 	}
-	k->plan = route->kmerge;
+	k->plan = *merge_sort->kmerge;
 	k->plan.sql = NULL;
 	k->ncols = -1;
 	k->nwaiting = route->nshards;
@@ -368,7 +371,7 @@ bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params)
 	static const RtParams none = {0};
 	if (route->params_inlined || !params)
 		params = format ? &none : NULL; /* a result format needs PQsendQueryParams */
-	if (rt_dispatch(s, route->kmerge.sql, route->shards, route->nshards, params, format))
+	if (rt_dispatch(s, route->sql, route->shards, route->nshards, params, format))
 		return true;
 	rt_kmerge_free(k); /* nothing was sent */
 	s->kmerge = NULL;

@@ -340,6 +340,7 @@ out:
 	free(rt.old_vschemas);
 	rt_plancache_free(&rt);
 	rt_merge_pool_free();
+	rt_op_cache_free();
 	free(rt.vschema_path);
 	free(rt.overlay_path);
 	config_free(&cfg);

@@ -56,13 +56,13 @@ static void move_free(RtMove *m)
 	free(m);
 }
 
-bool rt_move_start(RtSession *s, const RtRoute *route)
+bool rt_move_start(RtSession *s, const RtOp *op)
 {
 	RtMove *m = calloc(1, sizeof(*m));
 	if (!m)
 		return false;
-	snprintf(m->table, sizeof(m->table), "%s", route->merge_table);
-	m->cv = route->move;
+	snprintf(m->table, sizeof(m->table), "%s", op->table);
+	m->cv = op->move;
 	m->keycol = -1;
 	m->keytype = rt_column_type(s->rt, m->table, m->cv->column);
 	move_free(s->move);

@@ -1,27 +1,23 @@
 /*
- * plan.c - decide where a statement runs (rt_plan), and the column types
- * the router learns from the shards' catalogs.
+ * plan.c - the planner: decide where a statement runs.
  *
- * The tables a statement names are looked up in the VSchema.  A sharded
- * table is routed by its vindex column: an equality or IN with constants
- * or bound parameters in the top-level AND of WHERE, or the column's value
- * in each row of INSERT ... VALUES (rows of several shards split into one
- * INSERT per shard, their parameters renumbered).  Tables joined on their
- * vindex columns go with the first; pinned tables go to their shard, reads
- * of reference tables to one shard and writes to every shard; DDL goes to
- * every shard, and transaction control, SET, SHOW and cursors stay in the
- * router.  A read of several shards is scattered; with ORDER BY, LIMIT,
- * DISTINCT, GROUP BY, aggregates or a subquery over one sharded table it
- * becomes a merge: the shards send their rows (in the query's order, to be
- * merged as they come, when kmerge.c can) and the final step runs in the
- * router on the statement's own text.  An UPDATE of the vindex column
- * returns the rows from each shard so that move.c moves them; COPY FROM
- * STDIN goes where the rows' keys belong, COPY TO STDOUT to the shards
- * holding the rows.  EXPLAIN takes the route of what it explains.  What
- * the router cannot run is refused with 0A000 naming the construct.
+ * A pure function of the parse tree, the VSchema and the catalog facts it
+ * asks through RtCatalog (op.h).  The tables a statement names are looked
+ * up in the VSchema.  A sharded table is routed by its primary vindex
+ * column: an equality or IN with constants (or bound parameters) in the
+ * top-level AND of WHERE, or the column's value in each row of INSERT ...
+ * VALUES, whose rows are split by shard; tables joined on their vindex
+ * columns with the same vindex go with it.  Pinned tables go to their
+ * shard, reads of reference tables to any shard, their writes to every
+ * one.  A read of several shards that rows cannot simply be concatenated
+ * for gets a final step in the router (aggregates in two steps,
+ * aggregate.c; an in-order merge, kmerge.c).  An UPDATE of the vindex
+ * column moves rows.  What the router cannot run is refused with 0A000
+ * naming it.  What is learned is noted in an RtRoute, from which
+ * plan_ops.c builds the operator tree.
  *
- * The column types of a table (for a final step, COPY and placement) are
- * asked of the first shard once and kept until the next DDL.
+ * Below the planner, the router's catalog: column types and positions
+ * asked of the first shard once and kept until DDL.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +26,7 @@
 #include <strings.h>
 
 #include "common/pgnode.h"
-#include "router/router.h"
+#include "router/plan_int.h"
 #include "shard/pgtype.h"
 #include "shard/session_int.h"
 
@@ -113,10 +109,10 @@ static void add_shard(RtRoute *r, int shard)
 	r->shards[r->nshards++] = shard;
 }
 
-static void all_shards(RtRouter *rt, RtRoute *r)
+static void all_shards(const RtPlanner *pl, RtRoute *r)
 {
 	r->nshards = 0;
-	for (int i = 0; i < vsc_shard_count(rt->vschema); i++)
+	for (int i = 0; i < vsc_shard_count(pl->vschema); i++)
 		add_shard(r, i);
 }
 
@@ -158,11 +154,12 @@ static const char *constant(Node *n, char *buf, size_t sz, bool *is_null)
 }
 
 /* The shard of one vindex column value; false with r refused. */
-static bool value_shard(RtRouter *rt, const char *table, const VscColumnVindex *cv, Node *value, RtRoute *r, int *shard)
+static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, Node *value, RtRoute *r, int *shard)
 {
 	char buf[256];
 	bool is_null;
 	uint32_t type = 0;
+	int32_t typmod;
 	VscError e;
 	uint64_t ksid;
 	bool ok;
@@ -176,7 +173,7 @@ static bool value_shard(RtRouter *rt, const char *table, const VscColumnVindex *
 			*shard = -1;
 			return true;
 		}
-		type = rt_column_type(rt, table, cv->column);
+		type = rt_plan_column_type(pl, table, cv->column, &typmod);
 		const char *pv = r->params->values[n - 1];
 		size_t plen = (size_t)r->params->lengths[n - 1];
 		if (r->params->formats[n - 1] == 1)
@@ -192,7 +189,7 @@ static bool value_shard(RtRouter *rt, const char *table, const VscColumnVindex *
 		}
 		if (!v)
 			return false;
-		type = rt_column_type(rt, table, cv->column);
+		type = rt_plan_column_type(pl, table, cv->column, &typmod);
 		ok = vsc_ksid_text(cv->vindex, type ? type : 25, v, strlen(v), &ksid, &e);
 	}
 	if (!ok) {
@@ -202,7 +199,7 @@ static bool value_shard(RtRouter *rt, const char *table, const VscColumnVindex *
 		snprintf(r->err.message, sizeof(r->err.message), "%s", e.msg);
 		return false;
 	}
-	*shard = vsc_shard_for_ksid(rt->vschema, ksid);
+	*shard = vsc_shard_for_ksid(pl->vschema, ksid);
 	return true;
 }
 
@@ -222,7 +219,7 @@ static bool is_vindex_column(Node *n, const char *column, const char *table, con
 
 /* Look through the top-level ANDs of `where` for vindex = const or
  * vindex IN (consts).  Returns true with the shards when one is found. */
-static bool where_shards(RtRouter *rt, Node *where, const char *table, const char *alias, const VscColumnVindex *cv,
+static bool where_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias, const VscColumnVindex *cv,
 			 RtRoute *r, bool *refused)
 {
 	if (!where)
@@ -230,7 +227,7 @@ static bool where_shards(RtRouter *rt, Node *where, const char *table, const cha
 	if (where->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
 	    where->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
 		for (size_t i = 0; i < where->bool_expr->n_args; i++)
-			if (where_shards(rt, where->bool_expr->args[i], table, alias, cv, r, refused) || *refused)
+			if (where_shards(pl, where->bool_expr->args[i], table, alias, cv, r, refused) || *refused)
 				return !*refused;
 		return false;
 	}
@@ -243,7 +240,7 @@ static bool where_shards(RtRouter *rt, Node *where, const char *table, const cha
 			      : is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
 										     : NULL;
 		int shard;
-		if (!value || !value_shard(rt, table, cv, value, r, &shard)) {
+		if (!value || !value_shard(pl, table, cv, value, r, &shard)) {
 			*refused = r->kind == RT_ROUTE_REFUSE;
 			return false;
 		}
@@ -257,7 +254,7 @@ static bool where_shards(RtRouter *rt, Node *where, const char *table, const cha
 		PgQuery__List *l = a->rexpr->list;
 		for (size_t i = 0; i < l->n_items; i++) {
 			int shard;
-			if (!value_shard(rt, table, cv, l->items[i], &tmp, &shard)) {
+			if (!value_shard(pl, table, cv, l->items[i], &tmp, &shard)) {
 				if (tmp.kind == RT_ROUTE_REFUSE) {
 					*r = tmp;
 					*refused = true;
@@ -293,15 +290,15 @@ static int jr_find(JoinRefs *j, int i)
 }
 
 /* How the VSchema places a table: its entry, else the default placement. */
-static const VscTable *placement(RtRouter *rt, const char *table)
+static const VscTable *placement(const RtPlanner *pl, const char *table)
 {
-	const VscTable *vt = vsc_table(rt->vschema, table);
-	return vt ? vt : vsc_default_placement(rt->vschema);
+	const VscTable *vt = vsc_table(pl->vschema, table);
+	return vt ? vt : vsc_default_placement(pl->vschema);
 }
 
 /* The ref a qualified column a.c names, when c is the vindex column of a
  * sharded table; -1 otherwise. */
-static int jr_vindex_ref(RtRouter *rt, JoinRefs *j, Node *n, const VscVindex **vindex)
+static int jr_vindex_ref(const RtPlanner *pl, JoinRefs *j, Node *n, const VscVindex **vindex)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 2)
 		return -1;
@@ -311,7 +308,7 @@ static int jr_vindex_ref(RtRouter *rt, JoinRefs *j, Node *n, const VscVindex **v
 	for (int i = 0; i < j->n; i++) {
 		if (strcmp(j->quals[i], f[0]->string->sval) != 0)
 			continue;
-		const VscTable *vt = placement(rt, j->names[i]);
+		const VscTable *vt = placement(pl, j->names[i]);
 		if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, f[1]->string->sval) != 0)
 			return -1;
 		*vindex = vt->col_vindexes[0].vindex;
@@ -321,14 +318,14 @@ static int jr_vindex_ref(RtRouter *rt, JoinRefs *j, Node *n, const VscVindex **v
 }
 
 /* Join the refs that a top-level conjunct a.vcol = b.vcol equates. */
-static void jr_equalities(RtRouter *rt, JoinRefs *j, Node *cond)
+static void jr_equalities(const RtPlanner *pl, JoinRefs *j, Node *cond)
 {
 	if (!cond)
 		return;
 	if (cond->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
 	    cond->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
 		for (size_t i = 0; i < cond->bool_expr->n_args; i++)
-			jr_equalities(rt, j, cond->bool_expr->args[i]);
+			jr_equalities(pl, j, cond->bool_expr->args[i]);
 		return;
 	}
 	if (cond->node_case != PG_QUERY__NODE__NODE_A_EXPR)
@@ -337,12 +334,12 @@ static void jr_equalities(RtRouter *rt, JoinRefs *j, Node *cond)
 	if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 || strcmp(a->name[0]->string->sval, "=") != 0)
 		return;
 	const VscVindex *vl = NULL, *vr = NULL;
-	int l = jr_vindex_ref(rt, j, a->lexpr, &vl), r = jr_vindex_ref(rt, j, a->rexpr, &vr);
+	int l = jr_vindex_ref(pl, j, a->lexpr, &vl), r = jr_vindex_ref(pl, j, a->rexpr, &vr);
 	if (l >= 0 && r >= 0 && vl == vr)
 		j->parent[jr_find(j, l)] = jr_find(j, r);
 }
 
-static void jr_from(RtRouter *rt, JoinRefs *j, Node *n)
+static void jr_from(const RtPlanner *pl, JoinRefs *j, Node *n)
 {
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_RANGE_VAR: {
@@ -358,11 +355,11 @@ static void jr_from(RtRouter *rt, JoinRefs *j, Node *n)
 		return;
 	}
 	case PG_QUERY__NODE__NODE_JOIN_EXPR:
-		jr_from(rt, j, n->join_expr->larg);
-		jr_from(rt, j, n->join_expr->rarg);
+		jr_from(pl, j, n->join_expr->larg);
+		jr_from(pl, j, n->join_expr->rarg);
 		if (n->join_expr->n_using_clause || n->join_expr->is_natural)
 			j->other = true; /* USING and NATURAL: not recognised yet */
-		jr_equalities(rt, j, n->join_expr->quals);
+		jr_equalities(pl, j, n->join_expr->quals);
 		return;
 	default:
 		j->other = true;
@@ -374,7 +371,7 @@ static void jr_from(RtRouter *rt, JoinRefs *j, Node *n)
  * subquery) and joined to the others on the vindex columns, with the same
  * vindex: then each shard holds every row the join can pair, and the
  * statement runs whole on each shard. */
-static bool colocated_join(RtRouter *rt, PgQuery__Node *stmt, const Tables *t)
+static bool colocated_join(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t)
 {
 	if (stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || t->sublink)
 		return false;
@@ -384,13 +381,13 @@ static bool colocated_join(RtRouter *rt, PgQuery__Node *stmt, const Tables *t)
 	JoinRefs j;
 	memset(&j, 0, sizeof(j));
 	for (size_t i = 0; i < sel->n_from_clause; i++)
-		jr_from(rt, &j, sel->from_clause[i]);
-	jr_equalities(rt, &j, sel->where_clause);
+		jr_from(pl, &j, sel->from_clause[i]);
+	jr_equalities(pl, &j, sel->where_clause);
 	if (j.other || j.n != t->n)
 		return false; /* a table elsewhere than this FROM list */
 	int root = -1;
 	for (int i = 0; i < j.n; i++) {
-		const VscTable *vt = placement(rt, j.names[i]);
+		const VscTable *vt = placement(pl, j.names[i]);
 		if (vt->placement != VSC_SHARDED)
 			continue;
 		if (root < 0)
@@ -550,7 +547,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 }
 
 /* INSERT ... VALUES: the shard of every row by its vindex column. */
-static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
+static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
 {
 	int rowbuf[64];
 	const char *table = ins->relation->relname;
@@ -562,7 +559,7 @@ static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColum
 	int pos = -1;
 	if (!ins->n_cols) {
 		/* the VALUES follow the table's columns */
-		pos = rt_column_position(rt, table, cv->column);
+		pos = pl->catalog.column_position(pl->catalog.arg, table, cv->column);
 		if (pos < 0) {
 			refuse(r, "INSERT into the sharded table \"%s\" must name its columns through the router", table);
 			return;
@@ -589,7 +586,7 @@ static void insert_shards(RtRouter *rt, PgQuery__InsertStmt *ins, const VscColum
 	for (size_t i = 0; i < src->n_values_lists && r->kind != RT_ROUTE_REFUSE; i++) {
 		PgQuery__List *row = src->values_lists[i]->list;
 		int shard;
-		if ((size_t)pos >= row->n_items || !value_shard(rt, table, cv, row->items[pos], r, &shard)) {
+		if ((size_t)pos >= row->n_items || !value_shard(pl, table, cv, row->items[pos], r, &shard)) {
 			if (r->kind != RT_ROUTE_REFUSE)
 				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
 		} else if (shard < 0) {
@@ -842,15 +839,15 @@ static void inline_restore(Inlining *in)
 	arena_reset(&in->arena);
 }
 
-static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
+static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
 
-static bool merge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+static bool merge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
 {
 	Inlining in = {.params = r->params, .ok = true};
 	if (r->params && r->params->n > 0)
 		pgn_walk(&s->base, count_params, &in.cap);
 	if (in.cap == 0)
-		return merge_plan_tree(rt, s, t, table, r);
+		return merge_plan_tree(pl, s, t, table, r);
 	arena_init(&in.arena);
 	in.nodes = arena_alloc(&in.arena, in.cap * sizeof(*in.nodes));
 	in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
@@ -858,12 +855,12 @@ static bool merge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *t, co
 	if (!in.ok)
 		inline_restore(&in); /* the bound parameters go with the statements */
 	r->params_inlined = in.ok;
-	bool planned = merge_plan_tree(rt, s, t, table, r);
+	bool planned = merge_plan_tree(pl, s, t, table, r);
 	inline_restore(&in);
 	return planned;
 }
 
-static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
 {
 	/* every table reference is to this one table (a subquery may read it too) */
 	for (int i = 0; i < t->n; i++)
@@ -888,7 +885,7 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 	rvn.range_var = &rv;
 	Tables final_t = *t;
 	final_t.sublink = t->sublink || whole;
-	if (!final_t.sublink && (t->aggregate || s->n_group_clause) && rt_aggregate_plan(rt, s, table, r)) {
+	if (!final_t.sublink && (t->aggregate || s->n_group_clause) && rt_aggregate_plan(pl, s, table, r)) {
 		r->merge = true;
 		return final_plan(s, t, r);
 	}
@@ -928,16 +925,16 @@ static bool merge_plan_tree(RtRouter *rt, PgQuery__SelectStmt *s, const Tables *
 		return false;
 	r->merge = true;
 	if (!final_t.sublink && !t->aggregate)
-		rt_kmerge_plan(rt, s, table, r); /* the same, streamed when it can be */
+		rt_kmerge_plan(pl, s, table, r); /* the same, streamed when it can be */
 	return final_plan(s, &final_t, r);
 }
 
 /* COPY TO STDOUT: every shard holding the table's rows, or the shards of
  * a query that needs no final step in the router. */
-static void copy_out_plan(RtRouter *rt, PgQuery__CopyStmt *cp, const char *sql, const RtParams *params, RtRoute *r)
+static void copy_out_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char *sql, const RtParams *params, RtRoute *r)
 {
 	if (cp->query) {
-		rt_plan(rt, cp->query, sql, params, r);
+		rt_route_plan(pl, cp->query, sql, params, r);
 		if (r->kind == RT_ROUTE_REFUSE)
 			return;
 		if (r->kind != RT_ROUTE_SHARDS || r->write || r->split_sql || r->explain) {
@@ -949,56 +946,86 @@ static void copy_out_plan(RtRouter *rt, PgQuery__CopyStmt *cp, const char *sql, 
 		/* a final step in the router (r->merge): copy.c keeps its rows
 		 * and writes them out as COPY data */
 	} else {
-		const VscTable *vt = placement(rt, cp->relation->relname);
+		const VscTable *vt = placement(pl, cp->relation->relname);
 		r->nshards = 0;
 		if (vt->placement == VSC_SHARDED)
-			all_shards(rt, r);
+			all_shards(pl, r);
 		else
 			add_shard(r, vt->placement == VSC_PINNED ? vt->shard : 0);
+		r->opcode = vt->placement == VSC_SHARDED  ? RT_RO_SCATTER
+			    : vt->placement == VSC_PINNED ? RT_RO_PINNED
+							  : RT_RO_REFERENCE;
 	}
-	r->scatter = false;
 	r->copy_out = true;
 }
 
-void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
+/* EXPLAIN: the route of the statement explained; the shards explain it. */
+static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const char *sql, const RtParams *params,
+			 RtRoute *r)
 {
-	(void)sql;
-	memset(r, 0, sizeof(*r));
-	r->params = params;
-	r->kind = RT_ROUTE_SHARDS;
-	if (stmt->node_case == PG_QUERY__NODE__NODE_EXPLAIN_STMT) {
-		/* the route of the statement explained; the shards explain it */
-		PgQuery__ExplainStmt *ex = stmt->explain_stmt;
-		for (size_t i = 0; i < ex->n_options; i++) {
-			const char *opt = ex->options[i]->def_elem->defname;
-			if (strcmp(opt, "analyze") == 0) {
-				refuse(r, "%s", "EXPLAIN ANALYZE through the router is not supported yet");
-				return;
-			}
-		}
-		if (ex->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT &&
-		    ex->query->node_case != PG_QUERY__NODE__NODE_INSERT_STMT &&
-		    ex->query->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT &&
-		    ex->query->node_case != PG_QUERY__NODE__NODE_DELETE_STMT) {
-			refuse(r, "%s", "EXPLAIN of this statement through the router is not supported");
+	for (size_t i = 0; i < ex->n_options; i++) {
+		const char *opt = ex->options[i]->def_elem->defname;
+		if (strcmp(opt, "analyze") == 0) {
+			refuse(r, "%s", "EXPLAIN ANALYZE through the router is not supported yet");
 			return;
 		}
-		rt_plan(rt, ex->query, sql, params, r);
-		if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
-			rt_route_cleanup(r);
-			refuse(r, "%s", "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
-		}
-		r->explain = r->kind == RT_ROUTE_SHARDS;
+	}
+	if (ex->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT &&
+	    ex->query->node_case != PG_QUERY__NODE__NODE_INSERT_STMT &&
+	    ex->query->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT &&
+	    ex->query->node_case != PG_QUERY__NODE__NODE_DELETE_STMT) {
+		refuse(r, "%s", "EXPLAIN of this statement through the router is not supported");
 		return;
 	}
+	rt_route_plan(pl, ex->query, sql, params, r);
+	if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
+		rt_route_cleanup(r);
+		refuse(r, "%s", "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
+	}
+	r->explain = r->kind == RT_ROUTE_SHARDS;
+}
+
+/* COPY: FROM STDIN splits rows by key (copy.c), TO STDOUT reads shards. */
+static void copy_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char *sql, const RtParams *params, RtRoute *r)
+{
+	if ((cp->filename && cp->filename[0]) || cp->is_program) {
+		refuse(r, "COPY %s a file or program through the router is not supported", cp->is_from ? "FROM" : "TO");
+		return;
+	}
+	if (!cp->is_from) {
+		copy_out_plan(pl, cp, sql, params, r);
+		return;
+	}
+	if (!cp->relation || cp->where_clause) {
+		refuse(r, "%s through the router is not supported yet", "COPY FROM ... WHERE");
+		return;
+	}
+	/* COPY FROM STDIN: the rows go where their keys belong (copy.c) */
+	const VscTable *vt = placement(pl, cp->relation->relname);
+	r->write = true;
+	r->copy = true;
+	if (vt->placement == VSC_PINNED)
+		add_shard(r, vt->shard);
+	else
+		all_shards(pl, r);
+	r->opcode = vt->placement == VSC_PINNED ? RT_RO_PINNED : RT_RO_SCATTER;
+}
+
+/* Statements planned by their kind alone; false for those whose tables
+ * decide (SELECT, INSERT, UPDATE, DELETE, and a SHOW the shards answer). */
+static bool kind_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
+{
 	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+		explain_plan(pl, stmt->explain_stmt, sql, params, r);
+		return true;
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
 	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
-	case PG_QUERY__NODE__NODE_FETCH_STMT:        /* cursors live in the router */
+	case PG_QUERY__NODE__NODE_FETCH_STMT: /* cursors live in the router */
 	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
 		r->kind = RT_ROUTE_LOCAL;
-		return;
+		return true;
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
@@ -1010,60 +1037,156 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
 		/* the schema is the same on every shard */
 		r->kind = RT_ROUTE_ALL;
-		all_shards(rt, r);
-		return;
+		all_shards(pl, r);
+		return true;
 	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
-		if (strcasecmp(stmt->variable_show_stmt->name, "vschema") == 0 ||
-		    strcasecmp(stmt->variable_show_stmt->name, "stats") == 0 ||
-		    strcasecmp(stmt->variable_show_stmt->name, "transactions") == 0 ||
-		    strcasecmp(stmt->variable_show_stmt->name, "plan_cache") == 0 ||
-		    strcasecmp(stmt->variable_show_stmt->name, "pools") == 0 ||
-		    strcasecmp(stmt->variable_show_stmt->name, "slots") == 0) {
+		if (rt_show_find(stmt->variable_show_stmt->name) >= 0) {
 			r->kind = RT_ROUTE_LOCAL;
-			return;
+			return true;
 		}
-		break;
+		return false;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		if (rt_placement_call(stmt)) {
 			r->kind = RT_ROUTE_LOCAL; /* placement.c */
-			return;
+			return true;
 		}
-		break;
+		return false;
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		break;
-	case PG_QUERY__NODE__NODE_COPY_STMT: {
-		PgQuery__CopyStmt *cp = stmt->copy_stmt;
-		if ((cp->filename && cp->filename[0]) || cp->is_program) {
-			refuse(r, "COPY %s a file or program through the router is not supported", cp->is_from ? "FROM" : "TO");
-			return;
-		}
-		if (!cp->is_from) {
-			copy_out_plan(rt, cp, sql, params, r);
-			return;
-		}
-		if (!cp->relation || cp->where_clause) {
-			refuse(r, "%s through the router is not supported yet", "COPY FROM ... WHERE");
-			return;
-		}
-		/* COPY FROM STDIN: the rows go where their keys belong (copy.c) */
-		const VscTable *vt = placement(rt, cp->relation->relname);
-		r->write = true;
-		r->copy = true;
-		if (vt->placement == VSC_PINNED)
-			add_shard(r, vt->shard);
-		else
-			all_shards(rt, r);
-		return;
-	}
+		return false;
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+		copy_plan(pl, stmt->copy_stmt, sql, params, r);
+		return true;
 	default:
 		refuse(r, "%s through the router is not supported yet", "this statement");
-		return;
+		return true;
 	}
+}
+
+/* How a statement's tables are placed: the sharded table that routes it
+ * (its name and alias), a pinned shard, reference tables. */
+typedef struct Placed {
+	const char *sharded, *sharded_alias;
+	const VscTable *sharded_t;
+	int pinned;
+	bool reference;
+	bool whole; /* the sharded table read again by a subquery */
+} Placed;
+
+/* Place the statement's tables; false with r refused. */
+static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, Placed *pt, RtRoute *r)
+{
+	int nsharded = 0;
+	*pt = (Placed){.pinned = -1};
+	for (int i = 0; i < t->n; i++) {
+		if (is_cte(t, t->names[i]))
+			continue;
+		const VscTable *vt = placement(pl, t->names[i]);
+		if (vt->placement == VSC_SHARDED) {
+			if (nsharded++ && !colocated_join(pl, stmt, t)) {
+				if (strcmp(pt->sharded, t->names[i]) == 0 && t->sublink &&
+				    stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+					pt->whole = true; /* read again by a subquery: every shard's rows, final step here */
+					continue;
+				}
+				refuse(r, "a statement over several sharded tables (\"%s\" and \"%s\") is supported by the router "
+					  "only as a join on their vindex columns with the same vindex",
+				       pt->sharded, t->names[i]);
+				return false;
+			}
+			if (pt->sharded)
+				continue; /* joined with the first: it routes them all */
+			pt->sharded = t->names[i];
+			pt->sharded_alias = t->aliases[i];
+			pt->sharded_t = vt;
+		} else if (vt->placement == VSC_PINNED) {
+			if (pt->pinned >= 0 && pt->pinned != vt->shard) {
+				refuse(r, "%s", "a statement over tables pinned to different shards is not supported");
+				return false;
+			}
+			pt->pinned = vt->shard;
+		} else {
+			pt->reference = true;
+		}
+	}
+	if (pt->sharded && pt->pinned >= 0) {
+		refuse(r, "a statement over the sharded table \"%s\" and a pinned table is not supported", pt->sharded);
+		return false;
+	}
+	return true;
+}
+
+/* A statement over a sharded table (and reference tables, or others
+ * joined with it on the vindex): its shards by the vindex column, a move,
+ * a split INSERT or a merge. */
+static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const Placed *pt, RtRoute *r)
+{
+	const char *sharded = pt->sharded, *alias = pt->sharded_alias;
+	const VscColumnVindex *cv = &pt->sharded_t->col_vindexes[0];
+	bool refused = false, keyed = false;
+	all_shards(pl, r);
+	r->opcode = RT_RO_SCATTER;
+	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		if (stmt->insert_stmt->on_conflict_clause &&
+		    sets_column(stmt->insert_stmt->on_conflict_clause->target_list,
+				stmt->insert_stmt->on_conflict_clause->n_target_list, cv->column)) {
+			refuse(r, "an ON CONFLICT DO UPDATE of the vindex column \"%s\" is not supported by the router",
+			       cv->column);
+			return;
+		}
+		insert_shards(pl, stmt->insert_stmt, cv, r);
+		if (r->kind == RT_ROUTE_REFUSE)
+			return;
+		keyed = true;
+		break;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		keyed = where_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
+		break;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		keyed = where_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
+		if (!refused && r->kind != RT_ROUTE_REFUSE &&
+		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
+			if (!keyed || pt->whole)
+				all_shards(pl, r);
+			else
+				r->opcode = r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+			move_plan(stmt, sharded, cv, r);
+			return;
+		}
+		break;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		keyed = where_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
+		break;
+	default:
+		break;
+	}
+	if (refused || r->kind == RT_ROUTE_REFUSE)
+		return;
+	if (!keyed || pt->whole)
+		all_shards(pl, r);
+	else
+		r->opcode = r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+	if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+		const char *why = scatter_obstacle(stmt->select_stmt, t);
+		if (!why)
+			return; /* the shards' rows concatenated */
+		/* the final step runs in the router over the table's rows */
+		if (!merge_plan(pl, stmt->select_stmt, t, sharded, r))
+			refuse(r, "%s over several shards is not supported by the router yet; give the vindex column", why);
+	}
+}
+
+void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->params = params;
+	r->kind = RT_ROUTE_SHARDS;
+	if (kind_plan(pl, stmt, sql, params, r))
+		return;
 	r->write = stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT &&
 		   stmt->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT;
-
 	Tables t;
 	memset(&t, 0, sizeof(t));
 	pgn_walk(&stmt->base, visit, &t);
@@ -1071,111 +1194,38 @@ void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams 
 		refuse(r, "%s", "more than 32 table references in one statement through the router");
 		return;
 	}
-	const char *sharded = NULL, *sharded_alias = NULL;
-	const VscTable *sharded_t = NULL;
-	int pinned = -1, nsharded = 0;
-	bool reference = false, whole = false;
-	for (int i = 0; i < t.n; i++) {
-		if (is_cte(&t, t.names[i]))
-			continue;
-		const VscTable *vt = placement(rt, t.names[i]);
-		if (vt->placement == VSC_SHARDED) {
-			if (nsharded++ && !colocated_join(rt, stmt, &t)) {
-				if (strcmp(sharded, t.names[i]) == 0 && t.sublink &&
-				    stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
-					whole = true; /* read again by a subquery: every shard's rows, final step here */
-					continue;
-				}
-				refuse(r, "a statement over several sharded tables (\"%s\" and \"%s\") is supported by the router "
-					  "only as a join on their vindex columns with the same vindex",
-				       sharded, t.names[i]);
-				return;
-			}
-			if (sharded)
-				continue; /* joined with the first: it routes them all */
-			sharded = t.names[i];
-			sharded_alias = t.aliases[i];
-			sharded_t = vt;
-		} else if (vt->placement == VSC_PINNED) {
-			if (pinned >= 0 && pinned != vt->shard) {
-				refuse(r, "%s", "a statement over tables pinned to different shards is not supported");
-				return;
-			}
-			pinned = vt->shard;
-		} else {
-			reference = true;
-		}
-	}
-
-	if (sharded) {
-		if (pinned >= 0) {
-			refuse(r, "a statement over the sharded table \"%s\" and a pinned table is not supported", sharded);
-			return;
-		}
-		const VscColumnVindex *cv = &sharded_t->col_vindexes[0];
-		bool refused = false, keyed = false;
-		all_shards(rt, r);
-		switch (stmt->node_case) {
-		case PG_QUERY__NODE__NODE_INSERT_STMT:
-			if (stmt->insert_stmt->on_conflict_clause &&
-			    sets_column(stmt->insert_stmt->on_conflict_clause->target_list,
-					stmt->insert_stmt->on_conflict_clause->n_target_list, cv->column)) {
-				refuse(r, "an ON CONFLICT DO UPDATE of the vindex column \"%s\" is not supported by the router",
-				       cv->column);
-				return;
-			}
-			insert_shards(rt, stmt->insert_stmt, cv, r);
-			if (r->kind == RT_ROUTE_REFUSE)
-				return;
-			keyed = true;
-			break;
-		case PG_QUERY__NODE__NODE_SELECT_STMT:
-			keyed = where_shards(rt, stmt->select_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
-			break;
-		case PG_QUERY__NODE__NODE_UPDATE_STMT:
-			keyed = where_shards(rt, stmt->update_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
-			if (!refused && r->kind != RT_ROUTE_REFUSE &&
-			    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
-				if (!keyed || whole)
-					all_shards(rt, r);
-				move_plan(stmt, sharded, cv, r);
-				return;
-			}
-			break;
-		case PG_QUERY__NODE__NODE_DELETE_STMT:
-			keyed = where_shards(rt, stmt->delete_stmt->where_clause, sharded, sharded_alias, cv, r, &refused);
-			break;
-		default:
-			break;
-		}
-		if (refused || r->kind == RT_ROUTE_REFUSE)
-			return;
-		if (!keyed || whole)
-			all_shards(rt, r);
-		if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
-			const char *why = scatter_obstacle(stmt->select_stmt, &t);
-			if (!why) {
-				r->scatter = true;
-				return;
-			}
-			/* the final step runs in the router over the table's rows */
-			if (!merge_plan(rt, stmt->select_stmt, &t, sharded, r))
-				refuse(r, "%s over several shards is not supported by the router yet; give the vindex column",
-				       why);
-		}
+	Placed pt;
+	if (!place_tables(pl, stmt, &t, &pt, r))
+		return;
+	if (pt.sharded) {
+		sharded_plan(pl, stmt, &t, &pt, r);
 		return;
 	}
 	r->nshards = 0;
-	if (pinned >= 0) {
-		add_shard(r, pinned);
+	if (pt.pinned >= 0) {
+		add_shard(r, pt.pinned);
+		r->opcode = RT_RO_PINNED;
 		return;
 	}
-	if (reference && r->write) {
-		all_shards(rt, r); /* a copy on every shard */
+	if (pt.reference && r->write) {
+		all_shards(pl, r); /* a copy on every shard */
 		r->replicated = true;
+		r->opcode = RT_RO_REPLICATED;
 		return;
 	}
 	add_shard(r, 0); /* reference tables, or no table at all: any shard */
+	r->opcode = pt.reference ? RT_RO_REFERENCE : RT_RO_ANY;
+}
+
+uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod)
+{
+	*typmod = -1;
+	return pl->catalog.column_type(pl->catalog.arg, table, column, typmod);
+}
+
+uint32_t rt_plan_select_type(const RtPlanner *pl, const char *table, const char *sql)
+{
+	return pl->catalog.select_type(pl->catalog.arg, table, sql);
 }
 
 void rt_route_cleanup(RtRoute *r)
@@ -1371,4 +1421,29 @@ void rt_column_types_forget(RtRouter *rt)
 	free(rt->types);
 	rt->types = NULL;
 	rt->ntypes = 0;
+}
+
+/* The router's catalog: its first shard's, asked once per fact. */
+static uint32_t router_column_type(void *arg, const char *table, const char *column, int32_t *typmod)
+{
+	return rt_column_type_mod(arg, table, column, typmod);
+}
+
+static int router_column_position(void *arg, const char *table, const char *column)
+{
+	return rt_column_position(arg, table, column);
+}
+
+static uint32_t router_select_type(void *arg, const char *table, const char *sql)
+{
+	return rt_select_type(arg, table, sql);
+}
+
+void rt_router_planner(RtRouter *rt, RtPlanner *pl)
+{
+	*pl = (RtPlanner){.vschema = rt->vschema,
+			  .catalog = {.column_type = router_column_type,
+				      .column_position = router_column_position,
+				      .select_type = router_select_type,
+				      .arg = rt}};
 }

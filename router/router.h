@@ -23,18 +23,19 @@
 #include "pgwire/evconn.h"
 #include "pgwire/pgwire.h"
 #include "router/coord.h"
+#include "router/op.h"
 #include "vschema/vschema.h"
 
 #define RT_MAX_SHARDS 256
 
 /* A statement with parameters, as Bind gave them. */
-typedef struct RtParams {
+struct RtParams {
 	int n;
 	const char *const *values; /* NULL entries are SQL NULL */
 	const int *lengths;
 	const int *formats;
 	const uint32_t *types;
-} RtParams;
+};
 
 typedef struct RtUser {
 	char *name;   /* owned */
@@ -89,7 +90,6 @@ typedef struct RtMerge RtMerge;
 typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
 typedef struct RtCopy RtCopy;
-typedef struct RtRoute RtRoute;
 typedef struct RtCursor RtCursor;
 
 typedef enum RtBackendState {
@@ -256,6 +256,8 @@ struct RtSession {
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
+	RtPlan plan;          /* owned: the statement's plan, freed when the next starts */
+	const RtOp *running;  /* in plan: the operator whose state takes the shards' rows, NULL none */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
 	struct RtOrdered *ordered; /* owned: a split INSERT's RETURNING rows, kept per
 				    * shard and sent in VALUES order at its end */
@@ -366,9 +368,9 @@ typedef struct RtPoolStats {
 void rt_pool_stats(const RtRouter *rt, int shard, RtPoolStats *st);
 
 /* copy.c: COPY FROM STDIN over the shards. */
-/* Start it: the COPY goes to the route's shards, CopyInResponse to the
- * client; false after an error was sent. */
-bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtRoute *route);
+/* Start it: the COPY goes to the CopyIn operator's shards, CopyInResponse
+ * to the client; false after an error was sent. */
+bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtOp *op);
 void rt_copy_data(RtSession *s, const uint8_t *data, size_t len);
 /* CopyDone (fail NULL) or CopyFail from the client. */
 void rt_copy_end(RtSession *s, const char *fail);
@@ -379,10 +381,11 @@ void rt_copy_drained(RtSession *s);
 void rt_copy_free(RtSession *s);
 /* A shard's error during COPY: its "line N" becomes the client's line. */
 void rt_copy_error_line(RtSession *s, int shard, PgwError *e);
-/* COPY TO STDOUT from the route's shards: sent there, false when nothing
- * was sent (after an error); a shard's CopyOutResponse, its data; the
- * stream's end before the CommandComplete. */
-bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, RtRoute *route);
+/* COPY TO STDOUT of the CopyOut operator's input (a table's shards, or a
+ * query, whose final step's rows are kept and written out): sent there,
+ * false when nothing was sent (after an error); a shard's
+ * CopyOutResponse, its data; the stream's end before the CommandComplete. */
+bool rt_copy_out_start(RtSession *s, PgQuery__CopyStmt *st, const RtOp *op, const RtExecArgs *a);
 void rt_copy_out_response(RtSession *s, RtBackend *b, const PGresult *r);
 void rt_copy_out_data(RtSession *s, RtBackend *b, const uint8_t *data, size_t len);
 void rt_copy_out_end(RtSession *s);
@@ -397,9 +400,6 @@ void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg);
 bool rt_session_accept(PgwEvConn *ec, void *arg);
 void rt_session_close(PgwEvConn *ec, void *arg);
 
-/* aggregate.c: plan s over the sharded table in two steps (the shards
- * group and aggregate, the router combines); false for other shapes. */
-bool rt_aggregate_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
 
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);
@@ -419,15 +419,17 @@ void rt_merge_pool_free(void);
 /* session.c, shared with extended.c */
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format);
 bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char *text);
-/* EXPLAIN over the route's shards (params: an Execute's, NULL in a simple
- * query): the router's line, then each shard's plan in turn.  True while
- * a shard explains, false when done (after an error). */
-bool rt_explain_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params);
+/* EXPLAIN (op) of its input's tree (params: an Execute's, NULL in a
+ * simple query): the tree's lines, then each shard's plan in turn.  True
+ * while a shard explains, false when done (after an error). */
+bool rt_explain_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params);
 void rt_send_error(RtSession *s, const PgwError *e);
 /* ReadyForQuery; a session that is idle gives its connections back. */
 void rt_send_ready(RtSession *s);
 char rt_txn_status(const RtSession *s);
 void rt_reset_statement(RtSession *s);
+/* Free the plan of the statement that ended. */
+void rt_plan_release(RtSession *s);
 void rt_statement_finished(RtSession *s);
 void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n);
 /* Where the statement's next DataRow goes: the client, or beyond an
@@ -437,18 +439,13 @@ Buf *rt_row_buf(RtSession *s);
 void rt_row_description(RtSession *s, PGresult *r, int ncols);
 
 /* kmerge.c */
-/* The streamed form of a merge planned for s (route->kmerge), when s is a
- * plain read of table whose ORDER BY keys are of types the router orders
- * exactly and whose LIMIT/OFFSET are constants; otherwise leaves it unset.
- * The caller checked that s has no aggregate, window or subquery. */
-void rt_kmerge_plan(RtRouter *rt, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
 /* Whether a planned streamed merge can run for the portal (NULL: a simple
  * query): its results are all in one format, which the shards then send
  * the sort keys in too. */
-bool rt_kmerge_usable(const RtRoute *route, const RtPortal *portal);
-/* Send the route's kmerge.sql to its shards, s->kmerge takes their rows.
+bool rt_kmerge_usable(const RtOp *merge_sort, const RtPortal *portal);
+/* Send the MergeSort's input its statement, s->kmerge takes their rows.
  * Returns as rt_dispatch. */
-bool rt_kmerge_start(RtSession *s, const RtRoute *route, const RtParams *params);
+bool rt_kmerge_start(RtSession *s, const RtOp *merge_sort, const RtParams *params);
 /* A shard's rows (or its end) for s->kmerge; rows that can be decided go
  * out. */
 void rt_kmerge_result(RtSession *s, RtBackend *b, PGresult *r);
@@ -481,8 +478,9 @@ RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
- * (taking route->returning_shards) and sent in VALUES order when it ends. */
-void rt_ordered_start(RtSession *s, RtRoute *route);
+ * (by the operator's returning_shards) and sent in VALUES order when it
+ * ends. */
+void rt_ordered_start(RtSession *s, const RtOp *op);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 
@@ -491,6 +489,8 @@ PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
  * texts, params[i] are texts[i]'s.  False after an error was sent. */
 bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
 		      const RtParams *params, int result_format);
+/* text, whose shape is sh, to shards as rt_backend_send_shaped sends it. */
+bool rt_dispatch_shaped(RtSession *s, const char *text, const RtShape *sh, const int *shards, int n);
 
 /* txn.c: transactions over shards. */
 /* Add a shard to the open transaction; true when it is new (needs BEGIN). */
@@ -528,7 +528,7 @@ void rt_plancache_free(RtRouter *rt);
  * statement without its closing ';'.  False when it has no literals or
  * another form (several statements, comments, $, backslashes). */
 #define RT_SHAPE_MAX_LITERALS 64
-typedef struct RtShape {
+struct RtShape {
 	char *key, *text; /* owned */
 	int n;
 	char *values[RT_SHAPE_MAX_LITERALS]; /* owned */
@@ -543,7 +543,7 @@ typedef struct RtShape {
 	/* where each literal is, in bytes: in the key ($n) and in the text */
 	int key_at[RT_SHAPE_MAX_LITERALS], key_len[RT_SHAPE_MAX_LITERALS];
 	int text_at[RT_SHAPE_MAX_LITERALS], text_len[RT_SHAPE_MAX_LITERALS];
-} RtShape;
+};
 bool rt_shape(const char *sql, RtShape *sh);
 void rt_shape_free(RtShape *sh);
 /* Whether a shape's statement (its key's tree) runs on a shard with its
@@ -563,94 +563,56 @@ int rt_shape_literal_position(const RtShape *sh, int i);
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);
 void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 
-/* move.c: an UPDATE of the vindex column.  Start it (the route's
- * shard_sql goes out next), take its results (true when consumed), and at
- * the end of each step go on (true: the next step is under way). */
-bool rt_move_start(RtSession *s, const RtRoute *route);
+/* move.c: an UPDATE of the vindex column.  Start it (the Move operator's
+ * sql goes out next), take its results (true when consumed), and at the
+ * end of each step go on (true: the next step is under way). */
+bool rt_move_start(RtSession *s, const RtOp *op);
 bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_move_step(RtSession *s);
 void rt_move_free(RtSession *s);
 
-/* plan.c */
-typedef enum RtRouteKind {
-	RT_ROUTE_SHARDS,  /* the statement goes to shards[0..n) */
-	RT_ROUTE_ALL,     /* DDL: every shard, one reply */
-	RT_ROUTE_LOCAL,   /* answered by the router (transaction control, SET) */
-	RT_ROUTE_REFUSE,  /* err says why */
-} RtRouteKind;
+/* plan.c: the planner is rt_plan (op.h); the router plans with its own
+ * VSchema and catalog (its first shard's, asked once per fact). */
+void rt_router_planner(RtRouter *rt, RtPlanner *pl);
+/* show.c: the SHOW commands the router answers itself, as a table. */
+/* The row of the SHOW table for name, -1 when the shards answer it. */
+int rt_show_find(const char *name);
+/* The row's name (lower case). */
+const char *rt_show_name(int show);
+/* Answer SHOW row `show`: RowDescription (unless in an Execute), rows, tag. */
+void rt_show_run(RtSession *s, int show);
+/* One DataRow of text values (none NULL), appended to out. */
+void rt_put_text_row(Buf *out, int n, const char *const *vals);
 
-/* kmerge.c: a scatter SELECT with ORDER BY whose shards send their rows in
- * the query's order, merged in order by the router as they come. */
-#define RT_KMERGE_MAX_KEYS 16
-typedef struct RtSortKey {
-	uint32_t type; /* of the key's values: pgt_orderable() */
-	bool desc, nulls_first;
-	int col; /* the client's column that holds it; -1: an extra column */
-} RtSortKey;
-
-typedef struct RtKmergePlan {
-	/* owned: the statement each shard runs (the client's columns, then
-	 * one per sort key the client does not select, in the query's order,
-	 * LIMIT n+m, no OFFSET); NULL when the merge is not streamed */
-	char *sql;
-	int nkeys;
-	int nextra; /* the extra columns */
-	RtSortKey keys[RT_KMERGE_MAX_KEYS];
-	int64_t offset; /* rows the router skips */
-	int64_t limit;  /* rows it sends then, -1 all */
-	int64_t pushed; /* the LIMIT each shard got, -1 none */
-} RtKmergePlan;
-
-struct RtRoute {
-	RtRouteKind kind;
-	int nshards;
-	int shards[RT_MAX_SHARDS];
-	bool write;   /* changes data */
-	bool scatter; /* a read of every shard, rows concatenated */
-	bool merge;   /* a read of every shard, final step in the router */
-	bool replicated; /* a write of the same rows on every shard (reference table) */
-	bool explain;    /* EXPLAIN of a statement so routed: each shard explains it */
-	/* an UPDATE of this vindex column: shard_sql (the UPDATE with
-	 * RETURNING *) on every shard of the route, then rows whose new value
-	 * belongs to another shard move there (move.c); merge_table is the table */
-	const VscColumnVindex *move;
-	bool copy;       /* COPY FROM STDIN: rows split over the shards (copy.c) */
-	bool copy_out;   /* COPY TO STDOUT: the data of every shard of the route */
-	char merge_table[64];
-	char *shard_sql; /* owned: what the shards run for a merge */
-	/* owned: what the router runs over the merged rows: the client's
-	 * statement without the WHERE the shards applied, or with aggregates
-	 * over the shards' partial results (aggregate.c); NULL: the client's
-	 * statement as it is */
-	char *final_sql;
-	bool partial;      /* the shards send partial aggregates */
-	bool final_params; /* the final step uses the bound parameters */
-	bool params_inlined; /* shard_sql and final_sql hold them as literals */
-	int64_t merge_limit; /* the shards send their first rows in the query's order, this many; -1 all */
-	RtKmergePlan kmerge; /* the same merge streamed, when its shape allows */
-	/* owned: a multi-row INSERT split by shard, the statement shards[i]
-	 * runs with only its rows (in their order); NULL when not split */
-	char **split_sql;
-	/* owned: with bound parameters, those split_sql[i] uses, as $1..$k */
-	RtParams *split_params;
-	/* owned: a split INSERT ... RETURNING, the shard of each VALUES row in
-	 * order (its rows are sent in that order); NULL without */
-	int *returning_shards;
-	int nreturning;
-	const RtParams *params; /* borrowed: the bound parameters, NULL without */
-	PgwError err;
-};
-
-void rt_plan(RtRouter *rt, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *route);
-/* Frees what a route owns. */
-void rt_route_cleanup(RtRoute *route);
-/* A read with a final step in the router: the shards run route's
- * shard_sql (with params), the final step runs when all answered; takes
- * route's final_sql.  Returns as rt_dispatch. */
-bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params);
-/* DDL on every shard of the route, one tag for all; refused (0A000) inside
- * a transaction.  Returns as rt_dispatch. */
-bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route);
+/* exec.c: run a plan for a session. */
+/* Start p's root (a: the statement and how to send it): true when results
+ * will come from shards, false when it was answered (or an error sent). */
+bool rt_exec_start(RtSession *s, const RtPlan *p, const RtExecArgs *a);
+/* Give a shard's result to the session's running operator; true when it
+ * took it. */
+bool rt_exec_result(RtSession *s, RtBackend *b, PGresult *r);
+/* Every shard of the statement answered: the running operator produces
+ * what it kept; true when that answered the statement (its
+ * CommandComplete sent). */
+bool rt_exec_complete(RtSession *s);
+/* The statement ends: the running operator frees its state. */
+void rt_exec_finish(RtSession *s);
+/* A read with a final step in the router (op: a Limit, MergeSort or
+ * FinalStep): the shards of its leaf run their statement (with params,
+ * unless the plan wrote them in), and the in-order merge takes their rows
+ * as they come, or the final step runs when all answered (its own
+ * statement, else text).  Returns as rt_dispatch. */
+bool rt_merge_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params);
+/* The final step's shards all answered: it runs over their rows, its
+ * replies going where the statement's rows go (an Execute's portal, a
+ * DECLARE's cursor) or to the client with their CommandComplete (true
+ * then, unless it failed). */
+bool rt_merge_complete(RtSession *s);
+/* The merge or final step of the statement ends (its state freed). */
+void rt_merge_end(RtSession *s);
+/* DDL on every shard of the operator, one tag for all; inside a
+ * transaction it commits in one phase on each.  Returns as rt_dispatch. */
+bool rt_dispatch_ddl(RtSession *s, const char *text, const RtOp *op);
 /* The PG type OID of table.column, asked of the first shard once; 0 when unknown. */
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column);
 /* The same with the column's typmod (-1 when it has none). */

@@ -11,6 +11,7 @@
  * Transactions over several shards are coordinated by txn.c, the extended
  * protocol is extended.c, COPY copy.c, cursors cursor.c.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,6 @@ static void flush(RtSession *s) { (void)pgw_evconn_flush(s->ec); }
 static PgwConn *conn(RtSession *s) { return pgw_evconn_conn(s->ec); }
 static void report_changes(RtSession *s, RtBackend *b);
 static bool explain_step(RtSession *s);
-static void put_text_row(Buf *out, int n, const char *const *vals);
 
 void rt_send_error(RtSession *s, const PgwError *e)
 {
@@ -204,24 +204,25 @@ struct RtOrdered {
 	size_t *at;     /* by shard: the next row to send */
 };
 
-void rt_ordered_start(RtSession *s, RtRoute *route)
+void rt_ordered_start(RtSession *s, const RtOp *op)
 {
 	struct RtOrdered *o = calloc(1, sizeof(*o));
 	if (o) {
 		o->rows = calloc((size_t)s->nshards, sizeof(Buf));
 		o->at = calloc((size_t)s->nshards, sizeof(size_t));
+		o->row_shard = malloc(sizeof(int) * ((size_t)op->nreturning + 1));
 	}
-	if (!o || !o->rows || !o->at) {
+	if (!o || !o->rows || !o->at || !o->row_shard) {
 		if (o) {
 			free(o->rows);
 			free(o->at);
+			free(o->row_shard);
 		}
 		free(o);
 		return; /* rows go out as they come */
 	}
-	o->n = route->nreturning;
-	o->row_shard = route->returning_shards;
-	route->returning_shards = NULL;
+	o->n = op->nreturning;
+	memcpy(o->row_shard, op->returning_shards, sizeof(int) * (size_t)op->nreturning);
 	s->ordered = o;
 }
 
@@ -266,16 +267,8 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		return;
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
-	if (s->kmerge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
-		rt_kmerge_result(s, b, r);
-		return;
-	}
-	if (s->merge && (PQresultStatus(r) == PGRES_SINGLE_TUPLE || PQresultStatus(r) == PGRES_TUPLES_OK)) {
-		PgwError e;
-		if (!rt_merge_rows(s->merge, r, &e))
-			rt_send_error(s, &e);
-		return;
-	}
+	if (rt_exec_result(s, b, r))
+		return; /* the rows of a merge or a final step */
 	switch (PQresultStatus(r)) {
 	case PGRES_SINGLE_TUPLE:
 	case PGRES_TUPLES_OK: {
@@ -412,6 +405,7 @@ static void merge_free(RtSession *s)
 	s->merge = NULL;
 	free(s->merge_sql);
 	s->merge_sql = NULL;
+	s->running = NULL;
 }
 
 /* The final step of a merge run for an Execute: its rows go out as the
@@ -446,6 +440,20 @@ static void merge_finish_portal(RtSession *s)
 	merge_free(s);
 }
 
+bool rt_merge_complete(RtSession *s)
+{
+	if (s->portal || s->capture) {
+		merge_finish_portal(s); /* an Execute's rows, or a DECLARE's the cursor keeps */
+		return false;
+	}
+	if (!s->stmt_error)
+		s->stmt_error = !rt_merge_finish(s->merge, s->merge_sql, NULL, &conn(s)->out);
+	merge_free(s);
+	return !s->stmt_error;
+}
+
+void rt_merge_end(RtSession *s) { merge_free(s); }
+
 /* The statement finished on every shard it ran on. */
 static void statement_done(RtSession *s)
 {
@@ -466,9 +474,8 @@ static void statement_done(RtSession *s)
 	if (s->copy_out.on)
 		rt_copy_out_end(s); /* CopyDone before the CommandComplete */
 	if (s->portal) {
-		if (s->merge)
-			merge_finish_portal(s);
-		merge_free(s); /* a streamed merge sent its rows as they came */
+		rt_exec_complete(s); /* a final step's rows go to the portal */
+		rt_exec_finish(s);
 		rt_cursor_finish(s);
 		rt_ext_done(s);
 		return;
@@ -483,20 +490,14 @@ static void statement_done(RtSession *s)
 		run_next(s);
 		return;
 	}
-	if (s->kmerge)
-		merge_free(s); /* its rows went out as they came */
-	if (s->merge && s->capture) {
-		merge_finish_portal(s); /* a DECLARE's rows: the cursor keeps them */
-	} else if (s->merge) {
-		/* the final step over the rows of every shard */
-		if (!s->stmt_error)
-			s->stmt_error = !rt_merge_finish(s->merge, s->merge_sql, NULL, &c->out);
-		merge_free(s);
-		if (!s->stmt_error) {
-			s->next_stmt++;
-			run_next(s);
-			return;
-		}
+	/* the running operator's inputs ended: a final step runs over the
+	 * shards' rows (a streamed merge sent its rows as they came) */
+	bool answered = rt_exec_complete(s);
+	rt_exec_finish(s);
+	if (answered) {
+		s->next_stmt++;
+		run_next(s);
+		return;
 	}
 	rt_cursor_finish(s);
 	if (!s->stmt_error) {
@@ -539,6 +540,13 @@ void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 }
 
 /* ---------------------------------------------------------------- statements */
+
+void rt_plan_release(RtSession *s)
+{
+	assert(!s->merge && !s->kmerge); /* the statement's merge ended with it */
+	s->running = NULL;
+	rt_plan_free(&s->plan);
+}
 
 void rt_reset_statement(RtSession *s)
 {
@@ -586,18 +594,31 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 	return dispatch(s, text, texts, NULL, shards, n, params, result_format);
 }
 
+bool rt_dispatch_shaped(RtSession *s, const char *text, const RtShape *sh, const int *shards, int n)
+{
+	return dispatch(s, text, NULL, sh, shards, n, NULL, 0);
+}
+
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format)
 {
 	return rt_dispatch_each(s, text, NULL, shards, n, params, result_format);
 }
 
-bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
+bool rt_merge_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params)
 {
-	if (rt_kmerge_usable(route, s->portal))
-		return rt_kmerge_start(s, route, params);
-	s->merge = rt_merge_create(route->merge_table);
-	s->merge_sql = route->final_sql ? route->final_sql : strdup(text);
-	route->final_sql = NULL;
+	const RtOp *ms = rt_op_find(op, RT_OP_MERGE_SORT);
+	if (ms && rt_kmerge_usable(ms, s->portal)) {
+		s->running = ms;
+		if (rt_kmerge_start(s, ms, params))
+			return true;
+		s->running = NULL;
+		return false;
+	}
+	const RtOp *final = ms ? ms->alt : rt_op_find(op, RT_OP_FINAL), *leaf = rt_op_leaf(final);
+	assert(final && final->kind == RT_OP_FINAL && leaf->kind == RT_OP_ROUTE && leaf->sql);
+	s->running = final;
+	s->merge = rt_merge_create(final->table);
+	s->merge_sql = strdup(final->sql ? final->sql : text);
 	if (s->merge && !rt_merge_settings(s->merge, conn(s), s->sets, s->nsets)) {
 		PgwError e;
 		pgw_error_set(&e, "XX000", "the session's settings could not be applied to the router's final step");
@@ -606,8 +627,7 @@ bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtPara
 		PgwError e;
 		pgw_error_set(&e, "53200", "out of memory");
 		rt_send_error(s, &e);
-	} else if (rt_dispatch(s, route->shard_sql, route->shards, route->nshards, route->params_inlined ? NULL : params,
-			       0)) {
+	} else if (rt_dispatch(s, leaf->sql, leaf->shards, leaf->nshards, leaf->params_inlined ? NULL : params, 0)) {
 		return true;
 	}
 	/* nothing was sent */
@@ -615,10 +635,10 @@ bool rt_merge_start(RtSession *s, RtRoute *route, const char *text, const RtPara
 	return false;
 }
 
-bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
+bool rt_dispatch_ddl(RtSession *s, const char *text, const RtOp *op)
 {
 	s->fanout = true;
-	s->fanout_shard = route->shards[0];
+	s->fanout_shard = op->shards[0];
 	rt_column_types_forget(s->rt);
 	if (s->txn != RT_TXN_IDLE || s->implicit) {
 		/* on every shard inside the transaction, which then commits in
@@ -628,231 +648,47 @@ bool rt_dispatch_ddl(RtSession *s, const char *text, const RtRoute *route)
 		if (s->cur && s->cur->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
 			rt_column_types_learn_create(s->rt, s->cur->create_stmt);
 	}
-	return rt_dispatch(s, text, route->shards, route->nshards, NULL, 0);
+	return rt_dispatch(s, text, op->shards, op->nshards, NULL, 0);
 }
 
-/* One DataRow of text values (none NULL), appended to out. */
-static void put_text_row(Buf *out, int n, const char *const *vals)
-{
-	buf_msg_begin(out, 'D');
-	buf_put_u16(out, (uint16_t)n);
-	for (int k = 0; k < n; k++) {
-		buf_put_u32(out, (uint32_t)strlen(vals[k]));
-		buf_put_str(out, vals[k]);
-	}
-	buf_msg_end(out);
-}
-
-/* SHOW VSCHEMA: every table the VSchema places, and how. */
-static void show_vschema(RtSession *s)
-{
-	PgwConn *c = conn(s);
-	PgwField f[4] = {{"table", 0, 0, 25, -1, -1, 0}, {"placement", 0, 0, 25, -1, -1, 0},
-			 {"vindex", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
-	pgw_send_row_description(c, 4, f);
-	const VscSchema *vs = s->rt->vschema;
-	int n = vsc_table_count(vs);
-	for (int i = 0; i < n; i++) {
-		const VscTable *t = vsc_table_at(vs, i);
-		char vindex[256] = "", shards[256] = "";
-		if (t->placement == VSC_SHARDED)
-			snprintf(vindex, sizeof(vindex), "%s(%s)", t->col_vindexes[0].vindex->name, t->col_vindexes[0].column);
-		if (t->placement == VSC_PINNED)
-			snprintf(shards, sizeof(shards), "%s", vsc_shard(vs, t->shard)->name);
-		else
-			snprintf(shards, sizeof(shards), "%d", vsc_shard_count(vs));
-		const char *vals[4] = {t->name, vsc_placement_str(t->placement), vindex, shards};
-		put_text_row(&c->out, 4, vals);
-	}
-	char tag[32];
-	snprintf(tag, sizeof(tag), "SHOW %d", n);
-	pgw_send_command_complete(c, tag);
-}
-
-/* SHOW STATS: per shard, the statements the router sent it, the errors
- * they returned, the rows it received, the most of them an ORDER BY merge
- * kept at once and the times a merge held it back for a client that had
- * not read the rows sent, since the router started. */
-static void show_stats(RtSession *s)
-{
-	PgwConn *c = conn(s);
-	PgwField f[8] = {{"shard", 0, 0, 25, -1, -1, 0},
-			 {"address", 0, 0, 25, -1, -1, 0},
-			 {"statements", 0, 0, 20, 8, -1, 0},
-			 {"errors", 0, 0, 20, 8, -1, 0},
-			 {"rows", 0, 0, 20, 8, -1, 0},
-			 {"merge_held_max", 0, 0, 20, 8, -1, 0},
-			 {"merge_waits", 0, 0, 20, 8, -1, 0},
-			 {"prepared", 0, 0, 20, 8, -1, 0}};
-	pgw_send_row_description(c, 8, f);
-	const VscSchema *vs = s->rt->vschema;
-	int n = vsc_shard_count(vs);
-	for (int i = 0; i < n; i++) {
-		const VscShard *sh = vsc_shard(vs, i);
-		char addr[300], st[24], er[24], rows[24], held[24], waits[24], prep[24];
-		if (sh->host)
-			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
-		else
-			snprintf(addr, sizeof(addr), "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
-		snprintf(st, sizeof(st), "%" PRIu64, s->rt->stats[i].statements);
-		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
-		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
-		snprintf(held, sizeof(held), "%" PRIu64, s->rt->stats[i].held_max);
-		snprintf(waits, sizeof(waits), "%" PRIu64, s->rt->stats[i].merge_waits);
-		snprintf(prep, sizeof(prep), "%" PRIu64, s->rt->stats[i].prepared);
-		const char *vals[8] = {sh->name, addr, st, er, rows, held, waits, prep};
-		put_text_row(&c->out, 8, vals);
-	}
-	char tag[32];
-	snprintf(tag, sizeof(tag), "SHOW %d", n);
-	pgw_send_command_complete(c, tag);
-}
-
-/* SHOW POOLS: per shard, the connections sessions hold, those idle in
- * the pool, and how many were opened, closed and handed to a session
- * since the router started. */
-static void show_pools(RtSession *s)
-{
-	PgwConn *c = conn(s);
-	PgwField f[6] = {{"shard", 0, 0, 25, -1, -1, 0},  {"active", 0, 0, 20, 8, -1, 0},
-			 {"idle", 0, 0, 20, 8, -1, 0},    {"opened", 0, 0, 20, 8, -1, 0},
-			 {"closed", 0, 0, 20, 8, -1, 0},  {"taken", 0, 0, 20, 8, -1, 0}};
-	pgw_send_row_description(c, 6, f);
-	int n = vsc_shard_count(s->rt->vschema);
-	for (int i = 0; i < n; i++) {
-		RtPoolStats st;
-		rt_pool_stats(s->rt, i, &st);
-		char a[24], id[24], op[24], cl[24], tk[24];
-		snprintf(a, sizeof(a), "%d", st.active);
-		snprintf(id, sizeof(id), "%d", st.idle);
-		snprintf(op, sizeof(op), "%" PRIu64, st.opened);
-		snprintf(cl, sizeof(cl), "%" PRIu64, st.closed);
-		snprintf(tk, sizeof(tk), "%" PRIu64, st.taken);
-		const char *vals[6] = {vsc_shard(s->rt->vschema, i)->name, a, id, op, cl, tk};
-		put_text_row(&c->out, 6, vals);
-	}
-	char tag[32];
-	snprintf(tag, sizeof(tag), "SHOW %d", n);
-	pgw_send_command_complete(c, tag);
-}
-
-/* SHOW PLAN_CACHE: query strings whose parse tree is kept, and how often
- * one was found there. */
-static void show_plan_cache(RtSession *s)
-{
-	PgwConn *c = conn(s);
-	PgwField f[3] = {{"entries", 0, 0, 20, 8, -1, 0}, {"hits", 0, 0, 20, 8, -1, 0}, {"misses", 0, 0, 20, 8, -1, 0}};
-	pgw_send_row_description(c, 3, f);
-	int n;
-	uint64_t hits, misses;
-	rt_plancache_stats(s->rt, &n, &hits, &misses);
-	char a[24], b[24], d[24];
-	snprintf(a, sizeof(a), "%d", n);
-	snprintf(b, sizeof(b), "%" PRIu64, hits);
-	snprintf(d, sizeof(d), "%" PRIu64, misses);
-	const char *vals[3] = {a, b, d};
-	put_text_row(&c->out, 3, vals);
-	pgw_send_command_complete(c, "SHOW 1");
-}
-
-typedef struct ShowTxn {
-	RtSession *s;
-	int n;
-} ShowTxn;
-
-static void show_one_transaction(void *arg, const char *gid, const char *shards)
-{
-	ShowTxn *st = arg;
-	char names[1024] = "";
-	size_t len = 0;
-	for (const char *p = shards; *p;) {
-		char *end;
-		long i = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (i >= 0 && i < vsc_shard_count(st->s->rt->vschema))
-			len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
-						len ? "," : "", vsc_shard(st->s->rt->vschema, (int)i)->name);
-		p = *end == ',' ? end + 1 : end;
-	}
-	const char *vals[3] = {gid, "committing", names};
-	put_text_row(&conn(st->s)->out, 3, vals);
-	st->n++;
-}
-
-/* SHOW TRANSACTIONS: the in-doubt transactions, decided to commit and not
- * yet committed on every shard (recovery finishes them). */
-static void show_transactions(RtSession *s)
-{
-	PgwConn *c = conn(s);
-	PgwField f[3] = {{"gid", 0, 0, 25, -1, -1, 0}, {"state", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
-	pgw_send_row_description(c, 3, f);
-	ShowTxn st = {s, 0};
-	rt_coord_foreach_open(s->rt->coord, show_one_transaction, &st);
-	char tag[32];
-	snprintf(tag, sizeof(tag), "SHOW %d", st.n);
-	pgw_send_command_complete(c, tag);
-}
-
-/* EXPLAIN: a line saying how the router runs the statement, then each
- * shard's plan under a line naming the shard, one shard after the other.
- * For an Execute the lines are rows of its portal (the client has the
+/* EXPLAIN: the operator tree, one line per operator, then each shard's
+ * plan under a line naming the shard, one shard after the other.  For an
+ * Execute the lines are rows of its portal (the client has the
  * RowDescription from Describe) and the shards explain with its bound
- * parameters, unless the route wrote them in. */
-static void explain_begin(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
+ * parameters, unless the plan wrote them in. */
+static void explain_begin(RtSession *s, const RtOp *op, const char *text, const RtParams *params)
 {
 	PgwConn *c = conn(s);
 	PgwField f = {"QUERY PLAN", 0, 0, 25, -1, -1, 0};
+	assert(op->kind == RT_OP_EXPLAIN && op->input);
 	if (!s->portal)
 		pgw_send_row_description(c, 1, &f);
 	s->rowdesc_sent = true;
-	s->explain_params = route->params_inlined ? NULL : params;
-	char line[256];
-	if (route->merge && route->kmerge.sql && route->kmerge.pushed >= 0)
-		snprintf(line, sizeof(line),
-			 "DoSQL: %d shards send their first %lld rows of \"%s\" in the query's order; the router merges"
-			 " them in order as they come",
-			 route->nshards, (long long)route->kmerge.pushed, route->merge_table);
-	else if (route->merge && route->kmerge.sql)
-		snprintf(line, sizeof(line),
-			 "DoSQL: %d shards send the rows of \"%s\" in the query's order; the router merges them in order"
-			 " as they come",
-			 route->nshards, route->merge_table);
-	else if (route->merge && route->partial)
-		snprintf(line, sizeof(line),
-			 "DoSQL: %d shards group and aggregate the rows of \"%s\"; the router combines their partial"
-			 " results",
-			 route->nshards, route->merge_table);
-	else if (route->merge && route->merge_limit >= 0)
-		snprintf(line, sizeof(line),
-			 "DoSQL: %d shards send their first %lld rows of \"%s\" in the query's order; the final step runs"
-			 " in the router",
-			 route->nshards, (long long)route->merge_limit, route->merge_table);
-	else if (route->merge)
-		snprintf(line, sizeof(line), "DoSQL: %d shards send the rows of \"%s\"; the final step runs in the router",
-			 route->nshards, route->merge_table);
-	else if (route->replicated)
-		snprintf(line, sizeof(line), "DoSQL: every shard (%d), a reference table", route->nshards);
-	else if (route->nshards == 1)
-		snprintf(line, sizeof(line), "DoSQL: one shard");
-	else if (route->write)
-		snprintf(line, sizeof(line), "DoSQL: %d shards, one autocommit statement on each", route->nshards);
-	else
-		snprintf(line, sizeof(line), "DoSQL: %d shards, rows concatenated", route->nshards);
-	const char *vals[1] = {line};
-	put_text_row(rt_row_buf(s), 1, vals);
-	if (route->merge) {
-		const char *sql = route->kmerge.sql ? route->kmerge.sql : route->shard_sql;
-		size_t n = strlen(sql) + 16;
+	const RtOp *leaf = rt_op_leaf(op->input);
+	s->explain_params = leaf->params_inlined ? NULL : params;
+	Buf tree;
+	buf_init(&tree);
+	rt_op_explain(op->input, s->rt->vschema, &tree);
+	for (char *line = (char *)buf_cstr(&tree), *end; line; line = end) {
+		end = strchr(line, '\n');
+		if (end)
+			*end++ = 0;
+		const char *vals[1] = {line};
+		rt_put_text_row(rt_row_buf(s), 1, vals);
+	}
+	buf_cleanup(&tree);
+	if (leaf != op->input && leaf->sql) {
+		/* the shards' own statement under a final step or a merge */
+		size_t n = strlen(leaf->sql) + 16;
 		s->explain_sql = malloc(n);
 		if (s->explain_sql)
-			snprintf(s->explain_sql, n, "EXPLAIN %s", sql);
+			snprintf(s->explain_sql, n, "EXPLAIN %s", leaf->sql);
 	} else {
 		s->explain_sql = strdup(text);
 	}
-	s->explain_n = route->nshards;
+	s->explain_n = leaf->nshards;
 	s->explain_next = 0;
-	memcpy(s->explain_shards, route->shards, sizeof(int) * (size_t)route->nshards);
+	memcpy(s->explain_shards, leaf->shards, sizeof(int) * (size_t)leaf->nshards);
 }
 
 /* Send the EXPLAIN to the next shard; false when nothing was sent. */
@@ -864,36 +700,18 @@ static bool explain_step(RtSession *s)
 	char line[160];
 	snprintf(line, sizeof(line), "Shard \"%s\":", vsc_shard(s->rt->vschema, shard)->name);
 	const char *vals[1] = {line};
-	put_text_row(rt_row_buf(s), 1, vals);
+	rt_put_text_row(rt_row_buf(s), 1, vals);
 	return rt_dispatch(s, s->explain_sql, &shard, 1, s->explain_params, 0) && s->waiting > 0;
 }
 
-bool rt_explain_start(RtSession *s, RtRoute *route, const char *text, const RtParams *params)
+bool rt_explain_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params)
 {
-	explain_begin(s, route, text, params);
+	explain_begin(s, op, text, params);
 	if (explain_step(s))
 		return true;
 	free(s->explain_sql);
 	s->explain_sql = NULL;
 	return false;
-}
-
-/* CREATE TABLE of a table the VSchema does not name: say where its rows go. */
-static void placement_notice(RtSession *s, const char *table)
-{
-	const VscSchema *vs = s->rt->vschema;
-	if (vsc_table(vs, table))
-		return;
-	const VscTable *d = vsc_default_placement(vs);
-	PgwError e;
-	if (d->placement == VSC_PINNED)
-		pgw_error_set(&e, "00000", "table \"%s\" is not in the VSchema: its rows are kept unsharded on shard \"%s\"",
-			      table, vsc_shard(vs, d->shard)->name);
-	else
-		pgw_error_set(&e, "00000", "table \"%s\" is not in the VSchema: it is placed as %s", table,
-			      vsc_placement_str(d->placement));
-	e.severity = "NOTICE";
-	pgw_send_notice(conn(s), &e);
 }
 
 /* Give back the query's parse tree. */
@@ -934,189 +752,124 @@ static bool shape_tree(RtSession *s, const char *sql)
 	return true;
 }
 
-/* A route that sends the statement's text as it is, so that the shape's
- * tree, with parameters for the literals, planned it as the text's own. */
-static bool shape_route(const RtRoute *r)
+/* The statement a simple query runs next (its text in *text, owned), or
+ * NULL after an error was sent: a transaction that failed takes only its
+ * end; a DECLARE runs its query, its rows kept for the cursor. */
+static PgQuery__Node *next_statement(RtSession *s, char **text)
 {
-	return r->kind == RT_ROUTE_SHARDS && !r->merge && !r->move && !r->copy && !r->copy_out && !r->split_sql &&
-	       !r->explain;
+	PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
+	const struct RtShape *shape = query_shape(s);
+	int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
+	*text = shape ? strdup(shape->text) : strndup(s->sql + raw->stmt_location, (size_t)len);
+	s->cur = raw->stmt;
+	free(s->cur_text);
+	s->cur_text = strdup(*text);
+	s->stmt_char_offset = shape ? 0 : chars(s->sql, raw->stmt_location);
+	rt_reset_statement(s);
+	PgwError e;
+	if (s->txn == RT_TXN_FAILED && !(raw->stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT &&
+					 (is_txn_end(raw->stmt) || raw->stmt->transaction_stmt->kind ==
+									 PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO))) {
+		pgw_error_set(&e, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+		rt_send_error(s, &e);
+		s->query_failed = true;
+		free(*text);
+		return NULL;
+	}
+	if (raw->stmt->node_case != PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT)
+		return raw->stmt;
+	/* the cursor's query runs now, its rows kept in the router */
+	char *query;
+	if (!rt_cursor_declare(s, raw->stmt->declare_cursor_stmt, &query, &e)) {
+		rt_send_error(s, &e);
+		free(*text);
+		s->query_failed = true;
+		if (s->txn == RT_TXN_BLOCK)
+			s->txn = RT_TXN_FAILED;
+		return NULL;
+	}
+	free(*text);
+	*text = query;
+	return raw->stmt->declare_cursor_stmt->query;
+}
+
+/* Plan and start the next statement of a simple query: true when results
+ * will come from shards; false when it was answered; -1 (as *again) when
+ * the query's own text must be parsed and the statement planned again. */
+static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, bool *again)
+{
+	const struct RtShape *shape = query_shape(s);
+	RtPlanner pl;
+	rt_router_planner(s->rt, &pl);
+	rt_plan_release(s);
+	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
+	*again = false;
+	if (shape && s->plan.root->kind != RT_OP_ROUTE) {
+		/* the text's own tree plans it (a final step, a split, ...), not the
+		 * shape's tree, which plans a route as the text's own */
+		rt_plan_free(&s->plan);
+		tree_release(s);
+		PgwError e;
+		s->tree = rt_plancache_get(s->rt, s->sql, &e);
+		if (!s->tree) {
+			rt_send_error(s, &e);
+			s->query_failed = true;
+			return false;
+		}
+		*again = true;
+		return false;
+	}
+	if (s->plan.atomic && s->txn == RT_TXN_IDLE)
+		s->implicit = true; /* a write over several shards commits atomically */
+	RtExecArgs a = {.stmt = s->cur, .text = text, .shape = shape && shape->as_parameters ? shape : NULL};
+	if (s->cur->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT)
+		a.stmt = planned;
+	return rt_exec_start(s, &s->plan, &a);
+}
+
+/* The end of a simple query: an implicit transaction commits or rolls
+ * back (false: its end is under way), then ReadyForQuery. */
+static bool query_end(RtSession *s)
+{
+	if (s->implicit && s->nparts > 0 && !s->ending) {
+		/* its tag is not shown; an error committing is */
+		s->ending = true;
+		rt_reset_statement(s);
+		s->cur = NULL;
+		if (rt_txn_finish(s, !s->query_failed))
+			return false;
+		s->ending = false;
+		rt_txn_reset(s);
+	}
+	s->implicit = false;
+	rt_plan_release(s);
+	tree_release(s);
+	free(s->sql);
+	s->sql = NULL;
+	s->cur = NULL;
+	rt_send_ready(s);
+	flush(s);
+	pgw_evconn_resume_reading(s->ec);
+	return true;
 }
 
 /* Run statements of the current query until one has to wait for shards. */
 static void run_next(RtSession *s)
 {
-	PgwConn *c = conn(s);
 	while (s->tree && s->next_stmt < s->tree->n_stmts && s->waiting == 0) {
 		if (s->query_failed)
 			break;
-		PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
-		const struct RtShape *shape = query_shape(s);
-		int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
-		char *text = shape ? strdup(shape->text) : strndup(s->sql + raw->stmt_location, (size_t)len);
-		s->cur = raw->stmt;
-		free(s->cur_text);
-		s->cur_text = strdup(text);
-		s->stmt_char_offset = shape ? 0 : chars(s->sql, raw->stmt_location);
-		rt_reset_statement(s);
-		if (s->txn == RT_TXN_FAILED && !(raw->stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT &&
-						 (is_txn_end(raw->stmt) || raw->stmt->transaction_stmt->kind ==
-										PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO))) {
-			PgwError e;
-			pgw_error_set(&e, "25P02",
-				      "current transaction is aborted, commands ignored until end of transaction block");
-			rt_send_error(s, &e);
-			s->query_failed = true;
-			free(text);
+		char *text;
+		PgQuery__Node *planned = next_statement(s, &text);
+		if (!planned)
 			break;
-		}
-		PgQuery__Node *planned = raw->stmt;
-		if (planned->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT) {
-			/* the cursor's query runs now, its rows kept in the router */
-			PgwError e;
-			char *query;
-			if (!rt_cursor_declare(s, planned->declare_cursor_stmt, &query, &e)) {
-				rt_send_error(s, &e);
-				free(text);
-				s->query_failed = true;
-				if (s->txn == RT_TXN_BLOCK)
-					s->txn = RT_TXN_FAILED;
-				break;
-			}
-			free(text);
-			text = query;
-			planned = planned->declare_cursor_stmt->query;
-		}
-		RtRoute route;
-		rt_plan(s->rt, planned, text, shape ? &shape->params : NULL, &route);
-		if (shape && !shape_route(&route)) {
-			/* the text's own tree plans it (a final step, a split, ...) */
-			rt_route_cleanup(&route);
-			free(text);
-			tree_release(s);
-			PgwError e;
-			s->tree = rt_plancache_get(s->rt, s->sql, &e);
-			if (!s->tree) {
-				rt_send_error(s, &e);
-				s->query_failed = true;
-				break;
-			}
-			continue;
-		}
-		if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
-			route.kind = RT_ROUTE_SHARDS, route.nshards = 1, route.shards[0] = rt_txn_first(s) >= 0 ? rt_txn_first(s) : 0;
-		s->cur_write = route.write;
-		if (route.kind == RT_ROUTE_SHARDS && route.write && (route.nshards > 1 || route.move) &&
-		    s->txn == RT_TXN_IDLE)
-			s->implicit = true; /* a write over several shards commits atomically */
-		bool answered = true;
-		switch (route.kind) {
-		case RT_ROUTE_LOCAL:
-			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
-				if (strcasecmp(raw->stmt->variable_show_stmt->name, "stats") == 0)
-					show_stats(s);
-				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "transactions") == 0)
-					show_transactions(s);
-				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "plan_cache") == 0)
-					show_plan_cache(s);
-				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "pools") == 0)
-					show_pools(s);
-				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "slots") == 0)
-					cdc_show_slots(s);
-				else
-					show_vschema(s);
-				break;
-			}
-			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT) {
-				/* prepared statements live in the router */
-				const char *name = raw->stmt->deallocate_stmt->name;
-				if (!rt_ext_deallocate(s, name)) {
-					PgwError e;
-					pgw_error_set(&e, "26000", "prepared statement \"%s\" does not exist", name);
-					rt_send_error(s, &e);
-				} else {
-					pgw_send_command_complete(c, name && name[0] ? "DEALLOCATE" : "DEALLOCATE ALL");
-				}
-				break;
-			}
-			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
-				rt_placement_run(s, rt_placement_call(raw->stmt));
-				break;
-			}
-			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_FETCH_STMT) {
-				rt_cursor_fetch(s, raw->stmt->fetch_stmt, NULL, 0);
-				break;
-			}
-			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT) {
-				rt_cursor_close(s, raw->stmt->close_portal_stmt->portalname);
-				break;
-			}
-			answered = rt_transaction_stmt(s, raw->stmt->transaction_stmt, text);
-			break;
-		case RT_ROUTE_REFUSE:
-			rt_send_error(s, &route.err);
-			break;
-		case RT_ROUTE_ALL:
-			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT) {
-				/* rows go, on every shard, atomically (in a transaction too) */
-				s->cur_write = true;
-				s->fanout = true;
-				s->fanout_shard = route.shards[0];
-				if (s->txn == RT_TXN_IDLE && route.nshards > 1)
-					s->implicit = true;
-				answered = !rt_dispatch_each(s, text, NULL, route.shards, route.nshards, NULL, 0);
-				break;
-			}
-			if (raw->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
-				placement_notice(s, raw->stmt->create_stmt->relation->relname);
-			answered = !rt_dispatch_ddl(s, text, &route);
-			break;
-		case RT_ROUTE_SHARDS:
-			if (route.explain) {
-				answered = !rt_explain_start(s, &route, text, NULL);
-				rt_route_cleanup(&route);
-				break;
-			}
-			if (route.copy_out) {
-				answered = !rt_copy_out_start(s, raw->stmt->copy_stmt, text, &route);
-				rt_route_cleanup(&route);
-				break;
-			}
-			if (route.copy) {
-				answered = !rt_copy_start(s, raw->stmt->copy_stmt, text, &route) || s->waiting == 0;
-				rt_route_cleanup(&route);
-				if (answered)
-					rt_copy_free(s);
-				break;
-			}
-			if (route.move) {
-				if (!rt_move_start(s, &route)) {
-					PgwError e;
-					pgw_error_set(&e, "53200", "out of memory");
-					rt_send_error(s, &e);
-					rt_route_cleanup(&route);
-					break;
-				}
-				answered = !rt_dispatch_each(s, route.shard_sql, NULL, route.shards, route.nshards, NULL, 0);
-				rt_route_cleanup(&route);
-				if (answered)
-					rt_move_free(s);
-				break;
-			}
-			if (route.merge) {
-				answered = !rt_merge_start(s, &route, text, NULL);
-				rt_route_cleanup(&route);
-				break;
-			}
-			s->fanout = route.replicated;
-			s->fanout_shard = route.shards[0];
-			if (route.returning_shards)
-				rt_ordered_start(s, &route);
-			answered = !dispatch(s, text, route.split_sql, shape && shape->as_parameters ? shape : NULL,
-					     route.shards, route.nshards, NULL, 0);
-			rt_route_cleanup(&route);
-			break;
-		}
+		bool again;
+		bool sent = start_next(s, planned, text, &again);
 		free(text);
+		if (again)
+			continue;
+		if (s->query_failed && !s->tree)
+			break;
 		if (s->waiting == 0 && s->capture)
 			rt_cursor_finish(s); /* answered at once (refused, most often) */
 		if (s->stmt_error && s->waiting == 0) {
@@ -1125,31 +878,13 @@ static void run_next(RtSession *s)
 				s->txn = RT_TXN_FAILED;
 			break;
 		}
-		if (!answered || s->waiting > 0)
+		if (sent || s->waiting > 0)
 			return; /* statement_done() goes on */
 		s->next_stmt++;
 	}
 	if (s->waiting > 0)
 		return;
-	/* the end of the query: an implicit transaction commits or rolls back */
-	if (s->implicit && s->nparts > 0 && !s->ending) {
-		/* its tag is not shown; an error committing is */
-		s->ending = true;
-		rt_reset_statement(s);
-		s->cur = NULL;
-		if (rt_txn_finish(s, !s->query_failed))
-			return;
-		s->ending = false;
-		rt_txn_reset(s);
-	}
-	s->implicit = false;
-	tree_release(s);
-	free(s->sql);
-	s->sql = NULL;
-	s->cur = NULL;
-	rt_send_ready(s);
-	flush(s);
-	pgw_evconn_resume_reading(s->ec);
+	query_end(s);
 }
 
 /* ---------------------------------------------------------------- handler */
@@ -1437,6 +1172,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	tree_release(s);
 	free(s->shape);
 	merge_free(s);
+	rt_plan_release(s);
 	rt_move_free(s);
 	rt_copy_free(s);
 	rt_ext_free(s);

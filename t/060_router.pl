@@ -137,23 +137,23 @@ for my $case (
 
 # EXPLAIN says how the router runs a statement, then each shard's plan
 my $plan = $router->safe_psql('explain select name from accounts where id = 7');
-like($plan, qr/^DoSQL: one shard\nShard "\Q$names[$where{7}]\E":\n.+/s, 'EXPLAIN of a key lookup names its shard');
+like($plan, qr/^Route Equal shard \Q$names[$where{7}]\E\nShard "\Q$names[$where{7}]\E":\n.+/s, 'EXPLAIN of a key lookup names its shard');
 $plan = $router->safe_psql('explain select name from accounts where bal > 0');
 is(scalar(() = $plan =~ /^Shard "/mg), 4, 'EXPLAIN of a scan shows the plan of every shard');
-like($plan, qr/^DoSQL: 4 shards, rows concatenated\n/, 'and says the rows are concatenated');
+like($plan, qr/^Route Scatter every shard \(4\)\nShard /, 'and says the rows are concatenated');
 like($router->safe_psql('explain select v, count(*) from m group by v order by v'),
-	qr/^DoSQL: 4 shards group and aggregate the rows of "m"; the router combines their partial results\n/,
+	qr/^FinalStep over the rows of "m": SELECT .*\n-> Aggregate the shards group and aggregate, the final step combines their partial results\n  -> Route Scatter every shard \(4\): SELECT v, count\(\*\) AS _dosql_p1 FROM m GROUP BY v\n/,
 	'EXPLAIN of aggregates computed in two steps');
 like($router->safe_psql('explain select count(distinct v), count(*) from m'),
-	qr/^DoSQL: 4 shards send the rows of "m"; the final step runs in the router\n/, 'EXPLAIN of a merge');
+	qr/^FinalStep over the rows of "m"\n-> Route Scatter every shard \(4\): SELECT \* FROM m\n/, 'EXPLAIN of a merge');
 like($router->safe_psql('explain select v from m order by v desc limit 3 offset 2'),
-	qr/^DoSQL: 4 shards send their first 5 rows of "m" in the query's order; the router merges them in order as they come\n/,
+	qr/^Limit 3 offset 2\n-> MergeSort on 1 key of "m", in order as they come\n  -> Route Scatter every shard \(4\): SELECT v FROM m ORDER BY v DESC LIMIT 5\n/,
 	'ORDER BY ... LIMIT n OFFSET m: each shard sends only its first n + m rows, merged in order');
 like($router->safe_psql('explain select v as w from m order by w limit 3'),
-	qr/^DoSQL: 4 shards send their first 3 rows of "m" in the query's order; the router merges them/,
+	qr/^Limit 3\n-> MergeSort on 1 key of "m", in order as they come\n  -> Route Scatter every shard \(4\): SELECT v AS w FROM m ORDER BY w LIMIT 3\n/,
 	'an output name as the sort key too');
 like($router->safe_psql('explain select v from m order by v::text collate "en_US" limit 3 offset 2'),
-	qr/^DoSQL: 4 shards send their first 5 rows of "m" in the query's order; the final step runs in the router\n/,
+	qr/^FinalStep over the rows of "m", each shard's first 5 in the query's order\n-> Route Scatter every shard \(4\): SELECT \* FROM m ORDER BY v::text COLLATE "en_US" LIMIT 5\n/,
 	'a collation other than C: the first n + m rows, the final step in the router');
 ($rc, $out, $err) = $router->psql('explain analyze select 1 from accounts', flags => [ '-X', '-q', '-v', 'VERBOSITY=verbose' ]);
 like($err, qr/0A000: EXPLAIN ANALYZE through the router/, 'EXPLAIN ANALYZE is refused with 0A000');

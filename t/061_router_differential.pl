@@ -277,16 +277,16 @@ cmp_ok($empty, '>=', 5, "some answers are empty ($empty), most are not ($nonempt
 # cannot order (interval) keeps the final step
 my $explain = sub { join("\n", map { $_->[0] } @{ $db{router}->selectall_arrayref("explain $_[0]") // [] }) };
 like($explain->('select id, tx from t3 order by tx desc, id limit 5 offset 2'),
-	qr/^DoSQL: 4 shards send their first 7 rows of "t3" in the query's order; the router merges them in order as they come\n/,
+	qr/^Limit 5 offset 2\n-> MergeSort on 2 keys of "t3", in order as they come\n  -> Route Scatter every shard \(4\): SELECT .* LIMIT 7\n/,
 	'EXPLAIN: ORDER BY ... LIMIT over the scatter is merged in order, LIMIT n+m on each shard');
 like($explain->('select id from t3 order by g desc, id'),
-	qr/^DoSQL: 4 shards send the rows of "t3" in the query's order; the router merges them in order as they come\n/,
+	qr/^MergeSort on 2 keys of "t3", in order as they come\n-> Route Scatter every shard \(4\): SELECT .* ORDER BY g DESC, id\n/,
 	'EXPLAIN: ORDER BY without LIMIT is merged in order');
 like($explain->('select upper(tx) as ut, id from t3 order by ut, n + 1, length(tx), id limit 10'),
-	qr/^DoSQL: 4 shards send their first 10 rows of "t3" in the query's order; the router merges them in order as they come\n/,
+	qr/^Limit 10\n-> MergeSort on 4 keys of "t3", in order as they come\n  -> Route Scatter every shard \(4\): SELECT .* LIMIT 10\n/,
 	'EXPLAIN: expression keys (typed by the first shard) are merged in order');
 like($explain->(q{select id from t3 order by ts - timestamp '2000-01-01', id}),
-	qr/^DoSQL: 4 shards send the rows of "t3"; the final step runs in the router\n/,
+	qr/^FinalStep over the rows of "t3"\n-> Route Scatter every shard \(4\): SELECT \* FROM t3\n/,
 	'EXPLAIN: an interval sort key keeps the final step in the router');
 
 # the router does not take more rows than the merge needs: with LIMIT 5 each

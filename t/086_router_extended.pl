@@ -173,11 +173,11 @@ sub ext_lines
 }
 my $plan_simple = $router->safe_psql('explain select * from items where grp = 4');
 my $plan_ext = ext_lines('explain select * from items where grp = $1', 4);
-like($plan_ext, qr/^DoSQL: 4 shards, rows concatenated\nShard "/, 'EXPLAIN over several shards by Execute');
+like($plan_ext, qr/^Route Scatter every shard \(4\)\nShard "/, 'EXPLAIN over several shards by Execute');
 is(scalar(() = $plan_ext =~ /^Shard "/mg), 4, '... a plan per shard');
 is($plan_ext, $plan_simple, '... the same lines as the simple protocol');
 like(ext_lines('explain select * from items where grp = $1 order by name limit 2', 4),
-	qr/^DoSQL: 4 shards send their first 2 rows of "items" in the query's order/,
+	qr/^Limit 2\n-> MergeSort on 1 key of "items", in order as they come\n  -> Route Scatter every shard \(4\): SELECT .* LIMIT 2\n/,
 	'EXPLAIN of a statement with a final step by Execute');
 # a row limit: the router's lines and the shards' are rows of the portal
 send_bytes($w, parse_msg('ex', 'explain select * from items where grp = $1', 23)
@@ -191,7 +191,7 @@ is(ext_lines('explain select * from items where id = $1', 4), $router->safe_psql
 	'EXPLAIN of a keyed statement by Execute: the simple protocol\'s lines');
 # EXPLAIN of an UPDATE that would move a row explains and moves nothing
 my $where4 = placement('select id from items where id in (4, 304)');
-like(ext_lines('explain update items set id = $1 where id = $2', 304, 4), qr/^DoSQL: /,
+like(ext_lines('explain update items set id = $1 where id = $2', 304, 4), qr/^Move Equal shard [-0-9a-f]+, rows of "items" whose "id" changes shard move: UPDATE items SET id = \$1 WHERE id = \$2 RETURNING \*\nShard "/,
 	'EXPLAIN of a vindex-column UPDATE by Execute');
 is(placement('select id from items where id in (4, 304)'), $where4, '... moves nothing');
 

@@ -1,0 +1,83 @@
+/*
+ * plan_int.h - the planner's working record (plan.c, aggregate.c,
+ * kmerge.c): while a statement is planned, what was learned about it is
+ * noted in an RtRoute; rt_plan then builds the operator tree (op.h) from
+ * it.  Nothing outside the planner sees an RtRoute.
+ */
+#ifndef DOSQL_ROUTER_PLAN_INT_H
+#define DOSQL_ROUTER_PLAN_INT_H
+
+#include "router/router.h"
+
+typedef struct RtRoute RtRoute;
+
+typedef enum RtRouteKind {
+	RT_ROUTE_SHARDS,  /* the statement goes to shards[0..n) */
+	RT_ROUTE_ALL,     /* DDL: every shard, one reply */
+	RT_ROUTE_LOCAL,   /* answered by the router (transaction control, SET) */
+	RT_ROUTE_REFUSE,  /* err says why */
+} RtRouteKind;
+
+
+struct RtRoute {
+	RtRouteKind kind;
+	RtRouteOpcode opcode; /* why its shards */
+	int nshards;
+	int shards[RT_MAX_SHARDS];
+	bool write;   /* changes data */
+	bool merge;   /* a read of every shard, final step in the router */
+	bool replicated; /* a write of the same rows on every shard (reference table) */
+	bool explain;    /* EXPLAIN of a statement so routed: each shard explains it */
+	/* an UPDATE of this vindex column: shard_sql (the UPDATE with
+	 * RETURNING *) on every shard of the route, then rows whose new value
+	 * belongs to another shard move there (move.c); merge_table is the table */
+	const VscColumnVindex *move;
+	bool copy;       /* COPY FROM STDIN: rows split over the shards (copy.c) */
+	bool copy_out;   /* COPY TO STDOUT: the data of every shard of the route */
+	char merge_table[64];
+	char *shard_sql; /* owned: what the shards run for a merge */
+	/* owned: what the router runs over the merged rows: the client's
+	 * statement without the WHERE the shards applied, or with aggregates
+	 * over the shards' partial results (aggregate.c); NULL: the client's
+	 * statement as it is */
+	char *final_sql;
+	bool partial;      /* the shards send partial aggregates */
+	bool final_params; /* the final step uses the bound parameters */
+	bool params_inlined; /* shard_sql and final_sql hold them as literals */
+	int64_t merge_limit; /* the shards send their first rows in the query's order, this many; -1 all */
+	RtKmergePlan kmerge; /* the same merge streamed, when its shape allows */
+	/* owned: a multi-row INSERT split by shard, the statement shards[i]
+	 * runs with only its rows (in their order); NULL when not split */
+	char **split_sql;
+	/* owned: with bound parameters, those split_sql[i] uses, as $1..$k */
+	RtParams *split_params;
+	/* owned: a split INSERT ... RETURNING, the shard of each VALUES row in
+	 * order (its rows are sent in that order); NULL without */
+	int *returning_shards;
+	int nreturning;
+	const RtParams *params; /* borrowed: the bound parameters, NULL without */
+	PgwError err;
+};
+
+/* plan.c: what the planner learns of stmt, in r (never fails: a refusal
+ * is kind RT_ROUTE_REFUSE with err). */
+void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r);
+/* Frees what a route owns. */
+void rt_route_cleanup(RtRoute *route);
+
+/* aggregate.c: plan s over the sharded table in two steps (the shards
+ * group and aggregate, the router combines); false for other shapes. */
+bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+
+/* kmerge.c: the streamed form of a merge planned for s (route->kmerge),
+ * when s is a plain read of table whose ORDER BY keys are of types the
+ * router orders exactly and whose LIMIT/OFFSET are constants; otherwise
+ * leaves it unset.  The caller checked that s has no aggregate, window or
+ * subquery. */
+void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+
+/* plan.c: catalog facts through the planner's callbacks */
+uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod);
+uint32_t rt_plan_select_type(const RtPlanner *pl, const char *table, const char *sql);
+
+#endif

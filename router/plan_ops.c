@@ -1,0 +1,199 @@
+/*
+ * plan_ops.c - the operator tree of a planned statement: rt_plan plans it
+ * (plan.c notes what it learns in an RtRoute) and builds the tree from
+ * that record, every route of the planner becoming an operator.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/plan_int.h"
+
+_Static_assert(sizeof(((RtOp *)0)->table) == sizeof(((RtRoute *)0)->merge_table), "a merge table fits an operator");
+
+/* A leaf over the route's shards, taking sql (owned) if given. */
+static RtOp *leaf_op(const RtRoute *r, RtOpKind kind, char **sql)
+{
+	RtOp *op = rt_op_new(kind);
+	if (!op)
+		return NULL;
+	if (!rt_op_set_shards(op, r->shards, r->nshards)) {
+		rt_op_free(op);
+		return NULL;
+	}
+	op->opcode = r->opcode;
+	op->write = r->write;
+	op->params_inlined = r->params_inlined;
+	memcpy(op->table, r->merge_table, sizeof(op->table)); /* the same size */
+	if (sql) {
+		op->sql = *sql;
+		*sql = NULL;
+	}
+	return op;
+}
+
+/* op over input (taken; both freed when op is NULL). */
+static RtOp *over(RtOp *op, RtOp *input)
+{
+	if (!op || !input) {
+		rt_op_free(op);
+		rt_op_free(input);
+		return NULL;
+	}
+	rt_op_set_input(op, input);
+	return op;
+}
+
+/* A read with a final step in the router: FinalStep [over Aggregate] over
+ * the shards' route; streamed as Limit over MergeSort over the route of
+ * kmerge.sql when its shape allows (the final step its alternative). */
+static RtOp *merge_ops(RtRoute *r)
+{
+	RtOp *final = rt_op_new(RT_OP_FINAL), *input = leaf_op(r, RT_OP_ROUTE, &r->shard_sql);
+	if (final) {
+		final->sql = r->final_sql;
+		r->final_sql = NULL;
+		final->final_params = r->final_params;
+		final->params_inlined = r->params_inlined;
+		final->pushed_limit = r->partial ? -1 : r->merge_limit;
+		memcpy(final->table, r->merge_table, sizeof(final->table));
+	}
+	if (r->partial)
+		input = over(rt_op_new(RT_OP_AGGREGATE), input);
+	final = over(final, input);
+	if (!final || !r->kmerge.sql)
+		return final;
+	RtOp *ms = over(rt_op_new(RT_OP_MERGE_SORT), leaf_op(r, RT_OP_ROUTE, &r->kmerge.sql));
+	if (!ms) {
+		rt_op_free(final);
+		return NULL;
+	}
+	ms->kmerge = malloc(sizeof(*ms->kmerge));
+	if (!ms->kmerge) {
+		rt_op_free(ms);
+		rt_op_free(final);
+		return NULL;
+	}
+	*ms->kmerge = r->kmerge;
+	ms->kmerge->sql = NULL;
+	ms->alt = final;
+	memcpy(ms->table, r->merge_table, sizeof(ms->table));
+	if (r->kmerge.offset == 0 && r->kmerge.limit < 0)
+		return ms;
+	RtOp *limit = over(rt_op_new(RT_OP_LIMIT), ms);
+	if (limit) {
+		limit->offset = r->kmerge.offset;
+		limit->limit = r->kmerge.limit;
+	}
+	return limit;
+}
+
+/* The operators of a route to shards (stmt: the statement routed). */
+static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
+{
+	if (r->copy)
+		return leaf_op(r, RT_OP_COPY_IN, NULL);
+	if (r->copy_out) {
+		const PgQuery__CopyStmt *cp = stmt->copy_stmt;
+		RtOp *input = cp->query ? (r->merge ? merge_ops(r) : leaf_op(r, RT_OP_ROUTE, NULL)) : leaf_op(r, RT_OP_ROUTE, NULL);
+		return over(rt_op_new(RT_OP_COPY_OUT), input);
+	}
+	if (r->move) {
+		RtOp *op = leaf_op(r, RT_OP_MOVE, &r->shard_sql);
+		if (op)
+			op->move = r->move;
+		return op;
+	}
+	if (r->merge)
+		return merge_ops(r);
+	if (r->split_sql) {
+		RtOp *op = leaf_op(r, RT_OP_INSERT_SPLIT, NULL);
+		if (!op)
+			return NULL;
+		op->split_sql = r->split_sql;
+		op->split_params = r->split_params;
+		op->returning_shards = r->returning_shards;
+		op->nreturning = r->nreturning;
+		r->split_sql = NULL;
+		r->split_params = NULL;
+		r->returning_shards = NULL;
+		return op;
+	}
+	return leaf_op(r, RT_OP_ROUTE, NULL);
+}
+
+/* What the router answers a statement with itself. */
+static const char *local_what(const PgQuery__Node *stmt)
+{
+	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		return "transaction control on the transaction's shards";
+	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
+		return "DEALLOCATE of the session's prepared statements";
+	case PG_QUERY__NODE__NODE_FETCH_STMT:
+		return "FETCH or MOVE over the cursor's rows kept in the router";
+	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
+		return "CLOSE of a cursor kept in the router";
+	default:
+		return "a placement change in the VSchema";
+	}
+}
+
+/* The operator tree of a planned route (NULL out of memory). */
+static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
+{
+	RtOp *op;
+	switch (r->kind) {
+	case RT_ROUTE_REFUSE:
+		if ((op = rt_op_new(RT_OP_REFUSE)) && !(op->err = malloc(sizeof(*op->err)))) {
+			rt_op_free(op);
+			return NULL;
+		}
+		if (op)
+			*op->err = r->err;
+		return op;
+	case RT_ROUTE_LOCAL:
+		if (stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+			return rt_op_new(RT_OP_SET);
+		if (stmt->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
+			if ((op = rt_op_new(RT_OP_LOCAL)))
+				op->what = local_what(stmt);
+			return op;
+		}
+		if ((op = rt_op_new(RT_OP_SHOW)))
+			op->show = rt_show_find(stmt->variable_show_stmt->name);
+		return op;
+	case RT_ROUTE_ALL:
+		r->opcode = RT_RO_SCATTER;
+		return leaf_op(r, stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT ? RT_OP_TRUNCATE : RT_OP_DDL, NULL);
+	case RT_ROUTE_SHARDS:
+		if (!r->explain)
+			return shards_ops(r, stmt);
+		op = rt_op_new(RT_OP_EXPLAIN);
+		if (op)
+			op->write = r->write;
+		return over(op, shards_ops(r, stmt->explain_stmt->query));
+	}
+	return NULL;
+}
+
+void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlan *p)
+{
+	RtRoute r;
+	memset(p, 0, sizeof(*p));
+	p->stmt = stmt;
+	p->params = params;
+	rt_route_plan(pl, stmt, sql, params, &r);
+	p->root = route_ops(&r, stmt);
+	if (r.kind == RT_ROUTE_SHARDS) {
+		p->write = r.write;
+		p->atomic = r.write && (r.nshards > 1 || r.move);
+	}
+	rt_route_cleanup(&r);
+	if (!p->root) {
+		p->write = p->atomic = false;
+		rt_plan_refuse(p, "53200", "%s", "out of memory");
+	}
+	rt_op_check(p->root);
+}
+

@@ -1,0 +1,216 @@
+/*
+ * show.c - the SHOW commands the router answers from its own state, as
+ * one table: each row a name and the function that answers it.  The
+ * planner finds a SHOW here (rt_show_find) to plan it as a Show
+ * operator; any other SHOW goes to a shard.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cdc/walsender.h"
+#include "router/router.h"
+
+/* The RowDescription, unless an Execute runs the SHOW (Describe sent it). */
+static void row_description(RtSession *s, int n, const PgwField *f)
+{
+	if (!s->portal)
+		pgw_send_row_description(pgw_evconn_conn(s->ec), n, f);
+}
+
+/* One DataRow of text values (none NULL), appended to out. */
+void rt_put_text_row(Buf *out, int n, const char *const *vals)
+{
+	buf_msg_begin(out, 'D');
+	buf_put_u16(out, (uint16_t)n);
+	for (int k = 0; k < n; k++) {
+		buf_put_u32(out, (uint32_t)strlen(vals[k]));
+		buf_put_str(out, vals[k]);
+	}
+	buf_msg_end(out);
+}
+
+/* SHOW VSCHEMA: every table the VSchema places, and how. */
+static void show_vschema(RtSession *s)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	PgwField f[4] = {{"table", 0, 0, 25, -1, -1, 0}, {"placement", 0, 0, 25, -1, -1, 0},
+			 {"vindex", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
+	row_description(s, 4, f);
+	const VscSchema *vs = s->rt->vschema;
+	int n = vsc_table_count(vs);
+	for (int i = 0; i < n; i++) {
+		const VscTable *t = vsc_table_at(vs, i);
+		char vindex[256] = "", shards[256] = "";
+		if (t->placement == VSC_SHARDED)
+			snprintf(vindex, sizeof(vindex), "%s(%s)", t->col_vindexes[0].vindex->name, t->col_vindexes[0].column);
+		if (t->placement == VSC_PINNED)
+			snprintf(shards, sizeof(shards), "%s", vsc_shard(vs, t->shard)->name);
+		else
+			snprintf(shards, sizeof(shards), "%d", vsc_shard_count(vs));
+		const char *vals[4] = {t->name, vsc_placement_str(t->placement), vindex, shards};
+		rt_put_text_row(&c->out, 4, vals);
+	}
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", n);
+	pgw_send_command_complete(c, tag);
+}
+
+/* SHOW STATS: per shard, the statements the router sent it, the errors
+ * they returned, the rows it received, the most of them an ORDER BY merge
+ * kept at once and the times a merge held it back for a client that had
+ * not read the rows sent, since the router started. */
+static void show_stats(RtSession *s)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	PgwField f[8] = {{"shard", 0, 0, 25, -1, -1, 0},
+			 {"address", 0, 0, 25, -1, -1, 0},
+			 {"statements", 0, 0, 20, 8, -1, 0},
+			 {"errors", 0, 0, 20, 8, -1, 0},
+			 {"rows", 0, 0, 20, 8, -1, 0},
+			 {"merge_held_max", 0, 0, 20, 8, -1, 0},
+			 {"merge_waits", 0, 0, 20, 8, -1, 0},
+			 {"prepared", 0, 0, 20, 8, -1, 0}};
+	row_description(s, 8, f);
+	const VscSchema *vs = s->rt->vschema;
+	int n = vsc_shard_count(vs);
+	for (int i = 0; i < n; i++) {
+		const VscShard *sh = vsc_shard(vs, i);
+		char addr[300], st[24], er[24], rows[24], held[24], waits[24], prep[24];
+		if (sh->host)
+			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
+		else
+			snprintf(addr, sizeof(addr), "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
+		snprintf(st, sizeof(st), "%" PRIu64, s->rt->stats[i].statements);
+		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
+		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
+		snprintf(held, sizeof(held), "%" PRIu64, s->rt->stats[i].held_max);
+		snprintf(waits, sizeof(waits), "%" PRIu64, s->rt->stats[i].merge_waits);
+		snprintf(prep, sizeof(prep), "%" PRIu64, s->rt->stats[i].prepared);
+		const char *vals[8] = {sh->name, addr, st, er, rows, held, waits, prep};
+		rt_put_text_row(&c->out, 8, vals);
+	}
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", n);
+	pgw_send_command_complete(c, tag);
+}
+
+/* SHOW POOLS: per shard, the connections sessions hold, those idle in
+ * the pool, and how many were opened, closed and handed to a session
+ * since the router started. */
+static void show_pools(RtSession *s)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	PgwField f[6] = {{"shard", 0, 0, 25, -1, -1, 0},  {"active", 0, 0, 20, 8, -1, 0},
+			 {"idle", 0, 0, 20, 8, -1, 0},    {"opened", 0, 0, 20, 8, -1, 0},
+			 {"closed", 0, 0, 20, 8, -1, 0},  {"taken", 0, 0, 20, 8, -1, 0}};
+	row_description(s, 6, f);
+	int n = vsc_shard_count(s->rt->vschema);
+	for (int i = 0; i < n; i++) {
+		RtPoolStats st;
+		rt_pool_stats(s->rt, i, &st);
+		char a[24], id[24], op[24], cl[24], tk[24];
+		snprintf(a, sizeof(a), "%d", st.active);
+		snprintf(id, sizeof(id), "%d", st.idle);
+		snprintf(op, sizeof(op), "%" PRIu64, st.opened);
+		snprintf(cl, sizeof(cl), "%" PRIu64, st.closed);
+		snprintf(tk, sizeof(tk), "%" PRIu64, st.taken);
+		const char *vals[6] = {vsc_shard(s->rt->vschema, i)->name, a, id, op, cl, tk};
+		rt_put_text_row(&c->out, 6, vals);
+	}
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", n);
+	pgw_send_command_complete(c, tag);
+}
+
+/* SHOW PLAN_CACHE: query strings whose parse tree is kept, and how often
+ * one was found there. */
+static void show_plan_cache(RtSession *s)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	PgwField f[3] = {{"entries", 0, 0, 20, 8, -1, 0}, {"hits", 0, 0, 20, 8, -1, 0}, {"misses", 0, 0, 20, 8, -1, 0}};
+	row_description(s, 3, f);
+	int n;
+	uint64_t hits, misses;
+	rt_plancache_stats(s->rt, &n, &hits, &misses);
+	char a[24], b[24], d[24];
+	snprintf(a, sizeof(a), "%d", n);
+	snprintf(b, sizeof(b), "%" PRIu64, hits);
+	snprintf(d, sizeof(d), "%" PRIu64, misses);
+	const char *vals[3] = {a, b, d};
+	rt_put_text_row(&c->out, 3, vals);
+	pgw_send_command_complete(c, "SHOW 1");
+}
+
+typedef struct ShowTxn {
+	RtSession *s;
+	int n;
+} ShowTxn;
+
+static void show_one_transaction(void *arg, const char *gid, const char *shards)
+{
+	ShowTxn *st = arg;
+	char names[1024] = "";
+	size_t len = 0;
+	for (const char *p = shards; *p;) {
+		char *end;
+		long i = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (i >= 0 && i < vsc_shard_count(st->s->rt->vschema))
+			len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
+						len ? "," : "", vsc_shard(st->s->rt->vschema, (int)i)->name);
+		p = *end == ',' ? end + 1 : end;
+	}
+	const char *vals[3] = {gid, "committing", names};
+	rt_put_text_row(&pgw_evconn_conn(st->s->ec)->out, 3, vals);
+	st->n++;
+}
+
+/* SHOW TRANSACTIONS: the in-doubt transactions, decided to commit and not
+ * yet committed on every shard (recovery finishes them). */
+static void show_transactions(RtSession *s)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	PgwField f[3] = {{"gid", 0, 0, 25, -1, -1, 0}, {"state", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
+	row_description(s, 3, f);
+	ShowTxn st = {s, 0};
+	rt_coord_foreach_open(s->rt->coord, show_one_transaction, &st);
+	char tag[32];
+	snprintf(tag, sizeof(tag), "SHOW %d", st.n);
+	pgw_send_command_complete(c, tag);
+}
+
+
+static const struct {
+	const char *name;
+	void (*run)(RtSession *s);
+} show_map[] = {
+	{"vschema", show_vschema},
+	{"stats", show_stats},
+	{"transactions", show_transactions},
+	{"plan_cache", show_plan_cache},
+	{"pools", show_pools},
+	{"slots", cdc_show_slots},
+};
+
+#define NSHOWS ((int)(sizeof(show_map) / sizeof(show_map[0])))
+
+int rt_show_find(const char *name)
+{
+	for (int i = 0; name && i < NSHOWS; i++)
+		if (strcasecmp(name, show_map[i].name) == 0)
+			return i;
+	return -1;
+}
+
+const char *rt_show_name(int show) { return show >= 0 && show < NSHOWS ? show_map[show].name : "?"; }
+
+void rt_show_run(RtSession *s, int show)
+{
+	assert(show >= 0 && show < NSHOWS);
+	show_map[show].run(s);
+}
