@@ -172,6 +172,10 @@ bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n);
  * pg_array_cat(a, b), pg_array_json(arr) (for
  * unnest and = ANY) and the aggregate pg_array_agg(v) (array_agg). */
 bool pgt_array_register_functions(sqlite3 *db);
+/* pg_jsonb_concat(a, b): jsonb || jsonb. */
+bool pgt_json_register_functions(sqlite3 *db);
+/* pg_intervalkey(x): intervals' order key. */
+bool pgt_time_register_functions(sqlite3 *db);
 
 /* pgtype_order.c: whether PostgreSQL's order of values of type oid can be
  * decided from their text or binary format, and that order for two

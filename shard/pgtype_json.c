@@ -423,3 +423,86 @@ bool pgt_json_in(const char *s, size_t n, bool jsonb, Buf *out, PgtError *err)
 		return pgt_fail(err, "53200", "out of memory");
 	return true;
 }
+
+/* The bounds of s[0..n) without surrounding blanks. */
+static void trim(const char *s, size_t n, size_t *start, size_t *end)
+{
+	*start = 0;
+	*end = n;
+	while (*start < n && (s[*start] == ' ' || s[*start] == '\n' || s[*start] == '\t' || s[*start] == '\r'))
+		(*start)++;
+	while (*end > *start && (s[*end - 1] == ' ' || s[*end - 1] == '\n' || s[*end - 1] == '\t' || s[*end - 1] == '\r'))
+		(*end)--;
+}
+
+/* Append the members of the json text v: the inside of an array or object
+ * when `open` is set, else v itself as one element; *first says whether
+ * nothing was appended yet. */
+static void put_members(Buf *out, const char *v, size_t n, bool open, bool *first)
+{
+	size_t a, b;
+	trim(v, n, &a, &b);
+	if (open && b - a >= 2) {
+		a++;
+		b--;
+		size_t ia, ib;
+		trim(v + a, b - a, &ia, &ib);
+		a += ia;
+		b = a + (ib - ia);
+	}
+	if (b == a)
+		return;
+	if (!*first)
+		buf_put_u8(out, ',');
+	*first = false;
+	buf_put(out, v + a, b - a);
+}
+
+/*
+ * pg_jsonb_concat(a, b): jsonb || jsonb as jsonb_concat: two objects merge
+ * (b's value for a key both have), two arrays concatenate, an array and
+ * another value append or prepend it, two other values make a two-element
+ * array.  The result is normalised as jsonb input is.
+ */
+static void fn_jsonb_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	const char *v[2] = {(const char *)sqlite3_value_text(argv[0]), (const char *)sqlite3_value_text(argv[1])};
+	size_t n[2] = {(size_t)sqlite3_value_bytes(argv[0]), (size_t)sqlite3_value_bytes(argv[1])};
+	char kind[2];
+	for (int i = 0; i < 2; i++) {
+		size_t a, b;
+		trim(v[i] ? v[i] : "", v[i] ? n[i] : 0, &a, &b);
+		kind[i] = a < b ? v[i][a] : 0;
+	}
+	bool objects = kind[0] == '{' && kind[1] == '{', first = true;
+	Buf cat, out;
+	buf_init(&cat);
+	buf_init(&out);
+	buf_put_u8(&cat, objects ? '{' : '[');
+	for (int i = 0; i < 2; i++)
+		put_members(&cat, v[i] ? v[i] : "", v[i] ? n[i] : 0, objects || kind[i] == '[', &first);
+	buf_put_u8(&cat, objects ? '}' : ']');
+	PgtError err;
+	if (cat.failed) {
+		sqlite3_result_error(ctx, "53200:out of memory", -1);
+	} else if (!pgt_json_in((const char *)cat.data, cat.len, true, &out, &err)) {
+		char *m = sqlite3_mprintf("%s:%s", err.sqlstate, err.msg);
+		sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
+		sqlite3_free(m);
+	} else {
+		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	}
+	buf_cleanup(&cat);
+	buf_cleanup(&out);
+}
+
+bool pgt_json_register_functions(sqlite3 *db)
+{
+	static const PgtSqlFunc fns[] = {
+		{"pg_jsonb_concat", 2, fn_jsonb_concat, NULL, SQLITE_DETERMINISTIC},
+	};
+	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
+}

@@ -871,6 +871,65 @@ static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
 static const Zone utc_zone = {true, 0, ""};
 
 /* Parse text of a date/time type into v; fills err on failure. */
+/* An interval typmod's field range (INTERVAL_MASK bits of datetime.h) and
+ * fractional-second precision (-1: unspecified). */
+#define ITV_MONTH (1 << 1)
+#define ITV_YEAR (1 << 2)
+#define ITV_DAY (1 << 3)
+#define ITV_HOUR (1 << 10)
+#define ITV_MINUTE (1 << 11)
+#define ITV_SECOND (1 << 12)
+#define ITV_FULL_RANGE 0x7FFF
+
+static int itv_range(int32_t typmod) { return typmod < 0 ? ITV_FULL_RANGE : (typmod >> 16) & 0x7FFF; }
+static int itv_precision(int32_t typmod) { return typmod < 0 || (typmod & 0xFFFF) == 0xFFFF ? -1 : typmod & 0xFFFF; }
+
+/*
+ * An interval as interval_in reads it for a typmod: a bare number counts in
+ * the range's last field (interval '999' day is 999 days), then the fields
+ * below the range are dropped and the seconds rounded to the precision, as
+ * AdjustIntervalForTypmod does.
+ */
+static int parse_interval_typmod(char *buf, size_t bufsz, int32_t typmod, TVal *v)
+{
+	int range = itv_range(typmod);
+	if (range != ITV_FULL_RANGE && buf[strspn(buf, "+-0123456789.")] == 0 && buf[0]) {
+		const char *unit = range & ITV_SECOND ? "seconds"
+				   : range & ITV_MINUTE ? "minutes"
+				   : range & ITV_HOUR	? "hours"
+				   : range & ITV_DAY	? "days"
+				   : range & ITV_MONTH	? "months"
+							: "years";
+		size_t len = strlen(buf);
+		if (len + strlen(unit) + 2 > bufsz)
+			return PR_SYNTAX;
+		buf[len] = ' ';
+		strcpy(buf + len + 1, unit);
+	}
+	int rc = parse_interval(buf, v);
+	if (rc != PR_OK || range == ITV_FULL_RANGE)
+		return rc;
+	const int64_t hour = 3600000000LL, minute = 60000000LL;
+	if (range == ITV_YEAR) {
+		v->months = v->months / 12 * 12;
+		v->days = 0;
+		v->us = 0;
+	} else if (range == ITV_MONTH || range == (ITV_YEAR | ITV_MONTH)) {
+		v->days = 0;
+		v->us = 0;
+	} else if (range == ITV_DAY) {
+		v->us = 0;
+	} else if (range == ITV_HOUR || range == (ITV_DAY | ITV_HOUR)) {
+		v->us = v->us / hour * hour;
+	} else if (range == ITV_MINUTE || range == (ITV_DAY | ITV_HOUR | ITV_MINUTE) ||
+		   range == (ITV_HOUR | ITV_MINUTE)) {
+		v->us = v->us / minute * minute;
+	}
+	if (itv_precision(typmod) >= 0)
+		v->us = round_precision(v->us, itv_precision(typmod));
+	return PR_OK;
+}
+
 static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, const Zone *session,
 		       TVal *v, PgtError *err)
 {
@@ -893,7 +952,7 @@ static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, co
 			if (*c == '\t' || *c == '\n' || *c == '\r')
 				*c = ' ';
 		if (oid == PGT_INTERVAL) {
-			rc = parse_interval(buf, v);
+			rc = parse_interval_typmod(buf, sizeof(buf), typmod, v);
 		} else {
 			rc = split_datetime(buf, &p);
 			if (rc == PR_OK)
@@ -1013,4 +1072,45 @@ bool pgt_time_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, P
 			v.us = round_precision(v.us, typmod);
 	}
 	return store_tval(oid, &v, out, err);
+}
+
+/*
+ * pg_intervalkey(x): a BLOB whose byte order is interval order and which is
+ * equal for equal intervals: the span interval_cmp_value compares (a month
+ * is 30 days, a day 24 hours), as a signed 128-bit big-endian integer with
+ * its sign bit flipped.
+ */
+static void fn_intervalkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	char buf[256];
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+	TVal v;
+	if (!s || n >= sizeof(buf)) {
+		sqlite3_result_error(ctx, "22007:invalid input syntax for type interval", -1);
+		return;
+	}
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (parse_interval(buf, &v) != PR_OK) {
+		sqlite3_result_error(ctx, "22007:invalid input syntax for type interval", -1);
+		return;
+	}
+	__int128 span = ((__int128)v.months * 30 + v.days) * (__int128)86400000000LL + v.us;
+	unsigned __int128 u = (unsigned __int128)span ^ ((unsigned __int128)1 << 127);
+	unsigned char key[16];
+	for (int i = 15; i >= 0; i--, u >>= 8)
+		key[i] = (unsigned char)u;
+	sqlite3_result_blob(ctx, key, sizeof(key), SQLITE_TRANSIENT);
+}
+
+bool pgt_time_register_functions(sqlite3 *db)
+{
+	static const PgtSqlFunc fns[] = {
+		{"pg_intervalkey", 1, fn_intervalkey, NULL, SQLITE_DETERMINISTIC},
+	};
+	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

@@ -330,6 +330,10 @@ bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 		*typmod = pgt_typmod_numeric(mods[0], nmods >= 2 ? mods[1] : 0);
 	} else if ((t->oid == PGT_TIMESTAMP || t->oid == PGT_TIMESTAMPTZ || t->oid == PGT_TIME) && nmods >= 1) {
 		*typmod = mods[0];
+	} else if (t->oid == PGT_INTERVAL && nmods >= 1) {
+		/* INTERVAL_TYPMOD(precision, range): the field range, then the
+		 * fractional-second precision (0xFFFF when not given) */
+		*typmod = (int32_t)(((uint32_t)mods[0] & 0x7FFF) << 16 | (nmods >= 2 ? (uint32_t)mods[1] & 0xFFFF : 0xFFFF));
 	}
 	if (tn->n_array_bounds > 0) {
 		if (!t->array_oid) {
@@ -427,12 +431,17 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 			}
 		}
 		if (hit) {
+			tr_ttype_set(ty, hit->type, hit->typmod);
+			if (hit->merged && !relname) {
+				/* the merged column of a RIGHT or FULL join's USING */
+				buf_put_str(out, hit->merged);
+				return true;
+			}
 			if (!hit_rel->unqualified) {
 				shd_put_ident(out, hit_rel->emit ? hit_rel->emit : hit_rel->alias);
 				buf_put_u8(out, '.');
 			}
 			shd_put_ident(out, hit->name);
-			tr_ttype_set(ty, hit->type, hit->typmod);
 			ty->column = true;
 			return true;
 		}
@@ -541,19 +550,20 @@ static int numeric_scale(const TType *t)
 	return t->oid == PGT_NUMERIC && t->typmod >= 4 ? ((t->typmod - 4) & 0xFFFF) : -1;
 }
 
-bool tr_numeric_keyed(const TType *t, size_t n)
+bool tr_cmp_keyed(const TType *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (t[i].oid == PGT_NUMERIC && !t[i].column && !t[i].as_real)
+		if ((t[i].oid == PGT_NUMERIC && !t[i].column && !t[i].as_real) || t[i].oid == PGT_INTERVAL)
 			return true;
 	return false;
 }
 
-void tr_put_numeric_value(Buf *out, Buf *b, const TType *t, bool keyed)
+void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, bool keyed)
 {
-	if (keyed && is_numeric_type(t->oid)) {
-		/* exact numeric order, whatever the operand's storage */
-		buf_put_str(out, "pg_numkey(");
+	if (keyed && (is_numeric_type(t->oid) || t->oid == PGT_INTERVAL)) {
+		/* exact numeric order whatever the operand's storage; intervals
+		 * by their length ('1 month' = '30 days') */
+		buf_put_str(out, t->oid == PGT_INTERVAL ? "pg_intervalkey(" : "pg_numkey(");
 		tr_put_buf(out, b);
 		buf_put_u8(out, ')');
 	} else if (t->oid == PGT_NUMERIC && !t->column) {
@@ -564,6 +574,18 @@ void tr_put_numeric_value(Buf *out, Buf *b, const TType *t, bool keyed)
 	} else {
 		tr_put_buf(out, b);
 	}
+}
+
+/* NULL, with both operands still evaluated: their errors are raised as
+ * PostgreSQL raises them, and every $n they hold stays in the statement
+ * (SQLite counts a statement's parameters by the highest one it names). */
+static void null_result(Buf *out, Buf *lb, Buf *rb)
+{
+	buf_put_str(out, "(NULL + (((");
+	tr_put_buf(out, lb);
+	buf_put_str(out, ") IS NULL) + ((");
+	tr_put_buf(out, rb);
+	buf_put_str(out, ") IS NULL)))");
 }
 
 /* Emit "(l) OP (r)" after unifying operand types. */
@@ -651,8 +673,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		if (lt.unknown || lt.param)
 			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
 	}
-	/* a strict operator with a NULL constant is NULL, and PostgreSQL never
-	 * evaluates the other side */
+	/* a strict operator with a NULL constant is NULL (null_result) */
 	bool null_operand = (lt.unknown && !lt.lit) || (rt.unknown && !rt.lit);
 	if (strcmp(op, "||") == 0) {
 		/* anynonarray || text: an untyped side beside a scalar is text */
@@ -669,16 +690,16 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		if (strcmp(op, cmp_ops[i]) == 0) {
 			tr_ttype_set(ty, PGT_BOOL, -1);
 			if (null_operand) {
-				buf_put_str(out, "NULL");
+				null_result(out, &lb, &rb);
 				ok = true;
 				goto out;
 			}
 			TType both[2] = {lt, rt};
-			bool keyed = tr_numeric_keyed(both, 2);
+			bool keyed = tr_cmp_keyed(both, 2);
 			buf_put_u8(out, '(');
-			tr_put_numeric_value(out, &lb, &lt, keyed);
+			tr_put_cmp_operand(out, &lb, &lt, keyed);
 			buf_printf(out, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
-			tr_put_numeric_value(out, &rb, &rt, keyed);
+			tr_put_cmp_operand(out, &rb, &rt, keyed);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 			ok = true;
@@ -693,7 +714,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		uint32_t res = arith_result(lt.oid, rt.oid);
 		bool checked_int = tr_is_int_type(res) && res != PGT_OID;
 		if (null_operand) {
-			buf_put_str(out, "NULL");
+			null_result(out, &lb, &rb);
 			tr_ttype_set(ty, op[0] == '^' ? PGT_FLOAT8 : res, -1);
 			ok = true;
 			goto out;
@@ -749,6 +770,22 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		tr_put_buf(out, &rb);
 		buf_put_u8(out, ')');
 		tr_ttype_set(ty, at, -1);
+		ok = !tr->failed;
+		goto out;
+	}
+	if (strcmp(op, "||") == 0 && (lt.oid == PGT_JSONB || rt.oid == PGT_JSONB) &&
+	    (lt.oid == rt.oid || lt.unknown || rt.unknown)) {
+		/* jsonb || jsonb */
+		if (lt.unknown)
+			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
+		if (rt.unknown)
+			tr_coerce(tr, &rb, &rt, PGT_JSONB, -1, loc);
+		buf_put_str(out, "pg_jsonb_concat(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, PGT_JSONB, -1);
 		ok = !tr->failed;
 		goto out;
 	}
@@ -876,11 +913,11 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			  unify(tr, &lb, &lt, &rb, &rt, a->location);
 		if (ok) {
 			TType both[2] = {lt, rt};
-			bool keyed = tr_numeric_keyed(both, 2);
+			bool keyed = tr_cmp_keyed(both, 2);
 			buf_put_u8(out, '(');
-			tr_put_numeric_value(out, &lb, &lt, keyed);
+			tr_put_cmp_operand(out, &lb, &lt, keyed);
 			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT ? " IS NOT " : " IS ");
-			tr_put_numeric_value(out, &rb, &rt, keyed);
+			tr_put_cmp_operand(out, &rb, &rt, keyed);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 		}
@@ -897,11 +934,11 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		bool ok = common_list(tr, a->lexpr, 1, args, bufs, types, &common, a->location);
 		if (ok && common == PGT_NUMERIC) {
 			/* numeric values are equal by value, whatever their scale */
-			bool keyed = tr_numeric_keyed(types, 2);
+			bool keyed = tr_cmp_keyed(types, 2);
 			buf_put_str(out, "(CASE WHEN ");
-			tr_put_numeric_value(out, &bufs[0], &types[0], keyed);
+			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, " = ");
-			tr_put_numeric_value(out, &bufs[1], &types[1], keyed);
+			tr_put_cmp_operand(out, &bufs[1], &types[1], keyed);
 			buf_put_str(out, " THEN NULL ELSE ");
 			tr_put_buf(out, &bufs[0]);
 			buf_put_str(out, " END)");
@@ -927,14 +964,14 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		uint32_t common;
 		bool ok = common_list(tr, a->lexpr, l->n_items, l->items, bufs, types, &common, a->location);
 		if (ok) {
-			bool keyed = tr_numeric_keyed(types, n);
+			bool keyed = tr_cmp_keyed(types, n);
 			buf_put_u8(out, '(');
-			tr_put_numeric_value(out, &bufs[0], &types[0], keyed);
+			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
 			for (size_t i = 1; i < n; i++) {
 				if (i > 1)
 					buf_put_str(out, ", ");
-				tr_put_numeric_value(out, &bufs[i], &types[i], keyed);
+				tr_put_cmp_operand(out, &bufs[i], &types[i], keyed);
 			}
 			buf_put_str(out, "))");
 			tr_ttype_set(ty, PGT_BOOL, -1);
@@ -957,13 +994,13 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			  unify(tr, &lb, &lt, &b2, &t2, a->location);
 		if (ok) {
 			TType three[3] = {lt, t1, t2};
-			bool keyed = tr_numeric_keyed(three, 3);
+			bool keyed = tr_cmp_keyed(three, 3);
 			buf_put_u8(out, '(');
-			tr_put_numeric_value(out, &lb, &lt, keyed);
+			tr_put_cmp_operand(out, &lb, &lt, keyed);
 			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
-			tr_put_numeric_value(out, &b1, &t1, keyed);
+			tr_put_cmp_operand(out, &b1, &t1, keyed);
 			buf_put_str(out, " AND ");
-			tr_put_numeric_value(out, &b2, &t2, keyed);
+			tr_put_cmp_operand(out, &b2, &t2, keyed);
 			buf_put_u8(out, ')');
 			tr_ttype_set(ty, PGT_BOOL, -1);
 		}
@@ -1119,15 +1156,15 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 	if (ok) {
 		buf_put_str(out, "CASE");
 		size_t w0 = 0;
-		bool keyed = c->arg && tr_numeric_keyed(wt, n + 1);
+		bool keyed = c->arg && tr_cmp_keyed(wt, n + 1);
 		if (c->arg) {
 			buf_put_u8(out, ' ');
-			tr_put_numeric_value(out, &wb[0], &wt[0], keyed);
+			tr_put_cmp_operand(out, &wb[0], &wt[0], keyed);
 			w0 = 1;
 		}
 		for (size_t i = 0; i < n; i++) {
 			buf_put_str(out, " WHEN ");
-			tr_put_numeric_value(out, &wb[i + w0], &wt[i + w0], keyed);
+			tr_put_cmp_operand(out, &wb[i + w0], &wt[i + w0], keyed);
 			buf_put_str(out, " THEN ");
 			tr_put_buf(out, &rb[i]);
 		}
@@ -1472,7 +1509,7 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		tr_ttype_set(ty, PGT_REGTYPE, -1);
 		return true;
 	}
-	if (strcmp(name, "substring") == 0 && f->n_args == 2) {
+	if (strcmp(name, "substring") == 0 && (f->n_args == 2 || f->n_args == 3)) {
 		Buf tb;
 		TType tt;
 		buf_init(&tb);
@@ -1480,6 +1517,8 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		buf_cleanup(&tb);
 		if (!ok)
 			return false;
+		if ((tt.unknown || tr_is_text_type(tt.oid)) && f->n_args == 3)
+			return tr_unsupported(tr, f->location, "SUBSTRING ... SIMILAR (an SQL regular expression)");
 		if (tt.unknown || tr_is_text_type(tt.oid))
 			m = &regex_substring;
 	}

@@ -14,6 +14,10 @@ typedef struct TCol {
 	uint32_t table_oid;
 	int16_t attnum;
 	bool hidden; /* merged away by JOIN ... USING */
+	/* the column of a RIGHT or FULL join's USING (or NATURAL) on its left
+	 * side: what an unqualified reference emits, the coalesce of both
+	 * sides (arena) */
+	const char *merged;
 } TCol;
 
 typedef struct TRel {
@@ -85,18 +89,19 @@ bool tr_is_int_type(uint32_t t);
 bool tr_is_aggregate(const char *name);
 bool tr_is_text_type(uint32_t t);
 /* Append b, compared as a number when it is a numeric expression. */
-/* Whether numeric operands compared with each other must go through their
- * order keys (pg_numkey): when any of the n is a numeric value that SQLite
- * would otherwise compare inexactly, as a REAL, or as text. */
-bool tr_numeric_keyed(const TType *t, size_t n);
+/* Whether operands compared with each other must go through their order
+ * keys (pg_numkey, pg_intervalkey): when any of the n is a numeric value
+ * that SQLite would otherwise compare inexactly, as a REAL or as text, or
+ * an interval (its text does not order by length). */
+bool tr_cmp_keyed(const TType *t, size_t n);
 /* Translate the n expressions args into bs/ts (n of each, initialised
  * here, the caller cleans them up) coerced to their common type, which is
  * returned: numeric types promote (int < numeric < float8), untyped
  * literals take the others' type, text when all are untyped; 0 on failure. */
 uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts);
-/* Emit the operand b of type t for a comparison: its order key when keyed,
- * else the value itself. */
-void tr_put_numeric_value(Buf *out, Buf *b, const TType *t, bool keyed);
+/* Emit the operand b of type t for a comparison: its order key when keyed
+ * and its type has one, else the value itself. */
+void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, bool keyed);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
 
 #endif

@@ -107,6 +107,36 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 	return tr_scope_add(tr, res, -1);
 }
 
+/* The qualified reference to column c of rel r, as SQL text in out. */
+static void put_qualified(Buf *out, const TRel *r, const char *col)
+{
+	if (!r->unqualified) {
+		shd_put_ident(out, r->emit ? r->emit : r->alias);
+		buf_put_u8(out, '.');
+	}
+	shd_put_ident(out, col);
+}
+
+/* The left column of a RIGHT or FULL join's USING: unqualified, it is the
+ * value of whichever side has the row, coalesce(left, right). */
+static void merge_column(Tr *tr, TCol *left, const TRel *left_rel, const TRel *right_rel)
+{
+	Buf b;
+	buf_init(&b);
+	buf_put_str(&b, "coalesce(");
+	if (left->merged)
+		buf_put_str(&b, left->merged);
+	else
+		put_qualified(&b, left_rel, left->name);
+	buf_put_str(&b, ", ");
+	put_qualified(&b, right_rel, left->name);
+	buf_put_u8(&b, ')');
+	buf_put_u8(&b, 0);
+	if (!b.failed)
+		left->merged = arena_strdup(tr->a, (const char *)b.data);
+	buf_cleanup(&b);
+}
+
 static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 {
 	int first_rel = tr->scope->nrels;
@@ -138,21 +168,29 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 		buf_put_u8(out, ')');
 	if (j->alias)
 		return tr_unsupported(tr, -1, "an alias on a JOIN");
+	bool outer_right = j->jointype == PG_QUERY__JOIN_TYPE__JOIN_RIGHT || j->jointype == PG_QUERY__JOIN_TYPE__JOIN_FULL;
 	if (j->n_using_clause) {
 		buf_put_str(out, " USING (");
 		for (size_t i = 0; i < j->n_using_clause; i++) {
 			const char *col = shd_node_str(j->using_clause[i]);
 			bool found_left = false, found_right = false;
+			TCol *left = NULL;
+			const TRel *left_rel = NULL, *right_rel_of = NULL;
 			for (int r = first_rel; r < tr->scope->nrels; r++)
 				for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
 					if (strcmp(tr->scope->rels[r]->cols[c].name, col) == 0) {
 						if (r >= right_rel) {
 							found_right = true;
+							right_rel_of = tr->scope->rels[r];
 							tr->scope->rels[r]->cols[c].hidden = true;
-						} else {
+						} else if (!tr->scope->rels[r]->cols[c].hidden) {
 							found_left = true;
+							left = &tr->scope->rels[r]->cols[c];
+							left_rel = tr->scope->rels[r];
 						}
 					}
+			if (outer_right && left && right_rel_of)
+				merge_column(tr, left, left_rel, right_rel_of);
 			if (!found_left || !found_right)
 				return tr_fail(tr, "42703", -1, "column \"%s\" specified in USING clause does not exist in %s table",
 					       col, found_left ? "right" : "left");
@@ -166,8 +204,13 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 			for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
 				for (int l = first_rel; l < right_rel; l++)
 					for (int k = 0; k < tr->scope->rels[l]->ncols; k++)
-						if (strcmp(tr->scope->rels[l]->cols[k].name, tr->scope->rels[r]->cols[c].name) == 0)
+						if (strcmp(tr->scope->rels[l]->cols[k].name, tr->scope->rels[r]->cols[c].name) == 0 &&
+						    !tr->scope->rels[l]->cols[k].hidden) {
 							tr->scope->rels[r]->cols[c].hidden = true;
+							if (outer_right)
+								merge_column(tr, &tr->scope->rels[l]->cols[k], tr->scope->rels[l],
+									     tr->scope->rels[r]);
+						}
 	} else if (j->quals && !bool_clause(tr, " ON ", j->quals, out)) {
 		return false;
 	}
@@ -328,11 +371,10 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 			if (!*first)
 				buf_put_str(out, ", ");
 			*first = false;
-			if (!r->unqualified) {
-				shd_put_ident(out, r->emit ? r->emit : r->alias);
-				buf_put_u8(out, '.');
-			}
-			shd_put_ident(out, c->name);
+			if (c->merged && !relname)
+				buf_put_str(out, c->merged);
+			else
+				put_qualified(out, r, c->name);
 			if (res) {
 				buf_put_str(out, " AS ");
 				if (positional)
@@ -435,30 +477,77 @@ static bool in_scope(Tr *tr, const char *col)
 }
 
 /*
- * ORDER BY an output of type numeric that is referred to by its name or
- * position: the order key of the output (by its alias), so that numeric
- * expressions, whose values are exact decimal text, sort by value.  Only in
- * a simple SELECT (SQLite takes only plain output references in a compound
- * one) and when the alias names no input column and no other output.
+ * ORDER BY an output of type numeric or interval that is referred to by
+ * its name or position: the order key of the output (by its alias), so
+ * that numeric expressions (exact decimal text) and intervals sort by
+ * value.  Only in a simple SELECT (SQLite takes only plain output
+ * references in a compound one), when the alias names no other output,
+ * and, when it names an input column, the output is that one column.
  */
-static bool put_numeric_output_key(Tr *tr, const TRel *res, int idx, bool compound, Buf *out)
+static bool put_output_key(Tr *tr, const TRel *res, int idx, bool compound, const PgQuery__SelectStmt *s,
+			   Buf *out)
 {
 	const char *name = res->cols[idx].name;
-	if (compound || tr->positional || res->cols[idx].type != PGT_NUMERIC || in_scope(tr, name))
+	uint32_t type = res->cols[idx].type;
+	if (compound || tr->positional || (type != PGT_NUMERIC && type != PGT_INTERVAL))
 		return false;
+	/* the output's own expression, when the outputs are the targets one
+	 * for one (no *) */
+	bool one_for_one = s && s->n_target_list == (size_t)res->ncols;
+	for (size_t i = 0; one_for_one && i < s->n_target_list; i++) {
+		const Node *v = s->target_list[i]->res_target->val;
+		one_for_one = v && !(v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && v->column_ref->n_fields &&
+				     v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+					     PG_QUERY__NODE__NODE_A_STAR);
+	}
+	if (one_for_one) {
+		Buf eb;
+		TType et;
+		buf_init(&eb);
+		bool ok = tr_expr(tr, s->target_list[idx]->res_target->val, &eb, &et);
+		if (ok) {
+			buf_put_str(out, type == PGT_INTERVAL ? "pg_intervalkey(" : "pg_numkey(");
+			tr_put_buf(out, &eb);
+			buf_put_u8(out, ')');
+		}
+		buf_cleanup(&eb);
+		return ok;
+	}
 	for (int i = 0; i < res->ncols; i++)
 		if (i != idx && strcmp(res->cols[i].name, name) == 0)
 			return false;
-	buf_put_str(out, "pg_numkey(");
-	shd_put_ident(out, name);
+	/* a name that is also an input column is the output's own column,
+	 * qualified, when the output is a plain column of one input */
+	const TRel *src = NULL;
+	const TCol *srccol = NULL;
+	if (in_scope(tr, name)) {
+		int hits = 0;
+		for (int i = 0; i < tr->scope->nrels; i++)
+			for (int j = 0; j < tr->scope->rels[i]->ncols; j++) {
+				const TCol *c = &tr->scope->rels[i]->cols[j];
+				if (res->cols[idx].attnum > 0 && c->table_oid == res->cols[idx].table_oid &&
+				    c->attnum == res->cols[idx].attnum && strcmp(c->name, name) == 0) {
+					src = tr->scope->rels[i];
+					srccol = c;
+					hits++;
+				}
+			}
+		if (hits != 1 || srccol->merged || srccol->hidden)
+			return false;
+	}
+	buf_put_str(out, type == PGT_INTERVAL ? "pg_intervalkey(" : "pg_numkey(");
+	if (src)
+		put_qualified(out, src, name);
+	else
+		shd_put_ident(out, name);
 	buf_put_u8(out, ')');
 	return true;
 }
 
-static bool has_numeric_output(const TRel *res)
+static bool has_keyed_output(const TRel *res)
 {
 	for (int i = 0; i < res->ncols; i++)
-		if (res->cols[i].type == PGT_NUMERIC)
+		if (res->cols[i].type == PGT_NUMERIC || res->cols[i].type == PGT_INTERVAL)
 			return true;
 	return false;
 }
@@ -471,7 +560,8 @@ static int output_index(const TRel *res, const char *name)
 	return -1;
 }
 
-static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool compound, Buf *out)
+static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool compound, const PgQuery__SelectStmt *s,
+			Buf *out)
 {
 	buf_put_str(out, " ORDER BY ");
 	for (size_t i = 0; i < n; i++) {
@@ -482,7 +572,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool co
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
 			return tr_unsupported(tr, sb->location, "ORDER BY ... USING");
 		if (is_output_name(tr, sb->node, res, &name)) {
-			if (!put_numeric_output_key(tr, res, output_index(res, name), compound, out))
+			if (!put_output_key(tr, res, output_index(res, name), compound, s, out))
 				shd_put_ident(out, name);
 		} else if (sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 			   sb->node->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
@@ -490,7 +580,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool co
 			if (pos < 1 || pos > res->ncols)
 				return tr_fail(tr, "42P10", sb->node->a_const->location, "ORDER BY position %d is not in select list",
 					       pos);
-			if (!put_numeric_output_key(tr, res, pos - 1, compound, out))
+			if (!put_output_key(tr, res, pos - 1, compound, s, out))
 				buf_printf(out, "%d", pos);
 		} else {
 			Buf eb;
@@ -498,7 +588,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool co
 			buf_init(&eb);
 			bool ok = tr_expr(tr, sb->node, &eb, &et);
 			if (ok)
-				tr_put_numeric_value(out, &eb, &et, tr_numeric_keyed(&et, 1));
+				tr_put_cmp_operand(out, &eb, &et, tr_cmp_keyed(&et, 1));
 			buf_cleanup(&eb);
 			if (!ok)
 				return false;
@@ -1176,7 +1266,7 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 		ok = simple_select(tr, s, out, res);
 	}
 	bool compound = s->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
-	if (ok && s->n_sort_clause && compound && has_numeric_output(res)) {
+	if (ok && s->n_sort_clause && compound && has_keyed_output(res)) {
 		/* SQLite orders a compound SELECT only by its outputs as they
 		 * are: a numeric output sorts by its order key from outside */
 		Buf w;
@@ -1190,7 +1280,7 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 		compound = false;
 	}
 	if (ok && s->n_sort_clause)
-		ok = sort_clause(tr, s->n_sort_clause, s->sort_clause, res, compound, out);
+		ok = sort_clause(tr, s->n_sort_clause, s->sort_clause, res, compound, compound ? NULL : s, out);
 	if (ok)
 		ok = limit_clause(tr, s, out);
 	return ok && !tr->failed;

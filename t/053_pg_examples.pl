@@ -45,10 +45,14 @@ my %db = (
 );
 $db{$_} or BAIL_OUT("cannot connect to $_: $DBI::errstr") for sort keys %db;
 
-# rows as text, or "error SQLSTATE"
+# rows as text, "done" for another statement that succeeds, or "error SQLSTATE"
 sub answer
 {
 	my ($dbh, $sql) = @_;
+	if ($sql !~ /^\s*(SELECT|VALUES|WITH|TABLE)\b/i)
+	{
+		return defined $dbh->do($sql) ? 'done' : 'error ' . $dbh->state;
+	}
 	my $rows = $dbh->selectall_arrayref($sql);
 	return 'error ' . $dbh->state unless $rows;
 	return join("\n", map { join('|', map { $_ // 'NULL' } @$_) } @$rows);

@@ -39,3 +39,34 @@ SELECT * FROM (VALUES (1), (2.25)) v ORDER BY 1
 SELECT 1.1 UNION SELECT 2 ORDER BY 1
 SELECT 1.1 AS v UNION ALL SELECT 2 UNION ALL SELECT 10.5 ORDER BY v DESC LIMIT 2
 SELECT 'b' UNION SELECT 'a' ORDER BY 1
+SELECT '["a","b"]'::jsonb || '["c"]'
+SELECT '{"a":1,"b":2}'::jsonb || '{"b":3,"c":1.10}'::jsonb, '[1]'::jsonb || '{"a":1}'::jsonb, '{"a":1}'::jsonb || '[1]'::jsonb
+SELECT '1'::jsonb || '2'::jsonb, '[]'::jsonb || '[]'::jsonb, '{}'::jsonb || '[]'::jsonb, '["a"]'::jsonb || 'c'::text
+SELECT NULL < 1 * 2, NULL::int + 1
+SELECT NULL < 1/0
+SELECT interval '999' day, interval '3' year to month, interval '1 day 2 hours 3 minutes' day to hour, interval '5' minute
+SELECT interval '1 year 2 months' year, interval '1.5' second(0)
+SELECT '30 days'::interval = '1 month'::interval, '1 day'::interval < '25 hours'::interval, '1 mon'::interval IN ('30 days'::interval)
+CREATE TABLE iv (id int, d interval) -- shard
+INSERT INTO iv VALUES (1, '1 mon'), (2, '2 days'), (3, '40 days'), (4, '-1 year'), (5, '30 days') -- shard
+SELECT id, d FROM iv ORDER BY d, id -- shard
+SELECT id FROM iv ORDER BY d DESC, id -- shard
+SELECT id FROM iv WHERE d = '30 days' ORDER BY id -- shard
+SELECT id FROM iv WHERE d > '1 mon' ORDER BY id -- shard
+SELECT d AS x FROM iv ORDER BY x, id -- shard
+CREATE TABLE j1 (name text, a int) -- shard
+CREATE TABLE j2 (name text, b int) -- shard
+CREATE TABLE j3 (name text, c int) -- shard
+INSERT INTO j1 VALUES ('x', 1), ('y', 2) -- shard
+INSERT INTO j2 VALUES ('y', 3), ('z', 4) -- shard
+INSERT INTO j3 VALUES ('z', 5), ('w', 6) -- shard
+SELECT name, a, b FROM j1 FULL JOIN j2 USING (name) ORDER BY 1 -- shard
+SELECT name, a, b FROM j1 RIGHT JOIN j2 USING (name) ORDER BY 1 -- shard
+SELECT name, a, b, c FROM j1 FULL JOIN j2 USING (name) FULL JOIN j3 USING (name) ORDER BY 1 -- shard
+SELECT * FROM j1 FULL JOIN j2 USING (name) ORDER BY 1 -- shard
+SELECT name, a, b FROM j1 NATURAL FULL JOIN j2 ORDER BY 1 -- shard
+SELECT j1.name, j2.name, name FROM j1 FULL JOIN j2 USING (name) ORDER BY 3 -- shard
+SELECT x.id, y.d FROM iv x JOIN iv y ON x.id = y.id ORDER BY 2, 1 -- shard
+SELECT x.d, y.d FROM iv x JOIN iv y ON x.id = y.id ORDER BY 2, 1 -- shard
+SELECT x.id, y.d FROM iv x LEFT JOIN iv y ON x.id = y.id AND NULL::bool ORDER BY 1, 2 -- shard
+SELECT substring('abcdefg' FROM 2 FOR 3), substring('abcdefg' FROM 'b.d')
