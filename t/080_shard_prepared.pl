@@ -120,14 +120,7 @@ is(sq('select bal from acc where id = 4'), '7', '... and applied');
 
 # every committed change is in the changelog, atomic with it; a prepared
 # transaction's under its gid, once, when it commits
-sub changelog
-{
-	my ($sql) = @_;
-	my ($rc, $out, $err) = DoSQL::Test::Utils::run_command([ 'sqlite3', $shard->data_dir . '/shard.db', $sql ]);
-	die "sqlite3: $err" if $rc;
-	chomp $out;
-	return $out;
-}
+sub changelog { my ($sql) = @_; return $shard->sqlite_query($sql); }
 is(changelog(q{select group_concat(tbl || ':' || op, ',') from (select tbl, op from _dosql_changelog where gid = 'tx1' order by seq)}),
 	'acc:U,acc:U,hist:I,hist:I,acc:I',
 	'a committed prepared transaction is in the changelog under its gid, without what was rolled back to a savepoint');

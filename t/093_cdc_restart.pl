@@ -123,8 +123,8 @@ sub changelog_rows
 	my $left = 0;
 	for my $sh (@shards)
 	{
-		my ($rc2, $n, $e2) = run_command([ 'sqlite3', $sh->data_dir . '/shard.db', 'select count(*) from _dosql_changelog' ]);
-		die "sqlite3: $e2" if $rc2 != 0 || $n !~ /^\d+$/;
+		my $n = $sh->sqlite_query('select count(*) from _dosql_changelog');
+		die "sqlite3: not a count: $n" if $n !~ /^\d+$/;
 		$left += $n;
 	}
 	return $left;

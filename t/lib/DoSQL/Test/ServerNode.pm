@@ -880,6 +880,28 @@ sub poll_query_until
 
 =pod
 
+=item sqlite_query($sql)
+
+Runs C<$sql> with the C<sqlite3> program on a shard's database
+(F<shard.db> in C<data_dir>), waiting for its locks as long as any wait may
+take (the running shard may hold them), and returns the output, chomped.
+Dies if C<sqlite3> fails.
+
+=cut
+
+sub sqlite_query
+{
+	my ($self, $sql) = @_;
+	my ($rc, $out, $err) = run_command(
+		[ 'sqlite3', '-cmd', '.timeout ' . int($DoSQL::Test::Utils::timeout_default * 1000),
+			File::Spec->catfile($self->{data_dir}, 'shard.db'), $sql ]);
+	croak "sqlite3 on node \"$self->{name}\": $sql: $err" if $rc != 0;
+	chomp $out;
+	return $out;
+}
+
+=pod
+
 =item sanitizer_report
 
 The lines of the log that start a report from AddressSanitizer,
