@@ -70,3 +70,7 @@ SELECT x.id, y.d FROM iv x JOIN iv y ON x.id = y.id ORDER BY 2, 1 -- shard
 SELECT x.d, y.d FROM iv x JOIN iv y ON x.id = y.id ORDER BY 2, 1 -- shard
 SELECT x.id, y.d FROM iv x LEFT JOIN iv y ON x.id = y.id AND NULL::bool ORDER BY 1, 2 -- shard
 SELECT substring('abcdefg' FROM 2 FOR 3), substring('abcdefg' FROM 'b.d')
+CREATE TABLE tab1 (col0 int, col1 int)
+INSERT INTO tab1 VALUES (1, 2), (3, NULL)
+SELECT col0 FROM tab1 WHERE NULL < 1 * col1
+SELECT col0 FROM tab1 WHERE col1 * 1 > NULL OR col0 = 3
