@@ -5,7 +5,7 @@
  *
  * Reads over several shards end with a final step in the router (merge.c);
  * writes over several shards commit with two-phase commit (txn.c, coord.c);
- * replication connections stream the cluster's changes (cdc/walsender.c).
+ * replication connections stream the cluster's changes (router/replication.c).
  * What the router does not do yet it refuses with 0A000, never answering
  * differently from PostgreSQL (README lists what).
  */
@@ -283,8 +283,8 @@ struct RtSession {
 	} copy_out;
 	RtCursor *cursors;    /* owned: DECLAREd cursors (cursor.c) */
 	RtCursor *capture;    /* owned: the cursor whose DECLARE runs; its rows are kept, not sent */
-	bool replication;     /* a replication=database connection (cdc/walsender.c) */
-	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
+	bool replication;     /* a replication=database connection (router/replication.c) */
+	struct RtWalSender *wal; /* owned: its START_REPLICATION stream */
 };
 
 /* backend.c */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cdc/walsender.h"
+#include "router/replication.h"
 #include "router/router.h"
 #include "shard/pgtype.h"
 
@@ -1013,7 +1013,7 @@ static void run_next(RtSession *s)
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "pools") == 0)
 					show_pools(s);
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "slots") == 0)
-					cdc_show_slots(s);
+					rt_repl_show_slots(s);
 				else
 					show_vschema(s);
 				break;
@@ -1253,7 +1253,7 @@ static void cb_query(PgwConn *c, const char *sql)
 {
 	RtSession *s = sess(c);
 	PgwError e;
-	if (s->replication && cdc_ws_command(s, sql))
+	if (s->replication && rt_repl_command(s, sql))
 		return;
 	if (s->replication || !shape_tree(s, sql))
 		s->tree = rt_plancache_get(s->rt, sql, &e);
@@ -1278,24 +1278,24 @@ static void cb_query(PgwConn *c, const char *sql)
 
 static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len)
 {
-	if (cdc_ws_streaming(sess(c)))
-		cdc_ws_copy_data(sess(c), data, len);
+	if (rt_repl_streaming(sess(c)))
+		rt_repl_copy_data(sess(c), data, len);
 	else
 		rt_copy_data(sess(c), data, len);
 }
 
 static void cb_copy_done(PgwConn *c)
 {
-	if (cdc_ws_streaming(sess(c)))
-		cdc_ws_copy_done(sess(c));
+	if (rt_repl_streaming(sess(c)))
+		rt_repl_copy_done(sess(c));
 	else
 		rt_copy_end(sess(c), NULL);
 }
 
 static void cb_copy_fail(PgwConn *c, const char *msg)
 {
-	if (cdc_ws_streaming(sess(c)))
-		cdc_ws_copy_done(sess(c));
+	if (rt_repl_streaming(sess(c)))
+		rt_repl_copy_done(sess(c));
 	else
 		rt_copy_end(sess(c), msg);
 }
@@ -1411,7 +1411,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	}
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
-	cdc_ws_free(s);
+	rt_repl_free(s);
 	ordered_free(s, s->ordered);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */
 	rt_cursor_free_all(s);

@@ -1,5 +1,6 @@
 /*
- * walsender.c - replication connections to the router (walsender.h).
+ * replication.c - replication connections to the router (replication.h):
+ * the router's side of cdc/, which merges the streams and formats them.
  *
  * Slot commands go to every shard over short blocking connections; they are
  * rare and each takes a shard round trip.  A stream keeps one non-blocking
@@ -8,17 +9,15 @@
  * committed since its last answer and a watermark; when all have answered,
  * the transactions below the lowest watermark go out in LSN order.
  */
-#include <errno.h>
 #include <event2/event.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cdc/cdc.h"
 #include "cdc/publication.h"
-#include "cdc/walsender.h"
+#include "cdc/stream.h"
+#include "router/replication.h"
 
 #define SYSTEM_ID "7300000000000000001"
 #define POLL_IDLE_US 20000       /* between rounds that found nothing */
@@ -37,47 +36,38 @@ typedef enum ShardState {
 } ShardState;
 
 typedef struct WsShard {
-	struct CdcSender *ws; /* borrowed */
+	struct RtWalSender *ws; /* borrowed */
 	int index;
 	PGconn *pg;           /* owned */
 	struct event *ev;     /* owned */
 	ShardState state;
-	int64_t from;         /* the next read starts at this commit time */
-	int64_t watermark;    /* no later commit here is below it; 0 unknown */
 	int64_t retry_at;
-	bool got_rows;
-	CdcTxn *cur;          /* the transaction being assembled from the rows */
+	bool got_rows;        /* this round's answer held changes */
 } WsShard;
 
-typedef struct CdcSender {
+typedef struct RtWalSender {
 	RtSession *s;       /* borrowed */
 	char slot[CDC_NAME_MAX * 2];
-	CdcPlugin *plugin;  /* owned */
+	CdcStream *stream;  /* owned */
 	CdcPubs *pubs;      /* owned: the publications when the stream started */
 	int nshards;
 	WsShard sh[CDC_MAX_SHARDS];
-	uint64_t start;     /* transactions below it are skipped */
-	uint64_t position;  /* everything below it has been sent */
 	uint64_t flushed;   /* the client's flush position */
 	uint64_t confirmed; /* what the shards' slots were told */
 	uint64_t to_confirm; /* this round tells them this (0: nothing) */
 	int64_t last_confirm_us, last_keepalive_us;
 	int64_t last_reply_us; /* the client's last message */
 	bool ping_sent;        /* a keepalive asked for a reply since then */
-	int npending, pendcap;
-	CdcTxn **pending;   /* owned: read, not yet sent */
-	int nrels;
-	CdcRel **rels;      /* owned */
 	struct event *timer;
 	bool round;         /* a round is under way */
 	char open_error[256]; /* why a shard's slot could not be taken */
-} CdcSender;
+} RtWalSender;
 
 /* Slots streaming now, for 55006. */
 static struct Active {
 	char slot[CDC_NAME_MAX * 2];
 	int32_t pid;
-	CdcSender *ws; /* borrowed */
+	RtWalSender *ws; /* borrowed */
 } active[64];
 static int nactive;
 
@@ -188,7 +178,7 @@ static void identify_system(RtSession *s)
 	clear_all(r, n);
 }
 
-static CdcSender *streaming(const char *slot)
+static RtWalSender *streaming(const char *slot)
 {
 	for (int i = 0; i < nactive; i++)
 		if (strcmp(active[i].slot, slot) == 0)
@@ -376,11 +366,11 @@ static void put_u64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-static void keepalive(CdcSender *ws, bool reply)
+static void keepalive(RtWalSender *ws, bool reply)
 {
 	uint8_t m[18];
 	m[0] = 'k';
-	put_u64(m + 1, ws->position);
+	put_u64(m + 1, cdc_stream_position(ws->stream));
 	put_u64(m + 9, (uint64_t)cdc_pg_time(now_us()));
 	m[17] = reply ? 1 : 0;
 	pgw_send_copy_data(conn(ws->s), m, sizeof(m));
@@ -390,7 +380,7 @@ static void keepalive(CdcSender *ws, bool reply)
 /* One XLogData message. */
 static void emit(void *arg, uint64_t lsn, const uint8_t *data, size_t len)
 {
-	CdcSender *ws = arg;
+	RtWalSender *ws = arg;
 	PgwConn *c = conn(ws->s);
 	uint8_t h[25];
 	h[0] = 'w';
@@ -403,285 +393,51 @@ static void emit(void *arg, uint64_t lsn, const uint8_t *data, size_t len)
 	buf_msg_end(&c->out);
 }
 
-static CdcRel *relation(CdcSender *ws, const char *table, const char *cols)
-{
-	for (int i = 0; i < ws->nrels; i++)
-		if (strcmp(ws->rels[i]->name, table) == 0 && strcmp(ws->rels[i]->json, cols) == 0)
-			return ws->rels[i];
-	json_t *rel = json_loads(cols, 0, NULL);
-	json_t *a = json_object_get(rel, "columns");
-	const char *ident = json_string_value(json_object_get(rel, "replident"));
-	if (!json_is_array(a) || !ident) {
-		json_decref(rel);
-		return NULL;
-	}
-	CdcRel *r = calloc(1, sizeof(*r));
-	CdcRel **rels = realloc(ws->rels, sizeof(CdcRel *) * (size_t)(ws->nrels + 1));
-	if (!r || !rels) {
-		free(r);
-		json_decref(rel);
-		return NULL;
-	}
-	ws->rels = rels;
-	r->name = strdup(table);
-	r->json = strdup(cols);
-	r->replident = ident[0];
-	r->ncols = (int)json_array_size(a);
-	r->cols = calloc((size_t)r->ncols + 1, sizeof(CdcColumn));
-	/* the same table in the same shape has the same relid in every stream */
-	uint32_t h = 2166136261u;
-	for (const char *p = table; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	r->relid = 16384 + h % 1000000000u;
-	for (int i = 0; i < r->ncols; i++) {
-		json_t *c = json_array_get(a, (size_t)i);
-		const char *name = json_string_value(json_array_get(c, 0));
-		r->cols[i].name = strdup(name ? name : "?column?");
-		r->cols[i].type = (uint32_t)json_integer_value(json_array_get(c, 1));
-		r->cols[i].typmod = (int32_t)json_integer_value(json_array_get(c, 2));
-		r->cols[i].key = r->replident == 'f' || (r->replident == 'd' && json_is_true(json_array_get(c, 3)));
-	}
-	json_decref(rel);
-	ws->rels[ws->nrels++] = r;
-	return r;
-}
-
-static void rel_free(CdcRel *r)
-{
-	for (int i = 0; i < r->ncols; i++)
-		free(r->cols[i].name);
-	free(r->cols);
-	free(r->name);
-	free(r->json);
-	free(r);
-}
-
-/* A row's values from JSON: ncols strings or NULLs; NULL when absent. */
-static char **values(const char *json, int ncols, bool *bad)
-{
-	if (!json)
-		return NULL;
-	json_t *a = json_loads(json, 0, NULL);
-	char **v = calloc((size_t)ncols + 1, sizeof(char *));
-	if (!json_is_array(a) || !v) {
-		*bad = true;
-		json_decref(a);
-		free(v);
-		return NULL;
-	}
-	for (int i = 0; i < ncols && i < (int)json_array_size(a); i++) {
-		const char *t = json_string_value(json_array_get(a, (size_t)i));
-		v[i] = t ? strdup(t) : NULL;
-	}
-	json_decref(a);
-	return v;
-}
-
-static bool pending_add(CdcSender *ws, CdcTxn *t)
-{
-	if (ws->npending == ws->pendcap) {
-		int cap = ws->pendcap ? ws->pendcap * 2 : 64;
-		CdcTxn **p = realloc(ws->pending, sizeof(CdcTxn *) * (size_t)cap);
-		if (!p)
-			return false;
-		ws->pending = p;
-		ws->pendcap = cap;
-	}
-	ws->pending[ws->npending++] = t;
-	return true;
-}
-
-/* Rows of one DOSQL_CHANGES answer: consecutive rows with one commit time
- * are one transaction. */
+/* The rows of one DOSQL_CHANGES answer, into the stream. */
 static bool take_rows(WsShard *sh, PGresult *r)
 {
-	CdcSender *ws = sh->ws;
-	int n = PQntuples(r);
-	bool bad = PQnfields(r) != 7;
-	for (int i = 0; i < n && !bad; i++) {
-		int64_t ts = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		const char *op = PQgetvalue(r, i, 3);
-		if (op[0] == 'W') {
-			sh->from = sh->watermark = ts;
-			continue;
-		}
-		if (!sh->cur || sh->cur->hlc != ts) {
-			sh->cur = calloc(1, sizeof(CdcTxn));
-			if (!sh->cur || !pending_add(ws, sh->cur)) {
-				free(sh->cur);
-				sh->cur = NULL;
-				return false;
-			}
-			sh->cur->hlc = ts;
-			sh->cur->shard = sh->index;
-			sh->cur->lsn = cdc_lsn(ts, sh->index);
-			if (!PQgetisnull(r, i, 1))
-				sh->cur->gid = strdup(PQgetvalue(r, i, 1));
-		}
-		CdcTxn *t = sh->cur;
-		CdcRel *rel = relation(ws, PQgetvalue(r, i, 2), PQgetvalue(r, i, 4));
-		if (!rel)
+	CdcStream *st = sh->ws->stream;
+	if (PQnfields(r) != CDC_ROW_NFIELDS)
+		return false;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *f[CDC_ROW_NFIELDS];
+		for (int k = 0; k < CDC_ROW_NFIELDS; k++)
+			f[k] = PQgetisnull(r, i, k) ? NULL : PQgetvalue(r, i, k);
+		if (!cdc_stream_row(st, sh->index, f))
 			return false;
-		if (t->n == t->cap) {
-			int cap = t->cap ? t->cap * 2 : 8;
-			CdcChange *c = realloc(t->changes, sizeof(CdcChange) * (size_t)cap);
-			if (!c)
-				return false;
-			t->changes = c;
-			t->cap = cap;
-		}
-		CdcChange *c = &t->changes[t->n++];
-		memset(c, 0, sizeof(*c));
-		c->op = op[0];
-		c->rel = rel;
-		if (c->op == 'T') {
-			/* its options instead of rows */
-			const char *o = PQgetvalue(r, i, 5);
-			c->flags = (uint8_t)((strstr(o, "cascade") ? CDC_TRUNCATE_CASCADE : 0) |
-					     (strstr(o, "restart_seqs") ? CDC_TRUNCATE_RESTART : 0));
-		} else {
-			c->old = values(PQgetisnull(r, i, 5) ? NULL : PQgetvalue(r, i, 5), rel->ncols, &bad);
-			c->new = values(PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), rel->ncols, &bad);
-		}
-		sh->got_rows = true;
 	}
-	sh->cur = NULL; /* an answer ends at a transaction's end */
-	return !bad;
-}
-
-static int txn_order(const void *a, const void *b)
-{
-	const CdcTxn *x = *(CdcTxn *const *)a, *y = *(CdcTxn *const *)b;
-	if (x->hlc != y->hlc)
-		return x->hlc < y->hlc ? -1 : 1;
-	return x->shard - y->shard;
-}
-
-static bool same_key(const CdcRel *rel, char *const *a, char *const *b)
-{
-	for (int i = 0; i < rel->ncols; i++)
-		if (rel->cols[i].key && ((a[i] == NULL) != (b[i] == NULL) || (a[i] && strcmp(a[i], b[i]) != 0)))
-			return false;
+	sh->got_rows = cdc_stream_answer_end(st, sh->index) || sh->got_rows;
 	return true;
 }
 
-/*
- * One shard's part of a transaction, as its net effect where a row passed
- * through: an UPDATE that gave a row a new key followed by the DELETE of
- * that key is the DELETE of the old row.  That is how an UPDATE of the
- * vindex column leaves the shard it moves from (the row arrives on its new
- * shard as an INSERT), so the parts of a transaction never touch the same
- * key and can go out one after the other.
- */
-static void compact(CdcTxn *t)
+/* Whether a table is a reference table: every shard has the same rows. */
+static bool replicated(void *arg, const char *table)
 {
-	for (int i = 0; i < t->n; i++) {
-		CdcChange *c = &t->changes[i];
-		if (c->op != 'U' || !cdc_rel_has_key(c->rel) || !cdc_key_changed(c))
-			continue;
-		for (int j = i + 1; j < t->n; j++) {
-			CdcChange *d = &t->changes[j];
-			if (d->rel != c->rel || !d->old || !same_key(c->rel, c->new, d->old))
-				continue;
-			if (d->op == 'D') {
-				for (int k = 0; k < c->rel->ncols; k++)
-					free(c->new[k]);
-				free(c->new);
-				c->new = NULL;
-				c->op = 'D';
-				cdc_change_free(d);
-				memmove(d, d + 1, sizeof(CdcChange) * (size_t)(t->n - j - 1));
-				t->n--;
-			}
-			break;
-		}
-	}
-}
-
-/* Whether a change is to a reference table: every shard has the same one. */
-static bool replicated(const CdcSender *ws, const CdcChange *c)
-{
-	const VscTable *t = vsc_table(ws->s->rt->vschema, c->rel->name);
+	const RtWalSender *ws = arg;
+	const VscTable *t = vsc_table(ws->s->rt->vschema, table);
 	return t && t->placement == VSC_REFERENCE;
 }
 
-/* Move the parts of x's two-phase transaction (same time, same gid, later
- * in the order) into x; a reference table's changes are kept once, from
- * the first part. */
-static void gather(CdcSender *ws, int at)
-{
-	CdcTxn *x = ws->pending[at];
-	for (int j = at + 1; j < ws->npending && ws->pending[j] && ws->pending[j]->hlc == x->hlc; j++) {
-		CdcTxn *y = ws->pending[j];
-		if (!y->gid || strcmp(y->gid, x->gid) != 0)
-			continue;
-		compact(y);
-		CdcChange *c = realloc(x->changes, sizeof(CdcChange) * (size_t)(x->n + y->n + 1));
-		if (!c)
-			return;
-		x->changes = c;
-		for (int k = 0; k < y->n; k++) {
-			if (replicated(ws, &y->changes[k]))
-				cdc_change_free(&y->changes[k]);
-			else
-				x->changes[x->n++] = y->changes[k];
-		}
-		x->cap = x->n + 1;
-		y->n = 0;
-		cdc_txn_free(y);
-		ws->pending[j] = NULL;
-	}
-}
+static const CdcStreamOps stream_ops = {.replicated = replicated, .emit = emit};
 
-/* Send every transaction below the lowest watermark, in LSN order. */
-static void emit_ready(CdcSender *ws)
+/* Send what the stream can, and the keepalives the client is owed. */
+static void emit_ready(RtWalSender *ws)
 {
-	int64_t low = INT64_MAX;
-	for (int i = 0; i < ws->nshards; i++)
-		if (ws->sh[i].watermark < low)
-			low = ws->sh[i].watermark;
-	if (low <= 0)
-		return;
-	if (ws->npending > 1)
-		qsort(ws->pending, (size_t)ws->npending, sizeof(CdcTxn *), txn_order);
-	int done = 0, kept = 0;
-	for (int i = 0; i < ws->npending; i++) {
-		CdcTxn *t = ws->pending[i];
-		if (!t)
-			continue;
-		if (t->hlc >= low) {
-			ws->pending[kept++] = t;
-			continue;
-		}
-		compact(t);
-		if (t->gid)
-			gather(ws, i);
-		if (t->lsn >= ws->start) {
-			uint32_t xid = (uint32_t)(t->lsn >> 1);
-			t->xid = xid < 3 ? xid + 3 : xid;
-			cdc_plugin_txn(ws->plugin, t, emit, ws);
-			ws->position = t->lsn + 1;
-			done++;
-		}
-		cdc_txn_free(t);
-	}
-	ws->npending = kept;
-	uint64_t end = (uint64_t)low << 8;
-	if (end > ws->position)
-		ws->position = end;
+	int done = cdc_stream_emit_ready(ws->stream);
+	uint64_t position = cdc_stream_position(ws->stream);
 	int64_t now = now_us();
 	if (!ws->ping_sent && now - ws->last_reply_us >= TIMEOUT_US / 2) {
 		keepalive(ws, true); /* silent for half the timeout: ask */
 		ws->ping_sent = true;
-	} else if ((done > 0 && ws->flushed < ws->position) || now - ws->last_keepalive_us >= KEEPALIVE_US ||
-		   (ws->flushed < ws->position && now - ws->last_keepalive_us >= CONFIRM_US)) {
+	} else if ((done > 0 && ws->flushed < position) || now - ws->last_keepalive_us >= KEEPALIVE_US ||
+		   (ws->flushed < position && now - ws->last_keepalive_us >= CONFIRM_US)) {
 		keepalive(ws, false);
 	}
 	pgw_evconn_flush(ws->s->ec);
 }
 
 /* The client stayed silent for the whole timeout: end its connection. */
-static bool timed_out(CdcSender *ws)
+static bool timed_out(RtWalSender *ws)
 {
 	if (now_us() - ws->last_reply_us < TIMEOUT_US)
 		return false;
@@ -690,7 +446,7 @@ static bool timed_out(CdcSender *ws)
 	return true;
 }
 
-static void schedule(CdcSender *ws, int64_t us)
+static void schedule(RtWalSender *ws, int64_t us)
 {
 	struct timeval tv = {.tv_sec = us / 1000000, .tv_usec = us % 1000000};
 	evtimer_add(ws->timer, &tv);
@@ -706,19 +462,10 @@ static void shard_down(WsShard *sh)
 	sh->pg = NULL;
 	sh->state = SH_DOWN;
 	sh->retry_at = now_us() + RECONNECT_US;
-	if (sh->cur) {
-		/* its half-read transaction comes again from the same position */
-		for (int i = 0; i < sh->ws->npending; i++)
-			if (sh->ws->pending[i] == sh->cur) {
-				sh->ws->pending[i] = sh->ws->pending[--sh->ws->npending];
-				break;
-			}
-		cdc_txn_free(sh->cur);
-		sh->cur = NULL;
-	}
+	cdc_stream_shard_lost(sh->ws->stream, sh->index);
 }
 
-static void round_end(CdcSender *ws)
+static void round_end(RtWalSender *ws)
 {
 	for (int i = 0; i < ws->nshards; i++)
 		if (ws->sh[i].state == SH_ADVANCING || ws->sh[i].state == SH_READING)
@@ -734,14 +481,14 @@ static void round_end(CdcSender *ws)
 static bool send_next(WsShard *sh)
 {
 	char sql[256];
-	CdcSender *ws = sh->ws;
+	RtWalSender *ws = sh->ws;
 	if (sh->state == SH_IDLE && ws->to_confirm) {
 		char lsn[32];
 		cdc_lsn_format(lsn, sizeof(lsn), ws->to_confirm);
 		snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", ws->slot, lsn);
 		sh->state = SH_ADVANCING;
 	} else {
-		snprintf(sql, sizeof(sql), "DOSQL_CHANGES %lld %d", (long long)sh->from, CHANGES_PER_ROUND);
+		snprintf(sql, sizeof(sql), "DOSQL_CHANGES %lld %d", (long long)cdc_stream_from(ws->stream, sh->index), CHANGES_PER_ROUND);
 		sh->state = SH_READING;
 	}
 	if (!PQsendQuery(sh->pg, sql) || PQflush(sh->pg) < 0) {
@@ -758,7 +505,7 @@ static void on_shard(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	WsShard *sh = arg;
-	CdcSender *ws = sh->ws;
+	RtWalSender *ws = sh->ws;
 	if (!PQconsumeInput(sh->pg)) {
 		shard_down(sh);
 		round_end(ws);
@@ -794,7 +541,7 @@ static void on_shard(evutil_socket_t fd, short what, void *arg)
 
 static bool shard_open(WsShard *sh)
 {
-	CdcSender *ws = sh->ws;
+	RtWalSender *ws = sh->ws;
 	sh->pg = shard_conn(ws->s->rt, sh->index);
 	/* the connection holds the slot on the shard while it streams it */
 	char sql[256];
@@ -821,7 +568,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	CdcSender *ws = arg;
+	RtWalSender *ws = arg;
 	if (timed_out(ws))
 		return; /* no more rounds: the connection closes */
 	if (pgw_evconn_output_pending(ws->s->ec) > OUTPUT_HIGH) {
@@ -847,7 +594,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	round_end(ws);
 }
 
-static void sender_free(CdcSender *ws)
+static void sender_free(RtWalSender *ws)
 {
 	if (!ws)
 		return;
@@ -875,21 +622,15 @@ static void sender_free(CdcSender *ws)
 	}
 	if (ws->timer)
 		event_free(ws->timer);
-	for (int i = 0; i < ws->npending; i++)
-		cdc_txn_free(ws->pending[i]);
-	free(ws->pending);
-	for (int i = 0; i < ws->nrels; i++)
-		rel_free(ws->rels[i]);
-	free(ws->rels);
-	cdc_plugin_free(ws->plugin);
+	cdc_stream_free(ws->stream);
 	cdc_pubs_free(ws->pubs);
 	free(ws);
 }
 
 /* A slot's stream, if a session of this router runs it. */
-static CdcSender *streaming(const char *slot);
+static RtWalSender *streaming(const char *slot);
 
-void cdc_show_slots(RtSession *s)
+void rt_repl_show_slots(RtSession *s)
 {
 	int n = vsc_shard_count(s->rt->vschema);
 	PGresult *r[RT_MAX_SHARDS];
@@ -941,12 +682,12 @@ void cdc_show_slots(RtSession *s)
 	static const uint32_t oids[] = {25, 25, 16, 23, 25, 25, 20, 20};
 	pgw_send_text_columns(conn(s), 8, names, oids);
 	for (int j = 0; j < nrows; j++) {
-		const CdcSender *ws = streaming(rows[j].name);
+		const RtWalSender *ws = streaming(rows[j].name);
 		char pid[16], confirmed[32], sent[32], lag[24], pending[24];
 		snprintf(pid, sizeof(pid), "%d", ws ? conn(ws->s)->pid : 0);
 		cdc_lsn_format(confirmed, sizeof(confirmed), rows[j].confirmed);
 		if (ws)
-			cdc_lsn_format(sent, sizeof(sent), ws->position);
+			cdc_lsn_format(sent, sizeof(sent), cdc_stream_position(ws->stream));
 		snprintf(lag, sizeof(lag), "%llu",
 			 (unsigned long long)(rows[j].end > rows[j].confirmed ? rows[j].end - rows[j].confirmed : 0));
 		snprintf(pending, sizeof(pending), "%lld", rows[j].pending);
@@ -1043,29 +784,33 @@ static void start(RtSession *s, const CdcCmd *cmd)
 		error(s, "55000", "replication slot \"%s\" is missing on %d of the %d shards", cmd->slot, missing, n);
 		return;
 	}
-	CdcSender *ws = calloc(1, sizeof(*ws));
+	RtWalSender *ws = calloc(1, sizeof(*ws));
 	if (!ws || !(ws->pubs = load_publications(s->rt))) {
 		error(s, "08006", "cannot read the publications from shard %s", vsc_shard(s->rt->vschema, 0)->name);
 		free(ws);
 		return;
 	}
-	ws->plugin = cdc_plugin_create(plugin, cmd, ws->pubs, state, msg, sizeof(msg));
-	if (!ws->plugin) {
+	CdcPlugin *p = cdc_plugin_create(plugin, cmd, ws->pubs, state, msg, sizeof(msg));
+	if (!p) {
 		error(s, state, "%s", msg);
+		sender_free(ws);
+		return;
+	}
+	uint64_t from = cmd->lsn > confirmed ? cmd->lsn : confirmed;
+	if (!(ws->stream = cdc_stream_create(n, from, p, &stream_ops, ws))) {
+		error(s, "53200", "out of memory");
 		sender_free(ws);
 		return;
 	}
 	ws->s = s;
 	snprintf(ws->slot, sizeof(ws->slot), "%s", cmd->slot);
 	ws->nshards = n;
-	ws->start = cmd->lsn > confirmed ? cmd->lsn : confirmed;
-	ws->position = ws->flushed = ws->confirmed = ws->start;
+	ws->flushed = ws->confirmed = from;
 	ws->last_reply_us = now_us();
 	for (int i = 0; i < n; i++) {
 		WsShard *sh = &ws->sh[i];
 		sh->ws = ws;
 		sh->index = i;
-		sh->from = (int64_t)(ws->start >> 8);
 		if (!shard_open(sh)) {
 			if (strstr(ws->open_error, "is active for PID"))
 				error(s, "55006", "replication slot \"%s\" is active on shard %s", cmd->slot,
@@ -1089,9 +834,9 @@ static void start(RtSession *s, const CdcCmd *cmd)
 	schedule(ws, 0);
 }
 
-void cdc_ws_copy_data(RtSession *s, const uint8_t *data, size_t len)
+void rt_repl_copy_data(RtSession *s, const uint8_t *data, size_t len)
 {
-	CdcSender *ws = s->wal;
+	RtWalSender *ws = s->wal;
 	if (!ws || len == 0)
 		return;
 	ws->last_reply_us = now_us();
@@ -1099,8 +844,8 @@ void cdc_ws_copy_data(RtSession *s, const uint8_t *data, size_t len)
 	if (data[0] == 'r' && len >= 34) {
 		/* standby status update: write, flush, apply, time, reply */
 		uint64_t flush = rd_be64(data + 9);
-		if (flush > ws->position)
-			flush = ws->position; /* never beyond what was sent */
+		if (flush > cdc_stream_position(ws->stream))
+			flush = cdc_stream_position(ws->stream); /* never beyond what was sent */
 		if (flush > ws->flushed)
 			ws->flushed = flush;
 		if (data[33])
@@ -1110,10 +855,10 @@ void cdc_ws_copy_data(RtSession *s, const uint8_t *data, size_t len)
 	/* 'h' (hot standby feedback) and anything else: nothing to do here */
 }
 
-void cdc_ws_copy_done(RtSession *s)
+void rt_repl_copy_done(RtSession *s)
 {
 	PgwConn *c = conn(s);
-	cdc_ws_free(s);
+	rt_repl_free(s);
 	pgw_send_copy_done(c);
 	pgw_send_command_complete(c, "COPY 0");
 	pgw_send_command_complete(c, "START_REPLICATION");
@@ -1121,16 +866,16 @@ void cdc_ws_copy_done(RtSession *s)
 	pgw_evconn_flush(s->ec);
 }
 
-void cdc_ws_free(RtSession *s)
+void rt_repl_free(RtSession *s)
 {
 	drop_waits_cancel(s);
 	sender_free(s->wal);
 	s->wal = NULL;
 }
 
-bool cdc_ws_streaming(const RtSession *s) { return s->wal != NULL; }
+bool rt_repl_streaming(const RtSession *s) { return s->wal != NULL; }
 
-bool cdc_ws_command(RtSession *s, const char *sql)
+bool rt_repl_command(RtSession *s, const char *sql)
 {
 	CdcCmd *cmd = malloc(sizeof(*cmd));
 	char msg[256];

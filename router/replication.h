@@ -1,18 +1,19 @@
 /*
- * walsender.h - replication connections to the router (replication=database):
- * the replication commands, and START_REPLICATION streaming the whole
- * cluster's changes as one ordered stream through an output plugin.
+ * replication.h - replication connections to the router
+ * (replication=database): the replication commands, and START_REPLICATION
+ * streaming the whole cluster's changes as one ordered stream (cdc/stream.h)
+ * through an output plugin.
  *
  * A router slot is the slot of the same name on every shard.  The stream
  * reads each shard's changelog from the slot's position (DOSQL_CHANGES),
  * holds what it read until every shard's watermark has passed it, and
- * emits transactions in LSN order (cdc.h); a two-phase transaction's parts
+ * emits transactions in LSN order (cdc/stream.h); a two-phase transaction's parts
  * arrive with the same commit time and gid and go out once, together.  The
  * client's flush position is confirmed on every shard's slot
  * (DOSQL_ADVANCE), which is what lets the shards trim their changelogs.
  */
-#ifndef DOSQL_CDC_WALSENDER_H
-#define DOSQL_CDC_WALSENDER_H
+#ifndef DOSQL_ROUTER_REPLICATION_H
+#define DOSQL_ROUTER_REPLICATION_H
 
 #include <stdbool.h>
 
@@ -20,17 +21,17 @@
 
 /* A command of a replication connection: answered -> true (ReadyForQuery
  * sent, or streaming began); SQL -> false. */
-bool cdc_ws_command(RtSession *s, const char *sql);
+bool rt_repl_command(RtSession *s, const char *sql);
 /* CopyData / CopyDone from the client while streaming. */
-void cdc_ws_copy_data(RtSession *s, const uint8_t *data, size_t len);
-void cdc_ws_copy_done(RtSession *s);
+void rt_repl_copy_data(RtSession *s, const uint8_t *data, size_t len);
+void rt_repl_copy_done(RtSession *s);
 /* The session ends: its stream stops, confirming what the client flushed. */
-void cdc_ws_free(RtSession *s);
+void rt_repl_free(RtSession *s);
 /* SHOW SLOTS: every slot with its confirmed position (the lowest over the
  * shards), whether a client streams it, what was sent, and the lag in
  * bytes and in changes not yet confirmed.  Replies to the client. */
-void cdc_show_slots(RtSession *s);
+void rt_repl_show_slots(RtSession *s);
 /* Whether the session is streaming. */
-bool cdc_ws_streaming(const RtSession *s);
+bool rt_repl_streaming(const RtSession *s);
 
 #endif
