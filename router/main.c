@@ -331,6 +331,7 @@ out:
 	free(rt.descs);
 	if (rt.meta)
 		PQfinish(rt.meta);
+	rt_describer_free(&rt);
 	free(rt.shard_user);
 	free(rt.shard_database);
 	free(rt.stats);

@@ -51,8 +51,9 @@ typedef struct RtRouter {
 	int nusers;
 	RtUser *users;
 	char *shard_user, *shard_database; /* owned */
-	PGconn *meta; /* owned: blocking connection to the first shard, for catalog
-		       * lookups and statement descriptions */
+	PGconn *meta; /* owned: blocking connection to the first shard, for the
+		       * planner's catalog lookups */
+	struct RtDescriber *describer; /* owned: Parse's descriptions (describe.c) */
 	int ndescs;
 	struct RtDesc **descs; /* owned: described statements, by text */
 	/* column types learned from the shards' catalogs, and the types of
@@ -474,17 +475,32 @@ void rt_ext_free(RtSession *s);
 bool rt_ext_deallocate(RtSession *s, const char *name);
 /* The format (0 text, 1 binary) Bind asked for result column i of p. */
 int rt_portal_format(const RtPortal *p, int i);
+
+/* describe.c: statement descriptions from the first shard. */
 void rt_desc_free(RtDesc *d);
 /* The description of sql asked of the first shard (blocking), owned by the
  * caller; NULL with err when it does not prepare there. */
 RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err);
+/* The answer of rt_describe_async: the description (owned by the callee
+ * from here on), or NULL with err; both NULL when the asker was cancelled
+ * (rt_describe_cancel): free what arg holds, nothing more. */
+typedef void (*RtDescribeDone)(void *arg, RtDesc *d, const PgwError *err);
+/* Ask the first shard for the description of sql without waiting: done is
+ * called from the loop later (never from inside this call).  owner names
+ * the asker for rt_describe_cancel.  False out of memory. */
+bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, RtDescribeDone done,
+		       void *arg, const void *owner) __attribute__((warn_unused_result));
+/* The owner goes: its requests are answered at once with neither a
+ * description nor an error, and dropped. */
+void rt_describe_cancel(RtRouter *rt, const void *owner);
+void rt_describer_free(RtRouter *rt);
+/* The router's blocking connection to the first shard; NULL with err. */
+PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
  * (taking route->returning_shards) and sent in VALUES order when it ends. */
 void rt_ordered_start(RtSession *s, RtRoute *route);
-/* The router's blocking connection to the first shard; NULL with err. */
-PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 
 /* session.c: send text (or texts[i]) to shards[i]; a shard new to an open
  * transaction gets BEGIN first.  params (NULL: none) are text's, or with

@@ -1,0 +1,477 @@
+/*
+ * describe.c - statement descriptions from the first shard (parameter
+ * types, result columns), for Parse.
+ *
+ * Parse asks asynchronously: the router keeps one non-blocking connection
+ * to the first shard on its loop and a queue of statements to describe,
+ * each Prepare'd and Describe'd there in turn; the session that asked
+ * stops reading its client until its answer comes, the others go on.  A
+ * connection that fails or does not come up within CONNECT_TIMEOUT_US
+ * fails the requests waiting on it (08006) and the next request connects
+ * again.
+ *
+ * The planner's lookups (plan.c, copy.c) still ask over rt_meta_conn, a
+ * blocking connection of its own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router.h"
+
+#define CONNECT_TIMEOUT_US 5000000
+
+typedef struct RtDescriber RtDescriber;
+
+typedef struct DescReq {
+	struct DescReq *next;
+	char *sql; /* owned */
+	int ndecl;
+	uint32_t *decl; /* owned */
+	RtDescribeDone done; /* NULL: cancelled, the answer is dropped */
+	void *arg;
+	const void *owner;
+} DescReq;
+
+typedef enum DescState {
+	DS_DOWN,       /* no connection */
+	DS_CONNECTING, /* PQconnectPoll under way */
+	DS_IDLE,       /* connected, nothing on the wire */
+	DS_PREPARING,  /* the head request's Prepare is on the wire */
+	DS_DESCRIBING, /* its Describe is */
+} DescState;
+
+struct RtDescriber {
+	RtRouter *rt; /* borrowed */
+	PGconn *pg;   /* owned */
+	struct event *ev;    /* owned: the socket, read (and write while connecting or flushing) */
+	struct event *timer; /* owned: the connect timeout */
+	struct event *kick;  /* owned: runs the queue from the loop */
+	DescState state;
+	PGresult *result; /* owned: the head request's error, or its description */
+	DescReq *head, *tail;
+};
+
+static void pump(RtDescriber *d);
+
+/* ------------------------------------------------------------ blocking */
+
+PGconn *rt_meta_conn(RtRouter *rt, PgwError *err)
+{
+	if (rt->meta && PQstatus(rt->meta) == CONNECTION_OK)
+		return rt->meta;
+	if (rt->meta)
+		PQfinish(rt->meta);
+	const VscShard *sh = vsc_shard(rt->vschema, 0);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", sh->port);
+	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
+	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, rt->shard_user, rt->shard_database, "dosql-router",
+			      NULL};
+	rt->meta = PQconnectdbParams(keys, vals, 0);
+	if (PQstatus(rt->meta) != CONNECTION_OK) {
+		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name, PQerrorMessage(rt->meta));
+		char *nl = strchr(err->message, '\n');
+		if (nl)
+			*nl = 0;
+		PQfinish(rt->meta);
+		rt->meta = NULL;
+		return NULL;
+	}
+	return rt->meta;
+}
+
+void rt_desc_free(RtDesc *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; d->fields && i < d->nfields; i++)
+		free((char *)d->fields[i].name);
+	free(d->fields);
+	free(d->ptypes);
+	free(d->declared);
+	free(d->sql);
+	free(d);
+}
+
+/* The description a shard gave (r: a DescribePrepared result) of sql with
+ * the declared parameter types; NULL out of memory. */
+static RtDesc *desc_new(const char *sql, int ndecl, const uint32_t *decl, const PGresult *r)
+{
+	RtDesc *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->ndeclared = ndecl;
+	d->nparams = PQnparams(r);
+	d->nfields = PQnfields(r);
+	if (!(d->sql = strdup(sql)) || !(d->declared = calloc((size_t)ndecl + 1, sizeof(uint32_t))) ||
+	    !(d->ptypes = calloc((size_t)d->nparams + 1, sizeof(uint32_t))) ||
+	    !(d->fields = calloc((size_t)d->nfields + 1, sizeof(PgwField)))) {
+		rt_desc_free(d);
+		return NULL;
+	}
+	if (ndecl)
+		memcpy(d->declared, decl, sizeof(uint32_t) * (size_t)ndecl);
+	for (int i = 0; i < d->nparams; i++)
+		d->ptypes[i] = PQparamtype(r, i);
+	for (int i = 0; i < d->nfields; i++) {
+		if (!(d->fields[i].name = strdup(PQfname(r, i)))) {
+			rt_desc_free(d);
+			return NULL;
+		}
+		d->fields[i].table_oid = PQftable(r, i);
+		d->fields[i].attnum = (int16_t)PQftablecol(r, i);
+		d->fields[i].type_oid = PQftype(r, i);
+		d->fields[i].typlen = (int16_t)PQfsize(r, i);
+		d->fields[i].typmod = PQfmod(r, i);
+	}
+	return d;
+}
+
+/* A shard's failure to prepare as the client's error (with its position). */
+static void prepare_error(const PGresult *r, PgwError *err)
+{
+	rt_pg_error(r, err);
+	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+	if (pos)
+		err->position = atoi(pos);
+}
+
+RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
+{
+	PGconn *pg = rt_meta_conn(rt, err);
+	if (!pg)
+		return NULL;
+	PGresult *r = PQprepare(pg, "", sql, ndecl, (const Oid *)decl);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		prepare_error(r, err);
+		PQclear(r);
+		return NULL;
+	}
+	PQclear(r);
+	r = PQdescribePrepared(pg, "");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		rt_pg_error(r, err);
+		PQclear(r);
+		return NULL;
+	}
+	RtDesc *d = desc_new(sql, ndecl, decl, r);
+	PQclear(r);
+	if (!d)
+		pgw_error_set(err, "53200", "out of memory");
+	return d;
+}
+
+/* ------------------------------------------------------------ asynchronous */
+
+static void req_free(DescReq *q)
+{
+	free(q->sql);
+	free(q->decl);
+	free(q);
+}
+
+/* Take the head request off the queue and answer it (d or err). */
+static void answer_head(RtDescriber *d, RtDesc *desc, const PgwError *err)
+{
+	DescReq *q = d->head;
+	d->head = q->next;
+	if (!d->head)
+		d->tail = NULL;
+	if (q->done)
+		q->done(q->arg, desc, err);
+	else
+		rt_desc_free(desc);
+	req_free(q);
+}
+
+static void disconnect(RtDescriber *d)
+{
+	if (d->ev)
+		event_free(d->ev);
+	d->ev = NULL;
+	evtimer_del(d->timer);
+	PQfinish(d->pg);
+	d->pg = NULL;
+	PQclear(d->result);
+	d->result = NULL;
+	d->state = DS_DOWN;
+}
+
+/* The connection failed: the request on the wire fails, and every one
+ * waiting for the connection to come up. */
+static void fail(RtDescriber *d, bool all)
+{
+	const VscShard *sh = vsc_shard(d->rt->vschema, 0);
+	PgwError e;
+	const char *why = d->pg ? PQerrorMessage(d->pg) : "";
+	pgw_error_set(&e, "08006", "could not describe the statement on shard \"%s\": %s", sh->name,
+		      why[0] ? why : "no answer");
+	char *nl = strchr(e.message, '\n');
+	if (nl)
+		*nl = 0;
+	bool on_wire = d->state == DS_PREPARING || d->state == DS_DESCRIBING;
+	disconnect(d);
+	if (on_wire && d->head)
+		answer_head(d, NULL, &e);
+	while (all && d->head)
+		answer_head(d, NULL, &e);
+}
+
+static void on_socket(evutil_socket_t fd, short what, void *arg);
+
+/* Watch the socket: for reading, and for writing when want_write. */
+static bool arm(RtDescriber *d, bool want_write)
+{
+	if (d->ev)
+		event_free(d->ev);
+	d->ev = event_new(d->rt->base, PQsocket(d->pg), EV_READ | EV_PERSIST | (want_write ? EV_WRITE : 0), on_socket,
+			  d);
+	return d->ev && event_add(d->ev, NULL) == 0;
+}
+
+static void connect_step(RtDescriber *d)
+{
+	switch (PQconnectPoll(d->pg)) {
+	case PGRES_POLLING_OK:
+		evtimer_del(d->timer);
+		if (PQsetnonblocking(d->pg, 1) != 0 || !arm(d, false)) {
+			fail(d, true);
+			return;
+		}
+		d->state = DS_IDLE;
+		pump(d);
+		return;
+	case PGRES_POLLING_READING:
+		if (!arm(d, false))
+			fail(d, true);
+		return;
+	case PGRES_POLLING_WRITING:
+		if (!arm(d, true))
+			fail(d, true);
+		return;
+	default: fail(d, true); return;
+	}
+}
+
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	pump(arg);
+}
+
+static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	fail(arg, true);
+}
+
+static void start_connect(RtDescriber *d)
+{
+	const VscShard *sh = vsc_shard(d->rt->vschema, 0);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", sh->port);
+	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
+	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, d->rt->shard_user, d->rt->shard_database,
+			      "dosql-router", NULL};
+	d->pg = PQconnectStartParams(keys, vals, 0);
+	if (!d->pg || PQstatus(d->pg) == CONNECTION_BAD) {
+		fail(d, true);
+		return;
+	}
+	d->state = DS_CONNECTING;
+	struct timeval tv = {CONNECT_TIMEOUT_US / 1000000, CONNECT_TIMEOUT_US % 1000000};
+	evtimer_add(d->timer, &tv);
+	connect_step(d);
+}
+
+/* Queued output the socket did not take: watch for writing too. */
+static bool sent(RtDescriber *d, int ok)
+{
+	int f = ok ? PQflush(d->pg) : -1;
+	if (f < 0) {
+		fail(d, false);
+		return false;
+	}
+	if (f == 1 && !arm(d, true)) {
+		fail(d, false);
+		return false;
+	}
+	return true;
+}
+
+/* Start the next request when the connection is free. */
+static void pump(RtDescriber *d)
+{
+	while (d->head && !d->head->done && d->state != DS_PREPARING && d->state != DS_DESCRIBING) {
+		/* cancelled before it went out */
+		DescReq *q = d->head;
+		d->head = q->next;
+		if (!d->head)
+			d->tail = NULL;
+		req_free(q);
+	}
+	if (!d->head)
+		return;
+	if (d->state == DS_DOWN) {
+		start_connect(d);
+		return;
+	}
+	if (d->state != DS_IDLE)
+		return;
+	DescReq *q = d->head;
+	d->state = DS_PREPARING;
+	if (sent(d, PQsendPrepare(d->pg, "", q->sql, q->ndecl, (const Oid *)q->decl)))
+		return;
+	pump(d); /* the next request connects again */
+}
+
+/* One command's results are in (libpq returned NULL): the next step. */
+static void command_done(RtDescriber *d)
+{
+	PGresult *r = d->result;
+	d->result = NULL;
+	DescReq *q = d->head;
+	PgwError e;
+	if (d->state == DS_PREPARING) {
+		if (r && PQresultStatus(r) != PGRES_COMMAND_OK) {
+			prepare_error(r, &e);
+			PQclear(r);
+			d->state = DS_IDLE;
+			answer_head(d, NULL, &e);
+			return;
+		}
+		PQclear(r);
+		d->state = DS_DESCRIBING;
+		(void)sent(d, PQsendDescribePrepared(d->pg, ""));
+		return;
+	}
+	d->state = DS_IDLE;
+	RtDesc *desc = NULL;
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		if (r)
+			rt_pg_error(r, &e);
+		else
+			pgw_error_set(&e, "XX000", "the shard did not describe the statement");
+	} else if (!(desc = desc_new(q->sql, q->ndecl, q->decl, r))) {
+		pgw_error_set(&e, "53200", "out of memory");
+	}
+	PQclear(r);
+	answer_head(d, desc, desc ? NULL : &e);
+}
+
+static void on_socket(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	RtDescriber *d = arg;
+	if (d->state == DS_CONNECTING) {
+		connect_step(d);
+		return;
+	}
+	if (what & EV_WRITE) {
+		int f = PQflush(d->pg);
+		if (f < 0) {
+			fail(d, false);
+			pump(d);
+			return;
+		}
+		if (f == 0 && !arm(d, false)) {
+			fail(d, false);
+			pump(d);
+			return;
+		}
+	}
+	if (!(what & EV_READ))
+		return;
+	if (!PQconsumeInput(d->pg)) {
+		fail(d, false);
+		pump(d);
+		return;
+	}
+	while (d->state == DS_PREPARING || d->state == DS_DESCRIBING) {
+		if (PQisBusy(d->pg))
+			return;
+		PGresult *r = PQgetResult(d->pg);
+		if (!r) {
+			command_done(d);
+			continue;
+		}
+		if (d->result)
+			PQclear(r); /* the first result of a command is its answer */
+		else
+			d->result = r;
+	}
+	if (d->state == DS_IDLE || d->state == DS_DOWN)
+		pump(d);
+}
+
+bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, RtDescribeDone done,
+		       void *arg, const void *owner)
+{
+	RtDescriber *d = rt->describer;
+	if (!d) {
+		if (!(d = calloc(1, sizeof(*d))))
+			return false;
+		d->rt = rt;
+		d->timer = evtimer_new(rt->base, on_connect_timeout, d);
+		d->kick = evtimer_new(rt->base, on_kick, d);
+		if (!d->timer || !d->kick) {
+			if (d->timer)
+				event_free(d->timer);
+			if (d->kick)
+				event_free(d->kick);
+			free(d);
+			return false;
+		}
+		rt->describer = d;
+	}
+	DescReq *q = calloc(1, sizeof(*q));
+	if (!q || !(q->sql = strdup(sql)) || !(q->decl = calloc((size_t)ndecl + 1, sizeof(uint32_t)))) {
+		if (q)
+			req_free(q);
+		return false;
+	}
+	if (ndecl)
+		memcpy(q->decl, decl, sizeof(uint32_t) * (size_t)ndecl);
+	q->ndecl = ndecl;
+	q->done = done;
+	q->arg = arg;
+	q->owner = owner;
+	if (d->tail)
+		d->tail->next = q;
+	else
+		d->head = q;
+	d->tail = q;
+	struct timeval now = {0, 0};
+	evtimer_add(d->kick, &now);
+	return true;
+}
+
+void rt_describe_cancel(RtRouter *rt, const void *owner)
+{
+	for (DescReq *q = rt->describer ? rt->describer->head : NULL; q; q = q->next)
+		if (q->owner == owner && q->done) {
+			RtDescribeDone done = q->done;
+			q->done = NULL;
+			done(q->arg, NULL, NULL);
+		}
+}
+
+void rt_describer_free(RtRouter *rt)
+{
+	RtDescriber *d = rt->describer;
+	if (!d)
+		return;
+	disconnect(d);
+	event_free(d->timer);
+	event_free(d->kick);
+	while (d->head) {
+		DescReq *q = d->head;
+		d->head = q->next;
+		req_free(q);
+	}
+	free(d);
+	rt->describer = NULL;
+}
