@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cdc/cdc.h"
 #include "cdc/plugin.h"
 #include "common/pgident.h"
+#include "common/pgtime.h"
 
 void cdc_change_free(CdcChange *c)
 {
@@ -233,24 +233,11 @@ static int td_truncate(Buf *b, const CdcTxn *t, int at)
 	return end;
 }
 
-/* timestamptz_to_str() in UTC: "2026-11-22 10:24:04.259246+00". */
 void cdc_format_time(Buf *b, int64_t unix_us)
 {
-	time_t sec = (time_t)(unix_us / 1000000);
-	int64_t us = unix_us % 1000000;
-	struct tm tm;
-	gmtime_r(&sec, &tm);
-	char t[32];
-	strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+	char t[PGT_UTC_LEN];
+	pgtime_utc(unix_us, t, sizeof(t));
 	buf_put_str(b, t);
-	if (us) {
-		char frac[8];
-		snprintf(frac, sizeof(frac), "%06lld", (long long)us);
-		for (int i = 5; i > 0 && frac[i] == '0'; i--)
-			frac[i] = 0;
-		buf_printf(b, ".%s", frac);
-	}
-	buf_put_str(b, "+00");
 }
 
 static void td_txn(void *state, const CdcTxn *t, CdcEmitFn emit, void *arg)
