@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "router/pgasync.h"
 #include "router/router.h"
 
 #define CONNECT_TIMEOUT_US 5000000
@@ -42,13 +43,11 @@ typedef enum DescState {
 } DescState;
 
 struct RtDescriber {
-	RtRouter *rt; /* borrowed */
-	PGconn *pg;   /* owned */
-	struct event *ev;    /* owned: the socket, read (and write while connecting or flushing) */
-	struct event *timer; /* owned: the connect timeout */
-	struct event *kick;  /* owned: runs the queue from the loop */
+	RtRouter *rt;     /* borrowed */
+	RtPgAsync *conn;  /* owned */
+	struct event *kick; /* owned: runs the queue from the loop */
 	DescState state;
-	PGresult *result; /* owned: the head request's error, or its description */
+	PGresult *result; /* owned: the head request's first result */
 	DescReq *head, *tail;
 };
 
@@ -171,7 +170,7 @@ static void req_free(DescReq *q)
 	free(q);
 }
 
-/* Take the head request off the queue and answer it (d or err). */
+/* Take the head request off the queue and answer it (desc or err). */
 static void answer_head(RtDescriber *d, RtDesc *desc, const PgwError *err)
 {
 	DescReq *q = d->head;
@@ -185,122 +184,84 @@ static void answer_head(RtDescriber *d, RtDesc *desc, const PgwError *err)
 	req_free(q);
 }
 
-static void disconnect(RtDescriber *d)
+static void on_ready(void *arg, RtPgAsync *a)
 {
-	if (d->ev)
-		event_free(d->ev);
-	d->ev = NULL;
-	evtimer_del(d->timer);
-	PQfinish(d->pg);
-	d->pg = NULL;
-	PQclear(d->result);
-	d->result = NULL;
-	d->state = DS_DOWN;
+	(void)a;
+	RtDescriber *d = arg;
+	d->state = DS_IDLE;
+	pump(d);
 }
 
 /* The connection failed: the request on the wire fails, and every one
- * waiting for the connection to come up. */
-static void fail(RtDescriber *d, bool all)
+ * waiting for it to come up; the next request connects again. */
+static void on_failed(void *arg, RtPgAsync *a, const char *why)
 {
+	RtDescriber *d = arg;
 	const VscShard *sh = vsc_shard(d->rt->vschema, 0);
 	PgwError e;
-	const char *why = d->pg ? PQerrorMessage(d->pg) : "";
-	pgw_error_set(&e, "08006", "could not describe the statement on shard \"%s\": %s", sh->name,
-		      why[0] ? why : "no answer");
-	char *nl = strchr(e.message, '\n');
-	if (nl)
-		*nl = 0;
-	bool on_wire = d->state == DS_PREPARING || d->state == DS_DESCRIBING;
-	disconnect(d);
-	if (on_wire && d->head)
+	pgw_error_set(&e, "08006", "could not describe the statement on shard \"%s\": %s", sh->name, why);
+	bool connecting = d->state == DS_CONNECTING;
+	rt_pgasync_free(a);
+	d->conn = NULL;
+	PQclear(d->result);
+	d->result = NULL;
+	d->state = DS_DOWN;
+	if (d->head)
 		answer_head(d, NULL, &e);
-	while (all && d->head)
+	while (connecting && d->head)
 		answer_head(d, NULL, &e);
+	pump(d);
 }
 
-static void on_socket(evutil_socket_t fd, short what, void *arg);
-
-/* Watch the socket: for reading, and for writing when want_write. */
-static bool arm(RtDescriber *d, bool want_write)
+/* One command's results are in: the next step. */
+static void command_done(RtDescriber *d)
 {
-	if (d->ev)
-		event_free(d->ev);
-	d->ev = event_new(d->rt->base, PQsocket(d->pg), EV_READ | EV_PERSIST | (want_write ? EV_WRITE : 0), on_socket,
-			  d);
-	return d->ev && event_add(d->ev, NULL) == 0;
-}
-
-static void connect_step(RtDescriber *d)
-{
-	switch (PQconnectPoll(d->pg)) {
-	case PGRES_POLLING_OK:
-		evtimer_del(d->timer);
-		if (PQsetnonblocking(d->pg, 1) != 0 || !arm(d, false)) {
-			fail(d, true);
+	PGresult *r = d->result;
+	d->result = NULL;
+	DescReq *q = d->head;
+	PgwError e;
+	if (d->state == DS_PREPARING) {
+		if (r && PQresultStatus(r) != PGRES_COMMAND_OK) {
+			prepare_error(r, &e);
+			PQclear(r);
+			d->state = DS_IDLE;
+			answer_head(d, NULL, &e);
+			pump(d);
 			return;
 		}
-		d->state = DS_IDLE;
-		pump(d);
-		return;
-	case PGRES_POLLING_READING:
-		if (!arm(d, false))
-			fail(d, true);
-		return;
-	case PGRES_POLLING_WRITING:
-		if (!arm(d, true))
-			fail(d, true);
-		return;
-	default: fail(d, true); return;
-	}
-}
-
-static void on_kick(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	pump(arg);
-}
-
-static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	fail(arg, true);
-}
-
-static void start_connect(RtDescriber *d)
-{
-	const VscShard *sh = vsc_shard(d->rt->vschema, 0);
-	char port[16];
-	snprintf(port, sizeof(port), "%d", sh->port);
-	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
-	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, d->rt->shard_user, d->rt->shard_database,
-			      "dosql-router", NULL};
-	d->pg = PQconnectStartParams(keys, vals, 0);
-	if (!d->pg || PQstatus(d->pg) == CONNECTION_BAD) {
-		fail(d, true);
+		PQclear(r);
+		d->state = DS_DESCRIBING;
+		(void)rt_pgasync_sent(d->conn, PQsendDescribePrepared(rt_pgasync_conn(d->conn), ""));
 		return;
 	}
-	d->state = DS_CONNECTING;
-	struct timeval tv = {CONNECT_TIMEOUT_US / 1000000, CONNECT_TIMEOUT_US % 1000000};
-	evtimer_add(d->timer, &tv);
-	connect_step(d);
+	d->state = DS_IDLE;
+	RtDesc *desc = NULL;
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		if (r)
+			rt_pg_error(r, &e);
+		else
+			pgw_error_set(&e, "XX000", "the shard did not describe the statement");
+	} else if (!(desc = desc_new(q->sql, q->ndecl, q->decl, r))) {
+		pgw_error_set(&e, "53200", "out of memory");
+	}
+	PQclear(r);
+	answer_head(d, desc, desc ? NULL : &e);
+	pump(d);
 }
 
-/* Queued output the socket did not take: watch for writing too. */
-static bool sent(RtDescriber *d, int ok)
+static void on_result(void *arg, RtPgAsync *a, PGresult *r)
 {
-	int f = ok ? PQflush(d->pg) : -1;
-	if (f < 0) {
-		fail(d, false);
-		return false;
-	}
-	if (f == 1 && !arm(d, true)) {
-		fail(d, false);
-		return false;
-	}
-	return true;
+	(void)a;
+	RtDescriber *d = arg;
+	if (!r)
+		command_done(d);
+	else if (d->result)
+		PQclear(r); /* the first result of a command is its answer */
+	else
+		d->result = r;
 }
+
+static const RtPgAsyncOps describer_ops = {.ready = on_ready, .result = on_result, .failed = on_failed};
 
 /* Start the next request when the connection is free. */
 static void pump(RtDescriber *d)
@@ -316,95 +277,34 @@ static void pump(RtDescriber *d)
 	if (!d->head)
 		return;
 	if (d->state == DS_DOWN) {
-		start_connect(d);
+		RtPgAsyncParams p = {.user = d->rt->shard_user,
+				     .database = d->rt->shard_database,
+				     .application_name = "dosql-router",
+				     .timeout_us = CONNECT_TIMEOUT_US};
+		d->conn = rt_pgasync_connect(d->rt->base, vsc_shard(d->rt->vschema, 0), &p, &describer_ops, d);
+		if (!d->conn) {
+			PgwError e;
+			pgw_error_set(&e, "53200", "out of memory");
+			while (d->head)
+				answer_head(d, NULL, &e);
+			return;
+		}
+		d->state = DS_CONNECTING;
 		return;
 	}
 	if (d->state != DS_IDLE)
 		return;
 	DescReq *q = d->head;
 	d->state = DS_PREPARING;
-	if (sent(d, PQsendPrepare(d->pg, "", q->sql, q->ndecl, (const Oid *)q->decl)))
-		return;
-	pump(d); /* the next request connects again */
+	(void)rt_pgasync_sent(d->conn, PQsendPrepare(rt_pgasync_conn(d->conn), "", q->sql, q->ndecl,
+						      (const Oid *)q->decl));
 }
 
-/* One command's results are in (libpq returned NULL): the next step. */
-static void command_done(RtDescriber *d)
-{
-	PGresult *r = d->result;
-	d->result = NULL;
-	DescReq *q = d->head;
-	PgwError e;
-	if (d->state == DS_PREPARING) {
-		if (r && PQresultStatus(r) != PGRES_COMMAND_OK) {
-			prepare_error(r, &e);
-			PQclear(r);
-			d->state = DS_IDLE;
-			answer_head(d, NULL, &e);
-			return;
-		}
-		PQclear(r);
-		d->state = DS_DESCRIBING;
-		(void)sent(d, PQsendDescribePrepared(d->pg, ""));
-		return;
-	}
-	d->state = DS_IDLE;
-	RtDesc *desc = NULL;
-	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-		if (r)
-			rt_pg_error(r, &e);
-		else
-			pgw_error_set(&e, "XX000", "the shard did not describe the statement");
-	} else if (!(desc = desc_new(q->sql, q->ndecl, q->decl, r))) {
-		pgw_error_set(&e, "53200", "out of memory");
-	}
-	PQclear(r);
-	answer_head(d, desc, desc ? NULL : &e);
-}
-
-static void on_socket(evutil_socket_t fd, short what, void *arg)
+static void on_kick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
-	RtDescriber *d = arg;
-	if (d->state == DS_CONNECTING) {
-		connect_step(d);
-		return;
-	}
-	if (what & EV_WRITE) {
-		int f = PQflush(d->pg);
-		if (f < 0) {
-			fail(d, false);
-			pump(d);
-			return;
-		}
-		if (f == 0 && !arm(d, false)) {
-			fail(d, false);
-			pump(d);
-			return;
-		}
-	}
-	if (!(what & EV_READ))
-		return;
-	if (!PQconsumeInput(d->pg)) {
-		fail(d, false);
-		pump(d);
-		return;
-	}
-	while (d->state == DS_PREPARING || d->state == DS_DESCRIBING) {
-		if (PQisBusy(d->pg))
-			return;
-		PGresult *r = PQgetResult(d->pg);
-		if (!r) {
-			command_done(d);
-			continue;
-		}
-		if (d->result)
-			PQclear(r); /* the first result of a command is its answer */
-		else
-			d->result = r;
-	}
-	if (d->state == DS_IDLE || d->state == DS_DOWN)
-		pump(d);
+	(void)what;
+	pump(arg);
 }
 
 bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, RtDescribeDone done,
@@ -415,13 +315,7 @@ bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t 
 		if (!(d = calloc(1, sizeof(*d))))
 			return false;
 		d->rt = rt;
-		d->timer = evtimer_new(rt->base, on_connect_timeout, d);
-		d->kick = evtimer_new(rt->base, on_kick, d);
-		if (!d->timer || !d->kick) {
-			if (d->timer)
-				event_free(d->timer);
-			if (d->kick)
-				event_free(d->kick);
+		if (!(d->kick = evtimer_new(rt->base, on_kick, d))) {
 			free(d);
 			return false;
 		}
@@ -464,8 +358,8 @@ void rt_describer_free(RtRouter *rt)
 	RtDescriber *d = rt->describer;
 	if (!d)
 		return;
-	disconnect(d);
-	event_free(d->timer);
+	rt_pgasync_free(d->conn);
+	PQclear(d->result);
 	event_free(d->kick);
 	while (d->head) {
 		DescReq *q = d->head;
