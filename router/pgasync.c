@@ -214,3 +214,11 @@ bool rt_pgasync_send(RtPgAsync *a, const char *sql)
 {
 	return rt_pgasync_sent(a, a->state == AS_IDLE && PQsendQuery(a->pg, sql));
 }
+
+void rt_pgasync_set_ops(RtPgAsync *a, const RtPgAsyncOps *ops, void *arg)
+{
+	a->ops = ops;
+	a->arg = arg;
+}
+
+bool rt_pgasync_busy(const RtPgAsync *a) { return a->state == AS_BUSY; }

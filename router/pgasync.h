@@ -44,6 +44,10 @@ PGconn *rt_pgasync_conn(const RtPgAsync *a);
 bool rt_pgasync_sent(RtPgAsync *a, int ok);
 /* PQsendQuery and rt_pgasync_sent. */
 bool rt_pgasync_send(RtPgAsync *a, const char *sql);
+/* Hand the connection to other callbacks (an idle one, from now on). */
+void rt_pgasync_set_ops(RtPgAsync *a, const RtPgAsyncOps *ops, void *arg);
+/* Whether a command is on the wire. */
+bool rt_pgasync_busy(const RtPgAsync *a);
 /* Close it (at once, or after the callback running now returns). */
 void rt_pgasync_free(RtPgAsync *a);
 

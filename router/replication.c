@@ -2,12 +2,16 @@
  * replication.c - replication connections to the router (replication.h):
  * the router's side of cdc/, which merges the streams and formats them.
  *
- * Slot commands go to every shard over short blocking connections; they are
- * rare and each takes a shard round trip.  A stream keeps one non-blocking
- * replication connection per shard on the router's loop and polls them in
- * rounds: every shard answers DOSQL_CHANGES with the transactions it
- * committed since its last answer and a watermark; when all have answered,
- * the transactions below the lowest watermark go out in LSN order.
+ * Nothing here waits on a shard: slot commands go to every shard over short
+ * connections driven on the loop (a fan-out), while the session that sent
+ * the command reads no further until it is answered.  A stream keeps one
+ * replication connection per shard on the loop and polls them in rounds:
+ * every shard answers DOSQL_CHANGES with the transactions it committed
+ * since its last answer and a watermark; when all have answered, the
+ * transactions below the lowest watermark go out in LSN order
+ * (cdc/stream.h).  When a stream ends, what its client flushed is confirmed
+ * on each shard over the stream's connection, waiting for the shards
+ * (farewell()).
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 
 #include "cdc/publication.h"
 #include "cdc/stream.h"
+#include "router/pgasync.h"
 #include "router/replication.h"
 
 #define SYSTEM_ID "7300000000000000001"
@@ -25,22 +30,25 @@
 #define TIMEOUT_US 60000000      /* a client silent this long is dropped (wal_sender_timeout) */
 #define CONFIRM_US 1000000       /* confirm the client's flush on the shards this often */
 #define RECONNECT_US 1000000     /* retry a shard that went away */
+#define CONNECT_US 2000000       /* a shard connection comes up within this */
+#define WAIT_US 10000            /* DROP ... WAIT looks at the slot again after this */
 #define CHANGES_PER_ROUND 10000  /* rows asked of a shard per round */
 #define OUTPUT_HIGH (4u << 20)   /* stop reading shards while the client has this much unsent */
 
 typedef enum ShardState {
-	SH_DOWN,      /* no connection; retried after RECONNECT_US */
-	SH_IDLE,      /* waiting for the next round */
-	SH_ADVANCING, /* DOSQL_ADVANCE on the wire */
-	SH_READING,   /* DOSQL_CHANGES on the wire */
+	SH_DOWN,       /* no connection; retried after RECONNECT_US */
+	SH_OPENING,    /* connecting, then DOSQL_ACQUIRE on the wire */
+	SH_IDLE,       /* waiting for the next round */
+	SH_ADVANCING,  /* DOSQL_ADVANCE on the wire */
+	SH_READING,    /* DOSQL_CHANGES on the wire */
 } ShardState;
 
 typedef struct WsShard {
 	struct RtWalSender *ws; /* borrowed */
 	int index;
-	PGconn *pg;           /* owned */
-	struct event *ev;     /* owned */
+	RtPgAsync *conn;      /* owned */
 	ShardState state;
+	bool acquired;        /* DOSQL_ACQUIRE answered OK */
 	int64_t retry_at;
 	bool got_rows;        /* this round's answer held changes */
 } WsShard;
@@ -52,6 +60,7 @@ typedef struct RtWalSender {
 	CdcPubs *pubs;      /* owned: the publications when the stream started */
 	int nshards;
 	WsShard sh[CDC_MAX_SHARDS];
+	bool started;       /* streaming; before, its shards' slots are being taken */
 	uint64_t flushed;   /* the client's flush position */
 	uint64_t confirmed; /* what the shards' slots were told */
 	uint64_t to_confirm; /* this round tells them this (0: nothing) */
@@ -63,7 +72,7 @@ typedef struct RtWalSender {
 	char open_error[256]; /* why a shard's slot could not be taken */
 } RtWalSender;
 
-/* Slots streaming now, for 55006. */
+/* Slots taken by a session of this router (streaming, or starting to), for 55006. */
 static struct Active {
 	char slot[CDC_NAME_MAX * 2];
 	int32_t pid;
@@ -90,31 +99,6 @@ static void error(RtSession *s, const char *sqlstate, const char *fmt, ...)
 	vsnprintf(e.message, sizeof(e.message), fmt, ap);
 	va_end(ap);
 	pgw_send_error(conn(s), &e);
-}
-
-static PGconn *shard_conn(RtRouter *rt, int i)
-{
-	return rt_shard_connect(vsc_shard(rt->vschema, i), rt->shard_user, rt->shard_database, "2", "dosql walsender", true);
-}
-
-/* Run a command on every shard; results[i] NULL where the shard did not
- * answer.  Returns the number that answered. */
-static int on_all(RtRouter *rt, const char *cmd, PGresult **results)
-{
-	int n = vsc_shard_count(rt->vschema), ok = 0;
-	for (int i = 0; i < n; i++) {
-		PGconn *pg = shard_conn(rt, i);
-		results[i] = pg ? PQexec(pg, cmd) : NULL;
-		ok += results[i] != NULL;
-		PQfinish(pg);
-	}
-	return ok;
-}
-
-static void clear_all(PGresult **results, int n)
-{
-	for (int i = 0; i < n; i++)
-		PQclear(results[i]);
 }
 
 static const char *sqlstate_of(const PGresult *r)
@@ -144,19 +128,189 @@ static void text_row(RtSession *s, int n, const char *const *vals)
 	pgw_row_end(conn(s));
 }
 
+static RtPgAsync *shard_connect(RtRouter *rt, int i, const RtPgAsyncOps *ops, void *arg)
+{
+	RtPgAsyncParams p = {.user = rt->shard_user,
+			     .database = rt->shard_database,
+			     .application_name = "dosql walsender",
+			     .replication = true,
+			     .timeout_us = CONNECT_US};
+	return rt_pgasync_connect(rt->base, vsc_shard(rt->vschema, i), &p, ops, arg);
+}
+
+/* A copy of a parsed command (its options point into its own text); NULL
+ * out of memory, after an error to the client. */
+static CdcCmd *cmd_copy(RtSession *s, const CdcCmd *cmd)
+{
+	CdcCmd *own = malloc(sizeof(*own));
+	if (!own) {
+		error(s, "53200", "out of memory");
+		return NULL;
+	}
+	*own = *cmd;
+	for (int i = 0; i < own->nopts; i++)
+		if (cmd->opts[i].value)
+			own->opts[i].value = own->text + (cmd->opts[i].value - cmd->text);
+	return own;
+}
+
+/* A replication command is answered: ReadyForQuery, and the session reads on. */
+static void command_end(RtSession *s)
+{
+	pgw_send_ready(conn(s), rt_txn_status(s));
+	(void)pgw_evconn_flush(s->ec);
+	pgw_evconn_resume_reading(s->ec);
+}
+
+/* ------------------------------------------------------------ fan-out */
+
+/* A command run on shards over short connections; done gets the answers
+ * (r[i] NULL where shard i did not answer or was not asked) and then the
+ * fan-out is freed. */
+typedef struct Fanout Fanout;
+typedef void (*FanoutDone)(Fanout *f);
+
+typedef struct FanoutShard {
+	Fanout *f;
+	int index;
+	RtPgAsync *conn; /* owned */
+} FanoutShard;
+
+struct Fanout {
+	Fanout *next; /* in the list of those running */
+	RtSession *s; /* borrowed: the session it answers */
+	FanoutDone done;
+	CdcCmd *cmd;  /* owned: the command it serves */
+	int n, pending;
+	char sql[512];
+	PGresult *r[RT_MAX_SHARDS];    /* owned: each shard's last result */
+	PGresult *prev[RT_MAX_SHARDS]; /* owned: the one before it */
+	FanoutShard sh[RT_MAX_SHARDS];
+	uint64_t lsn; /* a step's finding, for the next step */
+};
+static Fanout *fanouts;
+
+static void fanout_free(Fanout *f)
+{
+	for (Fanout **p = &fanouts; *p; p = &(*p)->next)
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	for (int i = 0; i < f->n; i++) {
+		rt_pgasync_free(f->sh[i].conn);
+		PQclear(f->r[i]);
+		PQclear(f->prev[i]);
+	}
+	free(f->cmd);
+	free(f);
+}
+
+static void fanout_shard_done(FanoutShard *fs)
+{
+	Fanout *f = fs->f;
+	rt_pgasync_free(fs->conn);
+	fs->conn = NULL;
+	if (--f->pending > 0)
+		return;
+	f->done(f);
+	fanout_free(f);
+}
+
+static void fanout_ready(void *arg, RtPgAsync *a)
+{
+	FanoutShard *fs = arg;
+	if (!rt_pgasync_send(a, fs->f->sql))
+		return; /* failed follows */
+}
+
+static void fanout_result(void *arg, RtPgAsync *a, PGresult *r)
+{
+	(void)a;
+	FanoutShard *fs = arg;
+	Fanout *f = fs->f;
+	if (!r) {
+		fanout_shard_done(fs);
+		return;
+	}
+	PQclear(f->prev[fs->index]);
+	f->prev[fs->index] = f->r[fs->index];
+	f->r[fs->index] = r;
+}
+
+static void fanout_failed(void *arg, RtPgAsync *a, const char *why)
+{
+	(void)a;
+	(void)why;
+	FanoutShard *fs = arg;
+	PQclear(fs->f->r[fs->index]);
+	fs->f->r[fs->index] = NULL;
+	fanout_shard_done(fs);
+}
+
+static const RtPgAsyncOps fanout_ops = {.ready = fanout_ready, .result = fanout_result, .failed = fanout_failed};
+
+/* Run sql on the shards (only: a mask by shard, NULL every one), then
+ * done; takes cmd.  False out of memory (an error was sent, cmd freed). */
+static bool fanout(RtSession *s, CdcCmd *cmd, const char *sql, const bool *only, FanoutDone done)
+{
+	Fanout *f = calloc(1, sizeof(*f));
+	if (!f) {
+		free(cmd);
+		error(s, "53200", "out of memory");
+		return false;
+	}
+	f->s = s;
+	f->done = done;
+	f->cmd = cmd;
+	f->n = vsc_shard_count(s->rt->vschema);
+	snprintf(f->sql, sizeof(f->sql), "%s", sql);
+	f->next = fanouts;
+	fanouts = f;
+	pgw_evconn_pause_reading(s->ec);
+	f->pending = 1; /* until every shard is asked */
+	for (int i = 0; i < f->n; i++) {
+		f->sh[i].f = f;
+		f->sh[i].index = i;
+		if (only && !only[i])
+			continue;
+		if (!(f->sh[i].conn = shard_connect(s->rt, i, &fanout_ops, &f->sh[i]))) {
+			fanout_free(f);
+			error(s, "53200", "out of memory");
+			pgw_evconn_resume_reading(s->ec);
+			return false;
+		}
+		f->pending++;
+	}
+	if (--f->pending == 0) {
+		/* no shard to ask */
+		f->done(f);
+		fanout_free(f);
+	}
+	return true;
+}
+
+/* Forget the fan-outs of a session that ends. */
+static void fanouts_cancel(RtSession *s)
+{
+	for (Fanout *f = fanouts, *next; f; f = next) {
+		next = f->next;
+		if (f->s == s)
+			fanout_free(f);
+	}
+}
+
 /* ------------------------------------------------------------ commands */
 
-static void identify_system(RtSession *s)
+static void identify_done(Fanout *f)
 {
-	int n = vsc_shard_count(s->rt->vschema);
-	PGresult *r[RT_MAX_SHARDS];
-	on_all(s->rt, "IDENTIFY_SYSTEM", r);
+	RtSession *s = f->s;
 	uint64_t pos = 0;
 	int bad = -1;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < f->n; i++) {
 		uint64_t l;
-		if (PQresultStatus(r[i]) == PGRES_TUPLES_OK && PQntuples(r[i]) == 1 &&
-		    cdc_lsn_parse(PQgetvalue(r[i], 0, 2), &l)) {
+		if (PQresultStatus(f->r[i]) == PGRES_TUPLES_OK && PQntuples(f->r[i]) == 1 &&
+		    cdc_lsn_parse(PQgetvalue(f->r[i], 0, 2), &l)) {
 			if (l > pos)
 				pos = l;
 		} else if (bad < 0) {
@@ -164,7 +318,7 @@ static void identify_system(RtSession *s)
 		}
 	}
 	if (bad >= 0) {
-		shard_error(s, bad, r[bad]);
+		shard_error(s, bad, f->r[bad]);
 	} else {
 		char lsn[32];
 		cdc_lsn_format(lsn, sizeof(lsn), pos);
@@ -175,14 +329,14 @@ static void identify_system(RtSession *s)
 		text_row(s, 4, vals);
 		pgw_send_command_complete(conn(s), "IDENTIFY_SYSTEM");
 	}
-	clear_all(r, n);
+	command_end(s);
 }
 
 static RtWalSender *streaming(const char *slot)
 {
 	for (int i = 0; i < nactive; i++)
 		if (strcmp(active[i].slot, slot) == 0)
-			return active[i].ws;
+			return active[i].ws && active[i].ws->started ? active[i].ws : NULL;
 	return NULL;
 }
 
@@ -196,119 +350,203 @@ static bool slot_active(const char *slot, int32_t *pid)
 	return false;
 }
 
-static void create_slot(RtSession *s, const CdcCmd *cmd)
+static void active_remove(const char *slot)
 {
-	char msg[200];
-	if (cmd->physical) {
-		error(s, "0A000", "physical replication slots are not supported by DoSQL");
-		return;
-	}
-	if (cmd->temporary) {
-		error(s, "0A000", "temporary replication slots are not supported by DoSQL");
-		return;
-	}
-	if (cmd->snapshot == CDC_SNAPSHOT_USE) {
-		error(s, "0A000", "CREATE_REPLICATION_SLOT ... (SNAPSHOT 'use') is not supported by DoSQL");
-		return;
-	}
-	if (!cdc_slot_name_valid(cmd->slot, msg, sizeof(msg))) {
-		error(s, "42602", "%s", msg);
-		return;
-	}
-	if (!cdc_plugin_known(cmd->plugin)) {
-		error(s, "58P01", "could not access file \"%s\": No such file or directory", cmd->plugin);
-		return;
-	}
-	int n = vsc_shard_count(s->rt->vschema);
-	char sql[256];
-	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" LOGICAL \"%s\"%s", cmd->slot, cmd->plugin,
-		 cmd->two_phase ? " TWO_PHASE" : "");
-	PGresult *r[RT_MAX_SHARDS];
-	on_all(s->rt, sql, r);
-	uint64_t at = 0;
-	int bad = -1;
-	for (int i = 0; i < n; i++) {
-		uint64_t l;
-		if (PQresultStatus(r[i]) == PGRES_TUPLES_OK && PQntuples(r[i]) == 1 &&
-		    cdc_lsn_parse(PQgetvalue(r[i], 0, 1), &l)) {
-			if (l > at)
-				at = l;
-		} else if (bad < 0 || strcmp(sqlstate_of(r[i]), "42710") == 0) {
-			bad = i;
+	for (int i = 0; i < nactive; i++)
+		if (strcmp(active[i].slot, slot) == 0) {
+			active[i] = active[--nactive];
+			return;
 		}
-	}
-	if (bad >= 0) {
-		/* undo it where it was made */
-		shard_error(s, bad, r[bad]);
-		for (int i = 0; i < n; i++)
-			if (PQresultStatus(r[i]) == PGRES_TUPLES_OK) {
-				PGconn *pg = shard_conn(s->rt, i);
-				snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", cmd->slot);
-				PQclear(pg ? PQexec(pg, sql) : NULL);
-				PQfinish(pg);
-			}
-		clear_all(r, n);
-		return;
-	}
-	clear_all(r, n);
-	/* one consistent point for all: later commits on every shard are above it */
-	char lsn[32];
-	cdc_lsn_format(lsn, sizeof(lsn), at);
-	snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", cmd->slot, lsn);
-	on_all(s->rt, sql, r);
-	for (int i = 0; i < n && bad < 0; i++)
-		if (PQresultStatus(r[i]) != PGRES_COMMAND_OK)
+}
+
+static void create_undone(Fanout *f) { command_end(f->s); }
+
+static void create_advanced(Fanout *f)
+{
+	RtSession *s = f->s;
+	int bad = -1;
+	for (int i = 0; i < f->n && bad < 0; i++)
+		if (PQresultStatus(f->r[i]) != PGRES_COMMAND_OK)
 			bad = i;
 	if (bad >= 0) {
-		shard_error(s, bad, r[bad]);
+		shard_error(s, bad, f->r[bad]);
 	} else {
+		char lsn[32];
+		cdc_lsn_format(lsn, sizeof(lsn), f->lsn);
 		static const char *const names[] = {"slot_name", "consistent_point", "snapshot_name", "output_plugin"};
 		static const uint32_t oids[] = {25, 25, 25, 25};
-		const char *vals[] = {cmd->slot, lsn, NULL, cmd->plugin};
+		const char *vals[] = {f->cmd->slot, lsn, NULL, f->cmd->plugin};
 		pgw_send_text_columns(conn(s), 4, names, oids);
 		text_row(s, 4, vals);
 		pgw_send_command_complete(conn(s), "CREATE_REPLICATION_SLOT");
 	}
-	clear_all(r, n);
+	command_end(s);
+}
+
+static void create_made(Fanout *f)
+{
+	RtSession *s = f->s;
+	uint64_t at = 0;
+	int bad = -1;
+	bool made[RT_MAX_SHARDS];
+	for (int i = 0; i < f->n; i++) {
+		uint64_t l;
+		made[i] = PQresultStatus(f->r[i]) == PGRES_TUPLES_OK;
+		if (made[i] && PQntuples(f->r[i]) == 1 && cdc_lsn_parse(PQgetvalue(f->r[i], 0, 1), &l)) {
+			if (l > at)
+				at = l;
+		} else if (bad < 0 || strcmp(sqlstate_of(f->r[i]), "42710") == 0) {
+			bad = i;
+		}
+	}
+	CdcCmd *cmd = f->cmd;
+	f->cmd = NULL;
+	char sql[256];
+	if (bad >= 0) {
+		/* undo it where it was made */
+		shard_error(s, bad, f->r[bad]);
+		snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", cmd->slot);
+		if (!fanout(s, cmd, sql, made, create_undone))
+			command_end(s);
+		return;
+	}
+	/* one consistent point for all: later commits on every shard are above it */
+	char lsn[32];
+	cdc_lsn_format(lsn, sizeof(lsn), at);
+	snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", cmd->slot, lsn);
+	if (!fanout(s, cmd, sql, NULL, create_advanced))
+		command_end(s);
+	else
+		fanouts->lsn = at;
+}
+
+/* Returns false when the command goes on (its answer comes later). */
+static bool create_slot(RtSession *s, CdcCmd *cmd)
+{
+	char msg[200];
+	if (cmd->physical) {
+		error(s, "0A000", "physical replication slots are not supported by DoSQL");
+		return true;
+	}
+	if (cmd->temporary) {
+		error(s, "0A000", "temporary replication slots are not supported by DoSQL");
+		return true;
+	}
+	if (cmd->snapshot == CDC_SNAPSHOT_USE) {
+		error(s, "0A000", "CREATE_REPLICATION_SLOT ... (SNAPSHOT 'use') is not supported by DoSQL");
+		return true;
+	}
+	if (!cdc_slot_name_valid(cmd->slot, msg, sizeof(msg))) {
+		error(s, "42602", "%s", msg);
+		return true;
+	}
+	if (!cdc_plugin_known(cmd->plugin)) {
+		error(s, "58P01", "could not access file \"%s\": No such file or directory", cmd->plugin);
+		return true;
+	}
+	char sql[256];
+	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" LOGICAL \"%s\"%s", cmd->slot, cmd->plugin,
+		 cmd->two_phase ? " TWO_PHASE" : "");
+	CdcCmd *own = cmd_copy(s, cmd);
+	if (!own)
+		return true;
+	return !fanout(s, own, sql, NULL, create_made);
+}
+
+static void drop_done(Fanout *f)
+{
+	RtSession *s = f->s;
+	int dropped = 0, bad = -1;
+	for (int i = 0; i < f->n; i++) {
+		if (PQresultStatus(f->r[i]) == PGRES_COMMAND_OK)
+			dropped++;
+		else if (strcmp(sqlstate_of(f->r[i]), "42704") != 0 && bad < 0)
+			bad = i;
+	}
+	if (bad >= 0)
+		shard_error(s, bad, f->r[bad]);
+	else if (dropped == 0)
+		error(s, "42704", "replication slot \"%s\" does not exist", f->cmd->slot);
+	else
+		pgw_send_command_complete(conn(s), "DROP_REPLICATION_SLOT");
+	command_end(s);
+}
+
+/* Drop the slot on every shard; false when the answer comes later. */
+static bool drop_now(RtSession *s, const CdcCmd *cmd)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", cmd->slot);
+	CdcCmd *own = cmd_copy(s, cmd);
+	if (!own)
+		return true;
+	return !fanout(s, own, sql, NULL, drop_done);
 }
 
 /* DROP_REPLICATION_SLOT ... WAIT for a slot that is streaming: the
  * session waits (not reading) until the stream has ended. */
-static struct DropWait {
+static struct Wait {
 	RtSession *s; /* borrowed; NULL: free entry */
-	char slot[CDC_NAME_MAX * 2];
+	CdcCmd *cmd;  /* owned */
 	struct event *timer;
 } waits[16];
 
-static void drop_now(RtSession *s, const char *slot);
+static bool run(RtSession *s, CdcCmd *cmd);
 
-static void on_drop_wait(evutil_socket_t fd, short what, void *arg)
+static bool wait_for_slot(RtSession *s, const CdcCmd *cmd);
+
+static void on_wait(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	struct DropWait *w = arg;
+	struct Wait *w = arg;
 	int32_t pid;
-	if (slot_active(w->slot, &pid)) {
-		struct timeval tv = {0, 10000};
+	if (slot_active(w->cmd->slot, &pid)) {
+		struct timeval tv = {0, WAIT_US};
 		evtimer_add(w->timer, &tv);
 		return;
 	}
 	RtSession *s = w->s;
+	CdcCmd *cmd = w->cmd;
 	event_free(w->timer);
 	w->s = NULL;
-	drop_now(s, w->slot);
-	pgw_send_ready(conn(s), rt_txn_status(s));
-	pgw_evconn_flush(s->ec);
-	pgw_evconn_resume_reading(s->ec);
+	w->cmd = NULL;
+	if (run(s, cmd))
+		command_end(s);
+}
+
+/* Park the command until its slot is free; false when it cannot wait
+ * (an error was sent). */
+static bool wait_for_slot(RtSession *s, const CdcCmd *cmd)
+{
+	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
+		if (!waits[i].s) {
+			CdcCmd *own = cmd_copy(s, cmd);
+			struct event *timer = own ? evtimer_new(s->rt->base, on_wait, &waits[i]) : NULL;
+			if (!timer) {
+				if (own)
+					error(s, "53200", "out of memory");
+				free(own);
+				return false;
+			}
+			waits[i] = (struct Wait){.s = s, .cmd = own, .timer = timer};
+			struct timeval tv = {0, WAIT_US};
+			evtimer_add(timer, &tv);
+			pgw_evconn_pause_reading(s->ec);
+			return true;
+		}
+	error(s, "53400", "too many replication commands are waiting for their slots");
+	return false;
 }
 
 /* Forget the waits of a session that ends. */
-static void drop_waits_cancel(RtSession *s)
+static void waits_cancel(RtSession *s)
 {
 	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
 		if (waits[i].s == s) {
 			event_free(waits[i].timer);
-			waits[i].s = NULL;
+			free(waits[i].cmd);
+			waits[i] = (struct Wait){0};
 		}
 }
 
@@ -316,46 +554,14 @@ static void drop_waits_cancel(RtSession *s)
 static bool drop_slot(RtSession *s, const CdcCmd *cmd)
 {
 	int32_t pid;
-	if (slot_active(cmd->slot, &pid) && cmd->wait) {
-		for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
-			if (!waits[i].s) {
-				waits[i].s = s;
-				snprintf(waits[i].slot, sizeof(waits[i].slot), "%s", cmd->slot);
-				waits[i].timer = evtimer_new(s->rt->base, on_drop_wait, &waits[i]);
-				struct timeval tv = {0, 10000};
-				evtimer_add(waits[i].timer, &tv);
-				pgw_evconn_pause_reading(s->ec);
-				return false;
-			}
-	}
-	if (slot_active(cmd->slot, &pid)) {
+	bool busy = slot_active(cmd->slot, &pid);
+	if (busy && !cmd->wait) {
 		error(s, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, pid);
 		return true;
 	}
-	drop_now(s, cmd->slot);
-	return true;
-}
-
-static void drop_now(RtSession *s, const char *slot)
-{
-	int n = vsc_shard_count(s->rt->vschema), dropped = 0, bad = -1;
-	char sql[256];
-	snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT \"%s\"", slot);
-	PGresult *r[RT_MAX_SHARDS];
-	on_all(s->rt, sql, r);
-	for (int i = 0; i < n; i++) {
-		if (PQresultStatus(r[i]) == PGRES_COMMAND_OK)
-			dropped++;
-		else if (strcmp(sqlstate_of(r[i]), "42704") != 0 && bad < 0)
-			bad = i;
-	}
-	if (bad >= 0)
-		shard_error(s, bad, r[bad]);
-	else if (dropped == 0)
-		error(s, "42704", "replication slot \"%s\" does not exist", slot);
-	else
-		pgw_send_command_complete(conn(s), "DROP_REPLICATION_SLOT");
-	clear_all(r, n);
+	if (busy)
+		return !wait_for_slot(s, cmd);
+	return drop_now(s, cmd);
 }
 
 /* ------------------------------------------------------------ streaming */
@@ -454,15 +660,13 @@ static void schedule(RtWalSender *ws, int64_t us)
 
 static void shard_down(WsShard *sh)
 {
-	if (sh->ev) {
-		event_free(sh->ev);
-		sh->ev = NULL;
-	}
-	PQfinish(sh->pg);
-	sh->pg = NULL;
+	rt_pgasync_free(sh->conn);
+	sh->conn = NULL;
 	sh->state = SH_DOWN;
+	sh->acquired = false;
 	sh->retry_at = now_us() + RECONNECT_US;
-	cdc_stream_shard_lost(sh->ws->stream, sh->index);
+	if (sh->ws->stream)
+		cdc_stream_shard_lost(sh->ws->stream, sh->index);
 }
 
 static void round_end(RtWalSender *ws)
@@ -478,6 +682,12 @@ static void round_end(RtWalSender *ws)
 	schedule(ws, more ? 0 : POLL_IDLE_US);
 }
 
+static void log_shard(const WsShard *sh, const char *what)
+{
+	fprintf(stderr, "dosql: walsender: shard %s: %s%s", vsc_shard(sh->ws->s->rt->vschema, sh->index)->name, what,
+		what[0] && what[strlen(what) - 1] == '\n' ? "" : "\n");
+}
+
 static bool send_next(WsShard *sh)
 {
 	char sql[256];
@@ -488,79 +698,108 @@ static bool send_next(WsShard *sh)
 		snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", ws->slot, lsn);
 		sh->state = SH_ADVANCING;
 	} else {
-		snprintf(sql, sizeof(sql), "DOSQL_CHANGES %lld %d", (long long)cdc_stream_from(ws->stream, sh->index), CHANGES_PER_ROUND);
+		snprintf(sql, sizeof(sql), "DOSQL_CHANGES %lld %d", (long long)cdc_stream_from(ws->stream, sh->index),
+			 CHANGES_PER_ROUND);
 		sh->state = SH_READING;
 	}
-	if (!PQsendQuery(sh->pg, sql) || PQflush(sh->pg) < 0) {
-		fprintf(stderr, "dosql: walsender: shard %s: %s", vsc_shard(ws->s->rt->vschema, sh->index)->name,
-			PQerrorMessage(sh->pg));
+	if (!rt_pgasync_send(sh->conn, sql)) {
+		log_shard(sh, PQerrorMessage(rt_pgasync_conn(sh->conn)));
 		shard_down(sh);
 		return false;
 	}
 	return true;
 }
 
-static void on_shard(evutil_socket_t fd, short what, void *arg)
+static void start_answer(RtWalSender *ws);
+
+/* DOSQL_ACQUIRE is answered: the slot is held there, or not. */
+static void shard_opened(WsShard *sh)
 {
-	(void)fd;
-	(void)what;
-	WsShard *sh = arg;
 	RtWalSender *ws = sh->ws;
-	if (!PQconsumeInput(sh->pg)) {
+	if (sh->acquired)
+		sh->state = SH_IDLE;
+	else
 		shard_down(sh);
-		round_end(ws);
-		return;
-	}
-	PQflush(sh->pg);
-	while (!PQisBusy(sh->pg)) {
-		PGresult *r = PQgetResult(sh->pg);
-		if (!r) {
-			/* this command is done */
-			if (sh->state == SH_ADVANCING) {
-				if (send_next(sh))
-					return;
-			} else {
-				sh->state = SH_IDLE;
-			}
-			round_end(ws);
-			return;
-		}
-		ExecStatusType st = PQresultStatus(r);
-		bool ok = st == PGRES_COMMAND_OK || (st == PGRES_TUPLES_OK && (sh->state != SH_READING || take_rows(sh, r)));
-		if (!ok)
-			fprintf(stderr, "dosql: walsender: shard %s: %s", vsc_shard(ws->s->rt->vschema, sh->index)->name,
-				PQresultErrorMessage(r));
-		PQclear(r);
-		if (!ok) {
-			shard_down(sh);
-			round_end(ws);
-			return;
-		}
-	}
+	if (!ws->started)
+		start_answer(ws); /* START_REPLICATION waits for every shard */
 }
 
-static bool shard_open(WsShard *sh)
+static void shard_ready(void *arg, RtPgAsync *a)
 {
+	WsShard *sh = arg;
 	RtWalSender *ws = sh->ws;
-	sh->pg = shard_conn(ws->s->rt, sh->index);
 	/* the connection holds the slot on the shard while it streams it */
 	char sql[256];
 	snprintf(sql, sizeof(sql), "DOSQL_ACQUIRE \"%s\" %d", ws->slot, conn(ws->s)->pid);
-	PGresult *r = sh->pg ? PQexec(sh->pg, sql) : NULL;
-	bool held = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!held && r)
-		snprintf(ws->open_error, sizeof(ws->open_error), "%s", PQresultErrorMessage(r));
+	if (!rt_pgasync_send(a, sql))
+		return; /* failed follows */
+}
+
+static void shard_result(void *arg, RtPgAsync *a, PGresult *r)
+{
+	(void)a;
+	WsShard *sh = arg;
+	RtWalSender *ws = sh->ws;
+	if (!r) {
+		/* this command is done */
+		if (sh->state == SH_OPENING) {
+			shard_opened(sh);
+			return;
+		}
+		if (sh->state == SH_ADVANCING) {
+			if (send_next(sh))
+				return;
+		} else if (sh->state == SH_READING) {
+			sh->state = SH_IDLE;
+		}
+		round_end(ws);
+		return;
+	}
+	ExecStatusType st = PQresultStatus(r);
+	if (sh->state == SH_OPENING) {
+		sh->acquired = st == PGRES_COMMAND_OK;
+		if (!sh->acquired)
+			snprintf(ws->open_error, sizeof(ws->open_error), "%s", PQresultErrorMessage(r));
+		PQclear(r);
+		return;
+	}
+	bool ok = st == PGRES_COMMAND_OK || (st == PGRES_TUPLES_OK && (sh->state != SH_READING || take_rows(sh, r)));
+	if (!ok)
+		log_shard(sh, PQresultErrorMessage(r));
 	PQclear(r);
-	if (!held || PQsetnonblocking(sh->pg, 1) != 0) {
-		PQfinish(sh->pg);
-		sh->pg = NULL;
+	if (!ok) {
+		shard_down(sh);
+		round_end(ws);
+	}
+}
+
+static void shard_failed(void *arg, RtPgAsync *a, const char *why)
+{
+	(void)a;
+	WsShard *sh = arg;
+	RtWalSender *ws = sh->ws;
+	bool opening = sh->state == SH_OPENING;
+	log_shard(sh, why);
+	shard_down(sh);
+	if (opening && !ws->started)
+		start_answer(ws);
+	else if (!opening)
+		round_end(ws);
+}
+
+static const RtPgAsyncOps shard_ops = {.ready = shard_ready, .result = shard_result, .failed = shard_failed};
+
+/* Connect to the shard and take the slot there; false out of memory. */
+static bool shard_open(WsShard *sh)
+{
+	sh->acquired = false;
+	sh->conn = shard_connect(sh->ws->s->rt, sh->index, &shard_ops, sh);
+	if (!sh->conn) {
 		sh->state = SH_DOWN;
 		sh->retry_at = now_us() + RECONNECT_US;
 		return false;
 	}
-	sh->ev = event_new(ws->s->rt->base, PQsocket(sh->pg), EV_READ | EV_PERSIST, on_shard, sh);
-	event_add(sh->ev, NULL);
-	sh->state = SH_IDLE;
+	sh->state = SH_OPENING;
 	return true;
 }
 
@@ -587,39 +826,42 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		WsShard *sh = &ws->sh[i];
 		sh->got_rows = false;
 		if (sh->state == SH_DOWN && now >= sh->retry_at)
-			shard_open(sh);
+			(void)shard_open(sh); /* it joins a later round */
 		if (sh->state == SH_IDLE)
 			send_next(sh);
 	}
 	round_end(ws);
 }
 
+/* The stream ends on sh: what the client flushed is confirmed on the
+ * shard, on the connection that holds the slot there, before it closes.
+ * This waits for the shard (the command on the wire, then DOSQL_ADVANCE),
+ * so that a client's next command, on any connection, finds the slot
+ * confirmed and its shard's writer free, as it did when the stream ended. */
+static void farewell(RtWalSender *ws, WsShard *sh)
+{
+	PGconn *pg = sh->conn ? rt_pgasync_conn(sh->conn) : NULL;
+	if (pg && ws->flushed > ws->confirmed && sh->state != SH_OPENING && sh->state != SH_DOWN &&
+	    PQsetnonblocking(pg, 0) == 0) {
+		PGresult *r;
+		while ((r = PQgetResult(pg)) != NULL)
+			PQclear(r);
+		char sql[256], lsn[32];
+		cdc_lsn_format(lsn, sizeof(lsn), ws->flushed);
+		snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", ws->slot, lsn);
+		PQclear(PQexec(pg, sql));
+	}
+	rt_pgasync_free(sh->conn);
+	sh->conn = NULL;
+}
+
 static void sender_free(RtWalSender *ws)
 {
 	if (!ws)
 		return;
-	for (int i = 0; i < nactive; i++)
-		if (strcmp(active[i].slot, ws->slot) == 0) {
-			active[i] = active[--nactive];
-			break;
-		}
-	for (int i = 0; i < ws->nshards; i++) {
-		WsShard *sh = &ws->sh[i];
-		if (sh->ev)
-			event_free(sh->ev);
-		if (sh->pg && ws->flushed > ws->confirmed) {
-			/* what the client flushed is confirmed before we go */
-			PQsetnonblocking(sh->pg, 0);
-			PGresult *r;
-			while ((r = PQgetResult(sh->pg)) != NULL)
-				PQclear(r);
-			char sql[256], lsn[32];
-			cdc_lsn_format(lsn, sizeof(lsn), ws->flushed);
-			snprintf(sql, sizeof(sql), "DOSQL_ADVANCE \"%s\" %s", ws->slot, lsn);
-			PQclear(PQexec(sh->pg, sql));
-		}
-		PQfinish(sh->pg);
-	}
+	active_remove(ws->slot);
+	for (int i = 0; i < ws->nshards; i++)
+		farewell(ws, &ws->sh[i]);
 	if (ws->timer)
 		event_free(ws->timer);
 	cdc_stream_free(ws->stream);
@@ -627,39 +869,35 @@ static void sender_free(RtWalSender *ws)
 	free(ws);
 }
 
-/* A slot's stream, if a session of this router runs it. */
-static RtWalSender *streaming(const char *slot);
-
-void rt_repl_show_slots(RtSession *s)
+static void show_slots_done(Fanout *f)
 {
-	int n = vsc_shard_count(s->rt->vschema);
-	PGresult *r[RT_MAX_SHARDS];
-	on_all(s->rt, "DOSQL_SLOTS", r);
+	RtSession *s = f->s;
 	struct Row {
 		char name[CDC_NAME_MAX * 2], plugin[CDC_NAME_MAX];
 		uint64_t confirmed, end;
 		long long pending;
 	} rows[64];
 	int nrows = 0, bad = -1;
-	for (int i = 0; i < n; i++) {
-		if (PQresultStatus(r[i]) != PGRES_TUPLES_OK || PQnfields(r[i]) != 6) {
+	for (int i = 0; i < f->n; i++) {
+		PGresult *r = f->r[i];
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) != 6) {
 			if (bad < 0)
 				bad = i;
 			continue;
 		}
-		for (int k = 0; k < PQntuples(r[i]); k++) {
+		for (int k = 0; k < PQntuples(r); k++) {
 			uint64_t confirmed = 0, end = 0;
-			(void)cdc_lsn_parse(PQgetvalue(r[i], k, 2), &confirmed);
-			(void)cdc_lsn_parse(PQgetvalue(r[i], k, 5), &end);
+			(void)cdc_lsn_parse(PQgetvalue(r, k, 2), &confirmed);
+			(void)cdc_lsn_parse(PQgetvalue(r, k, 5), &end);
 			int j = 0;
-			while (j < nrows && strcmp(rows[j].name, PQgetvalue(r[i], k, 0)) != 0)
+			while (j < nrows && strcmp(rows[j].name, PQgetvalue(r, k, 0)) != 0)
 				j++;
 			if (j == nrows) {
 				if (nrows == (int)(sizeof(rows) / sizeof(rows[0])))
 					continue;
 				nrows++;
-				snprintf(rows[j].name, sizeof(rows[j].name), "%s", PQgetvalue(r[i], k, 0));
-				snprintf(rows[j].plugin, sizeof(rows[j].plugin), "%s", PQgetvalue(r[i], k, 1));
+				snprintf(rows[j].name, sizeof(rows[j].name), "%s", PQgetvalue(r, k, 0));
+				snprintf(rows[j].plugin, sizeof(rows[j].plugin), "%s", PQgetvalue(r, k, 1));
 				rows[j].confirmed = confirmed;
 				rows[j].end = end;
 				rows[j].pending = 0;
@@ -668,15 +906,19 @@ void rt_repl_show_slots(RtSession *s)
 				rows[j].confirmed = confirmed;
 			if (end > rows[j].end)
 				rows[j].end = end;
-			rows[j].pending += strtoll(PQgetvalue(r[i], k, 4), NULL, 10);
+			rows[j].pending += strtoll(PQgetvalue(r, k, 4), NULL, 10);
 		}
 	}
 	if (bad >= 0) {
-		shard_error(s, bad, r[bad]);
-		clear_all(r, n);
+		PgwError e;
+		if (f->r[bad])
+			rt_pg_error(f->r[bad], &e);
+		else
+			pgw_error_set(&e, "08006", "shard %s is not available", vsc_shard(s->rt->vschema, bad)->name);
+		rt_send_error(s, &e);
+		rt_session_local_done(s);
 		return;
 	}
-	clear_all(r, n);
 	static const char *const names[] = {"slot_name", "plugin",    "active",         "active_pid",
 					    "confirmed_flush_lsn", "sent_lsn", "lag_bytes", "pending_changes"};
 	static const uint32_t oids[] = {25, 25, 16, 23, 25, 25, 20, 20};
@@ -696,15 +938,21 @@ void rt_repl_show_slots(RtSession *s)
 		text_row(s, 8, vals);
 	}
 	pgw_send_command_complete(conn(s), "SHOW");
+	rt_session_local_done(s);
+}
+
+bool rt_repl_show_slots(RtSession *s)
+{
+	if (!fanout(s, NULL, "DOSQL_SLOTS", NULL, show_slots_done)) {
+		s->stmt_error = true;
+		return true;
+	}
+	return false;
 }
 
 /* The publications, as the first shard has them (every shard has the same). */
-static CdcPubs *load_publications(RtRouter *rt)
+static CdcPubs *publications(PGresult *pubs, PGresult *tables)
 {
-	PGconn *pg = shard_conn(rt, 0);
-	PGresult *pubs = pg ? PQexec(pg, "SELECT pubname, puballtables, pubinsert, pubupdate, pubdelete, pubtruncate"
-					 " FROM pg_publication") : NULL;
-	PGresult *tables = pg ? PQexec(pg, "SELECT pubname, tablename FROM pg_publication_tables") : NULL;
 	CdcPubs *p = NULL;
 	if (PQresultStatus(pubs) == PGRES_TUPLES_OK && PQresultStatus(tables) == PGRES_TUPLES_OK)
 		p = cdc_pubs_new();
@@ -719,119 +967,179 @@ static CdcPubs *load_publications(RtRouter *rt)
 	}
 	for (int i = 0; p && i < PQntuples(tables); i++)
 		cdc_pubs_add_table(p, PQgetvalue(tables, i, 0), PQgetvalue(tables, i, 1));
-	PQclear(pubs);
-	PQclear(tables);
-	PQfinish(pg);
 	return p;
 }
 
-static void start(RtSession *s, const CdcCmd *cmd)
+/* START_REPLICATION failed after its slot was taken here. */
+static void start_failed(RtSession *s, const char *slot)
 {
+	active_remove(slot);
+	command_end(s);
+}
+
+/* Every shard answered DOSQL_ACQUIRE (or failed): stream, or say why not. */
+static void start_answer(RtWalSender *ws)
+{
+	RtSession *s = ws->s;
+	for (int i = 0; i < ws->nshards; i++)
+		if (ws->sh[i].state == SH_OPENING)
+			return;
+	for (int i = 0; i < ws->nshards; i++)
+		if (ws->sh[i].state != SH_IDLE) {
+			if (strstr(ws->open_error, "is active for PID"))
+				error(s, "55006", "replication slot \"%s\" is active on shard %s", ws->slot,
+				      vsc_shard(s->rt->vschema, i)->name);
+			else
+				error(s, "08006", "shard %s is not available", vsc_shard(s->rt->vschema, i)->name);
+			s->wal = NULL;
+			sender_free(ws);
+			command_end(s);
+			return;
+		}
+	ws->started = true;
+	/* CopyBoth, and at once a keepalive with where the stream stands;
+	 * ReadyForQuery comes after CopyDone */
+	pgw_send_copy_both_response(conn(s));
+	pgw_conn_copy_in(conn(s));
+	keepalive(ws, false);
+	(void)pgw_evconn_flush(s->ec);
+	pgw_evconn_resume_reading(s->ec);
+	schedule(ws, 0);
+}
+
+/* The publications are read: the plugin, the stream, the shards' slots. */
+static void start_published(Fanout *f)
+{
+	RtSession *s = f->s;
+	const CdcCmd *cmd = f->cmd;
 	char msg[256], state[6];
-	if (cmd->physical) {
-		error(s, "0A000", "physical replication is not supported by DoSQL");
+	int n = f->n;
+	RtWalSender *ws = calloc(1, sizeof(*ws));
+	if (!ws || !(ws->pubs = publications(f->prev[0], f->r[0]))) {
+		error(s, "08006", "cannot read the publications from shard %s", vsc_shard(s->rt->vschema, 0)->name);
+		free(ws);
+		start_failed(s, cmd->slot);
 		return;
 	}
-	int32_t pid;
-	if (slot_active(cmd->slot, &pid)) {
-		error(s, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, pid);
+	snprintf(ws->slot, sizeof(ws->slot), "%s", cmd->slot);
+	CdcPlugin *p = cdc_plugin_create(cmd->plugin, cmd, ws->pubs, state, msg, sizeof(msg));
+	if (!p) {
+		error(s, state, "%s", msg);
+		sender_free(ws);
+		command_end(s);
 		return;
 	}
-	if (nactive == (int)(sizeof(active) / sizeof(active[0]))) {
-		error(s, "53400", "all replication slots are in use");
+	ws->s = s;
+	ws->nshards = n;
+	ws->flushed = ws->confirmed = f->lsn;
+	ws->last_reply_us = now_us();
+	ws->timer = evtimer_new(s->rt->base, on_timer, ws);
+	if (!ws->timer || !(ws->stream = cdc_stream_create(n, f->lsn, p, &stream_ops, ws))) {
+		error(s, "53200", "out of memory");
+		sender_free(ws);
+		command_end(s);
 		return;
 	}
-	int n = vsc_shard_count(s->rt->vschema);
-	if (n > CDC_MAX_SHARDS) {
-		error(s, "0A000", "replication over more than %d shards is not supported by DoSQL", CDC_MAX_SHARDS);
-		return;
+	for (int i = 0; i < nactive; i++)
+		if (strcmp(active[i].slot, ws->slot) == 0)
+			active[i].ws = ws;
+	s->wal = ws;
+	for (int i = 0; i < n; i++) {
+		ws->sh[i].ws = ws;
+		ws->sh[i].index = i;
+		if (!shard_open(&ws->sh[i])) {
+			error(s, "53200", "out of memory");
+			s->wal = NULL;
+			sender_free(ws);
+			command_end(s);
+			return;
+		}
 	}
-	/* the slot: its plugin, and the lowest position any shard confirmed */
-	PGresult *r[RT_MAX_SHARDS];
-	on_all(s->rt, "DOSQL_SLOTS", r);
-	char plugin[CDC_NAME_MAX] = "";
+	/* start_answer goes on when every shard answered */
+}
+
+/* The slot on every shard: its plugin, and the lowest position any shard
+ * confirmed; then the publications. */
+static void start_slots(Fanout *f)
+{
+	RtSession *s = f->s;
+	CdcCmd *cmd = f->cmd;
 	uint64_t confirmed = UINT64_MAX;
 	int bad = -1, missing = 0;
-	for (int i = 0; i < n; i++) {
-		if (PQresultStatus(r[i]) != PGRES_TUPLES_OK) {
+	for (int i = 0; i < f->n; i++) {
+		if (PQresultStatus(f->r[i]) != PGRES_TUPLES_OK) {
 			if (bad < 0)
 				bad = i;
 			continue;
 		}
 		int row = -1;
-		for (int k = 0; k < PQntuples(r[i]); k++)
-			if (strcmp(PQgetvalue(r[i], k, 0), cmd->slot) == 0)
+		for (int k = 0; k < PQntuples(f->r[i]); k++)
+			if (strcmp(PQgetvalue(f->r[i], k, 0), cmd->slot) == 0)
 				row = k;
 		uint64_t l;
-		if (row < 0 || !cdc_lsn_parse(PQgetvalue(r[i], row, 2), &l)) {
+		if (row < 0 || !cdc_lsn_parse(PQgetvalue(f->r[i], row, 2), &l)) {
 			missing++;
 			continue;
 		}
-		snprintf(plugin, sizeof(plugin), "%s", PQgetvalue(r[i], row, 1));
+		snprintf(cmd->plugin, sizeof(cmd->plugin), "%s", PQgetvalue(f->r[i], row, 1));
 		if (l < confirmed)
 			confirmed = l;
 	}
 	if (bad >= 0)
-		shard_error(s, bad, r[bad]);
-	clear_all(r, n);
-	if (bad >= 0)
-		return;
-	if (missing == n) {
+		shard_error(s, bad, f->r[bad]);
+	else if (missing == f->n)
 		error(s, "42704", "replication slot \"%s\" does not exist", cmd->slot);
+	else if (missing > 0)
+		error(s, "55000", "replication slot \"%s\" is missing on %d of the %d shards", cmd->slot, missing, f->n);
+	if (bad >= 0 || missing > 0) {
+		start_failed(s, cmd->slot);
 		return;
 	}
-	if (missing > 0) {
-		error(s, "55000", "replication slot \"%s\" is missing on %d of the %d shards", cmd->slot, missing, n);
+	f->cmd = NULL;
+	bool first[RT_MAX_SHARDS] = {true};
+	if (!fanout(s, cmd,
+		    "SELECT pubname, puballtables, pubinsert, pubupdate, pubdelete, pubtruncate FROM pg_publication;"
+		    " SELECT pubname, tablename FROM pg_publication_tables",
+		    first, start_published)) {
+		start_failed(s, cmd->slot);
 		return;
 	}
-	RtWalSender *ws = calloc(1, sizeof(*ws));
-	if (!ws || !(ws->pubs = load_publications(s->rt))) {
-		error(s, "08006", "cannot read the publications from shard %s", vsc_shard(s->rt->vschema, 0)->name);
-		free(ws);
-		return;
+	fanouts->lsn = cmd->lsn > confirmed ? cmd->lsn : confirmed;
+}
+
+/* Returns false when the command goes on (its answer comes later). */
+static bool start(RtSession *s, const CdcCmd *cmd)
+{
+	if (cmd->physical) {
+		error(s, "0A000", "physical replication is not supported by DoSQL");
+		return true;
 	}
-	CdcPlugin *p = cdc_plugin_create(plugin, cmd, ws->pubs, state, msg, sizeof(msg));
-	if (!p) {
-		error(s, state, "%s", msg);
-		sender_free(ws);
-		return;
+	int32_t pid;
+	if (slot_active(cmd->slot, &pid)) {
+		error(s, "55006", "replication slot \"%s\" is active for PID %d", cmd->slot, pid);
+		return true;
 	}
-	uint64_t from = cmd->lsn > confirmed ? cmd->lsn : confirmed;
-	if (!(ws->stream = cdc_stream_create(n, from, p, &stream_ops, ws))) {
-		error(s, "53200", "out of memory");
-		sender_free(ws);
-		return;
+	if (nactive == (int)(sizeof(active) / sizeof(active[0]))) {
+		error(s, "53400", "all replication slots are in use");
+		return true;
 	}
-	ws->s = s;
-	snprintf(ws->slot, sizeof(ws->slot), "%s", cmd->slot);
-	ws->nshards = n;
-	ws->flushed = ws->confirmed = from;
-	ws->last_reply_us = now_us();
-	for (int i = 0; i < n; i++) {
-		WsShard *sh = &ws->sh[i];
-		sh->ws = ws;
-		sh->index = i;
-		if (!shard_open(sh)) {
-			if (strstr(ws->open_error, "is active for PID"))
-				error(s, "55006", "replication slot \"%s\" is active on shard %s", cmd->slot,
-				      vsc_shard(s->rt->vschema, i)->name);
-			else
-				error(s, "08006", "shard %s is not available", vsc_shard(s->rt->vschema, i)->name);
-			sender_free(ws);
-			return;
-		}
+	int n = vsc_shard_count(s->rt->vschema);
+	if (n > CDC_MAX_SHARDS) {
+		error(s, "0A000", "replication over more than %d shards is not supported by DoSQL", CDC_MAX_SHARDS);
+		return true;
 	}
-	ws->timer = evtimer_new(s->rt->base, on_timer, ws);
+	CdcCmd *own = cmd_copy(s, cmd);
+	if (!own)
+		return true;
+	/* the slot is this session's from here on */
 	snprintf(active[nactive].slot, sizeof(active[nactive].slot), "%s", cmd->slot);
-	active[nactive].ws = ws;
+	active[nactive].ws = NULL;
 	active[nactive++].pid = conn(s)->pid;
-	s->wal = ws;
-	/* CopyBoth, and at once a keepalive with where the stream stands */
-	pgw_send_copy_both_response(conn(s));
-	pgw_conn_copy_in(conn(s));
-	keepalive(ws, false);
-	pgw_evconn_flush(s->ec);
-	schedule(ws, 0);
+	if (!fanout(s, own, "DOSQL_SLOTS", NULL, start_slots)) {
+		active_remove(cmd->slot);
+		return true;
+	}
+	return false;
 }
 
 void rt_repl_copy_data(RtSession *s, const uint8_t *data, size_t len)
@@ -868,12 +1176,51 @@ void rt_repl_copy_done(RtSession *s)
 
 void rt_repl_free(RtSession *s)
 {
-	drop_waits_cancel(s);
-	sender_free(s->wal);
+	waits_cancel(s);
+	fanouts_cancel(s);
+	RtWalSender *ws = s->wal;
 	s->wal = NULL;
+	if (ws)
+		sender_free(ws);
+	else
+		for (int i = 0; i < nactive; i++)
+			if (active[i].pid == conn(s)->pid && !active[i].ws)
+				active[i--] = active[--nactive]; /* a START that was under way */
 }
 
-bool rt_repl_streaming(const RtSession *s) { return s->wal != NULL; }
+bool rt_repl_streaming(const RtSession *s) { return s->wal != NULL && s->wal->started; }
+
+/* Run a parsed replication command (cmd is the caller's); false when its
+ * answer comes later. */
+static bool run(RtSession *s, CdcCmd *cmd)
+{
+	bool now = true;
+	switch (cmd->kind) {
+	case CDC_CMD_IDENTIFY_SYSTEM: {
+		CdcCmd *own = cmd_copy(s, cmd);
+		now = !own || !fanout(s, own, "IDENTIFY_SYSTEM", NULL, identify_done);
+		break;
+	}
+	case CDC_CMD_SHOW: {
+		static const char *const names[] = {"data_directory_mode"};
+		static const uint32_t oids[] = {25};
+		const char *vals[] = {"0700"};
+		pgw_send_text_columns(conn(s), 1, names, oids);
+		text_row(s, 1, vals);
+		pgw_send_command_complete(conn(s), "SHOW");
+		break;
+	}
+	case CDC_CMD_CREATE_SLOT: now = create_slot(s, cmd); break;
+	case CDC_CMD_DROP_SLOT: now = drop_slot(s, cmd); break;
+	case CDC_CMD_START: now = start(s, cmd); break;
+	case CDC_CMD_TIMELINE_HISTORY: error(s, "0A000", "TIMELINE_HISTORY is not supported by DoSQL"); break;
+	case CDC_CMD_READ_SLOT: error(s, "0A000", "READ_REPLICATION_SLOT is not supported by DoSQL"); break;
+	case CDC_CMD_BASE_BACKUP: error(s, "0A000", "BASE_BACKUP is not supported by DoSQL"); break;
+	default: error(s, "0A000", "this replication command is not supported by the DoSQL router"); break;
+	}
+	free(cmd);
+	return now;
+}
 
 bool rt_repl_command(RtSession *s, const char *sql)
 {
@@ -891,44 +1238,19 @@ bool rt_repl_command(RtSession *s, const char *sql)
 		free(cmd);
 		return false;
 	}
+	bool now = true;
 	if (!parsed) {
 		error(s, "42601", "%s", msg);
+		free(cmd);
 	} else if (s->txn != RT_TXN_IDLE && cmd->kind != CDC_CMD_SHOW) {
 		error(s, "25001", "replication commands cannot run inside a transaction block in DoSQL");
+		free(cmd);
 	} else {
-		switch (cmd->kind) {
-		case CDC_CMD_IDENTIFY_SYSTEM: identify_system(s); break;
-		case CDC_CMD_SHOW: {
-			static const char *const names[] = {"data_directory_mode"};
-			static const uint32_t oids[] = {25};
-			const char *vals[] = {"0700"};
-			pgw_send_text_columns(conn(s), 1, names, oids);
-			text_row(s, 1, vals);
-			pgw_send_command_complete(conn(s), "SHOW");
-			break;
-		}
-		case CDC_CMD_CREATE_SLOT: create_slot(s, cmd); break;
-		case CDC_CMD_DROP_SLOT:
-			if (!drop_slot(s, cmd)) {
-				free(cmd);
-				return true; /* waiting for the slot's stream to end */
-			}
-			break;
-		case CDC_CMD_START:
-			start(s, cmd);
-			if (s->wal) {
-				free(cmd);
-				return true; /* streaming: ReadyForQuery comes after CopyDone */
-			}
-			break;
-		case CDC_CMD_TIMELINE_HISTORY: error(s, "0A000", "TIMELINE_HISTORY is not supported by DoSQL"); break;
-		case CDC_CMD_READ_SLOT: error(s, "0A000", "READ_REPLICATION_SLOT is not supported by DoSQL"); break;
-		case CDC_CMD_BASE_BACKUP: error(s, "0A000", "BASE_BACKUP is not supported by DoSQL"); break;
-		default: error(s, "0A000", "this replication command is not supported by the DoSQL router"); break;
-		}
+		now = run(s, cmd);
 	}
-	free(cmd);
-	pgw_send_ready(conn(s), rt_txn_status(s));
-	pgw_evconn_flush(s->ec);
+	if (now) {
+		pgw_send_ready(conn(s), rt_txn_status(s));
+		(void)pgw_evconn_flush(s->ec);
+	}
 	return true;
 }

@@ -20,7 +20,8 @@
 #include "router/router.h"
 
 /* A command of a replication connection: answered -> true (ReadyForQuery
- * sent, or streaming began); SQL -> false. */
+ * sent, or to be sent when the shards have answered, or streaming
+ * begins); SQL -> false. */
 bool rt_repl_command(RtSession *s, const char *sql);
 /* CopyData / CopyDone from the client while streaming. */
 void rt_repl_copy_data(RtSession *s, const uint8_t *data, size_t len);
@@ -29,8 +30,10 @@ void rt_repl_copy_done(RtSession *s);
 void rt_repl_free(RtSession *s);
 /* SHOW SLOTS: every slot with its confirmed position (the lowest over the
  * shards), whether a client streams it, what was sent, and the lag in
- * bytes and in changes not yet confirmed.  Replies to the client. */
-void rt_repl_show_slots(RtSession *s);
+ * bytes and in changes not yet confirmed.  Asks the shards without
+ * waiting and returns false: the reply follows, then
+ * rt_session_local_done.  True when it failed at once (error sent). */
+bool rt_repl_show_slots(RtSession *s);
 /* Whether the session is streaming. */
 bool rt_repl_streaming(const RtSession *s);
 

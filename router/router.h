@@ -395,6 +395,9 @@ void rt_copy_out_rows(RtSession *s, const Buf *rowdesc, const Buf *rows);
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r);
 void rt_session_backend_done(RtSession *s, RtBackend *b);
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg);
+/* A statement the router answers itself after asking the shards (SHOW
+ * SLOTS) has sent its reply (or error): the query goes on. */
+void rt_session_local_done(RtSession *s);
 bool rt_session_accept(PgwEvConn *ec, void *arg);
 void rt_session_close(PgwEvConn *ec, void *arg);
 

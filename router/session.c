@@ -512,6 +512,19 @@ void rt_session_backend_done(RtSession *s, RtBackend *b)
 		statement_done(s);
 }
 
+void rt_session_local_done(RtSession *s)
+{
+	if (s->stmt_error) {
+		s->query_failed = true;
+		if (s->txn == RT_TXN_BLOCK)
+			s->txn = RT_TXN_FAILED;
+	} else {
+		s->next_stmt++;
+	}
+	run_next(s);
+	flush(s);
+}
+
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 {
 	(void)b;
@@ -1013,7 +1026,7 @@ static void run_next(RtSession *s)
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "pools") == 0)
 					show_pools(s);
 				else if (strcasecmp(raw->stmt->variable_show_stmt->name, "slots") == 0)
-					rt_repl_show_slots(s);
+					answered = rt_repl_show_slots(s);
 				else
 					show_vschema(s);
 				break;
