@@ -119,7 +119,7 @@ static void put_value(Buf *b, uint32_t type, const char *v)
 static void put_columns(Buf *b, const char *key, const CdcRel *rel, char *const *vals, bool identity)
 {
 	bool has_key = cdc_rel_has_key(rel);
-	char tb[16];
+	char tb[CDC_TYPE_NAME_LEN];
 	buf_printf(b, ",\"%s\":[", key);
 	bool first = true;
 	for (int i = 0; i < rel->ncols; i++) {
