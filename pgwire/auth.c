@@ -13,9 +13,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SCRAM_KEY_LEN 32       /* SHA-256 output */
@@ -745,4 +747,73 @@ bool pgw_password_check(const char *user, const char *secret, const char *passwo
 		return ok;
 	}
 	return false;
+}
+
+/* ---------------------------------------------------------------------------
+ * Password files
+ */
+
+void pgw_users_cleanup(PgwUsers *u)
+{
+	for (int i = 0; i < u->n; i++) {
+		free(u->v[i].name);
+		free(u->v[i].secret);
+	}
+	free(u->v);
+	u->v = NULL;
+	u->n = 0;
+}
+
+bool pgw_users_load(PgwUsers *u, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	char line[4096];
+	int lineno = 0;
+	bool ok = true;
+	while (ok && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *l = line + strspn(line, " \t");
+		size_t len = strcspn(l, "\r\n");
+		while (len > 0 && (l[len - 1] == ' ' || l[len - 1] == '\t'))
+			len--;
+		l[len] = 0;
+		if (!*l || *l == '#')
+			continue;
+		char *colon = strchr(l, ':');
+		if (!colon || colon == l ||
+		    (strncmp(colon + 1, "SCRAM-SHA-256$", 14) != 0 && strncmp(colon + 1, "md5", 3) != 0)) {
+			snprintf(err, errlen, "%s:%d: expected \"user:secret\" with a SCRAM-SHA-256 or md5 secret", path,
+				 lineno);
+			ok = false;
+			break;
+		}
+		*colon = 0;
+		PgwUser *v = realloc(u->v, sizeof(PgwUser) * (size_t)(u->n + 1));
+		if (v)
+			u->v = v;
+		if (!v || !(v[u->n].name = strdup(l)) || !(v[u->n].secret = strdup(colon + 1))) {
+			if (v)
+				free(v[u->n].name);
+			snprintf(err, errlen, "%s: out of memory", path);
+			ok = false;
+			break;
+		}
+		u->n++;
+	}
+	fclose(f);
+	if (!ok)
+		pgw_users_cleanup(u);
+	return ok;
+}
+
+const char *pgw_users_secret(const PgwUsers *u, const char *user)
+{
+	for (int i = 0; i < u->n; i++)
+		if (strcmp(u->v[i].name, user) == 0)
+			return u->v[i].secret;
+	return NULL;
 }

@@ -24,12 +24,17 @@
 
 typedef struct RtDescriber RtDescriber;
 
+/* A request: describe sql, or run it (a catalog query with one text
+ * parameter). */
 typedef struct DescReq {
 	struct DescReq *next;
 	char *sql; /* owned */
 	int ndecl;
 	uint32_t *decl; /* owned */
-	RtDescribeDone done; /* NULL: cancelled, the answer is dropped */
+	char *param;    /* owned: a query's parameter */
+	RtDescribeDone done;  /* a description's asker */
+	RtMetaQueryDone qdone; /* a query's */
+	bool cancelled;       /* the answer is dropped */
 	void *arg;
 	const void *owner;
 } DescReq;
@@ -40,6 +45,7 @@ typedef enum DescState {
 	DS_IDLE,       /* connected, nothing on the wire */
 	DS_PREPARING,  /* the head request's Prepare is on the wire */
 	DS_DESCRIBING, /* its Describe is */
+	DS_QUERYING,   /* the head request's query is */
 } DescState;
 
 struct RtDescriber {
@@ -165,22 +171,28 @@ RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t
 
 static void req_free(DescReq *q)
 {
+	free(q->param);
 	free(q->sql);
 	free(q->decl);
 	free(q);
 }
 
-/* Take the head request off the queue and answer it (desc or err). */
-static void answer_head(RtDescriber *d, RtDesc *desc, const PgwError *err)
+/* Take the head request off the queue and answer it (desc or err; a
+ * query: r, NULL when it failed). */
+static void answer_head(RtDescriber *d, RtDesc *desc, const PgwError *err, PGresult *r)
 {
 	DescReq *q = d->head;
 	d->head = q->next;
 	if (!d->head)
 		d->tail = NULL;
-	if (q->done)
-		q->done(q->arg, desc, err);
-	else
+	if (q->cancelled) {
 		rt_desc_free(desc);
+		PQclear(r);
+	} else if (q->qdone) {
+		q->qdone(q->arg, r, false);
+	} else {
+		q->done(q->arg, desc, err);
+	}
 	req_free(q);
 }
 
@@ -207,9 +219,9 @@ static void on_failed(void *arg, RtPgAsync *a, const char *why)
 	d->result = NULL;
 	d->state = DS_DOWN;
 	if (d->head)
-		answer_head(d, NULL, &e);
+		answer_head(d, NULL, &e, NULL);
 	while (connecting && d->head)
-		answer_head(d, NULL, &e);
+		answer_head(d, NULL, &e, NULL);
 	pump(d);
 }
 
@@ -225,13 +237,19 @@ static void command_done(RtDescriber *d)
 			prepare_error(r, &e);
 			PQclear(r);
 			d->state = DS_IDLE;
-			answer_head(d, NULL, &e);
+			answer_head(d, NULL, &e, NULL);
 			pump(d);
 			return;
 		}
 		PQclear(r);
 		d->state = DS_DESCRIBING;
 		(void)rt_pgasync_sent(d->conn, PQsendDescribePrepared(rt_pgasync_conn(d->conn), ""));
+		return;
+	}
+	if (d->state == DS_QUERYING) {
+		d->state = DS_IDLE;
+		answer_head(d, NULL, NULL, r);
+		pump(d);
 		return;
 	}
 	d->state = DS_IDLE;
@@ -245,7 +263,7 @@ static void command_done(RtDescriber *d)
 		pgw_error_set(&e, "53200", "out of memory");
 	}
 	PQclear(r);
-	answer_head(d, desc, desc ? NULL : &e);
+	answer_head(d, desc, desc ? NULL : &e, NULL);
 	pump(d);
 }
 
@@ -266,7 +284,8 @@ static const RtPgAsyncOps describer_ops = {.ready = on_ready, .result = on_resul
 /* Start the next request when the connection is free. */
 static void pump(RtDescriber *d)
 {
-	while (d->head && !d->head->done && d->state != DS_PREPARING && d->state != DS_DESCRIBING) {
+	while (d->head && d->head->cancelled && d->state != DS_PREPARING && d->state != DS_DESCRIBING &&
+	       d->state != DS_QUERYING) {
 		/* cancelled before it went out */
 		DescReq *q = d->head;
 		d->head = q->next;
@@ -286,7 +305,7 @@ static void pump(RtDescriber *d)
 			PgwError e;
 			pgw_error_set(&e, "53200", "out of memory");
 			while (d->head)
-				answer_head(d, NULL, &e);
+				answer_head(d, NULL, &e, NULL);
 			return;
 		}
 		d->state = DS_CONNECTING;
@@ -295,6 +314,13 @@ static void pump(RtDescriber *d)
 	if (d->state != DS_IDLE)
 		return;
 	DescReq *q = d->head;
+	if (q->qdone) {
+		const char *values[1] = {q->param};
+		d->state = DS_QUERYING;
+		(void)rt_pgasync_sent(d->conn, PQsendQueryParams(rt_pgasync_conn(d->conn), q->sql, 1, NULL, values, NULL,
+								 NULL, 0));
+		return;
+	}
 	d->state = DS_PREPARING;
 	(void)rt_pgasync_sent(d->conn, PQsendPrepare(rt_pgasync_conn(d->conn), "", q->sql, q->ndecl,
 						      (const Oid *)q->decl));
@@ -307,8 +333,8 @@ static void on_kick(evutil_socket_t fd, short what, void *arg)
 	pump(arg);
 }
 
-bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, RtDescribeDone done,
-		       void *arg, const void *owner)
+/* The router's describer, made at the first request; NULL out of memory. */
+static RtDescriber *describer(RtRouter *rt)
 {
 	RtDescriber *d = rt->describer;
 	if (!d) {
@@ -321,7 +347,26 @@ bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t 
 		}
 		rt->describer = d;
 	}
-	DescReq *q = calloc(1, sizeof(*q));
+	return d;
+}
+
+/* Queue q and run the queue from the loop. */
+static void enqueue(RtDescriber *d, DescReq *q)
+{
+	if (d->tail)
+		d->tail->next = q;
+	else
+		d->head = q;
+	d->tail = q;
+	struct timeval now = {0, 0};
+	evtimer_add(d->kick, &now);
+}
+
+bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, RtDescribeDone done,
+		       void *arg, const void *owner)
+{
+	RtDescriber *d = describer(rt);
+	DescReq *q = d ? calloc(1, sizeof(*q)) : NULL;
 	if (!q || !(q->sql = strdup(sql)) || !(q->decl = calloc((size_t)ndecl + 1, sizeof(uint32_t)))) {
 		if (q)
 			req_free(q);
@@ -333,23 +378,36 @@ bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t 
 	q->done = done;
 	q->arg = arg;
 	q->owner = owner;
-	if (d->tail)
-		d->tail->next = q;
-	else
-		d->head = q;
-	d->tail = q;
-	struct timeval now = {0, 0};
-	evtimer_add(d->kick, &now);
+	enqueue(d, q);
+	return true;
+}
+
+bool rt_meta_query_async(RtRouter *rt, const char *sql, const char *param, RtMetaQueryDone done, void *arg,
+			 const void *owner)
+{
+	RtDescriber *d = describer(rt);
+	DescReq *q = d ? calloc(1, sizeof(*q)) : NULL;
+	if (!q || !(q->sql = strdup(sql)) || !(q->param = strdup(param))) {
+		if (q)
+			req_free(q);
+		return false;
+	}
+	q->qdone = done;
+	q->arg = arg;
+	q->owner = owner;
+	enqueue(d, q);
 	return true;
 }
 
 void rt_describe_cancel(RtRouter *rt, const void *owner)
 {
 	for (DescReq *q = rt->describer ? rt->describer->head : NULL; q; q = q->next)
-		if (q->owner == owner && q->done) {
-			RtDescribeDone done = q->done;
-			q->done = NULL;
-			done(q->arg, NULL, NULL);
+		if (q->owner == owner && !q->cancelled) {
+			q->cancelled = true;
+			if (q->qdone)
+				q->qdone(q->arg, NULL, true);
+			else
+				q->done(q->arg, NULL, NULL);
 		}
 }
 

@@ -345,29 +345,20 @@ void rt_ext_bind(PgwConn *c, const PgwBind *b)
 {
 	RtSession *s = sess(c);
 	RtStmt *st = stmt_find(s, b->statement);
-	if (!st) {
-		pgw_send_errorf(c, "26000", "prepared statement \"%s\" does not exist", b->statement);
-		return;
-	}
-	int need = st->desc ? st->desc->nparams : 0;
-	if (b->nparams != need) {
-		pgw_send_errorf(c, "08P01", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-				b->nparams, b->statement, need);
-		return;
-	}
-	if (s->txn == RT_TXN_FAILED && st->tree->n_stmts == 1 &&
-	    st->tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT) {
-		pgw_send_errorf(c, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
-		return;
-	}
 	RtPortal *old = portal_find(s, b->portal);
-	if (old) {
-		if (b->portal[0]) {
-			pgw_send_errorf(c, "42P03", "cursor \"%s\" already exists", b->portal);
-			return;
-		}
-		portal_drop(s, old);
+	PgwBindTarget t = {.stmt_found = st != NULL,
+			   .nparams = st && st->desc ? st->desc->nparams : 0,
+			   .txn_failed = s->txn == RT_TXN_FAILED,
+			   .ends_txn = st && (st->tree->n_stmts != 1 || st->tree->stmts[0]->stmt->node_case ==
+									   PG_QUERY__NODE__NODE_TRANSACTION_STMT),
+			   .portal_exists = old != NULL};
+	PgwError e;
+	if (!pgw_bind_check(b, &t, &e)) {
+		pgw_send_error(c, &e);
+		return;
 	}
+	if (old)
+		portal_drop(s, old);
 	RtPortal *p = calloc(1, sizeof(*p));
 	p->name = strdup(b->portal);
 	p->stmt = st;
@@ -496,6 +487,49 @@ static void refuse_extended(RtRoute *r, const char *msg)
 	pgw_error_set(&r->err, "0A000", "%s", msg);
 }
 
+/* An Execute waiting for the column types of its statement's tables. */
+typedef struct ExecuteWait {
+	RtSession *s;
+	char *portal; /* owned */
+	int32_t maxrows;
+} ExecuteWait;
+
+static void execute_ready(void *arg, bool cancelled)
+{
+	ExecuteWait *w = arg;
+	RtSession *s = w->s;
+	if (!cancelled) {
+		s->types_ready = true;
+		rt_ext_execute(pgw_evconn_conn(s->ec), w->portal, w->maxrows);
+		if (!s->portal || s->copy)
+			pgw_evconn_resume_reading(s->ec); /* answered (or a COPY reads its data) */
+		(void)pgw_evconn_flush(s->ec);
+	}
+	free(w->portal);
+	free(w);
+}
+
+/* Have the column types of node's tables asked of the first shard before
+ * the Execute of portal runs: true when they are known (or cannot be
+ * asked: planning asks then), false when the Execute runs later. */
+static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const char *portal, int32_t maxrows)
+{
+	ExecuteWait *w = calloc(1, sizeof(*w));
+	if (!w || !(w->portal = strdup(portal))) {
+		free(w);
+		return true;
+	}
+	w->s = s;
+	w->maxrows = maxrows;
+	if (rt_types_prefetch(s->rt, node, execute_ready, w, s)) {
+		free(w->portal);
+		free(w);
+		return true;
+	}
+	pgw_evconn_pause_reading(s->ec);
+	return false;
+}
+
 void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 {
 	RtSession *s = sess(c);
@@ -514,6 +548,9 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		return;
 	}
 	PgQuery__Node *node = st->tree->stmts[0]->stmt;
+	if (!s->types_ready && !rt_types_known(s->rt, node) && !execute_prefetch(s, node, name, maxrows))
+		return; /* it runs when its tables' columns have come */
+	s->types_ready = false;
 	const char *text = st->desc->sql;
 	rt_reset_statement(s);
 	s->cur = node;

@@ -36,11 +36,6 @@ typedef struct RtParams {
 	const uint32_t *types;
 } RtParams;
 
-typedef struct RtUser {
-	char *name;   /* owned */
-	char *secret; /* owned */
-} RtUser;
-
 /* Router-wide state. */
 typedef struct RtRouter {
 	struct event_base *base; /* owned */
@@ -48,8 +43,7 @@ typedef struct RtRouter {
 	PgwConfig pgw;
 	SSL_CTX *ssl_ctx; /* owned; NULL without TLS */
 	VscSchema *vschema; /* owned */
-	int nusers;
-	RtUser *users;
+	PgwUsers users; /* the password file's */
 	char *shard_user, *shard_database; /* owned */
 	PGconn *meta; /* owned: blocking connection to the first shard, for the
 		       * planner's catalog lookups */
@@ -286,6 +280,7 @@ struct RtSession {
 	RtCursor *capture;    /* owned: the cursor whose DECLARE runs; its rows are kept, not sent */
 	bool replication;     /* a replication=database connection (router/replication.c) */
 	struct RtWalSender *wal; /* owned: its START_REPLICATION stream */
+	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
 };
 
 /* backend.c */
@@ -493,8 +488,17 @@ typedef void (*RtDescribeDone)(void *arg, RtDesc *d, const PgwError *err);
  * the asker for rt_describe_cancel.  False out of memory. */
 bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, RtDescribeDone done,
 		       void *arg, const void *owner) __attribute__((warn_unused_result));
-/* The owner goes: its requests are answered at once with neither a
- * description nor an error, and dropped. */
+/* The answer of rt_meta_query_async: the result (owned by the callee from
+ * here on), NULL when the shard could not be asked; cancelled: the asker
+ * went (rt_describe_cancel), free what arg holds. */
+typedef void (*RtMetaQueryDone)(void *arg, PGresult *r, bool cancelled);
+/* Run a catalog query with one text parameter on the first shard without
+ * waiting, after the descriptions asked before it; done is called from
+ * the loop.  False out of memory. */
+bool rt_meta_query_async(RtRouter *rt, const char *sql, const char *param, RtMetaQueryDone done, void *arg,
+			 const void *owner) __attribute__((warn_unused_result));
+/* The owner goes: its requests are answered at once as cancelled (with
+ * neither a description nor an error), and dropped. */
 void rt_describe_cancel(RtRouter *rt, const void *owner);
 void rt_describer_free(RtRouter *rt);
 /* The router's blocking connection to the first shard; NULL with err. */
@@ -689,5 +693,17 @@ int rt_column_position(RtRouter *rt, const char *table, const char *column);
 int rt_column_count(RtRouter *rt, const char *table);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
+/* Called when a prefetch's answers are in (cancelled: its owner went;
+ * free what arg holds, nothing more). */
+typedef void (*RtTypesReady)(void *arg, bool cancelled);
+/* Before stmt is planned: the columns of every table it names (types,
+ * typmods, positions) are asked of the first shard without waiting, so
+ * that planning finds them learned.  True when nothing had to be asked;
+ * false when ready follows from the loop (rt_describe_cancel(owner)
+ * cancels it). */
+bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
+	__attribute__((warn_unused_result));
+/* Whether the columns of every table stmt names are learned already. */
+bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt);
 
 #endif

@@ -948,6 +948,17 @@ static bool shape_route(const RtRoute *r)
 }
 
 /* Run statements of the current query until one has to wait for shards. */
+/* The column types of a statement's tables came: it runs. */
+static void types_ready(void *arg, bool cancelled)
+{
+	RtSession *s = arg;
+	if (cancelled)
+		return;
+	s->types_ready = true;
+	run_next(s);
+	flush(s);
+}
+
 static void run_next(RtSession *s)
 {
 	PgwConn *c = conn(s);
@@ -955,6 +966,9 @@ static void run_next(RtSession *s)
 		if (s->query_failed)
 			break;
 		PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
+		if (!s->types_ready && !rt_types_prefetch(s->rt, raw->stmt, types_ready, s, s))
+			return; /* its tables' columns are asked of the first shard; it runs when they come */
+		s->types_ready = false;
 		const struct RtShape *shape = query_shape(s);
 		int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
 		char *text = shape ? strdup(shape->text) : strndup(s->sql + raw->stmt_location, (size_t)len);
@@ -1255,11 +1269,7 @@ static bool cb_session_start(PgwConn *c)
 
 static const char *cb_user_secret(PgwConn *c, const char *user)
 {
-	RtRouter *rt = sess(c)->rt;
-	for (int i = 0; i < rt->nusers; i++)
-		if (strcmp(rt->users[i].name, user) == 0)
-			return rt->users[i].secret;
-	return NULL;
+	return pgw_users_secret(&sess(c)->rt->users, user);
 }
 
 static void cb_query(PgwConn *c, const char *sql)

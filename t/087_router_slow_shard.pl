@@ -1,9 +1,10 @@
 # One slow shard does not stall the router.  The first shard describes the
-# statements clients Parse; while it is stopped (SIGSTOP), a client whose
-# Parse waits for it waits alone: the router still answers other sessions,
-# their queries on the other shard included, and the waiting Parse
-# completes once the shard goes on.  A client that leaves while its Parse
-# waits leaves nothing behind (the sanitizer checks at the end).
+# statements clients Parse and tells the planner the column types of the
+# tables; while it is stopped (SIGSTOP), a client whose Parse or query
+# waits for it waits alone: the router still answers other sessions, their
+# queries on the other shard included, and the waiting statement completes
+# once the shard goes on.  A client that leaves while its Parse waits
+# leaves nothing behind (the sanitizer checks at the end).
 use strict;
 use warnings;
 use lib 't/lib';
@@ -71,6 +72,22 @@ $h->finish;
 is($h->result(0), 0, 'the waiting Parse completes when the shard goes on') or diag($err);
 like($out, qr/number of transactions actually processed: 1/, 'and its statement runs');
 is($router->safe_psql("select count(*) from kv"), '40', 'the router serves on');
+
+# The planner's column types come from the first shard too.  DDL makes the
+# router forget them; a query that needs them then waits alone.
+$router->safe_psql('create index kv_v on kv (v)');
+$before = misses();
+kill 'STOP', $shards[0]->pid;
+my ($qout, $qerr) = ('', '');
+my $q = IPC::Run::start([ "$DoSQL::Test::Cluster::pg_bindir/psql", '-X', '-A', '-t', '-d', $router->connstr,
+		'-c', "select v, id from kv where id = $other" ], '<', \'', '>', \$qout, '2>', \$qerr);
+ok(poll_until(sub { my $m = misses(); defined $m && $m > $before }),
+	'the router answers another session while a query waits for its column types');
+ok($q->pumpable, 'the query waits for the stopped shard');
+kill 'CONT', $shards[0]->pid;
+$q->finish;
+chomp $qout;
+is($qout, "v$other|$other", 'and is answered when the shard goes on') or diag($qerr);
 
 $c->stop;
 is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $c->router, $c->shards;
