@@ -1,17 +1,20 @@
 /*
- * describe.c - statement descriptions from the first shard (parameter
- * types, result columns), for Parse.
+ * describe.c - what the router asks the first shard: statement
+ * descriptions (parameter types, result columns) for Parse, and the
+ * catalog queries behind the planner's column types (rt_types_prefetch).
  *
- * Parse asks asynchronously: the router keeps one non-blocking connection
- * to the first shard on its loop and a queue of statements to describe,
- * each Prepare'd and Describe'd there in turn; the session that asked
+ * Both are asked asynchronously: the router keeps one non-blocking
+ * connection to the first shard on its loop and a queue of requests, each
+ * Prepare'd and Describe'd (or run) there in turn; the session that asked
  * stops reading its client until its answer comes, the others go on.  A
  * connection that fails or does not come up within CONNECT_TIMEOUT_US
  * fails the requests waiting on it (08006) and the next request connects
  * again.
  *
- * The planner's lookups (plan.c, copy.c) still ask over rt_meta_conn, a
- * blocking connection of its own.
+ * rt_meta_conn is a blocking connection of its own, still used where the
+ * planner or COPY asks in the middle of its work: the type of an ORDER BY
+ * expression (rt_select_type), COPY FROM's column order, a table placed
+ * by dosql_shard_table(), and a column the prefetch could not learn.
  */
 #include <stdio.h>
 #include <stdlib.h>
