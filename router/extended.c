@@ -548,8 +548,14 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		return;
 	}
 	PgQuery__Node *node = st->tree->stmts[0]->stmt;
-	if (!s->types_ready && !rt_types_known(s->rt, node) && !execute_prefetch(s, node, name, maxrows))
-		return; /* it runs when its tables' columns have come */
+	if (!s->types_ready && st->types_known != s->rt->types_gen + 1) {
+		if (!rt_types_known(s->rt, node)) {
+			if (!execute_prefetch(s, node, name, maxrows))
+				return; /* it runs when its tables' columns have come */
+		} else {
+			st->types_known = s->rt->types_gen + 1; /* until the next DDL */
+		}
+	}
 	s->types_ready = false;
 	const char *text = st->desc->sql;
 	rt_reset_statement(s);

@@ -1462,6 +1462,7 @@ uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
 
 void rt_column_types_forget(RtRouter *rt)
 {
+	rt->types_gen++;
 	for (int i = 0; i < rt->ntypes; i++) {
 		free(rt->types[i].table);
 		free(rt->types[i].column);

@@ -51,7 +51,9 @@ typedef struct RtRouter {
 	int ndescs;
 	struct RtDesc **descs; /* owned: described statements, by text */
 	/* column types learned from the shards' catalogs, and the types of
-	 * sort key expressions (column: their SELECT's text), forgotten at DDL */
+	 * sort key expressions (column: their SELECT's text), forgotten at DDL
+	 * (which counts types_gen up) */
+	uint64_t types_gen;
 	int ntypes;
 	struct RtColType {
 		char *table, *column;
@@ -156,6 +158,7 @@ typedef struct RtStmt {
 	char *sql;                  /* owned: the text, under which the plan cache keeps tree */
 	PgQuery__ParseResult *tree; /* a reference into the router's plan cache */
 	const RtDesc *desc;         /* borrowed from the router's cache */
+	uint64_t types_known;       /* types_gen + 1 of the router when its tables' columns were all learned */
 	int refs;                   /* the session's list, and each portal made from it */
 } RtStmt;
 
