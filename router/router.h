@@ -284,6 +284,7 @@ struct RtSession {
 	bool replication;     /* a replication=database connection (router/replication.c) */
 	struct RtWalSender *wal; /* owned: its START_REPLICATION stream */
 	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
+	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
 };
 
 /* backend.c */
@@ -547,6 +548,9 @@ void rt_plancache_release(RtRouter *rt, const char *sql);
 /* A byte kept with the tree the last rt_plancache_get returned, for the
  * caller's notes on it (0 when the tree is new); NULL when there is none. */
 signed char *rt_plancache_mark(RtRouter *rt);
+/* Kept with the same tree: the router's types_gen + 1 when the columns of
+ * its tables were all learned (0 not known); NULL when there is none. */
+uint64_t *rt_plancache_types_known(RtRouter *rt);
 void rt_plancache_stats(const RtRouter *rt, int *entries, uint64_t *hits, uint64_t *misses);
 void rt_plancache_free(RtRouter *rt);
 /* The shape of a one-statement query string: key is the text with $1..$n

@@ -910,6 +910,7 @@ static void tree_release(RtSession *s)
 	if (sh)
 		rt_shape_free(sh);
 	s->tree = NULL;
+	s->tree_types = NULL;
 }
 
 /* The tree of the query's shape, when it has one and it is a plain SELECT,
@@ -931,6 +932,7 @@ static bool shape_tree(RtSession *s, const char *sql)
 		return false;
 	}
 	s->tree = t;
+	s->tree_types = rt_plancache_types_known(s->rt);
 	/* the verdict is the tree's: noted with it (1 yes, -1 no) */
 	signed char *mark = rt_plancache_mark(s->rt);
 	if (mark && *mark == 0)
@@ -966,8 +968,14 @@ static void run_next(RtSession *s)
 		if (s->query_failed)
 			break;
 		PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
-		if (!s->types_ready && !rt_types_prefetch(s->rt, raw->stmt, types_ready, s, s))
-			return; /* its tables' columns are asked of the first shard; it runs when they come */
+		/* a one-statement tree whose tables' columns were known since the last DDL needs no look */
+		bool single = s->tree->n_stmts == 1 && s->tree_types;
+		if (!s->types_ready && !(single && *s->tree_types == s->rt->types_gen + 1)) {
+			if (!rt_types_prefetch(s->rt, raw->stmt, types_ready, s, s))
+				return; /* its tables' columns are asked of the first shard; it runs when they come */
+			if (single)
+				*s->tree_types = s->rt->types_gen + 1;
+		}
 		s->types_ready = false;
 		const struct RtShape *shape = query_shape(s);
 		int len = raw->stmt_len ? raw->stmt_len : (int)strlen(s->sql + raw->stmt_location);
@@ -1014,6 +1022,7 @@ static void run_next(RtSession *s)
 			tree_release(s);
 			PgwError e;
 			s->tree = rt_plancache_get(s->rt, s->sql, &e);
+			s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
 			if (!s->tree) {
 				rt_send_error(s, &e);
 				s->query_failed = true;
@@ -1280,6 +1289,7 @@ static void cb_query(PgwConn *c, const char *sql)
 		return;
 	if (s->replication || !shape_tree(s, sql))
 		s->tree = rt_plancache_get(s->rt, sql, &e);
+	s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
 	if (!s->tree) {
 		pgw_send_error(c, &e);
 		if (s->txn == RT_TXN_BLOCK)
