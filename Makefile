@@ -10,7 +10,7 @@ OPT      ?= -O2
 LIBS     := -lpg_query -lsqlite3 -lssl -lcrypto -lpthread -lm -ljansson -lxxhash -levent -levent_openssl -lpq
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-COMMON_SRC := common/buf.c common/arena.c common/pgnode.c common/fault.c common/pgident.c
+COMMON_SRC := common/buf.c common/arena.c common/pgnode.c common/fault.c common/pgident.c common/pgtime.c
 PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c pgwire/tls.c pgwire/evconn.c
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
 VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))

@@ -94,7 +94,9 @@ void cdc_plugin_free(CdcPlugin *p);
 /* The messages of one transaction. */
 void cdc_plugin_txn(CdcPlugin *p, const CdcTxn *t, CdcEmitFn emit, void *arg);
 
-/* format_type() of a type without typmod, as test_decoding prints it. */
+/* format_type() of a type without typmod, as test_decoding prints it
+ * (the type system's spelling), into buf; returns buf. */
+#define CDC_TYPE_NAME_LEN 96
 const char *cdc_type_name(uint32_t oid, char *buf, size_t n);
 
 /* Microseconds since 1970 to PostgreSQL's epoch (2000-01-01). */

@@ -6,11 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cdc/cdc.h"
 #include "cdc/plugin.h"
 #include "common/pgident.h"
+#include "common/pgtime.h"
+#include "shard/pgtype_format.h"
 
 void cdc_change_free(CdcChange *c)
 {
@@ -37,25 +38,11 @@ void cdc_txn_free(CdcTxn *t)
 
 const char *cdc_type_name(uint32_t oid, char *buf, size_t n)
 {
-	static const struct {
-		uint32_t oid;
-		const char *name;
-	} names[] = {
-		{16, "boolean"}, {17, "bytea"}, {18, "\"char\""}, {19, "name"}, {20, "bigint"}, {21, "smallint"},
-		{23, "integer"}, {25, "text"}, {26, "oid"}, {114, "json"}, {700, "real"}, {701, "double precision"},
-		{1042, "character"}, {1043, "character varying"}, {1082, "date"}, {1083, "time without time zone"},
-		{1114, "timestamp without time zone"}, {1184, "timestamp with time zone"}, {1186, "interval"},
-		{1266, "time with time zone"}, {1560, "bit"}, {1562, "bit varying"}, {1700, "numeric"}, {2950, "uuid"},
-		{3802, "jsonb"}, {1000, "boolean[]"}, {1001, "bytea[]"}, {1005, "smallint[]"}, {1007, "integer[]"},
-		{1009, "text[]"}, {1015, "character varying[]"}, {1016, "bigint[]"}, {1021, "real[]"},
-		{1022, "double precision[]"}, {1115, "timestamp without time zone[]"}, {1182, "date[]"},
-		{1185, "timestamp with time zone[]"}, {1231, "numeric[]"}, {2951, "uuid[]"}, {199, "json[]"},
-		{3807, "jsonb[]"},
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].oid == oid)
-			return names[i].name;
-	snprintf(buf, n, "%u", oid);
+	Buf b;
+	buf_init(&b);
+	pgt_format_type(&b, oid, -1, false);
+	snprintf(buf, n, "%.*s", b.failed ? 0 : (int)b.len, b.failed ? "" : (const char *)b.data);
+	buf_cleanup(&b);
 	return buf;
 }
 
@@ -137,7 +124,7 @@ static void literal(Buf *b, uint32_t type, const char *v)
 /* The columns of a row (only the key ones, NULLs skipped, for an old key). */
 static void tuple(Buf *b, const CdcRel *rel, char *const *vals, bool key_only)
 {
-	char tb[16];
+	char tb[CDC_TYPE_NAME_LEN];
 	for (int i = 0; i < rel->ncols; i++) {
 		const CdcColumn *c = &rel->cols[i];
 		if (key_only && (!c->key || !vals[i]))
@@ -233,24 +220,11 @@ static int td_truncate(Buf *b, const CdcTxn *t, int at)
 	return end;
 }
 
-/* timestamptz_to_str() in UTC: "2026-11-22 10:24:04.259246+00". */
 void cdc_format_time(Buf *b, int64_t unix_us)
 {
-	time_t sec = (time_t)(unix_us / 1000000);
-	int64_t us = unix_us % 1000000;
-	struct tm tm;
-	gmtime_r(&sec, &tm);
-	char t[32];
-	strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+	char t[PGT_UTC_LEN];
+	pgtime_utc(unix_us, t, sizeof(t));
 	buf_put_str(b, t);
-	if (us) {
-		char frac[8];
-		snprintf(frac, sizeof(frac), "%06lld", (long long)us);
-		for (int i = 5; i > 0 && frac[i] == '0'; i--)
-			frac[i] = 0;
-		buf_printf(b, ".%s", frac);
-	}
-	buf_put_str(b, "+00");
 }
 
 static void td_txn(void *state, const CdcTxn *t, CdcEmitFn emit, void *arg)

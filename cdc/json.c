@@ -7,7 +7,10 @@
  *    "identity":[{"name":"id","type":"integer","value":1}]}
  * with "columns" for INSERT and UPDATE (the new row) and "identity" for
  * UPDATE and DELETE (the old row's key columns; every column when the table
- * has no key).  Numbers and booleans are JSON numbers and booleans.
+ * has no key).  Numbers and booleans are JSON numbers and booleans; a
+ * number (numeric, float, integer) is written with every digit of its
+ * text, and NaN and the infinities, which JSON has no numbers for, are
+ * strings.
  * Options: include-xids, include-timestamp, include-lsn (all false by
  * default).
  */
@@ -45,48 +48,119 @@ void *cdc_json_create(const CdcCmd *start, const CdcPubs *pubs, char sqlstate[6]
 	return p;
 }
 
-static json_t *value(uint32_t type, const char *v)
+/* Whether v is a JSON number as written (RFC 8259): PostgreSQL's output of
+ * integers, numeric and floats is, but for NaN and the infinities. */
+static bool json_number_text(const char *v)
 {
-	if (!v)
-		return json_null();
-	switch (type) {
-	case 16: return json_boolean(strcmp(v, "t") == 0);
-	case 20: case 21: case 23: case 26: return json_integer((json_int_t)strtoll(v, NULL, 10));
-	case 700: case 701: case 1700: {
-		/* NaN and Infinity are not JSON numbers: they stay strings */
-		json_t *n = json_loads(v, JSON_DECODE_ANY, NULL);
-		if (n && json_is_number(n))
-			return n;
-		json_decref(n);
-		return json_string(v);
+	const char *p = v;
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		p += strspn(p, "0123456789");
+	else
+		return false;
+	if (*p == '.') {
+		size_t n = strspn(++p, "0123456789");
+		if (n == 0)
+			return false;
+		p += n;
 	}
-	default: return json_string(v);
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		size_t n = strspn(p, "0123456789");
+		if (n == 0)
+			return false;
+		p += n;
 	}
+	return *p == '\0';
 }
 
-static json_t *columns(const CdcRel *rel, char *const *vals, bool identity)
+/* Append s as a JSON string. */
+static void put_string(Buf *b, const char *s)
 {
-	bool key = cdc_rel_has_key(rel);
-	json_t *a = json_array();
-	char tb[16];
+	json_t *j = json_string(s);
+	char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	if (d)
+		buf_put_str(b, d);
+	else
+		b->failed = true;
+	free(d);
+	json_decref(j);
+}
+
+/* Append a column's value: numbers (integers, numeric, floats) as JSON
+ * numbers with every digit of their text, booleans as booleans, NULL as
+ * null, everything else (NaN and Infinity too) as a string. */
+static void put_value(Buf *b, uint32_t type, const char *v)
+{
+	if (!v) {
+		buf_put_str(b, "null");
+		return;
+	}
+	switch (type) {
+	case 16: buf_put_str(b, strcmp(v, "t") == 0 ? "true" : "false"); return;
+	case 20: case 21: case 23: case 26: case 700: case 701: case 1700:
+		if (json_number_text(v)) {
+			buf_put_str(b, v);
+			return;
+		}
+		break;
+	default: break;
+	}
+	put_string(b, v);
+}
+
+/* Append ,"key":[{"name":..,"type":..,"value":..},...] for the row's
+ * columns (identity: the key's, or every column without a key). */
+static void put_columns(Buf *b, const char *key, const CdcRel *rel, char *const *vals, bool identity)
+{
+	bool has_key = cdc_rel_has_key(rel);
+	char tb[CDC_TYPE_NAME_LEN];
+	buf_printf(b, ",\"%s\":[", key);
+	bool first = true;
 	for (int i = 0; i < rel->ncols; i++) {
 		const CdcColumn *c = &rel->cols[i];
-		if (identity && key && !c->key)
+		if (identity && has_key && !c->key)
 			continue;
-		json_array_append_new(a, json_pack("{s:s,s:s,s:o}", "name", c->name, "type",
-						   cdc_type_name(c->type, tb, sizeof(tb)), "value", value(c->type, vals[i])));
+		buf_put_str(b, first ? "{\"name\":" : ",{\"name\":");
+		first = false;
+		put_string(b, c->name);
+		buf_put_str(b, ",\"type\":");
+		put_string(b, cdc_type_name(c->type, tb, sizeof(tb)));
+		buf_put_str(b, ",\"value\":");
+		put_value(b, c->type, vals[i]);
+		buf_put_str(b, "}");
 	}
-	return a;
+	buf_put_str(b, "]");
 }
 
-static void emit_json(json_t *o, uint64_t lsn, CdcEmitFn emit, void *arg)
+/* Emit o with a change's rows after its members (row values are written
+ * from their text, which jansson's numbers would round). */
+static void emit_json_rows(json_t *o, const CdcChange *c, uint64_t lsn, CdcEmitFn emit, void *arg)
 {
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (s)
-		emit(arg, lsn, (const uint8_t *)s, strlen(s));
-	free(s);
 	json_decref(o);
+	if (!s)
+		return;
+	Buf b;
+	buf_init(&b);
+	buf_put(&b, s, strlen(s) - 1); /* without its closing brace */
+	free(s);
+	if (c && c->new)
+		put_columns(&b, "columns", c->rel, c->new, false);
+	if (c && c->old)
+		put_columns(&b, "identity", c->rel, c->old, true);
+	buf_put_str(&b, "}");
+	if (!b.failed)
+		emit(arg, lsn, b.data, b.len);
+	buf_cleanup(&b);
 }
+
+static void emit_json(json_t *o, uint64_t lsn, CdcEmitFn emit, void *arg) { emit_json_rows(o, NULL, lsn, emit, arg); }
 
 static json_t *action(const Json *j, const CdcTxn *t, const char *what, uint64_t lsn)
 {
@@ -122,11 +196,7 @@ void cdc_json_txn(void *state, const CdcTxn *t, CdcEmitFn emit, void *arg)
 			json_object_set_new(o, "cascade", json_boolean(c->flags & CDC_TRUNCATE_CASCADE));
 			json_object_set_new(o, "restart_identity", json_boolean(c->flags & CDC_TRUNCATE_RESTART));
 		}
-		if (c->new)
-			json_object_set_new(o, "columns", columns(c->rel, c->new, false));
-		if (c->old)
-			json_object_set_new(o, "identity", columns(c->rel, c->old, true));
-		emit_json(o, t->lsn, emit, arg);
+		emit_json_rows(o, c, t->lsn, emit, arg);
 	}
 	emit_json(action(j, t, "C", t->lsn + 1), t->lsn + 1, emit, arg);
 }

@@ -18,9 +18,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SCRAM_KEY_LEN 32       /* SHA-256 output */
@@ -33,48 +35,22 @@
 _Static_assert(PGW_SCRAM_SALT_LEN <= SCRAM_KEY_LEN, "mock salt is cut from one HMAC");
 
 /* ---------------------------------------------------------------------------
- * Base64 (RFC 4648, standard alphabet, padded)
+ * Base64 (RFC 4648, standard alphabet, padded), by OpenSSL's
+ * EVP_EncodeBlock/EVP_DecodeBlock; the strict checks SCRAM needs are made
+ * here, since EVP_DecodeBlock skips whitespace and keeps the padding.
  */
 
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+#define B64_MAX_DECODED 96 /* the longest field decoded: a 64-byte salt */
+_Static_assert(B64_MAX_DECODED >= MAX_SALT_LEN + 2, "a salt and its padding fit");
 
 /* Encode n bytes as padded base64 into out, NUL-terminated.  Fails when out
  * (outsz bytes) cannot hold the result and its terminator. */
 static bool b64_encode(const uint8_t *in, size_t n, char *out, size_t outsz)
 {
-	if (n > (SIZE_MAX - 1) / 4 * 3 - 2 || outsz < (n + 2) / 3 * 4 + 1)
+	if (n > INT_MAX / 4 * 3 - 2 || outsz < (n + 2) / 3 * 4 + 1)
 		return false;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		size_t k = n - i < 3 ? n - i : 3;
-		uint32_t w = (uint32_t)in[i] << 16;
-		if (k > 1)
-			w |= (uint32_t)in[i + 1] << 8;
-		if (k > 2)
-			w |= in[i + 2];
-		out[o++] = b64_alphabet[(w >> 18) & 63];
-		out[o++] = b64_alphabet[(w >> 12) & 63];
-		out[o++] = k > 1 ? b64_alphabet[(w >> 6) & 63] : '=';
-		out[o++] = k > 2 ? b64_alphabet[w & 63] : '=';
-	}
-	out[o] = '\0';
+	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 	return true;
-}
-
-/* Value of one base64 character, or -1 if it is not in the alphabet. */
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
 }
 
 /* Decode n characters of padded base64 into out (outsz bytes), setting
@@ -84,39 +60,20 @@ static int b64_value(char c)
  * insist that the unused bits before the padding are zero. */
 static bool b64_decode(const char *in, size_t n, uint8_t *out, size_t outsz, size_t *outlen)
 {
-	if (n % 4 != 0)
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t tmp[B64_MAX_DECODED];
+	if (n % 4 != 0 || n / 4 * 3 > sizeof(tmp))
 		return false;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 4) {
-		uint32_t w = 0;
-		int pad = 0;
-		for (int j = 0; j < 4; j++) {
-			char c = in[i + j];
-			int v;
-			if (c == '=') {
-				if (i + 4 != n || j < 2)
-					return false;
-				pad++;
-				v = 0;
-			} else {
-				if (pad)
-					return false;
-				v = b64_value(c);
-				if (v < 0)
-					return false;
-			}
-			w = (w << 6) | (uint32_t)v;
-		}
-		size_t k = (size_t)(3 - pad);
-		if (k > outsz - o)
+	size_t pad = n >= 1 && in[n - 1] == '=' ? (n >= 2 && in[n - 2] == '=' ? 2 : 1) : 0;
+	for (size_t i = 0; i < n - pad; i++)
+		if (in[i] == '\0' || !strchr(alphabet, in[i]))
 			return false;
-		out[o++] = (uint8_t)(w >> 16);
-		if (k > 1)
-			out[o++] = (uint8_t)(w >> 8);
-		if (k > 2)
-			out[o++] = (uint8_t)w;
-	}
-	*outlen = o;
+	int got = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)n);
+	if (got < 0 || (size_t)got != n / 4 * 3 || (size_t)got - pad > outsz)
+		return false;
+	memcpy(out, tmp, (size_t)got - pad);
+	*outlen = (size_t)got - pad;
+	OPENSSL_cleanse(tmp, sizeof(tmp));
 	return true;
 }
 
@@ -795,4 +752,73 @@ bool pgw_password_check(const char *user, const char *secret, const char *passwo
 		return ok;
 	}
 	return false;
+}
+
+/* ---------------------------------------------------------------------------
+ * Password files
+ */
+
+void pgw_users_cleanup(PgwUsers *u)
+{
+	for (int i = 0; i < u->n; i++) {
+		free(u->v[i].name);
+		free(u->v[i].secret);
+	}
+	free(u->v);
+	u->v = NULL;
+	u->n = 0;
+}
+
+bool pgw_users_load(PgwUsers *u, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	char line[4096];
+	int lineno = 0;
+	bool ok = true;
+	while (ok && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *l = line + strspn(line, " \t");
+		size_t len = strcspn(l, "\r\n");
+		while (len > 0 && (l[len - 1] == ' ' || l[len - 1] == '\t'))
+			len--;
+		l[len] = 0;
+		if (!*l || *l == '#')
+			continue;
+		char *colon = strchr(l, ':');
+		if (!colon || colon == l ||
+		    (strncmp(colon + 1, "SCRAM-SHA-256$", 14) != 0 && strncmp(colon + 1, "md5", 3) != 0)) {
+			snprintf(err, errlen, "%s:%d: expected \"user:secret\" with a SCRAM-SHA-256 or md5 secret", path,
+				 lineno);
+			ok = false;
+			break;
+		}
+		*colon = 0;
+		PgwUser *v = realloc(u->v, sizeof(PgwUser) * (size_t)(u->n + 1));
+		if (v)
+			u->v = v;
+		if (!v || !(v[u->n].name = strdup(l)) || !(v[u->n].secret = strdup(colon + 1))) {
+			if (v)
+				free(v[u->n].name);
+			snprintf(err, errlen, "%s: out of memory", path);
+			ok = false;
+			break;
+		}
+		u->n++;
+	}
+	fclose(f);
+	if (!ok)
+		pgw_users_cleanup(u);
+	return ok;
+}
+
+const char *pgw_users_secret(const PgwUsers *u, const char *user)
+{
+	for (int i = 0; i < u->n; i++)
+		if (strcmp(u->v[i].name, user) == 0)
+			return u->v[i].secret;
+	return NULL;
 }

@@ -113,6 +113,26 @@ bool pgw_md5_check(const char *secret, const uint8_t salt[4], const char *respon
  * verifier or MD5 secret for `user`. */
 bool pgw_password_check(const char *user, const char *secret, const char *password);
 
+/* The users of a password file: "user:secret" lines, the secret a SCRAM
+ * verifier or an md5 secret as dosql-passwd writes them; blank lines and
+ * lines starting with # are skipped, blanks around a line ignored. */
+typedef struct PgwUser {
+	char *name;   /* owned */
+	char *secret; /* owned */
+} PgwUser;
+
+typedef struct PgwUsers {
+	int n;
+	PgwUser *v; /* owned */
+} PgwUsers;
+
+/* Read the file into u (empty before); false with "FILE:LINE: what" or
+ * "FILE: why" in err, u then holding nothing. */
+bool pgw_users_load(PgwUsers *u, const char *path, char *err, size_t errlen) __attribute__((warn_unused_result));
+/* The secret of user, NULL when there is no such user. */
+const char *pgw_users_secret(const PgwUsers *u, const char *user);
+void pgw_users_cleanup(PgwUsers *u);
+
 /* Fill buf with n cryptographically random bytes. */
 bool pgw_random_bytes(uint8_t *buf, size_t n) __attribute__((warn_unused_result));
 

@@ -926,3 +926,25 @@ void pgw_conn_process(PgwConn *c)
 done:
 	buf_consume(&c->in, off);
 }
+
+bool pgw_bind_check(const PgwBind *b, const PgwBindTarget *t, PgwError *e)
+{
+	if (!t->stmt_found) {
+		pgw_error_set(e, "26000", "prepared statement \"%s\" does not exist", b->statement);
+		return false;
+	}
+	if (b->nparams != t->nparams) {
+		pgw_error_set(e, "08P01", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
+			      b->nparams, b->statement, t->nparams);
+		return false;
+	}
+	if (t->txn_failed && !t->ends_txn) {
+		pgw_error_set(e, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+		return false;
+	}
+	if (t->portal_exists && b->portal[0]) {
+		pgw_error_set(e, "42P03", "cursor \"%s\" already exists", b->portal);
+		return false;
+	}
+	return true;
+}

@@ -89,6 +89,15 @@ typedef struct PgwBind {
 
 typedef struct PgwConn PgwConn;
 
+/* What a Bind is checked against, as the server knows it. */
+typedef struct PgwBindTarget {
+	bool stmt_found;     /* the statement exists */
+	int nparams;         /* its parameters */
+	bool txn_failed;     /* the transaction is aborted ... */
+	bool ends_txn;       /* ... and the statement is not one that ends it */
+	bool portal_exists;  /* a portal of that name exists */
+} PgwBindTarget;
+
 /* Callbacks of the program embedding the engine.  Each SQL callback answers
  * with pgw_send_*; an error is reported with pgw_send_error(), after which
  * the engine skips extended-protocol messages until Sync by itself. */
@@ -198,6 +207,12 @@ const char *pgw_startup_param(const PgwConn *c, const char *name);
 void pgw_send_error(PgwConn *c, const PgwError *e);
 void pgw_send_notice(PgwConn *c, const PgwError *e);
 /* Convenience: ERROR with sqlstate and a formatted message. */
+/* PostgreSQL's checks of a Bind before anything is bound, in its order:
+ * the statement exists (26000), the parameter count (08P01), an aborted
+ * transaction runs only what ends it (25P02), a named portal is new
+ * (42P03; the unnamed one is replaced).  False with e set. */
+bool pgw_bind_check(const PgwBind *b, const PgwBindTarget *t, PgwError *e) __attribute__((warn_unused_result));
+
 void pgw_send_errorf(PgwConn *c, const char *sqlstate, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* FATAL: send and close the connection. */

@@ -44,7 +44,7 @@ RtCoord *rt_coord_start(const RtCoordConfig *cfg);
 void rt_coord_stop(RtCoord *c);
 
 /* A blocking connection to a shard, or NULL when it does not answer;
- * replication: a replication=database connection (cdc/walsender.c). */
+ * replication: a replication=database connection (router/replication.c). */
 PGconn *rt_shard_connect(const VscShard *sh, const char *user, const char *database, const char *timeout,
 			 const char *application_name, bool replication);
 

@@ -29,8 +29,7 @@ static bool refuse_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 static bool show_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
 	(void)a;
-	rt_show_run(s, op->show);
-	return false;
+	return rt_show_run(s, op->show);
 }
 
 /* DEALLOCATE, placement calls, cursors, transaction control. */

@@ -25,44 +25,6 @@
 
 static RtSession *sess(PgwConn *c) { return c->user; }
 
-PGconn *rt_meta_conn(RtRouter *rt, PgwError *err)
-{
-	if (rt->meta && PQstatus(rt->meta) == CONNECTION_OK)
-		return rt->meta;
-	if (rt->meta)
-		PQfinish(rt->meta);
-	const VscShard *sh = vsc_shard(rt->vschema, 0);
-	char port[16];
-	snprintf(port, sizeof(port), "%d", sh->port);
-	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
-	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, rt->shard_user, rt->shard_database, "dosql-router",
-			      NULL};
-	rt->meta = PQconnectdbParams(keys, vals, 0);
-	if (PQstatus(rt->meta) != CONNECTION_OK) {
-		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name, PQerrorMessage(rt->meta));
-		char *nl = strchr(err->message, '\n');
-		if (nl)
-			*nl = 0;
-		PQfinish(rt->meta);
-		rt->meta = NULL;
-		return NULL;
-	}
-	return rt->meta;
-}
-
-void rt_desc_free(RtDesc *d)
-{
-	if (!d)
-		return;
-	for (int i = 0; i < d->nfields; i++)
-		free((char *)d->fields[i].name);
-	free(d->fields);
-	free(d->ptypes);
-	free(d->declared);
-	free(d->sql);
-	free(d);
-}
-
 /* The cached description of sql with these declared parameter types, or NULL. */
 static const RtDesc *cached(const RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl)
 {
@@ -87,66 +49,6 @@ static const RtDesc *keep(RtRouter *rt, RtDesc *d)
 		rt->descs[0] = d;
 	}
 	return d;
-}
-
-/* The description of sql with the declared parameter types, asked of the
- * first shard (blocking); owned by the caller (rt_desc_free).  NULL with
- * err when it does not prepare there. */
-RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
-{
-	PGconn *pg = rt_meta_conn(rt, err);
-	if (!pg)
-		return NULL;
-	PGresult *r = PQprepare(pg, "", sql, ndecl, (const Oid *)decl);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		rt_pg_error(r, err);
-		const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
-		if (pos)
-			err->position = atoi(pos);
-		PQclear(r);
-		return NULL;
-	}
-	PQclear(r);
-	r = PQdescribePrepared(pg, "");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		rt_pg_error(r, err);
-		PQclear(r);
-		return NULL;
-	}
-	RtDesc *d = calloc(1, sizeof(*d));
-	d->sql = strdup(sql);
-	d->ndeclared = ndecl;
-	d->declared = calloc((size_t)ndecl + 1, sizeof(uint32_t));
-	if (ndecl)
-		memcpy(d->declared, decl, sizeof(uint32_t) * (size_t)ndecl);
-	d->nparams = PQnparams(r);
-	d->ptypes = calloc((size_t)d->nparams + 1, sizeof(uint32_t));
-	for (int i = 0; i < d->nparams; i++)
-		d->ptypes[i] = PQparamtype(r, i);
-	d->nfields = PQnfields(r);
-	d->fields = calloc((size_t)d->nfields + 1, sizeof(PgwField));
-	for (int i = 0; i < d->nfields; i++) {
-		d->fields[i].name = strdup(PQfname(r, i));
-		d->fields[i].table_oid = PQftable(r, i);
-		d->fields[i].attnum = (int16_t)PQftablecol(r, i);
-		d->fields[i].type_oid = PQftype(r, i);
-		d->fields[i].typlen = (int16_t)PQfsize(r, i);
-		d->fields[i].typmod = PQfmod(r, i);
-	}
-	PQclear(r);
-	return d;
-}
-
-/* The description of sql with the client's declared parameter types, from
- * the cache or from the first shard.  NULL with err when it does not
- * prepare there. */
-static const RtDesc *describe(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err)
-{
-	const RtDesc *known = cached(rt, sql, ndecl, decl);
-	if (known)
-		return known;
-	RtDesc *d = rt_describe_new(rt, sql, ndecl, decl, err);
-	return d ? keep(rt, d) : NULL;
 }
 
 /* The description of a statement the router answers itself: no
@@ -177,29 +79,16 @@ static const RtDesc *describe_local(RtRouter *rt, const char *sql, const char *f
 	return keep(rt, d);
 }
 
-/* The description of DECLARE ... CURSOR FOR query: the parameters of its
- * query, as the first shard describes them, and no result columns. */
-static const RtDesc *describe_declare(RtRouter *rt, const char *sql, PgQuery__DeclareCursorStmt *dc, int ndecl,
-				      const uint32_t *decl, PgwError *err)
+/* A DECLARE ... CURSOR's description is its query's parameters, and no
+ * result columns: d (its query's) made into that, for the DECLARE's text;
+ * false out of memory. */
+static bool declare_desc(RtDesc *d, const char *sql)
 {
-	const RtDesc *known = cached(rt, sql, ndecl, decl);
-	if (known)
-		return known;
-	char *query = shd_deparse_node(dc->query);
-	RtDesc *d = query ? rt_describe_new(rt, query, ndecl, decl, err) : NULL;
-	free(query);
-	if (!d)
-		return NULL;
 	free(d->sql);
 	for (int i = 0; i < d->nfields; i++)
 		free((char *)d->fields[i].name);
 	d->nfields = 0;
-	if (!(d->sql = strdup(sql))) {
-		rt_desc_free(d);
-		pgw_error_set(err, "53200", "out of memory");
-		return NULL;
-	}
-	return keep(rt, d);
+	return (d->sql = strdup(sql)) != NULL;
 }
 
 /* ---------------------------------------------------------------- objects */
@@ -280,6 +169,7 @@ static void stmt_drop(RtSession *s, RtStmt *st)
 
 void rt_ext_free(RtSession *s)
 {
+	rt_describe_cancel(s->rt, s); /* a Parse waiting for its description */
 	while (s->nstmts > 0)
 		stmt_drop(s, s->stmts[s->nstmts - 1]);
 	while (s->nportals > 0)
@@ -291,6 +181,116 @@ void rt_ext_free(RtSession *s)
 }
 
 /* ---------------------------------------------------------------- messages */
+
+/* The Parse'd statement is the session's (the unnamed one replaced);
+ * ParseComplete. */
+static void parse_complete(RtSession *s, const char *name, const char *sql, PgQuery__ParseResult *tree,
+			   const RtDesc *d)
+{
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	if (!name[0]) {
+		/* the unnamed statement is replaced; its portals stay, as in
+		 * PostgreSQL (pgjdbc runs catalog queries between a cursor's
+		 * fetches) */
+		RtStmt *old = stmt_find(s, "");
+		if (old)
+			stmt_forget(s, old);
+	}
+	RtStmt *st = calloc(1, sizeof(*st));
+	RtStmt **stmts = realloc(s->stmts, sizeof(RtStmt *) * (size_t)(s->nstmts + 1));
+	if (stmts)
+		s->stmts = stmts;
+	if (!st || !stmts || !(st->name = strdup(name)) || !(st->sql = strdup(sql))) {
+		if (st) {
+			free(st->name);
+			free(st);
+		}
+		rt_plancache_release(s->rt, sql);
+		pgw_send_errorf(c, "53200", "out of memory");
+		return;
+	}
+	st->refs = 1;
+	st->rt = s->rt;
+	st->tree = tree;
+	st->desc = d;
+	s->stmts[s->nstmts++] = st;
+	pgw_send_parse_complete(c);
+}
+
+/* A Parse waiting for the first shard's description of its statement;
+ * its session reads no further message until it is answered. */
+typedef struct ParseWait {
+	RtSession *s;
+	RtRouter *rt;
+	char *name, *sql; /* owned */
+	PgQuery__ParseResult *tree; /* a reference into the plan cache */
+	bool declare; /* DECLARE ... CURSOR: described by its query */
+} ParseWait;
+
+static void parse_wait_free(ParseWait *w)
+{
+	free(w->name);
+	free(w->sql);
+	free(w);
+}
+
+/* The description came (d), or the shard refused (err), or the session
+ * went (neither). */
+static void parse_described(void *arg, RtDesc *d, const PgwError *err)
+{
+	ParseWait *w = arg;
+	RtSession *s = w->s;
+	if (!d && !err) {
+		rt_plancache_release(w->rt, w->sql);
+		parse_wait_free(w);
+		return;
+	}
+	PgwConn *c = pgw_evconn_conn(s->ec);
+	PgwError oom;
+	if (d && w->declare && !declare_desc(d, w->sql)) {
+		rt_desc_free(d);
+		d = NULL;
+		pgw_error_set(&oom, "53200", "out of memory");
+		err = &oom;
+	}
+	if (d) {
+		/* another session may have had it described meanwhile */
+		const RtDesc *known = cached(s->rt, w->sql, d->ndeclared, d->declared);
+		if (known)
+			rt_desc_free(d);
+		parse_complete(s, w->name, w->sql, w->tree, known ? known : keep(s->rt, d));
+	} else {
+		rt_plancache_release(s->rt, w->sql);
+		pgw_send_error(c, err);
+	}
+	parse_wait_free(w);
+	(void)pgw_evconn_flush(s->ec);
+	pgw_evconn_resume_reading(s->ec);
+}
+
+/* Ask the first shard to describe text (the statement, or a DECLARE's
+ * query) for Parse of sql; the reply to Parse comes when it answers.
+ * False out of memory. */
+static bool parse_describe(RtSession *s, const char *name, const char *sql, PgQuery__ParseResult *tree,
+			   const char *text, bool declare, int nparams, const uint32_t *oids)
+{
+	ParseWait *w = calloc(1, sizeof(*w));
+	if (!w || !(w->name = strdup(name)) || !(w->sql = strdup(sql))) {
+		if (w)
+			parse_wait_free(w);
+		return false;
+	}
+	w->s = s;
+	w->rt = s->rt;
+	w->tree = tree;
+	w->declare = declare;
+	if (!rt_describe_async(s->rt, text, nparams, oids, parse_described, w, s)) {
+		parse_wait_free(w);
+		return false;
+	}
+	pgw_evconn_pause_reading(s->ec);
+	return true;
+}
 
 void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, const uint32_t *oids)
 {
@@ -324,68 +324,41 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 			pgw_send_errorf(c, "53200", "out of memory");
 			return;
 		}
-	} else if (node && node->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT) {
-		d = describe_declare(s->rt, sql, node->declare_cursor_stmt, nparams, oids, &e);
-		if (!d) {
+	} else if (node && !(d = cached(s->rt, sql, nparams, oids))) {
+		/* the first shard describes it (a DECLARE: its query), while
+		 * this session waits and the others go on */
+		bool declare = node->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT;
+		char *query = declare ? shd_deparse_node(node->declare_cursor_stmt->query) : NULL;
+		bool asked = (!declare || query) &&
+			     parse_describe(s, name, sql, tree, declare ? query : sql, declare, nparams, oids);
+		free(query);
+		if (!asked) {
 			rt_plancache_release(s->rt, sql);
-			pgw_send_error(c, &e);
-			return;
+			pgw_send_errorf(c, "53200", "out of memory");
 		}
-	} else if (tree->n_stmts == 1) {
-		d = describe(s->rt, sql, nparams, oids, &e);
-		if (!d) {
-			rt_plancache_release(s->rt, sql);
-			pgw_send_error(c, &e);
-			return;
-		}
+		return;
 	}
-	if (!name[0]) {
-		/* the unnamed statement is replaced; its portals stay, as in
-		 * PostgreSQL (pgjdbc runs catalog queries between a cursor's
-		 * fetches) */
-		RtStmt *old = stmt_find(s, "");
-		if (old)
-			stmt_forget(s, old);
-	}
-	RtStmt *st = calloc(1, sizeof(*st));
-	st->refs = 1;
-	st->name = strdup(name);
-	st->rt = s->rt;
-	st->sql = strdup(sql);
-	st->tree = tree;
-	st->desc = d;
-	s->stmts = realloc(s->stmts, sizeof(RtStmt *) * (size_t)(s->nstmts + 1));
-	s->stmts[s->nstmts++] = st;
-	pgw_send_parse_complete(c);
+	parse_complete(s, name, sql, tree, d);
 }
 
 void rt_ext_bind(PgwConn *c, const PgwBind *b)
 {
 	RtSession *s = sess(c);
 	RtStmt *st = stmt_find(s, b->statement);
-	if (!st) {
-		pgw_send_errorf(c, "26000", "prepared statement \"%s\" does not exist", b->statement);
-		return;
-	}
-	int need = st->desc ? st->desc->nparams : 0;
-	if (b->nparams != need) {
-		pgw_send_errorf(c, "08P01", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-				b->nparams, b->statement, need);
-		return;
-	}
-	if (s->txn == RT_TXN_FAILED && st->tree->n_stmts == 1 &&
-	    st->tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT) {
-		pgw_send_errorf(c, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
-		return;
-	}
 	RtPortal *old = portal_find(s, b->portal);
-	if (old) {
-		if (b->portal[0]) {
-			pgw_send_errorf(c, "42P03", "cursor \"%s\" already exists", b->portal);
-			return;
-		}
-		portal_drop(s, old);
+	PgwBindTarget t = {.stmt_found = st != NULL,
+			   .nparams = st && st->desc ? st->desc->nparams : 0,
+			   .txn_failed = s->txn == RT_TXN_FAILED,
+			   .ends_txn = st && (st->tree->n_stmts != 1 || st->tree->stmts[0]->stmt->node_case ==
+									   PG_QUERY__NODE__NODE_TRANSACTION_STMT),
+			   .portal_exists = old != NULL};
+	PgwError e;
+	if (!pgw_bind_check(b, &t, &e)) {
+		pgw_send_error(c, &e);
+		return;
 	}
+	if (old)
+		portal_drop(s, old);
 	RtPortal *p = calloc(1, sizeof(*p));
 	p->name = strdup(b->portal);
 	p->stmt = st;
@@ -548,6 +521,49 @@ static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const c
 	return sent && (s->waiting > 0 || s->plan.root->kind == RT_OP_LOCAL);
 }
 
+/* An Execute waiting for the column types of its statement's tables. */
+typedef struct ExecuteWait {
+	RtSession *s;
+	char *portal; /* owned */
+	int32_t maxrows;
+} ExecuteWait;
+
+static void execute_ready(void *arg, bool cancelled)
+{
+	ExecuteWait *w = arg;
+	RtSession *s = w->s;
+	if (!cancelled) {
+		s->types_ready = true;
+		rt_ext_execute(pgw_evconn_conn(s->ec), w->portal, w->maxrows);
+		if (!s->portal || s->copy)
+			pgw_evconn_resume_reading(s->ec); /* answered (or a COPY reads its data) */
+		(void)pgw_evconn_flush(s->ec);
+	}
+	free(w->portal);
+	free(w);
+}
+
+/* Have the column types of node's tables asked of the first shard before
+ * the Execute of portal runs: true when they are known (or cannot be
+ * asked: planning asks then), false when the Execute runs later. */
+static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const char *portal, int32_t maxrows)
+{
+	ExecuteWait *w = calloc(1, sizeof(*w));
+	if (!w || !(w->portal = strdup(portal))) {
+		free(w);
+		return true;
+	}
+	w->s = s;
+	w->maxrows = maxrows;
+	if (rt_types_prefetch(s->rt, node, execute_ready, w, s)) {
+		free(w->portal);
+		free(w);
+		return true;
+	}
+	pgw_evconn_pause_reading(s->ec);
+	return false;
+}
+
 void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 {
 	RtSession *s = sess(c);
@@ -566,6 +582,15 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		return;
 	}
 	PgQuery__Node *node = st->tree->stmts[0]->stmt;
+	if (!s->types_ready && st->types_known != s->rt->types_gen + 1) {
+		if (!rt_types_known(s->rt, node)) {
+			if (!execute_prefetch(s, node, name, maxrows))
+				return; /* it runs when its tables' columns have come */
+		} else {
+			st->types_known = s->rt->types_gen + 1; /* until the next DDL */
+		}
+	}
+	s->types_ready = false;
 	const char *text = st->desc->sql;
 	rt_reset_statement(s);
 	s->cur = node;

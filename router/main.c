@@ -170,40 +170,6 @@ static bool load_config(const char *file, Config *c)
 	return ok;
 }
 
-/* "user:secret" lines, as dosql-shard reads them. */
-static bool load_users(RtRouter *rt, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "dosql: %s: %s\n", path, strerror(errno));
-		return false;
-	}
-	char line[4096];
-	int lineno = 0;
-	bool ok = true;
-	while (ok && fgets(line, sizeof(line), f)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = 0;
-		if (!line[0] || line[0] == '#')
-			continue;
-		char *colon = strchr(line, ':');
-		if (!colon || colon == line ||
-		    (strncmp(colon + 1, "SCRAM-SHA-256$", 14) != 0 && strncmp(colon + 1, "md5", 3) != 0)) {
-			fprintf(stderr, "dosql: %s:%d: expected \"user:secret\" with a SCRAM-SHA-256 or md5 secret\n", path,
-				lineno);
-			ok = false;
-			break;
-		}
-		*colon = 0;
-		rt->users = realloc(rt->users, sizeof(RtUser) * (size_t)(rt->nusers + 1));
-		rt->users[rt->nusers].name = strdup(line);
-		rt->users[rt->nusers].secret = strdup(colon + 1);
-		rt->nusers++;
-	}
-	fclose(f);
-	return ok;
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -262,8 +228,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dosql: %s: auth %s needs passwd_file\n", file, cfg.auth);
 		goto out;
 	}
-	if (cfg.passwd_file && !load_users(&rt, cfg.passwd_file))
-		goto out;
+	if (cfg.passwd_file) {
+		char uerr[512];
+		if (!pgw_users_load(&rt.users, cfg.passwd_file, uerr, sizeof(uerr))) {
+			fprintf(stderr, "dosql: %s\n", uerr);
+			goto out;
+		}
+	}
 	if (cfg.tls_cert || cfg.tls_key) {
 		if (!cfg.tls_cert || !cfg.tls_key) {
 			fprintf(stderr, "dosql: %s: tls needs both cert and key\n", file);
@@ -320,17 +291,14 @@ out:
 		event_base_free(rt.base);
 	if (rt.ssl_ctx)
 		SSL_CTX_free(rt.ssl_ctx);
-	for (int i = 0; i < rt.nusers; i++) {
-		free(rt.users[i].name);
-		free(rt.users[i].secret);
-	}
-	free(rt.users);
+	pgw_users_cleanup(&rt.users);
 	rt_column_types_forget(&rt);
 	for (int i = 0; i < rt.ndescs; i++)
 		rt_desc_free(rt.descs[i]);
 	free(rt.descs);
 	if (rt.meta)
 		PQfinish(rt.meta);
+	rt_describer_free(&rt);
 	free(rt.shard_user);
 	free(rt.shard_database);
 	free(rt.stats);

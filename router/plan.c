@@ -1278,6 +1278,123 @@ static void learn(RtRouter *rt, const char *table, const char *name, uint32_t oi
 	}
 }
 
+/* The learned-types key marking a table whose columns were all learned
+ * (rt_types_prefetch): a column not learned is not there. */
+#define LOADED_KEY "@loaded"
+
+/* The learned-types key of a column's position. */
+#define POSITION_KEY "@position "
+
+static void position_key(char *key, size_t n, const char *column)
+{
+	snprintf(key, n, POSITION_KEY "%s", column);
+}
+
+/* A prefetch of the column types of a statement's tables. */
+typedef struct Prefetch {
+	RtRouter *rt;
+	int pending; /* queries not answered yet */
+	bool cancelled;
+	RtTypesReady ready;
+	void *arg;
+} Prefetch;
+
+typedef struct PrefetchTable {
+	Prefetch *p;
+	char *table; /* owned */
+} PrefetchTable;
+
+/* A table's columns came (r), or could not be asked (r NULL: the lookups
+ * ask again when planning), or the asker went. */
+static void table_columns(void *arg, PGresult *r, bool cancelled)
+{
+	PrefetchTable *pt = arg;
+	Prefetch *p = pt->p;
+	RtRouter *rt = p->rt;
+	p->cancelled = p->cancelled || cancelled;
+	if (!cancelled && PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 3 && !learned(rt, pt->table, LOADED_KEY) &&
+	    rt->ntypes + 2 * PQntuples(r) < MAX_LEARNED) {
+		for (int i = 0; i < PQntuples(r); i++) {
+			const char *name = PQgetvalue(r, i, 0);
+			char key[128];
+			position_key(key, sizeof(key), name);
+			if (!learned(rt, pt->table, name))
+				learn(rt, pt->table, name, (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10),
+				      (int32_t)strtol(PQgetvalue(r, i, 2), NULL, 10));
+			if (!learned(rt, pt->table, key))
+				learn(rt, pt->table, key, (uint32_t)i + 1, -1);
+		}
+		learn(rt, pt->table, LOADED_KEY, 0, -1);
+	}
+	PQclear(r);
+	free(pt->table);
+	free(pt);
+	if (--p->pending > 0)
+		return;
+	p->ready(p->arg, p->cancelled);
+	free(p);
+}
+
+/* Whether table i of t needs its columns asked: not a CTE, not loaded,
+ * not named before. */
+static bool to_load(const RtRouter *rt, const Tables *t, int i)
+{
+	if (!t->names[i] || is_cte(t, t->names[i]) || learned(rt, t->names[i], LOADED_KEY))
+		return false;
+	for (int k = 0; k < i; k++)
+		if (strcmp(t->names[k], t->names[i]) == 0)
+			return false;
+	return true;
+}
+
+bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt)
+{
+	Tables t = {0};
+	pgn_walk(&stmt->base, visit, &t);
+	for (int i = 0; i < t.n; i++)
+		if (to_load(rt, &t, i))
+			return false;
+	return true;
+}
+
+bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
+{
+	Tables t = {0};
+	pgn_walk(&stmt->base, visit, &t);
+	Prefetch *p = NULL;
+	for (int i = 0; i < t.n; i++) {
+		if (!to_load(rt, &t, i))
+			continue;
+		if (!p && !(p = calloc(1, sizeof(*p))))
+			return true; /* the lookups ask when planning */
+		PrefetchTable *pt = calloc(1, sizeof(*pt));
+		if (!pt || !(pt->table = strdup(t.names[i]))) {
+			free(pt);
+			break;
+		}
+		pt->p = p;
+		p->pending++;
+		if (!rt_meta_query_async(rt,
+					 "select a.attname, a.atttypid, a.atttypmod from pg_attribute a join pg_class c"
+					 " on c.oid = a.attrelid where c.relname = $1 and a.attnum > 0 and not a.attisdropped"
+					 " order by a.attnum",
+					 pt->table, table_columns, pt, owner)) {
+			p->pending--;
+			free(pt->table);
+			free(pt);
+			break;
+		}
+	}
+	if (!p || p->pending == 0) {
+		free(p);
+		return true;
+	}
+	p->rt = rt;
+	p->ready = ready;
+	p->arg = arg;
+	return false;
+}
+
 uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod)
 {
 	*typmod = -1;
@@ -1286,6 +1403,8 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 		*typmod = known->typmod;
 		return known->oid;
 	}
+	if (learned(rt, table, LOADED_KEY))
+		return 0; /* every column of it is known: it has no such column */
 	/* ask the first shard's catalog, once (schemas are the same everywhere) */
 	PgwError err;
 	PGconn *pg = rt_meta_conn(rt, &err);
@@ -1307,14 +1426,6 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 	return oid;
 }
 
-/* The learned-types key of a column's position. */
-#define POSITION_KEY "@position "
-
-static void position_key(char *key, size_t n, const char *column)
-{
-	snprintf(key, n, POSITION_KEY "%s", column);
-}
-
 int rt_column_position(RtRouter *rt, const char *table, const char *column)
 {
 	char key[128];
@@ -1322,6 +1433,8 @@ int rt_column_position(RtRouter *rt, const char *table, const char *column)
 	const struct RtColType *known = learned(rt, table, key);
 	if (known)
 		return (int)known->oid - 1;
+	if (learned(rt, table, LOADED_KEY))
+		return -1;
 	PgwError err;
 	PGconn *pg = rt_meta_conn(rt, &err);
 	int pos = -1;
@@ -1414,6 +1527,7 @@ uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
 
 void rt_column_types_forget(RtRouter *rt)
 {
+	rt->types_gen++;
 	for (int i = 0; i < rt->ntypes; i++) {
 		free(rt->types[i].table);
 		free(rt->types[i].column);

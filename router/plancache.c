@@ -22,6 +22,7 @@ typedef struct Entry {
 	PgQuery__ParseResult *tree; /* owned */
 	int refs;
 	signed char mark;           /* the caller's note on the tree (rt_plancache_mark) */
+	uint64_t types_known;       /* the router's types_gen + 1 when its tables' columns were all learned */
 	struct Entry *next;         /* in its bucket */
 	struct Entry *lru_prev, *lru_next; /* most recent first */
 } Entry;
@@ -129,6 +130,11 @@ PgQuery__ParseResult *rt_plancache_get(RtRouter *rt, const char *sql, PgwError *
 }
 
 signed char *rt_plancache_mark(RtRouter *rt) { return rt->plans && rt->plans->last ? &rt->plans->last->mark : NULL; }
+
+uint64_t *rt_plancache_types_known(RtRouter *rt)
+{
+	return rt->plans && rt->plans->last ? &rt->plans->last->types_known : NULL;
+}
 
 void rt_plancache_release(RtRouter *rt, const char *sql)
 {

@@ -5,7 +5,7 @@
  *
  * Reads over several shards end with a final step in the router (merge.c);
  * writes over several shards commit with two-phase commit (txn.c, coord.c);
- * replication connections stream the cluster's changes (cdc/walsender.c).
+ * replication connections stream the cluster's changes (router/replication.c).
  * What the router does not do yet it refuses with 0A000, never answering
  * differently from PostgreSQL (README lists what).
  */
@@ -37,11 +37,6 @@ struct RtParams {
 	const uint32_t *types;
 };
 
-typedef struct RtUser {
-	char *name;   /* owned */
-	char *secret; /* owned */
-} RtUser;
-
 /* Router-wide state. */
 typedef struct RtRouter {
 	struct event_base *base; /* owned */
@@ -49,15 +44,17 @@ typedef struct RtRouter {
 	PgwConfig pgw;
 	SSL_CTX *ssl_ctx; /* owned; NULL without TLS */
 	VscSchema *vschema; /* owned */
-	int nusers;
-	RtUser *users;
+	PgwUsers users; /* the password file's */
 	char *shard_user, *shard_database; /* owned */
-	PGconn *meta; /* owned: blocking connection to the first shard, for catalog
-		       * lookups and statement descriptions */
+	PGconn *meta; /* owned: blocking connection to the first shard, for the
+		       * planner's catalog lookups */
+	struct RtDescriber *describer; /* owned: Parse's descriptions (describe.c) */
 	int ndescs;
 	struct RtDesc **descs; /* owned: described statements, by text */
 	/* column types learned from the shards' catalogs, and the types of
-	 * sort key expressions (column: their SELECT's text), forgotten at DDL */
+	 * sort key expressions (column: their SELECT's text), forgotten at DDL
+	 * (which counts types_gen up) */
+	uint64_t types_gen;
 	int ntypes;
 	struct RtColType {
 		char *table, *column;
@@ -161,6 +158,7 @@ typedef struct RtStmt {
 	char *sql;                  /* owned: the text, under which the plan cache keeps tree */
 	PgQuery__ParseResult *tree; /* a reference into the router's plan cache */
 	const RtDesc *desc;         /* borrowed from the router's cache */
+	uint64_t types_known;       /* types_gen + 1 of the router when its tables' columns were all learned */
 	int refs;                   /* the session's list, and each portal made from it */
 } RtStmt;
 
@@ -285,8 +283,10 @@ struct RtSession {
 	} copy_out;
 	RtCursor *cursors;    /* owned: DECLAREd cursors (cursor.c) */
 	RtCursor *capture;    /* owned: the cursor whose DECLARE runs; its rows are kept, not sent */
-	bool replication;     /* a replication=database connection (cdc/walsender.c) */
-	struct CdcSender *wal; /* owned: its START_REPLICATION stream */
+	bool replication;     /* a replication=database connection (router/replication.c) */
+	struct RtWalSender *wal; /* owned: its START_REPLICATION stream */
+	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
+	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
 };
 
 /* backend.c */
@@ -397,6 +397,9 @@ void rt_copy_out_rows(RtSession *s, const Buf *rowdesc, const Buf *rows);
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r);
 void rt_session_backend_done(RtSession *s, RtBackend *b);
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg);
+/* A statement the router answers itself after asking the shards (SHOW
+ * SLOTS) has sent its reply (or error): the query goes on. */
+void rt_session_local_done(RtSession *s);
 bool rt_session_accept(PgwEvConn *ec, void *arg);
 void rt_session_close(PgwEvConn *ec, void *arg);
 
@@ -471,18 +474,42 @@ void rt_ext_free(RtSession *s);
 bool rt_ext_deallocate(RtSession *s, const char *name);
 /* The format (0 text, 1 binary) Bind asked for result column i of p. */
 int rt_portal_format(const RtPortal *p, int i);
+
+/* describe.c: statement descriptions from the first shard. */
 void rt_desc_free(RtDesc *d);
 /* The description of sql asked of the first shard (blocking), owned by the
  * caller; NULL with err when it does not prepare there. */
 RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, PgwError *err);
+/* The answer of rt_describe_async: the description (owned by the callee
+ * from here on), or NULL with err; both NULL when the asker was cancelled
+ * (rt_describe_cancel): free what arg holds, nothing more. */
+typedef void (*RtDescribeDone)(void *arg, RtDesc *d, const PgwError *err);
+/* Ask the first shard for the description of sql without waiting: done is
+ * called from the loop later (never from inside this call).  owner names
+ * the asker for rt_describe_cancel.  False out of memory. */
+bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t *decl, RtDescribeDone done,
+		       void *arg, const void *owner) __attribute__((warn_unused_result));
+/* The answer of rt_meta_query_async: the result (owned by the callee from
+ * here on), NULL when the shard could not be asked; cancelled: the asker
+ * went (rt_describe_cancel), free what arg holds. */
+typedef void (*RtMetaQueryDone)(void *arg, PGresult *r, bool cancelled);
+/* Run a catalog query with one text parameter on the first shard without
+ * waiting, after the descriptions asked before it; done is called from
+ * the loop.  False out of memory. */
+bool rt_meta_query_async(RtRouter *rt, const char *sql, const char *param, RtMetaQueryDone done, void *arg,
+			 const void *owner) __attribute__((warn_unused_result));
+/* The owner goes: its requests are answered at once as cancelled (with
+ * neither a description nor an error), and dropped. */
+void rt_describe_cancel(RtRouter *rt, const void *owner);
+void rt_describer_free(RtRouter *rt);
+/* The router's blocking connection to the first shard; NULL with err. */
+PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
  * (by the operator's returning_shards) and sent in VALUES order when it
  * ends. */
 void rt_ordered_start(RtSession *s, const RtOp *op);
-/* The router's blocking connection to the first shard; NULL with err. */
-PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
 
 /* session.c: send text (or texts[i]) to shards[i]; a shard new to an open
  * transaction gets BEGIN first.  params (NULL: none) are text's, or with
@@ -521,6 +548,9 @@ void rt_plancache_release(RtRouter *rt, const char *sql);
 /* A byte kept with the tree the last rt_plancache_get returned, for the
  * caller's notes on it (0 when the tree is new); NULL when there is none. */
 signed char *rt_plancache_mark(RtRouter *rt);
+/* Kept with the same tree: the router's types_gen + 1 when the columns of
+ * its tables were all learned (0 not known); NULL when there is none. */
+uint64_t *rt_plancache_types_known(RtRouter *rt);
 void rt_plancache_stats(const RtRouter *rt, int *entries, uint64_t *hits, uint64_t *misses);
 void rt_plancache_free(RtRouter *rt);
 /* The shape of a one-statement query string: key is the text with $1..$n
@@ -580,7 +610,7 @@ int rt_show_find(const char *name);
 /* The row's name (lower case). */
 const char *rt_show_name(int show);
 /* Answer SHOW row `show`: RowDescription (unless in an Execute), rows, tag. */
-void rt_show_run(RtSession *s, int show);
+bool rt_show_run(RtSession *s, int show);
 /* One DataRow of text values (none NULL), appended to out. */
 void rt_put_text_row(Buf *out, int n, const char *const *vals);
 
@@ -632,5 +662,17 @@ int rt_column_position(RtRouter *rt, const char *table, const char *column);
 int rt_column_count(RtRouter *rt, const char *table);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
+/* Called when a prefetch's answers are in (cancelled: its owner went;
+ * free what arg holds, nothing more). */
+typedef void (*RtTypesReady)(void *arg, bool cancelled);
+/* Before stmt is planned: the columns of every table it names (types,
+ * typmods, positions) are asked of the first shard without waiting, so
+ * that planning finds them learned.  True when nothing had to be asked;
+ * false when ready follows from the loop (rt_describe_cancel(owner)
+ * cancels it). */
+bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
+	__attribute__((warn_unused_result));
+/* Whether the columns of every table stmt names are learned already. */
+bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt);
 
 #endif

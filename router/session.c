@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cdc/walsender.h"
+#include "router/replication.h"
 #include "router/router.h"
 #include "shard/pgtype.h"
 
@@ -521,6 +521,19 @@ void rt_session_backend_done(RtSession *s, RtBackend *b)
 		statement_done(s);
 }
 
+void rt_session_local_done(RtSession *s)
+{
+	if (s->stmt_error) {
+		s->query_failed = true;
+		if (s->txn == RT_TXN_BLOCK)
+			s->txn = RT_TXN_FAILED;
+	} else {
+		s->next_stmt++;
+	}
+	run_next(s);
+	flush(s);
+}
+
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 {
 	(void)b;
@@ -723,6 +736,7 @@ static void tree_release(RtSession *s)
 	if (sh)
 		rt_shape_free(sh);
 	s->tree = NULL;
+	s->tree_types = NULL;
 }
 
 /* The tree of the query's shape, when it has one and it is a plain SELECT,
@@ -744,6 +758,7 @@ static bool shape_tree(RtSession *s, const char *sql)
 		return false;
 	}
 	s->tree = t;
+	s->tree_types = rt_plancache_types_known(s->rt);
 	/* the verdict is the tree's: noted with it (1 yes, -1 no) */
 	signed char *mark = rt_plancache_mark(s->rt);
 	if (mark && *mark == 0)
@@ -811,6 +826,7 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 		tree_release(s);
 		PgwError e;
 		s->tree = rt_plancache_get(s->rt, s->sql, &e);
+		s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
 		if (!s->tree) {
 			rt_send_error(s, &e);
 			s->query_failed = true;
@@ -854,11 +870,32 @@ static bool query_end(RtSession *s)
 }
 
 /* Run statements of the current query until one has to wait for shards. */
+/* The column types of a statement's tables came: it runs. */
+static void types_ready(void *arg, bool cancelled)
+{
+	RtSession *s = arg;
+	if (cancelled)
+		return;
+	s->types_ready = true;
+	run_next(s);
+	flush(s);
+}
+
 static void run_next(RtSession *s)
 {
 	while (s->tree && s->next_stmt < s->tree->n_stmts && s->waiting == 0) {
 		if (s->query_failed)
 			break;
+		PgQuery__RawStmt *raw = s->tree->stmts[s->next_stmt];
+		/* a one-statement tree whose tables' columns were known since the last DDL needs no look */
+		bool single = s->tree->n_stmts == 1 && s->tree_types;
+		if (!s->types_ready && !(single && *s->tree_types == s->rt->types_gen + 1)) {
+			if (!rt_types_prefetch(s->rt, raw->stmt, types_ready, s, s))
+				return; /* its tables' columns are asked of the first shard; it runs when they come */
+			if (single)
+				*s->tree_types = s->rt->types_gen + 1;
+		}
+		s->types_ready = false;
 		char *text;
 		PgQuery__Node *planned = next_statement(s, &text);
 		if (!planned)
@@ -985,21 +1022,18 @@ static bool cb_session_start(PgwConn *c)
 
 static const char *cb_user_secret(PgwConn *c, const char *user)
 {
-	RtRouter *rt = sess(c)->rt;
-	for (int i = 0; i < rt->nusers; i++)
-		if (strcmp(rt->users[i].name, user) == 0)
-			return rt->users[i].secret;
-	return NULL;
+	return pgw_users_secret(&sess(c)->rt->users, user);
 }
 
 static void cb_query(PgwConn *c, const char *sql)
 {
 	RtSession *s = sess(c);
 	PgwError e;
-	if (s->replication && cdc_ws_command(s, sql))
+	if (s->replication && rt_repl_command(s, sql))
 		return;
 	if (s->replication || !shape_tree(s, sql))
 		s->tree = rt_plancache_get(s->rt, sql, &e);
+	s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
 	if (!s->tree) {
 		pgw_send_error(c, &e);
 		if (s->txn == RT_TXN_BLOCK)
@@ -1021,24 +1055,24 @@ static void cb_query(PgwConn *c, const char *sql)
 
 static void cb_copy_data(PgwConn *c, const uint8_t *data, size_t len)
 {
-	if (cdc_ws_streaming(sess(c)))
-		cdc_ws_copy_data(sess(c), data, len);
+	if (rt_repl_streaming(sess(c)))
+		rt_repl_copy_data(sess(c), data, len);
 	else
 		rt_copy_data(sess(c), data, len);
 }
 
 static void cb_copy_done(PgwConn *c)
 {
-	if (cdc_ws_streaming(sess(c)))
-		cdc_ws_copy_done(sess(c));
+	if (rt_repl_streaming(sess(c)))
+		rt_repl_copy_done(sess(c));
 	else
 		rt_copy_end(sess(c), NULL);
 }
 
 static void cb_copy_fail(PgwConn *c, const char *msg)
 {
-	if (cdc_ws_streaming(sess(c)))
-		cdc_ws_copy_done(sess(c));
+	if (rt_repl_streaming(sess(c)))
+		rt_repl_copy_done(sess(c));
 	else
 		rt_copy_end(sess(c), msg);
 }
@@ -1154,7 +1188,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	}
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
-	cdc_ws_free(s);
+	rt_repl_free(s);
 	ordered_free(s, s->ordered);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */
 	rt_cursor_free_all(s);

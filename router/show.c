@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cdc/walsender.h"
+#include "router/replication.h"
 #include "router/router.h"
 
 /* The RowDescription, unless an Execute runs the SHOW (Describe sent it). */
@@ -185,16 +185,22 @@ static void show_transactions(RtSession *s)
 }
 
 
+/* SHOW SLOTS asks every shard: true while it waits for them. */
+static bool show_slots(RtSession *s) { return !rt_repl_show_slots(s); }
+
+/* A SHOW answered at once (run) or one that asks the shards (start, true
+ * while the answer is under way). */
 static const struct {
 	const char *name;
 	void (*run)(RtSession *s);
+	bool (*start)(RtSession *s);
 } show_map[] = {
-	{"vschema", show_vschema},
-	{"stats", show_stats},
-	{"transactions", show_transactions},
-	{"plan_cache", show_plan_cache},
-	{"pools", show_pools},
-	{"slots", cdc_show_slots},
+	{"vschema", show_vschema, NULL},
+	{"stats", show_stats, NULL},
+	{"transactions", show_transactions, NULL},
+	{"plan_cache", show_plan_cache, NULL},
+	{"pools", show_pools, NULL},
+	{"slots", NULL, show_slots},
 };
 
 #define NSHOWS ((int)(sizeof(show_map) / sizeof(show_map[0])))
@@ -209,8 +215,11 @@ int rt_show_find(const char *name)
 
 const char *rt_show_name(int show) { return show >= 0 && show < NSHOWS ? show_map[show].name : "?"; }
 
-void rt_show_run(RtSession *s, int show)
+bool rt_show_run(RtSession *s, int show)
 {
 	assert(show >= 0 && show < NSHOWS);
+	if (show_map[show].start)
+		return show_map[show].start(s);
 	show_map[show].run(s);
+	return false;
 }

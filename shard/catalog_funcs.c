@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/pgident.h"
 #include "shard/pgtype.h"
+#include "shard/pgtype_format.h"
 
 /* Set the result to the text of b (empty when nothing was written). */
 static void result_buf(sqlite3_context *ctx, Buf *b)
@@ -91,12 +92,7 @@ static const struct {
 	{1562, "bit varying"},
 };
 
-/*
- * format_type(oid, typmod) into b: "integer", "character varying(120)",
- * "numeric(12,2)", "timestamp(3) with time zone", "text[]"; "???" for an
- * unknown OID, as PostgreSQL prints.
- */
-static void format_type(Buf *b, uint32_t oid, int32_t typmod)
+void pgt_format_type(Buf *b, uint32_t oid, int32_t typmod, bool typmod_given)
 {
 	const PgType *t = pgt_by_oid(oid);
 	if (!t) {
@@ -104,7 +100,7 @@ static void format_type(Buf *b, uint32_t oid, int32_t typmod)
 		return;
 	}
 	if (t->category == 'A' && t->elem_oid && oid != 22 && oid != 30) {
-		format_type(b, t->elem_oid, typmod);
+		pgt_format_type(b, t->elem_oid, typmod, typmod_given);
 		buf_put_str(b, "[]");
 		return;
 	}
@@ -112,7 +108,7 @@ static void format_type(Buf *b, uint32_t oid, int32_t typmod)
 	for (size_t i = 0; i < sizeof(sql_names) / sizeof(sql_names[0]) && !name; i++)
 		if (sql_names[i].oid == oid)
 			name = sql_names[i].name;
-	if (!name || (oid == PGT_BPCHAR && typmod < 0)) {
+	if (!name || (oid == PGT_BPCHAR && typmod < 0 && typmod_given)) {
 		buf_put_str(b, t->name); /* bpchar without a length keeps its own name */
 		return;
 	}
@@ -136,10 +132,10 @@ static void fn_format_type(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
-	int32_t typmod = argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL ? sqlite3_value_int(argv[1]) : -1;
+	bool given = argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL;
 	Buf b;
 	buf_init(&b);
-	format_type(&b, (uint32_t)sqlite3_value_int64(argv[0]), typmod);
+	pgt_format_type(&b, (uint32_t)sqlite3_value_int64(argv[0]), given ? sqlite3_value_int(argv[1]) : -1, given);
 	result_buf(ctx, &b);
 	buf_cleanup(&b);
 }
@@ -157,7 +153,7 @@ static void fn_reg_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_init(&b);
 	buf_init(&name);
 	if (kind == 1 && pgt_by_oid((uint32_t)oid)) {
-		format_type(&b, (uint32_t)oid, -1);
+		pgt_format_type(&b, (uint32_t)oid, -1, false); /* format_type_be */
 	} else if (kind != 1 && lookup_text(ctx,
 					    kind == 0 ? "SELECT relname FROM main._dosql_class WHERE oid = ?1"
 						      : "SELECT nspname FROM temp.pg_namespace WHERE oid = ?1",
@@ -411,7 +407,7 @@ static void fn_attrdef_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv
 		buf_put_str(&b, e);
 		if (e[0] == '\'') {
 			buf_put_str(&b, "::");
-			format_type(&b, (uint32_t)sqlite3_value_int64(argv[1]), -1);
+			pgt_format_type(&b, (uint32_t)sqlite3_value_int64(argv[1]), -1, true);
 		}
 		break;
 	case PG_QUERY__NODE__NODE_A_EXPR:

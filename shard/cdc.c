@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "cdc/replcmd.h"
+#include "common/pgtime.h"
 #include "shard/capture.h"
 #include "shard/catalog.h"
 #include "shard/session_int.h"
@@ -92,9 +93,8 @@ static bool create_slot(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 	}
 	/* a new slot sees the commits from here on */
 	uint64_t at = (uint64_t)shd_clock_watermark(s->srv) << 8;
-	char now[32];
-	time_t t = time(NULL);
-	strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S+00", gmtime(&t));
+	char now[PGT_UTC_LEN];
+	pgtime_utc((int64_t)time(NULL) * 1000000, now, sizeof(now));
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT INTO _dosql_slots(name, plugin, confirmed, two_phase, created) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/pgident.h"
+#include "common/pgtime.h"
 #include "shard/decimal.h"
 #include "shard/session.h"
 
@@ -23,25 +24,6 @@ int64_t shd_now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Format microseconds since the epoch as timestamptz storage text (UTC). */
-static void format_utc(int64_t us, char *out, size_t n)
-{
-	time_t secs = (time_t)(us / 1000000);
-	int frac = (int)(us % 1000000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	int k = snprintf(out, n, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (frac) {
-		char f[8];
-		snprintf(f, sizeof(f), "%06d", frac);
-		for (int i = 5; i > 0 && f[i] == '0'; i--)
-			f[i] = 0;
-		k += snprintf(out + k, n - (size_t)k, ".%s", f);
-	}
-	snprintf(out + k, n - (size_t)k, "+00");
 }
 
 static void error_state(sqlite3_context *ctx, const char *sqlstate, const char *msg)
@@ -59,7 +41,7 @@ static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argv;
 	ShdSession *s = sqlite3_user_data(ctx);
 	char buf[64];
-	format_utc(s->txn_start_us ? s->txn_start_us : shd_now_us(), buf, sizeof(buf));
+	pgtime_utc(s->txn_start_us ? s->txn_start_us : shd_now_us(), buf, sizeof(buf));
 	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
 
@@ -68,7 +50,7 @@ static void fn_clock_timestamp(sqlite3_context *ctx, int argc, sqlite3_value **a
 	(void)argc;
 	(void)argv;
 	char buf[64];
-	format_utc(shd_now_us(), buf, sizeof(buf));
+	pgtime_utc(shd_now_us(), buf, sizeof(buf));
 	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
 

@@ -157,39 +157,6 @@ static bool load_config(Options *o, const char *path)
 	return ok;
 }
 
-/* The password file: "user:secret" lines (secret from dosql-passwd). */
-static bool load_users(ShdServer *srv, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "dosql-shard: %s: %s\n", path, strerror(errno));
-		return false;
-	}
-	char line[4096];
-	int lineno = 0;
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		char *l = trim(line);
-		if (!*l || *l == '#')
-			continue;
-		char *colon = strchr(l, ':');
-		if (!colon || colon == l || !colon[1] ||
-		    (strncmp(colon + 1, "SCRAM-SHA-256$", 14) != 0 && strncmp(colon + 1, "md5", 3) != 0)) {
-			fprintf(stderr, "dosql-shard: %s:%d: expected \"user:secret\" with a SCRAM-SHA-256 or md5 secret\n",
-				path, lineno);
-			fclose(f);
-			return false;
-		}
-		*colon = 0;
-		srv->users = realloc(srv->users, sizeof(ShdUser) * (size_t)(srv->nusers + 1));
-		srv->users[srv->nusers].name = strdup(l);
-		srv->users[srv->nusers].secret = strdup(colon + 1);
-		srv->nusers++;
-	}
-	fclose(f);
-	return true;
-}
-
 typedef struct ThreadArg {
 	ShdServer *srv;
 	int fd;
@@ -286,9 +253,13 @@ static int serve(Options *o)
 		rc = 2;
 		goto out;
 	}
-	if (o->passwd_file && !load_users(&srv, o->passwd_file)) {
-		rc = 2;
-		goto out;
+	if (o->passwd_file) {
+		char uerr[512];
+		if (!pgw_users_load(&srv.users, o->passwd_file, uerr, sizeof(uerr))) {
+			fprintf(stderr, "dosql-shard: %s\n", uerr);
+			rc = 2;
+			goto out;
+		}
 	}
 	if (o->ssl_cert || o->ssl_key) {
 		if (!o->ssl_cert || !o->ssl_key) {
@@ -389,11 +360,7 @@ out:
 		close(fds[i]);
 	if (srv.ssl_ctx)
 		SSL_CTX_free(srv.ssl_ctx);
-	for (int i = 0; i < srv.nusers; i++) {
-		free(srv.users[i].name);
-		free(srv.users[i].secret);
-	}
-	free(srv.users);
+	pgw_users_cleanup(&srv.users);
 	shd_prep_shutdown(&srv); /* holders leave srv.sessions */
 	free(srv.sessions);
 	if (attr_init)

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "common/fault.h"
+#include "common/pgtime.h"
 #include "shard/session_int.h"
 
 #define GID_MAX 200 /* PostgreSQL's GIDSIZE */
@@ -201,16 +202,6 @@ static bool hold(ShdSession *h, const char *gid, PgwError *e)
 	return ok;
 }
 
-static void timestamp_now(char *out, size_t n)
-{
-	int64_t us = shd_now_us();
-	time_t secs = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	size_t k = strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(out + k, n - k, ".%06d+00", (int)(us % 1000000));
-}
-
 /* ------------------------------------------------------------ commands */
 
 bool shd_prep_prepare(ShdSession *s, const char *gid)
@@ -262,7 +253,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	if (h)
 		h->txn_ts = ts; /* it waits for locks as the transaction did */
 	char at[64];
-	timestamp_now(at, sizeof(at));
+	pgtime_utc(shd_now_us(), at, sizeof(at));
 	bool ok = h && shd_sql(h, "BEGIN IMMEDIATE", &e);
 	if (!h)
 		pgw_error_set(&e, "58000", "could not open the shard database");

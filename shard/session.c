@@ -1422,11 +1422,7 @@ static bool cb_session_start(PgwConn *c)
 
 static const char *cb_user_secret(PgwConn *c, const char *user)
 {
-	ShdServer *srv = sess(c)->srv;
-	for (int i = 0; i < srv->nusers; i++)
-		if (strcmp(srv->users[i].name, user) == 0)
-			return srv->users[i].secret;
-	return NULL;
+	return pgw_users_secret(&sess(c)->srv->users, user);
 }
 
 static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
@@ -1575,27 +1571,18 @@ static void cb_bind(PgwConn *c, const PgwBind *b)
 	ShdSession *s = sess(c);
 	PgwError e;
 	ShdStmt *st = stmt_find(s, b->statement);
-	if (!st) {
-		shd_errorf(s, "26000", "prepared statement \"%s\" does not exist", b->statement);
-		return;
-	}
-	if (b->nparams != st->nparams) {
-		shd_errorf(s, "08P01", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-			   b->nparams, b->statement, st->nparams);
-		return;
-	}
-	if (s->txn == SHD_TXN_FAILED && st->node && !allowed_when_failed(st->node)) {
-		shd_errorf(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
-		return;
-	}
 	ShdPortal *old = shd_portal_find(s, b->portal);
-	if (old) {
-		if (b->portal[0]) {
-			shd_errorf(s, "42P03", "cursor \"%s\" already exists", b->portal);
-			return;
-		}
-		shd_portal_drop(s, old);
+	PgwBindTarget t = {.stmt_found = st != NULL,
+			   .nparams = st ? st->nparams : 0,
+			   .txn_failed = s->txn == SHD_TXN_FAILED,
+			   .ends_txn = st && (!st->node || allowed_when_failed(st->node)),
+			   .portal_exists = old != NULL};
+	if (!pgw_bind_check(b, &t, &e)) {
+		shd_send_error(s, &e);
+		return;
 	}
+	if (old)
+		shd_portal_drop(s, old);
 	if (is_translatable(st->node) && (!shd_txn_implicit_begin(s, &e) || !shd_stmt_prepare(s, st, &e))) {
 		shd_send_error(s, &e);
 		return;

@@ -21,18 +21,12 @@
 
 typedef struct ShdSession ShdSession;
 
-typedef struct ShdUser {
-	char *name;   /* owned */
-	char *secret; /* owned: SCRAM verifier or md5 secret */
-} ShdUser;
-
 /* Process-wide state of a dosql-shard. */
 typedef struct ShdServer {
 	char db_path[4096];
 	PgwConfig pgw;
 	SSL_CTX *ssl_ctx; /* NULL when no certificate is configured */
-	int nusers;
-	ShdUser *users;
+	PgwUsers users; /* the password file's */
 	int busy_timeout_ms;
 	int64_t retention_us; /* changelog kept at least this long (cdc.c) */
 	_Atomic uint64_t commits; /* writing commits, for trimming now and then (changelog.c) */

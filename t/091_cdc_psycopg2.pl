@@ -43,6 +43,10 @@ is_deeply($got{delete_identity}, [ { name => 'id', type => 'integer', value => 2
 ok($got{xids_paired}, 'include-xids puts the xid in every message');
 is_deeply($got{resumed}, [ [ 'B', undef ], [ 'I', 3 ], [ 'C', undef ] ],
 	'the second stream starts after what was acknowledged');
+is_deeply($got{numbers},
+	[ [ '1', '1.10', '0.1', '9223372036854775807' ],
+	  [ '2', 'NaN', '-Infinity', '-9223372036854775808' ] ],
+	'numbers as their text, not through a double (1.10, 0.1); NaN and infinities are strings') or diag(explain $got{numbers});
 ok($got{dropped}, 'drop_replication_slot');
 
 # pgoutput, protocol versions 1 and 2, decoded by hand (t/py/cdc_pgoutput.py)

@@ -47,6 +47,14 @@ cur.execute("insert into ev (id, kind) values (3, 'c')")
 msgs = consume(1, {})
 report("resumed", [(m["action"], m.get("columns", [{}])[0].get("value")) for m in msgs])
 
+# numbers keep every digit: the values' JSON text, as the plugin wrote it
+cur.execute("create table big (id int primary key, n numeric(8,2), f float8, i bigint)")
+cur.execute("insert into big values (1, 1.1, 0.1, 9223372036854775807),"
+            " (2, 'NaN', '-Infinity', -9223372036854775808)")
+msgs = replstream.consume(dsn, "py1", {}, 1, lambda p: json.loads(p, parse_float=str, parse_int=str),
+                          lambda m: m["action"] == "C", True)
+report("numbers", sorted([[c["value"] for c in m["columns"]] for m in msgs if m["action"] == "I"]))
+
 repl = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
 repl.cursor().drop_replication_slot("py1")
 report("dropped", True)
