@@ -113,14 +113,15 @@ test: test-bins
 # limit) runs tools/sqlfuzz against PostgreSQL 15 with the sanitizer build;
 # differences go to build/sqlfuzz-report.txt.  `make pgregress` runs the
 # statements of PGREGRESS_DIR on PostgreSQL 15 and one shard and prints
-# the per-file table.
+# the per-file table; `make catcov` calls the functions and operators of
+# the core types on both and prints the coverage table.
 DURATION ?= 60
 SEED     ?= 1
 QUERIES  ?= 0
 SAN_ENV  := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 PGREGRESS_DIR ?= $(CURDIR)/../shared/reference/pgregress
-.PHONY: sqlfuzz pgregress
+.PHONY: sqlfuzz pgregress catcov
 sqlfuzz: test-bins
 	@mkdir -p build
 	DOSQL_BINDIR=$(CURDIR)/$(test_dir)/bin $(SAN_ENV) \
@@ -131,6 +132,11 @@ pgregress: test-bins
 	@mkdir -p build
 	DOSQL_BINDIR=$(CURDIR)/$(test_dir)/bin $(SAN_ENV) \
 	tools/pgregress/pgregress --dir $(PGREGRESS_DIR) --report build/pgregress-report.txt
+
+catcov: test-bins
+	@mkdir -p build
+	DOSQL_BINDIR=$(CURDIR)/$(test_dir)/bin $(SAN_ENV) \
+	tools/catcov/catcov --report build/catcov-report.txt
 
 # ---- benchmarks: DoSQL against PostgreSQL and pgbouncer (bench/run)
 bench: all

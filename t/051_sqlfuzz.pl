@@ -26,7 +26,7 @@ require SqlFuzz::Runner;
 require SqlFuzz::Servers;
 
 my $seed = $ENV{SQLFUZZ_SEED} // 51;
-my $rounds = $ENV{SQLFUZZ_ROUNDS} // 200;
+my $rounds = $ENV{SQLFUZZ_ROUNDS} // 150;
 my $known_file = 'tools/sqlfuzz/known-differences.txt';
 my $known = SqlFuzz::Runner::read_known($known_file);
 cmp_ok(scalar(keys %$known), '>', 0, "$known_file lists the known differences");

@@ -11,7 +11,7 @@ as psql would, and runs each on two servers with a time limit
 
 C<read_script($file, $datadir)> splits a psql script into items: C<{ sql
 => TEXT }> for a statement, with C<copy => [LINES]> for C<COPY ... FROM
-STDIN> (the lines up to C<\.>, or the data file a C<COPY ... FROM
+STDIN> (the lines up to C<\.>; psql takes C<FROM STDOUT> alike, or the data file a C<COPY ... FROM
 :'filename'> names, the file being the last C<\set filename>), and C<{ meta
 => TEXT }> for a backslash command, which is not run.  A statement ends at
 a C<;> outside quotes, dollar quotes, comments and parentheses, or at a
@@ -125,7 +125,7 @@ sub read_script
 				$buf = '';
 				next if $sql eq '';
 				my $item = { sql => $sql };
-				if ($sql =~ /^COPY\b.*\bFROM\s+STDIN\b/is)
+				if ($sql =~ /^COPY\b.*\bFROM\s+STD(IN|OUT)\b/is)
 				{
 					my @data;
 					while ($i < @lines && $lines[$i] !~ /^\\\.\s*$/)
@@ -184,6 +184,14 @@ sub execute
 		}
 		$dbh->pg_putcopyend or return _err($dbh);
 		return { rows => [], count => 0 };
+	}
+	if ($item->{sql} =~ /^COPY\b.*\bTO\s+STDOUT\b/is)
+	{
+		$dbh->do($item->{sql}) or return _err($dbh);
+		my (@rows, $line);
+		push @rows, $line while $dbh->pg_getcopydata($line) >= 0;
+		return _err($dbh) if $dbh->err;
+		return { rows => \@rows, count => scalar @rows };
 	}
 	my $sth = $dbh->prepare($item->{sql}, { pg_async => PG_ASYNC, pg_server_prepare => 0 }) or return _err($dbh);
 	$sth->execute or return _err($dbh);

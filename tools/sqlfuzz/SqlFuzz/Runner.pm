@@ -16,7 +16,8 @@ minimizes each difference and checks a list of known differences
       order_free => ['router'],
       known => SqlFuzz::Runner::read_known($file),
       report => $fh,
-      alive => sub { my ($target) = @_; ... });   # false: the target crashed
+      alive => sub { my ($target) = @_; ... },    # false: a process is gone
+      reconnect => sub { my ($target) = @_; ... return $new_dbh });
   $run->setup;
   $run->fuzz(seed => 1, seconds => 60, queries => 0);
   print $run->summary;
@@ -30,7 +31,10 @@ I<same error> (both fail with one SQLSTATE), I<refused> (the target says
 0A000 or 42883 where PostgreSQL does not fail with that SQLSTATE), or a
 difference: I<rows>, I<types>, I<sqlstate> (both fail, other SQLSTATEs),
 I<error> (only the target fails), I<success> (only PostgreSQL fails),
-I<crash> (the target's process is gone).  The TLP oracle checks on each
+I<crash> (the target lost its connection or a process; C<reconnect>
+starts it again).  An C<order_free> target (the router: its shards meet
+the rows in no fixed order) failing with another SQLSTATE than
+PostgreSQL's is I<error_order>, not a difference.  The TLP oracle checks on each
 target that the counts of C<p>, C<NOT p> and C<p IS NULL> add up to the
 table's count; NoREC that C<count(*) WHERE p> equals the sum of C<CASE WHEN
 p THEN 1 ELSE 0 END> over the table.
@@ -39,6 +43,7 @@ A known difference is a line of the known-differences file:
 
   diff <TAB> ordered|unordered <TAB> statement
   tlp|norec <TAB> table <TAB> predicate
+  setup <TAB> servers <TAB> INSERT statement
 
 =cut
 
