@@ -12,6 +12,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 COMMON_SRC := common/buf.c common/arena.c common/pgnode.c common/fault.c common/pgident.c
 PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c pgwire/tls.c pgwire/evconn.c
+PGSQL_SRC  := $(sort $(wildcard pgsql/*.c))
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
 VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))
 ROUTER_SRC  := $(sort $(wildcard router/*.c))
@@ -42,11 +43,11 @@ $(release_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
 
-bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
-bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(SHARD_SRC))
+bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(PGSQL_SRC) $(SHARD_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
@@ -59,11 +60,11 @@ $(test_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DDOSQL_FAULT_INJECTION $(INCLUDES) -MMD -MP -c $< -o $@
 
-$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-$(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(SHARD_SRC))
+$(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(PGSQL_SRC) $(SHARD_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -72,7 +73,7 @@ $(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 # Each unit test links everything but the programs' main().
-UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
+UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(PGSQL_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 

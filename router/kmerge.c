@@ -22,7 +22,7 @@
 
 #include "common/pgnode.h"
 #include "router/router.h"
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 #include "shard/session_int.h"
 
 /* A row received from a shard, waiting for its turn. */

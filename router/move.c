@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 typedef struct MoveRow {
 	int from;      /* the shard it is on */

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "router/router.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 /* The call, when stmt is "SELECT dosql_shard_table(...)" or
  * "SELECT dosql_reference_table(...)" and nothing else; else NULL. */

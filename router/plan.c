@@ -16,7 +16,7 @@
 
 #include "common/pgnode.h"
 #include "router/router.h"
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 #include "shard/session_int.h"
 
 typedef PgQuery__Node Node;

@@ -11,7 +11,7 @@
 
 #include "cdc/walsender.h"
 #include "router/router.h"
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 
 static void run_next(RtSession *s);
 

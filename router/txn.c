@@ -19,7 +19,7 @@
 #include "common/fault.h"
 #include "router/router.h"
 #include "shard/session_int.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 /* ------------------------------------------------------------ participants */
 

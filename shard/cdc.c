@@ -37,7 +37,7 @@
 
 #include "cdc/replcmd.h"
 #include "shard/capture.h"
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 #include "shard/session_int.h"
 
 #define SYSTEM_ID "7300000000000000001"

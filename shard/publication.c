@@ -9,9 +9,9 @@
  */
 #include <string.h>
 
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 #include "shard/session_int.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 static bool exists(ShdSession *s, const char *name)
 {

@@ -15,9 +15,9 @@
 #include "common/arena.h"
 #include "pgwire/pgwire.h"
 #include "shard/capture.h"
-#include "shard/catalog.h"
-#include "shard/pgtype.h"
-#include "shard/translate.h"
+#include "pgsql/catalog.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 
 typedef struct ShdSession ShdSession;
 

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "shard/session_int.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 /* The value of a SET argument list as PostgreSQL prints it. */
 static void set_value(PgQuery__VariableSetStmt *vs, Buf *out)

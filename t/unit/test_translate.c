@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shard/catalog.h"
-#include "shard/pgtype.h"
-#include "shard/translate.h"
+#include "pgsql/catalog.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 #include "t/unit/tap.h"
 
 static ShdCatalog cat;

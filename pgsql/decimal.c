@@ -1,14 +1,14 @@
 /*
  * decimal.c - exact decimal arithmetic for numeric expressions.
  */
-#include "shard/decimal.h"
+#include "pgsql/decimal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/pgtype.h"
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/pgtype_int.h"
 
 #define NUMERIC_MIN_SIG_DIGITS 16
 #define NUMERIC_MAX_DISPLAY_SCALE 1000

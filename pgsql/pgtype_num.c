@@ -7,8 +7,8 @@
  * numeric_out (the typmod's scale).  Exact decimal work is done on PgtDec,
  * a digit string with a power-of-ten exponent.
  */
-#include "shard/pgtype_int.h"
-#include "shard/catalog.h"
+#include "pgsql/pgtype_int.h"
+#include "pgsql/catalog.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,14 +1,14 @@
 /*
  * catalog.c - DoSQL's catalog tables and the per-session table cache.
  */
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 
 static _Atomic uint64_t schema_generation = 1;
 

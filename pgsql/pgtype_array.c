@@ -6,7 +6,7 @@
  * array_out quotes.  Output re-renders the elements whose text depends on
  * the session; send and receive use PG's binary array format.
  */
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype_int.h"
 
 #include <stdlib.h>
 #include <string.h>

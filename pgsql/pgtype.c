@@ -6,7 +6,7 @@
  * Numbers live in pgtype_num.c, date/time types in pgtype_time.c and JSON
  * in pgtype_json.c; text, bytea, uuid and array types are here.
  */
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype_int.h"
 
 #include <ctype.h>
 #include <math.h>

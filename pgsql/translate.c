@@ -9,7 +9,7 @@
  * parameter takes the type of what it meets.
  */
 #include "common/pgident.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 
-#include "shard/translate_int.h"
+#include "pgsql/translate_int.h"
 
 
 /* ------------------------------------------------------------ utilities */

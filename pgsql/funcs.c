@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "common/pgident.h"
-#include "shard/decimal.h"
+#include "pgsql/decimal.h"
 #include "shard/session.h"
 
 int64_t shd_now_us(void)

@@ -1,11 +1,11 @@
 /*
  * translate_int.h - what the expression and statement halves of the
- * translator share.  Not for use outside shard/translate*.c.
+ * translator share.  Not for use outside pgsql/translate*.c.
  */
 #ifndef DOSQL_SHD_TRANSLATE_INT_H
 #define DOSQL_SHD_TRANSLATE_INT_H
 
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 typedef struct TCol {
 	const char *name;

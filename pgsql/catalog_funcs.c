@@ -4,7 +4,7 @@
  * pg_size_pretty, ...) as SQLite functions over the session's catalog
  * views.  The translator maps the PostgreSQL names to these.
  */
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 
 #include <inttypes.h>
 #include <pg_query.h>
@@ -15,7 +15,7 @@
 
 #include "common/buf.h"
 #include "common/pgident.h"
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 
 /* Set the result to the text of b (empty when nothing was written). */
 static void result_buf(sqlite3_context *ctx, Buf *b)

@@ -10,7 +10,7 @@
 
 #include <stdarg.h>
 
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 
 typedef struct PgtDatum {
 	int type;      /* SQLITE_NULL, SQLITE_INTEGER, ... */

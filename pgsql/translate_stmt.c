@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "common/pgnode.h"
-#include "shard/catalog.h"
-#include "shard/pgtype.h"
-#include "shard/translate_int.h"
+#include "pgsql/catalog.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate_int.h"
 
 /* ------------------------------------------------------------ FROM */
 

@@ -20,7 +20,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "pgwire/pgwire.h"
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 
 typedef struct ShdResultCol {
 	const char *name; /* arena */

@@ -7,15 +7,15 @@
  * extended statistics...).  Every relation has PostgreSQL 15's columns in
  * PostgreSQL 15's order, so clients that read any column find it.
  */
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
-#include "shard/pgtype.h"
-#include "shard/translate.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 
 /* The roles: DoSQL's one user, and PG 15's owner of the public schema. */
 #define ROLE_DOSQL "10"
