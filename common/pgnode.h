@@ -1,5 +1,6 @@
 /*
- * pgnode.h - walking libpg_query's protobuf-c parse trees by reflection.
+ * pgnode.h - libpg_query's protobuf-c parse trees: walking them by
+ * reflection, comparing, building expression nodes, deparsing.
  */
 #ifndef DOSQL_PGNODE_H
 #define DOSQL_PGNODE_H
@@ -29,5 +30,9 @@ PgQuery__Node *pgn_cast(Arena *a, PgQuery__Node *arg, const char *type, int scal
 PgQuery__Node *pgn_binary(Arena *a, PgQuery__AExprKind kind, const char *op, PgQuery__Node *l, PgQuery__Node *r);
 /* a target entry "val AS name" (name NULL: none) */
 PgQuery__Node *pgn_res_target(Arena *a, const char *name, PgQuery__Node *val);
+
+/* The SQL text of a statement node (libpg_query's deparser); malloc'd,
+ * NULL when it cannot be deparsed or memory ran out. */
+char *pgn_deparse(PgQuery__Node *node);
 
 #endif

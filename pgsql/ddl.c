@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "shard/capture.h"
+#include "common/pgnode.h"
 #include "shard/session_int.h"
 
 #define MAX_COLS 1600
@@ -72,7 +73,7 @@ static char *deparse_expr(PgQuery__Node *expr)
 	sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
 	seln.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	seln.select_stmt = &sel;
-	char *sql = shd_deparse_node(&seln);
+	char *sql = pgn_deparse(&seln);
 	if (!sql)
 		return NULL;
 	char *out = strdup(strncmp(sql, "SELECT ", 7) == 0 ? sql + 7 : sql);

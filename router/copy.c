@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/session_int.h"
+#include "common/pgnode.h"
 
 /* The 19 bytes binary COPY data starts with (signature, no flags, no
  * header extension), and the 2 it ends with. */
@@ -604,7 +604,7 @@ static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, RtRoute *route
 		rt_send_error(s, &e);
 		return false;
 	}
-	char *query = shd_deparse_node(st->query);
+	char *query = pgn_deparse(st->query);
 	if (!query || !rt_cursor_capture_start(s)) {
 		free(query);
 		pgw_error_set(&e, "53200", "out of memory");

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/session_int.h"
+#include "common/pgnode.h"
 
 #define MAX_DESCS 4096
 
@@ -185,7 +185,7 @@ static const RtDesc *describe_declare(RtRouter *rt, const char *sql, PgQuery__De
 	const RtDesc *known = cached(rt, sql, ndecl, decl);
 	if (known)
 		return known;
-	char *query = shd_deparse_node(dc->query);
+	char *query = pgn_deparse(dc->query);
 	RtDesc *d = query ? rt_describe_new(rt, query, ndecl, decl, err) : NULL;
 	free(query);
 	if (!d)

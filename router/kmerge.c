@@ -23,7 +23,6 @@
 #include "common/pgnode.h"
 #include "router/router.h"
 #include "pgsql/pgtype.h"
-#include "shard/session_int.h"
 
 /* A row received from a shard, waiting for its turn. */
 typedef struct KRow {
@@ -227,7 +226,7 @@ static char *shard_statement(PgQuery__SelectStmt *s, PgQuery__Node **exprs, cons
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = s;
-	char *sql = shd_deparse_node(&qn);
+	char *sql = pgn_deparse(&qn);
 	*s = saved;
 	arena_reset(&a);
 	return sql;
@@ -262,7 +261,7 @@ static uint32_t described_type(RtRouter *rt, PgQuery__SelectStmt *s, const char 
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
-	char *sql = shd_deparse_node(&qn);
+	char *sql = pgn_deparse(&qn);
 	uint32_t oid = sql ? rt_select_type(rt, table, sql) : 0;
 	free(sql);
 	arena_reset(&a);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/pgnode.h"
 #include "shard/session_int.h"
 
 enum { FMT_TEXT, FMT_CSV, FMT_BINARY };
@@ -605,7 +606,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	Buf sql;
 	buf_init(&sql);
 	if (cp->query) {
-		char *q = shd_deparse_node(cp->query);
+		char *q = pgn_deparse(cp->query);
 		if (!q) {
 			shd_errorf(s, "XX000", "could not deparse COPY query");
 			return false;

@@ -24,9 +24,6 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex);
 /* RowDescription for a utility statement that returns rows; false if none. */
 bool shd_utility_describe(ShdSession *s, PgQuery__Node *node, int *ncols, PgwField *fields);
 
-/* SQL text of a statement node (libpg_query's deparser); malloc'd, NULL on failure. */
-char *shd_deparse_node(PgQuery__Node *node);
-
 /* DDL (ddl.c). */
 bool shd_exec_ddl(ShdSession *s, PgQuery__Node *node, const ShdExec *ex, const char **tag);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/pgnode.h"
 #include "shard/session_int.h"
 #include "pgsql/translate.h"
 
@@ -383,27 +384,6 @@ static bool set_stmt(ShdSession *s, PgQuery__VariableSetStmt *vs)
 	return true;
 }
 
-/* Deparse a statement node back to SQL text (for cursors, which outlive the query). */
-char *shd_deparse_node(PgQuery__Node *node)
-{
-	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
-	PgQuery__RawStmt *raws[1] = {&raw};
-	PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
-	raw.stmt = node;
-	pr.version = PG_VERSION_NUM;
-	pr.n_stmts = 1;
-	pr.stmts = raws;
-	size_t len = pg_query__parse_result__get_packed_size(&pr);
-	uint8_t *data = malloc(len);
-	pg_query__parse_result__pack(&pr, data);
-	PgQueryProtobuf pb = {.len = len, .data = (char *)data};
-	PgQueryDeparseResult dr = pg_query_deparse_protobuf(pb);
-	free(data);
-	char *sql = dr.error ? NULL : strdup(dr.query);
-	pg_query_free_deparse_result(dr);
-	return sql;
-}
-
 #define CURSOR_OPT_SCROLL 0x0002
 #define CURSOR_OPT_HOLD 0x0020
 
@@ -419,7 +399,7 @@ static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 		shd_errorf(s, "42P03", "cursor \"%s\" already exists", dc->portalname);
 		return false;
 	}
-	char *sql = shd_deparse_node(dc->query);
+	char *sql = pgn_deparse(dc->query);
 	if (!sql) {
 		shd_errorf(s, "XX000", "could not deparse cursor query");
 		return false;
