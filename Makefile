@@ -43,7 +43,7 @@ $(release_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
 
-bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
@@ -60,7 +60,7 @@ $(test_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DDOSQL_FAULT_INJECTION $(INCLUDES) -MMD -MP -c $< -o $@
 
-$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -115,7 +115,7 @@ FUZZ_RUNS    ?= 1000000
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_dir     := build/fuzz
 FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture fuzz_replcmd fuzz_shape
-FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c router/shape.c
+FUZZ_LIB_SRC := common/buf.c common/arena.c common/pgnode.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c router/shape.c
 # A startup packet is at most PGW_MAX_STARTUP (10000) bytes; a few KiB hold
 # a long message sequence or both SCRAM messages.
 FUZZ_MAX_LEN_fuzz_startup  := 10004
@@ -132,7 +132,7 @@ $(fuzz_dir)/%.o: %.c
 	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(INCLUDES) -MMD -MP -c $< -o $@
 
 $(FUZZ_BINS): $(fuzz_dir)/%: $(fuzz_dir)/fuzz/%.o $(call objs,$(fuzz_dir),$(FUZZ_LIB_SRC))
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lssl -lcrypto -lsqlite3
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lpg_query -lssl -lcrypto -lsqlite3
 
 fuzz-bins: deps $(FUZZ_BINS)
 

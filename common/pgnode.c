@@ -280,3 +280,10 @@ char *pgn_deparse(PgQuery__Node *node)
 	pg_query_free_deparse_result(dr);
 	return sql;
 }
+
+const char *pgn_name(const PgQuery__Node *n)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, (unsigned)n->node_case);
+	return f ? f->name : "statement";
+}

@@ -35,4 +35,7 @@ PgQuery__Node *pgn_res_target(Arena *a, const char *name, PgQuery__Node *val);
  * NULL when it cannot be deparsed or memory ran out. */
 char *pgn_deparse(PgQuery__Node *node);
 
+/* The name of the node's kind ("create_stmt", ...), for messages. */
+const char *pgn_name(const PgQuery__Node *n);
+
 #endif

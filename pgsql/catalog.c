@@ -227,6 +227,16 @@ const ShdTable *shd_catalog_table(ShdCatalog *cat, const char *name)
 	return t;
 }
 
+bool shd_catalog_views(ShdCatalog *cat, char **errmsg)
+{
+	if (!cat->views_pending)
+		return true;
+	if (!shd_catalog_attach(cat->db, errmsg))
+		return false;
+	cat->views_pending = false;
+	return true;
+}
+
 const ShdColumn *shd_table_column(const ShdTable *t, const char *name)
 {
 	for (int i = 0; i < t->ncols; i++)

@@ -45,6 +45,7 @@ typedef struct ShdTable {
 
 typedef struct ShdCatalog {
 	sqlite3 *db; /* borrowed: the session's connection */
+	bool views_pending; /* the pg_catalog relations are attached on first use */
 	sqlite3 *ro; /* owned: autocommit connection for catalog reads */
 	bool own_ddl; /* the session's open transaction changed the schema:
 		       * read the catalog through db to see it */
@@ -85,6 +86,13 @@ const ShdSysRel *shd_sysrel(const char *name);
 bool shd_catalog_attach(sqlite3 *db, char **errmsg);
 /* Register the catalog's SQL functions (catalog_funcs.c). */
 bool shd_catalog_funcs_register(sqlite3 *db);
+/* Whether name is one of those functions (they read the pg_catalog
+ * relations). */
+bool shd_catalog_function(const char *name);
+/* The pg_catalog relations attached to cat's connection if they are not
+ * yet (views_pending); false with errmsg (sqlite3_free) when SQLite
+ * refused. */
+bool shd_catalog_views(ShdCatalog *cat, char **errmsg);
 
 /* path: the database file, for the catalog's own read connection (NULL for
  * an in-memory database). */

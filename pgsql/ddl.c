@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/capture.h"
 #include "common/pgnode.h"
-#include "shard/session_int.h"
+#include "pgsql/pgsql.h"
 
 #define MAX_COLS 1600
 
@@ -37,22 +36,22 @@ typedef struct KeySpec {
 } KeySpec;
 
 /* Run SQL built with sqlite3_mprintf (%Q, %w); frees it. */
-static bool run(ShdSession *s, PgwError *e, char *sql)
+static bool run(PgsSession *s, PgwError *e, char *sql)
 {
 	if (!sql) {
 		pgw_error_set(e, "53200", "out of memory");
 		return false;
 	}
-	bool ok = shd_sql(s, sql, e);
+	bool ok = pgs_sql(s, sql, e);
 	sqlite3_free(sql);
 	return ok;
 }
 
-static bool next_oid(ShdSession *s, uint32_t *oid, PgwError *e)
+static bool next_oid(PgsSession *s, uint32_t *oid, PgwError *e)
 {
 	if (shd_catalog_next_oid(s->db, oid))
 		return true;
-	shd_sqlite_error(s, SQLITE_ERROR, e);
+	pgs_sqlite_error(s, SQLITE_ERROR, e);
 	return false;
 }
 
@@ -81,7 +80,7 @@ static char *deparse_expr(PgQuery__Node *expr)
 	return out;
 }
 
-static bool relation_exists(ShdSession *s, const char *name)
+static bool relation_exists(PgsSession *s, const char *name)
 {
 	sqlite3_stmt *st;
 	bool found = false;
@@ -100,28 +99,28 @@ typedef enum NameCheck {
 } NameCheck;
 
 /* CREATE of a relation called `name`: is the name free? */
-static NameCheck check_new_name(ShdSession *s, const char *name, bool if_not_exists)
+static NameCheck check_new_name(PgsSession *s, const char *name, bool if_not_exists)
 {
 	if (!relation_exists(s, name))
 		return NAME_FREE;
 	if (if_not_exists) {
-		shd_notice(s, "relation \"%s\" already exists, skipping", name);
+		pgs_notice(s, "relation \"%s\" already exists, skipping", name);
 		return NAME_SKIPPED;
 	}
-	shd_errorf(s, "42P07", "relation \"%s\" already exists", name);
+	pgs_errorf(s, "42P07", "relation \"%s\" already exists", name);
 	return NAME_TAKEN;
 }
 
-static bool check_schema(ShdSession *s, PgQuery__RangeVar *rv)
+static bool check_schema(PgsSession *s, PgQuery__RangeVar *rv)
 {
 	if (rv->schemaname && rv->schemaname[0] && strcmp(rv->schemaname, "public") != 0) {
-		shd_errorf(s, "3F000", "schema \"%s\" does not exist", rv->schemaname);
+		pgs_errorf(s, "3F000", "schema \"%s\" does not exist", rv->schemaname);
 		return false;
 	}
 	return true;
 }
 
-static bool create_sequence_named(ShdSession *s, const char *name, uint32_t type, int64_t start, int64_t inc,
+static bool create_sequence_named(PgsSession *s, const char *name, uint32_t type, int64_t start, int64_t inc,
 				  int64_t min, int64_t max, bool cycle, PgwError *e)
 {
 	uint32_t oid;
@@ -143,7 +142,7 @@ static int64_t type_max(uint32_t type)
 
 /* Create the index `idxname` on table t over named columns, with its
  * catalog rows (and a constraint row when contype is 'p' or 'u'). */
-static bool make_index(ShdSession *s, const ShdTable *t, const char *idxname, bool unique, char contype, int nkeys,
+static bool make_index(PgsSession *s, const ShdTable *t, const char *idxname, bool unique, char contype, int nkeys,
 		       const char *const *keys, const char *where_sql, PgwError *e)
 {
 	Buf sql, indkey;
@@ -175,7 +174,7 @@ static bool make_index(ShdSession *s, const ShdTable *t, const char *idxname, bo
 	if (where_sql)
 		buf_printf(&sql, " WHERE %s", where_sql);
 	uint32_t ioid, coid;
-	bool ok = shd_sql(s, buf_cstr(&sql), e) && next_oid(s, &ioid, e) &&
+	bool ok = pgs_sql(s, buf_cstr(&sql), e) && next_oid(s, &ioid, e) &&
 		  run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_class(oid, relname, relkind) VALUES(%u, %Q, 'i')",
 					    ioid, idxname)) &&
 		  run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_index VALUES(%u, %u, %d, %d, %Q)", ioid, t->oid, unique,
@@ -199,10 +198,10 @@ static void key_name(Buf *b, const char *table, int nkeys, const char *const *ke
 }
 
 /* Collect a PRIMARY KEY / UNIQUE / CHECK / FOREIGN KEY constraint. */
-static bool add_key(ShdSession *s, KeySpec *keys, int *nkeys, PgQuery__Constraint *c, const char *column)
+static bool add_key(PgsSession *s, KeySpec *keys, int *nkeys, PgQuery__Constraint *c, const char *column)
 {
 	if (*nkeys == 64) {
-		shd_errorf(s, "54000", "too many constraints");
+		pgs_errorf(s, "54000", "too many constraints");
 		return false;
 	}
 	KeySpec *k = &keys[(*nkeys)++];
@@ -237,7 +236,7 @@ static bool add_key(ShdSession *s, KeySpec *keys, int *nkeys, PgQuery__Constrain
 		return true;
 	default:
 		(*nkeys)--;
-		shd_errorf(s, "0A000", "this constraint type is not supported by DoSQL");
+		pgs_errorf(s, "0A000", "this constraint type is not supported by DoSQL");
 		return false;
 	}
 }
@@ -256,14 +255,14 @@ static const char *fk_action(const char *a)
 }
 
 /* Parse a ColumnDef into spec (collecting its constraints into keys). */
-static bool column_spec(ShdSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySpec *keys, int *nkeys)
+static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySpec *keys, int *nkeys)
 {
 	PgwError e;
 	memset(c, 0, sizeof(*c));
 	c->name = cd->colname;
 	ShdTranslateCtx ctx = {.cat = &s->cat, .src = NULL};
 	if (!shd_resolve_typename(&ctx, cd->type_name, &c->type, &c->typmod, &c->serial, &e)) {
-		shd_send_error(s, &e);
+		pgs_send_error(s, &e);
 		return false;
 	}
 	if (c->serial)
@@ -286,7 +285,7 @@ static bool column_spec(ShdSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 			c->notnull = true;
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:
-			shd_errorf(s, "0A000", "generated columns are not supported by DoSQL");
+			pgs_errorf(s, "0A000", "generated columns are not supported by DoSQL");
 			return false;
 		default:
 			if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
@@ -309,7 +308,7 @@ static void put_column(Buf *b, const ColSpec *c)
 }
 
 /* Write the catalog row of one column. */
-static bool catalog_column(ShdSession *s, uint32_t reloid, int attnum, const ColSpec *c, PgwError *e)
+static bool catalog_column(PgsSession *s, uint32_t reloid, int attnum, const ColSpec *c, PgwError *e)
 {
 	char ident[2] = {c->identity, 0};
 	return run(s, e,
@@ -319,7 +318,7 @@ static bool catalog_column(ShdSession *s, uint32_t reloid, int attnum, const Col
 }
 
 /* serial / identity: create the sequence and point the default at it. */
-static bool column_sequence(ShdSession *s, const char *table, ColSpec *c, PgwError *e)
+static bool column_sequence(PgsSession *s, const char *table, ColSpec *c, PgwError *e)
 {
 	if (!c->serial && !c->identity)
 		return true;
@@ -334,7 +333,7 @@ static bool column_sequence(ShdSession *s, const char *table, ColSpec *c, PgwErr
 }
 
 /* Check a default expression translates, for an early and positioned error. */
-static bool check_default(ShdSession *s, const ColSpec *c, PgwError *e)
+static bool check_default(PgsSession *s, const ColSpec *c, PgwError *e)
 {
 	if (!c->default_pg || c->serial || c->identity)
 		return true;
@@ -366,7 +365,7 @@ static bool check_default(ShdSession *s, const ColSpec *c, PgwError *e)
 	return ok;
 }
 
-static bool check_sql(ShdSession *s, const ShdTable *t, PgQuery__Node *expr, Buf *out, PgwError *e)
+static bool check_sql(PgsSession *s, const ShdTable *t, PgQuery__Node *expr, Buf *out, PgwError *e)
 {
 	Arena a;
 	arena_init(&a);
@@ -377,18 +376,229 @@ static bool check_sql(ShdSession *s, const ShdTable *t, PgQuery__Node *expr, Buf
 	return ok;
 }
 
-static bool create_table(ShdSession *s, PgQuery__CreateStmt *cs)
+/* The columns and table constraints of a CREATE TABLE, checked: primary
+ * key columns NOT NULL, one primary key, defaults that translate.  False
+ * after the error was reported. */
+static bool table_spec(PgsSession *s, PgQuery__CreateStmt *cs, ColSpec *cols, int *ncols, KeySpec *keys, int *nkeys)
+{
+	PgwError e;
+	bool ok = true;
+	for (size_t i = 0; i < cs->n_table_elts && ok; i++) {
+		PgQuery__Node *el = cs->table_elts[i];
+		if (el->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			if (*ncols == MAX_COLS) {
+				pgs_errorf(s, "54011", "tables can have at most %d columns", MAX_COLS);
+				return false;
+			}
+			for (int j = 0; j < *ncols; j++)
+				if (strcmp(cols[j].name, el->column_def->colname) == 0) {
+					pgs_errorf(s, "42701", "column \"%s\" specified more than once", el->column_def->colname);
+					ok = false;
+				}
+			ok = ok && column_spec(s, el->column_def, &cols[(*ncols)++], keys, nkeys);
+		} else if (el->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			ok = add_key(s, keys, nkeys, el->constraint, NULL);
+		} else {
+			pgs_errorf(s, "0A000", "LIKE in CREATE TABLE is not supported by DoSQL");
+			ok = false;
+		}
+	}
+	/* primary key columns are NOT NULL */
+	for (int k = 0; k < *nkeys && ok; k++)
+		if (keys[k].contype == 'p')
+			for (int j = 0; j < keys[k].nkeys; j++) {
+				bool found = false;
+				for (int c = 0; c < *ncols; c++)
+					if (strcmp(cols[c].name, keys[k].keys[j]) == 0) {
+						cols[c].notnull = true;
+						found = true;
+					}
+				if (!found) {
+					pgs_errorf(s, "42703", "column \"%s\" named in key does not exist", keys[k].keys[j]);
+					ok = false;
+				}
+			}
+	int npk = 0;
+	for (int k = 0; k < *nkeys; k++)
+		npk += keys[k].contype == 'p';
+	if (ok && npk > 1) {
+		pgs_errorf(s, "42P16", "multiple primary keys for table \"%s\" are not allowed", cs->relation->relname);
+		ok = false;
+	}
+	for (int c = 0; c < *ncols && ok; c++)
+		if (!check_default(s, &cols[c], &e)) {
+			pgs_send_error(s, &e);
+			ok = false;
+		}
+	return ok;
+}
+
+/* The SQLite table and the catalog rows of its columns; *oid gets its OID. */
+static bool create_columns(PgsSession *s, const char *name, ColSpec *cols, int ncols, uint32_t *oid, PgwError *e)
+{
+	Buf sql;
+	buf_init(&sql);
+	buf_put_str(&sql, "CREATE TABLE ");
+	shd_put_ident(&sql, name);
+	buf_put_str(&sql, " (");
+	for (int c = 0; c < ncols; c++) {
+		if (c)
+			buf_put_str(&sql, ", ");
+		put_column(&sql, &cols[c]);
+	}
+	if (ncols == 0)
+		buf_put_str(&sql, "\"_dosql_no_columns\" INTEGER");
+	buf_put_u8(&sql, ')');
+	bool ok = pgs_sql(s, buf_cstr(&sql), e) && next_oid(s, oid, e) &&
+		  run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_class(oid, relname, relkind) VALUES(%u, %Q, 'r')", *oid,
+					    name));
+	for (int c = 0; c < ncols && ok; c++)
+		ok = column_sequence(s, name, &cols[c], e) && catalog_column(s, *oid, c + 1, &cols[c], e);
+	buf_cleanup(&sql);
+	return ok;
+}
+
+/* A CHECK constraint named cname on table t (OID oid): enforced by
+ * triggers, as SQLite cannot add table constraints later. */
+static bool create_check(PgsSession *s, const ShdTable *t, uint32_t oid, KeySpec *ks, const char *cname, PgwError *e)
+{
+	const char *name = t->name;
+	Buf expr;
+	buf_init(&expr);
+	bool ok = check_sql(s, t, ks->expr, &expr, e);
+	for (int w = 0; w < 2 && ok; w++)
+		ok = run(s, e,
+			 sqlite3_mprintf("CREATE TRIGGER \"%w_%s\" BEFORE %s ON \"%w\" WHEN NOT coalesce((%s), 1)"
+					 " BEGIN SELECT RAISE(ABORT, '23514:new row for relation \"%q\" violates check"
+					 " constraint \"%q\"'); END",
+					 cname, w ? "upd" : "ins", w ? "UPDATE" : "INSERT", name,
+					 buf_cstr(&expr), name, cname));
+	uint32_t coid;
+	char *def = deparse_expr(ks->expr);
+	ok = ok && next_oid(s, &coid, e) &&
+	     run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_constraint(oid, conname, contype, conrelid,"
+					" condef) VALUES(%u, %Q, 'c', %u, 'CHECK ((' || %Q || '))')",
+					coid, cname, oid, def ? def : ""));
+	free(def);
+	buf_cleanup(&expr);
+	return ok;
+}
+
+/* A FOREIGN KEY constraint named cn on table name (OID oid): checked with
+ * triggers on both sides. */
+/* The column a foreign key references: the one it names, else the
+ * referenced table's one-column primary key; false when there is none. */
+static bool referenced_column(PgsSession *s, PgQuery__Constraint *fk, const ShdTable *pt, char *pk, size_t n)
+{
+	if (fk->n_pk_attrs == 1) {
+		snprintf(pk, n, "%s", shd_node_str(fk->pk_attrs[0]));
+		return pk[0] != 0;
+	}
+	pk[0] = 0;
+	sqlite3_stmt *st;
+	if (fk->n_pk_attrs || sqlite3_prepare_v2(s->db,
+						 "SELECT a.attname FROM main._dosql_index i JOIN main._dosql_attribute a"
+						 " ON a.attrelid = i.indrelid AND '{' || a.attnum || '}' = i.indkey"
+						 " WHERE i.indrelid = ?1 AND i.indisprimary",
+						 -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, pt->oid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(pk, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return pk[0] != 0;
+}
+
+/* A FOREIGN KEY constraint named cn on table name (OID oid): checked with
+ * triggers on both sides. */
+static bool create_foreign_key(PgsSession *s, const char *name, uint32_t oid, KeySpec *ks, const char *cn, PgwError *e)
+{
+	PgQuery__Constraint *fk = ks->fk;
+	const ShdTable *pt = shd_catalog_table(&s->cat, fk->pktable->relname);
+	if (!pt) {
+		pgw_error_set(e, "42P01", "relation \"%s\" does not exist", fk->pktable->relname);
+		return false;
+	}
+	char pk[256];
+	if (ks->nkeys != 1 || !referenced_column(s, fk, pt, pk, sizeof(pk))) {
+		pgw_error_set(e, "0A000",
+			      "foreign keys other than one column referencing a named column are not supported by DoSQL");
+		return false;
+	}
+	const char *col = ks->keys[0];
+	bool ok = run(s, e,
+		 sqlite3_mprintf(
+			 "CREATE TRIGGER \"%w_ins\" BEFORE INSERT ON \"%w\" WHEN NEW.\"%w\" IS NOT NULL"
+			 " AND NOT EXISTS (SELECT 1 FROM \"%w\" WHERE \"%w\" = NEW.\"%w\") BEGIN SELECT"
+			 " RAISE(ABORT, '23503:insert or update on table \"%q\" violates foreign key"
+			 " constraint \"%q\"'); END",
+			 cn, name, col, pt->name, pk, col, name, cn)) &&
+	     run(s, e,
+		 sqlite3_mprintf(
+			 "CREATE TRIGGER \"%w_upd\" BEFORE UPDATE OF \"%w\" ON \"%w\" WHEN NEW.\"%w\" IS"
+			 " NOT NULL AND NOT EXISTS (SELECT 1 FROM \"%w\" WHERE \"%w\" = NEW.\"%w\") BEGIN"
+			 " SELECT RAISE(ABORT, '23503:insert or update on table \"%q\" violates foreign"
+			 " key constraint \"%q\"'); END",
+			 cn, col, name, col, pt->name, pk, col, name, cn));
+	if (ok && strcmp(fk_action(fk->fk_del_action), "CASCADE") == 0)
+		ok = run(s, e,
+			 sqlite3_mprintf("CREATE TRIGGER \"%w_del\" AFTER DELETE ON \"%w\" BEGIN DELETE"
+					 " FROM \"%w\" WHERE \"%w\" = OLD.\"%w\"; END",
+					 cn, pt->name, name, col, pk));
+	else if (ok)
+		ok = run(s, e,
+			 sqlite3_mprintf("CREATE TRIGGER \"%w_del\" BEFORE DELETE ON \"%w\" WHEN EXISTS"
+					 " (SELECT 1 FROM \"%w\" WHERE \"%w\" = OLD.\"%w\") BEGIN"
+					 " SELECT RAISE(ABORT, '23503:update or delete on table \"%q\""
+					 " violates foreign key constraint \"%q\" on table \"%q\"');"
+					 " END",
+					 cn, pt->name, name, col, pk, pt->name, cn, name));
+	uint32_t coid;
+	ok = ok && next_oid(s, &coid, e) &&
+	     run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_constraint(oid, conname, contype,"
+					" conrelid, confrelid, condef) VALUES(%u, %Q, 'f', %u, %u,"
+					" 'FOREIGN KEY (' || %Q || ') REFERENCES ' || %Q || '(' || %Q"
+					" || ')')",
+					coid, cn, oid, pt->oid, col, pt->name, pk));
+	return ok;
+}
+
+/* A table constraint of a new table: its name as PostgreSQL gives it,
+ * then the index, CHECK triggers or foreign key triggers. */
+static bool create_key(PgsSession *s, const ShdTable *t, uint32_t oid, KeySpec *ks, PgwError *e)
+{
+	const char *name = t->name;
+	Buf cname;
+	buf_init(&cname);
+	if (ks->conname)
+		buf_put_str(&cname, ks->conname);
+	else if (ks->contype == 'p')
+		buf_printf(&cname, "%s_pkey", name);
+	else
+		key_name(&cname, name, ks->nkeys, ks->keys, ks->contype == 'u' ? "key" : ks->contype == 'c' ? "check" : "fkey");
+	bool ok;
+	if (ks->contype == 'p' || ks->contype == 'u')
+		ok = make_index(s, t, buf_cstr(&cname), true, ks->contype, ks->nkeys, ks->keys, NULL, e);
+	else if (ks->contype == 'c')
+		ok = create_check(s, t, oid, ks, buf_cstr(&cname), e);
+	else
+		ok = create_foreign_key(s, name, oid, ks, buf_cstr(&cname), e);
+	buf_cleanup(&cname);
+	return ok;
+}
+
+static bool create_table(PgsSession *s, PgQuery__CreateStmt *cs)
 {
 	PgwError e;
 	const char *name = cs->relation->relname;
 	if (!check_schema(s, cs->relation))
 		return false;
 	if (cs->n_inh_relations || cs->partspec || cs->partbound || cs->of_typename) {
-		shd_errorf(s, "0A000", "table inheritance and partitioning are not supported by DoSQL");
+		pgs_errorf(s, "0A000", "table inheritance and partitioning are not supported by DoSQL");
 		return false;
 	}
 	if (cs->relation->relpersistence && cs->relation->relpersistence[0] == 't') {
-		shd_errorf(s, "0A000", "temporary tables are not supported by DoSQL");
+		pgs_errorf(s, "0A000", "temporary tables are not supported by DoSQL");
 		return false;
 	}
 	NameCheck nc = check_new_name(s, name, cs->if_not_exists);
@@ -397,191 +607,23 @@ static bool create_table(ShdSession *s, PgQuery__CreateStmt *cs)
 	ColSpec *cols = calloc(MAX_COLS, sizeof(ColSpec));
 	KeySpec *keys = calloc(64, sizeof(KeySpec));
 	int ncols = 0, nkeys = 0;
-	bool ok = true;
-	for (size_t i = 0; i < cs->n_table_elts && ok; i++) {
-		PgQuery__Node *el = cs->table_elts[i];
-		if (el->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
-			if (ncols == MAX_COLS) {
-				shd_errorf(s, "54011", "tables can have at most %d columns", MAX_COLS);
-				ok = false;
-				break;
-			}
-			for (int j = 0; j < ncols; j++)
-				if (strcmp(cols[j].name, el->column_def->colname) == 0) {
-					shd_errorf(s, "42701", "column \"%s\" specified more than once", el->column_def->colname);
-					ok = false;
-				}
-			ok = ok && column_spec(s, el->column_def, &cols[ncols++], keys, &nkeys);
-		} else if (el->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
-			ok = add_key(s, keys, &nkeys, el->constraint, NULL);
-		} else {
-			shd_errorf(s, "0A000", "LIKE in CREATE TABLE is not supported by DoSQL");
-			ok = false;
-		}
-	}
-	/* primary key columns are NOT NULL */
-	for (int k = 0; k < nkeys && ok; k++)
-		if (keys[k].contype == 'p')
-			for (int j = 0; j < keys[k].nkeys; j++) {
-				bool found = false;
-				for (int c = 0; c < ncols; c++)
-					if (strcmp(cols[c].name, keys[k].keys[j]) == 0) {
-						cols[c].notnull = true;
-						found = true;
-					}
-				if (!found) {
-					shd_errorf(s, "42703", "column \"%s\" named in key does not exist", keys[k].keys[j]);
-					ok = false;
-				}
-			}
-	int npk = 0;
-	for (int k = 0; k < nkeys; k++)
-		npk += keys[k].contype == 'p';
-	if (ok && npk > 1) {
-		shd_errorf(s, "42P16", "multiple primary keys for table \"%s\" are not allowed", name);
-		ok = false;
-	}
-	for (int c = 0; c < ncols && ok; c++)
-		if (!check_default(s, &cols[c], &e)) {
-			shd_send_error(s, &e);
-			ok = false;
-		}
-
 	uint32_t oid = 0;
-	Buf sql;
-	buf_init(&sql);
-	if (ok) {
-		buf_put_str(&sql, "CREATE TABLE ");
-		shd_put_ident(&sql, name);
-		buf_put_str(&sql, " (");
-		for (int c = 0; c < ncols; c++) {
-			if (c)
-				buf_put_str(&sql, ", ");
-			put_column(&sql, &cols[c]);
-		}
-		if (ncols == 0)
-			buf_put_str(&sql, "\"_dosql_no_columns\" INTEGER");
-		buf_put_u8(&sql, ')');
-		ok = shd_sql(s, buf_cstr(&sql), &e) && next_oid(s, &oid, &e) &&
-		     run(s, &e, sqlite3_mprintf("INSERT INTO main._dosql_class(oid, relname, relkind) VALUES(%u, %Q, 'r')", oid,
-						name));
-		for (int c = 0; c < ncols && ok; c++)
-			ok = column_sequence(s, name, &cols[c], &e) && catalog_column(s, oid, c + 1, &cols[c], &e);
-		if (!ok)
-			shd_send_error(s, &e);
+	bool ok = cols && keys;
+	if (!ok)
+		pgs_errorf(s, "53200", "out of memory");
+	ok = ok && table_spec(s, cs, cols, &ncols, keys, &nkeys);
+	if (ok && !create_columns(s, name, cols, ncols, &oid, &e)) {
+		pgs_send_error(s, &e);
+		ok = false;
 	}
 	shd_schema_changed();
 	const ShdTable *t = ok ? shd_catalog_table(&s->cat, name) : NULL;
-	for (int k = 0; k < nkeys && ok; k++) {
-		KeySpec *ks = &keys[k];
-		Buf cname;
-		buf_init(&cname);
-		if (ks->conname)
-			buf_put_str(&cname, ks->conname);
-		else if (ks->contype == 'p')
-			buf_printf(&cname, "%s_pkey", name);
-		else
-			key_name(&cname, name, ks->nkeys, ks->keys,
-				 ks->contype == 'u' ? "key" : ks->contype == 'c' ? "check" : "fkey");
-		if (ks->contype == 'p' || ks->contype == 'u') {
-			ok = make_index(s, t, buf_cstr(&cname), true, ks->contype, ks->nkeys, ks->keys, NULL, &e);
-		} else if (ks->contype == 'c') {
-			/* CHECK: enforced by triggers, as SQLite cannot add table constraints later */
-			Buf expr;
-			buf_init(&expr);
-			ok = check_sql(s, t, ks->expr, &expr, &e);
-			for (int w = 0; w < 2 && ok; w++)
-				ok = run(s, &e,
-					 sqlite3_mprintf("CREATE TRIGGER \"%w_%s\" BEFORE %s ON \"%w\" WHEN NOT coalesce((%s), 1)"
-							 " BEGIN SELECT RAISE(ABORT, '23514:new row for relation \"%q\" violates check"
-							 " constraint \"%q\"'); END",
-							 buf_cstr(&cname), w ? "upd" : "ins", w ? "UPDATE" : "INSERT", name,
-							 buf_cstr(&expr), name, buf_cstr(&cname)));
-			uint32_t coid;
-			char *def = deparse_expr(ks->expr);
-			ok = ok && next_oid(s, &coid, &e) &&
-			     run(s, &e, sqlite3_mprintf("INSERT INTO main._dosql_constraint(oid, conname, contype, conrelid,"
-							" condef) VALUES(%u, %Q, 'c', %u, 'CHECK ((' || %Q || '))')",
-							coid, buf_cstr(&cname), oid, def ? def : ""));
-			free(def);
-			buf_cleanup(&expr);
-		} else {
-			/* FOREIGN KEY: checked with triggers on both sides */
-			PgQuery__Constraint *fk = ks->fk;
-			const ShdTable *pt = shd_catalog_table(&s->cat, fk->pktable->relname);
-			if (!pt) {
-				pgw_error_set(&e, "42P01", "relation \"%s\" does not exist", fk->pktable->relname);
-				ok = false;
-			} else {
-				char pkbuf[256] = "";
-				const char *pk = fk->n_pk_attrs == 1 ? shd_node_str(fk->pk_attrs[0]) : NULL;
-				if (!fk->n_pk_attrs) {
-					/* the referenced table's primary key */
-					sqlite3_stmt *st;
-					if (sqlite3_prepare_v2(s->db,
-							       "SELECT a.attname FROM main._dosql_index i JOIN main._dosql_attribute a"
-							       " ON a.attrelid = i.indrelid AND '{' || a.attnum || '}' = i.indkey"
-							       " WHERE i.indrelid = ?1 AND i.indisprimary",
-							       -1, &st, NULL) == SQLITE_OK) {
-						sqlite3_bind_int64(st, 1, pt->oid);
-						if (sqlite3_step(st) == SQLITE_ROW) {
-							snprintf(pkbuf, sizeof(pkbuf), "%s", (const char *)sqlite3_column_text(st, 0));
-							pk = pkbuf;
-						}
-						sqlite3_finalize(st);
-					}
-				}
-				if (ks->nkeys != 1 || !pk || !pk[0]) {
-					pgw_error_set(&e, "0A000",
-						      "foreign keys other than one column referencing a named column are not"
-						      " supported by DoSQL");
-					ok = false;
-				} else {
-					const char *col = ks->keys[0];
-					const char *cn = buf_cstr(&cname);
-					ok = run(s, &e,
-						 sqlite3_mprintf(
-							 "CREATE TRIGGER \"%w_ins\" BEFORE INSERT ON \"%w\" WHEN NEW.\"%w\" IS NOT NULL"
-							 " AND NOT EXISTS (SELECT 1 FROM \"%w\" WHERE \"%w\" = NEW.\"%w\") BEGIN SELECT"
-							 " RAISE(ABORT, '23503:insert or update on table \"%q\" violates foreign key"
-							 " constraint \"%q\"'); END",
-							 cn, name, col, pt->name, pk, col, name, cn)) &&
-					     run(s, &e,
-						 sqlite3_mprintf(
-							 "CREATE TRIGGER \"%w_upd\" BEFORE UPDATE OF \"%w\" ON \"%w\" WHEN NEW.\"%w\" IS"
-							 " NOT NULL AND NOT EXISTS (SELECT 1 FROM \"%w\" WHERE \"%w\" = NEW.\"%w\") BEGIN"
-							 " SELECT RAISE(ABORT, '23503:insert or update on table \"%q\" violates foreign"
-							 " key constraint \"%q\"'); END",
-							 cn, col, name, col, pt->name, pk, col, name, cn));
-					if (ok && strcmp(fk_action(fk->fk_del_action), "CASCADE") == 0)
-						ok = run(s, &e,
-							 sqlite3_mprintf("CREATE TRIGGER \"%w_del\" AFTER DELETE ON \"%w\" BEGIN DELETE"
-									 " FROM \"%w\" WHERE \"%w\" = OLD.\"%w\"; END",
-									 cn, pt->name, name, col, pk));
-					else if (ok)
-						ok = run(s, &e,
-							 sqlite3_mprintf("CREATE TRIGGER \"%w_del\" BEFORE DELETE ON \"%w\" WHEN EXISTS"
-									 " (SELECT 1 FROM \"%w\" WHERE \"%w\" = OLD.\"%w\") BEGIN"
-									 " SELECT RAISE(ABORT, '23503:update or delete on table \"%q\""
-									 " violates foreign key constraint \"%q\" on table \"%q\"');"
-									 " END",
-									 cn, pt->name, name, col, pk, pt->name, cn, name));
-					uint32_t coid;
-					ok = ok && next_oid(s, &coid, &e) &&
-					     run(s, &e, sqlite3_mprintf("INSERT INTO main._dosql_constraint(oid, conname, contype,"
-									" conrelid, confrelid, condef) VALUES(%u, %Q, 'f', %u, %u,"
-									" 'FOREIGN KEY (' || %Q || ') REFERENCES ' || %Q || '(' || %Q"
-									" || ')')",
-									coid, cn, oid, pt->oid, col, pt->name, pk));
-				}
-			}
+	for (int k = 0; k < nkeys && ok; k++)
+		if (!create_key(s, t, oid, &keys[k], &e)) {
+			pgs_send_error(s, &e);
+			ok = false;
 		}
-		buf_cleanup(&cname);
-		if (!ok)
-			shd_send_error(s, &e);
-	}
-	buf_cleanup(&sql);
-	for (int c = 0; c < ncols; c++)
+	for (int c = 0; cols && c < ncols; c++)
 		free(cols[c].default_pg);
 	free(cols);
 	free(keys);
@@ -609,7 +651,7 @@ static void owned_sequences(const ShdTable *t, char names[][256], int *n)
 	}
 }
 
-static bool drop_sequence_rows(ShdSession *s, const char *name, PgwError *e)
+static bool drop_sequence_rows(PgsSession *s, const char *name, PgwError *e)
 {
 	return run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_sequence WHERE seqrelid IN"
 					 " (SELECT oid FROM main._dosql_class WHERE relname = %Q AND relkind = 'S')",
@@ -617,7 +659,7 @@ static bool drop_sequence_rows(ShdSession *s, const char *name, PgwError *e)
 	       run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_class WHERE relname = %Q AND relkind = 'S'", name));
 }
 
-static bool drop_table(ShdSession *s, const ShdTable *t, PgwError *e)
+static bool drop_table(PgsSession *s, const ShdTable *t, PgwError *e)
 {
 	char seqs[32][256];
 	int nseq;
@@ -635,7 +677,7 @@ static bool drop_table(ShdSession *s, const ShdTable *t, PgwError *e)
 	return ok;
 }
 
-static bool drop_stmt(ShdSession *s, PgQuery__DropStmt *ds, const char **tag)
+static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 {
 	PgwError e;
 	const char *kind;
@@ -656,11 +698,8 @@ static bool drop_stmt(ShdSession *s, PgQuery__DropStmt *ds, const char **tag)
 		relkind = 'S';
 		*tag = "DROP SEQUENCE";
 		break;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_PUBLICATION:
-		*tag = "DROP PUBLICATION";
-		return shd_drop_publication(s, ds);
 	default:
-		shd_errorf(s, "0A000", "this DROP is not supported by DoSQL");
+		pgs_errorf(s, "0A000", "this DROP is not supported by DoSQL");
 		return false;
 	}
 	bool ok = true;
@@ -668,20 +707,20 @@ static bool drop_stmt(ShdSession *s, PgQuery__DropStmt *ds, const char **tag)
 		PgQuery__List *l = ds->objects[i]->list;
 		const char *name = shd_node_str(l->items[l->n_items - 1]);
 		if (l->n_items > 1 && strcmp(shd_node_str(l->items[l->n_items - 2]), "public") != 0) {
-			shd_errorf(s, "3F000", "schema \"%s\" does not exist", shd_node_str(l->items[l->n_items - 2]));
+			pgs_errorf(s, "3F000", "schema \"%s\" does not exist", shd_node_str(l->items[l->n_items - 2]));
 			return false;
 		}
 		const ShdTable *t = shd_catalog_table(&s->cat, name);
 		if (!t || t->system) {
 			if (ds->missing_ok) {
-				shd_notice(s, "%s \"%s\" does not exist, skipping", kind, name);
+				pgs_notice(s, "%s \"%s\" does not exist, skipping", kind, name);
 				continue;
 			}
-			shd_errorf(s, "42P01", "%s \"%s\" does not exist", kind, name);
+			pgs_errorf(s, "42P01", "%s \"%s\" does not exist", kind, name);
 			return false;
 		}
 		if (t->relkind != relkind) {
-			shd_errorf(s, "42809", "\"%s\" is not a%s %s", name, relkind == 'i' ? "n" : "", kind);
+			pgs_errorf(s, "42809", "\"%s\" is not a%s %s", name, relkind == 'i' ? "n" : "", kind);
 			return false;
 		}
 		if (relkind == 'r') {
@@ -696,12 +735,12 @@ static bool drop_stmt(ShdSession *s, PgQuery__DropStmt *ds, const char **tag)
 		}
 		shd_schema_changed();
 		if (!ok)
-			shd_send_error(s, &e);
+			pgs_send_error(s, &e);
 	}
 	return ok;
 }
 
-static bool truncate_stmt(ShdSession *s, PgQuery__TruncateStmt *ts)
+static bool truncate_stmt(PgsSession *s, PgQuery__TruncateStmt *ts)
 {
 	PgwError e;
 	for (size_t i = 0; i < ts->n_relations; i++) {
@@ -710,24 +749,19 @@ static bool truncate_stmt(ShdSession *s, PgQuery__TruncateStmt *ts)
 		if (!check_schema(s, rv))
 			return false;
 		if (!t || t->system || t->relkind != 'r') {
-			shd_errorf(s, "42P01", "relation \"%s\" does not exist", rv->relname);
+			pgs_errorf(s, "42P01", "relation \"%s\" does not exist", rv->relname);
 			return false;
 		}
 	}
 	for (size_t i = 0; i < ts->n_relations; i++) {
 		const ShdTable *t = shd_catalog_table(&s->cat, ts->relations[i]->range_var->relname);
-		/* recorded as one TRUNCATE, not as the deletion of every row */
-		bool capturing = s->cap.on;
-		s->cap.on = false;
-		bool ok = run(s, &e, sqlite3_mprintf("DELETE FROM \"%w\"", t->name));
-		s->cap.on = capturing;
+		bool cascade = ts->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+		bool ok = s->hooks.truncate ? s->hooks.truncate(s->hooks.arg, t->name, cascade, ts->restart_seqs, &e)
+					    : run(s, &e, sqlite3_mprintf("DELETE FROM \"%w\"", t->name));
 		if (!ok) {
-			shd_send_error(s, &e);
+			pgs_send_error(s, &e);
 			return false;
 		}
-		shd_cap_truncate(&s->cap, t->name,
-				 (uint8_t)((ts->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? SHD_TRUNCATE_CASCADE : 0) |
-					   (ts->restart_seqs ? SHD_TRUNCATE_RESTART : 0)));
 		if (ts->restart_seqs) {
 			char seqs[32][256];
 			int nseq;
@@ -736,7 +770,7 @@ static bool truncate_stmt(ShdSession *s, PgQuery__TruncateStmt *ts)
 				if (!run(s, &e, sqlite3_mprintf("UPDATE main._dosql_sequence SET last_value = seqstart, is_called = 0"
 								 " WHERE seqrelid = (SELECT oid FROM main._dosql_class WHERE"
 								 " relname = %Q)", seqs[k]))) {
-					shd_send_error(s, &e);
+					pgs_send_error(s, &e);
 					return false;
 				}
 		}
@@ -744,18 +778,18 @@ static bool truncate_stmt(ShdSession *s, PgQuery__TruncateStmt *ts)
 	return true;
 }
 
-static bool index_stmt(ShdSession *s, PgQuery__IndexStmt *is)
+static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 {
 	PgwError e;
 	if (!check_schema(s, is->relation))
 		return false;
 	const ShdTable *t = shd_catalog_table(&s->cat, is->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
-		shd_errorf(s, "42P01", "relation \"%s\" does not exist", is->relation->relname);
+		pgs_errorf(s, "42P01", "relation \"%s\" does not exist", is->relation->relname);
 		return false;
 	}
 	if (shd_has_str(is->access_method) && strcmp(is->access_method, "btree") != 0 && strcmp(is->access_method, "hash") != 0) {
-		shd_errorf(s, "0A000", "index access method \"%s\" is not supported by DoSQL", is->access_method);
+		pgs_errorf(s, "0A000", "index access method \"%s\" is not supported by DoSQL", is->access_method);
 		return false;
 	}
 	const char *keys[32];
@@ -763,11 +797,11 @@ static bool index_stmt(ShdSession *s, PgQuery__IndexStmt *is)
 	for (size_t i = 0; i < is->n_index_params; i++) {
 		PgQuery__IndexElem *ie = is->index_params[i]->index_elem;
 		if (!shd_has_str(ie->name)) {
-			shd_errorf(s, "0A000", "expression indexes are not supported by DoSQL");
+			pgs_errorf(s, "0A000", "expression indexes are not supported by DoSQL");
 			return false;
 		}
 		if (nkeys == 32) {
-			shd_errorf(s, "54011", "cannot use more than 32 columns in an index");
+			pgs_errorf(s, "54011", "cannot use more than 32 columns in an index");
 			return false;
 		}
 		keys[nkeys++] = ie->name;
@@ -796,7 +830,7 @@ static bool index_stmt(ShdSession *s, PgQuery__IndexStmt *is)
 			pgw_error_set(&e, "23505", "could not create unique index \"%s\"", buf_cstr(&name));
 			snprintf(e.detail, sizeof(e.detail), "Key values are duplicated.");
 		}
-		shd_send_error(s, &e);
+		pgs_send_error(s, &e);
 	}
 	buf_cleanup(&name);
 	buf_cleanup(&where);
@@ -804,7 +838,7 @@ static bool index_stmt(ShdSession *s, PgQuery__IndexStmt *is)
 }
 
 /* NOT NULL added after creation: refuse existing NULLs, guard new rows with triggers. */
-static bool add_not_null(ShdSession *s, const ShdTable *t, const char *col, PgwError *e)
+static bool add_not_null(PgsSession *s, const ShdTable *t, const char *col, PgwError *e)
 {
 	sqlite3_stmt *st;
 	char *sql = sqlite3_mprintf("SELECT 1 FROM \"%w\" WHERE \"%w\" IS NULL LIMIT 1", t->name, col);
@@ -832,7 +866,7 @@ static bool add_not_null(ShdSession *s, const ShdTable *t, const char *col, PgwE
  * a NOT NULL that SET NOT NULL added (triggers) goes; one declared in
  * CREATE TABLE is SQLite's own column constraint, which only rebuilding
  * the table would drop (0A000). */
-static bool drop_not_null(ShdSession *s, const ShdTable *t, const ShdColumn *col, PgwError *e)
+static bool drop_not_null(PgsSession *s, const ShdTable *t, const ShdColumn *col, PgwError *e)
 {
 	if (!col->notnull)
 		return true;
@@ -859,7 +893,208 @@ static bool drop_not_null(ShdSession *s, const ShdTable *t, const ShdColumn *col
 					 " attname = %Q", t->oid, col->name));
 }
 
-static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
+/* Run an UPDATE that gives existing rows a new column's default. */
+static bool fill_default(PgsSession *s, const char *sql, PgwError *e)
+{
+	PgQuery__ParseResult *tree = pgs_parse(sql, e);
+	if (!tree)
+		return false;
+	if (tree->n_stmts != 1) {
+		pgw_error_set(e, "42601", "syntax error in \"%s\"", sql);
+		pg_query__parse_result__free_unpacked(tree, NULL);
+		return false;
+	}
+	Arena a;
+	arena_init(&a);
+	ShdQuery q;
+	sqlite3_stmt *st = NULL;
+	bool ok = pgs_translate(s, sql, tree->stmts[0]->stmt, &a, 0, NULL, &q, e) && pgs_prepare(s, &q, &st, e);
+	if (ok) {
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			pgs_sqlite_error(s, rc, e);
+			ok = false;
+		}
+	}
+	sqlite3_finalize(st);
+	arena_reset(&a);
+	pg_query__parse_result__free_unpacked(tree, NULL);
+	return ok;
+}
+
+/* How one ALTER TABLE action went: done, failed with *e for the caller to
+ * report, or failed with the error reported already. */
+typedef enum AlterStep {
+	ALTER_DONE,
+	ALTER_FAILED,
+	ALTER_REPORTED,
+} AlterStep;
+
+static AlterStep alter_result(bool ok) { return ok ? ALTER_DONE : ALTER_FAILED; }
+
+/* ADD COLUMN: the SQLite column, its catalog row and sequence, the default
+ * filled into existing rows, then NOT NULL and its keys. */
+static AlterStep alter_add_column(PgsSession *s, const ShdTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
+				  PgwError *e)
+{
+	PgQuery__ColumnDef *cd = cmd->def->column_def;
+	if (shd_table_column(t, cd->colname)) {
+		if (cmd->missing_ok) {
+			pgs_notice(s, "column \"%s\" of relation \"%s\" already exists, skipping", cd->colname, tname);
+			return ALTER_DONE;
+		}
+		pgs_errorf(s, "42701", "column \"%s\" of relation \"%s\" already exists", cd->colname, tname);
+		return ALTER_REPORTED;
+	}
+	ColSpec c;
+	KeySpec keys[64];
+	int nkeys = 0;
+	if (!column_spec(s, cd, &c, keys, &nkeys))
+		return ALTER_REPORTED;
+	bool notnull = c.notnull;
+	c.notnull = false;
+	int attnum = 1;
+	for (int k = 0; k < t->ncols; k++)
+		if (t->cols[k].attnum >= attnum)
+			attnum = t->cols[k].attnum + 1;
+	Buf sql;
+	buf_init(&sql);
+	buf_put_str(&sql, "ALTER TABLE ");
+	shd_put_ident(&sql, tname);
+	buf_put_str(&sql, " ADD COLUMN ");
+	put_column(&sql, &c);
+	bool ok = check_default(s, &c, e) && pgs_sql(s, buf_cstr(&sql), e) && column_sequence(s, tname, &c, e) &&
+	     catalog_column(s, t->oid, attnum, &c, e);
+	buf_cleanup(&sql);
+	shd_schema_changed();
+	if (ok && c.default_pg) {
+		/* existing rows get the default, as PostgreSQL fills them */
+		char *upd = NULL;
+		if (asprintf(&upd, "UPDATE %s SET %s = DEFAULT", tname, cd->colname) >= 0) {
+			ok = fill_default(s, upd, e);
+			free(upd);
+		}
+	}
+	if (ok && notnull) {
+		t = shd_catalog_table(&s->cat, tname);
+		ok = add_not_null(s, t, cd->colname, e);
+	}
+	for (int k = 0; k < nkeys && ok; k++) {
+		t = shd_catalog_table(&s->cat, tname);
+		Buf cname;
+		buf_init(&cname);
+		if (keys[k].contype == 'p')
+			buf_printf(&cname, "%s_pkey", tname);
+		else
+			key_name(&cname, tname, keys[k].nkeys, keys[k].keys, "key");
+		if (keys[k].contype == 'p' || keys[k].contype == 'u')
+			ok = make_index(s, t, keys[k].conname ? keys[k].conname : buf_cstr(&cname), true,
+					keys[k].contype, keys[k].nkeys, keys[k].keys, NULL, e);
+		else
+			ok = false, pgw_error_set(e, "0A000", "this constraint in ADD COLUMN is not supported by DoSQL");
+		buf_cleanup(&cname);
+	}
+	free(c.default_pg);
+	return alter_result(ok);
+}
+
+/* ALTER COLUMN ... TYPE: only to the type the column has (ORMs' "sync"
+ * send it for every column): changing a column's type rewrites the table. */
+static AlterStep alter_column_type(PgsSession *s, const ShdTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
+				   PgwError *e)
+{
+	const ShdColumn *col = shd_table_column(t, cmd->name);
+	if (!col) {
+		pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
+		return ALTER_REPORTED;
+	}
+	PgQuery__ColumnDef *cd = cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF
+					 ? cmd->def->column_def
+					 : NULL;
+	uint32_t type;
+	int32_t typmod;
+	ShdTranslateCtx ctx = {.cat = &s->cat};
+	if (!cd || !cd->type_name || cd->raw_default) {
+		pgw_error_set(e, "0A000", "ALTER COLUMN ... TYPE ... USING is not supported by DoSQL");
+		return ALTER_FAILED;
+	}
+	if (!shd_resolve_typename(&ctx, cd->type_name, &type, &typmod, NULL, e))
+		return ALTER_FAILED;
+	if (type != col->type || typmod != col->typmod) {
+		pgw_error_set(e, "0A000",
+			      "ALTER COLUMN ... TYPE changing the type of column \"%s\" is not supported by DoSQL",
+			      cmd->name);
+		return ALTER_FAILED;
+	}
+	return ALTER_DONE;
+}
+
+/* ADD CONSTRAINT: a primary key (its columns made NOT NULL) or a unique
+ * constraint, as a unique index. */
+static AlterStep alter_add_constraint(PgsSession *s, const ShdTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
+				      PgwError *e)
+{
+	PgQuery__Constraint *k = cmd->def->constraint;
+	KeySpec ks[1];
+	int nk = 0;
+	if (!add_key(s, ks, &nk, k, NULL))
+		return ALTER_REPORTED;
+	Buf cname;
+	buf_init(&cname);
+	bool ok = true;
+	if (ks[0].conname)
+		buf_put_str(&cname, ks[0].conname);
+	else if (ks[0].contype == 'p')
+		buf_printf(&cname, "%s_pkey", tname);
+	else
+		key_name(&cname, tname, ks[0].nkeys, ks[0].keys, ks[0].contype == 'u' ? "key" : "check");
+	if (ks[0].contype == 'p') {
+		sqlite3_stmt *st;
+		bool has_pk = false;
+		if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM main._dosql_index WHERE indrelid = ?1 AND indisprimary",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, t->oid);
+			has_pk = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+		}
+		if (has_pk) {
+			pgw_error_set(e, "42P16", "multiple primary keys for table \"%s\" are not allowed", tname);
+			ok = false;
+		}
+		for (int j = 0; j < ks[0].nkeys && ok; j++) {
+			const ShdColumn *c = shd_table_column(t, ks[0].keys[j]);
+			if (!c) {
+				pgw_error_set(e, "42703", "column \"%s\" of relation \"%s\" does not exist",
+					      ks[0].keys[j], tname);
+				ok = false;
+			} else if (!c->notnull) {
+				ok = add_not_null(s, t, ks[0].keys[j], e);
+			}
+		}
+	}
+	if (ok && relation_exists(s, buf_cstr(&cname))) {
+		pgw_error_set(e, "42P07", "relation \"%s\" already exists", buf_cstr(&cname));
+		ok = false;
+	}
+	if (ok && (ks[0].contype == 'p' || ks[0].contype == 'u')) {
+		t = shd_catalog_table(&s->cat, tname);
+		ok = make_index(s, t, buf_cstr(&cname), true, ks[0].contype, ks[0].nkeys, ks[0].keys, NULL, e);
+		if (!ok && strncmp(e->sqlstate, "23505", 5) == 0) {
+			pgw_error_set(e, "23505", "could not create unique index \"%s\"", buf_cstr(&cname));
+			snprintf(e->detail, sizeof(e->detail), "Key values are duplicated.");
+		}
+	} else if (ok) {
+		pgw_error_set(e, "0A000", "ALTER TABLE ADD %s is not supported by DoSQL",
+			      ks[0].contype == 'c' ? "CHECK" : "FOREIGN KEY");
+		ok = false;
+	}
+	buf_cleanup(&cname);
+	return alter_result(ok);
+}
+
+static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 {
 	PgwError e;
 	if (!check_schema(s, at->relation))
@@ -867,10 +1102,10 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 	const ShdTable *t = shd_catalog_table(&s->cat, at->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
 		if (at->missing_ok) {
-			shd_notice(s, "relation \"%s\" does not exist, skipping", at->relation->relname);
+			pgs_notice(s, "relation \"%s\" does not exist, skipping", at->relation->relname);
 			return true;
 		}
-		shd_errorf(s, "42P01", "relation \"%s\" does not exist", at->relation->relname);
+		pgs_errorf(s, "42P01", "relation \"%s\" does not exist", at->relation->relname);
 		return false;
 	}
 	char tname[256];
@@ -879,82 +1114,14 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 	for (size_t i = 0; i < at->n_cmds && ok; i++) {
 		PgQuery__AlterTableCmd *cmd = at->cmds[i]->alter_table_cmd;
 		t = shd_catalog_table(&s->cat, tname);
+		AlterStep step = ALTER_DONE;
 		switch (cmd->subtype) {
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn: {
-			PgQuery__ColumnDef *cd = cmd->def->column_def;
-			if (shd_table_column(t, cd->colname)) {
-				if (cmd->missing_ok) {
-					shd_notice(s, "column \"%s\" of relation \"%s\" already exists, skipping", cd->colname, tname);
-					break;
-				}
-				shd_errorf(s, "42701", "column \"%s\" of relation \"%s\" already exists", cd->colname, tname);
-				return false;
-			}
-			ColSpec c;
-			KeySpec keys[64];
-			int nkeys = 0;
-			if (!column_spec(s, cd, &c, keys, &nkeys))
-				return false;
-			bool notnull = c.notnull;
-			c.notnull = false;
-			int attnum = 1;
-			for (int k = 0; k < t->ncols; k++)
-				if (t->cols[k].attnum >= attnum)
-					attnum = t->cols[k].attnum + 1;
-			Buf sql;
-			buf_init(&sql);
-			buf_put_str(&sql, "ALTER TABLE ");
-			shd_put_ident(&sql, tname);
-			buf_put_str(&sql, " ADD COLUMN ");
-			put_column(&sql, &c);
-			ok = check_default(s, &c, &e) && shd_sql(s, buf_cstr(&sql), &e) && column_sequence(s, tname, &c, &e) &&
-			     catalog_column(s, t->oid, attnum, &c, &e);
-			buf_cleanup(&sql);
-			shd_schema_changed();
-			if (ok && c.default_pg) {
-				/* existing rows get the default, as PostgreSQL fills them */
-				char *upd = NULL;
-				if (asprintf(&upd, "UPDATE %s SET %s = DEFAULT", tname, cd->colname) >= 0) {
-					ShdStmt *st = shd_stmt_create(s, "", upd, 0, NULL, &e);
-					ok = st && shd_stmt_prepare(s, st, &e);
-					if (ok) {
-						int rc;
-						while ((rc = sqlite3_step(st->st)) == SQLITE_ROW)
-							;
-						if (rc != SQLITE_DONE) {
-							shd_sqlite_error(s, rc, &e);
-							ok = false;
-						}
-					}
-					shd_stmt_discard(s, st);
-					free(upd);
-				}
-			}
-			if (ok && notnull) {
-				t = shd_catalog_table(&s->cat, tname);
-				ok = add_not_null(s, t, cd->colname, &e);
-			}
-			for (int k = 0; k < nkeys && ok; k++) {
-				t = shd_catalog_table(&s->cat, tname);
-				Buf cname;
-				buf_init(&cname);
-				if (keys[k].contype == 'p')
-					buf_printf(&cname, "%s_pkey", tname);
-				else
-					key_name(&cname, tname, keys[k].nkeys, keys[k].keys, "key");
-				if (keys[k].contype == 'p' || keys[k].contype == 'u')
-					ok = make_index(s, t, keys[k].conname ? keys[k].conname : buf_cstr(&cname), true,
-							keys[k].contype, keys[k].nkeys, keys[k].keys, NULL, &e);
-				else
-					ok = false, pgw_error_set(&e, "0A000", "this constraint in ADD COLUMN is not supported by DoSQL");
-				buf_cleanup(&cname);
-			}
-			free(c.default_pg);
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+			step = alter_add_column(s, t, tname, cmd, &e);
 			break;
-		}
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault: {
 			if (!shd_table_column(t, cmd->name)) {
-				shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
+				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
 			char *def = cmd->def ? deparse_expr(cmd->def) : NULL;
@@ -968,46 +1135,18 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull: {
 			const ShdColumn *col = shd_table_column(t, cmd->name);
 			if (!col) {
-				shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
+				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
 			ok = drop_not_null(s, t, col, &e);
 			break;
 		}
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType: {
-			/* only to the type the column has (ORMs' "sync" send it for
-			 * every column): changing a column's type rewrites the table */
-			const ShdColumn *col = shd_table_column(t, cmd->name);
-			if (!col) {
-				shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
-				return false;
-			}
-			PgQuery__ColumnDef *cd = cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF
-							 ? cmd->def->column_def
-							 : NULL;
-			uint32_t type;
-			int32_t typmod;
-			ShdTranslateCtx ctx = {.cat = &s->cat};
-			if (!cd || !cd->type_name || cd->raw_default) {
-				ok = false;
-				pgw_error_set(&e, "0A000", "ALTER COLUMN ... TYPE ... USING is not supported by DoSQL");
-				break;
-			}
-			if (!shd_resolve_typename(&ctx, cd->type_name, &type, &typmod, NULL, &e)) {
-				ok = false;
-				break;
-			}
-			if (type != col->type || typmod != col->typmod) {
-				ok = false;
-				pgw_error_set(&e, "0A000",
-					      "ALTER COLUMN ... TYPE changing the type of column \"%s\" is not supported by DoSQL",
-					      cmd->name);
-			}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+			step = alter_column_type(s, t, tname, cmd, &e);
 			break;
-		}
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
 			if (!shd_table_column(t, cmd->name)) {
-				shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
+				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
 			ok = add_not_null(s, t, cmd->name, &e);
@@ -1016,10 +1155,10 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 			const ShdColumn *c = shd_table_column(t, cmd->name);
 			if (!c) {
 				if (cmd->missing_ok) {
-					shd_notice(s, "column \"%s\" of relation \"%s\" does not exist, skipping", cmd->name, tname);
+					pgs_notice(s, "column \"%s\" of relation \"%s\" does not exist, skipping", cmd->name, tname);
 					break;
 				}
-				shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
+				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
 			ok = run(s, &e, sqlite3_mprintf("ALTER TABLE \"%w\" DROP COLUMN \"%w\"", tname, cmd->name)) &&
@@ -1027,81 +1166,30 @@ static bool alter_table(ShdSession *s, PgQuery__AlterTableStmt *at)
 							t->oid, cmd->name));
 			break;
 		}
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: {
-			PgQuery__Constraint *k = cmd->def->constraint;
-			KeySpec ks[1];
-			int nk = 0;
-			if (!add_key(s, ks, &nk, k, NULL))
-				return false;
-			Buf cname;
-			buf_init(&cname);
-			if (ks[0].conname)
-				buf_put_str(&cname, ks[0].conname);
-			else if (ks[0].contype == 'p')
-				buf_printf(&cname, "%s_pkey", tname);
-			else
-				key_name(&cname, tname, ks[0].nkeys, ks[0].keys, ks[0].contype == 'u' ? "key" : "check");
-			if (ks[0].contype == 'p') {
-				sqlite3_stmt *st;
-				bool has_pk = false;
-				if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM main._dosql_index WHERE indrelid = ?1 AND indisprimary",
-						       -1, &st, NULL) == SQLITE_OK) {
-					sqlite3_bind_int64(st, 1, t->oid);
-					has_pk = sqlite3_step(st) == SQLITE_ROW;
-					sqlite3_finalize(st);
-				}
-				if (has_pk) {
-					pgw_error_set(&e, "42P16", "multiple primary keys for table \"%s\" are not allowed", tname);
-					ok = false;
-				}
-				for (int j = 0; j < ks[0].nkeys && ok; j++) {
-					const ShdColumn *c = shd_table_column(t, ks[0].keys[j]);
-					if (!c) {
-						pgw_error_set(&e, "42703", "column \"%s\" of relation \"%s\" does not exist",
-							      ks[0].keys[j], tname);
-						ok = false;
-					} else if (!c->notnull) {
-						ok = add_not_null(s, t, ks[0].keys[j], &e);
-					}
-				}
-			}
-			if (ok && relation_exists(s, buf_cstr(&cname))) {
-				pgw_error_set(&e, "42P07", "relation \"%s\" already exists", buf_cstr(&cname));
-				ok = false;
-			}
-			if (ok && (ks[0].contype == 'p' || ks[0].contype == 'u')) {
-				t = shd_catalog_table(&s->cat, tname);
-				ok = make_index(s, t, buf_cstr(&cname), true, ks[0].contype, ks[0].nkeys, ks[0].keys, NULL, &e);
-				if (!ok && strncmp(e.sqlstate, "23505", 5) == 0) {
-					pgw_error_set(&e, "23505", "could not create unique index \"%s\"", buf_cstr(&cname));
-					snprintf(e.detail, sizeof(e.detail), "Key values are duplicated.");
-				}
-			} else if (ok) {
-				pgw_error_set(&e, "0A000", "ALTER TABLE ADD %s is not supported by DoSQL",
-					      ks[0].contype == 'c' ? "CHECK" : "FOREIGN KEY");
-				ok = false;
-			}
-			buf_cleanup(&cname);
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+			step = alter_add_constraint(s, t, tname, cmd, &e);
 			break;
-		}
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ReplicaIdentity: {
 			/* what the change stream carries of an old row (shard/cdc.c) */
 			const char *ident = cmd->def->replica_identity_stmt->identity_type;
 			if (strcmp(ident, "d") != 0 && strcmp(ident, "f") != 0 && strcmp(ident, "n") != 0) {
-				shd_errorf(s, "0A000", "REPLICA IDENTITY USING INDEX is not supported by DoSQL");
+				pgs_errorf(s, "0A000", "REPLICA IDENTITY USING INDEX is not supported by DoSQL");
 				return false;
 			}
-			ok = shd_exec_params(s, "INSERT OR REPLACE INTO main._dosql_replident(relid, ident) VALUES (?3, ?1)", ident,
+			ok = pgs_exec_params(s, "INSERT OR REPLACE INTO main._dosql_replident(relid, ident) VALUES (?3, ?1)", ident,
 					     NULL, t->oid, 0, NULL, &e);
 			break;
 		}
 		default:
-			shd_errorf(s, "0A000", "this ALTER TABLE action is not supported by DoSQL");
+			pgs_errorf(s, "0A000", "this ALTER TABLE action is not supported by DoSQL");
 			return false;
 		}
+		if (step == ALTER_REPORTED)
+			return false;
+		ok = ok && step == ALTER_DONE;
 		shd_schema_changed();
 		if (!ok)
-			shd_send_error(s, &e);
+			pgs_send_error(s, &e);
 	}
 	return ok;
 }
@@ -1120,7 +1208,7 @@ static int64_t defelem_int(PgQuery__DefElem *d, int64_t dflt)
 	return dflt;
 }
 
-static bool create_seq(ShdSession *s, PgQuery__CreateSeqStmt *cs)
+static bool create_seq(PgsSession *s, PgQuery__CreateSeqStmt *cs)
 {
 	PgwError e;
 	const char *name = cs->sequence->relname;
@@ -1148,13 +1236,13 @@ static bool create_seq(ShdSession *s, PgQuery__CreateSeqStmt *cs)
 			int32_t typmod;
 			ShdTranslateCtx ctx = {.cat = &s->cat};
 			if (!shd_resolve_typename(&ctx, d->arg->type_name, &type, &typmod, NULL, &e)) {
-				shd_send_error(s, &e);
+				pgs_send_error(s, &e);
 				return false;
 			}
 		}
 	}
 	if (inc == 0) {
-		shd_errorf(s, "22023", "INCREMENT must not be zero");
+		pgs_errorf(s, "22023", "INCREMENT must not be zero");
 		return false;
 	}
 	if (!have_min)
@@ -1164,27 +1252,27 @@ static bool create_seq(ShdSession *s, PgQuery__CreateSeqStmt *cs)
 	if (!have_start)
 		start = inc > 0 ? min : max;
 	if (!create_sequence_named(s, name, type, start, inc, min, max, cycle, &e)) {
-		shd_send_error(s, &e);
+		pgs_send_error(s, &e);
 		return false;
 	}
 	shd_schema_changed();
 	return true;
 }
 
-static bool rename_stmt(ShdSession *s, PgQuery__RenameStmt *rs, const char **tag)
+static bool rename_stmt(PgsSession *s, PgQuery__RenameStmt *rs, const char **tag)
 {
 	PgwError e;
 	if (!rs->relation || !check_schema(s, rs->relation))
-		return rs->relation ? false : (shd_errorf(s, "0A000", "this RENAME is not supported by DoSQL"), false);
+		return rs->relation ? false : (pgs_errorf(s, "0A000", "this RENAME is not supported by DoSQL"), false);
 	const ShdTable *t = shd_catalog_table(&s->cat, rs->relation->relname);
 	if (!t || t->system) {
-		shd_errorf(s, "42P01", "relation \"%s\" does not exist", rs->relation->relname);
+		pgs_errorf(s, "42P01", "relation \"%s\" does not exist", rs->relation->relname);
 		return false;
 	}
 	bool ok;
 	if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && t->relkind == 'r') {
 		if (relation_exists(s, rs->newname)) {
-			shd_errorf(s, "42P07", "relation \"%s\" already exists", rs->newname);
+			pgs_errorf(s, "42P07", "relation \"%s\" already exists", rs->newname);
 			return false;
 		}
 		ok = run(s, &e, sqlite3_mprintf("ALTER TABLE \"%w\" RENAME TO \"%w\"", t->name, rs->newname)) &&
@@ -1192,7 +1280,7 @@ static bool rename_stmt(ShdSession *s, PgQuery__RenameStmt *rs, const char **tag
 		*tag = "ALTER TABLE";
 	} else if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN) {
 		if (!shd_table_column(t, rs->subname)) {
-			shd_errorf(s, "42703", "column \"%s\" does not exist", rs->subname);
+			pgs_errorf(s, "42703", "column \"%s\" does not exist", rs->subname);
 			return false;
 		}
 		ok = run(s, &e, sqlite3_mprintf("ALTER TABLE \"%w\" RENAME COLUMN \"%w\" TO \"%w\"", t->name, rs->subname,
@@ -1201,18 +1289,33 @@ static bool rename_stmt(ShdSession *s, PgQuery__RenameStmt *rs, const char **tag
 						" attname = %Q", rs->newname, t->oid, rs->subname));
 		*tag = "ALTER TABLE";
 	} else {
-		shd_errorf(s, "0A000", "this RENAME is not supported by DoSQL");
+		pgs_errorf(s, "0A000", "this RENAME is not supported by DoSQL");
 		return false;
 	}
 	shd_schema_changed();
 	if (!ok)
-		shd_send_error(s, &e);
+		pgs_send_error(s, &e);
 	return ok;
 }
 
-bool shd_exec_ddl(ShdSession *s, PgQuery__Node *node, const ShdExec *ex, const char **tag)
+bool pgs_is_ddl(const PgQuery__Node *n)
 {
-	(void)ex;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag)
+{
 	switch (node->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
 		*tag = "CREATE TABLE";
@@ -1233,11 +1336,8 @@ bool shd_exec_ddl(ShdSession *s, PgQuery__Node *node, const ShdExec *ex, const c
 		return create_seq(s, node->create_seq_stmt);
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		return rename_stmt(s, node->rename_stmt, tag);
-	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
-		*tag = "CREATE PUBLICATION";
-		return shd_create_publication(s, node->create_publication_stmt);
 	default:
-		shd_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
+		pgs_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
 		return false;
 	}
 }

@@ -383,9 +383,7 @@ static void result_dec(sqlite3_context *ctx, const Decimal *d)
 
 static void error_state(sqlite3_context *ctx, const char *state, const char *msg)
 {
-	char *m = sqlite3_mprintf("%s:%s", state, msg);
-	sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
-	sqlite3_free(m);
+	pgt_result_error(ctx, state, msg);
 }
 
 /* pg_num_op(op, a, scale_a, b, scale_b) */

@@ -48,6 +48,7 @@ typedef struct ShdQuery {
 	int nparams;
 	uint32_t *param_types; /* nparams entries; 0 = not determined */
 	bool returns_rows;
+	bool catalog; /* reads pg_catalog relations or calls the catalog's functions */
 } ShdQuery;
 
 typedef struct ShdTranslateCtx {

@@ -376,7 +376,7 @@ static int serve(Options *o)
 		pthread_mutex_lock(&srv.lock);
 		for (int i = 0; i < srv.nsessions; i++) {
 			shutdown(srv.sessions[i]->fd, SHUT_RDWR);
-			sqlite3_interrupt(srv.sessions[i]->db);
+			sqlite3_interrupt(srv.sessions[i]->pg.db);
 		}
 		pthread_mutex_unlock(&srv.lock);
 		usleep(10000);
