@@ -244,7 +244,7 @@ static void fn_get_constraintdef(sqlite3_context *ctx, int argc, sqlite3_value *
 	bool pretty = argc > 1 && sqlite3_value_int(argv[1]);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(sqlite3_context_db_handle(ctx),
-			       "SELECT contype, conrelid, conkey, condef, " SHD_FK_CASCADES("?1")
+			       "SELECT contype, conrelid, conkey, condef, " PGS_FK_CASCADES("?1")
 			       " FROM main._dosql_constraint WHERE oid = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
@@ -456,9 +456,9 @@ static const PgtSqlFunc fns[] = {
 	{"pg_get_expr", 3, fn_get_expr, NULL, 0},
 };
 
-bool shd_catalog_funcs_register(sqlite3 *db) { return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])); }
+bool pgs_catalog_funcs_register(sqlite3 *db) { return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])); }
 
-bool shd_catalog_function(const char *name)
+bool pgs_catalog_function(const char *name)
 {
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 		if (strcmp(fns[i].name, name) == 0)

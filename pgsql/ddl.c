@@ -49,7 +49,7 @@ static bool run(PgsSession *s, PgwError *e, char *sql)
 
 static bool next_oid(PgsSession *s, uint32_t *oid, PgwError *e)
 {
-	if (shd_catalog_next_oid(s->db, oid))
+	if (pgs_catalog_next_oid(s->db, oid))
 		return true;
 	pgs_sqlite_error(s, SQLITE_ERROR, e);
 	return false;
@@ -142,20 +142,20 @@ static int64_t type_max(uint32_t type)
 
 /* Create the index `idxname` on table t over named columns, with its
  * catalog rows (and a constraint row when contype is 'p' or 'u'). */
-static bool make_index(PgsSession *s, const ShdTable *t, const char *idxname, bool unique, char contype, int nkeys,
+static bool make_index(PgsSession *s, const PgsTable *t, const char *idxname, bool unique, char contype, int nkeys,
 		       const char *const *keys, const char *where_sql, PgwError *e)
 {
 	Buf sql, indkey;
 	buf_init(&sql);
 	buf_init(&indkey);
 	buf_printf(&sql, "CREATE %sINDEX ", unique ? "UNIQUE " : "");
-	shd_put_ident(&sql, idxname);
+	pgs_put_ident(&sql, idxname);
 	buf_put_str(&sql, " ON ");
-	shd_put_ident(&sql, t->name);
+	pgs_put_ident(&sql, t->name);
 	buf_put_str(&sql, " (");
 	buf_put_u8(&indkey, '{');
 	for (int i = 0; i < nkeys; i++) {
-		const ShdColumn *c = shd_table_column(t, keys[i]);
+		const PgsColumn *c = pgs_table_column(t, keys[i]);
 		if (!c) {
 			pgw_error_set(e, "42703", "column \"%s\" does not exist", keys[i]);
 			buf_cleanup(&sql);
@@ -166,7 +166,7 @@ static bool make_index(PgsSession *s, const ShdTable *t, const char *idxname, bo
 			buf_put_str(&sql, ", ");
 			buf_put_u8(&indkey, ',');
 		}
-		shd_put_ident(&sql, keys[i]);
+		pgs_put_ident(&sql, keys[i]);
 		buf_printf(&indkey, "%d", c->attnum);
 	}
 	buf_put_u8(&sql, ')');
@@ -215,7 +215,7 @@ static bool add_key(PgsSession *s, KeySpec *keys, int *nkeys, PgQuery__Constrain
 			k->keys[k->nkeys++] = column;
 		} else {
 			for (size_t i = 0; i < c->n_keys && k->nkeys < 32; i++)
-				k->keys[k->nkeys++] = shd_node_str(c->keys[i]);
+				k->keys[k->nkeys++] = pgs_node_str(c->keys[i]);
 		}
 		return true;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
@@ -231,7 +231,7 @@ static bool add_key(PgsSession *s, KeySpec *keys, int *nkeys, PgQuery__Constrain
 			k->keys[k->nkeys++] = column;
 		} else {
 			for (size_t i = 0; i < c->n_fk_attrs && k->nkeys < 32; i++)
-				k->keys[k->nkeys++] = shd_node_str(c->fk_attrs[i]);
+				k->keys[k->nkeys++] = pgs_node_str(c->fk_attrs[i]);
 		}
 		return true;
 	default:
@@ -260,8 +260,8 @@ static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 	PgwError e;
 	memset(c, 0, sizeof(*c));
 	c->name = cd->colname;
-	ShdTranslateCtx ctx = {.cat = &s->cat, .src = NULL};
-	if (!shd_resolve_typename(&ctx, cd->type_name, &c->type, &c->typmod, &c->serial, &e)) {
+	PgsTranslateCtx ctx = {.cat = &s->cat, .src = NULL};
+	if (!pgs_resolve_typename(&ctx, cd->type_name, &c->type, &c->typmod, &c->serial, &e)) {
 		pgs_send_error(s, &e);
 		return false;
 	}
@@ -301,7 +301,7 @@ static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 /* Column declaration for SQLite. */
 static void put_column(Buf *b, const ColSpec *c)
 {
-	shd_put_ident(b, c->name);
+	pgs_put_ident(b, c->name);
 	buf_printf(b, " %s", pgt_storage_decl(c->type));
 	if (c->notnull)
 		buf_put_str(b, " NOT NULL");
@@ -346,11 +346,11 @@ static bool check_default(PgsSession *s, const ColSpec *c, PgwError *e)
 		PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
 		Arena a;
 		arena_init(&a);
-		ShdTranslateCtx ctx = {.cat = &s->cat, .src = sql, .arena = &a};
+		PgsTranslateCtx ctx = {.cat = &s->cat, .src = sql, .arena = &a};
 		Buf out;
 		uint32_t type;
 		buf_init(&out);
-		ok = shd_translate_expr(&ctx, NULL, tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val, &out,
+		ok = pgs_translate_expr(&ctx, NULL, tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val, &out,
 					&type, e);
 		if (!ok)
 			e->position = 0;
@@ -365,13 +365,13 @@ static bool check_default(PgsSession *s, const ColSpec *c, PgwError *e)
 	return ok;
 }
 
-static bool check_sql(PgsSession *s, const ShdTable *t, PgQuery__Node *expr, Buf *out, PgwError *e)
+static bool check_sql(PgsSession *s, const PgsTable *t, PgQuery__Node *expr, Buf *out, PgwError *e)
 {
 	Arena a;
 	arena_init(&a);
-	ShdTranslateCtx ctx = {.cat = &s->cat, .src = NULL, .arena = &a};
+	PgsTranslateCtx ctx = {.cat = &s->cat, .src = NULL, .arena = &a};
 	uint32_t type;
-	bool ok = shd_translate_expr(&ctx, t, expr, out, &type, e);
+	bool ok = pgs_translate_expr(&ctx, t, expr, out, &type, e);
 	arena_reset(&a);
 	return ok;
 }
@@ -439,7 +439,7 @@ static bool create_columns(PgsSession *s, const char *name, ColSpec *cols, int n
 	Buf sql;
 	buf_init(&sql);
 	buf_put_str(&sql, "CREATE TABLE ");
-	shd_put_ident(&sql, name);
+	pgs_put_ident(&sql, name);
 	buf_put_str(&sql, " (");
 	for (int c = 0; c < ncols; c++) {
 		if (c)
@@ -460,7 +460,7 @@ static bool create_columns(PgsSession *s, const char *name, ColSpec *cols, int n
 
 /* A CHECK constraint named cname on table t (OID oid): enforced by
  * triggers, as SQLite cannot add table constraints later. */
-static bool create_check(PgsSession *s, const ShdTable *t, uint32_t oid, KeySpec *ks, const char *cname, PgwError *e)
+static bool create_check(PgsSession *s, const PgsTable *t, uint32_t oid, KeySpec *ks, const char *cname, PgwError *e)
 {
 	const char *name = t->name;
 	Buf expr;
@@ -488,10 +488,10 @@ static bool create_check(PgsSession *s, const ShdTable *t, uint32_t oid, KeySpec
  * triggers on both sides. */
 /* The column a foreign key references: the one it names, else the
  * referenced table's one-column primary key; false when there is none. */
-static bool referenced_column(PgsSession *s, PgQuery__Constraint *fk, const ShdTable *pt, char *pk, size_t n)
+static bool referenced_column(PgsSession *s, PgQuery__Constraint *fk, const PgsTable *pt, char *pk, size_t n)
 {
 	if (fk->n_pk_attrs == 1) {
-		snprintf(pk, n, "%s", shd_node_str(fk->pk_attrs[0]));
+		snprintf(pk, n, "%s", pgs_node_str(fk->pk_attrs[0]));
 		return pk[0] != 0;
 	}
 	pk[0] = 0;
@@ -514,7 +514,7 @@ static bool referenced_column(PgsSession *s, PgQuery__Constraint *fk, const ShdT
 static bool create_foreign_key(PgsSession *s, const char *name, uint32_t oid, KeySpec *ks, const char *cn, PgwError *e)
 {
 	PgQuery__Constraint *fk = ks->fk;
-	const ShdTable *pt = shd_catalog_table(&s->cat, fk->pktable->relname);
+	const PgsTable *pt = pgs_catalog_table(&s->cat, fk->pktable->relname);
 	if (!pt) {
 		pgw_error_set(e, "42P01", "relation \"%s\" does not exist", fk->pktable->relname);
 		return false;
@@ -565,7 +565,7 @@ static bool create_foreign_key(PgsSession *s, const char *name, uint32_t oid, Ke
 
 /* A table constraint of a new table: its name as PostgreSQL gives it,
  * then the index, CHECK triggers or foreign key triggers. */
-static bool create_key(PgsSession *s, const ShdTable *t, uint32_t oid, KeySpec *ks, PgwError *e)
+static bool create_key(PgsSession *s, const PgsTable *t, uint32_t oid, KeySpec *ks, PgwError *e)
 {
 	const char *name = t->name;
 	Buf cname;
@@ -616,8 +616,8 @@ static bool create_table(PgsSession *s, PgQuery__CreateStmt *cs)
 		pgs_send_error(s, &e);
 		ok = false;
 	}
-	shd_schema_changed();
-	const ShdTable *t = ok ? shd_catalog_table(&s->cat, name) : NULL;
+	pgs_schema_changed();
+	const PgsTable *t = ok ? pgs_catalog_table(&s->cat, name) : NULL;
 	for (int k = 0; k < nkeys && ok; k++)
 		if (!create_key(s, t, oid, &keys[k], &e)) {
 			pgs_send_error(s, &e);
@@ -627,12 +627,12 @@ static bool create_table(PgsSession *s, PgQuery__CreateStmt *cs)
 		free(cols[c].default_pg);
 	free(cols);
 	free(keys);
-	shd_schema_changed();
+	pgs_schema_changed();
 	return ok;
 }
 
 /* Names of the sequences a table's column defaults own (serial/identity). */
-static void owned_sequences(const ShdTable *t, char names[][256], int *n)
+static void owned_sequences(const PgsTable *t, char names[][256], int *n)
 {
 	*n = 0;
 	for (int i = 0; i < t->ncols && *n < 32; i++) {
@@ -659,7 +659,7 @@ static bool drop_sequence_rows(PgsSession *s, const char *name, PgwError *e)
 	       run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_class WHERE relname = %Q AND relkind = 'S'", name));
 }
 
-static bool drop_table(PgsSession *s, const ShdTable *t, PgwError *e)
+static bool drop_table(PgsSession *s, const PgsTable *t, PgwError *e)
 {
 	char seqs[32][256];
 	int nseq;
@@ -705,12 +705,12 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 	bool ok = true;
 	for (size_t i = 0; i < ds->n_objects && ok; i++) {
 		PgQuery__List *l = ds->objects[i]->list;
-		const char *name = shd_node_str(l->items[l->n_items - 1]);
-		if (l->n_items > 1 && strcmp(shd_node_str(l->items[l->n_items - 2]), "public") != 0) {
-			pgs_errorf(s, "3F000", "schema \"%s\" does not exist", shd_node_str(l->items[l->n_items - 2]));
+		const char *name = pgs_node_str(l->items[l->n_items - 1]);
+		if (l->n_items > 1 && strcmp(pgs_node_str(l->items[l->n_items - 2]), "public") != 0) {
+			pgs_errorf(s, "3F000", "schema \"%s\" does not exist", pgs_node_str(l->items[l->n_items - 2]));
 			return false;
 		}
-		const ShdTable *t = shd_catalog_table(&s->cat, name);
+		const PgsTable *t = pgs_catalog_table(&s->cat, name);
 		if (!t || t->system) {
 			if (ds->missing_ok) {
 				pgs_notice(s, "%s \"%s\" does not exist, skipping", kind, name);
@@ -733,7 +733,7 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 		} else {
 			ok = drop_sequence_rows(s, name, &e);
 		}
-		shd_schema_changed();
+		pgs_schema_changed();
 		if (!ok)
 			pgs_send_error(s, &e);
 	}
@@ -745,7 +745,7 @@ static bool truncate_stmt(PgsSession *s, PgQuery__TruncateStmt *ts)
 	PgwError e;
 	for (size_t i = 0; i < ts->n_relations; i++) {
 		PgQuery__RangeVar *rv = ts->relations[i]->range_var;
-		const ShdTable *t = shd_catalog_table(&s->cat, rv->relname);
+		const PgsTable *t = pgs_catalog_table(&s->cat, rv->relname);
 		if (!check_schema(s, rv))
 			return false;
 		if (!t || t->system || t->relkind != 'r') {
@@ -754,7 +754,7 @@ static bool truncate_stmt(PgsSession *s, PgQuery__TruncateStmt *ts)
 		}
 	}
 	for (size_t i = 0; i < ts->n_relations; i++) {
-		const ShdTable *t = shd_catalog_table(&s->cat, ts->relations[i]->range_var->relname);
+		const PgsTable *t = pgs_catalog_table(&s->cat, ts->relations[i]->range_var->relname);
 		bool cascade = ts->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
 		bool ok = s->hooks.truncate ? s->hooks.truncate(s->hooks.arg, t->name, cascade, ts->restart_seqs, &e)
 					    : run(s, &e, sqlite3_mprintf("DELETE FROM \"%w\"", t->name));
@@ -783,12 +783,12 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 	PgwError e;
 	if (!check_schema(s, is->relation))
 		return false;
-	const ShdTable *t = shd_catalog_table(&s->cat, is->relation->relname);
+	const PgsTable *t = pgs_catalog_table(&s->cat, is->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
 		pgs_errorf(s, "42P01", "relation \"%s\" does not exist", is->relation->relname);
 		return false;
 	}
-	if (shd_has_str(is->access_method) && strcmp(is->access_method, "btree") != 0 && strcmp(is->access_method, "hash") != 0) {
+	if (pgs_has_str(is->access_method) && strcmp(is->access_method, "btree") != 0 && strcmp(is->access_method, "hash") != 0) {
 		pgs_errorf(s, "0A000", "index access method \"%s\" is not supported by DoSQL", is->access_method);
 		return false;
 	}
@@ -796,7 +796,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 	int nkeys = 0;
 	for (size_t i = 0; i < is->n_index_params; i++) {
 		PgQuery__IndexElem *ie = is->index_params[i]->index_elem;
-		if (!shd_has_str(ie->name)) {
+		if (!pgs_has_str(ie->name)) {
 			pgs_errorf(s, "0A000", "expression indexes are not supported by DoSQL");
 			return false;
 		}
@@ -808,7 +808,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 	}
 	Buf name;
 	buf_init(&name);
-	if (shd_has_str(is->idxname))
+	if (pgs_has_str(is->idxname))
 		buf_put_str(&name, is->idxname);
 	else
 		key_name(&name, t->name, nkeys, keys, "idx");
@@ -824,7 +824,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 		ok = check_sql(s, t, is->where_clause, &where, &e);
 	ok = ok && make_index(s, t, buf_cstr(&name), is->unique, 0, nkeys, keys, is->where_clause ? buf_cstr(&where) : NULL,
 			      &e);
-	shd_schema_changed();
+	pgs_schema_changed();
 	if (!ok) {
 		if (strncmp(e.sqlstate, "23505", 5) == 0) {
 			pgw_error_set(&e, "23505", "could not create unique index \"%s\"", buf_cstr(&name));
@@ -838,7 +838,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 }
 
 /* NOT NULL added after creation: refuse existing NULLs, guard new rows with triggers. */
-static bool add_not_null(PgsSession *s, const ShdTable *t, const char *col, PgwError *e)
+static bool add_not_null(PgsSession *s, const PgsTable *t, const char *col, PgwError *e)
 {
 	sqlite3_stmt *st;
 	char *sql = sqlite3_mprintf("SELECT 1 FROM \"%w\" WHERE \"%w\" IS NULL LIMIT 1", t->name, col);
@@ -866,7 +866,7 @@ static bool add_not_null(PgsSession *s, const ShdTable *t, const char *col, PgwE
  * a NOT NULL that SET NOT NULL added (triggers) goes; one declared in
  * CREATE TABLE is SQLite's own column constraint, which only rebuilding
  * the table would drop (0A000). */
-static bool drop_not_null(PgsSession *s, const ShdTable *t, const ShdColumn *col, PgwError *e)
+static bool drop_not_null(PgsSession *s, const PgsTable *t, const PgsColumn *col, PgwError *e)
 {
 	if (!col->notnull)
 		return true;
@@ -906,9 +906,9 @@ static bool fill_default(PgsSession *s, const char *sql, PgwError *e)
 	}
 	Arena a;
 	arena_init(&a);
-	ShdQuery q;
+	PgsQuery q;
 	sqlite3_stmt *st = NULL;
-	bool ok = pgs_translate(s, sql, tree->stmts[0]->stmt, &a, 0, NULL, &q, e) && pgs_prepare(s, &q, &st, e);
+	bool ok = pgs_compile(s, sql, tree->stmts[0]->stmt, &a, 0, NULL, &q, e) && pgs_prepare(s, &q, &st, e);
 	if (ok) {
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -936,11 +936,11 @@ static AlterStep alter_result(bool ok) { return ok ? ALTER_DONE : ALTER_FAILED; 
 
 /* ADD COLUMN: the SQLite column, its catalog row and sequence, the default
  * filled into existing rows, then NOT NULL and its keys. */
-static AlterStep alter_add_column(PgsSession *s, const ShdTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
+static AlterStep alter_add_column(PgsSession *s, const PgsTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
 				  PgwError *e)
 {
 	PgQuery__ColumnDef *cd = cmd->def->column_def;
-	if (shd_table_column(t, cd->colname)) {
+	if (pgs_table_column(t, cd->colname)) {
 		if (cmd->missing_ok) {
 			pgs_notice(s, "column \"%s\" of relation \"%s\" already exists, skipping", cd->colname, tname);
 			return ALTER_DONE;
@@ -962,13 +962,13 @@ static AlterStep alter_add_column(PgsSession *s, const ShdTable *t, const char *
 	Buf sql;
 	buf_init(&sql);
 	buf_put_str(&sql, "ALTER TABLE ");
-	shd_put_ident(&sql, tname);
+	pgs_put_ident(&sql, tname);
 	buf_put_str(&sql, " ADD COLUMN ");
 	put_column(&sql, &c);
 	bool ok = check_default(s, &c, e) && pgs_sql(s, buf_cstr(&sql), e) && column_sequence(s, tname, &c, e) &&
 	     catalog_column(s, t->oid, attnum, &c, e);
 	buf_cleanup(&sql);
-	shd_schema_changed();
+	pgs_schema_changed();
 	if (ok && c.default_pg) {
 		/* existing rows get the default, as PostgreSQL fills them */
 		char *upd = NULL;
@@ -978,11 +978,11 @@ static AlterStep alter_add_column(PgsSession *s, const ShdTable *t, const char *
 		}
 	}
 	if (ok && notnull) {
-		t = shd_catalog_table(&s->cat, tname);
+		t = pgs_catalog_table(&s->cat, tname);
 		ok = add_not_null(s, t, cd->colname, e);
 	}
 	for (int k = 0; k < nkeys && ok; k++) {
-		t = shd_catalog_table(&s->cat, tname);
+		t = pgs_catalog_table(&s->cat, tname);
 		Buf cname;
 		buf_init(&cname);
 		if (keys[k].contype == 'p')
@@ -1002,10 +1002,10 @@ static AlterStep alter_add_column(PgsSession *s, const ShdTable *t, const char *
 
 /* ALTER COLUMN ... TYPE: only to the type the column has (ORMs' "sync"
  * send it for every column): changing a column's type rewrites the table. */
-static AlterStep alter_column_type(PgsSession *s, const ShdTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
+static AlterStep alter_column_type(PgsSession *s, const PgsTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
 				   PgwError *e)
 {
-	const ShdColumn *col = shd_table_column(t, cmd->name);
+	const PgsColumn *col = pgs_table_column(t, cmd->name);
 	if (!col) {
 		pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 		return ALTER_REPORTED;
@@ -1015,12 +1015,12 @@ static AlterStep alter_column_type(PgsSession *s, const ShdTable *t, const char 
 					 : NULL;
 	uint32_t type;
 	int32_t typmod;
-	ShdTranslateCtx ctx = {.cat = &s->cat};
+	PgsTranslateCtx ctx = {.cat = &s->cat};
 	if (!cd || !cd->type_name || cd->raw_default) {
 		pgw_error_set(e, "0A000", "ALTER COLUMN ... TYPE ... USING is not supported by DoSQL");
 		return ALTER_FAILED;
 	}
-	if (!shd_resolve_typename(&ctx, cd->type_name, &type, &typmod, NULL, e))
+	if (!pgs_resolve_typename(&ctx, cd->type_name, &type, &typmod, NULL, e))
 		return ALTER_FAILED;
 	if (type != col->type || typmod != col->typmod) {
 		pgw_error_set(e, "0A000",
@@ -1033,7 +1033,7 @@ static AlterStep alter_column_type(PgsSession *s, const ShdTable *t, const char 
 
 /* ADD CONSTRAINT: a primary key (its columns made NOT NULL) or a unique
  * constraint, as a unique index. */
-static AlterStep alter_add_constraint(PgsSession *s, const ShdTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
+static AlterStep alter_add_constraint(PgsSession *s, const PgsTable *t, const char *tname, PgQuery__AlterTableCmd *cmd,
 				      PgwError *e)
 {
 	PgQuery__Constraint *k = cmd->def->constraint;
@@ -1064,7 +1064,7 @@ static AlterStep alter_add_constraint(PgsSession *s, const ShdTable *t, const ch
 			ok = false;
 		}
 		for (int j = 0; j < ks[0].nkeys && ok; j++) {
-			const ShdColumn *c = shd_table_column(t, ks[0].keys[j]);
+			const PgsColumn *c = pgs_table_column(t, ks[0].keys[j]);
 			if (!c) {
 				pgw_error_set(e, "42703", "column \"%s\" of relation \"%s\" does not exist",
 					      ks[0].keys[j], tname);
@@ -1079,7 +1079,7 @@ static AlterStep alter_add_constraint(PgsSession *s, const ShdTable *t, const ch
 		ok = false;
 	}
 	if (ok && (ks[0].contype == 'p' || ks[0].contype == 'u')) {
-		t = shd_catalog_table(&s->cat, tname);
+		t = pgs_catalog_table(&s->cat, tname);
 		ok = make_index(s, t, buf_cstr(&cname), true, ks[0].contype, ks[0].nkeys, ks[0].keys, NULL, e);
 		if (!ok && strncmp(e->sqlstate, "23505", 5) == 0) {
 			pgw_error_set(e, "23505", "could not create unique index \"%s\"", buf_cstr(&cname));
@@ -1099,7 +1099,7 @@ static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 	PgwError e;
 	if (!check_schema(s, at->relation))
 		return false;
-	const ShdTable *t = shd_catalog_table(&s->cat, at->relation->relname);
+	const PgsTable *t = pgs_catalog_table(&s->cat, at->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
 		if (at->missing_ok) {
 			pgs_notice(s, "relation \"%s\" does not exist, skipping", at->relation->relname);
@@ -1113,14 +1113,14 @@ static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 	bool ok = true;
 	for (size_t i = 0; i < at->n_cmds && ok; i++) {
 		PgQuery__AlterTableCmd *cmd = at->cmds[i]->alter_table_cmd;
-		t = shd_catalog_table(&s->cat, tname);
+		t = pgs_catalog_table(&s->cat, tname);
 		AlterStep step = ALTER_DONE;
 		switch (cmd->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 			step = alter_add_column(s, t, tname, cmd, &e);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault: {
-			if (!shd_table_column(t, cmd->name)) {
+			if (!pgs_table_column(t, cmd->name)) {
 				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
@@ -1133,7 +1133,7 @@ static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 			break;
 		}
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull: {
-			const ShdColumn *col = shd_table_column(t, cmd->name);
+			const PgsColumn *col = pgs_table_column(t, cmd->name);
 			if (!col) {
 				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
@@ -1145,14 +1145,14 @@ static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 			step = alter_column_type(s, t, tname, cmd, &e);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
-			if (!shd_table_column(t, cmd->name)) {
+			if (!pgs_table_column(t, cmd->name)) {
 				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
 			ok = add_not_null(s, t, cmd->name, &e);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn: {
-			const ShdColumn *c = shd_table_column(t, cmd->name);
+			const PgsColumn *c = pgs_table_column(t, cmd->name);
 			if (!c) {
 				if (cmd->missing_ok) {
 					pgs_notice(s, "column \"%s\" of relation \"%s\" does not exist, skipping", cmd->name, tname);
@@ -1187,7 +1187,7 @@ static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 		if (step == ALTER_REPORTED)
 			return false;
 		ok = ok && step == ALTER_DONE;
-		shd_schema_changed();
+		pgs_schema_changed();
 		if (!ok)
 			pgs_send_error(s, &e);
 	}
@@ -1234,8 +1234,8 @@ static bool create_seq(PgsSession *s, PgQuery__CreateSeqStmt *cs)
 			cycle = d->arg ? defelem_int(d, 1) != 0 : true;
 		else if (strcmp(d->defname, "as") == 0 && d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_TYPE_NAME) {
 			int32_t typmod;
-			ShdTranslateCtx ctx = {.cat = &s->cat};
-			if (!shd_resolve_typename(&ctx, d->arg->type_name, &type, &typmod, NULL, &e)) {
+			PgsTranslateCtx ctx = {.cat = &s->cat};
+			if (!pgs_resolve_typename(&ctx, d->arg->type_name, &type, &typmod, NULL, &e)) {
 				pgs_send_error(s, &e);
 				return false;
 			}
@@ -1255,7 +1255,7 @@ static bool create_seq(PgsSession *s, PgQuery__CreateSeqStmt *cs)
 		pgs_send_error(s, &e);
 		return false;
 	}
-	shd_schema_changed();
+	pgs_schema_changed();
 	return true;
 }
 
@@ -1264,7 +1264,7 @@ static bool rename_stmt(PgsSession *s, PgQuery__RenameStmt *rs, const char **tag
 	PgwError e;
 	if (!rs->relation || !check_schema(s, rs->relation))
 		return rs->relation ? false : (pgs_errorf(s, "0A000", "this RENAME is not supported by DoSQL"), false);
-	const ShdTable *t = shd_catalog_table(&s->cat, rs->relation->relname);
+	const PgsTable *t = pgs_catalog_table(&s->cat, rs->relation->relname);
 	if (!t || t->system) {
 		pgs_errorf(s, "42P01", "relation \"%s\" does not exist", rs->relation->relname);
 		return false;
@@ -1279,7 +1279,7 @@ static bool rename_stmt(PgsSession *s, PgQuery__RenameStmt *rs, const char **tag
 		     run(s, &e, sqlite3_mprintf("UPDATE main._dosql_class SET relname = %Q WHERE oid = %u", rs->newname, t->oid));
 		*tag = "ALTER TABLE";
 	} else if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN) {
-		if (!shd_table_column(t, rs->subname)) {
+		if (!pgs_table_column(t, rs->subname)) {
 			pgs_errorf(s, "42703", "column \"%s\" does not exist", rs->subname);
 			return false;
 		}
@@ -1292,7 +1292,7 @@ static bool rename_stmt(PgsSession *s, PgQuery__RenameStmt *rs, const char **tag
 		pgs_errorf(s, "0A000", "this RENAME is not supported by DoSQL");
 		return false;
 	}
-	shd_schema_changed();
+	pgs_schema_changed();
 	if (!ok)
 		pgs_send_error(s, &e);
 	return ok;

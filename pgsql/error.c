@@ -37,7 +37,7 @@ static void unique_constraint_name(PgsSession *s, const char *msg, PgwError *e)
 	if (!dot || (size_t)(dot - p) >= sizeof(table))
 		return;
 	memcpy(table, p, (size_t)(dot - p));
-	const ShdTable *t = shd_catalog_table(&s->cat, table);
+	const PgsTable *t = pgs_catalog_table(&s->cat, table);
 	if (!t)
 		return;
 	Buf key;
@@ -53,7 +53,7 @@ static void unique_constraint_name(PgsSession *s, const char *msg, PgwError *e)
 		size_t n = end ? (size_t)(end - d - 1) : strlen(d + 1);
 		char col[256];
 		snprintf(col, sizeof(col), "%.*s", (int)n, d + 1);
-		const ShdColumn *c = shd_table_column(t, col);
+		const PgsColumn *c = pgs_table_column(t, col);
 		if (c) {
 			buf_printf(&key, "%s%d", first ? "" : ",", c->attnum);
 			first = false;
@@ -203,7 +203,7 @@ void pgs_diag_clear(PgsSession *s)
 }
 
 /* Text of recorded column i as PostgreSQL prints it in DETAIL lines. */
-static void diag_value(PgsSession *s, const ShdColumn *c, int i, Buf *b)
+static void diag_value(PgsSession *s, const PgsColumn *c, int i, Buf *b)
 {
 	sqlite3_value *v = i < s->ndiag ? s->diag_row[i] : NULL;
 	PgtError pe;
@@ -230,7 +230,7 @@ void pgs_diagnose_row(PgsSession *s, sqlite3_stmt *st, PgwError *e)
 	bool unique = memcmp(e->sqlstate, "23505", 5) == 0;
 	if (!e->table[0] || (!unique && memcmp(e->sqlstate, "23502", 5) != 0))
 		return;
-	const ShdTable *t = shd_catalog_table(&s->cat, e->table);
+	const PgsTable *t = pgs_catalog_table(&s->cat, e->table);
 	if (!t || t->ncols == 0)
 		return;
 	Buf sql;
@@ -238,11 +238,11 @@ void pgs_diagnose_row(PgsSession *s, sqlite3_stmt *st, PgwError *e)
 	buf_put_str(&sql, "SAVEPOINT _dosql_diag;");
 	for (int w = 0; w < 2; w++) {
 		buf_printf(&sql, " CREATE TEMP TRIGGER _dosql_diag_%d BEFORE %s ON main.", w, w ? "UPDATE" : "INSERT");
-		shd_put_ident(&sql, t->name);
+		pgs_put_ident(&sql, t->name);
 		buf_put_str(&sql, " BEGIN SELECT pg_note_row(");
 		for (int i = 0; i < t->ncols; i++) {
 			buf_put_str(&sql, i ? ", NEW." : "NEW.");
-			shd_put_ident(&sql, t->cols[i].name);
+			pgs_put_ident(&sql, t->cols[i].name);
 		}
 		buf_put_str(&sql, "); END;");
 	}

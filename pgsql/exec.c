@@ -32,9 +32,9 @@ bool pgs_open(PgsSession *s, sqlite3 *db, const char *path, PgwConn *conn, const
 	s->conn = conn;
 	if (hooks)
 		s->hooks = *hooks;
-	shd_catalog_init(&s->cat, db, path);
+	pgs_catalog_init(&s->cat, db, path);
 	s->cat.views_pending = true;
-	if (!(flags & PGS_VIEWS_ON_USE) && !shd_catalog_views(&s->cat, &err)) {
+	if (!(flags & PGS_VIEWS_ON_USE) && !pgs_catalog_views(&s->cat, &err)) {
 		fprintf(stderr, "dosql: session setup failed: %s\n", err ? err : "?");
 		sqlite3_free(err);
 		return false;
@@ -43,10 +43,10 @@ bool pgs_open(PgsSession *s, sqlite3 *db, const char *path, PgwConn *conn, const
 	return pgs_funcs_register(s);
 }
 
-bool pgs_catalog_ready(PgsSession *s, const ShdQuery *q, PgwError *e)
+bool pgs_catalog_ready(PgsSession *s, const PgsQuery *q, PgwError *e)
 {
 	char *err = NULL;
-	if (!q->catalog || shd_catalog_views(&s->cat, &err))
+	if (!q->catalog || pgs_catalog_views(&s->cat, &err))
 		return true;
 	pgw_error_set(e, "XX000", "could not attach the catalog: %s", err ? err : "?");
 	sqlite3_free(err);
@@ -57,7 +57,7 @@ void pgs_close(PgsSession *s)
 {
 	pgs_diag_clear(s);
 	pgs_guc_free(s);
-	shd_catalog_cleanup(&s->cat);
+	pgs_catalog_cleanup(&s->cat);
 }
 
 void pgs_statement_start(PgsSession *s)
@@ -136,19 +136,19 @@ bool pgs_translatable(const PgQuery__Node *n)
 		     n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT || n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT);
 }
 
-bool pgs_translate(PgsSession *s, const char *src, PgQuery__Node *node, Arena *arena, int nparams,
-		   const uint32_t *types, ShdQuery *q, PgwError *e)
+bool pgs_compile(PgsSession *s, const char *src, PgQuery__Node *node, Arena *arena, int nparams,
+		 const uint32_t *types, PgsQuery *q, PgwError *e)
 {
-	ShdTranslateCtx ctx = {.cat = &s->cat,
+	PgsTranslateCtx ctx = {.cat = &s->cat,
 			       .src = src,
 			       .arena = arena,
 			       .nparams_in = nparams,
 			       .param_types_in = types,
 			       .user = s->conn ? s->conn->user_name : NULL};
-	return shd_translate(&ctx, node, q, e);
+	return pgs_translate(&ctx, node, q, e);
 }
 
-bool pgs_prepare(PgsSession *s, const ShdQuery *q, sqlite3_stmt **st, PgwError *e)
+bool pgs_prepare(PgsSession *s, const PgsQuery *q, sqlite3_stmt **st, PgwError *e)
 {
 	int rc = sqlite3_prepare_v2(s->db, q->sql, -1, st, NULL);
 	if (rc == SQLITE_OK)
@@ -193,7 +193,7 @@ static int16_t column_format(int nformats, const int16_t *formats, int i)
 	return nformats == 0 ? 0 : nformats == 1 ? formats[0] : (i < nformats ? formats[i] : 0);
 }
 
-void pgs_describe(PgsSession *s, const ShdQuery *q, int nformats, const int16_t *formats)
+void pgs_describe(PgsSession *s, const PgsQuery *q, int nformats, const int16_t *formats)
 {
 	PgwField stackf[64] = {{0}};
 	PgwField *f = q->ncols <= 64 ? stackf : calloc((size_t)q->ncols, sizeof(PgwField));
@@ -216,7 +216,7 @@ void pgs_describe(PgsSession *s, const ShdQuery *q, int nformats, const int16_t 
 		free(f);
 }
 
-bool pgs_put_row(PgsSession *s, sqlite3_value **vals, const ShdQuery *q, int nformats, const int16_t *formats,
+bool pgs_put_row(PgsSession *s, sqlite3_value **vals, const PgsQuery *q, int nformats, const int16_t *formats,
 		 PgwError *e)
 {
 	PgwConn *c = s->conn;
@@ -244,7 +244,7 @@ bool pgs_put_row(PgsSession *s, sqlite3_value **vals, const ShdQuery *q, int nfo
 	return true;
 }
 
-bool pgs_put_stmt_row(PgsSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformats, const int16_t *formats,
+bool pgs_put_stmt_row(PgsSession *s, sqlite3_stmt *st, const PgsQuery *q, int nformats, const int16_t *formats,
 		      PgwError *e)
 {
 	sqlite3_value *stackv[64];
@@ -261,26 +261,26 @@ bool pgs_put_stmt_row(PgsSession *s, sqlite3_stmt *st, const ShdQuery *q, int nf
 	return ok;
 }
 
-void pgs_command_tag(PgsSession *s, const ShdQuery *q, int64_t rows, char *tag, size_t n)
+void pgs_command_tag(PgsSession *s, const PgsQuery *q, int64_t rows, char *tag, size_t n)
 {
 	int64_t changes = q->returns_rows ? rows : sqlite3_changes64(s->db);
 	switch (q->kind) {
-	case SHD_Q_SELECT:
+	case PGS_Q_SELECT:
 		snprintf(tag, n, "SELECT %lld", (long long)rows);
 		break;
-	case SHD_Q_INSERT:
+	case PGS_Q_INSERT:
 		snprintf(tag, n, "INSERT 0 %lld", (long long)changes);
 		break;
-	case SHD_Q_UPDATE:
+	case PGS_Q_UPDATE:
 		snprintf(tag, n, "UPDATE %lld", (long long)changes);
 		break;
-	case SHD_Q_DELETE:
+	case PGS_Q_DELETE:
 		snprintf(tag, n, "DELETE %lld", (long long)changes);
 		break;
 	}
 }
 
-PgsStep pgs_step(PgsSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformats, const int16_t *formats,
+PgsStep pgs_step(PgsSession *s, sqlite3_stmt *st, const PgsQuery *q, int nformats, const int16_t *formats,
 		 int64_t maxrows, int64_t *nrows, PgwError *e)
 {
 	*nrows = 0;
@@ -305,7 +305,7 @@ PgsStep pgs_step(PgsSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformat
 		if (rc == SQLITE_DONE)
 			return PGS_STEP_DONE;
 		pgs_sqlite_error(s, rc, e);
-		if (q->kind == SHD_Q_INSERT || q->kind == SHD_Q_UPDATE)
+		if (q->kind == PGS_Q_INSERT || q->kind == PGS_Q_UPDATE)
 			pgs_diagnose_row(s, st, e);
 		sqlite3_reset(st);
 		return PGS_STEP_ERROR;

@@ -730,7 +730,7 @@ static bool seq_lookup(PgsSession *s, sqlite3_value *arg, uint32_t *oid, sqlite3
 	}
 	char name[256];
 	seq_name((const char *)sqlite3_value_text(arg), name, sizeof(name));
-	const ShdTable *t = shd_catalog_table(&s->cat, name);
+	const PgsTable *t = pgs_catalog_table(&s->cat, name);
 	if (!t || t->relkind != 'S') {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "relation \"%s\" does not exist", name);
@@ -857,14 +857,14 @@ static void fn_get_serial_sequence(sqlite3_context *ctx, int argc, sqlite3_value
 		return;
 	char tname[256];
 	seq_name((const char *)sqlite3_value_text(argv[0]), tname, sizeof(tname));
-	const ShdTable *t = shd_catalog_table(&s->cat, tname);
+	const PgsTable *t = pgs_catalog_table(&s->cat, tname);
 	if (!t) {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "relation \"%s\" does not exist", tname);
 		pgt_result_error(ctx, "42P01", msg);
 		return;
 	}
-	const ShdColumn *c = shd_table_column(t, (const char *)sqlite3_value_text(argv[1]));
+	const PgsColumn *c = pgs_table_column(t, (const char *)sqlite3_value_text(argv[1]));
 	if (!c) {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "column \"%s\" of relation \"%s\" does not exist",
@@ -1080,5 +1080,5 @@ bool pgs_funcs_register(PgsSession *s)
 	    sqlite3_create_function_v2(s->db, "pg_string_agg_distinct", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
 				       distinct_step, distinct_final, NULL) != SQLITE_OK)
 		return false;
-	return dec_register_functions(s->db) && shd_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

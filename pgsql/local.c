@@ -37,7 +37,7 @@ PgsLocal *pgs_local_create(void)
 	bool ok = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) ==
 			  SQLITE_OK &&
 		  sqlite3_exec(db, "PRAGMA case_sensitive_like = ON;", NULL, NULL, &err) == SQLITE_OK &&
-		  shd_catalog_bootstrap(db, &err);
+		  pgs_catalog_bootstrap(db, &err);
 	sqlite3_free(err);
 	l->pg.db = db;
 	/* most final steps never read pg_catalog: its relations are made for
@@ -93,7 +93,7 @@ static bool implicit_end(PgsLocal *l, bool ok)
 	if (l->ddl) {
 		l->ddl = false;
 		l->pg.cat.own_ddl = false;
-		shd_schema_changed();
+		pgs_schema_changed();
 	}
 	l->implicit = false;
 	l->pg.txn_start_us = 0;
@@ -113,9 +113,9 @@ static bool run_query(PgsLocal *l, const char *sql, PgQuery__Node *node, const L
 	PgwError e;
 	Arena a;
 	arena_init(&a);
-	ShdQuery q;
+	PgsQuery q;
 	sqlite3_stmt *st = NULL;
-	bool ok = implicit_begin(l, &e) && pgs_translate(s, sql, node, &a, 0, NULL, &q, &e);
+	bool ok = implicit_begin(l, &e) && pgs_compile(s, sql, node, &a, 0, NULL, &q, &e);
 	if (ok && q.nparams > 0) {
 		pgw_error_set(&e, "08P01", "bind message supplies 0 parameters, but prepared statement \"\" requires %d",
 			      q.nparams);
@@ -170,7 +170,7 @@ static bool run_ddl(PgsLocal *l, PgQuery__Node *node)
 		/* (TRUNCATE deletes rows: the schema stays) */
 		l->ddl = true;
 		l->pg.cat.own_ddl = true;
-		shd_schema_changed();
+		pgs_schema_changed();
 	}
 	if (!pgs_exec_ddl(&l->pg, node, &tag))
 		return false;
@@ -234,10 +234,10 @@ sqlite3_stmt *pgs_local_prepare(PgsLocal *l, const char *sql, PgwError *e)
 	sqlite3_stmt *st = NULL;
 	Arena a;
 	arena_init(&a);
-	ShdQuery q;
+	PgsQuery q;
 	if (tree->n_stmts != 1 || !pgs_translatable(tree->stmts[0]->stmt))
 		pgw_error_set(e, "0A000", "only one query can be prepared on a local database");
-	else if (pgs_translate(&l->pg, sql, tree->stmts[0]->stmt, &a, 0, NULL, &q, e) && pgs_catalog_ready(&l->pg, &q, e))
+	else if (pgs_compile(&l->pg, sql, tree->stmts[0]->stmt, &a, 0, NULL, &q, e) && pgs_catalog_ready(&l->pg, &q, e))
 		(void)pgs_prepare(&l->pg, &q, &st, e);
 	arena_reset(&a);
 	pg_query__parse_result__free_unpacked(tree, NULL);

@@ -54,7 +54,7 @@ typedef struct PgsHooks {
 typedef struct PgsSession {
 	sqlite3 *db;      /* owned by the embedding session */
 	PgwConn *conn;    /* borrowed: user, database and pid; replies go to its output */
-	ShdCatalog cat;
+	PgsCatalog cat;
 	PgtFormat fmt;
 	int nguc, gucap;
 	PgsGuc *gucs;
@@ -95,7 +95,7 @@ int64_t pgs_now_us(void);
 bool pgs_open(PgsSession *s, sqlite3 *db, const char *path, PgwConn *conn, const PgsHooks *hooks, unsigned flags);
 /* Before running q: the pg_catalog relations it reads are there.  False
  * with *e filled. */
-bool pgs_catalog_ready(PgsSession *s, const ShdQuery *q, PgwError *e);
+bool pgs_catalog_ready(PgsSession *s, const PgsQuery *q, PgwError *e);
 void pgs_close(PgsSession *s);
 /* A statement starts: no cancel yet, its deadline from statement_timeout. */
 void pgs_statement_start(PgsSession *s);
@@ -114,22 +114,22 @@ PgQuery__ParseResult *pgs_parse(const char *sql, PgwError *e);
  * it came from, for error positions): its translation into *q (living in
  * arena) with the client's declared parameter types, then (pgs_prepare)
  * the SQLite statement.  False with *e filled. */
-bool pgs_translate(PgsSession *s, const char *src, PgQuery__Node *node, Arena *arena, int nparams,
-		   const uint32_t *types, ShdQuery *q, PgwError *e);
-bool pgs_prepare(PgsSession *s, const ShdQuery *q, sqlite3_stmt **st, PgwError *e);
-/* Whether pgs_translate takes the node (SELECT, INSERT, UPDATE, DELETE). */
+bool pgs_compile(PgsSession *s, const char *src, PgQuery__Node *node, Arena *arena, int nparams,
+		 const uint32_t *types, PgsQuery *q, PgwError *e);
+bool pgs_prepare(PgsSession *s, const PgsQuery *q, sqlite3_stmt **st, PgwError *e);
+/* Whether pgs_compile takes the node (SELECT, INSERT, UPDATE, DELETE). */
 bool pgs_translatable(const PgQuery__Node *n);
 
 /* Rows into conn's output: RowDescription of q's columns in formats[]
  * (PostgreSQL's rules: none = text, one = for all); one DataRow from
  * column values or from st's current row, false (nothing queued) with *e on
  * a conversion error; the CommandComplete tag of q after rows rows. */
-void pgs_describe(PgsSession *s, const ShdQuery *q, int nformats, const int16_t *formats);
-bool pgs_put_row(PgsSession *s, sqlite3_value **vals, const ShdQuery *q, int nformats, const int16_t *formats,
+void pgs_describe(PgsSession *s, const PgsQuery *q, int nformats, const int16_t *formats);
+bool pgs_put_row(PgsSession *s, sqlite3_value **vals, const PgsQuery *q, int nformats, const int16_t *formats,
 		 PgwError *e);
-bool pgs_put_stmt_row(PgsSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformats, const int16_t *formats,
+bool pgs_put_stmt_row(PgsSession *s, sqlite3_stmt *st, const PgsQuery *q, int nformats, const int16_t *formats,
 		      PgwError *e);
-void pgs_command_tag(PgsSession *s, const ShdQuery *q, int64_t rows, char *tag, size_t n);
+void pgs_command_tag(PgsSession *s, const PgsQuery *q, int64_t rows, char *tag, size_t n);
 
 typedef enum PgsStep {
 	PGS_STEP_DONE,      /* every row sent; st not reset (sqlite3_changes still counts) */
@@ -139,7 +139,7 @@ typedef enum PgsStep {
 } PgsStep;
 /* Step st, a DataRow per row of a query that returns rows (in formats[]),
  * up to maxrows (0: all); *nrows counts the rows sent. */
-PgsStep pgs_step(PgsSession *s, sqlite3_stmt *st, const ShdQuery *q, int nformats, const int16_t *formats,
+PgsStep pgs_step(PgsSession *s, sqlite3_stmt *st, const PgsQuery *q, int nformats, const int16_t *formats,
 		 int64_t maxrows, int64_t *nrows, PgwError *e);
 
 /* Run one statement on db with ?1, ?2 bound to text (when not NULL) and

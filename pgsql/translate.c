@@ -24,7 +24,7 @@
 
 /* ------------------------------------------------------------ utilities */
 
-int shd_char_position(const char *src, int loc)
+int pgs_char_position(const char *src, int loc)
 {
 	if (loc < 0 || !src)
 		return 0;
@@ -45,7 +45,7 @@ bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tr->err->message, sizeof(tr->err->message), fmt, ap);
 	va_end(ap);
-	tr->err->position = shd_char_position(tr->ctx->src, loc);
+	tr->err->position = pgs_char_position(tr->ctx->src, loc);
 	tr->failed = true;
 	return false;
 }
@@ -55,16 +55,16 @@ bool tr_unsupported(Tr *tr, int loc, const char *what)
 	return tr_fail(tr, "0A000", loc, "%s is not supported by DoSQL", what);
 }
 
-const char *shd_node_str(Node *n)
+const char *pgs_node_str(Node *n)
 {
 	if (n && n->node_case == PG_QUERY__NODE__NODE_STRING)
 		return n->string->sval;
 	return "";
 }
 
-void shd_put_ident(Buf *b, const char *name) { pgi_put_quoted(b, name); }
+void pgs_put_ident(Buf *b, const char *name) { pgi_put_quoted(b, name); }
 
-void shd_put_literal(Buf *b, const char *s, size_t len)
+void pgs_put_literal(Buf *b, const char *s, size_t len)
 {
 	buf_put_u8(b, '\'');
 	for (size_t i = 0; i < len; i++) {
@@ -125,7 +125,7 @@ static void put_value_literal(Buf *b, const PgtValue *v)
 			buf_printf(b, "%.17g", v->d);
 		break;
 	case SQLITE_TEXT:
-		shd_put_literal(b, (const char *)v->s.data, v->s.len);
+		pgs_put_literal(b, (const char *)v->s.data, v->s.len);
 		break;
 	case SQLITE_BLOB:
 		buf_put_str(b, "X'");
@@ -206,7 +206,7 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 			char *end;
 			unsigned long num = strtoul(name, &end, 10);
 			bool is_oid = *name >= '0' && *name <= '9' && !*end;
-			const ShdTable *t = is_oid ? NULL : shd_catalog_table(tr->ctx->cat, name);
+			const PgsTable *t = is_oid ? NULL : pgs_catalog_table(tr->ctx->cat, name);
 			if (!is_oid && !t) {
 				pgt_value_cleanup(&v);
 				return tr_fail(tr, "42P01", ty->lit_loc >= 0 ? ty->lit_loc : loc, "relation \"%s\" does not exist",
@@ -279,10 +279,10 @@ uint32_t tr_arith_result(uint32_t l, uint32_t r)
 
 /* ------------------------------------------------------------ types */
 
-bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
+bool pgs_resolve_typename(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
 			  int *serial, PgwError *err)
 {
-	const char *name = tn->n_names ? shd_node_str(tn->names[tn->n_names - 1]) : "";
+	const char *name = tn->n_names ? pgs_node_str(tn->names[tn->n_names - 1]) : "";
 	int mods[2] = {-1, -1};
 	size_t nmods = 0;
 
@@ -308,7 +308,7 @@ bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 		memset(err, 0, sizeof(*err));
 		memcpy(err->sqlstate, "42704", 5);
 		snprintf(err->message, sizeof(err->message), "type \"%s\" does not exist", name);
-		err->position = shd_char_position(ctx->src, tn->location);
+		err->position = pgs_char_position(ctx->src, tn->location);
 		return false;
 	}
 	*oid = t->oid;
@@ -338,7 +338,7 @@ bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod)
 {
-	if (!shd_resolve_typename(tr->ctx, tn, oid, typmod, NULL, tr->err)) {
+	if (!pgs_resolve_typename(tr->ctx, tn, oid, typmod, NULL, tr->err)) {
 		tr->failed = true;
 		return false;
 	}
@@ -347,7 +347,7 @@ bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmo
 
 /* ------------------------------------------------------------ scopes */
 
-TRel *tr_rel_from_table(Tr *tr, const ShdTable *t, const char *alias)
+TRel *tr_rel_from_table(Tr *tr, const PgsTable *t, const char *alias)
 {
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
@@ -389,13 +389,13 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 {
 	const char *relname = NULL, *colname;
 	if (cr->n_fields == 1) {
-		colname = shd_node_str(cr->fields[0]);
+		colname = pgs_node_str(cr->fields[0]);
 	} else if (cr->n_fields == 2) {
-		relname = shd_node_str(cr->fields[0]);
-		colname = shd_node_str(cr->fields[1]);
+		relname = pgs_node_str(cr->fields[0]);
+		colname = pgs_node_str(cr->fields[1]);
 	} else if (cr->n_fields == 3) {
-		relname = shd_node_str(cr->fields[1]);
-		colname = shd_node_str(cr->fields[2]);
+		relname = pgs_node_str(cr->fields[1]);
+		colname = pgs_node_str(cr->fields[2]);
 	} else {
 		return tr_fail(tr, "42601", cr->location, "improper qualified name (too many dotted names)");
 	}
@@ -420,10 +420,10 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 		}
 		if (hit) {
 			if (!hit_rel->unqualified) {
-				shd_put_ident(out, hit_rel->emit ? hit_rel->emit : hit_rel->alias);
+				pgs_put_ident(out, hit_rel->emit ? hit_rel->emit : hit_rel->alias);
 				buf_put_u8(out, '.');
 			}
-			shd_put_ident(out, hit->name);
+			pgs_put_ident(out, hit->name);
 			tr_ttype_set(ty, hit->type, hit->typmod);
 			ty->column = true;
 			return true;
@@ -446,7 +446,7 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 
 static void lit_text(Tr *tr, Buf *out, TType *ty, const char *s, int loc)
 {
-	shd_put_literal(out, s, strlen(s));
+	pgs_put_literal(out, s, strlen(s));
 	tr_ttype_set(ty, PGT_UNKNOWN, -1);
 	ty->unknown = true;
 	ty->lit = arena_strdup(tr->a, s);
@@ -481,7 +481,7 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 			}
 		}
 		/* numeric literal: its digits, scale included, as exact text */
-		shd_put_literal(out, f, strlen(f));
+		pgs_put_literal(out, f, strlen(f));
 		tr_ttype_set(ty, PGT_NUMERIC, -1);
 		return true;
 	}
@@ -502,7 +502,7 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 {
 	int n = p->number;
-	if (n < 1 || n > SHD_MAX_PARAMS)
+	if (n < 1 || n > PGS_MAX_PARAMS)
 		return tr_fail(tr, "42P02", p->location, "there is no parameter $%d", n);
 	if (n > tr->nparams)
 		tr->nparams = n;
@@ -521,7 +521,7 @@ static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 
 static const char *op_name(size_t n, Node **names)
 {
-	return n ? shd_node_str(names[n - 1]) : "";
+	return n ? pgs_node_str(names[n - 1]) : "";
 }
 
 /* Display scale of a numeric value of this type (its typmod), or -1. */
@@ -1194,7 +1194,7 @@ static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, T
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
-		shd_put_literal(out, tr->ctx->user ? tr->ctx->user : "dosql", strlen(tr->ctx->user ? tr->ctx->user : "dosql"));
+		pgs_put_literal(out, tr->ctx->user ? tr->ctx->user : "dosql", strlen(tr->ctx->user ? tr->ctx->user : "dosql"));
 		tr_ttype_set(ty, PGT_NAME, -1);
 		return true;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
@@ -1302,7 +1302,7 @@ const char *tr_figure_colname(Node *n)
 		return last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : "?column?";
 	}
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
-		return shd_node_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
+		return pgs_node_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
 	case PG_QUERY__NODE__NODE_TYPE_CAST: {
 		/* a name from under all the casts wins; else the outermost cast's type */
 		Node *arg = n->type_cast->arg;
@@ -1312,7 +1312,7 @@ const char *tr_figure_colname(Node *n)
 		if (strcmp(inner, "?column?") != 0)
 			return inner;
 		PgQuery__TypeName *tn = n->type_cast->type_name;
-		return tn->n_names ? shd_node_str(tn->names[tn->n_names - 1]) : "?column?";
+		return tn->n_names ? pgs_node_str(tn->names[tn->n_names - 1]) : "?column?";
 	}
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return "case";
@@ -1333,7 +1333,7 @@ const char *tr_figure_colname(Node *n)
 			PgQuery__SelectStmt *s = n->sub_link->subselect->select_stmt;
 			if (s && s->n_target_list) {
 				PgQuery__ResTarget *rt = s->target_list[0]->res_target;
-				return shd_has_str(rt->name) ? rt->name : tr_figure_colname(rt->val);
+				return pgs_has_str(rt->name) ? rt->name : tr_figure_colname(rt->val);
 			}
 		}
 		return "?column?";

@@ -10,13 +10,13 @@
 #include "pgsql/pgtype.h"
 #include "pgsql/translate_int.h"
 
-static const ShdTable *dml_target(Tr *tr, PgQuery__RangeVar *rv)
+static const PgsTable *dml_target(Tr *tr, PgQuery__RangeVar *rv)
 {
 	if (rv->schemaname && rv->schemaname[0] && strcmp(rv->schemaname, "public") != 0) {
 		tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", rv->schemaname);
 		return NULL;
 	}
-	const ShdTable *t = shd_catalog_table(tr->ctx->cat, rv->relname);
+	const PgsTable *t = pgs_catalog_table(tr->ctx->cat, rv->relname);
 	if (!t) {
 		tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", rv->relname);
 		return NULL;
@@ -29,7 +29,7 @@ static const ShdTable *dml_target(Tr *tr, PgQuery__RangeVar *rv)
 }
 
 /* The default of column c as SQLite SQL (NULL when it has none). */
-static bool column_default(Tr *tr, const ShdColumn *c, Buf *out)
+static bool column_default(Tr *tr, const PgsColumn *c, Buf *out)
 {
 	if (!c->default_expr) {
 		buf_put_str(out, "NULL");
@@ -67,19 +67,19 @@ static bool column_default(Tr *tr, const ShdColumn *c, Buf *out)
 
 /* One "col = expr" of a SET list (UPDATE, ON CONFLICT DO UPDATE) of table
  * t; the value is coerced to the column's type, errors placed at loc. */
-static bool set_item(Tr *tr, const ShdTable *t, PgQuery__ResTarget *rt, bool first, int loc, Buf *out)
+static bool set_item(Tr *tr, const PgsTable *t, PgQuery__ResTarget *rt, bool first, int loc, Buf *out)
 {
 	if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)
 		return tr_unsupported(tr, rt->location, "UPDATE SET (a, b) = (...)");
 	if (rt->n_indirection)
 		return tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
-	const ShdColumn *c = shd_table_column(t, rt->name);
+	const PgsColumn *c = pgs_table_column(t, rt->name);
 	if (!c)
 		return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
 			       t->name);
 	if (!first)
 		buf_put_str(out, ", ");
-	shd_put_ident(out, rt->name);
+	pgs_put_ident(out, rt->name);
 	buf_put_str(out, " = ");
 	Buf eb;
 	TType et;
@@ -107,7 +107,7 @@ static bool returning(Tr *tr, size_t n, Node **items, TRel *target, Buf *out, TR
 /* INSERT ... VALUES (...), ...: each value coerced to its target column,
  * DEFAULT and the columns left out (cols[ntarget..]) as their defaults.
  * named: the statement lists its target columns. */
-static bool insert_values(Tr *tr, PgQuery__SelectStmt *src, const ShdColumn **cols, int ntarget, int nextra, bool named,
+static bool insert_values(Tr *tr, PgQuery__SelectStmt *src, const PgsColumn **cols, int ntarget, int nextra, bool named,
 			  Buf *out)
 {
 	buf_put_str(out, " VALUES ");
@@ -144,7 +144,7 @@ static bool insert_values(Tr *tr, PgQuery__SelectStmt *src, const ShdColumn **co
 }
 
 /* INSERT ... SELECT: cast each output column to its target column. */
-static bool insert_select(Tr *tr, PgQuery__SelectStmt *src, const ShdColumn **cols, int ntarget, int nextra, Buf *out)
+static bool insert_select(Tr *tr, PgQuery__SelectStmt *src, const PgsColumn **cols, int ntarget, int nextra, Buf *out)
 {
 	TRel sres;
 	Buf sb;
@@ -197,22 +197,22 @@ static bool insert_select(Tr *tr, PgQuery__SelectStmt *src, const ShdColumn **co
 }
 
 /* ON CONFLICT [(columns)] DO NOTHING / DO UPDATE SET ... [WHERE ...]. */
-static bool on_conflict(Tr *tr, PgQuery__OnConflictClause *oc, const ShdTable *t, TRel *target, Buf *out)
+static bool on_conflict(Tr *tr, PgQuery__OnConflictClause *oc, const PgsTable *t, TRel *target, Buf *out)
 {
 	buf_put_str(out, " ON CONFLICT");
 	if (oc->infer) {
-		if (shd_has_str(oc->infer->conname))
+		if (pgs_has_str(oc->infer->conname))
 			return tr_unsupported(tr, oc->location, "ON CONFLICT ON CONSTRAINT");
 		buf_put_str(out, " (");
 		for (size_t i = 0; i < oc->infer->n_index_elems; i++) {
 			PgQuery__IndexElem *ie = oc->infer->index_elems[i]->index_elem;
-			if (!shd_has_str(ie->name))
+			if (!pgs_has_str(ie->name))
 				return tr_unsupported(tr, oc->location, "ON CONFLICT on an expression");
-			if (!shd_table_column(t, ie->name))
+			if (!pgs_table_column(t, ie->name))
 				return tr_fail(tr, "42703", oc->location, "column \"%s\" does not exist", ie->name);
 			if (i)
 				buf_put_str(out, ", ");
-			shd_put_ident(out, ie->name);
+			pgs_put_ident(out, ie->name);
 		}
 		buf_put_u8(out, ')');
 	}
@@ -244,7 +244,7 @@ static bool on_conflict(Tr *tr, PgQuery__OnConflictClause *oc, const ShdTable *t
 
 bool tr_insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 {
-	const ShdTable *t = dml_target(tr, ins->relation);
+	const PgsTable *t = dml_target(tr, ins->relation);
 	if (!t)
 		return false;
 	if (ins->relation->alias)
@@ -257,12 +257,12 @@ bool tr_insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 
 	/* target columns */
 	int ntarget = ins->n_cols ? (int)ins->n_cols : t->ncols;
-	const ShdColumn **cols = arena_alloc(tr->a, sizeof(ShdColumn *) * (size_t)(t->ncols + ntarget + 1));
+	const PgsColumn **cols = arena_alloc(tr->a, sizeof(PgsColumn *) * (size_t)(t->ncols + ntarget + 1));
 	bool *given = arena_alloc(tr->a, sizeof(bool) * (size_t)(t->ncols + 1));
 	for (int i = 0; i < ntarget; i++) {
 		if (ins->n_cols) {
 			PgQuery__ResTarget *rt = ins->cols[i]->res_target;
-			cols[i] = shd_table_column(t, rt->name);
+			cols[i] = pgs_table_column(t, rt->name);
 			if (!cols[i])
 				return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
 					       t->name);
@@ -285,13 +285,13 @@ bool tr_insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
 		ntarget = (int)src->n_target_list;
 
 	buf_put_str(out, "INSERT INTO ");
-	shd_put_ident(out, t->name);
+	pgs_put_ident(out, t->name);
 	if (ntarget + nextra > 0) {
 		buf_put_str(out, " (");
 		for (int i = 0; i < ntarget + nextra; i++) {
 			if (i)
 				buf_put_str(out, ", ");
-			shd_put_ident(out, cols[i]->name);
+			pgs_put_ident(out, cols[i]->name);
 		}
 		buf_put_u8(out, ')');
 	}
@@ -346,7 +346,7 @@ static bool dml_tail(Tr *tr, PgQuery__RangeVar *rel, Node *where, size_t nret, N
 
 bool tr_update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 {
-	const ShdTable *t = dml_target(tr, up->relation);
+	const PgsTable *t = dml_target(tr, up->relation);
 	if (!t)
 		return false;
 	if (up->with_clause && !tr_with_clause(tr, up->with_clause, out))
@@ -356,10 +356,10 @@ bool tr_update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 	if (!tr_scope_add(tr, target, up->relation->location))
 		return false;
 	buf_put_str(out, "UPDATE ");
-	shd_put_ident(out, t->name);
+	pgs_put_ident(out, t->name);
 	if (up->relation->alias) {
 		buf_put_str(out, " AS ");
-		shd_put_ident(out, alias);
+		pgs_put_ident(out, alias);
 	}
 	Buf from;
 	buf_init(&from);
@@ -388,7 +388,7 @@ bool tr_update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 
 bool tr_delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res)
 {
-	const ShdTable *t = dml_target(tr, del->relation);
+	const PgsTable *t = dml_target(tr, del->relation);
 	if (!t)
 		return false;
 	if (del->n_using_clause)
@@ -400,10 +400,10 @@ bool tr_delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res)
 	if (!tr_scope_add(tr, target, del->relation->location))
 		return false;
 	buf_put_str(out, "DELETE FROM ");
-	shd_put_ident(out, t->name);
+	pgs_put_ident(out, t->name);
 	if (del->relation->alias) {
 		buf_put_str(out, " AS ");
-		shd_put_ident(out, alias);
+		pgs_put_ident(out, alias);
 	}
 	return dml_tail(tr, del->relation, del->where_clause, del->n_returning_list, del->returning_list, target, out, res);
 }

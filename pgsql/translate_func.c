@@ -243,7 +243,7 @@ static const FuncMap funcs[] = {
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
 
-const char *shd_builtin_function(size_t i, uint32_t *rettype, char *kind)
+const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind)
 {
 	if (i >= sizeof(funcs) / sizeof(funcs[0]))
 		return NULL;
@@ -301,7 +301,7 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
 		return false;
 	tr_settle(tr, &ab, &at);
 	const char *tn = tr_type_name(at.oid);
-	shd_put_literal(out, tn, strlen(tn));
+	pgs_put_literal(out, tn, strlen(tn));
 	tr_ttype_set(ty, PGT_REGTYPE, -1);
 	return true;
 }
@@ -415,7 +415,7 @@ bool tr_func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 
 static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
-	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgs_node_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
 		return tr_json_build_object(tr, f, out, ty);
 	const FuncMap *m = NULL;
@@ -480,7 +480,7 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
 	}
 	const char *fname = m->sqlite ? m->sqlite : m->pg;
-	tr->catalog = tr->catalog || shd_catalog_function(fname);
+	tr->catalog = tr->catalog || pgs_catalog_function(fname);
 	bool floating = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8;
 	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
 		fname = f->agg_distinct ? "pg_numsum1" : "pg_numsum";

@@ -2,8 +2,8 @@
  * translate_int.h - what the expression and statement halves of the
  * translator share.  Not for use outside pgsql/translate*.c.
  */
-#ifndef DOSQL_SHD_TRANSLATE_INT_H
-#define DOSQL_SHD_TRANSLATE_INT_H
+#ifndef DOSQL_PGS_TRANSLATE_INT_H
+#define DOSQL_PGS_TRANSLATE_INT_H
 
 #include "pgsql/translate.h"
 
@@ -47,13 +47,13 @@ typedef struct TType {
 } TType;
 
 typedef struct Tr {
-	const ShdTranslateCtx *ctx;
+	const PgsTranslateCtx *ctx;
 	PgwError *err;
 	bool failed;
 	Arena *a;
 	Scope *scope;
 	int nparams;
-	uint32_t *ptypes; /* SHD_MAX_PARAMS + 1 entries, indexed by n */
+	uint32_t *ptypes; /* PGS_MAX_PARAMS + 1 entries, indexed by n */
 	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
 	const PgQuery__SelectStmt *positional;
 	bool catalog; /* the statement reads the pg_catalog relations */
@@ -71,7 +71,7 @@ void tr_settle(Tr *tr, Buf *b, TType *ty);
 void tr_put_buf(Buf *dst, Buf *src);
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
 const char *tr_figure_colname(Node *n);
-TRel *tr_rel_from_table(Tr *tr, const ShdTable *t, const char *alias);
+TRel *tr_rel_from_table(Tr *tr, const PgsTable *t, const char *alias);
 bool tr_scope_add(Tr *tr, TRel *r, int loc);
 TRel *tr_find_cte(Tr *tr, const char *name);
 bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType *first);

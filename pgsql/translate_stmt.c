@@ -43,7 +43,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		/* its views are named "information_schema.<name>" in the session */
 		char *full = arena_alloc(tr->a, strlen(schema) + strlen(rv->relname) + 2);
 		sprintf(full, "%s.%s", schema, rv->relname);
-		const ShdTable *t = shd_catalog_table(tr->ctx->cat, full);
+		const PgsTable *t = pgs_catalog_table(tr->ctx->cat, full);
 		if (!t)
 			return tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", full);
 		r = tr_rel_from_table(tr, t, alias);
@@ -55,7 +55,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		r->alias = arena_strdup(tr->a, alias);
 		r->emit = NULL;
 	} else {
-		const ShdTable *t = shd_catalog_table(tr->ctx->cat, rv->relname);
+		const PgsTable *t = pgs_catalog_table(tr->ctx->cat, rv->relname);
 		/* pg_catalog is searched first, and implicitly, as in PostgreSQL */
 		bool in_catalog = schema && strcmp(schema, "pg_catalog") == 0;
 		bool in_public = schema && strcmp(schema, "public") == 0;
@@ -71,9 +71,9 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
 		}
 	}
-	shd_put_ident(out, sqlname);
+	pgs_put_ident(out, sqlname);
 	buf_put_str(out, " AS ");
-	shd_put_ident(out, alias);
+	pgs_put_ident(out, alias);
 	return tr_scope_add(tr, r, rv->location);
 }
 
@@ -96,7 +96,7 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 	tr->scope = saved;
 	if (!ok)
 		return false;
-	shd_put_ident(out, rs->alias->aliasname);
+	pgs_put_ident(out, rs->alias->aliasname);
 	res->alias = arena_strdup(tr->a, rs->alias->aliasname);
 	if (rs->alias->n_colnames)
 		return tr_unsupported(tr, -1, "column aliases on a subquery in FROM");
@@ -141,7 +141,7 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	if (j->n_using_clause) {
 		buf_put_str(out, " USING (");
 		for (size_t i = 0; i < j->n_using_clause; i++) {
-			const char *col = shd_node_str(j->using_clause[i]);
+			const char *col = pgs_node_str(j->using_clause[i]);
 			bool found_left = false, found_right = false;
 			for (int r = first_rel; r < tr->scope->nrels; r++)
 				for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
@@ -158,7 +158,7 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 					       col, found_left ? "right" : "left");
 			if (i)
 				buf_put_str(out, ", ");
-			shd_put_ident(out, col);
+			pgs_put_ident(out, col);
 		}
 		buf_put_u8(out, ')');
 	} else if (j->is_natural) {
@@ -190,7 +190,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__FuncCall *f = fn->func_call;
-	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgs_node_str(f->funcname[f->n_funcname - 1]);
 	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
 	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
 	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;
@@ -243,23 +243,23 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_cleanup(&args);
 		return false;
 	}
-	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
-	const char *col = rf->alias && rf->alias->n_colnames ? shd_node_str(rf->alias->colnames[0]) : alias;
-	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? shd_node_str(rf->alias->colnames[1]) : "ordinality";
+	const char *alias = rf->alias && pgs_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
+	const char *col = rf->alias && rf->alias->n_colnames ? pgs_node_str(rf->alias->colnames[0]) : alias;
+	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? pgs_node_str(rf->alias->colnames[1]) : "ordinality";
 	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
 	if (ancestors || scalar)
 		buf_printf(out, "%s AS ", buf_cstr(&args));
-	shd_put_ident(out, col);
+	pgs_put_ident(out, col);
 	if (rf->ordinality) {
 		buf_put_str(out, ancestors ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
-		shd_put_ident(out, ordcol);
+		pgs_put_ident(out, ordcol);
 	}
 	if (series)
 		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
 	else if (unnest)
 		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
 	buf_put_str(out, ") AS ");
-	shd_put_ident(out, alias);
+	pgs_put_ident(out, alias);
 	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
@@ -329,16 +329,16 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 				buf_put_str(out, ", ");
 			*first = false;
 			if (!r->unqualified) {
-				shd_put_ident(out, r->emit ? r->emit : r->alias);
+				pgs_put_ident(out, r->emit ? r->emit : r->alias);
 				buf_put_u8(out, '.');
 			}
-			shd_put_ident(out, c->name);
+			pgs_put_ident(out, c->name);
 			if (res) {
 				buf_put_str(out, " AS ");
 				if (positional)
 					buf_printf(out, "\"_c%d\"", res->ncols);
 				else
-					shd_put_ident(out, c->name);
+					pgs_put_ident(out, c->name);
 				TType t;
 				tr_ttype_set(&t, c->type, c->typmod);
 				result_add(tr, res, cap, c->name, &t, c->table_oid, c->attnum);
@@ -365,7 +365,7 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
 			PgQuery__ColumnRef *cr = v->column_ref;
 			if (cr->fields[cr->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR) {
-				const char *rel = cr->n_fields >= 2 ? shd_node_str(cr->fields[cr->n_fields - 2]) : NULL;
+				const char *rel = cr->n_fields >= 2 ? pgs_node_str(cr->fields[cr->n_fields - 2]) : NULL;
 				if (!star(tr, rel, out, &first, res, &cap, cr->location, positional))
 					return false;
 				continue;
@@ -379,7 +379,7 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 			return false;
 		}
 		tr_settle(tr, &eb, &et);
-		const char *name = shd_has_str(rt->name) ? rt->name : tr_figure_colname(v);
+		const char *name = pgs_has_str(rt->name) ? rt->name : tr_figure_colname(v);
 		if (!first)
 			buf_put_str(out, ", ");
 		first = false;
@@ -388,13 +388,13 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		if (positional)
 			buf_printf(out, "\"_c%d\"", res->ncols);
 		else
-			shd_put_ident(out, name);
+			pgs_put_ident(out, name);
 		buf_cleanup(&eb);
 		/* a plain column keeps its table OID and attnum (JDBC metadata) */
 		uint32_t toid = 0;
 		int16_t attnum = 0;
 		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
-			const char *cn = shd_node_str(v->column_ref->fields[v->column_ref->n_fields - 1]);
+			const char *cn = pgs_node_str(v->column_ref->fields[v->column_ref->n_fields - 1]);
 			for (Scope *s = tr->scope; s && !toid; s = s->parent)
 				for (int r = 0; r < s->nrels && !toid; r++)
 					for (int c = 0; c < s->rels[r]->ncols; c++)
@@ -415,7 +415,7 @@ static bool is_output_name(Tr *tr, Node *n, const TRel *res, const char **name)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 1)
 		return false;
-	const char *cn = shd_node_str(n->column_ref->fields[0]);
+	const char *cn = pgs_node_str(n->column_ref->fields[0]);
 	for (int i = 0; i < res->ncols; i++)
 		if (strcmp(res->cols[i].name, cn) == 0) {
 			*name = cn;
@@ -445,7 +445,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, Buf *ou
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
 			return tr_unsupported(tr, sb->location, "ORDER BY ... USING");
 		if (is_output_name(tr, sb->node, res, &name)) {
-			shd_put_ident(out, name);
+			pgs_put_ident(out, name);
 		} else if (sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 			   sb->node->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
 			int pos = sb->node->a_const->ival->ival;
@@ -533,12 +533,12 @@ bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 				return false;
 			res->alias = arena_strdup(tr->a, cte->ctename);
 			for (size_t k = 0; k < cte->n_aliascolnames && (int)k < res->ncols; k++)
-				res->cols[k].name = arena_strdup(tr->a, shd_node_str(cte->aliascolnames[k]));
+				res->cols[k].name = arena_strdup(tr->a, pgs_node_str(cte->aliascolnames[k]));
 			tr->scope->ctes[tr->scope->nctes++] = res;
 		}
 		if (i)
 			buf_put_str(out, ", ");
-		shd_put_ident(out, cte->ctename);
+		pgs_put_ident(out, cte->ctename);
 		TRel body;
 		Buf bb;
 		buf_init(&bb);
@@ -552,12 +552,12 @@ bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 			return false;
 		}
 		for (size_t k = 0; k < cte->n_aliascolnames && (int)k < body.ncols; k++)
-			body.cols[k].name = arena_strdup(tr->a, shd_node_str(cte->aliascolnames[k]));
+			body.cols[k].name = arena_strdup(tr->a, pgs_node_str(cte->aliascolnames[k]));
 		buf_put_u8(out, '(');
 		for (int k = 0; k < body.ncols; k++) {
 			if (k)
 				buf_put_str(out, ", ");
-			shd_put_ident(out, body.cols[k].name);
+			pgs_put_ident(out, body.cols[k].name);
 		}
 		buf_put_str(out, ") AS (");
 		tr_put_buf(out, &bb);
@@ -641,8 +641,8 @@ static bool gc_pk_grouped(const GroupCheck *g, const TRel *rel, int col)
 	uint32_t oid = rel->cols[col].table_oid;
 	if (!oid)
 		return false;
-	const ShdCatalog *cat = g->tr->ctx->cat;
-	const ShdTable *t = NULL;
+	const PgsCatalog *cat = g->tr->ctx->cat;
+	const PgsTable *t = NULL;
 	for (int i = 0; i < cat->ntables && !t; i++)
 		if (cat->tables[i]->oid == oid)
 			t = cat->tables[i];
@@ -824,7 +824,7 @@ static Node *srf_array(const Node *n, SrfKind *kind)
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return NULL;
 	const PgQuery__FuncCall *f = n->func_call;
-	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgs_node_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "_pg_expandarray") == 0 && f->n_args == 1) {
 		if (field && strcmp(field, "x") != 0 && strcmp(field, "n") != 0)
 			return NULL;
@@ -921,7 +921,7 @@ static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 		sw->at[sw->n].val = rt->val;
 		sw->at[sw->n].name = rt->name;
 		sw->n++;
-		if (!shd_has_str(rt->name)) {
+		if (!pgs_has_str(rt->name)) {
 			bool expand = sw->at[sw->n - 1].val->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION;
 			rt->name = arena_strdup(tr->a, sub == SRF_RECORD ? "_pg_expandarray"
 						       : expand		? (sub == SRF_SUBSCRIPT ? "n" : "x")
@@ -1020,7 +1020,7 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 				else
 					buf_printf(out, "%d", pos);
 			} else if (is_output_name(tr, g, res, &name) && !in_scope(tr, name)) {
-				shd_put_ident(out, name);
+				pgs_put_ident(out, name);
 			} else {
 				buf_reset(&b);
 				ok = tr_expr(tr, g, &b, &t);
@@ -1137,7 +1137,7 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 
 /* ------------------------------------------------------------ entry points */
 
-static void tr_init(Tr *tr, const ShdTranslateCtx *ctx, PgwError *err, Scope *top)
+static void tr_init(Tr *tr, const PgsTranslateCtx *ctx, PgwError *err, Scope *top)
 {
 	memset(tr, 0, sizeof(*tr));
 	memset(top, 0, sizeof(*top));
@@ -1145,10 +1145,10 @@ static void tr_init(Tr *tr, const ShdTranslateCtx *ctx, PgwError *err, Scope *to
 	tr->err = err;
 	tr->a = ctx->arena;
 	tr->scope = top;
-	tr->ptypes = arena_alloc(ctx->arena, sizeof(uint32_t) * (SHD_MAX_PARAMS + 1));
+	tr->ptypes = arena_alloc(ctx->arena, sizeof(uint32_t) * (PGS_MAX_PARAMS + 1));
 }
 
-bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q, PgwError *err)
+bool pgs_translate(const PgsTranslateCtx *ctx, PgQuery__Node *stmt, PgsQuery *q, PgwError *err)
 {
 	Tr tr;
 	Scope top;
@@ -1162,22 +1162,22 @@ bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q,
 	buf_init(&out);
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		q->kind = SHD_Q_SELECT;
+		q->kind = PGS_Q_SELECT;
 		ok = tr_select(&tr, stmt->select_stmt, &out, &res);
 		q->returns_rows = true;
 		break;
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
-		q->kind = SHD_Q_INSERT;
+		q->kind = PGS_Q_INSERT;
 		ok = tr_insert_stmt(&tr, stmt->insert_stmt, &out, &res);
 		q->returns_rows = stmt->insert_stmt->n_returning_list > 0;
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		q->kind = SHD_Q_UPDATE;
+		q->kind = PGS_Q_UPDATE;
 		ok = tr_update_stmt(&tr, stmt->update_stmt, &out, &res);
 		q->returns_rows = stmt->update_stmt->n_returning_list > 0;
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		q->kind = SHD_Q_DELETE;
+		q->kind = PGS_Q_DELETE;
 		ok = tr_delete_stmt(&tr, stmt->delete_stmt, &out, &res);
 		q->returns_rows = stmt->delete_stmt->n_returning_list > 0;
 		break;
@@ -1191,7 +1191,7 @@ bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q,
 		q->sql = arena_strndup(ctx->arena, (const char *)out.data, out.len);
 		q->catalog = tr.catalog;
 		q->ncols = res.ncols;
-		q->cols = arena_alloc(ctx->arena, sizeof(ShdResultCol) * (size_t)(res.ncols + 1));
+		q->cols = arena_alloc(ctx->arena, sizeof(PgsResultCol) * (size_t)(res.ncols + 1));
 		for (int i = 0; i < res.ncols; i++) {
 			q->cols[i].name = res.cols[i].name;
 			q->cols[i].type = res.cols[i].type;
@@ -1208,7 +1208,7 @@ bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q,
 	return ok;
 }
 
-bool shd_translate_expr(const ShdTranslateCtx *ctx, const ShdTable *table, PgQuery__Node *e, Buf *out, uint32_t *type,
+bool pgs_translate_expr(const PgsTranslateCtx *ctx, const PgsTable *table, PgQuery__Node *e, Buf *out, uint32_t *type,
 			PgwError *err)
 {
 	Tr tr;

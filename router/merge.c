@@ -103,7 +103,7 @@ static bool merge_reset(RtMerge *m)
 		Buf sql;
 		buf_init(&sql);
 		buf_put_str(&sql, "DELETE FROM ");
-		shd_put_ident(&sql, m->local_table);
+		pgs_put_ident(&sql, m->local_table);
 		bool ok = !sql.failed && sqlite3_exec(l->db, buf_cstr(&sql), NULL, NULL, NULL) == SQLITE_OK;
 		buf_cleanup(&sql);
 		if (!ok)
@@ -151,7 +151,7 @@ static bool drop_local_table(RtMerge *m)
 	buf_init(&sql);
 	buf_init(&out);
 	buf_put_str(&sql, "DROP TABLE ");
-	shd_put_ident(&sql, m->local_table);
+	pgs_put_ident(&sql, m->local_table);
 	bool ok = !sql.failed && pgs_local_sql(m->local, buf_cstr(&sql), &out);
 	buf_cleanup(&sql);
 	buf_cleanup(&out);
@@ -174,14 +174,14 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 	m->types = calloc((size_t)m->ncols + 1, sizeof(uint32_t));
 	m->typmods = calloc((size_t)m->ncols + 1, sizeof(int32_t));
 	buf_put_str(&sql, "CREATE TABLE ");
-	shd_put_ident(&sql, m->table);
+	pgs_put_ident(&sql, m->table);
 	buf_put_str(&sql, " (");
 	for (int i = 0; m->types && m->typmods && i < m->ncols; i++) {
 		m->types[i] = PQftype(r, i);
 		m->typmods[i] = PQfmod(r, i);
 		if (i)
 			buf_put_str(&sql, ", ");
-		shd_put_ident(&sql, PQfname(r, i));
+		pgs_put_ident(&sql, PQfname(r, i));
 		buf_put_u8(&sql, ' ');
 		put_type(&sql, m->types[i], m->typmods[i]);
 	}
@@ -198,7 +198,7 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 		buf_reset(&sql);
 		if (ok) {
 			buf_put_str(&sql, "INSERT INTO ");
-			shd_put_ident(&sql, m->table);
+			pgs_put_ident(&sql, m->table);
 			buf_put_str(&sql, " VALUES (");
 			for (int i = 0; i < m->ncols; i++)
 				buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);

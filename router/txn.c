@@ -293,7 +293,7 @@ static char *savepoint_sql(const char *verb, const char *name)
 	Buf b;
 	buf_init(&b);
 	buf_printf(&b, "%s ", verb);
-	shd_put_ident(&b, name);
+	pgs_put_ident(&b, name);
 	char *sql = strdup(buf_cstr(&b));
 	buf_cleanup(&b);
 	return sql;

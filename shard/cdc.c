@@ -172,7 +172,7 @@ static bool list_slots(ShdSession *s, PgwError *e)
  * that turns bound stored values into sqlite3_values. */
 typedef struct Render {
 	char table[256];
-	const ShdTable *t; /* borrowed from the session's catalog; NULL unknown */
+	const PgsTable *t; /* borrowed from the session's catalog; NULL unknown */
 	char *cols;        /* owned: the columns as JSON */
 	sqlite3_stmt *st;  /* owned */
 	int nparams;
@@ -191,7 +191,7 @@ static bool render_table(ShdSession *s, Render *r, const char *table, int ncols)
 		return true;
 	render_reset(r);
 	snprintf(r->table, sizeof(r->table), "%s", table);
-	r->t = shd_catalog_table(&s->pg.cat, table);
+	r->t = pgs_catalog_table(&s->pg.cat, table);
 	char ident = 'd';
 	sqlite3_stmt *q;
 	if (r->t && sqlite3_prepare_v2(s->pg.db, "SELECT ident FROM _dosql_replident WHERE relid = ?1", -1, &q, NULL) ==
@@ -203,7 +203,7 @@ static bool render_table(ShdSession *s, Render *r, const char *table, int ncols)
 	}
 	json_t *cols = json_array();
 	for (int i = 0; r->t && i < r->t->ncols; i++) {
-		const ShdColumn *c = &r->t->cols[i];
+		const PgsColumn *c = &r->t->cols[i];
 		bool key = false;
 		for (int k = 0; k < r->t->npk; k++)
 			key = key || r->t->pk[k] == c->attnum;
@@ -240,7 +240,7 @@ static char *render_row(ShdSession *s, Render *r, const uint8_t *change, size_t 
 	buf_init(&b);
 	for (int i = 0; i < ncols; i++) {
 		sqlite3_value *v = sqlite3_column_value(r->st, i);
-		const ShdColumn *c = r->t && i < r->t->ncols ? &r->t->cols[i] : NULL;
+		const PgsColumn *c = r->t && i < r->t->ncols ? &r->t->cols[i] : NULL;
 		PgtError err;
 		buf_reset(&b);
 		if (sqlite3_value_type(v) == SQLITE_NULL)

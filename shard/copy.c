@@ -97,27 +97,27 @@ static bool copy_options(ShdSession *s, PgQuery__CopyStmt *cp, CopyOpts *o)
 }
 
 /* Column list of a COPY: the named columns or all of them. */
-static bool copy_columns(ShdSession *s, PgQuery__CopyStmt *cp, const ShdTable *t, Buf *names, int *ncols)
+static bool copy_columns(ShdSession *s, PgQuery__CopyStmt *cp, const PgsTable *t, Buf *names, int *ncols)
 {
 	*ncols = 0;
 	if (cp->n_attlist == 0) {
 		for (int i = 0; i < t->ncols; i++) {
 			if (i)
 				buf_put_str(names, ", ");
-			shd_put_ident(names, t->cols[i].name);
+			pgs_put_ident(names, t->cols[i].name);
 		}
 		*ncols = t->ncols;
 		return true;
 	}
 	for (size_t i = 0; i < cp->n_attlist; i++) {
-		const char *n = shd_node_str(cp->attlist[i]);
-		if (!shd_table_column(t, n)) {
+		const char *n = pgs_node_str(cp->attlist[i]);
+		if (!pgs_table_column(t, n)) {
 			pgs_errorf(&s->pg, "42703", "column \"%s\" of relation \"%s\" does not exist", n, t->name);
 			return false;
 		}
 		if (i)
 			buf_put_str(names, ", ");
-		shd_put_ident(names, n);
+		pgs_put_ident(names, n);
 	}
 	*ncols = (int)cp->n_attlist;
 	return true;
@@ -143,7 +143,7 @@ void shd_copy_abort(ShdSession *s)
 static bool copy_in_start(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o, const ShdExec *ex)
 {
 	PgwError e;
-	const ShdTable *t = shd_catalog_table(&s->pg.cat, cp->relation->relname);
+	const PgsTable *t = pgs_catalog_table(&s->pg.cat, cp->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
 		pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", cp->relation->relname);
 		return false;
@@ -157,7 +157,7 @@ static bool copy_in_start(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *
 		return false;
 	}
 	buf_put_str(&sql, "INSERT INTO ");
-	shd_put_ident(&sql, t->name);
+	pgs_put_ident(&sql, t->name);
 	buf_printf(&sql, " (%s) VALUES (", buf_cstr(&names));
 	for (int i = 0; i < ncols; i++)
 		buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
@@ -614,7 +614,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 		buf_put_str(&sql, q);
 		free(q);
 	} else {
-		const ShdTable *t = shd_catalog_table(&s->pg.cat, cp->relation->relname);
+		const PgsTable *t = pgs_catalog_table(&s->pg.cat, cp->relation->relname);
 		if (!t || t->relkind != 'r') {
 			pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", cp->relation->relname);
 			return false;
@@ -627,7 +627,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 			return false;
 		}
 		buf_printf(&sql, "SELECT %s FROM ", buf_cstr(&names));
-		shd_put_ident(&sql, t->name);
+		pgs_put_ident(&sql, t->name);
 		buf_cleanup(&names);
 	}
 	ShdStmt *st = shd_stmt_create(s, "", buf_cstr(&sql), 0, NULL, &e);
@@ -743,7 +743,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 bool shd_copy_start(ShdSession *s, PgQuery__CopyStmt *cp, const ShdExec *ex)
 {
 	CopyOpts o;
-	if (shd_has_str(cp->filename) || cp->is_program) {
+	if (pgs_has_str(cp->filename) || cp->is_program) {
 		pgs_errorf(&s->pg, "0A000", "COPY to or from a file or program is not supported by DoSQL; use STDIN/STDOUT");
 		return false;
 	}

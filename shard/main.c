@@ -241,7 +241,7 @@ static bool prepare_database(ShdServer *srv)
 	}
 	sqlite3_busy_timeout(db, 10000);
 	bool ok = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, &err) == SQLITE_OK &&
-		  shd_catalog_bootstrap(db, &err);
+		  pgs_catalog_bootstrap(db, &err);
 	sqlite3_stmt *st;
 	if (ok && sqlite3_prepare_v2(db, "SELECT max(coalesce((SELECT max(commit_ts) FROM _dosql_changelog), 0),"
 				 " coalesce((SELECT max(confirmed >> 8) FROM _dosql_slots), 0))", -1, &st, NULL) ==

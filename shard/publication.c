@@ -58,7 +58,7 @@ bool shd_create_publication(ShdSession *s, PgQuery__CreatePublicationStmt *cp)
 	bool ops[4] = {true, true, true, true};
 	for (size_t i = 0; i < cp->n_options; i++) {
 		PgQuery__DefElem *d = cp->options[i]->def_elem;
-		const char *v = d->arg ? shd_node_str(d->arg) : NULL;
+		const char *v = d->arg ? pgs_node_str(d->arg) : NULL;
 		if (strcmp(d->defname, "publish") == 0 && v) {
 			if (!publish_option(s, v, ops))
 				return false;
@@ -72,7 +72,7 @@ bool shd_create_publication(ShdSession *s, PgQuery__CreatePublicationStmt *cp)
 		return false;
 	}
 	uint32_t oid;
-	if (!shd_catalog_next_oid(s->pg.db, &oid)) {
+	if (!pgs_catalog_next_oid(s->pg.db, &oid)) {
 		pgs_errorf(&s->pg, "XX000", "cannot allocate an OID for publication \"%s\"", cp->pubname);
 		return false;
 	}
@@ -100,13 +100,13 @@ bool shd_create_publication(ShdSession *s, PgQuery__CreatePublicationStmt *cp)
 			return false;
 		}
 		const char *name = o->pubtable->relation->relname;
-		const ShdTable *t = shd_catalog_table(&s->pg.cat, name);
+		const PgsTable *t = pgs_catalog_table(&s->pg.cat, name);
 		if (!t || t->system || t->relkind != 'r') {
 			pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", name);
 			return false;
 		}
 		uint32_t relid;
-		if (!shd_catalog_next_oid(s->pg.db, &relid) ||
+		if (!pgs_catalog_next_oid(s->pg.db, &relid) ||
 		    !pgs_exec_params(&s->pg, 				     "INSERT INTO main._dosql_publication_rel(oid, prpubid, prrelid)"
 				     " VALUES (?3, ?4, (SELECT oid FROM main._dosql_class WHERE relname = ?1))",
 				     t->name, NULL, relid, oid, NULL, &e)) {
@@ -121,7 +121,7 @@ bool shd_drop_publication(ShdSession *s, PgQuery__DropStmt *ds)
 {
 	PgwError e;
 	for (size_t i = 0; i < ds->n_objects; i++) {
-		const char *name = shd_node_str(ds->objects[i]);
+		const char *name = pgs_node_str(ds->objects[i]);
 		if (!exists(s, name)) {
 			if (ds->missing_ok) {
 				pgs_notice(&s->pg, "publication \"%s\" does not exist, skipping", name);

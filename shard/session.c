@@ -136,7 +136,7 @@ static bool explain_param_types(ShdSession *s, ShdStmt *st, PgwError *e)
 	}
 	if (st->nparams)
 		memcpy(declared, st->param_types, sizeof(uint32_t) * (size_t)st->nparams);
-	bool ok = pgs_translate(&s->pg, st->sql, st->node->explain_stmt->query, &st->arena, st->nparams, declared, &st->q, e);
+	bool ok = pgs_compile(&s->pg, st->sql, st->node->explain_stmt->query, &st->arena, st->nparams, declared, &st->q, e);
 	free(declared);
 	if (!ok)
 		return false;
@@ -153,7 +153,7 @@ bool shd_stmt_prepare(ShdSession *s, ShdStmt *st, PgwError *e)
 		return explain_param_types(s, st, e);
 	if (!pgs_translatable(st->node))
 		return true;
-	uint64_t gen = shd_schema_generation();
+	uint64_t gen = pgs_schema_generation();
 	if (st->translated && st->generation == gen)
 		return true;
 	uint32_t *declared = malloc(sizeof(uint32_t) * (size_t)(st->nparams + 1));
@@ -165,7 +165,7 @@ bool shd_stmt_prepare(ShdSession *s, ShdStmt *st, PgwError *e)
 		arena_reset(&st->arena);
 		arena_init(&st->arena);
 	}
-	bool ok = pgs_translate(&s->pg, st->sql, st->node, &st->arena, ndeclared, declared, &st->q, e);
+	bool ok = pgs_compile(&s->pg, st->sql, st->node, &st->arena, ndeclared, declared, &st->q, e);
 	free(declared);
 	if (!ok)
 		return false;
@@ -334,7 +334,7 @@ bool shd_txn_end(ShdSession *s, bool commit)
 		/* others reload the catalog: committed or rolled back, it moved */
 		s->txn_ddl = false;
 		s->pg.cat.own_ddl = false;
-		shd_schema_changed();
+		pgs_schema_changed();
 	}
 	if (s->txn_read_only) {
 		shd_sql(s, "PRAGMA query_only = 0", &e);
@@ -391,7 +391,7 @@ bool shd_portal_materialize(ShdSession *s, ShdPortal *p, PgwError *e)
 
 bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspended)
 {
-	const ShdQuery *q = &p->stmt->q;
+	const PgsQuery *q = &p->stmt->q;
 	int64_t n = 0;
 	PgwError e;
 	*suspended = false;
@@ -427,7 +427,7 @@ bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspend
 	if (p->cursor)
 		snprintf(tag, sizeof(tag), "FETCH %lld", (long long)n);
 	else /* a SELECT counts the rows of this Execute, as PostgreSQL does */
-		pgs_command_tag(&s->pg, q, q->kind == SHD_Q_SELECT ? n : p->rows, tag, sizeof(tag));
+		pgs_command_tag(&s->pg, q, q->kind == PGS_Q_SELECT ? n : p->rows, tag, sizeof(tag));
 	sqlite3_reset(p->st);
 	pgw_send_command_complete(&s->conn, tag);
 	return true;

@@ -85,7 +85,7 @@ typedef struct ShdStmt {
 	PgQuery__ParseResult *tree; /* owned */
 	PgQuery__Node *node; /* borrowed from tree; NULL for an empty query */
 	bool translated;     /* q is valid (SELECT/INSERT/UPDATE/DELETE, or the one an EXPLAIN explains) */
-	ShdQuery q;
+	PgsQuery q;
 	int nparams;
 	uint32_t *param_types; /* arena */
 	uint64_t generation;   /* schema generation the translation is valid for */

@@ -110,7 +110,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 		Buf b;
 		buf_init(&b);
 		buf_printf(&b, "%s ", verb);
-		shd_put_ident(&b, ts->savepoint_name);
+		pgs_put_ident(&b, ts->savepoint_name);
 		snprintf(sql, sizeof(sql), "%s", buf_cstr(&b));
 		buf_cleanup(&b);
 		if (!shd_sql(s, sql, &e)) {
@@ -126,7 +126,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 			/* ROLLBACK TO keeps the savepoint, as PostgreSQL does */
 			s->txn = SHD_TXN_BLOCK;
 			if (s->txn_ddl)
-				shd_schema_changed();
+				pgs_schema_changed();
 			pgw_send_command_complete(&s->conn, "ROLLBACK");
 		} else {
 			pgw_send_command_complete(&s->conn, verb);
@@ -204,10 +204,10 @@ static bool explain_stmt(ShdSession *s, PgQuery__ExplainStmt *es, const ShdExec 
 	}
 	Arena a;
 	arena_init(&a);
-	ShdTranslateCtx ctx = {.cat = &s->pg.cat, .src = ex->src, .arena = &a, .user = s->conn.user_name};
-	ShdQuery q;
+	PgsTranslateCtx ctx = {.cat = &s->pg.cat, .src = ex->src, .arena = &a, .user = s->conn.user_name};
+	PgsQuery q;
 	PgwError e;
-	if (!shd_translate(&ctx, es->query, &q, &e)) {
+	if (!pgs_translate(&ctx, es->query, &q, &e)) {
 		arena_reset(&a);
 		shd_send_error(s, &e);
 		return false;
@@ -344,7 +344,7 @@ static bool fetch_materialized(ShdSession *s, ShdPortal *p, PgQuery__FetchStmt *
 {
 	int64_t n = p->nmat, count = 0;
 	int64_t how = fs->how_many;
-	const ShdQuery *q = &p->stmt->q;
+	const PgsQuery *q = &p->stmt->q;
 	PgwError e;
 	bool ok = true;
 
@@ -467,7 +467,7 @@ static bool vacuum_stmt(ShdSession *s, PgQuery__VacuumStmt *vs)
 	}
 	for (size_t i = 0; i < vs->n_rels; i++) {
 		PgQuery__VacuumRelation *vr = vs->rels[i]->vacuum_relation;
-		if (vr->relation && !shd_catalog_table(&s->pg.cat, vr->relation->relname)) {
+		if (vr->relation && !pgs_catalog_table(&s->pg.cat, vr->relation->relname)) {
 			pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", vr->relation->relname);
 			return false;
 		}
@@ -490,7 +490,7 @@ static bool ddl_stmt(ShdSession *s, PgQuery__Node *node)
 		/* (TRUNCATE deletes rows: the schema stays) */
 		s->txn_ddl = true;
 		s->pg.cat.own_ddl = true;
-		shd_schema_changed();
+		pgs_schema_changed();
 	}
 	bool ok;
 	if (node->node_case == PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT) {
@@ -529,7 +529,7 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 		return fetch_stmt(s, node->fetch_stmt, ex);
 	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT: {
 		const char *name = node->close_portal_stmt->portalname;
-		if (!shd_has_str(name)) {
+		if (!pgs_has_str(name)) {
 			for (int i = s->nportals - 1; i >= 0; i--)
 				if (s->portals[i]->cursor)
 					shd_portal_drop(s, s->portals[i]);
@@ -546,7 +546,7 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 	}
 	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT: {
 		const char *name = node->deallocate_stmt->name;
-		if (shd_has_str(name)) {
+		if (pgs_has_str(name)) {
 			/* protocol-level statements share the namespace (DBD::Pg) */
 			if (!shd_stmt_drop_named(s, name)) {
 				pgs_errorf(&s->pg, "26000", "prepared statement \"%s\" does not exist", name);
