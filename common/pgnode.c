@@ -287,3 +287,10 @@ const char *pgn_name(const PgQuery__Node *n)
 		protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, (unsigned)n->node_case);
 	return f ? f->name : "statement";
 }
+
+const char *pgn_str(const PgQuery__Node *n)
+{
+	if (n && n->node_case == PG_QUERY__NODE__NODE_STRING)
+		return n->string->sval;
+	return "";
+}

@@ -35,6 +35,11 @@ PgQuery__Node *pgn_res_target(Arena *a, const char *name, PgQuery__Node *val);
  * NULL when it cannot be deparsed or memory ran out. */
 char *pgn_deparse(PgQuery__Node *node);
 
+/* protobuf-c gives "" for an unset string field: true when s has text. */
+static inline bool pgn_has_str(const char *s) { return s && s[0]; }
+/* The string value of a String node ("" when n is not one). */
+const char *pgn_str(const PgQuery__Node *n);
+
 /* The name of the node's kind ("create_stmt", ...), for messages. */
 const char *pgn_name(const PgQuery__Node *n);
 

@@ -215,7 +215,7 @@ static bool add_key(PgsSession *s, KeySpec *keys, int *nkeys, PgQuery__Constrain
 			k->keys[k->nkeys++] = column;
 		} else {
 			for (size_t i = 0; i < c->n_keys && k->nkeys < 32; i++)
-				k->keys[k->nkeys++] = pgs_node_str(c->keys[i]);
+				k->keys[k->nkeys++] = pgn_str(c->keys[i]);
 		}
 		return true;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
@@ -231,7 +231,7 @@ static bool add_key(PgsSession *s, KeySpec *keys, int *nkeys, PgQuery__Constrain
 			k->keys[k->nkeys++] = column;
 		} else {
 			for (size_t i = 0; i < c->n_fk_attrs && k->nkeys < 32; i++)
-				k->keys[k->nkeys++] = pgs_node_str(c->fk_attrs[i]);
+				k->keys[k->nkeys++] = pgn_str(c->fk_attrs[i]);
 		}
 		return true;
 	default:
@@ -491,7 +491,7 @@ static bool create_check(PgsSession *s, const PgsTable *t, uint32_t oid, KeySpec
 static bool referenced_column(PgsSession *s, PgQuery__Constraint *fk, const PgsTable *pt, char *pk, size_t n)
 {
 	if (fk->n_pk_attrs == 1) {
-		snprintf(pk, n, "%s", pgs_node_str(fk->pk_attrs[0]));
+		snprintf(pk, n, "%s", pgn_str(fk->pk_attrs[0]));
 		return pk[0] != 0;
 	}
 	pk[0] = 0;
@@ -705,9 +705,9 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 	bool ok = true;
 	for (size_t i = 0; i < ds->n_objects && ok; i++) {
 		PgQuery__List *l = ds->objects[i]->list;
-		const char *name = pgs_node_str(l->items[l->n_items - 1]);
-		if (l->n_items > 1 && strcmp(pgs_node_str(l->items[l->n_items - 2]), "public") != 0) {
-			pgs_errorf(s, "3F000", "schema \"%s\" does not exist", pgs_node_str(l->items[l->n_items - 2]));
+		const char *name = pgn_str(l->items[l->n_items - 1]);
+		if (l->n_items > 1 && strcmp(pgn_str(l->items[l->n_items - 2]), "public") != 0) {
+			pgs_errorf(s, "3F000", "schema \"%s\" does not exist", pgn_str(l->items[l->n_items - 2]));
 			return false;
 		}
 		const PgsTable *t = pgs_catalog_table(&s->cat, name);
@@ -788,7 +788,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 		pgs_errorf(s, "42P01", "relation \"%s\" does not exist", is->relation->relname);
 		return false;
 	}
-	if (pgs_has_str(is->access_method) && strcmp(is->access_method, "btree") != 0 && strcmp(is->access_method, "hash") != 0) {
+	if (pgn_has_str(is->access_method) && strcmp(is->access_method, "btree") != 0 && strcmp(is->access_method, "hash") != 0) {
 		pgs_errorf(s, "0A000", "index access method \"%s\" is not supported by DoSQL", is->access_method);
 		return false;
 	}
@@ -796,7 +796,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 	int nkeys = 0;
 	for (size_t i = 0; i < is->n_index_params; i++) {
 		PgQuery__IndexElem *ie = is->index_params[i]->index_elem;
-		if (!pgs_has_str(ie->name)) {
+		if (!pgn_has_str(ie->name)) {
 			pgs_errorf(s, "0A000", "expression indexes are not supported by DoSQL");
 			return false;
 		}
@@ -808,7 +808,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 	}
 	Buf name;
 	buf_init(&name);
-	if (pgs_has_str(is->idxname))
+	if (pgn_has_str(is->idxname))
 		buf_put_str(&name, is->idxname);
 	else
 		key_name(&name, t->name, nkeys, keys, "idx");

@@ -55,13 +55,6 @@ bool tr_unsupported(Tr *tr, int loc, const char *what)
 	return tr_fail(tr, "0A000", loc, "%s is not supported by DoSQL", what);
 }
 
-const char *pgs_node_str(Node *n)
-{
-	if (n && n->node_case == PG_QUERY__NODE__NODE_STRING)
-		return n->string->sval;
-	return "";
-}
-
 void pgs_put_ident(Buf *b, const char *name) { pgi_put_quoted(b, name); }
 
 void pgs_put_literal(Buf *b, const char *s, size_t len)
@@ -282,7 +275,7 @@ uint32_t tr_arith_result(uint32_t l, uint32_t r)
 bool pgs_resolve_typename(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
 			  int *serial, PgwError *err)
 {
-	const char *name = tn->n_names ? pgs_node_str(tn->names[tn->n_names - 1]) : "";
+	const char *name = tn->n_names ? pgn_str(tn->names[tn->n_names - 1]) : "";
 	int mods[2] = {-1, -1};
 	size_t nmods = 0;
 
@@ -389,13 +382,13 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 {
 	const char *relname = NULL, *colname;
 	if (cr->n_fields == 1) {
-		colname = pgs_node_str(cr->fields[0]);
+		colname = pgn_str(cr->fields[0]);
 	} else if (cr->n_fields == 2) {
-		relname = pgs_node_str(cr->fields[0]);
-		colname = pgs_node_str(cr->fields[1]);
+		relname = pgn_str(cr->fields[0]);
+		colname = pgn_str(cr->fields[1]);
 	} else if (cr->n_fields == 3) {
-		relname = pgs_node_str(cr->fields[1]);
-		colname = pgs_node_str(cr->fields[2]);
+		relname = pgn_str(cr->fields[1]);
+		colname = pgn_str(cr->fields[2]);
 	} else {
 		return tr_fail(tr, "42601", cr->location, "improper qualified name (too many dotted names)");
 	}
@@ -521,7 +514,7 @@ static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 
 static const char *op_name(size_t n, Node **names)
 {
-	return n ? pgs_node_str(names[n - 1]) : "";
+	return n ? pgn_str(names[n - 1]) : "";
 }
 
 /* Display scale of a numeric value of this type (its typmod), or -1. */
@@ -1302,7 +1295,7 @@ const char *tr_figure_colname(Node *n)
 		return last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : "?column?";
 	}
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
-		return pgs_node_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
+		return pgn_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
 	case PG_QUERY__NODE__NODE_TYPE_CAST: {
 		/* a name from under all the casts wins; else the outermost cast's type */
 		Node *arg = n->type_cast->arg;
@@ -1312,7 +1305,7 @@ const char *tr_figure_colname(Node *n)
 		if (strcmp(inner, "?column?") != 0)
 			return inner;
 		PgQuery__TypeName *tn = n->type_cast->type_name;
-		return tn->n_names ? pgs_node_str(tn->names[tn->n_names - 1]) : "?column?";
+		return tn->n_names ? pgn_str(tn->names[tn->n_names - 1]) : "?column?";
 	}
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return "case";
@@ -1333,7 +1326,7 @@ const char *tr_figure_colname(Node *n)
 			PgQuery__SelectStmt *s = n->sub_link->subselect->select_stmt;
 			if (s && s->n_target_list) {
 				PgQuery__ResTarget *rt = s->target_list[0]->res_target;
-				return pgs_has_str(rt->name) ? rt->name : tr_figure_colname(rt->val);
+				return pgn_has_str(rt->name) ? rt->name : tr_figure_colname(rt->val);
 			}
 		}
 		return "?column?";

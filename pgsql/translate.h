@@ -19,6 +19,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/pgnode.h"
 #include "pgwire/pgwire.h"
 #include "pgsql/catalog.h"
 
@@ -88,10 +89,5 @@ int pgs_char_position(const char *src, int loc);
  * 'a' aggregate, 'w' window function); NULL past the end. */
 const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind);
 
-/* protobuf-c gives "" for an unset string field: true when s has text. */
-static inline bool pgs_has_str(const char *s) { return s && s[0]; }
-
-/* The string value of a String node ("" when n is not one). */
-const char *pgs_node_str(PgQuery__Node *n);
 
 #endif

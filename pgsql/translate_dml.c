@@ -201,12 +201,12 @@ static bool on_conflict(Tr *tr, PgQuery__OnConflictClause *oc, const PgsTable *t
 {
 	buf_put_str(out, " ON CONFLICT");
 	if (oc->infer) {
-		if (pgs_has_str(oc->infer->conname))
+		if (pgn_has_str(oc->infer->conname))
 			return tr_unsupported(tr, oc->location, "ON CONFLICT ON CONSTRAINT");
 		buf_put_str(out, " (");
 		for (size_t i = 0; i < oc->infer->n_index_elems; i++) {
 			PgQuery__IndexElem *ie = oc->infer->index_elems[i]->index_elem;
-			if (!pgs_has_str(ie->name))
+			if (!pgn_has_str(ie->name))
 				return tr_unsupported(tr, oc->location, "ON CONFLICT on an expression");
 			if (!pgs_table_column(t, ie->name))
 				return tr_fail(tr, "42703", oc->location, "column \"%s\" does not exist", ie->name);

@@ -415,7 +415,7 @@ bool tr_func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 
 static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
-	const char *name = pgs_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
 		return tr_json_build_object(tr, f, out, ty);
 	const FuncMap *m = NULL;

@@ -141,7 +141,7 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	if (j->n_using_clause) {
 		buf_put_str(out, " USING (");
 		for (size_t i = 0; i < j->n_using_clause; i++) {
-			const char *col = pgs_node_str(j->using_clause[i]);
+			const char *col = pgn_str(j->using_clause[i]);
 			bool found_left = false, found_right = false;
 			for (int r = first_rel; r < tr->scope->nrels; r++)
 				for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
@@ -190,7 +190,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__FuncCall *f = fn->func_call;
-	const char *name = pgs_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
 	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
 	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;
@@ -243,9 +243,9 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_cleanup(&args);
 		return false;
 	}
-	const char *alias = rf->alias && pgs_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
-	const char *col = rf->alias && rf->alias->n_colnames ? pgs_node_str(rf->alias->colnames[0]) : alias;
-	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? pgs_node_str(rf->alias->colnames[1]) : "ordinality";
+	const char *alias = rf->alias && pgn_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
+	const char *col = rf->alias && rf->alias->n_colnames ? pgn_str(rf->alias->colnames[0]) : alias;
+	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? pgn_str(rf->alias->colnames[1]) : "ordinality";
 	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
 	if (ancestors || scalar)
 		buf_printf(out, "%s AS ", buf_cstr(&args));
@@ -365,7 +365,7 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
 			PgQuery__ColumnRef *cr = v->column_ref;
 			if (cr->fields[cr->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR) {
-				const char *rel = cr->n_fields >= 2 ? pgs_node_str(cr->fields[cr->n_fields - 2]) : NULL;
+				const char *rel = cr->n_fields >= 2 ? pgn_str(cr->fields[cr->n_fields - 2]) : NULL;
 				if (!star(tr, rel, out, &first, res, &cap, cr->location, positional))
 					return false;
 				continue;
@@ -379,7 +379,7 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 			return false;
 		}
 		tr_settle(tr, &eb, &et);
-		const char *name = pgs_has_str(rt->name) ? rt->name : tr_figure_colname(v);
+		const char *name = pgn_has_str(rt->name) ? rt->name : tr_figure_colname(v);
 		if (!first)
 			buf_put_str(out, ", ");
 		first = false;
@@ -394,7 +394,7 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		uint32_t toid = 0;
 		int16_t attnum = 0;
 		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
-			const char *cn = pgs_node_str(v->column_ref->fields[v->column_ref->n_fields - 1]);
+			const char *cn = pgn_str(v->column_ref->fields[v->column_ref->n_fields - 1]);
 			for (Scope *s = tr->scope; s && !toid; s = s->parent)
 				for (int r = 0; r < s->nrels && !toid; r++)
 					for (int c = 0; c < s->rels[r]->ncols; c++)
@@ -415,7 +415,7 @@ static bool is_output_name(Tr *tr, Node *n, const TRel *res, const char **name)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 1)
 		return false;
-	const char *cn = pgs_node_str(n->column_ref->fields[0]);
+	const char *cn = pgn_str(n->column_ref->fields[0]);
 	for (int i = 0; i < res->ncols; i++)
 		if (strcmp(res->cols[i].name, cn) == 0) {
 			*name = cn;
@@ -533,7 +533,7 @@ bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 				return false;
 			res->alias = arena_strdup(tr->a, cte->ctename);
 			for (size_t k = 0; k < cte->n_aliascolnames && (int)k < res->ncols; k++)
-				res->cols[k].name = arena_strdup(tr->a, pgs_node_str(cte->aliascolnames[k]));
+				res->cols[k].name = arena_strdup(tr->a, pgn_str(cte->aliascolnames[k]));
 			tr->scope->ctes[tr->scope->nctes++] = res;
 		}
 		if (i)
@@ -552,7 +552,7 @@ bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 			return false;
 		}
 		for (size_t k = 0; k < cte->n_aliascolnames && (int)k < body.ncols; k++)
-			body.cols[k].name = arena_strdup(tr->a, pgs_node_str(cte->aliascolnames[k]));
+			body.cols[k].name = arena_strdup(tr->a, pgn_str(cte->aliascolnames[k]));
 		buf_put_u8(out, '(');
 		for (int k = 0; k < body.ncols; k++) {
 			if (k)
@@ -824,7 +824,7 @@ static Node *srf_array(const Node *n, SrfKind *kind)
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return NULL;
 	const PgQuery__FuncCall *f = n->func_call;
-	const char *name = pgs_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "_pg_expandarray") == 0 && f->n_args == 1) {
 		if (field && strcmp(field, "x") != 0 && strcmp(field, "n") != 0)
 			return NULL;
@@ -921,7 +921,7 @@ static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 		sw->at[sw->n].val = rt->val;
 		sw->at[sw->n].name = rt->name;
 		sw->n++;
-		if (!pgs_has_str(rt->name)) {
+		if (!pgn_has_str(rt->name)) {
 			bool expand = sw->at[sw->n - 1].val->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION;
 			rt->name = arena_strdup(tr->a, sub == SRF_RECORD ? "_pg_expandarray"
 						       : expand		? (sub == SRF_SUBSCRIPT ? "n" : "x")

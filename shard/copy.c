@@ -110,7 +110,7 @@ static bool copy_columns(ShdSession *s, PgQuery__CopyStmt *cp, const PgsTable *t
 		return true;
 	}
 	for (size_t i = 0; i < cp->n_attlist; i++) {
-		const char *n = pgs_node_str(cp->attlist[i]);
+		const char *n = pgn_str(cp->attlist[i]);
 		if (!pgs_table_column(t, n)) {
 			pgs_errorf(&s->pg, "42703", "column \"%s\" of relation \"%s\" does not exist", n, t->name);
 			return false;
@@ -743,7 +743,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 bool shd_copy_start(ShdSession *s, PgQuery__CopyStmt *cp, const ShdExec *ex)
 {
 	CopyOpts o;
-	if (pgs_has_str(cp->filename) || cp->is_program) {
+	if (pgn_has_str(cp->filename) || cp->is_program) {
 		pgs_errorf(&s->pg, "0A000", "COPY to or from a file or program is not supported by DoSQL; use STDIN/STDOUT");
 		return false;
 	}

@@ -58,7 +58,7 @@ bool shd_create_publication(ShdSession *s, PgQuery__CreatePublicationStmt *cp)
 	bool ops[4] = {true, true, true, true};
 	for (size_t i = 0; i < cp->n_options; i++) {
 		PgQuery__DefElem *d = cp->options[i]->def_elem;
-		const char *v = d->arg ? pgs_node_str(d->arg) : NULL;
+		const char *v = d->arg ? pgn_str(d->arg) : NULL;
 		if (strcmp(d->defname, "publish") == 0 && v) {
 			if (!publish_option(s, v, ops))
 				return false;
@@ -121,7 +121,7 @@ bool shd_drop_publication(ShdSession *s, PgQuery__DropStmt *ds)
 {
 	PgwError e;
 	for (size_t i = 0; i < ds->n_objects; i++) {
-		const char *name = pgs_node_str(ds->objects[i]);
+		const char *name = pgn_str(ds->objects[i]);
 		if (!exists(s, name)) {
 			if (ds->missing_ok) {
 				pgs_notice(&s->pg, "publication \"%s\" does not exist, skipping", name);

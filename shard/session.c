@@ -1,7 +1,8 @@
 /*
  * session.c - a dosql-shard client session: the PgwHandler callbacks,
  * statements and portals, execution of translated statements, implicit and
- * explicit transactions, and SQLite-to-PostgreSQL error mapping.
+ * explicit transactions, the writer lock; the engine itself (translation,
+ * settings, error mapping, rows) is pgsql/, reached through s->pg.
  */
 #include "shard/session_int.h"
 

@@ -1,5 +1,6 @@
 /*
- * session_int.h - what session.c, utility.c, ddl.c and copy.c share.
+ * session_int.h - what the files of dosql-shard's sessions share (session.c,
+ * utility.c, copy.c, prepared.c, changelog.c, cdc.c, publication.c).
  */
 #ifndef DOSQL_SHD_SESSION_INT_H
 #define DOSQL_SHD_SESSION_INT_H

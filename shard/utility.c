@@ -529,7 +529,7 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 		return fetch_stmt(s, node->fetch_stmt, ex);
 	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT: {
 		const char *name = node->close_portal_stmt->portalname;
-		if (!pgs_has_str(name)) {
+		if (!pgn_has_str(name)) {
 			for (int i = s->nportals - 1; i >= 0; i--)
 				if (s->portals[i]->cursor)
 					shd_portal_drop(s, s->portals[i]);
@@ -546,7 +546,7 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 	}
 	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT: {
 		const char *name = node->deallocate_stmt->name;
-		if (pgs_has_str(name)) {
+		if (pgn_has_str(name)) {
 			/* protocol-level statements share the namespace (DBD::Pg) */
 			if (!shd_stmt_drop_named(s, name)) {
 				pgs_errorf(&s->pg, "26000", "prepared statement \"%s\" does not exist", name);
