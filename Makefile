@@ -12,6 +12,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 COMMON_SRC := common/buf.c common/arena.c common/pgnode.c common/fault.c common/pgident.c common/pgtime.c
 PGWIRE_SRC := pgwire/conn.c pgwire/auth.c pgwire/blocking.c pgwire/tls.c pgwire/evconn.c
+PGSQL_SRC  := $(sort $(wildcard pgsql/*.c))
 SHARD_SRC  := $(sort $(wildcard shard/*.c))
 VSCHEMA_SRC := $(sort $(wildcard vschema/*.c))
 ROUTER_SRC  := $(sort $(wildcard router/*.c))
@@ -53,11 +54,11 @@ $(release_dir)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -g $(INCLUDES) -MMD -MP -c $< -o $@
 
-bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+bin/dosql: $(call objs,$(release_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
-bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(SHARD_SRC))
+bin/dosql-shard: $(call objs,$(release_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(PGSQL_SRC) $(SHARD_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
@@ -70,11 +71,11 @@ $(test_dir)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DDOSQL_FAULT_INJECTION $(INCLUDES) -MMD -MP -c $< -o $@
 
-$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(filter-out shard/main.c,$(SHARD_SRC)))
+$(test_dir)/bin/dosql: $(call objs,$(test_dir),$(LIB_SRC) $(VSCHEMA_SRC) $(ROUTER_SRC) $(CDC_SRC) $(PGSQL_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-$(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(SHARD_SRC))
+$(test_dir)/bin/dosql-shard: $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(PGSQL_SRC) $(SHARD_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -83,7 +84,7 @@ $(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 # Each unit test links everything but the programs' main().
-UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
+UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(PGSQL_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -166,7 +167,7 @@ FUZZ_RUNS    ?= 1000000
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_dir     := build/fuzz
 FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture fuzz_replcmd fuzz_shape
-FUZZ_LIB_SRC := common/buf.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c router/shape.c
+FUZZ_LIB_SRC := common/buf.c common/arena.c common/pgnode.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c router/shape.c
 # A startup packet is at most PGW_MAX_STARTUP (10000) bytes; a few KiB hold
 # a long message sequence or both SCRAM messages.
 FUZZ_MAX_LEN_fuzz_startup  := 10004
@@ -183,7 +184,7 @@ $(fuzz_dir)/%.o: %.c | $(DEPS_STAMP)
 	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(INCLUDES) -MMD -MP -c $< -o $@
 
 $(FUZZ_BINS): $(fuzz_dir)/%: $(fuzz_dir)/fuzz/%.o $(call objs,$(fuzz_dir),$(FUZZ_LIB_SRC))
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lssl -lcrypto -lsqlite3
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lpg_query -lssl -lcrypto -lsqlite3
 
 fuzz-bins: deps $(FUZZ_BINS)
 

@@ -11,7 +11,7 @@
 #include "cdc/plugin.h"
 #include "common/pgident.h"
 #include "common/pgtime.h"
-#include "shard/pgtype_format.h"
+#include "pgsql/pgtype_format.h"
 
 void cdc_change_free(CdcChange *c)
 {

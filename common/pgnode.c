@@ -3,6 +3,7 @@
  */
 #include "common/pgnode.h"
 
+#include <pg_query.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,4 +257,40 @@ PgQuery__Node *pgn_res_target(Arena *a, const char *name, PgQuery__Node *val)
 	t->val = val;
 	t->location = -1;
 	return wrap(a, PG_QUERY__NODE__NODE_RES_TARGET, t);
+}
+
+char *pgn_deparse(PgQuery__Node *node)
+{
+	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
+	PgQuery__RawStmt *raws[1] = {&raw};
+	PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
+	raw.stmt = node;
+	pr.version = PG_VERSION_NUM;
+	pr.n_stmts = 1;
+	pr.stmts = raws;
+	size_t len = pg_query__parse_result__get_packed_size(&pr);
+	uint8_t *data = malloc(len);
+	if (!data)
+		return NULL;
+	pg_query__parse_result__pack(&pr, data);
+	PgQueryProtobuf pb = {.len = len, .data = (char *)data};
+	PgQueryDeparseResult dr = pg_query_deparse_protobuf(pb);
+	free(data);
+	char *sql = dr.error ? NULL : strdup(dr.query);
+	pg_query_free_deparse_result(dr);
+	return sql;
+}
+
+const char *pgn_name(const PgQuery__Node *n)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, (unsigned)n->node_case);
+	return f ? f->name : "statement";
+}
+
+const char *pgn_str(const PgQuery__Node *n)
+{
+	if (n && n->node_case == PG_QUERY__NODE__NODE_STRING)
+		return n->string->sval;
+	return "";
 }

@@ -1,5 +1,6 @@
 /*
- * pgnode.h - walking libpg_query's protobuf-c parse trees by reflection.
+ * pgnode.h - libpg_query's protobuf-c parse trees: walking them by
+ * reflection, comparing, building expression nodes, deparsing.
  */
 #ifndef DOSQL_PGNODE_H
 #define DOSQL_PGNODE_H
@@ -29,5 +30,17 @@ PgQuery__Node *pgn_cast(Arena *a, PgQuery__Node *arg, const char *type, int scal
 PgQuery__Node *pgn_binary(Arena *a, PgQuery__AExprKind kind, const char *op, PgQuery__Node *l, PgQuery__Node *r);
 /* a target entry "val AS name" (name NULL: none) */
 PgQuery__Node *pgn_res_target(Arena *a, const char *name, PgQuery__Node *val);
+
+/* The SQL text of a statement node (libpg_query's deparser); malloc'd,
+ * NULL when it cannot be deparsed or memory ran out. */
+char *pgn_deparse(PgQuery__Node *node);
+
+/* protobuf-c gives "" for an unset string field: true when s has text. */
+static inline bool pgn_has_str(const char *s) { return s && s[0]; }
+/* The string value of a String node ("" when n is not one). */
+const char *pgn_str(const PgQuery__Node *n);
+
+/* The name of the node's kind ("create_stmt", ...), for messages. */
+const char *pgn_name(const PgQuery__Node *n);
 
 #endif

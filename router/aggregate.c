@@ -31,8 +31,7 @@
 #include "common/arena.h"
 #include "common/pgnode.h"
 #include "router/plan_int.h"
-#include "shard/pgtype.h"
-#include "shard/session_int.h"
+#include "pgsql/pgtype.h"
 
 typedef PgQuery__Node Node;
 
@@ -319,7 +318,7 @@ static char *shard_statement(AggPlan *p)
 	Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
-	return shd_deparse_node(&qn);
+	return pgn_deparse(&qn);
 }
 
 /* The client's statement with the aggregates replaced, without WHERE (the
@@ -344,7 +343,7 @@ static char *final_statement(AggPlan *p)
 	Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = s;
-	char *sql = shd_deparse_node(&qn);
+	char *sql = pgn_deparse(&qn);
 	s->where_clause = where;
 	for (int i = p->ncalls - 1; i >= 0; i--)
 		*p->calls[i].node = p->calls[i].saved;

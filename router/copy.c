@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/session_int.h"
+#include "common/pgnode.h"
 
 /* The 19 bytes binary COPY data starts with (signature, no flags, no
  * header extension), and the 2 it ends with. */
@@ -610,7 +610,7 @@ static bool copy_query_start(RtSession *s, PgQuery__CopyStmt *st, const RtOp *qu
 		rt_send_error(s, &e);
 		return false;
 	}
-	char *text = shd_deparse_node(st->query);
+	char *text = pgn_deparse(st->query);
 	if (!text || !rt_cursor_capture_start(s)) {
 		free(text);
 		pgw_error_set(&e, "53200", "out of memory");

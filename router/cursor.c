@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/session_int.h"
+#include "common/pgnode.h"
 
 #define CURSOR_OPT_BINARY 0x0001
 #define CURSOR_OPT_NO_SCROLL 0x0004
@@ -98,7 +98,7 @@ bool rt_cursor_declare(RtSession *s, PgQuery__DeclareCursorStmt *dc, char **quer
 		return false;
 	}
 	RtCursor *k = calloc(1, sizeof(*k));
-	char *text = shd_deparse_node(dc->query);
+	char *text = pgn_deparse(dc->query);
 	if (!k || !text || !(k->name = strdup(dc->portalname))) {
 		cursor_free(k);
 		free(text);

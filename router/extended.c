@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/session_int.h"
+#include "common/pgnode.h"
 
 #define MAX_DESCS 4096
 
@@ -328,7 +328,7 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		/* the first shard describes it (a DECLARE: its query), while
 		 * this session waits and the others go on */
 		bool declare = node->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT;
-		char *query = declare ? shd_deparse_node(node->declare_cursor_stmt->query) : NULL;
+		char *query = declare ? pgn_deparse(node->declare_cursor_stmt->query) : NULL;
 		bool asked = (!declare || query) &&
 			     parse_describe(s, name, sql, tree, declare ? query : sql, declare, nparams, oids);
 		free(query);

@@ -23,8 +23,7 @@
 
 #include "common/pgnode.h"
 #include "router/plan_int.h"
-#include "shard/pgtype.h"
-#include "shard/session_int.h"
+#include "pgsql/pgtype.h"
 
 /* A row received from a shard, waiting for its turn. */
 typedef struct KRow {
@@ -229,7 +228,7 @@ static char *shard_statement(PgQuery__SelectStmt *s, PgQuery__Node **exprs, cons
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = s;
-	char *sql = shd_deparse_node(&qn);
+	char *sql = pgn_deparse(&qn);
 	*s = saved;
 	arena_reset(&a);
 	return sql;
@@ -264,7 +263,7 @@ static uint32_t described_type(const RtPlanner *pl, PgQuery__SelectStmt *s, cons
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
-	char *sql = shd_deparse_node(&qn);
+	char *sql = pgn_deparse(&qn);
 	uint32_t oid = sql ? rt_plan_select_type(pl, table, sql) : 0;
 	free(sql);
 	arena_reset(&a);

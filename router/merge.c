@@ -12,12 +12,13 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/session_int.h"
+#include "pgsql/local.h"
+#include "pgsql/translate.h"
 
 struct RtMerge {
-	ShdSession *local; /* owned */
+	PgsLocal *local;   /* owned */
 	char *table;       /* owned: the query's table */
-	ShdStmt *insert;   /* owned: the INSERT into the local table */
+	sqlite3_stmt *insert; /* owned: the INSERT into the local table */
 	int ncols;
 	uint32_t *types; /* owned */
 	int32_t *typmods;
@@ -38,9 +39,8 @@ static int nidle_merges;
 
 static void merge_destroy(RtMerge *m)
 {
-	if (m->insert)
-		shd_stmt_discard(m->local, m->insert);
-	shd_session_local_free(m->local);
+	sqlite3_finalize(m->insert);
+	pgs_local_destroy(m->local);
 	free(m->table);
 	free(m->types);
 	free(m->typmods);
@@ -58,7 +58,7 @@ RtMerge *rt_merge_create(const char *table)
 	m->table = strdup(table);
 	m->created = false;
 	if (!m->local)
-		m->local = shd_session_local();
+		m->local = pgs_local_create();
 	if (!m->local || !m->table) {
 		merge_destroy(m);
 		return NULL;
@@ -76,15 +76,15 @@ bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nset
 			continue;
 		/* the shards took them */
 		if (strcmp(n, "options") == 0)
-			(void)shd_guc_apply_options(m->local, c->param_values[i], &e);
+			(void)pgs_guc_apply_options(pgs_local_session(m->local), c->param_values[i], &e);
 		else
-			(void)shd_guc_set(m->local, n, c->param_values[i], &e);
+			(void)pgs_guc_set(pgs_local_session(m->local), n, c->param_values[i], &e);
 	}
 	Buf out;
 	buf_init(&out);
 	bool ok = true;
 	for (int i = 0; i < nsets && ok; i++) {
-		ok = shd_session_local_sql(m->local, sets[i], &out);
+		ok = pgs_local_sql(m->local, sets[i], &out);
 		buf_reset(&out);
 	}
 	buf_cleanup(&out);
@@ -96,21 +96,21 @@ bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nset
  * be (it is then freed instead of kept). */
 static bool merge_reset(RtMerge *m)
 {
-	ShdSession *l = m->local;
+	PgsSession *l = pgs_local_session(m->local);
 	if (!sqlite3_get_autocommit(l->db) && sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		return false;
 	if (m->local_sql) {
 		Buf sql;
 		buf_init(&sql);
 		buf_put_str(&sql, "DELETE FROM ");
-		shd_put_ident(&sql, m->local_table);
+		pgs_put_ident(&sql, m->local_table);
 		bool ok = !sql.failed && sqlite3_exec(l->db, buf_cstr(&sql), NULL, NULL, NULL) == SQLITE_OK;
 		buf_cleanup(&sql);
 		if (!ok)
 			return false;
 	}
-	shd_guc_defaults(l);
-	return l->txn == SHD_TXN_IDLE;
+	pgs_guc_defaults(l);
+	return true;
 }
 
 void rt_merge_pool_free(void)
@@ -145,15 +145,14 @@ static bool drop_local_table(RtMerge *m)
 {
 	if (!m->local_sql)
 		return true;
-	if (m->insert)
-		shd_stmt_discard(m->local, m->insert);
+	sqlite3_finalize(m->insert);
 	m->insert = NULL;
 	Buf sql, out;
 	buf_init(&sql);
 	buf_init(&out);
 	buf_put_str(&sql, "DROP TABLE ");
-	shd_put_ident(&sql, m->local_table);
-	bool ok = !sql.failed && shd_session_local_sql(m->local, buf_cstr(&sql), &out);
+	pgs_put_ident(&sql, m->local_table);
+	bool ok = !sql.failed && pgs_local_sql(m->local, buf_cstr(&sql), &out);
 	buf_cleanup(&sql);
 	buf_cleanup(&out);
 	free(m->local_sql);
@@ -175,14 +174,14 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 	m->types = calloc((size_t)m->ncols + 1, sizeof(uint32_t));
 	m->typmods = calloc((size_t)m->ncols + 1, sizeof(int32_t));
 	buf_put_str(&sql, "CREATE TABLE ");
-	shd_put_ident(&sql, m->table);
+	pgs_put_ident(&sql, m->table);
 	buf_put_str(&sql, " (");
 	for (int i = 0; m->types && m->typmods && i < m->ncols; i++) {
 		m->types[i] = PQftype(r, i);
 		m->typmods[i] = PQfmod(r, i);
 		if (i)
 			buf_put_str(&sql, ", ");
-		shd_put_ident(&sql, PQfname(r, i));
+		pgs_put_ident(&sql, PQfname(r, i));
 		buf_put_u8(&sql, ' ');
 		put_type(&sql, m->types[i], m->typmods[i]);
 	}
@@ -190,7 +189,7 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 	bool ok = m->types && m->typmods && !sql.failed;
 	bool kept = ok && m->local_sql && strcmp(m->local_sql, buf_cstr(&sql)) == 0 && m->insert;
 	if (ok && !kept) {
-		ok = drop_local_table(m) && shd_session_local_sql(m->local, buf_cstr(&sql), &out);
+		ok = drop_local_table(m) && pgs_local_sql(m->local, buf_cstr(&sql), &out);
 		if (ok) {
 			m->local_sql = strdup(buf_cstr(&sql));
 			m->local_table = strdup(m->table);
@@ -199,18 +198,18 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 		buf_reset(&sql);
 		if (ok) {
 			buf_put_str(&sql, "INSERT INTO ");
-			shd_put_ident(&sql, m->table);
+			pgs_put_ident(&sql, m->table);
 			buf_put_str(&sql, " VALUES (");
 			for (int i = 0; i < m->ncols; i++)
 				buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
 			buf_put_u8(&sql, ')');
-			m->insert = shd_stmt_create(m->local, "", buf_cstr(&sql), 0, NULL, err);
-			ok = m->insert && shd_stmt_prepare(m->local, m->insert, err);
+			m->insert = pgs_local_prepare(m->local, buf_cstr(&sql), err);
+			ok = m->insert != NULL;
 		} else {
 			pgw_error_set(err, "XX000", "could not create the merge table for \"%s\"", m->table);
 		}
 	}
-	ok = ok && sqlite3_exec(m->local->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	ok = ok && sqlite3_exec(pgs_local_session(m->local)->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	buf_cleanup(&sql);
 	buf_cleanup(&out);
 	m->created = ok;
@@ -221,7 +220,8 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 {
 	if (!m->created && !create_table(m, r, err))
 		return false;
-	sqlite3_stmt *st = m->insert->st;
+	PgsSession *l = pgs_local_session(m->local);
+	sqlite3_stmt *st = m->insert;
 	for (int t = 0; t < PQntuples(r); t++) {
 		for (int i = 0; i < m->ncols && i < PQnfields(r); i++) {
 			PgtValue v;
@@ -230,7 +230,7 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 			if (PQgetisnull(r, t, i))
 				v.type = SQLITE_NULL;
 			else if (!pgt_coerce_text(PQgetvalue(r, t, i), (size_t)PQgetlength(r, t, i), m->types[i], m->typmods[i],
-						  &m->local->fmt, &v, &pe)) {
+						  &l->fmt, &v, &pe)) {
 				pgw_error_set(err, pe.sqlstate, "%s", pe.msg);
 				pgt_value_cleanup(&v);
 				return false;
@@ -241,7 +241,7 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
-			shd_sqlite_error(m->local, rc, err);
+			pgs_sqlite_error(l, rc, err);
 			return false;
 		}
 	}
@@ -251,8 +251,8 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out)
 {
 	if (m->created)
-		sqlite3_exec(m->local->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(pgs_local_session(m->local)->db, "COMMIT", NULL, NULL, NULL);
 	if (portal)
-		return shd_session_local_execute(m->local, sql, portal->nres, portal->resfmts, out);
-	return shd_session_local_sql(m->local, sql, out);
+		return pgs_local_execute(m->local, sql, portal->nres, portal->resfmts, out);
+	return pgs_local_sql(m->local, sql, out);
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 typedef struct MoveRow {
 	int from;      /* the shard it is on */
@@ -167,7 +167,7 @@ static void shard_step(const RtMove *m, int shard, Buf *q)
 			continue;
 		if (first) {
 			buf_put_str(q, "DELETE FROM ");
-			shd_put_ident(q, m->table);
+			pgs_put_ident(q, m->table);
 			buf_put_str(q, " WHERE ");
 		} else {
 			buf_put_str(q, " OR ");
@@ -177,12 +177,12 @@ static void shard_step(const RtMove *m, int shard, Buf *q)
 		for (int k = 0; k < m->nfields; k++) {
 			if (k)
 				buf_put_str(q, " AND ");
-			shd_put_ident(q, m->names[k]);
+			pgs_put_ident(q, m->names[k]);
 			if (!row->values[k]) {
 				buf_put_str(q, " IS NULL");
 			} else {
 				buf_put_str(q, " = ");
-				shd_put_literal(q, row->values[k], strlen(row->values[k]));
+				pgs_put_literal(q, row->values[k], strlen(row->values[k]));
 			}
 		}
 		buf_put_u8(q, ')');
@@ -196,12 +196,12 @@ static void shard_step(const RtMove *m, int shard, Buf *q)
 			continue;
 		if (first) {
 			buf_put_str(q, "INSERT INTO ");
-			shd_put_ident(q, m->table);
+			pgs_put_ident(q, m->table);
 			buf_put_str(q, " (");
 			for (int k = 0; k < m->nfields; k++) {
 				if (k)
 					buf_put_str(q, ", ");
-				shd_put_ident(q, m->names[k]);
+				pgs_put_ident(q, m->names[k]);
 			}
 			buf_put_str(q, ") VALUES ");
 		} else {
@@ -213,7 +213,7 @@ static void shard_step(const RtMove *m, int shard, Buf *q)
 			if (k)
 				buf_put_str(q, ", ");
 			if (row->values[k])
-				shd_put_literal(q, row->values[k], strlen(row->values[k]));
+				pgs_put_literal(q, row->values[k], strlen(row->values[k]));
 			else
 				buf_put_str(q, "NULL");
 		}

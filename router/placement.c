@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "router/router.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 /* The call, when stmt is "SELECT dosql_shard_table(...)" or
  * "SELECT dosql_reference_table(...)" and nothing else; else NULL. */
@@ -64,7 +64,7 @@ static long long shard_rows(RtRouter *rt, int shard, const char *table, PgwError
 		Buf q;
 		buf_init(&q);
 		buf_put_str(&q, "SELECT count(*) FROM ");
-		shd_put_ident(&q, table);
+		pgs_put_ident(&q, table);
 		PGresult *r = PQexec(pg, buf_cstr(&q));
 		if (PQresultStatus(r) == PGRES_TUPLES_OK)
 			n = atoll(PQgetvalue(r, 0, 0));

@@ -27,8 +27,7 @@
 
 #include "common/pgnode.h"
 #include "router/plan_int.h"
-#include "shard/pgtype.h"
-#include "shard/session_int.h"
+#include "pgsql/pgtype.h"
 
 typedef PgQuery__Node Node;
 
@@ -523,7 +522,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 		src->n_values_lists = n;
 		if (r->split_params)
 			pgn_walk(&node.base, renumber_param, &rn);
-		r->split_sql[k] = rn.ok ? shd_deparse_node(&node) : NULL;
+		r->split_sql[k] = rn.ok ? pgn_deparse(&node) : NULL;
 		ok = r->split_sql[k] && (!r->split_params || renumbered_params(&rn, &r->split_params[k]));
 		if (r->split_params)
 			renumber_restore(&rn);
@@ -682,7 +681,7 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 	star_target_init(&st);
 	u->n_returning_list = 1;
 	u->returning_list = st.targets;
-	r->shard_sql = shd_deparse_node(stmt);
+	r->shard_sql = pgn_deparse(stmt);
 	u->n_returning_list = 0;
 	u->returning_list = NULL;
 	if (!r->shard_sql) {
@@ -773,7 +772,7 @@ static bool final_plan(PgQuery__SelectStmt *s, const Tables *t, RtRoute *r)
 	if (!t->sublink && (r->final_sql || where_params || r->params_inlined))
 		s->where_clause = NULL; /* the final step's own text has none */
 	if (!r->final_sql && (where_params || r->params_inlined)) {
-		r->final_sql = shd_deparse_node(&qn);
+		r->final_sql = pgn_deparse(&qn);
 		if (!r->final_sql) {
 			s->where_clause = where;
 			return false;
@@ -920,7 +919,7 @@ static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const T
 	}
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
-	r->shard_sql = shd_deparse_node(&qn);
+	r->shard_sql = pgn_deparse(&qn);
 	if (!r->shard_sql)
 		return false;
 	r->merge = true;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "pgsql/pgsql.h"
 #include "router/router.h"
 
 #define NBUCKETS 1024
@@ -92,21 +93,14 @@ PgQuery__ParseResult *rt_plancache_get(RtRouter *rt, const char *sql, PgwError *
 			return e->tree;
 		}
 	pc->misses++;
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
-	if (pr.error) {
-		pgw_error_set(err, "42601", "%s", pr.error->message);
-		err->position = pr.error->cursorpos;
-		pg_query_free_protobuf_parse_result(pr);
+	PgQuery__ParseResult *tree = pgs_parse(sql, err);
+	if (!tree)
 		return NULL;
-	}
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
-	pg_query_free_protobuf_parse_result(pr);
-	Entry *e = tree ? calloc(1, sizeof(*e)) : NULL;
+	Entry *e = calloc(1, sizeof(*e));
 	if (e)
 		e->sql = strdup(sql);
 	if (!e || !e->sql) {
-		if (tree)
-			pg_query__parse_result__free_unpacked(tree, NULL);
+		pg_query__parse_result__free_unpacked(tree, NULL);
 		free(e);
 		pgw_error_set(err, "53200", "out of memory");
 		return NULL;

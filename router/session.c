@@ -20,7 +20,7 @@
 
 #include "router/replication.h"
 #include "router/router.h"
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 
 static void run_next(RtSession *s);
 

@@ -18,8 +18,8 @@
 
 #include "common/fault.h"
 #include "router/router.h"
-#include "shard/session_int.h"
-#include "shard/translate.h"
+#include "common/pgnode.h"
+#include "pgsql/translate.h"
 
 /* ------------------------------------------------------------ participants */
 
@@ -293,7 +293,7 @@ static char *savepoint_sql(const char *verb, const char *name)
 	Buf b;
 	buf_init(&b);
 	buf_printf(&b, "%s ", verb);
-	shd_put_ident(&b, name);
+	pgs_put_ident(&b, name);
 	char *sql = strdup(buf_cstr(&b));
 	buf_cleanup(&b);
 	return sql;
@@ -408,7 +408,7 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
 			n.node_case = PG_QUERY__NODE__NODE_TRANSACTION_STMT;
 			n.transaction_stmt = ts;
 			free(s->begin_sql);
-			s->begin_sql = shd_deparse_node(&n);
+			s->begin_sql = pgn_deparse(&n);
 			if (!s->begin_sql) {
 				pgw_error_set(&e, "53200", "out of memory");
 				rt_send_error(s, &e);

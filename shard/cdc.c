@@ -46,37 +46,12 @@
 #include "cdc/replcmd.h"
 #include "common/pgtime.h"
 #include "shard/capture.h"
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 #include "shard/session_int.h"
 
 #define SYSTEM_ID "7300000000000000001"
 
 static void send_tag(ShdSession *s, const char *tag) { pgw_send_command_complete(&s->conn, tag); }
-
-bool shd_exec_params(ShdSession *s, const char *sql, const char *t1, const char *t2, int64_t n3, int64_t n4,
-		     int *changes, PgwError *e)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
-		return false;
-	}
-	if (t1)
-		sqlite3_bind_text(st, 1, t1, -1, SQLITE_STATIC);
-	if (t2)
-		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, n3);
-	sqlite3_bind_int64(st, 4, n4);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		shd_sqlite_error(s, rc, e);
-		return false;
-	}
-	if (changes)
-		*changes = sqlite3_changes(s->db);
-	return true;
-}
 
 static void lsn_text(char *out, size_t n, uint64_t lsn) { cdc_lsn_format(out, n, lsn); }
 
@@ -96,10 +71,10 @@ static bool create_slot(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 	char now[PGT_UTC_LEN];
 	pgtime_utc((int64_t)time(NULL) * 1000000, now, sizeof(now));
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
+	if (sqlite3_prepare_v2(s->pg.db,
 			       "INSERT INTO _dosql_slots(name, plugin, confirmed, two_phase, created) VALUES (?1, ?2, ?3, ?4, ?5)",
 			       -1, &st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
+		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
 	}
 	sqlite3_bind_text(st, 1, cmd->slot, -1, SQLITE_STATIC);
@@ -114,7 +89,7 @@ static bool create_slot(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 		return false;
 	}
 	if (rc != SQLITE_DONE) {
-		shd_sqlite_error(s, rc, e);
+		pgs_sqlite_error(&s->pg, rc, e);
 		return false;
 	}
 	char lsn[32];
@@ -143,14 +118,14 @@ static bool missing(int changes, const char *slot, PgwError *e)
 /* Delete what every slot has confirmed and the retention window lets go. */
 static bool trim(ShdSession *s, PgwError *e)
 {
-	int64_t keep_from = shd_now_us() - s->srv->retention_us;
-	return shd_exec_params(s, TRIM_SQL, NULL, NULL, keep_from, 0, NULL, e);
+	int64_t keep_from = pgs_now_us() - s->srv->retention_us;
+	return pgs_exec_params(&s->pg, TRIM_SQL, NULL, NULL, keep_from, 0, NULL, e);
 }
 
 static bool advance(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 {
 	int n;
-	if (!shd_exec_params(s, "UPDATE _dosql_slots SET confirmed = max(confirmed, ?3) WHERE name = ?1", cmd->slot,
+	if (!pgs_exec_params(&s->pg, "UPDATE _dosql_slots SET confirmed = max(confirmed, ?3) WHERE name = ?1", cmd->slot,
 			     NULL, (int64_t)cmd->lsn, 0, &n, e) ||
 	    missing(n, cmd->slot, e) || !trim(s, e))
 		return false;
@@ -164,11 +139,11 @@ static bool list_slots(ShdSession *s, PgwError *e)
 	/* the end first: nothing later is below it */
 	uint64_t end = (uint64_t)shd_clock_watermark(s->srv) << 8;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
+	if (sqlite3_prepare_v2(s->pg.db,
 			       "SELECT name, plugin, confirmed, two_phase, (SELECT count(*) FROM _dosql_changelog"
 			       " WHERE commit_ts >= (confirmed + 255) >> 8) FROM _dosql_slots ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
+		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
 	}
 	static const char *const names[] = {"slot_name", "plugin", "confirmed_flush_lsn", "two_phase", "pending_changes",
@@ -192,7 +167,7 @@ static bool list_slots(ShdSession *s, PgwError *e)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		shd_sqlite_error(s, rc, e);
+		pgs_sqlite_error(&s->pg, rc, e);
 		return false;
 	}
 	send_tag(s, "DOSQL_SLOTS");
@@ -205,7 +180,7 @@ static bool list_slots(ShdSession *s, PgwError *e)
  * that turns bound stored values into sqlite3_values. */
 typedef struct Render {
 	char table[256];
-	const ShdTable *t; /* borrowed from the session's catalog; NULL unknown */
+	const PgsTable *t; /* borrowed from the session's catalog; NULL unknown */
 	char *cols;        /* owned: the columns as JSON */
 	sqlite3_stmt *st;  /* owned */
 	int nparams;
@@ -224,10 +199,10 @@ static bool render_table(ShdSession *s, Render *r, const char *table, int ncols)
 		return true;
 	render_reset(r);
 	snprintf(r->table, sizeof(r->table), "%s", table);
-	r->t = shd_catalog_table(&s->cat, table);
+	r->t = pgs_catalog_table(&s->pg.cat, table);
 	char ident = 'd';
 	sqlite3_stmt *q;
-	if (r->t && sqlite3_prepare_v2(s->db, "SELECT ident FROM _dosql_replident WHERE relid = ?1", -1, &q, NULL) ==
+	if (r->t && sqlite3_prepare_v2(s->pg.db, "SELECT ident FROM _dosql_replident WHERE relid = ?1", -1, &q, NULL) ==
 			    SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, r->t->oid);
 		if (sqlite3_step(q) == SQLITE_ROW)
@@ -236,7 +211,7 @@ static bool render_table(ShdSession *s, Render *r, const char *table, int ncols)
 	}
 	json_t *cols = json_array();
 	for (int i = 0; r->t && i < r->t->ncols; i++) {
-		const ShdColumn *c = &r->t->cols[i];
+		const PgsColumn *c = &r->t->cols[i];
 		bool key = false;
 		for (int k = 0; k < r->t->npk; k++)
 			key = key || r->t->pk[k] == c->attnum;
@@ -253,7 +228,7 @@ static bool render_table(ShdSession *s, Render *r, const char *table, int ncols)
 	buf_put_str(&sql, "SELECT ");
 	for (int i = 0; i < ncols; i++)
 		buf_printf(&sql, "%s?%d", i ? ", " : "", i + 1);
-	bool ok = r->cols && sqlite3_prepare_v2(s->db, buf_cstr(&sql), -1, &r->st, NULL) == SQLITE_OK;
+	bool ok = r->cols && sqlite3_prepare_v2(s->pg.db, buf_cstr(&sql), -1, &r->st, NULL) == SQLITE_OK;
 	buf_cleanup(&sql);
 	r->nparams = ncols;
 	return ok;
@@ -273,12 +248,12 @@ static char *render_row(ShdSession *s, Render *r, const uint8_t *change, size_t 
 	buf_init(&b);
 	for (int i = 0; i < ncols; i++) {
 		sqlite3_value *v = sqlite3_column_value(r->st, i);
-		const ShdColumn *c = r->t && i < r->t->ncols ? &r->t->cols[i] : NULL;
+		const PgsColumn *c = r->t && i < r->t->ncols ? &r->t->cols[i] : NULL;
 		PgtError err;
 		buf_reset(&b);
 		if (sqlite3_value_type(v) == SQLITE_NULL)
 			json_array_append_new(vals, json_null());
-		else if (c && pgt_out_text(&b, v, c->type, c->typmod, &s->fmt, &err))
+		else if (c && pgt_out_text(&b, v, c->type, c->typmod, &s->pg.fmt, &err))
 			json_array_append_new(vals, json_stringn(b.data ? (const char *)b.data : "", b.len));
 		else
 			json_array_append_new(vals, json_string((const char *)sqlite3_value_text(v)));
@@ -296,14 +271,14 @@ static bool read_changes(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 	int64_t w = shd_clock_watermark(s->srv);
 	int64_t limit = cmd->limit > 0 ? cmd->limit : 1;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
+	if (sqlite3_prepare_v2(s->pg.db,
 			       "WITH cut(ts) AS (SELECT commit_ts FROM _dosql_changelog WHERE commit_ts >= ?1 AND commit_ts < ?2"
 			       " ORDER BY commit_ts LIMIT 1 OFFSET ?3)"
 			       " SELECT commit_ts, gid, tbl, op, change, (SELECT ts FROM cut), old_key FROM _dosql_changelog"
 			       " WHERE commit_ts >= ?1 AND commit_ts < ?2"
 			       " AND commit_ts <= coalesce((SELECT ts FROM cut), ?2) ORDER BY seq",
 			       -1, &st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
+		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
 	}
 	sqlite3_bind_int64(st, 1, cmd->from);
@@ -360,7 +335,7 @@ static bool read_changes(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 	render_reset(&r);
 	if (rc != SQLITE_DONE) {
 		if (rc != SQLITE_CORRUPT)
-			shd_sqlite_error(s, rc, e);
+			pgs_sqlite_error(&s->pg, rc, e);
 		return false;
 	}
 	char ts[24];
@@ -384,7 +359,7 @@ static bool acquire(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 {
 	sqlite3_stmt *st;
 	bool exists = false;
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM _dosql_slots WHERE name = ?1", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(s->pg.db, "SELECT 1 FROM _dosql_slots WHERE name = ?1", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, cmd->slot, -1, SQLITE_STATIC);
 		exists = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
@@ -464,13 +439,13 @@ bool shd_cdc_command(ShdSession *s, const char *sql)
 	char msg[256];
 	PgwError e;
 	if (!cdc_cmd_parse(sql, &cmd, msg, sizeof(msg))) {
-		shd_errorf(s, "42601", "%s", msg);
+		pgs_errorf(&s->pg, "42601", "%s", msg);
 		return true;
 	}
 	if (cmd.kind == CDC_CMD_SQL)
 		return false;
 	if (s->txn != SHD_TXN_IDLE) {
-		shd_errorf(s, "25001", "replication commands cannot run inside a transaction block");
+		pgs_errorf(&s->pg, "25001", "replication commands cannot run inside a transaction block");
 		return true;
 	}
 	bool ok = true;
@@ -485,7 +460,7 @@ bool shd_cdc_command(ShdSession *s, const char *sql)
 				      shd_cdc_slot_pid(s->srv, cmd.slot));
 			break;
 		}
-		ok = shd_exec_params(s, "DELETE FROM _dosql_slots WHERE name = ?1", cmd.slot, NULL, 0, 0, &n, &e) &&
+		ok = pgs_exec_params(&s->pg, "DELETE FROM _dosql_slots WHERE name = ?1", cmd.slot, NULL, 0, 0, &n, &e) &&
 		     !missing(n, cmd.slot, &e) && trim(s, &e);
 		if (ok)
 			send_tag(s, "DROP_REPLICATION_SLOT");

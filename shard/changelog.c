@@ -61,7 +61,7 @@ static bool write_one(void *arg, char op, const char *table, int64_t oldkey, int
  */
 static int64_t clock_assign(ShdServer *srv, int64_t at)
 {
-	int64_t now = shd_now_us();
+	int64_t now = pgs_now_us();
 	pthread_mutex_lock(&srv->clock_lock);
 	int64_t ts = at > srv->hlc ? at : now > srv->hlc ? now : srv->hlc + 1;
 	srv->hlc = ts;
@@ -82,7 +82,7 @@ void shd_clock_done(ShdSession *s)
 
 int64_t shd_clock_now(ShdServer *srv)
 {
-	int64_t now = shd_now_us();
+	int64_t now = pgs_now_us();
 	pthread_mutex_lock(&srv->clock_lock);
 	int64_t t = srv->hlc > now ? srv->hlc : now;
 	pthread_mutex_unlock(&srv->clock_lock);
@@ -91,7 +91,7 @@ int64_t shd_clock_now(ShdServer *srv)
 
 int64_t shd_clock_watermark(ShdServer *srv)
 {
-	int64_t now = shd_now_us(), w;
+	int64_t now = pgs_now_us(), w;
 	/* prep_lock first: a PREPARE that reports the clock is ordered with us */
 	pthread_mutex_lock(&srv->prep_lock);
 	pthread_mutex_lock(&srv->clock_lock);
@@ -124,11 +124,11 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 		return true;
 	/* prepared once per connection: every writing commit comes here */
 	if (!s->changelog_st &&
-	    sqlite3_prepare_v3(s->db,
+	    sqlite3_prepare_v3(s->pg.db,
 			       "INSERT INTO _dosql_changelog(commit_ts, xid, gid, tbl, op, old_key, new_key, change)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &s->changelog_st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(s, sqlite3_errcode(s->db), e);
+		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
 	}
 	Writer w = {.st = s->changelog_st, .ts = clock_assign(s->srv, s->commit_ts), .gid = gid, .rc = SQLITE_DONE};
@@ -136,13 +136,13 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 	s->commit_ts = 0;
 	bool ok = shd_cap_foreach(changes, n, write_one, &w);
 	if (!ok && w.rc != SQLITE_DONE)
-		shd_sqlite_error(s, w.rc, e);
+		pgs_sqlite_error(&s->pg, w.rc, e);
 	else if (!ok)
 		pgw_error_set(e, "XX001", "the captured changes of the transaction are malformed");
 	sqlite3_reset(w.st);
 	sqlite3_clear_bindings(w.st);
 	/* now and then the commit also trims what nobody needs any more */
 	if (ok && atomic_fetch_add(&s->srv->commits, 1) % TRIM_EVERY == TRIM_EVERY - 1)
-		ok = shd_exec_params(s, TRIM_SQL, NULL, NULL, shd_now_us() - s->srv->retention_us, 0, NULL, e);
+		ok = pgs_exec_params(&s->pg, TRIM_SQL, NULL, NULL, pgs_now_us() - s->srv->retention_us, 0, NULL, e);
 	return ok;
 }

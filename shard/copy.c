@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/pgnode.h"
 #include "shard/session_int.h"
 
 enum { FMT_TEXT, FMT_CSV, FMT_BINARY };
@@ -63,7 +64,7 @@ static bool copy_options(ShdSession *s, PgQuery__CopyStmt *cp, CopyOpts *o)
 			else if (strcmp(v, "binary") == 0)
 				o->format = FMT_BINARY;
 			else {
-				shd_errorf(s, "22023", "COPY format \"%s\" not recognized", v);
+				pgs_errorf(&s->pg, "22023", "COPY format \"%s\" not recognized", v);
 				return false;
 			}
 		} else if (strcmp(d->defname, "delimiter") == 0) {
@@ -79,7 +80,7 @@ static bool copy_options(ShdSession *s, PgQuery__CopyStmt *cp, CopyOpts *o)
 		} else if (strcmp(d->defname, "freeze") == 0 || strcmp(d->defname, "encoding") == 0) {
 			/* FREEZE is a storage hint; the encoding is always UTF8 */
 		} else {
-			shd_errorf(s, "0A000", "COPY option \"%s\" is not supported by DoSQL", d->defname);
+			pgs_errorf(&s->pg, "0A000", "COPY option \"%s\" is not supported by DoSQL", d->defname);
 			return false;
 		}
 	}
@@ -89,34 +90,34 @@ static bool copy_options(ShdSession *s, PgQuery__CopyStmt *cp, CopyOpts *o)
 	if (!o->null_str)
 		o->null_str = o->format == FMT_CSV ? "" : "\\N";
 	if ((delim && strlen(delim) != 1) || (quote && strlen(quote) != 1) || (escape && strlen(escape) != 1)) {
-		shd_errorf(s, "0A000", "COPY delimiter, quote and escape must be a single one-byte character");
+		pgs_errorf(&s->pg, "0A000", "COPY delimiter, quote and escape must be a single one-byte character");
 		return false;
 	}
 	return true;
 }
 
 /* Column list of a COPY: the named columns or all of them. */
-static bool copy_columns(ShdSession *s, PgQuery__CopyStmt *cp, const ShdTable *t, Buf *names, int *ncols)
+static bool copy_columns(ShdSession *s, PgQuery__CopyStmt *cp, const PgsTable *t, Buf *names, int *ncols)
 {
 	*ncols = 0;
 	if (cp->n_attlist == 0) {
 		for (int i = 0; i < t->ncols; i++) {
 			if (i)
 				buf_put_str(names, ", ");
-			shd_put_ident(names, t->cols[i].name);
+			pgs_put_ident(names, t->cols[i].name);
 		}
 		*ncols = t->ncols;
 		return true;
 	}
 	for (size_t i = 0; i < cp->n_attlist; i++) {
-		const char *n = shd_node_str(cp->attlist[i]);
-		if (!shd_table_column(t, n)) {
-			shd_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", n, t->name);
+		const char *n = pgn_str(cp->attlist[i]);
+		if (!pgs_table_column(t, n)) {
+			pgs_errorf(&s->pg, "42703", "column \"%s\" of relation \"%s\" does not exist", n, t->name);
 			return false;
 		}
 		if (i)
 			buf_put_str(names, ", ");
-		shd_put_ident(names, n);
+		pgs_put_ident(names, n);
 	}
 	*ncols = (int)cp->n_attlist;
 	return true;
@@ -142,9 +143,9 @@ void shd_copy_abort(ShdSession *s)
 static bool copy_in_start(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o, const ShdExec *ex)
 {
 	PgwError e;
-	const ShdTable *t = shd_catalog_table(&s->cat, cp->relation->relname);
+	const PgsTable *t = pgs_catalog_table(&s->pg.cat, cp->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
-		shd_errorf(s, "42P01", "relation \"%s\" does not exist", cp->relation->relname);
+		pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", cp->relation->relname);
 		return false;
 	}
 	Buf names, sql;
@@ -156,7 +157,7 @@ static bool copy_in_start(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *
 		return false;
 	}
 	buf_put_str(&sql, "INSERT INTO ");
-	shd_put_ident(&sql, t->name);
+	pgs_put_ident(&sql, t->name);
 	buf_printf(&sql, " (%s) VALUES (", buf_cstr(&names));
 	for (int i = 0; i < ncols; i++)
 		buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
@@ -220,7 +221,7 @@ static bool bind_field(ShdSession *s, int i, const char *val, size_t len, bool b
 	else if (binary)
 		ok = pgt_recv_binary((const uint8_t *)val, len, c->types[i], -1, &v, &pe);
 	else
-		ok = pgt_coerce_text(val, len, c->types[i], -1, &s->fmt, &v, &pe);
+		ok = pgt_coerce_text(val, len, c->types[i], -1, &s->pg.fmt, &v, &pe);
 	if (!ok) {
 		pgw_error_set(e, pe.sqlstate, "%s", pe.msg);
 		pgt_value_cleanup(&v);
@@ -237,7 +238,7 @@ static bool insert_row(ShdSession *s, PgwError *e)
 	int rc = sqlite3_step(c->stmt->st);
 	sqlite3_reset(c->stmt->st);
 	if (rc != SQLITE_DONE) {
-		shd_sqlite_error(s, rc, e);
+		pgs_sqlite_error(&s->pg, rc, e);
 		return false;
 	}
 	c->rows++;
@@ -605,17 +606,17 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 	Buf sql;
 	buf_init(&sql);
 	if (cp->query) {
-		char *q = shd_deparse_node(cp->query);
+		char *q = pgn_deparse(cp->query);
 		if (!q) {
-			shd_errorf(s, "XX000", "could not deparse COPY query");
+			pgs_errorf(&s->pg, "XX000", "could not deparse COPY query");
 			return false;
 		}
 		buf_put_str(&sql, q);
 		free(q);
 	} else {
-		const ShdTable *t = shd_catalog_table(&s->cat, cp->relation->relname);
+		const PgsTable *t = pgs_catalog_table(&s->pg.cat, cp->relation->relname);
 		if (!t || t->relkind != 'r') {
-			shd_errorf(s, "42P01", "relation \"%s\" does not exist", cp->relation->relname);
+			pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", cp->relation->relname);
 			return false;
 		}
 		Buf names;
@@ -626,7 +627,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 			return false;
 		}
 		buf_printf(&sql, "SELECT %s FROM ", buf_cstr(&names));
-		shd_put_ident(&sql, t->name);
+		pgs_put_ident(&sql, t->name);
 		buf_cleanup(&names);
 	}
 	ShdStmt *st = shd_stmt_create(s, "", buf_cstr(&sql), 0, NULL, &e);
@@ -689,8 +690,8 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 			}
 			buf_reset(&val);
 			ok = o->format == FMT_BINARY
-				     ? pgt_out_binary(&val, v, st->q.cols[i].type, st->q.cols[i].typmod, &s->fmt, &pe)
-				     : pgt_out_text(&val, v, st->q.cols[i].type, st->q.cols[i].typmod, &s->fmt, &pe);
+				     ? pgt_out_binary(&val, v, st->q.cols[i].type, st->q.cols[i].typmod, &s->pg.fmt, &pe)
+				     : pgt_out_text(&val, v, st->q.cols[i].type, st->q.cols[i].typmod, &s->pg.fmt, &pe);
 			if (!ok) {
 				pgw_error_set(&e, pe.sqlstate, "%s", pe.msg);
 				break;
@@ -717,7 +718,7 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 		}
 	}
 	if (ok && rc != SQLITE_DONE) {
-		shd_sqlite_error(s, rc, &e);
+		pgs_sqlite_error(&s->pg, rc, &e);
 		ok = false;
 	}
 	if (ok) {
@@ -742,18 +743,18 @@ static bool copy_out(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *o)
 bool shd_copy_start(ShdSession *s, PgQuery__CopyStmt *cp, const ShdExec *ex)
 {
 	CopyOpts o;
-	if (shd_has_str(cp->filename) || cp->is_program) {
-		shd_errorf(s, "0A000", "COPY to or from a file or program is not supported by DoSQL; use STDIN/STDOUT");
+	if (pgn_has_str(cp->filename) || cp->is_program) {
+		pgs_errorf(&s->pg, "0A000", "COPY to or from a file or program is not supported by DoSQL; use STDIN/STDOUT");
 		return false;
 	}
 	if (cp->where_clause) {
-		shd_errorf(s, "0A000", "COPY FROM ... WHERE is not supported by DoSQL");
+		pgs_errorf(&s->pg, "0A000", "COPY FROM ... WHERE is not supported by DoSQL");
 		return false;
 	}
 	if (!copy_options(s, cp, &o))
 		return false;
 	if (o.format == FMT_BINARY && (o.header || strcmp(o.null_str, "\\N") != 0)) {
-		shd_errorf(s, "42601", "cannot specify HEADER or NULL in BINARY mode");
+		pgs_errorf(&s->pg, "42601", "cannot specify HEADER or NULL in BINARY mode");
 		return false;
 	}
 	if (cp->is_from)

@@ -208,7 +208,7 @@ static bool prepare_database(ShdServer *srv)
 	}
 	sqlite3_busy_timeout(db, 10000);
 	bool ok = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, &err) == SQLITE_OK &&
-		  shd_catalog_bootstrap(db, &err);
+		  pgs_catalog_bootstrap(db, &err);
 	sqlite3_stmt *st;
 	if (ok && sqlite3_prepare_v2(db, "SELECT max(coalesce((SELECT max(commit_ts) FROM _dosql_changelog), 0),"
 				 " coalesce((SELECT max(confirmed >> 8) FROM _dosql_slots), 0))", -1, &st, NULL) ==
@@ -347,7 +347,7 @@ static int serve(Options *o)
 		pthread_mutex_lock(&srv.lock);
 		for (int i = 0; i < srv.nsessions; i++) {
 			shutdown(srv.sessions[i]->fd, SHUT_RDWR);
-			sqlite3_interrupt(srv.sessions[i]->db);
+			sqlite3_interrupt(srv.sessions[i]->pg.db);
 		}
 		pthread_mutex_unlock(&srv.lock);
 		usleep(10000);

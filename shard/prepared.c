@@ -125,7 +125,7 @@ static void holder_put(ShdServer *srv, ShdSession *h)
 {
 	if (!h)
 		return;
-	if (!sqlite3_get_autocommit(h->db))
+	if (!sqlite3_get_autocommit(h->pg.db))
 		shd_sql(h, "ROLLBACK", &(PgwError){0});
 	h->txn_ts = 0;
 	atomic_store(&h->lock_wait_ts, 0);
@@ -135,7 +135,7 @@ static void holder_put(ShdServer *srv, ShdSession *h)
 		srv->spare[srv->nspare++] = h;
 	pthread_mutex_unlock(&srv->prep_lock);
 	if (!kept)
-		shd_session_local_free(h);
+		shd_session_internal_free(h);
 }
 
 /* ------------------------------------------------------------ storage */
@@ -146,8 +146,8 @@ static bool run(ShdSession *h, const char *sql, const char *gid, const Buf *chan
 		const char *owner, PgwError *e)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(h, sqlite3_errcode(h->db), e);
+	if (sqlite3_prepare_v2(h->pg.db, sql, -1, &st, NULL) != SQLITE_OK) {
+		pgs_sqlite_error(&h->pg, sqlite3_errcode(h->pg.db), e);
 		return false;
 	}
 	sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
@@ -159,7 +159,7 @@ static bool run(ShdSession *h, const char *sql, const char *gid, const Buf *chan
 	int rc = sqlite3_step(st);
 	atomic_store(&h->lock_wait_ts, 0); /* done waiting for the lock, if it did */
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		shd_sqlite_error(h, rc, e);
+		pgs_sqlite_error(&h->pg, rc, e);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW;
 }
@@ -169,8 +169,8 @@ static bool with_stored(ShdSession *h, const char *gid,
 			bool (*fn)(ShdSession *h, const uint8_t *p, size_t n, const char *gid, PgwError *e), PgwError *e)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(h->db, "SELECT changes FROM _dosql_prepared WHERE gid = ?1", -1, &st, NULL) != SQLITE_OK) {
-		shd_sqlite_error(h, sqlite3_errcode(h->db), e);
+	if (sqlite3_prepare_v2(h->pg.db, "SELECT changes FROM _dosql_prepared WHERE gid = ?1", -1, &st, NULL) != SQLITE_OK) {
+		pgs_sqlite_error(&h->pg, sqlite3_errcode(h->pg.db), e);
 		return false;
 	}
 	sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
@@ -186,7 +186,7 @@ static bool with_stored(ShdSession *h, const char *gid,
 static bool apply_changes(ShdSession *h, const uint8_t *p, size_t n, const char *gid, PgwError *e)
 {
 	(void)gid;
-	return shd_cap_apply(h->db, p, n, e);
+	return shd_cap_apply(h->pg.db, p, n, e);
 }
 
 /* Begin the holder's transaction and apply gid's stored changes in it. */
@@ -209,7 +209,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	PgwError e;
 	bool exists;
 	if (s->txn == SHD_TXN_IDLE) {
-		shd_warning(s, "25P01", "there is no transaction in progress");
+		pgs_warning(&s->pg, "25P01", "there is no transaction in progress");
 		if (s->implicit)
 			shd_txn_end(s, true);
 		pgw_send_command_complete(&s->conn, "ROLLBACK");
@@ -244,7 +244,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	ShdSession *h = holder_get(s->srv);
 	/* the write lock goes from this session to the holder with no other
 	 * writer in between (they wait for the handover to end) */
-	bool handover = h && changes.len > 0 && sqlite3_txn_state(s->db, "main") == SQLITE_TXN_WRITE;
+	bool handover = h && changes.len > 0 && sqlite3_txn_state(s->pg.db, "main") == SQLITE_TXN_WRITE;
 	if (handover) {
 		h->handing_over = true;
 		atomic_store(&s->srv->handover, true);
@@ -253,7 +253,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	if (h)
 		h->txn_ts = ts; /* it waits for locks as the transaction did */
 	char at[64];
-	pgtime_utc(shd_now_us(), at, sizeof(at));
+	pgtime_utc(pgs_now_us(), at, sizeof(at));
 	bool ok = h && shd_sql(h, "BEGIN IMMEDIATE", &e);
 	if (!h)
 		pgw_error_set(&e, "58000", "could not open the shard database");
@@ -310,7 +310,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	PgwError e;
 	const char *what = commit ? "COMMIT PREPARED" : "ROLLBACK PREPARED";
 	if (s->txn != SHD_TXN_IDLE) {
-		shd_errorf(s, "25001", "%s cannot run inside a transaction block", what);
+		pgs_errorf(&s->pg, "25001", "%s cannot run inside a transaction block", what);
 		return false;
 	}
 	ShdSession *h = NULL;
@@ -341,7 +341,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
 		shd_clock_done(h);
 	} else if (ok) {
-		if (!sqlite3_get_autocommit(h->db))
+		if (!sqlite3_get_autocommit(h->pg.db))
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
 		ok = run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e);
 	}
@@ -370,10 +370,10 @@ bool shd_prep_recover(ShdServer *srv)
 		return false;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(reader->db, "SELECT gid FROM _dosql_prepared ORDER BY prepared", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(reader->pg.db, "SELECT gid FROM _dosql_prepared ORDER BY prepared", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		fprintf(stderr, "dosql-shard: cannot read prepared transactions: %s\n", sqlite3_errmsg(reader->db));
-		shd_session_local_free(reader);
+		fprintf(stderr, "dosql-shard: cannot read prepared transactions: %s\n", sqlite3_errmsg(reader->pg.db));
+		shd_session_internal_free(reader);
 		return false;
 	}
 	int n = 0;
@@ -386,14 +386,14 @@ bool shd_prep_recover(ShdServer *srv)
 		PgwError e;
 		if (h && !hold(h, gid, &e)) {
 			fprintf(stderr, "dosql-shard: prepared transaction \"%s\" is not held: %s\n", gid, e.message);
-			shd_session_local_free(h);
+			shd_session_internal_free(h);
 			h = NULL;
 		}
 		release(srv, gid, h, false);
 		n++;
 	}
 	sqlite3_finalize(st);
-	shd_session_local_free(reader);
+	shd_session_internal_free(reader);
 	if (n)
 		fprintf(stderr, "dosql-shard: %d prepared transaction%s recovered\n", n, n == 1 ? "" : "s");
 	return true;
@@ -403,10 +403,10 @@ void shd_prep_shutdown(ShdServer *srv)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	for (int i = 0; i < srv->nprepared; i++)
-		shd_session_local_free(srv->prepared[i].holder);
+		shd_session_internal_free(srv->prepared[i].holder);
 	free(srv->prepared);
 	while (srv->nspare > 0)
-		shd_session_local_free(srv->spare[--srv->nspare]);
+		shd_session_internal_free(srv->spare[--srv->nspare]);
 	srv->prepared = NULL;
 	srv->nprepared = srv->prepcap = 0;
 	pthread_mutex_unlock(&srv->prep_lock);

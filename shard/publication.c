@@ -9,15 +9,15 @@
  */
 #include <string.h>
 
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 #include "shard/session_int.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 static bool exists(ShdSession *s, const char *name)
 {
 	sqlite3_stmt *st;
 	bool found = false;
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM main._dosql_publication WHERE pubname = ?1", -1, &st, NULL) ==
+	if (sqlite3_prepare_v2(s->pg.db, "SELECT 1 FROM main._dosql_publication WHERE pubname = ?1", -1, &st, NULL) ==
 	    SQLITE_OK) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		found = sqlite3_step(st) == SQLITE_ROW;
@@ -43,7 +43,7 @@ static bool publish_option(ShdSession *s, const char *v, bool ops[4])
 			if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
 				k = i;
 		if (k < 0) {
-			shd_errorf(s, "22023", "unrecognized \"publish\" value: \"%.*s\"", (int)n, p);
+			pgs_errorf(&s->pg, "22023", "unrecognized \"publish\" value: \"%.*s\"", (int)n, p);
 			return false;
 		}
 		ops[k] = true;
@@ -58,26 +58,25 @@ bool shd_create_publication(ShdSession *s, PgQuery__CreatePublicationStmt *cp)
 	bool ops[4] = {true, true, true, true};
 	for (size_t i = 0; i < cp->n_options; i++) {
 		PgQuery__DefElem *d = cp->options[i]->def_elem;
-		const char *v = d->arg ? shd_node_str(d->arg) : NULL;
+		const char *v = d->arg ? pgn_str(d->arg) : NULL;
 		if (strcmp(d->defname, "publish") == 0 && v) {
 			if (!publish_option(s, v, ops))
 				return false;
 		} else if (strcmp(d->defname, "publish_via_partition_root") != 0) {
-			shd_errorf(s, "42601", "unrecognized publication parameter: \"%s\"", d->defname);
+			pgs_errorf(&s->pg, "42601", "unrecognized publication parameter: \"%s\"", d->defname);
 			return false;
 		}
 	}
 	if (exists(s, cp->pubname)) {
-		shd_errorf(s, "42710", "publication \"%s\" already exists", cp->pubname);
+		pgs_errorf(&s->pg, "42710", "publication \"%s\" already exists", cp->pubname);
 		return false;
 	}
 	uint32_t oid;
-	if (!shd_catalog_next_oid(s->db, &oid)) {
-		shd_errorf(s, "XX000", "cannot allocate an OID for publication \"%s\"", cp->pubname);
+	if (!pgs_catalog_next_oid(s->pg.db, &oid)) {
+		pgs_errorf(&s->pg, "XX000", "cannot allocate an OID for publication \"%s\"", cp->pubname);
 		return false;
 	}
-	if (!shd_exec_params(s,
-			     "INSERT INTO main._dosql_publication(oid, pubname, puballtables, pubinsert, pubupdate,"
+	if (!pgs_exec_params(&s->pg, 			     "INSERT INTO main._dosql_publication(oid, pubname, puballtables, pubinsert, pubupdate,"
 			     " pubdelete, pubtruncate) VALUES (?3, ?1, ?4 & 1, (?4 >> 1) & 1, (?4 >> 2) & 1,"
 			     " (?4 >> 3) & 1, (?4 >> 4) & 1)",
 			     cp->pubname, NULL, oid,
@@ -89,27 +88,26 @@ bool shd_create_publication(ShdSession *s, PgQuery__CreatePublicationStmt *cp)
 		PgQuery__PublicationObjSpec *o = cp->pubobjects[i]->publication_obj_spec;
 		if (o->pubobjtype != PG_QUERY__PUBLICATION_OBJ_SPEC_TYPE__PUBLICATIONOBJ_TABLE &&
 		    o->pubobjtype != PG_QUERY__PUBLICATION_OBJ_SPEC_TYPE__PUBLICATIONOBJ_CONTINUATION) {
-			shd_errorf(s, "0A000", "CREATE PUBLICATION ... FOR TABLES IN SCHEMA is not supported by DoSQL");
+			pgs_errorf(&s->pg, "0A000", "CREATE PUBLICATION ... FOR TABLES IN SCHEMA is not supported by DoSQL");
 			return false;
 		}
 		if (!o->pubtable) {
-			shd_errorf(s, "0A000", "this publication object is not supported by DoSQL");
+			pgs_errorf(&s->pg, "0A000", "this publication object is not supported by DoSQL");
 			return false;
 		}
 		if (o->pubtable->where_clause || o->pubtable->n_columns) {
-			shd_errorf(s, "0A000", "publication row filters and column lists are not supported by DoSQL");
+			pgs_errorf(&s->pg, "0A000", "publication row filters and column lists are not supported by DoSQL");
 			return false;
 		}
 		const char *name = o->pubtable->relation->relname;
-		const ShdTable *t = shd_catalog_table(&s->cat, name);
+		const PgsTable *t = pgs_catalog_table(&s->pg.cat, name);
 		if (!t || t->system || t->relkind != 'r') {
-			shd_errorf(s, "42P01", "relation \"%s\" does not exist", name);
+			pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", name);
 			return false;
 		}
 		uint32_t relid;
-		if (!shd_catalog_next_oid(s->db, &relid) ||
-		    !shd_exec_params(s,
-				     "INSERT INTO main._dosql_publication_rel(oid, prpubid, prrelid)"
+		if (!pgs_catalog_next_oid(s->pg.db, &relid) ||
+		    !pgs_exec_params(&s->pg, 				     "INSERT INTO main._dosql_publication_rel(oid, prpubid, prrelid)"
 				     " VALUES (?3, ?4, (SELECT oid FROM main._dosql_class WHERE relname = ?1))",
 				     t->name, NULL, relid, oid, NULL, &e)) {
 			shd_send_error(s, &e);
@@ -123,20 +121,19 @@ bool shd_drop_publication(ShdSession *s, PgQuery__DropStmt *ds)
 {
 	PgwError e;
 	for (size_t i = 0; i < ds->n_objects; i++) {
-		const char *name = shd_node_str(ds->objects[i]);
+		const char *name = pgn_str(ds->objects[i]);
 		if (!exists(s, name)) {
 			if (ds->missing_ok) {
-				shd_notice(s, "publication \"%s\" does not exist, skipping", name);
+				pgs_notice(&s->pg, "publication \"%s\" does not exist, skipping", name);
 				continue;
 			}
-			shd_errorf(s, "42704", "publication \"%s\" does not exist", name);
+			pgs_errorf(&s->pg, "42704", "publication \"%s\" does not exist", name);
 			return false;
 		}
-		if (!shd_exec_params(s,
-				     "DELETE FROM main._dosql_publication_rel WHERE prpubid ="
+		if (!pgs_exec_params(&s->pg, 				     "DELETE FROM main._dosql_publication_rel WHERE prpubid ="
 				     " (SELECT oid FROM main._dosql_publication WHERE pubname = ?1)",
 				     name, NULL, 0, 0, NULL, &e) ||
-		    !shd_exec_params(s, "DELETE FROM main._dosql_publication WHERE pubname = ?1", name, NULL, 0, 0, NULL,
+		    !pgs_exec_params(&s->pg, "DELETE FROM main._dosql_publication WHERE pubname = ?1", name, NULL, 0, 0, NULL,
 				     &e)) {
 			shd_send_error(s, &e);
 			return false;

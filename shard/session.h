@@ -15,9 +15,10 @@
 #include "common/arena.h"
 #include "pgwire/pgwire.h"
 #include "shard/capture.h"
-#include "shard/catalog.h"
-#include "shard/pgtype.h"
-#include "shard/translate.h"
+#include "pgsql/catalog.h"
+#include "pgsql/pgsql.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 
 typedef struct ShdSession ShdSession;
 
@@ -70,12 +71,6 @@ typedef enum ShdTxn {
 	SHD_TXN_FAILED, /* an error inside the block ('E') */
 } ShdTxn;
 
-typedef struct ShdGuc {
-	char *name;  /* owned, lower case */
-	char *value; /* owned */
-	char *reset; /* owned: the value at the end of start-up (RESET), NULL for "" */
-} ShdGuc;
-
 /* A parsed statement: named (Parse) or the unnamed one. */
 typedef struct ShdStmt {
 	char *name;          /* owned */
@@ -84,7 +79,7 @@ typedef struct ShdStmt {
 	PgQuery__ParseResult *tree; /* owned */
 	PgQuery__Node *node; /* borrowed from tree; NULL for an empty query */
 	bool translated;     /* q is valid (SELECT/INSERT/UPDATE/DELETE, or the one an EXPLAIN explains) */
-	ShdQuery q;
+	PgsQuery q;
 	int nparams;
 	uint32_t *param_types; /* arena */
 	uint64_t generation;   /* schema generation the translation is valid for */
@@ -118,17 +113,15 @@ struct ShdSession {
 	PgwConn conn;
 	ShdServer *srv; /* borrowed */
 	int fd;         /* the client socket (shutdown on server stop) */
-	sqlite3 *db;    /* owned */
+	PgsSession pg;  /* the engine's state over this session's SQLite connection (pg.db owned) */
 	/* owned: the texts shd_sql runs often (BEGIN, COMMIT, ...), prepared
 	 * once on db (session.c: frequent_sql) */
 	sqlite3_stmt *sql_cache[SHD_SQL_CACHE];
-	ShdCatalog cat;
 	ShdTxn txn;
 	bool implicit;         /* an implicit transaction is open in SQLite */
 	bool ext_error;        /* an error happened since the last Sync */
 	bool txn_read_only;
 	bool txn_ddl;          /* the open transaction changed the schema */
-	int64_t txn_start_us;  /* now() for this transaction */
 	ShdCapture cap;        /* the row changes of the open transaction block */
 	sqlite3_stmt *changelog_st; /* owned: the changelog's INSERT (changelog.c) */
 	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
@@ -145,69 +138,21 @@ struct ShdSession {
 		char *name;  /* owned */
 		size_t mark; /* cap.changes.len when it was set */
 	} *savepoints;
-	atomic_bool cancel;    /* CancelRequest arrived */
-	int64_t statement_timeout_ms; /* 0 = none */
-	int64_t deadline_us;   /* the running statement's timeout, 0 = none */
-	bool timed_out;
-	PgtFormat fmt;
-	int nguc, gucap;
-	ShdGuc *gucs;
 	int nstmts, stmtcap;
 	ShdStmt **stmts;       /* named statements; [0] may be unnamed */
 	int nportals, portalcap;
 	ShdPortal **portals;
-	/* sequences: last value per sequence in this session (currval) */
-	int nseq;
-	struct { uint32_t oid; int64_t value; } seqvals[64];
-	int64_t lastval;
-	bool have_lastval;
-	/* the NEW row recorded while diagnosing a constraint failure */
-	int ndiag;
-	sqlite3_value **diag_row;
 	/* COPY FROM STDIN in progress */
 	struct ShdCopy *copy;
 };
 
-/* A session over a private in-memory database, for running SQL inside
- * another program (the router's merge step).  NULL when SQLite fails. */
-ShdSession *shd_session_local(void);
-void shd_session_local_free(ShdSession *s);
 /* A session without a client over srv's database, for work the server does
- * itself (holding a prepared transaction).  NULL when SQLite fails; freed
- * with shd_session_local_free. */
+ * itself (holding a prepared transaction).  NULL when SQLite fails. */
 ShdSession *shd_session_internal(ShdServer *srv);
-/* Run the statements of sql; their protocol replies (RowDescription,
- * DataRow, CommandComplete, ErrorResponse; no ReadyForQuery) are appended
- * to out.  False when one of them failed. */
-bool shd_session_local_sql(ShdSession *s, const char *sql, Buf *out);
-/* The same as an extended-protocol Execute: no RowDescription, and result
- * columns in formats[] (PostgreSQL's rules: none = text, one = for all). */
-bool shd_session_local_execute(ShdSession *s, const char *sql, int nformats, const int16_t *formats, Buf *out);
+void shd_session_internal_free(ShdSession *s);
 
 /* Run one client connection to completion (called on its own thread). */
 void shd_session_run(ShdServer *srv, int fd);
-
-/* GUCs, for the SQL functions set_config/current_setting. */
-const char *shd_guc_get(ShdSession *s, const char *name);
-bool shd_guc_set(ShdSession *s, const char *name, const char *value, PgwError *err);
-/* The value RESET gives name: what the session started with; NULL when
- * the setting is unknown. */
-const char *shd_guc_reset_value(ShdSession *s, const char *name);
-/* RESET ALL: every setting back to what the session started with (not
- * the transaction's own settings, session_authorization or role). */
-void shd_guc_reset_all(ShdSession *s);
-/* Every setting as a session without start-up options begins with (the
- * router's kept final-step sessions, between uses). */
-void shd_guc_defaults(ShdSession *s);
-/* The startup "options" parameter ("-c name=value", "--name=value"):
- * each setting applied; false with e for a bad word or value. */
-bool shd_guc_apply_options(ShdSession *s, const char *opts, PgwError *e);
-
-/* generate_series() as a table-valued function (series.c). */
-bool shd_series_register(sqlite3 *db);
-
-/* Register the PostgreSQL functions SQLite lacks (funcs.c). */
-bool shd_funcs_register(ShdSession *s);
 
 /* Prepared transactions (prepared.c). */
 /* Re-apply the prepared transactions stored in the database and hold them
@@ -217,12 +162,8 @@ bool shd_prep_recover(ShdServer *srv);
 /* Let go of held prepared transactions (they stay stored). */
 void shd_prep_shutdown(ShdServer *srv);
 
-/* Microseconds since the Unix epoch. */
-int64_t shd_now_us(void);
 /* The router session's pid streaming slot, 0 when none (cdc.c). */
 int32_t shd_cdc_slot_pid(ShdServer *srv, const char *slot);
 
-/* Map the last SQLite error of db to a PG error. */
-void shd_sqlite_error(ShdSession *s, int rc, PgwError *e);
 
 #endif

@@ -1,13 +1,6 @@
 /*
- * session_int.h - the shard server's internal interface between its
- * session (session.c) and the files that run parts of a session's work:
- * utility statements (utility.c), DDL (ddl.c), COPY (copy.c), PREPARE
- * TRANSACTION and savepoints (prepared.c), the changelog and its clock
- * (changelog.c), publications (publication.c) and the replication commands
- * (cdc.c): how results go to the client (ShdExec), errors and notices,
- * transactions, portals and statements.  Router files include it too:
- * for shd_deparse_node, and merge.c for the statements of the final step
- * it runs on a local session (shd_stmt_create, shd_stmt_discard).
+ * session_int.h - what the files of dosql-shard's sessions share (session.c,
+ * utility.c, copy.c, prepared.c, changelog.c, cdc.c, publication.c).
  */
 #ifndef DOSQL_SHD_SESSION_INT_H
 #define DOSQL_SHD_SESSION_INT_H
@@ -32,12 +25,6 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex);
 /* RowDescription for a utility statement that returns rows; false if none. */
 bool shd_utility_describe(ShdSession *s, PgQuery__Node *node, int *ncols, PgwField *fields);
 
-/* SQL text of a statement node (libpg_query's deparser); malloc'd, NULL on failure. */
-char *shd_deparse_node(PgQuery__Node *node);
-
-/* DDL (ddl.c). */
-bool shd_exec_ddl(ShdSession *s, PgQuery__Node *node, const ShdExec *ex, const char **tag);
-
 /* COPY (copy.c). */
 bool shd_copy_start(ShdSession *s, PgQuery__CopyStmt *cp, const ShdExec *ex);
 void shd_copy_data(ShdSession *s, const uint8_t *data, size_t len);
@@ -47,8 +34,6 @@ void shd_copy_abort(ShdSession *s);
 
 /* Errors. */
 void shd_send_error(ShdSession *s, const PgwError *e);
-void shd_errorf(ShdSession *s, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void shd_notice(ShdSession *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Run SQL on the session's connection; false with *e filled. */
 bool shd_sql(ShdSession *s, const char *sql, PgwError *e);
 
@@ -77,11 +62,6 @@ void shd_clock_done(ShdSession *s);
 int64_t shd_clock_now(ShdServer *srv);
 int64_t shd_clock_watermark(ShdServer *srv);
 void shd_clock_raise(ShdServer *srv, int64_t floor);
-/* Run one statement on the session's connection with ?1, ?2 bound to text
- * (when not NULL) and ?3, ?4 to integers; *changes (when not NULL) gets
- * its row count.  False with *e filled. */
-bool shd_exec_params(ShdSession *s, const char *sql, const char *t1, const char *t2, int64_t n3, int64_t n4,
-		     int *changes, PgwError *e);
 /* The changelog rows every slot has confirmed and the retention window
  * lets go (?3: the oldest time kept); without slots, only the window. */
 #define TRIM_SQL                                                                                                   \
@@ -114,17 +94,12 @@ ShdStmt *shd_stmt_create(ShdSession *s, const char *name, const char *sql, int n
 void shd_stmt_release(ShdSession *s, ShdStmt *st);
 /* Free a statement made for one use (COPY, a cursor that failed, ...). */
 void shd_stmt_discard(ShdSession *s, ShdStmt *st);
-/* WARNING with a SQLSTATE ("there is no transaction in progress", ...). */
-void shd_warning(ShdSession *s, const char *sqlstate, const char *msg);
 /* DEALLOCATE: drop a named statement (false if none) or all of them. */
 bool shd_stmt_drop_named(ShdSession *s, const char *name);
 void shd_stmt_drop_all(ShdSession *s);
 /* Translate (or re-translate after DDL) and prepare; false with *e. */
 bool shd_stmt_prepare(ShdSession *s, ShdStmt *st, PgwError *e);
 bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspended);
-/* One DataRow from column values; false (nothing queued) with *e on a conversion error. */
-bool shd_put_row(ShdSession *s, sqlite3_value **vals, const ShdQuery *q, int nformats, const int16_t *formats,
-		 PgwError *e);
 /* Run a cursor's query to the end and keep its rows (SCROLL, WITH HOLD). */
 bool shd_portal_materialize(ShdSession *s, ShdPortal *p, PgwError *e);
 

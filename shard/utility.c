@@ -7,86 +7,25 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/pgnode.h"
 #include "shard/session_int.h"
-#include "shard/translate.h"
-
-/* The value of a SET argument list as PostgreSQL prints it. */
-static void set_value(PgQuery__VariableSetStmt *vs, Buf *out)
-{
-	for (size_t i = 0; i < vs->n_args; i++) {
-		PgQuery__Node *a = vs->args[i];
-		if (i)
-			buf_put_str(out, ", ");
-		if (a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
-			a = a->type_cast->arg;
-		if (a->node_case != PG_QUERY__NODE__NODE_A_CONST)
-			continue;
-		PgQuery__AConst *c = a->a_const;
-		switch (c->val_case) {
-		case PG_QUERY__A__CONST__VAL_SVAL:
-			buf_put_str(out, c->sval->sval);
-			break;
-		case PG_QUERY__A__CONST__VAL_IVAL:
-			buf_printf(out, "%d", c->ival->ival);
-			break;
-		case PG_QUERY__A__CONST__VAL_FVAL:
-			buf_put_str(out, c->fval->fval);
-			break;
-		case PG_QUERY__A__CONST__VAL_BOOLVAL:
-			buf_put_str(out, c->boolval->boolval ? "on" : "off");
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static const char *defelem_str(PgQuery__DefElem *d, char *tmp, size_t n)
-{
-	PgQuery__Node *a = d->arg;
-	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST)
-		return "";
-	PgQuery__AConst *c = a->a_const;
-	if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL)
-		return c->sval->sval;
-	if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
-		snprintf(tmp, n, "%d", c->ival->ival);
-		return tmp;
-	}
-	if (c->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
-		return c->boolval->boolval ? "1" : "0";
-	return "";
-}
+#include "pgsql/translate.h"
 
 /* Transaction characteristics (BEGIN ... / SET TRANSACTION ...). */
 static bool txn_options(ShdSession *s, size_t n, PgQuery__Node **opts, bool session_default)
 {
 	PgwError e;
-	for (size_t i = 0; i < n; i++) {
-		PgQuery__DefElem *d = opts[i]->def_elem;
-		char tmp[32];
-		const char *v = defelem_str(d, tmp, sizeof(tmp));
-		if (strcmp(d->defname, "transaction_read_only") == 0) {
-			bool ro = strcmp(v, "1") == 0;
-			if (session_default) {
-				if (!shd_guc_set(s, "default_transaction_read_only", ro ? "on" : "off", &e)) {
-					shd_send_error(s, &e);
-					return false;
-				}
-			} else if (ro && !s->txn_read_only) {
-				if (!shd_sql(s, "PRAGMA query_only = 1", &e)) {
-					shd_send_error(s, &e);
-					return false;
-				}
-				s->txn_read_only = true;
-			}
-		} else if (strcmp(d->defname, "transaction_isolation") == 0) {
-			/* SQLite transactions are serializable: every level is honoured */
-			if (session_default && !shd_guc_set(s, "default_transaction_isolation", v, &e)) {
-				shd_send_error(s, &e);
-				return false;
-			}
+	bool ro = false;
+	if (!pgs_txn_options(&s->pg, n, opts, session_default, &ro, &e)) {
+		shd_send_error(s, &e);
+		return false;
+	}
+	if (ro && !s->txn_read_only) {
+		if (!shd_sql(s, "PRAGMA query_only = 1", &e)) {
+			shd_send_error(s, &e);
+			return false;
 		}
+		s->txn_read_only = true;
 	}
 	return true;
 }
@@ -95,7 +34,7 @@ static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char 
 {
 	PgwError e;
 	if (s->txn != SHD_TXN_IDLE) {
-		shd_warning(s, "25001", "there is already a transaction in progress");
+		pgs_warning(&s->pg, "25001", "there is already a transaction in progress");
 		pgw_send_command_complete(&s->conn, tag);
 		return true;
 	}
@@ -106,7 +45,7 @@ static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char 
 			shd_send_error(s, &e);
 			return false;
 		}
-		s->txn_start_us = shd_now_us();
+		s->pg.txn_start_us = pgs_now_us();
 	}
 	if (s->txn == SHD_TXN_IDLE && !s->cap.on) {
 		/* (an implicit transaction that becomes a block keeps its changes) */
@@ -115,7 +54,7 @@ static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char 
 		s->cap.temp = false;
 	}
 	s->txn = SHD_TXN_BLOCK;
-	const char *dro = shd_guc_get(s, "default_transaction_read_only");
+	const char *dro = pgs_guc_get(&s->pg, "default_transaction_read_only");
 	if (dro && strcmp(dro, "on") == 0 && !s->txn_read_only) {
 		if (shd_sql(s, "PRAGMA query_only = 1", &e))
 			s->txn_read_only = true;
@@ -137,7 +76,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 		return begin_block(s, ts, "START TRANSACTION");
 	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT: {
 		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
-		shd_warning(s, "25P01", "there is no transaction in progress");
+		pgs_warning(&s->pg, "25P01", "there is no transaction in progress");
 			pgw_send_command_complete(&s->conn, "COMMIT");
 			return true;
 		}
@@ -149,7 +88,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 	}
 	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
 		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
-		shd_warning(s, "25P01", "there is no transaction in progress");
+		pgs_warning(&s->pg, "25P01", "there is no transaction in progress");
 		} else {
 			shd_txn_end(s, false);
 		}
@@ -162,7 +101,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 				   : ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE ? "RELEASE"
 												: "ROLLBACK TO";
 		if (s->txn == SHD_TXN_IDLE) {
-			shd_errorf(s, "25P01", "%s can only be used in transaction blocks",
+			pgs_errorf(&s->pg, "25P01", "%s can only be used in transaction blocks",
 				   ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT ? "SAVEPOINT"
 				   : ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE ? "RELEASE SAVEPOINT"
 													: "ROLLBACK TO SAVEPOINT");
@@ -171,7 +110,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 		Buf b;
 		buf_init(&b);
 		buf_printf(&b, "%s ", verb);
-		shd_put_ident(&b, ts->savepoint_name);
+		pgs_put_ident(&b, ts->savepoint_name);
 		snprintf(sql, sizeof(sql), "%s", buf_cstr(&b));
 		buf_cleanup(&b);
 		if (!shd_sql(s, sql, &e)) {
@@ -187,7 +126,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 			/* ROLLBACK TO keeps the savepoint, as PostgreSQL does */
 			s->txn = SHD_TXN_BLOCK;
 			if (s->txn_ddl)
-				shd_schema_changed();
+				pgs_schema_changed();
 			pgw_send_command_complete(&s->conn, "ROLLBACK");
 		} else {
 			pgw_send_command_complete(&s->conn, verb);
@@ -200,7 +139,7 @@ static bool transaction_stmt(ShdSession *s, PgQuery__TransactionStmt *ts)
 	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED:
 		return shd_prep_finish(s, ts->gid, ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED);
 	default:
-		shd_errorf(s, "0A000", "this transaction statement is not supported");
+		pgs_errorf(&s->pg, "0A000", "this transaction statement is not supported");
 		return false;
 	}
 }
@@ -214,26 +153,26 @@ static bool show_stmt(ShdSession *s, PgQuery__VariableShowStmt *vs, const ShdExe
 					 {"description", 0, 0, PGT_TEXT, -1, -1, 0}};
 			pgw_send_row_description(c, 3, f);
 		}
-		for (int i = 0; i < s->nguc; i++) {
+		for (int i = 0; i < s->pg.nguc; i++) {
 			pgw_row_begin(c, 3);
 			size_t m = pgw_row_value_begin(c);
-			buf_put_str(&c->out, s->gucs[i].name);
+			buf_put_str(&c->out, s->pg.gucs[i].name);
 			pgw_row_value_end(c, m);
 			m = pgw_row_value_begin(c);
-			buf_put_str(&c->out, s->gucs[i].value);
+			buf_put_str(&c->out, s->pg.gucs[i].value);
 			pgw_row_value_end(c, m);
 			m = pgw_row_value_begin(c);
 			pgw_row_value_end(c, m);
 			pgw_row_end(c);
 		}
 		char tag[32];
-		snprintf(tag, sizeof(tag), "SHOW %d", s->nguc);
+		snprintf(tag, sizeof(tag), "SHOW %d", s->pg.nguc);
 		pgw_send_command_complete(c, tag);
 		return true;
 	}
-	const char *v = shd_guc_get(s, vs->name);
+	const char *v = pgs_guc_get(&s->pg, vs->name);
 	if (!v) {
-		shd_errorf(s, "42704", "unrecognized configuration parameter \"%s\"", vs->name);
+		pgs_errorf(&s->pg, "42704", "unrecognized configuration parameter \"%s\"", vs->name);
 		return false;
 	}
 	if (ex->describe) {
@@ -258,17 +197,17 @@ static bool explain_stmt(ShdSession *s, PgQuery__ExplainStmt *es, const ShdExec 
 		PgQuery__DefElem *d = es->options[i]->def_elem;
 		const char *arg = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING ? d->arg->string->sval : "";
 		if (strcmp(d->defname, "analyze") == 0 || (strcmp(d->defname, "format") == 0 && strcmp(arg, "text") != 0)) {
-			shd_errorf(s, "0A000", "EXPLAIN %s is not supported by DoSQL",
+			pgs_errorf(&s->pg, "0A000", "EXPLAIN %s is not supported by DoSQL",
 				   strcmp(d->defname, "analyze") == 0 ? "ANALYZE" : "in a format other than text");
 			return false;
 		}
 	}
 	Arena a;
 	arena_init(&a);
-	ShdTranslateCtx ctx = {.cat = &s->cat, .src = ex->src, .arena = &a, .user = s->conn.user_name};
-	ShdQuery q;
+	PgsTranslateCtx ctx = {.cat = &s->pg.cat, .src = ex->src, .arena = &a, .user = s->conn.user_name};
+	PgsQuery q;
 	PgwError e;
-	if (!shd_translate(&ctx, es->query, &q, &e)) {
+	if (!pgs_translate(&ctx, es->query, &q, &e)) {
 		arena_reset(&a);
 		shd_send_error(s, &e);
 		return false;
@@ -276,10 +215,10 @@ static bool explain_stmt(ShdSession *s, PgQuery__ExplainStmt *es, const ShdExec 
 	char *sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", q.sql);
 	arena_reset(&a);
 	sqlite3_stmt *st = NULL;
-	int rc = sql ? sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+	int rc = sql ? sqlite3_prepare_v2(s->pg.db, sql, -1, &st, NULL) : SQLITE_NOMEM;
 	sqlite3_free(sql);
 	if (rc != SQLITE_OK) {
-		shd_errorf(s, "XX000", "could not plan the statement: %s", sqlite3_errmsg(s->db));
+		pgs_errorf(&s->pg, "XX000", "could not plan the statement: %s", sqlite3_errmsg(s->pg.db));
 		return false;
 	}
 	PgwConn *c = &s->conn;
@@ -322,86 +261,20 @@ static bool explain_stmt(ShdSession *s, PgQuery__ExplainStmt *es, const ShdExec 
 static bool set_stmt(ShdSession *s, PgQuery__VariableSetStmt *vs)
 {
 	PgwError e;
-	Buf v;
-	buf_init(&v);
-	bool ok = true;
 	const char *tag = "SET";
-	switch (vs->kind) {
-	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:
-		set_value(vs, &v);
-		ok = shd_guc_set(s, vs->name, buf_cstr(&v), &e);
-		break;
-	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
-	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET: {
-		tag = vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET ? "RESET" : "SET";
-		const char *deflt = shd_guc_reset_value(s, vs->name);
-		if (!deflt) {
-			static const struct {
-				const char *n, *v;
-			} defaults[] = {{"client_encoding", "UTF8"}, {"application_name", ""}, {"datestyle", "ISO, MDY"},
-					{"timezone", "UTC"}, {"extra_float_digits", "1"}, {"search_path", "\"$user\", public"},
-					{"statement_timeout", "0"}, {"client_min_messages", "notice"}};
-			deflt = "";
-			for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-				if (strcasecmp(defaults[i].n, vs->name) == 0)
-					deflt = defaults[i].v;
-		}
-		ok = shd_guc_set(s, vs->name, deflt, &e);
-		break;
-	}
-	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_MULTI:
-		if (strcmp(vs->name, "TRANSACTION") == 0) {
-			buf_cleanup(&v);
-			if (s->txn == SHD_TXN_IDLE) {
-		shd_warning(s, "25P01", "SET TRANSACTION can only be used in transaction blocks");
-			} else if (!txn_options(s, vs->n_args, vs->args, false)) {
-				return false;
-			}
-			pgw_send_command_complete(&s->conn, "SET");
-			return true;
-		}
-		buf_cleanup(&v);
-		if (!txn_options(s, vs->n_args, vs->args, true))
+	int done = pgs_set(&s->pg, vs, &tag, &e);
+	if (done < 0) {
+		/* SET TRANSACTION: the open block's characteristics */
+		if (s->txn == SHD_TXN_IDLE)
+			pgs_warning(&s->pg, "25P01", "SET TRANSACTION can only be used in transaction blocks");
+		else if (!txn_options(s, vs->n_args, vs->args, false))
 			return false;
-		pgw_send_command_complete(&s->conn, "SET");
-		return true;
-	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
-		shd_guc_reset_all(s);
-		tag = "RESET";
-		break;
-	default:
-		ok = false;
-		pgw_error_set(&e, "0A000", "SET ... FROM CURRENT is not supported by DoSQL");
-		break;
-	}
-	buf_cleanup(&v);
-	if (!ok) {
+	} else if (done == 0) {
 		shd_send_error(s, &e);
 		return false;
 	}
 	pgw_send_command_complete(&s->conn, tag);
 	return true;
-}
-
-/* Deparse a statement node back to SQL text (for cursors, which outlive the query). */
-char *shd_deparse_node(PgQuery__Node *node)
-{
-	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
-	PgQuery__RawStmt *raws[1] = {&raw};
-	PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
-	raw.stmt = node;
-	pr.version = PG_VERSION_NUM;
-	pr.n_stmts = 1;
-	pr.stmts = raws;
-	size_t len = pg_query__parse_result__get_packed_size(&pr);
-	uint8_t *data = malloc(len);
-	pg_query__parse_result__pack(&pr, data);
-	PgQueryProtobuf pb = {.len = len, .data = (char *)data};
-	PgQueryDeparseResult dr = pg_query_deparse_protobuf(pb);
-	free(data);
-	char *sql = dr.error ? NULL : strdup(dr.query);
-	pg_query_free_deparse_result(dr);
-	return sql;
 }
 
 #define CURSOR_OPT_SCROLL 0x0002
@@ -412,16 +285,16 @@ static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 	PgwError e;
 	bool hold = (dc->options & CURSOR_OPT_HOLD) != 0;
 	if (s->txn == SHD_TXN_IDLE && !s->implicit && !hold) {
-		shd_errorf(s, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
+		pgs_errorf(&s->pg, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
 		return false;
 	}
 	if (shd_portal_find(s, dc->portalname)) {
-		shd_errorf(s, "42P03", "cursor \"%s\" already exists", dc->portalname);
+		pgs_errorf(&s->pg, "42P03", "cursor \"%s\" already exists", dc->portalname);
 		return false;
 	}
-	char *sql = shd_deparse_node(dc->query);
+	char *sql = pgn_deparse(dc->query);
 	if (!sql) {
-		shd_errorf(s, "XX000", "could not deparse cursor query");
+		pgs_errorf(&s->pg, "XX000", "could not deparse cursor query");
 		return false;
 	}
 	ShdStmt *st = shd_stmt_create(s, "", sql, 0, NULL, &e);
@@ -471,14 +344,14 @@ static bool fetch_materialized(ShdSession *s, ShdPortal *p, PgQuery__FetchStmt *
 {
 	int64_t n = p->nmat, count = 0;
 	int64_t how = fs->how_many;
-	const ShdQuery *q = &p->stmt->q;
+	const PgsQuery *q = &p->stmt->q;
 	PgwError e;
 	bool ok = true;
 
 #define EMIT(r)                                                                                  \
 	do {                                                                                     \
 		if (!fs->ismove && ok)                                                           \
-			ok = shd_put_row(s, p->mat[(r) - 1], q, ex->nformats, ex->formats, &e); \
+			ok = pgs_put_row(&s->pg, p->mat[(r) - 1], q, ex->nformats, ex->formats, &e); \
 		count++;                                                                         \
 	} while (0)
 
@@ -525,7 +398,7 @@ static bool fetch_materialized(ShdSession *s, ShdPortal *p, PgQuery__FetchStmt *
 		break;
 	}
 	default:
-		shd_errorf(s, "0A000", "this FETCH direction is not supported by DoSQL");
+		pgs_errorf(&s->pg, "0A000", "this FETCH direction is not supported by DoSQL");
 		return false;
 	}
 #undef EMIT
@@ -543,7 +416,7 @@ static bool fetch_stmt(ShdSession *s, PgQuery__FetchStmt *fs, const ShdExec *ex)
 {
 	ShdPortal *p = shd_portal_find(s, fs->portalname);
 	if (!p || !p->cursor) {
-		shd_errorf(s, "34000", "cursor \"%s\" does not exist", fs->portalname);
+		pgs_errorf(&s->pg, "34000", "cursor \"%s\" does not exist", fs->portalname);
 		return false;
 	}
 	if (!fs->ismove && ex->describe)
@@ -589,13 +462,13 @@ static bool fetch_stmt(ShdSession *s, PgQuery__FetchStmt *fs, const ShdExec *ex)
 static bool vacuum_stmt(ShdSession *s, PgQuery__VacuumStmt *vs)
 {
 	if (s->txn != SHD_TXN_IDLE) {
-		shd_errorf(s, "25001", "%s cannot run inside a transaction block", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+		pgs_errorf(&s->pg, "25001", "%s cannot run inside a transaction block", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
 		return false;
 	}
 	for (size_t i = 0; i < vs->n_rels; i++) {
 		PgQuery__VacuumRelation *vr = vs->rels[i]->vacuum_relation;
-		if (vr->relation && !shd_catalog_table(&s->cat, vr->relation->relname)) {
-			shd_errorf(s, "42P01", "relation \"%s\" does not exist", vr->relation->relname);
+		if (vr->relation && !pgs_catalog_table(&s->pg.cat, vr->relation->relname)) {
+			pgs_errorf(&s->pg, "42P01", "relation \"%s\" does not exist", vr->relation->relname);
 			return false;
 		}
 	}
@@ -603,16 +476,44 @@ static bool vacuum_stmt(ShdSession *s, PgQuery__VacuumStmt *vs)
 	return true;
 }
 
-static const char *node_name(PgQuery__Node *n)
+/* DDL, in the open transaction (an implicit one if none): publications
+ * are the server's, the rest the engine's. */
+static bool ddl_stmt(ShdSession *s, PgQuery__Node *node)
 {
-	const ProtobufCFieldDescriptor *f =
-		protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, (unsigned)n->node_case);
-	return f ? f->name : "statement";
+	PgwError e;
+	const char *tag = NULL;
+	if (!shd_txn_implicit_begin(s, &e)) {
+		shd_send_error(s, &e);
+		return false;
+	}
+	if (node->node_case != PG_QUERY__NODE__NODE_TRUNCATE_STMT) {
+		/* (TRUNCATE deletes rows: the schema stays) */
+		s->txn_ddl = true;
+		s->pg.cat.own_ddl = true;
+		pgs_schema_changed();
+	}
+	bool ok;
+	if (node->node_case == PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT) {
+		tag = "CREATE PUBLICATION";
+		ok = shd_create_publication(s, node->create_publication_stmt);
+	} else if (node->node_case == PG_QUERY__NODE__NODE_DROP_STMT &&
+		   node->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_PUBLICATION) {
+		tag = "DROP PUBLICATION";
+		ok = shd_drop_publication(s, node->drop_stmt);
+	} else {
+		ok = pgs_exec_ddl(&s->pg, node, &tag);
+	}
+	if (!ok)
+		return false;
+	pgw_send_command_complete(&s->conn, tag);
+	return true;
 }
 
 bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 {
 	PgwError e;
+	if (pgs_is_ddl(node) || node->node_case == PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT)
+		return ddl_stmt(s, node);
 	switch (node->node_case) {
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 		return transaction_stmt(s, node->transaction_stmt);
@@ -628,14 +529,14 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 		return fetch_stmt(s, node->fetch_stmt, ex);
 	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT: {
 		const char *name = node->close_portal_stmt->portalname;
-		if (!shd_has_str(name)) {
+		if (!pgn_has_str(name)) {
 			for (int i = s->nportals - 1; i >= 0; i--)
 				if (s->portals[i]->cursor)
 					shd_portal_drop(s, s->portals[i]);
 		} else {
 			ShdPortal *p = shd_portal_find(s, name);
 			if (!p || !p->cursor) {
-				shd_errorf(s, "34000", "cursor \"%s\" does not exist", name);
+				pgs_errorf(&s->pg, "34000", "cursor \"%s\" does not exist", name);
 				return false;
 			}
 			shd_portal_drop(s, p);
@@ -645,10 +546,10 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 	}
 	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT: {
 		const char *name = node->deallocate_stmt->name;
-		if (shd_has_str(name)) {
+		if (pgn_has_str(name)) {
 			/* protocol-level statements share the namespace (DBD::Pg) */
 			if (!shd_stmt_drop_named(s, name)) {
-				shd_errorf(s, "26000", "prepared statement \"%s\" does not exist", name);
+				pgs_errorf(&s->pg, "26000", "prepared statement \"%s\" does not exist", name);
 				return false;
 			}
 			pgw_send_command_complete(&s->conn, "DEALLOCATE");
@@ -660,14 +561,14 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 	}
 	case PG_QUERY__NODE__NODE_DISCARD_STMT:
 		if (s->txn != SHD_TXN_IDLE) {
-			shd_errorf(s, "25001", "DISCARD ALL cannot run inside a transaction block");
+			pgs_errorf(&s->pg, "25001", "DISCARD ALL cannot run inside a transaction block");
 			return false;
 		}
 		pgw_send_command_complete(&s->conn, "DISCARD ALL");
 		return true;
 	case PG_QUERY__NODE__NODE_LOCK_STMT:
 		if (s->txn == SHD_TXN_IDLE && !s->implicit) {
-			shd_errorf(s, "25P01", "LOCK TABLE can only be used in transaction blocks");
+			pgs_errorf(&s->pg, "25P01", "LOCK TABLE can only be used in transaction blocks");
 			return false;
 		}
 		pgw_send_command_complete(&s->conn, "LOCK TABLE");
@@ -682,34 +583,10 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 			return false;
 		}
 		return shd_copy_start(s, node->copy_stmt, ex);
-	case PG_QUERY__NODE__NODE_CREATE_STMT:
-	case PG_QUERY__NODE__NODE_DROP_STMT:
-	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
-	case PG_QUERY__NODE__NODE_INDEX_STMT:
-	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
-	case PG_QUERY__NODE__NODE_RENAME_STMT:
-	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT: {
-		const char *tag = NULL;
-		if (!shd_txn_implicit_begin(s, &e)) {
-			shd_send_error(s, &e);
-			return false;
-		}
-		if (node->node_case != PG_QUERY__NODE__NODE_TRUNCATE_STMT) {
-			/* (TRUNCATE deletes rows: the schema stays) */
-			s->txn_ddl = true;
-			s->cat.own_ddl = true;
-			shd_schema_changed();
-		}
-		if (!shd_exec_ddl(s, node, ex, &tag))
-			return false;
-		pgw_send_command_complete(&s->conn, tag);
-		return true;
-	}
 	case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
 		return explain_stmt(s, node->explain_stmt, ex);
 	default:
-		shd_errorf(s, "0A000", "%s is not supported by DoSQL", node_name(node));
+		pgs_errorf(&s->pg, "0A000", "%s is not supported by DoSQL", pgn_name(node));
 		return false;
 	}
 }

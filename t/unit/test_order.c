@@ -1,12 +1,12 @@
 /*
- * test_order.c - unit tests of shard/pgtype_order.c: PostgreSQL's order of
+ * test_order.c - unit tests of pgsql/pgtype_order.c: PostgreSQL's order of
  * two values in text format, and the same values in binary format (as the
  * shard sends them), per type, as the router's ORDER BY merge uses it.
  * Expected orders are PostgreSQL 15's (C collation).
  */
 #include <string.h>
 
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 #include "t/unit/tap.h"
 
 static sqlite3 *db;

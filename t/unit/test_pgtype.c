@@ -1,5 +1,5 @@
 /*
- * test_pgtype.c - unit tests of shard/pgtype: text input and output, errors,
+ * test_pgtype.c - unit tests of pgsql/pgtype: text input and output, errors,
  * binary send/receive, and the pg_cast/pg_out SQL functions.  Expected
  * values are PostgreSQL 15's.
  */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 #include "t/unit/tap.h"
 
 static sqlite3 *db;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "router/router.h"
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 #include "t/unit/tap.h"
 
 #define DIR "t/unit/plan/"

@@ -8,17 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shard/catalog.h"
-#include "shard/pgtype.h"
-#include "shard/translate.h"
+#include "pgsql/catalog.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 #include "t/unit/tap.h"
 
-static ShdCatalog cat;
+static PgsCatalog cat;
 static Arena arena;
 
 typedef struct Result {
 	bool ok;
-	ShdQuery q;
+	PgsQuery q;
 	PgwError err;
 } Result;
 
@@ -37,9 +37,9 @@ static Result translate_typed(const char *sql, int nparams, const uint32_t *type
 		return r;
 	}
 	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
-	ShdTranslateCtx ctx = {.cat = &cat, .src = sql, .arena = &arena, .user = "alice", .nparams_in = nparams,
+	PgsTranslateCtx ctx = {.cat = &cat, .src = sql, .arena = &arena, .user = "alice", .nparams_in = nparams,
 			       .param_types_in = types};
-	r.ok = shd_translate(&ctx, tree->stmts[0]->stmt, &r.q, &r.err);
+	r.ok = pgs_translate(&ctx, tree->stmts[0]->stmt, &r.q, &r.err);
 	pg_query__parse_result__free_unpacked(tree, NULL);
 	pg_query_free_protobuf_parse_result(pr);
 	return r;
@@ -71,7 +71,7 @@ int main(void)
 	sqlite3 *db;
 	char *err = NULL;
 	sqlite3_open(path, &db);
-	ok(shd_catalog_bootstrap(db, &err), "catalog bootstrap");
+	ok(pgs_catalog_bootstrap(db, &err), "catalog bootstrap");
 	sqlite3_exec(db,
 		     "CREATE TABLE t(id INTEGER, name TEXT, price NUMERIC, at TEXT);"
 		     "INSERT INTO _dosql_class VALUES (16400, 't', 'r', 2200);"
@@ -79,7 +79,7 @@ int main(void)
 		     " VALUES (16400, 1, 'id', 23, -1, 1, NULL), (16400, 2, 'name', 1043, 24, 0, NULL),"
 		     " (16400, 3, 'price', 1700, 655366, 0, NULL), (16400, 4, 'at', 1184, -1, 0, 'now()');",
 		     NULL, NULL, &err);
-	shd_catalog_init(&cat, db, path);
+	pgs_catalog_init(&cat, db, path);
 	arena_init(&arena);
 
 	Result r = translate("select 1, 'a', 1.5, 1::int8 as big, count(*), now(), true, 3000000000");
@@ -177,7 +177,7 @@ int main(void)
 	r = translate("select (select max(id) from t) as m, exists(select 1 from t where t.id = 1)");
 	is_str(colnames(&r), "m,exists", "scalar subquery and EXISTS");
 
-	shd_catalog_cleanup(&cat);
+	pgs_catalog_cleanup(&cat);
 	arena_reset(&arena);
 	sqlite3_close(db);
 	unlink(path);

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "shard/pgtype.h"
-#include "shard/translate_int.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate_int.h"
 
 /* The element type of the array operand of op ANY/ALL (array): an open
  * operand (a parameter, an untyped literal) takes the array type of the

@@ -1,20 +1,20 @@
 /*
  * catalog.c - DoSQL's catalog tables and the per-session table cache.
  */
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/pgtype.h"
+#include "pgsql/pgtype.h"
 
 static _Atomic uint64_t schema_generation = 1;
 
-uint64_t shd_schema_generation(void) { return atomic_load(&schema_generation); }
+uint64_t pgs_schema_generation(void) { return atomic_load(&schema_generation); }
 
-void shd_schema_changed(void) { atomic_fetch_add(&schema_generation, 1); }
+void pgs_schema_changed(void) { atomic_fetch_add(&schema_generation, 1); }
 
 static const char bootstrap_sql[] =
 	"CREATE TABLE IF NOT EXISTS _dosql_meta(key TEXT PRIMARY KEY, value);"
@@ -57,9 +57,9 @@ static const char bootstrap_sql[] =
 	"  name TEXT PRIMARY KEY, plugin TEXT NOT NULL, confirmed INTEGER NOT NULL, two_phase INTEGER NOT NULL,"
 	"  created TEXT NOT NULL);";
 
-bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg) { return sqlite3_exec(db, bootstrap_sql, NULL, NULL, errmsg) == SQLITE_OK; }
+bool pgs_catalog_bootstrap(sqlite3 *db, char **errmsg) { return sqlite3_exec(db, bootstrap_sql, NULL, NULL, errmsg) == SQLITE_OK; }
 
-void shd_catalog_init(ShdCatalog *cat, sqlite3 *db, const char *path)
+void pgs_catalog_init(PgsCatalog *cat, sqlite3 *db, const char *path)
 {
 	memset(cat, 0, sizeof(*cat));
 	cat->db = db;
@@ -74,10 +74,10 @@ void shd_catalog_init(ShdCatalog *cat, sqlite3 *db, const char *path)
 	} else {
 		sqlite3_busy_timeout(cat->ro, 5000);
 	}
-	cat->generation = shd_schema_generation();
+	cat->generation = pgs_schema_generation();
 }
 
-static void table_free(ShdTable *t)
+static void table_free(PgsTable *t)
 {
 	if (!t)
 		return;
@@ -90,14 +90,14 @@ static void table_free(ShdTable *t)
 	free(t);
 }
 
-static void cache_clear(ShdCatalog *cat)
+static void cache_clear(PgsCatalog *cat)
 {
 	for (int i = 0; i < cat->ntables; i++)
 		table_free(cat->tables[i]);
 	cat->ntables = 0;
 }
 
-void shd_catalog_cleanup(ShdCatalog *cat)
+void pgs_catalog_cleanup(PgsCatalog *cat)
 {
 	cache_clear(cat);
 	free(cat->tables);
@@ -107,9 +107,9 @@ void shd_catalog_cleanup(ShdCatalog *cat)
 	cat->ro = NULL;
 }
 
-static ShdTable *sysrel_table(const ShdSysRel *r)
+static PgsTable *sysrel_table(const PgsSysRel *r)
 {
-	ShdTable *t = calloc(1, sizeof(*t));
+	PgsTable *t = calloc(1, sizeof(*t));
 	t->oid = r->oid;
 	t->name = strdup(r->name);
 	t->relkind = 'r';
@@ -118,12 +118,12 @@ static ShdTable *sysrel_table(const ShdSysRel *r)
 	int n = 1;
 	for (char *p = spec; *p; p++)
 		n += *p == ',';
-	t->cols = calloc((size_t)n, sizeof(ShdColumn));
+	t->cols = calloc((size_t)n, sizeof(PgsColumn));
 	char *save = NULL;
 	for (char *tok = strtok_r(spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(tok, ':');
 		*colon = 0;
-		ShdColumn *c = &t->cols[t->ncols++];
+		PgsColumn *c = &t->cols[t->ncols++];
 		c->name = strdup(tok);
 		const PgType *ty = pgt_by_name(colon + 1);
 		c->type = ty ? ty->oid : PGT_TEXT;
@@ -134,10 +134,10 @@ static ShdTable *sysrel_table(const ShdSysRel *r)
 	return t;
 }
 
-static ShdTable *load_table(sqlite3 *db, const char *name)
+static PgsTable *load_table(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st;
-	ShdTable *t = NULL;
+	PgsTable *t = NULL;
 
 	if (sqlite3_prepare_v2(db, "SELECT oid, relkind FROM main._dosql_class WHERE relname = ?1", -1, &st, NULL) !=
 	    SQLITE_OK)
@@ -164,9 +164,9 @@ static ShdTable *load_table(sqlite3 *db, const char *name)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (t->ncols == cap) {
 			cap = cap ? cap * 2 : 8;
-			t->cols = realloc(t->cols, (size_t)cap * sizeof(ShdColumn));
+			t->cols = realloc(t->cols, (size_t)cap * sizeof(PgsColumn));
 		}
-		ShdColumn *c = &t->cols[t->ncols++];
+		PgsColumn *c = &t->cols[t->ncols++];
 		memset(c, 0, sizeof(*c));
 		c->name = strdup((const char *)sqlite3_column_text(st, 0));
 		c->type = (uint32_t)sqlite3_column_int64(st, 1);
@@ -201,9 +201,9 @@ static ShdTable *load_table(sqlite3 *db, const char *name)
 	return t;
 }
 
-const ShdTable *shd_catalog_table(ShdCatalog *cat, const char *name)
+const PgsTable *pgs_catalog_table(PgsCatalog *cat, const char *name)
 {
-	uint64_t gen = shd_schema_generation();
+	uint64_t gen = pgs_schema_generation();
 	if (gen != cat->generation) {
 		cache_clear(cat);
 		cat->generation = gen;
@@ -211,8 +211,8 @@ const ShdTable *shd_catalog_table(ShdCatalog *cat, const char *name)
 	for (int i = 0; i < cat->ntables; i++)
 		if (strcmp(cat->tables[i]->name, name) == 0)
 			return cat->tables[i];
-	ShdTable *t = NULL;
-	const ShdSysRel *sr = shd_sysrel(name);
+	PgsTable *t = NULL;
+	const PgsSysRel *sr = pgs_sysrel(name);
 	if (sr)
 		t = sysrel_table(sr);
 	if (!t)
@@ -221,13 +221,23 @@ const ShdTable *shd_catalog_table(ShdCatalog *cat, const char *name)
 		return NULL;
 	if (cat->ntables == cat->cap) {
 		cat->cap = cat->cap ? cat->cap * 2 : 16;
-		cat->tables = realloc(cat->tables, (size_t)cat->cap * sizeof(ShdTable *));
+		cat->tables = realloc(cat->tables, (size_t)cat->cap * sizeof(PgsTable *));
 	}
 	cat->tables[cat->ntables++] = t;
 	return t;
 }
 
-const ShdColumn *shd_table_column(const ShdTable *t, const char *name)
+bool pgs_catalog_views(PgsCatalog *cat, char **errmsg)
+{
+	if (!cat->views_pending)
+		return true;
+	if (!pgs_catalog_attach(cat->db, errmsg))
+		return false;
+	cat->views_pending = false;
+	return true;
+}
+
+const PgsColumn *pgs_table_column(const PgsTable *t, const char *name)
 {
 	for (int i = 0; i < t->ncols; i++)
 		if (strcmp(t->cols[i].name, name) == 0)
@@ -235,7 +245,7 @@ const ShdColumn *shd_table_column(const ShdTable *t, const char *name)
 	return NULL;
 }
 
-bool shd_catalog_next_oid(sqlite3 *db, uint32_t *oid)
+bool pgs_catalog_next_oid(sqlite3 *db, uint32_t *oid)
 {
 	sqlite3_stmt *st;
 	bool ok = false;

@@ -6,14 +6,14 @@
 #include <string.h>
 
 #include "common/pgnode.h"
-#include "shard/catalog.h"
-#include "shard/pgtype.h"
-#include "shard/translate_int.h"
+#include "pgsql/catalog.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate_int.h"
 
 /* ------------------------------------------------------------ FROM */
 
 /* Append `kw` and the boolean expression n (WHERE, HAVING, ON, ...). */
-static bool bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
+bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
 {
 	Buf eb;
 	TType et;
@@ -26,8 +26,6 @@ static bool bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
 	buf_cleanup(&eb);
 	return ok;
 }
-
-static bool from_item(Tr *tr, Node *n, Buf *out);
 
 /* The columns of a relation named in FROM: a CTE or a catalog table. */
 static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
@@ -45,18 +43,19 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		/* its views are named "information_schema.<name>" in the session */
 		char *full = arena_alloc(tr->a, strlen(schema) + strlen(rv->relname) + 2);
 		sprintf(full, "%s.%s", schema, rv->relname);
-		const ShdTable *t = shd_catalog_table(tr->ctx->cat, full);
+		const PgsTable *t = pgs_catalog_table(tr->ctx->cat, full);
 		if (!t)
 			return tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", full);
 		r = tr_rel_from_table(tr, t, alias);
 		sqlname = full;
+		tr->catalog = true;
 	} else if (cte) {
 		r = arena_alloc(tr->a, sizeof(*r));
 		*r = *cte;
 		r->alias = arena_strdup(tr->a, alias);
 		r->emit = NULL;
 	} else {
-		const ShdTable *t = shd_catalog_table(tr->ctx->cat, rv->relname);
+		const PgsTable *t = pgs_catalog_table(tr->ctx->cat, rv->relname);
 		/* pg_catalog is searched first, and implicitly, as in PostgreSQL */
 		bool in_catalog = schema && strcmp(schema, "pg_catalog") == 0;
 		bool in_public = schema && strcmp(schema, "public") == 0;
@@ -64,6 +63,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 			return tr_fail(tr, "42P01", rv->location, "relation \"%s%s%s\" does not exist", schema ? schema : "",
 				       schema ? "." : "", rv->relname);
 		r = tr_rel_from_table(tr, t, alias);
+		tr->catalog = tr->catalog || t->system;
 	}
 	if (rv->alias && rv->alias->n_colnames) {
 		for (size_t i = 0; i < rv->alias->n_colnames && (int)i < r->ncols; i++) {
@@ -71,9 +71,9 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
 		}
 	}
-	shd_put_ident(out, sqlname);
+	pgs_put_ident(out, sqlname);
 	buf_put_str(out, " AS ");
-	shd_put_ident(out, alias);
+	pgs_put_ident(out, alias);
 	return tr_scope_add(tr, r, rv->location);
 }
 
@@ -96,7 +96,7 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 	tr->scope = saved;
 	if (!ok)
 		return false;
-	shd_put_ident(out, rs->alias->aliasname);
+	pgs_put_ident(out, rs->alias->aliasname);
 	res->alias = arena_strdup(tr->a, rs->alias->aliasname);
 	if (rs->alias->n_colnames)
 		return tr_unsupported(tr, -1, "column aliases on a subquery in FROM");
@@ -111,10 +111,10 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 static void put_qualified(Buf *out, const TRel *r, const char *col)
 {
 	if (!r->unqualified) {
-		shd_put_ident(out, r->emit ? r->emit : r->alias);
+		pgs_put_ident(out, r->emit ? r->emit : r->alias);
 		buf_put_u8(out, '.');
 	}
-	shd_put_ident(out, col);
+	pgs_put_ident(out, col);
 }
 
 /* The left column of a RIGHT or FULL join's USING: unqualified, it is the
@@ -140,7 +140,7 @@ static void merge_column(Tr *tr, TCol *left, const TRel *left_rel, const TRel *r
 static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 {
 	int first_rel = tr->scope->nrels;
-	if (!from_item(tr, j->larg, out))
+	if (!tr_from_item(tr, j->larg, out))
 		return false;
 	int right_rel = tr->scope->nrels;
 	switch (j->jointype) {
@@ -162,7 +162,7 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	bool paren = j->rarg->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR;
 	if (paren)
 		buf_put_u8(out, '(');
-	if (!from_item(tr, j->rarg, out))
+	if (!tr_from_item(tr, j->rarg, out))
 		return false;
 	if (paren)
 		buf_put_u8(out, ')');
@@ -172,7 +172,7 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	if (j->n_using_clause) {
 		buf_put_str(out, " USING (");
 		for (size_t i = 0; i < j->n_using_clause; i++) {
-			const char *col = shd_node_str(j->using_clause[i]);
+			const char *col = pgn_str(j->using_clause[i]);
 			bool found_left = false, found_right = false;
 			TCol *left = NULL;
 			const TRel *left_rel = NULL, *right_rel_of = NULL;
@@ -196,7 +196,7 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 					       col, found_left ? "right" : "left");
 			if (i)
 				buf_put_str(out, ", ");
-			shd_put_ident(out, col);
+			pgs_put_ident(out, col);
 		}
 		buf_put_u8(out, ')');
 	} else if (j->is_natural) {
@@ -211,7 +211,7 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 								merge_column(tr, &tr->scope->rels[l]->cols[k], tr->scope->rels[l],
 									     tr->scope->rels[r]);
 						}
-	} else if (j->quals && !bool_clause(tr, " ON ", j->quals, out)) {
+	} else if (j->quals && !tr_bool_clause(tr, " ON ", j->quals, out)) {
 		return false;
 	}
 	return true;
@@ -233,7 +233,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__FuncCall *f = fn->func_call;
-	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
 	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
 	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;
@@ -286,23 +286,23 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_cleanup(&args);
 		return false;
 	}
-	const char *alias = rf->alias && shd_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
-	const char *col = rf->alias && rf->alias->n_colnames ? shd_node_str(rf->alias->colnames[0]) : alias;
-	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? shd_node_str(rf->alias->colnames[1]) : "ordinality";
+	const char *alias = rf->alias && pgn_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
+	const char *col = rf->alias && rf->alias->n_colnames ? pgn_str(rf->alias->colnames[0]) : alias;
+	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? pgn_str(rf->alias->colnames[1]) : "ordinality";
 	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
 	if (ancestors || scalar)
 		buf_printf(out, "%s AS ", buf_cstr(&args));
-	shd_put_ident(out, col);
+	pgs_put_ident(out, col);
 	if (rf->ordinality) {
 		buf_put_str(out, ancestors ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
-		shd_put_ident(out, ordcol);
+		pgs_put_ident(out, ordcol);
 	}
 	if (series)
 		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
 	else if (unnest)
 		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
 	buf_put_str(out, ") AS ");
-	shd_put_ident(out, alias);
+	pgs_put_ident(out, alias);
 	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
@@ -319,7 +319,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	return tr_scope_add(tr, r, -1);
 }
 
-static bool from_item(Tr *tr, Node *n, Buf *out)
+bool tr_from_item(Tr *tr, Node *n, Buf *out)
 {
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_RANGE_VAR:
@@ -380,7 +380,7 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 				if (positional)
 					buf_printf(out, "\"_c%d\"", res->ncols);
 				else
-					shd_put_ident(out, c->name);
+					pgs_put_ident(out, c->name);
 				TType t;
 				tr_ttype_set(&t, c->type, c->typmod);
 				result_add(tr, res, cap, c->name, &t, c->table_oid, c->attnum);
@@ -395,7 +395,7 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 }
 
 /* Emit a target list (SELECT or RETURNING), filling `res` with the output columns. */
-static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional)
+bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional)
 {
 	bool first = true;
 	int cap = 0;
@@ -407,7 +407,7 @@ static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, boo
 		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
 			PgQuery__ColumnRef *cr = v->column_ref;
 			if (cr->fields[cr->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR) {
-				const char *rel = cr->n_fields >= 2 ? shd_node_str(cr->fields[cr->n_fields - 2]) : NULL;
+				const char *rel = cr->n_fields >= 2 ? pgn_str(cr->fields[cr->n_fields - 2]) : NULL;
 				if (!star(tr, rel, out, &first, res, &cap, cr->location, positional))
 					return false;
 				continue;
@@ -421,7 +421,7 @@ static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, boo
 			return false;
 		}
 		tr_settle(tr, &eb, &et);
-		const char *name = shd_has_str(rt->name) ? rt->name : tr_figure_colname(v);
+		const char *name = pgn_has_str(rt->name) ? rt->name : tr_figure_colname(v);
 		if (!first)
 			buf_put_str(out, ", ");
 		first = false;
@@ -430,13 +430,13 @@ static bool target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, boo
 		if (positional)
 			buf_printf(out, "\"_c%d\"", res->ncols);
 		else
-			shd_put_ident(out, name);
+			pgs_put_ident(out, name);
 		buf_cleanup(&eb);
 		/* a plain column keeps its table OID and attnum (JDBC metadata) */
 		uint32_t toid = 0;
 		int16_t attnum = 0;
 		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
-			const char *cn = shd_node_str(v->column_ref->fields[v->column_ref->n_fields - 1]);
+			const char *cn = pgn_str(v->column_ref->fields[v->column_ref->n_fields - 1]);
 			for (Scope *s = tr->scope; s && !toid; s = s->parent)
 				for (int r = 0; r < s->nrels && !toid; r++)
 					for (int c = 0; c < s->rels[r]->ncols; c++)
@@ -457,7 +457,7 @@ static bool is_output_name(Tr *tr, Node *n, const TRel *res, const char **name)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 1)
 		return false;
-	const char *cn = shd_node_str(n->column_ref->fields[0]);
+	const char *cn = pgn_str(n->column_ref->fields[0]);
 	for (int i = 0; i < res->ncols; i++)
 		if (strcmp(res->cols[i].name, cn) == 0) {
 			*name = cn;
@@ -539,7 +539,7 @@ static bool put_output_key(Tr *tr, const TRel *res, int idx, bool compound, cons
 	if (src)
 		put_qualified(out, src, name);
 	else
-		shd_put_ident(out, name);
+		pgs_put_ident(out, name);
 	buf_put_u8(out, ')');
 	return true;
 }
@@ -573,7 +573,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool co
 			return tr_unsupported(tr, sb->location, "ORDER BY ... USING");
 		if (is_output_name(tr, sb->node, res, &name)) {
 			if (!put_output_key(tr, res, output_index(res, name), compound, s, out))
-				shd_put_ident(out, name);
+				pgs_put_ident(out, name);
 		} else if (sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 			   sb->node->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
 			int pos = sb->node->a_const->ival->ival;
@@ -636,7 +636,7 @@ static bool limit_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
 	return true;
 }
 
-static bool with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
+bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 {
 	buf_put_str(out, w->recursive ? "WITH RECURSIVE " : "WITH ");
 	for (size_t i = 0; i < w->n_ctes; i++) {
@@ -662,12 +662,12 @@ static bool with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 				return false;
 			res->alias = arena_strdup(tr->a, cte->ctename);
 			for (size_t k = 0; k < cte->n_aliascolnames && (int)k < res->ncols; k++)
-				res->cols[k].name = arena_strdup(tr->a, shd_node_str(cte->aliascolnames[k]));
+				res->cols[k].name = arena_strdup(tr->a, pgn_str(cte->aliascolnames[k]));
 			tr->scope->ctes[tr->scope->nctes++] = res;
 		}
 		if (i)
 			buf_put_str(out, ", ");
-		shd_put_ident(out, cte->ctename);
+		pgs_put_ident(out, cte->ctename);
 		TRel body;
 		Buf bb;
 		buf_init(&bb);
@@ -681,12 +681,12 @@ static bool with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 			return false;
 		}
 		for (size_t k = 0; k < cte->n_aliascolnames && (int)k < body.ncols; k++)
-			body.cols[k].name = arena_strdup(tr->a, shd_node_str(cte->aliascolnames[k]));
+			body.cols[k].name = arena_strdup(tr->a, pgn_str(cte->aliascolnames[k]));
 		buf_put_u8(out, '(');
 		for (int k = 0; k < body.ncols; k++) {
 			if (k)
 				buf_put_str(out, ", ");
-			shd_put_ident(out, body.cols[k].name);
+			pgs_put_ident(out, body.cols[k].name);
 		}
 		buf_put_str(out, ") AS (");
 		tr_put_buf(out, &bb);
@@ -770,8 +770,8 @@ static bool gc_pk_grouped(const GroupCheck *g, const TRel *rel, int col)
 	uint32_t oid = rel->cols[col].table_oid;
 	if (!oid)
 		return false;
-	const ShdCatalog *cat = g->tr->ctx->cat;
-	const ShdTable *t = NULL;
+	const PgsCatalog *cat = g->tr->ctx->cat;
+	const PgsTable *t = NULL;
 	for (int i = 0; i < cat->ntables && !t; i++)
 		if (cat->tables[i]->oid == oid)
 			t = cat->tables[i];
@@ -953,7 +953,7 @@ static Node *srf_array(const Node *n, SrfKind *kind)
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return NULL;
 	const PgQuery__FuncCall *f = n->func_call;
-	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "_pg_expandarray") == 0 && f->n_args == 1) {
 		if (field && strcmp(field, "x") != 0 && strcmp(field, "n") != 0)
 			return NULL;
@@ -1050,7 +1050,7 @@ static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 		sw->at[sw->n].val = rt->val;
 		sw->at[sw->n].name = rt->name;
 		sw->n++;
-		if (!shd_has_str(rt->name)) {
+		if (!pgn_has_str(rt->name)) {
 			bool expand = sw->at[sw->n - 1].val->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION;
 			rt->name = arena_strdup(tr->a, sub == SRF_RECORD ? "_pg_expandarray"
 						       : expand		? (sub == SRF_SUBSCRIPT ? "n" : "x")
@@ -1107,14 +1107,14 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	for (size_t i = 0; i < s->n_from_clause; i++) {
 		if (i)
 			buf_put_str(&from, ", ");
-		if (!from_item(tr, s->from_clause[i], &from)) {
+		if (!tr_from_item(tr, s->from_clause[i], &from)) {
 			buf_cleanup(&from);
 			return false;
 		}
 	}
 	SrfSwap sw;
 	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
-		      target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s);
+		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s);
 	srf_restore(&sw);
 	if (!listed) {
 		buf_cleanup(&from);
@@ -1130,7 +1130,7 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	buf_init(&b);
 	bool ok = true;
 	if (s->where_clause)
-		ok = bool_clause(tr, " WHERE ", s->where_clause, out);
+		ok = tr_bool_clause(tr, " WHERE ", s->where_clause, out);
 	if (ok && s->n_group_clause) {
 		buf_put_str(out, " GROUP BY ");
 		for (size_t i = 0; i < s->n_group_clause && ok; i++) {
@@ -1149,7 +1149,7 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 				else
 					buf_printf(out, "%d", pos);
 			} else if (is_output_name(tr, g, res, &name) && !in_scope(tr, name)) {
-				shd_put_ident(out, name);
+				pgs_put_ident(out, name);
 			} else {
 				buf_reset(&b);
 				ok = tr_expr(tr, g, &b, &t);
@@ -1159,7 +1159,7 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 		}
 	}
 	if (ok && s->having_clause)
-		ok = bool_clause(tr, " HAVING ", s->having_clause, out);
+		ok = tr_bool_clause(tr, " HAVING ", s->having_clause, out);
 	buf_cleanup(&b);
 	return ok;
 }
@@ -1221,7 +1221,7 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	if (s->n_locking_clause) {
 		/* FOR UPDATE/SHARE: SQLite transactions are serializable; nothing to lock */
 	}
-	if (s->with_clause && !with_clause(tr, s->with_clause, out))
+	if (s->with_clause && !tr_with_clause(tr, s->with_clause, out))
 		return false;
 	bool ok;
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
@@ -1286,388 +1286,9 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	return ok && !tr->failed;
 }
 
-/* ------------------------------------------------------------ DML */
-
-static const ShdTable *dml_target(Tr *tr, PgQuery__RangeVar *rv)
-{
-	if (rv->schemaname && rv->schemaname[0] && strcmp(rv->schemaname, "public") != 0) {
-		tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", rv->schemaname);
-		return NULL;
-	}
-	const ShdTable *t = shd_catalog_table(tr->ctx->cat, rv->relname);
-	if (!t) {
-		tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", rv->relname);
-		return NULL;
-	}
-	if (t->system || t->relkind != 'r') {
-		tr_fail(tr, "42809", rv->location, "cannot change relation \"%s\"", rv->relname);
-		return NULL;
-	}
-	return t;
-}
-
-/* The default of column c as SQLite SQL (NULL when it has none). */
-static bool column_default(Tr *tr, const ShdColumn *c, Buf *out)
-{
-	if (!c->default_expr) {
-		buf_put_str(out, "NULL");
-		return true;
-	}
-	char *sql = NULL;
-	if (asprintf(&sql, "SELECT %s", c->default_expr) < 0)
-		return tr_fail(tr, "53200", -1, "out of memory");
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
-	bool ok = false;
-	if (!pr.error) {
-		PgQuery__ParseResult *tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (void *)pr.parse_tree.data);
-		if (tree && tree->n_stmts == 1) {
-			Node *target = tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val;
-			Buf eb;
-			TType et;
-			buf_init(&eb);
-			Scope empty = {0};
-			Scope *saved = tr->scope;
-			tr->scope = &empty;
-			ok = tr_expr(tr, target, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, -1);
-			tr->scope = saved;
-			if (ok)
-				tr_put_buf(out, &eb);
-			buf_cleanup(&eb);
-		}
-		pg_query__parse_result__free_unpacked(tree, NULL);
-	}
-	pg_query_free_protobuf_parse_result(pr);
-	free(sql);
-	if (!ok && !tr->failed)
-		tr_fail(tr, "XX000", -1, "bad default expression for column \"%s\"", c->name);
-	return ok;
-}
-
-/* One "col = expr" of a SET list (UPDATE, ON CONFLICT DO UPDATE) of table
- * t; the value is coerced to the column's type, errors placed at loc. */
-static bool set_item(Tr *tr, const ShdTable *t, PgQuery__ResTarget *rt, bool first, int loc, Buf *out)
-{
-	if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)
-		return tr_unsupported(tr, rt->location, "UPDATE SET (a, b) = (...)");
-	if (rt->n_indirection)
-		return tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
-	const ShdColumn *c = shd_table_column(t, rt->name);
-	if (!c)
-		return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
-			       t->name);
-	if (!first)
-		buf_put_str(out, ", ");
-	shd_put_ident(out, rt->name);
-	buf_put_str(out, " = ");
-	Buf eb;
-	TType et;
-	buf_init(&eb);
-	bool ok = rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT
-			  ? column_default(tr, c, &eb)
-			  : tr_expr(tr, rt->val, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, loc);
-	tr_put_buf(out, &eb);
-	buf_cleanup(&eb);
-	return ok;
-}
-
-static bool returning(Tr *tr, size_t n, Node **items, TRel *target, Buf *out, TRel *res)
-{
-	if (!n)
-		return true;
-	bool saved = target->unqualified;
-	target->unqualified = true;
-	buf_put_str(out, " RETURNING ");
-	bool ok = target_list(tr, n, items, out, res, false);
-	target->unqualified = saved;
-	return ok;
-}
-
-static bool insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res)
-{
-	const ShdTable *t = dml_target(tr, ins->relation);
-	if (!t)
-		return false;
-	if (ins->relation->alias)
-		return tr_unsupported(tr, ins->relation->location, "an alias on the INSERT target");
-	if (ins->with_clause && !with_clause(tr, ins->with_clause, out))
-		return false;
-	if (ins->override == PG_QUERY__OVERRIDING_KIND__OVERRIDING_SYSTEM_VALUE) {
-		/* allowed: explicit values for identity columns */
-	}
-
-	/* target columns */
-	int ntarget = ins->n_cols ? (int)ins->n_cols : t->ncols;
-	const ShdColumn **cols = arena_alloc(tr->a, sizeof(ShdColumn *) * (size_t)(t->ncols + ntarget + 1));
-	bool *given = arena_alloc(tr->a, sizeof(bool) * (size_t)(t->ncols + 1));
-	for (int i = 0; i < ntarget; i++) {
-		if (ins->n_cols) {
-			PgQuery__ResTarget *rt = ins->cols[i]->res_target;
-			cols[i] = shd_table_column(t, rt->name);
-			if (!cols[i])
-				return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
-					       t->name);
-			if (given[cols[i]->attnum - 1])
-				return tr_fail(tr, "42701", rt->location, "column \"%s\" specified more than once", rt->name);
-		} else {
-			cols[i] = &t->cols[i];
-		}
-		given[cols[i]->attnum - 1] = true;
-	}
-	/* columns the statement leaves out but whose default is not NULL */
-	int nextra = 0;
-	for (int i = 0; i < t->ncols; i++)
-		if (!given[i] && t->cols[i].default_expr)
-			cols[ntarget + nextra++] = &t->cols[i];
-
-	PgQuery__SelectStmt *src = ins->select_stmt ? ins->select_stmt->select_stmt : NULL;
-	bool plain_values = src && src->n_values_lists && !src->n_sort_clause && !src->limit_count && !src->with_clause;
-	if (src && !plain_values && ins->n_cols == 0 && src->n_target_list && (int)src->n_target_list < ntarget)
-		ntarget = (int)src->n_target_list;
-
-	buf_put_str(out, "INSERT INTO ");
-	shd_put_ident(out, t->name);
-	if (ntarget + nextra > 0) {
-		buf_put_str(out, " (");
-		for (int i = 0; i < ntarget + nextra; i++) {
-			if (i)
-				buf_put_str(out, ", ");
-			shd_put_ident(out, cols[i]->name);
-		}
-		buf_put_u8(out, ')');
-	}
-
-	if (!src) {
-		if (ntarget + nextra == 0) {
-			buf_put_str(out, " DEFAULT VALUES");
-		} else {
-			buf_put_str(out, " VALUES (");
-			for (int i = 0; i < ntarget + nextra; i++) {
-				if (i)
-					buf_put_str(out, ", ");
-				if (!column_default(tr, cols[i], out))
-					return false;
-			}
-			buf_put_u8(out, ')');
-		}
-	} else if (plain_values) {
-		buf_put_str(out, " VALUES ");
-		for (size_t r = 0; r < src->n_values_lists; r++) {
-			PgQuery__List *row = src->values_lists[r]->list;
-			if ((int)row->n_items > ntarget)
-				return tr_fail(tr, "42601", -1, "INSERT has more expressions than target columns");
-			if ((int)row->n_items < ntarget && ins->n_cols)
-				return tr_fail(tr, "42601", -1, "INSERT has more target columns than expressions");
-			buf_put_str(out, r ? ", (" : "(");
-			for (int c = 0; c < ntarget + nextra; c++) {
-				if (c)
-					buf_put_str(out, ", ");
-				Node *v = c < (int)row->n_items ? row->items[c] : NULL;
-				if (!v || v->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT) {
-					if (!column_default(tr, cols[c], out))
-						return false;
-					continue;
-				}
-				Buf eb;
-				TType et;
-				buf_init(&eb);
-				bool ok = tr_expr(tr, v, &eb, &et) &&
-					  tr_coerce(tr, &eb, &et, cols[c]->type, cols[c]->typmod, -1);
-				if (ok)
-					tr_put_buf(out, &eb);
-				buf_cleanup(&eb);
-				if (!ok)
-					return false;
-			}
-			buf_put_u8(out, ')');
-		}
-	} else {
-		/* INSERT ... SELECT: cast each output column to its target column */
-		TRel sres;
-		Buf sb;
-		buf_init(&sb);
-		Scope inner = {.parent = NULL};
-		inner.nctes = tr->scope->nctes;
-		memcpy(inner.ctes, tr->scope->ctes, sizeof(inner.ctes));
-		Scope *saved = tr->scope;
-		tr->scope = &inner;
-		/* the source's outputs are read back by position */
-		const PgQuery__SelectStmt *leftmost = src;
-		while (leftmost->op > PG_QUERY__SET_OPERATION__SETOP_NONE && leftmost->larg)
-			leftmost = leftmost->larg;
-		tr->positional = leftmost;
-		bool ok = tr_select(tr, src, &sb, &sres);
-		tr->positional = NULL;
-		tr->scope = saved;
-		if (ok && sres.ncols > ntarget)
-			ok = tr_fail(tr, "42601", -1, "INSERT has more expressions than target columns");
-		bool direct = ok && nextra == 0 && sres.ncols == ntarget;
-		for (int c = 0; direct && c < sres.ncols; c++)
-			direct = sres.cols[c].type == cols[c]->type && cols[c]->typmod < 0;
-		if (ok && direct) {
-			buf_put_u8(out, ' ');
-			tr_put_buf(out, &sb);
-		} else if (ok) {
-			buf_put_str(out, " SELECT ");
-			for (int c = 0; c < ntarget + nextra && ok; c++) {
-				if (c)
-					buf_put_str(out, ", ");
-				if (c >= sres.ncols) {
-					ok = column_default(tr, cols[c], out);
-					continue;
-				}
-				Buf eb;
-				TType et;
-				buf_init(&eb);
-				buf_printf(&eb, "\"_src\".\"_c%d\"", c);
-				tr_ttype_set(&et, sres.cols[c].type, sres.cols[c].typmod);
-				ok = tr_coerce(tr, &eb, &et, cols[c]->type, cols[c]->typmod, -1);
-				tr_put_buf(out, &eb);
-				buf_cleanup(&eb);
-			}
-			buf_put_str(out, " FROM (");
-			tr_put_buf(out, &sb);
-			buf_put_str(out, ") AS \"_src\"");
-		}
-		buf_cleanup(&sb);
-		if (!ok)
-			return false;
-		if (ins->on_conflict_clause)
-			buf_put_str(out, " WHERE true");
-	}
-
-	TRel *target = tr_rel_from_table(tr, t, t->name);
-	if (ins->on_conflict_clause) {
-		PgQuery__OnConflictClause *oc = ins->on_conflict_clause;
-		buf_put_str(out, " ON CONFLICT");
-		if (oc->infer) {
-			if (shd_has_str(oc->infer->conname))
-				return tr_unsupported(tr, oc->location, "ON CONFLICT ON CONSTRAINT");
-			buf_put_str(out, " (");
-			for (size_t i = 0; i < oc->infer->n_index_elems; i++) {
-				PgQuery__IndexElem *ie = oc->infer->index_elems[i]->index_elem;
-				if (!shd_has_str(ie->name))
-					return tr_unsupported(tr, oc->location, "ON CONFLICT on an expression");
-				if (!shd_table_column(t, ie->name))
-					return tr_fail(tr, "42703", oc->location, "column \"%s\" does not exist", ie->name);
-				if (i)
-					buf_put_str(out, ", ");
-				shd_put_ident(out, ie->name);
-			}
-			buf_put_u8(out, ')');
-		}
-		if (oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
-			buf_put_str(out, " DO NOTHING");
-		} else {
-			if (!oc->infer)
-				return tr_fail(tr, "42601", oc->location,
-					       "ON CONFLICT DO UPDATE requires inference specification or constraint name");
-			Scope sc = {.parent = NULL};
-			Scope *saved = tr->scope;
-			tr->scope = &sc;
-			TRel *excluded = tr_rel_from_table(tr, t, "excluded");
-			tr_scope_add(tr, target, -1);
-			tr_scope_add(tr, excluded, -1);
-			buf_put_str(out, " DO UPDATE SET ");
-			bool ok = true;
-			for (size_t i = 0; i < oc->n_target_list && ok; i++) {
-				ok = set_item(tr, t, oc->target_list[i]->res_target, i == 0, -1, out);
-			}
-			if (ok && oc->where_clause)
-				ok = bool_clause(tr, " WHERE ", oc->where_clause, out);
-			tr->scope = saved;
-			if (!ok)
-				return false;
-		}
-	}
-	Scope rs = {.parent = NULL};
-	Scope *saved = tr->scope;
-	tr->scope = &rs;
-	tr_scope_add(tr, target, -1);
-	bool ok = returning(tr, ins->n_returning_list, ins->returning_list, target, out, res);
-	tr->scope = saved;
-	return ok;
-}
-
-/* WHERE and RETURNING of UPDATE and DELETE. */
-static bool dml_tail(Tr *tr, PgQuery__RangeVar *rel, Node *where, size_t nret, Node **ret, TRel *target, Buf *out,
-		     TRel *res)
-{
-	if (where && !bool_clause(tr, " WHERE ", where, out))
-		return false;
-	if (!nret)
-		return true;
-	if (rel->alias)
-		return tr_unsupported(tr, -1, "RETURNING with an aliased target table");
-	return returning(tr, nret, ret, target, out, res);
-}
-
-static bool update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
-{
-	const ShdTable *t = dml_target(tr, up->relation);
-	if (!t)
-		return false;
-	if (up->with_clause && !with_clause(tr, up->with_clause, out))
-		return false;
-	const char *alias = up->relation->alias ? up->relation->alias->aliasname : t->name;
-	TRel *target = tr_rel_from_table(tr, t, alias);
-	if (!tr_scope_add(tr, target, up->relation->location))
-		return false;
-	buf_put_str(out, "UPDATE ");
-	shd_put_ident(out, t->name);
-	if (up->relation->alias) {
-		buf_put_str(out, " AS ");
-		shd_put_ident(out, alias);
-	}
-	Buf from;
-	buf_init(&from);
-	for (size_t i = 0; i < up->n_from_clause; i++) {
-		if (i)
-			buf_put_str(&from, ", ");
-		if (!from_item(tr, up->from_clause[i], &from)) {
-			buf_cleanup(&from);
-			return false;
-		}
-	}
-	buf_put_str(out, " SET ");
-	bool ok = true;
-	for (size_t i = 0; i < up->n_target_list && ok; i++) {
-		PgQuery__ResTarget *rt = up->target_list[i]->res_target;
-		ok = set_item(tr, t, rt, i == 0, rt->location, out);
-	}
-	if (ok && up->n_from_clause) {
-		buf_put_str(out, " FROM ");
-		tr_put_buf(out, &from);
-	}
-	buf_cleanup(&from);
-	return ok && dml_tail(tr, up->relation, up->where_clause, up->n_returning_list, up->returning_list, target, out,
-			      res);
-}
-
-static bool delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res)
-{
-	const ShdTable *t = dml_target(tr, del->relation);
-	if (!t)
-		return false;
-	if (del->n_using_clause)
-		return tr_unsupported(tr, del->relation->location, "DELETE ... USING");
-	if (del->with_clause && !with_clause(tr, del->with_clause, out))
-		return false;
-	const char *alias = del->relation->alias ? del->relation->alias->aliasname : t->name;
-	TRel *target = tr_rel_from_table(tr, t, alias);
-	if (!tr_scope_add(tr, target, del->relation->location))
-		return false;
-	buf_put_str(out, "DELETE FROM ");
-	shd_put_ident(out, t->name);
-	if (del->relation->alias) {
-		buf_put_str(out, " AS ");
-		shd_put_ident(out, alias);
-	}
-	return dml_tail(tr, del->relation, del->where_clause, del->n_returning_list, del->returning_list, target, out, res);
-}
-
 /* ------------------------------------------------------------ entry points */
 
-static void tr_init(Tr *tr, const ShdTranslateCtx *ctx, PgwError *err, Scope *top)
+static void tr_init(Tr *tr, const PgsTranslateCtx *ctx, PgwError *err, Scope *top)
 {
 	memset(tr, 0, sizeof(*tr));
 	memset(top, 0, sizeof(*top));
@@ -1675,10 +1296,10 @@ static void tr_init(Tr *tr, const ShdTranslateCtx *ctx, PgwError *err, Scope *to
 	tr->err = err;
 	tr->a = ctx->arena;
 	tr->scope = top;
-	tr->ptypes = arena_alloc(ctx->arena, sizeof(uint32_t) * (SHD_MAX_PARAMS + 1));
+	tr->ptypes = arena_alloc(ctx->arena, sizeof(uint32_t) * (PGS_MAX_PARAMS + 1));
 }
 
-bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q, PgwError *err)
+bool pgs_translate(const PgsTranslateCtx *ctx, PgQuery__Node *stmt, PgsQuery *q, PgwError *err)
 {
 	Tr tr;
 	Scope top;
@@ -1692,23 +1313,23 @@ bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q,
 	buf_init(&out);
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		q->kind = SHD_Q_SELECT;
+		q->kind = PGS_Q_SELECT;
 		ok = tr_select(&tr, stmt->select_stmt, &out, &res);
 		q->returns_rows = true;
 		break;
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
-		q->kind = SHD_Q_INSERT;
-		ok = insert_stmt(&tr, stmt->insert_stmt, &out, &res);
+		q->kind = PGS_Q_INSERT;
+		ok = tr_insert_stmt(&tr, stmt->insert_stmt, &out, &res);
 		q->returns_rows = stmt->insert_stmt->n_returning_list > 0;
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		q->kind = SHD_Q_UPDATE;
-		ok = update_stmt(&tr, stmt->update_stmt, &out, &res);
+		q->kind = PGS_Q_UPDATE;
+		ok = tr_update_stmt(&tr, stmt->update_stmt, &out, &res);
 		q->returns_rows = stmt->update_stmt->n_returning_list > 0;
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		q->kind = SHD_Q_DELETE;
-		ok = delete_stmt(&tr, stmt->delete_stmt, &out, &res);
+		q->kind = PGS_Q_DELETE;
+		ok = tr_delete_stmt(&tr, stmt->delete_stmt, &out, &res);
 		q->returns_rows = stmt->delete_stmt->n_returning_list > 0;
 		break;
 	default:
@@ -1719,8 +1340,9 @@ bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q,
 		ok = tr_fail(&tr, "53200", -1, "out of memory");
 	if (ok) {
 		q->sql = arena_strndup(ctx->arena, (const char *)out.data, out.len);
+		q->catalog = tr.catalog;
 		q->ncols = res.ncols;
-		q->cols = arena_alloc(ctx->arena, sizeof(ShdResultCol) * (size_t)(res.ncols + 1));
+		q->cols = arena_alloc(ctx->arena, sizeof(PgsResultCol) * (size_t)(res.ncols + 1));
 		for (int i = 0; i < res.ncols; i++) {
 			q->cols[i].name = res.cols[i].name;
 			q->cols[i].type = res.cols[i].type;
@@ -1737,7 +1359,7 @@ bool shd_translate(const ShdTranslateCtx *ctx, PgQuery__Node *stmt, ShdQuery *q,
 	return ok;
 }
 
-bool shd_translate_expr(const ShdTranslateCtx *ctx, const ShdTable *table, PgQuery__Node *e, Buf *out, uint32_t *type,
+bool pgs_translate_expr(const PgsTranslateCtx *ctx, const PgsTable *table, PgQuery__Node *e, Buf *out, uint32_t *type,
 			PgwError *err)
 {
 	Tr tr;

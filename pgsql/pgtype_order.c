@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/decimal.h"
-#include "shard/pgtype_int.h"
+#include "pgsql/decimal.h"
+#include "pgsql/pgtype_int.h"
 
 bool pgt_orderable(uint32_t oid)
 {

@@ -7,8 +7,8 @@
  * numeric_out (the typmod's scale).  Exact decimal work is done on PgtDec,
  * a digit string with a power-of-ten exponent.
  */
-#include "shard/pgtype_int.h"
-#include "shard/catalog.h"
+#include "pgsql/pgtype_int.h"
+#include "pgsql/catalog.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -97,9 +97,9 @@ bool pgt_int_in(const char *s, size_t n, uint32_t oid, PgtValue *out, PgtError *
 		static const struct {
 			const char *name;
 			uint32_t oid;
-		} schemas[] = {{"pg_catalog", SHD_NAMESPACE_PG_CATALOG},
-			       {"public", SHD_NAMESPACE_PUBLIC},
-			       {"information_schema", SHD_NAMESPACE_INFORMATION_SCHEMA}};
+		} schemas[] = {{"pg_catalog", PGS_NAMESPACE_PG_CATALOG},
+			       {"public", PGS_NAMESPACE_PUBLIC},
+			       {"information_schema", PGS_NAMESPACE_INFORMATION_SCHEMA}};
 		for (size_t i = 0; oid == PGT_REGNAMESPACE && i < sizeof(schemas) / sizeof(schemas[0]); i++)
 			if (strlen(schemas[i].name) == n && memcmp(schemas[i].name, s, n) == 0) {
 				pgt_set_int(out, schemas[i].oid);

@@ -10,19 +10,19 @@
  * the process-wide schema generation moves (any session ran DDL, committed
  * or rolled back).
  */
-#ifndef DOSQL_SHD_CATALOG_H
-#define DOSQL_SHD_CATALOG_H
+#ifndef DOSQL_PGS_CATALOG_H
+#define DOSQL_PGS_CATALOG_H
 
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SHD_NAMESPACE_PUBLIC 2200
-#define SHD_NAMESPACE_PG_CATALOG 11
-#define SHD_NAMESPACE_INFORMATION_SCHEMA 13183
-#define SHD_FIRST_OID 16384
+#define PGS_NAMESPACE_PUBLIC 2200
+#define PGS_NAMESPACE_PG_CATALOG 11
+#define PGS_NAMESPACE_INFORMATION_SCHEMA 13183
+#define PGS_FIRST_OID 16384
 
-typedef struct ShdColumn {
+typedef struct PgsColumn {
 	char *name;      /* owned */
 	uint32_t type;
 	int32_t typmod;
@@ -30,72 +30,80 @@ typedef struct ShdColumn {
 	bool notnull;
 	char *default_expr; /* owned; PG expression text, NULL when none */
 	char identity;      /* 'a' ALWAYS, 'd' BY DEFAULT, 0 none */
-} ShdColumn;
+} PgsColumn;
 
-typedef struct ShdTable {
+typedef struct PgsTable {
 	uint32_t oid;
 	char *name; /* owned */
 	char relkind;
 	bool system; /* a pg_catalog relation */
 	int ncols;
-	ShdColumn *cols; /* owned */
+	PgsColumn *cols; /* owned */
 	int npk;	 /* columns of the primary key (0: none) */
 	int16_t pk[32];	 /* their attnums */
-} ShdTable;
+} PgsTable;
 
-typedef struct ShdCatalog {
+typedef struct PgsCatalog {
 	sqlite3 *db; /* borrowed: the session's connection */
+	bool views_pending; /* the pg_catalog relations are attached on first use */
 	sqlite3 *ro; /* owned: autocommit connection for catalog reads */
 	bool own_ddl; /* the session's open transaction changed the schema:
 		       * read the catalog through db to see it */
 	uint64_t generation;
 	int ntables, cap;
-	ShdTable **tables; /* owned */
-} ShdCatalog;
+	PgsTable **tables; /* owned */
+} PgsCatalog;
 
 /* The process-wide schema generation; bumped after DDL, COMMIT and ROLLBACK
  * of transactions that ran DDL. */
-uint64_t shd_schema_generation(void);
-void shd_schema_changed(void);
+uint64_t pgs_schema_generation(void);
+void pgs_schema_changed(void);
 
 /* Create DoSQL's catalog tables in a new database (idempotent). */
-bool shd_catalog_bootstrap(sqlite3 *db, char **errmsg);
+bool pgs_catalog_bootstrap(sqlite3 *db, char **errmsg);
 /*
  * A pg_catalog relation: its name, OID, columns as name:type pairs (the
  * analyzer types references to it from them) and the SELECT behind it
  * (NULL: an empty table).
  */
-typedef struct ShdSysRel {
+typedef struct PgsSysRel {
 	const char *name;
 	uint32_t oid;
 	const char *columns;
 	const char *select;
-} ShdSysRel;
+} PgsSysRel;
 
 /* SQL true when the foreign key whose constraint OID is the SQL expression
  * `oid` deletes referencing rows with the referenced one (ON DELETE CASCADE:
  * ddl.c makes its "<name>_del" trigger an AFTER DELETE). */
-#define SHD_FK_CASCADES(oid)                                                                                          \
+#define PGS_FK_CASCADES(oid)                                                                                          \
 	"EXISTS(SELECT 1 FROM main.sqlite_master m, main._dosql_constraint f WHERE f.oid = " oid                       \
 	" AND m.type = 'trigger' AND m.name = f.conname || '_del' AND m.sql LIKE '% AFTER DELETE %')"
 
 /* The pg_catalog relation `name`, or NULL (catalog_views.c). */
-const ShdSysRel *shd_sysrel(const char *name);
+const PgsSysRel *pgs_sysrel(const char *name);
 /* Per-connection setup: temp pg_catalog relations (catalog_views.c). */
-bool shd_catalog_attach(sqlite3 *db, char **errmsg);
+bool pgs_catalog_attach(sqlite3 *db, char **errmsg);
 /* Register the catalog's SQL functions (catalog_funcs.c). */
-bool shd_catalog_funcs_register(sqlite3 *db);
+bool pgs_catalog_funcs_register(sqlite3 *db);
+/* Whether name is one of those functions (they read the pg_catalog
+ * relations). */
+bool pgs_catalog_function(const char *name);
+/* The pg_catalog relations attached to cat's connection if they are not
+ * yet (views_pending); false with errmsg (sqlite3_free) when SQLite
+ * refused. */
+bool pgs_catalog_views(PgsCatalog *cat, char **errmsg);
 
 /* path: the database file, for the catalog's own read connection (NULL for
  * an in-memory database). */
-void shd_catalog_init(ShdCatalog *cat, sqlite3 *db, const char *path);
-void shd_catalog_cleanup(ShdCatalog *cat);
+void pgs_catalog_init(PgsCatalog *cat, sqlite3 *db, const char *path);
+void pgs_catalog_cleanup(PgsCatalog *cat);
 
 /* The table (or view/sequence) named `name`, NULL when there is none. */
-const ShdTable *shd_catalog_table(ShdCatalog *cat, const char *name);
-const ShdColumn *shd_table_column(const ShdTable *t, const char *name);
+const PgsTable *pgs_catalog_table(PgsCatalog *cat, const char *name);
+const PgsColumn *pgs_table_column(const PgsTable *t, const char *name);
 
 /* Allocate a new OID (inside the caller's transaction). */
-bool shd_catalog_next_oid(sqlite3 *db, uint32_t *oid);
+bool pgs_catalog_next_oid(sqlite3 *db, uint32_t *oid);
 
 #endif

@@ -8,7 +8,7 @@
  * TZ/tzset()/localtime_r(), serialised by a mutex; the process's TZ
  * variable is therefore owned by this file.
  */
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype_int.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -6,7 +6,7 @@
  * Numbers live in pgtype_num.c, date/time types in pgtype_time.c and JSON
  * in pgtype_json.c; text, bytea, uuid and array types are here.
  */
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -1310,16 +1310,18 @@ bool pgt_recv_binary(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod,
 
 /* ------------------------------------------------------- SQL functions */
 
-static void sql_error(sqlite3_context *ctx, const PgtError *err)
+void pgt_result_error(sqlite3_context *ctx, const char *sqlstate, const char *msg)
 {
-	char msg[300];
-	if (strcmp(err->sqlstate, "53200") == 0) {
+	char *m = sqlite3_mprintf("%.5s:%s", sqlstate, msg);
+	if (!m) {
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "%s:%s", err->sqlstate, err->msg);
-	sqlite3_result_error(ctx, msg, -1);
+	sqlite3_result_error(ctx, m, -1);
+	sqlite3_free(m);
 }
+
+static void sql_error(sqlite3_context *ctx, const PgtError *err) { pgt_result_error(ctx, err->sqlstate, err->msg); }
 
 /* pg_cast(value, oid, typmod): pgt_coerce() as SQL. */
 static void fn_pg_cast(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -1373,7 +1375,7 @@ static void fn_pg_array(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	else if (argc >= 1)
 		sql_error(ctx, &err);
 	else
-		sqlite3_result_error(ctx, "pg_array needs the element type", -1);
+		pgt_result_error(ctx, "XX000", "pg_array needs the element type");
 	buf_cleanup(&b);
 }
 

@@ -10,8 +10,8 @@
 
 #include <stdarg.h>
 
-#include "shard/decimal.h"
-#include "shard/pgtype.h"
+#include "pgsql/decimal.h"
+#include "pgsql/pgtype.h"
 
 typedef struct PgtDatum {
 	int type;      /* SQLITE_NULL, SQLITE_INTEGER, ... */

@@ -167,6 +167,10 @@ typedef struct PgtSqlFunc {
 } PgtSqlFunc;
 /* Register n scalar functions on db; false when SQLite refuses one. */
 bool pgt_create_functions(sqlite3 *db, const PgtSqlFunc *fns, size_t n);
+/* A SQL function fails with a PostgreSQL error: SQLite carries it as the
+ * text "SQLSTATE:message", which pgs_sqlite_error (pgsql/error.c) turns
+ * back into the SQLSTATE and message.  The one encoder of that form. */
+void pgt_result_error(sqlite3_context *ctx, const char *sqlstate, const char *msg);
 /* Array functions over stored array literals (pgtype_array.c):
  * pg_array_to_string, pg_array_upper/_lower/_length, pg_cardinality,
  * pg_array_cat(a, b), pg_array_json(arr) (for

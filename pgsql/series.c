@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
-#include "shard/session.h"
+#include "pgsql/pgsql.h"
 
 typedef struct SeriesCursor {
 	sqlite3_vtab_cursor base;
@@ -153,7 +153,7 @@ static const sqlite3_module series_module = {
 	.xRowid = series_rowid,
 };
 
-bool shd_series_register(sqlite3 *db)
+bool pgs_series_register(sqlite3 *db)
 {
 	return sqlite3_create_module(db, "pg_generate_series", &series_module, NULL) == SQLITE_OK;
 }

@@ -9,7 +9,7 @@
  * parameter takes the type of what it meets.
  */
 #include "common/pgident.h"
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/decimal.h"
-#include "shard/pgtype.h"
+#include "pgsql/decimal.h"
+#include "pgsql/pgtype.h"
 
-#include "shard/translate_int.h"
+#include "pgsql/translate_int.h"
 
 
 /* ------------------------------------------------------------ utilities */
 
-int shd_char_position(const char *src, int loc)
+int pgs_char_position(const char *src, int loc)
 {
 	if (loc < 0 || !src)
 		return 0;
@@ -46,7 +46,7 @@ bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tr->err->message, sizeof(tr->err->message), fmt, ap);
 	va_end(ap);
-	tr->err->position = shd_char_position(tr->ctx->src, loc);
+	tr->err->position = pgs_char_position(tr->ctx->src, loc);
 	tr->failed = true;
 	return false;
 }
@@ -56,16 +56,9 @@ bool tr_unsupported(Tr *tr, int loc, const char *what)
 	return tr_fail(tr, "0A000", loc, "%s is not supported by DoSQL", what);
 }
 
-const char *shd_node_str(Node *n)
-{
-	if (n && n->node_case == PG_QUERY__NODE__NODE_STRING)
-		return n->string->sval;
-	return "";
-}
+void pgs_put_ident(Buf *b, const char *name) { pgi_put_quoted(b, name); }
 
-void shd_put_ident(Buf *b, const char *name) { pgi_put_quoted(b, name); }
-
-void shd_put_literal(Buf *b, const char *s, size_t len)
+void pgs_put_literal(Buf *b, const char *s, size_t len)
 {
 	buf_put_u8(b, '\'');
 	for (size_t i = 0; i < len; i++) {
@@ -94,12 +87,12 @@ bool tr_is_text_type(uint32_t t)
 	       t == PGT_UNKNOWN;
 }
 
-static bool is_numeric_type(uint32_t t)
+bool tr_is_numeric_type(uint32_t t)
 {
 	return tr_is_int_type(t) || t == PGT_NUMERIC || t == PGT_FLOAT4 || t == PGT_FLOAT8;
 }
 
-static const char *type_name(uint32_t oid)
+const char *tr_type_name(uint32_t oid)
 {
 	const PgType *t = pgt_by_oid(oid);
 	return t ? t->name : "unknown";
@@ -126,7 +119,7 @@ static void put_value_literal(Buf *b, const PgtValue *v)
 			buf_printf(b, "%.17g", v->d);
 		break;
 	case SQLITE_TEXT:
-		shd_put_literal(b, (const char *)v->s.data, v->s.len);
+		pgs_put_literal(b, (const char *)v->s.data, v->s.len);
 		break;
 	case SQLITE_BLOB:
 		buf_put_str(b, "X'");
@@ -214,7 +207,7 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 			char *end;
 			unsigned long num = strtoul(name, &end, 10);
 			bool is_oid = *name >= '0' && *name <= '9' && !*end;
-			const ShdTable *t = is_oid ? NULL : shd_catalog_table(tr->ctx->cat, name);
+			const PgsTable *t = is_oid ? NULL : pgs_catalog_table(tr->ctx->cat, name);
 			if (!is_oid && !t) {
 				pgt_value_cleanup(&v);
 				return tr_fail(tr, "42P01", ty->lit_loc >= 0 ? ty->lit_loc : loc, "relation \"%s\" does not exist",
@@ -270,7 +263,7 @@ static bool unify(Tr *tr, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc)
 	return !tr->failed;
 }
 
-static uint32_t arith_result(uint32_t l, uint32_t r)
+uint32_t tr_arith_result(uint32_t l, uint32_t r)
 {
 	if (l == PGT_FLOAT8 || r == PGT_FLOAT8 || l == PGT_FLOAT4 || r == PGT_FLOAT4)
 		return (l == PGT_FLOAT4 && r == PGT_FLOAT4) ? PGT_FLOAT4 : PGT_FLOAT8;
@@ -287,10 +280,10 @@ static uint32_t arith_result(uint32_t l, uint32_t r)
 
 /* ------------------------------------------------------------ types */
 
-bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
+bool pgs_resolve_typename(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
 			  int *serial, PgwError *err)
 {
-	const char *name = tn->n_names ? shd_node_str(tn->names[tn->n_names - 1]) : "";
+	const char *name = tn->n_names ? pgn_str(tn->names[tn->n_names - 1]) : "";
 	int mods[2] = {-1, -1};
 	size_t nmods = 0;
 
@@ -316,7 +309,7 @@ bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 		memset(err, 0, sizeof(*err));
 		memcpy(err->sqlstate, "42704", 5);
 		snprintf(err->message, sizeof(err->message), "type \"%s\" does not exist", name);
-		err->position = shd_char_position(ctx->src, tn->location);
+		err->position = pgs_char_position(ctx->src, tn->location);
 		return false;
 	}
 	*oid = t->oid;
@@ -350,7 +343,7 @@ bool shd_resolve_typename(const ShdTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod)
 {
-	if (!shd_resolve_typename(tr->ctx, tn, oid, typmod, NULL, tr->err)) {
+	if (!pgs_resolve_typename(tr->ctx, tn, oid, typmod, NULL, tr->err)) {
 		tr->failed = true;
 		return false;
 	}
@@ -359,7 +352,7 @@ bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmo
 
 /* ------------------------------------------------------------ scopes */
 
-TRel *tr_rel_from_table(Tr *tr, const ShdTable *t, const char *alias)
+TRel *tr_rel_from_table(Tr *tr, const PgsTable *t, const char *alias)
 {
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
@@ -401,13 +394,13 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 {
 	const char *relname = NULL, *colname;
 	if (cr->n_fields == 1) {
-		colname = shd_node_str(cr->fields[0]);
+		colname = pgn_str(cr->fields[0]);
 	} else if (cr->n_fields == 2) {
-		relname = shd_node_str(cr->fields[0]);
-		colname = shd_node_str(cr->fields[1]);
+		relname = pgn_str(cr->fields[0]);
+		colname = pgn_str(cr->fields[1]);
 	} else if (cr->n_fields == 3) {
-		relname = shd_node_str(cr->fields[1]);
-		colname = shd_node_str(cr->fields[2]);
+		relname = pgn_str(cr->fields[1]);
+		colname = pgn_str(cr->fields[2]);
 	} else {
 		return tr_fail(tr, "42601", cr->location, "improper qualified name (too many dotted names)");
 	}
@@ -438,10 +431,10 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 				return true;
 			}
 			if (!hit_rel->unqualified) {
-				shd_put_ident(out, hit_rel->emit ? hit_rel->emit : hit_rel->alias);
+				pgs_put_ident(out, hit_rel->emit ? hit_rel->emit : hit_rel->alias);
 				buf_put_u8(out, '.');
 			}
-			shd_put_ident(out, hit->name);
+			pgs_put_ident(out, hit->name);
 			ty->column = true;
 			return true;
 		}
@@ -463,7 +456,7 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 
 static void lit_text(Tr *tr, Buf *out, TType *ty, const char *s, int loc)
 {
-	shd_put_literal(out, s, strlen(s));
+	pgs_put_literal(out, s, strlen(s));
 	tr_ttype_set(ty, PGT_UNKNOWN, -1);
 	ty->unknown = true;
 	ty->lit = arena_strdup(tr->a, s);
@@ -500,7 +493,7 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 		if (dec_check_literal(f, strlen(f)) != DEC_OK)
 			return tr_fail(tr, "22003", c->location, "value overflows numeric format");
 		/* numeric literal: its digits, scale included, as exact text */
-		shd_put_literal(out, f, strlen(f));
+		pgs_put_literal(out, f, strlen(f));
 		tr_ttype_set(ty, PGT_NUMERIC, -1);
 		ty->as_real = dec_literal_is_double(f, strlen(f));
 		return true;
@@ -522,7 +515,7 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 {
 	int n = p->number;
-	if (n < 1 || n > SHD_MAX_PARAMS)
+	if (n < 1 || n > PGS_MAX_PARAMS)
 		return tr_fail(tr, "42P02", p->location, "there is no parameter $%d", n);
 	if (n > tr->nparams)
 		tr->nparams = n;
@@ -541,7 +534,7 @@ static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 
 static const char *op_name(size_t n, Node **names)
 {
-	return n ? shd_node_str(names[n - 1]) : "";
+	return n ? pgn_str(names[n - 1]) : "";
 }
 
 /* Display scale of a numeric value of this type (its typmod), or -1. */
@@ -560,7 +553,7 @@ bool tr_cmp_keyed(const TType *t, size_t n)
 
 void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, bool keyed)
 {
-	if (keyed && (is_numeric_type(t->oid) || t->oid == PGT_INTERVAL)) {
+	if (keyed && (tr_is_numeric_type(t->oid) || t->oid == PGT_INTERVAL)) {
 		/* exact numeric order whatever the operand's storage; intervals
 		 * by their length ('1 month' = '30 days') */
 		buf_put_str(out, t->oid == PGT_INTERVAL ? "pg_intervalkey(" : "pg_numkey(");
@@ -596,8 +589,8 @@ static uint32_t common_of(uint32_t a, uint32_t b)
 		return b;
 	if (!b || b == PGT_UNKNOWN)
 		return a;
-	if (is_numeric_type(a) && is_numeric_type(b))
-		return arith_result(a, b);
+	if (tr_is_numeric_type(a) && tr_is_numeric_type(b))
+		return tr_arith_result(a, b);
 	return a;
 }
 
@@ -635,6 +628,80 @@ static bool is_array_type(uint32_t oid)
 	return t && t->category == 'A' && t->elem_oid && oid != 22 && oid != 30;
 }
 
+/* A prefix operator: - + @ over the operand rb of type rt. */
+static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
+{
+	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
+		if (rt->unknown || rt->param)
+			tr_coerce(tr, rb, rt, PGT_INT4, -1, loc);
+		buf_printf(out, "(%s ", op);
+		tr_put_buf(out, rb);
+		buf_put_u8(out, ')');
+		*ty = *rt;
+		return !tr->failed;
+	}
+	if (strcmp(op, "@") == 0) {
+		buf_put_str(out, "abs(");
+		tr_put_buf(out, rb);
+		buf_put_u8(out, ')');
+		*ty = *rt;
+		return true;
+	}
+	return tr_fail(tr, "0A000", loc, "prefix operator %s is not supported by DoSQL", op);
+}
+
+/* + - * / % ^ over numeric operands (unified already): exact decimal
+ * arithmetic for numeric, integer division and overflow checks for the
+ * integer types, PostgreSQL's result type; NULL for a NULL constant. */
+static bool arith_op(Tr *tr, const char *op, Buf *lb, const TType *lt, Buf *rb, const TType *rt, bool null_operand,
+		     int loc, Buf *out, TType *ty)
+{
+	if (!tr_is_numeric_type(lt->oid) || !tr_is_numeric_type(rt->oid))
+		return tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", tr_type_name(lt->oid), op,
+			       tr_type_name(rt->oid));
+	uint32_t res = tr_arith_result(lt->oid, rt->oid);
+	bool checked_int = tr_is_int_type(res) && res != PGT_OID;
+	if (null_operand) {
+		null_result(out, lb, rb);
+		tr_ttype_set(ty, op[0] == '^' ? PGT_FLOAT8 : res, -1);
+		return true;
+	}
+	if (op[0] == '^') {
+		/* exponentiation is float8 (numeric ^ numeric is numeric in PostgreSQL) */
+		if (res == PGT_NUMERIC)
+			return tr_fail(tr, "0A000", loc, "numeric ^ numeric is not supported by DoSQL");
+		res = PGT_FLOAT8;
+		buf_put_str(out, "pow(");
+	} else if (res == PGT_NUMERIC) {
+		/* exact decimal arithmetic with PostgreSQL's result scales */
+		buf_printf(out, "pg_num_op('%s', ", op);
+	} else if (op[0] == '/' || op[0] == '%') {
+		/* integer division truncates; a zero divisor raises 22012 */
+		buf_printf(out, "%s(", op[0] == '/' ? "pg_div" : "pg_mod");
+	} else if (checked_int) {
+		/* integer arithmetic raises 22003 on overflow of its type */
+		buf_printf(out, "pg_checked%s(", res == PGT_INT8 ? "8" : res == PGT_INT4 ? "4" : "2");
+	} else {
+		buf_put_u8(out, '(');
+	}
+	tr_put_buf(out, lb);
+	if (res == PGT_NUMERIC && op[0] != '^')
+		buf_printf(out, ", %d, ", numeric_scale(lt));
+	else if (op[0] == '^' || op[0] == '/' || op[0] == '%')
+		buf_put_str(out, ", ");
+	else
+		buf_printf(out, checked_int ? ", '%s', " : " %s ", op);
+	tr_put_buf(out, rb);
+	if (res == PGT_NUMERIC && op[0] != '^')
+		buf_printf(out, ", %d)", numeric_scale(rt));
+	else if (op[0] == '/' || op[0] == '%')
+		buf_printf(out, ", %d)", res == PGT_INT2 ? 2 : res == PGT_INT4 ? 4 : tr_is_int_type(res) ? 8 : 0);
+	else
+		buf_put_u8(out, ')');
+	tr_ttype_set(ty, res, -1);
+	return true;
+}
+
 static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out, TType *ty)
 {
 	Buf lb, rb;
@@ -646,24 +713,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		goto out;
 	if (!tr_expr(tr, rn, &rb, &rt))
 		goto out;
-	if (!ln) { /* prefix operator */
-		if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
-			if (rt.unknown || rt.param)
-				tr_coerce(tr, &rb, &rt, PGT_INT4, -1, loc);
-			buf_printf(out, "(%s ", op);
-			tr_put_buf(out, &rb);
-			buf_put_u8(out, ')');
-			*ty = rt;
-			ok = !tr->failed;
-		} else if (strcmp(op, "@") == 0) {
-			buf_put_str(out, "abs(");
-			tr_put_buf(out, &rb);
-			buf_put_u8(out, ')');
-			*ty = rt;
-			ok = true;
-		} else {
-			ok = tr_fail(tr, "0A000", loc, "prefix operator %s is not supported by DoSQL", op);
-		}
+	if (!ln) {
+		ok = prefix_op(tr, op, &rb, &rt, loc, out, ty);
 		goto out;
 	}
 	if (strcmp(op, "->>") == 0 || strcmp(op, "->") == 0) {
@@ -706,55 +757,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			goto out;
 		}
 	if (strchr("+-*/%^", op[0]) && op[1] == 0) {
-		if (!is_numeric_type(lt.oid) || !is_numeric_type(rt.oid)) {
-			ok = tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", type_name(lt.oid), op,
-				     type_name(rt.oid));
-			goto out;
-		}
-		uint32_t res = arith_result(lt.oid, rt.oid);
-		bool checked_int = tr_is_int_type(res) && res != PGT_OID;
-		if (null_operand) {
-			null_result(out, &lb, &rb);
-			tr_ttype_set(ty, op[0] == '^' ? PGT_FLOAT8 : res, -1);
-			ok = true;
-			goto out;
-		}
-		if (op[0] == '^') {
-			/* exponentiation is float8 (numeric ^ numeric is numeric in PostgreSQL) */
-			if (res == PGT_NUMERIC) {
-				ok = tr_fail(tr, "0A000", loc, "numeric ^ numeric is not supported by DoSQL");
-				goto out;
-			}
-			res = PGT_FLOAT8;
-			buf_put_str(out, "pow(");
-		} else if (res == PGT_NUMERIC) {
-			/* exact decimal arithmetic with PostgreSQL's result scales */
-			buf_printf(out, "pg_num_op('%s', ", op);
-		} else if (op[0] == '/' || op[0] == '%') {
-			/* integer division truncates; a zero divisor raises 22012 */
-			buf_printf(out, "%s(", op[0] == '/' ? "pg_div" : "pg_mod");
-		} else if (checked_int) {
-			/* integer arithmetic raises 22003 on overflow of its type */
-			buf_printf(out, "pg_checked%s(", res == PGT_INT8 ? "8" : res == PGT_INT4 ? "4" : "2");
-		} else {
-			buf_put_u8(out, '(');
-		}
-		tr_put_buf(out, &lb);
-		if (res == PGT_NUMERIC && op[0] != '^')
-			buf_printf(out, ", %d, ", numeric_scale(&lt));
-		else if (op[0] == '^' || op[0] == '/' || op[0] == '%')
-			buf_put_str(out, ", ");
-		else
-			buf_printf(out, checked_int ? ", '%s', " : " %s ", op);
-		tr_put_buf(out, &rb);
-		if (res == PGT_NUMERIC && op[0] != '^')
-			buf_printf(out, ", %d)", numeric_scale(&rt));
-		else if (op[0] == '/' || op[0] == '%')
-			buf_printf(out, ", %d)", res == PGT_INT2 ? 2 : res == PGT_INT4 ? 4 : tr_is_int_type(res) ? 8 : 0);
-		else
-			buf_put_u8(out, ')');
-		tr_ttype_set(ty, res, -1);
-		ok = true;
+		ok = arith_op(tr, op, &lb, &lt, &rb, &rt, null_operand, loc, out, ty);
 		goto out;
 	}
 	if (strcmp(op, "||") == 0 && (is_array_type(lt.oid) || is_array_type(rt.oid))) {
@@ -1186,494 +1189,6 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 	return ok && !tr->failed;
 }
 
-/* Translate args into bs/ts (n of each, initialised here; the caller
- * cleans them up) and coerce each to their common type: numeric types
- * widen, unknown literals and parameters follow the others, text when
- * nothing says.  The common type, 0 after an error. */
-uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts)
-{
-	uint32_t common = 0;
-	bool ok = true;
-	for (size_t i = 0; i < n; i++)
-		buf_init(&bs[i]);
-	for (size_t i = 0; i < n && ok; i++) {
-		ok = tr_expr(tr, args[i], &bs[i], &ts[i]);
-		if (ok && !ts[i].unknown && !ts[i].param)
-			common = common == 0 ? ts[i].oid
-				 : is_numeric_type(common) && is_numeric_type(ts[i].oid) ? arith_result(common, ts[i].oid)
-											  : common;
-	}
-	if (!ok)
-		return 0;
-	if (!common)
-		common = PGT_TEXT;
-	for (size_t i = 0; i < n; i++)
-		tr_coerce(tr, &bs[i], &ts[i], common, -1, loc);
-	return tr->failed ? 0 : common;
-}
-
-/* The arguments' translations and types, n of each. */
-typedef struct Args {
-	size_t n;
-	Buf *bs;
-	TType *ts;
-} Args;
-
-static void args_cleanup(Args *a)
-{
-	for (size_t i = 0; a->bs && i < a->n; i++)
-		buf_cleanup(&a->bs[i]);
-	free(a->bs);
-	free(a->ts);
-}
-
-/* ", a1, ..., an" (without the first comma when first is true). */
-static void args_put(Buf *out, Args *a, bool first)
-{
-	for (size_t i = 0; i < a->n; i++) {
-		if (i || !first)
-			buf_put_str(out, ", ");
-		tr_put_buf(out, &a->bs[i]);
-	}
-}
-
-/* COALESCE / GREATEST / LEAST: fn(a1, ..., an) over the arguments coerced
- * to their common type, the result's type. */
-static bool common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty)
-{
-	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
-	uint32_t common = tr_common_args(tr, n, args, loc, a.bs, a.ts);
-	if (common) {
-		/* numeric values by value (their texts keep the display scale) */
-		if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
-			buf_printf(out, "pg_num%s(", fn + 3);
-		else
-			buf_printf(out, "%s(", fn);
-		args_put(out, &a, true);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, common, -1);
-	}
-	args_cleanup(&a);
-	return common && !tr->failed;
-}
-
-/* ARRAY[e1, ..., en] (one dimension): pg_array(elem_oid, e1, ..., en) over
- * the elements' common type, typed as that type's array. */
-static bool array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty)
-{
-	size_t n = e->n_elements;
-	if (n == 0)
-		return tr_unsupported(tr, e->location, "ARRAY[] without elements");
-	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
-	uint32_t elem = tr_common_args(tr, n, e->elements, e->location, a.bs, a.ts);
-	const PgType *t = elem ? pgt_by_oid(elem) : NULL;
-	bool ok = elem != 0;
-	if (ok && (!t || !t->array_oid))
-		ok = tr_unsupported(tr, e->location, "ARRAY[] of this element type (or of arrays)");
-	if (ok) {
-		buf_printf(out, "pg_array(%u", (unsigned)elem);
-		args_put(out, &a, false);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, t->array_oid, -1);
-	}
-	args_cleanup(&a);
-	return ok && !tr->failed;
-}
-
-typedef enum RetRule {
-	RET_FIXED,  /* ret */
-	RET_ARG1,   /* type of the first argument */
-	RET_SUM,    /* sum(): int2/int4 -> int8, int8 -> numeric, else same */
-	RET_AVG,    /* avg(): ints and numeric -> numeric, floats -> float8 */
-	RET_ARRAY,  /* an array of the first argument's type */
-} RetRule;
-
-typedef struct FuncMap {
-	const char *pg;
-	const char *sqlite; /* NULL: same name */
-	RetRule rule;
-	uint32_t ret;
-	bool agg;
-	uint32_t argtype; /* coerce open arguments to this (0 = text) */
-} FuncMap;
-
-static const FuncMap funcs[] = {
-	{"count", NULL, RET_FIXED, PGT_INT8, true, 0},
-	{"sum", "pg_sum", RET_SUM, 0, true, PGT_NUMERIC},
-	{"avg", "pg_numavg", RET_AVG, 0, true, PGT_NUMERIC},
-	{"min", NULL, RET_ARG1, 0, true, 0},
-	{"max", NULL, RET_ARG1, 0, true, 0},
-	{"bool_and", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
-	{"bool_or", "max", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
-	{"every", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
-	{"string_agg", "group_concat", RET_FIXED, PGT_TEXT, true, PGT_TEXT},
-	{"array_agg", "pg_array_agg", RET_ARRAY, 0, true, PGT_TEXT},
-	{"lower", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"upper", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"length", NULL, RET_FIXED, PGT_INT4, false, 0},
-	{"char_length", "length", RET_FIXED, PGT_INT4, false, 0},
-	{"character_length", "length", RET_FIXED, PGT_INT4, false, 0},
-	{"octet_length", "pg_octet_length", RET_FIXED, PGT_INT4, false, 0},
-	{"substr", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"substring", "substr", RET_FIXED, PGT_TEXT, false, 0},
-	{"replace", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"btrim", "trim", RET_FIXED, PGT_TEXT, false, 0},
-	{"trim", "trim", RET_FIXED, PGT_TEXT, false, 0},
-	{"ltrim", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"rtrim", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"strpos", "instr", RET_FIXED, PGT_INT4, false, 0},
-	{"concat", "pg_concat", RET_FIXED, PGT_TEXT, false, 0},
-	{"left", "pg_left", RET_FIXED, PGT_TEXT, false, 0},
-	{"right", "pg_right", RET_FIXED, PGT_TEXT, false, 0},
-	{"repeat", "pg_repeat", RET_FIXED, PGT_TEXT, false, 0},
-	{"reverse", "pg_reverse", RET_FIXED, PGT_TEXT, false, 0},
-	{"lpad", "pg_lpad", RET_FIXED, PGT_TEXT, false, 0},
-	{"rpad", "pg_rpad", RET_FIXED, PGT_TEXT, false, 0},
-	{"initcap", "pg_initcap", RET_FIXED, PGT_TEXT, false, 0},
-	{"md5", "pg_md5", RET_FIXED, PGT_TEXT, false, 0},
-	{"abs", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
-	{"round", "pg_round", RET_ARG1, 0, false, PGT_NUMERIC},
-	{"trunc", "pg_trunc", RET_ARG1, 0, false, PGT_NUMERIC},
-	{"floor", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
-	{"ceil", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
-	{"ceiling", "ceil", RET_ARG1, 0, false, PGT_FLOAT8},
-	{"sqrt", NULL, RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
-	{"power", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
-	{"pow", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
-	{"mod", "pg_mod", RET_ARG1, 0, false, PGT_INT4},
-	{"random", "pg_random", RET_FIXED, PGT_FLOAT8, false, 0},
-	{"now", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
-	{"transaction_timestamp", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
-	{"statement_timestamp", "pg_clock_timestamp", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
-	{"clock_timestamp", "pg_clock_timestamp", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
-	{"version", "pg_version", RET_FIXED, PGT_TEXT, false, 0},
-	{"current_schema", "pg_current_schema", RET_FIXED, PGT_NAME, false, 0},
-	{"current_database", "pg_current_database", RET_FIXED, PGT_NAME, false, 0},
-	{"pg_backend_pid", "pg_backend_pid", RET_FIXED, PGT_INT4, false, 0},
-	{"nextval", "pg_nextval", RET_FIXED, PGT_INT8, false, PGT_TEXT},
-	{"currval", "pg_currval", RET_FIXED, PGT_INT8, false, PGT_TEXT},
-	{"setval", "pg_setval", RET_FIXED, PGT_INT8, false, PGT_INT8},
-	{"lastval", "pg_lastval", RET_FIXED, PGT_INT8, false, 0},
-	{"set_config", "pg_set_config", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"current_setting", "pg_current_setting", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_serial_sequence", "pg_get_serial_sequence", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"gen_random_uuid", "pg_gen_random_uuid", RET_FIXED, PGT_UUID, false, 0},
-	{"pg_sleep", "pg_sleep", RET_FIXED, PGT_VOID, false, PGT_FLOAT8},
-	{"row_number", NULL, RET_FIXED, PGT_INT8, false, 0},
-	{"rank", NULL, RET_FIXED, PGT_INT8, false, 0},
-	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
-	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
-	/* _pg_expandarray's record (x, n): printf('(%s,%d)', x, n) (translate_stmt.c) */
-	{"_dosql_record2", "printf", RET_FIXED, 2249, false, PGT_TEXT},
-	{"pg_table_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_function_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_type_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_operator_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_opclass_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_opfamily_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_collation_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_conversion_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_ts_parser_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_ts_dict_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_ts_template_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_ts_config_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_statistics_obj_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_get_userbyid", "pg_get_userbyid", RET_FIXED, PGT_NAME, false, PGT_OID},
-	{"pg_encoding_to_char", "pg_encoding_to_char", RET_FIXED, PGT_NAME, false, PGT_INT4},
-	{"format_type", "pg_format_type", RET_FIXED, PGT_TEXT, false, PGT_OID},
-	{"pg_get_indexdef", "pg_get_indexdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
-	{"pg_get_constraintdef", "pg_get_constraintdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
-	{"pg_relation_is_publishable", "pg_relation_is_publishable", RET_FIXED, PGT_BOOL, false, PGT_OID},
-	{"pg_size_pretty", "pg_size_pretty", RET_FIXED, PGT_TEXT, false, PGT_INT8},
-	{"current_schemas", "pg_current_schemas", RET_FIXED, 1003, false, PGT_BOOL},
-	{"has_table_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"has_schema_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"has_database_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"has_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"has_sequence_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"has_function_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"has_any_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"pg_has_role", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
-	{"col_description", "pg_col_description", RET_FIXED, PGT_TEXT, false, PGT_INT4},
-	{"obj_description", "pg_obj_description", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"shobj_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_function_result", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_function_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_function_identity_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_triggerdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_tablespace_location", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_viewdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_ruledef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_partkeydef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_statisticsobjdef_columns", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
-	{"pg_total_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
-	{"pg_table_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
-	{"pg_indexes_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
-	{"pg_partition_ancestors", "likely", RET_FIXED, PGT_REGCLASS, false, PGT_OID},
-	{"array_to_string", "pg_array_to_string", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"array_upper", "pg_array_upper", RET_FIXED, PGT_INT4, false, PGT_INT4},
-	{"array_lower", "pg_array_lower", RET_FIXED, PGT_INT4, false, PGT_INT4},
-	{"array_length", "pg_array_length", RET_FIXED, PGT_INT4, false, PGT_INT4},
-	{"cardinality", "pg_cardinality", RET_FIXED, PGT_INT4, false, PGT_TEXT},
-	{"quote_ident", "pg_quote_ident", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"pg_get_expr", "pg_get_expr", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
-};
-
-const char *shd_builtin_function(size_t i, uint32_t *rettype, char *kind)
-{
-	if (i >= sizeof(funcs) / sizeof(funcs[0]))
-		return NULL;
-	const FuncMap *m = &funcs[i];
-	bool window = strcmp(m->pg, "row_number") == 0 || strcmp(m->pg, "rank") == 0 || strcmp(m->pg, "dense_rank") == 0;
-	*rettype = m->rule == RET_FIXED ? m->ret
-		   : m->rule == RET_SUM || m->rule == RET_AVG ? PGT_NUMERIC
-		   : m->rule == RET_ARRAY ? 2277 /* anyarray */
-					  : 0;
-	*kind = m->agg ? 'a' : window ? 'w' : 'f';
-	return m->pg;
-}
-
-bool tr_is_aggregate(const char *name)
-{
-	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
-		if (strcmp(funcs[i].pg, name) == 0)
-			return funcs[i].agg;
-	return false;
-}
-
-static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
-
-/* Parameters declared void among a function's arguments are dropped, as
- * PostgreSQL drops them for pgjdbc's {? = call f(?)} (its OUT parameter):
- * moved after the others (the tree still owns them), and the number of
- * the others returned.  Each still counts as a parameter of the statement. */
-static size_t drop_void_params(Tr *tr, PgQuery__FuncCall *f)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < f->n_args; i++) {
-		Node *a = f->args[i];
-		int n = a->node_case == PG_QUERY__NODE__NODE_PARAM_REF ? a->param_ref->number : 0;
-		if (n >= 1 && n <= tr->ctx->nparams_in && tr->ctx->param_types_in[n - 1] == PGT_VOID) {
-			tr->ptypes[n] = PGT_VOID;
-			if (n > tr->nparams)
-				tr->nparams = n;
-			continue;
-		}
-		memmove(&f->args[k + 1], &f->args[k], sizeof(Node *) * (i - k));
-		f->args[k++] = a;
-	}
-	return k;
-}
-
-static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
-
-static bool func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
-{
-	size_t n = f->n_args;
-	if (!f->agg_within_group)
-		f->n_args = drop_void_params(tr, f);
-	bool ok = known_call(tr, f, out, ty);
-	f->n_args = n;
-	return ok;
-}
-
-static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
-{
-	const char *name = shd_node_str(f->funcname[f->n_funcname - 1]);
-	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
-		return tr_json_build_object(tr, f, out, ty);
-	const FuncMap *m = NULL;
-	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
-		if (strcmp(funcs[i].pg, name) == 0) {
-			m = &funcs[i];
-			break;
-		}
-	if (!m)
-		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
-	if (f->agg_within_group || f->n_agg_order || f->func_variadic)
-		return tr_unsupported(tr, f->location, "aggregate ORDER BY / WITHIN GROUP");
-	if (strcmp(name, "pg_typeof") == 0 && f->n_args == 1) {
-		Buf ab;
-		TType at;
-		buf_init(&ab);
-		bool ok = tr_expr(tr, f->args[0], &ab, &at);
-		buf_cleanup(&ab);
-		if (!ok)
-			return false;
-		tr_settle(tr, &ab, &at);
-		/* regtype prints as the type's name */
-		const char *tn = type_name(at.oid);
-		shd_put_literal(out, tn, strlen(tn));
-		tr_ttype_set(ty, PGT_REGTYPE, -1);
-		return true;
-	}
-	if (strcmp(name, "substring") == 0 && (f->n_args == 2 || f->n_args == 3)) {
-		Buf tb;
-		TType tt;
-		buf_init(&tb);
-		bool ok = tr_expr(tr, f->args[1], &tb, &tt);
-		buf_cleanup(&tb);
-		if (!ok)
-			return false;
-		if ((tt.unknown || tr_is_text_type(tt.oid)) && f->n_args == 3)
-			return tr_unsupported(tr, f->location, "SUBSTRING ... SIMILAR (an SQL regular expression)");
-		if (tt.unknown || tr_is_text_type(tt.oid))
-			m = &regex_substring;
-	}
-	if (f->agg_distinct && strcmp(name, "string_agg") == 0) {
-		/* PostgreSQL feeds a DISTINCT aggregate sorted input */
-		if (f->n_args != 2)
-			return tr_fail(tr, "42883", f->location, "function string_agg does not exist");
-		Buf ab, sb;
-		TType at, stt;
-		buf_init(&ab);
-		buf_init(&sb);
-		bool ok = tr_expr(tr, f->args[0], &ab, &at) && tr_expr(tr, f->args[1], &sb, &stt);
-		if (ok) {
-			tr_settle(tr, &ab, &at);
-			tr_settle(tr, &sb, &stt);
-			buf_put_str(out, "pg_string_agg_distinct(");
-			tr_put_buf(out, &ab);
-			buf_put_str(out, ", ");
-			tr_put_buf(out, &sb);
-			buf_put_u8(out, ')');
-			tr_ttype_set(ty, PGT_TEXT, -1);
-			ty->agg = true;
-		}
-		buf_cleanup(&ab);
-		buf_cleanup(&sb);
-		return ok;
-	}
-	Buf call;
-	buf_init(&call);
-	Buf *final_out = out;
-	out = &call;
-	if (f->agg_distinct)
-		buf_put_str(out, "DISTINCT ");
-	TType first;
-	tr_ttype_set(&first, m->argtype ? m->argtype : PGT_TEXT, -1);
-	if (f->agg_star) {
-		buf_put_u8(out, '*');
-	} else {
-		for (size_t i = 0; i < f->n_args; i++) {
-			Buf ab;
-			TType at;
-			buf_init(&ab);
-			if (!tr_expr(tr, f->args[i], &ab, &at)) {
-				buf_cleanup(&ab);
-				buf_cleanup(&call);
-				return false;
-			}
-			if (at.unknown || at.param)
-				tr_coerce(tr, &ab, &at, m->argtype ? m->argtype : PGT_TEXT, -1, f->location);
-			/* round(x, n) and trunc(x, n) are numeric's only */
-			if (i == 0 && f->n_args == 2 && (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)) {
-				if (at.oid == PGT_FLOAT4 || at.oid == PGT_FLOAT8) {
-					buf_cleanup(&ab);
-					buf_cleanup(&call);
-					return tr_fail(tr, "42883", f->location,
-						       "function %s(double precision, integer) does not exist", name);
-				}
-				if (tr_is_int_type(at.oid))
-					tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
-			}
-			if (i == 0)
-				first = at;
-			if (i)
-				buf_put_str(out, ", ");
-			tr_put_buf(out, &ab);
-			buf_cleanup(&ab);
-		}
-		/* sum() and avg() need the argument type to pick their arithmetic
-		 * (DISTINCT aggregates take one argument in SQLite) */
-		if ((m->rule == RET_SUM || m->rule == RET_AVG) && !f->agg_distinct)
-			buf_printf(out, ", %u, %d", first.oid, first.typmod);
-		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)
-			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
-	}
-	const char *fname = m->sqlite ? m->sqlite : m->pg;
-	bool floating = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8;
-	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
-		fname = f->agg_distinct ? "pg_numsum1" : "pg_numsum";
-	else if (m->rule == RET_SUM && f->agg_distinct)
-		fname = "sum";
-	if ((strcmp(name, "min") == 0 || strcmp(name, "max") == 0) && first.oid == PGT_NUMERIC && !first.column &&
-	    !f->over)
-		fname = name[1] == 'i' ? "pg_nummin" : "pg_nummax"; /* by value, not as text */
-	if (m->rule == RET_AVG)
-		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
-	buf_printf(final_out, "%s(", fname);
-	tr_put_buf(final_out, &call);
-	buf_cleanup(&call);
-	out = final_out;
-	buf_put_u8(out, ')');
-	if (f->agg_filter)
-		return tr_unsupported(tr, f->location, "aggregate FILTER");
-	if (f->over) {
-		PgQuery__WindowDef *w = f->over;
-		if (w->name && w->name[0])
-			return tr_unsupported(tr, f->location, "named windows");
-		buf_put_str(out, " OVER (");
-		if (w->n_partition_clause) {
-			buf_put_str(out, "PARTITION BY ");
-			if (!tr_expr_list(tr, w->n_partition_clause, w->partition_clause, out, 0, NULL))
-				return false;
-		}
-		if (w->n_order_clause) {
-			buf_put_str(out, w->n_partition_clause ? " ORDER BY " : "ORDER BY ");
-			for (size_t i = 0; i < w->n_order_clause; i++) {
-				PgQuery__SortBy *sb = w->order_clause[i]->sort_by;
-				Buf eb;
-				TType et;
-				buf_init(&eb);
-				if (!tr_expr(tr, sb->node, &eb, &et)) {
-					buf_cleanup(&eb);
-					return false;
-				}
-				if (i)
-					buf_put_str(out, ", ");
-				tr_put_buf(out, &eb);
-				bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-				buf_put_str(out, desc ? " DESC" : " ASC");
-				buf_cleanup(&eb);
-			}
-		}
-		buf_put_u8(out, ')');
-	}
-	switch (m->rule) {
-	case RET_FIXED:
-		tr_ttype_set(ty, m->ret, -1);
-		break;
-	case RET_ARG1:
-		tr_ttype_set(ty, first.oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first.typmod : -1);
-		break;
-	case RET_SUM:
-		tr_ttype_set(ty,
-			  first.oid == PGT_INT2 || first.oid == PGT_INT4 ? PGT_INT8
-			  : first.oid == PGT_INT8			   ? PGT_NUMERIC
-			  : first.oid == PGT_FLOAT4			   ? PGT_FLOAT4
-			  : first.oid == PGT_FLOAT8			   ? PGT_FLOAT8
-									   : PGT_NUMERIC,
-			  -1);
-		break;
-	case RET_AVG:
-		tr_ttype_set(ty, first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8 ? PGT_FLOAT8 : PGT_NUMERIC, -1);
-		break;
-	case RET_ARRAY: {
-		const PgType *et = pgt_by_oid(first.oid);
-		if (!et || !et->array_oid)
-			return tr_fail(tr, "42704", f->location, "could not find array type for data type %s",
-				       et ? et->name : "unknown");
-		tr_ttype_set(ty, et->array_oid, -1);
-		break;
-	}
-	}
-	ty->agg = m->agg;
-	return true;
-}
-
 static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 {
 	uint32_t oid;
@@ -1689,6 +1204,7 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 	}
 	bool reg_out = oid == PGT_REGCLASS || oid == PGT_REGTYPE || oid == PGT_REGNAMESPACE;
 	bool reg_in = at.oid == PGT_REGCLASS || at.oid == PGT_REGTYPE || at.oid == PGT_REGNAMESPACE;
+	tr->catalog = tr->catalog || reg_out || reg_in;
 	if (at.unknown && oid == PGT_TEXT) {
 		tr_ttype_set(&at, PGT_TEXT, -1);
 	} else if (reg_out && !at.unknown && !at.param && tr_is_int_type(at.oid)) {
@@ -1740,7 +1256,7 @@ static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, T
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
-		shd_put_literal(out, tr->ctx->user ? tr->ctx->user : "dosql", strlen(tr->ctx->user ? tr->ctx->user : "dosql"));
+		pgs_put_literal(out, tr->ctx->user ? tr->ctx->user : "dosql", strlen(tr->ctx->user ? tr->ctx->user : "dosql"));
 		tr_ttype_set(ty, PGT_NAME, -1);
 		return true;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
@@ -1777,7 +1293,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_BOOL_EXPR:
 		return bool_expr(tr, n->bool_expr, out, ty);
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
-		return func_call(tr, n->func_call, out, ty);
+		return tr_func_call(tr, n->func_call, out, ty);
 	case PG_QUERY__NODE__NODE_TYPE_CAST:
 		return type_cast(tr, n->type_cast, out, ty);
 	case PG_QUERY__NODE__NODE_NULL_TEST: {
@@ -1815,10 +1331,10 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return case_expr(tr, n->case_expr, out, ty);
 	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
-		return common_type_call(tr, "coalesce", n->coalesce_expr->n_args, n->coalesce_expr->args,
+		return tr_common_type_call(tr, "coalesce", n->coalesce_expr->n_args, n->coalesce_expr->args,
 					n->coalesce_expr->location, out, ty);
 	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
-		return common_type_call(tr, n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "pg_greatest" : "pg_least",
+		return tr_common_type_call(tr, n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "pg_greatest" : "pg_least",
 					n->min_max_expr->n_args, n->min_max_expr->args, n->min_max_expr->location, out, ty);
 	case PG_QUERY__NODE__NODE_SUB_LINK:
 		return sublink(tr, n->sub_link, out, ty);
@@ -1829,7 +1345,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_SET_TO_DEFAULT:
 		return tr_fail(tr, "42601", n->set_to_default->location, "DEFAULT is not allowed in this context");
 	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
-		return array_expr(tr, n->a_array_expr, out, ty);
+		return tr_array_expr(tr, n->a_array_expr, out, ty);
 	case PG_QUERY__NODE__NODE_ROW_EXPR:
 		return tr_unsupported(tr, n->row_expr->location, "ROW() constructor");
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
@@ -1848,7 +1364,7 @@ const char *tr_figure_colname(Node *n)
 		return last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : "?column?";
 	}
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
-		return shd_node_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
+		return pgn_str(n->func_call->funcname[n->func_call->n_funcname - 1]);
 	case PG_QUERY__NODE__NODE_TYPE_CAST: {
 		/* a name from under all the casts wins; else the outermost cast's type */
 		Node *arg = n->type_cast->arg;
@@ -1858,7 +1374,7 @@ const char *tr_figure_colname(Node *n)
 		if (strcmp(inner, "?column?") != 0)
 			return inner;
 		PgQuery__TypeName *tn = n->type_cast->type_name;
-		return tn->n_names ? shd_node_str(tn->names[tn->n_names - 1]) : "?column?";
+		return tn->n_names ? pgn_str(tn->names[tn->n_names - 1]) : "?column?";
 	}
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return "case";
@@ -1879,7 +1395,7 @@ const char *tr_figure_colname(Node *n)
 			PgQuery__SelectStmt *s = n->sub_link->subselect->select_stmt;
 			if (s && s->n_target_list) {
 				PgQuery__ResTarget *rt = s->target_list[0]->res_target;
-				return shd_has_str(rt->name) ? rt->name : tr_figure_colname(rt->val);
+				return pgn_has_str(rt->name) ? rt->name : tr_figure_colname(rt->val);
 			}
 		}
 		return "?column?";

@@ -7,7 +7,7 @@
  * ordered by length and then bytewise with the last of duplicate keys kept,
  * strings re-escaped, numbers normalised as numeric.
  */
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype_int.h"
 
 #include <stdlib.h>
 #include <string.h>

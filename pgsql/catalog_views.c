@@ -7,15 +7,15 @@
  * extended statistics...).  Every relation has PostgreSQL 15's columns in
  * PostgreSQL 15's order, so clients that read any column find it.
  */
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
-#include "shard/pgtype.h"
-#include "shard/translate.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 
 /* The roles: DoSQL's one user, and PG 15's owner of the public schema. */
 #define ROLE_DOSQL "10"
@@ -26,7 +26,7 @@
  * pairs (types by pg_type name) and the SELECT giving them in that order.
  * A NULL select makes an empty table.
  */
-static const ShdSysRel sysrels[] = {
+static const PgsSysRel sysrels[] = {
 	{"pg_type", 1247,
 	 "oid:oid,typname:name,typnamespace:oid,typowner:oid,typlen:int2,typbyval:bool,typtype:char,typcategory:char,"
 	 "typispreferred:bool,typisdefined:bool,typdelim:char,typrelid:oid,typsubscript:regproc,typelem:oid,typarray:oid,"
@@ -87,7 +87,7 @@ static const ShdSysRel sysrels[] = {
 	 "confmatchtype:char,conislocal:bool,coninhcount:int4,connoinherit:bool,conkey:_int2,confkey:_int2,"
 	 "conpfeqop:_oid,conppeqop:_oid,conffeqop:_oid,confdelsetcols:_int2,conexclop:_oid,conbin:pg_node_tree",
 	 "SELECT oid, conname, 2200, contype, 0, 0, 1, conrelid, 0, conindid, 0, confrelid,"
-	 " CASE contype WHEN 'f' THEN 'a' ELSE ' ' END, CASE WHEN contype <> 'f' THEN ' ' WHEN " SHD_FK_CASCADES("k.oid")
+	 " CASE contype WHEN 'f' THEN 'a' ELSE ' ' END, CASE WHEN contype <> 'f' THEN ' ' WHEN " PGS_FK_CASCADES("k.oid")
 	 " THEN 'c' ELSE 'a' END,"
 	 " CASE contype WHEN 'f' THEN 's' ELSE ' ' END, 1, 0, 0,"
 	 /* a foreign key's columns, from its definition "FOREIGN KEY (a) REFERENCES t(b)" */
@@ -468,7 +468,7 @@ static const ShdSysRel sysrels[] = {
 	 NULL},
 };
 
-const ShdSysRel *shd_sysrel(const char *name)
+const PgsSysRel *pgs_sysrel(const char *name)
 {
 	for (size_t i = 0; i < sizeof(sysrels) / sizeof(sysrels[0]); i++)
 		if (strcmp(sysrels[i].name, name) == 0)
@@ -477,7 +477,7 @@ const ShdSysRel *shd_sysrel(const char *name)
 }
 
 /* CREATE TEMP TABLE/VIEW r(col, ...) [AS select] into b. */
-static void create_sql(Buf *b, const ShdSysRel *r)
+static void create_sql(Buf *b, const PgsSysRel *r)
 {
 	buf_printf(b, "CREATE TEMP %s \"%s\"(", r->select ? "VIEW" : "TABLE", r->name);
 	const char *p = r->columns;
@@ -521,7 +521,7 @@ static bool fill_pg_proc(sqlite3 *db, char **errmsg)
 	const char *name;
 	uint32_t ret;
 	char kind[2] = {0, 0};
-	for (size_t i = 0; (name = shd_builtin_function(i, &ret, &kind[0])) != NULL; i++) {
+	for (size_t i = 0; (name = pgs_builtin_function(i, &ret, &kind[0])) != NULL; i++) {
 		sqlite3_bind_int64(st, 1, 9000 + (int64_t)i);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
@@ -574,7 +574,7 @@ static bool fill_pg_type(sqlite3 *db, char **errmsg)
 	return true;
 }
 
-bool shd_catalog_attach(sqlite3 *db, char **errmsg)
+bool pgs_catalog_attach(sqlite3 *db, char **errmsg)
 {
 	for (size_t i = 0; i < sizeof(sysrels) / sizeof(sysrels[0]); i++) {
 		Buf sql;

@@ -2,8 +2,8 @@
  * funcs.c - PostgreSQL functions and operators that SQLite lacks or
  * computes differently, registered on each session's connection.
  *
- * Errors are reported as "SQLSTATE:message"; the session turns them back
- * into ErrorResponse fields.
+ * Errors are reported with pgt_result_error; pgs_sqlite_error turns them
+ * back into ErrorResponse fields.
  */
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -16,21 +16,14 @@
 
 #include "common/pgident.h"
 #include "common/pgtime.h"
-#include "shard/decimal.h"
-#include "shard/session.h"
+#include "pgsql/decimal.h"
+#include "pgsql/pgsql.h"
 
-int64_t shd_now_us(void)
+int64_t pgs_now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void error_state(sqlite3_context *ctx, const char *sqlstate, const char *msg)
-{
-	char *m = sqlite3_mprintf("%s:%s", sqlstate, msg);
-	sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
-	sqlite3_free(m);
 }
 
 static bool is_integer(sqlite3_value *v) { return sqlite3_value_type(v) == SQLITE_INTEGER; }
@@ -39,9 +32,9 @@ static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	(void)argv;
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	char buf[64];
-	pgtime_utc(s->txn_start_us ? s->txn_start_us : shd_now_us(), buf, sizeof(buf));
+	pgtime_utc(s->txn_start_us ? s->txn_start_us : pgs_now_us(), buf, sizeof(buf));
 	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
 
@@ -50,7 +43,7 @@ static void fn_clock_timestamp(sqlite3_context *ctx, int argc, sqlite3_value **a
 	(void)argc;
 	(void)argv;
 	char buf[64];
-	pgtime_utc(shd_now_us(), buf, sizeof(buf));
+	pgtime_utc(pgs_now_us(), buf, sizeof(buf));
 	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
 
@@ -75,16 +68,16 @@ static void fn_current_database(sqlite3_context *ctx, int argc, sqlite3_value **
 {
 	(void)argc;
 	(void)argv;
-	ShdSession *s = sqlite3_user_data(ctx);
-	sqlite3_result_text(ctx, s->conn.database ? s->conn.database : "dosql", -1, SQLITE_TRANSIENT);
+	PgsSession *s = sqlite3_user_data(ctx);
+	sqlite3_result_text(ctx, s->conn->database ? s->conn->database : "dosql", -1, SQLITE_TRANSIENT);
 }
 
 static void fn_backend_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	(void)argv;
-	ShdSession *s = sqlite3_user_data(ctx);
-	sqlite3_result_int(ctx, s->conn.pid);
+	PgsSession *s = sqlite3_user_data(ctx);
+	sqlite3_result_int(ctx, s->conn->pid);
 }
 
 /* dosql_slot_pid(slot): the router session streaming the slot, NULL when
@@ -92,9 +85,9 @@ static void fn_backend_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_slot_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	const char *slot = (const char *)sqlite3_value_text(argv[0]);
-	int32_t pid = slot && s->srv ? shd_cdc_slot_pid(s->srv, slot) : 0;
+	int32_t pid = slot && s->hooks.slot_pid ? s->hooks.slot_pid(s->hooks.arg, slot) : 0;
 	if (pid)
 		sqlite3_result_int(ctx, pid);
 }
@@ -113,7 +106,7 @@ static void fn_random(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* 22003 for a result outside an integer type of `width` bytes. */
 static void out_of_range(sqlite3_context *ctx, int width)
 {
-	error_state(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
+	pgt_result_error(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
 									: "smallint out of range");
 }
 
@@ -125,7 +118,7 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (is_integer(argv[0]) && is_integer(argv[1])) {
 		sqlite3_int64 a = sqlite3_value_int64(argv[0]), b = sqlite3_value_int64(argv[1]);
 		if (b == 0) {
-			error_state(ctx, "22012", "division by zero");
+			pgt_result_error(ctx, "22012", "division by zero");
 			return;
 		}
 		if (b == -1) {
@@ -149,7 +142,7 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	double a = sqlite3_value_double(argv[0]), b = sqlite3_value_double(argv[1]);
 	if (b == 0) {
-		error_state(ctx, "22012", "division by zero");
+		pgt_result_error(ctx, "22012", "division by zero");
 		return;
 	}
 	sqlite3_result_double(ctx, a / b);
@@ -282,7 +275,7 @@ static bool pg_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, i
 	char msg[200], full[256];
 	regerror(rc, re, msg, sizeof(msg));
 	snprintf(full, sizeof(full), "invalid regular expression: %s", msg);
-	error_state(ctx, "2201B", full);
+	pgt_result_error(ctx, "2201B", full);
 	return false;
 }
 
@@ -475,7 +468,7 @@ static void fn_repeat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	if ((uint64_t)n * len > 100000000u) {
-		error_state(ctx, "54000", "requested length too large");
+		pgt_result_error(ctx, "54000", "requested length too large");
 		return;
 	}
 	Buf b;
@@ -517,7 +510,7 @@ static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (want < 0)
 		want = 0;
 	if (want > 10000000) {
-		error_state(ctx, "54000", "requested length too large");
+		pgt_result_error(ctx, "54000", "requested length too large");
 		return;
 	}
 	int64_t have = (int64_t)utf8_len(s, len);
@@ -644,7 +637,7 @@ static void fn_gen_random_uuid(sqlite3_context *ctx, int argc, sqlite3_value **a
 	(void)argv;
 	uint8_t u[16];
 	if (!pgw_random_bytes(u, sizeof(u))) {
-		error_state(ctx, "XX000", "could not generate random values");
+		pgt_result_error(ctx, "XX000", "could not generate random values");
 		return;
 	}
 	u[6] = (uint8_t)((u[6] & 0x0F) | 0x40);
@@ -659,16 +652,16 @@ static void fn_gen_random_uuid(sqlite3_context *ctx, int argc, sqlite3_value **a
 static void fn_sleep(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	ShdSession *s = sqlite3_user_data(ctx);
-	int64_t end = shd_now_us() + (int64_t)(sqlite3_value_double(argv[0]) * 1e6);
-	while (shd_now_us() < end) {
+	PgsSession *s = sqlite3_user_data(ctx);
+	int64_t end = pgs_now_us() + (int64_t)(sqlite3_value_double(argv[0]) * 1e6);
+	while (pgs_now_us() < end) {
 		if (atomic_load(&s->cancel)) {
-			error_state(ctx, "57014", "canceling statement due to user request");
+			pgt_result_error(ctx, "57014", "canceling statement due to user request");
 			return;
 		}
-		if (s->deadline_us && shd_now_us() >= s->deadline_us) {
+		if (s->deadline_us && pgs_now_us() >= s->deadline_us) {
 			s->timed_out = true;
-			error_state(ctx, "57014", "canceling statement due to statement timeout");
+			pgt_result_error(ctx, "57014", "canceling statement due to statement timeout");
 			return;
 		}
 		usleep(5000);
@@ -679,33 +672,33 @@ static void fn_sleep(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_set_config(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	PgwError e;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-		error_state(ctx, "22004", "SET requires parameter name");
+		pgt_result_error(ctx, "22004", "SET requires parameter name");
 		return;
 	}
 	const char *v = sqlite3_value_type(argv[1]) == SQLITE_NULL ? "" : (const char *)sqlite3_value_text(argv[1]);
-	if (!shd_guc_set(s, (const char *)sqlite3_value_text(argv[0]), v, &e)) {
-		error_state(ctx, e.sqlstate, e.message);
+	if (!pgs_guc_set(s, (const char *)sqlite3_value_text(argv[0]), v, &e)) {
+		pgt_result_error(ctx, e.sqlstate, e.message);
 		return;
 	}
-	sqlite3_result_text(ctx, shd_guc_get(s, (const char *)sqlite3_value_text(argv[0])), -1, SQLITE_TRANSIENT);
+	sqlite3_result_text(ctx, pgs_guc_get(s, (const char *)sqlite3_value_text(argv[0])), -1, SQLITE_TRANSIENT);
 }
 
 static void fn_current_setting(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	const char *name = (const char *)sqlite3_value_text(argv[0]);
-	const char *v = shd_guc_get(s, name);
+	const char *v = pgs_guc_get(s, name);
 	if (!v) {
 		if (argc > 1 && sqlite3_value_int(argv[1]))
 			return;
 		char msg[256];
 		snprintf(msg, sizeof(msg), "unrecognized configuration parameter \"%s\"", name);
-		error_state(ctx, "42704", msg);
+		pgt_result_error(ctx, "42704", msg);
 		return;
 	}
 	sqlite3_result_text(ctx, v, -1, SQLITE_TRANSIENT);
@@ -726,7 +719,7 @@ static void seq_name(const char *in, char *out, size_t n)
 	out[k] = 0;
 }
 
-static bool seq_lookup(ShdSession *s, sqlite3_value *arg, uint32_t *oid, sqlite3_context *ctx)
+static bool seq_lookup(PgsSession *s, sqlite3_value *arg, uint32_t *oid, sqlite3_context *ctx)
 {
 	if (sqlite3_value_type(arg) == SQLITE_INTEGER) {
 		*oid = (uint32_t)sqlite3_value_int64(arg);
@@ -734,18 +727,18 @@ static bool seq_lookup(ShdSession *s, sqlite3_value *arg, uint32_t *oid, sqlite3
 	}
 	char name[256];
 	seq_name((const char *)sqlite3_value_text(arg), name, sizeof(name));
-	const ShdTable *t = shd_catalog_table(&s->cat, name);
+	const PgsTable *t = pgs_catalog_table(&s->cat, name);
 	if (!t || t->relkind != 'S') {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "relation \"%s\" does not exist", name);
-		error_state(ctx, "42P01", msg);
+		pgt_result_error(ctx, "42P01", msg);
 		return false;
 	}
 	*oid = t->oid;
 	return true;
 }
 
-static void remember_seq(ShdSession *s, uint32_t oid, int64_t v)
+static void remember_seq(PgsSession *s, uint32_t oid, int64_t v)
 {
 	s->lastval = v;
 	s->have_lastval = true;
@@ -764,7 +757,7 @@ static void remember_seq(ShdSession *s, uint32_t oid, int64_t v)
 static void fn_nextval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	uint32_t oid;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || !seq_lookup(s, argv[0], &oid, ctx))
 		return;
@@ -774,13 +767,13 @@ static void fn_nextval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			       " ELSE last_value END, is_called = 1 WHERE seqrelid = ?1"
 			       " RETURNING last_value, seqmax, seqmin",
 			       -1, &st, NULL) != SQLITE_OK) {
-		error_state(ctx, "XX000", sqlite3_errmsg(s->db));
+		pgt_result_error(ctx, "XX000", sqlite3_errmsg(s->db));
 		return;
 	}
 	sqlite3_bind_int64(st, 1, oid);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		error_state(ctx, rc == SQLITE_BUSY ? "40001" : "XX000", sqlite3_errmsg(s->db));
+		pgt_result_error(ctx, rc == SQLITE_BUSY ? "40001" : "XX000", sqlite3_errmsg(s->db));
 		sqlite3_finalize(st);
 		return;
 	}
@@ -788,7 +781,7 @@ static void fn_nextval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	int64_t max = sqlite3_column_int64(st, 1), min = sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
 	if (v > max || v < min) {
-		error_state(ctx, "2200H", "nextval: reached maximum value of sequence");
+		pgt_result_error(ctx, "2200H", "nextval: reached maximum value of sequence");
 		return;
 	}
 	remember_seq(s, oid, v);
@@ -798,7 +791,7 @@ static void fn_nextval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_currval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	uint32_t oid;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || !seq_lookup(s, argv[0], &oid, ctx))
 		return;
@@ -810,16 +803,16 @@ static void fn_currval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	char msg[320], name[256];
 	seq_name((const char *)sqlite3_value_text(argv[0]), name, sizeof(name));
 	snprintf(msg, sizeof(msg), "currval of sequence \"%s\" is not yet defined in this session", name);
-	error_state(ctx, "55000", msg);
+	pgt_result_error(ctx, "55000", msg);
 }
 
 static void fn_lastval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	(void)argv;
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	if (!s->have_lastval) {
-		error_state(ctx, "55000", "lastval is not yet defined in this session");
+		pgt_result_error(ctx, "55000", "lastval is not yet defined in this session");
 		return;
 	}
 	sqlite3_result_int64(ctx, s->lastval);
@@ -827,7 +820,7 @@ static void fn_lastval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void fn_setval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	uint32_t oid;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || !seq_lookup(s, argv[0], &oid, ctx))
 		return;
@@ -836,7 +829,7 @@ static void fn_setval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "UPDATE main._dosql_sequence SET last_value = ?2, is_called = ?3 WHERE seqrelid = ?1",
 			       -1, &st, NULL) != SQLITE_OK) {
-		error_state(ctx, "XX000", sqlite3_errmsg(s->db));
+		pgt_result_error(ctx, "XX000", sqlite3_errmsg(s->db));
 		return;
 	}
 	sqlite3_bind_int64(st, 1, oid);
@@ -845,7 +838,7 @@ static void fn_setval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		error_state(ctx, rc == SQLITE_BUSY ? "40001" : "XX000", sqlite3_errmsg(s->db));
+		pgt_result_error(ctx, rc == SQLITE_BUSY ? "40001" : "XX000", sqlite3_errmsg(s->db));
 		return;
 	}
 	if (called)
@@ -856,24 +849,24 @@ static void fn_setval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_get_serial_sequence(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	ShdSession *s = sqlite3_user_data(ctx);
+	PgsSession *s = sqlite3_user_data(ctx);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
 		return;
 	char tname[256];
 	seq_name((const char *)sqlite3_value_text(argv[0]), tname, sizeof(tname));
-	const ShdTable *t = shd_catalog_table(&s->cat, tname);
+	const PgsTable *t = pgs_catalog_table(&s->cat, tname);
 	if (!t) {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "relation \"%s\" does not exist", tname);
-		error_state(ctx, "42P01", msg);
+		pgt_result_error(ctx, "42P01", msg);
 		return;
 	}
-	const ShdColumn *c = shd_table_column(t, (const char *)sqlite3_value_text(argv[1]));
+	const PgsColumn *c = pgs_table_column(t, (const char *)sqlite3_value_text(argv[1]));
 	if (!c) {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "column \"%s\" of relation \"%s\" does not exist",
 			 (const char *)sqlite3_value_text(argv[1]), tname);
-		error_state(ctx, "42703", msg);
+		pgt_result_error(ctx, "42703", msg);
 		return;
 	}
 	const char *d = c->default_expr;
@@ -1023,7 +1016,7 @@ static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 }
 
-bool shd_funcs_register(ShdSession *s)
+bool pgs_funcs_register(PgsSession *s)
 {
 	PgtSqlFunc fns[] = {
 		{"pg_now", 0, fn_now, s, 0},
@@ -1085,5 +1078,5 @@ bool shd_funcs_register(ShdSession *s)
 	    sqlite3_create_function_v2(s->db, "pg_string_agg_distinct", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
 				       distinct_step, distinct_final, NULL) != SQLITE_OK)
 		return false;
-	return dec_register_functions(s->db) && shd_catalog_funcs_register(s->db) && shd_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

@@ -6,7 +6,7 @@
  * array_out quotes.  Output re-renders the elements whose text depends on
  * the session; send and receive use PG's binary array format.
  */
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -415,11 +415,11 @@ static bool arg_array(sqlite3_context *ctx, sqlite3_value *v, ArrList *l)
 	if (lead < n && s[lead] != '{' && s[lead] != '[') {
 		if (vector_parse(s, n, l))
 			return true;
-		sqlite3_result_error(ctx, "53200:out of memory", -1);
+		pgt_result_error(ctx, "53200", "out of memory");
 		return false;
 	}
 	if (!arr_parse(s, n, l, &err)) {
-		sqlite3_result_error(ctx, err.msg, -1);
+		pgt_result_error(ctx, err.sqlstate, err.msg);
 		return false;
 	}
 	return true;

@@ -1,11 +1,11 @@
 /*
  * translate_int.h - what the expression and statement halves of the
- * translator share.  Not for use outside shard/translate*.c.
+ * translator share.  Not for use outside pgsql/translate*.c.
  */
-#ifndef DOSQL_SHD_TRANSLATE_INT_H
-#define DOSQL_SHD_TRANSLATE_INT_H
+#ifndef DOSQL_PGS_TRANSLATE_INT_H
+#define DOSQL_PGS_TRANSLATE_INT_H
 
-#include "shard/translate.h"
+#include "pgsql/translate.h"
 
 typedef struct TCol {
 	const char *name;
@@ -52,15 +52,16 @@ typedef struct TType {
 } TType;
 
 typedef struct Tr {
-	const ShdTranslateCtx *ctx;
+	const PgsTranslateCtx *ctx;
 	PgwError *err;
 	bool failed;
 	Arena *a;
 	Scope *scope;
 	int nparams;
-	uint32_t *ptypes; /* SHD_MAX_PARAMS + 1 entries, indexed by n */
+	uint32_t *ptypes; /* PGS_MAX_PARAMS + 1 entries, indexed by n */
 	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
 	const PgQuery__SelectStmt *positional;
+	bool catalog; /* the statement reads the pg_catalog relations */
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -75,7 +76,7 @@ void tr_settle(Tr *tr, Buf *b, TType *ty);
 void tr_put_buf(Buf *dst, Buf *src);
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
 const char *tr_figure_colname(Node *n);
-TRel *tr_rel_from_table(Tr *tr, const ShdTable *t, const char *alias);
+TRel *tr_rel_from_table(Tr *tr, const PgsTable *t, const char *alias);
 bool tr_scope_add(Tr *tr, TRel *r, int loc);
 TRel *tr_find_cte(Tr *tr, const char *name);
 bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType *first);
@@ -103,5 +104,26 @@ uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *
  * and its type has one, else the value itself. */
 void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, bool keyed);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
+bool tr_is_numeric_type(uint32_t t);
+/* The type of arithmetic between l and r (the wider numeric type). */
+uint32_t tr_arith_result(uint32_t l, uint32_t r);
+/* A type's name for messages. */
+const char *tr_type_name(uint32_t oid);
+/* translate_stmt.c: kw and a boolean clause (WHERE, HAVING); one FROM
+ * item; a target list into res (positional: outputs named _c0, _c1, ...);
+ * WITH. */
+bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out);
+bool tr_from_item(Tr *tr, Node *n, Buf *out);
+bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional);
+bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out);
+/* translate_dml.c: INSERT, UPDATE, DELETE, their RETURNING into res. */
+bool tr_insert_stmt(Tr *tr, PgQuery__InsertStmt *ins, Buf *out, TRel *res);
+bool tr_update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res);
+bool tr_delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res);
+/* translate_func.c: a function call; COALESCE / GREATEST / LEAST as fn
+ * over the arguments' common type; ARRAY[...]. */
+bool tr_func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty);
+bool tr_array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty);
 
 #endif

@@ -6,13 +6,13 @@
  * (PGT_DEC_MAXDIG), whatever the exponents; a result that would need more
  * is DEC_TOO_PRECISE before anything is allocated for it.
  */
-#include "shard/decimal.h"
+#include "pgsql/decimal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard/pgtype.h"
-#include "shard/pgtype_int.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/pgtype_int.h"
 
 const char *dec_status_sqlstate(DecStatus st)
 {
@@ -574,9 +574,7 @@ void dec_result(sqlite3_context *ctx, const PgtDec *d)
 
 void dec_result_status(sqlite3_context *ctx, DecStatus st)
 {
-	char *m = sqlite3_mprintf("%s:%s", dec_status_sqlstate(st), dec_status_message(st));
-	sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
-	sqlite3_free(m);
+	pgt_result_error(ctx, dec_status_sqlstate(st), dec_status_message(st));
 }
 
 /* 22P02 for a value that is not a number. */

@@ -4,7 +4,7 @@
  * pg_size_pretty, ...) as SQLite functions over the session's catalog
  * views.  The translator maps the PostgreSQL names to these.
  */
-#include "shard/catalog.h"
+#include "pgsql/catalog.h"
 
 #include <inttypes.h>
 #include <pg_query.h>
@@ -15,8 +15,8 @@
 
 #include "common/buf.h"
 #include "common/pgident.h"
-#include "shard/pgtype.h"
-#include "shard/pgtype_format.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/pgtype_format.h"
 
 /* Set the result to the text of b (empty when nothing was written). */
 static void result_buf(sqlite3_context *ctx, Buf *b)
@@ -240,7 +240,7 @@ static void fn_get_constraintdef(sqlite3_context *ctx, int argc, sqlite3_value *
 	bool pretty = argc > 1 && sqlite3_value_int(argv[1]);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(sqlite3_context_db_handle(ctx),
-			       "SELECT contype, conrelid, conkey, condef, " SHD_FK_CASCADES("?1")
+			       "SELECT contype, conrelid, conkey, condef, " PGS_FK_CASCADES("?1")
 			       " FROM main._dosql_constraint WHERE oid = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
@@ -426,32 +426,38 @@ static void fn_attrdef_expr(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	buf_cleanup(&b);
 }
 
-bool shd_catalog_funcs_register(sqlite3 *db)
+static const PgtSqlFunc fns[] = {
+	{"pg_get_userbyid", 1, fn_get_userbyid, NULL, 0},
+	{"pg_encoding_to_char", 1, fn_encoding_to_char, NULL, 0},
+	{"pg_format_type", 2, fn_format_type, NULL, 0},
+	{"pg_regclass_out", 1, fn_reg_out, (void *)0, 0},
+	{"pg_regtype_out", 1, fn_reg_out, (void *)1, 0},
+	{"pg_regnamespace_out", 1, fn_reg_out, (void *)2, 0},
+	{"pg_get_indexdef", 1, fn_get_indexdef, NULL, 0},
+	{"pg_get_indexdef", 3, fn_get_indexdef, NULL, 0},
+	{"pg_get_constraintdef", 1, fn_get_constraintdef, NULL, 0},
+	{"pg_get_constraintdef", 2, fn_get_constraintdef, NULL, 0},
+	{"pg_obj_description", 1, fn_description, NULL, 0},
+	{"pg_obj_description", 2, fn_description, NULL, 0},
+	{"pg_col_description", 2, fn_description, (void *)1, 0},
+	{"pg_relation_is_publishable", 1, fn_relation_is_publishable, NULL, 0},
+	{"pg_size_pretty", 1, fn_size_pretty, NULL, 0},
+	{"pg_current_schemas", 1, fn_current_schemas, NULL, 0},
+	{"pg_table_is_visible", 1, fn_visible, NULL, 0},
+	{"pg_catalog_true", -1, fn_true, NULL, 0},
+	{"pg_catalog_null", -1, fn_null, NULL, 0},
+	{"pg_catalog_zero", 1, fn_zero, NULL, 0},
+	{"pg_attrdef_expr", 2, fn_attrdef_expr, NULL, 0},
+	{"pg_get_expr", 2, fn_get_expr, NULL, 0},
+	{"pg_get_expr", 3, fn_get_expr, NULL, 0},
+};
+
+bool pgs_catalog_funcs_register(sqlite3 *db) { return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])); }
+
+bool pgs_catalog_function(const char *name)
 {
-	static const PgtSqlFunc fns[] = {
-		{"pg_get_userbyid", 1, fn_get_userbyid, NULL, 0},
-		{"pg_encoding_to_char", 1, fn_encoding_to_char, NULL, 0},
-		{"pg_format_type", 2, fn_format_type, NULL, 0},
-		{"pg_regclass_out", 1, fn_reg_out, (void *)0, 0},
-		{"pg_regtype_out", 1, fn_reg_out, (void *)1, 0},
-		{"pg_regnamespace_out", 1, fn_reg_out, (void *)2, 0},
-		{"pg_get_indexdef", 1, fn_get_indexdef, NULL, 0},
-		{"pg_get_indexdef", 3, fn_get_indexdef, NULL, 0},
-		{"pg_get_constraintdef", 1, fn_get_constraintdef, NULL, 0},
-		{"pg_get_constraintdef", 2, fn_get_constraintdef, NULL, 0},
-		{"pg_obj_description", 1, fn_description, NULL, 0},
-		{"pg_obj_description", 2, fn_description, NULL, 0},
-		{"pg_col_description", 2, fn_description, (void *)1, 0},
-		{"pg_relation_is_publishable", 1, fn_relation_is_publishable, NULL, 0},
-		{"pg_size_pretty", 1, fn_size_pretty, NULL, 0},
-		{"pg_current_schemas", 1, fn_current_schemas, NULL, 0},
-		{"pg_table_is_visible", 1, fn_visible, NULL, 0},
-		{"pg_catalog_true", -1, fn_true, NULL, 0},
-		{"pg_catalog_null", -1, fn_null, NULL, 0},
-		{"pg_catalog_zero", 1, fn_zero, NULL, 0},
-		{"pg_attrdef_expr", 2, fn_attrdef_expr, NULL, 0},
-		{"pg_get_expr", 2, fn_get_expr, NULL, 0},
-		{"pg_get_expr", 3, fn_get_expr, NULL, 0},
-	};
-	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (strcmp(fns[i].name, name) == 0)
+			return true;
+	return false;
 }

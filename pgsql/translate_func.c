@@ -1,0 +1,524 @@
+/*
+ * translate_func.c - function calls: the PostgreSQL functions the
+ * translator knows (their SQLite counterparts and result types),
+ * aggregates, COALESCE / GREATEST / LEAST and ARRAY[] over their
+ * arguments' common type.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pgident.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate_int.h"
+
+/* Translate args into bs/ts (n of each, initialised here; the caller
+ * cleans them up) and coerce each to their common type: numeric types
+ * widen, unknown literals and parameters follow the others, text when
+ * nothing says.  The common type, 0 after an error. */
+uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts)
+{
+	uint32_t common = 0;
+	bool ok = true;
+	for (size_t i = 0; i < n; i++)
+		buf_init(&bs[i]);
+	for (size_t i = 0; i < n && ok; i++) {
+		ok = tr_expr(tr, args[i], &bs[i], &ts[i]);
+		if (ok && !ts[i].unknown && !ts[i].param)
+			common = common == 0 ? ts[i].oid
+				 : tr_is_numeric_type(common) && tr_is_numeric_type(ts[i].oid) ? tr_arith_result(common, ts[i].oid)
+											  : common;
+	}
+	if (!ok)
+		return 0;
+	if (!common)
+		common = PGT_TEXT;
+	for (size_t i = 0; i < n; i++)
+		tr_coerce(tr, &bs[i], &ts[i], common, -1, loc);
+	return tr->failed ? 0 : common;
+}
+
+/* The arguments' translations and types, n of each. */
+typedef struct Args {
+	size_t n;
+	Buf *bs;
+	TType *ts;
+} Args;
+
+static void args_cleanup(Args *a)
+{
+	for (size_t i = 0; a->bs && i < a->n; i++)
+		buf_cleanup(&a->bs[i]);
+	free(a->bs);
+	free(a->ts);
+}
+
+/* ", a1, ..., an" (without the first comma when first is true). */
+static void args_put(Buf *out, Args *a, bool first)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		if (i || !first)
+			buf_put_str(out, ", ");
+		tr_put_buf(out, &a->bs[i]);
+	}
+}
+
+/* COALESCE / GREATEST / LEAST: fn(a1, ..., an) over the arguments coerced
+ * to their common type, the result's type. */
+bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty)
+{
+	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
+	uint32_t common = tr_common_args(tr, n, args, loc, a.bs, a.ts);
+	if (common) {
+		/* numeric values by value (their texts keep the display scale) */
+		if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
+			buf_printf(out, "pg_num%s(", fn + 3);
+		else
+			buf_printf(out, "%s(", fn);
+		args_put(out, &a, true);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, common, -1);
+	}
+	args_cleanup(&a);
+	return common && !tr->failed;
+}
+
+/* ARRAY[e1, ..., en] (one dimension): pg_array(elem_oid, e1, ..., en) over
+ * the elements' common type, typed as that type's array. */
+bool tr_array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty)
+{
+	size_t n = e->n_elements;
+	if (n == 0)
+		return tr_unsupported(tr, e->location, "ARRAY[] without elements");
+	Args a = {n, calloc(n + 1, sizeof(Buf)), calloc(n + 1, sizeof(TType))};
+	uint32_t elem = tr_common_args(tr, n, e->elements, e->location, a.bs, a.ts);
+	const PgType *t = elem ? pgt_by_oid(elem) : NULL;
+	bool ok = elem != 0;
+	if (ok && (!t || !t->array_oid))
+		ok = tr_unsupported(tr, e->location, "ARRAY[] of this element type (or of arrays)");
+	if (ok) {
+		buf_printf(out, "pg_array(%u", (unsigned)elem);
+		args_put(out, &a, false);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, t->array_oid, -1);
+	}
+	args_cleanup(&a);
+	return ok && !tr->failed;
+}
+
+typedef enum RetRule {
+	RET_FIXED,  /* ret */
+	RET_ARG1,   /* type of the first argument */
+	RET_SUM,    /* sum(): int2/int4 -> int8, int8 -> numeric, else same */
+	RET_AVG,    /* avg(): ints and numeric -> numeric, floats -> float8 */
+	RET_ARRAY,  /* an array of the first argument's type */
+} RetRule;
+
+typedef struct FuncMap {
+	const char *pg;
+	const char *sqlite; /* NULL: same name */
+	RetRule rule;
+	uint32_t ret;
+	bool agg;
+	uint32_t argtype; /* coerce open arguments to this (0 = text) */
+} FuncMap;
+
+static const FuncMap funcs[] = {
+	{"count", NULL, RET_FIXED, PGT_INT8, true, 0},
+	{"sum", "pg_sum", RET_SUM, 0, true, PGT_NUMERIC},
+	{"avg", "pg_numavg", RET_AVG, 0, true, PGT_NUMERIC},
+	{"min", NULL, RET_ARG1, 0, true, 0},
+	{"max", NULL, RET_ARG1, 0, true, 0},
+	{"bool_and", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
+	{"bool_or", "max", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
+	{"every", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
+	{"string_agg", "group_concat", RET_FIXED, PGT_TEXT, true, PGT_TEXT},
+	{"array_agg", "pg_array_agg", RET_ARRAY, 0, true, PGT_TEXT},
+	{"lower", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"upper", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"length", NULL, RET_FIXED, PGT_INT4, false, 0},
+	{"char_length", "length", RET_FIXED, PGT_INT4, false, 0},
+	{"character_length", "length", RET_FIXED, PGT_INT4, false, 0},
+	{"octet_length", "pg_octet_length", RET_FIXED, PGT_INT4, false, 0},
+	{"substr", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"substring", "substr", RET_FIXED, PGT_TEXT, false, 0},
+	{"replace", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"btrim", "trim", RET_FIXED, PGT_TEXT, false, 0},
+	{"trim", "trim", RET_FIXED, PGT_TEXT, false, 0},
+	{"ltrim", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"rtrim", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"strpos", "instr", RET_FIXED, PGT_INT4, false, 0},
+	{"concat", "pg_concat", RET_FIXED, PGT_TEXT, false, 0},
+	{"left", "pg_left", RET_FIXED, PGT_TEXT, false, 0},
+	{"right", "pg_right", RET_FIXED, PGT_TEXT, false, 0},
+	{"repeat", "pg_repeat", RET_FIXED, PGT_TEXT, false, 0},
+	{"reverse", "pg_reverse", RET_FIXED, PGT_TEXT, false, 0},
+	{"lpad", "pg_lpad", RET_FIXED, PGT_TEXT, false, 0},
+	{"rpad", "pg_rpad", RET_FIXED, PGT_TEXT, false, 0},
+	{"initcap", "pg_initcap", RET_FIXED, PGT_TEXT, false, 0},
+	{"md5", "pg_md5", RET_FIXED, PGT_TEXT, false, 0},
+	{"abs", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
+	{"round", "pg_round", RET_ARG1, 0, false, PGT_NUMERIC},
+	{"trunc", "pg_trunc", RET_ARG1, 0, false, PGT_NUMERIC},
+	{"floor", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
+	{"ceil", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
+	{"ceiling", "ceil", RET_ARG1, 0, false, PGT_FLOAT8},
+	{"sqrt", NULL, RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
+	{"power", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
+	{"pow", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
+	{"mod", "pg_mod", RET_ARG1, 0, false, PGT_INT4},
+	{"random", "pg_random", RET_FIXED, PGT_FLOAT8, false, 0},
+	{"now", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"transaction_timestamp", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"statement_timestamp", "pg_clock_timestamp", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"clock_timestamp", "pg_clock_timestamp", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
+	{"version", "pg_version", RET_FIXED, PGT_TEXT, false, 0},
+	{"current_schema", "pg_current_schema", RET_FIXED, PGT_NAME, false, 0},
+	{"current_database", "pg_current_database", RET_FIXED, PGT_NAME, false, 0},
+	{"pg_backend_pid", "pg_backend_pid", RET_FIXED, PGT_INT4, false, 0},
+	{"nextval", "pg_nextval", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"currval", "pg_currval", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"setval", "pg_setval", RET_FIXED, PGT_INT8, false, PGT_INT8},
+	{"lastval", "pg_lastval", RET_FIXED, PGT_INT8, false, 0},
+	{"set_config", "pg_set_config", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"current_setting", "pg_current_setting", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_serial_sequence", "pg_get_serial_sequence", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"gen_random_uuid", "pg_gen_random_uuid", RET_FIXED, PGT_UUID, false, 0},
+	{"pg_sleep", "pg_sleep", RET_FIXED, PGT_VOID, false, PGT_FLOAT8},
+	{"row_number", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"rank", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
+	/* _pg_expandarray's record (x, n): printf('(%s,%d)', x, n) (translate_stmt.c) */
+	{"_dosql_record2", "printf", RET_FIXED, 2249, false, PGT_TEXT},
+	{"pg_table_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_function_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_type_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_operator_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_opclass_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_opfamily_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_collation_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_conversion_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_parser_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_dict_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_template_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_ts_config_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_statistics_obj_is_visible", "pg_table_is_visible", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_get_userbyid", "pg_get_userbyid", RET_FIXED, PGT_NAME, false, PGT_OID},
+	{"pg_encoding_to_char", "pg_encoding_to_char", RET_FIXED, PGT_NAME, false, PGT_INT4},
+	{"format_type", "pg_format_type", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_get_indexdef", "pg_get_indexdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_get_constraintdef", "pg_get_constraintdef", RET_FIXED, PGT_TEXT, false, PGT_OID},
+	{"pg_relation_is_publishable", "pg_relation_is_publishable", RET_FIXED, PGT_BOOL, false, PGT_OID},
+	{"pg_size_pretty", "pg_size_pretty", RET_FIXED, PGT_TEXT, false, PGT_INT8},
+	{"current_schemas", "pg_current_schemas", RET_FIXED, 1003, false, PGT_BOOL},
+	{"has_table_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_schema_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_database_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_sequence_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_function_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"has_any_column_privilege", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"pg_has_role", "pg_catalog_true", RET_FIXED, PGT_BOOL, false, PGT_TEXT},
+	{"col_description", "pg_col_description", RET_FIXED, PGT_TEXT, false, PGT_INT4},
+	{"obj_description", "pg_obj_description", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"shobj_description", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_result", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_function_identity_arguments", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_triggerdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_tablespace_location", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_viewdef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_ruledef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_partkeydef", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_statisticsobjdef_columns", "pg_catalog_null", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_total_relation_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_table_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_indexes_size", "pg_catalog_zero", RET_FIXED, PGT_INT8, false, PGT_TEXT},
+	{"pg_partition_ancestors", "likely", RET_FIXED, PGT_REGCLASS, false, PGT_OID},
+	{"array_to_string", "pg_array_to_string", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"array_upper", "pg_array_upper", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"array_lower", "pg_array_lower", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"array_length", "pg_array_length", RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"cardinality", "pg_cardinality", RET_FIXED, PGT_INT4, false, PGT_TEXT},
+	{"quote_ident", "pg_quote_ident", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"pg_get_expr", "pg_get_expr", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
+};
+
+const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind)
+{
+	if (i >= sizeof(funcs) / sizeof(funcs[0]))
+		return NULL;
+	const FuncMap *m = &funcs[i];
+	bool window = strcmp(m->pg, "row_number") == 0 || strcmp(m->pg, "rank") == 0 || strcmp(m->pg, "dense_rank") == 0;
+	*rettype = m->rule == RET_FIXED ? m->ret
+		   : m->rule == RET_SUM || m->rule == RET_AVG ? PGT_NUMERIC
+		   : m->rule == RET_ARRAY ? 2277 /* anyarray */
+					  : 0;
+	*kind = m->agg ? 'a' : window ? 'w' : 'f';
+	return m->pg;
+}
+
+bool tr_is_aggregate(const char *name)
+{
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strcmp(funcs[i].pg, name) == 0)
+			return funcs[i].agg;
+	return false;
+}
+
+static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
+
+/* Parameters declared void among a function's arguments are dropped, as
+ * PostgreSQL drops them for pgjdbc's {? = call f(?)} (its OUT parameter):
+ * moved after the others (the tree still owns them), and the number of
+ * the others returned.  Each still counts as a parameter of the statement. */
+static size_t drop_void_params(Tr *tr, PgQuery__FuncCall *f)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < f->n_args; i++) {
+		Node *a = f->args[i];
+		int n = a->node_case == PG_QUERY__NODE__NODE_PARAM_REF ? a->param_ref->number : 0;
+		if (n >= 1 && n <= tr->ctx->nparams_in && tr->ctx->param_types_in[n - 1] == PGT_VOID) {
+			tr->ptypes[n] = PGT_VOID;
+			if (n > tr->nparams)
+				tr->nparams = n;
+			continue;
+		}
+		memmove(&f->args[k + 1], &f->args[k], sizeof(Node *) * (i - k));
+		f->args[k++] = a;
+	}
+	return k;
+}
+
+/* pg_typeof(x): the name of x's type, as regtype prints it. */
+static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
+{
+	Buf ab;
+	TType at;
+	buf_init(&ab);
+	bool ok = tr_expr(tr, arg, &ab, &at);
+	buf_cleanup(&ab);
+	if (!ok)
+		return false;
+	tr_settle(tr, &ab, &at);
+	const char *tn = tr_type_name(at.oid);
+	pgs_put_literal(out, tn, strlen(tn));
+	tr_ttype_set(ty, PGT_REGTYPE, -1);
+	return true;
+}
+
+/* string_agg(DISTINCT x, sep): PostgreSQL feeds a DISTINCT aggregate
+ * sorted input. */
+static bool string_agg_distinct(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	if (f->n_args != 2)
+		return tr_fail(tr, "42883", f->location, "function string_agg does not exist");
+	Buf ab, sb;
+	TType at, stt;
+	buf_init(&ab);
+	buf_init(&sb);
+	bool ok = tr_expr(tr, f->args[0], &ab, &at) && tr_expr(tr, f->args[1], &sb, &stt);
+	if (ok) {
+		tr_settle(tr, &ab, &at);
+		tr_settle(tr, &sb, &stt);
+		buf_put_str(out, "pg_string_agg_distinct(");
+		tr_put_buf(out, &ab);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &sb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, PGT_TEXT, -1);
+		ty->agg = true;
+	}
+	buf_cleanup(&ab);
+	buf_cleanup(&sb);
+	return ok;
+}
+
+/* OVER (PARTITION BY ... ORDER BY ...) of a window function call. */
+static bool window_def(Tr *tr, PgQuery__WindowDef *w, int loc, Buf *out)
+{
+	if (w->name && w->name[0])
+		return tr_unsupported(tr, loc, "named windows");
+	buf_put_str(out, " OVER (");
+	if (w->n_partition_clause) {
+		buf_put_str(out, "PARTITION BY ");
+		if (!tr_expr_list(tr, w->n_partition_clause, w->partition_clause, out, 0, NULL))
+			return false;
+	}
+	if (w->n_order_clause) {
+		buf_put_str(out, w->n_partition_clause ? " ORDER BY " : "ORDER BY ");
+		for (size_t i = 0; i < w->n_order_clause; i++) {
+			PgQuery__SortBy *sb = w->order_clause[i]->sort_by;
+			Buf eb;
+			TType et;
+			buf_init(&eb);
+			if (!tr_expr(tr, sb->node, &eb, &et)) {
+				buf_cleanup(&eb);
+				return false;
+			}
+			if (i)
+				buf_put_str(out, ", ");
+			tr_put_buf(out, &eb);
+			bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+			buf_put_str(out, desc ? " DESC" : " ASC");
+			buf_cleanup(&eb);
+		}
+	}
+	buf_put_u8(out, ')');
+	return true;
+}
+
+/* The result type of a known function from its rule and first argument. */
+static bool result_type(Tr *tr, const FuncMap *m, const char *name, const TType *first, int loc, TType *ty)
+{
+	switch (m->rule) {
+	case RET_FIXED:
+		tr_ttype_set(ty, m->ret, -1);
+		break;
+	case RET_ARG1:
+		tr_ttype_set(ty, first->oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
+		break;
+	case RET_SUM:
+		tr_ttype_set(ty,
+			  first->oid == PGT_INT2 || first->oid == PGT_INT4 ? PGT_INT8
+			  : first->oid == PGT_INT8			   ? PGT_NUMERIC
+			  : first->oid == PGT_FLOAT4			   ? PGT_FLOAT4
+			  : first->oid == PGT_FLOAT8			   ? PGT_FLOAT8
+									   : PGT_NUMERIC,
+			  -1);
+		break;
+	case RET_AVG:
+		tr_ttype_set(ty, first->oid == PGT_FLOAT4 || first->oid == PGT_FLOAT8 ? PGT_FLOAT8 : PGT_NUMERIC, -1);
+		break;
+	case RET_ARRAY: {
+		const PgType *et = pgt_by_oid(first->oid);
+		if (!et || !et->array_oid)
+			return tr_fail(tr, "42704", loc, "could not find array type for data type %s",
+				       et ? et->name : "unknown");
+		tr_ttype_set(ty, et->array_oid, -1);
+		break;
+	}
+	}
+	return true;
+}
+
+static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+
+bool tr_func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	size_t n = f->n_args;
+	if (!f->agg_within_group)
+		f->n_args = drop_void_params(tr, f);
+	bool ok = known_call(tr, f, out, ty);
+	f->n_args = n;
+	return ok;
+}
+
+static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
+		return tr_json_build_object(tr, f, out, ty);
+	const FuncMap *m = NULL;
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strcmp(funcs[i].pg, name) == 0) {
+			m = &funcs[i];
+			break;
+		}
+	if (!m)
+		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
+	if (f->agg_within_group || f->n_agg_order || f->func_variadic)
+		return tr_unsupported(tr, f->location, "aggregate ORDER BY / WITHIN GROUP");
+	if (strcmp(name, "pg_typeof") == 0 && f->n_args == 1)
+		return pg_typeof(tr, f->args[0], out, ty);
+	if (strcmp(name, "substring") == 0 && (f->n_args == 2 || f->n_args == 3)) {
+		Buf tb;
+		TType tt;
+		buf_init(&tb);
+		bool ok = tr_expr(tr, f->args[1], &tb, &tt);
+		buf_cleanup(&tb);
+		if (!ok)
+			return false;
+		if ((tt.unknown || tr_is_text_type(tt.oid)) && f->n_args == 3)
+			return tr_unsupported(tr, f->location, "SUBSTRING ... SIMILAR (an SQL regular expression)");
+		if (tt.unknown || tr_is_text_type(tt.oid))
+			m = &regex_substring;
+	}
+	if (f->agg_distinct && strcmp(name, "string_agg") == 0)
+		return string_agg_distinct(tr, f, out, ty);
+	Buf call;
+	buf_init(&call);
+	Buf *final_out = out;
+	out = &call;
+	if (f->agg_distinct)
+		buf_put_str(out, "DISTINCT ");
+	TType first;
+	tr_ttype_set(&first, m->argtype ? m->argtype : PGT_TEXT, -1);
+	if (f->agg_star) {
+		buf_put_u8(out, '*');
+	} else {
+		for (size_t i = 0; i < f->n_args; i++) {
+			Buf ab;
+			TType at;
+			buf_init(&ab);
+			if (!tr_expr(tr, f->args[i], &ab, &at)) {
+				buf_cleanup(&ab);
+				buf_cleanup(&call);
+				return false;
+			}
+			if (at.unknown || at.param)
+				tr_coerce(tr, &ab, &at, m->argtype ? m->argtype : PGT_TEXT, -1, f->location);
+			/* round(x, n) and trunc(x, n) are numeric's only */
+			if (i == 0 && f->n_args == 2 && (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)) {
+				if (at.oid == PGT_FLOAT4 || at.oid == PGT_FLOAT8) {
+					buf_cleanup(&ab);
+					buf_cleanup(&call);
+					return tr_fail(tr, "42883", f->location,
+						       "function %s(double precision, integer) does not exist", name);
+				}
+				if (tr_is_int_type(at.oid))
+					tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
+			}
+			if (i == 0)
+				first = at;
+			if (i)
+				buf_put_str(out, ", ");
+			tr_put_buf(out, &ab);
+			buf_cleanup(&ab);
+		}
+		/* sum() and avg() need the argument type to pick their arithmetic
+		 * (DISTINCT aggregates take one argument in SQLite) */
+		if ((m->rule == RET_SUM || m->rule == RET_AVG) && !f->agg_distinct)
+			buf_printf(out, ", %u, %d", first.oid, first.typmod);
+		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)
+			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
+	}
+	const char *fname = m->sqlite ? m->sqlite : m->pg;
+	tr->catalog = tr->catalog || pgs_catalog_function(fname);
+	bool floating = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8;
+	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
+		fname = f->agg_distinct ? "pg_numsum1" : "pg_numsum";
+	else if (m->rule == RET_SUM && f->agg_distinct)
+		fname = "sum";
+	if ((strcmp(name, "min") == 0 || strcmp(name, "max") == 0) && first.oid == PGT_NUMERIC && !first.column &&
+	    !f->over)
+		fname = name[1] == 'i' ? "pg_nummin" : "pg_nummax"; /* by value, not as text */
+	if (m->rule == RET_AVG)
+		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
+	buf_printf(final_out, "%s(", fname);
+	tr_put_buf(final_out, &call);
+	buf_cleanup(&call);
+	out = final_out;
+	buf_put_u8(out, ')');
+	if (f->agg_filter)
+		return tr_unsupported(tr, f->location, "aggregate FILTER");
+	if (f->over && !window_def(tr, f->over, f->location, out))
+		return false;
+	if (!result_type(tr, m, name, &first, f->location, ty))
+		return false;
+	ty->agg = m->agg;
+	return true;
+}
