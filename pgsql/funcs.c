@@ -175,11 +175,20 @@ static void fn_checked(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int64(ctx, r);
 }
 
+/* sum() of integers is exact (PostgreSQL's sum(int8) is numeric): a
+ * 128-bit total, returned as INTEGER when it fits, else as its digits. */
 typedef struct SumState {
-	int64_t i;
+	unsigned char i[sizeof(__int128)]; /* SQLite's aggregate memory is 8-byte aligned */
 	double d;
-	bool any, real, overflow;
+	bool any, real;
 } SumState;
+
+static __int128 sum_get(const SumState *st)
+{
+	__int128 v;
+	memcpy(&v, st->i, sizeof(v));
+	return v;
+}
 
 static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -188,16 +197,13 @@ static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (!st || sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	st->any = true;
-	if (!st->real && !st->overflow && is_integer(argv[0])) {
-		int64_t v = sqlite3_value_int64(argv[0]);
-		if (__builtin_add_overflow(st->i, v, &st->i)) {
-			st->overflow = true;
-			st->d = (double)(st->i - v) + (double)v;
-		}
+	if (!st->real && is_integer(argv[0])) {
+		__int128 v = sum_get(st) + sqlite3_value_int64(argv[0]);
+		memcpy(st->i, &v, sizeof(v));
 		return;
 	}
-	if (!st->real && !st->overflow)
-		st->d = (double)st->i;
+	if (!st->real)
+		st->d = (double)sum_get(st);
 	st->real = true;
 	st->d += sqlite3_value_double(argv[0]);
 }
@@ -207,10 +213,23 @@ static void sum_final(sqlite3_context *ctx)
 	SumState *st = sqlite3_aggregate_context(ctx, 0);
 	if (!st || !st->any)
 		return;
-	if (st->real || st->overflow)
+	__int128 total = sum_get(st);
+	if (st->real) {
 		sqlite3_result_double(ctx, st->d);
-	else
-		sqlite3_result_int64(ctx, st->i);
+	} else if (total >= INT64_MIN && total <= INT64_MAX) {
+		sqlite3_result_int64(ctx, (int64_t)total);
+	} else {
+		char digits[48], *p = digits + sizeof(digits);
+		unsigned __int128 u = total < 0 ? -(unsigned __int128)total : (unsigned __int128)total;
+		*--p = 0;
+		do {
+			*--p = (char)('0' + (int)(u % 10));
+			u /= 10;
+		} while (u);
+		if (total < 0)
+			*--p = '-';
+		sqlite3_result_text(ctx, p, -1, SQLITE_TRANSIENT);
+	}
 }
 
 /* PostgreSQL's regular expressions accept the class escapes \d \s \w (and

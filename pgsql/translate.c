@@ -634,9 +634,16 @@ static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
 	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
 		if (rt->unknown || rt->param)
 			tr_coerce(tr, rb, rt, PGT_INT4, -1, loc);
-		buf_printf(out, "(%s ", op);
-		tr_put_buf(out, rb);
-		buf_put_u8(out, ')');
+		if (op[0] == '-' && tr_is_int_type(rt->oid) && rt->oid != PGT_OID) {
+			/* -x of the type's least value is 22003 */
+			buf_printf(out, "pg_checked%s(0, '-', ", rt->oid == PGT_INT8 ? "8" : rt->oid == PGT_INT4 ? "4" : "2");
+			tr_put_buf(out, rb);
+			buf_put_u8(out, ')');
+		} else {
+			buf_printf(out, "(%s ", op);
+			tr_put_buf(out, rb);
+			buf_put_u8(out, ')');
+		}
 		*ty = *rt;
 		return !tr->failed;
 	}
