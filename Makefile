@@ -20,6 +20,9 @@ ROUTER_SRC  := $(sort $(wildcard router/*.c))
 CDC_SHARD_SRC := cdc/replcmd.c
 CDC_SRC     := $(sort $(wildcard cdc/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
+# lake/: dosql-lake, the change stream as Iceberg tables of Parquet files
+LAKE_SRC   := $(sort $(wildcard lake/*.c))
+LAKE_LIBS  := -lpq -ljansson -lavro -lsnappy -lzstd -lz -lcrypto -lm
 
 # Objects per build flavour: build/release and build/test.
 release_dir := build/release
@@ -32,7 +35,7 @@ endef
 LIB_SRC := $(COMMON_SRC) $(PGWIRE_SRC)
 
 .PHONY: all deps test run fuzz bench clean unit-bins test-bins
-all: deps bin/dosql-shard bin/dosql bin/dosql-passwd
+all: deps bin/dosql-shard bin/dosql bin/dosql-passwd bin/dosql-lake
 
 deps:
 	@tools/deps.sh
@@ -54,6 +57,10 @@ bin/dosql-passwd: $(call objs,$(release_dir),tools/dosql-passwd.c $(LIB_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
+bin/dosql-lake: $(call objs,$(release_dir),$(LAKE_SRC) common/buf.c)
+	@mkdir -p bin
+	$(CC) $(OPT) -g -o $@ $^ $(LAKE_LIBS)
+
 # ---- test build (sanitizers)
 $(test_dir)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,13 +78,17 @@ $(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+$(test_dir)/bin/dosql-lake: $(call objs,$(test_dir),$(LAKE_SRC) common/buf.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
+
 # Each unit test links everything but the programs' main().
 UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
-test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(UNIT_BINS)
+test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(test_dir)/bin/dosql-lake $(UNIT_BINS)
 
 PROVE_JOBS ?= 2
 test: test-bins

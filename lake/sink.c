@@ -1,0 +1,499 @@
+/*
+ * sink.c - buffering, flushing and exactly-once skipping (see sink.h).
+ *
+ * A buffered row is: op (1 byte), LSN (8), commit time in microseconds
+ * since 1970 (8), xid (4), the number of values n (2), then n values of the
+ * table's data columns in Iceberg column order, each a 4-byte length
+ * (UINT32_MAX for null) and its PostgreSQL text.  Columns added after the
+ * row was buffered are null in it.
+ */
+#include "sink.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The changelog columns ahead of the row image. */
+enum { COL_OP, COL_LSN, COL_TS, COL_XID, NMETA };
+static const struct {
+	const char *name;
+	LakeKind kind;
+} meta_cols[NMETA] = {{"_op", LK_STRING}, {"_lsn", LK_INT64}, {ICE_COMMIT_TS, LK_TSTZ}, {"_xid", LK_INT64}};
+
+#define ROW_HEADER 23
+#define NULL_LEN UINT32_MAX
+
+int64_t lake_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void lake_sink_init(LakeSink *k, const LakeConfig *cfg)
+{
+	memset(k, 0, sizeof(*k));
+	k->cfg = cfg;
+}
+
+static void table_cleanup(SinkTable *t)
+{
+	ice_table_close(&t->ice);
+	free(t->name);
+	free(t->types);
+	free(t->map);
+	buf_cleanup(&t->rows);
+}
+
+void lake_sink_cleanup(LakeSink *k)
+{
+	for (int i = 0; i < k->ntables; i++)
+		table_cleanup(&k->tables[i]);
+	free(k->tables);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The storage type of a column known only from the table's metadata. */
+static LakeType type_of_iceberg(const char *s)
+{
+	static const struct {
+		const char *name;
+		LakeKind kind;
+	} map[] = {{"boolean", LK_BOOL}, {"int", LK_INT32}, {"long", LK_INT64}, {"float", LK_FLOAT}, {"double", LK_DOUBLE},
+		{"string", LK_STRING}, {"binary", LK_BYTES}, {"date", LK_DATE}, {"timestamp", LK_TS},
+		{"timestamptz", LK_TSTZ}, {"uuid", LK_UUID}};
+	LakeType t = {.kind = LK_STRING};
+	int p, sc;
+	if (sscanf(s, "decimal(%d,%d)", &p, &sc) == 2) {
+		t.kind = LK_DECIMAL;
+		t.precision = p;
+		t.scale = sc;
+		return t;
+	}
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].name, s) == 0)
+			t.kind = map[i].kind;
+	return t;
+}
+
+static bool sync_types(SinkTable *t)
+{
+	if (t->ntypes == t->ice.ncols)
+		return true;
+	LakeType *types = realloc(t->types, (size_t)t->ice.ncols * sizeof(*types));
+	if (!types)
+		return false;
+	for (int i = t->ntypes; i < t->ice.ncols; i++)
+		types[i] = type_of_iceberg(t->ice.cols[i].type);
+	t->types = types;
+	t->ntypes = t->ice.ncols;
+	return true;
+}
+
+static SinkTable *table_for(LakeSink *k, const char *name)
+{
+	for (int i = 0; i < k->ntables; i++)
+		if (strcmp(k->tables[i].name, name) == 0)
+			return &k->tables[i];
+	SinkTable *grown = realloc(k->tables, (size_t)(k->ntables + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	k->tables = grown;
+	SinkTable *t = &k->tables[k->ntables];
+	memset(t, 0, sizeof(*t));
+	t->name = strdup(name);
+	if (!ice_table_open(&t->ice, k->cfg->warehouse, k->cfg->namespace_, name, k->err, sizeof(k->err))) {
+		table_cleanup(t);
+		k->failed = true;
+		return NULL;
+	}
+	for (int i = 0; i < NMETA; i++) {
+		char type[32];
+		LakeType lt = {.kind = meta_cols[i].kind};
+		ice_table_column(&t->ice, meta_cols[i].name, lake_type_iceberg(&lt, type, sizeof(type)), true);
+	}
+	if (!sync_types(t)) {
+		table_cleanup(t);
+		return NULL;
+	}
+	k->ntables++;
+	if (t->ice.lsn)
+		fprintf(stderr, "dosql-lake: table %s: snapshot %" PRId64 " holds changes up to LSN %" PRIu64 "\n", name,
+			t->ice.snapshot_id, t->ice.lsn);
+	return t;
+}
+
+/* Maps the relation's columns onto the table's, adding new ones. */
+static bool map_relation(SinkTable *t, const LakeRel *rel)
+{
+	if (t->relid == rel->relid && t->rel_version == rel->version)
+		return true;
+	int *map = realloc(t->map, (size_t)(rel->ncols + 1) * sizeof(int));
+	if (!map)
+		return false;
+	t->map = map;
+	for (int i = 0; i < rel->ncols; i++) {
+		LakeType lt = lake_type_of_pg(rel->cols[i].type, rel->cols[i].typmod);
+		char type[32];
+		int id = ice_table_column(&t->ice, rel->cols[i].name, lake_type_iceberg(&lt, type, sizeof(type)), false);
+		if (id < 0 || !sync_types(t))
+			return false;
+		for (int c = 0; c < t->ice.ncols; c++)
+			if (t->ice.cols[c].id == id) {
+				map[i] = c;
+				/* the relation's own type is the finer one (int2, json) when Iceberg agrees */
+				if (strcmp(t->ice.cols[c].type, type) == 0)
+					t->types[c] = lt;
+			}
+	}
+	t->nmap = rel->ncols;
+	t->relid = rel->relid;
+	t->rel_version = rel->version;
+	return true;
+}
+
+static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
+{
+	Buf *b = &t->rows;
+	size_t start = b->len;
+	uint16_t n = (uint16_t)(t->ice.ncols - NMETA);
+	uint8_t h[ROW_HEADER];
+	h[0] = (uint8_t)op;
+	memcpy(h + 1, &k->txn_lsn, 8);
+	memcpy(h + 9, &k->txn_us, 8);
+	memcpy(h + 17, &k->txn_xid, 4);
+	memcpy(h + 21, &n, 2);
+	buf_put(b, h, sizeof(h));
+	/* values in table column order: find each column's source */
+	for (int c = NMETA; c < t->ice.ncols; c++) {
+		int src = -1;
+		for (int i = 0; row && i < t->nmap && i < row->ncols; i++)
+			if (t->map[i] == c) {
+				src = i;
+				break;
+			}
+		uint32_t len = src >= 0 && row->vals[src] ? (uint32_t)row->lens[src] : NULL_LEN;
+		buf_put(b, &len, 4);
+		if (len != NULL_LEN)
+			buf_put(b, row->vals[src], len);
+	}
+	t->nrows++;
+	k->events++;
+	k->bytes += (int64_t)(b->len - start);
+	if (!k->oldest_ms)
+		k->oldest_ms = lake_now_ms();
+}
+
+static void on_begin(void *arg, uint64_t lsn, int64_t commit_us, uint32_t xid)
+{
+	LakeSink *k = arg;
+	k->in_txn = true;
+	k->txn_lsn = lsn;
+	k->txn_us = commit_us;
+	k->txn_xid = xid;
+	for (int i = 0; i < k->ntables; i++)
+		k->tables[i].txn_mark = k->tables[i].rows.len;
+}
+
+/* The table a change of rel goes to, NULL when not followed or already committed. */
+static SinkTable *target(LakeSink *k, const LakeRel *rel)
+{
+	if (!lake_config_follows(k->cfg, rel->name))
+		return NULL;
+	SinkTable *t = table_for(k, rel->name);
+	if (!t)
+		return NULL;
+	if (k->txn_lsn <= t->ice.lsn) {
+		k->skipped++;
+		return NULL;
+	}
+	if (!map_relation(t, rel)) {
+		snprintf(k->err, sizeof(k->err), "table %s: out of memory", rel->name);
+		k->failed = true;
+		return NULL;
+	}
+	return t;
+}
+
+static void on_change(void *arg, const LakeRel *rel, char op, const LakeRow *row)
+{
+	LakeSink *k = arg;
+	SinkTable *t = target(k, rel);
+	if (t)
+		put_row(k, t, op, row);
+}
+
+static void on_truncate(void *arg, const LakeRel *rel)
+{
+	LakeSink *k = arg;
+	SinkTable *t = target(k, rel);
+	if (t)
+		put_row(k, t, 'T', NULL);
+}
+
+static void on_commit(void *arg, uint64_t lsn, uint64_t end_lsn, int64_t commit_us)
+{
+	LakeSink *k = arg;
+	(void)commit_us;
+	k->in_txn = false;
+	if (lsn > k->flush_lsn)
+		k->flush_lsn = lsn;
+	if (end_lsn > k->flush_end)
+		k->flush_end = end_lsn;
+}
+
+static void on_keepalive(void *arg, uint64_t wal_end)
+{
+	LakeSink *k = arg;
+	if (!k->in_txn && wal_end > k->keepalive_end)
+		k->keepalive_end = wal_end;
+}
+
+const LakeStreamCb lake_sink_callbacks = {
+	.begin = on_begin,
+	.change = on_change,
+	.truncate = on_truncate,
+	.commit = on_commit,
+	.keepalive = on_keepalive,
+};
+
+void lake_sink_abort_txn(LakeSink *k)
+{
+	if (!k->in_txn)
+		return;
+	for (int i = 0; i < k->ntables; i++) {
+		SinkTable *t = &k->tables[i];
+		/* count and drop the rows after the mark */
+		size_t pos = t->txn_mark;
+		while (pos < t->rows.len) {
+			uint16_t n;
+			memcpy(&n, t->rows.data + pos + 21, 2);
+			size_t at = pos + ROW_HEADER;
+			for (int v = 0; v < n; v++) {
+				uint32_t len;
+				memcpy(&len, t->rows.data + at, 4);
+				at += 4 + (len == NULL_LEN ? 0 : len);
+			}
+			k->bytes -= (int64_t)(at - pos);
+			k->events--;
+			t->nrows--;
+			pos = at;
+		}
+		t->rows.len = t->txn_mark;
+	}
+	k->in_txn = false;
+}
+
+bool lake_sink_due(const LakeSink *k)
+{
+	if (k->events == 0 || k->in_txn)
+		return false;
+	return k->events >= k->cfg->flush_threshold_events || k->bytes >= k->cfg->flush_threshold_bytes ||
+		k->bytes >= k->cfg->max_buffer_size || lake_now_ms() - k->oldest_ms >= k->cfg->flush_threshold_ms;
+}
+
+/* The rows of one file: indexes into the table's rows, with each value's offset. */
+typedef struct FileRows {
+	SinkTable *t;
+	const size_t *rowoff; /* per buffered row */
+	const uint32_t *cells; /* per buffered row and data column: offset of the length, or 0 when absent */
+	const size_t *idx;    /* the rows of this file */
+	int ndata;
+} FileRows;
+
+static const char *op_text(uint8_t op)
+{
+	switch (op) {
+	case 'I': return "I";
+	case 'U': return "U";
+	case 'D': return "D";
+	default: return "T";
+	}
+}
+
+static void get_value(void *arg, size_t row, int col, PqValue *v)
+{
+	FileRows *f = arg;
+	size_t r = f->idx[row];
+	const uint8_t *h = f->t->rows.data + f->rowoff[r];
+	switch (col) {
+	case COL_OP:
+		v->text = op_text(h[0]);
+		v->len = 1;
+		return;
+	case COL_LSN: {
+		uint64_t lsn;
+		memcpy(&lsn, h + 1, 8);
+		v->raw = true;
+		v->i64 = (int64_t)lsn;
+		return;
+	}
+	case COL_TS:
+		memcpy(&v->i64, h + 9, 8);
+		v->raw = true;
+		return;
+	case COL_XID: {
+		uint32_t xid;
+		memcpy(&xid, h + 17, 4);
+		v->raw = true;
+		v->i64 = xid;
+		return;
+	}
+	default: break;
+	}
+	uint32_t off = f->cells[r * (size_t)f->ndata + (size_t)(col - NMETA)];
+	uint32_t len = NULL_LEN;
+	if (off)
+		memcpy(&len, f->t->rows.data + off, 4);
+	if (len == NULL_LEN) {
+		v->null = true;
+		return;
+	}
+	v->text = (const char *)f->t->rows.data + off + 4;
+	v->len = len;
+}
+
+static int64_t day_of(int64_t us)
+{
+	int64_t d = us / 86400000000LL;
+	return us < 0 && us % 86400000000LL ? d - 1 : d;
+}
+
+/* Writes one table's rows as one snapshot. */
+static bool flush_table(LakeSink *k, SinkTable *t, uint64_t lsn)
+{
+	size_t n = t->nrows;
+	int ndata = t->ice.ncols - NMETA;
+	size_t *rowoff = calloc(n + 1, sizeof(size_t));
+	uint32_t *cells = calloc(n * (size_t)(ndata > 0 ? ndata : 1) + 1, sizeof(uint32_t));
+	int32_t *day = calloc(n + 1, sizeof(int32_t));
+	size_t *idx = calloc(n + 1, sizeof(size_t));
+	int32_t days[64];
+	int ndays = 0;
+	IceDataFile files[64];
+	char *paths[64];
+	int nfiles = 0;
+	bool ok = rowoff && cells && day && idx;
+	size_t pos = 0;
+	for (size_t r = 0; ok && r < n; r++) {
+		rowoff[r] = pos;
+		int64_t us;
+		uint16_t nv;
+		memcpy(&us, t->rows.data + pos + 9, 8);
+		memcpy(&nv, t->rows.data + pos + 21, 2);
+		day[r] = (int32_t)day_of(us);
+		pos += ROW_HEADER;
+		for (int c = 0; c < nv; c++) {
+			uint32_t len;
+			memcpy(&len, t->rows.data + pos, 4);
+			if (c < ndata)
+				cells[r * (size_t)ndata + (size_t)c] = (uint32_t)pos;
+			pos += 4 + (len == NULL_LEN ? 0 : len);
+		}
+		int d;
+		for (d = 0; d < ndays && days[d] != day[r]; d++)
+			;
+		if (d == ndays) {
+			if (ndays == 64) {
+				snprintf(k->err, sizeof(k->err), "table %s: more than 64 days in one flush", t->name);
+				ok = false;
+			} else
+				days[ndays++] = day[r];
+		}
+	}
+	for (int d = 0; ok && d < ndays; d++) {
+		paths[d] = ice_table_data_path(&t->ice, days[d]);
+		if (!paths[d]) {
+			snprintf(k->err, sizeof(k->err), "table %s: cannot make the data directory", t->name);
+			ok = false;
+		}
+		nfiles = d + 1;
+	}
+	ok = ok && ice_table_begin(&t->ice, paths, ndays, k->err, sizeof(k->err));
+	PqColumn *cols = calloc((size_t)t->ice.ncols, sizeof(PqColumn));
+	ok = ok && cols;
+	for (int c = 0; ok && c < t->ice.ncols; c++) {
+		cols[c].name = t->ice.cols[c].name;
+		cols[c].field_id = t->ice.cols[c].id;
+		cols[c].type = t->types[c];
+		cols[c].required = c < NMETA;
+	}
+	PqOptions opt = {.codec = k->cfg->compression, .row_group_rows = (size_t)k->cfg->parquet_row_group_size};
+	int written = 0;
+	for (int d = 0; ok && d < ndays; d++) {
+		size_t m = 0;
+		for (size_t r = 0; r < n; r++)
+			if (day[r] == days[d])
+				idx[m++] = r;
+		FileRows fr = {.t = t, .rowoff = rowoff, .cells = cells, .idx = idx, .ndata = ndata};
+		files[d].path = paths[d];
+		files[d].day = days[d];
+		ok = pq_write_file(paths[d], cols, t->ice.ncols, m, get_value, &fr, &opt, &files[d].stats, k->err,
+			sizeof(k->err));
+		if (ok) {
+			written = d + 1;
+			k->last_file_size = files[d].stats.size;
+			if (files[d].stats.bad_values)
+				fprintf(stderr, "dosql-lake: table %s: %" PRId64 " values did not fit their column type and are null\n",
+					t->name, files[d].stats.bad_values);
+		}
+	}
+	ok = ok && ice_table_commit(&t->ice, files, ndays, lsn, k->err, sizeof(k->err));
+	if (ok) {
+		k->files_written += ndays;
+		k->rows_written += (int64_t)n;
+		k->last_snapshot_id = t->ice.snapshot_id;
+		k->last_snapshot_lsn = lsn;
+		buf_reset(&t->rows);
+		t->nrows = 0;
+	}
+	for (int d = 0; d < written; d++)
+		pq_file_stats_cleanup(&files[d].stats);
+	for (int d = 0; d < nfiles; d++)
+		free(paths[d]);
+	free(cols);
+	free(rowoff);
+	free(cells);
+	free(day);
+	free(idx);
+	if (!ok && !k->err[0])
+		snprintf(k->err, sizeof(k->err), "table %s: out of memory", t->name);
+	return ok;
+}
+
+bool lake_sink_flush(LakeSink *k, uint64_t *confirm)
+{
+	*confirm = 0;
+	if (k->in_txn)
+		return true; /* only whole transactions are written */
+	int64_t start = lake_now_ms();
+	for (int i = 0; i < k->ntables; i++) {
+		SinkTable *t = &k->tables[i];
+		if (t->nrows == 0)
+			continue;
+		k->err[0] = 0;
+		if (!flush_table(k, t, k->flush_lsn))
+			return false;
+	}
+	if (k->events) {
+		k->flushes++;
+		k->last_flush_ms = wall_ms();
+		k->last_flush_duration_ms = lake_now_ms() - start;
+	}
+	k->events = 0;
+	k->bytes = 0;
+	k->oldest_ms = 0;
+	/* everything received is durable: confirm the end of the last
+	 * transaction, or the server's position past it */
+	*confirm = k->flush_end > k->keepalive_end ? k->flush_end : k->keepalive_end;
+	return true;
+}
