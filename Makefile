@@ -57,7 +57,7 @@ bin/dosql-passwd: $(call objs,$(release_dir),tools/dosql-passwd.c $(LIB_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
-bin/dosql-lake: $(call objs,$(release_dir),$(LAKE_SRC) common/buf.c)
+bin/dosql-lake: $(call objs,$(release_dir),$(LAKE_SRC) common/buf.c common/fault.c)
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LAKE_LIBS)
 
@@ -78,7 +78,7 @@ $(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-$(test_dir)/bin/dosql-lake: $(call objs,$(test_dir),$(LAKE_SRC) common/buf.c)
+$(test_dir)/bin/dosql-lake: $(call objs,$(test_dir),$(LAKE_SRC) common/buf.c common/fault.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
 

@@ -2,12 +2,15 @@
  * sink.c - buffering, flushing and exactly-once skipping (see sink.h).
  *
  * A buffered row is: op (1 byte), LSN (8), commit time in microseconds
- * since 1970 (8), xid (4), the number of values n (2), then n values of the
+ * since 1970 (8), xid (4), the number of values n (2), its place in the
+ * transaction (4), then n values of the
  * table's data columns in Iceberg column order, each a 4-byte length
  * (UINT32_MAX for null) and its PostgreSQL text.  Columns added after the
  * row was buffered are null in it.
  */
 #include "sink.h"
+
+#include "common/fault.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,13 +19,14 @@
 #include <time.h>
 
 /* The changelog columns ahead of the row image. */
-enum { COL_OP, COL_LSN, COL_TS, COL_XID, NMETA };
+enum { COL_OP, COL_LSN, COL_SEQ, COL_TS, COL_XID, NMETA };
 static const struct {
 	const char *name;
 	LakeKind kind;
-} meta_cols[NMETA] = {{"_op", LK_STRING}, {"_lsn", LK_INT64}, {ICE_COMMIT_TS, LK_TSTZ}, {"_xid", LK_INT64}};
+} meta_cols[NMETA] = {
+	{"_op", LK_STRING}, {"_lsn", LK_INT64}, {"_seq", LK_INT64}, {ICE_COMMIT_TS, LK_TSTZ}, {"_xid", LK_INT64}};
 
-#define ROW_HEADER 23
+#define ROW_HEADER 27
 #define NULL_LEN UINT32_MAX
 
 int64_t lake_now_ms(void)
@@ -172,6 +176,8 @@ static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
 	memcpy(h + 9, &k->txn_us, 8);
 	memcpy(h + 17, &k->txn_xid, 4);
 	memcpy(h + 21, &n, 2);
+	memcpy(h + 23, &k->txn_seq, 4);
+	k->txn_seq++;
 	buf_put(b, h, sizeof(h));
 	/* values in table column order: find each column's source */
 	for (int c = NMETA; c < t->ice.ncols; c++) {
@@ -200,6 +206,7 @@ static void on_begin(void *arg, uint64_t lsn, int64_t commit_us, uint32_t xid)
 	k->txn_lsn = lsn;
 	k->txn_us = commit_us;
 	k->txn_xid = xid;
+	k->txn_seq = 0;
 	for (int i = 0; i < k->ntables; i++)
 		k->tables[i].txn_mark = k->tables[i].rows.len;
 }
@@ -224,12 +231,30 @@ static SinkTable *target(LakeSink *k, const LakeRel *rel)
 	return t;
 }
 
-static void on_change(void *arg, const LakeRel *rel, char op, const LakeRow *row)
+/* True when an UPDATE's old row has another key than its new row. */
+static bool key_changed(const LakeRel *rel, const LakeRow *row, const LakeRow *old)
+{
+	for (int i = 0; i < rel->ncols && i < row->ncols && i < old->ncols; i++) {
+		if (!rel->cols[i].key)
+			continue;
+		if (!old->vals[i] != !row->vals[i] ||
+			(old->vals[i] && (old->lens[i] != row->lens[i] || memcmp(old->vals[i], row->vals[i], row->lens[i]) != 0)))
+			return true;
+	}
+	return false;
+}
+
+/* An UPDATE that changed the key is the old key's DELETE and the new row's
+ * UPDATE, so the latest change per key is the row's state. */
+static void on_change(void *arg, const LakeRel *rel, char op, const LakeRow *row, const LakeRow *old)
 {
 	LakeSink *k = arg;
 	SinkTable *t = target(k, rel);
-	if (t)
-		put_row(k, t, op, row);
+	if (!t)
+		return;
+	if (op == 'U' && old && key_changed(rel, row, old))
+		put_row(k, t, 'D', old);
+	put_row(k, t, op, row);
 }
 
 static void on_truncate(void *arg, const LakeRel *rel)
@@ -335,6 +360,13 @@ static void get_value(void *arg, size_t row, int col, PqValue *v)
 		memcpy(&lsn, h + 1, 8);
 		v->raw = true;
 		v->i64 = (int64_t)lsn;
+		return;
+	}
+	case COL_SEQ: {
+		uint32_t seq;
+		memcpy(&seq, h + 23, 4);
+		v->raw = true;
+		v->i64 = seq;
 		return;
 	}
 	case COL_TS:
@@ -447,7 +479,11 @@ static bool flush_table(LakeSink *k, SinkTable *t, uint64_t lsn)
 					t->name, files[d].stats.bad_values);
 		}
 	}
+	if (ok)
+		dosql_fault("lake-after-parquet");
 	ok = ok && ice_table_commit(&t->ice, files, ndays, lsn, k->err, sizeof(k->err));
+	if (ok)
+		dosql_fault("lake-after-table-commit");
 	if (ok) {
 		k->files_written += ndays;
 		k->rows_written += (int64_t)n;
@@ -495,5 +531,7 @@ bool lake_sink_flush(LakeSink *k, uint64_t *confirm)
 	/* everything received is durable: confirm the end of the last
 	 * transaction, or the server's position past it */
 	*confirm = k->flush_end > k->keepalive_end ? k->flush_end : k->keepalive_end;
+	if (k->flushes)
+		dosql_fault("lake-before-confirm");
 	return true;
 }

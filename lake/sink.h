@@ -39,6 +39,7 @@ typedef struct LakeSink {
 	uint64_t txn_lsn;
 	int64_t txn_us;
 	uint32_t txn_xid;
+	uint32_t txn_seq; /* changes of it so far */
 	/* what is buffered: complete transactions up to flush_lsn */
 	uint64_t flush_lsn, flush_end;
 	int64_t events, bytes;

@@ -109,24 +109,31 @@ void lake_stream_close(LakeStream *s)
 	free(s->rels);
 	free(s->vals);
 	free(s->lens);
+	free(s->old_vals);
+	free(s->old_lens);
 	memset(s, 0, sizeof(*s));
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 static bool send_status(LakeStream *s, bool reply)
 {
 	/* Standby status update: 'r', write, flush, apply, clock, reply */
 	uint8_t m[34];
-	Buf b = {.data = m, .cap = sizeof(m)};
-	buf_put_u8(&b, 'r');
-	buf_put_u64(&b, s->received > s->confirmed ? s->received : s->confirmed);
-	buf_put_u64(&b, s->confirmed);
-	buf_put_u64(&b, s->confirmed);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	buf_put_u64(&b, (uint64_t)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - LAKE_PG_EPOCH_US));
-	buf_put_u8(&b, reply);
+	m[0] = 'r';
+	put_be64(m + 1, s->received > s->confirmed ? s->received : s->confirmed);
+	put_be64(m + 9, s->confirmed);
+	put_be64(m + 17, s->confirmed);
+	put_be64(m + 25, (uint64_t)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - LAKE_PG_EPOCH_US));
+	m[33] = reply;
 	s->last_status_ms = now_ms();
-	return PQputCopyData(s->conn, (const char *)m, (int)b.len) == 1 && PQflush(s->conn) >= 0;
+	return PQputCopyData(s->conn, (const char *)m, (int)sizeof(m)) == 1 && PQflush(s->conn) >= 0;
 }
 
 bool lake_stream_confirm(LakeStream *s, uint64_t flush)
@@ -211,14 +218,16 @@ static bool relation(LakeStream *s, BufReader *r)
 		s->cap = ncols;
 		s->vals = realloc(s->vals, (size_t)ncols * sizeof(*s->vals));
 		s->lens = realloc(s->lens, (size_t)ncols * sizeof(*s->lens));
-		if (!s->vals || !s->lens)
+		s->old_vals = realloc(s->old_vals, (size_t)ncols * sizeof(*s->old_vals));
+		s->old_lens = realloc(s->old_lens, (size_t)ncols * sizeof(*s->old_lens));
+		if (!s->vals || !s->lens || !s->old_vals || !s->old_lens)
 			return false;
 	}
 	return true;
 }
 
-/* pgoutput TupleData into s->vals/s->lens. */
-static bool tuple(LakeStream *s, BufReader *r, const LakeRel *rel, LakeRow *row)
+/* pgoutput TupleData into vals/lens (ncols of rel). */
+static bool tuple(const char **vals, size_t *lens, BufReader *r, const LakeRel *rel, LakeRow *row)
 {
 	int16_t n;
 	if (!buf_rd_i16(r, &n) || n != rel->ncols)
@@ -229,19 +238,19 @@ static bool tuple(LakeStream *s, BufReader *r, const LakeRel *rel, LakeRow *row)
 		const uint8_t *p;
 		if (!buf_rd_u8(r, &kind))
 			return false;
-		s->vals[i] = NULL;
-		s->lens[i] = 0;
+		vals[i] = NULL;
+		lens[i] = 0;
 		if (kind == 't') {
 			if (!buf_rd_i32(r, &len) || len < 0 || !buf_rd_bytes(r, (size_t)len, &p))
 				return false;
-			s->vals[i] = (const char *)p;
-			s->lens[i] = (size_t)len;
+			vals[i] = (const char *)p;
+			lens[i] = (size_t)len;
 		} else if (kind != 'n' && kind != 'u')
 			return false;
 	}
 	row->ncols = n;
-	row->vals = s->vals;
-	row->lens = s->lens;
+	row->vals = vals;
+	row->lens = lens;
 	return true;
 }
 
@@ -256,7 +265,8 @@ static bool decode(LakeStream *s, const uint8_t *p, size_t len, const LakeStream
 	uint64_t a, b, ts;
 	int32_t i32;
 	uint8_t u8;
-	LakeRow row;
+	LakeRow row, old;
+	bool has_old = false;
 	switch (type) {
 	case 'B': /* final LSN, commit time, xid */
 		if (!read_u64(&r, &a) || !read_u64(&r, &ts) || !buf_rd_i32(&r, &i32) || !buf_rd_end(&r))
@@ -281,14 +291,15 @@ static bool decode(LakeStream *s, const uint8_t *p, size_t len, const LakeStream
 		if (!rel || !buf_rd_u8(&r, &u8))
 			return false;
 		if (type == 'U' && (u8 == 'K' || u8 == 'O')) {
-			if (!tuple(s, &r, rel, &row) || !buf_rd_u8(&r, &u8))
+			if (!tuple(s->old_vals, s->old_lens, &r, rel, &old) || !buf_rd_u8(&r, &u8))
 				return false;
+			has_old = true;
 		}
 		if ((type == 'D' && u8 != 'K' && u8 != 'O') || (type != 'D' && u8 != 'N'))
 			return false;
-		if (!tuple(s, &r, rel, &row) || !buf_rd_end(&r))
+		if (!tuple(s->vals, s->lens, &r, rel, &row) || !buf_rd_end(&r))
 			return false;
-		cb->change(arg, rel, (char)type, &row);
+		cb->change(arg, rel, (char)type, &row, has_old ? &old : NULL);
 		return true;
 	}
 	case 'T': { /* relation count, flags, relids */

@@ -39,8 +39,9 @@ typedef struct LakeRow {
 
 typedef struct LakeStreamCb {
 	void (*begin)(void *arg, uint64_t lsn, int64_t commit_us, uint32_t xid);
-	/* op 'I', 'U', 'D'; the new row for I and U, the old row (key or full) for D */
-	void (*change)(void *arg, const LakeRel *rel, char op, const LakeRow *row);
+	/* op 'I', 'U', 'D'; the new row for I and U, the old row (key or full)
+	 * for D; old: an UPDATE's old key or row when the stream sent it, else NULL */
+	void (*change)(void *arg, const LakeRel *rel, char op, const LakeRow *row, const LakeRow *old);
 	void (*truncate)(void *arg, const LakeRel *rel);
 	void (*commit)(void *arg, uint64_t lsn, uint64_t end_lsn, int64_t commit_us);
 	/* the server's end of stream when nothing is pending before it */
@@ -55,8 +56,8 @@ typedef struct LakeStream {
 	uint64_t confirmed; /* the last flush position sent */
 	int64_t last_status_ms;
 	bool reply_requested;
-	const char **vals; /* scratch for rows */
-	size_t *lens;
+	const char **vals, **old_vals; /* scratch for rows */
+	size_t *lens, *old_lens;
 	int cap;
 } LakeStream;
 
