@@ -22,7 +22,7 @@ CDC_SRC     := $(sort $(wildcard cdc/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 # lake/: dosql-lake, the change stream as Iceberg tables of Parquet files
 LAKE_SRC   := $(sort $(wildcard lake/*.c))
-LAKE_LIBS  := -lpq -ljansson -lavro -lsnappy -lzstd -lz -lcrypto -lm
+LAKE_LIBS  := -lpq -levent -ljansson -lavro -lsnappy -lzstd -lz -lcrypto -lm
 
 # Objects per build flavour: build/release and build/test.
 release_dir := build/release

@@ -137,27 +137,30 @@ void avro_ocf_cleanup(AvroOcf *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* The named field of rec to set: an optional field's non-null branch. */
+static bool settable(avro_value_t *rec, const char *name, avro_value_t *out)
+{
+	avro_value_t f;
+	if (avro_value_get_by_name(rec, name, &f, NULL) != 0)
+		return false;
+	if (avro_value_get_type(&f) != AVRO_UNION) {
+		*out = f;
+		return true;
+	}
+	return avro_value_set_branch(&f, 1, out) == 0;
+}
+
 void avro_set_int(avro_value_t *rec, const char *name, int v)
 {
-	avro_value_t f, b;
-	if (avro_value_get_by_name(rec, name, &f, NULL) != 0)
-		return;
-	if (avro_value_get_type(&f) == AVRO_UNION) {
-		avro_value_set_branch(&f, 1, &b);
-		avro_value_set_int(&b, v);
-	} else
+	avro_value_t f;
+	if (settable(rec, name, &f))
 		avro_value_set_int(&f, v);
 }
 
 void avro_set_long(avro_value_t *rec, const char *name, long v)
 {
-	avro_value_t f, b;
-	if (avro_value_get_by_name(rec, name, &f, NULL) != 0)
-		return;
-	if (avro_value_get_type(&f) == AVRO_UNION) {
-		avro_value_set_branch(&f, 1, &b);
-		avro_value_set_long(&b, v);
-	} else
+	avro_value_t f;
+	if (settable(rec, name, &f))
 		avro_value_set_long(&f, v);
 }
 

@@ -165,6 +165,23 @@ static bool map_relation(SinkTable *t, const LakeRel *rel)
 	return true;
 }
 
+/* The length of the buffered row at p; with cells, each value's offset
+ * (from base) for the first ncells data columns. */
+static size_t row_size(const uint8_t *base, size_t at, uint32_t *cells, int ncells)
+{
+	uint16_t n;
+	memcpy(&n, base + at + 21, 2);
+	size_t pos = at + ROW_HEADER;
+	for (int c = 0; c < n; c++) {
+		uint32_t len;
+		memcpy(&len, base + pos, 4);
+		if (cells && c < ncells)
+			cells[c] = (uint32_t)pos;
+		pos += 4 + (len == NULL_LEN ? 0 : len);
+	}
+	return pos - at;
+}
+
 static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
 {
 	Buf *b = &t->rows;
@@ -195,8 +212,10 @@ static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
 	t->nrows++;
 	k->events++;
 	k->bytes += (int64_t)(b->len - start);
-	if (!k->oldest_ms)
+	if (!k->oldest_ms) {
 		k->oldest_ms = lake_now_ms();
+		k->oldest_commit_us = k->txn_us;
+	}
 }
 
 static void on_begin(void *arg, uint64_t lsn, int64_t commit_us, uint32_t xid)
@@ -298,20 +317,12 @@ void lake_sink_abort_txn(LakeSink *k)
 	for (int i = 0; i < k->ntables; i++) {
 		SinkTable *t = &k->tables[i];
 		/* count and drop the rows after the mark */
-		size_t pos = t->txn_mark;
-		while (pos < t->rows.len) {
-			uint16_t n;
-			memcpy(&n, t->rows.data + pos + 21, 2);
-			size_t at = pos + ROW_HEADER;
-			for (int v = 0; v < n; v++) {
-				uint32_t len;
-				memcpy(&len, t->rows.data + at, 4);
-				at += 4 + (len == NULL_LEN ? 0 : len);
-			}
-			k->bytes -= (int64_t)(at - pos);
+		for (size_t pos = t->txn_mark; pos < t->rows.len;) {
+			size_t size = row_size(t->rows.data, pos, NULL, 0);
+			k->bytes -= (int64_t)size;
 			k->events--;
 			t->nrows--;
-			pos = at;
+			pos += size;
 		}
 		t->rows.len = t->txn_mark;
 	}
@@ -419,18 +430,9 @@ static bool flush_table(LakeSink *k, SinkTable *t, uint64_t lsn)
 	for (size_t r = 0; ok && r < n; r++) {
 		rowoff[r] = pos;
 		int64_t us;
-		uint16_t nv;
 		memcpy(&us, t->rows.data + pos + 9, 8);
-		memcpy(&nv, t->rows.data + pos + 21, 2);
 		day[r] = (int32_t)day_of(us);
-		pos += ROW_HEADER;
-		for (int c = 0; c < nv; c++) {
-			uint32_t len;
-			memcpy(&len, t->rows.data + pos, 4);
-			if (c < ndata)
-				cells[r * (size_t)ndata + (size_t)c] = (uint32_t)pos;
-			pos += 4 + (len == NULL_LEN ? 0 : len);
-		}
+		pos += row_size(t->rows.data, pos, cells + r * (size_t)ndata, ndata);
 		int d;
 		for (d = 0; d < ndays && days[d] != day[r]; d++)
 			;
@@ -528,6 +530,7 @@ bool lake_sink_flush(LakeSink *k, uint64_t *confirm)
 	k->events = 0;
 	k->bytes = 0;
 	k->oldest_ms = 0;
+	k->oldest_commit_us = 0;
 	/* everything received is durable: confirm the end of the last
 	 * transaction, or the server's position past it */
 	*confirm = k->flush_end > k->keepalive_end ? k->flush_end : k->keepalive_end;

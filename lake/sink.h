@@ -44,6 +44,7 @@ typedef struct LakeSink {
 	uint64_t flush_lsn, flush_end;
 	int64_t events, bytes;
 	int64_t oldest_ms; /* monotonic ms of the oldest buffered change, 0: none */
+	int64_t oldest_commit_us; /* its commit time */
 	uint64_t keepalive_end; /* a position the server says nothing precedes */
 	/* figures for the status page and metrics */
 	int64_t last_flush_ms, last_flush_duration_ms, last_file_size, flushes, files_written, rows_written;

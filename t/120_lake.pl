@@ -17,6 +17,7 @@ use lib 't/lib';
 use Test::More;
 use JSON::PP;
 use File::Copy ();
+use HTTP::Tiny;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Node;
 use DoSQL::Test::Utils qw(run_command poll_until write_file);
@@ -51,7 +52,9 @@ is($rc, 0, 'a test_decoding slot for the audit') or diag($err);
 
 my $warehouse = $c->basedir . '/warehouse';
 my $config = $c->basedir . '/lake.json';
+my $http_port = DoSQL::Test::Cluster::reserve_port();
 write_file($config, encode_json({
+	http => { host => '127.0.0.1', port => $http_port },
 	source => $router->connstr,
 	warehouse => $warehouse,
 	namespace => 'dosql',
@@ -145,6 +148,21 @@ $router->safe_psql('delete from acct where id between 111 and 115');
 start_sink(undef);
 insert_accounts(3);
 all_confirmed('at the end');
+
+# the HTTP endpoint: status, a flush on request, Prometheus metrics
+my $http = HTTP::Tiny->new(timeout => 30);
+my $r = $http->post("http://127.0.0.1:$http_port/flush");
+is($r->{status}, 200, 'POST /flush') or diag(explain($r));
+$r = $http->get("http://127.0.0.1:$http_port/lake/status");
+my $status = eval { decode_json($r->{content}) } // {};
+is($status->{connectedSources}, 1, 'GET /lake/status: one source connected');
+is($status->{bufferedEvents}, 0, 'GET /lake/status: nothing buffered after the flush');
+like($status->{lastSnapshotLsn} // '', qr{^[0-9A-F]+/[0-9A-F]+$}, 'GET /lake/status: the last snapshot\'s LSN');
+is($status->{confirmedLsn}, $status->{receivedLsn}, 'GET /lake/status: everything received is confirmed');
+$r = $http->get("http://127.0.0.1:$http_port/metrics");
+like($r->{content}, qr/^dolake_$_ \d+$/m, "GET /metrics: dolake_$_")
+  for qw(buffer_size_bytes buffer_event_count flush_duration_ms parquet_file_size connected_sources snapshot_lag_ms);
+like($r->{content}, qr/^dolake_connected_sources 1$/m, 'GET /metrics: one connected source');
 
 # the router's stream: changes per table (a key-changing UPDATE is the old
 # key's DELETE and the UPDATE in the warehouse)
