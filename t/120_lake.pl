@@ -147,6 +147,10 @@ $lake->kill9;
 $router->safe_psql('delete from acct where id between 111 and 115');
 start_sink(undef);
 insert_accounts(3);
+# a column added at the source: a new schema, older files stay readable
+$router->safe_psql('alter table acct add column extra int');
+$router->safe_psql('insert into acct (id, bal, note, extra) values (2000, 1, null, 42), (2001, 2, \'x\', null)');
+$router->safe_psql('update acct set extra = 7 where id = 1');
 all_confirmed('at the end');
 
 # the HTTP endpoint: status, a flush on request, Prometheus metrics
@@ -181,14 +185,14 @@ ok($changes{acct} > 100 && $changes{ty} > 4, "the router streamed $changes{acct}
 
 # --- the warehouse, read by DuckDB and icebird
 my %format = (
-	acct => [ 'id', 'bal', 'note' ],
+	acct => [ 'id', 'bal', 'note', 'extra' ],
 	ty => [ 'id', 'i2', 'i8', 'n', 'nu', 'f8', 't', 'vc', 'b', 'd', 'ts', 'tz', 'u', 'by', 'js' ],
 );
 # PostgreSQL's text and DuckDB's of the same value
 sub pg_cols { my ($t) = @_; join(" || '|' || ", map { $_ eq 'by' ? "coalesce(\"by\"::text, 'NULL')" : $_ eq 'b' ? "coalesce(case when b then 'true' when not b then 'false' end, 'NULL')" : "coalesce(${_}::text, 'NULL')" } @{ $format{$t} }); }
 sub duck_cols { my ($t) = @_; join(" || '|' || ", map { $_ eq 'by' ? "coalesce('\\x' || lower(hex(\"by\")), 'NULL')" : "coalesce(cast($_ as varchar), 'NULL')" } @{ $format{$t} }); }
 
-sub glob_of { my ($t) = @_; return "'$warehouse/dosql/$t/data/*/*.parquet', hive_partitioning = false"; }
+sub glob_of { my ($t) = @_; return "'$warehouse/dosql/$t/data/*/*.parquet', hive_partitioning = false, union_by_name = true"; }
 my @q;
 for my $t (qw(acct ty))
 {
@@ -251,6 +255,13 @@ for my $t (qw(acct ty))
 	my ($snap) = grep { $_->{'snapshot-id'} eq $meta->{'current-snapshot-id'} } @{ $meta->{snapshots} // [] };
 	like($snap->{summary}{'dosql.lsn'} // '', qr/^[1-9]\d*$/, "icebird: ${t}'s snapshot records dosql.lsn");
 	is($meta->{'format-version'}, 2, "icebird: $t is an Iceberg v2 table");
+	next unless $t eq 'acct';
+	my ($schema) = grep { $_->{'schema-id'} == $meta->{'current-schema-id'} } @{ $meta->{schemas} // [] };
+	is(scalar(@{ $meta->{schemas} // [] }), 2, 'icebird: ADD COLUMN gave acct a second schema');
+	is_deeply([ map { $_->{name} } @{ $schema->{fields} // [] } ], [qw(_op _lsn _seq _commit_ts _xid id bal note extra)],
+		'icebird: the current schema has the new column last');
+	my ($r1) = grep { $_->{id} == 1 && $_->{_op} eq 'U' && defined $_->{extra} } @$rows;
+	is($r1->{extra}, 7, 'icebird: the new column\'s value, read through the new schema');
 }
 
 $lake->stop;
