@@ -31,7 +31,7 @@ static const Setting settings[] = {
 	{"tables", S_TABLES, OFF(tables), NULL, 0, "an array of table names"},
 	{"warehouse", S_PATH, OFF(warehouse), "warehouse", 0, "the warehouse directory"},
 	{"namespace", S_STRING, OFF(namespace_), "dosql", 0, "a namespace name"},
-	{"mode", S_MODE, OFF(mode), NULL, LAKE_CHANGELOG, "\"changelog\""},
+	{"mode", S_MODE, OFF(mode), NULL, LAKE_CHANGELOG, "\"changelog\" or \"mirror\""},
 	{"flushThresholdEvents", S_COUNT, OFF(flush_threshold_events), NULL, 10000, "a positive number of events"},
 	{"flushThresholdBytes", S_BYTES, OFF(flush_threshold_bytes), NULL, 52428800, "a positive number of bytes"},
 	{"flushThresholdMs", S_MS, OFF(flush_threshold_ms), NULL, 60000, "a positive number of milliseconds"},
@@ -81,9 +81,10 @@ static bool apply(LakeConfig *c, const Setting *s, json_t *v, const char *file)
 		*(int64_t *)(void *)base = v ? json_integer_value(v) : s->dflt;
 		return true;
 	case S_MODE:
-		if (v && (!json_is_string(v) || strcmp(json_string_value(v), "changelog") != 0))
+		if (v && (!json_is_string(v) ||
+			     (strcmp(json_string_value(v), "changelog") != 0 && strcmp(json_string_value(v), "mirror") != 0)))
 			return false;
-		*(LakeMode *)(void *)base = LAKE_CHANGELOG;
+		*(LakeMode *)(void *)base = v && strcmp(json_string_value(v), "mirror") == 0 ? LAKE_MIRROR : LAKE_CHANGELOG;
 		return true;
 	case S_CODEC: {
 		PqCodec codec = PQ_SNAPPY;

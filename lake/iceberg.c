@@ -18,8 +18,9 @@
 
 #include "lake/avro.h"
 
-/* Spec, "Manifests": the v2 manifest_entry schema with its field ids. */
-static const char manifest_schema[] =
+/* Spec, "Manifests": the v2 manifest_entry schema with its field ids; the
+ * partition struct's fields go between head and tail. */
+static const char manifest_head[] =
 	"{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
 	"{\"name\":\"status\",\"type\":\"int\",\"field-id\":0},"
 	"{\"name\":\"snapshot_id\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":1},"
@@ -29,8 +30,11 @@ static const char manifest_schema[] =
 	"{\"name\":\"content\",\"type\":\"int\",\"field-id\":134},"
 	"{\"name\":\"file_path\",\"type\":\"string\",\"field-id\":100},"
 	"{\"name\":\"file_format\",\"type\":\"string\",\"field-id\":101},"
-	"{\"name\":\"partition\",\"field-id\":102,\"type\":{\"type\":\"record\",\"name\":\"r102\",\"fields\":["
-	"{\"name\":\"dt\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null,\"field-id\":1000}]}},"
+	"{\"name\":\"partition\",\"field-id\":102,\"type\":{\"type\":\"record\",\"name\":\"r102\",\"fields\":[";
+static const char manifest_day_field[] =
+	"{\"name\":\"dt\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null,\"field-id\":1000}";
+static const char manifest_tail[] =
+	"]}},"
 	"{\"name\":\"record_count\",\"type\":\"long\",\"field-id\":103},"
 	"{\"name\":\"file_size_in_bytes\",\"type\":\"long\",\"field-id\":104},"
 	"{\"name\":\"column_sizes\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\",\"items\":{\"type\":\"record\",\"name\":\"k117_v118\",\"fields\":["
@@ -275,6 +279,9 @@ static bool load_schema(IceTable *t, char *err, size_t errlen)
 			continue;
 		json_t *fields = json_object_get(s, "fields"), *f;
 		size_t k;
+		json_array_foreach(json_object_get(s, "identifier-field-ids"), k, f)
+			if (t->nident < (int)(sizeof(t->ident) / sizeof(t->ident[0])))
+				t->ident[t->nident++] = (int)json_integer_value(f);
 		t->cols = calloc(json_array_size(fields) + 1, sizeof(IceColumn));
 		json_array_foreach(fields, k, f)
 		{
@@ -311,9 +318,11 @@ static void recover_inflight(IceTable *t)
 	free(journal);
 }
 
-bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, char *err, size_t errlen)
+bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
+	size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
+	t->mirror = mirror;
 	err[0] = 0;
 	t->name = strdup(name);
 	t->dir = xasprintf("%s/%s/%s", warehouse, ns, name);
@@ -380,8 +389,25 @@ void ice_table_close(IceTable *t)
 	free(t->name);
 	free(t->dir);
 	free(t->pending_manifest);
+	free(t->pending_deletes);
 	free(t->pending_list);
 	memset(t, 0, sizeof(*t));
+}
+
+void ice_table_set_identifiers(IceTable *t, const int *ids, int n)
+{
+	if (n > (int)(sizeof(t->ident) / sizeof(t->ident[0])))
+		n = (int)(sizeof(t->ident) / sizeof(t->ident[0]));
+	if (n == t->nident && memcmp(ids, t->ident, (size_t)n * sizeof(int)) == 0)
+		return;
+	memcpy(t->ident, ids, (size_t)n * sizeof(int));
+	t->nident = n;
+	/* identifier fields are required */
+	for (int i = 0; i < t->ncols; i++)
+		for (int k = 0; k < n; k++)
+			if (t->cols[i].id == ids[k])
+				t->cols[i].required = true;
+	t->schema_changed = true;
 }
 
 int ice_table_column(IceTable *t, const char *name, const char *type, bool required)
@@ -408,7 +434,8 @@ char *ice_table_data_path(IceTable *t, int32_t day)
 	int64_t y;
 	unsigned m, d;
 	lake_civil_from_days(day, &y, &m, &d);
-	char *dir = xasprintf("%s/data/dt=%04" PRId64 "-%02u-%02u", t->dir, y, m, d);
+	char *dir = t->mirror ? xasprintf("%s/data", t->dir)
+			      : xasprintf("%s/data/dt=%04" PRId64 "-%02u-%02u", t->dir, y, m, d);
 	if (!dir || !ice_mkdirs(dir)) {
 		free(dir);
 		return NULL;
@@ -424,6 +451,7 @@ bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t e
 {
 	char uuid[37];
 	free(t->pending_manifest);
+	free(t->pending_deletes);
 	free(t->pending_list);
 	int64_t snap;
 	if (RAND_bytes((unsigned char *)&snap, sizeof(snap)) != 1)
@@ -432,11 +460,13 @@ bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t e
 	t->pending_snap = snap ? snap : 1;
 	ice_uuid(uuid);
 	t->pending_manifest = xasprintf("%s/metadata/%s-m0.avro", t->dir, uuid);
+	t->pending_deletes = xasprintf("%s/metadata/%s-m1.avro", t->dir, uuid);
 	t->pending_list = xasprintf("%s/metadata/snap-%" PRId64 "-1-%s.avro", t->dir, t->pending_snap, uuid);
 	json_t *files = json_array();
 	for (int i = 0; i < n; i++)
 		json_array_append_new(files, json_string(paths[i]));
 	json_array_append_new(files, json_string(t->pending_manifest));
+	json_array_append_new(files, json_string(t->pending_deletes));
 	json_array_append_new(files, json_string(t->pending_list));
 	json_t *j = json_pack("{s:i,s:o}", "version", t->version + 1, "files", files);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -490,7 +520,14 @@ static json_t *schema_json(const IceTable *t, int schema_id)
 	for (int i = 0; i < t->ncols; i++)
 		json_array_append_new(fields, json_pack("{s:i,s:s,s:b,s:s}", "id", t->cols[i].id, "name", t->cols[i].name,
 			"required", t->cols[i].required, "type", t->cols[i].type));
-	return json_pack("{s:s,s:i,s:o}", "type", "struct", "schema-id", schema_id, "fields", fields);
+	json_t *s = json_pack("{s:s,s:i,s:o}", "type", "struct", "schema-id", schema_id, "fields", fields);
+	if (s && t->nident) {
+		json_t *ids = json_array();
+		for (int i = 0; i < t->nident; i++)
+			json_array_append_new(ids, json_integer(t->ident[i]));
+		json_object_set_new(s, "identifier-field-ids", ids);
+	}
+	return s;
 }
 
 static int commit_ts_id(const IceTable *t)
@@ -503,15 +540,20 @@ static int commit_ts_id(const IceTable *t)
 
 static json_t *partition_fields(const IceTable *t)
 {
+	if (t->mirror)
+		return json_array();
 	return json_pack("[{s:s,s:s,s:i,s:i}]", "name", "dt", "transform", "day", "source-id", commit_ts_id(t), "field-id",
 		PARTITION_FIELD_ID);
 }
 
-static bool write_manifest(IceTable *t, const IceDataFile *files, int n, int64_t snap, long seq, int schema_id,
-	long *len, char *err, size_t errlen)
+/* The manifest of the files of one kind (data, or equality deletes) at path. */
+static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool deletes, const char *path, int64_t snap,
+	long seq, int schema_id, long *len, char *err, size_t errlen)
 {
 	AvroOcf o;
-	bool ok = avro_ocf_init(&o, manifest_schema, err, errlen);
+	char *schema = xasprintf("%s%s%s", manifest_head, t->mirror ? "" : manifest_day_field, manifest_tail);
+	bool ok = schema && avro_ocf_init(&o, schema, err, errlen);
+	free(schema);
 	if (ok) {
 		json_t *s = schema_json(t, schema_id), *spec = partition_fields(t);
 		char *st = json_dumps(s, JSON_COMPACT), *sp = json_dumps(spec, JSON_COMPACT);
@@ -522,7 +564,7 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, int64_t
 		avro_ocf_meta(&o, "partition-spec", sp);
 		avro_ocf_meta(&o, "partition-spec-id", "0");
 		avro_ocf_meta(&o, "format-version", "2");
-		avro_ocf_meta(&o, "content", "data");
+		avro_ocf_meta(&o, "content", deletes ? "deletes" : "data");
 		free(st);
 		free(sp);
 		json_decref(s);
@@ -530,19 +572,22 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, int64_t
 	}
 	for (int i = 0; ok && i < n; i++) {
 		const IceDataFile *df = &files[i];
+		if (df->deletes != deletes)
+			continue;
 		avro_value_t *r = avro_ocf_record(&o), d, part, f, b;
 		avro_set_int(r, "status", 1); /* ADDED */
 		avro_set_long(r, "snapshot_id", snap);
 		avro_set_long(r, "sequence_number", seq);
 		avro_set_long(r, "file_sequence_number", seq);
 		avro_value_get_by_name(r, "data_file", &d, NULL);
-		avro_set_int(&d, "content", 0); /* data */
+		avro_set_int(&d, "content", deletes ? 2 : 0); /* data or equality deletes */
 		char *uri = xasprintf("file://%s", df->path);
 		avro_set_string(&d, "file_path", uri ? uri : "");
 		free(uri);
 		avro_set_string(&d, "file_format", "PARQUET");
 		avro_value_get_by_name(&d, "partition", &part, NULL);
-		avro_set_int(&part, "dt", df->day);
+		if (!t->mirror)
+			avro_set_int(&part, "dt", df->day);
 		avro_set_long(&d, "record_count", df->stats.rows);
 		avro_set_long(&d, "file_size_in_bytes", df->stats.size);
 		set_map(&d, "column_sizes", &df->stats, 0);
@@ -558,14 +603,25 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, int64_t
 				avro_value_append(&b, &e, NULL);
 				avro_value_set_long(&e, df->stats.split_offsets[k]);
 			}
-		avro_set_null(&d, "equality_ids");
-		avro_set_int(&d, "sort_order_id", 0);
+		if (deletes && avro_value_get_by_name(&d, "equality_ids", &f, NULL) == 0 &&
+			avro_value_set_branch(&f, 1, &b) == 0)
+			for (int k = 0; k < t->nident; k++) {
+				avro_value_t e;
+				avro_value_append(&b, &e, NULL);
+				avro_value_set_int(&e, t->ident[k]);
+			}
+		else
+			avro_set_null(&d, "equality_ids");
+		if (deletes)
+			avro_set_null(&d, "sort_order_id");
+		else
+			avro_set_int(&d, "sort_order_id", 0);
 		if (!avro_ocf_append(&o)) {
 			snprintf(err, errlen, "manifest: %s", avro_strerror());
 			ok = false;
 		}
 	}
-	ok = ok && avro_ocf_write(&o, t->pending_manifest, len, err, errlen);
+	ok = ok && avro_ocf_write(&o, path, len, err, errlen);
 	avro_ocf_cleanup(&o);
 	return ok;
 }
@@ -611,8 +667,8 @@ static void manifest_record(avro_value_t *r, const IceManifest *m)
 	avro_set_null(r, "key_metadata");
 }
 
-static bool write_manifest_list(IceTable *t, const IceManifest *added, const char *path, int64_t snap, long seq,
-	char *err, size_t errlen)
+static bool write_manifest_list(IceTable *t, const IceManifest *added, int nadded, bool replace, const char *path,
+	int64_t snap, long seq, char *err, size_t errlen)
 {
 	AvroOcf o;
 	long len;
@@ -628,9 +684,10 @@ static bool write_manifest_list(IceTable *t, const IceManifest *added, const cha
 		avro_ocf_meta(&o, "sequence-number", buf);
 		avro_ocf_meta(&o, "format-version", "2");
 	}
-	/* the new manifest first, then the parent's */
-	for (int i = -1; ok && i < t->nmanifests; i++) {
-		manifest_record(avro_ocf_record(&o), i < 0 ? added : &t->manifests[i]);
+	/* the new manifests first, then the parent's (none when replaced) */
+	int nold = replace ? 0 : t->nmanifests;
+	for (int i = 0; ok && i < nadded + nold; i++) {
+		manifest_record(avro_ocf_record(&o), i < nadded ? &added[i] : &t->manifests[i - nadded]);
 		if (!avro_ocf_append(&o)) {
 			snprintf(err, errlen, "manifest list: %s", avro_strerror());
 			ok = false;
@@ -641,7 +698,8 @@ static bool write_manifest_list(IceTable *t, const IceManifest *added, const cha
 	return ok;
 }
 
-bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, char *err, size_t errlen)
+bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
+	size_t errlen)
 {
 	err[0] = 0;
 	int64_t snap = t->pending_snap;
@@ -678,38 +736,68 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 		}
 	}
 
-	/* the manifest of the new files, with its partition summary */
-	IceManifest added = {.path = t->pending_manifest, .spec_id = 0, .content = 0, .seq = seq, .min_seq = seq,
-		.snapshot_id = snap, .added_files = n, .part_summary = true};
-	int64_t new_rows = 0;
-	for (int i = 0; i < n; i++) {
-		new_rows += files[i].stats.rows;
-		if (!added.part_bounds || files[i].day < added.part_lower)
-			added.part_lower = files[i].day;
-		if (!added.part_bounds || files[i].day > added.part_upper)
-			added.part_upper = files[i].day;
-		added.part_bounds = true;
+	/* a manifest per kind of the new files, data (0) and deletes (1), each
+	 * with its partition summary */
+	IceManifest added[2];
+	int nadded = 0;
+	int64_t new_rows = 0, new_deletes = 0;
+	int ndata = 0, ndel = 0;
+	bool ok = t->pending_list && t->pending_manifest && t->pending_deletes;
+	for (int kind = 0; ok && kind < 2; kind++) {
+		IceManifest m = {.path = kind ? t->pending_deletes : t->pending_manifest, .spec_id = 0, .content = kind,
+			.seq = seq, .min_seq = seq, .snapshot_id = snap, .part_summary = !t->mirror};
+		for (int i = 0; i < n; i++) {
+			if (files[i].deletes != (kind == 1))
+				continue;
+			m.added_files++;
+			m.added_rows += files[i].stats.rows;
+			if (!m.part_bounds || files[i].day < m.part_lower)
+				m.part_lower = files[i].day;
+			if (!m.part_bounds || files[i].day > m.part_upper)
+				m.part_upper = files[i].day;
+			m.part_bounds = true;
+		}
+		if (m.added_files == 0)
+			continue;
+		if (kind) {
+			ndel = m.added_files;
+			new_deletes = m.added_rows;
+		} else {
+			ndata = m.added_files;
+			new_rows = m.added_rows;
+		}
+		ok = write_manifest(t, files, n, kind == 1, m.path, snap, seq, schema_id, &m.length, err, errlen);
+		added[nadded++] = m;
 	}
-	added.added_rows = new_rows;
 	const char *list = t->pending_list;
-	bool ok = list && t->pending_manifest && write_manifest(t, files, n, snap, seq, schema_id, &added.length, err, errlen) &&
-		write_manifest_list(t, &added, list, snap, seq, err, errlen);
+	ok = ok && write_manifest_list(t, added, nadded, replace, list, snap, seq, err, errlen);
 
 	/* the snapshot */
 	char lsnbuf[32], nbuf[32], rbuf[32], tfbuf[32], trbuf[32];
+	int64_t files_before = replace ? 0 : t->files, rows_before = replace ? 0 : t->rows;
 	snprintf(lsnbuf, sizeof(lsnbuf), "%" PRIu64, lsn);
-	snprintf(nbuf, sizeof(nbuf), "%d", n);
+	snprintf(nbuf, sizeof(nbuf), "%d", ndata);
 	snprintf(rbuf, sizeof(rbuf), "%" PRId64, new_rows);
-	snprintf(tfbuf, sizeof(tfbuf), "%" PRId64, t->files + n);
-	snprintf(trbuf, sizeof(trbuf), "%" PRId64, t->rows + new_rows);
+	snprintf(tfbuf, sizeof(tfbuf), "%" PRId64, files_before + ndata);
+	snprintf(trbuf, sizeof(trbuf), "%" PRId64, rows_before + new_rows);
 	char *list_uri = list ? xasprintf("file://%s", list) : NULL;
 	json_t *snapshot = ok ? json_pack("{s:I,s:I,s:I,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s},s:i}", "snapshot-id",
 					(json_int_t)snap, "sequence-number", (json_int_t)seq, "timestamp-ms", (json_int_t)ms,
-					"manifest-list", list_uri ? list_uri : "", "summary", "operation", "append", "dosql.lsn",
+					"manifest-list", list_uri ? list_uri : "", "summary", "operation",
+					replace || ndel ? "overwrite" : "append", "dosql.lsn",
 					lsnbuf, "added-data-files", nbuf, "added-records", rbuf, "total-data-files", tfbuf,
 					"total-records", trbuf, "schema-id", schema_id)
 				  : NULL;
 	free(list_uri);
+	if (snapshot && ndel) {
+		char dbuf[32], dfbuf[32];
+		snprintf(dbuf, sizeof(dbuf), "%" PRId64, new_deletes);
+		snprintf(dfbuf, sizeof(dfbuf), "%d", ndel);
+		json_t *sum = json_object_get(snapshot, "summary");
+		json_object_set_new(sum, "added-delete-files", json_string(dfbuf));
+		json_object_set_new(sum, "added-equality-delete-files", json_string(dfbuf));
+		json_object_set_new(sum, "added-equality-deletes", json_string(dbuf));
+	}
 	if (snapshot && t->snapshot_id)
 		json_object_set_new(snapshot, "parent-snapshot-id", json_integer(t->snapshot_id));
 	char *mpath = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version + 1);
@@ -763,19 +851,22 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	t->meta = meta;
 	t->version++;
 	t->schema_changed = false;
-	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + 1) * sizeof(*grown));
+	if (replace)
+		free_manifests(t);
+	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
 	if (grown) {
-		memmove(grown + 1, grown, (size_t)t->nmanifests * sizeof(*grown));
-		grown[0] = added;
-		grown[0].path = t->pending_manifest;
-		t->pending_manifest = NULL;
+		memmove(grown + nadded, grown, (size_t)t->nmanifests * sizeof(*grown));
+		for (int i = 0; i < nadded; i++) {
+			grown[i] = added[i];
+			grown[i].path = strdup(added[i].path);
+		}
 		t->manifests = grown;
-		t->nmanifests++;
+		t->nmanifests += nadded;
 	}
 	t->lsn = lsn;
 	t->snapshot_id = snap;
 	t->snapshot_ms = ms;
-	t->files += n;
-	t->rows += new_rows;
+	t->files = files_before + ndata;
+	t->rows = rows_before + new_rows;
 	return true;
 }

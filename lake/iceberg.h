@@ -54,15 +54,20 @@ typedef struct IceTable {
 	int64_t snapshot_id;
 	int64_t snapshot_ms; /* when the current snapshot was committed */
 	int64_t files, rows; /* in the current snapshot */
-	char *pending_manifest, *pending_list; /* owned: named by ice_table_begin */
+	bool mirror;         /* unpartitioned, with identifier fields and equality deletes */
+	int ident[8];        /* identifier field ids (the primary key) */
+	int nident;
+	char *pending_manifest, *pending_deletes, *pending_list; /* owned: named by ice_table_begin */
 	int64_t pending_snap;
 } IceTable;
 
-/* A data file written for a commit. */
+/* A file written for a commit: data, or equality deletes on the
+ * table's identifier fields. */
 typedef struct IceDataFile {
 	char *path; /* owned, absolute */
 	PqFileStats stats;
-	int32_t day; /* partition value: days since 1970-01-01 */
+	int32_t day;  /* partition value (changelog): days since 1970-01-01 */
+	bool deletes; /* an equality delete file */
 } IceDataFile;
 
 /* The column every changelog table starts with; _commit_ts partitions it by day. */
@@ -74,20 +79,25 @@ typedef struct IceDataFile {
  * its schema, its snapshot's dosql.lsn and manifest list, and removes the
  * files of a commit that did not finish (metadata/inflight.json).
  */
-bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
+	size_t errlen) __attribute__((warn_unused_result));
+/* Sets the identifier fields (mirror tables: the primary key's field ids). */
+void ice_table_set_identifiers(IceTable *t, const int *ids, int n);
 void ice_table_close(IceTable *t);
 /* The field id of column name, added to the schema (as optional) when new. */
 int ice_table_column(IceTable *t, const char *name, const char *type, bool required);
-/* A new data file path for partition day (in t->dir/data/dt=.../), made unique. */
+/* A new data file path: for partition day (in t->dir/data/dt=.../) in a
+ * changelog table, in t->dir/data/ in a mirror table; made unique. */
 char *ice_table_data_path(IceTable *t, int32_t day);
 /* Records the files about to be written, so a crash before the commit
  * leaves nothing behind on the next open. */
 bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
-/* Commits files as one append snapshot holding changes up to lsn. */
-bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+/* Commits files as one snapshot holding changes up to lsn: an append, or
+ * with replace (a TRUNCATE in a mirror table) an overwrite that drops every
+ * earlier file. */
+bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
+	size_t errlen) __attribute__((warn_unused_result));
 
 /* A random version 4 UUID in its text form (37 bytes with the NUL). */
 void ice_uuid(char out[37]);

@@ -115,12 +115,14 @@ static SinkTable *table_for(LakeSink *k, const char *name)
 	SinkTable *t = &k->tables[k->ntables];
 	memset(t, 0, sizeof(*t));
 	t->name = strdup(name);
-	if (!ice_table_open(&t->ice, k->cfg->warehouse, k->cfg->namespace_, name, k->err, sizeof(k->err))) {
+	bool mirror = k->cfg->mode == LAKE_MIRROR;
+	if (!ice_table_open(&t->ice, k->cfg->warehouse, k->cfg->namespace_, name, mirror, k->err, sizeof(k->err))) {
 		table_cleanup(t);
 		k->failed = true;
 		return NULL;
 	}
-	for (int i = 0; i < NMETA; i++) {
+	t->first_data = mirror ? 0 : NMETA;
+	for (int i = 0; i < t->first_data; i++) {
 		char type[32];
 		LakeType lt = {.kind = meta_cols[i].kind};
 		ice_table_column(&t->ice, meta_cols[i].name, lake_type_iceberg(&lt, type, sizeof(type)), true);
@@ -162,6 +164,16 @@ static bool map_relation(SinkTable *t, const LakeRel *rel)
 	t->nmap = rel->ncols;
 	t->relid = rel->relid;
 	t->rel_version = rel->version;
+	/* the key: what a mirror table's equality deletes match on */
+	int ids[8];
+	t->nkeys = 0;
+	for (int i = 0; i < rel->ncols && t->nkeys < 8; i++)
+		if (rel->cols[i].key) {
+			t->keys[t->nkeys] = map[i];
+			ids[t->nkeys++] = t->ice.cols[map[i]].id;
+		}
+	if (t->ice.mirror && t->nkeys)
+		ice_table_set_identifiers(&t->ice, ids, t->nkeys);
 	return true;
 }
 
@@ -186,7 +198,7 @@ static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
 {
 	Buf *b = &t->rows;
 	size_t start = b->len;
-	uint16_t n = (uint16_t)(t->ice.ncols - NMETA);
+	uint16_t n = (uint16_t)(t->ice.ncols - t->first_data);
 	uint8_t h[ROW_HEADER];
 	h[0] = (uint8_t)op;
 	memcpy(h + 1, &k->txn_lsn, 8);
@@ -197,7 +209,7 @@ static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
 	k->txn_seq++;
 	buf_put(b, h, sizeof(h));
 	/* values in table column order: find each column's source */
-	for (int c = NMETA; c < t->ice.ncols; c++) {
+	for (int c = t->first_data; c < t->ice.ncols; c++) {
 		int src = -1;
 		for (int i = 0; row && i < t->nmap && i < row->ncols; i++)
 			if (t->map[i] == c) {
@@ -245,6 +257,13 @@ static SinkTable *target(LakeSink *k, const LakeRel *rel)
 	if (!map_relation(t, rel)) {
 		snprintf(k->err, sizeof(k->err), "table %s: out of memory", rel->name);
 		k->failed = true;
+		return NULL;
+	}
+	if (t->ice.mirror && t->nkeys == 0) {
+		if (!t->keyless_logged)
+			fprintf(stderr, "dosql-lake: table %s has no primary key: a mirror table needs one; its changes are skipped\n",
+				rel->name);
+		t->keyless_logged = true;
 		return NULL;
 	}
 	return t;
@@ -344,6 +363,7 @@ typedef struct FileRows {
 	const uint32_t *cells; /* per buffered row and data column: offset of the length, or 0 when absent */
 	const size_t *idx;    /* the rows of this file */
 	int ndata;
+	const int *colmap; /* the file's column -> Iceberg column; NULL: the same */
 } FileRows;
 
 static const char *op_text(uint8_t op)
@@ -361,6 +381,21 @@ static void get_value(void *arg, size_t row, int col, PqValue *v)
 	FileRows *f = arg;
 	size_t r = f->idx[row];
 	const uint8_t *h = f->t->rows.data + f->rowoff[r];
+	if (f->colmap)
+		col = f->colmap[col];
+	if (col >= f->t->first_data) {
+		uint32_t off = f->cells[r * (size_t)f->ndata + (size_t)(col - f->t->first_data)];
+		uint32_t len = NULL_LEN;
+		if (off)
+			memcpy(&len, f->t->rows.data + off, 4);
+		if (len == NULL_LEN) {
+			v->null = true;
+			return;
+		}
+		v->text = (const char *)f->t->rows.data + off + 4;
+		v->len = len;
+		return;
+	}
 	switch (col) {
 	case COL_OP:
 		v->text = op_text(h[0]);
@@ -391,18 +426,8 @@ static void get_value(void *arg, size_t row, int col, PqValue *v)
 		v->i64 = xid;
 		return;
 	}
-	default: break;
+	default: v->null = true; return;
 	}
-	uint32_t off = f->cells[r * (size_t)f->ndata + (size_t)(col - NMETA)];
-	uint32_t len = NULL_LEN;
-	if (off)
-		memcpy(&len, f->t->rows.data + off, 4);
-	if (len == NULL_LEN) {
-		v->null = true;
-		return;
-	}
-	v->text = (const char *)f->t->rows.data + off + 4;
-	v->len = len;
 }
 
 static int64_t day_of(int64_t us)
@@ -411,98 +436,271 @@ static int64_t day_of(int64_t us)
 	return us < 0 && us % 86400000000LL ? d - 1 : d;
 }
 
-/* Writes one table's rows as one snapshot. */
-static bool flush_table(LakeSink *k, SinkTable *t, uint64_t lsn)
+/* The buffered rows of a table, indexed for writing. */
+typedef struct RowIndex {
+	size_t n;
+	int ndata;
+	size_t *rowoff;
+	uint32_t *cells;
+	int32_t *day;
+	size_t *idx; /* room for n rows of one file */
+} RowIndex;
+
+static void index_cleanup(RowIndex *x)
 {
-	size_t n = t->nrows;
-	int ndata = t->ice.ncols - NMETA;
-	size_t *rowoff = calloc(n + 1, sizeof(size_t));
-	uint32_t *cells = calloc(n * (size_t)(ndata > 0 ? ndata : 1) + 1, sizeof(uint32_t));
-	int32_t *day = calloc(n + 1, sizeof(int32_t));
-	size_t *idx = calloc(n + 1, sizeof(size_t));
-	int32_t days[64];
-	int ndays = 0;
-	IceDataFile files[64];
-	char *paths[64];
-	int nfiles = 0;
-	bool ok = rowoff && cells && day && idx;
+	free(x->rowoff);
+	free(x->cells);
+	free(x->day);
+	free(x->idx);
+}
+
+static bool index_rows(SinkTable *t, RowIndex *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->n = t->nrows;
+	x->ndata = t->ice.ncols - t->first_data;
+	x->rowoff = calloc(x->n + 1, sizeof(size_t));
+	x->cells = calloc(x->n * (size_t)(x->ndata > 0 ? x->ndata : 1) + 1, sizeof(uint32_t));
+	x->day = calloc(x->n + 1, sizeof(int32_t));
+	x->idx = calloc(x->n + 1, sizeof(size_t));
+	if (!x->rowoff || !x->cells || !x->day || !x->idx)
+		return false;
 	size_t pos = 0;
-	for (size_t r = 0; ok && r < n; r++) {
-		rowoff[r] = pos;
+	for (size_t r = 0; r < x->n; r++) {
+		x->rowoff[r] = pos;
 		int64_t us;
 		memcpy(&us, t->rows.data + pos + 9, 8);
-		day[r] = (int32_t)day_of(us);
-		pos += row_size(t->rows.data, pos, cells + r * (size_t)ndata, ndata);
-		int d;
-		for (d = 0; d < ndays && days[d] != day[r]; d++)
-			;
-		if (d == ndays) {
-			if (ndays == 64) {
-				snprintf(k->err, sizeof(k->err), "table %s: more than 64 days in one flush", t->name);
-				ok = false;
-			} else
-				days[ndays++] = day[r];
-		}
+		x->day[r] = (int32_t)day_of(us);
+		pos += row_size(t->rows.data, pos, x->cells + r * (size_t)x->ndata, x->ndata);
 	}
-	for (int d = 0; ok && d < ndays; d++) {
-		paths[d] = ice_table_data_path(&t->ice, days[d]);
-		if (!paths[d]) {
-			snprintf(k->err, sizeof(k->err), "table %s: cannot make the data directory", t->name);
-			ok = false;
-		}
-		nfiles = d + 1;
-	}
-	ok = ok && ice_table_begin(&t->ice, paths, ndays, k->err, sizeof(k->err));
-	PqColumn *cols = calloc((size_t)t->ice.ncols, sizeof(PqColumn));
-	ok = ok && cols;
-	for (int c = 0; ok && c < t->ice.ncols; c++) {
+	return true;
+}
+
+static PqColumn *table_columns(const SinkTable *t)
+{
+	PqColumn *cols = calloc((size_t)t->ice.ncols + 1, sizeof(PqColumn));
+	for (int c = 0; cols && c < t->ice.ncols; c++) {
 		cols[c].name = t->ice.cols[c].name;
 		cols[c].field_id = t->ice.cols[c].id;
 		cols[c].type = t->types[c];
-		cols[c].required = c < NMETA;
+		cols[c].required = t->ice.cols[c].required;
 	}
+	return cols;
+}
+
+/* The files of one flush of a table, and the commit that adds them. */
+typedef struct Flush {
+	IceDataFile files[66];
+	char *paths[66];
+	int n, written;
+} Flush;
+
+static bool write_one(LakeSink *k, SinkTable *t, Flush *fl, int i, const PqColumn *cols, int ncols, FileRows *fr,
+	size_t rows)
+{
 	PqOptions opt = {.codec = k->cfg->compression, .row_group_rows = (size_t)k->cfg->parquet_row_group_size};
-	int written = 0;
-	for (int d = 0; ok && d < ndays; d++) {
-		size_t m = 0;
-		for (size_t r = 0; r < n; r++)
-			if (day[r] == days[d])
-				idx[m++] = r;
-		FileRows fr = {.t = t, .rowoff = rowoff, .cells = cells, .idx = idx, .ndata = ndata};
-		files[d].path = paths[d];
-		files[d].day = days[d];
-		ok = pq_write_file(paths[d], cols, t->ice.ncols, m, get_value, &fr, &opt, &files[d].stats, k->err,
-			sizeof(k->err));
-		if (ok) {
-			written = d + 1;
-			k->last_file_size = files[d].stats.size;
-			if (files[d].stats.bad_values)
-				fprintf(stderr, "dosql-lake: table %s: %" PRId64 " values did not fit their column type and are null\n",
-					t->name, files[d].stats.bad_values);
-		}
-	}
+	fl->files[i].path = fl->paths[i];
+	if (!pq_write_file(fl->paths[i], cols, ncols, rows, get_value, fr, &opt, &fl->files[i].stats, k->err,
+		    sizeof(k->err)))
+		return false;
+	fl->written = i + 1;
+	k->last_file_size = fl->files[i].stats.size;
+	if (fl->files[i].stats.bad_values)
+		fprintf(stderr, "dosql-lake: table %s: %" PRId64 " values did not fit their column type and are null\n",
+			t->name, fl->files[i].stats.bad_values);
+	return true;
+}
+
+static bool commit_flush(LakeSink *k, SinkTable *t, Flush *fl, uint64_t lsn, bool replace, size_t rows)
+{
+	bool ok = true;
 	if (ok)
 		dosql_fault("lake-after-parquet");
-	ok = ok && ice_table_commit(&t->ice, files, ndays, lsn, k->err, sizeof(k->err));
-	if (ok)
-		dosql_fault("lake-after-table-commit");
+	ok = ice_table_commit(&t->ice, fl->files, fl->n, lsn, replace, k->err, sizeof(k->err));
 	if (ok) {
-		k->files_written += ndays;
-		k->rows_written += (int64_t)n;
+		dosql_fault("lake-after-table-commit");
+		k->files_written += fl->n;
+		k->rows_written += (int64_t)rows;
 		k->last_snapshot_id = t->ice.snapshot_id;
 		k->last_snapshot_lsn = lsn;
 		buf_reset(&t->rows);
 		t->nrows = 0;
 	}
-	for (int d = 0; d < written; d++)
-		pq_file_stats_cleanup(&files[d].stats);
-	for (int d = 0; d < nfiles; d++)
-		free(paths[d]);
+	return ok;
+}
+
+static void flush_cleanup(Flush *fl)
+{
+	for (int d = 0; d < fl->written; d++)
+		pq_file_stats_cleanup(&fl->files[d].stats);
+	for (int d = 0; d < fl->n; d++)
+		free(fl->paths[d]);
+}
+
+/* Changelog: every change a row, one file per day of commit time. */
+static bool flush_changelog(LakeSink *k, SinkTable *t, RowIndex *x, Flush *fl, uint64_t lsn)
+{
+	int32_t days[64];
+	int ndays = 0;
+	for (size_t r = 0; r < x->n; r++) {
+		int d;
+		for (d = 0; d < ndays && days[d] != x->day[r]; d++)
+			;
+		if (d == ndays) {
+			if (ndays == 64) {
+				snprintf(k->err, sizeof(k->err), "table %s: more than 64 days in one flush", t->name);
+				return false;
+			}
+			days[ndays++] = x->day[r];
+		}
+	}
+	for (int d = 0; d < ndays; d++) {
+		fl->paths[d] = ice_table_data_path(&t->ice, days[d]);
+		fl->files[d].day = days[d];
+		fl->n = d + 1;
+		if (!fl->paths[d]) {
+			snprintf(k->err, sizeof(k->err), "table %s: cannot make the data directory", t->name);
+			return false;
+		}
+	}
+	if (!ice_table_begin(&t->ice, fl->paths, fl->n, k->err, sizeof(k->err)))
+		return false;
+	PqColumn *cols = table_columns(t);
+	bool ok = cols != NULL;
+	for (int d = 0; ok && d < ndays; d++) {
+		size_t m = 0;
+		for (size_t r = 0; r < x->n; r++)
+			if (x->day[r] == days[d])
+				x->idx[m++] = r;
+		FileRows fr = {.t = t, .rowoff = x->rowoff, .cells = x->cells, .idx = x->idx, .ndata = x->ndata};
+		ok = write_one(k, t, fl, d, cols, t->ice.ncols, &fr, m);
+	}
 	free(cols);
-	free(rowoff);
-	free(cells);
-	free(day);
-	free(idx);
+	return ok && commit_flush(k, t, fl, lsn, false, x->n);
+}
+
+/* A row's key: its key columns' values, each with its length. */
+static void key_of(const SinkTable *t, const RowIndex *x, size_t r, Buf *out)
+{
+	buf_reset(out);
+	for (int i = 0; i < t->nkeys; i++) {
+		uint32_t off = x->cells[r * (size_t)x->ndata + (size_t)(t->keys[i] - t->first_data)];
+		uint32_t len = NULL_LEN;
+		if (off)
+			memcpy(&len, t->rows.data + off, 4);
+		buf_put(out, &len, 4);
+		if (len != NULL_LEN)
+			buf_put(out, t->rows.data + off + 4, len);
+	}
+}
+
+typedef struct KeyedRow {
+	size_t row;
+	size_t key_off, key_len; /* in the keys buffer */
+} KeyedRow;
+
+static const uint8_t *sort_keys; /* the keys buffer while qsort runs */
+
+static int by_key(const KeyedRow *x, const KeyedRow *y)
+{
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = n ? memcmp(sort_keys + x->key_off, sort_keys + y->key_off, n) : 0;
+	return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+static int by_key_then_row(const void *a, const void *b)
+{
+	const KeyedRow *x = a, *y = b;
+	int c = by_key(x, y);
+	return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* Mirror: the latest image of each key changed since the last snapshot in
+ * one data file, and every such key in one equality delete file (it
+ * removes the key's older rows, not the new ones: those have the same
+ * sequence number).  After a TRUNCATE only what followed it counts, and
+ * the snapshot drops every earlier file. */
+static bool flush_mirror(LakeSink *k, SinkTable *t, RowIndex *x, Flush *fl, uint64_t lsn)
+{
+	size_t first = 0;
+	bool replace = false;
+	for (size_t r = 0; r < x->n; r++)
+		if (t->rows.data[x->rowoff[r]] == 'T') {
+			first = r + 1;
+			replace = true;
+		}
+	KeyedRow *kr = calloc(x->n - first + 1, sizeof(*kr));
+	size_t *dels = calloc(x->n - first + 1, sizeof(size_t));
+	Buf keys, one;
+	buf_init(&keys);
+	buf_init(&one);
+	bool ok = kr && dels;
+	size_t m = 0;
+	for (size_t r = first; ok && r < x->n; r++) {
+		key_of(t, x, r, &one);
+		kr[m] = (KeyedRow){.row = r, .key_off = keys.len, .key_len = one.len};
+		buf_put(&keys, one.data, one.len);
+		m++;
+	}
+	ok = ok && !keys.failed;
+	size_t nlive = 0, ndel = 0;
+	if (ok) {
+		sort_keys = keys.data;
+		qsort(kr, m, sizeof(*kr), by_key_then_row);
+		for (size_t i = 0; i < m; i++) {
+			if (i + 1 < m && by_key(&kr[i], &kr[i + 1]) == 0)
+				continue; /* not the key's latest change */
+			dels[ndel++] = kr[i].row;
+			if (t->rows.data[x->rowoff[kr[i].row]] != 'D')
+				x->idx[nlive++] = kr[i].row;
+		}
+	}
+	/* the data file when a key has a row, the delete file when any changed */
+	for (int f = 0; ok && f < 2; f++) {
+		if ((f == 0 && nlive == 0) || (f == 1 && ndel == 0))
+			continue;
+		fl->paths[fl->n] = ice_table_data_path(&t->ice, 0);
+		fl->files[fl->n].deletes = f == 1;
+		ok = fl->paths[fl->n++] != NULL;
+	}
+	ok = ok && ice_table_begin(&t->ice, fl->paths, fl->n, k->err, sizeof(k->err));
+	PqColumn *cols = ok ? table_columns(t) : NULL;
+	int keymap[8];
+	PqColumn keycols[8];
+	for (int i = 0; cols && i < t->nkeys; i++) {
+		keymap[i] = t->keys[i];
+		keycols[i] = cols[t->keys[i]];
+	}
+	ok = ok && cols;
+	FileRows live = {.t = t, .rowoff = x->rowoff, .cells = x->cells, .idx = x->idx, .ndata = x->ndata};
+	FileRows del = {.t = t, .rowoff = x->rowoff, .cells = x->cells, .idx = dels, .ndata = x->ndata, .colmap = keymap};
+	for (int f = 0; ok && f < fl->n; f++)
+		ok = fl->files[f].deletes ? write_one(k, t, fl, f, keycols, t->nkeys, &del, ndel)
+					  : write_one(k, t, fl, f, cols, t->ice.ncols, &live, nlive);
+	free(cols);
+	ok = ok && commit_flush(k, t, fl, lsn, replace, x->n);
+	free(kr);
+	free(dels);
+	buf_cleanup(&keys);
+	buf_cleanup(&one);
+	return ok;
+}
+
+/* Writes one table's rows as one snapshot. */
+static bool flush_table(LakeSink *k, SinkTable *t, uint64_t lsn)
+{
+	RowIndex x;
+	Flush fl;
+	memset(&fl, 0, sizeof(fl));
+	bool ok = index_rows(t, &x);
+	if (!ok)
+		snprintf(k->err, sizeof(k->err), "table %s: out of memory", t->name);
+	else if (t->ice.mirror)
+		ok = flush_mirror(k, t, &x, &fl, lsn);
+	else
+		ok = flush_changelog(k, t, &x, &fl, lsn);
+	flush_cleanup(&fl);
+	index_cleanup(&x);
 	if (!ok && !k->err[0])
 		snprintf(k->err, sizeof(k->err), "table %s: out of memory", t->name);
 	return ok;

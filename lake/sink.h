@@ -25,6 +25,10 @@ typedef struct SinkTable {
 	unsigned rel_version;
 	int *map; /* owned: relation column -> Iceberg column */
 	int nmap;
+	int first_data; /* Iceberg columns before the row image (the changelog's) */
+	int keys[8];    /* Iceberg columns of the relation's key */
+	int nkeys;
+	bool keyless_logged;
 	Buf rows; /* encoded rows (see sink.c) */
 	size_t nrows;
 	size_t txn_mark; /* rows.len when the transaction being received began */

@@ -16,11 +16,11 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
-use File::Copy ();
 use HTTP::Tiny;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Node;
-use DoSQL::Test::Utils qw(run_command poll_until write_file);
+use DoSQL::Test::Lake;
+use DoSQL::Test::Utils qw(run_command);
 
 my $node_missing = DoSQL::Test::Node::unavailable();
 if ($node_missing)
@@ -28,8 +28,6 @@ if ($node_missing)
 	BAIL_OUT($node_missing) if $ENV{DOSQL_TEST_STRICT};
 	plan skip_all => $node_missing;
 }
-my $modules = DoSQL::Test::Node::modules('lake_js');
-my $repo = $DoSQL::Test::Cluster::repo_dir;
 
 my $c = DoSQL::Test::Cluster->new_cluster('lake',
 	shards => 4,
@@ -50,42 +48,17 @@ my @conn = ('-h', $router->host, '-p', $router->port, '-U', 'dosql', '-d', 'dosq
 my ($rc, $out, $err) = run_command([ $recvlogical, @conn, '-S', 'audit', '--create-slot', '-P', 'test_decoding' ]);
 is($rc, 0, 'a test_decoding slot for the audit') or diag($err);
 
-my $warehouse = $c->basedir . '/warehouse';
-my $config = $c->basedir . '/lake.json';
-my $http_port = DoSQL::Test::Cluster::reserve_port();
-write_file($config, encode_json({
-	http => { host => '127.0.0.1', port => $http_port },
-	source => $router->connstr,
-	warehouse => $warehouse,
+my $lake = DoSQL::Test::Lake->new($c,
 	namespace => 'dosql',
 	flushThresholdEvents => 40,
 	flushThresholdMs => 300,
 	flushIntervalMs => 100,
 	parquetRowGroupSize => 25,
-	parquetCompression => 'zstd',
-}));
-my $lake = DoSQL::Test::Cluster->new_node('lake_sink',
-	command => [ "$DoSQL::Test::Cluster::bindir/dosql-lake", '--config', $config ],
-	ready => 'none');
-
-sub start_sink
-{
-	my ($fault) = @_;
-	$lake->setenv('DOSQL_FAULT', $fault);
-	my $pos = $lake->log_position;
-	$lake->start;
-	ok($lake->wait_for_log(qr/dosql-lake: streaming/, $pos), 'the sink streams' . ($fault ? " (to die at $fault)" : ''))
-	  or diag($lake->log_tail);
-}
-
-# SHOW SLOTS: slot_name|plugin|active|active_pid|confirmed|sent|lag_bytes|pending_changes
-sub all_confirmed
-{
-	my ($what) = @_;
-	ok(poll_until(sub { $router->safe_psql('show slots') =~ /^dolake\|pgoutput\|t\|.*\|0$/m }),
-		"$what: the sink confirmed every change")
-	  or diag($router->safe_psql('show slots') . $lake->log_tail);
-}
+	parquetCompression => 'zstd');
+my $warehouse = $lake->warehouse;
+my $http_port = $lake->http_port;
+sub start_sink { $lake->start(@_); }
+sub all_confirmed { $lake->all_confirmed(@_); }
 
 my $next_id = 1;
 sub insert_accounts
@@ -108,13 +81,13 @@ $router->safe_psql(q{insert into ty values
 	(2, 7, -5, -0.125, 'NaN', -0.5, '', null, false, '1999-12-31', '2000-01-01 00:00:00', '1970-01-01 00:00:00+00',
 	 '00000000-0000-0000-0000-000000000000', '\x', '[]'),
 	(3, null, null, null, null, null, null, null, null, null, null, null, null, null, null)});
-ok($lake->wait_exit, 'the sink died after its Parquet files, before the commit');
+ok($lake->node->wait_exit, 'the sink died after its Parquet files, before the commit');
 start_sink(undef);
 all_confirmed('after the restart');
 
 # --- 2: updates, deletes and a transaction over several shards and both
 # tables; the sink dies after the first table's commit of a flush
-$lake->kill9;
+$lake->node->kill9;
 start_sink('lake-after-table-commit');
 $router->safe_psql('update acct set bal = bal + 1 where id % 3 = 0');
 $router->safe_psql('delete from acct where id % 7 = 0');
@@ -125,25 +98,25 @@ $router->safe_psql(q{begin;
 	update ty set i2 = 8, js = '{"k": null}' where id = 2;
 	delete from ty where id = 3;
 	commit});
-ok($lake->wait_exit, 'the sink died between two tables\' commits');
+ok($lake->node->wait_exit, 'the sink died between two tables\' commits');
 start_sink(undef);
 all_confirmed('after the second restart');
 
 # --- 3: a key that changes (the row moves to another shard: its DELETE and
 # INSERT) and one that stays; the sink dies after its commits, before it
 # confirms them
-$lake->kill9;
+$lake->node->kill9;
 start_sink('lake-before-confirm');
 $router->safe_psql('update acct set id = 1000 where id = 5');
 $router->safe_psql('update acct set id = 1001, note = null where id = 6');
 insert_accounts(10);
-ok($lake->wait_exit, 'the sink died after its commits, before confirming them');
+ok($lake->node->wait_exit, 'the sink died after its commits, before confirming them');
 start_sink(undef);
 
 # --- 4: SIGKILL while the changes come
 insert_accounts(5) for 1 .. 4;
 $router->safe_psql('update acct set bal = 0 where id between 100 and 110');
-$lake->kill9;
+$lake->node->kill9;
 $router->safe_psql('delete from acct where id between 111 and 115');
 start_sink(undef);
 insert_accounts(3);
@@ -207,12 +180,7 @@ for my $t (qw(acct ty))
 }
 push @q, "select column_name, column_type from (describe select * from read_parquet(" . glob_of('ty') . "))";
 push @q, "select distinct _op from read_parquet(" . glob_of('acct') . ") order by 1";
-my $spec = encode_json({ duckdb => \@q, iceberg => [ map { "file://$warehouse/dosql/$_" } qw(acct ty) ] });
-# an ES module finds its packages from where it is: next to node_modules
-File::Copy::copy("$repo/t/lake_js/read.mjs", "$modules/../read.mjs") or die "copy read.mjs: $!";
-($rc, $out, $err) = run_command([ 'node', "$modules/../read.mjs", $spec ], timeout => 120);
-is($rc, 0, 'DuckDB and icebird read the warehouse') or diag($err);
-my $res = eval { decode_json($out) } // { duckdb => [], iceberg => [] };
+my $res = $lake->read({ duckdb => \@q, iceberg => [ map { "file://$warehouse/dosql/$_" } qw(acct ty) ] });
 
 my $i = 0;
 for my $t (qw(acct ty))
@@ -264,7 +232,7 @@ for my $t (qw(acct ty))
 	is($r1->{extra}, 7, 'icebird: the new column\'s value, read through the new schema');
 }
 
-$lake->stop;
+$lake->node->stop;
 $c->stop;
-is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $lake, $c->router, $c->shards;
+is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $lake->node, $c->router, $c->shards;
 done_testing();

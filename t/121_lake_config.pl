@@ -27,7 +27,7 @@ refused('{"flushThresholdBytes": "big"}', qr/\Q$file\E: flushThresholdBytes: exp
 	'a byte threshold as a string');
 refused('{"parquetCompression": "lz4"}',
 	qr/\Q$file\E: parquetCompression: expected "none", "snappy", "gzip" or "zstd"/, 'an unknown codec');
-refused('{"mode": "mirror"}', qr/\Q$file\E: mode: expected "changelog"/, 'a mode it does not write');
+refused('{"mode": "upsert"}', qr/\Q$file\E: mode: expected "changelog" or "mirror"/, 'a mode it does not write');
 refused('{"tables": []}', qr/\Q$file\E: tables: expected an array of table names/, 'an empty table list');
 refused('{"http": {"host": "127.0.0.1", "port": 70000}}', qr/\Q$file\E: http: expected/, 'a port out of range');
 refused('{"flushEvery": 5}', qr/\Q$file\E: unknown setting "flushEvery"/, 'an unknown key');
