@@ -12,11 +12,14 @@
 
 #include "common/fault.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The changelog columns ahead of the row image. */
 enum { COL_OP, COL_LSN, COL_SEQ, COL_TS, COL_XID, NMETA };
@@ -56,6 +59,10 @@ static void table_cleanup(SinkTable *t)
 	free(t->types);
 	free(t->map);
 	buf_cleanup(&t->rows);
+	if (t->spill_map)
+		munmap(t->spill_map, t->spill_map_len);
+	if (t->spill_fd >= 0)
+		close(t->spill_fd);
 }
 
 void lake_sink_cleanup(LakeSink *k)
@@ -114,6 +121,7 @@ static SinkTable *table_for(LakeSink *k, const char *name)
 	k->tables = grown;
 	SinkTable *t = &k->tables[k->ntables];
 	memset(t, 0, sizeof(*t));
+	t->spill_fd = -1;
 	t->name = strdup(name);
 	bool mirror = k->cfg->mode == LAKE_MIRROR;
 	if (!ice_table_open(&t->ice, k->cfg->warehouse, k->cfg->namespace_, name, mirror, k->err, sizeof(k->err))) {
@@ -194,6 +202,79 @@ static size_t row_size(const uint8_t *base, size_t at, uint32_t *cells, int ncel
 	return pos - at;
 }
 
+/*
+ * A table whose buffer would pass maxBufferSize in the middle of a
+ * transaction spills: its rows so far go to an unlinked temporary file and
+ * every later row is appended there, so a transaction larger than the
+ * buffer is read on without holding it in memory.  The file is mapped to
+ * be written out and dropped after the flush.  Offsets into the rows
+ * (txn_mark) are the same in memory and in the file.
+ */
+static bool spill(LakeSink *k, SinkTable *t)
+{
+	char path[] = "/tmp/dosql-lake-spill-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return false;
+	unlink(path);
+	if (write(fd, t->rows.data, t->rows.len) != (ssize_t)t->rows.len) {
+		close(fd);
+		return false;
+	}
+	t->spill_fd = fd;
+	t->spill_len = t->rows.len;
+	k->spilled += (int64_t)t->rows.len;
+	buf_cleanup(&t->rows);
+	fprintf(stderr, "dosql-lake: table %s: a transaction past maxBufferSize spills to a temporary file\n", t->name);
+	return true;
+}
+
+/* The length of the table's rows, in memory or spilled. */
+static size_t rows_len(const SinkTable *t) { return t->spill_fd >= 0 ? t->spill_len : t->rows.len; }
+
+/* Points t->data at the rows (mapping a spill file); false when it cannot. */
+static bool view_rows(SinkTable *t)
+{
+	if (t->spill_fd < 0) {
+		t->data = t->rows.data;
+		return true;
+	}
+	if (t->spill_len == 0) {
+		t->data = NULL;
+		return true;
+	}
+	void *m = mmap(NULL, t->spill_len, PROT_READ, MAP_SHARED, t->spill_fd, 0);
+	if (m == MAP_FAILED)
+		return false;
+	t->spill_map = m;
+	t->spill_map_len = t->spill_len;
+	t->data = m;
+	return true;
+}
+
+static void unview_rows(SinkTable *t)
+{
+	if (t->spill_map)
+		munmap(t->spill_map, t->spill_map_len);
+	t->spill_map = NULL;
+	t->data = NULL;
+}
+
+/* Forgets the rows from offset `at` on. */
+static void truncate_rows(SinkTable *t, size_t at)
+{
+	if (t->spill_fd < 0) {
+		t->rows.len = at;
+		return;
+	}
+	if (ftruncate(t->spill_fd, (off_t)at) == 0)
+		t->spill_len = at;
+	if (at == 0) {
+		close(t->spill_fd);
+		t->spill_fd = -1;
+	}
+}
+
 static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
 {
 	Buf *b = &t->rows;
@@ -224,6 +305,18 @@ static void put_row(LakeSink *k, SinkTable *t, char op, const LakeRow *row)
 	t->nrows++;
 	k->events++;
 	k->bytes += (int64_t)(b->len - start);
+	if (t->spill_fd >= 0) {
+		if (write(t->spill_fd, b->data, b->len) != (ssize_t)b->len) {
+			snprintf(k->err, sizeof(k->err), "table %s: spill file: %s", t->name, strerror(errno));
+			k->failed = true;
+		}
+		t->spill_len += b->len;
+		k->spilled += (int64_t)b->len;
+		buf_reset(b);
+	} else if (k->in_txn && k->bytes - k->spilled > k->cfg->max_buffer_size && !spill(k, t)) {
+		snprintf(k->err, sizeof(k->err), "table %s: cannot spill to a temporary file: %s", t->name, strerror(errno));
+		k->failed = true;
+	}
 	if (!k->oldest_ms) {
 		k->oldest_ms = lake_now_ms();
 		k->oldest_commit_us = k->txn_us;
@@ -239,7 +332,7 @@ static void on_begin(void *arg, uint64_t lsn, int64_t commit_us, uint32_t xid)
 	k->txn_xid = xid;
 	k->txn_seq = 0;
 	for (int i = 0; i < k->ntables; i++)
-		k->tables[i].txn_mark = k->tables[i].rows.len;
+		k->tables[i].txn_mark = rows_len(&k->tables[i]);
 }
 
 /* The table a change of rel goes to, NULL when not followed or already committed. */
@@ -336,14 +429,19 @@ void lake_sink_abort_txn(LakeSink *k)
 	for (int i = 0; i < k->ntables; i++) {
 		SinkTable *t = &k->tables[i];
 		/* count and drop the rows after the mark */
-		for (size_t pos = t->txn_mark; pos < t->rows.len;) {
-			size_t size = row_size(t->rows.data, pos, NULL, 0);
+		if (!view_rows(t))
+			continue; /* its rows stay: written whole at the next flush */
+		for (size_t pos = t->txn_mark; pos < rows_len(t);) {
+			size_t size = row_size(t->data, pos, NULL, 0);
 			k->bytes -= (int64_t)size;
+			if (t->spill_fd >= 0)
+				k->spilled -= (int64_t)size;
 			k->events--;
 			t->nrows--;
 			pos += size;
 		}
-		t->rows.len = t->txn_mark;
+		unview_rows(t);
+		truncate_rows(t, t->txn_mark);
 	}
 	k->in_txn = false;
 }
@@ -380,19 +478,19 @@ static void get_value(void *arg, size_t row, int col, PqValue *v)
 {
 	FileRows *f = arg;
 	size_t r = f->idx[row];
-	const uint8_t *h = f->t->rows.data + f->rowoff[r];
+	const uint8_t *h = f->t->data + f->rowoff[r];
 	if (f->colmap)
 		col = f->colmap[col];
 	if (col >= f->t->first_data) {
 		uint32_t off = f->cells[r * (size_t)f->ndata + (size_t)(col - f->t->first_data)];
 		uint32_t len = NULL_LEN;
 		if (off)
-			memcpy(&len, f->t->rows.data + off, 4);
+			memcpy(&len, f->t->data + off, 4);
 		if (len == NULL_LEN) {
 			v->null = true;
 			return;
 		}
-		v->text = (const char *)f->t->rows.data + off + 4;
+		v->text = (const char *)f->t->data + off + 4;
 		v->len = len;
 		return;
 	}
@@ -457,6 +555,8 @@ static void index_cleanup(RowIndex *x)
 static bool index_rows(SinkTable *t, RowIndex *x)
 {
 	memset(x, 0, sizeof(*x));
+	if (!view_rows(t))
+		return false;
 	x->n = t->nrows;
 	x->ndata = t->ice.ncols - t->first_data;
 	x->rowoff = calloc(x->n + 1, sizeof(size_t));
@@ -469,9 +569,9 @@ static bool index_rows(SinkTable *t, RowIndex *x)
 	for (size_t r = 0; r < x->n; r++) {
 		x->rowoff[r] = pos;
 		int64_t us;
-		memcpy(&us, t->rows.data + pos + 9, 8);
+		memcpy(&us, t->data + pos + 9, 8);
 		x->day[r] = (int32_t)day_of(us);
-		pos += row_size(t->rows.data, pos, x->cells + r * (size_t)x->ndata, x->ndata);
+		pos += row_size(t->data, pos, x->cells + r * (size_t)x->ndata, x->ndata);
 	}
 	return true;
 }
@@ -524,6 +624,7 @@ static bool commit_flush(LakeSink *k, SinkTable *t, Flush *fl, uint64_t lsn, boo
 		k->last_snapshot_id = t->ice.snapshot_id;
 		k->last_snapshot_lsn = lsn;
 		buf_reset(&t->rows);
+		truncate_rows(t, 0);
 		t->nrows = 0;
 	}
 	return ok;
@@ -587,10 +688,10 @@ static void key_of(const SinkTable *t, const RowIndex *x, size_t r, Buf *out)
 		uint32_t off = x->cells[r * (size_t)x->ndata + (size_t)(t->keys[i] - t->first_data)];
 		uint32_t len = NULL_LEN;
 		if (off)
-			memcpy(&len, t->rows.data + off, 4);
+			memcpy(&len, t->data + off, 4);
 		buf_put(out, &len, 4);
 		if (len != NULL_LEN)
-			buf_put(out, t->rows.data + off + 4, len);
+			buf_put(out, t->data + off + 4, len);
 	}
 }
 
@@ -625,7 +726,7 @@ static bool flush_mirror(LakeSink *k, SinkTable *t, RowIndex *x, Flush *fl, uint
 	size_t first = 0;
 	bool replace = false;
 	for (size_t r = 0; r < x->n; r++)
-		if (t->rows.data[x->rowoff[r]] == 'T') {
+		if (t->data[x->rowoff[r]] == 'T') {
 			first = r + 1;
 			replace = true;
 		}
@@ -651,7 +752,7 @@ static bool flush_mirror(LakeSink *k, SinkTable *t, RowIndex *x, Flush *fl, uint
 			if (i + 1 < m && by_key(&kr[i], &kr[i + 1]) == 0)
 				continue; /* not the key's latest change */
 			dels[ndel++] = kr[i].row;
-			if (t->rows.data[x->rowoff[kr[i].row]] != 'D')
+			if (t->data[x->rowoff[kr[i].row]] != 'D')
 				x->idx[nlive++] = kr[i].row;
 		}
 	}
@@ -701,6 +802,7 @@ static bool flush_table(LakeSink *k, SinkTable *t, uint64_t lsn)
 		ok = flush_changelog(k, t, &x, &fl, lsn);
 	flush_cleanup(&fl);
 	index_cleanup(&x);
+	unview_rows(t);
 	if (!ok && !k->err[0])
 		snprintf(k->err, sizeof(k->err), "table %s: out of memory", t->name);
 	return ok;
@@ -727,6 +829,7 @@ bool lake_sink_flush(LakeSink *k, uint64_t *confirm)
 	}
 	k->events = 0;
 	k->bytes = 0;
+	k->spilled = 0;
 	k->oldest_ms = 0;
 	k->oldest_commit_us = 0;
 	/* everything received is durable: confirm the end of the last

@@ -31,7 +31,12 @@ typedef struct SinkTable {
 	bool keyless_logged;
 	Buf rows; /* encoded rows (see sink.c) */
 	size_t nrows;
-	size_t txn_mark; /* rows.len when the transaction being received began */
+	size_t txn_mark; /* rows' length when the transaction being received began */
+	int spill_fd;    /* -1, or the temporary file the rows went to (see sink.c) */
+	size_t spill_len;
+	const uint8_t *data; /* the rows while a flush reads them */
+	void *spill_map;     /* a spill file mapped for that */
+	size_t spill_map_len;
 } SinkTable;
 
 typedef struct LakeSink {
@@ -47,6 +52,7 @@ typedef struct LakeSink {
 	/* what is buffered: complete transactions up to flush_lsn */
 	uint64_t flush_lsn, flush_end;
 	int64_t events, bytes;
+	int64_t spilled; /* of bytes: in spill files */
 	int64_t oldest_ms; /* monotonic ms of the oldest buffered change, 0: none */
 	int64_t oldest_commit_us; /* its commit time */
 	uint64_t keepalive_end; /* a position the server says nothing precedes */

@@ -58,6 +58,7 @@ my $lake = DoSQL::Test::Lake->new($c,
 	flushThresholdMs => 300,
 	flushIntervalMs => 100,
 	parquetRowGroupSize => 25,
+	maxBufferSize => 1048576,
 	parquetCompression => 'zstd');
 my $warehouse = $lake->warehouse;
 my $http_port = $lake->http_port;
@@ -142,6 +143,8 @@ for (1 .. 5)
 	note("pgbench -i: $perr");
 }
 is($prc, 0, 'pgbench -i through the router') or diag("$pout\n$perr");
+ok($lake->node->wait_for_log(qr/table pgbench_accounts: a transaction past maxBufferSize spills to a temporary file/),
+	'the 100,000 accounts, past maxBufferSize (1 MiB), spill to a temporary file');
 $lake->node->kill9;
 start_sink(undef);
 ($prc, $pout, $perr) = run_command([ $pgbench, '-n', '-c', '4', '-j', '2', '-t', '50', '--max-tries', '100', @pgb ],
