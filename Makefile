@@ -87,6 +87,11 @@ UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(filter-out sh
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+# dosql-lake's unit tests link its objects instead.
+LAKE_UNIT_LINK := $(call objs,$(test_dir),$(filter-out lake/main.c,$(LAKE_SRC)) common/buf.c common/fault.c)
+$(test_dir)/t/unit/test_lake: $(test_dir)/t/unit/test_lake.o $(LAKE_UNIT_LINK)
+	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
+
 UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
 test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(test_dir)/bin/dosql-lake $(UNIT_BINS)
 

@@ -350,7 +350,7 @@ bool lake_pg_to_plain(const LakeType *t, const char *s, size_t len, Buf *out)
 			days = INT32_MAX;
 		else if (is_word(s, len, "-infinity"))
 			days = INT32_MIN;
-		else if (!parse_date_part(&p, s + len, &days) || (p != s + len && !(s + len - p == 3)))
+		else if (!parse_date_part(&p, s + len, &days) || (p != s + len && !(s + len - p == 3 && memcmp(p, " BC", 3) == 0)))
 			return false;
 		if (days < INT32_MIN || days > INT32_MAX)
 			return false;
