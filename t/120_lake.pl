@@ -125,6 +125,13 @@ $lake->node->kill9;
 $router->safe_psql('delete from acct where id between 111 and 115');
 start_sink(undef);
 insert_accounts(3);
+# the router restarts under the sink: it writes what it had whole and
+# follows the stream again when the router is back
+my $pos = $lake->node->log_position;
+$router->restart;
+ok($lake->node->wait_for_log(qr/dosql-lake: streaming/, $pos), 'the sink streams again after the router restarted')
+  or diag($lake->node->log_tail);
+insert_accounts(4);
 # a column added at the source: a new schema, older files stay readable
 $router->safe_psql('alter table acct add column extra int');
 $router->safe_psql('insert into acct (id, bal, note, extra) values (2000, 1, null, 42), (2001, 2, \'x\', null)');
