@@ -6,7 +6,9 @@
 # runs while the sink is killed with SIGKILL at chosen points (after the
 # Parquet files and before the commit, between two tables' commits, after
 # the commits and before the slot confirmation) and at a moment of the
-# test's choosing; each time it is started again.  At the end the latest
+# test's choosing; each time it is started again.  The router restarts
+# under it once; pgbench -i (its accounts spilling past maxBufferSize) and
+# TPC-B run too.  At the end the latest
 # change of every key equals the row the router has, every change the
 # router streamed (pg_recvlogical on a slot of its own) is in the
 # warehouse exactly once, and each file has the Parquet types of its
