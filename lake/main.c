@@ -101,7 +101,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	if (!ok) {
 		fprintf(stderr, "dosql-lake: %s\n", err);
 		disconnect(l);
-	}
+	} else if (l->stream.paused && l->read_ev)
+		event_active(l->read_ev, EV_READ, 0); /* read on what libpq holds, after the flush */
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

@@ -396,7 +396,9 @@ static void on_truncate(void *arg, const LakeRel *rel)
 		put_row(k, t, 'T', NULL);
 }
 
-static void on_commit(void *arg, uint64_t lsn, uint64_t end_lsn, int64_t commit_us)
+/* A transaction is whole: reading stops when a threshold of events or
+ * bytes says flush, so the flush comes at this transaction's end. */
+static bool on_commit(void *arg, uint64_t lsn, uint64_t end_lsn, int64_t commit_us)
 {
 	LakeSink *k = arg;
 	(void)commit_us;
@@ -405,6 +407,8 @@ static void on_commit(void *arg, uint64_t lsn, uint64_t end_lsn, int64_t commit_
 		k->flush_lsn = lsn;
 	if (end_lsn > k->flush_end)
 		k->flush_end = end_lsn;
+	return k->events < k->cfg->flush_threshold_events && k->bytes < k->cfg->flush_threshold_bytes &&
+		k->bytes < k->cfg->max_buffer_size;
 }
 
 static void on_keepalive(void *arg, uint64_t wal_end)

@@ -276,7 +276,8 @@ static bool decode(LakeStream *s, const uint8_t *p, size_t len, const LakeStream
 	case 'C': /* flags, commit LSN, end LSN, commit time */
 		if (!buf_rd_u8(&r, &u8) || !read_u64(&r, &a) || !read_u64(&r, &b) || !read_u64(&r, &ts) || !buf_rd_end(&r))
 			return false;
-		cb->commit(arg, a, b, (int64_t)ts + LAKE_PG_EPOCH_US);
+		if (!cb->commit(arg, a, b, (int64_t)ts + LAKE_PG_EPOCH_US))
+			s->paused = true;
 		return true;
 	case 'R': return relation(s, &r);
 	case 'Y': /* a type: values come as text, nothing to keep */
@@ -357,7 +358,8 @@ bool lake_stream_poll(LakeStream *s, int timeout_ms, const LakeStreamCb *cb, voi
 		snprintf(err, errlen, "stream: %s", PQerrorMessage(s->conn));
 		return false;
 	}
-	for (;;) {
+	s->paused = false;
+	while (!s->paused) {
 		char *data = NULL;
 		int n = PQgetCopyData(s->conn, &data, 1);
 		if (n == 0)

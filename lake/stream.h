@@ -43,7 +43,8 @@ typedef struct LakeStreamCb {
 	 * for D; old: an UPDATE's old key or row when the stream sent it, else NULL */
 	void (*change)(void *arg, const LakeRel *rel, char op, const LakeRow *row, const LakeRow *old);
 	void (*truncate)(void *arg, const LakeRel *rel);
-	void (*commit)(void *arg, uint64_t lsn, uint64_t end_lsn, int64_t commit_us);
+	/* false: stop reading for now (lake_stream_poll returns with paused set) */
+	bool (*commit)(void *arg, uint64_t lsn, uint64_t end_lsn, int64_t commit_us);
 	/* the server's end of stream when nothing is pending before it */
 	void (*keepalive)(void *arg, uint64_t wal_end);
 } LakeStreamCb;
@@ -56,6 +57,7 @@ typedef struct LakeStream {
 	uint64_t confirmed; /* the last flush position sent */
 	int64_t last_status_ms;
 	bool reply_requested;
+	bool paused; /* a commit callback asked to stop reading; what came stays in libpq */
 	const char **vals, **old_vals; /* scratch for rows */
 	size_t *lens, *old_lens;
 	int cap;
