@@ -21,6 +21,9 @@ ROUTER_SRC  := $(sort $(wildcard router/*.c))
 CDC_SHARD_SRC := cdc/replcmd.c
 CDC_SRC     := $(sort $(wildcard cdc/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
+# lake/: dosql-lake, the change stream as Iceberg tables of Parquet files
+LAKE_SRC   := $(sort $(wildcard lake/*.c))
+LAKE_LIBS  := -lpq -levent -ljansson -lavro -lsnappy -lzstd -lz -lcrypto -lm
 
 # Objects per build flavour: build/release and build/test.
 release_dir := build/release
@@ -36,7 +39,7 @@ COMMON_SRC += common/log.c
 LIB_SRC := $(COMMON_SRC) $(PGWIRE_SRC)
 
 .PHONY: all deps test run fuzz bench clean unit-bins test-bins
-all: deps bin/dosql-shard bin/dosql bin/dosql-passwd
+all: deps bin/dosql-shard bin/dosql bin/dosql-passwd bin/dosql-lake
 
 # Every object waits for the installed dependencies (libpg-query-dev's
 # headers among them): an order-only prerequisite, so that any -j works on
@@ -66,6 +69,10 @@ bin/dosql-passwd: $(call objs,$(release_dir),tools/dosql-passwd.c $(LIB_SRC))
 	@mkdir -p bin
 	$(CC) $(OPT) -g -o $@ $^ $(LIBS)
 
+bin/dosql-lake: $(call objs,$(release_dir),$(LAKE_SRC) common/buf.c common/fault.c)
+	@mkdir -p bin
+	$(CC) $(OPT) -g -o $@ $^ $(LAKE_LIBS)
+
 # ---- test build (sanitizers)
 $(test_dir)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -83,6 +90,10 @@ $(test_dir)/bin/dosql-passwd: $(call objs,$(test_dir),tools/dosql-passwd.c $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+$(test_dir)/bin/dosql-lake: $(call objs,$(test_dir),$(LAKE_SRC) common/buf.c common/fault.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
+
 # Each unit test links everything but the programs' main().
 UNIT_LINK := $(call objs,$(test_dir),$(LIB_SRC) $(CDC_SHARD_SRC) $(PGSQL_SRC) $(filter-out shard/main.c,$(SHARD_SRC)) $(VSCHEMA_SRC))
 $(test_dir)/t/unit/%: $(test_dir)/t/unit/%.o $(UNIT_LINK)
@@ -93,14 +104,19 @@ PLAN_LINK := $(call objs,$(test_dir),$(filter-out router/main.c,$(ROUTER_SRC)) $
 $(test_dir)/t/unit/test_plan: $(test_dir)/t/unit/test_plan.o $(UNIT_LINK) $(PLAN_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
-
 # Write t/unit/plan/cases.out from today's plans (after a deliberate change
 # of the planner; read `git diff t/unit/plan/cases.out` before committing).
 .PHONY: plan-golden
 plan-golden: deps $(test_dir)/t/unit/test_plan
 	DOSQL_PLAN_REGENERATE=1 ASAN_OPTIONS=detect_leaks=1 $(test_dir)/t/unit/test_plan >/dev/null
-test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(UNIT_BINS)
+
+# dosql-lake's unit tests link its objects instead.
+LAKE_UNIT_LINK := $(call objs,$(test_dir),$(filter-out lake/main.c,$(LAKE_SRC)) common/buf.c common/fault.c)
+$(test_dir)/t/unit/test_lake: $(test_dir)/t/unit/test_lake.o $(LAKE_UNIT_LINK)
+	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
+
+UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
+test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(test_dir)/bin/dosql-lake $(UNIT_BINS)
 
 PROVE_JOBS ?= 2
 test: test-bins

@@ -3,7 +3,8 @@
 #                                  started) at exit
 #   wait_ready PORT                until a server accepts connections there
 #   start_cluster BASE TABLES      the DoSQL local cluster: router on BASE,
-#                                  shards -40, 40-80, 80-c0, c0- on BASE+1..4;
+#                                  shards -40, 40-80, 80-c0, c0- on BASE+1..4
+#                                  (without DoLake);
 #                                  TABLES is the vschema's "tables" object
 #   start_postgres PORT [SETTINGS] a PostgreSQL in $work/pg (run as user
 #                                  postgres, so root is needed) with role and
@@ -56,7 +57,7 @@ start_cluster() {
 JSON
 	echo "{\"listen\": {\"host\": \"127.0.0.1\", \"port\": $1}, \"auth\": \"trust\", \"vschema\": \"vschema.json\"}" \
 		>"$work/dosql.json"
-	DOSQL_DATA="$work/cluster" "$repo/tools/local-cluster" --config "$work/dosql.json" >"$work/cluster.log" 2>&1 &
+	DOSQL_LAKE=0 DOSQL_DATA="$work/cluster" "$repo/tools/local-cluster" --config "$work/dosql.json" >"$work/cluster.log" 2>&1 &
 	pids+=($!)
 	wait_ready "$1"
 }

@@ -53,6 +53,8 @@ my $col = $vschema->{tables}{$table}{column_vindexes}[0]{column};
 $cluster->safe_psql("create table $table ($col bigint primary key, note text)");
 $cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for 1 .. 40;
 is($cluster->safe_psql("select count(*), sum($col) from $table"), '40|820', "40 rows of $table through the router");
+ok(DoSQL::Test::Utils::poll_until(sub { my @f = glob($cluster->data_dir . "/warehouse/dosql/$table/data/*/*.parquet"); @f }),
+	'DoLake, started with the cluster, writes the changes as Parquet files in the data directory');
 
 my @per_shard = map {
 	my $node = DoSQL::Test::ServerNode->new("shard$_", port => $shard_ports[$_], command => [ 'true' ]);
@@ -71,8 +73,8 @@ for my $port ($rport, @shard_ports) {
 $cluster->start;
 is($cluster->safe_psql("select note from $table where $col = 17"), 'row 17', 'the data is there after a restart');
 is($cluster->stop, 0, 'stopped again');
-my @reports = grep { slurp_file($_) =~ /Sanitizer|runtime error/ } glob($cluster->data_dir . '/shard-*.log');
-is("@reports", '', 'no sanitizer report in the shard logs');
+my @reports = grep { slurp_file($_) =~ /Sanitizer|runtime error/ } glob($cluster->data_dir . '/{shard-*,lake}.log');
+is("@reports", '', 'no sanitizer report in the shard and DoLake logs');
 
 # shards the router reaches over unix-domain sockets ("socket_dir" instead
 # of "host" in the VSchema)

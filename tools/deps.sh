@@ -8,6 +8,8 @@ packages=(
 	build-essential pkg-config clang libclang-rt-14-dev clang-format
 	libpq-dev libevent-dev libsqlite3-dev libssl-dev libpg-query-dev libprotobuf-c-dev
 	libjansson-dev libxxhash-dev libzstd-dev
+	# dosql-lake: Parquet codecs, Avro C for Iceberg manifests
+	libsnappy-dev zlib1g-dev libavro-dev
 	# run
 	sqlite3 openssl
 	# test: real PostgreSQL server and clients, Perl TAP harness, drivers

@@ -54,25 +54,28 @@ sub unavailable
 
 =pod
 
-=item modules()
+=item modules([$set])
 
-The F<node_modules> directory holding the pinned packages; dies when
+The F<node_modules> directory holding the pinned packages of
+F<t/$set> (default C<js>), installed into F<build/$set>; dies when
 C<npm ci> fails.
 
 =cut
 
 sub modules
 {
+	my ($set) = @_;
+	$set //= 'js';
 	my $repo = $DoSQL::Test::ServerNode::repo_dir;
-	my $dir = "$repo/build/js";
+	my $dir = "$repo/build/$set";
 	File::Path::make_path($dir);
 	open my $lock, '>', "$dir/.lock" or croak "$dir/.lock: $!";
 	flock $lock, LOCK_EX or croak "flock $dir/.lock: $!";
-	my $lockfile = "$repo/t/js/package-lock.json";
+	my $lockfile = "$repo/t/$set/package-lock.json";
 	if (!-d "$dir/node_modules" || !-e "$dir/package-lock.json"
 		|| File::Compare::compare($lockfile, "$dir/package-lock.json") != 0)
 	{
-		File::Copy::copy("$repo/t/js/package.json", "$dir/package.json") or croak "copy package.json: $!";
+		File::Copy::copy("$repo/t/$set/package.json", "$dir/package.json") or croak "copy package.json: $!";
 		File::Copy::copy($lockfile, "$dir/package-lock.json") or croak "copy package-lock.json: $!";
 		my ($rc, $out, $err) = run_command([ 'npm', 'ci', '--no-audit', '--no-fund', '--prefix', $dir ],
 			timeout => 300);

@@ -1,0 +1,872 @@
+/*
+ * iceberg.c - Iceberg v2 table metadata, manifests and manifest lists on
+ * the local filesystem (see iceberg.h).
+ */
+#include "iceberg.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lake/avro.h"
+
+/* Spec, "Manifests": the v2 manifest_entry schema with its field ids; the
+ * partition struct's fields go between head and tail. */
+static const char manifest_head[] =
+	"{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
+	"{\"name\":\"status\",\"type\":\"int\",\"field-id\":0},"
+	"{\"name\":\"snapshot_id\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":1},"
+	"{\"name\":\"sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":3},"
+	"{\"name\":\"file_sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":4},"
+	"{\"name\":\"data_file\",\"field-id\":2,\"type\":{\"type\":\"record\",\"name\":\"r2\",\"fields\":["
+	"{\"name\":\"content\",\"type\":\"int\",\"field-id\":134},"
+	"{\"name\":\"file_path\",\"type\":\"string\",\"field-id\":100},"
+	"{\"name\":\"file_format\",\"type\":\"string\",\"field-id\":101},"
+	"{\"name\":\"partition\",\"field-id\":102,\"type\":{\"type\":\"record\",\"name\":\"r102\",\"fields\":[";
+static const char manifest_day_field[] =
+	"{\"name\":\"dt\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null,\"field-id\":1000}";
+static const char manifest_tail[] =
+	"]}},"
+	"{\"name\":\"record_count\",\"type\":\"long\",\"field-id\":103},"
+	"{\"name\":\"file_size_in_bytes\",\"type\":\"long\",\"field-id\":104},"
+	"{\"name\":\"column_sizes\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\",\"items\":{\"type\":\"record\",\"name\":\"k117_v118\",\"fields\":["
+	"{\"name\":\"key\",\"type\":\"int\",\"field-id\":117},{\"name\":\"value\",\"type\":\"long\",\"field-id\":118}]}}],\"default\":null,\"field-id\":108},"
+	"{\"name\":\"value_counts\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\",\"items\":{\"type\":\"record\",\"name\":\"k119_v120\",\"fields\":["
+	"{\"name\":\"key\",\"type\":\"int\",\"field-id\":119},{\"name\":\"value\",\"type\":\"long\",\"field-id\":120}]}}],\"default\":null,\"field-id\":109},"
+	"{\"name\":\"null_value_counts\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\",\"items\":{\"type\":\"record\",\"name\":\"k121_v122\",\"fields\":["
+	"{\"name\":\"key\",\"type\":\"int\",\"field-id\":121},{\"name\":\"value\",\"type\":\"long\",\"field-id\":122}]}}],\"default\":null,\"field-id\":110},"
+	"{\"name\":\"nan_value_counts\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\",\"items\":{\"type\":\"record\",\"name\":\"k138_v139\",\"fields\":["
+	"{\"name\":\"key\",\"type\":\"int\",\"field-id\":138},{\"name\":\"value\",\"type\":\"long\",\"field-id\":139}]}}],\"default\":null,\"field-id\":137},"
+	"{\"name\":\"lower_bounds\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\",\"items\":{\"type\":\"record\",\"name\":\"k126_v127\",\"fields\":["
+	"{\"name\":\"key\",\"type\":\"int\",\"field-id\":126},{\"name\":\"value\",\"type\":\"bytes\",\"field-id\":127}]}}],\"default\":null,\"field-id\":125},"
+	"{\"name\":\"upper_bounds\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\",\"items\":{\"type\":\"record\",\"name\":\"k129_v130\",\"fields\":["
+	"{\"name\":\"key\",\"type\":\"int\",\"field-id\":129},{\"name\":\"value\",\"type\":\"bytes\",\"field-id\":130}]}}],\"default\":null,\"field-id\":128},"
+	"{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"default\":null,\"field-id\":131},"
+	"{\"name\":\"split_offsets\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"long\",\"element-id\":133}],\"default\":null,\"field-id\":132},"
+	"{\"name\":\"equality_ids\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"int\",\"element-id\":136}],\"default\":null,\"field-id\":135},"
+	"{\"name\":\"sort_order_id\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":140}"
+	"]}}]}";
+
+/* Spec, "Manifest Lists": the v2 manifest_file schema. */
+static const char manifest_list_schema[] =
+	"{\"type\":\"record\",\"name\":\"manifest_file\",\"fields\":["
+	"{\"name\":\"manifest_path\",\"type\":\"string\",\"field-id\":500},"
+	"{\"name\":\"manifest_length\",\"type\":\"long\",\"field-id\":501},"
+	"{\"name\":\"partition_spec_id\",\"type\":\"int\",\"field-id\":502},"
+	"{\"name\":\"content\",\"type\":\"int\",\"field-id\":517},"
+	"{\"name\":\"sequence_number\",\"type\":\"long\",\"field-id\":515},"
+	"{\"name\":\"min_sequence_number\",\"type\":\"long\",\"field-id\":516},"
+	"{\"name\":\"added_snapshot_id\",\"type\":\"long\",\"field-id\":503},"
+	"{\"name\":\"added_files_count\",\"type\":\"int\",\"field-id\":504},"
+	"{\"name\":\"existing_files_count\",\"type\":\"int\",\"field-id\":505},"
+	"{\"name\":\"deleted_files_count\",\"type\":\"int\",\"field-id\":506},"
+	"{\"name\":\"added_rows_count\",\"type\":\"long\",\"field-id\":512},"
+	"{\"name\":\"existing_rows_count\",\"type\":\"long\",\"field-id\":513},"
+	"{\"name\":\"deleted_rows_count\",\"type\":\"long\",\"field-id\":514},"
+	"{\"name\":\"partitions\",\"type\":[\"null\",{\"type\":\"array\",\"element-id\":508,\"items\":{\"type\":\"record\",\"name\":\"r508\",\"fields\":["
+	"{\"name\":\"contains_null\",\"type\":\"boolean\",\"field-id\":509},"
+	"{\"name\":\"contains_nan\",\"type\":[\"null\",\"boolean\"],\"default\":null,\"field-id\":518},"
+	"{\"name\":\"lower_bound\",\"type\":[\"null\",\"bytes\"],\"default\":null,\"field-id\":510},"
+	"{\"name\":\"upper_bound\",\"type\":[\"null\",\"bytes\"],\"default\":null,\"field-id\":511}]}}],\"default\":null,\"field-id\":507},"
+	"{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"default\":null,\"field-id\":519}"
+	"]}";
+
+#define PARTITION_FIELD_ID 1000
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ice_uuid(char out[37])
+{
+	uint8_t b[16];
+	if (RAND_bytes(b, 16) != 1) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		for (int i = 0; i < 16; i++)
+			b[i] = (uint8_t)((uint64_t)ts.tv_nsec >> (i % 4 * 8) ^ (uint64_t)getpid() >> (i % 2 * 8) ^ (uint64_t)i * 77);
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+		b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+bool ice_mkdirs(const char *path)
+{
+	char *p = strdup(path);
+	bool ok = p != NULL;
+	for (char *s = p ? p + 1 : NULL; ok && s && *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+			*s = '/';
+		}
+	ok = ok && (mkdir(p, 0755) == 0 || errno == EEXIST);
+	free(p);
+	return ok;
+}
+
+static bool fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = fsync(fd) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Writes data to path through a temporary file, fsynced; with exclusive,
+ * fails (EEXIST) when path exists, so two writers cannot both make one
+ * version; without it, replaces path. */
+static bool write_file_atomic(const char *path, const char *data, size_t len, bool exclusive, char *err, size_t errlen)
+{
+	char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+	int fd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+	bool ok = fd >= 0 && write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (ok)
+		ok = exclusive ? link(tmp, path) == 0 : rename(tmp, path) == 0;
+	if (!ok)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (tmp && (exclusive || !ok))
+		unlink(tmp);
+	free(tmp);
+	return ok;
+}
+
+static void free_columns(IceTable *t)
+{
+	for (int i = 0; i < t->ncols; i++) {
+		free(t->cols[i].name);
+		free(t->cols[i].type);
+	}
+	free(t->cols);
+	t->cols = NULL;
+	t->ncols = 0;
+}
+
+static void free_manifests(IceTable *t)
+{
+	for (int i = 0; i < t->nmanifests; i++)
+		free(t->manifests[i].path);
+	free(t->manifests);
+	t->manifests = NULL;
+	t->nmanifests = 0;
+}
+
+/* A path from a file:// location (what the metadata stores). */
+static const char *local_path(const char *uri) { return strncmp(uri, "file://", 7) == 0 ? uri + 7 : uri; }
+
+static bool read_manifest_list(IceTable *t, const char *path, char *err, size_t errlen)
+{
+	avro_file_reader_t r;
+	if (avro_file_reader(path, &r) != 0) {
+		snprintf(err, errlen, "%s: %s", path, avro_strerror());
+		return false;
+	}
+	avro_schema_t ws = avro_file_reader_get_writer_schema(r);
+	avro_value_iface_t *iface = avro_generic_class_from_schema(ws);
+	avro_value_t v;
+	avro_generic_value_new(iface, &v);
+	bool ok = true;
+	while (avro_file_reader_read_value(r, &v) == 0) {
+		IceManifest *m = realloc(t->manifests, (size_t)(t->nmanifests + 1) * sizeof(*m));
+		if (!m) {
+			ok = false;
+			break;
+		}
+		t->manifests = m;
+		m = &t->manifests[t->nmanifests++];
+		memset(m, 0, sizeof(*m));
+		avro_value_t f, e;
+		const char *s = NULL;
+		size_t n;
+		int32_t i32;
+		int64_t i64;
+#define GET_INT(name, dst) \
+	(avro_value_get_by_name(&v, name, &f, NULL) == 0 && avro_value_get_int(&f, &i32) == 0 ? (dst = i32, 1) : 0)
+#define GET_LONG(name, dst) \
+	(avro_value_get_by_name(&v, name, &f, NULL) == 0 && avro_value_get_long(&f, &i64) == 0 ? (dst = (long)i64, 1) : 0)
+		if (avro_value_get_by_name(&v, "manifest_path", &f, NULL) == 0 && avro_value_get_string(&f, &s, &n) == 0)
+			m->path = strdup(s);
+		GET_LONG("manifest_length", m->length);
+		GET_INT("partition_spec_id", m->spec_id);
+		GET_INT("content", m->content);
+		GET_LONG("sequence_number", m->seq);
+		GET_LONG("min_sequence_number", m->min_seq);
+		GET_LONG("added_snapshot_id", m->snapshot_id);
+		GET_INT("added_files_count", m->added_files);
+		GET_INT("existing_files_count", m->existing_files);
+		GET_INT("deleted_files_count", m->deleted_files);
+		GET_LONG("added_rows_count", m->added_rows);
+		GET_LONG("existing_rows_count", m->existing_rows);
+		GET_LONG("deleted_rows_count", m->deleted_rows);
+#undef GET_INT
+#undef GET_LONG
+		size_t count;
+		if (avro_opt(&v, "partitions", &f) && avro_value_get_size(&f, &count) == 0 && count > 0 &&
+			avro_value_get_by_index(&f, 0, &e, NULL) == 0) {
+			avro_value_t x;
+			int b;
+			const void *p;
+			m->part_summary = true;
+			if (avro_value_get_by_name(&e, "contains_null", &x, NULL) == 0 && avro_value_get_boolean(&x, &b) == 0)
+				m->part_null = b;
+			if (avro_opt(&e, "lower_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
+				const uint8_t *u = p;
+				m->part_lower = (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24);
+				if (avro_opt(&e, "upper_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
+					u = p;
+					m->part_upper = (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
+						(uint32_t)u[3] << 24);
+					m->part_bounds = true;
+				}
+			}
+		}
+		if (!m->path) {
+			snprintf(err, errlen, "%s: a manifest without manifest_path", path);
+			ok = false;
+			break;
+		}
+		avro_value_reset(&v);
+	}
+	avro_value_decref(&v);
+	avro_value_iface_decref(iface);
+	avro_schema_decref(ws);
+	avro_file_reader_close(r);
+	if (!ok && !err[0])
+		snprintf(err, errlen, "%s: out of memory", path);
+	return ok;
+}
+
+/* The current schema's columns from the metadata. */
+static bool load_schema(IceTable *t, char *err, size_t errlen)
+{
+	json_t *schemas = json_object_get(t->meta, "schemas");
+	json_int_t cur = json_integer_value(json_object_get(t->meta, "current-schema-id"));
+	t->last_column_id = (int)json_integer_value(json_object_get(t->meta, "last-column-id"));
+	size_t i;
+	json_t *s;
+	json_array_foreach(schemas, i, s)
+	{
+		if (json_integer_value(json_object_get(s, "schema-id")) != cur)
+			continue;
+		json_t *fields = json_object_get(s, "fields"), *f;
+		size_t k;
+		json_array_foreach(json_object_get(s, "identifier-field-ids"), k, f)
+			if (t->nident < (int)(sizeof(t->ident) / sizeof(t->ident[0])))
+				t->ident[t->nident++] = (int)json_integer_value(f);
+		t->cols = calloc(json_array_size(fields) + 1, sizeof(IceColumn));
+		json_array_foreach(fields, k, f)
+		{
+			IceColumn *c = &t->cols[t->ncols++];
+			c->name = strdup(json_string_value(json_object_get(f, "name")) ?: "");
+			c->id = (int)json_integer_value(json_object_get(f, "id"));
+			c->type = strdup(json_string_value(json_object_get(f, "type")) ?: "string");
+			c->required = json_is_true(json_object_get(f, "required"));
+		}
+		return true;
+	}
+	snprintf(err, errlen, "%s: no schema %lld in the metadata", t->dir, (long long)cur);
+	return false;
+}
+
+/* Undoes a commit that did not finish: its journal names the version it
+ * was to make and the files it wrote. */
+static void recover_inflight(IceTable *t)
+{
+	char *journal = xasprintf("%s/metadata/inflight.json", t->dir);
+	json_t *j = journal ? json_load_file(journal, 0, NULL) : NULL;
+	if (j) {
+		if (json_integer_value(json_object_get(j, "version")) > t->version) {
+			size_t i;
+			json_t *f;
+			json_array_foreach(json_object_get(j, "files"), i, f)
+				if (json_is_string(f))
+					unlink(json_string_value(f));
+		}
+		json_decref(j);
+	}
+	if (journal)
+		unlink(journal);
+	free(journal);
+}
+
+bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
+	size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	t->mirror = mirror;
+	err[0] = 0;
+	t->name = strdup(name);
+	t->dir = xasprintf("%s/%s/%s", warehouse, ns, name);
+	char *mdir = xasprintf("%s/metadata", t->dir);
+	if (!t->name || !t->dir || !mdir || !ice_mkdirs(mdir)) {
+		snprintf(err, errlen, "%s: %s", mdir ? mdir : name, strerror(errno));
+		free(mdir);
+		return false;
+	}
+	DIR *d = opendir(mdir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int v;
+		char tail[32];
+		if (sscanf(de->d_name, "v%d.metadata.json%31s", &v, tail) == 1 && v > t->version)
+			t->version = v;
+	}
+	if (d)
+		closedir(d);
+	recover_inflight(t);
+	bool ok = true;
+	if (t->version > 0) {
+		char *path = xasprintf("%s/v%d.metadata.json", mdir, t->version);
+		json_error_t jerr;
+		t->meta = json_load_file(path, 0, &jerr);
+		if (!t->meta) {
+			snprintf(err, errlen, "%s: %s", path, jerr.text);
+			ok = false;
+		}
+		free(path);
+		ok = ok && load_schema(t, err, errlen);
+		json_t *cur = ok ? json_object_get(t->meta, "current-snapshot-id") : NULL;
+		if (json_is_integer(cur)) {
+			t->snapshot_id = json_integer_value(cur);
+			size_t i;
+			json_t *s;
+			json_array_foreach(json_object_get(t->meta, "snapshots"), i, s)
+			{
+				if (json_integer_value(json_object_get(s, "snapshot-id")) != t->snapshot_id)
+					continue;
+				json_t *sum = json_object_get(s, "summary");
+				const char *lsn = json_string_value(json_object_get(sum, "dosql.lsn"));
+				t->lsn = lsn ? strtoull(lsn, NULL, 10) : 0;
+				const char *files = json_string_value(json_object_get(sum, "total-data-files"));
+				const char *rows = json_string_value(json_object_get(sum, "total-records"));
+				t->files = files ? strtoll(files, NULL, 10) : 0;
+				t->rows = rows ? strtoll(rows, NULL, 10) : 0;
+				t->snapshot_ms = json_integer_value(json_object_get(s, "timestamp-ms"));
+				const char *list = json_string_value(json_object_get(s, "manifest-list"));
+				ok = list && read_manifest_list(t, local_path(list), err, errlen);
+			}
+		}
+	}
+	free(mdir);
+	return ok;
+}
+
+void ice_table_close(IceTable *t)
+{
+	free_columns(t);
+	free_manifests(t);
+	if (t->meta)
+		json_decref(t->meta);
+	free(t->name);
+	free(t->dir);
+	free(t->pending_manifest);
+	free(t->pending_deletes);
+	free(t->pending_list);
+	memset(t, 0, sizeof(*t));
+}
+
+void ice_table_set_identifiers(IceTable *t, const int *ids, int n)
+{
+	if (n > (int)(sizeof(t->ident) / sizeof(t->ident[0])))
+		n = (int)(sizeof(t->ident) / sizeof(t->ident[0]));
+	if (n == t->nident && memcmp(ids, t->ident, (size_t)n * sizeof(int)) == 0)
+		return;
+	memcpy(t->ident, ids, (size_t)n * sizeof(int));
+	t->nident = n;
+	/* identifier fields are required */
+	for (int i = 0; i < t->ncols; i++)
+		for (int k = 0; k < n; k++)
+			if (t->cols[i].id == ids[k])
+				t->cols[i].required = true;
+	t->schema_changed = true;
+}
+
+int ice_table_column(IceTable *t, const char *name, const char *type, bool required)
+{
+	for (int i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, name) == 0)
+			return t->cols[i].id;
+	IceColumn *c = realloc(t->cols, (size_t)(t->ncols + 1) * sizeof(*c));
+	if (!c)
+		return -1;
+	t->cols = c;
+	c = &t->cols[t->ncols++];
+	c->name = strdup(name);
+	c->type = strdup(type);
+	c->id = ++t->last_column_id;
+	/* a column added to a table with snapshots is optional: older files lack it */
+	c->required = required && t->version == 0;
+	t->schema_changed = true;
+	return c->id;
+}
+
+char *ice_table_data_path(IceTable *t, int32_t day)
+{
+	int64_t y;
+	unsigned m, d;
+	lake_civil_from_days(day, &y, &m, &d);
+	char *dir = t->mirror ? xasprintf("%s/data", t->dir)
+			      : xasprintf("%s/data/dt=%04" PRId64 "-%02u-%02u", t->dir, y, m, d);
+	if (!dir || !ice_mkdirs(dir)) {
+		free(dir);
+		return NULL;
+	}
+	char uuid[37];
+	ice_uuid(uuid);
+	char *p = xasprintf("%s/%s.parquet", dir, uuid);
+	free(dir);
+	return p;
+}
+
+bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t errlen)
+{
+	char uuid[37];
+	free(t->pending_manifest);
+	free(t->pending_deletes);
+	free(t->pending_list);
+	int64_t snap;
+	if (RAND_bytes((unsigned char *)&snap, sizeof(snap)) != 1)
+		snap = now_ms();
+	snap &= INT64_MAX;
+	t->pending_snap = snap ? snap : 1;
+	ice_uuid(uuid);
+	t->pending_manifest = xasprintf("%s/metadata/%s-m0.avro", t->dir, uuid);
+	t->pending_deletes = xasprintf("%s/metadata/%s-m1.avro", t->dir, uuid);
+	t->pending_list = xasprintf("%s/metadata/snap-%" PRId64 "-1-%s.avro", t->dir, t->pending_snap, uuid);
+	json_t *files = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(files, json_string(paths[i]));
+	json_array_append_new(files, json_string(t->pending_manifest));
+	json_array_append_new(files, json_string(t->pending_deletes));
+	json_array_append_new(files, json_string(t->pending_list));
+	json_t *j = json_pack("{s:i,s:o}", "version", t->version + 1, "files", files);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *journal = xasprintf("%s/metadata/inflight.json", t->dir);
+	bool ok = text && journal && write_file_atomic(journal, text, strlen(text), false, err, errlen);
+	if (ok) {
+		char *mdir = xasprintf("%s/metadata", t->dir);
+		ok = mdir && fsync_dir(mdir);
+		free(mdir);
+	}
+	free(journal);
+	free(text);
+	json_decref(j);
+	return ok;
+}
+
+static void put_le32(uint8_t *b, int32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)((uint32_t)v >> (8 * i));
+}
+
+/* One map<int, long> or map<int, bytes> of the data_file (an Avro array of key/value records). */
+static void set_map(avro_value_t *df, const char *name, const PqFileStats *st, int which)
+{
+	avro_value_t f, arr, e, k, v;
+	if (avro_value_get_by_name(df, name, &f, NULL) != 0 || avro_value_set_branch(&f, 1, &arr) != 0)
+		return;
+	for (int c = 0; c < st->ncols; c++) {
+		const PqColStats *cs = &st->cols[c];
+		if ((which >= 4 && !cs->has_bounds) || (which == 3 && cs->nans == 0))
+			continue;
+		avro_value_append(&arr, &e, NULL);
+		avro_value_get_by_name(&e, "key", &k, NULL);
+		avro_value_set_int(&k, cs->field_id);
+		avro_value_get_by_name(&e, "value", &v, NULL);
+		switch (which) {
+		case 0: avro_value_set_long(&v, cs->size); break;
+		case 1: avro_value_set_long(&v, cs->values); break;
+		case 2: avro_value_set_long(&v, cs->nulls); break;
+		case 3: avro_value_set_long(&v, cs->nans); break;
+		case 4: avro_value_set_bytes(&v, (void *)cs->lower, cs->lower_len); break;
+		case 5: avro_value_set_bytes(&v, (void *)cs->upper, cs->upper_len); break;
+		}
+	}
+}
+
+static json_t *schema_json(const IceTable *t, int schema_id)
+{
+	json_t *fields = json_array();
+	for (int i = 0; i < t->ncols; i++)
+		json_array_append_new(fields, json_pack("{s:i,s:s,s:b,s:s}", "id", t->cols[i].id, "name", t->cols[i].name,
+			"required", t->cols[i].required, "type", t->cols[i].type));
+	json_t *s = json_pack("{s:s,s:i,s:o}", "type", "struct", "schema-id", schema_id, "fields", fields);
+	if (s && t->nident) {
+		json_t *ids = json_array();
+		for (int i = 0; i < t->nident; i++)
+			json_array_append_new(ids, json_integer(t->ident[i]));
+		json_object_set_new(s, "identifier-field-ids", ids);
+	}
+	return s;
+}
+
+static int commit_ts_id(const IceTable *t)
+{
+	for (int i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, ICE_COMMIT_TS) == 0)
+			return t->cols[i].id;
+	return 0;
+}
+
+static json_t *partition_fields(const IceTable *t)
+{
+	if (t->mirror)
+		return json_array();
+	return json_pack("[{s:s,s:s,s:i,s:i}]", "name", "dt", "transform", "day", "source-id", commit_ts_id(t), "field-id",
+		PARTITION_FIELD_ID);
+}
+
+/* The manifest of the files of one kind (data, or equality deletes) at path. */
+static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool deletes, const char *path, int64_t snap,
+	long seq, int schema_id, long *len, char *err, size_t errlen)
+{
+	AvroOcf o;
+	char *schema = xasprintf("%s%s%s", manifest_head, t->mirror ? "" : manifest_day_field, manifest_tail);
+	bool ok = schema && avro_ocf_init(&o, schema, err, errlen);
+	free(schema);
+	if (ok) {
+		json_t *s = schema_json(t, schema_id), *spec = partition_fields(t);
+		char *st = json_dumps(s, JSON_COMPACT), *sp = json_dumps(spec, JSON_COMPACT);
+		char sid[16];
+		snprintf(sid, sizeof(sid), "%d", schema_id);
+		avro_ocf_meta(&o, "schema", st);
+		avro_ocf_meta(&o, "schema-id", sid);
+		avro_ocf_meta(&o, "partition-spec", sp);
+		avro_ocf_meta(&o, "partition-spec-id", "0");
+		avro_ocf_meta(&o, "format-version", "2");
+		avro_ocf_meta(&o, "content", deletes ? "deletes" : "data");
+		free(st);
+		free(sp);
+		json_decref(s);
+		json_decref(spec);
+	}
+	for (int i = 0; ok && i < n; i++) {
+		const IceDataFile *df = &files[i];
+		if (df->deletes != deletes)
+			continue;
+		avro_value_t *r = avro_ocf_record(&o), d, part, f, b;
+		avro_set_int(r, "status", 1); /* ADDED */
+		avro_set_long(r, "snapshot_id", snap);
+		avro_set_long(r, "sequence_number", seq);
+		avro_set_long(r, "file_sequence_number", seq);
+		avro_value_get_by_name(r, "data_file", &d, NULL);
+		avro_set_int(&d, "content", deletes ? 2 : 0); /* data or equality deletes */
+		char *uri = xasprintf("file://%s", df->path);
+		avro_set_string(&d, "file_path", uri ? uri : "");
+		free(uri);
+		avro_set_string(&d, "file_format", "PARQUET");
+		avro_value_get_by_name(&d, "partition", &part, NULL);
+		if (!t->mirror)
+			avro_set_int(&part, "dt", df->day);
+		avro_set_long(&d, "record_count", df->stats.rows);
+		avro_set_long(&d, "file_size_in_bytes", df->stats.size);
+		set_map(&d, "column_sizes", &df->stats, 0);
+		set_map(&d, "value_counts", &df->stats, 1);
+		set_map(&d, "null_value_counts", &df->stats, 2);
+		set_map(&d, "nan_value_counts", &df->stats, 3);
+		set_map(&d, "lower_bounds", &df->stats, 4);
+		set_map(&d, "upper_bounds", &df->stats, 5);
+		avro_set_null(&d, "key_metadata");
+		if (avro_value_get_by_name(&d, "split_offsets", &f, NULL) == 0 && avro_value_set_branch(&f, 1, &b) == 0)
+			for (int k = 0; k < df->stats.nsplits; k++) {
+				avro_value_t e;
+				avro_value_append(&b, &e, NULL);
+				avro_value_set_long(&e, df->stats.split_offsets[k]);
+			}
+		if (deletes && avro_value_get_by_name(&d, "equality_ids", &f, NULL) == 0 &&
+			avro_value_set_branch(&f, 1, &b) == 0)
+			for (int k = 0; k < t->nident; k++) {
+				avro_value_t e;
+				avro_value_append(&b, &e, NULL);
+				avro_value_set_int(&e, t->ident[k]);
+			}
+		else
+			avro_set_null(&d, "equality_ids");
+		if (deletes)
+			avro_set_null(&d, "sort_order_id");
+		else
+			avro_set_int(&d, "sort_order_id", 0);
+		if (!avro_ocf_append(&o)) {
+			snprintf(err, errlen, "manifest: %s", avro_strerror());
+			ok = false;
+		}
+	}
+	ok = ok && avro_ocf_write(&o, path, len, err, errlen);
+	avro_ocf_cleanup(&o);
+	return ok;
+}
+
+static void manifest_record(avro_value_t *r, const IceManifest *m)
+{
+	char *uri = strncmp(m->path, "file://", 7) == 0 ? strdup(m->path) : xasprintf("file://%s", m->path);
+	avro_set_string(r, "manifest_path", uri ? uri : "");
+	free(uri);
+	avro_set_long(r, "manifest_length", m->length);
+	avro_set_int(r, "partition_spec_id", m->spec_id);
+	avro_set_int(r, "content", m->content);
+	avro_set_long(r, "sequence_number", m->seq);
+	avro_set_long(r, "min_sequence_number", m->min_seq);
+	avro_set_long(r, "added_snapshot_id", m->snapshot_id);
+	avro_set_int(r, "added_files_count", m->added_files);
+	avro_set_int(r, "existing_files_count", m->existing_files);
+	avro_set_int(r, "deleted_files_count", m->deleted_files);
+	avro_set_long(r, "added_rows_count", m->added_rows);
+	avro_set_long(r, "existing_rows_count", m->existing_rows);
+	avro_set_long(r, "deleted_rows_count", m->deleted_rows);
+	avro_value_t f, arr, e, x, b;
+	if (m->part_summary && avro_value_get_by_name(r, "partitions", &f, NULL) == 0 &&
+		avro_value_set_branch(&f, 1, &arr) == 0 && avro_value_append(&arr, &e, NULL) == 0) {
+		avro_value_get_by_name(&e, "contains_null", &x, NULL);
+		avro_value_set_boolean(&x, m->part_null);
+		avro_set_null(&e, "contains_nan");
+		uint8_t lo[4], hi[4];
+		put_le32(lo, m->part_lower);
+		put_le32(hi, m->part_upper);
+		if (m->part_bounds && avro_value_get_by_name(&e, "lower_bound", &x, NULL) == 0 &&
+			avro_value_set_branch(&x, 1, &b) == 0)
+			avro_value_set_bytes(&b, lo, 4);
+		else
+			avro_set_null(&e, "lower_bound");
+		if (m->part_bounds && avro_value_get_by_name(&e, "upper_bound", &x, NULL) == 0 &&
+			avro_value_set_branch(&x, 1, &b) == 0)
+			avro_value_set_bytes(&b, hi, 4);
+		else
+			avro_set_null(&e, "upper_bound");
+	} else
+		avro_set_null(r, "partitions");
+	avro_set_null(r, "key_metadata");
+}
+
+static bool write_manifest_list(IceTable *t, const IceManifest *added, int nadded, bool replace, const char *path,
+	int64_t snap, long seq, char *err, size_t errlen)
+{
+	AvroOcf o;
+	long len;
+	bool ok = avro_ocf_init(&o, manifest_list_schema, err, errlen);
+	char buf[32];
+	if (ok) {
+		snprintf(buf, sizeof(buf), "%" PRId64, snap);
+		avro_ocf_meta(&o, "snapshot-id", buf);
+		snprintf(buf, sizeof(buf), "%" PRId64, t->snapshot_id);
+		if (t->snapshot_id)
+			avro_ocf_meta(&o, "parent-snapshot-id", buf);
+		snprintf(buf, sizeof(buf), "%ld", seq);
+		avro_ocf_meta(&o, "sequence-number", buf);
+		avro_ocf_meta(&o, "format-version", "2");
+	}
+	/* the new manifests first, then the parent's (none when replaced) */
+	int nold = replace ? 0 : t->nmanifests;
+	for (int i = 0; ok && i < nadded + nold; i++) {
+		manifest_record(avro_ocf_record(&o), i < nadded ? &added[i] : &t->manifests[i - nadded]);
+		if (!avro_ocf_append(&o)) {
+			snprintf(err, errlen, "manifest list: %s", avro_strerror());
+			ok = false;
+		}
+	}
+	ok = ok && avro_ocf_write(&o, path, &len, err, errlen);
+	avro_ocf_cleanup(&o);
+	return ok;
+}
+
+bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
+	size_t errlen)
+{
+	err[0] = 0;
+	int64_t snap = t->pending_snap;
+	long seq = t->meta ? (long)json_integer_value(json_object_get(t->meta, "last-sequence-number")) + 1 : 1;
+	int64_t ms = now_ms();
+	json_t *meta = t->meta ? json_deep_copy(t->meta) : NULL;
+	int schema_id = meta ? (int)json_integer_value(json_object_get(meta, "current-schema-id")) : 0;
+	if (meta && t->schema_changed) {
+		size_t i;
+		json_t *s;
+		json_array_foreach(json_object_get(meta, "schemas"), i, s)
+		{
+			int id = (int)json_integer_value(json_object_get(s, "schema-id"));
+			if (id >= schema_id)
+				schema_id = id + 1;
+		}
+		json_array_append_new(json_object_get(meta, "schemas"), schema_json(t, schema_id));
+		json_object_set_new(meta, "current-schema-id", json_integer(schema_id));
+	}
+	if (!meta) {
+		char uuid[37];
+		ice_uuid(uuid);
+		char *loc = xasprintf("file://%s", t->dir);
+		meta = json_pack("{s:i,s:s,s:s,s:i,s:I,s:i,s:i,s:[o],s:i,s:[{s:i,s:o}],s:i,s:i,s:[{s:i,s:[]}],s:{s:s},s:[],s:[],s:[]}",
+			"format-version", 2, "table-uuid", uuid, "location", loc ? loc : "", "last-sequence-number", 0,
+			"last-updated-ms", (json_int_t)ms, "last-column-id", t->last_column_id, "current-schema-id", 0, "schemas",
+			schema_json(t, 0), "default-spec-id", 0, "partition-specs", "spec-id", 0, "fields", partition_fields(t),
+			"last-partition-id", PARTITION_FIELD_ID, "default-sort-order-id", 0, "sort-orders", "order-id", 0,
+			"fields", "properties", "write.format.default", "parquet", "snapshots", "snapshot-log", "metadata-log");
+		free(loc);
+		if (!meta) {
+			snprintf(err, errlen, "%s: could not build the metadata", t->dir);
+			return false;
+		}
+	}
+
+	/* a manifest per kind of the new files, data (0) and deletes (1), each
+	 * with its partition summary */
+	IceManifest added[2];
+	int nadded = 0;
+	int64_t new_rows = 0, new_deletes = 0;
+	int ndata = 0, ndel = 0;
+	bool ok = t->pending_list && t->pending_manifest && t->pending_deletes;
+	for (int kind = 0; ok && kind < 2; kind++) {
+		IceManifest m = {.path = kind ? t->pending_deletes : t->pending_manifest, .spec_id = 0, .content = kind,
+			.seq = seq, .min_seq = seq, .snapshot_id = snap, .part_summary = !t->mirror};
+		for (int i = 0; i < n; i++) {
+			if (files[i].deletes != (kind == 1))
+				continue;
+			m.added_files++;
+			m.added_rows += files[i].stats.rows;
+			if (!m.part_bounds || files[i].day < m.part_lower)
+				m.part_lower = files[i].day;
+			if (!m.part_bounds || files[i].day > m.part_upper)
+				m.part_upper = files[i].day;
+			m.part_bounds = true;
+		}
+		if (m.added_files == 0)
+			continue;
+		if (kind) {
+			ndel = m.added_files;
+			new_deletes = m.added_rows;
+		} else {
+			ndata = m.added_files;
+			new_rows = m.added_rows;
+		}
+		ok = write_manifest(t, files, n, kind == 1, m.path, snap, seq, schema_id, &m.length, err, errlen);
+		added[nadded++] = m;
+	}
+	const char *list = t->pending_list;
+	ok = ok && write_manifest_list(t, added, nadded, replace, list, snap, seq, err, errlen);
+
+	/* the snapshot */
+	char lsnbuf[32], nbuf[32], rbuf[32], tfbuf[32], trbuf[32];
+	int64_t files_before = replace ? 0 : t->files, rows_before = replace ? 0 : t->rows;
+	snprintf(lsnbuf, sizeof(lsnbuf), "%" PRIu64, lsn);
+	snprintf(nbuf, sizeof(nbuf), "%d", ndata);
+	snprintf(rbuf, sizeof(rbuf), "%" PRId64, new_rows);
+	snprintf(tfbuf, sizeof(tfbuf), "%" PRId64, files_before + ndata);
+	snprintf(trbuf, sizeof(trbuf), "%" PRId64, rows_before + new_rows);
+	char *list_uri = list ? xasprintf("file://%s", list) : NULL;
+	json_t *snapshot = ok ? json_pack("{s:I,s:I,s:I,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s},s:i}", "snapshot-id",
+					(json_int_t)snap, "sequence-number", (json_int_t)seq, "timestamp-ms", (json_int_t)ms,
+					"manifest-list", list_uri ? list_uri : "", "summary", "operation",
+					replace || ndel ? "overwrite" : "append", "dosql.lsn",
+					lsnbuf, "added-data-files", nbuf, "added-records", rbuf, "total-data-files", tfbuf,
+					"total-records", trbuf, "schema-id", schema_id)
+				  : NULL;
+	free(list_uri);
+	if (snapshot && ndel) {
+		char dbuf[32], dfbuf[32];
+		snprintf(dbuf, sizeof(dbuf), "%" PRId64, new_deletes);
+		snprintf(dfbuf, sizeof(dfbuf), "%d", ndel);
+		json_t *sum = json_object_get(snapshot, "summary");
+		json_object_set_new(sum, "added-delete-files", json_string(dfbuf));
+		json_object_set_new(sum, "added-equality-delete-files", json_string(dfbuf));
+		json_object_set_new(sum, "added-equality-deletes", json_string(dbuf));
+	}
+	if (snapshot && t->snapshot_id)
+		json_object_set_new(snapshot, "parent-snapshot-id", json_integer(t->snapshot_id));
+	char *mpath = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version + 1);
+	if (ok && snapshot && mpath) {
+		json_array_append_new(json_object_get(meta, "snapshots"), snapshot);
+		snapshot = NULL;
+		json_object_set_new(meta, "current-snapshot-id", json_integer(snap));
+		json_object_set_new(meta, "refs", json_pack("{s:{s:I,s:s}}", "main", "snapshot-id", (json_int_t)snap, "type", "branch"));
+		json_array_append_new(json_object_get(meta, "snapshot-log"),
+			json_pack("{s:I,s:I}", "timestamp-ms", (json_int_t)ms, "snapshot-id", (json_int_t)snap));
+		if (t->version > 0) {
+			char *prev = xasprintf("file://%s/metadata/v%d.metadata.json", t->dir, t->version);
+			json_array_append_new(json_object_get(meta, "metadata-log"),
+				json_pack("{s:I,s:s}", "timestamp-ms", (json_int_t)ms, "metadata-file", prev ? prev : ""));
+			free(prev);
+		}
+		json_object_set_new(meta, "last-sequence-number", json_integer(seq));
+		json_object_set_new(meta, "last-updated-ms", json_integer(ms));
+		json_object_set_new(meta, "last-column-id", json_integer(t->last_column_id));
+		char *text = json_dumps(meta, JSON_INDENT(2));
+		/* the commit point: vN+1 made by link(), which fails if another writer made it first */
+		ok = text && write_file_atomic(mpath, text, strlen(text), true, err, errlen);
+		free(text);
+		char *mdir = xasprintf("%s/metadata", t->dir);
+		ok = ok && mdir && fsync_dir(mdir);
+		if (ok) {
+			char hint[16], *hpath = xasprintf("%s/version-hint.text", mdir);
+			snprintf(hint, sizeof(hint), "%d", t->version + 1);
+			char herr[256];
+			if (!hpath || !write_file_atomic(hpath, hint, strlen(hint), false, herr, sizeof(herr)))
+				fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
+			free(hpath);
+			char *journal = xasprintf("%s/inflight.json", mdir);
+			if (journal)
+				unlink(journal);
+			free(journal);
+		}
+		free(mdir);
+	} else if (ok) {
+		snprintf(err, errlen, "%s: could not build the snapshot", t->dir);
+		ok = false;
+	}
+	json_decref(snapshot);
+	free(mpath);
+	if (!ok) {
+		json_decref(meta);
+		return false;
+	}
+	/* the table now is the new version */
+	json_decref(t->meta);
+	t->meta = meta;
+	t->version++;
+	t->schema_changed = false;
+	if (replace)
+		free_manifests(t);
+	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
+	if (grown) {
+		memmove(grown + nadded, grown, (size_t)t->nmanifests * sizeof(*grown));
+		for (int i = 0; i < nadded; i++) {
+			grown[i] = added[i];
+			grown[i].path = strdup(added[i].path);
+		}
+		t->manifests = grown;
+		t->nmanifests += nadded;
+	}
+	t->lsn = lsn;
+	t->snapshot_id = snap;
+	t->snapshot_ms = ms;
+	t->files = files_before + ndata;
+	t->rows = rows_before + new_rows;
+	return true;
+}

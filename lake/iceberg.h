@@ -1,0 +1,107 @@
+/*
+ * iceberg.h - one Apache Iceberg v2 table on the local filesystem:
+ * <warehouse>/<namespace>/<table>/metadata/{vN.metadata.json,
+ * version-hint.text, snap-<id>-1-<uuid>.avro, <uuid>-m0.avro} and
+ * data/dt=YYYY-MM-DD/<uuid>.parquet, committed as append snapshots whose
+ * summary records the last source LSN they hold (dosql.lsn).
+ *
+ * Specification: Apache Iceberg Table Spec, format version 2 ("Table
+ * Metadata", "Manifests", "Manifest Lists", "Snapshots", "Appendix C: JSON
+ * serialization", "Appendix D: Single-value serialization").
+ */
+#ifndef DOSQL_LAKE_ICEBERG_H
+#define DOSQL_LAKE_ICEBERG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lake/parquet.h"
+
+typedef struct IceColumn {
+	char *name; /* owned */
+	int id;
+	char *type; /* owned: the Iceberg type ("long", "decimal(10,2)") */
+	bool required;
+} IceColumn;
+
+/* One entry of a manifest list. */
+typedef struct IceManifest {
+	char *path; /* owned */
+	long length;
+	int spec_id, content;
+	long seq, min_seq, snapshot_id;
+	int added_files, existing_files, deleted_files;
+	long added_rows, existing_rows, deleted_rows;
+	bool part_summary;  /* partitions[0] present */
+	bool part_null;
+	bool part_bounds;
+	int32_t part_lower, part_upper; /* days */
+} IceManifest;
+
+typedef struct IceTable {
+	char *name;     /* owned */
+	char *dir;      /* owned: the table's directory */
+	json_t *meta;   /* owned: current metadata, NULL before the first commit */
+	int version;    /* N of the current vN.metadata.json, 0 before the first */
+	IceColumn *cols; /* owned: the current schema */
+	int ncols;
+	int last_column_id;
+	bool schema_changed; /* columns added since the last commit */
+	IceManifest *manifests; /* owned: the current snapshot's manifest list */
+	int nmanifests;
+	uint64_t lsn; /* dosql.lsn of the current snapshot (0: none) */
+	int64_t snapshot_id;
+	int64_t snapshot_ms; /* when the current snapshot was committed */
+	int64_t files, rows; /* in the current snapshot */
+	bool mirror;         /* unpartitioned, with identifier fields and equality deletes */
+	int ident[8];        /* identifier field ids (the primary key) */
+	int nident;
+	char *pending_manifest, *pending_deletes, *pending_list; /* owned: named by ice_table_begin */
+	int64_t pending_snap;
+} IceTable;
+
+/* A file written for a commit: data, or equality deletes on the
+ * table's identifier fields. */
+typedef struct IceDataFile {
+	char *path; /* owned, absolute */
+	PqFileStats stats;
+	int32_t day;  /* partition value (changelog): days since 1970-01-01 */
+	bool deletes; /* an equality delete file */
+} IceDataFile;
+
+/* The column every changelog table starts with; _commit_ts partitions it by day. */
+#define ICE_COMMIT_TS "_commit_ts"
+
+/*
+ * Opens (or prepares to create) table `name` under warehouse/namespace:
+ * reads the newest vN.metadata.json (the version hint is only a hint),
+ * its schema, its snapshot's dosql.lsn and manifest list, and removes the
+ * files of a commit that did not finish (metadata/inflight.json).
+ */
+bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
+	size_t errlen) __attribute__((warn_unused_result));
+/* Sets the identifier fields (mirror tables: the primary key's field ids). */
+void ice_table_set_identifiers(IceTable *t, const int *ids, int n);
+void ice_table_close(IceTable *t);
+/* The field id of column name, added to the schema (as optional) when new. */
+int ice_table_column(IceTable *t, const char *name, const char *type, bool required);
+/* A new data file path: for partition day (in t->dir/data/dt=.../) in a
+ * changelog table, in t->dir/data/ in a mirror table; made unique. */
+char *ice_table_data_path(IceTable *t, int32_t day);
+/* Records the files about to be written, so a crash before the commit
+ * leaves nothing behind on the next open. */
+bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Commits files as one snapshot holding changes up to lsn: an append, or
+ * with replace (a TRUNCATE in a mirror table) an overwrite that drops every
+ * earlier file. */
+bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
+	size_t errlen) __attribute__((warn_unused_result));
+
+/* A random version 4 UUID in its text form (37 bytes with the NUL). */
+void ice_uuid(char out[37]);
+/* mkdir -p */
+bool ice_mkdirs(const char *path);
+
+#endif

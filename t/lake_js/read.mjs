@@ -1,0 +1,77 @@
+// Reads a DoLake warehouse with engines DoSQL did not write: DuckDB SQL
+// over the Parquet files, and icebird over the Iceberg metadata.
+//   node read.mjs '{"duckdb": ["select ...", ...], "iceberg": ["file:///.../ns/table", ...]}'
+//   with "mirror": [{"table": "file:///...", "key": "id", "select": "..."}]: the table's rows by
+//   DuckDB SQL over its data files, with its equality delete files applied by sequence number
+// prints {"duckdb": [[rows...], ...], "iceberg": [{"rows": [...], "metadata": {...}}, ...], "mirror": [[rows...], ...]}
+// with every value as JSON (64-bit integers as strings).
+import { readFile } from 'node:fs/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { icebergManifests, icebergMetadata, icebergRead } from 'icebird';
+
+// icebird and hyparquet read through fetch(); node's fetch has no file://,
+// so file URLs are answered from the filesystem, with Range requests.
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (url, init) => {
+  const u = String(url);
+  if (!u.startsWith('file://')) return realFetch(url, init);
+  let data;
+  try {
+    data = await readFile(decodeURIComponent(u.slice(7)));
+  } catch {
+    return new Response('not found', { status: 404 });
+  }
+  const range = init?.headers && (init.headers.Range || init.headers.range ||
+    (typeof init.headers.get === 'function' && init.headers.get('range')));
+  if (range) {
+    const m = /bytes=(\d+)-(\d*)/.exec(range);
+    const start = Number(m[1]);
+    const end = m[2] === '' ? data.length - 1 : Number(m[2]);
+    return new Response(data.subarray(start, end + 1), { status: 206 });
+  }
+  return new Response(data, { status: 200, headers: { 'content-length': String(data.length) } });
+};
+
+const json = (v) => JSON.stringify(v, (k, x) => {
+  if (typeof x === 'bigint') return x.toString();
+  if (x instanceof Uint8Array) return Buffer.from(x).toString('hex');
+  if (x instanceof Date) return x.toISOString();
+  return x;
+});
+
+const spec = JSON.parse(process.argv[2]);
+const out = { duckdb: [], iceberg: [], mirror: [] };
+const db = await DuckDBInstance.create(':memory:');
+const con = await db.connect();
+await con.run("set TimeZone = 'UTC'");
+for (const q of spec.duckdb ?? []) {
+  const r = await con.runAndReadAll(q);
+  out.duckdb.push(r.getRowObjectsJson());
+}
+for (const tableUrl of spec.iceberg ?? []) {
+  const metadata = await icebergMetadata({ tableUrl });
+  const rows = await icebergRead({ tableUrl, metadata });
+  out.iceberg.push({ rows, metadata });
+}
+// Iceberg's rule: an equality delete removes the rows of data files with a
+// smaller sequence number whose key is equal.
+for (const [i, m] of (spec.mirror ?? []).entries()) {
+  const metadata = await icebergMetadata({ tableUrl: m.table });
+  const entries = (await icebergManifests(metadata)).flatMap(x => x.entries).filter(e => e.status !== 2);
+  const path = (e) => e.data_file.file_path.replace(/^file:\/\//, '');
+  const list = (c) => entries.filter(e => Number(e.data_file.content) === c)
+    .map(e => `('${path(e)}', ${e.sequence_number})`);
+  const data = list(0), dels = list(2);
+  await con.run(`create table files${i} (path varchar, seq bigint)`);
+  if (data.length + dels.length) await con.run(`insert into files${i} values ${[...data, ...dels].join(', ')}`);
+  const names = (c) => '[' + entries.filter(e => Number(e.data_file.content) === c).map(e => `'${path(e)}'`).join(', ') + ']';
+  let q = `select ${m.select} as r from read_parquet(${names(0)}, filename = true, union_by_name = true) d`
+    + ` join files${i} f on d.filename = f.path`;
+  if (dels.length) {
+    q += ` where not exists (select 1 from read_parquet(${names(2)}, filename = true) x join files${i} g`
+      + ` on x.filename = g.path where x.${m.key} = d.${m.key} and g.seq > f.seq)`;
+  }
+  q += ` order by d.${m.key}`;
+  out.mirror.push(data.length ? (await con.runAndReadAll(q)).getRowObjectsJson() : []);
+}
+process.stdout.write(json(out) + '\n');
