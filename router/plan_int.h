@@ -80,4 +80,22 @@ void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *tab
 uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod);
 uint32_t rt_plan_select_type(const RtPlanner *pl, const char *table, const char *sql);
 
+#define RT_MAX_TABLES 32
+
+/* The tables (with their aliases), CTE names, aggregates and subqueries a
+ * statement names. */
+typedef struct RtTables {
+	int n;
+	const char *names[RT_MAX_TABLES];
+	const char *aliases[RT_MAX_TABLES];
+	int nctes;
+	const char *ctes[RT_MAX_TABLES];
+	bool too_many;
+	bool aggregate; /* an aggregate or window function appears */
+	bool sublink;   /* a subquery expression appears */
+} RtTables;
+
+void rt_tables_collect(const PgQuery__Node *stmt, RtTables *t);
+bool rt_tables_is_cte(const RtTables *t, const char *name);
+
 #endif

@@ -1,0 +1,333 @@
+/*
+ * catalog.c - the router's catalog: the column types, typmods and positions
+ * of the shards' tables, and the types of expressions the planner asked
+ * about, learned from the first shard and kept until the next DDL.  A
+ * statement's tables are fetched before it is planned (rt_types_prefetch,
+ * over the describer's connection, without blocking the loop); the
+ * lookups the planner makes through RtPlanner come here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pgnode.h"
+#include "pgsql/pgtype.h"
+#include "router/plan_int.h"
+
+#define MAX_LEARNED 4096 /* expression types kept only below this many learned types */
+
+typedef RtTables Tables;
+
+/* The type learned for table and name (a column, or an expression's
+ * SELECT), or NULL. */
+static const struct RtColType *learned(const RtRouter *rt, const char *table, const char *name)
+{
+	for (int i = 0; i < rt->ntypes; i++)
+		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, name) == 0)
+			return &rt->types[i];
+	return NULL;
+}
+
+/* Keep a type learned for table and name, until the next DDL. */
+static void learn(RtRouter *rt, const char *table, const char *name, uint32_t oid, int32_t typmod)
+{
+	struct RtColType *t = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
+	if (!t)
+		return;
+	rt->types = t;
+	t += rt->ntypes;
+	t->table = strdup(table);
+	t->column = strdup(name);
+	t->oid = oid;
+	t->typmod = typmod;
+	if (t->table && t->column) {
+		rt->ntypes++;
+	} else {
+		free(t->table);
+		free(t->column);
+	}
+}
+
+/* The learned-types key marking a table whose columns were all learned
+ * (rt_types_prefetch): a column not learned is not there. */
+#define LOADED_KEY "@loaded"
+
+/* The learned-types key of a column's position. */
+#define POSITION_KEY "@position "
+
+static void position_key(char *key, size_t n, const char *column)
+{
+	snprintf(key, n, POSITION_KEY "%s", column);
+}
+
+/* A prefetch of the column types of a statement's tables. */
+typedef struct Prefetch {
+	RtRouter *rt;
+	int pending; /* queries not answered yet */
+	bool cancelled;
+	RtTypesReady ready;
+	void *arg;
+} Prefetch;
+
+typedef struct PrefetchTable {
+	Prefetch *p;
+	char *table; /* owned */
+} PrefetchTable;
+
+/* A table's columns came (r), or could not be asked (r NULL: the lookups
+ * ask again when planning), or the asker went. */
+static void table_columns(void *arg, PGresult *r, bool cancelled)
+{
+	PrefetchTable *pt = arg;
+	Prefetch *p = pt->p;
+	RtRouter *rt = p->rt;
+	p->cancelled = p->cancelled || cancelled;
+	if (!cancelled && PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 3 && !learned(rt, pt->table, LOADED_KEY) &&
+	    rt->ntypes + 2 * PQntuples(r) < MAX_LEARNED) {
+		for (int i = 0; i < PQntuples(r); i++) {
+			const char *name = PQgetvalue(r, i, 0);
+			char key[128];
+			position_key(key, sizeof(key), name);
+			if (!learned(rt, pt->table, name))
+				learn(rt, pt->table, name, (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10),
+				      (int32_t)strtol(PQgetvalue(r, i, 2), NULL, 10));
+			if (!learned(rt, pt->table, key))
+				learn(rt, pt->table, key, (uint32_t)i + 1, -1);
+		}
+		learn(rt, pt->table, LOADED_KEY, 0, -1);
+	}
+	PQclear(r);
+	free(pt->table);
+	free(pt);
+	if (--p->pending > 0)
+		return;
+	p->ready(p->arg, p->cancelled);
+	free(p);
+}
+
+/* Whether table i of t needs its columns asked: not a CTE, not loaded,
+ * not named before. */
+static bool to_load(const RtRouter *rt, const Tables *t, int i)
+{
+	if (!t->names[i] || rt_tables_is_cte(t, t->names[i]) || learned(rt, t->names[i], LOADED_KEY))
+		return false;
+	for (int k = 0; k < i; k++)
+		if (strcmp(t->names[k], t->names[i]) == 0)
+			return false;
+	return true;
+}
+
+bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt)
+{
+	Tables t;
+	rt_tables_collect(stmt, &t);
+	for (int i = 0; i < t.n; i++)
+		if (to_load(rt, &t, i))
+			return false;
+	return true;
+}
+
+bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
+{
+	Tables t;
+	rt_tables_collect(stmt, &t);
+	Prefetch *p = NULL;
+	for (int i = 0; i < t.n; i++) {
+		if (!to_load(rt, &t, i))
+			continue;
+		if (!p && !(p = calloc(1, sizeof(*p))))
+			return true; /* the lookups ask when planning */
+		PrefetchTable *pt = calloc(1, sizeof(*pt));
+		if (!pt || !(pt->table = strdup(t.names[i]))) {
+			free(pt);
+			break;
+		}
+		pt->p = p;
+		p->pending++;
+		if (!rt_meta_query_async(rt,
+					 "select a.attname, a.atttypid, a.atttypmod from pg_attribute a join pg_class c"
+					 " on c.oid = a.attrelid where c.relname = $1 and a.attnum > 0 and not a.attisdropped"
+					 " order by a.attnum",
+					 pt->table, table_columns, pt, owner)) {
+			p->pending--;
+			free(pt->table);
+			free(pt);
+			break;
+		}
+	}
+	if (!p || p->pending == 0) {
+		free(p);
+		return true;
+	}
+	p->rt = rt;
+	p->ready = ready;
+	p->arg = arg;
+	return false;
+}
+
+uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod)
+{
+	*typmod = -1;
+	const struct RtColType *known = learned(rt, table, column);
+	if (known) {
+		*typmod = known->typmod;
+		return known->oid;
+	}
+	if (learned(rt, table, LOADED_KEY))
+		return 0; /* every column of it is known: it has no such column */
+	/* ask the first shard's catalog, once (schemas are the same everywhere) */
+	PgwError err;
+	PGconn *pg = rt_meta_conn(rt, &err);
+	uint32_t oid = 0;
+	if (pg) {
+		const char *params[2] = {table, column};
+		PGresult *res = PQexecParams(pg,
+					     "select a.atttypid, a.atttypmod from pg_attribute a join pg_class c on c.oid = a.attrelid"
+					     " where c.relname = $1 and a.attname = $2",
+					     2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+			oid = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+			*typmod = (int32_t)strtol(PQgetvalue(res, 0, 1), NULL, 10);
+		}
+		PQclear(res);
+	}
+	if (oid)
+		learn(rt, table, column, oid, *typmod);
+	return oid;
+}
+
+int rt_column_position(RtRouter *rt, const char *table, const char *column)
+{
+	char key[128];
+	position_key(key, sizeof(key), column);
+	const struct RtColType *known = learned(rt, table, key);
+	if (known)
+		return (int)known->oid - 1;
+	if (learned(rt, table, LOADED_KEY))
+		return -1;
+	PgwError err;
+	PGconn *pg = rt_meta_conn(rt, &err);
+	int pos = -1;
+	if (pg) {
+		const char *params[2] = {table, column};
+		PGresult *res = PQexecParams(pg,
+					     "select (select count(*) from pg_attribute b where b.attrelid = a.attrelid and b.attnum > 0"
+					     " and b.attnum < a.attnum and not b.attisdropped) from pg_attribute a join pg_class c"
+					     " on c.oid = a.attrelid where c.relname = $1 and a.attname = $2 and a.attnum > 0",
+					     2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			pos = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (pos >= 0 && rt->ntypes < MAX_LEARNED)
+		learn(rt, table, key, (uint32_t)pos + 1, -1);
+	return pos;
+}
+
+int rt_column_count(RtRouter *rt, const char *table)
+{
+	int n = 0;
+	for (int i = 0; i < rt->ntypes; i++)
+		n += strcmp(rt->types[i].table, table) == 0 &&
+		     strncmp(rt->types[i].column, POSITION_KEY, sizeof(POSITION_KEY) - 1) == 0;
+	return n;
+}
+
+void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs)
+{
+	int position = 0;
+	static const struct {
+		const char *name, *as;
+	} serials[] = {{"serial", "int4"}, {"serial4", "int4"}, {"bigserial", "int8"}, {"serial8", "int8"},
+		       {"smallserial", "int2"}, {"serial2", "int2"}};
+	for (size_t i = 0; cs->relation && i < cs->n_table_elts; i++) {
+		const PgQuery__Node *n = cs->table_elts[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF || !n->column_def->type_name)
+			continue;
+		const PgQuery__ColumnDef *cd = n->column_def;
+		const PgQuery__TypeName *tn = cd->type_name;
+		char key[128];
+		position_key(key, sizeof(key), cd->colname);
+		if (!learned(rt, cs->relation->relname, key))
+			learn(rt, cs->relation->relname, key, (uint32_t)++position, -1);
+		const PgQuery__Node *last = tn->n_names ? tn->names[tn->n_names - 1] : NULL;
+		const char *name = last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : "";
+		for (size_t k = 0; k < sizeof(serials) / sizeof(serials[0]); k++)
+			if (strcmp(name, serials[k].name) == 0)
+				name = serials[k].as;
+		const PgType *t = pgt_by_name(name);
+		if (!t)
+			continue;
+		uint32_t oid = tn->n_array_bounds ? t->array_oid : t->oid;
+		int32_t mod = -1, arg[2] = {-1, 0};
+		for (size_t k = 0; k < tn->n_typmods && k < 2; k++)
+			if (tn->typmods[k]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+			    tn->typmods[k]->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+				arg[k] = tn->typmods[k]->a_const->ival->ival;
+		if (oid == PGT_NUMERIC && arg[0] > 0)
+			mod = pgt_typmod_numeric(arg[0], arg[1]);
+		else if ((oid == PGT_VARCHAR || oid == PGT_BPCHAR) && arg[0] > 0)
+			mod = arg[0] + 4;
+		if (oid && !learned(rt, cs->relation->relname, cd->colname))
+			learn(rt, cs->relation->relname, cd->colname, oid, mod);
+	}
+}
+
+/* The type of sql's one column, learned once from the first shard's
+ * description. */
+uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql)
+{
+	const struct RtColType *known = learned(rt, table, sql);
+	if (known)
+		return known->oid;
+	PgwError err;
+	RtDesc *d = rt_describe_new(rt, sql, 0, NULL, &err);
+	uint32_t oid = d && d->nfields == 1 ? d->fields[0].type_oid : 0;
+	if (oid && rt->ntypes < MAX_LEARNED)
+		learn(rt, table, sql, oid, d->fields[0].typmod);
+	rt_desc_free(d);
+	return oid;
+}
+
+uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
+{
+	int32_t typmod;
+	return rt_column_type_mod(rt, table, column, &typmod);
+}
+
+void rt_column_types_forget(RtRouter *rt)
+{
+	rt->types_gen++;
+	for (int i = 0; i < rt->ntypes; i++) {
+		free(rt->types[i].table);
+		free(rt->types[i].column);
+	}
+	free(rt->types);
+	rt->types = NULL;
+	rt->ntypes = 0;
+}
+
+/* The router's catalog: its first shard's, asked once per fact. */
+static uint32_t router_column_type(void *arg, const char *table, const char *column, int32_t *typmod)
+{
+	return rt_column_type_mod(arg, table, column, typmod);
+}
+
+static int router_column_position(void *arg, const char *table, const char *column)
+{
+	return rt_column_position(arg, table, column);
+}
+
+static uint32_t router_select_type(void *arg, const char *table, const char *sql)
+{
+	return rt_select_type(arg, table, sql);
+}
+
+void rt_router_planner(RtRouter *rt, RtPlanner *pl)
+{
+	*pl = (RtPlanner){.vschema = rt->vschema,
+			  .catalog = {.column_type = router_column_type,
+				      .column_position = router_column_position,
+				      .select_type = router_select_type,
+				      .arg = rt}};
+}
