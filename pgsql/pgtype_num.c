@@ -569,10 +569,8 @@ int32_t pgt_typmod_numeric(int precision, int scale)
 /*
  * Apply the typmod (round to its scale, 22003 "numeric field overflow" when
  * the integer digits exceed precision - scale) and store: INTEGER when the
- * value is integral, has no display scale and fits int64; REAL when a REAL
- * reads back as the same digits and display scale; else TEXT, exact (a
- * column's NUMERIC affinity may still make a REAL of it); TEXT 'NaN' for
- * NaN.
+ * value is integral, has no display scale and fits int64; REAL otherwise;
+ * TEXT 'NaN' for NaN.
  */
 bool pgt_numeric_store(PgtDec *d, int32_t typmod, PgtValue *out, PgtError *err)
 {
@@ -610,22 +608,14 @@ bool pgt_numeric_store(PgtDec *d, int32_t typmod, PgtValue *out, PgtError *err)
 			return true;
 		}
 	}
-	/* A REAL reads back as these digits at this display scale when there
-	 * are at most 15 of them (DBL_DIG) and no trailing zero is shown; any
-	 * other value is kept exactly, as its text. */
-	int natural = d->exp < 0 ? -d->exp : 0, top = d->ndig ? d->exp + d->ndig - 1 : 0;
-	if (d->ndig > 15 || d->dscale != natural || top > 300 || top < -300) {
-		Buf b;
-		buf_init(&b);
-		pgt_dec_to_text(d, d->dscale, &b);
-		bool ok = !b.failed && pgt_set_text(out, (const char *)b.data, b.len);
-		buf_cleanup(&b);
-		return ok || pgt_fail(err, "53200", "out of memory");
-	}
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), "%s%.*se%d", d->neg ? "-" : "", d->ndig ? d->ndig : 1, d->ndig ? d->dig : "0",
-		 d->exp);
-	pgt_set_real(out, strtod(tmp, NULL));
+	char tmp[PGT_DEC_MAXDIG + 32];
+	int n = snprintf(tmp, sizeof(tmp), "%s%.*se%d", d->neg ? "-" : "", d->ndig ? d->ndig : 1,
+			 d->ndig ? d->dig : "0", d->exp);
+	(void)n;
+	double v = strtod(tmp, NULL);
+	if (isinf(v))
+		return pgt_fail(err, "22003", "value overflows numeric format");
+	pgt_set_real(out, v);
 	return true;
 }
 
