@@ -50,6 +50,10 @@ my $tables = join(', ', sort keys %{ $vschema->{tables} });
 ok($tables ne '', "etc/vschema.json names tables ($tables)");
 my ($table) = grep { ($vschema->{tables}{$_}{column_vindexes} // [])->[0] } sort keys %{ $vschema->{tables} };
 my $col = $vschema->{tables}{$table}{column_vindexes}[0]{column};
+# DoLake, started after the router, creates its slot on every shard; DDL
+# meanwhile could meet its writes (40001), so the table comes once it streams
+ok(DoSQL::Test::Utils::poll_until(sub { -f $cluster->data_dir . '/lake.log' && slurp_file($cluster->data_dir . '/lake.log') =~ /dosql-lake: streaming/ }),
+	'DoLake streams the router\'s changes');
 $cluster->safe_psql("create table $table ($col bigint primary key, note text)");
 $cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for 1 .. 40;
 is($cluster->safe_psql("select count(*), sum($col) from $table"), '40|820', "40 rows of $table through the router");
