@@ -18,6 +18,7 @@ typedef struct TCol {
 	 * side: what an unqualified reference emits, the coalesce of both
 	 * sides (arena) */
 	const char *merged;
+	bool untyped; /* an output that is an untyped literal or NULL */
 } TCol;
 
 typedef struct TRel {

@@ -420,6 +420,7 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 			buf_cleanup(&eb);
 			return false;
 		}
+		bool untyped = et.unknown;
 		tr_settle(tr, &eb, &et);
 		const char *name = pgn_has_str(rt->name) ? rt->name : tr_figure_colname(v);
 		if (!first)
@@ -447,6 +448,7 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 						}
 		}
 		result_add(tr, res, &cap, name, &et, toid, attnum);
+		res->cols[res->ncols - 1].untyped = untyped;
 	}
 	return !tr->failed;
 }
@@ -1210,6 +1212,81 @@ static bool values_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	return ok && !tr->failed;
 }
 
+/* Rewrite arm (SQL in sql, outputs in rel) so that each output has the
+ * type types[i]: the arm becomes a subquery over a CTE that names its
+ * columns, its outputs cast where the type differs, under the first arm's
+ * names (the compound's). */
+static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t *types, Buf *sql)
+{
+	Buf w, col;
+	buf_init(&w);
+	buf_init(&col);
+	buf_put_str(&w, "SELECT * FROM (WITH \"_u\"(");
+	for (int i = 0; i < rel->ncols; i++)
+		buf_printf(&w, "%s\"_u%d\"", i ? ", " : "", i);
+	buf_put_str(&w, ") AS (");
+	tr_put_buf(&w, sql);
+	buf_put_str(&w, ") SELECT ");
+	for (int i = 0; i < rel->ncols; i++) {
+		TType t;
+		tr_ttype_set(&t, rel->cols[i].type, rel->cols[i].typmod);
+		buf_reset(&col);
+		buf_printf(&col, "\"_u%d\"", i);
+		if (!tr_coerce(tr, &col, &t, types[i], -1, -1))
+			break;
+		buf_printf(&w, "%s", i ? ", " : "");
+		tr_put_buf(&w, &col);
+		buf_put_str(&w, " AS ");
+		pgs_put_ident(&w, names->cols[i].name);
+	}
+	buf_put_str(&w, " FROM \"_u\")");
+	buf_reset(sql);
+	tr_put_buf(sql, &w);
+	buf_cleanup(&w);
+	buf_cleanup(&col);
+	return !tr->failed;
+}
+
+/*
+ * The output types of UNION, INTERSECT or EXCEPT as PostgreSQL resolves
+ * them: an untyped literal or NULL takes the other arm's type, numeric
+ * types promote (int < numeric < float8); an arm whose outputs differ from
+ * those types has them cast.  res gets the first arm's names and the
+ * resolved types.
+ */
+static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], TRel *res)
+{
+	int n = armres[0].ncols;
+	uint32_t *types = arena_alloc(tr->a, sizeof(uint32_t) * (size_t)(n + 1));
+	bool cast[2] = {false, false};
+	*res = armres[0];
+	res->cols = arena_alloc(tr->a, sizeof(TCol) * (size_t)(n + 1));
+	memcpy(res->cols, armres[0].cols, sizeof(TCol) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		const TCol *a = &armres[0].cols[i], *b = &armres[1].cols[i];
+		uint32_t t = a->type;
+		if (a->untyped && !b->untyped)
+			t = b->type;
+		else if (!a->untyped && !b->untyped && a->type != b->type && tr_is_numeric_type(a->type) &&
+			 tr_is_numeric_type(b->type))
+			t = tr_arith_result(a->type, b->type);
+		types[i] = t;
+		for (int k = 0; k < 2; k++)
+			if (armres[k].cols[i].type != t)
+				cast[k] = true;
+		res->cols[i].type = t;
+		res->cols[i].untyped = a->untyped && b->untyped;
+		if (t != a->type || a->typmod != b->typmod)
+			res->cols[i].typmod = -1;
+		res->cols[i].table_oid = 0;
+		res->cols[i].attnum = 0;
+	}
+	for (int k = 0; k < 2; k++)
+		if (cast[k] && !cast_arm(tr, &armres[k], &armres[0], types, &armsql[k]))
+			return false;
+	return true;
+}
+
 static bool needs_wrap(PgQuery__SelectStmt *s)
 {
 	return s->n_sort_clause || s->limit_count || s->limit_offset || s->with_clause;
@@ -1227,7 +1304,11 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
 		PgQuery__SelectStmt *arms[2] = {s->larg, s->rarg};
 		TRel armres[2];
-		for (int i = 0; i < 2; i++) {
+		Buf armsql[2];
+		buf_init(&armsql[0]);
+		buf_init(&armsql[1]);
+		ok = true;
+		for (int i = 0; i < 2 && ok; i++) {
 			Scope inner = {.parent = tr->scope->parent};
 			inner.nctes = tr->scope->nctes;
 			memcpy(inner.ctes, tr->scope->ctes, sizeof(inner.ctes));
@@ -1235,31 +1316,28 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			tr->scope = &inner;
 			bool wrap = needs_wrap(arms[i]) || arms[i]->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
 			if (wrap)
-				buf_put_str(out, "SELECT * FROM (");
-			ok = tr_select(tr, arms[i], out, &armres[i]);
+				buf_put_str(&armsql[i], "SELECT * FROM (");
+			ok = tr_select(tr, arms[i], &armsql[i], &armres[i]);
 			if (wrap)
-				buf_put_u8(out, ')');
+				buf_put_u8(&armsql[i], ')');
 			tr->scope = saved;
-			if (!ok)
-				return false;
-			if (i == 0) {
-				const char *kw = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION	   ? " UNION "
-						 : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? " INTERSECT "
-												     : " EXCEPT ";
-				buf_put_str(out, kw);
-				if (s->all)
-					buf_put_str(out, "ALL ");
-			}
 		}
-		if (armres[0].ncols != armres[1].ncols)
-			return tr_fail(tr, "42601", -1, "each %s query must have the same number of columns",
-				       s->op == PG_QUERY__SET_OPERATION__SETOP_UNION ? "UNION" : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? "INTERSECT" : "EXCEPT");
-		*res = armres[0];
-		for (int i = 0; i < res->ncols; i++) {
-			res->cols[i].table_oid = 0;
-			res->cols[i].attnum = 0;
+		const char *opname = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION	? "UNION"
+				     : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? "INTERSECT"
+											  : "EXCEPT";
+		if (ok && armres[0].ncols != armres[1].ncols)
+			ok = tr_fail(tr, "42601", -1, "each %s query must have the same number of columns", opname);
+		if (ok)
+			ok = setop_types(tr, armres, armsql, res);
+		if (ok) {
+			tr_put_buf(out, &armsql[0]);
+			buf_printf(out, " %s %s", opname, s->all ? "ALL " : "");
+			tr_put_buf(out, &armsql[1]);
 		}
-		ok = true;
+		buf_cleanup(&armsql[0]);
+		buf_cleanup(&armsql[1]);
+		if (!ok)
+			return false;
 	} else if (s->n_values_lists) {
 		ok = values_select(tr, s, out, res);
 	} else {
