@@ -315,6 +315,15 @@ bool pgs_resolve_typename(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 	*oid = t->oid;
 	*typmod = -1;
 	if (t->oid == PGT_VARCHAR || t->oid == PGT_BPCHAR) {
+		if (nmods >= 1 && (mods[0] < 1 || mods[0] > 10485760)) {
+			/* anychar_typmodin's limits */
+			memset(err, 0, sizeof(*err));
+			memcpy(err->sqlstate, "22023", 5);
+			snprintf(err->message, sizeof(err->message), "length for type %s %s", t->oid == PGT_VARCHAR ? "varchar" : "char",
+				 mods[0] < 1 ? "must be at least 1" : "cannot exceed 10485760");
+			err->position = pgs_char_position(ctx->src, tn->location);
+			return false;
+		}
 		if (nmods >= 1)
 			*typmod = mods[0] + 4;
 		else if (t->oid == PGT_BPCHAR && strcmp(name, "bpchar") == 0 && tn->location >= 0)
@@ -1208,6 +1217,21 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 	if (!tr_expr(tr, tc->arg, &ab, &at)) {
 		buf_cleanup(&ab);
 		return false;
+	}
+	if ((oid == PGT_VARCHAR || oid == PGT_BPCHAR) && typmod >= 4 && !at.param) {
+		/* an explicit cast to varchar(n) or char(n) truncates to n
+		 * characters, where an assignment fails */
+		if (!tr_is_text_type(at.oid) || at.unknown)
+			tr_coerce(tr, &ab, &at, PGT_TEXT, -1, tc->location);
+		Buf sb;
+		buf_init(&sb);
+		buf_put_str(&sb, "substr(");
+		tr_put_buf(&sb, &ab);
+		buf_printf(&sb, ", 1, %d)", typmod - 4);
+		buf_reset(&ab);
+		tr_put_buf(&ab, &sb);
+		buf_cleanup(&sb);
+		tr_ttype_set(&at, PGT_TEXT, -1);
 	}
 	bool reg_out = oid == PGT_REGCLASS || oid == PGT_REGTYPE || oid == PGT_REGNAMESPACE;
 	bool reg_in = at.oid == PGT_REGCLASS || at.oid == PGT_REGTYPE || at.oid == PGT_REGNAMESPACE;

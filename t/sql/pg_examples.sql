@@ -86,3 +86,8 @@ SELECT 'Infinity'::float8 AS x UNION ALL SELECT '-Infinity' UNION ALL SELECT 1 O
 SELECT NULL UNION ALL SELECT 1.5 ORDER BY 1
 SELECT 1 UNION SELECT '2' ORDER BY 1
 SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2.25) s ORDER BY x DESC
+SELECT 'abcd'::text::char(3), 'abcd'::varchar(2), 12345::varchar(2), true::char(3)
+SELECT 'héllo'::varchar(2), length('héllo'::char(3))
+SELECT 'a'::varchar(0)
+SELECT 'a'::char(0)
+SELECT 'a'::varchar(10485761)
