@@ -552,17 +552,42 @@ static int numeric_scale(const TType *t)
 	return t->oid == PGT_NUMERIC && t->typmod >= 4 ? ((t->typmod - 4) & 0xFFFF) : -1;
 }
 
-bool tr_cmp_keyed(const TType *t, size_t n)
+/* b, of type character(n), as the text it converts to: without its
+ * trailing spaces. */
+static void bpchar_as_text(Buf *b, TType *t)
 {
-	for (size_t i = 0; i < n; i++)
-		if ((t[i].oid == PGT_NUMERIC && !t[i].column && !t[i].as_real) || t[i].oid == PGT_INTERVAL)
-			return true;
-	return false;
+	Buf w;
+	buf_init(&w);
+	tr_put_cmp_operand(&w, b, t, 1);
+	buf_reset(b);
+	tr_put_buf(b, &w);
+	buf_cleanup(&w);
+	tr_ttype_set(t, PGT_TEXT, -1);
 }
 
-void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, bool keyed)
+int tr_cmp_keyed(const TType *t, size_t n)
 {
-	if (keyed && (tr_is_numeric_type(t->oid) || t->oid == PGT_INTERVAL)) {
+	int keyed = 0;
+	bool bpchar = false, varchar = false;
+	for (size_t i = 0; i < n; i++) {
+		if ((t[i].oid == PGT_NUMERIC && !t[i].column && !t[i].as_real) || t[i].oid == PGT_INTERVAL ||
+		    t[i].oid == PGT_BPCHAR)
+			keyed = 1;
+		bpchar = bpchar || t[i].oid == PGT_BPCHAR;
+		varchar = varchar || t[i].oid == PGT_VARCHAR;
+	}
+	/* varchar meeting character(n) compares as character(n) */
+	return keyed | (bpchar && varchar ? 2 : 0);
+}
+
+void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, int keyed)
+{
+	if (keyed && (t->oid == PGT_BPCHAR || ((keyed & 2) && t->oid == PGT_VARCHAR))) {
+		/* character(n) compares without its trailing spaces */
+		buf_put_str(out, "rtrim(");
+		tr_put_buf(out, b);
+		buf_put_str(out, ", ' ')");
+	} else if (keyed && (tr_is_numeric_type(t->oid) || t->oid == PGT_INTERVAL)) {
 		/* exact numeric order whatever the operand's storage; intervals
 		 * by their length ('1 month' = '30 days') */
 		buf_put_str(out, t->oid == PGT_INTERVAL ? "pg_intervalkey(" : "pg_numkey(");
@@ -762,7 +787,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 				goto out;
 			}
 			TType both[2] = {lt, rt};
-			bool keyed = tr_cmp_keyed(both, 2);
+			int keyed = tr_cmp_keyed(both, 2);
 			buf_put_u8(out, '(');
 			tr_put_cmp_operand(out, &lb, &lt, keyed);
 			buf_printf(out, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
@@ -812,7 +837,9 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		Buf *sides[2] = {&lb, &rb};
 		TType *types[2] = {&lt, &rt};
 		for (int i = 0; i < 2; i++)
-			if (!tr_is_text_type(types[i]->oid) && !tr_is_int_type(types[i]->oid))
+			if (types[i]->oid == PGT_BPCHAR)
+				bpchar_as_text(sides[i], types[i]); /* character(n) to text drops the padding */
+			else if (!tr_is_text_type(types[i]->oid) && !tr_is_int_type(types[i]->oid))
 				tr_coerce(tr, sides[i], types[i], PGT_TEXT, -1, loc);
 		buf_put_u8(out, '(');
 		tr_put_buf(out, &lb);
@@ -932,7 +959,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			  unify(tr, &lb, &lt, &rb, &rt, a->location);
 		if (ok) {
 			TType both[2] = {lt, rt};
-			bool keyed = tr_cmp_keyed(both, 2);
+			int keyed = tr_cmp_keyed(both, 2);
 			buf_put_u8(out, '(');
 			tr_put_cmp_operand(out, &lb, &lt, keyed);
 			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT ? " IS NOT " : " IS ");
@@ -953,7 +980,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		bool ok = common_list(tr, a->lexpr, 1, args, bufs, types, &common, a->location);
 		if (ok && common == PGT_NUMERIC) {
 			/* numeric values are equal by value, whatever their scale */
-			bool keyed = tr_cmp_keyed(types, 2);
+			int keyed = tr_cmp_keyed(types, 2);
 			buf_put_str(out, "(CASE WHEN ");
 			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, " = ");
@@ -983,7 +1010,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		uint32_t common;
 		bool ok = common_list(tr, a->lexpr, l->n_items, l->items, bufs, types, &common, a->location);
 		if (ok) {
-			bool keyed = tr_cmp_keyed(types, n);
+			int keyed = tr_cmp_keyed(types, n);
 			buf_put_u8(out, '(');
 			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
@@ -1013,7 +1040,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			  unify(tr, &lb, &lt, &b2, &t2, a->location);
 		if (ok) {
 			TType three[3] = {lt, t1, t2};
-			bool keyed = tr_cmp_keyed(three, 3);
+			int keyed = tr_cmp_keyed(three, 3);
 			buf_put_u8(out, '(');
 			tr_put_cmp_operand(out, &lb, &lt, keyed);
 			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
@@ -1175,7 +1202,7 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 	if (ok) {
 		buf_put_str(out, "CASE");
 		size_t w0 = 0;
-		bool keyed = c->arg && tr_cmp_keyed(wt, n + 1);
+		int keyed = c->arg ? tr_cmp_keyed(wt, n + 1) : 0;
 		if (c->arg) {
 			buf_put_u8(out, ' ');
 			tr_put_cmp_operand(out, &wb[0], &wt[0], keyed);

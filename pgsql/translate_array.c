@@ -65,7 +65,7 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
 			tr_put_buf(out, &rb);
 			buf_put_str(out, ") IS NULL THEN NULL ELSE ");
 			TType both[2] = {lt, et};
-			bool keyed = tr_cmp_keyed(both, 2);
+			int keyed = tr_cmp_keyed(both, 2);
 			tr_put_cmp_operand(out, &lb, &lt, keyed);
 			buf_put_str(out, in);
 			buf_put_str(out, "SELECT ");

@@ -94,8 +94,10 @@ bool tr_is_text_type(uint32_t t);
 /* Whether operands compared with each other must go through their order
  * keys (pg_numkey, pg_intervalkey): when any of the n is a numeric value
  * that SQLite would otherwise compare inexactly, as a REAL or as text, or
- * an interval (its text does not order by length). */
-bool tr_cmp_keyed(const TType *t, size_t n);
+ * an interval (its text does not order by length), or character(n) (its
+ * padding does not count); bit 2 is set when varchar meets character(n)
+ * and compares as it. */
+int tr_cmp_keyed(const TType *t, size_t n);
 /* Translate the n expressions args into bs/ts (n of each, initialised
  * here, the caller cleans them up) coerced to their common type, which is
  * returned: numeric types promote (int < numeric < float8), untyped
@@ -103,7 +105,7 @@ bool tr_cmp_keyed(const TType *t, size_t n);
 uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *ts);
 /* Emit the operand b of type t for a comparison: its order key when keyed
  * and its type has one, else the value itself. */
-void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, bool keyed);
+void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, int keyed);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
 bool tr_is_numeric_type(uint32_t t);
 /* The type of arithmetic between l and r (the wider numeric type). */

@@ -91,3 +91,6 @@ SELECT 'héllo'::varchar(2), length('héllo'::char(3))
 SELECT 'a'::varchar(0)
 SELECT 'a'::char(0)
 SELECT 'a'::varchar(10485761)
+SELECT 'ab'::char(4) || '|', ''::char(2) = '', 'ab '::char(4) = 'ab'::char(2), 'a'::char(3) < 'b'::char(1)
+SELECT 'ab'::char(4) = 'ab'::text, 'ab'::char(4) IN ('ab', 'x'), 'x' || 'ab'::char(4) || 'y'
+select 'ab'::varchar = 'ab  '::char(4), 'ab '::varchar = 'ab'::char(4), 'ab '::text = 'ab'::char(4), 'ab '::varchar IN ('10', 'ab'::char(4))
