@@ -104,6 +104,44 @@ static void fn_random(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* 22003 for a result outside an integer type of `width` bytes. */
+static void out_of_range(sqlite3_context *ctx, int width);
+
+/* pg_abs(x, argtype): an integer type's least value is 22003, numeric
+ * keeps its digits and display scale, floats as fabs. */
+static void fn_abs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	uint32_t oid = (uint32_t)sqlite3_value_int64(argv[1]);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	if (oid == PGT_NUMERIC) {
+		PgtDec *d = sqlite3_malloc(sizeof(PgtDec));
+		if (!d) {
+			sqlite3_result_error_nomem(ctx);
+		} else if (dec_from_value(d, argv[0], -1)) {
+			d->neg = false;
+			if (d->special == DEC_NINF)
+				d->special = DEC_PINF;
+			dec_result(ctx, d);
+		} else {
+			pgt_result_error(ctx, "22P02", "invalid input syntax for type numeric");
+		}
+		sqlite3_free(d);
+		return;
+	}
+	if (is_integer(argv[0])) {
+		int64_t v = sqlite3_value_int64(argv[0]);
+		int width = oid == PGT_INT2 ? 2 : oid == PGT_INT4 ? 4 : 8;
+		int64_t least = width == 2 ? INT16_MIN : width == 4 ? INT32_MIN : INT64_MIN;
+		if (v == least)
+			out_of_range(ctx, width);
+		else
+			sqlite3_result_int64(ctx, v < 0 ? -v : v);
+		return;
+	}
+	sqlite3_result_double(ctx, __builtin_fabs(sqlite3_value_double(argv[0])));
+}
+
 static void out_of_range(sqlite3_context *ctx, int width)
 {
 	pgt_result_error(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
@@ -1046,6 +1084,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_backend_pid", 0, fn_backend_pid, s, 0},
 		{"dosql_slot_pid", 1, fn_slot_pid, s, 0},
 		{"pg_random", 0, fn_random, NULL, 0},
+		{"pg_abs", 2, fn_abs, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_mod", 2, fn_div, (void *)1, SQLITE_DETERMINISTIC},

@@ -157,7 +157,7 @@ static const FuncMap funcs[] = {
 	{"rpad", "pg_rpad", RET_FIXED, PGT_TEXT, false, 0},
 	{"initcap", "pg_initcap", RET_FIXED, PGT_TEXT, false, 0},
 	{"md5", "pg_md5", RET_FIXED, PGT_TEXT, false, 0},
-	{"abs", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
+	{"abs", "pg_abs", RET_ARG1, 0, false, PGT_FLOAT8},
 	{"round", "pg_round", RET_ARG1, 0, false, PGT_NUMERIC},
 	{"trunc", "pg_trunc", RET_ARG1, 0, false, PGT_NUMERIC},
 	{"floor", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
@@ -493,7 +493,7 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		 * (DISTINCT aggregates take one argument in SQLite) */
 		if ((m->rule == RET_SUM || m->rule == RET_AVG) && !f->agg_distinct)
 			buf_printf(out, ", %u, %d", first.oid, first.typmod);
-		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)
+		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0 || strcmp(name, "abs") == 0)
 			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
 	}
 	const char *fname = m->sqlite ? m->sqlite : m->pg;

@@ -94,3 +94,6 @@ SELECT 'a'::varchar(10485761)
 SELECT 'ab'::char(4) || '|', ''::char(2) = '', 'ab '::char(4) = 'ab'::char(2), 'a'::char(3) < 'b'::char(1)
 SELECT 'ab'::char(4) = 'ab'::text, 'ab'::char(4) IN ('ab', 'x'), 'x' || 'ab'::char(4) || 'y'
 select 'ab'::varchar = 'ab  '::char(4), 'ab '::varchar = 'ab'::char(4), 'ab '::text = 'ab'::char(4), 'ab '::varchar IN ('10', 'ab'::char(4))
+SELECT abs((-2147483648)::int4)
+SELECT abs((-9223372036854775808)::int8)
+SELECT abs(-2.50), abs(-5), abs((-3)::int2), abs(-1.5::float8), abs('-Infinity'::numeric), abs(NULL::int), abs(-0.0)
