@@ -1261,7 +1261,8 @@ static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], TRel *res)
 	bool cast[2] = {false, false};
 	*res = armres[0];
 	res->cols = arena_alloc(tr->a, sizeof(TCol) * (size_t)(n + 1));
-	memcpy(res->cols, armres[0].cols, sizeof(TCol) * (size_t)n);
+	if (n > 0) /* SELECT with no outputs has no columns at all */
+		memcpy(res->cols, armres[0].cols, sizeof(TCol) * (size_t)n);
 	for (int i = 0; i < n; i++) {
 		const TCol *a = &armres[0].cols[i], *b = &armres[1].cols[i];
 		uint32_t t = a->type;
