@@ -220,8 +220,8 @@ int main(void)
 		else
 			snprintf(title, sizeof(title), "%.2000s", line);
 		if (regenerate) {
-			fprintf(out, "-- %s\n%s\n\n", title, buf_cstr(&plan));
-			ok(1, "wrote the plan of %s", title);
+			ok(fprintf(out, "-- %s\n%s\n\n", title, buf_cstr(&plan)) > 0 && !ferror(out), "wrote the plan of %s",
+			   title);
 		} else {
 			char *want = expected(golden, title);
 			is_str(buf_cstr(&plan), want ? want : "(no plan in cases.out)", "%s", title);
