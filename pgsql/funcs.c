@@ -104,7 +104,15 @@ static void fn_random(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* 22003 for a result outside an integer type of `width` bytes. */
-static void out_of_range(sqlite3_context *ctx, int width);
+static void out_of_range(sqlite3_context *ctx, int width)
+{
+	pgt_result_error(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
+									: "smallint out of range");
+}
+
+/* The least value of an integer type of `width` bytes, the one whose
+ * negation overflows it. */
+static int64_t least_of(int width) { return width == 2 ? INT16_MIN : width == 4 ? INT32_MIN : INT64_MIN; }
 
 /* pg_abs(x, argtype): an integer type's least value is 22003, numeric
  * keeps its digits and display scale, floats as fabs. */
@@ -132,8 +140,7 @@ static void fn_abs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (is_integer(argv[0])) {
 		int64_t v = sqlite3_value_int64(argv[0]);
 		int width = oid == PGT_INT2 ? 2 : oid == PGT_INT4 ? 4 : 8;
-		int64_t least = width == 2 ? INT16_MIN : width == 4 ? INT32_MIN : INT64_MIN;
-		if (v == least)
+		if (v == least_of(width))
 			out_of_range(ctx, width);
 		else
 			sqlite3_result_int64(ctx, v < 0 ? -v : v);
@@ -142,11 +149,6 @@ static void fn_abs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_double(ctx, __builtin_fabs(sqlite3_value_double(argv[0])));
 }
 
-static void out_of_range(sqlite3_context *ctx, int width)
-{
-	pgt_result_error(ctx, "22003", width == 8 ? "bigint out of range" : width == 4 ? "integer out of range"
-									: "smallint out of range");
-}
 
 static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -162,8 +164,7 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (b == -1) {
 			/* the one quotient that overflows: the type's least value / -1 */
 			int width = argc == 3 ? sqlite3_value_int(argv[2]) : 8;
-			int64_t least = width == 2 ? INT16_MIN : width == 4 ? INT32_MIN : INT64_MIN;
-			if (!mod && a == least && width) {
+			if (!mod && width && a == least_of(width)) {
 				out_of_range(ctx, width);
 				return;
 			}
