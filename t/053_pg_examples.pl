@@ -38,10 +38,8 @@ $cluster->start;
 my %dbopts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
 my %db = (
 	postgres => DBI->connect($oracle->dsn, 'postgres', '', \%dbopts),
-	shard => DBI->connect('dbi:Pg:host=' . $single->host . ';port=' . $single->port . ';dbname=dosql',
-		'dosql', '', \%dbopts),
-	router => DBI->connect('dbi:Pg:host=' . $cluster->router->host . ';port=' . $cluster->router->port . ';dbname=dosql',
-		'dosql', '', \%dbopts),
+	shard => DBI->connect($single->dsn, 'dosql', '', \%dbopts),
+	router => DBI->connect($cluster->router->dsn, 'dosql', '', \%dbopts),
 );
 $db{$_} or BAIL_OUT("cannot connect to $_: $DBI::errstr") for sort keys %db;
 

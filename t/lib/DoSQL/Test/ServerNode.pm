@@ -418,6 +418,16 @@ sub _reap
 
 =pod
 
+=item dsn
+
+The DBI data source of the node: DBD::Pg over TCP to its dbname.
+
+=cut
+
+sub dsn { my ($self) = @_; return "dbi:Pg:host=$self->{host};port=$self->{port};dbname=$self->{dbname}"; }
+
+=pod
+
 =item connstr(%params)
 
 A libpq connection string for this node: C<host>, C<port>, C<user>,
