@@ -51,9 +51,14 @@ ok($tables ne '', "etc/vschema.json names tables ($tables)");
 my ($table) = grep { ($vschema->{tables}{$_}{column_vindexes} // [])->[0] } sort keys %{ $vschema->{tables} };
 my $col = $vschema->{tables}{$table}{column_vindexes}[0]{column};
 # DoLake, started after the router, creates its slot on every shard; DDL
-# meanwhile could meet its writes (40001), so the table comes once it streams
-ok(DoSQL::Test::Utils::poll_until(sub { -f $cluster->data_dir . '/lake.log' && slurp_file($cluster->data_dir . '/lake.log') =~ /dosql-lake: streaming/ }),
-	'DoLake streams the router\'s changes');
+# meanwhile could meet its writes (40001), so tables come once it streams
+sub lake_streams
+{
+	my ($c) = @_;
+	my $log = $c->data_dir . '/lake.log';
+	return DoSQL::Test::Utils::poll_until(sub { -f $log && slurp_file($log) =~ /dosql-lake: streaming/ });
+}
+ok(lake_streams($cluster), 'DoLake streams the router\'s changes');
 $cluster->safe_psql("create table $table ($col bigint primary key, note text)");
 $cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for 1 .. 40;
 is($cluster->safe_psql("select count(*), sum($col) from $table"), '40|820', "40 rows of $table through the router");
@@ -93,6 +98,7 @@ for my $i (0 .. $#{ $sock_vschema->{shards} }) {
 my $sock_cluster = local_cluster('socket_cluster', $sock_vschema,
 	{ %$config, listen => { %{ $config->{listen} }, port => $sport } });
 $sock_cluster->start;
+ok(lake_streams($sock_cluster), 'DoLake streams the changes of the cluster behind unix-domain sockets');
 $sock_cluster->safe_psql("create table $table ($col bigint primary key, note text)");
 $sock_cluster->safe_psql("insert into $table ($col, note) values ($_, 'row $_')") for 1 .. 40;
 is($sock_cluster->safe_psql("select count(*), sum($col) from $table"), '40|820', 'shards behind unix-domain sockets');
