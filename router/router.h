@@ -202,6 +202,9 @@ struct RtSession {
 		int nparts;
 	} *savepoints;
 	int64_t txn_ts;  /* when the open transaction reached its first shard (unique, microseconds) */
+	int64_t retry_ts; /* the age of a transaction that failed to serialize: the
+			   * session's next one keeps it, so a client that retries
+			   * grows older and is not the one to die every time */
 	char *begin_sql; /* owned: the block's BEGIN with its options (READ ONLY,
 			  * ISOLATION LEVEL ...), sent to each shard it reaches;
 			  * NULL for a plain BEGIN */

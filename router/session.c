@@ -41,6 +41,8 @@ void rt_send_error(RtSession *s, const PgwError *e)
 {
 	pgw_send_error(conn(s), e);
 	s->stmt_error = true;
+	if (s->nparts > 0 && (strcmp(e->sqlstate, "40001") == 0 || strcmp(e->sqlstate, "40P01") == 0))
+		s->retry_ts = s->txn_ts;
 	if (s->kmerge)
 		rt_kmerge_release(s);
 }

@@ -35,8 +35,11 @@ bool rt_txn_join(RtSession *s, int shard)
 {
 	if (part_index(s, shard) >= 0)
 		return false;
-	if (s->nparts == 0)
-		s->txn_ts = rt_coord_tick(s->rt->coord); /* unique over the router's sessions: older is smaller */
+	if (s->nparts == 0) {
+		/* unique over the router's sessions: older is smaller */
+		s->txn_ts = s->retry_ts ? s->retry_ts : rt_coord_tick(s->rt->coord);
+		s->retry_ts = 0;
+	}
 	s->parts[s->nparts++] = shard;
 	s->wrote[shard] = false;
 	return true;

@@ -47,7 +47,7 @@ my ($clients, $per_client) = (8, 50);
 my $total = 0;
 for my $mode ('simple', 'extended', 'prepared') {
 	($rc, $out, $err) = run_command(
-		[ $pgbench, '-n', '-c', $clients, '-j', '2', '-t', $per_client, '-M', $mode, '--max-tries', '1000',
+		[ $pgbench, '-n', '-c', $clients, '-j', '2', '-t', $per_client, '-M', $mode, '--max-tries', '1000', '--failures-detailed', '--verbose-errors',
 			'-h', '127.0.0.1', '-p', $router->port, '-U', 'dosql', 'dosql' ],
 		timeout => 600);
 	is($rc, 0, "pgbench TPC-B -M $mode through the router") or diag("$out\n$err");
@@ -55,7 +55,7 @@ for my $mode ('simple', 'extended', 'prepared') {
 	my ($n) = $out =~ /number of transactions actually processed: (\d+)/;
 	is($n // 'none', $clients * $per_client, "pgbench TPC-B -M $mode: every transaction processed");
 	my ($failed) = $out =~ /number of failed transactions: (\d+)/;
-	is($failed // 'none', 0, "pgbench TPC-B -M $mode: none failed");
+	is($failed // 'none', 0, "pgbench TPC-B -M $mode: none failed") or diag("$out\n$err");
 	my ($retried) = $out =~ /number of transactions retried: (\d+)/;
 	note("TPC-B -M $mode: retried " . ($retried // 0));
 	$total += $n // 0;
