@@ -1,7 +1,9 @@
-# The statements of t/sql/pg_examples.sql (the examples of wrong answers and
-# crashes that were fixed, kept as a differential corpus) on PostgreSQL 15,
-# one dosql-shard and a router over two shards: every answer is
-# PostgreSQL's rows, or an error with PostgreSQL's SQLSTATE.
+# The statements of the corpus files t/sql/*.sql (examples of wrong answers
+# and crashes that were fixed, and of the SQL applications send, kept as a
+# differential corpus) on PostgreSQL 15, one dosql-shard and a router over
+# two shards: every answer is PostgreSQL's rows, or an error with
+# PostgreSQL's SQLSTATE.  The files run one after the other, in name order,
+# on the same databases; a line ending in "-- shard" runs on the shard only.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -18,15 +20,18 @@ BEGIN
 require_dependency(DoSQL::Test::Oracle::unavailable());
 
 my @corpus;
-open(my $fh, '<', 't/sql/pg_examples.sql') or BAIL_OUT("t/sql/pg_examples.sql: $!");
-while (my $line = <$fh>)
+for my $file (sort glob('t/sql/*.sql'))
 {
-	chomp $line;
-	next if $line =~ /^\s*(--|$)/;
-	my @sides = $line =~ s/\s*--\s*shard\s*$// ? ('shard') : qw(shard router);
-	push @corpus, [ $line, @sides ];
+	open(my $fh, '<', $file) or BAIL_OUT("$file: $!");
+	while (my $line = <$fh>)
+	{
+		chomp $line;
+		next if $line =~ /^\s*(--|$)/;
+		my @sides = $line =~ s/\s*--\s*shard\s*$// ? ('shard') : qw(shard router);
+		push @corpus, [ $line, @sides, "$file:$." ];
+	}
+	close $fh;
 }
-close $fh;
 cmp_ok(scalar(@corpus), '>', 10, 'the corpus has its statements');
 
 my $oracle = DoSQL::Test::Oracle->start;
@@ -59,8 +64,9 @@ sub answer
 for my $entry (@corpus)
 {
 	my ($sql, @sides) = @$entry;
+	my $where = pop @sides;
 	my $want = answer($db{postgres}, $sql);
-	is(answer($db{$_}, $sql), $want, "$_: $sql") for @sides;
+	is(answer($db{$_}, $sql), $want, "$_: $sql ($where)") for @sides;
 }
 # Statements that once ended the shard (a sanitizer error in the test
 # build): DoSQL may refuse them, but both processes answer afterwards.
