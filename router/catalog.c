@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "common/pgnode.h"
 #include "pgsql/pgtype.h"
@@ -18,19 +19,61 @@
 
 typedef RtTables Tables;
 
+/* The hash of a learned type's key: name's, seeded with table's. */
+static uint64_t type_hash(const char *table, const char *name)
+{
+	return XXH64(name, strlen(name), XXH64(table, strlen(table), 0));
+}
+
 /* The type learned for table and name (a column, or an expression's
- * SELECT), or NULL. */
+ * SELECT), or NULL.  Every statement's plan asks (a column's type for its
+ * vindex), so the types are found through a hash index, not a scan. */
 static const struct RtColType *learned(const RtRouter *rt, const char *table, const char *name)
 {
-	for (int i = 0; i < rt->ntypes; i++)
-		if (strcmp(rt->types[i].table, table) == 0 && strcmp(rt->types[i].column, name) == 0)
-			return &rt->types[i];
-	return NULL;
+	if (rt->types_slots == 0)
+		return NULL;
+	uint64_t h = type_hash(table, name);
+	for (size_t i = (size_t)h & (size_t)(rt->types_slots - 1);; i = (i + 1) & (size_t)(rt->types_slots - 1)) {
+		int k = rt->types_index[i];
+		if (k == 0)
+			return NULL;
+		const struct RtColType *t = &rt->types[k - 1];
+		if (t->hash == h && strcmp(t->table, table) == 0 && strcmp(t->column, name) == 0)
+			return t;
+	}
+}
+
+/* Put types[k] into the index. */
+static void index_put(RtRouter *rt, int k)
+{
+	size_t i = (size_t)rt->types[k].hash & (size_t)(rt->types_slots - 1);
+	while (rt->types_index[i] != 0)
+		i = (i + 1) & (size_t)(rt->types_slots - 1);
+	rt->types_index[i] = k + 1;
+}
+
+/* Make room in the index for one more type; false when out of memory. */
+static bool index_reserve(RtRouter *rt)
+{
+	if (2 * (rt->ntypes + 1) <= rt->types_slots)
+		return true;
+	int slots = rt->types_slots ? 2 * rt->types_slots : 64;
+	int *index = calloc((size_t)slots, sizeof(int));
+	if (!index)
+		return false;
+	free(rt->types_index);
+	rt->types_index = index;
+	rt->types_slots = slots;
+	for (int k = 0; k < rt->ntypes; k++)
+		index_put(rt, k);
+	return true;
 }
 
 /* Keep a type learned for table and name, until the next DDL. */
 static void learn(RtRouter *rt, const char *table, const char *name, uint32_t oid, int32_t typmod)
 {
+	if (!index_reserve(rt))
+		return;
 	struct RtColType *t = realloc(rt->types, sizeof(*rt->types) * (size_t)(rt->ntypes + 1));
 	if (!t)
 		return;
@@ -38,10 +81,11 @@ static void learn(RtRouter *rt, const char *table, const char *name, uint32_t oi
 	t += rt->ntypes;
 	t->table = strdup(table);
 	t->column = strdup(name);
+	t->hash = type_hash(table, name);
 	t->oid = oid;
 	t->typmod = typmod;
 	if (t->table && t->column) {
-		rt->ntypes++;
+		index_put(rt, rt->ntypes++);
 	} else {
 		free(t->table);
 		free(t->column);
@@ -305,6 +349,9 @@ void rt_column_types_forget(RtRouter *rt)
 	free(rt->types);
 	rt->types = NULL;
 	rt->ntypes = 0;
+	free(rt->types_index);
+	rt->types_index = NULL;
+	rt->types_slots = 0;
 }
 
 /* The router's catalog: its first shard's, asked once per fact. */

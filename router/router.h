@@ -58,9 +58,12 @@ typedef struct RtRouter {
 	int ntypes;
 	struct RtColType {
 		char *table, *column;
+		uint64_t hash; /* of table and column (catalog.c) */
 		uint32_t oid;
 		int32_t typmod;
 	} *types;
+	int *types_index; /* open addressing over types: index + 1, 0 = free */
+	int types_slots;  /* a power of two, at least twice ntypes; 0 = none */
 	/* per shard (vschema order), shown by SHOW STATS: statements sent to
 	 * it and the errors they returned */
 	struct RtShardStats {
