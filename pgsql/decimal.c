@@ -666,6 +666,53 @@ static void fn_numkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_free(d);
 }
 
+/*
+ * pg_numtext(x, typmod): a numeric as the text PostgreSQL shows for it
+ * (an INTEGER or REAL column's value at its typmod's scale, a computed
+ * value's text as it is).  With COLLATE pg_numeric it is what DISTINCT,
+ * GROUP BY and UNION, INTERSECT and EXCEPT compare, so that 1.5 and 1.50
+ * are one value there as in PostgreSQL, and the value shown keeps its
+ * scale.
+ */
+static void fn_numtext(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	if (sqlite3_value_type(argv[0]) == SQLITE_TEXT) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	static const PgtFormat fmt = {.extra_float_digits = 1, .timezone = "UTC"};
+	Buf b;
+	PgtError err;
+	buf_init(&b);
+	if (!pgt_out_text(&b, argv[0], PGT_NUMERIC, sqlite3_value_int(argv[1]), &fmt, &err))
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+	else if (b.failed)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
+/* The collation pg_numeric: numeric texts by value (1.5 = 1.50, NaN
+ * last), texts that are no number after every number, by their bytes. */
+static int coll_numeric(void *arg, int na, const void *a, int nb, const void *b)
+{
+	(void)arg;
+	static _Thread_local PgtDec da, db;
+	if (na == nb && memcmp(a, b, (size_t)na) == 0)
+		return 0;
+	bool oka = pgt_dec_parse(a, (size_t)na, &da), okb = pgt_dec_parse(b, (size_t)nb, &db);
+	if (oka && okb)
+		return dec_cmp(&da, &db);
+	if (oka != okb)
+		return oka ? -1 : 1;
+	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
+	return c ? c : na - nb;
+}
+
 /* pg_num_op(op, a, scale_a, b, scale_b) */
 static void fn_num_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -832,7 +879,10 @@ static void fn_numbest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 bool dec_register_functions(sqlite3 *db)
 {
-	return sqlite3_create_function_v2(db, "pg_numgreatest", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, (void *)1,
+	return sqlite3_create_collation_v2(db, "pg_numeric", SQLITE_UTF8, NULL, coll_numeric, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_numtext", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_numtext, NULL,
+					  NULL, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_numgreatest", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, (void *)1,
 					  fn_numbest, NULL, NULL, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_numleast", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_numbest,
 					  NULL, NULL, NULL) == SQLITE_OK &&

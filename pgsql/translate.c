@@ -444,7 +444,10 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 				buf_put_u8(out, '.');
 			}
 			pgs_put_ident(out, hit->name);
-			ty->column = true;
+			/* a table's column holds what its affinity stored; an output
+			 * of a subquery, CTE or VALUES holds what its expression
+			 * computed (a numeric's text, with its scale) */
+			ty->column = hit->table_oid != 0 && hit->attnum > 0;
 			return true;
 		}
 		if (relname && rel_seen)
@@ -1093,15 +1096,23 @@ static bool bool_expr(Tr *tr, PgQuery__BoolExpr *b, Buf *out, TType *ty)
 }
 
 /* SELECT used as an expression: emitted in parentheses, typed by its first column. */
-static bool subselect(Tr *tr, Node *n, Buf *out, TType *ty)
+/* A subquery, parenthesised, into out; res (when not NULL) gets its outputs. */
+static bool subselect_rel(Tr *tr, Node *n, Buf *out, TRel *res)
 {
-	TRel res;
+	TRel own;
 	Scope inner = {.parent = tr->scope};
 	tr->scope = &inner;
 	buf_put_u8(out, '(');
-	bool ok = tr_select(tr, n->select_stmt, out, &res);
+	bool ok = tr_select(tr, n->select_stmt, out, res ? res : &own);
 	buf_put_u8(out, ')');
 	tr->scope = inner.parent;
+	return ok;
+}
+
+static bool subselect(Tr *tr, Node *n, Buf *out, TType *ty)
+{
+	TRel res;
+	bool ok = subselect_rel(tr, n, out, &res);
 	if (ok && ty) {
 		if (res.ncols > 0)
 			tr_ttype_set(ty, res.cols[0].type, res.cols[0].typmod);
@@ -1109,6 +1120,53 @@ static bool subselect(Tr *tr, Node *n, Buf *out, TType *ty)
 			tr_ttype_set(ty, PGT_TEXT, -1);
 	}
 	return ok;
+}
+
+/* "x IN (subquery)": compared as "=" compares (numeric and interval by
+ * value, character(n) without trailing spaces): both sides through the
+ * comparison's key when the types need one. */
+static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
+{
+	Buf lb, sb;
+	TType lt;
+	TRel res;
+	buf_init(&lb);
+	buf_init(&sb);
+	bool ok = tr_expr(tr, s->testexpr, &lb, &lt) && subselect_rel(tr, s->subselect, &sb, &res);
+	if (ok) {
+		TType both[2];
+		both[0] = lt;
+		if (res.ncols > 0) {
+			tr_ttype_set(&both[1], res.cols[0].type, res.cols[0].typmod);
+			both[1].column = res.cols[0].table_oid != 0 && res.cols[0].attnum > 0;
+		} else {
+			tr_ttype_set(&both[1], PGT_TEXT, -1);
+		}
+		if (lt.unknown || lt.param)
+			tr_coerce(tr, &lb, &both[0], both[1].oid, -1, s->location);
+		int keyed = res.ncols == 1 ? tr_cmp_keyed(both, 2) : 0;
+		buf_put_u8(out, '(');
+		tr_put_cmp_operand(out, &lb, &both[0], keyed);
+		buf_put_str(out, " IN ");
+		if (keyed) {
+			Buf col;
+			buf_init(&col);
+			buf_put_str(&col, "\"_in\".");
+			pgs_put_ident(&col, res.cols[0].name);
+			buf_put_str(out, "(SELECT ");
+			tr_put_cmp_operand(out, &col, &both[1], keyed);
+			buf_put_str(out, " FROM ");
+			tr_put_buf(out, &sb);
+			buf_put_str(out, " AS \"_in\")");
+			buf_cleanup(&col);
+		} else {
+			tr_put_buf(out, &sb);
+		}
+		buf_put_u8(out, ')');
+	}
+	buf_cleanup(&lb);
+	buf_cleanup(&sb);
+	return ok && !tr->failed;
 }
 
 static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
@@ -1126,28 +1184,8 @@ static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 		const char *op = s->n_oper_name ? op_name(s->n_oper_name, s->oper_name) : "=";
 		if (strcmp(op, "=") != 0)
 			return tr_unsupported(tr, s->location, "op ANY (subquery) other than =");
-		Buf lb;
-		TType lt, st;
-		buf_init(&lb);
-		bool ok = tr_expr(tr, s->testexpr, &lb, &lt);
-		if (ok) {
-			Buf sb;
-			buf_init(&sb);
-			ok = subselect(tr, s->subselect, &sb, &st);
-			if (ok) {
-				if (lt.unknown || lt.param)
-					tr_coerce(tr, &lb, &lt, st.oid, -1, s->location);
-				buf_put_u8(out, '(');
-				tr_put_buf(out, &lb);
-				buf_put_str(out, " IN ");
-				tr_put_buf(out, &sb);
-				buf_put_u8(out, ')');
-				tr_ttype_set(ty, PGT_BOOL, -1);
-			}
-			buf_cleanup(&sb);
-		}
-		buf_cleanup(&lb);
-		return ok && !tr->failed;
+		tr_ttype_set(ty, PGT_BOOL, -1);
+		return in_subquery(tr, s, out);
 	}
 	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: {
 		/* ARRAY(subquery): the rows' values as an array literal */

@@ -1215,8 +1215,10 @@ static bool values_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 /* Rewrite arm (SQL in sql, outputs in rel) so that each output has the
  * type types[i]: the arm becomes a subquery over a CTE that names its
  * columns, its outputs cast where the type differs, under the first arm's
- * names (the compound's). */
-static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t *types, Buf *sql)
+ * names (the compound's).  A numeric output the compound compares (all
+ * but UNION ALL) becomes its text under the collation pg_numeric, so that
+ * 1.5 and 1.50 are one value there, as in PostgreSQL. */
+static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t *types, bool dedup, Buf *sql)
 {
 	Buf w, col;
 	buf_init(&w);
@@ -1235,7 +1237,13 @@ static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t 
 		if (!tr_coerce(tr, &col, &t, types[i], -1, -1))
 			break;
 		buf_printf(&w, "%s", i ? ", " : "");
-		tr_put_buf(&w, &col);
+		if (dedup && types[i] == PGT_NUMERIC) {
+			buf_put_str(&w, "pg_numtext(");
+			tr_put_buf(&w, &col);
+			buf_printf(&w, ", %d) COLLATE pg_numeric", rel->cols[i].type == types[i] ? (int)rel->cols[i].typmod : -1);
+		} else {
+			tr_put_buf(&w, &col);
+		}
 		buf_put_str(&w, " AS ");
 		pgs_put_ident(&w, names->cols[i].name);
 	}
@@ -1251,10 +1259,11 @@ static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t 
  * The output types of UNION, INTERSECT or EXCEPT as PostgreSQL resolves
  * them: an untyped literal or NULL takes the other arm's type, numeric
  * types promote (int < numeric < float8); an arm whose outputs differ from
- * those types has them cast.  res gets the first arm's names and the
- * resolved types.
+ * those types has them cast, and when the compound compares rows (dedup:
+ * all but UNION ALL) its numeric outputs compare by value (cast_arm).  res
+ * gets the first arm's names and the resolved types.
  */
-static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], TRel *res)
+static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], bool dedup, TRel *res)
 {
 	int n = armres[0].ncols;
 	uint32_t *types = arena_alloc(tr->a, sizeof(uint32_t) * (size_t)(n + 1));
@@ -1273,7 +1282,7 @@ static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], TRel *res)
 			t = tr_arith_result(a->type, b->type);
 		types[i] = t;
 		for (int k = 0; k < 2; k++)
-			if (armres[k].cols[i].type != t)
+			if (armres[k].cols[i].type != t || (dedup && t == PGT_NUMERIC))
 				cast[k] = true;
 		res->cols[i].type = t;
 		res->cols[i].untyped = a->untyped && b->untyped;
@@ -1283,9 +1292,75 @@ static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], TRel *res)
 		res->cols[i].attnum = 0;
 	}
 	for (int k = 0; k < 2; k++)
-		if (cast[k] && !cast_arm(tr, &armres[k], &armres[0], types, &armsql[k]))
+		if (cast[k] && !cast_arm(tr, &armres[k], &armres[0], types, dedup, &armsql[k]))
 			return false;
 	return true;
+}
+
+static bool has_numeric_output(const TRel *res)
+{
+	for (int i = 0; i < res->ncols; i++)
+		if (res->cols[i].type == PGT_NUMERIC)
+			return true;
+	return false;
+}
+
+/* "_s0", "_s1", ...: the columns of a compound's arms in put_setop. */
+static void put_positional(Buf *out, int ncols, const char *prefix)
+{
+	for (int i = 0; i < ncols; i++)
+		buf_printf(out, "%s%s\"_s%d\"", i ? ", " : "", prefix, i);
+}
+
+/*
+ * The compound of the two arms (types resolved by setop_types).  UNION of
+ * rows with a numeric output keeps the first of equal rows, as PostgreSQL
+ * does (SQLite's UNION keeps the last, and 1.5 and 1.50 are equal but
+ * shown differently): DISTINCT over UNION ALL.  SQLite has no INTERSECT
+ * ALL or EXCEPT ALL: each row is numbered among its equals in its arm,
+ * and the numbered rows meet by INTERSECT or EXCEPT.
+ */
+static void put_setop(Buf *out, PgQuery__SelectStmt *s, const char *opname, Buf armsql[2], const TRel *res)
+{
+	if (s->all && s->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
+		int n = res->ncols;
+		buf_put_str(out, "SELECT * FROM (WITH \"_a\"(");
+		put_positional(out, n, "");
+		buf_put_str(out, ") AS (");
+		tr_put_buf(out, &armsql[0]);
+		buf_put_str(out, "), \"_b\"(");
+		put_positional(out, n, "");
+		buf_put_str(out, ") AS (");
+		tr_put_buf(out, &armsql[1]);
+		buf_put_str(out, ") SELECT ");
+		for (int i = 0; i < n; i++) {
+			buf_printf(out, "%s\"_s%d\" AS ", i ? ", " : "", i);
+			pgs_put_ident(out, res->cols[i].name);
+		}
+		for (int k = 0; k < 2; k++) {
+			if (k)
+				buf_printf(out, " %s SELECT ", opname);
+			else
+				buf_put_str(out, " FROM (SELECT ");
+			put_positional(out, n, "");
+			buf_put_str(out, ", row_number() OVER (PARTITION BY ");
+			put_positional(out, n, "");
+			buf_printf(out, ") AS \"_rn\" FROM \"_%c\"", k ? 'b' : 'a');
+		}
+		buf_put_str(out, "))");
+		return;
+	}
+	bool first_kept = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION && !s->all && has_numeric_output(res);
+	if (first_kept)
+		buf_put_str(out, "SELECT DISTINCT * FROM (");
+	tr_put_buf(out, &armsql[0]);
+	if (first_kept)
+		buf_put_str(out, " UNION ALL ");
+	else
+		buf_printf(out, " %s %s", opname, s->all ? "ALL " : "");
+	tr_put_buf(out, &armsql[1]);
+	if (first_kept)
+		buf_put_u8(out, ')');
 }
 
 static bool needs_wrap(PgQuery__SelectStmt *s)
@@ -1329,12 +1404,9 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 		if (ok && armres[0].ncols != armres[1].ncols)
 			ok = tr_fail(tr, "42601", -1, "each %s query must have the same number of columns", opname);
 		if (ok)
-			ok = setop_types(tr, armres, armsql, res);
-		if (ok) {
-			tr_put_buf(out, &armsql[0]);
-			buf_printf(out, " %s %s", opname, s->all ? "ALL " : "");
-			tr_put_buf(out, &armsql[1]);
-		}
+			ok = setop_types(tr, armres, armsql, s->op != PG_QUERY__SET_OPERATION__SETOP_UNION || !s->all, res);
+		if (ok)
+			put_setop(out, s, opname, armsql, res);
 		buf_cleanup(&armsql[0]);
 		buf_cleanup(&armsql[1]);
 		if (!ok)

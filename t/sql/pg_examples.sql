@@ -97,3 +97,28 @@ select 'ab'::varchar = 'ab  '::char(4), 'ab '::varchar = 'ab'::char(4), 'ab '::t
 SELECT abs((-2147483648)::int4)
 SELECT abs((-9223372036854775808)::int8)
 SELECT abs(-2.50), abs(-5), abs((-3)::int2), abs(-1.5::float8), abs('-Infinity'::numeric), abs(NULL::int), abs(-0.0)
+-- numeric values equal but shown with other scales are one value wherever
+-- values are compared: subquery outputs, IN (subquery), set operations
+CREATE TABLE nq_eq (x numeric, y numeric(10,2), z text)
+INSERT INTO nq_eq VALUES (1.5, 1.5, 'a'), (1.50, 1.50, 'b'), (2, 2, 'c'), (2.000, 2, 'd')
+SELECT count(*) FROM (SELECT 1.5 AS a UNION ALL SELECT 1.50) s1 JOIN (SELECT 1.500 AS b) s2 ON a = b
+SELECT a = b FROM (SELECT 1.5 AS a) s1, (SELECT 1.500 AS b) s2
+SELECT a FROM (SELECT 1.5 AS a UNION ALL SELECT 1.50) s WHERE a = 1.500 ORDER BY a
+SELECT a FROM (SELECT 1.5 AS a UNION ALL SELECT 1.50) s WHERE a IN (SELECT 1.500) ORDER BY a
+SELECT z FROM nq_eq WHERE x IN (SELECT y * 1 FROM nq_eq WHERE z > 'b') ORDER BY 1
+SELECT z FROM nq_eq WHERE x NOT IN (SELECT NULL::numeric UNION ALL SELECT 7) ORDER BY 1
+SELECT 'a '::char(3) IN (SELECT 'a'::char(5)), 3 IN (SELECT 3.0)
+SELECT count(*) FROM (SELECT 1.5 UNION SELECT 1.50) s
+SELECT count(*) FROM (SELECT 1.5 INTERSECT SELECT 1.50) s
+SELECT count(*) FROM (SELECT 1.5 EXCEPT SELECT 1.50) s
+SELECT * FROM (SELECT 1.5 AS a UNION SELECT 1.50 UNION SELECT 2 UNION SELECT 2.00) s ORDER BY 1
+SELECT count(*) FROM (SELECT y * 1 AS v FROM nq_eq UNION SELECT y * 10 / 10 FROM nq_eq) s
+SELECT count(*) FROM (SELECT y FROM nq_eq UNION SELECT y * 1 FROM nq_eq) s
+SELECT count(*) FROM (SELECT x FROM nq_eq INTERSECT SELECT y FROM nq_eq) s
+SELECT y FROM nq_eq UNION SELECT 1.5 ORDER BY 1
+SELECT 1 UNION SELECT 1.0
+-- INTERSECT ALL and EXCEPT ALL
+SELECT y FROM nq_eq EXCEPT ALL SELECT 1.5 ORDER BY 1
+SELECT * FROM (SELECT 1 AS a, 'x' AS b UNION ALL SELECT 1, 'x' UNION ALL SELECT 2, 'y') s INTERSECT ALL SELECT 1, 'x' ORDER BY 1
+SELECT * FROM (SELECT 1 AS a UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s EXCEPT ALL SELECT 1 ORDER BY 1
+SELECT a, a FROM (SELECT 1 AS a) s INTERSECT ALL SELECT 1, 1
