@@ -1095,122 +1095,6 @@ static bool bool_expr(Tr *tr, PgQuery__BoolExpr *b, Buf *out, TType *ty)
 	return !tr->failed;
 }
 
-/* SELECT used as an expression: emitted in parentheses, typed by its first column. */
-/* A subquery, parenthesised, into out; res (when not NULL) gets its outputs. */
-static bool subselect_rel(Tr *tr, Node *n, Buf *out, TRel *res)
-{
-	TRel own;
-	Scope inner = {.parent = tr->scope};
-	tr->scope = &inner;
-	buf_put_u8(out, '(');
-	bool ok = tr_select(tr, n->select_stmt, out, res ? res : &own);
-	buf_put_u8(out, ')');
-	tr->scope = inner.parent;
-	return ok;
-}
-
-static bool subselect(Tr *tr, Node *n, Buf *out, TType *ty)
-{
-	TRel res;
-	bool ok = subselect_rel(tr, n, out, &res);
-	if (ok && ty) {
-		if (res.ncols > 0)
-			tr_ttype_set(ty, res.cols[0].type, res.cols[0].typmod);
-		else
-			tr_ttype_set(ty, PGT_TEXT, -1);
-	}
-	return ok;
-}
-
-/* "x IN (subquery)": compared as "=" compares (numeric and interval by
- * value, character(n) without trailing spaces): both sides through the
- * comparison's key when the types need one. */
-static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
-{
-	Buf lb, sb;
-	TType lt;
-	TRel res;
-	buf_init(&lb);
-	buf_init(&sb);
-	bool ok = tr_expr(tr, s->testexpr, &lb, &lt) && subselect_rel(tr, s->subselect, &sb, &res);
-	if (ok) {
-		TType both[2];
-		both[0] = lt;
-		if (res.ncols > 0) {
-			tr_ttype_set(&both[1], res.cols[0].type, res.cols[0].typmod);
-			both[1].column = res.cols[0].table_oid != 0 && res.cols[0].attnum > 0;
-		} else {
-			tr_ttype_set(&both[1], PGT_TEXT, -1);
-		}
-		if (lt.unknown || lt.param)
-			tr_coerce(tr, &lb, &both[0], both[1].oid, -1, s->location);
-		int keyed = res.ncols == 1 ? tr_cmp_keyed(both, 2) : 0;
-		buf_put_u8(out, '(');
-		tr_put_cmp_operand(out, &lb, &both[0], keyed);
-		buf_put_str(out, " IN ");
-		if (keyed) {
-			Buf col;
-			buf_init(&col);
-			buf_put_str(&col, "\"_in\".");
-			pgs_put_ident(&col, res.cols[0].name);
-			buf_put_str(out, "(SELECT ");
-			tr_put_cmp_operand(out, &col, &both[1], keyed);
-			buf_put_str(out, " FROM ");
-			tr_put_buf(out, &sb);
-			buf_put_str(out, " AS \"_in\")");
-			buf_cleanup(&col);
-		} else {
-			tr_put_buf(out, &sb);
-		}
-		buf_put_u8(out, ')');
-	}
-	buf_cleanup(&lb);
-	buf_cleanup(&sb);
-	return ok && !tr->failed;
-}
-
-static bool sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
-{
-	switch (s->sub_link_type) {
-	case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
-		buf_put_str(out, "EXISTS ");
-		if (!subselect(tr, s->subselect, out, NULL))
-			return false;
-		tr_ttype_set(ty, PGT_BOOL, -1);
-		return true;
-	case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
-		return subselect(tr, s->subselect, out, ty);
-	case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK: {
-		const char *op = s->n_oper_name ? op_name(s->n_oper_name, s->oper_name) : "=";
-		if (strcmp(op, "=") != 0)
-			return tr_unsupported(tr, s->location, "op ANY (subquery) other than =");
-		tr_ttype_set(ty, PGT_BOOL, -1);
-		return in_subquery(tr, s, out);
-	}
-	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: {
-		/* ARRAY(subquery): the rows' values as an array literal */
-		Buf sb;
-		TType st;
-		buf_init(&sb);
-		bool ok = subselect(tr, s->subselect, &sb, &st);
-		const PgType *et = ok ? pgt_by_oid(st.oid) : NULL;
-		if (ok && (!et || !et->array_oid))
-			ok = tr_fail(tr, "42704", s->location, "could not find array type for data type %s",
-				     et ? et->name : "unknown");
-		if (ok) {
-			buf_put_str(out, "(WITH _dosql_array(v) AS ");
-			tr_put_buf(out, &sb);
-			buf_put_str(out, " SELECT coalesce(pg_array_agg(v), '{}') FROM _dosql_array)");
-			tr_ttype_set(ty, et->array_oid, -1);
-		}
-		buf_cleanup(&sb);
-		return ok;
-	}
-	default:
-		return tr_unsupported(tr, s->location, "this kind of subquery expression");
-	}
-}
-
 /* CASE: the results share their common type; CASE x WHEN v compares x and
  * the v in theirs. */
 static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
@@ -1433,7 +1317,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 		return tr_common_type_call(tr, n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "pg_greatest" : "pg_least",
 					n->min_max_expr->n_args, n->min_max_expr->args, n->min_max_expr->location, out, ty);
 	case PG_QUERY__NODE__NODE_SUB_LINK:
-		return sublink(tr, n->sub_link, out, ty);
+		return tr_sublink(tr, n->sub_link, out, ty);
 	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
 		return sql_value_function(tr, n->sqlvalue_function, out, ty);
 	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:

@@ -112,11 +112,15 @@ bool tr_is_numeric_type(uint32_t t);
 uint32_t tr_arith_result(uint32_t l, uint32_t r);
 /* A type's name for messages. */
 const char *tr_type_name(uint32_t oid);
-/* translate_stmt.c: kw and a boolean clause (WHERE, HAVING); one FROM
- * item; a target list into res (positional: outputs named _c0, _c1, ...);
- * WITH. */
-bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out);
+/* translate_from.c: one FROM item; col qualified by r's name unless r is
+ * unqualified. */
 bool tr_from_item(Tr *tr, Node *n, Buf *out);
+void tr_put_qualified(Buf *out, const TRel *r, const char *col);
+/* translate_sublink.c: a subquery used as an expression (SubLink). */
+bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty);
+/* translate_stmt.c: kw and a boolean clause (WHERE, HAVING); a target list
+ * into res (positional: outputs named _c0, _c1, ...); WITH. */
+bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out);
 bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional);
 bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out);
 /* translate_dml.c: INSERT, UPDATE, DELETE, their RETURNING into res. */

@@ -1,0 +1,320 @@
+/*
+ * translate_from.c - the FROM clause: tables, CTEs, subqueries, joins
+ * (USING and NATURAL merge their columns) and set-returning functions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pgnode.h"
+#include "pgsql/catalog.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate_int.h"
+
+/* The columns of a relation named in FROM: a CTE or a catalog table. */
+static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
+{
+	const char *alias = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : rv->relname;
+	const char *schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
+	TRel *r = NULL;
+
+	if (schema && strcmp(schema, "public") != 0 && strcmp(schema, "pg_catalog") != 0 &&
+	    strcmp(schema, "information_schema") != 0)
+		return tr_fail(tr, "3F000", rv->location, "schema \"%s\" does not exist", schema);
+	TRel *cte = schema ? NULL : tr_find_cte(tr, rv->relname);
+	const char *sqlname = rv->relname;
+	if (schema && strcmp(schema, "information_schema") == 0) {
+		/* its views are named "information_schema.<name>" in the session */
+		char *full = arena_alloc(tr->a, strlen(schema) + strlen(rv->relname) + 2);
+		sprintf(full, "%s.%s", schema, rv->relname);
+		const PgsTable *t = pgs_catalog_table(tr->ctx->cat, full);
+		if (!t)
+			return tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", full);
+		r = tr_rel_from_table(tr, t, alias);
+		sqlname = full;
+		tr->catalog = true;
+	} else if (cte) {
+		r = arena_alloc(tr->a, sizeof(*r));
+		*r = *cte;
+		r->alias = arena_strdup(tr->a, alias);
+		r->emit = NULL;
+	} else {
+		const PgsTable *t = pgs_catalog_table(tr->ctx->cat, rv->relname);
+		/* pg_catalog is searched first, and implicitly, as in PostgreSQL */
+		bool in_catalog = schema && strcmp(schema, "pg_catalog") == 0;
+		bool in_public = schema && strcmp(schema, "public") == 0;
+		if (!t || (in_catalog && !t->system) || (in_public && t->system))
+			return tr_fail(tr, "42P01", rv->location, "relation \"%s%s%s\" does not exist", schema ? schema : "",
+				       schema ? "." : "", rv->relname);
+		r = tr_rel_from_table(tr, t, alias);
+		tr->catalog = tr->catalog || t->system;
+	}
+	if (rv->alias && rv->alias->n_colnames) {
+		for (size_t i = 0; i < rv->alias->n_colnames && (int)i < r->ncols; i++) {
+			/* renamed columns: keep the SQLite name reachable through a subquery */
+			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
+		}
+	}
+	pgs_put_ident(out, sqlname);
+	buf_put_str(out, " AS ");
+	pgs_put_ident(out, alias);
+	return tr_scope_add(tr, r, rv->location);
+}
+
+static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
+{
+	if (!rs->alias)
+		return tr_fail(tr, "42601", -1, "subquery in FROM must have an alias");
+	if (rs->lateral)
+		return tr_unsupported(tr, -1, "LATERAL");
+	TRel *res = arena_alloc(tr->a, sizeof(*res));
+	Scope inner = {.parent = tr->scope->parent};
+	Scope *saved = tr->scope;
+	/* CTEs stay visible inside FROM subqueries */
+	inner.nctes = saved->nctes;
+	memcpy(inner.ctes, saved->ctes, sizeof(saved->ctes));
+	tr->scope = &inner;
+	buf_put_u8(out, '(');
+	bool ok = tr_select(tr, rs->subquery->select_stmt, out, res);
+	buf_put_str(out, ") AS ");
+	tr->scope = saved;
+	if (!ok)
+		return false;
+	pgs_put_ident(out, rs->alias->aliasname);
+	res->alias = arena_strdup(tr->a, rs->alias->aliasname);
+	if (rs->alias->n_colnames)
+		return tr_unsupported(tr, -1, "column aliases on a subquery in FROM");
+	for (int i = 0; i < res->ncols; i++) {
+		res->cols[i].table_oid = 0;
+		res->cols[i].attnum = 0;
+	}
+	return tr_scope_add(tr, res, -1);
+}
+
+/* The qualified reference to column c of rel r, as SQL text in out. */
+void tr_put_qualified(Buf *out, const TRel *r, const char *col)
+{
+	if (!r->unqualified) {
+		pgs_put_ident(out, r->emit ? r->emit : r->alias);
+		buf_put_u8(out, '.');
+	}
+	pgs_put_ident(out, col);
+}
+
+/* The left column of a RIGHT or FULL join's USING: unqualified, it is the
+ * value of whichever side has the row, coalesce(left, right). */
+static void merge_column(Tr *tr, TCol *left, const TRel *left_rel, const TRel *right_rel)
+{
+	Buf b;
+	buf_init(&b);
+	buf_put_str(&b, "coalesce(");
+	if (left->merged)
+		buf_put_str(&b, left->merged);
+	else
+		tr_put_qualified(&b, left_rel, left->name);
+	buf_put_str(&b, ", ");
+	tr_put_qualified(&b, right_rel, left->name);
+	buf_put_u8(&b, ')');
+	buf_put_u8(&b, 0);
+	if (!b.failed)
+		left->merged = arena_strdup(tr->a, (const char *)b.data);
+	buf_cleanup(&b);
+}
+
+static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
+{
+	int first_rel = tr->scope->nrels;
+	if (!tr_from_item(tr, j->larg, out))
+		return false;
+	int right_rel = tr->scope->nrels;
+	switch (j->jointype) {
+	case PG_QUERY__JOIN_TYPE__JOIN_INNER:
+		buf_put_str(out, j->is_natural ? " NATURAL JOIN " : (!j->quals && !j->n_using_clause) ? " CROSS JOIN " : " JOIN ");
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_LEFT:
+		buf_put_str(out, j->is_natural ? " NATURAL LEFT JOIN " : " LEFT JOIN ");
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_RIGHT:
+		buf_put_str(out, j->is_natural ? " NATURAL RIGHT JOIN " : " RIGHT JOIN ");
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_FULL:
+		buf_put_str(out, j->is_natural ? " NATURAL FULL JOIN " : " FULL JOIN ");
+		break;
+	default:
+		return tr_unsupported(tr, -1, "this join type");
+	}
+	bool paren = j->rarg->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR;
+	if (paren)
+		buf_put_u8(out, '(');
+	if (!tr_from_item(tr, j->rarg, out))
+		return false;
+	if (paren)
+		buf_put_u8(out, ')');
+	if (j->alias)
+		return tr_unsupported(tr, -1, "an alias on a JOIN");
+	bool outer_right = j->jointype == PG_QUERY__JOIN_TYPE__JOIN_RIGHT || j->jointype == PG_QUERY__JOIN_TYPE__JOIN_FULL;
+	if (j->n_using_clause) {
+		buf_put_str(out, " USING (");
+		for (size_t i = 0; i < j->n_using_clause; i++) {
+			const char *col = pgn_str(j->using_clause[i]);
+			bool found_left = false, found_right = false;
+			TCol *left = NULL;
+			const TRel *left_rel = NULL, *right_rel_of = NULL;
+			for (int r = first_rel; r < tr->scope->nrels; r++)
+				for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
+					if (strcmp(tr->scope->rels[r]->cols[c].name, col) == 0) {
+						if (r >= right_rel) {
+							found_right = true;
+							right_rel_of = tr->scope->rels[r];
+							tr->scope->rels[r]->cols[c].hidden = true;
+						} else if (!tr->scope->rels[r]->cols[c].hidden) {
+							found_left = true;
+							left = &tr->scope->rels[r]->cols[c];
+							left_rel = tr->scope->rels[r];
+						}
+					}
+			if (outer_right && left && right_rel_of)
+				merge_column(tr, left, left_rel, right_rel_of);
+			if (!found_left || !found_right)
+				return tr_fail(tr, "42703", -1, "column \"%s\" specified in USING clause does not exist in %s table",
+					       col, found_left ? "right" : "left");
+			if (i)
+				buf_put_str(out, ", ");
+			pgs_put_ident(out, col);
+		}
+		buf_put_u8(out, ')');
+	} else if (j->is_natural) {
+		for (int r = right_rel; r < tr->scope->nrels; r++)
+			for (int c = 0; c < tr->scope->rels[r]->ncols; c++)
+				for (int l = first_rel; l < right_rel; l++)
+					for (int k = 0; k < tr->scope->rels[l]->ncols; k++)
+						if (strcmp(tr->scope->rels[l]->cols[k].name, tr->scope->rels[r]->cols[c].name) == 0 &&
+						    !tr->scope->rels[l]->cols[k].hidden) {
+							tr->scope->rels[r]->cols[c].hidden = true;
+							if (outer_right)
+								merge_column(tr, &tr->scope->rels[l]->cols[k], tr->scope->rels[l],
+									     tr->scope->rels[r]);
+						}
+	} else if (j->quals && !tr_bool_clause(tr, " ON ", j->quals, out)) {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A set-returning function in FROM, [WITH ORDINALITY]: generate_series(start,
+ * stop [, step]) over integers, unnest(array), and pg_partition_ancestors(rel)
+ * (DoSQL has no partitions: a relation is its only ancestor); or a function
+ * returning one value, one row (pgjdbc's {? = call f(?)} is SELECT * FROM
+ * f($1) AS result).
+ */
+static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
+{
+	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
+		return tr_unsupported(tr, -1, "this function in FROM");
+	PgQuery__List *l = rf->functions[0]->list;
+	Node *fn = l && l->n_items ? l->items[0] : NULL;
+	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+		return tr_unsupported(tr, -1, "this function in FROM");
+	PgQuery__FuncCall *f = fn->func_call;
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
+	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
+	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;
+	bool scalar = !series && !unnest && !ancestors;
+	if (scalar && (rf->ordinality || f->over || f->agg_star || strcmp(name, "generate_series") == 0 ||
+		       strcmp(name, "unnest") == 0))
+		return tr_fail(tr, "0A000", f->location, "function %s in FROM is not supported by DoSQL", name);
+	/* integer series only; the result is int8 when any argument is */
+	Buf args;
+	buf_init(&args);
+	uint32_t rtype = series ? PGT_INT4 : PGT_REGCLASS;
+	int32_t rtypmod = -1;
+	bool ok = true;
+	if (scalar) {
+		TType at = {.oid = PGT_UNKNOWN, .typmod = -1};
+		ok = tr_expr(tr, fn, &args, &at);
+		if (ok && at.agg)
+			ok = tr_fail(tr, "42803", f->location, "aggregate functions are not allowed in functions in FROM");
+		if (ok)
+			tr_settle(tr, &args, &at);
+		rtype = at.oid;
+		rtypmod = at.typmod;
+	}
+	for (size_t i = 0; i < f->n_args && ok && !scalar; i++) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		ok = tr_expr(tr, f->args[i], &ab, &at);
+		if (ok && (at.unknown || at.param))
+			ok = tr_coerce(tr, &ab, &at, series ? PGT_INT4 : unnest ? PGT_TEXTARRAY : PGT_OID, -1, f->location);
+		if (ok && series && !tr_is_int_type(at.oid))
+			ok = tr_fail(tr, "0A000", f->location, "generate_series over %s is not supported by DoSQL",
+				     at.oid == PGT_NUMERIC ? "numeric" : "this type");
+		if (ok && series && at.oid == PGT_INT8)
+			rtype = PGT_INT8;
+		if (ok && unnest) {
+			const PgType *t = pgt_by_oid(at.oid);
+			if (!t || t->category != 'A' || !t->elem_oid)
+				ok = tr_fail(tr, "42883", f->location, "function unnest(%s) does not exist",
+					     t ? t->name : "unknown");
+			else
+				rtype = t->elem_oid;
+		}
+		if (i)
+			buf_put_str(&args, ", ");
+		tr_put_buf(&args, &ab);
+		buf_cleanup(&ab);
+	}
+	if (!ok || tr->failed) {
+		buf_cleanup(&args);
+		return false;
+	}
+	const char *alias = rf->alias && pgn_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
+	const char *col = rf->alias && rf->alias->n_colnames ? pgn_str(rf->alias->colnames[0]) : alias;
+	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? pgn_str(rf->alias->colnames[1]) : "ordinality";
+	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
+	if (ancestors || scalar)
+		buf_printf(out, "%s AS ", buf_cstr(&args));
+	pgs_put_ident(out, col);
+	if (rf->ordinality) {
+		buf_put_str(out, ancestors ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
+		pgs_put_ident(out, ordcol);
+	}
+	if (series)
+		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
+	else if (unnest)
+		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
+	buf_put_str(out, ") AS ");
+	pgs_put_ident(out, alias);
+	buf_cleanup(&args);
+	TRel *r = arena_alloc(tr->a, sizeof(*r));
+	r->alias = arena_strdup(tr->a, alias);
+	r->ncols = rf->ordinality ? 2 : 1;
+	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
+	r->cols[0].name = arena_strdup(tr->a, col);
+	r->cols[0].type = rtype;
+	r->cols[0].typmod = rtypmod;
+	if (rf->ordinality) {
+		r->cols[1].name = arena_strdup(tr->a, ordcol);
+		r->cols[1].type = PGT_INT8;
+		r->cols[1].typmod = -1;
+	}
+	return tr_scope_add(tr, r, -1);
+}
+
+bool tr_from_item(Tr *tr, Node *n, Buf *out)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_RANGE_VAR:
+		return range_var(tr, n->range_var, out);
+	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT:
+		return range_subselect(tr, n->range_subselect, out);
+	case PG_QUERY__NODE__NODE_JOIN_EXPR:
+		return join_expr(tr, n->join_expr, out);
+	case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
+		return range_function(tr, n->range_function, out);
+	default:
+		return tr_unsupported(tr, -1, "this FROM item");
+	}
+}
