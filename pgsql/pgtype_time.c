@@ -1074,32 +1074,37 @@ bool pgt_time_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, P
 	return store_tval(oid, &v, out, err);
 }
 
+/* The span interval_cmp_value compares (a month is 30 days, a day 24
+ * hours) of the interval text s of n bytes; false when s is no interval. */
+static bool interval_span(const char *s, size_t n, __int128 *span)
+{
+	char buf[256];
+	TVal v;
+	if (!s || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (parse_interval(buf, &v) != PR_OK)
+		return false;
+	*span = ((__int128)v.months * 30 + v.days) * (__int128)86400000000LL + v.us;
+	return true;
+}
+
 /*
  * pg_intervalkey(x): a BLOB whose byte order is interval order and which is
- * equal for equal intervals: the span interval_cmp_value compares (a month
- * is 30 days, a day 24 hours), as a signed 128-bit big-endian integer with
- * its sign bit flipped.
+ * equal for equal intervals: the span as a signed 128-bit big-endian
+ * integer with its sign bit flipped.
  */
 static void fn_intervalkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
-	char buf[256];
-	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	size_t n = (size_t)sqlite3_value_bytes(argv[0]);
-	TVal v;
-	if (!s || n >= sizeof(buf)) {
+	__int128 span;
+	if (!interval_span((const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &span)) {
 		sqlite3_result_error(ctx, "22007:invalid input syntax for type interval", -1);
 		return;
 	}
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (parse_interval(buf, &v) != PR_OK) {
-		sqlite3_result_error(ctx, "22007:invalid input syntax for type interval", -1);
-		return;
-	}
-	__int128 span = ((__int128)v.months * 30 + v.days) * (__int128)86400000000LL + v.us;
 	unsigned __int128 u = (unsigned __int128)span ^ ((unsigned __int128)1 << 127);
 	unsigned char key[16];
 	for (int i = 15; i >= 0; i--, u >>= 8)
@@ -1107,10 +1112,30 @@ static void fn_intervalkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_blob(ctx, key, sizeof(key), SQLITE_TRANSIENT);
 }
 
+/* The collation pg_interval: interval texts by span ('1 day' = '24:00:00',
+ * '30 days' = '1 mon'), texts that are no interval after every interval,
+ * by their bytes.  DISTINCT, UNION, INTERSECT and EXCEPT of intervals
+ * compare under it. */
+static int coll_interval(void *arg, int na, const void *a, int nb, const void *b)
+{
+	(void)arg;
+	if (na == nb && memcmp(a, b, (size_t)na) == 0)
+		return 0;
+	__int128 sa, sb;
+	bool oka = interval_span(a, (size_t)na, &sa), okb = interval_span(b, (size_t)nb, &sb);
+	if (oka && okb)
+		return sa < sb ? -1 : sa > sb;
+	if (oka != okb)
+		return oka ? -1 : 1;
+	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
+	return c ? c : na - nb;
+}
+
 bool pgt_time_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
 		{"pg_intervalkey", 1, fn_intervalkey, NULL, SQLITE_DETERMINISTIC},
 	};
-	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
+	return sqlite3_create_collation_v2(db, "pg_interval", SQLITE_UTF8, NULL, coll_interval, NULL) == SQLITE_OK &&
+	       pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

@@ -909,7 +909,8 @@ static bool values_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
  * columns, its outputs cast where the type differs, under the first arm's
  * names (the compound's).  A numeric output the compound compares (all
  * but UNION ALL) becomes its text under the collation pg_numeric, so that
- * 1.5 and 1.50 are one value there, as in PostgreSQL. */
+ * 1.5 and 1.50 are one value there, as in PostgreSQL; an interval output
+ * compares under pg_interval ('1 day' = '24:00:00'). */
 static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t *types, bool dedup, Buf *sql)
 {
 	Buf w, col;
@@ -933,6 +934,9 @@ static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t 
 			buf_put_str(&w, "pg_numtext(");
 			tr_put_buf(&w, &col);
 			buf_printf(&w, ", %d) COLLATE pg_numeric", rel->cols[i].type == types[i] ? (int)rel->cols[i].typmod : -1);
+		} else if (dedup && types[i] == PGT_INTERVAL) {
+			tr_put_buf(&w, &col);
+			buf_put_str(&w, " COLLATE pg_interval");
 		} else {
 			tr_put_buf(&w, &col);
 		}
@@ -945,6 +949,13 @@ static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t 
 	buf_cleanup(&w);
 	buf_cleanup(&col);
 	return !tr->failed;
+}
+
+/* Whether values of type t can be equal with different texts (1.5 and
+ * 1.50, '1 day' and '24:00:00'): compared under a collation by value. */
+static bool by_value(uint32_t t)
+{
+	return t == PGT_NUMERIC || t == PGT_INTERVAL;
 }
 
 /*
@@ -974,7 +985,7 @@ static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], bool dedup, TRel 
 			t = tr_arith_result(a->type, b->type);
 		types[i] = t;
 		for (int k = 0; k < 2; k++)
-			if (armres[k].cols[i].type != t || (dedup && t == PGT_NUMERIC))
+			if (armres[k].cols[i].type != t || (dedup && by_value(t)))
 				cast[k] = true;
 		res->cols[i].type = t;
 		res->cols[i].untyped = a->untyped && b->untyped;
@@ -989,10 +1000,10 @@ static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], bool dedup, TRel 
 	return true;
 }
 
-static bool has_numeric_output(const TRel *res)
+static bool has_by_value_output(const TRel *res)
 {
 	for (int i = 0; i < res->ncols; i++)
-		if (res->cols[i].type == PGT_NUMERIC)
+		if (by_value(res->cols[i].type))
 			return true;
 	return false;
 }
@@ -1006,9 +1017,9 @@ static void put_positional(Buf *out, int ncols, const char *prefix)
 
 /*
  * The compound of the two arms (types resolved by setop_types).  UNION of
- * rows with a numeric output keeps the first of equal rows, as PostgreSQL
- * does (SQLite's UNION keeps the last, and 1.5 and 1.50 are equal but
- * shown differently): DISTINCT over UNION ALL.  SQLite has no INTERSECT
+ * rows with a numeric or interval output keeps the first of equal rows, as
+ * PostgreSQL does (SQLite's UNION keeps the last, and 1.5 and 1.50 are
+ * equal but shown differently): DISTINCT over UNION ALL.  SQLite has no INTERSECT
  * ALL or EXCEPT ALL: each row is numbered among its equals in its arm,
  * and the numbered rows meet by INTERSECT or EXCEPT.
  */
@@ -1042,7 +1053,7 @@ static void put_setop(Buf *out, PgQuery__SelectStmt *s, const char *opname, Buf 
 		buf_put_str(out, "))");
 		return;
 	}
-	bool first_kept = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION && !s->all && has_numeric_output(res);
+	bool first_kept = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION && !s->all && has_by_value_output(res);
 	if (first_kept)
 		buf_put_str(out, "SELECT DISTINCT * FROM (");
 	tr_put_buf(out, &armsql[0]);

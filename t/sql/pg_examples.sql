@@ -122,3 +122,11 @@ SELECT y FROM nq_eq EXCEPT ALL SELECT 1.5 ORDER BY 1
 SELECT * FROM (SELECT 1 AS a, 'x' AS b UNION ALL SELECT 1, 'x' UNION ALL SELECT 2, 'y') s INTERSECT ALL SELECT 1, 'x' ORDER BY 1
 SELECT * FROM (SELECT 1 AS a UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s EXCEPT ALL SELECT 1 ORDER BY 1
 SELECT a, a FROM (SELECT 1 AS a) s INTERSECT ALL SELECT 1, 1
+-- intervals of one length are one value in set operations ('1 day' =
+-- '24:00:00', '30 days' = '1 mon'), ordered by length
+SELECT '1 day'::interval UNION SELECT '24 hours'::interval
+SELECT '1 day'::interval AS i UNION SELECT '24 hours'::interval UNION SELECT '1 mon' UNION SELECT '30 days' ORDER BY 1
+SELECT '30 days'::interval INTERSECT SELECT '1 mon'::interval
+SELECT count(*) FROM (SELECT '30 days'::interval EXCEPT SELECT '1 mon'::interval) s
+SELECT 1, '2 days'::interval UNION SELECT 1, '48:00:00'::interval UNION SELECT 2, '1 day' ORDER BY 1, 2
+SELECT '-1 day'::interval UNION SELECT '-24 hours' UNION SELECT '1 day' UNION SELECT NULL ORDER BY 1
