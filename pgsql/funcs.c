@@ -513,6 +513,62 @@ static void fn_left_right(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 }
 
+/*
+ * pg_substr(s, start [, count]): substr and substring of text (characters)
+ * and of bytea (bytes), as PostgreSQL counts: the part from start, which
+ * may lie before the first, to start + count; a negative count is 22011.
+ */
+static void fn_substr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			return;
+	bool bytes = sqlite3_value_type(argv[0]) == SQLITE_BLOB;
+	const unsigned char *s = bytes ? sqlite3_value_blob(argv[0]) : sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	int64_t start = sqlite3_value_int64(argv[1]);
+	int64_t end = INT64_MAX;
+	if (argc == 3) {
+		int64_t count = sqlite3_value_int64(argv[2]);
+		if (count < 0) {
+			pgt_result_error(ctx, "22011", "negative substring length not allowed");
+			return;
+		}
+		if (__builtin_add_overflow(start, count, &end))
+			end = INT64_MAX;
+	}
+	int64_t first = start < 1 ? 1 : start;
+	size_t from = 0, to = 0;
+	if (end > first) {
+		size_t n = (size_t)(end - first < (int64_t)len ? end - first : (int64_t)len);
+		from = bytes ? ((uint64_t)(first - 1) < len ? (size_t)(first - 1) : len)
+			     : utf8_advance(s, len, (size_t)(first - 1 < (int64_t)len ? first - 1 : (int64_t)len));
+		to = bytes ? (n < len - from ? from + n : len) : from + utf8_advance(s + from, len - from, n);
+	}
+	if (bytes)
+		sqlite3_result_blob(ctx, s ? s + from : (const unsigned char *)"", (int)(to - from), SQLITE_TRANSIENT);
+	else
+		sqlite3_result_text(ctx, (const char *)s + from, (int)(to - from), SQLITE_TRANSIENT);
+}
+
+/* pg_bytea_trim(b, set, mode): btrim (mode 0), ltrim (1) and rtrim (2) of
+ * bytea: the bytes of set removed from the start, the end or both. */
+static void fn_bytea_trim(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	const unsigned char *b = sqlite3_value_blob(argv[0]), *set = sqlite3_value_blob(argv[1]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]), nset = (size_t)sqlite3_value_bytes(argv[1]);
+	int mode = sqlite3_value_int(argv[2]);
+	size_t from = 0, to = len;
+	while (mode != 2 && from < to && set && memchr(set, b[from], nset))
+		from++;
+	while (mode != 1 && to > from && set && memchr(set, b[to - 1], nset))
+		to--;
+	sqlite3_result_blob(ctx, b ? b + from : (const unsigned char *)"", (int)(to - from), SQLITE_TRANSIENT);
+}
+
 static void fn_repeat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -678,8 +734,11 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		scale *= 10;
 	double y = digits >= 0 ? x * scale : x / scale;
 	double r;
+	uint32_t argtype = (uint32_t)sqlite3_value_int64(argv[argc - 1]);
 	if (trunc)
 		r = y < 0 ? -__builtin_floor(-y) : __builtin_floor(y);
+	else if (argtype == PGT_FLOAT4 || argtype == PGT_FLOAT8)
+		r = __builtin_rint(y); /* round(double precision) rounds half to even */
 	else
 		r = y < 0 ? -__builtin_floor(-y + 0.5) : __builtin_floor(y + 0.5);
 	r = digits >= 0 ? r / scale : r * scale;
@@ -1096,6 +1155,9 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_greatest", -1, fn_minmax, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_least", -1, fn_minmax, NULL, SQLITE_DETERMINISTIC},
 		{"pg_concat", -1, fn_concat, NULL, SQLITE_DETERMINISTIC},
+		{"pg_substr", 2, fn_substr, NULL, SQLITE_DETERMINISTIC},
+		{"pg_substr", 3, fn_substr, NULL, SQLITE_DETERMINISTIC},
+		{"pg_bytea_trim", 3, fn_bytea_trim, NULL, SQLITE_DETERMINISTIC},
 		{"pg_left", 2, fn_left_right, NULL, SQLITE_DETERMINISTIC},
 		{"pg_right", 2, fn_left_right, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_repeat", 2, fn_repeat, NULL, SQLITE_DETERMINISTIC},

@@ -668,9 +668,16 @@ static bool is_array_type(uint32_t oid)
 /* A prefix operator: - + @ over the operand rb of type rt. */
 static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
 {
-	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
+	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 || strcmp(op, "@") == 0) {
 		if (rt->unknown || rt->param)
 			tr_coerce(tr, rb, rt, PGT_INT4, -1, loc);
+		/* the numbers' prefix operators; - interval is PostgreSQL's too */
+		if (!tr->failed && !tr_is_numeric_type(rt->oid))
+			return rt->oid == PGT_INTERVAL
+				       ? tr_fail(tr, "0A000", loc, "prefix operator %s on interval is not supported by DoSQL", op)
+				       : tr_fail(tr, "42883", loc, "operator does not exist: %s %s", op, tr_type_name(rt->oid));
+	}
+	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
 		if (op[0] == '-' && tr_is_int_type(rt->oid) && rt->oid != PGT_OID) {
 			/* -x of the type's least value is 22003 */
 			buf_printf(out, "pg_checked%s(0, '-', ", rt->oid == PGT_INT8 ? "8" : rt->oid == PGT_INT4 ? "4" : "2");
@@ -833,6 +840,17 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		tr_put_buf(out, &rb);
 		buf_put_u8(out, ')');
 		tr_ttype_set(ty, PGT_JSONB, -1);
+		ok = !tr->failed;
+		goto out;
+	}
+	if (strcmp(op, "||") == 0 && lt.oid == PGT_BYTEA && rt.oid == PGT_BYTEA) {
+		/* bytea || bytea: SQLite's || makes text of the bytes */
+		buf_put_str(out, "CAST((");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, " || ");
+		tr_put_buf(out, &rb);
+		buf_put_str(out, ") AS BLOB)");
+		tr_ttype_set(ty, PGT_BYTEA, -1);
 		ok = !tr->failed;
 		goto out;
 	}

@@ -140,8 +140,8 @@ static const FuncMap funcs[] = {
 	{"char_length", "length", RET_FIXED, PGT_INT4, false, 0},
 	{"character_length", "length", RET_FIXED, PGT_INT4, false, 0},
 	{"octet_length", "pg_octet_length", RET_FIXED, PGT_INT4, false, 0},
-	{"substr", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"substring", "substr", RET_FIXED, PGT_TEXT, false, 0},
+	{"substr", "pg_substr", RET_FIXED, PGT_TEXT, false, 0},
+	{"substring", "pg_substr", RET_FIXED, PGT_TEXT, false, 0},
 	{"replace", NULL, RET_FIXED, PGT_TEXT, false, 0},
 	{"btrim", "trim", RET_FIXED, PGT_TEXT, false, 0},
 	{"trim", "trim", RET_FIXED, PGT_TEXT, false, 0},
@@ -371,6 +371,58 @@ static bool window_def(Tr *tr, PgQuery__WindowDef *w, int loc, Buf *out)
 	return true;
 }
 
+static bool name_in(const char *name, const char *const *names)
+{
+	for (; *names; names++)
+		if (strcmp(name, *names) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether argument i (typed t) of a call of the known function m is one
+ * it takes.  The string functions work on text; those PostgreSQL also has
+ * for bytea take bytea as its bytes (bytea_call), the others refuse it
+ * rather than answer from the bytes' text.  sum and avg take numbers;
+ * sqrt and power of numeric, regexp_replace's start and N, and
+ * parameterless count() are refused as PostgreSQL or DoSQL must.
+ */
+static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCall *f, size_t i, const TType *t)
+{
+	static const char *const bytea_aware[] = {"substr", "substring", "btrim", "ltrim", "rtrim", "trim",
+						  "length", "octet_length", "md5", "string_agg", "count",
+						  "min", "max", "array_agg", NULL};
+	static const char *const float_only[] = {"sqrt", "power", "pow", NULL};
+	if (t->unknown || t->param)
+		return true;
+	if (t->oid == PGT_BYTEA && (m->rule == RET_FIXED && (m->ret == PGT_TEXT || m->ret == PGT_INT4)) &&
+	    !name_in(name, bytea_aware))
+		return tr_fail(tr, "0A000", f->location, "%s() of bytea is not supported by DoSQL", name);
+	if ((m->rule == RET_SUM || m->rule == RET_AVG) && !tr_is_numeric_type(t->oid))
+		return t->oid == PGT_INTERVAL
+			       ? tr_fail(tr, "0A000", f->location, "%s(interval) is not supported by DoSQL", name)
+			       : tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name,
+					 tr_type_name(t->oid));
+	if (t->oid == PGT_NUMERIC && name_in(name, float_only))
+		return tr_fail(tr, "0A000", f->location, "%s() of numeric is not supported by DoSQL", name);
+	if (i >= 4 && strcmp(name, "regexp_replace") == 0)
+		return tr_fail(tr, "0A000", f->location, "regexp_replace with a start position is not supported by DoSQL");
+	return true;
+}
+
+/* The SQLite function of a string function whose first argument is bytea
+ * (substr and the trims work on its bytes; string_agg's text of bytes is
+ * made bytea again); NULL when fname serves bytea as it is. */
+static const char *bytea_call(const char *name, Buf *out)
+{
+	if (strcmp(name, "btrim") == 0 || strcmp(name, "trim") == 0 || strcmp(name, "ltrim") == 0 ||
+	    strcmp(name, "rtrim") == 0) {
+		buf_printf(out, ", %d", name[0] == 'l' ? 1 : name[0] == 'r' ? 2 : 0);
+		return "pg_bytea_trim";
+	}
+	return NULL;
+}
+
 /* The result type of a known function from its rule and first argument. */
 static bool result_type(Tr *tr, const FuncMap *m, const char *name, const TType *first, int loc, TType *ty)
 {
@@ -395,6 +447,8 @@ static bool result_type(Tr *tr, const FuncMap *m, const char *name, const TType 
 		break;
 	case RET_ARRAY: {
 		const PgType *et = pgt_by_oid(first->oid);
+		if (et && et->category == 'A')
+			return tr_unsupported(tr, loc, "array_agg of arrays");
 		if (!et || !et->array_oid)
 			return tr_fail(tr, "42704", loc, "could not find array type for data type %s",
 				       et ? et->name : "unknown");
@@ -469,7 +523,14 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 				buf_cleanup(&call);
 				return false;
 			}
-			if (at.unknown || at.param)
+			if (!arg_allowed(tr, m, name, f, i, &at)) {
+				buf_cleanup(&ab);
+				buf_cleanup(&call);
+				return false;
+			}
+			if ((at.unknown || at.param) && i > 0 && first.oid == PGT_BYTEA)
+				tr_coerce(tr, &ab, &at, PGT_BYTEA, -1, f->location);
+			else if (at.unknown || at.param)
 				tr_coerce(tr, &ab, &at, m->argtype ? m->argtype : PGT_TEXT, -1, f->location);
 			/* round(x, n) and trunc(x, n) are numeric's only */
 			if (i == 0 && f->n_args == 2 && (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)) {
@@ -496,7 +557,22 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0 || strcmp(name, "abs") == 0)
 			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
 	}
+	if (!f->agg_star && f->n_args == 0 && strcmp(name, "count") == 0) {
+		buf_cleanup(&call);
+		return tr_fail(tr, "42809", f->location, "count(*) must be used to call a parameterless aggregate function");
+	}
 	const char *fname = m->sqlite ? m->sqlite : m->pg;
+	static const char *const bytea_result[] = {"substr", "substring", "btrim", "ltrim", "rtrim", "trim", "string_agg", NULL};
+	bool bytea = first.oid == PGT_BYTEA && f->n_args > 0 && name_in(name, bytea_result);
+	if (bytea) {
+		const char *bf = bytea_call(name, &call);
+		if (bf)
+			fname = bf;
+		if (bf && f->n_args != 2) {
+			buf_cleanup(&call);
+			return tr_unsupported(tr, f->location, "this trim of bytea");
+		}
+	}
 	tr->catalog = tr->catalog || pgs_catalog_function(fname);
 	bool floating = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8;
 	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
@@ -508,17 +584,20 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		fname = name[1] == 'i' ? "pg_nummin" : "pg_nummax"; /* by value, not as text */
 	if (m->rule == RET_AVG)
 		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
-	buf_printf(final_out, "%s(", fname);
+	bool agg_bytes = bytea && strcmp(name, "string_agg") == 0;
+	buf_printf(final_out, "%s%s(", agg_bytes ? "CAST(" : "", fname);
 	tr_put_buf(final_out, &call);
 	buf_cleanup(&call);
 	out = final_out;
-	buf_put_u8(out, ')');
+	buf_put_str(out, agg_bytes ? ") AS BLOB)" : ")");
 	if (f->agg_filter)
 		return tr_unsupported(tr, f->location, "aggregate FILTER");
 	if (f->over && !window_def(tr, f->over, f->location, out))
 		return false;
 	if (!result_type(tr, m, name, &first, f->location, ty))
 		return false;
+	if (bytea)
+		tr_ttype_set(ty, PGT_BYTEA, -1);
 	ty->agg = m->agg;
 	return true;
 }

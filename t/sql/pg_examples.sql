@@ -130,3 +130,18 @@ SELECT '30 days'::interval INTERSECT SELECT '1 mon'::interval
 SELECT count(*) FROM (SELECT '30 days'::interval EXCEPT SELECT '1 mon'::interval) s
 SELECT 1, '2 days'::interval UNION SELECT 1, '48:00:00'::interval UNION SELECT 2, '1 day' ORDER BY 1, 2
 SELECT '-1 day'::interval UNION SELECT '-24 hours' UNION SELECT '1 day' UNION SELECT NULL ORDER BY 1
+-- substr and substring count as PostgreSQL: a start before the first
+-- character, a negative length (22011); bytea by its bytes
+SELECT substr('abcdef', -1), substr('abcdef', -1, 3), substring('abcdef' from -1 for 3), substr('abcdef', 0, 2), substr('abcdef', 3), substr('abcdef', 7), substr('héllo', 2, 2)
+SELECT substr('abcdef', 2, -1)
+SELECT substr('\x0102ff'::bytea, 2), substr('\x0102ff'::bytea, 0, 2), substr('\x0102ff'::bytea, 7), substring('\x0102ff'::bytea from 2 for 1), pg_typeof(substr('\x01'::bytea, 1))
+SELECT ltrim('\x0102ff'::bytea, '\x01'::bytea), rtrim('\x0102ff'::bytea, '\xff'::bytea), btrim('\x0102ff01'::bytea, '\x01'::bytea), trim(both '\x01'::bytea from '\x0102ff01'::bytea)
+SELECT '\x0102ff'::bytea || '\x02'::bytea, '\x00'::bytea || '\x00'::bytea, pg_typeof('\x01'::bytea || '\x02'::bytea)
+SELECT string_agg(x, '\x02'::bytea) FROM (SELECT '\x0102ff'::bytea AS x UNION ALL SELECT '\x00'::bytea) v
+SELECT length('\x0102'::bytea), octet_length('\x0102'::bytea), md5('\x0102'::bytea)
+-- round(double precision) rounds half to even, round(numeric) away from zero
+SELECT round(2.5::float8), round(-2.5::float8), round(3.5::float8), round(0.5::float4), round(2.5), round(-2.5)
+SELECT - 'abc'::text
+SELECT sum('abc'::text)
+SELECT count()
+SELECT sqrt(2), power(2, 3), sqrt(2.5::float8)
