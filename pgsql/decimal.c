@@ -668,8 +668,8 @@ static void fn_numkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /*
  * pg_numtext(x, typmod): a numeric as the text PostgreSQL shows for it
- * (an INTEGER or REAL column's value at its typmod's scale, a computed
- * value's text as it is).  With COLLATE pg_numeric it is what DISTINCT,
+ * (a column's value at its typmod's scale, a computed value's text as it
+ * is).  With COLLATE pg_numeric it is what DISTINCT,
  * GROUP BY and UNION, INTERSECT and EXCEPT compare, so that 1.5 and 1.50
  * are one value there as in PostgreSQL, and the value shown keeps its
  * scale.
@@ -679,7 +679,7 @@ static void fn_numtext(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
-	if (sqlite3_value_type(argv[0]) == SQLITE_TEXT) {
+	if (sqlite3_value_type(argv[0]) == SQLITE_TEXT && sqlite3_value_int(argv[1]) < 0) {
 		sqlite3_result_value(ctx, argv[0]);
 		return;
 	}

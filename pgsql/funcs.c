@@ -18,6 +18,7 @@
 #include "common/pgtime.h"
 #include "pgsql/decimal.h"
 #include "pgsql/pgsql.h"
+#include "pgsql/pgtype_int.h"
 
 int64_t pgs_now_us(void)
 {
@@ -700,10 +701,29 @@ static void fn_octet_length(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	sqlite3_result_int(ctx, sqlite3_value_bytes(argv[0]));
 }
 
-/* pg_round(x [, digits], argtype) and pg_trunc: numeric keeps decimal semantics. */
+/* floor (toward minus infinity) or ceil of a decimal: its integral part,
+ * one less or more where a fraction was cut. */
+static DecStatus dec_floor_ceil(PgtDec *d, bool ceil)
+{
+	PgtDec t = *d, one, r;
+	DecStatus st = dec_trunc_to(&t, 0);
+	if (st != DEC_OK || d->special != DEC_FINITE || dec_cmp(&t, d) == 0 || d->neg != !ceil) {
+		*d = t;
+		return st;
+	}
+	pgt_dec_from_int(&one, 1);
+	st = ceil ? dec_add(&t, &one, &r) : dec_sub(&t, &one, &r);
+	*d = r;
+	return st;
+}
+
+/* pg_round(x [, digits], argtype), pg_trunc, and pg_floor(x, argtype) and
+ * pg_ceil: numeric keeps decimal semantics, double precision rounds half to
+ * even. */
 static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	bool trunc = sqlite3_user_data(ctx) != NULL;
+	intptr_t mode = (intptr_t)sqlite3_user_data(ctx); /* 0 round, 1 trunc, 2 floor, 3 ceil */
+	bool trunc = mode == 1;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	int digits = argc == 3 ? sqlite3_value_int(argv[1]) : 0;
@@ -714,7 +734,9 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 		if (dec_from_value(d, argv[0], -1)) {
-			DecStatus st = trunc ? dec_trunc_to(d, digits) : dec_round_to(d, digits);
+			DecStatus st = mode >= 2 ? dec_floor_ceil(d, mode == 3)
+				       : trunc	 ? dec_trunc_to(d, digits)
+						 : dec_round_to(d, digits);
 			if (st != DEC_OK)
 				dec_result_status(ctx, st);
 			else
@@ -735,7 +757,9 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	double y = digits >= 0 ? x * scale : x / scale;
 	double r;
 	uint32_t argtype = (uint32_t)sqlite3_value_int64(argv[argc - 1]);
-	if (trunc)
+	if (mode >= 2)
+		r = mode == 3 ? __builtin_ceil(y) : __builtin_floor(y);
+	else if (trunc)
 		r = y < 0 ? -__builtin_floor(-y) : __builtin_floor(y);
 	else if (argtype == PGT_FLOAT4 || argtype == PGT_FLOAT8)
 		r = __builtin_rint(y); /* round(double precision) rounds half to even */
@@ -1173,6 +1197,8 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_round", 3, fn_round, NULL, SQLITE_DETERMINISTIC},
 		{"pg_trunc", 2, fn_round, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_trunc", 3, fn_round, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_floor", 2, fn_round, (void *)2, SQLITE_DETERMINISTIC},
+		{"pg_ceil", 2, fn_round, (void *)3, SQLITE_DETERMINISTIC},
 		{"pg_gen_random_uuid", 0, fn_gen_random_uuid, NULL, 0},
 		{"pg_sleep", 1, fn_sleep, s, 0},
 		{"pg_set_config", 3, fn_set_config, s, 0},

@@ -373,7 +373,7 @@ const char *pgt_storage_decl(uint32_t oid)
 	case K_FLOAT:
 		return "REAL";
 	case K_NUMERIC:
-		return "NUMERIC";
+		return "TEXT COLLATE pg_numeric"; /* exact text, compared by value */
 	case K_BYTEA:
 		return "BLOB";
 	default:

@@ -582,8 +582,9 @@ bool pgt_numeric_store(PgtDec *d, int32_t typmod, PgtValue *out, PgtError *err)
 	if (d->special != DEC_FINITE) {
 		if (has_tm)
 			return pgt_fail(err, "22003", "numeric field overflow");
-		pgt_set_real(out, d->special == DEC_PINF ? INFINITY : -INFINITY);
-		return true;
+		return pgt_set_text(out, d->special == DEC_PINF ? "Infinity" : "-Infinity",
+				    d->special == DEC_PINF ? 8 : 9) ||
+		       pgt_fail(err, "53200", "out of memory");
 	}
 	if (dec_check_limits(d) != DEC_OK)
 		return pgt_fail(err, "22003", "value overflows numeric format");
@@ -608,15 +609,13 @@ bool pgt_numeric_store(PgtDec *d, int32_t typmod, PgtValue *out, PgtError *err)
 			return true;
 		}
 	}
-	char tmp[PGT_DEC_MAXDIG + 32];
-	int n = snprintf(tmp, sizeof(tmp), "%s%.*se%d", d->neg ? "-" : "", d->ndig ? d->ndig : 1,
-			 d->ndig ? d->dig : "0", d->exp);
-	(void)n;
-	double v = strtod(tmp, NULL);
-	if (isinf(v))
-		return pgt_fail(err, "22003", "value overflows numeric format");
-	pgt_set_real(out, v);
-	return true;
+	/* every other value exactly, as its text with its display scale */
+	Buf b;
+	buf_init(&b);
+	pgt_dec_to_text(d, d->dscale, &b);
+	bool ok = !b.failed && pgt_set_text(out, (const char *)b.data, b.len);
+	buf_cleanup(&b);
+	return ok || pgt_fail(err, "53200", "out of memory");
 }
 
 /* numeric_in: 22P02 on bad syntax, then pgt_numeric_store(). */

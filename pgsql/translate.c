@@ -227,8 +227,9 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 		return true;
 	}
 	bool same = ty->oid == oid && (typmod < 0 || ty->typmod == typmod);
-	bool widen = tr_is_int_type(ty->oid) && (oid == PGT_INT8 || oid == PGT_NUMERIC || oid == PGT_FLOAT8 ||
-					     (oid == PGT_INT4 && ty->oid == PGT_INT2));
+	/* an integer is a numeric already, but not at numeric(p,s)'s scale */
+	bool widen = tr_is_int_type(ty->oid) && (oid == PGT_INT8 || (oid == PGT_NUMERIC && typmod < 0) ||
+					     oid == PGT_FLOAT8 || (oid == PGT_INT4 && ty->oid == PGT_INT2));
 	bool texty = tr_is_text_type(ty->oid) && (oid == PGT_TEXT || oid == PGT_VARCHAR) && typmod < 0;
 	bool regs = (oid == PGT_OID || oid == PGT_REGCLASS || oid == PGT_REGTYPE) && tr_is_int_type(ty->oid);
 	if (!same && !widen && !texty && !regs && !(ty->oid == PGT_FLOAT4 && oid == PGT_FLOAT8)) {
@@ -678,7 +679,12 @@ static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
 				       : tr_fail(tr, "42883", loc, "operator does not exist: %s %s", op, tr_type_name(rt->oid));
 	}
 	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
-		if (op[0] == '-' && tr_is_int_type(rt->oid) && rt->oid != PGT_OID) {
+		if (op[0] == '-' && rt->oid == PGT_NUMERIC) {
+			/* 0 - x in decimal: NaN stays NaN, the scale is kept */
+			buf_put_str(out, "pg_num_op('-', 0, -1, ");
+			tr_put_buf(out, rb);
+			buf_printf(out, ", %d)", numeric_scale(rt));
+		} else if (op[0] == '-' && tr_is_int_type(rt->oid) && rt->oid != PGT_OID) {
 			/* -x of the type's least value is 22003 */
 			buf_printf(out, "pg_checked%s(0, '-', ", rt->oid == PGT_INT8 ? "8" : rt->oid == PGT_INT4 ? "4" : "2");
 			tr_put_buf(out, rb);

@@ -160,9 +160,9 @@ static const FuncMap funcs[] = {
 	{"abs", "pg_abs", RET_ARG1, 0, false, PGT_FLOAT8},
 	{"round", "pg_round", RET_ARG1, 0, false, PGT_NUMERIC},
 	{"trunc", "pg_trunc", RET_ARG1, 0, false, PGT_NUMERIC},
-	{"floor", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
-	{"ceil", NULL, RET_ARG1, 0, false, PGT_FLOAT8},
-	{"ceiling", "ceil", RET_ARG1, 0, false, PGT_FLOAT8},
+	{"floor", "pg_floor", RET_ARG1, 0, false, PGT_FLOAT8},
+	{"ceil", "pg_ceil", RET_ARG1, 0, false, PGT_FLOAT8},
+	{"ceiling", "pg_ceil", RET_ARG1, 0, false, PGT_FLOAT8},
 	{"sqrt", NULL, RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"power", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"pow", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
@@ -554,7 +554,8 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		 * (DISTINCT aggregates take one argument in SQLite) */
 		if ((m->rule == RET_SUM || m->rule == RET_AVG) && !f->agg_distinct)
 			buf_printf(out, ", %u, %d", first.oid, first.typmod);
-		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0 || strcmp(name, "abs") == 0)
+		static const char *const typed[] = {"round", "trunc", "abs", "floor", "ceil", "ceiling", NULL};
+		if (name_in(name, typed))
 			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
 	}
 	if (!f->agg_star && f->n_args == 0 && strcmp(name, "count") == 0) {

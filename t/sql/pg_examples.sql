@@ -145,3 +145,18 @@ SELECT - 'abc'::text
 SELECT sum('abc'::text)
 SELECT count()
 SELECT sqrt(2), power(2, 3), sqrt(2.5::float8)
+-- numeric columns keep every digit and their display scale; an integer
+-- into numeric(p,s) takes its scale and is checked against its precision
+CREATE TABLE nq_exact (x numeric, y numeric(30,4), z numeric(5,2))
+INSERT INTO nq_exact VALUES (1.50, 123456789012345678901234.5678, 40), (123456789012345678901234.5678, 1.5, -5), (0.000000000000000000001, -0.5, 7.1), (2, 2, 0)
+INSERT INTO nq_exact (z) VALUES (123456789)
+INSERT INTO nq_exact (z) VALUES (1000)
+UPDATE nq_exact SET z = 8 WHERE z = 7.1
+SELECT x, y, z FROM nq_exact ORDER BY x
+SELECT x * 2, x + 1, y - 1, -x, -z FROM nq_exact ORDER BY 1
+SELECT sum(x), max(x), min(y), sum(z) FROM nq_exact
+SELECT nullif(z, 1.5) AS v FROM nq_exact ORDER BY v
+SELECT x FROM nq_exact WHERE x = 1.5 OR x = 123456789012345678901234.5678 ORDER BY 1
+SELECT floor(x), ceil(x), floor(-x), ceil(y), floor(z) FROM nq_exact ORDER BY 1
+SELECT floor('NaN'::numeric), ceil('Infinity'::numeric), -('NaN'::numeric), -(0.00), floor(-2.5), ceil(-2.5), floor(2.5::float8), ceil(7)
+SELECT floor(99999999999999999999.5), ceil(99999999999999999999.5)

@@ -34,7 +34,9 @@ I<error> (only the target fails), I<success> (only PostgreSQL fails),
 I<crash> (the target lost its connection or a process; C<reconnect>
 starts it again).  An C<order_free> target (the router: its shards meet
 the rows in no fixed order) failing with another SQLSTATE than
-PostgreSQL's is I<error_order>, not a difference.  The TLP oracle checks on each
+PostgreSQL's is I<error_order>, and one keeping another of equal numerics
+(0.0 for 0) where the statement keeps one of equals (DISTINCT, GROUP BY,
+set operations) is I<equal_values>, neither a difference.  The TLP oracle checks on each
 target that the counts of C<p>, C<NOT p> and C<p IS NULL> add up to the
 table's count; NoREC that C<count(*) WHERE p> equals the sum of C<CASE WHEN
 p THEN 1 ELSE 0 END> over the table.
@@ -147,17 +149,45 @@ sub classify
 	return 'same';
 }
 
-sub _is_difference { return $_[0] !~ /^(same|same_error|error_order|refused)$/; }
+sub _is_difference { return $_[0] !~ /^(same|same_error|error_order|equal_values|refused)$/; }
+
+# Rows with each decimal number written by its value (0.0 and 0, 2.50 and
+# 2.5 alike), sorted.
+sub _by_value
+{
+	my ($rows) = @_;
+	my @lines = map {
+		join('|', map {
+			my $v = $_;
+			if ($v =~ /^-?\d+\.\d*$/)
+			{
+				$v =~ s/\.?0*$//;
+				$v = '0' if $v eq '-0';
+			}
+			$v
+		} split(/\|/, $_, -1))
+	} split(/\n/, $rows, -1);
+	return join("\n", sort @lines);
+}
 
 # classify() for target $name.  A target that runs a statement on several
 # shards at once (order_free) meets the rows in no fixed order: when
 # PostgreSQL and the target both fail with different SQLSTATEs, the target
-# may have met another failing row first ('error_order', not a difference).
+# may have met another failing row first ('error_order', not a difference);
+# where the statement keeps one of equal values (DISTINCT, GROUP BY, UNION,
+# INTERSECT, EXCEPT), it may keep another of equal numerics than
+# PostgreSQL (0.0 for 0: 'equal_values', not a difference).
 sub _classify
 {
-	my ($self, $name, $want, $got) = @_;
+	my ($self, $name, $want, $got, $sql) = @_;
 	my $c = classify($want, $got);
-	return 'error_order' if $c =~ /^sqlstate:/ && $self->{order_free}{$name};
+	return $c unless $self->{order_free}{$name};
+	return 'error_order' if $c =~ /^sqlstate:/;
+	return 'equal_values'
+	  if $c eq 'rows'
+	  && defined $sql
+	  && $sql =~ /\b(DISTINCT|GROUP BY|UNION|INTERSECT|EXCEPT)\b/i
+	  && _by_value($want->{rows}) eq _by_value($got->{rows});
 	return $c;
 }
 
@@ -234,7 +264,7 @@ sub probe
 	{
 		my $want = answer($self->{pg}, $text, $case->{ordered});
 		my $got = answer($dbh, $text, $case->{ordered});
-		my $class = $self->_classify($name, $want, $got);
+		my $class = $self->_classify($name, $want, $got, $text);
 		$class = 'crash' if _is_difference($class) && $self->_lost($name);
 		return ($class, $want, $got);
 	}
@@ -441,7 +471,7 @@ A table of counts per family and target.
 sub summary
 {
 	my ($self) = @_;
-	my @cols = qw(queries same same_error error_order refused known new tlp_checks norec_checks);
+	my @cols = qw(queries same same_error error_order equal_values refused known new tlp_checks norec_checks);
 	my $out = sprintf("%-9s %-7s" . (" %10s" x @cols) . "\n", 'family', 'target', @cols);
 	my %tot;
 	for my $fam (map { $_->{name} } @SqlFuzz::Grammar::families)
