@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "pgwire/tls.h"
+#include "router/ops.h"
 #include "router/router.h"
 
 typedef struct Config {
@@ -33,6 +34,7 @@ typedef struct Config {
 	char *data_dir, *router_id;
 	long long abandon_ms, interval_ms;
 	int pool_max_idle; /* idle connections kept per shard */
+	RtOpsConfig ops;   /* ops.h */
 } Config;
 
 static void config_free(Config *c)
@@ -47,6 +49,7 @@ static void config_free(Config *c)
 	free(c->shard_database);
 	free(c->data_dir);
 	free(c->router_id);
+	rt_ops_config_cleanup(&c->ops);
 }
 
 /* path relative to the config file's directory, malloc'd. */
@@ -112,6 +115,7 @@ static bool load_config(const char *file, Config *c)
 		bool found = false;
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			found = found || strcmp(known[i], key) == 0;
+		found = found || rt_ops_config_key(key);
 		if (ok && !found) {
 			fprintf(stderr, "dosql: %s: unknown setting \"%s\"\n", file, key);
 			ok = false;
@@ -151,6 +155,7 @@ static bool load_config(const char *file, Config *c)
 	} else if (mi) {
 		c->pool_max_idle = (int)json_integer_value(mi);
 	}
+	ok = ok && rt_ops_config_load(root, file, &c->ops);
 	if (ok && !c->data_dir)
 		c->data_dir = strdup(dir);
 	if (ok && c->router_id && (!c->router_id[0] || strspn(c->router_id, "abcdefghijklmnopqrstuvwxyz0123456789") !=
@@ -170,11 +175,15 @@ static bool load_config(const char *file, Config *c)
 	return ok;
 }
 
+/* SIGINT stops at once; SIGTERM drains (admin.c). */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	(void)sig;
 	(void)what;
-	event_base_loopbreak(arg);
+	RtRouter *rt = arg;
+	if (sig == SIGTERM)
+		rt_ops_drain(rt->ops);
+	else
+		event_base_loopbreak(rt->base);
 }
 
 int main(int argc, char **argv)
@@ -197,6 +206,7 @@ int main(int argc, char **argv)
 	Config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	static RtRouter rt;
+	static RtOps ops;
 	int rc = 2;
 	struct event *sigint = NULL, *sigterm = NULL;
 	if (!load_config(file, &cfg))
@@ -269,8 +279,10 @@ int main(int argc, char **argv)
 		goto out;
 	if (cfg.unix_dir && !pgw_evserver_listen_unix(rt.server, cfg.unix_dir, cfg.port))
 		goto out;
-	sigint = evsignal_new(rt.base, SIGINT, on_signal, rt.base);
-	sigterm = evsignal_new(rt.base, SIGTERM, on_signal, rt.base);
+	if (!rt_ops_start(&rt, &ops, &cfg.ops))
+		goto out;
+	sigint = evsignal_new(rt.base, SIGINT, on_signal, &rt);
+	sigterm = evsignal_new(rt.base, SIGTERM, on_signal, &rt);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	fprintf(stderr, "dosql: routing %s:%d to %d shards (auth %s%s)\n", cfg.host, cfg.port,
@@ -281,6 +293,7 @@ int main(int argc, char **argv)
 out:
 	if (rt.server)
 		pgw_evserver_destroy(rt.server);
+	rt_ops_stop(&ops);
 	rt_coord_stop(rt.coord);
 	rt_pools_free(&rt); /* their events first: the loop goes next */
 	if (sigint)

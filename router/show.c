@@ -33,6 +33,14 @@ void rt_put_text_row(Buf *out, int n, const char *const *vals)
 	buf_msg_end(out);
 }
 
+void rt_shard_address(const VscShard *sh, char *out, size_t n)
+{
+	if (sh->host)
+		snprintf(out, n, "%s:%d", sh->host, sh->port);
+	else
+		snprintf(out, n, "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
+}
+
 /* SHOW VSCHEMA: every table the VSchema places, and how. */
 static void show_vschema(RtSession *s)
 {
@@ -80,10 +88,7 @@ static void show_stats(RtSession *s)
 	for (int i = 0; i < n; i++) {
 		const VscShard *sh = vsc_shard(vs, i);
 		char addr[300], st[24], er[24], rows[24], held[24], waits[24], prep[24];
-		if (sh->host)
-			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
-		else
-			snprintf(addr, sizeof(addr), "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
+		rt_shard_address(sh, addr, sizeof(addr));
 		snprintf(st, sizeof(st), "%" PRIu64, s->rt->stats[i].statements);
 		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
 		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
