@@ -112,6 +112,7 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 void rt_ops_config_cleanup(RtOpsConfig *c)
 {
 	free(c->admin_token);
+	free(c->passwd_file);
 	for (int i = 0; i < c->nadmin_users; i++)
 		free(c->admin_users[i]);
 	free(c->admin_users);
@@ -133,8 +134,9 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	ops->started_us = rt_ops_now_us();
 	ops->health = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(RtShardHealth));
+	ops->read_only = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(bool));
 	rt->ops = ops;
-	if (!ops->health)
+	if (!ops->health || !ops->read_only)
 		return false;
 	return ops->cfg.http_port == 0 || rt_http_start(ops);
 }
@@ -147,6 +149,8 @@ void rt_ops_stop(RtOps *ops)
 	ops->shutdown_timer = NULL;
 	free(ops->health);
 	ops->health = NULL;
+	free(ops->read_only);
+	ops->read_only = NULL;
 	rt_ops_config_cleanup(&ops->cfg);
 }
 

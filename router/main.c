@@ -175,13 +175,16 @@ static bool load_config(const char *file, Config *c)
 	return ok;
 }
 
-/* SIGINT stops at once; SIGTERM drains (admin.c). */
+/* SIGINT stops at once; SIGTERM drains (admin.c); SIGHUP reloads (admin_cmd.c). */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	RtRouter *rt = arg;
+	char err[512];
 	if (sig == SIGTERM)
 		rt_ops_drain(rt->ops);
+	else if (sig == SIGHUP)
+		(void)rt_ops_reload(rt->ops, err, sizeof(err));
 	else
 		event_base_loopbreak(rt->base);
 }
@@ -208,7 +211,7 @@ int main(int argc, char **argv)
 	static RtRouter rt;
 	static RtOps ops;
 	int rc = 2;
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	if (!load_config(file, &cfg))
 		goto out;
 	char err[1024];
@@ -279,12 +282,16 @@ int main(int argc, char **argv)
 		goto out;
 	if (cfg.unix_dir && !pgw_evserver_listen_unix(rt.server, cfg.unix_dir, cfg.port))
 		goto out;
+	if (cfg.passwd_file)
+		cfg.ops.passwd_file = strdup(cfg.passwd_file);
 	if (!rt_ops_start(&rt, &ops, &cfg.ops))
 		goto out;
 	sigint = evsignal_new(rt.base, SIGINT, on_signal, &rt);
 	sigterm = evsignal_new(rt.base, SIGTERM, on_signal, &rt);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	sighup = evsignal_new(rt.base, SIGHUP, on_signal, &rt);
+	event_add(sighup, NULL);
 	fprintf(stderr, "dosql: routing %s:%d to %d shards (auth %s%s)\n", cfg.host, cfg.port,
 		vsc_shard_count(rt.vschema), pgw_auth_method_to_str(rt.pgw.auth), rt.ssl_ctx ? ", TLS" : "");
 	event_base_dispatch(rt.base);
@@ -300,6 +307,8 @@ out:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
+	if (sighup)
+		event_free(sighup);
 	if (rt.base)
 		event_base_free(rt.base);
 	if (rt.ssl_ctx)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "pgwire/pgwire.h"
 
 struct RtRouter;
 struct RtSession;
@@ -31,6 +32,7 @@ typedef struct RtOpsConfig {
 	int max_client_conn;        /* 0: no limit */
 	int64_t shutdown_timeout_ms; /* a drain ends here at the latest; 0: waits for the last session */
 	int64_t health_timeout_ms;   /* deadline of /health/deep's round trip to each shard */
+	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 } RtOpsConfig;
 
 /* Read the operations settings of root (the config file's object, file
@@ -72,6 +74,7 @@ typedef struct RtOps {
 	int64_t started_us;
 	RtMetrics m;
 	RtShardHealth *health; /* owned: per shard */
+	bool *read_only;       /* owned: per shard, SET SHARD ... READ ONLY */
 	bool draining;
 	int64_t maintenance_until_us; /* 0: not in maintenance */
 	char maintenance_reason[200];
@@ -114,6 +117,24 @@ bool rt_session_is_idle(const struct RtSession *s);
 /* metrics.c: the statement of s ended (its kind from s->cur, its route
  * from s->plan, its time from s->stmt_start_us). */
 void rt_metrics_statement_end(struct RtSession *s);
+
+/* admin_cmd.c: an admin console command (SHUTDOWN, RELOAD, SET SHARD,
+ * ...) run for s, its reply and ReadyForQuery sent: true; false when sql
+ * is not one (it is SQL). */
+bool rt_admin_command(struct RtSession *s, const char *sql);
+/* RELOAD and SIGHUP: re-read the passwd file; false (the users as they
+ * were) with err saying why; err says what was read otherwise. */
+bool rt_ops_reload(RtOps *ops, char *err, size_t errlen);
+/* Whether a write may go to shards (none read-only); false with e (25006). */
+bool rt_ops_write_allowed(const RtOps *ops, const struct RtRouter *rt, const int *shards, int n, PgwError *e);
+
+/* show_admin.c: rows of show.c's table. */
+void rt_show_shards(struct RtSession *s);
+void rt_show_clients(struct RtSession *s);
+void rt_show_servers(struct RtSession *s);
+void rt_show_config(struct RtSession *s);
+void rt_show_lists(struct RtSession *s);
+void rt_show_version(struct RtSession *s);
 
 /* http.c */
 /* Listen on the configured address; false with a message on stderr. */

@@ -623,6 +623,8 @@ const char *rt_show_name(int show);
 bool rt_show_run(RtSession *s, int show);
 /* One DataRow of text values (none NULL), appended to out. */
 void rt_put_text_row(Buf *out, int n, const char *const *vals);
+/* A SHOW's RowDescription, unless an Execute runs it (Describe sent it). */
+void rt_show_row_description(RtSession *s, int n, const PgwField *f);
 /* A shard's address as "host:port" or "dir/.s.PGSQL.port". */
 void rt_shard_address(const VscShard *sh, char *out, size_t n);
 

@@ -589,6 +589,10 @@ static bool dispatch(RtSession *s, const char *text, char *const *texts, const R
 {
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
+	if (s->cur_write && !rt_ops_write_allowed(s->rt->ops, s->rt, shards, n, &e)) {
+		rt_send_error(s, &e);
+		return false;
+	}
 	for (int i = 0; i < n; i++) {
 		bool begin_first = in_txn && rt_txn_join(s, shards[i]);
 		if (in_txn && s->cur_write)
@@ -1045,6 +1049,8 @@ static void cb_query(PgwConn *c, const char *sql)
 	RtSession *s = sess(c);
 	PgwError e;
 	if (s->replication && rt_repl_command(s, sql))
+		return;
+	if (!s->replication && rt_admin_command(s, sql))
 		return;
 	if (s->replication || !shape_tree(s, sql))
 		s->tree = rt_plancache_get(s->rt, sql, &e);
