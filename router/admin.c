@@ -15,8 +15,18 @@
 #include "router/ops.h"
 #include "router/router.h"
 
-static const char *const keys[] = {"http", "admin_token", "admin_users", "metrics_auth",
-				   "max_client_conn", "shutdown_timeout_ms", "health_timeout_ms"};
+static const char *const keys[] = {"http",
+				   "admin_token",
+				   "admin_users",
+				   "metrics_auth",
+				   "max_client_conn",
+				   "shutdown_timeout_ms",
+				   "health_timeout_ms",
+				   "max_connections_per_ip",
+				   "connections_per_second",
+				   "connections_burst",
+				   "authentication_timeout_ms",
+				   "max_message_size"};
 
 bool rt_ops_config_key(const char *key)
 {
@@ -98,15 +108,28 @@ static bool load_admin(json_t *root, const char *file, RtOpsConfig *c)
 bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	long long mc, st, ht;
+	long long mc, st, ht, ip, cps, burst, at, mm;
 	bool ok = load_http(root, file, c) && load_admin(root, file, c) &&
 		  get_int(root, "max_client_conn", file, 0, 1000000, 0, "a number of connections", &mc) &&
 		  get_int(root, "shutdown_timeout_ms", file, 0, 86400000, 0, "milliseconds", &st) &&
-		  get_int(root, "health_timeout_ms", file, 1, 600000, 2000, "milliseconds", &ht);
-	c->max_client_conn = ok ? (int)mc : 0;
-	c->shutdown_timeout_ms = ok ? st : 0;
-	c->health_timeout_ms = ok ? ht : 2000;
-	return ok;
+		  get_int(root, "health_timeout_ms", file, 1, 600000, 2000, "milliseconds", &ht) &&
+		  get_int(root, "max_connections_per_ip", file, 0, 1000000, 0, "a number of connections", &ip) &&
+		  get_int(root, "connections_per_second", file, 0, 1000000, 0, "a number of connections", &cps) &&
+		  get_int(root, "connections_burst", file, 1, 1000000, cps > 0 ? cps : 1, "a number of connections",
+			  &burst) &&
+		  get_int(root, "authentication_timeout_ms", file, 0, 600000, 60000, "milliseconds", &at) &&
+		  get_int(root, "max_message_size", file, 1024, 0x7FFFFFFF, PGW_DEFAULT_MAX_MESSAGE, "bytes", &mm);
+	if (!ok)
+		return false;
+	c->max_client_conn = (int)mc;
+	c->shutdown_timeout_ms = st;
+	c->health_timeout_ms = ht;
+	c->max_connections_per_ip = (int)ip;
+	c->connections_per_second = (int)cps;
+	c->connections_burst = (int)burst;
+	c->authentication_timeout_ms = at;
+	c->max_message_size = mm;
+	return true;
 }
 
 void rt_ops_config_cleanup(RtOpsConfig *c)
@@ -133,6 +156,8 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	ops->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	ops->started_us = rt_ops_now_us();
+	ops->tokens = ops->cfg.connections_burst;
+	ops->tokens_us = ops->started_us;
 	ops->health = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(RtShardHealth));
 	ops->read_only = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(bool));
 	rt->ops = ops;
@@ -169,30 +194,98 @@ void rt_ops_maintenance(RtOps *ops, bool on, const char *reason, int64_t minutes
 		on && reason ? reason : "");
 }
 
-const char *rt_ops_refusal(RtOps *ops, int sessions, const char **sqlstate)
+/* The sessions from the address of s (its peer without the port). */
+static int sessions_from(const RtSession *s)
+{
+	const char *peer = pgw_evconn_peer(s->ec), *colon = strrchr(peer, ':');
+	size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
+	int n, same = 0;
+	RtSession *const *all = rt_sessions(&n);
+	for (int i = 0; i < n; i++) {
+		const char *p = pgw_evconn_peer(all[i]->ec);
+		same += strncmp(p, peer, len) == 0 && (p[len] == ':' || p[len] == 0);
+	}
+	return same;
+}
+
+/* Take a token from the connections_per_second bucket; false when empty. */
+static bool take_token(RtOps *ops)
+{
+	int64_t now = rt_ops_now_us();
+	ops->tokens += (double)(now - ops->tokens_us) / 1e6 * ops->cfg.connections_per_second;
+	if (ops->tokens > ops->cfg.connections_burst)
+		ops->tokens = ops->cfg.connections_burst;
+	ops->tokens_us = now;
+	if (ops->tokens < 1)
+		return false;
+	ops->tokens -= 1;
+	return true;
+}
+
+const char *rt_ops_refusal(RtOps *ops, const RtSession *s, const char **sqlstate)
 {
 	static char msg[300];
+	int sessions;
+	(void)rt_sessions(&sessions);
+	*sqlstate = "57P03";
 	if (ops->draining) {
 		ops->m.refused_shutdown++;
-		*sqlstate = "57P03";
 		return "the database system is shutting down";
 	}
 	if (rt_ops_in_maintenance(ops)) {
 		ops->m.refused_maintenance++;
-		*sqlstate = "57P03";
 		snprintf(msg, sizeof(msg), "the router is in maintenance%s%s", ops->maintenance_reason[0] ? ": " : "",
 			 ops->maintenance_reason);
 		return msg;
 	}
+	*sqlstate = "53300";
 	if (ops->cfg.max_client_conn > 0 && sessions > ops->cfg.max_client_conn) {
 		ops->m.refused_too_many++;
-		*sqlstate = "53300";
 		snprintf(msg, sizeof(msg), "sorry, too many clients already (max_client_conn is %d)",
 			 ops->cfg.max_client_conn);
 		return msg;
 	}
+	if (ops->cfg.max_connections_per_ip > 0 && sessions_from(s) > ops->cfg.max_connections_per_ip) {
+		ops->m.refused_per_ip++;
+		snprintf(msg, sizeof(msg), "too many connections from this address (max_connections_per_ip is %d)",
+			 ops->cfg.max_connections_per_ip);
+		return msg;
+	}
+	if (ops->cfg.connections_per_second > 0 && !take_token(ops)) {
+		ops->m.refused_rate++;
+		snprintf(msg, sizeof(msg), "too many new connections (connections_per_second is %d, connections_burst %d)",
+			 ops->cfg.connections_per_second, ops->cfg.connections_burst);
+		return msg;
+	}
 	ops->m.connections_total++;
 	return NULL;
+}
+
+static void on_auth_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	RtSession *s = arg;
+	s->rt->ops->m.auth_timeouts++;
+	pgw_evconn_close(s->ec); /* as PostgreSQL: closed without a word */
+}
+
+void rt_ops_session_accepted(RtOps *ops, RtSession *s)
+{
+	int64_t ms = ops->cfg.authentication_timeout_ms;
+	if (ms <= 0)
+		return;
+	s->auth_timer = evtimer_new(ops->rt->base, on_auth_timeout, s);
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	if (s->auth_timer)
+		evtimer_add(s->auth_timer, &tv);
+}
+
+void rt_ops_session_started(RtSession *s)
+{
+	if (s->auth_timer)
+		event_free(s->auth_timer);
+	s->auth_timer = NULL;
 }
 
 static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)

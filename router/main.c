@@ -282,6 +282,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (cfg.unix_dir && !pgw_evserver_listen_unix(rt.server, cfg.unix_dir, cfg.port))
 		goto out;
+	rt.pgw.max_message = (uint32_t)cfg.ops.max_message_size;
 	if (cfg.passwd_file)
 		cfg.ops.passwd_file = strdup(cfg.passwd_file);
 	if (!rt_ops_start(&rt, &ops, &cfg.ops))

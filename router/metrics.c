@@ -209,6 +209,11 @@ void rt_metrics_render(RtRouter *rt, Buf *out)
 	buf_printf(out, "dosql_connections_refused_total{reason=\"max_client_conn\"} %" PRIu64 "\n", m->refused_too_many);
 	buf_printf(out, "dosql_connections_refused_total{reason=\"maintenance\"} %" PRIu64 "\n", m->refused_maintenance);
 	buf_printf(out, "dosql_connections_refused_total{reason=\"shutdown\"} %" PRIu64 "\n", m->refused_shutdown);
+	buf_printf(out, "dosql_connections_refused_total{reason=\"max_connections_per_ip\"} %" PRIu64 "\n", m->refused_per_ip);
+	buf_printf(out, "dosql_connections_refused_total{reason=\"connections_per_second\"} %" PRIu64 "\n", m->refused_rate);
+	family(out, "dosql_authentication_timeouts_total", "counter",
+	       "Connections closed for not finishing startup and authentication within authentication_timeout_ms.");
+	buf_printf(out, "dosql_authentication_timeouts_total %" PRIu64 "\n", m->auth_timeouts);
 	render_durations(m, out);
 	family(out, "dosql_errors_total", "counter", "Errors sent to clients, by SQLSTATE class.");
 	for (int i = 0; i < m->nclasses; i++)

@@ -32,6 +32,11 @@ typedef struct RtOpsConfig {
 	int max_client_conn;        /* 0: no limit */
 	int64_t shutdown_timeout_ms; /* a drain ends here at the latest; 0: waits for the last session */
 	int64_t health_timeout_ms;   /* deadline of /health/deep's round trip to each shard */
+	int max_connections_per_ip;  /* 0: no limit */
+	int connections_per_second;  /* token bucket rate; 0: no limit */
+	int connections_burst;       /* its capacity */
+	int64_t authentication_timeout_ms; /* startup and authentication must end by then; 0: no limit */
+	int64_t max_message_size;    /* largest client message, bytes */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 } RtOpsConfig;
 
@@ -57,7 +62,8 @@ typedef struct RtMetrics {
 	char classes[RT_ERROR_CLASSES][3];
 	uint64_t class_count[RT_ERROR_CLASSES];
 	uint64_t connections_total;
-	uint64_t refused_too_many, refused_maintenance, refused_shutdown;
+	uint64_t refused_too_many, refused_maintenance, refused_shutdown, refused_per_ip, refused_rate;
+	uint64_t auth_timeouts;
 	uint64_t tp_committed, tp_aborted;
 } RtMetrics;
 
@@ -81,6 +87,8 @@ typedef struct RtOps {
 	struct event *shutdown_timer; /* owned */
 	struct evhttp *http;          /* owned */
 	struct RtProbe *probes;       /* owned: /health/deep requests under way */
+	double tokens;                /* of the connections_per_second bucket */
+	int64_t tokens_us;            /* when they were counted */
 } RtOps;
 
 /* admin.c */
@@ -90,7 +98,11 @@ void rt_ops_stop(RtOps *ops);
 int64_t rt_ops_now_us(void);
 /* Whether new clients are refused, and the SQLSTATE and message they get
  * (NULL: they are let in). */
-const char *rt_ops_refusal(RtOps *ops, int sessions, const char **sqlstate);
+const char *rt_ops_refusal(RtOps *ops, const struct RtSession *s, const char **sqlstate);
+/* A client connected: authentication_timeout_ms starts; it authenticated:
+ * the timer goes.  rt_ops_session_started is also called when it closes. */
+void rt_ops_session_accepted(RtOps *ops, struct RtSession *s);
+void rt_ops_session_started(struct RtSession *s);
 /* Stop taking clients and close each session once it is idle outside a
  * transaction; the loop ends when none is left (or at shutdown_timeout_ms). */
 void rt_ops_drain(RtOps *ops);

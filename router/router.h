@@ -297,6 +297,7 @@ struct RtSession {
 	int64_t stmt_start_us; /* when the statement being run started (monotonic) */
 	int64_t connected_us;  /* when the session connected (monotonic) */
 	bool closing;          /* a FATAL was sent: it goes at the next reap */
+	struct event *auth_timer; /* owned: authentication_timeout_ms, until authenticated */
 };
 
 /* backend.c */

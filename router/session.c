@@ -1014,9 +1014,8 @@ static bool cb_session_start(PgwConn *c)
 		pgw_send_fatalf(c, "0A000", "physical replication connections are not supported by DoSQL");
 		return false;
 	}
-	int nsessions;
-	(void)rt_sessions(&nsessions);
-	const char *sqlstate, *refused = rt_ops_refusal(s->rt->ops, nsessions, &sqlstate);
+	rt_ops_session_started(s);
+	const char *sqlstate, *refused = rt_ops_refusal(s->rt->ops, s, &sqlstate);
 	if (refused) {
 		pgw_send_fatalf(c, sqlstate, "%s", refused);
 		return false;
@@ -1193,6 +1192,7 @@ bool rt_session_accept(PgwEvConn *ec, void *arg)
 	s->ec = ec;
 	s->drop_from = -1;
 	s->connected_us = rt_ops_now_us();
+	rt_ops_session_accepted(s->rt->ops, s);
 	PgwConn *c = pgw_evconn_conn(ec);
 	c->user = s;
 	c->handler = &handler;
@@ -1221,6 +1221,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		all_sessions = NULL;
 		capall = 0;
 	}
+	rt_ops_session_started(s); /* its timer goes */
 	rt_ops_session_closed(s->rt->ops, nall);
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
