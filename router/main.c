@@ -9,6 +9,8 @@
  *    "data_dir": "router-data", "router_id": "r1",
  *    "prepared_abandon_ms": 60000, "recovery_interval_ms": 1000,
  *    "pool_max_idle": 100}
+ * plus the operations settings (http, admin_users, max_client_conn, ...:
+ * router/ops.h, README's Operations section).
  * Relative paths are taken from the config file's directory; data_dir (the
  * two-phase commit log) defaults to that directory, and `--data DIR`
  * overrides it.  Any error names the file and what was expected, and the
