@@ -9,6 +9,8 @@
  *    "data_dir": "router-data", "router_id": "r1",
  *    "prepared_abandon_ms": 60000, "recovery_interval_ms": 1000,
  *    "pool_max_idle": 100}
+ * plus the operations settings (http, admin_users, max_client_conn, ...:
+ * router/ops.h, README's Operations section).
  * Relative paths are taken from the config file's directory; data_dir (the
  * two-phase commit log) defaults to that directory, and `--data DIR`
  * overrides it.  Any error names the file and what was expected, and the
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "pgwire/tls.h"
+#include "router/ops.h"
 #include "router/router.h"
 
 typedef struct Config {
@@ -33,6 +36,7 @@ typedef struct Config {
 	char *data_dir, *router_id;
 	long long abandon_ms, interval_ms;
 	int pool_max_idle; /* idle connections kept per shard */
+	RtOpsConfig ops;   /* ops.h */
 } Config;
 
 static void config_free(Config *c)
@@ -47,6 +51,7 @@ static void config_free(Config *c)
 	free(c->shard_database);
 	free(c->data_dir);
 	free(c->router_id);
+	rt_ops_config_cleanup(&c->ops);
 }
 
 /* path relative to the config file's directory, malloc'd. */
@@ -112,6 +117,7 @@ static bool load_config(const char *file, Config *c)
 		bool found = false;
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			found = found || strcmp(known[i], key) == 0;
+		found = found || rt_ops_config_key(key);
 		if (ok && !found) {
 			fprintf(stderr, "dosql: %s: unknown setting \"%s\"\n", file, key);
 			ok = false;
@@ -151,6 +157,7 @@ static bool load_config(const char *file, Config *c)
 	} else if (mi) {
 		c->pool_max_idle = (int)json_integer_value(mi);
 	}
+	ok = ok && rt_ops_config_load(root, file, &c->ops);
 	if (ok && !c->data_dir)
 		c->data_dir = strdup(dir);
 	if (ok && c->router_id && (!c->router_id[0] || strspn(c->router_id, "abcdefghijklmnopqrstuvwxyz0123456789") !=
@@ -170,11 +177,18 @@ static bool load_config(const char *file, Config *c)
 	return ok;
 }
 
+/* SIGINT stops at once; SIGTERM drains (admin.c); SIGHUP reloads (admin_cmd.c). */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	(void)sig;
 	(void)what;
-	event_base_loopbreak(arg);
+	RtRouter *rt = arg;
+	char err[512];
+	if (sig == SIGTERM)
+		rt_ops_drain(rt->ops);
+	else if (sig == SIGHUP)
+		(void)rt_ops_reload(rt->ops, err, sizeof(err));
+	else
+		event_base_loopbreak(rt->base);
 }
 
 int main(int argc, char **argv)
@@ -197,8 +211,9 @@ int main(int argc, char **argv)
 	Config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	static RtRouter rt;
+	static RtOps ops;
 	int rc = 2;
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	if (!load_config(file, &cfg))
 		goto out;
 	char err[1024];
@@ -269,10 +284,17 @@ int main(int argc, char **argv)
 		goto out;
 	if (cfg.unix_dir && !pgw_evserver_listen_unix(rt.server, cfg.unix_dir, cfg.port))
 		goto out;
-	sigint = evsignal_new(rt.base, SIGINT, on_signal, rt.base);
-	sigterm = evsignal_new(rt.base, SIGTERM, on_signal, rt.base);
+	rt.pgw.max_message = (uint32_t)cfg.ops.max_message_size;
+	if (cfg.passwd_file)
+		cfg.ops.passwd_file = strdup(cfg.passwd_file);
+	if (!rt_ops_start(&rt, &ops, &cfg.ops))
+		goto out;
+	sigint = evsignal_new(rt.base, SIGINT, on_signal, &rt);
+	sigterm = evsignal_new(rt.base, SIGTERM, on_signal, &rt);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	sighup = evsignal_new(rt.base, SIGHUP, on_signal, &rt);
+	event_add(sighup, NULL);
 	fprintf(stderr, "dosql: routing %s:%d to %d shards (auth %s%s)\n", cfg.host, cfg.port,
 		vsc_shard_count(rt.vschema), pgw_auth_method_to_str(rt.pgw.auth), rt.ssl_ctx ? ", TLS" : "");
 	event_base_dispatch(rt.base);
@@ -281,12 +303,15 @@ int main(int argc, char **argv)
 out:
 	if (rt.server)
 		pgw_evserver_destroy(rt.server);
+	rt_ops_stop(&ops);
 	rt_coord_stop(rt.coord);
 	rt_pools_free(&rt); /* their events first: the loop goes next */
 	if (sigint)
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
+	if (sighup)
+		event_free(sighup);
 	if (rt.base)
 		event_base_free(rt.base);
 	if (rt.ssl_ctx)

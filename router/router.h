@@ -83,6 +83,7 @@ typedef struct RtRouter {
 	struct RtPool *pools; /* owned */
 	int pool_max_idle;    /* idle connections kept per shard */
 	uint64_t next_serial; /* numbers sessions */
+	struct RtOps *ops;    /* borrowed: operations surface (ops.h) */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -293,6 +294,10 @@ struct RtSession {
 	struct RtWalSender *wal; /* owned: its START_REPLICATION stream */
 	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
 	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
+	int64_t stmt_start_us; /* when the statement being run started (monotonic) */
+	int64_t connected_us;  /* when the session connected (monotonic) */
+	bool closing;          /* a FATAL was sent: it goes at the next reap */
+	struct event *auth_timer; /* owned: authentication_timeout_ms, until authenticated */
 };
 
 /* backend.c */
@@ -619,6 +624,10 @@ const char *rt_show_name(int show);
 bool rt_show_run(RtSession *s, int show);
 /* One DataRow of text values (none NULL), appended to out. */
 void rt_put_text_row(Buf *out, int n, const char *const *vals);
+/* A SHOW's RowDescription, unless an Execute runs it (Describe sent it). */
+void rt_show_row_description(RtSession *s, int n, const PgwField *f);
+/* A shard's address as "host:port" or "dir/.s.PGSQL.port". */
+void rt_shard_address(const VscShard *sh, char *out, size_t n);
 
 /* exec.c: run a plan for a session. */
 /* Start p's root (a: the statement and how to send it): true when results

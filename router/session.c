@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "router/ops.h"
 #include "router/replication.h"
 #include "router/router.h"
 #include "pgsql/pgtype.h"
@@ -40,6 +41,7 @@ static bool explain_step(RtSession *s);
 void rt_send_error(RtSession *s, const PgwError *e)
 {
 	pgw_send_error(conn(s), e);
+	rt_metrics_error(&s->rt->ops->m, e->sqlstate);
 	s->stmt_error = true;
 	if (s->nparts > 0 && (strcmp(e->sqlstate, "40001") == 0 || strcmp(e->sqlstate, "40P01") == 0))
 		s->retry_ts = s->txn_ts;
@@ -55,6 +57,8 @@ void rt_send_ready(RtSession *s)
 		rt_cursor_txn_end(s);
 	}
 	pgw_send_ready(conn(s), status);
+	if (status == 'I' && s->rt->ops->draining && rt_session_is_idle(s))
+		rt_ops_session_idle(s->rt->ops, s); /* a drain closes it now */
 }
 
 /* 1-based character count of the first n bytes of s. */
@@ -356,6 +360,7 @@ static bool is_txn_end(PgQuery__Node *n)
 /* Transaction state and SET replay after a statement, failed or not. */
 void rt_statement_finished(RtSession *s)
 {
+	rt_metrics_statement_end(s);
 	rt_txn_statement_done(s);
 	if (s->stmt_error) {
 		s->query_failed = true;
@@ -572,6 +577,7 @@ void rt_reset_statement(RtSession *s)
 	s->tag[0] = 0;
 	s->stmt_error = false;
 	s->fanout = false;
+	s->stmt_start_us = rt_ops_now_us();
 	ordered_free(s, s->ordered); /* a split INSERT's rows not sent (it failed to start) */
 	s->ordered = NULL;
 }
@@ -583,6 +589,10 @@ static bool dispatch(RtSession *s, const char *text, char *const *texts, const R
 {
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
+	if (s->cur_write && !rt_ops_write_allowed(s->rt->ops, s->rt, shards, n, &e)) {
+		rt_send_error(s, &e);
+		return false;
+	}
 	for (int i = 0; i < n; i++) {
 		bool begin_first = in_txn && rt_txn_join(s, shards[i]);
 		if (in_txn && s->cur_write)
@@ -1004,6 +1014,12 @@ static bool cb_session_start(PgwConn *c)
 		pgw_send_fatalf(c, "0A000", "physical replication connections are not supported by DoSQL");
 		return false;
 	}
+	rt_ops_session_started(s);
+	const char *sqlstate, *refused = rt_ops_refusal(s->rt->ops, s, &sqlstate);
+	if (refused) {
+		pgw_send_fatalf(c, sqlstate, "%s", refused);
+		return false;
+	}
 	s->backend_options = backend_options(c);
 	s->reported = calloc(NREPORTED, sizeof(char *));
 	for (size_t i = 0; i < NREPORTED; i++) {
@@ -1033,11 +1049,14 @@ static void cb_query(PgwConn *c, const char *sql)
 	PgwError e;
 	if (s->replication && rt_repl_command(s, sql))
 		return;
+	if (!s->replication && rt_admin_command(s, sql))
+		return;
 	if (s->replication || !shape_tree(s, sql))
 		s->tree = rt_plancache_get(s->rt, sql, &e);
 	s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
 	if (!s->tree) {
 		pgw_send_error(c, &e);
+		rt_metrics_error(&s->rt->ops->m, e.sqlstate);
 		if (s->txn == RT_TXN_BLOCK)
 			s->txn = RT_TXN_FAILED;
 		rt_send_ready(s);
@@ -1102,6 +1121,18 @@ static const PgwHandler handler = {
 static RtSession **all_sessions;
 static int nall, capall;
 
+RtSession *const *rt_sessions(int *n)
+{
+	*n = nall;
+	return all_sessions;
+}
+
+bool rt_session_is_idle(const RtSession *s)
+{
+	return s->txn == RT_TXN_IDLE && s->nparts == 0 && s->waiting == 0 && !s->sql && !s->portal && !s->copy &&
+	       !s->ending && !s->closing;
+}
+
 static void cb_cancel(PgwConn *c, int32_t pid, int32_t key)
 {
 	(void)c;
@@ -1160,6 +1191,8 @@ bool rt_session_accept(PgwEvConn *ec, void *arg)
 	}
 	s->ec = ec;
 	s->drop_from = -1;
+	s->connected_us = rt_ops_now_us();
+	rt_ops_session_accepted(s->rt->ops, s);
 	PgwConn *c = pgw_evconn_conn(ec);
 	c->user = s;
 	c->handler = &handler;
@@ -1188,6 +1221,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		all_sessions = NULL;
 		capall = 0;
 	}
+	rt_ops_session_started(s); /* its timer goes */
+	rt_ops_session_closed(s->rt->ops, nall);
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
 	rt_repl_free(s);

@@ -11,11 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "router/ops.h"
 #include "router/replication.h"
 #include "router/router.h"
 
 /* The RowDescription, unless an Execute runs the SHOW (Describe sent it). */
-static void row_description(RtSession *s, int n, const PgwField *f)
+void rt_show_row_description(RtSession *s, int n, const PgwField *f)
 {
 	if (!s->portal)
 		pgw_send_row_description(pgw_evconn_conn(s->ec), n, f);
@@ -33,13 +34,21 @@ void rt_put_text_row(Buf *out, int n, const char *const *vals)
 	buf_msg_end(out);
 }
 
+void rt_shard_address(const VscShard *sh, char *out, size_t n)
+{
+	if (sh->host)
+		snprintf(out, n, "%s:%d", sh->host, sh->port);
+	else
+		snprintf(out, n, "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
+}
+
 /* SHOW VSCHEMA: every table the VSchema places, and how. */
 static void show_vschema(RtSession *s)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
 	PgwField f[4] = {{"table", 0, 0, 25, -1, -1, 0}, {"placement", 0, 0, 25, -1, -1, 0},
 			 {"vindex", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
-	row_description(s, 4, f);
+	rt_show_row_description(s, 4, f);
 	const VscSchema *vs = s->rt->vschema;
 	int n = vsc_table_count(vs);
 	for (int i = 0; i < n; i++) {
@@ -74,16 +83,13 @@ static void show_stats(RtSession *s)
 			 {"merge_held_max", 0, 0, 20, 8, -1, 0},
 			 {"merge_waits", 0, 0, 20, 8, -1, 0},
 			 {"prepared", 0, 0, 20, 8, -1, 0}};
-	row_description(s, 8, f);
+	rt_show_row_description(s, 8, f);
 	const VscSchema *vs = s->rt->vschema;
 	int n = vsc_shard_count(vs);
 	for (int i = 0; i < n; i++) {
 		const VscShard *sh = vsc_shard(vs, i);
 		char addr[300], st[24], er[24], rows[24], held[24], waits[24], prep[24];
-		if (sh->host)
-			snprintf(addr, sizeof(addr), "%s:%d", sh->host, sh->port);
-		else
-			snprintf(addr, sizeof(addr), "%s/.s.PGSQL.%d", sh->socket_dir, sh->port);
+		rt_shard_address(sh, addr, sizeof(addr));
 		snprintf(st, sizeof(st), "%" PRIu64, s->rt->stats[i].statements);
 		snprintf(er, sizeof(er), "%" PRIu64, s->rt->stats[i].errors);
 		snprintf(rows, sizeof(rows), "%" PRIu64, s->rt->stats[i].rows);
@@ -107,7 +113,7 @@ static void show_pools(RtSession *s)
 	PgwField f[6] = {{"shard", 0, 0, 25, -1, -1, 0},  {"active", 0, 0, 20, 8, -1, 0},
 			 {"idle", 0, 0, 20, 8, -1, 0},    {"opened", 0, 0, 20, 8, -1, 0},
 			 {"closed", 0, 0, 20, 8, -1, 0},  {"taken", 0, 0, 20, 8, -1, 0}};
-	row_description(s, 6, f);
+	rt_show_row_description(s, 6, f);
 	int n = vsc_shard_count(s->rt->vschema);
 	for (int i = 0; i < n; i++) {
 		RtPoolStats st;
@@ -132,7 +138,7 @@ static void show_plan_cache(RtSession *s)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
 	PgwField f[3] = {{"entries", 0, 0, 20, 8, -1, 0}, {"hits", 0, 0, 20, 8, -1, 0}, {"misses", 0, 0, 20, 8, -1, 0}};
-	row_description(s, 3, f);
+	rt_show_row_description(s, 3, f);
 	int n;
 	uint64_t hits, misses;
 	rt_plancache_stats(s->rt, &n, &hits, &misses);
@@ -176,7 +182,7 @@ static void show_transactions(RtSession *s)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
 	PgwField f[3] = {{"gid", 0, 0, 25, -1, -1, 0}, {"state", 0, 0, 25, -1, -1, 0}, {"shards", 0, 0, 25, -1, -1, 0}};
-	row_description(s, 3, f);
+	rt_show_row_description(s, 3, f);
 	ShowTxn st = {s, 0};
 	rt_coord_foreach_open(s->rt->coord, show_one_transaction, &st);
 	char tag[32];
@@ -201,6 +207,12 @@ static const struct {
 	{"plan_cache", show_plan_cache, NULL},
 	{"pools", show_pools, NULL},
 	{"slots", NULL, show_slots},
+	{"shards", rt_show_shards, NULL},
+	{"clients", rt_show_clients, NULL},
+	{"servers", rt_show_servers, NULL},
+	{"config", rt_show_config, NULL},
+	{"lists", rt_show_lists, NULL},
+	{"version", rt_show_version, NULL},
 };
 
 #define NSHOWS ((int)(sizeof(show_map) / sizeof(show_map[0])))

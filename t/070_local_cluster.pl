@@ -20,6 +20,7 @@ my $rport = DoSQL::Test::ServerNode::reserve_port();
 my @shard_ports = map { DoSQL::Test::ServerNode::reserve_port() } @{ $vschema->{shards} };
 $vschema->{shards}[$_]{port} = $shard_ports[$_] for 0 .. $#shard_ports;
 $config->{listen}{port} = $rport;
+$config->{http}{port} = DoSQL::Test::ServerNode::reserve_port() + 0 if $config->{http};
 
 # A node running tools/local-cluster with this VSchema and router config
 # (and etc/passwd) in its directory.

@@ -17,6 +17,8 @@ packages=(
 	libipc-run-perl libtest-simple-perl libdbd-pg-perl python3-psycopg2 python3-psycopg python3-sqlalchemy
 	nodejs
 	libpostgresql-jdbc-java default-jdk-headless golang-go golang-github-lib-pq-dev
+	# test: the router's HTTP endpoints and Prometheus metrics
+	curl prometheus
 )
 
 # One dpkg-query for all packages; a package dpkg has never heard of is

@@ -1,0 +1,163 @@
+/*
+ * admin_cmd.c - the admin console's commands, which are not SQL and are
+ * recognised before a query is parsed, as pgbouncer's console does:
+ *
+ *   SHUTDOWN                  stop at once (as SIGINT)
+ *   SHUTDOWN WAIT_FOR_CLIENTS drain: as SIGTERM (admin.c)
+ *   RELOAD                    re-read the passwd file (as SIGHUP)
+ *   SET SHARD 'name' READ ONLY | READ WRITE
+ *                             writes sent to the shard get 25006
+ *   PAUSE, RESUME             refused with 0A000 (not supported yet)
+ *
+ * Only users in admin_users may run them; others get 42501.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "router/ops.h"
+#include "router/router.h"
+
+#define MAX_WORDS 6
+
+/* Split sql into at most MAX_WORDS words (a closing ';' and surrounding
+ * space dropped) in buf; the number of words, -1 when there are more or
+ * the text is longer than buf. */
+static int split(const char *sql, char *buf, size_t size, char **w)
+{
+	size_t len = strlen(sql);
+	if (len >= size)
+		return -1;
+	memcpy(buf, sql, len + 1);
+	while (len > 0 && (isspace((unsigned char)buf[len - 1]) || buf[len - 1] == ';'))
+		buf[--len] = 0;
+	int n = 0;
+	for (char *p = buf; *p;) {
+		while (isspace((unsigned char)*p))
+			*p++ = 0;
+		if (!*p)
+			break;
+		if (n == MAX_WORDS)
+			return -1;
+		w[n++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+	}
+	return n;
+}
+
+bool rt_ops_reload(RtOps *ops, char *err, size_t errlen)
+{
+	RtRouter *rt = ops->rt;
+	if (!ops->cfg.passwd_file) {
+		snprintf(err, errlen, "no passwd_file is configured");
+		return true;
+	}
+	PgwUsers fresh = {0};
+	if (!pgw_users_load(&fresh, ops->cfg.passwd_file, err, errlen)) {
+		fprintf(stderr, "dosql: reload: %s; the users stay as they were\n", err);
+		return false;
+	}
+	pgw_users_cleanup(&rt->users);
+	rt->users = fresh;
+	snprintf(err, errlen, "%d users", fresh.n);
+	fprintf(stderr, "dosql: reload: %s read from %s\n", err, ops->cfg.passwd_file);
+	return true;
+}
+
+static void done(RtSession *s, const char *tag)
+{
+	if (tag)
+		pgw_send_command_complete(pgw_evconn_conn(s->ec), tag);
+	rt_send_ready(s);
+	(void)pgw_evconn_flush(s->ec);
+}
+
+static void refuse(RtSession *s, const char *sqlstate, const char *msg)
+{
+	PgwError e;
+	pgw_error_set(&e, sqlstate, "%s", msg);
+	rt_send_error(s, &e);
+	if (s->txn == RT_TXN_BLOCK)
+		s->txn = RT_TXN_FAILED;
+	done(s, NULL);
+}
+
+static void set_shard(RtSession *s, char **w, int n)
+{
+	bool ro = n == 5 && strcasecmp(w[3], "read") == 0 && strcasecmp(w[4], "only") == 0;
+	bool rw = n == 5 && strcasecmp(w[3], "read") == 0 && strcasecmp(w[4], "write") == 0;
+	size_t len = strlen(w[2]);
+	if ((!ro && !rw) || len < 2 || w[2][0] != '\'' || w[2][len - 1] != '\'') {
+		refuse(s, "42601", "expected SET SHARD 'name' READ ONLY | READ WRITE");
+		return;
+	}
+	w[2][len - 1] = 0;
+	int i = vsc_shard_by_name(s->rt->vschema, w[2] + 1);
+	if (i < 0) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "shard \"%.100s\" does not exist", w[2] + 1);
+		refuse(s, "42704", msg);
+		return;
+	}
+	s->rt->ops->read_only[i] = ro;
+	fprintf(stderr, "dosql: shard \"%s\" is read-%s\n", w[2] + 1, ro ? "only" : "write");
+	done(s, "SET SHARD");
+}
+
+bool rt_admin_command(RtSession *s, const char *sql)
+{
+	char buf[256], *w[MAX_WORDS];
+	int n = split(sql, buf, sizeof(buf), w);
+	if (n <= 0)
+		return false;
+	static const char *const cmds[] = {"shutdown", "reload", "pause", "resume", "set"};
+	size_t k = 0;
+	while (k < sizeof(cmds) / sizeof(cmds[0]) && strcasecmp(w[0], cmds[k]) != 0)
+		k++;
+	if (k == sizeof(cmds) / sizeof(cmds[0]) || (k == 4 && (n < 2 || strcasecmp(w[1], "shard") != 0)))
+		return false; /* SQL */
+	RtOps *ops = s->rt->ops;
+	char msg[300];
+	if (!rt_ops_is_admin(ops, pgw_evconn_conn(s->ec)->user_name)) {
+		snprintf(msg, sizeof(msg), "permission denied: %s is for the users of admin_users", cmds[k]);
+		refuse(s, "42501", msg);
+		return true;
+	}
+	if (k == 0 && n == 1) {
+		fprintf(stderr, "dosql: SHUTDOWN: stopping\n");
+		event_base_loopbreak(s->rt->base);
+		done(s, "SHUTDOWN");
+	} else if (k == 0 && n == 2 && strcasecmp(w[1], "wait_for_clients") == 0) {
+		done(s, "SHUTDOWN");
+		rt_ops_drain(ops);
+	} else if (k == 1 && n == 1) {
+		if (rt_ops_reload(ops, msg, sizeof(msg)))
+			done(s, "RELOAD");
+		else
+			refuse(s, "F0000", msg);
+	} else if (k == 2 || k == 3) {
+		snprintf(msg, sizeof(msg), "%s is not supported by DoSQL", k == 2 ? "PAUSE" : "RESUME");
+		refuse(s, "0A000", msg);
+	} else if (k == 4) {
+		set_shard(s, w, n);
+	} else {
+		snprintf(msg, sizeof(msg), "syntax error in the admin command %s", cmds[k]);
+		refuse(s, "42601", msg);
+	}
+	return true;
+}
+
+/* Writes to a read-only shard: false with e set. */
+bool rt_ops_write_allowed(const RtOps *ops, const RtRouter *rt, const int *shards, int n, PgwError *e)
+{
+	for (int i = 0; i < n; i++)
+		if (ops->read_only[shards[i]]) {
+			pgw_error_set(e, "25006", "cannot write to shard \"%s\": it is read-only (SET SHARD ... READ WRITE)",
+				      vsc_shard(rt->vschema, shards[i])->name);
+			return false;
+		}
+	return true;
+}

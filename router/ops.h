@@ -1,0 +1,156 @@
+/*
+ * ops.h - the router's operations surface: its settings (max_client_conn,
+ * shutdown_timeout_ms, the HTTP listener, admin users and token), the
+ * counters Prometheus scrapes (metrics.c), the HTTP endpoints (http.c),
+ * and maintenance and drain (admin.c).
+ *
+ * Everything runs on the router's loop.  The hooks the sessions call on
+ * their hot path (rt_metrics_*) only count: no allocation, no formatting.
+ */
+#ifndef DOSQL_ROUTER_OPS_H
+#define DOSQL_ROUTER_OPS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "pgwire/pgwire.h"
+
+struct RtRouter;
+struct RtSession;
+
+/* The operations settings of the router's JSON config (README lists them
+ * with their defaults). */
+typedef struct RtOpsConfig {
+	char http_host[256];
+	int http_port;              /* 0: no HTTP listener */
+	char *admin_token;          /* owned; NULL: none (bearer token for admin endpoints) */
+	char **admin_users;         /* owned; users who may run the admin endpoints and commands */
+	int nadmin_users;
+	bool metrics_auth;          /* /health and /metrics need credentials too */
+	int max_client_conn;        /* 0: no limit */
+	int64_t shutdown_timeout_ms; /* a drain ends here at the latest; 0: waits for the last session */
+	int64_t health_timeout_ms;   /* deadline of /health/deep's round trip to each shard */
+	int max_connections_per_ip;  /* 0: no limit */
+	int connections_per_second;  /* token bucket rate; 0: no limit */
+	int connections_burst;       /* its capacity */
+	int64_t authentication_timeout_ms; /* startup and authentication must end by then; 0: no limit */
+	int64_t max_message_size;    /* largest client message, bytes */
+	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
+} RtOpsConfig;
+
+/* Read the operations settings of root (the config file's object, file
+ * its name for messages) into c, defaults for those absent; false with a
+ * message naming the file and the key on stderr. */
+bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c);
+void rt_ops_config_cleanup(RtOpsConfig *c);
+/* Whether key is one of the settings rt_ops_config_load reads. */
+bool rt_ops_config_key(const char *key);
+
+/* Statement kinds and routes of dosql_query_duration_seconds. */
+typedef enum RtStmtKind { RT_SK_SELECT, RT_SK_INSERT, RT_SK_UPDATE, RT_SK_DELETE, RT_SK_OTHER, RT_SK_N } RtStmtKind;
+typedef enum RtStmtRoute { RT_SR_SINGLE, RT_SR_SCATTER, RT_SR_FINAL, RT_SR_LOCAL, RT_SR_N } RtStmtRoute;
+
+#define RT_DURATION_BUCKETS 14
+#define RT_ERROR_CLASSES 64
+
+typedef struct RtMetrics {
+	uint64_t dur_count[RT_SK_N][RT_SR_N][RT_DURATION_BUCKETS + 1]; /* last: +Inf only */
+	double dur_sum[RT_SK_N][RT_SR_N];
+	int nclasses;
+	char classes[RT_ERROR_CLASSES][3];
+	uint64_t class_count[RT_ERROR_CLASSES];
+	uint64_t connections_total;
+	uint64_t refused_too_many, refused_maintenance, refused_shutdown, refused_per_ip, refused_rate;
+	uint64_t auth_timeouts;
+	uint64_t tp_committed, tp_aborted;
+} RtMetrics;
+
+/* A shard's last /health/deep round trip. */
+typedef struct RtShardHealth {
+	bool checked, up, timed_out;
+	double latency_s;
+	char error[160];
+} RtShardHealth;
+
+typedef struct RtOps {
+	struct RtRouter *rt; /* borrowed */
+	RtOpsConfig cfg;
+	int64_t started_us;
+	RtMetrics m;
+	RtShardHealth *health; /* owned: per shard */
+	bool *read_only;       /* owned: per shard, SET SHARD ... READ ONLY */
+	bool draining;
+	int64_t maintenance_until_us; /* 0: not in maintenance */
+	char maintenance_reason[200];
+	struct event *shutdown_timer; /* owned */
+	struct evhttp *http;          /* owned */
+	struct RtProbe *probes;       /* owned: /health/deep requests under way */
+	double tokens;                /* of the connections_per_second bucket */
+	int64_t tokens_us;            /* when they were counted */
+} RtOps;
+
+/* admin.c */
+/* Set up ops for rt (cfg moves into it); false with a message on stderr. */
+bool rt_ops_start(struct RtRouter *rt, RtOps *ops, RtOpsConfig *cfg);
+void rt_ops_stop(RtOps *ops);
+int64_t rt_ops_now_us(void);
+/* Whether new clients are refused, and the SQLSTATE and message they get
+ * (NULL: they are let in). */
+const char *rt_ops_refusal(RtOps *ops, const struct RtSession *s, const char **sqlstate);
+/* A client connected: authentication_timeout_ms starts; it authenticated:
+ * the timer goes.  rt_ops_session_started is also called when it closes. */
+void rt_ops_session_accepted(RtOps *ops, struct RtSession *s);
+void rt_ops_session_started(struct RtSession *s);
+/* Stop taking clients and close each session once it is idle outside a
+ * transaction; the loop ends when none is left (or at shutdown_timeout_ms). */
+void rt_ops_drain(RtOps *ops);
+/* A session became idle outside a transaction (true: it is being closed
+ * for a drain) and a session ended. */
+bool rt_ops_session_idle(RtOps *ops, struct RtSession *s);
+void rt_ops_session_closed(RtOps *ops, int sessions_left);
+/* Maintenance: new clients get 57P03 until it is disabled or minutes pass. */
+void rt_ops_maintenance(RtOps *ops, bool on, const char *reason, int64_t minutes);
+bool rt_ops_in_maintenance(RtOps *ops);
+/* Whether user may run admin endpoints and commands. */
+bool rt_ops_is_admin(const RtOps *ops, const char *user);
+
+/* metrics.c */
+void rt_metrics_statement(RtMetrics *m, RtStmtKind kind, RtStmtRoute route, double seconds);
+void rt_metrics_error(RtMetrics *m, const char *sqlstate);
+/* The Prometheus text exposition (format 0.0.4) of the router's state. */
+void rt_metrics_render(struct RtRouter *rt, Buf *out);
+
+/* session.c: every session of the router, and whether one is idle
+ * outside a transaction (nothing running, no shard transaction open). */
+struct RtSession *const *rt_sessions(int *n);
+bool rt_session_is_idle(const struct RtSession *s);
+/* metrics.c: the statement of s ended (its kind from s->cur, its route
+ * from s->plan, its time from s->stmt_start_us). */
+void rt_metrics_statement_end(struct RtSession *s);
+
+/* admin_cmd.c: an admin console command (SHUTDOWN, RELOAD, SET SHARD,
+ * ...) run for s, its reply and ReadyForQuery sent: true; false when sql
+ * is not one (it is SQL). */
+bool rt_admin_command(struct RtSession *s, const char *sql);
+/* RELOAD and SIGHUP: re-read the passwd file; false (the users as they
+ * were) with err saying why; err says what was read otherwise. */
+bool rt_ops_reload(RtOps *ops, char *err, size_t errlen);
+/* Whether a write may go to shards (none read-only); false with e (25006). */
+bool rt_ops_write_allowed(const RtOps *ops, const struct RtRouter *rt, const int *shards, int n, PgwError *e);
+
+/* show_admin.c: rows of show.c's table. */
+void rt_show_shards(struct RtSession *s);
+void rt_show_clients(struct RtSession *s);
+void rt_show_servers(struct RtSession *s);
+void rt_show_config(struct RtSession *s);
+void rt_show_lists(struct RtSession *s);
+void rt_show_version(struct RtSession *s);
+
+/* http.c */
+/* Listen on the configured address; false with a message on stderr. */
+bool rt_http_start(RtOps *ops);
+void rt_http_stop(RtOps *ops);
+
+#endif

@@ -1,0 +1,136 @@
+# The admin console through psql: SHOW SHARDS, CLIENTS, SERVERS, CONFIG,
+# LISTS and VERSION; RELOAD (and SIGHUP) re-reads the passwd file without
+# dropping sessions and keeps the old users when the new file is bad;
+# SET SHARD ... READ ONLY refuses writes to that shard with 25006; only
+# admin users run the commands (42501); max_client_conn refuses with
+# 53300; SHUTDOWN WAIT_FOR_CLIENTS ends the router once its sessions went.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use IPC::Run;
+use File::Spec;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Utils qw(poll_until write_file append_to_file run_command slurp_file);
+
+my $c = DoSQL::Test::Cluster->new('opadmin',
+	shards => 2,
+	auth => 'scram-sha-256',
+	tables => { kv => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
+	router_config => { admin_users => ['dosql'], max_client_conn => 4 });
+$c->start;
+my $router = $c->router;
+my @shards = $c->shards;
+my @names = $c->shard_names;
+my $passwd = File::Spec->catfile($c->basedir, 'passwd');
+my $bin = $ENV{DOSQL_BINDIR} // 'bin';
+
+$router->safe_psql('create table kv (id int primary key, v text)');
+$router->safe_psql('insert into kv (id, v) values ' . join(', ', map { "($_, 'v$_')" } 1 .. 20));
+
+# SHOW SHARDS: one row per shard with its address and counters
+my @rows = map { [ split /\|/ ] } split /\n/, $router->safe_psql('show shards');
+is(scalar @rows, 2, 'SHOW SHARDS: a row per shard');
+is($rows[0][0], $names[0], 'its name');
+is($rows[0][1], $shards[0]->host . ':' . $shards[0]->port, 'its address');
+is($rows[0][4], 'no', 'not read-only');
+ok($rows[0][5] > 0 && $rows[1][5] > 0, 'statements counted on each');
+
+# a second session, to show in SHOW CLIENTS and keep through RELOAD
+my ($in, $out, $err) = ('', '', '');
+my $psql = IPC::Run::start([ DoSQL::Test::ServerNode::pg_program('psql'), '-X', '-A', '-t', '-d',
+		$router->connstr(application_name => 'keeper') ], '<', \$in, '>', \$out, '2>', \$err);
+$in .= "begin;\nselect v from kv where id = 1;\n";
+ok(poll_until(sub { $psql->pump_nb; $out =~ /v1/ }), 'a session in a transaction');
+my $clients = $router->safe_psql('show clients');
+like($clients, qr/^\d+\|dosql\|dosql\|keeper\|127\.0\.0\.1:\d+\|idle in transaction\|[\d.]+\|[\d.]+\|[-\w]+$/m,
+	'SHOW CLIENTS: the other session, its application_name, state and shard');
+like($clients, qr/\|active\|/, 'SHOW CLIENTS: the asking session is active');
+like($router->safe_psql('show servers'), qr/^\Q$names[0]\E\|[^|]+\|(idle|active)\|\d+$|^\Q$names[1]\E\|[^|]+\|(idle|active)\|\d+$/m,
+	'SHOW SERVERS: the connection the transaction holds');
+my %config = map { split /\|/, $_, 2 } split /\n/, $router->safe_psql('show config');
+is($config{max_client_conn}, '4', 'SHOW CONFIG: max_client_conn');
+is($config{auth}, 'scram-sha-256', 'SHOW CONFIG: auth');
+is($config{admin_users}, 'dosql', 'SHOW CONFIG: admin_users');
+my %lists = map { split /\|/ } split /\n/, $router->safe_psql('show lists');
+is($lists{shards}, 2, 'SHOW LISTS: shards');
+is($lists{clients}, 2, 'SHOW LISTS: two clients');
+is($lists{clients_in_transaction}, 1, 'SHOW LISTS: one in a transaction');
+like($router->safe_psql('show version'), qr/^DoSQL router, PostgreSQL 15/, 'SHOW VERSION');
+my ($rc, $o, $e) = $router->psql('show nosuch_setting');
+like($e, qr/unrecognized configuration parameter "nosuch_setting"/, 'other SHOWs still go to a shard');
+
+# max_client_conn = 4: one is connected; three more fit, the fifth is refused
+my @extra = map {
+	my ($i, $x, $y) = ("select 'held';\n", '', '');
+	my $h = IPC::Run::start([ DoSQL::Test::ServerNode::pg_program('psql'), '-X', '-A', '-t', '-d', $router->connstr ],
+		'<', \$i, '>', \$x, '2>', \$y);
+	poll_until(sub { $h->pump_nb; $x =~ /held/ }) or diag("session $_: $y");
+	[ $h, \$i ];
+} 1 .. 3;
+($rc, $o, $e) = $router->psql('select 1');
+isnt($rc, 0, 'past max_client_conn a client is refused');
+like($e, qr/too many clients already \(max_client_conn is 4\)/, 'with a message naming the limit');
+for (@extra) { ${ $_->[1] } .= "\\q\n"; $_->[0]->finish; }
+ok(poll_until(sub { ($router->psql('select 1'))[0] == 0 }), 'a client comes in once others left');
+
+# a user who is not an admin gets 42501; RELOAD brings in a new user
+my ($prc, $secret) = run_command([ "$bin/dosql-passwd", 'bob' ]);
+is($prc, 0, 'dosql-passwd makes a secret');
+chomp $secret;
+my $bob = $router->connstr(user => 'bob', password => 'bob');
+($rc, $o, $e) = $router->psql('select 1', connstr => $bob);
+like($e, qr/password authentication failed/, 'bob is not a user yet');
+append_to_file($passwd, "bob:$secret\n");
+($rc, $o, $e) = $router->psql('reload', connstr => $bob);
+like($e, qr/password authentication failed/, 'not before RELOAD');
+is($router->safe_psql('reload'), '', 'RELOAD by an admin');
+is($router->safe_psql('select 1', connstr => $bob), '1', 'bob comes in after RELOAD');
+($rc, $o, $e) = $router->psql('reload', connstr => $bob);
+like($e, qr/permission denied: reload is for the users of admin_users/, 'bob may not RELOAD (42501)');
+($rc, $o, $e) = $router->psql('set shard \'' . $names[0] . '\' read only', connstr => $bob);
+like($e, qr/permission denied/, 'nor SET SHARD');
+$in .= "select 'kept';\n";
+ok(poll_until(sub { $psql->pump_nb; $out =~ /kept/ }), 'the session in a transaction went on through RELOAD');
+
+# SIGHUP with a broken passwd file keeps the users
+my $good = slurp_file($passwd);
+write_file($passwd, "this is not a passwd line\n");
+my $pos = $router->log_position;
+kill 'HUP', $router->pid;
+ok($router->wait_for_log(qr/reload: .*the users stay as they were/, $pos), 'a bad passwd file is reported');
+is($router->safe_psql('select 1', connstr => $bob), '1', 'and the old users stay');
+write_file($passwd, $good);
+
+# SET SHARD ... READ ONLY: writes there get 25006, reads go on
+my ($on0) = grep { $shards[0]->safe_psql("select count(*) from kv where id = $_") } 1 .. 20;
+my ($on1) = grep { $shards[1]->safe_psql("select count(*) from kv where id = $_") } 1 .. 20;
+is($router->safe_psql("set shard '$names[0]' read only"), '', 'SET SHARD READ ONLY');
+($rc, $o, $e) = $router->psql("update kv set v = 'no' where id = $on0");
+like($e, qr/cannot write to shard "\Q$names[0]\E": it is read-only/, 'a write there is refused');
+is($router->safe_psql("select v from kv where id = $on0"), "v$on0", 'a read there works');
+is($router->safe_psql("update kv set v = 'yes' where id = $on1"), '', 'a write to the other shard works');
+like(($router->psql('show shards'))[1], qr/^\Q$names[0]\E\|[^|]*\|[^|]*\|[^|]*\|yes\|/m, 'SHOW SHARDS shows it read-only');
+($rc, $o, $e) = $router->psql("set shard 'nosuch' read only");
+like($e, qr/shard "nosuch" does not exist/, 'an unknown shard');
+is($router->safe_psql("set shard '$names[0]' read write"), '', 'SET SHARD READ WRITE');
+is($router->safe_psql("update kv set v = 'ok' where id = $on0"), '', 'writes go there again');
+($rc, $o, $e) = $router->psql('pause');
+like($e, qr/PAUSE is not supported by DoSQL/, 'PAUSE is refused with 0A000');
+
+# SHUTDOWN WAIT_FOR_CLIENTS: the open transaction ends, then the router
+$in .= "commit;\nbegin;\nselect 'new txn';\n";
+ok(poll_until(sub { $psql->pump_nb; $out =~ /new txn/ }), 'the session opened another transaction');
+is($router->safe_psql('shutdown wait_for_clients'), '', 'SHUTDOWN WAIT_FOR_CLIENTS');
+ok($router->is_running, 'the router waits for its sessions');
+$in .= "update kv set v = 'last' where id = $on1;\ncommit;\nselect 'after';\n";
+ok(poll_until(sub { $psql->pump_nb; $err =~ /terminating connection due to administrator command/ }),
+	'the session ends after its transaction') or diag("out $out err $err");
+unlike($out, qr/after/, 'nothing after the transaction ran');
+$psql->kill_kill;
+ok($router->wait_exit, 'the router exits');
+is($shards[1]->safe_psql("select v from kv where id = $on1"), 'last', 'the committed transaction is in the data')
+  or diag("out $out err $err");
+
+done_testing();
