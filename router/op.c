@@ -251,6 +251,9 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
+		for (int i = 0; op->sequenced && op->split_sql && i < op->nshards; i++)
+			buf_printf(out, "%s %s: %s", i ? ";" : ", values from cluster-wide sequences written in:",
+				   vsc_shard(vs, op->shards[i])->name, op->split_sql[i]);
 		if (op->sql)
 			buf_printf(out, ": %s", op->sql);
 		return;

@@ -118,6 +118,7 @@ struct RtOp {
 	RtParams *split_params;    /* owned */
 	int *returning_shards;     /* owned */
 	int nreturning;
+	bool sequenced;            /* its rows have values drawn from cluster-wide sequences */
 	/* RT_OP_FINAL: the final step uses bound parameters */
 	bool final_params;
 	/* RT_OP_FINAL over RT_OP_ROUTE: each shard sends its first rows in
@@ -147,7 +148,18 @@ typedef struct RtPlan {
 	const RtParams *params;
 	bool write;  /* it changes data on shards */
 	bool atomic; /* a write over several shards, or a move: it commits atomically */
+	bool sequenced; /* an INSERT whose values drawn from sequences are in its own text (plan_seq.c) */
 } RtPlan;
+
+/* A column whose default is a sequence's next value (serial, bigserial,
+ * GENERATED ... AS IDENTITY, DEFAULT nextval('s')). */
+typedef struct RtSeqColumn {
+	char column[64];
+	char seq[128]; /* the sequence, schema-qualified as pg_get_serial_sequence names it */
+	bool always;   /* GENERATED ALWAYS AS IDENTITY */
+} RtSeqColumn;
+
+#define RT_MAX_SEQ_COLUMNS 8
 
 /* Catalog facts the planner needs, asked through callbacks (the router asks
  * its first shard and keeps the answers; the planner tests read a fixture). */
@@ -158,6 +170,11 @@ typedef struct RtCatalog {
 	int (*column_position)(void *arg, const char *table, const char *column);
 	/* the type of the one column of sql, a SELECT over table; 0 unknown */
 	uint32_t (*select_type)(void *arg, const char *table, const char *sql);
+	/* the columns of table whose default is a sequence, at most
+	 * RT_MAX_SEQ_COLUMNS, in cols: how many */
+	int (*sequence_columns)(void *arg, const char *table, RtSeqColumn *cols);
+	/* the next value of the cluster-wide sequence seq; false with err */
+	bool (*sequence_next)(void *arg, const char *seq, int64_t *value, PgwError *err);
 	void *arg;
 } RtCatalog;
 

@@ -539,8 +539,22 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 		refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
 }
 
-/* INSERT ... VALUES: the shard of every row by its vindex column. */
+static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r);
+
+/* INSERT ... VALUES: the shard of every row by its vindex column, after
+ * the columns whose default is a sequence got their values (plan_seq.c);
+ * such an INSERT goes to its shards split, its own text on each. */
 static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
+{
+	RtSeqFill fill;
+	r->sequenced = rt_seq_fill(pl, ins, &fill, r);
+	if (r->kind == RT_ROUTE_REFUSE)
+		return;
+	insert_rows_shards(pl, ins, cv, r);
+	rt_seq_fill_undo(ins, &fill);
+}
+
+static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
 {
 	int rowbuf[64];
 	const char *table = ins->relation->relname;
@@ -593,7 +607,7 @@ static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const V
 			row_shard[i] = shard;
 		}
 	}
-	if (r->kind != RT_ROUTE_REFUSE && r->nshards > 1)
+	if (r->kind != RT_ROUTE_REFUSE && (r->nshards > 1 || r->sequenced))
 		split_insert(ins, row_shard, r);
 	if (row_shard != rowbuf)
 		free(row_shard);

@@ -7,6 +7,7 @@
 #ifndef DOSQL_ROUTER_PLAN_INT_H
 #define DOSQL_ROUTER_PLAN_INT_H
 
+#include "common/arena.h"
 #include "router/router.h"
 
 typedef struct RtRoute RtRoute;
@@ -56,6 +57,7 @@ struct RtRoute {
 	int *returning_shards;
 	int nreturning;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
+	bool sequenced; /* an INSERT with values drawn from cluster-wide sequences */
 	PgwError err;
 };
 
@@ -75,6 +77,25 @@ bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *
  * leaves it unset.  The caller checked that s has no aggregate, window or
  * subquery. */
 void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+
+/* plan_seq.c: an INSERT ... VALUES (or DEFAULT VALUES) leaving out a
+ * column whose default is a sequence, or giving it DEFAULT, planned with
+ * values drawn from the cluster-wide sequence written in as constants:
+ * rt_seq_fill swaps a copy of the statement's column list and VALUES into
+ * ins (true) until rt_seq_fill_undo puts the client's back; false when
+ * there is nothing to fill, or with r refused when a value could not be
+ * drawn. */
+typedef struct RtSeqFill {
+	bool filled;
+	Arena arena; /* the nodes of the copy */
+	PgQuery__Node **cols;
+	size_t n_cols;
+	PgQuery__Node *select;
+	PgQuery__OverridingKind override;
+} RtSeqFill;
+
+bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, RtRoute *r);
+void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f);
 
 /* plan.c: catalog facts through the planner's callbacks */
 uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod);

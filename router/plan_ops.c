@@ -114,6 +114,7 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		op->split_params = r->split_params;
 		op->returning_shards = r->returning_shards;
 		op->nreturning = r->nreturning;
+		op->sequenced = r->sequenced;
 		r->split_sql = NULL;
 		r->split_params = NULL;
 		r->returning_shards = NULL;
@@ -188,6 +189,7 @@ void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const Rt
 	if (r.kind == RT_ROUTE_SHARDS) {
 		p->write = r.write;
 		p->atomic = r.write && (r.nshards > 1 || r.move);
+		p->sequenced = r.sequenced;
 	}
 	rt_route_cleanup(&r);
 	if (!p->root) {

@@ -83,6 +83,7 @@ typedef struct RtRouter {
 	struct RtPool *pools; /* owned */
 	int pool_max_idle;    /* idle connections kept per shard */
 	uint64_t next_serial; /* numbers sessions */
+	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -510,6 +511,14 @@ void rt_describe_cancel(RtRouter *rt, const void *owner);
 void rt_describer_free(RtRouter *rt);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
+
+/* sequence.c: the columns of table whose default is a sequence (learned
+ * from the first shard until the next DDL), in cols: how many; and the
+ * next value of the cluster-wide sequence seq, from the block this router
+ * reserved on the first shard (a new block when it is used up). */
+int rt_seq_columns(RtRouter *rt, const char *table, RtSeqColumn *cols);
+bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err);
+void rt_seq_free(RtRouter *rt);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard

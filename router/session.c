@@ -821,9 +821,11 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 	rt_plan_release(s);
 	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
 	*again = false;
-	if (shape && s->plan.root->kind != RT_OP_ROUTE) {
+	if (shape && s->plan.root->kind != RT_OP_ROUTE && !s->plan.sequenced) {
 		/* the text's own tree plans it (a final step, a split, ...), not the
-		 * shape's tree, which plans a route as the text's own */
+		 * shape's tree, which plans a route as the text's own; an INSERT
+		 * that drew values from sequences keeps them (its split carries the
+		 * shape's parameters) */
 		rt_plan_free(&s->plan);
 		tree_release(s);
 		PgwError e;
