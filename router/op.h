@@ -66,6 +66,7 @@ typedef enum RtRouteOpcode {
 	RT_RO_SCATTER,     /* every shard */
 	RT_RO_REFERENCE,   /* a read of reference tables: any one shard */
 	RT_RO_REPLICATED,  /* a write of reference tables: every shard, one count */
+	RT_RO_RANGE,       /* a range predicate on a range vindex: the shards of the ranges it overlaps */
 } RtRouteOpcode;
 
 const char *rt_route_opcode_str(RtRouteOpcode o);

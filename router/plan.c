@@ -110,15 +110,15 @@ static void all_shards(const RtPlanner *pl, RtRoute *r)
 }
 
 /* A constant, possibly negated or cast: its text, or NULL. */
-static const char *constant(Node *n, char *buf, size_t sz, bool *is_null)
+const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_null)
 {
 	*is_null = false;
 	if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
-		return constant(n->type_cast->arg, buf, sz, is_null);
+		return rt_plan_constant(n->type_cast->arg, buf, sz, is_null);
 	if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR && n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP &&
 	    !n->a_expr->lexpr && n->a_expr->n_name == 1 && strcmp(n->a_expr->name[0]->string->sval, "-") == 0) {
 		char inner[128];
-		const char *v = constant(n->a_expr->rexpr, inner, sizeof(inner), is_null);
+		const char *v = rt_plan_constant(n->a_expr->rexpr, inner, sizeof(inner), is_null);
 		if (!v || *is_null)
 			return NULL;
 		snprintf(buf, sz, "-%s", v);
@@ -175,7 +175,7 @@ static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnV
 		else
 			ok = vsc_ksid_text(cv->vindex, type ? type : 25, pv, plen, &ksid, &e);
 	} else {
-		const char *v = constant(value, buf, sizeof(buf), &is_null);
+		const char *v = rt_plan_constant(value, buf, sizeof(buf), &is_null);
 		if (!v && is_null) {
 			*shard = -1; /* = NULL matches no row */
 			return true;
@@ -189,14 +189,17 @@ static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnV
 		r->kind = RT_ROUTE_REFUSE;
 		memset(&r->err, 0, sizeof(r->err));
 		memcpy(r->err.sqlstate, e.sqlstate, 5);
-		snprintf(r->err.message, sizeof(r->err.message), "%s", e.msg);
+		if (strcmp(e.sqlstate, "22023") == 0) /* a value outside every range */
+			snprintf(r->err.message, sizeof(r->err.message), "table \"%s\": %s", table, e.msg);
+		else
+			snprintf(r->err.message, sizeof(r->err.message), "%s", e.msg);
 		return false;
 	}
 	*shard = vsc_shard_for_ksid(pl->vschema, ksid);
 	return true;
 }
 
-static bool is_vindex_column(Node *n, const char *column, const char *table, const char *alias)
+bool rt_plan_is_vindex_column(PgQuery__Node *n, const char *column, const char *table, const char *alias)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
 		return false;
@@ -229,11 +232,18 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 	PgQuery__AExpr *a = where->a_expr;
 	const char *op = a->n_name ? a->name[a->n_name - 1]->string->sval : "";
 	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && strcmp(op, "=") == 0) {
-		Node *value = is_vindex_column(a->lexpr, cv->column, table, alias)   ? a->rexpr
-			      : is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
+		Node *value = rt_plan_is_vindex_column(a->lexpr, cv->column, table, alias)   ? a->rexpr
+			      : rt_plan_is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
 										     : NULL;
 		int shard;
 		if (!value || !value_shard(pl, table, cv, value, r, &shard)) {
+			if (value && r->kind == RT_ROUTE_REFUSE && strcmp(r->err.sqlstate, "22023") == 0) {
+				/* a value in no range of a range vindex: no row has it */
+				r->kind = RT_ROUTE_SHARDS;
+				r->nshards = 0;
+				add_shard(r, 0);
+				return true;
+			}
 			*refused = r->kind == RT_ROUTE_REFUSE;
 			return false;
 		}
@@ -242,7 +252,7 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 		return true;
 	}
 	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN && strcmp(op, "=") == 0 &&
-	    is_vindex_column(a->lexpr, cv->column, table, alias) && a->rexpr->node_case == PG_QUERY__NODE__NODE_LIST) {
+	    rt_plan_is_vindex_column(a->lexpr, cv->column, table, alias) && a->rexpr->node_case == PG_QUERY__NODE__NODE_LIST) {
 		RtRoute tmp = {.kind = RT_ROUTE_SHARDS};
 		PgQuery__List *l = a->rexpr->list;
 		for (size_t i = 0; i < l->n_items; i++) {
@@ -264,6 +274,19 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 		return true;
 	}
 	return false;
+}
+
+/* The shards a WHERE clause keeps: by equality or IN on the vindex
+ * column, else for a range vindex by range predicates (plan_range.c). */
+static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias,
+			 const VscColumnVindex *cv, RtRoute *r, bool *refused)
+{
+	if (where_shards(pl, where, table, alias, cv, r, refused) || *refused)
+		return !*refused;
+	if (cv->vindex->kind != VSC_VINDEX_RANGE || !rt_range_where(pl, where, table, alias, cv, r, refused))
+		return false;
+	r->range = true;
+	return true;
 }
 
 /* The table references of a FROM list and the equalities of its join
@@ -1149,22 +1172,22 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		keyed = true;
 		break;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		keyed = where_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
+		keyed = keyed_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		keyed = where_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
+		keyed = keyed_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
 		if (!refused && r->kind != RT_ROUTE_REFUSE &&
 		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
 			if (!keyed || pt->whole)
 				all_shards(pl, r);
 			else
-				r->opcode = r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+				r->opcode = r->range ? RT_RO_RANGE : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 			move_plan(stmt, sharded, cv, r);
 			return;
 		}
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		keyed = where_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
+		keyed = keyed_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	default:
 		break;
@@ -1174,7 +1197,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	if (!keyed || pt->whole)
 		all_shards(pl, r);
 	else
-		r->opcode = r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+		r->opcode = r->range ? RT_RO_RANGE : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 	if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
 		if (!why)

@@ -58,6 +58,7 @@ struct RtRoute {
 	int nreturning;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	bool sequenced; /* an INSERT with values drawn from cluster-wide sequences */
+	bool range;     /* its shards are those whose ranges a range predicate overlaps */
 	PgwError err;
 };
 
@@ -96,6 +97,18 @@ typedef struct RtSeqFill {
 
 bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, RtRoute *r);
 void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f);
+
+/* plan_range.c: the shards of a range vindex whose ranges the range
+ * predicates (<, <=, >, >=, BETWEEN with constants or text parameters) in
+ * the top-level AND of where overlap, in r; false when there are none or
+ * the column's values cannot be ordered here (text), or with *refused. */
+bool rt_range_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		    const VscColumnVindex *cv, RtRoute *r, bool *refused);
+
+/* plan.c: a constant (possibly negated or cast): its text, or NULL (with
+ * *is_null for NULL); whether n is the vindex column of table (or alias) */
+const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_null);
+bool rt_plan_is_vindex_column(PgQuery__Node *n, const char *column, const char *table, const char *alias);
 
 /* plan.c: catalog facts through the planner's callbacks */
 uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod);
