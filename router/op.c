@@ -92,6 +92,9 @@ void rt_op_free(RtOp *op)
 		free((void *)op->split_params[i].values); /* heads the block */
 	free(op->split_params);
 	free(op->returning_shards);
+	for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)
+		free(op->lookup_sql[i]);
+	free(op->lookup_sql);
 	free(op->err);
 	free(op->kmerge);
 	shards_free(op);
@@ -252,6 +255,9 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
+		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)
+			if (op->lookup_sql[i])
+				buf_printf(out, ", lookup rows first on %s: %s", vsc_shard(vs, i)->name, op->lookup_sql[i]);
 		for (int i = 0; op->sequenced && op->split_sql && i < op->nshards; i++)
 			buf_printf(out, "%s %s: %s", i ? ";" : ", values from cluster-wide sequences written in:",
 				   vsc_shard(vs, op->shards[i])->name, op->split_sql[i]);

@@ -120,6 +120,13 @@ struct RtOp {
 	int *returning_shards;     /* owned */
 	int nreturning;
 	bool sequenced;            /* its rows have values drawn from cluster-wide sequences */
+	/* RT_OP_ROUTE or RT_OP_INSERT_SPLIT of an INSERT: the rows of lookup
+	 * tables it needs, by shard (nlookup_sql = the shard count, NULL where
+	 * none), written before it in its transaction (lookup.c); the table
+	 * and column a lookup_unique violation names */
+	char **lookup_sql; /* owned */
+	int nlookup_sql;
+	char lookup_table[64], lookup_column[64];
 	/* RT_OP_FINAL: the final step uses bound parameters */
 	bool final_params;
 	/* RT_OP_FINAL over RT_OP_ROUTE: each shard sends its first rows in

@@ -146,8 +146,14 @@ const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_nu
 	}
 }
 
-/* The shard of one vindex column value; false with r refused. */
 static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, Node *value, RtRoute *r, int *shard)
+{
+	uint64_t ksid;
+	return rt_plan_value_shard(pl, table, cv, value, r, shard, &ksid);
+}
+
+bool rt_plan_value_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, PgQuery__Node *value,
+			 RtRoute *r, int *shard, uint64_t *ksid_out)
 {
 	char buf[256];
 	bool is_null;
@@ -196,6 +202,7 @@ static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnV
 		return false;
 	}
 	*shard = vsc_shard_for_ksid(pl->vschema, ksid);
+	*ksid_out = ksid;
 	return true;
 }
 
@@ -613,10 +620,14 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		refuse(r, "%s", "out of memory");
 		return;
 	}
+	uint64_t *row_ksid = calloc(src->n_values_lists + 1, sizeof(uint64_t));
+	if (!row_ksid)
+		refuse(r, "%s", "out of memory");
 	for (size_t i = 0; i < src->n_values_lists && r->kind != RT_ROUTE_REFUSE; i++) {
 		PgQuery__List *row = src->values_lists[i]->list;
 		int shard;
-		if ((size_t)pos >= row->n_items || !value_shard(pl, table, cv, row->items[pos], r, &shard)) {
+		if ((size_t)pos >= row->n_items ||
+		    !rt_plan_value_shard(pl, table, cv, row->items[pos], r, &shard, &row_ksid[i])) {
 			if (r->kind != RT_ROUTE_REFUSE)
 				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
 		} else if (shard < 0) {
@@ -630,6 +641,9 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 			row_shard[i] = shard;
 		}
 	}
+	if (r->kind != RT_ROUTE_REFUSE)
+		rt_lookup_plan(pl, ins, placement(pl, table), row_ksid, r); /* lookup vindexes' rows */
+	free(row_ksid);
 	if (r->kind != RT_ROUTE_REFUSE && (r->nshards > 1 || r->sequenced))
 		split_insert(ins, row_shard, r);
 	if (row_shard != rowbuf)
@@ -1175,6 +1189,14 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		keyed = keyed_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes; k++)
+			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
+			    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list,
+					pt->sharded_t->col_vindexes[k].column)) {
+				refuse(r, "an UPDATE of the lookup vindex column \"%s\" is not supported by the router yet",
+				       pt->sharded_t->col_vindexes[k].column);
+				return;
+			}
 		keyed = keyed_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
 		if (!refused && r->kind != RT_ROUTE_REFUSE &&
 		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
@@ -1187,6 +1209,13 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		}
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes; k++)
+			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex)) {
+				refuse(r, "a DELETE from \"%s\", which has the lookup vindex column \"%s\", is not supported by "
+					  "the router yet",
+				       sharded, pt->sharded_t->col_vindexes[k].column);
+				return;
+			}
 		keyed = keyed_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	default:
@@ -1276,4 +1305,6 @@ void rt_route_cleanup(RtRoute *r)
 	r->split_params = NULL;
 	free(r->returning_shards);
 	r->returning_shards = NULL;
+	rt_lookup_sql_free(r->lookup_sql, r->nlookup_sql);
+	r->lookup_sql = NULL;
 }

@@ -59,6 +59,13 @@ struct RtRoute {
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	bool sequenced; /* an INSERT with values drawn from cluster-wide sequences */
 	bool range;     /* its shards are those whose ranges a range predicate overlaps */
+	/* owned: an INSERT's rows of lookup tables, by shard (nlookup_sql =
+	 * the shard count; NULL where none): written first, in the same
+	 * transaction (lookup.c); the table and column named by a
+	 * lookup_unique violation */
+	char **lookup_sql;
+	int nlookup_sql;
+	char lookup_table[64], lookup_column[64];
 	PgwError err;
 };
 
@@ -104,6 +111,18 @@ void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f);
  * the column's values cannot be ordered here (text), or with *refused. */
 bool rt_range_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
 		    const VscColumnVindex *cv, RtRoute *r, bool *refused);
+
+/* plan_lookup.c: the rows the lookup vindexes of table vt need for the
+ * rows of ins (ksids: each row's keyspace id) in r->lookup_sql; r refused
+ * when a value cannot be read here.  rt_lookup_sql_free frees them. */
+void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTable *vt, const uint64_t *ksids, RtRoute *r);
+void rt_lookup_sql_free(char **sql, int n);
+
+/* plan.c: the shard and keyspace id of a vindex column's value (a constant
+ * or a bound parameter); *shard -1 for NULL; false with r refused, or when
+ * the value is neither */
+bool rt_plan_value_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, PgQuery__Node *value,
+			 RtRoute *r, int *shard, uint64_t *ksid);
 
 /* plan.c: a constant (possibly negated or cast): its text, or NULL (with
  * *is_null for NULL); whether n is the vindex column of table (or alias) */

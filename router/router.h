@@ -90,6 +90,7 @@ typedef struct RtSession RtSession;
 typedef struct RtMerge RtMerge;
 typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
+typedef struct RtLookup RtLookup;
 typedef struct RtCopy RtCopy;
 typedef struct RtCursor RtCursor;
 
@@ -276,6 +277,7 @@ struct RtSession {
 	int64_t rows_sent;
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
+	RtLookup *lookup; /* owned: an INSERT's lookup rows being written (lookup.c) */
 	RtCopy *copy;         /* owned: COPY FROM STDIN in progress (copy.c) */
 	/* COPY TO STDOUT from several shards (copy.c): one CopyOutResponse, one
 	 * header (a HEADER line, or binary format's signature and trailer) */
@@ -611,6 +613,18 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 /* move.c: an UPDATE of the vindex column.  Start it (the Move operator's
  * sql goes out next), take its results (true when consumed), and at the
  * end of each step go on (true: the next step is under way). */
+/* lookup.c: an INSERT's lookup rows (op->lookup_sql) written before it,
+ * in its transaction: rt_lookup_start sends them (true while shards
+ * answer); rt_lookup_result takes their results (a lookup_unique
+ * violation becomes the INSERT's 23505); rt_lookup_step, when they are in,
+ * starts the INSERT itself (true while it runs); rt_lookup_written says
+ * whether they were written for the statement running. */
+bool rt_lookup_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
+bool rt_lookup_written(const RtSession *s);
+bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
+bool rt_lookup_step(RtSession *s);
+void rt_lookup_free(RtSession *s);
+
 bool rt_move_start(RtSession *s, const RtOp *op);
 bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_move_step(RtSession *s);

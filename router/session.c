@@ -265,7 +265,7 @@ static void ordered_finish(RtSession *s)
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
-	if (rt_txn_result(s, b, r) || rt_move_result(s, b, r))
+	if (rt_txn_result(s, b, r) || rt_move_result(s, b, r) || rt_lookup_result(s, b, r))
 		return;
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
@@ -464,6 +464,8 @@ static void statement_done(RtSession *s)
 		return; /* the next phase of two-phase commit is under way */
 	if (s->move && rt_move_step(s))
 		return; /* the rows move */
+	if (s->lookup && rt_lookup_step(s))
+		return; /* the lookup rows are in: the INSERT runs */
 	if (s->ordered)
 		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
@@ -1212,6 +1214,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	merge_free(s);
 	rt_plan_release(s);
 	rt_move_free(s);
+	rt_lookup_free(s);
 	rt_copy_free(s);
 	rt_ext_free(s);
 	free(s->cur_text);

@@ -71,6 +71,9 @@ static TypeClass type_class(uint32_t oid)
 static bool check_type(const VscVindex *v, uint32_t oid, VscError *err)
 {
 	TypeClass tc = type_class(oid);
+	if (vsc_vindex_is_lookup(v))
+		return vsc_fail(err, "0A000", "vindex %s maps values through its lookup table, not by itself",
+				vsc_vindex_kind_str(v->kind));
 	bool ok = v->kind == VSC_VINDEX_HASH ? tc != TC_OTHER : v->kind == VSC_VINDEX_RANGE ? vsc_range_type_ok(oid) : tc == TC_INT;
 	if (ok)
 		return true;
@@ -146,7 +149,9 @@ static uint64_t map(const VscVindex *v, const VscValue *val)
 	switch (v->kind) {
 	case VSC_VINDEX_HASH: return vsc_hash_map(val);
 	case VSC_VINDEX_NUMERIC: return vsc_numeric_map(val);
-	case VSC_VINDEX_RANGE: break; /* mapped from the value's own form */
+	case VSC_VINDEX_RANGE: /* mapped from the value's own form */
+	case VSC_VINDEX_LOOKUP:
+	case VSC_VINDEX_LOOKUP_UNIQUE: break; /* refused by check_type */
 	}
 	return 0;
 }

@@ -391,6 +391,18 @@ static bool parse_ranges(Loader *L, const char *path, json_t *params, VscVindex 
 	return true;
 }
 
+/* A lookup vindex's params: {"table": T, "from": COLUMN, "to": COLUMN}. */
+static bool parse_lookup(Loader *L, const char *path, json_t *params, VscVindex *v)
+{
+	static const char *const keys[] = {"table", "from", "to", NULL};
+	if (!params)
+		return fail(L, path, "a lookup vindex needs {\"table\": T, \"from\": COLUMN, \"to\": COLUMN}");
+	return check_keys(L, path, params, keys) &&
+	       get_string(L, path, params, "table", "the lookup table", &v->lookup_table) &&
+	       get_string(L, path, params, "from", "the lookup table's column holding the value", &v->lookup_from) &&
+	       get_string(L, path, params, "to", "the lookup table's column holding the keyspace id", &v->lookup_to);
+}
+
 /* Read "vindexes": {NAME: {"type": T, "params": {}}}. */
 static bool parse_vindexes(Loader *L, json_t *j)
 {
@@ -419,15 +431,23 @@ static bool parse_vindexes(Loader *L, json_t *j)
 			v->kind = VSC_VINDEX_NUMERIC;
 		else if (strcmp(type, "range") == 0)
 			v->kind = VSC_VINDEX_RANGE;
+		else if (strcmp(type, "lookup") == 0)
+			v->kind = VSC_VINDEX_LOOKUP;
+		else if (strcmp(type, "lookup_unique") == 0)
+			v->kind = VSC_VINDEX_LOOKUP_UNIQUE;
 		else
 			return fail(L, child(L, path, "type"),
-				    "unknown vindex type \"%.80s\"; expected one of: hash, numeric, range",
+				    "unknown vindex type \"%.80s\"; expected one of: hash, numeric, range, lookup, "
+				    "lookup_unique",
 				    type);
 		json_t *params = json_object_get(e, "params");
 		if (params && !want_object(L, child(L, path, "params"), params, "vindex params"))
 			return false;
 		if (v->kind == VSC_VINDEX_RANGE) {
 			if (!parse_ranges(L, child(L, path, "params"), params, v))
+				return false;
+		} else if (v->kind == VSC_VINDEX_LOOKUP || v->kind == VSC_VINDEX_LOOKUP_UNIQUE) {
+			if (!parse_lookup(L, child(L, path, "params"), params, v))
 				return false;
 		} else if (params && json_object_size(params) > 0)
 			return fail(L,
@@ -490,6 +510,9 @@ static bool parse_col_vindexes(Loader *L, const char *path, json_t *j, VscTable 
 			return fail(L, child(L, p, "name"),
 				    "expected the name of a vindex in \"vindexes\" (%s), got \"%.80s\"",
 				    vindex_list(L), vname);
+		if (i == 0 && vsc_vindex_is_lookup(cv[i].vindex))
+			return fail(L, child(L, p, "name"),
+				    "a lookup vindex cannot be a table's first (primary) column vindex");
 	}
 	t->col_vindexes = cv;
 	t->n_col_vindexes = (int)n;
@@ -750,12 +773,19 @@ int vsc_table_count(const VscSchema *s) { return s->n_tables; }
 /* The table at index i in name order; i must be in range. */
 const VscTable *vsc_table_at(const VscSchema *s, int i) { return &s->tables[i]; }
 
+bool vsc_vindex_is_lookup(const VscVindex *v)
+{
+	return v->kind == VSC_VINDEX_LOOKUP || v->kind == VSC_VINDEX_LOOKUP_UNIQUE;
+}
+
 const char *vsc_vindex_kind_str(VscVindexKind k)
 {
 	switch (k) {
 	case VSC_VINDEX_HASH: return "hash";
 	case VSC_VINDEX_NUMERIC: return "numeric";
 	case VSC_VINDEX_RANGE: return "range";
+	case VSC_VINDEX_LOOKUP: return "lookup";
+	case VSC_VINDEX_LOOKUP_UNIQUE: return "lookup_unique";
 	}
 	return "?";
 }

@@ -49,7 +49,12 @@
  *   "to": V, "shard": "SHARD"}, ...]}: a value v goes to the shard of the
  *   range with from <= v < to (either bound may be left out: open), the
  *   bounds strings or numbers in PostgreSQL text form of the column's
- *   type, compared as that type.
+ *   type, compared as that type.  lookup and lookup_unique take
+ *   {"table": T, "from": COLUMN, "to": COLUMN}: table T (placed like any
+ *   other, best sharded by its "from" column) maps a value ("from") to the
+ *   keyspace id (int8 "to") of its row; the router writes it in the
+ *   transaction that inserts the row.  They are secondary vindexes only
+ *   (never a table's first column vindex).
  * - "tables": {"NAME": entry}.  An entry is one of
  *     {"column_vindexes": [{"column": C, "name": VINDEX}, ...]}  sharded by
  *         the first (primary) column vindex; later ones are secondary;
@@ -103,6 +108,8 @@ typedef enum VscVindexKind {
 	VSC_VINDEX_HASH,
 	VSC_VINDEX_NUMERIC,
 	VSC_VINDEX_RANGE,
+	VSC_VINDEX_LOOKUP,        /* secondary: a lookup table maps the value to keyspace ids */
+	VSC_VINDEX_LOOKUP_UNIQUE, /* the same, one row per value: unique across the cluster */
 } VscVindexKind;
 
 /* One range of a range vindex: values from `from` (inclusive) up to `to`
@@ -118,6 +125,9 @@ typedef struct VscVindex {
 	VscVindexKind kind;
 	const VscRange *ranges; /* arena; VSC_VINDEX_RANGE: in the file's order */
 	int nranges;
+	/* arena; lookup vindexes: the lookup table, its column holding the
+	 * value and the one holding the keyspace id (int8) */
+	const char *lookup_table, *lookup_from, *lookup_to;
 } VscVindex;
 
 typedef struct VscColumnVindex {
@@ -198,6 +208,8 @@ int vsc_table_count(const VscSchema *s);
 const VscTable *vsc_table_at(const VscSchema *s, int i);
 
 const char *vsc_vindex_kind_str(VscVindexKind k);
+/* Whether v is a lookup or lookup_unique vindex (not a function of the value). */
+bool vsc_vindex_is_lookup(const VscVindex *v);
 const char *vsc_placement_str(VscPlacement p);
 
 /* ---- vindex functions: value of a column of type oid -> keyspace id */

@@ -304,7 +304,7 @@ static void test_errors(void)
 
 	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"h\": {\"type\": "
 			"\"lookup_x\"}}}"),
-	       "F: vindexes.h.type: unknown vindex type \"lookup_x\"; expected one of: hash, numeric, range",
+	       "F: vindexes.h.type: unknown vindex type \"lookup_x\"; expected one of: hash, numeric, range, lookup, lookup_unique",
 	       "unknown vindex type");
 	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"h\": {}}}"),
 	       "F: vindexes.h: missing \"type\" (the vindex type: hash or numeric)",
@@ -639,6 +639,44 @@ static void test_range(void)
 	       "F: vindexes.r.params.ranges[0].until: unknown key; expected one of: from, to, shard", "a misspelt key");
 }
 
+/* lookup vindexes: their params, secondary only, no function of a value. */
+static void test_lookup(void)
+{
+	VscSchema *s = load("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"hash\": {\"type\": \"hash\"}, "
+			    "\"e\": {\"type\": \"lookup_unique\", \"params\": {\"table\": \"u_e\", \"from\": \"email\", "
+			    "\"to\": \"ksid\"}}, \"t\": {\"type\": \"lookup\", \"params\": {\"table\": \"u_t\", \"from\": "
+			    "\"tag\", \"to\": \"ksid\"}}}, \"tables\": {\"u\": {\"column_vindexes\": [{\"column\": \"id\", "
+			    "\"name\": \"hash\"}, {\"column\": \"email\", \"name\": \"e\"}, {\"column\": \"tag\", \"name\": \"t\"}]}}}");
+	ok(s != NULL, "lookup fixture loads: %s", s ? "" : err);
+	if (!s)
+		return;
+	const VscVindex *e = vsc_vindex(s, "e"), *t = vsc_vindex(s, "t");
+	ok(e && e->kind == VSC_VINDEX_LOOKUP_UNIQUE && vsc_vindex_is_lookup(e), "lookup_unique");
+	ok(t && t->kind == VSC_VINDEX_LOOKUP && vsc_vindex_is_lookup(t), "lookup");
+	ok(!vsc_vindex_is_lookup(vsc_vindex(s, "hash")), "hash is no lookup");
+	is_str(e ? e->lookup_table : "", "u_e", "its lookup table");
+	is_str(e ? e->lookup_from : "", "email", "its value column");
+	is_str(e ? e->lookup_to : "", "ksid", "its keyspace id column");
+	is_int(vsc_table(s, "u")->n_col_vindexes, 3, "a table with two lookup vindexes");
+	is_str(vsc_vindex_kind_str(VSC_VINDEX_LOOKUP_UNIQUE), "lookup_unique", "kind name");
+	kt(e, VSC_OID_TEXT, "a@x");
+	is_str(err, "0A000 vindex lookup_unique maps values through its lookup table, not by itself",
+	       "no keyspace id from the value alone");
+	vsc_free(s);
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"e\": {\"type\": \"lookup\"}}}"),
+	       "F: vindexes.e.params: a lookup vindex needs {\"table\": T, \"from\": COLUMN, \"to\": COLUMN}",
+	       "a lookup vindex without params");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"e\": {\"type\": \"lookup\", \"params\": "
+			"{\"table\": \"x\", \"from\": \"a\"}}}}"),
+	       "F: vindexes.e.params: missing \"to\" (the lookup table's column holding the keyspace id)",
+	       "a lookup vindex without \"to\"");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"e\": {\"type\": \"lookup\", \"params\": "
+			"{\"table\": \"x\", \"from\": \"a\", \"to\": \"b\"}}}, \"tables\": {\"u\": {\"column_vindexes\": "
+			"[{\"column\": \"a\", \"name\": \"e\"}]}}}"),
+	       "F: tables.u.column_vindexes[0].name: a lookup vindex cannot be a table's first (primary) column vindex",
+	       "a lookup vindex as the primary one");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_vschema.XXXXXX");
@@ -653,6 +691,7 @@ int main(void)
 	test_errors();
 	test_vindexes();
 	test_range();
+	test_lookup();
 	snprintf(path, sizeof(path), "%s/v.json", dir);
 	unlink(path);
 	rmdir(dir);
