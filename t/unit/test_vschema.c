@@ -509,6 +509,14 @@ static void test_vindexes(void)
 	vsc_free(s);
 }
 
+/* Load text, passing when it loads; the schema or NULL. */
+static VscSchema *load_ok(const char *text, const char *what)
+{
+	VscSchema *s = load(text);
+	ok(s != NULL, "%s loads: %s", what, s ? "" : err);
+	return s;
+}
+
 /* The shard index a value of a range vindex maps to; -1 with err set. */
 static int rshard(const VscSchema *s, const VscVindex *v, uint32_t oid, const char *text)
 {
@@ -550,8 +558,7 @@ static const char *rpred(const VscSchema *s, const VscVindex *v, uint32_t oid, c
  * values outside every range, range predicates, and its VSchema errors. */
 static void test_range(void)
 {
-	VscSchema *s = load("{\"sharded\": true, " SHARDS4 ", " RANGES "}");
-	ok(s != NULL, "range fixture loads: %s", s ? "" : err);
+	VscSchema *s = load_ok("{\"sharded\": true, " SHARDS4 ", " RANGES "}", "range fixture");
 	if (!s)
 		return;
 	const VscVindex *t = vsc_vindex(s, "t"), *n = vsc_vindex(s, "n"), *tx = vsc_vindex(s, "s");
@@ -642,12 +649,12 @@ static void test_range(void)
 /* lookup vindexes: their params, secondary only, no function of a value. */
 static void test_lookup(void)
 {
-	VscSchema *s = load("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"hash\": {\"type\": \"hash\"}, "
+	VscSchema *s = load_ok("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"hash\": {\"type\": \"hash\"}, "
 			    "\"e\": {\"type\": \"lookup_unique\", \"params\": {\"table\": \"u_e\", \"from\": \"email\", "
 			    "\"to\": \"ksid\"}}, \"t\": {\"type\": \"lookup\", \"params\": {\"table\": \"u_t\", \"from\": "
 			    "\"tag\", \"to\": \"ksid\"}}}, \"tables\": {\"u\": {\"column_vindexes\": [{\"column\": \"id\", "
-			    "\"name\": \"hash\"}, {\"column\": \"email\", \"name\": \"e\"}, {\"column\": \"tag\", \"name\": \"t\"}]}}}");
-	ok(s != NULL, "lookup fixture loads: %s", s ? "" : err);
+			    "\"name\": \"hash\"}, {\"column\": \"email\", \"name\": \"e\"}, {\"column\": \"tag\", \"name\": \"t\"}]}}}",
+			    "lookup fixture");
 	if (!s)
 		return;
 	const VscVindex *e = vsc_vindex(s, "e"), *t = vsc_vindex(s, "t");
