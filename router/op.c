@@ -253,6 +253,8 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", write");
 		if (op->kind == RT_OP_MOVE)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
+		if (op->lookup_delete)
+			buf_printf(out, ", then the lookup rows of the rows of \"%s\" deleted", op->table);
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
 		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)

@@ -127,6 +127,10 @@ struct RtOp {
 	char **lookup_sql; /* owned */
 	int nlookup_sql;
 	char lookup_table[64], lookup_column[64];
+	/* RT_OP_ROUTE of a DELETE from a table with lookup vindexes: sql is
+	 * it with RETURNING *; the rows' lookup rows are deleted next (table
+	 * is the table) */
+	bool lookup_delete;
 	/* RT_OP_FINAL: the final step uses bound parameters */
 	bool final_params;
 	/* RT_OP_FINAL over RT_OP_ROUTE: each shard sends its first rows in

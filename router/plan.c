@@ -737,6 +737,37 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 	r->move = cv;
 }
 
+/* A DELETE from a table with lookup vindexes: each shard runs it with
+ * RETURNING *, and the router then deletes the lookup rows of the rows
+ * deleted (lookup.c).  False with r refused. */
+static bool delete_lookup_plan(PgQuery__Node *stmt, const char *table, RtRoute *r)
+{
+	PgQuery__DeleteStmt *d = stmt->delete_stmt;
+	if (d->n_returning_list || d->n_using_clause || d->with_clause) {
+		refuse(r, "a DELETE with %s from a table with a lookup vindex is not supported by the router yet",
+		       d->n_returning_list ? "RETURNING" : d->n_using_clause ? "USING" : "WITH");
+		return false;
+	}
+	if (strlen(table) >= sizeof(r->merge_table)) {
+		refuse(r, "%s", "the table name is too long");
+		return false;
+	}
+	StarTarget st;
+	star_target_init(&st);
+	d->n_returning_list = 1;
+	d->returning_list = st.targets;
+	r->shard_sql = pgn_deparse(stmt);
+	d->n_returning_list = 0;
+	d->returning_list = NULL;
+	if (!r->shard_sql) {
+		refuse(r, "%s", "cannot deparse the DELETE");
+		return false;
+	}
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+	r->lookup_delete = true;
+	return true;
+}
+
 /* An integer constant of a LIMIT or OFFSET, or the text of a bound
  * parameter written in as 'n'::type; false for anything else (a
  * parameter, an expression, ALL or NULL). */
@@ -1209,13 +1240,10 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		}
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		for (int k = 1; k < pt->sharded_t->n_col_vindexes; k++)
-			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex)) {
-				refuse(r, "a DELETE from \"%s\", which has the lookup vindex column \"%s\", is not supported by "
-					  "the router yet",
-				       sharded, pt->sharded_t->col_vindexes[k].column);
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_delete; k++)
+			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
+			    !delete_lookup_plan(stmt, sharded, r))
 				return;
-			}
 		keyed = keyed_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	default:

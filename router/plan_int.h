@@ -66,6 +66,10 @@ struct RtRoute {
 	char **lookup_sql;
 	int nlookup_sql;
 	char lookup_table[64], lookup_column[64];
+	/* a DELETE from a table with lookup vindexes: shard_sql is it with
+	 * RETURNING *, merge_table the table; the lookup rows of the rows
+	 * deleted go next (lookup.c) */
+	bool lookup_delete;
 	PgwError err;
 };
 

@@ -133,6 +133,12 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		r->returning_shards = NULL;
 		return with_lookups(op, r);
 	}
+	if (r->lookup_delete) {
+		RtOp *op = leaf_op(r, RT_OP_ROUTE, &r->shard_sql);
+		if (op)
+			op->lookup_delete = true;
+		return op;
+	}
 	return with_lookups(leaf_op(r, RT_OP_ROUTE, NULL), r);
 }
 
@@ -202,7 +208,7 @@ void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const Rt
 	p->root = route_ops(&r, stmt);
 	if (r.kind == RT_ROUTE_SHARDS) {
 		p->write = r.write;
-		p->atomic = r.write && (r.nshards > 1 || r.move || lookups);
+		p->atomic = r.write && (r.nshards > 1 || r.move || lookups || r.lookup_delete);
 		p->sequenced = r.sequenced;
 	}
 	rt_route_cleanup(&r);

@@ -620,6 +620,10 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
  * starts the INSERT itself (true while it runs); rt_lookup_written says
  * whether they were written for the statement running. */
 bool rt_lookup_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
+/* a DELETE from a table with lookup vindexes (op->lookup_delete): it runs
+ * with RETURNING * (rows kept here, not sent), then rt_lookup_step
+ * deletes their lookup rows and gives the client "DELETE n" */
+bool rt_lookup_delete_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
 bool rt_lookup_written(const RtSession *s);
 bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_lookup_step(RtSession *s);
