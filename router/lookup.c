@@ -244,8 +244,7 @@ static bool delete_step(RtSession *s, RtLookup *l)
 		rt_send_error(s, &l->err);
 	if (!l->written && !s->stmt_error) {
 		l->written = true;
-		int n = vsc_shard_count(s->rt->vschema), shards[RT_MAX_SHARDS], nsend = 0;
-		char *texts[RT_MAX_SHARDS];
+		int n = vsc_shard_count(s->rt->vschema);
 		Buf q[RT_MAX_SHARDS];
 		for (int sh = 0; sh < n; sh++)
 			buf_init(&q[sh]);
@@ -255,28 +254,10 @@ static bool delete_step(RtSession *s, RtLookup *l)
 				if (sh < 0 || k == sh)
 					put_delete(&q[k], &l->del[i]);
 		}
-		for (int sh = 0; sh < n; sh++) {
-			if (q[sh].len) {
-				texts[nsend] = strdup(buf_cstr(&q[sh]));
-				shards[nsend++] = sh;
-			}
-			buf_cleanup(&q[sh]);
-		}
-		uint64_t deleted = l->deleted;
-		rt_reset_statement(s);
-		s->cur_write = true;
-		bool sent = nsend > 0 && rt_dispatch_each(s, NULL, texts, shards, nsend, NULL, 0);
-		for (int i = 0; i < nsend; i++)
-			free(texts[i]);
-		l->deleted = deleted;
-		if (sent || s->waiting > 0)
+		if (rt_dispatch_step(s, q, n))
 			return true;
 	}
-	if (!s->stmt_error) {
-		uint64_t deleted = l->deleted;
-		rt_reset_statement(s);
-		snprintf(s->tag, sizeof(s->tag), "DELETE %llu", (unsigned long long)deleted);
-	}
+	rt_step_done(s, "DELETE", l->deleted);
 	rt_lookup_free(s);
 	return false;
 }

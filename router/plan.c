@@ -708,6 +708,20 @@ static void star_target_init(StarTarget *st)
 	st->targets[0] = &st->target_node;
 }
 
+/* stmt (an UPDATE or DELETE without RETURNING, whose returning list is
+ * *n, *list) deparsed with RETURNING *; NULL when it cannot be. */
+static char *deparse_returning_star(PgQuery__Node *stmt, size_t *n, PgQuery__Node ***list)
+{
+	StarTarget st;
+	star_target_init(&st);
+	*n = 1;
+	*list = st.targets;
+	char *sql = pgn_deparse(stmt);
+	*n = 0;
+	*list = NULL;
+	return sql;
+}
+
 /* An UPDATE of the vindex column: each shard runs it with RETURNING *, and
  * the router moves the rows whose new value belongs elsewhere (move.c). */
 static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVindex *cv, RtRoute *r)
@@ -722,13 +736,7 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 		refuse(r, "%s", "the table name is too long");
 		return;
 	}
-	StarTarget st;
-	star_target_init(&st);
-	u->n_returning_list = 1;
-	u->returning_list = st.targets;
-	r->shard_sql = pgn_deparse(stmt);
-	u->n_returning_list = 0;
-	u->returning_list = NULL;
+	r->shard_sql = deparse_returning_star(stmt, &u->n_returning_list, &u->returning_list);
 	if (!r->shard_sql) {
 		refuse(r, "%s", "cannot deparse the UPDATE");
 		return;
@@ -752,13 +760,7 @@ static bool delete_lookup_plan(PgQuery__Node *stmt, const char *table, RtRoute *
 		refuse(r, "%s", "the table name is too long");
 		return false;
 	}
-	StarTarget st;
-	star_target_init(&st);
-	d->n_returning_list = 1;
-	d->returning_list = st.targets;
-	r->shard_sql = pgn_deparse(stmt);
-	d->n_returning_list = 0;
-	d->returning_list = NULL;
+	r->shard_sql = deparse_returning_star(stmt, &d->n_returning_list, &d->returning_list);
 	if (!r->shard_sql) {
 		refuse(r, "%s", "cannot deparse the DELETE");
 		return false;

@@ -533,6 +533,13 @@ void rt_ordered_start(RtSession *s, const RtOp *op);
  * texts, params[i] are texts[i]'s.  False after an error was sent. */
 bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
 		      const RtParams *params, int result_format);
+/* The next step of a write that takes several (a move, a DELETE's lookup
+ * rows): q[i] (empty: nothing) sent to shard i as a new statement in the
+ * same transaction, the buffers cleaned up; true while shards answer.
+ * rt_step_done then gives the client the tag "VERB count", unless the
+ * statement failed. */
+bool rt_dispatch_step(RtSession *s, Buf *q, int n);
+void rt_step_done(RtSession *s, const char *verb, uint64_t count);
 /* text, whose shape is sh, to shards as rt_backend_send_shaped sends it. */
 bool rt_dispatch_shaped(RtSession *s, const char *text, const RtShape *sh, const int *shards, int n);
 

@@ -611,6 +611,31 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 	return dispatch(s, text, texts, NULL, shards, n, params, result_format);
 }
 
+bool rt_dispatch_step(RtSession *s, Buf *q, int n)
+{
+	int shards[RT_MAX_SHARDS], nsend = 0;
+	char *texts[RT_MAX_SHARDS];
+	for (int sh = 0; sh < n; sh++) {
+		if (q[sh].len && (texts[nsend] = strdup(buf_cstr(&q[sh]))))
+			shards[nsend++] = sh;
+		buf_cleanup(&q[sh]);
+	}
+	rt_reset_statement(s);
+	s->cur_write = true;
+	bool sent = nsend > 0 && rt_dispatch_each(s, NULL, texts, shards, nsend, NULL, 0);
+	for (int i = 0; i < nsend; i++)
+		free(texts[i]);
+	return sent || s->waiting > 0;
+}
+
+void rt_step_done(RtSession *s, const char *verb, uint64_t count)
+{
+	if (s->stmt_error)
+		return;
+	rt_reset_statement(s);
+	snprintf(s->tag, sizeof(s->tag), "%s %llu", verb, (unsigned long long)count);
+}
+
 bool rt_dispatch_shaped(RtSession *s, const char *text, const RtShape *sh, const int *shards, int n)
 {
 	return dispatch(s, text, NULL, sh, shards, n, NULL, 0);
