@@ -380,6 +380,11 @@ static bool router_sequence_next(void *arg, const char *seq, int64_t *value, Pgw
 	return rt_seq_next(arg, seq, value, err);
 }
 
+static int router_lookup_shards(void *arg, const VscVindex *v, const char *value, int *shards, int max)
+{
+	return rt_lookup_query(arg, v, value, shards, max);
+}
+
 void rt_router_planner(RtRouter *rt, RtPlanner *pl)
 {
 	*pl = (RtPlanner){.vschema = rt->vschema,
@@ -388,5 +393,6 @@ void rt_router_planner(RtRouter *rt, RtPlanner *pl)
 				      .select_type = router_select_type,
 				      .sequence_columns = router_sequence_columns,
 				      .sequence_next = router_sequence_next,
+				      .lookup_shards = router_lookup_shards,
 				      .arg = rt}};
 }

@@ -294,6 +294,7 @@ out:
 	pgw_users_cleanup(&rt.users);
 	rt_column_types_forget(&rt);
 	rt_seq_free(&rt);
+	rt_lookup_conns_free(&rt);
 	for (int i = 0; i < rt.ndescs; i++)
 		rt_desc_free(rt.descs[i]);
 	free(rt.descs);

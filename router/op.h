@@ -67,6 +67,7 @@ typedef enum RtRouteOpcode {
 	RT_RO_REFERENCE,   /* a read of reference tables: any one shard */
 	RT_RO_REPLICATED,  /* a write of reference tables: every shard, one count */
 	RT_RO_RANGE,       /* a range predicate on a range vindex: the shards of the ranges it overlaps */
+	RT_RO_LOOKUP,      /* lookup column = value (or IN): the shards its lookup table names */
 } RtRouteOpcode;
 
 const char *rt_route_opcode_str(RtRouteOpcode o);
@@ -187,6 +188,11 @@ typedef struct RtCatalog {
 	int (*sequence_columns)(void *arg, const char *table, RtSeqColumn *cols);
 	/* the next value of the cluster-wide sequence seq; false with err */
 	bool (*sequence_next)(void *arg, const char *seq, int64_t *value, PgwError *err);
+	/* the shards holding rows whose lookup vindex v maps value to, read
+	 * from its lookup table, at most max, in shards: how many; -1 unknown.
+	 * NULL: reads are not routed by lookup (in a transaction block, whose
+	 * own writes another connection would not see) */
+	int (*lookup_shards)(void *arg, const VscVindex *v, const char *value, int *shards, int max);
 	void *arg;
 } RtCatalog;
 

@@ -283,6 +283,8 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 	return false;
 }
 
+static const VscTable *placement(const RtPlanner *pl, const char *table);
+
 /* The shards a WHERE clause keeps: by equality or IN on the vindex
  * column, else for a range vindex by range predicates (plan_range.c). */
 static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias,
@@ -290,6 +292,10 @@ static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, co
 {
 	if (where_shards(pl, where, table, alias, cv, r, refused) || *refused)
 		return !*refused;
+	if (r->write == false && rt_lookup_where(pl, where, table, alias, placement(pl, table), r)) {
+		r->looked_up = true; /* reads only: a write's lookup rows change under it */
+		return true;
+	}
 	if (cv->vindex->kind != VSC_VINDEX_RANGE || !rt_range_where(pl, where, table, alias, cv, r, refused))
 		return false;
 	r->range = true;
@@ -1236,7 +1242,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			if (!keyed || pt->whole)
 				all_shards(pl, r);
 			else
-				r->opcode = r->range ? RT_RO_RANGE : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+				r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 			move_plan(stmt, sharded, cv, r);
 			return;
 		}
@@ -1256,7 +1262,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	if (!keyed || pt->whole)
 		all_shards(pl, r);
 	else
-		r->opcode = r->range ? RT_RO_RANGE : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+		r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 	if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
 		if (!why)

@@ -59,6 +59,7 @@ struct RtRoute {
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
 	bool sequenced; /* an INSERT with values drawn from cluster-wide sequences */
 	bool range;     /* its shards are those whose ranges a range predicate overlaps */
+	bool looked_up; /* its shards are those a lookup vindex's table names */
 	/* owned: an INSERT's rows of lookup tables, by shard (nlookup_sql =
 	 * the shard count; NULL where none): written first, in the same
 	 * transaction (lookup.c); the table and column named by a
@@ -121,6 +122,12 @@ bool rt_range_where(const RtPlanner *pl, PgQuery__Node *where, const char *table
  * when a value cannot be read here.  rt_lookup_sql_free frees them. */
 void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTable *vt, const uint64_t *ksids, RtRoute *r);
 void rt_lookup_sql_free(char **sql, int n);
+/* plan_lookup.c: the shards an equality or IN on a lookup vindex column
+ * in the top-level AND of where names, read from its lookup table
+ * (RtCatalog.lookup_shards), in r; false when there is none or it cannot
+ * be read (then every shard). */
+bool rt_lookup_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias, const VscTable *vt,
+		     RtRoute *r);
 
 /* plan.c: the shard and keyspace id of a vindex column's value (a constant
  * or a bound parameter); *shard -1 for NULL; false with r refused, or when

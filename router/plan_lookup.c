@@ -181,3 +181,76 @@ void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTabl
 	for (int k = 0; k < n; k++)
 		buf_cleanup(&per_shard[k]);
 }
+
+/* The shards of one lookup column value (a constant or text parameter),
+ * added to r: false when it cannot be read here. */
+static bool value_lookup(const RtPlanner *pl, const VscVindex *v, Node *n, RtRoute *r)
+{
+	char buf[256];
+	const char *value;
+	if (!value_text(r, n, buf, sizeof(buf), &value))
+		return false;
+	if (!value)
+		return true; /* = NULL: no row */
+	int shards[RT_MAX_SHARDS];
+	int k = pl->catalog.lookup_shards(pl->catalog.arg, v, value, shards, RT_MAX_SHARDS);
+	if (k < 0)
+		return false;
+	for (int i = 0; i < k; i++) {
+		bool seen = false;
+		for (int j = 0; j < r->nshards; j++)
+			seen = seen || r->shards[j] == shards[i];
+		if (!seen)
+			r->shards[r->nshards++] = shards[i];
+	}
+	return true;
+}
+
+/* col = value or col IN (values) on lookup column cv: its shards in r. */
+static bool lookup_conjunct(const RtPlanner *pl, PgQuery__AExpr *a, const char *table, const char *alias,
+			    const VscColumnVindex *cv, RtRoute *r)
+{
+	const char *op = a->n_name ? a->name[a->n_name - 1]->string->sval : "";
+	if (strcmp(op, "=") != 0 || !a->lexpr || !a->rexpr)
+		return false;
+	r->nshards = 0;
+	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP) {
+		Node *value = rt_plan_is_vindex_column(a->lexpr, cv->column, table, alias)   ? a->rexpr
+			      : rt_plan_is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
+											     : NULL;
+		return value && value_lookup(pl, cv->vindex, value, r);
+	}
+	if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_IN || !rt_plan_is_vindex_column(a->lexpr, cv->column, table, alias) ||
+	    a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST)
+		return false;
+	for (size_t i = 0; i < a->rexpr->list->n_items; i++)
+		if (!value_lookup(pl, cv->vindex, a->rexpr->list->items[i], r))
+			return false;
+	return true;
+}
+
+bool rt_lookup_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias, const VscTable *vt,
+		     RtRoute *r)
+{
+	if (!where || !pl->catalog.lookup_shards)
+		return false;
+	if (where->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
+	    where->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+		for (size_t i = 0; i < where->bool_expr->n_args; i++)
+			if (rt_lookup_where(pl, where->bool_expr->args[i], table, alias, vt, r))
+				return true;
+		return false;
+	}
+	if (where->node_case != PG_QUERY__NODE__NODE_A_EXPR)
+		return false;
+	for (int k = 1; k < vt->n_col_vindexes; k++) {
+		if (!vsc_vindex_is_lookup(vt->col_vindexes[k].vindex))
+			continue;
+		if (lookup_conjunct(pl, where->a_expr, table, alias, &vt->col_vindexes[k], r)) {
+			if (r->nshards == 0)
+				r->shards[r->nshards++] = 0; /* no row has the value: one shard answers with none */
+			return true;
+		}
+	}
+	return false;
+}

@@ -84,6 +84,7 @@ typedef struct RtRouter {
 	int pool_max_idle;    /* idle connections kept per shard */
 	uint64_t next_serial; /* numbers sessions */
 	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
+	PGconn **lookup_conns; /* owned: per shard, blocking connections reading lookup tables (lookup.c) */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -513,6 +514,9 @@ void rt_describe_cancel(RtRouter *rt, const void *owner);
 void rt_describer_free(RtRouter *rt);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
+/* A blocking connection to shard, kept in *slot (made again when it
+ * broke); NULL with err. */
+PGconn *rt_blocking_conn(RtRouter *rt, int shard, PGconn **slot, PgwError *err);
 
 /* sequence.c: the columns of table whose default is a sequence (learned
  * from the first shard until the next DDL), in cols: how many; and the
@@ -635,6 +639,12 @@ bool rt_lookup_written(const RtSession *s);
 bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_lookup_step(RtSession *s);
 void rt_lookup_free(RtSession *s);
+/* The shards holding the rows whose lookup vindex v maps value (a text
+ * of the lookup table's type) to, read from the lookup table on its shard
+ * over a blocking connection, at most max: how many; -1 when it could not
+ * be read.  rt_lookup_conns_free closes those connections. */
+int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max);
+void rt_lookup_conns_free(RtRouter *rt);
 
 bool rt_move_start(RtSession *s, const RtOp *op);
 bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);

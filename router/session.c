@@ -845,6 +845,8 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 	const struct RtShape *shape = query_shape(s);
 	RtPlanner pl;
 	rt_router_planner(s->rt, &pl);
+	if (s->txn != RT_TXN_IDLE || s->implicit)
+		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
 	rt_plan_release(s);
 	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
 	*again = false;

@@ -75,6 +75,32 @@ for my $e ('a@x', 'b@x', 'c@x') {
 }
 ok($ok, 'each lookup row is on one shard, each user on one shard');
 
+# reads by email go to the shard the lookup names
+my @names = ('-40', '40-80', '80-c0', 'c0-');
+for my $e ('a@x', 'c@x') {
+	my $id = $rt->selectrow_array("select id from users where email = '$e'");
+	my $on = $names[ where_is('users', 'id', $id) ];
+	my ($plan) = grep { /Route/ } @{ $rt->selectcol_arrayref("explain select * from users where email = '$e'") };
+	is($plan, "Route Lookup shard $on", "a read by email $e reads the one shard holding its row ($on)");
+}
+is_deeply($rt->selectall_arrayref(q{select id, name from users where email = 'c@x'}), [ [ 3, 'C' ] ], 'and finds it');
+is_deeply($rt->selectall_arrayref(q{select id from users where email in ('a@x', 'b@x', 'nobody@x') order by id}),
+	[ [1], [2] ], 'IN over the lookup column');
+is_deeply($rt->selectall_arrayref(q{select id from users where email = 'nobody@x'}), [], 'a value no row has');
+my ($team_plan) = grep { /Route/ } @{ $rt->selectcol_arrayref(q{explain select * from users where team = 'blue'}) };
+like($team_plan, qr/^Route Lookup/, 'a lookup (not unique) vindex routes reads too');
+is_deeply($rt->selectall_arrayref(q{select id from users where team = 'blue' order by id}), [ [3], [5] ],
+	'and finds every row');
+my $rst = $rt->prepare('select name from users where email = $1');
+$rst->execute('b@x');
+is_deeply($rst->fetchall_arrayref, [ ['B'] ], 'a prepared read by email');
+$rt->begin_work;
+$rt->do(q{insert into users (id, email, name) values (40, 'mine@x', 'M')});
+is_deeply($rt->selectall_arrayref(q{select name from users where email = 'mine@x'}), [ ['M'] ],
+	'in a transaction block a read by email sees the block\'s own row');
+$rt->rollback;
+is($rt->selectrow_array(q{select count(*) from users_email where email = 'mine@x'}), 0, 'a rolled back INSERT leaves no lookup row');
+
 # a duplicate email: what PostgreSQL says
 sub attempt
 {

@@ -123,6 +123,20 @@ static bool fixture_sequence_next(void *arg, const char *seq, int64_t *value, Pg
 	return true;
 }
 
+/* Lookup tables of the fixture: a value's rows are on shard (its first
+ * byte - 'a') % 4, "none@x" has no row, "lost@x" cannot be read. */
+static int fixture_lookup_shards(void *arg, const VscVindex *v, const char *value, int *shards, int max)
+{
+	(void)arg;
+	(void)v;
+	if (strcmp(value, "lost@x") == 0)
+		return -1;
+	if (strcmp(value, "none@x") == 0 || max < 1)
+		return 0;
+	shards[0] = (value[0] - 'a' + 4) % 4;
+	return 1;
+}
+
 /* Bound parameters of a "params: a|b" line, in text. */
 typedef struct Params {
 	RtParams p;
@@ -229,7 +243,8 @@ int main(void)
 				    .column_position = fixture_column_position,
 				    .select_type = fixture_select_type,
 				    .sequence_columns = fixture_sequence_columns,
-				    .sequence_next = fixture_sequence_next}};
+				    .sequence_next = fixture_sequence_next,
+				    .lookup_shards = fixture_lookup_shards}};
 	bool regenerate = getenv("DOSQL_PLAN_REGENERATE") != NULL;
 	char *golden = regenerate ? NULL : slurp(DIR "cases.out");
 	ok(regenerate || golden, "cases.out is there (make plan-golden writes it)");
