@@ -370,11 +370,29 @@ static uint32_t router_select_type(void *arg, const char *table, const char *sql
 	return rt_select_type(arg, table, sql);
 }
 
+static int router_sequence_columns(void *arg, const char *table, RtSeqColumn *cols)
+{
+	return rt_seq_columns(arg, table, cols);
+}
+
+static bool router_sequence_next(void *arg, const char *seq, int64_t *value, PgwError *err)
+{
+	return rt_seq_next(arg, seq, value, err);
+}
+
+static int router_lookup_shards(void *arg, const VscVindex *v, const char *value, int *shards, int max)
+{
+	return rt_lookup_query(arg, v, value, shards, max);
+}
+
 void rt_router_planner(RtRouter *rt, RtPlanner *pl)
 {
 	*pl = (RtPlanner){.vschema = rt->vschema,
 			  .catalog = {.column_type = router_column_type,
 				      .column_position = router_column_position,
 				      .select_type = router_select_type,
+				      .sequence_columns = router_sequence_columns,
+				      .sequence_next = router_sequence_next,
+				      .lookup_shards = router_lookup_shards,
 				      .arg = rt}};
 }

@@ -64,29 +64,31 @@ static void pump(RtDescriber *d);
 
 /* ------------------------------------------------------------ blocking */
 
-PGconn *rt_meta_conn(RtRouter *rt, PgwError *err)
+PGconn *rt_meta_conn(RtRouter *rt, PgwError *err) { return rt_blocking_conn(rt, 0, &rt->meta, err); }
+
+PGconn *rt_blocking_conn(RtRouter *rt, int shard, PGconn **slot, PgwError *err)
 {
-	if (rt->meta && PQstatus(rt->meta) == CONNECTION_OK)
-		return rt->meta;
-	if (rt->meta)
-		PQfinish(rt->meta);
-	const VscShard *sh = vsc_shard(rt->vschema, 0);
+	if (*slot && PQstatus(*slot) == CONNECTION_OK)
+		return *slot;
+	if (*slot)
+		PQfinish(*slot);
+	*slot = NULL;
+	const VscShard *sh = vsc_shard(rt->vschema, shard);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", sh->port);
 	const char *keys[] = {"host", "port", "user", "dbname", "application_name", NULL};
 	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, rt->shard_user, rt->shard_database, "dosql-router",
 			      NULL};
-	rt->meta = PQconnectdbParams(keys, vals, 0);
-	if (PQstatus(rt->meta) != CONNECTION_OK) {
-		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name, PQerrorMessage(rt->meta));
+	PGconn *pg = PQconnectdbParams(keys, vals, 0);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		pgw_error_set(err, "08006", "could not connect to shard \"%s\": %s", sh->name, PQerrorMessage(pg));
 		char *nl = strchr(err->message, '\n');
 		if (nl)
 			*nl = 0;
-		PQfinish(rt->meta);
-		rt->meta = NULL;
+		PQfinish(pg);
 		return NULL;
 	}
-	return rt->meta;
+	return *slot = pg;
 }
 
 void rt_desc_free(RtDesc *d)

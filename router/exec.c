@@ -72,6 +72,10 @@ static bool local_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
  * the leaf's shards; a reference write's count once. */
 static bool route_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
+	if (op->lookup_sql && !rt_lookup_written(s))
+		return rt_lookup_start(s, op, a); /* the lookup rows first, then this again */
+	if (op->lookup_delete)
+		return rt_lookup_delete_start(s, op, a); /* the rows, then their lookup rows */
 	s->fanout = op->opcode == RT_RO_REPLICATED;
 	s->fanout_shard = op->shards[0];
 	if (op->returning_shards)

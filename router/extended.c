@@ -486,6 +486,8 @@ static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const c
 	PgwConn *c = pgw_evconn_conn(s->ec);
 	RtPlanner pl;
 	rt_router_planner(s->rt, &pl);
+	if (s->txn != RT_TXN_IDLE || s->implicit)
+		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
 	rt_plan_release(s);
 	rt_plan(&pl, node, text, &p->params, &s->plan);
 	/* libpq asks a shard for one format for every column: for a mix, text,

@@ -318,6 +318,8 @@ out:
 		SSL_CTX_free(rt.ssl_ctx);
 	pgw_users_cleanup(&rt.users);
 	rt_column_types_forget(&rt);
+	rt_seq_free(&rt);
+	rt_lookup_conns_free(&rt);
 	for (int i = 0; i < rt.ndescs; i++)
 		rt_desc_free(rt.descs[i]);
 	free(rt.descs);

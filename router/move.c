@@ -230,34 +230,16 @@ bool rt_move_step(RtSession *s)
 		rt_send_error(s, &m->err);
 	if (!m->moving && !s->stmt_error) {
 		m->moving = true;
-		int n = vsc_shard_count(s->rt->vschema), shards[RT_MAX_SHARDS], nsend = 0;
-		char *texts[RT_MAX_SHARDS];
+		int n = vsc_shard_count(s->rt->vschema);
+		Buf q[RT_MAX_SHARDS];
 		for (int sh = 0; sh < n; sh++) {
-			Buf q;
-			buf_init(&q);
-			shard_step(m, sh, &q);
-			if (q.len > 0) {
-				texts[nsend] = strdup(buf_cstr(&q));
-				shards[nsend++] = sh;
-			}
-			buf_cleanup(&q);
+			buf_init(&q[sh]);
+			shard_step(m, sh, &q[sh]);
 		}
-		uint64_t updated = m->updated;
-		rt_reset_statement(s);
-		s->cur_write = true;
-		bool sent = nsend > 0 && rt_dispatch_each(s, NULL, texts, shards, nsend, NULL, 0);
-		for (int i = 0; i < nsend; i++)
-			free(texts[i]);
-		m->updated = updated;
-		if (sent || s->waiting > 0)
+		if (rt_dispatch_step(s, q, n))
 			return true;
 	}
-	/* done: the client's tag */
-	if (!s->stmt_error) {
-		uint64_t updated = m->updated;
-		rt_reset_statement(s);
-		snprintf(s->tag, sizeof(s->tag), "UPDATE %llu", (unsigned long long)updated);
-	}
+	rt_step_done(s, "UPDATE", m->updated); /* done: the client's tag */
 	rt_move_free(s);
 	return false;
 }

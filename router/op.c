@@ -20,6 +20,8 @@ static const char *const opcode_names[] = {
 	[RT_RO_SCATTER] = "Scatter",
 	[RT_RO_REFERENCE] = "Reference",
 	[RT_RO_REPLICATED] = "Replicated",
+	[RT_RO_RANGE] = "Range",
+	[RT_RO_LOOKUP] = "Lookup",
 };
 
 const char *rt_route_opcode_str(RtRouteOpcode o)
@@ -91,6 +93,9 @@ void rt_op_free(RtOp *op)
 		free((void *)op->split_params[i].values); /* heads the block */
 	free(op->split_params);
 	free(op->returning_shards);
+	for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)
+		free(op->lookup_sql[i]);
+	free(op->lookup_sql);
 	free(op->err);
 	free(op->kmerge);
 	shards_free(op);
@@ -249,8 +254,16 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", write");
 		if (op->kind == RT_OP_MOVE)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
+		if (op->lookup_delete)
+			buf_printf(out, ", then the lookup rows of the rows of \"%s\" deleted", op->table);
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
+		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)
+			if (op->lookup_sql[i])
+				buf_printf(out, ", lookup rows first on %s: %s", vsc_shard(vs, i)->name, op->lookup_sql[i]);
+		for (int i = 0; op->sequenced && op->split_sql && i < op->nshards; i++)
+			buf_printf(out, "%s %s: %s", i ? ";" : ", values from cluster-wide sequences written in:",
+				   vsc_shard(vs, op->shards[i])->name, op->split_sql[i]);
 		if (op->sql)
 			buf_printf(out, ": %s", op->sql);
 		return;

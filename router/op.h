@@ -66,6 +66,8 @@ typedef enum RtRouteOpcode {
 	RT_RO_SCATTER,     /* every shard */
 	RT_RO_REFERENCE,   /* a read of reference tables: any one shard */
 	RT_RO_REPLICATED,  /* a write of reference tables: every shard, one count */
+	RT_RO_RANGE,       /* a range predicate on a range vindex: the shards of the ranges it overlaps */
+	RT_RO_LOOKUP,      /* lookup column = value (or IN): the shards its lookup table names */
 } RtRouteOpcode;
 
 const char *rt_route_opcode_str(RtRouteOpcode o);
@@ -118,6 +120,18 @@ struct RtOp {
 	RtParams *split_params;    /* owned */
 	int *returning_shards;     /* owned */
 	int nreturning;
+	bool sequenced;            /* its rows have values drawn from cluster-wide sequences */
+	/* RT_OP_ROUTE or RT_OP_INSERT_SPLIT of an INSERT: the rows of lookup
+	 * tables it needs, by shard (nlookup_sql = the shard count, NULL where
+	 * none), written before it in its transaction (lookup.c); the table
+	 * and column a lookup_unique violation names */
+	char **lookup_sql; /* owned */
+	int nlookup_sql;
+	char lookup_table[64], lookup_column[64];
+	/* RT_OP_ROUTE of a DELETE from a table with lookup vindexes: sql is
+	 * it with RETURNING *; the rows' lookup rows are deleted next (table
+	 * is the table) */
+	bool lookup_delete;
 	/* RT_OP_FINAL: the final step uses bound parameters */
 	bool final_params;
 	/* RT_OP_FINAL over RT_OP_ROUTE: each shard sends its first rows in
@@ -147,7 +161,18 @@ typedef struct RtPlan {
 	const RtParams *params;
 	bool write;  /* it changes data on shards */
 	bool atomic; /* a write over several shards, or a move: it commits atomically */
+	bool sequenced; /* an INSERT whose values drawn from sequences are in its own text (plan_seq.c) */
 } RtPlan;
+
+/* A column whose default is a sequence's next value (serial, bigserial,
+ * GENERATED ... AS IDENTITY, DEFAULT nextval('s')). */
+typedef struct RtSeqColumn {
+	char column[64];
+	char seq[128]; /* the sequence, schema-qualified as pg_get_serial_sequence names it */
+	bool always;   /* GENERATED ALWAYS AS IDENTITY */
+} RtSeqColumn;
+
+#define RT_MAX_SEQ_COLUMNS 8
 
 /* Catalog facts the planner needs, asked through callbacks (the router asks
  * its first shard and keeps the answers; the planner tests read a fixture). */
@@ -158,6 +183,16 @@ typedef struct RtCatalog {
 	int (*column_position)(void *arg, const char *table, const char *column);
 	/* the type of the one column of sql, a SELECT over table; 0 unknown */
 	uint32_t (*select_type)(void *arg, const char *table, const char *sql);
+	/* the columns of table whose default is a sequence, at most
+	 * RT_MAX_SEQ_COLUMNS, in cols: how many */
+	int (*sequence_columns)(void *arg, const char *table, RtSeqColumn *cols);
+	/* the next value of the cluster-wide sequence seq; false with err */
+	bool (*sequence_next)(void *arg, const char *seq, int64_t *value, PgwError *err);
+	/* the shards holding rows whose lookup vindex v maps value to, read
+	 * from its lookup table, at most max, in shards: how many; -1 unknown.
+	 * NULL: reads are not routed by lookup (in a transaction block, whose
+	 * own writes another connection would not see) */
+	int (*lookup_shards)(void *arg, const VscVindex *v, const char *value, int *shards, int max);
 	void *arg;
 } RtCatalog;
 

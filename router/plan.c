@@ -110,15 +110,15 @@ static void all_shards(const RtPlanner *pl, RtRoute *r)
 }
 
 /* A constant, possibly negated or cast: its text, or NULL. */
-static const char *constant(Node *n, char *buf, size_t sz, bool *is_null)
+const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_null)
 {
 	*is_null = false;
 	if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
-		return constant(n->type_cast->arg, buf, sz, is_null);
+		return rt_plan_constant(n->type_cast->arg, buf, sz, is_null);
 	if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR && n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP &&
 	    !n->a_expr->lexpr && n->a_expr->n_name == 1 && strcmp(n->a_expr->name[0]->string->sval, "-") == 0) {
 		char inner[128];
-		const char *v = constant(n->a_expr->rexpr, inner, sizeof(inner), is_null);
+		const char *v = rt_plan_constant(n->a_expr->rexpr, inner, sizeof(inner), is_null);
 		if (!v || *is_null)
 			return NULL;
 		snprintf(buf, sz, "-%s", v);
@@ -146,8 +146,14 @@ static const char *constant(Node *n, char *buf, size_t sz, bool *is_null)
 	}
 }
 
-/* The shard of one vindex column value; false with r refused. */
 static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, Node *value, RtRoute *r, int *shard)
+{
+	uint64_t ksid;
+	return rt_plan_value_shard(pl, table, cv, value, r, shard, &ksid);
+}
+
+bool rt_plan_value_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, PgQuery__Node *value,
+			 RtRoute *r, int *shard, uint64_t *ksid_out)
 {
 	char buf[256];
 	bool is_null;
@@ -175,7 +181,7 @@ static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnV
 		else
 			ok = vsc_ksid_text(cv->vindex, type ? type : 25, pv, plen, &ksid, &e);
 	} else {
-		const char *v = constant(value, buf, sizeof(buf), &is_null);
+		const char *v = rt_plan_constant(value, buf, sizeof(buf), &is_null);
 		if (!v && is_null) {
 			*shard = -1; /* = NULL matches no row */
 			return true;
@@ -189,14 +195,18 @@ static bool value_shard(const RtPlanner *pl, const char *table, const VscColumnV
 		r->kind = RT_ROUTE_REFUSE;
 		memset(&r->err, 0, sizeof(r->err));
 		memcpy(r->err.sqlstate, e.sqlstate, 5);
-		snprintf(r->err.message, sizeof(r->err.message), "%s", e.msg);
+		if (strcmp(e.sqlstate, "22023") == 0) /* a value outside every range */
+			snprintf(r->err.message, sizeof(r->err.message), "table \"%s\": %s", table, e.msg);
+		else
+			snprintf(r->err.message, sizeof(r->err.message), "%s", e.msg);
 		return false;
 	}
 	*shard = vsc_shard_for_ksid(pl->vschema, ksid);
+	*ksid_out = ksid;
 	return true;
 }
 
-static bool is_vindex_column(Node *n, const char *column, const char *table, const char *alias)
+bool rt_plan_is_vindex_column(PgQuery__Node *n, const char *column, const char *table, const char *alias)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
 		return false;
@@ -229,11 +239,18 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 	PgQuery__AExpr *a = where->a_expr;
 	const char *op = a->n_name ? a->name[a->n_name - 1]->string->sval : "";
 	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && strcmp(op, "=") == 0) {
-		Node *value = is_vindex_column(a->lexpr, cv->column, table, alias)   ? a->rexpr
-			      : is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
+		Node *value = rt_plan_is_vindex_column(a->lexpr, cv->column, table, alias)   ? a->rexpr
+			      : rt_plan_is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
 										     : NULL;
 		int shard;
 		if (!value || !value_shard(pl, table, cv, value, r, &shard)) {
+			if (value && r->kind == RT_ROUTE_REFUSE && strcmp(r->err.sqlstate, "22023") == 0) {
+				/* a value in no range of a range vindex: no row has it */
+				r->kind = RT_ROUTE_SHARDS;
+				r->nshards = 0;
+				add_shard(r, 0);
+				return true;
+			}
 			*refused = r->kind == RT_ROUTE_REFUSE;
 			return false;
 		}
@@ -242,7 +259,7 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 		return true;
 	}
 	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN && strcmp(op, "=") == 0 &&
-	    is_vindex_column(a->lexpr, cv->column, table, alias) && a->rexpr->node_case == PG_QUERY__NODE__NODE_LIST) {
+	    rt_plan_is_vindex_column(a->lexpr, cv->column, table, alias) && a->rexpr->node_case == PG_QUERY__NODE__NODE_LIST) {
 		RtRoute tmp = {.kind = RT_ROUTE_SHARDS};
 		PgQuery__List *l = a->rexpr->list;
 		for (size_t i = 0; i < l->n_items; i++) {
@@ -264,6 +281,25 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 		return true;
 	}
 	return false;
+}
+
+static const VscTable *placement(const RtPlanner *pl, const char *table);
+
+/* The shards a WHERE clause keeps: by equality or IN on the vindex
+ * column, else for a range vindex by range predicates (plan_range.c). */
+static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias,
+			 const VscColumnVindex *cv, RtRoute *r, bool *refused)
+{
+	if (where_shards(pl, where, table, alias, cv, r, refused) || *refused)
+		return !*refused;
+	if (r->write == false && rt_lookup_where(pl, where, table, alias, placement(pl, table), r)) {
+		r->looked_up = true; /* reads only: a write's lookup rows change under it */
+		return true;
+	}
+	if (cv->vindex->kind != VSC_VINDEX_RANGE || !rt_range_where(pl, where, table, alias, cv, r, refused))
+		return false;
+	r->range = true;
+	return true;
 }
 
 /* The table references of a FROM list and the equalities of its join
@@ -539,8 +575,22 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 		refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
 }
 
-/* INSERT ... VALUES: the shard of every row by its vindex column. */
+static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r);
+
+/* INSERT ... VALUES: the shard of every row by its vindex column, after
+ * the columns whose default is a sequence got their values (plan_seq.c);
+ * such an INSERT goes to its shards split, its own text on each. */
 static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
+{
+	RtSeqFill fill;
+	r->sequenced = rt_seq_fill(pl, ins, &fill, r);
+	if (r->kind == RT_ROUTE_REFUSE)
+		return;
+	insert_rows_shards(pl, ins, cv, r);
+	rt_seq_fill_undo(ins, &fill);
+}
+
+static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
 {
 	int rowbuf[64];
 	const char *table = ins->relation->relname;
@@ -576,10 +626,14 @@ static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const V
 		refuse(r, "%s", "out of memory");
 		return;
 	}
+	uint64_t *row_ksid = calloc(src->n_values_lists + 1, sizeof(uint64_t));
+	if (!row_ksid)
+		refuse(r, "%s", "out of memory");
 	for (size_t i = 0; i < src->n_values_lists && r->kind != RT_ROUTE_REFUSE; i++) {
 		PgQuery__List *row = src->values_lists[i]->list;
 		int shard;
-		if ((size_t)pos >= row->n_items || !value_shard(pl, table, cv, row->items[pos], r, &shard)) {
+		if ((size_t)pos >= row->n_items ||
+		    !rt_plan_value_shard(pl, table, cv, row->items[pos], r, &shard, &row_ksid[i])) {
 			if (r->kind != RT_ROUTE_REFUSE)
 				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
 		} else if (shard < 0) {
@@ -593,7 +647,10 @@ static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const V
 			row_shard[i] = shard;
 		}
 	}
-	if (r->kind != RT_ROUTE_REFUSE && r->nshards > 1)
+	if (r->kind != RT_ROUTE_REFUSE)
+		rt_lookup_plan(pl, ins, placement(pl, table), row_ksid, r); /* lookup vindexes' rows */
+	free(row_ksid);
+	if (r->kind != RT_ROUTE_REFUSE && (r->nshards > 1 || r->sequenced))
 		split_insert(ins, row_shard, r);
 	if (row_shard != rowbuf)
 		free(row_shard);
@@ -657,6 +714,20 @@ static void star_target_init(StarTarget *st)
 	st->targets[0] = &st->target_node;
 }
 
+/* stmt (an UPDATE or DELETE without RETURNING, whose returning list is
+ * *n, *list) deparsed with RETURNING *; NULL when it cannot be. */
+static char *deparse_returning_star(PgQuery__Node *stmt, size_t *n, PgQuery__Node ***list)
+{
+	StarTarget st;
+	star_target_init(&st);
+	*n = 1;
+	*list = st.targets;
+	char *sql = pgn_deparse(stmt);
+	*n = 0;
+	*list = NULL;
+	return sql;
+}
+
 /* An UPDATE of the vindex column: each shard runs it with RETURNING *, and
  * the router moves the rows whose new value belongs elsewhere (move.c). */
 static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVindex *cv, RtRoute *r)
@@ -671,19 +742,38 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 		refuse(r, "%s", "the table name is too long");
 		return;
 	}
-	StarTarget st;
-	star_target_init(&st);
-	u->n_returning_list = 1;
-	u->returning_list = st.targets;
-	r->shard_sql = pgn_deparse(stmt);
-	u->n_returning_list = 0;
-	u->returning_list = NULL;
+	r->shard_sql = deparse_returning_star(stmt, &u->n_returning_list, &u->returning_list);
 	if (!r->shard_sql) {
 		refuse(r, "%s", "cannot deparse the UPDATE");
 		return;
 	}
 	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
 	r->move = cv;
+}
+
+/* A DELETE from a table with lookup vindexes: each shard runs it with
+ * RETURNING *, and the router then deletes the lookup rows of the rows
+ * deleted (lookup.c).  False with r refused. */
+static bool delete_lookup_plan(PgQuery__Node *stmt, const char *table, RtRoute *r)
+{
+	PgQuery__DeleteStmt *d = stmt->delete_stmt;
+	if (d->n_returning_list || d->n_using_clause || d->with_clause) {
+		refuse(r, "a DELETE with %s from a table with a lookup vindex is not supported by the router yet",
+		       d->n_returning_list ? "RETURNING" : d->n_using_clause ? "USING" : "WITH");
+		return false;
+	}
+	if (strlen(table) >= sizeof(r->merge_table)) {
+		refuse(r, "%s", "the table name is too long");
+		return false;
+	}
+	r->shard_sql = deparse_returning_star(stmt, &d->n_returning_list, &d->returning_list);
+	if (!r->shard_sql) {
+		refuse(r, "%s", "cannot deparse the DELETE");
+		return false;
+	}
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+	r->lookup_delete = true;
+	return true;
 }
 
 /* An integer constant of a LIMIT or OFFSET, or the text of a bound
@@ -1135,22 +1225,34 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		keyed = true;
 		break;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		keyed = where_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
+		keyed = keyed_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		keyed = where_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes; k++)
+			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
+			    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list,
+					pt->sharded_t->col_vindexes[k].column)) {
+				refuse(r, "an UPDATE of the lookup vindex column \"%s\" is not supported by the router yet",
+				       pt->sharded_t->col_vindexes[k].column);
+				return;
+			}
+		keyed = keyed_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
 		if (!refused && r->kind != RT_ROUTE_REFUSE &&
 		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
 			if (!keyed || pt->whole)
 				all_shards(pl, r);
 			else
-				r->opcode = r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+				r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 			move_plan(stmt, sharded, cv, r);
 			return;
 		}
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		keyed = where_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_delete; k++)
+			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
+			    !delete_lookup_plan(stmt, sharded, r))
+				return;
+		keyed = keyed_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	default:
 		break;
@@ -1160,7 +1262,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	if (!keyed || pt->whole)
 		all_shards(pl, r);
 	else
-		r->opcode = r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+		r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 	if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
 		if (!why)
@@ -1239,4 +1341,6 @@ void rt_route_cleanup(RtRoute *r)
 	r->split_params = NULL;
 	free(r->returning_shards);
 	r->returning_shards = NULL;
+	rt_lookup_sql_free(r->lookup_sql, r->nlookup_sql);
+	r->lookup_sql = NULL;
 }

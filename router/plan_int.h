@@ -7,6 +7,7 @@
 #ifndef DOSQL_ROUTER_PLAN_INT_H
 #define DOSQL_ROUTER_PLAN_INT_H
 
+#include "common/arena.h"
 #include "router/router.h"
 
 typedef struct RtRoute RtRoute;
@@ -56,6 +57,20 @@ struct RtRoute {
 	int *returning_shards;
 	int nreturning;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
+	bool sequenced; /* an INSERT with values drawn from cluster-wide sequences */
+	bool range;     /* its shards are those whose ranges a range predicate overlaps */
+	bool looked_up; /* its shards are those a lookup vindex's table names */
+	/* owned: an INSERT's rows of lookup tables, by shard (nlookup_sql =
+	 * the shard count; NULL where none): written first, in the same
+	 * transaction (lookup.c); the table and column named by a
+	 * lookup_unique violation */
+	char **lookup_sql;
+	int nlookup_sql;
+	char lookup_table[64], lookup_column[64];
+	/* a DELETE from a table with lookup vindexes: shard_sql is it with
+	 * RETURNING *, merge_table the table; the lookup rows of the rows
+	 * deleted go next (lookup.c) */
+	bool lookup_delete;
 	PgwError err;
 };
 
@@ -75,6 +90,55 @@ bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *
  * leaves it unset.  The caller checked that s has no aggregate, window or
  * subquery. */
 void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+
+/* plan_seq.c: an INSERT ... VALUES (or DEFAULT VALUES) leaving out a
+ * column whose default is a sequence, or giving it DEFAULT, planned with
+ * values drawn from the cluster-wide sequence written in as constants:
+ * rt_seq_fill swaps a copy of the statement's column list and VALUES into
+ * ins (true) until rt_seq_fill_undo puts the client's back; false when
+ * there is nothing to fill, or with r refused when a value could not be
+ * drawn. */
+typedef struct RtSeqFill {
+	bool filled;
+	Arena arena; /* the nodes of the copy */
+	PgQuery__Node **cols;
+	size_t n_cols;
+	PgQuery__Node *select;
+	PgQuery__OverridingKind override;
+} RtSeqFill;
+
+bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, RtRoute *r);
+void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f);
+
+/* plan_range.c: the shards of a range vindex whose ranges the range
+ * predicates (<, <=, >, >=, BETWEEN with constants or text parameters) in
+ * the top-level AND of where overlap, in r; false when there are none or
+ * the column's values cannot be ordered here (text), or with *refused. */
+bool rt_range_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		    const VscColumnVindex *cv, RtRoute *r, bool *refused);
+
+/* plan_lookup.c: the rows the lookup vindexes of table vt need for the
+ * rows of ins (ksids: each row's keyspace id) in r->lookup_sql; r refused
+ * when a value cannot be read here.  rt_lookup_sql_free frees them. */
+void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTable *vt, const uint64_t *ksids, RtRoute *r);
+void rt_lookup_sql_free(char **sql, int n);
+/* plan_lookup.c: the shards an equality or IN on a lookup vindex column
+ * in the top-level AND of where names, read from its lookup table
+ * (RtCatalog.lookup_shards), in r; false when there is none or it cannot
+ * be read (then every shard). */
+bool rt_lookup_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias, const VscTable *vt,
+		     RtRoute *r);
+
+/* plan.c: the shard and keyspace id of a vindex column's value (a constant
+ * or a bound parameter); *shard -1 for NULL; false with r refused, or when
+ * the value is neither */
+bool rt_plan_value_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, PgQuery__Node *value,
+			 RtRoute *r, int *shard, uint64_t *ksid);
+
+/* plan.c: a constant (possibly negated or cast): its text, or NULL (with
+ * *is_null for NULL); whether n is the vindex column of table (or alias) */
+const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_null);
+bool rt_plan_is_vindex_column(PgQuery__Node *n, const char *column, const char *table, const char *alias);
 
 /* plan.c: catalog facts through the planner's callbacks */
 uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod);

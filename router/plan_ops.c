@@ -88,6 +88,19 @@ static RtOp *merge_ops(RtRoute *r)
 	return limit;
 }
 
+/* op with the route's lookup rows (taken). */
+static RtOp *with_lookups(RtOp *op, RtRoute *r)
+{
+	if (!op || !r->lookup_sql)
+		return op;
+	op->lookup_sql = r->lookup_sql;
+	op->nlookup_sql = r->nlookup_sql;
+	memcpy(op->lookup_table, r->lookup_table, sizeof(op->lookup_table));
+	memcpy(op->lookup_column, r->lookup_column, sizeof(op->lookup_column));
+	r->lookup_sql = NULL;
+	return op;
+}
+
 /* The operators of a route to shards (stmt: the statement routed). */
 static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 {
@@ -114,12 +127,19 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		op->split_params = r->split_params;
 		op->returning_shards = r->returning_shards;
 		op->nreturning = r->nreturning;
+		op->sequenced = r->sequenced;
 		r->split_sql = NULL;
 		r->split_params = NULL;
 		r->returning_shards = NULL;
+		return with_lookups(op, r);
+	}
+	if (r->lookup_delete) {
+		RtOp *op = leaf_op(r, RT_OP_ROUTE, &r->shard_sql);
+		if (op)
+			op->lookup_delete = true;
 		return op;
 	}
-	return leaf_op(r, RT_OP_ROUTE, NULL);
+	return with_lookups(leaf_op(r, RT_OP_ROUTE, NULL), r);
 }
 
 /* What the router answers a statement with itself. */
@@ -184,10 +204,12 @@ void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const Rt
 	p->stmt = stmt;
 	p->params = params;
 	rt_route_plan(pl, stmt, sql, params, &r);
+	bool lookups = r.lookup_sql != NULL; /* taken by the tree */
 	p->root = route_ops(&r, stmt);
 	if (r.kind == RT_ROUTE_SHARDS) {
 		p->write = r.write;
-		p->atomic = r.write && (r.nshards > 1 || r.move);
+		p->atomic = r.write && (r.nshards > 1 || r.move || lookups || r.lookup_delete);
+		p->sequenced = r.sequenced;
 	}
 	rt_route_cleanup(&r);
 	if (!p->root) {

@@ -84,12 +84,15 @@ typedef struct RtRouter {
 	int pool_max_idle;    /* idle connections kept per shard */
 	uint64_t next_serial; /* numbers sessions */
 	struct RtOps *ops;    /* borrowed: operations surface (ops.h) */
+	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
+	PGconn **lookup_conns; /* owned: per shard, blocking connections reading lookup tables (lookup.c) */
 } RtRouter;
 
 typedef struct RtSession RtSession;
 typedef struct RtMerge RtMerge;
 typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
+typedef struct RtLookup RtLookup;
 typedef struct RtCopy RtCopy;
 typedef struct RtCursor RtCursor;
 
@@ -276,6 +279,7 @@ struct RtSession {
 	int64_t rows_sent;
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
+	RtLookup *lookup; /* owned: an INSERT's lookup rows being written (lookup.c) */
 	RtCopy *copy;         /* owned: COPY FROM STDIN in progress (copy.c) */
 	/* COPY TO STDOUT from several shards (copy.c): one CopyOutResponse, one
 	 * header (a HEADER line, or binary format's signature and trailer) */
@@ -515,6 +519,17 @@ void rt_describe_cancel(RtRouter *rt, const void *owner);
 void rt_describer_free(RtRouter *rt);
 /* The router's blocking connection to the first shard; NULL with err. */
 PGconn *rt_meta_conn(RtRouter *rt, PgwError *err);
+/* A blocking connection to shard, kept in *slot (made again when it
+ * broke); NULL with err. */
+PGconn *rt_blocking_conn(RtRouter *rt, int shard, PGconn **slot, PgwError *err);
+
+/* sequence.c: the columns of table whose default is a sequence (learned
+ * from the first shard until the next DDL), in cols: how many; and the
+ * next value of the cluster-wide sequence seq, from the block this router
+ * reserved on the first shard (a new block when it is used up). */
+int rt_seq_columns(RtRouter *rt, const char *table, RtSeqColumn *cols);
+bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err);
+void rt_seq_free(RtRouter *rt);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
@@ -527,6 +542,13 @@ void rt_ordered_start(RtSession *s, const RtOp *op);
  * texts, params[i] are texts[i]'s.  False after an error was sent. */
 bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
 		      const RtParams *params, int result_format);
+/* The next step of a write that takes several (a move, a DELETE's lookup
+ * rows): q[i] (empty: nothing) sent to shard i as a new statement in the
+ * same transaction, the buffers cleaned up; true while shards answer.
+ * rt_step_done then gives the client the tag "VERB count", unless the
+ * statement failed. */
+bool rt_dispatch_step(RtSession *s, Buf *q, int n);
+void rt_step_done(RtSession *s, const char *verb, uint64_t count);
 /* text, whose shape is sh, to shards as rt_backend_send_shaped sends it. */
 bool rt_dispatch_shaped(RtSession *s, const char *text, const RtShape *sh, const int *shards, int n);
 
@@ -607,6 +629,28 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 /* move.c: an UPDATE of the vindex column.  Start it (the Move operator's
  * sql goes out next), take its results (true when consumed), and at the
  * end of each step go on (true: the next step is under way). */
+/* lookup.c: an INSERT's lookup rows (op->lookup_sql) written before it,
+ * in its transaction: rt_lookup_start sends them (true while shards
+ * answer); rt_lookup_result takes their results (a lookup_unique
+ * violation becomes the INSERT's 23505); rt_lookup_step, when they are in,
+ * starts the INSERT itself (true while it runs); rt_lookup_written says
+ * whether they were written for the statement running. */
+bool rt_lookup_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
+/* a DELETE from a table with lookup vindexes (op->lookup_delete): it runs
+ * with RETURNING * (rows kept here, not sent), then rt_lookup_step
+ * deletes their lookup rows and gives the client "DELETE n" */
+bool rt_lookup_delete_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
+bool rt_lookup_written(const RtSession *s);
+bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
+bool rt_lookup_step(RtSession *s);
+void rt_lookup_free(RtSession *s);
+/* The shards holding the rows whose lookup vindex v maps value (a text
+ * of the lookup table's type) to, read from the lookup table on its shard
+ * over a blocking connection, at most max: how many; -1 when it could not
+ * be read.  rt_lookup_conns_free closes those connections. */
+int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max);
+void rt_lookup_conns_free(RtRouter *rt);
+
 bool rt_move_start(RtSession *s, const RtOp *op);
 bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_move_step(RtSession *s);

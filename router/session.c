@@ -269,7 +269,7 @@ static void ordered_finish(RtSession *s)
 void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 {
 	PgwConn *c = conn(s);
-	if (rt_txn_result(s, b, r) || rt_move_result(s, b, r))
+	if (rt_txn_result(s, b, r) || rt_move_result(s, b, r) || rt_lookup_result(s, b, r))
 		return;
 	if (s->stmt_error)
 		return; /* the statement failed on another shard: its error is out */
@@ -469,6 +469,8 @@ static void statement_done(RtSession *s)
 		return; /* the next phase of two-phase commit is under way */
 	if (s->move && rt_move_step(s))
 		return; /* the rows move */
+	if (s->lookup && rt_lookup_step(s))
+		return; /* the lookup rows are in: the INSERT runs */
 	if (s->ordered)
 		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
@@ -617,6 +619,31 @@ bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const 
 		      const RtParams *params, int result_format)
 {
 	return dispatch(s, text, texts, NULL, shards, n, params, result_format);
+}
+
+bool rt_dispatch_step(RtSession *s, Buf *q, int n)
+{
+	int shards[RT_MAX_SHARDS], nsend = 0;
+	char *texts[RT_MAX_SHARDS];
+	for (int sh = 0; sh < n; sh++) {
+		if (q[sh].len && (texts[nsend] = strdup(buf_cstr(&q[sh]))))
+			shards[nsend++] = sh;
+		buf_cleanup(&q[sh]);
+	}
+	rt_reset_statement(s);
+	s->cur_write = true;
+	bool sent = nsend > 0 && rt_dispatch_each(s, NULL, texts, shards, nsend, NULL, 0);
+	for (int i = 0; i < nsend; i++)
+		free(texts[i]);
+	return sent || s->waiting > 0;
+}
+
+void rt_step_done(RtSession *s, const char *verb, uint64_t count)
+{
+	if (s->stmt_error)
+		return;
+	rt_reset_statement(s);
+	snprintf(s->tag, sizeof(s->tag), "%s %llu", verb, (unsigned long long)count);
 }
 
 bool rt_dispatch_shaped(RtSession *s, const char *text, const RtShape *sh, const int *shards, int n)
@@ -828,12 +855,16 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 	const struct RtShape *shape = query_shape(s);
 	RtPlanner pl;
 	rt_router_planner(s->rt, &pl);
+	if (s->txn != RT_TXN_IDLE || s->implicit)
+		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
 	rt_plan_release(s);
 	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
 	*again = false;
-	if (shape && s->plan.root->kind != RT_OP_ROUTE) {
+	if (shape && s->plan.root->kind != RT_OP_ROUTE && !s->plan.sequenced) {
 		/* the text's own tree plans it (a final step, a split, ...), not the
-		 * shape's tree, which plans a route as the text's own */
+		 * shape's tree, which plans a route as the text's own; an INSERT
+		 * that drew values from sequences keeps them (its split carries the
+		 * shape's parameters) */
 		rt_plan_free(&s->plan);
 		tree_release(s);
 		PgwError e;
@@ -1245,6 +1276,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	merge_free(s);
 	rt_plan_release(s);
 	rt_move_free(s);
+	rt_lookup_free(s);
 	rt_copy_free(s);
 	rt_ext_free(s);
 	free(s->cur_text);

@@ -14,8 +14,7 @@
 typedef enum TypeClass { TC_OTHER, TC_INT, TC_TEXT } TypeClass;
 
 /* Set err's SQLSTATE and message; returns false for the caller to return. */
-__attribute__((format(printf, 3, 4))) static bool fail(VscError *err, const char *sqlstate,
-						       const char *fmt, ...)
+bool vsc_fail(VscError *err, const char *sqlstate, const char *fmt, ...)
 {
 	va_list ap;
 	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", sqlstate);
@@ -72,14 +71,17 @@ static TypeClass type_class(uint32_t oid)
 static bool check_type(const VscVindex *v, uint32_t oid, VscError *err)
 {
 	TypeClass tc = type_class(oid);
-	bool ok = v->kind == VSC_VINDEX_HASH ? tc != TC_OTHER : tc == TC_INT;
+	if (vsc_vindex_is_lookup(v))
+		return vsc_fail(err, "0A000", "vindex %s maps values through its lookup table, not by itself",
+				vsc_vindex_kind_str(v->kind));
+	bool ok = v->kind == VSC_VINDEX_HASH ? tc != TC_OTHER : v->kind == VSC_VINDEX_RANGE ? vsc_range_type_ok(oid) : tc == TC_INT;
 	if (ok)
 		return true;
 	const char *tn = vsc_type_name(oid);
 	if (tn)
-		return fail(err, "0A000", "vindex %s does not support type %s",
+		return vsc_fail(err, "0A000", "vindex %s does not support type %s",
 			    vsc_vindex_kind_str(v->kind), tn);
-	return fail(err, "0A000", "vindex %s does not support type with OID %u",
+	return vsc_fail(err, "0A000", "vindex %s does not support type with OID %u",
 		    vsc_vindex_kind_str(v->kind), (unsigned)oid);
 }
 
@@ -94,7 +96,7 @@ static bool check_range(uint32_t oid, int64_t i, const char *s, size_t len, VscE
 		lo = INT32_MIN, hi = INT32_MAX;
 	if (i >= lo && i <= hi)
 		return true;
-	return fail(err, "22003", "value \"%.*s\" is out of range for type %s",
+	return vsc_fail(err, "22003", "value \"%.*s\" is out of range for type %s",
 		    (int)(len > 100 ? 100 : len), s, vsc_type_name(oid));
 }
 
@@ -132,12 +134,12 @@ static bool parse_int(uint32_t oid, const char *s, size_t len, int64_t *out, Vsc
 			mag = mag * 10 + d;
 	}
 	if (overflow)
-		return fail(err, "22003", "value \"%.*s\" is out of range for type %s", shown, s,
+		return vsc_fail(err, "22003", "value \"%.*s\" is out of range for type %s", shown, s,
 			    vsc_type_name(oid));
 	*out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
 	return check_range(oid, *out, s, len, err);
 syntax:
-	return fail(err, "22P02", "invalid input syntax for type %s: \"%.*s\"", vsc_type_name(oid),
+	return vsc_fail(err, "22P02", "invalid input syntax for type %s: \"%.*s\"", vsc_type_name(oid),
 		    shown, s);
 }
 
@@ -147,6 +149,9 @@ static uint64_t map(const VscVindex *v, const VscValue *val)
 	switch (v->kind) {
 	case VSC_VINDEX_HASH: return vsc_hash_map(val);
 	case VSC_VINDEX_NUMERIC: return vsc_numeric_map(val);
+	case VSC_VINDEX_RANGE: /* mapped from the value's own form */
+	case VSC_VINDEX_LOOKUP:
+	case VSC_VINDEX_LOOKUP_UNIQUE: break; /* refused by check_type */
 	}
 	return 0;
 }
@@ -166,6 +171,8 @@ bool vsc_ksid_text(const VscVindex *v, uint32_t oid, const char *s, size_t len, 
 {
 	if (!check_type(v, oid, err))
 		return false;
+	if (v->kind == VSC_VINDEX_RANGE)
+		return vsc_range_map_text(v, oid, s, len, ksid, err);
 	VscValue val;
 	if (type_class(oid) == TC_INT) {
 		val = (VscValue){.is_int = true};
@@ -184,8 +191,13 @@ bool vsc_ksid_int(const VscVindex *v, uint32_t oid, int64_t value, uint64_t *ksi
 	if (!check_type(v, oid, err))
 		return false;
 	if (type_class(oid) != TC_INT)
-		return fail(err, "42804", "vindex %s: column of type %s cannot take an integer value",
+		return vsc_fail(err, "42804", "vindex %s: column of type %s cannot take an integer value",
 			    vsc_vindex_kind_str(v->kind), vsc_type_name(oid));
+	if (v->kind == VSC_VINDEX_RANGE) {
+		char text[24];
+		int n = snprintf(text, sizeof(text), "%lld", (long long)value);
+		return vsc_range_map_text(v, oid, text, (size_t)n, ksid, err);
+	}
 	VscValue val = {.is_int = true, .i = value};
 	*ksid = map(v, &val);
 	return true;
@@ -197,11 +209,13 @@ bool vsc_ksid_binary(const VscVindex *v, uint32_t oid, const uint8_t *data, size
 {
 	if (!check_type(v, oid, err))
 		return false;
+	if (v->kind == VSC_VINDEX_RANGE)
+		return vsc_range_map_binary(v, oid, data, len, ksid, err);
 	VscValue val;
 	if (type_class(oid) == TC_INT) {
 		size_t want = oid == VSC_OID_INT2 ? 2 : oid == VSC_OID_INT4 ? 4 : 8;
 		if (len != want)
-			return fail(err, "22P03",
+			return vsc_fail(err, "22P03",
 				    "incorrect binary data format for type %s: %zu bytes, expected %zu",
 				    vsc_type_name(oid), len, want);
 		uint64_t u = 0;

@@ -340,6 +340,69 @@ static bool parse_shards(Loader *L, json_t *j)
 
 /* ---- vindexes */
 
+static const char *shard_list(Loader *L);
+
+/* A range bound: a string or a number, kept in text form; NULL absent. */
+static bool range_bound(Loader *L, const char *path, json_t *r, const char *key, const char **out)
+{
+	json_t *j = json_object_get(r, key);
+	*out = NULL;
+	if (!j)
+		return true;
+	if (json_is_string(j))
+		*out = arena_strdup(&L->s->arena, json_string_value(j));
+	else if (json_is_integer(j))
+		*out = arena_printf(&L->s->arena, "%lld", (long long)json_integer_value(j));
+	else if (json_is_real(j))
+		*out = arena_printf(&L->s->arena, "%.17g", json_real_value(j));
+	else
+		return fail(L, child(L, path, key), "expected a string or a number, got %s", got(L, j));
+	return true;
+}
+
+/* A range vindex's params: {"ranges": [{"from": V, "to": V, "shard": S}, ...]}. */
+static bool parse_ranges(Loader *L, const char *path, json_t *params, VscVindex *v)
+{
+	static const char *const pkeys[] = {"ranges", NULL}, *const rkeys[] = {"from", "to", "shard", NULL};
+	json_t *ranges = params ? json_object_get(params, "ranges") : NULL;
+	if (!ranges || !json_is_array(ranges) || json_array_size(ranges) == 0)
+		return fail(L, path, "a range vindex needs \"ranges\": [{\"from\": V, \"to\": V, \"shard\": SHARD}, ...]");
+	if (!check_keys(L, path, params, pkeys))
+		return false;
+	const char *rpath = child(L, path, "ranges");
+	VscRange *out = arena_alloc(&L->s->arena, json_array_size(ranges) * sizeof(VscRange));
+	size_t i;
+	json_t *r;
+	json_array_foreach(ranges, i, r)
+	{
+		const char *ep = elem(L, rpath, i), *shard;
+		if (!want_object(L, ep, r, "a range {\"from\": V, \"to\": V, \"shard\": SHARD}") ||
+		    !check_keys(L, ep, r, rkeys) || !get_string(L, ep, r, "shard", "the shard of the range", &shard) ||
+		    !range_bound(L, ep, r, "from", &out[i].from) || !range_bound(L, ep, r, "to", &out[i].to))
+			return false;
+		out[i].shard = vsc_shard_by_name(L->s, shard);
+		if (out[i].shard < 0)
+			return fail(L, child(L, ep, "shard"), "no shard named \"%.80s\"; expected one of: %s", shard,
+				    shard_list(L));
+		out[i].ksid = L->s->shards[out[i].shard].start;
+	}
+	v->ranges = out;
+	v->nranges = (int)i;
+	return true;
+}
+
+/* A lookup vindex's params: {"table": T, "from": COLUMN, "to": COLUMN}. */
+static bool parse_lookup(Loader *L, const char *path, json_t *params, VscVindex *v)
+{
+	static const char *const keys[] = {"table", "from", "to", NULL};
+	if (!params)
+		return fail(L, path, "a lookup vindex needs {\"table\": T, \"from\": COLUMN, \"to\": COLUMN}");
+	return check_keys(L, path, params, keys) &&
+	       get_string(L, path, params, "table", "the lookup table", &v->lookup_table) &&
+	       get_string(L, path, params, "from", "the lookup table's column holding the value", &v->lookup_from) &&
+	       get_string(L, path, params, "to", "the lookup table's column holding the keyspace id", &v->lookup_to);
+}
+
 /* Read "vindexes": {NAME: {"type": T, "params": {}}}. */
 static bool parse_vindexes(Loader *L, json_t *j)
 {
@@ -366,14 +429,27 @@ static bool parse_vindexes(Loader *L, json_t *j)
 			v->kind = VSC_VINDEX_HASH;
 		else if (strcmp(type, "numeric") == 0)
 			v->kind = VSC_VINDEX_NUMERIC;
+		else if (strcmp(type, "range") == 0)
+			v->kind = VSC_VINDEX_RANGE;
+		else if (strcmp(type, "lookup") == 0)
+			v->kind = VSC_VINDEX_LOOKUP;
+		else if (strcmp(type, "lookup_unique") == 0)
+			v->kind = VSC_VINDEX_LOOKUP_UNIQUE;
 		else
 			return fail(L, child(L, path, "type"),
-				    "unknown vindex type \"%.80s\"; expected one of: hash, numeric",
+				    "unknown vindex type \"%.80s\"; expected one of: hash, numeric, range, lookup, "
+				    "lookup_unique",
 				    type);
 		json_t *params = json_object_get(e, "params");
 		if (params && !want_object(L, child(L, path, "params"), params, "vindex params"))
 			return false;
-		if (params && json_object_size(params) > 0)
+		if (v->kind == VSC_VINDEX_RANGE) {
+			if (!parse_ranges(L, child(L, path, "params"), params, v))
+				return false;
+		} else if (v->kind == VSC_VINDEX_LOOKUP || v->kind == VSC_VINDEX_LOOKUP_UNIQUE) {
+			if (!parse_lookup(L, child(L, path, "params"), params, v))
+				return false;
+		} else if (params && json_object_size(params) > 0)
 			return fail(L,
 				    child(L, child(L, path, "params"),
 					  json_object_iter_key(json_object_iter(params))),
@@ -434,6 +510,9 @@ static bool parse_col_vindexes(Loader *L, const char *path, json_t *j, VscTable 
 			return fail(L, child(L, p, "name"),
 				    "expected the name of a vindex in \"vindexes\" (%s), got \"%.80s\"",
 				    vindex_list(L), vname);
+		if (i == 0 && vsc_vindex_is_lookup(cv[i].vindex))
+			return fail(L, child(L, p, "name"),
+				    "a lookup vindex cannot be a table's first (primary) column vindex");
 	}
 	t->col_vindexes = cv;
 	t->n_col_vindexes = (int)n;
@@ -694,11 +773,19 @@ int vsc_table_count(const VscSchema *s) { return s->n_tables; }
 /* The table at index i in name order; i must be in range. */
 const VscTable *vsc_table_at(const VscSchema *s, int i) { return &s->tables[i]; }
 
+bool vsc_vindex_is_lookup(const VscVindex *v)
+{
+	return v->kind == VSC_VINDEX_LOOKUP || v->kind == VSC_VINDEX_LOOKUP_UNIQUE;
+}
+
 const char *vsc_vindex_kind_str(VscVindexKind k)
 {
 	switch (k) {
 	case VSC_VINDEX_HASH: return "hash";
 	case VSC_VINDEX_NUMERIC: return "numeric";
+	case VSC_VINDEX_RANGE: return "range";
+	case VSC_VINDEX_LOOKUP: return "lookup";
+	case VSC_VINDEX_LOOKUP_UNIQUE: return "lookup_unique";
 	}
 	return "?";
 }

@@ -44,8 +44,17 @@
  *   {"NAME": {address}, ...}.  The address is "host" (name or IP) or
  *   "socket_dir" (directory of the shard's unix socket), plus "port"
  *   (1..65535, required: the unix socket is socket_dir/.s.PGSQL.PORT).
- * - "vindexes": {"NAME": {"type": "hash" | "numeric", "params": {}}}.
- *   hash and numeric take no params.
+ * - "vindexes": {"NAME": {"type": "hash" | "numeric" | "range", "params": {}}}.
+ *   hash and numeric take no params.  range takes {"ranges": [{"from": V,
+ *   "to": V, "shard": "SHARD"}, ...]}: a value v goes to the shard of the
+ *   range with from <= v < to (either bound may be left out: open), the
+ *   bounds strings or numbers in PostgreSQL text form of the column's
+ *   type, compared as that type.  lookup and lookup_unique take
+ *   {"table": T, "from": COLUMN, "to": COLUMN}: table T (placed like any
+ *   other, best sharded by its "from" column) maps a value ("from") to the
+ *   keyspace id (int8 "to") of its row; the router writes it in the
+ *   transaction that inserts the row.  They are secondary vindexes only
+ *   (never a table's first column vindex).
  * - "tables": {"NAME": entry}.  An entry is one of
  *     {"column_vindexes": [{"column": C, "name": VINDEX}, ...]}  sharded by
  *         the first (primary) column vindex; later ones are secondary;
@@ -69,6 +78,10 @@
  *   so `WHERE id = 7` and `WHERE id = '7'` route alike.
  * - numeric: the integer value itself, as uint64 (two's complement: -1 is
  *   0xffffffffffffffff).  Integer columns only.
+ * - range: the first keyspace id of the shard of the range holding the
+ *   value (vindex_range.c).  Integer, numeric, date, timestamp,
+ *   timestamptz (without an offset: UTC) and text columns (text compared
+ *   bytewise, as the C collation does).  A value in no range is 22023.
  */
 #ifndef DOSQL_VSCHEMA_H
 #define DOSQL_VSCHEMA_H
@@ -94,11 +107,27 @@ typedef struct VscError {
 typedef enum VscVindexKind {
 	VSC_VINDEX_HASH,
 	VSC_VINDEX_NUMERIC,
+	VSC_VINDEX_RANGE,
+	VSC_VINDEX_LOOKUP,        /* secondary: a lookup table maps the value to keyspace ids */
+	VSC_VINDEX_LOOKUP_UNIQUE, /* the same, one row per value: unique across the cluster */
 } VscVindexKind;
+
+/* One range of a range vindex: values from `from` (inclusive) up to `to`
+ * (exclusive) go to the shard; NULL bounds are open. */
+typedef struct VscRange {
+	const char *from, *to; /* arena: the bounds in PostgreSQL text form */
+	int shard;             /* index into the shards */
+	uint64_t ksid;         /* the shard's first keyspace id */
+} VscRange;
 
 typedef struct VscVindex {
 	const char *name; /* arena */
 	VscVindexKind kind;
+	const VscRange *ranges; /* arena; VSC_VINDEX_RANGE: in the file's order */
+	int nranges;
+	/* arena; lookup vindexes: the lookup table, its column holding the
+	 * value and the one holding the keyspace id (int8) */
+	const char *lookup_table, *lookup_from, *lookup_to;
 } VscVindex;
 
 typedef struct VscColumnVindex {
@@ -179,6 +208,8 @@ int vsc_table_count(const VscSchema *s);
 const VscTable *vsc_table_at(const VscSchema *s, int i);
 
 const char *vsc_vindex_kind_str(VscVindexKind k);
+/* Whether v is a lookup or lookup_unique vindex (not a function of the value). */
+bool vsc_vindex_is_lookup(const VscVindex *v);
 const char *vsc_placement_str(VscPlacement p);
 
 /* ---- vindex functions: value of a column of type oid -> keyspace id */
@@ -199,6 +230,16 @@ bool vsc_ksid_int(const VscVindex *v, uint32_t oid, int64_t value, uint64_t *ksi
  * bytes (22P03 otherwise), text types as their bytes. */
 bool vsc_ksid_binary(const VscVindex *v, uint32_t oid, const uint8_t *data, size_t len,
 		     uint64_t *ksid, VscError *err) __attribute__((warn_unused_result));
+
+/* The shards whose ranges overlap the values from lo to hi of a range
+ * vindex (a range predicate: lo or hi NULL for an open side, *_incl for
+ * >= and <=, in text form of type oid), as the first keyspace id of each,
+ * at most max, in *n.  *n = -1 when the values cannot be compared in
+ * PostgreSQL's order here (text, whose order is the collation's): the
+ * caller reads every shard.  False with err for a bound that is not of
+ * the type. */
+bool vsc_range_ksids(const VscVindex *v, uint32_t oid, const char *lo, bool lo_incl, const char *hi, bool hi_incl,
+		     uint64_t *ksids, int max, int *n, VscError *err) __attribute__((warn_unused_result));
 
 /* The SQL name of a type OID ("bigint", "text", ...), or NULL if unknown. */
 const char *vsc_type_name(uint32_t oid);

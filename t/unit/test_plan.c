@@ -22,9 +22,12 @@
 #define MAX_COLUMNS 256
 #define MAX_PARAMS 16
 
-/* catalog.txt: table, column and type of each column, in column order. */
+/* catalog.txt: table, column and type of each column, in column order;
+ * a fourth word "seq=NAME" or "always=NAME" for a column whose default is
+ * sequence NAME (always: GENERATED ALWAYS AS IDENTITY). */
 static struct Column {
-	char table[64], column[64];
+	char table[64], column[64], seq[64];
+	bool always;
 	uint32_t oid;
 	int position;
 } columns[MAX_COLUMNS];
@@ -35,11 +38,17 @@ static bool load_catalog(const char *path)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return false;
-	char line[256], type[64];
+	char line[256], type[64], dflt[80];
 	while (fgets(line, sizeof(line), f) && ncolumns < MAX_COLUMNS) {
 		struct Column *c = &columns[ncolumns];
-		if (line[0] == '#' || sscanf(line, "%63s %63s %63s", c->table, c->column, type) != 3)
+		int words = line[0] == '#' ? 0 : sscanf(line, "%63s %63s %63s %79s", c->table, c->column, type, dflt);
+		if (words < 3)
 			continue;
+		c->seq[0] = 0;
+		if (words == 4 && strchr(dflt, '=')) {
+			c->always = strncmp(dflt, "always=", 7) == 0;
+			snprintf(c->seq, sizeof(c->seq), "%s", strchr(dflt, '=') + 1);
+		}
 		const PgType *t = pgt_by_name(type);
 		if (!t) {
 			fclose(f);
@@ -85,6 +94,47 @@ static uint32_t fixture_select_type(void *arg, const char *table, const char *sq
 	(void)table;
 	(void)sql;
 	return 0;
+}
+
+static int fixture_sequence_columns(void *arg, const char *table, RtSeqColumn *cols)
+{
+	(void)arg;
+	int n = 0;
+	for (int i = 0; i < ncolumns && n < RT_MAX_SEQ_COLUMNS; i++)
+		if (strcmp(columns[i].table, table) == 0 && columns[i].seq[0]) {
+			snprintf(cols[n].column, sizeof(cols[n].column), "%s", columns[i].column);
+			snprintf(cols[n].seq, sizeof(cols[n].seq), "%s", columns[i].seq);
+			cols[n++].always = columns[i].always;
+		}
+	return n;
+}
+
+/* Values of every sequence from one counter, from 1001 on, in the order
+ * the cases ask; sequence "public.full" has none left (2200H). */
+static bool fixture_sequence_next(void *arg, const char *seq, int64_t *value, PgwError *err)
+{
+	static int64_t next = 1001;
+	(void)arg;
+	if (strcmp(seq, "public.full") == 0) {
+		pgw_error_set(err, "2200H", "nextval: reached maximum value of sequence \"full\" (2147483647)");
+		return false;
+	}
+	*value = next++;
+	return true;
+}
+
+/* Lookup tables of the fixture: a value's rows are on shard (its first
+ * byte - 'a') % 4, "none@x" has no row, "lost@x" cannot be read. */
+static int fixture_lookup_shards(void *arg, const VscVindex *v, const char *value, int *shards, int max)
+{
+	(void)arg;
+	(void)v;
+	if (strcmp(value, "lost@x") == 0)
+		return -1;
+	if (strcmp(value, "none@x") == 0 || max < 1)
+		return 0;
+	shards[0] = (value[0] - 'a' + 4) % 4;
+	return 1;
 }
 
 /* Bound parameters of a "params: a|b" line, in text. */
@@ -191,7 +241,10 @@ int main(void)
 	RtPlanner pl = {.vschema = vs,
 			.catalog = {.column_type = fixture_column_type,
 				    .column_position = fixture_column_position,
-				    .select_type = fixture_select_type}};
+				    .select_type = fixture_select_type,
+				    .sequence_columns = fixture_sequence_columns,
+				    .sequence_next = fixture_sequence_next,
+				    .lookup_shards = fixture_lookup_shards}};
 	bool regenerate = getenv("DOSQL_PLAN_REGENERATE") != NULL;
 	char *golden = regenerate ? NULL : slurp(DIR "cases.out");
 	ok(regenerate || golden, "cases.out is there (make plan-golden writes it)");

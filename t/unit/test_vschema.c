@@ -304,7 +304,7 @@ static void test_errors(void)
 
 	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"h\": {\"type\": "
 			"\"lookup_x\"}}}"),
-	       "F: vindexes.h.type: unknown vindex type \"lookup_x\"; expected one of: hash, numeric",
+	       "F: vindexes.h.type: unknown vindex type \"lookup_x\"; expected one of: hash, numeric, range, lookup, lookup_unique",
 	       "unknown vindex type");
 	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"h\": {}}}"),
 	       "F: vindexes.h: missing \"type\" (the vindex type: hash or numeric)",
@@ -509,6 +509,181 @@ static void test_vindexes(void)
 	vsc_free(s);
 }
 
+/* Load text, passing when it loads; the schema or NULL. */
+static VscSchema *load_ok(const char *text, const char *what)
+{
+	VscSchema *s = load(text);
+	ok(s != NULL, "%s loads: %s", what, s ? "" : err);
+	return s;
+}
+
+/* The shard index a value of a range vindex maps to; -1 with err set. */
+static int rshard(const VscSchema *s, const VscVindex *v, uint32_t oid, const char *text)
+{
+	uint64_t ksid = kt(v, oid, text);
+	return *err ? -1 : vsc_shard_for_ksid(s, ksid);
+}
+
+/* The shards (indexes, as "0,2") a range predicate overlaps; "all" when
+ * the vindex cannot prune. */
+static const char *rpred(const VscSchema *s, const VscVindex *v, uint32_t oid, const char *lo, bool lo_incl,
+			 const char *hi, bool hi_incl)
+{
+	static char out[64];
+	uint64_t ksids[8];
+	int n;
+	VscError e;
+	err[0] = 0;
+	if (!vsc_range_ksids(v, oid, lo, lo_incl, hi, hi_incl, ksids, 8, &n, &e)) {
+		snprintf(err, sizeof(err), "%s %s", e.sqlstate, e.msg);
+		return "error";
+	}
+	if (n < 0)
+		return "all";
+	out[0] = 0;
+	for (int i = 0; i < n; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%d", i ? "," : "", vsc_shard_for_ksid(s, ksids[i]));
+	return out;
+}
+
+#define RANGES                                                                                                    \
+	"\"vindexes\": {\"t\": {\"type\": \"range\", \"params\": {\"ranges\": ["                                        \
+	"{\"to\": \"2025-01-01\", \"shard\": \"-40\"}, {\"from\": \"2025-01-01\", \"to\": \"2025-07-01\", \"shard\": \"40-80\"}," \
+	"{\"from\": \"2025-07-01\", \"to\": \"2026-01-01\", \"shard\": \"80-c0\"}]}},"                                   \
+	"\"n\": {\"type\": \"range\", \"params\": {\"ranges\": [{\"from\": -100, \"to\": 0, \"shard\": \"-40\"},"              \
+	"{\"from\": 0, \"to\": 1000, \"shard\": \"40-80\"}, {\"from\": 1000, \"shard\": \"80-c0\"}]}},"                                                                     \
+	"\"s\": {\"type\": \"range\", \"params\": {\"ranges\": [{\"to\": \"m\", \"shard\": \"-40\"}, {\"from\": \"m\", \"shard\": \"c0-\"}]}}}"
+
+/* The range vindex: boundaries, every type, text and binary forms alike,
+ * values outside every range, range predicates, and its VSchema errors. */
+static void test_range(void)
+{
+	VscSchema *s = load_ok("{\"sharded\": true, " SHARDS4 ", " RANGES "}", "range fixture");
+	if (!s)
+		return;
+	const VscVindex *t = vsc_vindex(s, "t"), *n = vsc_vindex(s, "n"), *tx = vsc_vindex(s, "s");
+	ok(t && t->kind == VSC_VINDEX_RANGE && t->nranges == 3, "a range vindex with 3 ranges");
+	static const struct {
+		uint32_t oid;
+		const char *value;
+		int shard; /* -1: outside every range */
+		const char *what;
+	} cases[] = {
+		{1082, "2024-12-31", 0, "date below the first bound: first range"},
+		{1082, "2025-01-01", 1, "a bound belongs to the range it starts"},
+		{1082, "2025-06-30", 1, "date inside the second range"},
+		{1082, "2025-07-01", 2, "the third range from its bound"},
+		{1082, "0001-01-01", 0, "an open lower side"},
+		{1082, "2026-01-01", -1, "a date past the last range"},
+		{1114, "2024-12-31 23:59:59.999999", 0, "timestamp just below a bound"},
+		{1114, "2025-01-01 00:00:00", 1, "timestamp at a bound"},
+		{1114, "2025-01-02T10:00:00", 1, "timestamp in ISO 8601 with T"},
+		{1184, "2025-06-30 23:00:00-02", 2, "timestamptz with an offset is compared in UTC"},
+		{1184, "2025-06-30 23:00:00+00", 1, "timestamptz in UTC"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_int(rshard(s, t, cases[i].oid, cases[i].value), cases[i].shard, "%s", cases[i].what);
+	rshard(s, t, 1082, "2026-01-01");
+	is_str(err, "22023 value \"2026-01-01\" is outside every range of vindex \"t\"", "is 22023 naming the value");
+	is_int(rshard(s, t, 1082, "2025-13-01"), -1, "a date that is no date");
+	ok(strncmp(err, "22008", 5) == 0 || strncmp(err, "22007", 5) == 0, "is PostgreSQL's error (%s)", err);
+	/* date binary: days since 2000-01-01; 2025-01-01 is day 9132 */
+	uint64_t bk;
+	VscError e;
+	ok(vsc_ksid_binary(t, 1082, (const uint8_t *)"\0\0\x23\xac", 4, &bk, &e) && vsc_shard_for_ksid(s, bk) == 1,
+	   "binary date 2025-01-01 routes as its text form");
+
+	is_int(rshard(s, n, VSC_OID_INT4, "-100"), 0, "integer at the lowest bound");
+	is_int(rshard(s, n, VSC_OID_INT4, "-101"), -1, "integer below every range");
+	is_str(err, "22023 value \"-101\" is outside every range of vindex \"n\"", "is 22023");
+	is_int(rshard(s, n, VSC_OID_INT8, "-1"), 0, "-1 below 0");
+	is_int(rshard(s, n, VSC_OID_INT2, "0"), 1, "0 at its bound");
+	is_int(rshard(s, n, VSC_OID_INT8, "999"), 1, "999 below 1000");
+	is_int(rshard(s, n, VSC_OID_INT8, "1000"), 2, "1000 at the last range's bound");
+	is_int(rshard(s, n, VSC_OID_INT8, "9223372036854775807"), 2, "the largest bigint, open upper side");
+	ok(vsc_shard_for_ksid(s, ki(n, VSC_OID_INT8, 5)) == 1 && !*err, "an integer value routes as its text");
+	ok(kb(n, VSC_OID_INT4, "\0\0\x03\xe7", 4) == kt(n, VSC_OID_INT4, "999") && !*err, "binary int4 999 as '999'");
+	is_int(rshard(s, n, 1700, "999.999"), 1, "numeric below a bound");
+	is_int(rshard(s, n, 1700, "-0.5"), 0, "negative numeric");
+	is_int(rshard(s, n, 1700, "1000.0"), 2, "numeric at a bound");
+	is_int(rshard(s, n, VSC_OID_INT4, "1.5"), -1, "1.5 on an integer column");
+	is_str(err, "22P02 invalid input syntax for type integer: \"1.5\"", "is PostgreSQL's error");
+	is_int(rshard(s, n, VSC_OID_INT4, ""), -1, "'' on an integer column");
+	kt(n, 16, "t");
+	is_str(err, "0A000 vindex range does not support type boolean", "range on boolean");
+
+	is_int(rshard(s, tx, VSC_OID_TEXT, "apple"), 0, "text below 'm'");
+	is_int(rshard(s, tx, VSC_OID_TEXT, "m"), 3, "text at 'm'");
+	is_int(rshard(s, tx, VSC_OID_TEXT, "Zebra"), 0, "text bytewise: 'Z' < 'm'");
+	is_int(rshard(s, tx, VSC_OID_BPCHAR, "l   "), 0, "bpchar without trailing spaces");
+	ok(kb(tx, VSC_OID_VARCHAR, "zz", 2) == kt(tx, VSC_OID_VARCHAR, "zz"), "binary varchar as text");
+
+	/* range predicates: the shards whose ranges overlap */
+	is_str(rpred(s, t, 1082, "2025-02-01", true, "2025-03-01", true), "1", "BETWEEN inside one range");
+	is_str(rpred(s, t, 1082, "2024-06-01", true, "2025-08-01", false), "0,1,2", "BETWEEN over three ranges");
+	is_str(rpred(s, t, 1082, "2025-07-01", true, NULL, false), "2", ">= a bound: from its range on");
+	is_str(rpred(s, t, 1082, NULL, false, "2025-01-01", false), "0", "< a bound: below it");
+	is_str(rpred(s, t, 1082, NULL, false, "2025-01-01", true), "0,1", "<= a bound: its range too");
+	is_str(rpred(s, t, 1114, "2025-06-30 12:00", false, NULL, false), "1,2", "> a timestamp");
+	is_str(rpred(s, t, 1082, "2027-01-01", true, NULL, false), "", "past every range: no shard");
+	is_str(rpred(s, n, VSC_OID_INT8, "-5", true, "5", true), "0,1", "integers");
+	is_str(rpred(s, tx, VSC_OID_TEXT, "a", true, "b", true), "all", "text: the collation orders it, every shard");
+	is_str(rpred(s, n, VSC_OID_INT8, "x", true, NULL, false), "error", "a bound that is no integer");
+	vsc_free(s);
+
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"r\": {\"type\": \"range\"}}}"),
+	       "F: vindexes.r.params: a range vindex needs \"ranges\": [{\"from\": V, \"to\": V, \"shard\": SHARD}, ...]",
+	       "a range vindex without ranges");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"r\": {\"type\": \"range\", \"params\": "
+			"{\"ranges\": [{\"to\": 5, \"shard\": \"x\"}]}}}}"),
+	       "F: vindexes.r.params.ranges[0].shard: no shard named \"x\"; expected one of: -40, 40-80, 80-c0, c0-",
+	       "a range on an unknown shard");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"r\": {\"type\": \"range\", \"params\": "
+			"{\"ranges\": [{\"to\": [5], \"shard\": \"-40\"}]}}}}"),
+	       "F: vindexes.r.params.ranges[0].to: expected a string or a number, got an array", "a bound of another kind");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"r\": {\"type\": \"range\", \"params\": "
+			"{\"ranges\": [{\"until\": 5, \"shard\": \"-40\"}]}}}}"),
+	       "F: vindexes.r.params.ranges[0].until: unknown key; expected one of: from, to, shard", "a misspelt key");
+}
+
+/* lookup vindexes: their params, secondary only, no function of a value. */
+static void test_lookup(void)
+{
+	VscSchema *s = load_ok("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"hash\": {\"type\": \"hash\"}, "
+			    "\"e\": {\"type\": \"lookup_unique\", \"params\": {\"table\": \"u_e\", \"from\": \"email\", "
+			    "\"to\": \"ksid\"}}, \"t\": {\"type\": \"lookup\", \"params\": {\"table\": \"u_t\", \"from\": "
+			    "\"tag\", \"to\": \"ksid\"}}}, \"tables\": {\"u\": {\"column_vindexes\": [{\"column\": \"id\", "
+			    "\"name\": \"hash\"}, {\"column\": \"email\", \"name\": \"e\"}, {\"column\": \"tag\", \"name\": \"t\"}]}}}",
+			    "lookup fixture");
+	if (!s)
+		return;
+	const VscVindex *e = vsc_vindex(s, "e"), *t = vsc_vindex(s, "t");
+	ok(e && e->kind == VSC_VINDEX_LOOKUP_UNIQUE && vsc_vindex_is_lookup(e), "lookup_unique");
+	ok(t && t->kind == VSC_VINDEX_LOOKUP && vsc_vindex_is_lookup(t), "lookup");
+	ok(!vsc_vindex_is_lookup(vsc_vindex(s, "hash")), "hash is no lookup");
+	is_str(e ? e->lookup_table : "", "u_e", "its lookup table");
+	is_str(e ? e->lookup_from : "", "email", "its value column");
+	is_str(e ? e->lookup_to : "", "ksid", "its keyspace id column");
+	is_int(vsc_table(s, "u")->n_col_vindexes, 3, "a table with two lookup vindexes");
+	is_str(vsc_vindex_kind_str(VSC_VINDEX_LOOKUP_UNIQUE), "lookup_unique", "kind name");
+	kt(e, VSC_OID_TEXT, "a@x");
+	is_str(err, "0A000 vindex lookup_unique maps values through its lookup table, not by itself",
+	       "no keyspace id from the value alone");
+	vsc_free(s);
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"e\": {\"type\": \"lookup\"}}}"),
+	       "F: vindexes.e.params: a lookup vindex needs {\"table\": T, \"from\": COLUMN, \"to\": COLUMN}",
+	       "a lookup vindex without params");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"e\": {\"type\": \"lookup\", \"params\": "
+			"{\"table\": \"x\", \"from\": \"a\"}}}}"),
+	       "F: vindexes.e.params: missing \"to\" (the lookup table's column holding the keyspace id)",
+	       "a lookup vindex without \"to\"");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"e\": {\"type\": \"lookup\", \"params\": "
+			"{\"table\": \"x\", \"from\": \"a\", \"to\": \"b\"}}}, \"tables\": {\"u\": {\"column_vindexes\": "
+			"[{\"column\": \"a\", \"name\": \"e\"}]}}}"),
+	       "F: tables.u.column_vindexes[0].name: a lookup vindex cannot be a table's first (primary) column vindex",
+	       "a lookup vindex as the primary one");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_vschema.XXXXXX");
@@ -522,6 +697,8 @@ int main(void)
 	test_many_shards();
 	test_errors();
 	test_vindexes();
+	test_range();
+	test_lookup();
 	snprintf(path, sizeof(path), "%s/v.json", dir);
 	unlink(path);
 	rmdir(dir);

@@ -1,0 +1,328 @@
+/*
+ * lookup.c - writing an INSERT's lookup rows (plan_lookup.c) before the
+ * INSERT itself, in the same transaction.
+ *
+ * The plan of an INSERT into a table with lookup vindexes carries, per
+ * shard, the INSERTs into the lookup tables.  They are sent first (the
+ * statement runs as an implicit transaction when no block is open, so the
+ * lookup rows and the data commit together, with two-phase commit when
+ * they are on several shards); their tags are not the client's.  When
+ * they are in, the INSERT itself starts.  A lookup row that already exists
+ * for a lookup_unique vindex is the INSERT's unique violation, reported as
+ * PostgreSQL reports one of a UNIQUE constraint on the column:
+ * 23505 `duplicate key value violates unique constraint "t_c_key"`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgsql/translate.h"
+#include "router/router.h"
+
+/* One lookup row to delete: its lookup vindex, value and keyspace id. */
+typedef struct DelRow {
+	const VscVindex *v; /* borrowed */
+	char *value;        /* owned */
+	int64_t ksid;
+} DelRow;
+
+struct RtLookup {
+	const RtOp *op;   /* borrowed: the INSERT's (DELETE's) operator in the session's plan */
+	RtExecArgs args;  /* how it was started (its text: text) */
+	char *text;       /* owned */
+	bool written;     /* INSERT: the lookup rows are in, the INSERT itself runs;
+			   * DELETE: the rows are deleted, their lookup rows go */
+	uint64_t deleted; /* DELETE: the rows deleted, for the client's tag */
+	int ndel, capdel;
+	DelRow *del;      /* owned */
+	PgwError err;
+	bool failed;
+};
+
+void rt_lookup_free(RtSession *s)
+{
+	RtLookup *l = s->lookup;
+	if (!l)
+		return;
+	for (int i = 0; i < l->ndel; i++)
+		free(l->del[i].value);
+	free(l->del);
+	free(l->text);
+	free(l);
+	s->lookup = NULL;
+}
+
+bool rt_lookup_written(const RtSession *s) { return s->lookup && s->lookup->written; }
+
+/* A new lookup state for op started with a; false with the error sent. */
+static bool lookup_new(RtSession *s, const RtOp *op, const RtExecArgs *a)
+{
+	rt_lookup_free(s);
+	s->lookup = calloc(1, sizeof(*s->lookup));
+	if (!s->lookup) {
+		PgwError e;
+		pgw_error_set(&e, "53200", "out of memory");
+		rt_send_error(s, &e);
+		return false;
+	}
+	s->lookup->op = op;
+	s->lookup->args = *a;
+	s->lookup->text = a->text ? strdup(a->text) : NULL; /* the caller's goes when the statement is sent */
+	s->lookup->args.text = s->lookup->text;
+	return true;
+}
+
+bool rt_lookup_delete_start(RtSession *s, const RtOp *op, const RtExecArgs *a)
+{
+	if (!lookup_new(s, op, a))
+		return false;
+	const RtParams *params = a->params ? a->params : a->shape ? &a->shape->params : NULL;
+	s->fanout = false;
+	s->cur_write = true;
+	if (rt_dispatch_each(s, op->sql, NULL, op->shards, op->nshards, params, 0) && s->waiting > 0)
+		return true;
+	rt_lookup_free(s);
+	return false;
+}
+
+bool rt_lookup_start(RtSession *s, const RtOp *op, const RtExecArgs *a)
+{
+	if (!lookup_new(s, op, a))
+		return false;
+	int shards[RT_MAX_SHARDS], n = 0;
+	char *texts[RT_MAX_SHARDS];
+	for (int i = 0; i < op->nlookup_sql; i++)
+		if (op->lookup_sql[i]) {
+			texts[n] = op->lookup_sql[i];
+			shards[n++] = i;
+		}
+	s->fanout = false;
+	s->cur_write = true;
+	if (rt_dispatch_each(s, NULL, texts, shards, n, NULL, 0) && s->waiting > 0)
+		return true;
+	rt_lookup_free(s);
+	return false;
+}
+
+/* A lookup_unique violation as the INSERT's: the constraint PostgreSQL
+ * would name for UNIQUE (column), the key as the lookup table gave it. */
+static void unique_violation(const RtOp *op, const PGresult *r, PgwError *e)
+{
+	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	const char *key = detail ? strstr(detail, ")=(") : NULL;
+	pgw_error_set(e, "23505", "duplicate key value violates unique constraint \"%s_%s_key\"", op->lookup_table,
+		      op->lookup_column);
+	if (key)
+		snprintf(e->detail, sizeof(e->detail), "Key (%s)%s", op->lookup_column, key + 1);
+	snprintf(e->table, sizeof(e->table), "%s", op->lookup_table);
+	snprintf(e->constraint, sizeof(e->constraint), "%.30s_%.28s_key", op->lookup_table, op->lookup_column);
+}
+
+/* Note the lookup rows of one row a DELETE returned (RETURNING *): for
+ * each lookup vindex of the table, its non-NULL value and the row's
+ * keyspace id.  False with l->err. */
+static bool note_deleted(RtSession *s, RtLookup *l, const PGresult *r, int t)
+{
+	const VscTable *vt = vsc_table(s->rt->vschema, l->op->table);
+	if (!vt || vt->placement != VSC_SHARDED)
+		return true;
+	int key = PQfnumber(r, vt->col_vindexes[0].column);
+	if (key < 0 || PQgetisnull(r, t, key)) {
+		pgw_error_set(&l->err, "XX000", "the DELETE did not return the vindex column \"%s\"", vt->col_vindexes[0].column);
+		return false;
+	}
+	uint32_t type = rt_column_type(s->rt, l->op->table, vt->col_vindexes[0].column);
+	uint64_t ksid;
+	VscError e;
+	const char *kv = PQgetvalue(r, t, key);
+	if (!vsc_ksid_text(vt->col_vindexes[0].vindex, type ? type : 25, kv, strlen(kv), &ksid, &e)) {
+		pgw_error_set(&l->err, e.sqlstate, "%s", e.msg);
+		return false;
+	}
+	for (int k = 1; k < vt->n_col_vindexes; k++) {
+		int col = PQfnumber(r, vt->col_vindexes[k].column);
+		if (!vsc_vindex_is_lookup(vt->col_vindexes[k].vindex) || col < 0 || PQgetisnull(r, t, col))
+			continue;
+		if (l->ndel == l->capdel) {
+			int cap = l->capdel ? 2 * l->capdel : 16;
+			DelRow *more = realloc(l->del, sizeof(*more) * (size_t)cap);
+			if (!more) {
+				pgw_error_set(&l->err, "53200", "out of memory");
+				return false;
+			}
+			l->del = more;
+			l->capdel = cap;
+		}
+		DelRow *d = &l->del[l->ndel];
+		*d = (DelRow){.v = vt->col_vindexes[k].vindex, .value = strdup(PQgetvalue(r, t, col)), .ksid = (int64_t)ksid};
+		if (!d->value) {
+			pgw_error_set(&l->err, "53200", "out of memory");
+			return false;
+		}
+		l->ndel++;
+	}
+	return true;
+}
+
+/* A DELETE's results: its rows are not the client's, only its count. */
+static bool delete_result(RtSession *s, RtLookup *l, PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_FATAL_ERROR)
+		return false; /* relayed as the statement's error */
+	if (l->failed || s->stmt_error)
+		return true;
+	if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK)
+		for (int t = 0; t < PQntuples(r) && !l->failed; t++)
+			l->failed = !note_deleted(s, l, r, t);
+	if (st == PGRES_TUPLES_OK && strncmp(PQcmdStatus(r), "DELETE ", 7) == 0)
+		l->deleted += strtoull(PQcmdStatus(r) + 7, NULL, 10);
+	return true;
+}
+
+bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
+{
+	(void)b;
+	RtLookup *l = s->lookup;
+	if (!l)
+		return false;
+	if (l->op->lookup_delete)
+		return l->written ? PQresultStatus(r) != PGRES_FATAL_ERROR : delete_result(s, l, r);
+	if (l->written)
+		return false;
+	if (s->stmt_error)
+		return true;
+	if (PQresultStatus(r) != PGRES_FATAL_ERROR)
+		return true; /* the lookup rows' tags are not the client's */
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (!state || strcmp(state, "23505") != 0 || !l->op->lookup_column[0])
+		return false; /* relayed as the statement's error */
+	PgwError e;
+	unique_violation(l->op, r, &e);
+	rt_send_error(s, &e);
+	return true;
+}
+
+/* The shard of the lookup row of value in v's lookup table; -1 when it
+ * cannot be placed (the row is then looked for on every shard). */
+static int lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value)
+{
+	const VscTable *lt = vsc_table(rt->vschema, v->lookup_table);
+	if (!lt)
+		lt = vsc_default_placement(rt->vschema);
+	if (lt->placement == VSC_PINNED)
+		return lt->shard;
+	if (lt->placement != VSC_SHARDED)
+		return -1;
+	uint32_t type = rt_column_type(rt, v->lookup_table, lt->col_vindexes[0].column);
+	uint64_t ksid;
+	VscError e;
+	if (!vsc_ksid_text(lt->col_vindexes[0].vindex, type ? type : 25, value, strlen(value), &ksid, &e))
+		return -1;
+	return vsc_shard_for_ksid(rt->vschema, ksid);
+}
+
+int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max)
+{
+	int shard = lookup_row_shard(rt, v, value), n = vsc_shard_count(rt->vschema);
+	if (shard < 0)
+		return -1;
+	if (!rt->lookup_conns && !(rt->lookup_conns = calloc((size_t)n, sizeof(PGconn *))))
+		return -1;
+	PgwError err;
+	PGconn *pg = rt_blocking_conn(rt, shard, &rt->lookup_conns[shard], &err);
+	if (!pg)
+		return -1;
+	Buf q;
+	buf_init(&q);
+	buf_put_str(&q, "SELECT ");
+	pgs_put_ident(&q, v->lookup_to);
+	buf_put_str(&q, " FROM ");
+	pgs_put_ident(&q, v->lookup_table);
+	buf_put_str(&q, " WHERE ");
+	pgs_put_ident(&q, v->lookup_from);
+	buf_put_str(&q, " = $1");
+	const char *params[1] = {value};
+	PGresult *res = PQexecParams(pg, buf_cstr(&q), 1, NULL, params, NULL, NULL, 0);
+	buf_cleanup(&q);
+	int found = -1;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		found = 0;
+		for (int i = 0; i < PQntuples(res); i++) {
+			int sh = vsc_shard_for_ksid(rt->vschema, (uint64_t)strtoll(PQgetvalue(res, i, 0), NULL, 10));
+			bool seen = false;
+			for (int k = 0; k < found; k++)
+				seen = seen || shards[k] == sh;
+			if (!seen && found < max)
+				shards[found++] = sh;
+		}
+	}
+	PQclear(res);
+	return found;
+}
+
+void rt_lookup_conns_free(RtRouter *rt)
+{
+	for (int i = 0; rt->lookup_conns && i < vsc_shard_count(rt->vschema); i++)
+		if (rt->lookup_conns[i])
+			PQfinish(rt->lookup_conns[i]);
+	free(rt->lookup_conns);
+	rt->lookup_conns = NULL;
+}
+
+/* The DELETE of one lookup row, appended to q. */
+static void put_delete(Buf *q, const DelRow *d)
+{
+	buf_put_str(q, "DELETE FROM ");
+	pgs_put_ident(q, d->v->lookup_table);
+	buf_put_str(q, " WHERE ");
+	pgs_put_ident(q, d->v->lookup_from);
+	buf_put_str(q, " = ");
+	pgs_put_literal(q, d->value, strlen(d->value));
+	buf_put_str(q, " AND ");
+	pgs_put_ident(q, d->v->lookup_to);
+	buf_printf(q, " = %lld;", (long long)d->ksid);
+}
+
+/* A DELETE's rows are gone: their lookup rows go, in the same
+ * transaction; then the client's tag.  True while shards answer. */
+static bool delete_step(RtSession *s, RtLookup *l)
+{
+	if (l->failed && !s->stmt_error)
+		rt_send_error(s, &l->err);
+	if (!l->written && !s->stmt_error) {
+		l->written = true;
+		int n = vsc_shard_count(s->rt->vschema);
+		Buf q[RT_MAX_SHARDS];
+		for (int sh = 0; sh < n; sh++)
+			buf_init(&q[sh]);
+		for (int i = 0; i < l->ndel; i++) {
+			int sh = lookup_row_shard(s->rt, l->del[i].v, l->del[i].value);
+			for (int k = 0; k < n; k++)
+				if (sh < 0 || k == sh)
+					put_delete(&q[k], &l->del[i]);
+		}
+		if (rt_dispatch_step(s, q, n))
+			return true;
+	}
+	rt_step_done(s, "DELETE", l->deleted);
+	rt_lookup_free(s);
+	return false;
+}
+
+bool rt_lookup_step(RtSession *s)
+{
+	RtLookup *l = s->lookup;
+	if (l->op->lookup_delete)
+		return delete_step(s, l);
+	if (l->written || s->stmt_error) {
+		rt_lookup_free(s);
+		return false;
+	}
+	l->written = true;
+	rt_reset_statement(s);
+	if (rt_exec_start(s, &s->plan, &l->args))
+		return true;
+	rt_lookup_free(s);
+	return false;
+}

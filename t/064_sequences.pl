@@ -1,0 +1,130 @@
+# Cluster-wide sequences: serial, bigserial, identity and DEFAULT nextval
+# columns of sharded tables take their values from one sequence for the
+# whole cluster (blocks reserved on the first shard), through psql (simple
+# protocol) and DBD::Pg (extended protocol), with RETURNING giving them
+# back; rows route by the value drawn; two routers sharing the shards never
+# hand out the same value; a router killed with SIGKILL and started again
+# never hands out a value twice.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
+use DoSQL::Test::Utils qw(write_file);
+
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+use DBI;
+
+my @names = ('-40', '40-80', '80-c0', 'c0-');
+my @shards = map { DoSQL::Test::ServerNode->new_shard("shard$_") } 0 .. 3;
+my $dir = $shards[0]->basedir;
+my $shard_list = '[' . join(', ', map { qq({"name": "$names[$_]", "host": "127.0.0.1", "port": ) . $shards[$_]->port . '}' } 0 .. 3) . ']';
+write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
+ "vindexes": {"hash": {"type": "hash"}},
+ "tables": {"ev": {"column_vindexes": [{"column": "id", "name": "hash"}]},
+            "evi": {"column_vindexes": [{"column": "id", "name": "hash"}]},
+            "evk": {"column_vindexes": [{"column": "k", "name": "hash"}]},
+            "evn": {"column_vindexes": [{"column": "id", "name": "hash"}]}}}
+));
+my @routers;
+for my $r (1, 2) {
+	my $port = DoSQL::Test::ServerNode::reserve_port();
+	mkdir "$dir/r$r";
+	write_file("$dir/r$r.json", qq({"listen": {"host": "127.0.0.1", "port": $port}, "auth": "trust",
+ "vschema": "vschema.json", "router_id": "r$r", "data_dir": "r$r"}));
+	push @routers, DoSQL::Test::ServerNode->new("router$r", port => $port,
+		command => [ "$DoSQL::Test::ServerNode::bindir/dosql", '--config', "$dir/r$r.json" ]);
+}
+$_->start for @shards;
+$_->start for @routers;
+my ($router, $router2) = @routers;
+
+# where each id is, read from the shards themselves
+sub placed
+{
+	my ($table) = @_;
+	my %at;
+	for my $i (0 .. 3) {
+		$at{$_} = $i for grep { length } split /\n/, $shards[$i]->safe_psql("select id from $table");
+	}
+	return \%at;
+}
+
+# bigserial through psql: RETURNING gives the value, rows are placed by it
+$router->safe_psql('create table ev (id bigserial primary key, body text)');
+is($router->safe_psql(q{insert into ev (body) values ('a') returning id}), '1', 'the first value of a bigserial is 1');
+is($router->safe_psql(q{insert into ev (body) values ('b'), ('c'), ('d'), ('e'), ('f') returning id, body}),
+	"2|b\n3|c\n4|d\n5|e\n6|f", 'a multi-row INSERT gets one value per row, in order, RETURNING in VALUES order');
+is($router->safe_psql(q{insert into ev (id, body) values (default, 'g'), (-5, 'h') returning id}), "7\n-5",
+	'DEFAULT in VALUES takes the sequence, a value given is kept');
+is($router->safe_psql(q{insert into ev default values returning id}), '8', 'DEFAULT VALUES');
+my ($rc, $out, $err) = $router->psql(q{insert into ev (body) values ('i')}, flags => [ '-X' ]);
+is($out, 'INSERT 0 1', 'the tag of an INSERT with a sequence value');
+my $at = placed('ev');
+is(join(',', sort { $a <=> $b } keys %$at), '-5,1,2,3,4,5,6,7,8,9', 'every row is on exactly one shard');
+ok((grep { $_ > 0 } map { my $s = $_; scalar grep { $at->{$_} == $s } keys %$at } 0 .. 3) >= 3,
+	'the rows are spread over the shards by their id');
+is($router->safe_psql('select body from ev where id = 4'), 'd', 'a row is found by the value it was given');
+
+# identity columns, a sequence column that is not the vindex column, DEFAULT nextval
+$router->safe_psql('create table evi (id int generated always as identity primary key, body text)');
+is($router->safe_psql(q{insert into evi (body) values ('x'), ('y') returning id}), "1\n2", 'GENERATED ALWAYS AS IDENTITY');
+$router->safe_psql('create table evk (k int, id serial, body text, primary key (k, id))');
+is($router->safe_psql(q{insert into evk (k, body) values (1, 'p'), (2, 'q'), (3, 'r'), (4, 's') returning k, id}),
+	"1|1\n2|2\n3|3\n4|4", 'a serial column beside the vindex column takes cluster-wide values');
+$router->safe_psql('create sequence evn_seq');
+$router->safe_psql(q{create table evn (id int8 default nextval('evn_seq') primary key, body text)});
+is($router->safe_psql(q{insert into evn (body) values ('n') returning id}), '1', q{DEFAULT nextval('s')});
+
+# the extended protocol (DBD::Pg prepares with $n placeholders)
+my $dbh = DBI->connect($router->dsn, 'dosql', '', { RaiseError => 1, AutoCommit => 1, PrintError => 0 });
+my $st = $dbh->prepare('insert into ev (body) values (?) returning id');
+my @ids;
+for my $b (qw(j k l)) {
+	$st->execute($b);
+	push @ids, $st->fetchrow_array;
+}
+is("@ids", '10 11 12', 'a prepared INSERT gets a new value at each execution');
+$dbh->begin_work;
+$st->execute('m');
+my ($in_txn) = $st->fetchrow_array;
+$dbh->commit;
+is($in_txn, 13, 'in a transaction too');
+is($dbh->selectrow_array('select body from ev where id = 13'), 'm', 'the row committed where its id routes');
+
+# two routers: disjoint values
+my $dbh2 = DBI->connect($router2->dsn, 'dosql', '', { RaiseError => 1, AutoCommit => 1, PrintError => 0 });
+my $st2 = $dbh2->prepare('insert into ev (body) values (?) returning id');
+my %seen;
+my $dups = 0;
+for my $i (1 .. 300) {
+	for my $s ($st, $st2) {
+		$s->execute("r$i");
+		my ($id) = $s->fetchrow_array;
+		$dups++ if $seen{$id}++;
+	}
+}
+is($dups, 0, '600 inserts alternating between two routers: no value handed out twice');
+is($router->safe_psql('select count(*), count(distinct id) from ev'), '614|614', 'every row is there once');
+my ($first2) = $dbh2->selectrow_array(q{select min(id) from ev where body like 'r%' and id > 1000});
+is($first2, 1001, 'the second router took the next block');
+
+# a router killed with SIGKILL never hands out a value twice
+my ($before) = $dbh->selectrow_array('select max(id) from ev');
+undef $st;
+$dbh->disconnect;
+$router->kill9;
+$router->start;
+my $after = $router->safe_psql(q{insert into ev (body) values ('after') returning id});
+cmp_ok($after, '>', $before, "after a SIGKILL the router goes on above every value handed out ($after > $before)");
+is($router->safe_psql('select count(*) - count(distinct id) from ev'), '0', 'no id repeats');
+
+# the state lives in one place: the first shard's _dosql_sequences
+is($shards[0]->safe_psql(q{select name from _dosql_sequences order by name}),
+	"public.ev_id_seq\npublic.evi_id_seq\npublic.evk_id_seq\npublic.evn_seq", 'one row per sequence on the first shard');
+is($shards[1]->safe_psql(q{select count(*) from pg_class where relname = '_dosql_sequences'}), '0', 'and nowhere else');
+
+undef $st2;
+$dbh2->disconnect;
+done_testing();
