@@ -102,6 +102,9 @@ void pgt_value_init(PgtValue *v);
 void pgt_value_cleanup(PgtValue *v);
 /* Hand the value to SQLite (bind or result). */
 int pgt_value_bind(sqlite3_stmt *st, int idx, const PgtValue *v);
+/* Two numeric values in storage form (an integer, a double or decimal
+ * text) by value: <0, 0, >0; text that is no number sorts last. */
+int pgt_numeric_cmp(const PgtValue *a, const PgtValue *b);
 void pgt_value_result(sqlite3_context *ctx, const PgtValue *v);
 
 /* Cast / assignment coercion, PG semantics: convert `in` (any storage class,

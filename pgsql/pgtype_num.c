@@ -618,6 +618,28 @@ bool pgt_numeric_store(PgtDec *d, int32_t typmod, PgtValue *out, PgtError *err)
 	return ok || pgt_fail(err, "53200", "out of memory");
 }
 
+/* A numeric value in storage form as a decimal; false for text that is no
+ * number. */
+static bool dec_from_value_form(PgtDec *d, const PgtValue *v)
+{
+	if (v->type == SQLITE_INTEGER)
+		pgt_dec_from_int(d, v->i);
+	else if (v->type == SQLITE_FLOAT)
+		pgt_dec_from_double(d, v->d);
+	else
+		return pgt_dec_parse((const char *)v->s.data, v->s.len, d);
+	return true;
+}
+
+int pgt_numeric_cmp(const PgtValue *a, const PgtValue *b)
+{
+	PgtDec x, y;
+	bool okx = dec_from_value_form(&x, a), oky = dec_from_value_form(&y, b);
+	if (okx && oky)
+		return dec_cmp(&x, &y);
+	return okx == oky ? 0 : okx ? -1 : 1;
+}
+
 /* numeric_in: 22P02 on bad syntax, then pgt_numeric_store(). */
 bool pgt_numeric_in(const char *s, size_t n, int32_t typmod, PgtValue *out, PgtError *err)
 {

@@ -4,7 +4,7 @@
  * range (in the VSchema's order) with from <= value < to; its keyspace id
  * is that shard's first one.  Values and bounds are compared as the
  * column's type: reduced to PostgreSQL-on-SQLite storage form
- * (pgsql/pgtype.h: integers, numeric as an integer or a double, date and
+ * (pgsql/pgtype.h: integers, numeric by its exact value, date and
  * timestamps as ISO text that sorts in time order, timestamptz in UTC),
  * text bytewise.  A pure function of the vindex, the type and the value.
  */
@@ -63,9 +63,11 @@ static bool key_text(uint32_t oid, const char *s, size_t len, PgtValue *out, Vsc
 
 static double as_double(const PgtValue *v) { return v->type == SQLITE_INTEGER ? (double)v->i : v->d; }
 
-/* <0, 0, >0 as a is below, equal to, above b. */
-static int key_cmp(const PgtValue *a, const PgtValue *b)
+/* <0, 0, >0 as a is below, equal to, above b (numeric: by exact value). */
+static int key_cmp(const PgtValue *a, const PgtValue *b, bool numeric)
 {
+	if (numeric)
+		return pgt_numeric_cmp(a, b);
 	if (a->type == SQLITE_INTEGER && b->type == SQLITE_INTEGER)
 		return a->i < b->i ? -1 : a->i > b->i;
 	if ((a->type == SQLITE_INTEGER || a->type == SQLITE_FLOAT) && (b->type == SQLITE_INTEGER || b->type == SQLITE_FLOAT)) {
@@ -86,7 +88,7 @@ static bool bound_cmp(const VscVindex *v, uint32_t oid, const char *bound, const
 		return vsc_fail(err, "22023", "a bound of range vindex \"%s\" is not of type %s: \"%s\"", v->name,
 			    vsc_type_name(oid), bound);
 	}
-	*c = key_cmp(&b, key);
+	*c = key_cmp(&b, key, range_class(oid) == RC_NUM);
 	pgt_value_cleanup(&b);
 	return true;
 }
