@@ -235,6 +235,7 @@ static const RtOpType op_types[RT_OP_NKINDS] = {
 	[RT_OP_MERGE_SORT] = {.name = "MergeSort", .start = merge_start, .on_result = merge_sort_result, .finish = merge_finish},
 	[RT_OP_LIMIT] = {.name = "Limit", .start = merge_start},
 	[RT_OP_EXPLAIN] = {.name = "Explain", .start = explain_start},
+	[RT_OP_INTERMEDIATE] = {.name = "IntermediateResult"},
 };
 
 const RtOpType *rt_op_type(RtOpKind kind)

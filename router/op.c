@@ -83,6 +83,7 @@ void rt_op_free(RtOp *op)
 		return;
 	rt_op_free(op->input);
 	rt_op_free(op->inner);
+	rt_op_free(op->next);
 	rt_op_free(op->alt);
 	for (int i = 0; op->split_sql && i < op->nshards; i++)
 		free(op->split_sql[i]);
@@ -145,6 +146,7 @@ void rt_op_check(const RtOp *op)
 	assert(op && op->kind < RT_OP_NKINDS);
 	assert(!op->inner); /* no operator of today has a second input */
 	assert(!op->input || op->input->parent == op);
+	assert(!op->next || op->kind == RT_OP_INTERMEDIATE);
 	if (is_leaf_kind(op->kind)) {
 		assert(!op->input && op->nshards > 0 && op->shards);
 		assert(op->opcode != RT_RO_NONE);
@@ -166,9 +168,14 @@ void rt_op_check(const RtOp *op)
 	}
 	switch (op->kind) {
 	case RT_OP_FINAL:
-		/* over the shards' rows, or over their partial aggregates */
-		assert(op->input->kind == RT_OP_ROUTE ||
+		/* over the shards' rows, over their partial aggregates, or over
+		 * intermediate results */
+		assert(op->input->kind == RT_OP_ROUTE || op->input->kind == RT_OP_INTERMEDIATE ||
 		       (op->input->kind == RT_OP_AGGREGATE && op->input->input->kind == RT_OP_ROUTE));
+		for (const RtOp *i = op->input->kind == RT_OP_INTERMEDIATE ? op->input->next : NULL; i; i = i->next) {
+			assert(i->kind == RT_OP_INTERMEDIATE && i->parent == op);
+			rt_op_check(i);
+		}
 		assert(op->input->kind != RT_OP_AGGREGATE || op->sql); /* aggregates combined by its own statement */
 		assert(rt_op_leaf(op)->sql);
 		break;
@@ -188,6 +195,10 @@ void rt_op_check(const RtOp *op)
 		break;
 	case RT_OP_EXPLAIN:
 		assert(!op->parent);
+		break;
+	case RT_OP_INTERMEDIATE:
+		assert(op->parent && op->parent->kind == RT_OP_FINAL && op->table[0]);
+		assert(op->input->kind == RT_OP_ROUTE && op->input->sql && !op->input->write);
 		break;
 	case RT_OP_COPY_OUT:
 		assert(!op->parent);
@@ -254,7 +265,16 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 		if (op->sql)
 			buf_printf(out, ": %s", op->sql);
 		return;
+	case RT_OP_INTERMEDIATE:
+		buf_printf(out, " \"%s\" in the router's engine", op->table);
+		return;
 	case RT_OP_FINAL:
+		if (op->input->kind == RT_OP_INTERMEDIATE) {
+			buf_printf(out, " over intermediate results");
+			if (op->sql)
+				buf_printf(out, ": %s", op->sql);
+			return;
+		}
 		buf_printf(out, " over the rows of \"%s\"", op->table);
 		if (op->pushed_limit >= 0)
 			buf_printf(out, ", each shard's first %" PRId64 " in the query's order", op->pushed_limit);
@@ -290,6 +310,8 @@ static void explain_tree(const RtOp *op, const VscSchema *vs, int depth, Buf *ou
 		explain_tree(op->input, vs, depth + 1, out);
 	if (op->inner)
 		explain_tree(op->inner, vs, depth + 1, out);
+	for (const RtOp *i = op->input && op->input->kind == RT_OP_INTERMEDIATE ? op->input->next : NULL; i; i = i->next)
+		explain_tree(i, vs, depth + 1, out);
 }
 
 void rt_op_explain(const RtOp *op, const VscSchema *vs, Buf *out) { explain_tree(op, vs, 0, out); }

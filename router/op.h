@@ -53,6 +53,7 @@ typedef enum RtOpKind {
 	RT_OP_MERGE_SORT,   /* its input's sorted streams merged in order as they come (kmerge.c) */
 	RT_OP_LIMIT,        /* the first rows of its input after an offset */
 	RT_OP_EXPLAIN,      /* EXPLAIN of its input: the tree, then each shard's plan */
+	RT_OP_INTERMEDIATE, /* its input's rows kept as a table of the router's engine, for the final step above */
 	RT_OP_NKINDS
 } RtOpKind;
 
@@ -101,6 +102,7 @@ struct RtOp {
 	RtOp *parent;       /* NULL at the root */
 	RtOp *input;        /* owned: the operator whose rows this one takes */
 	RtOp *inner;        /* owned: a second input (joins); NULL in every plan of today */
+	RtOp *next;         /* owned: RT_OP_INTERMEDIATE: the next intermediate result of the same final step */
 	/* leaves: where the statement goes */
 	RtRouteOpcode opcode;
 	int nshards;
@@ -118,6 +120,8 @@ struct RtOp {
 	RtParams *split_params;    /* owned */
 	int *returning_shards;     /* owned */
 	int nreturning;
+	/* RT_OP_FINAL over RT_OP_INTERMEDIATE (a gather): the tables of its
+	 * statement, each its own intermediate result (input, then next) */
 	/* RT_OP_FINAL: the final step uses bound parameters */
 	bool final_params;
 	/* RT_OP_FINAL over RT_OP_ROUTE: each shard sends its first rows in

@@ -81,6 +81,39 @@ bool rt_tables_is_cte(const RtTables *t, const char *name)
 	return false;
 }
 
+void rt_star_target_init(RtStarTarget *st)
+{
+	*st = (RtStarTarget){.ref = PG_QUERY__COLUMN_REF__INIT,
+			   .star = PG_QUERY__A__STAR__INIT,
+			   .star_node = PG_QUERY__NODE__INIT,
+			   .ref_node = PG_QUERY__NODE__INIT,
+			   .target_node = PG_QUERY__NODE__INIT,
+			   .target = PG_QUERY__RES_TARGET__INIT};
+	st->star_node.node_case = PG_QUERY__NODE__NODE_A_STAR;
+	st->star_node.a_star = &st->star;
+	st->fields[0] = &st->star_node;
+	st->ref.n_fields = 1;
+	st->ref.fields = st->fields;
+	st->ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	st->ref_node.column_ref = &st->ref;
+	st->target.val = &st->ref_node;
+	st->target_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+	st->target_node.res_target = &st->target;
+	st->targets[0] = &st->target_node;
+}
+
+void rt_table_from_init(RtTableFrom *tf, const char *table)
+{
+	*tf = (RtTableFrom){.rv = PG_QUERY__RANGE_VAR__INIT, .node = PG_QUERY__NODE__INIT};
+	tf->rv.relname = (char *)table;
+	tf->rv.inh = true;
+	tf->rv.relpersistence = "p";
+	tf->rv.location = -1;
+	tf->node.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+	tf->node.range_var = &tf->rv;
+	tf->from[0] = &tf->node;
+}
+
 static void refuse(RtRoute *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void refuse(RtRoute *r, const char *fmt, ...)
@@ -287,6 +320,14 @@ static const VscTable *placement(const RtPlanner *pl, const char *table)
 {
 	const VscTable *vt = vsc_table(pl->vschema, table);
 	return vt ? vt : vsc_default_placement(pl->vschema);
+}
+
+const VscTable *rt_plan_placement(const RtPlanner *pl, const char *table) { return placement(pl, table); }
+
+bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		     const VscColumnVindex *cv, RtRoute *r, bool *refused)
+{
+	return where_shards(pl, where, table, alias, cv, r, refused);
 }
 
 /* The ref a qualified column a.c names, when c is the vindex column of a
@@ -627,36 +668,6 @@ static const char *scatter_obstacle(PgQuery__SelectStmt *s, const Tables *t)
  * WHERE clause (all rows when it has a subquery, which must see the whole
  * table).  False when the statement has another shape.
  */
-/* A target list "*", built on the stack. */
-typedef struct StarTarget {
-	PgQuery__ColumnRef ref;
-	PgQuery__AStar star;
-	PgQuery__Node star_node, ref_node, target_node;
-	PgQuery__Node *fields[1], *targets[1];
-	PgQuery__ResTarget target;
-} StarTarget;
-
-static void star_target_init(StarTarget *st)
-{
-	*st = (StarTarget){.ref = PG_QUERY__COLUMN_REF__INIT,
-			   .star = PG_QUERY__A__STAR__INIT,
-			   .star_node = PG_QUERY__NODE__INIT,
-			   .ref_node = PG_QUERY__NODE__INIT,
-			   .target_node = PG_QUERY__NODE__INIT,
-			   .target = PG_QUERY__RES_TARGET__INIT};
-	st->star_node.node_case = PG_QUERY__NODE__NODE_A_STAR;
-	st->star_node.a_star = &st->star;
-	st->fields[0] = &st->star_node;
-	st->ref.n_fields = 1;
-	st->ref.fields = st->fields;
-	st->ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
-	st->ref_node.column_ref = &st->ref;
-	st->target.val = &st->ref_node;
-	st->target_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
-	st->target_node.res_target = &st->target;
-	st->targets[0] = &st->target_node;
-}
-
 /* An UPDATE of the vindex column: each shard runs it with RETURNING *, and
  * the router moves the rows whose new value belongs elsewhere (move.c). */
 static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVindex *cv, RtRoute *r)
@@ -671,8 +682,8 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 		refuse(r, "%s", "the table name is too long");
 		return;
 	}
-	StarTarget st;
-	star_target_init(&st);
+	RtStarTarget st;
+	rt_star_target_init(&st);
 	u->n_returning_list = 1;
 	u->returning_list = st.targets;
 	r->shard_sql = pgn_deparse(stmt);
@@ -834,13 +845,18 @@ static void inline_restore(Inlining *in)
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
 
-static bool merge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+typedef bool (*TreePlan)(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
+
+/* Plan s by plan with its text-format bound parameters written in as
+ * literals (r->params_inlined), or as it is when they cannot be. */
+static bool inlined_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r,
+			 TreePlan plan)
 {
 	Inlining in = {.params = r->params, .ok = true};
 	if (r->params && r->params->n > 0)
 		pgn_walk(&s->base, count_params, &in.cap);
 	if (in.cap == 0)
-		return merge_plan_tree(pl, s, t, table, r);
+		return plan(pl, s, t, table, r);
 	arena_init(&in.arena);
 	in.nodes = arena_alloc(&in.arena, in.cap * sizeof(*in.nodes));
 	in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
@@ -848,9 +864,43 @@ static bool merge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables
 	if (!in.ok)
 		inline_restore(&in); /* the bound parameters go with the statements */
 	r->params_inlined = in.ok;
-	bool planned = merge_plan_tree(pl, s, t, table, r);
+	bool planned = plan(pl, s, t, table, r);
 	inline_restore(&in);
 	return planned;
+}
+
+static bool merge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+{
+	return inlined_plan(pl, s, t, table, r, merge_plan_tree);
+}
+
+static bool gather_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+{
+	(void)table;
+	if (!rt_gather_plan(pl, s, t, r))
+		return false;
+	r->final_params = false;
+	pgn_walk(&s->base, is_param, &r->final_params);
+	return true;
+}
+
+/* A SELECT over tables that are not colocated: a gather (gather.c) of
+ * each table's rows into the router's engine, or refused. */
+static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, RtRoute *r)
+{
+	/* what an attempt at a narrower plan left */
+	rt_route_cleanup(r);
+	r->merge = r->partial = r->params_inlined = r->final_params = false;
+	memset(&r->kmerge, 0, sizeof(r->kmerge));
+	r->kind = RT_ROUTE_SHARDS;
+	memset(&r->err, 0, sizeof(r->err));
+	if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+	    inlined_plan(pl, stmt->select_stmt, t, NULL, r, gather_tree))
+		return;
+	char why[sizeof(r->err.message)];
+	snprintf(why, sizeof(why), "%s", r->err.message[0] ? r->err.message : "out of memory");
+	rt_route_cleanup(r);
+	refuse(r, "%s", why);
 }
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
@@ -868,28 +918,22 @@ static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const T
 	 * itself: every shard sends all the table's rows, and the whole
 	 * statement, WHERE included, runs over them in the router */
 	bool whole = s->n_from_clause != 1 || s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR;
-	PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
-	rv.relname = (char *)table;
-	rv.inh = true;
-	rv.relpersistence = "p";
-	rv.location = -1;
-	PgQuery__Node rvn = PG_QUERY__NODE__INIT, *table_from[1] = {&rvn};
-	rvn.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
-	rvn.range_var = &rv;
+	RtTableFrom tf;
+	rt_table_from_init(&tf, table);
 	Tables final_t = *t;
 	final_t.sublink = t->sublink || whole;
 	if (!final_t.sublink && (t->aggregate || s->n_group_clause) && rt_aggregate_plan(pl, s, table, r)) {
 		r->merge = true;
 		return final_plan(s, t, r);
 	}
-	StarTarget st;
-	star_target_init(&st);
+	RtStarTarget st;
+	rt_star_target_init(&st);
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	q.n_target_list = 1;
 	q.target_list = st.targets;
 	q.n_from_clause = 1;
-	q.from_clause = whole ? table_from : s->from_clause;
+	q.from_clause = whole ? tf.from : s->from_clause;
 	q.where_clause = final_t.sublink ? NULL : s->where_clause;
 	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
@@ -1065,6 +1109,7 @@ typedef struct Placed {
 	int pinned;
 	bool reference;
 	bool whole; /* the sharded table read again by a subquery */
+	bool gather; /* a read over tables that are not colocated: a gather */
 } Placed;
 
 /* Place the statement's tables; false with r refused. */
@@ -1083,6 +1128,10 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 					pt->whole = true; /* read again by a subquery: every shard's rows, final step here */
 					continue;
 				}
+				if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+					pt->gather = true;
+					return true;
+				}
 				refuse(r, "a statement over several sharded tables (\"%s\" and \"%s\") is supported by the router "
 					  "only as a join on their vindex columns with the same vindex",
 				       pt->sharded, t->names[i]);
@@ -1095,6 +1144,10 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			pt->sharded_t = vt;
 		} else if (vt->placement == VSC_PINNED) {
 			if (pt->pinned >= 0 && pt->pinned != vt->shard) {
+				if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+					pt->gather = true;
+					return true;
+				}
 				refuse(r, "%s", "a statement over tables pinned to different shards is not supported");
 				return false;
 			}
@@ -1103,7 +1156,9 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			pt->reference = true;
 		}
 	}
-	if (pt->sharded && pt->pinned >= 0) {
+	if (pt->sharded && pt->pinned >= 0 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+		pt->gather = true;
+	} else if (pt->sharded && pt->pinned >= 0) {
 		refuse(r, "a statement over the sharded table \"%s\" and a pinned table is not supported", pt->sharded);
 		return false;
 	}
@@ -1165,9 +1220,10 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
 		if (!why)
 			return; /* the shards' rows concatenated */
-		/* the final step runs in the router over the table's rows */
+		/* the final step runs in the router over the table's rows, or
+		 * over every table's */
 		if (!merge_plan(pl, stmt->select_stmt, t, sharded, r))
-			refuse(r, "%s over several shards is not supported by the router yet; give the vindex column", why);
+			gather_plan(pl, stmt, t, r);
 	}
 }
 
@@ -1190,6 +1246,10 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 	Placed pt;
 	if (!place_tables(pl, stmt, &t, &pt, r))
 		return;
+	if (pt.gather) {
+		gather_plan(pl, stmt, &t, r);
+		return;
+	}
 	if (pt.sharded) {
 		sharded_plan(pl, stmt, &t, &pt, r);
 		return;
@@ -1239,4 +1299,9 @@ void rt_route_cleanup(RtRoute *r)
 	r->split_params = NULL;
 	free(r->returning_shards);
 	r->returning_shards = NULL;
+	for (int i = 0; i < r->ngather; i++)
+		free(r->gather[i].sql);
+	free(r->gather);
+	r->gather = NULL;
+	r->ngather = 0;
 }

@@ -56,8 +56,22 @@ struct RtRoute {
 	int *returning_shards;
 	int nreturning;
 	const RtParams *params; /* borrowed: the bound parameters, NULL without */
+	/* owned: a gather, ngather intermediate results (a final step over
+	 * them, the client's statement or final_sql); NULL none */
+	struct RtGather *gather;
+	int ngather;
 	PgwError err;
 };
+
+/* One intermediate result of a gather: the rows of a table the shards
+ * send (sql) kept in the router's engine as a table of that name. */
+typedef struct RtGather {
+	char table[64];
+	char *sql; /* owned */
+	RtRouteOpcode opcode;
+	int nshards;
+	int shards[RT_MAX_SHARDS];
+} RtGather;
 
 /* plan.c: what the planner learns of stmt, in r (never fails: a refusal
  * is kind RT_ROUTE_REFUSE with err). */
@@ -97,5 +111,36 @@ typedef struct RtTables {
 
 void rt_tables_collect(const PgQuery__Node *stmt, RtTables *t);
 bool rt_tables_is_cte(const RtTables *t, const char *name);
+
+/* gather.c: plan a SELECT over tables that are not colocated as a gather:
+ * each table's rows (its own WHERE conjuncts pushed down) fetched into the
+ * router's engine, the statement run there.  False with r refused when it
+ * cannot be. */
+bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r);
+
+/* A target list "*", built on the stack. */
+typedef struct RtStarTarget {
+	PgQuery__ColumnRef ref;
+	PgQuery__AStar star;
+	PgQuery__Node star_node, ref_node, target_node;
+	PgQuery__Node *fields[1], *targets[1];
+	PgQuery__ResTarget target;
+} RtStarTarget;
+
+void rt_star_target_init(RtStarTarget *st);
+
+/* A FROM list of one table, built on the stack (RangeVar borrows table). */
+typedef struct RtTableFrom {
+	PgQuery__RangeVar rv;
+	PgQuery__Node node;
+	PgQuery__Node *from[1];
+} RtTableFrom;
+
+void rt_table_from_init(RtTableFrom *tf, const char *table);
+
+/* plan.c, for gather.c */
+const VscTable *rt_plan_placement(const RtPlanner *pl, const char *table);
+bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		     const VscColumnVindex *cv, RtRoute *r, bool *refused);
 
 #endif

@@ -263,6 +263,7 @@ struct RtSession {
 	RtPlan plan;          /* owned: the statement's plan, freed when the next starts */
 	const RtOp *running;  /* in plan: the operator whose state takes the shards' rows, NULL none */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
+	const RtOp *gather;   /* in plan: the intermediate result whose rows come now, NULL none */
 	struct RtOrdered *ordered; /* owned: a split INSERT's RETURNING rows, kept per
 				    * shard and sent in VALUES order at its end */
 	RtKmerge *kmerge; /* owned: or its rows are merged in order here (kmerge.c) */
@@ -412,6 +413,12 @@ void rt_session_close(PgwEvConn *ec, void *arg);
 
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);
+/* The rows that come next go to the local table `table` (a gather's next
+ * intermediate result); false when it could not be switched. */
+bool rt_merge_table(RtMerge *m, const char *table);
+/* router_work_mem and max_intermediate_result_size in bytes (0: keep;
+ * max -1: no limit). */
+void rt_merge_limits(int64_t work_mem_bytes, int64_t max_result_bytes);
 bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
 /* Give the final step the session's settings: its startup parameters and
  * the SETs it ran (a timestamptz prints in its TimeZone, current_setting

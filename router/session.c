@@ -352,6 +352,26 @@ static bool is_txn_end(PgQuery__Node *n)
 	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK;
 }
 
+/* A gather's intermediate result is in: the next one's statement goes to
+ * its shards (true), or the final step runs now (false). */
+static bool gather_step(RtSession *s)
+{
+	const RtOp *next = s->gather->next;
+	if (s->stmt_error || !next) {
+		s->gather = NULL;
+		return false;
+	}
+	s->gather = next;
+	if (!rt_merge_table(s->merge, next->table)) {
+		PgwError e;
+		pgw_error_set(&e, "XX000", "the intermediate result \"%s\" could not be made", next->table);
+		rt_send_error(s, &e);
+		return false;
+	}
+	const RtOp *leaf = next->input;
+	return rt_dispatch(s, leaf->sql, leaf->shards, leaf->nshards, NULL, 0) && s->waiting > 0;
+}
+
 /* The statement finished on every shard it ran on. */
 /* Transaction state and SET replay after a statement, failed or not. */
 void rt_statement_finished(RtSession *s)
@@ -405,6 +425,7 @@ static void merge_free(RtSession *s)
 	s->kmerge = NULL;
 	rt_merge_free(s->merge);
 	s->merge = NULL;
+	s->gather = NULL;
 	free(s->merge_sql);
 	s->merge_sql = NULL;
 	s->running = NULL;
@@ -464,6 +485,8 @@ static void statement_done(RtSession *s)
 		return; /* the next phase of two-phase commit is under way */
 	if (s->move && rt_move_step(s))
 		return; /* the rows move */
+	if (s->gather && gather_step(s))
+		return; /* the next intermediate result is fetched */
 	if (s->ordered)
 		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
@@ -632,7 +655,8 @@ bool rt_merge_start(RtSession *s, const RtOp *op, const char *text, const RtPara
 	const RtOp *final = ms ? ms->alt : rt_op_find(op, RT_OP_FINAL), *leaf = rt_op_leaf(final);
 	assert(final && final->kind == RT_OP_FINAL && leaf->kind == RT_OP_ROUTE && leaf->sql);
 	s->running = final;
-	s->merge = rt_merge_create(final->table);
+	s->gather = final->input->kind == RT_OP_INTERMEDIATE ? final->input : NULL;
+	s->merge = rt_merge_create(s->gather ? s->gather->table : final->table);
 	s->merge_sql = strdup(final->sql ? final->sql : text);
 	if (s->merge && !rt_merge_settings(s->merge, conn(s), s->sets, s->nsets)) {
 		PgwError e;
