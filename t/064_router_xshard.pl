@@ -37,7 +37,9 @@ my $cluster = DoSQL::Test::Cluster->new('xs', shards => 4,
 		products => { type => 'reference' },
 		accounts => { column_vindexes => [ { column => 'aid', name => 'hash' } ] },
 		branches => { column_vindexes => [ { column => 'bid', name => 'hash' } ] },
-	});
+		big => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+	},
+	router_config => { router_work_mem => '1MB', max_intermediate_result_size => '8MB' });
 $cluster->start;
 
 my %dbopts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
@@ -210,7 +212,25 @@ for my $sql ("insert into users_archive select * from users where region = 'eu'"
 	ok(!$ok && ($db{simple}->state // '') eq '0A000', "refused with 0A000: $sql");
 }
 
-# an intermediate result past max_intermediate_result_size fails with 54000
-# (the router of this test is started with a small limit: see below), and
-# the router goes on answering
+# intermediate results larger than router_work_mem (1MB here) spill to a
+# temporary file and complete; past max_intermediate_result_size (8MB here)
+# the statement fails with 54000 naming the setting, and the router goes on
+my $pad = 'x' x 500;
+for my $name ('postgres', 'simple')
+{
+	my $dbh = $db{$name};
+	$dbh->do('create table big (id int primary key, pad text)') or BAIL_OUT("$name: " . $dbh->errstr);
+	$dbh->do('copy big from stdin') or BAIL_OUT("$name: copy: " . $dbh->errstr);
+	$dbh->pg_putcopydata("$_\t$pad$_\n") for 1 .. 20000;
+	$dbh->pg_putcopyend() or BAIL_OUT("$name: copy end: " . $dbh->errstr);
+}
+my $spill = 'select u.region, count(*), sum(length(b.pad)), max(b.pad) from big b join users u on u.id = b.id % 41'
+  . ' where b.id <= 9000 group by u.region order by 1';
+my $want = answer($db{postgres}, $spill);
+is_deeply(answer($db{simple}, $spill), $want, 'an intermediate result of some 4.5MB, past router_work_mem, gives PostgreSQL\'s answer');
+my $over = 'select count(*) from big b join users u on u.id = b.id % 41';
+is(answer($db{simple}, $over)->{err},
+	'54000 ERROR:  the intermediate result size exceeds max_intermediate_result_size (currently 8192 kB)',
+	'an intermediate result of some 10MB fails with 54000 naming max_intermediate_result_size');
+is_deeply(answer($db{extended}, $spill), $want, 'and the router goes on answering');
 done_testing();
