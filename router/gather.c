@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/pgnode.h"
+#include "pgsql/pgtype.h"
 #include "router/plan_int.h"
 
 typedef PgQuery__Node Node;
@@ -134,7 +135,7 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 {
 	Node *all[MAX_CONJUNCTS], *mine[MAX_CONJUNCTS];
 	int nall = 0, nmine = 0, k = -1;
-	if (occurrences(t, name) == 1 && s->op == PG_QUERY__SET_OPERATION__SETOP_NONE)
+	if (occurrences(t, name) == 1 && s && s->op == PG_QUERY__SET_OPERATION__SETOP_NONE)
 		for (int i = 0; i < f->n; i++)
 			if (strcmp(f->rv[i]->relname, name) == 0 && !f->nullable[i])
 				k = i;
@@ -205,6 +206,35 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	return true;
 }
 
+/* An intermediate result for each table of names (t's unless given) that
+ * is not one of t's CTEs, in r->gather (r->gather has room for every table
+ * of t); s and f: where the tables read once in t are (NULL: nowhere);
+ * false on failure. */
+static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const RtTables *names,
+			  const FromRefs *f, RtRoute *r)
+{
+	if (!r->gather && !(r->gather = calloc((size_t)t->n + 1, sizeof(*r->gather))))
+		return false;
+	if (!names)
+		names = t;
+	for (int i = 0; i < names->n; i++) {
+		const char *name = names->names[i];
+		bool seen = rt_tables_is_cte(t, name);
+		for (int k = 0; k < r->ngather && !seen; k++)
+			seen = strcmp(r->gather[k].table, name) == 0;
+		if (seen)
+			continue;
+		if (strlen(name) >= sizeof(r->gather[0].table)) {
+			snprintf(r->err.message, sizeof(r->err.message), "the table name \"%s\" is too long", name);
+			return false;
+		}
+		if (!table_fetch(pl, s, t, f, name, &r->gather[r->ngather]))
+			return false;
+		r->ngather++;
+	}
+	return true;
+}
+
 bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r)
 {
 	if (s->n_locking_clause) {
@@ -216,25 +246,7 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	memset(&f, 0, sizeof(f));
 	for (size_t i = 0; i < s->n_from_clause; i++)
 		from_refs(s->from_clause[i], false, &f);
-	r->gather = calloc((size_t)t->n + 1, sizeof(*r->gather));
-	if (!r->gather)
-		return false;
-	for (int i = 0; i < t->n; i++) {
-		const char *name = t->names[i];
-		bool seen = rt_tables_is_cte(t, name);
-		for (int k = 0; k < r->ngather && !seen; k++)
-			seen = strcmp(r->gather[k].table, name) == 0;
-		if (seen)
-			continue;
-		if (strlen(name) >= sizeof(r->gather[0].table)) {
-			snprintf(r->err.message, sizeof(r->err.message), "the table name \"%s\" is too long", name);
-			return false;
-		}
-		if (!table_fetch(pl, s, t, &f, name, &r->gather[r->ngather]))
-			return false;
-		r->ngather++;
-	}
-	if (r->ngather == 0)
+	if (!gather_tables(pl, s, t, NULL, &f, r) || r->ngather == 0)
 		return false;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
@@ -248,4 +260,240 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	memcpy(r->shards, r->gather[0].shards, sizeof(int) * (size_t)r->nshards);
 	r->opcode = r->gather[0].opcode;
 	return true;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+/* The subqueries of a write, each replaced by a parameter. */
+typedef struct Subs {
+	int n;
+	Node *at[RT_MAX_SUBQUERIES]; /* where each is in the tree */
+	bool too_many;
+} Subs;
+
+static bool find_sublinks(const ProtobufCMessage *m, void *arg)
+{
+	Subs *s = arg;
+	if (m->descriptor != &pg_query__node__descriptor || ((const Node *)m)->node_case != PG_QUERY__NODE__NODE_SUB_LINK)
+		return true;
+	if (s->n == RT_MAX_SUBQUERIES)
+		s->too_many = true;
+	else
+		s->at[s->n++] = (Node *)m;
+	return false;
+}
+
+/* Whether every column a subquery reads is its own tables': qualified by
+ * one of their names or aliases, or unqualified and a column of one. */
+typedef struct Uncorrelated {
+	const RtPlanner *pl;
+	RtTables t;
+	bool ok;
+} Uncorrelated;
+
+static bool uncorrelated_visit(const ProtobufCMessage *m, void *arg)
+{
+	Uncorrelated *u = arg;
+	if (!u->ok || m->descriptor != &pg_query__column_ref__descriptor)
+		return u->ok;
+	const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
+	Node *first = cr->fields[0], *last = cr->fields[cr->n_fields - 1];
+	bool found = false;
+	if (last->node_case == PG_QUERY__NODE__NODE_A_STAR && cr->n_fields == 1)
+		return false;
+	if (cr->n_fields == 2 && first->node_case == PG_QUERY__NODE__NODE_STRING) {
+		for (int i = 0; i < u->t.n && !found; i++)
+			found = strcmp(u->t.aliases[i], first->string->sval) == 0 || strcmp(u->t.names[i], first->string->sval) == 0;
+	} else if (cr->n_fields == 1 && last->node_case == PG_QUERY__NODE__NODE_STRING) {
+		for (int i = 0; i < u->t.n && !found; i++)
+			found = u->pl->catalog.column_position(u->pl->catalog.arg, u->t.names[i], last->string->sval) >= 0;
+	}
+	u->ok = found;
+	return false;
+}
+
+/* The type of a subquery's one column when it is a column of one of its
+ * tables (t); 0 otherwise. */
+static uint32_t column_type(const RtPlanner *pl, const Node *sub, const RtTables *t)
+{
+	if (sub->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || sub->select_stmt->n_target_list != 1 ||
+	    sub->select_stmt->op != PG_QUERY__SET_OPERATION__SETOP_NONE)
+		return 0;
+	const Node *v = sub->select_stmt->target_list[0]->res_target->val;
+	if (v->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || v->column_ref->n_fields > 2)
+		return 0;
+	Node **f = v->column_ref->fields;
+	size_t n = v->column_ref->n_fields;
+	if (f[n - 1]->node_case != PG_QUERY__NODE__NODE_STRING || (n == 2 && f[0]->node_case != PG_QUERY__NODE__NODE_STRING))
+		return 0;
+	const char *col = f[n - 1]->string->sval;
+	int32_t typmod;
+	for (int i = 0; i < t->n; i++) {
+		if (n == 2 ? strcmp(t->aliases[i], f[0]->string->sval) != 0
+			   : pl->catalog.column_position(pl->catalog.arg, t->names[i], col) < 0)
+			continue;
+		return rt_plan_column_type(pl, t->names[i], col, &typmod);
+	}
+	return 0;
+}
+
+static Node *param_node(Arena *a, int number)
+{
+	PgQuery__ParamRef *p = arena_alloc(a, sizeof(*p));
+	Node *n = arena_alloc(a, sizeof(*n));
+	*p = (PgQuery__ParamRef)PG_QUERY__PARAM_REF__INIT;
+	p->number = number;
+	p->location = -1;
+	*n = (Node)PG_QUERY__NODE__INIT;
+	n->node_case = PG_QUERY__NODE__NODE_PARAM_REF;
+	n->param_ref = p;
+	return n;
+}
+
+/* The expression a subquery becomes in the write ($k, typed), and the
+ * statement the final step computes its value with (appended to sql);
+ * false with r->err's message when it cannot be. */
+static bool sub_param(const RtPlanner *pl, const char *target, Node *at, int k, Arena *a, Buf *sql, Node **repl,
+		      bool *array, RtRoute *r)
+{
+	PgQuery__SubLink *sl = at->sub_link;
+	Uncorrelated u = {.pl = pl, .ok = true};
+	rt_tables_collect(sl->subselect, &u.t);
+	pgn_walk(&sl->subselect->base, uncorrelated_visit, &u);
+	char *text = pgn_deparse(sl->subselect);
+	bool ok = u.ok && !u.t.too_many && text;
+	const char *why = !u.ok ? "a correlated subquery" : "a subquery";
+	uint32_t type = 0;
+	if (ok && sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
+		type = column_type(pl, sl->subselect, &u.t);
+	if (ok && !type && sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
+		type = rt_plan_select_type(pl, target, text);
+	const PgType *pt = type ? pgt_by_oid(type) : NULL;
+	*array = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
+	if (ok && sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK) {
+		buf_printf(sql, "SELECT EXISTS (%s);", text);
+		*repl = pgn_cast(a, param_node(a, k), "bool", -1);
+	} else if (ok && pt && sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {
+		buf_printf(sql, "SELECT (%s);", text);
+		*repl = pgn_cast(a, param_node(a, k), pt->name, -1);
+	} else if (ok && pt && *array && sl->testexpr && sl->testexpr->node_case != PG_QUERY__NODE__NODE_ROW_EXPR) {
+		buf_printf(sql, "%s;", text);
+		Node *arr = pgn_cast(a, param_node(a, k), pt->name, -1);
+		PgQuery__TypeName *tn = arr->type_cast->type_name;
+		tn->n_array_bounds = 1;
+		tn->array_bounds = arena_alloc(a, sizeof(Node *));
+		tn->array_bounds[0] = pgn_integer(a, -1);
+		const char *op = sl->n_oper_name ? sl->oper_name[sl->n_oper_name - 1]->string->sval : "=";
+		*repl = pgn_binary(a, PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY, op, sl->testexpr, arr);
+	} else {
+		if (ok)
+			why = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK ? "ALL (subquery)"
+			      : !pt							    ? "a subquery whose column type is unknown"
+										    : "this kind of subquery";
+		ok = false;
+	}
+	if (!ok)
+		snprintf(r->err.message, sizeof(r->err.message),
+			 "%s over sharded tables in an UPDATE or DELETE is not supported by the router", why);
+	free(text);
+	return ok;
+}
+
+/* The tables of the subqueries, each an intermediate result. */
+static bool gather_subquery_tables(const RtPlanner *pl, const Subs *subs, RtRoute *r)
+{
+	RtTables all;
+	memset(&all, 0, sizeof(all));
+	for (int i = 0; i < subs->n; i++) {
+		RtTables t;
+		rt_tables_collect(subs->at[i]->sub_link->subselect, &t);
+		for (int k = 0; k < t.n && all.n < RT_MAX_TABLES; k++) {
+			all.aliases[all.n] = t.aliases[k];
+			all.names[all.n++] = t.names[k];
+		}
+		for (int k = 0; k < t.nctes && all.nctes < RT_MAX_TABLES; k++)
+			all.ctes[all.nctes++] = t.ctes[k];
+	}
+	for (int i = 0; i < subs->n; i++) {
+		/* each subquery's own conjuncts go with a table it reads once */
+		Node *sub = subs->at[i]->sub_link->subselect;
+		PgQuery__SelectStmt *sel = sub->node_case == PG_QUERY__NODE__NODE_SELECT_STMT ? sub->select_stmt : NULL;
+		RtTables mine;
+		FromRefs f;
+		memset(&f, 0, sizeof(f));
+		rt_tables_collect(sub, &mine);
+		for (size_t k = 0; sel && k < sel->n_from_clause; k++)
+			from_refs(sel->from_clause[k], false, &f);
+		if (!gather_tables(pl, sel, &all, &mine, &f, r))
+			return false;
+	}
+	return r->ngather > 0;
+}
+
+bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+{
+	Subs subs = {0};
+	Node *where = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ? stmt->update_stmt->where_clause
+									  : stmt->delete_stmt->where_clause;
+	bool other = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT
+			     ? stmt->update_stmt->n_from_clause || stmt->update_stmt->with_clause
+			     : stmt->delete_stmt->n_using_clause || stmt->delete_stmt->with_clause;
+	if (other) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "UPDATE ... FROM, DELETE ... USING and WITH over sharded tables that are not colocated are not "
+			 "supported by the router yet");
+		return false;
+	}
+	if (where)
+		pgn_walk(&where->base, find_sublinks, &subs);
+	if (stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
+		for (size_t i = 0; i < stmt->update_stmt->n_target_list; i++)
+			pgn_walk(&stmt->update_stmt->target_list[i]->base, find_sublinks, &subs);
+	if (subs.too_many || subs.n == 0) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 subs.n ? "more than 8 subqueries in one write through the router"
+				: "a write over several sharded tables without a subquery");
+		return false;
+	}
+	Arena a;
+	arena_init(&a);
+	Buf sql;
+	buf_init(&sql);
+	Node saved[RT_MAX_SUBQUERIES];
+	int nsaved = 0;
+	bool ok = true;
+	for (int i = 0; i < subs.n && ok; i++) {
+		Node *repl;
+		ok = sub_param(pl, target, subs.at[i], i + 1, &a, &sql, &repl, &r->sub_array[i], r);
+		if (ok) {
+			saved[nsaved++] = *subs.at[i];
+			*subs.at[i] = *repl;
+		}
+	}
+	r->nsubs = subs.n;
+	RtRoute w;
+	memset(&w, 0, sizeof(w));
+	if (ok) {
+		r->write_sql = pgn_deparse(stmt);
+		rt_route_plan(pl, stmt, r->write_sql, NULL, &w);
+		ok = r->write_sql && w.kind == RT_ROUTE_SHARDS && !w.merge && !w.move && !w.gather && !w.split_sql;
+		if (!ok)
+			snprintf(r->err.message, sizeof(r->err.message), "%s",
+				 w.kind == RT_ROUTE_REFUSE ? w.err.message
+							   : "this write with subquery values is not supported by the router");
+	}
+	while (nsaved > 0) {
+		nsaved--;
+		*subs.at[nsaved] = saved[nsaved];
+	}
+	ok = ok && gather_subquery_tables(pl, &subs, r) && !sql.failed && (r->final_sql = strdup(buf_cstr(&sql)));
+	if (ok) {
+		r->nshards = w.nshards;
+		memcpy(r->shards, w.shards, sizeof(int) * (size_t)w.nshards);
+		r->opcode = w.opcode;
+	}
+	rt_route_cleanup(&w);
+	buf_cleanup(&sql);
+	arena_reset(&a);
+	return ok;
 }

@@ -163,6 +163,9 @@ void rt_op_check(const RtOp *op)
 		assert(op->kind != RT_OP_REFUSE || (op->err && op->err->sqlstate[0]));
 		assert(op->kind != RT_OP_SHOW || op->show >= 0);
 		assert(op->kind != RT_OP_LOCAL || op->what);
+	} else if (op->kind == RT_OP_SUBQUERY_WRITE) {
+		assert(op->input && op->input->kind == RT_OP_FINAL && op->nshards > 0 && op->sql && op->write);
+		assert(op->nsubs > 0 && op->nsubs <= RT_MAX_SUBQUERIES);
 	} else {
 		assert(op->input && !op->nshards); /* rows come from an input */
 	}
@@ -254,6 +257,7 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 	case RT_OP_TRUNCATE:
 	case RT_OP_MOVE:
 	case RT_OP_COPY_IN:
+	case RT_OP_SUBQUERY_WRITE:
 		buf_printf(out, " %s", rt_route_opcode_str(op->opcode));
 		put_shards(op, vs, out);
 		if (op->write && op->kind == RT_OP_ROUTE)
@@ -262,6 +266,8 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
+		if (op->kind == RT_OP_SUBQUERY_WRITE)
+			buf_printf(out, ", $1..$%d the values of the final step's statements", op->nsubs);
 		if (op->sql)
 			buf_printf(out, ": %s", op->sql);
 		return;

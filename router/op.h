@@ -30,6 +30,8 @@
 #include "pgwire/pgwire.h"
 #include "vschema/vschema.h"
 
+#define RT_MAX_SUBQUERIES 8
+
 typedef struct RtSession RtSession;
 typedef struct RtBackend RtBackend;
 typedef struct RtParams RtParams;
@@ -54,6 +56,7 @@ typedef enum RtOpKind {
 	RT_OP_LIMIT,        /* the first rows of its input after an offset */
 	RT_OP_EXPLAIN,      /* EXPLAIN of its input: the tree, then each shard's plan */
 	RT_OP_INTERMEDIATE, /* its input's rows kept as a table of the router's engine, for the final step above */
+	RT_OP_SUBQUERY_WRITE, /* a write on its shards after its input computed its subqueries' values */
 	RT_OP_NKINDS
 } RtOpKind;
 
@@ -136,6 +139,11 @@ struct RtOp {
 	int64_t offset, limit;
 	/* RT_OP_MOVE */
 	const VscColumnVindex *move;
+	/* RT_OP_SUBQUERY_WRITE: its sql has $1..$nsubs, the values of its
+	 * input's statements in order: an array of every row's first column
+	 * when sub_array[i], else the first row's */
+	int nsubs;
+	bool sub_array[RT_MAX_SUBQUERIES];
 	/* RT_OP_SHOW: the row of the SHOW table */
 	int show;
 	/* RT_OP_LOCAL: what the router does (static text) */

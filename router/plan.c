@@ -845,48 +845,65 @@ static void inline_restore(Inlining *in)
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
 
-typedef bool (*TreePlan)(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
+typedef bool (*TreePlan)(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r);
 
-/* Plan s by plan with its text-format bound parameters written in as
+/* Plan stmt by plan with its text-format bound parameters written in as
  * literals (r->params_inlined), or as it is when they cannot be. */
-static bool inlined_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r,
+static bool inlined_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r,
 			 TreePlan plan)
 {
 	Inlining in = {.params = r->params, .ok = true};
 	if (r->params && r->params->n > 0)
-		pgn_walk(&s->base, count_params, &in.cap);
+		pgn_walk(&stmt->base, count_params, &in.cap);
 	if (in.cap == 0)
-		return plan(pl, s, t, table, r);
+		return plan(pl, stmt, t, table, r);
 	arena_init(&in.arena);
 	in.nodes = arena_alloc(&in.arena, in.cap * sizeof(*in.nodes));
 	in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
-	pgn_walk(&s->base, inline_param, &in);
+	pgn_walk(&stmt->base, inline_param, &in);
 	if (!in.ok)
 		inline_restore(&in); /* the bound parameters go with the statements */
 	r->params_inlined = in.ok;
-	bool planned = plan(pl, s, t, table, r);
+	bool planned = plan(pl, stmt, t, table, r);
 	inline_restore(&in);
 	return planned;
 }
 
-static bool merge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+static bool merge_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
 {
-	return inlined_plan(pl, s, t, table, r, merge_plan_tree);
+	return merge_plan_tree(pl, stmt->select_stmt, t, table, r);
 }
 
-static bool gather_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+static bool merge_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
 {
-	(void)table;
-	if (!rt_gather_plan(pl, s, t, r))
+	return inlined_plan(pl, stmt, t, table, r, merge_tree);
+}
+
+/* A read: a gather of its tables; a write (table its target): its
+ * subqueries first, then the write with their values (gather.c). */
+static bool gather_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
+{
+	if (stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+		bool found = false;
+		pgn_walk(&stmt->base, is_param, &found);
+		if (found) {
+			snprintf(r->err.message, sizeof(r->err.message), "%s",
+				 "a binary bound parameter in a write with subqueries over other sharded tables is not "
+				 "supported by the router");
+			return false;
+		}
+		return rt_gather_write_plan(pl, stmt, table, r);
+	}
+	if (!rt_gather_plan(pl, stmt->select_stmt, t, r))
 		return false;
 	r->final_params = false;
-	pgn_walk(&s->base, is_param, &r->final_params);
+	pgn_walk(&stmt->base, is_param, &r->final_params);
 	return true;
 }
 
-/* A SELECT over tables that are not colocated: a gather (gather.c) of
- * each table's rows into the router's engine, or refused. */
-static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, RtRoute *r)
+/* A statement over tables that are not colocated: a gather (gather.c)
+ * of each table's rows into the router's engine, or refused. */
+static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *target, RtRoute *r)
 {
 	/* what an attempt at a narrower plan left */
 	rt_route_cleanup(r);
@@ -894,8 +911,7 @@ static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *
 	memset(&r->kmerge, 0, sizeof(r->kmerge));
 	r->kind = RT_ROUTE_SHARDS;
 	memset(&r->err, 0, sizeof(r->err));
-	if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
-	    inlined_plan(pl, stmt->select_stmt, t, NULL, r, gather_tree))
+	if (inlined_plan(pl, stmt, t, target, r, gather_tree))
 		return;
 	char why[sizeof(r->err.message)];
 	snprintf(why, sizeof(why), "%s", r->err.message[0] ? r->err.message : "out of memory");
@@ -1112,6 +1128,16 @@ typedef struct Placed {
 	bool gather; /* a read over tables that are not colocated: a gather */
 } Placed;
 
+/* Whether an UPDATE or DELETE writes table (the first sharded table it
+ * names is its target). */
+static bool write_target(const PgQuery__Node *stmt, const char *table)
+{
+	const PgQuery__RangeVar *rv = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT   ? stmt->update_stmt->relation
+				      : stmt->node_case == PG_QUERY__NODE__NODE_DELETE_STMT ? stmt->delete_stmt->relation
+											    : NULL;
+	return rv && table && strcmp(rv->relname, table) == 0;
+}
+
 /* Place the statement's tables; false with r refused. */
 static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, Placed *pt, RtRoute *r)
 {
@@ -1128,7 +1154,7 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 					pt->whole = true; /* read again by a subquery: every shard's rows, final step here */
 					continue;
 				}
-				if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+				if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT || write_target(stmt, pt->sharded)) {
 					pt->gather = true;
 					return true;
 				}
@@ -1222,8 +1248,8 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			return; /* the shards' rows concatenated */
 		/* the final step runs in the router over the table's rows, or
 		 * over every table's */
-		if (!merge_plan(pl, stmt->select_stmt, t, sharded, r))
-			gather_plan(pl, stmt, t, r);
+		if (!merge_plan(pl, stmt, t, sharded, r))
+			gather_plan(pl, stmt, t, NULL, r);
 	}
 }
 
@@ -1247,7 +1273,7 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 	if (!place_tables(pl, stmt, &t, &pt, r))
 		return;
 	if (pt.gather) {
-		gather_plan(pl, stmt, &t, r);
+		gather_plan(pl, stmt, &t, pt.sharded, r);
 		return;
 	}
 	if (pt.sharded) {
@@ -1299,6 +1325,8 @@ void rt_route_cleanup(RtRoute *r)
 	r->split_params = NULL;
 	free(r->returning_shards);
 	r->returning_shards = NULL;
+	free(r->write_sql);
+	r->write_sql = NULL;
 	for (int i = 0; i < r->ngather; i++)
 		free(r->gather[i].sql);
 	free(r->gather);

@@ -60,6 +60,12 @@ struct RtRoute {
 	 * them, the client's statement or final_sql); NULL none */
 	struct RtGather *gather;
 	int ngather;
+	/* owned: a write after its subqueries: the write with their values
+	 * as $1..$nsubs (an array of every row for sub_array[i], else the
+	 * first row's value), the final step computing them (final_sql) */
+	char *write_sql;
+	int nsubs;
+	bool sub_array[RT_MAX_SUBQUERIES];
 	PgwError err;
 };
 
@@ -117,6 +123,11 @@ bool rt_tables_is_cte(const RtTables *t, const char *name);
  * router's engine, the statement run there.  False with r refused when it
  * cannot be. */
 bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r);
+/* gather.c: an UPDATE or DELETE of target whose subqueries read other
+ * sharded tables: the subqueries (uncorrelated) first, gathered and run in
+ * the router's engine, then the write with their values as parameters.
+ * False with r->err's message when it cannot be. */
+bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r);
 
 /* A target list "*", built on the stack. */
 typedef struct RtStarTarget {

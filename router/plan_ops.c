@@ -150,6 +150,14 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 			op->move = r->move;
 		return op;
 	}
+	if (r->write_sql) {
+		RtOp *op = over(leaf_op(r, RT_OP_SUBQUERY_WRITE, &r->write_sql), gather_ops(r));
+		if (op) {
+			op->nsubs = r->nsubs;
+			memcpy(op->sub_array, r->sub_array, sizeof(op->sub_array));
+		}
+		return op;
+	}
 	if (r->gather)
 		return gather_ops(r);
 	if (r->merge)

@@ -264,6 +264,7 @@ struct RtSession {
 	const RtOp *running;  /* in plan: the operator whose state takes the shards' rows, NULL none */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
 	const RtOp *gather;   /* in plan: the intermediate result whose rows come now, NULL none */
+	const RtOp *subwrite; /* in plan: a write waiting for its subqueries' values, NULL none */
 	struct RtOrdered *ordered; /* owned: a split INSERT's RETURNING rows, kept per
 				    * shard and sent in VALUES order at its end */
 	RtKmerge *kmerge; /* owned: or its rows are merged in order here (kmerge.c) */
@@ -410,6 +411,21 @@ void rt_session_local_done(RtSession *s);
 bool rt_session_accept(PgwEvConn *ec, void *arg);
 void rt_session_close(PgwEvConn *ec, void *arg);
 
+
+/* subquery.c: the values of a write's subqueries from the replies of the
+ * final step that computed them, as the write's parameters (text) */
+typedef struct RtSubValues {
+	Buf text[RT_MAX_SUBQUERIES];
+	bool isnull[RT_MAX_SUBQUERIES];
+	int nrows[RT_MAX_SUBQUERIES];
+	const char *values[RT_MAX_SUBQUERIES];
+	int lengths[RT_MAX_SUBQUERIES], formats[RT_MAX_SUBQUERIES];
+	uint32_t types[RT_MAX_SUBQUERIES];
+	RtParams params; /* borrows the above */
+} RtSubValues;
+/* False with e when the final step failed or its replies do not fit op. */
+bool rt_subquery_values(const Buf *out, const RtOp *op, RtSubValues *v, PgwError *e);
+void rt_subquery_values_cleanup(RtSubValues *v);
 
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);

@@ -477,6 +477,30 @@ bool rt_merge_complete(RtSession *s)
 
 void rt_merge_end(RtSession *s) { merge_free(s); }
 
+/* The final step computed a write's subqueries: the write goes to its
+ * shards with their values (true), or it failed (false, the error sent). */
+static bool subwrite_step(RtSession *s)
+{
+	const RtOp *op = s->subwrite;
+	s->subwrite = NULL;
+	if (s->stmt_error || !s->merge)
+		return false;
+	Buf out;
+	buf_init(&out);
+	RtSubValues v;
+	PgwError e;
+	(void)rt_merge_finish(s->merge, s->merge_sql, NULL, &out);
+	bool ok = rt_subquery_values(&out, op, &v, &e);
+	buf_cleanup(&out);
+	merge_free(s);
+	if (!ok)
+		rt_send_error(s, &e);
+	else
+		rt_dispatch(s, op->sql, op->shards, op->nshards, &v.params, 0);
+	rt_subquery_values_cleanup(&v);
+	return ok && s->waiting > 0;
+}
+
 /* The statement finished on every shard it ran on. */
 static void statement_done(RtSession *s)
 {
@@ -487,6 +511,8 @@ static void statement_done(RtSession *s)
 		return; /* the rows move */
 	if (s->gather && gather_step(s))
 		return; /* the next intermediate result is fetched */
+	if (s->subwrite && subwrite_step(s))
+		return; /* the write runs with its subqueries' values */
 	if (s->ordered)
 		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
