@@ -248,6 +248,7 @@ static const RtOpType op_types[RT_OP_NKINDS] = {
 	[RT_OP_EXPLAIN] = {.name = "Explain", .start = explain_start},
 	[RT_OP_INTERMEDIATE] = {.name = "IntermediateResult"},
 	[RT_OP_SUBQUERY_WRITE] = {.name = "SubqueryWrite", .start = subquery_write_start, .finish = merge_finish},
+	[RT_OP_INSERT_SELECT] = {.name = "InsertSelect", .start = subquery_write_start, .finish = merge_finish},
 };
 
 const RtOpType *rt_op_type(RtOpKind kind)

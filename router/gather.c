@@ -497,3 +497,98 @@ bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *
 	arena_reset(&a);
 	return ok;
 }
+
+/* ---------------------------------------------------------------- INSERT ... SELECT */
+
+/* The INSERT's text around its rows: before and after "($1)" written as
+ * its only VALUES row; false when it cannot be deparsed. */
+static bool insert_template(PgQuery__Node *stmt, RtRoute *r)
+{
+	PgQuery__InsertStmt *ins = stmt->insert_stmt;
+	Arena a;
+	arena_init(&a);
+	PgQuery__List row = PG_QUERY__LIST__INIT;
+	Node *items[1] = {param_node(&a, 1)}, rown = PG_QUERY__NODE__INIT, *rows[1] = {&rown};
+	row.n_items = 1;
+	row.items = items;
+	rown.node_case = PG_QUERY__NODE__NODE_LIST;
+	rown.list = &row;
+	PgQuery__SelectStmt v = PG_QUERY__SELECT_STMT__INIT;
+	v.n_values_lists = 1;
+	v.values_lists = rows;
+	v.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	v.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	Node vn = PG_QUERY__NODE__INIT, *saved = ins->select_stmt;
+	vn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	vn.select_stmt = &v;
+	ins->select_stmt = &vn;
+	char *text = pgn_deparse(stmt);
+	ins->select_stmt = saved;
+	arena_reset(&a);
+	char *at = text ? strstr(text, "VALUES ($1)") : NULL;
+	if (at) {
+		r->write_suffix = strdup(at + strlen("VALUES ($1)"));
+		at[strlen("VALUES ")] = 0;
+		r->write_sql = text;
+		return r->write_suffix != NULL;
+	}
+	free(text);
+	return false;
+}
+
+bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
+{
+	PgQuery__InsertStmt *ins = stmt->insert_stmt;
+	Node *sel = ins->select_stmt;
+	RtTables t;
+	rt_tables_collect(sel, &t);
+	const char *why = ins->with_clause		      ? "INSERT ... SELECT with WITH"
+			  : sel->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ? "this INSERT"
+			  : t.n == 0 || t.n == t.nctes		      ? "INSERT ... SELECT without a table into a sharded table"
+			  : t.too_many				      ? "INSERT ... SELECT of more than 32 tables"
+								      : NULL;
+	if (why || !rt_gather_plan(pl, sel->select_stmt, &t, r)) {
+		if (why || !r->err.message[0])
+			snprintf(r->err.message, sizeof(r->err.message), "%s through the router is not supported",
+				 why ? why : "this INSERT ... SELECT");
+		return false;
+	}
+	free(r->final_sql);
+	r->merge = false;
+	if (!(r->final_sql = pgn_deparse(sel)) || !insert_template(stmt, r)) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s", "the INSERT ... SELECT could not be deparsed");
+		return false;
+	}
+	const char *target = ins->relation->relname;
+	const VscTable *vt = rt_plan_placement(pl, target);
+	r->write = true;
+	r->nshards = 0;
+	if (vt->placement == VSC_PINNED) {
+		r->opcode = RT_RO_PINNED;
+		r->shards[r->nshards++] = vt->shard;
+		return true;
+	}
+	for (int i = 0; i < vsc_shard_count(pl->vschema); i++)
+		r->shards[r->nshards++] = i;
+	if (vt->placement != VSC_SHARDED) {
+		r->opcode = RT_RO_REPLICATED;
+		return true;
+	}
+	/* each row goes where its vindex column's value belongs */
+	const VscColumnVindex *cv = &vt->col_vindexes[0];
+	int pos = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, target, cv->column);
+	for (size_t i = 0; i < ins->n_cols; i++)
+		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
+			pos = (int)i;
+	if (pos < 0) {
+		snprintf(r->err.message, sizeof(r->err.message),
+			 "INSERT ... SELECT into the sharded table \"%s\" must give its vindex column \"%s\"", target, cv->column);
+		return false;
+	}
+	int32_t typmod;
+	r->key = cv;
+	r->key_pos = pos;
+	r->key_type = rt_plan_column_type(pl, target, cv->column, &typmod);
+	r->opcode = RT_RO_SCATTER;
+	return true;
+}

@@ -96,6 +96,7 @@ void rt_op_free(RtOp *op)
 	free(op->kmerge);
 	shards_free(op);
 	free(op->sql);
+	free(op->suffix);
 	if (op_cached < OP_CACHE_MAX)
 		op_cache[op_cached++] = op;
 	else
@@ -163,9 +164,10 @@ void rt_op_check(const RtOp *op)
 		assert(op->kind != RT_OP_REFUSE || (op->err && op->err->sqlstate[0]));
 		assert(op->kind != RT_OP_SHOW || op->show >= 0);
 		assert(op->kind != RT_OP_LOCAL || op->what);
-	} else if (op->kind == RT_OP_SUBQUERY_WRITE) {
+	} else if (op->kind == RT_OP_SUBQUERY_WRITE || op->kind == RT_OP_INSERT_SELECT) {
 		assert(op->input && op->input->kind == RT_OP_FINAL && op->nshards > 0 && op->sql && op->write);
-		assert(op->nsubs > 0 && op->nsubs <= RT_MAX_SUBQUERIES);
+		assert(op->kind == RT_OP_INSERT_SELECT || (op->nsubs > 0 && op->nsubs <= RT_MAX_SUBQUERIES));
+		assert((op->kind == RT_OP_INSERT_SELECT) == (op->suffix != NULL));
 	} else {
 		assert(op->input && !op->nshards); /* rows come from an input */
 	}
@@ -258,6 +260,7 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 	case RT_OP_MOVE:
 	case RT_OP_COPY_IN:
 	case RT_OP_SUBQUERY_WRITE:
+	case RT_OP_INSERT_SELECT:
 		buf_printf(out, " %s", rt_route_opcode_str(op->opcode));
 		put_shards(op, vs, out);
 		if (op->write && op->kind == RT_OP_ROUTE)
@@ -268,6 +271,12 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", RETURNING rows in VALUES order");
 		if (op->kind == RT_OP_SUBQUERY_WRITE)
 			buf_printf(out, ", $1..$%d the values of the final step's statements", op->nsubs);
+		if (op->kind == RT_OP_INSERT_SELECT) {
+			if (op->key)
+				buf_printf(out, ", each row where its \"%s\" (column %d) belongs", op->key->column, op->key_pos + 1);
+			buf_printf(out, ": %s<the final step's rows>%s", op->sql, op->suffix);
+			return;
+		}
 		if (op->sql)
 			buf_printf(out, ": %s", op->sql);
 		return;

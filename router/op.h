@@ -57,6 +57,7 @@ typedef enum RtOpKind {
 	RT_OP_EXPLAIN,      /* EXPLAIN of its input: the tree, then each shard's plan */
 	RT_OP_INTERMEDIATE, /* its input's rows kept as a table of the router's engine, for the final step above */
 	RT_OP_SUBQUERY_WRITE, /* a write on its shards after its input computed its subqueries' values */
+	RT_OP_INSERT_SELECT,  /* the rows its input computed, inserted on the shards their key routes to */
 	RT_OP_NKINDS
 } RtOpKind;
 
@@ -144,6 +145,13 @@ struct RtOp {
 	 * when sub_array[i], else the first row's */
 	int nsubs;
 	bool sub_array[RT_MAX_SUBQUERIES];
+	/* RT_OP_INSERT_SELECT: sql, then the rows, then suffix (owned); key:
+	 * the target's vindex, the rows' column with its value and its type
+	 * (NULL: every row to each shard) */
+	char *suffix;
+	const VscColumnVindex *key;
+	int key_pos;
+	uint32_t key_type;
 	/* RT_OP_SHOW: the row of the SHOW table */
 	int show;
 	/* RT_OP_LOCAL: what the router does (static text) */

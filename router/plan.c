@@ -892,6 +892,8 @@ static bool gather_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *
 				 "supported by the router");
 			return false;
 		}
+		if (stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT)
+			return rt_gather_insert_plan(pl, stmt, r);
 		return rt_gather_write_plan(pl, stmt, table, r);
 	}
 	if (!rt_gather_plan(pl, stmt->select_stmt, t, r))
@@ -1128,6 +1130,20 @@ typedef struct Placed {
 	bool gather; /* a read over tables that are not colocated: a gather */
 } Placed;
 
+/* Whether stmt is an INSERT ... SELECT (not VALUES) into a sharded table
+ * or from one: its rows are computed in the router, then inserted. */
+static bool insert_select(const RtPlanner *pl, const PgQuery__Node *stmt, const Tables *t)
+{
+	if (stmt->node_case != PG_QUERY__NODE__NODE_INSERT_STMT || !stmt->insert_stmt->select_stmt ||
+	    (stmt->insert_stmt->select_stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+	     stmt->insert_stmt->select_stmt->select_stmt->n_values_lists))
+		return false;
+	for (int i = 0; i < t->n; i++)
+		if (!rt_tables_is_cte(t, t->names[i]) && placement(pl, t->names[i])->placement == VSC_SHARDED)
+			return true;
+	return false;
+}
+
 /* Whether an UPDATE or DELETE writes table (the first sharded table it
  * names is its target). */
 static bool write_target(const PgQuery__Node *stmt, const char *table)
@@ -1269,6 +1285,10 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 		refuse(r, "%s", "more than 32 table references in one statement through the router");
 		return;
 	}
+	if (insert_select(pl, stmt, &t)) {
+		gather_plan(pl, stmt, &t, NULL, r);
+		return;
+	}
 	Placed pt;
 	if (!place_tables(pl, stmt, &t, &pt, r))
 		return;
@@ -1327,6 +1347,8 @@ void rt_route_cleanup(RtRoute *r)
 	r->returning_shards = NULL;
 	free(r->write_sql);
 	r->write_sql = NULL;
+	free(r->write_suffix);
+	r->write_suffix = NULL;
 	for (int i = 0; i < r->ngather; i++)
 		free(r->gather[i].sql);
 	free(r->gather);

@@ -66,6 +66,13 @@ struct RtRoute {
 	char *write_sql;
 	int nsubs;
 	bool sub_array[RT_MAX_SUBQUERIES];
+	/* owned: INSERT ... SELECT: the text after its rows (write_sql is the
+	 * text before them); key: the target's vindex, the rows' column
+	 * holding its value and its type (NULL: every row to every shard) */
+	char *write_suffix;
+	const VscColumnVindex *key;
+	int key_pos;
+	uint32_t key_type;
 	PgwError err;
 };
 
@@ -128,6 +135,10 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
  * the router's engine, then the write with their values as parameters.
  * False with r->err's message when it cannot be. */
 bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r);
+/* gather.c: INSERT ... SELECT: the SELECT run as a gather in the router's
+ * engine, its rows then inserted where the target's vindex puts them (on
+ * every shard for a reference table).  False with r->err's message. */
+bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
 
 /* A target list "*", built on the stack. */
 typedef struct RtStarTarget {

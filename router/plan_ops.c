@@ -151,10 +151,16 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		return op;
 	}
 	if (r->write_sql) {
-		RtOp *op = over(leaf_op(r, RT_OP_SUBQUERY_WRITE, &r->write_sql), gather_ops(r));
+		RtOp *op = over(leaf_op(r, r->write_suffix ? RT_OP_INSERT_SELECT : RT_OP_SUBQUERY_WRITE, &r->write_sql),
+				gather_ops(r));
 		if (op) {
 			op->nsubs = r->nsubs;
 			memcpy(op->sub_array, r->sub_array, sizeof(op->sub_array));
+			op->suffix = r->write_suffix;
+			r->write_suffix = NULL;
+			op->key = r->key;
+			op->key_pos = r->key_pos;
+			op->key_type = r->key_type;
 		}
 		return op;
 	}

@@ -426,6 +426,10 @@ typedef struct RtSubValues {
 /* False with e when the final step failed or its replies do not fit op. */
 bool rt_subquery_values(const Buf *out, const RtOp *op, RtSubValues *v, PgwError *e);
 void rt_subquery_values_cleanup(RtSubValues *v);
+/* INSERT ... SELECT: the final step's rows (out) inserted on the shards
+ * their keys route to, one statement per shard sent; false with e when
+ * nothing was sent because of an error (with no row, the tag is set). */
+bool rt_insert_select_send(RtSession *s, const RtOp *op, const Buf *out, PgwError *e);
 
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);

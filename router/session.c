@@ -477,8 +477,9 @@ bool rt_merge_complete(RtSession *s)
 
 void rt_merge_end(RtSession *s) { merge_free(s); }
 
-/* The final step computed a write's subqueries: the write goes to its
- * shards with their values (true), or it failed (false, the error sent). */
+/* The final step computed a write's subqueries, or an INSERT ... SELECT's
+ * rows: the write goes to its shards with them (true), or it failed or
+ * has nothing to write (false, an error sent). */
 static bool subwrite_step(RtSession *s)
 {
 	const RtOp *op = s->subwrite;
@@ -490,14 +491,19 @@ static bool subwrite_step(RtSession *s)
 	RtSubValues v;
 	PgwError e;
 	(void)rt_merge_finish(s->merge, s->merge_sql, NULL, &out);
-	bool ok = rt_subquery_values(&out, op, &v, &e);
-	buf_cleanup(&out);
 	merge_free(s);
+	bool ok;
+	if (op->kind == RT_OP_INSERT_SELECT) {
+		ok = rt_insert_select_send(s, op, &out, &e);
+	} else {
+		ok = rt_subquery_values(&out, op, &v, &e);
+		if (ok)
+			rt_dispatch(s, op->sql, op->shards, op->nshards, &v.params, 0);
+		rt_subquery_values_cleanup(&v);
+	}
+	buf_cleanup(&out);
 	if (!ok)
 		rt_send_error(s, &e);
-	else
-		rt_dispatch(s, op->sql, op->shards, op->nshards, &v.params, 0);
-	rt_subquery_values_cleanup(&v);
 	return ok && s->waiting > 0;
 }
 
