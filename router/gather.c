@@ -430,47 +430,60 @@ static bool gather_subquery_tables(const RtPlanner *pl, const Subs *subs, RtRout
 	return r->ngather > 0;
 }
 
-bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+/* The subquery of subs that is a top-level conjunct `vindex = ANY (...)`
+ * (or IN) of where for target's vindex column: its index, -1 none. */
+static int key_subquery(const RtPlanner *pl, const char *target, const char *alias, Node *where, const Subs *subs)
 {
-	Subs subs = {0};
-	Node *where = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ? stmt->update_stmt->where_clause
-									  : stmt->delete_stmt->where_clause;
-	bool other = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT
-			     ? stmt->update_stmt->n_from_clause || stmt->update_stmt->with_clause
-			     : stmt->delete_stmt->n_using_clause || stmt->delete_stmt->with_clause;
-	if (other) {
-		snprintf(r->err.message, sizeof(r->err.message), "%s",
-			 "UPDATE ... FROM, DELETE ... USING and WITH over sharded tables that are not colocated are not "
-			 "supported by the router yet");
-		return false;
+	const VscTable *vt = rt_plan_placement(pl, target);
+	Node *c[MAX_CONJUNCTS];
+	int n = 0;
+	if (vt->placement != VSC_SHARDED)
+		return -1;
+	conjuncts(where, c, &n, MAX_CONJUNCTS);
+	for (int i = 0; i < subs->n; i++) {
+		const PgQuery__SubLink *sl = subs->at[i]->sub_link;
+		const Node *x = sl->testexpr;
+		bool top = false;
+		for (int k = 0; k < n; k++)
+			top = top || c[k] == subs->at[i];
+		if (!top || sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK || !x ||
+		    (sl->n_oper_name && strcmp(sl->oper_name[sl->n_oper_name - 1]->string->sval, "=") != 0) ||
+		    x->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || x->column_ref->n_fields > 2)
+			continue;
+		Node **f = x->column_ref->fields;
+		size_t nf = x->column_ref->n_fields;
+		if (f[nf - 1]->node_case == PG_QUERY__NODE__NODE_STRING &&
+		    strcmp(f[nf - 1]->string->sval, vt->col_vindexes[0].column) == 0 &&
+		    (nf == 1 || (f[0]->node_case == PG_QUERY__NODE__NODE_STRING &&
+				 (strcmp(f[0]->string->sval, target) == 0 || strcmp(f[0]->string->sval, alias) == 0))))
+			return i;
 	}
-	if (where)
-		pgn_walk(&where->base, find_sublinks, &subs);
-	if (stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
-		for (size_t i = 0; i < stmt->update_stmt->n_target_list; i++)
-			pgn_walk(&stmt->update_stmt->target_list[i]->base, find_sublinks, &subs);
-	if (subs.too_many || subs.n == 0) {
-		snprintf(r->err.message, sizeof(r->err.message), "%s",
-			 subs.n ? "more than 8 subqueries in one write through the router"
-				: "a write over several sharded tables without a subquery");
-		return false;
-	}
+	return -1;
+}
+
+/* stmt (over target, alias, whose WHERE is where) with each of subs
+ * replaced by a parameter: its text, its route (a plain one), the
+ * statements computing the parameters' values and their tables' gather.
+ * False with r->err's message when it cannot be. */
+static bool subquery_values_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, const char *alias,
+				 Node *where, const Subs *subs, RtRoute *r)
+{
 	Arena a;
 	arena_init(&a);
 	Buf sql;
 	buf_init(&sql);
 	Node saved[RT_MAX_SUBQUERIES];
-	int nsaved = 0;
+	int nsaved = 0, key = key_subquery(pl, target, alias, where, subs);
 	bool ok = true;
-	for (int i = 0; i < subs.n && ok; i++) {
+	for (int i = 0; i < subs->n && ok; i++) {
 		Node *repl;
-		ok = sub_param(pl, target, subs.at[i], i + 1, &a, &sql, &repl, &r->sub_array[i], r);
+		ok = sub_param(pl, target, subs->at[i], i + 1, &a, &sql, &repl, &r->sub_array[i], r);
 		if (ok) {
-			saved[nsaved++] = *subs.at[i];
-			*subs.at[i] = *repl;
+			saved[nsaved++] = *subs->at[i];
+			*subs->at[i] = *repl;
 		}
 	}
-	r->nsubs = subs.n;
+	r->nsubs = subs->n;
 	RtRoute w;
 	memset(&w, 0, sizeof(w));
 	if (ok) {
@@ -480,22 +493,75 @@ bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *
 		if (!ok)
 			snprintf(r->err.message, sizeof(r->err.message), "%s",
 				 w.kind == RT_ROUTE_REFUSE ? w.err.message
-							   : "this write with subquery values is not supported by the router");
+							   : "this statement with subquery values is not supported by the router");
 	}
 	while (nsaved > 0) {
 		nsaved--;
-		*subs.at[nsaved] = saved[nsaved];
+		*subs->at[nsaved] = saved[nsaved];
 	}
-	ok = ok && gather_subquery_tables(pl, &subs, r) && !sql.failed && (r->final_sql = strdup(buf_cstr(&sql)));
+	ok = ok && gather_subquery_tables(pl, subs, r) && !sql.failed && (r->final_sql = strdup(buf_cstr(&sql)));
 	if (ok) {
 		r->nshards = w.nshards;
 		memcpy(r->shards, w.shards, sizeof(int) * (size_t)w.nshards);
 		r->opcode = w.opcode;
+		if (key >= 0 && w.opcode == RT_RO_SCATTER) {
+			/* the shards of the subquery's values */
+			int32_t typmod;
+			r->key = &rt_plan_placement(pl, target)->col_vindexes[0];
+			r->key_pos = key;
+			r->key_type = rt_plan_column_type(pl, target, r->key->column, &typmod);
+			r->opcode = RT_RO_IN;
+		}
 	}
 	rt_route_cleanup(&w);
 	buf_cleanup(&sql);
 	arena_reset(&a);
 	return ok;
+}
+
+bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+{
+	Subs subs = {0};
+	bool update = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT;
+	Node *where = update ? stmt->update_stmt->where_clause : stmt->delete_stmt->where_clause;
+	const PgQuery__RangeVar *rv = update ? stmt->update_stmt->relation : stmt->delete_stmt->relation;
+	bool other = update ? stmt->update_stmt->n_from_clause || stmt->update_stmt->with_clause
+			    : stmt->delete_stmt->n_using_clause || stmt->delete_stmt->with_clause;
+	if (other) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "UPDATE ... FROM, DELETE ... USING and WITH over sharded tables that are not colocated are not "
+			 "supported by the router yet");
+		return false;
+	}
+	if (where)
+		pgn_walk(&where->base, find_sublinks, &subs);
+	for (size_t i = 0; update && i < stmt->update_stmt->n_target_list; i++)
+		pgn_walk(&stmt->update_stmt->target_list[i]->base, find_sublinks, &subs);
+	if (subs.too_many || subs.n == 0) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 subs.n ? "more than 8 subqueries in one write through the router"
+				: "a write over several sharded tables without a subquery");
+		return false;
+	}
+	return subquery_values_plan(pl, stmt, target, rv->alias ? rv->alias->aliasname : target, where, &subs, r);
+}
+
+bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
+{
+	PgQuery__SelectStmt *s = stmt->select_stmt;
+	Subs subs = {0}, all = {0};
+	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE || s->with_clause || s->n_from_clause != 1 ||
+	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || !s->where_clause)
+		return false;
+	const PgQuery__RangeVar *rv = s->from_clause[0]->range_var;
+	if (rt_plan_placement(pl, rv->relname)->placement != VSC_SHARDED)
+		return false;
+	pgn_walk(&s->where_clause->base, find_sublinks, &subs);
+	pgn_walk(&stmt->base, find_sublinks, &all);
+	if (subs.too_many || all.too_many || subs.n == 0 || subs.n != all.n)
+		return false;
+	return subquery_values_plan(pl, stmt, rv->relname, rv->alias ? rv->alias->aliasname : rv->relname,
+				    s->where_clause, &subs, r);
 }
 
 /* ---------------------------------------------------------------- INSERT ... SELECT */

@@ -164,8 +164,9 @@ void rt_op_check(const RtOp *op)
 		assert(op->kind != RT_OP_REFUSE || (op->err && op->err->sqlstate[0]));
 		assert(op->kind != RT_OP_SHOW || op->show >= 0);
 		assert(op->kind != RT_OP_LOCAL || op->what);
-	} else if (op->kind == RT_OP_SUBQUERY_WRITE || op->kind == RT_OP_INSERT_SELECT) {
-		assert(op->input && op->input->kind == RT_OP_FINAL && op->nshards > 0 && op->sql && op->write);
+	} else if (op->kind == RT_OP_SUBQUERY_VALUES || op->kind == RT_OP_INSERT_SELECT) {
+		assert(op->input && op->input->kind == RT_OP_FINAL && op->nshards > 0 && op->sql);
+		assert(op->write || op->kind == RT_OP_SUBQUERY_VALUES);
 		assert(op->kind == RT_OP_INSERT_SELECT || (op->nsubs > 0 && op->nsubs <= RT_MAX_SUBQUERIES));
 		assert((op->kind == RT_OP_INSERT_SELECT) == (op->suffix != NULL));
 	} else {
@@ -259,7 +260,7 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 	case RT_OP_TRUNCATE:
 	case RT_OP_MOVE:
 	case RT_OP_COPY_IN:
-	case RT_OP_SUBQUERY_WRITE:
+	case RT_OP_SUBQUERY_VALUES:
 	case RT_OP_INSERT_SELECT:
 		buf_printf(out, " %s", rt_route_opcode_str(op->opcode));
 		put_shards(op, vs, out);
@@ -269,8 +270,10 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
-		if (op->kind == RT_OP_SUBQUERY_WRITE)
+		if (op->kind == RT_OP_SUBQUERY_VALUES)
 			buf_printf(out, ", $1..$%d the values of the final step's statements", op->nsubs);
+		if (op->kind == RT_OP_SUBQUERY_VALUES && op->key)
+			buf_printf(out, ", only to the shards of the \"%s\" values in $%d", op->key->column, op->key_pos + 1);
 		if (op->kind == RT_OP_INSERT_SELECT) {
 			if (op->key)
 				buf_printf(out, ", each row where its \"%s\" (column %d) belongs", op->key->column, op->key_pos + 1);

@@ -56,7 +56,7 @@ typedef enum RtOpKind {
 	RT_OP_LIMIT,        /* the first rows of its input after an offset */
 	RT_OP_EXPLAIN,      /* EXPLAIN of its input: the tree, then each shard's plan */
 	RT_OP_INTERMEDIATE, /* its input's rows kept as a table of the router's engine, for the final step above */
-	RT_OP_SUBQUERY_WRITE, /* a write on its shards after its input computed its subqueries' values */
+	RT_OP_SUBQUERY_VALUES, /* a statement on its shards with the values of its subqueries its input computed */
 	RT_OP_INSERT_SELECT,  /* the rows its input computed, inserted on the shards their key routes to */
 	RT_OP_NKINDS
 } RtOpKind;
@@ -140,7 +140,7 @@ struct RtOp {
 	int64_t offset, limit;
 	/* RT_OP_MOVE */
 	const VscColumnVindex *move;
-	/* RT_OP_SUBQUERY_WRITE: its sql has $1..$nsubs, the values of its
+	/* RT_OP_SUBQUERY_VALUES: its sql has $1..$nsubs, the values of its
 	 * input's statements in order: an array of every row's first column
 	 * when sub_array[i], else the first row's */
 	int nsubs;

@@ -896,6 +896,14 @@ static bool gather_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *
 			return rt_gather_insert_plan(pl, stmt, r);
 		return rt_gather_write_plan(pl, stmt, table, r);
 	}
+	bool params = false;
+	pgn_walk(&stmt->base, is_param, &params);
+	if (!params && rt_gather_semijoin_plan(pl, stmt, r))
+		return true;
+	rt_route_cleanup(r); /* what the attempt left */
+	r->nsubs = 0;
+	r->key = NULL;
+	memset(&r->err, 0, sizeof(r->err));
 	if (!rt_gather_plan(pl, stmt->select_stmt, t, r))
 		return false;
 	r->final_params = false;

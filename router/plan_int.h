@@ -139,6 +139,12 @@ bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *
  * engine, its rows then inserted where the target's vindex puts them (on
  * every shard for a reference table).  False with r->err's message. */
 bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
+/* gather.c: a SELECT of one sharded table whose uncorrelated subqueries
+ * in WHERE read other tables: the subqueries first, their values then
+ * sent with the statement to the table's shards (to those of the values
+ * when they are its vindex column's).  False when it has another shape
+ * (r then needs cleaning up). */
+bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
 
 /* A target list "*", built on the stack. */
 typedef struct RtStarTarget {

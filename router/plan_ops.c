@@ -151,7 +151,7 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		return op;
 	}
 	if (r->write_sql) {
-		RtOp *op = over(leaf_op(r, r->write_suffix ? RT_OP_INSERT_SELECT : RT_OP_SUBQUERY_WRITE, &r->write_sql),
+		RtOp *op = over(leaf_op(r, r->write_suffix ? RT_OP_INSERT_SELECT : RT_OP_SUBQUERY_VALUES, &r->write_sql),
 				gather_ops(r));
 		if (op) {
 			op->nsubs = r->nsubs;

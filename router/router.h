@@ -422,9 +422,13 @@ typedef struct RtSubValues {
 	int lengths[RT_MAX_SUBQUERIES], formats[RT_MAX_SUBQUERIES];
 	uint32_t types[RT_MAX_SUBQUERIES];
 	RtParams params; /* borrows the above */
+	/* op->key: the shards of the values of subquery op->key_pos (keyed
+	 * false when one could not be told) */
+	bool keyed;
+	bool key_shard[RT_MAX_SHARDS];
 } RtSubValues;
 /* False with e when the final step failed or its replies do not fit op. */
-bool rt_subquery_values(const Buf *out, const RtOp *op, RtSubValues *v, PgwError *e);
+bool rt_subquery_values(const Buf *out, const RtOp *op, const VscSchema *vs, RtSubValues *v, PgwError *e);
 void rt_subquery_values_cleanup(RtSubValues *v);
 /* INSERT ... SELECT: the final step's rows (out) inserted on the shards
  * their keys route to, one statement per shard sent; false with e when

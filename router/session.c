@@ -496,9 +496,15 @@ static bool subwrite_step(RtSession *s)
 	if (op->kind == RT_OP_INSERT_SELECT) {
 		ok = rt_insert_select_send(s, op, &out, &e);
 	} else {
-		ok = rt_subquery_values(&out, op, &v, &e);
+		ok = rt_subquery_values(&out, op, s->rt->vschema, &v, &e);
+		int shards[RT_MAX_SHARDS], n = 0;
+		for (int i = 0; i < op->nshards; i++)
+			if (!v.keyed || v.key_shard[op->shards[i]])
+				shards[n++] = op->shards[i];
+		if (n == 0)
+			shards[n++] = op->shards[0]; /* no value: no row, from any shard */
 		if (ok)
-			rt_dispatch(s, op->sql, op->shards, op->nshards, &v.params, 0);
+			rt_dispatch(s, op->sql, shards, n, &v.params, 0);
 		rt_subquery_values_cleanup(&v);
 	}
 	buf_cleanup(&out);

@@ -62,9 +62,23 @@ static bool next_message(const Buf *out, size_t *off, char *type, const uint8_t 
 	return true;
 }
 
-bool rt_subquery_values(const Buf *out, const RtOp *op, RtSubValues *v, PgwError *e)
+/* Note the shard of a value of the key subquery. */
+static void key_value(const RtOp *op, const VscSchema *vs, const uint8_t *p, int32_t n, RtSubValues *v)
+{
+	uint64_t ksid;
+	VscError ve;
+	if (n < 0)
+		return; /* = NULL matches no row */
+	if (!vsc_ksid_text(op->key->vindex, op->key_type ? op->key_type : 25, (const char *)p, (size_t)n, &ksid, &ve))
+		v->keyed = false;
+	else
+		v->key_shard[vsc_shard_for_ksid(vs, ksid)] = true;
+}
+
+bool rt_subquery_values(const Buf *out, const RtOp *op, const VscSchema *vs, RtSubValues *v, PgwError *e)
 {
 	memset(v, 0, sizeof(*v));
+	v->keyed = op->key != NULL;
 	for (int i = 0; i < RT_MAX_SUBQUERIES; i++)
 		buf_init(&v->text[i]);
 	int k = -1;
@@ -88,6 +102,8 @@ bool rt_subquery_values(const Buf *out, const RtOp *op, RtSubValues *v, PgwError
 				if (v->text[k].len > 1)
 					buf_put_u8(&v->text[k], ',');
 				put_element(&v->text[k], p + 6, n);
+				if (op->key && k == op->key_pos)
+					key_value(op, vs, p + 6, n, v);
 			} else if (v->nrows[k]++ == 0) {
 				v->isnull[k] = n < 0;
 				if (n >= 0)

@@ -204,6 +204,19 @@ ok(defined $rows, 'a join on a non-vindex column with a key on one side runs');
 my $orders_q4 = $db{postgres}->selectrow_array('select count(*) from orders where qty = 4');
 is($received->() - $before, 1 + $orders_q4, 'the shards sent one users row and only the orders rows with qty = 4');
 
+# an uncorrelated IN (subquery) on the vindex column: the subquery's values
+# go to the shards as a parameter, only to the shards that hold them
+like($explain->('select name from users where id in (select user_id from orders where qty = 4)'),
+	qr/^WithSubqueryValues IN every shard \(4\), \$1\.\.\$1 the values of the final step's statements, only to the shards of the "id" values in \$1: SELECT name FROM users WHERE id = ANY\(\$1::int8\[\]\)\n-> FinalStep over intermediate results: SELECT user_id FROM orders WHERE qty = 4;\n  -> IntermediateResult "orders" in the router's engine\n    -> Route Scatter every shard \(4\): SELECT \* FROM orders WHERE qty = 4\n/,
+	'EXPLAIN: a semi-join reduction, routed by the vindex');
+my $statements = sub { my $n = 0; $n += $_->[2] for @{ $db{simple}->selectall_arrayref('show stats') }; $n };
+($before, my $sent) = ($received->(), $statements->());
+my $got = answer($db{simple}, "select name from users where id in (select user_id from orders where id = 5)");
+is_deeply($got, answer($db{postgres}, "select name from users where id in (select user_id from orders where id = 5)"),
+	'a key found by the subquery');
+is($received->() - $before, 2, 'the shards sent the one order and the one user');
+is($statements->() - $sent, 5, 'the order asked of 4 shards, the user of 1');
+
 # writes whose subqueries read other sharded tables: the subqueries first,
 # in the router's engine, then the write with their values, on both
 # servers; the tables must then hold the same rows.  In the extended
