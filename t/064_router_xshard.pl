@@ -160,6 +160,64 @@ my @q = (
 	'select o.user_id, avg(i.n) from orders o join items i on i.order_id = o.id group by 1 order by 2 desc, 1 limit 5',
 	'select u.id, o.id from users u cross join products o where u.id < 3 order by 1, 2',
 	'select o.id from orders o where o.user_id = 5 or o.id in (select order_id from items where n = 2) order by 1',
+	# more joins: USING, NATURAL-free self joins, ON expressions, OR, non-equi
+	'select o.id, i.sku from orders o join items i on i.order_id = o.id and i.n > 1 order by 1, 2',
+	'select o.id, i.sku from orders o left join items i on i.order_id = o.id where i.sku is null order by 1',
+	'select i.sku, o.note from items i full join orders o on o.id = i.order_id and o.qty = i.n order by 1 nulls first, 2 nulls first',
+	'select u.id, count(o.id) from users u left join orders o on o.user_id = u.id or o.product_id = u.id group by u.id order by 1',
+	'select u.id, o.id from users u join orders o on o.qty between u.id - 1 and u.id + 1 where u.id < 4 order by 1, 2',
+	'select a.id, b.id from orders a join orders b on a.product_id = b.product_id and a.id < b.id and a.user_id <> b.user_id'
+	  . ' where a.id < 10 order by 1, 2',
+	'select count(*) from items a join items b using (sku)',
+	'select u.name, p.name from users u join products p on p.id = u.id % 6 join orders o on o.product_id = p.id'
+	  . ' and o.user_id = u.id order by 1, 2',
+	'select x.user_id, x.n, u.name from (select user_id, count(*) n from orders group by user_id) x'
+	  . ' join users u on u.id = x.user_id where x.n > 3 order by 2 desc, 1',
+	'select u.id from users u where u.id in (select o.user_id from orders o join items i on i.order_id = o.id where i.n = 3) order by 1',
+	# subqueries: nested, correlated in SELECT and WHERE, with aggregates, in HAVING
+	'select u.id from users u where exists (select 1 from orders o where o.user_id = u.id and exists'
+	  . ' (select 1 from items i where i.order_id = o.id and i.n = 0)) order by 1',
+	'select u.id, (select count(*) from items i where i.order_id in (select id from orders o where o.user_id = u.id)) from users u'
+	  . ' where u.id between 5 and 12 order by 1',
+	'select o.user_id, count(*) from orders o group by o.user_id having count(*) > (select avg(c) from'
+	  . ' (select count(*) c from orders group by user_id) t) order by 1',
+	'select id from orders where qty in (select n from items where sku in (select note from orders) or n = 2) order by 1',
+	'select u.region, (select max(o.qty) from orders o join users v on v.id = o.user_id where v.region = u.region)'
+	  . ' from users u group by u.region order by 1 nulls last',
+	'/* breadth */ select id from users where score > all (select qty * 10 from orders where qty is not null and user_id = 1) order by 1',
+	'select id from users where not exists (select 1 from orders where orders.user_id = users.id and qty > 3)'
+	  . ' and id not in (select order_id from items where order_id is not null) order by 1',
+	'select id from users u where (select count(*) from orders o where o.user_id = u.id) = 0 order by 1',
+	'select id from users where id = (select max(user_id) from orders)',
+	'select id from users where id = (select user_id from orders where id = 9)',
+	'select coalesce((select sum(qty) from orders where user_id = 9999), 0)',
+	# CTEs over several tables, referenced twice
+	'with o as (select user_id, qty from orders where qty is not null) select a.user_id, a.qty, b.qty from o a'
+	  . ' join o b on a.user_id = b.user_id and a.qty < b.qty order by 1, 2, 3',
+	'with s as (select sku, count(*) c from items group by sku), m as (select max(c) mc from s)'
+	  . ' select sku from s, m where c = mc order by 1',
+	'with recursive t(id, depth) as (select id, 0 from users where id = 1 union all'
+	  . ' select o.id + 100, t.depth + 1 from t join orders o on o.user_id = t.id where t.depth < 2) select count(*), max(depth) from t',
+	# set operations over three tables, with ORDER BY and LIMIT
+	'select id from users union select user_id from orders union select order_id from items order by 1 limit 10',
+	'(select id from users except select user_id from orders) union all (select id from products) order by 1',
+	'select region as r from users intersect select note from orders',
+	'select count(*) from (select user_id from orders union all select id from users) x',
+	'select sku from items where n = 1 except select sku from items where n = 2 order by 1',
+	# aggregates and windows over a gather
+	'select count(distinct o.user_id), sum(distinct o.qty), avg(u.score) from orders o join users u on u.id = o.product_id',
+	'/* breadth */ select u.region, count(*) filter (where o.qty > 2), count(*) from users u join orders o on o.user_id = u.id'
+	  . ' group by 1 order by 1 nulls first',
+	'/* breadth */ select u.region, string_agg(u.name, \',\' order by u.name) from users u where u.id in (select user_id from orders'
+	  . ' where qty = 4) group by 1 order by 1 nulls first',
+	'select o.id, row_number() over (partition by u.region order by o.id) from orders o join users u on u.id = o.user_id'
+	  . ' where o.id < 30 order by 1',
+	'/* breadth */ select distinct on (u.region) u.region, u.id from users u join orders o on o.user_id = u.id order by u.region, u.id',
+	'select u.id, o.id from users u join orders o on o.user_id = u.id order by o.qty desc nulls last, o.id limit 5 offset 3',
+	'select max(u.name), min(o.note) from users u, orders o where u.id = o.product_id',
+	# pinned or reference tables with sharded ones
+	'select p.id, (select count(*) from orders o where o.product_id = p.id) from products p order by 1',
+	'select o.id from orders o where o.product_id = (select id from products where name = \'product3\') order by 1',
 	# a reference table joined with a sharded one, in a subquery
 	'select name from products where id in (select product_id from orders where qty = 4) order by 1',
 	'select p.name from products p where exists (select 1 from orders o where o.product_id = p.id and o.qty > 3) order by 1',
@@ -179,6 +237,14 @@ for my $sql (@q)
 		my ($name, $text, @v) = @$run;
 		$bound++ if $name eq 'extended' && @v;
 		my $got = answer($db{$name}, $text, @v);
+		if ($text =~ m{^/\* breadth \*/})
+		{
+			# what one shard's engine refuses yet (the SQL-breadth issue):
+			# refused with 0A000, or PostgreSQL's answer
+			ok(($got->{err} // '') =~ /^0A000 / || "$got->{columns}\n$got->{rows}" eq "$want->{columns}\n$want->{rows}",
+				"$name: 0A000 or PostgreSQL's answer: $text") or diag($got->{err});
+			next;
+		}
 		if ($got->{err})
 		{
 			fail("$name: $text");
@@ -189,7 +255,7 @@ for my $sql (@q)
 	}
 }
 cmp_ok($bound, '>=', 20, "queries with bound parameters in the extended protocol ($bound)");
-cmp_ok($empty, '<=', 5, "few answers are empty ($empty of " . scalar(@q) . ')');
+cmp_ok($empty, '<=', @q / 10, "few answers are empty ($empty of " . scalar(@q) . ')');
 
 # ---------------------------------------------------------------- plans
 my $explain = sub { join("\n", map { $_->[0] } @{ $db{simple}->selectall_arrayref("explain $_[0]") // [] }) };
