@@ -29,6 +29,7 @@ typedef struct FromRefs {
 	const char *qual[RT_MAX_TABLES]; /* alias, else name */
 	bool nullable[RT_MAX_TABLES];    /* on the nullable side of an outer join */
 	bool other; /* a subquery, function or USING/NATURAL join: unqualified columns are not resolved */
+	const ProtobufCMessage *scope; /* the statement whose columns the final step reads */
 } FromRefs;
 
 static void from_refs(Node *n, bool nullable, FromRefs *f)
@@ -125,8 +126,127 @@ static int occurrences(const RtTables *t, const char *name)
 }
 
 #define MAX_CONJUNCTS 64
+#define MAX_NEEDED 64
 
-/* The statement that fetches one table's rows: SELECT * FROM it, with the
+/* The columns of a table the final step reads: those named through one of
+ * its aliases, unqualified names it has, USING columns; all of them for a
+ * star or a whole-row reference. */
+typedef struct Needed {
+	const RtPlanner *pl;
+	const RtTables *t;
+	const char *table;
+	bool all;
+	int n;
+	const char *cols[MAX_NEEDED];
+} Needed;
+
+static bool is_alias(const Needed *nd, const char *q)
+{
+	for (int i = 0; i < nd->t->n; i++)
+		if (strcmp(nd->t->names[i], nd->table) == 0 && strcmp(nd->t->aliases[i], q) == 0)
+			return true;
+	return false;
+}
+
+static void need(Needed *nd, const char *col)
+{
+	if (nd->pl->catalog.column_position(nd->pl->catalog.arg, nd->table, col) < 0)
+		return; /* not its column */
+	for (int i = 0; i < nd->n; i++)
+		if (strcmp(nd->cols[i], col) == 0)
+			return;
+	if (nd->n == MAX_NEEDED)
+		nd->all = true;
+	else
+		nd->cols[nd->n++] = col;
+}
+
+static bool needed_visit(const ProtobufCMessage *m, void *arg)
+{
+	Needed *nd = arg;
+	if (nd->all)
+		return false;
+	if (m->descriptor == &pg_query__join_expr__descriptor) {
+		const PgQuery__JoinExpr *j = (const PgQuery__JoinExpr *)m;
+		nd->all = j->is_natural;
+		for (size_t i = 0; i < j->n_using_clause; i++)
+			if (j->using_clause[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+				need(nd, j->using_clause[i]->string->sval);
+		return true;
+	}
+	if (m->descriptor != &pg_query__column_ref__descriptor)
+		return true;
+	const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
+	Node *first = cr->fields[0], *last = cr->fields[cr->n_fields - 1];
+	bool star = last->node_case == PG_QUERY__NODE__NODE_A_STAR;
+	bool named = first->node_case == PG_QUERY__NODE__NODE_STRING;
+	if (cr->n_fields == 1 && star)
+		nd->all = true;
+	else if (cr->n_fields == 1 && named && is_alias(nd, first->string->sval) &&
+		 nd->pl->catalog.column_position(nd->pl->catalog.arg, nd->table, first->string->sval) < 0)
+		nd->all = true; /* the whole row */
+	else if (cr->n_fields == 1 && named)
+		need(nd, first->string->sval);
+	else if (cr->n_fields == 2 && named && is_alias(nd, first->string->sval))
+		star ? (void)(nd->all = true) : need(nd, last->string->sval);
+	else if (cr->n_fields > 2)
+		nd->all = true;
+	return false;
+}
+
+/* The target list of a table's fetch: its needed columns (in arena a),
+ * else "*" (st). */
+static void fetch_targets(const RtPlanner *pl, const RtTables *t, const FromRefs *f, const char *name, Arena *a,
+			  RtStarTarget *st, PgQuery__SelectStmt *q)
+{
+	Needed nd = {.pl = pl, .t = t, .table = name, .all = !f->scope};
+	if (f->scope)
+		pgn_walk(f->scope, needed_visit, &nd);
+	q->n_target_list = 1;
+	q->target_list = st->targets;
+	if (nd.all || nd.n == 0)
+		return;
+	q->target_list = arena_alloc(a, sizeof(Node *) * (size_t)nd.n);
+	q->n_target_list = (size_t)nd.n;
+	for (int i = 0; i < nd.n; i++)
+		q->target_list[i] = pgn_res_target(a, NULL, pgn_column(a, nd.cols[i]));
+}
+
+/* Where a table's fetch goes: the shards of its vindex value when where
+ * (the conjuncts pushed down, qual its alias) fixes it, all of a sharded
+ * table's, a pinned table's shard, any one for a reference table. */
+static void fetch_shards(const RtPlanner *pl, const char *name, Node *where, const char *qual, RtGather *g)
+{
+	const VscTable *vt = rt_plan_placement(pl, name);
+	g->nshards = 1;
+	g->shards[0] = 0;
+	if (vt->placement == VSC_PINNED) {
+		g->opcode = RT_RO_PINNED;
+		g->shards[0] = vt->shard;
+		return;
+	}
+	if (vt->placement != VSC_SHARDED) {
+		g->opcode = RT_RO_REFERENCE;
+		return;
+	}
+	RtRoute tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.kind = RT_ROUTE_SHARDS;
+	bool refused = false;
+	if (where && rt_where_shards(pl, where, name, qual, &vt->col_vindexes[0], &tmp, &refused) && !refused) {
+		g->opcode = tmp.nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+		g->nshards = tmp.nshards;
+		memcpy(g->shards, tmp.shards, sizeof(int) * (size_t)tmp.nshards);
+		return;
+	}
+	g->opcode = RT_RO_SCATTER;
+	g->nshards = vsc_shard_count(pl->vschema);
+	for (int i = 0; i < g->nshards; i++)
+		g->shards[i] = i;
+}
+
+/* The statement that fetches one table's rows: SELECT of the columns the
+ * final step reads (* for all) FROM it, with the
  * conjuncts of WHERE that concern it alone when it is read once, from a
  * non-nullable place of the top-level FROM; its shards in g.  False out of
  * memory. */
@@ -163,8 +283,9 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	andn.bool_expr = &and;
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
-	q.n_target_list = 1;
-	q.target_list = st.targets;
+	Arena a;
+	arena_init(&a);
+	fetch_targets(pl, t, f, name, &a, &st, &q);
 	q.n_from_clause = 1;
 	q.from_clause = tf.from;
 	q.where_clause = nmine == 0 ? NULL : nmine == 1 ? mine[0] : &andn;
@@ -173,36 +294,11 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
 	g->sql = pgn_deparse(&qn);
+	arena_reset(&a);
 	if (!g->sql)
 		return false;
 	snprintf(g->table, sizeof(g->table), "%s", name);
-	const VscTable *vt = rt_plan_placement(pl, name);
-	g->nshards = 1;
-	g->shards[0] = 0;
-	if (vt->placement == VSC_PINNED) {
-		g->opcode = RT_RO_PINNED;
-		g->shards[0] = vt->shard;
-		return true;
-	}
-	if (vt->placement != VSC_SHARDED) {
-		g->opcode = RT_RO_REFERENCE;
-		return true;
-	}
-	RtRoute tmp;
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.kind = RT_ROUTE_SHARDS;
-	bool refused = false;
-	if (q.where_clause && rt_where_shards(pl, q.where_clause, name, f->qual[k], &vt->col_vindexes[0], &tmp, &refused) &&
-	    !refused) {
-		g->opcode = tmp.nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
-		g->nshards = tmp.nshards;
-		memcpy(g->shards, tmp.shards, sizeof(int) * (size_t)tmp.nshards);
-		return true;
-	}
-	g->opcode = RT_RO_SCATTER;
-	g->nshards = vsc_shard_count(pl->vschema);
-	for (int i = 0; i < g->nshards; i++)
-		g->shards[i] = i;
+	fetch_shards(pl, name, q.where_clause, k >= 0 ? f->qual[k] : name, g);
 	return true;
 }
 
@@ -244,6 +340,7 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	}
 	FromRefs f;
 	memset(&f, 0, sizeof(f));
+	f.scope = &s->base;
 	for (size_t i = 0; i < s->n_from_clause; i++)
 		from_refs(s->from_clause[i], false, &f);
 	if (!gather_tables(pl, s, t, NULL, &f, r) || r->ngather == 0)
@@ -400,7 +497,7 @@ static bool sub_param(const RtPlanner *pl, const char *target, Node *at, int k, 
 }
 
 /* The tables of the subqueries, each an intermediate result. */
-static bool gather_subquery_tables(const RtPlanner *pl, const Subs *subs, RtRoute *r)
+static bool gather_subquery_tables(const RtPlanner *pl, const ProtobufCMessage *scope, const Subs *subs, RtRoute *r)
 {
 	RtTables all;
 	memset(&all, 0, sizeof(all));
@@ -421,6 +518,7 @@ static bool gather_subquery_tables(const RtPlanner *pl, const Subs *subs, RtRout
 		RtTables mine;
 		FromRefs f;
 		memset(&f, 0, sizeof(f));
+		f.scope = scope;
 		rt_tables_collect(sub, &mine);
 		for (size_t k = 0; sel && k < sel->n_from_clause; k++)
 			from_refs(sel->from_clause[k], false, &f);
@@ -499,7 +597,7 @@ static bool subquery_values_plan(const RtPlanner *pl, PgQuery__Node *stmt, const
 		nsaved--;
 		*subs->at[nsaved] = saved[nsaved];
 	}
-	ok = ok && gather_subquery_tables(pl, subs, r) && !sql.failed && (r->final_sql = strdup(buf_cstr(&sql)));
+	ok = ok && gather_subquery_tables(pl, &stmt->base, subs, r) && !sql.failed && (r->final_sql = strdup(buf_cstr(&sql)));
 	if (ok) {
 		r->nshards = w.nshards;
 		memcpy(r->shards, w.shards, sizeof(int) * (size_t)w.nshards);
