@@ -881,6 +881,17 @@ static bool merge_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t
 
 /* A read: a gather of its tables; a write (table its target): its
  * subqueries first, then the write with their values (gather.c). */
+/* A read as a gather of its tables and its final step. */
+static bool gather_read_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
+{
+	(void)table;
+	if (!rt_gather_plan(pl, stmt->select_stmt, t, r))
+		return false;
+	r->final_params = false;
+	pgn_walk(&stmt->base, is_param, &r->final_params);
+	return true;
+}
+
 static bool gather_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
 {
 	if (stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
@@ -904,11 +915,7 @@ static bool gather_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *
 	r->nsubs = 0;
 	r->key = NULL;
 	memset(&r->err, 0, sizeof(r->err));
-	if (!rt_gather_plan(pl, stmt->select_stmt, t, r))
-		return false;
-	r->final_params = false;
-	pgn_walk(&stmt->base, is_param, &r->final_params);
-	return true;
+	return gather_read_tree(pl, stmt, t, table, r);
 }
 
 /* A statement over tables that are not colocated: a gather (gather.c)
@@ -1005,6 +1012,21 @@ static void copy_out_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char
 			memset(r, 0, sizeof(*r));
 			refuse(r, "%s", "COPY (query) TO STDOUT through the router needs a query that is not a write");
 			return;
+		}
+		if (r->write_sql) {
+			/* its rows come from a final step, not from a statement
+			 * after its subqueries: a gather */
+			Tables t;
+			rt_tables_collect(cp->query, &t);
+			rt_route_cleanup(r);
+			memset(r, 0, sizeof(*r));
+			r->kind = RT_ROUTE_SHARDS;
+			r->params = params;
+			if (!inlined_plan(pl, cp->query, &t, NULL, r, gather_read_tree)) {
+				rt_route_cleanup(r);
+				refuse(r, "%s", "this COPY (query) TO STDOUT is not supported by the router");
+				return;
+			}
 		}
 		/* a final step in the router (r->merge): copy.c keeps its rows
 		 * and writes them out as COPY data */

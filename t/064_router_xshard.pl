@@ -344,6 +344,24 @@ for my $sql (q{update orders o set qty = 1 where exists (select 1 from users u w
 	ok(!$ok && ($db{simple}->state // '') eq '0A000', "refused with 0A000: $sql") or diag($db{simple}->errstr);
 }
 
+# cursors and COPY TO STDOUT over gathers and semi-joins, through psql
+my $script = q{begin;
+declare c cursor for select u.name, o.qty from users u join orders o on o.qty > u.id % 5 order by 1, 2;
+fetch 3 from c;
+fetch forward 2 from c;
+close c;
+declare d cursor for select name from users where id in (select user_id from orders where qty > 2) order by 1;
+fetch all from d;
+commit;
+copy (select u.name, o.id from users u join orders o on o.user_id = u.id + 1 order by 1, 2) to stdout;
+copy (select name from users where id in (select user_id from orders where qty = 1) order by 1) to stdout;
+};
+my @pflags = ('-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1');
+my (undef, $rout, $rerr) = $cluster->router->psql($script, flags => \@pflags);
+my (undef, $pout, $perr) = $oracle->psql($script, flags => \@pflags);
+is("$rout\n$rerr", "$pout\n$perr", 'cursors and COPY over cross-shard reads give what PostgreSQL gives');
+cmp_ok(scalar(split /\n/, $pout), '>=', 8, 'and they have rows');
+
 # intermediate results larger than router_work_mem (1MB here) spill to a
 # temporary file and complete; past max_intermediate_result_size (8MB here)
 # the statement fails with 54000 naming the setting, and the router goes on
