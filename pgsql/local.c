@@ -34,7 +34,9 @@ PgsLocal *pgs_local_create(void)
 	l->conn.database = "dosql";
 	char *err = NULL;
 	sqlite3 *db = NULL;
-	bool ok = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) ==
+	/* a temporary database: in the page cache while it fits (cache_size),
+	 * spilled to a temporary file past it */
+	bool ok = sqlite3_open_v2("", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) ==
 			  SQLITE_OK &&
 		  sqlite3_exec(db, "PRAGMA case_sensitive_like = ON;", NULL, NULL, &err) == SQLITE_OK &&
 		  pgs_catalog_bootstrap(db, &err);

@@ -361,9 +361,12 @@ static bool window_def(Tr *tr, PgQuery__WindowDef *w, int loc, Buf *out)
 			}
 			if (i)
 				buf_put_str(out, ", ");
-			tr_put_buf(out, &eb);
+			tr_put_cmp_operand(out, &eb, &et, tr_cmp_keyed(&et, 1));
 			bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+			bool nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+					   (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && desc);
 			buf_put_str(out, desc ? " DESC" : " ASC");
+			buf_put_str(out, nulls_first ? " NULLS FIRST" : " NULLS LAST"); /* PostgreSQL's default: NULLs sort high */
 			buf_cleanup(&eb);
 		}
 	}

@@ -177,6 +177,17 @@ static bool merge_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 	return rt_merge_start(s, op, a->text, a->params) && s->waiting > 0;
 }
 
+/* A write after its subqueries: the final step computing their values
+ * starts (its gather's first shards); the write follows (session.c). */
+static bool subquery_values_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
+{
+	s->subwrite = op;
+	if (rt_merge_start(s, op, a->text, a->params) && s->waiting > 0)
+		return true;
+	s->subwrite = NULL;
+	return false;
+}
+
 static bool explain_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
 	return rt_explain_start(s, op, a->text, a->params);
@@ -239,6 +250,9 @@ static const RtOpType op_types[RT_OP_NKINDS] = {
 	[RT_OP_MERGE_SORT] = {.name = "MergeSort", .start = merge_start, .on_result = merge_sort_result, .finish = merge_finish},
 	[RT_OP_LIMIT] = {.name = "Limit", .start = merge_start},
 	[RT_OP_EXPLAIN] = {.name = "Explain", .start = explain_start},
+	[RT_OP_INTERMEDIATE] = {.name = "IntermediateResult"},
+	[RT_OP_SUBQUERY_VALUES] = {.name = "WithSubqueryValues", .start = subquery_values_start, .finish = merge_finish},
+	[RT_OP_INSERT_SELECT] = {.name = "InsertSelect", .start = subquery_values_start, .finish = merge_finish},
 };
 
 const RtOpType *rt_op_type(RtOpKind kind)

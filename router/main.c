@@ -8,7 +8,8 @@
  *    "tls": {"cert": "server.crt", "key": "server.key"},
  *    "data_dir": "router-data", "router_id": "r1",
  *    "prepared_abandon_ms": 60000, "recovery_interval_ms": 1000,
- *    "pool_max_idle": 100}
+ *    "pool_max_idle": 100, "router_work_mem": "64MB",
+ *    "max_intermediate_result_size": "1GB"}
  * plus the operations settings (http, admin_users, max_client_conn, ...:
  * router/ops.h, README's Operations section).
  * Relative paths are taken from the config file's directory; data_dir (the
@@ -37,6 +38,9 @@ typedef struct Config {
 	long long abandon_ms, interval_ms;
 	int pool_max_idle; /* idle connections kept per shard */
 	RtOpsConfig ops;   /* ops.h */
+	/* bytes: a final step's rows past work_mem spill to a temporary
+	 * file, past max_intermediate the statement fails (-1 no limit) */
+	long long work_mem, max_intermediate;
 } Config;
 
 static void config_free(Config *c)
@@ -94,6 +98,45 @@ static bool get_ms(json_t *o, const char *key, const char *file, long long dflt,
 	return true;
 }
 
+/* A size as PostgreSQL's memory settings take it: an integer of kB, or a
+ * string "n[kB|MB|GB|TB]"; -1 when allow_none (no limit). */
+static bool get_size(json_t *o, const char *key, const char *file, long long dflt, bool allow_none, long long *out)
+{
+	static const struct {
+		const char *unit;
+		long long mult;
+	} units[] = {{"", 1024}, {"kB", 1024}, {"MB", 1024LL * 1024}, {"GB", 1024LL * 1024 * 1024},
+		     {"TB", 1024LL * 1024 * 1024 * 1024}};
+	json_t *v = json_object_get(o, key);
+	*out = dflt;
+	if (!v)
+		return true;
+	long long n = -2;
+	const char *unit = "";
+	char *end = NULL;
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+	} else if (json_is_string(v)) {
+		n = strtoll(json_string_value(v), &end, 10);
+		unit = end == json_string_value(v) ? "?" : end;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(unit, units[i].unit) != 0)
+			continue;
+		if (n == -1 && allow_none) {
+			*out = -1;
+			return true;
+		}
+		if (n > 0 && n <= (1LL << 50) / units[i].mult) {
+			*out = n * units[i].mult;
+			return true;
+		}
+	}
+	fprintf(stderr, "dosql: %s: %s: expected a size, a number of kB or a string such as \"64MB\"%s\n", file, key,
+		allow_none ? " (-1: no limit)" : "");
+	return false;
+}
+
 static bool load_config(const char *file, Config *c)
 {
 	json_error_t jerr;
@@ -109,7 +152,8 @@ static bool load_config(const char *file, Config *c)
 		fprintf(stderr, "dosql: %s: expected a JSON object\n", file);
 	static const char *const known[] = {"listen", "unix_socket_dir", "auth", "passwd_file", "vschema",
 					    "shard_user", "shard_database", "tls", "data_dir", "router_id",
-					    "prepared_abandon_ms", "recovery_interval_ms", "pool_max_idle"};
+					    "prepared_abandon_ms", "recovery_interval_ms", "pool_max_idle",
+					    "router_work_mem", "max_intermediate_result_size"};
 	const char *key;
 	json_t *val;
 	json_object_foreach(root, key, val)
@@ -148,7 +192,9 @@ static bool load_config(const char *file, Config *c)
 	ok = ok && get_string(root, "data_dir", file, dir, true, &c->data_dir) &&
 	     get_string(root, "router_id", file, dir, false, &c->router_id) &&
 	     get_ms(root, "prepared_abandon_ms", file, 60000, &c->abandon_ms) &&
-	     get_ms(root, "recovery_interval_ms", file, 1000, &c->interval_ms);
+	     get_ms(root, "recovery_interval_ms", file, 1000, &c->interval_ms) &&
+	     get_size(root, "router_work_mem", file, 64LL << 20, false, &c->work_mem) &&
+	     get_size(root, "max_intermediate_result_size", file, 1LL << 30, true, &c->max_intermediate);
 	json_t *mi = ok ? json_object_get(root, "pool_max_idle") : NULL;
 	c->pool_max_idle = 100;
 	if (mi && (!json_is_integer(mi) || json_integer_value(mi) < 0 || json_integer_value(mi) > 100000)) {
@@ -231,6 +277,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rt.stats = calloc((size_t)vsc_shard_count(rt.vschema), sizeof(*rt.stats));
+	rt_merge_limits(cfg.work_mem, cfg.max_intermediate);
 	if (!rt.stats || !rt_pools_create(&rt, cfg.pool_max_idle))
 		goto out;
 	rt.pgw.max_message = PGW_DEFAULT_MAX_MESSAGE;

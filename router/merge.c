@@ -15,17 +15,42 @@
 #include "pgsql/local.h"
 #include "pgsql/translate.h"
 
+/* A table of the local database: a query's table, or one intermediate
+ * result of a gather. */
+typedef struct LocalTable {
+	char *name;           /* owned */
+	char *sql;            /* owned: its CREATE TABLE */
+	sqlite3_stmt *insert; /* owned: the INSERT into it */
+} LocalTable;
+
+#define MAX_LOCAL_TABLES 16
+
 struct RtMerge {
 	PgsLocal *local;   /* owned */
-	char *table;       /* owned: the query's table */
-	sqlite3_stmt *insert; /* owned: the INSERT into the local table */
+	char *table;       /* owned: the table rows go to now */
+	sqlite3_stmt *insert; /* borrowed from tables[]: the INSERT into it */
 	int ncols;
 	uint32_t *types; /* owned */
 	int32_t *typmods;
 	bool created;    /* the local table for this merge's rows is there */
-	char *local_sql;   /* owned: the CREATE TABLE of the table the local database has, NULL none */
-	char *local_table; /* owned: that table's name */
+	uint64_t bytes;  /* the rows' text loaded by this merge */
+	LocalTable tables[MAX_LOCAL_TABLES]; /* the tables the local database has */
+	int ntables;
 };
+
+/* The bytes of rows a statement's final step may load: past router_work_mem
+ * the local database's pages go to a temporary file, past
+ * max_intermediate_result_size the statement fails with 54000. */
+static int64_t work_mem_kb = 64 * 1024;
+static int64_t max_intermediate = (int64_t)1 << 30;
+
+void rt_merge_limits(int64_t work_mem_bytes, int64_t max_result_bytes)
+{
+	if (work_mem_bytes > 0)
+		work_mem_kb = work_mem_bytes / 1024 > 0 ? work_mem_bytes / 1024 : 1;
+	if (max_result_bytes != 0)
+		max_intermediate = max_result_bytes;
+}
 
 /* Finished merges, kept with their local session and table for the next
  * ones: opening a local session builds the catalog's views (some 19
@@ -37,15 +62,22 @@ struct RtMerge {
 static RtMerge *idle_merges[MAX_IDLE_MERGES];
 static int nidle_merges;
 
+static void local_table_cleanup(LocalTable *t)
+{
+	sqlite3_finalize(t->insert);
+	free(t->name);
+	free(t->sql);
+	memset(t, 0, sizeof(*t));
+}
+
 static void merge_destroy(RtMerge *m)
 {
-	sqlite3_finalize(m->insert);
+	for (int i = 0; i < m->ntables; i++)
+		local_table_cleanup(&m->tables[i]);
 	pgs_local_destroy(m->local);
 	free(m->table);
 	free(m->types);
 	free(m->typmods);
-	free(m->local_sql);
-	free(m->local_table);
 	free(m);
 }
 
@@ -57,13 +89,31 @@ RtMerge *rt_merge_create(const char *table)
 	free(m->table);
 	m->table = strdup(table);
 	m->created = false;
-	if (!m->local)
-		m->local = pgs_local_create();
+	m->insert = NULL;
+	m->bytes = 0;
+	if (!m->local && (m->local = pgs_local_create()) != NULL) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%lld", (long long)work_mem_kb);
+		sqlite3_exec(pgs_local_session(m->local)->db, pragma, NULL, NULL, NULL);
+	}
 	if (!m->local || !m->table) {
 		merge_destroy(m);
 		return NULL;
 	}
 	return m;
+}
+
+bool rt_merge_table(RtMerge *m, const char *table)
+{
+	char *t = strdup(table);
+	if (!t)
+		return false;
+	free(m->table);
+	m->table = t;
+	m->created = false;
+	m->insert = NULL;
+	sqlite3 *db = pgs_local_session(m->local)->db;
+	return sqlite3_get_autocommit(db) || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 }
 
 bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nsets)
@@ -99,11 +149,11 @@ static bool merge_reset(RtMerge *m)
 	PgsSession *l = pgs_local_session(m->local);
 	if (!sqlite3_get_autocommit(l->db) && sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		return false;
-	if (m->local_sql) {
+	for (int i = 0; i < m->ntables; i++) {
 		Buf sql;
 		buf_init(&sql);
 		buf_put_str(&sql, "DELETE FROM ");
-		pgs_put_ident(&sql, m->local_table);
+		pgs_put_ident(&sql, m->tables[i].name);
 		bool ok = !sql.failed && sqlite3_exec(l->db, buf_cstr(&sql), NULL, NULL, NULL) == SQLITE_OK;
 		buf_cleanup(&sql);
 		if (!ok)
@@ -140,25 +190,30 @@ static void put_type(Buf *b, uint32_t oid, int32_t typmod)
 		buf_printf(b, "(%d,%d)", ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF);
 }
 
-/* Drop the local table a previous merge left (another query's columns). */
-static bool drop_local_table(RtMerge *m)
+/* Drop local table i (a previous merge's, of other columns). */
+static bool drop_local_table(RtMerge *m, int i)
 {
-	if (!m->local_sql)
-		return true;
-	sqlite3_finalize(m->insert);
-	m->insert = NULL;
 	Buf sql, out;
 	buf_init(&sql);
 	buf_init(&out);
 	buf_put_str(&sql, "DROP TABLE ");
-	pgs_put_ident(&sql, m->local_table);
+	pgs_put_ident(&sql, m->tables[i].name);
 	bool ok = !sql.failed && pgs_local_sql(m->local, buf_cstr(&sql), &out);
 	buf_cleanup(&sql);
 	buf_cleanup(&out);
-	free(m->local_sql);
-	free(m->local_table);
-	m->local_sql = m->local_table = NULL;
+	local_table_cleanup(&m->tables[i]);
+	m->tables[i] = m->tables[--m->ntables];
+	memset(&m->tables[m->ntables], 0, sizeof(m->tables[0]));
 	return ok;
+}
+
+/* The local table of m->table, -1 none. */
+static int find_local_table(const RtMerge *m)
+{
+	for (int i = 0; i < m->ntables; i++)
+		if (strcmp(m->tables[i].name, m->table) == 0)
+			return i;
+	return -1;
 }
 
 /* The local table for the first result's columns: the one a previous
@@ -187,14 +242,17 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 	}
 	buf_put_str(&sql, ")");
 	bool ok = m->types && m->typmods && !sql.failed;
-	bool kept = ok && m->local_sql && strcmp(m->local_sql, buf_cstr(&sql)) == 0 && m->insert;
-	if (ok && !kept) {
-		ok = drop_local_table(m) && pgs_local_sql(m->local, buf_cstr(&sql), &out);
-		if (ok) {
-			m->local_sql = strdup(buf_cstr(&sql));
-			m->local_table = strdup(m->table);
-			ok = m->local_sql && m->local_table;
-		}
+	int k = ok ? find_local_table(m) : -1;
+	if (k >= 0 && (strcmp(m->tables[k].sql, buf_cstr(&sql)) != 0 || !m->tables[k].insert)) {
+		ok = drop_local_table(m, k);
+		k = -1;
+	}
+	if (ok && k < 0 && m->ntables == MAX_LOCAL_TABLES)
+		ok = drop_local_table(m, 0);
+	if (ok && k < 0) {
+		LocalTable *lt = &m->tables[m->ntables];
+		ok = pgs_local_sql(m->local, buf_cstr(&sql), &out) && (lt->sql = strdup(buf_cstr(&sql))) != NULL &&
+		     (lt->name = strdup(m->table)) != NULL;
 		buf_reset(&sql);
 		if (ok) {
 			buf_put_str(&sql, "INSERT INTO ");
@@ -203,13 +261,19 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 			for (int i = 0; i < m->ncols; i++)
 				buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
 			buf_put_u8(&sql, ')');
-			m->insert = pgs_local_prepare(m->local, buf_cstr(&sql), err);
-			ok = m->insert != NULL;
+			lt->insert = pgs_local_prepare(m->local, buf_cstr(&sql), err);
+			ok = lt->insert != NULL;
 		} else {
 			pgw_error_set(err, "XX000", "could not create the merge table for \"%s\"", m->table);
 		}
+		if (ok)
+			k = m->ntables++;
+		else
+			local_table_cleanup(lt);
 	}
-	ok = ok && sqlite3_exec(pgs_local_session(m->local)->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	m->insert = k >= 0 ? m->tables[k].insert : NULL;
+	sqlite3 *db = pgs_local_session(m->local)->db;
+	ok = ok && (!sqlite3_get_autocommit(db) || sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
 	buf_cleanup(&sql);
 	buf_cleanup(&out);
 	m->created = ok;
@@ -223,6 +287,14 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 	PgsSession *l = pgs_local_session(m->local);
 	sqlite3_stmt *st = m->insert;
 	for (int t = 0; t < PQntuples(r); t++) {
+		for (int i = 0; i < PQnfields(r); i++)
+			m->bytes += (uint64_t)PQgetlength(r, t, i) + 8;
+		if (max_intermediate > 0 && m->bytes > (uint64_t)max_intermediate) {
+			pgw_error_set(err, "54000",
+				      "the intermediate result size exceeds max_intermediate_result_size (currently %lld kB)",
+				      (long long)(max_intermediate / 1024));
+			return false;
+		}
 		for (int i = 0; i < m->ncols && i < PQnfields(r); i++) {
 			PgtValue v;
 			PgtError pe;
@@ -250,8 +322,9 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 
 bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out)
 {
-	if (m->created)
-		sqlite3_exec(pgs_local_session(m->local)->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3 *db = pgs_local_session(m->local)->db;
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (portal)
 		return pgs_local_execute(m->local, sql, portal->nres, portal->resfmts, out);
 	return pgs_local_sql(m->local, sql, out);

@@ -85,6 +85,7 @@ void rt_op_free(RtOp *op)
 		return;
 	rt_op_free(op->input);
 	rt_op_free(op->inner);
+	rt_op_free(op->next);
 	rt_op_free(op->alt);
 	for (int i = 0; op->split_sql && i < op->nshards; i++)
 		free(op->split_sql[i]);
@@ -100,6 +101,7 @@ void rt_op_free(RtOp *op)
 	free(op->kmerge);
 	shards_free(op);
 	free(op->sql);
+	free(op->suffix);
 	if (op_cached < OP_CACHE_MAX)
 		op_cache[op_cached++] = op;
 	else
@@ -150,6 +152,7 @@ void rt_op_check(const RtOp *op)
 	assert(op && op->kind < RT_OP_NKINDS);
 	assert(!op->inner); /* no operator of today has a second input */
 	assert(!op->input || op->input->parent == op);
+	assert(!op->next || op->kind == RT_OP_INTERMEDIATE);
 	if (is_leaf_kind(op->kind)) {
 		assert(!op->input && op->nshards > 0 && op->shards);
 		assert(op->opcode != RT_RO_NONE);
@@ -166,14 +169,24 @@ void rt_op_check(const RtOp *op)
 		assert(op->kind != RT_OP_REFUSE || (op->err && op->err->sqlstate[0]));
 		assert(op->kind != RT_OP_SHOW || op->show >= 0);
 		assert(op->kind != RT_OP_LOCAL || op->what);
+	} else if (op->kind == RT_OP_SUBQUERY_VALUES || op->kind == RT_OP_INSERT_SELECT) {
+		assert(op->input && op->input->kind == RT_OP_FINAL && op->nshards > 0 && op->sql);
+		assert(op->write || op->kind == RT_OP_SUBQUERY_VALUES);
+		assert(op->kind == RT_OP_INSERT_SELECT || (op->nsubs > 0 && op->nsubs <= RT_MAX_SUBQUERIES));
+		assert((op->kind == RT_OP_INSERT_SELECT) == (op->suffix != NULL));
 	} else {
 		assert(op->input && !op->nshards); /* rows come from an input */
 	}
 	switch (op->kind) {
 	case RT_OP_FINAL:
-		/* over the shards' rows, or over their partial aggregates */
-		assert(op->input->kind == RT_OP_ROUTE ||
+		/* over the shards' rows, over their partial aggregates, or over
+		 * intermediate results */
+		assert(op->input->kind == RT_OP_ROUTE || op->input->kind == RT_OP_INTERMEDIATE ||
 		       (op->input->kind == RT_OP_AGGREGATE && op->input->input->kind == RT_OP_ROUTE));
+		for (const RtOp *i = op->input->kind == RT_OP_INTERMEDIATE ? op->input->next : NULL; i; i = i->next) {
+			assert(i->kind == RT_OP_INTERMEDIATE && i->parent == op);
+			rt_op_check(i);
+		}
 		assert(op->input->kind != RT_OP_AGGREGATE || op->sql); /* aggregates combined by its own statement */
 		assert(rt_op_leaf(op)->sql);
 		break;
@@ -193,6 +206,10 @@ void rt_op_check(const RtOp *op)
 		break;
 	case RT_OP_EXPLAIN:
 		assert(!op->parent);
+		break;
+	case RT_OP_INTERMEDIATE:
+		assert(op->parent && op->parent->kind == RT_OP_FINAL && op->table[0]);
+		assert(op->input->kind == RT_OP_ROUTE && op->input->sql && !op->input->write);
 		break;
 	case RT_OP_COPY_OUT:
 		assert(!op->parent);
@@ -248,6 +265,8 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 	case RT_OP_TRUNCATE:
 	case RT_OP_MOVE:
 	case RT_OP_COPY_IN:
+	case RT_OP_SUBQUERY_VALUES:
+	case RT_OP_INSERT_SELECT:
 		buf_printf(out, " %s", rt_route_opcode_str(op->opcode));
 		put_shards(op, vs, out);
 		if (op->write && op->kind == RT_OP_ROUTE)
@@ -264,10 +283,29 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 		for (int i = 0; op->sequenced && op->split_sql && i < op->nshards; i++)
 			buf_printf(out, "%s %s: %s", i ? ";" : ", values from cluster-wide sequences written in:",
 				   vsc_shard(vs, op->shards[i])->name, op->split_sql[i]);
+		if (op->kind == RT_OP_SUBQUERY_VALUES)
+			buf_printf(out, ", $1..$%d the values of the final step's statements", op->nsubs);
+		if (op->kind == RT_OP_SUBQUERY_VALUES && op->key)
+			buf_printf(out, ", only to the shards of the \"%s\" values in $%d", op->key->column, op->key_pos + 1);
+		if (op->kind == RT_OP_INSERT_SELECT) {
+			if (op->key)
+				buf_printf(out, ", each row where its \"%s\" (column %d) belongs", op->key->column, op->key_pos + 1);
+			buf_printf(out, ": %s<the final step's rows>%s", op->sql, op->suffix);
+			return;
+		}
 		if (op->sql)
 			buf_printf(out, ": %s", op->sql);
 		return;
+	case RT_OP_INTERMEDIATE:
+		buf_printf(out, " \"%s\" in the router's engine", op->table);
+		return;
 	case RT_OP_FINAL:
+		if (op->input->kind == RT_OP_INTERMEDIATE) {
+			buf_printf(out, " over intermediate results");
+			if (op->sql)
+				buf_printf(out, ": %s", op->sql);
+			return;
+		}
 		buf_printf(out, " over the rows of \"%s\"", op->table);
 		if (op->pushed_limit >= 0)
 			buf_printf(out, ", each shard's first %" PRId64 " in the query's order", op->pushed_limit);
@@ -303,6 +341,8 @@ static void explain_tree(const RtOp *op, const VscSchema *vs, int depth, Buf *ou
 		explain_tree(op->input, vs, depth + 1, out);
 	if (op->inner)
 		explain_tree(op->inner, vs, depth + 1, out);
+	for (const RtOp *i = op->input && op->input->kind == RT_OP_INTERMEDIATE ? op->input->next : NULL; i; i = i->next)
+		explain_tree(i, vs, depth + 1, out);
 }
 
 void rt_op_explain(const RtOp *op, const VscSchema *vs, Buf *out) { explain_tree(op, vs, 0, out); }

@@ -30,6 +30,8 @@
 #include "pgwire/pgwire.h"
 #include "vschema/vschema.h"
 
+#define RT_MAX_SUBQUERIES 8
+
 typedef struct RtSession RtSession;
 typedef struct RtBackend RtBackend;
 typedef struct RtParams RtParams;
@@ -53,6 +55,9 @@ typedef enum RtOpKind {
 	RT_OP_MERGE_SORT,   /* its input's sorted streams merged in order as they come (kmerge.c) */
 	RT_OP_LIMIT,        /* the first rows of its input after an offset */
 	RT_OP_EXPLAIN,      /* EXPLAIN of its input: the tree, then each shard's plan */
+	RT_OP_INTERMEDIATE, /* its input's rows kept as a table of the router's engine, for the final step above */
+	RT_OP_SUBQUERY_VALUES, /* a statement on its shards with the values of its subqueries its input computed */
+	RT_OP_INSERT_SELECT,  /* the rows its input computed, inserted on the shards their key routes to */
 	RT_OP_NKINDS
 } RtOpKind;
 
@@ -103,6 +108,7 @@ struct RtOp {
 	RtOp *parent;       /* NULL at the root */
 	RtOp *input;        /* owned: the operator whose rows this one takes */
 	RtOp *inner;        /* owned: a second input (joins); NULL in every plan of today */
+	RtOp *next;         /* owned: RT_OP_INTERMEDIATE: the next intermediate result of the same final step */
 	/* leaves: where the statement goes */
 	RtRouteOpcode opcode;
 	int nshards;
@@ -132,6 +138,8 @@ struct RtOp {
 	 * it with RETURNING *; the rows' lookup rows are deleted next (table
 	 * is the table) */
 	bool lookup_delete;
+	/* RT_OP_FINAL over RT_OP_INTERMEDIATE (a gather): the tables of its
+	 * statement, each its own intermediate result (input, then next) */
 	/* RT_OP_FINAL: the final step uses bound parameters */
 	bool final_params;
 	/* RT_OP_FINAL over RT_OP_ROUTE: each shard sends its first rows in
@@ -146,6 +154,18 @@ struct RtOp {
 	int64_t offset, limit;
 	/* RT_OP_MOVE */
 	const VscColumnVindex *move;
+	/* RT_OP_SUBQUERY_VALUES: its sql has $1..$nsubs, the values of its
+	 * input's statements in order: an array of every row's first column
+	 * when sub_array[i], else the first row's */
+	int nsubs;
+	bool sub_array[RT_MAX_SUBQUERIES];
+	/* RT_OP_INSERT_SELECT: sql, then the rows, then suffix (owned); key:
+	 * the target's vindex, the rows' column with its value and its type
+	 * (NULL: every row to each shard) */
+	char *suffix;
+	const VscColumnVindex *key;
+	int key_pos;
+	uint32_t key_type;
 	/* RT_OP_SHOW: the row of the SHOW table */
 	int show;
 	/* RT_OP_LOCAL: what the router does (static text) */

@@ -81,6 +81,39 @@ bool rt_tables_is_cte(const RtTables *t, const char *name)
 	return false;
 }
 
+void rt_star_target_init(RtStarTarget *st)
+{
+	*st = (RtStarTarget){.ref = PG_QUERY__COLUMN_REF__INIT,
+			   .star = PG_QUERY__A__STAR__INIT,
+			   .star_node = PG_QUERY__NODE__INIT,
+			   .ref_node = PG_QUERY__NODE__INIT,
+			   .target_node = PG_QUERY__NODE__INIT,
+			   .target = PG_QUERY__RES_TARGET__INIT};
+	st->star_node.node_case = PG_QUERY__NODE__NODE_A_STAR;
+	st->star_node.a_star = &st->star;
+	st->fields[0] = &st->star_node;
+	st->ref.n_fields = 1;
+	st->ref.fields = st->fields;
+	st->ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	st->ref_node.column_ref = &st->ref;
+	st->target.val = &st->ref_node;
+	st->target_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+	st->target_node.res_target = &st->target;
+	st->targets[0] = &st->target_node;
+}
+
+void rt_table_from_init(RtTableFrom *tf, const char *table)
+{
+	*tf = (RtTableFrom){.rv = PG_QUERY__RANGE_VAR__INIT, .node = PG_QUERY__NODE__INIT};
+	tf->rv.relname = (char *)table;
+	tf->rv.inh = true;
+	tf->rv.relpersistence = "p";
+	tf->rv.location = -1;
+	tf->node.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+	tf->node.range_var = &tf->rv;
+	tf->from[0] = &tf->node;
+}
+
 static void refuse(RtRoute *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void refuse(RtRoute *r, const char *fmt, ...)
@@ -323,6 +356,14 @@ static const VscTable *placement(const RtPlanner *pl, const char *table)
 {
 	const VscTable *vt = vsc_table(pl->vschema, table);
 	return vt ? vt : vsc_default_placement(pl->vschema);
+}
+
+const VscTable *rt_plan_placement(const RtPlanner *pl, const char *table) { return placement(pl, table); }
+
+bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		     const VscColumnVindex *cv, RtRoute *r, bool *refused)
+{
+	return where_shards(pl, where, table, alias, cv, r, refused);
 }
 
 /* The ref a qualified column a.c names, when c is the vindex column of a
@@ -678,48 +719,12 @@ static const char *scatter_obstacle(PgQuery__SelectStmt *s, const Tables *t)
 	return NULL;
 }
 
-/*
- * A SELECT over one sharded table whose final step (ORDER BY, aggregates,
- * ...) runs in the router: the shards send the table's rows that pass the
- * WHERE clause (all rows when it has a subquery, which must see the whole
- * table).  False when the statement has another shape.
- */
-/* A target list "*", built on the stack. */
-typedef struct StarTarget {
-	PgQuery__ColumnRef ref;
-	PgQuery__AStar star;
-	PgQuery__Node star_node, ref_node, target_node;
-	PgQuery__Node *fields[1], *targets[1];
-	PgQuery__ResTarget target;
-} StarTarget;
-
-static void star_target_init(StarTarget *st)
-{
-	*st = (StarTarget){.ref = PG_QUERY__COLUMN_REF__INIT,
-			   .star = PG_QUERY__A__STAR__INIT,
-			   .star_node = PG_QUERY__NODE__INIT,
-			   .ref_node = PG_QUERY__NODE__INIT,
-			   .target_node = PG_QUERY__NODE__INIT,
-			   .target = PG_QUERY__RES_TARGET__INIT};
-	st->star_node.node_case = PG_QUERY__NODE__NODE_A_STAR;
-	st->star_node.a_star = &st->star;
-	st->fields[0] = &st->star_node;
-	st->ref.n_fields = 1;
-	st->ref.fields = st->fields;
-	st->ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
-	st->ref_node.column_ref = &st->ref;
-	st->target.val = &st->ref_node;
-	st->target_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
-	st->target_node.res_target = &st->target;
-	st->targets[0] = &st->target_node;
-}
-
 /* stmt (an UPDATE or DELETE without RETURNING, whose returning list is
  * *n, *list) deparsed with RETURNING *; NULL when it cannot be. */
 static char *deparse_returning_star(PgQuery__Node *stmt, size_t *n, PgQuery__Node ***list)
 {
-	StarTarget st;
-	star_target_init(&st);
+	RtStarTarget st;
+	rt_star_target_init(&st);
 	*n = 1;
 	*list = st.targets;
 	char *sql = pgn_deparse(stmt);
@@ -924,23 +929,95 @@ static void inline_restore(Inlining *in)
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
 
-static bool merge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
+typedef bool (*TreePlan)(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r);
+
+/* Plan stmt by plan with its text-format bound parameters written in as
+ * literals (r->params_inlined), or as it is when they cannot be. */
+static bool inlined_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r,
+			 TreePlan plan)
 {
 	Inlining in = {.params = r->params, .ok = true};
 	if (r->params && r->params->n > 0)
-		pgn_walk(&s->base, count_params, &in.cap);
+		pgn_walk(&stmt->base, count_params, &in.cap);
 	if (in.cap == 0)
-		return merge_plan_tree(pl, s, t, table, r);
+		return plan(pl, stmt, t, table, r);
 	arena_init(&in.arena);
 	in.nodes = arena_alloc(&in.arena, in.cap * sizeof(*in.nodes));
 	in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
-	pgn_walk(&s->base, inline_param, &in);
+	pgn_walk(&stmt->base, inline_param, &in);
 	if (!in.ok)
 		inline_restore(&in); /* the bound parameters go with the statements */
 	r->params_inlined = in.ok;
-	bool planned = merge_plan_tree(pl, s, t, table, r);
+	bool planned = plan(pl, stmt, t, table, r);
 	inline_restore(&in);
 	return planned;
+}
+
+static bool merge_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
+{
+	return merge_plan_tree(pl, stmt->select_stmt, t, table, r);
+}
+
+static bool merge_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
+{
+	return inlined_plan(pl, stmt, t, table, r, merge_tree);
+}
+
+/* A read: a gather of its tables; a write (table its target): its
+ * subqueries first, then the write with their values (gather.c). */
+/* A read as a gather of its tables and its final step. */
+static bool gather_read_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
+{
+	(void)table;
+	if (!rt_gather_plan(pl, stmt->select_stmt, t, r))
+		return false;
+	r->final_params = false;
+	pgn_walk(&stmt->base, is_param, &r->final_params);
+	return true;
+}
+
+static bool gather_tree(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r)
+{
+	if (stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+		bool found = false;
+		pgn_walk(&stmt->base, is_param, &found);
+		if (found) {
+			snprintf(r->err.message, sizeof(r->err.message), "%s",
+				 "a binary bound parameter in a write with subqueries over other sharded tables is not "
+				 "supported by the router");
+			return false;
+		}
+		if (stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT)
+			return rt_gather_insert_plan(pl, stmt, r);
+		return rt_gather_write_plan(pl, stmt, table, r);
+	}
+	bool params = false;
+	pgn_walk(&stmt->base, is_param, &params);
+	if (!params && rt_gather_semijoin_plan(pl, stmt, r))
+		return true;
+	rt_route_cleanup(r); /* what the attempt left */
+	r->nsubs = 0;
+	r->key = NULL;
+	memset(&r->err, 0, sizeof(r->err));
+	return gather_read_tree(pl, stmt, t, table, r);
+}
+
+/* A statement over tables that are not colocated: a gather (gather.c)
+ * of each table's rows into the router's engine, or refused. */
+static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *target, RtRoute *r)
+{
+	/* what an attempt at a narrower plan left */
+	rt_route_cleanup(r);
+	r->merge = r->partial = r->params_inlined = r->final_params = false;
+	memset(&r->kmerge, 0, sizeof(r->kmerge));
+	r->kind = RT_ROUTE_SHARDS;
+	memset(&r->err, 0, sizeof(r->err));
+	if (inlined_plan(pl, stmt, t, target, r, gather_tree))
+		return;
+	char why[sizeof(r->err.message)];
+	snprintf(why, sizeof(why), "%s", r->err.message[0] ? r->err.message : "out of memory");
+	rt_route_cleanup(r);
+	refuse(r, "%s", why);
 }
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
@@ -958,28 +1035,22 @@ static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const T
 	 * itself: every shard sends all the table's rows, and the whole
 	 * statement, WHERE included, runs over them in the router */
 	bool whole = s->n_from_clause != 1 || s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR;
-	PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
-	rv.relname = (char *)table;
-	rv.inh = true;
-	rv.relpersistence = "p";
-	rv.location = -1;
-	PgQuery__Node rvn = PG_QUERY__NODE__INIT, *table_from[1] = {&rvn};
-	rvn.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
-	rvn.range_var = &rv;
+	RtTableFrom tf;
+	rt_table_from_init(&tf, table);
 	Tables final_t = *t;
 	final_t.sublink = t->sublink || whole;
 	if (!final_t.sublink && (t->aggregate || s->n_group_clause) && rt_aggregate_plan(pl, s, table, r)) {
 		r->merge = true;
 		return final_plan(s, t, r);
 	}
-	StarTarget st;
-	star_target_init(&st);
+	RtStarTarget st;
+	rt_star_target_init(&st);
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	q.n_target_list = 1;
 	q.target_list = st.targets;
 	q.n_from_clause = 1;
-	q.from_clause = whole ? table_from : s->from_clause;
+	q.from_clause = whole ? tf.from : s->from_clause;
 	q.where_clause = final_t.sublink ? NULL : s->where_clause;
 	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
@@ -1025,6 +1096,21 @@ static void copy_out_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char
 			memset(r, 0, sizeof(*r));
 			refuse(r, "%s", "COPY (query) TO STDOUT through the router needs a query that is not a write");
 			return;
+		}
+		if (r->write_sql) {
+			/* its rows come from a final step, not from a statement
+			 * after its subqueries: a gather */
+			Tables t;
+			rt_tables_collect(cp->query, &t);
+			rt_route_cleanup(r);
+			memset(r, 0, sizeof(*r));
+			r->kind = RT_ROUTE_SHARDS;
+			r->params = params;
+			if (!inlined_plan(pl, cp->query, &t, NULL, r, gather_read_tree)) {
+				rt_route_cleanup(r);
+				refuse(r, "%s", "this COPY (query) TO STDOUT is not supported by the router");
+				return;
+			}
 		}
 		/* a final step in the router (r->merge): copy.c keeps its rows
 		 * and writes them out as COPY data */
@@ -1155,7 +1241,32 @@ typedef struct Placed {
 	int pinned;
 	bool reference;
 	bool whole; /* the sharded table read again by a subquery */
+	bool gather; /* a read over tables that are not colocated: a gather */
 } Placed;
+
+/* Whether stmt is an INSERT ... SELECT (not VALUES) into a sharded table
+ * or from one: its rows are computed in the router, then inserted. */
+static bool insert_select(const RtPlanner *pl, const PgQuery__Node *stmt, const Tables *t)
+{
+	if (stmt->node_case != PG_QUERY__NODE__NODE_INSERT_STMT || !stmt->insert_stmt->select_stmt ||
+	    (stmt->insert_stmt->select_stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+	     stmt->insert_stmt->select_stmt->select_stmt->n_values_lists))
+		return false;
+	for (int i = 0; i < t->n; i++)
+		if (!rt_tables_is_cte(t, t->names[i]) && placement(pl, t->names[i])->placement == VSC_SHARDED)
+			return true;
+	return false;
+}
+
+/* Whether an UPDATE or DELETE writes table (the first sharded table it
+ * names is its target). */
+static bool write_target(const PgQuery__Node *stmt, const char *table)
+{
+	const PgQuery__RangeVar *rv = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT   ? stmt->update_stmt->relation
+				      : stmt->node_case == PG_QUERY__NODE__NODE_DELETE_STMT ? stmt->delete_stmt->relation
+											    : NULL;
+	return rv && table && strcmp(rv->relname, table) == 0;
+}
 
 /* Place the statement's tables; false with r refused. */
 static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, Placed *pt, RtRoute *r)
@@ -1173,6 +1284,10 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 					pt->whole = true; /* read again by a subquery: every shard's rows, final step here */
 					continue;
 				}
+				if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT || write_target(stmt, pt->sharded)) {
+					pt->gather = true;
+					return true;
+				}
 				refuse(r, "a statement over several sharded tables (\"%s\" and \"%s\") is supported by the router "
 					  "only as a join on their vindex columns with the same vindex",
 				       pt->sharded, t->names[i]);
@@ -1185,6 +1300,10 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			pt->sharded_t = vt;
 		} else if (vt->placement == VSC_PINNED) {
 			if (pt->pinned >= 0 && pt->pinned != vt->shard) {
+				if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+					pt->gather = true;
+					return true;
+				}
 				refuse(r, "%s", "a statement over tables pinned to different shards is not supported");
 				return false;
 			}
@@ -1193,7 +1312,9 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			pt->reference = true;
 		}
 	}
-	if (pt->sharded && pt->pinned >= 0) {
+	if (pt->sharded && pt->pinned >= 0 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+		pt->gather = true;
+	} else if (pt->sharded && pt->pinned >= 0) {
 		refuse(r, "a statement over the sharded table \"%s\" and a pinned table is not supported", pt->sharded);
 		return false;
 	}
@@ -1267,9 +1388,10 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
 		if (!why)
 			return; /* the shards' rows concatenated */
-		/* the final step runs in the router over the table's rows */
-		if (!merge_plan(pl, stmt->select_stmt, t, sharded, r))
-			refuse(r, "%s over several shards is not supported by the router yet; give the vindex column", why);
+		/* the final step runs in the router over the table's rows, or
+		 * over every table's */
+		if (!merge_plan(pl, stmt, t, sharded, r))
+			gather_plan(pl, stmt, t, NULL, r);
 	}
 }
 
@@ -1289,9 +1411,17 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 		refuse(r, "%s", "more than 32 table references in one statement through the router");
 		return;
 	}
+	if (insert_select(pl, stmt, &t)) {
+		gather_plan(pl, stmt, &t, NULL, r);
+		return;
+	}
 	Placed pt;
 	if (!place_tables(pl, stmt, &t, &pt, r))
 		return;
+	if (pt.gather) {
+		gather_plan(pl, stmt, &t, pt.sharded, r);
+		return;
+	}
 	if (pt.sharded) {
 		sharded_plan(pl, stmt, &t, &pt, r);
 		return;
@@ -1343,4 +1473,13 @@ void rt_route_cleanup(RtRoute *r)
 	r->returning_shards = NULL;
 	rt_lookup_sql_free(r->lookup_sql, r->nlookup_sql);
 	r->lookup_sql = NULL;
+	free(r->write_sql);
+	r->write_sql = NULL;
+	free(r->write_suffix);
+	r->write_suffix = NULL;
+	for (int i = 0; i < r->ngather; i++)
+		free(r->gather[i].sql);
+	free(r->gather);
+	r->gather = NULL;
+	r->ngather = 0;
 }

@@ -71,8 +71,35 @@ struct RtRoute {
 	 * RETURNING *, merge_table the table; the lookup rows of the rows
 	 * deleted go next (lookup.c) */
 	bool lookup_delete;
+	/* owned: a gather, ngather intermediate results (a final step over
+	 * them, the client's statement or final_sql); NULL none */
+	struct RtGather *gather;
+	int ngather;
+	/* owned: a write after its subqueries: the write with their values
+	 * as $1..$nsubs (an array of every row for sub_array[i], else the
+	 * first row's value), the final step computing them (final_sql) */
+	char *write_sql;
+	int nsubs;
+	bool sub_array[RT_MAX_SUBQUERIES];
+	/* owned: INSERT ... SELECT: the text after its rows (write_sql is the
+	 * text before them); key: the target's vindex, the rows' column
+	 * holding its value and its type (NULL: every row to every shard) */
+	char *write_suffix;
+	const VscColumnVindex *key;
+	int key_pos;
+	uint32_t key_type;
 	PgwError err;
 };
+
+/* One intermediate result of a gather: the rows of a table the shards
+ * send (sql) kept in the router's engine as a table of that name. */
+typedef struct RtGather {
+	char table[64];
+	char *sql; /* owned */
+	RtRouteOpcode opcode;
+	int nshards;
+	int shards[RT_MAX_SHARDS];
+} RtGather;
 
 /* plan.c: what the planner learns of stmt, in r (never fails: a refusal
  * is kind RT_ROUTE_REFUSE with err). */
@@ -161,5 +188,51 @@ typedef struct RtTables {
 
 void rt_tables_collect(const PgQuery__Node *stmt, RtTables *t);
 bool rt_tables_is_cte(const RtTables *t, const char *name);
+
+/* gather.c: plan a SELECT over tables that are not colocated as a gather:
+ * each table's rows (its own WHERE conjuncts pushed down) fetched into the
+ * router's engine, the statement run there.  False with r refused when it
+ * cannot be. */
+bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r);
+/* gather.c: an UPDATE or DELETE of target whose subqueries read other
+ * sharded tables: the subqueries (uncorrelated) first, gathered and run in
+ * the router's engine, then the write with their values as parameters.
+ * False with r->err's message when it cannot be. */
+bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r);
+/* gather.c: INSERT ... SELECT: the SELECT run as a gather in the router's
+ * engine, its rows then inserted where the target's vindex puts them (on
+ * every shard for a reference table).  False with r->err's message. */
+bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
+/* gather.c: a SELECT of one sharded table whose uncorrelated subqueries
+ * in WHERE read other tables: the subqueries first, their values then
+ * sent with the statement to the table's shards (to those of the values
+ * when they are its vindex column's).  False when it has another shape
+ * (r then needs cleaning up). */
+bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
+
+/* A target list "*", built on the stack. */
+typedef struct RtStarTarget {
+	PgQuery__ColumnRef ref;
+	PgQuery__AStar star;
+	PgQuery__Node star_node, ref_node, target_node;
+	PgQuery__Node *fields[1], *targets[1];
+	PgQuery__ResTarget target;
+} RtStarTarget;
+
+void rt_star_target_init(RtStarTarget *st);
+
+/* A FROM list of one table, built on the stack (RangeVar borrows table). */
+typedef struct RtTableFrom {
+	PgQuery__RangeVar rv;
+	PgQuery__Node node;
+	PgQuery__Node *from[1];
+} RtTableFrom;
+
+void rt_table_from_init(RtTableFrom *tf, const char *table);
+
+/* plan.c, for gather.c */
+const VscTable *rt_plan_placement(const RtPlanner *pl, const char *table);
+bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		     const VscColumnVindex *cv, RtRoute *r, bool *refused);
 
 #endif

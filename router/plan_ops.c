@@ -101,6 +101,49 @@ static RtOp *with_lookups(RtOp *op, RtRoute *r)
 	return op;
 }
 
+/* A gather: FinalStep over an IntermediateResult per table, each over the
+ * route that fetches the table's rows. */
+static RtOp *gather_ops(RtRoute *r)
+{
+	RtOp *final = rt_op_new(RT_OP_FINAL), *prev = NULL;
+	if (!final)
+		return NULL;
+	final->sql = r->final_sql;
+	r->final_sql = NULL;
+	final->final_params = r->final_params;
+	final->params_inlined = r->params_inlined;
+	memcpy(final->table, r->merge_table, sizeof(final->table));
+	for (int i = 0; i < r->ngather; i++) {
+		RtGather *g = &r->gather[i];
+		RtOp *route = rt_op_new(RT_OP_ROUTE);
+		if (route && !rt_op_set_shards(route, g->shards, g->nshards)) {
+			rt_op_free(route);
+			route = NULL;
+		}
+		if (route) {
+			route->opcode = g->opcode;
+			route->params_inlined = true; /* its statement has no parameter */
+			route->sql = g->sql;
+			g->sql = NULL;
+			memcpy(route->table, g->table, sizeof(route->table));
+		}
+		RtOp *im = over(rt_op_new(RT_OP_INTERMEDIATE), route);
+		if (!im) {
+			rt_op_free(final);
+			return NULL;
+		}
+		memcpy(im->table, g->table, sizeof(im->table));
+		if (prev) {
+			prev->next = im;
+			im->parent = final;
+		} else {
+			rt_op_set_input(final, im);
+		}
+		prev = im;
+	}
+	return final;
+}
+
 /* The operators of a route to shards (stmt: the statement routed). */
 static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 {
@@ -108,7 +151,10 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		return leaf_op(r, RT_OP_COPY_IN, NULL);
 	if (r->copy_out) {
 		const PgQuery__CopyStmt *cp = stmt->copy_stmt;
-		RtOp *input = cp->query ? (r->merge ? merge_ops(r) : leaf_op(r, RT_OP_ROUTE, NULL)) : leaf_op(r, RT_OP_ROUTE, NULL);
+		RtOp *input = !cp->query ? leaf_op(r, RT_OP_ROUTE, NULL)
+			      : r->gather ? gather_ops(r)
+			      : r->merge  ? merge_ops(r)
+					  : leaf_op(r, RT_OP_ROUTE, NULL);
 		return over(rt_op_new(RT_OP_COPY_OUT), input);
 	}
 	if (r->move) {
@@ -117,6 +163,22 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 			op->move = r->move;
 		return op;
 	}
+	if (r->write_sql) {
+		RtOp *op = over(leaf_op(r, r->write_suffix ? RT_OP_INSERT_SELECT : RT_OP_SUBQUERY_VALUES, &r->write_sql),
+				gather_ops(r));
+		if (op) {
+			op->nsubs = r->nsubs;
+			memcpy(op->sub_array, r->sub_array, sizeof(op->sub_array));
+			op->suffix = r->write_suffix;
+			r->write_suffix = NULL;
+			op->key = r->key;
+			op->key_pos = r->key_pos;
+			op->key_type = r->key_type;
+		}
+		return op;
+	}
+	if (r->gather)
+		return gather_ops(r);
 	if (r->merge)
 		return merge_ops(r);
 	if (r->split_sql) {

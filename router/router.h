@@ -267,6 +267,8 @@ struct RtSession {
 	RtPlan plan;          /* owned: the statement's plan, freed when the next starts */
 	const RtOp *running;  /* in plan: the operator whose state takes the shards' rows, NULL none */
 	RtMerge *merge;       /* owned: the statement's final step runs here */
+	const RtOp *gather;   /* in plan: the intermediate result whose rows come now, NULL none */
+	const RtOp *subwrite; /* in plan: a write waiting for its subqueries' values, NULL none */
 	struct RtOrdered *ordered; /* owned: a split INSERT's RETURNING rows, kept per
 				    * shard and sent in VALUES order at its end */
 	RtKmerge *kmerge; /* owned: or its rows are merged in order here (kmerge.c) */
@@ -419,8 +421,37 @@ bool rt_session_accept(PgwEvConn *ec, void *arg);
 void rt_session_close(PgwEvConn *ec, void *arg);
 
 
+/* subquery.c: the values of a write's subqueries from the replies of the
+ * final step that computed them, as the write's parameters (text) */
+typedef struct RtSubValues {
+	Buf text[RT_MAX_SUBQUERIES];
+	bool isnull[RT_MAX_SUBQUERIES];
+	int nrows[RT_MAX_SUBQUERIES];
+	const char *values[RT_MAX_SUBQUERIES];
+	int lengths[RT_MAX_SUBQUERIES], formats[RT_MAX_SUBQUERIES];
+	uint32_t types[RT_MAX_SUBQUERIES];
+	RtParams params; /* borrows the above */
+	/* op->key: the shards of the values of subquery op->key_pos (keyed
+	 * false when one could not be told) */
+	bool keyed;
+	bool key_shard[RT_MAX_SHARDS];
+} RtSubValues;
+/* False with e when the final step failed or its replies do not fit op. */
+bool rt_subquery_values(const Buf *out, const RtOp *op, const VscSchema *vs, RtSubValues *v, PgwError *e);
+void rt_subquery_values_cleanup(RtSubValues *v);
+/* INSERT ... SELECT: the final step's rows (out) inserted on the shards
+ * their keys route to, one statement per shard sent; false with e when
+ * nothing was sent because of an error (with no row, the tag is set). */
+bool rt_insert_select_send(RtSession *s, const RtOp *op, const Buf *out, PgwError *e);
+
 /* merge.c */
 RtMerge *rt_merge_create(const char *table);
+/* The rows that come next go to the local table `table` (a gather's next
+ * intermediate result); false when it could not be switched. */
+bool rt_merge_table(RtMerge *m, const char *table);
+/* router_work_mem and max_intermediate_result_size in bytes (0: keep;
+ * max -1: no limit). */
+void rt_merge_limits(int64_t work_mem_bytes, int64_t max_result_bytes);
 bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
 /* Give the final step the session's settings: its startup parameters and
  * the SETs it ran (a timestamptz prints in its TimeZone, current_setting

@@ -356,6 +356,26 @@ static bool is_txn_end(PgQuery__Node *n)
 	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK;
 }
 
+/* A gather's intermediate result is in: the next one's statement goes to
+ * its shards (true), or the final step runs now (false). */
+static bool gather_step(RtSession *s)
+{
+	const RtOp *next = s->gather->next;
+	if (s->stmt_error || !next) {
+		s->gather = NULL;
+		return false;
+	}
+	s->gather = next;
+	if (!rt_merge_table(s->merge, next->table)) {
+		PgwError e;
+		pgw_error_set(&e, "XX000", "the intermediate result \"%s\" could not be made", next->table);
+		rt_send_error(s, &e);
+		return false;
+	}
+	const RtOp *leaf = next->input;
+	return rt_dispatch(s, leaf->sql, leaf->shards, leaf->nshards, NULL, 0) && s->waiting > 0;
+}
+
 /* The statement finished on every shard it ran on. */
 /* Transaction state and SET replay after a statement, failed or not. */
 void rt_statement_finished(RtSession *s)
@@ -410,6 +430,7 @@ static void merge_free(RtSession *s)
 	s->kmerge = NULL;
 	rt_merge_free(s->merge);
 	s->merge = NULL;
+	s->gather = NULL;
 	free(s->merge_sql);
 	s->merge_sql = NULL;
 	s->running = NULL;
@@ -461,6 +482,42 @@ bool rt_merge_complete(RtSession *s)
 
 void rt_merge_end(RtSession *s) { merge_free(s); }
 
+/* The final step computed a write's subqueries, or an INSERT ... SELECT's
+ * rows: the write goes to its shards with them (true), or it failed or
+ * has nothing to write (false, an error sent). */
+static bool subwrite_step(RtSession *s)
+{
+	const RtOp *op = s->subwrite;
+	s->subwrite = NULL;
+	if (s->stmt_error || !s->merge)
+		return false;
+	Buf out;
+	buf_init(&out);
+	RtSubValues v;
+	PgwError e;
+	(void)rt_merge_finish(s->merge, s->merge_sql, NULL, &out);
+	merge_free(s);
+	bool ok;
+	if (op->kind == RT_OP_INSERT_SELECT) {
+		ok = rt_insert_select_send(s, op, &out, &e);
+	} else {
+		ok = rt_subquery_values(&out, op, s->rt->vschema, &v, &e);
+		int shards[RT_MAX_SHARDS], n = 0;
+		for (int i = 0; i < op->nshards; i++)
+			if (!v.keyed || v.key_shard[op->shards[i]])
+				shards[n++] = op->shards[i];
+		if (n == 0)
+			shards[n++] = op->shards[0]; /* no value: no row, from any shard */
+		if (ok)
+			rt_dispatch(s, op->sql, shards, n, &v.params, 0);
+		rt_subquery_values_cleanup(&v);
+	}
+	buf_cleanup(&out);
+	if (!ok)
+		rt_send_error(s, &e);
+	return ok && s->waiting > 0;
+}
+
 /* The statement finished on every shard it ran on. */
 static void statement_done(RtSession *s)
 {
@@ -471,6 +528,10 @@ static void statement_done(RtSession *s)
 		return; /* the rows move */
 	if (s->lookup && rt_lookup_step(s))
 		return; /* the lookup rows are in: the INSERT runs */
+	if (s->gather && gather_step(s))
+		return; /* the next intermediate result is fetched */
+	if (s->subwrite && subwrite_step(s))
+		return; /* the write runs with its subqueries' values */
 	if (s->ordered)
 		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
@@ -669,7 +730,8 @@ bool rt_merge_start(RtSession *s, const RtOp *op, const char *text, const RtPara
 	const RtOp *final = ms ? ms->alt : rt_op_find(op, RT_OP_FINAL), *leaf = rt_op_leaf(final);
 	assert(final && final->kind == RT_OP_FINAL && leaf->kind == RT_OP_ROUTE && leaf->sql);
 	s->running = final;
-	s->merge = rt_merge_create(final->table);
+	s->gather = final->input->kind == RT_OP_INTERMEDIATE ? final->input : NULL;
+	s->merge = rt_merge_create(s->gather ? s->gather->table : final->table);
 	s->merge_sql = strdup(final->sql ? final->sql : text);
 	if (s->merge && !rt_merge_settings(s->merge, conn(s), s->sets, s->nsets)) {
 		PgwError e;

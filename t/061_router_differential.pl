@@ -16,6 +16,7 @@ use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::ServerNode;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Answer qw(answer);
 use DoSQL::Test::Utils qw(poll_until);
 use DoSQL::Test::Wire;
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
@@ -213,23 +214,6 @@ push @q, 'select tx, n, id from t3 order by bo, n desc, tx nulls first, id',
   'select id, dt, g from t3 where g = 1 order by dt desc, id', 'select id, length(tx) from t3 order by length(tx), id';
 
 # ---------------------------------------------------------------- compare
-sub answer
-{
-	my ($dbh, $sql, @values) = @_;
-	my $sth = $dbh->prepare($sql);
-	if (!$sth || !$sth->execute(@values))
-	{
-		return { err => ($dbh->state // '') . ' ' . ($dbh->errstr // '') };
-	}
-	my $rows = $sth->fetchall_arrayref;
-	my @lines = map { join('|', map { defined $_ ? $_ : 'NULL' } @$_) } @$rows;
-	@lines = sort @lines unless $sql =~ /\border by\b/i;
-	return {
-		rows => join("\n", @lines),
-		columns => join(', ', map { "$sth->{NAME}[$_]:$sth->{pg_type}[$_]" } 0 .. $#{ $sth->{NAME} }),
-	};
-}
-
 my ($empty, $nonempty) = (0, 0);
 for my $sql (@q)
 {

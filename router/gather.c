@@ -1,0 +1,758 @@
+/*
+ * gather.c - the general plan of a read over tables that are not
+ * colocated: IN/EXISTS subqueries over other sharded tables, joins on
+ * columns other than the vindex, CTEs, set operations over different
+ * tables, scalar subqueries across tables.  Each table the statement reads
+ * is an intermediate result: its shards send its rows (those of the
+ * top-level WHERE conjuncts that concern it alone, when it is read once
+ * and not on the nullable side of an outer join), the router keeps them
+ * as a table of the same name in its engine, and the whole statement runs
+ * there with PostgreSQL's semantics.  A pushed-down conjunct that fixes
+ * the table's vindex column sends its statement to that column's shards
+ * only.  The final step runs the complete statement, so what is pushed
+ * down only saves rows, never changes the answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pgnode.h"
+#include "pgsql/pgtype.h"
+#include "router/plan_int.h"
+
+typedef PgQuery__Node Node;
+
+/* The table references of the top-level FROM list. */
+typedef struct FromRefs {
+	int n;
+	PgQuery__RangeVar *rv[RT_MAX_TABLES];
+	const char *qual[RT_MAX_TABLES]; /* alias, else name */
+	bool nullable[RT_MAX_TABLES];    /* on the nullable side of an outer join */
+	bool other; /* a subquery, function or USING/NATURAL join: unqualified columns are not resolved */
+	const ProtobufCMessage *scope; /* the statement whose columns the final step reads */
+} FromRefs;
+
+static void from_refs(Node *n, bool nullable, FromRefs *f)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_RANGE_VAR && f->n < RT_MAX_TABLES) {
+		PgQuery__RangeVar *rv = n->range_var;
+		f->rv[f->n] = rv;
+		f->qual[f->n] = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : rv->relname;
+		f->nullable[f->n++] = nullable;
+		return;
+	}
+	if (n->node_case != PG_QUERY__NODE__NODE_JOIN_EXPR) {
+		f->other = true;
+		return;
+	}
+	PgQuery__JoinExpr *j = n->join_expr;
+	bool full = j->jointype == PG_QUERY__JOIN_TYPE__JOIN_FULL;
+	if (j->n_using_clause || j->is_natural)
+		f->other = true;
+	from_refs(j->larg, nullable || full || j->jointype == PG_QUERY__JOIN_TYPE__JOIN_RIGHT, f);
+	from_refs(j->rarg, nullable || full || j->jointype == PG_QUERY__JOIN_TYPE__JOIN_LEFT, f);
+}
+
+/* Whether an expression reads only FROM reference k: columns qualified by
+ * its name or alias, or unqualified ones only its table has; no subquery,
+ * parameter or function call (whose volatility is unknown here). */
+typedef struct Owner {
+	const RtPlanner *pl;
+	const FromRefs *f;
+	int k;
+	bool ok;
+	int ncols;
+} Owner;
+
+static bool owner_column(Owner *o, const PgQuery__ColumnRef *cr)
+{
+	Node *last = cr->fields[cr->n_fields - 1];
+	if (last->node_case != PG_QUERY__NODE__NODE_STRING)
+		return false;
+	if (cr->n_fields == 2)
+		return cr->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING &&
+		       strcmp(cr->fields[0]->string->sval, o->f->qual[o->k]) == 0;
+	if (cr->n_fields != 1 || o->f->other)
+		return false;
+	for (int i = 0; i < o->f->n; i++) {
+		bool has = o->pl->catalog.column_position(o->pl->catalog.arg, o->f->rv[i]->relname, last->string->sval) >= 0;
+		if (has != (i == o->k))
+			return false;
+	}
+	return true;
+}
+
+static bool owner_visit(const ProtobufCMessage *m, void *arg)
+{
+	Owner *o = arg;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	if (!o->ok)
+		return false;
+	if (d == &pg_query__sub_link__descriptor || d == &pg_query__param_ref__descriptor ||
+	    d == &pg_query__func_call__descriptor || d == &pg_query__a__star__descriptor ||
+	    d == &pg_query__grouping_func__descriptor) {
+		o->ok = false;
+		return false;
+	}
+	if (d == &pg_query__column_ref__descriptor) {
+		o->ok = owner_column(o, (const PgQuery__ColumnRef *)m);
+		o->ncols++;
+		return false;
+	}
+	return true;
+}
+
+/* The top-level conjuncts of where. */
+static void conjuncts(Node *where, Node **out, int *n, int max)
+{
+	if (!where)
+		return;
+	if (where->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
+	    where->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+		for (size_t i = 0; i < where->bool_expr->n_args; i++)
+			conjuncts(where->bool_expr->args[i], out, n, max);
+		return;
+	}
+	if (*n < max)
+		out[(*n)++] = where;
+}
+
+static int occurrences(const RtTables *t, const char *name)
+{
+	int n = 0;
+	for (int i = 0; i < t->n; i++)
+		n += strcmp(t->names[i], name) == 0;
+	return n;
+}
+
+#define MAX_CONJUNCTS 64
+#define MAX_NEEDED 64
+
+/* The columns of a table the final step reads: those named through one of
+ * its aliases, unqualified names it has, USING columns; all of them for a
+ * star or a whole-row reference. */
+typedef struct Needed {
+	const RtPlanner *pl;
+	const RtTables *t;
+	const char *table;
+	bool all;
+	int n;
+	const char *cols[MAX_NEEDED];
+} Needed;
+
+static bool is_alias(const Needed *nd, const char *q)
+{
+	for (int i = 0; i < nd->t->n; i++)
+		if (strcmp(nd->t->names[i], nd->table) == 0 && strcmp(nd->t->aliases[i], q) == 0)
+			return true;
+	return false;
+}
+
+static void need(Needed *nd, const char *col)
+{
+	if (nd->pl->catalog.column_position(nd->pl->catalog.arg, nd->table, col) < 0)
+		return; /* not its column */
+	for (int i = 0; i < nd->n; i++)
+		if (strcmp(nd->cols[i], col) == 0)
+			return;
+	if (nd->n == MAX_NEEDED)
+		nd->all = true;
+	else
+		nd->cols[nd->n++] = col;
+}
+
+static bool needed_visit(const ProtobufCMessage *m, void *arg)
+{
+	Needed *nd = arg;
+	if (nd->all)
+		return false;
+	if (m->descriptor == &pg_query__join_expr__descriptor) {
+		const PgQuery__JoinExpr *j = (const PgQuery__JoinExpr *)m;
+		nd->all = j->is_natural;
+		for (size_t i = 0; i < j->n_using_clause; i++)
+			if (j->using_clause[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+				need(nd, j->using_clause[i]->string->sval);
+		return true;
+	}
+	if (m->descriptor != &pg_query__column_ref__descriptor)
+		return true;
+	const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
+	Node *first = cr->fields[0], *last = cr->fields[cr->n_fields - 1];
+	bool star = last->node_case == PG_QUERY__NODE__NODE_A_STAR;
+	bool named = first->node_case == PG_QUERY__NODE__NODE_STRING;
+	if (cr->n_fields == 1 && star)
+		nd->all = true;
+	else if (cr->n_fields == 1 && named && is_alias(nd, first->string->sval) &&
+		 nd->pl->catalog.column_position(nd->pl->catalog.arg, nd->table, first->string->sval) < 0)
+		nd->all = true; /* the whole row */
+	else if (cr->n_fields == 1 && named)
+		need(nd, first->string->sval);
+	else if (cr->n_fields == 2 && named && is_alias(nd, first->string->sval))
+		star ? (void)(nd->all = true) : need(nd, last->string->sval);
+	else if (cr->n_fields > 2)
+		nd->all = true;
+	return false;
+}
+
+/* The target list of a table's fetch: its needed columns (in arena a),
+ * else "*" (st). */
+static void fetch_targets(const RtPlanner *pl, const RtTables *t, const FromRefs *f, const char *name, Arena *a,
+			  RtStarTarget *st, PgQuery__SelectStmt *q)
+{
+	Needed nd = {.pl = pl, .t = t, .table = name, .all = !f->scope};
+	if (f->scope)
+		pgn_walk(f->scope, needed_visit, &nd);
+	q->n_target_list = 1;
+	q->target_list = st->targets;
+	if (nd.all || nd.n == 0)
+		return;
+	q->target_list = arena_alloc(a, sizeof(Node *) * (size_t)nd.n);
+	q->n_target_list = (size_t)nd.n;
+	for (int i = 0; i < nd.n; i++)
+		q->target_list[i] = pgn_res_target(a, NULL, pgn_column(a, nd.cols[i]));
+}
+
+/* Where a table's fetch goes: the shards of its vindex value when where
+ * (the conjuncts pushed down, qual its alias) fixes it, all of a sharded
+ * table's, a pinned table's shard, any one for a reference table. */
+static void fetch_shards(const RtPlanner *pl, const char *name, Node *where, const char *qual, RtGather *g)
+{
+	const VscTable *vt = rt_plan_placement(pl, name);
+	g->nshards = 1;
+	g->shards[0] = 0;
+	if (vt->placement == VSC_PINNED) {
+		g->opcode = RT_RO_PINNED;
+		g->shards[0] = vt->shard;
+		return;
+	}
+	if (vt->placement != VSC_SHARDED) {
+		g->opcode = RT_RO_REFERENCE;
+		return;
+	}
+	RtRoute tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.kind = RT_ROUTE_SHARDS;
+	bool refused = false;
+	if (where && rt_where_shards(pl, where, name, qual, &vt->col_vindexes[0], &tmp, &refused) && !refused) {
+		g->opcode = tmp.nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+		g->nshards = tmp.nshards;
+		memcpy(g->shards, tmp.shards, sizeof(int) * (size_t)tmp.nshards);
+		return;
+	}
+	g->opcode = RT_RO_SCATTER;
+	g->nshards = vsc_shard_count(pl->vschema);
+	for (int i = 0; i < g->nshards; i++)
+		g->shards[i] = i;
+}
+
+/* The statement that fetches one table's rows: SELECT of the columns the
+ * final step reads (* for all) FROM it, with the
+ * conjuncts of WHERE that concern it alone when it is read once, from a
+ * non-nullable place of the top-level FROM; its shards in g.  False out of
+ * memory. */
+static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const FromRefs *f,
+			const char *name, RtGather *g)
+{
+	Node *all[MAX_CONJUNCTS], *mine[MAX_CONJUNCTS];
+	int nall = 0, nmine = 0, k = -1;
+	if (occurrences(t, name) == 1 && s && s->op == PG_QUERY__SET_OPERATION__SETOP_NONE)
+		for (int i = 0; i < f->n; i++)
+			if (strcmp(f->rv[i]->relname, name) == 0 && !f->nullable[i])
+				k = i;
+	if (k >= 0)
+		conjuncts(s->where_clause, all, &nall, MAX_CONJUNCTS);
+	for (int i = 0; i < nall; i++) {
+		Owner o = {.pl = pl, .f = f, .k = k, .ok = true};
+		pgn_walk(&all[i]->base, owner_visit, &o);
+		if (o.ok && o.ncols > 0)
+			mine[nmine++] = all[i];
+	}
+	RtStarTarget st;
+	rt_star_target_init(&st);
+	RtTableFrom tf;
+	rt_table_from_init(&tf, name);
+	if (nmine)
+		tf.node.range_var = f->rv[k]; /* the conjuncts name its alias */
+	PgQuery__BoolExpr and = PG_QUERY__BOOL_EXPR__INIT;
+	PgQuery__Node andn = PG_QUERY__NODE__INIT;
+	and.boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+	and.args = mine;
+	and.n_args = (size_t)nmine;
+	and.location = -1;
+	andn.node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+	andn.bool_expr = &and;
+	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
+	PgQuery__Node qn = PG_QUERY__NODE__INIT;
+	Arena a;
+	arena_init(&a);
+	fetch_targets(pl, t, f, name, &a, &st, &q);
+	q.n_from_clause = 1;
+	q.from_clause = tf.from;
+	q.where_clause = nmine == 0 ? NULL : nmine == 1 ? mine[0] : &andn;
+	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn.select_stmt = &q;
+	g->sql = pgn_deparse(&qn);
+	arena_reset(&a);
+	if (!g->sql)
+		return false;
+	snprintf(g->table, sizeof(g->table), "%s", name);
+	fetch_shards(pl, name, q.where_clause, k >= 0 ? f->qual[k] : name, g);
+	return true;
+}
+
+/* An intermediate result for each table of names (t's unless given) that
+ * is not one of t's CTEs, in r->gather (r->gather has room for every table
+ * of t); s and f: where the tables read once in t are (NULL: nowhere);
+ * false on failure. */
+static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const RtTables *names,
+			  const FromRefs *f, RtRoute *r)
+{
+	if (!r->gather && !(r->gather = calloc((size_t)t->n + 1, sizeof(*r->gather))))
+		return false;
+	if (!names)
+		names = t;
+	for (int i = 0; i < names->n; i++) {
+		const char *name = names->names[i];
+		bool seen = rt_tables_is_cte(t, name);
+		for (int k = 0; k < r->ngather && !seen; k++)
+			seen = strcmp(r->gather[k].table, name) == 0;
+		if (seen)
+			continue;
+		if (strlen(name) >= sizeof(r->gather[0].table)) {
+			snprintf(r->err.message, sizeof(r->err.message), "the table name \"%s\" is too long", name);
+			return false;
+		}
+		if (!table_fetch(pl, s, t, f, name, &r->gather[r->ngather]))
+			return false;
+		r->ngather++;
+	}
+	return true;
+}
+
+bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r)
+{
+	if (s->n_locking_clause) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "SELECT ... FOR UPDATE/SHARE over tables that are not on one shard is not supported by the router");
+		return false;
+	}
+	FromRefs f;
+	memset(&f, 0, sizeof(f));
+	f.scope = &s->base;
+	for (size_t i = 0; i < s->n_from_clause; i++)
+		from_refs(s->from_clause[i], false, &f);
+	if (!gather_tables(pl, s, t, NULL, &f, r) || r->ngather == 0)
+		return false;
+	PgQuery__Node qn = PG_QUERY__NODE__INIT;
+	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn.select_stmt = s;
+	if (r->params_inlined && !(r->final_sql = pgn_deparse(&qn)))
+		return false;
+	r->merge = true;
+	r->merge_limit = -1;
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", r->gather[0].table);
+	r->nshards = r->gather[0].nshards;
+	memcpy(r->shards, r->gather[0].shards, sizeof(int) * (size_t)r->nshards);
+	r->opcode = r->gather[0].opcode;
+	return true;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+/* The subqueries of a write, each replaced by a parameter. */
+typedef struct Subs {
+	int n;
+	Node *at[RT_MAX_SUBQUERIES]; /* where each is in the tree */
+	bool too_many;
+} Subs;
+
+static bool find_sublinks(const ProtobufCMessage *m, void *arg)
+{
+	Subs *s = arg;
+	if (m->descriptor != &pg_query__node__descriptor || ((const Node *)m)->node_case != PG_QUERY__NODE__NODE_SUB_LINK)
+		return true;
+	if (s->n == RT_MAX_SUBQUERIES)
+		s->too_many = true;
+	else
+		s->at[s->n++] = (Node *)m;
+	return false;
+}
+
+/* Whether every column a subquery reads is its own tables': qualified by
+ * one of their names or aliases, or unqualified and a column of one. */
+typedef struct Uncorrelated {
+	const RtPlanner *pl;
+	RtTables t;
+	bool ok;
+} Uncorrelated;
+
+static bool uncorrelated_visit(const ProtobufCMessage *m, void *arg)
+{
+	Uncorrelated *u = arg;
+	if (!u->ok || m->descriptor != &pg_query__column_ref__descriptor)
+		return u->ok;
+	const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
+	Node *first = cr->fields[0], *last = cr->fields[cr->n_fields - 1];
+	bool found = false;
+	if (last->node_case == PG_QUERY__NODE__NODE_A_STAR && cr->n_fields == 1)
+		return false;
+	if (cr->n_fields == 2 && first->node_case == PG_QUERY__NODE__NODE_STRING) {
+		for (int i = 0; i < u->t.n && !found; i++)
+			found = strcmp(u->t.aliases[i], first->string->sval) == 0 || strcmp(u->t.names[i], first->string->sval) == 0;
+	} else if (cr->n_fields == 1 && last->node_case == PG_QUERY__NODE__NODE_STRING) {
+		for (int i = 0; i < u->t.n && !found; i++)
+			found = u->pl->catalog.column_position(u->pl->catalog.arg, u->t.names[i], last->string->sval) >= 0;
+	}
+	u->ok = found;
+	return false;
+}
+
+/* The type of a subquery's one column when it is a column of one of its
+ * tables (t); 0 otherwise. */
+static uint32_t column_type(const RtPlanner *pl, const Node *sub, const RtTables *t)
+{
+	if (sub->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || sub->select_stmt->n_target_list != 1 ||
+	    sub->select_stmt->op != PG_QUERY__SET_OPERATION__SETOP_NONE)
+		return 0;
+	const Node *v = sub->select_stmt->target_list[0]->res_target->val;
+	if (v->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || v->column_ref->n_fields > 2)
+		return 0;
+	Node **f = v->column_ref->fields;
+	size_t n = v->column_ref->n_fields;
+	if (f[n - 1]->node_case != PG_QUERY__NODE__NODE_STRING || (n == 2 && f[0]->node_case != PG_QUERY__NODE__NODE_STRING))
+		return 0;
+	const char *col = f[n - 1]->string->sval;
+	int32_t typmod;
+	for (int i = 0; i < t->n; i++) {
+		if (n == 2 ? strcmp(t->aliases[i], f[0]->string->sval) != 0
+			   : pl->catalog.column_position(pl->catalog.arg, t->names[i], col) < 0)
+			continue;
+		return rt_plan_column_type(pl, t->names[i], col, &typmod);
+	}
+	return 0;
+}
+
+static Node *param_node(Arena *a, int number)
+{
+	PgQuery__ParamRef *p = arena_alloc(a, sizeof(*p));
+	Node *n = arena_alloc(a, sizeof(*n));
+	*p = (PgQuery__ParamRef)PG_QUERY__PARAM_REF__INIT;
+	p->number = number;
+	p->location = -1;
+	*n = (Node)PG_QUERY__NODE__INIT;
+	n->node_case = PG_QUERY__NODE__NODE_PARAM_REF;
+	n->param_ref = p;
+	return n;
+}
+
+/* The expression a subquery becomes in the write ($k, typed), and the
+ * statement the final step computes its value with (appended to sql);
+ * false with r->err's message when it cannot be. */
+static bool sub_param(const RtPlanner *pl, const char *target, Node *at, int k, Arena *a, Buf *sql, Node **repl,
+		      bool *array, RtRoute *r)
+{
+	PgQuery__SubLink *sl = at->sub_link;
+	Uncorrelated u = {.pl = pl, .ok = true};
+	rt_tables_collect(sl->subselect, &u.t);
+	pgn_walk(&sl->subselect->base, uncorrelated_visit, &u);
+	char *text = pgn_deparse(sl->subselect);
+	bool ok = u.ok && !u.t.too_many && text;
+	const char *why = !u.ok ? "a correlated subquery" : "a subquery";
+	uint32_t type = 0;
+	if (ok && sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
+		type = column_type(pl, sl->subselect, &u.t);
+	if (ok && !type && sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
+		type = rt_plan_select_type(pl, target, text);
+	const PgType *pt = type ? pgt_by_oid(type) : NULL;
+	*array = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
+	if (ok && sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK) {
+		buf_printf(sql, "SELECT EXISTS (%s);", text);
+		*repl = pgn_cast(a, param_node(a, k), "bool", -1);
+	} else if (ok && pt && sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {
+		buf_printf(sql, "SELECT (%s);", text);
+		*repl = pgn_cast(a, param_node(a, k), pt->name, -1);
+	} else if (ok && pt && *array && sl->testexpr && sl->testexpr->node_case != PG_QUERY__NODE__NODE_ROW_EXPR) {
+		buf_printf(sql, "%s;", text);
+		Node *arr = pgn_cast(a, param_node(a, k), pt->name, -1);
+		PgQuery__TypeName *tn = arr->type_cast->type_name;
+		tn->n_array_bounds = 1;
+		tn->array_bounds = arena_alloc(a, sizeof(Node *));
+		tn->array_bounds[0] = pgn_integer(a, -1);
+		const char *op = sl->n_oper_name ? sl->oper_name[sl->n_oper_name - 1]->string->sval : "=";
+		*repl = pgn_binary(a, PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY, op, sl->testexpr, arr);
+	} else {
+		if (ok)
+			why = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK ? "ALL (subquery)"
+			      : !pt							    ? "a subquery whose column type is unknown"
+										    : "this kind of subquery";
+		ok = false;
+	}
+	if (!ok)
+		snprintf(r->err.message, sizeof(r->err.message),
+			 "%s over sharded tables in an UPDATE or DELETE is not supported by the router", why);
+	free(text);
+	return ok;
+}
+
+/* The tables of the subqueries, each an intermediate result. */
+static bool gather_subquery_tables(const RtPlanner *pl, const ProtobufCMessage *scope, const Subs *subs, RtRoute *r)
+{
+	RtTables all;
+	memset(&all, 0, sizeof(all));
+	for (int i = 0; i < subs->n; i++) {
+		RtTables t;
+		rt_tables_collect(subs->at[i]->sub_link->subselect, &t);
+		for (int k = 0; k < t.n && all.n < RT_MAX_TABLES; k++) {
+			all.aliases[all.n] = t.aliases[k];
+			all.names[all.n++] = t.names[k];
+		}
+		for (int k = 0; k < t.nctes && all.nctes < RT_MAX_TABLES; k++)
+			all.ctes[all.nctes++] = t.ctes[k];
+	}
+	for (int i = 0; i < subs->n; i++) {
+		/* each subquery's own conjuncts go with a table it reads once */
+		Node *sub = subs->at[i]->sub_link->subselect;
+		PgQuery__SelectStmt *sel = sub->node_case == PG_QUERY__NODE__NODE_SELECT_STMT ? sub->select_stmt : NULL;
+		RtTables mine;
+		FromRefs f;
+		memset(&f, 0, sizeof(f));
+		f.scope = scope;
+		rt_tables_collect(sub, &mine);
+		for (size_t k = 0; sel && k < sel->n_from_clause; k++)
+			from_refs(sel->from_clause[k], false, &f);
+		if (!gather_tables(pl, sel, &all, &mine, &f, r))
+			return false;
+	}
+	return r->ngather > 0;
+}
+
+/* The subquery of subs that is a top-level conjunct `vindex = ANY (...)`
+ * (or IN) of where for target's vindex column: its index, -1 none. */
+static int key_subquery(const RtPlanner *pl, const char *target, const char *alias, Node *where, const Subs *subs)
+{
+	const VscTable *vt = rt_plan_placement(pl, target);
+	Node *c[MAX_CONJUNCTS];
+	int n = 0;
+	if (vt->placement != VSC_SHARDED)
+		return -1;
+	conjuncts(where, c, &n, MAX_CONJUNCTS);
+	for (int i = 0; i < subs->n; i++) {
+		const PgQuery__SubLink *sl = subs->at[i]->sub_link;
+		const Node *x = sl->testexpr;
+		bool top = false;
+		for (int k = 0; k < n; k++)
+			top = top || c[k] == subs->at[i];
+		if (!top || sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK || !x ||
+		    (sl->n_oper_name && strcmp(sl->oper_name[sl->n_oper_name - 1]->string->sval, "=") != 0) ||
+		    x->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || x->column_ref->n_fields > 2)
+			continue;
+		Node **f = x->column_ref->fields;
+		size_t nf = x->column_ref->n_fields;
+		if (f[nf - 1]->node_case == PG_QUERY__NODE__NODE_STRING &&
+		    strcmp(f[nf - 1]->string->sval, vt->col_vindexes[0].column) == 0 &&
+		    (nf == 1 || (f[0]->node_case == PG_QUERY__NODE__NODE_STRING &&
+				 (strcmp(f[0]->string->sval, target) == 0 || strcmp(f[0]->string->sval, alias) == 0))))
+			return i;
+	}
+	return -1;
+}
+
+/* stmt (over target, alias, whose WHERE is where) with each of subs
+ * replaced by a parameter: its text, its route (a plain one), the
+ * statements computing the parameters' values and their tables' gather.
+ * False with r->err's message when it cannot be. */
+static bool subquery_values_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, const char *alias,
+				 Node *where, const Subs *subs, RtRoute *r)
+{
+	Arena a;
+	arena_init(&a);
+	Buf sql;
+	buf_init(&sql);
+	Node saved[RT_MAX_SUBQUERIES];
+	int nsaved = 0, key = key_subquery(pl, target, alias, where, subs);
+	bool ok = true;
+	for (int i = 0; i < subs->n && ok; i++) {
+		Node *repl;
+		ok = sub_param(pl, target, subs->at[i], i + 1, &a, &sql, &repl, &r->sub_array[i], r);
+		if (ok) {
+			saved[nsaved++] = *subs->at[i];
+			*subs->at[i] = *repl;
+		}
+	}
+	r->nsubs = subs->n;
+	RtRoute w;
+	memset(&w, 0, sizeof(w));
+	if (ok) {
+		r->write_sql = pgn_deparse(stmt);
+		rt_route_plan(pl, stmt, r->write_sql, NULL, &w);
+		ok = r->write_sql && w.kind == RT_ROUTE_SHARDS && !w.merge && !w.move && !w.gather && !w.split_sql;
+		if (!ok)
+			snprintf(r->err.message, sizeof(r->err.message), "%s",
+				 w.kind == RT_ROUTE_REFUSE ? w.err.message
+							   : "this statement with subquery values is not supported by the router");
+	}
+	while (nsaved > 0) {
+		nsaved--;
+		*subs->at[nsaved] = saved[nsaved];
+	}
+	ok = ok && gather_subquery_tables(pl, &stmt->base, subs, r) && !sql.failed && (r->final_sql = strdup(buf_cstr(&sql)));
+	if (ok) {
+		r->nshards = w.nshards;
+		memcpy(r->shards, w.shards, sizeof(int) * (size_t)w.nshards);
+		r->opcode = w.opcode;
+		if (key >= 0 && w.opcode == RT_RO_SCATTER) {
+			/* the shards of the subquery's values */
+			int32_t typmod;
+			r->key = &rt_plan_placement(pl, target)->col_vindexes[0];
+			r->key_pos = key;
+			r->key_type = rt_plan_column_type(pl, target, r->key->column, &typmod);
+			r->opcode = RT_RO_IN;
+		}
+	}
+	rt_route_cleanup(&w);
+	buf_cleanup(&sql);
+	arena_reset(&a);
+	return ok;
+}
+
+bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+{
+	Subs subs = {0};
+	bool update = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT;
+	Node *where = update ? stmt->update_stmt->where_clause : stmt->delete_stmt->where_clause;
+	const PgQuery__RangeVar *rv = update ? stmt->update_stmt->relation : stmt->delete_stmt->relation;
+	bool other = update ? stmt->update_stmt->n_from_clause || stmt->update_stmt->with_clause
+			    : stmt->delete_stmt->n_using_clause || stmt->delete_stmt->with_clause;
+	if (other) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "UPDATE ... FROM, DELETE ... USING and WITH over sharded tables that are not colocated are not "
+			 "supported by the router yet");
+		return false;
+	}
+	if (where)
+		pgn_walk(&where->base, find_sublinks, &subs);
+	for (size_t i = 0; update && i < stmt->update_stmt->n_target_list; i++)
+		pgn_walk(&stmt->update_stmt->target_list[i]->base, find_sublinks, &subs);
+	if (subs.too_many || subs.n == 0) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 subs.n ? "more than 8 subqueries in one write through the router"
+				: "a write over several sharded tables without a subquery");
+		return false;
+	}
+	return subquery_values_plan(pl, stmt, target, rv->alias ? rv->alias->aliasname : target, where, &subs, r);
+}
+
+bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
+{
+	PgQuery__SelectStmt *s = stmt->select_stmt;
+	Subs subs = {0}, all = {0};
+	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE || s->with_clause || s->n_from_clause != 1 ||
+	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || !s->where_clause)
+		return false;
+	const PgQuery__RangeVar *rv = s->from_clause[0]->range_var;
+	if (rt_plan_placement(pl, rv->relname)->placement != VSC_SHARDED)
+		return false;
+	pgn_walk(&s->where_clause->base, find_sublinks, &subs);
+	pgn_walk(&stmt->base, find_sublinks, &all);
+	if (subs.too_many || all.too_many || subs.n == 0 || subs.n != all.n)
+		return false;
+	return subquery_values_plan(pl, stmt, rv->relname, rv->alias ? rv->alias->aliasname : rv->relname,
+				    s->where_clause, &subs, r);
+}
+
+/* ---------------------------------------------------------------- INSERT ... SELECT */
+
+/* The INSERT's text around its rows: before and after "($1)" written as
+ * its only VALUES row; false when it cannot be deparsed. */
+static bool insert_template(PgQuery__Node *stmt, RtRoute *r)
+{
+	PgQuery__InsertStmt *ins = stmt->insert_stmt;
+	Arena a;
+	arena_init(&a);
+	PgQuery__List row = PG_QUERY__LIST__INIT;
+	Node *items[1] = {param_node(&a, 1)}, rown = PG_QUERY__NODE__INIT, *rows[1] = {&rown};
+	row.n_items = 1;
+	row.items = items;
+	rown.node_case = PG_QUERY__NODE__NODE_LIST;
+	rown.list = &row;
+	PgQuery__SelectStmt v = PG_QUERY__SELECT_STMT__INIT;
+	v.n_values_lists = 1;
+	v.values_lists = rows;
+	v.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	v.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	Node vn = PG_QUERY__NODE__INIT, *saved = ins->select_stmt;
+	vn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	vn.select_stmt = &v;
+	ins->select_stmt = &vn;
+	char *text = pgn_deparse(stmt);
+	ins->select_stmt = saved;
+	arena_reset(&a);
+	char *at = text ? strstr(text, "VALUES ($1)") : NULL;
+	if (at) {
+		r->write_suffix = strdup(at + strlen("VALUES ($1)"));
+		at[strlen("VALUES ")] = 0;
+		r->write_sql = text;
+		return r->write_suffix != NULL;
+	}
+	free(text);
+	return false;
+}
+
+bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
+{
+	PgQuery__InsertStmt *ins = stmt->insert_stmt;
+	Node *sel = ins->select_stmt;
+	RtTables t;
+	rt_tables_collect(sel, &t);
+	const char *why = ins->with_clause		      ? "INSERT ... SELECT with WITH"
+			  : sel->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ? "this INSERT"
+			  : t.n == 0 || t.n == t.nctes		      ? "INSERT ... SELECT without a table into a sharded table"
+			  : t.too_many				      ? "INSERT ... SELECT of more than 32 tables"
+								      : NULL;
+	if (why || !rt_gather_plan(pl, sel->select_stmt, &t, r)) {
+		if (why || !r->err.message[0])
+			snprintf(r->err.message, sizeof(r->err.message), "%s through the router is not supported",
+				 why ? why : "this INSERT ... SELECT");
+		return false;
+	}
+	free(r->final_sql);
+	r->merge = false;
+	if (!(r->final_sql = pgn_deparse(sel)) || !insert_template(stmt, r)) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s", "the INSERT ... SELECT could not be deparsed");
+		return false;
+	}
+	const char *target = ins->relation->relname;
+	const VscTable *vt = rt_plan_placement(pl, target);
+	r->write = true;
+	r->nshards = 0;
+	if (vt->placement == VSC_PINNED) {
+		r->opcode = RT_RO_PINNED;
+		r->shards[r->nshards++] = vt->shard;
+		return true;
+	}
+	for (int i = 0; i < vsc_shard_count(pl->vschema); i++)
+		r->shards[r->nshards++] = i;
+	if (vt->placement != VSC_SHARDED) {
+		r->opcode = RT_RO_REPLICATED;
+		return true;
+	}
+	/* each row goes where its vindex column's value belongs */
+	const VscColumnVindex *cv = &vt->col_vindexes[0];
+	int pos = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, target, cv->column);
+	for (size_t i = 0; i < ins->n_cols; i++)
+		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
+			pos = (int)i;
+	if (pos < 0) {
+		snprintf(r->err.message, sizeof(r->err.message),
+			 "INSERT ... SELECT into the sharded table \"%s\" must give its vindex column \"%s\"", target, cv->column);
+		return false;
+	}
+	int32_t typmod;
+	r->key = cv;
+	r->key_pos = pos;
+	r->key_type = rt_plan_column_type(pl, target, cv->column, &typmod);
+	r->opcode = RT_RO_SCATTER;
+	return true;
+}
