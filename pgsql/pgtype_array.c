@@ -169,6 +169,8 @@ static void arr_put_elem(Buf *out, const char *s, size_t n)
 	buf_put_u8(out, '"');
 }
 
+void pgt_array_put_elem(Buf *out, const char *s, size_t n) { arr_put_elem(out, s, n); }
+
 static uint32_t elem_of(uint32_t oid)
 {
 	const PgType *t = pgt_by_oid(oid);

@@ -9,6 +9,7 @@
  * variable is therefore owned by this file.
  */
 #include "pgsql/pgtype_int.h"
+#include "pgsql/pgtime_int.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -85,12 +86,7 @@ static int days_in_month(int64_t y, int m)
 
 /* ------------------------------------------------------------ time zones */
 
-/* A resolved zone: a fixed offset (seconds east of UTC) or a TZ value. */
-typedef struct Zone {
-	bool fixed;
-	int off;
-	char tz[128]; /* ":Europe/Paris" or a POSIX rule such as "UTC+2" */
-} Zone;
+typedef PgtZone Zone;
 
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 static char tz_current[128];
@@ -304,12 +300,7 @@ static void session_zone(const PgtFormat *fmt, Zone *z)
 
 /* ---------------------------------------------------------------- values */
 
-typedef struct TVal {
-	int64_t us;     /* time of day, timestamp, or interval time part */
-	int32_t days;   /* date (since 2000-01-01) or interval days */
-	int32_t months; /* interval months */
-	int tzoff;      /* timetz zone, seconds east */
-} TVal;
+typedef PgtTVal TVal;
 
 enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };
 enum { PR_OK, PR_SYNTAX, PR_RANGE, PR_ZONE, PR_UNSUPPORTED };
@@ -1105,6 +1096,66 @@ static void fn_intervalkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	for (int i = 15; i >= 0; i--, u >>= 8)
 		key[i] = (unsigned char)u;
 	sqlite3_result_blob(ctx, key, sizeof(key), SQLITE_TRANSIENT);
+}
+
+/* ------------------------------------------ for the date/time functions */
+
+bool pgt_tval_read(sqlite3_value *v, uint32_t oid, PgtTVal *out)
+{
+	PgtError err;
+	const char *s = (const char *)sqlite3_value_text(v);
+	if (!s)
+		return false;
+	return tval_parse(s, (size_t)sqlite3_value_bytes(v), oid, -1, &utc_zone, out, &err);
+}
+
+bool pgt_tval_parse_text(const char *s, uint32_t oid, const PgtZone *z, PgtTVal *out, PgtError *err)
+{
+	return tval_parse(s, strlen(s), oid, -1, z, out, err);
+}
+
+void pgt_tval_store_text(Buf *out, uint32_t oid, const PgtTVal *v) { tval_format(out, oid, v, &utc_zone); }
+
+void pgt_tval_show(Buf *out, uint32_t oid, const PgtTVal *v, const PgtZone *z) { tval_format(out, oid, v, z); }
+
+void pgt_zone_session(const PgtFormat *fmt, PgtZone *z) { session_zone(fmt, z); }
+
+bool pgt_zone_named(const char *name, PgtZone *z) { return zone_resolve(name, true, z); }
+
+int pgt_zone_off_utc(const PgtZone *z, int64_t us)
+{
+	return zone_offset_utc(z, floor_div(us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+}
+
+int pgt_zone_off_local(const PgtZone *z, int64_t us)
+{
+	return zone_offset_local(z, floor_div(us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+}
+
+int64_t pgt_days_from_ymd(int64_t y, int m, int d) { return days_from_civil(y, m, d) - UNIX_TO_PG_DAYS; }
+
+void pgt_ymd_from_days(int64_t days, int64_t *y, int *m, int *d) { civil_from_days(days + UNIX_TO_PG_DAYS, y, m, d); }
+
+int pgt_days_in_month(int64_t y, int m) { return days_in_month(y, m); }
+
+int64_t pgt_floor_div(int64_t a, int64_t b) { return floor_div(a, b); }
+
+void pgt_tm_from_ts(int64_t us, PgtTm *tm)
+{
+	int64_t days = floor_div(us, USECS_PER_DAY);
+	int64_t t = us - days * USECS_PER_DAY;
+	civil_from_days(days + UNIX_TO_PG_DAYS, &tm->year, &tm->mon, &tm->mday);
+	tm->usec = t % USECS_PER_SEC;
+	t /= USECS_PER_SEC;
+	tm->sec = (int)(t % 60);
+	tm->min = (int)(t / 60 % 60);
+	tm->hour = (int)(t / 3600);
+}
+
+int64_t pgt_ts_from_tm(const PgtTm *tm)
+{
+	int64_t days = days_from_civil(tm->year, tm->mon, tm->mday) - UNIX_TO_PG_DAYS;
+	return days * USECS_PER_DAY + ((int64_t)(tm->hour * 60 + tm->min) * 60 + tm->sec) * USECS_PER_SEC + tm->usec;
 }
 
 bool pgt_time_register_functions(sqlite3 *db)

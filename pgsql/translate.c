@@ -668,6 +668,8 @@ static bool is_array_type(uint32_t oid)
 /* A prefix operator: - + @ over the operand rb of type rt. */
 static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
 {
+	if (strcmp(op, "-") == 0 && rt->oid == PGT_INTERVAL && !rt->unknown)
+		return tr_time_negate(tr, rb, rt, out, ty);
 	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0) {
 		if (rt->unknown || rt->param)
 			tr_coerce(tr, rb, rt, PGT_INT4, -1, loc);
@@ -779,6 +781,13 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	}
 	if (!unify(tr, &lb, &lt, &rb, &rt, loc))
 		goto out;
+	if (tr_is_time_type(lt.oid) || tr_is_time_type(rt.oid)) {
+		int done = tr_time_binop(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
+		if (done >= 0) {
+			ok = done == 1;
+			goto out;
+		}
+	}
 
 	static const char *const cmp_ops[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
 	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)

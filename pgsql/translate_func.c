@@ -422,6 +422,8 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
 		return tr_json_build_object(tr, f, out, ty);
+	if (tr_sig_known(name))
+		return tr_sig_call(tr, f, name, out, ty);
 	const FuncMap *m = NULL;
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0) {

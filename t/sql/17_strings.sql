@@ -1,0 +1,25 @@
+-- String functions (issue 17), compared with PostgreSQL 15 by t/053_pg_examples.pl:
+-- one statement per line.
+SELECT position('b' in 'abc'), position('x' in 'abc'), position('' in 'abc'), position('é' in 'caféé')
+SELECT split_part('a,b,,c', ',', 2), split_part('a,b,,c', ',', 3), split_part('a,b,,c', ',', -1), split_part('a,b', ',', 5), split_part('abc', '', 1)
+SELECT split_part('a,b', ',', 0)
+SELECT overlay('Txxxxas' placing 'hom' from 2 for 4), overlay('abcdef' placing 'XY' from 3), overlay('äbcdef' placing 'ß' from 1 for 2)
+SELECT translate('12345', '143', 'ax'), translate('héllo', 'é', 'e')
+SELECT starts_with('alphabet', 'alph'), starts_with('alphabet', 'beta')
+SELECT string_to_array('xx~^~yy~^~zz', '~^~')::text, string_to_array('a,b,,c', ',', '')::text, string_to_array('abc', NULL)::text, string_to_array('', ',')::text, string_to_array('a b,"c"', ',')::text
+SELECT chr(65), chr(233), ascii('A'), ascii('é'), ascii('')
+SELECT chr(0)
+SELECT to_hex(255), to_hex(-1), to_hex(9223372036854775807), to_hex(-1::bigint)
+SELECT quote_literal('O''Reilly'), quote_literal(E'a\\b'), quote_nullable(NULL), quote_nullable('x'), quote_literal(42)
+SELECT sha256('abc'::bytea), sha512(''::bytea), sha224('x'::bytea)
+SELECT encode('hello\000world'::bytea, 'hex'), encode('hello'::bytea, 'base64'), encode(E'a\\\\b\\001'::bytea, 'escape')
+SELECT decode('68656c6c6f', 'hex'), decode('aGVsbG8=', 'base64'), decode('a\\001b', 'escape')
+SELECT encode('x'::bytea, 'foo')
+SELECT concat_ws(',', 'a', NULL, 'b', 1, true, 2.50), concat_ws(NULL, 'a'), concat_ws('-', 'x')
+SELECT format('Hello %s, %I, %L', 'World', 'my col', 'it''s'), format('%s|%1$s|%-5s|%5s|', 'a', 'b', 'c'), format('%L', NULL), format('%%')
+SELECT format('%s %s', 'a')
+SELECT format('%x', 1)
+SELECT bit_length('abc'), bit_length('é')
+SELECT lpad('hi', 5, 'xy'), rpad('hi', 5), left('abcde', -2), right('abcde', 2), repeat('ab', 3), reverse('abc'), initcap('hello wORLD foo-bar')
+SELECT md5('abc'), upper('abc'), lower('ABC'), length('héllo'), octet_length('héllo'), btrim('xxabcxx', 'x'), ltrim('  a'), rtrim('a  ')
+SELECT replace('abcabc', 'b', 'X'), strpos('abc', 'c'), substr('abcdef', 2, 3), substring('abcdef' from 2 for 3), 'a' || 'b' || 1

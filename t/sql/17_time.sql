@@ -1,0 +1,41 @@
+-- Date and time operators and functions (issue 17), compared with PostgreSQL 15 by
+-- t/053_pg_examples.pl: one statement per line.
+SET TimeZone = 'PST8PDT'
+SELECT date '2024-01-31' + 1, date '2024-03-01' - 1, date '2024-03-01' - date '2024-01-01'
+SELECT 7 + date '2024-01-31'
+SELECT date '2024-01-31' + interval '1 month', date '2024-01-31' - interval '1 day 2 hours'
+SELECT timestamp '2024-01-31 10:00' + interval '1 month 1 day 01:02:03.5'
+SELECT timestamptz '2024-03-09 12:00-08' + interval '1 day', timestamptz '2024-03-09 12:00-08' + interval '24 hours'
+SELECT timestamp '2024-03-10 12:00' - timestamp '2024-01-01 00:00:01'
+SELECT timestamptz '2024-03-10 12:00+00' - timestamptz '2024-01-01 00:00:01+05'
+SELECT interval '1 day' * 2, 2 * interval '1 hour', interval '1 month' / 3, interval '1 mon 3 days' * 1.5
+SELECT - interval '1 day 02:00', interval '1 day' + interval '3 hours', interval '1 day' - interval '3 hours'
+SELECT time '10:00' + interval '15 hours', time '10:00' - time '08:30', date '2024-01-01' + time '10:30'
+SELECT date '2024-01-01' < timestamp '2024-01-01 00:00:01', date '2024-01-01' = timestamptz '2024-01-01 00:00-08'
+SELECT extract(year from timestamp '2024-05-06 07:08:09.5'), extract(second from timestamp '2024-05-06 07:08:09.5')
+SELECT extract(epoch from timestamptz '2024-05-06 07:08:09.5+00'), date_part('epoch', timestamptz '2024-05-06 07:08:09.5+00')
+SELECT extract(dow from date '2024-05-05'), extract(isodow from date '2024-05-05'), extract(doy from date '2024-05-05'), extract(week from date '2024-12-30'), extract(isoyear from date '2024-12-30')
+SELECT extract(century from date '2000-01-01'), extract(millennium from date '2001-01-01'), extract(decade from date '2024-01-01')
+SELECT extract(hour from timestamptz '2024-05-06 07:08:09+00'), extract(timezone from timestamptz '2024-05-06 07:08:09+00')
+SELECT extract(epoch from interval '1 year 2 mons 3 days 04:05:06.7'), extract(month from interval '14 months'), date_part('hour', interval '30 hours')
+SELECT extract(hour from date '2024-01-01')
+SELECT extract(foo from date '2024-01-01')
+SELECT date_part('year', date '2024-02-03'), date_part('second', time '10:11:12.25')
+SELECT date_trunc('month', timestamp '2024-05-06 07:08:09'), date_trunc('week', timestamp '2024-05-08 07:08:09'), date_trunc('hour', timestamptz '2024-05-06 07:08:09+00')
+SELECT date_trunc('day', timestamptz '2024-03-10 12:00+00'), date_trunc('day', timestamptz '2024-03-10 12:00+00', 'Europe/Paris'), date_trunc('quarter', date '2024-05-06')
+SELECT date_trunc('hour', interval '1 day 10:11:12'), date_trunc('year', interval '3 years 4 mons')
+SELECT age(timestamp '2024-03-01', timestamp '2023-01-31'), age(timestamp '2023-01-31', timestamp '2024-03-01'), age(timestamptz '2024-03-01 00:00+00', timestamptz '2023-01-31 12:00+00')
+SELECT make_date(2024, 2, 29), make_date(-44, 3, 15), make_time(10, 11, 12.5), make_timestamp(2024, 1, 2, 3, 4, 5.25), make_timestamptz(2024, 1, 2, 3, 4, 5, 'UTC')
+SELECT make_date(2023, 2, 29)
+SELECT make_interval(1, 2, 3, 4, 5, 6, 7.5), make_interval(days => 10), make_interval(hours => 1, secs => 2)
+SELECT justify_days(interval '35 days'), justify_hours(interval '27 hours'), justify_interval(interval '1 mon -1 hour')
+SELECT date_bin('15 minutes', timestamp '2024-01-01 10:22:33', timestamp '2000-01-01'), date_bin('1 hour', timestamp '1999-12-31 22:30', timestamp '2000-01-01')
+SELECT timestamptz '2024-01-01 12:00+00' AT TIME ZONE 'Asia/Tokyo', timestamp '2024-01-01 12:00' AT TIME ZONE 'UTC', timestamp '2024-07-01 12:00' AT TIME ZONE 'America/New_York'
+SELECT to_timestamp(1700000000.5), to_timestamp(0)
+SELECT isfinite(date 'infinity'), isfinite(timestamp '2024-01-01')
+SELECT now() - interval '7 days' < now(), current_date + 1 > current_date, now() - now()
+SELECT age(timestamp '2000-01-01') > interval '1 year'
+SELECT timestamp 'infinity' + interval '1 day', timestamp 'infinity' - timestamp '2000-01-01'
+SELECT date '2024-01-01' - 1000000000
+SELECT interval '1 day' / 0
+RESET TimeZone
