@@ -176,6 +176,42 @@ static void iso_week(int64_t days, int64_t *isoyear, int *week)
 	*week = (int)((days - start) / 7 + 1);
 }
 
+/* The Julian day j plus the fraction tod / (one day) as numeric, with the
+ * scale numeric division gives (select_div_scale: 16 significant digits
+ * after the quotient's leading base-10000 digit). */
+static void julian_numeric(sqlite3_context *ctx, int64_t j, int64_t tod)
+{
+	int w = 0;
+	int64_t fd = 0;
+	for (int64_t t = tod; t > 0; t /= 10000, w++)
+		fd = t;
+	int qweight = tod == 0 ? -3 : (w - 1) - 2 - (fd <= 864 ? 1 : 0);
+	int rscale = 16 - 4 * qweight;
+	if (rscale > 60)
+		rscale = 60;
+	Buf b;
+	buf_init(&b);
+	buf_printf(&b, "%lld.", (long long)j);
+	/* long division of tod by one day, rounded half up at rscale */
+	__int128 rem = tod;
+	char digs[64];
+	for (int i = 0; i <= rscale; i++) {
+		rem *= 10;
+		digs[i] = (char)('0' + (int)(rem / USECS_PER_DAY));
+		rem %= USECS_PER_DAY;
+	}
+	int i = rscale - 1;
+	if (digs[rscale] >= '5') {
+		while (i >= 0 && digs[i] == '9')
+			digs[i--] = '0';
+		if (i >= 0)
+			digs[i]++;
+	}
+	buf_put(&b, digs, (size_t)rscale);
+	sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
 /* Date fields (the same for date and timestamp). */
 static bool date_field(Unit u, int64_t days, __int128 *r)
 {
@@ -321,8 +357,8 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		result_scaled(ctx, (__int128)v.us + (__int128)PGT_UNIX_TO_PG_DAYS * USECS_PER_DAY, 6, fl);
 	} else if (u == U_JULIAN && fl) {
 		sqlite3_result_double(ctx, (double)(days + 2451545) + (double)tod / (double)USECS_PER_DAY);
-	} else if (u == U_JULIAN && tod == 0) {
-		result_scaled(ctx, (__int128)days + 2451545, 0, fl);
+	} else if (u == U_JULIAN) {
+		julian_numeric(ctx, days + 2451545, tod);
 	} else if (oid == PGT_TIMESTAMPTZ && (u == U_TZ || u == U_TZ_HOUR || u == U_TZ_MINUTE)) {
 		result_scaled(ctx, u == U_TZ ? off : u == U_TZ_HOUR ? off / 3600 : off / 60 % 60, 0, fl);
 	} else {

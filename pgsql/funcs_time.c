@@ -183,14 +183,14 @@ static void itv_mul(sqlite3_context *ctx, const PgtTVal *v, double f)
 		err(ctx, "22008", "interval out of range");
 		return;
 	}
-	int32_t rm = (int32_t)m, rd = (int32_t)d;
-	double mrd = ts_round((v->months * f - rm) * 30);
-	double sec = ts_round((v->days * f - rd + mrd - (int)mrd) * 86400);
+	int64_t rm = (int64_t)m, rd = (int64_t)d;
+	double mrd = ts_round((v->months * f - (double)rm) * 30);
+	double sec = ts_round((v->days * f - (double)rd + mrd - (double)(int64_t)mrd) * 86400);
 	if (fabs(sec) >= 86400) {
-		rd += (int)(sec / 86400);
-		sec -= (int)(sec / 86400) * 86400;
+		rd += (int64_t)(sec / 86400);
+		sec -= (double)((int64_t)(sec / 86400) * 86400);
 	}
-	rd += (int32_t)mrd;
+	rd += (int64_t)mrd;
 	double t = rint(v->us * f + sec * 1000000.0);
 	if (isnan(t) || t >= 9.2233720368547758e18 || t < -9.2233720368547758e18) {
 		err(ctx, "22008", "interval out of range");
@@ -209,15 +209,25 @@ static void itv_div(sqlite3_context *ctx, const PgtTVal *v, double f)
 		err(ctx, "22008", "interval out of range");
 		return;
 	}
-	int32_t rm = (int32_t)(v->months / f), rd = (int32_t)(v->days / f);
-	double mrd = (v->months / f - rm) * 30;
-	double sec = ts_round((v->days / f - rd + mrd - (int)mrd) * 86400);
-	if (fabs(sec) >= 86400) {
-		rd += (int)(sec / 86400);
-		sec -= (int)(sec / 86400) * 86400;
+	double qm = v->months / f, qd = v->days / f;
+	if (qm > INT32_MAX || qm < INT32_MIN || qd > INT32_MAX || qd < INT32_MIN) {
+		err(ctx, "22008", "interval out of range");
+		return;
 	}
-	rd += (int32_t)mrd;
-	result_itv(ctx, rm, rd, (int64_t)rint(v->us / f + sec * 1000000.0));
+	int64_t rm = (int64_t)qm, rd = (int64_t)qd;
+	double mrd = (qm - (double)rm) * 30;
+	double sec = ts_round((qd - (double)rd + mrd - (double)(int64_t)mrd) * 86400);
+	if (fabs(sec) >= 86400) {
+		rd += (int64_t)(sec / 86400);
+		sec -= (double)((int64_t)(sec / 86400) * 86400);
+	}
+	rd += (int64_t)mrd;
+	double t = rint(v->us / f + sec * 1000000.0);
+	if (isnan(t) || t >= 9.2233720368547758e18 || t < -9.2233720368547758e18) {
+		err(ctx, "22008", "interval out of range");
+		return;
+	}
+	result_itv(ctx, rm, rd, (int64_t)t);
 }
 
 static void date_result(sqlite3_context *ctx, int64_t d)
@@ -313,7 +323,12 @@ static void fn_dt_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			err(ctx, "22008", "cannot subtract infinite timestamps");
 			return;
 		}
-		PgtTVal r = {.us = x.us - y.us};
+		__int128 d = (__int128)x.us - y.us;
+		if (d > INT64_MAX || d < INT64_MIN) {
+			err(ctx, "22008", "interval out of range");
+			return;
+		}
+		PgtTVal r = {.us = (int64_t)d};
 		justify_hours(&r);
 		result_tval(ctx, PGT_INTERVAL, &r);
 		return;

@@ -51,6 +51,8 @@ void pgt_zone_session(const PgtFormat *fmt, PgtZone *z);
 bool pgt_zone_named(const char *name, PgtZone *z);
 /* Offset (seconds east) of z at the UTC timestamp us (since 2000). */
 int pgt_zone_off_utc(const PgtZone *z, int64_t us);
+/* The abbreviation of z at the UTC timestamp us ("PST", "UTC", "+05"). */
+void pgt_zone_abbrev(const PgtZone *z, int64_t us, char *out, size_t n);
 /* Offset of z for the local wall-clock timestamp us, as PostgreSQL
  * resolves gaps and overlaps. */
 int pgt_zone_off_local(const PgtZone *z, int64_t us);
@@ -77,11 +79,8 @@ bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt);
 bool pgt_text_funcs_register(sqlite3 *db);
 /* pgtype_array.c: append an array element quoted as array_out does. */
 void pgt_array_put_elem(Buf *out, const char *s, size_t n);
-/* to_char.c: to_char over a timestamp (fields in local time, zone
- * abbreviation and offset for TZ/OF), an interval or a number. */
-bool pgt_to_char_tm(Buf *out, const PgtTm *tm, bool is_interval, int64_t days, int tzoff, const char *tzname,
-		    const char *fmt, PgtError *err);
-bool pgt_to_char_num(Buf *out, const char *num, const char *fmt, PgtError *err);
-bool pgt_to_timestamp_fmt(const char *s, const char *fmt, PgtTm *tm, int *tzoff, bool *has_tz, PgtError *err);
+/* to_char.c: pg_to_char(x, fmt, oid) over a timestamp(tz), an interval or
+ * a number; pg_to_timestamp(s, fmt) and pg_to_date(s, fmt). */
+bool pgt_to_char_register(sqlite3 *db, const PgtFormat *fmt);
 
 #endif

@@ -111,6 +111,34 @@ static int zone_offset_utc(const Zone *z, int64_t t)
 	return off;
 }
 
+/* The abbreviation of zone z at UTC second t ("PST", "CEST"); a fixed
+ * zone's is its offset ("+05"), UTC's "UTC". */
+static void zone_abbrev_utc(const Zone *z, int64_t t, char *out, size_t n)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (z->fixed) {
+		int a = abs(z->off);
+		if (z->off == 0)
+			snprintf(out, n, "UTC");
+		else if (a % 3600)
+			snprintf(out, n, "%c%02d:%02d", z->off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+		else
+			snprintf(out, n, "%c%02d", z->off < 0 ? '-' : '+', a / 3600);
+		return;
+	}
+	out[0] = 0;
+	pthread_mutex_lock(&tz_lock);
+	if (strcmp(tz_current, z->tz) != 0) {
+		setenv("TZ", z->tz, 1);
+		tzset();
+		snprintf(tz_current, sizeof(tz_current), "%s", z->tz);
+	}
+	if (localtime_r(&tt, &tm) && tm.tm_zone)
+		snprintf(out, n, "%s", tm.tm_zone);
+	pthread_mutex_unlock(&tz_lock);
+}
+
 /* Offset of zone z for local wall-clock second l, resolved as PostgreSQL
  * does: in a spring-forward gap the offset before the transition, in a
  * fall-back overlap the offset after it. */
@@ -1125,6 +1153,11 @@ bool pgt_zone_named(const char *name, PgtZone *z) { return zone_resolve(name, tr
 int pgt_zone_off_utc(const PgtZone *z, int64_t us)
 {
 	return zone_offset_utc(z, floor_div(us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+}
+
+void pgt_zone_abbrev(const PgtZone *z, int64_t us, char *out, size_t n)
+{
+	zone_abbrev_utc(z, floor_div(us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400, out, n);
 }
 
 int pgt_zone_off_local(const PgtZone *z, int64_t us)
