@@ -37,6 +37,25 @@ typedef struct PgtZone {
 	char tz[128]; /* ":Europe/Paris" or a POSIX rule such as "UTC+2" */
 } PgtZone;
 
+enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };
+enum { PR_OK, PR_SYNTAX, PR_RANGE, PR_ZONE, PR_UNSUPPORTED };
+
+/* The fields of a date/time input. */
+typedef struct PgtDtParts {
+	int special;
+	bool has_date, has_time, bc;
+	int64_t year;
+	int mon, mday, hour, min, sec;
+	int64_t usec;
+	char zone[80]; /* zone as written, "" if none */
+} PgtDtParts;
+
+/* dtdecode.c: the field-by-field reading of date/time input PostgreSQL's
+ * DecodeDateTime does under DateStyle MDY ("Feb 10 17:32:01 1997 PST",
+ * "January 8, 99 BC", "1/8/1999", "J2451187", "today 10:30"); PR_*.
+ * Field ranges are checked by the caller's rules (year, month, day). */
+int pgt_dt_decode(const char *s, PgtDtParts *p);
+
 /* Read a stored value (canonical text) of type oid; false if unreadable. */
 bool pgt_tval_read(sqlite3_value *v, uint32_t oid, PgtTVal *out);
 /* Parse text of type oid as input would with the session zone z. */

@@ -330,17 +330,7 @@ static void session_zone(const PgtFormat *fmt, Zone *z)
 
 typedef PgtTVal TVal;
 
-enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };
-enum { PR_OK, PR_SYNTAX, PR_RANGE, PR_ZONE, PR_UNSUPPORTED };
-
-typedef struct DtParts {
-	int special;
-	bool has_date, has_time, bc;
-	int64_t year;
-	int mon, mday, hour, min, sec;
-	int64_t usec;
-	char zone[80]; /* zone as written, "" if none */
-} DtParts;
+typedef PgtDtParts DtParts;
 
 static const struct {
 	const char *word;
@@ -405,6 +395,8 @@ static int split_time(const char **c, DtParts *p)
  * followed by BC/AD and a zone ("+02", "Z", "UTC", "Europe/Paris").  The
  * date is YYYY-MM-DD or YYYYMMDD.  Checks field ranges (PR_RANGE).
  */
+static int check_parts(DtParts *p);
+
 static int split_datetime(const char *s, DtParts *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -470,6 +462,14 @@ static int split_datetime(const char *s, DtParts *p)
 			return PR_SYNTAX;
 		}
 	}
+	return check_parts(p);
+}
+
+/* Range checks of split fields; BC years become astronomical. */
+static int check_parts(DtParts *p)
+{
+	if (p->special != SP_NONE)
+		return PR_OK;
 	if (p->has_date) {
 		if (p->year == 0 || p->year > 5874897 || p->mon < 1 || p->mon > 12 || p->mday < 1)
 			return PR_RANGE;
@@ -571,9 +571,11 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 		}
 		today += p->special == SP_TOMORROW ? 1 : p->special == SP_YESTERDAY ? -1 : 0;
 		v->days = (int32_t)today;
-		v->us = today * USECS_PER_DAY;
+		v->us = today * USECS_PER_DAY + (p->has_time ? time_of_day(p) : 0);
 		if (oid == PGT_TIMESTAMPTZ) {
-			int o2 = zone_offset_local(session, today * 86400 + (int64_t)UNIX_TO_PG_DAYS * 86400);
+			int o2 = zone_offset_for(p, session, v->us, &z, &rc);
+			if (rc != PR_OK)
+				return rc;
 			v->us -= (int64_t)o2 * USECS_PER_SEC;
 		}
 		return PR_OK;
@@ -974,6 +976,8 @@ static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, co
 			rc = parse_interval_typmod(buf, sizeof(buf), typmod, v);
 		} else {
 			rc = split_datetime(buf, &p);
+			if (rc == PR_SYNTAX && (rc = pgt_dt_decode(buf, &p)) == PR_OK)
+				rc = check_parts(&p);
 			if (rc == PR_OK)
 				rc = dt_to_tval(&p, oid, typmod, session, v);
 		}

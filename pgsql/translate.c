@@ -218,6 +218,13 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
 			pgt_value_cleanup(&v);
 			return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
+		} else if (oid == PGT_TIMESTAMPTZ || oid == PGT_TIMETZ ||
+			   ((oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIME) && strpbrk(ty->lit, "nNtTyY"))) {
+			/* read in the session's time zone (or clock) when it runs */
+			buf_reset(b);
+			buf_put_str(b, "pg_cast(");
+			pgs_put_literal(b, ty->lit, strlen(ty->lit));
+			buf_printf(b, ", %u, %d)", oid, typmod);
 		} else {
 			buf_reset(b);
 			put_value_literal(b, &v);

@@ -38,4 +38,12 @@ SELECT age(timestamp '2000-01-01') > interval '1 year'
 SELECT timestamp 'infinity' + interval '1 day', timestamp 'infinity' - timestamp '2000-01-01'
 SELECT date '2024-01-01' - 1000000000
 SELECT interval '1 day' / 0
+SELECT date 'January 8, 1999', date 'Jan-08-1999', date 'Jan 08 1999', date 'J2451187', date '990108', date '1999.008', date '1999-Jan-08', date '1999 Jan 08', date '1999 08 Jan', date '1999 08 01', date '1999 01 08', date '08-Jan-1999', date '08 Jan 1999', date '01/02/03'
+SELECT date 'January 8, 99 BC', date 'Jan-08-99', date '1/8/1999', date '08-Jan-99', date '08-01-1999', date '08 01 99', date '01 08 1999', date '01-08-1999'
+SELECT timestamp 'Jan 1, 4713 BC', timestamp 'Feb 16 17:32:01 1997', timestamptz 'Feb 10 17:32:01 1997', timestamp 'Mon Feb 10 17:32:01.5 1997 PST', timestamptz 'Mon Feb 10 17:32:01.5 1997 PST', timestamp 'Feb-10-1997 17:32:01 PST', timestamp 'Jun 13 1957', timestamp 'Feb 16 17:32:01 0097 BC'
+SELECT timestamp 'yesterday 12:34:56' = date_trunc('day', localtimestamp) - interval '1 day' + interval '12:34:56', timestamp 'today 10:30' = date_trunc('day', localtimestamp) + interval '10:30'
+SELECT timestamptz 'Feb 10 17:32:01 1997 America/New_York', timestamptz '12/10/1997 17:32:01 -08', timestamptz 'Dec 10 1997 5:32:01 PM'
+SELECT date '1999 08 08 08'
+SELECT timestamptz '2024-01-01 10:00', '2024-01-01 10:00'::timestamptz
+SELECT timestamptz 'Jan 1 2024 10:00'
 RESET TimeZone
