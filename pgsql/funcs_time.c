@@ -705,5 +705,6 @@ bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_to_timestamp_epoch", 1, fn_to_timestamp_epoch, NULL, SQLITE_DETERMINISTIC},
 		{"pg_isfinite", 2, fn_isfinite, NULL, SQLITE_DETERMINISTIC},
 	};
-	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) && pgt_extract_register(db, fmt);
+	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) && pgt_extract_register(db, fmt) &&
+	       pgt_to_char_register(db, fmt);
 }

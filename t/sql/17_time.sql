@@ -46,4 +46,17 @@ SELECT timestamptz 'Feb 10 17:32:01 1997 America/New_York', timestamptz '12/10/1
 SELECT date '1999 08 08 08'
 SELECT timestamptz '2024-01-01 10:00', '2024-01-01 10:00'::timestamptz
 SELECT timestamptz 'Jan 1 2024 10:00'
+SELECT to_char(timestamp '2024-05-06 07:08:09.123456', 'YYYY-MM-DD HH24:MI:SS.MS US'), to_char(timestamp '2024-05-06 17:08:09', 'Day, DD Month YYYY HH12:MI AM')
+SELECT to_char(timestamp '2024-05-06 17:08:09', 'FMDay, FMDD FMMonth YYYY'), to_char(timestamp '2024-05-06', 'DY dy Dy MON mon Mon'), to_char(timestamp '2024-05-06', 'DDD D ID IW WW W Q CC J RM rm')
+SELECT to_char(timestamptz '2024-05-06 17:08:09+00', 'YYYY-MM-DD HH24:MI:SS TZ tz OF TZH:TZM'), to_char(timestamp '2024-01-01', 'DDth DDTH FMDDth Mon-YY "Week" IW IYYY')
+SELECT to_char(timestamp '0097-02-16 17:32:01 BC', 'YYYY BC b.c. A.D.'), to_char(timestamp '2024-05-06 00:30', 'HH HH12 am p.m. SSSS FF1 FF3')
+SELECT to_char(interval '1 year 2 mons 3 days 04:05:06', 'YYYY MM DD HH24:MI:SS'), to_char(timestamp 'infinity', 'YYYY')
+SELECT to_char(485, '999'), to_char(-485, '999'), to_char(0, '999'), to_char(0.5, '9.99'), to_char(-0.5, '9.99'), to_char(12, '9990.99'), to_char(1485, '9,999'), to_char(148.5, '999.999')
+SELECT to_char(148.5, 'FM999.999'), to_char(148.5, 'FM999.990'), to_char(3148.5, '9G999D999'), to_char(-485, '999S'), to_char(-485, '999MI'), to_char(485, '999MI'), to_char(485, 'FM999MI')
+SELECT to_char(485, 'PL999'), to_char(485, 'SG999'), to_char(-485, '999PR'), to_char(12, '99V999'), to_char(485, 'RN'), to_char(485, 'FMRN'), to_char(485, '999th'), to_char(12345, '999')
+SELECT to_char(-12, '0000'), to_char(-12, '9999'), to_char(-12, 'FM9999'), to_char(1234567.891, '9,999,999.99'), to_char(0.0004859, '9.99EEEE'), to_char(1.5::float8, '9.9'), to_char(-0.1, '99.99'), to_char(485, '9 9 9')
+SELECT to_char(100, 'FM999.'), to_char(1, 'FM9.99'), to_char(10.5, 'FM00.00'), to_char(125.8::float8, '999D9'), to_char(0.1, '0.9'), to_char(12, 'S9999'), to_char(-12, 'S9999')
+SELECT to_timestamp('2024-05-06 07:08:09', 'YYYY-MM-DD HH24:MI:SS'), to_timestamp('05 Dec 2000', 'DD Mon YYYY'), to_date('05 Dec 2000', 'DD Mon YYYY'), to_timestamp('20240506', 'YYYYMMDD')
+SELECT to_timestamp('2011-12-18 11:38 PM', 'YYYY-MM-DD HH12:MI PM'), to_timestamp('2011-12-18 11:38 +05', 'YYYY-MM-DD HH12:MI TZH'), to_date('2020-366', 'YYYY-DDD'), to_timestamp('1997 Feb 14', 'YYYY Mon DD')
+SELECT to_date('2021-02-30', 'YYYY-MM-DD')
 RESET TimeZone
