@@ -119,12 +119,17 @@ static bool ts_add_interval(int64_t t, const PgtTVal *iv, const PgtZone *z, int6
 	return true;
 }
 
+/* An interval with 64-bit day and month counts while it is justified. */
+typedef struct Wide {
+	int64_t months, days, us;
+} Wide;
+
 /* interval_justify_hours: whole days out of the time part, signs agreeing. */
-static void justify_hours(PgtTVal *v)
+static void justify_hours(Wide *v)
 {
 	int64_t wd = v->us / USECS_PER_DAY;
 	v->us -= wd * USECS_PER_DAY;
-	v->days += (int32_t)wd;
+	v->days += wd;
 	if (v->days > 0 && v->us < 0) {
 		v->us += USECS_PER_DAY;
 		v->days--;
@@ -134,9 +139,9 @@ static void justify_hours(PgtTVal *v)
 	}
 }
 
-static void justify_days(PgtTVal *v)
+static void justify_days(Wide *v)
 {
-	int32_t wm = v->days / 30;
+	int64_t wm = v->days / 30;
 	v->days -= wm * 30;
 	v->months += wm;
 	if (v->months > 0 && v->days < 0) {
@@ -150,12 +155,12 @@ static void justify_days(PgtTVal *v)
 
 /* justify_interval: whole days out of the time part, whole months out of
  * the days, the signs of months, days and time agreeing. */
-static void justify_interval(PgtTVal *v)
+static void justify_interval(Wide *v)
 {
 	int64_t wd = v->us / USECS_PER_DAY;
 	v->us -= wd * USECS_PER_DAY;
-	v->days += (int32_t)wd;
-	int32_t wm = v->days / 30;
+	v->days += wd;
+	int64_t wm = v->days / 30;
 	v->days -= wm * 30;
 	v->months += wm;
 	if (v->months > 0 && (v->days < 0 || (v->days == 0 && v->us < 0))) {
@@ -323,14 +328,11 @@ static void fn_dt_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			err(ctx, "22008", "cannot subtract infinite timestamps");
 			return;
 		}
-		__int128 d = (__int128)x.us - y.us;
-		if (d > INT64_MAX || d < INT64_MIN) {
-			err(ctx, "22008", "interval out of range");
-			return;
-		}
-		PgtTVal r = {.us = (int64_t)d};
+		/* PostgreSQL 15 does not check this subtraction: it wraps */
+		int64_t d = (int64_t)((uint64_t)x.us - (uint64_t)y.us);
+		Wide r = {0, 0, d};
 		justify_hours(&r);
-		result_tval(ctx, PGT_INTERVAL, &r);
+		result_itv(ctx, r.months, r.days, r.us);
 		return;
 	}
 	case DTOP_TIME_PL_ITV:
@@ -386,17 +388,18 @@ static void fn_justify(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	PgtTVal v;
 	if (!arg_tval(ctx, argv[0], PGT_INTERVAL, &v))
 		return;
+	Wide w = {v.months, v.days, v.us};
 	switch (sqlite3_value_int(argv[1])) {
 	case 0:
-		justify_days(&v);
+		justify_days(&w);
 		break;
 	case 1:
-		justify_hours(&v);
+		justify_hours(&w);
 		break;
 	default:
-		justify_interval(&v);
+		justify_interval(&w);
 	}
-	result_tval(ctx, PGT_INTERVAL, &v);
+	result_itv(ctx, w.months, w.days, w.us);
 }
 
 /* ----------------------------------------------------------------- age */

@@ -59,4 +59,11 @@ SELECT to_char(100, 'FM999.'), to_char(1, 'FM9.99'), to_char(10.5, 'FM00.00'), t
 SELECT to_timestamp('2024-05-06 07:08:09', 'YYYY-MM-DD HH24:MI:SS'), to_timestamp('05 Dec 2000', 'DD Mon YYYY'), to_date('05 Dec 2000', 'DD Mon YYYY'), to_timestamp('20240506', 'YYYYMMDD')
 SELECT to_timestamp('2011-12-18 11:38 PM', 'YYYY-MM-DD HH12:MI PM'), to_timestamp('2011-12-18 11:38 +05', 'YYYY-MM-DD HH12:MI TZH'), to_date('2020-366', 'YYYY-DDD'), to_timestamp('1997 Feb 14', 'YYYY Mon DD')
 SELECT to_date('2021-02-30', 'YYYY-MM-DD')
+SELECT justify_hours(interval '2147483647 days 24 hrs')
+SELECT justify_interval(interval '2147483647 months 30 days')
+SELECT '3000000 months'::interval / 0.001
+SELECT '1 month 2146410 days'::interval * 1000.5002
+SELECT '4611686018427387904 usec'::interval / 0.1
+SELECT timestamp '294276-12-31 23:59:59' - timestamp '1999-12-23 19:59:04.224192' AS overflows
+SELECT justify_interval(interval '1 mon -1 hour'), justify_days(interval '-35 days'), justify_hours(interval '-27 hours')
 RESET TimeZone
