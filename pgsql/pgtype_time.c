@@ -677,8 +677,11 @@ static int parse_interval(const char *s, TVal *v)
 			continue;
 		}
 		int sign = 1;
-		if (*c == '+' || *c == '-')
+		if (*c == '+' || *c == '-') {
 			sign = *c++ == '-' ? -1 : 1;
+			while (*c == ' ' && mask)
+				c++;
+		}
 		if (!isdigit((unsigned char)*c) && *c != '.')
 			return PR_SYNTAX;
 		char *end;
@@ -728,6 +731,13 @@ static int parse_interval(const char *s, TVal *v)
 			}
 		if (l && u < 0)
 			return PR_SYNTAX;
+		if (u < 0 && !(mask & 32) && num == truncl(num) && isdigit((unsigned char)*c) &&
+		    c[strspn(c, "0123456789")] == ':') {
+			/* "D H:MM[:SS]": a bare integer before a time is days */
+			mask |= 32;
+			days += num;
+			continue;
+		}
 		if (u < 0) {
 			/* A bare number is seconds. */
 			if (mask & 4)
@@ -765,7 +775,8 @@ static int parse_interval(const char *s, TVal *v)
 		days = -days;
 		us = -us;
 	}
-	if (fabsl(months) > INT32_MAX || fabsl(days) > INT32_MAX || fabsl(us) > 9.2e18L)
+	if (months > INT32_MAX || months < INT32_MIN || days > INT32_MAX || days < INT32_MIN ||
+	    us > 9223372036854775807.0L || us < -9223372036854775808.0L)
 		return PR_RANGE + 20;
 	v->months = (int32_t)months;
 	v->days = (int32_t)days;
@@ -875,12 +886,12 @@ static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
 		put_itv_part(out, v->months % 12, "mon", &is_zero, &is_before);
 		put_itv_part(out, v->days, "day", &is_zero, &is_before);
 		if (is_zero || v->us != 0) {
-			int64_t a = v->us < 0 ? -v->us : v->us;
-			int64_t sec = a / USECS_PER_SEC;
+			uint64_t a = v->us < 0 ? -(uint64_t)v->us : (uint64_t)v->us;
+			int64_t sec = (int64_t)(a / USECS_PER_SEC);
 			buf_printf(out, "%s%s%02lld:%02d:", is_zero ? "" : " ",
 				   v->us < 0 ? "-" : is_before ? "+" : "", (long long)(sec / 3600),
 				   (int)(sec / 60 % 60));
-			put_seconds(out, (int)(sec % 60), a % USECS_PER_SEC);
+			put_seconds(out, (int)(sec % 60), (int64_t)(a % USECS_PER_SEC));
 		}
 		break;
 	}

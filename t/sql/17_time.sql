@@ -66,4 +66,10 @@ SELECT '1 month 2146410 days'::interval * 1000.5002
 SELECT '4611686018427387904 usec'::interval / 0.1
 SELECT timestamp '294276-12-31 23:59:59' - timestamp '1999-12-23 19:59:04.224192' AS overflows
 SELECT justify_interval(interval '1 mon -1 hour'), justify_days(interval '-35 days'), justify_hours(interval '-27 hours')
+SELECT interval '1 2:03', interval '1 2:03:04', interval '1 2:03:04.5678', interval '1 month - 1 second', interval '-1 2:03:04'
+SELECT interval '-2147483648 months -2147483648 days -9223372036854775807 us', interval '2147483647 months 2147483647 days 9223372036854775807 us'
+SELECT interval '-2147483648 months -2147483648 days -9223372036854775808 us'
+SELECT interval '2147483648 months'
+SELECT -('-9223372036854775807 us'::interval), interval '2147483646 months 2147483646 days 9223372036854775806 us' + interval '1 month 1 day 1 us'
+SELECT interval '2147483647 months 2147483647 days 9223372036854775807 us' + interval '1 us'
 RESET TimeZone
