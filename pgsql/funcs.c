@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/pgident.h"
+#include "pgsql/pgtime_int.h"
 #include "common/pgtime.h"
 #include "pgsql/decimal.h"
 #include "pgsql/pgsql.h"
@@ -335,6 +336,11 @@ static bool pg_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, i
 	snprintf(full, sizeof(full), "invalid regular expression: %s", msg);
 	pgt_result_error(ctx, "2201B", full);
 	return false;
+}
+
+bool pgs_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int flags)
+{
+	return pg_regcomp(ctx, re, pattern, flags);
 }
 
 /* string_agg(DISTINCT x, sep): PostgreSQL sorts the input of a DISTINCT

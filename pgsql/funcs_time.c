@@ -690,6 +690,45 @@ static void fn_isfinite(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, fin);
 }
 
+/* (s1, e1) OVERLAPS (s2, e2) with PostgreSQL's NULL rules: a NULL end
+ * leaves a one-point period, each period's ends are put in order. */
+static void fn_overlaps(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	uint32_t oid = (uint32_t)sqlite3_value_int(argv[4]);
+	int64_t t[4];
+	bool null[4];
+	for (int i = 0; i < 4; i++) {
+		PgtTVal v;
+		null[i] = sqlite3_value_type(argv[i]) == SQLITE_NULL;
+		if (!null[i] && !arg_tval(ctx, argv[i], oid, &v))
+			return;
+		t[i] = null[i] ? 0 : v.us;
+	}
+	for (int p = 0; p < 4; p += 2) {
+		if (null[p]) {
+			if (null[p + 1])
+				return;
+			t[p] = t[p + 1];
+			null[p] = false;
+			null[p + 1] = true;
+		} else if (!null[p + 1] && t[p] > t[p + 1]) {
+			int64_t x = t[p];
+			t[p] = t[p + 1];
+			t[p + 1] = x;
+		}
+	}
+	int r; /* 1 true, 0 false, -1 NULL */
+	if (t[0] > t[2])
+		r = null[3] ? -1 : t[0] < t[3] ? 1 : null[1] ? -1 : 0;
+	else if (t[0] < t[2])
+		r = null[1] ? -1 : t[2] < t[1] ? 1 : null[3] ? -1 : 0;
+	else
+		r = null[1] || null[3] ? -1 : 1;
+	if (r >= 0)
+		sqlite3_result_int(ctx, r);
+}
+
 bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt)
 {
 	void *ud = (void *)(uintptr_t)fmt;
@@ -707,7 +746,9 @@ bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_date_bin", 4, fn_date_bin, NULL, SQLITE_DETERMINISTIC},
 		{"pg_to_timestamp_epoch", 1, fn_to_timestamp_epoch, NULL, SQLITE_DETERMINISTIC},
 		{"pg_isfinite", 2, fn_isfinite, NULL, SQLITE_DETERMINISTIC},
+		{"pg_overlaps", 5, fn_overlaps, NULL, SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) && pgt_extract_register(db, fmt) &&
-	       pgt_to_char_register(db, fmt);
+	       pgt_to_char_register(db, fmt) &&
+	       pgt_regex_funcs_register(db);
 }

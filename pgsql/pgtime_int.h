@@ -6,6 +6,7 @@
 #ifndef DOSQL_PGS_PGTIME_INT_H
 #define DOSQL_PGS_PGTIME_INT_H
 
+#include <regex.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -96,6 +97,10 @@ int64_t pgt_ts_from_tm(const PgtTm *tm);
  * session's format, read at call time). */
 bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt);
 bool pgt_text_funcs_register(sqlite3 *db);
+bool pgt_regex_funcs_register(sqlite3 *db);
+/* funcs.c: regcomp() of a PostgreSQL pattern (\d \s \w as POSIX classes);
+ * on failure a 2201B error result on ctx. */
+bool pgs_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int flags);
 /* pgtype_array.c: append an array element quoted as array_out does. */
 void pgt_array_put_elem(Buf *out, const char *s, size_t n);
 /* to_char.c: pg_to_char(x, fmt, oid) over a timestamp(tz), an interval or

@@ -111,7 +111,35 @@ static const Sig sigs[] = {
 	{"concat_ws", -1, {TX}, TX, "pg_concat_ws", NULL, {0}},
 	{"format", -1, {TX}, TX, "pg_format", NULL, {0}},
 	{"bit_length", 1, {TX}, I4, "pg_bit_length", NULL, {0}},
+	{"regexp_match", 2, {TX, TX}, TEXTARR, "pg_regexp_match", NULL, {0}},
+	{"regexp_match", 3, {TX, TX, TX}, TEXTARR, "pg_regexp_match", NULL, {0}},
+	{"regexp_split_to_array", 2, {TX, TX}, TEXTARR, "pg_regexp_split", NULL, {0}},
+	{"regexp_split_to_array", 3, {TX, TX, TX}, TEXTARR, "pg_regexp_split", NULL, {0}},
+	{"regexp_count", 2, {TX, TX}, I4, "pg_regexp_count", NULL, {0}},
+	{"regexp_count", 3, {TX, TX, I4}, I4, "pg_regexp_count", NULL, {0}},
+	{"regexp_count", 4, {TX, TX, I4, TX}, I4, "pg_regexp_count", NULL, {0}},
+	{"regexp_instr", 2, {TX, TX}, I4, "pg_regexp_instr", NULL, {0}},
+	{"regexp_instr", 3, {TX, TX, I4}, I4, "pg_regexp_instr", NULL, {0}},
+	{"regexp_instr", 4, {TX, TX, I4, I4}, I4, "pg_regexp_instr", NULL, {0}},
+	{"regexp_instr", 5, {TX, TX, I4, I4, I4}, I4, "pg_regexp_instr", NULL, {0}},
+	{"regexp_instr", 6, {TX, TX, I4, I4, I4, TX}, I4, "pg_regexp_instr", NULL, {0}},
+	{"regexp_instr", 7, {TX, TX, I4, I4, I4, TX, I4}, I4, "pg_regexp_instr", NULL, {0}},
+	{"regexp_substr", 2, {TX, TX}, TX, "pg_regexp_substr", NULL, {0}},
+	{"regexp_substr", 3, {TX, TX, I4}, TX, "pg_regexp_substr", NULL, {0}},
+	{"regexp_substr", 4, {TX, TX, I4, I4}, TX, "pg_regexp_substr", NULL, {0}},
+	{"regexp_substr", 5, {TX, TX, I4, I4, TX}, TX, "pg_regexp_substr", NULL, {0}},
+	{"regexp_substr", 6, {TX, TX, I4, I4, TX, I4}, TX, "pg_regexp_substr", NULL, {0}},
+	{"regexp_like", 2, {TX, TX}, PGT_BOOL, "pg_regexp_like", NULL, {0}},
+	{"regexp_like", 3, {TX, TX, TX}, PGT_BOOL, "pg_regexp_like", NULL, {0}},
+	{"like_escape", 2, {TX, TX}, TX, "pg_like_escape", NULL, {0}},
+	{"overlaps", 4, {TZ, TZ, TZ, TZ}, PGT_BOOL, "pg_overlaps", "1184", {0}},
+	{"overlaps", 4, {TS, TS, TS, TS}, PGT_BOOL, "pg_overlaps", "1114", {0}},
+	{"overlaps", 4, {TM, TM, TM, TM}, PGT_BOOL, "pg_overlaps", "1083", {0}},
 };
+
+/* The rank of a datetime type in date < timestamp < timestamptz, 0 for
+ * others. */
+static int dt_rank(uint32_t t) { return t == PGT_DATE ? 1 : t == PGT_TIMESTAMP ? 2 : t == PGT_TIMESTAMPTZ ? 3 : 0; }
 
 /* Whether a value of type from is implicitly castable to type to. */
 static bool implicit(uint32_t from, uint32_t to)
@@ -212,6 +240,39 @@ static bool make_interval(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	return true;
 }
 
+/* (a, b) OVERLAPS (c, d) where b or d is an interval: the end is the start
+ * plus the interval; the four then share the widest type. */
+static bool overlaps_ends(Tr *tr, Buf *bs, TType *ts, int loc)
+{
+	uint32_t w = 0;
+	for (int i = 0; i < 4; i++)
+		if (!ts[i].unknown && !ts[i].param && ts[i].oid != PGT_INTERVAL &&
+		    (w == 0 || (dt_rank(ts[i].oid) > dt_rank(w))))
+			w = ts[i].oid;
+	if (w == PGT_DATE)
+		w = PGT_TIMESTAMP;
+	if (w == 0)
+		return true;
+	for (int i = 0; i < 4; i += 2) {
+		if (!tr_coerce(tr, &bs[i], &ts[i], w, -1, loc))
+			return false;
+		if (ts[i + 1].oid != PGT_INTERVAL || ts[i + 1].unknown)
+			continue;
+		Buf e;
+		buf_init(&e);
+		buf_printf(&e, "pg_dt_op(%d, ", w == PGT_TIME ? DTOP_TIME_PL_ITV : w == PGT_TIMESTAMPTZ ? DTOP_TSTZ_PL_ITV : DTOP_TS_PL_ITV);
+		tr_put_buf(&e, &bs[i]);
+		buf_put_str(&e, ", ");
+		tr_put_buf(&e, &bs[i + 1]);
+		buf_put_u8(&e, ')');
+		buf_reset(&bs[i + 1]);
+		tr_put_buf(&bs[i + 1], &e);
+		buf_cleanup(&e);
+		tr_ttype_set(&ts[i + 1], w, -1);
+	}
+	return !tr->failed;
+}
+
 /* The function calls of sigs[]: false with an error when no signature
  * fits (42883, or 42725 when an untyped literal leaves it open). */
 bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
@@ -230,6 +291,8 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 		buf_init(&bs[i]);
 	for (size_t i = 0; i < n && ok; i++)
 		ok = tr_expr(tr, f->args[i], &bs[i], &ts[i]);
+	if (ok && strcmp(name, "overlaps") == 0 && n == 4)
+		ok = overlaps_ends(tr, bs, ts, f->location);
 	const Sig *s = ok ? resolve(name, n, ts) : NULL;
 	if (ok && !s) {
 		Buf m;
@@ -306,9 +369,6 @@ bool tr_is_time_type(uint32_t t)
 	       t == PGT_INTERVAL;
 }
 
-/* The rank of a datetime type in date < timestamp < timestamptz, 0 for
- * others. */
-static int dt_rank(uint32_t t) { return t == PGT_DATE ? 1 : t == PGT_TIMESTAMP ? 2 : t == PGT_TIMESTAMPTZ ? 3 : 0; }
 
 /* Operator op between operands of which at least one is a date/time type
  * (unified already): 1 translated, 0 failed, -1 not a date/time operator

@@ -23,3 +23,12 @@ SELECT bit_length('abc'), bit_length('é')
 SELECT lpad('hi', 5, 'xy'), rpad('hi', 5), left('abcde', -2), right('abcde', 2), repeat('ab', 3), reverse('abc'), initcap('hello wORLD foo-bar')
 SELECT md5('abc'), upper('abc'), lower('ABC'), length('héllo'), octet_length('héllo'), btrim('xxabcxx', 'x'), ltrim('  a'), rtrim('a  ')
 SELECT replace('abcabc', 'b', 'X'), strpos('abc', 'c'), substr('abcdef', 2, 3), substring('abcdef' from 2 for 3), 'a' || 'b' || 1
+SELECT 'a_c' LIKE 'a#_c' ESCAPE '#', 'abc' LIKE 'a#_c' ESCAPE '#', 'a\c' LIKE 'a\c' ESCAPE '', 'a%c' LIKE 'a$%c' ESCAPE '$', 'AbC' ILIKE 'a#bc' ESCAPE '#'
+SELECT regexp_match('foobarbequebaz', 'bar.*que')::text, regexp_match('foobarbequebaz', '(bar)(beque)')::text, regexp_match('abc', 'x')::text, regexp_match('ABC', 'b', 'i')::text
+SELECT regexp_split_to_array('hello world', '\s+')::text, regexp_split_to_array('abc', '')::text, regexp_split_to_array('a,b,,c', ',')::text, regexp_split_to_array('', ',')::text
+SELECT regexp_count('ABCABCAXYaxy', 'A.'), regexp_count('ABCABCAXYaxy', 'A.', 1, 'i'), regexp_count('abc', 'x'), regexp_count('aaa', 'a*')
+SELECT regexp_instr('abcdefghi', 'd.f'), regexp_instr('ABCDEFGHI', 'd.f', 1, 1, 0, 'i'), regexp_instr('abcabc', 'b', 1, 2), regexp_instr('abcabc', 'b', 1, 2, 1), regexp_instr('abc', '(b)(c)', 1, 1, 0, '', 2)
+SELECT regexp_substr('abcdefghi', 'd.f'), regexp_substr('ABCDEFGHI', 'd.f', 1, 1, 'i'), regexp_substr('abcabc', 'b.', 1, 2), regexp_substr('abc', 'x'), regexp_like('abc', 'B', 'i'), regexp_like('abc', 'x')
+SELECT regexp_match('abc', 'b', 'g')::text
+SELECT (timestamp '2000-01-01', timestamp '2000-01-10') OVERLAPS (timestamp '2000-01-05', timestamp '2000-01-20'), (date '2000-01-01', interval '1 day') OVERLAPS (date '2000-01-03', interval '1 day')
+SELECT (timestamptz '2000-01-01', NULL::timestamptz) OVERLAPS (timestamptz '2000-01-01', timestamptz '2000-01-02'), (time '01:00', time '02:00') OVERLAPS (time '01:30', interval '1 hour')
