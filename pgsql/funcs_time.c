@@ -107,9 +107,10 @@ static bool ts_add_interval(int64_t t, const PgtTVal *iv, const PgtZone *z, int6
 		}
 		if (tm.year > 294277 || tm.year < -4714)
 			return false;
-		int64_t local = pgt_ts_from_tm(&tm) + (int64_t)iv->days * USECS_PER_DAY;
-		if (!ts_valid(local))
+		__int128 wide = (__int128)pgt_ts_from_tm(&tm) + (__int128)iv->days * USECS_PER_DAY;
+		if (wide < MIN_TIMESTAMP || wide >= END_TIMESTAMP)
 			return false;
+		int64_t local = (int64_t)wide;
 		t = local - (z ? (int64_t)pgt_zone_off_local(z, local) * USECS_PER_SEC : 0);
 	}
 	__int128 r = (__int128)t + iv->us;

@@ -497,8 +497,9 @@ static int64_t round_precision(int64_t us, int32_t typmod)
 	static const int64_t scale[] = {1000000, 100000, 10000, 1000, 100, 10};
 	if (typmod < 0 || typmod >= 6 || us == TS_NOBEGIN || us == TS_NOEND)
 		return us;
-	int64_t sc = scale[typmod], off = sc / 2;
-	return us >= 0 ? (us + off) / sc * sc : -((-us + off) / sc * sc);
+	__int128 sc = scale[typmod], off = sc / 2, u = us;
+	__int128 r = u >= 0 ? (u + off) / sc * sc : -((-u + off) / sc * sc);
+	return r > INT64_MAX ? INT64_MAX - INT64_MAX % (int64_t)sc : r < INT64_MIN ? INT64_MIN - INT64_MIN % (int64_t)sc : (int64_t)r;
 }
 
 static int64_t time_of_day(const DtParts *p)

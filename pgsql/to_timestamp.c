@@ -153,6 +153,10 @@ static bool read_field(int k, const char *pat, size_t plen, const char **in, con
 		snprintf(msg, sizeof(msg), "invalid value \"%.8s\" for \"%.*s\"", *in, (int)plen, pat);
 		return fail(e, "22007", msg);
 	}
+	if (v > INT32_MAX || v < INT32_MIN || (g && isdigit((unsigned char)**in))) {
+		snprintf(msg, sizeof(msg), "value for \"%.*s\" in source string is out of range", (int)plen, pat);
+		return fail(e, "22008", msg);
+	}
 	switch (k) {
 	case K_YYYY: case K_IYYY: r->year = v, r->has_year = true; break;
 	case K_YYY: case K_IYY: r->year = v < 100 ? 2000 + v : 1000 + v, r->has_year = true; break;
@@ -223,12 +227,14 @@ static bool parse(const char *s, const char *fmt, Parsed *r, PgtError *e)
 	return true;
 }
 
-/* The parsed fields as a local timestamp (days since 2000 and time). */
-static bool assemble(Parsed *r, int64_t *local, PgtError *e)
+/* The parsed fields as a local date (days since 2000) and time of day. */
+static bool assemble(Parsed *r, int64_t *days_out, int64_t *tod, PgtError *e)
 {
 	char msg[128];
 	if (r->bc)
 		r->year = 1 - r->year;
+	if (r->year > 5874897 || r->year < -4713 || r->julian > 2147483494 || r->julian < 0)
+		return fail(e, "22008", "date out of range");
 	int64_t days;
 	if (r->julian) {
 		days = r->julian - 2451545;
@@ -253,7 +259,8 @@ static bool assemble(Parsed *r, int64_t *local, PgtError *e)
 	}
 	if (r->hour > 24 || r->min > 59 || r->sec > 60)
 		return fail(e, "22008", "date/time field value out of range");
-	*local = days * PGT_USECS_PER_DAY + ((int64_t)(r->hour * 60 + r->min) * 60 + r->sec) * PGT_USECS_PER_SEC + r->usec;
+	*days_out = days;
+	*tod = ((int64_t)(r->hour * 60 + r->min) * 60 + r->sec) * PGT_USECS_PER_SEC + r->usec;
 	return true;
 }
 
@@ -268,17 +275,22 @@ static void fn_to_timestamp(sqlite3_context *ctx, int argc, sqlite3_value **argv
 		return;
 	Parsed r;
 	PgtError e;
-	int64_t local;
+	int64_t days, tod;
 	if (!parse((const char *)sqlite3_value_text(argv[0]), (const char *)sqlite3_value_text(argv[1]), &r, &e) ||
-	    !assemble(&r, &local, &e)) {
+	    !assemble(&r, &days, &tod, &e)) {
 		pgt_result_error(ctx, e.sqlstate, e.msg);
 		return;
 	}
 	PgtTVal v;
 	memset(&v, 0, sizeof(v));
 	uint32_t oid = is_date ? PGT_DATE : PGT_TIMESTAMPTZ;
+	if (!is_date && (days > 106741 * 1000 || days < -2451545)) {
+		pgt_result_error(ctx, "22008", "timestamp out of range");
+		return;
+	}
+	int64_t local = days * PGT_USECS_PER_DAY + tod;
 	if (is_date) {
-		v.days = (int32_t)pgt_floor_div(local, PGT_USECS_PER_DAY);
+		v.days = (int32_t)days;
 	} else if (r.has_tz) {
 		v.us = local - (int64_t)r.tzsign * (r.tzh * 3600 + r.tzm * 60) * PGT_USECS_PER_SEC;
 	} else {

@@ -72,4 +72,8 @@ SELECT interval '-2147483648 months -2147483648 days -9223372036854775808 us'
 SELECT interval '2147483648 months'
 SELECT -('-9223372036854775807 us'::interval), interval '2147483646 months 2147483646 days 9223372036854775806 us' + interval '1 month 1 day 1 us'
 SELECT interval '2147483647 months 2147483647 days 9223372036854775807 us' + interval '1 us'
+SELECT to_timestamp('10000000000', 'FMYYYY')
+SELECT to_timestamp('200000', 'FMYYYY'), to_date('300000-01-01', 'YYYY-MM-DD')
+SELECT timestamp without time zone 'Jan 1, 4713 BC' + interval '109203489 days', timestamp without time zone 'Jan 1, 4713 BC' + interval '107000000 days'
+SELECT timestamp without time zone 'Jan 1, 4713 BC' + interval '109203490 days'
 RESET TimeZone
