@@ -1,8 +1,8 @@
 /*
  * dtdecode.c - date/time input read field by field, as PostgreSQL's
- * ParseDateTime/DecodeDateTime read it under DateStyle 'ISO, MDY':
- * month and day names, numeric dates in M/D/Y order (a field of three or
- * more digits is the year), "YYYYMMDD" and "YYMMDD" numbers, times with
+ * ParseDateTime/DecodeDateTime read it (DateStyle order MDY, DMY or YMD):
+ * month and day names, numeric dates in the DateStyle's order (a field of
+ * three or more digits is the year), "YYYYMMDD" and "YYMMDD" numbers, times with
  * AM/PM, BC/AD, zone abbreviations, names and offsets, Julian days
  * ("J2451187") and today/tomorrow/yesterday with a time.
  *
@@ -29,6 +29,7 @@ typedef struct Dec {
 	PgtDtParts *p;
 	int fmask;
 	bool text_month;
+	char order; /* 'D' DMY, 'Y' YMD, else MDY */
 	bool two_digit_year;
 	int ampm; /* 0, 1 am, 2 pm */
 	int64_t doy;
@@ -84,13 +85,13 @@ static int dec_number(Dec *d, const char *s, size_t flen)
 	}
 	switch (fm) {
 	case 0:
-		t = flen >= 3 ? F_YEAR : F_MON;
+		t = flen >= 3 || d->order == 'Y' ? F_YEAR : d->order == 'D' ? F_DAY : F_MON;
 		break;
 	case F_YEAR:
 		t = F_MON;
 		break;
 	case F_MON:
-		t = d->text_month && flen >= 3 ? F_YEAR : F_DAY;
+		t = d->text_month && (flen >= 3 || d->order == 'Y') ? F_YEAR : F_DAY;
 		break;
 	case F_YEAR | F_MON:
 		if (d->text_month && flen >= 3 && d->two_digit_year) {
@@ -312,9 +313,9 @@ static int dec_field(Dec *d, const char *s, size_t n)
 	return PR_SYNTAX;
 }
 
-int pgt_dt_decode(const char *s, PgtDtParts *p)
+int pgt_dt_decode(const char *s, char order, PgtDtParts *p)
 {
-	Dec d = {.p = p};
+	Dec d = {.p = p, .order = order};
 	memset(p, 0, sizeof(*p));
 	size_t len = strlen(s);
 	if (len >= sizeof(p->zone) * 2)

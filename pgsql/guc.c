@@ -204,6 +204,7 @@ bool pgs_guc_set(PgsSession *s, const char *name, const char *value, PgwError *e
 		}
 		const char *order = strcasestr(v, "dmy") ? "DMY" : strcasestr(v, "ymd") ? "YMD" : "MDY";
 		snprintf(v, sizeof(v), "ISO, %s", order);
+		s->fmt.date_order = order[0];
 	} else if (strcmp(l, "intervalstyle") == 0) {
 		if (strcasecmp(v, "postgres") != 0) {
 			pgw_error_set(err, "0A000", "IntervalStyle \"%s\" is not supported by DoSQL", value);

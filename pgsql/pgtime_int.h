@@ -36,6 +36,7 @@ typedef struct PgtZone {
 	bool fixed;
 	int off;
 	char tz[128]; /* ":Europe/Paris" or a POSIX rule such as "UTC+2" */
+	char date_order; /* the session's DateStyle order for input: 'D', 'Y', else MDY */
 } PgtZone;
 
 enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };
@@ -52,10 +53,11 @@ typedef struct PgtDtParts {
 } PgtDtParts;
 
 /* dtdecode.c: the field-by-field reading of date/time input PostgreSQL's
- * DecodeDateTime does under DateStyle MDY ("Feb 10 17:32:01 1997 PST",
+ * DecodeDateTime does, numbers in the DateStyle order ('D' DMY, 'Y' YMD,
+ * else MDY) ("Feb 10 17:32:01 1997 PST",
  * "January 8, 99 BC", "1/8/1999", "J2451187", "today 10:30"); PR_*.
  * Field ranges are checked by the caller's rules (year, month, day). */
-int pgt_dt_decode(const char *s, PgtDtParts *p);
+int pgt_dt_decode(const char *s, char order, PgtDtParts *p);
 
 /* Read a stored value (canonical text) of type oid; false if unreadable. */
 bool pgt_tval_read(sqlite3_value *v, uint32_t oid, PgtTVal *out);

@@ -88,6 +88,7 @@ typedef struct PgtError {
 typedef struct PgtFormat {
 	int extra_float_digits; /* PG default 1: shortest round-trip output */
 	char timezone[64];      /* "UTC", "Etc/UTC", "+02", "Europe/Paris", ... */
+	char date_order;        /* DateStyle's field order: 'D' DMY, 'Y' YMD, else MDY */
 } PgtFormat;
 
 /* A value in canonical storage form. */

@@ -324,6 +324,7 @@ static void session_zone(const PgtFormat *fmt, Zone *z)
 		memset(z, 0, sizeof(*z));
 		z->fixed = true;
 	}
+	z->date_order = fmt ? fmt->date_order : 0;
 }
 
 /* ---------------------------------------------------------------- values */
@@ -417,7 +418,7 @@ static int split_datetime(const char *s, DtParts *p)
 		if (rc != PR_OK)
 			return rc;
 	} else {
-		if (*d == '-') {
+		if (*d == '-' && d - c >= 3) {
 			if (read_digits(&c, 9, &p->year) == 0 || *c++ != '-' || read_digits(&c, 2, &v) == 0)
 				return PR_SYNTAX;
 			p->mon = (int)v;
@@ -901,7 +902,7 @@ static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
 
 /* --------------------------------------------------------- entry points */
 
-static const Zone utc_zone = {true, 0, ""};
+static const Zone utc_zone = {true, 0, "", 0};
 
 /* Parse text of a date/time type into v; fills err on failure. */
 /* An interval typmod's field range (INTERVAL_MASK bits of datetime.h) and
@@ -988,7 +989,7 @@ static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, co
 			rc = parse_interval_typmod(buf, sizeof(buf), typmod, v);
 		} else {
 			rc = split_datetime(buf, &p);
-			if (rc == PR_SYNTAX && (rc = pgt_dt_decode(buf, &p)) == PR_OK)
+			if (rc == PR_SYNTAX && (rc = pgt_dt_decode(buf, session->date_order, &p)) == PR_OK)
 				rc = check_parts(&p);
 			if (rc == PR_OK)
 				rc = dt_to_tval(&p, oid, typmod, session, v);

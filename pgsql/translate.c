@@ -172,6 +172,17 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 	buf_cleanup(&nb);
 }
 
+/* Whether a date/time literal depends on the session (its TimeZone, its
+ * DateStyle order or the clock) and is read when the statement runs. */
+static bool session_time_literal(uint32_t oid, const char *lit)
+{
+	if (oid == PGT_TIMESTAMPTZ || oid == PGT_TIMETZ)
+		return true;
+	if (oid == PGT_DATE || oid == PGT_TIMESTAMP)
+		return strpbrk(lit, "nNtTyY") || strspn(lit, "0123456789") < 4;
+	return oid == PGT_TIME && strpbrk(lit, "nN");
+}
+
 /*
  * Give expression `e` (emitted in `b`, typed `ty`) the type `oid`/`typmod`:
  * untyped literals are converted now, open parameters take the type, other
@@ -215,16 +226,21 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 			}
 			buf_reset(b);
 			buf_printf(b, "%lu", is_oid ? num : (unsigned long)t->oid);
-		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
-			pgt_value_cleanup(&v);
-			return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
-		} else if (oid == PGT_TIMESTAMPTZ || oid == PGT_TIMETZ ||
-			   ((oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIME) && strpbrk(ty->lit, "nNtTyY"))) {
-			/* read in the session's time zone (or clock) when it runs */
+		} else if (session_time_literal(oid, ty->lit)) {
+			/* read in the session's time zone, DateStyle order (or clock)
+			 * when it runs; checked now when neither can change it */
+			bool session_dependent = strpbrk(ty->lit, "nNtTyY") || strspn(ty->lit, "0123456789") < 4;
+			if (!session_dependent && !pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
+				pgt_value_cleanup(&v);
+				return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
+			}
 			buf_reset(b);
 			buf_put_str(b, "pg_cast(");
 			pgs_put_literal(b, ty->lit, strlen(ty->lit));
 			buf_printf(b, ", %u, %d)", oid, typmod);
+		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
+			pgt_value_cleanup(&v);
+			return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
 		} else {
 			buf_reset(b);
 			put_value_literal(b, &v);

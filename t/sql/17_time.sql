@@ -76,4 +76,12 @@ SELECT to_timestamp('10000000000', 'FMYYYY')
 SELECT to_timestamp('200000', 'FMYYYY'), to_date('300000-01-01', 'YYYY-MM-DD')
 SELECT timestamp without time zone 'Jan 1, 4713 BC' + interval '109203489 days', timestamp without time zone 'Jan 1, 4713 BC' + interval '107000000 days'
 SELECT timestamp without time zone 'Jan 1, 4713 BC' + interval '109203490 days'
+SET DateStyle = 'ISO, DMY'
+SELECT date '08-01-1999', date '08 01 99', date '08 01 1999', date '1/8/1999', date 'Jan 08 99', date '08-Jan-99', date '1999-01-08'
+SET DateStyle = 'ISO, YMD'
+SELECT date '99-01-08', date '1999 01 08', date '99 Jan 08', date '1999-01-08'
+SELECT date '08-01-1999'
+SET DateStyle = 'ISO, MDY'
+SELECT date '08-01-1999', timestamp '08/01/1999 10:00'
+SELECT date '99-01-08'
 RESET TimeZone
