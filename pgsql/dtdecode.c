@@ -30,6 +30,7 @@ typedef struct Dec {
 	int fmask;
 	bool text_month;
 	char order; /* 'D' DMY, 'Y' YMD, else MDY */
+	bool time_only; /* input of time / timetz: bare numbers are times */
 	bool two_digit_year;
 	int ampm; /* 0, 1 am, 2 pm */
 	int64_t doy;
@@ -270,12 +271,6 @@ static int dec_word(Dec *d, const char *s, size_t n)
 		d->fmask |= F_DATE;
 		return PR_OK;
 	}
-	if (w[0] == 'j' && all_digits(w + 1, n - 1) && !(d->fmask & F_DATE)) {
-		int64_t j = strtoll(w + 1, NULL, 10);
-		pgt_ymd_from_days(j - 2451545, &d->p->year, &d->p->mon, &d->p->mday);
-		d->fmask |= F_DATE;
-		return PR_OK;
-	}
 	if (d->p->zone[0] || strcmp(w, "epoch") == 0 || strcmp(w, "infinity") == 0 || strcmp(w, "now") == 0 ||
 	    strcmp(w, "allballs") == 0)
 		return PR_SYNTAX;
@@ -284,12 +279,93 @@ static int dec_word(Dec *d, const char *s, size_t n)
 	return PR_OK;
 }
 
+static int dec_field(Dec *d, const char *s, size_t n);
+
+/* A zone written right after a number ("040506-08"): kept; the length of
+ * what comes before it. */
+static size_t split_zone(Dec *d, const char *s, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] == '+' || s[i] == '-') && !d->p->zone[0] && n - i < sizeof(d->p->zone)) {
+			memcpy(d->p->zone, s + i, n - i);
+			d->p->zone[n - i] = 0;
+			return i;
+		}
+	return n;
+}
+
+/* An ISO 8601 time without colons: HH, HHMM or HHMMSS, a fraction, maybe
+ * a zone after it. */
+static int dec_compact_time(Dec *d, const char *s, size_t n)
+{
+	if (memchr(s, ':', n))
+		return dec_time(d, s, n);
+	n = split_zone(d, s, n);
+	size_t dig = strspn(s, "0123456789");
+	if (dig > n)
+		dig = n;
+	if ((d->fmask & F_TIME) || (dig != 2 && dig != 4 && dig != 6) || (dig < n && s[dig] != '.'))
+		return PR_SYNTAX;
+	int v[3] = {0, 0, 0};
+	for (size_t i = 0; i < dig; i += 2)
+		v[i / 2] = (s[i] - '0') * 10 + (s[i + 1] - '0');
+	d->p->hour = v[0], d->p->min = v[1], d->p->sec = v[2];
+	d->p->usec = 0;
+	if (dig < n) {
+		char frac[16];
+		snprintf(frac, sizeof(frac), "0.%.*s", (int)(n - dig - 1 > 12 ? 12 : n - dig - 1), s + dig + 1);
+		d->p->usec = (int64_t)rint(strtod(frac, NULL) * 1e6);
+	}
+	d->p->has_time = true;
+	d->fmask |= F_TIME;
+	return PR_OK;
+}
+
+/* A Julian day "J2452271", maybe with a fraction of a day or a time after
+ * a T. */
+static int dec_julian(Dec *d, const char *s, size_t n)
+{
+	size_t dig = strspn(s + 1, "0123456789");
+	if (dig == 0 || (d->fmask & F_DATE))
+		return PR_SYNTAX;
+	int64_t j = strtoll(s + 1, NULL, 10);
+	pgt_ymd_from_days(j - 2451545, &d->p->year, &d->p->mon, &d->p->mday);
+	d->fmask |= F_DATE;
+	const char *r = s + 1 + dig;
+	size_t rn = n - 1 - dig;
+	if (rn && *r == '.' && !(d->fmask & F_TIME)) {
+		size_t fd = strspn(r + 1, "0123456789");
+		char frac[24];
+		snprintf(frac, sizeof(frac), "0.%.*s", (int)(fd > 15 ? 15 : fd), r + 1);
+		int64_t us = (int64_t)rint(strtod(frac, NULL) * 86400e6);
+		d->p->hour = (int)(us / 3600000000LL), d->p->min = (int)(us / 60000000 % 60);
+		d->p->sec = (int)(us / 1000000 % 60), d->p->usec = us % 1000000;
+		d->p->has_time = true;
+		d->fmask |= F_TIME;
+		r += 1 + fd, rn -= 1 + fd;
+	}
+	return rn ? dec_field(d, r, rn) : PR_OK;
+}
+
 /* One whitespace- or comma-separated field. */
 static int dec_field(Dec *d, const char *s, size_t n)
 {
 	size_t dig = strspn(s, "0123456789");
 	if (dig > n)
 		dig = n;
+	if ((s[0] == 'T' || s[0] == 't') && n > 1 && isdigit((unsigned char)s[1]))
+		return dec_compact_time(d, s + 1, n - 1);
+	if ((s[0] == 'J' || s[0] == 'j') && n > 1 && isdigit((unsigned char)s[1]))
+		return dec_julian(d, s, n);
+	if (dig > 0 && dig < n && (s[dig] == 'T' || s[dig] == 't') && dig + 1 < n && isdigit((unsigned char)s[dig + 1])) {
+		int rc = dec_field(d, s, dig);
+		return rc != PR_OK ? rc : dec_compact_time(d, s + dig + 1, n - dig - 1);
+	}
+	if (dig > 0 && dig < n && (s[dig] == '.' || s[dig] == '+' || s[dig] == '-') && (d->time_only || (d->fmask & F_DATE) == F_DATE) &&
+	    !memchr(s, ':', n))
+		return dec_compact_time(d, s, n);
+	if (dig == n && d->time_only && (n == 4 || n == 6))
+		return dec_compact_time(d, s, n);
 	if (dig == n) {
 		if (n >= 6 && ((d->fmask & F_DATE) == 0 || (d->fmask & F_TIME) == 0))
 			return dec_number_field(d, s, n);
@@ -313,9 +389,9 @@ static int dec_field(Dec *d, const char *s, size_t n)
 	return PR_SYNTAX;
 }
 
-int pgt_dt_decode(const char *s, char order, PgtDtParts *p)
+int pgt_dt_decode(const char *s, char order, bool time_only, PgtDtParts *p)
 {
-	Dec d = {.p = p, .order = order};
+	Dec d = {.p = p, .order = order, .time_only = time_only};
 	memset(p, 0, sizeof(*p));
 	size_t len = strlen(s);
 	if (len >= sizeof(p->zone) * 2)

@@ -57,7 +57,7 @@ typedef struct PgtDtParts {
  * else MDY) ("Feb 10 17:32:01 1997 PST",
  * "January 8, 99 BC", "1/8/1999", "J2451187", "today 10:30"); PR_*.
  * Field ranges are checked by the caller's rules (year, month, day). */
-int pgt_dt_decode(const char *s, char order, PgtDtParts *p);
+int pgt_dt_decode(const char *s, char order, bool time_only, PgtDtParts *p);
 
 /* Read a stored value (canonical text) of type oid; false if unreadable. */
 bool pgt_tval_read(sqlite3_value *v, uint32_t oid, PgtTVal *out);

@@ -455,7 +455,7 @@ static int split_datetime(const char *s, DtParts *p)
 			p->bc = tolower((unsigned char)c[0]) == 'b';
 			c += 2;
 		} else if (!p->zone[0] && (*c == '+' || *c == '-' || isalpha((unsigned char)*c)) &&
-			   l < sizeof(p->zone)) {
+			   l < sizeof(p->zone) && !(tolower((unsigned char)*c) == 't' && isdigit((unsigned char)c[1]))) {
 			memcpy(p->zone, c, l);
 			p->zone[l] = 0;
 			c += l;
@@ -989,7 +989,7 @@ static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, co
 			rc = parse_interval_typmod(buf, sizeof(buf), typmod, v);
 		} else {
 			rc = split_datetime(buf, &p);
-			if (rc == PR_SYNTAX && (rc = pgt_dt_decode(buf, session->date_order, &p)) == PR_OK)
+			if (rc == PR_SYNTAX && (rc = pgt_dt_decode(buf, session->date_order, oid == PGT_TIME || oid == PGT_TIMETZ, &p)) == PR_OK)
 				rc = check_parts(&p);
 			if (rc == PR_OK)
 				rc = dt_to_tval(&p, oid, typmod, session, v);
