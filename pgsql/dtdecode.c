@@ -207,6 +207,10 @@ static int dec_time(Dec *d, const char *s, size_t n)
 		return PR_SYNTAX;
 	memcpy(buf, s, n);
 	buf[n] = 0;
+	if (n > 2 && (strcasecmp(buf + n - 2, "am") == 0 || strcasecmp(buf + n - 2, "pm") == 0)) {
+		d->ampm = tolower((unsigned char)buf[n - 2]) == 'a' ? 1 : 2;
+		buf[n - 2] = 0;
+	}
 	char *z = strpbrk(buf, "+-");
 	if (z) {
 		if (d->p->zone[0])

@@ -451,6 +451,8 @@ static int split_datetime(const char *s, DtParts *p)
 		if (!*c)
 			break;
 		size_t l = strcspn(c, " ");
+		if (l == 2 && (strncasecmp(c, "am", 2) == 0 || strncasecmp(c, "pm", 2) == 0))
+			return PR_SYNTAX; /* read field by field (dtdecode.c) */
 		if (p->has_date && l == 2 && (strncasecmp(c, "bc", 2) == 0 || strncasecmp(c, "ad", 2) == 0)) {
 			p->bc = tolower((unsigned char)c[0]) == 'b';
 			c += 2;
@@ -583,6 +585,15 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 		return PR_OK;
 	}
 
+	if (p->zone[0] && oid != PGT_TIMESTAMPTZ && oid != PGT_TIMETZ) {
+		/* a zone a type without one ignores must still exist */
+		if (!zone_resolve(p->zone, true, &z))
+			return PR_ZONE;
+		if (oid == PGT_TIME && !z.fixed && !p->has_date)
+			return PR_SYNTAX;
+	}
+	if (oid == PGT_TIMETZ && p->zone[0] && !p->has_date && zone_resolve(p->zone, true, &z) && !z.fixed)
+		return PR_SYNTAX; /* a zone with rules needs a date */
 	if (is_time) {
 		if (!p->has_time)
 			return PR_SYNTAX;
@@ -608,6 +619,8 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 	if (is_ts && p->year > MAX_YEAR)
 		return PR_RANGE + 10;
 	int64_t local = days * USECS_PER_DAY + time_of_day(p);
+	if (is_ts && local < INT64_C(-211813488000000000))
+		return PR_RANGE + 10;
 	if (oid == PGT_TIMESTAMPTZ) {
 		int off = zone_offset_for(p, session, local, &z, &rc);
 		if (rc != PR_OK)

@@ -89,4 +89,10 @@ SELECT timestamptz '20011227T040506-08', timestamptz '20011227T040506.789+08', t
 SELECT time 'T04:05:06.07', time 'T04:05', time 'T040506', time 'T0405', time '040506.07', time '040506', time 'T040506.07'
 SELECT timetz 'T04:05:06.07+08', timetz 'T04:05+08', timetz 'T040506.789-08', timetz 'T040506.789 +08', timetz '040506+08', timetz '0405+08', timetz '040506.07+08'
 SELECT timestamp '2001-12-27 T040506.789', timestamp '19970710 173201', timestamp 'Wed Jul 11 10:51:14 2001'
+SELECT time '11:59:59.99 PM', time '15:36:39 EST', timestamp 'Feb 10 5:32PM 1997', timestamp '2001-12-27 04:05:06 Europe/Paris'
+SELECT time '15:36:39 America/New_York'
+SELECT timetz '15:36:39 America/New_York'
+SELECT timestamp '19970710 173201 America/Does_not_exist'
+SELECT timestamp 'Feb 16 17:32:01 5097 BC'
+SELECT timetz '15:36:39 EST', timetz '2001-12-27 15:36:39 America/New_York', date '2001-12-27 PST'
 RESET TimeZone
