@@ -87,6 +87,7 @@ static const Sig sigs[] = {
 	{"isfinite", 1, {TS}, PGT_BOOL, "pg_isfinite", "1114", {0}},
 	{"isfinite", 1, {IV}, PGT_BOOL, "pg_isfinite", "1186", {0}},
 	{"position", 2, {TX, TX}, I4, "instr", NULL, {0}},
+	{"position", 2, {PGT_BYTEA, PGT_BYTEA}, I4, "instr", NULL, {0}},
 	{"split_part", 3, {TX, TX, I4}, TX, "pg_split_part", NULL, {0}},
 	{"overlay", 4, {TX, TX, I4, I4}, TX, "pg_overlay", NULL, {0}},
 	{"overlay", 3, {TX, TX, I4}, TX, "pg_overlay", NULL, {0}},
@@ -279,6 +280,8 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 {
 	if (f->agg_star || f->agg_distinct || f->over || f->agg_filter || f->n_agg_order)
 		return tr_unsupported(tr, f->location, "this use of a date/time or string function");
+	if (f->func_variadic)
+		return tr_unsupported(tr, f->location, "VARIADIC arguments");
 	if (strcmp(name, "make_interval") == 0)
 		return make_interval(tr, f, out, ty);
 	size_t n = f->n_args;

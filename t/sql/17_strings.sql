@@ -32,3 +32,4 @@ SELECT regexp_substr('abcdefghi', 'd.f'), regexp_substr('ABCDEFGHI', 'd.f', 1, 1
 SELECT regexp_match('abc', 'b', 'g')::text
 SELECT (timestamp '2000-01-01', timestamp '2000-01-10') OVERLAPS (timestamp '2000-01-05', timestamp '2000-01-20'), (date '2000-01-01', interval '1 day') OVERLAPS (date '2000-01-03', interval '1 day')
 SELECT (timestamptz '2000-01-01', NULL::timestamptz) OVERLAPS (timestamptz '2000-01-01', timestamptz '2000-01-02'), (time '01:00', time '02:00') OVERLAPS (time '01:30', interval '1 hour')
+SELECT position('\x5678'::bytea in '\x1234567890'::bytea), position('\x99'::bytea in '\x1234'::bytea), position(''::bytea in '\x1234'::bytea)
