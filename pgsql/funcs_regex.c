@@ -281,6 +281,141 @@ static void fn_like_escape(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
+/* An SQL regular expression (SIMILAR TO) as a POSIX extended one anchored
+ * at both ends: % and _ become .* and ., the escape character esc (none
+ * when empty) quotes the next one, esc" separates the parts a SUBSTRING
+ * ... SIMILAR returns the middle of; *sep: where the first separator's
+ * ")(" is in b (0: none).  False with an error result on ctx. */
+static bool similar_to_posix(sqlite3_context *ctx, const char *p, const char *e, Buf *b, size_t *sep)
+{
+	size_t el = strlen(e);
+	if (el > 1 && char_len((const unsigned char *)e) != el) {
+		err(ctx, "2200C", "invalid escape string");
+		return false;
+	}
+	buf_put_str(b, "^(");
+	bool after = false, in_class = false;
+	int nquotes = 0;
+	*sep = 0;
+	for (size_t i = 0; p[i];) {
+		size_t cl = char_len((const unsigned char *)p + i);
+		char c = p[i];
+		if (after) {
+			if (c == '"' && !in_class) {
+				if (++nquotes > 2) {
+					err(ctx, "2201B", "SQL regular expression may not contain more than two escape-double-quote separators");
+					return false;
+				}
+				if (nquotes == 1)
+					*sep = b->len;
+				buf_put_str(b, ")(");
+			} else {
+				buf_put_u8(b, '\\');
+				buf_put(b, p + i, cl);
+			}
+			after = false;
+		} else if (el && strncmp(p + i, e, el) == 0) {
+			after = true;
+		} else if (in_class) {
+			if (c == '\\')
+				buf_put_u8(b, '\\');
+			buf_put(b, p + i, cl);
+			if (c == ']')
+				in_class = false;
+		} else if (c == '[') {
+			buf_put_u8(b, '[');
+			in_class = true;
+			if (p[i + 1] == '^')
+				buf_put_u8(b, (uint8_t)p[++i]);
+			if (p[i + 1] == ']')
+				buf_put_u8(b, (uint8_t)p[++i]);
+		} else if (c == '%') {
+			buf_put_str(b, ".*");
+		} else if (c == '_') {
+			buf_put_u8(b, '.');
+		} else if (c == '\\' || c == '.' || c == '^' || c == '$') {
+			buf_put_u8(b, '\\');
+			buf_put_u8(b, (uint8_t)c);
+		} else {
+			buf_put(b, p + i, cl);
+		}
+		i += cl;
+	}
+	buf_put_str(b, ")$");
+	return true;
+}
+
+/* similar_to_escape(pattern[, esc]) (esc defaults to a backslash). */
+static void fn_similar_escape(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	Buf b;
+	size_t sep;
+	buf_init(&b);
+	if (similar_to_posix(ctx, (const char *)sqlite3_value_text(argv[0]),
+			     argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : "\\", &b, &sep))
+		sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
+/* SUBSTRING(s SIMILAR pattern ESCAPE esc): the part between the esc"
+ * separators of the match (the part before them as short as it can be,
+ * as PostgreSQL makes it), or the whole match without them. */
+static void fn_similar_substring(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	Buf b, head, tail;
+	size_t sep;
+	regex_t r1, r23;
+	regmatch_t m[2];
+	buf_init(&b);
+	buf_init(&head);
+	buf_init(&tail);
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	if (!similar_to_posix(ctx, (const char *)sqlite3_value_text(argv[1]), (const char *)sqlite3_value_text(argv[2]),
+			      &b, &sep))
+		goto out;
+	if (sep == 0) {
+		/* no separators: the whole string when it matches */
+		if (pgs_regcomp(ctx, &r1, buf_cstr(&b), REG_NOSUB)) {
+			if (regexec(&r1, s, 0, NULL, 0) == 0)
+				sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
+			regfree(&r1);
+		}
+		goto out;
+	}
+	buf_put(&head, b.data, sep);
+	buf_put_str(&head, ")$");
+	buf_put_u8(&tail, '^');
+	buf_put(&tail, b.data + sep + 1, b.len - sep - 1);
+	if (!pgs_regcomp(ctx, &r1, buf_cstr(&head), REG_NOSUB))
+		goto out;
+	if (!pgs_regcomp(ctx, &r23, buf_cstr(&tail), 0)) {
+		regfree(&r1);
+		goto out;
+	}
+	size_t n = strlen(s);
+	char *pre = malloc(n + 1);
+	for (size_t k = 0; pre && k <= n; k += k < n ? char_len((const unsigned char *)s + k) : 1) {
+		memcpy(pre, s, k);
+		pre[k] = 0;
+		if (regexec(&r1, pre, 0, NULL, 0) == 0 && regexec(&r23, s + k, 2, m, 0) == 0) {
+			if (m[1].rm_so >= 0)
+				sqlite3_result_text(ctx, s + k + m[1].rm_so, (int)(m[1].rm_eo - m[1].rm_so), SQLITE_TRANSIENT);
+			break;
+		}
+	}
+	free(pre);
+	regfree(&r1);
+	regfree(&r23);
+out:
+	buf_cleanup(&b);
+	buf_cleanup(&head);
+	buf_cleanup(&tail);
+}
+
 bool pgt_regex_funcs_register(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -291,6 +426,8 @@ bool pgt_regex_funcs_register(sqlite3 *db)
 		{"pg_regexp_substr", -1, fn_regexp_misc, (void *)2, SQLITE_DETERMINISTIC},
 		{"pg_regexp_like", -1, fn_regexp_misc, (void *)3, SQLITE_DETERMINISTIC},
 		{"pg_like_escape", 2, fn_like_escape, NULL, SQLITE_DETERMINISTIC},
+		{"pg_similar_escape", -1, fn_similar_escape, NULL, SQLITE_DETERMINISTIC},
+		{"pg_similar_substring", 3, fn_similar_substring, NULL, SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

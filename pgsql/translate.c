@@ -982,6 +982,8 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		return binop(tr, op, a->lexpr, a->rexpr, a->location, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
 		return like_expr(tr, a, false, out, ty);
+	case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR:
+		return tr_similar(tr, a, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
 		return like_expr(tr, a, true, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT:

@@ -445,7 +445,7 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (!ok)
 			return false;
 		if ((tt.unknown || tr_is_text_type(tt.oid)) && f->n_args == 3)
-			return tr_unsupported(tr, f->location, "SUBSTRING ... SIMILAR (an SQL regular expression)");
+			return tr_sig_call(tr, f, "_dosql_similar_substring", out, ty); /* SUBSTRING ... SIMILAR */
 		if (tt.unknown || tr_is_text_type(tt.oid))
 			m = &regex_substring;
 	}

@@ -140,5 +140,7 @@ bool tr_time_negate(Tr *tr, Buf *rb, TType *rt, Buf *out, TType *ty);
 bool tr_sig_known(const char *name);
 bool tr_is_time_type(uint32_t oid);
 bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
+/* x [NOT] SIMILAR TO pattern [ESCAPE e]. */
+bool tr_similar(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/pgident.h"
+#include "common/pgnode.h"
 #include "pgsql/pgtime_ops.h"
 #include "pgsql/translate_int.h"
 
@@ -133,6 +134,9 @@ static const Sig sigs[] = {
 	{"regexp_like", 2, {TX, TX}, PGT_BOOL, "pg_regexp_like", NULL, {0}},
 	{"regexp_like", 3, {TX, TX, TX}, PGT_BOOL, "pg_regexp_like", NULL, {0}},
 	{"like_escape", 2, {TX, TX}, TX, "pg_like_escape", NULL, {0}},
+	{"similar_to_escape", 1, {TX}, TX, "pg_similar_escape", NULL, {0}},
+	{"_dosql_similar_substring", 3, {TX, TX, TX}, TX, "pg_similar_substring", NULL, {0}},
+	{"similar_to_escape", 2, {TX, TX}, TX, "pg_similar_escape", NULL, {0}},
 	{"overlaps", 4, {TZ, TZ, TZ, TZ}, PGT_BOOL, "pg_overlaps", "1184", {0}},
 	{"overlaps", 4, {TS, TS, TS, TS}, PGT_BOOL, "pg_overlaps", "1114", {0}},
 	{"overlaps", 4, {TM, TM, TM, TM}, PGT_BOOL, "pg_overlaps", "1083", {0}},
@@ -472,4 +476,28 @@ bool tr_time_negate(Tr *tr, Buf *rb, TType *rt, Buf *out, TType *ty)
 	*ty = *rt;
 	ty->column = false;
 	return true;
+}
+
+/* x SIMILAR TO p: x matched against p turned into a POSIX expression
+ * (similar_to_escape), anchored at both ends. */
+bool tr_similar(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
+{
+	const char *op = a->n_name ? pgn_str(a->name[a->n_name - 1]) : "~";
+	Buf lb, rb;
+	TType lt, rt;
+	buf_init(&lb);
+	buf_init(&rb);
+	bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
+		  tr_coerce(tr, &lb, &lt, PGT_TEXT, -1, a->location) && tr_coerce(tr, &rb, &rt, PGT_TEXT, -1, a->location);
+	if (ok) {
+		buf_put_str(out, "(pg_regexp(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_printf(out, ", 0) = %d)", strcmp(op, "!~") == 0 ? 0 : 1);
+		tr_ttype_set(ty, PGT_BOOL, -1);
+	}
+	buf_cleanup(&lb);
+	buf_cleanup(&rb);
+	return ok && !tr->failed;
 }

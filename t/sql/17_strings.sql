@@ -33,3 +33,11 @@ SELECT regexp_match('abc', 'b', 'g')::text
 SELECT (timestamp '2000-01-01', timestamp '2000-01-10') OVERLAPS (timestamp '2000-01-05', timestamp '2000-01-20'), (date '2000-01-01', interval '1 day') OVERLAPS (date '2000-01-03', interval '1 day')
 SELECT (timestamptz '2000-01-01', NULL::timestamptz) OVERLAPS (timestamptz '2000-01-01', timestamptz '2000-01-02'), (time '01:00', time '02:00') OVERLAPS (time '01:30', interval '1 hour')
 SELECT position('\x5678'::bytea in '\x1234567890'::bytea), position('\x99'::bytea in '\x1234'::bytea), position(''::bytea in '\x1234'::bytea)
+SELECT 'abcdefg' SIMILAR TO '_bcd%', 'abcdefg' SIMILAR TO 'bcd%', 'abcdefg' SIMILAR TO '_bcd#%' ESCAPE '#', 'abcd%' SIMILAR TO '_bcd#%' ESCAPE '#', 'abc' NOT SIMILAR TO 'a(b|x)c'
+SELECT 'a.c' SIMILAR TO 'a.c', 'abc' SIMILAR TO 'a.c', 'ab' SIMILAR TO '[a-c]+', 'abd' SIMILAR TO '(ab|cd)d', NULL SIMILAR TO 'a', 'a' SIMILAR TO 'a' ESCAPE ''
+SELECT 'abc' SIMILAR TO 'a%' ESCAPE NULL
+SELECT SUBSTRING('abcdefg' SIMILAR 'a#"(b_d)#"%' ESCAPE '#') AS "bcd", SUBSTRING('abcdefg' FROM 'a#"(b_d)#"%' FOR '#') AS "bcd2"
+SELECT SUBSTRING('abcdefg' SIMILAR '#"(b_d)#"%' ESCAPE '#') IS NULL AS "True", SUBSTRING('abcdefg' SIMILAR '%' ESCAPE NULL) IS NULL AS "True", SUBSTRING(NULL SIMILAR '%' ESCAPE '#') IS NULL AS "True"
+SELECT SUBSTRING('abcdefg' SIMILAR 'a*#"%#"g' ESCAPE '#'), SUBSTRING('abcdefg' SIMILAR 'a%g' ESCAPE '#'), SUBSTRING('abcdefg' SIMILAR '(a)#"b_d#"%' ESCAPE '#')
+SELECT SUBSTRING('abcdefg' SIMILAR 'a|b#"%#"g' ESCAPE '#')
+SELECT SUBSTRING('abcdefg' SIMILAR 'a#"%#"x|g' ESCAPE '#')
