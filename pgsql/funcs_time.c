@@ -730,6 +730,25 @@ static void fn_overlaps(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_int(ctx, r);
 }
 
+/* pg_series_ok(v, stop, step, oid): whether generate_series goes on to v
+ * (v <= stop for a positive step, v >= stop for a negative one); 22023
+ * for a zero step. */
+static void fn_series_ok(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	uint32_t oid = (uint32_t)sqlite3_value_int(argv[3]);
+	PgtTVal v, stop, step;
+	if (!arg_tval(ctx, argv[0], oid, &v) || !arg_tval(ctx, argv[1], oid, &stop) ||
+	    !arg_tval(ctx, argv[2], PGT_INTERVAL, &step))
+		return;
+	__int128 span = ((__int128)step.months * 30 + step.days) * USECS_PER_DAY + step.us;
+	if (span == 0) {
+		err(ctx, "22023", "step size cannot equal zero");
+		return;
+	}
+	sqlite3_result_int(ctx, span > 0 ? v.us <= stop.us : v.us >= stop.us);
+}
+
 bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt)
 {
 	void *ud = (void *)(uintptr_t)fmt;
@@ -748,6 +767,7 @@ bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_to_timestamp_epoch", 1, fn_to_timestamp_epoch, NULL, SQLITE_DETERMINISTIC},
 		{"pg_isfinite", 2, fn_isfinite, NULL, SQLITE_DETERMINISTIC},
 		{"pg_overlaps", 5, fn_overlaps, NULL, SQLITE_DETERMINISTIC},
+		{"pg_series_ok", 4, fn_series_ok, NULL, SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) && pgt_extract_register(db, fmt) &&
 	       pgt_to_char_register(db, fmt) &&

@@ -140,6 +140,9 @@ bool tr_time_negate(Tr *tr, Buf *rb, TType *rt, Buf *out, TType *ty);
 bool tr_sig_known(const char *name);
 bool tr_is_time_type(uint32_t oid);
 bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
+/* generate_series over timestamps and regexp_split_to_table in FROM: 1
+ * done, 0 failed, -1 not one of them. */
+int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
 /* x [NOT] SIMILAR TO pattern [ESCAPE e]. */
 bool tr_similar(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty);
 

@@ -501,3 +501,99 @@ bool tr_similar(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 	buf_cleanup(&rb);
 	return ok && !tr->failed;
 }
+
+/* The relation a set-returning function in FROM adds: alias (the
+ * function's name by default), its column of type t and WITH
+ * ORDINALITY's. */
+static bool srf_rel(Tr *tr, PgQuery__RangeFunction *rf, const char *name, uint32_t t, const char **alias,
+		    const char **col, const char **ordcol)
+{
+	*alias = rf->alias && pgn_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
+	*col = rf->alias && rf->alias->n_colnames ? pgn_str(rf->alias->colnames[0]) : *alias;
+	*ordcol = rf->alias && rf->alias->n_colnames > 1 ? pgn_str(rf->alias->colnames[1]) : "ordinality";
+	TRel *r = arena_alloc(tr->a, sizeof(*r));
+	r->alias = arena_strdup(tr->a, *alias);
+	r->ncols = rf->ordinality ? 2 : 1;
+	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
+	r->cols[0].name = arena_strdup(tr->a, *col);
+	r->cols[0].type = t;
+	r->cols[0].typmod = -1;
+	if (rf->ordinality) {
+		r->cols[1].name = arena_strdup(tr->a, *ordcol);
+		r->cols[1].type = PGT_INT8;
+		r->cols[1].typmod = -1;
+	}
+	return tr_scope_add(tr, r, -1);
+}
+
+/* generate_series(start, stop, step interval) over timestamps (and dates,
+ * as timestamps) and regexp_split_to_table(s, pattern[, flags]) in FROM:
+ * 1 translated, 0 failed, -1 not one of them. */
+int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out)
+{
+	bool split = strcmp(name, "regexp_split_to_table") == 0 && (f->n_args == 2 || f->n_args == 3);
+	bool series = strcmp(name, "generate_series") == 0 && f->n_args == 3;
+	if (!split && !series)
+		return -1;
+	Buf bs[3];
+	TType ts[3];
+	bool ok = true;
+	for (size_t i = 0; i < 3; i++)
+		buf_init(&bs[i]);
+	for (size_t i = 0; i < f->n_args && ok; i++)
+		ok = tr_expr(tr, f->args[i], &bs[i], &ts[i]);
+	int done = -1;
+	uint32_t t = PGT_TEXT;
+	if (ok && series) {
+		t = ts[0].oid == PGT_DATE || ts[0].unknown ? PGT_TIMESTAMPTZ : ts[0].oid;
+		if (ts[1].oid == PGT_TIMESTAMPTZ && !ts[1].unknown)
+			t = PGT_TIMESTAMPTZ;
+		if (ts[0].unknown && ts[1].unknown)
+			t = 0;
+		if (t != PGT_TIMESTAMP && t != PGT_TIMESTAMPTZ)
+			goto out;
+		ok = tr_coerce(tr, &bs[0], &ts[0], t, -1, f->location) && tr_coerce(tr, &bs[1], &ts[1], t, -1, f->location) &&
+		     tr_coerce(tr, &bs[2], &ts[2], PGT_INTERVAL, -1, f->location);
+	} else if (ok) {
+		for (size_t i = 0; i < f->n_args && ok; i++)
+			ok = tr_coerce(tr, &bs[i], &ts[i], PGT_TEXT, -1, f->location);
+	}
+	done = 0;
+	if (!ok || tr->failed)
+		goto out;
+	const char *alias, *col, *ordcol;
+	if (!srf_rel(tr, rf, name, t, &alias, &col, &ordcol))
+		goto out;
+	if (series) {
+		int op = t == PGT_TIMESTAMPTZ ? DTOP_TSTZ_PL_ITV : DTOP_TS_PL_ITV;
+		Buf nx;
+		buf_init(&nx);
+		buf_printf(&nx, "pg_dt_op(%d, value, %s)", op, buf_cstr(&bs[2]));
+		buf_printf(out, "(WITH RECURSIVE _series(value, n) AS (SELECT %s, 1 WHERE pg_series_ok(%s, %s, %s, %u) ",
+			   buf_cstr(&bs[0]), buf_cstr(&bs[0]), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
+		buf_printf(out, "UNION ALL SELECT %s, n + 1 FROM _series WHERE pg_series_ok(%s, %s, %s, %u)) SELECT value AS ",
+			   buf_cstr(&nx), buf_cstr(&nx), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
+		buf_cleanup(&nx);
+		pgs_put_ident(out, col);
+		if (rf->ordinality) {
+			buf_put_str(out, ", n AS ");
+			pgs_put_ident(out, ordcol);
+		}
+		buf_put_str(out, " FROM _series) AS ");
+	} else {
+		buf_put_str(out, "(SELECT CAST(value AS TEXT) AS ");
+		pgs_put_ident(out, col);
+		if (rf->ordinality) {
+			buf_put_str(out, ", key + 1 AS ");
+			pgs_put_ident(out, ordcol);
+		}
+		buf_printf(out, " FROM json_each(pg_array_json(pg_regexp_split(%s, %s%s%s)))) AS ", buf_cstr(&bs[0]),
+			   buf_cstr(&bs[1]), f->n_args > 2 ? ", " : "", f->n_args > 2 ? buf_cstr(&bs[2]) : "");
+	}
+	pgs_put_ident(out, alias);
+	done = 1;
+out:
+	for (size_t i = 0; i < 3; i++)
+		buf_cleanup(&bs[i]);
+	return done;
+}

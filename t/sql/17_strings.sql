@@ -41,3 +41,6 @@ SELECT SUBSTRING('abcdefg' SIMILAR '#"(b_d)#"%' ESCAPE '#') IS NULL AS "True", S
 SELECT SUBSTRING('abcdefg' SIMILAR 'a*#"%#"g' ESCAPE '#'), SUBSTRING('abcdefg' SIMILAR 'a%g' ESCAPE '#'), SUBSTRING('abcdefg' SIMILAR '(a)#"b_d#"%' ESCAPE '#')
 SELECT SUBSTRING('abcdefg' SIMILAR 'a|b#"%#"g' ESCAPE '#')
 SELECT SUBSTRING('abcdefg' SIMILAR 'a#"%#"x|g' ESCAPE '#')
+SELECT foo, length(foo) FROM regexp_split_to_table('the quick brown fox', '\s+') AS foo
+SELECT foo FROM regexp_split_to_table('thE QUick bROWn', 'e', 'i') AS foo
+SELECT * FROM regexp_split_to_table('abc', '') WITH ORDINALITY

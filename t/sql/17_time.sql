@@ -95,4 +95,12 @@ SELECT timetz '15:36:39 America/New_York'
 SELECT timestamp '19970710 173201 America/Does_not_exist'
 SELECT timestamp 'Feb 16 17:32:01 5097 BC'
 SELECT timetz '15:36:39 EST', timetz '2001-12-27 15:36:39 America/New_York', date '2001-12-27 PST'
+SET TimeZone = 'PST8PDT'
+SELECT * FROM generate_series(timestamp '2024-01-30', timestamp '2024-05-01', interval '1 month')
+SELECT g FROM generate_series(timestamptz '2024-03-09 12:00-08', timestamptz '2024-03-12', '1 day') AS g
+SELECT x, n FROM generate_series(date '2024-01-01', date '2024-01-03', interval '1 day') WITH ORDINALITY AS t(x, n)
+SELECT count(*) FROM generate_series(timestamp '2024-01-10', timestamp '2024-01-01', interval '-1 day')
+SELECT count(*) FROM generate_series(timestamp '2024-01-10', timestamp '2024-01-01', interval '1 day')
+SELECT * FROM generate_series(timestamp '2024-01-10', timestamp '2024-01-01', interval '0')
+SELECT * FROM generate_series(1, 3)
 RESET TimeZone
