@@ -31,6 +31,7 @@ typedef struct Dec {
 	bool text_month;
 	char order; /* 'D' DMY, 'Y' YMD, else MDY */
 	bool time_only; /* input of time / timetz: bare numbers are times */
+	int forced;	/* SP_EPOCH, SP_INF, SP_NINF (or SP_NOW) named among the fields */
 	bool two_digit_year;
 	int ampm; /* 0, 1 am, 2 pm */
 	int64_t doy;
@@ -275,8 +276,16 @@ static int dec_word(Dec *d, const char *s, size_t n)
 		d->fmask |= F_DATE;
 		return PR_OK;
 	}
-	if (d->p->zone[0] || strcmp(w, "epoch") == 0 || strcmp(w, "infinity") == 0 || strcmp(w, "now") == 0 ||
-	    strcmp(w, "allballs") == 0)
+	if (strcmp(w, "epoch") == 0 || strcmp(w, "infinity") == 0 || strcmp(w, "-infinity") == 0) {
+		/* the whole value, whatever else the input says */
+		d->forced = w[0] == 'e' ? SP_EPOCH : w[0] == 'i' ? SP_INF : SP_NINF;
+		return PR_OK;
+	}
+	if (strcmp(w, "now") == 0 && d->forced != SP_EPOCH && d->forced != SP_INF && d->forced != SP_NINF) {
+		d->forced = SP_NOW;
+		return PR_OK;
+	}
+	if (d->p->zone[0] || strcmp(w, "allballs") == 0 || strcmp(w, "now") == 0)
 		return PR_SYNTAX;
 	memcpy(d->p->zone, s, n);
 	d->p->zone[n] = 0;
@@ -385,6 +394,8 @@ static int dec_field(Dec *d, const char *s, size_t n)
 			return dec_date(d, s, n);
 		return dec_word(d, s, n);
 	}
+	if (n == 9 && strncasecmp(s, "-infinity", 9) == 0)
+		return dec_word(d, s, n);
 	if ((s[0] == '+' || s[0] == '-') && n > 1 && !d->p->zone[0]) {
 		memcpy(d->p->zone, s, n);
 		d->p->zone[n] = 0;
@@ -433,6 +444,11 @@ int pgt_dt_decode(const char *s, char order, bool time_only, PgtDtParts *p)
 		int rc = ln[f] ? dec_field(&d, s + st[f], ln[f]) : PR_OK;
 		if (rc != PR_OK)
 			return rc;
+	}
+	if (d.forced) {
+		memset(p, 0, sizeof(*p));
+		p->special = d.forced;
+		return PR_OK;
 	}
 	if (d.doy) {
 		int64_t days = pgt_days_from_ymd(p->year, 1, 1) + d.doy - 1;

@@ -451,7 +451,9 @@ static int split_datetime(const char *s, DtParts *p)
 		if (!*c)
 			break;
 		size_t l = strcspn(c, " ");
-		if (l == 2 && (strncasecmp(c, "am", 2) == 0 || strncasecmp(c, "pm", 2) == 0))
+		if ((l == 2 && (strncasecmp(c, "am", 2) == 0 || strncasecmp(c, "pm", 2) == 0)) ||
+		    (l == 5 && strncasecmp(c, "epoch", 5) == 0) || (l == 8 && strncasecmp(c, "infinity", 8) == 0) ||
+		    (l == 9 && strncasecmp(c, "-infinity", 9) == 0))
 			return PR_SYNTAX; /* read field by field (dtdecode.c) */
 		if (p->has_date && l == 2 && (strncasecmp(c, "bc", 2) == 0 || strncasecmp(c, "ad", 2) == 0)) {
 			p->bc = tolower((unsigned char)c[0]) == 'b';

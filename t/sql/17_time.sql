@@ -103,4 +103,8 @@ SELECT count(*) FROM generate_series(timestamp '2024-01-10', timestamp '2024-01-
 SELECT count(*) FROM generate_series(timestamp '2024-01-10', timestamp '2024-01-01', interval '1 day')
 SELECT * FROM generate_series(timestamp '2024-01-10', timestamp '2024-01-01', interval '0')
 SELECT * FROM generate_series(1, 3)
+SELECT date '1995-08-06 epoch', date '1995-08-06 infinity', date '1995-08-06 -infinity', timestamp '1995-08-06 epoch', timestamp '1995-08-06 infinity', timestamp '1995-08-06 -infinity'
+SELECT timestamptz 'epoch 01:01:01' = timestamptz 'epoch', timestamptz 'infinity 01:01:01', timestamptz '-infinity 01:01:01', timestamp 'epoch 01:01:01'
+SELECT timestamp 'now epoch'
+SELECT timestamp 'epoch 01:01:01'
 RESET TimeZone
