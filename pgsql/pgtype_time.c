@@ -299,7 +299,14 @@ static bool zone_resolve(const char *name, bool abbrev_first, Zone *z)
 		snprintf(z->tz, sizeof(z->tz), ":%s", real);
 		return true;
 	}
-	/* POSIX rule: at least three letters, then an offset. */
+	/* POSIX rule: a quoted name ("<+02>-02"), or at least three letters,
+	 * then an offset. */
+	const char *q = name[0] == '<' ? strchr(name, '>') : NULL;
+	if (q && q[1] && strspn(q + 1, "+-0123456789:") > 0) {
+		z->fixed = false;
+		snprintf(z->tz, sizeof(z->tz), "%s", name);
+		return true;
+	}
 	size_t a = 0;
 	while (isalpha((unsigned char)name[a]))
 		a++;
@@ -309,6 +316,37 @@ static bool zone_resolve(const char *name, bool abbrev_first, Zone *z)
 		return true;
 	}
 	return false;
+}
+
+void pgt_timezone_setting(char *v, size_t vsz, char *rule, size_t rsz)
+{
+	char *end;
+	double h = strtod(v, &end);
+	snprintf(rule, rsz, "%s", v);
+	if (end != v && *end == 0 && isfinite(h) && fabs(h) < 168) {
+		/* hours east, as SET TIME ZONE takes a number */
+		int sec = (int)lround(h * 3600), a = abs(sec);
+		char name[16];
+		if (a % 3600)
+			snprintf(name, sizeof(name), "%c%02d:%02d", sec < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+		else
+			snprintf(name, sizeof(name), "%c%02d", sec < 0 ? '-' : '+', a / 3600);
+		snprintf(v, vsz, "<%s>%c%s", name, sec < 0 ? '+' : '-', name + 1);
+		/* a quoted zone name is letters, digits and signs only */
+		snprintf(rule, rsz, "<%c%02d%02d>%c%s", sec < 0 ? '-' : '+', a / 3600, a / 60 % 60, sec < 0 ? '+' : '-',
+			 name + 1);
+	} else if ((isdigit((unsigned char)v[0]) || ((v[0] == '+' || v[0] == '-') && isdigit((unsigned char)v[1]))) &&
+		   strspn(v, "+-0123456789:") == strlen(v)) {
+		/* a bare POSIX offset: hours west of UTC */
+		bool west = v[0] != '-';
+		char name[16];
+		size_t k = 0;
+		for (const char *c = v + (v[0] == '+' || v[0] == '-'); *c && k + 1 < sizeof(name); c++)
+			if (*c != ':')
+				name[k++] = *c;
+		name[k] = 0;
+		snprintf(rule, rsz, "<%c%s>%s", west ? '-' : '+', name, v);
+	}
 }
 
 bool pgt_timezone_valid(const char *name)

@@ -107,4 +107,12 @@ SELECT date '1995-08-06 epoch', date '1995-08-06 infinity', date '1995-08-06 -in
 SELECT timestamptz 'epoch 01:01:01' = timestamptz 'epoch', timestamptz 'infinity 01:01:01', timestamptz '-infinity 01:01:01', timestamp 'epoch 01:01:01'
 SELECT timestamp 'now epoch'
 SELECT timestamp 'epoch 01:01:01'
+SET TIME ZONE '04:30'
+SELECT timestamptz '2012-12-12 12:00+00', current_setting('timezone')
+SET TIME ZONE '-1.5'
+SELECT timestamptz '2012-12-12 12:00+00', current_setting('timezone')
+SET TIME ZONE '+2'
+SELECT timestamptz '2012-12-12 12:00+00', current_setting('timezone')
+SET TimeZone = 'UTC-2'
+SELECT timestamptz '2012-12-12 12:00+00'
 RESET TimeZone
