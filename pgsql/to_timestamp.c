@@ -23,6 +23,7 @@ typedef struct Parsed {
 	int mon, mday, hour, min, sec;
 	int64_t usec;
 	int ampm; /* 1 am, 2 pm */
+	bool clock12; /* HH or HH12 read */
 	bool bc, has_year, has_tz, yy;
 	int tzh, tzm, tzsign;
 } Parsed;
@@ -38,16 +39,13 @@ static bool fail(PgtError *e, const char *state, const char *msg)
 static bool read_num(const char **in, int max, bool greedy, int64_t *v, int *nd)
 {
 	const char *s = *in;
-	bool negs = false;
-	if (*s == '-' && isdigit((unsigned char)s[1]) && max >= 4)
-		negs = true, s++;
 	int n = 0;
 	int64_t x = 0;
 	while (isdigit((unsigned char)s[n]) && (n < max || (greedy && n < 9)))
 		x = x * 10 + (s[n++] - '0');
 	if (n == 0)
 		return false;
-	*v = negs ? -x : x;
+	*v = x;
 	*nd = n;
 	*in = s + n;
 	return true;
@@ -165,7 +163,8 @@ static bool read_field(int k, const char *pat, size_t plen, const char **in, con
 	case K_MM: r->mon = (int)v; break;
 	case K_DD: r->mday = (int)v; break;
 	case K_DDD: case K_IDDD: r->doy = v; break;
-	case K_HH: case K_HH12: case K_HH24: r->hour = (int)v; if (k == K_HH24) r->ampm = -1; break;
+	case K_HH: case K_HH12: r->hour = (int)v, r->clock12 = true; break;
+	case K_HH24: r->hour = (int)v; break;
 	case K_MI: r->min = (int)v; break;
 	case K_SS: r->sec = (int)v; break;
 	case K_MS: r->usec = v * (nd == 1 ? 100000 : nd == 2 ? 10000 : 1000); break;
@@ -192,7 +191,10 @@ static bool parse(const char *s, const char *fmt, Parsed *r, PgtError *e)
 		size_t kl;
 		int k = *f ? tc_key_at(f, &kl) : K_NONE;
 		if (k != K_NONE) {
-			while (*in == ' ')
+			bool word = k == K_MONTH || k == K_MON || k == K_DAY || k == K_DY || k == K_AMPM || k == K_AMPM_DOT ||
+				    k == K_ADBC || k == K_ADBC_DOT;
+			/* spaces (and, before a word, any separators) are skipped */
+			while (*in == ' ' || (word && *in && !isalnum((unsigned char)*in)))
 				in++;
 			if (!*in)
 				break;
@@ -215,7 +217,10 @@ static bool parse(const char *s, const char *fmt, Parsed *r, PgtError *e)
 			continue;
 		}
 		if (*f == ' ') {
+			const char *at = in;
 			while (*in == ' ')
+				in++;
+			if (in == at && *in && !isalnum((unsigned char)*in))
 				in++;
 		} else if (*in && !isalnum((unsigned char)*in)) {
 			in++;
@@ -250,14 +255,14 @@ static bool assemble(Parsed *r, int64_t *days_out, int64_t *tod, PgtError *e)
 			days = pgt_days_from_ymd(r->year, r->mon, r->mday);
 		}
 	}
-	if (r->ampm > 0) {
+	if (r->ampm > 0 || r->clock12) {
 		if (r->hour < 1 || r->hour > 12) {
 			snprintf(msg, sizeof(msg), "hour \"%d\" is invalid for the 12-hour clock", r->hour);
-			return fail(e, "22008", msg);
+			return fail(e, "22007", msg);
 		}
-		r->hour = r->ampm == 1 ? r->hour % 12 : r->hour % 12 + 12;
+		r->hour = r->ampm == 2 ? r->hour % 12 + 12 : r->hour % 12;
 	}
-	if (r->hour > 24 || r->min > 59 || r->sec > 60)
+	if (r->hour > 23 || r->min > 59 || r->sec > 59)
 		return fail(e, "22008", "date/time field value out of range");
 	*days_out = days;
 	*tod = ((int64_t)(r->hour * 60 + r->min) * 60 + r->sec) * PGT_USECS_PER_SEC + r->usec;

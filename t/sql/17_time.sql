@@ -115,4 +115,10 @@ SET TIME ZONE '+2'
 SELECT timestamptz '2012-12-12 12:00+00', current_setting('timezone')
 SET TimeZone = 'UTC-2'
 SELECT timestamptz '2012-12-12 12:00+00'
+SET TimeZone = 'UTC'
+SELECT to_timestamp('  2000 +JUN', 'YYYY/MON'), to_timestamp('2000  +JUN', 'YYYY//MON'), to_timestamp('2000 + JUN', 'YYYY MON'), to_timestamp('Fri 1-Jan-1999', 'DY DD MON YYYY')
+SELECT to_timestamp('2016-06-13 15:50:60', 'YYYY-MM-DD HH24:MI:SS')
+SELECT to_timestamp('2016-06-13 15:50:55', 'YYYY-MM-DD HH:MI:SS')
+SELECT to_timestamp('2015-02-11 86400', 'YYYY-MM-DD SSSS')
+SELECT to_timestamp('2015-02-11 86000', 'YYYY-MM-DD SSSS'), to_timestamp('2011-12-18 12:38', 'YYYY-MM-DD HH12:MI'), to_timestamp('2011-12-18 12:38 PM', 'YYYY-MM-DD HH12:MI PM')
 RESET TimeZone
