@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/pgident.h"
+#include "pgsql/pgtime_int.h"
 #include "common/pgtime.h"
 #include "pgsql/decimal.h"
 #include "pgsql/pgsql.h"
@@ -323,9 +324,45 @@ static char *regex_to_posix(const char *pat)
 	return out;
 }
 
-/* regcomp() of a PostgreSQL pattern; on failure reports 2201B on ctx. */
+/* The first construct of PostgreSQL's advanced regular expressions that
+ * POSIX ERE would read differently (non-greedy quantifiers, (?...) groups,
+ * \m \M \y \Y \A \Z), or NULL. */
+static const char *are_only(const char *p)
+{
+	bool in_bracket = false;
+	for (; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			if (!in_bracket && strchr("mMyYAZ", p[1]))
+				return "\\m \\M \\y \\Y \\A \\Z";
+			p++;
+		} else if (in_bracket) {
+			in_bracket = *p != ']';
+		} else if (*p == '[') {
+			in_bracket = true;
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+		} else if (strchr("*+?}", *p) && p[1] == '?') {
+			return "non-greedy quantifiers";
+		} else if (*p == '(' && p[1] == '?') {
+			return "(?...) groups";
+		}
+	}
+	return NULL;
+}
+
+/* regcomp() of a PostgreSQL pattern; on failure reports 2201B on ctx, 0A000
+ * for what only PostgreSQL's advanced expressions have. */
 static bool pg_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int flags)
 {
+	const char *are = are_only(pattern);
+	if (are) {
+		char m[160];
+		snprintf(m, sizeof(m), "regular expressions with %s are not supported by DoSQL", are);
+		pgt_result_error(ctx, "0A000", m);
+		return false;
+	}
 	char *posix = regex_to_posix(pattern);
 	int rc = regcomp(re, posix, REG_EXTENDED | flags);
 	free(posix);
@@ -336,6 +373,11 @@ static bool pg_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, i
 	snprintf(full, sizeof(full), "invalid regular expression: %s", msg);
 	pgt_result_error(ctx, "2201B", full);
 	return false;
+}
+
+bool pgs_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int flags)
+{
+	return pg_regcomp(ctx, re, pattern, flags);
 }
 
 /* string_agg(DISTINCT x, sep): PostgreSQL sorts the input of a DISTINCT

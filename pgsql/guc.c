@@ -204,6 +204,7 @@ bool pgs_guc_set(PgsSession *s, const char *name, const char *value, PgwError *e
 		}
 		const char *order = strcasestr(v, "dmy") ? "DMY" : strcasestr(v, "ymd") ? "YMD" : "MDY";
 		snprintf(v, sizeof(v), "ISO, %s", order);
+		s->fmt.date_order = order[0];
 	} else if (strcmp(l, "intervalstyle") == 0) {
 		if (strcasecmp(v, "postgres") != 0) {
 			pgw_error_set(err, "0A000", "IntervalStyle \"%s\" is not supported by DoSQL", value);
@@ -221,11 +222,13 @@ bool pgs_guc_set(PgsSession *s, const char *name, const char *value, PgwError *e
 	} else if (strcmp(l, "timezone") == 0) {
 		if (strcasecmp(v, "local") == 0 || strcasecmp(v, "default") == 0)
 			snprintf(v, sizeof(v), "UTC");
-		if (strlen(v) >= sizeof(s->fmt.timezone) || !pgt_timezone_valid(v)) {
+		char rule[64];
+		pgt_timezone_setting(v, sizeof(v), rule, sizeof(rule));
+		if (strlen(rule) >= sizeof(s->fmt.timezone) || !pgt_timezone_valid(rule)) {
 			pgw_error_set(err, "22023", "invalid value for parameter \"TimeZone\": \"%s\"", value);
 			return false;
 		}
-		memcpy(s->fmt.timezone, v, strlen(v) + 1);
+		memcpy(s->fmt.timezone, rule, strlen(rule) + 1);
 	} else if (strcmp(l, "statement_timeout") == 0) {
 		/* milliseconds, or a number with a unit: us, ms, s, min, h, d */
 		char *end;

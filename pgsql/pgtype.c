@@ -7,6 +7,7 @@
  * in pgtype_json.c; text, bytea, uuid and array types are here.
  */
 #include "pgsql/pgtype_int.h"
+#include "pgsql/pgtime_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -998,7 +999,7 @@ bool pgt_coerce(sqlite3_value *in, uint32_t oid, int32_t typmod, const PgtFormat
 
 /* ---------------------------------------------------------------- output */
 
-static const PgtFormat default_format = {1, "UTC"};
+static const PgtFormat default_format = {1, "UTC", 0};
 
 /*
  * Text output (typoutput) of a datum.  A datum not in the type's canonical
@@ -1472,6 +1473,7 @@ bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 	void *ud = (void *)(uintptr_t)fmt;
 	return pgt_array_register_functions(db) && pgt_json_register_functions(db) && pgt_time_register_functions(db) &&
+	       pgt_time_funcs_register(db, fmt) && pgt_text_funcs_register(db) &&
 	       sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
 		       SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_out", 3, flags, ud, fn_pg_out, NULL, NULL, NULL) ==

@@ -77,6 +77,11 @@ int32_t pgt_typmod_numeric(int precision, int scale);
 /* True if name is a time zone DoSQL can use for TimeZone and in
  * timestamptz input: UTC spellings, ISO offsets ("+02", "-05:30"), zoneinfo
  * names in any case ("Europe/Paris"), or POSIX rules ("UTC+2"). */
+/* A TimeZone setting as PostgreSQL reads it: a number is hours east of
+ * UTC (shown as "<+02>-02"), a bare offset such as "04:30" is POSIX (hours
+ * west); v is rewritten to the value SHOW prints, rule gets what the zone
+ * code resolves. */
+void pgt_timezone_setting(char *v, size_t vsz, char *rule, size_t rsz);
 bool pgt_timezone_valid(const char *name);
 
 typedef struct PgtError {
@@ -88,6 +93,7 @@ typedef struct PgtError {
 typedef struct PgtFormat {
 	int extra_float_digits; /* PG default 1: shortest round-trip output */
 	char timezone[64];      /* "UTC", "Etc/UTC", "+02", "Europe/Paris", ... */
+	char date_order;        /* DateStyle's field order: 'D' DMY, 'Y' YMD, else MDY */
 } PgtFormat;
 
 /* A value in canonical storage form. */

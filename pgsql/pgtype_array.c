@@ -23,7 +23,7 @@ typedef struct ArrList {
 	int n, cap;
 } ArrList;
 
-static const PgtFormat storage_format = {1, "UTC"};
+static const PgtFormat storage_format = {1, "UTC", 0};
 
 static void arr_cleanup(ArrList *l)
 {
@@ -168,6 +168,8 @@ static void arr_put_elem(Buf *out, const char *s, size_t n)
 	}
 	buf_put_u8(out, '"');
 }
+
+void pgt_array_put_elem(Buf *out, const char *s, size_t n) { arr_put_elem(out, s, n); }
 
 static uint32_t elem_of(uint32_t oid)
 {

@@ -9,6 +9,7 @@
  * variable is therefore owned by this file.
  */
 #include "pgsql/pgtype_int.h"
+#include "pgsql/pgtime_int.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -85,12 +86,7 @@ static int days_in_month(int64_t y, int m)
 
 /* ------------------------------------------------------------ time zones */
 
-/* A resolved zone: a fixed offset (seconds east of UTC) or a TZ value. */
-typedef struct Zone {
-	bool fixed;
-	int off;
-	char tz[128]; /* ":Europe/Paris" or a POSIX rule such as "UTC+2" */
-} Zone;
+typedef PgtZone Zone;
 
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 static char tz_current[128];
@@ -113,6 +109,34 @@ static int zone_offset_utc(const Zone *z, int64_t t)
 		off = (int)tm.tm_gmtoff;
 	pthread_mutex_unlock(&tz_lock);
 	return off;
+}
+
+/* The abbreviation of zone z at UTC second t ("PST", "CEST"); a fixed
+ * zone's is its offset ("+05"), UTC's "UTC". */
+static void zone_abbrev_utc(const Zone *z, int64_t t, char *out, size_t n)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (z->fixed) {
+		int a = abs(z->off);
+		if (z->off == 0)
+			snprintf(out, n, "UTC");
+		else if (a % 3600)
+			snprintf(out, n, "%c%02d:%02d", z->off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+		else
+			snprintf(out, n, "%c%02d", z->off < 0 ? '-' : '+', a / 3600);
+		return;
+	}
+	out[0] = 0;
+	pthread_mutex_lock(&tz_lock);
+	if (strcmp(tz_current, z->tz) != 0) {
+		setenv("TZ", z->tz, 1);
+		tzset();
+		snprintf(tz_current, sizeof(tz_current), "%s", z->tz);
+	}
+	if (localtime_r(&tt, &tm) && tm.tm_zone)
+		snprintf(out, n, "%s", tm.tm_zone);
+	pthread_mutex_unlock(&tz_lock);
 }
 
 /* Offset of zone z for local wall-clock second l, resolved as PostgreSQL
@@ -275,7 +299,14 @@ static bool zone_resolve(const char *name, bool abbrev_first, Zone *z)
 		snprintf(z->tz, sizeof(z->tz), ":%s", real);
 		return true;
 	}
-	/* POSIX rule: at least three letters, then an offset. */
+	/* POSIX rule: a quoted name ("<+02>-02"), or at least three letters,
+	 * then an offset. */
+	const char *q = name[0] == '<' ? strchr(name, '>') : NULL;
+	if (q && q[1] && strspn(q + 1, "+-0123456789:") > 0) {
+		z->fixed = false;
+		snprintf(z->tz, sizeof(z->tz), "%s", name);
+		return true;
+	}
 	size_t a = 0;
 	while (isalpha((unsigned char)name[a]))
 		a++;
@@ -285,6 +316,37 @@ static bool zone_resolve(const char *name, bool abbrev_first, Zone *z)
 		return true;
 	}
 	return false;
+}
+
+void pgt_timezone_setting(char *v, size_t vsz, char *rule, size_t rsz)
+{
+	char *end;
+	double h = strtod(v, &end);
+	snprintf(rule, rsz, "%s", v);
+	if (end != v && *end == 0 && isfinite(h) && fabs(h) < 168) {
+		/* hours east, as SET TIME ZONE takes a number */
+		int sec = (int)lround(h * 3600), a = abs(sec);
+		char name[16];
+		if (a % 3600)
+			snprintf(name, sizeof(name), "%c%02d:%02d", sec < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+		else
+			snprintf(name, sizeof(name), "%c%02d", sec < 0 ? '-' : '+', a / 3600);
+		snprintf(v, vsz, "<%s>%c%s", name, sec < 0 ? '+' : '-', name + 1);
+		/* a quoted zone name is letters, digits and signs only */
+		snprintf(rule, rsz, "<%c%02d%02d>%c%s", sec < 0 ? '-' : '+', a / 3600, a / 60 % 60, sec < 0 ? '+' : '-',
+			 name + 1);
+	} else if ((isdigit((unsigned char)v[0]) || ((v[0] == '+' || v[0] == '-') && isdigit((unsigned char)v[1]))) &&
+		   strspn(v, "+-0123456789:") == strlen(v)) {
+		/* a bare POSIX offset: hours west of UTC */
+		bool west = v[0] != '-';
+		char name[16];
+		size_t k = 0;
+		for (const char *c = v + (v[0] == '+' || v[0] == '-'); *c && k + 1 < sizeof(name); c++)
+			if (*c != ':')
+				name[k++] = *c;
+		name[k] = 0;
+		snprintf(rule, rsz, "<%c%s>%s", west ? '-' : '+', name, v);
+	}
 }
 
 bool pgt_timezone_valid(const char *name)
@@ -300,28 +362,14 @@ static void session_zone(const PgtFormat *fmt, Zone *z)
 		memset(z, 0, sizeof(*z));
 		z->fixed = true;
 	}
+	z->date_order = fmt ? fmt->date_order : 0;
 }
 
 /* ---------------------------------------------------------------- values */
 
-typedef struct TVal {
-	int64_t us;     /* time of day, timestamp, or interval time part */
-	int32_t days;   /* date (since 2000-01-01) or interval days */
-	int32_t months; /* interval months */
-	int tzoff;      /* timetz zone, seconds east */
-} TVal;
+typedef PgtTVal TVal;
 
-enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };
-enum { PR_OK, PR_SYNTAX, PR_RANGE, PR_ZONE, PR_UNSUPPORTED };
-
-typedef struct DtParts {
-	int special;
-	bool has_date, has_time, bc;
-	int64_t year;
-	int mon, mday, hour, min, sec;
-	int64_t usec;
-	char zone[80]; /* zone as written, "" if none */
-} DtParts;
+typedef PgtDtParts DtParts;
 
 static const struct {
 	const char *word;
@@ -386,6 +434,8 @@ static int split_time(const char **c, DtParts *p)
  * followed by BC/AD and a zone ("+02", "Z", "UTC", "Europe/Paris").  The
  * date is YYYY-MM-DD or YYYYMMDD.  Checks field ranges (PR_RANGE).
  */
+static int check_parts(DtParts *p);
+
 static int split_datetime(const char *s, DtParts *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -406,7 +456,7 @@ static int split_datetime(const char *s, DtParts *p)
 		if (rc != PR_OK)
 			return rc;
 	} else {
-		if (*d == '-') {
+		if (*d == '-' && d - c >= 3) {
 			if (read_digits(&c, 9, &p->year) == 0 || *c++ != '-' || read_digits(&c, 2, &v) == 0)
 				return PR_SYNTAX;
 			p->mon = (int)v;
@@ -439,11 +489,15 @@ static int split_datetime(const char *s, DtParts *p)
 		if (!*c)
 			break;
 		size_t l = strcspn(c, " ");
+		if ((l == 2 && (strncasecmp(c, "am", 2) == 0 || strncasecmp(c, "pm", 2) == 0)) ||
+		    (l == 5 && strncasecmp(c, "epoch", 5) == 0) || (l == 8 && strncasecmp(c, "infinity", 8) == 0) ||
+		    (l == 9 && strncasecmp(c, "-infinity", 9) == 0))
+			return PR_SYNTAX; /* read field by field (dtdecode.c) */
 		if (p->has_date && l == 2 && (strncasecmp(c, "bc", 2) == 0 || strncasecmp(c, "ad", 2) == 0)) {
 			p->bc = tolower((unsigned char)c[0]) == 'b';
 			c += 2;
 		} else if (!p->zone[0] && (*c == '+' || *c == '-' || isalpha((unsigned char)*c)) &&
-			   l < sizeof(p->zone)) {
+			   l < sizeof(p->zone) && !(tolower((unsigned char)*c) == 't' && isdigit((unsigned char)c[1]))) {
 			memcpy(p->zone, c, l);
 			p->zone[l] = 0;
 			c += l;
@@ -451,6 +505,14 @@ static int split_datetime(const char *s, DtParts *p)
 			return PR_SYNTAX;
 		}
 	}
+	return check_parts(p);
+}
+
+/* Range checks of split fields; BC years become astronomical. */
+static int check_parts(DtParts *p)
+{
+	if (p->special != SP_NONE)
+		return PR_OK;
 	if (p->has_date) {
 		if (p->year == 0 || p->year > 5874897 || p->mon < 1 || p->mon > 12 || p->mday < 1)
 			return PR_RANGE;
@@ -478,8 +540,9 @@ static int64_t round_precision(int64_t us, int32_t typmod)
 	static const int64_t scale[] = {1000000, 100000, 10000, 1000, 100, 10};
 	if (typmod < 0 || typmod >= 6 || us == TS_NOBEGIN || us == TS_NOEND)
 		return us;
-	int64_t sc = scale[typmod], off = sc / 2;
-	return us >= 0 ? (us + off) / sc * sc : -((-us + off) / sc * sc);
+	__int128 sc = scale[typmod], off = sc / 2, u = us;
+	__int128 r = u >= 0 ? (u + off) / sc * sc : -((-u + off) / sc * sc);
+	return r > INT64_MAX ? INT64_MAX - INT64_MAX % (int64_t)sc : r < INT64_MIN ? INT64_MIN - INT64_MIN % (int64_t)sc : (int64_t)r;
 }
 
 static int64_t time_of_day(const DtParts *p)
@@ -552,14 +615,25 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 		}
 		today += p->special == SP_TOMORROW ? 1 : p->special == SP_YESTERDAY ? -1 : 0;
 		v->days = (int32_t)today;
-		v->us = today * USECS_PER_DAY;
+		v->us = today * USECS_PER_DAY + (p->has_time ? time_of_day(p) : 0);
 		if (oid == PGT_TIMESTAMPTZ) {
-			int o2 = zone_offset_local(session, today * 86400 + (int64_t)UNIX_TO_PG_DAYS * 86400);
+			int o2 = zone_offset_for(p, session, v->us, &z, &rc);
+			if (rc != PR_OK)
+				return rc;
 			v->us -= (int64_t)o2 * USECS_PER_SEC;
 		}
 		return PR_OK;
 	}
 
+	if (p->zone[0] && oid != PGT_TIMESTAMPTZ && oid != PGT_TIMETZ) {
+		/* a zone a type without one ignores must still exist */
+		if (!zone_resolve(p->zone, true, &z))
+			return PR_ZONE;
+		if (oid == PGT_TIME && !z.fixed && !p->has_date)
+			return PR_SYNTAX;
+	}
+	if (oid == PGT_TIMETZ && p->zone[0] && !p->has_date && zone_resolve(p->zone, true, &z) && !z.fixed)
+		return PR_SYNTAX; /* a zone with rules needs a date */
 	if (is_time) {
 		if (!p->has_time)
 			return PR_SYNTAX;
@@ -585,6 +659,8 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 	if (is_ts && p->year > MAX_YEAR)
 		return PR_RANGE + 10;
 	int64_t local = days * USECS_PER_DAY + time_of_day(p);
+	if (is_ts && local < INT64_C(-211813488000000000))
+		return PR_RANGE + 10;
 	if (oid == PGT_TIMESTAMPTZ) {
 		int off = zone_offset_for(p, session, local, &z, &rc);
 		if (rc != PR_OK)
@@ -656,8 +732,11 @@ static int parse_interval(const char *s, TVal *v)
 			continue;
 		}
 		int sign = 1;
-		if (*c == '+' || *c == '-')
+		if (*c == '+' || *c == '-') {
 			sign = *c++ == '-' ? -1 : 1;
+			while (*c == ' ' && mask)
+				c++;
+		}
 		if (!isdigit((unsigned char)*c) && *c != '.')
 			return PR_SYNTAX;
 		char *end;
@@ -707,6 +786,13 @@ static int parse_interval(const char *s, TVal *v)
 			}
 		if (l && u < 0)
 			return PR_SYNTAX;
+		if (u < 0 && !(mask & 32) && num == truncl(num) && isdigit((unsigned char)*c) &&
+		    c[strspn(c, "0123456789")] == ':') {
+			/* "D H:MM[:SS]": a bare integer before a time is days */
+			mask |= 32;
+			days += num;
+			continue;
+		}
 		if (u < 0) {
 			/* A bare number is seconds. */
 			if (mask & 4)
@@ -744,7 +830,8 @@ static int parse_interval(const char *s, TVal *v)
 		days = -days;
 		us = -us;
 	}
-	if (fabsl(months) > INT32_MAX || fabsl(days) > INT32_MAX || fabsl(us) > 9.2e18L)
+	if (months > INT32_MAX || months < INT32_MIN || days > INT32_MAX || days < INT32_MIN ||
+	    us > 9223372036854775807.0L || us < -9223372036854775808.0L)
 		return PR_RANGE + 20;
 	v->months = (int32_t)months;
 	v->days = (int32_t)days;
@@ -854,12 +941,12 @@ static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
 		put_itv_part(out, v->months % 12, "mon", &is_zero, &is_before);
 		put_itv_part(out, v->days, "day", &is_zero, &is_before);
 		if (is_zero || v->us != 0) {
-			int64_t a = v->us < 0 ? -v->us : v->us;
-			int64_t sec = a / USECS_PER_SEC;
+			uint64_t a = v->us < 0 ? -(uint64_t)v->us : (uint64_t)v->us;
+			int64_t sec = (int64_t)(a / USECS_PER_SEC);
 			buf_printf(out, "%s%s%02lld:%02d:", is_zero ? "" : " ",
 				   v->us < 0 ? "-" : is_before ? "+" : "", (long long)(sec / 3600),
 				   (int)(sec / 60 % 60));
-			put_seconds(out, (int)(sec % 60), a % USECS_PER_SEC);
+			put_seconds(out, (int)(sec % 60), (int64_t)(a % USECS_PER_SEC));
 		}
 		break;
 	}
@@ -868,7 +955,7 @@ static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
 
 /* --------------------------------------------------------- entry points */
 
-static const Zone utc_zone = {true, 0, ""};
+static const Zone utc_zone = {true, 0, "", 0};
 
 /* Parse text of a date/time type into v; fills err on failure. */
 /* An interval typmod's field range (INTERVAL_MASK bits of datetime.h) and
@@ -955,6 +1042,8 @@ static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, co
 			rc = parse_interval_typmod(buf, sizeof(buf), typmod, v);
 		} else {
 			rc = split_datetime(buf, &p);
+			if (rc == PR_SYNTAX && (rc = pgt_dt_decode(buf, session->date_order, oid == PGT_TIME || oid == PGT_TIMETZ, &p)) == PR_OK)
+				rc = check_parts(&p);
 			if (rc == PR_OK)
 				rc = dt_to_tval(&p, oid, typmod, session, v);
 		}
@@ -1129,6 +1218,71 @@ static int coll_interval(void *arg, int na, const void *a, int nb, const void *b
 		return oka ? -1 : 1;
 	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
 	return c ? c : na - nb;
+}
+
+/* ------------------------------------------ for the date/time functions */
+
+bool pgt_tval_read(sqlite3_value *v, uint32_t oid, PgtTVal *out)
+{
+	PgtError err;
+	const char *s = (const char *)sqlite3_value_text(v);
+	if (!s)
+		return false;
+	return tval_parse(s, (size_t)sqlite3_value_bytes(v), oid, -1, &utc_zone, out, &err);
+}
+
+bool pgt_tval_parse_text(const char *s, uint32_t oid, const PgtZone *z, PgtTVal *out, PgtError *err)
+{
+	return tval_parse(s, strlen(s), oid, -1, z, out, err);
+}
+
+void pgt_tval_store_text(Buf *out, uint32_t oid, const PgtTVal *v) { tval_format(out, oid, v, &utc_zone); }
+
+void pgt_tval_show(Buf *out, uint32_t oid, const PgtTVal *v, const PgtZone *z) { tval_format(out, oid, v, z); }
+
+void pgt_zone_session(const PgtFormat *fmt, PgtZone *z) { session_zone(fmt, z); }
+
+bool pgt_zone_named(const char *name, PgtZone *z) { return zone_resolve(name, true, z); }
+
+int pgt_zone_off_utc(const PgtZone *z, int64_t us)
+{
+	return zone_offset_utc(z, floor_div(us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+}
+
+void pgt_zone_abbrev(const PgtZone *z, int64_t us, char *out, size_t n)
+{
+	zone_abbrev_utc(z, floor_div(us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400, out, n);
+}
+
+int pgt_zone_off_local(const PgtZone *z, int64_t us)
+{
+	return zone_offset_local(z, floor_div(us, USECS_PER_SEC) + (int64_t)UNIX_TO_PG_DAYS * 86400);
+}
+
+int64_t pgt_days_from_ymd(int64_t y, int m, int d) { return days_from_civil(y, m, d) - UNIX_TO_PG_DAYS; }
+
+void pgt_ymd_from_days(int64_t days, int64_t *y, int *m, int *d) { civil_from_days(days + UNIX_TO_PG_DAYS, y, m, d); }
+
+int pgt_days_in_month(int64_t y, int m) { return days_in_month(y, m); }
+
+int64_t pgt_floor_div(int64_t a, int64_t b) { return floor_div(a, b); }
+
+void pgt_tm_from_ts(int64_t us, PgtTm *tm)
+{
+	int64_t days = floor_div(us, USECS_PER_DAY);
+	int64_t t = us - days * USECS_PER_DAY;
+	civil_from_days(days + UNIX_TO_PG_DAYS, &tm->year, &tm->mon, &tm->mday);
+	tm->usec = t % USECS_PER_SEC;
+	t /= USECS_PER_SEC;
+	tm->sec = (int)(t % 60);
+	tm->min = (int)(t / 60 % 60);
+	tm->hour = (int)(t / 3600);
+}
+
+int64_t pgt_ts_from_tm(const PgtTm *tm)
+{
+	int64_t days = days_from_civil(tm->year, tm->mon, tm->mday) - UNIX_TO_PG_DAYS;
+	return days * USECS_PER_DAY + ((int64_t)(tm->hour * 60 + tm->min) * 60 + tm->sec) * USECS_PER_SEC + tm->usec;
 }
 
 bool pgt_time_register_functions(sqlite3 *db)

@@ -172,6 +172,17 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 	buf_cleanup(&nb);
 }
 
+/* Whether a date/time literal depends on the session (its TimeZone, its
+ * DateStyle order or the clock) and is read when the statement runs. */
+static bool session_time_literal(uint32_t oid, const char *lit)
+{
+	if (oid == PGT_TIMESTAMPTZ || oid == PGT_TIMETZ)
+		return true;
+	if (oid == PGT_DATE || oid == PGT_TIMESTAMP)
+		return strpbrk(lit, "nNtTyY") || strspn(lit, "0123456789") < 4;
+	return oid == PGT_TIME && strpbrk(lit, "nN");
+}
+
 /*
  * Give expression `e` (emitted in `b`, typed `ty`) the type `oid`/`typmod`:
  * untyped literals are converted now, open parameters take the type, other
@@ -215,6 +226,18 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 			}
 			buf_reset(b);
 			buf_printf(b, "%lu", is_oid ? num : (unsigned long)t->oid);
+		} else if (session_time_literal(oid, ty->lit)) {
+			/* read in the session's time zone, DateStyle order (or clock)
+			 * when it runs; checked now when neither can change it */
+			bool session_dependent = strpbrk(ty->lit, "nNtTyY") || strspn(ty->lit, "0123456789") < 4;
+			if (!session_dependent && !pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
+				pgt_value_cleanup(&v);
+				return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
+			}
+			buf_reset(b);
+			buf_put_str(b, "pg_cast(");
+			pgs_put_literal(b, ty->lit, strlen(ty->lit));
+			buf_printf(b, ", %u, %d)", oid, typmod);
 		} else if (!pgt_coerce_text(ty->lit, strlen(ty->lit), oid, typmod, &fmt, &v, &e)) {
 			pgt_value_cleanup(&v);
 			return tr_fail(tr, e.sqlstate, ty->lit_loc >= 0 ? ty->lit_loc : loc, "%s", e.msg);
@@ -669,6 +692,8 @@ static bool is_array_type(uint32_t oid)
 /* A prefix operator: - + @ over the operand rb of type rt. */
 static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
 {
+	if (strcmp(op, "-") == 0 && rt->oid == PGT_INTERVAL && !rt->unknown)
+		return tr_time_negate(tr, rb, rt, out, ty);
 	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 || strcmp(op, "@") == 0) {
 		if (rt->unknown || rt->param)
 			tr_coerce(tr, rb, rt, PGT_INT4, -1, loc);
@@ -792,6 +817,13 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	}
 	if (!unify(tr, &lb, &lt, &rb, &rt, loc))
 		goto out;
+	if (tr_is_time_type(lt.oid) || tr_is_time_type(rt.oid)) {
+		int done = tr_time_binop(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
+		if (done >= 0) {
+			ok = done == 1;
+			goto out;
+		}
+	}
 
 	static const char *const cmp_ops[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
 	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
@@ -974,6 +1006,8 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		return binop(tr, op, a->lexpr, a->rexpr, a->location, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
 		return like_expr(tr, a, false, out, ty);
+	case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR:
+		return tr_similar(tr, a, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
 		return like_expr(tr, a, true, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT:

@@ -218,6 +218,9 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__FuncCall *f = fn->func_call;
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	int done = tr_srf_time_text(tr, rf, f, name, out); /* over timestamps, regexp_split_to_table */
+	if (done >= 0)
+		return done == 1;
 	bool series = strcmp(name, "generate_series") == 0 && f->n_args >= 2 && f->n_args <= 3;
 	bool unnest = strcmp(name, "unnest") == 0 && f->n_args == 1;
 	bool ancestors = strcmp(name, "pg_partition_ancestors") == 0 && f->n_args == 1;

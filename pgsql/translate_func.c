@@ -479,6 +479,8 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
 		return tr_json_build_object(tr, f, out, ty);
+	if (tr_sig_known(name))
+		return tr_sig_call(tr, f, name, out, ty);
 	const FuncMap *m = NULL;
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0) {
@@ -500,7 +502,7 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (!ok)
 			return false;
 		if ((tt.unknown || tr_is_text_type(tt.oid)) && f->n_args == 3)
-			return tr_unsupported(tr, f->location, "SUBSTRING ... SIMILAR (an SQL regular expression)");
+			return tr_sig_call(tr, f, "_dosql_similar_substring", out, ty); /* SUBSTRING ... SIMILAR */
 		if (tt.unknown || tr_is_text_type(tt.oid))
 			m = &regex_substring;
 	}

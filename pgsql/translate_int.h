@@ -132,5 +132,18 @@ bool tr_delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res);
 bool tr_func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty);
 bool tr_array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty);
+/* translate_time.c: operators over date/time types (1 done, 0 failed,
+ * -1 not one of them), - interval, and the functions with typed
+ * signatures (date/time, strings). */
+int tr_time_binop(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
+bool tr_time_negate(Tr *tr, Buf *rb, TType *rt, Buf *out, TType *ty);
+bool tr_sig_known(const char *name);
+bool tr_is_time_type(uint32_t oid);
+bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
+/* generate_series over timestamps and regexp_split_to_table in FROM: 1
+ * done, 0 failed, -1 not one of them. */
+int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
+/* x [NOT] SIMILAR TO pattern [ESCAPE e]. */
+bool tr_similar(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty);
 
 #endif
