@@ -260,7 +260,8 @@ static void test_numeric(void)
 	is_str(rt("NaN", PGT_NUMERIC, -1), "NaN", "numeric NaN");
 	is_str(rt("x", PGT_NUMERIC, -1), "ERR 22P02 invalid input syntax for type numeric: \"x\"", "numeric syntax");
 	is_int(stored_class("42", PGT_NUMERIC, -1), SQLITE_INTEGER, "integral numeric stored as INTEGER");
-	is_int(stored_class("4.2", PGT_NUMERIC, -1), SQLITE_FLOAT, "fraction stored as REAL");
+	is_int(stored_class("4.2", PGT_NUMERIC, -1), SQLITE_TEXT, "fraction stored exactly, as its text");
+	is_str(rt("123456789012345678901234.50", PGT_NUMERIC, -1), "123456789012345678901234.50", "every digit and the scale kept");
 	is_str(sql("SELECT pg_out(0.0000001, 1700, -1)"), "0.0000001", "numeric output without exponent");
 	is_str(sql("SELECT pg_out('1.50', 1700, -1)"), "1.50", "numeric text keeps its scale");
 	is_str(sql("SELECT pg_out(2.675, 1700, 655366)"), "2.68", "REAL 2.675 at scale 2");
