@@ -188,6 +188,14 @@ static const FuncMap funcs[] = {
 	{"row_number", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"percent_rank", NULL, RET_FIXED, PGT_FLOAT8, false, 0},
+	{"cume_dist", NULL, RET_FIXED, PGT_FLOAT8, false, 0},
+	{"ntile", NULL, RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"lag", NULL, RET_ARG1, 0, false, 0},
+	{"lead", NULL, RET_ARG1, 0, false, 0},
+	{"first_value", NULL, RET_ARG1, 0, false, 0},
+	{"last_value", NULL, RET_ARG1, 0, false, 0},
+	{"nth_value", NULL, RET_ARG1, 0, false, 0},
 	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
 	/* _pg_expandarray's record (x, n): printf('(%s,%d)', x, n) (translate_stmt.c) */
 	{"_dosql_record2", "printf", RET_FIXED, 2249, false, PGT_TEXT},
@@ -247,12 +255,23 @@ static const FuncMap funcs[] = {
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
 
+static bool is_window_function(const char *name)
+{
+	static const char *const names[] = {"row_number",  "rank",	 "dense_rank", "percent_rank",
+					    "cume_dist",   "ntile",	 "lag",	       "lead",
+					    "first_value", "last_value", "nth_value"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
 const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind)
 {
 	if (i >= sizeof(funcs) / sizeof(funcs[0]))
 		return NULL;
 	const FuncMap *m = &funcs[i];
-	bool window = strcmp(m->pg, "row_number") == 0 || strcmp(m->pg, "rank") == 0 || strcmp(m->pg, "dense_rank") == 0;
+	bool window = is_window_function(m->pg);
 	*rettype = m->rule == RET_FIXED ? m->ret
 		   : m->rule == RET_SUM || m->rule == RET_AVG ? PGT_NUMERIC
 		   : m->rule == RET_ARRAY ? 2277 /* anyarray */
@@ -335,40 +354,6 @@ static bool string_agg_distinct(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *t
 	buf_cleanup(&ab);
 	buf_cleanup(&sb);
 	return ok;
-}
-
-/* OVER (PARTITION BY ... ORDER BY ...) of a window function call. */
-static bool window_def(Tr *tr, PgQuery__WindowDef *w, int loc, Buf *out)
-{
-	if (w->name && w->name[0])
-		return tr_unsupported(tr, loc, "named windows");
-	buf_put_str(out, " OVER (");
-	if (w->n_partition_clause) {
-		buf_put_str(out, "PARTITION BY ");
-		if (!tr_expr_list(tr, w->n_partition_clause, w->partition_clause, out, 0, NULL))
-			return false;
-	}
-	if (w->n_order_clause) {
-		buf_put_str(out, w->n_partition_clause ? " ORDER BY " : "ORDER BY ");
-		for (size_t i = 0; i < w->n_order_clause; i++) {
-			PgQuery__SortBy *sb = w->order_clause[i]->sort_by;
-			Buf eb;
-			TType et;
-			buf_init(&eb);
-			if (!tr_expr(tr, sb->node, &eb, &et)) {
-				buf_cleanup(&eb);
-				return false;
-			}
-			if (i)
-				buf_put_str(out, ", ");
-			tr_put_buf(out, &eb);
-			bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-			buf_put_str(out, desc ? " DESC" : " ASC");
-			buf_cleanup(&eb);
-		}
-	}
-	buf_put_u8(out, ')');
-	return true;
 }
 
 /* The result type of a known function from its rule and first argument. */
@@ -486,7 +471,12 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 				first = at;
 			if (i)
 				buf_put_str(out, ", ");
-			tr_put_buf(out, &ab);
+			if (f->agg_distinct) {
+				tr_settle(tr, &ab, &at);
+				tr_put_group_key(out, &ab, &at);
+			} else {
+				tr_put_buf(out, &ab);
+			}
 			buf_cleanup(&ab);
 		}
 		/* sum() and avg() need the argument type to pick their arithmetic
@@ -513,9 +503,17 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	buf_cleanup(&call);
 	out = final_out;
 	buf_put_u8(out, ')');
-	if (f->agg_filter)
-		return tr_unsupported(tr, f->location, "aggregate FILTER");
-	if (f->over && !window_def(tr, f->over, f->location, out))
+	if (f->agg_filter && !m->agg)
+		return is_window_function(name)
+			       ? tr_fail(tr, "0A000", f->location, "FILTER is not implemented for non-aggregate window functions")
+			       : tr_fail(tr, "42809", f->location, "FILTER specified, but %s is not an aggregate function",
+					 name);
+	if (f->agg_filter) {
+		if (!tr_bool_clause(tr, " FILTER (WHERE ", f->agg_filter, out))
+			return false;
+		buf_put_u8(out, ')');
+	}
+	if (f->over && !tr_window_def(tr, f->over, out))
 		return false;
 	if (!result_type(tr, m, name, &first, f->location, ty))
 		return false;

@@ -63,6 +63,8 @@ typedef struct Tr {
 	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
 	const PgQuery__SelectStmt *positional;
 	bool catalog; /* the statement reads the pg_catalog relations */
+	/* the next target list's numeric outputs are DISTINCT keys */
+	bool distinct_outputs;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -106,6 +108,13 @@ uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *
 /* Emit the operand b of type t for a comparison: its order key when keyed
  * and its type has one, else the value itself. */
 void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, int keyed);
+/* translate_group.c: e as a grouping / DISTINCT key (numeric by value) */
+void tr_put_group_key(Buf *out, Buf *e, const TType *t);
+/* translate_window.c: " OVER ..." of a window call; " WINDOW ..." of s */
+bool tr_window_def(Tr *tr, PgQuery__WindowDef *w, Buf *out);
+bool tr_window_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
+/* " ASC|DESC NULLS FIRST|LAST" of an ORDER BY item, PostgreSQL's defaults */
+void tr_put_sort_dir(Buf *out, const PgQuery__SortBy *sb);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
 bool tr_is_numeric_type(uint32_t t);
 /* The type of arithmetic between l and r (the wider numeric type). */

@@ -89,8 +89,9 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 /* Emit a target list (SELECT or RETURNING), filling `res` with the output columns. */
 bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional)
 {
-	bool first = true;
+	bool first = true, keys = tr->distinct_outputs;
 	int cap = 0;
+	tr->distinct_outputs = false;
 	res->ncols = 0;
 	res->cols = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -118,7 +119,10 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		if (!first)
 			buf_put_str(out, ", ");
 		first = false;
-		tr_put_buf(out, &eb);
+		if (keys)
+			tr_put_group_key(out, &eb, &et);
+		else
+			tr_put_buf(out, &eb);
 		buf_put_str(out, " AS ");
 		if (positional)
 			buf_printf(out, "\"_c%d\"", res->ncols);
@@ -287,11 +291,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool co
 			if (!ok)
 				return false;
 		}
-		bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-		bool nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
-				   (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && desc);
-		buf_put_str(out, desc ? " DESC" : " ASC");
-		buf_put_str(out, nulls_first ? " NULLS FIRST" : " NULLS LAST");
+		tr_put_sort_dir(out, sb);
 	}
 	return true;
 }
@@ -782,18 +782,33 @@ static void srf_restore(SrfSwap *sw)
 	sw->n = 0;
 }
 
+/* GROUP BY an output (by name or position) that is numeric: the output's
+ * alias as a grouping key, when the alias names nothing in FROM. */
+static bool group_output_key(Tr *tr, const TRel *res, int i, Buf *out)
+{
+	if (res->cols[i].type != PGT_NUMERIC || in_scope(tr, res->cols[i].name) || tr->positional)
+		return false;
+	Buf e;
+	TType t;
+	buf_init(&e);
+	pgs_put_ident(&e, res->cols[i].name);
+	tr_ttype_set(&t, PGT_NUMERIC, res->cols[i].typmod);
+	tr_put_group_key(out, &e, &t);
+	buf_cleanup(&e);
+	return true;
+}
+
 static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	if (s->into_clause)
 		return tr_unsupported(tr, -1, "SELECT INTO");
-	if (s->n_window_clause)
-		return tr_unsupported(tr, -1, "WINDOW clause");
 	buf_put_str(out, "SELECT ");
 	if (s->n_distinct_clause) {
 		for (size_t i = 0; i < s->n_distinct_clause; i++)
 			if (s->distinct_clause[i] && s->distinct_clause[i]->node_case != PG_QUERY__NODE__NODE__NOT_SET)
 				return tr_unsupported(tr, -1, "SELECT DISTINCT ON");
 		buf_put_str(out, "DISTINCT ");
+		tr->distinct_outputs = true;
 	}
 	/* FROM first: the targets are resolved against it */
 	Buf from;
@@ -840,20 +855,25 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 				if (pos < 1 || pos > res->ncols)
 					ok = tr_fail(tr, "42P10", g->a_const->location,
 						     "GROUP BY position %d is not in select list", pos);
-				else
+				else if (!group_output_key(tr, res, pos - 1, out))
 					buf_printf(out, "%d", pos);
 			} else if (is_output_name(tr, g, res, &name) && !in_scope(tr, name)) {
-				pgs_put_ident(out, name);
+				if (!group_output_key(tr, res, output_index(res, name), out))
+					pgs_put_ident(out, name);
 			} else {
 				buf_reset(&b);
 				ok = tr_expr(tr, g, &b, &t);
-				if (ok)
-					tr_put_buf(out, &b);
+				if (ok) {
+					tr_settle(tr, &b, &t);
+					tr_put_group_key(out, &b, &t);
+				}
 			}
 		}
 	}
 	if (ok && s->having_clause)
 		ok = tr_bool_clause(tr, " HAVING ", s->having_clause, out);
+	if (ok && s->n_window_clause)
+		ok = tr_window_clause(tr, s, out);
 	buf_cleanup(&b);
 	return ok;
 }
