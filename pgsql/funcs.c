@@ -17,6 +17,7 @@
 #include "common/pgident.h"
 #include "common/pgtime.h"
 #include "pgsql/decimal.h"
+#include "pgsql/funcs_agg.h"
 #include "pgsql/pgsql.h"
 
 int64_t pgs_now_us(void)
@@ -336,54 +337,6 @@ static bool pg_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, i
 	snprintf(full, sizeof(full), "invalid regular expression: %s", msg);
 	pgt_result_error(ctx, "2201B", full);
 	return false;
-}
-
-/* string_agg(DISTINCT x, sep): PostgreSQL sorts the input of a DISTINCT
- * aggregate, so the distinct values come out in order. */
-typedef struct DistinctAgg {
-	int n, cap;
-	char **vals;
-	char *sep;
-} DistinctAgg;
-
-static void distinct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	DistinctAgg *st = sqlite3_aggregate_context(ctx, sizeof(*st));
-	if (!st || sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	if (!st->sep)
-		st->sep = strdup(argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL ? (const char *)sqlite3_value_text(argv[1])
-										      : "");
-	if (st->n == st->cap) {
-		st->cap = st->cap ? st->cap * 2 : 16;
-		st->vals = realloc(st->vals, sizeof(char *) * (size_t)st->cap);
-	}
-	st->vals[st->n++] = strdup((const char *)sqlite3_value_text(argv[0]));
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static void distinct_final(sqlite3_context *ctx)
-{
-	DistinctAgg *st = sqlite3_aggregate_context(ctx, 0);
-	if (!st || !st->n)
-		return;
-	qsort(st->vals, (size_t)st->n, sizeof(char *), cmp_str);
-	Buf b;
-	buf_init(&b);
-	for (int i = 0; i < st->n; i++) {
-		if (i > 0 && strcmp(st->vals[i], st->vals[i - 1]) == 0)
-			continue;
-		if (b.len)
-			buf_put_str(&b, st->sep);
-		buf_put_str(&b, st->vals[i]);
-	}
-	sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
-	buf_cleanup(&b);
-	for (int i = 0; i < st->n; i++)
-		free(st->vals[i]);
-	free(st->vals);
-	free(st->sep);
 }
 
 typedef struct FloatAvg {
@@ -1150,9 +1103,7 @@ bool pgs_funcs_register(PgsSession *s)
 					   accum_step, sum_final, sum_final, accum_inverse, NULL) != SQLITE_OK ||
 	    sqlite3_create_window_function(s->db, "pg_floatavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 					   (void *)floatavg_accum, accum_step, floatavg_final, floatavg_final,
-					   accum_inverse, NULL) != SQLITE_OK ||
-	    sqlite3_create_function_v2(s->db, "pg_string_agg_distinct", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
-				       distinct_step, distinct_final, NULL) != SQLITE_OK)
+					   accum_inverse, NULL) != SQLITE_OK)
 		return false;
-	return dec_register_functions(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && pgs_agg_register(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

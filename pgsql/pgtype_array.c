@@ -553,6 +553,8 @@ static void fn_array_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	arr_cleanup(&l);
 }
 
+void pgt_array_put_elem(Buf *out, const char *s, size_t n) { arr_put_elem(out, s, n); }
+
 /* pg_array_agg(value): array_agg(), the values as an array literal; NULL
  * for none. */
 static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)

@@ -285,8 +285,10 @@ bool tr_is_aggregate(const char *name)
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0)
 			return funcs[i].agg;
-	return false;
+	return tr_is_extra_aggregate(name);
 }
+
+bool pgs_is_aggregate(const char *name) { return tr_is_aggregate(name); }
 
 static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
 
@@ -327,33 +329,6 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
 	pgs_put_literal(out, tn, strlen(tn));
 	tr_ttype_set(ty, PGT_REGTYPE, -1);
 	return true;
-}
-
-/* string_agg(DISTINCT x, sep): PostgreSQL feeds a DISTINCT aggregate
- * sorted input. */
-static bool string_agg_distinct(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
-{
-	if (f->n_args != 2)
-		return tr_fail(tr, "42883", f->location, "function string_agg does not exist");
-	Buf ab, sb;
-	TType at, stt;
-	buf_init(&ab);
-	buf_init(&sb);
-	bool ok = tr_expr(tr, f->args[0], &ab, &at) && tr_expr(tr, f->args[1], &sb, &stt);
-	if (ok) {
-		tr_settle(tr, &ab, &at);
-		tr_settle(tr, &sb, &stt);
-		buf_put_str(out, "pg_string_agg_distinct(");
-		tr_put_buf(out, &ab);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &sb);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, PGT_TEXT, -1);
-		ty->agg = true;
-	}
-	buf_cleanup(&ab);
-	buf_cleanup(&sb);
-	return ok;
 }
 
 /* The result type of a known function from its rule and first argument. */
@@ -407,6 +382,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
 		return tr_json_build_object(tr, f, out, ty);
+	int handled = tr_agg_call(tr, f, name, out, ty);
+	if (handled >= 0)
+		return handled;
 	const FuncMap *m = NULL;
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0) {
@@ -432,8 +410,6 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (tt.unknown || tr_is_text_type(tt.oid))
 			m = &regex_substring;
 	}
-	if (f->agg_distinct && strcmp(name, "string_agg") == 0)
-		return string_agg_distinct(tr, f, out, ty);
 	Buf call;
 	buf_init(&call);
 	Buf *final_out = out;

@@ -108,6 +108,10 @@ uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *
 /* Emit the operand b of type t for a comparison: its order key when keyed
  * and its type has one, else the value itself. */
 void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, int keyed);
+/* translate_agg.c: the aggregates it translates; the call translated (1),
+ * failed (0) or left to translate_func.c (-1) */
+bool tr_is_extra_aggregate(const char *name);
+int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 /* translate_group.c: e as a grouping / DISTINCT key (numeric by value) */
 void tr_put_group_key(Buf *out, Buf *e, const TType *t);
 /* translate_window.c: " OVER ..." of a window call; " WINDOW ..." of s */
@@ -115,6 +119,8 @@ bool tr_window_def(Tr *tr, PgQuery__WindowDef *w, Buf *out);
 bool tr_window_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
 /* " ASC|DESC NULLS FIRST|LAST" of an ORDER BY item, PostgreSQL's defaults */
 void tr_put_sort_dir(Buf *out, const PgQuery__SortBy *sb);
+/* the same as bits: 1 DESC, 2 NULLS FIRST */
+int tr_sort_flags(const PgQuery__SortBy *sb);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
 bool tr_is_numeric_type(uint32_t t);
 /* The type of arithmetic between l and r (the wider numeric type). */

@@ -53,13 +53,19 @@ static bool order_item(Tr *tr, PgQuery__SortBy *sb, Buf *out, bool *keyed, TType
 	return ok;
 }
 
-void tr_put_sort_dir(Buf *out, const PgQuery__SortBy *sb)
+int tr_sort_flags(const PgQuery__SortBy *sb)
 {
 	bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
 	bool nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
 			   (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && desc);
-	buf_put_str(out, desc ? " DESC" : " ASC");
-	buf_put_str(out, nulls_first ? " NULLS FIRST" : " NULLS LAST");
+	return (desc ? 1 : 0) | (nulls_first ? 2 : 0);
+}
+
+void tr_put_sort_dir(Buf *out, const PgQuery__SortBy *sb)
+{
+	int fl = tr_sort_flags(sb);
+	buf_put_str(out, (fl & 1) ? " DESC" : " ASC");
+	buf_put_str(out, (fl & 2) ? " NULLS FIRST" : " NULLS LAST");
 }
 
 /* A frame offset: ROWS and GROUPS take a non-negative integer, RANGE an

@@ -18,3 +18,28 @@ SELECT round(n * 1.0, 3) AS k, count(*) FROM (SELECT n FROM a17 UNION ALL SELECT
 SELECT v * 1 AS k, count(*) FROM (SELECT 2.50 AS v UNION ALL SELECT 2.5) s GROUP BY k
 SELECT v * 1, count(*) FROM (SELECT 2.50 AS v UNION ALL SELECT 2.5) s GROUP BY 1
 SELECT count(DISTINCT s), count(DISTINCT g), count(DISTINCT n) FROM a17
+-- ordered aggregates, array_agg(DISTINCT), ordered-set aggregates
+INSERT INTO a17 VALUES (2, 7, 1.50, 0.1, 'b')
+SELECT g, string_agg(s, ',' ORDER BY s), string_agg(s, '-' ORDER BY x DESC), array_agg(x ORDER BY s NULLS FIRST, x)::text FROM a17 GROUP BY g ORDER BY g
+SELECT array_agg(DISTINCT s)::text, array_agg(DISTINCT n)::text, array_agg(DISTINCT x ORDER BY x DESC)::text FROM a17
+SELECT string_agg(DISTINCT s, ',' ORDER BY s), string_agg(s, ',' ORDER BY n DESC NULLS LAST, s) FROM a17
+SELECT array_agg(x ORDER BY s)::text, string_agg(s, ',' ORDER BY x) FROM a17 WHERE false
+SELECT array_agg(DISTINCT x ORDER BY s) FROM a17
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f), percentile_disc(0.5) WITHIN GROUP (ORDER BY n), mode() WITHIN GROUP (ORDER BY s) FROM a17
+SELECT g, percentile_cont(0.25) WITHIN GROUP (ORDER BY x), percentile_disc(0.75) WITHIN GROUP (ORDER BY x), percentile_disc(0) WITHIN GROUP (ORDER BY s) FROM a17 GROUP BY g ORDER BY g
+SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY f) FROM a17
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f) FROM a17 WHERE false
+-- statistical aggregates: float8 over floats, exact numeric over integers and numeric
+SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x), stddev_samp(n), var_samp(n) FROM a17
+SELECT stddev(f), variance(f), stddev_pop(f), var_pop(f), stddev_samp(f), var_samp(f) FROM a17
+SELECT g, stddev(x), variance(n), stddev(f), var_pop(n) FROM a17 GROUP BY g ORDER BY g
+SELECT corr(f, x), covar_pop(f, x), covar_samp(f, x), regr_count(f, x), regr_sxx(f, x), regr_syy(f, x), regr_sxy(f, x) FROM a17
+SELECT regr_avgx(f, x), regr_avgy(f, x), regr_r2(f, x), regr_slope(f, x), regr_intercept(f, x) FROM a17
+SELECT variance(x), stddev(x), stddev_pop(x), var_pop(x), regr_count(x, f), corr(x, f) FROM a17 WHERE x = 1
+SELECT variance(x), stddev(f), regr_count(x, f), covar_pop(x, f) FROM a17 WHERE false
+SELECT stddev(v), variance(v) FROM (SELECT 1.123456789::numeric AS v UNION ALL SELECT 2.2 UNION ALL SELECT 3.33333) t
+SELECT variance(v), stddev(v) FROM (SELECT 100000000000::int8 AS v UNION ALL SELECT 2 UNION ALL SELECT 3) t
+SELECT stddev(v), variance(v) FROM (SELECT 'NaN'::numeric AS v UNION ALL SELECT 2) t
+SELECT bit_and(x), bit_or(x), bit_xor(x), bit_and(g::int2), bit_or(x::int8) FROM a17
+SELECT stddev(x) FILTER (WHERE g = 1), regr_count(x, f) FILTER (WHERE g = 2) FROM a17
+SELECT x, stddev(f) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), variance(x) OVER (ORDER BY x) FROM a17 ORDER BY x

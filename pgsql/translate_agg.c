@@ -1,0 +1,247 @@
+/*
+ * translate_agg.c - aggregate calls beyond count/sum/avg/min/max: ordered
+ * aggregates (string_agg and array_agg with ORDER BY or DISTINCT),
+ * the ordered-set aggregates (percentile_cont, percentile_disc, mode
+ * WITHIN GROUP), the statistical aggregates and bit_and/bit_or/bit_xor,
+ * computed by funcs_agg.c and funcs_stat.c.
+ */
+#include <string.h>
+#include "common/pgnode.h"
+#include "pgsql/pgtype.h"
+#include "pgsql/translate_int.h"
+
+typedef struct StatAgg {
+	const char *name;
+	char kind;
+	bool two; /* (y, x) over float8 */
+} StatAgg;
+
+static const StatAgg stats[] = {
+	{"stddev", 's', false},	  {"stddev_samp", 's', false},	 {"stddev_pop", 'S', false}, {"variance", 'v', false},
+	{"var_samp", 'v', false}, {"var_pop", 'V', false},	 {"corr", 'c', true},	     {"covar_pop", 'p', true},
+	{"covar_samp", 'q', true}, {"regr_sxx", 'X', true},	 {"regr_syy", 'Y', true},    {"regr_sxy", 'Z', true},
+	{"regr_avgx", 'x', true}, {"regr_avgy", 'y', true},	 {"regr_r2", 'r', true},     {"regr_slope", 'l', true},
+	{"regr_intercept", 'i', true}, {"regr_count", 'n', true},
+};
+
+static const char *const other_aggs[] = {"bit_and", "bit_or", "bit_xor", "percentile_cont", "percentile_disc", "mode"};
+
+static const StatAgg *stat_agg(const char *name)
+{
+	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
+		if (strcmp(stats[i].name, name) == 0)
+			return &stats[i];
+	return NULL;
+}
+
+bool tr_is_extra_aggregate(const char *name)
+{
+	for (size_t i = 0; i < sizeof(other_aggs) / sizeof(other_aggs[0]); i++)
+		if (strcmp(other_aggs[i], name) == 0)
+			return true;
+	return stat_agg(name) != NULL;
+}
+
+/* An argument translated and settled, with unknown/parameter types taken
+ * as want (0: leave them). */
+static bool arg(Tr *tr, Node *n, uint32_t want, Buf *out, TType *ty)
+{
+	buf_init(out);
+	if (!tr_expr(tr, n, out, ty))
+		return false;
+	if (want && (ty->unknown || ty->param) && !tr_coerce(tr, out, ty, want, -1, -1))
+		return false;
+	tr_settle(tr, out, ty);
+	return true;
+}
+
+/* FILTER and OVER after the call. */
+static bool call_tail(Tr *tr, PgQuery__FuncCall *f, Buf *out)
+{
+	if (f->agg_filter) {
+		if (!tr_bool_clause(tr, " FILTER (WHERE ", f->agg_filter, out))
+			return false;
+		buf_put_u8(out, ')');
+	}
+	return !f->over || tr_window_def(tr, f->over, out);
+}
+
+/* ", key, dir" of an ORDER BY item inside an aggregate. */
+static bool order_key(Tr *tr, PgQuery__SortBy *sb, Buf *out)
+{
+	if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
+		return tr_unsupported(tr, sb->location, "ORDER BY ... USING");
+	Buf kb;
+	TType kt;
+	bool ok = arg(tr, sb->node, PGT_TEXT, &kb, &kt);
+	if (ok) {
+		buf_put_str(out, ", ");
+		tr_put_cmp_operand(out, &kb, &kt, tr_cmp_keyed(&kt, 1) | 1);
+		buf_printf(out, ", %d", tr_sort_flags(sb));
+	}
+	buf_cleanup(&kb);
+	return ok;
+}
+
+/* string_agg(v, d ORDER BY ...), array_agg(v ORDER BY ...) and either with
+ * DISTINCT (sorted, as PostgreSQL feeds a DISTINCT aggregate). */
+static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, bool str, Buf *out, TType *ty)
+{
+	if (f->n_args != (str ? 2u : 1u))
+		return tr_fail(tr, "42883", f->location, "function %s does not exist", str ? "string_agg" : "array_agg");
+	if (f->over)
+		return tr_fail(tr, "0A000", f->location, "aggregate ORDER BY is not implemented for window functions");
+	for (size_t i = 0; f->agg_distinct && i < f->n_agg_order; i++)
+		if (!pgn_equal(&f->agg_order[i]->sort_by->node->base, &f->args[0]->base))
+			return tr_fail(tr, "42P10", f->location,
+				       "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list");
+	Buf vb, db;
+	TType vt, dt;
+	buf_init(&db);
+	bool ok = arg(tr, f->args[0], PGT_TEXT, &vb, &vt) && (!str || arg(tr, f->args[1], PGT_TEXT, &db, &dt));
+	const PgType *et = ok ? pgt_by_oid(vt.oid) : NULL;
+	if (ok && !str && (!et || !et->array_oid))
+		ok = tr_fail(tr, "42704", f->location, "could not find array type for data type %s",
+			     et ? et->name : "unknown");
+	if (ok) {
+		buf_printf(out, "pg_ordagg('%c', %d, ", str ? 's' : 'a', f->agg_distinct ? 1 : 0);
+		tr_put_buf(out, &vb);
+		buf_put_str(out, ", ");
+		if (str)
+			tr_put_buf(out, &db);
+		else
+			buf_put_str(out, "NULL");
+		if (!f->n_agg_order) { /* DISTINCT: sorted by the value */
+			buf_put_str(out, ", ");
+			tr_put_cmp_operand(out, &vb, &vt, tr_cmp_keyed(&vt, 1) | 1);
+			buf_put_str(out, ", 0");
+		}
+		for (size_t i = 0; i < f->n_agg_order && ok; i++)
+			ok = order_key(tr, f->agg_order[i]->sort_by, out);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, str ? PGT_TEXT : et->array_oid, -1);
+	}
+	buf_cleanup(&vb);
+	buf_cleanup(&db);
+	return ok && call_tail(tr, f, out);
+}
+
+/* percentile_cont / percentile_disc (fraction) WITHIN GROUP (ORDER BY v), mode() WITHIN GROUP (ORDER BY v). */
+static bool ordered_set(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
+{
+	char kind = strcmp(name, "mode") == 0 ? 'm' : strcmp(name, "percentile_cont") == 0 ? 'c' : 'd';
+	if (!f->agg_within_group || f->n_agg_order != 1 || f->n_args != (kind == 'm' ? 0u : 1u))
+		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
+	if (f->over)
+		return tr_fail(tr, "0A000", f->location, "OVER is not supported for ordered-set aggregate %s", name);
+	PgQuery__SortBy *sb = f->agg_order[0]->sort_by;
+	if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC || sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
+		return tr_unsupported(tr, f->location, "ordered-set aggregates over a descending order");
+	Buf pb, vb;
+	TType pt, vt;
+	buf_init(&pb);
+	bool ok = (kind == 'm' || arg(tr, f->args[0], PGT_FLOAT8, &pb, &pt)) && arg(tr, sb->node, PGT_TEXT, &vb, &vt);
+	if (ok && kind != 'm' && pt.oid != PGT_FLOAT8 && pt.oid != PGT_FLOAT4 && !tr_is_numeric_type(pt.oid))
+		ok = tr_unsupported(tr, f->location, "percentiles given as an array");
+	if (ok && kind == 'c' && !tr_is_numeric_type(vt.oid) && vt.oid != PGT_FLOAT8 && vt.oid != PGT_FLOAT4)
+		ok = tr_unsupported(tr, f->location, "percentile_cont over this type");
+	if (ok && kind == 'c')
+		ok = tr_coerce(tr, &vb, &vt, PGT_FLOAT8, -1, f->location);
+	if (ok) {
+		buf_printf(out, "pg_pctagg('%c', ", kind);
+		if (kind == 'm')
+			buf_put_str(out, "NULL");
+		else
+			tr_put_buf(out, &pb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &vb);
+		buf_put_str(out, ", ");
+		tr_put_cmp_operand(out, &vb, &vt, tr_cmp_keyed(&vt, 1) | 1);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, vt.oid, kind == 'c' ? -1 : vt.typmod);
+	}
+	buf_cleanup(&pb);
+	buf_cleanup(&vb);
+	return ok && call_tail(tr, f, out);
+}
+
+/* The statistical aggregates: float8 over floats (and every (y, x) pair),
+ * exact numeric over integers and numeric. */
+static bool stat_call(Tr *tr, PgQuery__FuncCall *f, const StatAgg *sa, Buf *out, TType *ty)
+{
+	if (f->n_args != (sa->two ? 2u : 1u))
+		return tr_fail(tr, "42883", f->location, "function %s does not exist", sa->name);
+	if (f->agg_distinct || f->n_agg_order)
+		return tr_unsupported(tr, f->location, "DISTINCT or ORDER BY in this aggregate");
+	Buf yb, xb;
+	TType yt, xt;
+	buf_init(&xb);
+	bool ok = arg(tr, f->args[0], PGT_FLOAT8, &yb, &yt) && (!sa->two || arg(tr, f->args[1], PGT_FLOAT8, &xb, &xt));
+	bool exact = !sa->two && (tr_is_int_type(yt.oid) || yt.oid == PGT_NUMERIC);
+	if (ok && !exact && yt.oid != PGT_FLOAT8 && yt.oid != PGT_FLOAT4 && !tr_is_numeric_type(yt.oid))
+		ok = tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", sa->name, tr_type_name(yt.oid));
+	if (ok && sa->two)
+		ok = tr_coerce(tr, &yb, &yt, PGT_FLOAT8, -1, f->location) &&
+		     tr_coerce(tr, &xb, &xt, PGT_FLOAT8, -1, f->location);
+	if (ok && sa->kind == 'n') {
+		buf_put_str(out, "count(nullif((");
+		tr_put_buf(out, &yb);
+		buf_put_str(out, ") IS NOT NULL AND (");
+		tr_put_buf(out, &xb);
+		buf_put_str(out, ") IS NOT NULL, 0))");
+		tr_ttype_set(ty, PGT_INT8, -1);
+	} else if (ok) {
+		buf_printf(out, "%s('%c', ", exact ? "pg_nstat" : "pg_fstat", sa->kind);
+		tr_put_buf(out, &yb);
+		if (sa->two) {
+			buf_put_str(out, ", ");
+			tr_put_buf(out, &xb);
+		}
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, exact ? PGT_NUMERIC : PGT_FLOAT8, -1);
+	}
+	buf_cleanup(&yb);
+	buf_cleanup(&xb);
+	return ok && call_tail(tr, f, out);
+}
+
+static bool bit_agg(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
+{
+	if (f->n_args != 1 || f->n_agg_order)
+		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
+	if (f->agg_distinct && name[4] == 'x') /* and, or: DISTINCT changes nothing */
+		return tr_unsupported(tr, f->location, "bit_xor(DISTINCT ...)");
+	Buf vb;
+	TType vt;
+	bool ok = arg(tr, f->args[0], PGT_INT4, &vb, &vt);
+	if (ok && !tr_is_int_type(vt.oid))
+		ok = tr_unsupported(tr, f->location, "bit_and/bit_or/bit_xor over this type");
+	if (ok) {
+		buf_printf(out, "pg_bitagg('%c', ", name[4] == 'a' ? '&' : name[4] == 'o' ? '|' : '^');
+		tr_put_buf(out, &vb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, vt.oid, -1);
+	}
+	buf_cleanup(&vb);
+	return ok && call_tail(tr, f, out);
+}
+
+int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
+{
+	bool str = strcmp(name, "string_agg") == 0, arr = strcmp(name, "array_agg") == 0;
+	const StatAgg *sa = stat_agg(name);
+	bool ok;
+	if ((str || arr) && (f->n_agg_order || f->agg_distinct) && !f->agg_within_group)
+		ok = ordered_agg(tr, f, str, out, ty);
+	else if (strcmp(name, "percentile_cont") == 0 || strcmp(name, "percentile_disc") == 0 ||
+		 strcmp(name, "mode") == 0)
+		ok = ordered_set(tr, f, name, out, ty);
+	else if (sa && !f->agg_within_group)
+		ok = stat_call(tr, f, sa, out, ty);
+	else if (strncmp(name, "bit_", 4) == 0 && tr_is_extra_aggregate(name) && !f->agg_within_group)
+		ok = bit_agg(tr, f, name, out, ty);
+	else
+		return -1;
+	ty->agg = true;
+	return ok && !tr->failed;
+}
