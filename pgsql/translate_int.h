@@ -112,6 +112,10 @@ void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, int keyed);
  * failed (0) or left to translate_func.c (-1) */
 bool tr_is_extra_aggregate(const char *name);
 int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
+/* translate_distinct.c: SELECT DISTINCT ON (see there) */
+bool tr_is_distinct_on(const PgQuery__SelectStmt *s);
+bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
+void tr_distinct_on_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, Buf *inner, Buf *out);
 /* translate_group.c: e as a grouping / DISTINCT key (numeric by value) */
 void tr_put_group_key(Buf *out, Buf *e, const TType *t);
 /* translate_window.c: " OVER ..." of a window call; " WINDOW ..." of s */

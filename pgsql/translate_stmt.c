@@ -803,10 +803,7 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	if (s->into_clause)
 		return tr_unsupported(tr, -1, "SELECT INTO");
 	buf_put_str(out, "SELECT ");
-	if (s->n_distinct_clause) {
-		for (size_t i = 0; i < s->n_distinct_clause; i++)
-			if (s->distinct_clause[i] && s->distinct_clause[i]->node_case != PG_QUERY__NODE__NODE__NOT_SET)
-				return tr_unsupported(tr, -1, "SELECT DISTINCT ON");
+	if (s->n_distinct_clause && !tr_is_distinct_on(s)) {
 		buf_put_str(out, "DISTINCT ");
 		tr->distinct_outputs = true;
 	}
@@ -823,7 +820,8 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	}
 	SrfSwap sw;
 	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
-		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s);
+		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s) &&
+		      (!tr_is_distinct_on(s) || tr_distinct_on_targets(tr, s, out));
 	srf_restore(&sw);
 	if (!listed) {
 		buf_cleanup(&from);
@@ -1125,6 +1123,16 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			return false;
 	} else if (s->n_values_lists) {
 		ok = values_select(tr, s, out, res);
+	} else if (tr_is_distinct_on(s)) {
+		Buf inner;
+		buf_init(&inner);
+		ok = simple_select(tr, s, &inner, res);
+		if (ok)
+			tr_distinct_on_wrap(tr, s, res, &inner, out);
+		buf_cleanup(&inner);
+		ok = ok && limit_clause(tr, s, out);
+		buf_put_u8(out, ')');
+		return ok && !tr->failed;
 	} else {
 		ok = simple_select(tr, s, out, res);
 	}

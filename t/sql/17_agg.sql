@@ -43,3 +43,18 @@ SELECT stddev(v), variance(v) FROM (SELECT 'NaN'::numeric AS v UNION ALL SELECT 
 SELECT bit_and(x), bit_or(x), bit_xor(x), bit_and(g::int2), bit_or(x::int8) FROM a17
 SELECT stddev(x) FILTER (WHERE g = 1), regr_count(x, f) FILTER (WHERE g = 2) FROM a17
 SELECT x, stddev(f) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), variance(x) OVER (ORDER BY x) FROM a17 ORDER BY x
+-- SELECT DISTINCT ON
+CREATE TABLE d17 (uid int, ts int, v numeric, s text)
+INSERT INTO d17 VALUES (1, 10, 1.5, 'a'), (1, 20, 2.5, 'b'), (2, 5, 3, 'c'), (2, 15, 4, NULL), (3, 1, NULL, 'e'), (1, 20, 9, 'z')
+SELECT DISTINCT ON (uid) uid, ts, s FROM d17 ORDER BY uid, ts DESC, s
+SELECT DISTINCT ON (uid) * FROM d17 ORDER BY uid, ts
+SELECT DISTINCT ON (1) uid, ts FROM d17 ORDER BY 1, 2 DESC
+SELECT DISTINCT ON (uid, ts) uid, ts FROM d17 ORDER BY uid, ts
+SELECT DISTINCT ON (uid) uid, ts FROM d17 ORDER BY uid DESC, ts LIMIT 2
+SELECT DISTINCT ON (uid) uid, ts FROM d17 ORDER BY uid DESC, ts LIMIT 1 OFFSET 1
+SELECT DISTINCT ON (s IS NULL) s FROM d17 ORDER BY s IS NULL, s
+SELECT DISTINCT ON (uid) uid, ts FROM d17 ORDER BY ts
+SELECT DISTINCT ON (u) uid AS u, max(ts) FROM d17 GROUP BY uid ORDER BY u
+SELECT count(*) FROM (SELECT DISTINCT ON (uid) uid FROM d17) x
+SELECT DISTINCT ON (x) round(x, 2), y FROM (SELECT 1.5 AS x, 1 AS y UNION ALL SELECT 1.50, 2 UNION ALL SELECT 2, 3) z ORDER BY x, y
+SELECT DISTINCT ON (uid) uid, ts, row_number() OVER (ORDER BY ts) FROM d17 ORDER BY uid, ts
