@@ -22,9 +22,7 @@ bool tr_is_distinct_on(const PgQuery__SelectStmt *s)
 	       s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET;
 }
 
-/* The expression an item of DISTINCT ON or ORDER BY stands for: an output
- * position or output name is that target's expression. */
-static Node *item_expr(Tr *tr, const PgQuery__SelectStmt *s, Node *n, const char *what)
+Node *tr_output_expr(Tr *tr, const PgQuery__SelectStmt *s, Node *n, const char *what)
 {
 	if (n->node_case == PG_QUERY__NODE__NODE_A_CONST && n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
 		int pos = n->a_const->ival->ival;
@@ -50,10 +48,10 @@ static bool keys_match(Tr *tr, const PgQuery__SelectStmt *s)
 {
 	size_t n = s->n_sort_clause < s->n_distinct_clause ? s->n_sort_clause : s->n_distinct_clause;
 	for (size_t i = 0; i < n; i++) {
-		Node *o = item_expr(tr, s, s->sort_clause[i]->sort_by->node, "ORDER BY");
+		Node *o = tr_output_expr(tr, s, s->sort_clause[i]->sort_by->node, "ORDER BY");
 		bool found = false;
 		for (size_t j = 0; o && j < s->n_distinct_clause && !found; j++) {
-			Node *d = item_expr(tr, s, s->distinct_clause[j], "SELECT DISTINCT ON");
+			Node *d = tr_output_expr(tr, s, s->distinct_clause[j], "SELECT DISTINCT ON");
 			found = d && pgn_equal(&d->base, &o->base);
 		}
 		if (tr->failed)
@@ -67,7 +65,7 @@ static bool keys_match(Tr *tr, const PgQuery__SelectStmt *s)
 /* An item translated: as a partition key (numeric by value) or as a sort key. */
 static bool put_item(Tr *tr, const PgQuery__SelectStmt *s, Node *n, const char *what, bool sort, Buf *out)
 {
-	Node *e = item_expr(tr, s, n, what);
+	Node *e = tr_output_expr(tr, s, n, what);
 	if (!e)
 		return false;
 	Buf b;

@@ -65,6 +65,9 @@ typedef struct Tr {
 	bool catalog; /* the statement reads the pg_catalog relations */
 	/* the next target list's numeric outputs are DISTINCT keys */
 	bool distinct_outputs;
+	/* the next target list makes its SELECT an aggregate one (count(*)) */
+	bool agg_outputs;
+	struct TrGSets *gs; /* the grouping sets of the SELECT being translated */
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -114,8 +117,21 @@ bool tr_is_extra_aggregate(const char *name);
 int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 /* translate_distinct.c: SELECT DISTINCT ON (see there) */
 bool tr_is_distinct_on(const PgQuery__SelectStmt *s);
+/* The expression an item of DISTINCT ON, ORDER BY or a grouping set
+ * stands for: an output position or output name is that target's
+ * expression (NULL: a position out of range, reported as what's). */
+Node *tr_output_expr(Tr *tr, const PgQuery__SelectStmt *s, Node *n, const char *what);
 bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
 void tr_distinct_on_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, Buf *inner, Buf *out);
+/* translate_group.c: grouping sets: the sets of s (NULL: failed), their
+ * number, arm i's GROUP BY (i -1: after the arms), and the translation of
+ * GROUPING() and of the expressions an arm's set leaves out (-1: not one) */
+typedef struct TrGSets TrGSets;
+bool tr_has_grouping_sets(const PgQuery__SelectStmt *s);
+TrGSets *tr_grouping_sets(Tr *tr, const PgQuery__SelectStmt *s);
+int tr_grouping_sets_count(const TrGSets *gs);
+void tr_grouping_set_use(TrGSets *gs, int i, size_t *n, Node ***items);
+int tr_group_expr(Tr *tr, Node *n, Buf *out, TType *ty);
 /* translate_group.c: e as a grouping / DISTINCT key (numeric by value) */
 void tr_put_group_key(Buf *out, Buf *e, const TType *t);
 /* translate_window.c: " OVER ..." of a window call; " WINDOW ..." of s */

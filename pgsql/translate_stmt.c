@@ -89,9 +89,9 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 /* Emit a target list (SELECT or RETURNING), filling `res` with the output columns. */
 bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional)
 {
-	bool first = true, keys = tr->distinct_outputs;
+	bool first = true, keys = tr->distinct_outputs, agg = tr->agg_outputs;
 	int cap = 0;
-	tr->distinct_outputs = false;
+	tr->distinct_outputs = tr->agg_outputs = false;
 	res->ncols = 0;
 	res->cols = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -119,10 +119,14 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		if (!first)
 			buf_put_str(out, ", ");
 		first = false;
+		if (agg)
+			buf_put_str(out, "CASE WHEN count(*) >= 0 THEN ");
 		if (keys)
 			tr_put_group_key(out, &eb, &et);
 		else
 			tr_put_buf(out, &eb);
+		if (agg)
+			buf_put_str(out, " END");
 		buf_put_str(out, " AS ");
 		if (positional)
 			buf_printf(out, "\"_c%d\"", res->ncols);
@@ -584,8 +588,8 @@ static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
 		pgn_walk(&s->target_list[i]->base, gc_find_agg, g);
 	if (s->having_clause)
 		pgn_walk(&s->having_clause->base, gc_find_agg, g);
-	if (!s->n_group_clause && !g->agg)
-		return true;
+	if ((!s->n_group_clause && !g->agg) || tr->gs)
+		return true; /* grouping sets: beyond this check */
 	for (size_t i = 0; i < s->n_group_clause; i++) {
 		Node *item = gc_group_item(g, s->group_clause[i]);
 		if (item->node_case == PG_QUERY__NODE__NODE_GROUPING_SET || g->nitems == 64)
@@ -1078,7 +1082,70 @@ static bool needs_wrap(PgQuery__SelectStmt *s)
 	return s->n_sort_clause || s->limit_count || s->limit_offset || s->with_clause;
 }
 
+/* Window calls (arg[0]), aggregate calls (arg[1]) and subqueries (arg[2])
+ * at this level. */
+static bool has_window(const ProtobufCMessage *m, void *arg)
+{
+	((bool *)arg)[2] |= m->descriptor == &pg_query__sub_link__descriptor;
+	if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+		((bool *)arg)[0] |= f->over != NULL;
+		((bool *)arg)[1] |= !f->over && tr_is_aggregate(pgn_str(f->funcname[f->n_funcname - 1]));
+	}
+	return m->descriptor != &pg_query__sub_link__descriptor;
+}
+
+/* GROUP BY with GROUPING SETS, ROLLUP or CUBE: the UNION ALL of one grouped
+ * SELECT per set (translate_group.c), each over its own scope. */
+static bool grouping_sets_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	bool calls[3] = {false, false, false}; /* window, aggregate, subquery */
+	for (size_t i = 0; i < s->n_target_list; i++)
+		pgn_walk(&s->target_list[i]->base, has_window, calls);
+	if (s->having_clause)
+		pgn_walk(&s->having_clause->base, has_window, calls);
+	if (calls[0] || calls[2] || s->n_distinct_clause)
+		return tr_unsupported(tr, -1, "window functions, subqueries or DISTINCT with grouping sets");
+	TrGSets *gs = tr_grouping_sets(tr, s);
+	if (!gs)
+		return false;
+	size_t ngroup = s->n_group_clause;
+	Node **group = s->group_clause;
+	bool ok = true;
+	for (int i = 0; i < tr_grouping_sets_count(gs) && ok; i++) {
+		Scope inner = {.parent = tr->scope->parent};
+		inner.nctes = tr->scope->nctes;
+		memcpy(inner.ctes, tr->scope->ctes, sizeof(inner.ctes));
+		Scope *saved = tr->scope;
+		tr->scope = &inner;
+		tr->gs = gs;
+		tr_grouping_set_use(gs, i, &s->n_group_clause, &s->group_clause);
+		/* the empty set without aggregates is one group, even of no rows */
+		tr->agg_outputs = !s->n_group_clause && !calls[1];
+		TRel arm;
+		if (i)
+			buf_put_str(out, " UNION ALL ");
+		ok = simple_select(tr, s, out, i ? &arm : res);
+		tr->scope = saved;
+	}
+	tr_grouping_set_use(gs, -1, NULL, NULL);
+	s->n_group_clause = ngroup;
+	s->group_clause = group;
+	return ok;
+}
+
+static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res);
+
 bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	TrGSets *outer = tr->gs; /* a subquery has its own grouping */
+	tr->gs = NULL;
+	bool ok = select_stmt(tr, s, out, res);
+	tr->gs = outer;
+	return ok;
+}
+
+static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (s->n_locking_clause) {
@@ -1086,7 +1153,7 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	}
 	if (s->with_clause && !tr_with_clause(tr, s->with_clause, out))
 		return false;
-	bool ok;
+	bool ok, compound = false;
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
 		PgQuery__SelectStmt *arms[2] = {s->larg, s->rarg};
 		TRel armres[2];
@@ -1123,6 +1190,9 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			return false;
 	} else if (s->n_values_lists) {
 		ok = values_select(tr, s, out, res);
+	} else if (tr_has_grouping_sets(s)) {
+		ok = grouping_sets_select(tr, s, out, res);
+		compound = ok;
 	} else if (tr_is_distinct_on(s)) {
 		Buf inner;
 		buf_init(&inner);
@@ -1136,7 +1206,7 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	} else {
 		ok = simple_select(tr, s, out, res);
 	}
-	bool compound = s->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
+	compound = compound || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
 	if (ok && s->n_sort_clause && compound && has_keyed_output(res)) {
 		/* SQLite orders a compound SELECT only by its outputs as they
 		 * are: a numeric output sorts by its order key from outside */

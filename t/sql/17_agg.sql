@@ -58,3 +58,19 @@ SELECT DISTINCT ON (u) uid AS u, max(ts) FROM d17 GROUP BY uid ORDER BY u
 SELECT count(*) FROM (SELECT DISTINCT ON (uid) uid FROM d17) x
 SELECT DISTINCT ON (x) round(x, 2), y FROM (SELECT 1.5 AS x, 1 AS y UNION ALL SELECT 1.50, 2 UNION ALL SELECT 2, 3) z ORDER BY x, y
 SELECT DISTINCT ON (uid) uid, ts, row_number() OVER (ORDER BY ts) FROM d17 ORDER BY uid, ts
+-- GROUPING SETS, ROLLUP, CUBE and GROUPING()
+CREATE TABLE g17 (a int, b text, c int, n numeric)
+INSERT INTO g17 VALUES (1, 'x', 10, 1.5), (1, 'y', 20, 2.5), (2, 'x', 30, 3), (2, 'w', 40, 4), (3, 'z', 50, NULL)
+SELECT a, b, sum(c), count(*) FROM g17 GROUP BY ROLLUP (a, b) ORDER BY a, b
+SELECT a, b, sum(c), grouping(a, b), grouping(b) FROM g17 GROUP BY CUBE (a, b) ORDER BY a, b, 4
+SELECT a, b, sum(c) FROM g17 GROUP BY GROUPING SETS ((a), (b), ()) ORDER BY a, b
+SELECT a, sum(c) FROM g17 GROUP BY GROUPING SETS (a, ()) HAVING sum(c) > 30 ORDER BY 1
+SELECT a, b, count(*) FROM g17 GROUP BY a, ROLLUP (b) ORDER BY 1, 2
+SELECT a + 1 AS a1, sum(n) FROM g17 GROUP BY ROLLUP (a + 1) ORDER BY 1
+SELECT a, b, c, count(*) FROM g17 GROUP BY ROLLUP (a, (b, c)) ORDER BY 1, 2, 3
+SELECT count(*) FROM g17 GROUP BY ()
+SELECT sum(c) FROM g17 GROUP BY GROUPING SETS ((), ())
+SELECT a, string_agg(b, ',' ORDER BY b), stddev(c) FROM g17 GROUP BY ROLLUP (a) ORDER BY a
+SELECT grouping(a), a FROM g17 GROUP BY a ORDER BY a
+SELECT a AS k FROM g17 WHERE false GROUP BY ROLLUP (a)
+SELECT a, sum(c) FROM g17 GROUP BY ROLLUP (a) ORDER BY 2 DESC LIMIT 2
