@@ -13,7 +13,8 @@
  * (row i at rows[i * width]); nrows 0 for no input. */
 typedef void (*AggCompute)(sqlite3_context *ctx, sqlite3_value **rows, size_t nrows, int width);
 
-/* pg_fstat(kind, y [, x]): the float8 statistical aggregates. */
+/* pg_fstat(kind, y [, x]): the float8 statistical aggregates, and sum
+ * ('+') and avg ('a') of float8 summed anew for each window frame. */
 void pgs_fstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t nrows, int width);
 /* pg_nstat(kind, x): variance and stddev of integers and numeric. */
 void pgs_nstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t nrows, int width);

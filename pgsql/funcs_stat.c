@@ -65,6 +65,8 @@ static bool fstat_final(char kind, const FStat *s, double *r)
 {
 	double n = s->n;
 	switch (kind) {
+	case '+': *r = s->sy; return n > 0.0;
+	case 'a': *r = s->sy / n; return n > 0.0;
 	case 'v': *r = s->syy / (n - 1.0); return n > 1.0;
 	case 'V': *r = s->syy / n; return n > 0.0;
 	case 's': *r = sqrt(s->syy / (n - 1.0)); return n > 1.0;

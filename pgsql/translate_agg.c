@@ -226,8 +226,40 @@ static bool bit_agg(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TT
 	return ok && call_tail(tr, f, out);
 }
 
+/* sum(float8) and avg(float4/float8) over a window: each frame summed
+ * anew in order, as PostgreSQL does (no subtraction of the rows that leave
+ * the frame); -1 for other arguments. */
+static int float_window_agg(Tr *tr, PgQuery__FuncCall *f, bool avg, Buf *out, TType *ty)
+{
+	if (f->n_args != 1 || f->agg_distinct || f->agg_star || f->n_agg_order)
+		return -1;
+	Buf vb;
+	TType vt;
+	if (!arg(tr, f->args[0], 0, &vb, &vt)) {
+		buf_cleanup(&vb);
+		return 0;
+	}
+	bool take = vt.oid == PGT_FLOAT8 || (avg && vt.oid == PGT_FLOAT4);
+	if (take) {
+		buf_printf(out, "pg_fstat('%c', ", avg ? 'a' : '+');
+		tr_put_buf(out, &vb);
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, PGT_FLOAT8, -1);
+	}
+	buf_cleanup(&vb);
+	if (!take)
+		return -1;
+	ty->agg = true;
+	return call_tail(tr, f, out) && !tr->failed;
+}
+
 int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
 {
+	if (f->over && (strcmp(name, "sum") == 0 || strcmp(name, "avg") == 0)) {
+		int r = float_window_agg(tr, f, name[0] == 'a', out, ty);
+		if (r >= 0)
+			return r;
+	}
 	bool str = strcmp(name, "string_agg") == 0, arr = strcmp(name, "array_agg") == 0;
 	const StatAgg *sa = stat_agg(name);
 	bool ok;
