@@ -114,8 +114,9 @@ static int value_cmp(sqlite3_value *a, sqlite3_value *b)
 
 /*
  * pg_ordagg(kind, distinct, value, extra, key1, dir1, ...): string_agg
- * (kind 's', extra the delimiter) or array_agg (kind 'a') of the values in
- * the order of the keys; dir bit 1 is DESC, bit 2 NULLS FIRST.  With
+ * (kind 's', extra the delimiter), array_agg (kind 'a') or json_agg and
+ * jsonb_agg ('j', 'J': values written {"" : v}) of the values in the order
+ * of the keys; dir bit 1 is DESC, bit 2 NULLS FIRST.  With
  * distinct, rows whose keys equal the previous row's are left out (the
  * keys are then the values, as PostgreSQL requires).
  */
@@ -185,7 +186,16 @@ static void ordagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 		if (distinct && j && same_keys(rows, width, i, idx[j - 1]))
 			continue;
 		sqlite3_value *v = rows[i * (size_t)width + 2], *extra = rows[i * (size_t)width + 3];
-		if (kind == 's') {
+		if (kind == 'j' || kind == 'J') {
+			/* the value as the member of key "": {"" : v} */
+			buf_put_str(&b, any ? ", " : "[");
+			int len = sqlite3_value_bytes(v);
+			const char *t = (const char *)sqlite3_value_text(v);
+			if (is_null(v) || len < 7)
+				buf_put_str(&b, "null");
+			else
+				buf_put(&b, t + 6, (size_t)len - 7);
+		} else if (kind == 's') {
 			if (is_null(v))
 				continue;
 			if (any && !is_null(extra))
@@ -201,7 +211,7 @@ static void ordagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 		any = true;
 	}
 	if (any && kind != 's')
-		buf_put_u8(&b, '}');
+		buf_put_u8(&b, kind == 'a' ? '}' : ']');
 	if (any)
 		sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
 	buf_cleanup(&b);

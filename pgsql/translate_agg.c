@@ -1,6 +1,7 @@
 /*
  * translate_agg.c - aggregate calls beyond count/sum/avg/min/max: ordered
- * aggregates (string_agg and array_agg with ORDER BY or DISTINCT),
+ * aggregates (string_agg and array_agg with ORDER BY or DISTINCT,
+ * json_agg and jsonb_agg),
  * the ordered-set aggregates (percentile_cont, percentile_disc, mode
  * WITHIN GROUP), the statistical aggregates and bit_and/bit_or/bit_xor,
  * computed by funcs_agg.c and funcs_stat.c.
@@ -24,7 +25,8 @@ static const StatAgg stats[] = {
 	{"regr_intercept", 'i', true}, {"regr_count", 'n', true},
 };
 
-static const char *const other_aggs[] = {"bit_and", "bit_or", "bit_xor", "percentile_cont", "percentile_disc", "mode"};
+static const char *const other_aggs[] = {"bit_and",	 "bit_or", "bit_xor",	"percentile_cont",
+					 "percentile_disc", "mode",   "json_agg", "jsonb_agg"};
 
 static const StatAgg *stat_agg(const char *name)
 {
@@ -83,14 +85,34 @@ static bool order_key(Tr *tr, PgQuery__SortBy *sb, Buf *out)
 	return ok;
 }
 
-/* string_agg(v, d ORDER BY ...), array_agg(v ORDER BY ...) and either with
- * DISTINCT (sorted, as PostgreSQL feeds a DISTINCT aggregate). */
-static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, bool str, Buf *out, TType *ty)
+/* The value pg_ordagg collects: json_agg's as the JSON text of the value
+ * (written by pg_json_build_object as the member of key ""). */
+static bool ordagg_value(Tr *tr, PgQuery__FuncCall *f, char kind, Buf *vb, TType *vt, Buf *out)
 {
+	if (kind != 'j' && kind != 'J') {
+		tr_put_buf(out, vb);
+		return true;
+	}
+	if (kind == 'J' && vt->oid == PGT_JSON)
+		return tr_unsupported(tr, f->location, "jsonb_agg over json values");
+	buf_printf(out, "pg_json_build_object('', %u, ", vt->oid);
+	tr_put_buf(out, vb);
+	buf_put_u8(out, ')');
+	return true;
+}
+
+/* string_agg(v, d), array_agg(v), json_agg(v) and jsonb_agg(v) (kinds 's',
+ * 'a', 'j', 'J'), with ORDER BY inside the call, with DISTINCT (sorted, as
+ * PostgreSQL feeds a DISTINCT aggregate) or as they come. */
+static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, char kind, const char *name, Buf *out, TType *ty)
+{
+	bool str = kind == 's';
 	if (f->n_args != (str ? 2u : 1u))
-		return tr_fail(tr, "42883", f->location, "function %s does not exist", str ? "string_agg" : "array_agg");
-	if (f->over)
+		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
+	if (f->over && f->n_agg_order)
 		return tr_fail(tr, "0A000", f->location, "aggregate ORDER BY is not implemented for window functions");
+	if (f->over && f->agg_distinct)
+		return tr_fail(tr, "0A000", f->location, "DISTINCT is not implemented for window functions");
 	for (size_t i = 0; f->agg_distinct && i < f->n_agg_order; i++)
 		if (!pgn_equal(&f->agg_order[i]->sort_by->node->base, &f->args[0]->base))
 			return tr_fail(tr, "42P10", f->location,
@@ -100,18 +122,18 @@ static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, bool str, Buf *out, TType 
 	buf_init(&db);
 	bool ok = arg(tr, f->args[0], PGT_TEXT, &vb, &vt) && (!str || arg(tr, f->args[1], PGT_TEXT, &db, &dt));
 	const PgType *et = ok ? pgt_by_oid(vt.oid) : NULL;
-	if (ok && !str && (!et || !et->array_oid))
+	if (ok && kind == 'a' && (!et || !et->array_oid))
 		ok = tr_fail(tr, "42704", f->location, "could not find array type for data type %s",
 			     et ? et->name : "unknown");
 	if (ok) {
-		buf_printf(out, "pg_ordagg('%c', %d, ", str ? 's' : 'a', f->agg_distinct ? 1 : 0);
-		tr_put_buf(out, &vb);
+		buf_printf(out, "pg_ordagg('%c', %d, ", kind, f->agg_distinct ? 1 : 0);
+		ok = ordagg_value(tr, f, kind, &vb, &vt, out);
 		buf_put_str(out, ", ");
 		if (str)
 			tr_put_buf(out, &db);
 		else
 			buf_put_str(out, "NULL");
-		if (!f->n_agg_order) { /* DISTINCT: sorted by the value */
+		if (f->agg_distinct && !f->n_agg_order) { /* sorted by the value */
 			buf_put_str(out, ", ");
 			tr_put_cmp_operand(out, &vb, &vt, tr_cmp_keyed(&vt, 1) | 1);
 			buf_put_str(out, ", 0");
@@ -119,7 +141,7 @@ static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, bool str, Buf *out, TType 
 		for (size_t i = 0; i < f->n_agg_order && ok; i++)
 			ok = order_key(tr, f->agg_order[i]->sort_by, out);
 		buf_put_u8(out, ')');
-		tr_ttype_set(ty, str ? PGT_TEXT : et->array_oid, -1);
+		tr_ttype_set(ty, str ? PGT_TEXT : kind == 'j' ? PGT_JSON : kind == 'J' ? PGT_JSONB : et->array_oid, -1);
 	}
 	buf_cleanup(&vb);
 	buf_cleanup(&db);
@@ -261,10 +283,12 @@ int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType 
 			return r;
 	}
 	bool str = strcmp(name, "string_agg") == 0, arr = strcmp(name, "array_agg") == 0;
+	bool json = strcmp(name, "json_agg") == 0, jsonb = strcmp(name, "jsonb_agg") == 0;
 	const StatAgg *sa = stat_agg(name);
 	bool ok;
-	if ((str || arr) && (f->n_agg_order || f->agg_distinct) && !f->agg_within_group)
-		ok = ordered_agg(tr, f, str, out, ty);
+	if (((str || arr) && (f->n_agg_order || f->agg_distinct) && !f->agg_within_group) ||
+	    ((json || jsonb) && !f->agg_within_group))
+		ok = ordered_agg(tr, f, str ? 's' : arr ? 'a' : json ? 'j' : 'J', name, out, ty);
 	else if (strcmp(name, "percentile_cont") == 0 || strcmp(name, "percentile_disc") == 0 ||
 		 strcmp(name, "mode") == 0)
 		ok = ordered_set(tr, f, name, out, ty);

@@ -321,14 +321,24 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
 	TType at;
 	buf_init(&ab);
 	bool ok = tr_expr(tr, arg, &ab, &at);
-	buf_cleanup(&ab);
-	if (!ok)
-		return false;
-	tr_settle(tr, &ab, &at);
+	if (ok)
+		tr_settle(tr, &ab, &at);
 	const char *tn = tr_type_name(at.oid);
-	pgs_put_literal(out, tn, strlen(tn));
+	/* an aggregate's call stays, so that its SELECT still aggregates */
+	if (ok && at.agg) {
+		buf_put_str(out, "CASE WHEN (");
+		tr_put_buf(out, &ab);
+		buf_put_str(out, ") IS NULL THEN ");
+		pgs_put_literal(out, tn, strlen(tn));
+		buf_put_str(out, " ELSE ");
+	}
+	if (ok)
+		pgs_put_literal(out, tn, strlen(tn));
+	if (ok && at.agg)
+		buf_put_str(out, " END");
+	buf_cleanup(&ab);
 	tr_ttype_set(ty, PGT_REGTYPE, -1);
-	return true;
+	return ok;
 }
 
 /* The result type of a known function from its rule and first argument. */

@@ -74,3 +74,12 @@ SELECT a, string_agg(b, ',' ORDER BY b), stddev(c) FROM g17 GROUP BY ROLLUP (a) 
 SELECT grouping(a), a FROM g17 GROUP BY a ORDER BY a
 SELECT a AS k FROM g17 WHERE false GROUP BY ROLLUP (a)
 SELECT a, sum(c) FROM g17 GROUP BY ROLLUP (a) ORDER BY 2 DESC LIMIT 2
+-- json_agg and jsonb_agg
+CREATE TABLE j17 (i int, s text, n numeric, b bool, f float8, d date, jb jsonb)
+INSERT INTO j17 VALUES (1, 'a"b', 1.25, true, 1.5, '2020-01-02', '{"x": 1}'), (2, NULL, NULL, false, 'NaN', NULL, NULL), (3, 'c', 3, NULL, 2, '2021-03-04', '[1,2]')
+SELECT json_agg(i), json_agg(s), json_agg(n), json_agg(b), json_agg(f), json_agg(d), json_agg(jb) FROM j17
+SELECT jsonb_agg(i), jsonb_agg(s ORDER BY i DESC), jsonb_agg(jb) FROM j17
+SELECT json_agg(i ORDER BY i DESC), json_agg(DISTINCT s), json_agg(s) FILTER (WHERE i > 1) FROM j17
+SELECT json_agg(i) FROM j17 WHERE false
+SELECT i, json_agg(i) OVER (ORDER BY i) FROM j17 ORDER BY i
+SELECT pg_typeof(json_agg(i))::text, pg_typeof(jsonb_agg(i))::text FROM j17
