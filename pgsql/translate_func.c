@@ -472,6 +472,12 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0 || strcmp(name, "abs") == 0)
 			buf_printf(out, "%s%u", f->n_args ? ", " : "", first.oid);
 	}
+	if ((strcmp(name, "min") == 0 || strcmp(name, "max") == 0) &&
+	    (first.oid == PGT_BYTEA || first.oid == PGT_BOOL || first.oid == PGT_JSON || first.oid == PGT_JSONB ||
+	     first.oid == PGT_UUID)) {
+		buf_cleanup(&call);
+		return tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name, tr_type_name(first.oid));
+	}
 	const char *fname = m->sqlite ? m->sqlite : m->pg;
 	tr->catalog = tr->catalog || pgs_catalog_function(fname);
 	bool floating = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8;

@@ -83,3 +83,10 @@ SELECT json_agg(i ORDER BY i DESC), json_agg(DISTINCT s), json_agg(s) FILTER (WH
 SELECT json_agg(i) FROM j17 WHERE false
 SELECT i, json_agg(i) OVER (ORDER BY i) FROM j17 ORDER BY i
 SELECT pg_typeof(json_agg(i))::text, pg_typeof(jsonb_agg(i))::text FROM j17
+-- planner settings the regression files set around aggregates
+SET parallel_setup_cost = 0 -- shard
+SET jit_above_cost TO DEFAULT -- shard
+SHOW min_parallel_table_scan_size -- shard
+RESET parallel_setup_cost -- shard
+SELECT min(x) FROM (SELECT '\x01'::bytea AS x) s
+SELECT max(b) FROM (SELECT true AS b) s
