@@ -8,6 +8,10 @@
  *       SELECT targets, row_number() OVER (PARTITION BY keys ORDER BY ...),
  *              order keys FROM ...)
  *     SELECT "_d0" AS name, ... FROM "_d" WHERE "_drn" = 1 ORDER BY "_do0", ... LIMIT ...)
+ *
+ * A grouping-sets query is ordered the same way (without "_drn"): its
+ * arms evaluate the ORDER BY keys, where left-out grouping expressions are
+ * NULL and GROUPING() has the arm's value.
  */
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +108,11 @@ bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
 		tr_put_sort_dir(out, sb);
 	}
 	buf_put_str(out, ") AS \"_drn\"");
+	return tr_sort_targets(tr, s, out);
+}
+
+bool tr_sort_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
+{
 	for (size_t i = 0; i < s->n_sort_clause; i++) {
 		buf_put_str(out, ", ");
 		if (!put_item(tr, s, s->sort_clause[i]->sort_by->node, "ORDER BY", true, out))
@@ -113,12 +122,13 @@ bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
 	return true;
 }
 
-void tr_distinct_on_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, Buf *inner, Buf *out)
+void tr_sorted_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, bool first_per_key, Buf *inner, Buf *out)
 {
 	buf_put_str(out, "SELECT * FROM (WITH \"_d\"(");
 	for (int i = 0; i < res->ncols; i++)
-		buf_printf(out, "\"_d%d\", ", i);
-	buf_put_str(out, "\"_drn\"");
+		buf_printf(out, "%s\"_d%d\"", i ? ", " : "", i);
+	if (first_per_key)
+		buf_put_str(out, ", \"_drn\"");
 	for (size_t i = 0; i < s->n_sort_clause; i++)
 		buf_printf(out, ", \"_do%zu\"", i);
 	buf_put_str(out, ") AS (");
@@ -131,7 +141,7 @@ void tr_distinct_on_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, 
 		else
 			pgs_put_ident(out, res->cols[i].name);
 	}
-	buf_put_str(out, " FROM \"_d\" WHERE \"_drn\" = 1");
+	buf_put_str(out, first_per_key ? " FROM \"_d\" WHERE \"_drn\" = 1" : " FROM \"_d\"");
 	for (size_t i = 0; i < s->n_sort_clause; i++) {
 		buf_printf(out, "%s\"_do%zu\"", i ? ", " : " ORDER BY ", i);
 		tr_put_sort_dir(out, s->sort_clause[i]->sort_by);

@@ -282,7 +282,7 @@ static int grouping_func(Tr *tr, PgQuery__GroupingFunc *g, Buf *out, TType *ty)
 	if (g->n_args > 31)
 		return tr_fail(tr, "54023", g->location, "GROUPING must have fewer than 32 arguments");
 	if (gs && gs->cur < 0)
-		return tr_unsupported(tr, g->location, "GROUPING() in ORDER BY of a query with grouping sets");
+		return tr_unsupported(tr, g->location, "GROUPING() outside the arms of a query with grouping sets");
 	long mask = 0;
 	for (size_t i = 0; i < g->n_args; i++) {
 		int idx = gs ? find_expr(tr, gs, g->args[i]) : 0;

@@ -68,6 +68,7 @@ typedef struct Tr {
 	/* the next target list makes its SELECT an aggregate one (count(*)) */
 	bool agg_outputs;
 	struct TrGSets *gs; /* the grouping sets of the SELECT being translated */
+	bool gs_sorted;	    /* ... whose arms carry the ORDER BY keys */
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -122,7 +123,10 @@ bool tr_is_distinct_on(const PgQuery__SelectStmt *s);
  * expression (NULL: a position out of range, reported as what's). */
 Node *tr_output_expr(Tr *tr, const PgQuery__SelectStmt *s, Node *n, const char *what);
 bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
-void tr_distinct_on_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, Buf *inner, Buf *out);
+/* the ORDER BY keys as hidden outputs "_do0", ...; inner wrapped in the
+ * SELECT of its outputs in that order (first_per_key: DISTINCT ON's) */
+bool tr_sort_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
+void tr_sorted_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, bool first_per_key, Buf *inner, Buf *out);
 /* translate_group.c: grouping sets: the sets of s (NULL: failed), their
  * number, arm i's GROUP BY (i -1: after the arms), and the translation of
  * GROUPING() and of the expressions an arm's set leaves out (-1: not one) */

@@ -825,7 +825,8 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	SrfSwap sw;
 	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
 		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s) &&
-		      (!tr_is_distinct_on(s) || tr_distinct_on_targets(tr, s, out));
+		      (!tr_is_distinct_on(s) || tr_distinct_on_targets(tr, s, out)) &&
+		      (!tr->gs_sorted || tr_sort_targets(tr, s, out));
 	srf_restore(&sw);
 	if (!listed) {
 		buf_cleanup(&from);
@@ -1139,9 +1140,12 @@ static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res);
 bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	TrGSets *outer = tr->gs; /* a subquery has its own grouping */
+	bool sorted = tr->gs_sorted;
 	tr->gs = NULL;
+	tr->gs_sorted = false;
 	bool ok = select_stmt(tr, s, out, res);
 	tr->gs = outer;
+	tr->gs_sorted = sorted;
 	return ok;
 }
 
@@ -1153,7 +1157,7 @@ static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	}
 	if (s->with_clause && !tr_with_clause(tr, s->with_clause, out))
 		return false;
-	bool ok, compound = false;
+	bool ok;
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
 		PgQuery__SelectStmt *arms[2] = {s->larg, s->rarg};
 		TRel armres[2];
@@ -1190,15 +1194,18 @@ static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			return false;
 	} else if (s->n_values_lists) {
 		ok = values_select(tr, s, out, res);
-	} else if (tr_has_grouping_sets(s)) {
+	} else if (tr_has_grouping_sets(s) && !s->n_sort_clause) {
 		ok = grouping_sets_select(tr, s, out, res);
-		compound = ok;
-	} else if (tr_is_distinct_on(s)) {
+	} else if (tr_has_grouping_sets(s) || tr_is_distinct_on(s)) {
+		/* ordered by hidden outputs the arms (or the SELECT) compute */
+		bool gsets = tr_has_grouping_sets(s);
 		Buf inner;
 		buf_init(&inner);
-		ok = simple_select(tr, s, &inner, res);
+		tr->gs_sorted = gsets;
+		ok = gsets ? grouping_sets_select(tr, s, &inner, res) : simple_select(tr, s, &inner, res);
+		tr->gs_sorted = false;
 		if (ok)
-			tr_distinct_on_wrap(tr, s, res, &inner, out);
+			tr_sorted_wrap(tr, s, res, !gsets, &inner, out);
 		buf_cleanup(&inner);
 		ok = ok && limit_clause(tr, s, out);
 		buf_put_u8(out, ')');
@@ -1206,7 +1213,7 @@ static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	} else {
 		ok = simple_select(tr, s, out, res);
 	}
-	compound = compound || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
+	bool compound = s->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
 	if (ok && s->n_sort_clause && compound && has_keyed_output(res)) {
 		/* SQLite orders a compound SELECT only by its outputs as they
 		 * are: a numeric output sorts by its order key from outside */

@@ -90,3 +90,8 @@ SHOW min_parallel_table_scan_size -- shard
 RESET parallel_setup_cost -- shard
 SELECT min(x) FROM (SELECT '\x01'::bytea AS x) s
 SELECT max(b) FROM (SELECT true AS b) s
+-- grouping sets ordered by expressions that are not outputs, and by GROUPING()
+SELECT a, sum(c) FROM g17 GROUP BY ROLLUP (a) ORDER BY grouping(a), a
+SELECT a, b, sum(c) FROM g17 GROUP BY ROLLUP (a, b) ORDER BY sum(c) DESC, a, b LIMIT 4
+SELECT b FROM g17 GROUP BY CUBE (a, b) ORDER BY a NULLS FIRST, b NULLS FIRST LIMIT 5 OFFSET 2
+SELECT a AS x, count(*) AS x FROM g17 GROUP BY ROLLUP (a) ORDER BY 1
