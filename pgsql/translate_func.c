@@ -403,6 +403,10 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		}
 	if (!m)
 		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
+	if (!f->over && is_window_function(name))
+		return tr_fail(tr, "42809", f->location, "window function %s requires an OVER clause", name);
+	if (f->over && f->agg_distinct)
+		return tr_fail(tr, "0A000", f->location, "DISTINCT is not implemented for window functions");
 	if (f->agg_within_group || f->n_agg_order || f->func_variadic)
 		return tr_unsupported(tr, f->location, "aggregate ORDER BY / WITHIN GROUP");
 	if (strcmp(name, "pg_typeof") == 0 && f->n_args == 1)
