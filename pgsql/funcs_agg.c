@@ -123,6 +123,7 @@ static int value_cmp(sqlite3_value *a, sqlite3_value *b)
 typedef struct SortCtx {
 	sqlite3_value **rows;
 	int width;
+	int sign; /* key_cmp: -1 for a descending order */
 } SortCtx;
 
 static int row_cmp(const void *a, const void *b, void *arg)
@@ -152,7 +153,7 @@ static size_t *sorted_rows(sqlite3_value **rows, size_t n, int width)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	SortCtx sc = {rows, width};
+	SortCtx sc = {rows, width, 1};
 	qsort_r(idx, n, sizeof(size_t), row_cmp, &sc);
 	return idx;
 }
@@ -221,15 +222,15 @@ static void ordagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 /* ---------------------------------------------- ordered-set aggregates */
 
 /*
- * pg_pctagg(kind, fraction, value, key): percentile_cont (kind 'c', float8
- * values), percentile_disc ('d') or mode ('m', fraction NULL) of the
- * non-NULL values in the order of their keys.
+ * pg_pctagg(kind, fraction, value, key, desc): percentile_cont (kind 'c',
+ * float8 values), percentile_disc ('d') or mode ('m', fraction NULL) of the
+ * non-NULL values in the order of their keys (descending when desc is 1).
  */
 static int key_cmp(const void *a, const void *b, void *arg)
 {
 	const SortCtx *sc = arg;
 	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	int c = value_cmp(sc->rows[ia * (size_t)sc->width + 3], sc->rows[ib * (size_t)sc->width + 3]);
+	int c = value_cmp(sc->rows[ia * (size_t)sc->width + 3], sc->rows[ib * (size_t)sc->width + 3]) * sc->sign;
 	return c ? c : (ia < ib ? -1 : ia > ib);
 }
 
@@ -288,7 +289,7 @@ static void pctagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (!is_null(rows[i * (size_t)width + 2]))
 			idx[m++] = i;
-	SortCtx sc = {rows, width};
+	SortCtx sc = {rows, width, width > 4 && sqlite3_value_int(rows[4]) ? -1 : 1};
 	qsort_r(idx, m, sizeof(size_t), key_cmp, &sc);
 	if (m)
 		pct_result(ctx, kind, p, rows, width, idx, m);

@@ -157,8 +157,8 @@ static bool ordered_set(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out
 	if (f->over)
 		return tr_fail(tr, "0A000", f->location, "OVER is not supported for ordered-set aggregate %s", name);
 	PgQuery__SortBy *sb = f->agg_order[0]->sort_by;
-	if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC || sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
-		return tr_unsupported(tr, f->location, "ordered-set aggregates over a descending order");
+	if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
+		return tr_unsupported(tr, f->location, "ORDER BY ... USING");
 	Buf pb, vb;
 	TType pt, vt;
 	buf_init(&pb);
@@ -179,7 +179,7 @@ static bool ordered_set(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out
 		tr_put_buf(out, &vb);
 		buf_put_str(out, ", ");
 		tr_put_cmp_operand(out, &vb, &vt, tr_cmp_keyed(&vt, 1) | 1);
-		buf_put_u8(out, ')');
+		buf_printf(out, ", %d)", tr_sort_flags(sb) & 1);
 		tr_ttype_set(ty, vt.oid, kind == 'c' ? -1 : vt.typmod);
 	}
 	buf_cleanup(&pb);
