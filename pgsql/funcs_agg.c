@@ -114,7 +114,7 @@ static int value_cmp(sqlite3_value *a, sqlite3_value *b)
 
 /*
  * pg_ordagg(kind, distinct, value, extra, key1, dir1, ...): string_agg
- * (kind 's', extra the delimiter), array_agg (kind 'a') or json_agg and
+ * (kind 's', extra the delimiter; 'b' over bytea), array_agg (kind 'a') or json_agg and
  * jsonb_agg ('j', 'J': values written {"" : v}) of the values in the order
  * of the keys; dir bit 1 is DESC, bit 2 NULLS FIRST.  With
  * distinct, rows whose keys equal the previous row's are left out (the
@@ -196,12 +196,14 @@ static void ordagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 				buf_put_str(&b, "null");
 			else
 				buf_put(&b, t + 6, (size_t)len - 7);
-		} else if (kind == 's') {
+		} else if (kind == 's' || kind == 'b') {
 			if (is_null(v))
 				continue;
 			if (any && !is_null(extra))
-				buf_put(&b, sqlite3_value_text(extra), (size_t)sqlite3_value_bytes(extra));
-			buf_put(&b, sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v));
+				buf_put(&b, kind == 'b' ? sqlite3_value_blob(extra) : (const void *)sqlite3_value_text(extra),
+					(size_t)sqlite3_value_bytes(extra));
+			buf_put(&b, kind == 'b' ? sqlite3_value_blob(v) : (const void *)sqlite3_value_text(v),
+				(size_t)sqlite3_value_bytes(v));
 		} else {
 			buf_put_u8(&b, any ? ',' : '{');
 			if (is_null(v))
@@ -211,9 +213,11 @@ static void ordagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 		}
 		any = true;
 	}
-	if (any && kind != 's')
+	if (any && kind != 's' && kind != 'b')
 		buf_put_u8(&b, kind == 'a' ? '}' : ']');
-	if (any)
+	if (any && kind == 'b')
+		sqlite3_result_blob(ctx, b.data ? (const void *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
+	else if (any)
 		sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
 	buf_cleanup(&b);
 	sqlite3_free(idx);

@@ -120,7 +120,10 @@ static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, char kind, const char *nam
 	Buf vb, db;
 	TType vt, dt;
 	buf_init(&db);
-	bool ok = arg(tr, f->args[0], PGT_TEXT, &vb, &vt) && (!str || arg(tr, f->args[1], PGT_TEXT, &db, &dt));
+	bool ok = arg(tr, f->args[0], PGT_TEXT, &vb, &vt);
+	if (ok && str && vt.oid == PGT_BYTEA)
+		kind = 'b'; /* string_agg(bytea, bytea) */
+	ok = ok && (!str || arg(tr, f->args[1], kind == 'b' ? PGT_BYTEA : PGT_TEXT, &db, &dt));
 	const PgType *et = ok ? pgt_by_oid(vt.oid) : NULL;
 	if (ok && kind == 'a' && (!et || !et->array_oid))
 		ok = tr_fail(tr, "42704", f->location, "could not find array type for data type %s",
@@ -141,7 +144,13 @@ static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, char kind, const char *nam
 		for (size_t i = 0; i < f->n_agg_order && ok; i++)
 			ok = order_key(tr, f->agg_order[i]->sort_by, out);
 		buf_put_u8(out, ')');
-		tr_ttype_set(ty, str ? PGT_TEXT : kind == 'j' ? PGT_JSON : kind == 'J' ? PGT_JSONB : et->array_oid, -1);
+		tr_ttype_set(ty,
+			     kind == 'b'   ? PGT_BYTEA
+			     : str	   ? PGT_TEXT
+			     : kind == 'j' ? PGT_JSON
+			     : kind == 'J' ? PGT_JSONB
+					   : et->array_oid,
+			     -1);
 	}
 	buf_cleanup(&vb);
 	buf_cleanup(&db);
@@ -275,6 +284,18 @@ static int float_window_agg(Tr *tr, PgQuery__FuncCall *f, bool avg, Buf *out, TT
 	return call_tail(tr, f, out) && !tr->failed;
 }
 
+/* string_agg over bytea (pg_ordagg's kind 'b'), not text (group_concat) */
+static bool first_is_bytea(Tr *tr, PgQuery__FuncCall *f)
+{
+	if (f->n_args != 2)
+		return false;
+	Buf b;
+	TType t;
+	bool ok = arg(tr, f->args[0], 0, &b, &t);
+	buf_cleanup(&b);
+	return ok && t.oid == PGT_BYTEA;
+}
+
 int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
 {
 	if (f->over && (strcmp(name, "sum") == 0 || strcmp(name, "avg") == 0)) {
@@ -286,7 +307,8 @@ int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType 
 	bool json = strcmp(name, "json_agg") == 0, jsonb = strcmp(name, "jsonb_agg") == 0;
 	const StatAgg *sa = stat_agg(name);
 	bool ok;
-	if (((str || arr) && (f->n_agg_order || f->agg_distinct) && !f->agg_within_group) ||
+	if (((str || arr) && (f->n_agg_order || f->agg_distinct || (str && first_is_bytea(tr, f))) &&
+	     !f->agg_within_group) ||
 	    ((json || jsonb) && !f->agg_within_group))
 		ok = ordered_agg(tr, f, str ? 's' : arr ? 'a' : json ? 'j' : 'J', name, out, ty);
 	else if (strcmp(name, "percentile_cont") == 0 || strcmp(name, "percentile_disc") == 0 ||

@@ -97,3 +97,9 @@ SELECT b FROM g17 GROUP BY CUBE (a, b) ORDER BY a NULLS FIRST, b NULLS FIRST LIM
 SELECT a AS x, count(*) AS x FROM g17 GROUP BY ROLLUP (a) ORDER BY 1
 SELECT percentile_cont(0.3) WITHIN GROUP (ORDER BY f DESC), percentile_disc(0.3) WITHIN GROUP (ORDER BY x DESC), mode() WITHIN GROUP (ORDER BY s DESC) FROM a17
 SELECT percentile_disc(0) WITHIN GROUP (ORDER BY s DESC NULLS LAST), percentile_disc(1) WITHIN GROUP (ORDER BY s DESC) FROM a17
+-- string_agg over bytea
+CREATE TABLE b17 (v bytea, i int)
+INSERT INTO b17 VALUES ('\xff', 1), ('\xaa', 2), (NULL, 3)
+SELECT string_agg(v, '')::text, string_agg(v, '\x00'::bytea ORDER BY i DESC)::text, string_agg(v, NULL)::text FROM b17
+SELECT string_agg(v, '\x01')::text FROM b17 WHERE false
+SELECT i, (string_agg(v, '\x02') OVER (ORDER BY i))::text FROM b17 ORDER BY i
