@@ -115,8 +115,8 @@ static int value_cmp(sqlite3_value *a, sqlite3_value *b)
 /*
  * pg_ordagg(kind, distinct, value, extra, key1, dir1, ...): string_agg
  * (kind 's', extra the delimiter; 'b' over bytea), array_agg (kind 'a') or json_agg and
- * jsonb_agg ('j', 'J': values written {"" : v}) of the values in the order
- * of the keys; dir bit 1 is DESC, bit 2 NULLS FIRST.  With
+ * jsonb_agg ('j', 'J': values written {"" : v}) or json_object_agg ('o':
+ * members written {"k" : v}) of the values in the order of the keys; dir bit 1 is DESC, bit 2 NULLS FIRST.  With
  * distinct, rows whose keys equal the previous row's are left out (the
  * keys are then the values, as PostgreSQL requires).
  */
@@ -187,7 +187,14 @@ static void ordagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 		if (distinct && j && same_keys(rows, width, i, idx[j - 1]))
 			continue;
 		sqlite3_value *v = rows[i * (size_t)width + 2], *extra = rows[i * (size_t)width + 3];
-		if (kind == 'j' || kind == 'J') {
+		if (kind == 'o') {
+			/* a member {"k" : v}: "k" : v */
+			buf_put_str(&b, any ? ", " : "{ ");
+			int len = sqlite3_value_bytes(v);
+			const char *t = (const char *)sqlite3_value_text(v);
+			if (len >= 2)
+				buf_put(&b, t + 1, (size_t)len - 2);
+		} else if (kind == 'j' || kind == 'J') {
 			/* the value as the member of key "": {"" : v} */
 			buf_put_str(&b, any ? ", " : "[");
 			int len = sqlite3_value_bytes(v);
@@ -214,7 +221,7 @@ static void ordagg_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n,
 		any = true;
 	}
 	if (any && kind != 's' && kind != 'b')
-		buf_put_u8(&b, kind == 'a' ? '}' : ']');
+		buf_put_str(&b, kind == 'a' ? "}" : kind == 'o' ? " }" : "]");
 	if (any && kind == 'b')
 		sqlite3_result_blob(ctx, b.data ? (const void *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
 	else if (any)

@@ -26,7 +26,7 @@ static const StatAgg stats[] = {
 };
 
 static const char *const other_aggs[] = {"bit_and",	 "bit_or", "bit_xor",	"percentile_cont",
-					 "percentile_disc", "mode",   "json_agg", "jsonb_agg"};
+					 "percentile_disc", "mode",   "json_agg", "jsonb_agg", "json_object_agg"};
 
 static const StatAgg *stat_agg(const char *name)
 {
@@ -87,27 +87,33 @@ static bool order_key(Tr *tr, PgQuery__SortBy *sb, Buf *out)
 
 /* The value pg_ordagg collects: json_agg's as the JSON text of the value
  * (written by pg_json_build_object as the member of key ""). */
-static bool ordagg_value(Tr *tr, PgQuery__FuncCall *f, char kind, Buf *vb, TType *vt, Buf *out)
+static bool ordagg_value(Tr *tr, PgQuery__FuncCall *f, char kind, Buf *vb, TType *vt, Buf *key, Buf *out)
 {
-	if (kind != 'j' && kind != 'J') {
+	if (kind != 'j' && kind != 'J' && kind != 'o') {
 		tr_put_buf(out, vb);
 		return true;
 	}
 	if (kind == 'J' && vt->oid == PGT_JSON)
 		return tr_unsupported(tr, f->location, "jsonb_agg over json values");
-	buf_printf(out, "pg_json_build_object('', %u, ", vt->oid);
+	buf_put_str(out, "pg_json_build_object(");
+	if (kind == 'o')
+		tr_put_buf(out, key);
+	else
+		buf_put_str(out, "''");
+	buf_printf(out, ", %u, ", vt->oid);
 	tr_put_buf(out, vb);
 	buf_put_u8(out, ')');
 	return true;
 }
 
-/* string_agg(v, d), array_agg(v), json_agg(v) and jsonb_agg(v) (kinds 's',
- * 'a', 'j', 'J'), with ORDER BY inside the call, with DISTINCT (sorted, as
- * PostgreSQL feeds a DISTINCT aggregate) or as they come. */
+/* string_agg(v, d), array_agg(v), json_agg(v), jsonb_agg(v) and
+ * json_object_agg(k, v) (kinds 's', 'a', 'j', 'J', 'o'), with ORDER BY
+ * inside the call, with DISTINCT (sorted, as PostgreSQL feeds a DISTINCT
+ * aggregate) or as they come. */
 static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, char kind, const char *name, Buf *out, TType *ty)
 {
-	bool str = kind == 's';
-	if (f->n_args != (str ? 2u : 1u))
+	bool str = kind == 's', obj = kind == 'o';
+	if (f->n_args != (str || obj ? 2u : 1u))
 		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
 	if (f->over && f->n_agg_order)
 		return tr_fail(tr, "0A000", f->location, "aggregate ORDER BY is not implemented for window functions");
@@ -120,17 +126,20 @@ static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, char kind, const char *nam
 	Buf vb, db;
 	TType vt, dt;
 	buf_init(&db);
-	bool ok = arg(tr, f->args[0], PGT_TEXT, &vb, &vt);
+	bool ok = arg(tr, f->args[obj ? 1 : 0], PGT_TEXT, &vb, &vt);
 	if (ok && str && vt.oid == PGT_BYTEA)
 		kind = 'b'; /* string_agg(bytea, bytea) */
-	ok = ok && (!str || arg(tr, f->args[1], kind == 'b' ? PGT_BYTEA : PGT_TEXT, &db, &dt));
+	/* the delimiter, or json_object_agg's key (as text) */
+	ok = ok && (!(str || obj) || arg(tr, f->args[obj ? 0 : 1], kind == 'b' ? PGT_BYTEA : PGT_TEXT, &db, &dt));
+	if (ok && obj)
+		ok = tr_coerce(tr, &db, &dt, PGT_TEXT, -1, f->location);
 	const PgType *et = ok ? pgt_by_oid(vt.oid) : NULL;
 	if (ok && kind == 'a' && (!et || !et->array_oid))
 		ok = tr_fail(tr, "42704", f->location, "could not find array type for data type %s",
 			     et ? et->name : "unknown");
 	if (ok) {
 		buf_printf(out, "pg_ordagg('%c', %d, ", kind, f->agg_distinct ? 1 : 0);
-		ok = ordagg_value(tr, f, kind, &vb, &vt, out);
+		ok = ordagg_value(tr, f, kind, &vb, &vt, &db, out);
 		buf_put_str(out, ", ");
 		if (str)
 			tr_put_buf(out, &db);
@@ -147,7 +156,7 @@ static bool ordered_agg(Tr *tr, PgQuery__FuncCall *f, char kind, const char *nam
 		tr_ttype_set(ty,
 			     kind == 'b'   ? PGT_BYTEA
 			     : str	   ? PGT_TEXT
-			     : kind == 'j' ? PGT_JSON
+			     : kind == 'j' || obj ? PGT_JSON
 			     : kind == 'J' ? PGT_JSONB
 					   : et->array_oid,
 			     -1);
@@ -305,12 +314,13 @@ int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType 
 	}
 	bool str = strcmp(name, "string_agg") == 0, arr = strcmp(name, "array_agg") == 0;
 	bool json = strcmp(name, "json_agg") == 0, jsonb = strcmp(name, "jsonb_agg") == 0;
+	bool obj = strcmp(name, "json_object_agg") == 0;
 	const StatAgg *sa = stat_agg(name);
 	bool ok;
 	if (((str || arr) && (f->n_agg_order || f->agg_distinct || (str && first_is_bytea(tr, f))) &&
 	     !f->agg_within_group) ||
-	    ((json || jsonb) && !f->agg_within_group))
-		ok = ordered_agg(tr, f, str ? 's' : arr ? 'a' : json ? 'j' : 'J', name, out, ty);
+	    ((json || jsonb || obj) && !f->agg_within_group))
+		ok = ordered_agg(tr, f, str ? 's' : arr ? 'a' : json ? 'j' : jsonb ? 'J' : 'o', name, out, ty);
 	else if (strcmp(name, "percentile_cont") == 0 || strcmp(name, "percentile_disc") == 0 ||
 		 strcmp(name, "mode") == 0)
 		ok = ordered_set(tr, f, name, out, ty);

@@ -103,3 +103,7 @@ INSERT INTO b17 VALUES ('\xff', 1), ('\xaa', 2), (NULL, 3)
 SELECT string_agg(v, '')::text, string_agg(v, '\x00'::bytea ORDER BY i DESC)::text, string_agg(v, NULL)::text FROM b17
 SELECT string_agg(v, '\x01')::text FROM b17 WHERE false
 SELECT i, (string_agg(v, '\x02') OVER (ORDER BY i))::text FROM b17 ORDER BY i
+-- json_object_agg
+SELECT json_object_agg(s, n), json_object_agg(i, s ORDER BY i DESC) FROM j17 WHERE s IS NOT NULL
+SELECT json_object_agg(s, i) FROM j17 WHERE false
+SELECT i, json_object_agg(i, b) OVER (ORDER BY i) FROM j17 ORDER BY i
