@@ -724,23 +724,30 @@ static void fn_num_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* sum and avg of numeric: finite values summed exactly, and the counts of
- * NaN and the infinities as numeric_accum keeps them. */
+ * NaN and the infinities as numeric_accum keeps them.  As a window
+ * aggregate values also leave the frame (agg_inverse): the result's
+ * display scale is the largest of the values in the frame, so the number
+ * of values at each display scale is kept (scales past the table stay). */
+#define AGG_SCALES 32
 typedef struct DecAgg {
 	PgtDec sum;
 	long long count, nan, pinf, ninf;
+	long long scales[AGG_SCALES];
+	int big_scale; /* largest display scale >= AGG_SCALES seen, or 0 */
 	DecStatus status;
 } DecAgg;
 
-static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* Adds (sign 1) or removes (sign -1) one value of the aggregate. */
+static void agg_accum(sqlite3_context *ctx, int argc, sqlite3_value **argv, int sign)
 {
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	DecAgg *st = sqlite3_aggregate_context(ctx, sizeof(DecAgg));
 	if (!st)
 		return;
-	if (st->count == 0)
+	if (st->count == 0 && sign > 0)
 		set_zero(&st->sum, 0);
-	st->count++;
+	st->count += sign;
 	if (st->status != DEC_OK)
 		return;
 	PgtDec *v = sqlite3_malloc(2 * sizeof(PgtDec));
@@ -755,15 +762,33 @@ static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		set_special(v, DEC_NAN);
 	}
 	switch (v->special) {
-	case DEC_NAN: st->nan++; break;
-	case DEC_PINF: st->pinf++; break;
-	case DEC_NINF: st->ninf++; break;
+	case DEC_NAN: st->nan += sign; break;
+	case DEC_PINF: st->pinf += sign; break;
+	case DEC_NINF: st->ninf += sign; break;
 	default:
-		st->status = dec_add(&st->sum, v, r);
+		if (v->dscale < AGG_SCALES)
+			st->scales[v->dscale] += sign;
+		else if (v->dscale > st->big_scale)
+			st->big_scale = v->dscale;
+		st->status = sign > 0 ? dec_add(&st->sum, v, r) : dec_sub(&st->sum, v, r);
 		if (st->status == DEC_OK)
 			st->sum = *r;
 	}
 	sqlite3_free(v);
+}
+
+static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) { agg_accum(ctx, argc, argv, 1); }
+
+static void agg_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv) { agg_accum(ctx, argc, argv, -1); }
+
+/* The sum's display scale: the largest of the values summed. */
+static void agg_fix_scale(DecAgg *st)
+{
+	int ds = st->big_scale;
+	for (int i = AGG_SCALES - 1; i >= 0 && !ds; i--)
+		if (st->scales[i] > 0)
+			ds = i;
+	st->sum.dscale = ds;
 }
 
 /* The special result of a sum or average, if any: NaN when a NaN or both
@@ -790,6 +815,7 @@ static void sum_final(sqlite3_context *ctx)
 	DecAgg *st = sqlite3_aggregate_context(ctx, 0);
 	if (!st || !st->count || agg_special(ctx, st))
 		return;
+	agg_fix_scale(st);
 	dec_result(ctx, &st->sum);
 }
 
@@ -798,6 +824,7 @@ static void avg_final(sqlite3_context *ctx)
 	DecAgg *st = sqlite3_aggregate_context(ctx, 0);
 	if (!st || !st->count || agg_special(ctx, st))
 		return;
+	agg_fix_scale(st);
 	PgtDec *n = sqlite3_malloc(2 * sizeof(PgtDec));
 	if (!n) {
 		sqlite3_result_error_nomem(ctx);
@@ -894,10 +921,10 @@ bool dec_register_functions(sqlite3 *db)
 					  NULL, NULL, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_num_op", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_num_op, NULL,
 					  NULL, NULL) == SQLITE_OK &&
-	       sqlite3_create_function_v2(db, "pg_numsum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
-					  sum_final, NULL) == SQLITE_OK &&
-	       sqlite3_create_function_v2(db, "pg_numavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
-					  avg_final, NULL) == SQLITE_OK &&
+	       sqlite3_create_window_function(db, "pg_numsum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, agg_step,
+					      sum_final, sum_final, agg_inverse, NULL) == SQLITE_OK &&
+	       sqlite3_create_window_function(db, "pg_numavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, agg_step,
+					      avg_final, avg_final, agg_inverse, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_numsum1", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,
 					  sum_final, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_numavg1", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, agg_step,

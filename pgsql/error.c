@@ -173,6 +173,9 @@ void pgs_sqlite_error(PgsSession *s, int rc, PgwError *e)
 	} else if (strncmp(msg, "misuse of aggregate", 19) == 0 || strstr(msg, "aggregate functions are not allowed")) {
 		memcpy(e->sqlstate, "42803", 5);
 		snprintf(e->message, sizeof(e->message), "aggregate functions are not allowed here");
+	} else if (strncmp(msg, "misuse of window function", 25) == 0) {
+		memcpy(e->sqlstate, "42P20", 5);
+		snprintf(e->message, sizeof(e->message), "window functions are not allowed here");
 	} else {
 		memcpy(e->sqlstate, "XX000", 5);
 		snprintf(e->message, sizeof(e->message), "SQLite: %s", msg);

@@ -18,6 +18,7 @@
 #include "pgsql/pgtime_int.h"
 #include "common/pgtime.h"
 #include "pgsql/decimal.h"
+#include "pgsql/funcs_agg.h"
 #include "pgsql/pgsql.h"
 #include "pgsql/pgtype_int.h"
 
@@ -217,11 +218,13 @@ static void fn_checked(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* sum() of integers is exact (PostgreSQL's sum(int8) is numeric): a
- * 128-bit total, returned as INTEGER when it fits, else as its digits. */
+ * 128-bit total, returned as INTEGER when it fits, else as its digits.
+ * As a window aggregate values also leave the frame (sign -1). */
 typedef struct SumState {
 	unsigned char i[sizeof(__int128)]; /* SQLite's aggregate memory is 8-byte aligned */
 	double d;
-	bool any, real;
+	int64_t n;
+	bool real;
 } SumState;
 
 static __int128 sum_get(const SumState *st)
@@ -231,28 +234,27 @@ static __int128 sum_get(const SumState *st)
 	return v;
 }
 
-static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void sum_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 {
-	(void)argc;
 	SumState *st = sqlite3_aggregate_context(ctx, sizeof(*st));
-	if (!st || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+	if (!st || sqlite3_value_type(arg) == SQLITE_NULL)
 		return;
-	st->any = true;
-	if (!st->real && is_integer(argv[0])) {
-		__int128 v = sum_get(st) + sqlite3_value_int64(argv[0]);
+	st->n += sign;
+	if (!st->real && is_integer(arg)) {
+		__int128 v = sum_get(st) + sign * (__int128)sqlite3_value_int64(arg);
 		memcpy(st->i, &v, sizeof(v));
 		return;
 	}
 	if (!st->real)
 		st->d = (double)sum_get(st);
 	st->real = true;
-	st->d += sqlite3_value_double(argv[0]);
+	st->d += sign * sqlite3_value_double(arg);
 }
 
 static void sum_final(sqlite3_context *ctx)
 {
 	SumState *st = sqlite3_aggregate_context(ctx, 0);
-	if (!st || !st->any)
+	if (!st || st->n <= 0)
 		return;
 	__int128 total = sum_get(st);
 	if (st->real) {
@@ -380,73 +382,40 @@ bool pgs_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int fla
 	return pg_regcomp(ctx, re, pattern, flags);
 }
 
-/* string_agg(DISTINCT x, sep): PostgreSQL sorts the input of a DISTINCT
- * aggregate, so the distinct values come out in order. */
-typedef struct DistinctAgg {
-	int n, cap;
-	char **vals;
-	char *sep;
-} DistinctAgg;
-
-static void distinct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	DistinctAgg *st = sqlite3_aggregate_context(ctx, sizeof(*st));
-	if (!st || sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	if (!st->sep)
-		st->sep = strdup(argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL ? (const char *)sqlite3_value_text(argv[1])
-										      : "");
-	if (st->n == st->cap) {
-		st->cap = st->cap ? st->cap * 2 : 16;
-		st->vals = realloc(st->vals, sizeof(char *) * (size_t)st->cap);
-	}
-	st->vals[st->n++] = strdup((const char *)sqlite3_value_text(argv[0]));
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static void distinct_final(sqlite3_context *ctx)
-{
-	DistinctAgg *st = sqlite3_aggregate_context(ctx, 0);
-	if (!st || !st->n)
-		return;
-	qsort(st->vals, (size_t)st->n, sizeof(char *), cmp_str);
-	Buf b;
-	buf_init(&b);
-	for (int i = 0; i < st->n; i++) {
-		if (i > 0 && strcmp(st->vals[i], st->vals[i - 1]) == 0)
-			continue;
-		if (b.len)
-			buf_put_str(&b, st->sep);
-		buf_put_str(&b, st->vals[i]);
-	}
-	sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
-	buf_cleanup(&b);
-	for (int i = 0; i < st->n; i++)
-		free(st->vals[i]);
-	free(st->vals);
-	free(st->sep);
-}
-
 typedef struct FloatAvg {
 	double sum;
 	int64_t n;
 } FloatAvg;
 
-static void floatavg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void floatavg_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
+{
+	FloatAvg *st = sqlite3_aggregate_context(ctx, sizeof(*st));
+	if (!st || sqlite3_value_type(arg) == SQLITE_NULL)
+		return;
+	st->sum += sign * sqlite3_value_double(arg);
+	st->n += sign;
+}
+
+/* The step and inverse of a window aggregate whose user data is its
+ * accumulate function (sign 1: a value enters, -1: it leaves the frame). */
+typedef void (*Accum)(sqlite3_context *ctx, sqlite3_value *arg, int sign);
+
+static void accum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	FloatAvg *st = sqlite3_aggregate_context(ctx, sizeof(*st));
-	if (!st || sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	st->sum += sqlite3_value_double(argv[0]);
-	st->n++;
+	((Accum)sqlite3_user_data(ctx))(ctx, argv[0], 1);
+}
+
+static void accum_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	((Accum)sqlite3_user_data(ctx))(ctx, argv[0], -1);
 }
 
 static void floatavg_final(sqlite3_context *ctx)
 {
 	FloatAvg *st = sqlite3_aggregate_context(ctx, 0);
-	if (st && st->n)
+	if (st && st->n > 0)
 		sqlite3_result_double(ctx, st->sum / (double)st->n);
 }
 
@@ -1260,12 +1229,11 @@ bool pgs_funcs_register(PgsSession *s)
 	};
 	if (!pgt_create_functions(s->db, fns, sizeof(fns) / sizeof(fns[0])))
 		return false;
-	if (sqlite3_create_function_v2(s->db, "pg_sum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, sum_step,
-				       sum_final, NULL) != SQLITE_OK ||
-	    sqlite3_create_function_v2(s->db, "pg_floatavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
-				       floatavg_step, floatavg_final, NULL) != SQLITE_OK ||
-	    sqlite3_create_function_v2(s->db, "pg_string_agg_distinct", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
-				       distinct_step, distinct_final, NULL) != SQLITE_OK)
+	if (sqlite3_create_window_function(s->db, "pg_sum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, (void *)sum_accum,
+					   accum_step, sum_final, sum_final, accum_inverse, NULL) != SQLITE_OK ||
+	    sqlite3_create_window_function(s->db, "pg_floatavg", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+					   (void *)floatavg_accum, accum_step, floatavg_final, floatavg_final,
+					   accum_inverse, NULL) != SQLITE_OK)
 		return false;
-	return dec_register_functions(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return dec_register_functions(s->db) && pgs_agg_register(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

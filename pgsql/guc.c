@@ -87,6 +87,23 @@ static const GucDef gucdefs[] = {
 	{"max_wal_senders", NULL, "10", true},
 	{"max_replication_slots", NULL, "10", true},
 	{"ssl", NULL, "off", true},
+	/* planner settings: accepted and shown, SQLite plans its own way */
+	{"parallel_setup_cost", NULL, "1000", false},
+	{"parallel_tuple_cost", NULL, "0.1", false},
+	{"min_parallel_table_scan_size", NULL, "8MB", false},
+	{"min_parallel_index_scan_size", NULL, "512kB", false},
+	{"parallel_leader_participation", NULL, "on", false},
+	{"max_parallel_workers", NULL, "8", false},
+	{"jit_above_cost", NULL, "100000", false},
+	{"jit_inline_above_cost", NULL, "500000", false},
+	{"jit_optimize_above_cost", NULL, "500000", false},
+	{"seq_page_cost", NULL, "1", false},
+	{"cpu_tuple_cost", NULL, "0.01", false},
+	{"cpu_index_tuple_cost", NULL, "0.005", false},
+	{"cpu_operator_cost", NULL, "0.0025", false},
+	{"hash_mem_multiplier", NULL, "2", false},
+	{"from_collapse_limit", NULL, "8", false},
+	{"join_collapse_limit", NULL, "8", false},
 };
 
 static const GucDef *guc_def(const char *lname)

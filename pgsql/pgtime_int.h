@@ -103,8 +103,6 @@ bool pgt_regex_funcs_register(sqlite3 *db);
 /* funcs.c: regcomp() of a PostgreSQL pattern (\d \s \w as POSIX classes);
  * on failure a 2201B error result on ctx. */
 bool pgs_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int flags);
-/* pgtype_array.c: append an array element quoted as array_out does. */
-void pgt_array_put_elem(Buf *out, const char *s, size_t n);
 /* to_char.c: pg_to_char(x, fmt, oid) over a timestamp(tz), an interval or
  * a number; pg_to_timestamp(s, fmt) and pg_to_date(s, fmt). */
 bool pgt_to_char_register(sqlite3 *db, const PgtFormat *fmt);

@@ -185,6 +185,8 @@ void pgt_result_error(sqlite3_context *ctx, const char *sqlstate, const char *ms
  * pg_array_cat(a, b), pg_array_json(arr) (for
  * unnest and = ANY) and the aggregate pg_array_agg(v) (array_agg). */
 bool pgt_array_register_functions(sqlite3 *db);
+/* Append an array element's text quoted as array_out does. */
+void pgt_array_put_elem(Buf *out, const char *s, size_t n);
 /* pg_jsonb_concat(a, b): jsonb || jsonb. */
 bool pgt_json_register_functions(sqlite3 *db);
 /* pg_intervalkey(x): intervals' order key. */

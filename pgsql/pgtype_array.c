@@ -570,14 +570,47 @@ static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		arr_put_elem(b, (const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]));
 }
 
-static void array_agg_final(sqlite3_context *ctx)
+/* As a window aggregate: the first value leaves the frame. */
+static void array_agg_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	Buf *b = sqlite3_aggregate_context(ctx, sizeof(Buf));
+	if (!b || !b->len)
+		return;
+	size_t i = 1;
+	if (i < b->len && b->data[i] == '"') {
+		for (i++; i < b->len && b->data[i] != '"'; i++)
+			if (b->data[i] == '\\')
+				i++;
+		i++;
+	}
+	while (i < b->len && b->data[i] != ',')
+		i++;
+	/* keep the '{' and drop the element with its comma */
+	size_t cut = i < b->len ? i : b->len;
+	size_t rest = b->len - cut;
+	if (rest)
+		memmove(b->data + 1, b->data + cut + 1, rest - 1);
+	b->len = rest ? rest : 0;
+}
+
+static void array_agg_value(sqlite3_context *ctx)
 {
 	Buf *b = sqlite3_aggregate_context(ctx, 0);
 	if (!b || !b->len)
 		return;
 	buf_put_u8(b, '}');
 	sqlite3_result_text(ctx, (const char *)b->data, (int)b->len, SQLITE_TRANSIENT);
-	buf_cleanup(b);
+	b->len--;
+}
+
+static void array_agg_final(sqlite3_context *ctx)
+{
+	array_agg_value(ctx);
+	Buf *b = sqlite3_aggregate_context(ctx, 0);
+	if (b)
+		buf_cleanup(b);
 }
 
 bool pgt_array_register_functions(sqlite3 *db)
@@ -593,6 +626,7 @@ bool pgt_array_register_functions(sqlite3 *db)
 		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) &&
-	       sqlite3_create_function_v2(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
-					  array_agg_step, array_agg_final, NULL) == SQLITE_OK;
+	       sqlite3_create_window_function(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+					      array_agg_step, array_agg_final, array_agg_value, array_agg_inverse,
+					      NULL) == SQLITE_OK;
 }

@@ -1316,6 +1316,11 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	tr_ttype_set(ty, PGT_TEXT, -1);
 	if (tr->failed)
 		return false;
+	if (tr->gs || n->node_case == PG_QUERY__NODE__NODE_GROUPING_FUNC) {
+		int r = tr_group_expr(tr, n, out, ty);
+		if (r >= 0)
+			return r;
+	}
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_A_CONST:
 		return a_const(tr, n->a_const, out, ty);
@@ -1416,6 +1421,8 @@ const char *tr_figure_colname(Node *n)
 	}
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return "case";
+	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
+		return "grouping";
 	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
 		return "coalesce";
 	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:

@@ -88,6 +88,8 @@ int pgs_char_position(const char *src, int loc);
  * its result type (0: that of its first argument) and kind ('f' function,
  * 'a' aggregate, 'w' window function); NULL past the end. */
 const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind);
+/* Whether name is an aggregate DoSQL knows (count, sum, stddev, ...). */
+bool pgs_is_aggregate(const char *name);
 
 
 #endif

@@ -188,6 +188,14 @@ static const FuncMap funcs[] = {
 	{"row_number", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"rank", NULL, RET_FIXED, PGT_INT8, false, 0},
 	{"dense_rank", NULL, RET_FIXED, PGT_INT8, false, 0},
+	{"percent_rank", NULL, RET_FIXED, PGT_FLOAT8, false, 0},
+	{"cume_dist", NULL, RET_FIXED, PGT_FLOAT8, false, 0},
+	{"ntile", NULL, RET_FIXED, PGT_INT4, false, PGT_INT4},
+	{"lag", NULL, RET_ARG1, 0, false, 0},
+	{"lead", NULL, RET_ARG1, 0, false, 0},
+	{"first_value", NULL, RET_ARG1, 0, false, 0},
+	{"last_value", NULL, RET_ARG1, 0, false, 0},
+	{"nth_value", NULL, RET_ARG1, 0, false, 0},
 	{"pg_typeof", "pg_typeof_name", RET_FIXED, PGT_REGTYPE, false, 0},
 	/* _pg_expandarray's record (x, n): printf('(%s,%d)', x, n) (translate_stmt.c) */
 	{"_dosql_record2", "printf", RET_FIXED, 2249, false, PGT_TEXT},
@@ -247,12 +255,23 @@ static const FuncMap funcs[] = {
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
 
+static bool is_window_function(const char *name)
+{
+	static const char *const names[] = {"row_number",  "rank",	 "dense_rank", "percent_rank",
+					    "cume_dist",   "ntile",	 "lag",	       "lead",
+					    "first_value", "last_value", "nth_value"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
 const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind)
 {
 	if (i >= sizeof(funcs) / sizeof(funcs[0]))
 		return NULL;
 	const FuncMap *m = &funcs[i];
-	bool window = strcmp(m->pg, "row_number") == 0 || strcmp(m->pg, "rank") == 0 || strcmp(m->pg, "dense_rank") == 0;
+	bool window = is_window_function(m->pg);
 	*rettype = m->rule == RET_FIXED ? m->ret
 		   : m->rule == RET_SUM || m->rule == RET_AVG ? PGT_NUMERIC
 		   : m->rule == RET_ARRAY ? 2277 /* anyarray */
@@ -266,8 +285,10 @@ bool tr_is_aggregate(const char *name)
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0)
 			return funcs[i].agg;
-	return false;
+	return tr_is_extra_aggregate(name);
 }
+
+bool pgs_is_aggregate(const char *name) { return tr_is_aggregate(name); }
 
 static const FuncMap regex_substring = {"substring", "pg_regex_substring", RET_FIXED, PGT_TEXT, false, PGT_TEXT};
 
@@ -300,78 +321,24 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
 	TType at;
 	buf_init(&ab);
 	bool ok = tr_expr(tr, arg, &ab, &at);
-	buf_cleanup(&ab);
-	if (!ok)
-		return false;
-	tr_settle(tr, &ab, &at);
-	const char *tn = tr_type_name(at.oid);
-	pgs_put_literal(out, tn, strlen(tn));
-	tr_ttype_set(ty, PGT_REGTYPE, -1);
-	return true;
-}
-
-/* string_agg(DISTINCT x, sep): PostgreSQL feeds a DISTINCT aggregate
- * sorted input. */
-static bool string_agg_distinct(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
-{
-	if (f->n_args != 2)
-		return tr_fail(tr, "42883", f->location, "function string_agg does not exist");
-	Buf ab, sb;
-	TType at, stt;
-	buf_init(&ab);
-	buf_init(&sb);
-	bool ok = tr_expr(tr, f->args[0], &ab, &at) && tr_expr(tr, f->args[1], &sb, &stt);
-	if (ok) {
+	if (ok)
 		tr_settle(tr, &ab, &at);
-		tr_settle(tr, &sb, &stt);
-		buf_put_str(out, "pg_string_agg_distinct(");
+	const char *tn = tr_type_name(at.oid);
+	/* an aggregate's call stays, so that its SELECT still aggregates */
+	if (ok && at.agg) {
+		buf_put_str(out, "CASE WHEN (");
 		tr_put_buf(out, &ab);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &sb);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, PGT_TEXT, -1);
-		ty->agg = true;
+		buf_put_str(out, ") IS NULL THEN ");
+		pgs_put_literal(out, tn, strlen(tn));
+		buf_put_str(out, " ELSE ");
 	}
+	if (ok)
+		pgs_put_literal(out, tn, strlen(tn));
+	if (ok && at.agg)
+		buf_put_str(out, " END");
 	buf_cleanup(&ab);
-	buf_cleanup(&sb);
+	tr_ttype_set(ty, PGT_REGTYPE, -1);
 	return ok;
-}
-
-/* OVER (PARTITION BY ... ORDER BY ...) of a window function call. */
-static bool window_def(Tr *tr, PgQuery__WindowDef *w, int loc, Buf *out)
-{
-	if (w->name && w->name[0])
-		return tr_unsupported(tr, loc, "named windows");
-	buf_put_str(out, " OVER (");
-	if (w->n_partition_clause) {
-		buf_put_str(out, "PARTITION BY ");
-		if (!tr_expr_list(tr, w->n_partition_clause, w->partition_clause, out, 0, NULL))
-			return false;
-	}
-	if (w->n_order_clause) {
-		buf_put_str(out, w->n_partition_clause ? " ORDER BY " : "ORDER BY ");
-		for (size_t i = 0; i < w->n_order_clause; i++) {
-			PgQuery__SortBy *sb = w->order_clause[i]->sort_by;
-			Buf eb;
-			TType et;
-			buf_init(&eb);
-			if (!tr_expr(tr, sb->node, &eb, &et)) {
-				buf_cleanup(&eb);
-				return false;
-			}
-			if (i)
-				buf_put_str(out, ", ");
-			tr_put_cmp_operand(out, &eb, &et, tr_cmp_keyed(&et, 1));
-			bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-			bool nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
-					   (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && desc);
-			buf_put_str(out, desc ? " DESC" : " ASC");
-			buf_put_str(out, nulls_first ? " NULLS FIRST" : " NULLS LAST"); /* PostgreSQL's default: NULLs sort high */
-			buf_cleanup(&eb);
-		}
-	}
-	buf_put_u8(out, ')');
-	return true;
 }
 
 static bool name_in(const char *name, const char *const *names)
@@ -479,6 +446,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	if (strcmp(name, "json_build_object") == 0 && !f->agg_star && !f->over)
 		return tr_json_build_object(tr, f, out, ty);
+	int handled = tr_agg_call(tr, f, name, out, ty);
+	if (handled >= 0)
+		return handled;
 	if (tr_sig_known(name))
 		return tr_sig_call(tr, f, name, out, ty);
 	const FuncMap *m = NULL;
@@ -489,6 +459,10 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		}
 	if (!m)
 		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
+	if (!f->over && is_window_function(name))
+		return tr_fail(tr, "42809", f->location, "window function %s requires an OVER clause", name);
+	if (f->over && f->agg_distinct)
+		return tr_fail(tr, "0A000", f->location, "DISTINCT is not implemented for window functions");
 	if (f->agg_within_group || f->n_agg_order || f->func_variadic)
 		return tr_unsupported(tr, f->location, "aggregate ORDER BY / WITHIN GROUP");
 	if (strcmp(name, "pg_typeof") == 0 && f->n_args == 1)
@@ -506,8 +480,6 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		if (tt.unknown || tr_is_text_type(tt.oid))
 			m = &regex_substring;
 	}
-	if (f->agg_distinct && strcmp(name, "string_agg") == 0)
-		return string_agg_distinct(tr, f, out, ty);
 	Buf call;
 	buf_init(&call);
 	Buf *final_out = out;
@@ -552,7 +524,12 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 				first = at;
 			if (i)
 				buf_put_str(out, ", ");
-			tr_put_buf(out, &ab);
+			if (f->agg_distinct) {
+				tr_settle(tr, &ab, &at);
+				tr_put_group_key(out, &ab, &at);
+			} else {
+				tr_put_buf(out, &ab);
+			}
 			buf_cleanup(&ab);
 		}
 		/* sum() and avg() need the argument type to pick their arithmetic
@@ -566,6 +543,12 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	if (!f->agg_star && f->n_args == 0 && strcmp(name, "count") == 0) {
 		buf_cleanup(&call);
 		return tr_fail(tr, "42809", f->location, "count(*) must be used to call a parameterless aggregate function");
+	}
+	if ((strcmp(name, "min") == 0 || strcmp(name, "max") == 0) &&
+	    (first.oid == PGT_BYTEA || first.oid == PGT_BOOL || first.oid == PGT_JSON || first.oid == PGT_JSONB ||
+	     first.oid == PGT_UUID)) {
+		buf_cleanup(&call);
+		return tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name, tr_type_name(first.oid));
 	}
 	const char *fname = m->sqlite ? m->sqlite : m->pg;
 	static const char *const bytea_result[] = {"substr", "substring", "btrim", "ltrim", "rtrim", "trim", "string_agg", NULL};
@@ -596,9 +579,17 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	buf_cleanup(&call);
 	out = final_out;
 	buf_put_str(out, agg_bytes ? ") AS BLOB)" : ")");
-	if (f->agg_filter)
-		return tr_unsupported(tr, f->location, "aggregate FILTER");
-	if (f->over && !window_def(tr, f->over, f->location, out))
+	if (f->agg_filter && !m->agg)
+		return is_window_function(name)
+			       ? tr_fail(tr, "0A000", f->location, "FILTER is not implemented for non-aggregate window functions")
+			       : tr_fail(tr, "42809", f->location, "FILTER specified, but %s is not an aggregate function",
+					 name);
+	if (f->agg_filter) {
+		if (!tr_bool_clause(tr, " FILTER (WHERE ", f->agg_filter, out))
+			return false;
+		buf_put_u8(out, ')');
+	}
+	if (f->over && !tr_window_def(tr, f->over, out))
 		return false;
 	if (!result_type(tr, m, name, &first, f->location, ty))
 		return false;

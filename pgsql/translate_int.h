@@ -63,6 +63,12 @@ typedef struct Tr {
 	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
 	const PgQuery__SelectStmt *positional;
 	bool catalog; /* the statement reads the pg_catalog relations */
+	/* the next target list's numeric outputs are DISTINCT keys */
+	bool distinct_outputs;
+	/* the next target list makes its SELECT an aggregate one (count(*)) */
+	bool agg_outputs;
+	struct TrGSets *gs; /* the grouping sets of the SELECT being translated */
+	bool gs_sorted;	    /* ... whose arms carry the ORDER BY keys */
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -106,6 +112,39 @@ uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *
 /* Emit the operand b of type t for a comparison: its order key when keyed
  * and its type has one, else the value itself. */
 void tr_put_cmp_operand(Buf *out, Buf *b, const TType *t, int keyed);
+/* translate_agg.c: the aggregates it translates; the call translated (1),
+ * failed (0) or left to translate_func.c (-1) */
+bool tr_is_extra_aggregate(const char *name);
+int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
+/* translate_distinct.c: SELECT DISTINCT ON (see there) */
+bool tr_is_distinct_on(const PgQuery__SelectStmt *s);
+/* The expression an item of DISTINCT ON, ORDER BY or a grouping set
+ * stands for: an output position or output name is that target's
+ * expression (NULL: a position out of range, reported as what's). */
+Node *tr_output_expr(Tr *tr, const PgQuery__SelectStmt *s, Node *n, const char *what);
+bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
+/* the ORDER BY keys as hidden outputs "_do0", ...; inner wrapped in the
+ * SELECT of its outputs in that order (first_per_key: DISTINCT ON's) */
+bool tr_sort_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
+void tr_sorted_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, bool first_per_key, Buf *inner, Buf *out);
+/* translate_group.c: grouping sets: the sets of s (NULL: failed), their
+ * number, arm i's GROUP BY (i -1: after the arms), and the translation of
+ * GROUPING() and of the expressions an arm's set leaves out (-1: not one) */
+typedef struct TrGSets TrGSets;
+bool tr_has_grouping_sets(const PgQuery__SelectStmt *s);
+TrGSets *tr_grouping_sets(Tr *tr, const PgQuery__SelectStmt *s);
+int tr_grouping_sets_count(const TrGSets *gs);
+void tr_grouping_set_use(TrGSets *gs, int i, size_t *n, Node ***items);
+int tr_group_expr(Tr *tr, Node *n, Buf *out, TType *ty);
+/* translate_group.c: e as a grouping / DISTINCT key (numeric by value) */
+void tr_put_group_key(Buf *out, Buf *e, const TType *t);
+/* translate_window.c: " OVER ..." of a window call; " WINDOW ..." of s */
+bool tr_window_def(Tr *tr, PgQuery__WindowDef *w, Buf *out);
+bool tr_window_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
+/* " ASC|DESC NULLS FIRST|LAST" of an ORDER BY item, PostgreSQL's defaults */
+void tr_put_sort_dir(Buf *out, const PgQuery__SortBy *sb);
+/* the same as bits: 1 DESC, 2 NULLS FIRST */
+int tr_sort_flags(const PgQuery__SortBy *sb);
 bool tr_typename_of(Tr *tr, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod);
 bool tr_is_numeric_type(uint32_t t);
 /* The type of arithmetic between l and r (the wider numeric type). */

@@ -89,8 +89,9 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 /* Emit a target list (SELECT or RETURNING), filling `res` with the output columns. */
 bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional)
 {
-	bool first = true;
+	bool first = true, keys = tr->distinct_outputs, agg = tr->agg_outputs;
 	int cap = 0;
+	tr->distinct_outputs = tr->agg_outputs = false;
 	res->ncols = 0;
 	res->cols = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -118,7 +119,14 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		if (!first)
 			buf_put_str(out, ", ");
 		first = false;
-		tr_put_buf(out, &eb);
+		if (agg)
+			buf_put_str(out, "CASE WHEN count(*) >= 0 THEN ");
+		if (keys)
+			tr_put_group_key(out, &eb, &et);
+		else
+			tr_put_buf(out, &eb);
+		if (agg)
+			buf_put_str(out, " END");
 		buf_put_str(out, " AS ");
 		if (positional)
 			buf_printf(out, "\"_c%d\"", res->ncols);
@@ -287,11 +295,7 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool co
 			if (!ok)
 				return false;
 		}
-		bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-		bool nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
-				   (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && desc);
-		buf_put_str(out, desc ? " DESC" : " ASC");
-		buf_put_str(out, nulls_first ? " NULLS FIRST" : " NULLS LAST");
+		tr_put_sort_dir(out, sb);
 	}
 	return true;
 }
@@ -584,8 +588,8 @@ static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
 		pgn_walk(&s->target_list[i]->base, gc_find_agg, g);
 	if (s->having_clause)
 		pgn_walk(&s->having_clause->base, gc_find_agg, g);
-	if (!s->n_group_clause && !g->agg)
-		return true;
+	if ((!s->n_group_clause && !g->agg) || tr->gs)
+		return true; /* grouping sets: beyond this check */
 	for (size_t i = 0; i < s->n_group_clause; i++) {
 		Node *item = gc_group_item(g, s->group_clause[i]);
 		if (item->node_case == PG_QUERY__NODE__NODE_GROUPING_SET || g->nitems == 64)
@@ -782,18 +786,30 @@ static void srf_restore(SrfSwap *sw)
 	sw->n = 0;
 }
 
+/* GROUP BY an output (by name or position) that is numeric: the output's
+ * alias as a grouping key, when the alias names nothing in FROM. */
+static bool group_output_key(Tr *tr, const TRel *res, int i, Buf *out)
+{
+	if (res->cols[i].type != PGT_NUMERIC || in_scope(tr, res->cols[i].name) || tr->positional)
+		return false;
+	Buf e;
+	TType t;
+	buf_init(&e);
+	pgs_put_ident(&e, res->cols[i].name);
+	tr_ttype_set(&t, PGT_NUMERIC, res->cols[i].typmod);
+	tr_put_group_key(out, &e, &t);
+	buf_cleanup(&e);
+	return true;
+}
+
 static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	if (s->into_clause)
 		return tr_unsupported(tr, -1, "SELECT INTO");
-	if (s->n_window_clause)
-		return tr_unsupported(tr, -1, "WINDOW clause");
 	buf_put_str(out, "SELECT ");
-	if (s->n_distinct_clause) {
-		for (size_t i = 0; i < s->n_distinct_clause; i++)
-			if (s->distinct_clause[i] && s->distinct_clause[i]->node_case != PG_QUERY__NODE__NODE__NOT_SET)
-				return tr_unsupported(tr, -1, "SELECT DISTINCT ON");
+	if (s->n_distinct_clause && !tr_is_distinct_on(s)) {
 		buf_put_str(out, "DISTINCT ");
+		tr->distinct_outputs = true;
 	}
 	/* FROM first: the targets are resolved against it */
 	Buf from;
@@ -808,7 +824,9 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	}
 	SrfSwap sw;
 	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
-		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s);
+		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s) &&
+		      (!tr_is_distinct_on(s) || tr_distinct_on_targets(tr, s, out)) &&
+		      (!tr->gs_sorted || tr_sort_targets(tr, s, out));
 	srf_restore(&sw);
 	if (!listed) {
 		buf_cleanup(&from);
@@ -840,20 +858,25 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 				if (pos < 1 || pos > res->ncols)
 					ok = tr_fail(tr, "42P10", g->a_const->location,
 						     "GROUP BY position %d is not in select list", pos);
-				else
+				else if (!group_output_key(tr, res, pos - 1, out))
 					buf_printf(out, "%d", pos);
 			} else if (is_output_name(tr, g, res, &name) && !in_scope(tr, name)) {
-				pgs_put_ident(out, name);
+				if (!group_output_key(tr, res, output_index(res, name), out))
+					pgs_put_ident(out, name);
 			} else {
 				buf_reset(&b);
 				ok = tr_expr(tr, g, &b, &t);
-				if (ok)
-					tr_put_buf(out, &b);
+				if (ok) {
+					tr_settle(tr, &b, &t);
+					tr_put_group_key(out, &b, &t);
+				}
 			}
 		}
 	}
 	if (ok && s->having_clause)
 		ok = tr_bool_clause(tr, " HAVING ", s->having_clause, out);
+	if (ok && s->n_window_clause)
+		ok = tr_window_clause(tr, s, out);
 	buf_cleanup(&b);
 	return ok;
 }
@@ -1071,7 +1094,73 @@ static bool needs_wrap(PgQuery__SelectStmt *s)
 	return s->n_sort_clause || s->limit_count || s->limit_offset || s->with_clause;
 }
 
+/* Window calls (arg[0]), aggregate calls (arg[1]) and subqueries (arg[2])
+ * at this level. */
+static bool has_window(const ProtobufCMessage *m, void *arg)
+{
+	((bool *)arg)[2] |= m->descriptor == &pg_query__sub_link__descriptor;
+	if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+		((bool *)arg)[0] |= f->over != NULL;
+		((bool *)arg)[1] |= !f->over && tr_is_aggregate(pgn_str(f->funcname[f->n_funcname - 1]));
+	}
+	return m->descriptor != &pg_query__sub_link__descriptor;
+}
+
+/* GROUP BY with GROUPING SETS, ROLLUP or CUBE: the UNION ALL of one grouped
+ * SELECT per set (translate_group.c), each over its own scope. */
+static bool grouping_sets_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	bool calls[3] = {false, false, false}; /* window, aggregate, subquery */
+	for (size_t i = 0; i < s->n_target_list; i++)
+		pgn_walk(&s->target_list[i]->base, has_window, calls);
+	if (s->having_clause)
+		pgn_walk(&s->having_clause->base, has_window, calls);
+	if (calls[0] || calls[2] || s->n_distinct_clause)
+		return tr_unsupported(tr, -1, "window functions, subqueries or DISTINCT with grouping sets");
+	TrGSets *gs = tr_grouping_sets(tr, s);
+	if (!gs)
+		return false;
+	size_t ngroup = s->n_group_clause;
+	Node **group = s->group_clause;
+	bool ok = true;
+	for (int i = 0; i < tr_grouping_sets_count(gs) && ok; i++) {
+		Scope inner = {.parent = tr->scope->parent};
+		inner.nctes = tr->scope->nctes;
+		memcpy(inner.ctes, tr->scope->ctes, sizeof(inner.ctes));
+		Scope *saved = tr->scope;
+		tr->scope = &inner;
+		tr->gs = gs;
+		tr_grouping_set_use(gs, i, &s->n_group_clause, &s->group_clause);
+		/* the empty set without aggregates is one group, even of no rows */
+		tr->agg_outputs = !s->n_group_clause && !calls[1];
+		TRel arm;
+		if (i)
+			buf_put_str(out, " UNION ALL ");
+		ok = simple_select(tr, s, out, i ? &arm : res);
+		tr->scope = saved;
+	}
+	tr_grouping_set_use(gs, -1, NULL, NULL);
+	s->n_group_clause = ngroup;
+	s->group_clause = group;
+	return ok;
+}
+
+static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res);
+
 bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	TrGSets *outer = tr->gs; /* a subquery has its own grouping */
+	bool sorted = tr->gs_sorted;
+	tr->gs = NULL;
+	tr->gs_sorted = false;
+	bool ok = select_stmt(tr, s, out, res);
+	tr->gs = outer;
+	tr->gs_sorted = sorted;
+	return ok;
+}
+
+static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (s->n_locking_clause) {
@@ -1116,6 +1205,22 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 			return false;
 	} else if (s->n_values_lists) {
 		ok = values_select(tr, s, out, res);
+	} else if (tr_has_grouping_sets(s) && !s->n_sort_clause) {
+		ok = grouping_sets_select(tr, s, out, res);
+	} else if (tr_has_grouping_sets(s) || tr_is_distinct_on(s)) {
+		/* ordered by hidden outputs the arms (or the SELECT) compute */
+		bool gsets = tr_has_grouping_sets(s);
+		Buf inner;
+		buf_init(&inner);
+		tr->gs_sorted = gsets;
+		ok = gsets ? grouping_sets_select(tr, s, &inner, res) : simple_select(tr, s, &inner, res);
+		tr->gs_sorted = false;
+		if (ok)
+			tr_sorted_wrap(tr, s, res, !gsets, &inner, out);
+		buf_cleanup(&inner);
+		ok = ok && limit_clause(tr, s, out);
+		buf_put_u8(out, ')');
+		return ok && !tr->failed;
 	} else {
 		ok = simple_select(tr, s, out, res);
 	}

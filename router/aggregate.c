@@ -32,6 +32,7 @@
 #include "common/pgnode.h"
 #include "router/plan_int.h"
 #include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 
 typedef PgQuery__Node Node;
 
@@ -110,7 +111,8 @@ static bool is_aggregate_name(const char *name)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
 			return true;
-	return false;
+	/* the engine's other aggregates: not combined here (one-step plan) */
+	return pgs_is_aggregate(name);
 }
 
 /* An argument of an aggregate must not hold another aggregate or a window. */

@@ -26,6 +26,7 @@
 #include "common/pgnode.h"
 #include "router/plan_int.h"
 #include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 
 typedef PgQuery__Node Node;
 
@@ -58,7 +59,8 @@ static bool visit(const ProtobufCMessage *m, void *arg)
 	if (d == &pg_query__func_call__descriptor) {
 		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
 		const char *name = f->n_funcname ? f->funcname[f->n_funcname - 1]->string->sval : "";
-		if (f->agg_star || f->over)
+		if (f->agg_star || f->over || f->agg_within_group || f->agg_filter || f->n_agg_order ||
+		    pgs_is_aggregate(name))
 			t->aggregate = true;
 		for (size_t i = 0; i < sizeof(aggregates) / sizeof(aggregates[0]); i++)
 			if (strcmp(name, aggregates[i]) == 0)

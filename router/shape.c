@@ -209,6 +209,7 @@ void rt_shape_free(RtShape *sh)
 
 typedef struct ParamCount {
 	int all, plain; /* parameters; those standing where a value of a column's type goes */
+	bool grouped;	/* a GROUP BY: its expressions must stay equal to the targets' */
 } ParamCount;
 
 static bool is_node(const PgQuery__Node *n, PgQuery__Node__NodeCase k) { return n && n->node_case == k; }
@@ -259,6 +260,8 @@ static bool count_params(const ProtobufCMessage *m, void *arg)
 		for (size_t i = 0; sel && ins->n_cols > 0 && i < sel->n_values_lists; i++)
 			if (is_node(sel->values_lists[i], PG_QUERY__NODE__NODE_LIST))
 				pc->plain += params_in_list(sel->values_lists[i]->list);
+	} else if (d == &pg_query__select_stmt__descriptor) {
+		pc->grouped = pc->grouped || ((const PgQuery__SelectStmt *)m)->n_group_clause > 0;
 	} else if (d == &pg_query__update_stmt__descriptor) {
 		const PgQuery__UpdateStmt *up = (const PgQuery__UpdateStmt *)m;
 		for (size_t i = 0; i < up->n_target_list; i++)
@@ -270,7 +273,7 @@ static bool count_params(const ProtobufCMessage *m, void *arg)
 
 bool rt_shape_as_parameters(const PgQuery__Node *stmt)
 {
-	ParamCount pc = {0, 0};
+	ParamCount pc = {0, 0, false};
 	pgn_walk(stmt ? &stmt->base : NULL, count_params, &pc);
-	return pc.all > 0 && pc.plain == pc.all;
+	return pc.all > 0 && pc.plain == pc.all && !pc.grouped;
 }

@@ -161,9 +161,11 @@ int main(void)
 	r = translate("select id from t a join t b on a.id = b.id");
 	is_str(r.err.sqlstate, "42702", "ambiguous column: 42702");
 
-	r = translate("select distinct on (id) name from t");
-	is_str(r.err.sqlstate, "0A000", "DISTINCT ON is refused with 0A000");
-	ok(strstr(r.err.message, "DISTINCT ON") != NULL, "naming the construct");
+	r = translate("select distinct on (id) name from t order by id");
+	ok(r.ok && strstr(r.q.sql, "row_number() OVER (PARTITION BY") != NULL && strstr(r.q.sql, "\"_drn\" = 1") != NULL,
+	   "DISTINCT ON keeps the first row of each key");
+	r = translate("select distinct on (id) name from t order by name");
+	is_str(r.err.sqlstate, "42P10", "DISTINCT ON keys that are not the leftmost ORDER BY keys: 42P10");
 
 	r = translate("select 'x'::regclass");
 	is_str(r.err.sqlstate, "42P01", "regclass of an unknown relation");
