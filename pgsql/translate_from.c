@@ -11,6 +11,37 @@
 #include "pgsql/pgtype.h"
 #include "pgsql/translate_int.h"
 
+/*
+ * A FROM item with column aliases, alias(a, b, ...): the query sql (whose
+ * outputs are r's columns, in order) as a subquery whose first columns take
+ * the alias's names, written to out as "(...) AS alias"; r's columns are
+ * renamed.  More names than columns is 42P10, as in PostgreSQL.
+ */
+static bool rename_columns(Tr *tr, PgQuery__Alias *al, TRel *r, Buf *sql, Buf *out)
+{
+	if ((int)al->n_colnames > r->ncols)
+		return tr_fail(tr, "42P10", -1, "table \"%s\" has %d columns available but %zu columns specified",
+			       al->aliasname, r->ncols, al->n_colnames);
+	TCol *cols = arena_alloc(tr->a, sizeof(TCol) * (size_t)(r->ncols + 1));
+	if (r->ncols)
+		memcpy(cols, r->cols, sizeof(TCol) * (size_t)r->ncols);
+	for (size_t i = 0; i < al->n_colnames; i++)
+		cols[i].name = arena_strdup(tr->a, pgn_str(al->colnames[i]));
+	buf_put_str(out, "(WITH \"_dosql_cols\"(");
+	for (int i = 0; i < r->ncols; i++) {
+		if (i)
+			buf_put_str(out, ", ");
+		pgs_put_ident(out, cols[i].name);
+	}
+	buf_put_str(out, ") AS (");
+	tr_put_buf(out, sql);
+	buf_put_str(out, ") SELECT * FROM \"_dosql_cols\") AS ");
+	pgs_put_ident(out, al->aliasname);
+	r->cols = cols;
+	r->emit = NULL;
+	return !tr->failed;
+}
+
 /* The columns of a relation named in FROM: a CTE or a catalog table. */
 static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 {
@@ -50,10 +81,13 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		tr->catalog = tr->catalog || t->system;
 	}
 	if (rv->alias && rv->alias->n_colnames) {
-		for (size_t i = 0; i < rv->alias->n_colnames && (int)i < r->ncols; i++) {
-			/* renamed columns: keep the SQLite name reachable through a subquery */
-			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
-		}
+		Buf src;
+		buf_init(&src);
+		buf_put_str(&src, "SELECT * FROM ");
+		pgs_put_ident(&src, sqlname);
+		bool ok = rename_columns(tr, rv->alias, r, &src, out);
+		buf_cleanup(&src);
+		return ok && tr_scope_add(tr, r, rv->location);
 	}
 	pgs_put_ident(out, sqlname);
 	buf_put_str(out, " AS ");
@@ -74,16 +108,24 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 	inner.nctes = saved->nctes;
 	memcpy(inner.ctes, saved->ctes, sizeof(saved->ctes));
 	tr->scope = &inner;
-	buf_put_u8(out, '(');
-	bool ok = tr_select(tr, rs->subquery->select_stmt, out, res);
-	buf_put_str(out, ") AS ");
+	Buf sub;
+	buf_init(&sub);
+	bool ok = tr_select(tr, rs->subquery->select_stmt, &sub, res);
 	tr->scope = saved;
+	if (ok) {
+		res->alias = arena_strdup(tr->a, rs->alias->aliasname);
+		if (rs->alias->n_colnames) {
+			ok = rename_columns(tr, rs->alias, res, &sub, out);
+		} else {
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &sub);
+			buf_put_str(out, ") AS ");
+			pgs_put_ident(out, rs->alias->aliasname);
+		}
+	}
+	buf_cleanup(&sub);
 	if (!ok)
 		return false;
-	pgs_put_ident(out, rs->alias->aliasname);
-	res->alias = arena_strdup(tr->a, rs->alias->aliasname);
-	if (rs->alias->n_colnames)
-		return tr_unsupported(tr, -1, "column aliases on a subquery in FROM");
 	for (int i = 0; i < res->ncols; i++) {
 		res->cols[i].table_oid = 0;
 		res->cols[i].attnum = 0;
