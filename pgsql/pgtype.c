@@ -1471,7 +1471,7 @@ bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 	void *ud = (void *)(uintptr_t)fmt;
-	return pgt_array_register_functions(db) && pgt_json_register_functions(db) && pgt_time_register_functions(db) &&
+	return pgt_array_register_functions(db) && pgt_json_register_functions(db) && pgt_jsonb_register_functions(db) && pgt_time_register_functions(db) &&
 	       sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
 		       SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_out", 3, flags, ud, fn_pg_out, NULL, NULL, NULL) ==

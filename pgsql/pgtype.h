@@ -178,6 +178,10 @@ void pgt_result_error(sqlite3_context *ctx, const char *sqlstate, const char *ms
 bool pgt_array_register_functions(sqlite3 *db);
 /* pg_jsonb_concat(a, b): jsonb || jsonb. */
 bool pgt_json_register_functions(sqlite3 *db);
+/* pgtype_jsonb.c: pg_jsonb_exists(_any/_all) (?, ?|, ?&), pg_jsonb_contains
+ * (@>, <@), pg_json_path (#>, #>>), pg_jsonb_delete_keys/_index/_path
+ * (-, #-). */
+bool pgt_jsonb_register_functions(sqlite3 *db);
 /* pg_intervalkey(x): intervals' order key. */
 bool pgt_time_register_functions(sqlite3 *db);
 

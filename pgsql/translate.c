@@ -761,6 +761,10 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		ok = prefix_op(tr, op, &rb, &rt, loc, out, ty);
 		goto out;
 	}
+	if (tr_jsonb_op_applies(op, &lt, &rt)) {
+		ok = tr_jsonb_op(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
+		goto out;
+	}
 	if (strcmp(op, "->>") == 0 || strcmp(op, "->") == 0) {
 		/* the key is text (or an integer index), never the json type */
 		if (rt.unknown || rt.param)

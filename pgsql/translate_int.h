@@ -132,5 +132,10 @@ bool tr_delete_stmt(Tr *tr, PgQuery__DeleteStmt *del, Buf *out, TRel *res);
 bool tr_func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc, Buf *out, TType *ty);
 bool tr_array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty);
+/* translate_jsonb.c: whether l op r is one of the json(b) operators ?,
+ * ?|, ?&, @>, <@, #>, #>>, - and #- (by the operands' types), and its
+ * translation. */
+bool tr_jsonb_op_applies(const char *op, const TType *lt, const TType *rt);
+bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
 
 #endif
