@@ -1084,6 +1084,26 @@ void shd_session_internal_free(ShdSession *s)
 		session_free(s);
 }
 
+/* The session's TEMP tables dropped as its last statement, after any
+ * transaction it left open is rolled back. */
+static void drop_temp_tables(ShdSession *s)
+{
+	if (!s->pg.ntemp)
+		return;
+	if (s->txn != SHD_TXN_IDLE)
+		shd_txn_end(s, false);
+	Buf sql;
+	buf_init(&sql);
+	buf_put_str(&sql, "DROP TABLE IF EXISTS ");
+	for (int i = 0; i < s->pg.ntemp; i++) {
+		if (i)
+			buf_put_str(&sql, ", ");
+		pgs_put_ident(&sql, s->pg.temp[i]);
+	}
+	cb_query(&s->conn, buf_cstr(&sql));
+	buf_cleanup(&sql);
+}
+
 void shd_session_run(ShdServer *srv, int fd)
 {
 	ShdSession *s = calloc(1, sizeof(*s));
@@ -1099,6 +1119,7 @@ void shd_session_run(ShdServer *srv, int fd)
 	} else {
 		registry_add(srv, s);
 		pgw_serve_blocking(&s->conn, fd, srv->ssl_ctx);
+		drop_temp_tables(s);
 		registry_remove(srv, s);
 	}
 	session_free(s);

@@ -11,3 +11,26 @@ SELECT x FROM (SELECT 1 AS x) AS t(a)
 SELECT count(*) FROM (VALUES (1), (2)) v(n) JOIN (VALUES (2), (3)) w(m) ON v.n = w.m
 SELECT g.i FROM generate_series(1, 3) AS g(i) ORDER BY g.i DESC
 SELECT (SELECT q.k FROM (SELECT o.n + 10) AS q(k)) FROM (VALUES (1), (2)) o(n) ORDER BY 1
+CREATE TEMP TABLE q17_tmp (a int, b text) -- shard
+INSERT INTO q17_tmp VALUES (1, 'x'), (2, 'y'), (3, NULL) -- shard
+SELECT * FROM q17_tmp ORDER BY a -- shard
+CREATE TEMP TABLE q17_tmp (c int) -- shard
+CREATE TABLE q17_ctas AS SELECT a, b, 'lit' AS c, a * 2 AS d, a::float8 / 2 AS e FROM q17_tmp -- shard
+SELECT * FROM q17_ctas ORDER BY a -- shard
+SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'q17_ctas' ORDER BY ordinal_position -- shard
+CREATE TABLE q17_ctas2 (x, y) AS SELECT 1, 'two' -- shard
+SELECT x, y, x + 1 FROM q17_ctas2 -- shard
+CREATE TABLE q17_ctas2 AS SELECT 1 -- shard
+CREATE TABLE IF NOT EXISTS q17_ctas2 AS SELECT 1 -- shard
+CREATE TABLE q17_ctas3 (x, y, z) AS SELECT 1, 2 -- shard
+CREATE TABLE q17_ctas3 (x, x) AS SELECT 1, 2 -- shard
+CREATE TABLE q17_ctas4 AS SELECT * FROM q17_tmp WHERE a > 1 WITH NO DATA -- shard
+SELECT count(*) FROM q17_ctas4 -- shard
+SELECT a, b INTO q17_into FROM q17_tmp WHERE b IS NOT NULL ORDER BY a -- shard
+SELECT * FROM q17_into ORDER BY a -- shard
+SELECT 1 AS one INTO TEMP q17_into_tmp -- shard
+SELECT one FROM q17_into_tmp -- shard
+CREATE TEMP TABLE q17_tmp2 AS SELECT g.i FROM generate_series(1, 3) g(i) -- shard
+SELECT sum(i) FROM q17_tmp2 -- shard
+DROP TABLE q17_tmp2 -- shard
+SELECT * FROM q17_tmp2 -- shard

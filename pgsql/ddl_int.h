@@ -1,0 +1,31 @@
+/*
+ * ddl_int.h - what the DDL files (ddl*.c) share.  Not for use elsewhere.
+ */
+#ifndef DOSQL_PGS_DDL_INT_H
+#define DOSQL_PGS_DDL_INT_H
+
+#include "pgsql/pgsql.h"
+
+typedef enum NameCheck {
+	NAME_FREE,    /* go on and create it */
+	NAME_SKIPPED, /* exists, IF NOT EXISTS: NOTICE sent, nothing to do */
+	NAME_TAKEN,   /* exists: 42P07 sent */
+} NameCheck;
+
+/* CREATE of a relation called name: is the name free?  (The NOTICE or the
+ * error is sent.) */
+NameCheck pgs_ddl_check_name(PgsSession *s, const char *name, bool if_not_exists);
+/* The relation's schema is public (or none); false after 3F000 was sent. */
+bool pgs_ddl_check_schema(PgsSession *s, PgQuery__RangeVar *rv);
+/* A table of plain columns (no defaults, no constraints) and its catalog
+ * rows; false with *e filled. */
+bool pgs_ddl_create_plain(PgsSession *s, const char *name, int ncols, const PgsResultCol *cols, PgwError *e);
+/* Note a TEMP table of this session (false after 53200 was sent). */
+bool pgs_ddl_note_temp(PgsSession *s, const char *name);
+/* ddl_as.c: CREATE TABLE name AS query / SELECT ... INTO name: the table
+ * of the query's columns and its rows; *tag gets "SELECT n".  False after
+ * the error was sent. */
+bool pgs_create_table_as(PgsSession *s, PgQuery__IntoClause *into, PgQuery__Node *query, bool if_not_exists,
+			 const char **tag);
+
+#endif
