@@ -434,6 +434,10 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 		}
 		if (hit) {
 			tr_ttype_set(ty, hit->type, hit->typmod);
+			if (hit->expr) {
+				buf_put_str(out, hit->expr);
+				return true;
+			}
 			if (hit->merged && !relname) {
 				/* the merged column of a RIGHT or FULL join's USING */
 				buf_put_str(out, hit->merged);

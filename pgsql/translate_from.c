@@ -95,14 +95,44 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 	return tr_scope_add(tr, r, rv->location);
 }
 
+/*
+ * LATERAL (subquery) AS alias: SQLite has no LATERAL, but a table-valued
+ * function's arguments may refer to the FROM items before it.  The
+ * subquery's rows, correlated to those items, become one JSON array of
+ * arrays walked by json_each; each column reference is its element of
+ * the row's array.
+ */
+static void lateral_rows(Tr *tr, TRel *res, Buf *sub, Buf *out)
+{
+	const char *alias = res->alias;
+	buf_put_str(out, "json_each((SELECT json_group_array(json_array(");
+	for (int i = 0; i < res->ncols; i++)
+		buf_printf(out, "%s\"_l%d\"", i ? ", " : "", i);
+	buf_put_str(out, ")) FROM (WITH \"_dosql_cols\"(");
+	for (int i = 0; i < res->ncols; i++)
+		buf_printf(out, "%s\"_l%d\"", i ? ", " : "", i);
+	buf_put_str(out, ") AS (");
+	tr_put_buf(out, sub);
+	buf_put_str(out, ") SELECT * FROM \"_dosql_cols\"))) AS ");
+	pgs_put_ident(out, alias);
+	for (int i = 0; i < res->ncols; i++) {
+		Buf e;
+		buf_init(&e);
+		buf_put_str(&e, "json_extract(");
+		pgs_put_ident(&e, alias);
+		buf_printf(&e, ".value, '$[%d]')", i);
+		res->cols[i].expr = arena_strdup(tr->a, buf_cstr(&e));
+		buf_cleanup(&e);
+	}
+}
+
 static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 {
 	if (!rs->alias)
 		return tr_fail(tr, "42601", -1, "subquery in FROM must have an alias");
-	if (rs->lateral)
-		return tr_unsupported(tr, -1, "LATERAL");
 	TRel *res = arena_alloc(tr->a, sizeof(*res));
-	Scope inner = {.parent = tr->scope->parent};
+	/* a LATERAL subquery sees the FROM items before it */
+	Scope inner = {.parent = rs->lateral ? tr->scope : tr->scope->parent};
 	Scope *saved = tr->scope;
 	/* CTEs stay visible inside FROM subqueries */
 	inner.nctes = saved->nctes;
@@ -114,7 +144,15 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 	tr->scope = saved;
 	if (ok) {
 		res->alias = arena_strdup(tr->a, rs->alias->aliasname);
-		if (rs->alias->n_colnames) {
+		if (rs->lateral) {
+			if ((int)rs->alias->n_colnames > res->ncols)
+				ok = tr_fail(tr, "42P10", -1, "table \"%s\" has %d columns available but %zu columns specified",
+					     rs->alias->aliasname, res->ncols, rs->alias->n_colnames);
+			for (size_t i = 0; ok && i < rs->alias->n_colnames; i++)
+				res->cols[i].name = arena_strdup(tr->a, pgn_str(rs->alias->colnames[i]));
+			if (ok)
+				lateral_rows(tr, res, &sub, out);
+		} else if (rs->alias->n_colnames) {
 			ok = rename_columns(tr, rs->alias, res, &sub, out);
 		} else {
 			buf_put_u8(out, '(');

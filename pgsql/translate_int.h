@@ -19,6 +19,9 @@ typedef struct TCol {
 	 * sides (arena) */
 	const char *merged;
 	bool untyped; /* an output that is an untyped literal or NULL */
+	/* what every reference emits instead of rel.col: a LATERAL
+	 * subquery's column, its element of the row's JSON array (arena) */
+	const char *expr;
 } TCol;
 
 typedef struct TRel {

@@ -63,7 +63,9 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 			if (!*first)
 				buf_put_str(out, ", ");
 			*first = false;
-			if (c->merged && !relname)
+			if (c->expr)
+				buf_put_str(out, c->expr);
+			else if (c->merged && !relname)
 				buf_put_str(out, c->merged);
 			else
 				tr_put_qualified(out, r, c->name);

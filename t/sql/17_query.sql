@@ -34,3 +34,15 @@ CREATE TEMP TABLE q17_tmp2 AS SELECT g.i FROM generate_series(1, 3) g(i) -- shar
 SELECT sum(i) FROM q17_tmp2 -- shard
 DROP TABLE q17_tmp2 -- shard
 SELECT * FROM q17_tmp2 -- shard
+CREATE TABLE q17_la (id int, n int, name text)
+INSERT INTO q17_la VALUES (1, 2, 'one'), (2, 0, 'two'), (3, 3, NULL)
+CREATE TABLE q17_lb (aid int, v int, flag boolean)
+INSERT INTO q17_lb VALUES (1, 15, true), (1, 2, false), (3, 10, NULL), (3, 5, true)
+SELECT a.id, s.total, s.cnt FROM q17_la a, LATERAL (SELECT sum(b.v) AS total, count(*) AS cnt FROM q17_lb b WHERE b.aid = a.id) s ORDER BY a.id
+SELECT a.id, s.v, s.flag FROM q17_la a LEFT JOIN LATERAL (SELECT b.v, b.flag FROM q17_lb b WHERE b.aid = a.id ORDER BY b.v DESC LIMIT 1) s ON true ORDER BY a.id
+SELECT a.id, s.* FROM q17_la a CROSS JOIN LATERAL (SELECT a.n * 2 AS dbl, a.name || '!' AS bang) s ORDER BY a.id
+SELECT a.id, x.k FROM q17_la a, LATERAL (SELECT b.v FROM q17_lb b WHERE b.aid = a.id) AS x(k) WHERE x.k > 5 ORDER BY a.id, x.k
+SELECT * FROM q17_la a JOIN LATERAL (SELECT a.id + 100 AS big) s ON s.big > 101 ORDER BY 1
+SELECT a.id, s.m FROM q17_la a, LATERAL (SELECT max(v) AS m FROM q17_lb WHERE aid = a.id) s WHERE s.m IS NULL ORDER BY 1
+SELECT * FROM (SELECT 1 AS x) t, LATERAL (SELECT t.x + 1 AS y) u, LATERAL (SELECT u.y * 10 AS z) w
+SELECT * FROM q17_la a, (SELECT a.id) s
