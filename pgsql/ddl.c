@@ -472,6 +472,19 @@ bool pgs_ddl_create_plain(PgsSession *s, const char *name, int ncols, const PgsR
 	return ok;
 }
 
+bool pgs_ddl_register(PgsSession *s, const char *name, char relkind, int ncols, const PgsResultCol *rc, PgwError *e)
+{
+	uint32_t oid;
+	bool ok = next_oid(s, &oid, e) &&
+		  run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_class(oid, relname, relkind) VALUES(%u, %Q, '%c')", oid,
+					    name, relkind));
+	for (int i = 0; i < ncols && ok; i++) {
+		ColSpec c = {.name = rc[i].name, .type = rc[i].type, .typmod = rc[i].typmod};
+		ok = catalog_column(s, oid, i + 1, &c, e);
+	}
+	return ok;
+}
+
 /* A CHECK constraint named cname on table t (OID oid): enforced by
  * triggers, as SQLite cannot add table constraints later. */
 static bool create_check(PgsSession *s, const PgsTable *t, uint32_t oid, KeySpec *ks, const char *cname, PgwError *e)
@@ -710,7 +723,7 @@ static bool drop_table(PgsSession *s, const PgsTable *t, PgwError *e)
 	char seqs[32][256];
 	int nseq;
 	owned_sequences(t, seqs, &nseq);
-	bool ok = run(s, e, sqlite3_mprintf("DROP TABLE \"%w\"", t->name)) &&
+	bool ok = run(s, e, sqlite3_mprintf("DROP %s \"%w\"", t->relkind == 'v' ? "VIEW" : "TABLE", t->name)) &&
 		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_class WHERE oid IN (SELECT indexrelid FROM"
 					    " main._dosql_index WHERE indrelid = %u)", t->oid)) &&
 		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_index WHERE indrelid = %u", t->oid)) &&
@@ -721,6 +734,11 @@ static bool drop_table(PgsSession *s, const PgsTable *t, PgwError *e)
 	for (int i = 0; i < nseq && ok; i++)
 		ok = drop_sequence_rows(s, seqs[i], e);
 	return ok;
+}
+
+bool pgs_ddl_drop(PgsSession *s, const PgsTable *t, PgwError *e)
+{
+	return drop_table(s, t, e);
 }
 
 static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
@@ -743,6 +761,11 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 		kind = "sequence";
 		relkind = 'S';
 		*tag = "DROP SEQUENCE";
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+		kind = "view";
+		relkind = 'v';
+		*tag = "DROP VIEW";
 		break;
 	default:
 		pgs_errorf(s, "0A000", "this DROP is not supported by DoSQL");
@@ -769,7 +792,7 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 			pgs_errorf(s, "42809", "\"%s\" is not a%s %s", name, relkind == 'i' ? "n" : "", kind);
 			return false;
 		}
-		if (relkind == 'r') {
+		if (relkind == 'r' || relkind == 'v') {
 			ok = drop_table(s, t, &e);
 		} else if (relkind == 'i') {
 			ok = run(s, &e, sqlite3_mprintf("DROP INDEX \"%w\"", name)) &&
@@ -1378,6 +1401,7 @@ bool pgs_is_ddl(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
 		return true;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		return n->select_stmt->into_clause != NULL;
@@ -1412,6 +1436,9 @@ bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag)
 		return create_table_as(s, node->create_table_as_stmt, tag);
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		return select_into(s, node->select_stmt, tag);
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+		*tag = "CREATE VIEW";
+		return pgs_create_view(s, node->view_stmt);
 	default:
 		pgs_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
 		return false;

@@ -11,19 +11,18 @@
 #include "common/pgnode.h"
 #include "pgsql/ddl_int.h"
 
-/* The new table's columns: the query's, renamed by the INTO clause's
- * column list; false after the error was sent. */
-static bool into_columns(PgsSession *s, PgQuery__IntoClause *into, PgsQuery *q, Arena *a)
+bool pgs_ddl_query_columns(PgsSession *s, size_t nnames, PgQuery__Node **names, PgsQuery *q, Arena *a,
+			   const char *too_many)
 {
-	if ((int)into->n_col_names > q->ncols) {
-		pgs_errorf(s, "42601", "too many column names were specified");
+	if ((int)nnames > q->ncols) {
+		pgs_errorf(s, "42601", "%s", too_many);
 		return false;
 	}
 	PgsResultCol *cols = arena_alloc(a, sizeof(PgsResultCol) * (size_t)(q->ncols + 1));
 	for (int i = 0; i < q->ncols; i++) {
 		cols[i] = q->cols[i];
-		if ((size_t)i < into->n_col_names)
-			cols[i].name = pgn_str(into->col_names[i]);
+		if ((size_t)i < nnames)
+			cols[i].name = pgn_str(names[i]);
 		if (cols[i].type == PGT_UNKNOWN)
 			cols[i].type = PGT_TEXT;
 		for (int j = 0; j < i; j++)
@@ -59,7 +58,8 @@ bool pgs_create_table_as(PgsSession *s, PgQuery__IntoClause *into, PgQuery__Node
 		e.position = 0;
 		pgs_send_error(s, &e);
 	}
-	ok = ok && into_columns(s, into, &q, &a);
+	ok = ok && pgs_ddl_query_columns(s, into->n_col_names, into->col_names, &q, &a,
+					 "too many column names were specified");
 	if (ok && !pgs_ddl_create_plain(s, rv->relname, q.ncols, q.cols, &e)) {
 		pgs_send_error(s, &e);
 		ok = false;

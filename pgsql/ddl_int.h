@@ -22,6 +22,19 @@ bool pgs_ddl_check_schema(PgsSession *s, PgQuery__RangeVar *rv);
 bool pgs_ddl_create_plain(PgsSession *s, const char *name, int ncols, const PgsResultCol *cols, PgwError *e);
 /* Note a TEMP table of this session (false after 53200 was sent). */
 bool pgs_ddl_note_temp(PgsSession *s, const char *name);
+/* The catalog rows of relation name (relkind 'r' or 'v') with columns
+ * cols; false with *e filled. */
+bool pgs_ddl_register(PgsSession *s, const char *name, char relkind, int ncols, const PgsResultCol *cols, PgwError *e);
+/* Drop table or view t and its catalog rows; false with *e filled. */
+bool pgs_ddl_drop(PgsSession *s, const PgsTable *t, PgwError *e);
+/* ddl_as.c: q's columns renamed by the first of names (a list of
+ * String nodes), an untyped one as text; false after the error (too_many
+ * when there are more names than columns) was sent. */
+bool pgs_ddl_query_columns(PgsSession *s, size_t nnames, PgQuery__Node **names, PgsQuery *q, Arena *a,
+			   const char *too_many);
+/* view.c: CREATE [OR REPLACE] VIEW: a SQLite view of the translated
+ * query and its catalog rows; false after the error was sent. */
+bool pgs_create_view(PgsSession *s, PgQuery__ViewStmt *vs);
 /* ddl_as.c: CREATE TABLE name AS query / SELECT ... INTO name: the table
  * of the query's columns and its rows; *tag gets "SELECT n".  False after
  * the error was sent. */

@@ -21,6 +21,10 @@ static const PgsTable *dml_target(Tr *tr, PgQuery__RangeVar *rv)
 		tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", rv->relname);
 		return NULL;
 	}
+	if (t->relkind == 'v' && !t->system) {
+		tr_fail(tr, "0A000", rv->location, "changing the rows of view \"%s\" is not supported by DoSQL", rv->relname);
+		return NULL;
+	}
 	if (t->system || t->relkind != 'r') {
 		tr_fail(tr, "42809", rv->location, "cannot change relation \"%s\"", rv->relname);
 		return NULL;

@@ -1084,24 +1084,31 @@ void shd_session_internal_free(ShdSession *s)
 		session_free(s);
 }
 
-/* The session's TEMP tables dropped as its last statement, after any
- * transaction it left open is rolled back. */
+/* The session's TEMP tables and views dropped, newest first, as its last
+ * statements, after any transaction it left open is rolled back. */
 static void drop_temp_tables(ShdSession *s)
 {
-	if (!s->pg.ntemp)
+	int n = s->pg.ntemp;
+	if (!n)
 		return;
 	if (s->txn != SHD_TXN_IDLE)
 		shd_txn_end(s, false);
-	Buf sql;
-	buf_init(&sql);
-	buf_put_str(&sql, "DROP TABLE IF EXISTS ");
-	for (int i = 0; i < s->pg.ntemp; i++) {
-		if (i)
-			buf_put_str(&sql, ", ");
-		pgs_put_ident(&sql, s->pg.temp[i]);
+	char **names = calloc((size_t)n, sizeof(char *));
+	for (int i = 0; names && i < n; i++)
+		names[i] = strdup(s->pg.temp[i]);
+	for (int i = n - 1; names && i >= 0; i--) {
+		const PgsTable *t = names[i] ? pgs_catalog_table(&s->pg.cat, names[i]) : NULL;
+		if (t) {
+			Buf sql;
+			buf_init(&sql);
+			buf_printf(&sql, "DROP %s IF EXISTS ", t->relkind == 'v' ? "VIEW" : "TABLE");
+			pgs_put_ident(&sql, names[i]);
+			cb_query(&s->conn, buf_cstr(&sql));
+			buf_cleanup(&sql);
+		}
+		free(names[i]);
 	}
-	cb_query(&s->conn, buf_cstr(&sql));
-	buf_cleanup(&sql);
+	free(names);
 }
 
 void shd_session_run(ShdServer *srv, int fd)

@@ -46,3 +46,23 @@ SELECT * FROM q17_la a JOIN LATERAL (SELECT a.id + 100 AS big) s ON s.big > 101 
 SELECT a.id, s.m FROM q17_la a, LATERAL (SELECT max(v) AS m FROM q17_lb WHERE aid = a.id) s WHERE s.m IS NULL ORDER BY 1
 SELECT * FROM (SELECT 1 AS x) t, LATERAL (SELECT t.x + 1 AS y) u, LATERAL (SELECT u.y * 10 AS z) w
 SELECT * FROM q17_la a, (SELECT a.id) s
+CREATE TABLE q17_vt (id int PRIMARY KEY, name text, score numeric(6,2)) -- shard
+INSERT INTO q17_vt VALUES (1, 'a', 1.5), (2, 'b', 20), (3, 'c', NULL) -- shard
+CREATE VIEW q17_vv AS SELECT id, name, score * 2 AS dbl FROM q17_vt WHERE id < 3 -- shard
+SELECT * FROM q17_vv ORDER BY id -- shard
+CREATE VIEW q17_vvv (ident, nm) AS SELECT id, name FROM q17_vv -- shard
+SELECT * FROM q17_vvv ORDER BY 1 -- shard
+SELECT v.nm, t.score FROM q17_vvv v JOIN q17_vt t ON t.id = v.ident ORDER BY 1 -- shard
+CREATE VIEW q17_vv AS SELECT 1 -- shard
+CREATE OR REPLACE VIEW q17_vv AS SELECT id, name, score * 3 AS dbl FROM q17_vt -- shard
+SELECT * FROM q17_vv ORDER BY id -- shard
+SELECT table_name, table_type FROM information_schema.tables WHERE table_name LIKE 'v17%' ORDER BY 1 -- shard
+SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'q17_vvv' ORDER BY ordinal_position -- shard
+DROP VIEW q17_vt -- shard
+DROP TABLE q17_vvv -- shard
+DROP VIEW q17_vvv -- shard
+DROP VIEW IF EXISTS q17_vvv -- shard
+SELECT * FROM q17_vvv -- shard
+CREATE VIEW q17_vc (a, b, c) AS SELECT 1, 2 -- shard
+CREATE TEMP VIEW q17_vtv AS SELECT count(*) AS n FROM q17_vt -- shard
+SELECT n FROM q17_vtv -- shard
