@@ -767,6 +767,9 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 		relkind = 'v';
 		*tag = "DROP VIEW";
 		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
+		*tag = "DROP FUNCTION";
+		return pgs_drop_function(s, ds);
 	default:
 		pgs_errorf(s, "0A000", "this DROP is not supported by DoSQL");
 		return false;
@@ -1402,6 +1405,7 @@ bool pgs_is_ddl(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
 	case PG_QUERY__NODE__NODE_VIEW_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
 		return true;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		return n->select_stmt->into_clause != NULL;
@@ -1439,6 +1443,9 @@ bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag)
 	case PG_QUERY__NODE__NODE_VIEW_STMT:
 		*tag = "CREATE VIEW";
 		return pgs_create_view(s, node->view_stmt);
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+		*tag = "CREATE FUNCTION";
+		return pgs_create_function(s, node->create_function_stmt);
 	default:
 		pgs_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
 		return false;

@@ -27,6 +27,10 @@ bool pgs_ddl_note_temp(PgsSession *s, const char *name);
 bool pgs_ddl_register(PgsSession *s, const char *name, char relkind, int ncols, const PgsResultCol *cols, PgwError *e);
 /* Drop table or view t and its catalog rows; false with *e filled. */
 bool pgs_ddl_drop(PgsSession *s, const PgsTable *t, PgwError *e);
+/* sqlfunc.c: CREATE FUNCTION ... LANGUAGE sql, DROP FUNCTION; false
+ * after the error was sent. */
+bool pgs_create_function(PgsSession *s, PgQuery__CreateFunctionStmt *cf);
+bool pgs_drop_function(PgsSession *s, PgQuery__DropStmt *ds);
 /* ddl_as.c: q's columns renamed by the first of names (a list of
  * String nodes), an untyped one as text; false after the error (too_many
  * when there are more names than columns) was sent. */

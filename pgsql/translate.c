@@ -457,6 +457,8 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 		if (relname && rel_seen)
 			return tr_fail(tr, "42703", cr->location, "column %s.%s does not exist", relname, colname);
 	}
+	if (tr->fn && tr_sqlfunc_named(tr, relname, colname, out, ty))
+		return true;
 	if (relname) {
 		bool any = false;
 		for (Scope *s = tr->scope; s && !any; s = s->parent)
@@ -531,6 +533,8 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 {
 	int n = p->number;
+	if (tr->fn)
+		return tr_sqlfunc_param(tr, n, p->location, out, ty);
 	if (n < 1 || n > PGS_MAX_PARAMS)
 		return tr_fail(tr, "42P02", p->location, "there is no parameter $%d", n);
 	if (n > tr->nparams)

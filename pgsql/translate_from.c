@@ -11,6 +11,27 @@
 #include "pgsql/pgtype.h"
 #include "pgsql/translate_int.h"
 
+/* The name a FROM item has in SQLite: its alias, except inside the body
+ * of a SQL function, where it is made the function call's own so that
+ * the call's arguments (written inside it) still see the caller's items. */
+static const char *sql_alias(Tr *tr, const char *alias)
+{
+	if (!tr->fn)
+		return alias;
+	char *a = arena_alloc(tr->a, strlen(alias) + 40);
+	sprintf(a, "%s_%s", tr_sqlfunc_cte(tr), alias);
+	return a;
+}
+
+/* Rel r under its SQLite name, written to out as " AS name". */
+static void put_alias(Tr *tr, TRel *r, Buf *out)
+{
+	const char *name = sql_alias(tr, r->alias);
+	r->emit = name == r->alias ? NULL : name;
+	buf_put_str(out, " AS ");
+	pgs_put_ident(out, name);
+}
+
 /*
  * A FROM item with column aliases, alias(a, b, ...): the query sql (whose
  * outputs are r's columns, in order) as a subquery whose first columns take
@@ -35,10 +56,9 @@ static bool rename_columns(Tr *tr, PgQuery__Alias *al, TRel *r, Buf *sql, Buf *o
 	}
 	buf_put_str(out, ") AS (");
 	tr_put_buf(out, sql);
-	buf_put_str(out, ") SELECT * FROM \"_dosql_cols\") AS ");
-	pgs_put_ident(out, al->aliasname);
+	buf_put_str(out, ") SELECT * FROM \"_dosql_cols\")");
 	r->cols = cols;
-	r->emit = NULL;
+	put_alias(tr, r, out);
 	return !tr->failed;
 }
 
@@ -90,8 +110,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		return ok && tr_scope_add(tr, r, rv->location);
 	}
 	pgs_put_ident(out, sqlname);
-	buf_put_str(out, " AS ");
-	pgs_put_ident(out, alias);
+	put_alias(tr, r, out);
 	return tr_scope_add(tr, r, rv->location);
 }
 
@@ -104,7 +123,8 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
  */
 static void lateral_rows(Tr *tr, TRel *res, Buf *sub, Buf *out)
 {
-	const char *alias = res->alias;
+	const char *alias = sql_alias(tr, res->alias);
+	res->emit = alias == res->alias ? NULL : alias;
 	buf_put_str(out, "json_each((SELECT json_group_array(json_array(");
 	for (int i = 0; i < res->ncols; i++)
 		buf_printf(out, "%s\"_l%d\"", i ? ", " : "", i);
@@ -157,8 +177,8 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 		} else {
 			buf_put_u8(out, '(');
 			tr_put_buf(out, &sub);
-			buf_put_str(out, ") AS ");
-			pgs_put_ident(out, rs->alias->aliasname);
+			buf_put_u8(out, ')');
+			put_alias(tr, res, out);
 		}
 	}
 	buf_cleanup(&sub);
@@ -365,11 +385,11 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
 	else if (unnest)
 		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
-	buf_put_str(out, ") AS ");
-	pgs_put_ident(out, alias);
+	buf_put_u8(out, ')');
 	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
+	put_alias(tr, r, out);
 	r->ncols = rf->ordinality ? 2 : 1;
 	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
 	r->cols[0].name = arena_strdup(tr->a, col);

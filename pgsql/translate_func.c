@@ -261,6 +261,14 @@ const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind)
 	return m->pg;
 }
 
+bool pgs_has_builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strcmp(funcs[i].pg, name) == 0)
+			return true;
+	return strcmp(name, "json_build_object") == 0;
+}
+
 bool tr_is_aggregate(const char *name)
 {
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
@@ -428,6 +436,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			m = &funcs[i];
 			break;
 		}
+	int user = m ? -1 : tr_sqlfunc_call(tr, f, out, ty);
+	if (user >= 0)
+		return user == 1;
 	if (!m)
 		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
 	if (f->agg_within_group || f->n_agg_order || f->func_variadic)

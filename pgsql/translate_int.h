@@ -66,6 +66,8 @@ typedef struct Tr {
 	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
 	const PgQuery__SelectStmt *positional;
 	bool catalog; /* the statement reads the pg_catalog relations */
+	const struct TFnCtx *fn; /* the SQL function being inlined, NULL outside one */
+	int fn_seq;		 /* SQL function calls inlined so far (their CTE names) */
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -140,5 +142,14 @@ bool tr_array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty);
  * translation. */
 bool tr_jsonb_op_applies(const char *op, const TType *lt, const TType *rt);
 bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
+/* translate_sqlfunc.c: a call of a SQL-language function, inlined: 1
+ * done, 0 failed, -1 no such function.  Inside its body (tr->fn set),
+ * parameter $n and a parameter named name (qualified by the function's
+ * name or not; false when none is) read the call's arguments. */
+int tr_sqlfunc_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+bool tr_sqlfunc_param(Tr *tr, int n, int loc, Buf *out, TType *ty);
+/* The name of the CTE of the call being inlined (tr->fn set). */
+const char *tr_sqlfunc_cte(const Tr *tr);
+bool tr_sqlfunc_named(Tr *tr, const char *qual, const char *name, Buf *out, TType *ty);
 
 #endif

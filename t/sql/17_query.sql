@@ -66,3 +66,31 @@ SELECT * FROM q17_vvv -- shard
 CREATE VIEW q17_vc (a, b, c) AS SELECT 1, 2 -- shard
 CREATE TEMP VIEW q17_vtv AS SELECT count(*) AS n FROM q17_vt -- shard
 SELECT n FROM q17_vtv -- shard
+CREATE TABLE q17_ft (id int, name text, qty int) -- shard
+INSERT INTO q17_ft VALUES (1, 'a', 10), (2, 'b', 20), (3, 'a', 5) -- shard
+CREATE FUNCTION q17_fadd(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT a + b' -- shard
+SELECT q17_fadd(1, 2), q17_fadd(id, qty) FROM q17_ft ORDER BY id -- shard
+CREATE FUNCTION q17_fqty(text) RETURNS bigint AS $$ SELECT sum(qty) FROM q17_ft WHERE name = $1 $$ LANGUAGE sql -- shard
+SELECT name, q17_fqty(name) FROM q17_ft ORDER BY id -- shard
+SELECT q17_fqty('zz'), q17_fqty(NULL) -- shard
+CREATE FUNCTION q17_fdbl(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT x * 2 $$ -- shard
+SELECT q17_fdbl(1.25), q17_fdbl(NULL), q17_fdbl(3) -- shard
+CREATE FUNCTION q17_fnest(int) RETURNS int LANGUAGE sql AS 'SELECT q17_fadd($1, q17_fadd($1, 1))' -- shard
+SELECT q17_fnest(5) -- shard
+CREATE FUNCTION q17_fadd(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT a - b' -- shard
+CREATE OR REPLACE FUNCTION q17_fadd(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT a * b' -- shard
+SELECT q17_fadd(3, 4) -- shard
+CREATE FUNCTION q17_fbad(int) RETURNS int LANGUAGE sql AS 'SELECT 1, 2' -- shard
+CREATE FUNCTION q17_fbad2(int) RETURNS int LANGUAGE sql AS 'SELECT nope FROM q17_ft' -- shard
+CREATE FUNCTION q17_ftxt() RETURNS text LANGUAGE sql AS $$ SELECT 'hello' $$ -- shard
+SELECT q17_ftxt(), upper(q17_ftxt()) -- shard
+CREATE FUNCTION q17_ffirst(int) RETURNS text LANGUAGE sql AS $$ SELECT name FROM q17_ft WHERE qty > $1 ORDER BY qty $$ -- shard
+SELECT q17_ffirst(6), q17_ffirst(100) -- shard
+SELECT * FROM q17_ft WHERE q17_fadd(id, 1) > 4 ORDER BY id -- shard
+DROP FUNCTION q17_fnest(int) -- shard
+SELECT q17_fnest(5) -- shard
+DROP FUNCTION q17_fnest(int) -- shard
+DROP FUNCTION IF EXISTS q17_fnest(int) -- shard
+DROP FUNCTION q17_ftxt -- shard
+SELECT q17_fadd(1) -- shard
+SELECT t.id, q17_fqty(t.name) FROM q17_ft t JOIN q17_ft u ON u.id = t.id ORDER BY 1 -- shard
