@@ -492,13 +492,262 @@ static void fn_delete_index(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	buf_cleanup(&out);
 }
 
-/* v with the item at path[level..] removed, appended to out; false after
- * setting an error. */
-static bool delete_path(sqlite3_context *ctx, Buf *out, JSpan v, json_t *path, size_t level)
+/*
+ * Append value v of type oid as to_json renders it: NULL as null, booleans
+ * and finite numbers bare, json and jsonb as they are, timestamps in ISO
+ * 8601 form ("T" between date and time, zone as +hh:mm), anything else as
+ * the JSON string of its text output.  Arrays are refused.
+ */
+static bool json_value(Buf *b, sqlite3_value *v, uint32_t oid, const PgtFormat *fmt, PgtError *err)
+{
+	const PgType *t = pgt_by_oid(oid);
+	if (sqlite3_value_type(v) == SQLITE_NULL) {
+		buf_put_str(b, "null");
+		return true;
+	}
+	if (oid == PGT_BOOL) {
+		buf_put_str(b, sqlite3_value_int(v) ? "true" : "false");
+		return true;
+	}
+	if (t && t->category == 'A')
+		return pgt_fail(err, "0A000", "arrays in JSON building functions are not supported by DoSQL");
+	Buf o;
+	buf_init(&o);
+	bool ok = pgt_out_text(&o, v, oid, -1, fmt, err);
+	const char *s = buf_cstr(&o);
+	if (!ok) {
+		/* err is set */
+	} else if (oid == PGT_JSON || oid == PGT_JSONB) {
+		buf_put(b, o.data, o.len);
+	} else if (t && t->category == 'N' && o.len && strspn(s, "0123456789+-.eE") == o.len) {
+		buf_put(b, o.data, o.len);
+	} else if (oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ) {
+		char *sp = strchr(s, ' ');
+		if (sp)
+			*sp = 'T';
+		size_t n = o.len;
+		bool short_zone = oid == PGT_TIMESTAMPTZ && n > 3 && (s[n - 3] == '+' || s[n - 3] == '-');
+		buf_put_str(&o, short_zone ? ":00" : "");
+		pgt_put_json_string(b, buf_cstr(&o), o.len);
+	} else {
+		pgt_put_json_string(b, s, o.len);
+	}
+	buf_cleanup(&o);
+	return ok;
+}
+
+/* Set the result to the JSON text in b, normalised when jsonb. */
+static void result_json(sqlite3_context *ctx, Buf *b, bool jsonb)
+{
+	PgtError err;
+	Buf n;
+	buf_init(&n);
+	if (b->failed)
+		pgt_result_error(ctx, "53200", "out of memory");
+	else if (!jsonb)
+		result_buf(ctx, b);
+	else if (pgt_json_in((const char *)b->data, b->len, true, &n, &err))
+		result_buf(ctx, &n);
+	else
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+	buf_cleanup(&n);
+}
+
+/* pg_to_json(jsonb, oid, v): to_json(v), to_jsonb(v). */
+static void fn_to_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	PgtError err;
+	if (sqlite3_value_type(argv[2]) == SQLITE_NULL)
+		return;
+	Buf b;
+	buf_init(&b);
+	if (json_value(&b, argv[2], (uint32_t)sqlite3_value_int64(argv[1]), sqlite3_user_data(ctx), &err))
+		result_json(ctx, &b, sqlite3_value_int(argv[0]) != 0);
+	else
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+	buf_cleanup(&b);
+}
+
+/* pg_json_build(jsonb, object, oid1, v1, ...): json(b)_build_array and
+ * jsonb_build_object (keys are the odd values, as text; NULL is 22004). */
+static void fn_json_build(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	bool jsonb = sqlite3_value_int(argv[0]) != 0, object = sqlite3_value_int(argv[1]) != 0;
+	PgtError err;
+	Buf b;
+	buf_init(&b);
+	buf_put_u8(&b, object ? '{' : '[');
+	bool ok = true;
+	for (int i = 2, k = 0; i + 1 < argc && ok; i += 2, k++) {
+		if (object && k % 2 == 0) {
+			if (sqlite3_value_type(argv[i + 1]) == SQLITE_NULL) {
+				ok = pgt_fail(&err, "22023", "argument %d: key must not be null", k + 1);
+				break;
+			}
+			buf_put_str(&b, k ? ", " : "");
+			pgt_put_json_string(&b, (const char *)sqlite3_value_text(argv[i + 1]), (size_t)sqlite3_value_bytes(argv[i + 1]));
+			buf_put_str(&b, ": ");
+			continue;
+		}
+		buf_put_str(&b, k && !object ? ", " : "");
+		ok = json_value(&b, argv[i + 1], (uint32_t)sqlite3_value_int64(argv[i]), sqlite3_user_data(ctx), &err);
+	}
+	buf_put_u8(&b, object ? '}' : ']');
+	if (ok)
+		result_json(ctx, &b, jsonb);
+	else
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+	buf_cleanup(&b);
+}
+
+/* pg_json_typeof(j): json(b)_typeof. */
+static void fn_typeof(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	static const char *const names[] = {"object", "array", "string", "number", "boolean", "null"};
+	const char *k = strchr("oasnbz", kind(arg_span(argv[0])) == 't' || kind(arg_span(argv[0])) == 'f'
+						 ? 'b'
+						 : kind(arg_span(argv[0])));
+	if (k && *k)
+		sqlite3_result_text(ctx, names[k - "oasnbz"], -1, SQLITE_STATIC);
+}
+
+/* pg_json_array_length(j, jsonb). */
+static void fn_array_length(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	JSpan v = arg_span(argv[0]), k, e;
+	JIter it;
+	if (!jit_init(&it, v) || it.obj) {
+		bool jsonb = sqlite3_value_int(argv[1]) != 0;
+		pgt_result_error(ctx, "22023",
+				 jsonb ? "cannot get array length of a non-array"
+				 : kind(v) == 'o' ? "cannot get array length of a non-array"
+						 : "cannot get array length of a scalar");
+		return;
+	}
+	int n = 0;
+	while (jit_next(&it, &k, &e))
+		n++;
+	sqlite3_result_int(ctx, n);
+}
+
+/* pg_json_member(j, key, as_text): the member key of an object or the
+ * element (integer key) of an array, as JSON text or (as_text) text. */
+static void fn_member(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	JSpan v = arg_span(argv[0]), val;
+	bool found;
+	if (sqlite3_value_type(argv[1]) == SQLITE_INTEGER) {
+		found = element(v, (long)sqlite3_value_int64(argv[1]), &val);
+	} else {
+		json_t *k = json_stringn_nocheck((const char *)sqlite3_value_text(argv[1]), (size_t)sqlite3_value_bytes(argv[1]));
+		char *d = k ? json_dumps(k, JSON_ENCODE_ANY) : NULL;
+		found = d && member(v, (JSpan){d, strlen(d)}, &val);
+		free(d);
+		json_decref(k);
+	}
+	if (!found || (sqlite3_value_int(argv[2]) && kind(val) == 'z'))
+		return;
+	if (sqlite3_value_int(argv[2]) && kind(val) == 's') {
+		json_t *s = str_value(val);
+		if (s)
+			sqlite3_result_text(ctx, json_string_value(s), (int)json_string_length(s), SQLITE_TRANSIENT);
+		json_decref(s);
+		return;
+	}
+	sqlite3_result_text(ctx, val.p, (int)val.n, SQLITE_TRANSIENT);
+}
+
+/* v without the object members whose value is null, at every depth. */
+static void strip_nulls(Buf *out, JSpan v)
 {
 	JIter it;
-	JSpan k, e, target = {NULL, 0};
+	JSpan k, e;
+	if (!jit_init(&it, v)) {
+		buf_put(out, v.p, v.n);
+		return;
+	}
+	bool first = true;
+	buf_put_u8(out, it.obj ? '{' : '[');
+	while (jit_next(&it, &k, &e)) {
+		if (it.obj && kind(e) == 'z')
+			continue;
+		Buf sub;
+		buf_init(&sub);
+		strip_nulls(&sub, e);
+		put_item(out, &first, it.obj ? &k : NULL, (JSpan){(const char *)sub.data, sub.len});
+		buf_cleanup(&sub);
+	}
+	buf_put_u8(out, it.obj ? '}' : ']');
+}
+
+/* pg_jsonb_strip_nulls(j). */
+static void fn_strip_nulls(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	Buf out;
+	buf_init(&out);
+	strip_nulls(&out, arg_span(argv[0]));
+	result_buf(ctx, &out);
+	buf_cleanup(&out);
+}
+
+/* v indented as jsonb_pretty does: four spaces a level, one member or
+ * element a line. */
+static void pretty(Buf *out, JSpan v, int depth)
+{
+	JIter it;
+	JSpan k, e;
+	if (!jit_init(&it, v)) {
+		buf_put(out, v.p, v.n);
+		return;
+	}
+	bool any = false;
+	buf_put_u8(out, it.obj ? '{' : '[');
+	while (jit_next(&it, &k, &e)) {
+		/* an empty container still takes two lines */
+		buf_printf(out, "%s\n%*s", any ? "," : "", 4 * (depth + 1), "");
+		any = true;
+		if (it.obj) {
+			buf_put(out, k.p, k.n);
+			buf_put_str(out, ": ");
+		}
+		pretty(out, e, depth + 1);
+	}
+	buf_printf(out, "\n%*s", 4 * depth, "");
+	buf_put_u8(out, it.obj ? '}' : ']');
+}
+
+/* pg_jsonb_pretty(j). */
+static void fn_pretty(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	Buf out;
+	buf_init(&out);
+	pretty(&out, arg_span(argv[0]), 0);
+	result_buf(ctx, &out);
+	buf_cleanup(&out);
+}
+
+/* jsonb_set / jsonb_insert: what happens at the end of the path. */
+enum { SET_REPLACE, SET_CREATE, INSERT_BEFORE, INSERT_AFTER, PATH_DELETE };
+
+/* v with newval set at path[level..] (mode above), into out; false after
+ * setting an error. */
+static bool set_path(sqlite3_context *ctx, Buf *out, JSpan v, json_t *path, size_t level, JSpan newval, int mode)
+{
+	JIter it;
+	JSpan k, e;
 	json_t *pe = json_array_get(path, level);
+	bool last = level + 1 == json_array_size(path), first = true, done = false;
 	if (!jit_init(&it, v) || !pe) {
 		buf_put(out, v.p, v.n);
 		return true;
@@ -510,44 +759,73 @@ static bool delete_path(sqlite3_context *ctx, Buf *out, JSpan v, json_t *path, s
 		return false;
 	}
 	const char *name = json_string_value(pe);
-	long idx;
-	if (!it.obj && !path_index(name, &idx)) {
-		char m[200];
-		snprintf(m, sizeof(m), "path element at position %zu is not an integer: \"%.100s\"", level + 1, name);
-		pgt_result_error(ctx, "22P02", m);
-		return false;
+	long idx = 0, n = 0;
+	if (!it.obj) {
+		if (!path_index(name, &idx)) {
+			char m[200];
+			snprintf(m, sizeof(m), "path element at position %zu is not an integer: \"%.100s\"", level + 1, name);
+			pgt_result_error(ctx, "22P02", m);
+			return false;
+		}
+		JIter c = it;
+		while (jit_next(&c, &k, &e))
+			n++;
+		idx = idx < 0 ? (-idx > n ? -1 : idx + n) : idx > n ? n : idx;
 	}
-	bool hit = !it.obj && element(v, idx, &target), first = true, last = level + 1 == json_array_size(path);
+	bool adds = mode != SET_REPLACE && mode != PATH_DELETE;
 	buf_put_u8(out, it.obj ? '{' : '[');
-	while (jit_next(&it, &k, &e)) {
-		bool match = it.obj ? str_is(k, name, json_string_length(pe)) : hit && e.p == target.p;
-		if (match && last)
-			continue;
+	if (!it.obj && last && adds && (idx < 0 || n == 0)) {
+		put_item(out, &first, NULL, newval);
+		done = true;
+	}
+	for (long i = 0; jit_next(&it, &k, &e); i++) {
+		bool match = it.obj ? str_is(k, name, json_string_length(pe)) : i == idx;
 		if (!match) {
 			put_item(out, &first, it.obj ? &k : NULL, e);
 			continue;
 		}
-		Buf sub;
-		buf_init(&sub);
-		bool ok = delete_path(ctx, &sub, e, path, level + 1);
-		if (ok)
-			put_item(out, &first, it.obj ? &k : NULL, (JSpan){(const char *)sub.data, sub.len});
-		buf_cleanup(&sub);
-		if (!ok)
+		done = true;
+		if (last && mode == PATH_DELETE)
+			continue;
+		if (!last) {
+			Buf sub;
+			buf_init(&sub);
+			bool ok = set_path(ctx, &sub, e, path, level + 1, newval, mode);
+			if (ok)
+				put_item(out, &first, it.obj ? &k : NULL, (JSpan){(const char *)sub.data, sub.len});
+			buf_cleanup(&sub);
+			if (!ok)
+				return false;
+			continue;
+		}
+		if (it.obj && mode >= INSERT_BEFORE) {
+			pgt_result_error(ctx, "22023", "cannot replace existing key");
 			return false;
+		}
+		if (mode == INSERT_AFTER)
+			put_item(out, &first, NULL, e);
+		put_item(out, &first, it.obj ? &k : NULL, newval);
+		if (mode == INSERT_BEFORE)
+			put_item(out, &first, NULL, e);
+	}
+	if (!done && last && adds) {
+		Buf key;
+		buf_init(&key);
+		pgt_put_json_string(&key, name, json_string_length(pe));
+		JSpan ks = {(const char *)key.data, key.len};
+		put_item(out, &first, it.obj ? &ks : NULL, newval);
+		buf_cleanup(&key);
 	}
 	buf_put_u8(out, it.obj ? '}' : ']');
 	return true;
 }
 
-/* pg_jsonb_delete_path(j, path): j #- path. */
-static void fn_delete_path(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* The result of set_path over argv[0] (a container) and path argv[1]. */
+static void path_result(sqlite3_context *ctx, sqlite3_value **argv, JSpan newval, int mode)
 {
-	if (any_null(argc, argv))
-		return;
 	JSpan v = arg_span(argv[0]);
 	if (kind(v) != 'o' && kind(v) != 'a') {
-		pgt_result_error(ctx, "22023", "cannot delete path in scalar");
+		pgt_result_error(ctx, "22023", mode == PATH_DELETE ? "cannot delete path in scalar" : "cannot set path in scalar");
 		return;
 	}
 	json_t *path = arg_texts(ctx, argv[1]);
@@ -555,16 +833,42 @@ static void fn_delete_path(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	Buf out;
 	buf_init(&out);
-	if (delete_path(ctx, &out, v, path, 0))
-		result_buf(ctx, &out);
+	if (set_path(ctx, &out, v, path, 0, newval, mode))
+		result_json(ctx, &out, true);
 	buf_cleanup(&out);
 	json_decref(path);
 }
 
-bool pgt_jsonb_register_functions(sqlite3 *db)
+/* pg_jsonb_set(j, path, new, create, mode): jsonb_set (mode 0, create
+ * as given) and jsonb_insert (mode 1 before, 2 after). */
+static void fn_set(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	int m = sqlite3_value_int(argv[4]);
+	int mode = m == 1 ? INSERT_BEFORE : m == 2 ? INSERT_AFTER : sqlite3_value_int(argv[3]) ? SET_CREATE : SET_REPLACE;
+	path_result(ctx, argv, arg_span(argv[2]), mode);
+}
+
+/* pg_jsonb_delete_path(j, path): j #- path. */
+static void fn_delete_path(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (!any_null(argc, argv))
+		path_result(ctx, argv, (JSpan){NULL, 0}, PATH_DELETE);
+}
+
+bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	static int all = 1;
-	static const PgtSqlFunc fns[] = {
+	const PgtSqlFunc fns[] = {
+		{"pg_to_json", 3, fn_to_json, (void *)fmt, 0},
+		{"pg_json_build", -1, fn_json_build, (void *)fmt, 0},
+		{"pg_json_typeof", 1, fn_typeof, NULL, SQLITE_DETERMINISTIC},
+		{"pg_json_array_length", 2, fn_array_length, NULL, SQLITE_DETERMINISTIC},
+		{"pg_json_member", 3, fn_member, NULL, SQLITE_DETERMINISTIC},
+		{"pg_jsonb_strip_nulls", 1, fn_strip_nulls, NULL, SQLITE_DETERMINISTIC},
+		{"pg_jsonb_pretty", 1, fn_pretty, NULL, SQLITE_DETERMINISTIC},
+		{"pg_jsonb_set", 5, fn_set, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_exists", 2, fn_exists, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_exists_any", 2, fn_exists_set, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_exists_all", 2, fn_exists_set, &all, SQLITE_DETERMINISTIC},

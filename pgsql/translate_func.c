@@ -266,7 +266,7 @@ bool pgs_has_builtin(const char *name)
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (strcmp(funcs[i].pg, name) == 0)
 			return true;
-	return strcmp(name, "json_build_object") == 0;
+	return strcmp(name, "json_build_object") == 0 || tr_json_func_name(name);
 }
 
 bool tr_is_aggregate(const char *name)
@@ -436,6 +436,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			m = &funcs[i];
 			break;
 		}
+	int json = m ? -1 : tr_json_func(tr, f, out, ty);
+	if (json >= 0)
+		return json == 1;
 	int user = m ? -1 : tr_sqlfunc_call(tr, f, out, ty);
 	if (user >= 0)
 		return user == 1;

@@ -142,6 +142,10 @@ bool tr_array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty);
  * translation. */
 bool tr_jsonb_op_applies(const char *op, const TType *lt, const TType *rt);
 bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
+/* A json(b) function (jsonb_set, to_jsonb, jsonb_build_array, ...): 1
+ * done, 0 failed, -1 not one of them. */
+int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+bool tr_json_func_name(const char *name);
 /* translate_sqlfunc.c: a call of a SQL-language function, inlined: 1
  * done, 0 failed, -1 no such function.  Inside its body (tr->fn set),
  * parameter $n and a parameter named name (qualified by the function's

@@ -2,8 +2,10 @@
  * translate_jsonb.c - the json(b) operators ?, ?|, ?&, @>, <@, #>, #>>, -
  * and #- as calls of the functions of pgtype_jsonb.c.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/pgnode.h"
 #include "pgsql/pgtype.h"
 #include "pgsql/translate_int.h"
 
@@ -116,4 +118,165 @@ bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt,
 	buf_put_u8(out, ')');
 	tr_ttype_set(ty, o->result ? o->result : lt->oid, -1);
 	return !tr->failed;
+}
+
+/*
+ * The json(b) functions.  args: one letter per argument, J jsonb, j json,
+ * T text, A text[], B boolean, V any value (to JSON by its type);
+ * '*' repeats the letter before it.  sql: the call, %1..%9 the arguments
+ * (A as pg_array_json), %v the value arguments as ", oid, value" each, %p
+ * the text arguments as a JSON array; a missing optional argument is its
+ * default (dflt, by position).
+ */
+typedef struct JsonFunc {
+	const char *name;
+	const char *args;
+	int min;
+	uint32_t result;
+	const char *sql;
+	const char *dflt[4];
+} JsonFunc;
+
+static const JsonFunc json_funcs[] = {
+	{"jsonb_typeof", "J", 1, PGT_TEXT, "pg_json_typeof(%1)", {0}},
+	{"json_typeof", "j", 1, PGT_TEXT, "pg_json_typeof(%1)", {0}},
+	{"jsonb_array_length", "J", 1, PGT_INT4, "pg_json_array_length(%1, 1)", {0}},
+	{"json_array_length", "j", 1, PGT_INT4, "pg_json_array_length(%1, 0)", {0}},
+	{"jsonb_strip_nulls", "J", 1, PGT_JSONB, "pg_jsonb_strip_nulls(%1)", {0}},
+	{"jsonb_pretty", "J", 1, PGT_TEXT, "pg_jsonb_pretty(%1)", {0}},
+	{"jsonb_set", "JAJB", 3, PGT_JSONB, "pg_jsonb_set(%1, %2, %3, %4, 0)", {0, 0, 0, "1"}},
+	{"jsonb_insert", "JAJB", 3, PGT_JSONB, "pg_jsonb_set(%1, %2, %3, 1, CASE WHEN %4 THEN 2 ELSE 1 END)",
+	 {0, 0, 0, "0"}},
+	{"to_jsonb", "V", 1, PGT_JSONB, "pg_to_json(1%v)", {0}},
+	{"to_json", "V", 1, PGT_JSON, "pg_to_json(0%v)", {0}},
+	{"jsonb_build_array", "V*", 0, PGT_JSONB, "pg_json_build(1, 0%v)", {0}},
+	{"json_build_array", "V*", 0, PGT_JSON, "pg_json_build(0, 0%v)", {0}},
+	{"jsonb_build_object", "V*", 0, PGT_JSONB, "pg_json_build(1, 1%v)", {0}},
+	{"jsonb_extract_path", "JT*", 1, PGT_JSONB, "pg_json_path(%1, %p, 0)", {0}},
+	{"jsonb_extract_path_text", "JT*", 1, PGT_TEXT, "pg_json_path(%1, %p, 1)", {0}},
+	{"json_extract_path", "jT*", 1, PGT_JSON, "pg_json_path(%1, %p, 0)", {0}},
+	{"json_extract_path_text", "jT*", 1, PGT_TEXT, "pg_json_path(%1, %p, 1)", {0}},
+	{"jsonb_exists", "JT", 2, PGT_BOOL, "pg_jsonb_exists(%1, %2)", {0}},
+	{"jsonb_exists_any", "JA", 2, PGT_BOOL, "pg_jsonb_exists_any(%1, %2)", {0}},
+	{"jsonb_exists_all", "JA", 2, PGT_BOOL, "pg_jsonb_exists_all(%1, %2)", {0}},
+	{"jsonb_contains", "JJ", 2, PGT_BOOL, "pg_jsonb_contains(%1, %2)", {0}},
+	{"jsonb_contained", "JJ", 2, PGT_BOOL, "pg_jsonb_contains(%2, %1)", {0}},
+	{"jsonb_delete", "JT", 2, PGT_JSONB, "pg_jsonb_delete_keys(%1, json_array(%2))", {0}},
+	{"jsonb_delete_path", "JA", 2, PGT_JSONB, "pg_jsonb_delete_path(%1, %2)", {0}},
+};
+
+static uint32_t letter_type(char c)
+{
+	switch (c) {
+	case 'J':
+		return PGT_JSONB;
+	case 'j':
+		return PGT_JSON;
+	case 'T':
+		return PGT_TEXT;
+	case 'A':
+		return PGT_TEXTARRAY;
+	case 'B':
+		return PGT_BOOL;
+	default:
+		return 0;
+	}
+}
+
+/* The letter of argument i of spec args. */
+static char arg_letter(const char *args, size_t i)
+{
+	size_t n = strlen(args);
+	if (i < n && args[i] != '*')
+		return args[i];
+	return n >= 2 && args[n - 1] == '*' ? args[n - 2] : 0;
+}
+
+/* Write call sql with the translated arguments bs/ts/letters (n). */
+static void put_json_call(const JsonFunc *jf, Buf *bs, TType *ts, const char *letters, size_t n, Buf *out)
+{
+	for (const char *p = jf->sql; *p; p++) {
+		if (*p != '%') {
+			buf_put_u8(out, (uint8_t)*p);
+			continue;
+		}
+		p++;
+		if (*p == 'v') {
+			for (size_t i = 0; i < n; i++)
+				if (letters[i] == 'V') {
+					buf_printf(out, ", %u, ", ts[i].oid);
+					tr_put_buf(out, &bs[i]);
+				}
+			continue;
+		}
+		if (*p == 'p') {
+			buf_put_str(out, "json_array(");
+			for (size_t i = 1, k = 0; i < n; i++)
+				if (letters[i] == 'T') {
+					buf_put_str(out, k++ ? ", " : "");
+					tr_put_buf(out, &bs[i]);
+				}
+			buf_put_u8(out, ')');
+			continue;
+		}
+		size_t i = (size_t)(*p - '1');
+		if (i < n && letters[i] == 'A')
+			put_texts(out, &bs[i], PGT_TEXTARRAY);
+		else if (i < n)
+			tr_put_buf(out, &bs[i]);
+		else
+			buf_put_str(out, jf->dflt[i] ? jf->dflt[i] : "NULL");
+	}
+}
+
+bool tr_json_func_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(json_funcs) / sizeof(json_funcs[0]); i++)
+		if (strcmp(json_funcs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	const JsonFunc *jf = NULL;
+	for (size_t i = 0; i < sizeof(json_funcs) / sizeof(json_funcs[0]) && !jf; i++)
+		if (strcmp(json_funcs[i].name, name) == 0)
+			jf = &json_funcs[i];
+	if (!jf || f->over || f->agg_star || f->n_agg_order || f->agg_filter)
+		return -1;
+	size_t n = f->n_args, max = strchr(jf->args, '*') ? 100 : strlen(jf->args);
+	if ((int)n < jf->min || n > max)
+		return tr_fail(tr, "42883", f->location, "function %s with %zu arguments does not exist", name, n) ? 1 : 0;
+	if (strcmp(name, "jsonb_build_object") == 0 && n % 2)
+		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements") ? 1 : 0;
+	Buf *bs = calloc(n + 1, sizeof(Buf));
+	TType *ts = calloc(n + 1, sizeof(TType));
+	char *letters = calloc(n + 1, 1);
+	bool ok = bs && ts && letters;
+	size_t done = 0;
+	for (; ok && done < n; done++) {
+		buf_init(&bs[done]);
+		letters[done] = arg_letter(jf->args, done);
+		uint32_t want = letter_type(letters[done]);
+		ok = tr_expr(tr, f->args[done], &bs[done], &ts[done]);
+		if (ok && want && (open_type(&ts[done]) || ts[done].oid != want) &&
+		    !(want == PGT_TEXT && tr_is_text_type(ts[done].oid)))
+			ok = open_type(&ts[done]) || (want == PGT_JSON && ts[done].oid == PGT_JSONB)
+				     ? tr_coerce(tr, &bs[done], &ts[done], want, -1, f->location)
+				     : tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name,
+					       tr_type_name(ts[done].oid));
+		if (ok && !want)
+			tr_settle(tr, &bs[done], &ts[done]);
+	}
+	if (ok)
+		put_json_call(jf, bs, ts, letters, n, out);
+	tr_ttype_set(ty, jf->result, -1);
+	for (size_t i = 0; bs && i < done; i++)
+		buf_cleanup(&bs[i]);
+	free(bs);
+	free(ts);
+	free(letters);
+	return ok && !tr->failed ? 1 : 0;
 }
