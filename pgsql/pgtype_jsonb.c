@@ -857,6 +857,27 @@ static void fn_delete_path(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		path_result(ctx, argv, (JSpan){NULL, 0}, PATH_DELETE);
 }
 
+/* pg_json_check(j, want, fn): j when it is an object (want 'o') or an
+ * array ('a'), else the error the set-returning function fn gives. */
+static void fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	char want = ((const char *)sqlite3_value_text(argv[1]))[0], k = kind(arg_span(argv[0]));
+	const char *fn = (const char *)sqlite3_value_text(argv[2]);
+	if ((want == 'o' && k == 'o') || (want == 'a' && k == 'a')) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	char m[160];
+	if (want == 'o')
+		snprintf(m, sizeof(m), "cannot call %s on a non-object", fn);
+	else
+		snprintf(m, sizeof(m), "cannot extract elements from a%s", k == 'o' ? "n object" : " scalar");
+	pgt_result_error(ctx, "22023", m);
+}
+
 bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	static int all = 1;
@@ -869,6 +890,7 @@ bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_jsonb_strip_nulls", 1, fn_strip_nulls, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_pretty", 1, fn_pretty, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_set", 5, fn_set, NULL, SQLITE_DETERMINISTIC},
+		{"pg_json_check", 3, fn_check, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_exists", 2, fn_exists, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_exists_any", 2, fn_exists_set, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_exists_all", 2, fn_exists_set, &all, SQLITE_DETERMINISTIC},

@@ -23,8 +23,7 @@ static const char *sql_alias(Tr *tr, const char *alias)
 	return a;
 }
 
-/* Rel r under its SQLite name, written to out as " AS name". */
-static void put_alias(Tr *tr, TRel *r, Buf *out)
+void tr_put_from_alias(Tr *tr, TRel *r, Buf *out)
 {
 	const char *name = sql_alias(tr, r->alias);
 	r->emit = name == r->alias ? NULL : name;
@@ -58,7 +57,7 @@ static bool rename_columns(Tr *tr, PgQuery__Alias *al, TRel *r, Buf *sql, Buf *o
 	tr_put_buf(out, sql);
 	buf_put_str(out, ") SELECT * FROM \"_dosql_cols\")");
 	r->cols = cols;
-	put_alias(tr, r, out);
+	tr_put_from_alias(tr, r, out);
 	return !tr->failed;
 }
 
@@ -110,7 +109,7 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		return ok && tr_scope_add(tr, r, rv->location);
 	}
 	pgs_put_ident(out, sqlname);
-	put_alias(tr, r, out);
+	tr_put_from_alias(tr, r, out);
 	return tr_scope_add(tr, r, rv->location);
 }
 
@@ -178,7 +177,7 @@ static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 			buf_put_u8(out, '(');
 			tr_put_buf(out, &sub);
 			buf_put_u8(out, ')');
-			put_alias(tr, res, out);
+			tr_put_from_alias(tr, res, out);
 		}
 	}
 	buf_cleanup(&sub);
@@ -310,6 +309,9 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
  */
 static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 {
+	int json = tr_json_from(tr, rf, out);
+	if (json >= 0)
+		return json == 1;
 	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__List *l = rf->functions[0]->list;
@@ -389,7 +391,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
-	put_alias(tr, r, out);
+	tr_put_from_alias(tr, r, out);
 	r->ncols = rf->ordinality ? 2 : 1;
 	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
 	r->cols[0].name = arena_strdup(tr->a, col);

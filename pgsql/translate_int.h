@@ -121,6 +121,9 @@ const char *tr_type_name(uint32_t oid);
  * unqualified. */
 bool tr_from_item(Tr *tr, Node *n, Buf *out);
 void tr_put_qualified(Buf *out, const TRel *r, const char *col);
+/* Rel r's SQLite name written to out as " AS name" (r->emit set when it is
+ * not r's alias). */
+void tr_put_from_alias(Tr *tr, TRel *r, Buf *out);
 /* translate_sublink.c: a subquery used as an expression (SubLink). */
 bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty);
 /* translate_stmt.c: kw and a boolean clause (WHERE, HAVING); a target list
@@ -146,6 +149,9 @@ bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt,
  * done, 0 failed, -1 not one of them. */
 int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_json_func_name(const char *name);
+/* json(b)_each(_text), json(b)_array_elements(_text), json(b)_object_keys
+ * in FROM: 1 done, 0 failed, -1 not one of them. */
+int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out);
 /* translate_sqlfunc.c: a call of a SQL-language function, inlined: 1
  * done, 0 failed, -1 no such function.  Inside its body (tr->fn set),
  * parameter $n and a parameter named name (qualified by the function's

@@ -280,3 +280,85 @@ int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	free(letters);
 	return ok && !tr->failed ? 1 : 0;
 }
+
+/* The set-returning json(b) functions of FROM: what the argument must be
+ * ('o' object, 'a' array) and their columns. */
+typedef struct JsonSrf {
+	const char *name;
+	char want;
+	bool jsonb, text, keys_only;
+} JsonSrf;
+
+static const JsonSrf json_srfs[] = {
+	{"jsonb_each", 'o', true, false, false},	   {"jsonb_each_text", 'o', true, true, false},
+	{"json_each", 'o', false, false, false},	   {"json_each_text", 'o', false, true, false},
+	{"jsonb_array_elements", 'a', true, false, false}, {"jsonb_array_elements_text", 'a', true, true, false},
+	{"json_array_elements", 'a', false, false, false}, {"json_array_elements_text", 'a', false, true, false},
+	{"jsonb_object_keys", 'o', true, true, true},	   {"json_object_keys", 'o', false, true, true},
+};
+
+/* Add column name of type oid, emitted as expr, to r. */
+static void srf_col(Tr *tr, TRel *r, const char *name, uint32_t oid, const char *expr)
+{
+	TCol *c = &r->cols[r->ncols++];
+	memset(c, 0, sizeof(*c));
+	c->name = arena_strdup(tr->a, name);
+	c->type = oid;
+	c->typmod = -1;
+	c->expr = arena_strdup(tr->a, expr);
+}
+
+int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
+{
+	PgQuery__List *l = rf->n_functions == 1 ? rf->functions[0]->list : NULL;
+	Node *fn = l && l->n_items ? l->items[0] : NULL;
+	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+		return -1;
+	PgQuery__FuncCall *f = fn->func_call;
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	const JsonSrf *js = NULL;
+	for (size_t i = 0; i < sizeof(json_srfs) / sizeof(json_srfs[0]) && !js; i++)
+		if (strcmp(json_srfs[i].name, name) == 0)
+			js = &json_srfs[i];
+	if (!js)
+		return -1;
+	if (f->n_args != 1 || rf->ordinality || rf->is_rowsfrom || rf->n_coldeflist)
+		return tr_unsupported(tr, f->location, "this call of a json function in FROM") ? 1 : 0;
+	Buf jb, e;
+	TType jt;
+	buf_init(&jb);
+	buf_init(&e);
+	uint32_t want = js->jsonb ? PGT_JSONB : PGT_JSON;
+	bool ok = tr_expr(tr, f->args[0], &jb, &jt);
+	if (ok && (open_type(&jt) || jt.oid != want))
+		ok = open_type(&jt) || (want == PGT_JSON && jt.oid == PGT_JSONB)
+			     ? tr_coerce(tr, &jb, &jt, want, -1, f->location)
+			     : tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name, tr_type_name(jt.oid));
+	TRel *r = arena_alloc(tr->a, sizeof(*r));
+	const char *alias = rf->alias && pgn_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
+	r->alias = arena_strdup(tr->a, alias);
+	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
+	if (ok) {
+		buf_printf(out, "json_each(pg_json_check(%s, '%c', '%s'))", buf_cstr(&jb), js->want, name);
+		tr_put_from_alias(tr, r, out);
+		const char *q = r->emit ? r->emit : r->alias;
+		Buf qi;
+		buf_init(&qi);
+		pgs_put_ident(&qi, q);
+		if (js->keys_only || js->want == 'o') {
+			buf_printf(&e, "%s.key", buf_cstr(&qi));
+			srf_col(tr, r, js->keys_only ? name : "key", PGT_TEXT, buf_cstr(&e));
+		}
+		if (!js->keys_only) {
+			buf_reset(&e);
+			buf_printf(&e, "pg_json_member(%s, %s.key, %d)", buf_cstr(&jb), buf_cstr(&qi), js->text);
+			srf_col(tr, r, "value", js->text ? PGT_TEXT : want, buf_cstr(&e));
+		}
+		buf_cleanup(&qi);
+		for (size_t i = 0; rf->alias && i < rf->alias->n_colnames && (int)i < r->ncols; i++)
+			r->cols[i].name = arena_strdup(tr->a, pgn_str(rf->alias->colnames[i]));
+	}
+	buf_cleanup(&jb);
+	buf_cleanup(&e);
+	return ok && !tr->failed && tr_scope_add(tr, r, -1) ? 1 : 0;
+}

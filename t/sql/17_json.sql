@@ -50,3 +50,18 @@ SELECT jsonb_strip_nulls('{"a": null, "b": {"c": null, "d": 1}, "e": [null, {"f"
 SELECT jsonb_pretty('{"a": [1, 2, {"b": null}], "c": {}, "d": []}')
 SELECT jsonb_pretty('5'), jsonb_pretty('[]')
 SELECT jsonb_exists('{"a": 1}', 'a'), jsonb_exists_any('{"a": 1}', '{b,a}'), jsonb_contains('{"a": 1}', '{}'), jsonb_contained('{}', '{"a": 1}'), jsonb_delete('{"a": 1, "b": 2}', 'a'), jsonb_delete_path('{"a": [1, 2]}', '{a,0}')
+SELECT * FROM jsonb_each('{"b": [1, 2], "a": 1.50, "c": null, "d": "x"}')
+SELECT key, value FROM jsonb_each_text('{"b": [1, 2], "a": 1.50, "c": null, "d": "x"}') ORDER BY key
+SELECT * FROM json_each('{"b":  [1,2], "a": 1.50}') AS j(k, v)
+SELECT value FROM jsonb_array_elements('[1, "a", {"b": 2}, null]')
+SELECT * FROM jsonb_array_elements_text('[1, "a", {"b": 2}, null]') AS e(x)
+SELECT * FROM json_array_elements('[1, "a",  {"b":2}]')
+SELECT * FROM jsonb_object_keys('{"b": 1, "a": 2}')
+SELECT json_object_keys FROM json_object_keys('{"b": 1, "a": 2}')
+SELECT * FROM jsonb_each('[1]')
+SELECT * FROM jsonb_array_elements('{"a": 1}')
+SELECT * FROM jsonb_array_elements('5')
+CREATE TABLE j17b (id int, doc jsonb)
+INSERT INTO j17b VALUES (1, '{"a": 1, "b": 2}'), (2, '{"c": 3}')
+SELECT t.id, e.key, e.value FROM j17b t, jsonb_each(t.doc) e ORDER BY 1, 2
+SELECT t.id, count(*) FROM j17b t CROSS JOIN LATERAL jsonb_object_keys(t.doc) k GROUP BY t.id ORDER BY 1
