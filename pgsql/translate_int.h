@@ -161,5 +161,15 @@ bool tr_sqlfunc_param(Tr *tr, int n, int loc, Buf *out, TType *ty);
 /* The name of the CTE of the call being inlined (tr->fn set). */
 const char *tr_sqlfunc_cte(const Tr *tr);
 bool tr_sqlfunc_named(Tr *tr, const char *qual, const char *name, Buf *out, TType *ty);
+/* translate_window.c: the calls of a SELECT over windows of its WINDOW
+ * clause given the definitions (saved in sw, put back by
+ * tr_window_restore, which must follow). */
+typedef struct WinSwap {
+	int n;
+	PgQuery__FuncCall *calls[64];
+	PgQuery__WindowDef *saved[64];
+} WinSwap;
+bool tr_window_clause(Tr *tr, PgQuery__SelectStmt *s, WinSwap *sw);
+void tr_window_restore(WinSwap *sw);
 
 #endif

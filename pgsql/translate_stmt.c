@@ -788,8 +788,6 @@ static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	if (s->into_clause)
 		return tr_unsupported(tr, -1, "SELECT INTO");
-	if (s->n_window_clause)
-		return tr_unsupported(tr, -1, "WINDOW clause");
 	buf_put_str(out, "SELECT ");
 	if (s->n_distinct_clause) {
 		for (size_t i = 0; i < s->n_distinct_clause; i++)
@@ -1108,7 +1106,9 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	} else if (s->n_values_lists) {
 		ok = values_select(tr, s, out, res);
 	} else {
-		ok = simple_select(tr, s, out, res);
+		WinSwap ws;
+		ok = tr_window_clause(tr, s, &ws) && simple_select(tr, s, out, res);
+		tr_window_restore(&ws);
 	}
 	bool compound = s->op > PG_QUERY__SET_OPERATION__SETOP_NONE;
 	if (ok && s->n_sort_clause && compound && has_keyed_output(res)) {

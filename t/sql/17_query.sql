@@ -94,3 +94,11 @@ DROP FUNCTION IF EXISTS q17_fnest(int) -- shard
 DROP FUNCTION q17_ftxt -- shard
 SELECT q17_fadd(1) -- shard
 SELECT t.id, q17_fqty(t.name) FROM q17_ft t JOIN q17_ft u ON u.id = t.id ORDER BY 1 -- shard
+CREATE TABLE q17_w (g int, v int) -- shard
+INSERT INTO q17_w VALUES (1, 10), (1, 20), (2, 5), (2, 7), (2, 9) -- shard
+SELECT g, v, row_number() OVER w, rank() OVER w FROM q17_w WINDOW w AS (PARTITION BY g ORDER BY v DESC) ORDER BY g, v -- shard
+SELECT g, v, count(*) OVER (w ORDER BY v) FROM q17_w WINDOW w AS (PARTITION BY g) ORDER BY g, v -- shard
+SELECT g, v, row_number() OVER w2 FROM q17_w WINDOW w1 AS (PARTITION BY g), w2 AS (w1 ORDER BY v) ORDER BY g, v -- shard
+SELECT row_number() OVER nope FROM q17_w -- shard
+SELECT count(*) OVER (w ORDER BY v) FROM q17_w WINDOW w AS (ORDER BY g) -- shard
+SELECT g, v FROM q17_w WINDOW w AS (PARTITION BY g) ORDER BY 1, 2 -- shard
