@@ -552,6 +552,33 @@ static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 	return true;
 }
 
+/* ROW(a, b, ...) or (a, b, ...): SQLite's row value, which it compares
+ * (=, <>, <, IN) element by element as PostgreSQL does; typed record. */
+static bool row_expr(Tr *tr, PgQuery__RowExpr *r, Buf *out, TType *ty)
+{
+	if (r->n_args < 2 && r->row_format == PG_QUERY__COERCION_FORM__COERCE_EXPLICIT_CALL)
+		return tr_unsupported(tr, r->location, "ROW() of fewer than two values");
+	buf_put_u8(out, '(');
+	for (size_t i = 0; i < r->n_args; i++) {
+		Buf eb;
+		TType et;
+		buf_init(&eb);
+		bool ok = tr_expr(tr, r->args[i], &eb, &et);
+		if (ok && et.oid == PGT_RECORD)
+			ok = tr_unsupported(tr, r->location, "a row value inside a row value");
+		if (ok)
+			tr_settle(tr, &eb, &et);
+		buf_put_str(out, i ? ", " : "");
+		tr_put_buf(out, &eb);
+		buf_cleanup(&eb);
+		if (!ok)
+			return false;
+	}
+	buf_put_u8(out, ')');
+	tr_ttype_set(ty, PGT_RECORD, -1);
+	return !tr->failed;
+}
+
 static const char *op_name(size_t n, Node **names)
 {
 	return n ? pgn_str(names[n - 1]) : "";
@@ -1339,7 +1366,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
 		return tr_array_expr(tr, n->a_array_expr, out, ty);
 	case PG_QUERY__NODE__NODE_ROW_EXPR:
-		return tr_unsupported(tr, n->row_expr->location, "ROW() constructor");
+		return row_expr(tr, n->row_expr, out, ty);
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
 		return tr_indirection(tr, n->a_indirection, out, ty);
 	default:

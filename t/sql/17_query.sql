@@ -102,3 +102,13 @@ SELECT g, v, row_number() OVER w2 FROM q17_w WINDOW w1 AS (PARTITION BY g), w2 A
 SELECT row_number() OVER nope FROM q17_w -- shard
 SELECT count(*) OVER (w ORDER BY v) FROM q17_w WINDOW w AS (ORDER BY g) -- shard
 SELECT g, v FROM q17_w WINDOW w AS (PARTITION BY g) ORDER BY 1, 2 -- shard
+CREATE TABLE q17_r (a int, b int, c text) -- shard
+INSERT INTO q17_r VALUES (1, 1, 'x'), (20, 0, 'y'), (99, 9, 'z'), (17, 98, NULL) -- shard
+SELECT * FROM q17_r WHERE (a, b) IN (VALUES (1, 1), (20, 0), (99, 9), (17, 99)) ORDER BY a -- shard
+SELECT * FROM q17_r WHERE (a, b) NOT IN (SELECT b, a FROM q17_r WHERE b = 1) ORDER BY a -- shard
+SELECT a, (a, b) < (20, 1), ROW(a, b) = ROW(1, 1), (a, b) <> (99, 9) FROM q17_r ORDER BY a -- shard
+SELECT ROW(1, 2) = (SELECT 1, 2), ROW(1, 2) = (SELECT 3, 4) -- shard
+SELECT (1, 2) < (1, 3), (1, NULL) = (1, 2), (1, NULL) = (2, 2), (2, 'a') > (1, 'b') -- shard
+SELECT count(*) FROM q17_r WHERE (a, c) = (1, 'x') -- shard
+SELECT * FROM q17_r WHERE (a, b) = ANY (SELECT a, b FROM q17_r WHERE c IS NULL) -- shard
+SELECT (1, 2) < (1, 3), (1, NULL) = (1, 2), (2, 'a') > (1, 'b')
