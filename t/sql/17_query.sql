@@ -112,3 +112,13 @@ SELECT (1, 2) < (1, 3), (1, NULL) = (1, 2), (1, NULL) = (2, 2), (2, 'a') > (1, '
 SELECT count(*) FROM q17_r WHERE (a, c) = (1, 'x') -- shard
 SELECT * FROM q17_r WHERE (a, b) = ANY (SELECT a, b FROM q17_r WHERE c IS NULL) -- shard
 SELECT (1, 2) < (1, 3), (1, NULL) = (1, 2), (2, 'a') > (1, 'b')
+CREATE TABLE q17_u (id int PRIMARY KEY, a int, b text DEFAULT 'dflt') -- shard
+INSERT INTO q17_u VALUES (1, 10, 'x'), (2, 20, 'y') -- shard
+UPDATE q17_u SET (a, b) = (a + 1, 'z') WHERE id = 1 -- shard
+UPDATE q17_u SET (b, a) = (DEFAULT, 99) WHERE id = 2 -- shard
+SELECT * FROM q17_u ORDER BY id -- shard
+UPDATE q17_u SET (a, b) = (SELECT q17_u.a * 100, x || '!' FROM (VALUES ('v')) v(x)) -- shard
+SELECT * FROM q17_u ORDER BY id -- shard
+UPDATE q17_u SET (a, b) = (1) -- shard
+UPDATE q17_u SET (a, b) = (SELECT 1) -- shard
+UPDATE q17_u SET (a, b) = (1, 'q') RETURNING * -- shard
