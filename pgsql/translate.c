@@ -796,6 +796,11 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		ok = prefix_op(tr, op, &rb, &rt, loc, out, ty);
 		goto out;
 	}
+	if ((strcmp(op, "@>") == 0 || strcmp(op, "<@") == 0 || strcmp(op, "&&") == 0) &&
+	    (is_array_type(lt.oid) || is_array_type(rt.oid))) {
+		ok = tr_array_op(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
+		goto out;
+	}
 	if (tr_jsonb_op_applies(op, &lt, &rt)) {
 		ok = tr_jsonb_op(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
 		goto out;

@@ -362,3 +362,34 @@ int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	buf_cleanup(&e);
 	return ok && !tr->failed && tr_scope_add(tr, r, -1) ? 1 : 0;
 }
+
+/* An array's elements compare equal exactly when their stored text does. */
+static bool text_equality(uint32_t elem)
+{
+	return tr_is_int_type(elem) || tr_is_text_type(elem) || elem == PGT_BOOL || elem == PGT_DATE || elem == PGT_UUID ||
+	       elem == PGT_OID;
+}
+
+bool tr_array_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
+{
+	const PgType *l = pgt_by_oid(lt->oid), *r = pgt_by_oid(rt->oid);
+	bool larr = l && l->category == 'A' && !open_type(lt), rarr = r && r->category == 'A' && !open_type(rt);
+	if (open_type(lt) && rarr && !tr_coerce(tr, lb, lt, rt->oid, -1, loc))
+		return false;
+	if (open_type(rt) && larr && !tr_coerce(tr, rb, rt, lt->oid, -1, loc))
+		return false;
+	if (lt->oid != rt->oid)
+		return tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", tr_type_name(lt->oid), op,
+			       tr_type_name(rt->oid));
+	const PgType *t = pgt_by_oid(lt->oid);
+	if (!t || !text_equality(t->elem_oid))
+		return tr_unsupported(tr, loc, "array containment over this element type");
+	bool swap = strcmp(op, "<@") == 0;
+	buf_printf(out, "%s(", strcmp(op, "&&") == 0 ? "pg_array_overlap" : "pg_array_contains");
+	tr_put_buf(out, swap ? rb : lb);
+	buf_put_str(out, ", ");
+	tr_put_buf(out, swap ? lb : rb);
+	buf_put_u8(out, ')');
+	tr_ttype_set(ty, PGT_BOOL, -1);
+	return !tr->failed;
+}

@@ -65,3 +65,7 @@ CREATE TABLE j17b (id int, doc jsonb)
 INSERT INTO j17b VALUES (1, '{"a": 1, "b": 2}'), (2, '{"c": 3}')
 SELECT t.id, e.key, e.value FROM j17b t, jsonb_each(t.doc) e ORDER BY 1, 2
 SELECT t.id, count(*) FROM j17b t CROSS JOIN LATERAL jsonb_object_keys(t.doc) k GROUP BY t.id ORDER BY 1
+SELECT ARRAY[1, 2, 3] @> ARRAY[3, 1], ARRAY[1, 2] @> ARRAY[1, 4], ARRAY[1, NULL] @> ARRAY[NULL]::int[], ARRAY[1, 2] @> '{}'
+SELECT ARRAY[1, 2] <@ ARRAY[1, 2, 3], '{a,b}'::text[] <@ '{a}', ARRAY[1, 2] && ARRAY[2, 5], ARRAY[1] && ARRAY[3], '{}'::int[] && '{}'
+SELECT ARRAY['a b', 'c'] @> ARRAY['a b'], ARRAY[1, 1, 2] @> ARRAY[2, 2, 2], NULL::int[] @> ARRAY[1]
+SELECT ARRAY[1, 2] @> ARRAY[1::bigint]
