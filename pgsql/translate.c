@@ -910,11 +910,12 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		goto out;
 	}
 	if (strcmp(op, "->>") == 0 || strcmp(op, "->") == 0) {
-		buf_put_u8(out, '(');
+		/* the member's own text (jsonb's spacing, json's as written) */
+		buf_put_str(out, "pg_json_member(");
 		tr_put_buf(out, &lb);
-		buf_printf(out, " %s ", op);
+		buf_put_str(out, ", ");
 		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
+		buf_printf(out, ", %d)", op[2] == '>');
 		tr_ttype_set(ty, op[2] == '>' ? PGT_TEXT : lt.oid, -1);
 		ok = true;
 		goto out;

@@ -149,6 +149,8 @@ bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt,
  * done, 0 failed, -1 not one of them. */
 int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_json_func_name(const char *name);
+/* Whether a value of type oid may be a key of json(b)_build_object. */
+bool tr_json_key_type(uint32_t oid);
 /* anyarray @>, <@ and && (an untyped side takes the other's type). */
 bool tr_array_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
 /* json(b)_each(_text), json(b)_array_elements(_text), json(b)_object_keys

@@ -246,10 +246,13 @@ int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			jf = &json_funcs[i];
 	if (!jf || f->over || f->agg_star || f->n_agg_order || f->agg_filter)
 		return -1;
+	if (f->func_variadic)
+		return tr_unsupported(tr, f->location, "VARIADIC in a call of a json function") ? 1 : 0;
 	size_t n = f->n_args, max = strchr(jf->args, '*') ? 100 : strlen(jf->args);
 	if ((int)n < jf->min || n > max)
 		return tr_fail(tr, "42883", f->location, "function %s with %zu arguments does not exist", name, n) ? 1 : 0;
-	if (strcmp(name, "jsonb_build_object") == 0 && n % 2)
+	bool object = strcmp(name, "jsonb_build_object") == 0;
+	if (object && n % 2)
 		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements") ? 1 : 0;
 	Buf *bs = calloc(n + 1, sizeof(Buf));
 	TType *ts = calloc(n + 1, sizeof(TType));
@@ -269,6 +272,8 @@ int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 					       tr_type_name(ts[done].oid));
 		if (ok && !want)
 			tr_settle(tr, &bs[done], &ts[done]);
+		if (ok && object && done % 2 == 0 && !tr_json_key_type(ts[done].oid))
+			ok = tr_fail(tr, "22023", f->location, "key value must be scalar, not array, composite, or json");
 	}
 	if (ok)
 		put_json_call(jf, bs, ts, letters, n, out);
@@ -392,4 +397,10 @@ bool tr_array_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt,
 	buf_put_u8(out, ')');
 	tr_ttype_set(ty, PGT_BOOL, -1);
 	return !tr->failed;
+}
+
+bool tr_json_key_type(uint32_t oid)
+{
+	const PgType *t = pgt_by_oid(oid);
+	return !is_json(oid) && oid != PGT_RECORD && !(t && t->category == 'A');
 }

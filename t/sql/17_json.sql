@@ -69,3 +69,9 @@ SELECT ARRAY[1, 2, 3] @> ARRAY[3, 1], ARRAY[1, 2] @> ARRAY[1, 4], ARRAY[1, NULL]
 SELECT ARRAY[1, 2] <@ ARRAY[1, 2, 3], '{a,b}'::text[] <@ '{a}', ARRAY[1, 2] && ARRAY[2, 5], ARRAY[1] && ARRAY[3], '{}'::int[] && '{}'
 SELECT ARRAY['a b', 'c'] @> ARRAY['a b'], ARRAY[1, 1, 2] @> ARRAY[2, 2, 2], NULL::int[] @> ARRAY[1]
 SELECT ARRAY[1, 2] @> ARRAY[1::bigint]
+SELECT '[{"b": "c"}, {"b": "cc"}]'::json -> 1, '[{"b": "c"}, {"b": "cc"}]'::jsonb ->> 1, '{"a": [1,  2]}'::json -> 'a', '{"a": [1,  2]}'::json ->> 'a'
+SELECT '[1, 2, 3]'::jsonb -> -1, '[1, 2, 3]'::jsonb -> 5, '{"a": 1}'::jsonb -> 0, '[1]'::jsonb -> 'a', '{"a": "x\"y"}'::jsonb ->> 'a', '{"a": null}'::jsonb ->> 'a', '{"a": null}'::jsonb -> 'a'
+SELECT '{"a": {"b": 1}}'::jsonb -> 'a' -> 'b', '{"a": 1.50}'::jsonb -> 'a', NULL::jsonb -> 'a', '{"a": 1}'::jsonb -> NULL::text
+SELECT jsonb_build_object('{1,2,3}'::int[], 3)
+SELECT json_build_object(json '{"a":1,"b":2}', 3)
+SELECT json_build_object('a', 1, 'b', 'x')
