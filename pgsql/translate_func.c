@@ -71,7 +71,9 @@ bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc,
 	uint32_t common = tr_common_args(tr, n, args, loc, a.bs, a.ts);
 	if (common) {
 		/* numeric values by value (their texts keep the display scale) */
-		if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
+		if (n == 1 && strcmp(fn, "coalesce") == 0)
+			buf_put_str(out, "("); /* SQLite's coalesce takes two or more */
+		else if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
 			buf_printf(out, "pg_num%s(", fn + 3);
 		else
 			buf_printf(out, "%s(", fn);

@@ -122,3 +122,4 @@ SELECT * FROM q17_u ORDER BY id -- shard
 UPDATE q17_u SET (a, b) = (1) -- shard
 UPDATE q17_u SET (a, b) = (SELECT 1) -- shard
 UPDATE q17_u SET (a, b) = (1, 'q') RETURNING * -- shard
+SELECT coalesce(1), coalesce(NULL::int), coalesce(2.50), coalesce(NULL)
