@@ -181,7 +181,7 @@ bool pgt_json_register_functions(sqlite3 *db);
 /* pgtype_jsonb.c: pg_jsonb_exists(_any/_all) (?, ?|, ?&), pg_jsonb_contains
  * (@>, <@), pg_json_path (#>, #>>), pg_jsonb_delete_keys/_index/_path
  * (-, #-), pg_to_json, pg_json_build, pg_json_typeof, pg_json_array_length,
- * pg_json_member, pg_jsonb_strip_nulls, pg_jsonb_pretty, pg_jsonb_set. */
+ * pg_json_member, pg_json_strip_nulls, pg_jsonb_pretty, pg_jsonb_set. */
 bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt);
 /* pg_intervalkey(x): intervals' order key. */
 bool pgt_time_register_functions(sqlite3 *db);

@@ -664,8 +664,9 @@ static void fn_member(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, val.p, (int)val.n, SQLITE_TRANSIENT);
 }
 
-/* v without the object members whose value is null, at every depth. */
-static void strip_nulls(Buf *out, JSpan v)
+/* v without the object members whose value is null, at every depth;
+ * compact (json_strip_nulls) drops the spaces between tokens. */
+static void strip_nulls(Buf *out, JSpan v, bool compact)
 {
 	JIter it;
 	JSpan k, e;
@@ -680,21 +681,31 @@ static void strip_nulls(Buf *out, JSpan v)
 			continue;
 		Buf sub;
 		buf_init(&sub);
-		strip_nulls(&sub, e);
-		put_item(out, &first, it.obj ? &k : NULL, (JSpan){(const char *)sub.data, sub.len});
+		strip_nulls(&sub, e, compact);
+		if (compact) {
+			buf_put_str(out, first ? "" : ",");
+			first = false;
+			if (it.obj) {
+				buf_put(out, k.p, k.n);
+				buf_put_u8(out, ':');
+			}
+			buf_put(out, sub.data, sub.len);
+		} else {
+			put_item(out, &first, it.obj ? &k : NULL, (JSpan){(const char *)sub.data, sub.len});
+		}
 		buf_cleanup(&sub);
 	}
 	buf_put_u8(out, it.obj ? '}' : ']');
 }
 
-/* pg_jsonb_strip_nulls(j). */
+/* pg_json_strip_nulls(j, compact): jsonb_strip_nulls, json_strip_nulls. */
 static void fn_strip_nulls(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (any_null(argc, argv))
 		return;
 	Buf out;
 	buf_init(&out);
-	strip_nulls(&out, arg_span(argv[0]));
+	strip_nulls(&out, arg_span(argv[0]), sqlite3_value_int(argv[1]) != 0);
 	result_buf(ctx, &out);
 	buf_cleanup(&out);
 }
@@ -887,7 +898,7 @@ bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_json_typeof", 1, fn_typeof, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_array_length", 2, fn_array_length, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_member", 3, fn_member, NULL, SQLITE_DETERMINISTIC},
-		{"pg_jsonb_strip_nulls", 1, fn_strip_nulls, NULL, SQLITE_DETERMINISTIC},
+		{"pg_json_strip_nulls", 2, fn_strip_nulls, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_pretty", 1, fn_pretty, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_set", 5, fn_set, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_check", 3, fn_check, NULL, SQLITE_DETERMINISTIC},

@@ -75,3 +75,4 @@ SELECT '{"a": {"b": 1}}'::jsonb -> 'a' -> 'b', '{"a": 1.50}'::jsonb -> 'a', NULL
 SELECT jsonb_build_object('{1,2,3}'::int[], 3)
 SELECT json_build_object(json '{"a":1,"b":2}', 3)
 SELECT json_build_object('a', 1, 'b', 'x')
+SELECT json_strip_nulls('[1, {"a":null, "b" : 2}, null]'), json_strip_nulls('{"a": {"b": null, "c": [1, 2]}}'), jsonb_strip_nulls('{"a": null, "b": [null]}')
