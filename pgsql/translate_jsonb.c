@@ -49,6 +49,8 @@ static bool open_type(const TType *t)
 
 bool tr_jsonb_op_applies(const char *op, const TType *lt, const TType *rt)
 {
+	if ((strcmp(op, "@@") == 0 || strcmp(op, "@?") == 0) && (lt->oid == PGT_JSONB || rt->oid == PGT_JSONB))
+		return true; /* refused by tr_jsonb_op */
 	const JsonbOp *o = find_op(op);
 	if (!o)
 		return false;
@@ -82,6 +84,8 @@ static void put_texts(Buf *out, Buf *b, uint32_t oid)
 bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
 {
 	const JsonbOp *o = find_op(op);
+	if (!o)
+		return tr_unsupported(tr, loc, "jsonpath (the operators @@ and @?)");
 	bool minus = strcmp(op, "-") == 0;
 	const char *rname = rt->unknown ? "unknown" : tr_type_name(rt->oid);
 	if (o->json_too && lt->unknown)
