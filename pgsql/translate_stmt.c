@@ -339,6 +339,8 @@ bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 		PgQuery__CommonTableExpr *cte = w->ctes[i]->common_table_expr;
 		if (cte->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
 			return tr_unsupported(tr, cte->location, "data-modifying statements in WITH");
+		if (cte->search_clause || cte->cycle_clause)
+			return tr_unsupported(tr, cte->location, "SEARCH and CYCLE in WITH RECURSIVE");
 		if (tr->scope->nctes == (int)(sizeof(tr->scope->ctes) / sizeof(tr->scope->ctes[0])))
 			return tr_unsupported(tr, cte->location, "more than 16 WITH queries");
 		PgQuery__SelectStmt *q = cte->ctequery->select_stmt;
