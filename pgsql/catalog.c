@@ -19,6 +19,10 @@ void pgs_schema_changed(void) { atomic_fetch_add(&schema_generation, 1); }
 static const char bootstrap_sql[] =
 	"CREATE TABLE IF NOT EXISTS _dosql_meta(key TEXT PRIMARY KEY, value);"
 	"INSERT OR IGNORE INTO _dosql_meta VALUES('next_oid', 16384);"
+	"CREATE TABLE IF NOT EXISTS _dosql_proc("
+	"  oid INTEGER PRIMARY KEY, proname TEXT NOT NULL, pronargs INTEGER NOT NULL,"
+	"  argtypes TEXT NOT NULL, argnames TEXT NOT NULL, rettype INTEGER NOT NULL,"
+	"  rettypmod INTEGER NOT NULL DEFAULT -1, strict INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS _dosql_class("
 	"  oid INTEGER PRIMARY KEY, relname TEXT NOT NULL UNIQUE, relkind TEXT NOT NULL,"
 	"  relnamespace INTEGER NOT NULL DEFAULT 2200);"
@@ -258,4 +262,55 @@ bool pgs_catalog_next_oid(sqlite3 *db, uint32_t *oid)
 	}
 	sqlite3_finalize(st);
 	return ok;
+}
+
+void pgs_func_cleanup(PgsFunc *f)
+{
+	for (int i = 0; i < f->nargs; i++)
+		free(f->argnames[i]);
+	free(f->body);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Fill f from a _dosql_proc row (oid, pronargs, argtypes, argnames,
+ * rettype, rettypmod, strict, body). */
+static void func_from_row(sqlite3_stmt *st, PgsFunc *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->oid = (uint32_t)sqlite3_column_int64(st, 0);
+	int n = sqlite3_column_int(st, 1);
+	const char *types = (const char *)sqlite3_column_text(st, 2);
+	const char *names = (const char *)sqlite3_column_text(st, 3);
+	for (int i = 0; i < n && i < PGS_FUNC_MAX_ARGS; i++) {
+		char *end;
+		f->argtypes[i] = (uint32_t)strtoul(types ? types : "", &end, 10);
+		types = *end ? end + 1 : end;
+		const char *nl = names ? strchr(names, '\n') : NULL;
+		size_t len = names ? (nl ? (size_t)(nl - names) : strlen(names)) : 0;
+		f->argnames[i] = strndup(names ? names : "", len);
+		names = nl ? nl + 1 : NULL;
+		f->nargs++;
+	}
+	f->rettype = (uint32_t)sqlite3_column_int64(st, 4);
+	f->rettypmod = sqlite3_column_int(st, 5);
+	f->strict = sqlite3_column_int(st, 6) != 0;
+	f->body = strdup((const char *)sqlite3_column_text(st, 7));
+}
+
+int pgs_catalog_functions(PgsCatalog *cat, const char *name, int nargs, PgsFunc *out, int max)
+{
+	sqlite3 *db = cat->own_ddl || !cat->ro ? cat->db : cat->ro;
+	sqlite3_stmt *st;
+	int n = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT oid, pronargs, argtypes, argnames, rettype, rettypmod, strict, body"
+			       " FROM main._dosql_proc WHERE proname = ?1 AND (?2 < 0 OR pronargs = ?2) ORDER BY oid",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, nargs);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		func_from_row(st, &out[n++]);
+	sqlite3_finalize(st);
+	return n;
 }

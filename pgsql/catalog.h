@@ -101,6 +101,24 @@ void pgs_catalog_cleanup(PgsCatalog *cat);
 
 /* The table (or view/sequence) named `name`, NULL when there is none. */
 const PgsTable *pgs_catalog_table(PgsCatalog *cat, const char *name);
+
+/* A function of language SQL (CREATE FUNCTION): its body is one SELECT. */
+#define PGS_FUNC_MAX_ARGS 32
+typedef struct PgsFunc {
+	uint32_t oid;
+	int nargs;
+	uint32_t argtypes[PGS_FUNC_MAX_ARGS];
+	char *argnames[PGS_FUNC_MAX_ARGS]; /* owned; "" when unnamed */
+	uint32_t rettype;
+	int32_t rettypmod;
+	bool strict;
+	char *body; /* owned: the SELECT's text */
+} PgsFunc;
+/* Up to max SQL functions called name taking nargs arguments (any number
+ * when nargs < 0) into out, oldest first; how many.  Each is freed with
+ * pgs_func_cleanup. */
+int pgs_catalog_functions(PgsCatalog *cat, const char *name, int nargs, PgsFunc *out, int max);
+void pgs_func_cleanup(PgsFunc *f);
 const PgsColumn *pgs_table_column(const PgsTable *t, const char *name);
 
 /* Allocate a new OID (inside the caller's transaction). */

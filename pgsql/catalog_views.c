@@ -406,7 +406,7 @@ static const PgsSysRel sysrels[] = {
 	 " CASE WHEN a.attidentity <> '' THEN q.seqstart END, CASE WHEN a.attidentity <> '' THEN q.seqincrement END,"
 	 " CASE WHEN a.attidentity <> '' THEN q.seqmax END, CASE WHEN a.attidentity <> '' THEN q.seqmin END,"
 	 " CASE WHEN a.attidentity <> '' THEN CASE WHEN q.seqcycle THEN 'YES' ELSE 'NO' END ELSE 'NO' END, 'NEVER',"
-	 " NULL, 'YES' FROM main._dosql_attribute a JOIN main._dosql_class c ON c.oid = a.attrelid AND c.relkind = 'r'"
+	 " NULL, 'YES' FROM main._dosql_attribute a JOIN main._dosql_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'v')"
 	 " LEFT JOIN temp.pg_type t ON t.oid = a.atttypid LEFT JOIN temp.pg_depend d ON d.refobjid = a.attrelid"
 	 " AND d.refobjsubid = a.attnum LEFT JOIN main._dosql_sequence q ON q.seqrelid = d.objid"},
 	{"information_schema.table_constraints", 13403,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/pgnode.h"
+#include "pgsql/ddl_int.h"
 #include "pgsql/pgsql.h"
 
 #define MAX_COLS 1600
@@ -92,14 +93,8 @@ static bool relation_exists(PgsSession *s, const char *name)
 	return found;
 }
 
-typedef enum NameCheck {
-	NAME_FREE,    /* go on and create it */
-	NAME_SKIPPED, /* exists, IF NOT EXISTS: NOTICE sent, nothing to do */
-	NAME_TAKEN,   /* exists: 42P07 sent */
-} NameCheck;
-
 /* CREATE of a relation called `name`: is the name free? */
-static NameCheck check_new_name(PgsSession *s, const char *name, bool if_not_exists)
+NameCheck pgs_ddl_check_name(PgsSession *s, const char *name, bool if_not_exists)
 {
 	if (!relation_exists(s, name))
 		return NAME_FREE;
@@ -111,7 +106,7 @@ static NameCheck check_new_name(PgsSession *s, const char *name, bool if_not_exi
 	return NAME_TAKEN;
 }
 
-static bool check_schema(PgsSession *s, PgQuery__RangeVar *rv)
+bool pgs_ddl_check_schema(PgsSession *s, PgQuery__RangeVar *rv)
 {
 	if (rv->schemaname && rv->schemaname[0] && strcmp(rv->schemaname, "public") != 0) {
 		pgs_errorf(s, "3F000", "schema \"%s\" does not exist", rv->schemaname);
@@ -458,6 +453,38 @@ static bool create_columns(PgsSession *s, const char *name, ColSpec *cols, int n
 	return ok;
 }
 
+bool pgs_ddl_create_plain(PgsSession *s, const char *name, int ncols, const PgsResultCol *rc, PgwError *e)
+{
+	ColSpec *cols = calloc((size_t)ncols + 1, sizeof(ColSpec));
+	uint32_t oid;
+	if (!cols) {
+		pgw_error_set(e, "53200", "out of memory");
+		return false;
+	}
+	for (int i = 0; i < ncols; i++) {
+		cols[i].name = rc[i].name;
+		cols[i].type = rc[i].type;
+		cols[i].typmod = rc[i].typmod;
+	}
+	bool ok = create_columns(s, name, cols, ncols, &oid, e);
+	free(cols);
+	pgs_schema_changed();
+	return ok;
+}
+
+bool pgs_ddl_register(PgsSession *s, const char *name, char relkind, int ncols, const PgsResultCol *rc, PgwError *e)
+{
+	uint32_t oid;
+	bool ok = next_oid(s, &oid, e) &&
+		  run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_class(oid, relname, relkind) VALUES(%u, %Q, '%c')", oid,
+					    name, relkind));
+	for (int i = 0; i < ncols && ok; i++) {
+		ColSpec c = {.name = rc[i].name, .type = rc[i].type, .typmod = rc[i].typmod};
+		ok = catalog_column(s, oid, i + 1, &c, e);
+	}
+	return ok;
+}
+
 /* A CHECK constraint named cname on table t (OID oid): enforced by
  * triggers, as SQLite cannot add table constraints later. */
 static bool create_check(PgsSession *s, const PgsTable *t, uint32_t oid, KeySpec *ks, const char *cname, PgwError *e)
@@ -591,17 +618,18 @@ static bool create_table(PgsSession *s, PgQuery__CreateStmt *cs)
 {
 	PgwError e;
 	const char *name = cs->relation->relname;
-	if (!check_schema(s, cs->relation))
+	if (!pgs_ddl_check_schema(s, cs->relation))
 		return false;
 	if (cs->n_inh_relations || cs->partspec || cs->partbound || cs->of_typename) {
 		pgs_errorf(s, "0A000", "table inheritance and partitioning are not supported by DoSQL");
 		return false;
 	}
-	if (cs->relation->relpersistence && cs->relation->relpersistence[0] == 't') {
-		pgs_errorf(s, "0A000", "temporary tables are not supported by DoSQL");
+	bool temp = cs->relation->relpersistence && cs->relation->relpersistence[0] == 't';
+	if (temp && cs->oncommit > PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_PRESERVE_ROWS) {
+		pgs_errorf(s, "0A000", "ON COMMIT DELETE ROWS / DROP is not supported by DoSQL");
 		return false;
 	}
-	NameCheck nc = check_new_name(s, name, cs->if_not_exists);
+	NameCheck nc = pgs_ddl_check_name(s, name, cs->if_not_exists);
 	if (nc != NAME_FREE)
 		return nc == NAME_SKIPPED;
 	ColSpec *cols = calloc(MAX_COLS, sizeof(ColSpec));
@@ -617,6 +645,7 @@ static bool create_table(PgsSession *s, PgQuery__CreateStmt *cs)
 		ok = false;
 	}
 	pgs_schema_changed();
+	ok = ok && (!temp || pgs_ddl_note_temp(s, name));
 	const PgsTable *t = ok ? pgs_catalog_table(&s->cat, name) : NULL;
 	for (int k = 0; k < nkeys && ok; k++)
 		if (!create_key(s, t, oid, &keys[k], &e)) {
@@ -659,12 +688,42 @@ static bool drop_sequence_rows(PgsSession *s, const char *name, PgwError *e)
 	       run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_class WHERE relname = %Q AND relkind = 'S'", name));
 }
 
+bool pgs_ddl_note_temp(PgsSession *s, const char *name)
+{
+	char **grown = realloc(s->temp, sizeof(char *) * (size_t)(s->ntemp + 1));
+	char *copy = strdup(name);
+	if (grown)
+		s->temp = grown;
+	if (!grown || !copy) {
+		free(copy);
+		pgs_errorf(s, "53200", "out of memory");
+		return false;
+	}
+	s->temp[s->ntemp++] = copy;
+	return true;
+}
+
+void pgs_ddl_forget_temp(PgsSession *s)
+{
+	for (int i = 0; i < s->ntemp; i++)
+		free(s->temp[i]);
+	free(s->temp);
+	s->temp = NULL;
+	s->ntemp = 0;
+}
+
 static bool drop_table(PgsSession *s, const PgsTable *t, PgwError *e)
 {
+	for (int i = 0; i < s->ntemp; i++)
+		if (strcmp(s->temp[i], t->name) == 0) {
+			free(s->temp[i]);
+			s->temp[i] = s->temp[--s->ntemp];
+			break;
+		}
 	char seqs[32][256];
 	int nseq;
 	owned_sequences(t, seqs, &nseq);
-	bool ok = run(s, e, sqlite3_mprintf("DROP TABLE \"%w\"", t->name)) &&
+	bool ok = run(s, e, sqlite3_mprintf("DROP %s \"%w\"", t->relkind == 'v' ? "VIEW" : "TABLE", t->name)) &&
 		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_class WHERE oid IN (SELECT indexrelid FROM"
 					    " main._dosql_index WHERE indrelid = %u)", t->oid)) &&
 		  run(s, e, sqlite3_mprintf("DELETE FROM main._dosql_index WHERE indrelid = %u", t->oid)) &&
@@ -675,6 +734,11 @@ static bool drop_table(PgsSession *s, const PgsTable *t, PgwError *e)
 	for (int i = 0; i < nseq && ok; i++)
 		ok = drop_sequence_rows(s, seqs[i], e);
 	return ok;
+}
+
+bool pgs_ddl_drop(PgsSession *s, const PgsTable *t, PgwError *e)
+{
+	return drop_table(s, t, e);
 }
 
 static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
@@ -698,6 +762,14 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 		relkind = 'S';
 		*tag = "DROP SEQUENCE";
 		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+		kind = "view";
+		relkind = 'v';
+		*tag = "DROP VIEW";
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
+		*tag = "DROP FUNCTION";
+		return pgs_drop_function(s, ds);
 	default:
 		pgs_errorf(s, "0A000", "this DROP is not supported by DoSQL");
 		return false;
@@ -723,7 +795,7 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 			pgs_errorf(s, "42809", "\"%s\" is not a%s %s", name, relkind == 'i' ? "n" : "", kind);
 			return false;
 		}
-		if (relkind == 'r') {
+		if (relkind == 'r' || relkind == 'v') {
 			ok = drop_table(s, t, &e);
 		} else if (relkind == 'i') {
 			ok = run(s, &e, sqlite3_mprintf("DROP INDEX \"%w\"", name)) &&
@@ -746,7 +818,7 @@ static bool truncate_stmt(PgsSession *s, PgQuery__TruncateStmt *ts)
 	for (size_t i = 0; i < ts->n_relations; i++) {
 		PgQuery__RangeVar *rv = ts->relations[i]->range_var;
 		const PgsTable *t = pgs_catalog_table(&s->cat, rv->relname);
-		if (!check_schema(s, rv))
+		if (!pgs_ddl_check_schema(s, rv))
 			return false;
 		if (!t || t->system || t->relkind != 'r') {
 			pgs_errorf(s, "42P01", "relation \"%s\" does not exist", rv->relname);
@@ -781,7 +853,7 @@ static bool truncate_stmt(PgsSession *s, PgQuery__TruncateStmt *ts)
 static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 {
 	PgwError e;
-	if (!check_schema(s, is->relation))
+	if (!pgs_ddl_check_schema(s, is->relation))
 		return false;
 	const PgsTable *t = pgs_catalog_table(&s->cat, is->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
@@ -812,7 +884,7 @@ static bool index_stmt(PgsSession *s, PgQuery__IndexStmt *is)
 		buf_put_str(&name, is->idxname);
 	else
 		key_name(&name, t->name, nkeys, keys, "idx");
-	NameCheck nc = check_new_name(s, buf_cstr(&name), is->if_not_exists);
+	NameCheck nc = pgs_ddl_check_name(s, buf_cstr(&name), is->if_not_exists);
 	if (nc != NAME_FREE) {
 		buf_cleanup(&name);
 		return nc == NAME_SKIPPED;
@@ -1097,7 +1169,7 @@ static AlterStep alter_add_constraint(PgsSession *s, const PgsTable *t, const ch
 static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 {
 	PgwError e;
-	if (!check_schema(s, at->relation))
+	if (!pgs_ddl_check_schema(s, at->relation))
 		return false;
 	const PgsTable *t = pgs_catalog_table(&s->cat, at->relation->relname);
 	if (!t || t->system || t->relkind != 'r') {
@@ -1212,9 +1284,9 @@ static bool create_seq(PgsSession *s, PgQuery__CreateSeqStmt *cs)
 {
 	PgwError e;
 	const char *name = cs->sequence->relname;
-	if (!check_schema(s, cs->sequence))
+	if (!pgs_ddl_check_schema(s, cs->sequence))
 		return false;
-	NameCheck nc = check_new_name(s, name, cs->if_not_exists);
+	NameCheck nc = pgs_ddl_check_name(s, name, cs->if_not_exists);
 	if (nc != NAME_FREE)
 		return nc == NAME_SKIPPED;
 	int64_t inc = 1, start = 0, min = 0, max = 0;
@@ -1262,7 +1334,7 @@ static bool create_seq(PgsSession *s, PgQuery__CreateSeqStmt *cs)
 static bool rename_stmt(PgsSession *s, PgQuery__RenameStmt *rs, const char **tag)
 {
 	PgwError e;
-	if (!rs->relation || !check_schema(s, rs->relation))
+	if (!rs->relation || !pgs_ddl_check_schema(s, rs->relation))
 		return rs->relation ? false : (pgs_errorf(s, "0A000", "this RENAME is not supported by DoSQL"), false);
 	const PgsTable *t = pgs_catalog_table(&s->cat, rs->relation->relname);
 	if (!t || t->system) {
@@ -1298,6 +1370,29 @@ static bool rename_stmt(PgsSession *s, PgQuery__RenameStmt *rs, const char **tag
 	return ok;
 }
 
+static bool create_table_as(PgsSession *s, PgQuery__CreateTableAsStmt *cs, const char **tag)
+{
+	*tag = "CREATE TABLE AS";
+	if (cs->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		pgs_errorf(s, "0A000", "CREATE MATERIALIZED VIEW is not supported by DoSQL");
+		return false;
+	}
+	return pgs_create_table_as(s, cs->into, cs->query, cs->if_not_exists, tag);
+}
+
+/* SELECT ... INTO t: the SELECT without its INTO, as CREATE TABLE AS. */
+static bool select_into(PgsSession *s, PgQuery__SelectStmt *ss, const char **tag)
+{
+	PgQuery__IntoClause *into = ss->into_clause;
+	PgQuery__Node node = PG_QUERY__NODE__INIT;
+	node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	node.select_stmt = ss;
+	ss->into_clause = NULL;
+	bool ok = pgs_create_table_as(s, into, &node, false, tag);
+	ss->into_clause = into;
+	return ok;
+}
+
 bool pgs_is_ddl(const PgQuery__Node *n)
 {
 	switch (n->node_case) {
@@ -1308,7 +1403,12 @@ bool pgs_is_ddl(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
 		return true;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		return n->select_stmt->into_clause != NULL;
 	default:
 		return false;
 	}
@@ -1336,6 +1436,16 @@ bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag)
 		return create_seq(s, node->create_seq_stmt);
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		return rename_stmt(s, node->rename_stmt, tag);
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		return create_table_as(s, node->create_table_as_stmt, tag);
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		return select_into(s, node->select_stmt, tag);
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+		*tag = "CREATE VIEW";
+		return pgs_create_view(s, node->view_stmt);
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+		*tag = "CREATE FUNCTION";
+		return pgs_create_function(s, node->create_function_stmt);
 	default:
 		pgs_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
 		return false;

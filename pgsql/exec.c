@@ -56,6 +56,7 @@ bool pgs_catalog_ready(PgsSession *s, const PgsQuery *q, PgwError *e)
 void pgs_close(PgsSession *s)
 {
 	pgs_diag_clear(s);
+	pgs_ddl_forget_temp(s);
 	pgs_guc_free(s);
 	pgs_catalog_cleanup(&s->cat);
 }
@@ -132,8 +133,10 @@ PgQuery__ParseResult *pgs_parse(const char *sql, PgwError *e)
 
 bool pgs_translatable(const PgQuery__Node *n)
 {
-	return n && (n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT || n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT ||
-		     n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT || n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT);
+	/* SELECT ... INTO is DDL (CREATE TABLE AS) */
+	return n && ((n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT && !n->select_stmt->into_clause) ||
+		     n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ||
+		     n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT);
 }
 
 bool pgs_compile(PgsSession *s, const char *src, PgQuery__Node *node, Arena *arena, int nparams,

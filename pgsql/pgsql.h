@@ -76,6 +76,10 @@ typedef struct PgsSession {
 	int ndiag;
 	sqlite3_value **diag_row;
 	PgsHooks hooks;
+	char tag[40]; /* a DDL statement's command tag with a count (SELECT n) */
+	/* TEMP tables this session created (dropped when it ends) */
+	int ntemp;
+	char **temp; /* owned */
 } PgsSession;
 
 /* Microseconds since the Unix epoch. */
@@ -154,6 +158,9 @@ bool pgs_is_ddl(const PgQuery__Node *n);
  * renames, in the caller's transaction; *tag is its CommandComplete tag.
  * False after the error was reported (pgs_send_error). */
 bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag);
+/* Forget the session's list of TEMP tables (s->temp); the program drops
+ * them first, as DROP TABLE does, when the session ends. */
+void pgs_ddl_forget_temp(PgsSession *s);
 /* SET / RESET of a setting, RESET ALL, SET SESSION CHARACTERISTICS AS
  * TRANSACTION (guc.c): 1 done with *tag, 0 failed with *e, -1 for SET
  * TRANSACTION, which belongs to the program's transaction block. */

@@ -1380,9 +1380,7 @@ static void fn_pg_array(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
-/* Append s (n bytes) as a JSON string, escaped as PostgreSQL's
- * escape_json does. */
-static void put_json_string(Buf *b, const char *s, size_t n)
+void pgt_put_json_string(Buf *b, const char *s, size_t n)
 {
 	buf_put_u8(b, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -1420,7 +1418,7 @@ static void fn_json_build_object(sqlite3_context *ctx, int argc, sqlite3_value *
 		}
 		if (i)
 			buf_put_str(&b, ", ");
-		put_json_string(&b, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]));
+		pgt_put_json_string(&b, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]));
 		buf_put_str(&b, " : ");
 		uint32_t oid = (uint32_t)sqlite3_value_int64(argv[i + 1]);
 		sqlite3_value *val = argv[i + 2];
@@ -1440,7 +1438,7 @@ static void fn_json_build_object(sqlite3_context *ctx, int argc, sqlite3_value *
 		if (number || oid == PGT_JSON || oid == PGT_JSONB)
 			buf_put(&b, v.data, v.len);
 		else
-			put_json_string(&b, (const char *)v.data, v.len);
+			pgt_put_json_string(&b, (const char *)v.data, v.len);
 	}
 	buf_put_u8(&b, '}');
 	sqlite3_result_text64(ctx, (const char *)b.data, b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -1472,7 +1470,8 @@ bool pgt_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 	void *ud = (void *)(uintptr_t)fmt;
-	return pgt_array_register_functions(db) && pgt_json_register_functions(db) && pgt_time_register_functions(db) &&
+	return pgt_array_register_functions(db) && pgt_json_register_functions(db) &&
+	       pgt_jsonb_register_functions(db, fmt) && pgt_time_register_functions(db) &&
 	       pgt_time_funcs_register(db, fmt) && pgt_text_funcs_register(db) &&
 	       sqlite3_create_function_v2(db, "pg_cast", 3, flags, ud, fn_pg_cast, NULL, NULL, NULL) ==
 		       SQLITE_OK &&

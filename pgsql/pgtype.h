@@ -40,7 +40,7 @@ enum {
 	PGT_TIMESTAMP = 1114, PGT_TIMESTAMPTZ = 1184, PGT_INTERVAL = 1186,
 	PGT_TIMETZ = 1266, PGT_NUMERIC = 1700, PGT_REGCLASS = 2205, PGT_UUID = 2950,
 	PGT_JSONB = 3802, PGT_INT2ARRAY = 1005, PGT_INT4ARRAY = 1007,
-	PGT_TEXTARRAY = 1009, PGT_REGTYPE = 2206, PGT_REGNAMESPACE = 4089, PGT_VOID = 2278,
+	PGT_TEXTARRAY = 1009, PGT_REGTYPE = 2206, PGT_REGNAMESPACE = 4089, PGT_VOID = 2278, PGT_RECORD = 2249,
 };
 
 typedef struct PgType {
@@ -189,6 +189,11 @@ bool pgt_array_register_functions(sqlite3 *db);
 void pgt_array_put_elem(Buf *out, const char *s, size_t n);
 /* pg_jsonb_concat(a, b): jsonb || jsonb. */
 bool pgt_json_register_functions(sqlite3 *db);
+/* pgtype_jsonb.c: pg_jsonb_exists(_any/_all) (?, ?|, ?&), pg_jsonb_contains
+ * (@>, <@), pg_json_path (#>, #>>), pg_jsonb_delete_keys/_index/_path
+ * (-, #-), pg_to_json, pg_json_build, pg_json_typeof, pg_json_array_length,
+ * pg_json_member, pg_json_strip_nulls, pg_jsonb_pretty, pg_jsonb_set. */
+bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt);
 /* pg_intervalkey(x): intervals' order key. */
 bool pgt_time_register_functions(sqlite3 *db);
 

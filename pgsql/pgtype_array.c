@@ -613,6 +613,43 @@ static void array_agg_final(sqlite3_context *ctx)
 		buf_cleanup(b);
 }
 
+/* Whether element i of a equals a non-NULL element of b. */
+static bool arr_has(const ArrList *a, int i, const ArrList *b)
+{
+	if (a->items[i].null)
+		return false;
+	for (int k = 0; k < b->n; k++)
+		if (!b->items[k].null && b->items[k].len == a->items[i].len &&
+		    memcmp(b->bytes.data + b->items[k].off, a->bytes.data + a->items[i].off, a->items[i].len) == 0)
+			return true;
+	return false;
+}
+
+/* pg_array_contains(a, b): a @> b, every element of b is one of a's (a
+ * NULL element is never one); pg_array_overlap(a, b) (user data non-NULL):
+ * a && b, some element of b is one of a's. */
+static void fn_array_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	bool overlap = sqlite3_user_data(ctx) != NULL;
+	ArrList a, b;
+	if (!arg_array(ctx, argv[0], &a))
+		return;
+	if (!arg_array(ctx, argv[1], &b)) {
+		arr_cleanup(&a);
+		return;
+	}
+	bool res = !overlap;
+	for (int i = 0; i < b.n; i++)
+		if (arr_has(&b, i, &a) == overlap) {
+			res = overlap;
+			break;
+		}
+	sqlite3_result_int(ctx, res);
+	arr_cleanup(&a);
+	arr_cleanup(&b);
+}
+
 bool pgt_array_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -624,6 +661,8 @@ bool pgt_array_register_functions(sqlite3 *db)
 		{"pg_cardinality", 1, fn_cardinality, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_cat", 2, fn_array_cat, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_contains", 2, fn_array_contains, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_overlap", 2, fn_array_contains, (void *)1, SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) &&
 	       sqlite3_create_window_function(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,

@@ -96,6 +96,9 @@ bool pgt_numeric_recv(const uint8_t *p, size_t len, int32_t typmod, PgtValue *ou
 
 /* JSON (pgtype_json.c): validate s; for jsonb append PG's normalised
  * rendering to out, for json append s unchanged. */
+/* Append s (n bytes) as a JSON string, escaped as PostgreSQL's
+ * escape_json does. */
+void pgt_put_json_string(Buf *b, const char *s, size_t n);
 bool pgt_json_in(const char *s, size_t n, bool jsonb, Buf *out, PgtError *err)
 	__attribute__((warn_unused_result));
 

@@ -458,6 +458,10 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 		}
 		if (hit) {
 			tr_ttype_set(ty, hit->type, hit->typmod);
+			if (hit->expr) {
+				buf_put_str(out, hit->expr);
+				return true;
+			}
 			if (hit->merged && !relname) {
 				/* the merged column of a RIGHT or FULL join's USING */
 				buf_put_str(out, hit->merged);
@@ -477,6 +481,8 @@ static bool column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty)
 		if (relname && rel_seen)
 			return tr_fail(tr, "42703", cr->location, "column %s.%s does not exist", relname, colname);
 	}
+	if (tr->fn && tr_sqlfunc_named(tr, relname, colname, out, ty))
+		return true;
 	if (relname) {
 		bool any = false;
 		for (Scope *s = tr->scope; s && !any; s = s->parent)
@@ -551,6 +557,8 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 {
 	int n = p->number;
+	if (tr->fn)
+		return tr_sqlfunc_param(tr, n, p->location, out, ty);
 	if (n < 1 || n > PGS_MAX_PARAMS)
 		return tr_fail(tr, "42P02", p->location, "there is no parameter $%d", n);
 	if (n > tr->nparams)
@@ -566,6 +574,33 @@ static bool param_ref(Tr *tr, PgQuery__ParamRef *p, Buf *out, TType *ty)
 		ty->param = n;
 	}
 	return true;
+}
+
+/* ROW(a, b, ...) or (a, b, ...): SQLite's row value, which it compares
+ * (=, <>, <, IN) element by element as PostgreSQL does; typed record. */
+static bool row_expr(Tr *tr, PgQuery__RowExpr *r, Buf *out, TType *ty)
+{
+	if (r->n_args < 2 && r->row_format == PG_QUERY__COERCION_FORM__COERCE_EXPLICIT_CALL)
+		return tr_unsupported(tr, r->location, "ROW() of fewer than two values");
+	buf_put_u8(out, '(');
+	for (size_t i = 0; i < r->n_args; i++) {
+		Buf eb;
+		TType et;
+		buf_init(&eb);
+		bool ok = tr_expr(tr, r->args[i], &eb, &et);
+		if (ok && et.oid == PGT_RECORD)
+			ok = tr_unsupported(tr, r->location, "a row value inside a row value");
+		if (ok)
+			tr_settle(tr, &eb, &et);
+		buf_put_str(out, i ? ", " : "");
+		tr_put_buf(out, &eb);
+		buf_cleanup(&eb);
+		if (!ok)
+			return false;
+	}
+	buf_put_u8(out, ')');
+	tr_ttype_set(ty, PGT_RECORD, -1);
+	return !tr->failed;
 }
 
 static const char *op_name(size_t n, Node **names)
@@ -799,6 +834,15 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		ok = prefix_op(tr, op, &rb, &rt, loc, out, ty);
 		goto out;
 	}
+	if ((strcmp(op, "@>") == 0 || strcmp(op, "<@") == 0 || strcmp(op, "&&") == 0) &&
+	    (is_array_type(lt.oid) || is_array_type(rt.oid))) {
+		ok = tr_array_op(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
+		goto out;
+	}
+	if (tr_jsonb_op_applies(op, &lt, &rt)) {
+		ok = tr_jsonb_op(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
+		goto out;
+	}
 	if (strcmp(op, "->>") == 0 || strcmp(op, "->") == 0) {
 		/* the key is text (or an integer index), never the json type */
 		if (rt.unknown || rt.param)
@@ -922,11 +966,12 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		goto out;
 	}
 	if (strcmp(op, "->>") == 0 || strcmp(op, "->") == 0) {
-		buf_put_u8(out, '(');
+		/* the member's own text (jsonb's spacing, json's as written) */
+		buf_put_str(out, "pg_json_member(");
 		tr_put_buf(out, &lb);
-		buf_printf(out, " %s ", op);
+		buf_put_str(out, ", ");
 		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
+		buf_printf(out, ", %d)", op[2] == '>');
 		tr_ttype_set(ty, op[2] == '>' ? PGT_TEXT : lt.oid, -1);
 		ok = true;
 		goto out;
@@ -1390,7 +1435,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
 		return tr_array_expr(tr, n->a_array_expr, out, ty);
 	case PG_QUERY__NODE__NODE_ROW_EXPR:
-		return tr_unsupported(tr, n->row_expr->location, "ROW() constructor");
+		return row_expr(tr, n->row_expr, out, ty);
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
 		return tr_indirection(tr, n->a_indirection, out, ty);
 	default:

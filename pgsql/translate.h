@@ -71,6 +71,9 @@ bool pgs_translate(const PgsTranslateCtx *ctx, PgQuery__Node *stmt, PgsQuery *ou
 bool pgs_translate_expr(const PgsTranslateCtx *ctx, const PgsTable *table, PgQuery__Node *expr, Buf *out,
 			uint32_t *type, PgwError *err) __attribute__((warn_unused_result));
 
+/* Whether the translator has a function of this name of its own. */
+bool pgs_has_builtin(const char *name);
+
 /* A quoted SQLite identifier. */
 void pgs_put_ident(Buf *b, const char *name);
 /* A quoted SQLite string literal. */

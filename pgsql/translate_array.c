@@ -86,6 +86,8 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
  * ...), which writes the object as PostgreSQL does. */
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
+	if (f->func_variadic)
+		return tr_unsupported(tr, f->location, "VARIADIC in a call of a json function");
 	if (f->n_args % 2)
 		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements");
 	if (f->n_args > 84)
@@ -97,6 +99,8 @@ bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		buf_init(&ab);
 		bool ok = tr_expr(tr, f->args[i], &ab, &at);
 		tr_settle(tr, &ab, &at);
+		if (ok && i % 2 == 0 && !tr_json_key_type(at.oid))
+			ok = tr_fail(tr, "22023", f->location, "key value must be scalar, not array, composite, or json");
 		if (ok && i % 2 == 0)
 			ok = tr_coerce(tr, &ab, &at, PGT_TEXT, -1, f->location);
 		if (i)

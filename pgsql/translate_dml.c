@@ -21,6 +21,10 @@ static const PgsTable *dml_target(Tr *tr, PgQuery__RangeVar *rv)
 		tr_fail(tr, "42P01", rv->location, "relation \"%s\" does not exist", rv->relname);
 		return NULL;
 	}
+	if (t->relkind == 'v' && !t->system) {
+		tr_fail(tr, "0A000", rv->location, "changing the rows of view \"%s\" is not supported by DoSQL", rv->relname);
+		return NULL;
+	}
 	if (t->system || t->relkind != 'r') {
 		tr_fail(tr, "42809", rv->location, "cannot change relation \"%s\"", rv->relname);
 		return NULL;
@@ -67,10 +71,41 @@ static bool column_default(Tr *tr, const PgsColumn *c, Buf *out)
 
 /* One "col = expr" of a SET list (UPDATE, ON CONFLICT DO UPDATE) of table
  * t; the value is coerced to the column's type, errors placed at loc. */
+/*
+ * The value for column colno of SET (a, b, ...) = (subquery): its
+ * colno-th output (it must have as many as there are columns), into
+ * eb/et.
+ */
+static bool multi_assign(Tr *tr, PgQuery__MultiAssignRef *m, int loc, Buf *eb, TType *et)
+{
+	Node *src = m->source;
+	if (src->node_case != PG_QUERY__NODE__NODE_SUB_LINK ||
+	    src->sub_link->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK)
+		return tr_unsupported(tr, loc, "this source of UPDATE SET (a, b) = ...");
+	TRel res;
+	Buf sub;
+	buf_init(&sub);
+	Scope inner = {.parent = tr->scope};
+	tr->scope = &inner;
+	bool ok = tr_select(tr, src->sub_link->subselect->select_stmt, &sub, &res);
+	tr->scope = inner.parent;
+	if (ok && res.ncols != m->ncolumns)
+		ok = tr_fail(tr, "42601", loc, "number of columns does not match number of values");
+	if (ok) {
+		buf_put_str(eb, "(WITH \"_dosql_cols\"(");
+		for (int i = 0; i < res.ncols; i++)
+			buf_printf(eb, "%s\"_m%d\"", i ? ", " : "", i);
+		buf_put_str(eb, ") AS (");
+		tr_put_buf(eb, &sub);
+		buf_printf(eb, ") SELECT \"_m%d\" FROM \"_dosql_cols\")", m->colno - 1);
+		tr_ttype_set(et, res.cols[m->colno - 1].type, res.cols[m->colno - 1].typmod);
+	}
+	buf_cleanup(&sub);
+	return ok;
+}
+
 static bool set_item(Tr *tr, const PgsTable *t, PgQuery__ResTarget *rt, bool first, int loc, Buf *out)
 {
-	if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)
-		return tr_unsupported(tr, rt->location, "UPDATE SET (a, b) = (...)");
 	if (rt->n_indirection)
 		return tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
 	const PgsColumn *c = pgs_table_column(t, rt->name);
@@ -84,9 +119,22 @@ static bool set_item(Tr *tr, const PgsTable *t, PgQuery__ResTarget *rt, bool fir
 	Buf eb;
 	TType et;
 	buf_init(&eb);
-	bool ok = rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT
+	Node *val = rt->val;
+	bool multi = val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF;
+	if (multi && val->multi_assign_ref->source->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+		/* SET (a, b) = (x, y): a = x, b = y */
+		PgQuery__MultiAssignRef *m = val->multi_assign_ref;
+		if ((int)m->source->row_expr->n_args != m->ncolumns) {
+			buf_cleanup(&eb);
+			return tr_fail(tr, "42601", loc, "number of columns does not match number of values");
+		}
+		val = m->source->row_expr->args[m->colno - 1];
+		multi = false;
+	}
+	bool ok = val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT
 			  ? column_default(tr, c, &eb)
-			  : tr_expr(tr, rt->val, &eb, &et) && tr_coerce(tr, &eb, &et, c->type, c->typmod, loc);
+			  : (multi ? multi_assign(tr, val->multi_assign_ref, loc, &eb, &et) : tr_expr(tr, val, &eb, &et)) &&
+				    tr_coerce(tr, &eb, &et, c->type, c->typmod, loc);
 	tr_put_buf(out, &eb);
 	buf_cleanup(&eb);
 	return ok;

@@ -11,6 +11,56 @@
 #include "pgsql/pgtype.h"
 #include "pgsql/translate_int.h"
 
+/* The name a FROM item has in SQLite: its alias, except inside the body
+ * of a SQL function, where it is made the function call's own so that
+ * the call's arguments (written inside it) still see the caller's items. */
+static const char *sql_alias(Tr *tr, const char *alias)
+{
+	if (!tr->fn)
+		return alias;
+	char *a = arena_alloc(tr->a, strlen(alias) + 40);
+	sprintf(a, "%s_%s", tr_sqlfunc_cte(tr), alias);
+	return a;
+}
+
+void tr_put_from_alias(Tr *tr, TRel *r, Buf *out)
+{
+	const char *name = sql_alias(tr, r->alias);
+	r->emit = name == r->alias ? NULL : name;
+	buf_put_str(out, " AS ");
+	pgs_put_ident(out, name);
+}
+
+/*
+ * A FROM item with column aliases, alias(a, b, ...): the query sql (whose
+ * outputs are r's columns, in order) as a subquery whose first columns take
+ * the alias's names, written to out as "(...) AS alias"; r's columns are
+ * renamed.  More names than columns is 42P10, as in PostgreSQL.
+ */
+static bool rename_columns(Tr *tr, PgQuery__Alias *al, TRel *r, Buf *sql, Buf *out)
+{
+	if ((int)al->n_colnames > r->ncols)
+		return tr_fail(tr, "42P10", -1, "table \"%s\" has %d columns available but %zu columns specified",
+			       al->aliasname, r->ncols, al->n_colnames);
+	TCol *cols = arena_alloc(tr->a, sizeof(TCol) * (size_t)(r->ncols + 1));
+	if (r->ncols)
+		memcpy(cols, r->cols, sizeof(TCol) * (size_t)r->ncols);
+	for (size_t i = 0; i < al->n_colnames; i++)
+		cols[i].name = arena_strdup(tr->a, pgn_str(al->colnames[i]));
+	buf_put_str(out, "(WITH \"_dosql_cols\"(");
+	for (int i = 0; i < r->ncols; i++) {
+		if (i)
+			buf_put_str(out, ", ");
+		pgs_put_ident(out, cols[i].name);
+	}
+	buf_put_str(out, ") AS (");
+	tr_put_buf(out, sql);
+	buf_put_str(out, ") SELECT * FROM \"_dosql_cols\")");
+	r->cols = cols;
+	tr_put_from_alias(tr, r, out);
+	return !tr->failed;
+}
+
 /* The columns of a relation named in FROM: a CTE or a catalog table. */
 static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 {
@@ -50,40 +100,89 @@ static bool range_var(Tr *tr, PgQuery__RangeVar *rv, Buf *out)
 		tr->catalog = tr->catalog || t->system;
 	}
 	if (rv->alias && rv->alias->n_colnames) {
-		for (size_t i = 0; i < rv->alias->n_colnames && (int)i < r->ncols; i++) {
-			/* renamed columns: keep the SQLite name reachable through a subquery */
-			return tr_unsupported(tr, rv->location, "column aliases on a table reference");
-		}
+		Buf src;
+		buf_init(&src);
+		buf_put_str(&src, "SELECT * FROM ");
+		pgs_put_ident(&src, sqlname);
+		bool ok = rename_columns(tr, rv->alias, r, &src, out);
+		buf_cleanup(&src);
+		return ok && tr_scope_add(tr, r, rv->location);
 	}
 	pgs_put_ident(out, sqlname);
-	buf_put_str(out, " AS ");
-	pgs_put_ident(out, alias);
+	tr_put_from_alias(tr, r, out);
 	return tr_scope_add(tr, r, rv->location);
+}
+
+/*
+ * LATERAL (subquery) AS alias: SQLite has no LATERAL, but a table-valued
+ * function's arguments may refer to the FROM items before it.  The
+ * subquery's rows, correlated to those items, become one JSON array of
+ * arrays walked by json_each; each column reference is its element of
+ * the row's array.
+ */
+static void lateral_rows(Tr *tr, TRel *res, Buf *sub, Buf *out)
+{
+	const char *alias = sql_alias(tr, res->alias);
+	res->emit = alias == res->alias ? NULL : alias;
+	buf_put_str(out, "json_each((SELECT json_group_array(json_array(");
+	for (int i = 0; i < res->ncols; i++)
+		buf_printf(out, "%s\"_l%d\"", i ? ", " : "", i);
+	buf_put_str(out, ")) FROM (WITH \"_dosql_cols\"(");
+	for (int i = 0; i < res->ncols; i++)
+		buf_printf(out, "%s\"_l%d\"", i ? ", " : "", i);
+	buf_put_str(out, ") AS (");
+	tr_put_buf(out, sub);
+	buf_put_str(out, ") SELECT * FROM \"_dosql_cols\"))) AS ");
+	pgs_put_ident(out, alias);
+	for (int i = 0; i < res->ncols; i++) {
+		Buf e;
+		buf_init(&e);
+		buf_put_str(&e, "json_extract(");
+		pgs_put_ident(&e, alias);
+		buf_printf(&e, ".value, '$[%d]')", i);
+		res->cols[i].expr = arena_strdup(tr->a, buf_cstr(&e));
+		buf_cleanup(&e);
+	}
 }
 
 static bool range_subselect(Tr *tr, PgQuery__RangeSubselect *rs, Buf *out)
 {
 	if (!rs->alias)
 		return tr_fail(tr, "42601", -1, "subquery in FROM must have an alias");
-	if (rs->lateral)
-		return tr_unsupported(tr, -1, "LATERAL");
 	TRel *res = arena_alloc(tr->a, sizeof(*res));
-	Scope inner = {.parent = tr->scope->parent};
+	/* a LATERAL subquery sees the FROM items before it */
+	Scope inner = {.parent = rs->lateral ? tr->scope : tr->scope->parent};
 	Scope *saved = tr->scope;
 	/* CTEs stay visible inside FROM subqueries */
 	inner.nctes = saved->nctes;
 	memcpy(inner.ctes, saved->ctes, sizeof(saved->ctes));
 	tr->scope = &inner;
-	buf_put_u8(out, '(');
-	bool ok = tr_select(tr, rs->subquery->select_stmt, out, res);
-	buf_put_str(out, ") AS ");
+	Buf sub;
+	buf_init(&sub);
+	bool ok = tr_select(tr, rs->subquery->select_stmt, &sub, res);
 	tr->scope = saved;
+	if (ok) {
+		res->alias = arena_strdup(tr->a, rs->alias->aliasname);
+		if (rs->lateral) {
+			if ((int)rs->alias->n_colnames > res->ncols)
+				ok = tr_fail(tr, "42P10", -1, "table \"%s\" has %d columns available but %zu columns specified",
+					     rs->alias->aliasname, res->ncols, rs->alias->n_colnames);
+			for (size_t i = 0; ok && i < rs->alias->n_colnames; i++)
+				res->cols[i].name = arena_strdup(tr->a, pgn_str(rs->alias->colnames[i]));
+			if (ok)
+				lateral_rows(tr, res, &sub, out);
+		} else if (rs->alias->n_colnames) {
+			ok = rename_columns(tr, rs->alias, res, &sub, out);
+		} else {
+			buf_put_u8(out, '(');
+			tr_put_buf(out, &sub);
+			buf_put_u8(out, ')');
+			tr_put_from_alias(tr, res, out);
+		}
+	}
+	buf_cleanup(&sub);
 	if (!ok)
 		return false;
-	pgs_put_ident(out, rs->alias->aliasname);
-	res->alias = arena_strdup(tr->a, rs->alias->aliasname);
-	if (rs->alias->n_colnames)
-		return tr_unsupported(tr, -1, "column aliases on a subquery in FROM");
 	for (int i = 0; i < res->ncols; i++) {
 		res->cols[i].table_oid = 0;
 		res->cols[i].attnum = 0;
@@ -210,6 +309,9 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
  */
 static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 {
+	int json = tr_json_from(tr, rf, out);
+	if (json >= 0)
+		return json == 1;
 	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__List *l = rf->functions[0]->list;
@@ -288,11 +390,11 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
 	else if (unnest)
 		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
-	buf_put_str(out, ") AS ");
-	pgs_put_ident(out, alias);
+	buf_put_u8(out, ')');
 	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
+	tr_put_from_alias(tr, r, out);
 	r->ncols = rf->ordinality ? 2 : 1;
 	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
 	r->cols[0].name = arena_strdup(tr->a, col);

@@ -71,7 +71,9 @@ bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc,
 	uint32_t common = tr_common_args(tr, n, args, loc, a.bs, a.ts);
 	if (common) {
 		/* numeric values by value (their texts keep the display scale) */
-		if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
+		if (n == 1 && strcmp(fn, "coalesce") == 0)
+			buf_put_str(out, "("); /* SQLite's coalesce takes two or more */
+		else if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
 			buf_printf(out, "pg_num%s(", fn + 3);
 		else
 			buf_printf(out, "%s(", fn);
@@ -280,6 +282,14 @@ const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind)
 	return m->pg;
 }
 
+bool pgs_has_builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strcmp(funcs[i].pg, name) == 0)
+			return true;
+	return strcmp(name, "json_build_object") == 0 || tr_json_func_name(name);
+}
+
 bool tr_is_aggregate(const char *name)
 {
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
@@ -457,6 +467,12 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			m = &funcs[i];
 			break;
 		}
+	int json = m ? -1 : tr_json_func(tr, f, out, ty);
+	if (json >= 0)
+		return json == 1;
+	int user = m ? -1 : tr_sqlfunc_call(tr, f, out, ty);
+	if (user >= 0)
+		return user == 1;
 	if (!m)
 		return tr_fail(tr, "42883", f->location, "function %s does not exist", name);
 	if (!f->over && is_window_function(name))

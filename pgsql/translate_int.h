@@ -19,6 +19,9 @@ typedef struct TCol {
 	 * sides (arena) */
 	const char *merged;
 	bool untyped; /* an output that is an untyped literal or NULL */
+	/* what every reference emits instead of rel.col: a LATERAL
+	 * subquery's column, its element of the row's JSON array (arena) */
+	const char *expr;
 } TCol;
 
 typedef struct TRel {
@@ -69,6 +72,10 @@ typedef struct Tr {
 	bool agg_outputs;
 	struct TrGSets *gs; /* the grouping sets of the SELECT being translated */
 	bool gs_sorted;	    /* ... whose arms carry the ORDER BY keys */
+	/* the SELECT whose WINDOW clause the window names of OVER refer to */
+	const PgQuery__SelectStmt *win_select;
+	const struct TFnCtx *fn; /* the SQL function being inlined, NULL outside one */
+	int fn_seq;		 /* SQL function calls inlined so far (their CTE names) */
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -155,6 +162,9 @@ const char *tr_type_name(uint32_t oid);
  * unqualified. */
 bool tr_from_item(Tr *tr, Node *n, Buf *out);
 void tr_put_qualified(Buf *out, const TRel *r, const char *col);
+/* Rel r's SQLite name written to out as " AS name" (r->emit set when it is
+ * not r's alias). */
+void tr_put_from_alias(Tr *tr, TRel *r, Buf *out);
 /* translate_sublink.c: a subquery used as an expression (SubLink). */
 bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty);
 /* translate_stmt.c: kw and a boolean clause (WHERE, HAVING); a target list
@@ -184,5 +194,30 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
 /* x [NOT] SIMILAR TO pattern [ESCAPE e]. */
 bool tr_similar(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty);
+/* translate_jsonb.c: whether l op r is one of the json(b) operators ?,
+ * ?|, ?&, @>, <@, #>, #>>, - and #- (by the operands' types), and its
+ * translation. */
+bool tr_jsonb_op_applies(const char *op, const TType *lt, const TType *rt);
+bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
+/* A json(b) function (jsonb_set, to_jsonb, jsonb_build_array, ...): 1
+ * done, 0 failed, -1 not one of them. */
+int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+bool tr_json_func_name(const char *name);
+/* Whether a value of type oid may be a key of json(b)_build_object. */
+bool tr_json_key_type(uint32_t oid);
+/* anyarray @>, <@ and && (an untyped side takes the other's type). */
+bool tr_array_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
+/* json(b)_each(_text), json(b)_array_elements(_text), json(b)_object_keys
+ * in FROM: 1 done, 0 failed, -1 not one of them. */
+int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out);
+/* translate_sqlfunc.c: a call of a SQL-language function, inlined: 1
+ * done, 0 failed, -1 no such function.  Inside its body (tr->fn set),
+ * parameter $n and a parameter named name (qualified by the function's
+ * name or not; false when none is) read the call's arguments. */
+int tr_sqlfunc_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+bool tr_sqlfunc_param(Tr *tr, int n, int loc, Buf *out, TType *ty);
+/* The name of the CTE of the call being inlined (tr->fn set). */
+const char *tr_sqlfunc_cte(const Tr *tr);
+bool tr_sqlfunc_named(Tr *tr, const char *qual, const char *name, Buf *out, TType *ty);
 
 #endif

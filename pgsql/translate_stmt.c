@@ -63,7 +63,9 @@ static bool star(Tr *tr, const char *relname, Buf *out, bool *first, TRel *res, 
 			if (!*first)
 				buf_put_str(out, ", ");
 			*first = false;
-			if (c->merged && !relname)
+			if (c->expr)
+				buf_put_str(out, c->expr);
+			else if (c->merged && !relname)
 				buf_put_str(out, c->merged);
 			else
 				tr_put_qualified(out, r, c->name);
@@ -341,6 +343,8 @@ bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out)
 		PgQuery__CommonTableExpr *cte = w->ctes[i]->common_table_expr;
 		if (cte->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
 			return tr_unsupported(tr, cte->location, "data-modifying statements in WITH");
+		if (cte->search_clause || cte->cycle_clause)
+			return tr_unsupported(tr, cte->location, "SEARCH and CYCLE in WITH RECURSIVE");
 		if (tr->scope->nctes == (int)(sizeof(tr->scope->ctes) / sizeof(tr->scope->ctes[0])))
 			return tr_unsupported(tr, cte->location, "more than 16 WITH queries");
 		PgQuery__SelectStmt *q = cte->ctequery->select_stmt;
@@ -802,7 +806,19 @@ static bool group_output_key(Tr *tr, const TRel *res, int i, Buf *out)
 	return true;
 }
 
+static bool simple_select_in(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res);
+
+/* A SELECT without set operations; OVER names refer to its WINDOW clause. */
 static bool simple_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
+{
+	const PgQuery__SelectStmt *outer = tr->win_select;
+	tr->win_select = s;
+	bool ok = simple_select_in(tr, s, out, res);
+	tr->win_select = outer;
+	return ok;
+}
+
+static bool simple_select_in(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 {
 	if (s->into_clause)
 		return tr_unsupported(tr, -1, "SELECT INTO");

@@ -192,8 +192,44 @@ static bool window_body(Tr *tr, PgQuery__WindowDef *w, Buf *out)
 	return true;
 }
 
+/* The window named name in the WINDOW clause of sel, among its first n
+ * definitions; NULL when there is none. */
+static const PgQuery__WindowDef *named_window(const PgQuery__SelectStmt *sel, size_t n, const char *name)
+{
+	for (size_t i = 0; sel && i < n && i < sel->n_window_clause; i++)
+		if (strcmp(sel->window_clause[i]->window_def->name, name) == 0)
+			return sel->window_clause[i]->window_def;
+	return NULL;
+}
+
+/* w's references checked as PostgreSQL checks them: the name it uses or
+ * refines exists among the first n windows of sel, and a refinement adds
+ * no PARTITION BY, no second ORDER BY and copies no frame. */
+static bool check_refs(Tr *tr, const PgQuery__SelectStmt *sel, size_t n, const PgQuery__WindowDef *w)
+{
+	bool refines = w->refname && w->refname[0];
+	const char *name = refines ? w->refname : w->name;
+	const PgQuery__WindowDef *base = named_window(sel, n, name);
+	if (!base)
+		return tr_fail(tr, "42704", w->location, "window \"%s\" does not exist", name);
+	if (!refines)
+		return true;
+	if (w->n_partition_clause)
+		return tr_fail(tr, "42P20", w->location, "cannot override PARTITION BY clause of window \"%s\"", name);
+	if (w->n_order_clause && base->n_order_clause)
+		return tr_fail(tr, "42P20", w->location, "cannot override ORDER BY clause of window \"%s\"", name);
+	if (base->frame_options & FO_NONDEFAULT)
+		return tr_fail(tr, "42P20", w->location, "cannot copy window \"%s\" because it has a frame clause",
+			       name);
+	return true;
+}
+
 bool tr_window_def(Tr *tr, PgQuery__WindowDef *w, Buf *out)
 {
+	const PgQuery__SelectStmt *sel = tr->win_select;
+	if (((w->name && w->name[0]) || (w->refname && w->refname[0])) &&
+	    !check_refs(tr, sel, sel ? sel->n_window_clause : 0, w))
+		return false;
 	if (w->name && w->name[0]) {
 		buf_put_str(out, " OVER ");
 		pgs_put_ident(out, w->name);
@@ -210,6 +246,8 @@ bool tr_window_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(s->window_clause[j]->window_def->name, w->name) == 0)
 				return tr_fail(tr, "42P20", w->location, "window \"%s\" is already defined", w->name);
+		if (w->refname && w->refname[0] && !check_refs(tr, s, i, w))
+			return false;
 		buf_put_str(out, i ? ", " : " WINDOW ");
 		pgs_put_ident(out, w->name);
 		buf_put_str(out, " AS ");

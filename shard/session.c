@@ -1084,6 +1084,33 @@ void shd_session_internal_free(ShdSession *s)
 		session_free(s);
 }
 
+/* The session's TEMP tables and views dropped, newest first, as its last
+ * statements, after any transaction it left open is rolled back. */
+static void drop_temp_tables(ShdSession *s)
+{
+	int n = s->pg.ntemp;
+	if (!n)
+		return;
+	if (s->txn != SHD_TXN_IDLE)
+		shd_txn_end(s, false);
+	char **names = calloc((size_t)n, sizeof(char *));
+	for (int i = 0; names && i < n; i++)
+		names[i] = strdup(s->pg.temp[i]);
+	for (int i = n - 1; names && i >= 0; i--) {
+		const PgsTable *t = names[i] ? pgs_catalog_table(&s->pg.cat, names[i]) : NULL;
+		if (t) {
+			Buf sql;
+			buf_init(&sql);
+			buf_printf(&sql, "DROP %s IF EXISTS ", t->relkind == 'v' ? "VIEW" : "TABLE");
+			pgs_put_ident(&sql, names[i]);
+			cb_query(&s->conn, buf_cstr(&sql));
+			buf_cleanup(&sql);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
 void shd_session_run(ShdServer *srv, int fd)
 {
 	ShdSession *s = calloc(1, sizeof(*s));
@@ -1099,6 +1126,7 @@ void shd_session_run(ShdServer *srv, int fd)
 	} else {
 		registry_add(srv, s);
 		pgw_serve_blocking(&s->conn, fd, srv->ssl_ctx);
+		drop_temp_tables(s);
 		registry_remove(srv, s);
 	}
 	session_free(s);

@@ -482,7 +482,13 @@ static bool ddl_stmt(ShdSession *s, PgQuery__Node *node)
 {
 	PgwError e;
 	const char *tag = NULL;
-	if (!shd_txn_implicit_begin(s, &e)) {
+	bool fresh = s->txn == SHD_TXN_IDLE && !s->implicit;
+	/* a DDL statement of its own takes the write lock before it reads the
+	 * catalog, so that it waits for a writer that commits meanwhile (a
+	 * session dropping its TEMP tables as it ends) instead of failing on
+	 * a stale snapshot */
+	if (!shd_txn_implicit_begin(s, &e) ||
+	    (fresh && !shd_sql(s, "UPDATE main._dosql_meta SET value = value WHERE 0", &e))) {
 		shd_send_error(s, &e);
 		return false;
 	}

@@ -102,8 +102,11 @@ int main(void)
 	ok(!r.ok && strcmp(r.err.sqlstate, "42803") == 0, "an ungrouped column beside an aggregate is 42803");
 	r = translate("insert into t (id) values (1) on conflict (id) do update set name[1] = 'x'");
 	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "ON CONFLICT DO UPDATE of an array element is 0A000, as in UPDATE");
+	r = translate("with recursive a as (select 1 as b union all select b from a) cycle b set c using p select * from a");
+	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "WITH RECURSIVE ... CYCLE is 0A000, not a query that never ends");
 	r = translate("insert into t (id) values (1) on conflict (id) do update set (name, price) = ('x', 1)");
-	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "ON CONFLICT DO UPDATE SET (a, b) = (...) is 0A000, as in UPDATE");
+	ok(r.ok && strstr(r.q.sql, "\"name\" = ") && strstr(r.q.sql, "\"price\" = "),
+	   "ON CONFLICT DO UPDATE SET (a, b) = (...) sets each column, as UPDATE does");
 
 	r = translate("select name from t where id = $1 and price > $2 limit $3");
 	ok(r.ok, "parameters translate");
