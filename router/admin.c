@@ -26,7 +26,9 @@ static const char *const keys[] = {"http",
 				   "connections_per_second",
 				   "connections_burst",
 				   "authentication_timeout_ms",
-				   "max_message_size"};
+				   "max_message_size",
+				   "shard_timeout_ms",
+				   "query_timeout_ms"};
 
 bool rt_ops_config_key(const char *key)
 {
@@ -108,7 +110,7 @@ static bool load_admin(json_t *root, const char *file, RtOpsConfig *c)
 bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	long long mc, st, ht, ip, cps, burst, at, mm;
+	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto;
 	bool ok = load_http(root, file, c) && load_admin(root, file, c) &&
 		  get_int(root, "max_client_conn", file, 0, 1000000, 0, "a number of connections", &mc) &&
 		  get_int(root, "shutdown_timeout_ms", file, 0, 86400000, 0, "milliseconds", &st) &&
@@ -118,7 +120,9 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 		  get_int(root, "connections_burst", file, 1, 1000000, cps > 0 ? cps : 1, "a number of connections",
 			  &burst) &&
 		  get_int(root, "authentication_timeout_ms", file, 0, 600000, 60000, "milliseconds", &at) &&
-		  get_int(root, "max_message_size", file, 1024, 0x7FFFFFFF, PGW_DEFAULT_MAX_MESSAGE, "bytes", &mm);
+		  get_int(root, "max_message_size", file, 1024, 0x7FFFFFFF, PGW_DEFAULT_MAX_MESSAGE, "bytes", &mm) &&
+		  get_int(root, "shard_timeout_ms", file, 0, 86400000, 0, "milliseconds", &sto) &&
+		  get_int(root, "query_timeout_ms", file, 0, 2147483647, 0, "milliseconds", &qto);
 	if (!ok)
 		return false;
 	c->max_client_conn = (int)mc;
@@ -129,6 +133,8 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 	c->connections_burst = (int)burst;
 	c->authentication_timeout_ms = at;
 	c->max_message_size = mm;
+	c->shard_timeout_ms = sto;
+	c->query_timeout_ms = qto;
 	return true;
 }
 

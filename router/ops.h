@@ -37,6 +37,8 @@ typedef struct RtOpsConfig {
 	int connections_burst;       /* its capacity */
 	int64_t authentication_timeout_ms; /* startup and authentication must end by then; 0: no limit */
 	int64_t max_message_size;    /* largest client message, bytes */
+	int64_t shard_timeout_ms;    /* a shard's part of a statement ends by then (57014); 0: no limit */
+	int64_t query_timeout_ms;    /* the sessions' default statement_timeout; 0: none */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 } RtOpsConfig;
 

@@ -132,6 +132,8 @@ typedef struct RtBackend {
 	bool backlog;  /* output queued in libpq that the socket did not take yet */
 	bool copy_started; /* its COPY TO STDOUT sent its first data */
 	bool held;         /* its results wait (rt_backend_hold): the socket is not read */
+	struct event *deadline; /* owned: shard_timeout_ms of the statement under way, NULL none */
+	bool timed_out;         /* the shard did not answer by shard_timeout_ms (57014) */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;

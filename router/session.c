@@ -543,12 +543,11 @@ void rt_session_local_done(RtSession *s)
 
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 {
-	(void)b;
 	if (s->tp == RT_TP_PREPARING)
 		s->tp_failed = true;
 	if (!s->stmt_error && (s->tp == RT_TP_NONE || s->tp == RT_TP_PREPARING)) {
 		PgwError e;
-		pgw_error_set(&e, "08006", "%s", msg);
+		pgw_error_set(&e, b->timed_out ? "57014" : "08006", "%s", msg);
 		rt_send_error(s, &e);
 	}
 	if (s->tp == RT_TP_NONE && rt_txn_lost(s, b->shard)) {
@@ -959,6 +958,9 @@ static char *backend_options(const PgwConn *c)
 {
 	Buf o;
 	buf_init(&o);
+	const RtSession *s = c->user;
+	if (s->rt->ops->cfg.query_timeout_ms > 0) /* the server-wide default; the client's own settings follow */
+		buf_printf(&o, "-c statement_timeout=%lld", (long long)s->rt->ops->cfg.query_timeout_ms);
 	for (int i = 0; i < c->nparams; i++) {
 		const char *n = c->param_names[i], *v = c->param_values[i];
 		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strcmp(n, "replication") == 0 ||
