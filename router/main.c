@@ -285,6 +285,8 @@ int main(int argc, char **argv)
 	if (cfg.unix_dir && !pgw_evserver_listen_unix(rt.server, cfg.unix_dir, cfg.port))
 		goto out;
 	rt.pgw.max_message = (uint32_t)cfg.ops.max_message_size;
+	snprintf(cfg.ops.listen_host, sizeof(cfg.ops.listen_host), "%s", cfg.host);
+	cfg.ops.listen_port = cfg.port;
 	if (cfg.passwd_file)
 		cfg.ops.passwd_file = strdup(cfg.passwd_file);
 	if (!rt_ops_start(&rt, &ops, &cfg.ops))

@@ -40,6 +40,8 @@ typedef struct RtOpsConfig {
 	int64_t shard_timeout_ms;    /* a shard's part of a statement ends by then (57014); 0: no limit */
 	int64_t query_timeout_ms;    /* the sessions' default statement_timeout; 0: none */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
+	char listen_host[256];       /* the router's own address, for the HTTP SQL API */
+	int listen_port;
 } RtOpsConfig;
 
 /* Read the operations settings of root (the config file's object, file
@@ -149,6 +151,19 @@ void rt_show_servers(struct RtSession *s);
 void rt_show_config(struct RtSession *s);
 void rt_show_lists(struct RtSession *s);
 void rt_show_version(struct RtSession *s);
+
+/* http.c, for http_sql.c: replies, the request's JSON body (NULL when
+ * it is not an object), and HTTP Basic credentials verified against the
+ * passwd file (any with auth trust). */
+struct evhttp_request;
+void rt_http_reply_json(struct evhttp_request *req, int code, json_t *obj);
+void rt_http_reply_error(struct evhttp_request *req, int code, const char *sqlstate, const char *msg);
+json_t *rt_http_body_json(struct evhttp_request *req);
+bool rt_http_basic_user(const RtOps *ops, struct evhttp_request *req, char *user, size_t usize, char *password,
+			size_t psize);
+/* http_sql.c: POST /sql/query and /sql/exec. */
+void rt_http_sql_query(RtOps *ops, struct evhttp_request *req);
+void rt_http_sql_exec(RtOps *ops, struct evhttp_request *req);
 
 /* http.c */
 /* Listen on the configured address; false with a message on stderr. */
