@@ -166,8 +166,11 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	ops->tokens_us = ops->started_us;
 	ops->health = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(RtShardHealth));
 	ops->read_only = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(bool));
+	ops->m.nshards = vsc_shard_count(rt->vschema);
+	ops->m.shard_lat = calloc((size_t)ops->m.nshards, sizeof(*ops->m.shard_lat));
+	ops->m.shard_lat_sum = calloc((size_t)ops->m.nshards, sizeof(double));
 	rt->ops = ops;
-	if (!ops->health || !ops->read_only)
+	if (!ops->health || !ops->read_only || !ops->m.shard_lat || !ops->m.shard_lat_sum)
 		return false;
 	return ops->cfg.http_port == 0 || rt_http_start(ops);
 }
@@ -182,6 +185,10 @@ void rt_ops_stop(RtOps *ops)
 	ops->health = NULL;
 	free(ops->read_only);
 	ops->read_only = NULL;
+	free(ops->m.shard_lat);
+	free(ops->m.shard_lat_sum);
+	ops->m.shard_lat = NULL;
+	ops->m.shard_lat_sum = NULL;
 	rt_ops_config_cleanup(&ops->cfg);
 }
 

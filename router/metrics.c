@@ -46,6 +46,15 @@ void rt_metrics_error(RtMetrics *m, const char *sqlstate)
 	m->class_count[i]++;
 }
 
+void rt_metrics_shard_latency(RtMetrics *m, int shard, double seconds)
+{
+	int b = 0;
+	while (b < RT_DURATION_BUCKETS && seconds > bounds[b])
+		b++;
+	m->shard_lat[shard][b]++;
+	m->shard_lat_sum[shard] += seconds;
+}
+
 static void family(Buf *out, const char *name, const char *type, const char *help)
 {
 	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -71,26 +80,31 @@ static void shard_sample(Buf *out, const char *name, const char *shard, double v
 	buf_printf(out, "\"} %.17g\n", v);
 }
 
+/* One histogram's buckets, sum and count (labels: its label text). */
+static void histogram(Buf *out, const char *name, const char *labels, const uint64_t *counts, double sum)
+{
+	uint64_t cum = 0;
+	for (int b = 0; b <= RT_DURATION_BUCKETS; b++) {
+		cum += counts[b];
+		buf_printf(out, "%s_bucket{%s,le=\"", name, labels);
+		if (b < RT_DURATION_BUCKETS)
+			buf_printf(out, "%g\"} %" PRIu64 "\n", bounds[b], cum);
+		else
+			buf_printf(out, "+Inf\"} %" PRIu64 "\n", cum);
+	}
+	buf_printf(out, "%s_sum{%s} %.9g\n", name, labels, sum);
+	buf_printf(out, "%s_count{%s} %" PRIu64 "\n", name, labels, cum);
+}
+
 static void render_durations(const RtMetrics *m, Buf *out)
 {
 	family(out, "dosql_query_duration_seconds", "histogram",
 	       "Time from a statement's start to its end in the router, by statement kind and route.");
 	for (int k = 0; k < RT_SK_N; k++)
 		for (int r = 0; r < RT_SR_N; r++) {
-			uint64_t cum = 0;
-			for (int b = 0; b <= RT_DURATION_BUCKETS; b++) {
-				cum += m->dur_count[k][r][b];
-				buf_printf(out, "dosql_query_duration_seconds_bucket{kind=\"%s\",route=\"%s\",le=\"",
-					   kind_names[k], route_names[r]);
-				if (b < RT_DURATION_BUCKETS)
-					buf_printf(out, "%g\"} %" PRIu64 "\n", bounds[b], cum);
-				else
-					buf_printf(out, "+Inf\"} %" PRIu64 "\n", cum);
-			}
-			buf_printf(out, "dosql_query_duration_seconds_sum{kind=\"%s\",route=\"%s\"} %.9g\n", kind_names[k],
-				   route_names[r], m->dur_sum[k][r]);
-			buf_printf(out, "dosql_query_duration_seconds_count{kind=\"%s\",route=\"%s\"} %" PRIu64 "\n",
-				   kind_names[k], route_names[r], cum);
+			char labels[80];
+			snprintf(labels, sizeof(labels), "kind=\"%s\",route=\"%s\"", kind_names[k], route_names[r]);
+			histogram(out, "dosql_query_duration_seconds", labels, m->dur_count[k][r], m->dur_sum[k][r]);
 		}
 	uint64_t scatter = 0, all = 0;
 	for (int k = 0; k < RT_SK_N; k++)
@@ -195,6 +209,21 @@ static void render_shards(RtRouter *rt, Buf *out)
 	}
 }
 
+static void render_shard_latency(RtRouter *rt, Buf *out)
+{
+	const RtMetrics *m = &rt->ops->m;
+	family(out, "shard_latency_seconds", "histogram", "Round trip of the statements the router sent to the shard.");
+	for (int i = 0; i < m->nshards; i++) {
+		Buf l;
+		buf_init(&l);
+		buf_put_str(&l, "shard=\"");
+		label_value(&l, vsc_shard(rt->vschema, i)->name);
+		buf_put_str(&l, "\"");
+		histogram(out, "shard_latency_seconds", buf_cstr(&l), m->shard_lat[i], m->shard_lat_sum[i]);
+		buf_cleanup(&l);
+	}
+}
+
 void rt_metrics_render(RtRouter *rt, Buf *out)
 {
 	const RtMetrics *m = &rt->ops->m;
@@ -219,6 +248,11 @@ void rt_metrics_render(RtRouter *rt, Buf *out)
 	for (int i = 0; i < m->nclasses; i++)
 		buf_printf(out, "dosql_errors_total{class=\"%s\"} %" PRIu64 "\n", m->classes[i], m->class_count[i]);
 	render_shards(rt, out);
+	render_shard_latency(rt, out);
+	family(out, "dosql_2pc_committed_total", "counter", "Transactions over several shards whose commit decision was logged.");
+	buf_printf(out, "dosql_2pc_committed_total %" PRIu64 "\n", m->tp_committed);
+	family(out, "dosql_2pc_aborted_total", "counter", "Transactions over several shards rolled back after PREPARE.");
+	buf_printf(out, "dosql_2pc_aborted_total %" PRIu64 "\n", m->tp_aborted);
 	family(out, "dosql_maintenance", "gauge", "1 while new clients are refused for maintenance.");
 	buf_printf(out, "dosql_maintenance %d\n", rt_ops_in_maintenance(rt->ops) ? 1 : 0);
 	family(out, "dosql_draining", "gauge", "1 while the router drains its sessions to stop.");

@@ -68,7 +68,10 @@ typedef struct RtMetrics {
 	uint64_t connections_total;
 	uint64_t refused_too_many, refused_maintenance, refused_shutdown, refused_per_ip, refused_rate;
 	uint64_t auth_timeouts;
-	uint64_t tp_committed, tp_aborted;
+	uint64_t tp_committed, tp_aborted; /* two-phase commits decided, and rolled back */
+	int nshards;
+	uint64_t (*shard_lat)[RT_DURATION_BUCKETS + 1]; /* owned: per shard, statement round trips */
+	double *shard_lat_sum;                          /* owned */
 } RtMetrics;
 
 /* A shard's last /health/deep round trip. */
@@ -123,6 +126,8 @@ bool rt_ops_is_admin(const RtOps *ops, const char *user);
 /* metrics.c */
 void rt_metrics_statement(RtMetrics *m, RtStmtKind kind, RtStmtRoute route, double seconds);
 void rt_metrics_error(RtMetrics *m, const char *sqlstate);
+/* A shard answered a statement sent `seconds` ago. */
+void rt_metrics_shard_latency(RtMetrics *m, int shard, double seconds);
 /* The Prometheus text exposition (format 0.0.4) of the router's state. */
 void rt_metrics_render(struct RtRouter *rt, Buf *out);
 

@@ -134,6 +134,7 @@ typedef struct RtBackend {
 	bool held;         /* its results wait (rt_backend_hold): the socket is not read */
 	struct event *deadline; /* owned: shard_timeout_ms of the statement under way, NULL none */
 	bool timed_out;         /* the shard did not answer by shard_timeout_ms (57014) */
+	int64_t sent_us;        /* when the statement under way was sent (monotonic) */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
