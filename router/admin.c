@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -28,7 +30,10 @@ static const char *const keys[] = {"http",
 				   "authentication_timeout_ms",
 				   "max_message_size",
 				   "shard_timeout_ms",
-				   "query_timeout_ms"};
+				   "query_timeout_ms",
+				   "log_level",
+				   "log_format",
+				   "log_min_duration_ms"};
 
 bool rt_ops_config_key(const char *key)
 {
@@ -107,11 +112,33 @@ static bool load_admin(json_t *root, const char *file, RtOpsConfig *c)
 	return true;
 }
 
+static bool load_log(json_t *root, const char *file, RtOpsConfig *c)
+{
+	json_t *lv = json_object_get(root, "log_level"), *fm = json_object_get(root, "log_format");
+	LogLevel level = LOG_LEVEL_INFO;
+	const char *l = json_string_value(lv);
+	if (lv && (!l || (!log_level_parse(l, &level) && strcasecmp(l, "warn") != 0))) {
+		fprintf(stderr, "dosql: %s: log_level: expected debug, info, notice, warn, error or fatal\n", file);
+		return false;
+	}
+	if (l && strcasecmp(l, "warn") == 0)
+		level = LOG_LEVEL_WARNING;
+	const char *f = json_string_value(fm);
+	if (fm && (!f || (strcmp(f, "text") != 0 && strcmp(f, "json") != 0))) {
+		fprintf(stderr, "dosql: %s: log_format: expected \"text\" or \"json\"\n", file);
+		return false;
+	}
+	c->log_level = (int)level;
+	c->log_json = f && strcmp(f, "json") == 0;
+	return true;
+}
+
 bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto;
-	bool ok = load_http(root, file, c) && load_admin(root, file, c) &&
+	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd;
+	bool ok = load_http(root, file, c) && load_admin(root, file, c) && load_log(root, file, c) &&
+		  get_int(root, "log_min_duration_ms", file, -1, 2147483647, -1, "milliseconds (-1: off)", &lmd) &&
 		  get_int(root, "max_client_conn", file, 0, 1000000, 0, "a number of connections", &mc) &&
 		  get_int(root, "shutdown_timeout_ms", file, 0, 86400000, 0, "milliseconds", &st) &&
 		  get_int(root, "health_timeout_ms", file, 1, 600000, 2000, "milliseconds", &ht) &&
@@ -135,6 +162,7 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 	c->max_message_size = mm;
 	c->shard_timeout_ms = sto;
 	c->query_timeout_ms = qto;
+	c->log_min_duration_ms = lmd;
 	return true;
 }
 
@@ -162,6 +190,9 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	ops->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	ops->started_us = rt_ops_now_us();
+	log_set_program("dosql");
+	log_set_level((LogLevel)ops->cfg.log_level);
+	log_set_json(ops->cfg.log_json);
 	ops->tokens = ops->cfg.connections_burst;
 	ops->tokens_us = ops->started_us;
 	ops->health = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(RtShardHealth));
@@ -203,8 +234,8 @@ void rt_ops_maintenance(RtOps *ops, bool on, const char *reason, int64_t minutes
 {
 	ops->maintenance_until_us = on ? rt_ops_now_us() + minutes * 60 * 1000000 : 0;
 	snprintf(ops->maintenance_reason, sizeof(ops->maintenance_reason), "%s", on && reason ? reason : "");
-	fprintf(stderr, "dosql: maintenance %s%s%s\n", on ? "enabled" : "disabled", on && reason && *reason ? ": " : "",
-		on && reason ? reason : "");
+	log_info(NULL, "maintenance %s%s%s", on ? "enabled" : "disabled", on && reason && *reason ? ": " : "",
+		 on && reason ? reason : "");
 }
 
 /* The sessions from the address of s (its peer without the port). */
@@ -306,7 +337,7 @@ static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	RtOps *ops = arg;
-	fprintf(stderr, "dosql: shutdown_timeout_ms passed with sessions left: stopping\n");
+	log_warning(NULL, "shutdown_timeout_ms passed with sessions left: stopping");
 	event_base_loopbreak(ops->rt->base);
 }
 
@@ -317,7 +348,7 @@ void rt_ops_drain(RtOps *ops)
 	ops->draining = true;
 	int n;
 	RtSession *const *all = rt_sessions(&n);
-	fprintf(stderr, "dosql: draining %d session%s\n", n, n == 1 ? "" : "s");
+	log_info(NULL, "draining %d session%s", n, n == 1 ? "" : "s");
 	if (ops->cfg.shutdown_timeout_ms > 0) {
 		ops->shutdown_timer = evtimer_new(ops->rt->base, on_shutdown_timeout, ops);
 		struct timeval tv = {(time_t)(ops->cfg.shutdown_timeout_ms / 1000),
@@ -346,7 +377,7 @@ bool rt_ops_session_idle(RtOps *ops, RtSession *s)
 void rt_ops_session_closed(RtOps *ops, int sessions_left)
 {
 	if (ops->draining && sessions_left == 0) {
-		fprintf(stderr, "dosql: the last session ended: stopping\n");
+		log_info(NULL, "the last session ended: stopping");
 		event_base_loopbreak(ops->rt->base);
 	}
 }

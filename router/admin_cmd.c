@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -57,13 +58,13 @@ bool rt_ops_reload(RtOps *ops, char *err, size_t errlen)
 	}
 	PgwUsers fresh = {0};
 	if (!pgw_users_load(&fresh, ops->cfg.passwd_file, err, errlen)) {
-		fprintf(stderr, "dosql: reload: %s; the users stay as they were\n", err);
+		log_warning(NULL, "reload: %s; the users stay as they were", err);
 		return false;
 	}
 	pgw_users_cleanup(&rt->users);
 	rt->users = fresh;
 	snprintf(err, errlen, "%d users", fresh.n);
-	fprintf(stderr, "dosql: reload: %s read from %s\n", err, ops->cfg.passwd_file);
+	log_info(NULL, "reload: %s read from %s", err, ops->cfg.passwd_file);
 	return true;
 }
 
@@ -103,17 +104,34 @@ static void set_shard(RtSession *s, char **w, int n)
 		return;
 	}
 	s->rt->ops->read_only[i] = ro;
-	fprintf(stderr, "dosql: shard \"%s\" is read-%s\n", w[2] + 1, ro ? "only" : "write");
+	log_info(NULL, "shard \"%s\" is read-%s", w[2] + 1, ro ? "only" : "write");
 	done(s, "SET SHARD");
+}
+
+/* Whether sql starts with one of the commands' first words: a test on
+ * every query, so it looks no further than that word. */
+static const char *const cmds[] = {"shutdown", "reload", "pause", "resume", "set"};
+
+static bool maybe_command(const char *sql)
+{
+	while (isspace((unsigned char)*sql))
+		sql++;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		size_t n = strlen(cmds[i]);
+		if (strncasecmp(sql, cmds[i], n) == 0 && (!sql[n] || sql[n] == ';' || isspace((unsigned char)sql[n])))
+			return true;
+	}
+	return false;
 }
 
 bool rt_admin_command(RtSession *s, const char *sql)
 {
+	if (!maybe_command(sql))
+		return false;
 	char buf[256], *w[MAX_WORDS];
 	int n = split(sql, buf, sizeof(buf), w);
 	if (n <= 0)
 		return false;
-	static const char *const cmds[] = {"shutdown", "reload", "pause", "resume", "set"};
 	size_t k = 0;
 	while (k < sizeof(cmds) / sizeof(cmds[0]) && strcasecmp(w[0], cmds[k]) != 0)
 		k++;
@@ -127,7 +145,7 @@ bool rt_admin_command(RtSession *s, const char *sql)
 		return true;
 	}
 	if (k == 0 && n == 1) {
-		fprintf(stderr, "dosql: SHUTDOWN: stopping\n");
+		log_info(NULL, "SHUTDOWN: stopping");
 		event_base_loopbreak(s->rt->base);
 		done(s, "SHUTDOWN");
 	} else if (k == 0 && n == 2 && strcasecmp(w[1], "wait_for_clients") == 0) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -305,6 +306,18 @@ void rt_metrics_statement_end(RtSession *s)
 	if (!s->stmt_start_us)
 		return;
 	double secs = (double)(rt_ops_now_us() - s->stmt_start_us) / 1e6;
-	rt_metrics_statement(&s->rt->ops->m, stmt_kind(s->cur), stmt_route(s->plan.root), secs);
+	RtOps *ops = s->rt->ops;
+	rt_metrics_statement(&ops->m, stmt_kind(s->cur), stmt_route(s->plan.root), secs);
 	s->stmt_start_us = 0;
+	if (ops->cfg.log_min_duration_ms >= 0 && secs * 1000 >= (double)ops->cfg.log_min_duration_ms &&
+	    log_enabled(LOG_LEVEL_INFO)) {
+		const PgwConn *c = pgw_evconn_conn(s->ec);
+		const char *app = s->reported ? s->reported[RT_REPORTED_APPLICATION_NAME] : NULL;
+		LogTag tag;
+		log_tag_set(&tag, "session %llu (%s@%s %s%s%s)", (unsigned long long)s->serial,
+			    c->user_name ? c->user_name : "", c->database ? c->database : "", pgw_evconn_peer(s->ec),
+			    app && app[0] ? " " : "", app ? app : "");
+		log_write(LOG_LEVEL_INFO, &tag, "duration: %.3f ms  statement: %s", secs * 1000,
+			  s->cur_text ? s->cur_text : "");
+	}
 }

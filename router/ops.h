@@ -39,6 +39,9 @@ typedef struct RtOpsConfig {
 	int64_t max_message_size;    /* largest client message, bytes */
 	int64_t shard_timeout_ms;    /* a shard's part of a statement ends by then (57014); 0: no limit */
 	int64_t query_timeout_ms;    /* the sessions' default statement_timeout; 0: none */
+	int log_level;               /* a LogLevel */
+	bool log_json;               /* log_format "json" */
+	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 	char listen_host[256];       /* the router's own address, for the HTTP SQL API */
 	int listen_port;

@@ -57,6 +57,7 @@ void rt_send_ready(RtSession *s)
 		rt_cursor_txn_end(s);
 	}
 	pgw_send_ready(conn(s), status);
+	s->stmt_start_us = 0; /* the next statement starts at its first reset */
 	if (status == 'I' && s->rt->ops->draining && rt_session_is_idle(s))
 		rt_ops_session_idle(s->rt->ops, s); /* a drain closes it now */
 }
@@ -576,7 +577,8 @@ void rt_reset_statement(RtSession *s)
 	s->tag[0] = 0;
 	s->stmt_error = false;
 	s->fanout = false;
-	s->stmt_start_us = rt_ops_now_us();
+	if (!s->stmt_start_us) /* its first reset: the statement starts (the end clears it) */
+		s->stmt_start_us = rt_ops_now_us();
 	ordered_free(s, s->ordered); /* a split INSERT's rows not sent (it failed to start) */
 	s->ordered = NULL;
 }
