@@ -170,6 +170,7 @@ void rt_ops_config_cleanup(RtOpsConfig *c)
 {
 	free(c->admin_token);
 	free(c->passwd_file);
+	free(c->config_file);
 	for (int i = 0; i < c->nadmin_users; i++)
 		free(c->admin_users[i]);
 	free(c->admin_users);
@@ -181,6 +182,14 @@ int64_t rt_ops_now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t rt_ops_loop_us(struct event_base *base)
+{
+	struct timeval tv;
+	if (event_base_gettimeofday_cached(base, &tv) != 0)
+		return rt_ops_now_us();
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
 bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)

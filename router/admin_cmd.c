@@ -49,22 +49,82 @@ static int split(const char *sql, char *buf, size_t size, char **w)
 	return n;
 }
 
+/* The config file's settings into fresh; false with err. */
+static bool read_settings(const RtOps *ops, RtOpsConfig *fresh, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(ops->cfg.config_file, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root || !json_is_object(root)) {
+		snprintf(err, errlen, "%s:%d:%d: %s", ops->cfg.config_file, jerr.line, jerr.column,
+			 root ? "expected a JSON object" : jerr.text);
+		json_decref(root);
+		return false;
+	}
+	bool ok = rt_ops_config_load(root, ops->cfg.config_file, fresh);
+	json_decref(root);
+	if (!ok) {
+		rt_ops_config_cleanup(fresh);
+		snprintf(err, errlen, "%s: a setting is not valid (the log says which)", ops->cfg.config_file);
+	}
+	return ok;
+}
+
+/* Take the settings a running router can change from fresh (the
+ * listeners stay). */
+static void apply_settings(RtOps *ops, RtOpsConfig *fresh)
+{
+	RtOpsConfig *c = &ops->cfg;
+	free(c->admin_token);
+	for (int i = 0; i < c->nadmin_users; i++)
+		free(c->admin_users[i]);
+	free(c->admin_users);
+	c->admin_token = fresh->admin_token;
+	c->admin_users = fresh->admin_users;
+	c->nadmin_users = fresh->nadmin_users;
+	fresh->admin_token = NULL;
+	fresh->admin_users = NULL;
+	fresh->nadmin_users = 0;
+	c->metrics_auth = fresh->metrics_auth;
+	c->max_client_conn = fresh->max_client_conn;
+	c->shutdown_timeout_ms = fresh->shutdown_timeout_ms;
+	c->health_timeout_ms = fresh->health_timeout_ms;
+	c->max_connections_per_ip = fresh->max_connections_per_ip;
+	c->connections_per_second = fresh->connections_per_second;
+	c->connections_burst = fresh->connections_burst;
+	c->authentication_timeout_ms = fresh->authentication_timeout_ms;
+	c->max_message_size = fresh->max_message_size;
+	ops->rt->pgw.max_message = (uint32_t)fresh->max_message_size;
+	c->shard_timeout_ms = fresh->shard_timeout_ms;
+	c->query_timeout_ms = fresh->query_timeout_ms; /* sessions from now on */
+	c->log_level = fresh->log_level;
+	c->log_json = fresh->log_json;
+	c->log_min_duration_ms = fresh->log_min_duration_ms;
+	log_set_level((LogLevel)c->log_level);
+	log_set_json(c->log_json);
+}
+
 bool rt_ops_reload(RtOps *ops, char *err, size_t errlen)
 {
 	RtRouter *rt = ops->rt;
-	if (!ops->cfg.passwd_file) {
-		snprintf(err, errlen, "no passwd_file is configured");
-		return true;
-	}
-	PgwUsers fresh = {0};
-	if (!pgw_users_load(&fresh, ops->cfg.passwd_file, err, errlen)) {
-		log_warning(NULL, "reload: %s; the users stay as they were", err);
+	RtOpsConfig fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	PgwUsers users = {0};
+	bool ok = (!ops->cfg.config_file || read_settings(ops, &fresh, err, errlen)) &&
+		  (!ops->cfg.passwd_file || pgw_users_load(&users, ops->cfg.passwd_file, err, errlen));
+	if (!ok) {
+		rt_ops_config_cleanup(&fresh);
+		log_warning(NULL, "reload: %s; the users and settings stay as they were", err);
 		return false;
 	}
-	pgw_users_cleanup(&rt->users);
-	rt->users = fresh;
-	snprintf(err, errlen, "%d users", fresh.n);
-	log_info(NULL, "reload: %s read from %s", err, ops->cfg.passwd_file);
+	if (ops->cfg.config_file)
+		apply_settings(ops, &fresh);
+	rt_ops_config_cleanup(&fresh);
+	if (ops->cfg.passwd_file) {
+		pgw_users_cleanup(&rt->users);
+		rt->users = users;
+	}
+	snprintf(err, errlen, "%d users, the settings of %s", users.n, ops->cfg.config_file ? ops->cfg.config_file : "(none)");
+	log_info(NULL, "reload: %s", err);
 	return true;
 }
 

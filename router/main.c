@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 	rt.pgw.max_message = (uint32_t)cfg.ops.max_message_size;
 	snprintf(cfg.ops.listen_host, sizeof(cfg.ops.listen_host), "%s", cfg.host);
 	cfg.ops.listen_port = cfg.port;
+	cfg.ops.config_file = strdup(file);
 	if (cfg.passwd_file)
 		cfg.ops.passwd_file = strdup(cfg.passwd_file);
 	if (!rt_ops_start(&rt, &ops, &cfg.ops))

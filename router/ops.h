@@ -18,6 +18,7 @@
 #include "pgwire/pgwire.h"
 
 struct RtRouter;
+struct event_base;
 struct RtSession;
 
 /* The operations settings of the router's JSON config (README lists them
@@ -43,6 +44,7 @@ typedef struct RtOpsConfig {
 	bool log_json;               /* log_format "json" */
 	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
+	char *config_file;           /* owned: the router's config file (RELOAD), NULL none */
 	char listen_host[256];       /* the router's own address, for the HTTP SQL API */
 	int listen_port;
 } RtOpsConfig;
@@ -106,6 +108,9 @@ typedef struct RtOps {
 bool rt_ops_start(struct RtRouter *rt, RtOps *ops, RtOpsConfig *cfg);
 void rt_ops_stop(RtOps *ops);
 int64_t rt_ops_now_us(void);
+/* The time the loop's current turn started, in microseconds (no system
+ * call: what the per-statement counters use). */
+int64_t rt_ops_loop_us(struct event_base *base);
 /* Whether new clients are refused, and the SQLSTATE and message they get
  * (NULL: they are let in). */
 const char *rt_ops_refusal(RtOps *ops, const struct RtSession *s, const char **sqlstate);
@@ -146,8 +151,10 @@ void rt_metrics_statement_end(struct RtSession *s);
  * ...) run for s, its reply and ReadyForQuery sent: true; false when sql
  * is not one (it is SQL). */
 bool rt_admin_command(struct RtSession *s, const char *sql);
-/* RELOAD and SIGHUP: re-read the passwd file; false (the users as they
- * were) with err saying why; err says what was read otherwise. */
+/* RELOAD and SIGHUP: re-read the passwd file and the config file's
+ * limits, timeouts, log and admin settings (not the listeners); false
+ * (everything as it was) with err saying why; err says what was read
+ * otherwise. */
 bool rt_ops_reload(RtOps *ops, char *err, size_t errlen);
 /* Whether a write may go to shards (none read-only); false with e (25006). */
 bool rt_ops_write_allowed(const RtOps *ops, const struct RtRouter *rt, const int *shards, int n, PgwError *e);

@@ -10,6 +10,7 @@ use lib 't/lib';
 use Test::More;
 use IPC::Run;
 use File::Spec;
+use JSON::PP ();
 use DoSQL::Test::Cluster;
 use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(poll_until write_file append_to_file run_command slurp_file);
@@ -99,9 +100,24 @@ my $good = slurp_file($passwd);
 write_file($passwd, "this is not a passwd line\n");
 my $pos = $router->log_position;
 kill 'HUP', $router->pid;
-ok($router->wait_for_log(qr/reload: .*the users stay as they were/, $pos), 'a bad passwd file is reported');
+ok($router->wait_for_log(qr/reload: .*the users and settings stay as they were/, $pos), 'a bad passwd file is reported');
 is($router->safe_psql('select 1', connstr => $bob), '1', 'and the old users stay');
 write_file($passwd, $good);
+
+# RELOAD applies the config file's limits; a broken file keeps them
+my $cfgtext = slurp_file($c->config_file);
+my $cfg = JSON::PP::decode_json($cfgtext);
+$cfg->{max_client_conn} = 7;
+write_file($c->config_file, JSON::PP::encode_json($cfg));
+is($router->safe_psql('reload'), '', 'RELOAD with a changed max_client_conn');
+is({ map { split /\|/, $_, 2 } split /\n/, $router->safe_psql('show config') }->{max_client_conn}, '7', 'it applies');
+write_file($c->config_file, '{"max_client_conn": ');
+($rc, $o, $e) = $router->psql('reload');
+like($e, qr/\Q${\ $c->config_file}\E:\d+:\d+: /, 'a broken config file: RELOAD fails naming it');
+is({ map { split /\|/, $_, 2 } split /\n/, $router->safe_psql('show config') }->{max_client_conn}, '7',
+	'and the settings stay');
+write_file($c->config_file, $cfgtext);
+is($router->safe_psql('reload'), '', 'RELOAD with the first file');
 
 # SET SHARD ... READ ONLY: writes there get 25006, reads go on
 my ($on0) = grep { $shards[0]->safe_psql("select count(*) from kv where id = $_") } 1 .. 20;
