@@ -184,14 +184,6 @@ int64_t rt_ops_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int64_t rt_ops_loop_us(struct event_base *base)
-{
-	struct timeval tv;
-	if (event_base_gettimeofday_cached(base, &tv) != 0)
-		return rt_ops_now_us();
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 {
 	memset(ops, 0, sizeof(*ops));

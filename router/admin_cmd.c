@@ -176,7 +176,10 @@ static bool maybe_command(const char *sql)
 {
 	while (isspace((unsigned char)*sql))
 		sql++;
+	char c0 = (char)tolower((unsigned char)sql[0]), c1 = c0 ? (char)tolower((unsigned char)sql[1]) : 0;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (c0 != cmds[i][0] || c1 != cmds[i][1])
+			continue; /* SELECT, INSERT, ...: no call at all */
 		size_t n = strlen(cmds[i]);
 		if (strncasecmp(sql, cmds[i], n) == 0 && (!sql[n] || sql[n] == ';' || isspace((unsigned char)sql[n])))
 			return true;

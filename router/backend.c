@@ -236,7 +236,7 @@ static void deadline_arm(RtBackend *b)
 {
 	int64_t ms = b->rt->ops ? b->rt->ops->cfg.shard_timeout_ms : 0;
 	deadline_clear(b);
-	b->sent_us = rt_ops_loop_us(b->rt->base);
+	b->sent_us = rt_ops_now_us();
 	if (ms <= 0 || (b->sess && b->sess->tp == RT_TP_COMMITTING))
 		return;
 	b->deadline = evtimer_new(b->rt->base, on_deadline, b);
@@ -380,7 +380,7 @@ static void read_results(RtBackend *b)
 			deadline_clear(b);
 			if (b->sent_us)
 				rt_metrics_shard_latency(&b->rt->ops->m, b->shard,
-							 (double)(rt_ops_loop_us(b->rt->base) - b->sent_us) / 1e6);
+							 (double)(rt_ops_now_us() - b->sent_us) / 1e6);
 			b->sent_us = 0;
 			rt_session_backend_done(b->sess, b);
 			return;

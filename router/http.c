@@ -378,7 +378,7 @@ static void get_transactions(RtOps *ops, struct evhttp_request *req)
 	int n;
 	RtSession *const *all = rt_sessions(&n);
 	json_t *arr = json_array();
-	int64_t now = rt_ops_loop_us(ops->rt->base);
+	int64_t now = rt_ops_now_us();
 	for (int i = 0; i < n; i++) {
 		const RtSession *s = all[i];
 		if (s->txn == RT_TXN_IDLE && s->nparts == 0)

@@ -121,12 +121,12 @@ static void render_durations(const RtMetrics *m, Buf *out)
 
 /* Sessions, those in a transaction, those holding shard connections and
  * those waiting for shards, and the longest wait now. */
-static void render_sessions(RtRouter *rt, Buf *out)
+static void render_sessions(Buf *out)
 {
 	int n;
 	RtSession *const *all = rt_sessions(&n);
 	int in_txn = 0, linked = 0, waiting = 0;
-	int64_t now = rt_ops_loop_us(rt->base), maxwait = 0;
+	int64_t now = rt_ops_now_us(), maxwait = 0;
 	for (int i = 0; i < n; i++) {
 		const RtSession *s = all[i];
 		in_txn += s->txn != RT_TXN_IDLE || s->nparts > 0;
@@ -232,7 +232,7 @@ void rt_metrics_render(RtRouter *rt, Buf *out)
 	buf_printf(out, "dosql_info{version=\"%s\"} 1\n", PGW_SERVER_VERSION);
 	family(out, "dosql_uptime_seconds", "gauge", "Seconds since the router started.");
 	buf_printf(out, "dosql_uptime_seconds %.3f\n", (double)(rt_ops_now_us() - rt->ops->started_us) / 1e6);
-	render_sessions(rt, out);
+	render_sessions(out);
 	family(out, "dosql_connections_total", "counter", "Client connections the router accepted.");
 	buf_printf(out, "dosql_connections_total %" PRIu64 "\n", m->connections_total);
 	family(out, "dosql_connections_refused_total", "counter", "Client connections refused, by reason.");
@@ -305,7 +305,7 @@ void rt_metrics_statement_end(RtSession *s)
 {
 	if (!s->stmt_start_us)
 		return;
-	double secs = (double)(rt_ops_loop_us(s->rt->base) - s->stmt_start_us) / 1e6;
+	double secs = (double)(rt_ops_now_us() - s->stmt_start_us) / 1e6;
 	RtOps *ops = s->rt->ops;
 	rt_metrics_statement(&ops->m, stmt_kind(s->cur), stmt_route(s->plan.root), secs);
 	s->stmt_start_us = 0;

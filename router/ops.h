@@ -107,10 +107,8 @@ typedef struct RtOps {
 /* Set up ops for rt (cfg moves into it); false with a message on stderr. */
 bool rt_ops_start(struct RtRouter *rt, RtOps *ops, RtOpsConfig *cfg);
 void rt_ops_stop(RtOps *ops);
+/* Monotonic microseconds (vDSO: no system call). */
 int64_t rt_ops_now_us(void);
-/* The time the loop's current turn started, in microseconds (no system
- * call: what the per-statement counters use). */
-int64_t rt_ops_loop_us(struct event_base *base);
 /* Whether new clients are refused, and the SQLSTATE and message they get
  * (NULL: they are let in). */
 const char *rt_ops_refusal(RtOps *ops, const struct RtSession *s, const char **sqlstate);

@@ -578,7 +578,7 @@ void rt_reset_statement(RtSession *s)
 	s->stmt_error = false;
 	s->fanout = false;
 	if (!s->stmt_start_us) /* its first reset: the statement starts (the end clears it) */
-		s->stmt_start_us = rt_ops_loop_us(s->rt->base);
+		s->stmt_start_us = rt_ops_now_us();
 	ordered_free(s, s->ordered); /* a split INSERT's rows not sent (it failed to start) */
 	s->ordered = NULL;
 }
@@ -1195,7 +1195,7 @@ bool rt_session_accept(PgwEvConn *ec, void *arg)
 	}
 	s->ec = ec;
 	s->drop_from = -1;
-	s->connected_us = rt_ops_loop_us(s->rt->base);
+	s->connected_us = rt_ops_now_us();
 	rt_ops_session_accepted(s->rt->ops, s);
 	PgwConn *c = pgw_evconn_conn(ec);
 	c->user = s;

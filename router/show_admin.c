@@ -80,7 +80,7 @@ void rt_show_clients(RtSession *s)
 	rt_show_row_description(s, N, f);
 	int n;
 	RtSession *const *all = rt_sessions(&n);
-	int64_t now = rt_ops_loop_us(s->rt->base);
+	int64_t now = rt_ops_now_us();
 	for (int i = 0; i < n; i++) {
 		const RtSession *t = all[i];
 		const PgwConn *c = pgw_evconn_conn(t->ec);
