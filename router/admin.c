@@ -253,9 +253,10 @@ static int sessions_from(const RtSession *s)
 	return same;
 }
 
-/* Take a token from the connections_per_second bucket; false when empty. */
-static bool take_token(RtOps *ops)
+bool rt_ops_take_token(RtOps *ops, bool take)
 {
+	if (ops->cfg.connections_per_second <= 0)
+		return true;
 	int64_t now = rt_ops_now_us();
 	ops->tokens += (double)(now - ops->tokens_us) / 1e6 * ops->cfg.connections_per_second;
 	if (ops->tokens > ops->cfg.connections_burst)
@@ -263,7 +264,8 @@ static bool take_token(RtOps *ops)
 	ops->tokens_us = now;
 	if (ops->tokens < 1)
 		return false;
-	ops->tokens -= 1;
+	if (take)
+		ops->tokens -= 1;
 	return true;
 }
 
@@ -296,7 +298,7 @@ const char *rt_ops_refusal(RtOps *ops, const RtSession *s, const char **sqlstate
 			 ops->cfg.max_connections_per_ip);
 		return msg;
 	}
-	if (ops->cfg.connections_per_second > 0 && !take_token(ops)) {
+	if (!rt_ops_take_token(ops, true)) {
 		ops->m.refused_rate++;
 		snprintf(msg, sizeof(msg), "too many new connections (connections_per_second is %d, connections_burst %d)",
 			 ops->cfg.connections_per_second, ops->cfg.connections_burst);

@@ -10,6 +10,8 @@
  * 400 (the statement), 409 (a conflict: unique violation, serialization
  * failure), 503 (the router or a shard unavailable) or 500.
  * Credentials: HTTP Basic of a user of the passwd file; 401 without.
+ * Each request is a session, which takes a token of
+ * connections_per_second: 429 with Retry-After when there is none.
  */
 #include <event2/http.h>
 #include <math.h>
@@ -175,7 +177,11 @@ static void sql_failed(void *arg, RtPgAsync *a, const char *why)
 	char msg[300];
 	snprintf(msg, sizeof(msg), "%s", why ? why : "the router could not be reached");
 	msg[strcspn(msg, "\n")] = 0;
-	set_error(q, "08006", msg);
+	set_error(q, strstr(msg, "too many") ? "53300" : "08006", msg);
+	if (strstr(msg, "too many")) {
+		q->code = 429;
+		evhttp_add_header(evhttp_request_get_output_headers(q->req), "Retry-After", "1");
+	}
 	rt_http_reply_json(q->req, q->code, q->answer);
 	q->answer = NULL;
 	q->a = NULL; /* failed hands it over: freed here */
@@ -212,6 +218,14 @@ static bool load_params(SqlReq *q)
 static void run(RtOps *ops, struct evhttp_request *req, bool exec)
 {
 	char user[128], password[256];
+	if (!rt_ops_take_token(ops, false)) { /* its session takes it */
+		char msg[160];
+		snprintf(msg, sizeof(msg), "too many new connections (connections_per_second is %d, connections_burst %d)",
+			 ops->cfg.connections_per_second, ops->cfg.connections_burst);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		rt_http_reply_error(req, 429, "53300", msg);
+		return;
+	}
 	if (!rt_http_basic_user(ops, req, user, sizeof(user), password, sizeof(password))) {
 		OPENSSL_cleanse(password, sizeof(password));
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Basic realm=\"dosql\"");

@@ -112,6 +112,9 @@ int64_t rt_ops_now_us(void);
 /* Whether new clients are refused, and the SQLSTATE and message they get
  * (NULL: they are let in). */
 const char *rt_ops_refusal(RtOps *ops, const struct RtSession *s, const char **sqlstate);
+/* Take a token from the connections_per_second bucket (or, take false,
+ * only see that there is one); false when it is empty. */
+bool rt_ops_take_token(RtOps *ops, bool take);
 /* A client connected: authentication_timeout_ms starts; it authenticated:
  * the timer goes.  rt_ops_session_started is also called when it closes. */
 void rt_ops_session_accepted(RtOps *ops, struct RtSession *s);
