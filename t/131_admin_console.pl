@@ -38,6 +38,13 @@ is($rows[0][1], $shards[0]->host . ':' . $shards[0]->port, 'its address');
 is($rows[0][4], 'no', 'not read-only');
 ok($rows[0][5] > 0 && $rows[1][5] > 0, 'statements counted on each');
 
+# CHECKPOINT through the router goes to every shard
+my @st0 = map { (split /\|/)[2] } split /\n/, $router->safe_psql('show stats');
+my ($crc, $cout) = $router->psql('checkpoint', flags => [ '-X' ]);
+is($cout, 'CHECKPOINT', 'CHECKPOINT through the router');
+my @st1 = map { (split /\|/)[2] } split /\n/, $router->safe_psql('show stats');
+is(join(',', map { $st1[$_] - $st0[$_] } 0 .. $#st0), '1,1', 'it ran once on each shard');
+
 # a second session, to show in SHOW CLIENTS and keep through RELOAD
 my ($in, $out, $err) = ('', '', '');
 my $psql = IPC::Run::start([ DoSQL::Test::ServerNode::pg_program('psql'), '-X', '-A', '-t', '-d',
