@@ -33,7 +33,8 @@ static const char *const keys[] = {"http",
 				   "query_timeout_ms",
 				   "log_level",
 				   "log_format",
-				   "log_min_duration_ms"};
+				   "log_min_duration_ms",
+				   "pause_timeout_ms"};
 
 bool rt_ops_config_key(const char *key)
 {
@@ -136,9 +137,10 @@ static bool load_log(json_t *root, const char *file, RtOpsConfig *c)
 bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd;
+	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd, pto;
 	bool ok = load_http(root, file, c) && load_admin(root, file, c) && load_log(root, file, c) &&
 		  get_int(root, "log_min_duration_ms", file, -1, 2147483647, -1, "milliseconds (-1: off)", &lmd) &&
+		  get_int(root, "pause_timeout_ms", file, 1, 86400000, 30000, "milliseconds", &pto) &&
 		  get_int(root, "max_client_conn", file, 0, 1000000, 0, "a number of connections", &mc) &&
 		  get_int(root, "shutdown_timeout_ms", file, 0, 86400000, 0, "milliseconds", &st) &&
 		  get_int(root, "health_timeout_ms", file, 1, 600000, 2000, "milliseconds", &ht) &&
@@ -163,6 +165,7 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 	c->shard_timeout_ms = sto;
 	c->query_timeout_ms = qto;
 	c->log_min_duration_ms = lmd;
+	c->pause_timeout_ms = pto;
 	return true;
 }
 
@@ -198,11 +201,12 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	ops->tokens_us = ops->started_us;
 	ops->health = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(RtShardHealth));
 	ops->read_only = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(bool));
+	ops->paused = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(bool));
 	ops->m.nshards = vsc_shard_count(rt->vschema);
 	ops->m.shard_lat = calloc((size_t)ops->m.nshards, sizeof(*ops->m.shard_lat));
 	ops->m.shard_lat_sum = calloc((size_t)ops->m.nshards, sizeof(double));
 	rt->ops = ops;
-	if (!ops->health || !ops->read_only || !ops->m.shard_lat || !ops->m.shard_lat_sum)
+	if (!ops->health || !ops->read_only || !ops->paused || !ops->m.shard_lat || !ops->m.shard_lat_sum)
 		return false;
 	return ops->cfg.http_port == 0 || rt_http_start(ops);
 }
@@ -217,6 +221,8 @@ void rt_ops_stop(RtOps *ops)
 	ops->health = NULL;
 	free(ops->read_only);
 	ops->read_only = NULL;
+	free(ops->paused);
+	ops->paused = NULL;
 	free(ops->m.shard_lat);
 	free(ops->m.shard_lat_sum);
 	ops->m.shard_lat = NULL;
@@ -383,6 +389,14 @@ void rt_ops_session_closed(RtOps *ops, int sessions_left)
 		log_info(NULL, "the last session ended: stopping");
 		event_base_loopbreak(ops->rt->base);
 	}
+}
+
+int rt_ops_paused_shard(const RtOps *ops, const int *shards, int n)
+{
+	for (int i = 0; ops && ops->paused && i < n; i++)
+		if (ops->paused[shards[i]])
+			return shards[i];
+	return -1;
 }
 
 bool rt_ops_is_admin(const RtOps *ops, const char *user)

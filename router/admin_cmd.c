@@ -7,7 +7,10 @@
  *   RELOAD                    re-read the passwd file (as SIGHUP)
  *   SET SHARD 'name' READ ONLY | READ WRITE
  *                             writes sent to the shard get 25006
- *   PAUSE, RESUME             refused with 0A000 (not supported yet)
+ *   PAUSE [shard], RESUME [shard]
+ *                             statements for a paused shard (every shard
+ *                             without a name) wait, up to pause_timeout_ms
+ *                             (then 57014 naming it), until RESUME
  *
  * Only users in admin_users may run them; others get 42501.
  */
@@ -99,6 +102,7 @@ static void apply_settings(RtOps *ops, RtOpsConfig *fresh)
 	c->log_level = fresh->log_level;
 	c->log_json = fresh->log_json;
 	c->log_min_duration_ms = fresh->log_min_duration_ms;
+	c->pause_timeout_ms = fresh->pause_timeout_ms;
 	log_set_level((LogLevel)c->log_level);
 	log_set_json(c->log_json);
 }
@@ -187,6 +191,40 @@ static bool maybe_command(const char *sql)
 	return false;
 }
 
+/* PAUSE / RESUME of one shard (name, quoted or not) or, NULL, of all;
+ * RESUME lets the statements that wait go on. */
+static void pause_resume(RtSession *s, bool pause, char *name)
+{
+	RtRouter *rt = s->rt;
+	int n = vsc_shard_count(rt->vschema), one = -1;
+	if (name) {
+		size_t len = strlen(name);
+		if (len >= 2 && name[0] == '\'' && name[len - 1] == '\'') {
+			name[len - 1] = 0;
+			name++;
+		}
+		if ((one = vsc_shard_by_name(rt->vschema, name)) < 0) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "shard \"%.100s\" does not exist", name);
+			refuse(s, "42704", msg);
+			return;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (one < 0 || i == one)
+			rt->ops->paused[i] = pause;
+	log_info(NULL, "%s %s%s%s", pause ? "PAUSE" : "RESUME", name ? "shard \"" : "every shard", name ? name : "",
+		 name ? "\"" : "");
+	done(s, pause ? "PAUSE" : "RESUME");
+	if (pause)
+		return;
+	int ns;
+	RtSession *const *all = rt_sessions(&ns);
+	for (int i = 0; i < ns; i++)
+		if (all[i]->parked && !rt->ops->paused[rt_session_parked_shard(all[i])])
+			rt_session_unpark(all[i], false);
+}
+
 bool rt_admin_command(RtSession *s, const char *sql)
 {
 	if (!maybe_command(sql))
@@ -219,9 +257,8 @@ bool rt_admin_command(RtSession *s, const char *sql)
 			done(s, "RELOAD");
 		else
 			refuse(s, "F0000", msg);
-	} else if (k == 2 || k == 3) {
-		snprintf(msg, sizeof(msg), "%s is not supported by DoSQL", k == 2 ? "PAUSE" : "RESUME");
-		refuse(s, "0A000", msg);
+	} else if ((k == 2 || k == 3) && n <= 2) {
+		pause_resume(s, k == 2, n == 2 ? w[1] : NULL);
 	} else if (k == 4) {
 		set_shard(s, w, n);
 	} else {

@@ -43,6 +43,7 @@ typedef struct RtOpsConfig {
 	int log_level;               /* a LogLevel */
 	bool log_json;               /* log_format "json" */
 	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
+	int64_t pause_timeout_ms;    /* a statement waits this long for a PAUSEd shard (57014 then) */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 	char *config_file;           /* owned: the router's config file (RELOAD), NULL none */
 	char listen_host[256];       /* the router's own address, for the HTTP SQL API */
@@ -93,6 +94,7 @@ typedef struct RtOps {
 	RtMetrics m;
 	RtShardHealth *health; /* owned: per shard */
 	bool *read_only;       /* owned: per shard, SET SHARD ... READ ONLY */
+	bool *paused;          /* owned: per shard, PAUSE */
 	bool draining;
 	int64_t maintenance_until_us; /* 0: not in maintenance */
 	char maintenance_reason[200];
@@ -157,6 +159,13 @@ bool rt_admin_command(struct RtSession *s, const char *sql);
  * (everything as it was) with err saying why; err says what was read
  * otherwise. */
 bool rt_ops_reload(RtOps *ops, char *err, size_t errlen);
+/* The first of shards that is PAUSEd, -1 none. */
+int rt_ops_paused_shard(const RtOps *ops, const int *shards, int n);
+/* session.c: s's statement part waiting for a paused shard goes on
+ * (RESUME) or fails with 57014 (pause_timeout_ms). */
+void rt_session_unpark(struct RtSession *s, bool timed_out);
+/* The shard s's held-back part waits for. */
+int rt_session_parked_shard(const struct RtSession *s);
 /* Whether a write may go to shards (none read-only); false with e (25006). */
 bool rt_ops_write_allowed(const RtOps *ops, const struct RtRouter *rt, const int *shards, int n, PgwError *e);
 

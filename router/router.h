@@ -301,6 +301,7 @@ struct RtSession {
 	int64_t connected_us;  /* when the session connected (monotonic) */
 	bool closing;          /* a FATAL was sent: it goes at the next reap */
 	struct event *auth_timer; /* owned: authentication_timeout_ms, until authenticated */
+	struct RtParked *parked;  /* owned: a statement part waiting for a PAUSEd shard */
 };
 
 /* backend.c */

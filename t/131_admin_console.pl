@@ -139,8 +139,30 @@ like(($router->psql('show shards'))[1], qr/^\Q$names[0]\E\|[^|]*\|[^|]*\|[^|]*\|
 like($e, qr/shard "nosuch" does not exist/, 'an unknown shard');
 is($router->safe_psql("set shard '$names[0]' read write"), '', 'SET SHARD READ WRITE');
 is($router->safe_psql("update kv set v = 'ok' where id = $on0"), '', 'writes go there again');
-($rc, $o, $e) = $router->psql('pause');
-like($e, qr/PAUSE is not supported by DoSQL/, 'PAUSE is refused with 0A000');
+
+# PAUSE a shard: its statements wait (SHOW CLIENTS says paused) until
+# RESUME; the other shard's go on
+is($router->safe_psql("pause '$names[0]'"), '', 'PAUSE a shard');
+my ($pin, $pout, $perr) = ('', '', '');
+my $waiter = IPC::Run::start([ DoSQL::Test::ServerNode::pg_program('psql'), '-X', '-A', '-t', '-d', $router->connstr,
+		'-c', "select v from kv where id = $on0" ], '<', \$pin, '>', \$pout, '2>', \$perr);
+ok(poll_until(sub { $router->safe_psql('show clients') =~ /\|paused\|/ }), 'the statement for it waits (SHOW CLIENTS)');
+is($router->safe_psql("select v from kv where id = $on1"), 'yes', 'the other shard answers meanwhile');
+is($router->safe_psql("resume '$names[0]'"), '', 'RESUME');
+$waiter->finish;
+is($pout, "ok\n", 'the statement that waited completes') or diag($perr);
+# past pause_timeout_ms: 57014 naming the shard
+$cfg->{pause_timeout_ms} = 500;
+write_file($c->config_file, JSON::PP::encode_json($cfg));
+$router->safe_psql('reload');
+is($router->safe_psql('pause'), '', 'PAUSE every shard');
+($rc, $o, $e) = $router->psql("\\set VERBOSITY verbose\nselect v from kv where id = $on1");
+like($e, qr/ERROR:  57014: canceling statement due to pause_timeout_ms: shard "\Q$names[1]\E" is paused/,
+	'waits up to pause_timeout_ms, then 57014 naming the shard');
+is($router->safe_psql('resume'), '', 'RESUME every shard');
+is($router->safe_psql("select v from kv where id = $on1"), 'yes', 'statements go again');
+write_file($c->config_file, $cfgtext);
+$router->safe_psql('reload');
 
 # SHUTDOWN WAIT_FOR_CLIENTS: the open transaction ends, then the router
 $in .= "commit;\nbegin;\nselect 'new txn';\n";
