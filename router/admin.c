@@ -34,7 +34,8 @@ static const char *const keys[] = {"http",
 				   "log_level",
 				   "log_format",
 				   "log_min_duration_ms",
-				   "pause_timeout_ms"};
+				   "pause_timeout_ms",
+				   "log_file"};
 
 bool rt_ops_config_key(const char *key)
 {
@@ -129,6 +130,12 @@ static bool load_log(json_t *root, const char *file, RtOpsConfig *c)
 		fprintf(stderr, "dosql: %s: log_format: expected \"text\" or \"json\"\n", file);
 		return false;
 	}
+	json_t *lf = json_object_get(root, "log_file");
+	if (lf && (!json_is_string(lf) || !json_string_value(lf)[0])) {
+		fprintf(stderr, "dosql: %s: log_file: expected the path of a file\n", file);
+		return false;
+	}
+	c->log_file = lf ? strdup(json_string_value(lf)) : NULL;
 	c->log_level = (int)level;
 	c->log_json = f && strcmp(f, "json") == 0;
 	return true;
@@ -173,6 +180,7 @@ void rt_ops_config_cleanup(RtOpsConfig *c)
 {
 	free(c->admin_token);
 	free(c->passwd_file);
+	free(c->log_file);
 	free(c->config_file);
 	for (int i = 0; i < c->nadmin_users; i++)
 		free(c->admin_users[i]);
@@ -195,6 +203,10 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	ops->started_us = rt_ops_now_us();
 	log_set_program("dosql");
+	if (ops->cfg.log_file && !freopen(ops->cfg.log_file, "a", stderr)) {
+		fprintf(stdout, "dosql: log_file: cannot open %s\n", ops->cfg.log_file);
+		return false;
+	}
 	log_set_level((LogLevel)ops->cfg.log_level);
 	log_set_json(ops->cfg.log_json);
 	ops->tokens = ops->cfg.connections_burst;
@@ -209,6 +221,12 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	if (!ops->health || !ops->read_only || !ops->paused || !ops->m.shard_lat || !ops->m.shard_lat_sum)
 		return false;
 	return ops->cfg.http_port == 0 || rt_http_start(ops);
+}
+
+void rt_ops_reopen_log(RtOps *ops)
+{
+	if (ops->cfg.log_file && freopen(ops->cfg.log_file, "a", stderr))
+		log_info(NULL, "log file reopened");
 }
 
 void rt_ops_stop(RtOps *ops)

@@ -44,6 +44,7 @@ typedef struct RtOpsConfig {
 	bool log_json;               /* log_format "json" */
 	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
 	int64_t pause_timeout_ms;    /* a statement waits this long for a PAUSEd shard (57014 then) */
+	char *log_file;              /* owned: stderr goes there (reopened on SIGUSR1); NULL: stderr as it is */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 	char *config_file;           /* owned: the router's config file (RELOAD), NULL none */
 	char listen_host[256];       /* the router's own address, for the HTTP SQL API */
@@ -109,6 +110,8 @@ typedef struct RtOps {
 /* Set up ops for rt (cfg moves into it); false with a message on stderr. */
 bool rt_ops_start(struct RtRouter *rt, RtOps *ops, RtOpsConfig *cfg);
 void rt_ops_stop(RtOps *ops);
+/* SIGUSR1: open log_file again (after a rotation moved it). */
+void rt_ops_reopen_log(RtOps *ops);
 /* Monotonic microseconds (vDSO: no system call). */
 int64_t rt_ops_now_us(void);
 /* Whether new clients are refused, and the SQLSTATE and message they get

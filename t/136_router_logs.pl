@@ -47,6 +47,23 @@ $router->safe_psql('select 1');
 unlike($router->log_content($pos), qr/statement: select v from kv/, 'is not logged');
 $c->stop;
 
+# log_file: stderr goes there; SIGUSR1 opens it again after a rotation
+$cfg->{log_file} = 'router.log';
+$cfg->{log_level} = 'info';
+write_file($c->config_file, encode_json($cfg));
+$c->start;
+my $lf = File::Spec->catfile($c->basedir, 'router.log');
+is($router->safe_psql("select 'first'"), 'first', 'a statement with log_file');
+like(slurp_file($lf), qr/statement: select 'first'/, 'is logged in log_file');
+rename $lf, "$lf.1" or die "rename: $!";
+kill 'USR1', $router->pid;
+ok(DoSQL::Test::Utils::poll_until(sub { -e $lf }), 'SIGUSR1 opens log_file again');
+is($router->safe_psql("select 'second'"), 'second', 'another statement');
+like(slurp_file($lf), qr/statement: select 'second'/, 'is logged in the new file');
+unlike(slurp_file("$lf.1"), qr/statement: select 'second'/, 'not in the rotated one');
+$c->stop;
+delete $cfg->{log_file};
+
 my $bin = $ENV{DOSQL_BINDIR} // 'bin';
 for my $bad ([ log_level => 'loud' ], [ log_format => 'xml' ], [ log_min_duration_ms => -2 ]) {
 	my $file = File::Spec->catfile($c->basedir, 'bad.json');
