@@ -40,6 +40,9 @@ void log_set_program(const char *name);
 /* Lines below min are dropped. */
 void log_set_level(LogLevel min);
 LogLevel log_get_level(void);
+/* One JSON object a line ({"timestamp", "level", "program", "pid",
+ * "context" (the tag, when there is one), "message"}) instead of text. */
+void log_set_json(bool on);
 /* Where lines go; NULL: stderr.  The stream is borrowed. */
 void log_set_output(FILE *out);
 

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -26,7 +28,14 @@ static const char *const keys[] = {"http",
 				   "connections_per_second",
 				   "connections_burst",
 				   "authentication_timeout_ms",
-				   "max_message_size"};
+				   "max_message_size",
+				   "shard_timeout_ms",
+				   "query_timeout_ms",
+				   "log_level",
+				   "log_format",
+				   "log_min_duration_ms",
+				   "pause_timeout_ms",
+				   "log_file"};
 
 bool rt_ops_config_key(const char *key)
 {
@@ -105,11 +114,40 @@ static bool load_admin(json_t *root, const char *file, RtOpsConfig *c)
 	return true;
 }
 
+static bool load_log(json_t *root, const char *file, RtOpsConfig *c)
+{
+	json_t *lv = json_object_get(root, "log_level"), *fm = json_object_get(root, "log_format");
+	LogLevel level = LOG_LEVEL_INFO;
+	const char *l = json_string_value(lv);
+	if (lv && (!l || (!log_level_parse(l, &level) && strcasecmp(l, "warn") != 0))) {
+		fprintf(stderr, "dosql: %s: log_level: expected debug, info, notice, warn, error or fatal\n", file);
+		return false;
+	}
+	if (l && strcasecmp(l, "warn") == 0)
+		level = LOG_LEVEL_WARNING;
+	const char *f = json_string_value(fm);
+	if (fm && (!f || (strcmp(f, "text") != 0 && strcmp(f, "json") != 0))) {
+		fprintf(stderr, "dosql: %s: log_format: expected \"text\" or \"json\"\n", file);
+		return false;
+	}
+	json_t *lf = json_object_get(root, "log_file");
+	if (lf && (!json_is_string(lf) || !json_string_value(lf)[0])) {
+		fprintf(stderr, "dosql: %s: log_file: expected the path of a file\n", file);
+		return false;
+	}
+	c->log_file = lf ? strdup(json_string_value(lf)) : NULL;
+	c->log_level = (int)level;
+	c->log_json = f && strcmp(f, "json") == 0;
+	return true;
+}
+
 bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	long long mc, st, ht, ip, cps, burst, at, mm;
-	bool ok = load_http(root, file, c) && load_admin(root, file, c) &&
+	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd, pto;
+	bool ok = load_http(root, file, c) && load_admin(root, file, c) && load_log(root, file, c) &&
+		  get_int(root, "log_min_duration_ms", file, -1, 2147483647, -1, "milliseconds (-1: off)", &lmd) &&
+		  get_int(root, "pause_timeout_ms", file, 1, 86400000, 30000, "milliseconds", &pto) &&
 		  get_int(root, "max_client_conn", file, 0, 1000000, 0, "a number of connections", &mc) &&
 		  get_int(root, "shutdown_timeout_ms", file, 0, 86400000, 0, "milliseconds", &st) &&
 		  get_int(root, "health_timeout_ms", file, 1, 600000, 2000, "milliseconds", &ht) &&
@@ -118,7 +156,9 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 		  get_int(root, "connections_burst", file, 1, 1000000, cps > 0 ? cps : 1, "a number of connections",
 			  &burst) &&
 		  get_int(root, "authentication_timeout_ms", file, 0, 600000, 60000, "milliseconds", &at) &&
-		  get_int(root, "max_message_size", file, 1024, 0x7FFFFFFF, PGW_DEFAULT_MAX_MESSAGE, "bytes", &mm);
+		  get_int(root, "max_message_size", file, 1024, 0x7FFFFFFF, PGW_DEFAULT_MAX_MESSAGE, "bytes", &mm) &&
+		  get_int(root, "shard_timeout_ms", file, 0, 86400000, 0, "milliseconds", &sto) &&
+		  get_int(root, "query_timeout_ms", file, 0, 2147483647, 0, "milliseconds", &qto);
 	if (!ok)
 		return false;
 	c->max_client_conn = (int)mc;
@@ -129,6 +169,10 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 	c->connections_burst = (int)burst;
 	c->authentication_timeout_ms = at;
 	c->max_message_size = mm;
+	c->shard_timeout_ms = sto;
+	c->query_timeout_ms = qto;
+	c->log_min_duration_ms = lmd;
+	c->pause_timeout_ms = pto;
 	return true;
 }
 
@@ -136,6 +180,8 @@ void rt_ops_config_cleanup(RtOpsConfig *c)
 {
 	free(c->admin_token);
 	free(c->passwd_file);
+	free(c->log_file);
+	free(c->config_file);
 	for (int i = 0; i < c->nadmin_users; i++)
 		free(c->admin_users[i]);
 	free(c->admin_users);
@@ -156,14 +202,31 @@ bool rt_ops_start(RtRouter *rt, RtOps *ops, RtOpsConfig *cfg)
 	ops->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	ops->started_us = rt_ops_now_us();
+	log_set_program("dosql");
+	if (ops->cfg.log_file && !freopen(ops->cfg.log_file, "a", stderr)) {
+		fprintf(stdout, "dosql: log_file: cannot open %s\n", ops->cfg.log_file);
+		return false;
+	}
+	log_set_level((LogLevel)ops->cfg.log_level);
+	log_set_json(ops->cfg.log_json);
 	ops->tokens = ops->cfg.connections_burst;
 	ops->tokens_us = ops->started_us;
 	ops->health = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(RtShardHealth));
 	ops->read_only = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(bool));
+	ops->paused = calloc((size_t)vsc_shard_count(rt->vschema), sizeof(bool));
+	ops->m.nshards = vsc_shard_count(rt->vschema);
+	ops->m.shard_lat = calloc((size_t)ops->m.nshards, sizeof(*ops->m.shard_lat));
+	ops->m.shard_lat_sum = calloc((size_t)ops->m.nshards, sizeof(double));
 	rt->ops = ops;
-	if (!ops->health || !ops->read_only)
+	if (!ops->health || !ops->read_only || !ops->paused || !ops->m.shard_lat || !ops->m.shard_lat_sum)
 		return false;
 	return ops->cfg.http_port == 0 || rt_http_start(ops);
+}
+
+void rt_ops_reopen_log(RtOps *ops)
+{
+	if (ops->cfg.log_file && freopen(ops->cfg.log_file, "a", stderr))
+		log_info(NULL, "log file reopened");
 }
 
 void rt_ops_stop(RtOps *ops)
@@ -176,6 +239,12 @@ void rt_ops_stop(RtOps *ops)
 	ops->health = NULL;
 	free(ops->read_only);
 	ops->read_only = NULL;
+	free(ops->paused);
+	ops->paused = NULL;
+	free(ops->m.shard_lat);
+	free(ops->m.shard_lat_sum);
+	ops->m.shard_lat = NULL;
+	ops->m.shard_lat_sum = NULL;
 	rt_ops_config_cleanup(&ops->cfg);
 }
 
@@ -190,8 +259,8 @@ void rt_ops_maintenance(RtOps *ops, bool on, const char *reason, int64_t minutes
 {
 	ops->maintenance_until_us = on ? rt_ops_now_us() + minutes * 60 * 1000000 : 0;
 	snprintf(ops->maintenance_reason, sizeof(ops->maintenance_reason), "%s", on && reason ? reason : "");
-	fprintf(stderr, "dosql: maintenance %s%s%s\n", on ? "enabled" : "disabled", on && reason && *reason ? ": " : "",
-		on && reason ? reason : "");
+	log_info(NULL, "maintenance %s%s%s", on ? "enabled" : "disabled", on && reason && *reason ? ": " : "",
+		 on && reason ? reason : "");
 }
 
 /* The sessions from the address of s (its peer without the port). */
@@ -208,9 +277,10 @@ static int sessions_from(const RtSession *s)
 	return same;
 }
 
-/* Take a token from the connections_per_second bucket; false when empty. */
-static bool take_token(RtOps *ops)
+bool rt_ops_take_token(RtOps *ops, bool take)
 {
+	if (ops->cfg.connections_per_second <= 0)
+		return true;
 	int64_t now = rt_ops_now_us();
 	ops->tokens += (double)(now - ops->tokens_us) / 1e6 * ops->cfg.connections_per_second;
 	if (ops->tokens > ops->cfg.connections_burst)
@@ -218,7 +288,8 @@ static bool take_token(RtOps *ops)
 	ops->tokens_us = now;
 	if (ops->tokens < 1)
 		return false;
-	ops->tokens -= 1;
+	if (take)
+		ops->tokens -= 1;
 	return true;
 }
 
@@ -251,7 +322,7 @@ const char *rt_ops_refusal(RtOps *ops, const RtSession *s, const char **sqlstate
 			 ops->cfg.max_connections_per_ip);
 		return msg;
 	}
-	if (ops->cfg.connections_per_second > 0 && !take_token(ops)) {
+	if (!rt_ops_take_token(ops, true)) {
 		ops->m.refused_rate++;
 		snprintf(msg, sizeof(msg), "too many new connections (connections_per_second is %d, connections_burst %d)",
 			 ops->cfg.connections_per_second, ops->cfg.connections_burst);
@@ -293,7 +364,7 @@ static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	RtOps *ops = arg;
-	fprintf(stderr, "dosql: shutdown_timeout_ms passed with sessions left: stopping\n");
+	log_warning(NULL, "shutdown_timeout_ms passed with sessions left: stopping");
 	event_base_loopbreak(ops->rt->base);
 }
 
@@ -304,7 +375,7 @@ void rt_ops_drain(RtOps *ops)
 	ops->draining = true;
 	int n;
 	RtSession *const *all = rt_sessions(&n);
-	fprintf(stderr, "dosql: draining %d session%s\n", n, n == 1 ? "" : "s");
+	log_info(NULL, "draining %d session%s", n, n == 1 ? "" : "s");
 	if (ops->cfg.shutdown_timeout_ms > 0) {
 		ops->shutdown_timer = evtimer_new(ops->rt->base, on_shutdown_timeout, ops);
 		struct timeval tv = {(time_t)(ops->cfg.shutdown_timeout_ms / 1000),
@@ -333,9 +404,17 @@ bool rt_ops_session_idle(RtOps *ops, RtSession *s)
 void rt_ops_session_closed(RtOps *ops, int sessions_left)
 {
 	if (ops->draining && sessions_left == 0) {
-		fprintf(stderr, "dosql: the last session ended: stopping\n");
+		log_info(NULL, "the last session ended: stopping");
 		event_base_loopbreak(ops->rt->base);
 	}
+}
+
+int rt_ops_paused_shard(const RtOps *ops, const int *shards, int n)
+{
+	for (int i = 0; ops && ops->paused && i < n; i++)
+		if (ops->paused[shards[i]])
+			return shards[i];
+	return -1;
 }
 
 bool rt_ops_is_admin(const RtOps *ops, const char *user)

@@ -7,7 +7,10 @@
  *   RELOAD                    re-read the passwd file (as SIGHUP)
  *   SET SHARD 'name' READ ONLY | READ WRITE
  *                             writes sent to the shard get 25006
- *   PAUSE, RESUME             refused with 0A000 (not supported yet)
+ *   PAUSE [shard], RESUME [shard]
+ *                             statements for a paused shard (every shard
+ *                             without a name) wait, up to pause_timeout_ms
+ *                             (then 57014 naming it), until RESUME
  *
  * Only users in admin_users may run them; others get 42501.
  */
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -48,22 +52,83 @@ static int split(const char *sql, char *buf, size_t size, char **w)
 	return n;
 }
 
+/* The config file's settings into fresh; false with err. */
+static bool read_settings(const RtOps *ops, RtOpsConfig *fresh, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(ops->cfg.config_file, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root || !json_is_object(root)) {
+		snprintf(err, errlen, "%s:%d:%d: %s", ops->cfg.config_file, jerr.line, jerr.column,
+			 root ? "expected a JSON object" : jerr.text);
+		json_decref(root);
+		return false;
+	}
+	bool ok = rt_ops_config_load(root, ops->cfg.config_file, fresh);
+	json_decref(root);
+	if (!ok) {
+		rt_ops_config_cleanup(fresh);
+		snprintf(err, errlen, "%s: a setting is not valid (the log says which)", ops->cfg.config_file);
+	}
+	return ok;
+}
+
+/* Take the settings a running router can change from fresh (the
+ * listeners stay). */
+static void apply_settings(RtOps *ops, RtOpsConfig *fresh)
+{
+	RtOpsConfig *c = &ops->cfg;
+	free(c->admin_token);
+	for (int i = 0; i < c->nadmin_users; i++)
+		free(c->admin_users[i]);
+	free(c->admin_users);
+	c->admin_token = fresh->admin_token;
+	c->admin_users = fresh->admin_users;
+	c->nadmin_users = fresh->nadmin_users;
+	fresh->admin_token = NULL;
+	fresh->admin_users = NULL;
+	fresh->nadmin_users = 0;
+	c->metrics_auth = fresh->metrics_auth;
+	c->max_client_conn = fresh->max_client_conn;
+	c->shutdown_timeout_ms = fresh->shutdown_timeout_ms;
+	c->health_timeout_ms = fresh->health_timeout_ms;
+	c->max_connections_per_ip = fresh->max_connections_per_ip;
+	c->connections_per_second = fresh->connections_per_second;
+	c->connections_burst = fresh->connections_burst;
+	c->authentication_timeout_ms = fresh->authentication_timeout_ms;
+	c->max_message_size = fresh->max_message_size;
+	ops->rt->pgw.max_message = (uint32_t)fresh->max_message_size;
+	c->shard_timeout_ms = fresh->shard_timeout_ms;
+	c->query_timeout_ms = fresh->query_timeout_ms; /* sessions from now on */
+	c->log_level = fresh->log_level;
+	c->log_json = fresh->log_json;
+	c->log_min_duration_ms = fresh->log_min_duration_ms;
+	c->pause_timeout_ms = fresh->pause_timeout_ms;
+	log_set_level((LogLevel)c->log_level);
+	log_set_json(c->log_json);
+}
+
 bool rt_ops_reload(RtOps *ops, char *err, size_t errlen)
 {
 	RtRouter *rt = ops->rt;
-	if (!ops->cfg.passwd_file) {
-		snprintf(err, errlen, "no passwd_file is configured");
-		return true;
-	}
-	PgwUsers fresh = {0};
-	if (!pgw_users_load(&fresh, ops->cfg.passwd_file, err, errlen)) {
-		fprintf(stderr, "dosql: reload: %s; the users stay as they were\n", err);
+	RtOpsConfig fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	PgwUsers users = {0};
+	bool ok = (!ops->cfg.config_file || read_settings(ops, &fresh, err, errlen)) &&
+		  (!ops->cfg.passwd_file || pgw_users_load(&users, ops->cfg.passwd_file, err, errlen));
+	if (!ok) {
+		rt_ops_config_cleanup(&fresh);
+		log_warning(NULL, "reload: %s; the users and settings stay as they were", err);
 		return false;
 	}
-	pgw_users_cleanup(&rt->users);
-	rt->users = fresh;
-	snprintf(err, errlen, "%d users", fresh.n);
-	fprintf(stderr, "dosql: reload: %s read from %s\n", err, ops->cfg.passwd_file);
+	if (ops->cfg.config_file)
+		apply_settings(ops, &fresh);
+	rt_ops_config_cleanup(&fresh);
+	if (ops->cfg.passwd_file) {
+		pgw_users_cleanup(&rt->users);
+		rt->users = users;
+	}
+	snprintf(err, errlen, "%d users, the settings of %s", users.n, ops->cfg.config_file ? ops->cfg.config_file : "(none)");
+	log_info(NULL, "reload: %s", err);
 	return true;
 }
 
@@ -103,17 +168,71 @@ static void set_shard(RtSession *s, char **w, int n)
 		return;
 	}
 	s->rt->ops->read_only[i] = ro;
-	fprintf(stderr, "dosql: shard \"%s\" is read-%s\n", w[2] + 1, ro ? "only" : "write");
+	log_info(NULL, "shard \"%s\" is read-%s", w[2] + 1, ro ? "only" : "write");
 	done(s, "SET SHARD");
+}
+
+/* Whether sql starts with one of the commands' first words: a test on
+ * every query, so it looks no further than that word. */
+static const char *const cmds[] = {"shutdown", "reload", "pause", "resume", "set"};
+
+static bool maybe_command(const char *sql)
+{
+	while (isspace((unsigned char)*sql))
+		sql++;
+	char c0 = (char)tolower((unsigned char)sql[0]), c1 = c0 ? (char)tolower((unsigned char)sql[1]) : 0;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (c0 != cmds[i][0] || c1 != cmds[i][1])
+			continue; /* SELECT, INSERT, ...: no call at all */
+		size_t n = strlen(cmds[i]);
+		if (strncasecmp(sql, cmds[i], n) == 0 && (!sql[n] || sql[n] == ';' || isspace((unsigned char)sql[n])))
+			return true;
+	}
+	return false;
+}
+
+/* PAUSE / RESUME of one shard (name, quoted or not) or, NULL, of all;
+ * RESUME lets the statements that wait go on. */
+static void pause_resume(RtSession *s, bool pause, char *name)
+{
+	RtRouter *rt = s->rt;
+	int n = vsc_shard_count(rt->vschema), one = -1;
+	if (name) {
+		size_t len = strlen(name);
+		if (len >= 2 && name[0] == '\'' && name[len - 1] == '\'') {
+			name[len - 1] = 0;
+			name++;
+		}
+		if ((one = vsc_shard_by_name(rt->vschema, name)) < 0) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "shard \"%.100s\" does not exist", name);
+			refuse(s, "42704", msg);
+			return;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (one < 0 || i == one)
+			rt->ops->paused[i] = pause;
+	log_info(NULL, "%s %s%s%s", pause ? "PAUSE" : "RESUME", name ? "shard \"" : "every shard", name ? name : "",
+		 name ? "\"" : "");
+	done(s, pause ? "PAUSE" : "RESUME");
+	if (pause)
+		return;
+	int ns;
+	RtSession *const *all = rt_sessions(&ns);
+	for (int i = 0; i < ns; i++)
+		if (all[i]->parked && !rt->ops->paused[rt_session_parked_shard(all[i])])
+			rt_session_unpark(all[i], false);
 }
 
 bool rt_admin_command(RtSession *s, const char *sql)
 {
+	if (!maybe_command(sql))
+		return false;
 	char buf[256], *w[MAX_WORDS];
 	int n = split(sql, buf, sizeof(buf), w);
 	if (n <= 0)
 		return false;
-	static const char *const cmds[] = {"shutdown", "reload", "pause", "resume", "set"};
 	size_t k = 0;
 	while (k < sizeof(cmds) / sizeof(cmds[0]) && strcasecmp(w[0], cmds[k]) != 0)
 		k++;
@@ -127,7 +246,7 @@ bool rt_admin_command(RtSession *s, const char *sql)
 		return true;
 	}
 	if (k == 0 && n == 1) {
-		fprintf(stderr, "dosql: SHUTDOWN: stopping\n");
+		log_info(NULL, "SHUTDOWN: stopping");
 		event_base_loopbreak(s->rt->base);
 		done(s, "SHUTDOWN");
 	} else if (k == 0 && n == 2 && strcasecmp(w[1], "wait_for_clients") == 0) {
@@ -138,9 +257,8 @@ bool rt_admin_command(RtSession *s, const char *sql)
 			done(s, "RELOAD");
 		else
 			refuse(s, "F0000", msg);
-	} else if (k == 2 || k == 3) {
-		snprintf(msg, sizeof(msg), "%s is not supported by DoSQL", k == 2 ? "PAUSE" : "RESUME");
-		refuse(s, "0A000", msg);
+	} else if ((k == 2 || k == 3) && n <= 2) {
+		pause_resume(s, k == 2, n == 2 ? w[1] : NULL);
 	} else if (k == 4) {
 		set_shard(s, w, n);
 	} else {

@@ -7,13 +7,16 @@
  * output is pending); on EV_READ, PQconsumeInput and hand every complete
  * result to the session.  Rows stream one at a time (single-row mode).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "router/ops.h"
 #include "router/router.h"
 
 static void on_event(evutil_socket_t fd, short what, void *arg);
+static void deadline_arm(RtBackend *b);
 
 typedef struct RtParamsOp {
 	char *sql;
@@ -158,11 +161,23 @@ static void arm(RtBackend *b, short what)
 		event_add(b->ev, NULL);
 }
 
+static void deadline_clear(RtBackend *b)
+{
+	if (b->deadline)
+		event_free(b->deadline);
+	b->deadline = NULL;
+}
+
 static void fail(RtBackend *b, const char *why)
 {
 	char msg[512];
 	const VscShard *sh = vsc_shard(b->rt->vschema, b->shard);
-	snprintf(msg, sizeof(msg), "shard \"%s\" is unavailable: %s", sh->name, why);
+	deadline_clear(b);
+	if (b->timed_out)
+		snprintf(msg, sizeof(msg), "canceling statement due to shard_timeout_ms: shard \"%s\" did not answer within %lld ms",
+			 sh->name, (long long)b->rt->ops->cfg.shard_timeout_ms);
+	else
+		snprintf(msg, sizeof(msg), "shard \"%s\" is unavailable: %s", sh->name, why);
 	char *nl = strchr(msg, '\n');
 	if (nl)
 		*nl = 0;
@@ -174,6 +189,60 @@ static void fail(RtBackend *b, const char *why)
 	}
 	if (b->sess)
 		rt_session_backend_failed(b->sess, b, msg);
+}
+
+/* PQcancel waits for the shard to close the cancel connection, which a
+ * stopped shard never does: it runs on a thread of its own. */
+static void *cancel_thread(void *arg)
+{
+	char err[256];
+	PQcancel(arg, err, sizeof(err));
+	PQfreeCancel(arg);
+	return NULL;
+}
+
+/* shard_timeout_ms passed with the statement under way: it is cancelled
+ * on the shard and this connection given up (the session's transaction
+ * fails; the shard rolls back when the connection closes).  A backend
+ * whose results wait for a slow client is not the shard's delay. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	RtBackend *b = arg;
+	if (b->held || (b->state != RT_BE_BUSY && b->state != RT_BE_CONNECTING)) {
+		deadline_arm(b);
+		return;
+	}
+	PGcancel *c = b->state == RT_BE_BUSY ? PQgetCancel(b->pg) : NULL;
+	pthread_t t;
+	pthread_attr_t attr;
+	if (c && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, cancel_thread, c) != 0)
+			PQfreeCancel(c);
+		pthread_attr_destroy(&attr);
+	} else if (c) {
+		PQfreeCancel(c);
+	}
+	b->timed_out = true;
+	fail(b, "timeout");
+}
+
+/* A statement goes to the shard: shard_timeout_ms starts (unless 0, or
+ * once a commit decision is logged: COMMIT PREPARED is not given up, and
+ * recovery finishes it if the shard never answers). */
+static void deadline_arm(RtBackend *b)
+{
+	int64_t ms = b->rt->ops ? b->rt->ops->cfg.shard_timeout_ms : 0;
+	deadline_clear(b);
+	b->sent_us = rt_ops_now_us();
+	if (ms <= 0 || (b->sess && b->sess->tp == RT_TP_COMMITTING))
+		return;
+	b->deadline = evtimer_new(b->rt->base, on_deadline, b);
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	if (b->deadline)
+		evtimer_add(b->deadline, &tv);
 }
 
 /* The session's application_name, when the shard has another one for
@@ -308,6 +377,11 @@ static void read_results(RtBackend *b)
 				continue;
 			}
 			b->state = RT_BE_IDLE; /* the read event stays armed: see on_event */
+			deadline_clear(b);
+			if (b->sent_us)
+				rt_metrics_shard_latency(&b->rt->ops->m, b->shard,
+							 (double)(rt_ops_now_us() - b->sent_us) / 1e6);
+			b->sent_us = 0;
 			rt_session_backend_done(b->sess, b);
 			return;
 		}
@@ -483,6 +557,7 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	b->shaped = false;
 	if (sql[0])
 		b->rt->stats[b->shard].statements++;
+	deadline_arm(b);
 	Buf q;
 	buf_init(&q);
 	/* the transaction's start time lets shards avoid deadlocks between
@@ -529,6 +604,7 @@ static bool send_params(RtBackend *b, const char *sql, const RtParams *p, int re
 			bool has_prefix, PgwError *err)
 {
 	b->rt->stats[b->shard].statements++;
+	deadline_arm(b);
 	b->shaped = false;
 	b->prefix_chars = 0;
 	b->begin_chars = 0;
@@ -635,6 +711,7 @@ void rt_backend_free(RtBackend *b)
 		event_del(b->ev);
 		event_free(b->ev);
 	}
+	deadline_clear(b);
 	if (b->pg)
 		PQfinish(b->pg);
 	free(b->pending_sql);

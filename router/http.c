@@ -26,7 +26,7 @@
 #include "router/router.h"
 
 /* Send obj (reference stolen) as the JSON body with code. */
-static void reply_json(struct evhttp_request *req, int code, json_t *obj)
+void rt_http_reply_json(struct evhttp_request *req, int code, json_t *obj)
 {
 	char *text = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
@@ -40,17 +40,20 @@ static void reply_json(struct evhttp_request *req, int code, json_t *obj)
 	free(text);
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *sqlstate, const char *msg)
+void rt_http_reply_error(struct evhttp_request *req, int code, const char *sqlstate, const char *msg)
 {
-	reply_json(req, code, json_pack("{s:{s:s,s:s}}", "error", "code", sqlstate, "message", msg));
+	rt_http_reply_json(req, code, json_pack("{s:{s:s,s:s}}", "error", "code", sqlstate, "message", msg));
 }
 
 /* ------------------------------------------------------------- auth */
 
-/* Whether the Basic credentials (base64 of user:password) name an admin
- * user whose password the passwd file verifies. */
-static bool basic_ok(const RtOps *ops, const char *b64)
+bool rt_http_basic_user(const RtOps *ops, struct evhttp_request *req, char *user, size_t usize, char *password,
+			size_t psize)
 {
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	if (!h || strncasecmp(h, "Basic ", 6) != 0)
+		return false;
+	const char *b64 = h + 6;
 	size_t len = strlen(b64);
 	if (len == 0 || len > 1024)
 		return false;
@@ -64,11 +67,17 @@ static bool basic_ok(const RtOps *ops, const char *b64)
 	}
 	dec[n] = 0;
 	char *colon = memchr(dec, ':', (size_t)n);
-	if (!colon || strlen((char *)dec) != (size_t)n)
+	if (!colon || strlen((char *)dec) != (size_t)n || (size_t)(colon - (char *)dec) >= usize ||
+	    strlen(colon + 1) >= psize)
 		return false;
 	*colon = 0;
-	const char *user = (char *)dec, *secret = pgw_users_secret(&ops->rt->users, user);
-	return secret && rt_ops_is_admin(ops, user) && pgw_password_check(user, secret, colon + 1);
+	snprintf(user, usize, "%s", (char *)dec);
+	snprintf(password, psize, "%s", colon + 1);
+	OPENSSL_cleanse(dec, sizeof(dec));
+	if (ops->rt->pgw.auth == PGW_AUTH_TRUST)
+		return true;
+	const char *secret = pgw_users_secret(&ops->rt->users, user);
+	return secret && pgw_password_check(user, secret, password);
 }
 
 static bool authorized(const RtOps *ops, struct evhttp_request *req)
@@ -79,9 +88,12 @@ static bool authorized(const RtOps *ops, struct evhttp_request *req)
 	const char *tok = ops->cfg.admin_token;
 	if (strncasecmp(h, "Bearer ", 7) == 0 && tok)
 		return strlen(h + 7) == strlen(tok) && CRYPTO_memcmp(h + 7, tok, strlen(tok)) == 0;
-	if (strncasecmp(h, "Basic ", 6) == 0)
-		return basic_ok(ops, h + 6);
-	return false;
+	char user[128], password[256];
+	bool ok = strncasecmp(h, "Basic ", 6) == 0 &&
+		  rt_http_basic_user(ops, req, user, sizeof(user), password, sizeof(password)) &&
+		  rt_ops_is_admin(ops, user) && ops->rt->pgw.auth != PGW_AUTH_TRUST;
+	OPENSSL_cleanse(password, sizeof(password));
+	return ok;
 }
 
 /* ----------------------------------------------------------- health */
@@ -90,9 +102,9 @@ static void get_health(RtOps *ops, struct evhttp_request *req)
 {
 	const char *why = ops->draining ? "draining" : rt_ops_in_maintenance(ops) ? "maintenance" : NULL;
 	if (why)
-		reply_json(req, 503, json_pack("{s:s,s:s}", "status", "unavailable", "reason", why));
+		rt_http_reply_json(req, 503, json_pack("{s:s,s:s}", "status", "unavailable", "reason", why));
 	else
-		reply_json(req, 200, json_pack("{s:s}", "status", "healthy"));
+		rt_http_reply_json(req, 200, json_pack("{s:s}", "status", "healthy"));
 }
 
 /* A /health/deep request: a round trip (connect, SELECT 1) to every shard,
@@ -214,7 +226,7 @@ static void probe_finish(RtProbe *p)
 		}
 		const char *st = up == p->n ? "healthy" : up > 0 ? "degraded" : "unhealthy";
 		bool ok = up == p->n && !ops->draining && !rt_ops_in_maintenance(ops);
-		reply_json(p->req, ok ? 200 : 503,
+		rt_http_reply_json(p->req, ok ? 200 : 503,
 			   json_pack("{s:s,s:o,s:{s:s,s:i}}", "status", st, "shards", arr, "coordinator", "status",
 				     ops->rt->coord ? "up" : "down", "in_doubt", open_count(ops)));
 	}
@@ -241,7 +253,7 @@ static void get_health_deep(RtOps *ops, struct evhttp_request *req)
 		if (p)
 			free(p->shards);
 		free(p);
-		reply_error(req, 500, "53200", "out of memory");
+		rt_http_reply_error(req, 500, "53200", "out of memory");
 		return;
 	}
 	p->ops = ops;
@@ -324,7 +336,7 @@ static void get_status(RtOps *ops, struct evhttp_request *req)
 			      "sessions", "count", n, "in_transaction", in_txn, "pools", pools_json(rt),
 			      "prepared_in_doubt", open_count(ops), "maintenance", maintenance_json(ops), "draining",
 			      ops->draining);
-	reply_json(req, 200, o);
+	rt_http_reply_json(req, 200, o);
 }
 
 static void get_shards_health(RtOps *ops, struct evhttp_request *req)
@@ -343,7 +355,7 @@ static void get_shards_health(RtOps *ops, struct evhttp_request *req)
 		json_object_set_new(o, "rows", json_integer((json_int_t)rt->stats[i].rows));
 		json_array_append_new(arr, o);
 	}
-	reply_json(req, 200, json_pack("{s:o}", "shards", arr));
+	rt_http_reply_json(req, 200, json_pack("{s:o}", "shards", arr));
 }
 
 static void get_metrics(RtOps *ops, struct evhttp_request *req)
@@ -381,12 +393,12 @@ static void get_transactions(RtOps *ops, struct evhttp_request *req)
 						     "statement_seconds",
 						     s->stmt_start_us ? (double)(now - s->stmt_start_us) / 1e6 : 0.0));
 	}
-	reply_json(req, 200, json_pack("{s:i,s:o,s:i}", "count", (int)json_array_size(arr), "transactions", arr,
+	rt_http_reply_json(req, 200, json_pack("{s:i,s:o,s:i}", "count", (int)json_array_size(arr), "transactions", arr,
 				       "prepared_in_doubt", open_count(ops)));
 }
 
 /* The request's body as JSON (an empty body is {}); NULL when it is not an object. */
-static json_t *body_json(struct evhttp_request *req)
+json_t *rt_http_body_json(struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
@@ -403,18 +415,18 @@ static json_t *body_json(struct evhttp_request *req)
 
 static void post_maintenance(RtOps *ops, struct evhttp_request *req, bool on)
 {
-	json_t *b = body_json(req);
+	json_t *b = rt_http_body_json(req);
 	json_t *reason = b ? json_object_get(b, "reason") : NULL, *mins = b ? json_object_get(b, "duration_minutes") : NULL;
 	if (!b || (reason && !json_is_string(reason)) ||
 	    (mins && (!json_is_integer(mins) || json_integer_value(mins) <= 0 || json_integer_value(mins) > 100000))) {
 		json_decref(b);
-		reply_error(req, 400, "22023",
+		rt_http_reply_error(req, 400, "22023",
 			    "expected {\"reason\": string, \"duration_minutes\": a positive number of minutes}");
 		return;
 	}
 	rt_ops_maintenance(ops, on, reason ? json_string_value(reason) : "", mins ? json_integer_value(mins) : 30);
 	json_decref(b);
-	reply_json(req, 200, maintenance_json(ops));
+	rt_http_reply_json(req, 200, maintenance_json(ops));
 }
 
 static void post_maintenance_on(RtOps *ops, struct evhttp_request *req) { post_maintenance(ops, req, true); }
@@ -424,28 +436,33 @@ static void post_drain(RtOps *ops, struct evhttp_request *req)
 {
 	int n;
 	(void)rt_sessions(&n);
-	reply_json(req, 202, json_pack("{s:s,s:i}", "status", "draining", "sessions", n));
+	rt_http_reply_json(req, 202, json_pack("{s:s,s:i}", "status", "draining", "sessions", n));
 	rt_ops_drain(ops);
 }
 
 /* ---------------------------------------------------------- routing */
 
+/* The credentials an endpoint needs. */
+enum { AUTH_NONE /* unless metrics_auth */, AUTH_ADMIN, AUTH_USER /* the handler checks a user's */ };
+
 static const struct {
 	enum evhttp_cmd_type method;
 	const char *path;
-	bool admin; /* needs credentials (the others only with metrics_auth) */
+	int auth;
 	void (*fn)(RtOps *ops, struct evhttp_request *req);
 } routes[] = {
-	{EVHTTP_REQ_GET, "/health", false, get_health},
-	{EVHTTP_REQ_GET, "/health/deep", false, get_health_deep},
-	{EVHTTP_REQ_GET, "/metrics", false, get_metrics},
-	{EVHTTP_REQ_GET, "/admin/metrics", true, get_metrics},
-	{EVHTTP_REQ_GET, "/admin/status", true, get_status},
-	{EVHTTP_REQ_GET, "/admin/shards/health", true, get_shards_health},
-	{EVHTTP_REQ_GET, "/admin/transactions/active", true, get_transactions},
-	{EVHTTP_REQ_POST, "/admin/maintenance/enable", true, post_maintenance_on},
-	{EVHTTP_REQ_POST, "/admin/maintenance/disable", true, post_maintenance_off},
-	{EVHTTP_REQ_POST, "/admin/connections/drain", true, post_drain},
+	{EVHTTP_REQ_GET, "/health", AUTH_NONE, get_health},
+	{EVHTTP_REQ_GET, "/health/deep", AUTH_NONE, get_health_deep},
+	{EVHTTP_REQ_GET, "/metrics", AUTH_NONE, get_metrics},
+	{EVHTTP_REQ_GET, "/admin/metrics", AUTH_ADMIN, get_metrics},
+	{EVHTTP_REQ_GET, "/admin/status", AUTH_ADMIN, get_status},
+	{EVHTTP_REQ_GET, "/admin/shards/health", AUTH_ADMIN, get_shards_health},
+	{EVHTTP_REQ_GET, "/admin/transactions/active", AUTH_ADMIN, get_transactions},
+	{EVHTTP_REQ_POST, "/admin/maintenance/enable", AUTH_ADMIN, post_maintenance_on},
+	{EVHTTP_REQ_POST, "/admin/maintenance/disable", AUTH_ADMIN, post_maintenance_off},
+	{EVHTTP_REQ_POST, "/admin/connections/drain", AUTH_ADMIN, post_drain},
+	{EVHTTP_REQ_POST, "/sql/query", AUTH_USER, rt_http_sql_query},
+	{EVHTTP_REQ_POST, "/sql/exec", AUTH_USER, rt_http_sql_exec},
 };
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -460,19 +477,20 @@ static void on_request(struct evhttp_request *req, void *arg)
 		path_found = true;
 		if (routes[i].method != evhttp_request_get_command(req))
 			continue;
-		if ((routes[i].admin || ops->cfg.metrics_auth) && !authorized(ops, req)) {
+		if (routes[i].auth != AUTH_USER && (routes[i].auth == AUTH_ADMIN || ops->cfg.metrics_auth) &&
+		    !authorized(ops, req)) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 					  "Basic realm=\"dosql\"");
-			reply_error(req, 401, "28000", "authentication required: an admin user or the admin token");
+			rt_http_reply_error(req, 401, "28000", "authentication required: an admin user or the admin token");
 			return;
 		}
 		routes[i].fn(ops, req);
 		return;
 	}
 	if (path_found)
-		reply_error(req, 405, "0A000", "method not allowed");
+		rt_http_reply_error(req, 405, "0A000", "method not allowed");
 	else
-		reply_error(req, 404, "42704", "no such endpoint");
+		rt_http_reply_error(req, 404, "42704", "no such endpoint");
 }
 
 /* Each HTTP connection over TLS when the router has a certificate. */

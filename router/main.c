@@ -204,6 +204,11 @@ static bool load_config(const char *file, Config *c)
 		c->pool_max_idle = (int)json_integer_value(mi);
 	}
 	ok = ok && rt_ops_config_load(root, file, &c->ops);
+	if (ok && c->ops.log_file) {
+		char *p = resolve(dir, c->ops.log_file);
+		free(c->ops.log_file);
+		c->ops.log_file = p;
+	}
 	if (ok && !c->data_dir)
 		c->data_dir = strdup(dir);
 	if (ok && c->router_id && (!c->router_id[0] || strspn(c->router_id, "abcdefghijklmnopqrstuvwxyz0123456789") !=
@@ -223,7 +228,8 @@ static bool load_config(const char *file, Config *c)
 	return ok;
 }
 
-/* SIGINT stops at once; SIGTERM drains (admin.c); SIGHUP reloads (admin_cmd.c). */
+/* SIGINT stops at once; SIGTERM drains (admin.c); SIGHUP reloads
+ * (admin_cmd.c); SIGUSR1 reopens the log file. */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
@@ -233,6 +239,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		rt_ops_drain(rt->ops);
 	else if (sig == SIGHUP)
 		(void)rt_ops_reload(rt->ops, err, sizeof(err));
+	else if (sig == SIGUSR1)
+		rt_ops_reopen_log(rt->ops);
 	else
 		event_base_loopbreak(rt->base);
 }
@@ -259,7 +267,7 @@ int main(int argc, char **argv)
 	static RtRouter rt;
 	static RtOps ops;
 	int rc = 2;
-	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL, *sigusr1 = NULL;
 	if (!load_config(file, &cfg))
 		goto out;
 	char err[1024];
@@ -332,6 +340,9 @@ int main(int argc, char **argv)
 	if (cfg.unix_dir && !pgw_evserver_listen_unix(rt.server, cfg.unix_dir, cfg.port))
 		goto out;
 	rt.pgw.max_message = (uint32_t)cfg.ops.max_message_size;
+	snprintf(cfg.ops.listen_host, sizeof(cfg.ops.listen_host), "%s", cfg.host);
+	cfg.ops.listen_port = cfg.port;
+	cfg.ops.config_file = strdup(file);
 	if (cfg.passwd_file)
 		cfg.ops.passwd_file = strdup(cfg.passwd_file);
 	if (!rt_ops_start(&rt, &ops, &cfg.ops))
@@ -342,6 +353,8 @@ int main(int argc, char **argv)
 	event_add(sigterm, NULL);
 	sighup = evsignal_new(rt.base, SIGHUP, on_signal, &rt);
 	event_add(sighup, NULL);
+	sigusr1 = evsignal_new(rt.base, SIGUSR1, on_signal, &rt);
+	event_add(sigusr1, NULL);
 	fprintf(stderr, "dosql: routing %s:%d to %d shards (auth %s%s)\n", cfg.host, cfg.port,
 		vsc_shard_count(rt.vschema), pgw_auth_method_to_str(rt.pgw.auth), rt.ssl_ctx ? ", TLS" : "");
 	event_base_dispatch(rt.base);
@@ -359,6 +372,8 @@ out:
 		event_free(sigterm);
 	if (sighup)
 		event_free(sighup);
+	if (sigusr1)
+		event_free(sigusr1);
 	if (rt.base)
 		event_base_free(rt.base);
 	if (rt.ssl_ctx)

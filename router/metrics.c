@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -46,6 +47,15 @@ void rt_metrics_error(RtMetrics *m, const char *sqlstate)
 	m->class_count[i]++;
 }
 
+void rt_metrics_shard_latency(RtMetrics *m, int shard, double seconds)
+{
+	int b = 0;
+	while (b < RT_DURATION_BUCKETS && seconds > bounds[b])
+		b++;
+	m->shard_lat[shard][b]++;
+	m->shard_lat_sum[shard] += seconds;
+}
+
 static void family(Buf *out, const char *name, const char *type, const char *help)
 {
 	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -71,26 +81,31 @@ static void shard_sample(Buf *out, const char *name, const char *shard, double v
 	buf_printf(out, "\"} %.17g\n", v);
 }
 
+/* One histogram's buckets, sum and count (labels: its label text). */
+static void histogram(Buf *out, const char *name, const char *labels, const uint64_t *counts, double sum)
+{
+	uint64_t cum = 0;
+	for (int b = 0; b <= RT_DURATION_BUCKETS; b++) {
+		cum += counts[b];
+		buf_printf(out, "%s_bucket{%s,le=\"", name, labels);
+		if (b < RT_DURATION_BUCKETS)
+			buf_printf(out, "%g\"} %" PRIu64 "\n", bounds[b], cum);
+		else
+			buf_printf(out, "+Inf\"} %" PRIu64 "\n", cum);
+	}
+	buf_printf(out, "%s_sum{%s} %.9g\n", name, labels, sum);
+	buf_printf(out, "%s_count{%s} %" PRIu64 "\n", name, labels, cum);
+}
+
 static void render_durations(const RtMetrics *m, Buf *out)
 {
 	family(out, "dosql_query_duration_seconds", "histogram",
 	       "Time from a statement's start to its end in the router, by statement kind and route.");
 	for (int k = 0; k < RT_SK_N; k++)
 		for (int r = 0; r < RT_SR_N; r++) {
-			uint64_t cum = 0;
-			for (int b = 0; b <= RT_DURATION_BUCKETS; b++) {
-				cum += m->dur_count[k][r][b];
-				buf_printf(out, "dosql_query_duration_seconds_bucket{kind=\"%s\",route=\"%s\",le=\"",
-					   kind_names[k], route_names[r]);
-				if (b < RT_DURATION_BUCKETS)
-					buf_printf(out, "%g\"} %" PRIu64 "\n", bounds[b], cum);
-				else
-					buf_printf(out, "+Inf\"} %" PRIu64 "\n", cum);
-			}
-			buf_printf(out, "dosql_query_duration_seconds_sum{kind=\"%s\",route=\"%s\"} %.9g\n", kind_names[k],
-				   route_names[r], m->dur_sum[k][r]);
-			buf_printf(out, "dosql_query_duration_seconds_count{kind=\"%s\",route=\"%s\"} %" PRIu64 "\n",
-				   kind_names[k], route_names[r], cum);
+			char labels[80];
+			snprintf(labels, sizeof(labels), "kind=\"%s\",route=\"%s\"", kind_names[k], route_names[r]);
+			histogram(out, "dosql_query_duration_seconds", labels, m->dur_count[k][r], m->dur_sum[k][r]);
 		}
 	uint64_t scatter = 0, all = 0;
 	for (int k = 0; k < RT_SK_N; k++)
@@ -195,6 +210,21 @@ static void render_shards(RtRouter *rt, Buf *out)
 	}
 }
 
+static void render_shard_latency(RtRouter *rt, Buf *out)
+{
+	const RtMetrics *m = &rt->ops->m;
+	family(out, "shard_latency_seconds", "histogram", "Round trip of the statements the router sent to the shard.");
+	for (int i = 0; i < m->nshards; i++) {
+		Buf l;
+		buf_init(&l);
+		buf_put_str(&l, "shard=\"");
+		label_value(&l, vsc_shard(rt->vschema, i)->name);
+		buf_put_str(&l, "\"");
+		histogram(out, "shard_latency_seconds", buf_cstr(&l), m->shard_lat[i], m->shard_lat_sum[i]);
+		buf_cleanup(&l);
+	}
+}
+
 void rt_metrics_render(RtRouter *rt, Buf *out)
 {
 	const RtMetrics *m = &rt->ops->m;
@@ -219,6 +249,11 @@ void rt_metrics_render(RtRouter *rt, Buf *out)
 	for (int i = 0; i < m->nclasses; i++)
 		buf_printf(out, "dosql_errors_total{class=\"%s\"} %" PRIu64 "\n", m->classes[i], m->class_count[i]);
 	render_shards(rt, out);
+	render_shard_latency(rt, out);
+	family(out, "dosql_2pc_committed_total", "counter", "Transactions over several shards whose commit decision was logged.");
+	buf_printf(out, "dosql_2pc_committed_total %" PRIu64 "\n", m->tp_committed);
+	family(out, "dosql_2pc_aborted_total", "counter", "Transactions over several shards rolled back after PREPARE.");
+	buf_printf(out, "dosql_2pc_aborted_total %" PRIu64 "\n", m->tp_aborted);
 	family(out, "dosql_maintenance", "gauge", "1 while new clients are refused for maintenance.");
 	buf_printf(out, "dosql_maintenance %d\n", rt_ops_in_maintenance(rt->ops) ? 1 : 0);
 	family(out, "dosql_draining", "gauge", "1 while the router drains its sessions to stop.");
@@ -271,6 +306,18 @@ void rt_metrics_statement_end(RtSession *s)
 	if (!s->stmt_start_us)
 		return;
 	double secs = (double)(rt_ops_now_us() - s->stmt_start_us) / 1e6;
-	rt_metrics_statement(&s->rt->ops->m, stmt_kind(s->cur), stmt_route(s->plan.root), secs);
+	RtOps *ops = s->rt->ops;
+	rt_metrics_statement(&ops->m, stmt_kind(s->cur), stmt_route(s->plan.root), secs);
 	s->stmt_start_us = 0;
+	if (ops->cfg.log_min_duration_ms >= 0 && secs * 1000 >= (double)ops->cfg.log_min_duration_ms &&
+	    log_enabled(LOG_LEVEL_INFO)) {
+		const PgwConn *c = pgw_evconn_conn(s->ec);
+		const char *app = s->reported ? s->reported[RT_REPORTED_APPLICATION_NAME] : NULL;
+		LogTag tag;
+		log_tag_set(&tag, "session %llu (%s@%s %s%s%s)", (unsigned long long)s->serial,
+			    c->user_name ? c->user_name : "", c->database ? c->database : "", pgw_evconn_peer(s->ec),
+			    app && app[0] ? " " : "", app ? app : "");
+		log_write(LOG_LEVEL_INFO, &tag, "duration: %.3f ms  statement: %s", secs * 1000,
+			  s->cur_text ? s->cur_text : "");
+	}
 }

@@ -18,6 +18,7 @@
 #include "pgwire/pgwire.h"
 
 struct RtRouter;
+struct event_base;
 struct RtSession;
 
 /* The operations settings of the router's JSON config (README lists them
@@ -37,7 +38,17 @@ typedef struct RtOpsConfig {
 	int connections_burst;       /* its capacity */
 	int64_t authentication_timeout_ms; /* startup and authentication must end by then; 0: no limit */
 	int64_t max_message_size;    /* largest client message, bytes */
+	int64_t shard_timeout_ms;    /* a shard's part of a statement ends by then (57014); 0: no limit */
+	int64_t query_timeout_ms;    /* the sessions' default statement_timeout; 0: none */
+	int log_level;               /* a LogLevel */
+	bool log_json;               /* log_format "json" */
+	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
+	int64_t pause_timeout_ms;    /* a statement waits this long for a PAUSEd shard (57014 then) */
+	char *log_file;              /* owned: stderr goes there (reopened on SIGUSR1); NULL: stderr as it is */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
+	char *config_file;           /* owned: the router's config file (RELOAD), NULL none */
+	char listen_host[256];       /* the router's own address, for the HTTP SQL API */
+	int listen_port;
 } RtOpsConfig;
 
 /* Read the operations settings of root (the config file's object, file
@@ -64,7 +75,10 @@ typedef struct RtMetrics {
 	uint64_t connections_total;
 	uint64_t refused_too_many, refused_maintenance, refused_shutdown, refused_per_ip, refused_rate;
 	uint64_t auth_timeouts;
-	uint64_t tp_committed, tp_aborted;
+	uint64_t tp_committed, tp_aborted; /* two-phase commits decided, and rolled back */
+	int nshards;
+	uint64_t (*shard_lat)[RT_DURATION_BUCKETS + 1]; /* owned: per shard, statement round trips */
+	double *shard_lat_sum;                          /* owned */
 } RtMetrics;
 
 /* A shard's last /health/deep round trip. */
@@ -81,6 +95,7 @@ typedef struct RtOps {
 	RtMetrics m;
 	RtShardHealth *health; /* owned: per shard */
 	bool *read_only;       /* owned: per shard, SET SHARD ... READ ONLY */
+	bool *paused;          /* owned: per shard, PAUSE */
 	bool draining;
 	int64_t maintenance_until_us; /* 0: not in maintenance */
 	char maintenance_reason[200];
@@ -95,10 +110,16 @@ typedef struct RtOps {
 /* Set up ops for rt (cfg moves into it); false with a message on stderr. */
 bool rt_ops_start(struct RtRouter *rt, RtOps *ops, RtOpsConfig *cfg);
 void rt_ops_stop(RtOps *ops);
+/* SIGUSR1: open log_file again (after a rotation moved it). */
+void rt_ops_reopen_log(RtOps *ops);
+/* Monotonic microseconds (vDSO: no system call). */
 int64_t rt_ops_now_us(void);
 /* Whether new clients are refused, and the SQLSTATE and message they get
  * (NULL: they are let in). */
 const char *rt_ops_refusal(RtOps *ops, const struct RtSession *s, const char **sqlstate);
+/* Take a token from the connections_per_second bucket (or, take false,
+ * only see that there is one); false when it is empty. */
+bool rt_ops_take_token(RtOps *ops, bool take);
 /* A client connected: authentication_timeout_ms starts; it authenticated:
  * the timer goes.  rt_ops_session_started is also called when it closes. */
 void rt_ops_session_accepted(RtOps *ops, struct RtSession *s);
@@ -119,6 +140,8 @@ bool rt_ops_is_admin(const RtOps *ops, const char *user);
 /* metrics.c */
 void rt_metrics_statement(RtMetrics *m, RtStmtKind kind, RtStmtRoute route, double seconds);
 void rt_metrics_error(RtMetrics *m, const char *sqlstate);
+/* A shard answered a statement sent `seconds` ago. */
+void rt_metrics_shard_latency(RtMetrics *m, int shard, double seconds);
 /* The Prometheus text exposition (format 0.0.4) of the router's state. */
 void rt_metrics_render(struct RtRouter *rt, Buf *out);
 
@@ -134,9 +157,18 @@ void rt_metrics_statement_end(struct RtSession *s);
  * ...) run for s, its reply and ReadyForQuery sent: true; false when sql
  * is not one (it is SQL). */
 bool rt_admin_command(struct RtSession *s, const char *sql);
-/* RELOAD and SIGHUP: re-read the passwd file; false (the users as they
- * were) with err saying why; err says what was read otherwise. */
+/* RELOAD and SIGHUP: re-read the passwd file and the config file's
+ * limits, timeouts, log and admin settings (not the listeners); false
+ * (everything as it was) with err saying why; err says what was read
+ * otherwise. */
 bool rt_ops_reload(RtOps *ops, char *err, size_t errlen);
+/* The first of shards that is PAUSEd, -1 none. */
+int rt_ops_paused_shard(const RtOps *ops, const int *shards, int n);
+/* session.c: s's statement part waiting for a paused shard goes on
+ * (RESUME) or fails with 57014 (pause_timeout_ms). */
+void rt_session_unpark(struct RtSession *s, bool timed_out);
+/* The shard s's held-back part waits for. */
+int rt_session_parked_shard(const struct RtSession *s);
 /* Whether a write may go to shards (none read-only); false with e (25006). */
 bool rt_ops_write_allowed(const RtOps *ops, const struct RtRouter *rt, const int *shards, int n, PgwError *e);
 
@@ -147,6 +179,19 @@ void rt_show_servers(struct RtSession *s);
 void rt_show_config(struct RtSession *s);
 void rt_show_lists(struct RtSession *s);
 void rt_show_version(struct RtSession *s);
+
+/* http.c, for http_sql.c: replies, the request's JSON body (NULL when
+ * it is not an object), and HTTP Basic credentials verified against the
+ * passwd file (any with auth trust). */
+struct evhttp_request;
+void rt_http_reply_json(struct evhttp_request *req, int code, json_t *obj);
+void rt_http_reply_error(struct evhttp_request *req, int code, const char *sqlstate, const char *msg);
+json_t *rt_http_body_json(struct evhttp_request *req);
+bool rt_http_basic_user(const RtOps *ops, struct evhttp_request *req, char *user, size_t usize, char *password,
+			size_t psize);
+/* http_sql.c: POST /sql/query and /sql/exec. */
+void rt_http_sql_query(RtOps *ops, struct evhttp_request *req);
+void rt_http_sql_exec(RtOps *ops, struct evhttp_request *req);
 
 /* http.c */
 /* Listen on the configured address; false with a message on stderr. */

@@ -169,10 +169,17 @@ RtPgAsync *rt_pgasync_connect(struct event_base *base, const VscShard *sh, const
 	}
 	char port[16];
 	snprintf(port, sizeof(port), "%d", sh->port);
-	const char *keys[] = {"host", "port", "user", "dbname", "application_name", p->replication ? "replication" : NULL,
-			      NULL};
-	const char *vals[] = {sh->host ? sh->host : sh->socket_dir, port, p->user, p->database, p->application_name,
-			      "database", NULL};
+	const char *keys[8] = {"host", "port", "user", "dbname", "application_name"};
+	const char *vals[8] = {sh->host ? sh->host : sh->socket_dir, port, p->user, p->database, p->application_name};
+	int k = 5;
+	if (p->password) {
+		keys[k] = "password";
+		vals[k++] = p->password;
+	}
+	if (p->replication) {
+		keys[k] = "replication";
+		vals[k++] = "database";
+	}
 	a->pg = PQconnectStartParams(keys, vals, 0);
 	struct timeval now = {0, 0};
 	if (!a->pg || PQstatus(a->pg) == CONNECTION_BAD) {

@@ -30,6 +30,7 @@ typedef struct RtPgAsyncOps {
 
 typedef struct RtPgAsyncParams {
 	const char *user, *database, *application_name;
+	const char *password; /* NULL: none */
 	bool replication;   /* replication=database */
 	int64_t timeout_us; /* to connect; 0: none */
 } RtPgAsyncParams;

@@ -135,6 +135,9 @@ typedef struct RtBackend {
 	bool backlog;  /* output queued in libpq that the socket did not take yet */
 	bool copy_started; /* its COPY TO STDOUT sent its first data */
 	bool held;         /* its results wait (rt_backend_hold): the socket is not read */
+	struct event *deadline; /* owned: shard_timeout_ms of the statement under way, NULL none */
+	bool timed_out;         /* the shard did not answer by shard_timeout_ms (57014) */
+	int64_t sent_us;        /* when the statement under way was sent (monotonic) */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
@@ -304,6 +307,7 @@ struct RtSession {
 	int64_t connected_us;  /* when the session connected (monotonic) */
 	bool closing;          /* a FATAL was sent: it goes at the next reap */
 	struct event *auth_timer; /* owned: authentication_timeout_ms, until authenticated */
+	struct RtParked *parked;  /* owned: a statement part waiting for a PAUSEd shard */
 };
 
 /* backend.c */

@@ -57,6 +57,7 @@ void rt_send_ready(RtSession *s)
 		rt_cursor_txn_end(s);
 	}
 	pgw_send_ready(conn(s), status);
+	s->stmt_start_us = 0; /* the next statement starts at its first reset */
 	if (status == 'I' && s->rt->ops->draining && rt_session_is_idle(s))
 		rt_ops_session_idle(s->rt->ops, s); /* a drain closes it now */
 }
@@ -606,12 +607,11 @@ void rt_session_local_done(RtSession *s)
 
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 {
-	(void)b;
 	if (s->tp == RT_TP_PREPARING)
 		s->tp_failed = true;
 	if (!s->stmt_error && (s->tp == RT_TP_NONE || s->tp == RT_TP_PREPARING)) {
 		PgwError e;
-		pgw_error_set(&e, "08006", "%s", msg);
+		pgw_error_set(&e, b->timed_out ? "57014" : "08006", "%s", msg);
 		rt_send_error(s, &e);
 	}
 	if (s->tp == RT_TP_NONE && rt_txn_lost(s, b->shard)) {
@@ -640,9 +640,94 @@ void rt_reset_statement(RtSession *s)
 	s->tag[0] = 0;
 	s->stmt_error = false;
 	s->fanout = false;
-	s->stmt_start_us = rt_ops_now_us();
+	if (!s->stmt_start_us) /* its first reset: the statement starts (the end clears it) */
+		s->stmt_start_us = rt_ops_now_us();
 	ordered_free(s, s->ordered); /* a split INSERT's rows not sent (it failed to start) */
 	s->ordered = NULL;
+}
+
+/* A statement part held back while a shard it goes to is PAUSEd: what
+ * dispatch was given (the statement's, alive until it ends), sent on
+ * RESUME, or failed with 57014 at pause_timeout_ms.  It counts as one
+ * answer the statement waits for. */
+typedef struct RtParked {
+	const char *text;
+	char *const *texts;
+	const RtShape *shape;
+	int *shards; /* owned */
+	int n;
+	const RtParams *params;
+	int result_format;
+	int paused; /* the shard it waits for */
+	struct event *timer; /* owned */
+} RtParked;
+
+static bool dispatch(RtSession *s, const char *text, char *const *texts, const RtShape *shape, const int *shards,
+		     int n, const RtParams *params, int result_format);
+
+static void parked_free(RtSession *s)
+{
+	if (!s->parked)
+		return;
+	if (s->parked->timer)
+		event_free(s->parked->timer);
+	free(s->parked->shards);
+	free(s->parked);
+	s->parked = NULL;
+}
+
+static void on_pause_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	rt_session_unpark(arg, true);
+}
+
+/* Hold the part back (true), or false when out of memory (it goes now). */
+static bool park(RtSession *s, int paused, const char *text, char *const *texts, const RtShape *shape,
+		 const int *shards, int n, const RtParams *params, int result_format)
+{
+	RtParked *p = calloc(1, sizeof(*p));
+	if (!p || !(p->shards = malloc(sizeof(int) * (size_t)n)) ||
+	    !(p->timer = evtimer_new(s->rt->base, on_pause_timeout, s))) {
+		if (p)
+			free(p->shards);
+		free(p);
+		return false;
+	}
+	memcpy(p->shards, shards, sizeof(int) * (size_t)n);
+	*p = (RtParked){text, texts, shape, p->shards, n, params, result_format, paused, p->timer};
+	int64_t ms = s->rt->ops->cfg.pause_timeout_ms;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(p->timer, &tv);
+	s->parked = p;
+	s->waiting++;
+	return true;
+}
+
+int rt_session_parked_shard(const RtSession *s) { return s->parked->paused; }
+
+void rt_session_unpark(RtSession *s, bool timed_out)
+{
+	RtParked *p = s->parked;
+	if (!p)
+		return;
+	if (timed_out) {
+		PgwError e;
+		pgw_error_set(&e, "57014", "canceling statement due to pause_timeout_ms: shard \"%s\" is paused",
+			      vsc_shard(s->rt->vschema, p->paused)->name);
+		rt_send_error(s, &e);
+		parked_free(s);
+	} else {
+		s->parked = NULL; /* dispatch parks it again while another of its shards is paused */
+		(void)dispatch(s, p->text, p->texts, p->shape, p->shards, p->n, p->params, p->result_format);
+		event_free(p->timer);
+		free(p->shards);
+		free(p);
+	}
+	if (--s->waiting == 0)
+		statement_done(s); /* it failed to go (its error was sent) */
+	flush(s);
 }
 
 /* Send the statement to each of shards: text (or texts[i]) with params,
@@ -652,6 +737,9 @@ static bool dispatch(RtSession *s, const char *text, char *const *texts, const R
 {
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
+	int paused = rt_ops_paused_shard(s->rt->ops, shards, n);
+	if (paused >= 0 && !s->parked && park(s, paused, text, texts, shape, shards, n, params, result_format))
+		return true;
 	if (s->cur_write && !rt_ops_write_allowed(s->rt->ops, s->rt, shards, n, &e)) {
 		rt_send_error(s, &e);
 		return false;
@@ -1052,6 +1140,9 @@ static char *backend_options(const PgwConn *c)
 {
 	Buf o;
 	buf_init(&o);
+	const RtSession *s = c->user;
+	if (s->rt->ops->cfg.query_timeout_ms > 0) /* the server-wide default; the client's own settings follow */
+		buf_printf(&o, "-c statement_timeout=%lld", (long long)s->rt->ops->cfg.query_timeout_ms);
 	for (int i = 0; i < c->nparams; i++) {
 		const char *n = c->param_names[i], *v = c->param_values[i];
 		if (strcmp(n, "user") == 0 || strcmp(n, "database") == 0 || strcmp(n, "replication") == 0 ||
@@ -1315,6 +1406,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		capall = 0;
 	}
 	rt_ops_session_started(s); /* its timer goes */
+	parked_free(s);
 	rt_ops_session_closed(s->rt->ops, nall);
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */

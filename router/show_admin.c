@@ -57,6 +57,8 @@ void rt_show_shards(RtSession *s)
 
 static const char *client_state(const RtSession *s)
 {
+	if (s->parked)
+		return "paused";
 	if (s->waiting > 0)
 		return "waiting";
 	if (s->sql || s->portal)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/fault.h"
+#include "router/ops.h"
 #include "router/router.h"
 #include "common/pgnode.h"
 #include "pgsql/translate.h"
@@ -243,6 +244,7 @@ bool rt_txn_step(RtSession *s)
 		if (all) {
 			dosql_fault("router-after-decision");
 			s->tp = RT_TP_COMMITTING;
+			s->rt->ops->m.tp_committed++;
 			for (int i = 0; i < s->nparts; i++)
 				s->tp_ok[s->parts[i]] = false;
 			rt_reset_statement(s);
@@ -262,6 +264,7 @@ bool rt_txn_step(RtSession *s)
 			for (int i = 0; i < s->nparts; i++)
 				prepared[s->parts[i]] = s->wrote[s->parts[i]];
 			s->tp = RT_TP_ABORTING;
+			s->rt->ops->m.tp_aborted++;
 			bool err = s->stmt_error;
 			char tag[80];
 			snprintf(tag, sizeof(tag), "%s", s->tag);

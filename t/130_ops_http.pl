@@ -122,6 +122,8 @@ like($metrics, qr/^dosql_active_transactions 0$/m, 'no transaction is open');
 like($metrics, qr/^dosql_shard_up\{shard="-55"\} 1$/m, 'the first shard is up');
 like($metrics, qr/^shard_health_score\{shard="-55"\} (0\.\d+|1)$/m, 'its health score');
 like($metrics, qr/^dosql_pool_sv_active\{shard="/m, 'pool gauges');
+like($metrics, qr/^shard_latency_seconds_count\{shard="-55"\} [1-9]/m, 'per-shard statement latency');
+like($metrics, qr/^dosql_2pc_committed_total [1-9]/m, 'the INSERT over several shards committed in two phases');
 ($code, $body) = http('GET', '/admin/metrics');
 is($code, 401, '/admin/metrics needs credentials');
 ($code, $body) = http('GET', '/admin/metrics', token => $token);

@@ -10,6 +10,7 @@ use lib 't/lib';
 use Test::More;
 use IPC::Run;
 use File::Spec;
+use JSON::PP ();
 use DoSQL::Test::Cluster;
 use DoSQL::Test::ServerNode;
 use DoSQL::Test::Utils qw(poll_until write_file append_to_file run_command slurp_file);
@@ -36,6 +37,13 @@ is($rows[0][0], $names[0], 'its name');
 is($rows[0][1], $shards[0]->host . ':' . $shards[0]->port, 'its address');
 is($rows[0][4], 'no', 'not read-only');
 ok($rows[0][5] > 0 && $rows[1][5] > 0, 'statements counted on each');
+
+# CHECKPOINT through the router goes to every shard
+my @st0 = map { (split /\|/)[2] } split /\n/, $router->safe_psql('show stats');
+my ($crc, $cout) = $router->psql('checkpoint', flags => [ '-X' ]);
+is($cout, 'CHECKPOINT', 'CHECKPOINT through the router');
+my @st1 = map { (split /\|/)[2] } split /\n/, $router->safe_psql('show stats');
+is(join(',', map { $st1[$_] - $st0[$_] } 0 .. $#st0), '1,1', 'it ran once on each shard');
 
 # a second session, to show in SHOW CLIENTS and keep through RELOAD
 my ($in, $out, $err) = ('', '', '');
@@ -99,9 +107,24 @@ my $good = slurp_file($passwd);
 write_file($passwd, "this is not a passwd line\n");
 my $pos = $router->log_position;
 kill 'HUP', $router->pid;
-ok($router->wait_for_log(qr/reload: .*the users stay as they were/, $pos), 'a bad passwd file is reported');
+ok($router->wait_for_log(qr/reload: .*the users and settings stay as they were/, $pos), 'a bad passwd file is reported');
 is($router->safe_psql('select 1', connstr => $bob), '1', 'and the old users stay');
 write_file($passwd, $good);
+
+# RELOAD applies the config file's limits; a broken file keeps them
+my $cfgtext = slurp_file($c->config_file);
+my $cfg = JSON::PP::decode_json($cfgtext);
+$cfg->{max_client_conn} = 7;
+write_file($c->config_file, JSON::PP::encode_json($cfg));
+is($router->safe_psql('reload'), '', 'RELOAD with a changed max_client_conn');
+is({ map { split /\|/, $_, 2 } split /\n/, $router->safe_psql('show config') }->{max_client_conn}, '7', 'it applies');
+write_file($c->config_file, '{"max_client_conn": ');
+($rc, $o, $e) = $router->psql('reload');
+like($e, qr/\Q${\ $c->config_file}\E:\d+:\d+: /, 'a broken config file: RELOAD fails naming it');
+is({ map { split /\|/, $_, 2 } split /\n/, $router->safe_psql('show config') }->{max_client_conn}, '7',
+	'and the settings stay');
+write_file($c->config_file, $cfgtext);
+is($router->safe_psql('reload'), '', 'RELOAD with the first file');
 
 # SET SHARD ... READ ONLY: writes there get 25006, reads go on
 my ($on0) = grep { $shards[0]->safe_psql("select count(*) from kv where id = $_") } 1 .. 20;
@@ -116,8 +139,30 @@ like(($router->psql('show shards'))[1], qr/^\Q$names[0]\E\|[^|]*\|[^|]*\|[^|]*\|
 like($e, qr/shard "nosuch" does not exist/, 'an unknown shard');
 is($router->safe_psql("set shard '$names[0]' read write"), '', 'SET SHARD READ WRITE');
 is($router->safe_psql("update kv set v = 'ok' where id = $on0"), '', 'writes go there again');
-($rc, $o, $e) = $router->psql('pause');
-like($e, qr/PAUSE is not supported by DoSQL/, 'PAUSE is refused with 0A000');
+
+# PAUSE a shard: its statements wait (SHOW CLIENTS says paused) until
+# RESUME; the other shard's go on
+is($router->safe_psql("pause '$names[0]'"), '', 'PAUSE a shard');
+my ($pin, $pout, $perr) = ('', '', '');
+my $waiter = IPC::Run::start([ DoSQL::Test::ServerNode::pg_program('psql'), '-X', '-A', '-t', '-d', $router->connstr,
+		'-c', "select v from kv where id = $on0" ], '<', \$pin, '>', \$pout, '2>', \$perr);
+ok(poll_until(sub { $router->safe_psql('show clients') =~ /\|paused\|/ }), 'the statement for it waits (SHOW CLIENTS)');
+is($router->safe_psql("select v from kv where id = $on1"), 'yes', 'the other shard answers meanwhile');
+is($router->safe_psql("resume '$names[0]'"), '', 'RESUME');
+$waiter->finish;
+is($pout, "ok\n", 'the statement that waited completes') or diag($perr);
+# past pause_timeout_ms: 57014 naming the shard
+$cfg->{pause_timeout_ms} = 500;
+write_file($c->config_file, JSON::PP::encode_json($cfg));
+$router->safe_psql('reload');
+is($router->safe_psql('pause'), '', 'PAUSE every shard');
+($rc, $o, $e) = $router->psql("\\set VERBOSITY verbose\nselect v from kv where id = $on1");
+like($e, qr/ERROR:  57014: canceling statement due to pause_timeout_ms: shard "\Q$names[1]\E" is paused/,
+	'waits up to pause_timeout_ms, then 57014 naming the shard');
+is($router->safe_psql('resume'), '', 'RESUME every shard');
+is($router->safe_psql("select v from kv where id = $on1"), 'yes', 'statements go again');
+write_file($c->config_file, $cfgtext);
+$router->safe_psql('reload');
 
 # SHUTDOWN WAIT_FOR_CLIENTS: the open transaction ends, then the router
 $in .= "commit;\nbegin;\nselect 'new txn';\n";

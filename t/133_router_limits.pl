@@ -16,10 +16,10 @@ use File::Spec;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::ServerNode;
 use DoSQL::Test::Wire;
-use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
-use DoSQL::Test::Utils qw(poll_until write_file slurp_file run_command);
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing program_missing);
+use DoSQL::Test::Utils qw(poll_until write_file slurp_file run_command free_port);
 
-require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
+require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'), program_missing([ 'curl', '--version' ], 'curl'));
 require DBI;
 
 my $c = DoSQL::Test::Cluster->new('limits',
@@ -82,6 +82,8 @@ $c->stop;
 my $cfg = decode_json(slurp_file($c->config_file));
 $cfg->{connections_per_second} = 2;
 $cfg->{connections_burst} = 3;
+my $http_port = free_port();
+$cfg->{http} = { host => '127.0.0.1', port => $http_port + 0 };
 delete $cfg->{max_connections_per_ip};
 write_file($c->config_file, encode_json($cfg));
 $c->start;
@@ -98,6 +100,22 @@ like($msg, qr/^53300 too many new connections \(connections_per_second is 2, con
 	'refused with 53300 naming the limit') or diag($msg);
 is(scalar(grep { $keep->selectrow_array("select $_") == $_ } 1 .. 20), 20,
 	'the session opened before the burst completes its statements');
+
+# the HTTP SQL API shares the bucket: 429 with Retry-After when it is empty
+my ($h429, $hdr) = (0, '');
+for (1 .. 20) {
+	my ($hrc, $hout) = run_command([ 'curl', '-s', '-i', '-m', '30', '-u', 'dosql:x', '-X', 'POST', '--data-binary',
+			'{"sql": "select 1"}', "http://127.0.0.1:$http_port/sql/query" ]);
+	if ($hout =~ m{^HTTP/1\.1 429}) { $h429++; $hdr = $hout; }
+}
+ok($h429 > 0, "a burst of 20 SQL requests: $h429 got 429");
+like($hdr, qr/^Retry-After: 1\r?$/mi, 'with Retry-After');
+like($hdr, qr/"code":\s*"53300"/, 'and SQLSTATE 53300');
+ok(poll_until(sub {
+	my (undef, $o) = run_command([ 'curl', '-s', '-m', '30', '-u', 'dosql:x', '-X', 'POST', '--data-binary',
+			'{"sql": "select 1"}', "http://127.0.0.1:$http_port/sql/query" ]);
+	return ($o // '') =~ /"rows":\s*\[\[1\]\]/;
+}), 'a request goes through once the bucket filled again');
 $keep->disconnect;
 $c->stop;
 
