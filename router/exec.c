@@ -52,7 +52,10 @@ static bool local_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 		return false;
 	}
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		rt_placement_run(s, rt_placement_call(n));
+		if (rt_seq_call(n))
+			rt_seq_run(s, n, a->params ? a->params : a->shape ? &a->shape->params : NULL, a->resfmts, a->nresfmts);
+		else
+			rt_placement_run(s, rt_placement_call(n));
 		return false;
 	case PG_QUERY__NODE__NODE_FETCH_STMT:
 		rt_cursor_fetch(s, n->fetch_stmt, a->resfmts, a->nresfmts);

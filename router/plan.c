@@ -656,6 +656,28 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		free(row_shard);
 }
 
+/* An INSERT into a pinned table: its sequence columns take the
+ * cluster-wide sequences' values too (plan_seq.c), as nextval() through
+ * the router does, written into the statement the shard runs. */
+static void pinned_insert(const RtPlanner *pl, PgQuery__InsertStmt *ins, int shard, RtRoute *r)
+{
+	RtSeqFill fill;
+	r->sequenced = rt_seq_fill(pl, ins, &fill, r);
+	if (!r->sequenced)
+		return;
+	size_t nrows = ins->select_stmt->select_stmt->n_values_lists;
+	int *row_shard = malloc(sizeof(int) * (nrows + 1));
+	if (!row_shard) {
+		refuse(r, "%s", "out of memory");
+	} else {
+		for (size_t i = 0; i < nrows; i++)
+			row_shard[i] = shard;
+		split_insert(ins, row_shard, r);
+		free(row_shard);
+	}
+	rt_seq_fill_undo(ins, &fill);
+}
+
 /* A SELECT whose rows from several shards can simply be concatenated. */
 static const char *scatter_obstacle(PgQuery__SelectStmt *s, const Tables *t)
 {
@@ -1061,6 +1083,10 @@ static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const ch
 		return;
 	}
 	rt_route_plan(pl, ex->query, sql, params, r);
+	if (r->kind == RT_ROUTE_LOCAL) {
+		refuse(r, "%s", "EXPLAIN of a statement the router answers itself is not supported");
+		return;
+	}
 	if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
 		rt_route_cleanup(r);
 		refuse(r, "%s", "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
@@ -1129,8 +1155,8 @@ static bool kind_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql,
 		}
 		return false;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		if (rt_placement_call(stmt)) {
-			r->kind = RT_ROUTE_LOCAL; /* placement.c */
+		if (rt_placement_call(stmt) || rt_seq_call(stmt)) {
+			r->kind = RT_ROUTE_LOCAL; /* placement.c, seqfunc.c */
 			return true;
 		}
 		return false;
@@ -1300,6 +1326,8 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 	if (pt.pinned >= 0) {
 		add_shard(r, pt.pinned);
 		r->opcode = RT_RO_PINNED;
+		if (stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT)
+			pinned_insert(pl, stmt->insert_stmt, pt.pinned, r);
 		return;
 	}
 	if (pt.reference && r->write) {

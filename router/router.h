@@ -85,12 +85,19 @@ typedef struct RtRouter {
 	uint64_t next_serial; /* numbers sessions */
 	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
 	PGconn **lookup_conns; /* owned: per shard, blocking connections reading lookup tables (lookup.c) */
+	struct RtSession *planning; /* borrowed: the session whose statement is being planned */
 } RtRouter;
 
 typedef struct RtSession RtSession;
 typedef struct RtMerge RtMerge;
 typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
+
+/* The last value a session had from a sequence (currval). */
+typedef struct RtSeqSeen {
+	char *name; /* owned */
+	int64_t value;
+} RtSeqSeen;
 typedef struct RtLookup RtLookup;
 typedef struct RtCopy RtCopy;
 typedef struct RtCursor RtCursor;
@@ -279,6 +286,12 @@ struct RtSession {
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
 	RtLookup *lookup; /* owned: an INSERT's lookup rows being written (lookup.c) */
+	/* sequences (seqfunc.c): the last value of each this session had
+	 * (currval), and the last of all (lastval) */
+	RtSeqSeen *seq_seen; /* owned */
+	int nseq_seen;
+	int64_t lastval;
+	bool has_lastval;
 	RtCopy *copy;         /* owned: COPY FROM STDIN in progress (copy.c) */
 	/* COPY TO STDOUT from several shards (copy.c): one CopyOutResponse, one
 	 * header (a HEADER line, or binary format's signature and trailer) */
@@ -525,6 +538,17 @@ PGconn *rt_blocking_conn(RtRouter *rt, int shard, PGconn **slot, PgwError *err);
 int rt_seq_columns(RtRouter *rt, const char *table, RtSeqColumn *cols);
 bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err);
 void rt_seq_free(RtRouter *rt);
+/* setval: the sequence's next value is next (for this router at once, for
+ * others after the block they hold); false with err. */
+bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err);
+/* seqfunc.c: whether stmt is a SELECT of sequence functions only
+ * (nextval, currval, setval, lastval) with no FROM; rt_seq_run answers
+ * it (params: an Execute's, resfmts its result formats); rt_seq_note
+ * keeps a value a session had from seq; rt_seq_session_free frees them. */
+bool rt_seq_call(const PgQuery__Node *stmt);
+void rt_seq_run(RtSession *s, PgQuery__Node *stmt, const RtParams *params, const int16_t *resfmts, int nresfmts);
+void rt_seq_note(RtSession *s, const char *seq, int64_t value);
+void rt_seq_session_free(RtSession *s);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard

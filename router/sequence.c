@@ -184,7 +184,8 @@ static bool seq_bounds(RtRouter *rt, SeqBlock *b, PgwError *err)
 		return false;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		pgw_error_set(err, "42P01", "relation \"%s\" does not exist", b->name);
+		pgw_error_set(err, "42P01", "relation \"%s\" does not exist",
+			      strncmp(b->name, "public.", 7) == 0 ? b->name + 7 : b->name);
 		return false;
 	}
 	b->start = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -200,24 +201,31 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/* _dosql_sequences on the first shard, made when first needed. */
+static bool ensure_table(RtRouter *rt, struct RtSequences *q, PgwError *err)
+{
+	if (q->table_ready)
+		return true;
+	PGconn *pg = rt_meta_conn(rt, err);
+	if (!pg)
+		return false;
+	PQsetNoticeProcessor(pg, quiet, NULL); /* "already exists, skipping" */
+	PGresult *res = meta_exec(rt, "create table if not exists _dosql_sequences (name text primary key, next int8 not null)",
+				  0, NULL, PGRES_COMMAND_OK, err);
+	if (!res)
+		return false;
+	PQclear(res);
+	q->table_ready = true;
+	return true;
+}
+
 /* Reserve the next block of b's sequence on the first shard. */
 static bool reserve(RtRouter *rt, struct RtSequences *q, SeqBlock *b, PgwError *err)
 {
 	if (!seq_bounds(rt, b, err))
 		return false;
-	if (!q->table_ready) {
-		PGconn *pg = rt_meta_conn(rt, err);
-		if (!pg)
-			return false;
-		PQsetNoticeProcessor(pg, quiet, NULL); /* "already exists, skipping" */
-		PGresult *res = meta_exec(rt,
-					  "create table if not exists _dosql_sequences (name text primary key, next int8 not null)",
-					  0, NULL, PGRES_COMMAND_OK, err);
-		if (!res)
-			return false;
-		PQclear(res);
-		q->table_ready = true;
-	}
+	if (!ensure_table(rt, q, err))
+		return false;
 	char start[32], cache[32];
 	snprintf(start, sizeof(start), "%lld", (long long)b->start);
 	snprintf(cache, sizeof(cache), "%d", RT_SEQ_CACHE);
@@ -252,5 +260,29 @@ bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err)
 		return false;
 	}
 	*value = b->next++;
+	return true;
+}
+
+bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err)
+{
+	struct RtSequences *q = seqs(rt);
+	SeqBlock *b = q ? block(q, seq) : NULL;
+	if (!b) {
+		pgw_error_set(err, "53200", "out of memory");
+		return false;
+	}
+	if (!seq_bounds(rt, b, err) || !ensure_table(rt, q, err))
+		return false;
+	char value[32];
+	snprintf(value, sizeof(value), "%lld", (long long)next);
+	const char *params[2] = {seq, value};
+	PGresult *res = meta_exec(rt,
+				  "insert into _dosql_sequences (name, next) values ($1, $2::int8)"
+				  " on conflict (name) do update set next = $2::int8",
+				  2, params, PGRES_COMMAND_OK, err);
+	if (!res)
+		return false;
+	PQclear(res);
+	b->next = b->end = next; /* this router's block is spent: the next value comes from the table */
 	return true;
 }

@@ -848,7 +848,9 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 	if (s->txn != RT_TXN_IDLE || s->implicit)
 		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
 	rt_plan_release(s);
+	s->rt->planning = s;
 	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
+	s->rt->planning = NULL;
 	*again = false;
 	if (shape && s->plan.root->kind != RT_OP_ROUTE && !s->plan.sequenced) {
 		/* the text's own tree plans it (a final step, a split, ...), not the
@@ -1242,6 +1244,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	rt_plan_release(s);
 	rt_move_free(s);
 	rt_lookup_free(s);
+	rt_seq_session_free(s);
 	rt_copy_free(s);
 	rt_ext_free(s);
 	free(s->cur_text);
