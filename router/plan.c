@@ -234,6 +234,13 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 				return !*refused;
 		return false;
 	}
+	if (where->node_case == PG_QUERY__NODE__NODE_NULL_TEST &&
+	    where->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL &&
+	    rt_plan_is_vindex_column(where->null_test->arg, cv->column, table, alias)) {
+		r->nshards = 0;
+		add_shard(r, vsc_shard_for_ksid(pl->vschema, 0)); /* rows with a NULL key live there */
+		return true;
+	}
 	if (where->node_case != PG_QUERY__NODE__NODE_A_EXPR)
 		return false;
 	PgQuery__AExpr *a = where->a_expr;
@@ -636,13 +643,9 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		    !rt_plan_value_shard(pl, table, cv, row->items[pos], r, &shard, &row_ksid[i])) {
 			if (r->kind != RT_ROUTE_REFUSE)
 				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
-		} else if (shard < 0) {
-			memset(&r->err, 0, sizeof(r->err));
-			r->kind = RT_ROUTE_REFUSE;
-			memcpy(r->err.sqlstate, "23502", 5);
-			snprintf(r->err.message, sizeof(r->err.message),
-				 "null value in column \"%s\" of relation \"%s\" violates not-null constraint", cv->column, table);
 		} else {
+			if (shard < 0)
+				shard = vsc_shard_for_ksid(pl->vschema, 0); /* a NULL key: the shard of keyspace id 0 */
 			add_shard(r, shard);
 			row_shard[i] = shard;
 		}
