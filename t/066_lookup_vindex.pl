@@ -43,7 +43,7 @@ my $router = $cluster->router;
 my %opts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
 my $rdsn = 'dbi:Pg:host=' . $router->host . ';port=' . $router->port . ';dbname=dosql';
 my $pg = DBI->connect($oracle->dsn, 'postgres', '', \%opts) or BAIL_OUT("oracle: $DBI::errstr");
-my $rt = DBI->connect($rdsn, 'dosql', '', \%opts) or BAIL_OUT("router: $DBI::errstr");
+my $rt = $cluster->router_dbh;
 
 $pg->do('create table users (id int primary key, email text unique, team text, name text)') or BAIL_OUT($pg->errstr);
 $rt->do('create table users (id int primary key, email text, team text, name text)') or BAIL_OUT($rt->errstr);

@@ -21,8 +21,7 @@ $cluster->start;
 my @shards = $cluster->shards;
 my %opts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
 my $pg = DBI->connect($oracle->dsn, 'postgres', '', \%opts) or BAIL_OUT("oracle: $DBI::errstr");
-my $rt = DBI->connect('dbi:Pg:host=' . $cluster->router->host . ';port=' . $cluster->router->port . ';dbname=dosql',
-	'dosql', '', \%opts) or BAIL_OUT("router: $DBI::errstr");
+my $rt = $cluster->router_dbh;
 
 for my $db ($pg, $rt) {
 	$db->do('create table events (n int primary key, account int, what text)') or BAIL_OUT($db->errstr);
