@@ -121,8 +121,10 @@ static void placement_notice(RtSession *s, const char *table)
 
 static bool ddl_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
-	if (!a->extended && a->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
+	if (!a->extended && a->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
 		placement_notice(s, a->stmt->create_stmt->relation->relname);
+		rt_unique_notices(s, a->stmt->create_stmt);
+	}
 	return rt_dispatch_ddl(s, a->text, op) && s->waiting > 0;
 }
 

@@ -669,6 +669,11 @@ void rt_lookup_free(RtSession *s);
  * be read.  rt_lookup_conns_free closes those connections. */
 int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max);
 void rt_lookup_conns_free(RtRouter *rt);
+/* A NOTICE for each PRIMARY KEY or UNIQUE constraint of a CREATE TABLE of
+ * a sharded table that does not include its vindex column (it holds per
+ * shard only), unless a lookup_unique vindex on its one column makes it
+ * hold across the cluster. */
+void rt_unique_notices(RtSession *s, const PgQuery__CreateStmt *cs);
 
 bool rt_move_start(RtSession *s, const RtOp *op);
 bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);

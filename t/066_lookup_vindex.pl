@@ -35,6 +35,7 @@ my $cluster = DoSQL::Test::Cluster->new('lv', shards => 4,
 					{ column => 'team', name => 'team_lk' } ] },
 			users_email => { column_vindexes => [ { column => 'email', name => 'hash' } ] },
 			users_team => { pinned => 'c0-' },
+			orders => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		},
 	});
 $cluster->start;
@@ -46,9 +47,22 @@ my $pg = DBI->connect($oracle->dsn, 'postgres', '', \%opts) or BAIL_OUT("oracle:
 my $rt = $cluster->router_dbh;
 
 $pg->do('create table users (id int primary key, email text unique, team text, name text)') or BAIL_OUT($pg->errstr);
-$rt->do('create table users (id int primary key, email text, team text, name text)') or BAIL_OUT($rt->errstr);
+$rt->do('create table users (id int primary key, email text unique, team text, name text)') or BAIL_OUT($rt->errstr);
 $rt->do('create table users_email (email text primary key, keyspace_id int8 not null)') or BAIL_OUT($rt->errstr);
 $rt->do('create table users_team (team text, keyspace_id int8, primary key (team, keyspace_id))') or BAIL_OUT($rt->errstr);
+
+# a UNIQUE without the vindex column holds per shard only: a NOTICE says so
+my ($nrc, $nout, $nerr) = $router->psql(
+	'create table orders (id int primary key, ref text unique, a int, b int, unique (a, b), unique (id, a))');
+is($nrc, 0, 'CREATE TABLE of a sharded table with UNIQUE constraints');
+like($nerr, qr/NOTICE:  constraint "orders_ref_key" of the sharded table "orders" holds on each shard only: it does not include the vindex column "id", so rows on different shards can repeat \(ref\)\nHINT:  A lookup_unique vindex on "ref" in the VSchema makes it hold across the cluster\./,
+	'a NOTICE for UNIQUE (ref), suggesting a lookup_unique vindex');
+like($nerr, qr/constraint "orders_a_b_key" .* repeat \(a, b\)/, 'and for UNIQUE (a, b)');
+unlike($nerr, qr/orders_pkey|orders_id_a_key/, 'none for constraints that include the vindex column');
+($nrc, $nout, $nerr) = $router->psql('create table users_email2 (email text primary key, keyspace_id int8)');
+unlike($nerr, qr/holds on each shard only/, 'none for a table not sharded');
+($nrc, $nout, $nerr) = $router->psql('create table users_tmp (id int primary key, email text unique)');
+unlike($nerr, qr/holds on each shard only/, 'none for an unplaced table');
 
 # the shard each id is placed on, and each email's lookup row
 sub where_is
