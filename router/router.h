@@ -643,6 +643,10 @@ int rt_shape_literal_position(const RtShape *sh, int i);
 
 /* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);
+/* After a DROP TABLE or ALTER TABLE ... RENAME that succeeded outside a
+ * transaction block: the placement kept in the overlay file goes with the
+ * table (dropped, or carried to the new name). */
+void rt_placement_follow(RtRouter *rt, const PgQuery__Node *stmt);
 void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 
 /* move.c: an UPDATE of the vindex column.  Start it (the Move operator's

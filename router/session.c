@@ -466,6 +466,9 @@ static void statement_done(RtSession *s)
 		return; /* the rows move */
 	if (s->lookup && rt_lookup_step(s))
 		return; /* the lookup rows are in: the INSERT runs */
+	if (!s->stmt_error && s->cur && s->txn == RT_TXN_IDLE && !s->implicit &&
+	    (s->cur->node_case == PG_QUERY__NODE__NODE_DROP_STMT || s->cur->node_case == PG_QUERY__NODE__NODE_RENAME_STMT))
+		rt_placement_follow(s->rt, s->cur); /* the table's placement goes with it */
 	if (s->ordered)
 		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
