@@ -538,6 +538,9 @@ PGconn *rt_blocking_conn(RtRouter *rt, int shard, PGconn **slot, PgwError *err);
 int rt_seq_columns(RtRouter *rt, const char *table, RtSeqColumn *cols);
 bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err);
 void rt_seq_free(RtRouter *rt);
+/* Reserve the blocks that could not be reserved while the first shard was
+ * busy (a session just became idle). */
+void rt_seq_reserve_wanted(RtRouter *rt);
 /* setval: the sequence's next value is next (for this router at once, for
  * others after the block they hold); false with err. */
 bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err);

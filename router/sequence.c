@@ -40,6 +40,7 @@ typedef struct SeqBlock {
 	int64_t max;  /* the sequence's largest value */
 	bool known;   /* start and max read from the shard's pg_sequences */
 	int64_t start;
+	bool wanted;  /* a reservation failed: tried again when a session is idle */
 } SeqBlock;
 
 struct RtSequences {
@@ -252,8 +253,20 @@ bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err)
 		pgw_error_set(err, "53200", "out of memory");
 		return false;
 	}
-	if (b->next >= b->end && !reserve(rt, q, b, err))
+	if (b->next >= b->end && !reserve(rt, q, b, err)) {
+		if (strcmp(err->sqlstate, "40001") == 0) {
+			/* the first shard is taking a transaction's writes (maybe this
+			 * session's): a block is reserved once a session is idle, and
+			 * the transaction retried finds it */
+			b->wanted = true;
+			pgw_error_set(err, "40001",
+				      "could not serialize access: the cluster-wide sequence \"%s\" needs a new block of values "
+				      "while the first shard is busy with a transaction's writes",
+				      strrchr(seq, '.') ? strrchr(seq, '.') + 1 : seq);
+			snprintf(err->hint, sizeof(err->hint), "Retry the transaction.");
+		}
 		return false;
+	}
 	if (b->next > b->max) {
 		pgw_error_set(err, "2200H", "nextval: reached maximum value of sequence \"%s\" (%lld)",
 			      strrchr(seq, '.') ? strrchr(seq, '.') + 1 : seq, (long long)b->max);
@@ -285,4 +298,15 @@ bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err)
 	PQclear(res);
 	b->next = b->end = next; /* this router's block is spent: the next value comes from the table */
 	return true;
+}
+
+void rt_seq_reserve_wanted(RtRouter *rt)
+{
+	struct RtSequences *q = rt->seqs;
+	for (int i = 0; q && i < q->nblocks; i++) {
+		SeqBlock *b = &q->blocks[i];
+		PgwError err;
+		if (b->wanted && b->next >= b->end && reserve(rt, q, b, &err))
+			b->wanted = false;
+	}
 }

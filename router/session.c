@@ -53,6 +53,7 @@ void rt_send_ready(RtSession *s)
 	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy) {
 		rt_pool_release_all(s);
 		rt_cursor_txn_end(s);
+		rt_seq_reserve_wanted(s->rt);
 	}
 	pgw_send_ready(conn(s), status);
 }
