@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fault.h"
 #include "pgsql/translate.h"
 #include "router/router.h"
 
@@ -320,6 +321,7 @@ bool rt_lookup_step(RtSession *s)
 		return false;
 	}
 	l->written = true;
+	dosql_fault("router-after-lookup-rows"); /* the lookup rows are written, the rows not yet */
 	rt_reset_statement(s);
 	if (rt_exec_start(s, &s->plan, &l->args))
 		return true;

@@ -15,6 +15,7 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils qw(poll_until);
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
 BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
@@ -203,6 +204,34 @@ is($st->execute(21), 1, 'a prepared DELETE');
 is($rt->selectrow_array(q{select count(*) from users_email where email = 'p@x'}), 0, 'takes its lookup row');
 is($rt->selectrow_array(q{select count(*) from users_email}), $rt->selectrow_array(q{select count(*) from users where email is not null}),
 	'every email has its lookup row, and no more');
+
+# the router killed between the lookup rows and the rows, and after the
+# PREPARE of their two-phase commit: lookup and rows stay together
+my $crash_id = 500;
+for my $point ('router-after-lookup-rows', 'router-after-prepare') {
+	$router->stop;
+	$router->setenv(DOSQL_FAULT => $point);
+	$router->start;
+	my $email = "crash-$point\@x";
+	my ($crc, $cout, $cerr) = $router->psql("insert into users (id, email, name) values ($crash_id, '$email', 'c')");
+	isnt($crc, 0, "the INSERT fails when the router dies at $point");
+	ok($router->wait_exit, "the router died at $point");
+	$router->setenv(DOSQL_FAULT => undef);
+	$router->start;
+	$rt = $cluster->router_dbh;
+	# a transaction left prepared is resolved by the restarted router
+	my $ok = poll_until(sub {
+		my $l = $rt->selectrow_array("select count(*) from users_email where email = '$email'");
+		my $d = $rt->selectrow_array("select count(*) from users where email = '$email'");
+		my $p = $router->safe_psql('show transactions');
+		return defined $l && defined $d && $l == $d && $l == 0 && $p eq '';
+	});
+	ok($ok, "after the restart neither the lookup row nor the row is there ($point)");
+	ok($rt->do("insert into users (id, email, name) values ($crash_id, '$email', 'again')"),
+		'the email and the id can be inserted again') or diag($rt->errstr);
+	is($rt->selectrow_array("select count(*) from users_email where email = '$email'"), 1, 'with one lookup row');
+	$crash_id++;
+}
 
 # not maintained yet: refused, never a lookup left behind
 $r = $rt->do(q{update users set email = 'q@x' where id = 1});
