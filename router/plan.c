@@ -1091,8 +1091,11 @@ static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const ch
 		return;
 	}
 	if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
+		bool sequenced = r->sequenced;
 		rt_route_cleanup(r);
-		refuse(r, "%s", "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
+		refuse(r, "%s",
+		       sequenced ? "EXPLAIN of an INSERT taking values from cluster-wide sequences is not supported yet"
+				 : "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
 	}
 	r->explain = r->kind == RT_ROUTE_SHARDS;
 }
