@@ -377,7 +377,12 @@ static int router_sequence_columns(void *arg, const char *table, RtSeqColumn *co
 
 static bool router_sequence_next(void *arg, const char *seq, int64_t *value, PgwError *err)
 {
-	return rt_seq_next(arg, seq, value, err);
+	RtRouter *rt = arg;
+	if (!rt_seq_next(rt, seq, value, err))
+		return false;
+	if (rt->planning)
+		rt_seq_note(rt->planning, seq, *value); /* currval and lastval see it */
+	return true;
 }
 
 static int router_lookup_shards(void *arg, const VscVindex *v, const char *value, int *shards, int max)

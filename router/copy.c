@@ -354,14 +354,11 @@ static void send_row(RtSession *s, const char *p, size_t n, bool newline, bool h
 		bool placed = have && !is_null &&
 			      (cp->binary ? vsc_ksid_binary(cp->cv->vindex, type, key, keylen, &ksid, &ve)
 					  : vsc_ksid_text(cp->cv->vindex, type, (const char *)key, keylen, &ksid, &ve));
-		if (!have || is_null) {
-			/* the shard would report a short row itself; a NULL key has no shard */
-			if (have)
-				pgw_error_set(&cp->err, "23502",
-					      "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
-					      cp->cv->column, cp->table);
-			else
-				pgw_error_set(&cp->err, "22P04", "missing data for column \"%s\"", cp->cv->column);
+		if (have && is_null) {
+			targets[nt++] = vsc_shard_for_ksid(s->rt->vschema, 0); /* a NULL key: the shard of keyspace id 0 */
+		} else if (!have) {
+			/* the shard would report a short row itself */
+			pgw_error_set(&cp->err, "22P04", "missing data for column \"%s\"", cp->cv->column);
 			cp->failed = true;
 		} else if (!placed) {
 			pgw_error_set(&cp->err, "XX000", "%s", ve.msg);

@@ -52,7 +52,10 @@ static bool local_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 		return false;
 	}
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		rt_placement_run(s, rt_placement_call(n));
+		if (rt_seq_call(n))
+			rt_seq_run(s, n, a->params ? a->params : a->shape ? &a->shape->params : NULL, a->resfmts, a->nresfmts);
+		else
+			rt_placement_run(s, rt_placement_call(n));
 		return false;
 	case PG_QUERY__NODE__NODE_FETCH_STMT:
 		rt_cursor_fetch(s, n->fetch_stmt, a->resfmts, a->nresfmts);
@@ -118,8 +121,10 @@ static void placement_notice(RtSession *s, const char *table)
 
 static bool ddl_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
-	if (!a->extended && a->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
+	if (!a->extended && a->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
 		placement_notice(s, a->stmt->create_stmt->relation->relname);
+		rt_unique_notices(s, a->stmt->create_stmt);
+	}
 	return rt_dispatch_ddl(s, a->text, op) && s->waiting > 0;
 }
 

@@ -489,7 +489,9 @@ static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const c
 	if (s->txn != RT_TXN_IDLE || s->implicit)
 		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
 	rt_plan_release(s);
+	s->rt->planning = s;
 	rt_plan(&pl, node, text, &p->params, &s->plan);
+	s->rt->planning = NULL;
 	/* libpq asks a shard for one format for every column: for a mix, text,
 	 * and the router writes the binary columns (rt_session_result); a
 	 * DECLARE's rows are kept in text */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fault.h"
 #include "pgsql/translate.h"
 #include "router/router.h"
 
@@ -320,9 +321,90 @@ bool rt_lookup_step(RtSession *s)
 		return false;
 	}
 	l->written = true;
+	dosql_fault("router-after-lookup-rows"); /* the lookup rows are written, the rows not yet */
 	rt_reset_statement(s);
 	if (rt_exec_start(s, &s->plan, &l->args))
 		return true;
 	rt_lookup_free(s);
 	return false;
+}
+
+/* Whether keys (String nodes) name column. */
+static bool keys_have(PgQuery__Node *const *keys, size_t n, const char *column)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keys[i]->node_case == PG_QUERY__NODE__NODE_STRING && strcmp(keys[i]->string->sval, column) == 0)
+			return true;
+	return false;
+}
+
+/* The NOTICE for one constraint over keys (or the one column col). */
+static void unique_notice(RtSession *s, const VscTable *vt, const char *table, const PgQuery__Constraint *c,
+			  PgQuery__Node *const *keys, size_t nkeys, const char *col)
+{
+	const char *vcol = vt->col_vindexes[0].column;
+	if (col ? strcmp(col, vcol) == 0 : keys_have(keys, nkeys, vcol))
+		return; /* rows with equal keys have equal vindex values: one shard */
+	const char *one = col ? col : nkeys == 1 && keys[0]->node_case == PG_QUERY__NODE__NODE_STRING ? keys[0]->string->sval : NULL;
+	for (int k = 1; one && k < vt->n_col_vindexes; k++)
+		if (vt->col_vindexes[k].vindex->kind == VSC_VINDEX_LOOKUP_UNIQUE && strcmp(vt->col_vindexes[k].column, one) == 0)
+			return; /* its lookup table holds it across the cluster */
+	Buf cols;
+	buf_init(&cols);
+	if (col)
+		buf_put_str(&cols, col);
+	for (size_t i = 0; !col && i < nkeys; i++)
+		if (keys[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+			buf_printf(&cols, "%s%s", i ? ", " : "", keys[i]->string->sval);
+	char name[128];
+	bool pk = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
+	if (c->conname && c->conname[0])
+		snprintf(name, sizeof(name), "%s", c->conname);
+	else if (pk)
+		snprintf(name, sizeof(name), "%s_pkey", table);
+	else {
+		/* PostgreSQL's name: the table, the columns, "key", joined by '_' */
+		size_t len = (size_t)snprintf(name, sizeof(name), "%s", table);
+		for (size_t i = 0; i < (col ? 1 : nkeys) && len < sizeof(name); i++)
+			len += (size_t)snprintf(name + len, sizeof(name) - len, "_%s",
+						col ? col : keys[i]->node_case == PG_QUERY__NODE__NODE_STRING ? keys[i]->string->sval : "");
+		if (len < sizeof(name))
+			snprintf(name + len, sizeof(name) - len, "_key");
+	}
+	PgwError e;
+	pgw_error_set(&e, "00000",
+		      "constraint \"%s\" of the sharded table \"%s\" holds on each shard only: it does not include the vindex "
+		      "column \"%s\", so rows on different shards can repeat (%s)",
+		      name, table, vcol, buf_cstr(&cols));
+	if (one)
+		snprintf(e.hint, sizeof(e.hint), "A lookup_unique vindex on \"%s\" in the VSchema makes it hold across the cluster.",
+			 one);
+	e.severity = "NOTICE";
+	pgw_send_notice(pgw_evconn_conn(s->ec), &e);
+	buf_cleanup(&cols);
+}
+
+void rt_unique_notices(RtSession *s, const PgQuery__CreateStmt *cs)
+{
+	const char *table = cs->relation->relname;
+	const VscTable *vt = vsc_table(s->rt->vschema, table);
+	if (!vt || vt->placement != VSC_SHARDED)
+		return;
+	for (size_t i = 0; i < cs->n_table_elts; i++) {
+		const PgQuery__Node *n = cs->table_elts[i];
+		if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			const PgQuery__ColumnDef *cd = n->column_def;
+			for (size_t k = 0; k < cd->n_constraints; k++) {
+				const PgQuery__Constraint *c = cd->constraints[k]->constraint;
+				if (cd->constraints[k]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+				    (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+				     c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE))
+					unique_notice(s, vt, table, c, NULL, 0, cd->colname);
+			}
+		} else if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			const PgQuery__Constraint *c = n->constraint;
+			if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE)
+				unique_notice(s, vt, table, c, c->keys, c->n_keys, NULL);
+		}
+	}
 }

@@ -80,12 +80,8 @@ void rt_move_free(RtSession *s)
 static int row_shard(RtSession *s, RtMove *m, char *const *values)
 {
 	const char *v = values[m->keycol];
-	if (!v) {
-		pgw_error_set(&m->err, "23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
-			      m->cv->column, m->table);
-		snprintf(m->err.detail, sizeof(m->err.detail), "A row of a sharded table needs its vindex column.");
-		return -1;
-	}
+	if (!v)
+		return vsc_shard_for_ksid(s->rt->vschema, 0); /* a NULL key: the shard of keyspace id 0 */
 	uint64_t ksid;
 	VscError e;
 	if (!vsc_ksid_text(m->cv->vindex, m->keytype ? m->keytype : 25, v, strlen(v), &ksid, &e)) {

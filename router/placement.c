@@ -77,7 +77,8 @@ static long long shard_rows(RtRouter *rt, int shard, const char *table, PgwError
 	return n;
 }
 
-/* Write entry as tables[table] of the overlay file, atomically. */
+/* Write entry as tables[table] of the overlay file, atomically; with
+ * entry NULL, take tables[table] out. */
 static bool write_overlay(const char *path, const char *table, json_t *entry, PgwError *e)
 {
 	json_error_t jerr;
@@ -93,7 +94,10 @@ static bool write_overlay(const char *path, const char *table, json_t *entry, Pg
 		tables = json_object();
 		json_object_set_new(root, "tables", tables);
 	}
-	json_object_set_new(tables, table, entry);
+	if (entry)
+		json_object_set_new(tables, table, entry);
+	else
+		json_object_del(tables, table);
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -105,6 +109,82 @@ static bool write_overlay(const char *path, const char *table, json_t *entry, Pg
 		pgw_error_set(e, "58030", "could not write %s", path);
 	json_decref(root);
 	return ok;
+}
+
+/* The VSchema again with the overlay file's tables; false with e. */
+static bool reload(RtRouter *rt, PgwError *e)
+{
+	char err[1024];
+	VscSchema *next = vsc_load_overlay(rt->vschema_path, rt->overlay_path, err, sizeof(err));
+	if (!next) {
+		pgw_error_set(e, "XX000", "%s", err);
+		return false;
+	}
+	VscSchema **old = realloc(rt->old_vschemas, sizeof(*old) * (size_t)(rt->nold + 1));
+	if (!old) {
+		vsc_free(next);
+		pgw_error_set(e, "53200", "out of memory");
+		return false;
+	}
+	rt->old_vschemas = old;
+	rt->old_vschemas[rt->nold++] = rt->vschema;
+	rt->vschema = next;
+	return true;
+}
+
+/* Whether the overlay file places table. */
+static bool in_overlay(const char *path, const char *table)
+{
+	json_error_t jerr;
+	json_t *root = access(path, F_OK) == 0 ? json_load_file(path, 0, &jerr) : NULL;
+	bool found = root && json_object_get(json_object_get(root, "tables"), table);
+	json_decref(root);
+	return found;
+}
+
+/* A placement as an overlay entry (what the VSchema file would say). */
+static json_t *entry_of(const VscSchema *vs, const VscTable *t)
+{
+	if (t->placement == VSC_REFERENCE)
+		return json_pack("{s:s}", "type", "reference");
+	if (t->placement == VSC_PINNED)
+		return json_pack("{s:s}", "pinned", vsc_shard(vs, t->shard)->name);
+	json_t *cvs = json_array();
+	for (int i = 0; i < t->n_col_vindexes; i++)
+		json_array_append_new(cvs, json_pack("{s:s,s:s}", "column", t->col_vindexes[i].column, "name",
+						     t->col_vindexes[i].vindex->name));
+	return json_pack("{s:o}", "column_vindexes", cvs);
+}
+
+void rt_placement_follow(RtRouter *rt, const PgQuery__Node *stmt)
+{
+	PgwError e;
+	bool changed = false;
+	if (!rt->overlay_path)
+		return;
+	if (stmt->node_case == PG_QUERY__NODE__NODE_DROP_STMT &&
+	    stmt->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		for (size_t i = 0; i < stmt->drop_stmt->n_objects; i++) {
+			const PgQuery__Node *o = stmt->drop_stmt->objects[i];
+			if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
+				continue;
+			const PgQuery__Node *last = o->list->items[o->list->n_items - 1];
+			const char *name = last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
+			if (name && in_overlay(rt->overlay_path, name))
+				changed = write_overlay(rt->overlay_path, name, NULL, &e) || changed;
+		}
+	} else if (stmt->node_case == PG_QUERY__NODE__NODE_RENAME_STMT &&
+		   stmt->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && stmt->rename_stmt->relation) {
+		const char *from = stmt->rename_stmt->relation->relname, *to = stmt->rename_stmt->newname;
+		const VscTable *t = vsc_table(rt->vschema, from);
+		if (t && to && write_overlay(rt->overlay_path, to, entry_of(rt->vschema, t), &e)) {
+			changed = true;
+			if (in_overlay(rt->overlay_path, from))
+				write_overlay(rt->overlay_path, from, NULL, &e);
+		}
+	}
+	if (changed && !reload(rt, &e))
+		fprintf(stderr, "dosql: the VSchema could not be loaded again after a DROP or RENAME: %s\n", e.message);
 }
 
 /* Run the call; replies (or sends the error) itself. */
@@ -163,8 +243,10 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 	}
 	json_t *entry;
 	if (shard) {
+		if (!vx)
+			vx = vsc_default_vindex(rt->vschema); /* the first hash vindex declared */
 		if (!vx) {
-			/* the VSchema's first hash vindex */
+			/* the first hash vindex a table uses */
 			for (int i = 0; i < vsc_table_count(rt->vschema) && !vx; i++) {
 				const VscTable *t = vsc_table_at(rt->vschema, i);
 				if (t->placement == VSC_SHARDED && t->col_vindexes[0].vindex->kind == VSC_VINDEX_HASH)
@@ -179,23 +261,8 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 	} else {
 		entry = json_pack("{s:s}", "type", "reference");
 	}
-	if (!write_overlay(rt->overlay_path, table, entry, &e))
+	if (!write_overlay(rt->overlay_path, table, entry, &e) || !reload(rt, &e))
 		goto fail;
-	char err[1024];
-	VscSchema *next = vsc_load_overlay(rt->vschema_path, rt->overlay_path, err, sizeof(err));
-	if (!next) {
-		pgw_error_set(&e, "XX000", "%s", err);
-		goto fail;
-	}
-	VscSchema **old = realloc(rt->old_vschemas, sizeof(*old) * (size_t)(rt->nold + 1));
-	if (!old) {
-		vsc_free(next);
-		pgw_error_set(&e, "53200", "out of memory");
-		goto fail;
-	}
-	rt->old_vschemas = old;
-	rt->old_vschemas[rt->nold++] = rt->vschema;
-	rt->vschema = next;
 	PgwField f = {fname, 0, 0, 2278 /* void */, 4, -1, 0};
 	if (!s->portal)
 		pgw_send_row_description(c, 1, &f); /* an Execute's was described at Parse */

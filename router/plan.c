@@ -269,6 +269,13 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 				return !*refused;
 		return false;
 	}
+	if (where->node_case == PG_QUERY__NODE__NODE_NULL_TEST &&
+	    where->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL &&
+	    rt_plan_is_vindex_column(where->null_test->arg, cv->column, table, alias)) {
+		r->nshards = 0;
+		add_shard(r, vsc_shard_for_ksid(pl->vschema, 0)); /* rows with a NULL key live there */
+		return true;
+	}
 	if (where->node_case != PG_QUERY__NODE__NODE_A_EXPR)
 		return false;
 	PgQuery__AExpr *a = where->a_expr;
@@ -679,13 +686,9 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		    !rt_plan_value_shard(pl, table, cv, row->items[pos], r, &shard, &row_ksid[i])) {
 			if (r->kind != RT_ROUTE_REFUSE)
 				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
-		} else if (shard < 0) {
-			memset(&r->err, 0, sizeof(r->err));
-			r->kind = RT_ROUTE_REFUSE;
-			memcpy(r->err.sqlstate, "23502", 5);
-			snprintf(r->err.message, sizeof(r->err.message),
-				 "null value in column \"%s\" of relation \"%s\" violates not-null constraint", cv->column, table);
 		} else {
+			if (shard < 0)
+				shard = vsc_shard_for_ksid(pl->vschema, 0); /* a NULL key: the shard of keyspace id 0 */
 			add_shard(r, shard);
 			row_shard[i] = shard;
 		}
@@ -697,6 +700,28 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		split_insert(ins, row_shard, r);
 	if (row_shard != rowbuf)
 		free(row_shard);
+}
+
+/* An INSERT into a pinned table: its sequence columns take the
+ * cluster-wide sequences' values too (plan_seq.c), as nextval() through
+ * the router does, written into the statement the shard runs. */
+static void pinned_insert(const RtPlanner *pl, PgQuery__InsertStmt *ins, int shard, RtRoute *r)
+{
+	RtSeqFill fill;
+	r->sequenced = rt_seq_fill(pl, ins, &fill, r);
+	if (!r->sequenced)
+		return;
+	size_t nrows = ins->select_stmt->select_stmt->n_values_lists;
+	int *row_shard = malloc(sizeof(int) * (nrows + 1));
+	if (!row_shard) {
+		refuse(r, "%s", "out of memory");
+	} else {
+		for (size_t i = 0; i < nrows; i++)
+			row_shard[i] = shard;
+		split_insert(ins, row_shard, r);
+		free(row_shard);
+	}
+	rt_seq_fill_undo(ins, &fill);
 }
 
 /* A SELECT whose rows from several shards can simply be concatenated. */
@@ -1149,9 +1174,16 @@ static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const ch
 		return;
 	}
 	rt_route_plan(pl, ex->query, sql, params, r);
+	if (r->kind == RT_ROUTE_LOCAL) {
+		refuse(r, "%s", "EXPLAIN of a statement the router answers itself is not supported");
+		return;
+	}
 	if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
+		bool sequenced = r->sequenced;
 		rt_route_cleanup(r);
-		refuse(r, "%s", "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
+		refuse(r, "%s",
+		       sequenced ? "EXPLAIN of an INSERT taking values from cluster-wide sequences is not supported yet"
+				 : "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
 	}
 	r->explain = r->kind == RT_ROUTE_SHARDS;
 }
@@ -1218,8 +1250,8 @@ static bool kind_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql,
 		}
 		return false;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
-		if (rt_placement_call(stmt)) {
-			r->kind = RT_ROUTE_LOCAL; /* placement.c */
+		if (rt_placement_call(stmt) || rt_seq_call(stmt)) {
+			r->kind = RT_ROUTE_LOCAL; /* placement.c, seqfunc.c */
 			return true;
 		}
 		return false;
@@ -1433,6 +1465,8 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 	if (pt.pinned >= 0) {
 		add_shard(r, pt.pinned);
 		r->opcode = RT_RO_PINNED;
+		if (stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT)
+			pinned_insert(pl, stmt->insert_stmt, pt.pinned, r);
 		return;
 	}
 	if (pt.reference && r->write) {

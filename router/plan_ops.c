@@ -216,6 +216,10 @@ static const char *local_what(const PgQuery__Node *stmt)
 		return "FETCH or MOVE over the cursor's rows kept in the router";
 	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
 		return "CLOSE of a cursor kept in the router";
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		if (rt_seq_call(stmt))
+			return "sequence functions of the cluster-wide sequences";
+		return "a placement change in the VSchema";
 	default:
 		return "a placement change in the VSchema";
 	}

@@ -86,12 +86,19 @@ typedef struct RtRouter {
 	struct RtOps *ops;    /* borrowed: operations surface (ops.h) */
 	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
 	PGconn **lookup_conns; /* owned: per shard, blocking connections reading lookup tables (lookup.c) */
+	struct RtSession *planning; /* borrowed: the session whose statement is being planned */
 } RtRouter;
 
 typedef struct RtSession RtSession;
 typedef struct RtMerge RtMerge;
 typedef struct RtKmerge RtKmerge;
 typedef struct RtMove RtMove;
+
+/* The last value a session had from a sequence (currval). */
+typedef struct RtSeqSeen {
+	char *name; /* owned */
+	int64_t value;
+} RtSeqSeen;
 typedef struct RtLookup RtLookup;
 typedef struct RtCopy RtCopy;
 typedef struct RtCursor RtCursor;
@@ -285,6 +292,12 @@ struct RtSession {
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
 	RtLookup *lookup; /* owned: an INSERT's lookup rows being written (lookup.c) */
+	/* sequences (seqfunc.c): the last value of each this session had
+	 * (currval), and the last of all (lastval) */
+	RtSeqSeen *seq_seen; /* owned */
+	int nseq_seen;
+	int64_t lastval;
+	bool has_lastval;
 	RtCopy *copy;         /* owned: COPY FROM STDIN in progress (copy.c) */
 	/* COPY TO STDOUT from several shards (copy.c): one CopyOutResponse, one
 	 * header (a HEADER line, or binary format's signature and trailer) */
@@ -565,6 +578,20 @@ PGconn *rt_blocking_conn(RtRouter *rt, int shard, PGconn **slot, PgwError *err);
 int rt_seq_columns(RtRouter *rt, const char *table, RtSeqColumn *cols);
 bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err);
 void rt_seq_free(RtRouter *rt);
+/* Reserve the blocks that could not be reserved while the first shard was
+ * busy (a session just became idle). */
+void rt_seq_reserve_wanted(RtRouter *rt);
+/* setval: the sequence's next value is next (for this router at once, for
+ * others after the block they hold); false with err. */
+bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err);
+/* seqfunc.c: whether stmt is a SELECT of sequence functions only
+ * (nextval, currval, setval, lastval) with no FROM; rt_seq_run answers
+ * it (params: an Execute's, resfmts its result formats); rt_seq_note
+ * keeps a value a session had from seq; rt_seq_session_free frees them. */
+bool rt_seq_call(const PgQuery__Node *stmt);
+void rt_seq_run(RtSession *s, PgQuery__Node *stmt, const RtParams *params, const int16_t *resfmts, int nresfmts);
+void rt_seq_note(RtSession *s, const char *seq, int64_t value);
+void rt_seq_session_free(RtSession *s);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
 /* Before a split INSERT ... RETURNING is sent: its rows are kept per shard
@@ -659,6 +686,10 @@ int rt_shape_literal_position(const RtShape *sh, int i);
 
 /* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);
+/* After a DROP TABLE or ALTER TABLE ... RENAME that succeeded outside a
+ * transaction block: the placement kept in the overlay file goes with the
+ * table (dropped, or carried to the new name). */
+void rt_placement_follow(RtRouter *rt, const PgQuery__Node *stmt);
 void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 
 /* move.c: an UPDATE of the vindex column.  Start it (the Move operator's
@@ -685,6 +716,11 @@ void rt_lookup_free(RtSession *s);
  * be read.  rt_lookup_conns_free closes those connections. */
 int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max);
 void rt_lookup_conns_free(RtRouter *rt);
+/* A NOTICE for each PRIMARY KEY or UNIQUE constraint of a CREATE TABLE of
+ * a sharded table that does not include its vindex column (it holds per
+ * shard only), unless a lookup_unique vindex on its one column makes it
+ * hold across the cluster. */
+void rt_unique_notices(RtSession *s, const PgQuery__CreateStmt *cs);
 
 bool rt_move_start(RtSession *s, const RtOp *op);
 bool rt_move_result(RtSession *s, RtBackend *b, PGresult *r);

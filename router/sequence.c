@@ -40,6 +40,7 @@ typedef struct SeqBlock {
 	int64_t max;  /* the sequence's largest value */
 	bool known;   /* start and max read from the shard's pg_sequences */
 	int64_t start;
+	bool wanted;  /* a reservation failed: tried again when a session is idle */
 } SeqBlock;
 
 struct RtSequences {
@@ -184,7 +185,8 @@ static bool seq_bounds(RtRouter *rt, SeqBlock *b, PgwError *err)
 		return false;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		pgw_error_set(err, "42P01", "relation \"%s\" does not exist", b->name);
+		pgw_error_set(err, "42P01", "relation \"%s\" does not exist",
+			      strncmp(b->name, "public.", 7) == 0 ? b->name + 7 : b->name);
 		return false;
 	}
 	b->start = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -200,24 +202,31 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/* _dosql_sequences on the first shard, made when first needed. */
+static bool ensure_table(RtRouter *rt, struct RtSequences *q, PgwError *err)
+{
+	if (q->table_ready)
+		return true;
+	PGconn *pg = rt_meta_conn(rt, err);
+	if (!pg)
+		return false;
+	PQsetNoticeProcessor(pg, quiet, NULL); /* "already exists, skipping" */
+	PGresult *res = meta_exec(rt, "create table if not exists _dosql_sequences (name text primary key, next int8 not null)",
+				  0, NULL, PGRES_COMMAND_OK, err);
+	if (!res)
+		return false;
+	PQclear(res);
+	q->table_ready = true;
+	return true;
+}
+
 /* Reserve the next block of b's sequence on the first shard. */
 static bool reserve(RtRouter *rt, struct RtSequences *q, SeqBlock *b, PgwError *err)
 {
 	if (!seq_bounds(rt, b, err))
 		return false;
-	if (!q->table_ready) {
-		PGconn *pg = rt_meta_conn(rt, err);
-		if (!pg)
-			return false;
-		PQsetNoticeProcessor(pg, quiet, NULL); /* "already exists, skipping" */
-		PGresult *res = meta_exec(rt,
-					  "create table if not exists _dosql_sequences (name text primary key, next int8 not null)",
-					  0, NULL, PGRES_COMMAND_OK, err);
-		if (!res)
-			return false;
-		PQclear(res);
-		q->table_ready = true;
-	}
+	if (!ensure_table(rt, q, err))
+		return false;
 	char start[32], cache[32];
 	snprintf(start, sizeof(start), "%lld", (long long)b->start);
 	snprintf(cache, sizeof(cache), "%d", RT_SEQ_CACHE);
@@ -244,8 +253,20 @@ bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err)
 		pgw_error_set(err, "53200", "out of memory");
 		return false;
 	}
-	if (b->next >= b->end && !reserve(rt, q, b, err))
+	if (b->next >= b->end && !reserve(rt, q, b, err)) {
+		if (strcmp(err->sqlstate, "40001") == 0) {
+			/* the first shard is taking a transaction's writes (maybe this
+			 * session's): a block is reserved once a session is idle, and
+			 * the transaction retried finds it */
+			b->wanted = true;
+			pgw_error_set(err, "40001",
+				      "could not serialize access: the cluster-wide sequence \"%s\" needs a new block of values "
+				      "while the first shard is busy with a transaction's writes",
+				      strrchr(seq, '.') ? strrchr(seq, '.') + 1 : seq);
+			snprintf(err->hint, sizeof(err->hint), "Retry the transaction.");
+		}
 		return false;
+	}
 	if (b->next > b->max) {
 		pgw_error_set(err, "2200H", "nextval: reached maximum value of sequence \"%s\" (%lld)",
 			      strrchr(seq, '.') ? strrchr(seq, '.') + 1 : seq, (long long)b->max);
@@ -253,4 +274,39 @@ bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err)
 	}
 	*value = b->next++;
 	return true;
+}
+
+bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err)
+{
+	struct RtSequences *q = seqs(rt);
+	SeqBlock *b = q ? block(q, seq) : NULL;
+	if (!b) {
+		pgw_error_set(err, "53200", "out of memory");
+		return false;
+	}
+	if (!seq_bounds(rt, b, err) || !ensure_table(rt, q, err))
+		return false;
+	char value[32];
+	snprintf(value, sizeof(value), "%lld", (long long)next);
+	const char *params[2] = {seq, value};
+	PGresult *res = meta_exec(rt,
+				  "insert into _dosql_sequences (name, next) values ($1, $2::int8)"
+				  " on conflict (name) do update set next = $2::int8",
+				  2, params, PGRES_COMMAND_OK, err);
+	if (!res)
+		return false;
+	PQclear(res);
+	b->next = b->end = next; /* this router's block is spent: the next value comes from the table */
+	return true;
+}
+
+void rt_seq_reserve_wanted(RtRouter *rt)
+{
+	struct RtSequences *q = rt->seqs;
+	for (int i = 0; q && i < q->nblocks; i++) {
+		SeqBlock *b = &q->blocks[i];
+		PgwError err;
+		if (b->wanted && b->next >= b->end && reserve(rt, q, b, &err))
+			b->wanted = false;
+	}
 }

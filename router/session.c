@@ -55,6 +55,7 @@ void rt_send_ready(RtSession *s)
 	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy) {
 		rt_pool_release_all(s);
 		rt_cursor_txn_end(s);
+		rt_seq_reserve_wanted(s->rt);
 	}
 	pgw_send_ready(conn(s), status);
 	s->stmt_start_us = 0; /* the next statement starts at its first reset */
@@ -533,6 +534,9 @@ static void statement_done(RtSession *s)
 		return; /* the next intermediate result is fetched */
 	if (s->subwrite && subwrite_step(s))
 		return; /* the write runs with its subqueries' values */
+	if (!s->stmt_error && s->cur && s->txn == RT_TXN_IDLE && !s->implicit &&
+	    (s->cur->node_case == PG_QUERY__NODE__NODE_DROP_STMT || s->cur->node_case == PG_QUERY__NODE__NODE_RENAME_STMT))
+		rt_placement_follow(s->rt, s->cur); /* the table's placement goes with it */
 	if (s->ordered)
 		ordered_finish(s); /* a split INSERT's RETURNING rows */
 	if (s->explain_sql) {
@@ -1008,7 +1012,9 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 	if (s->txn != RT_TXN_IDLE || s->implicit)
 		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
 	rt_plan_release(s);
+	s->rt->planning = s;
 	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
+	s->rt->planning = NULL;
 	*again = false;
 	if (shape && s->plan.root->kind != RT_OP_ROUTE && !s->plan.sequenced) {
 		/* the text's own tree plans it (a final step, a split, ...), not the
@@ -1431,6 +1437,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	rt_plan_release(s);
 	rt_move_free(s);
 	rt_lookup_free(s);
+	rt_seq_session_free(s);
 	rt_copy_free(s);
 	rt_ext_free(s);
 	free(s->cur_text);

@@ -120,9 +120,32 @@ my $after = $router->safe_psql(q{insert into ev (body) values ('after') returnin
 cmp_ok($after, '>', $before, "after a SIGKILL the router goes on above every value handed out ($after > $before)");
 is($router->safe_psql('select count(*) - count(distinct id) from ev'), '0', 'no id repeats');
 
+# nextval, currval, setval, lastval: the cluster-wide sequence, PostgreSQL's semantics
+$router->safe_psql('create table evf (id bigserial primary key, body text)');
+my ($frc, $fout, $ferr) = $router->psql(q{select currval('evf_id_seq')});
+like($ferr, qr/currval of sequence "evf_id_seq" is not yet defined in this session/, 'currval before nextval: 55000');
+($frc, $fout, $ferr) = $router->psql(q{select lastval()});
+like($ferr, qr/lastval is not yet defined in this session/, 'lastval before nextval: 55000');
+($frc, $fout, $ferr) = $router->psql(q{select nextval('no_such_seq')});
+like($ferr, qr/relation "no_such_seq" does not exist/, 'nextval of no sequence: 42P01');
+is($router->safe_psql(q{select nextval('evf_id_seq'); select currval('evf_id_seq'), lastval();
+	insert into evf (body) values ('x') returning id; select currval('evf_id_seq'), lastval();
+	select setval('evf_id_seq', 100); select nextval('EVF_ID_SEQ'); select setval('public.evf_id_seq', 200, false);
+	insert into evf (body) values ('y') returning id; select nextval('evf_id_seq') as a, nextval('evf_id_seq') as b}),
+	"1\n1|1\n2\n2|2\n100\n101\n200\n200\n201|202",
+	'nextval, currval, lastval, setval (with is_called) and INSERT defaults share one sequence');
+my $dbf = DBI->connect($router2->dsn, 'dosql', '', { RaiseError => 1, AutoCommit => 1, PrintError => 0 });
+my $nst = $dbf->prepare('select nextval($1)');
+$nst->execute('evf_id_seq');
+my ($other) = $nst->fetchrow_array;
+cmp_ok($other, '>=', 1001, "the other router's nextval comes from its own block ($other)");
+is_deeply($dbf->selectall_arrayref(q{select currval('evf_id_seq')}), [ [$other] ], 'its currval, prepared nextval');
+undef $nst;
+$dbf->disconnect;
+
 # the state lives in one place: the first shard's _dosql_sequences
 is($shards[0]->safe_psql(q{select name from _dosql_sequences order by name}),
-	"public.ev_id_seq\npublic.evi_id_seq\npublic.evk_id_seq\npublic.evn_seq", 'one row per sequence on the first shard');
+	"public.ev_id_seq\npublic.evf_id_seq\npublic.evi_id_seq\npublic.evk_id_seq\npublic.evn_seq", 'one row per sequence on the first shard');
 is($shards[1]->safe_psql(q{select count(*) from pg_class where relname = '_dosql_sequences'}), '0', 'and nowhere else');
 
 undef $st2;

@@ -39,8 +39,7 @@ $cluster->start;
 my @shards = $cluster->shards;
 my %opts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
 my $pg = DBI->connect($oracle->dsn, 'postgres', '', \%opts) or BAIL_OUT("oracle: $DBI::errstr");
-my $rt = DBI->connect('dbi:Pg:host=' . $cluster->router->host . ';port=' . $cluster->router->port . ';dbname=dosql',
-	'dosql', '', \%opts) or BAIL_OUT("router: $DBI::errstr");
+my $rt = $cluster->router_dbh;
 
 my @setup = ('create table metrics (at timestamp not null, host text, v int)',
 	'create table accts (id int8 primary key, name text, bal numeric(10,2))');

@@ -15,6 +15,7 @@ use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Oracle;
+use DoSQL::Test::Utils qw(poll_until);
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
 BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
@@ -35,6 +36,7 @@ my $cluster = DoSQL::Test::Cluster->new('lv', shards => 4,
 					{ column => 'team', name => 'team_lk' } ] },
 			users_email => { column_vindexes => [ { column => 'email', name => 'hash' } ] },
 			users_team => { pinned => 'c0-' },
+			orders => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		},
 	});
 $cluster->start;
@@ -43,12 +45,25 @@ my $router = $cluster->router;
 my %opts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
 my $rdsn = 'dbi:Pg:host=' . $router->host . ';port=' . $router->port . ';dbname=dosql';
 my $pg = DBI->connect($oracle->dsn, 'postgres', '', \%opts) or BAIL_OUT("oracle: $DBI::errstr");
-my $rt = DBI->connect($rdsn, 'dosql', '', \%opts) or BAIL_OUT("router: $DBI::errstr");
+my $rt = $cluster->router_dbh;
 
 $pg->do('create table users (id int primary key, email text unique, team text, name text)') or BAIL_OUT($pg->errstr);
-$rt->do('create table users (id int primary key, email text, team text, name text)') or BAIL_OUT($rt->errstr);
+$rt->do('create table users (id int primary key, email text unique, team text, name text)') or BAIL_OUT($rt->errstr);
 $rt->do('create table users_email (email text primary key, keyspace_id int8 not null)') or BAIL_OUT($rt->errstr);
 $rt->do('create table users_team (team text, keyspace_id int8, primary key (team, keyspace_id))') or BAIL_OUT($rt->errstr);
+
+# a UNIQUE without the vindex column holds per shard only: a NOTICE says so
+my ($nrc, $nout, $nerr) = $router->psql(
+	'create table orders (id int primary key, ref text unique, a int, b int, unique (a, b), unique (id, a))');
+is($nrc, 0, 'CREATE TABLE of a sharded table with UNIQUE constraints');
+like($nerr, qr/NOTICE:  constraint "orders_ref_key" of the sharded table "orders" holds on each shard only: it does not include the vindex column "id", so rows on different shards can repeat \(ref\)\nHINT:  A lookup_unique vindex on "ref" in the VSchema makes it hold across the cluster\./,
+	'a NOTICE for UNIQUE (ref), suggesting a lookup_unique vindex');
+like($nerr, qr/constraint "orders_a_b_key" .* repeat \(a, b\)/, 'and for UNIQUE (a, b)');
+unlike($nerr, qr/orders_pkey|orders_id_a_key/, 'none for constraints that include the vindex column');
+($nrc, $nout, $nerr) = $router->psql('create table users_email2 (email text primary key, keyspace_id int8)');
+unlike($nerr, qr/holds on each shard only/, 'none for a table not sharded');
+($nrc, $nout, $nerr) = $router->psql('create table users_tmp (id int primary key, email text unique)');
+unlike($nerr, qr/holds on each shard only/, 'none for an unplaced table');
 
 # the shard each id is placed on, and each email's lookup row
 sub where_is
@@ -189,6 +204,34 @@ is($st->execute(21), 1, 'a prepared DELETE');
 is($rt->selectrow_array(q{select count(*) from users_email where email = 'p@x'}), 0, 'takes its lookup row');
 is($rt->selectrow_array(q{select count(*) from users_email}), $rt->selectrow_array(q{select count(*) from users where email is not null}),
 	'every email has its lookup row, and no more');
+
+# the router killed between the lookup rows and the rows, and after the
+# PREPARE of their two-phase commit: lookup and rows stay together
+my $crash_id = 500;
+for my $point ('router-after-lookup-rows', 'router-after-prepare') {
+	$router->stop;
+	$router->setenv(DOSQL_FAULT => $point);
+	$router->start;
+	my $email = "crash-$point\@x";
+	my ($crc, $cout, $cerr) = $router->psql("insert into users (id, email, name) values ($crash_id, '$email', 'c')");
+	isnt($crc, 0, "the INSERT fails when the router dies at $point");
+	ok($router->wait_exit, "the router died at $point");
+	$router->setenv(DOSQL_FAULT => undef);
+	$router->start;
+	$rt = $cluster->router_dbh;
+	# a transaction left prepared is resolved by the restarted router
+	my $ok = poll_until(sub {
+		my $l = $rt->selectrow_array("select count(*) from users_email where email = '$email'");
+		my $d = $rt->selectrow_array("select count(*) from users where email = '$email'");
+		my $p = $router->safe_psql('show transactions');
+		return defined $l && defined $d && $l == $d && $l == 0 && $p eq '';
+	});
+	ok($ok, "after the restart neither the lookup row nor the row is there ($point)");
+	ok($rt->do("insert into users (id, email, name) values ($crash_id, '$email', 'again')"),
+		'the email and the id can be inserted again') or diag($rt->errstr);
+	is($rt->selectrow_array("select count(*) from users_email where email = '$email'"), 1, 'with one lookup row');
+	$crash_id++;
+}
 
 # not maintained yet: refused, never a lookup left behind
 $r = $rt->do(q{update users set email = 'q@x' where id = 1});

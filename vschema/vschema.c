@@ -742,6 +742,14 @@ int vsc_shard_for_ksid(const VscSchema *s, uint64_t ksid)
 }
 
 /* The vindex named name, or NULL. */
+const VscVindex *vsc_default_vindex(const VscSchema *s)
+{
+	for (int i = 0; i < s->n_vindexes; i++)
+		if (s->vindexes[i].kind == VSC_VINDEX_HASH)
+			return &s->vindexes[i];
+	return NULL;
+}
+
 const VscVindex *vsc_vindex(const VscSchema *s, const char *name)
 {
 	for (int i = 0; i < s->n_vindexes; i++)

@@ -196,6 +196,8 @@ int vsc_shard_for_ksid(const VscSchema *s, uint64_t ksid);
 
 /* ---- vindexes and tables */
 
+/* The first hash vindex the file declares, or NULL. */
+const VscVindex *vsc_default_vindex(const VscSchema *s);
 /* The vindex named name, or NULL. */
 const VscVindex *vsc_vindex(const VscSchema *s, const char *name);
 /* The placement of table name, or NULL when the vschema does not list it

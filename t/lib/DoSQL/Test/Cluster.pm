@@ -230,6 +230,20 @@ sub shard
 	return $self->{shards}[$i];
 }
 
+# A DBI handle on the router (user and database dosql) with attributes
+# \%attrs (default: errors returned, not raised; autocommit); dies when it
+# cannot connect.
+sub router_dbh
+{
+	my ($self, $attrs) = @_;
+	require DBI;
+	my $r = $self->{router};
+	my $dbh = DBI->connect('dbi:Pg:host=' . $r->host . ';port=' . $r->port . ';dbname=dosql', 'dosql', '',
+		$attrs // { RaiseError => 0, PrintError => 0, AutoCommit => 1 });
+	croak "cannot connect to the router of \"$self->{name}\": $DBI::errstr" unless $dbh;
+	return $dbh;
+}
+
 sub start
 {
 	my ($self) = @_;
