@@ -363,6 +363,7 @@ static void session_zone(const PgtFormat *fmt, Zone *z)
 		z->fixed = true;
 	}
 	z->date_order = fmt ? fmt->date_order : 0;
+	z->now = fmt && fmt->txn_now && *fmt->txn_now ? *fmt->txn_now - (int64_t)UNIX_TO_PG_DAYS * USECS_PER_DAY : 0;
 }
 
 /* ---------------------------------------------------------------- values */
@@ -574,7 +575,7 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 	bool is_time = oid == PGT_TIME || oid == PGT_TIMETZ;
 
 	if (p->special != SP_NONE) {
-		int64_t now = now_us();
+		int64_t now = session->now ? session->now : now_us();
 		int64_t today;
 		if (p->special == SP_ALLBALLS)
 			return is_time ? PR_OK : PR_SYNTAX;
@@ -955,7 +956,7 @@ static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
 
 /* --------------------------------------------------------- entry points */
 
-static const Zone utc_zone = {true, 0, "", 0};
+static const Zone utc_zone = {true, 0, "", 0, 0};
 
 /* Parse text of a date/time type into v; fills err on failure. */
 /* An interval typmod's field range (INTERVAL_MASK bits of datetime.h) and

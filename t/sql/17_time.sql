@@ -131,3 +131,7 @@ SELECT id, age(timestamptz '2024-06-01', created_at), justify_interval(span * 3)
 SELECT date_trunc('day', created_at) AS day, count(*) FROM t17_ev WHERE id < 3 GROUP BY 1 ORDER BY 1
 DROP TABLE t17_ev
 RESET TimeZone
+BEGIN
+SELECT timestamptz 'now' = now(), 'now'::timestamp = localtimestamp, 'today'::date = current_date
+SELECT timestamptz 'now' = now(), 'now'::timestamp = localtimestamp
+COMMIT

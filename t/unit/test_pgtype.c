@@ -11,7 +11,7 @@
 #include "t/unit/tap.h"
 
 static sqlite3 *db;
-static PgtFormat fmt = {1, "UTC", 0};
+static PgtFormat fmt = {1, "UTC", 0, NULL};
 static char res[1024];
 
 /* Render a stored value with pgt_out_text into res (or "ERR state msg"). */
