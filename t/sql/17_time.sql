@@ -130,8 +130,20 @@ SELECT count(*) FROM t17_ev WHERE d >= current_date - 7 AND d < current_date + 1
 SELECT id, age(timestamptz '2024-06-01', created_at), justify_interval(span * 3) FROM t17_ev WHERE id <> 3 ORDER BY id
 SELECT date_trunc('day', created_at) AS day, count(*) FROM t17_ev WHERE id < 3 GROUP BY 1 ORDER BY 1
 DROP TABLE t17_ev
-RESET TimeZone
 BEGIN
 SELECT timestamptz 'now' = now(), 'now'::timestamp = localtimestamp, 'today'::date = current_date
 SELECT timestamptz 'now' = now(), 'now'::timestamp = localtimestamp
 COMMIT
+SELECT interval '1-2', interval '-1-2', interval '1-2 3 4:05:06', interval 'P0Y', interval 'P1Y0M3DT4H5M6S', interval 'P1.1Y0M3DT4H5M6S', interval 'P.1Y0M3DT4H5M6S', interval 'P10.5e4Y'
+SELECT interval 'PT2562047788H54.775807S', interval 'PT-2562047788H-54.775808S', interval 'P1W', interval 'PT1.5M', interval 'P1M', interval 'PT1M'
+SELECT interval '12:34.5678', interval '1 2:03.4567', interval '4 millenniums 5 centuries 4 decades 1 year 4 months 4 days 17 minutes 31 seconds'
+SELECT interval '1 +2:03', interval '1 -2:03:04', interval '+1 -1:00:00', interval '-1 +02:03'
+SELECT interval '1-13'
+SELECT interval 'P1Y2'
+SET TimeZone = 'PST8PDT'
+SELECT now()::timestamp = localtimestamp, timestamptz '2024-01-01 03:00+00'::date, timestamptz '2024-01-01 03:00+00'::timestamp, timestamptz '2024-01-01 03:00+00'::time, current_date = now()::date
+SELECT CAST(timestamptz 'infinity' AS timestamp), CAST(NULL::timestamptz AS date)
+BEGIN
+SELECT 'now'::timestamp = localtimestamp
+COMMIT
+RESET TimeZone
