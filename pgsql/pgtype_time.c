@@ -750,6 +750,41 @@ static int parse_iso_interval(const char *c, TVal *v)
 	return parse_interval(buf, v);
 }
 
+/* The time part "H:MM[:SS[.frac]]" or "MM:SS.frac" of an interval at *pc,
+ * added to *us with sign; *pc moves past it. */
+static int interval_time(const char **pc, int sign, long double *us)
+{
+	int64_t h, m = 0, sec = 0;
+	const char *t = *pc;
+	char *end;
+	if (read_digits(&t, 18, &h) == 0 || *t != ':' || (t++, read_digits(&t, 2, &m)) == 0)
+		return PR_SYNTAX;
+	long double frac = 0;
+	if (*t == '.') {
+		/* "MM:SS.frac" */
+		sec = m;
+		m = h;
+		h = 0;
+		frac = strtold(t, &end);
+		t = end;
+	} else if (*t == ':') {
+		t++;
+		if (read_digits(&t, 2, &sec) == 0)
+			return PR_SYNTAX;
+		if (*t == '.') {
+			frac = strtold(t, &end);
+			t = end;
+		}
+	}
+	if (*t && *t != ' ')
+		return PR_SYNTAX;
+	if (m > 59 || sec > 59)
+		return PR_RANGE + 20;
+	*us += sign * (((long double)h * 3600 + m * 60 + sec) * 1e6L + rintl(frac * 1e6L));
+	*pc = t;
+	return PR_OK;
+}
+
 static int parse_interval(const char *s, TVal *v)
 {
 	long double months = 0, days = 0, us = 0;
@@ -787,36 +822,12 @@ static int parse_interval(const char *s, TVal *v)
 		if (end == c)
 			return PR_SYNTAX;
 		if (*end == ':') {
-			int64_t h, m = 0, sec = 0;
 			if (mask & (16 | 8 | 4))
 				return PR_SYNTAX;
-			const char *t = c;
-			if (read_digits(&t, 18, &h) == 0 || *t != ':' || (t++, read_digits(&t, 2, &m)) == 0)
-				return PR_SYNTAX;
-			long double frac = 0;
-			if (*t == '.') {
-				/* "MM:SS.frac" */
-				sec = m;
-				m = h;
-				h = 0;
-				frac = strtold(t, &end);
-				t = end;
-			} else if (*t == ':') {
-				t++;
-				if (read_digits(&t, 2, &sec) == 0)
-					return PR_SYNTAX;
-				if (*t == '.') {
-					frac = strtold(t, &end);
-					t = end;
-				}
-			}
-			if (*t && *t != ' ')
-				return PR_SYNTAX;
-			if (m > 59 || sec > 59)
-				return PR_RANGE + 20;
-			us += sign * (((long double)h * 3600 + m * 60 + sec) * 1e6L + rintl(frac * 1e6L));
+			int rc = interval_time(&c, sign, &us);
+			if (rc != PR_OK)
+				return rc;
 			mask |= 16 | 8 | 4;
-			c = t;
 			continue;
 		}
 		if (*end == '-' && isdigit((unsigned char)end[1]) && num == truncl(num) && !(mask & (128 | 256))) {
