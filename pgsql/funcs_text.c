@@ -521,6 +521,26 @@ static bool format_one(sqlite3_context *ctx, Buf *b, const char **pp, int argc, 
 	}
 	if (*p == '-')
 		left = true, p++;
+	if (*p == '*') {
+		/* the width from an argument: the next one, or *n$ */
+		int wa = 0;
+		p++;
+		const char *q2 = p;
+		while (*q2 >= '0' && *q2 <= '9')
+			wa = wa * 10 + (*q2++ - '0');
+		if (*q2 == '$' && q2 > p)
+			p = q2 + 1, *next = wa + 1;
+		else
+			wa = (*next)++;
+		if (wa < 1 || wa >= argc) {
+			err(ctx, "22023", "too few arguments for format()");
+			return false;
+		}
+		int64_t w = sqlite3_value_type(argv[wa]) == SQLITE_NULL ? 0 : sqlite3_value_int64(argv[wa]);
+		if (w < 0)
+			left = true, w = -w;
+		width = (int)(w > 1000000 ? 1000000 : w);
+	}
 	while (*p >= '0' && *p <= '9')
 		width = width * 10 + (*p++ - '0');
 	if (argn == 0) {

@@ -749,6 +749,23 @@ static void fn_series_ok(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, span > 0 ? v.us <= stop.us : v.us >= stop.us);
 }
 
+/* pg_tz_local(x): the timestamptz x as the session's wall clock (a
+ * timestamp, which date and time casts then cut). */
+static void fn_tz_local(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	PgtTVal v;
+	PgtZone z;
+	if (!arg_tval(ctx, argv[0], PGT_TIMESTAMPTZ, &v))
+		return;
+	if (!ts_finite(v.us)) {
+		result_tval(ctx, PGT_TIMESTAMP, &v);
+		return;
+	}
+	pgt_zone_session(session_fmt(ctx), &z);
+	result_ts(ctx, PGT_TIMESTAMP, v.us + (int64_t)pgt_zone_off_utc(&z, v.us) * USECS_PER_SEC);
+}
+
 bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt)
 {
 	void *ud = (void *)(uintptr_t)fmt;
@@ -768,6 +785,7 @@ bool pgt_time_funcs_register(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_isfinite", 2, fn_isfinite, NULL, SQLITE_DETERMINISTIC},
 		{"pg_overlaps", 5, fn_overlaps, NULL, SQLITE_DETERMINISTIC},
 		{"pg_series_ok", 4, fn_series_ok, NULL, SQLITE_DETERMINISTIC},
+		{"pg_tz_local", 1, fn_tz_local, ud, SQLITE_INNOCUOUS},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) && pgt_extract_register(db, fmt) &&
 	       pgt_to_char_register(db, fmt) &&

@@ -303,6 +303,7 @@ void pgs_guc_init(PgsSession *s)
 	guc_put(s, "session_authorization", s->conn->user_name);
 	s->fmt.extra_float_digits = 1;
 	snprintf(s->fmt.timezone, sizeof(s->fmt.timezone), "UTC");
+	s->fmt.txn_now = &s->txn_start_us;
 }
 
 static void gucs_free(PgsSession *s)

@@ -37,6 +37,7 @@ typedef struct PgtZone {
 	int off;
 	char tz[128]; /* ":Europe/Paris" or a POSIX rule such as "UTC+2" */
 	char date_order; /* the session's DateStyle order for input: 'D', 'Y', else MDY */
+	int64_t now; /* the session's 'now' (us since 2000), 0: the clock */
 } PgtZone;
 
 enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };

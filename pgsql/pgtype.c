@@ -999,7 +999,7 @@ bool pgt_coerce(sqlite3_value *in, uint32_t oid, int32_t typmod, const PgtFormat
 
 /* ---------------------------------------------------------------- output */
 
-static const PgtFormat default_format = {1, "UTC", 0};
+static const PgtFormat default_format = {1, "UTC", 0, NULL};
 
 /*
  * Text output (typoutput) of a datum.  A datum not in the type's canonical

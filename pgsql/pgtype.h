@@ -94,6 +94,7 @@ typedef struct PgtFormat {
 	int extra_float_digits; /* PG default 1: shortest round-trip output */
 	char timezone[64];      /* "UTC", "Etc/UTC", "+02", "Europe/Paris", ... */
 	char date_order;        /* DateStyle's field order: 'D' DMY, 'Y' YMD, else MDY */
+	const int64_t *txn_now; /* 'now' in input: this transaction's start (us since 1970; 0 or NULL: the clock) */
 } PgtFormat;
 
 /* A value in canonical storage form. */

@@ -23,7 +23,7 @@ typedef struct ArrList {
 	int n, cap;
 } ArrList;
 
-static const PgtFormat storage_format = {1, "UTC", 0};
+static const PgtFormat storage_format = {1, "UTC", 0, NULL};
 
 static void arr_cleanup(ArrList *l)
 {

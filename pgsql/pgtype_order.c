@@ -69,7 +69,7 @@ static int cmp_numeric(const char *a, const char *b)
  * false when the text does not parse. */
 static bool time_value(const char *s, size_t len, uint32_t oid, int64_t *v)
 {
-	static const PgtFormat utc = {1, "UTC", 0};
+	static const PgtFormat utc = {1, "UTC", 0, NULL};
 	PgtValue stored;
 	PgtError err;
 	Buf bin;

@@ -363,6 +363,7 @@ static void session_zone(const PgtFormat *fmt, Zone *z)
 		z->fixed = true;
 	}
 	z->date_order = fmt ? fmt->date_order : 0;
+	z->now = fmt && fmt->txn_now && *fmt->txn_now ? *fmt->txn_now - (int64_t)UNIX_TO_PG_DAYS * USECS_PER_DAY : 0;
 }
 
 /* ---------------------------------------------------------------- values */
@@ -574,7 +575,7 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 	bool is_time = oid == PGT_TIME || oid == PGT_TIMETZ;
 
 	if (p->special != SP_NONE) {
-		int64_t now = now_us();
+		int64_t now = session->now ? session->now : now_us();
 		int64_t today;
 		if (p->special == SP_ALLBALLS)
 			return is_time ? PR_OK : PR_SYNTAX;
@@ -698,7 +699,7 @@ static const struct {
 	{"decade", 0, 0, 120, 512}, {"decades", 0, 0, 120, 512}, {"dec", 0, 0, 120, 512},
 	{"century", 0, 0, 1200, 1024}, {"centuries", 0, 0, 1200, 1024}, {"c", 0, 0, 1200, 1024},
 	{"millennium", 0, 0, 12000, 2048}, {"millennia", 0, 0, 12000, 2048},
-	{"mil", 0, 0, 12000, 2048}, {"mils", 0, 0, 12000, 2048},
+	{"mil", 0, 0, 12000, 2048}, {"mils", 0, 0, 12000, 2048}, {"millenniums", 0, 0, 12000, 2048},
 };
 
 /*
@@ -707,6 +708,83 @@ static const struct {
  * number meaning seconds.  ISO 8601 ("P1D") and SQL ("1-2") forms give
  * PR_UNSUPPORTED.
  */
+static int parse_interval(const char *s, TVal *v);
+
+/* ISO 8601's "P[nY][nM][nW][nD][T[nH][nM][nS]]" (after the P), numbers
+ * maybe fractional or signed, read as the same units in PostgreSQL's own
+ * syntax; the "P0002-10-15T10:30:20" form gives PR_UNSUPPORTED. */
+static int parse_iso_interval(const char *c, TVal *v)
+{
+	char buf[256];
+	size_t o = 0;
+	bool in_time = false, any = false;
+	while (*c) {
+		if ((*c == 'T' || *c == 't') && !in_time) {
+			in_time = true;
+			c++;
+			continue;
+		}
+		char *end;
+		strtold(c, &end);
+		if (end == c)
+			return PR_SYNTAX;
+		const char *unit = NULL;
+		switch (toupper((unsigned char)*end)) {
+		case 'Y': unit = in_time ? NULL : "year"; break;
+		case 'M': unit = in_time ? "minute" : "month"; break;
+		case 'W': unit = in_time ? NULL : "week"; break;
+		case 'D': unit = in_time ? NULL : "day"; break;
+		case 'H': unit = in_time ? "hour" : NULL; break;
+		case 'S': unit = in_time ? "second" : NULL; break;
+		default: return *end == '-' || *end == ':' ? PR_UNSUPPORTED : PR_SYNTAX;
+		}
+		if (!unit || o + (size_t)(end - c) + 12 >= sizeof(buf))
+			return PR_SYNTAX;
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%.*s %s ", (int)(end - c), c, unit);
+		any = true;
+		c = end + 1;
+	}
+	if (!any)
+		return PR_SYNTAX;
+	buf[o] = 0;
+	return parse_interval(buf, v);
+}
+
+/* The time part "H:MM[:SS[.frac]]" or "MM:SS.frac" of an interval at *pc,
+ * added to *us with sign; *pc moves past it. */
+static int interval_time(const char **pc, int sign, long double *us)
+{
+	int64_t h, m = 0, sec = 0;
+	const char *t = *pc;
+	char *end;
+	if (read_digits(&t, 18, &h) == 0 || *t != ':' || (t++, read_digits(&t, 2, &m)) == 0)
+		return PR_SYNTAX;
+	long double frac = 0;
+	if (*t == '.') {
+		/* "MM:SS.frac" */
+		sec = m;
+		m = h;
+		h = 0;
+		frac = strtold(t, &end);
+		t = end;
+	} else if (*t == ':') {
+		t++;
+		if (read_digits(&t, 2, &sec) == 0)
+			return PR_SYNTAX;
+		if (*t == '.') {
+			frac = strtold(t, &end);
+			t = end;
+		}
+	}
+	if (*t && *t != ' ')
+		return PR_SYNTAX;
+	if (m > 59 || sec > 59)
+		return PR_RANGE + 20;
+	*us += sign * (((long double)h * 3600 + m * 60 + sec) * 1e6L + rintl(frac * 1e6L));
+	*pc = t;
+	return PR_OK;
+}
+
 static int parse_interval(const char *s, TVal *v)
 {
 	long double months = 0, days = 0, us = 0;
@@ -716,7 +794,7 @@ static int parse_interval(const char *s, TVal *v)
 
 	memset(v, 0, sizeof(*v));
 	if (*c == 'P' || *c == 'p')
-		return PR_UNSUPPORTED;
+		return parse_iso_interval(c + 1, v);
 	if (*c == '@')
 		c++;
 	for (;;) {
@@ -744,28 +822,24 @@ static int parse_interval(const char *s, TVal *v)
 		if (end == c)
 			return PR_SYNTAX;
 		if (*end == ':') {
-			int64_t h, m = 0, sec = 0;
 			if (mask & (16 | 8 | 4))
 				return PR_SYNTAX;
-			const char *t = c;
-			if (read_digits(&t, 18, &h) == 0 || *t != ':' || (t++, read_digits(&t, 2, &m)) == 0)
-				return PR_SYNTAX;
-			long double frac = 0;
-			if (*t == ':') {
-				t++;
-				if (read_digits(&t, 2, &sec) == 0)
-					return PR_SYNTAX;
-				if (*t == '.') {
-					frac = strtold(t, &end);
-					t = end;
-				}
-			}
-			if (*t && *t != ' ')
-				return PR_SYNTAX;
-			if (m > 59 || sec > 59)
-				return PR_RANGE + 20;
-			us += sign * (((long double)h * 3600 + m * 60 + sec) * 1e6L + rintl(frac * 1e6L));
+			int rc = interval_time(&c, sign, &us);
+			if (rc != PR_OK)
+				return rc;
 			mask |= 16 | 8 | 4;
+			continue;
+		}
+		if (*end == '-' && isdigit((unsigned char)end[1]) && num == truncl(num) && !(mask & (128 | 256))) {
+			/* SQL's year-month "Y-M" */
+			const char *t = end + 1;
+			int64_t mo;
+			if (read_digits(&t, 9, &mo) == 0 || (*t && *t != ' '))
+				return PR_SYNTAX;
+			if (mo > 11)
+				return PR_RANGE + 20;
+			months += sign * (num * 12 + mo);
+			mask |= 128 | 256;
 			c = t;
 			continue;
 		}
@@ -786,8 +860,9 @@ static int parse_interval(const char *s, TVal *v)
 			}
 		if (l && u < 0)
 			return PR_SYNTAX;
-		if (u < 0 && !(mask & 32) && num == truncl(num) && isdigit((unsigned char)*c) &&
-		    c[strspn(c, "0123456789")] == ':') {
+		const char *tc = *c == '+' || *c == '-' ? c + 1 : c;
+		if (u < 0 && !(mask & 32) && num == truncl(num) && isdigit((unsigned char)*tc) &&
+		    tc[strspn(tc, "0123456789")] == ':') {
 			/* "D H:MM[:SS]": a bare integer before a time is days */
 			mask |= 32;
 			days += num;
@@ -955,7 +1030,7 @@ static void tval_format(Buf *out, uint32_t oid, const TVal *v, const Zone *z)
 
 /* --------------------------------------------------------- entry points */
 
-static const Zone utc_zone = {true, 0, "", 0};
+static const Zone utc_zone = {true, 0, "", 0, 0};
 
 /* Parse text of a date/time type into v; fills err on failure. */
 /* An interval typmod's field range (INTERVAL_MASK bits of datetime.h) and

@@ -137,7 +137,12 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 {
 	Buf nb;
 	buf_init(&nb);
-	if (to == PGT_TEXT || to == PGT_VARCHAR || to == PGT_BPCHAR) {
+	if (from == PGT_TIMESTAMPTZ && (to == PGT_TIMESTAMP || to == PGT_DATE || to == PGT_TIME)) {
+		/* the session's wall clock at that instant */
+		buf_put_str(&nb, "pg_cast(pg_tz_local(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, "), %u, %d)", to, typmod);
+	} else if (to == PGT_TEXT || to == PGT_VARCHAR || to == PGT_BPCHAR) {
 		if (from == PGT_BOOL) {
 			/* booltext: 'true' and 'false', where output is 't' and 'f' */
 			buf_put_str(&nb, "(CASE (");
@@ -1328,11 +1333,11 @@ static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, T
 		return true;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
-		buf_printf(out, "pg_cast(pg_now(), %d, -1)", PGT_TIMESTAMP);
+		buf_printf(out, "pg_cast(pg_tz_local(pg_now()), %d, -1)", PGT_TIMESTAMP);
 		tr_ttype_set(ty, PGT_TIMESTAMP, -1);
 		return true;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
-		buf_printf(out, "pg_cast(pg_now(), %d, -1)", PGT_DATE);
+		buf_printf(out, "pg_cast(pg_tz_local(pg_now()), %d, -1)", PGT_DATE);
 		tr_ttype_set(ty, PGT_DATE, -1);
 		return true;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:

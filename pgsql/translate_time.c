@@ -111,6 +111,7 @@ static const Sig sigs[] = {
 	{"encode", 2, {PGT_BYTEA, TX}, TX, "pg_encode", NULL, {0}},
 	{"decode", 2, {TX, TX}, PGT_BYTEA, "pg_decode", NULL, {0}},
 	{"concat_ws", -1, {TX}, TX, "pg_concat_ws", NULL, {0}},
+	{"concat", -1, {ANYV}, TX, "pg_concat", NULL, {0}},
 	{"format", -1, {TX}, TX, "pg_format", NULL, {0}},
 	{"bit_length", 1, {TX}, I4, "pg_bit_length", NULL, {0}},
 	{"regexp_match", 2, {TX, TX}, TEXTARR, "pg_regexp_match", NULL, {0}},

@@ -44,3 +44,8 @@ SELECT SUBSTRING('abcdefg' SIMILAR 'a#"%#"x|g' ESCAPE '#')
 SELECT foo, length(foo) FROM regexp_split_to_table('the quick brown fox', '\s+') AS foo
 SELECT foo FROM regexp_split_to_table('thE QUick bROWn', 'e', 'i') AS foo
 SELECT * FROM regexp_split_to_table('abc', '') WITH ORDINALITY
+SET TimeZone = 'PST8PDT'
+select concat(1,2,3,'hello',true, false, to_date('20100309','YYYYMMDD')), concat('a', NULL, 'b'), concat(2.50, 1.5::float8, timestamptz '2024-01-01 00:00+00', interval '1 day'), concat(NULL)
+select concat()
+RESET TimeZone
+select format('>>%2$*1$L<<', 10, 'Hello'), format('>>%2$*1$L<<', 10, NULL), format('>>%2$*1$L<<', -10, NULL), format('>>%*s<<', 10, 'Hello'), format('>>%*1$s<<', 10, 'Hello'), format('>>%2$*1$L<<', NULL, 'Hello'), format('>>%2$*1$L<<', 0, 'Hello'), format('%-*s|', 4, 'ab')

@@ -121,4 +121,29 @@ SELECT to_timestamp('2016-06-13 15:50:60', 'YYYY-MM-DD HH24:MI:SS')
 SELECT to_timestamp('2016-06-13 15:50:55', 'YYYY-MM-DD HH:MI:SS')
 SELECT to_timestamp('2015-02-11 86400', 'YYYY-MM-DD SSSS')
 SELECT to_timestamp('2015-02-11 86000', 'YYYY-MM-DD SSSS'), to_timestamp('2011-12-18 12:38', 'YYYY-MM-DD HH12:MI'), to_timestamp('2011-12-18 12:38 PM', 'YYYY-MM-DD HH12:MI PM')
+SET TimeZone = 'PST8PDT'
+CREATE TABLE t17_ev (id int PRIMARY KEY, created_at timestamptz, d date, span interval)
+INSERT INTO t17_ev VALUES (1, '2023-03-12 01:30', '2023-03-12', '1 day'), (2, '2023-11-05 01:30-07', '2024-02-29', '36 hours'), (3, now() - interval '2 days', current_date - 3, '-1 mon'), (4, NULL, NULL, NULL)
+SELECT id, created_at + interval '1 day', created_at + span, d + 1, d - date '2023-01-01', extract(dow from created_at), date_trunc('month', created_at), to_char(created_at, 'YYYY-MM-DD HH24:MI TZ') FROM t17_ev WHERE id < 3 ORDER BY id
+SELECT count(*) FROM t17_ev WHERE created_at > now() - interval '7 days'
+SELECT count(*) FROM t17_ev WHERE d >= current_date - 7 AND d < current_date + 1
+SELECT id, age(timestamptz '2024-06-01', created_at), justify_interval(span * 3) FROM t17_ev WHERE id <> 3 ORDER BY id
+SELECT date_trunc('day', created_at) AS day, count(*) FROM t17_ev WHERE id < 3 GROUP BY 1 ORDER BY 1
+DROP TABLE t17_ev
+BEGIN
+SELECT timestamptz 'now' = now(), 'now'::timestamp = localtimestamp, 'today'::date = current_date
+SELECT timestamptz 'now' = now(), 'now'::timestamp = localtimestamp
+COMMIT
+SELECT interval '1-2', interval '-1-2', interval '1-2 3 4:05:06', interval 'P0Y', interval 'P1Y0M3DT4H5M6S', interval 'P1.1Y0M3DT4H5M6S', interval 'P.1Y0M3DT4H5M6S', interval 'P10.5e4Y'
+SELECT interval 'PT2562047788H54.775807S', interval 'PT-2562047788H-54.775808S', interval 'P1W', interval 'PT1.5M', interval 'P1M', interval 'PT1M'
+SELECT interval '12:34.5678', interval '1 2:03.4567', interval '4 millenniums 5 centuries 4 decades 1 year 4 months 4 days 17 minutes 31 seconds'
+SELECT interval '1 +2:03', interval '1 -2:03:04', interval '+1 -1:00:00', interval '-1 +02:03'
+SELECT interval '1-13'
+SELECT interval 'P1Y2'
+SET TimeZone = 'PST8PDT'
+SELECT now()::timestamp = localtimestamp, timestamptz '2024-01-01 03:00+00'::date, timestamptz '2024-01-01 03:00+00'::timestamp, timestamptz '2024-01-01 03:00+00'::time, current_date = now()::date
+SELECT CAST(timestamptz 'infinity' AS timestamp), CAST(NULL::timestamptz AS date)
+BEGIN
+SELECT 'now'::timestamp = localtimestamp
+COMMIT
 RESET TimeZone

@@ -10,7 +10,7 @@
 #include "t/unit/tap.h"
 
 static sqlite3 *db;
-static const PgtFormat fmt = {1, "UTC", 0};
+static const PgtFormat fmt = {1, "UTC", 0, NULL};
 
 /* The binary form (typsend's) of a value's text, into out; false when it
  * has none. */

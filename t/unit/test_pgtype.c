@@ -11,7 +11,7 @@
 #include "t/unit/tap.h"
 
 static sqlite3 *db;
-static PgtFormat fmt = {1, "UTC", 0};
+static PgtFormat fmt = {1, "UTC", 0, NULL};
 static char res[1024];
 
 /* Render a stored value with pgt_out_text into res (or "ERR state msg"). */
@@ -415,8 +415,10 @@ static void test_time(void)
 	       "interval syntax");
 	is_str(rt("1 day 1 day", PGT_INTERVAL, -1),
 	       "ERR 22007 invalid input syntax for type interval: \"1 day 1 day\"", "repeated unit");
-	is_str(rt("P1Y", PGT_INTERVAL, -1), "ERR 0A000 this interval input format is not supported: \"P1Y\"",
-	       "ISO 8601 interval unsupported");
+	is_str(rt("P1Y2M3DT4H5M6.5S", PGT_INTERVAL, -1), "1 year 2 mons 3 days 04:05:06.5", "ISO 8601 interval");
+	is_str(rt("P0002-10-15T10:30:20", PGT_INTERVAL, -1),
+	       "ERR 0A000 this interval input format is not supported: \"P0002-10-15T10:30:20\"",
+	       "ISO 8601 alternative interval format unsupported");
 
 	is_str(send_hex("2000-01-02", PGT_DATE, -1), "00000001", "date send");
 	is_str(send_hex("2000-01-01 00:00:01+00", PGT_TIMESTAMPTZ, -1), "00000000000f4240", "timestamptz send");
