@@ -617,20 +617,149 @@ static bool subquery_values_plan(const RtPlanner *pl, PgQuery__Node *stmt, const
 	return ok;
 }
 
-bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+/* args joined with AND, in arena a (args copied). */
+static Node *and_node(Arena *a, Node **args, int n)
+{
+	PgQuery__BoolExpr *b = arena_alloc(a, sizeof(*b));
+	Node *node = arena_alloc(a, sizeof(*node));
+	*b = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+	b->boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+	b->n_args = (size_t)n;
+	b->args = arena_alloc(a, sizeof(Node *) * (size_t)n);
+	memcpy(b->args, args, sizeof(Node *) * (size_t)n);
+	b->location = -1;
+	*node = (Node)PG_QUERY__NODE__INIT;
+	node->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+	node->bool_expr = b;
+	return node;
+}
+
+/* Whether an expression reads the target (its alias tq, or an
+ * unqualified column of its table). */
+typedef struct TargetRefs {
+	const RtPlanner *pl;
+	const char *table, *tq;
+	bool target, other;
+} TargetRefs;
+
+static bool target_visit(const ProtobufCMessage *m, void *arg)
+{
+	TargetRefs *tr = arg;
+	if (m->descriptor != &pg_query__column_ref__descriptor)
+		return true;
+	const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
+	Node *first = cr->fields[0];
+	bool mine = first->node_case == PG_QUERY__NODE__NODE_STRING &&
+		    (cr->n_fields == 2 ? strcmp(first->string->sval, tr->tq) == 0
+				       : cr->n_fields == 1 && tr->pl->catalog.column_position(tr->pl->catalog.arg, tr->table,
+											   first->string->sval) >= 0);
+	if (mine)
+		tr->target = true;
+	else
+		tr->other = true;
+	return false;
+}
+
+static void target_refs(const RtPlanner *pl, const char *table, const char *tq, Node *n, TargetRefs *tr)
+{
+	*tr = (TargetRefs){.pl = pl, .table = table, .tq = tq};
+	pgn_walk(&n->base, target_visit, tr);
+}
+
+/* UPDATE ... FROM / DELETE ... USING over tables not colocated with the
+ * target, as the same write whose WHERE has `t.col IN (SELECT x FROM
+ * <the list> WHERE <its conjuncts>)`: when one conjunct joins the target
+ * (t.col = x, x not reading it), the others read either the target or the
+ * list alone, and SET reads only the target.  The tree is changed in
+ * place (in arena a) and put back by the caller from saved. */
+typedef struct JoinRewrite {
+	Node **where;     /* the statement's WHERE */
+	Node *saved_where;
+	Node ***list;     /* its FROM / USING list */
+	size_t *nlist, saved_n;
+	Node **saved_list;
+} JoinRewrite;
+
+static bool join_rewrite(const RtPlanner *pl, PgQuery__Node *stmt, const char *table, const char *tq, Arena *a,
+			 JoinRewrite *jr)
+{
+	Node *c[MAX_CONJUNCTS], *mine[MAX_CONJUNCTS], *theirs[MAX_CONJUNCTS], *join = NULL;
+	int n = 0, nmine = 0, ntheirs = 0;
+	conjuncts(*jr->where, c, &n, MAX_CONJUNCTS);
+	if (n == MAX_CONJUNCTS)
+		return false;
+	for (int i = 0; i < n; i++) {
+		TargetRefs tr;
+		target_refs(pl, table, tq, c[i], &tr);
+		if (!tr.other)
+			mine[nmine++] = c[i];
+		else if (!tr.target)
+			theirs[ntheirs++] = c[i];
+		else if (join)
+			return false; /* a second join condition */
+		else
+			join = c[i];
+	}
+	if (!join || join->node_case != PG_QUERY__NODE__NODE_A_EXPR || join->a_expr->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+	    join->a_expr->n_name != 1 || strcmp(join->a_expr->name[0]->string->sval, "=") != 0)
+		return false;
+	TargetRefs l, r;
+	target_refs(pl, table, tq, join->a_expr->lexpr, &l);
+	target_refs(pl, table, tq, join->a_expr->rexpr, &r);
+	Node *tcol = l.target && !l.other ? join->a_expr->lexpr : join->a_expr->rexpr;
+	Node *x = tcol == join->a_expr->lexpr ? join->a_expr->rexpr : join->a_expr->lexpr;
+	TargetRefs xr;
+	target_refs(pl, table, tq, x, &xr);
+	if (xr.target || tcol->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return false;
+	if (stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
+		for (size_t i = 0; i < stmt->update_stmt->n_target_list; i++) {
+			TargetRefs sr;
+			target_refs(pl, table, tq, stmt->update_stmt->target_list[i]->res_target->val, &sr);
+			if (sr.other)
+				return false; /* SET reads the list */
+		}
+	PgQuery__SelectStmt *sub = arena_alloc(a, sizeof(*sub));
+	*sub = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+	sub->n_target_list = 1;
+	sub->target_list = arena_alloc(a, sizeof(Node *));
+	sub->target_list[0] = pgn_res_target(a, NULL, x);
+	sub->from_clause = *jr->list;
+	sub->n_from_clause = *jr->nlist;
+	sub->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	sub->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	if (ntheirs)
+		sub->where_clause = ntheirs == 1 ? theirs[0] : and_node(a, theirs, ntheirs);
+	Node *subn = arena_alloc(a, sizeof(*subn));
+	*subn = (Node)PG_QUERY__NODE__INIT;
+	subn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	subn->select_stmt = sub;
+	PgQuery__SubLink *sl = arena_alloc(a, sizeof(*sl));
+	*sl = (PgQuery__SubLink)PG_QUERY__SUB_LINK__INIT;
+	sl->sub_link_type = PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
+	sl->testexpr = tcol;
+	sl->subselect = subn;
+	sl->location = -1;
+	Node *sln = arena_alloc(a, sizeof(*sln));
+	*sln = (Node)PG_QUERY__NODE__INIT;
+	sln->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
+	sln->sub_link = sl;
+	mine[nmine++] = sln;
+	jr->saved_where = *jr->where;
+	jr->saved_list = *jr->list;
+	jr->saved_n = *jr->nlist;
+	*jr->where = nmine == 1 ? mine[0] : and_node(a, mine, nmine);
+	*jr->list = NULL;
+	*jr->nlist = 0;
+	return true;
+}
+
+static bool write_after_subqueries(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
 {
 	Subs subs = {0};
 	bool update = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT;
 	Node *where = update ? stmt->update_stmt->where_clause : stmt->delete_stmt->where_clause;
 	const PgQuery__RangeVar *rv = update ? stmt->update_stmt->relation : stmt->delete_stmt->relation;
-	bool other = update ? stmt->update_stmt->n_from_clause || stmt->update_stmt->with_clause
-			    : stmt->delete_stmt->n_using_clause || stmt->delete_stmt->with_clause;
-	if (other) {
-		snprintf(r->err.message, sizeof(r->err.message), "%s",
-			 "UPDATE ... FROM, DELETE ... USING and WITH over sharded tables that are not colocated are not "
-			 "supported by the router yet");
-		return false;
-	}
 	if (where)
 		pgn_walk(&where->base, find_sublinks, &subs);
 	for (size_t i = 0; update && i < stmt->update_stmt->n_target_list; i++)
@@ -642,6 +771,41 @@ bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *
 		return false;
 	}
 	return subquery_values_plan(pl, stmt, target, rv->alias ? rv->alias->aliasname : target, where, &subs, r);
+}
+
+bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+{
+	bool update = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT;
+	const PgQuery__RangeVar *rv = update ? stmt->update_stmt->relation : stmt->delete_stmt->relation;
+	bool with = update ? stmt->update_stmt->with_clause != NULL : stmt->delete_stmt->with_clause != NULL;
+	JoinRewrite jr = {.where = update ? &stmt->update_stmt->where_clause : &stmt->delete_stmt->where_clause,
+			  .list = update ? &stmt->update_stmt->from_clause : &stmt->delete_stmt->using_clause,
+			  .nlist = update ? &stmt->update_stmt->n_from_clause : &stmt->delete_stmt->n_using_clause};
+	if (with || (*jr.nlist && !*jr.where)) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "WITH, and UPDATE ... FROM or DELETE ... USING without WHERE, over sharded tables that are not "
+			 "colocated are not supported by the router");
+		return false;
+	}
+	if (!*jr.nlist)
+		return write_after_subqueries(pl, stmt, target, r);
+	Arena a;
+	arena_init(&a);
+	bool ok = join_rewrite(pl, stmt, target, rv->alias ? rv->alias->aliasname : target, &a, &jr);
+	if (!ok)
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "UPDATE ... FROM and DELETE ... USING over tables that are not colocated are supported by the router "
+			 "only with one join condition target.column = expression of the other tables, and SET reading the "
+			 "target alone");
+	else
+		ok = write_after_subqueries(pl, stmt, target, r);
+	if (jr.saved_where) {
+		*jr.where = jr.saved_where;
+		*jr.list = jr.saved_list;
+		*jr.nlist = jr.saved_n;
+	}
+	arena_reset(&a);
+	return ok;
 }
 
 bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)

@@ -306,6 +306,12 @@ my @writes = (
 	q{delete from items where exists (select 1 from users where region = 'apac' and score > 90) and n = 1},
 	q{update users set score = score + 1 where id % 4 not in (select n from items)},
 	q{delete from orders where user_id not in (select id from users) and qty < 2},
+	q{update orders set qty = 3 from users u where u.id = orders.product_id and u.region = 'eu'},
+	q{delete from items i using orders o, users u where i.order_id = o.id and o.user_id = u.id and u.region = 'us'},
+	q{delete from orders o using users u where u.id = o.user_id and u.region is null and o.qty = 2},
+	q{update orders o set note = u.name from users u where u.id = o.user_id and u.score > 60},
+	q{update users set score = 0 from orders o where users.id = o.product_id + 10 and o.qty = 4},
+	q{update users set region = 'xx' from orders o where users.id = o.user_id and o.note = 'note1' and users.id < 9},
 	q{insert into users_archive select * from users where region = 'eu'},
 	q{insert into orders (id, user_id, product_id, qty, note) select id + 1000, id, 1, 2, 'copied' from users where score > 50},
 	q{insert into users_archive (id, name) select o.id + 100, u.name from orders o join users u on u.id = o.product_id where o.qty > 2},
@@ -338,7 +344,8 @@ is_deeply($rows_of->('simple', 'orders'), $before_rb, 'rolled back on every shar
 # what a write after its subqueries does not do is refused with 0A000
 for my $sql (q{update orders o set qty = 1 where exists (select 1 from users u where u.id = o.product_id)},
 	q{update orders set qty = 0 where qty > all (select n from items)},
-	q{update orders set qty = 1 from users u where u.id = orders.product_id})
+	q{update orders o set note = u.name from users u where u.id = o.product_id},
+	q{delete from orders o using users u where o.product_id = u.id and o.qty = u.score})
 {
 	my $ok = $db{simple}->do($sql);
 	ok(!$ok && ($db{simple}->state // '') eq '0A000', "refused with 0A000: $sql") or diag($db{simple}->errstr);
