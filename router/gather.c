@@ -331,6 +331,84 @@ static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtT
 	return true;
 }
 
+static bool has_window(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__func_call__descriptor && ((const PgQuery__FuncCall *)m)->over)
+		*(bool *)arg = true;
+	return !*(bool *)arg;
+}
+
+/* Whether a CTE runs whole on each shard: one sharded table grouped by
+ * its vindex column (every group on one shard), no subquery, window,
+ * DISTINCT or LIMIT, and output columns of distinct names.  Then it is an
+ * intermediate result of its own (in r->gather), its table's references
+ * taken out of rest. */
+static bool cte_pushed(const RtPlanner *pl, const PgQuery__CommonTableExpr *cte, RtTables *rest, RtRoute *r)
+{
+	const Node *q = cte->ctequery;
+	if (q->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || cte->n_aliascolnames || strlen(cte->ctename) >= 64)
+		return false;
+	const PgQuery__SelectStmt *sel = q->select_stmt;
+	RtTables ct;
+	rt_tables_collect(q, &ct);
+	bool window = false;
+	pgn_walk(&q->base, has_window, &window);
+	if (window || sel->n_target_list > RT_MAX_TABLES || sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE ||
+	    sel->with_clause || sel->n_distinct_clause ||
+	    sel->limit_count || sel->limit_offset || sel->n_locking_clause || ct.n != 1 || ct.sublink ||
+	    sel->n_from_clause != 1 || sel->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+		return false;
+	const VscTable *vt = rt_plan_placement(pl, ct.names[0]);
+	if (vt->placement != VSC_SHARDED)
+		return false;
+	bool grouped = false;
+	for (size_t i = 0; i < sel->n_group_clause; i++) {
+		const Node *g = sel->group_clause[i];
+		if (g->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+			continue;
+		const PgQuery__ColumnRef *cr = g->column_ref;
+		const Node *last = cr->fields[cr->n_fields - 1];
+		grouped = grouped || (last->node_case == PG_QUERY__NODE__NODE_STRING &&
+				      strcmp(last->string->sval, vt->col_vindexes[0].column) == 0 &&
+				      (cr->n_fields == 1 || (cr->n_fields == 2 && strcmp(cr->fields[0]->string->sval,
+											 ct.aliases[0]) == 0)));
+	}
+	const char *names[RT_MAX_TABLES];
+	for (size_t i = 0; grouped && i < sel->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = sel->target_list[i]->res_target;
+		const Node *v = rt->val;
+		const Node *last = v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF
+					   ? v->column_ref->fields[v->column_ref->n_fields - 1]
+					   : NULL;
+		names[i] = rt->name && rt->name[0] ? rt->name
+			   : last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval
+										    : NULL;
+		grouped = names[i] != NULL;
+		for (size_t k = 0; grouped && k < i; k++)
+			grouped = strcmp(names[k], names[i]) != 0;
+	}
+	if (!grouped)
+		return false;
+	RtGather *g = &r->gather[r->ngather];
+	if (!(g->sql = pgn_deparse((Node *)q))) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s", "a CTE could not be deparsed");
+		return false;
+	}
+	snprintf(g->table, sizeof(g->table), "%s", cte->ctename);
+	g->opcode = RT_RO_SCATTER;
+	g->nshards = vsc_shard_count(pl->vschema);
+	for (int i = 0; i < g->nshards; i++)
+		g->shards[i] = i;
+	r->ngather++;
+	for (int i = 0; i < rest->n; i++)
+		if (strcmp(rest->names[i], ct.names[0]) == 0) {
+			rest->names[i] = rest->names[rest->n - 1];
+			rest->aliases[i] = rest->aliases[--rest->n];
+			break;
+		}
+	return true;
+}
+
 bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r)
 {
 	if (s->n_locking_clause) {
@@ -343,12 +421,42 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	f.scope = &s->base;
 	for (size_t i = 0; i < s->n_from_clause; i++)
 		from_refs(s->from_clause[i], false, &f);
-	if (!gather_tables(pl, s, t, NULL, &f, r) || r->ngather == 0)
+	if (!(r->gather = calloc((size_t)t->n + RT_MAX_TABLES + 1, sizeof(*r->gather))))
+		return false;
+	RtTables rest = *t;
+	PgQuery__WithClause *w = s->with_clause;
+	Node *kept[RT_MAX_TABLES];
+	size_t nkept = 0, nctes = w ? w->n_ctes : 0;
+	for (size_t i = 0; i < nctes; i++) {
+		if (!w->recursive && nctes <= RT_MAX_TABLES && cte_pushed(pl, w->ctes[i]->common_table_expr, &rest, r))
+			continue;
+		if (r->err.message[0])
+			return false;
+		if (nkept < RT_MAX_TABLES)
+			kept[nkept++] = w->ctes[i];
+	}
+	if (!gather_tables(pl, s, &rest, NULL, &f, r) || r->ngather == 0)
 		return false;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = s;
-	if (r->params_inlined && !(r->final_sql = pgn_deparse(&qn)))
+	Node **ctes = w ? w->ctes : NULL;
+	if (nkept < nctes) {
+		/* the CTEs run on the shards are tables of the final step */
+		s->with_clause = nkept ? w : NULL;
+		if (w) {
+			w->ctes = kept;
+			w->n_ctes = nkept;
+		}
+	}
+	if ((r->params_inlined || nkept < nctes) && !(r->final_sql = pgn_deparse(&qn)))
+		r->err.message[0] = 0;
+	s->with_clause = w;
+	if (w) {
+		w->ctes = ctes;
+		w->n_ctes = nctes;
+	}
+	if ((r->params_inlined || nkept < nctes) && !r->final_sql)
 		return false;
 	r->merge = true;
 	r->merge_limit = -1;

@@ -289,6 +289,16 @@ is_deeply($got, answer($db{postgres}, "select name from users where id in (selec
 is($received->() - $before, 2, 'the shards sent the one order and the one user');
 is($statements->() - $sent, 5, 'the order asked of 4 shards, the user of 1');
 
+# a CTE grouped by its table's vindex column runs whole on each shard: the
+# router receives one row per group
+my $cte = 'with big as (select user_id, sum(qty) q from orders group by user_id) select * from big where q > 2 order by 1';
+like($explain->($cte), qr/^FinalStep over intermediate results: SELECT \* FROM big WHERE q > 2 ORDER BY 1\n-> IntermediateResult "big" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT user_id, sum\(qty\) AS q FROM orders GROUP BY user_id\n/,
+	'EXPLAIN: the CTE grouped by the vindex column is an intermediate result computed by the shards');
+$before = $received->();
+is_deeply(answer($db{simple}, $cte), answer($db{postgres}, $cte), 'its answer');
+is($received->() - $before, $db{postgres}->selectrow_array('select count(distinct user_id) from orders'),
+	'the router received one row per group');
+
 # writes whose subqueries read other sharded tables: the subqueries first,
 # in the router's engine, then the write with their values, on both
 # servers; the tables must then hold the same rows.  In the extended
