@@ -269,6 +269,9 @@ like($explain->(q{select u.name, o.qty from users u join orders o on o.product_i
 	qr/^FinalStep over intermediate results\n-> IntermediateResult "users" in the router's engine\n  -> Route Equal shard \S+: SELECT name, id FROM users u WHERE u\.id = 7\n-> IntermediateResult "orders" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT qty, product_id FROM orders o WHERE o\.qty > 1\n/,
 	'EXPLAIN: each table an intermediate result, its columns the statement reads, its own conjuncts pushed down, routed by its vindex');
 
+my @im = $explain->(q{select u.name, o.qty from users u join orders o on o.product_id = u.id where u.id = 7 and o.qty > 1})
+  =~ /^Shard "[^"]+", intermediate result "(\w+)":$/mg;
+is("@im", 'users orders orders orders orders', 'EXPLAIN: then the plan of each intermediate result on each of its shards');
 my $received = sub { my $n = 0; $n += $_->[4] for @{ $db{simple}->selectall_arrayref('show stats') }; $n };
 my $before = $received->();
 my $rows = $db{simple}->selectall_arrayref('select u.name, o.id from users u join orders o on o.product_id = u.id where u.id = 3 and o.qty = 4');
