@@ -972,6 +972,52 @@ static bool insert_template(PgQuery__Node *stmt, RtRoute *r)
 	return false;
 }
 
+/* The place of the target's vindex column among an INSERT's columns, -1
+ * unknown. */
+static int insert_key_pos(const RtPlanner *pl, const PgQuery__InsertStmt *ins, const VscColumnVindex *cv)
+{
+	int pos = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, ins->relation->relname, cv->column);
+	for (size_t i = 0; i < ins->n_cols; i++)
+		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
+			pos = (int)i;
+	return pos;
+}
+
+/* Whether column reference n is the vindex column col of the table with
+ * alias q (or unqualified). */
+static bool names_column(const Node *n, const char *col, const char *q)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields > 2)
+		return false;
+	Node **f = n->column_ref->fields;
+	size_t nf = n->column_ref->n_fields;
+	return f[nf - 1]->node_case == PG_QUERY__NODE__NODE_STRING && strcmp(f[nf - 1]->string->sval, col) == 0 &&
+	       (nf == 1 || (f[0]->node_case == PG_QUERY__NODE__NODE_STRING && strcmp(f[0]->string->sval, q) == 0));
+}
+
+/* Whether INSERT ... SELECT copies rows of one table sharded by the same
+ * vindex as the target, each row's key from the source's vindex column:
+ * then every row stays on its shard and the statement runs whole on each
+ * (key_pos: the target's vindex column among the inserted ones). */
+static bool colocated_insert(const RtPlanner *pl, const PgQuery__InsertStmt *ins, const RtTables *t, int key_pos)
+{
+	const PgQuery__SelectStmt *s = ins->select_stmt->select_stmt;
+	const VscTable *tv = rt_plan_placement(pl, ins->relation->relname);
+	if (t->n != 1 || t->sublink || t->aggregate || key_pos < 0 || tv->placement != VSC_SHARDED ||
+	    s->op != PG_QUERY__SET_OPERATION__SETOP_NONE || s->with_clause || s->n_distinct_clause || s->n_group_clause ||
+	    s->having_clause || s->limit_count || s->limit_offset || s->n_locking_clause || s->n_from_clause != 1 ||
+	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR ||
+	    (ins->on_conflict_clause && ins->on_conflict_clause->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING))
+		return false;
+	const VscTable *sv = rt_plan_placement(pl, t->names[0]);
+	if (sv->placement != VSC_SHARDED || sv->col_vindexes[0].vindex != tv->col_vindexes[0].vindex)
+		return false;
+	const char *col = sv->col_vindexes[0].column;
+	/* a star is not sent whole: the shards' engine does not expand it in
+	 * INSERT ... SELECT yet */
+	return (size_t)key_pos < s->n_target_list && names_column(s->target_list[key_pos]->res_target->val, col, t->aliases[0]);
+}
+
 bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
 {
 	PgQuery__InsertStmt *ins = stmt->insert_stmt;
@@ -983,6 +1029,17 @@ bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
 			  : t.n == 0 || t.n == t.nctes		      ? "INSERT ... SELECT without a table into a sharded table"
 			  : t.too_many				      ? "INSERT ... SELECT of more than 32 tables"
 								      : NULL;
+	const VscTable *tv = rt_plan_placement(pl, ins->relation->relname);
+	int key_pos = !why && tv->placement == VSC_SHARDED ? insert_key_pos(pl, ins, &tv->col_vindexes[0]) : -1;
+	if (!why && colocated_insert(pl, ins, &t, key_pos)) {
+		r->write = true;
+		r->params_inlined = false; /* the client's statement, its parameters */
+		r->nshards = vsc_shard_count(pl->vschema);
+		for (int i = 0; i < r->nshards; i++)
+			r->shards[i] = i;
+		r->opcode = RT_RO_SCATTER;
+		return true;
+	}
 	if (why || !rt_gather_plan(pl, sel->select_stmt, &t, r)) {
 		if (why || !r->err.message[0])
 			snprintf(r->err.message, sizeof(r->err.message), "%s through the router is not supported",
@@ -1012,10 +1069,7 @@ bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
 	}
 	/* each row goes where its vindex column's value belongs */
 	const VscColumnVindex *cv = &vt->col_vindexes[0];
-	int pos = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, target, cv->column);
-	for (size_t i = 0; i < ins->n_cols; i++)
-		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
-			pos = (int)i;
+	int pos = insert_key_pos(pl, ins, cv);
 	if (pos < 0) {
 		snprintf(r->err.message, sizeof(r->err.message),
 			 "INSERT ... SELECT into the sharded table \"%s\" must give its vindex column \"%s\"", target, cv->column);

@@ -346,6 +346,13 @@ for my $i (0 .. $#writes)
 		is_deeply($rows_of->('simple', $table), $rows_of->('postgres', $table), "then $table as on PostgreSQL");
 	}
 }
+# INSERT ... SELECT between tables sharded by the same vindex, the key
+# copied, runs whole on each shard
+like($explain->(q{insert into users_archive (id, name) select id, name from users where score > 10}),
+	qr/^Route Scatter every shard \(4\), write\n/, 'EXPLAIN: a colocated INSERT ... SELECT is one statement on each shard');
+like($explain->(q{insert into users_archive (id, name) select id + 1, name from users}),
+	qr/^InsertSelect Scatter every shard \(4\), each row where its "id" \(column 1\) belongs/, 'and one whose key is computed is split');
+
 # in a transaction that rolls back, nothing stays
 my $before_rb = $rows_of->('simple', 'orders');
 ok($db{simple}->begin_work, 'BEGIN');
