@@ -331,6 +331,84 @@ static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtT
 	return true;
 }
 
+static bool has_window(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__func_call__descriptor && ((const PgQuery__FuncCall *)m)->over)
+		*(bool *)arg = true;
+	return !*(bool *)arg;
+}
+
+/* Whether a CTE runs whole on each shard: one sharded table grouped by
+ * its vindex column (every group on one shard), no subquery, window,
+ * DISTINCT or LIMIT, and output columns of distinct names.  Then it is an
+ * intermediate result of its own (in r->gather), its table's references
+ * taken out of rest. */
+static bool cte_pushed(const RtPlanner *pl, const PgQuery__CommonTableExpr *cte, RtTables *rest, RtRoute *r)
+{
+	const Node *q = cte->ctequery;
+	if (q->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || cte->n_aliascolnames || strlen(cte->ctename) >= 64)
+		return false;
+	const PgQuery__SelectStmt *sel = q->select_stmt;
+	RtTables ct;
+	rt_tables_collect(q, &ct);
+	bool window = false;
+	pgn_walk(&q->base, has_window, &window);
+	if (window || sel->n_target_list > RT_MAX_TABLES || sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE ||
+	    sel->with_clause || sel->n_distinct_clause ||
+	    sel->limit_count || sel->limit_offset || sel->n_locking_clause || ct.n != 1 || ct.sublink ||
+	    sel->n_from_clause != 1 || sel->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+		return false;
+	const VscTable *vt = rt_plan_placement(pl, ct.names[0]);
+	if (vt->placement != VSC_SHARDED)
+		return false;
+	bool grouped = false;
+	for (size_t i = 0; i < sel->n_group_clause; i++) {
+		const Node *g = sel->group_clause[i];
+		if (g->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+			continue;
+		const PgQuery__ColumnRef *cr = g->column_ref;
+		const Node *last = cr->fields[cr->n_fields - 1];
+		grouped = grouped || (last->node_case == PG_QUERY__NODE__NODE_STRING &&
+				      strcmp(last->string->sval, vt->col_vindexes[0].column) == 0 &&
+				      (cr->n_fields == 1 || (cr->n_fields == 2 && strcmp(cr->fields[0]->string->sval,
+											 ct.aliases[0]) == 0)));
+	}
+	const char *names[RT_MAX_TABLES];
+	for (size_t i = 0; grouped && i < sel->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = sel->target_list[i]->res_target;
+		const Node *v = rt->val;
+		const Node *last = v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF
+					   ? v->column_ref->fields[v->column_ref->n_fields - 1]
+					   : NULL;
+		names[i] = rt->name && rt->name[0] ? rt->name
+			   : last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval
+										    : NULL;
+		grouped = names[i] != NULL;
+		for (size_t k = 0; grouped && k < i; k++)
+			grouped = strcmp(names[k], names[i]) != 0;
+	}
+	if (!grouped)
+		return false;
+	RtGather *g = &r->gather[r->ngather];
+	if (!(g->sql = pgn_deparse((Node *)q))) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s", "a CTE could not be deparsed");
+		return false;
+	}
+	snprintf(g->table, sizeof(g->table), "%s", cte->ctename);
+	g->opcode = RT_RO_SCATTER;
+	g->nshards = vsc_shard_count(pl->vschema);
+	for (int i = 0; i < g->nshards; i++)
+		g->shards[i] = i;
+	r->ngather++;
+	for (int i = 0; i < rest->n; i++)
+		if (strcmp(rest->names[i], ct.names[0]) == 0) {
+			rest->names[i] = rest->names[rest->n - 1];
+			rest->aliases[i] = rest->aliases[--rest->n];
+			break;
+		}
+	return true;
+}
+
 bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r)
 {
 	if (s->n_locking_clause) {
@@ -343,12 +421,42 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	f.scope = &s->base;
 	for (size_t i = 0; i < s->n_from_clause; i++)
 		from_refs(s->from_clause[i], false, &f);
-	if (!gather_tables(pl, s, t, NULL, &f, r) || r->ngather == 0)
+	if (!(r->gather = calloc((size_t)t->n + RT_MAX_TABLES + 1, sizeof(*r->gather))))
+		return false;
+	RtTables rest = *t;
+	PgQuery__WithClause *w = s->with_clause;
+	Node *kept[RT_MAX_TABLES];
+	size_t nkept = 0, nctes = w ? w->n_ctes : 0;
+	for (size_t i = 0; i < nctes; i++) {
+		if (!w->recursive && nctes <= RT_MAX_TABLES && cte_pushed(pl, w->ctes[i]->common_table_expr, &rest, r))
+			continue;
+		if (r->err.message[0])
+			return false;
+		if (nkept < RT_MAX_TABLES)
+			kept[nkept++] = w->ctes[i];
+	}
+	if (!gather_tables(pl, s, &rest, NULL, &f, r) || r->ngather == 0)
 		return false;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = s;
-	if (r->params_inlined && !(r->final_sql = pgn_deparse(&qn)))
+	Node **ctes = w ? w->ctes : NULL;
+	if (nkept < nctes) {
+		/* the CTEs run on the shards are tables of the final step */
+		s->with_clause = nkept ? w : NULL;
+		if (w) {
+			w->ctes = kept;
+			w->n_ctes = nkept;
+		}
+	}
+	if ((r->params_inlined || nkept < nctes) && !(r->final_sql = pgn_deparse(&qn)))
+		r->err.message[0] = 0;
+	s->with_clause = w;
+	if (w) {
+		w->ctes = ctes;
+		w->n_ctes = nctes;
+	}
+	if ((r->params_inlined || nkept < nctes) && !r->final_sql)
 		return false;
 	r->merge = true;
 	r->merge_limit = -1;
@@ -617,20 +725,149 @@ static bool subquery_values_plan(const RtPlanner *pl, PgQuery__Node *stmt, const
 	return ok;
 }
 
-bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+/* args joined with AND, in arena a (args copied). */
+static Node *and_node(Arena *a, Node **args, int n)
+{
+	PgQuery__BoolExpr *b = arena_alloc(a, sizeof(*b));
+	Node *node = arena_alloc(a, sizeof(*node));
+	*b = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+	b->boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+	b->n_args = (size_t)n;
+	b->args = arena_alloc(a, sizeof(Node *) * (size_t)n);
+	memcpy(b->args, args, sizeof(Node *) * (size_t)n);
+	b->location = -1;
+	*node = (Node)PG_QUERY__NODE__INIT;
+	node->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+	node->bool_expr = b;
+	return node;
+}
+
+/* Whether an expression reads the target (its alias tq, or an
+ * unqualified column of its table). */
+typedef struct TargetRefs {
+	const RtPlanner *pl;
+	const char *table, *tq;
+	bool target, other;
+} TargetRefs;
+
+static bool target_visit(const ProtobufCMessage *m, void *arg)
+{
+	TargetRefs *tr = arg;
+	if (m->descriptor != &pg_query__column_ref__descriptor)
+		return true;
+	const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
+	Node *first = cr->fields[0];
+	bool mine = first->node_case == PG_QUERY__NODE__NODE_STRING &&
+		    (cr->n_fields == 2 ? strcmp(first->string->sval, tr->tq) == 0
+				       : cr->n_fields == 1 && tr->pl->catalog.column_position(tr->pl->catalog.arg, tr->table,
+											   first->string->sval) >= 0);
+	if (mine)
+		tr->target = true;
+	else
+		tr->other = true;
+	return false;
+}
+
+static void target_refs(const RtPlanner *pl, const char *table, const char *tq, Node *n, TargetRefs *tr)
+{
+	*tr = (TargetRefs){.pl = pl, .table = table, .tq = tq};
+	pgn_walk(&n->base, target_visit, tr);
+}
+
+/* UPDATE ... FROM / DELETE ... USING over tables not colocated with the
+ * target, as the same write whose WHERE has `t.col IN (SELECT x FROM
+ * <the list> WHERE <its conjuncts>)`: when one conjunct joins the target
+ * (t.col = x, x not reading it), the others read either the target or the
+ * list alone, and SET reads only the target.  The tree is changed in
+ * place (in arena a) and put back by the caller from saved. */
+typedef struct JoinRewrite {
+	Node **where;     /* the statement's WHERE */
+	Node *saved_where;
+	Node ***list;     /* its FROM / USING list */
+	size_t *nlist, saved_n;
+	Node **saved_list;
+} JoinRewrite;
+
+static bool join_rewrite(const RtPlanner *pl, PgQuery__Node *stmt, const char *table, const char *tq, Arena *a,
+			 JoinRewrite *jr)
+{
+	Node *c[MAX_CONJUNCTS], *mine[MAX_CONJUNCTS], *theirs[MAX_CONJUNCTS], *join = NULL;
+	int n = 0, nmine = 0, ntheirs = 0;
+	conjuncts(*jr->where, c, &n, MAX_CONJUNCTS);
+	if (n == MAX_CONJUNCTS)
+		return false;
+	for (int i = 0; i < n; i++) {
+		TargetRefs tr;
+		target_refs(pl, table, tq, c[i], &tr);
+		if (!tr.other)
+			mine[nmine++] = c[i];
+		else if (!tr.target)
+			theirs[ntheirs++] = c[i];
+		else if (join)
+			return false; /* a second join condition */
+		else
+			join = c[i];
+	}
+	if (!join || join->node_case != PG_QUERY__NODE__NODE_A_EXPR || join->a_expr->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+	    join->a_expr->n_name != 1 || strcmp(join->a_expr->name[0]->string->sval, "=") != 0)
+		return false;
+	TargetRefs l, r;
+	target_refs(pl, table, tq, join->a_expr->lexpr, &l);
+	target_refs(pl, table, tq, join->a_expr->rexpr, &r);
+	Node *tcol = l.target && !l.other ? join->a_expr->lexpr : join->a_expr->rexpr;
+	Node *x = tcol == join->a_expr->lexpr ? join->a_expr->rexpr : join->a_expr->lexpr;
+	TargetRefs xr;
+	target_refs(pl, table, tq, x, &xr);
+	if (xr.target || tcol->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return false;
+	if (stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
+		for (size_t i = 0; i < stmt->update_stmt->n_target_list; i++) {
+			TargetRefs sr;
+			target_refs(pl, table, tq, stmt->update_stmt->target_list[i]->res_target->val, &sr);
+			if (sr.other)
+				return false; /* SET reads the list */
+		}
+	PgQuery__SelectStmt *sub = arena_alloc(a, sizeof(*sub));
+	*sub = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+	sub->n_target_list = 1;
+	sub->target_list = arena_alloc(a, sizeof(Node *));
+	sub->target_list[0] = pgn_res_target(a, NULL, x);
+	sub->from_clause = *jr->list;
+	sub->n_from_clause = *jr->nlist;
+	sub->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	sub->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	if (ntheirs)
+		sub->where_clause = ntheirs == 1 ? theirs[0] : and_node(a, theirs, ntheirs);
+	Node *subn = arena_alloc(a, sizeof(*subn));
+	*subn = (Node)PG_QUERY__NODE__INIT;
+	subn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	subn->select_stmt = sub;
+	PgQuery__SubLink *sl = arena_alloc(a, sizeof(*sl));
+	*sl = (PgQuery__SubLink)PG_QUERY__SUB_LINK__INIT;
+	sl->sub_link_type = PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
+	sl->testexpr = tcol;
+	sl->subselect = subn;
+	sl->location = -1;
+	Node *sln = arena_alloc(a, sizeof(*sln));
+	*sln = (Node)PG_QUERY__NODE__INIT;
+	sln->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
+	sln->sub_link = sl;
+	mine[nmine++] = sln;
+	jr->saved_where = *jr->where;
+	jr->saved_list = *jr->list;
+	jr->saved_n = *jr->nlist;
+	*jr->where = nmine == 1 ? mine[0] : and_node(a, mine, nmine);
+	*jr->list = NULL;
+	*jr->nlist = 0;
+	return true;
+}
+
+static bool write_after_subqueries(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
 {
 	Subs subs = {0};
 	bool update = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT;
 	Node *where = update ? stmt->update_stmt->where_clause : stmt->delete_stmt->where_clause;
 	const PgQuery__RangeVar *rv = update ? stmt->update_stmt->relation : stmt->delete_stmt->relation;
-	bool other = update ? stmt->update_stmt->n_from_clause || stmt->update_stmt->with_clause
-			    : stmt->delete_stmt->n_using_clause || stmt->delete_stmt->with_clause;
-	if (other) {
-		snprintf(r->err.message, sizeof(r->err.message), "%s",
-			 "UPDATE ... FROM, DELETE ... USING and WITH over sharded tables that are not colocated are not "
-			 "supported by the router yet");
-		return false;
-	}
 	if (where)
 		pgn_walk(&where->base, find_sublinks, &subs);
 	for (size_t i = 0; update && i < stmt->update_stmt->n_target_list; i++)
@@ -642,6 +879,41 @@ bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *
 		return false;
 	}
 	return subquery_values_plan(pl, stmt, target, rv->alias ? rv->alias->aliasname : target, where, &subs, r);
+}
+
+bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *target, RtRoute *r)
+{
+	bool update = stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT;
+	const PgQuery__RangeVar *rv = update ? stmt->update_stmt->relation : stmt->delete_stmt->relation;
+	bool with = update ? stmt->update_stmt->with_clause != NULL : stmt->delete_stmt->with_clause != NULL;
+	JoinRewrite jr = {.where = update ? &stmt->update_stmt->where_clause : &stmt->delete_stmt->where_clause,
+			  .list = update ? &stmt->update_stmt->from_clause : &stmt->delete_stmt->using_clause,
+			  .nlist = update ? &stmt->update_stmt->n_from_clause : &stmt->delete_stmt->n_using_clause};
+	if (with || (*jr.nlist && !*jr.where)) {
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "WITH, and UPDATE ... FROM or DELETE ... USING without WHERE, over sharded tables that are not "
+			 "colocated are not supported by the router");
+		return false;
+	}
+	if (!*jr.nlist)
+		return write_after_subqueries(pl, stmt, target, r);
+	Arena a;
+	arena_init(&a);
+	bool ok = join_rewrite(pl, stmt, target, rv->alias ? rv->alias->aliasname : target, &a, &jr);
+	if (!ok)
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+			 "UPDATE ... FROM and DELETE ... USING over tables that are not colocated are supported by the router "
+			 "only with one join condition target.column = expression of the other tables, and SET reading the "
+			 "target alone");
+	else
+		ok = write_after_subqueries(pl, stmt, target, r);
+	if (jr.saved_where) {
+		*jr.where = jr.saved_where;
+		*jr.list = jr.saved_list;
+		*jr.nlist = jr.saved_n;
+	}
+	arena_reset(&a);
+	return ok;
 }
 
 bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
@@ -700,6 +972,52 @@ static bool insert_template(PgQuery__Node *stmt, RtRoute *r)
 	return false;
 }
 
+/* The place of the target's vindex column among an INSERT's columns, -1
+ * unknown. */
+static int insert_key_pos(const RtPlanner *pl, const PgQuery__InsertStmt *ins, const VscColumnVindex *cv)
+{
+	int pos = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, ins->relation->relname, cv->column);
+	for (size_t i = 0; i < ins->n_cols; i++)
+		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
+			pos = (int)i;
+	return pos;
+}
+
+/* Whether column reference n is the vindex column col of the table with
+ * alias q (or unqualified). */
+static bool names_column(const Node *n, const char *col, const char *q)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields > 2)
+		return false;
+	Node **f = n->column_ref->fields;
+	size_t nf = n->column_ref->n_fields;
+	return f[nf - 1]->node_case == PG_QUERY__NODE__NODE_STRING && strcmp(f[nf - 1]->string->sval, col) == 0 &&
+	       (nf == 1 || (f[0]->node_case == PG_QUERY__NODE__NODE_STRING && strcmp(f[0]->string->sval, q) == 0));
+}
+
+/* Whether INSERT ... SELECT copies rows of one table sharded by the same
+ * vindex as the target, each row's key from the source's vindex column:
+ * then every row stays on its shard and the statement runs whole on each
+ * (key_pos: the target's vindex column among the inserted ones). */
+static bool colocated_insert(const RtPlanner *pl, const PgQuery__InsertStmt *ins, const RtTables *t, int key_pos)
+{
+	const PgQuery__SelectStmt *s = ins->select_stmt->select_stmt;
+	const VscTable *tv = rt_plan_placement(pl, ins->relation->relname);
+	if (t->n != 1 || t->sublink || t->aggregate || key_pos < 0 || tv->placement != VSC_SHARDED ||
+	    s->op != PG_QUERY__SET_OPERATION__SETOP_NONE || s->with_clause || s->n_distinct_clause || s->n_group_clause ||
+	    s->having_clause || s->limit_count || s->limit_offset || s->n_locking_clause || s->n_from_clause != 1 ||
+	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR ||
+	    (ins->on_conflict_clause && ins->on_conflict_clause->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING))
+		return false;
+	const VscTable *sv = rt_plan_placement(pl, t->names[0]);
+	if (sv->placement != VSC_SHARDED || sv->col_vindexes[0].vindex != tv->col_vindexes[0].vindex)
+		return false;
+	const char *col = sv->col_vindexes[0].column;
+	/* a star is not sent whole: the shards' engine does not expand it in
+	 * INSERT ... SELECT yet */
+	return (size_t)key_pos < s->n_target_list && names_column(s->target_list[key_pos]->res_target->val, col, t->aliases[0]);
+}
+
 bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
 {
 	PgQuery__InsertStmt *ins = stmt->insert_stmt;
@@ -711,6 +1029,17 @@ bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
 			  : t.n == 0 || t.n == t.nctes		      ? "INSERT ... SELECT without a table into a sharded table"
 			  : t.too_many				      ? "INSERT ... SELECT of more than 32 tables"
 								      : NULL;
+	const VscTable *tv = rt_plan_placement(pl, ins->relation->relname);
+	int key_pos = !why && tv->placement == VSC_SHARDED ? insert_key_pos(pl, ins, &tv->col_vindexes[0]) : -1;
+	if (!why && colocated_insert(pl, ins, &t, key_pos)) {
+		r->write = true;
+		r->params_inlined = false; /* the client's statement, its parameters */
+		r->nshards = vsc_shard_count(pl->vschema);
+		for (int i = 0; i < r->nshards; i++)
+			r->shards[i] = i;
+		r->opcode = RT_RO_SCATTER;
+		return true;
+	}
 	if (why || !rt_gather_plan(pl, sel->select_stmt, &t, r)) {
 		if (why || !r->err.message[0])
 			snprintf(r->err.message, sizeof(r->err.message), "%s through the router is not supported",
@@ -740,10 +1069,7 @@ bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
 	}
 	/* each row goes where its vindex column's value belongs */
 	const VscColumnVindex *cv = &vt->col_vindexes[0];
-	int pos = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, target, cv->column);
-	for (size_t i = 0; i < ins->n_cols; i++)
-		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
-			pos = (int)i;
+	int pos = insert_key_pos(pl, ins, cv);
 	if (pos < 0) {
 		snprintf(r->err.message, sizeof(r->err.message),
 			 "INSERT ... SELECT into the sharded table \"%s\" must give its vindex column \"%s\"", target, cv->column);

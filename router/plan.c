@@ -449,19 +449,37 @@ static void jr_from(const RtPlanner *pl, JoinRefs *j, Node *n)
 /* Whether every sharded table of a SELECT is in its own FROM list (not in a
  * subquery) and joined to the others on the vindex columns, with the same
  * vindex: then each shard holds every row the join can pair, and the
- * statement runs whole on each shard. */
+ * statement runs whole on each shard.  The same for the target of an
+ * UPDATE ... FROM and the tables of that list. */
 static bool colocated_join(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t)
 {
-	if (stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || t->sublink)
+	PgQuery__Node **from, *where, target = PG_QUERY__NODE__INIT;
+	size_t nfrom;
+	target.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+	if (t->sublink)
 		return false;
-	PgQuery__SelectStmt *sel = stmt->select_stmt;
-	if (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE || sel->with_clause)
+	if (stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+		PgQuery__SelectStmt *sel = stmt->select_stmt;
+		if (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE || sel->with_clause)
+			return false;
+		from = sel->from_clause, nfrom = sel->n_from_clause, where = sel->where_clause;
+	} else if (stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT && !stmt->update_stmt->with_clause) {
+		/* UPDATE ... FROM: the target joined with the FROM list */
+		PgQuery__UpdateStmt *u = stmt->update_stmt;
+		target.range_var = u->relation;
+		from = u->from_clause, nfrom = u->n_from_clause, where = u->where_clause;
+	} else {
+		/* DELETE ... USING: the shards' engine does not run it; as a
+		 * write after a subquery (gather.c) */
 		return false;
+	}
 	JoinRefs j;
 	memset(&j, 0, sizeof(j));
-	for (size_t i = 0; i < sel->n_from_clause; i++)
-		jr_from(pl, &j, sel->from_clause[i]);
-	jr_equalities(pl, &j, sel->where_clause);
+	if (target.range_var)
+		jr_from(pl, &j, &target);
+	for (size_t i = 0; i < nfrom; i++)
+		jr_from(pl, &j, from[i]);
+	jr_equalities(pl, &j, where);
 	if (j.other || j.n != t->n)
 		return false; /* a table elsewhere than this FROM list */
 	int root = -1;

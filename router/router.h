@@ -270,6 +270,7 @@ struct RtSession {
 	int explain_next, explain_n;
 	int *explain_shards; /* in the backends block, nshards long */
 	const RtParams *explain_params; /* borrowed from the portal: explain_sql's, NULL none */
+	const RtOp *explain_im; /* in plan: the intermediate result whose shards explain now, NULL none */
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */

@@ -143,7 +143,8 @@ is($router->safe_psql('select count(*) from accounts where id in (select account
 is($router->safe_psql('select count(*) from accounts a left join orders o on a.id = o.account_id or a.bal = 0'),
 	scalar(@ord) + scalar(grep { !$has_order{$_} } keys %bal), 'an outer join on an OR');
 for my $case (
-	[ 'update accounts set bal = 0 from orders o where o.amount = accounts.bal', qr/UPDATE \.\.\. FROM, DELETE \.\.\. USING and WITH over sharded tables/ ],
+	[ 'update accounts set bal = o.amount from orders o where o.account_id = accounts.id + 1',
+		qr/UPDATE \.\.\. FROM and DELETE \.\.\. USING over tables that are not colocated/ ],
 	[ 'select 1 from accounts a join orders o on a.bal = o.amount for update', qr/FOR UPDATE\/SHARE over tables that are not on one shard/ ],
   )
 {
@@ -177,7 +178,7 @@ like($err, qr/0A000: EXPLAIN ANALYZE through the router/, 'EXPLAIN ANALYZE is re
 # what the router does not do yet is refused with 0A000, never answered differently
 my $other = (grep { $where{$_} != $where{1} } 2 .. 39)[0];
 for my $case (
-	[ 'delete from accounts a using m where m.id = a.id', qr/DELETE \.\.\. USING/ ],
+	[ 'delete from accounts a using m where m.id = a.id and m.v = a.bal', qr/DELETE \.\.\. USING over tables that are not colocated/ ],
 	[ "insert into accounts (id, name, bal) values (1000, 'x', 1), ($other, 'y', 1) on conflict (id) do nothing returning id",
 		qr/ON CONFLICT DO NOTHING RETURNING of rows for several shards/ ],
 	[ q{insert into accounts (name, bal) values ('x', 1)}, qr/must give its vindex column "id"/ ],

@@ -269,6 +269,9 @@ like($explain->(q{select u.name, o.qty from users u join orders o on o.product_i
 	qr/^FinalStep over intermediate results\n-> IntermediateResult "users" in the router's engine\n  -> Route Equal shard \S+: SELECT name, id FROM users u WHERE u\.id = 7\n-> IntermediateResult "orders" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT qty, product_id FROM orders o WHERE o\.qty > 1\n/,
 	'EXPLAIN: each table an intermediate result, its columns the statement reads, its own conjuncts pushed down, routed by its vindex');
 
+my @im = $explain->(q{select u.name, o.qty from users u join orders o on o.product_id = u.id where u.id = 7 and o.qty > 1})
+  =~ /^Shard "[^"]+", intermediate result "(\w+)":$/mg;
+is("@im", 'users orders orders orders orders', 'EXPLAIN: then the plan of each intermediate result on each of its shards');
 my $received = sub { my $n = 0; $n += $_->[4] for @{ $db{simple}->selectall_arrayref('show stats') }; $n };
 my $before = $received->();
 my $rows = $db{simple}->selectall_arrayref('select u.name, o.id from users u join orders o on o.product_id = u.id where u.id = 3 and o.qty = 4');
@@ -289,6 +292,16 @@ is_deeply($got, answer($db{postgres}, "select name from users where id in (selec
 is($received->() - $before, 2, 'the shards sent the one order and the one user');
 is($statements->() - $sent, 5, 'the order asked of 4 shards, the user of 1');
 
+# a CTE grouped by its table's vindex column runs whole on each shard: the
+# router receives one row per group
+my $cte = 'with big as (select user_id, sum(qty) q from orders group by user_id) select * from big where q > 2 order by 1';
+like($explain->($cte), qr/^FinalStep over intermediate results: SELECT \* FROM big WHERE q > 2 ORDER BY 1\n-> IntermediateResult "big" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT user_id, sum\(qty\) AS q FROM orders GROUP BY user_id\n/,
+	'EXPLAIN: the CTE grouped by the vindex column is an intermediate result computed by the shards');
+$before = $received->();
+is_deeply(answer($db{simple}, $cte), answer($db{postgres}, $cte), 'its answer');
+is($received->() - $before, $db{postgres}->selectrow_array('select count(distinct user_id) from orders'),
+	'the router received one row per group');
+
 # writes whose subqueries read other sharded tables: the subqueries first,
 # in the router's engine, then the write with their values, on both
 # servers; the tables must then hold the same rows.  In the extended
@@ -306,6 +319,12 @@ my @writes = (
 	q{delete from items where exists (select 1 from users where region = 'apac' and score > 90) and n = 1},
 	q{update users set score = score + 1 where id % 4 not in (select n from items)},
 	q{delete from orders where user_id not in (select id from users) and qty < 2},
+	q{update orders set qty = 3 from users u where u.id = orders.product_id and u.region = 'eu'},
+	q{delete from items i using orders o, users u where i.order_id = o.id and o.user_id = u.id and u.region = 'us'},
+	q{delete from orders o using users u where u.id = o.user_id and u.region is null and o.qty = 2},
+	q{update orders o set note = u.name from users u where u.id = o.user_id and u.score > 60},
+	q{update users set score = 0 from orders o where users.id = o.product_id + 10 and o.qty = 4},
+	q{update users set region = 'xx' from orders o where users.id = o.user_id and o.note = 'note1' and users.id < 9},
 	q{insert into users_archive select * from users where region = 'eu'},
 	q{insert into orders (id, user_id, product_id, qty, note) select id + 1000, id, 1, 2, 'copied' from users where score > 50},
 	q{insert into users_archive (id, name) select o.id + 100, u.name from orders o join users u on u.id = o.product_id where o.qty > 2},
@@ -327,6 +346,13 @@ for my $i (0 .. $#writes)
 		is_deeply($rows_of->('simple', $table), $rows_of->('postgres', $table), "then $table as on PostgreSQL");
 	}
 }
+# INSERT ... SELECT between tables sharded by the same vindex, the key
+# copied, runs whole on each shard
+like($explain->(q{insert into users_archive (id, name) select id, name from users where score > 10}),
+	qr/^Route Scatter every shard \(4\), write\n/, 'EXPLAIN: a colocated INSERT ... SELECT is one statement on each shard');
+like($explain->(q{insert into users_archive (id, name) select id + 1, name from users}),
+	qr/^InsertSelect Scatter every shard \(4\), each row where its "id" \(column 1\) belongs/, 'and one whose key is computed is split');
+
 # in a transaction that rolls back, nothing stays
 my $before_rb = $rows_of->('simple', 'orders');
 ok($db{simple}->begin_work, 'BEGIN');
@@ -338,7 +364,8 @@ is_deeply($rows_of->('simple', 'orders'), $before_rb, 'rolled back on every shar
 # what a write after its subqueries does not do is refused with 0A000
 for my $sql (q{update orders o set qty = 1 where exists (select 1 from users u where u.id = o.product_id)},
 	q{update orders set qty = 0 where qty > all (select n from items)},
-	q{update orders set qty = 1 from users u where u.id = orders.product_id})
+	q{update orders o set note = u.name from users u where u.id = o.product_id},
+	q{delete from orders o using users u where o.product_id = u.id and o.qty = u.score})
 {
 	my $ok = $db{simple}->do($sql);
 	ok(!$ok && ($db{simple}->state // '') eq '0A000', "refused with 0A000: $sql") or diag($db{simple}->errstr);
