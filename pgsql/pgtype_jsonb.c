@@ -635,16 +635,23 @@ static void fn_array_length(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	sqlite3_result_int(ctx, n);
 }
 
-/* pg_json_member(j, key, as_text): the member key of an object or the
- * element (integer key) of an array, as JSON text or (as_text) text. */
+/* pg_json_member(j, key, flags): the member key of an object or the
+ * element (integer key) of an array, as JSON text or (flags bit 1) text;
+ * with flags bit 2 (jsonb) element 0 or -1 of a scalar is the scalar, as
+ * PostgreSQL's jsonb reads a scalar as a one-element array. */
 static void fn_member(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (any_null(argc, argv))
 		return;
 	JSpan v = arg_span(argv[0]), val;
 	bool found;
+	int flags = sqlite3_value_int(argv[2]);
 	if (sqlite3_value_type(argv[1]) == SQLITE_INTEGER) {
-		found = element(v, (long)sqlite3_value_int64(argv[1]), &val);
+		long i = (long)sqlite3_value_int64(argv[1]);
+		bool scalar = kind(v) != 'o' && kind(v) != 'a';
+		found = scalar ? (flags & 2) && (i == 0 || i == -1) : element(v, i, &val);
+		if (scalar)
+			val = v;
 	} else {
 		json_t *k = json_stringn_nocheck((const char *)sqlite3_value_text(argv[1]), (size_t)sqlite3_value_bytes(argv[1]));
 		char *d = k ? json_dumps(k, JSON_ENCODE_ANY) : NULL;
@@ -652,9 +659,10 @@ static void fn_member(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		free(d);
 		json_decref(k);
 	}
-	if (!found || (sqlite3_value_int(argv[2]) && kind(val) == 'z'))
+	bool as_text = flags & 1;
+	if (!found || (as_text && kind(val) == 'z'))
 		return;
-	if (sqlite3_value_int(argv[2]) && kind(val) == 's') {
+	if (as_text && kind(val) == 's') {
 		json_t *s = str_value(val);
 		if (s)
 			sqlite3_result_text(ctx, json_string_value(s), (int)json_string_length(s), SQLITE_TRANSIENT);

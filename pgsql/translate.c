@@ -137,6 +137,15 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 {
 	Buf nb;
 	buf_init(&nb);
+	if (to == PGT_TIME && (from == PGT_TIMESTAMP || from == PGT_TIMESTAMPTZ)) {
+		/* the time of an infinite timestamp is NULL */
+		buf_put_str(&nb, "nullif(nullif(");
+		tr_put_buf(&nb, b);
+		buf_put_str(&nb, ", 'infinity'), '-infinity')");
+		buf_reset(b);
+		tr_put_buf(b, &nb);
+		buf_reset(&nb);
+	}
 	if (from == PGT_TIMESTAMPTZ && (to == PGT_TIMESTAMP || to == PGT_DATE || to == PGT_TIME)) {
 		/* the session's wall clock at that instant */
 		buf_put_str(&nb, "pg_cast(pg_tz_local(");
@@ -976,7 +985,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		tr_put_buf(out, &lb);
 		buf_put_str(out, ", ");
 		tr_put_buf(out, &rb);
-		buf_printf(out, ", %d)", op[2] == '>');
+		buf_printf(out, ", %d)", (op[2] == '>') | (lt.oid == PGT_JSONB ? 2 : 0));
 		tr_ttype_set(ty, op[2] == '>' ? PGT_TEXT : lt.oid, -1);
 		ok = true;
 		goto out;

@@ -160,3 +160,7 @@ SELECT x FROM nq_exact WHERE x = 1.5 OR x = 123456789012345678901234.5678 ORDER 
 SELECT floor(x), ceil(x), floor(-x), ceil(y), floor(z) FROM nq_exact ORDER BY 1
 SELECT floor('NaN'::numeric), ceil('Infinity'::numeric), -('NaN'::numeric), -(0.00), floor(-2.5), ceil(-2.5), floor(2.5::float8), ceil(7)
 SELECT floor(99999999999999999999.5), ceil(99999999999999999999.5)
+-- the time of an infinite timestamp is NULL; jsonb element 0 or -1 of a
+-- scalar is the scalar
+SELECT ('infinity'::timestamp)::time IS NULL, ('-infinity'::timestamptz)::time IS NULL, (timestamp '2024-01-01 10:00')::time, time '12:00' - ('infinity'::timestamp)::time
+SELECT to_jsonb('abc'::text) -> 0, '"abc"'::jsonb ->> -1, '5'::jsonb -> 1, '"abc"'::json -> 0, '[1,2]'::jsonb -> 0
