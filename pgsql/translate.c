@@ -833,6 +833,57 @@ static bool arith_op(Tr *tr, const char *op, Buf *lb, const TType *lt, Buf *rb, 
 	return true;
 }
 
+/* fn(l, r) into out. */
+static void put_call2(Buf *out, const char *fn, Buf *lb, Buf *rb)
+{
+	buf_printf(out, "%s(", fn);
+	tr_put_buf(out, lb);
+	buf_put_str(out, ", ");
+	tr_put_buf(out, rb);
+	buf_put_u8(out, ')');
+}
+
+/* l || r: array concatenation, jsonb concatenation, bytea's bytes, or text
+ * (character(n) without its padding, other scalars as their text). */
+static bool concat_op(Tr *tr, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
+{
+	if (is_array_type(lt->oid) || is_array_type(rt->oid)) {
+		uint32_t at = is_array_type(lt->oid) ? lt->oid : rt->oid;
+		if (lt->unknown)
+			tr_coerce(tr, lb, lt, at, -1, loc);
+		if (rt->unknown)
+			tr_coerce(tr, rb, rt, at, -1, loc);
+		put_call2(out, "pg_array_cat", lb, rb);
+		tr_ttype_set(ty, at, -1);
+		return !tr->failed;
+	}
+	if ((lt->oid == PGT_JSONB || rt->oid == PGT_JSONB) && (lt->oid == rt->oid || lt->unknown || rt->unknown)) {
+		if (lt->unknown)
+			tr_coerce(tr, lb, lt, PGT_JSONB, -1, loc);
+		if (rt->unknown)
+			tr_coerce(tr, rb, rt, PGT_JSONB, -1, loc);
+		put_call2(out, "pg_jsonb_concat", lb, rb);
+		tr_ttype_set(ty, PGT_JSONB, -1);
+		return !tr->failed;
+	}
+	bool bytea = lt->oid == PGT_BYTEA && rt->oid == PGT_BYTEA;
+	Buf *sides[2] = {lb, rb};
+	TType *types[2] = {lt, rt};
+	for (int i = 0; i < 2 && !bytea; i++)
+		if (types[i]->oid == PGT_BPCHAR)
+			bpchar_as_text(sides[i], types[i]); /* character(n) to text drops the padding */
+		else if (!tr_is_text_type(types[i]->oid) && !tr_is_int_type(types[i]->oid))
+			tr_coerce(tr, sides[i], types[i], PGT_TEXT, -1, loc);
+	/* SQLite's || makes text of bytes: bytea || bytea is cast back */
+	buf_put_str(out, bytea ? "CAST((" : "(");
+	tr_put_buf(out, lb);
+	buf_put_str(out, " || ");
+	tr_put_buf(out, rb);
+	buf_put_str(out, bytea ? ") AS BLOB)" : ")");
+	tr_ttype_set(ty, bytea ? PGT_BYTEA : PGT_TEXT, -1);
+	return !tr->failed;
+}
+
 static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out, TType *ty)
 {
 	Buf lb, rb;
@@ -907,64 +958,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 		ok = arith_op(tr, op, &lb, &lt, &rb, &rt, null_operand, loc, out, ty);
 		goto out;
 	}
-	if (strcmp(op, "||") == 0 && (is_array_type(lt.oid) || is_array_type(rt.oid))) {
-		/* array || array */
-		uint32_t at = is_array_type(lt.oid) ? lt.oid : rt.oid;
-		if (lt.unknown)
-			tr_coerce(tr, &lb, &lt, at, -1, loc);
-		if (rt.unknown)
-			tr_coerce(tr, &rb, &rt, at, -1, loc);
-		buf_put_str(out, "pg_array_cat(");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, at, -1);
-		ok = !tr->failed;
-		goto out;
-	}
-	if (strcmp(op, "||") == 0 && (lt.oid == PGT_JSONB || rt.oid == PGT_JSONB) &&
-	    (lt.oid == rt.oid || lt.unknown || rt.unknown)) {
-		/* jsonb || jsonb */
-		if (lt.unknown)
-			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
-		if (rt.unknown)
-			tr_coerce(tr, &rb, &rt, PGT_JSONB, -1, loc);
-		buf_put_str(out, "pg_jsonb_concat(");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, PGT_JSONB, -1);
-		ok = !tr->failed;
-		goto out;
-	}
-	if (strcmp(op, "||") == 0 && lt.oid == PGT_BYTEA && rt.oid == PGT_BYTEA) {
-		/* bytea || bytea: SQLite's || makes text of the bytes */
-		buf_put_str(out, "CAST((");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, " || ");
-		tr_put_buf(out, &rb);
-		buf_put_str(out, ") AS BLOB)");
-		tr_ttype_set(ty, PGT_BYTEA, -1);
-		ok = !tr->failed;
-		goto out;
-	}
 	if (strcmp(op, "||") == 0) {
-		Buf *sides[2] = {&lb, &rb};
-		TType *types[2] = {&lt, &rt};
-		for (int i = 0; i < 2; i++)
-			if (types[i]->oid == PGT_BPCHAR)
-				bpchar_as_text(sides[i], types[i]); /* character(n) to text drops the padding */
-			else if (!tr_is_text_type(types[i]->oid) && !tr_is_int_type(types[i]->oid))
-				tr_coerce(tr, sides[i], types[i], PGT_TEXT, -1, loc);
-		buf_put_u8(out, '(');
-		tr_put_buf(out, &lb);
-		buf_put_str(out, " || ");
-		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
-		tr_ttype_set(ty, PGT_TEXT, -1);
-		ok = !tr->failed;
+		ok = concat_op(tr, &lb, &lt, &rb, &rt, loc, out, ty);
 		goto out;
 	}
 	if (strcmp(op, "~") == 0 || strcmp(op, "~*") == 0 || strcmp(op, "!~") == 0 || strcmp(op, "!~*") == 0) {
@@ -1332,43 +1327,6 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 	return !tr->failed;
 }
 
-static bool sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, TType *ty)
-{
-	switch (f->op) {
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
-		buf_put_str(out, "pg_now()");
-		tr_ttype_set(ty, PGT_TIMESTAMPTZ, -1);
-		return true;
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
-		buf_printf(out, "pg_cast(pg_tz_local(pg_now()), %d, -1)", PGT_TIMESTAMP);
-		tr_ttype_set(ty, PGT_TIMESTAMP, -1);
-		return true;
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
-		buf_printf(out, "pg_cast(pg_tz_local(pg_now()), %d, -1)", PGT_DATE);
-		tr_ttype_set(ty, PGT_DATE, -1);
-		return true;
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
-		pgs_put_literal(out, tr->ctx->user ? tr->ctx->user : "dosql", strlen(tr->ctx->user ? tr->ctx->user : "dosql"));
-		tr_ttype_set(ty, PGT_NAME, -1);
-		return true;
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
-		buf_put_str(out, "pg_current_database()");
-		tr_ttype_set(ty, PGT_NAME, -1);
-		return true;
-	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
-		buf_put_str(out, "pg_current_schema()");
-		tr_ttype_set(ty, PGT_NAME, -1);
-		return true;
-	default:
-		return tr_unsupported(tr, f->location, "CURRENT_TIME / LOCALTIME");
-	}
-}
-
 /* x[i]: one element of an array or int2vector/oidvector (0-based). */
 bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 {
@@ -1441,7 +1399,7 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	case PG_QUERY__NODE__NODE_SUB_LINK:
 		return tr_sublink(tr, n->sub_link, out, ty);
 	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
-		return sql_value_function(tr, n->sqlvalue_function, out, ty);
+		return tr_sql_value_function(tr, n->sqlvalue_function, out, ty);
 	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
 		return tr_expr(tr, n->collate_clause->arg, out, ty);
 	case PG_QUERY__NODE__NODE_SET_TO_DEFAULT:

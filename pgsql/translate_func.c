@@ -451,6 +451,48 @@ bool tr_func_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	return ok;
 }
 
+/* The arguments of a call of the known function m into out, each
+ * checked (arg_allowed) and coerced as m takes it; *first gets the first
+ * argument's type. */
+static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCall *f, Buf *out, TType *first)
+{
+	for (size_t i = 0; i < f->n_args; i++) {
+		Buf ab;
+		TType at;
+		buf_init(&ab);
+		if (!tr_expr(tr, f->args[i], &ab, &at) || !arg_allowed(tr, m, name, f, i, &at)) {
+			buf_cleanup(&ab);
+			return false;
+		}
+		if ((at.unknown || at.param) && i > 0 && first->oid == PGT_BYTEA)
+			tr_coerce(tr, &ab, &at, PGT_BYTEA, -1, f->location);
+		else if (at.unknown || at.param)
+			tr_coerce(tr, &ab, &at, m->argtype ? m->argtype : PGT_TEXT, -1, f->location);
+		/* round(x, n) and trunc(x, n) are numeric's only */
+		if (i == 0 && f->n_args == 2 && (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)) {
+			if (at.oid == PGT_FLOAT4 || at.oid == PGT_FLOAT8) {
+				buf_cleanup(&ab);
+				return tr_fail(tr, "42883", f->location,
+					       "function %s(double precision, integer) does not exist", name);
+			}
+			if (tr_is_int_type(at.oid))
+				tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
+		}
+		if (i == 0)
+			*first = at;
+		if (i)
+			buf_put_str(out, ", ");
+		if (f->agg_distinct) {
+			tr_settle(tr, &ab, &at);
+			tr_put_group_key(out, &ab, &at);
+		} else {
+			tr_put_buf(out, &ab);
+		}
+		buf_cleanup(&ab);
+	}
+	return true;
+}
+
 static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
@@ -507,46 +549,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	if (f->agg_star) {
 		buf_put_u8(out, '*');
 	} else {
-		for (size_t i = 0; i < f->n_args; i++) {
-			Buf ab;
-			TType at;
-			buf_init(&ab);
-			if (!tr_expr(tr, f->args[i], &ab, &at)) {
-				buf_cleanup(&ab);
-				buf_cleanup(&call);
-				return false;
-			}
-			if (!arg_allowed(tr, m, name, f, i, &at)) {
-				buf_cleanup(&ab);
-				buf_cleanup(&call);
-				return false;
-			}
-			if ((at.unknown || at.param) && i > 0 && first.oid == PGT_BYTEA)
-				tr_coerce(tr, &ab, &at, PGT_BYTEA, -1, f->location);
-			else if (at.unknown || at.param)
-				tr_coerce(tr, &ab, &at, m->argtype ? m->argtype : PGT_TEXT, -1, f->location);
-			/* round(x, n) and trunc(x, n) are numeric's only */
-			if (i == 0 && f->n_args == 2 && (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0)) {
-				if (at.oid == PGT_FLOAT4 || at.oid == PGT_FLOAT8) {
-					buf_cleanup(&ab);
-					buf_cleanup(&call);
-					return tr_fail(tr, "42883", f->location,
-						       "function %s(double precision, integer) does not exist", name);
-				}
-				if (tr_is_int_type(at.oid))
-					tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
-			}
-			if (i == 0)
-				first = at;
-			if (i)
-				buf_put_str(out, ", ");
-			if (f->agg_distinct) {
-				tr_settle(tr, &ab, &at);
-				tr_put_group_key(out, &ab, &at);
-			} else {
-				tr_put_buf(out, &ab);
-			}
-			buf_cleanup(&ab);
+		if (!put_args(tr, m, name, f, out, &first)) {
+			buf_cleanup(&call);
+			return false;
 		}
 		/* sum() and avg() need the argument type to pick their arithmetic
 		 * (DISTINCT aggregates take one argument in SQLite) */

@@ -186,6 +186,7 @@ bool tr_array_expr(Tr *tr, PgQuery__AArrayExpr *e, Buf *out, TType *ty);
  * signatures (date/time, strings). */
 int tr_time_binop(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
 bool tr_time_negate(Tr *tr, Buf *rb, TType *rt, Buf *out, TType *ty);
+bool tr_sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, TType *ty);
 bool tr_sig_known(const char *name);
 bool tr_is_time_type(uint32_t oid);
 bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);

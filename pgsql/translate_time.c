@@ -598,3 +598,42 @@ out:
 		buf_cleanup(&bs[i]);
 	return done;
 }
+
+/* CURRENT_TIMESTAMP, LOCALTIMESTAMP, CURRENT_DATE (in the session zone),
+ * CURRENT_USER and the other SQL value functions. */
+bool tr_sql_value_function(Tr *tr, PgQuery__SQLValueFunction *f, Buf *out, TType *ty)
+{
+	switch (f->op) {
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
+		buf_put_str(out, "pg_now()");
+		tr_ttype_set(ty, PGT_TIMESTAMPTZ, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
+		buf_printf(out, "pg_cast(pg_tz_local(pg_now()), %d, -1)", PGT_TIMESTAMP);
+		tr_ttype_set(ty, PGT_TIMESTAMP, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
+		buf_printf(out, "pg_cast(pg_tz_local(pg_now()), %d, -1)", PGT_DATE);
+		tr_ttype_set(ty, PGT_DATE, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
+		pgs_put_literal(out, tr->ctx->user ? tr->ctx->user : "dosql", strlen(tr->ctx->user ? tr->ctx->user : "dosql"));
+		tr_ttype_set(ty, PGT_NAME, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
+		buf_put_str(out, "pg_current_database()");
+		tr_ttype_set(ty, PGT_NAME, -1);
+		return true;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
+		buf_put_str(out, "pg_current_schema()");
+		tr_ttype_set(ty, PGT_NAME, -1);
+		return true;
+	default:
+		return tr_unsupported(tr, f->location, "CURRENT_TIME / LOCALTIME");
+	}
+}

@@ -245,6 +245,40 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(rt->base);
 }
 
+/* The router's authentication (method, passwd file) and TLS context from
+ * the config; false after saying why on stderr. */
+static bool setup_auth(const char *file, const Config *cfg, RtRouter *rt)
+{
+	rt->pgw.max_message = PGW_DEFAULT_MAX_MESSAGE;
+	rt->pgw.auth = PGW_AUTH_TRUST;
+	if (cfg->auth && !pgw_auth_method_from_str(cfg->auth, &rt->pgw.auth)) {
+		fprintf(stderr, "dosql: %s: auth: expected trust, password, md5 or scram-sha-256, got \"%s\"\n", file, cfg->auth);
+		return false;
+	}
+	if (rt->pgw.auth != PGW_AUTH_TRUST && !cfg->passwd_file) {
+		fprintf(stderr, "dosql: %s: auth %s needs passwd_file\n", file, cfg->auth);
+		return false;
+	}
+	if (cfg->passwd_file) {
+		char uerr[512];
+		if (!pgw_users_load(&rt->users, cfg->passwd_file, uerr, sizeof(uerr))) {
+			fprintf(stderr, "dosql: %s\n", uerr);
+			return false;
+		}
+	}
+	if (cfg->tls_cert || cfg->tls_key) {
+		if (!cfg->tls_cert || !cfg->tls_key) {
+			fprintf(stderr, "dosql: %s: tls needs both cert and key\n", file);
+			return false;
+		}
+		rt->ssl_ctx = pgw_tls_context(cfg->tls_cert, cfg->tls_key);
+		if (!rt->ssl_ctx)
+			return false;
+		rt->pgw.tls_available = true;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = NULL, *data = NULL;
@@ -288,33 +322,8 @@ int main(int argc, char **argv)
 	rt_merge_limits(cfg.work_mem, cfg.max_intermediate);
 	if (!rt.stats || !rt_pools_create(&rt, cfg.pool_max_idle))
 		goto out;
-	rt.pgw.max_message = PGW_DEFAULT_MAX_MESSAGE;
-	rt.pgw.auth = PGW_AUTH_TRUST;
-	if (cfg.auth && !pgw_auth_method_from_str(cfg.auth, &rt.pgw.auth)) {
-		fprintf(stderr, "dosql: %s: auth: expected trust, password, md5 or scram-sha-256, got \"%s\"\n", file, cfg.auth);
+	if (!setup_auth(file, &cfg, &rt))
 		goto out;
-	}
-	if (rt.pgw.auth != PGW_AUTH_TRUST && !cfg.passwd_file) {
-		fprintf(stderr, "dosql: %s: auth %s needs passwd_file\n", file, cfg.auth);
-		goto out;
-	}
-	if (cfg.passwd_file) {
-		char uerr[512];
-		if (!pgw_users_load(&rt.users, cfg.passwd_file, uerr, sizeof(uerr))) {
-			fprintf(stderr, "dosql: %s\n", uerr);
-			goto out;
-		}
-	}
-	if (cfg.tls_cert || cfg.tls_key) {
-		if (!cfg.tls_cert || !cfg.tls_key) {
-			fprintf(stderr, "dosql: %s: tls needs both cert and key\n", file);
-			goto out;
-		}
-		rt.ssl_ctx = pgw_tls_context(cfg.tls_cert, cfg.tls_key);
-		if (!rt.ssl_ctx)
-			goto out;
-		rt.pgw.tls_available = true;
-	}
 	rt.shard_user = strdup(cfg.shard_user ? cfg.shard_user : "dosql");
 	rt.shard_database = strdup(cfg.shard_database ? cfg.shard_database : "dosql");
 
