@@ -265,6 +265,35 @@ void tc_format_datetime(Buf *out, const TcFields *f, const char *fmt)
 	}
 }
 
+/* Whether fmt has no field an interval has not (a day of the week, a
+ * month's name, an era, a zone): to_char(interval) refuses those. */
+static bool interval_format_ok(const char *fmt)
+{
+	for (const char *p = fmt; *p;) {
+		size_t kl;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			p += *p != 0;
+			continue;
+		}
+		int ki = match_key(p, &kl);
+		if (ki < 0) {
+			p++;
+			continue;
+		}
+		switch (keys[ki].k) {
+		case K_D: case K_ID: case K_DAY: case K_DY: case K_ADBC: case K_ADBC_DOT:
+		case K_TZ: case K_TZH: case K_TZM: case K_OF: case K_MONTH: case K_MON:
+			return false;
+		default:
+			p += kl;
+		}
+	}
+	return true;
+}
+
 /* pg_to_char(x, fmt, oid). */
 static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -289,6 +318,11 @@ static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (!pgt_tval_read(argv[0], oid, &v)) {
 			buf_cleanup(&b);
 			pgt_result_error(ctx, "22007", "invalid input syntax for a date/time value");
+			return;
+		}
+		if (oid == PGT_INTERVAL && !interval_format_ok(fmt)) {
+			buf_cleanup(&b);
+			pgt_result_error(ctx, "22007", "invalid format specification for an interval value");
 			return;
 		}
 		if (oid == PGT_INTERVAL) {

@@ -229,6 +229,8 @@ bool tc_format_number(Buf *out, sqlite3_value *v, uint32_t oid, const char *fmt,
 				buf_put_u8(&body, ',');
 			else if (!nf.fm)
 				buf_put_u8(&body, ' ');
+		} else if (c == 'B' || c == 'C') {
+			/* keywords PostgreSQL reads and prints nothing for */
 		} else if (c == 'V') {
 			/* the multiplier is applied already */
 		} else if (strncasecmp(p, "TH", 2) == 0) {

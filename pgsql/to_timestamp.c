@@ -183,7 +183,7 @@ static bool read_field(int k, const char *pat, size_t plen, const char **in, con
 static bool parse(const char *s, const char *fmt, Parsed *r, PgtError *e)
 {
 	memset(r, 0, sizeof(*r));
-	r->mon = 1, r->mday = 1, r->year = 1;
+	r->mon = 1, r->mday = 1, r->year = 0; /* no year given: year 0, 1 BC, as PostgreSQL */
 	const char *in = s, *f = fmt;
 	while (*f) {
 		while ((strncasecmp(f, "fm", 2) == 0 || strncasecmp(f, "fx", 2) == 0 || strncasecmp(f, "tm", 2) == 0) && f[2])

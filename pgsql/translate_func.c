@@ -501,6 +501,10 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	int handled = tr_agg_call(tr, f, name, out, ty);
 	if (handled >= 0)
 		return handled;
+	/* SIMILAR TO calls pg_catalog.similar_to_escape; DoSQL's pattern is a
+	 * POSIX one, whose text differs from PostgreSQL's */
+	if (strcmp(name, "similar_to_escape") == 0 && f->n_funcname < 2)
+		return tr_unsupported(tr, f->location, "similar_to_escape() called directly");
 	if (tr_sig_known(name))
 		return tr_sig_call(tr, f, name, out, ty);
 	const FuncMap *m = NULL;

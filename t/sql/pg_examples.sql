@@ -164,3 +164,9 @@ SELECT floor(99999999999999999999.5), ceil(99999999999999999999.5)
 -- scalar is the scalar
 SELECT ('infinity'::timestamp)::time IS NULL, ('-infinity'::timestamptz)::time IS NULL, (timestamp '2024-01-01 10:00')::time, time '12:00' - ('infinity'::timestamp)::time
 SELECT to_jsonb('abc'::text) -> 0, '"abc"'::jsonb ->> -1, '5'::jsonb -> 1, '"abc"'::json -> 0, '[1,2]'::jsonb -> 0
+-- to_char(interval) refuses fields an interval has not; B and C print
+-- nothing in a number's format; a date read without a year is in 1 BC
+SELECT to_char(interval '1 day 02:00', 'Day')
+SELECT to_char(interval '1 day 02:00', 'DD HH24:MI'), to_char(interval '1 day 02:00', 'MM')
+SELECT to_char(7, 'b9'), to_char(7, 'abcdef'), to_char(7, 'ab9'), to_char(2.5, 'abcdef'), to_char(2.5::float8, 'abcdef')
+SELECT to_date('abcdef', 'b'), to_timestamp('03-04', 'MM-DD')
