@@ -119,12 +119,42 @@ static int64_t least_of(int width) { return width == 2 ? INT16_MIN : width == 4 
 
 /* pg_abs(x, argtype): an integer type's least value is 22003, numeric
  * keeps its digits and display scale, floats as fabs. */
+/* A double precision value stored as text is NaN (the infinities are
+ * REALs): abs, round, trunc, floor and ceil of it are itself. */
+static bool float_nan(uint32_t oid, sqlite3_value *v)
+{
+	return (oid == PGT_FLOAT4 || oid == PGT_FLOAT8) && sqlite3_value_type(v) == SQLITE_TEXT;
+}
+
+/* pg_sqrt(x): sqrt of double precision; NaN is NaN, a negative number
+ * is 2201F as PostgreSQL says. */
+static void fn_sqrt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	if (float_nan(PGT_FLOAT8, argv[0])) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	double x = sqlite3_value_double(argv[0]);
+	if (x < 0) {
+		pgt_result_error(ctx, "2201F", "cannot take square root of a negative number");
+		return;
+	}
+	sqlite3_result_double(ctx, __builtin_sqrt(x));
+}
+
 static void fn_abs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	uint32_t oid = (uint32_t)sqlite3_value_int64(argv[1]);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
+	if (float_nan(oid, argv[0])) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
 	if (oid == PGT_NUMERIC) {
 		PgtDec *d = sqlite3_malloc(sizeof(PgtDec));
 		if (!d) {
@@ -737,6 +767,10 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	bool trunc = mode == 1;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
+	if (float_nan((uint32_t)sqlite3_value_int64(argv[argc - 1]), argv[0])) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
 	int digits = argc == 3 ? sqlite3_value_int(argv[1]) : 0;
 	if ((uint32_t)sqlite3_value_int64(argv[argc - 1]) == PGT_NUMERIC) {
 		PgtDec *d = sqlite3_malloc(sizeof(PgtDec));
@@ -1180,6 +1214,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"dosql_slot_pid", 1, fn_slot_pid, s, 0},
 		{"pg_random", 0, fn_random, NULL, 0},
 		{"pg_abs", 2, fn_abs, NULL, SQLITE_DETERMINISTIC},
+		{"pg_sqrt", 1, fn_sqrt, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_mod", 2, fn_div, (void *)1, SQLITE_DETERMINISTIC},

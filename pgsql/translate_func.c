@@ -165,7 +165,7 @@ static const FuncMap funcs[] = {
 	{"floor", "pg_floor", RET_ARG1, 0, false, PGT_FLOAT8},
 	{"ceil", "pg_ceil", RET_ARG1, 0, false, PGT_FLOAT8},
 	{"ceiling", "pg_ceil", RET_ARG1, 0, false, PGT_FLOAT8},
-	{"sqrt", NULL, RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
+	{"sqrt", "pg_sqrt", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"power", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"pow", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"mod", "pg_mod", RET_ARG1, 0, false, PGT_INT4},

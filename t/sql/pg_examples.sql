@@ -170,3 +170,7 @@ SELECT to_char(interval '1 day 02:00', 'Day')
 SELECT to_char(interval '1 day 02:00', 'DD HH24:MI'), to_char(interval '1 day 02:00', 'MM')
 SELECT to_char(7, 'b9'), to_char(7, 'abcdef'), to_char(7, 'ab9'), to_char(2.5, 'abcdef'), to_char(2.5::float8, 'abcdef')
 SELECT to_date('abcdef', 'b'), to_timestamp('03-04', 'MM-DD')
+-- double precision NaN through abs, round, trunc, floor, ceil and sqrt;
+-- sqrt of a negative number is 2201F
+SELECT floor('NaN'::float8), ceil('NaN'::float8), round('NaN'::float8), trunc('NaN'::float8), abs('NaN'::float8), sqrt(abs('NaN'::float8)), sqrt('Infinity'::float8), sqrt(2.25::float8), round(-3.5::float8)
+SELECT sqrt(-1)
