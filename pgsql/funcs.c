@@ -220,6 +220,57 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_double(ctx, a / b);
 }
 
+/* A double precision operand: a REAL, an INTEGER, or the text NaN is
+ * stored as. */
+static double float_arg(sqlite3_value *v)
+{
+	if (sqlite3_value_type(v) == SQLITE_TEXT)
+		return strtod((const char *)sqlite3_value_text(v), NULL);
+	return sqlite3_value_double(v);
+}
+
+/*
+ * pg_float_op(op, a, b, real): a + - * / b in double precision (in real
+ * when real is 1) as PostgreSQL computes it: NaN in, NaN out (as the text
+ * NaN is stored as), 22012 for a zero divisor of a number, 22003 when a
+ * finite result overflows or a product or quotient of non-zero values
+ * underflows to zero.
+ */
+static void fn_float_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL || sqlite3_value_type(argv[2]) == SQLITE_NULL)
+		return;
+	char op = (char)sqlite3_value_text(argv[0])[0];
+	bool real = sqlite3_value_int(argv[3]) != 0;
+	double x = float_arg(argv[1]), y = float_arg(argv[2]), r;
+	if (real)
+		x = (float)x, y = (float)y;
+	if (op == '/' && y == 0 && !__builtin_isnan(x)) {
+		pgt_result_error(ctx, "22012", "division by zero");
+		return;
+	}
+	if (real) {
+		float fx = (float)x, fy = (float)y;
+		r = op == '+' ? fx + fy : op == '-' ? fx - fy : op == '*' ? fx * fy : fx / fy;
+	} else {
+		r = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y;
+	}
+	bool zero_ok = op == '*' ? x == 0 || y == 0 : op == '/' ? x == 0 || __builtin_isinf(y) : true;
+	if (__builtin_isinf(r) && !__builtin_isinf(x) && !__builtin_isinf(y)) {
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+		return;
+	}
+	if (r == 0 && !zero_ok) {
+		pgt_result_error(ctx, "22003", "value out of range: underflow");
+		return;
+	}
+	if (__builtin_isnan(r))
+		sqlite3_result_text(ctx, "NaN", 3, SQLITE_STATIC);
+	else
+		sqlite3_result_double(ctx, r);
+}
+
 /* pg_checkedN(a, op, b): integer arithmetic with PG's range errors. */
 static void fn_checked(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -1215,6 +1266,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_random", 0, fn_random, NULL, 0},
 		{"pg_abs", 2, fn_abs, NULL, SQLITE_DETERMINISTIC},
 		{"pg_sqrt", 1, fn_sqrt, NULL, SQLITE_DETERMINISTIC},
+		{"pg_float_op", 4, fn_float_op, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_mod", 2, fn_div, (void *)1, SQLITE_DETERMINISTIC},

@@ -806,6 +806,15 @@ static bool arith_op(Tr *tr, const char *op, Buf *lb, const TType *lt, Buf *rb, 
 	} else if (res == PGT_NUMERIC) {
 		/* exact decimal arithmetic with PostgreSQL's result scales */
 		buf_printf(out, "pg_num_op('%s', ", op);
+	} else if ((res == PGT_FLOAT4 || res == PGT_FLOAT8) && op[0] != '%') {
+		/* NaN, zero divisors and overflow as PostgreSQL's float arithmetic */
+		buf_printf(out, "pg_float_op('%s', ", op);
+		tr_put_buf(out, lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, rb);
+		buf_printf(out, ", %d)", res == PGT_FLOAT4);
+		tr_ttype_set(ty, res, -1);
+		return true;
 	} else if (op[0] == '/' || op[0] == '%') {
 		/* integer division truncates; a zero divisor raises 22012 */
 		buf_printf(out, "%s(", op[0] == '/' ? "pg_div" : "pg_mod");

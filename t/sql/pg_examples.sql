@@ -174,3 +174,10 @@ SELECT to_date('abcdef', 'b'), to_timestamp('03-04', 'MM-DD')
 -- sqrt of a negative number is 2201F
 SELECT floor('NaN'::float8), ceil('NaN'::float8), round('NaN'::float8), trunc('NaN'::float8), abs('NaN'::float8), sqrt(abs('NaN'::float8)), sqrt('Infinity'::float8), sqrt(2.25::float8), round(-3.5::float8)
 SELECT sqrt(-1)
+-- double precision arithmetic as PostgreSQL's: NaN in and out, 22003 on
+-- overflow and underflow, 22012 for a zero divisor of a number
+SELECT 1e308::float8 * 10
+SELECT 1e-300::float8 * 1e-300::float8
+SELECT 3.4e38::float4 * 10::float4
+SELECT 'Infinity'::float8 - 'Infinity'::float8, 'NaN'::float8 / 0, 'NaN'::float8 - 1.5::float8, 1.5::float8 - 'NaN'::float8, 'NaN'::float8 * 0, 0.1::float8 + 0.2::float8, 1.5::float4 * 2::float4, 7::float8 / 2, 'Infinity'::float8 * 0
+SELECT 1.5::float8 / 0
