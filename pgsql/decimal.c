@@ -707,10 +707,7 @@ static int coll_numeric(void *arg, int na, const void *a, int nb, const void *b)
 	bool oka = pgt_dec_parse(a, (size_t)na, &da), okb = pgt_dec_parse(b, (size_t)nb, &db);
 	if (oka && okb)
 		return dec_cmp(&da, &db);
-	if (oka != okb)
-		return oka ? -1 : 1;
-	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
-	return c ? c : na - nb;
+	return pgt_coll_unparsed(oka, okb, a, na, b, nb);
 }
 
 /* pg_num_op(op, a, scale_a, b, scale_b) */

@@ -548,7 +548,16 @@ static void datum_from_sqlite(PgtDatum *d, sqlite3_value *v)
 		d->s = "";
 }
 
-static void datum_from_value(PgtDatum *d, const PgtValue *v)
+int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, int nb)
+{
+	if (oka != okb)
+		return oka ? -1 : 1;
+	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
+	return c ? c : na - nb;
+}
+
+/* The datum of a value (borrowing its bytes). */
+void pgt_datum_from_value(PgtDatum *d, const PgtValue *v)
 {
 	d->type = v->type;
 	d->i = v->i;
@@ -1052,7 +1061,7 @@ bool pgt_out_text_datum(Buf *out, const PgtDatum *v, uint32_t oid, int32_t typmo
 			pgt_value_cleanup(&cv);
 			return false;
 		}
-		datum_from_value(&cd, &cv);
+		pgt_datum_from_value(&cd, &cv);
 		v = &cd;
 	}
 
@@ -1158,7 +1167,7 @@ bool pgt_out_binary_datum(Buf *out, const PgtDatum *v, uint32_t oid, int32_t typ
 		pgt_value_cleanup(&cv);
 		return false;
 	}
-	datum_from_value(&cd, &cv);
+	pgt_datum_from_value(&cd, &cv);
 	switch (k) {
 	case K_BOOL:
 		buf_put_u8(out, cd.i ? 1 : 0);

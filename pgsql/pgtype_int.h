@@ -21,6 +21,13 @@ typedef struct PgtDatum {
 	size_t n;
 } PgtDatum;
 
+/* The order a collation by value gives two texts not both values (a and b
+ * parsed as oka and okb): a value before any other text, other texts by
+ * their bytes (pgtype.c). */
+int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, int nb);
+/* The datum of a value (pgtype.c), borrowing the value's bytes. */
+void pgt_datum_from_value(PgtDatum *d, const PgtValue *v);
+
 /* Fill err with a SQLSTATE and printf-style message; always returns false. */
 bool pgt_fail(PgtError *err, const char *sqlstate, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -618,28 +618,6 @@ bool pgt_numeric_store(PgtDec *d, int32_t typmod, PgtValue *out, PgtError *err)
 	return ok || pgt_fail(err, "53200", "out of memory");
 }
 
-/* A numeric value in storage form as a decimal; false for text that is no
- * number. */
-static bool dec_from_value_form(PgtDec *d, const PgtValue *v)
-{
-	if (v->type == SQLITE_INTEGER)
-		pgt_dec_from_int(d, v->i);
-	else if (v->type == SQLITE_FLOAT)
-		pgt_dec_from_double(d, v->d);
-	else
-		return pgt_dec_parse((const char *)v->s.data, v->s.len, d);
-	return true;
-}
-
-int pgt_numeric_cmp(const PgtValue *a, const PgtValue *b)
-{
-	PgtDec x, y;
-	bool okx = dec_from_value_form(&x, a), oky = dec_from_value_form(&y, b);
-	if (okx && oky)
-		return dec_cmp(&x, &y);
-	return okx == oky ? 0 : okx ? -1 : 1;
-}
-
 /* numeric_in: 22P02 on bad syntax, then pgt_numeric_store(). */
 bool pgt_numeric_in(const char *s, size_t n, int32_t typmod, PgtValue *out, PgtError *err)
 {
@@ -668,6 +646,19 @@ static bool dec_from_datum(PgtDec *d, const PgtDatum *v, PgtError *err)
 					pgt_quote_for_msg(q, sizeof(q), v->s, v->n));
 		return true;
 	}
+}
+
+int pgt_numeric_cmp(const PgtValue *a, const PgtValue *b)
+{
+	PgtDec x, y;
+	PgtDatum da, db;
+	PgtError err;
+	pgt_datum_from_value(&da, a);
+	pgt_datum_from_value(&db, b);
+	bool okx = dec_from_datum(&x, &da, &err), oky = dec_from_datum(&y, &db, &err);
+	if (okx && oky)
+		return dec_cmp(&x, &y);
+	return okx == oky ? 0 : okx ? -1 : 1;
 }
 
 /* The value to output, rounded to the typmod's scale when there is one. */

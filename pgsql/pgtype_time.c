@@ -1289,10 +1289,7 @@ static int coll_interval(void *arg, int na, const void *a, int nb, const void *b
 	bool oka = interval_span(a, (size_t)na, &sa), okb = interval_span(b, (size_t)nb, &sb);
 	if (oka && okb)
 		return sa < sb ? -1 : sa > sb;
-	if (oka != okb)
-		return oka ? -1 : 1;
-	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
-	return c ? c : na - nb;
+	return pgt_coll_unparsed(oka, okb, a, na, b, nb);
 }
 
 /* ------------------------------------------ for the date/time functions */

@@ -856,23 +856,16 @@ static void put_call2(Buf *out, const char *fn, Buf *lb, Buf *rb)
  * (character(n) without its padding, other scalars as their text). */
 static bool concat_op(Tr *tr, Buf *lb, TType *lt, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
 {
-	if (is_array_type(lt->oid) || is_array_type(rt->oid)) {
-		uint32_t at = is_array_type(lt->oid) ? lt->oid : rt->oid;
+	bool array = is_array_type(lt->oid) || is_array_type(rt->oid);
+	if (array || ((lt->oid == PGT_JSONB || rt->oid == PGT_JSONB) && (lt->oid == rt->oid || lt->unknown || rt->unknown))) {
+		/* array || array, jsonb || jsonb: an untyped side takes the other's type */
+		uint32_t t = array ? (is_array_type(lt->oid) ? lt->oid : rt->oid) : PGT_JSONB;
 		if (lt->unknown)
-			tr_coerce(tr, lb, lt, at, -1, loc);
+			tr_coerce(tr, lb, lt, t, -1, loc);
 		if (rt->unknown)
-			tr_coerce(tr, rb, rt, at, -1, loc);
-		put_call2(out, "pg_array_cat", lb, rb);
-		tr_ttype_set(ty, at, -1);
-		return !tr->failed;
-	}
-	if ((lt->oid == PGT_JSONB || rt->oid == PGT_JSONB) && (lt->oid == rt->oid || lt->unknown || rt->unknown)) {
-		if (lt->unknown)
-			tr_coerce(tr, lb, lt, PGT_JSONB, -1, loc);
-		if (rt->unknown)
-			tr_coerce(tr, rb, rt, PGT_JSONB, -1, loc);
-		put_call2(out, "pg_jsonb_concat", lb, rb);
-		tr_ttype_set(ty, PGT_JSONB, -1);
+			tr_coerce(tr, rb, rt, t, -1, loc);
+		put_call2(out, array ? "pg_array_cat" : "pg_jsonb_concat", lb, rb);
+		tr_ttype_set(ty, t, -1);
 		return !tr->failed;
 	}
 	bool bytea = lt->oid == PGT_BYTEA && rt->oid == PGT_BYTEA;

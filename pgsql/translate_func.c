@@ -257,15 +257,21 @@ static const FuncMap funcs[] = {
 	{"regexp_replace", "pg_regexp_replace", RET_FIXED, PGT_TEXT, false, PGT_TEXT},
 };
 
-static bool is_window_function(const char *name)
+/* Whether name is one of names (NULL-terminated). */
+static bool name_in(const char *name, const char *const *names)
 {
-	static const char *const names[] = {"row_number",  "rank",	 "dense_rank", "percent_rank",
-					    "cume_dist",   "ntile",	 "lag",	       "lead",
-					    "first_value", "last_value", "nth_value"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i], name) == 0)
+	for (; *names; names++)
+		if (strcmp(name, *names) == 0)
 			return true;
 	return false;
+}
+
+static bool is_window_function(const char *name)
+{
+	static const char *const names[] = {"row_number", "rank",	"dense_rank", "percent_rank", "cume_dist",
+					    "ntile",	  "lag",	"lead",	      "first_value",  "last_value",
+					    "nth_value",  NULL};
+	return name_in(name, names);
 }
 
 const char *pgs_builtin_function(size_t i, uint32_t *rettype, char *kind)
@@ -349,14 +355,6 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
 	buf_cleanup(&ab);
 	tr_ttype_set(ty, PGT_REGTYPE, -1);
 	return ok;
-}
-
-static bool name_in(const char *name, const char *const *names)
-{
-	for (; *names; names++)
-		if (strcmp(name, *names) == 0)
-			return true;
-	return false;
 }
 
 /*
