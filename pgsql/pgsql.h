@@ -174,6 +174,8 @@ bool pgs_txn_options(PgsSession *s, size_t n, PgQuery__Node **opts, bool session
 /* Register the PostgreSQL functions SQLite lacks on s->db (funcs.c);
  * false when SQLite refused one. */
 bool pgs_funcs_register(PgsSession *s);
+/* pg_database_size and the storage functions of dbsize.c. */
+bool pgs_dbsize_register(PgsSession *s);
 /* generate_series() as a table-valued function (series.c). */
 bool pgs_series_register(sqlite3 *db);
 

@@ -44,6 +44,7 @@ struct RtCoord {
 	pthread_t thread;
 	bool thread_started, stopping;
 	pthread_cond_t wake;
+	_Atomic uint64_t recovered_commit, recovered_rollback; /* prepared gids recovery finished */
 };
 
 static int64_t now_us(void)
@@ -353,8 +354,11 @@ static void recover_pass(RtCoord *c)
 				bool act = earlier_run || now - t > 2000000;
 				if (!act || !resolve(pg, "COMMIT PREPARED", gid, snap[k].commit_ts))
 					pending[k] = true;
+				else
+					c->recovered_commit++;
 			} else if (abandoned(c, gid, now - t > c->abandon_us) || earlier_run || now - t > c->abandon_us) {
-				resolve(pg, "ROLLBACK PREPARED", gid, 0);
+				if (resolve(pg, "ROLLBACK PREPARED", gid, 0))
+					c->recovered_rollback++;
 			}
 		}
 		PQclear(r);
@@ -457,4 +461,10 @@ void rt_coord_stop(RtCoord *c)
 	free(c->user);
 	free(c->database);
 	free(c);
+}
+
+void rt_coord_recovered(RtCoord *c, uint64_t *committed, uint64_t *rolled_back)
+{
+	*committed = c->recovered_commit;
+	*rolled_back = c->recovered_rollback;
 }

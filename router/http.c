@@ -109,14 +109,18 @@ static void get_health(RtOps *ops, struct evhttp_request *req)
 
 /* A /health/deep request: a round trip (connect, SELECT 1) to every shard,
  * answered when all are in or at the deadline, whichever comes first. */
+typedef void (*ProbeAnswer)(RtOps *ops, struct evhttp_request *req);
+
 typedef struct RtProbe {
 	RtOps *ops;
 	struct evhttp_request *req; /* NULL: no answer wanted (a check of its own) */
+	ProbeAnswer answer;         /* of req, once every shard is in */
 	int n, pending;
 	struct ProbeShard {
 		struct RtProbe *p;
 		RtPgAsync *a; /* owned until it answers */
 		int64_t start_us;
+		int results; /* of the check's statements, so far */
 		bool done;
 	} *shards;
 	struct event *deadline; /* owned */
@@ -134,6 +138,7 @@ static void shard_done(struct ProbeShard *ps, bool up, bool timed_out, const cha
 	RtShardHealth *h = &p->ops->health[i];
 	ps->done = true;
 	h->checked = true;
+	h->sized = h->sized && up;
 	h->up = up;
 	h->timed_out = timed_out;
 	h->latency_s = (double)(rt_ops_now_us() - ps->start_us) / 1e6;
@@ -145,10 +150,33 @@ static void shard_done(struct ProbeShard *ps, bool up, bool timed_out, const cha
 		probe_finish(p);
 }
 
+/* The check: the shard's storage, then each replication slot's backlog. */
+#define PROBE_SQL                                                                                                        \
+	"SELECT pg_database_size(current_database()), dosql_wal_size();"                                                  \
+	"SELECT slot_name, dosql_slot_pending(slot_name) FROM pg_replication_slots"
+
+/* Keep what a result of the check reports. */
+static void probe_note(struct ProbeShard *ps, PGresult *r)
+{
+	RtShardHealth *h = &ps->p->ops->health[ps - ps->p->shards];
+	if (ps->results++ == 0) {
+		h->sized = PQntuples(r) == 1 && PQnfields(r) == 2;
+		h->db_bytes = h->sized ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+		h->wal_bytes = h->sized ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
+		h->nslots = 0;
+		return;
+	}
+	for (int i = 0; i < PQntuples(r) && h->nslots < RT_HEALTH_SLOTS && PQnfields(r) == 2; i++) {
+		struct RtSlotLag *l = &h->slots[h->nslots++];
+		snprintf(l->name, sizeof(l->name), "%s", PQgetvalue(r, i, 0));
+		l->pending = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	}
+}
+
 static void probe_ready(void *arg, RtPgAsync *a)
 {
 	struct ProbeShard *ps = arg;
-	if (!rt_pgasync_send(a, "SELECT 1"))
+	if (!rt_pgasync_send(a, PROBE_SQL))
 		shard_done(ps, false, false, "could not send the check");
 }
 
@@ -168,6 +196,7 @@ static void probe_result(void *arg, RtPgAsync *a, PGresult *r)
 		shard_done(ps, false, false, why);
 		return;
 	}
+	probe_note(ps, r);
 	PQclear(r);
 }
 
@@ -214,22 +243,26 @@ static json_t *shard_json(RtOps *ops, int i)
 
 static int open_count(RtOps *ops);
 
+static void answer_deep(RtOps *ops, struct evhttp_request *req)
+{
+	int n = vsc_shard_count(ops->rt->vschema), up = 0;
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++) {
+		json_array_append_new(arr, shard_json(ops, i));
+		up += ops->health[i].up;
+	}
+	const char *st = up == n ? "healthy" : up > 0 ? "degraded" : "unhealthy";
+	bool ok = up == n && !ops->draining && !rt_ops_in_maintenance(ops);
+	rt_http_reply_json(req, ok ? 200 : 503,
+			   json_pack("{s:s,s:o,s:{s:s,s:i}}", "status", st, "shards", arr, "coordinator", "status",
+				     ops->rt->coord ? "up" : "down", "in_doubt", open_count(ops)));
+}
+
 static void probe_finish(RtProbe *p)
 {
 	RtOps *ops = p->ops;
-	if (p->req) {
-		json_t *arr = json_array();
-		int up = 0;
-		for (int i = 0; i < p->n; i++) {
-			json_array_append_new(arr, shard_json(ops, i));
-			up += ops->health[i].up;
-		}
-		const char *st = up == p->n ? "healthy" : up > 0 ? "degraded" : "unhealthy";
-		bool ok = up == p->n && !ops->draining && !rt_ops_in_maintenance(ops);
-		rt_http_reply_json(p->req, ok ? 200 : 503,
-			   json_pack("{s:s,s:o,s:{s:s,s:i}}", "status", st, "shards", arr, "coordinator", "status",
-				     ops->rt->coord ? "up" : "down", "in_doubt", open_count(ops)));
-	}
+	if (p->req)
+		p->answer(ops, p->req);
 	for (RtProbe **pp = &ops->probes; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
@@ -240,7 +273,8 @@ static void probe_finish(RtProbe *p)
 	free(p);
 }
 
-static void get_health_deep(RtOps *ops, struct evhttp_request *req)
+/* Check every shard, then answer req (each shard within health_timeout_ms). */
+static void probe_start(RtOps *ops, struct evhttp_request *req, ProbeAnswer answer)
 {
 	RtRouter *rt = ops->rt;
 	RtProbe *p = calloc(1, sizeof(*p));
@@ -258,6 +292,7 @@ static void get_health_deep(RtOps *ops, struct evhttp_request *req)
 	}
 	p->ops = ops;
 	p->req = req;
+	p->answer = answer;
 	p->n = p->pending = n;
 	p->next = ops->probes;
 	ops->probes = p;
@@ -280,6 +315,8 @@ static void get_health_deep(RtOps *ops, struct evhttp_request *req)
 	if (p->pending == 0)
 		probe_finish(p);
 }
+
+static void get_health_deep(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_deep); }
 
 /* ------------------------------------------------------------ admin */
 
@@ -339,7 +376,7 @@ static void get_status(RtOps *ops, struct evhttp_request *req)
 	rt_http_reply_json(req, 200, o);
 }
 
-static void get_shards_health(RtOps *ops, struct evhttp_request *req)
+static void answer_shards_health(RtOps *ops, struct evhttp_request *req)
 {
 	RtRouter *rt = ops->rt;
 	json_t *arr = json_array();
@@ -347,18 +384,23 @@ static void get_shards_health(RtOps *ops, struct evhttp_request *req)
 		json_t *o = shard_json(ops, i);
 		RtPoolStats st;
 		rt_pool_stats(rt, i, &st);
-		json_object_set_new(o, "read_only", json_false());
+		const RtShardHealth *h = &ops->health[i];
+		json_object_set_new(o, "read_only", json_boolean(ops->read_only[i]));
 		json_object_set_new(o, "maintenance", json_boolean(rt_ops_in_maintenance(ops)));
 		json_object_set_new(o, "pool", json_pack("{s:i,s:i}", "active", st.active, "idle", st.idle));
 		json_object_set_new(o, "statements", json_integer((json_int_t)rt->stats[i].statements));
 		json_object_set_new(o, "errors", json_integer((json_int_t)rt->stats[i].errors));
 		json_object_set_new(o, "rows", json_integer((json_int_t)rt->stats[i].rows));
+		json_object_set_new(o, "storage_bytes", h->sized ? json_integer((json_int_t)h->db_bytes) : json_null());
+		json_object_set_new(o, "wal_bytes", h->sized ? json_integer((json_int_t)h->wal_bytes) : json_null());
 		json_array_append_new(arr, o);
 	}
 	rt_http_reply_json(req, 200, json_pack("{s:o}", "shards", arr));
 }
 
-static void get_metrics(RtOps *ops, struct evhttp_request *req)
+static void get_shards_health(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_shards_health); }
+
+static void answer_metrics(RtOps *ops, struct evhttp_request *req)
 {
 	Buf out;
 	buf_init(&out);
@@ -372,6 +414,10 @@ static void get_metrics(RtOps *ops, struct evhttp_request *req)
 	if (b)
 		evbuffer_free(b);
 }
+
+/* A scrape checks the shards first, so their health, storage and slot
+ * backlogs are as of the scrape. */
+static void get_metrics(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_metrics); }
 
 static void get_transactions(RtOps *ops, struct evhttp_request *req)
 {

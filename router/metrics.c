@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "router/coord.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -210,6 +211,50 @@ static void render_shards(RtRouter *rt, Buf *out)
 	}
 }
 
+/* What the shards reported at the check this scrape made: their files,
+ * the largest over the mean, and each slot's changes not yet confirmed
+ * (summed over the shards).  A shard that did not answer has no sample. */
+static void render_storage(RtRouter *rt, Buf *out)
+{
+	const RtShardHealth *h = rt->ops->health;
+	int n = vsc_shard_count(rt->vschema), sized = 0;
+	double sum = 0, max = 0;
+	family(out, "dosql_storage_used_bytes", "gauge", "Bytes of the shard's SQLite database file.");
+	for (int i = 0; i < n; i++)
+		if (h[i].sized) {
+			shard_sample(out, "dosql_storage_used_bytes", vsc_shard(rt->vschema, i)->name, (double)h[i].db_bytes);
+			sized++;
+			sum += (double)h[i].db_bytes;
+			max = (double)h[i].db_bytes > max ? (double)h[i].db_bytes : max;
+		}
+	family(out, "dosql_wal_size_bytes", "gauge", "Bytes of the shard's SQLite write-ahead log.");
+	for (int i = 0; i < n; i++)
+		if (h[i].sized)
+			shard_sample(out, "dosql_wal_size_bytes", vsc_shard(rt->vschema, i)->name, (double)h[i].wal_bytes);
+	family(out, "shard_imbalance_ratio", "gauge",
+	       "The largest shard's database bytes over the mean of the shards that answered (1 is even).");
+	if (sized && sum > 0)
+		buf_printf(out, "shard_imbalance_ratio %.17g\n", max / (sum / sized));
+	family(out, "cdc_consumer_lag", "gauge", "Changes a replication slot has not confirmed, over every shard.");
+	for (int i = 0; i < n; i++)
+		for (int k = 0; h[i].sized && k < h[i].nslots; k++) {
+			bool seen = false; /* counted with an earlier shard's */
+			for (int j = 0; j < i && !seen; j++)
+				for (int q = 0; h[j].sized && q < h[j].nslots && !seen; q++)
+					seen = strcmp(h[j].slots[q].name, h[i].slots[k].name) == 0;
+			if (seen)
+				continue;
+			int64_t pending = 0;
+			for (int j = i; j < n; j++)
+				for (int q = 0; h[j].sized && q < h[j].nslots; q++)
+					if (strcmp(h[j].slots[q].name, h[i].slots[k].name) == 0)
+						pending += h[j].slots[q].pending;
+			buf_put_str(out, "cdc_consumer_lag{slot=\"");
+			label_value(out, h[i].slots[k].name);
+			buf_printf(out, "\"} %" PRId64 "\n", pending);
+		}
+}
+
 static void render_shard_latency(RtRouter *rt, Buf *out)
 {
 	const RtMetrics *m = &rt->ops->m;
@@ -250,10 +295,18 @@ void rt_metrics_render(RtRouter *rt, Buf *out)
 		buf_printf(out, "dosql_errors_total{class=\"%s\"} %" PRIu64 "\n", m->classes[i], m->class_count[i]);
 	render_shards(rt, out);
 	render_shard_latency(rt, out);
+	render_storage(rt, out);
 	family(out, "dosql_2pc_committed_total", "counter", "Transactions over several shards whose commit decision was logged.");
 	buf_printf(out, "dosql_2pc_committed_total %" PRIu64 "\n", m->tp_committed);
 	family(out, "dosql_2pc_aborted_total", "counter", "Transactions over several shards rolled back after PREPARE.");
 	buf_printf(out, "dosql_2pc_aborted_total %" PRIu64 "\n", m->tp_aborted);
+	uint64_t rec_commit = 0, rec_rollback = 0;
+	if (rt->coord)
+		rt_coord_recovered(rt->coord, &rec_commit, &rec_rollback);
+	family(out, "dosql_2pc_recovered_total", "counter",
+	       "Prepared transactions the recovery finished on a shard, by outcome.");
+	buf_printf(out, "dosql_2pc_recovered_total{outcome=\"commit\"} %" PRIu64 "\n", rec_commit);
+	buf_printf(out, "dosql_2pc_recovered_total{outcome=\"rollback\"} %" PRIu64 "\n", rec_rollback);
 	family(out, "dosql_maintenance", "gauge", "1 while new clients are refused for maintenance.");
 	buf_printf(out, "dosql_maintenance %d\n", rt_ops_in_maintenance(rt->ops) ? 1 : 0);
 	family(out, "dosql_draining", "gauge", "1 while the router drains its sessions to stop.");

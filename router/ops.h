@@ -82,10 +82,21 @@ typedef struct RtMetrics {
 } RtMetrics;
 
 /* A shard's last /health/deep round trip. */
+#define RT_HEALTH_SLOTS 16
+
+/* The last deep check of a shard: its round trip, and what the shard
+ * reported of its storage and of its replication slots' backlog. */
 typedef struct RtShardHealth {
 	bool checked, up, timed_out;
 	double latency_s;
 	char error[160];
+	bool sized; /* db_bytes, wal_bytes and slots are from the last check */
+	int64_t db_bytes, wal_bytes;
+	int nslots;
+	struct RtSlotLag {
+		char name[64];
+		int64_t pending; /* changes the slot has not confirmed on this shard */
+	} slots[RT_HEALTH_SLOTS];
 } RtShardHealth;
 
 typedef struct RtOps {

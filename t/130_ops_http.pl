@@ -95,6 +95,8 @@ is($code, 200, '/admin/shards/health with the token');
 my @sh = @{ json_of($body)->{shards} // [] };
 is(scalar @sh, 3, 'a row per shard');
 ok((grep { $_->{statements} > 0 } @sh) == 3, 'each shard counts its statements');
+ok((grep { ($_->{storage_bytes} // 0) > 0 && defined $_->{wal_bytes} } @sh) == 3,
+	'each shard reports the bytes of its database and write-ahead log');
 is($sh[0]{address}, $shards[0]->host . ':' . $shards[0]->port, 'the shard\'s address');
 
 # a session that stays (maintenance lets it go on; a drain waits for its transaction)
@@ -103,6 +105,12 @@ my $psql = IPC::Run::start([ DoSQL::Test::ServerNode::pg_program('psql'), '-X', 
 	'<', \$in, '>', \$out, '2>', \$err);
 $in .= "select 'connected';\n";
 ok(poll_until(sub { $psql->pump_nb; $out =~ /connected/ }), 'a session is open');
+
+# a replication slot with changes it has not confirmed: 7 rows after it was made
+my ($rrc, $rout, $rerr) = run_command([ DoSQL::Test::ServerNode::pg_program('pg_recvlogical'), '-d', $router->connstr,
+	'-S', 'opslot', '--create-slot', '-P', 'test_decoding' ], timeout => 60);
+is($rrc, 0, 'pg_recvlogical makes a slot through the router') or diag($rerr);
+$router->safe_psql('insert into kv (id, v) values ' . join(', ', map { "($_, 'w$_')" } 101 .. 107));
 
 # metrics: promtool finds nothing to report
 $router->psql('select nosuch from kv');
@@ -124,6 +132,20 @@ like($metrics, qr/^shard_health_score\{shard="-55"\} (0\.\d+|1)$/m, 'its health 
 like($metrics, qr/^dosql_pool_sv_active\{shard="/m, 'pool gauges');
 like($metrics, qr/^shard_latency_seconds_count\{shard="-55"\} [1-9]/m, 'per-shard statement latency');
 like($metrics, qr/^dosql_2pc_committed_total [1-9]/m, 'the INSERT over several shards committed in two phases');
+like($metrics, qr/^dosql_2pc_recovered_total\{outcome="commit"\} 0$/m, 'recovery had nothing to finish');
+my %storage = $metrics =~ /^dosql_storage_used_bytes\{shard="([^"]+)"\} (\d+)$/mg;
+is(scalar keys %storage, 3, 'each shard reports its database file');
+my %wal = $metrics =~ /^dosql_wal_size_bytes\{shard="([^"]+)"\} (\d+)$/mg;
+is(scalar keys %wal, 3, 'each shard reports its write-ahead log');
+ok((grep { $_ > 0 } values %wal) == 3, 'every write-ahead log holds the inserts');
+my ($imbalance) = $metrics =~ /^shard_imbalance_ratio (\S+)$/m;
+my @sizes = values %storage;
+my $mean = 0;
+$mean += $_ / @sizes for @sizes;
+my ($largest) = sort { $b <=> $a } @sizes;
+ok(defined $imbalance && $mean > 0 && abs($imbalance - $largest / $mean) < 1e-9,
+	'shard_imbalance_ratio is the largest database over the mean') or diag($imbalance // 'none');
+like($metrics, qr/^cdc_consumer_lag\{slot="opslot"\} 7$/m, 'the slot has 7 changes it has not confirmed');
 ($code, $body) = http('GET', '/admin/metrics');
 is($code, 401, '/admin/metrics needs credentials');
 ($code, $body) = http('GET', '/admin/metrics', token => $token);
