@@ -35,6 +35,9 @@ static const char *const keys[] = {"http",
 				   "log_format",
 				   "log_min_duration_ms",
 				   "pause_timeout_ms",
+				   "pool_size",
+				   "acquire_timeout_ms",
+				   "idle_timeout_ms",
 				   "log_file"};
 
 bool rt_ops_config_key(const char *key)
@@ -144,7 +147,7 @@ static bool load_log(json_t *root, const char *file, RtOpsConfig *c)
 bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd, pto;
+	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd, pto, ps, acq, idle;
 	bool ok = load_http(root, file, c) && load_admin(root, file, c) && load_log(root, file, c) &&
 		  get_int(root, "log_min_duration_ms", file, -1, 2147483647, -1, "milliseconds (-1: off)", &lmd) &&
 		  get_int(root, "pause_timeout_ms", file, 1, 86400000, 30000, "milliseconds", &pto) &&
@@ -158,7 +161,10 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 		  get_int(root, "authentication_timeout_ms", file, 0, 600000, 60000, "milliseconds", &at) &&
 		  get_int(root, "max_message_size", file, 1024, 0x7FFFFFFF, PGW_DEFAULT_MAX_MESSAGE, "bytes", &mm) &&
 		  get_int(root, "shard_timeout_ms", file, 0, 86400000, 0, "milliseconds", &sto) &&
-		  get_int(root, "query_timeout_ms", file, 0, 2147483647, 0, "milliseconds", &qto);
+		  get_int(root, "query_timeout_ms", file, 0, 2147483647, 0, "milliseconds", &qto) &&
+		  get_int(root, "pool_size", file, 0, 1000000, 0, "a number of connections (0: no limit)", &ps) &&
+		  get_int(root, "acquire_timeout_ms", file, 1, 86400000, 5000, "milliseconds", &acq) &&
+		  get_int(root, "idle_timeout_ms", file, 0, 86400000, 600000, "milliseconds (0: never)", &idle);
 	if (!ok)
 		return false;
 	c->max_client_conn = (int)mc;
@@ -173,6 +179,9 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 	c->query_timeout_ms = qto;
 	c->log_min_duration_ms = lmd;
 	c->pause_timeout_ms = pto;
+	c->pool_size = (int)ps;
+	c->acquire_timeout_ms = acq;
+	c->idle_timeout_ms = idle;
 	return true;
 }
 
@@ -235,6 +244,9 @@ void rt_ops_stop(RtOps *ops)
 	if (ops->shutdown_timer)
 		event_free(ops->shutdown_timer);
 	ops->shutdown_timer = NULL;
+	if (ops->pool_wake)
+		event_free(ops->pool_wake);
+	ops->pool_wake = NULL;
 	free(ops->health);
 	ops->health = NULL;
 	free(ops->read_only);

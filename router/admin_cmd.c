@@ -103,6 +103,10 @@ static void apply_settings(RtOps *ops, RtOpsConfig *fresh)
 	c->log_json = fresh->log_json;
 	c->log_min_duration_ms = fresh->log_min_duration_ms;
 	c->pause_timeout_ms = fresh->pause_timeout_ms;
+	c->pool_size = fresh->pool_size;
+	c->acquire_timeout_ms = fresh->acquire_timeout_ms;
+	c->idle_timeout_ms = fresh->idle_timeout_ms;
+	rt_park_pool_freed(ops->rt); /* a larger pool_size lets waiters go on */
 	log_set_level((LogLevel)c->log_level);
 	log_set_json(c->log_json);
 }
@@ -221,7 +225,7 @@ static void pause_resume(RtSession *s, bool pause, char *name)
 	int ns;
 	RtSession *const *all = rt_sessions(&ns);
 	for (int i = 0; i < ns; i++)
-		if (all[i]->parked && !rt->ops->paused[rt_session_parked_shard(all[i])])
+		if (all[i]->parked && !rt_session_parked_for_pool(all[i]) && !rt->ops->paused[rt_session_parked_shard(all[i])])
 			rt_session_unpark(all[i], false);
 }
 

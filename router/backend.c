@@ -507,6 +507,7 @@ RtBackend *rt_backend_get(RtSession *s, int shard, PgwError *err)
 		s->backends[shard] = b;
 		return b;
 	}
+	rt_pool_make_room(s->rt, shard);
 	const VscShard *sh = vsc_shard(s->rt->vschema, shard);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", sh->port);

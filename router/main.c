@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 	}
 	rt.stats = calloc((size_t)vsc_shard_count(rt.vschema), sizeof(*rt.stats));
 	rt_merge_limits(cfg.work_mem, cfg.max_intermediate);
-	if (!rt.stats || !rt_pools_create(&rt, cfg.pool_max_idle))
+	if (!rt.stats)
 		goto out;
 	if (!setup_auth(file, &cfg, &rt))
 		goto out;
@@ -340,6 +340,8 @@ int main(int argc, char **argv)
 	if (!rt.coord)
 		goto out;
 	rt.base = event_base_new();
+	if (!rt.base || !rt_pools_create(&rt, cfg.pool_max_idle))
+		goto out;
 	PgwEvServerOptions o = {.cfg = &rt.pgw, .ssl_ctx = rt.ssl_ctx, .arg = &rt};
 	o.cb.on_accept = rt_session_accept;
 	o.cb.on_close = rt_session_close;

@@ -44,6 +44,9 @@ typedef struct RtOpsConfig {
 	bool log_json;               /* log_format "json" */
 	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
 	int64_t pause_timeout_ms;    /* a statement waits this long for a PAUSEd shard (57014 then) */
+	int pool_size;               /* connections to each shard at most (held and idle); 0: no limit */
+	int64_t acquire_timeout_ms;  /* a statement waits this long for a pool at pool_size (53300 then) */
+	int64_t idle_timeout_ms;     /* idle pool connections close after this; 0: never */
 	char *log_file;              /* owned: stderr goes there (reopened on SIGUSR1); NULL: stderr as it is */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 	char *config_file;           /* owned: the router's config file (RELOAD), NULL none */
@@ -113,6 +116,7 @@ typedef struct RtOps {
 	struct event *shutdown_timer; /* owned */
 	struct evhttp *http;          /* owned */
 	struct RtProbe *probes;       /* owned: /health/deep requests under way */
+	struct event *pool_wake;      /* owned: pending, while waiters for pools are to be looked at */
 	double tokens;                /* of the connections_per_second bucket */
 	int64_t tokens_us;            /* when they were counted */
 } RtOps;
@@ -175,8 +179,9 @@ bool rt_admin_command(struct RtSession *s, const char *sql);
 bool rt_ops_reload(RtOps *ops, char *err, size_t errlen);
 /* The first of shards that is PAUSEd, -1 none. */
 int rt_ops_paused_shard(const RtOps *ops, const int *shards, int n);
-/* session.c: s's statement part waiting for a paused shard goes on
- * (RESUME) or fails with 57014 (pause_timeout_ms). */
+/* park.c: s's statement part waiting for a paused shard or a pool goes
+ * on (RESUME, a connection given back) or fails with 57014
+ * (pause_timeout_ms) or 53300 (acquire_timeout_ms). */
 void rt_session_unpark(struct RtSession *s, bool timed_out);
 /* The shard s's held-back part waits for. */
 int rt_session_parked_shard(const struct RtSession *s);

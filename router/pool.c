@@ -17,12 +17,19 @@
  * by session, so every session reuses them.  Idle connections are watched
  * (a shard that goes away marks them broken, rt_pool_broken) and at most
  * `pool_max_idle` per shard are kept; a broken one is dropped when the
- * pool is next used.
+ * pool is next used, and one idle for `idle_timeout_ms` is closed.
+ *
+ * With `pool_size`, a shard has at most that many connections, held and
+ * idle: a session that needs one more waits (park.c) until another gives
+ * one back; an idle connection of other settings closes to make room.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
+#include "router/ops.h"
 #include "router/router.h"
 
 typedef struct RtPool {
@@ -59,13 +66,44 @@ static void reap(RtPool *p)
 	}
 }
 
+/* Close the oldest idle connection of p. */
+static void close_oldest(RtPool *p)
+{
+	rt_backend_free(p->idle[0]);
+	p->closed++;
+	memmove(&p->idle[0], &p->idle[1], sizeof(RtBackend *) * (size_t)(p->nidle - 1));
+	p->nidle--;
+}
+
+/* Once a second: idle connections past idle_timeout_ms close (the oldest
+ * are first in each list). */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	RtRouter *rt = arg;
+	int64_t timeout = rt->ops ? rt->ops->cfg.idle_timeout_ms : 0;
+	if (timeout <= 0)
+		return;
+	int64_t now = rt_ops_now_us();
+	for (int i = 0; i < rt->npools; i++) {
+		RtPool *p = &rt->pools[i];
+		while (p->nidle > 0 && now - p->idle[0]->idle_since_us >= timeout * 1000)
+			close_oldest(p);
+	}
+}
+
 bool rt_pools_create(RtRouter *rt, int max_idle)
 {
 	int n = vsc_shard_count(rt->vschema);
 	rt->pools = calloc((size_t)n, sizeof(RtPool));
 	rt->npools = rt->pools ? n : 0;
 	rt->pool_max_idle = max_idle;
-	return rt->pools != NULL;
+	rt->pool_sweep = rt->pools ? event_new(rt->base, -1, EV_PERSIST, on_sweep, rt) : NULL;
+	struct timeval second = {1, 0};
+	if (rt->pool_sweep)
+		event_add(rt->pool_sweep, &second);
+	return rt->pools != NULL && rt->pool_sweep != NULL;
 }
 
 void rt_pools_free(RtRouter *rt)
@@ -79,6 +117,29 @@ void rt_pools_free(RtRouter *rt)
 	free(rt->pools);
 	rt->pools = NULL;
 	rt->npools = 0;
+	if (rt->pool_sweep)
+		event_free(rt->pool_sweep);
+	rt->pool_sweep = NULL;
+}
+
+static int pool_size(const RtRouter *rt) { return rt->ops ? rt->ops->cfg.pool_size : 0; }
+
+bool rt_pool_room(RtSession *s, int shard)
+{
+	RtPool *p = &s->rt->pools[shard];
+	int cap = pool_size(s->rt);
+	if (cap <= 0 || s->backends[shard] || p->active + p->nidle < cap || p->nidle > 0)
+		return true; /* a broken one held is dropped before a new one opens */
+	return false;
+}
+
+void rt_pool_make_room(RtRouter *rt, int shard)
+{
+	RtPool *p = &rt->pools[shard];
+	int cap = pool_size(rt);
+	reap(p);
+	if (cap > 0 && p->active + p->nidle >= cap && p->nidle > 0)
+		close_oldest(p);
 }
 
 RtBackend *rt_pool_take(RtSession *s, int shard)
@@ -128,11 +189,13 @@ void rt_pool_give(RtSession *s, RtBackend *b)
 	p->active--;
 	b->sess = NULL;
 	reap(p);
+	rt_park_pool_freed(s->rt);
 	if (!reusable(b) || p->nidle >= s->rt->pool_max_idle) {
 		rt_backend_free(b);
 		p->closed++;
 		return;
 	}
+	b->idle_since_us = rt_ops_now_us();
 	if (p->nidle == p->capidle) {
 		int cap = p->capidle ? p->capidle * 2 : 8;
 		RtBackend **grown = realloc(p->idle, sizeof(RtBackend *) * (size_t)cap);
@@ -165,6 +228,7 @@ void rt_pool_dropped(RtSession *s, RtBackend *b)
 	RtPool *p = &s->rt->pools[b->shard];
 	p->active--;
 	p->closed++;
+	rt_park_pool_freed(s->rt);
 }
 
 void rt_pool_stats(const RtRouter *rt, int shard, RtPoolStats *st)

@@ -82,6 +82,7 @@ typedef struct RtRouter {
 	int npools;
 	struct RtPool *pools; /* owned */
 	int pool_max_idle;    /* idle connections kept per shard */
+	struct event *pool_sweep; /* owned: closes idle connections past idle_timeout_ms */
 	uint64_t next_serial; /* numbers sessions */
 	struct RtOps *ops;    /* borrowed: operations surface (ops.h) */
 	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
@@ -145,6 +146,7 @@ typedef struct RtBackend {
 	struct event *deadline; /* owned: shard_timeout_ms of the statement under way, NULL none */
 	bool timed_out;         /* the shard did not answer by shard_timeout_ms (57014) */
 	int64_t sent_us;        /* when the statement under way was sent (monotonic) */
+	int64_t idle_since_us;  /* when it went back to its pool (monotonic) */
 } RtBackend;
 
 typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
@@ -321,7 +323,7 @@ struct RtSession {
 	int64_t connected_us;  /* when the session connected (monotonic) */
 	bool closing;          /* a FATAL was sent: it goes at the next reap */
 	struct event *auth_timer; /* owned: authentication_timeout_ms, until authenticated */
-	struct RtParked *parked;  /* owned: a statement part waiting for a PAUSEd shard */
+	struct RtParked *parked;  /* owned: a statement part waiting for a PAUSEd shard or a pool (park.c) */
 };
 
 /* backend.c */
@@ -385,6 +387,13 @@ bool rt_pools_create(RtRouter *rt, int max_idle);
 void rt_pools_free(RtRouter *rt);
 /* An idle connection to shard for s, started as s was; NULL when none. */
 RtBackend *rt_pool_take(RtSession *s, int shard);
+/* Whether s may have a connection to shard now under pool_size: it holds
+ * one, one of its settings is idle, or one can be opened (an idle one of
+ * other settings may have to close for it: rt_pool_make_room). */
+bool rt_pool_room(RtSession *s, int shard);
+/* Close an idle connection of shard when the pool is at pool_size, so a
+ * new one may open. */
+void rt_pool_make_room(RtRouter *rt, int shard);
 /* s opened b itself (none was idle): count it as held. */
 void rt_pool_opened(RtSession *s, RtBackend *b);
 /* s is done with b: back to the pool, or closed when it cannot serve
@@ -599,6 +608,30 @@ void rt_pg_error(const PGresult *r, PgwError *e);
  * (by the operator's returning_shards) and sent in VALUES order when it
  * ends. */
 void rt_ordered_start(RtSession *s, const RtOp *op);
+
+/* What one dispatch sends: text (or texts[i]) to shards[i], with params
+ * (params[i] with texts), or as its shape's key when shape is given. */
+typedef struct RtDispatch {
+	const char *text;
+	char *const *texts;
+	const RtShape *shape;
+	const int *shards;
+	int n;
+	const RtParams *params;
+	int result_format;
+} RtDispatch;
+/* session.c: send d's statement to its shards, unless it must wait (park.c);
+ * false after an error was sent. */
+bool rt_dispatch_part(RtSession *s, const RtDispatch *d);
+
+/* park.c: hold d back while one of its shards is PAUSEd or its pool is
+ * full (true: it waits, as one answer of the statement). */
+bool rt_park_if_waiting(RtSession *s, const RtDispatch *d);
+void rt_park_free(RtSession *s);
+/* Whether s waits for a pool's connection (not for RESUME). */
+bool rt_session_parked_for_pool(const RtSession *s);
+/* A pool connection was given back or closed: waiters go on from the loop. */
+void rt_park_pool_freed(RtRouter *rt);
 
 /* session.c: send text (or texts[i]) to shards[i]; a shard new to an open
  * transaction gets BEGIN first.  params (NULL: none) are text's, or with

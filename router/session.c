@@ -650,99 +650,20 @@ void rt_reset_statement(RtSession *s)
 	s->ordered = NULL;
 }
 
-/* A statement part held back while a shard it goes to is PAUSEd: what
- * dispatch was given (the statement's, alive until it ends), sent on
- * RESUME, or failed with 57014 at pause_timeout_ms.  It counts as one
- * answer the statement waits for. */
-typedef struct RtParked {
-	const char *text;
-	char *const *texts;
-	const RtShape *shape;
-	int *shards; /* owned */
-	int n;
-	const RtParams *params;
-	int result_format;
-	int paused; /* the shard it waits for */
-	struct event *timer; /* owned */
-} RtParked;
-
-static bool dispatch(RtSession *s, const char *text, char *const *texts, const RtShape *shape, const int *shards,
-		     int n, const RtParams *params, int result_format);
-
-static void parked_free(RtSession *s)
-{
-	if (!s->parked)
-		return;
-	if (s->parked->timer)
-		event_free(s->parked->timer);
-	free(s->parked->shards);
-	free(s->parked);
-	s->parked = NULL;
-}
-
-static void on_pause_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	rt_session_unpark(arg, true);
-}
-
-/* Hold the part back (true), or false when out of memory (it goes now). */
-static bool park(RtSession *s, int paused, const char *text, char *const *texts, const RtShape *shape,
-		 const int *shards, int n, const RtParams *params, int result_format)
-{
-	RtParked *p = calloc(1, sizeof(*p));
-	if (!p || !(p->shards = malloc(sizeof(int) * (size_t)n)) ||
-	    !(p->timer = evtimer_new(s->rt->base, on_pause_timeout, s))) {
-		if (p)
-			free(p->shards);
-		free(p);
-		return false;
-	}
-	memcpy(p->shards, shards, sizeof(int) * (size_t)n);
-	*p = (RtParked){text, texts, shape, p->shards, n, params, result_format, paused, p->timer};
-	int64_t ms = s->rt->ops->cfg.pause_timeout_ms;
-	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-	evtimer_add(p->timer, &tv);
-	s->parked = p;
-	s->waiting++;
-	return true;
-}
-
-int rt_session_parked_shard(const RtSession *s) { return s->parked->paused; }
-
-void rt_session_unpark(RtSession *s, bool timed_out)
-{
-	RtParked *p = s->parked;
-	if (!p)
-		return;
-	if (timed_out) {
-		PgwError e;
-		pgw_error_set(&e, "57014", "canceling statement due to pause_timeout_ms: shard \"%s\" is paused",
-			      vsc_shard(s->rt->vschema, p->paused)->name);
-		rt_send_error(s, &e);
-		parked_free(s);
-	} else {
-		s->parked = NULL; /* dispatch parks it again while another of its shards is paused */
-		(void)dispatch(s, p->text, p->texts, p->shape, p->shards, p->n, p->params, p->result_format);
-		event_free(p->timer);
-		free(p->shards);
-		free(p);
-	}
-	if (--s->waiting == 0)
-		statement_done(s); /* it failed to go (its error was sent) */
-	flush(s);
-}
-
 /* Send the statement to each of shards: text (or texts[i]) with params,
  * or, when shape is given, as rt_backend_send_shaped sends it. */
-static bool dispatch(RtSession *s, const char *text, char *const *texts, const RtShape *shape, const int *shards,
-		     int n, const RtParams *params, int result_format)
+bool rt_dispatch_part(RtSession *s, const RtDispatch *d)
 {
+	const char *text = d->text;
+	char *const *texts = d->texts;
+	const RtShape *shape = d->shape;
+	const int *shards = d->shards;
+	int n = d->n;
+	const RtParams *params = d->params;
+	int result_format = d->result_format;
 	bool in_txn = s->txn != RT_TXN_IDLE || s->implicit;
 	PgwError e;
-	int paused = rt_ops_paused_shard(s->rt->ops, shards, n);
-	if (paused >= 0 && !s->parked && park(s, paused, text, texts, shape, shards, n, params, result_format))
+	if (rt_park_if_waiting(s, d))
 		return true;
 	if (s->cur_write && !rt_ops_write_allowed(s->rt->ops, s->rt, shards, n, &e)) {
 		rt_send_error(s, &e);
@@ -771,7 +692,8 @@ static bool dispatch(RtSession *s, const char *text, char *const *texts, const R
 bool rt_dispatch_each(RtSession *s, const char *text, char *const *texts, const int *shards, int n,
 		      const RtParams *params, int result_format)
 {
-	return dispatch(s, text, texts, NULL, shards, n, params, result_format);
+	RtDispatch d = {text, texts, NULL, shards, n, params, result_format};
+	return rt_dispatch_part(s, &d);
 }
 
 bool rt_dispatch_step(RtSession *s, Buf *q, int n)
@@ -801,7 +723,8 @@ void rt_step_done(RtSession *s, const char *verb, uint64_t count)
 
 bool rt_dispatch_shaped(RtSession *s, const char *text, const RtShape *sh, const int *shards, int n)
 {
-	return dispatch(s, text, NULL, sh, shards, n, NULL, 0);
+	RtDispatch d = {text, NULL, sh, shards, n, NULL, 0};
+	return rt_dispatch_part(s, &d);
 }
 
 bool rt_dispatch(RtSession *s, const char *text, const int *shards, int n, const RtParams *params, int result_format)
@@ -1431,7 +1354,7 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 		capall = 0;
 	}
 	rt_ops_session_started(s); /* its timer goes */
-	parked_free(s);
+	rt_park_free(s);
 	rt_ops_session_closed(s->rt->ops, nall);
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */

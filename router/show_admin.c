@@ -58,7 +58,7 @@ void rt_show_shards(RtSession *s)
 static const char *client_state(const RtSession *s)
 {
 	if (s->parked)
-		return "paused";
+		return rt_session_parked_for_pool(s) ? "waiting for a connection" : "paused";
 	if (s->waiting > 0)
 		return "waiting";
 	if (s->sql || s->portal)
@@ -151,13 +151,16 @@ void rt_show_config(RtSession *s)
 	static const PgwField f[] = {TEXT("key"), TEXT("value")};
 	rt_show_row_description(s, 2, f);
 	const RtOpsConfig *c = &s->rt->ops->cfg;
-	char http[300] = "", mcc[16], st[24], ht[24], pmi[16], users[512] = "";
+	char http[300] = "", mcc[16], st[24], ht[24], pmi[16], ps[16], acq[24], idle[24], users[512] = "";
 	if (c->http_port)
 		snprintf(http, sizeof(http), "%s:%d", c->http_host, c->http_port);
 	snprintf(mcc, sizeof(mcc), "%d", c->max_client_conn);
 	snprintf(st, sizeof(st), "%" PRId64, c->shutdown_timeout_ms);
 	snprintf(ht, sizeof(ht), "%" PRId64, c->health_timeout_ms);
 	snprintf(pmi, sizeof(pmi), "%d", s->rt->pool_max_idle);
+	snprintf(ps, sizeof(ps), "%d", c->pool_size);
+	snprintf(acq, sizeof(acq), "%" PRId64, c->acquire_timeout_ms);
+	snprintf(idle, sizeof(idle), "%" PRId64, c->idle_timeout_ms);
 	size_t len = 0;
 	for (int i = 0; i < c->nadmin_users && len < sizeof(users); i++)
 		len += (size_t)snprintf(users + len, sizeof(users) - len, "%s%s", i ? "," : "", c->admin_users[i]);
@@ -172,6 +175,9 @@ void rt_show_config(RtSession *s)
 		{"shutdown_timeout_ms", st},
 		{"health_timeout_ms", ht},
 		{"pool_max_idle", pmi},
+		{"pool_size", ps},
+		{"acquire_timeout_ms", acq},
+		{"idle_timeout_ms", idle},
 	};
 	int n = (int)(sizeof(rows) / sizeof(rows[0]));
 	for (int i = 0; i < n; i++)

@@ -122,7 +122,8 @@ $c->stop;
 # a bad value stops the router at start-up, naming the file and the key
 my $bin = $ENV{DOSQL_BINDIR} // 'bin';
 for my $bad ([ max_connections_per_ip => -1 ], [ connections_per_second => 'x' ], [ authentication_timeout_ms => 1.5 ],
-	[ max_message_size => 10 ], [ http => { port => 0 } ], [ admin_token => 'short' ], [ max_client_conn => -5 ])
+	[ max_message_size => 10 ], [ http => { port => 0 } ], [ admin_token => 'short' ], [ max_client_conn => -5 ],
+	[ pool_size => -1 ], [ acquire_timeout_ms => 0 ], [ idle_timeout_ms => 'x' ])
 {
 	my %c2 = (%$cfg, $bad->[0] => $bad->[1]);
 	my $file = File::Spec->catfile($c->basedir, 'bad.json');

@@ -1,0 +1,155 @@
+/*
+ * park.c - statement parts held back before they go to their shards:
+ * while a shard they go to is PAUSEd (until RESUME, or 57014 at
+ * pause_timeout_ms), and while a shard's pool has no connection to spare
+ * under `pool_size` (until a session gives one back, oldest waiter first,
+ * or 53300 at acquire_timeout_ms).
+ *
+ * A held-back part keeps what dispatch was given (the statement's, alive
+ * until it ends) and counts as one answer the statement waits for; when it
+ * goes on, dispatch sees it again and may hold it back once more (another
+ * of its shards is paused or full).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "router/ops.h"
+#include "router/router.h"
+
+typedef struct RtParked {
+	const char *text;
+	char *const *texts;
+	const RtShape *shape;
+	int *shards; /* owned */
+	int n;
+	const RtParams *params;
+	int result_format;
+	int shard;           /* the shard it waits for */
+	bool pool;           /* for a connection of the shard's pool, not for RESUME */
+	int64_t since_us;    /* when it was held back (the pool's queue order) */
+	struct event *timer; /* owned */
+} RtParked;
+
+void rt_park_free(RtSession *s)
+{
+	if (!s->parked)
+		return;
+	if (s->parked->timer)
+		event_free(s->parked->timer);
+	free(s->parked->shards);
+	free(s->parked);
+	s->parked = NULL;
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	rt_session_unpark(arg, true);
+}
+
+/* Hold the part back (true), or false when out of memory (it goes now). */
+static bool park(RtSession *s, int shard, bool pool, const RtDispatch *d)
+{
+	RtParked *p = calloc(1, sizeof(*p));
+	if (!p || !(p->shards = malloc(sizeof(int) * (size_t)d->n)) ||
+	    !(p->timer = evtimer_new(s->rt->base, on_timeout, s))) {
+		if (p)
+			free(p->shards);
+		free(p);
+		return false;
+	}
+	memcpy(p->shards, d->shards, sizeof(int) * (size_t)d->n);
+	*p = (RtParked){d->text,	  d->texts, d->shape, p->shards,  d->n, d->params, d->result_format,
+			shard,		  pool,	    rt_ops_now_us(), p->timer};
+	int64_t ms = pool ? s->rt->ops->cfg.acquire_timeout_ms : s->rt->ops->cfg.pause_timeout_ms;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(p->timer, &tv);
+	s->parked = p;
+	s->waiting++;
+	return true;
+}
+
+bool rt_park_if_waiting(RtSession *s, const RtDispatch *d)
+{
+	if (s->parked)
+		return false;
+	int paused = rt_ops_paused_shard(s->rt->ops, d->shards, d->n);
+	if (paused >= 0)
+		return park(s, paused, false, d);
+	for (int i = 0; i < d->n; i++)
+		if (!rt_pool_room(s, d->shards[i]))
+			return park(s, d->shards[i], true, d);
+	return false;
+}
+
+int rt_session_parked_shard(const RtSession *s) { return s->parked->shard; }
+
+bool rt_session_parked_for_pool(const RtSession *s) { return s->parked && s->parked->pool; }
+
+void rt_session_unpark(RtSession *s, bool timed_out)
+{
+	RtParked *p = s->parked;
+	if (!p)
+		return;
+	if (timed_out) {
+		PgwError e;
+		const char *name = vsc_shard(s->rt->vschema, p->shard)->name;
+		if (p->pool)
+			pgw_error_set(&e, "53300",
+				      "could not get a connection to shard \"%s\" within acquire_timeout_ms: its pool_size "
+				      "of %d are in use",
+				      name, s->rt->ops->cfg.pool_size);
+		else
+			pgw_error_set(&e, "57014", "canceling statement due to pause_timeout_ms: shard \"%s\" is paused",
+				      name);
+		rt_send_error(s, &e);
+		rt_park_free(s);
+	} else {
+		s->parked = NULL; /* dispatch holds it back again while it must wait */
+		RtDispatch d = {p->text, p->texts, p->shape, p->shards, p->n, p->params, p->result_format};
+		(void)rt_dispatch_part(s, &d);
+		event_free(p->timer);
+		free(p->shards);
+		free(p);
+	}
+	rt_session_backend_done(s, NULL); /* the part's own answer: it went, or failed */
+	(void)pgw_evconn_flush(s->ec);
+}
+
+/* The sessions waiting for a pool's connection go on, oldest first, while
+ * their shards have room. */
+static void on_pool_wake(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	RtRouter *rt = arg;
+	event_free(rt->ops->pool_wake);
+	rt->ops->pool_wake = NULL;
+	for (;;) {
+		int n;
+		RtSession *const *all = rt_sessions(&n);
+		RtSession *next = NULL;
+		for (int i = 0; i < n; i++) {
+			RtParked *p = all[i]->parked;
+			if (p && p->pool && (!next || p->since_us < next->parked->since_us) && rt_pool_room(all[i], p->shard))
+				next = all[i];
+		}
+		if (!next)
+			return;
+		rt_session_unpark(next, false);
+	}
+}
+
+void rt_park_pool_freed(RtRouter *rt)
+{
+	if (!rt->ops || rt->ops->cfg.pool_size <= 0 || rt->ops->pool_wake)
+		return;
+	/* from the loop, not from inside the session that gave the connection back */
+	rt->ops->pool_wake = evtimer_new(rt->base, on_pool_wake, rt);
+	struct timeval now = {0, 0};
+	if (rt->ops->pool_wake)
+		evtimer_add(rt->ops->pool_wake, &now);
+}
