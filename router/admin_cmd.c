@@ -119,9 +119,14 @@ bool rt_ops_reload(RtOps *ops, char *err, size_t errlen)
 	PgwUsers users = {0};
 	bool ok = (!ops->cfg.config_file || read_settings(ops, &fresh, err, errlen)) &&
 		  (!ops->cfg.passwd_file || pgw_users_load(&users, ops->cfg.passwd_file, err, errlen));
+	char vs[512] = "";
+	ok = ok && rt_vschema_reload(rt, vs, sizeof(vs));
 	if (!ok) {
+		if (vs[0])
+			snprintf(err, errlen, "%s", vs);
 		rt_ops_config_cleanup(&fresh);
-		log_warning(NULL, "reload: %s; the users and settings stay as they were", err);
+		pgw_users_cleanup(&users);
+		log_warning(NULL, "reload: %s; the users and settings stay as they were, and the VSchema", err);
 		return false;
 	}
 	if (ops->cfg.config_file)
@@ -131,7 +136,8 @@ bool rt_ops_reload(RtOps *ops, char *err, size_t errlen)
 		pgw_users_cleanup(&rt->users);
 		rt->users = users;
 	}
-	snprintf(err, errlen, "%d users, the settings of %s", users.n, ops->cfg.config_file ? ops->cfg.config_file : "(none)");
+	snprintf(err, errlen, "%d users, the settings of %s, %s", users.n, ops->cfg.config_file ? ops->cfg.config_file : "(none)",
+		 vs[0] ? vs : "no VSchema file");
 	log_info(NULL, "reload: %s", err);
 	return true;
 }

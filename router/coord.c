@@ -32,7 +32,7 @@ struct RtCoord {
 	char prefix[64]; /* "dosql_<router id>_" */
 	char path[4096];
 	int64_t started_us; /* gids from before are an earlier run's */
-	pthread_mutex_t lock; /* protects fd, open[], last_us */
+	pthread_mutex_t lock; /* protects fd, open[], last_us, vschema */
 	int fd;
 	int nopen, capopen;
 	Open *open;
@@ -320,7 +320,10 @@ static bool lists_shard(const char *shards, int shard)
  * that answers, and close decisions no shard still holds. */
 static void recover_pass(RtCoord *c)
 {
-	int nshards = vsc_shard_count(c->vschema);
+	pthread_mutex_lock(&c->lock);
+	const VscSchema *vs = c->vschema; /* schemas replaced stay until exit */
+	pthread_mutex_unlock(&c->lock);
+	int nshards = vsc_shard_count(vs);
 	bool *up = calloc((size_t)nshards, sizeof(bool));
 	/* decisions still pending on some shard, by index into a snapshot */
 	pthread_mutex_lock(&c->lock);
@@ -334,7 +337,7 @@ static void recover_pass(RtCoord *c)
 	bool *pending = nsnap ? calloc((size_t)nsnap, sizeof(bool)) : NULL;
 	int64_t now = now_us();
 	for (int s = 0; up && s < nshards; s++) {
-		PGconn *pg = rt_shard_connect(vsc_shard(c->vschema, s), c->user, c->database, "2", "dosql coordinator", false);
+		PGconn *pg = rt_shard_connect(vsc_shard(vs, s), c->user, c->database, "2", "dosql coordinator", false);
 		if (!pg)
 			continue;
 		PGresult *r = PQexec(pg, "SELECT gid FROM pg_prepared_xacts");
@@ -467,4 +470,11 @@ void rt_coord_recovered(RtCoord *c, uint64_t *committed, uint64_t *rolled_back)
 {
 	*committed = c->recovered_commit;
 	*rolled_back = c->recovered_rollback;
+}
+
+void rt_coord_set_vschema(RtCoord *c, const VscSchema *vs)
+{
+	pthread_mutex_lock(&c->lock);
+	c->vschema = vs;
+	pthread_mutex_unlock(&c->lock);
 }

@@ -68,6 +68,10 @@ void rt_coord_abandon(RtCoord *c, const char *gid);
  * for each with its gid and participants. */
 void rt_coord_foreach_open(RtCoord *c, void (*fn)(void *arg, const char *gid, const char *shards), void *arg);
 
+/* The shards recovery looks at from its next pass on (RELOAD: same
+ * shards, maybe new addresses); vs stays alive until exit. */
+void rt_coord_set_vschema(RtCoord *c, const VscSchema *vs);
+
 /* Prepared transactions recovery committed and rolled back on a shard
  * since the router started (from any thread). */
 void rt_coord_recovered(RtCoord *c, uint64_t *committed, uint64_t *rolled_back);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "router/coord.h"
 #include "router/router.h"
 #include "pgsql/translate.h"
 
@@ -53,7 +54,7 @@ static const char *arg_text(PgQuery__FuncCall *fc, size_t i)
 }
 
 /* Rows of table on shard, -1 when it cannot be asked (e set). */
-static long long shard_rows(RtRouter *rt, int shard, const char *table, PgwError *e)
+long long rt_placement_rows(RtRouter *rt, int shard, const char *table, PgwError *e)
 {
 	const VscShard *sh = vsc_shard(rt->vschema, shard);
 	PGconn *pg = rt_shard_connect(sh, rt->shard_user, rt->shard_database, "5", "dosql", false);
@@ -120,6 +121,11 @@ static bool reload(RtRouter *rt, PgwError *e)
 		pgw_error_set(e, "XX000", "%s", err);
 		return false;
 	}
+	return rt_vschema_switch(rt, next, e);
+}
+
+bool rt_vschema_switch(RtRouter *rt, VscSchema *next, PgwError *e)
+{
 	VscSchema **old = realloc(rt->old_vschemas, sizeof(*old) * (size_t)(rt->nold + 1));
 	if (!old) {
 		vsc_free(next);
@@ -129,6 +135,8 @@ static bool reload(RtRouter *rt, PgwError *e)
 	rt->old_vschemas = old;
 	rt->old_vschemas[rt->nold++] = rt->vschema;
 	rt->vschema = next;
+	if (rt->coord)
+		rt_coord_set_vschema(rt->coord, next);
 	return true;
 }
 
@@ -232,7 +240,7 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 	}
 	/* the rows: an empty table only (moving rows is resharding's work) */
 	for (int i = 0; i < vsc_shard_count(rt->vschema); i++) {
-		long long n = shard_rows(rt, i, table, &e);
+		long long n = rt_placement_rows(rt, i, table, &e);
 		if (n < 0)
 			goto fail;
 		if (n > 0) {

@@ -122,6 +122,13 @@ void rt_pools_free(RtRouter *rt)
 	rt->pool_sweep = NULL;
 }
 
+void rt_pool_close_idle(RtRouter *rt, int shard)
+{
+	RtPool *p = &rt->pools[shard];
+	while (p->nidle > 0)
+		close_oldest(p);
+}
+
 static int pool_size(const RtRouter *rt) { return rt->ops ? rt->ops->cfg.pool_size : 0; }
 
 bool rt_pool_room(RtSession *s, int shard)

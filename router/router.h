@@ -394,6 +394,8 @@ bool rt_pool_room(RtSession *s, int shard);
 /* Close an idle connection of shard when the pool is at pool_size, so a
  * new one may open. */
 void rt_pool_make_room(RtRouter *rt, int shard);
+/* Close shard's idle connections (its address changed). */
+void rt_pool_close_idle(RtRouter *rt, int shard);
 /* s opened b itself (none was idle): count it as held. */
 void rt_pool_opened(RtSession *s, RtBackend *b);
 /* s is done with b: back to the pool, or closed when it cannot serve
@@ -724,6 +726,17 @@ PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);
  * transaction block: the placement kept in the overlay file goes with the
  * table (dropped, or carried to the new name). */
 void rt_placement_follow(RtRouter *rt, const PgQuery__Node *stmt);
+/* Rows of table on shard (a blocking round trip), -1 with e when it
+ * cannot be asked. */
+long long rt_placement_rows(RtRouter *rt, int shard, const char *table, PgwError *e);
+/* Use next from now on (it is the router's then); the schema it replaces
+ * stays until exit, for statements under way.  False with e (next freed). */
+bool rt_vschema_switch(RtRouter *rt, VscSchema *next, PgwError *e);
+/* vschema_reload.c: RELOAD reads the VSchema file (and the placements
+ * changed while running) again: new tables, vindexes and shard addresses
+ * apply; a placement change of a table with rows, or other shards, are
+ * refused (false with err, nothing changed).  err says what changed. */
+bool rt_vschema_reload(RtRouter *rt, char *err, size_t errlen);
 void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc);
 
 /* move.c: an UPDATE of the vindex column.  Start it (the Move operator's

@@ -126,6 +126,41 @@ is({ map { split /\|/, $_, 2 } split /\n/, $router->safe_psql('show config') }->
 write_file($c->config_file, $cfgtext);
 is($router->safe_psql('reload'), '', 'RELOAD with the first file');
 
+# RELOAD reads the VSchema again: a new table, a shard's new address
+my $vstext = slurp_file($c->vschema_file);
+my $vs = JSON::PP::decode_json($vstext);
+my $write_vs = sub { write_file($c->vschema_file, JSON::PP->new->canonical->pretty->encode($_[0])); };
+$vs->{tables}{ev} = { column_vindexes => [ { column => 'id', name => 'hash' } ] };
+$vs->{shards}[1]{host} = 'localhost';
+$write_vs->($vs);
+is($router->safe_psql('reload'), '', 'RELOAD with a new table and a shard\'s new address');
+$router->safe_psql('create table ev (id int primary key, v text)');
+$router->safe_psql('insert into ev (id, v) values ' . join(', ', map { "($_, 'e$_')" } 1 .. 20));
+my @held_ev = map { $_->safe_psql('select count(*) from ev') } @shards;
+ok($held_ev[0] > 0 && $held_ev[1] > 0 && $held_ev[0] + $held_ev[1] == 20, 'the new table is sharded by its vindex')
+  or diag("@held_ev");
+like($router->safe_psql('show shards'), qr/^\Q$names[1]\E\|localhost:\Q${\ $shards[1]->port}\E\|/m,
+	'SHOW SHARDS shows the new address');
+is($router->safe_psql('select count(*) from kv'), '20', 'statements reach both shards');
+# a table with rows keeps its placement; other shards are resharding
+my %moved = %$vs;
+$moved{tables} = { %{ $vs->{tables} }, kv => { type => 'reference' } };
+$write_vs->(\%moved);
+($rc, $o, $e) = $router->psql('reload');
+like($e, qr/placement of table "kv", which has 20 rows: moving rows is resharding/,
+	'RELOAD refuses to move a table with rows');
+is($router->safe_psql('select count(*) from kv where id = 3'), '1', 'and kv stays sharded');
+my %fewer = (%$vs, shards => [ { %{ $vs->{shards}[0] }, name => '-' } ]);
+$write_vs->(\%fewer);
+($rc, $o, $e) = $router->psql('reload');
+like($e, qr/the VSchema's shards changed: that is resharding/, 'RELOAD refuses other shards');
+write_file($c->vschema_file, '{"sharded": ');
+($rc, $o, $e) = $router->psql('reload');
+like($e, qr/\Q${\ $c->vschema_file}\E:\d+:\d+: /, 'a broken VSchema file: RELOAD fails naming it');
+is($router->safe_psql('select count(*) from ev'), '20', 'and the VSchema stays');
+$write_vs->($vs);
+is($router->safe_psql('reload'), '', 'RELOAD with the VSchema as it is');
+
 # SET SHARD ... READ ONLY: writes there get 25006, reads go on
 my ($on0) = grep { $shards[0]->safe_psql("select count(*) from kv where id = $_") } 1 .. 20;
 my ($on1) = grep { $shards[1]->safe_psql("select count(*) from kv where id = $_") } 1 .. 20;
