@@ -34,6 +34,7 @@ static const char *const keys[] = {"http",
 				   "log_level",
 				   "log_format",
 				   "log_min_duration_ms",
+				   "log_parameters",
 				   "pause_timeout_ms",
 				   "pool_size",
 				   "acquire_timeout_ms",
@@ -138,6 +139,12 @@ static bool load_log(json_t *root, const char *file, RtOpsConfig *c)
 		fprintf(stderr, "dosql: %s: log_file: expected the path of a file\n", file);
 		return false;
 	}
+	json_t *lp = json_object_get(root, "log_parameters");
+	if (lp && !json_is_boolean(lp)) {
+		fprintf(stderr, "dosql: %s: log_parameters: expected true or false\n", file);
+		return false;
+	}
+	c->log_parameters = json_is_true(lp);
 	c->log_file = lf ? strdup(json_string_value(lf)) : NULL;
 	c->log_level = (int)level;
 	c->log_json = f && strcmp(f, "json") == 0;

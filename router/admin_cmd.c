@@ -101,6 +101,7 @@ static void apply_settings(RtOps *ops, RtOpsConfig *fresh)
 	c->query_timeout_ms = fresh->query_timeout_ms; /* sessions from now on */
 	c->log_level = fresh->log_level;
 	c->log_json = fresh->log_json;
+	c->log_parameters = fresh->log_parameters;
 	c->log_min_duration_ms = fresh->log_min_duration_ms;
 	c->pause_timeout_ms = fresh->pause_timeout_ms;
 	c->pool_size = fresh->pool_size;

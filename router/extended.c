@@ -602,6 +602,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	s->cur_text = strdup(text);
 	s->stmt_char_offset = 0;
 	s->portal = p;
+	s->log_portal = p;
 	s->maxrows = maxrows;
 	p->started = true;
 

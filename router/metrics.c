@@ -354,8 +354,34 @@ static RtStmtRoute stmt_route(const RtOp *op)
 	}
 }
 
+/* "  parameters: $1 = '7', $2 = NULL" for the statement's bound values,
+ * as PostgreSQL's log_parameter_max_length -1 shows them (values sent in
+ * binary as "(binary)"). */
+static void put_parameters(Buf *out, const RtPortal *p)
+{
+	if (!p || p->params.n == 0)
+		return;
+	buf_put_str(out, "  parameters: ");
+	for (int i = 0; i < p->params.n; i++) {
+		const char *v = p->params.values[i];
+		buf_printf(out, "%s$%d = ", i ? ", " : "", i + 1);
+		if (!v)
+			buf_put_str(out, "NULL");
+		else if (p->params.formats && p->params.formats[i] == 1)
+			buf_put_str(out, "(binary)");
+		else {
+			buf_put_str(out, "'");
+			for (int k = 0; k < p->params.lengths[i]; k++)
+				buf_put_str(out, v[k] == '\'' ? "''" : (char[]){v[k], 0});
+			buf_put_str(out, "'");
+		}
+	}
+}
+
 void rt_metrics_statement_end(RtSession *s)
 {
+	const RtPortal *portal = s->log_portal;
+	s->log_portal = NULL;
 	if (!s->stmt_start_us)
 		return;
 	double secs = (double)(rt_ops_now_us() - s->stmt_start_us) / 1e6;
@@ -370,7 +396,12 @@ void rt_metrics_statement_end(RtSession *s)
 		log_tag_set(&tag, "session %llu (%s@%s %s%s%s)", (unsigned long long)s->serial,
 			    c->user_name ? c->user_name : "", c->database ? c->database : "", pgw_evconn_peer(s->ec),
 			    app && app[0] ? " " : "", app ? app : "");
-		log_write(LOG_LEVEL_INFO, &tag, "duration: %.3f ms  statement: %s", secs * 1000,
-			  s->cur_text ? s->cur_text : "");
+		Buf params;
+		buf_init(&params);
+		if (ops->cfg.log_parameters)
+			put_parameters(&params, portal);
+		log_write(LOG_LEVEL_INFO, &tag, "duration: %.3f ms  statement: %s%s", secs * 1000,
+			  s->cur_text ? s->cur_text : "", buf_cstr(&params));
+		buf_cleanup(&params);
 	}
 }

@@ -42,6 +42,7 @@ typedef struct RtOpsConfig {
 	int64_t query_timeout_ms;    /* the sessions' default statement_timeout; 0: none */
 	int log_level;               /* a LogLevel */
 	bool log_json;               /* log_format "json" */
+	bool log_parameters;         /* the slow-statement log shows bound parameter values */
 	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
 	int64_t pause_timeout_ms;    /* a statement waits this long for a PAUSEd shard (57014 then) */
 	int pool_size;               /* connections to each shard at most (held and idle); 0: no limit */

@@ -276,6 +276,7 @@ struct RtSession {
 	bool implicit;        /* a multi-statement query runs as one transaction */
 	PgQuery__Node *cur;   /* the statement being run (in tree) */
 	char *cur_text;       /* owned: its text */
+	const RtPortal *log_portal; /* the portal an Execute runs, for log_parameters; cleared at the statement's end */
 	bool ending;          /* COMMIT/ROLLBACK of an implicit transaction is running */
 	RtPlan plan;          /* owned: the statement's plan, freed when the next starts */
 	const RtOp *running;  /* in plan: the operator whose state takes the shards' rows, NULL none */

@@ -11,6 +11,10 @@ use JSON::PP;
 use File::Spec;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Utils qw(slurp_file write_file run_command);
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
+
+require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
+require DBI;
 
 my $c = DoSQL::Test::Cluster->new('logs',
 	shards => 2,
@@ -35,9 +39,32 @@ like($slow->{context}, qr/^session \d+ \(dosql\@dosql 127\.0\.0\.1:\d+ logtest\)
 	'the session: id, user, database, address, application_name');
 ok($slow->{pid} > 0, 'the pid');
 
-# log_level warn: statements at info are not logged
+# bound parameter values are not logged unless log_parameters is on
+my $bound = sub {
+	my $dbh = DBI->connect('dbi:Pg:host=' . $router->host . ';port=' . $router->port . ';dbname=dosql', 'dosql', 'dosql',
+		{ RaiseError => 1, PrintError => 0 });
+	my $v = $dbh->selectrow_array('select v from kv where id = $1 and v <> $2', undef, 7, "it's secret");
+	$dbh->disconnect;
+	return $v;
+};
+$pos = $router->log_position;
+is($bound->(), 'seven', 'a statement with bound parameters');
+ok($router->wait_for_log(qr/statement: select v from kv where id = \$1/, $pos), 'is logged');
+unlike($router->log_content($pos), qr/secret/, 'without its parameter values');
 $c->stop;
 my $cfg = decode_json(slurp_file($c->config_file));
+$cfg->{log_parameters} = JSON::PP::true;
+write_file($c->config_file, encode_json($cfg));
+$c->start;
+$pos = $router->log_position;
+is($bound->(), 'seven', 'the statement with log_parameters on');
+ok($router->wait_for_log(qr/statement: select v from kv where id = \$1/, $pos), 'is logged');
+like($router->log_content($pos), qr/statement: select v from kv where id = \$1 and v <> \$2  parameters: \$1 = '7', \$2 = 'it''s secret'/,
+	'with its parameter values, quoted as PostgreSQL logs them');
+delete $cfg->{log_parameters};
+
+# log_level warn: statements at info are not logged
+$c->stop;
 $cfg->{log_level} = 'warn';
 write_file($c->config_file, encode_json($cfg));
 $c->start;
@@ -65,7 +92,7 @@ $c->stop;
 delete $cfg->{log_file};
 
 my $bin = $ENV{DOSQL_BINDIR} // 'bin';
-for my $bad ([ log_level => 'loud' ], [ log_format => 'xml' ], [ log_min_duration_ms => -2 ]) {
+for my $bad ([ log_level => 'loud' ], [ log_format => 'xml' ], [ log_min_duration_ms => -2 ], [ log_parameters => 'yes' ]) {
 	my $file = File::Spec->catfile($c->basedir, 'bad.json');
 	write_file($file, encode_json({ %$cfg, $bad->[0] => $bad->[1] }));
 	my ($rc, $out, $err) = run_command([ "$bin/dosql", '--config', $file ], timeout => 30);
