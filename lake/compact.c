@@ -28,8 +28,10 @@ typedef struct Entry {
 } Entry;
 
 typedef struct Plan {
-	Entry *e;
+	Entry *e; /* data files */
 	int n;
+	Entry *dels; /* equality delete files (mirror tables) */
+	int ndels;
 	Entry **chosen; /* in output order: by day, then oldest first */
 	int nchosen;
 	int *group_end; /* per output file: one past its last chosen entry */
@@ -40,7 +42,10 @@ static void plan_cleanup(Plan *p)
 {
 	for (int i = 0; i < p->n; i++)
 		free(p->e[i].path);
+	for (int i = 0; i < p->ndels; i++)
+		free(p->dels[i].path);
 	free(p->e);
+	free(p->dels);
 	free(p->chosen);
 	free(p->group_end);
 	memset(p, 0, sizeof(*p));
@@ -69,13 +74,15 @@ static bool collect_entry(avro_value_t *r, void *arg)
 	LakeEntry le;
 	if (!lake_avro_entry(r, &le))
 		return false;
-	if (le.status == 2 || le.content != 0)
+	if (le.status == 2 || (le.content != 0 && le.content != 2))
 		return true;
-	Entry *grown = realloc(c->p->e, (size_t)(c->p->n + 1) * sizeof(*grown));
+	Entry **list = le.content ? &c->p->dels : &c->p->e;
+	int *n = le.content ? &c->p->ndels : &c->p->n;
+	Entry *grown = realloc(*list, (size_t)(*n + 1) * sizeof(*grown));
 	if (!grown)
 		return false;
-	c->p->e = grown;
-	Entry *e = &grown[c->p->n++];
+	*list = grown;
+	Entry *e = &grown[(*n)++];
 	*e = (Entry){.path = strdup(lake_local_path(le.path)), .manifest = c->manifest, .day = le.day, .seq = le.seq,
 		.snap = le.snap, .rows = le.rows, .size = le.size, .added_ms = snapshot_ms(c->t, le.snap)};
 	return e->path != NULL;
@@ -95,8 +102,6 @@ static int by_day_then_age(const void *a, const void *b)
 static bool make_plan(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Plan *p, char *err, size_t errlen)
 {
 	for (int m = 0; m < t->nmanifests; m++) {
-		if (t->manifests[m].content != 0)
-			continue;
 		Collect c = {.p = p, .t = t, .manifest = m};
 		if (!lake_avro_each(lake_local_path(t->manifests[m].path), collect_entry, &c, err, errlen))
 			return false;
@@ -142,27 +147,109 @@ static bool make_plan(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Plan *
 typedef struct Concat {
 	PqReadFile *files;
 	int nfiles;
-	size_t *first; /* nfiles + 1 */
+	int *pick_file; /* per output row: its file and row there */
+	size_t *pick_row;
+	size_t nrows;
 	const PqReadColumn **map; /* per file, per output column: its column, or NULL */
 	PqColumn *cols;
 	int ncols;
-	int cur;
 } Concat;
 
 static void concat_get(void *arg, size_t row, int col, PqValue *v)
 {
 	Concat *c = arg;
-	while (c->cur > 0 && row < c->first[c->cur])
-		c->cur--;
-	while (c->cur + 1 < c->nfiles && row >= c->first[c->cur + 1])
-		c->cur++;
-	const PqReadColumn *rc = c->map[(size_t)c->cur * (size_t)c->ncols + (size_t)col];
+	int f = c->pick_file[row];
+	const PqReadColumn *rc = c->map[(size_t)f * (size_t)c->ncols + (size_t)col];
 	if (!rc) {
 		memset(v, 0, sizeof(*v));
 		v->null = true;
 		return;
 	}
-	pq_read_value(rc, row - c->first[c->cur], v);
+	pq_read_value(rc, c->pick_row[row], v);
+}
+
+/* The key of row r of file f (the identifier fields' PLAIN bytes, each
+ * with its length, in hex) into key, NUL-terminated. */
+static bool row_key(const IceTable *t, const PqReadFile *f, size_t r, Buf *key)
+{
+	buf_reset(key);
+	for (int k = 0; k < t->nident; k++) {
+		const PqReadColumn *c = pq_read_column(f, t->ident[k]);
+		if (!c)
+			return false;
+		PqValue v;
+		pq_read_value(c, r, &v);
+		char h[24];
+		snprintf(h, sizeof(h), v.null ? "n;" : "%zu:", v.len);
+		buf_put(key, h, strlen(h));
+		for (size_t i = 0; !v.null && i < v.len; i++) {
+			snprintf(h, sizeof(h), "%02x", (uint8_t)v.text[i]);
+			buf_put(key, h, 2);
+		}
+	}
+	buf_put_u8(key, 0);
+	return !key->failed;
+}
+
+/* Every key of the equality delete files, with the largest sequence number that deletes it. */
+static json_t *load_deletes(const IceTable *t, const Plan *p, char *err, size_t errlen)
+{
+	json_t *keys = json_object();
+	Buf key;
+	buf_init(&key);
+	bool ok = keys != NULL;
+	for (int d = 0; ok && d < p->ndels; d++) {
+		PqReadFile f;
+		ok = pq_read_file(p->dels[d].path, &f, err, errlen);
+		for (size_t r = 0; ok && r < (size_t)f.rows; r++) {
+			if (!row_key(t, &f, r, &key)) {
+				snprintf(err, errlen, "%s: no identifier field %d", p->dels[d].path, t->ident[0]);
+				ok = false;
+				break;
+			}
+			json_t *was = json_object_get(keys, (const char *)key.data);
+			if (!was || json_integer_value(was) < p->dels[d].seq)
+				json_object_set_new(keys, (const char *)key.data, json_integer(p->dels[d].seq));
+		}
+		if (ok)
+			pq_read_file_cleanup(&f);
+	}
+	buf_cleanup(&key);
+	if (!ok) {
+		json_decref(keys);
+		return NULL;
+	}
+	return keys;
+}
+
+/* The rows of the files that stay: with deletes (mirror tables), a row
+ * goes when a delete file of a larger sequence number has its key
+ * (Iceberg's rule for equality deletes). */
+static bool pick_rows(const IceTable *t, Concat *c, Entry **in, json_t *deletes)
+{
+	size_t total = 0;
+	for (int i = 0; i < c->nfiles; i++)
+		total += (size_t)c->files[i].rows;
+	c->pick_file = calloc(total + 1, sizeof(int));
+	c->pick_row = calloc(total + 1, sizeof(size_t));
+	if (!c->pick_file || !c->pick_row)
+		return false;
+	Buf key;
+	buf_init(&key);
+	bool ok = true;
+	for (int i = 0; ok && i < c->nfiles; i++)
+		for (size_t r = 0; ok && r < (size_t)c->files[i].rows; r++) {
+			if (deletes) {
+				ok = row_key(t, &c->files[i], r, &key);
+				json_t *seq = ok ? json_object_get(deletes, (const char *)key.data) : NULL;
+				if (seq && json_integer_value(seq) > in[i]->seq)
+					continue;
+			}
+			c->pick_file[c->nrows] = i;
+			c->pick_row[c->nrows++] = r;
+		}
+	buf_cleanup(&key);
+	return ok;
 }
 
 static void concat_cleanup(Concat *c)
@@ -170,23 +257,22 @@ static void concat_cleanup(Concat *c)
 	for (int i = 0; i < c->nfiles; i++)
 		pq_read_file_cleanup(&c->files[i]);
 	free(c->files);
-	free(c->first);
+	free(c->pick_file);
+	free(c->pick_row);
 	free(c->map);
 	free(c->cols);
 	memset(c, 0, sizeof(*c));
 }
 
 /* Reads the entries [from, to) of the plan and writes them as one file at path. */
-static bool rewrite_group(IceTable *t, const LakeConfig *cfg, Entry **in, int nin, const char *path, PqFileStats *stats,
-	char *err, size_t errlen)
+static bool rewrite_group(IceTable *t, const LakeConfig *cfg, Entry **in, int nin, json_t *deletes, const char *path,
+	PqFileStats *stats, char *err, size_t errlen)
 {
 	Concat c = {0};
 	c.files = calloc((size_t)nin, sizeof(PqReadFile));
-	c.first = calloc((size_t)nin + 1, sizeof(size_t));
 	c.map = calloc((size_t)nin * (size_t)t->ncols + 1, sizeof(*c.map));
 	c.cols = calloc((size_t)t->ncols + 1, sizeof(PqColumn));
-	bool ok = c.files && c.first && c.map && c.cols;
-	int64_t want = 0;
+	bool ok = c.files && c.map && c.cols;
 	for (int i = 0; ok && i < nin; i++, c.nfiles++) {
 		ok = pq_read_file(in[i]->path, &c.files[i], err, errlen);
 		if (ok && c.files[i].rows != in[i]->rows) {
@@ -194,8 +280,10 @@ static bool rewrite_group(IceTable *t, const LakeConfig *cfg, Entry **in, int ni
 				in[i]->rows);
 			ok = false;
 		}
-		c.first[i + 1] = c.first[i] + (size_t)(ok ? c.files[i].rows : 0);
-		want += in[i]->rows;
+	}
+	if (ok && !pick_rows(t, &c, in, deletes)) {
+		snprintf(err, errlen, "%s: out of memory, or a row without its key", t->name);
+		ok = false;
 	}
 	/* the columns of the table's schema that some input has, in the schema's order */
 	for (int k = 0; ok && k < t->ncols; k++) {
@@ -217,12 +305,7 @@ static bool rewrite_group(IceTable *t, const LakeConfig *cfg, Entry **in, int ni
 		snprintf(err, errlen, "%s: no column of the table's schema in the files", t->name);
 		ok = false;
 	}
-	ok = ok && pq_write_file(path, c.cols, c.ncols, c.first[nin], concat_get, &c, &opt, stats, err, errlen);
-	if (ok && stats->rows != want) {
-		snprintf(err, errlen, "%s: wrote %" PRId64 " rows of %" PRId64, path, stats->rows, want);
-		pq_file_stats_cleanup(stats);
-		ok = false;
-	}
+	ok = ok && pq_write_file(path, c.cols, c.ncols, c.nrows, concat_get, &c, &opt, stats, err, errlen);
 	if (!ok && !err[0])
 		snprintf(err, errlen, "out of memory");
 	concat_cleanup(&c);
@@ -302,26 +385,28 @@ static bool write_rewritten(IceTable *t, const Plan *p, const bool *affected, in
 static json_t *replace_snapshot(IceTable *t, int64_t snap, long seq, int64_t ms, int schema_id, const Plan *p,
 	const IceDataFile *out, int nout)
 {
-	int64_t rows = 0, total = 0;
+	int64_t rows = 0, total = 0, kept = 0;
 	for (int i = 0; i < p->nchosen; i++)
 		rows += p->chosen[i]->rows;
 	for (int i = 0; i < p->n; i++)
 		total += p->e[i].rows;
-	char lsn[32], added[16], deleted[16], files[32], nrows[32], ntotal[32];
+	for (int i = 0; i < nout; i++)
+		kept += out[i].stats.rows;
+	char lsn[32], added[16], deleted[16], files[32], nrows[32], nkept[32], ntotal[32];
 	snprintf(lsn, sizeof(lsn), "%" PRIu64, t->lsn);
 	snprintf(added, sizeof(added), "%d", nout);
 	snprintf(deleted, sizeof(deleted), "%d", p->nchosen);
 	snprintf(files, sizeof(files), "%d", p->n - p->nchosen + nout);
 	snprintf(nrows, sizeof(nrows), "%" PRId64, rows);
-	snprintf(ntotal, sizeof(ntotal), "%" PRId64, total);
-	(void)out;
+	snprintf(nkept, sizeof(nkept), "%" PRId64, kept);
+	snprintf(ntotal, sizeof(ntotal), "%" PRId64, total - rows + kept);
 	char *list = NULL;
 	if (asprintf(&list, "file://%s", t->pending_list) < 0)
 		return NULL;
 	json_t *s = json_pack("{s:I,s:I,s:I,s:I,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:i}", "snapshot-id",
 		(json_int_t)snap, "parent-snapshot-id", (json_int_t)t->snapshot_id, "sequence-number", (json_int_t)seq,
 		"timestamp-ms", (json_int_t)ms, "manifest-list", list, "summary", "operation", "replace", "dosql.lsn", lsn,
-		"added-data-files", added, "deleted-data-files", deleted, "added-records", nrows, "deleted-records", nrows,
+		"added-data-files", added, "deleted-data-files", deleted, "added-records", nkept, "deleted-records", nrows,
 		"total-data-files", files, "total-records", ntotal, "schema-id", schema_id);
 	free(list);
 	return s;
@@ -398,6 +483,9 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 		t->snapshot_id = snap;
 		t->snapshot_ms = ms;
 		t->files += nout - p->nchosen;
+		t->rows += a->added_rows;
+		for (int i = 0; i < p->nchosen; i++)
+			t->rows -= p->chosen[i]->rows;
 	}
 	free(affected);
 	free(list);
@@ -408,14 +496,20 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 	size_t errlen)
 {
 	err[0] = 0;
-	/* mirror tables stay as they are; a schema change not yet committed waits for its flush */
-	if (t->mirror || !t->meta || !t->snapshot_id || t->schema_changed)
+	/* a schema change not yet committed waits for its flush */
+	if (!t->meta || !t->snapshot_id || t->schema_changed)
 		return true;
 	Plan p = {0};
 	bool ok = make_plan(t, cfg, now_ms, &p, err, errlen);
 	if (!ok || p.ngroups == 0) {
 		plan_cleanup(&p);
 		return ok;
+	}
+	/* mirror tables: the equality deletes are applied to the rows rewritten */
+	json_t *deletes = t->mirror ? load_deletes(t, &p, err, errlen) : NULL;
+	if (t->mirror && !deletes) {
+		plan_cleanup(&p);
+		return false;
 	}
 	IceDataFile *out = calloc((size_t)p.ngroups, sizeof(IceDataFile));
 	char **paths = calloc((size_t)p.ngroups, sizeof(char *));
@@ -430,7 +524,8 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 	ok = ok && ice_table_begin(t, paths, p.ngroups, err, errlen);
 	for (int g = 0; ok && g < p.ngroups; g++) {
 		int from = g ? p.group_end[g - 1] : 0;
-		ok = rewrite_group(t, cfg, &p.chosen[from], p.group_end[g] - from, out[g].path, &out[g].stats, err, errlen);
+		ok = rewrite_group(t, cfg, &p.chosen[from], p.group_end[g] - from, deletes, out[g].path, &out[g].stats, err,
+			errlen);
 	}
 	if (ok)
 		dosql_fault("lake-compact-after-parquet");
@@ -451,6 +546,7 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 	}
 	free(out);
 	free(paths);
+	json_decref(deletes);
 	plan_cleanup(&p);
 	return ok;
 }

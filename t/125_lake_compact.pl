@@ -31,6 +31,12 @@ my $lake = DoSQL::Test::Lake->new($c, flushThresholdEvents => 2, flushThresholdM
 	minFilesThreshold => 4, minPartitionAgeMs => 0, compactionIntervalMs => 0, snapshotRetentionMs => 0,
 	minSnapshotsToKeep => 1);
 my $sink = $lake->node;
+# a second sink, in mirror mode, follows the same table
+my $mirror = DoSQL::Test::Lake->new($c, node_name => 'mirror', slot => 'dolake_m', mode => 'mirror',
+	flushThresholdEvents => 2, flushThresholdMs => 200, flushIntervalMs => 100, minFilesThreshold => 4,
+	minPartitionAgeMs => 0, compactionIntervalMs => 0, snapshotRetentionMs => 0);
+my $mtable = 'file://' . $mirror->warehouse . '/dosql/ev';
+my $murl = 'http://127.0.0.1:' . $mirror->http_port;
 my $w = $lake->warehouse;
 my $table = "file://$w/dosql/ev";
 my $http = HTTP::Tiny->new(timeout => 60);
@@ -94,13 +100,28 @@ sub current_snapshot
 
 sub post
 {
-	my ($path) = @_;
-	my $r = $http->post("$url$path");
+	my ($path, $base) = @_;
+	my $r = $http->post(($base // $url) . $path);
 	is($r->{status}, 200, "POST $path") or diag(explain($r));
 	return eval { decode_json($r->{content}) } // {};
 }
 
+# the mirror table: DuckDB applying the equality deletes, icebird's keys, the live files
+sub read_mirror
+{
+	my $res = $mirror->read({ iceberg => [$mtable], files => [$mtable], mirror => [ { table => $mtable, key => 'id',
+		select => q{cast(d.id as varchar) || '|' || d.v || '|' || cast(d.n as varchar) || '|' || coalesce(cast(d.tm as varchar), 'NULL') || '|' || coalesce(cast(d.ok as varchar), 'NULL')} } ] });
+	return {
+		files => $res->{files}[0] // [],
+		rows => [ map { $_->{r} } @{ $res->{mirror}[0] // [] } ],
+		ids => [ sort { $a <=> $b } map { $_->{id} } @{ $res->{iceberg}[0]{rows} // [] } ],
+	};
+}
+
+sub router_ids { return [ split /\n/, $router->safe_psql('select id from ev order by id') ]; }
+
 $lake->start(undef);
+$mirror->start(undef);
 insert_rows(2) for 1 .. 8;
 $router->safe_psql(q{update ev set v = 'updated', ok = null where id % 3 = 0});
 $changes += 5;
@@ -173,7 +194,36 @@ is($final->{count}{c}, $changes, 'DuckDB: each change once');
 is($final->{count}{d}, $changes, 'DuckDB: no (lsn, seq) twice');
 is_deeply($final->{latest}, router_rows(), 'DuckDB: the router\'s rows at the end');
 
+# the mirror table: the equality deletes of larger sequence numbers are
+# applied to the rows rewritten, so readers see the same rows
+$mirror->all_confirmed('mirror');
+my $mb = read_mirror();
+is_deeply($mb->{rows}, router_rows(), 'mirror: DuckDB applying the deletes reads the router\'s rows');
+cmp_ok(scalar(@{ $mb->{files} }), '>=', 8, scalar(@{ $mb->{files} }) . ' data files in the mirror table');
+$res = post('/compact', $murl);
+is($res->{filesReplaced}, scalar(@{ $mb->{files} }), 'mirror: every small data file was rewritten') or diag(explain($res));
+cmp_ok($res->{rowsRewritten}, '>', scalar(@{ router_ids() }), 'mirror: rows of older images were among them');
+my $ma = read_mirror();
+is(scalar(@{ $ma->{files} }), 1, 'mirror: one data file after the compaction');
+is_deeply($ma->{rows}, router_rows(), 'mirror: DuckDB reads the router\'s rows after the compaction');
+is_deeply($ma->{ids}, router_ids(), 'mirror: icebird reads the router\'s keys, each once');
+# deletes and updates after the compaction apply to the compacted file
+$router->safe_psql(q{update ev set v = 'after' where id in (1, 4)});
+$router->safe_psql(q{delete from ev where id = 5});
+$router->safe_psql(q{insert into ev values (5, 'back', 5.5, null, null)});
+$router->safe_psql(q{delete from ev where id = 6});
+$mirror->all_confirmed('mirror: after changes that follow the compaction');
+$ma = read_mirror();
+is_deeply($ma->{rows}, router_rows(), 'mirror: later updates and deletes apply to the compacted file');
+is_deeply($ma->{ids}, router_ids(), 'mirror: icebird agrees');
+$res = post('/expire', $murl);
+cmp_ok($res->{filesDeleted}, '>=', scalar(@{ $mb->{files} }), 'mirror: the replaced files are deleted');
+is(scalar(grep { -e $_ } @{ $mb->{files} }), 0, 'mirror: none of them is left');
+$ma = read_mirror();
+is_deeply($ma->{rows}, router_rows(), 'mirror: the router\'s rows after the expiry');
+
 $sink->stop;
+$mirror->node->stop;
 $c->stop;
-is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $sink, $c->router, $c->shards;
+is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $sink, $mirror->node, $c->router, $c->shards;
 done_testing();
