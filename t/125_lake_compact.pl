@@ -194,6 +194,22 @@ is($final->{count}{c}, $changes, 'DuckDB: each change once');
 is($final->{count}{d}, $changes, 'DuckDB: no (lsn, seq) twice');
 is_deeply($final->{latest}, router_rows(), 'DuckDB: the router\'s rows at the end');
 
+# on the schedule: compaction and expiry every compactionIntervalMs
+$sink->stop;
+$lake->configure(compactionIntervalMs => 300);
+$lake->start(undef);
+my $pos = $sink->log_position;
+insert_rows(2) for 1 .. 5;
+ok($sink->wait_for_log(qr/dosql-lake: compacted \d+ files into 1, expired \d+ snapshots/, $pos),
+	'the sink compacts and expires on its schedule') or diag($sink->log_tail);
+$lake->all_confirmed('after the scheduled compaction');
+my $scheduled = read_table();
+cmp_ok(scalar(@{ $scheduled->{files} }), '<', 5, scalar(@{ $scheduled->{files} }) . ' files after it');
+is_deeply([ disk_files() ], $scheduled->{files}, 'the files it replaced are gone');
+is($scheduled->{count}{c}, $changes, 'DuckDB: each change once');
+is($scheduled->{count}{d}, $changes, 'DuckDB: no (lsn, seq) twice');
+is_deeply($scheduled->{latest}, router_rows(), 'DuckDB: the router\'s rows');
+
 # the mirror table: the equality deletes of larger sequence numbers are
 # applied to the rows rewritten, so readers see the same rows
 $mirror->all_confirmed('mirror');

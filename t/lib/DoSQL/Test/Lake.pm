@@ -12,6 +12,7 @@ DoSQL::Test::Lake - dosql-lake next to a test cluster, and the readers of its wa
   my $lake = DoSQL::Test::Lake->new($cluster, flushThresholdEvents => 40);
   my $other = DoSQL::Test::Lake->new($cluster, node_name => 'mirror', slot => 'dolake_m', mode => 'mirror');
   $lake->start('lake-after-parquet');   # DOSQL_FAULT for this start, or undef
+  $lake->configure(flushThresholdEvents => 5);   # settings for the next start
   $lake->all_confirmed('after the restart');
   my $res = $lake->read({ duckdb => [...], iceberg => [...], mirror => [...] });
 
@@ -46,12 +47,14 @@ sub new
 		http_port => DoSQL::Test::ServerNode::reserve_port(),
 	}, $class;
 	my $config = $cluster->basedir . ($name eq 'sink' ? '/lake.json' : "/lake_$name.json");
-	write_file($config, encode_json({
+	$self->{config} = $config;
+	$self->{settings} = {
 		source => $cluster->router->connstr,
 		warehouse => $self->{warehouse},
 		http => { host => '127.0.0.1', port => $self->{http_port} },
 		%settings,
-	}));
+	};
+	write_file($config, encode_json($self->{settings}));
 	$self->{node} = DoSQL::Test::ServerNode->new($cluster->name . "_$name",
 		command => [ "$DoSQL::Test::ServerNode::bindir/dosql-lake", '--config', $config ],
 		ready => 'none');
@@ -59,6 +62,15 @@ sub new
 }
 
 sub node { return $_[0]->{node}; }
+
+# Changes settings of the configuration file (for the next start).
+sub configure
+{
+	my ($self, %settings) = @_;
+	$self->{settings} = { %{ $self->{settings} }, %settings };
+	write_file($self->{config}, encode_json($self->{settings}));
+}
+
 sub warehouse { return $_[0]->{warehouse}; }
 sub http_port { return $_[0]->{http_port}; }
 
