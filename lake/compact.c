@@ -36,6 +36,10 @@ typedef struct Plan {
 	int nchosen;
 	int *group_end; /* per output file: one past its last chosen entry */
 	int ngroups;
+	json_t *gone; /* local paths of the files the snapshot removes: chosen and obsolete */
+	int nobsolete; /* delete files that apply to no data file any more */
+	int64_t obsolete_rows;
+	char *delete_manifest; /* the rewritten manifest of delete files, when nobsolete */
 } Plan;
 
 static void plan_cleanup(Plan *p)
@@ -48,6 +52,8 @@ static void plan_cleanup(Plan *p)
 	free(p->dels);
 	free(p->chosen);
 	free(p->group_end);
+	json_decref(p->gone);
+	free(p->delete_manifest);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -322,14 +328,6 @@ typedef struct Rewrite {
 	bool failed;
 } Rewrite;
 
-static bool chosen_path(const Plan *p, const char *path)
-{
-	for (int i = 0; i < p->nchosen; i++)
-		if (strcmp(p->chosen[i]->path, path) == 0)
-			return true;
-	return false;
-}
-
 static bool rewrite_entry(avro_value_t *r, void *arg)
 {
 	Rewrite *w = arg;
@@ -338,7 +336,7 @@ static bool rewrite_entry(avro_value_t *r, void *arg)
 		return false;
 	if (le.status == 2)
 		return true; /* deleted by an earlier snapshot: not carried on */
-	bool gone = chosen_path(w->p, lake_local_path(le.path));
+	bool gone = json_object_get(w->p->gone, lake_local_path(le.path)) != NULL;
 	avro_value_t *out = avro_ocf_record(&w->o);
 	if (avro_value_copy(out, r) != 0)
 		return false;
@@ -365,14 +363,15 @@ static bool rewrite_entry(avro_value_t *r, void *arg)
 	return true;
 }
 
-static bool write_rewritten(IceTable *t, const Plan *p, const bool *affected, int64_t snap, long seq, int schema_id,
-	IceManifest *m, char *err, size_t errlen)
+static bool write_rewritten(IceTable *t, const Plan *p, const bool *affected, int content, const char *path, int64_t snap,
+	long seq, int schema_id, IceManifest *m, char *err, size_t errlen)
 {
 	Rewrite w = {.p = p, .snap = snap, .m = m};
-	*m = (IceManifest){.path = t->pending_deletes, .content = 0, .seq = seq, .snapshot_id = snap, .part_summary = true};
-	bool ok = ice_manifest_init(t, &w.o, false, schema_id, err, errlen);
+	*m = (IceManifest){.path = (char *)path, .content = content, .seq = seq, .snapshot_id = snap,
+		.part_summary = !t->mirror};
+	bool ok = ice_manifest_init(t, &w.o, content == 1, schema_id, err, errlen);
 	for (int i = 0; ok && i < t->nmanifests; i++)
-		if (affected[i] && !lake_avro_each(lake_local_path(t->manifests[i].path), rewrite_entry, &w, err, errlen)) {
+		if (affected[i] && t->manifests[i].content == content && !lake_avro_each(lake_local_path(t->manifests[i].path), rewrite_entry, &w, err, errlen)) {
 			if (!err[0])
 				snprintf(err, errlen, "%s: could not rewrite its entries: %s", t->manifests[i].path, avro_strerror());
 			ok = false;
@@ -409,6 +408,12 @@ static json_t *replace_snapshot(IceTable *t, int64_t snap, long seq, int64_t ms,
 		"added-data-files", added, "deleted-data-files", deleted, "added-records", nkept, "deleted-records", nrows,
 		"total-data-files", files, "total-records", ntotal, "schema-id", schema_id);
 	free(list);
+	if (s && p->nobsolete) {
+		json_t *sum = json_object_get(s, "summary");
+		json_object_set_new(sum, "removed-delete-files", json_sprintf("%d", p->nobsolete));
+		json_object_set_new(sum, "removed-equality-delete-files", json_sprintf("%d", p->nobsolete));
+		json_object_set_new(sum, "removed-equality-deletes", json_sprintf("%" PRId64, p->obsolete_rows));
+	}
 	return s;
 }
 
@@ -422,7 +427,7 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	bool *affected = calloc((size_t)t->nmanifests + 1, sizeof(bool));
-	IceManifest *list = calloc((size_t)t->nmanifests + 2, sizeof(IceManifest));
+	IceManifest *list = calloc((size_t)t->nmanifests + 3, sizeof(IceManifest));
 	if (!affected || !list) {
 		free(affected);
 		free(list);
@@ -431,9 +436,12 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 	}
 	for (int i = 0; i < p->nchosen; i++)
 		affected[p->chosen[i]->manifest] = true;
+	for (int i = 0; i < p->ndels; i++)
+		if (json_object_get(p->gone, p->dels[i].path))
+			affected[p->dels[i].manifest] = true;
 	IceManifest *a = &list[0];
 	*a = (IceManifest){.path = t->pending_manifest, .content = 0, .seq = seq, .min_seq = seq, .snapshot_id = snap,
-		.added_files = nout, .part_summary = true};
+		.added_files = nout, .part_summary = !t->mirror};
 	for (int i = 0; i < nout; i++) {
 		a->added_rows += out[i].stats.rows;
 		if (!a->part_bounds || out[i].day < a->part_lower)
@@ -442,12 +450,14 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 			a->part_upper = out[i].day;
 		a->part_bounds = true;
 	}
-	int n = 2;
+	int n = p->nobsolete ? 3 : 2;
 	for (int i = 0; i < t->nmanifests; i++)
 		if (!affected[i])
 			list[n++] = t->manifests[i];
 	bool ok = ice_write_data_manifest(t, out, nout, a->path, snap, seq, schema_id, &a->length, err, errlen) &&
-		write_rewritten(t, p, affected, snap, seq, schema_id, &list[1], err, errlen) &&
+		write_rewritten(t, p, affected, 0, t->pending_deletes, snap, seq, schema_id, &list[1], err, errlen) &&
+		(!p->nobsolete ||
+			write_rewritten(t, p, affected, 1, p->delete_manifest, snap, seq, schema_id, &list[2], err, errlen)) &&
 		ice_write_manifest_list(t, list, n, t->pending_list, snap, seq, err, errlen);
 	json_t *meta = ok ? json_deep_copy(t->meta) : NULL;
 	json_t *s = meta ? replace_snapshot(t, snap, seq, ms, schema_id, p, out, nout) : NULL;
@@ -492,6 +502,37 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 	return ok;
 }
 
+/* The files the snapshot removes: the chosen data files, and the delete
+ * files no data file left is older than (a delete applies to data files of
+ * smaller sequence numbers; the new files' number is above them all). */
+static bool mark_gone(IceTable *t, Plan *p)
+{
+	p->gone = json_object();
+	if (!p->gone)
+		return false;
+	for (int i = 0; i < p->nchosen; i++)
+		json_object_set_new(p->gone, p->chosen[i]->path, json_true());
+	long min_seq = -1;
+	for (int i = 0; i < p->n; i++)
+		if (!p->e[i].chosen && (min_seq < 0 || p->e[i].seq < min_seq))
+			min_seq = p->e[i].seq;
+	for (int i = 0; i < p->ndels; i++)
+		if (min_seq < 0 || p->dels[i].seq <= min_seq) {
+			json_object_set_new(p->gone, p->dels[i].path, json_true());
+			p->nobsolete++;
+			p->obsolete_rows += p->dels[i].rows;
+		}
+	if (p->nobsolete) {
+		char uuid[37];
+		ice_uuid(uuid);
+		if (asprintf(&p->delete_manifest, "%s/metadata/%s-m2.avro", t->dir, uuid) < 0) {
+			p->delete_manifest = NULL;
+			return false;
+		}
+	}
+	return true;
+}
+
 bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
 	size_t errlen)
 {
@@ -507,12 +548,15 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 	}
 	/* mirror tables: the equality deletes are applied to the rows rewritten */
 	json_t *deletes = t->mirror ? load_deletes(t, &p, err, errlen) : NULL;
-	if (t->mirror && !deletes) {
+	if ((t->mirror && !deletes) || !mark_gone(t, &p)) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: out of memory", t->name);
+		json_decref(deletes);
 		plan_cleanup(&p);
 		return false;
 	}
 	IceDataFile *out = calloc((size_t)p.ngroups, sizeof(IceDataFile));
-	char **paths = calloc((size_t)p.ngroups, sizeof(char *));
+	char **paths = calloc((size_t)p.ngroups + 1, sizeof(char *));
 	ok = out && paths;
 	for (int g = 0; ok && g < p.ngroups; g++) {
 		int from = g ? p.group_end[g - 1] : 0;
@@ -521,7 +565,9 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 		ok = paths[g] != NULL;
 	}
 	/* the journal names the new files before they exist: a crash leaves none behind */
-	ok = ok && ice_table_begin(t, paths, p.ngroups, err, errlen);
+	if (ok && p.delete_manifest)
+		paths[p.ngroups] = p.delete_manifest;
+	ok = ok && ice_table_begin(t, paths, p.ngroups + (p.delete_manifest != NULL), err, errlen);
 	for (int g = 0; ok && g < p.ngroups; g++) {
 		int from = g ? p.group_end[g - 1] : 0;
 		ok = rewrite_group(t, cfg, &p.chosen[from], p.group_end[g] - from, deletes, out[g].path, &out[g].stats, err,
@@ -534,6 +580,7 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 		res->tables++;
 		res->files_replaced += p.nchosen;
 		res->files_written += p.ngroups;
+		res->deletes_removed += p.nobsolete;
 		for (int i = 0; i < p.nchosen; i++)
 			res->rows += p.chosen[i]->rows;
 	} else if (!err[0])
@@ -607,8 +654,9 @@ bool lake_compact_all(LakeSink *k, bool compact, bool expire, LakeCompactResult 
 
 json_t *lake_compact_json(const LakeCompactResult *res)
 {
-	return json_pack("{s:i,s:i,s:i,s:I,s:i,s:i}", "tablesCompacted", res->tables, "filesReplaced",
-		res->files_replaced, "filesWritten", res->files_written, "rowsRewritten", (json_int_t)res->rows,
+	return json_pack("{s:i,s:i,s:i,s:i,s:I,s:i,s:i}", "tablesCompacted", res->tables, "filesReplaced",
+		res->files_replaced, "filesWritten", res->files_written, "deleteFilesRemoved", res->deletes_removed,
+		"rowsRewritten", (json_int_t)res->rows,
 		"snapshotsExpired", res->snapshots_expired, "filesDeleted", res->files_deleted);
 }
 

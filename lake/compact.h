@@ -9,8 +9,9 @@
  * old ones as DELETED entries, the snapshot's dosql.lsn unchanged.  The
  * new files are in the commit's journal (metadata/inflight.json) before
  * they are written, so a crash before the commit leaves nothing behind.
- * Mirror tables are left as they are (their equality deletes apply by
- * sequence number, which a rewrite would have to keep per row).
+ * In mirror tables the rewrite leaves out the rows an equality delete file
+ * of a larger sequence number removes, and the delete files that then
+ * apply to no data file are removed in the same snapshot.
  *
  * Expiry: snapshots older than snapshotRetentionMs are removed from the
  * metadata, but the current one and the newest minSnapshotsToKeep; then
@@ -35,6 +36,7 @@ typedef struct LakeCompactResult {
 	int tables;               /* tables given a replace snapshot */
 	int files_replaced;       /* data files rewritten */
 	int files_written;        /* files they became */
+	int deletes_removed;      /* equality delete files that applied to no data file any more */
 	int64_t rows;             /* rows rewritten */
 	int snapshots_expired;
 	int files_deleted;        /* data files, manifests and manifest lists */

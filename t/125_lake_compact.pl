@@ -109,10 +109,11 @@ sub post
 # the mirror table: DuckDB applying the equality deletes, icebird's keys, the live files
 sub read_mirror
 {
-	my $res = $mirror->read({ iceberg => [$mtable], files => [$mtable], mirror => [ { table => $mtable, key => 'id',
+	my $res = $mirror->read({ iceberg => [$mtable], files => [$mtable], deletes => [$mtable], mirror => [ { table => $mtable, key => 'id',
 		select => q{cast(d.id as varchar) || '|' || d.v || '|' || cast(d.n as varchar) || '|' || coalesce(cast(d.tm as varchar), 'NULL') || '|' || coalesce(cast(d.ok as varchar), 'NULL')} } ] });
 	return {
 		files => $res->{files}[0] // [],
+		deletes => $res->{deletes}[0] // [],
 		rows => [ map { $_->{r} } @{ $res->{mirror}[0] // [] } ],
 		ids => [ sort { $a <=> $b } map { $_->{id} } @{ $res->{iceberg}[0]{rows} // [] } ],
 	};
@@ -219,8 +220,12 @@ cmp_ok(scalar(@{ $mb->{files} }), '>=', 8, scalar(@{ $mb->{files} }) . ' data fi
 $res = post('/compact', $murl);
 is($res->{filesReplaced}, scalar(@{ $mb->{files} }), 'mirror: every small data file was rewritten') or diag(explain($res));
 cmp_ok($res->{rowsRewritten}, '>', scalar(@{ router_ids() }), 'mirror: rows of older images were among them');
+cmp_ok(scalar(@{ $mb->{deletes} }), '>', 0, scalar(@{ $mb->{deletes} }) . ' delete files before the compaction');
+is($res->{deleteFilesRemoved}, scalar(@{ $mb->{deletes} }),
+	'mirror: the delete files, which apply to no data file left, are removed');
 my $ma = read_mirror();
 is(scalar(@{ $ma->{files} }), 1, 'mirror: one data file after the compaction');
+is(scalar(@{ $ma->{deletes} }), 0, 'mirror: and no delete file');
 is_deeply($ma->{rows}, router_rows(), 'mirror: DuckDB reads the router\'s rows after the compaction');
 is_deeply($ma->{ids}, router_ids(), 'mirror: icebird reads the router\'s keys, each once');
 # deletes and updates after the compaction apply to the compacted file
@@ -234,7 +239,7 @@ is_deeply($ma->{rows}, router_rows(), 'mirror: later updates and deletes apply t
 is_deeply($ma->{ids}, router_ids(), 'mirror: icebird agrees');
 $res = post('/expire', $murl);
 cmp_ok($res->{filesDeleted}, '>=', scalar(@{ $mb->{files} }), 'mirror: the replaced files are deleted');
-is(scalar(grep { -e $_ } @{ $mb->{files} }), 0, 'mirror: none of them is left');
+is(scalar(grep { -e $_ } @{ $mb->{files} }, @{ $mb->{deletes} }), 0, 'mirror: none of them is left, nor the delete files');
 $ma = read_mirror();
 is_deeply($ma->{rows}, router_rows(), 'mirror: the router\'s rows after the expiry');
 
