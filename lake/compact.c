@@ -57,22 +57,34 @@ static void plan_cleanup(Plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* When snapshot id was committed (0: not in the metadata any more). */
-static int64_t snapshot_ms(const IceTable *t, int64_t id)
+/* When each snapshot of the metadata was committed, by its id as text. */
+static json_t *snapshot_times(const IceTable *t)
 {
+	json_t *times = json_object();
 	size_t i;
 	json_t *s;
 	json_array_foreach(json_object_get(t->meta, "snapshots"), i, s)
-		if (json_integer_value(json_object_get(s, "snapshot-id")) == id)
-			return json_integer_value(json_object_get(s, "timestamp-ms"));
-	return 0;
+	{
+		char id[32];
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(s, "snapshot-id")));
+		json_object_set(times, id, json_object_get(s, "timestamp-ms"));
+	}
+	return times;
 }
 
 typedef struct Collect {
 	Plan *p;
-	const IceTable *t;
+	json_t *times; /* snapshot_times */
 	int manifest;
 } Collect;
+
+/* When snapshot id was committed (0: not in the metadata any more). */
+static int64_t snapshot_ms(const Collect *c, int64_t id)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return json_integer_value(json_object_get(c->times, key));
+}
 
 static bool collect_entry(avro_value_t *r, void *arg)
 {
@@ -90,7 +102,7 @@ static bool collect_entry(avro_value_t *r, void *arg)
 	*list = grown;
 	Entry *e = &grown[(*n)++];
 	*e = (Entry){.path = strdup(lake_local_path(le.path)), .manifest = c->manifest, .day = le.day, .seq = le.seq,
-		.snap = le.snap, .rows = le.rows, .size = le.size, .added_ms = snapshot_ms(c->t, le.snap)};
+		.snap = le.snap, .rows = le.rows, .size = le.size, .added_ms = snapshot_ms(c, le.snap)};
 	return e->path != NULL;
 }
 
@@ -107,11 +119,15 @@ static int by_day_then_age(const void *a, const void *b)
 /* Chooses, per day, the files to rewrite and how they make output files. */
 static bool make_plan(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Plan *p, char *err, size_t errlen)
 {
+	json_t *times = snapshot_times(t);
 	for (int m = 0; m < t->nmanifests; m++) {
-		Collect c = {.p = p, .t = t, .manifest = m};
-		if (!lake_avro_each(lake_local_path(t->manifests[m].path), collect_entry, &c, err, errlen))
+		Collect c = {.p = p, .times = times, .manifest = m};
+		if (!times || !lake_avro_each(lake_local_path(t->manifests[m].path), collect_entry, &c, err, errlen)) {
+			json_decref(times);
 			return false;
+		}
 	}
+	json_decref(times);
 	Entry **small = calloc((size_t)p->n + 1, sizeof(Entry *));
 	p->chosen = calloc((size_t)p->n + 1, sizeof(Entry *));
 	p->group_end = calloc((size_t)p->n + 1, sizeof(int));
