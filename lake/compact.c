@@ -658,6 +658,9 @@ static bool each_table(LakeSink *k, bool compact, bool expire, int64_t now, Lake
 	return ok;
 }
 
+/* What every run did since the start, for the status page and the metrics. */
+static LakeCompactResult totals;
+
 bool lake_compact_all(LakeSink *k, bool compact, bool expire, LakeCompactResult *res, char *err, size_t errlen)
 {
 	memset(res, 0, sizeof(*res));
@@ -665,7 +668,31 @@ bool lake_compact_all(LakeSink *k, bool compact, bool expire, LakeCompactResult 
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	return each_table(k, compact, expire, now, res, err, errlen);
+	bool ok = each_table(k, compact, expire, now, res, err, errlen);
+	totals.tables += res->tables;
+	totals.files_replaced += res->files_replaced;
+	totals.files_written += res->files_written;
+	totals.deletes_removed += res->deletes_removed;
+	totals.rows += res->rows;
+	totals.snapshots_expired += res->snapshots_expired;
+	totals.files_deleted += res->files_deleted;
+	return ok;
+}
+
+json_t *lake_compact_status(void) { return lake_compact_json(&totals); }
+
+void lake_compact_metrics(char *out, size_t n)
+{
+	snprintf(out, n,
+		"# HELP dolake_compactions_total Replace snapshots committed by compaction.\n"
+		"# TYPE dolake_compactions_total counter\ndolake_compactions_total %d\n"
+		"# HELP dolake_compacted_files_total Data files rewritten by compaction.\n"
+		"# TYPE dolake_compacted_files_total counter\ndolake_compacted_files_total %d\n"
+		"# HELP dolake_expired_snapshots_total Snapshots removed by expiry.\n"
+		"# TYPE dolake_expired_snapshots_total counter\ndolake_expired_snapshots_total %d\n"
+		"# HELP dolake_expired_files_total Files deleted by expiry.\n"
+		"# TYPE dolake_expired_files_total counter\ndolake_expired_files_total %d\n",
+		totals.tables, totals.files_replaced, totals.snapshots_expired, totals.files_deleted);
 }
 
 json_t *lake_compact_json(const LakeCompactResult *res)

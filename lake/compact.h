@@ -54,6 +54,10 @@ bool lake_compact_all(LakeSink *k, bool compact, bool expire, LakeCompactResult 
 	__attribute__((warn_unused_result));
 /* The result as JSON (for POST /compact). */
 json_t *lake_compact_json(const LakeCompactResult *res);
+/* What every run did since the start: as JSON (GET /lake/status), and as
+ * Prometheus counters (GET /metrics) into out. */
+json_t *lake_compact_status(void);
+void lake_compact_metrics(char *out, size_t n);
 /* On the sink's timer: compacts and expires every compactionIntervalMs. */
 void lake_compact_tick(LakeSink *k);
 

@@ -75,6 +75,7 @@ static json_t *status_json(const LakeHttpCtx *c)
 static void on_status(struct evhttp_request *req, void *arg)
 {
 	json_t *j = status_json(arg);
+	json_object_set_new(j, "maintenance", lake_compact_status());
 	char *text = json_dumps(j, JSON_INDENT(2));
 	reply(req, 200, "application/json", text ? text : "{}");
 	free(text);
@@ -145,6 +146,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		"# TYPE dolake_rows_written_total counter\ndolake_rows_written_total %" PRId64 "\n",
 		k->bytes, k->events, k->last_flush_duration_ms, k->last_file_size, c->stream->conn ? 1 : 0, lag_ms(k),
 		k->flushes, k->rows_written);
+	lake_compact_metrics(buf + strlen(buf), sizeof(buf) - strlen(buf));
 	reply(req, 200, "text/plain; version=0.0.4", buf);
 }
 

@@ -143,6 +143,11 @@ is($res->{filesReplaced}, $nbefore, 'every small file was rewritten') or diag(ex
 is($res->{filesWritten}, 1, 'into one file (far below targetFileSizeBytes)');
 is($res->{rowsRewritten}, $changes, 'with every row');
 
+my $st = eval { decode_json($http->get("$url/lake/status")->{content}) } // {};
+is($st->{maintenance}{filesReplaced}, $nbefore, 'GET /lake/status counts the files compaction replaced');
+my $metrics = $http->get("$url/metrics")->{content} // '';
+like($metrics, qr/^dolake_compacted_files_total $nbefore$/m, 'GET /metrics: dolake_compacted_files_total');
+like($metrics, qr/^dolake_compactions_total 1$/m, 'GET /metrics: dolake_compactions_total');
 my $after = read_table();
 is(scalar(@{ $after->{files} }), 1, 'the current snapshot has one data file');
 my $snap = current_snapshot($after->{metadata});
@@ -163,6 +168,8 @@ is_deeply([ disk_files() ], $after->{files}, 'the data directory holds the curre
 my $expired = read_table();
 is(scalar(@{ $expired->{metadata}{snapshots} // [] }), 1, 'the metadata keeps the current snapshot');
 is_deeply($expired->{changes}, $before->{changes}, 'icebird reads the same changes after the expiry');
+$metrics = $http->get("$url/metrics")->{content} // '';
+like($metrics, qr/^dolake_expired_snapshots_total $res->{snapshotsExpired}$/m, 'GET /metrics: dolake_expired_snapshots_total');
 my @lists = glob("$w/dosql/ev/metadata/snap-*.avro");
 is(scalar(@lists), 1, 'one manifest list is left');
 
