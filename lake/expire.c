@@ -108,10 +108,56 @@ static json_t *without_expired(json_t *meta, const bool *keep)
 	return m;
 }
 
+/* The journal of an expiry: the files it deletes once its metadata
+ * version is committed, so a sink stopped in between deletes them at its
+ * next expiry (no later snapshot can use them: they are in no snapshot
+ * kept, and new snapshots are made from the current one). */
+static char *journal_path(const IceTable *t)
+{
+	char *p = NULL;
+	return asprintf(&p, "%s/metadata/expiring.json", t->dir) < 0 ? NULL : p;
+}
+
+static bool write_journal(const IceTable *t, json_t *files, char *err, size_t errlen)
+{
+	char *path = journal_path(t);
+	json_t *j = json_pack("{s:i,s:O}", "version", t->version + 1, "files", files);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	FILE *f = path && text ? fopen(path, "w") : NULL;
+	bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok)
+		snprintf(err, errlen, "%s: %s", path ? path : t->dir, strerror(errno));
+	free(text);
+	json_decref(j);
+	free(path);
+	return ok;
+}
+
+/* Deletes the files of a journal whose version was committed; drops the journal. */
+static void finish_journal(const IceTable *t, LakeCompactResult *res)
+{
+	char *path = journal_path(t);
+	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
+	if (j && json_integer_value(json_object_get(j, "version")) <= t->version) {
+		size_t i;
+		json_t *f;
+		json_array_foreach(json_object_get(j, "files"), i, f)
+			if (json_is_string(f) && unlink(json_string_value(f)) == 0)
+				res->files_deleted++;
+	}
+	json_decref(j);
+	if (path)
+		unlink(path);
+	free(path);
+}
+
 bool lake_expire_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
 	size_t errlen)
 {
 	err[0] = 0;
+	finish_journal(t, res);
 	if (!t->meta || !t->snapshot_id)
 		return true;
 	json_t *snaps = json_object_get(t->meta, "snapshots");
@@ -135,24 +181,25 @@ bool lake_expire_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeC
 		snprintf(err, errlen, "out of memory");
 		ok = false;
 	}
-	/* the commit: the snapshots are gone from the table; only then the files */
+	/* the files no snapshot kept uses, journaled; the commit: the snapshots
+	 * are gone from the table; only then the files */
+	json_t *files = json_array();
+	const char *path;
+	json_t *v;
+	json_object_foreach(gone.set, path, v)
+		if (!json_object_get(reach.set, path))
+			json_array_append_new(files, json_string(path));
+	ok = ok && write_journal(t, files, err, errlen);
+	if (!ok)
+		json_decref(meta);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ok = ok && ice_table_write_version(t, meta, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, err, errlen);
+	json_decref(files);
 	if (ok) {
 		dosql_fault("lake-expire-after-commit");
 		res->snapshots_expired += (int)(n - nkept);
-		const char *path;
-		json_t *v;
-		json_object_foreach(gone.set, path, v)
-		{
-			if (json_object_get(reach.set, path))
-				continue;
-			if (unlink(path) == 0)
-				res->files_deleted++;
-			else if (errno != ENOENT)
-				fprintf(stderr, "dosql-lake: %s: %s\n", path, strerror(errno));
-		}
+		finish_journal(t, res);
 	} else if (!err[0])
 		snprintf(err, errlen, "%s: could not read its snapshots", t->name);
 	json_decref(reach.set);

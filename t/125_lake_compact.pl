@@ -244,14 +244,23 @@ $mirror->all_confirmed('mirror: after changes that follow the compaction');
 $ma = read_mirror();
 is_deeply($ma->{rows}, router_rows(), 'mirror: later updates and deletes apply to the compacted file');
 is_deeply($ma->{ids}, router_ids(), 'mirror: icebird agrees');
+# a sink killed after the expiry's commit, before it deleted the files
+my $mnode = $mirror->node;
+$mnode->kill9;
+$mirror->start('lake-expire-after-commit');
+my $er = $http->post("$murl/expire");
+isnt($er->{status}, 200, 'mirror: the sink dies in the expiry, after its commit');
+ok($mnode->wait_exit, 'mirror: the sink is gone');
+cmp_ok(scalar(grep { -e $_ } @{ $mb->{files} }), '>', 0, 'mirror: the replaced files were not deleted yet');
+$mirror->start(undef);
 $res = post('/expire', $murl);
-cmp_ok($res->{filesDeleted}, '>=', scalar(@{ $mb->{files} }), 'mirror: the replaced files are deleted');
+cmp_ok($res->{filesDeleted}, '>=', scalar(@{ $mb->{files} }), 'mirror: the next expiry deletes them');
 is(scalar(grep { -e $_ } @{ $mb->{files} }, @{ $mb->{deletes} }), 0, 'mirror: none of them is left, nor the delete files');
 $ma = read_mirror();
 is_deeply($ma->{rows}, router_rows(), 'mirror: the router\'s rows after the expiry');
 
 $sink->stop;
-$mirror->node->stop;
+$mnode->stop;
 $c->stop;
 is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $sink, $mirror->node, $c->router, $c->shards;
 done_testing();
