@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum SettingKind { S_STRING, S_PATH, S_COUNT, S_MS, S_BYTES, S_MODE, S_CODEC, S_TABLES, S_HTTP } SettingKind;
+typedef enum SettingKind { S_STRING, S_PATH, S_COUNT, S_MS, S_BYTES, S_MODE, S_CODEC, S_TABLES, S_HTTP, S_MS0 } SettingKind;
 
 typedef struct Setting {
 	const char *key;
@@ -42,6 +42,14 @@ static const Setting settings[] = {
 		"\"none\", \"snappy\", \"gzip\" or \"zstd\""},
 	{"deduplicationWindowMs", S_MS, OFF(dedup_window_ms), NULL, 300000, "a positive number of milliseconds"},
 	{"http", S_HTTP, OFF(http_host), NULL, 0, "{\"host\": string, \"port\": 1..65535}"},
+	{"minFilesThreshold", S_COUNT, OFF(min_files_threshold), NULL, 10, "a positive number of files"},
+	{"targetFileSizeBytes", S_BYTES, OFF(target_file_size_bytes), NULL, 134217728, "a positive number of bytes"},
+	{"maxFilesPerCompaction", S_COUNT, OFF(max_files_per_compaction), NULL, 50, "a positive number of files"},
+	{"minPartitionAgeMs", S_MS0, OFF(min_partition_age_ms), NULL, 86400000, "a number of milliseconds, 0 or more"},
+	{"compactionIntervalMs", S_MS0, OFF(compaction_interval_ms), NULL, 3600000,
+		"a number of milliseconds, 0 or more (0: only on request)"},
+	{"snapshotRetentionMs", S_MS0, OFF(snapshot_retention_ms), NULL, 432000000, "a number of milliseconds, 0 or more"},
+	{"minSnapshotsToKeep", S_COUNT, OFF(min_snapshots_to_keep), NULL, 1, "a positive number of snapshots"},
 };
 
 static char *resolve(const char *file, const char *path)
@@ -77,6 +85,11 @@ static bool apply(LakeConfig *c, const Setting *s, json_t *v, const char *file)
 	case S_MS:
 	case S_BYTES:
 		if (v && (!json_is_integer(v) || json_integer_value(v) <= 0))
+			return false;
+		*(int64_t *)(void *)base = v ? json_integer_value(v) : s->dflt;
+		return true;
+	case S_MS0:
+		if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
 			return false;
 		*(int64_t *)(void *)base = v ? json_integer_value(v) : s->dflt;
 		return true;

@@ -31,6 +31,14 @@ typedef struct LakeConfig {
 	int64_t dedup_window_ms;
 	char *http_host; /* owned; NULL: no HTTP endpoint */
 	int http_port;
+	/* compaction and snapshot expiry (lake/compact.h) */
+	int64_t min_files_threshold;
+	int64_t target_file_size_bytes;
+	int64_t max_files_per_compaction;
+	int64_t min_partition_age_ms;
+	int64_t compaction_interval_ms; /* 0: only on request */
+	int64_t snapshot_retention_ms;
+	int64_t min_snapshots_to_keep;
 } LakeConfig;
 
 /* Loads file into c (defaults for absent keys); prints what is wrong to

@@ -3,6 +3,8 @@
  */
 #include "http.h"
 
+#include "lake/compact.h"
+
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <inttypes.h>
@@ -73,6 +75,7 @@ static json_t *status_json(const LakeHttpCtx *c)
 static void on_status(struct evhttp_request *req, void *arg)
 {
 	json_t *j = status_json(arg);
+	json_object_set_new(j, "maintenance", lake_compact_status());
 	char *text = json_dumps(j, JSON_INDENT(2));
 	reply(req, 200, "application/json", text ? text : "{}");
 	free(text);
@@ -96,6 +99,28 @@ static void on_flush(struct evhttp_request *req, void *arg)
 	}
 	on_status(req, arg);
 }
+
+/* POST /compact and POST /expire (lake/compact.h): what was done, as JSON. */
+static void maintain(struct evhttp_request *req, LakeHttpCtx *c, bool compact, const char *usage)
+{
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		reply(req, 405, "text/plain", usage);
+		return;
+	}
+	LakeCompactResult res;
+	char err[512];
+	bool ok = lake_compact_all(c->sink, compact, !compact, &res, err, sizeof(err));
+	json_t *j = lake_compact_json(&res);
+	if (j && !ok)
+		json_object_set_new(j, "error", json_string(err));
+	char *text = j ? json_dumps(j, 0) : NULL;
+	reply(req, ok ? 200 : 500, "application/json", text ? text : "{}");
+	free(text);
+	json_decref(j);
+}
+
+static void on_compact(struct evhttp_request *req, void *arg) { maintain(req, arg, true, "POST /compact\n"); }
+static void on_expire(struct evhttp_request *req, void *arg) { maintain(req, arg, false, "POST /expire\n"); }
 
 static void on_metrics(struct evhttp_request *req, void *arg)
 {
@@ -121,6 +146,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		"# TYPE dolake_rows_written_total counter\ndolake_rows_written_total %" PRId64 "\n",
 		k->bytes, k->events, k->last_flush_duration_ms, k->last_file_size, c->stream->conn ? 1 : 0, lag_ms(k),
 		k->flushes, k->rows_written);
+	lake_compact_metrics(buf + strlen(buf), sizeof(buf) - strlen(buf));
 	reply(req, 200, "text/plain; version=0.0.4", buf);
 }
 
@@ -134,6 +160,8 @@ bool lake_http_start(struct event_base *base, const char *host, int port, LakeHt
 	evhttp_set_cb(http, "/lake/status", on_status, ctx);
 	evhttp_set_cb(http, "/flush", on_flush, ctx);
 	evhttp_set_cb(http, "/metrics", on_metrics, ctx);
+	evhttp_set_cb(http, "/compact", on_compact, ctx);
+	evhttp_set_cb(http, "/expire", on_expire, ctx);
 	fprintf(stderr, "dosql-lake: http on %s:%d\n", host, port);
 	return true;
 }

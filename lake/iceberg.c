@@ -546,30 +546,36 @@ static json_t *partition_fields(const IceTable *t)
 		PARTITION_FIELD_ID);
 }
 
+bool ice_manifest_init(const IceTable *t, AvroOcf *o, bool deletes, int schema_id, char *err, size_t errlen)
+{
+	char *schema = xasprintf("%s%s%s", manifest_head, t->mirror ? "" : manifest_day_field, manifest_tail);
+	bool ok = schema && avro_ocf_init(o, schema, err, errlen);
+	free(schema);
+	if (!ok)
+		return false;
+	json_t *s = schema_json(t, schema_id), *spec = partition_fields(t);
+	char *st = json_dumps(s, JSON_COMPACT), *sp = json_dumps(spec, JSON_COMPACT);
+	char sid[16];
+	snprintf(sid, sizeof(sid), "%d", schema_id);
+	avro_ocf_meta(o, "schema", st);
+	avro_ocf_meta(o, "schema-id", sid);
+	avro_ocf_meta(o, "partition-spec", sp);
+	avro_ocf_meta(o, "partition-spec-id", "0");
+	avro_ocf_meta(o, "format-version", "2");
+	avro_ocf_meta(o, "content", deletes ? "deletes" : "data");
+	free(st);
+	free(sp);
+	json_decref(s);
+	json_decref(spec);
+	return true;
+}
+
 /* The manifest of the files of one kind (data, or equality deletes) at path. */
 static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool deletes, const char *path, int64_t snap,
 	long seq, int schema_id, long *len, char *err, size_t errlen)
 {
 	AvroOcf o;
-	char *schema = xasprintf("%s%s%s", manifest_head, t->mirror ? "" : manifest_day_field, manifest_tail);
-	bool ok = schema && avro_ocf_init(&o, schema, err, errlen);
-	free(schema);
-	if (ok) {
-		json_t *s = schema_json(t, schema_id), *spec = partition_fields(t);
-		char *st = json_dumps(s, JSON_COMPACT), *sp = json_dumps(spec, JSON_COMPACT);
-		char sid[16];
-		snprintf(sid, sizeof(sid), "%d", schema_id);
-		avro_ocf_meta(&o, "schema", st);
-		avro_ocf_meta(&o, "schema-id", sid);
-		avro_ocf_meta(&o, "partition-spec", sp);
-		avro_ocf_meta(&o, "partition-spec-id", "0");
-		avro_ocf_meta(&o, "format-version", "2");
-		avro_ocf_meta(&o, "content", deletes ? "deletes" : "data");
-		free(st);
-		free(sp);
-		json_decref(s);
-		json_decref(spec);
-	}
+	bool ok = ice_manifest_init(t, &o, deletes, schema_id, err, errlen);
 	for (int i = 0; ok && i < n; i++) {
 		const IceDataFile *df = &files[i];
 		if (df->deletes != deletes)
@@ -869,4 +875,52 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	t->files = files_before + ndata;
 	t->rows = rows_before + new_rows;
 	return true;
+}
+
+bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap, long seq,
+	int schema_id, long *len, char *err, size_t errlen)
+{
+	return write_manifest(t, files, n, false, path, snap, seq, schema_id, len, err, errlen);
+}
+
+bool ice_write_manifest_list(IceTable *t, const IceManifest *m, int n, const char *path, int64_t snap, long seq,
+	char *err, size_t errlen)
+{
+	return write_manifest_list(t, m, n, true, path, snap, seq, err, errlen);
+}
+
+bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, size_t errlen)
+{
+	char *mdir = xasprintf("%s/metadata", t->dir);
+	char *mpath = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version + 1);
+	char *prev = xasprintf("file://%s/metadata/v%d.metadata.json", t->dir, t->version);
+	json_array_append_new(json_object_get(meta, "metadata-log"),
+		json_pack("{s:I,s:s}", "timestamp-ms", (json_int_t)ms, "metadata-file", prev ? prev : ""));
+	json_object_set_new(meta, "last-updated-ms", json_integer(ms));
+	char *text = json_dumps(meta, JSON_INDENT(2));
+	/* the commit point, as in ice_table_commit */
+	bool ok = mdir && mpath && text && write_file_atomic(mpath, text, strlen(text), true, err, errlen) &&
+		fsync_dir(mdir);
+	if (ok) {
+		char hint[16], herr[256], *hpath = xasprintf("%s/version-hint.text", mdir), *journal = xasprintf("%s/inflight.json", mdir);
+		snprintf(hint, sizeof(hint), "%d", t->version + 1);
+		if (!hpath || !write_file_atomic(hpath, hint, strlen(hint), false, herr, sizeof(herr)))
+			fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
+		if (journal)
+			unlink(journal);
+		free(hpath);
+		free(journal);
+		json_decref(t->meta);
+		t->meta = meta;
+		t->version++;
+	} else {
+		if (!err[0])
+			snprintf(err, errlen, "%s: could not write the metadata", t->dir);
+		json_decref(meta);
+	}
+	free(text);
+	free(prev);
+	free(mpath);
+	free(mdir);
+	return ok;
 }

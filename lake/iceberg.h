@@ -99,6 +99,22 @@ bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t e
 bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
 	size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * For rewrites of a table (lake/compact.c): a manifest's container with
+ * the table's schema in its header; the manifest of the data files given
+ * (ADDED); a manifest list of exactly the manifests given; and a new
+ * metadata version (meta, taken over) committed as ice_table_commit does.
+ */
+#include "lake/avro.h"
+bool ice_manifest_init(const IceTable *t, AvroOcf *o, bool deletes, int schema_id, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap, long seq,
+	int schema_id, long *len, char *err, size_t errlen) __attribute__((warn_unused_result));
+bool ice_write_manifest_list(IceTable *t, const IceManifest *m, int n, const char *path, int64_t snap, long seq,
+	char *err, size_t errlen) __attribute__((warn_unused_result));
+bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 /* A random version 4 UUID in its text form (37 bytes with the NUL). */
 void ice_uuid(char out[37]);
 /* mkdir -p */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lake/compact.h"
 #include "lake/config.h"
 #include "lake/http.h"
 #include "lake/iceberg.h"
@@ -118,6 +119,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		on_read(-1, 0, l); /* status updates fall due with time, not input */
 	if (timer)
 		maybe_flush(l, true);
+	lake_compact_tick(&l->sink);
 }
 
 static void connect_stream(evutil_socket_t fd, short what, void *arg)

@@ -288,6 +288,10 @@ static bool write_chunk(Writer *w, int c, size_t first, size_t n, Chunk *ch)
 			for (int i = 0; i < 8; i++)
 				le[i] = (uint8_t)((uint64_t)v.i64 >> (8 * i));
 			buf_put(&w->values, le, 8);
+		} else if (ok && v.plain) {
+			if (is_byte_array(k))
+				buf_put(&w->values, "\0\0\0\0", 4);
+			buf_put(&w->values, v.text, v.len);
 		} else if (ok && is_byte_array(k)) {
 			buf_put(&w->values, "\0\0\0\0", 4); /* PLAIN BYTE_ARRAY: 4-byte length, then the bytes */
 			if (!lake_pg_to_plain(&col->type, v.text, v.len, &w->values)) {

@@ -29,13 +29,16 @@ typedef struct PqColumn {
 } PqColumn;
 
 /* One value: PostgreSQL text (text, len), SQL null, or for INT64 and
- * timestamp columns a ready integer (raw). */
+ * timestamp columns a ready integer (raw), or with plain the column's
+ * PLAIN bytes in (text, len) (BYTE_ARRAY without its length prefix,
+ * BOOLEAN as one byte 0 or 1: what lake/parquet_read.h gives). */
 typedef struct PqValue {
 	const char *text;
 	size_t len;
 	bool null;
 	bool raw;
 	int64_t i64;
+	bool plain;
 } PqValue;
 
 typedef void (*PqGetFn)(void *arg, size_t row, int col, PqValue *v);

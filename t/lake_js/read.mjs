@@ -3,7 +3,10 @@
 //   node read.mjs '{"duckdb": ["select ...", ...], "iceberg": ["file:///.../ns/table", ...]}'
 //   with "mirror": [{"table": "file:///...", "key": "id", "select": "..."}]: the table's rows by
 //   DuckDB SQL over its data files, with its equality delete files applied by sequence number
-// prints {"duckdb": [[rows...], ...], "iceberg": [{"rows": [...], "metadata": {...}}, ...], "mirror": [[rows...], ...]}
+//   with "files": ["file:///.../ns/table", ...]: the paths of the data files of each table's current snapshot
+//   (and "deletes": [...] those of its equality delete files)
+// prints {"duckdb": [[rows...], ...], "iceberg": [{"rows": [...], "metadata": {...}}, ...], "mirror": [[rows...], ...],
+// "files": [[paths...], ...], "deletes": [[paths...], ...]}
 // with every value as JSON (64-bit integers as strings).
 import { readFile } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -40,7 +43,7 @@ const json = (v) => JSON.stringify(v, (k, x) => {
 });
 
 const spec = JSON.parse(process.argv[2]);
-const out = { duckdb: [], iceberg: [], mirror: [] };
+const out = { duckdb: [], iceberg: [], mirror: [], files: [], deletes: [] };
 const db = await DuckDBInstance.create(':memory:');
 const con = await db.connect();
 await con.run("set TimeZone = 'UTC'");
@@ -73,5 +76,13 @@ for (const [i, m] of (spec.mirror ?? []).entries()) {
   }
   q += ` order by d.${m.key}`;
   out.mirror.push(data.length ? (await con.runAndReadAll(q)).getRowObjectsJson() : []);
+}
+for (const [key, content] of [['files', 0], ['deletes', 2]]) {
+  for (const tableUrl of spec[key] ?? []) {
+    const metadata = await icebergMetadata({ tableUrl });
+    const entries = (await icebergManifests(metadata)).flatMap(x => x.entries).filter(e => e.status !== 2);
+    out[key].push(entries.filter(e => Number(e.data_file.content) === content)
+      .map(e => e.data_file.file_path.replace(/^file:\/\//, '')).sort());
+  }
 }
 process.stdout.write(json(out) + '\n');

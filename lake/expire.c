@@ -1,0 +1,209 @@
+/*
+ * expire.c - snapshot expiry (see compact.h): old snapshots leave the
+ * metadata, then the files only they used are deleted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/fault.h"
+#include "lake/compact.h"
+#include "lake/compact_avro.h"
+
+/* The files of snapshots, as a set (a JSON object keyed by local path). */
+typedef struct Files {
+	json_t *set;
+	bool live_only; /* data files of DELETED entries are not the snapshot's */
+	char *err;
+	size_t errlen;
+} Files;
+
+static bool add_entry(avro_value_t *rec, void *arg)
+{
+	Files *f = arg;
+	LakeEntry e;
+	if (!lake_avro_entry(rec, &e))
+		return false;
+	if (!f->live_only || e.status != 2)
+		json_object_set_new(f->set, lake_local_path(e.path), json_true());
+	return true;
+}
+
+static bool add_manifest(avro_value_t *rec, void *arg)
+{
+	Files *f = arg;
+	const char *m = lake_avro_manifest_path(rec);
+	if (!m)
+		return false;
+	const char *path = lake_local_path(m);
+	if (json_object_get(f->set, path))
+		return true; /* read already */
+	json_object_set_new(f->set, path, json_true());
+	return lake_avro_each(path, add_entry, f, f->err, f->errlen);
+}
+
+/* Adds the manifest list of snapshot s, its manifests and their files to f. */
+static bool add_snapshot(Files *f, json_t *s)
+{
+	const char *list = json_string_value(json_object_get(s, "manifest-list"));
+	if (!list)
+		return true;
+	const char *path = lake_local_path(list);
+	json_object_set_new(f->set, path, json_true());
+	return lake_avro_each(path, add_manifest, f, f->err, f->errlen);
+}
+
+/* Which snapshots stay: the current one, the newest min_keep, and those
+ * not older than the retention. */
+static bool *kept_snapshots(json_t *snaps, int64_t current, const LakeConfig *cfg, int64_t now_ms, size_t *nkept)
+{
+	size_t n = json_array_size(snaps);
+	bool *keep = calloc(n + 1, sizeof(bool));
+	if (!keep)
+		return NULL;
+	*nkept = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = json_array_get(snaps, i);
+		int64_t ts = json_integer_value(json_object_get(s, "timestamp-ms"));
+		size_t newer = 0;
+		for (size_t j = 0; j < n; j++)
+			if (json_integer_value(json_object_get(json_array_get(snaps, j), "timestamp-ms")) > ts)
+				newer++;
+		keep[i] = json_integer_value(json_object_get(s, "snapshot-id")) == current ||
+			newer < (size_t)cfg->min_snapshots_to_keep || now_ms - ts < cfg->snapshot_retention_ms;
+		*nkept += keep[i];
+	}
+	return keep;
+}
+
+/* The metadata without the expired snapshots (and their snapshot-log lines). */
+static json_t *without_expired(json_t *meta, const bool *keep)
+{
+	json_t *m = json_deep_copy(meta);
+	if (!m)
+		return NULL;
+	json_t *snaps = json_array(), *log = json_array(), *ids = json_object();
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(meta, "snapshots"), i, s)
+		if (keep[i]) {
+			json_array_append(snaps, s);
+			char id[32];
+			snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(s, "snapshot-id")));
+			json_object_set_new(ids, id, json_true());
+		}
+	json_array_foreach(json_object_get(meta, "snapshot-log"), i, s)
+	{
+		char id[32];
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(s, "snapshot-id")));
+		if (json_object_get(ids, id))
+			json_array_append(log, s);
+	}
+	json_object_set_new(m, "snapshots", snaps);
+	json_object_set_new(m, "snapshot-log", log);
+	json_decref(ids);
+	return m;
+}
+
+/* The journal of an expiry: the files it deletes once its metadata
+ * version is committed, so a sink stopped in between deletes them at its
+ * next expiry (no later snapshot can use them: they are in no snapshot
+ * kept, and new snapshots are made from the current one). */
+static char *journal_path(const IceTable *t)
+{
+	char *p = NULL;
+	return asprintf(&p, "%s/metadata/expiring.json", t->dir) < 0 ? NULL : p;
+}
+
+static bool write_journal(const IceTable *t, json_t *files, char *err, size_t errlen)
+{
+	char *path = journal_path(t);
+	json_t *j = json_pack("{s:i,s:O}", "version", t->version + 1, "files", files);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	FILE *f = path && text ? fopen(path, "w") : NULL;
+	bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok)
+		snprintf(err, errlen, "%s: %s", path ? path : t->dir, strerror(errno));
+	free(text);
+	json_decref(j);
+	free(path);
+	return ok;
+}
+
+/* Deletes the files of a journal whose version was committed; drops the journal. */
+static void finish_journal(const IceTable *t, LakeCompactResult *res)
+{
+	char *path = journal_path(t);
+	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
+	if (j && json_integer_value(json_object_get(j, "version")) <= t->version) {
+		size_t i;
+		json_t *f;
+		json_array_foreach(json_object_get(j, "files"), i, f)
+			if (json_is_string(f) && unlink(json_string_value(f)) == 0)
+				res->files_deleted++;
+	}
+	json_decref(j);
+	if (path)
+		unlink(path);
+	free(path);
+}
+
+bool lake_expire_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
+	size_t errlen)
+{
+	err[0] = 0;
+	finish_journal(t, res);
+	if (!t->meta || !t->snapshot_id)
+		return true;
+	json_t *snaps = json_object_get(t->meta, "snapshots");
+	size_t nkept, n = json_array_size(snaps);
+	bool *keep = kept_snapshots(snaps, t->snapshot_id, cfg, now_ms, &nkept);
+	if (!keep) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	if (nkept == n) {
+		free(keep);
+		return true;
+	}
+	Files reach = {.set = json_object(), .live_only = true, .err = err, .errlen = errlen};
+	Files gone = {.set = json_object(), .live_only = false, .err = err, .errlen = errlen};
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = add_snapshot(keep[i] ? &reach : &gone, json_array_get(snaps, i));
+	json_t *meta = ok ? without_expired(t->meta, keep) : NULL;
+	if (ok && !meta) {
+		snprintf(err, errlen, "out of memory");
+		ok = false;
+	}
+	/* the files no snapshot kept uses, journaled; the commit: the snapshots
+	 * are gone from the table; only then the files */
+	json_t *files = json_array();
+	const char *path;
+	json_t *v;
+	json_object_foreach(gone.set, path, v)
+		if (!json_object_get(reach.set, path))
+			json_array_append_new(files, json_string(path));
+	ok = ok && write_journal(t, files, err, errlen);
+	if (!ok)
+		json_decref(meta);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ok = ok && ice_table_write_version(t, meta, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, err, errlen);
+	json_decref(files);
+	if (ok) {
+		dosql_fault("lake-expire-after-commit");
+		res->snapshots_expired += (int)(n - nkept);
+		finish_journal(t, res);
+	} else if (!err[0])
+		snprintf(err, errlen, "%s: could not read its snapshots", t->name);
+	json_decref(reach.set);
+	json_decref(gone.set);
+	free(keep);
+	return ok;
+}
