@@ -13,6 +13,13 @@
  * errors (a bad value, a constraint) are PostgreSQL's.  When a shard's
  * connection has more queued than it takes, the router stops reading the
  * client until it drained.
+ *
+ * A COPY into a sharded table whose column list leaves out a column
+ * with a sequence default (serial, identity) takes that column's values
+ * from the cluster-wide sequence, as an INSERT does (plan_seq.c): the
+ * shards are sent the COPY with the column added, and each row gets its
+ * value appended (so it routes by it when it is the vindex column).  Not
+ * in binary format (0A000).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -53,6 +60,9 @@ struct RtCopy {
 		int64_t n, cap;
 		int64_t *at;
 	} sent[RT_MAX_SHARDS];
+	int nfill;                  /* columns whose values come from cluster-wide sequences */
+	char fill_seq[RT_MAX_SEQ_COLUMNS][128];
+	Buf filled;                 /* a row with its sequence values appended */
 	bool ended;                 /* CopyDone or CopyFail came */
 	char *fail_msg;             /* owned: CopyFail's message */
 	bool failed;
@@ -91,6 +101,7 @@ static void copy_free(RtCopy *cp)
 		return;
 	buf_cleanup(&cp->row);
 	buf_cleanup(&cp->header_row);
+	buf_cleanup(&cp->filled);
 	for (int i = 0; i < RT_MAX_SHARDS; i++) {
 		buf_cleanup(&cp->pending[i]);
 		free(cp->sent[i].at);
@@ -156,6 +167,62 @@ static bool copy_options(RtCopy *cp, PgQuery__CopyStmt *st, PgwError *e)
 	return true;
 }
 
+/* The sequence columns st's column list leaves out, added to it (in a),
+ * their sequences in cp; false with e when they cannot be filled. */
+static bool fill_columns(RtSession *s, RtCopy *cp, PgQuery__CopyStmt *st, Arena *a, PgwError *e)
+{
+	const VscTable *t = vsc_table(s->rt->vschema, cp->table);
+	if (!st->n_attlist || !t || t->placement != VSC_SHARDED)
+		return true; /* a reference table's shards each draw the same values, as its INSERTs do */
+	RtSeqColumn cols[RT_MAX_SEQ_COLUMNS];
+	int ncols = rt_seq_columns(s->rt, cp->table, cols);
+	PgQuery__Node **list = NULL;
+	for (int k = 0; k < ncols; k++) {
+		bool given = false;
+		for (size_t i = 0; i < st->n_attlist && !given; i++)
+			given = strcmp(pgn_str(st->attlist[i]), cols[k].column) == 0;
+		if (given)
+			continue;
+		if (cp->binary) {
+			pgw_error_set(e, "0A000",
+				      "COPY in binary format leaving out the sequence column \"%s\" is not supported by DoSQL",
+				      cols[k].column);
+			return false;
+		}
+		if (!list) {
+			list = arena_alloc(a, sizeof(*list) * (st->n_attlist + (size_t)ncols));
+			memcpy(list, st->attlist, sizeof(*list) * st->n_attlist);
+		}
+		list[st->n_attlist + (size_t)cp->nfill] = pgn_string(a, cols[k].column);
+		if (cp->cv && strcmp(cols[k].column, cp->cv->column) == 0)
+			cp->keycol = (int)st->n_attlist + cp->nfill;
+		snprintf(cp->fill_seq[cp->nfill++], sizeof(cp->fill_seq[0]), "%s", cols[k].seq);
+	}
+	if (list) {
+		st->attlist = list;
+		st->n_attlist += (size_t)cp->nfill;
+	}
+	return true;
+}
+
+/* The row p (n bytes) with a value of each filled column appended, in
+ * cp->filled; false (cp failed) when a sequence gives none. */
+static bool fill_row(RtSession *s, const char *p, size_t n)
+{
+	RtCopy *cp = s->copy;
+	buf_reset(&cp->filled);
+	buf_put(&cp->filled, p, n);
+	for (int k = 0; k < cp->nfill; k++) {
+		int64_t v;
+		if (!rt_seq_next(s->rt, cp->fill_seq[k], &v, &cp->err)) {
+			cp->failed = true;
+			return false;
+		}
+		buf_printf(&cp->filled, "%c%lld", cp->delim, (long long)v);
+	}
+	return true;
+}
+
 bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const RtOp *route)
 {
 	assert(route->kind == RT_OP_COPY_IN && route->nshards > 0);
@@ -179,16 +246,37 @@ bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const 
 				cp->keycol = (int)i;
 	}
 	bool ok = copy_options(cp, st, &e);
+	Arena arena;
+	arena_init(&arena);
+	PgQuery__Node **attlist = st->attlist;
+	size_t nattlist = st->n_attlist;
+	char *shard_text = NULL; /* the COPY with the filled columns added */
+	ok = ok && fill_columns(s, cp, st, &arena, &e);
+	if (ok && cp->nfill) {
+		PgQuery__Node node = PG_QUERY__NODE__INIT;
+		node.node_case = PG_QUERY__NODE__NODE_COPY_STMT;
+		node.copy_stmt = st;
+		if (!(shard_text = pgn_deparse(&node))) {
+			pgw_error_set(&e, "53200", "out of memory");
+			ok = false;
+		}
+	}
+	st->attlist = attlist; /* the client's tree as it was */
+	st->n_attlist = nattlist;
+	arena_reset(&arena);
 	if (ok && cp->cv && cp->keycol < 0) {
 		pgw_error_set(&e, "0A000", "COPY into the sharded table \"%s\" must give its vindex column \"%s\"", cp->table,
 			      cp->cv->column);
 		ok = false;
 	}
 	if (!ok) {
+		free(shard_text);
 		copy_free(cp);
 		rt_send_error(s, &e);
 		return false;
 	}
+	if (shard_text)
+		text = shard_text;
 	if (cp->cv)
 		cp->keytype = rt_column_type(s->rt, cp->table, cp->cv->column);
 	cp->nshards = route->nshards;
@@ -200,7 +288,9 @@ bool rt_copy_start(RtSession *s, PgQuery__CopyStmt *st, const char *text, const 
 		s->implicit = true; /* all rows or none */
 	s->fanout = !cp->cv && route->nshards > 1; /* a reference table: one count */
 	s->fanout_shard = route->shards[0];
-	if (!rt_dispatch_each(s, text, NULL, route->shards, route->nshards, NULL, 0) && s->waiting == 0) {
+	bool sent = rt_dispatch_each(s, text, NULL, route->shards, route->nshards, NULL, 0) || s->waiting > 0;
+	free(shard_text);
+	if (!sent) {
 		rt_copy_free(s);
 		return false;
 	}
@@ -330,6 +420,12 @@ static void route_row(RtSession *s, const char *p, size_t n)
 	}
 	if (!cp->csv && n == 2 && p[0] == '\\' && p[1] == '.')
 		return; /* the old end-of-data marker */
+	if (cp->nfill) {
+		if (!fill_row(s, p, n))
+			return;
+		p = (const char *)cp->filled.data;
+		n = cp->filled.len;
+	}
 	Buf v;
 	bool is_null = false;
 	buf_init(&v);

@@ -1030,6 +1030,12 @@ bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
 			  : t.too_many				      ? "INSERT ... SELECT of more than 32 tables"
 								      : NULL;
 	const VscTable *tv = rt_plan_placement(pl, ins->relation->relname);
+	char seqcol[64], seqwhy[160];
+	if (!why && tv->placement != VSC_REFERENCE && rt_seq_left_out(pl, ins, seqcol, sizeof(seqcol))) {
+		/* its shards would draw from their own sequences, not the cluster's */
+		snprintf(seqwhy, sizeof(seqwhy), "INSERT ... SELECT leaving out the sequence column \"%s\"", seqcol);
+		why = seqwhy;
+	}
 	int key_pos = !why && tv->placement == VSC_SHARDED ? insert_key_pos(pl, ins, &tv->col_vindexes[0]) : -1;
 	if (!why && colocated_insert(pl, ins, &t, key_pos)) {
 		r->write = true;

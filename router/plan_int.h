@@ -136,6 +136,10 @@ typedef struct RtSeqFill {
 
 bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, RtRoute *r);
 void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f);
+/* Whether an INSERT with a column list leaves out a column whose default
+ * is a sequence (its name in column): INSERT ... SELECT cannot draw its
+ * values from the cluster-wide sequence. */
+bool rt_seq_left_out(const RtPlanner *pl, const PgQuery__InsertStmt *ins, char *column, size_t n);
 
 /* plan_range.c: the shards of a range vindex whose ranges the range
  * predicates (<, <=, >, >=, BETWEEN with constants or text parameters) in

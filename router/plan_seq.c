@@ -217,3 +217,17 @@ void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f)
 	arena_reset(&f->arena);
 	f->filled = false;
 }
+
+bool rt_seq_left_out(const RtPlanner *pl, const PgQuery__InsertStmt *ins, char *column, size_t n)
+{
+	if (!ins->n_cols || !pl->catalog.sequence_columns)
+		return false;
+	RtSeqColumn cols[RT_MAX_SEQ_COLUMNS];
+	int ncols = pl->catalog.sequence_columns(pl->catalog.arg, ins->relation->relname, cols);
+	for (int k = 0; k < ncols; k++)
+		if (named_position(ins, cols[k].column) < 0) {
+			snprintf(column, n, "%s", cols[k].column);
+			return true;
+		}
+	return false;
+}

@@ -25,7 +25,8 @@ write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
  "tables": {"ev": {"column_vindexes": [{"column": "id", "name": "hash"}]},
             "evi": {"column_vindexes": [{"column": "id", "name": "hash"}]},
             "evk": {"column_vindexes": [{"column": "k", "name": "hash"}]},
-            "evn": {"column_vindexes": [{"column": "id", "name": "hash"}]}}}
+            "evn": {"column_vindexes": [{"column": "id", "name": "hash"}]},
+            "evc": {"column_vindexes": [{"column": "id", "name": "hash"}]}}}
 ));
 my @routers;
 for my $r (1, 2) {
@@ -143,9 +144,36 @@ is_deeply($dbf->selectall_arrayref(q{select currval('evf_id_seq')}), [ [$other] 
 undef $nst;
 $dbf->disconnect;
 
+# COPY leaving the sequence column out: values from the cluster-wide
+# sequence, each row on the shard of its id
+$router->safe_psql('create table evc (id bigserial primary key, body text)');
+my ($crc, $cout, $cerr) = $router->psql('copy evc (body) from stdin', stdin => join('', map { "c$_\n" } 1 .. 30));
+is($crc, 0, 'COPY without the bigserial column') or diag($cerr);
+my $seen = $router->safe_psql('select count(distinct id), min(id), max(id) from evc');
+is($seen, '30|1|30', 'each row takes the next value of the one sequence');
+($crc, $cout, $cerr) = $router2->psql(q{copy evc (body) from stdin with (format csv, header true)},
+	stdin => "body\n" . join('', map { "\"d,$_\"\n" } 1 .. 10));
+is($crc, 0, 'COPY in CSV with a header through the other router') or diag($cerr);
+is($router->safe_psql(q{select count(*), count(distinct id) from evc}), '40|40', 'no value twice across routers');
+is($router->safe_psql(q{insert into evc (body) values ('after') returning id}), '31',
+	'an INSERT goes on after the values COPY took');
+my $atc = placed('evc');
+my $wrong = grep {
+	my $id = $_;
+	my $on = $router->safe_psql("explain select * from evc where id = $id");
+	$on !~ /\Q$names[$atc->{$id}]\E/
+} keys %$atc;
+is($wrong, 0, 'every copied row is on the shard its id routes to');
+($crc, $cout, $cerr) = $router->psql(q{insert into evk (k, body) select k + 10, body from evk});
+like($cerr, qr/INSERT \.\.\. SELECT leaving out the sequence column "id" through the router is not supported/,
+	'INSERT ... SELECT leaving the sequence column out: refused, not the shards\' own sequences');
+($crc, $cout, $cerr) = $router->psql(q{copy evc (body) from stdin with (format binary)}, stdin => '');
+like($cerr, qr/COPY in binary format leaving out the sequence column "id" is not supported by DoSQL/,
+	'binary COPY leaving it out: 0A000');
+
 # the state lives in one place: the first shard's _dosql_sequences
 is($shards[0]->safe_psql(q{select name from _dosql_sequences order by name}),
-	"public.ev_id_seq\npublic.evf_id_seq\npublic.evi_id_seq\npublic.evk_id_seq\npublic.evn_seq", 'one row per sequence on the first shard');
+	"public.ev_id_seq\npublic.evc_id_seq\npublic.evf_id_seq\npublic.evi_id_seq\npublic.evk_id_seq\npublic.evn_seq", 'one row per sequence on the first shard');
 is($shards[1]->safe_psql(q{select count(*) from pg_class where relname = '_dosql_sequences'}), '0', 'and nowhere else');
 
 undef $st2;
