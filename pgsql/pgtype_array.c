@@ -650,6 +650,60 @@ static void fn_array_contains(sqlite3_context *ctx, int argc, sqlite3_value **ar
 	arr_cleanup(&b);
 }
 
+/* pg_array_assign(arr, i, v, elem): arr with element i set to v (of
+ * element type elem), NULL elements filling the gap after its end; a NULL
+ * arr is empty.  A subscript before 1 (or, on an empty array, after 1)
+ * would give the array another lower bound: 0A000. */
+static void fn_array_assign(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	PgtError err;
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+		pgt_result_error(ctx, "22004", "array subscript in assignment must not be null");
+		return;
+	}
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		memset(&l, 0, sizeof(l));
+	else if (!arg_array(ctx, argv[0], &l))
+		return;
+	sqlite3_int64 idx = sqlite3_value_int64(argv[1]);
+	if (idx < 1 || (l.n == 0 && idx > 1)) {
+		arr_cleanup(&l);
+		pgt_result_error(ctx, "0A000", "array lower bounds other than 1 are not supported by DoSQL");
+		return;
+	}
+	Buf out, t;
+	buf_init(&out);
+	buf_init(&t);
+	bool ok = true;
+	int n = idx > l.n ? (int)idx : l.n;
+	buf_put_u8(&out, '{');
+	for (int i = 0; i < n && ok; i++) {
+		if (i)
+			buf_put_u8(&out, ',');
+		if (i + 1 == idx && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
+			buf_reset(&t);
+			ok = pgt_out_text(&t, argv[2], (uint32_t)sqlite3_value_int64(argv[3]), -1, &storage_format, &err);
+			arr_put_elem(&out, (const char *)t.data, t.len);
+		} else if (i + 1 == idx || i >= l.n || l.items[i].null) {
+			buf_put_str(&out, "NULL");
+		} else {
+			arr_put_elem(&out, (const char *)l.bytes.data + l.items[i].off, l.items[i].len);
+		}
+	}
+	buf_put_u8(&out, '}');
+	if (!ok)
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+	else if (out.failed)
+		pgt_result_error(ctx, "53200", "out of memory");
+	else
+		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	buf_cleanup(&t);
+	arr_cleanup(&l);
+}
+
 bool pgt_array_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -661,6 +715,7 @@ bool pgt_array_register_functions(sqlite3 *db)
 		{"pg_cardinality", 1, fn_cardinality, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_cat", 2, fn_array_cat, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_assign", 4, fn_array_assign, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_contains", 2, fn_array_contains, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_overlap", 2, fn_array_contains, (void *)1, SQLITE_DETERMINISTIC},
 	};
