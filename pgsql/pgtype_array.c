@@ -704,6 +704,37 @@ static void fn_array_assign(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	arr_cleanup(&l);
 }
 
+/* pg_array_slice(arr, lo, hi): arr[lo:hi] of a one-dimensional array, the
+ * elements from max(lo, 1) to min(hi, length), '{}' when none. */
+static void fn_array_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ArrList l;
+	for (int i = 1; i < argc; i++)
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			return;
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	sqlite3_int64 lo = sqlite3_value_int64(argv[1]), hi = sqlite3_value_int64(argv[2]);
+	Buf out;
+	buf_init(&out);
+	buf_put_u8(&out, '{');
+	for (sqlite3_int64 i = lo < 1 ? 1 : lo; i <= hi && i <= l.n; i++) {
+		if (out.len > 1)
+			buf_put_u8(&out, ',');
+		if (l.items[i - 1].null)
+			buf_put_str(&out, "NULL");
+		else
+			arr_put_elem(&out, (const char *)l.bytes.data + l.items[i - 1].off, l.items[i - 1].len);
+	}
+	buf_put_u8(&out, '}');
+	if (out.failed)
+		pgt_result_error(ctx, "53200", "out of memory");
+	else
+		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+}
+
 bool pgt_array_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -716,6 +747,7 @@ bool pgt_array_register_functions(sqlite3 *db)
 		{"pg_array_cat", 2, fn_array_cat, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_assign", 4, fn_array_assign, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_slice", 3, fn_array_slice, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_contains", 2, fn_array_contains, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_overlap", 2, fn_array_contains, (void *)1, SQLITE_DETERMINISTIC},
 	};

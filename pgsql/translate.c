@@ -1446,6 +1446,8 @@ const char *tr_figure_colname(Node *n)
 				f = n->a_indirection->indirection[i]->string->sval;
 		return f ? f : tr_figure_colname(n->a_indirection->arg);
 	}
+	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+		return "array";
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return "case";
 	case PG_QUERY__NODE__NODE_GROUPING_FUNC:

@@ -157,10 +157,16 @@ bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
 		buf_cleanup(&ib);
 		return ok;
 	}
-	if (!tr->failed && (ind->n_indirection != 1 || !subscripts || ind->indirection[0]->a_indices->is_slice)) {
+	if (!tr->failed && (ind->n_indirection != 1 || !subscripts)) {
 		buf_cleanup(&ab);
 		buf_cleanup(&ib);
 		return tr_unsupported(tr, -1, "array slices and field selection");
+	}
+	if (ok && ind->indirection[0]->a_indices->is_slice) {
+		ok = tr_array_slice(tr, ind->indirection[0]->a_indices, &ab, &at, out, ty);
+		buf_cleanup(&ab);
+		buf_cleanup(&ib);
+		return ok;
 	}
 	ok = ok && tr_expr(tr, ind->indirection[0]->a_indices->uidx, &ib, &it) &&
 	     tr_coerce(tr, &ib, &it, PGT_INT4, -1, -1);

@@ -65,6 +65,51 @@ bool tr_jsonb_subscript(Tr *tr, PgQuery__AIndirection *ind, Buf *ab, Buf *out, T
 	return ok;
 }
 
+static bool not_subscriptable(Tr *tr, uint32_t oid, int loc)
+{
+	Buf tn;
+	buf_init(&tn);
+	pgt_format_type(&tn, oid, -1, false);
+	bool r = tr_fail(tr, "42804", loc, "cannot subscript type %s because it does not support subscripting",
+			 buf_cstr(&tn));
+	buf_cleanup(&tn);
+	return r;
+}
+
+/* One bound of a slice (its default when absent) as int4 into out. */
+static bool slice_bound(Tr *tr, Node *n, const char *dflt, Buf *out)
+{
+	if (!n) {
+		buf_put_str(out, dflt);
+		return true;
+	}
+	Buf b;
+	TType t;
+	buf_init(&b);
+	bool ok = tr_expr(tr, n, &b, &t) && tr_coerce(tr, &b, &t, PGT_INT4, -1, -1);
+	tr_put_buf(out, &b);
+	buf_cleanup(&b);
+	return ok;
+}
+
+bool tr_array_slice(Tr *tr, PgQuery__AIndices *ai, Buf *ab, TType *at, Buf *out, TType *ty)
+{
+	const PgType *t = pgt_by_oid(at->oid);
+	if (!t || !t->elem_oid || t->category != 'A')
+		return not_subscriptable(tr, at->oid, -1);
+	if (at->oid == 22 || at->oid == 30)
+		return tr_unsupported(tr, -1, "slices of int2vector and oidvector");
+	buf_put_str(out, "pg_array_slice(");
+	tr_put_buf(out, ab);
+	buf_put_str(out, ", ");
+	bool ok = slice_bound(tr, ai->lidx, "1", out);
+	buf_put_str(out, ", ");
+	ok = ok && slice_bound(tr, ai->uidx, "2147483647", out);
+	buf_put_u8(out, ')');
+	tr_ttype_set(ty, at->oid, -1);
+	return ok && !tr->failed;
+}
+
 /* cur = the assignment rt makes to it (column c of type ct). */
 static bool assign_one(Tr *tr, const PgsColumn *c, const PgType *ct, PgQuery__ResTarget *rt, Buf *cur)
 {
@@ -113,15 +158,8 @@ bool tr_set_subscripts(Tr *tr, const PgsColumn *c, Node **items, size_t n, size_
 			return tr_fail(tr, "42601", -1, "multiple assignments to same column \"%s\"", rt->name);
 	}
 	const PgType *ct = pgt_by_oid(c->type);
-	if (c->type != PGT_JSONB && (!ct || ct->category != 'A' || !ct->elem_oid)) {
-		Buf tn;
-		buf_init(&tn);
-		pgt_format_type(&tn, c->type, -1, false);
-		bool r = tr_fail(tr, "42804", first->location,
-				 "cannot subscript type %s because it does not support subscripting", buf_cstr(&tn));
-		buf_cleanup(&tn);
-		return r;
-	}
+	if (c->type != PGT_JSONB && (!ct || ct->category != 'A' || !ct->elem_oid))
+		return not_subscriptable(tr, c->type, first->location);
 	Buf cur;
 	buf_init(&cur);
 	pgs_put_ident(&cur, c->name);

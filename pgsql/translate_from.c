@@ -319,6 +319,8 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	PgQuery__FuncCall *f = fn->func_call;
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
 	json = tr_json_record_from(tr, rf, f, name, out);
+	if (json < 0)
+		json = tr_srf_subscripts(tr, rf, f, name, out);
 	if (json >= 0)
 		return json == 1;
 	if (rf->n_coldeflist)

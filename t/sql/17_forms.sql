@@ -70,3 +70,18 @@ UPDATE f17_arr SET i[NULL] = 1
 UPDATE f17_arr SET i[1] = 'x'
 CREATE TABLE f17_int (n int)
 UPDATE f17_int SET n[1] = 1
+SELECT (ARRAY[1,2,3,4])[2:3]::text, (ARRAY[1,2,3,4])[:2]::text, (ARRAY[1,2,3,4])[3:]::text, (ARRAY[1,2,3])[:]::text
+SELECT (ARRAY['a','b c',NULL])[0:2]::text, (ARRAY[1,2])[3:5]::text, (ARRAY[1,2])[2:1]::text, (ARRAY[1,2])[NULL:2]::text, ('{}'::int[])[1:2]::text
+SELECT (ARRAY[1,2])[(SELECT g.i):(SELECT g.i + 1)]::text FROM generate_series(1, 1) g(i)
+SELECT (1)[1:2]
+SELECT * FROM unnest(ARRAY[1,2], ARRAY['a','b','c']) AS u(x, y)
+SELECT * FROM unnest(ARRAY[1.5,2], NULL::int[]) WITH ORDINALITY
+SELECT * FROM unnest('{}'::int[], '{}'::text[])
+SELECT * FROM unnest(1, 2)
+SELECT * FROM jsonb_each('{"b":1, "a": [2]}') WITH ORDINALITY
+SELECT * FROM jsonb_array_elements('[1,2]') WITH ORDINALITY AS e(v, n)
+SELECT * FROM json_each_text('{"b":1, "a": [2]}') WITH ORDINALITY
+SELECT * FROM generate_subscripts(ARRAY[5,6,7], 1) g
+SELECT * FROM generate_subscripts(ARRAY[5,6,7], 1, true) WITH ORDINALITY g(s, o)
+SELECT * FROM generate_subscripts(ARRAY[5,6,7], 2) g
+SELECT a::text, s, a[s] FROM (VALUES (ARRAY[10,20]), (ARRAY[30])) v(a), generate_subscripts(a, 1) s ORDER BY 1, 2
