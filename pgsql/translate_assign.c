@@ -110,6 +110,22 @@ bool tr_array_slice(Tr *tr, PgQuery__AIndices *ai, Buf *ab, TType *at, Buf *out,
 	return ok && !tr->failed;
 }
 
+/* cur[lo:hi] = the value in vb (of type vt) into next. */
+static bool assign_slice(Tr *tr, const PgsColumn *c, PgQuery__AIndices *ai, int loc, Buf *vb, TType *vt, Buf *cur,
+			 Buf *next)
+{
+	if (!tr_coerce(tr, vb, vt, c->type, -1, loc))
+		return false;
+	buf_printf(next, "pg_array_assign_slice(%s, ", buf_cstr(cur));
+	bool ok = slice_bound(tr, ai->lidx, "NULL", next);
+	buf_put_str(next, ", ");
+	ok = ok && slice_bound(tr, ai->uidx, "NULL", next);
+	buf_put_str(next, ", ");
+	tr_put_buf(next, vb);
+	buf_printf(next, ", %d)", (ai->lidx ? 0 : 1) | (ai->uidx ? 0 : 2));
+	return ok;
+}
+
 /* cur = the assignment rt makes to it (column c of type ct). */
 static bool assign_one(Tr *tr, const PgsColumn *c, const PgType *ct, PgQuery__ResTarget *rt, Buf *cur)
 {
@@ -118,6 +134,7 @@ static bool assign_one(Tr *tr, const PgsColumn *c, const PgType *ct, PgQuery__Re
 	buf_init(&vb);
 	buf_init(&next);
 	bool ok = tr_expr(tr, rt->val, &vb, &vt);
+	Node *ix = rt->indirection[0];
 	if (ok && c->type == PGT_JSONB) {
 		bool first_int = false;
 		ok = tr_coerce(tr, &vb, &vt, PGT_JSONB, -1, rt->location);
@@ -126,14 +143,15 @@ static bool assign_one(Tr *tr, const PgsColumn *c, const PgType *ct, PgQuery__Re
 		buf_put_str(&next, ", ");
 		tr_put_buf(&next, &vb);
 		buf_printf(&next, ", %d)", first_int ? 1 : 0);
+	} else if (ok && (rt->n_indirection != 1 || ix->node_case != PG_QUERY__NODE__NODE_A_INDICES)) {
+		ok = tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or of several subscripts");
+	} else if (ok && ix->a_indices->is_slice) {
+		ok = assign_slice(tr, c, ix->a_indices, rt->location, &vb, &vt, cur, &next);
 	} else if (ok) {
-		Node *ix = rt->indirection[0];
-		if (rt->n_indirection != 1 || ix->node_case != PG_QUERY__NODE__NODE_A_INDICES || ix->a_indices->is_slice)
-			ok = tr_unsupported(tr, rt->location, "UPDATE SET of an array slice, a subfield or several subscripts");
 		Buf ib;
 		TType it;
 		buf_init(&ib);
-		ok = ok && tr_coerce(tr, &vb, &vt, ct->elem_oid, -1, rt->location) &&
+		ok = tr_coerce(tr, &vb, &vt, ct->elem_oid, -1, rt->location) &&
 		     tr_expr(tr, ix->a_indices->uidx, &ib, &it) && tr_coerce(tr, &ib, &it, PGT_INT4, -1, rt->location);
 		buf_printf(&next, "pg_array_assign(%s, ", buf_cstr(cur));
 		tr_put_buf(&next, &ib);

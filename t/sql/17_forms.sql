@@ -85,3 +85,19 @@ SELECT * FROM generate_subscripts(ARRAY[5,6,7], 1) g
 SELECT * FROM generate_subscripts(ARRAY[5,6,7], 1, true) WITH ORDINALITY g(s, o)
 SELECT * FROM generate_subscripts(ARRAY[5,6,7], 2) g
 SELECT a::text, s, a[s] FROM (VALUES (ARRAY[10,20]), (ARRAY[30])) v(a), generate_subscripts(a, 1) s ORDER BY 1, 2
+CREATE TABLE f17_sl (k int, a int[])
+INSERT INTO f17_sl VALUES (1, '{1,2,3,4}'), (2, NULL), (3, '{}')
+UPDATE f17_sl SET a[2:3] = '{20,30,99}' WHERE k = 1
+UPDATE f17_sl SET a[3:6] = '{7,8,9,10}' WHERE k = 1
+UPDATE f17_sl SET a[:2] = '{5,6}' WHERE k = 1
+UPDATE f17_sl SET a[5:] = '{50,60}' WHERE k = 1
+SELECT k, a::text FROM f17_sl ORDER BY k
+UPDATE f17_sl SET a[1:2] = '{1}' WHERE k = 1
+UPDATE f17_sl SET a[1:2] = '{1,2}' WHERE k = 2
+UPDATE f17_sl SET a[:2] = '{1,2}' WHERE k = 3
+UPDATE f17_sl SET a[8:9] = '{1,2}' WHERE k = 1
+UPDATE f17_sl SET a[NULL:2] = '{1,2}' WHERE k = 1
+UPDATE f17_sl SET a[2:1] = '{1,2}' WHERE k = 1
+UPDATE f17_sl SET a[1:2] = NULL WHERE k = 1
+UPDATE f17_sl SET a[1:1] = '{x}' WHERE k = 1
+SELECT k, a::text FROM f17_sl ORDER BY k
