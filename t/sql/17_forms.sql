@@ -101,3 +101,13 @@ UPDATE f17_sl SET a[2:1] = '{1,2}' WHERE k = 1
 UPDATE f17_sl SET a[1:2] = NULL WHERE k = 1
 UPDATE f17_sl SET a[1:1] = '{x}' WHERE k = 1
 SELECT k, a::text FROM f17_sl ORDER BY k
+SELECT FROM generate_series(1,5) UNION ALL SELECT FROM generate_series(1,3)
+SELECT FROM generate_series(1,5) INTERSECT SELECT FROM generate_series(1,3)
+SELECT FROM generate_series(1,5) INTERSECT ALL SELECT FROM generate_series(1,3)
+SELECT FROM generate_series(1,5) EXCEPT SELECT FROM generate_series(1,3)
+SELECT FROM generate_series(1,5) EXCEPT ALL SELECT FROM generate_series(1,3)
+SELECT FROM generate_series(1,5) UNION SELECT FROM generate_series(1,3)
+WITH cte AS MATERIALIZED (SELECT s FROM generate_series(1,5) s) SELECT FROM cte UNION SELECT FROM cte
+SELECT FROM generate_series(1,3)
+SELECT count(*) FROM (SELECT FROM generate_series(1,4)) s
+SELECT exists(SELECT FROM generate_series(1,3) WHERE false)
