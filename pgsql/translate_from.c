@@ -300,6 +300,22 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	return true;
 }
 
+static bool find_column_ref(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__column_ref__descriptor)
+		*(bool *)arg = true;
+	return true;
+}
+
+/* Whether the arguments of f read columns (of the FROM items before it). */
+static bool reads_columns(PgQuery__FuncCall *f)
+{
+	bool found = false;
+	for (size_t i = 0; i < f->n_args; i++)
+		pgn_walk(&f->args[i]->base, find_column_ref, &found);
+	return found;
+}
+
 /*
  * A set-returning function in FROM, [WITH ORDINALITY]: generate_series(start,
  * stop [, step]) over integers, unnest(array), and pg_partition_ancestors(rel)
@@ -395,7 +411,7 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		r->cols[1].type = PGT_INT8;
 		r->cols[1].typmod = -1;
 	}
-	if (series || unnest) {
+	if ((series || unnest) && reads_columns(f)) {
 		/* the table-valued function itself, so that its arguments may
 		 * reference the FROM items before it (LATERAL) */
 		buf_printf(out, series ? "pg_generate_series(%s)" : "json_each(pg_array_json(%s))", buf_cstr(&args));
@@ -415,17 +431,22 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		buf_cleanup(&q);
 		return tr_scope_add(tr, r, -1);
 	}
-	if (rf->lateral) {
+	if (rf->lateral && !series && !unnest) {
 		buf_cleanup(&args);
 		return tr_unsupported(tr, f->location, "LATERAL with this function in FROM");
 	}
-	buf_put_str(out, "(SELECT ");
-	buf_printf(out, "%s AS ", buf_cstr(&args));
+	/* a subquery with real columns, as JOIN ... USING needs */
+	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
+	if (!series && !unnest)
+		buf_printf(out, "%s AS ", buf_cstr(&args));
 	pgs_put_ident(out, col);
 	if (rf->ordinality) {
-		buf_put_str(out, ", 1 AS ");
+		buf_put_str(out, !series && !unnest ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
 		pgs_put_ident(out, ordcol);
 	}
+	if (series || unnest)
+		buf_printf(out, series ? " FROM pg_generate_series(%s)" : " FROM json_each(pg_array_json(%s))",
+			   buf_cstr(&args));
 	buf_put_u8(out, ')');
 	buf_cleanup(&args);
 	tr_put_from_alias(tr, r, out);

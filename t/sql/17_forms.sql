@@ -127,3 +127,7 @@ DROP DOMAIN IF EXISTS f17_d
 DROP DOMAIN f17_d
 DROP TYPE int4
 DROP DOMAIN int4
+SELECT * FROM generate_series(1,3) a(x) JOIN generate_series(2,4) b(x) USING (x)
+SELECT * FROM generate_series(1,3) a(x) NATURAL FULL JOIN generate_series(2,4) b(x) ORDER BY 1
+SELECT * FROM LATERAL generate_series(1,2) g
+SELECT * FROM (VALUES (2), (3)) t(n), LATERAL (SELECT count(*) FROM generate_series(1, t.n) g) s ORDER BY 1
