@@ -770,9 +770,13 @@ static bool drop_stmt(PgsSession *s, PgQuery__DropStmt *ds, const char **tag)
 	case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
 		*tag = "DROP FUNCTION";
 		return pgs_drop_function(s, ds);
-	default:
+	default: {
+		int done = pgs_drop_absent(s, ds, tag);
+		if (done >= 0)
+			return done == 1;
 		pgs_errorf(s, "0A000", "this DROP is not supported by DoSQL");
 		return false;
+	}
 	}
 	bool ok = true;
 	for (size_t i = 0; i < ds->n_objects && ok; i++) {

@@ -31,6 +31,10 @@ bool pgs_ddl_drop(PgsSession *s, const PgsTable *t, PgwError *e);
  * after the error was sent. */
 bool pgs_create_function(PgsSession *s, PgQuery__CreateFunctionStmt *cf);
 bool pgs_drop_function(PgsSession *s, PgQuery__DropStmt *ds);
+/* ddl_drop.c: DROP TRIGGER, RULE, POLICY, TYPE or DOMAIN (objects DoSQL
+ * never has, or built-in types): 1 done, 0 after the error was sent, -1
+ * another DROP; *tag set. */
+int pgs_drop_absent(PgsSession *s, PgQuery__DropStmt *ds, const char **tag);
 /* ddl_as.c: q's columns renamed by the first of names (a list of
  * String nodes), an untyped one as text; false after the error (too_many
  * when there are more names than columns) was sent. */

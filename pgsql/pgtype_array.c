@@ -650,6 +650,166 @@ static void fn_array_contains(sqlite3_context *ctx, int argc, sqlite3_value **ar
 	arr_cleanup(&b);
 }
 
+/* Element k of l (NULL past its end) quoted as array_out does. */
+static void put_item(Buf *out, const ArrList *l, sqlite3_int64 k)
+{
+	if (k >= l->n || l->items[k].null)
+		buf_put_str(out, "NULL");
+	else
+		arr_put_elem(out, (const char *)l->bytes.data + l->items[k].off, l->items[k].len);
+}
+
+static void result_array(sqlite3_context *ctx, const Buf *out)
+{
+	if (out->failed)
+		pgt_result_error(ctx, "53200", "out of memory");
+	else
+		sqlite3_result_text(ctx, (const char *)out->data, (int)out->len, SQLITE_TRANSIENT);
+}
+
+/* pg_array_assign(arr, i, v, elem): arr with element i set to v (of
+ * element type elem), NULL elements filling the gap after its end; a NULL
+ * arr is empty.  A subscript before 1 (or, on an empty array, after 1)
+ * would give the array another lower bound: 0A000. */
+static void fn_array_assign(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l;
+	PgtError err;
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+		pgt_result_error(ctx, "22004", "array subscript in assignment must not be null");
+		return;
+	}
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		memset(&l, 0, sizeof(l));
+	else if (!arg_array(ctx, argv[0], &l))
+		return;
+	sqlite3_int64 idx = sqlite3_value_int64(argv[1]);
+	if (idx < 1 || (l.n == 0 && idx > 1)) {
+		arr_cleanup(&l);
+		pgt_result_error(ctx, "0A000", "array lower bounds other than 1 are not supported by DoSQL");
+		return;
+	}
+	Buf out, t;
+	buf_init(&out);
+	buf_init(&t);
+	bool ok = true;
+	int n = idx > l.n ? (int)idx : l.n;
+	buf_put_u8(&out, '{');
+	for (int i = 0; i < n && ok; i++) {
+		if (i)
+			buf_put_u8(&out, ',');
+		if (i + 1 == idx && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
+			buf_reset(&t);
+			ok = pgt_out_text(&t, argv[2], (uint32_t)sqlite3_value_int64(argv[3]), -1, &storage_format, &err);
+			arr_put_elem(&out, (const char *)t.data, t.len);
+		} else {
+			put_item(&out, &l, i + 1 == idx ? l.n : i);
+		}
+	}
+	buf_put_u8(&out, '}');
+	if (!ok)
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+	else
+		result_array(ctx, &out);
+	buf_cleanup(&out);
+	buf_cleanup(&t);
+	arr_cleanup(&l);
+}
+
+/* pg_array_slice(arr, lo, hi): arr[lo:hi] of a one-dimensional array, the
+ * elements from max(lo, 1) to min(hi, length), '{}' when none. */
+static void fn_array_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ArrList l;
+	for (int i = 1; i < argc; i++)
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			return;
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	sqlite3_int64 lo = sqlite3_value_int64(argv[1]), hi = sqlite3_value_int64(argv[2]);
+	Buf out;
+	buf_init(&out);
+	buf_put_u8(&out, '{');
+	for (sqlite3_int64 i = lo < 1 ? 1 : lo; i <= hi && i <= l.n; i++) {
+		if (out.len > 1)
+			buf_put_u8(&out, ',');
+		put_item(&out, &l, i - 1);
+	}
+	buf_put_u8(&out, '}');
+	result_array(ctx, &out);
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+}
+
+/* The bounds lo..hi of a slice assignment to an array of n elements
+ * (omitted: bit 1 lo, bit 2 hi, taking the array's bounds), or the error. */
+static bool slice_bounds(sqlite3_value **argv, int n, sqlite3_int64 *lo, sqlite3_int64 *hi, PgtError *err)
+{
+	int omitted = sqlite3_value_int(argv[4]);
+	if ((!(omitted & 1) && sqlite3_value_type(argv[1]) == SQLITE_NULL) ||
+	    (!(omitted & 2) && sqlite3_value_type(argv[2]) == SQLITE_NULL))
+		return pgt_fail(err, "22004", "array subscript in assignment must not be null");
+	if (omitted && n == 0)
+		return pgt_fail(err, "2202E", "array slice subscript must provide both boundaries");
+	*lo = omitted & 1 ? 1 : sqlite3_value_int64(argv[1]);
+	*hi = omitted & 2 ? n : sqlite3_value_int64(argv[2]);
+	if (*hi < *lo)
+		return pgt_fail(err, "2202E", "upper bound cannot be less than lower bound");
+	if (*lo < 1 || (n == 0 && *lo > 1))
+		return pgt_fail(err, "0A000", "array lower bounds other than 1 are not supported by DoSQL");
+	return true;
+}
+
+/* pg_array_assign_slice(arr, lo, hi, src, omitted): arr with elements
+ * lo..hi replaced by the first elements of src, NULL elements filling the
+ * gap after arr's end; a NULL arr is empty. */
+static void fn_array_assign_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	ArrList l, src;
+	PgtError err;
+	sqlite3_int64 lo = 0, hi = 0;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		memset(&l, 0, sizeof(l));
+	else if (!arg_array(ctx, argv[0], &l))
+		return;
+	if (!slice_bounds(argv, l.n, &lo, &hi, &err)) {
+		arr_cleanup(&l);
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+		return;
+	}
+	if (sqlite3_value_type(argv[3]) == SQLITE_NULL) {
+		/* PostgreSQL leaves the array as it is */
+		sqlite3_result_value(ctx, argv[0]);
+		arr_cleanup(&l);
+		return;
+	}
+	if (!arg_array(ctx, argv[3], &src)) {
+		arr_cleanup(&l);
+		return;
+	}
+	Buf out;
+	buf_init(&out);
+	if (src.n < hi - lo + 1) {
+		pgt_result_error(ctx, "2202E", "source array too small");
+	} else {
+		sqlite3_int64 n = hi > l.n ? hi : l.n;
+		buf_put_u8(&out, '{');
+		for (sqlite3_int64 i = 1; i <= n; i++) {
+			if (i > 1)
+				buf_put_u8(&out, ',');
+			const ArrList *from = i >= lo && i <= hi ? &src : &l;
+			put_item(&out, from, i >= lo && i <= hi ? i - lo : i - 1);
+		}
+		buf_put_u8(&out, '}');
+		result_array(ctx, &out);
+	}
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+	arr_cleanup(&src);
+}
+
 bool pgt_array_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -661,6 +821,9 @@ bool pgt_array_register_functions(sqlite3 *db)
 		{"pg_cardinality", 1, fn_cardinality, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_cat", 2, fn_array_cat, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_json", 1, fn_array_json, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_assign", 4, fn_array_assign, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_slice", 3, fn_array_slice, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_assign_slice", 5, fn_array_assign_slice, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_contains", 2, fn_array_contains, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_overlap", 2, fn_array_contains, (void *)1, SQLITE_DETERMINISTIC},
 	};

@@ -876,20 +876,321 @@ static void fn_delete_path(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		path_result(ctx, argv, (JSpan){NULL, 0}, PATH_DELETE);
 }
 
+/* A JSON array as the text of a PostgreSQL array (one dimension):
+ * strings decoded, null as NULL, other values as their JSON text. */
+static bool json_array_text(Buf *out, JSpan v, PgtError *err)
+{
+	JIter it;
+	JSpan k, e;
+	bool first = true;
+	(void)jit_init(&it, v);
+	buf_put_u8(out, '{');
+	while (jit_next(&it, &k, &e)) {
+		if (!first)
+			buf_put_u8(out, ',');
+		first = false;
+		char ek = kind(e);
+		if (ek == 'a')
+			return pgt_fail(err, "0A000", "multidimensional arrays are not supported");
+		if (ek == 'z') {
+			buf_put_str(out, "NULL");
+		} else if (ek == 's') {
+			json_t *sv = str_value(e);
+			if (sv)
+				pgt_array_put_elem(out, json_string_value(sv), json_string_length(sv));
+			json_decref(sv);
+		} else {
+			pgt_array_put_elem(out, e.p, e.n);
+		}
+	}
+	buf_put_u8(out, '}');
+	return true;
+}
+
+/* pg_json_field(j, key, mode): the member key of object j as the
+ * json(b)_to_record family reads it for a column, NULL when it is missing
+ * or JSON null: for mode 't' the text a type's input reads (a string
+ * decoded, other values as their JSON text), for 'j' JSON text (a string
+ * written again as PostgreSQL escapes it), for 'a' the text of an array (a
+ * JSON array converted, a string as it is). */
+static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	JSpan v = arg_span(argv[0]), val;
+	const char *key = (const char *)sqlite3_value_text(argv[1]);
+	char mode = ((const char *)sqlite3_value_text(argv[2]))[0];
+	json_t *kj = json_stringn_nocheck(key, (size_t)sqlite3_value_bytes(argv[1]));
+	char *d = kj ? json_dumps(kj, JSON_ENCODE_ANY) : NULL;
+	bool found = d && member(v, (JSpan){d, strlen(d)}, &val);
+	free(d);
+	json_decref(kj);
+	if (!found || kind(val) == 'z')
+		return;
+	char vk = kind(val);
+	Buf out;
+	PgtError err;
+	buf_init(&out);
+	if (vk == 's' && mode != 'j') {
+		json_t *sv = str_value(val);
+		if (sv)
+			buf_put(&out, json_string_value(sv), json_string_length(sv));
+		json_decref(sv);
+	} else if (vk == 's') {
+		json_t *sv = str_value(val);
+		char *esc = sv ? json_dumps(sv, JSON_ENCODE_ANY) : NULL;
+		if (esc)
+			buf_put_str(&out, esc);
+		free(esc);
+		json_decref(sv);
+	} else if (mode == 'a' && vk != 'a') {
+		buf_cleanup(&out);
+		pgt_result_error(ctx, "22P02", "expected JSON array");
+		return;
+	} else if (mode == 'a' && !json_array_text(&out, val, &err)) {
+		buf_cleanup(&out);
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+		return;
+	} else if (mode != 'a') {
+		buf_put(&out, val.p, val.n);
+	}
+	result_buf(ctx, &out);
+	buf_cleanup(&out);
+}
+
+/* A jsonb subscript assignment j[p1]...[pn] = val (PostgreSQL's setPath
+ * with create, fill gaps and consistent position): the path as strings,
+ * the new value's JSON text. */
+typedef struct SubAssign {
+	json_t *path;
+	size_t n;
+	JSpan val;
+} SubAssign;
+
+static void put_sep(Buf *out, bool *first)
+{
+	if (!*first)
+		buf_put_u8(out, ',');
+	*first = false;
+}
+
+static void put_nulls(Buf *out, long n, bool *first)
+{
+	for (long i = 0; i < n; i++) {
+		put_sep(out, first);
+		buf_put_str(out, "null");
+	}
+}
+
+static const char *sub_elem(const SubAssign *a, size_t level)
+{
+	return json_string_value(json_array_get(a->path, level));
+}
+
+/* What goes at path element level when it is missing: a new array (an
+ * integer element next) or object for each further element, the value
+ * last. */
+static void put_chain(Buf *out, const SubAssign *a, size_t level)
+{
+	if (level + 1 >= a->n) {
+		buf_put(out, a->val.p, a->val.n);
+		return;
+	}
+	const char *s = sub_elem(a, level + 1);
+	long idx;
+	bool first = true;
+	if (path_index(s, &idx)) {
+		buf_put_u8(out, '[');
+		put_nulls(out, idx, &first);
+		put_sep(out, &first);
+		put_chain(out, a, level + 1);
+		buf_put_u8(out, ']');
+		return;
+	}
+	json_t *k = json_string(s);
+	char *d = k ? json_dumps(k, JSON_ENCODE_ANY) : NULL;
+	buf_printf(out, "{%s:", d ? d : "\"\"");
+	free(d);
+	json_decref(k);
+	put_chain(out, a, level + 1);
+	buf_put_u8(out, '}');
+}
+
+static bool assign_path(Buf *out, JSpan v, const SubAssign *a, size_t level, PgtError *err);
+
+static bool assign_object(Buf *out, JSpan v, const SubAssign *a, size_t level, PgtError *err)
+{
+	const char *key = sub_elem(a, level);
+	bool last = level + 1 == a->n, done = false, first = true, ok = true;
+	JIter it;
+	JSpan k, e;
+	(void)jit_init(&it, v);
+	buf_put_u8(out, '{');
+	while (ok && jit_next(&it, &k, &e)) {
+		put_sep(out, &first);
+		buf_put(out, k.p, k.n);
+		buf_put_u8(out, ':');
+		if (!done && str_is(k, key, strlen(key))) {
+			done = true;
+			if (last)
+				buf_put(out, a->val.p, a->val.n);
+			else
+				ok = assign_path(out, e, a, level + 1, err);
+		} else {
+			buf_put(out, e.p, e.n);
+		}
+	}
+	if (ok && !done) {
+		json_t *kj = json_string(key);
+		char *d = kj ? json_dumps(kj, JSON_ENCODE_ANY) : NULL;
+		put_sep(out, &first);
+		buf_printf(out, "%s:", d ? d : "\"\"");
+		free(d);
+		json_decref(kj);
+		put_chain(out, a, level);
+	}
+	buf_put_u8(out, '}');
+	return ok;
+}
+
+static bool assign_array(Buf *out, JSpan v, const SubAssign *a, size_t level, PgtError *err)
+{
+	const char *s = sub_elem(a, level);
+	long idx, nelems = 0;
+	JIter it;
+	JSpan k, e;
+	if (!path_index(s, &idx))
+		return pgt_fail(err, "22P02", "path element at position %zu is not an integer: \"%s\"", level + 1, s);
+	(void)jit_init(&it, v);
+	while (jit_next(&it, &k, &e))
+		nelems++;
+	if (idx < 0 && -idx > nelems)
+		return pgt_fail(err, "22023", "path element at position %zu is out of range: %ld", level + 1, idx);
+	if (idx < 0)
+		idx += nelems;
+	bool first = true, ok = true;
+	buf_put_u8(out, '[');
+	(void)jit_init(&it, v);
+	for (long i = 0; ok && jit_next(&it, &k, &e); i++) {
+		put_sep(out, &first);
+		if (i != idx)
+			buf_put(out, e.p, e.n);
+		else if (level + 1 == a->n)
+			buf_put(out, a->val.p, a->val.n);
+		else
+			ok = assign_path(out, e, a, level + 1, err);
+	}
+	if (ok && idx >= nelems) {
+		put_nulls(out, idx - nelems, &first);
+		put_sep(out, &first);
+		put_chain(out, a, level);
+	}
+	buf_put_u8(out, ']');
+	return ok;
+}
+
+static bool assign_path(Buf *out, JSpan v, const SubAssign *a, size_t level, PgtError *err)
+{
+	char k = kind(v);
+	if (k == 'o')
+		return assign_object(out, v, a, level, err);
+	if (k == 'a')
+		return assign_array(out, v, a, level, err);
+	return pgt_fail(err, "22023", "cannot replace existing key");
+}
+
+/* pg_jsonb_assign(j, path, val, array): j[path...] = val as JSON text (val
+ * NULL is JSON null); a NULL j is an empty array (array set: the first
+ * subscript is an integer) or object. */
+static void fn_assign(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	json_t *path = arg_texts(ctx, argv[1]), *e;
+	size_t i;
+	if (!path)
+		return;
+	bool ok = true;
+	json_array_foreach(path, i, e) ok = ok && json_is_string(e);
+	if (!ok) {
+		json_decref(path);
+		pgt_result_error(ctx, "22004", "jsonb subscript in assignment must not be null");
+		return;
+	}
+	bool null_src = sqlite3_value_type(argv[0]) == SQLITE_NULL;
+	JSpan v = null_src ? (sqlite3_value_int(argv[3]) ? (JSpan){"[]", 2} : (JSpan){"{}", 2}) : arg_span(argv[0]);
+	SubAssign a = {path, json_array_size(path),
+		       sqlite3_value_type(argv[2]) == SQLITE_NULL ? (JSpan){"null", 4} : arg_span(argv[2])};
+	Buf out;
+	PgtError err;
+	buf_init(&out);
+	if (a.n == 0)
+		buf_put(&out, a.val.p, a.val.n);
+	else if (!assign_path(&out, v, &a, 0, &err))
+		ok = false;
+	if (ok)
+		result_buf(ctx, &out);
+	else
+		pgt_result_error(ctx, err.sqlstate, err.msg);
+	buf_cleanup(&out);
+	json_decref(path);
+}
+
+/* The error json(b)_to_record (want 'c') or json(b)_to_recordset ('r')
+ * gives for j (of kind k) into m, or false when j suits it: an object for
+ * the one, an array of objects for the other. */
+static bool record_source_error(JSpan v, char k, char want, const char *fn, char *m, size_t mn)
+{
+	const char *what = k == 'o' ? "an object" : k == 'a' ? "an array" : "a scalar";
+	if (want == 'c') {
+		if (k == 'o')
+			return false;
+		snprintf(m, mn, "cannot call populate_composite on %s", what);
+		return true;
+	}
+	if (k != 'a') {
+		snprintf(m, mn, "cannot call %s on %s", fn, what);
+		return true;
+	}
+	JIter it;
+	JSpan key, e;
+	(void)jit_init(&it, v);
+	while (jit_next(&it, &key, &e))
+		if (kind(e) != 'o') {
+			snprintf(m, mn, "argument of %s must be an array of objects", fn);
+			return true;
+		}
+	return false;
+}
+
 /* pg_json_check(j, want, fn): j when it is an object (want 'o') or an
- * array ('a'), else the error the set-returning function fn gives. */
+ * array ('a'), else the error the set-returning function fn gives; for
+ * json(b)_to_recordset ('r') j when it is an array of objects, for
+ * json(b)_to_record ('c') the one-element array [0] when j is an object or
+ * NULL (the function's one row). */
 static void fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		if (((const char *)sqlite3_value_text(argv[1]))[0] == 'c')
+			sqlite3_result_text(ctx, "[0]", 3, SQLITE_STATIC);
 		return;
+	}
 	char want = ((const char *)sqlite3_value_text(argv[1]))[0], k = kind(arg_span(argv[0]));
 	const char *fn = (const char *)sqlite3_value_text(argv[2]);
+	char m[160];
+	if (want == 'c' || want == 'r') {
+		if (record_source_error(arg_span(argv[0]), k, want, fn, m, sizeof(m)))
+			pgt_result_error(ctx, "22023", m);
+		else if (want == 'c')
+			sqlite3_result_text(ctx, "[0]", 3, SQLITE_STATIC);
+		else
+			sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
 	if ((want == 'o' && k == 'o') || (want == 'a' && k == 'a')) {
 		sqlite3_result_value(ctx, argv[0]);
 		return;
 	}
-	char m[160];
 	if (want == 'o')
 		snprintf(m, sizeof(m), "cannot call %s on a non-object", fn);
 	else
@@ -906,6 +1207,8 @@ bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_json_typeof", 1, fn_typeof, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_array_length", 2, fn_array_length, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_member", 3, fn_member, NULL, SQLITE_DETERMINISTIC},
+		{"pg_json_field", 3, fn_field, NULL, SQLITE_DETERMINISTIC},
+		{"pg_jsonb_assign", 4, fn_assign, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_strip_nulls", 2, fn_strip_nulls, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_pretty", 1, fn_pretty, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_set", 5, fn_set, NULL, SQLITE_DETERMINISTIC},

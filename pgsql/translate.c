@@ -1438,6 +1438,16 @@ const char *tr_figure_colname(Node *n)
 		PgQuery__TypeName *tn = n->type_cast->type_name;
 		return tn->n_names ? pgn_str(tn->names[tn->n_names - 1]) : "?column?";
 	}
+	case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+		/* the last field name, else the name of what is subscripted */
+		const char *f = NULL;
+		for (size_t i = 0; i < n->a_indirection->n_indirection; i++)
+			if (n->a_indirection->indirection[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+				f = n->a_indirection->indirection[i]->string->sval;
+		return f ? f : tr_figure_colname(n->a_indirection->arg);
+	}
+	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+		return "array";
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return "case";
 	case PG_QUERY__NODE__NODE_GROUPING_FUNC:

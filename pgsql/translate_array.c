@@ -145,15 +145,31 @@ bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
 {
 	if (ind->n_indirection == 1 && ind->indirection[0]->node_case == PG_QUERY__NODE__NODE_STRING)
 		return record_field(tr, ind, out, ty);
-	if (ind->n_indirection != 1 || ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
-	    ind->indirection[0]->a_indices->is_slice)
-		return tr_unsupported(tr, -1, "array slices and field selection");
 	Buf ab, ib;
 	TType at, it;
 	buf_init(&ab);
 	buf_init(&ib);
-	bool ok = tr_expr(tr, ind->arg, &ab, &at) && tr_expr(tr, ind->indirection[0]->a_indices->uidx, &ib, &it) &&
-		  tr_coerce(tr, &ib, &it, PGT_INT4, -1, -1);
+	bool subscripts = ind->indirection[0]->node_case == PG_QUERY__NODE__NODE_A_INDICES;
+	bool ok = subscripts && tr_expr(tr, ind->arg, &ab, &at);
+	if (ok && at.oid == PGT_JSONB) {
+		ok = tr_jsonb_subscript(tr, ind, &ab, out, ty);
+		buf_cleanup(&ab);
+		buf_cleanup(&ib);
+		return ok;
+	}
+	if (!tr->failed && (ind->n_indirection != 1 || !subscripts)) {
+		buf_cleanup(&ab);
+		buf_cleanup(&ib);
+		return tr_unsupported(tr, -1, "array slices and field selection");
+	}
+	if (ok && ind->indirection[0]->a_indices->is_slice) {
+		ok = tr_array_slice(tr, ind->indirection[0]->a_indices, &ab, &at, out, ty);
+		buf_cleanup(&ab);
+		buf_cleanup(&ib);
+		return ok;
+	}
+	ok = ok && tr_expr(tr, ind->indirection[0]->a_indices->uidx, &ib, &it) &&
+	     tr_coerce(tr, &ib, &it, PGT_INT4, -1, -1);
 	if (ok) {
 		const PgType *t = pgt_by_oid(at.oid);
 		if (!t || !t->elem_oid || t->category != 'A') {

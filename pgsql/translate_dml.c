@@ -104,14 +104,24 @@ static bool multi_assign(Tr *tr, PgQuery__MultiAssignRef *m, int loc, Buf *eb, T
 	return ok;
 }
 
-static bool set_item(Tr *tr, const PgsTable *t, PgQuery__ResTarget *rt, bool first, int loc, Buf *out)
+/* Item i of the SET list items[0..n) of an UPDATE or ON CONFLICT DO UPDATE
+ * of table t, written after a ", " unless first. */
+static bool set_item(Tr *tr, const PgsTable *t, Node **items, size_t n, size_t i, bool first, int loc, Buf *out)
 {
-	if (rt->n_indirection)
-		return tr_unsupported(tr, rt->location, "UPDATE SET of a subfield or array element");
+	PgQuery__ResTarget *rt = items[i]->res_target;
 	const PgsColumn *c = pgs_table_column(t, rt->name);
 	if (!c)
 		return tr_fail(tr, "42703", rt->location, "column \"%s\" of relation \"%s\" does not exist", rt->name,
 			       t->name);
+	if (rt->n_indirection) {
+		/* the subscripted assignments to a column are made at its first */
+		for (size_t k = 0; k < i; k++)
+			if (items[k]->res_target->n_indirection && strcmp(items[k]->res_target->name, rt->name) == 0)
+				return true;
+		if (!first)
+			buf_put_str(out, ", ");
+		return tr_set_subscripts(tr, c, items, n, i, out);
+	}
 	if (!first)
 		buf_put_str(out, ", ");
 	pgs_put_ident(out, rt->name);
@@ -279,7 +289,7 @@ static bool on_conflict(Tr *tr, PgQuery__OnConflictClause *oc, const PgsTable *t
 		buf_put_str(out, " DO UPDATE SET ");
 		bool ok = true;
 		for (size_t i = 0; i < oc->n_target_list && ok; i++) {
-			ok = set_item(tr, t, oc->target_list[i]->res_target, i == 0, -1, out);
+			ok = set_item(tr, t, oc->target_list, oc->n_target_list, i, i == 0, -1, out);
 		}
 		if (ok && oc->where_clause)
 			ok = tr_bool_clause(tr, " WHERE ", oc->where_clause, out);
@@ -422,8 +432,8 @@ bool tr_update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 	buf_put_str(out, " SET ");
 	bool ok = true;
 	for (size_t i = 0; i < up->n_target_list && ok; i++) {
-		PgQuery__ResTarget *rt = up->target_list[i]->res_target;
-		ok = set_item(tr, t, rt, i == 0, rt->location, out);
+		ok = set_item(tr, t, up->target_list, up->n_target_list, i, i == 0,
+			      up->target_list[i]->res_target->location, out);
 	}
 	if (ok && up->n_from_clause) {
 		buf_put_str(out, " FROM ");

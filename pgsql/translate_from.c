@@ -300,6 +300,22 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 	return true;
 }
 
+static bool find_column_ref(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__column_ref__descriptor)
+		*(bool *)arg = true;
+	return true;
+}
+
+/* Whether the arguments of f read columns (of the FROM items before it). */
+static bool reads_columns(PgQuery__FuncCall *f)
+{
+	bool found = false;
+	for (size_t i = 0; i < f->n_args; i++)
+		pgn_walk(&f->args[i]->base, find_column_ref, &found);
+	return found;
+}
+
 /*
  * A set-returning function in FROM, [WITH ORDINALITY]: generate_series(start,
  * stop [, step]) over integers, unnest(array), and pg_partition_ancestors(rel)
@@ -312,14 +328,19 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	int json = tr_json_from(tr, rf, out);
 	if (json >= 0)
 		return json == 1;
-	if (rf->lateral || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
-		return tr_unsupported(tr, -1, "this function in FROM");
-	PgQuery__List *l = rf->functions[0]->list;
+	PgQuery__List *l = rf->n_functions == 1 ? rf->functions[0]->list : NULL;
 	Node *fn = l && l->n_items ? l->items[0] : NULL;
-	if (!fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+	if (rf->is_rowsfrom || !fn || fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
 		return tr_unsupported(tr, -1, "this function in FROM");
 	PgQuery__FuncCall *f = fn->func_call;
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	json = tr_json_record_from(tr, rf, f, name, out);
+	if (json < 0)
+		json = tr_srf_subscripts(tr, rf, f, name, out);
+	if (json >= 0)
+		return json == 1;
+	if (rf->n_coldeflist)
+		return tr_unsupported(tr, -1, "this function in FROM");
 	int done = tr_srf_time_text(tr, rf, f, name, out); /* over timestamps, regexp_split_to_table */
 	if (done >= 0)
 		return done == 1;
@@ -378,23 +399,8 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	const char *alias = rf->alias && pgn_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
 	const char *col = rf->alias && rf->alias->n_colnames ? pgn_str(rf->alias->colnames[0]) : alias;
 	const char *ordcol = rf->alias && rf->alias->n_colnames > 1 ? pgn_str(rf->alias->colnames[1]) : "ordinality";
-	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
-	if (ancestors || scalar)
-		buf_printf(out, "%s AS ", buf_cstr(&args));
-	pgs_put_ident(out, col);
-	if (rf->ordinality) {
-		buf_put_str(out, ancestors ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
-		pgs_put_ident(out, ordcol);
-	}
-	if (series)
-		buf_printf(out, " FROM pg_generate_series(%s)", buf_cstr(&args));
-	else if (unnest)
-		buf_printf(out, " FROM json_each(pg_array_json(%s))", buf_cstr(&args));
-	buf_put_u8(out, ')');
-	buf_cleanup(&args);
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	r->alias = arena_strdup(tr->a, alias);
-	tr_put_from_alias(tr, r, out);
 	r->ncols = rf->ordinality ? 2 : 1;
 	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
 	r->cols[0].name = arena_strdup(tr->a, col);
@@ -405,6 +411,45 @@ static bool range_function(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 		r->cols[1].type = PGT_INT8;
 		r->cols[1].typmod = -1;
 	}
+	if ((series || unnest) && reads_columns(f)) {
+		/* the table-valued function itself, so that its arguments may
+		 * reference the FROM items before it (LATERAL) */
+		buf_printf(out, series ? "pg_generate_series(%s)" : "json_each(pg_array_json(%s))", buf_cstr(&args));
+		buf_cleanup(&args);
+		tr_put_from_alias(tr, r, out);
+		Buf q, e;
+		buf_init(&q);
+		buf_init(&e);
+		pgs_put_ident(&q, r->emit ? r->emit : r->alias);
+		buf_printf(&e, series ? "%s.value" : "CAST(%s.value AS TEXT)", buf_cstr(&q));
+		r->cols[0].expr = arena_strdup(tr->a, buf_cstr(&e));
+		buf_reset(&e);
+		buf_printf(&e, series ? "%s.rowid" : "(%s.key + 1)", buf_cstr(&q));
+		if (rf->ordinality)
+			r->cols[1].expr = arena_strdup(tr->a, buf_cstr(&e));
+		buf_cleanup(&e);
+		buf_cleanup(&q);
+		return tr_scope_add(tr, r, -1);
+	}
+	if (rf->lateral && !series && !unnest) {
+		buf_cleanup(&args);
+		return tr_unsupported(tr, f->location, "LATERAL with this function in FROM");
+	}
+	/* a subquery with real columns, as JOIN ... USING needs */
+	buf_put_str(out, series ? "(SELECT value AS " : unnest ? "(SELECT CAST(value AS TEXT) AS " : "(SELECT ");
+	if (!series && !unnest)
+		buf_printf(out, "%s AS ", buf_cstr(&args));
+	pgs_put_ident(out, col);
+	if (rf->ordinality) {
+		buf_put_str(out, !series && !unnest ? ", 1 AS " : unnest ? ", key + 1 AS " : ", rowid AS ");
+		pgs_put_ident(out, ordcol);
+	}
+	if (series || unnest)
+		buf_printf(out, series ? " FROM pg_generate_series(%s)" : " FROM json_each(pg_array_json(%s))",
+			   buf_cstr(&args));
+	buf_put_u8(out, ')');
+	buf_cleanup(&args);
+	tr_put_from_alias(tr, r, out);
 	return tr_scope_add(tr, r, -1);
 }
 

@@ -211,6 +211,19 @@ bool tr_array_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt,
 /* json(b)_each(_text), json(b)_array_elements(_text), json(b)_object_keys
  * in FROM: 1 done, 0 failed, -1 not one of them. */
 int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out);
+/* json(b)_to_record(set) in FROM (rf, calling f named name) with its
+ * column definition list; -1 for another function (translate_jsonrec.c). */
+int tr_json_record_from(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
+/* unnest(a, b, ...) and generate_subscripts(a, dim [, reverse]) in FROM:
+ * 1 done, 0 failed, -1 another function (translate_srf.c). */
+int tr_srf_subscripts(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
+/* translate_assign.c: j[a][b]... of jsonb j (emitted in ab) as j #> path. */
+bool tr_jsonb_subscript(Tr *tr, PgQuery__AIndirection *ind, Buf *ab, Buf *out, TType *ty);
+/* arr[lo:hi] of a one-dimensional array arr (emitted in ab, typed at). */
+bool tr_array_slice(Tr *tr, PgQuery__AIndices *ai, Buf *ab, TType *at, Buf *out, TType *ty);
+/* "col = ..." for the subscripted assignments to column c among the SET
+ * list items[0..n), the first of which is items[i]. */
+bool tr_set_subscripts(Tr *tr, const PgsColumn *c, Node **items, size_t n, size_t i, Buf *out);
 /* translate_sqlfunc.c: a call of a SQL-language function, inlined: 1
  * done, 0 failed, -1 no such function.  Inside its body (tr->fn set),
  * parameter $n and a parameter named name (qualified by the function's

@@ -332,7 +332,7 @@ int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 			js = &json_srfs[i];
 	if (!js)
 		return -1;
-	if (f->n_args != 1 || rf->ordinality || rf->is_rowsfrom || rf->n_coldeflist)
+	if (f->n_args != 1 || rf->is_rowsfrom || rf->n_coldeflist)
 		return tr_unsupported(tr, f->location, "this call of a json function in FROM") ? 1 : 0;
 	Buf jb, e;
 	TType jt;
@@ -347,7 +347,7 @@ int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 	TRel *r = arena_alloc(tr->a, sizeof(*r));
 	const char *alias = rf->alias && pgn_has_str(rf->alias->aliasname) ? rf->alias->aliasname : name;
 	r->alias = arena_strdup(tr->a, alias);
-	r->cols = arena_alloc(tr->a, sizeof(TCol) * 2);
+	r->cols = arena_alloc(tr->a, sizeof(TCol) * 3);
 	if (ok) {
 		buf_printf(out, "json_each(pg_json_check(%s, '%c', '%s'))", buf_cstr(&jb), js->want, name);
 		tr_put_from_alias(tr, r, out);
@@ -363,6 +363,12 @@ int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out)
 			buf_reset(&e);
 			buf_printf(&e, "pg_json_member(%s, %s.key, %d)", buf_cstr(&jb), buf_cstr(&qi), js->text);
 			srf_col(tr, r, "value", js->text ? PGT_TEXT : want, buf_cstr(&e));
+		}
+		if (rf->ordinality) {
+			/* json_each numbers its rows from 0 */
+			buf_reset(&e);
+			buf_printf(&e, "(%s.rowid + 1)", buf_cstr(&qi));
+			srf_col(tr, r, "ordinality", PGT_INT8, buf_cstr(&e));
 		}
 		buf_cleanup(&qi);
 		for (size_t i = 0; rf->alias && i < rf->alias->n_colnames && (int)i < r->ncols; i++)

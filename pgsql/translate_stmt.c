@@ -152,6 +152,8 @@ bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool po
 		result_add(tr, res, &cap, name, &et, toid, attnum);
 		res->cols[res->ncols - 1].untyped = untyped;
 	}
+	if (first) /* no outputs: SQLite needs one, which no client sees */
+		buf_put_str(out, "NULL");
 	return !tr->failed;
 }
 
@@ -1065,7 +1067,7 @@ static void put_positional(Buf *out, int ncols, const char *prefix)
 static void put_setop(Buf *out, PgQuery__SelectStmt *s, const char *opname, Buf armsql[2], const TRel *res)
 {
 	if (s->all && s->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
-		int n = res->ncols;
+		int n = res->ncols ? res->ncols : 1; /* the one output of a SELECT without any */
 		buf_put_str(out, "SELECT * FROM (WITH \"_a\"(");
 		put_positional(out, n, "");
 		buf_put_str(out, ") AS (");
@@ -1075,10 +1077,12 @@ static void put_setop(Buf *out, PgQuery__SelectStmt *s, const char *opname, Buf 
 		buf_put_str(out, ") AS (");
 		tr_put_buf(out, &armsql[1]);
 		buf_put_str(out, ") SELECT ");
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < res->ncols; i++) {
 			buf_printf(out, "%s\"_s%d\" AS ", i ? ", " : "", i);
 			pgs_put_ident(out, res->cols[i].name);
 		}
+		if (!res->ncols)
+			buf_put_str(out, "NULL");
 		for (int k = 0; k < 2; k++) {
 			if (k)
 				buf_printf(out, " %s SELECT ", opname);

@@ -101,7 +101,7 @@ int main(void)
 	r = translate("select id, sum(price) from t");
 	ok(!r.ok && strcmp(r.err.sqlstate, "42803") == 0, "an ungrouped column beside an aggregate is 42803");
 	r = translate("insert into t (id) values (1) on conflict (id) do update set name[1] = 'x'");
-	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "ON CONFLICT DO UPDATE of an array element is 0A000, as in UPDATE");
+	ok(!r.ok && strcmp(r.err.sqlstate, "42804") == 0, "ON CONFLICT DO UPDATE of an element of a varchar is 42804, as in UPDATE");
 	r = translate("with recursive a as (select 1 as b union all select b from a) cycle b set c using p select * from a");
 	ok(!r.ok && strcmp(r.err.sqlstate, "0A000") == 0, "WITH RECURSIVE ... CYCLE is 0A000, not a query that never ends");
 	r = translate("insert into t (id) values (1) on conflict (id) do update set (name, price) = ('x', 1)");
