@@ -24,6 +24,7 @@ UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 # lake/: dosql-lake, the change stream as Iceberg tables of Parquet files
 LAKE_SRC   := $(sort $(wildcard lake/*.c))
 LAKE_LIBS  := -lpq -levent -ljansson -lavro -lsnappy -lzstd -lz -lcrypto -lm
+LAKE_LIBS  += -lcurl
 
 # Objects per build flavour: build/release and build/test.
 release_dir := build/release
