@@ -15,8 +15,16 @@ DoSQL::Test::Lake - dosql-lake next to a test cluster, and the readers of its wa
   my $res = $lake->read({ duckdb => [...], iceberg => [...], mirror => [...] });
 
 C<new> writes the sink's configuration (source: the cluster's router;
-warehouse: F<warehouse> in the cluster's directory; an HTTP port of its own;
-the settings given) and makes the node (C<< $lake->node >>).  C<read> runs
+warehouse: F<warehouse> in the cluster's directory unless given; an HTTP
+port of its own; the settings given) and makes the node (C<< $lake->node >>).
+
+  my $s3 = DoSQL::Test::Lake::start_s3('lakes3', 'lake');  # s3rver, bucket "lake"
+  my $lake = DoSQL::Test::Lake->new($cluster, warehouse => 's3://lake/wh', s3 => $s3->{settings});
+  my ($status, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', 'wh/dosql/t/metadata/v1.metadata.json');
+  DoSQL::Test::Lake::s3_download($s3, $dir);   # every object of the bucket, to $dir
+
+C<start_s3> starts s3rver (npm, F<t/lake_js/s3rver.mjs>) on a port of its
+own; its requests are signed by curl (AWS Signature Version 4).  C<read> runs
 F<t/lake_js/read.mjs> (DuckDB and icebird, npm, installed on first use) and
 returns its decoded output.
 
@@ -24,7 +32,9 @@ returns its decoded output.
 
 use strict;
 use warnings;
+use Digest::SHA ();
 use File::Copy ();
+use File::Path ();
 use JSON::PP;
 use Test::More;
 use DoSQL::Test::Cluster;
@@ -37,7 +47,7 @@ sub new
 	my ($class, $cluster, %settings) = @_;
 	my $self = bless {
 		cluster => $cluster,
-		warehouse => $cluster->basedir . '/warehouse',
+		warehouse => $settings{warehouse} // $cluster->basedir . '/warehouse',
 		http_port => DoSQL::Test::ServerNode::reserve_port(),
 	}, $class;
 	my $config = $cluster->basedir . '/lake.json';
@@ -109,16 +119,116 @@ failed run fails a test and returns empty results.
 
 =cut
 
+# The path of script (of t/lake_js/) next to the installed packages: an ES
+# module finds its packages from where it is.
+sub _lake_js
+{
+	my ($script) = @_;
+	my $modules = DoSQL::Test::Npm::modules('lake_js');
+	my $repo = $DoSQL::Test::ServerNode::repo_dir;
+	File::Copy::copy("$repo/t/lake_js/$script", "$modules/../$script") or die "copy $script: $!";
+	return "$modules/../$script";
+}
+
 sub read
 {
 	my ($self, $spec) = @_;
-	my $modules = DoSQL::Test::Npm::modules('lake_js');
-	my $repo = $DoSQL::Test::ServerNode::repo_dir;
-	# an ES module finds its packages from where it is: next to node_modules
-	File::Copy::copy("$repo/t/lake_js/read.mjs", "$modules/../read.mjs") or die "copy read.mjs: $!";
-	my ($rc, $out, $err) = run_command([ 'node', "$modules/../read.mjs", encode_json($spec) ], timeout => 120);
+	my $script = _lake_js('read.mjs');
+	my ($rc, $out, $err) = run_command([ 'node', $script, encode_json($spec) ], timeout => 120);
 	is($rc, 0, 'DuckDB and icebird read the warehouse') or diag($err);
 	return eval { decode_json($out) } // { duckdb => [], iceberg => [], mirror => [] };
+}
+
+=pod
+
+=item start_s3($name, $bucket)
+
+Starts s3rver with one bucket on a loopback port (stopped with the other
+nodes at the end); returns C<< { node, bucket, endpoint, settings } >>
+where C<settings> is the sink's C<s3> setting for it.
+
+=cut
+
+sub start_s3
+{
+	my ($name, $bucket) = @_;
+	my $script = _lake_js('s3rver.mjs');
+	my $node = DoSQL::Test::ServerNode->new($name,
+		command => sub { my ($n) = @_; return ('node', $script, $n->port, $n->data_dir, $bucket); },
+		ready => 'tcp');
+	$node->start;
+	my $endpoint = 'http://127.0.0.1:' . $node->port;
+	return {
+		node => $node,
+		bucket => $bucket,
+		endpoint => $endpoint,
+		settings => { endpoint => $endpoint, region => 'us-east-1', accessKeyId => 'S3RVER',
+			secretAccessKey => 'S3RVER', pathStyle => JSON::PP::true },
+	};
+}
+
+=pod
+
+=item s3_request($s3, $method, $key, $body, $query)
+
+One request to the bucket of C<start_s3> (with curl, signed); returns the
+HTTP status and the body.
+
+=cut
+
+sub s3_request
+{
+	my ($s3, $method, $key, $body, $query) = @_;
+	$body //= '';
+	my $sha = Digest::SHA::sha256_hex($body);
+	my $url = "$s3->{endpoint}/$s3->{bucket}/$key" . (defined $query ? "?$query" : '');
+	my @put = $method eq 'PUT' ? ('--data-binary', '@-', '-H', 'Content-Type: application/octet-stream') : ();
+	my ($rc, $out, $err) = run_command([ 'curl', '-sS', '-X', $method, '--aws-sigv4', 'aws:amz:us-east-1:s3',
+		'--user', 'S3RVER:S3RVER', '-H', "x-amz-content-sha256: $sha", @put, '-w', '\n%{http_code}', $url ],
+		stdin => $body, timeout => 60);
+	die "curl $method $url: $err" if $rc != 0;
+	$out =~ s/\n(\d+)\z//s or die "curl $method $url: no status";
+	return ($1, $out);
+}
+
+=pod
+
+=item s3_download($s3, $dir)
+
+Copies every object of the bucket to C<$dir> (the key's path under it),
+listing it with ListObjectsV2; returns how many.
+
+=cut
+
+sub s3_download
+{
+	my ($s3, $dir) = @_;
+	my ($token, $n) = (undef, 0);
+	while (1)
+	{
+		my $q = (defined $token ? 'continuation-token=' . _uri_escape($token) . '&' : '') . 'list-type=2';
+		my ($status, $xml) = s3_request($s3, 'GET', '', undef, $q);
+		die "list $s3->{bucket}: HTTP $status $xml" if $status != 200;
+		for my $key ($xml =~ m{<Key>([^<]*)</Key>}g)
+		{
+			my ($st, $data) = s3_request($s3, 'GET', $key);
+			die "get $key: HTTP $st" if $st != 200;
+			(my $sub = "$dir/$key") =~ s{/[^/]*\z}{};
+			File::Path::make_path($sub);
+			write_file("$dir/$key", $data);
+			$n++;
+		}
+		($token) = $xml =~ m{<NextContinuationToken>([^<]*)</NextContinuationToken>};
+		last unless $xml =~ m{<IsTruncated>true</IsTruncated>} && defined $token;
+	}
+	return $n;
+}
+
+sub _uri_escape
+{
+	my ($s) = @_;
+	$s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord($1))/ge;
+	return $s;
 }
 
 =pod

@@ -1,0 +1,201 @@
+# DoLake on S3-compatible storage: dosql-lake writes its warehouse to
+# s3rver (npm, started here on a loopback port; it checks each request's
+# AWS Signature Version 4 and ignores If-None-Match on PUT, so the sink
+# commits under a lock object).  A workload of inserts, updates, deletes,
+# a key that moves between shards, two-phase transactions and a TRUNCATE
+# runs through the router while the sink is killed with SIGKILL at its
+# crash points (after the Parquet files and before the commit, between
+# two tables' commits, after the commits and before the confirmation) and
+# at a moment of the test's choosing.  A version of the table made by
+# another writer (a pre-made vN+1) is never replaced: the sink's commit
+# of that version fails and, started again, it commits after it.  Then
+# the objects are downloaded through the S3 API and read by DuckDB (over
+# the data files of the current snapshot, and over every data file) and
+# icebird (the Iceberg metadata): the latest change of each key equals the
+# router's row, and no change is there twice.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Npm;
+use DoSQL::Test::ServerNode;
+use DoSQL::Test::Deps qw(require_dependency);
+use DoSQL::Test::Lake;
+use DoSQL::Test::Utils qw(run_command);
+
+require_dependency(DoSQL::Test::Npm::unavailable());
+require_dependency((eval { (run_command([ 'curl', '--version' ]))[0] } // 1) == 0 ? undef : 'curl is not installed');
+
+my $s3 = DoSQL::Test::Lake::start_s3('lakes3_s3rver', 'lake');
+my ($st, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', '', undef, 'list-type=2');
+is($st, 200, 's3rver answers a signed ListObjectsV2') or diag($body);
+
+my $c = DoSQL::Test::Cluster->new('lakes3',
+	shards => 4,
+	tables => {
+		acct => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		tr => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+	});
+$c->start;
+my $router = $c->router;
+$router->safe_psql('create table acct (id int primary key, bal bigint not null, note text, at timestamptz)');
+$router->safe_psql('create table tr (id int primary key, v text)');
+
+my $lake = DoSQL::Test::Lake->new($c, warehouse => 's3://lake/wh/', s3 => $s3->{settings},
+	flushThresholdEvents => 30, flushThresholdMs => 300, flushIntervalMs => 100, parquetCompression => 'zstd');
+my $sink = $lake->node;
+
+my $next = 1;
+sub insert_accounts
+{
+	my ($n) = @_;
+	my @ids = ($next .. $next + $n - 1);
+	$next += $n;
+	$router->safe_psql('insert into acct (id, bal, note, at) values '
+		  . join(', ', map { "($_, " . ($_ * 10) . ", 'n$_', '2024-03-0" . ($_ % 9 + 1) . " 10:00:00+00')" } @ids));
+}
+
+$lake->start('lake-after-parquet');
+like($sink->log_tail, qr{s3://lake/wh commits with a lock object},
+	'the sink found that s3rver ignores If-None-Match on PUT and commits under a lock');
+insert_accounts(25) for 1 .. 3;
+$router->safe_psql(q{insert into tr values (1, 'a'), (2, 'b'), (3, 'c')});
+ok($sink->wait_exit, 'the sink died after its Parquet files, before the commit');
+$lake->start(undef);
+$lake->all_confirmed('after the restart');
+
+$sink->kill9;
+$lake->start('lake-after-table-commit');
+$router->safe_psql('update acct set bal = bal + 1 where id % 3 = 0');
+$router->safe_psql('delete from acct where id % 5 = 0');
+$router->safe_psql(q{begin;
+	update acct set bal = bal - 100, note = 'paid' where id = 1;
+	update acct set bal = bal + 100 where id = 2;
+	delete from tr where id = 2;
+	insert into tr values (4, 'd');
+	commit});
+ok($sink->wait_exit, 'the sink died between two tables\' commits');
+$lake->start(undef);
+$lake->all_confirmed('after the second restart');
+
+# another writer's version: vN+1 of acct made while the sink holds vN
+sub versions
+{
+	my ($table) = @_;
+	my ($status, $xml) = DoSQL::Test::Lake::s3_request($s3, 'GET', '', undef,
+		"list-type=2&prefix=wh%2Fdosql%2F$table%2Fmetadata%2Fv");
+	return sort { $a <=> $b } $xml =~ m{<Key>wh/dosql/$table/metadata/v(\d+)\.metadata\.json</Key>}g;
+}
+my @v = versions('acct');
+ok(@v >= 2, 'acct has versions ' . join(', ', @v));
+my $n = $v[-1];
+($st, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', "wh/dosql/acct/metadata/v$n.metadata.json");
+is($st, 200, "v$n.metadata.json read through the S3 API");
+my $meta = eval { decode_json($body) } // {};
+like($meta->{location} // '', qr{^s3://lake/wh/dosql/acct$}, 'the table location is an s3:// URI');
+my ($snap) = grep { $_->{'snapshot-id'} == ($meta->{'current-snapshot-id'} // -1) } @{ $meta->{snapshots} // [] };
+like($snap->{'manifest-list'} // '', qr{^s3://lake/wh/dosql/acct/metadata/snap-}, 'the manifest list is an s3:// URI');
+$meta->{properties}{'dosql.test'} = 'made by another writer';
+my $premade = encode_json($meta);
+my $v_next = $n + 1;
+($st) = DoSQL::Test::Lake::s3_request($s3, 'PUT', "wh/dosql/acct/metadata/v$v_next.metadata.json", $premade);
+is($st, 200, "another writer made v$v_next.metadata.json");
+my $pos = $sink->log_position;
+insert_accounts(4);
+ok($sink->wait_exit, "the sink stopped when its commit of v$v_next found it made");
+ok($sink->wait_for_log(qr{v$v_next\.metadata\.json: another writer made this version first}, $pos),
+	'the sink says another writer made that version first') or diag($sink->log_tail);
+($st, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', "wh/dosql/acct/metadata/v$v_next.metadata.json");
+is($body, $premade, "the other writer's v$v_next is still there, unchanged");
+$lake->start(undef);
+$lake->all_confirmed('after the lost race');
+@v = versions('acct');
+ok($v[-1] > $v_next, "the sink committed after the other writer's version (now v$v[-1])");
+
+$sink->kill9;
+$lake->start('lake-before-confirm');
+# a row inserted, updated and deleted in one flush; a key that moves
+$router->safe_psql(q{insert into acct (id, bal) values (500, 1)});
+$router->safe_psql(q{update acct set bal = 2 where id = 500});
+$router->safe_psql(q{delete from acct where id = 500});
+$router->safe_psql('update acct set id = 1000 where id = 7');
+$router->safe_psql('update acct set id = 1001, note = null where id = 8');
+insert_accounts(5);
+ok($sink->wait_exit, 'the sink died after its commits, before confirming them');
+$lake->start(undef);
+$router->safe_psql(q{delete from acct where id = 3});
+$router->safe_psql(q{insert into acct (id, bal, note) values (3, 33, 'again')});
+$router->safe_psql('truncate tr');
+$router->safe_psql(q{insert into tr values (10, 'after truncate')});
+$sink->kill9;
+$lake->start(undef);
+insert_accounts(3);
+$lake->all_confirmed('at the end');
+
+my $local = $c->basedir . '/s3copy';
+my $copied = DoSQL::Test::Lake::s3_download($s3, $local);
+ok($copied > 10, "$copied objects downloaded through the S3 API");
+ok(!-e "$local/wh/dosql/acct/metadata/inflight.json", 'no commit is left unfinished');
+is_deeply([ glob("$local/wh/dosql/acct/metadata/lock/*") ], [], 'no lock object is left');
+
+my $cols = { acct => q{coalesce(cast(d.id as varchar), '') || '|' || coalesce(cast(d.bal as varchar), 'NULL') || '|' || coalesce(d.note, 'NULL') || '|' || coalesce(cast(d.at as varchar), 'NULL')},
+	tr => q{coalesce(cast(d.id as varchar), '') || '|' || coalesce(d.v, 'NULL')} };
+my @tables = qw(acct tr);
+my $all = sub {
+	my ($t) = @_;
+	return qq{select _op, cast(_lsn as varchar) as lsn, _seq, $cols->{$t} as r from read_parquet('$local/wh/dosql/$t/data/*/*.parquet', hive_partitioning = false, union_by_name = true) d};
+};
+my $res = $lake->read({
+	s3 => { bucket => 'lake', dir => $local },
+	iceberg => [ map { "s3://lake/wh/dosql/$_" } @tables ],
+	mirror => [ map { { table => "s3://lake/wh/dosql/$_", key => 'id',
+		select => qq{d._op || '|' || cast(d._lsn as varchar) || '|' || cast(d._seq as varchar) || '|' || $cols->{$_}} } } @tables ],
+	duckdb => [ map { $all->($_) } @tables ],
+});
+
+# the latest change of each key (by _lsn, _seq) unless a DELETE; a
+# TRUNCATE (T) ends every row before it
+sub latest
+{
+	my (@changes) = @_;    # [op, lsn, seq, row]
+	my %last;
+	for my $ch (sort { $a->[1] <=> $b->[1] || $a->[2] <=> $b->[2] } @changes)
+	{
+		%last = () if $ch->[0] eq 'T';
+		next if $ch->[0] eq 'T';
+		my ($id) = split /\|/, $ch->[3];
+		$last{$id} = $ch;
+	}
+	return [ map { $_->[3] } sort { (split /\|/, $a->[3])[0] <=> (split /\|/, $b->[3])[0] }
+		  grep { $_->[0] ne 'D' } values %last ];
+}
+my %want = (
+	acct => [ split /\n/, $router->safe_psql(q{select id || '|' || bal || '|' || coalesce(note, 'NULL') || '|' || coalesce(to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00', 'NULL') from acct order by id}) ],
+	tr => [ split /\n/, $router->safe_psql(q{select id || '|' || v from tr order by id}) ],
+);
+ok(@{ $want{acct} } > 50, scalar(@{ $want{acct} }) . ' rows of acct at the router');
+for my $i (0 .. $#tables)
+{
+	my $t = $tables[$i];
+	my @snap = map { [ split(/\|/, $_->{r}, 4) ] } @{ $res->{mirror}[$i] // [] };
+	my @every = map { [ $_->{_op}, $_->{lsn}, $_->{_seq}, $_->{r} ] } @{ $res->{duckdb}[$i] // [] };
+	is_deeply(latest(@snap), $want{$t}, "DuckDB over the current snapshot's files: the latest change of each key of $t is the router's row")
+	  or diag(explain({ got => latest(@snap), want => $want{$t} }));
+	is_deeply(latest(@every), $want{$t}, "DuckDB over every data file: the same rows of $t");
+	my %seen;
+	my @twice = grep { $seen{"$_->[1]/$_->[2]"}++ } @every;
+	is(scalar(@twice), 0, "$t: no change is in the warehouse twice") or diag(explain(\@twice));
+	is(scalar(@every), scalar(@snap), "$t: every data file is in the current snapshot");
+	my $ice = $res->{iceberg}[$i] // {};
+	is(scalar(@{ $ice->{rows} // [] }), scalar(@snap), "icebird reads the $t snapshot's " . scalar(@snap) . ' changes');
+	my %ice_rows = map { ("$_->{_lsn}/$_->{_seq}" => 1) } @{ $ice->{rows} // [] };
+	is_deeply([ sort keys %ice_rows ], [ sort map { "$_->[1]/$_->[2]" } @snap ], "icebird: the same changes of $t as DuckDB");
+}
+
+$sink->stop;
+$c->stop;
+$s3->{node}->stop;
+is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $sink, $c->router, $c->shards;
+done_testing();
