@@ -23,7 +23,7 @@ use DoSQL::Test::Npm;
 use DoSQL::Test::ServerNode;
 use DoSQL::Test::Deps qw(require_dependency);
 use DoSQL::Test::Lake;
-use DoSQL::Test::Utils qw(run_command);
+use DoSQL::Test::Utils qw(run_command slurp_file);
 
 require_dependency(DoSQL::Test::Npm::unavailable());
 require_dependency((eval { (run_command([ 'curl', '--version' ]))[0] } // 1) == 0 ? undef : 'curl is not installed');
@@ -47,40 +47,7 @@ my $lake = DoSQL::Test::Lake->new($c, warehouse => 's3://lake/wh/', s3 => $s3->{
 	flushThresholdEvents => 30, flushThresholdMs => 300, flushIntervalMs => 100, parquetCompression => 'zstd');
 my $sink = $lake->node;
 
-my $next = 1;
-sub insert_accounts
-{
-	my ($n) = @_;
-	my @ids = ($next .. $next + $n - 1);
-	$next += $n;
-	$router->safe_psql('insert into acct (id, bal, note, at) values '
-		  . join(', ', map { "($_, " . ($_ * 10) . ", 'n$_', '2024-03-0" . ($_ % 9 + 1) . " 10:00:00+00')" } @ids));
-}
-
-$lake->start('lake-after-parquet');
-like($sink->log_tail, qr{s3://lake/wh commits with a lock object},
-	'the sink found that s3rver ignores If-None-Match on PUT and commits under a lock');
-insert_accounts(25) for 1 .. 3;
-$router->safe_psql(q{insert into tr values (1, 'a'), (2, 'b'), (3, 'c')});
-ok($sink->wait_exit, 'the sink died after its Parquet files, before the commit');
-$lake->start(undef);
-$lake->all_confirmed('after the restart');
-
-$sink->kill9;
-$lake->start('lake-after-table-commit');
-$router->safe_psql('update acct set bal = bal + 1 where id % 3 = 0');
-$router->safe_psql('delete from acct where id % 5 = 0');
-$router->safe_psql(q{begin;
-	update acct set bal = bal - 100, note = 'paid' where id = 1;
-	update acct set bal = bal + 100 where id = 2;
-	delete from tr where id = 2;
-	insert into tr values (4, 'd');
-	commit});
-ok($sink->wait_exit, 'the sink died between two tables\' commits');
-$lake->start(undef);
-$lake->all_confirmed('after the second restart');
-
-# another writer's version: vN+1 of acct made while the sink holds vN
+# the versions N of table's vN.metadata.json
 sub versions
 {
 	my ($table) = @_;
@@ -88,51 +55,39 @@ sub versions
 		"list-type=2&prefix=wh%2Fdosql%2F$table%2Fmetadata%2Fv");
 	return sort { $a <=> $b } $xml =~ m{<Key>wh/dosql/$table/metadata/v(\d+)\.metadata\.json</Key>}g;
 }
-my @v = versions('acct');
-ok(@v >= 2, 'acct has versions ' . join(', ', @v));
-my $n = $v[-1];
-($st, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', "wh/dosql/acct/metadata/v$n.metadata.json");
-is($st, 200, "v$n.metadata.json read through the S3 API");
-my $meta = eval { decode_json($body) } // {};
-like($meta->{location} // '', qr{^s3://lake/wh/dosql/acct$}, 'the table location is an s3:// URI');
-my ($snap) = grep { $_->{'snapshot-id'} == ($meta->{'current-snapshot-id'} // -1) } @{ $meta->{snapshots} // [] };
-like($snap->{'manifest-list'} // '', qr{^s3://lake/wh/dosql/acct/metadata/snap-}, 'the manifest list is an s3:// URI');
-$meta->{properties}{'dosql.test'} = 'made by another writer';
-my $premade = encode_json($meta);
-my $v_next = $n + 1;
-($st) = DoSQL::Test::Lake::s3_request($s3, 'PUT', "wh/dosql/acct/metadata/v$v_next.metadata.json", $premade);
-is($st, 200, "another writer made v$v_next.metadata.json");
-my $pos = $sink->log_position;
-insert_accounts(4);
-ok($sink->wait_exit, "the sink stopped when its commit of v$v_next found it made");
-ok($sink->wait_for_log(qr{v$v_next\.metadata\.json: another writer made this version first}, $pos),
-	'the sink says another writer made that version first') or diag($sink->log_tail);
-($st, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', "wh/dosql/acct/metadata/v$v_next.metadata.json");
-is($body, $premade, "the other writer's v$v_next is still there, unchanged");
-$lake->start(undef);
-$lake->all_confirmed('after the lost race');
-@v = versions('acct');
-ok($v[-1] > $v_next, "the sink committed after the other writer's version (now v$v[-1])");
-
-$sink->kill9;
-$lake->start('lake-before-confirm');
-# a row inserted, updated and deleted in one flush; a key that moves
-$router->safe_psql(q{insert into acct (id, bal) values (500, 1)});
-$router->safe_psql(q{update acct set bal = 2 where id = 500});
-$router->safe_psql(q{delete from acct where id = 500});
-$router->safe_psql('update acct set id = 1000 where id = 7');
-$router->safe_psql('update acct set id = 1001, note = null where id = 8');
-insert_accounts(5);
-ok($sink->wait_exit, 'the sink died after its commits, before confirming them');
-$lake->start(undef);
-$router->safe_psql(q{delete from acct where id = 3});
-$router->safe_psql(q{insert into acct (id, bal, note) values (3, 33, 'again')});
-$router->safe_psql('truncate tr');
-$router->safe_psql(q{insert into tr values (10, 'after truncate')});
-$sink->kill9;
-$lake->start(undef);
-insert_accounts(3);
-$lake->all_confirmed('at the end');
+# another writer's version: vN+1 of acct made while the sink holds vN
+sub lost_race
+{
+	my ($insert) = @_;
+	my @v = versions('acct');
+	ok(@v >= 2, 'acct has versions ' . join(', ', @v));
+	my $n = $v[-1];
+	my ($st, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', "wh/dosql/acct/metadata/v$n.metadata.json");
+	is($st, 200, "v$n.metadata.json read through the S3 API");
+	my $meta = eval { decode_json($body) } // {};
+	like($meta->{location} // '', qr{^s3://lake/wh/dosql/acct$}, 'the table location is an s3:// URI');
+	my ($snap) = grep { $_->{'snapshot-id'} == ($meta->{'current-snapshot-id'} // -1) } @{ $meta->{snapshots} // [] };
+	like($snap->{'manifest-list'} // '', qr{^s3://lake/wh/dosql/acct/metadata/snap-}, 'the manifest list is an s3:// URI');
+	$meta->{properties}{'dosql.test'} = 'made by another writer';
+	my $premade = encode_json($meta);
+	my $v_next = $n + 1;
+	($st) = DoSQL::Test::Lake::s3_request($s3, 'PUT', "wh/dosql/acct/metadata/v$v_next.metadata.json", $premade);
+	is($st, 200, "another writer made v$v_next.metadata.json");
+	my $pos = $sink->log_position;
+	$insert->(4);
+	ok($sink->wait_exit, "the sink stopped when its commit of v$v_next found it made");
+	ok($sink->wait_for_log(qr{v$v_next\.metadata\.json: another writer made this version first}, $pos),
+		'the sink says another writer made that version first') or diag($sink->log_tail);
+	($st, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', "wh/dosql/acct/metadata/v$v_next.metadata.json");
+	is($body, $premade, "the other writer's v$v_next is still there, unchanged");
+	$lake->start(undef);
+	$lake->all_confirmed('after the lost race');
+	@v = versions('acct');
+	ok($v[-1] > $v_next, "the sink committed after the other writer's version (now v$v[-1])");
+}
+$lake->crash_workload($router, \&lost_race);
+like(slurp_file($sink->logfile), qr{s3://lake/wh commits with a lock object},
+	'the sink found that s3rver ignores If-None-Match on PUT and commits under a lock');
 
 my $local = $c->basedir . '/s3copy';
 my $copied = DoSQL::Test::Lake::s3_download($s3, $local);

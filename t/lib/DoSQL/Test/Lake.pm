@@ -141,6 +141,79 @@ sub read
 
 =pod
 
+=item crash_workload($router, $middle)
+
+The workload the lake tests share, on tables C<acct (id int primary key,
+bal bigint not null, note text, at timestamptz)> and C<tr (id int primary
+key, v text)>: inserts over several shards, updates, deletes, a two-phase
+transaction over both tables, a row inserted, updated and deleted in one
+flush, keys that move, a key deleted and inserted again, a TRUNCATE; the
+sink is killed at each crash point of the test build and with SIGKILL,
+and started again.  C<< $middle->($insert) >>, when given, runs after the
+second restart with the sink running (C<< $insert->($n) >> inserts n
+accounts).  Ends with every change confirmed.
+
+=cut
+
+sub crash_workload
+{
+	my ($self, $router, $middle) = @_;
+	my $sink = $self->{node};
+	my $next = 1;
+	my $insert = sub {
+		my ($n) = @_;
+		my @ids = ($next .. $next + $n - 1);
+		$next += $n;
+		$router->safe_psql('insert into acct (id, bal, note, at) values '
+			  . join(', ', map { "($_, " . ($_ * 10) . ", 'n$_', '2024-03-0" . ($_ % 9 + 1) . " 10:00:00+00')" } @ids));
+	};
+
+	$self->start('lake-after-parquet');
+	$insert->(25) for 1 .. 3;
+	$router->safe_psql(q{insert into tr values (1, 'a'), (2, 'b'), (3, 'c')});
+	ok($sink->wait_exit, 'the sink died after its Parquet files, before the commit');
+	$self->start(undef);
+	$self->all_confirmed('after the restart');
+
+	$sink->kill9;
+	$self->start('lake-after-table-commit');
+	$router->safe_psql('update acct set bal = bal + 1 where id % 3 = 0');
+	$router->safe_psql('delete from acct where id % 5 = 0');
+	$router->safe_psql(q{begin;
+		update acct set bal = bal - 100, note = 'paid' where id = 1;
+		update acct set bal = bal + 100 where id = 2;
+		delete from tr where id = 2;
+		insert into tr values (4, 'd');
+		commit});
+	ok($sink->wait_exit, 'the sink died between two tables\' commits');
+	$self->start(undef);
+	$self->all_confirmed('after the second restart');
+	$middle->($insert) if $middle;
+
+	$sink->kill9;
+	$self->start('lake-before-confirm');
+	# a row inserted, updated and deleted in one flush; a key that moves
+	$router->safe_psql(q{insert into acct (id, bal) values (500, 1)});
+	$router->safe_psql(q{update acct set bal = 2 where id = 500});
+	$router->safe_psql(q{delete from acct where id = 500});
+	$router->safe_psql('update acct set id = 1000 where id = 7');
+	$router->safe_psql('update acct set id = 1001, note = null where id = 8');
+	$insert->(5);
+	ok($sink->wait_exit, 'the sink died after its commits, before confirming them');
+	$self->start(undef);
+	# a key deleted and inserted again, a TRUNCATE and rows after it
+	$router->safe_psql(q{delete from acct where id = 3});
+	$router->safe_psql(q{insert into acct (id, bal, note) values (3, 33, 'again')});
+	$router->safe_psql('truncate tr');
+	$router->safe_psql(q{insert into tr values (10, 'after truncate')});
+	$sink->kill9;
+	$self->start(undef);
+	$insert->(3);
+	$self->all_confirmed('at the end');
+}
+
+=pod
+
 =item start_s3($name, $bucket)
 
 Starts s3rver with one bucket on a loopback port (stopped with the other
