@@ -115,6 +115,8 @@ plan-golden: deps $(test_dir)/t/unit/test_plan
 LAKE_UNIT_LINK := $(call objs,$(test_dir),$(filter-out lake/main.c,$(LAKE_SRC)) common/buf.c common/fault.c)
 $(test_dir)/t/unit/test_lake: $(test_dir)/t/unit/test_lake.o $(LAKE_UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
+$(test_dir)/t/unit/test_lake_store: $(test_dir)/t/unit/test_lake_store.o $(LAKE_UNIT_LINK)
+	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
 
 UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))
 test-bins: deps $(test_dir)/bin/dosql-shard $(test_dir)/bin/dosql $(test_dir)/bin/dosql-passwd $(test_dir)/bin/dosql-lake $(UNIT_BINS)

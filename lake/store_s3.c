@@ -9,8 +9,8 @@
  * exists) where store_probe found that the server honours it.  Where it
  * does not (s3rver, older MinIO), the PUT happens under a lock of the
  * object's folder made of objects only: a writer puts its own lock object
- * <folder>/lock/<ms>-<owner>-<random>, lists <folder>/lock/, and holds the
- * lock if its object is the only one there; otherwise it deletes its
+ * <folder>/lock-<ms>-<owner>-<random>, lists the keys that start with
+ * <folder>/lock-, and holds the lock if its object is the only one; otherwise it deletes its
  * object and tries again after a random pause.  With reads and lists that
  * see every completed write (S3 has been strongly consistent since
  * December 2020), two writers cannot both see themselves alone: the
@@ -166,6 +166,10 @@ typedef struct S3Call {
  * the reason in err when no answer came.  c->status is the HTTP status. */
 static bool s3_call(const char *url, S3Call *c, char *err, size_t errlen)
 {
+	if (!curl) {
+		snprintf(err, errlen, "%s %s: S3 storage was not set up (store_init)", c->method, url);
+		return false;
+	}
 	unsigned char sha[SHA256_DIGEST_LENGTH];
 	SHA256(c->body ? c->body : (const void *)"", c->len, sha);
 	char hdr[128] = "x-amz-content-sha256: ";
@@ -328,15 +332,18 @@ static char *xml_next(const Buf *b, size_t *pos, const char *tag)
 	return out;
 }
 
-bool s3_list(const char *dir, StoreListFn fn, void *arg, char *err, size_t errlen)
+/* Calls fn with the rest of each key that starts with the key of the
+ * location start (s3://bucket/prefix), and with a '/' after it when
+ * folder. */
+static bool list_prefix(const char *start, bool folder, StoreListFn fn, void *arg, char *err, size_t errlen)
 {
-	const char *bucket = dir + 5, *slash = strchr(bucket, '/');
-	char *root = slash ? strndup(dir, (size_t)(slash - dir)) : strdup(dir);
+	const char *bucket = start + 5, *slash = strchr(bucket, '/');
+	char *root = slash ? strndup(start, (size_t)(slash - start)) : strdup(start);
 	Buf prefix;
 	buf_init(&prefix);
 	if (slash && slash[1]) {
 		buf_put_str(&prefix, slash + 1);
-		if (prefix.len && prefix.data[prefix.len - 1] != '/')
+		if (folder && prefix.len && prefix.data[prefix.len - 1] != '/')
 			buf_put_u8(&prefix, '/');
 	}
 	buf_put_u8(&prefix, 0);
@@ -361,7 +368,7 @@ bool s3_list(const char *dir, StoreListFn fn, void *arg, char *err, size_t errle
 		S3Call c = {.method = "GET", .out = &body};
 		ok = !q.failed && rootslash && s3_do(rootslash, (const char *)q.data, &c, err, errlen);
 		if (ok && c.status != 200) {
-			status_error(dir, &c, &body, err, errlen);
+			status_error(start, &c, &body, err, errlen);
 			ok = false;
 		}
 		free(rootslash);
@@ -390,6 +397,11 @@ bool s3_list(const char *dir, StoreListFn fn, void *arg, char *err, size_t errle
 	free(root);
 	buf_cleanup(&prefix);
 	return ok;
+}
+
+bool s3_list(const char *dir, StoreListFn fn, void *arg, char *err, size_t errlen)
+{
+	return list_prefix(dir, true, fn, arg, err, errlen);
 }
 
 /* --- the lock of a folder, for servers without conditional PUT --- */
@@ -436,7 +448,7 @@ static bool lock_abandoned(const char *name, const char *mine)
 static bool lock_take(const char *dir, char **held, char *err, size_t errlen)
 {
 	char *lockdir = NULL;
-	if (asprintf(&lockdir, "%s/lock", dir) < 0)
+	if (asprintf(&lockdir, "%s/lock-", dir) < 0)
 		return false;
 	int64_t deadline = now_ms() + LOCK_WAIT_MS;
 	bool ok = false;
@@ -446,17 +458,18 @@ static bool lock_take(const char *dir, char **held, char *err, size_t errlen)
 			rnd = (uint32_t)getpid();
 		char name[256], *mine = NULL;
 		snprintf(name, sizeof(name), "%lld-%s-%08x", (long long)now_ms(), owner, rnd);
-		if (asprintf(&mine, "%s/%s", lockdir, name) < 0)
+		if (asprintf(&mine, "%s%s", lockdir, name) < 0)
 			break;
 		Names ns = {0};
-		bool step = plain_put(mine, "", 0, false, err, errlen) == STORE_OK && s3_list(lockdir, collect, &ns, err, errlen);
+		bool step = plain_put(mine, "", 0, false, err, errlen) == STORE_OK &&
+			list_prefix(lockdir, false, collect, &ns, err, errlen);
 		int others = 0;
 		for (int i = 0; step && i < ns.n; i++) {
 			if (strcmp(ns.v[i], name) == 0)
 				continue;
 			if (lock_abandoned(ns.v[i], name)) {
 				char *old = NULL;
-				if (asprintf(&old, "%s/%s", lockdir, ns.v[i]) >= 0)
+				if (asprintf(&old, "%s%s", lockdir, ns.v[i]) >= 0)
 					s3_delete(old);
 				free(old);
 			} else
@@ -472,7 +485,7 @@ static bool lock_take(const char *dir, char **held, char *err, size_t errlen)
 		free(mine);
 		if (!step || now_ms() > deadline) {
 			if (step)
-				snprintf(err, errlen, "%s: held by another writer for %d s", lockdir, LOCK_WAIT_MS / 1000);
+				snprintf(err, errlen, "%s*: held by another writer for %d s", lockdir, LOCK_WAIT_MS / 1000);
 			break;
 		}
 		sleep_ms(10 + (long)(rnd % 200));

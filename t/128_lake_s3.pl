@@ -93,7 +93,7 @@ my $local = $c->basedir . '/s3copy';
 my $copied = DoSQL::Test::Lake::s3_download($s3, $local);
 ok($copied > 10, "$copied objects downloaded through the S3 API");
 ok(!-e "$local/wh/dosql/acct/metadata/inflight.json", 'no commit is left unfinished');
-is_deeply([ glob("$local/wh/dosql/acct/metadata/lock/*") ], [], 'no lock object is left');
+is_deeply([ glob("$local/wh/dosql/acct/metadata/lock-*") ], [], 'no lock object is left');
 
 my $cols = { acct => q{coalesce(cast(d.id as varchar), '') || '|' || coalesce(cast(d.bal as varchar), 'NULL') || '|' || coalesce(d.note, 'NULL') || '|' || coalesce(cast(d.at as varchar), 'NULL')},
 	tr => q{coalesce(cast(d.id as varchar), '') || '|' || coalesce(d.v, 'NULL')} };
@@ -148,6 +148,15 @@ for my $i (0 .. $#tables)
 	my %ice_rows = map { ("$_->{_lsn}/$_->{_seq}" => 1) } @{ $ice->{rows} // [] };
 	is_deeply([ sort keys %ice_rows ], [ sort map { "$_->[1]/$_->[2]" } @snap ], "icebird: the same changes of $t as DuckDB");
 }
+
+# writers in several processes racing to make the same versions of one
+# table (t/unit/test_lake_store.c): each version is made by exactly one
+my $unit = "$DoSQL::Test::ServerNode::bindir/../t/unit/test_lake_store";
+my ($rc, $out, $err) = run_command([$unit], timeout => 300,
+	env => { DOSQL_TEST_S3_ENDPOINT => $s3->{endpoint}, DOSQL_TEST_S3_WAREHOUSE => 's3://lake/unit' });
+is($rc, 0, 'the store unit tests pass against s3rver') or diag("$out$err");
+like($out, qr/^ok \d+ - S3 race: each of \d+ versions was made by exactly one of \d+ racers$/m,
+	'racing writers: each version made by exactly one, under the lock');
 
 $sink->stop;
 $c->stop;
