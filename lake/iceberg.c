@@ -291,15 +291,23 @@ static bool has_snapshot(const IceTable *t, json_int_t id)
 	return false;
 }
 
-/* Undoes a commit that did not finish: its journal names the snapshot and
- * the version it was to make and the files it wrote; they go unless the
- * table holds that snapshot (another writer may have made the version). */
-static void recover_inflight(IceTable *t)
+/* The journal of this writer's commit in progress: one per writer (the
+ * store's owner, the sink's slot), so that no writer takes another's
+ * commit in progress for one that did not finish. */
+static char *journal_path(const IceTable *t)
 {
-	char *journal = xasprintf("%s/metadata/inflight.json", t->dir);
+	return xasprintf("%s/metadata/inflight-%s.json", t->dir, store_owner());
+}
+
+/* Undoes a commit that did not finish: its journal names the snapshot
+ * and the version it was to make and the files it wrote; they go unless
+ * the table holds that snapshot (another writer may have made the
+ * version). */
+static void recover_inflight(IceTable *t, const char *journal)
+{
 	char err[256];
 	StoreResult res;
-	json_t *j = journal ? load_json(journal, &res, err, sizeof(err)) : NULL;
+	json_t *j = load_json(journal, &res, err, sizeof(err));
 	if (j) {
 		json_t *snap = json_object_get(j, "snapshot");
 		bool done = json_is_integer(snap) ? has_snapshot(t, json_integer_value(snap))
@@ -313,9 +321,7 @@ static void recover_inflight(IceTable *t)
 		}
 		json_decref(j);
 	}
-	if (journal)
-		store_delete(journal);
-	free(journal);
+	store_delete(journal);
 }
 
 /* store_list callback: the highest N of the vN.metadata.json files. */
@@ -377,8 +383,16 @@ bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const ch
 			}
 		}
 	}
-	if (ok)
-		recover_inflight(t);
+	if (ok) {
+		/* this writer's journal, and the one journal of earlier versions */
+		char *own = journal_path(t), *shared = xasprintf("%s/inflight.json", mdir);
+		if (own)
+			recover_inflight(t, own);
+		if (shared)
+			recover_inflight(t, shared);
+		free(own);
+		free(shared);
+	}
 	free(mdir);
 	return ok;
 }
@@ -474,7 +488,7 @@ bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t e
 	json_t *j = json_pack("{s:i,s:I,s:o}", "version", t->version + 1, "snapshot", (json_int_t)t->pending_snap, "files",
 		files);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	char *journal = xasprintf("%s/metadata/inflight.json", t->dir);
+	char *journal = journal_path(t);
 	bool ok = text && journal && store_put(journal, text, strlen(text), err, errlen);
 	if (ok) {
 		char *mdir = xasprintf("%s/metadata", t->dir);
@@ -702,6 +716,50 @@ static bool write_manifest_list(IceTable *t, const IceManifest *added, int nadde
 	return ok;
 }
 
+/* The commit point: vN+1 (mpath) made only if absent (link() locally; on
+ * S3 a conditional PUT or a PUT under the table's lock), so a concurrent
+ * writer's version is never replaced; then the version hint, and the
+ * journal of the commit goes. */
+static bool publish_version(IceTable *t, json_t *meta, const char *mpath, char *err, size_t errlen)
+{
+	char *text = json_dumps(meta, JSON_INDENT(2));
+	StoreResult res = text ? store_put_if_absent(mpath, text, strlen(text), err, errlen) : STORE_ERROR;
+	if (res == STORE_EXISTS)
+		snprintf(err, errlen, "%s: another writer made this version first", mpath);
+	free(text);
+	char *mdir = res == STORE_OK ? xasprintf("%s/metadata", t->dir) : NULL;
+	bool ok = mdir != NULL;
+	if (ok) {
+		char hint[16], *hpath = xasprintf("%s/version-hint.text", mdir);
+		snprintf(hint, sizeof(hint), "%d", t->version + 1);
+		char herr[256];
+		if (!hpath || !store_put(hpath, hint, strlen(hint), herr, sizeof(herr)))
+			fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
+		free(hpath);
+		char *journal = journal_path(t);
+		if (journal)
+			store_delete(journal);
+		free(journal);
+	}
+	free(mdir);
+	return ok;
+}
+
+/* The new manifests first in the table's manifest list (paths copied). */
+static void prepend_manifests(IceTable *t, const IceManifest *added, int nadded)
+{
+	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
+	if (!grown)
+		return;
+	memmove(grown + nadded, grown, (size_t)t->nmanifests * sizeof(*grown));
+	for (int i = 0; i < nadded; i++) {
+		grown[i] = added[i];
+		grown[i].path = strdup(added[i].path);
+	}
+	t->manifests = grown;
+	t->nmanifests += nadded;
+}
+
 bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
 	size_t errlen)
 {
@@ -823,30 +881,7 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 		json_object_set_new(meta, "last-sequence-number", json_integer(seq));
 		json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 		json_object_set_new(meta, "last-column-id", json_integer(t->last_column_id));
-		char *text = json_dumps(meta, JSON_INDENT(2));
-		/* the commit point: vN+1 made only if absent (link() locally; on S3 a
-		 * conditional PUT or a PUT under the table's lock), so a concurrent
-		 * writer's version is never replaced */
-		StoreResult res = text ? store_put_if_absent(mpath, text, strlen(text), err, errlen) : STORE_ERROR;
-		if (res == STORE_EXISTS)
-			snprintf(err, errlen, "%s: another writer made this version first", mpath);
-		ok = res == STORE_OK;
-		free(text);
-		char *mdir = xasprintf("%s/metadata", t->dir);
-		ok = ok && mdir;
-		if (ok) {
-			char hint[16], *hpath = xasprintf("%s/version-hint.text", mdir);
-			snprintf(hint, sizeof(hint), "%d", t->version + 1);
-			char herr[256];
-			if (!hpath || !store_put(hpath, hint, strlen(hint), herr, sizeof(herr)))
-				fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
-			free(hpath);
-			char *journal = xasprintf("%s/inflight.json", mdir);
-			if (journal)
-				store_delete(journal);
-			free(journal);
-		}
-		free(mdir);
+		ok = publish_version(t, meta, mpath, err, errlen);
 	} else if (ok) {
 		snprintf(err, errlen, "%s: could not build the snapshot", t->dir);
 		ok = false;
@@ -864,16 +899,7 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	t->schema_changed = false;
 	if (replace)
 		free_manifests(t);
-	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
-	if (grown) {
-		memmove(grown + nadded, grown, (size_t)t->nmanifests * sizeof(*grown));
-		for (int i = 0; i < nadded; i++) {
-			grown[i] = added[i];
-			grown[i].path = strdup(added[i].path);
-		}
-		t->manifests = grown;
-		t->nmanifests += nadded;
-	}
+	prepend_manifests(t, added, nadded);
 	t->lsn = lsn;
 	t->snapshot_id = snap;
 	t->snapshot_ms = ms;

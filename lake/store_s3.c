@@ -41,6 +41,8 @@ static StoreCommit method;
 
 StoreCommit store_s3_commit_method(void) { return method; }
 
+const char *store_owner(void) { return owner ? owner : "dolake"; }
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -92,7 +92,7 @@ like(slurp_file($sink->logfile), qr{s3://lake/wh commits with a lock object},
 my $local = $c->basedir . '/s3copy';
 my $copied = DoSQL::Test::Lake::s3_download($s3, $local);
 ok($copied > 10, "$copied objects downloaded through the S3 API");
-ok(!-e "$local/wh/dosql/acct/metadata/inflight.json", 'no commit is left unfinished');
+is_deeply([ glob("$local/wh/dosql/*/metadata/inflight*") ], [], 'no commit is left unfinished');
 is_deeply([ glob("$local/wh/dosql/acct/metadata/lock-*") ], [], 'no lock object is left');
 
 my $cols = { acct => q{coalesce(cast(d.id as varchar), '') || '|' || coalesce(cast(d.bal as varchar), 'NULL') || '|' || coalesce(d.note, 'NULL') || '|' || coalesce(cast(d.at as varchar), 'NULL')},
