@@ -3,7 +3,8 @@
 # AWS Signature Version 4 and ignores If-None-Match on PUT, so the sink
 # commits under a lock object).  A workload of inserts, updates, deletes,
 # a key that moves between shards, two-phase transactions and a TRUNCATE
-# runs through the router while the sink is killed with SIGKILL at its
+# runs through the router (with rows of every common type, t/120's table
+# ty) while the sink is killed with SIGKILL at its
 # crash points (after the Parquet files and before the commit, between
 # two tables' commits, after the commits and before the confirmation) and
 # at a moment of the test's choosing.  A version of the table made by
@@ -12,7 +13,10 @@
 # the objects are downloaded through the S3 API and read by DuckDB (over
 # the data files of the current snapshot, and over every data file) and
 # icebird (the Iceberg metadata): the latest change of each key equals the
-# router's row, and no change is there twice.
+# router's row, no change is there twice, and each column has the Parquet
+# logical type of its PostgreSQL type.  Last, three processes race to make
+# the same versions of a table through the store (t/unit/test_lake_store):
+# each is made by exactly one.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -37,11 +41,13 @@ my $c = DoSQL::Test::Cluster->new('lakes3',
 	tables => {
 		acct => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		tr => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		ty => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 	});
 $c->start;
 my $router = $c->router;
 $router->safe_psql('create table acct (id int primary key, bal bigint not null, note text, at timestamptz)');
 $router->safe_psql('create table tr (id int primary key, v text)');
+DoSQL::Test::Lake::create_types_table($router);
 
 my $lake = DoSQL::Test::Lake->new($c, warehouse => 's3://lake/wh/', s3 => $s3->{settings},
 	flushThresholdEvents => 30, flushThresholdMs => 300, flushIntervalMs => 100, parquetCompression => 'zstd');
@@ -59,6 +65,8 @@ sub versions
 sub lost_race
 {
 	my ($insert) = @_;
+	DoSQL::Test::Lake::insert_types($router);
+	$lake->all_confirmed('rows of every type');
 	my @v = versions('acct');
 	ok(@v >= 2, 'acct has versions ' . join(', ', @v));
 	my $n = $v[-1];
@@ -104,10 +112,12 @@ my $all = sub {
 };
 my $res = $lake->read({
 	s3 => { bucket => 'lake', dir => $local },
-	iceberg => [ map { "s3://lake/wh/dosql/$_" } @tables ],
+	iceberg => [ map { "s3://lake/wh/dosql/$_" } @tables, 'ty' ],
 	mirror => [ map { { table => "s3://lake/wh/dosql/$_", key => 'id',
 		select => qq{d._op || '|' || cast(d._lsn as varchar) || '|' || cast(d._seq as varchar) || '|' || $cols->{$_}} } } @tables ],
-	duckdb => [ map { $all->($_) } @tables ],
+	duckdb => [ (map { $all->($_) } @tables),
+		"select column_name, column_type from (describe select * from read_parquet('$local/wh/dosql/ty/data/*/*.parquet', hive_partitioning = false))",
+		"select _op, id from read_parquet('$local/wh/dosql/ty/data/*/*.parquet') order by id" ],
 });
 
 # the latest change of each key (by _lsn, _seq) unless a DELETE; a
@@ -148,6 +158,12 @@ for my $i (0 .. $#tables)
 	my %ice_rows = map { ("$_->{_lsn}/$_->{_seq}" => 1) } @{ $ice->{rows} // [] };
 	is_deeply([ sort keys %ice_rows ], [ sort map { "$_->[1]/$_->[2]" } @snap ], "icebird: the same changes of $t as DuckDB");
 }
+
+my %types = map { $_->{column_name} => $_->{column_type} } @{ $res->{duckdb}[2] // [] };
+is_deeply(\%types, DoSQL::Test::Lake::parquet_types(),
+	'each PostgreSQL type is read back from S3 as its Parquet logical type') or diag(explain(\%types));
+is_deeply([ map { "$_->{_op}$_->{id}" } @{ $res->{duckdb}[3] // [] } ], [ 'I1', 'I2', 'I3' ], 'DuckDB: the rows of ty, once each');
+is_deeply([ sort map { $_->{id} } @{ $res->{iceberg}[2]{rows} // [] } ], [ 1, 2, 3 ], 'icebird: the rows of ty');
 
 # writers in several processes racing to make the same versions of one
 # table (t/unit/test_lake_store.c): each version is made by exactly one

@@ -141,6 +141,45 @@ sub read
 
 =pod
 
+=item create_types_table($router), insert_types($router), parquet_types()
+
+The table C<ty> with a column of every common type, three rows of it
+(edge values, then nulls), and the type DuckDB reads back for each column
+of a changelog table of it (the Parquet logical types).
+
+=cut
+
+sub create_types_table
+{
+	my ($router) = @_;
+	$router->safe_psql('create table ty (id int primary key, i2 smallint, i8 bigint, n numeric(12,3), nu numeric,'
+		  . ' f8 double precision, t text, vc varchar(20), b bool, d date, ts timestamp, tz timestamptz, u uuid,'
+		  . ' by bytea, js jsonb)');
+}
+
+sub insert_types
+{
+	my ($router) = @_;
+	$router->safe_psql(q{insert into ty values
+	(1, -32768, 9007199254740993, 1.5, 123456789.000001, 2.5, 'it''s', 'abc', true, '2024-02-29',
+	 '2024-01-02 03:04:05.123456', '2024-02-29 23:59:59.5+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+	 '\x0102ff', '{"b": [1, 2], "a": "x"}'),
+	(2, 7, -5, -0.125, 'NaN', -0.5, '', null, false, '1999-12-31', '2000-01-01 00:00:00', '1970-01-01 00:00:00+00',
+	 '00000000-0000-0000-0000-000000000000', '\x', '[]'),
+	(3, null, null, null, null, null, null, null, null, null, null, null, null, null, null)});
+}
+
+sub parquet_types
+{
+	return {
+		_op => 'VARCHAR', _lsn => 'BIGINT', _seq => 'BIGINT', _commit_ts => 'TIMESTAMP WITH TIME ZONE', _xid => 'BIGINT',
+		id => 'INTEGER', i2 => 'SMALLINT', i8 => 'BIGINT', n => 'DECIMAL(12,3)', nu => 'VARCHAR', f8 => 'DOUBLE',
+		t => 'VARCHAR', vc => 'VARCHAR', b => 'BOOLEAN', d => 'DATE', ts => 'TIMESTAMP',
+		tz => 'TIMESTAMP WITH TIME ZONE', u => 'UUID', by => 'BLOB', js => 'JSON' };
+}
+
+=pod
+
 =item crash_workload($router, $middle)
 
 The workload the lake tests share, on tables C<acct (id int primary key,
