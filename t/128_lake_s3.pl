@@ -15,8 +15,9 @@
 # icebird (the Iceberg metadata): the latest change of each key equals the
 # router's row, no change is there twice, and each column has the Parquet
 # logical type of its PostgreSQL type.  Last, three processes race to make
-# the same versions of a table through the store (t/unit/test_lake_store):
-# each is made by exactly one.
+# the same versions of a table through the store (t/unit/test_lake_store),
+# under the lock on s3rver and with conditional PUTs on s3rver made to
+# honour If-None-Match: each version is made by exactly one.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -166,13 +167,22 @@ is_deeply([ map { "$_->{_op}$_->{id}" } @{ $res->{duckdb}[3] // [] } ], [ 'I1', 
 is_deeply([ sort map { $_->{id} } @{ $res->{iceberg}[2]{rows} // [] } ], [ 1, 2, 3 ], 'icebird: the rows of ty');
 
 # writers in several processes racing to make the same versions of one
-# table (t/unit/test_lake_store.c): each version is made by exactly one
-my $unit = "$DoSQL::Test::ServerNode::bindir/../t/unit/test_lake_store";
-my ($rc, $out, $err) = run_command([$unit], timeout => 300,
-	env => { DOSQL_TEST_S3_ENDPOINT => $s3->{endpoint}, DOSQL_TEST_S3_WAREHOUSE => 's3://lake/unit' });
-is($rc, 0, 'the store unit tests pass against s3rver') or diag("$out$err");
-like($out, qr/^ok \d+ - S3 race: each of \d+ versions was made by exactly one of \d+ racers$/m,
-	'racing writers: each version made by exactly one, under the lock');
+# table (t/unit/test_lake_store.c): each version is made by exactly one,
+# under the lock on s3rver, and by conditional PUTs on a server that
+# honours If-None-Match as AWS S3 does
+my $s3c = DoSQL::Test::Lake::start_s3('lakes3_s3rver_conditional', 'lake', 'conditional');
+for my $server ([ $s3, 'lock' ], [ $s3c, 'conditional' ])
+{
+	my ($srv, $method) = @$server;
+	my $unit = "$DoSQL::Test::ServerNode::bindir/../t/unit/test_lake_store";
+	my ($rc, $out, $err) = run_command([$unit], timeout => 300,
+		env => { DOSQL_TEST_S3_ENDPOINT => $srv->{endpoint}, DOSQL_TEST_S3_WAREHOUSE => 's3://lake/unit' });
+	is($rc, 0, "the store unit tests pass against s3rver ($method)") or diag("$out$err");
+	like($out, qr/^# commit method: $method$/m, "the store found the commit method $method");
+	like($out, qr/^ok \d+ - S3 race: each of \d+ versions was made by exactly one of \d+ racers$/m,
+		"racing writers: each version made by exactly one ($method)");
+}
+$s3c->{node}->stop;
 
 $sink->stop;
 $c->stop;

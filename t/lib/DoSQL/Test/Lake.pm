@@ -253,20 +253,21 @@ sub crash_workload
 
 =pod
 
-=item start_s3($name, $bucket)
+=item start_s3($name, $bucket, $mode)
 
 Starts s3rver with one bucket on a loopback port (stopped with the other
-nodes at the end); returns C<< { node, bucket, endpoint, settings } >>
+nodes at the end); with C<$mode> C<conditional> it honours If-None-Match
+on PUT as AWS S3 does (see F<t/lake_js/s3rver.mjs>); returns C<< { node, bucket, endpoint, settings } >>
 where C<settings> is the sink's C<s3> setting for it.
 
 =cut
 
 sub start_s3
 {
-	my ($name, $bucket) = @_;
+	my ($name, $bucket, $mode) = @_;
 	my $script = _lake_js('s3rver.mjs');
 	my $node = DoSQL::Test::ServerNode->new($name,
-		command => sub { my ($n) = @_; return ('node', $script, $n->port, $n->data_dir, $bucket); },
+		command => sub { my ($n) = @_; return ('node', $script, $n->port, $n->data_dir, $bucket, $mode // ()); },
 		ready => 'tcp');
 	$node->start;
 	my $endpoint = 'http://127.0.0.1:' . $node->port;
