@@ -136,16 +136,19 @@ bool store_put_file(const char *loc, const char *path, char *err, size_t errlen)
 			return true;
 		if (rename(path, loc) == 0)
 			return true;
-		snprintf(err, errlen, "%s: %s", loc, strerror(errno));
-		return false;
+		if (errno != EXDEV) {
+			snprintf(err, errlen, "%s: %s", loc, strerror(errno));
+			return false;
+		}
+		/* another filesystem: copied */
+		Buf b;
+		buf_init(&b);
+		bool missing;
+		bool ok = read_local(path, &b, &missing, err, errlen) && local_write(loc, b.data, b.len, false, err, errlen);
+		buf_cleanup(&b);
+		return ok;
 	}
-	Buf b;
-	buf_init(&b);
-	bool missing;
-	bool ok = read_local(path, &b, &missing, err, errlen) &&
-		s3_put(loc, b.data, b.len, false, err, errlen) == STORE_OK;
-	buf_cleanup(&b);
-	return ok;
+	return s3_put_file(loc, path, err, errlen);
 }
 
 StoreResult store_put_if_absent(const char *loc, const void *data, size_t len, char *err, size_t errlen)

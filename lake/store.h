@@ -50,7 +50,8 @@ const char *store_loc(const char *uri);
  * file, fsynced, renamed). */
 bool store_put(const char *loc, const void *data, size_t len, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
-/* Puts the contents of the local file path at loc. */
+/* Puts the contents of the local file path at loc: locally by rename()
+ * (a copy across filesystems), on S3 streamed in one PUT. */
 bool store_put_file(const char *loc, const char *path, char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Writes loc only if it does not exist (STORE_EXISTS then): the commit point. */
 StoreResult store_put_if_absent(const char *loc, const void *data, size_t len, char *err, size_t errlen)

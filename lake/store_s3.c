@@ -22,6 +22,8 @@
 #include "store_s3.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -159,6 +161,8 @@ typedef struct S3Call {
 	const char *method; /* GET, PUT, DELETE, HEAD */
 	const void *body;
 	size_t len;
+	FILE *file;         /* the body streamed from a file of len bytes, rather than body */
+	const unsigned char *sha; /* the body's SHA-256, when file */
 	bool if_none_match; /* If-None-Match: * */
 	Buf *out;           /* the response body (appended) */
 	long status;
@@ -173,7 +177,10 @@ static bool s3_call(const char *url, S3Call *c, char *err, size_t errlen)
 		return false;
 	}
 	unsigned char sha[SHA256_DIGEST_LENGTH];
-	SHA256(c->body ? c->body : (const void *)"", c->len, sha);
+	if (c->file)
+		memcpy(sha, c->sha, sizeof(sha));
+	else
+		SHA256(c->body ? c->body : (const void *)"", c->len, sha);
 	char hdr[128] = "x-amz-content-sha256: ";
 	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
 		snprintf(hdr + 22 + 2 * i, 3, "%02x", sha[i]);
@@ -208,7 +215,13 @@ static bool s3_call(const char *url, S3Call *c, char *err, size_t errlen)
 			curl_easy_setopt(curl, CURLOPT_USERNAME, cfg.access_key_id);
 			curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg.secret_access_key);
 		}
-		if (strcmp(c->method, "PUT") == 0) {
+		if (c->file) {
+			/* libcurl signs with the x-amz-content-sha256 given */
+			rewind(c->file);
+			curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(curl, CURLOPT_READDATA, c->file);
+			curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)c->len);
+		} else if (strcmp(c->method, "PUT") == 0) {
 			curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
 			curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->len);
 			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, c->body ? c->body : (const void *)"");
@@ -276,6 +289,35 @@ static StoreResult plain_put(const char *loc, const void *data, size_t len, bool
 	}
 	buf_cleanup(&body);
 	return r;
+}
+
+bool s3_put_file(const char *loc, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char sha[SHA256_DIGEST_LENGTH], chunk[65536];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t len = 0, n;
+	bool ok = f && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	while (ok && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		ok = EVP_DigestUpdate(md, chunk, n) == 1;
+		len += n;
+	}
+	ok = ok && !ferror(f) && EVP_DigestFinal_ex(md, sha, NULL) == 1;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		snprintf(err, errlen, "%s: %s", path, f ? "could not be read" : strerror(errno));
+	Buf body;
+	buf_init(&body);
+	S3Call c = {.method = "PUT", .len = len, .file = f, .sha = sha, .out = &body};
+	ok = ok && s3_do(loc, NULL, &c, err, errlen);
+	if (ok && c.status / 100 != 2) {
+		status_error(loc, &c, &body, err, errlen);
+		ok = false;
+	}
+	buf_cleanup(&body);
+	if (f)
+		fclose(f);
+	return ok;
 }
 
 StoreResult s3_get(const char *loc, Buf *out, char *err, size_t errlen)

@@ -6,6 +6,7 @@
  * racing to make the same versions: each version is made by exactly one
  * of them, and holds what that one wrote.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,24 @@ static void basics(const char *dir, const char *what)
 	ok(store_delete(v1) && store_delete(v1), "%s: delete, and delete of a missing object", what);
 	n = 0;
 	ok(store_list(mdir, count_name, &n, err, sizeof(err)) && n == 0, "%s: list after delete (%d)", what, n);
+	/* a local file put whole (S3: streamed, its SHA-256 read first) */
+	char tmp[] = "/tmp/test_lake_store_file_XXXXXX", big[1024];
+	int fd = mkstemp(tmp);
+	Buf data;
+	buf_init(&data);
+	for (int i = 0; i < 100000; i++)
+		buf_put_u8(&data, (uint8_t)(i * 7 + i / 256));
+	ok(fd >= 0 && write(fd, data.data, data.len) == (ssize_t)data.len, "%s: a local file of %zu bytes", what, data.len);
+	if (fd >= 0)
+		close(fd);
+	snprintf(big, sizeof(big), "%s/data/dt=2024-01-01/big.parquet", dir);
+	ok(store_put_file(big, tmp, err, sizeof(err)), "%s: put of a local file (%s)", what, err);
+	buf_reset(&b);
+	ok(store_get(big, &b, err, sizeof(err)) == STORE_OK && b.len == data.len && memcmp(b.data, data.data, b.len) == 0,
+		"%s: get reads the file's bytes back (%zu)", what, b.len);
+	unlink(tmp);
+	store_delete(big);
+	buf_cleanup(&data);
 	store_delete(loc);
 	buf_cleanup(&b);
 }
