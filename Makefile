@@ -24,6 +24,7 @@ UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 # lake/: dosql-lake, the change stream as Iceberg tables of Parquet files
 LAKE_SRC   := $(sort $(wildcard lake/*.c))
 LAKE_LIBS  := -lpq -levent -ljansson -lavro -lsnappy -lzstd -lz -lcrypto -lm
+LAKE_LIBS  += -lcurl
 
 # Objects per build flavour: build/release and build/test.
 release_dir := build/release
@@ -115,6 +116,8 @@ LAKE_UNIT_LINK := $(call objs,$(test_dir),$(filter-out lake/main.c,$(LAKE_SRC)) 
 $(test_dir)/t/unit/test_lake: $(test_dir)/t/unit/test_lake.o $(LAKE_UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
 $(test_dir)/t/unit/test_lake_parquet: $(test_dir)/t/unit/test_lake_parquet.o $(LAKE_UNIT_LINK)
+	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
+$(test_dir)/t/unit/test_lake_store: $(test_dir)/t/unit/test_lake_store.o $(LAKE_UNIT_LINK)
 	$(CC) $(SAN) -o $@ $^ $(LAKE_LIBS)
 
 UNIT_BINS := $(patsubst t/unit/%.c,$(test_dir)/t/unit/%,$(UNIT_SRC))

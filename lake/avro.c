@@ -3,13 +3,12 @@
  */
 #include "avro.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "lake/store.h"
 
 bool avro_ocf_init(AvroOcf *o, const char *schema_json, char *err, size_t errlen)
 {
@@ -106,17 +105,10 @@ bool avro_ocf_write(AvroOcf *o, const char *path, long *size, char *err, size_t 
 		buf_put(&b, sync, 16);
 	}
 	bool ok = !b.failed;
-	int fd = ok ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
 	if (!ok)
 		snprintf(err, errlen, "out of memory");
-	else if (fd < 0 || write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		ok = false;
-	}
-	if (fd >= 0 && close(fd) != 0 && ok) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		ok = false;
-	}
+	else
+		ok = store_put(path, b.data, b.len, err, errlen);
 	*size = (long)b.len;
 	buf_cleanup(&b);
 	return ok;

@@ -36,7 +36,7 @@ void avro_ocf_meta(AvroOcf *o, const char *key, const char *value);
 avro_value_t *avro_ocf_record(AvroOcf *o);
 /* Encodes the filled record into the file's block. */
 bool avro_ocf_append(AvroOcf *o) __attribute__((warn_unused_result));
-/* Writes the container to path (exclusive create, fsynced); *size gets its length. */
+/* Writes the container to path through lake/store.h (a local file is fsynced); *size gets its length. */
 bool avro_ocf_write(AvroOcf *o, const char *path, long *size, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void avro_ocf_cleanup(AvroOcf *o);

@@ -707,8 +707,8 @@ void lake_compact_tick(LakeSink *k)
 {
 	static int64_t last;
 	int64_t now = lake_now_ms();
-	if (k->cfg->compaction_interval_ms <= 0 || k->in_txn)
-		return;
+	if (k->cfg->compaction_interval_ms <= 0 || k->in_txn || store_is_s3(k->cfg->warehouse))
+		return; /* compaction reads and deletes local files */
 	if (!last) {
 		last = now;
 		return;

@@ -10,7 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum SettingKind { S_STRING, S_PATH, S_COUNT, S_MS, S_BYTES, S_MODE, S_CODEC, S_TABLES, S_HTTP, S_MS0 } SettingKind;
+typedef enum SettingKind {
+	S_STRING,
+	S_PATH,
+	S_COUNT,
+	S_MS,
+	S_BYTES,
+	S_MODE,
+	S_CODEC,
+	S_TABLES,
+	S_HTTP,
+	S_S3,
+	S_MS0
+} SettingKind;
 
 typedef struct Setting {
 	const char *key;
@@ -29,7 +41,7 @@ static const Setting settings[] = {
 	{"slot", S_STRING, OFF(slot), "dolake", 0, "a replication slot name"},
 	{"publication", S_STRING, OFF(publication), "dolake", 0, "a publication name"},
 	{"tables", S_TABLES, OFF(tables), NULL, 0, "an array of table names"},
-	{"warehouse", S_PATH, OFF(warehouse), "warehouse", 0, "the warehouse directory"},
+	{"warehouse", S_PATH, OFF(warehouse), "warehouse", 0, "a directory or an s3://bucket/prefix URI"},
 	{"namespace", S_STRING, OFF(namespace_), "dosql", 0, "a namespace name"},
 	{"mode", S_MODE, OFF(mode), NULL, LAKE_CHANGELOG, "\"changelog\" or \"mirror\""},
 	{"flushThresholdEvents", S_COUNT, OFF(flush_threshold_events), NULL, 10000, "a positive number of events"},
@@ -50,10 +62,29 @@ static const Setting settings[] = {
 		"a number of milliseconds, 0 or more (0: only on request)"},
 	{"snapshotRetentionMs", S_MS0, OFF(snapshot_retention_ms), NULL, 432000000, "a number of milliseconds, 0 or more"},
 	{"minSnapshotsToKeep", S_COUNT, OFF(min_snapshots_to_keep), NULL, 1, "a positive number of snapshots"},
+	{"s3", S_S3, OFF(s3), NULL, 0, "an object of endpoint, region, accessKeyId, secretAccessKey, pathStyle"},
 };
+
+/* An s3://bucket[/prefix] URI without trailing slashes, or NULL when the
+ * bucket name is not one S3 allows (3 to 63 of a-z 0-9 . -). */
+static char *s3_warehouse(const char *uri)
+{
+	const char *b = uri + 5, *slash = strchr(b, '/');
+	size_t blen = slash ? (size_t)(slash - b) : strlen(b);
+	if (blen < 3 || blen > 63 || strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789.-") < blen)
+		return NULL;
+	size_t n = strlen(uri);
+	while (n > 5 + blen && uri[n - 1] == '/')
+		n--;
+	return strndup(uri, n);
+}
 
 static char *resolve(const char *file, const char *path)
 {
+	if (strncmp(path, "s3://", 5) == 0)
+		return s3_warehouse(path);
+	if (strstr(path, "://"))
+		return NULL;
 	if (path[0] == '/')
 		return strdup(path);
 	char *copy = strdup(file);
@@ -79,7 +110,7 @@ static bool apply(LakeConfig *c, const Setting *s, json_t *v, const char *file)
 		char **dst = (char **)(void *)base;
 		free(*dst);
 		*dst = s->kind == S_PATH ? resolve(file, str) : strdup(str);
-		return true;
+		return *dst != NULL;
 	}
 	case S_COUNT:
 	case S_MS:
@@ -138,8 +169,74 @@ static bool apply(LakeConfig *c, const Setting *s, json_t *v, const char *file)
 		c->http_port = (int)json_integer_value(p);
 		return true;
 	}
+	case S_S3:
+		return true; /* apply_s3 */
 	}
 	return false;
+}
+
+static const struct {
+	const char *key, *env, *env2;
+	size_t offset;
+} s3_keys[] = {
+	{"endpoint", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", offsetof(LakeS3, endpoint)},
+	{"region", "AWS_REGION", "AWS_DEFAULT_REGION", offsetof(LakeS3, region)},
+	{"accessKeyId", "AWS_ACCESS_KEY_ID", NULL, offsetof(LakeS3, access_key_id)},
+	{"secretAccessKey", "AWS_SECRET_ACCESS_KEY", NULL, offsetof(LakeS3, secret_access_key)},
+};
+
+/* The "s3" object (each key else its AWS_* variable); prints what is
+ * wrong naming s3.<key>. */
+static bool apply_s3(LakeConfig *c, json_t *v, const char *file)
+{
+	if (v && !json_is_object(v)) {
+		fprintf(stderr, "dosql-lake: %s: s3: expected an object of endpoint, region, accessKeyId, secretAccessKey, pathStyle\n",
+			file);
+		return false;
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(v, key, val)
+	{
+		bool known = strcmp(key, "pathStyle") == 0;
+		for (size_t i = 0; i < sizeof(s3_keys) / sizeof(s3_keys[0]); i++)
+			known = known || strcmp(key, s3_keys[i].key) == 0;
+		if (!known) {
+			fprintf(stderr, "dosql-lake: %s: s3: unknown setting \"%s\"\n", file, key);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < sizeof(s3_keys) / sizeof(s3_keys[0]); i++) {
+		json_t *x = json_object_get(v, s3_keys[i].key);
+		const char *str = x ? json_string_value(x) : getenv(s3_keys[i].env);
+		if (!x && !str && s3_keys[i].env2)
+			str = getenv(s3_keys[i].env2);
+		bool bad = x && (!str || !str[0]);
+		if (!bad && i == 0 && str && strncmp(str, "http://", 7) != 0 && strncmp(str, "https://", 8) != 0)
+			bad = true;
+		if (bad) {
+			fprintf(stderr, "dosql-lake: %s: s3.%s: expected %s\n", file, s3_keys[i].key,
+				i == 0 ? "an http:// or https:// URL" : "a non-empty string");
+			return false;
+		}
+		char **dst = (char **)(void *)((char *)&c->s3 + s3_keys[i].offset);
+		*dst = str && str[0] ? strdup(str) : NULL;
+	}
+	json_t *ps = json_object_get(v, "pathStyle");
+	if (ps && !json_is_boolean(ps)) {
+		fprintf(stderr, "dosql-lake: %s: s3.pathStyle: expected true or false\n", file);
+		return false;
+	}
+	/* an endpoint of one's own is most often a server that wants paths */
+	c->s3.path_style = ps ? json_is_true(ps) : c->s3.endpoint != NULL;
+	if (strncmp(c->warehouse, "s3://", 5) == 0 && (!c->s3.access_key_id || !c->s3.secret_access_key)) {
+		fprintf(stderr,
+			"dosql-lake: %s: s3: expected accessKeyId and secretAccessKey (or AWS_ACCESS_KEY_ID and "
+			"AWS_SECRET_ACCESS_KEY) for the warehouse %s\n",
+			file, c->warehouse);
+		return false;
+	}
+	return true;
 }
 
 bool lake_config_load(const char *file, LakeConfig *c)
@@ -173,6 +270,7 @@ bool lake_config_load(const char *file, LakeConfig *c)
 			ok = false;
 		}
 	}
+	ok = ok && apply_s3(c, json_object_get(root, "s3"), file);
 	json_decref(root);
 	return ok;
 }
@@ -185,6 +283,10 @@ void lake_config_cleanup(LakeConfig *c)
 	free(c->warehouse);
 	free(c->namespace_);
 	free(c->http_host);
+	free(c->s3.endpoint);
+	free(c->s3.region);
+	free(c->s3.access_key_id);
+	free(c->s3.secret_access_key);
 	for (char **t = c->tables; t && *t; t++)
 		free(*t);
 	free(c->tables);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lake/parquet.h"
+#include "lake/store.h"
 
 typedef enum LakeMode { LAKE_CHANGELOG, LAKE_MIRROR } LakeMode;
 
@@ -18,7 +19,7 @@ typedef struct LakeConfig {
 	char *slot;        /* owned */
 	char *publication; /* owned; created FOR ALL TABLES when missing */
 	char **tables;     /* owned, NULL-terminated; NULL: every table of the publication */
-	char *warehouse;   /* owned, absolute or relative to the config file */
+	char *warehouse;   /* owned: a directory (absolute, or relative to the config file) or s3://bucket/prefix */
 	char *namespace_;  /* owned */
 	LakeMode mode;
 	int64_t flush_threshold_events;
@@ -39,6 +40,7 @@ typedef struct LakeConfig {
 	int64_t compaction_interval_ms; /* 0: only on request */
 	int64_t snapshot_retention_ms;
 	int64_t min_snapshots_to_keep;
+	LakeS3 s3; /* for an s3:// warehouse: the "s3" object, else AWS_* variables */
 } LakeConfig;
 
 /* Loads file into c (defaults for absent keys); prints what is wrong to

@@ -4,6 +4,7 @@
 #include "http.h"
 
 #include "lake/compact.h"
+#include "lake/store.h"
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -105,6 +106,11 @@ static void maintain(struct evhttp_request *req, LakeHttpCtx *c, bool compact, c
 {
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		reply(req, 405, "text/plain", usage);
+		return;
+	}
+	if (store_is_s3(c->sink->cfg->warehouse)) {
+		reply(req, 501, "application/json",
+		      "{\"error\": \"compaction and expiry of a warehouse on S3 are not supported by DoLake yet\"}");
 		return;
 	}
 	LakeCompactResult res;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lake/avro.h"
+#include "lake/store.h"
 
 /* Spec, "Manifests": the v2 manifest_entry schema with its field ids; the
  * partition struct's fields go between head and tail. */
@@ -115,49 +116,22 @@ void ice_uuid(char out[37])
 		b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-bool ice_mkdirs(const char *path)
-{
-	char *p = strdup(path);
-	bool ok = p != NULL;
-	for (char *s = p ? p + 1 : NULL; ok && s && *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			ok = mkdir(p, 0755) == 0 || errno == EEXIST;
-			*s = '/';
-		}
-	ok = ok && (mkdir(p, 0755) == 0 || errno == EEXIST);
-	free(p);
-	return ok;
-}
+bool ice_mkdirs(const char *path) { return store_mkdirs(path); }
 
-static bool fsync_dir(const char *dir)
+/* A whole JSON document from the store. */
+static json_t *load_json(const char *loc, StoreResult *res, char *err, size_t errlen)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool ok = fsync(fd) == 0;
-	close(fd);
-	return ok;
-}
-
-/* Writes data to path through a temporary file, fsynced; with exclusive,
- * fails (EEXIST) when path exists, so two writers cannot both make one
- * version; without it, replaces path. */
-static bool write_file_atomic(const char *path, const char *data, size_t len, bool exclusive, char *err, size_t errlen)
-{
-	char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
-	int fd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-	bool ok = fd >= 0 && write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
-	if (fd >= 0 && close(fd) != 0)
-		ok = false;
-	if (ok)
-		ok = exclusive ? link(tmp, path) == 0 : rename(tmp, path) == 0;
-	if (!ok)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	if (tmp && (exclusive || !ok))
-		unlink(tmp);
-	free(tmp);
-	return ok;
+	Buf b;
+	buf_init(&b);
+	json_t *j = NULL;
+	json_error_t jerr;
+	*res = store_get(loc, &b, err, errlen);
+	if (*res == STORE_OK && !(j = json_loadb((const char *)b.data, b.len, 0, &jerr))) {
+		snprintf(err, errlen, "%s: %s", loc, jerr.text);
+		*res = STORE_ERROR;
+	}
+	buf_cleanup(&b);
+	return j;
 }
 
 static void free_columns(IceTable *t)
@@ -180,14 +154,22 @@ static void free_manifests(IceTable *t)
 	t->nmanifests = 0;
 }
 
-/* A path from a file:// location (what the metadata stores). */
-static const char *local_path(const char *uri) { return strncmp(uri, "file://", 7) == 0 ? uri + 7 : uri; }
 
 static bool read_manifest_list(IceTable *t, const char *path, char *err, size_t errlen)
 {
 	avro_file_reader_t r;
-	if (avro_file_reader(path, &r) != 0) {
+	Buf raw;
+	buf_init(&raw);
+	if (store_get(path, &raw, err, errlen) != STORE_OK) {
+		buf_cleanup(&raw);
+		return false;
+	}
+	FILE *fp = fmemopen(raw.data, raw.len, "rb");
+	if (!fp || avro_file_reader_fp(fp, path, 1, &r) != 0) {
 		snprintf(err, errlen, "%s: %s", path, avro_strerror());
+		if (fp)
+			fclose(fp);
+		buf_cleanup(&raw);
 		return false;
 	}
 	avro_schema_t ws = avro_file_reader_get_writer_schema(r);
@@ -260,6 +242,7 @@ static bool read_manifest_list(IceTable *t, const char *path, char *err, size_t 
 	avro_value_iface_decref(iface);
 	avro_schema_decref(ws);
 	avro_file_reader_close(r);
+	buf_cleanup(&raw);
 	if (!ok && !err[0])
 		snprintf(err, errlen, "%s: out of memory", path);
 	return ok;
@@ -297,25 +280,58 @@ static bool load_schema(IceTable *t, char *err, size_t errlen)
 	return false;
 }
 
-/* Undoes a commit that did not finish: its journal names the version it
- * was to make and the files it wrote. */
-static void recover_inflight(IceTable *t)
+/* True when the table's metadata holds snapshot id. */
+static bool has_snapshot(const IceTable *t, json_int_t id)
 {
-	char *journal = xasprintf("%s/metadata/inflight.json", t->dir);
-	json_t *j = journal ? json_load_file(journal, 0, NULL) : NULL;
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(t->meta, "snapshots"), i, s)
+		if (json_integer_value(json_object_get(s, "snapshot-id")) == id)
+			return true;
+	return false;
+}
+
+/* The journal of this writer's commit in progress: one per writer (the
+ * store's owner, the sink's slot), so that no writer takes another's
+ * commit in progress for one that did not finish. */
+static char *journal_path(const IceTable *t)
+{
+	return xasprintf("%s/metadata/inflight-%s.json", t->dir, store_owner());
+}
+
+/* Undoes a commit that did not finish: its journal names the snapshot
+ * and the version it was to make and the files it wrote; they go unless
+ * the table holds that snapshot (another writer may have made the
+ * version). */
+static void recover_inflight(IceTable *t, const char *journal)
+{
+	char err[256];
+	StoreResult res;
+	json_t *j = load_json(journal, &res, err, sizeof(err));
 	if (j) {
-		if (json_integer_value(json_object_get(j, "version")) > t->version) {
+		json_t *snap = json_object_get(j, "snapshot");
+		bool done = json_is_integer(snap) ? has_snapshot(t, json_integer_value(snap))
+						  : json_integer_value(json_object_get(j, "version")) <= t->version;
+		if (!done) {
 			size_t i;
 			json_t *f;
 			json_array_foreach(json_object_get(j, "files"), i, f)
 				if (json_is_string(f))
-					unlink(json_string_value(f));
+					store_delete(json_string_value(f));
 		}
 		json_decref(j);
 	}
-	if (journal)
-		unlink(journal);
-	free(journal);
+	store_delete(journal);
+}
+
+/* store_list callback: the highest N of the vN.metadata.json files. */
+static void newest_version(void *arg, const char *name)
+{
+	IceTable *t = arg;
+	int v;
+	char tail[32];
+	if (sscanf(name, "v%d.metadata.json%31s", &v, tail) == 1 && v > t->version)
+		t->version = v;
 }
 
 bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
@@ -332,26 +348,17 @@ bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const ch
 		free(mdir);
 		return false;
 	}
-	DIR *d = opendir(mdir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		int v;
-		char tail[32];
-		if (sscanf(de->d_name, "v%d.metadata.json%31s", &v, tail) == 1 && v > t->version)
-			t->version = v;
+	if (!store_list(mdir, newest_version, t, err, errlen)) {
+		free(mdir);
+		return false;
 	}
-	if (d)
-		closedir(d);
-	recover_inflight(t);
 	bool ok = true;
 	if (t->version > 0) {
 		char *path = xasprintf("%s/v%d.metadata.json", mdir, t->version);
-		json_error_t jerr;
-		t->meta = json_load_file(path, 0, &jerr);
-		if (!t->meta) {
-			snprintf(err, errlen, "%s: %s", path, jerr.text);
+		StoreResult res;
+		t->meta = path ? load_json(path, &res, err, errlen) : NULL;
+		if (!t->meta)
 			ok = false;
-		}
 		free(path);
 		ok = ok && load_schema(t, err, errlen);
 		json_t *cur = ok ? json_object_get(t->meta, "current-snapshot-id") : NULL;
@@ -372,9 +379,19 @@ bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const ch
 				t->rows = rows ? strtoll(rows, NULL, 10) : 0;
 				t->snapshot_ms = json_integer_value(json_object_get(s, "timestamp-ms"));
 				const char *list = json_string_value(json_object_get(s, "manifest-list"));
-				ok = list && read_manifest_list(t, local_path(list), err, errlen);
+				ok = list && read_manifest_list(t, store_loc(list), err, errlen);
 			}
 		}
+	}
+	if (ok) {
+		/* this writer's journal, and the one journal of earlier versions */
+		char *own = journal_path(t), *shared = xasprintf("%s/inflight.json", mdir);
+		if (own)
+			recover_inflight(t, own);
+		if (shared)
+			recover_inflight(t, shared);
+		free(own);
+		free(shared);
 	}
 	free(mdir);
 	return ok;
@@ -468,13 +485,14 @@ bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t e
 	json_array_append_new(files, json_string(t->pending_manifest));
 	json_array_append_new(files, json_string(t->pending_deletes));
 	json_array_append_new(files, json_string(t->pending_list));
-	json_t *j = json_pack("{s:i,s:o}", "version", t->version + 1, "files", files);
+	json_t *j = json_pack("{s:i,s:I,s:o}", "version", t->version + 1, "snapshot", (json_int_t)t->pending_snap, "files",
+		files);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	char *journal = xasprintf("%s/metadata/inflight.json", t->dir);
-	bool ok = text && journal && write_file_atomic(journal, text, strlen(text), false, err, errlen);
+	char *journal = journal_path(t);
+	bool ok = text && journal && store_put(journal, text, strlen(text), err, errlen);
 	if (ok) {
 		char *mdir = xasprintf("%s/metadata", t->dir);
-		ok = mdir && fsync_dir(mdir);
+		ok = mdir && store_sync_dir(mdir);
 		free(mdir);
 	}
 	free(journal);
@@ -587,7 +605,7 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool de
 		avro_set_long(r, "file_sequence_number", seq);
 		avro_value_get_by_name(r, "data_file", &d, NULL);
 		avro_set_int(&d, "content", deletes ? 2 : 0); /* data or equality deletes */
-		char *uri = xasprintf("file://%s", df->path);
+		char *uri = store_uri(df->path);
 		avro_set_string(&d, "file_path", uri ? uri : "");
 		free(uri);
 		avro_set_string(&d, "file_format", "PARQUET");
@@ -634,7 +652,7 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool de
 
 static void manifest_record(avro_value_t *r, const IceManifest *m)
 {
-	char *uri = strncmp(m->path, "file://", 7) == 0 ? strdup(m->path) : xasprintf("file://%s", m->path);
+	char *uri = store_uri(m->path);
 	avro_set_string(r, "manifest_path", uri ? uri : "");
 	free(uri);
 	avro_set_long(r, "manifest_length", m->length);
@@ -704,6 +722,50 @@ static bool write_manifest_list(IceTable *t, const IceManifest *added, int nadde
 	return ok;
 }
 
+/* The commit point: vN+1 (mpath) made only if absent (link() locally; on
+ * S3 a conditional PUT or a PUT under the table's lock), so a concurrent
+ * writer's version is never replaced; then the version hint, and the
+ * journal of the commit goes. */
+static bool publish_version(IceTable *t, json_t *meta, const char *mpath, char *err, size_t errlen)
+{
+	char *text = json_dumps(meta, JSON_INDENT(2));
+	StoreResult res = text ? store_put_if_absent(mpath, text, strlen(text), err, errlen) : STORE_ERROR;
+	if (res == STORE_EXISTS)
+		snprintf(err, errlen, "%s: another writer made this version first", mpath);
+	free(text);
+	char *mdir = res == STORE_OK ? xasprintf("%s/metadata", t->dir) : NULL;
+	bool ok = mdir != NULL;
+	if (ok) {
+		char hint[16], *hpath = xasprintf("%s/version-hint.text", mdir);
+		snprintf(hint, sizeof(hint), "%d", t->version + 1);
+		char herr[256];
+		if (!hpath || !store_put(hpath, hint, strlen(hint), herr, sizeof(herr)))
+			fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
+		free(hpath);
+		char *journal = journal_path(t);
+		if (journal)
+			store_delete(journal);
+		free(journal);
+	}
+	free(mdir);
+	return ok;
+}
+
+/* The new manifests first in the table's manifest list (paths copied). */
+static void prepend_manifests(IceTable *t, const IceManifest *added, int nadded)
+{
+	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
+	if (!grown)
+		return;
+	memmove(grown + nadded, grown, (size_t)t->nmanifests * sizeof(*grown));
+	for (int i = 0; i < nadded; i++) {
+		grown[i] = added[i];
+		grown[i].path = strdup(added[i].path);
+	}
+	t->manifests = grown;
+	t->nmanifests += nadded;
+}
+
 bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
 	size_t errlen)
 {
@@ -728,7 +790,7 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	if (!meta) {
 		char uuid[37];
 		ice_uuid(uuid);
-		char *loc = xasprintf("file://%s", t->dir);
+		char *loc = store_uri(t->dir);
 		meta = json_pack("{s:i,s:s,s:s,s:i,s:I,s:i,s:i,s:[o],s:i,s:[{s:i,s:o}],s:i,s:i,s:[{s:i,s:[]}],s:{s:s},s:[],s:[],s:[]}",
 			"format-version", 2, "table-uuid", uuid, "location", loc ? loc : "", "last-sequence-number", 0,
 			"last-updated-ms", (json_int_t)ms, "last-column-id", t->last_column_id, "current-schema-id", 0, "schemas",
@@ -786,7 +848,7 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	snprintf(rbuf, sizeof(rbuf), "%" PRId64, new_rows);
 	snprintf(tfbuf, sizeof(tfbuf), "%" PRId64, files_before + ndata);
 	snprintf(trbuf, sizeof(trbuf), "%" PRId64, rows_before + new_rows);
-	char *list_uri = list ? xasprintf("file://%s", list) : NULL;
+	char *list_uri = list ? store_uri(list) : NULL;
 	json_t *snapshot = ok ? json_pack("{s:I,s:I,s:I,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s},s:i}", "snapshot-id",
 					(json_int_t)snap, "sequence-number", (json_int_t)seq, "timestamp-ms", (json_int_t)ms,
 					"manifest-list", list_uri ? list_uri : "", "summary", "operation",
@@ -815,7 +877,9 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 		json_array_append_new(json_object_get(meta, "snapshot-log"),
 			json_pack("{s:I,s:I}", "timestamp-ms", (json_int_t)ms, "snapshot-id", (json_int_t)snap));
 		if (t->version > 0) {
-			char *prev = xasprintf("file://%s/metadata/v%d.metadata.json", t->dir, t->version);
+			char *prevloc = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version);
+			char *prev = prevloc ? store_uri(prevloc) : NULL;
+			free(prevloc);
 			json_array_append_new(json_object_get(meta, "metadata-log"),
 				json_pack("{s:I,s:s}", "timestamp-ms", (json_int_t)ms, "metadata-file", prev ? prev : ""));
 			free(prev);
@@ -823,25 +887,7 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 		json_object_set_new(meta, "last-sequence-number", json_integer(seq));
 		json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 		json_object_set_new(meta, "last-column-id", json_integer(t->last_column_id));
-		char *text = json_dumps(meta, JSON_INDENT(2));
-		/* the commit point: vN+1 made by link(), which fails if another writer made it first */
-		ok = text && write_file_atomic(mpath, text, strlen(text), true, err, errlen);
-		free(text);
-		char *mdir = xasprintf("%s/metadata", t->dir);
-		ok = ok && mdir && fsync_dir(mdir);
-		if (ok) {
-			char hint[16], *hpath = xasprintf("%s/version-hint.text", mdir);
-			snprintf(hint, sizeof(hint), "%d", t->version + 1);
-			char herr[256];
-			if (!hpath || !write_file_atomic(hpath, hint, strlen(hint), false, herr, sizeof(herr)))
-				fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
-			free(hpath);
-			char *journal = xasprintf("%s/inflight.json", mdir);
-			if (journal)
-				unlink(journal);
-			free(journal);
-		}
-		free(mdir);
+		ok = publish_version(t, meta, mpath, err, errlen);
 	} else if (ok) {
 		snprintf(err, errlen, "%s: could not build the snapshot", t->dir);
 		ok = false;
@@ -859,16 +905,7 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	t->schema_changed = false;
 	if (replace)
 		free_manifests(t);
-	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
-	if (grown) {
-		memmove(grown + nadded, grown, (size_t)t->nmanifests * sizeof(*grown));
-		for (int i = 0; i < nadded; i++) {
-			grown[i] = added[i];
-			grown[i].path = strdup(added[i].path);
-		}
-		t->manifests = grown;
-		t->nmanifests += nadded;
-	}
+	prepend_manifests(t, added, nadded);
 	t->lsn = lsn;
 	t->snapshot_id = snap;
 	t->snapshot_ms = ms;
@@ -891,25 +928,16 @@ bool ice_write_manifest_list(IceTable *t, const IceManifest *m, int n, const cha
 
 bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, size_t errlen)
 {
-	char *mdir = xasprintf("%s/metadata", t->dir);
+	err[0] = 0;
 	char *mpath = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version + 1);
-	char *prev = xasprintf("file://%s/metadata/v%d.metadata.json", t->dir, t->version);
+	char *prevloc = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version);
+	char *prev = prevloc ? store_uri(prevloc) : NULL;
 	json_array_append_new(json_object_get(meta, "metadata-log"),
 		json_pack("{s:I,s:s}", "timestamp-ms", (json_int_t)ms, "metadata-file", prev ? prev : ""));
 	json_object_set_new(meta, "last-updated-ms", json_integer(ms));
-	char *text = json_dumps(meta, JSON_INDENT(2));
 	/* the commit point, as in ice_table_commit */
-	bool ok = mdir && mpath && text && write_file_atomic(mpath, text, strlen(text), true, err, errlen) &&
-		fsync_dir(mdir);
+	bool ok = mpath && publish_version(t, meta, mpath, err, errlen);
 	if (ok) {
-		char hint[16], herr[256], *hpath = xasprintf("%s/version-hint.text", mdir), *journal = xasprintf("%s/inflight.json", mdir);
-		snprintf(hint, sizeof(hint), "%d", t->version + 1);
-		if (!hpath || !write_file_atomic(hpath, hint, strlen(hint), false, herr, sizeof(herr)))
-			fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
-		if (journal)
-			unlink(journal);
-		free(hpath);
-		free(journal);
 		json_decref(t->meta);
 		t->meta = meta;
 		t->version++;
@@ -918,9 +946,8 @@ bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, s
 			snprintf(err, errlen, "%s: could not write the metadata", t->dir);
 		json_decref(meta);
 	}
-	free(text);
 	free(prev);
+	free(prevloc);
 	free(mpath);
-	free(mdir);
 	return ok;
 }

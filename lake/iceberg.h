@@ -77,7 +77,8 @@ typedef struct IceDataFile {
  * Opens (or prepares to create) table `name` under warehouse/namespace:
  * reads the newest vN.metadata.json (the version hint is only a hint),
  * its schema, its snapshot's dosql.lsn and manifest list, and removes the
- * files of a commit that did not finish (metadata/inflight.json).
+ * files of this writer's commit that did not finish (its journal,
+ * metadata/inflight-<owner>.json, owner as given to store_init).
  */
 bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
 	size_t errlen) __attribute__((warn_unused_result));

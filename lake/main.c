@@ -22,6 +22,7 @@
 #include "lake/http.h"
 #include "lake/iceberg.h"
 #include "lake/sink.h"
+#include "lake/store.h"
 #include "lake/stream.h"
 
 typedef struct Lake {
@@ -173,13 +174,29 @@ int main(int argc, char **argv)
 	static Lake l;
 	if (!lake_config_load(file, &l.cfg))
 		return 1;
-	char real[PATH_MAX];
-	if (!ice_mkdirs(l.cfg.warehouse) || !realpath(l.cfg.warehouse, real)) {
-		fprintf(stderr, "dosql-lake: %s: warehouse: %s: %s\n", file, l.cfg.warehouse, strerror(errno));
+	char err[512];
+	if (!store_init(&l.cfg.s3, l.cfg.slot, err, sizeof(err))) {
+		fprintf(stderr, "dosql-lake: %s\n", err);
 		return 1;
 	}
-	free(l.cfg.warehouse);
-	l.cfg.warehouse = strdup(real);
+	if (store_is_s3(l.cfg.warehouse)) {
+		if (!store_probe(l.cfg.warehouse, err, sizeof(err))) {
+			fprintf(stderr, "dosql-lake: %s: warehouse: %s\n", file, err);
+			return 1;
+		}
+		fprintf(stderr, "dosql-lake: %s commits with %s\n", l.cfg.warehouse,
+			store_s3_commit_method() == STORE_COMMIT_CONDITIONAL
+				? "conditional writes (If-None-Match: *)"
+				: "a lock object per table (the server ignores If-None-Match on PUT)");
+	} else {
+		char real[PATH_MAX];
+		if (!ice_mkdirs(l.cfg.warehouse) || !realpath(l.cfg.warehouse, real)) {
+			fprintf(stderr, "dosql-lake: %s: warehouse: %s: %s\n", file, l.cfg.warehouse, strerror(errno));
+			return 1;
+		}
+		free(l.cfg.warehouse);
+		l.cfg.warehouse = strdup(real);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	lake_sink_init(&l.sink, &l.cfg);
@@ -214,5 +231,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "dosql-lake: stopped\n");
 	lake_sink_cleanup(&l.sink);
 	lake_config_cleanup(&l.cfg);
+	store_shutdown();
 	return 0;
 }

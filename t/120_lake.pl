@@ -41,9 +41,7 @@ my $c = DoSQL::Test::Cluster->new('lake',
 $c->start;
 my $router = $c->router;
 $router->safe_psql('create table acct (id int primary key, bal bigint not null, note text)');
-$router->safe_psql('create table ty (id int primary key, i2 smallint, i8 bigint, n numeric(12,3), nu numeric,'
-	  . ' f8 double precision, t text, vc varchar(20), b bool, d date, ts timestamp, tz timestamptz, u uuid,'
-	  . ' by bytea, js jsonb)');
+DoSQL::Test::Lake::create_types_table($router);
 
 # the router's own account of every change, to compare with the warehouse
 my $recvlogical = DoSQL::Test::ServerNode::pg_program('pg_recvlogical');
@@ -78,13 +76,7 @@ sub insert_accounts
 # --- 1: inserts; the sink dies after writing Parquet files, before the commit
 start_sink('lake-after-parquet');
 insert_accounts(30) for 1 .. 3;
-$router->safe_psql(q{insert into ty values
-	(1, -32768, 9007199254740993, 1.5, 123456789.000001, 2.5, 'it''s', 'abc', true, '2024-02-29',
-	 '2024-01-02 03:04:05.123456', '2024-02-29 23:59:59.5+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
-	 '\x0102ff', '{"b": [1, 2], "a": "x"}'),
-	(2, 7, -5, -0.125, 'NaN', -0.5, '', null, false, '1999-12-31', '2000-01-01 00:00:00', '1970-01-01 00:00:00+00',
-	 '00000000-0000-0000-0000-000000000000', '\x', '[]'),
-	(3, null, null, null, null, null, null, null, null, null, null, null, null, null, null)});
+DoSQL::Test::Lake::insert_types($router);
 ok($lake->node->wait_exit, 'the sink died after its Parquet files, before the commit');
 start_sink(undef);
 all_confirmed('after the restart');
@@ -238,11 +230,7 @@ for my $t (qw(acct ty))
 	is($res->{duckdb}[ $i++ ][0]{most}, 1, "DuckDB: every transaction's rows of $t are in one file");
 }
 my %types = map { $_->{column_name} => $_->{column_type} } @{ $res->{duckdb}[ $i++ ] };
-is_deeply(\%types, {
-		_op => 'VARCHAR', _lsn => 'BIGINT', _seq => 'BIGINT', _commit_ts => 'TIMESTAMP WITH TIME ZONE', _xid => 'BIGINT',
-		id => 'INTEGER', i2 => 'SMALLINT', i8 => 'BIGINT', n => 'DECIMAL(12,3)', nu => 'VARCHAR', f8 => 'DOUBLE',
-		t => 'VARCHAR', vc => 'VARCHAR', b => 'BOOLEAN', d => 'DATE', ts => 'TIMESTAMP',
-		tz => 'TIMESTAMP WITH TIME ZONE', u => 'UUID', by => 'BLOB', js => 'JSON' },
+is_deeply(\%types, DoSQL::Test::Lake::parquet_types(),
 	'each PostgreSQL type is read back as its Parquet logical type') or diag(explain(\%types));
 is_deeply([ map { $_->{_op} } @{ $res->{duckdb}[ $i++ ] } ], [ 'D', 'I', 'U' ], 'acct has inserts, updates and deletes');
 for my $t (sort keys %pgkey)

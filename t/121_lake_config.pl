@@ -46,6 +46,32 @@ refused('{"minSnapshotsToKeep": 0}', qr/\Q$file\E: minSnapshotsToKeep: expected 
 	'keeping no snapshot');
 refused('{"flushEvery": 5}', qr/\Q$file\E: unknown setting "flushEvery"/, 'an unknown key');
 refused('{"warehouse": ', qr/\Q$file\E:1:\d+: /, 'JSON that does not parse');
+# S3: the warehouse URI, the s3 object and its keys; credentials from the
+# environment count, none at all is refused
+refused('{"warehouse": "s3://A_b/x"}', qr/\Q$file\E: warehouse: expected a directory or an s3:\/\/bucket\/prefix URI/,
+	'a bucket name S3 does not allow');
+refused('{"warehouse": "gs://bucket/x"}', qr/\Q$file\E: warehouse: expected a directory or an s3:\/\/bucket\/prefix URI/,
+	'a scheme other than s3');
+refused('{"s3": "yes"}', qr/\Q$file\E: s3: expected an object of endpoint, region, accessKeyId, secretAccessKey, pathStyle/,
+	's3 not an object');
+refused('{"s3": {"endpoint": "127.0.0.1:9000"}}', qr/\Q$file\E: s3\.endpoint: expected an http:\/\/ or https:\/\/ URL/,
+	'an endpoint without its scheme');
+refused('{"s3": {"region": ""}}', qr/\Q$file\E: s3\.region: expected a non-empty string/, 'an empty region');
+refused('{"s3": {"pathStyle": "yes"}}', qr/\Q$file\E: s3\.pathStyle: expected true or false/, 'pathStyle not a boolean');
+refused('{"s3": {"bucket": "b"}}', qr/\Q$file\E: s3: unknown setting "bucket"/, 'an unknown s3 key');
+{
+	local $ENV{AWS_ACCESS_KEY_ID};
+	local $ENV{AWS_SECRET_ACCESS_KEY};
+	delete @ENV{qw(AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY)};
+	refused('{"warehouse": "s3://bucket/x", "s3": {"accessKeyId": "k"}}',
+		qr/\Q$file\E: s3: expected accessKeyId and secretAccessKey \(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\)/,
+		'an s3 warehouse without a secret key');
+	local $ENV{AWS_SECRET_ACCESS_KEY} = 'from-env';
+	local $ENV{AWS_ENDPOINT_URL} = 'ftp://x';
+	refused('{"warehouse": "s3://bucket/x", "s3": {"accessKeyId": "k"}}',
+		qr/\Q$file\E: s3\.endpoint: expected an http:\/\/ or https:\/\/ URL/,
+		'AWS_ENDPOINT_URL is read and checked too');
+}
 my ($rc, $out, $err) = run_command([ $bin ], timeout => 30);
 like($err, qr/usage: dosql-lake --config FILE/, 'no --config: usage');
 done_testing();

@@ -33,57 +33,7 @@ my $lake = DoSQL::Test::Lake->new($c, mode => 'mirror', flushThresholdEvents => 
 	flushIntervalMs => 100);
 my $sink = $lake->node;
 
-my $next = 1;
-sub insert_accounts
-{
-	my ($n) = @_;
-	my @ids = ($next .. $next + $n - 1);
-	$next += $n;
-	$router->safe_psql('insert into acct (id, bal, note, at) values '
-		  . join(', ', map { "($_, " . ($_ * 10) . ", 'n$_', '2024-03-0" . ($_ % 9 + 1) . " 10:00:00+00')" } @ids));
-}
-
-$lake->start('lake-after-parquet');
-insert_accounts(25) for 1 .. 3;
-$router->safe_psql(q{insert into tr values (1, 'a'), (2, 'b'), (3, 'c')});
-ok($sink->wait_exit, 'the sink died after its Parquet files, before the commit');
-$lake->start(undef);
-$lake->all_confirmed('after the restart');
-
-$sink->kill9;
-$lake->start('lake-after-table-commit');
-$router->safe_psql('update acct set bal = bal + 1 where id % 3 = 0');
-$router->safe_psql('delete from acct where id % 5 = 0');
-$router->safe_psql(q{begin;
-	update acct set bal = bal - 100, note = 'paid' where id = 1;
-	update acct set bal = bal + 100 where id = 2;
-	delete from tr where id = 2;
-	insert into tr values (4, 'd');
-	commit});
-ok($sink->wait_exit, 'the sink died between two tables\' commits');
-$lake->start(undef);
-$lake->all_confirmed('after the second restart');
-
-$sink->kill9;
-$lake->start('lake-before-confirm');
-# a row inserted, updated and deleted in one flush; a key that moves
-$router->safe_psql(q{insert into acct (id, bal) values (500, 1)});
-$router->safe_psql(q{update acct set bal = 2 where id = 500});
-$router->safe_psql(q{delete from acct where id = 500});
-$router->safe_psql('update acct set id = 1000 where id = 7');
-$router->safe_psql('update acct set id = 1001, note = null where id = 8');
-insert_accounts(5);
-ok($sink->wait_exit, 'the sink died after its commits, before confirming them');
-$lake->start(undef);
-# a key deleted and inserted again, a TRUNCATE and rows after it
-$router->safe_psql(q{delete from acct where id = 3});
-$router->safe_psql(q{insert into acct (id, bal, note) values (3, 33, 'again')});
-$router->safe_psql('truncate tr');
-$router->safe_psql(q{insert into tr values (10, 'after truncate')});
-$sink->kill9;
-$lake->start(undef);
-insert_accounts(3);
-$lake->all_confirmed('at the end');
+$lake->crash_workload($router);
 
 my $w = $lake->warehouse;
 my $res = $lake->read({

@@ -10,6 +10,8 @@ packages=(
 	libjansson-dev libxxhash-dev libzstd-dev
 	# dosql-lake: Parquet codecs, Avro C for Iceberg manifests
 	libsnappy-dev zlib1g-dev libavro-dev
+	# dosql-lake: S3 over HTTP (libcurl signs AWS SigV4); curl for the S3 test
+	libcurl4-openssl-dev curl
 	# run
 	sqlite3 openssl
 	# test: real PostgreSQL server and clients, Perl TAP harness, drivers

@@ -12,11 +12,23 @@ import { readFile } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { icebergManifests, icebergMetadata, icebergRead } from 'icebird';
 
+// with "s3": {"bucket": B, "dir": D}: the objects of bucket B, downloaded
+// to directory D, are read there (s3://B/key is D/key; icebird asks for
+// them as https://B.s3.amazonaws.com/key)
+const spec = JSON.parse(process.argv[2]);
+const s3Prefixes = spec.s3 ? [`s3://${spec.s3.bucket}/`, `https://${spec.s3.bucket}.s3.amazonaws.com/`] : [];
+const localOf = (u) => {
+  for (const p of s3Prefixes) if (u.startsWith(p)) return `${spec.s3.dir}/${u.slice(p.length)}`;
+  return u.replace(/^file:\/\//, '');
+};
+
 // icebird and hyparquet read through fetch(); node's fetch has no file://,
-// so file URLs are answered from the filesystem, with Range requests.
+// so file URLs (and the downloaded S3 objects) are answered from the
+// filesystem, with Range requests.
 const realFetch = globalThis.fetch;
 globalThis.fetch = async (url, init) => {
-  const u = String(url);
+  let u = String(url);
+  if (s3Prefixes.some(p => u.startsWith(p))) u = 'file://' + localOf(u);
   if (!u.startsWith('file://')) return realFetch(url, init);
   let data;
   try {
@@ -42,7 +54,6 @@ const json = (v) => JSON.stringify(v, (k, x) => {
   return x;
 });
 
-const spec = JSON.parse(process.argv[2]);
 const out = { duckdb: [], iceberg: [], mirror: [], files: [], deletes: [] };
 const db = await DuckDBInstance.create(':memory:');
 const con = await db.connect();
@@ -61,7 +72,7 @@ for (const tableUrl of spec.iceberg ?? []) {
 for (const [i, m] of (spec.mirror ?? []).entries()) {
   const metadata = await icebergMetadata({ tableUrl: m.table });
   const entries = (await icebergManifests(metadata)).flatMap(x => x.entries).filter(e => e.status !== 2);
-  const path = (e) => e.data_file.file_path.replace(/^file:\/\//, '');
+  const path = (e) => localOf(e.data_file.file_path);
   const list = (c) => entries.filter(e => Number(e.data_file.content) === c)
     .map(e => `('${path(e)}', ${e.sequence_number})`);
   const data = list(0), dels = list(2);
@@ -82,7 +93,7 @@ for (const [key, content] of [['files', 0], ['deletes', 2]]) {
     const metadata = await icebergMetadata({ tableUrl });
     const entries = (await icebergManifests(metadata)).flatMap(x => x.entries).filter(e => e.status !== 2);
     out[key].push(entries.filter(e => Number(e.data_file.content) === content)
-      .map(e => e.data_file.file_path.replace(/^file:\/\//, '')).sort());
+      .map(e => localOf(e.data_file.file_path)).sort());
   }
 }
 process.stdout.write(json(out) + '\n');
