@@ -994,8 +994,9 @@ static bool session_open_db(ShdSession *s)
 		return false;
 	}
 	sqlite3_busy_handler(s->pg.db, busy_wait, s);
-	if (sqlite3_exec(s->pg.db,
-			 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL;"
+	if (!shd_durable_attach(s->srv, s->pg.db) ||
+	    sqlite3_exec(s->pg.db,
+			 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;"
 			 " PRAGMA temp_store = MEMORY; PRAGMA mmap_size = " SHD_MMAP_SIZE ";",
 			 NULL, NULL, &err) != SQLITE_OK) {
 		fprintf(stderr, "dosql-shard: session setup failed: %s\n", err ? err : "?");
