@@ -132,6 +132,8 @@ struct ShdSession {
 	sqlite3_stmt *changelog_st; /* owned: the changelog's INSERT (changelog.c) */
 	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
 	int64_t commit_ts;     /* the commit time the next COMMIT PREPARED takes (SET dosql.commit_ts), 0 none */
+	bool alone;            /* the next statement is the transaction's first write anywhere (SET
+				* dosql.txn_alone): it waits for the write lock without dying (busy_wait) */
 	bool committing;       /* this session's commit holds srv->hlc_inflight */
 	bool replication;      /* started with replication=database: replication commands too */
 	bool writer;           /* this transaction holds the write lock (srv->writer_ts is ours) */
