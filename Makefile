@@ -163,6 +163,7 @@ catcov: test-bins
 # ---- benchmarks: DoSQL against PostgreSQL and pgbouncer (bench/run)
 bench: all
 	bench/run
+	bench/transfers
 
 # ---- local cluster
 # The shards of etc/vschema.json and the router on 127.0.0.1:6432

@@ -2,14 +2,17 @@
 #   bench_init                     a work directory, removed (with everything
 #                                  started) at exit
 #   wait_ready PORT                until a server accepts connections there
-#   start_cluster BASE TABLES      the DoSQL local cluster: router on BASE,
-#                                  shards -40, 40-80, 80-c0, c0- on BASE+1..4
-#                                  (without DoLake);
-#                                  TABLES is the vschema's "tables" object
+#   start_cluster BASE TABLES [N]  the DoSQL local cluster: router on BASE,
+#                                  N shards (default 4: -40, 40-80, 80-c0,
+#                                  c0-; N a power of two up to 256) of equal
+#                                  keyspace ranges on BASE+1..N (without
+#                                  DoLake); TABLES is the vschema's "tables"
+#                                  object
 #   start_postgres PORT [SETTINGS] a PostgreSQL in $work/pg (run as user
 #                                  postgres, so root is needed) with role and
 #                                  database dosql
-#   shard_port I                   the port of shard I (0..3) of the cluster
+#   stop_cluster                   stops the cluster and removes its data
+#   shard_port I                   the port of shard I (0..N-1) of the cluster
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -45,21 +48,32 @@ shard_port() { echo $((cluster_base + 1 + $1)); }
 
 start_cluster() {
 	cluster_base=$1
+	local n=${3:-4} i shards=""
+	for ((i = 0; i < n; i++)); do
+		local lo hi
+		lo=$([ "$i" = 0 ] || printf %02x $((i * 256 / n)))
+		hi=$([ "$i" = $((n - 1)) ] || printf %02x $(((i + 1) * 256 / n)))
+		shards+="$([ "$i" = 0 ] || echo ,) {\"name\": \"$lo-$hi\", \"host\": \"127.0.0.1\", \"port\": $(shard_port "$i")}"
+	done
 	cat >"$work/vschema.json" <<JSON
 {"sharded": true,
- "shards": [{"name": "-40", "host": "127.0.0.1", "port": $(shard_port 0)},
-            {"name": "40-80", "host": "127.0.0.1", "port": $(shard_port 1)},
-            {"name": "80-c0", "host": "127.0.0.1", "port": $(shard_port 2)},
-            {"name": "c0-", "host": "127.0.0.1", "port": $(shard_port 3)}],
+ "shards": [$shards],
  "vindexes": {"hash": {"type": "hash"}},
  "tables": $2,
- "default_placement": {"pinned": "-40"}}
+ "default_placement": {"pinned": "-$([ "$n" = 1 ] || printf %02x $((256 / n)))"}}
 JSON
 	echo "{\"listen\": {\"host\": \"127.0.0.1\", \"port\": $1}, \"auth\": \"trust\", \"vschema\": \"vschema.json\"}" \
 		>"$work/dosql.json"
 	DOSQL_LAKE=0 DOSQL_DATA="$work/cluster" "$repo/tools/local-cluster" --config "$work/dosql.json" >"$work/cluster.log" 2>&1 &
+	cluster_pid=$!
 	pids+=($!)
 	wait_ready "$1"
+}
+
+stop_cluster() {
+	kill "$cluster_pid" 2>/dev/null || true
+	wait "$cluster_pid" 2>/dev/null || true
+	rm -rf "$work/cluster"
 }
 
 start_postgres() {

@@ -562,12 +562,17 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	Buf q;
 	buf_init(&q);
 	/* the transaction's start time lets shards avoid deadlocks between
-	 * transactions over several shards (wait-die) */
+	 * transactions over several shards (wait-die); a transaction holding
+	 * no write lock anywhere may wait for one without that risk */
 	int extra = 0;
 	if (begin_first) {
 		buf_printf(&q, "%s;SET dosql.txn_ts = %lld;", b->sess->begin_sql ? b->sess->begin_sql : "BEGIN",
 			   (long long)b->sess->txn_ts);
 		extra = 2;
+		if (b->sess->join_alone) {
+			buf_printf(&q, "SET dosql.txn_alone = on;");
+			extra++;
+		}
 	}
 	if (b->sess->tp == RT_TP_COMMITTING && b->sess->commit_ts) {
 		/* every participant commits its part at the same time */

@@ -221,6 +221,8 @@ struct RtSession {
 		int nparts;
 	} *savepoints;
 	int64_t txn_ts;  /* when the open transaction reached its first shard (unique, microseconds) */
+	bool join_alone; /* the statement being dispatched is the transaction's first write and
+			  * goes to one shard: waiting there for the write lock cannot deadlock */
 	int64_t retry_ts; /* the age of a transaction that failed to serialize: the
 			   * session's next one keeps it, so a client that retries
 			   * grows older and is not the one to die every time */

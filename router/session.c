@@ -669,6 +669,9 @@ bool rt_dispatch_part(RtSession *s, const RtDispatch *d)
 		rt_send_error(s, &e);
 		return false;
 	}
+	s->join_alone = in_txn && s->cur_write && n == 1;
+	for (int i = 0; i < s->nparts && s->join_alone; i++)
+		s->join_alone = !s->wrote[s->parts[i]];
 	for (int i = 0; i < n; i++) {
 		bool begin_first = in_txn && rt_txn_join(s, shards[i]);
 		if (in_txn && s->cur_write)
@@ -686,6 +689,7 @@ bool rt_dispatch_part(RtSession *s, const RtDispatch *d)
 		}
 		s->waiting++;
 	}
+	s->join_alone = false;
 	return s->waiting > 0 || !s->stmt_error;
 }
 

@@ -238,6 +238,7 @@ static int serve(Options *o)
 	pthread_mutex_init(&srv.lock, NULL);
 	pthread_mutex_init(&srv.prep_lock, NULL);
 	pthread_mutex_init(&srv.clock_lock, NULL);
+	shd_durable_init(&srv);
 	srv.next_pid = 1000 + (getpid() % 1000) * 1000;
 	srv.busy_timeout_ms = (int)o->busy_timeout;
 	srv.retention_us = (int64_t)o->retention * 1000000;

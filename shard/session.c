@@ -352,6 +352,7 @@ bool shd_txn_end(ShdSession *s, bool commit)
 		s->writer = false;
 	}
 	s->txn_ts = 0;
+	s->alone = false;
 	if (s->cap.changes.cap > (1u << 20))
 		buf_cleanup(&s->cap.changes); /* a big transaction's memory goes back */
 	buf_reset(&s->cap.changes);
@@ -456,8 +457,9 @@ static bool allowed_when_failed(PgQuery__Node *n)
  * times a transaction's hold on a shard, measured best with pgbench TPC-B
  * over 4 shards: shorter kills waits that would have succeeded, longer
  * lets deadlocks last.  A prepared transaction without a router time is
- * always waited for.  Giving up is SQLITE_BUSY, which the client sees as
- * 40001.
+ * always waited for, and so is any holder by a transaction that holds no
+ * write lock on any shard yet (dosql.txn_alone): it cannot close a cycle.
+ * Giving up is SQLITE_BUSY, which the client sees as 40001.
  */
 void shd_handover_wait(ShdSession *s)
 {
@@ -474,7 +476,7 @@ static int busy_wait(void *arg, int count)
 		atomic_store(&s->lock_wait_ts, s->txn_ts);
 	}
 	int64_t holder = atomic_load(&s->srv->writer_ts);
-	bool younger = s->txn_ts && holder && holder != INT64_MAX && s->txn_ts > holder;
+	bool younger = s->txn_ts && !s->alone && holder && holder != INT64_MAX && s->txn_ts > holder;
 	int64_t limit = younger ? 20000 : (int64_t)s->srv->busy_timeout_ms * 1000;
 	if (s->busy_waited_us >= limit || atomic_load(&s->pg.cancel)) {
 		if (getenv("DOSQL_DEBUG"))
@@ -509,6 +511,7 @@ static bool older_waiting(ShdSession *s)
 static void note_writer(ShdSession *s)
 {
 	atomic_store(&s->lock_wait_ts, 0);
+	s->alone = false;
 	if (s->writer || !s->txn_ts || sqlite3_txn_state(s->pg.db, "main") != SQLITE_TXN_WRITE)
 		return;
 	s->writer = true;
@@ -537,9 +540,11 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 	if (!s->writer && !sqlite3_stmt_readonly(stmt->st))
 		shd_handover_wait(s);
 	if (s->txn_ts && !s->writer && !sqlite3_stmt_readonly(stmt->st)) {
-		/* behind older waiters for a while, then give way (wait-die) */
-		for (int waited = 0; older_waiting(s); waited += 200) {
-			if (waited >= 2000) {
+		/* behind older waiters for a while, then give way (wait-die);
+		 * one holding no lock anywhere waits as long as for a lock */
+		int64_t patience = s->alone ? (int64_t)s->srv->busy_timeout_ms * 1000 : 2000;
+		for (int64_t waited = 0; older_waiting(s); waited += 200) {
+			if (waited >= patience) {
 				pgs_errorf(&s->pg, "40001", "could not serialize access due to concurrent update");
 				return false;
 			}
@@ -921,10 +926,15 @@ static const PgwHandler handler = {
 
 /* dosql.txn_ts and dosql.commit_ts: the router's start time of the open
  * transaction (busy_wait), or the commit time of the next COMMIT PREPARED
- * (changelog.c). */
+ * (changelog.c); dosql.txn_alone: the next statement is the transaction's
+ * first write on any shard. */
 static int set_own(void *arg, const char *lname, const char *value, PgwError *err)
 {
 	ShdSession *s = arg;
+	if (strcmp(lname, "dosql.txn_alone") == 0) {
+		s->alone = strcmp(value, "on") == 0;
+		return 1;
+	}
 	if (strcmp(lname, "dosql.txn_ts") != 0 && strcmp(lname, "dosql.commit_ts") != 0)
 		return -1;
 	char *end;
@@ -994,8 +1004,9 @@ static bool session_open_db(ShdSession *s)
 		return false;
 	}
 	sqlite3_busy_handler(s->pg.db, busy_wait, s);
-	if (sqlite3_exec(s->pg.db,
-			 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL;"
+	if (!shd_durable_attach(s->srv, s->pg.db) ||
+	    sqlite3_exec(s->pg.db,
+			 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;"
 			 " PRAGMA temp_store = MEMORY; PRAGMA mmap_size = " SHD_MMAP_SIZE ";",
 			 NULL, NULL, &err) != SQLITE_OK) {
 		fprintf(stderr, "dosql-shard: session setup failed: %s\n", err ? err : "?");

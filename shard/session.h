@@ -47,6 +47,12 @@ typedef struct ShdServer {
 	/* a PREPARE moves its write lock to its holder: other writers wait
 	 * (shd_handover_wait) so that none takes the lock in between */
 	atomic_bool handover;
+	/* group commit (durable.c), protected by sync_lock: commits written to
+	 * the WAL, commits known synced, whether a leader is syncing now */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_done;
+	uint64_t written, synced;
+	bool syncing;
 	/* prepared transactions (prepared.c), protected by prep_lock */
 	pthread_mutex_t prep_lock;
 	int nprepared, prepcap;
@@ -126,6 +132,8 @@ struct ShdSession {
 	sqlite3_stmt *changelog_st; /* owned: the changelog's INSERT (changelog.c) */
 	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
 	int64_t commit_ts;     /* the commit time the next COMMIT PREPARED takes (SET dosql.commit_ts), 0 none */
+	bool alone;            /* the next statement is the transaction's first write anywhere (SET
+				* dosql.txn_alone): it waits for the write lock without dying (busy_wait) */
 	bool committing;       /* this session's commit holds srv->hlc_inflight */
 	bool replication;      /* started with replication=database: replication commands too */
 	bool writer;           /* this transaction holds the write lock (srv->writer_ts is ours) */
@@ -159,6 +167,8 @@ void shd_session_run(ShdServer *srv, int fd);
  * before the shard serves anyone; false (with a message on stderr) when the
  * database cannot be read. */
 bool shd_prep_recover(ShdServer *srv);
+/* Group commit's state (durable.c), once per server before any session. */
+void shd_durable_init(ShdServer *srv);
 /* Let go of held prepared transactions (they stay stored). */
 void shd_prep_shutdown(ShdServer *srv);
 

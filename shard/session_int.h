@@ -60,6 +60,10 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
  */
 void shd_clock_done(ShdSession *s);
 int64_t shd_clock_now(ShdServer *srv);
+
+/* Group commit (durable.c): sets a connection's commits to wait for a
+ * shared fsync of the WAL. */
+bool shd_durable_attach(ShdServer *srv, sqlite3 *db);
 int64_t shd_clock_watermark(ShdServer *srv);
 void shd_clock_raise(ShdServer *srv, int64_t floor);
 /* The changelog rows every slot has confirmed and the retention window
