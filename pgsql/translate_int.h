@@ -87,6 +87,9 @@ bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...) __attr
 bool tr_unsupported(Tr *tr, int loc, const char *what);
 bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc);
 void tr_settle(Tr *tr, Buf *b, TType *ty);
+/* A numeric b of a column typed numeric(p,s) as its text at scale s (the
+ * display scale PostgreSQL's functions see); *t loses the typmod. */
+void tr_numeric_at_typmod(Buf *b, TType *t);
 void tr_put_buf(Buf *dst, Buf *src);
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
 const char *tr_figure_colname(Node *n);

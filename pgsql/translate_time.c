@@ -36,6 +36,7 @@ typedef struct Sig {
 #define DT PGT_DATE
 #define TM PGT_TIME
 #define IV PGT_INTERVAL
+#define NU PGT_NUMERIC
 
 static const Sig sigs[] = {
 	{"date_part", 2, {TX, TZ}, F8, "pg_extract", "1073742988", {0}},   /* 1184 | FLOAT */
@@ -141,6 +142,23 @@ static const Sig sigs[] = {
 	{"overlaps", 4, {TZ, TZ, TZ, TZ}, PGT_BOOL, "pg_overlaps", "1184", {0}},
 	{"overlaps", 4, {TS, TS, TS, TS}, PGT_BOOL, "pg_overlaps", "1114", {0}},
 	{"overlaps", 4, {TM, TM, TM, TM}, PGT_BOOL, "pg_overlaps", "1083", {0}},
+	/* numeric_math.c (codes NM_*); double precision first, as PostgreSQL
+	 * prefers it for integer arguments */
+	{"sqrt", 1, {F8}, F8, "pg_sqrt", NULL, {0}},
+	{"sqrt", 1, {NU}, NU, "pg_num_math", "0", {0}},
+	{"exp", 1, {F8}, F8, "pg_float_math", "1", {0}},
+	{"exp", 1, {NU}, NU, "pg_num_math", "1", {0}},
+	{"ln", 1, {F8}, F8, "pg_float_math", "2", {0}},
+	{"ln", 1, {NU}, NU, "pg_num_math", "2", {0}},
+	{"log10", 1, {F8}, F8, "pg_float_math", "3", {0}},
+	{"log10", 1, {NU}, NU, "pg_num_math", "3", {0}},
+	{"log", 1, {F8}, F8, "pg_float_math", "3", {0}},
+	{"log", 1, {NU}, NU, "pg_num_math", "3", {0}},
+	{"log", 2, {NU, NU}, NU, "pg_num_math2", "4", {0}},
+	{"power", 2, {F8, F8}, F8, "pow", NULL, {0}},
+	{"power", 2, {NU, NU}, NU, "pg_num_math2", "5", {0}},
+	{"pow", 2, {F8, F8}, F8, "pow", NULL, {0}},
+	{"pow", 2, {NU, NU}, NU, "pg_num_math2", "5", {0}},
 };
 
 /* The rank of a datetime type in date < timestamp < timestamptz, 0 for
@@ -176,9 +194,14 @@ bool tr_sig_known(const char *name)
 	return false;
 }
 
+/* The signature of name for the argument types ts: an exact match, else
+ * of those the arguments cast to implicitly the one with the most exact
+ * matches (the first listed of equals). */
 static const Sig *resolve(const char *name, size_t n, const TType *ts)
 {
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 2; pass++) {
+		const Sig *best = NULL;
+		int best_exact = -1;
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 			const Sig *s = &sigs[i];
 			if (strcmp(s->pg, name) != 0 || !s->fn)
@@ -187,15 +210,22 @@ static const Sig *resolve(const char *name, size_t n, const TType *ts)
 				continue;
 			size_t fixed = s->nargs < 0 ? 1 : n;
 			bool ok = true;
+			int exact = 0;
 			for (size_t k = 0; k < fixed && ok; k++) {
 				if (ts[k].unknown || ts[k].param)
 					continue;
-				ok = pass == 0 ? ts[k].oid == s->args[k] || (tr_is_text_type(ts[k].oid) && s->args[k] == TX)
-					       : implicit(ts[k].oid, s->args[k]);
+				bool same = ts[k].oid == s->args[k] || (tr_is_text_type(ts[k].oid) && s->args[k] == TX);
+				exact += same;
+				ok = pass == 0 ? same : implicit(ts[k].oid, s->args[k]);
 			}
-			if (ok)
+			if (ok && pass == 0)
 				return s;
+			if (ok && exact > best_exact)
+				best = s, best_exact = exact;
 		}
+		if (best)
+			return best;
+	}
 	return NULL;
 }
 
@@ -279,6 +309,21 @@ static bool overlaps_ends(Tr *tr, Buf *bs, TType *ts, int loc)
 	return !tr->failed;
 }
 
+void tr_numeric_at_typmod(Buf *b, TType *t)
+{
+	if (t->oid != PGT_NUMERIC || t->typmod < 4)
+		return;
+	Buf w;
+	buf_init(&w);
+	buf_put_str(&w, "pg_numtext(");
+	tr_put_buf(&w, b);
+	buf_printf(&w, ", %d)", t->typmod);
+	buf_reset(b);
+	tr_put_buf(b, &w);
+	buf_cleanup(&w);
+	t->typmod = -1;
+}
+
 /* The function calls of sigs[]: false with an error when no signature
  * fits (42883, or 42725 when an untyped literal leaves it open). */
 bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
@@ -346,6 +391,8 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 				}
 			} else {
 				ok = tr_coerce(tr, &bs[i], &ts[i], want, -1, f->location);
+				if (ok && want == PGT_NUMERIC && ts[i].typmod >= 4)
+					tr_numeric_at_typmod(&bs[i], &ts[i]);
 			}
 			buf_put_str(out, i ? ", " : "");
 			tr_put_buf(out, &bs[i]);
