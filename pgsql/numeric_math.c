@@ -56,8 +56,7 @@ static bool fx_pow10(BIGNUM *r, int k, int scale, BN_CTX *ctx)
 	return BN_one(r) && shift10(r, r, k + scale, ctx);
 }
 
-/* d (finite) at the given scale, truncated below it. */
-static bool fx_from_dec(BIGNUM *r, const PgtDec *d, int scale, BN_CTX *ctx)
+bool dec_to_bn(BIGNUM *r, const PgtDec *d, int scale, BN_CTX *ctx)
 {
 	if (d->ndig == 0)
 		return BN_zero(r), true;
@@ -104,12 +103,7 @@ static bool isqrt(BIGNUM *r, const BIGNUM *n, BN_CTX *ctx)
 	return ok;
 }
 
-/*
- * a (at scale) rounded half away from zero to rscale digits after the
- * point, as d with display scale rscale.  DEC_TOO_PRECISE when it has
- * more digits than a PgtDec holds, DEC_OVERFLOW past numeric's limits.
- */
-static DecStatus fx_to_dec(PgtDec *d, const BIGNUM *a, int scale, int rscale, BN_CTX *ctx)
+DecStatus dec_from_bn(PgtDec *d, const BIGNUM *a, int scale, int rscale, BN_CTX *ctx)
 {
 	BIGNUM *q = BN_new(), *rem = BN_new(), *p = BN_new();
 	DecStatus st = DEC_TOO_PRECISE;
@@ -216,7 +210,7 @@ static bool fx_ln(BIGNUM *r, const PgtDec *x, int scale, BN_CTX *ctx)
 	m.neg = false;
 	m.exp = -(x->ndig - 1);
 	BIGNUM *mv = BN_new(), *l10 = BN_new(), *kb = BN_new();
-	bool ok = mv && l10 && kb && fx_from_dec(mv, &m, ws, ctx) && fx_ln_small(r, mv, ws, ctx);
+	bool ok = mv && l10 && kb && dec_to_bn(mv, &m, ws, ctx) && fx_ln_small(r, mv, ws, ctx);
 	if (ok && k != 0) {
 		ok = fx_pow10(l10, 1, ws, ctx) && fx_ln_small(l10, l10, ws, ctx) && BN_set_word(kb, (BN_ULONG)abs(k)) &&
 		     BN_mul(l10, l10, kb, ctx);
@@ -253,7 +247,7 @@ static DecStatus fx_exp(PgtDec *d, const BIGNUM *t, int ts, double tv, int rscal
 	}
 	for (int i = 0; i < n && ok; i++)
 		ok = fx_mul(sum, sum, sum, ws, ctx);
-	DecStatus st = ok ? fx_to_dec(d, sum, ws, rscale, ctx) : DEC_TOO_PRECISE;
+	DecStatus st = ok ? dec_from_bn(d, sum, ws, rscale, ctx) : DEC_TOO_PRECISE;
 	BN_free(x);
 	BN_free(sum);
 	BN_free(term);
@@ -364,8 +358,8 @@ static DecStatus num_sqrt(const PgtDec *x, PgtDec *r, BN_CTX *ctx)
 	int rscale = clamp_rscale(imax(NUMERIC_MIN_SIG_DIGITS - ((nbase_weight(x) + 1) * 4 / 2 - 1), x->dscale));
 	BIGNUM *n = BN_new();
 	DecStatus st = DEC_TOO_PRECISE;
-	if (n && fx_from_dec(n, x, 2 * (rscale + 2), ctx) && isqrt(n, n, ctx))
-		st = fx_to_dec(r, n, rscale + 2, rscale, ctx);
+	if (n && dec_to_bn(n, x, 2 * (rscale + 2), ctx) && isqrt(n, n, ctx))
+		st = dec_from_bn(r, n, rscale + 2, rscale, ctx);
 	BN_free(n);
 	return st;
 }
@@ -381,7 +375,7 @@ static DecStatus num_exp(const PgtDec *x, PgtDec *r, BN_CTX *ctx)
 		return st;
 	BIGNUM *t = BN_new();
 	int ts = imax(x->dscale, 0) + 2;
-	st = t && fx_from_dec(t, x, ts, ctx) ? fx_exp(r, t, ts, val, rscale, (int)w, ctx) : DEC_TOO_PRECISE;
+	st = t && dec_to_bn(t, x, ts, ctx) ? fx_exp(r, t, ts, val, rscale, (int)w, ctx) : DEC_TOO_PRECISE;
 	BN_free(t);
 	return st;
 }
@@ -390,7 +384,7 @@ static DecStatus num_exp(const PgtDec *x, PgtDec *r, BN_CTX *ctx)
 static DecStatus num_ln_at(const PgtDec *x, int rscale, PgtDec *r, BN_CTX *ctx)
 {
 	BIGNUM *l = BN_new();
-	DecStatus st = l && fx_ln(l, x, rscale + 2, ctx) ? fx_to_dec(r, l, rscale + 2, rscale, ctx) : DEC_TOO_PRECISE;
+	DecStatus st = l && fx_ln(l, x, rscale + 2, ctx) ? dec_from_bn(r, l, rscale + 2, rscale, ctx) : DEC_TOO_PRECISE;
 	BN_free(l);
 	return st;
 }
@@ -408,7 +402,7 @@ static DecStatus num_log(const PgtDec *b, const PgtDec *x, PgtDec *r, BN_CTX *ct
 		if (BN_is_zero(lb))
 			st = DEC_DIV_BY_ZERO;
 		else if (fx_div(lx, lx, lb, ws, ctx))
-			st = fx_to_dec(r, lx, ws, rscale, ctx);
+			st = dec_from_bn(r, lx, ws, rscale, ctx);
 	}
 	BN_free(lb);
 	BN_free(lx);
@@ -435,7 +429,7 @@ static DecStatus pow_by_ln(const PgtDec *b, const PgtDec *y, bool neg, double va
 	int ls = rscale + imax(dw, 0) + GUARD + digits_of((long)fmin(fabs(approx(y)), 1e9)) + 2;
 	BIGNUM *l = BN_new(), *yv = BN_new();
 	DecStatus st = DEC_TOO_PRECISE;
-	if (l && yv && fx_ln(l, &ab, ls, ctx) && fx_from_dec(yv, y, ys, ctx) && BN_mul(l, l, yv, ctx))
+	if (l && yv && fx_ln(l, &ab, ls, ctx) && dec_to_bn(yv, y, ys, ctx) && BN_mul(l, l, yv, ctx))
 		st = fx_exp(r, l, ls + ys, val, rscale, dw, ctx);
 	if (st == DEC_OK && neg && r->ndig > 0)
 		r->neg = true;
@@ -474,14 +468,14 @@ static DecStatus pow_int(const PgtDec *b, long e, bool odd, int rscale, PgtDec *
 	PgtDec ab = *b;
 	ab.neg = false;
 	DecStatus st = DEC_TOO_PRECISE;
-	bool ok = dv && p && eb && q && fx_from_dec(dv, &ab, s, ctx) && BN_set_word(eb, (BN_ULONG)ae) &&
+	bool ok = dv && p && eb && q && dec_to_bn(dv, &ab, s, ctx) && BN_set_word(eb, (BN_ULONG)ae) &&
 		  BN_exp(p, dv, eb, ctx);
 	if (ok && e > 0) {
-		st = fx_to_dec(r, p, (int)(s * ae), rscale, ctx);
+		st = dec_from_bn(r, p, (int)(s * ae), rscale, ctx);
 	} else if (ok) {
 		int qs = rscale + GUARD;
 		if (fx_pow10(q, (int)(s * ae), qs, ctx) && BN_div(q, NULL, q, p, ctx))
-			st = fx_to_dec(r, q, qs, rscale, ctx);
+			st = dec_from_bn(r, q, qs, rscale, ctx);
 	}
 	if (st == DEC_OK && b->neg && odd && r->ndig > 0)
 		r->neg = true;
@@ -647,6 +641,18 @@ static DecStatus math_log(const PgtDec *b, const PgtDec *x, PgtDec *r, MathErr *
 	return num_log(b, x, r, ctx);
 }
 
+PgtDec *dec_work_new(sqlite3_context *ctx, int n, BN_CTX **bctx)
+{
+	PgtDec *d = sqlite3_malloc(n * (int)sizeof(PgtDec));
+	*bctx = BN_CTX_new();
+	if (d && *bctx)
+		return d;
+	sqlite3_free(d);
+	BN_CTX_free(*bctx);
+	sqlite3_result_error_nomem(ctx);
+	return NULL;
+}
+
 /* pg_num_math(x, code) and pg_num_math2(a, b, code). */
 static void fn_num_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -655,14 +661,10 @@ static void fn_num_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
 			return;
 	int code = sqlite3_value_int(argv[nin]);
-	PgtDec *d = sqlite3_malloc(3 * sizeof(PgtDec));
-	BN_CTX *bctx = BN_CTX_new();
-	if (!d || !bctx) {
-		sqlite3_free(d);
-		BN_CTX_free(bctx);
-		sqlite3_result_error_nomem(ctx);
+	BN_CTX *bctx;
+	PgtDec *d = dec_work_new(ctx, 3, &bctx);
+	if (!d)
 		return;
-	}
 	PgtDec *r = d + 2;
 	for (int i = 0; i < nin; i++)
 		if (!dec_from_value(&d[i], argv[i], -1)) {

@@ -159,6 +159,22 @@ static const Sig sigs[] = {
 	{"power", 2, {NU, NU}, NU, "pg_num_math2", "5", {0}},
 	{"pow", 2, {F8, F8}, F8, "pow", NULL, {0}},
 	{"pow", 2, {NU, NU}, NU, "pg_num_math2", "5", {0}},
+	/* numeric_funcs.c (codes NF_*) */
+	{"scale", 1, {NU}, I4, "pg_numfn", "0", {0}},
+	{"min_scale", 1, {NU}, I4, "pg_numfn", "1", {0}},
+	{"trim_scale", 1, {NU}, NU, "pg_numfn", "2", {0}},
+	{"sign", 1, {F8}, F8, "pg_numfn", "9", {0}},
+	{"sign", 1, {NU}, NU, "pg_numfn", "3", {0}},
+	{"div", 2, {NU, NU}, NU, "pg_numfn", "4", {0}},
+	{"width_bucket", 4, {F8, F8, F8, I4}, I4, "pg_numfn", "10", {0}},
+	{"width_bucket", 4, {NU, NU, NU, I4}, I4, "pg_numfn", "5", {0}},
+	{"factorial", 1, {I8}, NU, "pg_numfn", "6", {0}},
+	{"gcd", 2, {I4, I4}, I4, "pg_numfn", "407", {0}},
+	{"gcd", 2, {I8, I8}, I8, "pg_numfn", "807", {0}},
+	{"gcd", 2, {NU, NU}, NU, "pg_numfn", "7", {0}},
+	{"lcm", 2, {I4, I4}, I4, "pg_numfn", "408", {0}},
+	{"lcm", 2, {I8, I8}, I8, "pg_numfn", "808", {0}},
+	{"lcm", 2, {NU, NU}, NU, "pg_numfn", "8", {0}},
 };
 
 /* The rank of a datetime type in date < timestamp < timestamptz, 0 for
