@@ -9,6 +9,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,8 +331,83 @@ static void fn_numfn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	BN_CTX_free(bctx);
 }
 
+/* The error of a generate_series bound or step that is NaN or infinite
+ * (what names it), or NULL. */
+static const char *series_special(const PgtDec *d, const char *what, char *msg, size_t size)
+{
+	if (d->special == DEC_FINITE)
+		return NULL;
+	snprintf(msg, size, "%s cannot be %s", what, d->special == DEC_NAN ? "NaN" : "infinity");
+	return msg;
+}
+
+/* The three values of a generate_series call (NULL for a NULL one), in
+ * d[0..2]; false when there is no row (a NULL) or an error was set. */
+static bool series_args(sqlite3_context *ctx, sqlite3_value **argv, PgtDec *d)
+{
+	for (int i = 0; i < 3; i++)
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			return false;
+	for (int i = 0; i < 3; i++)
+		if (!dec_from_value(&d[i], argv[i], -1)) {
+			pgt_result_error(ctx, "22P02", "invalid input syntax for type numeric");
+			return false;
+		}
+	return true;
+}
+
+/* Whether v is within a series ending at stop with step's sign. */
+static bool series_within(const PgtDec *v, const PgtDec *stop, const PgtDec *step)
+{
+	return step->neg ? dec_cmp(v, stop) >= 0 : dec_cmp(v, stop) <= 0;
+}
+
+/* pg_num_series_ok(start, stop, step): whether generate_series over
+ * numeric has a first value; 22023 when a bound or the step is NaN or
+ * infinite or the step is zero. */
+static void fn_num_series_ok(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	BN_CTX *bctx;
+	PgtDec *d = dec_work_new(ctx, 3, &bctx);
+	if (!d)
+		return;
+	char m[64];
+	if (series_args(ctx, argv, d)) {
+		const char *msg = series_special(&d[0], "start value", m, sizeof m);
+		msg = msg ? msg : series_special(&d[1], "stop value", m, sizeof m);
+		msg = msg ? msg : series_special(&d[2], "step size", m, sizeof m);
+		msg = msg ? msg : d[2].ndig == 0 ? "step size cannot equal zero" : NULL;
+		if (msg)
+			pgt_result_error(ctx, "22023", msg);
+		else
+			sqlite3_result_int(ctx, series_within(&d[0], &d[1], &d[2]));
+	}
+	sqlite3_free(d);
+	BN_CTX_free(bctx);
+}
+
+/* pg_num_series_next(v, stop, step): v + step while it is within the
+ * series, else NULL (also past numeric's limits, which are past stop). */
+static void fn_num_series_next(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	BN_CTX *bctx;
+	PgtDec *d = dec_work_new(ctx, 4, &bctx);
+	if (!d)
+		return;
+	if (series_args(ctx, argv, d) && dec_add(&d[0], &d[2], &d[3]) == DEC_OK && series_within(&d[3], &d[1], &d[2]))
+		dec_result(ctx, &d[3]);
+	sqlite3_free(d);
+	BN_CTX_free(bctx);
+}
+
 bool dec_funcs_register(sqlite3 *db)
 {
 	return sqlite3_create_function_v2(db, "pg_numfn", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_numfn, NULL,
-					  NULL, NULL) == SQLITE_OK;
+					  NULL, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_num_series_ok", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+					  fn_num_series_ok, NULL, NULL, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_num_series_next", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+					  fn_num_series_next, NULL, NULL, NULL) == SQLITE_OK;
 }

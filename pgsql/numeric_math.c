@@ -108,42 +108,24 @@ DecStatus dec_from_bn(PgtDec *d, const BIGNUM *a, int scale, int rscale, BN_CTX 
 	BIGNUM *q = BN_new(), *rem = BN_new(), *p = BN_new();
 	DecStatus st = DEC_TOO_PRECISE;
 	bool ok = q && rem && p;
+	int qscale = scale;
 	if (ok && scale > rscale) {
 		ok = fx_pow10(p, scale - rscale, 0, ctx) && BN_div(q, rem, a, p, ctx) && BN_lshift1(rem, rem);
 		BN_set_negative(rem, 0);
 		if (ok && BN_cmp(rem, p) >= 0)
 			ok = BN_is_negative(a) ? BN_sub_word(q, 1) : BN_add_word(q, 1);
+		qscale = rscale;
 	} else if (ok) {
-		ok = shift10(q, a, rscale - scale, ctx);
+		ok = BN_copy(q, a) != NULL;
 	}
+	/* the value is q / 10^qscale */
 	char *s = ok ? BN_bn2dec(q) : NULL;
-	if (s) {
-		bool neg = s[0] == '-';
-		const char *digits = s + neg;
-		size_t nd = strlen(digits);
-		size_t len = nd + (size_t)rscale + 4;
-		char *t = malloc(len);
-		if (t) {
-			size_t k = 0, lead = nd > (size_t)rscale ? nd - (size_t)rscale : 0;
-			if (neg)
-				t[k++] = '-';
-			memcpy(t + k, digits, lead);
-			k += lead;
-			if (lead == 0)
-				t[k++] = '0';
-			t[k++] = '.';
-			for (size_t z = nd; z < (size_t)rscale; z++)
-				t[k++] = '0';
-			memcpy(t + k, digits + lead, nd - lead);
-			k += nd - lead;
-			if (pgt_dec_parse(t, k, d)) {
-				d->dscale = rscale;
-				st = dec_check_limits(d);
-			}
-			free(t);
-		}
-		OPENSSL_free(s);
+	if (s && pgt_dec_parse(s, strlen(s), d)) {
+		d->exp = d->ndig ? d->exp - qscale : 0;
+		d->dscale = rscale;
+		st = dec_check_limits(d);
 	}
+	OPENSSL_free(s);
 	BN_free(q);
 	BN_free(rem);
 	BN_free(p);
@@ -230,6 +212,8 @@ static bool fx_ln(BIGNUM *r, const PgtDec *x, int scale, BN_CTX *ctx)
  */
 static DecStatus fx_exp(PgtDec *d, const BIGNUM *t, int ts, double tv, int rscale, int dweight, BN_CTX *ctx)
 {
+	if (rscale + dweight > PGT_DEC_MAXDIG + 2)
+		return DEC_TOO_PRECISE;
 	int n = fabs(tv) > 0.01 ? (int)ceil(log2(fabs(tv) / 0.01)) : 0;
 	int ws = rscale + (dweight > 0 ? dweight : 0) + GUARD + n / 3;
 	BIGNUM *x = BN_new(), *sum = BN_new(), *term = BN_new();
@@ -356,6 +340,8 @@ static bool exp_beyond(double val, double limit, int dscale, PgtDec *r, DecStatu
 static DecStatus num_sqrt(const PgtDec *x, PgtDec *r, BN_CTX *ctx)
 {
 	int rscale = clamp_rscale(imax(NUMERIC_MIN_SIG_DIGITS - ((nbase_weight(x) + 1) * 4 / 2 - 1), x->dscale));
+	if (x->ndig && (x->exp + x->ndig) / 2 + rscale > PGT_DEC_MAXDIG + 2)
+		return DEC_TOO_PRECISE;
 	BIGNUM *n = BN_new();
 	DecStatus st = DEC_TOO_PRECISE;
 	if (n && dec_to_bn(n, x, 2 * (rscale + 2), ctx) && isqrt(n, n, ctx))
@@ -455,26 +441,27 @@ static DecStatus pow_int(const PgtDec *b, long e, bool odd, int rscale, PgtDec *
 		return DEC_OK;
 	}
 	long ae = labs(e);
-	int s = b->exp < 0 ? -b->exp : 0;
-	if ((double)ae * (b->ndig + imax(b->exp, 0)) > EXACT_POW_DIGITS) {
+	PgtDec dd = *b;
+	dd.neg = false;
+	dd.exp = 0; /* D, the digits */
+	if ((double)ae * approx_log10(&dd) > EXACT_POW_DIGITS) {
 		PgtDec y;
 		char buf[32];
 		snprintf(buf, sizeof buf, "%ld", e);
 		set_const(&y, DEC_FINITE, buf);
 		return pow_by_ln(b, &y, b->neg && odd, f / 0.434294481903252, rscale, r, ctx);
 	}
-	/* exact: |b| = D / 10^s, |b|^ae = D^ae / 10^(s ae) */
+	/* exact: |b| = D * 10^x, |b|^ae = D^ae * 10^(x ae) */
 	BIGNUM *dv = BN_new(), *p = BN_new(), *eb = BN_new(), *q = BN_new();
-	PgtDec ab = *b;
-	ab.neg = false;
+	long xs = (long)b->exp * ae;
 	DecStatus st = DEC_TOO_PRECISE;
-	bool ok = dv && p && eb && q && dec_to_bn(dv, &ab, s, ctx) && BN_set_word(eb, (BN_ULONG)ae) &&
+	bool ok = dv && p && eb && q && dec_to_bn(dv, &dd, 0, ctx) && BN_set_word(eb, (BN_ULONG)ae) &&
 		  BN_exp(p, dv, eb, ctx);
-	if (ok && e > 0) {
-		st = dec_from_bn(r, p, (int)(s * ae), rscale, ctx);
-	} else if (ok) {
+	if (ok && e > 0 && labs(xs) <= 4 * NUMERIC_MAX_WEIGHT_DIGITS) {
+		st = dec_from_bn(r, p, (int)-xs, rscale, ctx);
+	} else if (ok && e < 0 && -xs + rscale + GUARD <= 4 * NUMERIC_MAX_WEIGHT_DIGITS) {
 		int qs = rscale + GUARD;
-		if (fx_pow10(q, (int)(s * ae), qs, ctx) && BN_div(q, NULL, q, p, ctx))
+		if (fx_pow10(q, (int)-xs, qs, ctx) && BN_div(q, NULL, q, p, ctx))
 			st = dec_from_bn(r, q, qs, rscale, ctx);
 	}
 	if (st == DEC_OK && b->neg && odd && r->ndig > 0)

@@ -590,13 +590,28 @@ static bool srf_rel(Tr *tr, PgQuery__RangeFunction *rf, const char *name, uint32
 	return tr_scope_add(tr, r, -1);
 }
 
-/* generate_series(start, stop, step interval) over timestamps (and dates,
+/* Whether generate_series of these arguments is the numeric one: one is
+ * numeric, the others numeric, integers or untyped. */
+static bool series_numeric(const TType *ts, size_t n)
+{
+	bool num = false;
+	for (size_t i = 0; i < n; i++) {
+		if (ts[i].unknown || ts[i].param || tr_is_int_type(ts[i].oid))
+			continue;
+		if (ts[i].oid != PGT_NUMERIC)
+			return false;
+		num = true;
+	}
+	return num;
+}
+
+/* generate_series(start, stop [, step]) over numeric, generate_series(start, stop, step interval) over timestamps (and dates,
  * as timestamps) and regexp_split_to_table(s, pattern[, flags]) in FROM:
  * 1 translated, 0 failed, -1 not one of them. */
 int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out)
 {
 	bool split = strcmp(name, "regexp_split_to_table") == 0 && (f->n_args == 2 || f->n_args == 3);
-	bool series = strcmp(name, "generate_series") == 0 && f->n_args == 3;
+	bool series = strcmp(name, "generate_series") == 0 && (f->n_args == 2 || f->n_args == 3);
 	if (!split && !series)
 		return -1;
 	Buf bs[3];
@@ -608,7 +623,17 @@ int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, c
 		ok = tr_expr(tr, f->args[i], &bs[i], &ts[i]);
 	int done = -1;
 	uint32_t t = PGT_TEXT;
-	if (ok && series) {
+	if (ok && series && series_numeric(ts, f->n_args)) {
+		t = PGT_NUMERIC;
+		for (size_t i = 0; i < f->n_args && ok; i++) {
+			ok = tr_coerce(tr, &bs[i], &ts[i], PGT_NUMERIC, -1, f->location);
+			tr_numeric_at_typmod(&bs[i], &ts[i]);
+		}
+		if (f->n_args == 2)
+			buf_put_u8(&bs[2], '1');
+	} else if (ok && series) {
+		if (f->n_args != 3)
+			goto out;
 		t = ts[0].oid == PGT_DATE || ts[0].unknown ? PGT_TIMESTAMPTZ : ts[0].oid;
 		if (ts[1].oid == PGT_TIMESTAMPTZ && !ts[1].unknown)
 			t = PGT_TIMESTAMPTZ;
@@ -629,21 +654,31 @@ int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, c
 	if (!srf_rel(tr, rf, name, t, &alias, &col, &ordcol))
 		goto out;
 	if (series) {
+		/* numeric: the first value when pg_num_series_ok(start, stop, step),
+		 * then pg_num_series_next(v, stop, step) until NULL (numeric_funcs.c) */
 		int op = t == PGT_TIMESTAMPTZ ? DTOP_TSTZ_PL_ITV : DTOP_TS_PL_ITV;
+		bool num = t == PGT_NUMERIC;
 		Buf nx;
 		buf_init(&nx);
-		buf_printf(&nx, "pg_dt_op(%d, value, %s)", op, buf_cstr(&bs[2]));
-		buf_printf(out, "(WITH RECURSIVE _series(value, n) AS (SELECT %s, 1 WHERE pg_series_ok(%s, %s, %s, %u) ",
-			   buf_cstr(&bs[0]), buf_cstr(&bs[0]), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
-		buf_printf(out, "UNION ALL SELECT %s, n + 1 FROM _series WHERE pg_series_ok(%s, %s, %s, %u)) SELECT value AS ",
-			   buf_cstr(&nx), buf_cstr(&nx), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
+		if (num)
+			buf_printf(&nx, "pg_num_series_next(value, %s, %s)", buf_cstr(&bs[1]), buf_cstr(&bs[2]));
+		else
+			buf_printf(&nx, "pg_dt_op(%d, value, %s)", op, buf_cstr(&bs[2]));
+		buf_printf(out, "(WITH RECURSIVE _series(value, n) AS (SELECT %s, 1 WHERE ", buf_cstr(&bs[0]));
+		if (num)
+			buf_printf(out, "pg_num_series_ok(%s, %s, %s) UNION ALL SELECT %s, n + 1 FROM _series WHERE value IS NOT NULL) SELECT value AS ",
+				   buf_cstr(&bs[0]), buf_cstr(&bs[1]), buf_cstr(&bs[2]), buf_cstr(&nx));
+		else
+			buf_printf(out, "pg_series_ok(%s, %s, %s, %u) UNION ALL SELECT %s, n + 1 FROM _series WHERE pg_series_ok(%s, %s, %s, %u)) SELECT value AS ",
+				   buf_cstr(&bs[0]), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t, buf_cstr(&nx), buf_cstr(&nx),
+				   buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
 		buf_cleanup(&nx);
 		pgs_put_ident(out, col);
 		if (rf->ordinality) {
 			buf_put_str(out, ", n AS ");
 			pgs_put_ident(out, ordcol);
 		}
-		buf_put_str(out, " FROM _series) AS ");
+		buf_put_str(out, num ? " FROM _series WHERE value IS NOT NULL) AS " : " FROM _series) AS ");
 	} else {
 		buf_put_str(out, "(SELECT CAST(value AS TEXT) AS ");
 		pgs_put_ident(out, col);
