@@ -1,8 +1,8 @@
 /*
  * numeric_funcs.c - scale, min_scale, trim_scale, sign, div,
- * width_bucket, factorial, gcd and lcm of numeric, and sign and
- * width_bucket of double precision, as PostgreSQL 15's numeric.c and
- * float.c answer them (results, display scales, NULL for the scale of
+ * width_bucket, factorial, gcd and lcm of numeric, generate_series over
+ * numeric, and sign, width_bucket, float4send and float8send of double
+ * precision, as PostgreSQL 15's numeric.c and float.c answer them (results, display scales, NULL for the scale of
  * NaN and infinity, SQLSTATEs 2201G, 22003, 22012).  Integer
  * results of decimal operands are computed exactly on OpenSSL's BIGNUM
  * at the operands' common scale.
@@ -271,6 +271,25 @@ static void int_result(sqlite3_context *ctx, const PgtDec *r, int width)
 	buf_cleanup(&b);
 }
 
+/* float4send(x) (width 4) and float8send(x): the IEEE 754 bits, most
+ * significant byte first. */
+static void float_send(sqlite3_context *ctx, double x, int width)
+{
+	uint8_t out[8];
+	uint64_t bits;
+	if (width == 4) {
+		float f = (float)x;
+		uint32_t b32;
+		memcpy(&b32, &f, 4);
+		bits = (uint64_t)b32 << 32;
+	} else {
+		memcpy(&bits, &x, 8);
+	}
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(bits >> (56 - 8 * i));
+	sqlite3_result_blob(ctx, out, width, SQLITE_TRANSIENT);
+}
+
 /* pg_numfn(args..., code); code + 100 * w for gcd and lcm of int4 (w 4)
  * and int8 (w 8). */
 static void fn_numfn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -283,6 +302,10 @@ static void fn_numfn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (code == NF_FLOAT_SIGN) {
 		double x = float_arg(argv[0]);
 		sqlite3_result_double(ctx, x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0);
+		return;
+	}
+	if (code == NF_FLOAT4_SEND || code == NF_FLOAT8_SEND) {
+		float_send(ctx, float_arg(argv[0]), code == NF_FLOAT4_SEND ? 4 : 8);
 		return;
 	}
 	if (code == NF_FLOAT_WIDTH_BUCKET && nin == 4) {

@@ -45,11 +45,13 @@ enum {
 	NF_LCM,
 	NF_FLOAT_SIGN,
 	NF_FLOAT_WIDTH_BUCKET,
+	NF_FLOAT4_SEND,
+	NF_FLOAT8_SEND,
 };
 
 /* SQL function pg_numfn(args..., code): scale, min_scale, trim_scale,
  * sign, div, width_bucket, factorial, gcd and lcm of numeric, sign and
- * width_bucket of double precision. */
+ * width_bucket of double precision, float4send and float8send. */
 bool dec_funcs_register(sqlite3 *db);
 
 #endif

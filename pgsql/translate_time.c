@@ -175,6 +175,8 @@ static const Sig sigs[] = {
 	{"lcm", 2, {I4, I4}, I4, "pg_numfn", "408", {0}},
 	{"lcm", 2, {I8, I8}, I8, "pg_numfn", "808", {0}},
 	{"lcm", 2, {NU, NU}, NU, "pg_numfn", "8", {0}},
+	{"float4send", 1, {PGT_FLOAT4}, PGT_BYTEA, "pg_numfn", "11", {0}},
+	{"float8send", 1, {F8}, PGT_BYTEA, "pg_numfn", "12", {0}},
 };
 
 /* The rank of a datetime type in date < timestamp < timestamptz, 0 for
