@@ -223,17 +223,6 @@ static void float_width_bucket(sqlite3_context *ctx, double x, double b1, double
 	sqlite3_result_int64(ctx, isfinite(r) && r > INT32_MIN - 1.0 && r < INT32_MAX + 1.0 ? (int32_t)r : INT32_MIN);
 }
 
-/* A double precision argument (NaN stored as text). */
-static double float_arg(sqlite3_value *v)
-{
-	if (sqlite3_value_type(v) == SQLITE_TEXT) {
-		const char *s = (const char *)sqlite3_value_text(v);
-		if (s && strcasecmp(s, "nan") == 0)
-			return NAN;
-	}
-	return sqlite3_value_double(v);
-}
-
 /* The functions of one numeric argument: scale, min_scale, trim_scale,
  * sign. */
 static void num_unary(sqlite3_context *ctx, int code, PgtDec *d)
@@ -300,16 +289,16 @@ static void fn_numfn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 	int code = sqlite3_value_int(argv[nin]) % 100, width = sqlite3_value_int(argv[nin]) / 100;
 	if (code == NF_FLOAT_SIGN) {
-		double x = float_arg(argv[0]);
+		double x = dec_float_arg(argv[0]);
 		sqlite3_result_double(ctx, x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0);
 		return;
 	}
 	if (code == NF_FLOAT4_SEND || code == NF_FLOAT8_SEND) {
-		float_send(ctx, float_arg(argv[0]), code == NF_FLOAT4_SEND ? 4 : 8);
+		float_send(ctx, dec_float_arg(argv[0]), code == NF_FLOAT4_SEND ? 4 : 8);
 		return;
 	}
 	if (code == NF_FLOAT_WIDTH_BUCKET && nin == 4) {
-		float_width_bucket(ctx, float_arg(argv[0]), float_arg(argv[1]), float_arg(argv[2]),
+		float_width_bucket(ctx, dec_float_arg(argv[0]), dec_float_arg(argv[1]), dec_float_arg(argv[2]),
 				   sqlite3_value_int64(argv[3]));
 		return;
 	}

@@ -9,9 +9,9 @@
  * powers small enough to compute exactly are exact before rounding.  A
  * result of more than PGT_DEC_MAXDIG significant digits is 0A000.
  *
- * exp, ln and log10 of double precision follow float.c: 22003 on
- * overflow and underflow, 2201E for the logarithm of zero or of a
- * negative number, NaN in NaN out.
+ * exp, ln, log10, cbrt, the hyperbolic functions and power of double
+ * precision follow float.c: 22003 on overflow and underflow, 2201E for
+ * the logarithm of zero or of a negative number, NaN in NaN out.
  */
 #include "pgsql/numeric_math.h"
 
@@ -677,43 +677,142 @@ static void fn_num_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	BN_CTX_free(bctx);
 }
 
-/* pg_float_math(x, code): exp, ln, log10 of double precision. */
-static void fn_float_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+double dec_float_arg(sqlite3_value *v)
 {
-	(void)argc;
-	int t = sqlite3_value_type(argv[0]);
-	if (t == SQLITE_NULL)
-		return;
-	double x = sqlite3_value_double(argv[0]);
-	if (t == SQLITE_TEXT) {
-		const char *s = (const char *)sqlite3_value_text(argv[0]);
-		if (s && strcasecmp(s, "nan") == 0) {
-			sqlite3_result_value(ctx, argv[0]);
-			return;
-		}
+	if (sqlite3_value_type(v) == SQLITE_TEXT) {
+		const char *s = (const char *)sqlite3_value_text(v);
+		if (s && strcasecmp(s, "nan") == 0)
+			return NAN;
 	}
-	int code = sqlite3_value_int(argv[1]);
-	double r;
-	if (code == NM_EXP) {
+	return sqlite3_value_double(v);
+}
+
+/* r as a double precision result (NaN as its text). */
+static void float_result(sqlite3_context *ctx, double r)
+{
+	if (isnan(r))
+		sqlite3_result_text(ctx, "NaN", 3, SQLITE_STATIC);
+	else
+		sqlite3_result_double(ctx, r);
+}
+
+/* The result r of a function of finite x: 22003 when it overflowed to an
+ * infinity or (when underflow) to zero. */
+static bool float_range_ok(sqlite3_context *ctx, double x, double r, bool underflow)
+{
+	if (isinf(r) && !isinf(x))
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+	else if (underflow && r == 0 && !isinf(x))
+		pgt_result_error(ctx, "22003", "value out of range: underflow");
+	else
+		return true;
+	return false;
+}
+
+/* One function of double precision x (float.c's); false with the error
+ * set. */
+static bool float_fn(sqlite3_context *ctx, int code, double x, double *r)
+{
+	switch (code) {
+	case NM_EXP:
 		errno = 0;
-		r = exp(x);
-		if (!isinf(x) && ((errno == ERANGE && r != 0) || isinf(r))) {
-			pgt_result_error(ctx, "22003", "value out of range: overflow");
-			return;
-		}
-		if (r == 0 && !isinf(x)) {
-			pgt_result_error(ctx, "22003", "value out of range: underflow");
-			return;
-		}
-	} else {
+		*r = exp(x);
+		if (errno == ERANGE && *r != 0 && !isinf(x))
+			*r = INFINITY;
+		return float_range_ok(ctx, x, *r, true);
+	case NM_LN:
+	case NM_LOG10:
 		if (x == 0 || x < 0) {
 			pgt_result_error(ctx, "2201E",
 					 x == 0 ? "cannot take logarithm of zero" : "cannot take logarithm of a negative number");
-			return;
+			return false;
 		}
-		r = code == NM_LN ? log(x) : log10(x);
+		*r = code == NM_LN ? log(x) : log10(x);
+		return true;
+	case NM_SINH:
+		*r = sinh(x);
+		return true;
+	case NM_COSH:
+		*r = cosh(x);
+		return true;
+	case NM_TANH:
+		*r = tanh(x);
+		return true;
+	case NM_ASINH:
+		*r = asinh(x);
+		return true;
+	case NM_CBRT:
+		*r = cbrt(x);
+		return true;
 	}
-	sqlite3_result_double(ctx, r);
+	/* acosh, atanh */
+	if (code == NM_ACOSH ? x < 1.0 : (x < -1.0 || x > 1.0)) {
+		pgt_result_error(ctx, "22003", "input is out of range");
+		return false;
+	}
+	*r = code == NM_ACOSH ? acosh(x) : x == 1.0 ? INFINITY : x == -1.0 ? -INFINITY : atanh(x);
+	return true;
+}
+
+/* pg_float_math(x, code): exp, ln, log10, cbrt and the hyperbolic
+ * functions of double precision. */
+static void fn_float_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	double x = dec_float_arg(argv[0]), r;
+	if (isnan(x))
+		float_result(ctx, x);
+	else if (float_fn(ctx, sqlite3_value_int(argv[1]), x, &r))
+		float_result(ctx, r);
+}
+
+/* x ^ y of double precision with infinite y (dpow). */
+static double pow_inf_exp(double x, double y)
+{
+	double ax = fabs(x);
+	if (ax == 1.0)
+		return 1.0;
+	return (y > 0) == (ax > 1.0) ? INFINITY : 0.0;
+}
+
+/* pg_float_pow(x, y): power() and ^ of double precision as dpow answers:
+ * NaN ^ 0 and 1 ^ NaN are 1, other NaNs NaN; 2201F for zero to a
+ * negative power and a negative number to a non-integer one; infinities
+ * per POSIX; 22003 on overflow and underflow. */
+static void fn_float_pow(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	double x = dec_float_arg(argv[0]), y = dec_float_arg(argv[1]), r;
+	if (isnan(x) || isnan(y)) {
+		float_result(ctx, (isnan(x) ? !isnan(y) && y == 0 : x == 1.0) ? 1.0 : NAN);
+		return;
+	}
+	if (x == 0 && y < 0) {
+		pgt_result_error(ctx, "2201F", "zero raised to a negative power is undefined");
+		return;
+	}
+	if (x < 0 && floor(y) != y) {
+		pgt_result_error(ctx, "2201F", "a negative number raised to a non-integer power yields a complex result");
+		return;
+	}
+	if (isinf(y)) {
+		r = pow_inf_exp(x, y);
+	} else if (isinf(x)) {
+		bool odd = floor(y / 2) != y / 2;
+		r = y == 0 ? 1.0 : x > 0 ? (y > 0 ? x : 0.0) : y > 0 ? (odd ? x : -x) : (odd ? -0.0 : 0.0);
+	} else {
+		errno = 0;
+		r = pow(x, y);
+		if (errno == ERANGE && r != 0)
+			r = INFINITY;
+		if (!float_range_ok(ctx, x, r, x != 0))
+			return;
+	}
+	float_result(ctx, r);
 }
 
 bool dec_math_register(sqlite3 *db)
@@ -722,5 +821,6 @@ bool dec_math_register(sqlite3 *db)
 	return sqlite3_create_function_v2(db, "pg_num_math", 2, fl, NULL, fn_num_math, NULL, NULL, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_num_math2", 3, fl, NULL, fn_num_math, NULL, NULL, NULL) == SQLITE_OK &&
 	       sqlite3_create_function_v2(db, "pg_float_math", 2, fl, NULL, fn_float_math, NULL, NULL, NULL) ==
-		       SQLITE_OK;
+		       SQLITE_OK &&
+	       sqlite3_create_function_v2(db, "pg_float_pow", 2, fl, NULL, fn_float_pow, NULL, NULL, NULL) == SQLITE_OK;
 }

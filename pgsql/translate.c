@@ -813,7 +813,7 @@ static bool arith_op(Tr *tr, const char *op, Buf *lb, const TType *lt, Buf *rb, 
 	if (op[0] == '^') {
 		/* exponentiation of the other number types is float8 */
 		res = PGT_FLOAT8;
-		buf_put_str(out, "pow(");
+		buf_put_str(out, "pg_float_pow(");
 	} else if (res == PGT_NUMERIC) {
 		/* exact decimal arithmetic with PostgreSQL's result scales */
 		buf_printf(out, "pg_num_op('%s', ", op);

@@ -36,3 +36,13 @@ SELECT exp('NaN'::float8), ln('Infinity'::float8), exp('-Infinity'::float8), log
 CREATE TABLE nm17 (a numeric(10,4), b numeric, f float8)
 INSERT INTO nm17 VALUES (2, 3, 2.5), (1.5, 0.5, 100), (NULL, 2, NULL), (0.25, -1, 1e-5)
 SELECT a, sqrt(a), exp(a), ln(a), log(a), a ^ b, power(b, a), exp(f), ln(f), log(f) FROM nm17 ORDER BY a
+SELECT power(float8 'NaN', float8 '0.5'), power(float8 '144', float8 'NaN'), power(float8 '1', float8 'NaN'), power(float8 'NaN', float8 '0'), power(float8 '-1', float8 'Infinity'), power(float8 '0.5', float8 '-Infinity')
+SELECT power(float8 '-Infinity', float8 '3'), power(float8 '-Infinity', float8 '2'), power(float8 '-Infinity', float8 '-3'), power(float8 'Infinity', float8 '-2'), 2 ^ 10, 2.5::float8 ^ 0.5, (-8)::float8 ^ 3
+SELECT power(0::float8, -1)
+SELECT power(-8::float8, 0.5)
+SELECT 10::float8 ^ 400
+SELECT 10::float8 ^ -400
+SELECT sinh(1::float8), cosh(1::float8), tanh(1::float8), asinh(1::float8), acosh(2::float8), atanh(0.5::float8), cbrt(27::float8), cbrt(-2)
+SELECT sinh('Infinity'::float8), sinh('-Infinity'::float8), sinh('NaN'::float8), cosh('-Infinity'::float8), tanh('Infinity'::float8), atanh(1::float8), atanh(-1::float8), acosh('NaN'::float8)
+SELECT acosh(0.5::float8)
+SELECT atanh(2::float8)
