@@ -87,7 +87,7 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	if (f->func_variadic)
-		return tr_unsupported(tr, f->location, "VARIADIC in a call of a json function");
+		return tr_json_variadic(tr, f, "json_build_object", out, ty) == 1;
 	if (f->n_args % 2)
 		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements");
 	if (f->n_args > 84)

@@ -90,6 +90,10 @@ void tr_settle(Tr *tr, Buf *b, TType *ty);
 /* A numeric b of a column typed numeric(p,s) as its text at scale s (the
  * display scale PostgreSQL's functions see); *t loses the typmod. */
 void tr_numeric_at_typmod(Buf *b, TType *t);
+/* A json function called with VARIADIC arr (json(b)_build_array,
+ * json(b)_build_object, json(b)_extract_path[_text]): 1 translated, 0
+ * failed. */
+int tr_json_variadic(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 void tr_put_buf(Buf *dst, Buf *src);
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
 const char *tr_figure_colname(Node *n);
