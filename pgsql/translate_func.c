@@ -505,6 +505,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			m = &funcs[i];
 			break;
 		}
+	int arrf = m ? -1 : tr_array_find(tr, f, name, out, ty);
+	if (arrf >= 0)
+		return arrf == 1;
 	int json = m ? -1 : tr_json_func(tr, f, out, ty);
 	if (json >= 0)
 		return json == 1;

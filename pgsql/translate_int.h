@@ -210,6 +210,10 @@ bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt,
 /* A json(b) function (jsonb_set, to_jsonb, jsonb_build_array, ...): 1
  * done, 0 failed, -1 not one of them. */
 int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+/* bs[0..2] initialised and the (at most 3) arguments of f translated
+ * into them; the caller cleans up the three. */
+bool tr_args3(Tr *tr, PgQuery__FuncCall *f, Buf *bs, TType *ts);
+int tr_array_find(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 bool tr_json_func_name(const char *name);
 /* Whether a value of type oid may be a key of json(b)_build_object. */
 bool tr_json_key_type(uint32_t oid);

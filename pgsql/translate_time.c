@@ -625,11 +625,7 @@ int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, c
 		return -1;
 	Buf bs[3];
 	TType ts[3];
-	bool ok = true;
-	for (size_t i = 0; i < 3; i++)
-		buf_init(&bs[i]);
-	for (size_t i = 0; i < f->n_args && ok; i++)
-		ok = tr_expr(tr, f->args[i], &bs[i], &ts[i]);
+	bool ok = tr_args3(tr, f, bs, ts);
 	int done = -1;
 	uint32_t t = PGT_TEXT;
 	if (ok && series && series_numeric(ts, f->n_args)) {
