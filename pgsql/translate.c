@@ -738,11 +738,12 @@ static bool is_array_type(uint32_t oid)
 	return t && t->category == 'A' && t->elem_oid && oid != 22 && oid != 30;
 }
 
-/* A prefix operator: - + @ over the operand rb of type rt. */
+/* A prefix operator: - + @ |/ ||/ over the operand rb of type rt. */
 static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
 {
-	if (strcmp(op, "-") == 0 && rt->oid == PGT_INTERVAL && !rt->unknown)
-		return tr_time_negate(tr, rb, rt, out, ty);
+	int special = tr_prefix_special(tr, op, rb, rt, loc, out, ty);
+	if (special >= 0)
+		return special == 1;
 	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 || strcmp(op, "@") == 0) {
 		if (rt->unknown || rt->param)
 			tr_coerce(tr, rb, rt, PGT_INT4, -1, loc);

@@ -90,6 +90,9 @@ void tr_settle(Tr *tr, Buf *b, TType *ty);
 /* A numeric b of a column typed numeric(p,s) as its text at scale s (the
  * display scale PostgreSQL's functions see); *t loses the typmod. */
 void tr_numeric_at_typmod(Buf *b, TType *t);
+/* The prefix operators - of interval, |/ (square root) and ||/ (cube
+ * root) of double precision: 1 translated, 0 failed, -1 another one. */
+int tr_prefix_special(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
 /* A json function called with VARIADIC arr (json(b)_build_array,
  * json(b)_build_object, json(b)_extract_path[_text]): 1 translated, 0
  * failed. */

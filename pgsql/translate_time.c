@@ -11,6 +11,7 @@
 
 #include "common/pgident.h"
 #include "common/pgnode.h"
+#include "pgsql/numeric_math.h"
 #include "pgsql/pgtime_ops.h"
 #include "pgsql/translate_int.h"
 
@@ -347,6 +348,23 @@ void tr_numeric_at_typmod(Buf *b, TType *t)
 	tr_put_buf(b, &w);
 	buf_cleanup(&w);
 	t->typmod = -1;
+}
+
+int tr_prefix_special(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
+{
+	if (strcmp(op, "-") == 0 && rt->oid == PGT_INTERVAL && !rt->unknown)
+		return tr_time_negate(tr, rb, rt, out, ty);
+	if (strcmp(op, "|/") != 0 && strcmp(op, "||/") != 0)
+		return -1;
+	if (!rt->unknown && !rt->param && !implicit(rt->oid, F8))
+		return tr_fail(tr, "42883", loc, "operator does not exist: %s %s", op, tr_type_name(rt->oid));
+	if (!tr_coerce(tr, rb, rt, F8, -1, loc))
+		return 0;
+	buf_put_str(out, op[1] == '/' ? "pg_sqrt(" : "pg_float_math(");
+	tr_put_buf(out, rb);
+	buf_printf(out, op[1] == '/' ? ")" : ", %d)", NM_CBRT);
+	tr_ttype_set(ty, F8, -1);
+	return !tr->failed;
 }
 
 /* The function calls of sigs[]: false with an error when no signature

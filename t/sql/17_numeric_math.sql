@@ -46,3 +46,6 @@ SELECT sinh(1::float8), cosh(1::float8), tanh(1::float8), asinh(1::float8), acos
 SELECT sinh('Infinity'::float8), sinh('-Infinity'::float8), sinh('NaN'::float8), cosh('-Infinity'::float8), tanh('Infinity'::float8), atanh(1::float8), atanh(-1::float8), acosh('NaN'::float8)
 SELECT acosh(0.5::float8)
 SELECT atanh(2::float8)
+SELECT |/ 25, |/ 2.0, ||/ 27::float8, ||/ -8, |/ 2::float8 * 2
+SELECT |/ -1::float8
+SELECT |/ 'abc'::text
