@@ -359,7 +359,7 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
  * it takes.  The string functions work on text; those PostgreSQL also has
  * for bytea take bytea as its bytes (bytea_call), the others refuse it
  * rather than answer from the bytes' text.  sum and avg take numbers;
- * regexp_replace's start and N, and
+ * mod of floats, regexp_replace's start and N, and
  * parameterless count() are refused as PostgreSQL or DoSQL must.
  */
 static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCall *f, size_t i, const TType *t)
@@ -377,6 +377,8 @@ static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__Fun
 			       ? tr_fail(tr, "0A000", f->location, "%s(interval) is not supported by DoSQL", name)
 			       : tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name,
 					 tr_type_name(t->oid));
+	if ((t->oid == PGT_FLOAT4 || t->oid == PGT_FLOAT8) && strcmp(name, "mod") == 0)
+		return tr_fail(tr, "42883", f->location, "function mod(%s) does not exist", tr_type_name(t->oid));
 	if (i >= 4 && strcmp(name, "regexp_replace") == 0)
 		return tr_fail(tr, "0A000", f->location, "regexp_replace with a start position is not supported by DoSQL");
 	return true;

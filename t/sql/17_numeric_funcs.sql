@@ -33,3 +33,6 @@ INSERT INTO nf17 VALUES (2.5, 2.5), (-1, -1), (7.125, 7.125), (NULL, NULL)
 SELECT a, scale(a), min_scale(a), trim_scale(a), sign(a), div(a, 2), width_bucket(a, 0, 10, 4), width_bucket(f, 0, 10, 4), sign(f) FROM nf17 ORDER BY a
 SELECT float4send('5e-20'::float4), float4send('1.17549435e-38'::float4), float4send('NaN'::float4), float4send('-Infinity'::float4), float4send(1.5)
 SELECT float8send('2.2250738585072014E-308'::float8), float8send('NaN'::float8), float8send(-1.5::float8), float8send('Infinity'), float8send(1)
+SELECT mod(sign(0), 2::int2)
+SELECT mod(1.5::float8, 1)
+SELECT mod(7, 3), mod(7.5, 2), mod(-7::int8, 3)
