@@ -810,6 +810,83 @@ static void fn_array_assign_slice(sqlite3_context *ctx, int argc, sqlite3_value 
 	arr_cleanup(&src);
 }
 
+/* Whether element i of l is the value v (storage text, NULL when
+ * isnull): NULL matches NULL, as IS NOT DISTINCT FROM. */
+static bool elem_is(const ArrList *l, int i, const Buf *v, bool isnull, uint32_t elem)
+{
+	if (l->items[i].null || isnull)
+		return l->items[i].null && isnull;
+	const char *e = (const char *)l->bytes.data + l->items[i].off;
+	if (elem == PGT_NUMERIC) {
+		/* by value: 2.5 is 2.50 */
+		PgtDec a, b;
+		if (pgt_dec_parse(e, l->items[i].len, &a) && pgt_dec_parse((const char *)v->data, v->len, &b))
+			return dec_cmp(&a, &b) == 0;
+	}
+	return l->items[i].len == v->len && memcmp(e, v->data, v->len) == 0;
+}
+
+/* The storage text of value v of type elem into t; false with the error
+ * set on ctx. */
+static bool elem_text(sqlite3_context *ctx, sqlite3_value *v, uint32_t elem, Buf *t)
+{
+	PgtError err;
+	if (sqlite3_value_type(v) == SQLITE_NULL || pgt_out_text(t, v, elem, -1, &storage_format, &err))
+		return true;
+	pgt_result_error(ctx, err.sqlstate, err.msg);
+	return false;
+}
+
+/*
+ * pg_array_find(arr, v, elem, mode [, w]): array_position (mode 0: the
+ * first index holding v, or NULL), array_positions (1: every such index,
+ * an int4[]), array_remove (2: arr without them), array_replace (3: arr
+ * with w in their place); elements equal as their storage texts are
+ * (numeric ones by value).
+ */
+static void fn_array_find(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ArrList l;
+	uint32_t elem = (uint32_t)sqlite3_value_int64(argv[2]);
+	int mode = sqlite3_value_int(argv[3]);
+	if (!arg_array(ctx, argv[0], &l))
+		return;
+	Buf v, w, out;
+	buf_init(&v);
+	buf_init(&w);
+	buf_init(&out);
+	bool vnull = sqlite3_value_type(argv[1]) == SQLITE_NULL, wnull = argc < 5 || sqlite3_value_type(argv[4]) == SQLITE_NULL;
+	bool ok = elem_text(ctx, argv[1], elem, &v) && (argc < 5 || elem_text(ctx, argv[4], elem, &w));
+	int found = 0;
+	buf_put_u8(&out, '{');
+	for (int i = 0; i < l.n && ok; i++) {
+		bool hit = elem_is(&l, i, &v, vnull, elem);
+		if (hit && mode == 0) {
+			sqlite3_result_int(ctx, i + 1);
+			break;
+		}
+		if (mode == 1 && hit)
+			buf_printf(&out, "%s%d", found ? "," : "", i + 1);
+		if (mode >= 2 && !(hit && mode == 2)) {
+			buf_put_str(&out, found ? "," : "");
+			if (hit ? wnull : l.items[i].null)
+				buf_put_str(&out, "NULL");
+			else if (hit)
+				arr_put_elem(&out, (const char *)w.data, w.len);
+			else
+				arr_put_elem(&out, (const char *)l.bytes.data + l.items[i].off, l.items[i].len);
+		}
+		found += mode == 1 ? hit : mode >= 2 && !(hit && mode == 2);
+	}
+	buf_put_u8(&out, '}');
+	if (ok && mode > 0)
+		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&v);
+	buf_cleanup(&w);
+	buf_cleanup(&out);
+	arr_cleanup(&l);
+}
+
 bool pgt_array_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -826,6 +903,8 @@ bool pgt_array_register_functions(sqlite3 *db)
 		{"pg_array_assign_slice", 5, fn_array_assign_slice, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_contains", 2, fn_array_contains, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_overlap", 2, fn_array_contains, (void *)1, SQLITE_DETERMINISTIC},
+		{"pg_array_find", 4, fn_array_find, NULL, SQLITE_DETERMINISTIC},
+		{"pg_array_find", 5, fn_array_find, NULL, SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) &&
 	       sqlite3_create_window_function(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,

@@ -8,6 +8,7 @@
  * made of the members kept, in jsonb's ", " / ": " form.  Text arrays
  * (keys, paths) arrive as the JSON array pg_array_json() makes of them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -598,6 +599,62 @@ static void fn_json_build(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		result_json(ctx, &b, jsonb);
 	else
 		pgt_result_error(ctx, err.sqlstate, err.msg);
+	buf_cleanup(&b);
+}
+
+/* Element e (a JSON string or null, as pg_array_json writes it) as the
+ * JSON value of an array element of kind 'n' (number), 'b' (bool) or
+ * 's' (anything else, its text). */
+static void variadic_value(Buf *b, JSpan e, char ek)
+{
+	bool str = e.n >= 2 && e.p[0] == '"';
+	JSpan in = {e.p + 1, str ? e.n - 2 : 0};
+	if (str && ek == 'b' && in.n == 1)
+		buf_put_str(b, in.p[0] == 't' ? "true" : "false");
+	else if (str && ek == 'n' && in.n && (isdigit((unsigned char)in.p[0]) || in.p[0] == '-'))
+		buf_put(b, in.p, in.n);
+	else
+		buf_put(b, e.p, e.n);
+}
+
+/* pg_json_variadic(style, elems, kind): json(b)_build_array (style 0
+ * json, 1 jsonb) and json(b)_build_object (2, 3) of VARIADIC arr, elems
+ * being pg_array_json(arr) and kind the elements' ('n', 'b', 's'). */
+static void fn_json_variadic(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	int style = sqlite3_value_int(argv[0]);
+	bool object = style >= 2, jsonb = style % 2;
+	const char *ek = (const char *)sqlite3_value_text(argv[2]);
+	JIter it;
+	JSpan k, e;
+	int n = 0;
+	if (!jit_init(&it, arg_span(argv[1])))
+		return;
+	while (jit_next(&it, &k, &e))
+		n++;
+	if (object && n % 2) {
+		pgt_result_error(ctx, "22023", "argument list must have even number of elements");
+		return;
+	}
+	Buf b;
+	buf_init(&b);
+	buf_put_u8(&b, object ? '{' : '[');
+	jit_init(&it, arg_span(argv[1]));
+	for (int i = 0; jit_next(&it, &k, &e); i++) {
+		if (object && i % 2 == 0 && kind(e) != 's') {
+			char m[64];
+			snprintf(m, sizeof m, "argument %d cannot be null", i + 1);
+			pgt_result_error(ctx, "22023", m);
+			buf_cleanup(&b);
+			return;
+		}
+		buf_put_str(&b, i == 0 ? "" : object && i % 2 ? (jsonb ? ": " : " : ") : ", ");
+		variadic_value(&b, e, object && i % 2 == 0 ? 's' : ek ? ek[0] : 's');
+	}
+	buf_put_u8(&b, object ? '}' : ']');
+	result_json(ctx, &b, jsonb);
 	buf_cleanup(&b);
 }
 
@@ -1204,6 +1261,7 @@ bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 	const PgtSqlFunc fns[] = {
 		{"pg_to_json", 3, fn_to_json, (void *)fmt, 0},
 		{"pg_json_build", -1, fn_json_build, (void *)fmt, 0},
+		{"pg_json_variadic", 3, fn_json_variadic, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_typeof", 1, fn_typeof, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_array_length", 2, fn_array_length, NULL, SQLITE_DETERMINISTIC},
 		{"pg_json_member", 3, fn_member, NULL, SQLITE_DETERMINISTIC},

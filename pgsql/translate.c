@@ -738,11 +738,12 @@ static bool is_array_type(uint32_t oid)
 	return t && t->category == 'A' && t->elem_oid && oid != 22 && oid != 30;
 }
 
-/* A prefix operator: - + @ over the operand rb of type rt. */
+/* A prefix operator: - + @ |/ ||/ over the operand rb of type rt. */
 static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
 {
-	if (strcmp(op, "-") == 0 && rt->oid == PGT_INTERVAL && !rt->unknown)
-		return tr_time_negate(tr, rb, rt, out, ty);
+	int special = tr_prefix_special(tr, op, rb, rt, loc, out, ty);
+	if (special >= 0)
+		return special == 1;
 	if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 || strcmp(op, "@") == 0) {
 		if (rt->unknown || rt->param)
 			tr_coerce(tr, rb, rt, PGT_INT4, -1, loc);
@@ -794,15 +795,26 @@ static bool arith_op(Tr *tr, const char *op, Buf *lb, const TType *lt, Buf *rb, 
 	bool checked_int = tr_is_int_type(res) && res != PGT_OID;
 	if (null_operand) {
 		null_result(out, lb, rb);
-		tr_ttype_set(ty, op[0] == '^' ? PGT_FLOAT8 : res, -1);
+		tr_ttype_set(ty, op[0] == '^' && res != PGT_NUMERIC ? PGT_FLOAT8 : res, -1);
+		return true;
+	}
+	if (op[0] == '^' && res == PGT_NUMERIC) {
+		/* numeric ^ numeric is power(numeric, numeric) (numeric_math.c) */
+		TType l = *lt, r = *rt;
+		tr_numeric_at_typmod(lb, &l);
+		tr_numeric_at_typmod(rb, &r);
+		buf_put_str(out, "pg_num_math2(");
+		tr_put_buf(out, lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, rb);
+		buf_put_str(out, ", 5)");
+		tr_ttype_set(ty, res, -1);
 		return true;
 	}
 	if (op[0] == '^') {
-		/* exponentiation is float8 (numeric ^ numeric is numeric in PostgreSQL) */
-		if (res == PGT_NUMERIC)
-			return tr_fail(tr, "0A000", loc, "numeric ^ numeric is not supported by DoSQL");
+		/* exponentiation of the other number types is float8 */
 		res = PGT_FLOAT8;
-		buf_put_str(out, "pow(");
+		buf_put_str(out, "pg_float_pow(");
 	} else if (res == PGT_NUMERIC) {
 		/* exact decimal arithmetic with PostgreSQL's result scales */
 		buf_printf(out, "pg_num_op('%s', ", op);

@@ -87,7 +87,7 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	if (f->func_variadic)
-		return tr_unsupported(tr, f->location, "VARIADIC in a call of a json function");
+		return tr_json_variadic(tr, f, "json_build_object", out, ty) == 1;
 	if (f->n_args % 2)
 		return tr_fail(tr, "22023", f->location, "argument list must have even number of elements");
 	if (f->n_args > 84)
@@ -188,4 +188,60 @@ bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty)
 	buf_cleanup(&ab);
 	buf_cleanup(&ib);
 	return ok;
+}
+
+bool tr_args3(Tr *tr, PgQuery__FuncCall *f, Buf *bs, TType *ts)
+{
+	bool ok = true;
+	for (size_t i = 0; i < 3; i++)
+		buf_init(&bs[i]);
+	for (size_t i = 0; i < f->n_args && i < 3 && ok; i++)
+		ok = tr_expr(tr, f->args[i], &bs[i], &ts[i]);
+	return ok;
+}
+
+/* array_position(arr, v), array_positions(arr, v), array_remove(arr, v),
+ * array_replace(arr, v, w) as pg_array_find (pgtype_array.c): v and w
+ * take the element type of arr (arr the array type of v when it is an
+ * untyped NULL).  1 translated, 0 failed, -1 not one of them. */
+int tr_array_find(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
+{
+	static const char *const names[] = {"array_position", "array_positions", "array_remove", "array_replace"};
+	int mode = -1;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			mode = i;
+	if (mode < 0 || f->n_args != (mode == 3 ? 3u : 2u) || f->over || f->agg_star || f->func_variadic)
+		return -1;
+	Buf bs[3];
+	TType ts[3];
+	bool ok = tr_args3(tr, f, bs, ts);
+	const PgType *at = NULL;
+	if (ok && (ts[0].unknown || ts[0].param) && !ts[1].unknown && !ts[1].param) {
+		const PgType *et = pgt_by_oid(ts[1].oid);
+		ok = et && et->array_oid && tr_coerce(tr, &bs[0], &ts[0], et->array_oid, -1, f->location);
+	} else if (ok && (ts[0].unknown || ts[0].param)) {
+		ok = tr_coerce(tr, &bs[0], &ts[0], PGT_TEXTARRAY, -1, f->location);
+	}
+	at = ok ? pgt_by_oid(ts[0].oid) : NULL;
+	if (ok && (!at || at->category != 'A' || !at->elem_oid))
+		ok = tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name, tr_type_name(ts[0].oid));
+	for (size_t i = 1; i < f->n_args && ok; i++)
+		ok = tr_coerce(tr, &bs[i], &ts[i], at->elem_oid, -1, f->location);
+	if (ok) {
+		buf_put_str(out, "pg_array_find(");
+		tr_put_buf(out, &bs[0]);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &bs[1]);
+		buf_printf(out, ", %u, %d", at->elem_oid, mode);
+		if (mode == 3) {
+			buf_put_str(out, ", ");
+			tr_put_buf(out, &bs[2]);
+		}
+		buf_put_u8(out, ')');
+		tr_ttype_set(ty, mode == 0 ? PGT_INT4 : mode == 1 ? PGT_INT4ARRAY : ts[0].oid, -1);
+	}
+	for (size_t i = 0; i < 3; i++)
+		buf_cleanup(&bs[i]);
+	return ok && !tr->failed ? 1 : 0;
 }

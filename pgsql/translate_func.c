@@ -165,9 +165,6 @@ static const FuncMap funcs[] = {
 	{"floor", "pg_floor", RET_ARG1, 0, false, PGT_FLOAT8},
 	{"ceil", "pg_ceil", RET_ARG1, 0, false, PGT_FLOAT8},
 	{"ceiling", "pg_ceil", RET_ARG1, 0, false, PGT_FLOAT8},
-	{"sqrt", "pg_sqrt", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
-	{"power", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
-	{"pow", "pow", RET_FIXED, PGT_FLOAT8, false, PGT_FLOAT8},
 	{"mod", "pg_mod", RET_ARG1, 0, false, PGT_INT4},
 	{"random", "pg_random", RET_FIXED, PGT_FLOAT8, false, 0},
 	{"now", "pg_now", RET_FIXED, PGT_TIMESTAMPTZ, false, 0},
@@ -365,7 +362,7 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
  * it takes.  The string functions work on text; those PostgreSQL also has
  * for bytea take bytea as its bytes (bytea_call), the others refuse it
  * rather than answer from the bytes' text.  sum and avg take numbers;
- * sqrt and power of numeric, regexp_replace's start and N, and
+ * mod of floats, regexp_replace's start and N, and
  * parameterless count() are refused as PostgreSQL or DoSQL must.
  */
 static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCall *f, size_t i, const TType *t)
@@ -373,7 +370,6 @@ static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__Fun
 	static const char *const bytea_aware[] = {"substr", "substring", "btrim", "ltrim", "rtrim", "trim",
 						  "length", "octet_length", "md5", "string_agg", "count",
 						  "min", "max", "array_agg", NULL};
-	static const char *const float_only[] = {"sqrt", "power", "pow", NULL};
 	if (t->unknown || t->param)
 		return true;
 	if (t->oid == PGT_BYTEA && (m->rule == RET_FIXED && (m->ret == PGT_TEXT || m->ret == PGT_INT4)) &&
@@ -384,8 +380,8 @@ static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__Fun
 			       ? tr_fail(tr, "0A000", f->location, "%s(interval) is not supported by DoSQL", name)
 			       : tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name,
 					 tr_type_name(t->oid));
-	if (t->oid == PGT_NUMERIC && name_in(name, float_only))
-		return tr_fail(tr, "0A000", f->location, "%s() of numeric is not supported by DoSQL", name);
+	if ((t->oid == PGT_FLOAT4 || t->oid == PGT_FLOAT8) && strcmp(name, "mod") == 0)
+		return tr_fail(tr, "42883", f->location, "function mod(%s) does not exist", tr_type_name(t->oid));
 	if (i >= 4 && strcmp(name, "regexp_replace") == 0)
 		return tr_fail(tr, "0A000", f->location, "regexp_replace with a start position is not supported by DoSQL");
 	return true;
@@ -514,6 +510,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			m = &funcs[i];
 			break;
 		}
+	int arrf = m ? -1 : tr_array_find(tr, f, name, out, ty);
+	if (arrf >= 0)
+		return arrf == 1;
 	int json = m ? -1 : tr_json_func(tr, f, out, ty);
 	if (json >= 0)
 		return json == 1;

@@ -87,6 +87,16 @@ bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...) __attr
 bool tr_unsupported(Tr *tr, int loc, const char *what);
 bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc);
 void tr_settle(Tr *tr, Buf *b, TType *ty);
+/* A numeric b of a column typed numeric(p,s) as its text at scale s (the
+ * display scale PostgreSQL's functions see); *t loses the typmod. */
+void tr_numeric_at_typmod(Buf *b, TType *t);
+/* The prefix operators - of interval, |/ (square root) and ||/ (cube
+ * root) of double precision: 1 translated, 0 failed, -1 another one. */
+int tr_prefix_special(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty);
+/* A json function called with VARIADIC arr (json(b)_build_array,
+ * json(b)_build_object, json(b)_extract_path[_text]): 1 translated, 0
+ * failed. */
+int tr_json_variadic(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 void tr_put_buf(Buf *dst, Buf *src);
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
 const char *tr_figure_colname(Node *n);
@@ -203,6 +213,10 @@ bool tr_jsonb_op(Tr *tr, const char *op, Buf *lb, TType *lt, Buf *rb, TType *rt,
 /* A json(b) function (jsonb_set, to_jsonb, jsonb_build_array, ...): 1
  * done, 0 failed, -1 not one of them. */
 int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
+/* bs[0..2] initialised and the (at most 3) arguments of f translated
+ * into them; the caller cleans up the three. */
+bool tr_args3(Tr *tr, PgQuery__FuncCall *f, Buf *bs, TType *ts);
+int tr_array_find(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 bool tr_json_func_name(const char *name);
 /* Whether a value of type oid may be a key of json(b)_build_object. */
 bool tr_json_key_type(uint32_t oid);

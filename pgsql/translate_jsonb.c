@@ -242,6 +242,56 @@ bool tr_json_func_name(const char *name)
 	return false;
 }
 
+/* The kind of element pg_json_variadic takes for an array of elem. */
+static char variadic_kind(uint32_t elem)
+{
+	if (elem == PGT_BOOL)
+		return 'b';
+	return tr_is_numeric_type(elem) ? 'n' : 's';
+}
+
+int tr_json_variadic(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
+{
+	static const char *const builds[] = {"json_build_array", "jsonb_build_array", "json_build_object",
+					     "jsonb_build_object"};
+	int style = -1;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, builds[i]) == 0)
+			style = i;
+	bool path = strstr(name, "_extract_path") != NULL;
+	if ((style < 0 && !path) || f->n_args != (path ? 2u : 1u))
+		return tr_unsupported(tr, f->location, "VARIADIC in a call of this json function") ? 1 : 0;
+	Buf ab, jb;
+	TType at, jt;
+	buf_init(&ab);
+	buf_init(&jb);
+	bool ok = tr_expr(tr, f->args[f->n_args - 1], &ab, &at);
+	if (ok && open_type(&at))
+		ok = tr_coerce(tr, &ab, &at, PGT_TEXTARRAY, -1, f->location);
+	const PgType *t = ok ? pgt_by_oid(at.oid) : NULL;
+	if (ok && (!t || t->category != 'A' || !t->elem_oid))
+		ok = tr_fail(tr, "42804", f->location, "VARIADIC argument must be an array");
+	if (ok && path) {
+		uint32_t want = name[4] == 'b' ? PGT_JSONB : PGT_JSON;
+		ok = tr_expr(tr, f->args[0], &jb, &jt) &&
+		     (jt.oid == want || tr_coerce(tr, &jb, &jt, want, -1, f->location));
+		buf_put_str(out, "pg_json_path(");
+		tr_put_buf(out, &jb);
+		buf_put_str(out, ", pg_array_json(");
+		tr_put_buf(out, &ab);
+		buf_printf(out, "), %d)", strstr(name, "_text") ? 1 : 0);
+		tr_ttype_set(ty, strstr(name, "_text") ? PGT_TEXT : want, -1);
+	} else if (ok) {
+		buf_printf(out, "pg_json_variadic(%d, pg_array_json(", style);
+		tr_put_buf(out, &ab);
+		buf_printf(out, "), '%c')", variadic_kind(t->elem_oid));
+		tr_ttype_set(ty, style % 2 ? PGT_JSONB : PGT_JSON, -1);
+	}
+	buf_cleanup(&ab);
+	buf_cleanup(&jb);
+	return ok && !tr->failed ? 1 : 0;
+}
+
 int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
@@ -252,7 +302,7 @@ int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	if (!jf || f->over || f->agg_star || f->n_agg_order || f->agg_filter)
 		return -1;
 	if (f->func_variadic)
-		return tr_unsupported(tr, f->location, "VARIADIC in a call of a json function") ? 1 : 0;
+		return tr_json_variadic(tr, f, name, out, ty);
 	size_t n = f->n_args, max = strchr(jf->args, '*') ? 100 : strlen(jf->args);
 	if ((int)n < jf->min || n > max)
 		return tr_fail(tr, "42883", f->location, "function %s with %zu arguments does not exist", name, n) ? 1 : 0;

@@ -11,6 +11,7 @@
 
 #include "common/pgident.h"
 #include "common/pgnode.h"
+#include "pgsql/numeric_math.h"
 #include "pgsql/pgtime_ops.h"
 #include "pgsql/translate_int.h"
 
@@ -36,6 +37,7 @@ typedef struct Sig {
 #define DT PGT_DATE
 #define TM PGT_TIME
 #define IV PGT_INTERVAL
+#define NU PGT_NUMERIC
 
 static const Sig sigs[] = {
 	{"date_part", 2, {TX, TZ}, F8, "pg_extract", "1073742988", {0}},   /* 1184 | FLOAT */
@@ -141,6 +143,48 @@ static const Sig sigs[] = {
 	{"overlaps", 4, {TZ, TZ, TZ, TZ}, PGT_BOOL, "pg_overlaps", "1184", {0}},
 	{"overlaps", 4, {TS, TS, TS, TS}, PGT_BOOL, "pg_overlaps", "1114", {0}},
 	{"overlaps", 4, {TM, TM, TM, TM}, PGT_BOOL, "pg_overlaps", "1083", {0}},
+	/* numeric_math.c (codes NM_*); double precision first, as PostgreSQL
+	 * prefers it for integer arguments */
+	{"sqrt", 1, {F8}, F8, "pg_sqrt", NULL, {0}},
+	{"sqrt", 1, {NU}, NU, "pg_num_math", "0", {0}},
+	{"exp", 1, {F8}, F8, "pg_float_math", "1", {0}},
+	{"exp", 1, {NU}, NU, "pg_num_math", "1", {0}},
+	{"ln", 1, {F8}, F8, "pg_float_math", "2", {0}},
+	{"ln", 1, {NU}, NU, "pg_num_math", "2", {0}},
+	{"log10", 1, {F8}, F8, "pg_float_math", "3", {0}},
+	{"log10", 1, {NU}, NU, "pg_num_math", "3", {0}},
+	{"log", 1, {F8}, F8, "pg_float_math", "3", {0}},
+	{"log", 1, {NU}, NU, "pg_num_math", "3", {0}},
+	{"log", 2, {NU, NU}, NU, "pg_num_math2", "4", {0}},
+	{"power", 2, {F8, F8}, F8, "pg_float_pow", NULL, {0}},
+	{"power", 2, {NU, NU}, NU, "pg_num_math2", "5", {0}},
+	{"pow", 2, {F8, F8}, F8, "pg_float_pow", NULL, {0}},
+	{"sinh", 1, {F8}, F8, "pg_float_math", "6", {0}},
+	{"cosh", 1, {F8}, F8, "pg_float_math", "7", {0}},
+	{"tanh", 1, {F8}, F8, "pg_float_math", "8", {0}},
+	{"asinh", 1, {F8}, F8, "pg_float_math", "9", {0}},
+	{"acosh", 1, {F8}, F8, "pg_float_math", "10", {0}},
+	{"atanh", 1, {F8}, F8, "pg_float_math", "11", {0}},
+	{"cbrt", 1, {F8}, F8, "pg_float_math", "12", {0}},
+	{"pow", 2, {NU, NU}, NU, "pg_num_math2", "5", {0}},
+	/* numeric_funcs.c (codes NF_*) */
+	{"scale", 1, {NU}, I4, "pg_numfn", "0", {0}},
+	{"min_scale", 1, {NU}, I4, "pg_numfn", "1", {0}},
+	{"trim_scale", 1, {NU}, NU, "pg_numfn", "2", {0}},
+	{"sign", 1, {F8}, F8, "pg_numfn", "9", {0}},
+	{"sign", 1, {NU}, NU, "pg_numfn", "3", {0}},
+	{"div", 2, {NU, NU}, NU, "pg_numfn", "4", {0}},
+	{"width_bucket", 4, {F8, F8, F8, I4}, I4, "pg_numfn", "10", {0}},
+	{"width_bucket", 4, {NU, NU, NU, I4}, I4, "pg_numfn", "5", {0}},
+	{"factorial", 1, {I8}, NU, "pg_numfn", "6", {0}},
+	{"gcd", 2, {I4, I4}, I4, "pg_numfn", "407", {0}},
+	{"gcd", 2, {I8, I8}, I8, "pg_numfn", "807", {0}},
+	{"gcd", 2, {NU, NU}, NU, "pg_numfn", "7", {0}},
+	{"lcm", 2, {I4, I4}, I4, "pg_numfn", "408", {0}},
+	{"lcm", 2, {I8, I8}, I8, "pg_numfn", "808", {0}},
+	{"lcm", 2, {NU, NU}, NU, "pg_numfn", "8", {0}},
+	{"float4send", 1, {PGT_FLOAT4}, PGT_BYTEA, "pg_numfn", "11", {0}},
+	{"float8send", 1, {F8}, PGT_BYTEA, "pg_numfn", "12", {0}},
 };
 
 /* The rank of a datetime type in date < timestamp < timestamptz, 0 for
@@ -176,9 +220,14 @@ bool tr_sig_known(const char *name)
 	return false;
 }
 
+/* The signature of name for the argument types ts: an exact match, else
+ * of those the arguments cast to implicitly the one with the most exact
+ * matches (the first listed of equals). */
 static const Sig *resolve(const char *name, size_t n, const TType *ts)
 {
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 2; pass++) {
+		const Sig *best = NULL;
+		int best_exact = -1;
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 			const Sig *s = &sigs[i];
 			if (strcmp(s->pg, name) != 0 || !s->fn)
@@ -187,15 +236,22 @@ static const Sig *resolve(const char *name, size_t n, const TType *ts)
 				continue;
 			size_t fixed = s->nargs < 0 ? 1 : n;
 			bool ok = true;
+			int exact = 0;
 			for (size_t k = 0; k < fixed && ok; k++) {
 				if (ts[k].unknown || ts[k].param)
 					continue;
-				ok = pass == 0 ? ts[k].oid == s->args[k] || (tr_is_text_type(ts[k].oid) && s->args[k] == TX)
-					       : implicit(ts[k].oid, s->args[k]);
+				bool same = ts[k].oid == s->args[k] || (tr_is_text_type(ts[k].oid) && s->args[k] == TX);
+				exact += same;
+				ok = pass == 0 ? same : implicit(ts[k].oid, s->args[k]);
 			}
-			if (ok)
+			if (ok && pass == 0)
 				return s;
+			if (ok && exact > best_exact)
+				best = s, best_exact = exact;
 		}
+		if (best)
+			return best;
+	}
 	return NULL;
 }
 
@@ -279,6 +335,38 @@ static bool overlaps_ends(Tr *tr, Buf *bs, TType *ts, int loc)
 	return !tr->failed;
 }
 
+void tr_numeric_at_typmod(Buf *b, TType *t)
+{
+	if (t->oid != PGT_NUMERIC || t->typmod < 4)
+		return;
+	Buf w;
+	buf_init(&w);
+	buf_put_str(&w, "pg_numtext(");
+	tr_put_buf(&w, b);
+	buf_printf(&w, ", %d)", t->typmod);
+	buf_reset(b);
+	tr_put_buf(b, &w);
+	buf_cleanup(&w);
+	t->typmod = -1;
+}
+
+int tr_prefix_special(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *out, TType *ty)
+{
+	if (strcmp(op, "-") == 0 && rt->oid == PGT_INTERVAL && !rt->unknown)
+		return tr_time_negate(tr, rb, rt, out, ty);
+	if (strcmp(op, "|/") != 0 && strcmp(op, "||/") != 0)
+		return -1;
+	if (!rt->unknown && !rt->param && !implicit(rt->oid, F8))
+		return tr_fail(tr, "42883", loc, "operator does not exist: %s %s", op, tr_type_name(rt->oid));
+	if (!tr_coerce(tr, rb, rt, F8, -1, loc))
+		return 0;
+	buf_put_str(out, op[1] == '/' ? "pg_sqrt(" : "pg_float_math(");
+	tr_put_buf(out, rb);
+	buf_printf(out, op[1] == '/' ? ")" : ", %d)", NM_CBRT);
+	tr_ttype_set(ty, F8, -1);
+	return !tr->failed;
+}
+
 /* The function calls of sigs[]: false with an error when no signature
  * fits (42883, or 42725 when an untyped literal leaves it open). */
 bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
@@ -346,6 +434,8 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 				}
 			} else {
 				ok = tr_coerce(tr, &bs[i], &ts[i], want, -1, f->location);
+				if (ok && want == PGT_NUMERIC && ts[i].typmod >= 4)
+					tr_numeric_at_typmod(&bs[i], &ts[i]);
 			}
 			buf_put_str(out, i ? ", " : "");
 			tr_put_buf(out, &bs[i]);
@@ -527,25 +617,46 @@ static bool srf_rel(Tr *tr, PgQuery__RangeFunction *rf, const char *name, uint32
 	return tr_scope_add(tr, r, -1);
 }
 
-/* generate_series(start, stop, step interval) over timestamps (and dates,
+/* Whether generate_series of these arguments is the numeric one: one is
+ * numeric, the others numeric, integers or untyped. */
+static bool series_numeric(const TType *ts, size_t n)
+{
+	bool num = false;
+	for (size_t i = 0; i < n; i++) {
+		if (ts[i].unknown || ts[i].param || tr_is_int_type(ts[i].oid))
+			continue;
+		if (ts[i].oid != PGT_NUMERIC)
+			return false;
+		num = true;
+	}
+	return num;
+}
+
+/* generate_series(start, stop [, step]) over numeric, generate_series(start, stop, step interval) over timestamps (and dates,
  * as timestamps) and regexp_split_to_table(s, pattern[, flags]) in FROM:
  * 1 translated, 0 failed, -1 not one of them. */
 int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out)
 {
 	bool split = strcmp(name, "regexp_split_to_table") == 0 && (f->n_args == 2 || f->n_args == 3);
-	bool series = strcmp(name, "generate_series") == 0 && f->n_args == 3;
+	bool series = strcmp(name, "generate_series") == 0 && (f->n_args == 2 || f->n_args == 3);
 	if (!split && !series)
 		return -1;
 	Buf bs[3];
 	TType ts[3];
-	bool ok = true;
-	for (size_t i = 0; i < 3; i++)
-		buf_init(&bs[i]);
-	for (size_t i = 0; i < f->n_args && ok; i++)
-		ok = tr_expr(tr, f->args[i], &bs[i], &ts[i]);
+	bool ok = tr_args3(tr, f, bs, ts);
 	int done = -1;
 	uint32_t t = PGT_TEXT;
-	if (ok && series) {
+	if (ok && series && series_numeric(ts, f->n_args)) {
+		t = PGT_NUMERIC;
+		for (size_t i = 0; i < f->n_args && ok; i++) {
+			ok = tr_coerce(tr, &bs[i], &ts[i], PGT_NUMERIC, -1, f->location);
+			tr_numeric_at_typmod(&bs[i], &ts[i]);
+		}
+		if (f->n_args == 2)
+			buf_put_u8(&bs[2], '1');
+	} else if (ok && series) {
+		if (f->n_args != 3)
+			goto out;
 		t = ts[0].oid == PGT_DATE || ts[0].unknown ? PGT_TIMESTAMPTZ : ts[0].oid;
 		if (ts[1].oid == PGT_TIMESTAMPTZ && !ts[1].unknown)
 			t = PGT_TIMESTAMPTZ;
@@ -566,21 +677,31 @@ int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, c
 	if (!srf_rel(tr, rf, name, t, &alias, &col, &ordcol))
 		goto out;
 	if (series) {
+		/* numeric: the first value when pg_num_series_ok(start, stop, step),
+		 * then pg_num_series_next(v, stop, step) until NULL (numeric_funcs.c) */
 		int op = t == PGT_TIMESTAMPTZ ? DTOP_TSTZ_PL_ITV : DTOP_TS_PL_ITV;
+		bool num = t == PGT_NUMERIC;
 		Buf nx;
 		buf_init(&nx);
-		buf_printf(&nx, "pg_dt_op(%d, value, %s)", op, buf_cstr(&bs[2]));
-		buf_printf(out, "(WITH RECURSIVE _series(value, n) AS (SELECT %s, 1 WHERE pg_series_ok(%s, %s, %s, %u) ",
-			   buf_cstr(&bs[0]), buf_cstr(&bs[0]), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
-		buf_printf(out, "UNION ALL SELECT %s, n + 1 FROM _series WHERE pg_series_ok(%s, %s, %s, %u)) SELECT value AS ",
-			   buf_cstr(&nx), buf_cstr(&nx), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
+		if (num)
+			buf_printf(&nx, "pg_num_series_next(value, %s, %s)", buf_cstr(&bs[1]), buf_cstr(&bs[2]));
+		else
+			buf_printf(&nx, "pg_dt_op(%d, value, %s)", op, buf_cstr(&bs[2]));
+		buf_printf(out, "(WITH RECURSIVE _series(value, n) AS (SELECT %s, 1 WHERE ", buf_cstr(&bs[0]));
+		if (num)
+			buf_printf(out, "pg_num_series_ok(%s, %s, %s) UNION ALL SELECT %s, n + 1 FROM _series WHERE value IS NOT NULL) SELECT value AS ",
+				   buf_cstr(&bs[0]), buf_cstr(&bs[1]), buf_cstr(&bs[2]), buf_cstr(&nx));
+		else
+			buf_printf(out, "pg_series_ok(%s, %s, %s, %u) UNION ALL SELECT %s, n + 1 FROM _series WHERE pg_series_ok(%s, %s, %s, %u)) SELECT value AS ",
+				   buf_cstr(&bs[0]), buf_cstr(&bs[1]), buf_cstr(&bs[2]), t, buf_cstr(&nx), buf_cstr(&nx),
+				   buf_cstr(&bs[1]), buf_cstr(&bs[2]), t);
 		buf_cleanup(&nx);
 		pgs_put_ident(out, col);
 		if (rf->ordinality) {
 			buf_put_str(out, ", n AS ");
 			pgs_put_ident(out, ordcol);
 		}
-		buf_put_str(out, " FROM _series) AS ");
+		buf_put_str(out, num ? " FROM _series WHERE value IS NOT NULL) AS " : " FROM _series) AS ");
 	} else {
 		buf_put_str(out, "(SELECT CAST(value AS TEXT) AS ");
 		pgs_put_ident(out, col);
