@@ -156,8 +156,12 @@ static bool copy_in_start(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *
 		buf_cleanup(&names);
 		return false;
 	}
+	/* t is the catalog cache's: preparing may clear the cache (another
+	 * session changed the schema), so nothing of t is read after it */
+	char table[sizeof(((ShdCopy *)0)->table)];
+	snprintf(table, sizeof(table), "%s", t->name);
 	buf_put_str(&sql, "INSERT INTO ");
-	pgs_put_ident(&sql, t->name);
+	pgs_put_ident(&sql, table);
 	buf_printf(&sql, " (%s) VALUES (", buf_cstr(&names));
 	for (int i = 0; i < ncols; i++)
 		buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
@@ -172,7 +176,7 @@ static bool copy_in_start(ShdSession *s, PgQuery__CopyStmt *cp, const CopyOpts *
 	}
 	ShdCopy *c = calloc(1, sizeof(*c));
 	c->stmt = st;
-	snprintf(c->table, sizeof(c->table), "%s", t->name);
+	snprintf(c->table, sizeof(c->table), "%s", table);
 	c->ncols = ncols;
 	c->types = malloc(sizeof(uint32_t) * (size_t)(ncols + 1));
 	memcpy(c->types, st->param_types, sizeof(uint32_t) * (size_t)ncols);
