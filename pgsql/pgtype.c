@@ -365,6 +365,8 @@ static Kind kind_of(uint32_t oid)
 	return K_OTHER;
 }
 
+bool pgt_datetime_collated(uint32_t oid) { return oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ; }
+
 const char *pgt_storage_decl(uint32_t oid)
 {
 	switch (kind_of(oid)) {
@@ -378,7 +380,9 @@ const char *pgt_storage_decl(uint32_t oid)
 	case K_BYTEA:
 		return "BLOB";
 	default:
-		return "TEXT";
+		/* dates and timestamps: compared in time order, BC and years past
+		 * 9999 included */
+		return pgt_datetime_collated(oid) ? "TEXT COLLATE pg_datetime" : "TEXT";
 	}
 }
 

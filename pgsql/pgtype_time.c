@@ -1363,5 +1363,6 @@ bool pgt_time_register_functions(sqlite3 *db)
 		{"pg_intervalkey", 1, fn_intervalkey, NULL, SQLITE_DETERMINISTIC},
 	};
 	return sqlite3_create_collation_v2(db, "pg_interval", SQLITE_UTF8, NULL, coll_interval, NULL) == SQLITE_OK &&
+	       sqlite3_create_collation_v2(db, "pg_datetime", SQLITE_UTF8, NULL, pgt_coll_datetime, NULL) == SQLITE_OK &&
 	       pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

@@ -1,0 +1,25 @@
+-- Wrong answers found by sqlfuzz and by users (issue 16), compared with PostgreSQL 15 by
+-- t/053_pg_examples.pl: one statement per line.
+SET TimeZone = 'America/New_York'
+SELECT age('infinity'::timestamp, timestamp '2020-01-01'), age(timestamp '2000-02-29', 'infinity'::timestamp), age('infinity'::timestamp, 'infinity'::timestamp)
+SELECT age('infinity'::timestamptz, timestamptz '2020-01-01 00:00+00')
+SELECT age(timestamp '2020-01-01', '-infinity'::timestamp)
+SELECT age('-infinity'::timestamptz, '-infinity'::timestamptz)
+SET TimeZone = 'UTC'
+CREATE TABLE c16_dt (id int PRIMARY KEY, d date, t timestamp, tz timestamptz)
+INSERT INTO c16_dt VALUES (1, '10000-01-01', '10000-01-01 10:00', '10000-01-01 10:00+00'), (2, '9999-12-31', '9999-12-31 23:00', '9999-12-31 23:00+00'), (3, '0044-03-15 BC', '0044-03-15 12:00 BC', '0044-03-15 12:00+00 BC'), (4, '0001-01-01', '0001-01-01', '0001-01-01+00'), (5, '0100-01-01 BC', '0100-01-01 BC', '0100-01-01+00 BC'), (6, NULL, 'infinity', '-infinity'), (7, '-infinity', '-infinity', 'infinity')
+CREATE INDEX c16_dt_d ON c16_dt (d)
+SELECT id, d FROM c16_dt ORDER BY d, id
+SELECT id, t FROM c16_dt ORDER BY t DESC, id
+SELECT id, tz FROM c16_dt ORDER BY tz NULLS FIRST, id
+SELECT min(d), max(d), min(t), max(t), min(tz), max(tz) FROM c16_dt
+SELECT id FROM c16_dt WHERE d < '0001-01-01' ORDER BY id
+SELECT id FROM c16_dt WHERE d BETWEEN '0050-01-01 BC' AND '9999-12-31' ORDER BY id
+SELECT id FROM c16_dt WHERE t > timestamp '9999-12-31 23:00' ORDER BY id
+SELECT id FROM c16_dt WHERE tz = timestamptz '0044-03-15 12:00+00 BC' ORDER BY id
+SELECT d + 1 AS x FROM c16_dt ORDER BY x DESC
+SELECT max(t + interval '1 day'), min(tz - interval '1 day'), count(DISTINCT d) FROM c16_dt WHERE d < '0001-01-01'
+SELECT DISTINCT date_trunc('year', t) AS y FROM c16_dt ORDER BY y
+SELECT d FROM c16_dt UNION SELECT '0200-01-01 BC'::date ORDER BY 1
+SELECT date '10000-01-01' > date '9999-01-01', date '0044-03-15 BC' < date '0001-01-01', timestamp '0001-01-01 BC' < timestamp '0001-01-01'
+SELECT id, rank() OVER (ORDER BY t) FROM c16_dt ORDER BY id
