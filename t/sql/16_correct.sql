@@ -23,3 +23,17 @@ SELECT DISTINCT date_trunc('year', t) AS y FROM c16_dt ORDER BY y
 SELECT d FROM c16_dt UNION SELECT '0200-01-01 BC'::date ORDER BY 1
 SELECT date '10000-01-01' > date '9999-01-01', date '0044-03-15 BC' < date '0001-01-01', timestamp '0001-01-01 BC' < timestamp '0001-01-01'
 SELECT id, rank() OVER (ORDER BY t) FROM c16_dt ORDER BY id
+CREATE TABLE c16_fa (x int, y int)
+CREATE TABLE c16_fb (x int, y int)
+INSERT INTO c16_fa VALUES (1, 1), (2, 5)
+INSERT INTO c16_fb VALUES (1, 2), (3, 3)
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x < b.x ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x = b.x OR a.y = b.y ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x = 1 ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x IS DISTINCT FROM b.x ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x = b.x + random() ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x = b.x AND a.y > 1 ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x + 1 = b.x ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON true ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON false ORDER BY 1, 2, 3, 4
+SELECT * FROM c16_fa a FULL JOIN c16_fb b ON coalesce(a.x, 0) = b.x AND 1 = 1 ORDER BY 1, 2, 3, 4
