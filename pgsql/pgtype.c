@@ -365,7 +365,12 @@ static Kind kind_of(uint32_t oid)
 	return K_OTHER;
 }
 
-bool pgt_datetime_collated(uint32_t oid) { return oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ; }
+const char *pgt_value_collation(uint32_t oid)
+{
+	if (oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ)
+		return "pg_datetime";
+	return oid == PGT_JSONB ? "pg_jsonb" : NULL;
+}
 
 const char *pgt_storage_decl(uint32_t oid)
 {
@@ -379,10 +384,12 @@ const char *pgt_storage_decl(uint32_t oid)
 		return "TEXT COLLATE pg_numeric"; /* exact text, compared by value */
 	case K_BYTEA:
 		return "BLOB";
+	case K_JSONB:
+		return "TEXT COLLATE pg_jsonb"; /* compared as jsonb values */
 	default:
 		/* dates and timestamps: compared in time order, BC and years past
 		 * 9999 included */
-		return pgt_datetime_collated(oid) ? "TEXT COLLATE pg_datetime" : "TEXT";
+		return pgt_value_collation(oid) ? "TEXT COLLATE pg_datetime" : "TEXT";
 	}
 }
 

@@ -1333,19 +1333,21 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 static bool expr_node(Tr *tr, Node *n, Buf *out, TType *ty);
 
 /* Translate expression n onto out, its type into ty.  An expression of a
- * date or timestamp type that is not a plain column (which has it from
- * its declaration) carries the collation pg_datetime, so that ORDER BY,
- * comparisons, min/max, DISTINCT, GROUP BY and set operations put BC
- * dates and years past 9999 in time order. */
+ * date, timestamp or jsonb type that is not a plain column (which has it
+ * from its declaration) carries its type's collation (pgt_value_collation),
+ * so that ORDER BY, comparisons, min/max, DISTINCT, GROUP BY and set
+ * operations compare values as PostgreSQL: BC dates and years past 9999
+ * in time order, jsonb by value ('{"a":1.0}' = '{"a":1}'). */
 bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 {
 	size_t start = out->len;
 	bool ok = expr_node(tr, n, out, ty);
-	if (ok && !ty->column && !ty->unknown && pgt_datetime_collated(ty->oid) && buf_reserve(out, 1)) {
+	const char *coll = ok && !ty->column && !ty->unknown ? pgt_value_collation(ty->oid) : NULL;
+	if (coll && buf_reserve(out, 1)) {
 		memmove(out->data + start + 1, out->data + start, out->len - start);
 		out->data[start] = '(';
 		out->len++;
-		buf_put_str(out, " COLLATE pg_datetime)");
+		buf_printf(out, " COLLATE %s)", coll);
 	}
 	return ok;
 }

@@ -37,3 +37,15 @@ SELECT * FROM c16_fa a FULL JOIN c16_fb b ON a.x + 1 = b.x ORDER BY 1, 2, 3, 4
 SELECT * FROM c16_fa a FULL JOIN c16_fb b ON true ORDER BY 1, 2, 3, 4
 SELECT * FROM c16_fa a FULL JOIN c16_fb b ON false ORDER BY 1, 2, 3, 4
 SELECT * FROM c16_fa a FULL JOIN c16_fb b ON coalesce(a.x, 0) = b.x AND 1 = 1 ORDER BY 1, 2, 3, 4
+CREATE TABLE c16_jb (id int PRIMARY KEY, j jsonb)
+INSERT INTO c16_jb VALUES (1, '{"a":1, "b":2}'), (2, '{"b":2,"a":1}'), (3, '1.0'), (4, '1'), (5, '[1.50]'), (6, '[1.5]'), (7, '{"a":1.0}'), (8, '{"a":1}'), (9, '[]'), (10, '"x"'), (11, 'null'), (12, 'true'), (13, '[1,2]'), (14, '{"aa":1}'), (15, '{"b":[1]}'), (16, '{"b":{}}'), (17, '["a"]'), (18, '[null]'), (19, '2'), (20, '"é"'), (21, NULL)
+SELECT count(DISTINCT j), count(*) FROM c16_jb
+SELECT j, count(*) FROM c16_jb GROUP BY j ORDER BY 1
+SELECT DISTINCT j FROM c16_jb ORDER BY 1 DESC
+SELECT id FROM c16_jb ORDER BY j, id
+SELECT id FROM c16_jb WHERE j = '1' ORDER BY id
+SELECT id FROM c16_jb WHERE j = '{"a": 1}'::jsonb ORDER BY id
+SELECT id FROM c16_jb WHERE j > '[1, 2]' ORDER BY id
+SELECT '1.0'::jsonb = '1'::jsonb, '{"a":1}'::jsonb < '{"a":2}'::jsonb, '[1]'::jsonb > '1'::jsonb, '[]'::jsonb < '1'::jsonb, '{"a":1}'::jsonb IN ('{"a":1.00}'::jsonb)
+SELECT DISTINCT j -> 'a' FROM c16_jb ORDER BY 1
+SELECT count(*) FROM (SELECT j FROM c16_jb UNION SELECT '1.000'::jsonb UNION SELECT '{"a": 1.00, "b": 2}') s
