@@ -49,3 +49,15 @@ SELECT id FROM c16_jb WHERE j > '[1, 2]' ORDER BY id
 SELECT '1.0'::jsonb = '1'::jsonb, '{"a":1}'::jsonb < '{"a":2}'::jsonb, '[1]'::jsonb > '1'::jsonb, '[]'::jsonb < '1'::jsonb, '{"a":1}'::jsonb IN ('{"a":1.00}'::jsonb)
 SELECT DISTINCT j -> 'a' FROM c16_jb ORDER BY 1
 SELECT count(*) FROM (SELECT j FROM c16_jb UNION SELECT '1.000'::jsonb UNION SELECT '{"a": 1.00, "b": 2}') s
+CREATE TABLE c16_up (id int PRIMARY KEY, x int)
+INSERT INTO c16_up VALUES (1, 1), (2, 2), (3, 3), (4, 4)
+UPDATE c16_up SET x = (SELECT sum(x) FROM c16_up u2 WHERE u2.id < c16_up.id)
+SELECT * FROM c16_up ORDER BY id
+UPDATE c16_up SET x = x + 10 WHERE x < (SELECT avg(x) FROM c16_up u3 WHERE u3.id >= c16_up.id)
+SELECT * FROM c16_up ORDER BY id
+UPDATE c16_up SET x = (SELECT max(x) FROM c16_up) + id
+SELECT * FROM c16_up ORDER BY id
+UPDATE c16_up SET (x) = (SELECT count(*) FROM c16_up u4 WHERE u4.x < c16_up.x)
+SELECT * FROM c16_up ORDER BY id
+DELETE FROM c16_up WHERE x > (SELECT min(x) FROM c16_up u5 WHERE u5.id < c16_up.id)
+SELECT * FROM c16_up ORDER BY id
