@@ -61,3 +61,7 @@ UPDATE c16_up SET (x) = (SELECT count(*) FROM c16_up u4 WHERE u4.x < c16_up.x)
 SELECT * FROM c16_up ORDER BY id
 DELETE FROM c16_up WHERE x > (SELECT min(x) FROM c16_up u5 WHERE u5.id < c16_up.id)
 SELECT * FROM c16_up ORDER BY id
+SELECT '[' || to_char(7, 'B') || ']', '[' || to_char(0, 'B') || ']', '[' || to_char(-7, 'B') || ']', '[' || to_char(7, 'BS') || ']', '[' || to_char(-7, 'BFM') || ']', '[' || to_char(7.5, 'BV') || ']'
+SELECT '[' || to_char(-7, 'PR') || ']', '[' || to_char(-7, 'B,') || ']', '[' || to_char(-7, 'Bx') || ']', '[' || to_char(-7, 'B.') || ']', '[' || to_char(-7, 'MI') || ']', '[' || to_char(-7, 'SG') || ']'
+SELECT '[' || to_char(7, 'L') || ']', '[' || to_char(-7, 'L9') || ']', '[' || to_char(-7, '9L') || ']', '[' || to_char(7, 'FML9') || ']'
+SELECT '[' || to_char(0, 'B.9') || ']', '[' || to_char(0, '.99') || ']', '[' || to_char(0.25, 'FM.99') || ']', '[' || to_char(12345.678, '9,9') || ']'
