@@ -191,8 +191,13 @@ static bool member(JSpan v, JSpan key, JSpan *val)
 		return false;
 	json_t *kj = str_value(key);
 	bool found = false;
-	while (kj && !found && jit_next(&it, &k, val))
-		found = str_is(k, json_string_value(kj), json_string_length(kj));
+	JSpan e;
+	/* the last of duplicate keys, as PostgreSQL's json operators find */
+	while (kj && jit_next(&it, &k, &e))
+		if (str_is(k, json_string_value(kj), json_string_length(kj))) {
+			*val = e;
+			found = true;
+		}
 	json_decref(kj);
 	return found;
 }

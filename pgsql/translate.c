@@ -758,6 +758,11 @@ static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
 			buf_put_str(out, "pg_num_op('-', 0, -1, ");
 			tr_put_buf(out, rb);
 			buf_printf(out, ", %d)", numeric_scale(rt));
+		} else if (op[0] == '-' && (rt->oid == PGT_FLOAT4 || rt->oid == PGT_FLOAT8)) {
+			/* -1 * x: NaN stays NaN (it is text to SQLite), -0 is -0 */
+			buf_put_str(out, "pg_float_op('*', -1.0, ");
+			tr_put_buf(out, rb);
+			buf_printf(out, ", %d)", rt->oid == PGT_FLOAT4);
 		} else if (op[0] == '-' && tr_is_int_type(rt->oid) && rt->oid != PGT_OID) {
 			/* -x of the type's least value is 22003 */
 			buf_printf(out, "pg_checked%s(0, '-', ", rt->oid == PGT_INT8 ? "8" : rt->oid == PGT_INT4 ? "4" : "2");
@@ -1341,9 +1346,17 @@ static bool expr_node(Tr *tr, Node *n, Buf *out, TType *ty);
 bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 {
 	size_t start = out->len;
+	unsigned inner = tr->ncollated;
 	bool ok = expr_node(tr, n, out, ty);
 	const char *coll = ok && !ty->column && !ty->unknown ? pgt_value_collation(ty->oid) : NULL;
+	if (ok && !coll && !ty->column && !ty->unknown &&
+	    (tr->ncollated != inner || n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)) {
+		/* SQLite carries an operand's explicit collation (or a cast
+		 * column's) up to the expression: give it its own type's */
+		coll = ty->oid == PGT_NUMERIC ? "pg_numeric" : ty->oid == PGT_INTERVAL ? "pg_interval" : "BINARY";
+	}
 	if (coll && buf_reserve(out, 1)) {
+		tr->ncollated++;
 		memmove(out->data + start + 1, out->data + start, out->len - start);
 		out->data[start] = '(';
 		out->len++;

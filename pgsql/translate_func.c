@@ -476,6 +476,11 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 			if (tr_is_int_type(at.oid))
 				tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
 		}
+		/* round, trunc, floor and ceil of one integer or real argument
+		 * are double precision's (PostgreSQL has no others) */
+		static const char *const float8_only[] = {"round", "trunc", "floor", "ceil", "ceiling", NULL};
+		if (i == 0 && f->n_args == 1 && (tr_is_int_type(at.oid) || at.oid == PGT_FLOAT4) && name_in(name, float8_only))
+			tr_coerce(tr, &ab, &at, PGT_FLOAT8, -1, f->location);
 		if (i == 0)
 			*first = at;
 		if (i)

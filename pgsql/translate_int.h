@@ -66,6 +66,8 @@ typedef struct Tr {
 	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
 	const PgQuery__SelectStmt *positional;
 	bool catalog; /* the statement reads the pg_catalog relations */
+	/* expressions given an explicit COLLATE of their type so far (tr_expr) */
+	unsigned ncollated;
 	/* the next target list's numeric outputs are DISTINCT keys */
 	bool distinct_outputs;
 	/* the next target list makes its SELECT an aggregate one (count(*)) */

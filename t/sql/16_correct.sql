@@ -65,3 +65,8 @@ SELECT '[' || to_char(7, 'B') || ']', '[' || to_char(0, 'B') || ']', '[' || to_c
 SELECT '[' || to_char(-7, 'PR') || ']', '[' || to_char(-7, 'B,') || ']', '[' || to_char(-7, 'Bx') || ']', '[' || to_char(-7, 'B.') || ']', '[' || to_char(-7, 'MI') || ']', '[' || to_char(-7, 'SG') || ']'
 SELECT '[' || to_char(7, 'L') || ']', '[' || to_char(-7, 'L9') || ']', '[' || to_char(-7, '9L') || ']', '[' || to_char(7, 'FML9') || ']'
 SELECT '[' || to_char(0, 'B.9') || ']', '[' || to_char(0, '.99') || ']', '[' || to_char(0.25, 'FM.99') || ']', '[' || to_char(12345.678, '9,9') || ']'
+SELECT '{"a":1,"a":2}'::json -> 'a', '{"a":1,"a":2}'::json ->> 'a', '{"a":1,"a":2}'::json #> '{a}', json_extract_path('{"a":1,"a":2}'::json, 'a')
+SELECT j ->> 0 < 'm', j::text, d::text FROM (VALUES ('"b"'::jsonb, date '2024-01-01'), ('"a"', date '0044-01-01 BC'), ('null', date '2023-05-05')) v(j, d) ORDER BY j::text
+SELECT '%' BETWEEN '%' AND ('null'::jsonb)::text, (jsonb_build_object('k', 1.50))::text < '{"k": 1}', d::text < '1000' FROM c16_dt ORDER BY id
+SELECT round(3), trunc(3), floor(3), ceil(3), ceiling(3::int8), round(2.5::int2), ceil(3.4e38::real), floor(-2.5::real), trunc(7)
+SELECT -(0::float8), -('NaN'::float8), -(1.5::real), -('-Infinity'::real), (-('NaN'::float8))::text, (-(0::float8))::text
