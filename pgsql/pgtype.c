@@ -369,7 +369,26 @@ const char *pgt_value_collation(uint32_t oid)
 {
 	if (oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ)
 		return "pg_datetime";
-	return oid == PGT_JSONB ? "pg_jsonb" : NULL;
+	if (oid == PGT_JSONB)
+		return "pg_jsonb";
+	if (kind_of(oid) != K_ARRAY)
+		return NULL;
+	switch (pgt_by_oid(oid)->elem_oid) {
+	case PGT_INT2:
+	case PGT_INT4:
+	case PGT_INT8:
+	case PGT_OID:
+	case PGT_NUMERIC:
+	case PGT_FLOAT4:
+	case PGT_FLOAT8:
+		return "pg_array_num";
+	case PGT_TEXT:
+	case PGT_VARCHAR:
+	case PGT_NAME:
+		return "pg_array_text";
+	default:
+		return NULL;
+	}
 }
 
 const char *pgt_storage_decl(uint32_t oid)
@@ -386,6 +405,11 @@ const char *pgt_storage_decl(uint32_t oid)
 		return "BLOB";
 	case K_JSONB:
 		return "TEXT COLLATE pg_jsonb"; /* compared as jsonb values */
+	case K_ARRAY: {
+		/* arrays of numbers or strings: compared element by element */
+		const char *c = pgt_value_collation(oid);
+		return !c ? "TEXT" : c[9] == 'n' ? "TEXT COLLATE pg_array_num" : "TEXT COLLATE pg_array_text";
+	}
 	default:
 		/* dates and timestamps: compared in time order, BC and years past
 		 * 9999 included */

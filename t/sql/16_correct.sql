@@ -70,3 +70,12 @@ SELECT j ->> 0 < 'm', j::text, d::text FROM (VALUES ('"b"'::jsonb, date '2024-01
 SELECT '%' BETWEEN '%' AND ('null'::jsonb)::text, (jsonb_build_object('k', 1.50))::text < '{"k": 1}', d::text < '1000' FROM c16_dt ORDER BY id
 SELECT round(3), trunc(3), floor(3), ceil(3), ceiling(3::int8), round(2.5::int2), ceil(3.4e38::real), floor(-2.5::real), trunc(7)
 SELECT -(0::float8), -('NaN'::float8), -(1.5::real), -('-Infinity'::real), (-('NaN'::float8))::text, (-(0::float8))::text
+CREATE TABLE c16_arr (id int PRIMARY KEY, a int[], b text[], n numeric[])
+INSERT INTO c16_arr VALUES (1, '{10}', '{b}', '{1.50}'), (2, '{9}', '{a,b}', '{1.5}'), (3, '{}', '{}', '{}'), (4, '{1,2}', '{"",NULL}', '{-1}'), (5, '{1,NULL}', '{"a b","日本"}', '{NULL}'), (6, NULL, '{Z}', NULL), (7, '{1}', '{b,a}', '{10,2}'), (8, '{-5,3}', '{a}', '{9.9}')
+SELECT id, a::text, b::text FROM c16_arr ORDER BY a, id
+SELECT id FROM c16_arr ORDER BY b DESC, id
+SELECT max(a)::text, min(a)::text, max(b)::text, min(b)::text, count(DISTINCT n) FROM c16_arr
+SELECT '{}'::int[] >= '{1,2}'::int[], '{1,2}'::int[] = '{1, 2}', '{10}'::int[] > '{9}'::int[], ARRAY[1.0,2] = ARRAY[1,2.00], ARRAY['b'] > ARRAY['a','z']
+SELECT a::text FROM (SELECT DISTINCT a FROM c16_arr) s ORDER BY a DESC
+SELECT a::text, count(*) FROM (SELECT a FROM c16_arr UNION ALL SELECT '{1,2}') s GROUP BY a ORDER BY a
+SELECT id FROM c16_arr WHERE a > '{1}' ORDER BY id
