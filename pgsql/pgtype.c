@@ -373,18 +373,14 @@ const char *pgt_value_collation(uint32_t oid)
 		return "pg_jsonb";
 	if (kind_of(oid) != K_ARRAY)
 		return NULL;
-	switch (pgt_by_oid(oid)->elem_oid) {
-	case PGT_INT2:
-	case PGT_INT4:
-	case PGT_INT8:
-	case PGT_OID:
-	case PGT_NUMERIC:
-	case PGT_FLOAT4:
-	case PGT_FLOAT8:
+	switch (kind_of(pgt_by_oid(oid)->elem_oid)) {
+	case K_INT:
+	case K_FLOAT:
+	case K_NUMERIC:
 		return "pg_array_num";
-	case PGT_TEXT:
-	case PGT_VARCHAR:
-	case PGT_NAME:
+	case K_TEXT:
+	case K_VARCHAR:
+	case K_NAME:
 		return "pg_array_text";
 	default:
 		return NULL;

@@ -476,6 +476,23 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 			if (tr_is_int_type(at.oid))
 				tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
 		}
+		/* character(n) passed to a text function is text without its
+		 * trailing spaces, as PostgreSQL's cast to text makes it */
+		static const char *const text_fns[] = {"ltrim", "rtrim", "btrim", "left", "right", "upper", "lower",
+						       "initcap", "length", "char_length", "character_length",
+						       "replace", "reverse", "repeat", "lpad", "rpad", "strpos",
+						       "split_part", "translate", "starts_with", "md5", "ascii", NULL};
+		if (at.oid == PGT_BPCHAR && name_in(name, text_fns)) {
+			Buf t;
+			buf_init(&t);
+			buf_put_str(&t, "rtrim(");
+			tr_put_buf(&t, &ab);
+			buf_put_str(&t, ", ' ')");
+			buf_reset(&ab);
+			tr_put_buf(&ab, &t);
+			buf_cleanup(&t);
+			tr_ttype_set(&at, PGT_TEXT, -1);
+		}
 		/* round, trunc, floor and ceil of one integer or real argument
 		 * are double precision's (PostgreSQL has no others) */
 		static const char *const float8_only[] = {"round", "trunc", "floor", "ceil", "ceiling", NULL};

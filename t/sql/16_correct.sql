@@ -79,3 +79,7 @@ SELECT '{}'::int[] >= '{1,2}'::int[], '{1,2}'::int[] = '{1, 2}', '{10}'::int[] >
 SELECT a::text FROM (SELECT DISTINCT a FROM c16_arr) s ORDER BY a DESC
 SELECT a::text, count(*) FROM (SELECT a FROM c16_arr UNION ALL SELECT '{1,2}') s GROUP BY a ORDER BY a
 SELECT id FROM c16_arr WHERE a > '{1}' ORDER BY id
+CREATE TABLE c16_ch (id int PRIMARY KEY, c char(4))
+INSERT INTO c16_ch VALUES (1, 'ab'), (2, ' a'), (3, ''), (4, NULL), (5, '日本')
+SELECT id, '[' || ltrim(c) || ']', '[' || btrim(c, 'a') || ']', '[' || right(c, -1) || ']', length(c), upper(c), '[' || rpad(c, 6, '*') || ']', octet_length(c), '[' || concat(c, 'x') || ']', '[' || (c || 'x') || ']' FROM c16_ch ORDER BY id
+SELECT DISTINCT ltrim(c) FROM c16_ch ORDER BY 1
