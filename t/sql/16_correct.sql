@@ -83,3 +83,5 @@ CREATE TABLE c16_ch (id int PRIMARY KEY, c char(4))
 INSERT INTO c16_ch VALUES (1, 'ab'), (2, ' a'), (3, ''), (4, NULL), (5, '日本')
 SELECT id, '[' || ltrim(c) || ']', '[' || btrim(c, 'a') || ']', '[' || right(c, -1) || ']', length(c), upper(c), '[' || rpad(c, 6, '*') || ']', octet_length(c), '[' || concat(c, 'x') || ']', '[' || (c || 'x') || ']' FROM c16_ch ORDER BY id
 SELECT DISTINCT ltrim(c) FROM c16_ch ORDER BY 1
+SELECT upper('ü é ÄÖÜ abc ß ǆ'), lower('ÄÖÜ É ABC Σ'), initcap('hello wORLD ünd éa-b 日本語 x1y'), upper(NULL), initcap(''), upper('ⓐ')
+SELECT DISTINCT upper(c) FROM c16_ch ORDER BY 1
