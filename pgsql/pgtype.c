@@ -583,7 +583,7 @@ int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, 
 {
 	if (oka != okb)
 		return oka ? -1 : 1;
-	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
+	int c = na && nb ? memcmp(a, b, (size_t)(na < nb ? na : nb)) : 0;
 	return c ? c : na - nb;
 }
 

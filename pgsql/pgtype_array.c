@@ -660,7 +660,7 @@ static int elem_cmp(const ArrList *x, int i, const ArrList *y, bool numeric)
 		return (int)x->items[i].null - (int)y->items[i].null; /* NULL after every value */
 	if (numeric && pgt_dec_parse(a, na, &dx) && pgt_dec_parse(b, nb, &dy))
 		return dec_cmp(&dx, &dy);
-	int c = memcmp(a, b, na < nb ? na : nb);
+	int c = na && nb ? memcmp(a, b, na < nb ? na : nb) : 0;
 	return c ? c : (na > nb) - (na < nb);
 }
 
@@ -670,7 +670,8 @@ static int elem_cmp(const ArrList *x, int i, const ArrList *y, bool numeric)
  * such array after every array, by their bytes. */
 static int coll_array(void *arg, int na, const void *a, int nb, const void *b)
 {
-	if (na == nb && memcmp(a, b, (size_t)na) == 0)
+	a = a ? a : "", b = b ? b : ""; /* SQLite passes NULL for an empty text */
+	if (na == nb && (na == 0 || memcmp(a, b, (size_t)na) == 0))
 		return 0;
 	ArrList x, y;
 	PgtError err;

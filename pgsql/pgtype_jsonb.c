@@ -1013,8 +1013,9 @@ static int jb_cmp(JSpan a, JSpan b, int depth)
  * array and after an empty one, as PostgreSQL's raw scalars do. */
 static int coll_jsonb(void *arg, int na, const void *a, int nb, const void *b)
 {
+	a = a ? a : "", b = b ? b : ""; /* SQLite passes NULL for an empty text */
 	(void)arg;
-	if (na == nb && memcmp(a, b, (size_t)na) == 0)
+	if (na == nb && (na == 0 || memcmp(a, b, (size_t)na) == 0))
 		return 0;
 	JSpan x = trimmed(a, (size_t)na), y = trimmed(b, (size_t)nb);
 	char kx = kind(x), ky = kind(y);

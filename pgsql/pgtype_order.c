@@ -278,6 +278,7 @@ static bool datetime_key(const char *s, size_t n, int *end, int64_t *year, const
 
 int pgt_coll_datetime(void *arg, int na, const void *a, int nb, const void *b)
 {
+	a = a ? a : "", b = b ? b : ""; /* SQLite passes NULL for an empty text */
 	(void)arg;
 	int ea, eb;
 	int64_t ya = 0, yb = 0;

@@ -1283,7 +1283,7 @@ static void fn_intervalkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static int coll_interval(void *arg, int na, const void *a, int nb, const void *b)
 {
 	(void)arg;
-	if (na == nb && memcmp(a, b, (size_t)na) == 0)
+	if (na == nb && (na == 0 || memcmp(a, b, (size_t)na) == 0))
 		return 0;
 	__int128 sa, sb;
 	bool oka = interval_span(a, (size_t)na, &sa), okb = interval_span(b, (size_t)nb, &sb);

@@ -85,3 +85,7 @@ SELECT id, '[' || ltrim(c) || ']', '[' || btrim(c, 'a') || ']', '[' || right(c, 
 SELECT DISTINCT ltrim(c) FROM c16_ch ORDER BY 1
 SELECT upper('ü é ÄÖÜ abc ß ǆ'), lower('ÄÖÜ É ABC Σ'), initcap('hello wORLD ünd éa-b 日本語 x1y'), upper(NULL), initcap(''), upper('ⓐ')
 SELECT DISTINCT upper(c) FROM c16_ch ORDER BY 1
+INSERT INTO c16_arr VALUES (9, '{}', '{""}', '{}'), (10, '{}', '{"",""}', '{}')
+SELECT x::text FROM (SELECT DISTINCT (b || ARRAY['']) AS x FROM c16_arr WHERE b IS NOT NULL) s ORDER BY x DESC
+SELECT id FROM c16_arr ORDER BY b, id
+SELECT count(*) FROM c16_jb WHERE j::text = '' OR j = '""'
