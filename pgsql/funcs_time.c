@@ -107,7 +107,10 @@ static bool ts_add_interval(int64_t t, const PgtTVal *iv, const PgtZone *z, int6
 		}
 		if (tm.year > 294277 || tm.year < -4714)
 			return false;
-		__int128 wide = (__int128)pgt_ts_from_tm(&tm) + (__int128)iv->days * USECS_PER_DAY;
+		/* in 128 bits: a date near the end of the range plus a large
+		 * interval does not fit 64 */
+		__int128 wide = ((__int128)pgt_days_from_ymd(tm.year, tm.mon, tm.mday) + iv->days) * USECS_PER_DAY +
+				(((int64_t)tm.hour * 60 + tm.min) * 60 + tm.sec) * USECS_PER_SEC + tm.usec;
 		if (wide < MIN_TIMESTAMP || wide >= END_TIMESTAMP)
 			return false;
 		int64_t local = (int64_t)wide;

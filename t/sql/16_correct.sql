@@ -89,3 +89,6 @@ INSERT INTO c16_arr VALUES (9, '{}', '{""}', '{}'), (10, '{}', '{"",""}', '{}')
 SELECT x::text FROM (SELECT DISTINCT (b || ARRAY['']) AS x FROM c16_arr WHERE b IS NOT NULL) s ORDER BY x DESC
 SELECT id FROM c16_arr ORDER BY b, id
 SELECT count(*) FROM c16_jb WHERE j::text = '' OR j = '""'
+SELECT timestamp '2024-03-10 02:30:00' + age('infinity'::timestamp, timestamp '2000-02-29')
+SELECT timestamptz '2024-03-10 02:30:00+00' + age('infinity'::timestamp, timestamp '2000-02-29')
+SELECT timestamp '294276-12-01' + interval '1 month'
