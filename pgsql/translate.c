@@ -542,7 +542,9 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 			long long v = strtoll(f, &end, 10);
 			if (errno == 0 && !*end) {
 				buf_printf(out, "%lld", v);
-				tr_ttype_set(ty, PGT_INT8, -1);
+				/* as make_const: int4 when it fits (-2147483648 is a
+				 * negated float constant that does) */
+				tr_ttype_set(ty, v >= INT32_MIN && v <= INT32_MAX ? PGT_INT4 : PGT_INT8, -1);
 				return true;
 			}
 		}

@@ -92,3 +92,6 @@ SELECT count(*) FROM c16_jb WHERE j::text = '' OR j = '""'
 SELECT timestamp '2024-03-10 02:30:00' + age('infinity'::timestamp, timestamp '2000-02-29')
 SELECT timestamptz '2024-03-10 02:30:00+00' + age('infinity'::timestamp, timestamp '2000-02-29')
 SELECT timestamp '294276-12-01' + interval '1 month'
+SELECT -2147483648, -2147483648 + 0::int8, 2147483648, -2147483649, -(2147483648), -2147483648::int8
+SELECT abs(-2147483648)
+SELECT -2147483648 - 1
