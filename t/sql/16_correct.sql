@@ -95,3 +95,4 @@ SELECT timestamp '294276-12-01' + interval '1 month'
 SELECT -2147483648, -2147483648 + 0::int8, 2147483648, -2147483649, -(2147483648), -2147483648::int8
 SELECT abs(-2147483648)
 SELECT -2147483648 - 1
+SELECT (0.5::real)::int8, (2.5::float8)::int8, (3.5::float8)::int, (-2.5::float8)::int2, 2.5::int, '2.5'::numeric::int, 3.5::numeric::int8, (1.5::float8)::int, (2.5::float4)::int
