@@ -365,28 +365,6 @@ static Kind kind_of(uint32_t oid)
 	return K_OTHER;
 }
 
-const char *pgt_value_collation(uint32_t oid)
-{
-	if (oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ)
-		return "pg_datetime";
-	if (oid == PGT_JSONB)
-		return "pg_jsonb";
-	if (kind_of(oid) != K_ARRAY)
-		return NULL;
-	switch (kind_of(pgt_by_oid(oid)->elem_oid)) {
-	case K_INT:
-	case K_FLOAT:
-	case K_NUMERIC:
-		return "pg_array_num";
-	case K_TEXT:
-	case K_VARCHAR:
-	case K_NAME:
-		return "pg_array_text";
-	default:
-		return NULL;
-	}
-}
-
 const char *pgt_storage_decl(uint32_t oid)
 {
 	switch (kind_of(oid)) {
@@ -577,14 +555,6 @@ static void datum_from_sqlite(PgtDatum *d, sqlite3_value *v)
 	}
 	if (!d->s)
 		d->s = "";
-}
-
-int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, int nb)
-{
-	if (oka != okb)
-		return oka ? -1 : 1;
-	int c = na && nb ? memcmp(a, b, (size_t)(na < nb ? na : nb)) : 0;
-	return c ? c : na - nb;
 }
 
 /* The datum of a value (borrowing its bytes). */

@@ -293,3 +293,28 @@ int pgt_coll_datetime(void *arg, int na, const void *a, int nb, const void *b)
 		return SIGN3(ya, yb);
 	return cmp_bytes(ra, rna, rb, rnb);
 }
+
+int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, int nb)
+{
+	if (oka != okb)
+		return oka ? -1 : 1;
+	int c = na && nb ? memcmp(a, b, (size_t)(na < nb ? na : nb)) : 0;
+	return c ? c : na - nb;
+}
+
+const char *pgt_value_collation(uint32_t oid)
+{
+	if (oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ)
+		return "pg_datetime";
+	if (oid == PGT_JSONB)
+		return "pg_jsonb";
+	const PgType *t = pgt_by_oid(oid);
+	const PgType *e = t && t->category == 'A' && t->name[0] == '_' && t->elem_oid ? pgt_by_oid(t->elem_oid) : NULL;
+	if (!e)
+		return NULL;
+	/* arrays of numbers, and of strings but character(n) (whose padding
+	 * does not count) */
+	if (e->category == 'N')
+		return "pg_array_num";
+	return e->category == 'S' && e->oid != PGT_BPCHAR ? "pg_array_text" : NULL;
+}

@@ -83,6 +83,8 @@ typedef struct Tr {
 typedef PgQuery__Node Node;
 
 
+/* tr_expr without the collation it gives the result (translate_collate.c) */
+bool tr_expr_node(Tr *tr, Node *n, Buf *out, TType *ty);
 bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty);
 bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *result);
 bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
