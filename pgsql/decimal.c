@@ -702,7 +702,7 @@ static int coll_numeric(void *arg, int na, const void *a, int nb, const void *b)
 {
 	(void)arg;
 	static _Thread_local PgtDec da, db;
-	if (na == nb && memcmp(a, b, (size_t)na) == 0)
+	if (na == nb && (na == 0 || memcmp(a, b, (size_t)na) == 0))
 		return 0;
 	bool oka = pgt_dec_parse(a, (size_t)na, &da), okb = pgt_dec_parse(b, (size_t)nb, &db);
 	if (oka && okb)

@@ -750,24 +750,6 @@ static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_cleanup(&b);
 }
 
-static void fn_initcap(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	char *s = strdup((const char *)sqlite3_value_text(argv[0]));
-	bool start = true;
-	for (char *p = s; *p; p++) {
-		if (isalnum((unsigned char)*p)) {
-			*p = start ? (char)toupper((unsigned char)*p) : (char)tolower((unsigned char)*p);
-			start = false;
-		} else {
-			start = true;
-		}
-	}
-	sqlite3_result_text(ctx, s, -1, free);
-}
-
 static void fn_md5(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -1289,7 +1271,6 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_lpad", 3, fn_pad, NULL, SQLITE_DETERMINISTIC},
 		{"pg_rpad", 2, fn_pad, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_rpad", 3, fn_pad, (void *)1, SQLITE_DETERMINISTIC},
-		{"pg_initcap", 1, fn_initcap, NULL, SQLITE_DETERMINISTIC},
 		{"pg_md5", 1, fn_md5, NULL, SQLITE_DETERMINISTIC},
 		{"pg_octet_length", 1, fn_octet_length, NULL, SQLITE_DETERMINISTIC},
 		{"pg_round", 2, fn_round, NULL, SQLITE_DETERMINISTIC},

@@ -5,14 +5,18 @@
  * ascii, to_hex, quote_literal/quote_nullable, sha224..sha512,
  * encode/decode, concat_ws, format, bit_length.
  */
+#include <ctype.h>
+#include <locale.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
 
 #include "common/pgident.h"
 #include "pgsql/pgtime_int.h"
+#include "pgsql/pgtype_int.h"
 
 static void err(sqlite3_context *ctx, const char *state, const char *msg) { pgt_result_error(ctx, state, msg); }
 
@@ -630,6 +634,70 @@ static void fn_bit_length(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int64(ctx, (int64_t)sqlite3_value_bytes(argv[0]) * 8);
 }
 
+/* ------------------------------------------------- upper, lower, initcap */
+
+/* The C.UTF-8 locale PostgreSQL's case mapping follows (its database's
+ * LC_CTYPE); (locale_t)0 when the system has none (then ASCII only). */
+static locale_t ctype_locale(void)
+{
+	static locale_t loc;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return loc;
+}
+
+/* The code point of the UTF-8 character at s[*i] (advancing *i); bytes
+ * that are no character are taken one by one as themselves. */
+static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *i)
+{
+	unsigned char c = s[*i];
+	int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+	if (*i + (size_t)len > n)
+		len = 1;
+	uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
+	for (int k = 1; k < len; k++)
+		cp = (cp << 6) | (s[*i + (size_t)k] & 0x3F);
+	*i += (size_t)len;
+	return cp;
+}
+
+/* pg_upper(s), pg_lower(s), pg_initcap(s) (user data 'U', 'L', 'I'): the
+ * case mapping of every character as towupper/towlower of C.UTF-8 do it;
+ * initcap upper-cases the first letter or digit of each run of them. */
+static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	char mode = *(const char *)sqlite3_user_data(ctx);
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	size_t n = (size_t)sqlite3_value_bytes(argv[0]), i = 0;
+	locale_t loc = ctype_locale();
+	Buf b;
+	buf_init(&b);
+	bool start = true;
+	while (i < n) {
+		uint32_t cp = utf8_next(s, n, &i);
+		bool upper = mode == 'U' || (mode == 'I' && start);
+		wint_t w = (wint_t)cp;
+		if (loc)
+			w = upper ? towupper_l(w, loc) : towlower_l(w, loc);
+		else if (cp < 0x80)
+			w = (wint_t)(upper ? toupper((int)cp) : tolower((int)cp));
+		if (mode == 'I')
+			start = !(loc ? iswalnum_l((wint_t)cp, loc) : (cp < 0x80 && isalnum((int)cp)));
+		pgt_put_utf8(&b, (unsigned)w);
+	}
+	if (b.failed)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_text(ctx, b.data ? (const char *)b.data : "", (int)b.len, SQLITE_TRANSIENT);
+	buf_cleanup(&b);
+}
+
 bool pgt_text_funcs_register(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -651,6 +719,9 @@ bool pgt_text_funcs_register(sqlite3 *db)
 		{"pg_concat_ws", -1, fn_concat_ws, NULL, SQLITE_DETERMINISTIC},
 		{"pg_format", -1, fn_format, NULL, SQLITE_DETERMINISTIC},
 		{"pg_bit_length", 1, fn_bit_length, NULL, SQLITE_DETERMINISTIC},
+		{"pg_upper", 1, fn_case, "U", SQLITE_DETERMINISTIC},
+		{"pg_lower", 1, fn_case, "L", SQLITE_DETERMINISTIC},
+		{"pg_initcap", 1, fn_case, "I", SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

@@ -107,7 +107,10 @@ static bool ts_add_interval(int64_t t, const PgtTVal *iv, const PgtZone *z, int6
 		}
 		if (tm.year > 294277 || tm.year < -4714)
 			return false;
-		__int128 wide = (__int128)pgt_ts_from_tm(&tm) + (__int128)iv->days * USECS_PER_DAY;
+		/* in 128 bits: a date near the end of the range plus a large
+		 * interval does not fit 64 */
+		__int128 wide = ((__int128)pgt_days_from_ymd(tm.year, tm.mon, tm.mday) + iv->days) * USECS_PER_DAY +
+				(((int64_t)tm.hour * 60 + tm.min) * 60 + tm.sec) * USECS_PER_SEC + tm.usec;
 		if (wide < MIN_TIMESTAMP || wide >= END_TIMESTAMP)
 			return false;
 		int64_t local = (int64_t)wide;
@@ -405,6 +408,25 @@ static void fn_justify(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* ----------------------------------------------------------------- age */
 
+/* The calendar fields of timestamp us for age(), in zone z's local time
+ * when z is given.  As PostgreSQL 15, +infinity is read as the instant of
+ * its stored value (year 294277) and -infinity, before the Julian epoch,
+ * is out of range (false). */
+static bool age_tm(int64_t us, const PgtZone *z, PgtTm *tm)
+{
+	if (us == PGT_TS_NOBEGIN)
+		return false;
+	int64_t off = z ? (int64_t)pgt_zone_off_utc(z, us) * USECS_PER_SEC : 0;
+	int64_t shift = off > 0 && us > INT64_MAX - off ? USECS_PER_DAY : 0;
+	pgt_tm_from_ts(us - shift + off, tm);
+	if (shift) {
+		int m, d;
+		pgt_ymd_from_days(pgt_days_from_ymd(tm->year, tm->mon, tm->mday) + 1, &tm->year, &m, &d);
+		tm->mon = m, tm->mday = d;
+	}
+	return true;
+}
+
 /* age(a, b): the field-by-field difference of two timestamps, borrowing
  * from the next field up (a month lends the days of the earlier one's
  * month), in local time for timestamptz. */
@@ -416,19 +438,13 @@ static void fn_age(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	PgtZone z;
 	if (!arg_tval(ctx, argv[0], oid, &x) || !arg_tval(ctx, argv[1], oid, &y))
 		return;
-	if (!ts_finite(x.us) || !ts_finite(y.us)) {
-		err(ctx, "22008", "cannot subtract infinite timestamps");
+	pgt_zone_session(session_fmt(ctx), &z);
+	PgtTm t1, t2;
+	if (!age_tm(x.us, oid == PGT_TIMESTAMPTZ ? &z : NULL, &t1) ||
+	    !age_tm(y.us, oid == PGT_TIMESTAMPTZ ? &z : NULL, &t2)) {
+		err(ctx, "22008", "timestamp out of range");
 		return;
 	}
-	pgt_zone_session(session_fmt(ctx), &z);
-	int64_t a = x.us, b = y.us;
-	if (oid == PGT_TIMESTAMPTZ) {
-		a += (int64_t)pgt_zone_off_utc(&z, a) * USECS_PER_SEC;
-		b += (int64_t)pgt_zone_off_utc(&z, b) * USECS_PER_SEC;
-	}
-	PgtTm t1, t2;
-	pgt_tm_from_ts(a, &t1);
-	pgt_tm_from_ts(b, &t2);
 	bool neg = x.us < y.us;
 	int64_t us = t1.usec - t2.usec, sec = t1.sec - t2.sec, min = t1.min - t2.min, hour = t1.hour - t2.hour;
 	int64_t mday = t1.mday - t2.mday, mon = t1.mon - t2.mon, year = t1.year - t2.year;

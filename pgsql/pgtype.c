@@ -377,8 +377,17 @@ const char *pgt_storage_decl(uint32_t oid)
 		return "TEXT COLLATE pg_numeric"; /* exact text, compared by value */
 	case K_BYTEA:
 		return "BLOB";
+	case K_JSONB:
+		return "TEXT COLLATE pg_jsonb"; /* compared as jsonb values */
+	case K_ARRAY: {
+		/* arrays of numbers or strings: compared element by element */
+		const char *c = pgt_value_collation(oid);
+		return !c ? "TEXT" : c[9] == 'n' ? "TEXT COLLATE pg_array_num" : "TEXT COLLATE pg_array_text";
+	}
 	default:
-		return "TEXT";
+		/* dates and timestamps: compared in time order, BC and years past
+		 * 9999 included */
+		return pgt_value_collation(oid) ? "TEXT COLLATE pg_datetime" : "TEXT";
 	}
 }
 
@@ -546,14 +555,6 @@ static void datum_from_sqlite(PgtDatum *d, sqlite3_value *v)
 	}
 	if (!d->s)
 		d->s = "";
-}
-
-int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, int nb)
-{
-	if (oka != okb)
-		return oka ? -1 : 1;
-	int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
-	return c ? c : na - nb;
 }
 
 /* The datum of a value (borrowing its bytes). */

@@ -206,6 +206,11 @@ bool pgt_time_register_functions(sqlite3 *db);
  * sorts above every float or numeric.  A value that does not parse as its
  * type compares by its bytes. */
 bool pgt_orderable(uint32_t oid);
+/* The collation values of type oid compare under, NULL for none:
+ * pg_datetime (date, timestamp, timestamptz: time order) and pg_jsonb
+ * (jsonb order).  Their columns are declared with it and the translation
+ * gives it to every expression of these types. */
+const char *pgt_value_collation(uint32_t oid);
 int pgt_order_text(uint32_t oid, const char *a, size_t alen, const char *b, size_t blen);
 /* The same order for two values in binary format (typsend's). */
 int pgt_order_binary(uint32_t oid, const char *a, size_t alen, const char *b, size_t blen);

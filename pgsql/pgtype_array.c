@@ -887,6 +887,49 @@ static void fn_array_find(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	arr_cleanup(&l);
 }
 
+/* Two elements of arrays of numbers by value, of strings by bytes. */
+static int elem_cmp(const ArrList *x, int i, const ArrList *y, bool numeric)
+{
+	static __thread PgtDec dx, dy;
+	const char *a = (const char *)x->bytes.data + x->items[i].off, *b = (const char *)y->bytes.data + y->items[i].off;
+	size_t na = x->items[i].len, nb = y->items[i].len;
+	if (x->items[i].null || y->items[i].null)
+		return (int)x->items[i].null - (int)y->items[i].null; /* NULL after every value */
+	if (numeric && pgt_dec_parse(a, na, &dx) && pgt_dec_parse(b, nb, &dy))
+		return dec_cmp(&dx, &dy);
+	int c = na && nb ? memcmp(a, b, na < nb ? na : nb) : 0;
+	return c ? c : (na > nb) - (na < nb);
+}
+
+/* The collations pg_array_num (user data non-NULL: arrays of numbers) and
+ * pg_array_text: array_cmp's order of stored one-dimensional arrays, element
+ * by element (NULL elements last), then the shorter first; texts that are no
+ * such array after every array, by their bytes. */
+static int coll_array(void *arg, int na, const void *a, int nb, const void *b)
+{
+	a = a ? a : "", b = b ? b : ""; /* SQLite passes NULL for an empty text */
+	if (na == nb && (na == 0 || memcmp(a, b, (size_t)na) == 0))
+		return 0;
+	ArrList x, y;
+	PgtError err;
+	bool okx = arr_parse(a, (size_t)na, &x, &err), oky = arr_parse(b, (size_t)nb, &y, &err);
+	int c;
+	if (okx && oky) {
+		c = 0;
+		for (int i = 0; !c && i < x.n && i < y.n; i++)
+			c = elem_cmp(&x, i, &y, arg != NULL);
+		if (!c)
+			c = (x.n > y.n) - (x.n < y.n);
+	} else {
+		c = pgt_coll_unparsed(okx, oky, a, na, b, nb);
+	}
+	if (okx)
+		arr_cleanup(&x);
+	if (oky)
+		arr_cleanup(&y);
+	return c;
+}
+
 bool pgt_array_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
@@ -906,7 +949,9 @@ bool pgt_array_register_functions(sqlite3 *db)
 		{"pg_array_find", 4, fn_array_find, NULL, SQLITE_DETERMINISTIC},
 		{"pg_array_find", 5, fn_array_find, NULL, SQLITE_DETERMINISTIC},
 	};
-	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) &&
+	return sqlite3_create_collation_v2(db, "pg_array_num", SQLITE_UTF8, (void *)1, coll_array, NULL) == SQLITE_OK &&
+	       sqlite3_create_collation_v2(db, "pg_array_text", SQLITE_UTF8, NULL, coll_array, NULL) == SQLITE_OK &&
+	       pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) &&
 	       sqlite3_create_window_function(db, "pg_array_agg", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 					      array_agg_step, array_agg_final, array_agg_value, array_agg_inverse,
 					      NULL) == SQLITE_OK;

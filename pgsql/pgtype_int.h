@@ -25,6 +25,11 @@ typedef struct PgtDatum {
  * parsed as oka and okb): a value before any other text, other texts by
  * their bytes (pgtype.c). */
 int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, int nb);
+/* Append code point cp to b in UTF-8 (pgtype_json.c). */
+void pgt_put_utf8(Buf *b, unsigned cp);
+/* The collation pg_datetime (pgtype_order.c): stored date, timestamp and
+ * timestamptz texts in chronological order (BC dates, years past 9999). */
+int pgt_coll_datetime(void *arg, int na, const void *a, int nb, const void *b);
 /* The datum of a value (pgtype.c), borrowing the value's bytes. */
 void pgt_datum_from_value(PgtDatum *d, const PgtValue *v);
 

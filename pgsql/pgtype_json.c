@@ -43,7 +43,7 @@ static bool is_alnum(char c)
 	       (unsigned char)c >= 0x80;
 }
 
-static void put_utf8(Buf *b, unsigned cp)
+void pgt_put_utf8(Buf *b, unsigned cp)
 {
 	if (cp < 0x80) {
 		buf_put_u8(b, (uint8_t)cp);
@@ -136,7 +136,7 @@ static bool parse_string(JParser *jp, Buf *dec)
 			return jfail(jp);
 		}
 		if (dec)
-			put_utf8(dec, cp);
+			pgt_put_utf8(dec, cp);
 	}
 	return jfail(jp);
 }

@@ -192,8 +192,13 @@ static bool member(JSpan v, JSpan key, JSpan *val)
 		return false;
 	json_t *kj = str_value(key);
 	bool found = false;
-	while (kj && !found && jit_next(&it, &k, val))
-		found = str_is(k, json_string_value(kj), json_string_length(kj));
+	JSpan e;
+	/* the last of duplicate keys, as PostgreSQL's json operators find */
+	while (kj && jit_next(&it, &k, &e))
+		if (str_is(k, json_string_value(kj), json_string_length(kj))) {
+			*val = e;
+			found = true;
+		}
 	json_decref(kj);
 	return found;
 }
@@ -1255,6 +1260,136 @@ static void fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	pgt_result_error(ctx, "22023", m);
 }
 
+/* ------------------------------------------------------ jsonb ordering */
+
+/* The rank of a value's type in jsonb order: null < string < number <
+ * boolean < array < object (JsonbValue's types). */
+static int jb_rank(char k)
+{
+	switch (k) {
+	case 'z':
+		return 0;
+	case 's':
+		return 1;
+	case 'n':
+		return 2;
+	case 't':
+	case 'f':
+		return 3;
+	case 'a':
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+static int jb_count(JSpan v)
+{
+	JIter it;
+	JSpan k, e;
+	int n = 0;
+	if (jit_init(&it, v))
+		while (jit_next(&it, &k, &e))
+			n++;
+	return n;
+}
+
+/* Two JSON strings by their decoded bytes (the C collation). */
+static int jb_str_cmp(JSpan a, JSpan b)
+{
+	if (a.n == b.n && memcmp(a.p, b.p, a.n) == 0)
+		return 0;
+	json_t *x = str_value(a), *y = str_value(b);
+	int c;
+	if (x && y) {
+		size_t nx = json_string_length(x), ny = json_string_length(y);
+		c = memcmp(json_string_value(x), json_string_value(y), nx < ny ? nx : ny);
+		c = c ? c : (nx > ny) - (nx < ny);
+	} else {
+		c = pgt_coll_unparsed(x != NULL, y != NULL, a.p, (int)a.n, b.p, (int)b.n);
+	}
+	json_decref(x);
+	json_decref(y);
+	return c;
+}
+
+static int jb_num_cmp(JSpan a, JSpan b)
+{
+	static __thread PgtDec x, y;
+	if (a.n == b.n && memcmp(a.p, b.p, a.n) == 0)
+		return 0;
+	bool okx = pgt_dec_parse(a.p, a.n, &x), oky = pgt_dec_parse(b.p, b.n, &y);
+	if (okx && oky)
+		return dec_cmp(&x, &y);
+	return pgt_coll_unparsed(okx, oky, a.p, (int)a.n, b.p, (int)b.n);
+}
+
+/* compareJsonbContainers' order of two values below the top level: by
+ * type, then arrays by length and element by element, objects by number
+ * of pairs and pair by pair (keys in their stored order), numbers by
+ * value ('1.0' = '1'), strings by bytes, false < true. */
+static int jb_cmp(JSpan a, JSpan b, int depth)
+{
+	char ka = kind(a), kb = kind(b);
+	int ra = jb_rank(ka), rb = jb_rank(kb);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	switch (ka) {
+	case 's':
+		return jb_str_cmp(a, b);
+	case 'n':
+		return jb_num_cmp(a, b);
+	case 't':
+	case 'f':
+		return (ka == 't') - (kb == 't');
+	case 'z':
+		return 0;
+	default:
+		break;
+	}
+	int na = jb_count(a), nb = jb_count(b);
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	if (depth > 200)
+		return pgt_coll_unparsed(true, true, a.p, (int)a.n, b.p, (int)b.n);
+	JIter ia, ib;
+	JSpan keya, keyb, va, vb;
+	jit_init(&ia, a);
+	jit_init(&ib, b);
+	while (jit_next(&ia, &keya, &va) && jit_next(&ib, &keyb, &vb)) {
+		int c = ka == 'o' ? jb_str_cmp(keya, keyb) : 0;
+		if (!c)
+			c = jb_cmp(va, vb, depth + 1);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+/* The collation pg_jsonb: stored jsonb texts in jsonb order.  A top-level
+ * scalar is a one-element array that sorts before a real one-element
+ * array and after an empty one, as PostgreSQL's raw scalars do. */
+static int coll_jsonb(void *arg, int na, const void *a, int nb, const void *b)
+{
+	a = a ? a : "", b = b ? b : ""; /* SQLite passes NULL for an empty text */
+	(void)arg;
+	if (na == nb && (na == 0 || memcmp(a, b, (size_t)na) == 0))
+		return 0;
+	JSpan x = trimmed(a, (size_t)na), y = trimmed(b, (size_t)nb);
+	char kx = kind(x), ky = kind(y);
+	bool sx = kx != 'a' && kx != 'o', sy = ky != 'a' && ky != 'o';
+	if (!sx && !sy)
+		return jb_cmp(x, y, 0);
+	if (sx && sy)
+		return jb_cmp(x, y, 0);
+	if (kx == 'o' || ky == 'o')
+		return kx == 'o' ? 1 : -1; /* an array (raw scalar or not) < an object */
+	int cx = sx ? 1 : jb_count(x), cy = sy ? 1 : jb_count(y);
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	return sx ? -1 : 1;
+}
+
 bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 {
 	static int all = 1;
@@ -1280,5 +1415,6 @@ bool pgt_jsonb_register_functions(sqlite3 *db, const PgtFormat *fmt)
 		{"pg_jsonb_delete_index", 2, fn_delete_index, NULL, SQLITE_DETERMINISTIC},
 		{"pg_jsonb_delete_path", 2, fn_delete_path, NULL, SQLITE_DETERMINISTIC},
 	};
-	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
+	return sqlite3_create_collation_v2(db, "pg_jsonb", SQLITE_UTF8, NULL, coll_jsonb, NULL) == SQLITE_OK &&
+	       pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

@@ -173,11 +173,12 @@ bool pgt_int_from_int64(int64_t v, uint32_t oid, PgtValue *out, PgtError *err)
 	return true;
 }
 
-/* Convert a REAL to an integer type, rounding half away from zero; NaN,
- * infinities and values out of range fail with 22003 "<type> out of range". */
+/* Convert a REAL to an integer type, rounding half to even as float8's
+ * casts do (rint); NaN, infinities and values out of range fail with 22003
+ * "<type> out of range". */
 bool pgt_int_from_double(double v, uint32_t oid, PgtValue *out, PgtError *err)
 {
-	double r = round(v);
+	double r = rint(v);
 	const char *label = int_type_label(oid);
 
 	if (isnan(r) || r < -9223372036854775808.0 || r >= 9223372036854775808.0) {

@@ -248,3 +248,73 @@ int pgt_order_binary(uint32_t oid, const char *a, size_t alen, const char *b, si
 	/* text, varchar, name, bytea and uuid: their bytes; bool: 0 < 1 */
 	return cmp_bytes(a, alen, b, blen);
 }
+
+/* ------------------------------------------------ collation pg_datetime */
+
+/* The chronological key of a stored date, timestamp or timestamptz text
+ * ("YYYY-MM-DD[ HH:MM:SS[.f][+00]][ BC]", "infinity", "-infinity"): its end
+ * (-1, 0 finite, 1), its astronomical year (1 BC is 0) and the rest after
+ * the year, whose bytes are in chronological order within a year; false
+ * when s has none of these forms. */
+static bool datetime_key(const char *s, size_t n, int *end, int64_t *year, const char **rest, size_t *rn)
+{
+	*end = 0;
+	if ((n == 8 && memcmp(s, "infinity", 8) == 0) || (n == 9 && memcmp(s, "-infinity", 9) == 0)) {
+		*end = n == 8 ? 1 : -1;
+		return true;
+	}
+	size_t i = 0;
+	int64_t y = 0;
+	while (i < n && i < 10 && s[i] >= '0' && s[i] <= '9')
+		y = y * 10 + (s[i++] - '0');
+	if (i < 4 || i >= n || s[i] != '-')
+		return false;
+	bool bc = n >= 3 && memcmp(s + n - 3, " BC", 3) == 0;
+	*year = bc ? 1 - y : y;
+	*rest = s + i;
+	*rn = n - i - (bc ? 3 : 0);
+	return true;
+}
+
+int pgt_coll_datetime(void *arg, int na, const void *a, int nb, const void *b)
+{
+	a = a ? a : "", b = b ? b : ""; /* SQLite passes NULL for an empty text */
+	(void)arg;
+	int ea, eb;
+	int64_t ya = 0, yb = 0;
+	const char *ra = NULL, *rb = NULL;
+	size_t rna = 0, rnb = 0;
+	bool oka = datetime_key(a, (size_t)na, &ea, &ya, &ra, &rna), okb = datetime_key(b, (size_t)nb, &eb, &yb, &rb, &rnb);
+	if (!oka || !okb)
+		return pgt_coll_unparsed(oka, okb, a, na, b, nb);
+	if (ea != eb || ea != 0)
+		return SIGN3(ea, eb);
+	if (ya != yb)
+		return SIGN3(ya, yb);
+	return cmp_bytes(ra, rna, rb, rnb);
+}
+
+int pgt_coll_unparsed(bool oka, bool okb, const void *a, int na, const void *b, int nb)
+{
+	if (oka != okb)
+		return oka ? -1 : 1;
+	int c = na && nb ? memcmp(a, b, (size_t)(na < nb ? na : nb)) : 0;
+	return c ? c : na - nb;
+}
+
+const char *pgt_value_collation(uint32_t oid)
+{
+	if (oid == PGT_DATE || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ)
+		return "pg_datetime";
+	if (oid == PGT_JSONB)
+		return "pg_jsonb";
+	const PgType *t = pgt_by_oid(oid);
+	const PgType *e = t && t->category == 'A' && t->name[0] == '_' && t->elem_oid ? pgt_by_oid(t->elem_oid) : NULL;
+	if (!e)
+		return NULL;
+	/* arrays of numbers, and of strings but character(n) (whose padding
+	 * does not count) */
+	if (e->category == 'N')
+		return "pg_array_num";
+	return e->category == 'S' && e->oid != PGT_BPCHAR ? "pg_array_text" : NULL;
+}

@@ -1283,7 +1283,7 @@ static void fn_intervalkey(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static int coll_interval(void *arg, int na, const void *a, int nb, const void *b)
 {
 	(void)arg;
-	if (na == nb && memcmp(a, b, (size_t)na) == 0)
+	if (na == nb && (na == 0 || memcmp(a, b, (size_t)na) == 0))
 		return 0;
 	__int128 sa, sb;
 	bool oka = interval_span(a, (size_t)na, &sa), okb = interval_span(b, (size_t)nb, &sb);
@@ -1363,5 +1363,6 @@ bool pgt_time_register_functions(sqlite3 *db)
 		{"pg_intervalkey", 1, fn_intervalkey, NULL, SQLITE_DETERMINISTIC},
 	};
 	return sqlite3_create_collation_v2(db, "pg_interval", SQLITE_UTF8, NULL, coll_interval, NULL) == SQLITE_OK &&
+	       sqlite3_create_collation_v2(db, "pg_datetime", SQLITE_UTF8, NULL, pgt_coll_datetime, NULL) == SQLITE_OK &&
 	       pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

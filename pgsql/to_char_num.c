@@ -191,8 +191,8 @@ bool tc_format_number(Buf *out, sqlite3_value *v, uint32_t oid, const char *fmt,
 	bool neg = false;
 	bool overflow = !digits_of(v, oid, nf.vdigits, nf.post, ip, sizeof(ip), fp, &neg);
 	int ilen = (int)strlen(ip);
-	if (ilen > nf.pre)
-		overflow = true;
+	if (ilen > nf.pre || (nf.pre == 0 && !nf.eeee))
+		overflow = true; /* zero too needs an integer digit position */
 	Buf body;
 	buf_init(&body);
 	int idx = 0, fidx = 0;
@@ -206,7 +206,7 @@ bool tc_format_number(Buf *out, sqlite3_value *v, uint32_t oid, const char *fmt,
 		} else if ((c == '9' || c == '0') && !after_point) {
 			int from_right = nf.pre - 1 - idx;
 			if (overflow)
-				buf_put_u8(&body, '#');
+				buf_put_u8(&body, '#'), started = true;
 			else if (from_right < ilen)
 				buf_put_u8(&body, (uint8_t)ip[ilen - 1 - from_right]), started = true;
 			else if (idx >= nf.zero_start || (from_right == 0 && !nf.point))
@@ -225,7 +225,7 @@ bool tc_format_number(Buf *out, sqlite3_value *v, uint32_t oid, const char *fmt,
 			started = true;
 			frac_keep = body.len;
 		} else if (c == ',' || c == 'G') {
-			if (started || overflow)
+			if (started)
 				buf_put_u8(&body, ',');
 			else if (!nf.fm)
 				buf_put_u8(&body, ' ');
@@ -254,7 +254,8 @@ bool tc_format_number(Buf *out, sqlite3_value *v, uint32_t oid, const char *fmt,
 			if (!nf.lead_s)
 				buf_put_u8(&body, neg ? '-' : '+');
 		} else if (c == 'L') {
-			buf_put_str(&body, nf.fm ? "$" : "$");
+			/* the C locale has no currency symbol: PostgreSQL prints a space */
+			buf_put_u8(&body, ' ');
 		} else if (*p == '"') {
 			for (p++; *p && *p != '"'; p++)
 				buf_put_u8(&body, (uint8_t)*p);
@@ -280,7 +281,10 @@ bool tc_format_number(Buf *out, sqlite3_value *v, uint32_t oid, const char *fmt,
 	size_t lead = 0;
 	while (lead < body.len && !isdigit(body.data[lead]) && body.data[lead] != '.' && body.data[lead] != '#')
 		lead++;
-	if (nf.pr) {
+	if (nf.pre == 0 && nf.post == 0 && !nf.point) {
+		/* no digit position: no sign column, PR prints nothing */
+		buf_put(out, body.data, body.len);
+	} else if (nf.pr) {
 		if (neg || !nf.fm)
 			buf_put_u8(out, neg ? '<' : ' ');
 		buf_put(out, body.data, body.len);

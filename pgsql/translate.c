@@ -461,7 +461,9 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 			long long v = strtoll(f, &end, 10);
 			if (errno == 0 && !*end) {
 				buf_printf(out, "%lld", v);
-				tr_ttype_set(ty, PGT_INT8, -1);
+				/* as make_const: int4 when it fits (-2147483648 is a
+				 * negated float constant that does) */
+				tr_ttype_set(ty, v >= INT32_MIN && v <= INT32_MAX ? PGT_INT4 : PGT_INT8, -1);
 				return true;
 			}
 		}
@@ -678,6 +680,11 @@ static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
 			buf_put_str(out, "pg_num_op('-', 0, -1, ");
 			tr_put_buf(out, rb);
 			buf_printf(out, ", %d)", numeric_scale(rt));
+		} else if (op[0] == '-' && (rt->oid == PGT_FLOAT4 || rt->oid == PGT_FLOAT8)) {
+			/* -1 * x: NaN stays NaN (it is text to SQLite), -0 is -0 */
+			buf_put_str(out, "pg_float_op('*', -1.0, ");
+			tr_put_buf(out, rb);
+			buf_printf(out, ", %d)", rt->oid == PGT_FLOAT4);
 		} else if (op[0] == '-' && tr_is_int_type(rt->oid) && rt->oid != PGT_OID) {
 			/* -x of the type's least value is 22003 */
 			buf_printf(out, "pg_checked%s(0, '-', ", rt->oid == PGT_INT8 ? "8" : rt->oid == PGT_INT4 ? "4" : "2");
@@ -1261,7 +1268,7 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 }
 
 /* x[i]: one element of an array or int2vector/oidvector (0-based). */
-bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
+bool tr_expr_node(Tr *tr, Node *n, Buf *out, TType *ty)
 {
 	tr_ttype_set(ty, PGT_TEXT, -1);
 	if (tr->failed)

@@ -402,6 +402,24 @@ static bool dml_tail(Tr *tr, PgQuery__RangeVar *rel, Node *where, size_t nret, N
 	return returning(tr, nret, ret, target, out, res);
 }
 
+static bool find_sublink(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__sub_link__descriptor)
+		*(bool *)arg = true;
+	return !*(bool *)arg;
+}
+
+/* Whether the SET list or WHERE clause of UPDATE up holds a subquery. */
+static bool update_has_subquery(const PgQuery__UpdateStmt *up)
+{
+	bool found = false;
+	for (size_t i = 0; i < up->n_target_list && !found; i++)
+		pgn_walk(&up->target_list[i]->base, find_sublink, &found);
+	if (up->where_clause && !found)
+		pgn_walk(&up->where_clause->base, find_sublink, &found);
+	return found;
+}
+
 bool tr_update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 {
 	const PgsTable *t = dml_target(tr, up->relation);
@@ -438,6 +456,12 @@ bool tr_update_stmt(Tr *tr, PgQuery__UpdateStmt *up, Buf *out, TRel *res)
 	if (ok && up->n_from_clause) {
 		buf_put_str(out, " FROM ");
 		tr_put_buf(out, &from);
+	} else if (ok && update_has_subquery(up)) {
+		/* With a FROM clause SQLite computes every row's new values
+		 * before it changes any, so that a subquery reading the updated
+		 * table sees it as it was before the statement, as in PostgreSQL
+		 * (without one it would see the rows already updated). */
+		buf_put_str(out, " FROM (SELECT 1) AS \"_dosql_before\"");
 	}
 	buf_cleanup(&from);
 	return ok && dml_tail(tr, up->relation, up->where_clause, up->n_returning_list, up->returning_list, target, out,

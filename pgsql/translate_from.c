@@ -220,6 +220,102 @@ static void merge_column(Tr *tr, TCol *left, const TRel *left_rel, const TRel *r
 	buf_cleanup(&b);
 }
 
+/* ---------------------------------------------- FULL JOIN conditions */
+
+/* What an expression of a FULL JOIN's ON clause reads: relations of its
+ * left input, of its right input, or something else (an outer column, a
+ * subquery, a volatile function), as the bits FJ_LEFT, FJ_RIGHT, FJ_OTHER. */
+enum { FJ_LEFT = 1, FJ_RIGHT = 2, FJ_OTHER = 4 };
+
+typedef struct FjSides {
+	const Tr *tr;
+	int first, right; /* the join's relations: [first, right) left, [right, nrels) right */
+	int bits;
+} FjSides;
+
+static int fj_column_side(const FjSides *f, const PgQuery__ColumnRef *c)
+{
+	if (!c->n_fields || c->fields[c->n_fields - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return FJ_OTHER;
+	const char *col = pgn_str(c->fields[c->n_fields - 1]);
+	const char *rel = c->n_fields >= 2 ? pgn_str(c->fields[c->n_fields - 2]) : NULL;
+	for (int r = f->first; r < f->tr->scope->nrels; r++) {
+		const TRel *t = f->tr->scope->rels[r];
+		if (rel && (!t->alias || strcmp(t->alias, rel) != 0))
+			continue;
+		for (int i = 0; i < t->ncols; i++)
+			if (strcmp(t->cols[i].name, col) == 0 && (rel || !t->cols[i].hidden))
+				return r < f->right ? FJ_LEFT : FJ_RIGHT;
+	}
+	return FJ_OTHER;
+}
+
+static bool fj_visit(const ProtobufCMessage *m, void *arg)
+{
+	FjSides *f = arg;
+	if (m->descriptor == &pg_query__column_ref__descriptor) {
+		f->bits |= fj_column_side(f, (const PgQuery__ColumnRef *)m);
+	} else if (m->descriptor == &pg_query__sub_link__descriptor) {
+		f->bits |= FJ_OTHER;
+		return false;
+	} else if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *fc = (const PgQuery__FuncCall *)m;
+		static const char *const volatile_fns[] = {"random", "clock_timestamp", "timeofday", "nextval",
+							   "gen_random_uuid", "setseed", "setval"};
+		const char *name = fc->n_funcname ? pgn_str(fc->funcname[fc->n_funcname - 1]) : "";
+		for (size_t i = 0; i < sizeof(volatile_fns) / sizeof(volatile_fns[0]); i++)
+			if (strcmp(name, volatile_fns[i]) == 0)
+				f->bits |= FJ_OTHER;
+	}
+	return true;
+}
+
+static int fj_sides(FjSides *f, const Node *n)
+{
+	f->bits = 0;
+	pgn_walk(&n->base, fj_visit, f);
+	return f->bits;
+}
+
+/* PostgreSQL runs a FULL JOIN by merge or hash join only: its ON clause
+ * needs a conjunct "x = y" where x reads only one input and y only the
+ * other (no volatile function), unless every conjunct is a constant;
+ * otherwise 0A000, as PostgreSQL refuses it. */
+static bool full_join_check(Tr *tr, const Node *quals, int first, int right)
+{
+	FjSides f = {tr, first, right, 0};
+	const Node *stack[64];
+	int n = 0, hashable = 0, other = 0;
+	stack[n++] = quals;
+	while (n) {
+		const Node *c = stack[--n];
+		if (c->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
+		    c->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR &&
+		    n + c->bool_expr->n_args <= sizeof(stack) / sizeof(stack[0])) {
+			for (size_t i = 0; i < c->bool_expr->n_args; i++)
+				stack[n++] = c->bool_expr->args[i];
+			continue;
+		}
+		int all = fj_sides(&f, c);
+		if (!all)
+			continue; /* a constant */
+		const PgQuery__AExpr *e = c->node_case == PG_QUERY__NODE__NODE_A_EXPR ? c->a_expr : NULL;
+		if (e && e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && e->n_name == 1 &&
+		    strcmp(pgn_str(e->name[0]), "=") == 0 && e->lexpr && e->rexpr && !(all & FJ_OTHER)) {
+			int l = fj_sides(&f, e->lexpr), r = fj_sides(&f, e->rexpr);
+			if ((l == FJ_LEFT && r == FJ_RIGHT) || (l == FJ_RIGHT && r == FJ_LEFT)) {
+				hashable++;
+				continue;
+			}
+		}
+		other++;
+	}
+	if (other && !hashable)
+		return tr_fail(tr, "0A000", -1,
+			       "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions");
+	return true;
+}
+
 static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 {
 	int first_rel = tr->scope->nrels;
@@ -294,6 +390,8 @@ static bool join_expr(Tr *tr, PgQuery__JoinExpr *j, Buf *out)
 								merge_column(tr, &tr->scope->rels[l]->cols[k], tr->scope->rels[l],
 									     tr->scope->rels[r]);
 						}
+	} else if (j->quals && j->jointype == PG_QUERY__JOIN_TYPE__JOIN_FULL && !full_join_check(tr, j->quals, first_rel, right_rel)) {
+		return false;
 	} else if (j->quals && !tr_bool_clause(tr, " ON ", j->quals, out)) {
 		return false;
 	}

@@ -136,8 +136,8 @@ static const FuncMap funcs[] = {
 	{"every", "min", RET_FIXED, PGT_BOOL, true, PGT_BOOL},
 	{"string_agg", "group_concat", RET_FIXED, PGT_TEXT, true, PGT_TEXT},
 	{"array_agg", "pg_array_agg", RET_ARRAY, 0, true, PGT_TEXT},
-	{"lower", NULL, RET_FIXED, PGT_TEXT, false, 0},
-	{"upper", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"lower", "pg_lower", RET_FIXED, PGT_TEXT, false, 0},
+	{"upper", "pg_upper", RET_FIXED, PGT_TEXT, false, 0},
 	{"length", NULL, RET_FIXED, PGT_INT4, false, 0},
 	{"char_length", "length", RET_FIXED, PGT_INT4, false, 0},
 	{"character_length", "length", RET_FIXED, PGT_INT4, false, 0},
@@ -475,6 +475,28 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 			if (tr_is_int_type(at.oid))
 				tr_coerce(tr, &ab, &at, PGT_NUMERIC, -1, f->location);
 		}
+		/* character(n) passed to a text function is text without its
+		 * trailing spaces, as PostgreSQL's cast to text makes it */
+		static const char *const text_fns[] = {"ltrim", "rtrim", "btrim", "left", "right", "upper", "lower",
+						       "initcap", "length", "char_length", "character_length",
+						       "replace", "reverse", "repeat", "lpad", "rpad", "strpos",
+						       "split_part", "translate", "starts_with", "md5", "ascii", NULL};
+		if (at.oid == PGT_BPCHAR && name_in(name, text_fns)) {
+			Buf t;
+			buf_init(&t);
+			buf_put_str(&t, "rtrim(");
+			tr_put_buf(&t, &ab);
+			buf_put_str(&t, ", ' ')");
+			buf_reset(&ab);
+			tr_put_buf(&ab, &t);
+			buf_cleanup(&t);
+			tr_ttype_set(&at, PGT_TEXT, -1);
+		}
+		/* round, trunc, floor and ceil of one integer or real argument
+		 * are double precision's (PostgreSQL has no others) */
+		static const char *const float8_only[] = {"round", "trunc", "floor", "ceil", "ceiling", NULL};
+		if (i == 0 && f->n_args == 1 && (tr_is_int_type(at.oid) || at.oid == PGT_FLOAT4) && name_in(name, float8_only))
+			tr_coerce(tr, &ab, &at, PGT_FLOAT8, -1, f->location);
 		if (i == 0)
 			*first = at;
 		if (i)

@@ -66,6 +66,8 @@ typedef struct Tr {
 	/* this SELECT's outputs are aliased _c0, _c1, ... (INSERT ... SELECT) */
 	const PgQuery__SelectStmt *positional;
 	bool catalog; /* the statement reads the pg_catalog relations */
+	/* expressions given an explicit COLLATE of their type so far (tr_expr) */
+	unsigned ncollated;
 	/* the next target list's numeric outputs are DISTINCT keys */
 	bool distinct_outputs;
 	/* the next target list makes its SELECT an aggregate one (count(*)) */
@@ -81,6 +83,8 @@ typedef struct Tr {
 typedef PgQuery__Node Node;
 
 
+/* tr_expr without the collation it gives the result (translate_collate.c) */
+bool tr_expr_node(Tr *tr, Node *n, Buf *out, TType *ty);
 bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty);
 bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *result);
 bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
