@@ -21,7 +21,7 @@
  *
  * Statements of other shapes (DISTINCT aggregates over several columns or
  * mixed with others, FILTER, window functions, subqueries, grouping on
- * expressions, sum and avg of anything but a plain column of a numeric
+ * expressions, sum and avg of anything but an expression of a numeric
  * type, ...) are left to the one-step plan, where the shards send every
  * row.
  */
@@ -183,7 +183,8 @@ static Node *combine(AggPlan *p, PgQuery__FuncCall *f)
 	/* sum and avg: their arithmetic depends on the argument's type */
 	const char *col = column_name(arg);
 	int32_t typmod = -1;
-	uint32_t type = col ? rt_plan_column_type(p->pl, p->table, col, &typmod) : 0;
+	uint32_t type = col ? rt_plan_column_type(p->pl, p->table, col, &typmod)
+			    : rt_plan_described_type(p->pl, p->s, p->table, arg);
 	bool ints = type == PGT_INT2 || type == PGT_INT4 || type == PGT_INT8;
 	bool floats = type == PGT_FLOAT4 || type == PGT_FLOAT8;
 	if (!ints && !floats && type != PGT_NUMERIC)

@@ -245,6 +245,55 @@ static void fetch_shards(const RtPlanner *pl, const char *name, Node *where, con
 		g->shards[i] = i;
 }
 
+/* op (AND, OR) over args. */
+static Node *bool_node(Arena *a, PgQuery__BoolExprType op, Node **args, int n)
+{
+	PgQuery__BoolExpr *b = arena_alloc(a, sizeof(*b));
+	Node *node = arena_alloc(a, sizeof(*node));
+	*b = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+	b->boolop = op;
+	b->n_args = (size_t)n;
+	b->args = arena_alloc(a, sizeof(Node *) * (size_t)n);
+	memcpy(b->args, args, sizeof(Node *) * (size_t)n);
+	b->location = -1;
+	*node = (Node)PG_QUERY__NODE__INIT;
+	node->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+	node->bool_expr = b;
+	return node;
+}
+
+/* Whether expression n reads only FROM reference k (and some column). */
+static bool owned(const RtPlanner *pl, const FromRefs *f, int k, Node *n)
+{
+	Owner o = {.pl = pl, .f = f, .k = k, .ok = true};
+	pgn_walk(&n->base, owner_visit, &o);
+	return o.ok && o.ncols > 0;
+}
+
+/* For a conjunct "(a1 AND ...) OR (b1 AND ...) OR ...": the disjunction of
+ * each branch's conjuncts that read only FROM reference k, which the
+ * conjunct implies (TPC-H Q19's shape); NULL when a branch has none. */
+static Node *owned_or(const RtPlanner *pl, const FromRefs *f, int k, Node *n, Arena *a)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_BOOL_EXPR || n->bool_expr->boolop != PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR)
+		return NULL;
+	size_t nb = n->bool_expr->n_args;
+	Node **branches = arena_alloc(a, sizeof(Node *) * (nb ? nb : 1));
+	for (size_t b = 0; b < nb; b++) {
+		Node *all[MAX_CONJUNCTS];
+		int nall = 0, nmine = 0;
+		conjuncts(n->bool_expr->args[b], all, &nall, MAX_CONJUNCTS);
+		Node **mine = arena_alloc(a, sizeof(Node *) * (size_t)(nall ? nall : 1));
+		for (int i = 0; i < nall; i++)
+			if (owned(pl, f, k, all[i]))
+				mine[nmine++] = all[i];
+		if (nmine == 0)
+			return NULL;
+		branches[b] = nmine == 1 ? mine[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
+	}
+	return bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR, branches, (int)nb);
+}
+
 /* The statement that fetches one table's rows: SELECT of the columns the
  * final step reads (* for all) FROM it, with the
  * conjuncts of WHERE that concern it alone when it is read once, from a
@@ -261,11 +310,12 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 				k = i;
 	if (k >= 0)
 		conjuncts(s->where_clause, all, &nall, MAX_CONJUNCTS);
+	Arena a;
+	arena_init(&a);
 	for (int i = 0; i < nall; i++) {
-		Owner o = {.pl = pl, .f = f, .k = k, .ok = true};
-		pgn_walk(&all[i]->base, owner_visit, &o);
-		if (o.ok && o.ncols > 0)
-			mine[nmine++] = all[i];
+		Node *n = owned(pl, f, k, all[i]) ? all[i] : owned_or(pl, f, k, all[i], &a);
+		if (n)
+			mine[nmine++] = n;
 	}
 	RtStarTarget st;
 	rt_star_target_init(&st);
@@ -283,8 +333,6 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	andn.bool_expr = &and;
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
-	Arena a;
-	arena_init(&a);
 	fetch_targets(pl, t, f, name, &a, &st, &q);
 	q.n_from_clause = 1;
 	q.from_clause = tf.from;
@@ -294,12 +342,12 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
 	g->sql = pgn_deparse(&qn);
+	if (g->sql) {
+		snprintf(g->table, sizeof(g->table), "%s", name);
+		fetch_shards(pl, name, q.where_clause, k >= 0 ? f->qual[k] : name, g);
+	}
 	arena_reset(&a);
-	if (!g->sql)
-		return false;
-	snprintf(g->table, sizeof(g->table), "%s", name);
-	fetch_shards(pl, name, q.where_clause, k >= 0 ? f->qual[k] : name, g);
-	return true;
+	return g->sql != NULL;
 }
 
 /* An intermediate result for each table of names (t's unless given) that
@@ -726,21 +774,6 @@ static bool subquery_values_plan(const RtPlanner *pl, PgQuery__Node *stmt, const
 }
 
 /* args joined with AND, in arena a (args copied). */
-static Node *and_node(Arena *a, Node **args, int n)
-{
-	PgQuery__BoolExpr *b = arena_alloc(a, sizeof(*b));
-	Node *node = arena_alloc(a, sizeof(*node));
-	*b = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
-	b->boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
-	b->n_args = (size_t)n;
-	b->args = arena_alloc(a, sizeof(Node *) * (size_t)n);
-	memcpy(b->args, args, sizeof(Node *) * (size_t)n);
-	b->location = -1;
-	*node = (Node)PG_QUERY__NODE__INIT;
-	node->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
-	node->bool_expr = b;
-	return node;
-}
 
 /* Whether an expression reads the target (its alias tq, or an
  * unqualified column of its table). */
@@ -837,7 +870,7 @@ static bool join_rewrite(const RtPlanner *pl, PgQuery__Node *stmt, const char *t
 	sub->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	sub->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
 	if (ntheirs)
-		sub->where_clause = ntheirs == 1 ? theirs[0] : and_node(a, theirs, ntheirs);
+		sub->where_clause = ntheirs == 1 ? theirs[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, theirs, ntheirs);
 	Node *subn = arena_alloc(a, sizeof(*subn));
 	*subn = (Node)PG_QUERY__NODE__INIT;
 	subn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
@@ -856,7 +889,7 @@ static bool join_rewrite(const RtPlanner *pl, PgQuery__Node *stmt, const char *t
 	jr->saved_where = *jr->where;
 	jr->saved_list = *jr->list;
 	jr->saved_n = *jr->nlist;
-	*jr->where = nmine == 1 ? mine[0] : and_node(a, mine, nmine);
+	*jr->where = nmine == 1 ? mine[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
 	*jr->list = NULL;
 	*jr->nlist = 0;
 	return true;

@@ -117,6 +117,10 @@ bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *
  * leaves it unset.  The caller checked that s has no aggregate, window or
  * subquery. */
 void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+/* kmerge.c: the type of expression e, as the first shard describes SELECT
+ * e FROM s's FROM list (asked once per text); 0 when it has a bound
+ * parameter or does not prepare. */
+uint32_t rt_plan_described_type(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, PgQuery__Node *e);
 
 /* plan_seq.c: an INSERT ... VALUES (or DEFAULT VALUES) leaving out a
  * column whose default is a sequence, or giving it DEFAULT, planned with
