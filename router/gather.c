@@ -18,6 +18,7 @@
 
 #include "common/pgnode.h"
 #include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 #include "router/plan_int.h"
 
 typedef PgQuery__Node Node;
@@ -173,6 +174,20 @@ static bool needed_visit(const ProtobufCMessage *m, void *arg)
 			if (j->using_clause[i]->node_case == PG_QUERY__NODE__NODE_STRING)
 				need(nd, j->using_clause[i]->string->sval);
 		return true;
+	}
+	if (m->descriptor == &pg_query__sub_link__descriptor) {
+		/* EXISTS (SELECT * ...): its target list reads nothing */
+		const PgQuery__SubLink *sl = (const PgQuery__SubLink *)m;
+		Node *sub = sl->subselect;
+		if (sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK || !sub ||
+		    sub->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || sub->select_stmt->op != PG_QUERY__SET_OPERATION__SETOP_NONE)
+			return true;
+		PgQuery__SelectStmt *q = sub->select_stmt;
+		size_t n = q->n_target_list;
+		q->n_target_list = 0;
+		pgn_walk(&q->base, needed_visit, nd);
+		q->n_target_list = n;
+		return false;
 	}
 	if (m->descriptor != &pg_query__column_ref__descriptor)
 		return true;
@@ -457,6 +472,70 @@ static bool cte_pushed(const RtPlanner *pl, const PgQuery__CommonTableExpr *cte,
 	return true;
 }
 
+/* The column names on either side of an equality of two columns. */
+typedef struct Equated {
+	int n;
+	const char *cols[MAX_NEEDED];
+} Equated;
+
+static const char *equated_column(const Node *n)
+{
+	while (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		n = n->type_cast->arg;
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return NULL;
+	const PgQuery__ColumnRef *c = n->column_ref;
+	const Node *last = c->n_fields ? c->fields[c->n_fields - 1] : NULL;
+	return last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
+}
+
+static bool equated_visit(const ProtobufCMessage *m, void *arg)
+{
+	Equated *e = arg;
+	if (m->descriptor != &pg_query__a__expr__descriptor)
+		return true;
+	const PgQuery__AExpr *a = (const PgQuery__AExpr *)m;
+	if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 ||
+	    a->name[0]->node_case != PG_QUERY__NODE__NODE_STRING || strcmp(a->name[0]->string->sval, "=") != 0)
+		return true;
+	const char *l = equated_column(a->lexpr), *r = equated_column(a->rexpr);
+	for (int k = 0; l && r && k < 2; k++) {
+		const char *c = k ? r : l;
+		bool seen = false;
+		for (int i = 0; i < e->n && !seen; i++)
+			seen = strcmp(e->cols[i], c) == 0;
+		if (!seen && e->n < MAX_NEEDED)
+			e->cols[e->n++] = c;
+	}
+	return true;
+}
+
+/* Each intermediate result's index statements: on its columns that the
+ * statement equates with another column (joins, correlations), so that
+ * the final step looks rows up instead of scanning for each outer row.
+ * An index on a column its fetch left out fails harmlessly. */
+static void gather_indexes(const RtPlanner *pl, PgQuery__SelectStmt *s, RtRoute *r)
+{
+	Equated e = {0};
+	pgn_walk(&s->base, equated_visit, &e);
+	for (int k = 0; k < r->ngather; k++) {
+		Buf b;
+		buf_init(&b);
+		for (int i = 0; i < e.n; i++) {
+			if (pl->catalog.column_position(pl->catalog.arg, r->gather[k].table, e.cols[i]) < 0)
+				continue;
+			buf_printf(&b, "CREATE INDEX IF NOT EXISTS \"_dosql_%s_%s\" ON ", r->gather[k].table, e.cols[i]);
+			pgs_put_ident(&b, r->gather[k].table);
+			buf_put_str(&b, " (");
+			pgs_put_ident(&b, e.cols[i]);
+			buf_put_str(&b, ")\n");
+		}
+		if (b.len && !b.failed)
+			r->gather[k].index_sql = strdup(buf_cstr(&b));
+		buf_cleanup(&b);
+	}
+}
+
 bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r)
 {
 	if (s->n_locking_clause) {
@@ -506,6 +585,7 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	}
 	if ((r->params_inlined || nkept < nctes) && !r->final_sql)
 		return false;
+	gather_indexes(pl, s, r);
 	r->merge = true;
 	r->merge_limit = -1;
 	snprintf(r->merge_table, sizeof(r->merge_table), "%s", r->gather[0].table);

@@ -320,6 +320,24 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 	return true;
 }
 
+void rt_merge_index(RtMerge *m, const char *sql)
+{
+	Buf out;
+	buf_init(&out);
+	for (const char *p = sql; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *one = strndup(p, n);
+		/* a column the fetch left out: no index, the same answer */
+		if (one)
+			(void)pgs_local_sql(m->local, one, &out);
+		free(one);
+		buf_reset(&out);
+		p += n + (nl != NULL);
+	}
+	buf_cleanup(&out);
+}
+
 bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out)
 {
 	sqlite3 *db = pgs_local_session(m->local)->db;

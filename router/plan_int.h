@@ -99,6 +99,8 @@ typedef struct RtGather {
 	RtRouteOpcode opcode;
 	int nshards;
 	int shards[RT_MAX_SHARDS];
+	char *index_sql; /* owned: CREATE INDEX statements for its columns that
+			  * the statement equates with others, one a line; NULL none */
 } RtGather;
 
 /* plan.c: what the planner learns of stmt, in r (never fails: a refusal
