@@ -971,10 +971,23 @@ static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
 {
-	/* every table reference is to this one table (a subquery may read it too) */
-	for (int i = 0; i < t->n; i++)
-		if (rt_tables_is_cte(t, t->names[i]) || strcmp(t->names[i], table) != 0)
+	/* every table reference is to this one table (a subquery may read it
+	 * too), or the statement aggregates a colocated join */
+	bool join = false;
+	for (int i = 0; i < t->n; i++) {
+		if (rt_tables_is_cte(t, t->names[i]))
 			return false;
+		join = join || strcmp(t->names[i], table) != 0;
+	}
+	if (join) {
+		if (t->sublink || t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || !(t->aggregate || s->n_group_clause) ||
+		    strlen(table) >= sizeof(r->merge_table) || !rt_aggregate_join_plan(pl, s, table, r))
+			return false;
+		snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+		r->merge_limit = -1;
+		r->merge = true;
+		return final_plan(s, t, r);
+	}
 	if (t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause < 1 ||
 	    strlen(table) >= sizeof(r->merge_table))
 		return false;

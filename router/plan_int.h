@@ -112,6 +112,10 @@ void rt_route_cleanup(RtRoute *route);
 /* aggregate.c: plan s over the sharded table in two steps (the shards
  * group and aggregate, the router combines); false for other shapes. */
 bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+/* The same over a join colocated on the vindex columns (each shard runs
+ * the join and aggregates it), its columns named without their tables;
+ * the final step reads the partials as the table `table`. */
+bool rt_aggregate_join_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
 
 /* kmerge.c: the streamed form of a merge planned for s (route->kmerge),
  * when s is a plain read of table whose ORDER BY keys are of types the
