@@ -331,6 +331,8 @@ my @writes = (
 	q{insert into products select id + 100, name, score from users where id < 5},
 	q{insert into users_archive select * from users where id < 3 on conflict do nothing},
 	q{insert into users_archive select id + 1000, name, region, score from users where id > 1000},
+	# rows whose key is NULL go where INSERT ... VALUES puts them
+	q{insert into orders (id, user_id, qty) select id + 2000, case when id % 7 = 0 then null else id end, 1 from users where id < 15},
 );
 for my $i (0 .. $#writes)
 {
