@@ -149,6 +149,8 @@ static Node *distinct_call(AggPlan *p, Node *n)
 	PgQuery__FuncCall *f = n->func_call;
 	const char *name = plain_call(f);
 	const char *col = f->n_args == 1 ? column_name(f->args[0]) : NULL;
+	if (col && p->join && f->args[0]->column_ref->n_fields != 1)
+		col = NULL; /* the shards group by it as named: unqualified only */
 	if (!name || !col || p->nparts || (p->distinct && strcmp(p->distinct, col) != 0) ||
 	    (strcmp(name, "count") != 0 && strcmp(name, "sum") != 0 && strcmp(name, "avg") != 0 &&
 	     strcmp(name, "min") != 0 && strcmp(name, "max") != 0))
