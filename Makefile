@@ -221,3 +221,11 @@ fuzz-run-%: $(fuzz_dir)/%
 		$(fuzz_dir)/corpus/$* fuzz/corpus/$* >$(fuzz_dir)/$*.log 2>&1 || \
 		{ tail -n 60 $(fuzz_dir)/$*.log; echo "$*: FAILED, see $(fuzz_dir)/$*.log"; exit 1; }
 	@grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb)' $(fuzz_dir)/$*.log
+
+# The sqllogictest corpus (../shared/reference/sqllogictest, about 228,000
+# records) through a 4-shard cluster, every table sharded by its first
+# column, against PostgreSQL 15 (not in CI); differences in build/slt-diff.txt.
+SLT_DIR ?= ../shared/reference/sqllogictest
+.PHONY: sqllogictest
+sqllogictest: all
+	perl tools/slt/run-slt --out build/slt-diff.txt $(SLT_DIR)

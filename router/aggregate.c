@@ -21,7 +21,7 @@
  *
  * Statements of other shapes (DISTINCT aggregates over several columns or
  * mixed with others, FILTER, window functions, subqueries, grouping on
- * expressions, sum and avg of anything but a plain column of a numeric
+ * expressions, sum and avg of anything but an expression of a numeric
  * type, ...) are left to the one-step plan, where the shards send every
  * row.
  */
@@ -61,6 +61,8 @@ typedef struct AggPlan {
 	Node *parts[MAX_PARTS]; /* the shards' target entries for the partials */
 	const char *distinct;   /* the column of the DISTINCT aggregates, if any */
 	bool in_sort;           /* scanning ORDER BY, where output names count */
+	bool join;              /* FROM is a colocated join: columns unqualified, the
+				 * final step reads the partials as table `table` */
 } AggPlan;
 
 static const char *const same_aggs[] = {"min", "max", "bool_and", "bool_or", "every"};
@@ -147,12 +149,29 @@ static Node *distinct_call(AggPlan *p, Node *n)
 	PgQuery__FuncCall *f = n->func_call;
 	const char *name = plain_call(f);
 	const char *col = f->n_args == 1 ? column_name(f->args[0]) : NULL;
+	if (col && p->join && f->args[0]->column_ref->n_fields != 1)
+		col = NULL; /* the shards group by it as named: unqualified only */
 	if (!name || !col || p->nparts || (p->distinct && strcmp(p->distinct, col) != 0) ||
 	    (strcmp(name, "count") != 0 && strcmp(name, "sum") != 0 && strcmp(name, "avg") != 0 &&
 	     strcmp(name, "min") != 0 && strcmp(name, "max") != 0))
 		return NULL;
 	p->distinct = col;
 	return n;
+}
+
+/* The typmod of col in the first table of a FROM list that has it. */
+static void join_column_typmod(const AggPlan *p, Node **from, size_t n, const char *col, int32_t *typmod)
+{
+	for (size_t i = 0; i < n && *typmod < 0; i++) {
+		if (from[i]->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
+			Node *sides[2] = {from[i]->join_expr->larg, from[i]->join_expr->rarg};
+			join_column_typmod(p, sides, 2, col, typmod);
+		} else if (from[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR) {
+			int32_t mod = -1;
+			if (rt_plan_column_type(p->pl, from[i]->range_var->relname, col, &mod))
+				*typmod = mod;
+		}
+	}
 }
 
 /* The final step's expression for the aggregate f (not DISTINCT), and the
@@ -183,7 +202,10 @@ static Node *combine(AggPlan *p, PgQuery__FuncCall *f)
 	/* sum and avg: their arithmetic depends on the argument's type */
 	const char *col = column_name(arg);
 	int32_t typmod = -1;
-	uint32_t type = col ? rt_plan_column_type(p->pl, p->table, col, &typmod) : 0;
+	uint32_t type = col && !p->join ? rt_plan_column_type(p->pl, p->table, col, &typmod)
+					: rt_plan_described_type(p->pl, p->s, p->table, arg);
+	if (col && p->join && type == PGT_NUMERIC)
+		join_column_typmod(p, p->s->from_clause, p->s->n_from_clause, col, &typmod);
 	bool ints = type == PGT_INT2 || type == PGT_INT4 || type == PGT_INT8;
 	bool floats = type == PGT_FLOAT4 || type == PGT_FLOAT8;
 	if (!ints && !floats && type != PGT_NUMERIC)
@@ -262,7 +284,7 @@ static bool scan(const ProtobufCMessage *m, void *arg)
 			return false;
 		}
 		const char *name = last->string->sval;
-		if (is_group_column(p, name))
+		if (is_group_column(p, name) && (!p->join || c->n_fields == 1))
 			return false;
 		for (size_t i = 0; p->in_sort && c->n_fields == 1 && i < p->s->n_target_list; i++) {
 			const char *alias = p->s->target_list[i]->res_target->name;
@@ -340,13 +362,22 @@ static char *final_statement(AggPlan *p)
 	}
 	for (int i = 0; i < p->ncalls; i++)
 		*p->calls[i].node = *p->calls[i].final;
-	Node *where = s->where_clause;
+	Node *where = s->where_clause, **from = s->from_clause;
+	size_t nfrom = s->n_from_clause;
+	RtTableFrom tf;
 	s->where_clause = NULL;
+	if (p->join) {
+		rt_table_from_init(&tf, p->table);
+		s->from_clause = tf.from;
+		s->n_from_clause = 1;
+	}
 	Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = s;
 	char *sql = pgn_deparse(&qn);
 	s->where_clause = where;
+	s->from_clause = from;
+	s->n_from_clause = nfrom;
 	for (int i = p->ncalls - 1; i >= 0; i--)
 		*p->calls[i].node = p->calls[i].saved;
 	for (size_t i = 0; i < s->n_target_list; i++)
@@ -354,15 +385,15 @@ static char *final_statement(AggPlan *p)
 	return sql;
 }
 
-bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
+static bool aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, bool join, RtRoute *r)
 {
-	if (s->n_window_clause || s->n_locking_clause || s->into_clause || s->with_clause || s->n_from_clause != 1 ||
-	    s->op > PG_QUERY__SET_OPERATION__SETOP_NONE)
+	if (s->n_window_clause || s->n_locking_clause || s->into_clause || s->with_clause ||
+	    (!join && s->n_from_clause != 1) || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE)
 		return false;
-	AggPlan p = {.pl = pl, .table = table, .s = s, .ok = true};
+	AggPlan p = {.pl = pl, .table = table, .s = s, .ok = true, .join = join};
 	for (size_t i = 0; i < s->n_group_clause; i++) {
 		const char *name = column_name(s->group_clause[i]);
-		if (!name || p.ngroup == MAX_GROUP)
+		if (!name || p.ngroup == MAX_GROUP || (join && s->group_clause[i]->column_ref->n_fields != 1))
 			return false;
 		if (!is_group_column(&p, name))
 			p.group[p.ngroup++] = name;
@@ -387,4 +418,14 @@ bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *
 	}
 	arena_reset(&p.arena);
 	return planned;
+}
+
+bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
+{
+	return aggregate_plan(pl, s, table, false, r);
+}
+
+bool rt_aggregate_join_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r)
+{
+	return aggregate_plan(pl, s, table, true, r);
 }

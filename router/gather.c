@@ -18,6 +18,7 @@
 
 #include "common/pgnode.h"
 #include "pgsql/pgtype.h"
+#include "pgsql/translate.h"
 #include "router/plan_int.h"
 
 typedef PgQuery__Node Node;
@@ -174,6 +175,20 @@ static bool needed_visit(const ProtobufCMessage *m, void *arg)
 				need(nd, j->using_clause[i]->string->sval);
 		return true;
 	}
+	if (m->descriptor == &pg_query__sub_link__descriptor) {
+		/* EXISTS (SELECT * ...): its target list reads nothing */
+		const PgQuery__SubLink *sl = (const PgQuery__SubLink *)m;
+		Node *sub = sl->subselect;
+		if (sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK || !sub ||
+		    sub->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || sub->select_stmt->op != PG_QUERY__SET_OPERATION__SETOP_NONE)
+			return true;
+		PgQuery__SelectStmt *q = sub->select_stmt;
+		size_t n = q->n_target_list;
+		q->n_target_list = 0;
+		pgn_walk(&q->base, needed_visit, nd);
+		q->n_target_list = n;
+		return false;
+	}
 	if (m->descriptor != &pg_query__column_ref__descriptor)
 		return true;
 	const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
@@ -245,6 +260,55 @@ static void fetch_shards(const RtPlanner *pl, const char *name, Node *where, con
 		g->shards[i] = i;
 }
 
+/* op (AND, OR) over args. */
+static Node *bool_node(Arena *a, PgQuery__BoolExprType op, Node **args, int n)
+{
+	PgQuery__BoolExpr *b = arena_alloc(a, sizeof(*b));
+	Node *node = arena_alloc(a, sizeof(*node));
+	*b = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+	b->boolop = op;
+	b->n_args = (size_t)n;
+	b->args = arena_alloc(a, sizeof(Node *) * (size_t)n);
+	memcpy(b->args, args, sizeof(Node *) * (size_t)n);
+	b->location = -1;
+	*node = (Node)PG_QUERY__NODE__INIT;
+	node->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+	node->bool_expr = b;
+	return node;
+}
+
+/* Whether expression n reads only FROM reference k (and some column). */
+static bool owned(const RtPlanner *pl, const FromRefs *f, int k, Node *n)
+{
+	Owner o = {.pl = pl, .f = f, .k = k, .ok = true};
+	pgn_walk(&n->base, owner_visit, &o);
+	return o.ok && o.ncols > 0;
+}
+
+/* For a conjunct "(a1 AND ...) OR (b1 AND ...) OR ...": the disjunction of
+ * each branch's conjuncts that read only FROM reference k, which the
+ * conjunct implies (TPC-H Q19's shape); NULL when a branch has none. */
+static Node *owned_or(const RtPlanner *pl, const FromRefs *f, int k, Node *n, Arena *a)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_BOOL_EXPR || n->bool_expr->boolop != PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR)
+		return NULL;
+	size_t nb = n->bool_expr->n_args;
+	Node **branches = arena_alloc(a, sizeof(Node *) * (nb ? nb : 1));
+	for (size_t b = 0; b < nb; b++) {
+		Node *all[MAX_CONJUNCTS];
+		int nall = 0, nmine = 0;
+		conjuncts(n->bool_expr->args[b], all, &nall, MAX_CONJUNCTS);
+		Node **mine = arena_alloc(a, sizeof(Node *) * (size_t)(nall ? nall : 1));
+		for (int i = 0; i < nall; i++)
+			if (owned(pl, f, k, all[i]))
+				mine[nmine++] = all[i];
+		if (nmine == 0)
+			return NULL;
+		branches[b] = nmine == 1 ? mine[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
+	}
+	return bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR, branches, (int)nb);
+}
+
 /* The statement that fetches one table's rows: SELECT of the columns the
  * final step reads (* for all) FROM it, with the
  * conjuncts of WHERE that concern it alone when it is read once, from a
@@ -261,11 +325,12 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 				k = i;
 	if (k >= 0)
 		conjuncts(s->where_clause, all, &nall, MAX_CONJUNCTS);
+	Arena a;
+	arena_init(&a);
 	for (int i = 0; i < nall; i++) {
-		Owner o = {.pl = pl, .f = f, .k = k, .ok = true};
-		pgn_walk(&all[i]->base, owner_visit, &o);
-		if (o.ok && o.ncols > 0)
-			mine[nmine++] = all[i];
+		Node *n = owned(pl, f, k, all[i]) ? all[i] : owned_or(pl, f, k, all[i], &a);
+		if (n)
+			mine[nmine++] = n;
 	}
 	RtStarTarget st;
 	rt_star_target_init(&st);
@@ -283,8 +348,6 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	andn.bool_expr = &and;
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
-	Arena a;
-	arena_init(&a);
 	fetch_targets(pl, t, f, name, &a, &st, &q);
 	q.n_from_clause = 1;
 	q.from_clause = tf.from;
@@ -294,12 +357,12 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	qn.select_stmt = &q;
 	g->sql = pgn_deparse(&qn);
+	if (g->sql) {
+		snprintf(g->table, sizeof(g->table), "%s", name);
+		fetch_shards(pl, name, q.where_clause, k >= 0 ? f->qual[k] : name, g);
+	}
 	arena_reset(&a);
-	if (!g->sql)
-		return false;
-	snprintf(g->table, sizeof(g->table), "%s", name);
-	fetch_shards(pl, name, q.where_clause, k >= 0 ? f->qual[k] : name, g);
-	return true;
+	return g->sql != NULL;
 }
 
 /* An intermediate result for each table of names (t's unless given) that
@@ -409,6 +472,70 @@ static bool cte_pushed(const RtPlanner *pl, const PgQuery__CommonTableExpr *cte,
 	return true;
 }
 
+/* The column names on either side of an equality of two columns. */
+typedef struct Equated {
+	int n;
+	const char *cols[MAX_NEEDED];
+} Equated;
+
+static const char *equated_column(const Node *n)
+{
+	while (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		n = n->type_cast->arg;
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return NULL;
+	const PgQuery__ColumnRef *c = n->column_ref;
+	const Node *last = c->n_fields ? c->fields[c->n_fields - 1] : NULL;
+	return last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
+}
+
+static bool equated_visit(const ProtobufCMessage *m, void *arg)
+{
+	Equated *e = arg;
+	if (m->descriptor != &pg_query__a__expr__descriptor)
+		return true;
+	const PgQuery__AExpr *a = (const PgQuery__AExpr *)m;
+	if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 ||
+	    a->name[0]->node_case != PG_QUERY__NODE__NODE_STRING || strcmp(a->name[0]->string->sval, "=") != 0)
+		return true;
+	const char *l = equated_column(a->lexpr), *r = equated_column(a->rexpr);
+	for (int k = 0; l && r && k < 2; k++) {
+		const char *c = k ? r : l;
+		bool seen = false;
+		for (int i = 0; i < e->n && !seen; i++)
+			seen = strcmp(e->cols[i], c) == 0;
+		if (!seen && e->n < MAX_NEEDED)
+			e->cols[e->n++] = c;
+	}
+	return true;
+}
+
+/* Each intermediate result's index statements: on its columns that the
+ * statement equates with another column (joins, correlations), so that
+ * the final step looks rows up instead of scanning for each outer row.
+ * An index on a column its fetch left out fails harmlessly. */
+static void gather_indexes(const RtPlanner *pl, PgQuery__SelectStmt *s, RtRoute *r)
+{
+	Equated e = {0};
+	pgn_walk(&s->base, equated_visit, &e);
+	for (int k = 0; k < r->ngather; k++) {
+		Buf b;
+		buf_init(&b);
+		for (int i = 0; i < e.n; i++) {
+			if (pl->catalog.column_position(pl->catalog.arg, r->gather[k].table, e.cols[i]) < 0)
+				continue;
+			buf_printf(&b, "CREATE INDEX IF NOT EXISTS \"_dosql_%s_%s\" ON ", r->gather[k].table, e.cols[i]);
+			pgs_put_ident(&b, r->gather[k].table);
+			buf_put_str(&b, " (");
+			pgs_put_ident(&b, e.cols[i]);
+			buf_put_str(&b, ")\n");
+		}
+		if (b.len && !b.failed)
+			r->gather[k].index_sql = strdup(buf_cstr(&b));
+		buf_cleanup(&b);
+	}
+}
+
 bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r)
 {
 	if (s->n_locking_clause) {
@@ -458,6 +585,7 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	}
 	if ((r->params_inlined || nkept < nctes) && !r->final_sql)
 		return false;
+	gather_indexes(pl, s, r);
 	r->merge = true;
 	r->merge_limit = -1;
 	snprintf(r->merge_table, sizeof(r->merge_table), "%s", r->gather[0].table);
@@ -726,21 +854,6 @@ static bool subquery_values_plan(const RtPlanner *pl, PgQuery__Node *stmt, const
 }
 
 /* args joined with AND, in arena a (args copied). */
-static Node *and_node(Arena *a, Node **args, int n)
-{
-	PgQuery__BoolExpr *b = arena_alloc(a, sizeof(*b));
-	Node *node = arena_alloc(a, sizeof(*node));
-	*b = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
-	b->boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
-	b->n_args = (size_t)n;
-	b->args = arena_alloc(a, sizeof(Node *) * (size_t)n);
-	memcpy(b->args, args, sizeof(Node *) * (size_t)n);
-	b->location = -1;
-	*node = (Node)PG_QUERY__NODE__INIT;
-	node->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
-	node->bool_expr = b;
-	return node;
-}
 
 /* Whether an expression reads the target (its alias tq, or an
  * unqualified column of its table). */
@@ -837,7 +950,7 @@ static bool join_rewrite(const RtPlanner *pl, PgQuery__Node *stmt, const char *t
 	sub->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	sub->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
 	if (ntheirs)
-		sub->where_clause = ntheirs == 1 ? theirs[0] : and_node(a, theirs, ntheirs);
+		sub->where_clause = ntheirs == 1 ? theirs[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, theirs, ntheirs);
 	Node *subn = arena_alloc(a, sizeof(*subn));
 	*subn = (Node)PG_QUERY__NODE__INIT;
 	subn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
@@ -856,7 +969,7 @@ static bool join_rewrite(const RtPlanner *pl, PgQuery__Node *stmt, const char *t
 	jr->saved_where = *jr->where;
 	jr->saved_list = *jr->list;
 	jr->saved_n = *jr->nlist;
-	*jr->where = nmine == 1 ? mine[0] : and_node(a, mine, nmine);
+	*jr->where = nmine == 1 ? mine[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
 	*jr->list = NULL;
 	*jr->nlist = 0;
 	return true;

@@ -241,10 +241,7 @@ static bool is_param(const ProtobufCMessage *m, void *arg)
 	return !*(bool *)arg;
 }
 
-/* The type of an expression key, as the first shard describes SELECT e
- * FROM the query's table (asked once per text); 0 when it has a bound
- * parameter or does not prepare. */
-static uint32_t described_type(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, PgQuery__Node *e)
+uint32_t rt_plan_described_type(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, PgQuery__Node *e)
 {
 	bool param = false;
 	pgn_walk(&e->base, is_param, &param);
@@ -291,7 +288,7 @@ void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *tab
 						: sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
 		p.keys[k].type = key_type(pl, s, table, exprs[k]);
 		if (!p.keys[k].type)
-			p.keys[k].type = described_type(pl, s, table, exprs[k]);
+			p.keys[k].type = rt_plan_described_type(pl, s, table, exprs[k]);
 		if (!pgt_orderable(p.keys[k].type))
 			return;
 		p.keys[k].col = selected_column(s, exprs[k]);

@@ -21,9 +21,10 @@ typedef struct LocalTable {
 	char *name;           /* owned */
 	char *sql;            /* owned: its CREATE TABLE */
 	sqlite3_stmt *insert; /* owned: the INSERT into it */
+	uint64_t merge;       /* the merge that loaded it last */
 } LocalTable;
 
-#define MAX_LOCAL_TABLES 16
+#define MAX_LOCAL_TABLES 64
 
 struct RtMerge {
 	PgsLocal *local;   /* owned */
@@ -36,7 +37,10 @@ struct RtMerge {
 	uint64_t bytes;  /* the rows' text loaded by this merge */
 	LocalTable tables[MAX_LOCAL_TABLES]; /* the tables the local database has */
 	int ntables;
+	uint64_t serial; /* this merge's number, for LocalTable.merge */
 };
+
+static uint64_t merge_serial;
 
 /* The bytes of rows a statement's final step may load: past router_work_mem
  * the local database's pages go to a temporary file, past
@@ -91,6 +95,7 @@ RtMerge *rt_merge_create(const char *table)
 	m->created = false;
 	m->insert = NULL;
 	m->bytes = 0;
+	m->serial = ++merge_serial;
 	if (!m->local && (m->local = pgs_local_create()) != NULL) {
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%lld", (long long)work_mem_kb);
@@ -247,8 +252,16 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 		ok = drop_local_table(m, k);
 		k = -1;
 	}
-	if (ok && k < 0 && m->ntables == MAX_LOCAL_TABLES)
-		ok = drop_local_table(m, 0);
+	if (ok && k < 0 && m->ntables == MAX_LOCAL_TABLES) {
+		/* the oldest table this statement has not loaded */
+		int victim = 0;
+		while (victim < m->ntables && m->tables[victim].merge == m->serial)
+			victim++;
+		if (victim == m->ntables)
+			pgw_error_set(err, "0A000", "a statement over more than %d intermediate results is not supported by the router",
+				      MAX_LOCAL_TABLES);
+		ok = victim < m->ntables && drop_local_table(m, victim);
+	}
 	if (ok && k < 0) {
 		LocalTable *lt = &m->tables[m->ntables];
 		ok = pgs_local_sql(m->local, buf_cstr(&sql), &out) && (lt->sql = strdup(buf_cstr(&sql))) != NULL &&
@@ -272,6 +285,8 @@ static bool create_table(RtMerge *m, PGresult *r, PgwError *err)
 			local_table_cleanup(lt);
 	}
 	m->insert = k >= 0 ? m->tables[k].insert : NULL;
+	if (k >= 0)
+		m->tables[k].merge = m->serial;
 	sqlite3 *db = pgs_local_session(m->local)->db;
 	ok = ok && (!sqlite3_get_autocommit(db) || sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
 	buf_cleanup(&sql);
@@ -318,6 +333,24 @@ bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err)
 		}
 	}
 	return true;
+}
+
+void rt_merge_index(RtMerge *m, const char *sql)
+{
+	Buf out;
+	buf_init(&out);
+	for (const char *p = sql; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *one = strndup(p, n);
+		/* a column the fetch left out: no index, the same answer */
+		if (one)
+			(void)pgs_local_sql(m->local, one, &out);
+		free(one);
+		buf_reset(&out);
+		p += n + (nl != NULL);
+	}
+	buf_cleanup(&out);
 }
 
 bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out)

@@ -116,7 +116,8 @@ struct RtOp {
 	int inline_shards[4];
 	bool write;         /* changes data */
 	char *sql;          /* owned: what the shards run, or the final step's
-			     * statement; NULL: the client's statement as it is */
+			     * statement; NULL: the client's statement as it is;
+			     * RT_OP_INTERMEDIATE: its index statements, one a line */
 	bool params_inlined; /* sql holds the bound parameters as literals */
 	char table[64];     /* the table a merge, move or COPY is over */
 	/* RT_OP_INSERT_SPLIT: the statement shards[i] runs with only its rows,

@@ -274,21 +274,30 @@ bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *tabl
  * sharded table; -1 otherwise. */
 static int jr_vindex_ref(const RtPlanner *pl, JoinRefs *j, Node *n, const VscVindex **vindex)
 {
-	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 2)
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields < 1 || n->column_ref->n_fields > 2)
 		return -1;
 	Node **f = n->column_ref->fields;
-	if (f[0]->node_case != PG_QUERY__NODE__NODE_STRING || f[1]->node_case != PG_QUERY__NODE__NODE_STRING)
+	size_t nf = n->column_ref->n_fields;
+	if (f[0]->node_case != PG_QUERY__NODE__NODE_STRING || f[nf - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
 		return -1;
+	const char *col = f[nf - 1]->string->sval;
+	int found = -1;
 	for (int i = 0; i < j->n; i++) {
-		if (strcmp(j->quals[i], f[0]->string->sval) != 0)
+		/* a.c names ref a; an unqualified c the one ref whose table has c */
+		if (nf == 2 ? strcmp(j->quals[i], f[0]->string->sval) != 0
+			    : pl->catalog.column_position(pl->catalog.arg, j->names[i], col) < 0)
 			continue;
-		const VscTable *vt = placement(pl, j->names[i]);
-		if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, f[1]->string->sval) != 0)
+		if (found >= 0)
 			return -1;
-		*vindex = vt->col_vindexes[0].vindex;
-		return i;
+		found = i;
 	}
-	return -1;
+	if (found < 0 || (nf == 1 && j->other))
+		return -1;
+	const VscTable *vt = placement(pl, j->names[found]);
+	if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, col) != 0)
+		return -1;
+	*vindex = vt->col_vindexes[0].vindex;
+	return found;
 }
 
 /* Join the refs that a top-level conjunct a.vcol = b.vcol equates. */
@@ -962,10 +971,23 @@ static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
 {
-	/* every table reference is to this one table (a subquery may read it too) */
-	for (int i = 0; i < t->n; i++)
-		if (rt_tables_is_cte(t, t->names[i]) || strcmp(t->names[i], table) != 0)
+	/* every table reference is to this one table (a subquery may read it
+	 * too), or the statement aggregates a colocated join */
+	bool join = false;
+	for (int i = 0; i < t->n; i++) {
+		if (rt_tables_is_cte(t, t->names[i]))
 			return false;
+		join = join || strcmp(t->names[i], table) != 0;
+	}
+	if (join) {
+		if (t->sublink || t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || !(t->aggregate || s->n_group_clause) ||
+		    strlen(table) >= sizeof(r->merge_table) || !rt_aggregate_join_plan(pl, s, table, r))
+			return false;
+		snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+		r->merge_limit = -1;
+		r->merge = true;
+		return final_plan(s, t, r);
+	}
 	if (t->nctes || s->op > PG_QUERY__SET_OPERATION__SETOP_NONE || s->n_from_clause < 1 ||
 	    strlen(table) >= sizeof(r->merge_table))
 		return false;
@@ -1427,8 +1449,10 @@ void rt_route_cleanup(RtRoute *r)
 	r->write_sql = NULL;
 	free(r->write_suffix);
 	r->write_suffix = NULL;
-	for (int i = 0; i < r->ngather; i++)
+	for (int i = 0; i < r->ngather; i++) {
 		free(r->gather[i].sql);
+		free(r->gather[i].index_sql);
+	}
 	free(r->gather);
 	r->gather = NULL;
 	r->ngather = 0;

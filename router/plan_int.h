@@ -99,6 +99,8 @@ typedef struct RtGather {
 	RtRouteOpcode opcode;
 	int nshards;
 	int shards[RT_MAX_SHARDS];
+	char *index_sql; /* owned: CREATE INDEX statements for its columns that
+			  * the statement equates with others, one a line; NULL none */
 } RtGather;
 
 /* plan.c: what the planner learns of stmt, in r (never fails: a refusal
@@ -110,6 +112,10 @@ void rt_route_cleanup(RtRoute *route);
 /* aggregate.c: plan s over the sharded table in two steps (the shards
  * group and aggregate, the router combines); false for other shapes. */
 bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+/* The same over a join colocated on the vindex columns (each shard runs
+ * the join and aggregates it), its columns named without their tables;
+ * the final step reads the partials as the table `table`. */
+bool rt_aggregate_join_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
 
 /* kmerge.c: the streamed form of a merge planned for s (route->kmerge),
  * when s is a plain read of table whose ORDER BY keys are of types the
@@ -117,6 +123,10 @@ bool rt_aggregate_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *
  * leaves it unset.  The caller checked that s has no aggregate, window or
  * subquery. */
 void rt_kmerge_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, RtRoute *r);
+/* kmerge.c: the type of expression e, as the first shard describes SELECT
+ * e FROM s's FROM list (asked once per text); 0 when it has a bound
+ * parameter or does not prepare. */
+uint32_t rt_plan_described_type(const RtPlanner *pl, PgQuery__SelectStmt *s, const char *table, PgQuery__Node *e);
 
 /* plan_seq.c: an INSERT ... VALUES (or DEFAULT VALUES) leaving out a
  * column whose default is a sequence, or giving it DEFAULT, planned with

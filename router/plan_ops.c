@@ -133,6 +133,8 @@ static RtOp *gather_ops(RtRoute *r)
 			return NULL;
 		}
 		memcpy(im->table, g->table, sizeof(im->table));
+		im->sql = g->index_sql;
+		g->index_sql = NULL;
 		if (prev) {
 			prev->next = im;
 			im->parent = final;

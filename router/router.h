@@ -492,6 +492,9 @@ bool rt_merge_settings(RtMerge *m, const PgwConn *c, char *const *sets, int nset
 /* Run sql over the merged rows, appending its replies to out (as Execute
  * of portal's result formats when portal is not NULL: no RowDescription);
  * false when it failed. */
+/* Runs sql's statements (one a line) in the local database, each one's
+ * failure ignored: indexes on an intermediate result's columns. */
+void rt_merge_index(RtMerge *m, const char *sql);
 bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out);
 void rt_merge_free(RtMerge *m);
 /* Free the local sessions finished merges keep for the next ones. */

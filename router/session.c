@@ -363,6 +363,8 @@ static bool is_txn_end(PgQuery__Node *n)
 static bool gather_step(RtSession *s)
 {
 	const RtOp *next = s->gather->next;
+	if (!s->stmt_error && s->gather->sql)
+		rt_merge_index(s->merge, s->gather->sql);
 	if (s->stmt_error || !next) {
 		s->gather = NULL;
 		return false;

@@ -172,8 +172,10 @@ static bool row_shard(RtSession *s, const RtOp *op, const uint8_t *v, int32_t le
 		return true;
 	}
 	if (len < 0) {
-		pgw_error_set(e, "23502", "null value in column \"%s\" violates not-null constraint", op->key->column);
-		return false;
+		/* a NULL key: the shard of keyspace id 0, as INSERT and COPY
+		 * place it (its NOT NULL, if any, is the shard's to check) */
+		*shard = vsc_shard_for_ksid(s->rt->vschema, 0);
+		return true;
 	}
 	uint64_t ksid;
 	VscError ve;

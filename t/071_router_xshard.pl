@@ -160,6 +160,10 @@ my @q = (
 	'select o.id, row_number() over (order by o.qty, o.id) from orders o where o.user_id in (select id from users'
 	  . ' where region = \'apac\') order by 1',
 	# aggregates, DISTINCT, LIMIT over the join
+	'select region, count(*), sum(qty), avg(qty), max(note) from users u join orders o on o.user_id = u.id'
+	  . ' group by region order by region nulls first',
+	'select region, count(distinct o.id), sum(score * qty) from users u, orders o where user_id = u.id group by region'
+	  . ' having count(*) > 1 order by 1 nulls first',
 	'select distinct u.region from users u join orders o on o.user_id = u.id order by 1 nulls first',
 	'select p.name, count(o.id), sum(o.qty) from products p left join orders o on o.product_id = p.id group by p.name order by 1',
 	'select u.id, count(*) from users u join items i on i.n = u.id % 4 group by u.id having count(*) > 50 order by 1',
@@ -265,6 +269,9 @@ cmp_ok($empty, '<=', @q / 10, "few answers are empty ($empty of " . scalar(@q) .
 
 # ---------------------------------------------------------------- plans
 my $explain = sub { join("\n", map { $_->[0] } @{ $db{simple}->selectall_arrayref("explain $_[0]") // [] }) };
+like($explain->('select region, count(*), sum(qty) from users u join orders o on o.user_id = u.id group by region'),
+	qr/^FinalStep over the rows of "\w+": SELECT region, sum\(_dosql_p1\)::int8 AS count, sum\(_dosql_p2\)::int8 AS sum FROM \w+ GROUP BY region\n-> Aggregate the shards group and aggregate, the final step combines their partial results\n  -> Route Scatter every shard \(4\): SELECT region, count\(\*\) AS _dosql_p1, sum\(qty\) AS _dosql_p2 FROM users u JOIN orders o ON o\.user_id = u\.id GROUP BY region\n/,
+	'EXPLAIN: aggregates over a join colocated on the vindex columns run on the shards, the router combines them');
 like($explain->(q{select u.name, o.qty from users u join orders o on o.product_id = u.id where u.id = 7 and o.qty > 1}),
 	qr/^FinalStep over intermediate results\n-> IntermediateResult "users" in the router's engine\n  -> Route Equal shard \S+: SELECT name, id FROM users u WHERE u\.id = 7\n-> IntermediateResult "orders" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT qty, product_id FROM orders o WHERE o\.qty > 1\n/,
 	'EXPLAIN: each table an intermediate result, its columns the statement reads, its own conjuncts pushed down, routed by its vindex');
@@ -331,6 +338,8 @@ my @writes = (
 	q{insert into products select id + 100, name, score from users where id < 5},
 	q{insert into users_archive select * from users where id < 3 on conflict do nothing},
 	q{insert into users_archive select id + 1000, name, region, score from users where id > 1000},
+	# rows whose key is NULL go where INSERT ... VALUES puts them
+	q{insert into orders (id, user_id, qty) select id + 2000, case when id % 7 = 0 then null else id end, 1 from users where id < 15},
 );
 for my $i (0 .. $#writes)
 {
