@@ -101,9 +101,41 @@ static void cache_clear(PgsCatalog *cat)
 	cat->ntables = 0;
 }
 
+/* The cached tables leave the cache but stay allocated until the next
+ * statement: pointers the statement under way holds stay valid. */
+static void cache_retire(PgsCatalog *cat)
+{
+	if (cat->ntables == 0)
+		return;
+	if (cat->nretired + cat->ntables > cat->capretired) {
+		int cap = (cat->nretired + cat->ntables) * 2;
+		PgsTable **grown = realloc(cat->retired, (size_t)cap * sizeof(PgsTable *));
+		if (!grown) {
+			cache_clear(cat); /* out of memory: as before retiring existed */
+			return;
+		}
+		cat->retired = grown;
+		cat->capretired = cap;
+	}
+	memcpy(cat->retired + cat->nretired, cat->tables, (size_t)cat->ntables * sizeof(PgsTable *));
+	cat->nretired += cat->ntables;
+	cat->ntables = 0;
+}
+
+void pgs_catalog_release(PgsCatalog *cat)
+{
+	for (int i = 0; i < cat->nretired; i++)
+		table_free(cat->retired[i]);
+	cat->nretired = 0;
+}
+
 void pgs_catalog_cleanup(PgsCatalog *cat)
 {
 	cache_clear(cat);
+	pgs_catalog_release(cat);
+	free(cat->retired);
+	cat->retired = NULL;
+	cat->capretired = 0;
 	free(cat->tables);
 	cat->tables = NULL;
 	if (cat->ro)
@@ -209,7 +241,7 @@ const PgsTable *pgs_catalog_table(PgsCatalog *cat, const char *name)
 {
 	uint64_t gen = pgs_schema_generation();
 	if (gen != cat->generation) {
-		cache_clear(cat);
+		cache_retire(cat);
 		cat->generation = gen;
 	}
 	for (int i = 0; i < cat->ntables; i++)

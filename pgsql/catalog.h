@@ -52,11 +52,19 @@ typedef struct PgsCatalog {
 	uint64_t generation;
 	int ntables, cap;
 	PgsTable **tables; /* owned */
+	/* owned: tables cached before another session's DDL changed the
+	 * generation; the statement under way may still point into them, so
+	 * they are freed at the next statement's start (pgs_catalog_release) */
+	int nretired, capretired;
+	PgsTable **retired;
 } PgsCatalog;
 
 /* The process-wide schema generation; bumped after DDL, COMMIT and ROLLBACK
  * of transactions that ran DDL. */
 uint64_t pgs_schema_generation(void);
+/* Free the tables a generation change retired (no PgsTable of the
+ * previous statement is used after this). */
+void pgs_catalog_release(PgsCatalog *cat);
 void pgs_schema_changed(void);
 
 /* Create DoSQL's catalog tables in a new database (idempotent). */

@@ -63,6 +63,7 @@ void pgs_close(PgsSession *s)
 
 void pgs_statement_start(PgsSession *s)
 {
+	pgs_catalog_release(&s->cat); /* tables another session's DDL retired */
 	atomic_store(&s->cancel, false);
 	s->timed_out = false;
 	s->deadline_us = s->statement_timeout_ms > 0 ? pgs_now_us() + s->statement_timeout_ms * 1000 : 0;
