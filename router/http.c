@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/pgasync.h"
 #include "router/router.h"
@@ -115,6 +116,7 @@ typedef struct RtProbe {
 	RtOps *ops;
 	struct evhttp_request *req; /* NULL: no answer wanted (a check of its own) */
 	ProbeAnswer answer;         /* of req, once every shard is in */
+	const char *sql;            /* what each shard runs: PROBE_SQL, or a command and it */
 	int n, pending;
 	struct ProbeShard {
 		struct RtProbe *p;
@@ -176,7 +178,7 @@ static void probe_note(struct ProbeShard *ps, PGresult *r)
 static void probe_ready(void *arg, RtPgAsync *a)
 {
 	struct ProbeShard *ps = arg;
-	if (!rt_pgasync_send(a, PROBE_SQL))
+	if (!rt_pgasync_send(a, ps->p->sql))
 		shard_done(ps, false, false, "could not send the check");
 }
 
@@ -186,6 +188,10 @@ static void probe_result(void *arg, RtPgAsync *a, PGresult *r)
 	struct ProbeShard *ps = arg;
 	if (!r) {
 		shard_done(ps, true, false, NULL);
+		return;
+	}
+	if (PQresultStatus(r) == PGRES_COMMAND_OK) { /* a command ahead of the check (CHECKPOINT) */
+		PQclear(r);
 		return;
 	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -273,8 +279,9 @@ static void probe_finish(RtProbe *p)
 	free(p);
 }
 
-/* Check every shard, then answer req (each shard within health_timeout_ms). */
-static void probe_start(RtOps *ops, struct evhttp_request *req, ProbeAnswer answer)
+/* Check every shard (running sql, PROBE_SQL or a command before it),
+ * then answer req (each shard within health_timeout_ms). */
+static void probe_start(RtOps *ops, struct evhttp_request *req, ProbeAnswer answer, const char *sql)
 {
 	RtRouter *rt = ops->rt;
 	RtProbe *p = calloc(1, sizeof(*p));
@@ -293,6 +300,7 @@ static void probe_start(RtOps *ops, struct evhttp_request *req, ProbeAnswer answ
 	p->ops = ops;
 	p->req = req;
 	p->answer = answer;
+	p->sql = sql;
 	p->n = p->pending = n;
 	p->next = ops->probes;
 	ops->probes = p;
@@ -316,7 +324,7 @@ static void probe_start(RtOps *ops, struct evhttp_request *req, ProbeAnswer answ
 		probe_finish(p);
 }
 
-static void get_health_deep(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_deep); }
+static void get_health_deep(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_deep, PROBE_SQL); }
 
 /* ------------------------------------------------------------ admin */
 
@@ -398,7 +406,16 @@ static void answer_shards_health(RtOps *ops, struct evhttp_request *req)
 	rt_http_reply_json(req, 200, json_pack("{s:o}", "shards", arr));
 }
 
-static void get_shards_health(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_shards_health); }
+static void get_shards_health(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_shards_health, PROBE_SQL); }
+
+/* POST /admin/compact: a CHECKPOINT on every shard (SQLite's truncating
+ * WAL checkpoint once no writer is at work), then the shards' health with
+ * their storage after it. */
+static void post_compact(RtOps *ops, struct evhttp_request *req)
+{
+	log_info(NULL, "compact: a checkpoint on every shard");
+	probe_start(ops, req, answer_shards_health, "CHECKPOINT;" PROBE_SQL);
+}
 
 static void answer_metrics(RtOps *ops, struct evhttp_request *req)
 {
@@ -417,7 +434,7 @@ static void answer_metrics(RtOps *ops, struct evhttp_request *req)
 
 /* A scrape checks the shards first, so their health, storage and slot
  * backlogs are as of the scrape. */
-static void get_metrics(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_metrics); }
+static void get_metrics(RtOps *ops, struct evhttp_request *req) { probe_start(ops, req, answer_metrics, PROBE_SQL); }
 
 static void get_transactions(RtOps *ops, struct evhttp_request *req)
 {
@@ -507,6 +524,7 @@ static const struct {
 	{EVHTTP_REQ_POST, "/admin/maintenance/enable", AUTH_ADMIN, post_maintenance_on},
 	{EVHTTP_REQ_POST, "/admin/maintenance/disable", AUTH_ADMIN, post_maintenance_off},
 	{EVHTTP_REQ_POST, "/admin/connections/drain", AUTH_ADMIN, post_drain},
+	{EVHTTP_REQ_POST, "/admin/compact", AUTH_ADMIN, post_compact},
 	{EVHTTP_REQ_POST, "/sql/query", AUTH_USER, rt_http_sql_query},
 	{EVHTTP_REQ_POST, "/sql/exec", AUTH_USER, rt_http_sql_exec},
 };

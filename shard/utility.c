@@ -580,7 +580,12 @@ bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 		pgw_send_command_complete(&s->conn, "LOCK TABLE");
 		return true;
 	case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
-		shd_sql(s, "PRAGMA wal_checkpoint(PASSIVE)", &e);
+		/* every frame into the database and the WAL truncated, once no
+		 * writer is at work (the busy handler waits for it); inside a
+		 * transaction, or while another stays busy, what can be copied */
+		if (s->txn != SHD_TXN_IDLE || s->implicit ||
+		    sqlite3_wal_checkpoint_v2(s->pg.db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+			shd_sql(s, "PRAGMA wal_checkpoint(PASSIVE)", &e);
 		pgw_send_command_complete(&s->conn, "CHECKPOINT");
 		return true;
 	case PG_QUERY__NODE__NODE_COPY_STMT:

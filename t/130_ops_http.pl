@@ -97,6 +97,15 @@ is(scalar @sh, 3, 'a row per shard');
 ok((grep { $_->{statements} > 0 } @sh) == 3, 'each shard counts its statements');
 ok((grep { ($_->{storage_bytes} // 0) > 0 && defined $_->{wal_bytes} } @sh) == 3,
 	'each shard reports the bytes of its database and write-ahead log');
+ok((grep { $_->{wal_bytes} > 0 } @sh) > 0, 'the inserts are in a write-ahead log');
+($code) = http('POST', '/admin/compact');
+is($code, 401, 'POST /admin/compact needs credentials');
+($code, $body) = http('POST', '/admin/compact', token => $token);
+is($code, 200, 'POST /admin/compact with the token');
+my @after = @{ json_of($body)->{shards} // [] };
+is(scalar(grep { $_->{status} eq 'up' && defined $_->{wal_bytes} && $_->{wal_bytes} == 0 } @after), 3,
+	'a truncating checkpoint on every shard: each write-ahead log is empty after it') or diag($body);
+is($router->safe_psql('select count(*) from kv'), '60', 'and the rows are there');
 is($sh[0]{address}, $shards[0]->host . ':' . $shards[0]->port, 'the shard\'s address');
 
 # a session that stays (maintenance lets it go on; a drain waits for its transaction)
