@@ -259,6 +259,119 @@ PgQuery__Node *pgn_res_target(Arena *a, const char *name, PgQuery__Node *val)
 	return wrap(a, PG_QUERY__NODE__NODE_RES_TARGET, t);
 }
 
+/* ------------------------------------------------------------ deparsing */
+
+/*
+ * libpg_query's deparser prints some operands without the parentheses
+ * their precedence needs: (a IS DISTINCT FROM b) IS NULL comes out as
+ * "a IS DISTINCT FROM b IS NULL" (a syntax error), (x IS NULL)::text as
+ * "x IS NULL::text" (another meaning), (ARRAY[1])[1] as "ARRAY[1][1]".
+ * Before deparsing, such operands are wrapped in a one-element implicit
+ * row, which prints as "(operand)" and parses back to the operand itself.
+ */
+
+/* n prints as operators around operands (so may need parentheses) */
+static bool is_operator_expr(const PgQuery__Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_EXPR:
+	case PG_QUERY__NODE__NODE_BOOL_EXPR:
+	case PG_QUERY__NODE__NODE_NULL_TEST:
+	case PG_QUERY__NODE__NODE_BOOLEAN_TEST:
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+		return true;
+	case PG_QUERY__NODE__NODE_SUB_LINK:
+		return n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK ||
+		       n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK ||
+		       n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ROWCOMPARE_SUBLINK;
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		/* AT TIME ZONE, IS DOCUMENT and the like */
+		return n->func_call->funcformat == PG_QUERY__COERCION_FORM__COERCE_SQL_SYNTAX;
+	default:
+		return false;
+	}
+}
+
+/* Wrap *slot in parentheses when it is an operator expression or, with
+ * any, anything but a column or parameter reference.  The wrapper is
+ * malloc'd as protobuf-c's unpacked trees are.  False when memory ran out. */
+static bool paren(PgQuery__Node **slot, bool any)
+{
+	PgQuery__Node *n = *slot;
+	if (!n || !(any ? n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF && n->node_case != PG_QUERY__NODE__NODE_PARAM_REF
+	                : is_operator_expr(n)))
+		return true;
+	PgQuery__Node *w = malloc(sizeof(*w));
+	PgQuery__RowExpr *row = malloc(sizeof(*row));
+	PgQuery__Node **args = malloc(sizeof(*args));
+	if (!w || !row || !args) {
+		free(w);
+		free(row);
+		free(args);
+		return false;
+	}
+	*row = (PgQuery__RowExpr)PG_QUERY__ROW_EXPR__INIT;
+	row->row_format = PG_QUERY__COERCION_FORM__COERCE_IMPLICIT_CAST;
+	row->n_args = 1;
+	row->args = args;
+	row->location = -1;
+	args[0] = n;
+	*w = (PgQuery__Node)PG_QUERY__NODE__INIT;
+	w->node_case = PG_QUERY__NODE__NODE_ROW_EXPR;
+	w->row_expr = row;
+	*slot = w;
+	return true;
+}
+
+static bool paren_items(PgQuery__List *l)
+{
+	for (size_t k = 0; k < l->n_items; k++)
+		if (!paren(&l->items[k], false))
+			return false;
+	return true;
+}
+
+/* pgn_walk visitor: parenthesize the operands of m that need it. */
+static bool paren_operands(const ProtobufCMessage *m, void *arg)
+{
+	bool *ok = arg;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	bool done = true;
+	if (d == &pg_query__a__expr__descriptor) {
+		PgQuery__AExpr *e = (PgQuery__AExpr *)m;
+		done = paren(&e->lexpr, false) &&
+		       (e->rexpr && e->rexpr->node_case == PG_QUERY__NODE__NODE_LIST
+		            ? paren_items(e->rexpr->list)
+		            : paren(&e->rexpr, false));
+	} else if (d == &pg_query__null_test__descriptor) {
+		done = paren(&((PgQuery__NullTest *)m)->arg, false);
+	} else if (d == &pg_query__boolean_test__descriptor) {
+		done = paren(&((PgQuery__BooleanTest *)m)->arg, false);
+	} else if (d == &pg_query__type_cast__descriptor) {
+		/* the deparser prints an operator's cast as CAST(... AS type) */
+		PgQuery__TypeCast *c = (PgQuery__TypeCast *)m;
+		done = (c->arg && c->arg->node_case == PG_QUERY__NODE__NODE_A_EXPR) || paren(&c->arg, false);
+	} else if (d == &pg_query__collate_clause__descriptor) {
+		done = paren(&((PgQuery__CollateClause *)m)->arg, false);
+	} else if (d == &pg_query__sub_link__descriptor) {
+		done = paren(&((PgQuery__SubLink *)m)->testexpr, false);
+	} else if (d == &pg_query__a__indirection__descriptor) {
+		done = paren(&((PgQuery__AIndirection *)m)->arg, true);
+	}
+	if (!done)
+		*ok = false;
+	return *ok;
+}
+
+static char *deparse_packed(const uint8_t *data, size_t len)
+{
+	PgQueryProtobuf pb = {.len = len, .data = (char *)data};
+	PgQueryDeparseResult dr = pg_query_deparse_protobuf(pb);
+	char *sql = dr.error ? NULL : strdup(dr.query);
+	pg_query_free_deparse_result(dr);
+	return sql;
+}
+
 char *pgn_deparse(PgQuery__Node *node)
 {
 	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
@@ -273,11 +386,21 @@ char *pgn_deparse(PgQuery__Node *node)
 	if (!data)
 		return NULL;
 	pg_query__parse_result__pack(&pr, data);
-	PgQueryProtobuf pb = {.len = len, .data = (char *)data};
-	PgQueryDeparseResult dr = pg_query_deparse_protobuf(pb);
+	/* the parentheses go into a copy: the caller's tree stays as it is */
+	PgQuery__ParseResult *copy = pg_query__parse_result__unpack(NULL, len, data);
 	free(data);
-	char *sql = dr.error ? NULL : strdup(dr.query);
-	pg_query_free_deparse_result(dr);
+	if (!copy)
+		return NULL;
+	bool ok = true;
+	pgn_walk(&copy->base, paren_operands, &ok);
+	char *sql = NULL;
+	len = pg_query__parse_result__get_packed_size(copy);
+	if (ok && (data = malloc(len))) {
+		pg_query__parse_result__pack(copy, data);
+		sql = deparse_packed(data, len);
+		free(data);
+	}
+	pg_query__parse_result__free_unpacked(copy, NULL);
 	return sql;
 }
 
