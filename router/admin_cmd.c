@@ -105,6 +105,7 @@ static void apply_settings(RtOps *ops, RtOpsConfig *fresh)
 	c->log_min_duration_ms = fresh->log_min_duration_ms;
 	c->pause_timeout_ms = fresh->pause_timeout_ms;
 	c->pool_size = fresh->pool_size;
+	c->max_parallel_shards = fresh->max_parallel_shards;
 	c->acquire_timeout_ms = fresh->acquire_timeout_ms;
 	c->idle_timeout_ms = fresh->idle_timeout_ms;
 	rt_park_pool_freed(ops->rt); /* a larger pool_size lets waiters go on */

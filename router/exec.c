@@ -84,6 +84,7 @@ static bool route_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 	if (op->returning_shards)
 		rt_ordered_start(s, op);
 	const RtParams *params = op->split_sql ? op->split_params : a->params;
+	s->window_ok = !op->returning_shards; /* an unordered route: max_parallel_shards at a time */
 	if (a->shape && !op->split_sql && !a->params)
 		return rt_dispatch_shaped(s, a->text, a->shape, op->shards, op->nshards);
 	return rt_dispatch_each(s, a->text, op->split_sql, op->shards, op->nshards, params, a->result_format) &&

@@ -45,6 +45,7 @@ typedef struct RtOpsConfig {
 	bool log_parameters;         /* the slow-statement log shows bound parameter values */
 	int64_t log_min_duration_ms; /* statements that took this long are logged; -1: none */
 	int64_t pause_timeout_ms;    /* a statement waits this long for a PAUSEd shard (57014 then) */
+	int max_parallel_shards;     /* shard statements in flight for one unordered route; 0: no limit */
 	int pool_size;               /* connections to each shard at most (held and idle); 0: no limit */
 	int64_t acquire_timeout_ms;  /* a statement waits this long for a pool at pool_size (53300 then) */
 	int64_t idle_timeout_ms;     /* idle pool connections close after this; 0: never */

@@ -5,10 +5,10 @@
  * under `pool_size` (until a session gives one back, oldest waiter first,
  * or 53300 at acquire_timeout_ms).
  *
- * A held-back part keeps what dispatch was given (the statement's, alive
- * until it ends) and counts as one answer the statement waits for; when it
- * goes on, dispatch sees it again and may hold it back once more (another
- * of its shards is paused or full).
+ * A held-back part keeps a copy of what dispatch was given (the texts:
+ * the query's text goes once it was sent) and counts as one answer the
+ * statement waits for; when it goes on, dispatch sees it again and may
+ * hold it back once more (another of its shards is paused or full).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +18,36 @@
 #include "router/ops.h"
 #include "router/router.h"
 
+RtDispatch *rt_dispatch_copy(const RtDispatch *d)
+{
+	size_t size = sizeof(RtDispatch) + sizeof(int) * (size_t)d->n + (d->texts ? sizeof(char *) * (size_t)d->n : 0);
+	size_t textlen = d->text ? strlen(d->text) + 1 : 0;
+	for (int i = 0; d->texts && i < d->n; i++)
+		textlen += strlen(d->texts[i]) + 1;
+	RtDispatch *c = malloc(size + textlen);
+	if (!c)
+		return NULL;
+	*c = *d;
+	/* the text pointers first, aligned as the struct is; then the shards */
+	char **texts = d->texts ? (char **)(c + 1) : NULL;
+	int *shards = (int *)((char *)(c + 1) + (d->texts ? sizeof(char *) * (size_t)d->n : 0));
+	memcpy(shards, d->shards, sizeof(int) * (size_t)d->n);
+	c->shards = shards;
+	char *at = (char *)c + size;
+	if (d->text) {
+		c->text = memcpy(at, d->text, strlen(d->text) + 1);
+		at += strlen(d->text) + 1;
+	}
+	for (int i = 0; texts && i < d->n; i++) {
+		texts[i] = memcpy(at, d->texts[i], strlen(d->texts[i]) + 1);
+		at += strlen(d->texts[i]) + 1;
+	}
+	c->texts = texts;
+	return c;
+}
+
 typedef struct RtParked {
-	const char *text;
-	char *const *texts;
-	const RtShape *shape;
-	int *shards; /* owned */
-	int n;
-	const RtParams *params;
-	int result_format;
+	RtDispatch *d;       /* owned: what dispatch was given, texts copied */
 	int shard;           /* the shard it waits for */
 	bool pool;           /* for a connection of the shard's pool, not for RESUME */
 	int64_t since_us;    /* when it was held back (the pool's queue order) */
@@ -38,7 +60,7 @@ void rt_park_free(RtSession *s)
 		return;
 	if (s->parked->timer)
 		event_free(s->parked->timer);
-	free(s->parked->shards);
+	free(s->parked->d);
 	free(s->parked);
 	s->parked = NULL;
 }
@@ -54,16 +76,15 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 static bool park(RtSession *s, int shard, bool pool, const RtDispatch *d)
 {
 	RtParked *p = calloc(1, sizeof(*p));
-	if (!p || !(p->shards = malloc(sizeof(int) * (size_t)d->n)) ||
-	    !(p->timer = evtimer_new(s->rt->base, on_timeout, s))) {
+	if (!p || !(p->d = rt_dispatch_copy(d)) || !(p->timer = evtimer_new(s->rt->base, on_timeout, s))) {
 		if (p)
-			free(p->shards);
+			free(p->d);
 		free(p);
 		return false;
 	}
-	memcpy(p->shards, d->shards, sizeof(int) * (size_t)d->n);
-	*p = (RtParked){d->text,	  d->texts, d->shape, p->shards,  d->n, d->params, d->result_format,
-			shard,		  pool,	    rt_ops_now_us(), p->timer};
+	p->shard = shard;
+	p->pool = pool;
+	p->since_us = rt_ops_now_us();
 	int64_t ms = pool ? s->rt->ops->cfg.acquire_timeout_ms : s->rt->ops->cfg.pause_timeout_ms;
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 	evtimer_add(p->timer, &tv);
@@ -109,10 +130,9 @@ void rt_session_unpark(RtSession *s, bool timed_out)
 		rt_park_free(s);
 	} else {
 		s->parked = NULL; /* dispatch holds it back again while it must wait */
-		RtDispatch d = {p->text, p->texts, p->shape, p->shards, p->n, p->params, p->result_format};
-		(void)rt_dispatch_part(s, &d);
+		(void)rt_dispatch_part(s, p->d);
 		event_free(p->timer);
-		free(p->shards);
+		free(p->d);
 		free(p);
 	}
 	rt_session_backend_done(s, NULL); /* the part's own answer: it went, or failed */

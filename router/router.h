@@ -29,6 +29,8 @@
 #define RT_MAX_SHARDS 256
 
 /* A statement with parameters, as Bind gave them. */
+typedef struct RtDispatch RtDispatch;
+
 struct RtParams {
 	int n;
 	const char *const *values; /* NULL entries are SQL NULL */
@@ -259,6 +261,9 @@ struct RtSession {
 	bool query_failed;
 	/* the statement being run */
 	int waiting;          /* backends still answering */
+	bool window_ok;       /* the next dispatch may go max_parallel_shards at a time (route_start) */
+	struct RtDispatch *window; /* owned: the parts of a dispatch not sent yet, from window_next; NULL none */
+	int window_next;
 	bool rowdesc_sent;
 	int64_t rows;
 	uint64_t count_sum;   /* summed counts of a fanned-out command */
@@ -619,7 +624,7 @@ void rt_ordered_start(RtSession *s, const RtOp *op);
 
 /* What one dispatch sends: text (or texts[i]) to shards[i], with params
  * (params[i] with texts), or as its shape's key when shape is given. */
-typedef struct RtDispatch {
+struct RtDispatch {
 	const char *text;
 	char *const *texts;
 	const RtShape *shape;
@@ -627,7 +632,7 @@ typedef struct RtDispatch {
 	int n;
 	const RtParams *params;
 	int result_format;
-} RtDispatch;
+};
 /* session.c: send d's statement to its shards, unless it must wait (park.c);
  * false after an error was sent. */
 bool rt_dispatch_part(RtSession *s, const RtDispatch *d);
@@ -635,6 +640,10 @@ bool rt_dispatch_part(RtSession *s, const RtDispatch *d);
 /* park.c: hold d back while one of its shards is PAUSEd or its pool is
  * full (true: it waits, as one answer of the statement). */
 bool rt_park_if_waiting(RtSession *s, const RtDispatch *d);
+/* d with its shards and texts copied, in one allocation (free()); NULL
+ * when out of memory.  Parameters and shape stay borrowed: they live as
+ * long as the statement (the query's text does not). */
+RtDispatch *rt_dispatch_copy(const RtDispatch *d);
 void rt_park_free(RtSession *s);
 /* Whether s waits for a pool's connection (not for RESUME). */
 bool rt_session_parked_for_pool(const RtSession *s);

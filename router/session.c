@@ -591,9 +591,30 @@ static void statement_done(RtSession *s)
 	run_next(s);
 }
 
+/* The next part of a dispatch sent max_parallel_shards at a time, as one
+ * of its parts answered; none after an error. */
+static void window_step(RtSession *s)
+{
+	RtDispatch *w = s->window;
+	if (!w || s->window_next >= w->n || s->stmt_error) {
+		free(w);
+		s->window = NULL;
+		return;
+	}
+	int k = s->window_next++;
+	RtDispatch one = *w;
+	one.shards = &w->shards[k];
+	one.texts = w->texts ? &w->texts[k] : NULL;
+	one.params = w->params && w->texts ? &w->params[k] : w->params;
+	one.n = 1;
+	(void)rt_dispatch_part(s, &one);
+}
+
 void rt_session_backend_done(RtSession *s, RtBackend *b)
 {
 	(void)b;
+	if (s->window)
+		window_step(s);
 	if (--s->waiting == 0)
 		statement_done(s);
 }
@@ -624,6 +645,8 @@ void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 		/* the transaction is gone with its connection */
 		s->txn = s->txn == RT_TXN_IDLE ? RT_TXN_IDLE : RT_TXN_FAILED;
 	}
+	if (s->window)
+		window_step(s); /* the error was sent: the parts not sent go */
 	if (s->waiting > 0 && --s->waiting == 0)
 		statement_done(s);
 }
@@ -639,6 +662,9 @@ void rt_plan_release(RtSession *s)
 
 void rt_reset_statement(RtSession *s)
 {
+	free(s->window); /* a statement that ended with parts not sent */
+	s->window = NULL;
+	s->window_ok = false;
 	s->rowdesc_sent = false;
 	s->rows = 0;
 	s->rows_sent = 0;
@@ -667,6 +693,12 @@ bool rt_dispatch_part(RtSession *s, const RtDispatch *d)
 	PgwError e;
 	if (rt_park_if_waiting(s, d))
 		return true;
+	int max = s->rt->ops ? s->rt->ops->cfg.max_parallel_shards : 0;
+	if (s->window_ok && max > 0 && n > max && !s->window && (s->window = rt_dispatch_copy(d))) {
+		s->window_next = max; /* the rest goes as parts answer (window_step) */
+		n = max;
+	}
+	s->window_ok = false;
 	if (s->cur_write && !rt_ops_write_allowed(s->rt->ops, s->rt, shards, n, &e)) {
 		rt_send_error(s, &e);
 		return false;
@@ -1361,6 +1393,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	}
 	rt_ops_session_started(s); /* its timer goes */
 	rt_park_free(s);
+	free(s->window);
+	s->window = NULL;
 	rt_ops_session_closed(s->rt->ops, nall);
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */

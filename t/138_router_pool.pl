@@ -11,6 +11,7 @@ use Test::More;
 use DoSQL::Test::Cluster;
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 use DoSQL::Test::Utils qw(poll_until);
+use JSON::PP ();
 
 require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl'));
 require DBI;
@@ -20,7 +21,7 @@ DBD::Pg->import(':async');
 my $c = DoSQL::Test::Cluster->new('pool',
 	shards => 2,
 	tables => { kv => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
-	router_config => { pool_size => 2, acquire_timeout_ms => 2000, idle_timeout_ms => 1000 });
+	router_config => { pool_size => 2, acquire_timeout_ms => 2000, idle_timeout_ms => 1000, admin_users => ['dosql'] });
 $c->start;
 my $router = $c->router;
 $router->safe_psql('create table kv (id int primary key, v text)');
@@ -82,6 +83,36 @@ $holders[0]->commit;
 # idle connections close after idle_timeout_ms
 ok(poll_until(sub { $servers->() == 0 }), 'idle connections close after idle_timeout_ms');
 is($admin->selectrow_array('select v from kv where id = 3'), 'three', 'a new statement opens one again');
+
+# max_parallel_shards: an unordered scatter has at most that many shard
+# statements in flight; without it, every shard at once
+my $in_flight = sub {
+	my ($dbh) = @_;
+	my ($id) = $dbh->selectrow_array('select pg_backend_pid()');
+	$dbh->do('select id, pg_sleep(0.4) from kv', { pg_async => PG_ASYNC() });
+	my $most = 0;
+	until ($dbh->pg_ready) {
+		my $rows = $admin->selectall_arrayref('show servers') // [];
+		my $active = grep { $_->[2] eq 'active' && $_->[3] ne '' } @$rows;
+		$most = $active if $active > $most;
+	}
+	my $n = $dbh->pg_result;
+	return ($most, $n, $dbh->state);
+};
+my $cfg = JSON::PP::decode_json(DoSQL::Test::Utils::slurp_file($c->config_file));
+$cfg->{max_parallel_shards} = 1;
+DoSQL::Test::Utils::write_file($c->config_file, JSON::PP::encode_json($cfg));
+is($admin->do('reload'), '0E0', 'RELOAD with max_parallel_shards 1');
+my ($most, $n, $state) = $in_flight->($third);
+is($n, 3, 'the scatter returns every row');
+is($state, '', 'without an error');
+is($most, 1, 'one shard statement in flight at a time');
+$cfg->{max_parallel_shards} = 0;
+DoSQL::Test::Utils::write_file($c->config_file, JSON::PP::encode_json($cfg));
+$admin->do('reload');
+($most, $n) = $in_flight->($third);
+is($n, 3, 'without the limit it returns every row too');
+is($most, 2, 'with both shards at work at once');
 
 $_->disconnect for @holders, $third, $admin;
 $c->stop;
