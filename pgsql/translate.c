@@ -1136,7 +1136,14 @@ static bool bool_expr(Tr *tr, PgQuery__BoolExpr *b, Buf *out, TType *ty)
 			buf_cleanup(&ab);
 			return false;
 		}
-		tr_coerce(tr, &ab, &at, PGT_BOOL, -1, b->location);
+		if (!tr_coerce_bool(tr, &ab, &at,
+				    b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR   ? "NOT"
+				    : b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? "AND"
+										      : "OR",
+				    b->args[i])) {
+			buf_cleanup(&ab);
+			return false;
+		}
 		if (i)
 			buf_put_str(out, sep);
 		tr_put_buf(out, &ab);
@@ -1170,7 +1177,7 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 	} else if (ok) {
 		for (size_t i = 0; i < n && ok; i++) {
 			buf_init(&wb[i]);
-			ok = tr_expr(tr, whens[i], &wb[i], &wt[i]) && tr_coerce(tr, &wb[i], &wt[i], PGT_BOOL, -1, c->location);
+			ok = tr_expr(tr, whens[i], &wb[i], &wt[i]) && tr_coerce_bool(tr, &wb[i], &wt[i], "CASE/WHEN", whens[i]);
 		}
 	}
 	if (ok) {

@@ -90,6 +90,9 @@ bool tr_select(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *result);
 bool tr_fail(Tr *tr, const char *sqlstate, int loc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 bool tr_unsupported(Tr *tr, int loc, const char *what);
 bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc);
+/* b (of type t, the translation of n) as the boolean operand of `what`
+ * (AND, WHERE, CASE/WHEN ...): 42804 for another type, as PostgreSQL. */
+bool tr_coerce_bool(Tr *tr, Buf *b, TType *t, const char *what, const Node *n);
 void tr_settle(Tr *tr, Buf *b, TType *ty);
 /* A numeric b of a column typed numeric(p,s) as its text at scale s (the
  * display scale PostgreSQL's functions see); *t loses the typmod. */

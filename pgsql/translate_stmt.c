@@ -8,9 +8,46 @@
 #include "common/pgnode.h"
 #include "pgsql/catalog.h"
 #include "pgsql/pgtype.h"
+#include "pgsql/pgtype_format.h"
 #include "pgsql/translate_int.h"
 
 /* ------------------------------------------------------------ FROM */
+
+/* Where an expression starts in the statement (exprLocation's answer for
+ * the common nodes), -1 when not known. */
+static int expr_location(const Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_CONST:
+		return n->a_const->location;
+	case PG_QUERY__NODE__NODE_COLUMN_REF:
+		return n->column_ref->location;
+	case PG_QUERY__NODE__NODE_PARAM_REF:
+		return n->param_ref->location;
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		return n->func_call->location;
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		return n->type_cast->arg ? expr_location(n->type_cast->arg) : n->type_cast->location;
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return n->a_expr->lexpr ? expr_location(n->a_expr->lexpr) : n->a_expr->location;
+	default:
+		return -1;
+	}
+}
+
+bool tr_coerce_bool(Tr *tr, Buf *b, TType *t, const char *what, const Node *n)
+{
+	if (!t->unknown && t->oid != PGT_BOOL) {
+		Buf name;
+		buf_init(&name);
+		pgt_format_type(&name, t->oid, -1, false);
+		tr_fail(tr, "42804", expr_location(n), "argument of %s must be type boolean, not type %s", what,
+			buf_cstr(&name));
+		buf_cleanup(&name);
+		return false;
+	}
+	return tr_coerce(tr, b, t, PGT_BOOL, -1, -1);
+}
 
 /* Append `kw` and the boolean expression n (WHERE, HAVING, ON, ...). */
 bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
@@ -18,7 +55,8 @@ bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
 	Buf eb;
 	TType et;
 	buf_init(&eb);
-	bool ok = tr_expr(tr, n, &eb, &et) && tr_coerce(tr, &eb, &et, PGT_BOOL, -1, -1);
+	const char *what = strstr(kw, "FILTER") ? "FILTER" : strstr(kw, "HAVING") ? "HAVING" : strstr(kw, " ON ") ? "JOIN/ON" : "WHERE";
+	bool ok = tr_expr(tr, n, &eb, &et) && tr_coerce_bool(tr, &eb, &et, what, n);
 	if (ok) {
 		buf_put_str(out, kw);
 		tr_put_buf(out, &eb);

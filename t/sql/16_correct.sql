@@ -96,3 +96,15 @@ SELECT -2147483648, -2147483648 + 0::int8, 2147483648, -2147483649, -(2147483648
 SELECT abs(-2147483648)
 SELECT -2147483648 - 1
 SELECT (0.5::real)::int8, (2.5::float8)::int8, (3.5::float8)::int, (-2.5::float8)::int2, 2.5::int, '2.5'::numeric::int, 3.5::numeric::int8, (1.5::float8)::int, (2.5::float4)::int
+-- a condition that is not boolean is 42804 naming its clause, as PostgreSQL
+SELECT 1 WHERE 1
+SELECT 1 OR true
+SELECT NOT 1
+SELECT CASE WHEN 1 THEN 2 END
+SELECT 1 HAVING 2
+SELECT * FROM (SELECT 1 a) x JOIN (SELECT 1 b) y ON 1
+SELECT count(*) FILTER (WHERE 1) FROM (SELECT 1) s
+SELECT 1 WHERE 't'
+SELECT 1 WHERE NULL
+SELECT NULL OR true
+SELECT 1 WHERE 't'::text
