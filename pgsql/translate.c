@@ -19,6 +19,7 @@
 
 #include "pgsql/decimal.h"
 #include "pgsql/pgtype.h"
+#include "pgsql/pgtype_format.h"
 
 #include "pgsql/translate_int.h"
 
@@ -92,10 +93,22 @@ bool tr_is_numeric_type(uint32_t t)
 	return tr_is_int_type(t) || t == PGT_NUMERIC || t == PGT_FLOAT4 || t == PGT_FLOAT8;
 }
 
+/* The type's name as format_type_be spells it ("integer", "double precision",
+ * "integer[]"), as pg_typeof and PostgreSQL's messages print it; the four most
+ * recent names stay valid, enough for one message. */
 const char *tr_type_name(uint32_t oid)
 {
-	const PgType *t = pgt_by_oid(oid);
-	return t ? t->name : "unknown";
+	static _Thread_local char names[4][64];
+	static _Thread_local unsigned next;
+	if (!pgt_by_oid(oid))
+		return "unknown";
+	Buf b;
+	buf_init(&b);
+	pgt_format_type(&b, oid, -1, false);
+	char *name = names[next++ % 4];
+	snprintf(name, sizeof(names[0]), "%s", buf_cstr(&b));
+	buf_cleanup(&b);
+	return name;
 }
 
 /* Emit a storage value as a SQLite literal. */
