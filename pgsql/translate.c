@@ -72,6 +72,18 @@ void pgs_put_literal(Buf *b, const char *s, size_t len)
 
 void tr_put_buf(Buf *dst, Buf *src) { buf_put(dst, src->data, src->len); }
 
+void tr_wrap(Buf *b, const char *before, const char *after)
+{
+	Buf w;
+	buf_init(&w);
+	buf_put_str(&w, before);
+	tr_put_buf(&w, b);
+	buf_put_str(&w, after);
+	buf_reset(b);
+	tr_put_buf(b, &w);
+	buf_cleanup(&w);
+}
+
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod)
 {
 	memset(t, 0, sizeof(*t));
@@ -152,12 +164,7 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 	buf_init(&nb);
 	if (to == PGT_TIME && (from == PGT_TIMESTAMP || from == PGT_TIMESTAMPTZ)) {
 		/* the time of an infinite timestamp is NULL */
-		buf_put_str(&nb, "nullif(nullif(");
-		tr_put_buf(&nb, b);
-		buf_put_str(&nb, ", 'infinity'), '-infinity')");
-		buf_reset(b);
-		tr_put_buf(b, &nb);
-		buf_reset(&nb);
+		tr_wrap(b, "nullif(nullif(", ", 'infinity'), '-infinity')");
 	}
 	if (from == PGT_TIMESTAMPTZ && (to == PGT_TIMESTAMP || to == PGT_DATE || to == PGT_TIME)) {
 		/* the session's wall clock at that instant */
@@ -869,7 +876,10 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
 	}
 	/* a strict operator with a NULL constant is NULL (null_result) */
-	bool null_operand = (lt.unknown && !lt.lit) || (rt.unknown && !rt.lit);
+	bool lnull = (lt.unknown && !lt.lit) || tr_is_null_const(ln), rnull = (rt.unknown && !rt.lit) || tr_is_null_const(rn);
+	bool null_operand = lnull || rnull;
+	if ((lnull && tr_row_varying(rn)) || (rnull && tr_row_varying(ln)))
+		tr_never_evaluated(lnull ? &rb : &lb);
 	if (strcmp(op, "||") == 0) {
 		/* anynonarray || text: an untyped side beside a scalar is text */
 		if ((lt.unknown || lt.param) && (tr_is_int_type(rt.oid) || tr_is_text_type(rt.oid)))

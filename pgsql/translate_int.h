@@ -102,6 +102,8 @@ int tr_prefix_special(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
  * failed. */
 int tr_json_variadic(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 void tr_put_buf(Buf *dst, Buf *src);
+/* b becomes before, b, after. */
+void tr_wrap(Buf *b, const char *before, const char *after);
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
 const char *tr_figure_colname(Node *n);
 TRel *tr_rel_from_table(Tr *tr, const PgsTable *t, const char *alias);
@@ -116,6 +118,15 @@ bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
 /* Whether a function of this name is an aggregate. */
 bool tr_is_aggregate(const char *name);
+/* n is a NULL constant, bare or cast (NULL::int). */
+bool tr_is_null_const(const Node *n);
+/* n varies by row (a column in it) and its constant parts are literals:
+ * the planner evaluates none of it, so where PostgreSQL needs no value of
+ * it (beside a NULL constant in a strict operator, left of IN (empty
+ * subquery)) it raises none of its errors. */
+bool tr_row_varying(const Node *n);
+/* b becomes NULL, never evaluated (its parameters stay in the statement). */
+void tr_never_evaluated(Buf *b);
 bool tr_is_text_type(uint32_t t);
 /* Append b, compared as a number when it is a numeric expression. */
 /* Whether operands compared with each other must go through their order

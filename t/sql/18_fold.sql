@@ -7,3 +7,12 @@ SELECT pg_typeof('a'::varchar(3)), pg_typeof('a'::char(3)), pg_typeof('a'::text)
 SELECT pg_typeof(now()), pg_typeof(now()::timestamp), pg_typeof(now()::time), pg_typeof(date '2024-01-01'), pg_typeof(interval '1 day')
 SELECT pg_typeof(sum(x)), pg_typeof(avg(x)), pg_typeof(count(x)) FROM (VALUES (1), (2)) v(x)
 SELECT pg_typeof(pg_typeof(1))
+CREATE TABLE f18_n (id int PRIMARY KEY, c numeric, b float8, x int)
+INSERT INTO f18_n VALUES (1, 0, 0, 1), (2, 0, -0.0, 0)
+SELECT id, div(-2.25, c) + NULL::int, NULL + div(-2.25, c), pg_typeof(div(-2.25, c) + NULL::int) FROM f18_n ORDER BY id
+SELECT id, (1 / x) > NULL, NULL::int * -(1 / x), (1.5::float8 / b) - NULL::float8 FROM f18_n ORDER BY id
+SELECT id FROM f18_n WHERE (1 / x) = NULL::int IS NULL ORDER BY id
+SELECT id, (1 / x) IN (SELECT x FROM f18_n WHERE false), (1.5::float8 / b) NOT IN (SELECT b FROM f18_n i WHERE i.id > 5) FROM f18_n ORDER BY id
+SELECT id FROM f18_n o WHERE (1.5::float8 / o.b) IN (SELECT 1.5::float8 FROM f18_n i WHERE i.id = o.id + 10) ORDER BY id
+SELECT (1 / 0) + NULL::int
+SELECT (1 / x) IN (SELECT x FROM f18_n) FROM f18_n
