@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,8 @@ static void put_value_literal(Buf *b, const PgtValue *v)
 			buf_put_str(b, "9e999");
 		else if (v->d < -1.7976931348623157e308)
 			buf_put_str(b, "-9e999");
+		else if (v->d == 0 && signbit(v->d))
+			buf_put_str(b, "(-0.0)"); /* "-0" would be SQLite's integer 0 */
 		else
 			buf_printf(b, "%.17g", v->d);
 		break;

@@ -16,3 +16,7 @@ SELECT id, (1 / x) IN (SELECT x FROM f18_n WHERE false), (1.5::float8 / b) NOT I
 SELECT id FROM f18_n o WHERE (1.5::float8 / o.b) IN (SELECT 1.5::float8 FROM f18_n i WHERE i.id = o.id + 10) ORDER BY id
 SELECT (1 / 0) + NULL::int
 SELECT (1 / x) IN (SELECT x FROM f18_n) FROM f18_n
+SELECT ('-0'::float8)::text, ('-0'::real)::text, ARRAY['-0'::float8]::text, (-0.0::float8)::text, (0 * -1.0::float8)::text, ('-0'::float8)::numeric
+SELECT round(-0.5::real)::text, round(-0.4::float8)::text, trunc(-0.5::float8)::text, ceil(-0.5::float8)::text, round(-0.5::numeric), round(-0.5), trunc(-0.4)
+SELECT id, (- b)::text, (-(b::real))::text FROM f18_n ORDER BY id
+SELECT DISTINCT ('-0'::float8)::text FROM f18_n ORDER BY 1
