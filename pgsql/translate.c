@@ -881,7 +881,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	/* a strict operator with a NULL constant is NULL (null_result) */
 	bool lnull = (lt.unknown && !lt.lit) || tr_is_null_const(ln), rnull = (rt.unknown && !rt.lit) || tr_is_null_const(rn);
 	bool null_operand = lnull || rnull;
-	if ((lnull && tr_row_varying(rn)) || (rnull && tr_row_varying(ln)))
+	if (tr_strict_op(op) && ((lnull && tr_row_varying(rn)) || (rnull && tr_row_varying(ln))))
 		tr_never_evaluated(lnull ? &rb : &lb);
 	if (strcmp(op, "||") == 0) {
 		/* anynonarray || text: an untyped side beside a scalar is text */

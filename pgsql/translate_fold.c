@@ -103,4 +103,13 @@ bool tr_row_varying(const Node *n)
 	return fold_kind(n) == FOLD_VARYING;
 }
 
+bool tr_strict_op(const char *op)
+{
+	static const char *const strict[] = {"=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^"};
+	for (size_t i = 0; i < sizeof(strict) / sizeof(strict[0]); i++)
+		if (strcmp(op, strict[i]) == 0)
+			return true;
+	return false;
+}
+
 void tr_never_evaluated(Buf *b) { tr_wrap(b, "(CASE WHEN 0 THEN ", " END)"); }

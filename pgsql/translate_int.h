@@ -125,6 +125,9 @@ bool tr_is_null_const(const Node *n);
  * it (beside a NULL constant in a strict operator, left of IN (empty
  * subquery)) it raises none of its errors. */
 bool tr_row_varying(const Node *n);
+/* op is a comparison or arithmetic operator: strict for every type it
+ * takes (array and text || are not, for arrays). */
+bool tr_strict_op(const char *op);
 /* b becomes NULL, never evaluated (its parameters stay in the statement). */
 void tr_never_evaluated(Buf *b);
 bool tr_is_text_type(uint32_t t);

@@ -20,3 +20,4 @@ SELECT ('-0'::float8)::text, ('-0'::real)::text, ARRAY['-0'::float8]::text, (-0.
 SELECT round(-0.5::real)::text, round(-0.4::float8)::text, trunc(-0.5::float8)::text, ceil(-0.5::float8)::text, round(-0.5::numeric), round(-0.5), trunc(-0.4)
 SELECT id, (- b)::text, (-(b::real))::text FROM f18_n ORDER BY id
 SELECT DISTINCT ('-0'::float8)::text FROM f18_n ORDER BY 1
+SELECT id, (NULL::int[] || ARRAY[x])::text, (ARRAY[x] || NULL::int[])::text FROM f18_n ORDER BY id
