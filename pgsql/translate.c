@@ -851,7 +851,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 {
 	Buf lb, rb;
 	TType lt, rt;
-	bool ok = false;
+	bool ok = false, folded = false;
 	buf_init(&lb);
 	buf_init(&rb);
 	if (ln && !tr_expr(tr, ln, &lb, &lt))
@@ -859,6 +859,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	if (!tr_expr(tr, rn, &rb, &rt))
 		goto out;
 	if (!ln) {
+		/* every prefix operator is strict: of a NULL constant, one too */
+		folded = (rt.unknown && !rt.lit) || rt.null_const || tr_is_null_const(rn);
 		ok = prefix_op(tr, op, &rb, &rt, loc, out, ty);
 		goto out;
 	}
@@ -879,9 +881,13 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
 	}
 	/* a strict operator with a NULL constant is NULL (null_result) */
-	bool lnull = (lt.unknown && !lt.lit) || tr_is_null_const(ln), rnull = (rt.unknown && !rt.lit) || tr_is_null_const(rn);
+	bool lnull = (lt.unknown && !lt.lit) || lt.null_const || tr_is_null_const(ln);
+	bool rnull = (rt.unknown && !rt.lit) || rt.null_const || tr_is_null_const(rn);
 	bool null_operand = lnull || rnull;
-	if (tr_strict_op(op) && ((lnull && tr_row_varying(rn)) || (rnull && tr_row_varying(ln))))
+	/* the planner's NULL: the other operand is never evaluated, and the
+	 * result is a NULL constant to the operators around it */
+	folded = tr_strict_op(op) && ((lnull && tr_null_skips(rn, &rt)) || (rnull && tr_null_skips(ln, &lt)));
+	if (folded)
 		tr_never_evaluated(lnull ? &rb : &lb);
 	if (strcmp(op, "||") == 0) {
 		/* anynonarray || text: an untyped side beside a scalar is text */
@@ -953,6 +959,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	}
 	ok = tr_fail(tr, "0A000", loc, "operator %s is not supported by DoSQL", op);
 out:
+	if (ok && folded)
+		ty->null_const = true;
 	buf_cleanup(&lb);
 	buf_cleanup(&rb);
 	return ok;
@@ -1245,6 +1253,7 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 		buf_cleanup(&ab);
 		return false;
 	}
+	bool arg_null = at.null_const;
 	if ((oid == PGT_VARCHAR || oid == PGT_BPCHAR) && typmod >= 4 && !at.param) {
 		/* an explicit cast to varchar(n) or char(n) truncates to n
 		 * characters, where an assignment fails */
@@ -1290,6 +1299,7 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 	buf_cleanup(&ab);
 	*ty = at;
 	ty->typmod = typmod;
+	ty->null_const = ty->null_const || arg_null; /* a cast of NULL is NULL */
 	return !tr->failed;
 }
 

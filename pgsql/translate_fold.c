@@ -103,6 +103,11 @@ bool tr_row_varying(const Node *n)
 	return fold_kind(n) == FOLD_VARYING;
 }
 
+bool tr_null_skips(const Node *other, const TType *t)
+{
+	return t->null_const || fold_kind(other) != FOLD_UNSURE;
+}
+
 bool tr_strict_op(const char *op)
 {
 	static const char *const strict[] = {"=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^"};

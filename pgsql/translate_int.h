@@ -53,6 +53,7 @@ typedef struct TType {
 	bool column;	   /* a plain column reference (has SQLite affinity) */
 	bool as_real;	   /* a numeric literal that compares as a REAL */
 	bool agg;
+	bool null_const;  /* NULL whatever the row: the planner folds it (translate_fold.c) */
 } TType;
 
 typedef struct Tr {
@@ -125,6 +126,10 @@ bool tr_is_null_const(const Node *n);
  * it (beside a NULL constant in a strict operator, left of IN (empty
  * subquery)) it raises none of its errors. */
 bool tr_row_varying(const Node *n);
+/* Beside a NULL constant, a strict operator need not evaluate other (typed
+ * t): it varies by row or is a literal or a NULL constant itself, never a
+ * constant expression the planner evaluates (and that may fail). */
+bool tr_null_skips(const Node *other, const TType *t);
 /* op is a comparison or arithmetic operator: strict for every type it
  * takes (array and text || are not, for arrays). */
 bool tr_strict_op(const char *op);

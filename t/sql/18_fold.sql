@@ -21,3 +21,6 @@ SELECT round(-0.5::real)::text, round(-0.4::float8)::text, trunc(-0.5::float8)::
 SELECT id, (- b)::text, (-(b::real))::text FROM f18_n ORDER BY id
 SELECT DISTINCT ('-0'::float8)::text FROM f18_n ORDER BY 1
 SELECT id, (NULL::int[] || ARRAY[x])::text, (ARRAY[x] || NULL::int[])::text FROM f18_n ORDER BY id
+SELECT id, (1 / x) < (NULL::int * 0), (1 / x) + (NULL + 1)::numeric, -(NULL::int) + 1 / x, (NULL::int * x) + (1 / x) FROM f18_n ORDER BY id
+SELECT ((c * 3) < (NULL::int * 0)) AS g, count(*) FROM f18_n GROUP BY 1 ORDER BY 1
+SELECT (1 / x) < (NULL::int + 1 / 0) FROM f18_n
