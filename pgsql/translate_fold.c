@@ -118,3 +118,39 @@ bool tr_strict_op(const char *op)
 }
 
 void tr_never_evaluated(Buf *b) { tr_wrap(b, "(CASE WHEN 0 THEN ", " END)"); }
+
+/* Scalar functions strict for every signature DoSQL gives them (none
+ * returns a set). */
+static const char *const strict_funcs[] = {
+	"abs", "div", "mod", "round", "trunc", "floor", "ceil", "ceiling", "sqrt", "cbrt", "power", "pow", "exp", "ln",
+	"log", "log10", "sign", "gcd", "lcm", "length", "char_length", "character_length", "octet_length", "lower",
+	"upper", "substr", "replace", "strpos", "left", "right", "lpad", "rpad", "btrim", "ltrim", "rtrim", "repeat",
+	"reverse", "md5", "ascii", "chr", "split_part", "translate", "starts_with", "date_trunc", "date_part", "age",
+	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", NULL};
+
+bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f)
+{
+	bool strict = false, null_arg = false;
+	for (size_t i = 0; strict_funcs[i] && !strict; i++)
+		strict = strcmp(name, strict_funcs[i]) == 0;
+	if (!strict || f->over || f->agg_star || f->agg_distinct || f->agg_filter || f->func_variadic)
+		return false;
+	for (size_t i = 0; i < f->n_args; i++) {
+		if (tr_is_null_const(f->args[i]))
+			null_arg = true;
+		else if (fold_kind(f->args[i]) == FOLD_UNSURE)
+			return false;
+	}
+	return null_arg;
+}
+
+void tr_never_evaluated_from(Buf *b, size_t start)
+{
+	Buf call;
+	buf_init(&call);
+	buf_put(&call, b->data + start, b->len - start);
+	tr_never_evaluated(&call);
+	b->len = start;
+	tr_put_buf(b, &call);
+	buf_cleanup(&call);
+}

@@ -135,6 +135,11 @@ bool tr_null_skips(const Node *other, const TType *t);
 bool tr_strict_op(const char *op);
 /* b becomes NULL, never evaluated (its parameters stay in the statement). */
 void tr_never_evaluated(Buf *b);
+/* b's text from start on becomes NULL, never evaluated. */
+void tr_never_evaluated_from(Buf *b, size_t start);
+/* name(f's arguments) is a strict function of a NULL constant whose other
+ * arguments are literals or vary by row: NULL without evaluating them. */
+bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f);
 bool tr_is_text_type(uint32_t t);
 /* Append b, compared as a number when it is a numeric expression. */
 /* Whether operands compared with each other must go through their order

@@ -24,3 +24,6 @@ SELECT id, (NULL::int[] || ARRAY[x])::text, (ARRAY[x] || NULL::int[])::text FROM
 SELECT id, (1 / x) < (NULL::int * 0), (1 / x) + (NULL + 1)::numeric, -(NULL::int) + 1 / x, (NULL::int * x) + (1 / x) FROM f18_n ORDER BY id
 SELECT ((c * 3) < (NULL::int * 0)) AS g, count(*) FROM f18_n GROUP BY 1 ORDER BY 1
 SELECT (1 / x) < (NULL::int + 1 / 0) FROM f18_n
+SELECT id, div(1 / x, NULL), mod(NULL::int, 1 / x), abs(NULL::int) + 1 / x, round((1 / x)::numeric, NULL), lpad(NULL, 1 / x), length(NULL::text) FROM f18_n ORDER BY id
+SELECT id, pg_typeof(div(c, NULL)), pg_typeof(abs(NULL::int)) FROM f18_n ORDER BY id
+SELECT div(1 / 0, NULL)
