@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/pgident.h"
+#include "common/pgnode.h"
 #include "pgsql/translate_int.h"
 
 bool tr_is_null_const(const Node *n)
@@ -153,4 +154,30 @@ void tr_never_evaluated_from(Buf *b, size_t start)
 	b->len = start;
 	tr_put_buf(b, &call);
 	buf_cleanup(&call);
+}
+
+bool tr_is_volatile_call(const PgQuery__FuncCall *fc)
+{
+	static const char *const volatile_fns[] = {"random", "clock_timestamp", "timeofday", "nextval",
+						   "gen_random_uuid", "setseed", "setval"};
+	const char *name = fc->n_funcname ? pgn_str(fc->funcname[fc->n_funcname - 1]) : "";
+	for (size_t i = 0; i < sizeof(volatile_fns) / sizeof(volatile_fns[0]); i++)
+		if (strcmp(name, volatile_fns[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool find_volatile(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__func_call__descriptor && tr_is_volatile_call((const PgQuery__FuncCall *)m))
+		*(bool *)arg = true;
+	return !*(bool *)arg;
+}
+
+bool tr_may_be_volatile(const Node *n)
+{
+	bool found = false;
+	if (n)
+		pgn_walk(&n->base, find_volatile, &found);
+	return found;
 }

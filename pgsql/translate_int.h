@@ -140,6 +140,10 @@ void tr_never_evaluated_from(Buf *b, size_t start);
 /* name(f's arguments) is a strict function of a NULL constant whose other
  * arguments are literals or vary by row: NULL without evaluating them. */
 bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f);
+/* fc calls a volatile function (random, nextval, ...). */
+bool tr_is_volatile_call(const PgQuery__FuncCall *fc);
+/* n calls a volatile function (a function of the database is not looked into). */
+bool tr_may_be_volatile(const Node *n);
 bool tr_is_text_type(uint32_t t);
 /* Append b, compared as a number when it is a numeric expression. */
 /* Whether operands compared with each other must go through their order

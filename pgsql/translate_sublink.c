@@ -60,7 +60,8 @@ static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
 			tr_coerce(tr, &lb, &both[0], both[1].oid, -1, s->location);
 		int keyed = res.ncols == 1 ? tr_cmp_keyed(both, 2) : 0;
 		/* an expression of the row is evaluated only when the subquery has rows */
-		bool guard = s->testexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF && tr_row_varying(s->testexpr);
+		bool guard = s->testexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF && tr_row_varying(s->testexpr) &&
+			     !tr_may_be_volatile(s->subselect); /* the subquery runs twice */
 		if (guard) {
 			buf_put_str(out, "(CASE WHEN EXISTS ");
 			tr_put_buf(out, &sb);

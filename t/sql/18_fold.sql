@@ -27,3 +27,6 @@ SELECT (1 / x) < (NULL::int + 1 / 0) FROM f18_n
 SELECT id, div(1 / x, NULL), mod(NULL::int, 1 / x), abs(NULL::int) + 1 / x, round((1 / x)::numeric, NULL), lpad(NULL, 1 / x), length(NULL::text) FROM f18_n ORDER BY id
 SELECT id, pg_typeof(div(c, NULL)), pg_typeof(abs(NULL::int)) FROM f18_n ORDER BY id
 SELECT div(1 / 0, NULL)
+CREATE SEQUENCE f18_s
+SELECT id, (x * 2) IN (SELECT nextval('f18_s') FROM f18_n i WHERE i.id = 1) FROM f18_n ORDER BY id -- shard
+SELECT nextval('f18_s') -- shard
