@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <openssl/evp.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -845,7 +846,8 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	else
 		r = y < 0 ? -__builtin_floor(-y + 0.5) : __builtin_floor(y + 0.5);
 	r = digits >= 0 ? r / scale : r * scale;
-	if (digits <= 0 && r >= -9.2e18 && r <= 9.2e18)
+	bool neg_zero = r == 0 && signbit(r) && (argtype == PGT_FLOAT4 || argtype == PGT_FLOAT8);
+	if (digits <= 0 && r >= -9.2e18 && r <= 9.2e18 && !neg_zero) /* a float's -0 stays a REAL */
 		sqlite3_result_int64(ctx, (sqlite3_int64)r);
 	else
 		sqlite3_result_double(ctx, r);

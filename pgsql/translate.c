@@ -13,12 +13,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pgsql/decimal.h"
 #include "pgsql/pgtype.h"
+#include "pgsql/pgtype_format.h"
 
 #include "pgsql/translate_int.h"
 
@@ -71,6 +73,18 @@ void pgs_put_literal(Buf *b, const char *s, size_t len)
 
 void tr_put_buf(Buf *dst, Buf *src) { buf_put(dst, src->data, src->len); }
 
+void tr_wrap(Buf *b, const char *before, const char *after)
+{
+	Buf w;
+	buf_init(&w);
+	buf_put_str(&w, before);
+	tr_put_buf(&w, b);
+	buf_put_str(&w, after);
+	buf_reset(b);
+	tr_put_buf(b, &w);
+	buf_cleanup(&w);
+}
+
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod)
 {
 	memset(t, 0, sizeof(*t));
@@ -92,10 +106,22 @@ bool tr_is_numeric_type(uint32_t t)
 	return tr_is_int_type(t) || t == PGT_NUMERIC || t == PGT_FLOAT4 || t == PGT_FLOAT8;
 }
 
+/* The type's name as format_type_be spells it ("integer", "double precision",
+ * "integer[]"), as pg_typeof and PostgreSQL's messages print it; the four most
+ * recent names stay valid, enough for one message. */
 const char *tr_type_name(uint32_t oid)
 {
-	const PgType *t = pgt_by_oid(oid);
-	return t ? t->name : "unknown";
+	static _Thread_local char names[4][64];
+	static _Thread_local unsigned next;
+	if (!pgt_by_oid(oid))
+		return "unknown";
+	Buf b;
+	buf_init(&b);
+	pgt_format_type(&b, oid, -1, false);
+	char *name = names[next++ % 4];
+	snprintf(name, sizeof(names[0]), "%s", buf_cstr(&b));
+	buf_cleanup(&b);
+	return name;
 }
 
 /* Emit a storage value as a SQLite literal. */
@@ -115,6 +141,8 @@ static void put_value_literal(Buf *b, const PgtValue *v)
 			buf_put_str(b, "9e999");
 		else if (v->d < -1.7976931348623157e308)
 			buf_put_str(b, "-9e999");
+		else if (v->d == 0 && signbit(v->d))
+			buf_put_str(b, "(-0.0)"); /* "-0" would be SQLite's integer 0 */
 		else
 			buf_printf(b, "%.17g", v->d);
 		break;
@@ -139,12 +167,7 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 	buf_init(&nb);
 	if (to == PGT_TIME && (from == PGT_TIMESTAMP || from == PGT_TIMESTAMPTZ)) {
 		/* the time of an infinite timestamp is NULL */
-		buf_put_str(&nb, "nullif(nullif(");
-		tr_put_buf(&nb, b);
-		buf_put_str(&nb, ", 'infinity'), '-infinity')");
-		buf_reset(b);
-		tr_put_buf(b, &nb);
-		buf_reset(&nb);
+		tr_wrap(b, "nullif(nullif(", ", 'infinity'), '-infinity')");
 	}
 	if (from == PGT_TIMESTAMPTZ && (to == PGT_TIMESTAMP || to == PGT_DATE || to == PGT_TIME)) {
 		/* the session's wall clock at that instant */
@@ -828,7 +851,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 {
 	Buf lb, rb;
 	TType lt, rt;
-	bool ok = false;
+	bool ok = false, folded = false;
 	buf_init(&lb);
 	buf_init(&rb);
 	if (ln && !tr_expr(tr, ln, &lb, &lt))
@@ -836,6 +859,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	if (!tr_expr(tr, rn, &rb, &rt))
 		goto out;
 	if (!ln) {
+		/* every prefix operator is strict: of a NULL constant, one too */
+		folded = (rt.unknown && !rt.lit) || rt.null_const || tr_is_null_const(rn);
 		ok = prefix_op(tr, op, &rb, &rt, loc, out, ty);
 		goto out;
 	}
@@ -856,7 +881,14 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 			tr_coerce(tr, &lb, &lt, PGT_JSONB, -1, loc);
 	}
 	/* a strict operator with a NULL constant is NULL (null_result) */
-	bool null_operand = (lt.unknown && !lt.lit) || (rt.unknown && !rt.lit);
+	bool lnull = (lt.unknown && !lt.lit) || lt.null_const || tr_is_null_const(ln);
+	bool rnull = (rt.unknown && !rt.lit) || rt.null_const || tr_is_null_const(rn);
+	bool null_operand = lnull || rnull;
+	/* the planner's NULL: the other operand is never evaluated, and the
+	 * result is a NULL constant to the operators around it */
+	folded = tr_strict_op(op) && ((lnull && tr_null_skips(rn, &rt)) || (rnull && tr_null_skips(ln, &lt)));
+	if (folded)
+		tr_never_evaluated(lnull ? &rb : &lb);
 	if (strcmp(op, "||") == 0) {
 		/* anynonarray || text: an untyped side beside a scalar is text */
 		if ((lt.unknown || lt.param) && (tr_is_int_type(rt.oid) || tr_is_text_type(rt.oid)))
@@ -927,6 +959,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	}
 	ok = tr_fail(tr, "0A000", loc, "operator %s is not supported by DoSQL", op);
 out:
+	if (ok && folded)
+		ty->null_const = true;
 	buf_cleanup(&lb);
 	buf_cleanup(&rb);
 	return ok;
@@ -1226,6 +1260,7 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 		buf_cleanup(&ab);
 		return false;
 	}
+	bool arg_null = at.null_const;
 	if ((oid == PGT_VARCHAR || oid == PGT_BPCHAR) && typmod >= 4 && !at.param) {
 		/* an explicit cast to varchar(n) or char(n) truncates to n
 		 * characters, where an assignment fails */
@@ -1271,6 +1306,7 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 	buf_cleanup(&ab);
 	*ty = at;
 	ty->typmod = typmod;
+	ty->null_const = ty->null_const || arg_null; /* a cast of NULL is NULL */
 	return !tr->failed;
 }
 

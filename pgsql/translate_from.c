@@ -259,13 +259,8 @@ static bool fj_visit(const ProtobufCMessage *m, void *arg)
 		f->bits |= FJ_OTHER;
 		return false;
 	} else if (m->descriptor == &pg_query__func_call__descriptor) {
-		const PgQuery__FuncCall *fc = (const PgQuery__FuncCall *)m;
-		static const char *const volatile_fns[] = {"random", "clock_timestamp", "timeofday", "nextval",
-							   "gen_random_uuid", "setseed", "setval"};
-		const char *name = fc->n_funcname ? pgn_str(fc->funcname[fc->n_funcname - 1]) : "";
-		for (size_t i = 0; i < sizeof(volatile_fns) / sizeof(volatile_fns[0]); i++)
-			if (strcmp(name, volatile_fns[i]) == 0)
-				f->bits |= FJ_OTHER;
+		if (tr_is_volatile_call((const PgQuery__FuncCall *)m))
+			f->bits |= FJ_OTHER;
 	}
 	return true;
 }

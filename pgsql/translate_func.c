@@ -621,6 +621,7 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	if (m->rule == RET_AVG)
 		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
 	bool agg_bytes = bytea && strcmp(name, "string_agg") == 0;
+	size_t start = final_out->len;
 	buf_printf(final_out, "%s%s(", agg_bytes ? "CAST(" : "", fname);
 	tr_put_buf(final_out, &call);
 	buf_cleanup(&call);
@@ -643,5 +644,9 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	if (bytea)
 		tr_ttype_set(ty, PGT_BYTEA, -1);
 	ty->agg = m->agg;
+	if (!m->agg && tr_strict_call_folds(name, f)) {
+		tr_never_evaluated_from(out, start);
+		ty->null_const = true;
+	}
 	return true;
 }

@@ -53,6 +53,7 @@ typedef struct TType {
 	bool column;	   /* a plain column reference (has SQLite affinity) */
 	bool as_real;	   /* a numeric literal that compares as a REAL */
 	bool agg;
+	bool null_const;  /* NULL whatever the row: the planner folds it (translate_fold.c) */
 } TType;
 
 typedef struct Tr {
@@ -105,6 +106,8 @@ int tr_prefix_special(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
  * failed. */
 int tr_json_variadic(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty);
 void tr_put_buf(Buf *dst, Buf *src);
+/* b becomes before, b, after. */
+void tr_wrap(Buf *b, const char *before, const char *after);
 void tr_ttype_set(TType *t, uint32_t oid, int32_t typmod);
 const char *tr_figure_colname(Node *n);
 TRel *tr_rel_from_table(Tr *tr, const PgsTable *t, const char *alias);
@@ -119,6 +122,31 @@ bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
 /* Whether a function of this name is an aggregate. */
 bool tr_is_aggregate(const char *name);
+/* n is a NULL constant, bare or cast (NULL::int). */
+bool tr_is_null_const(const Node *n);
+/* n varies by row (a column in it) and its constant parts are literals:
+ * the planner evaluates none of it, so where PostgreSQL needs no value of
+ * it (beside a NULL constant in a strict operator, left of IN (empty
+ * subquery)) it raises none of its errors. */
+bool tr_row_varying(const Node *n);
+/* Beside a NULL constant, a strict operator need not evaluate other (typed
+ * t): it varies by row or is a literal or a NULL constant itself, never a
+ * constant expression the planner evaluates (and that may fail). */
+bool tr_null_skips(const Node *other, const TType *t);
+/* op is a comparison or arithmetic operator: strict for every type it
+ * takes (array and text || are not, for arrays). */
+bool tr_strict_op(const char *op);
+/* b becomes NULL, never evaluated (its parameters stay in the statement). */
+void tr_never_evaluated(Buf *b);
+/* b's text from start on becomes NULL, never evaluated. */
+void tr_never_evaluated_from(Buf *b, size_t start);
+/* name(f's arguments) is a strict function of a NULL constant whose other
+ * arguments are literals or vary by row: NULL without evaluating them. */
+bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f);
+/* fc calls a volatile function (random, nextval, ...). */
+bool tr_is_volatile_call(const PgQuery__FuncCall *fc);
+/* n calls a volatile function (a function of the database is not looked into). */
+bool tr_may_be_volatile(const Node *n);
 bool tr_is_text_type(uint32_t t);
 /* Append b, compared as a number when it is a numeric expression. */
 /* Whether operands compared with each other must go through their order

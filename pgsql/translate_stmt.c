@@ -1286,14 +1286,7 @@ static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 	if (ok && s->n_sort_clause && compound && has_keyed_output(res)) {
 		/* SQLite orders a compound SELECT only by its outputs as they
 		 * are: a numeric output sorts by its order key from outside */
-		Buf w;
-		buf_init(&w);
-		buf_put_str(&w, "SELECT * FROM (");
-		tr_put_buf(&w, out);
-		buf_put_u8(&w, ')');
-		buf_reset(out);
-		tr_put_buf(out, &w);
-		buf_cleanup(&w);
+		tr_wrap(out, "SELECT * FROM (", ")");
 		compound = false;
 	}
 	if (ok && s->n_sort_clause)

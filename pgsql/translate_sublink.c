@@ -59,6 +59,14 @@ static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
 		if (lt.unknown || lt.param)
 			tr_coerce(tr, &lb, &both[0], both[1].oid, -1, s->location);
 		int keyed = res.ncols == 1 ? tr_cmp_keyed(both, 2) : 0;
+		/* an expression of the row is evaluated only when the subquery has rows */
+		bool guard = s->testexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF && tr_row_varying(s->testexpr) &&
+			     !tr_may_be_volatile(s->subselect); /* the subquery runs twice */
+		if (guard) {
+			buf_put_str(out, "(CASE WHEN EXISTS ");
+			tr_put_buf(out, &sb);
+			buf_put_str(out, " THEN ");
+		}
 		buf_put_u8(out, '(');
 		tr_put_cmp_operand(out, &lb, &both[0], keyed);
 		buf_put_str(out, " IN ");
@@ -77,6 +85,8 @@ static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
 			tr_put_buf(out, &sb);
 		}
 		buf_put_u8(out, ')');
+		if (guard)
+			buf_put_str(out, " ELSE 0 END)");
 	}
 	buf_cleanup(&lb);
 	buf_cleanup(&sb);

@@ -414,6 +414,7 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 		s = NULL; /* done */
 	}
 	if (ok && s) {
+		size_t start = out->len;
 		buf_printf(out, "%s(", s->fn);
 		for (size_t i = 0; i < n && ok; i++) {
 			size_t k = s->nargs < 0 && i > 0 ? 7 : i;
@@ -444,6 +445,10 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 			buf_printf(out, "%s%s", n ? ", " : "", s->extra);
 		buf_put_u8(out, ')');
 		tr_ttype_set(ty, s->ret, -1);
+		if (ok && tr_strict_call_folds(name, f)) {
+			tr_never_evaluated_from(out, start);
+			ty->null_const = true;
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		buf_cleanup(&bs[i]);

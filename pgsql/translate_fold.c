@@ -1,0 +1,183 @@
+/*
+ * translate_fold.c - what PostgreSQL's planner folds before a statement
+ * runs (eval_const_expressions): a strict operator with a NULL constant
+ * operand is NULL without evaluating its other operand; what varies by row
+ * is evaluated only when a row needs it (x IN (empty subquery) is false
+ * without evaluating x).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/pgident.h"
+#include "common/pgnode.h"
+#include "pgsql/translate_int.h"
+
+bool tr_is_null_const(const Node *n)
+{
+	while (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		n = n->type_cast->arg;
+	return n && n->node_case == PG_QUERY__NODE__NODE_A_CONST && n->a_const->isnull;
+}
+
+/* How the planner's folding sees an expression: a literal, one that varies
+ * by row (a column in it), or one it would evaluate or that DoSQL cannot
+ * tell about (a constant call, a cast of a literal, anything else). */
+enum { FOLD_LITERAL, FOLD_VARYING, FOLD_UNSURE };
+
+static int fold_kind(const Node *n);
+
+/* A number literal cast to a type that holds it: integer to integer (8
+ * bytes), float8 or numeric, a decimal literal in float8's range to float8,
+ * any to numeric without a typmod; none of these casts can fail. */
+static bool literal_cast_safe(const PgQuery__TypeCast *tc)
+{
+	const Node *arg = tc->arg;
+	const PgQuery__TypeName *t = tc->type_name;
+	if (!arg || arg->node_case != PG_QUERY__NODE__NODE_A_CONST || !t || !t->n_names || t->n_typmods ||
+	    t->n_array_bounds || t->names[t->n_names - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return false;
+	const char *type = t->names[t->n_names - 1]->string->sval;
+	const PgQuery__AConst *c = arg->a_const;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+		return strcmp(type, "int4") == 0 || strcmp(type, "int8") == 0 || strcmp(type, "float8") == 0 ||
+		       strcmp(type, "numeric") == 0;
+	if (c->val_case != PG_QUERY__A__CONST__VAL_FVAL)
+		return false;
+	if (strcmp(type, "numeric") == 0)
+		return true;
+	errno = 0;
+	double d = strtod(c->fval->fval, NULL);
+	return strcmp(type, "float8") == 0 && errno == 0 && isfinite(d);
+}
+
+/* The kind of a call or operator of these arguments: constant arguments
+ * only are evaluated by the planner (and may raise an error there). */
+static int fold_args(size_t n, Node *const *args)
+{
+	bool varying = false;
+	for (size_t i = 0; i < n; i++) {
+		int k = fold_kind(args[i]);
+		if (k == FOLD_UNSURE)
+			return FOLD_UNSURE;
+		varying = varying || k == FOLD_VARYING;
+	}
+	return varying ? FOLD_VARYING : FOLD_UNSURE;
+}
+
+static int fold_kind(const Node *n)
+{
+	if (!n)
+		return FOLD_UNSURE;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_CONST:
+	case PG_QUERY__NODE__NODE_PARAM_REF: /* a bound value (the router binds a statement's literals) */
+		return FOLD_LITERAL;
+	case PG_QUERY__NODE__NODE_COLUMN_REF:
+		return FOLD_VARYING;
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		if (tr_is_null_const(n) || literal_cast_safe(n->type_cast))
+			return FOLD_LITERAL;
+		return fold_kind(n->type_cast->arg) == FOLD_VARYING ? FOLD_VARYING : FOLD_UNSURE;
+	case PG_QUERY__NODE__NODE_A_EXPR: {
+		const PgQuery__AExpr *a = n->a_expr;
+		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP)
+			return FOLD_UNSURE;
+		Node *args[2] = {a->lexpr, a->rexpr};
+		return a->lexpr ? fold_args(2, args) : fold_args(1, args + 1);
+	}
+	case PG_QUERY__NODE__NODE_FUNC_CALL: {
+		const PgQuery__FuncCall *f = n->func_call;
+		if (f->agg_star || f->agg_distinct || f->agg_filter || f->over || f->n_agg_order || f->func_variadic ||
+		    !f->n_funcname || f->funcname[f->n_funcname - 1]->node_case != PG_QUERY__NODE__NODE_STRING ||
+		    tr_is_aggregate(f->funcname[f->n_funcname - 1]->string->sval))
+			return FOLD_UNSURE;
+		return fold_args(f->n_args, f->args);
+	}
+	default:
+		return FOLD_UNSURE;
+	}
+}
+
+bool tr_row_varying(const Node *n)
+{
+	return fold_kind(n) == FOLD_VARYING;
+}
+
+bool tr_null_skips(const Node *other, const TType *t)
+{
+	return t->null_const || fold_kind(other) != FOLD_UNSURE;
+}
+
+bool tr_strict_op(const char *op)
+{
+	static const char *const strict[] = {"=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^"};
+	for (size_t i = 0; i < sizeof(strict) / sizeof(strict[0]); i++)
+		if (strcmp(op, strict[i]) == 0)
+			return true;
+	return false;
+}
+
+void tr_never_evaluated(Buf *b) { tr_wrap(b, "(CASE WHEN 0 THEN ", " END)"); }
+
+/* Scalar functions strict for every signature DoSQL gives them (none
+ * returns a set). */
+static const char *const strict_funcs[] = {
+	"abs", "div", "mod", "round", "trunc", "floor", "ceil", "ceiling", "sqrt", "cbrt", "power", "pow", "exp", "ln",
+	"log", "log10", "sign", "gcd", "lcm", "length", "char_length", "character_length", "octet_length", "lower",
+	"upper", "substr", "replace", "strpos", "left", "right", "lpad", "rpad", "btrim", "ltrim", "rtrim", "repeat",
+	"reverse", "md5", "ascii", "chr", "split_part", "translate", "starts_with", "date_trunc", "date_part", "age",
+	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", NULL};
+
+bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f)
+{
+	bool strict = false, null_arg = false;
+	for (size_t i = 0; strict_funcs[i] && !strict; i++)
+		strict = strcmp(name, strict_funcs[i]) == 0;
+	if (!strict || f->over || f->agg_star || f->agg_distinct || f->agg_filter || f->func_variadic)
+		return false;
+	for (size_t i = 0; i < f->n_args; i++) {
+		if (tr_is_null_const(f->args[i]))
+			null_arg = true;
+		else if (fold_kind(f->args[i]) == FOLD_UNSURE)
+			return false;
+	}
+	return null_arg;
+}
+
+void tr_never_evaluated_from(Buf *b, size_t start)
+{
+	Buf call;
+	buf_init(&call);
+	buf_put(&call, b->data + start, b->len - start);
+	tr_never_evaluated(&call);
+	b->len = start;
+	tr_put_buf(b, &call);
+	buf_cleanup(&call);
+}
+
+bool tr_is_volatile_call(const PgQuery__FuncCall *fc)
+{
+	static const char *const volatile_fns[] = {"random", "clock_timestamp", "timeofday", "nextval",
+						   "gen_random_uuid", "setseed", "setval"};
+	const char *name = fc->n_funcname ? pgn_str(fc->funcname[fc->n_funcname - 1]) : "";
+	for (size_t i = 0; i < sizeof(volatile_fns) / sizeof(volatile_fns[0]); i++)
+		if (strcmp(name, volatile_fns[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool find_volatile(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__func_call__descriptor && tr_is_volatile_call((const PgQuery__FuncCall *)m))
+		*(bool *)arg = true;
+	return !*(bool *)arg;
+}
+
+bool tr_may_be_volatile(const Node *n)
+{
+	bool found = false;
+	if (n)
+		pgn_walk(&n->base, find_volatile, &found);
+	return found;
+}
