@@ -72,42 +72,26 @@ static bool read_settings(const RtOps *ops, RtOpsConfig *fresh, char *err, size_
 	return ok;
 }
 
-/* Take the settings a running router can change from fresh (the
- * listeners stay). */
+/* Take the settings a running router can change from fresh: all but the
+ * listeners, the log file (SIGUSR1 reopens it) and the files RELOAD reads.
+ * fresh is left with what goes (the old admin token and users, its own
+ * log_file), for rt_ops_config_cleanup. */
 static void apply_settings(RtOps *ops, RtOpsConfig *fresh)
 {
 	RtOpsConfig *c = &ops->cfg;
-	free(c->admin_token);
-	for (int i = 0; i < c->nadmin_users; i++)
-		free(c->admin_users[i]);
-	free(c->admin_users);
-	c->admin_token = fresh->admin_token;
-	c->admin_users = fresh->admin_users;
-	c->nadmin_users = fresh->nadmin_users;
-	fresh->admin_token = NULL;
-	fresh->admin_users = NULL;
-	fresh->nadmin_users = 0;
-	c->metrics_auth = fresh->metrics_auth;
-	c->max_client_conn = fresh->max_client_conn;
-	c->shutdown_timeout_ms = fresh->shutdown_timeout_ms;
-	c->health_timeout_ms = fresh->health_timeout_ms;
-	c->max_connections_per_ip = fresh->max_connections_per_ip;
-	c->connections_per_second = fresh->connections_per_second;
-	c->connections_burst = fresh->connections_burst;
-	c->authentication_timeout_ms = fresh->authentication_timeout_ms;
-	c->max_message_size = fresh->max_message_size;
-	ops->rt->pgw.max_message = (uint32_t)fresh->max_message_size;
-	c->shard_timeout_ms = fresh->shard_timeout_ms;
-	c->query_timeout_ms = fresh->query_timeout_ms; /* sessions from now on */
-	c->log_level = fresh->log_level;
-	c->log_json = fresh->log_json;
-	c->log_parameters = fresh->log_parameters;
-	c->log_min_duration_ms = fresh->log_min_duration_ms;
-	c->pause_timeout_ms = fresh->pause_timeout_ms;
-	c->pool_size = fresh->pool_size;
-	c->max_parallel_shards = fresh->max_parallel_shards;
-	c->acquire_timeout_ms = fresh->acquire_timeout_ms;
-	c->idle_timeout_ms = fresh->idle_timeout_ms;
+	RtOpsConfig old = *c;
+	*c = *fresh;
+	memcpy(c->http_host, old.http_host, sizeof(c->http_host));
+	c->http_port = old.http_port;
+	memcpy(c->listen_host, old.listen_host, sizeof(c->listen_host));
+	c->listen_port = old.listen_port;
+	c->log_file = old.log_file;
+	c->passwd_file = old.passwd_file;
+	c->config_file = old.config_file;
+	fresh->admin_token = old.admin_token;
+	fresh->admin_users = old.admin_users;
+	fresh->nadmin_users = old.nadmin_users;
+	ops->rt->pgw.max_message = (uint32_t)c->max_message_size;
 	rt_park_pool_freed(ops->rt); /* a larger pool_size lets waiters go on */
 	log_set_level((LogLevel)c->log_level);
 	log_set_json(c->log_json);
