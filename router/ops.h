@@ -118,7 +118,8 @@ typedef struct RtOps {
 	struct event *shutdown_timer; /* owned */
 	struct evhttp *http;          /* owned */
 	struct RtProbe *probes;       /* owned: /health/deep requests under way */
-	struct event *pool_wake;      /* owned: pending, while waiters for pools are to be looked at */
+	struct event *pool_wake;      /* owned: pending while the waiters for pools are to be looked at */
+	int pool_waiters;             /* sessions waiting for a pool's connection (park.c) */
 	double tokens;                /* of the connections_per_second bucket */
 	int64_t tokens_us;            /* when they were counted */
 } RtOps;

@@ -54,14 +54,21 @@ typedef struct RtParked {
 	struct event *timer; /* owned */
 } RtParked;
 
+static void parked_free(RtSession *s, RtParked *p)
+{
+	if (p->pool)
+		s->rt->ops->pool_waiters--;
+	if (p->timer)
+		event_free(p->timer);
+	free(p->d);
+	free(p);
+}
+
 void rt_park_free(RtSession *s)
 {
 	if (!s->parked)
 		return;
-	if (s->parked->timer)
-		event_free(s->parked->timer);
-	free(s->parked->d);
-	free(s->parked);
+	parked_free(s, s->parked);
 	s->parked = NULL;
 }
 
@@ -85,6 +92,7 @@ static bool park(RtSession *s, int shard, bool pool, const RtDispatch *d)
 	p->shard = shard;
 	p->pool = pool;
 	p->since_us = rt_ops_now_us();
+	s->rt->ops->pool_waiters += pool;
 	int64_t ms = pool ? s->rt->ops->cfg.acquire_timeout_ms : s->rt->ops->cfg.pause_timeout_ms;
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 	evtimer_add(p->timer, &tv);
@@ -131,9 +139,7 @@ void rt_session_unpark(RtSession *s, bool timed_out)
 	} else {
 		s->parked = NULL; /* dispatch holds it back again while it must wait */
 		(void)rt_dispatch_part(s, p->d);
-		event_free(p->timer);
-		free(p->d);
-		free(p);
+		parked_free(s, p);
 	}
 	rt_session_backend_done(s, NULL); /* the part's own answer: it went, or failed */
 	(void)pgw_evconn_flush(s->ec);
@@ -145,9 +151,7 @@ static void on_pool_wake(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	RtRouter *rt = arg;
-	event_free(rt->ops->pool_wake);
-	rt->ops->pool_wake = NULL;
+	(void)arg;
 	for (;;) {
 		int n;
 		RtSession *const *all = rt_sessions(&n);
@@ -165,11 +169,12 @@ static void on_pool_wake(evutil_socket_t fd, short what, void *arg)
 
 void rt_park_pool_freed(RtRouter *rt)
 {
-	if (!rt->ops || rt->ops->cfg.pool_size <= 0 || rt->ops->pool_wake)
+	if (!rt->ops || rt->ops->pool_waiters == 0)
 		return;
 	/* from the loop, not from inside the session that gave the connection back */
-	rt->ops->pool_wake = evtimer_new(rt->base, on_pool_wake, rt);
+	if (!rt->ops->pool_wake)
+		rt->ops->pool_wake = evtimer_new(rt->base, on_pool_wake, rt);
 	struct timeval now = {0, 0};
-	if (rt->ops->pool_wake)
+	if (rt->ops->pool_wake && !evtimer_pending(rt->ops->pool_wake, NULL))
 		evtimer_add(rt->ops->pool_wake, &now);
 }
