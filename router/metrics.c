@@ -12,6 +12,7 @@
 #include "router/coord.h"
 #include "router/ops.h"
 #include "router/router.h"
+#include "pgsql/translate.h"
 
 /* Upper bounds of dosql_query_duration_seconds' buckets, in seconds. */
 static const double bounds[RT_DURATION_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -235,24 +236,27 @@ static void render_storage(RtRouter *rt, Buf *out)
 	       "The largest shard's database bytes over the mean of the shards that answered (1 is even).");
 	if (sized && sum > 0)
 		buf_printf(out, "shard_imbalance_ratio %.17g\n", max / (sum / sized));
-	family(out, "cdc_consumer_lag", "gauge", "Changes a replication slot has not confirmed, over every shard.");
+	/* each slot's backlog summed over the shards, in the order first seen */
+	struct RtSlotLag lag[RT_HEALTH_SLOTS];
+	int nlag = 0;
 	for (int i = 0; i < n; i++)
 		for (int k = 0; h[i].sized && k < h[i].nslots; k++) {
-			bool seen = false; /* counted with an earlier shard's */
-			for (int j = 0; j < i && !seen; j++)
-				for (int q = 0; h[j].sized && q < h[j].nslots && !seen; q++)
-					seen = strcmp(h[j].slots[q].name, h[i].slots[k].name) == 0;
-			if (seen)
-				continue;
-			int64_t pending = 0;
-			for (int j = i; j < n; j++)
-				for (int q = 0; h[j].sized && q < h[j].nslots; q++)
-					if (strcmp(h[j].slots[q].name, h[i].slots[k].name) == 0)
-						pending += h[j].slots[q].pending;
-			buf_put_str(out, "cdc_consumer_lag{slot=\"");
-			label_value(out, h[i].slots[k].name);
-			buf_printf(out, "\"} %" PRId64 "\n", pending);
+			int j = 0;
+			while (j < nlag && strcmp(lag[j].name, h[i].slots[k].name) != 0)
+				j++;
+			if (j == nlag && nlag < RT_HEALTH_SLOTS)
+				lag[nlag++] = (struct RtSlotLag){.pending = 0};
+			if (j < nlag) {
+				memcpy(lag[j].name, h[i].slots[k].name, sizeof(lag[j].name));
+				lag[j].pending += h[i].slots[k].pending;
+			}
 		}
+	family(out, "cdc_consumer_lag", "gauge", "Changes a replication slot has not confirmed, over every shard.");
+	for (int j = 0; j < nlag; j++) {
+		buf_put_str(out, "cdc_consumer_lag{slot=\"");
+		label_value(out, lag[j].name);
+		buf_printf(out, "\"} %" PRId64 "\n", lag[j].pending);
+	}
 }
 
 static void render_shard_latency(RtRouter *rt, Buf *out)
@@ -369,12 +373,8 @@ static void put_parameters(Buf *out, const RtPortal *p)
 			buf_put_str(out, "NULL");
 		else if (p->params.formats && p->params.formats[i] == 1)
 			buf_put_str(out, "(binary)");
-		else {
-			buf_put_str(out, "'");
-			for (int k = 0; k < p->params.lengths[i]; k++)
-				buf_put_str(out, v[k] == '\'' ? "''" : (char[]){v[k], 0});
-			buf_put_str(out, "'");
-		}
+		else
+			pgs_put_literal(out, v, (size_t)p->params.lengths[i]);
 	}
 }
 
