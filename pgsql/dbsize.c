@@ -75,8 +75,8 @@ static void fn_wal_size(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* dosql_slot_pending(slot): changelog rows at or past the slot's confirmed
- * position (as DOSQL_SLOTS counts them); NULL for no such slot or where
- * there is no changelog. */
+ * position (DOSQL_SLOTS shows it, the router's health checks read it);
+ * NULL for no such slot or where there is no changelog. */
 static void fn_slot_pending(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;

@@ -140,8 +140,7 @@ static bool list_slots(ShdSession *s, PgwError *e)
 	uint64_t end = (uint64_t)shd_clock_watermark(s->srv) << 8;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->pg.db,
-			       "SELECT name, plugin, confirmed, two_phase, (SELECT count(*) FROM _dosql_changelog"
-			       " WHERE commit_ts >= (confirmed + 255) >> 8) FROM _dosql_slots ORDER BY name",
+			       "SELECT name, plugin, confirmed, two_phase, dosql_slot_pending(name) FROM _dosql_slots ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK) {
 		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
