@@ -751,6 +751,17 @@ static bool publish_version(IceTable *t, json_t *meta, const char *mpath, char *
 	return ok;
 }
 
+/* The table's current version as the newest entry of meta's metadata-log. */
+static void log_previous_version(IceTable *t, json_t *meta, int64_t ms)
+{
+	char *loc = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version);
+	char *uri = loc ? store_uri(loc) : NULL;
+	json_array_append_new(json_object_get(meta, "metadata-log"),
+		json_pack("{s:I,s:s}", "timestamp-ms", (json_int_t)ms, "metadata-file", uri ? uri : ""));
+	free(uri);
+	free(loc);
+}
+
 /* The new manifests first in the table's manifest list (paths copied). */
 static void prepend_manifests(IceTable *t, const IceManifest *added, int nadded)
 {
@@ -876,14 +887,8 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 		json_object_set_new(meta, "refs", json_pack("{s:{s:I,s:s}}", "main", "snapshot-id", (json_int_t)snap, "type", "branch"));
 		json_array_append_new(json_object_get(meta, "snapshot-log"),
 			json_pack("{s:I,s:I}", "timestamp-ms", (json_int_t)ms, "snapshot-id", (json_int_t)snap));
-		if (t->version > 0) {
-			char *prevloc = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version);
-			char *prev = prevloc ? store_uri(prevloc) : NULL;
-			free(prevloc);
-			json_array_append_new(json_object_get(meta, "metadata-log"),
-				json_pack("{s:I,s:s}", "timestamp-ms", (json_int_t)ms, "metadata-file", prev ? prev : ""));
-			free(prev);
-		}
+		if (t->version > 0)
+			log_previous_version(t, meta, ms);
 		json_object_set_new(meta, "last-sequence-number", json_integer(seq));
 		json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 		json_object_set_new(meta, "last-column-id", json_integer(t->last_column_id));
@@ -930,10 +935,7 @@ bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, s
 {
 	err[0] = 0;
 	char *mpath = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version + 1);
-	char *prevloc = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version);
-	char *prev = prevloc ? store_uri(prevloc) : NULL;
-	json_array_append_new(json_object_get(meta, "metadata-log"),
-		json_pack("{s:I,s:s}", "timestamp-ms", (json_int_t)ms, "metadata-file", prev ? prev : ""));
+	log_previous_version(t, meta, ms);
 	json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 	/* the commit point, as in ice_table_commit */
 	bool ok = mpath && publish_version(t, meta, mpath, err, errlen);
@@ -946,8 +948,6 @@ bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, s
 			snprintf(err, errlen, "%s: could not write the metadata", t->dir);
 		json_decref(meta);
 	}
-	free(prev);
-	free(prevloc);
 	free(mpath);
 	return ok;
 }
