@@ -55,7 +55,7 @@ bool log_level_parse(const char *s, LogLevel *out)
 
 void log_tag_set(LogTag *t, const char *fmt, ...)
 {
-	t->text[0] = '\0';
+	*t = (LogTag){.text = ""};
 	if (!fmt)
 		return;
 	va_list ap;
@@ -76,6 +76,43 @@ static void timestamp(char *buf, size_t n)
 	snprintf(buf + k, n - k, ".%03ld UTC", ts.tv_nsec / 1000000);
 }
 
+/* s as a JSON string; bytes that are not UTF-8 become '?', so that a line
+ * is never lost for them. */
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *copy = strdup(s);
+	if (!copy)
+		return NULL;
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+/* A tag's text as "context" and its parts as fields of their own. */
+static void put_tag_fields(json_t *o, const LogTag *tag)
+{
+	if (tag->text[0])
+		json_object_set_new(o, "context", json_text(tag->text));
+	if (tag->session)
+		json_object_set_new(o, "session", json_integer((json_int_t)tag->session));
+	const struct {
+		const char *key, *value;
+	} parts[] = {{"user", tag->user},
+		     {"database", tag->database},
+		     {"application_name", tag->application_name},
+		     {"client", tag->client},
+		     {"shard", tag->shard}};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (parts[i].value)
+			json_object_set_new(o, parts[i].key, json_text(parts[i].value));
+}
+
 /* The line as JSON: the message formatted, then the object written. */
 static void write_json(FILE *out, LogLevel lv, const LogTag *tag, const char *fmt, va_list ap)
 {
@@ -94,10 +131,12 @@ static void write_json(FILE *out, LogLevel lv, const LogTag *tag, const char *fm
 	snprintf(level, sizeof(level), "%s", log_level_name(lv));
 	for (char *p = level; *p; p++)
 		*p = (char)(*p - 'A' + 'a');
-	json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s}", "timestamp", ts, "level", level, "program", program, "pid",
-			      (int)getpid(), "message", msg);
-	if (o && tag && tag->text[0])
-		json_object_set_new(o, "context", json_string(tag->text));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:i}", "timestamp", ts, "level", level, "program", program, "pid",
+			      (int)getpid());
+	if (o && tag)
+		put_tag_fields(o, tag);
+	if (o)
+		json_object_set_new(o, "message", json_text(msg));
 	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (line) {
 		size_t len = strlen(line);

@@ -30,9 +30,14 @@ typedef enum LogLevel {
 
 /* Who a line is about: "session 17 (dosql@dosql 127.0.0.1:50514)",
  * "shard -80", ...; set once per session or connection and passed to every
- * line about it.  An empty tag is left out of the line. */
+ * line about it.  An empty tag is left out of the line.  A JSON line also
+ * carries the parts as fields of their own ("session", "user", "database",
+ * "application_name", "client", "shard"), each left out when 0 or NULL; the
+ * strings are borrowed for the line. */
 typedef struct LogTag {
-	char text[128];
+	char text[160];
+	unsigned long long session;
+	const char *user, *database, *application_name, *client, *shard;
 } LogTag;
 
 /* The program name shown in every line ("dosql", "dosql-shard"). */
@@ -41,7 +46,8 @@ void log_set_program(const char *name);
 void log_set_level(LogLevel min);
 LogLevel log_get_level(void);
 /* One JSON object a line ({"timestamp", "level", "program", "pid",
- * "context" (the tag, when there is one), "message"}) instead of text. */
+ * "context" (the tag's text, when there is one), the tag's fields,
+ * "message"}) instead of text. */
 void log_set_json(bool on);
 /* Where lines go; NULL: stderr.  The stream is borrowed. */
 void log_set_output(FILE *out);
@@ -54,7 +60,8 @@ const char *log_level_name(LogLevel lv);
  * "fatal", any case); false when s names none. */
 bool log_level_parse(const char *s, LogLevel *out);
 
-/* Set a tag's text (cut to fit); a NULL fmt empties it. */
+/* Set a tag's text (cut to fit) and clear its fields; a NULL fmt empties
+ * it. */
 void log_tag_set(LogTag *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Write one line at lv about tag (NULL: none).  A message longer than a

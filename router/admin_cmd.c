@@ -164,7 +164,9 @@ static void set_shard(RtSession *s, char **w, int n)
 		return;
 	}
 	s->rt->ops->read_only[i] = ro;
-	log_info(NULL, "shard \"%s\" is read-%s", w[2] + 1, ro ? "only" : "write");
+	LogTag tag;
+	rt_log_tag(&tag, s->rt, s, i);
+	log_info(&tag, "read-%s", ro ? "only" : "write");
 	done(s, "SET SHARD");
 }
 
@@ -209,8 +211,9 @@ static void pause_resume(RtSession *s, bool pause, char *name)
 	for (int i = 0; i < n; i++)
 		if (one < 0 || i == one)
 			rt->ops->paused[i] = pause;
-	log_info(NULL, "%s %s%s%s", pause ? "PAUSE" : "RESUME", name ? "shard \"" : "every shard", name ? name : "",
-		 name ? "\"" : "");
+	LogTag tag;
+	rt_log_tag(&tag, rt, s, one);
+	log_info(&tag, "%s%s", pause ? "PAUSE" : "RESUME", one < 0 ? " of every shard" : "");
 	done(s, pause ? "PAUSE" : "RESUME");
 	if (pause)
 		return;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 
@@ -186,6 +187,11 @@ static void fail(RtBackend *b, const char *why)
 		event_del(b->ev);
 		event_free(b->ev);
 		b->ev = NULL;
+	}
+	if (log_enabled(LOG_LEVEL_WARNING)) {
+		LogTag tag;
+		rt_log_tag(&tag, b->rt, b->sess, b->shard);
+		log_write(LOG_LEVEL_WARNING, &tag, "%s", msg);
 	}
 	if (b->sess)
 		rt_session_backend_failed(b->sess, b, msg);

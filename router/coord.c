@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 
 /* A commit decision without its closing record. */
 typedef struct Open {
@@ -138,7 +139,7 @@ static bool load(RtCoord *c)
 		else if (sscanf(line, "D %63s", gid) == 1)
 			remove_open(c, gid);
 		else
-			fprintf(stderr, "dosql: %s:%d: not a coordinator record, ignored\n", c->path, lineno);
+			log_warning(NULL, "%s:%d: not a coordinator record, ignored", c->path, lineno);
 	}
 	fclose(f);
 	return true;
@@ -210,7 +211,7 @@ bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n, int6
 	pthread_mutex_unlock(&c->lock);
 	buf_cleanup(&b);
 	if (!ok)
-		fprintf(stderr, "dosql: cannot log the commit decision of %s: %s\n", gid, strerror(errno));
+		log_error(NULL, "cannot log the commit decision of %s: %s", gid, strerror(errno));
 	return ok;
 }
 
@@ -283,7 +284,7 @@ PGconn *rt_shard_connect(const VscShard *sh, const char *user, const char *datab
 
 /* Run a COMMIT/ROLLBACK PREPARED; true when the gid is resolved on that
  * shard (done now, or not prepared there any more). */
-static bool resolve(PGconn *pg, const char *verb, const char *gid, int64_t commit_ts)
+static bool resolve(PGconn *pg, const char *shard, const char *verb, const char *gid, int64_t commit_ts)
 {
 	char sql[200];
 	if (commit_ts)
@@ -293,10 +294,13 @@ static bool resolve(PGconn *pg, const char *verb, const char *gid, int64_t commi
 	PGresult *r = PQexec(pg, sql);
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || (state && strcmp(state, "42704") == 0);
+	LogTag tag;
+	log_tag_set(&tag, "coordinator shard \"%s\"", shard);
+	tag.shard = shard;
 	if (!ok)
-		fprintf(stderr, "dosql: coordinator: %s failed: %s", sql, PQerrorMessage(pg));
+		log_warning(&tag, "%s failed: %s", sql, PQerrorMessage(pg));
 	else
-		fprintf(stderr, "dosql: coordinator: %s\n", sql);
+		log_info(&tag, "%s", sql);
 	PQclear(r);
 	return ok;
 }
@@ -355,12 +359,12 @@ static void recover_pass(RtCoord *c)
 			if (k >= 0) {
 				/* decided: commit, unless a live session may still be at it */
 				bool act = earlier_run || now - t > 2000000;
-				if (!act || !resolve(pg, "COMMIT PREPARED", gid, snap[k].commit_ts))
+				if (!act || !resolve(pg, vsc_shard(vs, s)->name, "COMMIT PREPARED", gid, snap[k].commit_ts))
 					pending[k] = true;
 				else
 					c->recovered_commit++;
 			} else if (abandoned(c, gid, now - t > c->abandon_us) || earlier_run || now - t > c->abandon_us) {
-				if (resolve(pg, "ROLLBACK PREPARED", gid, 0))
+				if (resolve(pg, vsc_shard(vs, s)->name, "ROLLBACK PREPARED", gid, 0))
 					c->recovered_rollback++;
 			}
 		}

@@ -378,6 +378,28 @@ static void put_parameters(Buf *out, const RtPortal *p)
 	}
 }
 
+void rt_log_tag(LogTag *tag, const RtRouter *rt, const RtSession *s, int shard)
+{
+	const char *shard_name = shard >= 0 ? vsc_shard(rt->vschema, shard)->name : NULL;
+	if (!s || !s->ec) {
+		log_tag_set(tag, shard_name ? "shard \"%s\"" : NULL, shard_name);
+		tag->shard = shard_name;
+		return;
+	}
+	const PgwConn *c = pgw_evconn_conn(s->ec);
+	const char *app = s->reported ? s->reported[RT_REPORTED_APPLICATION_NAME] : NULL;
+	log_tag_set(tag, "session %llu (%s@%s %s%s%s)%s%s%s", (unsigned long long)s->serial,
+		    c->user_name ? c->user_name : "", c->database ? c->database : "", pgw_evconn_peer(s->ec),
+		    app && app[0] ? " " : "", app ? app : "", shard_name ? " shard \"" : "", shard_name ? shard_name : "",
+		    shard_name ? "\"" : "");
+	tag->session = s->serial;
+	tag->user = c->user_name;
+	tag->database = c->database;
+	tag->application_name = app && app[0] ? app : NULL;
+	tag->client = pgw_evconn_peer(s->ec);
+	tag->shard = shard_name;
+}
+
 void rt_metrics_statement_end(RtSession *s)
 {
 	const RtPortal *portal = s->log_portal;
@@ -390,12 +412,8 @@ void rt_metrics_statement_end(RtSession *s)
 	s->stmt_start_us = 0;
 	if (ops->cfg.log_min_duration_ms >= 0 && secs * 1000 >= (double)ops->cfg.log_min_duration_ms &&
 	    log_enabled(LOG_LEVEL_INFO)) {
-		const PgwConn *c = pgw_evconn_conn(s->ec);
-		const char *app = s->reported ? s->reported[RT_REPORTED_APPLICATION_NAME] : NULL;
 		LogTag tag;
-		log_tag_set(&tag, "session %llu (%s@%s %s%s%s)", (unsigned long long)s->serial,
-			    c->user_name ? c->user_name : "", c->database ? c->database : "", pgw_evconn_peer(s->ec),
-			    app && app[0] ? " " : "", app ? app : "");
+		rt_log_tag(&tag, s->rt, s, -1);
 		Buf params;
 		buf_init(&params);
 		if (ops->cfg.log_parameters)

@@ -170,6 +170,10 @@ bool rt_session_is_idle(const struct RtSession *s);
 /* metrics.c: the statement of s ended (its kind from s->cur, its route
  * from s->plan, its time from s->stmt_start_us). */
 void rt_metrics_statement_end(struct RtSession *s);
+/* metrics.c: the log tag of s ("session 17 (user@db address app)" and its
+ * fields; s may be NULL), with the shard of that index when it is not -1. */
+struct LogTag;
+void rt_log_tag(struct LogTag *tag, const struct RtRouter *rt, const struct RtSession *s, int shard);
 
 /* admin_cmd.c: an admin console command (SHUTDOWN, RELOAD, SET SHARD,
  * ...) run for s, its reply and ReadyForQuery sent: true; false when sql

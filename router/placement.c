@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "router/coord.h"
 #include "router/router.h"
 #include "pgsql/translate.h"
@@ -192,7 +193,7 @@ void rt_placement_follow(RtRouter *rt, const PgQuery__Node *stmt)
 		}
 	}
 	if (changed && !reload(rt, &e))
-		fprintf(stderr, "dosql: the VSchema could not be loaded again after a DROP or RENAME: %s\n", e.message);
+		log_error(NULL, "the VSchema could not be loaded again after a DROP or RENAME: %s", e.message);
 }
 
 /* Run the call; replies (or sends the error) itself. */

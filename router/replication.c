@@ -20,7 +20,9 @@
 #include <time.h>
 
 #include "cdc/publication.h"
+#include "common/log.h"
 #include "cdc/stream.h"
+#include "router/ops.h"
 #include "router/pgasync.h"
 #include "router/replication.h"
 
@@ -684,8 +686,9 @@ static void round_end(RtWalSender *ws)
 
 static void log_shard(const WsShard *sh, const char *what)
 {
-	fprintf(stderr, "dosql: walsender: shard %s: %s%s", vsc_shard(sh->ws->s->rt->vschema, sh->index)->name, what,
-		what[0] && what[strlen(what) - 1] == '\n' ? "" : "\n");
+	LogTag tag;
+	rt_log_tag(&tag, sh->ws->s->rt, sh->ws->s, sh->index);
+	log_warning(&tag, "walsender: %s", what);
 }
 
 static bool send_next(WsShard *sh)

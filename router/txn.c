@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/fault.h"
+#include "common/log.h"
 #include "router/ops.h"
 #include "router/router.h"
 #include "common/pgnode.h"
@@ -201,8 +202,9 @@ bool rt_txn_result(RtSession *s, RtBackend *b, PGresult *r)
 			s->tp_ok[b->shard] = true;
 			dosql_fault("router-after-commit-prepared");
 		} else {
-			fprintf(stderr, "dosql: COMMIT PREPARED '%s' on shard \"%s\" failed: %s", s->gid,
-				vsc_shard(s->rt->vschema, b->shard)->name, PQresultErrorMessage(r));
+			LogTag tag;
+			rt_log_tag(&tag, s->rt, s, b->shard);
+			log_warning(&tag, "COMMIT PREPARED '%s' failed: %s", s->gid, PQresultErrorMessage(r));
 		}
 		return true;
 	default:

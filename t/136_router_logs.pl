@@ -38,6 +38,31 @@ like($slow->{timestamp}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'an ISO 8
 like($slow->{context}, qr/^session \d+ \(dosql\@dosql 127\.0\.0\.1:\d+ logtest\)$/,
 	'the session: id, user, database, address, application_name');
 ok($slow->{pid} > 0, 'the pid');
+is($slow->{application_name}, 'logtest', 'application_name as a field');
+is($slow->{user}, 'dosql', 'the user as a field');
+is($slow->{database}, 'dosql', 'the database as a field');
+like($slow->{client}, qr/^127\.0\.0\.1:\d+$/, 'the client address as a field');
+ok(!exists $slow->{shard}, 'no shard field on a line about no shard');
+like($slow->{context}, qr/^session \Q$slow->{session}\E /, 'the session id as a field');
+
+# a line about a shard names it in a field of its own: a killed shard
+# fails a session's statement with a warning
+my $dead = ($c->shard_names)[1];
+$c->shard($dead)->kill9;
+$pos = $router->log_position;
+my ($rc, undef, $err) = $router->psql('select count(*) from kv', connstr => { application_name => 'shardtest' });
+isnt($rc, 0, 'a statement over a killed shard fails');
+like($err, qr/shard "\Q$dead\E" is unavailable/, '... naming the shard');
+ok($router->wait_for_log(qr/is unavailable/, $pos), 'the failure is logged');
+@json = map { eval { decode_json($_) } // () } grep { /^\{/ } split /\n/, $router->log_content($pos);
+my ($down) = grep { ($_->{message} // '') =~ /is unavailable/ } @json;
+ok($down, 'as a JSON line');
+is($down->{level}, 'warning', 'at level warning');
+is($down->{shard}, $dead, 'with the shard as a field');
+is($down->{application_name}, 'shardtest', 'and the session that met it');
+like($down->{context}, qr/^session \d+ \(dosql\@dosql 127\.0\.0\.1:\d+ shardtest\) shard "\Q$dead\E"$/,
+	'context: the session and the shard');
+$c->shard($dead)->restart;
 
 # bound parameter values are not logged unless log_parameters is on
 my $bound = sub {
