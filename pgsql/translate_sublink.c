@@ -93,6 +93,85 @@ static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
 	return ok && !tr->failed;
 }
 
+/* An aggregate or window call of the query itself in the tree (not in a
+ * subquery's). */
+static bool find_aggregate(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__sub_link__descriptor)
+		return false;
+	if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *fc = (const PgQuery__FuncCall *)m;
+		const char *name = fc->n_funcname ? pgn_str(fc->funcname[fc->n_funcname - 1]) : "";
+		if (fc->over || fc->agg_star || tr_is_aggregate(name))
+			*(bool *)arg = true;
+	}
+	return !*(bool *)arg;
+}
+
+/* "x op ANY (subquery)" and "x op ALL (subquery)" for the comparison
+ * operators, with PostgreSQL's three-valued answer: ANY is true when a row
+ * compares true, else NULL when one compares NULL, else false (no rows:
+ * false); ALL is false when a row compares false, else NULL when one
+ * compares NULL, else true (no rows: true).  Compared as the comparison
+ * compares (in_subquery's keys). */
+static bool quantified(Tr *tr, PgQuery__SubLink *s, const char *op, bool all, Buf *out)
+{
+	static const char *const cmp_ops[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
+	bool cmp = false;
+	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
+		cmp = cmp || strcmp(op, cmp_ops[i]) == 0;
+	bool aggregate = false;
+	pgn_walk(&s->testexpr->base, find_aggregate, &aggregate);
+	/* the test runs inside the subquery, where an aggregate of the outer
+	 * query would be the subquery's own */
+	if (!cmp || aggregate || s->testexpr->node_case == PG_QUERY__NODE__NODE_ROW_EXPR)
+		return tr_unsupported(tr, s->location,
+				      all ? "op ALL (subquery) with this operator, a row or an aggregate"
+					  : "op ANY (subquery) with this operator, a row or an aggregate");
+	Buf lb, sb, test;
+	TType lt;
+	TRel res;
+	buf_init(&lb);
+	buf_init(&sb);
+	buf_init(&test);
+	bool ok = tr_expr(tr, s->testexpr, &lb, &lt) && subselect_rel(tr, s->subselect, &sb, &res);
+	if (ok && res.ncols != 1)
+		ok = tr_fail(tr, "42601", s->location, "subquery has too %s columns", res.ncols > 1 ? "many" : "few");
+	if (ok) {
+		TType both[2];
+		both[0] = lt;
+		tr_ttype_set(&both[1], res.cols[0].type, res.cols[0].typmod);
+		both[1].column = res.cols[0].table_oid != 0 && res.cols[0].attnum > 0;
+		if (lt.unknown || lt.param)
+			tr_coerce(tr, &lb, &both[0], both[1].oid, -1, s->location);
+		int keyed = tr_cmp_keyed(both, 2);
+		Buf col;
+		buf_init(&col);
+		buf_put_str(&col, "\"_in\".");
+		pgs_put_ident(&col, res.cols[0].name);
+		buf_put_u8(&test, '(');
+		tr_put_cmp_operand(&test, &lb, &both[0], keyed);
+		buf_printf(&test, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
+		tr_put_cmp_operand(&test, &col, &both[1], keyed);
+		buf_put_u8(&test, ')');
+		buf_cleanup(&col);
+		/* the deciding row first, then a row that compares NULL */
+		buf_put_str(out, "(CASE WHEN EXISTS (SELECT 1 FROM ");
+		tr_put_buf(out, &sb);
+		buf_put_str(out, all ? " AS \"_in\" WHERE NOT " : " AS \"_in\" WHERE ");
+		tr_put_buf(out, &test);
+		buf_printf(out, ") THEN %d WHEN EXISTS (SELECT 1 FROM ", all ? 0 : 1);
+		tr_put_buf(out, &sb);
+		buf_put_str(out, " AS \"_in\" WHERE ");
+		tr_put_buf(out, &test);
+		buf_printf(out, " IS NULL) THEN NULL ELSE %d END)", all ? 1 : 0);
+	}
+	buf_cleanup(&lb);
+	buf_cleanup(&sb);
+	buf_cleanup(&test);
+	return ok && !tr->failed;
+}
+
 bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 {
 	switch (s->sub_link_type) {
@@ -106,11 +185,12 @@ bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 		return subselect(tr, s->subselect, out, ty);
 	case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK: {
 		const char *op = s->n_oper_name ? pgn_str(s->oper_name[s->n_oper_name - 1]) : "=";
-		if (strcmp(op, "=") != 0)
-			return tr_unsupported(tr, s->location, "op ANY (subquery) other than =");
 		tr_ttype_set(ty, PGT_BOOL, -1);
-		return in_subquery(tr, s, out);
+		return strcmp(op, "=") == 0 ? in_subquery(tr, s, out) : quantified(tr, s, op, false, out);
 	}
+	case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK:
+		tr_ttype_set(ty, PGT_BOOL, -1);
+		return quantified(tr, s, pgn_str(s->oper_name[s->n_oper_name - 1]), true, out);
 	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: {
 		/* ARRAY(subquery): the rows' values as an array literal */
 		Buf sb;
