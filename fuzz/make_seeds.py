@@ -138,6 +138,31 @@ seeds = {
     },
 }
 
+# fuzz_values: byte 0 the type (its index in fuzz_values.c's types[]),
+# byte 1 the decoder (0 text and back, 1 binary, 2 text to binary, 3 text in
+# Europe/Paris with DMY), the rest the value
+VALUE_TYPES = ["bool", "bytea", "char", "name", "int8", "int2", "int4", "text", "oid", "json", "float4", "float8",
+               "bpchar", "varchar", "date", "time", "timestamp", "timestamptz", "interval", "timetz", "numeric",
+               "uuid", "jsonb", "int2array", "int4array", "textarray"]
+VALUES = {
+    "bool": ["t", "off"], "bytea": ["\\x00ff", "a\\\\b"], "int8": ["-9223372036854775808"], "int4": [" 42 "],
+    "json": ['{"a": [1, 2.5e3, null]}'], "float8": ["-0", "1e308", "Infinity"], "float4": ["1.5e-45", "NaN"],
+    "bpchar": ["ab  "], "date": ["2024-02-29", "4713-01-01 BC", "infinity"], "time": ["24:00:00", "12:34:56.789"],
+    "timestamp": ["2024-01-31 10:00:00.5", "294276-12-31 23:59:59"],
+    "timestamptz": ["2024-10-27 02:30:00+02", "epoch", "2024-01-01 040506-08"],
+    "interval": ["1 year 2 mons -3 days 04:05:06.7", "P1Y2M3DT4H5M6S"], "timetz": ["10:00:00+05:30"],
+    "numeric": ["123456789.123456789", "-1e-16383", "NaN"], "uuid": ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"],
+    "jsonb": ['{"b": 1, "a": [true, "x"]}'], "int4array": ["{1,NULL,-3}"], "textarray": ['{"a b",NULL,"c\\"d",""}'],
+}
+seeds["fuzz_values"] = {}
+for t, values in VALUES.items():
+    for k, v in enumerate(values):
+        for decoder in (0, 2, 3):
+            seeds["fuzz_values"]["%s_%d_%d" % (t, k, decoder)] = bytes([VALUE_TYPES.index(t), decoder]) + v.encode()
+seeds["fuzz_values"]["int8_binary"] = bytes([VALUE_TYPES.index("int8"), 1]) + struct.pack("!q", -5)
+seeds["fuzz_values"]["numeric_binary"] = bytes([VALUE_TYPES.index("numeric"), 1]) + bytes.fromhex("0002000100000000000100000c80")
+seeds["fuzz_values"]["date_binary"] = bytes([VALUE_TYPES.index("date"), 1]) + struct.pack("!i", -1000)
+
 for target, files in seeds.items():
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)

@@ -10,6 +10,7 @@
  * are checked there.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,56 @@ static int dec_time(Dec *d, const char *s, size_t n)
 	return PR_OK;
 }
 
+/* Digits from s[*i] as strtol reads them; *overflow when past INT_MAX. */
+static long long disp_part(const char *s, size_t n, size_t *i, bool *overflow)
+{
+	long long v = 0;
+	for (; *i < n && isdigit((unsigned char)s[*i]); (*i)++) {
+		v = v * 10 + (s[*i] - '0');
+		if (v > INT_MAX) {
+			*overflow = true;
+			v = INT_MAX;
+		}
+	}
+	return v;
+}
+
+int pgt_check_displacement(const char *s, size_t n)
+{
+	size_t i = 1;
+	bool overflow = false;
+	long long hr = disp_part(s, n, &i, &overflow), min = 0, sec = 0;
+	if (i < n && s[i] == ':') {
+		i++;
+		min = disp_part(s, n, &i, &overflow);
+		if (i < n && s[i] == ':') {
+			i++;
+			sec = disp_part(s, n, &i, &overflow);
+		}
+	} else if (i == n && n > 3) {
+		min = hr % 100;
+		hr /= 100;
+	}
+	if (overflow || hr > 15 || min >= 60 || sec >= 60)
+		return PR_TZDISP;
+	return i == n ? PR_OK : PR_SYNTAX;
+}
+
+/* The zone as written; one longer than any zone name is no date/time. */
+static int set_zone(Dec *d, const char *s, size_t n)
+{
+	if (n > 1 && (s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1])) {
+		int rc = pgt_check_displacement(s, n);
+		if (rc != PR_OK)
+			return rc;
+	}
+	if (n >= sizeof(d->p->zone))
+		return PR_SYNTAX;
+	memcpy(d->p->zone, s, n);
+	d->p->zone[n] = 0;
+	return PR_OK;
+}
+
 /* A word: month or day name, AM/PM, BC/AD, a special, or a zone. */
 static int dec_word(Dec *d, const char *s, size_t n)
 {
@@ -287,24 +338,27 @@ static int dec_word(Dec *d, const char *s, size_t n)
 	}
 	if (d->p->zone[0] || strcmp(w, "allballs") == 0 || strcmp(w, "now") == 0)
 		return PR_SYNTAX;
-	memcpy(d->p->zone, s, n);
-	d->p->zone[n] = 0;
-	return PR_OK;
+	return set_zone(d, s, n);
 }
 
 static int dec_field(Dec *d, const char *s, size_t n);
 
-/* A zone written right after a number ("040506-08"): kept; the length of
- * what comes before it. */
-static size_t split_zone(Dec *d, const char *s, size_t n)
+/* A zone written right after a number ("040506-08"): kept; *n becomes the
+ * length of what comes before it.  A displacement out of range is
+ * PR_TZDISP. */
+static int split_zone(Dec *d, const char *s, size_t *n)
 {
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] == '+' || s[i] == '-') && !d->p->zone[0] && n - i < sizeof(d->p->zone)) {
-			memcpy(d->p->zone, s + i, n - i);
-			d->p->zone[n - i] = 0;
-			return i;
+	for (size_t i = 1; i < *n; i++)
+		if ((s[i] == '+' || s[i] == '-') && !d->p->zone[0]) {
+			int rc = set_zone(d, s + i, *n - i);
+			if (rc == PR_TZDISP)
+				return rc;
+			if (rc == PR_OK) {
+				*n = i;
+				return PR_OK;
+			}
 		}
-	return n;
+	return PR_OK;
 }
 
 /* An ISO 8601 time without colons: HH, HHMM or HHMMSS, a fraction, maybe
@@ -313,7 +367,9 @@ static int dec_compact_time(Dec *d, const char *s, size_t n)
 {
 	if (memchr(s, ':', n))
 		return dec_time(d, s, n);
-	n = split_zone(d, s, n);
+	int zrc = split_zone(d, s, &n);
+	if (zrc != PR_OK)
+		return zrc;
 	size_t dig = strspn(s, "0123456789");
 	if (dig > n)
 		dig = n;
@@ -396,11 +452,8 @@ static int dec_field(Dec *d, const char *s, size_t n)
 	}
 	if (n == 9 && strncasecmp(s, "-infinity", 9) == 0)
 		return dec_word(d, s, n);
-	if ((s[0] == '+' || s[0] == '-') && n > 1 && !d->p->zone[0]) {
-		memcpy(d->p->zone, s, n);
-		d->p->zone[n] = 0;
-		return PR_OK;
-	}
+	if ((s[0] == '+' || s[0] == '-') && n > 1 && !d->p->zone[0])
+		return set_zone(d, s, n);
 	return PR_SYNTAX;
 }
 

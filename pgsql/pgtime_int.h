@@ -41,7 +41,7 @@ typedef struct PgtZone {
 } PgtZone;
 
 enum { SP_NONE, SP_EPOCH, SP_INF, SP_NINF, SP_NOW, SP_TODAY, SP_TOMORROW, SP_YESTERDAY, SP_ALLBALLS };
-enum { PR_OK, PR_SYNTAX, PR_RANGE, PR_ZONE, PR_UNSUPPORTED };
+enum { PR_OK, PR_SYNTAX, PR_RANGE, PR_ZONE, PR_UNSUPPORTED, PR_TZDISP };
 
 /* The fields of a date/time input. */
 typedef struct PgtDtParts {
@@ -59,6 +59,12 @@ typedef struct PgtDtParts {
  * "January 8, 99 BC", "1/8/1999", "J2451187", "today 10:30"); PR_*.
  * Field ranges are checked by the caller's rules (year, month, day). */
 int pgt_dt_decode(const char *s, char order, bool time_only, PgtDtParts *p);
+/* A zone written as a displacement ("+05", "-0530", "+05:30:15"), s[0] a
+ * sign and s[1] a digit, checked as PostgreSQL's DecodeTimezone checks it:
+ * an hour past 15, minutes or seconds past 59 (or a number past int) is
+ * PR_TZDISP before what follows the numbers is looked at; then anything
+ * left is PR_SYNTAX. */
+int pgt_check_displacement(const char *s, size_t n);
 
 /* Read a stored value (canonical text) of type oid; false if unreadable. */
 bool pgt_tval_read(sqlite3_value *v, uint32_t oid, PgtTVal *out);

@@ -73,6 +73,10 @@ static bool arr_parse(const char *s, size_t n, ArrList *l, PgtError *err)
 	if (i >= n || s[i] != '{')
 		goto malformed;
 	i++;
+	/* the elements' bytes are at most the input's: one allocation, and
+	 * never a NULL base for an element's offset (an empty "" element) */
+	if (!buf_reserve(&l->bytes, n + 1))
+		return pgt_fail(err, "53200", "out of memory");
 	while (i < n && arr_space(s[i]))
 		i++;
 	if (i < n && s[i] == '}') {

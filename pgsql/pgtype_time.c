@@ -522,7 +522,7 @@ static int check_parts(DtParts *p)
 		if (p->mday > days_in_month(p->year, p->mon))
 			return PR_RANGE;
 	}
-	if (p->min > 59 || p->sec > 60 || p->hour > 24 ||
+	if (p->min > 59 || p->sec > 60 || p->hour > 24 || p->hour < 0 || p->min < 0 || p->sec < 0 || p->usec < 0 ||
 	    (p->hour == 24 && (p->min || p->sec || p->usec)))
 		return PR_RANGE;
 	return PR_OK;
@@ -585,7 +585,7 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 			int off = zone_offset_utc(session, floor_div(now, USECS_PER_SEC) +
 							   (int64_t)UNIX_TO_PG_DAYS * 86400);
 			int64_t l = now + (int64_t)off * USECS_PER_SEC;
-			v->us = l - floor_div(l, USECS_PER_DAY) * USECS_PER_DAY;
+			v->us = round_precision(l - floor_div(l, USECS_PER_DAY) * USECS_PER_DAY, typmod);
 			v->tzoff = off;
 			return PR_OK;
 		}
@@ -610,7 +610,7 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 		int64_t local = now + (int64_t)off * USECS_PER_SEC;
 		today = floor_div(local, USECS_PER_DAY);
 		if (p->special == SP_NOW) {
-			v->us = oid == PGT_TIMESTAMPTZ ? now : local;
+			v->us = round_precision(oid == PGT_TIMESTAMPTZ ? now : local, typmod);
 			v->days = (int32_t)today;
 			return PR_OK;
 		}
@@ -623,6 +623,7 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 				return rc;
 			v->us -= (int64_t)o2 * USECS_PER_SEC;
 		}
+		v->us = round_precision(v->us, typmod);
 		return PR_OK;
 	}
 
@@ -1117,7 +1118,10 @@ static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, co
 			rc = parse_interval_typmod(buf, sizeof(buf), typmod, v);
 		} else {
 			rc = split_datetime(buf, &p);
-			if (rc == PR_SYNTAX && (rc = pgt_dt_decode(buf, session->date_order, oid == PGT_TIME || oid == PGT_TIMETZ, &p)) == PR_OK)
+			if (rc == PR_OK && (p.zone[0] == '+' || p.zone[0] == '-') && isdigit((unsigned char)p.zone[1]))
+				rc = pgt_check_displacement(p.zone, strlen(p.zone));
+			else if (rc == PR_SYNTAX &&
+				 (rc = pgt_dt_decode(buf, session->date_order, oid == PGT_TIME || oid == PGT_TIMETZ, &p)) == PR_OK)
 				rc = check_parts(&p);
 			if (rc == PR_OK)
 				rc = dt_to_tval(&p, oid, typmod, session, v);
@@ -1139,6 +1143,8 @@ static bool tval_parse(const char *s, size_t n, uint32_t oid, int32_t typmod, co
 		return pgt_fail(err, "22023", "time zone \"%s\" not recognized", p.zone);
 	case PR_UNSUPPORTED:
 		return pgt_fail(err, "0A000", "this %s input format is not supported: \"%s\"", type_label(oid), q);
+	case PR_TZDISP:
+		return pgt_fail(err, "22009", "time zone displacement out of range: \"%s\"", q);
 	default:
 		return pgt_fail(err, "22007", "invalid input syntax for type %s: \"%s\"", type_label(oid), q);
 	}

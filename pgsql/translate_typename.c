@@ -60,7 +60,8 @@ bool pgs_resolve_typename(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 			*typmod = 1 + 4; /* char without length is char(1) */
 	} else if (t->oid == PGT_NUMERIC && nmods >= 1) {
 		*typmod = pgt_typmod_numeric(mods[0], nmods >= 2 ? mods[1] : 0);
-	} else if ((t->oid == PGT_TIMESTAMP || t->oid == PGT_TIMESTAMPTZ || t->oid == PGT_TIME) && nmods >= 1) {
+	} else if ((t->oid == PGT_TIMESTAMP || t->oid == PGT_TIMESTAMPTZ || t->oid == PGT_TIME || t->oid == PGT_TIMETZ) &&
+		   nmods >= 1) {
 		*typmod = mods[0];
 	} else if (t->oid == PGT_INTERVAL && nmods >= 1) {
 		/* INTERVAL_TYPMOD(precision, range): the field range, then the
