@@ -188,7 +188,7 @@ FUZZ_CC      ?= clang
 FUZZ_RUNS    ?= 1000000
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_dir     := build/fuzz
-FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture fuzz_replcmd fuzz_shape fuzz_values
+FUZZ_TARGETS := fuzz_startup fuzz_messages fuzz_scram fuzz_capture fuzz_replcmd fuzz_shape fuzz_values fuzz_sql
 FUZZ_LIB_SRC := common/buf.c common/arena.c common/pgnode.c pgwire/conn.c pgwire/auth.c fuzz/fuzz_stub.c shard/capture.c cdc/replcmd.c router/shape.c
 # A startup packet is at most PGW_MAX_STARTUP (10000) bytes; a few KiB hold
 # a long message sequence or both SCRAM messages.
@@ -199,6 +199,7 @@ FUZZ_MAX_LEN_fuzz_capture  := 4096
 FUZZ_MAX_LEN_fuzz_replcmd  := 2048
 FUZZ_MAX_LEN_fuzz_shape    := 2048
 FUZZ_MAX_LEN_fuzz_values   := 512
+FUZZ_MAX_LEN_fuzz_sql      := 1024
 FUZZ_BINS := $(addprefix $(fuzz_dir)/,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-bins
@@ -208,8 +209,9 @@ $(fuzz_dir)/%.o: %.c | $(DEPS_STAMP)
 
 $(FUZZ_BINS): $(fuzz_dir)/%: $(fuzz_dir)/fuzz/%.o $(call objs,$(fuzz_dir),$(FUZZ_LIB_SRC))
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lpg_query -lssl -lcrypto -lsqlite3 -ljansson -lm
-# the value decoders are the engine's (pgsql/)
-$(fuzz_dir)/fuzz_values: $(call objs,$(fuzz_dir),$(PGSQL_SRC) common/pgident.c common/pgtime.c common/log.c common/fault.c)
+# the value decoders and the translation are the engine's (pgsql/)
+FUZZ_PGSQL_SRC := $(PGSQL_SRC) common/pgident.c common/pgtime.c common/log.c common/fault.c
+$(fuzz_dir)/fuzz_values $(fuzz_dir)/fuzz_sql: $(call objs,$(fuzz_dir),$(FUZZ_PGSQL_SRC))
 
 fuzz-bins: deps $(FUZZ_BINS)
 

@@ -163,6 +163,31 @@ seeds["fuzz_values"]["int8_binary"] = bytes([VALUE_TYPES.index("int8"), 1]) + st
 seeds["fuzz_values"]["numeric_binary"] = bytes([VALUE_TYPES.index("numeric"), 1]) + bytes.fromhex("0002000100000000000100000c80")
 seeds["fuzz_values"]["date_binary"] = bytes([VALUE_TYPES.index("date"), 1]) + struct.pack("!i", -1000)
 
+# fuzz_sql: statements over its tables t (every common type) and u
+SQL_SEEDS = [
+    "SELECT id, n * 2, f / 3, s || v, c, b, d + 1, ts - interval '1 hour', tz AT TIME ZONE 'UTC' FROM t ORDER BY 2 DESC",
+    "SELECT j -> 'k' ->> 0, j @> '{\"k\": [1]}', a[1], a || 3, array_length(a, 1), u, by FROM t",
+    "SELECT count(*), sum(n), avg(f), string_agg(s, ',' ORDER BY id), array_agg(k) FILTER (WHERE k > 0) FROM t, u GROUP BY b",
+    "SELECT id, rank() OVER (PARTITION BY b ORDER BY n), lag(s) OVER w FROM t WINDOW w AS (ORDER BY id)",
+    "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 5) SELECT * FROM r",
+    "SELECT * FROM t LEFT JOIN u ON u.t_id = t.id WHERE u.k IS NULL OR t.id IN (SELECT t_id FROM u)",
+    "SELECT DISTINCT ON (b) b, id FROM t ORDER BY b, id",
+    "SELECT to_char(ts, 'YYYY-MM-DD HH24:MI'), to_timestamp('2024', 'YYYY'), date_trunc('month', tz), extract(epoch FROM iv)",
+    "SELECT round(n, 1), trunc(f), n ^ 2, sqrt(2::numeric), 10::numeric / 3, mod(7, 3), width_bucket(5, 0, 10, 3)",
+    "SELECT x, y FROM generate_series(1, 3) x, LATERAL unnest(ARRAY[x, x * 2]) y",
+    "SELECT regexp_replace(s, '[a-z]', 'X', 'g'), split_part('a,b', ',', 2), format('%s-%I', s, v) FROM t",
+    "SELECT jsonb_build_object('a', id, 'b', s), jsonb_agg(j), json_object_agg(id, s) FROM t GROUP BY id",
+    "SELECT id FROM t WHERE n > ALL (SELECT k FROM u WHERE k IS NOT NULL) OR s LIKE 'a%'",
+    "VALUES (1, 'a'), (2, NULL) UNION SELECT k, w FROM u EXCEPT SELECT 2, NULL",
+    "SELECT b, count(*) FROM t GROUP BY ROLLUP (b) HAVING count(*) > 0",
+    "UPDATE t SET n = n + 1, a[2] = 5 WHERE id = 1 RETURNING *",
+    "INSERT INTO u SELECT id, id, s FROM t ON CONFLICT DO NOTHING",
+    "DELETE FROM u USING t WHERE u.t_id = t.id AND t.b",
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f), mode() WITHIN GROUP (ORDER BY s) FROM t",
+    "SELECT CASE WHEN n IS NULL THEN 'none' ELSE n::text END, coalesce(v, c), nullif(id, 1), greatest(id, 2) FROM t",
+]
+seeds["fuzz_sql"] = {"statement_%02d" % i: q.encode() for i, q in enumerate(SQL_SEEDS)}
+
 for target, files in seeds.items():
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)

@@ -645,6 +645,10 @@ static int dt_to_tval(const DtParts *p, uint32_t oid, int32_t typmod, const Zone
 		if (oid == PGT_TIMETZ) {
 			int64_t base = p->has_date ? days_from_civil(p->year, p->mon, p->mday) - UNIX_TO_PG_DAYS
 						   : floor_div(now_us(), USECS_PER_DAY);
+			/* a date past the timestamp range picks its zone's offset
+			 * at the edge of that range */
+			const int64_t edge = INT64_MAX / USECS_PER_DAY - 1;
+			base = base > edge ? edge : base < -edge ? -edge : base;
 			v->tzoff = zone_offset_for(p, session, base * USECS_PER_DAY + v->us, &z, &rc);
 			if (rc != PR_OK)
 				return rc;

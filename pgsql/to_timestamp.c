@@ -293,7 +293,7 @@ static void fn_to_timestamp(sqlite3_context *ctx, int argc, sqlite3_value **argv
 		pgt_result_error(ctx, "22008", "timestamp out of range");
 		return;
 	}
-	int64_t local = days * PGT_USECS_PER_DAY + tod;
+	int64_t local = is_date ? 0 : days * PGT_USECS_PER_DAY + tod; /* a date past the timestamp range */
 	if (is_date) {
 		v.days = (int32_t)days;
 	} else if (r.has_tz) {

@@ -21,3 +21,4 @@ SELECT '2024-01-01 040506-99'::timestamptz
 SELECT '2024-01-01 12:00 +05:30'::timestamptz, '2024-01-01 12:00-0530'::timestamptz, '2024-01-01 040506-08'::timestamptz, '10:00+15:59'::timetz, '2024-06-01 12:00:00-07'::timestamptz, '2024-06-01 12:00:00+05:30:15'::timestamptz
 SELECT '44444444444444444405:30'::timetz
 SELECT '{""}'::text[], '{"",""}'::text[], '{""}'::int[]
+SELECT '442204-10-27 02:30+2'::timetz, '-442204-10-27 02:30+2'::timetz
