@@ -118,6 +118,22 @@ void ice_uuid(char out[37])
 
 bool ice_mkdirs(const char *path) { return store_mkdirs(path); }
 
+bool ice_write_parquet(const char *loc, const PqColumn *cols, int ncols, size_t rows, PqGetFn get, void *arg,
+	const PqOptions *opt, PqFileStats *stats, char *err, size_t errlen)
+{
+	/* an object store gets the file whole, once written locally */
+	char tmp[96], uuid[37];
+	bool remote = store_is_s3(loc);
+	ice_uuid(uuid);
+	snprintf(tmp, sizeof(tmp), "/tmp/dosql-lake-%d-%s.parquet", (int)getpid(), uuid);
+	const char *local = remote ? tmp : loc;
+	bool ok = pq_write_file(local, cols, ncols, rows, get, arg, opt, stats, err, errlen) &&
+		store_put_file(loc, local, err, errlen);
+	if (remote)
+		unlink(tmp);
+	return ok;
+}
+
 /* A whole JSON document from the store. */
 static json_t *load_json(const char *loc, StoreResult *res, char *err, size_t errlen)
 {
@@ -147,105 +163,108 @@ static void free_columns(IceTable *t)
 
 static void free_manifests(IceTable *t)
 {
-	for (int i = 0; i < t->nmanifests; i++)
-		free(t->manifests[i].path);
-	free(t->manifests);
+	ice_manifests_free(t->manifests, t->nmanifests);
 	t->manifests = NULL;
 	t->nmanifests = 0;
 }
 
 
-static bool read_manifest_list(IceTable *t, const char *path, char *err, size_t errlen)
+/* The four bytes of an int partition bound (Appendix D: little-endian). */
+static int32_t bound_int(const void *p)
 {
-	avro_file_reader_t r;
-	Buf raw;
-	buf_init(&raw);
-	if (store_get(path, &raw, err, errlen) != STORE_OK) {
-		buf_cleanup(&raw);
-		return false;
-	}
-	FILE *fp = fmemopen(raw.data, raw.len, "rb");
-	if (!fp || avro_file_reader_fp(fp, path, 1, &r) != 0) {
-		snprintf(err, errlen, "%s: %s", path, avro_strerror());
-		if (fp)
-			fclose(fp);
-		buf_cleanup(&raw);
-		return false;
-	}
-	avro_schema_t ws = avro_file_reader_get_writer_schema(r);
-	avro_value_iface_t *iface = avro_generic_class_from_schema(ws);
-	avro_value_t v;
-	avro_generic_value_new(iface, &v);
-	bool ok = true;
-	while (avro_file_reader_read_value(r, &v) == 0) {
-		IceManifest *m = realloc(t->manifests, (size_t)(t->nmanifests + 1) * sizeof(*m));
-		if (!m) {
-			ok = false;
-			break;
+	const uint8_t *u = p;
+	return (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24);
+}
+
+/* The partition summary of a manifest-list record (partitions[0]). */
+static void read_part_summary(avro_value_t *v, IceManifest *m)
+{
+	avro_value_t f, e, x;
+	size_t count, n;
+	int b;
+	const void *p;
+	if (!avro_opt(v, "partitions", &f) || avro_value_get_size(&f, &count) != 0 || count == 0 ||
+		avro_value_get_by_index(&f, 0, &e, NULL) != 0)
+		return;
+	m->part_summary = true;
+	if (avro_value_get_by_name(&e, "contains_null", &x, NULL) == 0 && avro_value_get_boolean(&x, &b) == 0)
+		m->part_null = b;
+	if (avro_opt(&e, "lower_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
+		m->part_lower = bound_int(p);
+		if (avro_opt(&e, "upper_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
+			m->part_upper = bound_int(p);
+			m->part_bounds = true;
 		}
-		t->manifests = m;
-		m = &t->manifests[t->nmanifests++];
-		memset(m, 0, sizeof(*m));
-		avro_value_t f, e;
-		const char *s = NULL;
-		size_t n;
-		int32_t i32;
-		int64_t i64;
+	}
+}
+
+typedef struct ListRead {
+	IceManifest *m;
+	int n;
+} ListRead;
+
+/* avro_ocf_each callback: one manifest_file record (Table Spec v2, "Manifest Lists"). */
+static bool add_list_entry(avro_value_t *v, void *arg)
+{
+	ListRead *l = arg;
+	IceManifest *m = realloc(l->m, (size_t)(l->n + 1) * sizeof(*m));
+	if (!m)
+		return false;
+	l->m = m;
+	m = &l->m[l->n];
+	memset(m, 0, sizeof(*m));
+	avro_value_t f;
+	const char *s = NULL;
+	size_t n;
+	int32_t i32;
+	int64_t i64;
 #define GET_INT(name, dst) \
-	(avro_value_get_by_name(&v, name, &f, NULL) == 0 && avro_value_get_int(&f, &i32) == 0 ? (dst = i32, 1) : 0)
+	(avro_value_get_by_name(v, name, &f, NULL) == 0 && avro_value_get_int(&f, &i32) == 0 ? (dst = i32, 1) : 0)
 #define GET_LONG(name, dst) \
-	(avro_value_get_by_name(&v, name, &f, NULL) == 0 && avro_value_get_long(&f, &i64) == 0 ? (dst = (long)i64, 1) : 0)
-		if (avro_value_get_by_name(&v, "manifest_path", &f, NULL) == 0 && avro_value_get_string(&f, &s, &n) == 0)
-			m->path = strdup(s);
-		GET_LONG("manifest_length", m->length);
-		GET_INT("partition_spec_id", m->spec_id);
-		GET_INT("content", m->content);
-		GET_LONG("sequence_number", m->seq);
-		GET_LONG("min_sequence_number", m->min_seq);
-		GET_LONG("added_snapshot_id", m->snapshot_id);
-		GET_INT("added_files_count", m->added_files);
-		GET_INT("existing_files_count", m->existing_files);
-		GET_INT("deleted_files_count", m->deleted_files);
-		GET_LONG("added_rows_count", m->added_rows);
-		GET_LONG("existing_rows_count", m->existing_rows);
-		GET_LONG("deleted_rows_count", m->deleted_rows);
+	(avro_value_get_by_name(v, name, &f, NULL) == 0 && avro_value_get_long(&f, &i64) == 0 ? (dst = (long)i64, 1) : 0)
+	if (avro_value_get_by_name(v, "manifest_path", &f, NULL) != 0 || avro_value_get_string(&f, &s, &n) != 0 ||
+		!(m->path = strdup(s)))
+		return false;
+	l->n++;
+	GET_LONG("manifest_length", m->length);
+	GET_INT("partition_spec_id", m->spec_id);
+	GET_INT("content", m->content);
+	GET_LONG("sequence_number", m->seq);
+	GET_LONG("min_sequence_number", m->min_seq);
+	GET_LONG("added_snapshot_id", m->snapshot_id);
+	GET_INT("added_files_count", m->added_files);
+	GET_INT("existing_files_count", m->existing_files);
+	GET_INT("deleted_files_count", m->deleted_files);
+	GET_LONG("added_rows_count", m->added_rows);
+	GET_LONG("existing_rows_count", m->existing_rows);
+	GET_LONG("deleted_rows_count", m->deleted_rows);
 #undef GET_INT
 #undef GET_LONG
-		size_t count;
-		if (avro_opt(&v, "partitions", &f) && avro_value_get_size(&f, &count) == 0 && count > 0 &&
-			avro_value_get_by_index(&f, 0, &e, NULL) == 0) {
-			avro_value_t x;
-			int b;
-			const void *p;
-			m->part_summary = true;
-			if (avro_value_get_by_name(&e, "contains_null", &x, NULL) == 0 && avro_value_get_boolean(&x, &b) == 0)
-				m->part_null = b;
-			if (avro_opt(&e, "lower_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
-				const uint8_t *u = p;
-				m->part_lower = (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24);
-				if (avro_opt(&e, "upper_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
-					u = p;
-					m->part_upper = (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
-						(uint32_t)u[3] << 24);
-					m->part_bounds = true;
-				}
-			}
-		}
-		if (!m->path) {
-			snprintf(err, errlen, "%s: a manifest without manifest_path", path);
-			ok = false;
-			break;
-		}
-		avro_value_reset(&v);
+	read_part_summary(v, m);
+	return true;
+}
+
+void ice_manifests_free(IceManifest *m, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(m[i].path);
+	free(m);
+}
+
+bool ice_read_manifest_list(const char *uri, IceManifest **out, int *n, char *err, size_t errlen)
+{
+	ListRead l = {0};
+	const char *loc = store_loc(uri);
+	bool ok = avro_ocf_each(loc, add_list_entry, &l, err, errlen);
+	if (!ok) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: a manifest without manifest_path, or out of memory", loc);
+		ice_manifests_free(l.m, l.n);
+		return false;
 	}
-	avro_value_decref(&v);
-	avro_value_iface_decref(iface);
-	avro_schema_decref(ws);
-	avro_file_reader_close(r);
-	buf_cleanup(&raw);
-	if (!ok && !err[0])
-		snprintf(err, errlen, "%s: out of memory", path);
-	return ok;
+	*out = l.m;
+	*n = l.n;
+	return true;
 }
 
 /* The current schema's columns from the metadata. */
@@ -379,7 +398,7 @@ bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const ch
 				t->rows = rows ? strtoll(rows, NULL, 10) : 0;
 				t->snapshot_ms = json_integer_value(json_object_get(s, "timestamp-ms"));
 				const char *list = json_string_value(json_object_get(s, "manifest-list"));
-				ok = list && read_manifest_list(t, store_loc(list), err, errlen);
+				ok = list && ice_read_manifest_list(list, &t->manifests, &t->nmanifests, err, errlen);
 			}
 		}
 	}

@@ -116,8 +116,18 @@ bool ice_write_manifest_list(IceTable *t, const IceManifest *m, int n, const cha
 bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
+/* Reads the manifest list at uri (as the metadata stores it) into *out
+ * (owned, *n entries; free with ice_manifests_free). */
+bool ice_read_manifest_list(const char *uri, IceManifest **out, int *n, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void ice_manifests_free(IceManifest *m, int n);
+
 /* A random version 4 UUID in its text form (37 bytes with the NUL). */
 void ice_uuid(char out[37]);
+/* pq_write_file to loc: a local path directly, an s3:// one written to
+ * /tmp first and put whole. */
+bool ice_write_parquet(const char *loc, const PqColumn *cols, int ncols, size_t rows, PqGetFn get, void *arg,
+	const PqOptions *opt, PqFileStats *stats, char *err, size_t errlen) __attribute__((warn_unused_result));
 /* mkdir -p */
 bool ice_mkdirs(const char *path);
 

@@ -605,17 +605,8 @@ static bool write_one(LakeSink *k, SinkTable *t, Flush *fl, int i, const PqColum
 {
 	PqOptions opt = {.codec = k->cfg->compression, .row_group_rows = (size_t)k->cfg->parquet_row_group_size};
 	fl->files[i].path = fl->paths[i];
-	/* an object store gets the file whole, once written locally */
-	char tmp[96], uuid[37];
-	bool remote = store_is_s3(fl->paths[i]);
-	ice_uuid(uuid);
-	snprintf(tmp, sizeof(tmp), "/tmp/dosql-lake-%d-%s.parquet", (int)getpid(), uuid);
-	const char *local = remote ? tmp : fl->paths[i];
-	bool ok = pq_write_file(local, cols, ncols, rows, get_value, fr, &opt, &fl->files[i].stats, k->err,
+	bool ok = ice_write_parquet(fl->paths[i], cols, ncols, rows, get_value, fr, &opt, &fl->files[i].stats, k->err,
 		sizeof(k->err));
-	ok = ok && store_put_file(fl->paths[i], local, k->err, sizeof(k->err));
-	if (remote)
-		unlink(tmp);
 	if (!ok)
 		return false;
 	fl->written = i + 1;
