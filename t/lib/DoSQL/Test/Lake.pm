@@ -25,6 +25,7 @@ node (C<< $lake->node >>).
   my $s3 = DoSQL::Test::Lake::start_s3('lakes3', 'lake');  # s3rver, bucket "lake"
   my $lake = DoSQL::Test::Lake->new($cluster, warehouse => 's3://lake/wh', s3 => $s3->{settings});
   my ($status, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', 'wh/dosql/t/metadata/v1.metadata.json');
+  my @keys = DoSQL::Test::Lake::s3_keys($s3, 'wh/dosql/t/data/');   # keys with that prefix
   DoSQL::Test::Lake::s3_download($s3, $dir);   # every object of the bucket, to $dir
 
 C<start_s3> starts s3rver (npm, F<t/lake_js/s3rver.mjs>) on a port of its
@@ -314,7 +315,9 @@ sub s3_request
 	my $sha = Digest::SHA::sha256_hex($body);
 	my $url = "$s3->{endpoint}/$s3->{bucket}/$key" . (defined $query ? "?$query" : '');
 	my @put = $method eq 'PUT' ? ('--data-binary', '@-', '-H', 'Content-Type: application/octet-stream') : ();
-	my ($rc, $out, $err) = run_command([ 'curl', '-sS', '-X', $method, '--aws-sigv4', 'aws:amz:us-east-1:s3',
+	# HEAD with -I: curl -X HEAD would wait for a body
+	my @method = $method eq 'HEAD' ? ('-I') : ('-X', $method);
+	my ($rc, $out, $err) = run_command([ 'curl', '-sS', @method, '--aws-sigv4', 'aws:amz:us-east-1:s3',
 		'--user', 'S3RVER:S3RVER', '-H', "x-amz-content-sha256: $sha", @put, '-w', '\n%{http_code}', $url ],
 		stdin => $body, timeout => 60);
 	die "curl $method $url: $err" if $rc != 0;
@@ -324,33 +327,51 @@ sub s3_request
 
 =pod
 
-=item s3_download($s3, $dir)
+=item s3_keys($s3, $prefix)
 
-Copies every object of the bucket to C<$dir> (the key's path under it),
-listing it with ListObjectsV2; returns how many.
+The keys of the bucket's objects that begin with C<$prefix> (all without
+it), listed with ListObjectsV2.
+
+=cut
+
+sub s3_keys
+{
+	my ($s3, $prefix) = @_;
+	my ($token, @keys);
+	while (1)
+	{
+		my $q = (defined $token ? 'continuation-token=' . _uri_escape($token) . '&' : '') . 'list-type=2'
+		  . (defined $prefix ? '&prefix=' . _uri_escape($prefix) : '');
+		my ($status, $xml) = s3_request($s3, 'GET', '', undef, $q);
+		die "list $s3->{bucket}: HTTP $status $xml" if $status != 200;
+		push @keys, $xml =~ m{<Key>([^<]*)</Key>}g;
+		($token) = $xml =~ m{<NextContinuationToken>([^<]*)</NextContinuationToken>};
+		last unless $xml =~ m{<IsTruncated>true</IsTruncated>} && defined $token;
+	}
+	return @keys;
+}
+
+=pod
+
+=item s3_download($s3, $dir, $prefix)
+
+Copies every object of the bucket (whose key begins with C<$prefix> when
+given) to C<$dir> (the key's path under it); returns how many.
 
 =cut
 
 sub s3_download
 {
-	my ($s3, $dir) = @_;
-	my ($token, $n) = (undef, 0);
-	while (1)
+	my ($s3, $dir, $prefix) = @_;
+	my $n = 0;
+	for my $key (s3_keys($s3, $prefix))
 	{
-		my $q = (defined $token ? 'continuation-token=' . _uri_escape($token) . '&' : '') . 'list-type=2';
-		my ($status, $xml) = s3_request($s3, 'GET', '', undef, $q);
-		die "list $s3->{bucket}: HTTP $status $xml" if $status != 200;
-		for my $key ($xml =~ m{<Key>([^<]*)</Key>}g)
-		{
-			my ($st, $data) = s3_request($s3, 'GET', $key);
-			die "get $key: HTTP $st" if $st != 200;
-			(my $sub = "$dir/$key") =~ s{/[^/]*\z}{};
-			File::Path::make_path($sub);
-			write_file("$dir/$key", $data);
-			$n++;
-		}
-		($token) = $xml =~ m{<NextContinuationToken>([^<]*)</NextContinuationToken>};
-		last unless $xml =~ m{<IsTruncated>true</IsTruncated>} && defined $token;
+		my ($st, $data) = s3_request($s3, 'GET', $key);
+		die "get $key: HTTP $st" if $st != 200;
+		(my $sub = "$dir/$key") =~ s{/[^/]*\z}{};
+		File::Path::make_path($sub);
+		write_file("$dir/$key", $data);
+		$n++;
 	}
 	return $n;
 }
