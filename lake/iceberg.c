@@ -353,6 +353,37 @@ static void newest_version(void *arg, const char *name)
 		t->version = v;
 }
 
+/* The current snapshot of t->meta: its id, dosql.lsn, totals and manifest list. */
+static bool load_snapshot(IceTable *t, char *err, size_t errlen)
+{
+	free_manifests(t);
+	t->snapshot_id = t->snapshot_ms = t->files = t->rows = 0;
+	t->lsn = 0;
+	json_t *cur = json_object_get(t->meta, "current-snapshot-id");
+	if (!json_is_integer(cur))
+		return true;
+	t->snapshot_id = json_integer_value(cur);
+	bool ok = true;
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(t->meta, "snapshots"), i, s)
+	{
+		if (json_integer_value(json_object_get(s, "snapshot-id")) != t->snapshot_id)
+			continue;
+		json_t *sum = json_object_get(s, "summary");
+		const char *lsn = json_string_value(json_object_get(sum, "dosql.lsn"));
+		t->lsn = lsn ? strtoull(lsn, NULL, 10) : 0;
+		const char *files = json_string_value(json_object_get(sum, "total-data-files"));
+		const char *rows = json_string_value(json_object_get(sum, "total-records"));
+		t->files = files ? strtoll(files, NULL, 10) : 0;
+		t->rows = rows ? strtoll(rows, NULL, 10) : 0;
+		t->snapshot_ms = json_integer_value(json_object_get(s, "timestamp-ms"));
+		const char *list = json_string_value(json_object_get(s, "manifest-list"));
+		ok = list && ice_read_manifest_list(list, &t->manifests, &t->nmanifests, err, errlen);
+	}
+	return ok;
+}
+
 bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
 	size_t errlen)
 {
@@ -380,27 +411,7 @@ bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const ch
 			ok = false;
 		free(path);
 		ok = ok && load_schema(t, err, errlen);
-		json_t *cur = ok ? json_object_get(t->meta, "current-snapshot-id") : NULL;
-		if (json_is_integer(cur)) {
-			t->snapshot_id = json_integer_value(cur);
-			size_t i;
-			json_t *s;
-			json_array_foreach(json_object_get(t->meta, "snapshots"), i, s)
-			{
-				if (json_integer_value(json_object_get(s, "snapshot-id")) != t->snapshot_id)
-					continue;
-				json_t *sum = json_object_get(s, "summary");
-				const char *lsn = json_string_value(json_object_get(sum, "dosql.lsn"));
-				t->lsn = lsn ? strtoull(lsn, NULL, 10) : 0;
-				const char *files = json_string_value(json_object_get(sum, "total-data-files"));
-				const char *rows = json_string_value(json_object_get(sum, "total-records"));
-				t->files = files ? strtoll(files, NULL, 10) : 0;
-				t->rows = rows ? strtoll(rows, NULL, 10) : 0;
-				t->snapshot_ms = json_integer_value(json_object_get(s, "timestamp-ms"));
-				const char *list = json_string_value(json_object_get(s, "manifest-list"));
-				ok = list && ice_read_manifest_list(list, &t->manifests, &t->nmanifests, err, errlen);
-			}
-		}
+		ok = ok && load_snapshot(t, err, errlen);
 	}
 	if (ok) {
 		/* this writer's journal, and the one journal of earlier versions */
@@ -743,9 +754,9 @@ static bool write_manifest_list(IceTable *t, const IceManifest *added, int nadde
 
 /* The commit point: vN+1 (mpath) made only if absent (link() locally; on
  * S3 a conditional PUT or a PUT under the table's lock), so a concurrent
- * writer's version is never replaced; then the version hint, and the
- * journal of the commit goes. */
-static bool publish_version(IceTable *t, json_t *meta, const char *mpath, char *err, size_t errlen)
+ * writer's version is never replaced (STORE_EXISTS then); then the
+ * version hint, and the journal of the commit goes. */
+static StoreResult publish_version(IceTable *t, json_t *meta, const char *mpath, char *err, size_t errlen)
 {
 	char *text = json_dumps(meta, JSON_INDENT(2));
 	StoreResult res = text ? store_put_if_absent(mpath, text, strlen(text), err, errlen) : STORE_ERROR;
@@ -767,7 +778,7 @@ static bool publish_version(IceTable *t, json_t *meta, const char *mpath, char *
 		free(journal);
 	}
 	free(mdir);
-	return ok;
+	return ok ? STORE_OK : res == STORE_OK ? STORE_ERROR : res;
 }
 
 /* The table's current version as the newest entry of meta's metadata-log. */
@@ -784,6 +795,8 @@ static void log_previous_version(IceTable *t, json_t *meta, int64_t ms)
 /* The new manifests first in the table's manifest list (paths copied). */
 static void prepend_manifests(IceTable *t, const IceManifest *added, int nadded)
 {
+	if (nadded == 0)
+		return;
 	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
 	if (!grown)
 		return;
@@ -796,8 +809,9 @@ static void prepend_manifests(IceTable *t, const IceManifest *added, int nadded)
 	t->nmanifests += nadded;
 }
 
-bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
-	size_t errlen)
+/* One attempt of ice_table_commit; *lost when another writer made the version first. */
+static bool commit_once(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, bool *lost,
+	char *err, size_t errlen)
 {
 	err[0] = 0;
 	int64_t snap = t->pending_snap;
@@ -911,7 +925,9 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 		json_object_set_new(meta, "last-sequence-number", json_integer(seq));
 		json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 		json_object_set_new(meta, "last-column-id", json_integer(t->last_column_id));
-		ok = publish_version(t, meta, mpath, err, errlen);
+		StoreResult res = publish_version(t, meta, mpath, err, errlen);
+		*lost = res == STORE_EXISTS;
+		ok = res == STORE_OK;
 	} else if (ok) {
 		snprintf(err, errlen, "%s: could not build the snapshot", t->dir);
 		ok = false;
@@ -938,6 +954,91 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	return true;
 }
 
+/* True when meta's current schema is this writer's columns, or their
+ * first ones with this writer's later columns' ids still free (those are
+ * then committed as a new schema). */
+static bool columns_agree(IceTable *t, json_t *meta)
+{
+	json_int_t cur = json_integer_value(json_object_get(meta, "current-schema-id"));
+	json_t *fields = NULL, *s;
+	size_t i;
+	json_array_foreach(json_object_get(meta, "schemas"), i, s)
+		if (json_integer_value(json_object_get(s, "schema-id")) == cur)
+			fields = json_object_get(s, "fields");
+	size_t n = json_array_size(fields);
+	if (!fields || n > (size_t)t->ncols)
+		return false;
+	int maxid = 0;
+	for (i = 0; i < n; i++) {
+		json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "name")), *type = json_string_value(json_object_get(f, "type"));
+		int id = (int)json_integer_value(json_object_get(f, "id"));
+		if (id != t->cols[i].id || !name || strcmp(name, t->cols[i].name) != 0 || !type ||
+			strcmp(type, t->cols[i].type) != 0)
+			return false;
+		maxid = id > maxid ? id : maxid;
+	}
+	if (n < (size_t)t->ncols) {
+		if (json_integer_value(json_object_get(meta, "last-column-id")) > maxid)
+			return false;
+		t->schema_changed = true;
+	}
+	return true;
+}
+
+/* After another writer made the version a commit wanted: the table's
+ * newest version, its snapshot and manifest list become the ones the
+ * commit follows, unless that writer changed the schema or holds changes
+ * past lsn (then the commit would lose them or write them twice). */
+static bool refresh(IceTable *t, uint64_t lsn, char *err, size_t errlen)
+{
+	char *mdir = xasprintf("%s/metadata", t->dir);
+	int was = t->version;
+	bool ok = mdir && store_list(mdir, newest_version, t, err, errlen);
+	char *path = ok && t->version > was ? xasprintf("%s/v%d.metadata.json", mdir, t->version) : NULL;
+	StoreResult res;
+	json_t *meta = path ? load_json(path, &res, err, errlen) : NULL;
+	if (meta && !columns_agree(t, meta)) {
+		snprintf(err, errlen, "%s: another writer changed the table's schema", path);
+		json_decref(meta);
+		meta = NULL;
+	}
+	free(path);
+	free(mdir);
+	if (!meta) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: no newer version to commit after", t->dir);
+		t->version = was;
+		return false;
+	}
+	json_decref(t->meta);
+	t->meta = meta;
+	if (!load_snapshot(t, err, errlen))
+		return false;
+	if (t->lsn >= lsn) {
+		snprintf(err, errlen, "%s: another writer's snapshot %" PRId64 " holds changes up to LSN %" PRIu64
+			" (this commit's end: %" PRIu64 ")", t->dir, t->snapshot_id, t->lsn, lsn);
+		return false;
+	}
+	return true;
+}
+
+bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
+	size_t errlen)
+{
+	for (int attempt = 1;; attempt++) {
+		bool lost = false;
+		if (commit_once(t, files, n, lsn, replace, &lost, err, errlen))
+			return true;
+		if (!lost || attempt == ICE_COMMIT_ATTEMPTS)
+			return false;
+		fprintf(stderr, "dosql-lake: %s; reading the table again to commit after it\n", err);
+		err[0] = 0;
+		if (!refresh(t, lsn, err, errlen))
+			return false;
+	}
+}
+
 bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap, long seq,
 	int schema_id, long *len, char *err, size_t errlen)
 {
@@ -957,7 +1058,7 @@ bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, s
 	log_previous_version(t, meta, ms);
 	json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 	/* the commit point, as in ice_table_commit */
-	bool ok = mpath && publish_version(t, meta, mpath, err, errlen);
+	bool ok = mpath && publish_version(t, meta, mpath, err, errlen) == STORE_OK;
 	if (ok) {
 		json_decref(t->meta);
 		t->meta = meta;

@@ -96,7 +96,11 @@ bool ice_table_begin(IceTable *t, char *const *paths, int n, char *err, size_t e
 	__attribute__((warn_unused_result));
 /* Commits files as one snapshot holding changes up to lsn: an append, or
  * with replace (a TRUNCATE in a mirror table) an overwrite that drops every
- * earlier file. */
+ * earlier file.  When another writer made the version first, the table's
+ * newest version is read again and the commit follows it (up to
+ * ICE_COMMIT_ATTEMPTS times), unless that writer changed the schema or its
+ * snapshot holds changes up to lsn or later. */
+#define ICE_COMMIT_ATTEMPTS 8
 bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
 	size_t errlen) __attribute__((warn_unused_result));
 
