@@ -383,7 +383,7 @@ static bool write_rewritten(IceTable *t, const Plan *p, const bool *affected, in
 {
 	Rewrite w = {.p = p, .snap = snap, .m = m};
 	*m = (IceManifest){.path = (char *)path, .content = content, .seq = seq, .snapshot_id = snap,
-		.part_summary = !t->mirror};
+		.part_summary = ice_table_partitioned(t)};
 	bool ok = ice_manifest_init(t, &w.o, content == 1, schema_id, err, errlen);
 	for (int i = 0; ok && i < t->nmanifests; i++)
 		if (affected[i] && t->manifests[i].content == content && !avro_ocf_each(store_loc(t->manifests[i].path), rewrite_entry, &w, err, errlen)) {
@@ -456,7 +456,7 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 			affected[p->dels[i].manifest] = true;
 	IceManifest *a = &list[0];
 	*a = (IceManifest){.path = t->pending_manifest, .content = 0, .seq = seq, .min_seq = seq, .snapshot_id = snap,
-		.added_files = nout, .part_summary = !t->mirror};
+		.added_files = nout, .part_summary = ice_table_partitioned(t)};
 	for (int i = 0; i < nout; i++) {
 		a->added_rows += out[i].stats.rows;
 		if (!a->part_bounds || out[i].day < a->part_lower)

@@ -39,8 +39,8 @@ bool lake_avro_entry(avro_value_t *rec, LakeEntry *e)
 		!get_long(&d, "file_size_in_bytes", &e->size))
 		return false;
 	e->content = i32;
-	if (avro_value_get_by_name(&d, "partition", &part, NULL) == 0 && avro_opt(&part, "dt", &f) &&
-		avro_value_get_int(&f, &i32) == 0)
+	if (avro_value_get_by_name(&d, "partition", &part, NULL) == 0 &&
+		(avro_opt(&part, "dt", &f) || avro_opt(&part, "key_bucket", &f)) && avro_value_get_int(&f, &i32) == 0)
 		e->day = i32;
 	return true;
 }

@@ -16,7 +16,7 @@ typedef struct LakeEntry {
 	const char *path; /* borrowed from the record: file_path as stored */
 	int64_t snap;
 	long seq;
-	int32_t day; /* partition dt, 0 when unpartitioned */
+	int32_t day; /* partition dt or key_bucket, 0 when unpartitioned */
 	int64_t rows, size;
 } LakeEntry;
 

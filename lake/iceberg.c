@@ -34,6 +34,8 @@ static const char manifest_head[] =
 	"{\"name\":\"partition\",\"field-id\":102,\"type\":{\"type\":\"record\",\"name\":\"r102\",\"fields\":[";
 static const char manifest_day_field[] =
 	"{\"name\":\"dt\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null,\"field-id\":1000}";
+static const char manifest_bucket_field[] =
+	"{\"name\":\"key_bucket\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":1000}";
 static const char manifest_tail[] =
 	"]}},"
 	"{\"name\":\"record_count\",\"type\":\"long\",\"field-id\":103},"
@@ -384,6 +386,106 @@ static bool load_snapshot(IceTable *t, char *err, size_t errlen)
 	return ok;
 }
 
+/* N of the default partition spec's bucket[N] field (mirror tables), else 0. */
+static int spec_buckets(json_t *meta)
+{
+	json_int_t id = json_integer_value(json_object_get(meta, "default-spec-id"));
+	size_t i;
+	json_t *spec;
+	json_array_foreach(json_object_get(meta, "partition-specs"), i, spec)
+	{
+		if (json_integer_value(json_object_get(spec, "spec-id")) != id)
+			continue;
+		const char *tr = json_string_value(json_object_get(json_array_get(json_object_get(spec, "fields"), 0), "transform"));
+		int n;
+		if (tr && sscanf(tr, "bucket[%d]", &n) == 1 && n > 0)
+			return n;
+	}
+	return 0;
+}
+
+/* Iceberg Table Spec, "Appendix B: 32-bit Hash Requirements": Murmur3,
+ * x86 32-bit variant, seed 0. */
+static uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+static uint32_t murmur3_32(const uint8_t *p, size_t len)
+{
+	const uint32_t c1 = 0xcc9e2d51, c2 = 0x1b873593;
+	uint32_t h = 0, k;
+	size_t i = 0;
+	for (; i + 4 <= len; i += 4) {
+		k = (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24;
+		k = rotl32(k * c1, 15) * c2;
+		h = rotl32(h ^ k, 13) * 5 + 0xe6546b64;
+	}
+	k = 0;
+	switch (len & 3) {
+	case 3:
+		k ^= (uint32_t)p[i + 2] << 16;
+		/* fallthrough */
+	case 2:
+		k ^= (uint32_t)p[i + 1] << 8;
+		/* fallthrough */
+	case 1:
+		k ^= p[i];
+		h ^= rotl32(k * c1, 15) * c2;
+	}
+	h ^= (uint32_t)len;
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
+bool ice_bucket_type(const LakeType *type)
+{
+	return type->kind != LK_BOOL && type->kind != LK_FLOAT && type->kind != LK_DOUBLE;
+}
+
+/* Appendix B: int, long and date hash as the 8 little-endian bytes of a
+ * long; timestamps as their long microseconds; strings, binary and uuid
+ * (16 bytes, big-endian) as their bytes; decimals as the minimal
+ * big-endian two's complement bytes of the unscaled value. */
+int32_t ice_bucket_hash(const LakeType *type, const uint8_t *plain, size_t len)
+{
+	uint8_t b[8];
+	switch (type->kind) {
+	case LK_INT16:
+	case LK_INT32:
+	case LK_DATE: {
+		int32_t v = len == 4 ? (int32_t)((uint32_t)plain[0] | (uint32_t)plain[1] << 8 | (uint32_t)plain[2] << 16 |
+						   (uint32_t)plain[3] << 24)
+				     : 0;
+		for (int i = 0; i < 8; i++)
+			b[i] = (uint8_t)((uint64_t)(int64_t)v >> (8 * i));
+		return (int32_t)murmur3_32(b, 8);
+	}
+	case LK_DECIMAL:
+		while (len > 1 && ((plain[0] == 0 && !(plain[1] & 0x80)) || (plain[0] == 0xff && (plain[1] & 0x80)))) {
+			plain++;
+			len--;
+		}
+		return (int32_t)murmur3_32(plain, len);
+	default:
+		return (int32_t)murmur3_32(plain, len);
+	}
+}
+
+int ice_bucket(const LakeType *type, const uint8_t *plain, size_t len, int n)
+{
+	return (int)(((uint32_t)ice_bucket_hash(type, plain, len) & 0x7fffffffu) % (uint32_t)n);
+}
+
+bool ice_table_partitioned(const IceTable *t) { return !t->mirror || t->buckets > 0; }
+
+void ice_table_set_buckets(IceTable *t, int n)
+{
+	if (!t->meta)
+		t->buckets = n;
+}
+
 bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
 	size_t errlen)
 {
@@ -412,6 +514,8 @@ bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const ch
 		free(path);
 		ok = ok && load_schema(t, err, errlen);
 		ok = ok && load_snapshot(t, err, errlen);
+		if (ok)
+			t->buckets = spec_buckets(t->meta);
 	}
 	if (ok) {
 		/* this writer's journal, and the one journal of earlier versions */
@@ -481,8 +585,9 @@ char *ice_table_data_path(IceTable *t, int32_t day)
 	int64_t y;
 	unsigned m, d;
 	lake_civil_from_days(day, &y, &m, &d);
-	char *dir = t->mirror ? xasprintf("%s/data", t->dir)
-			      : xasprintf("%s/data/dt=%04" PRId64 "-%02u-%02u", t->dir, y, m, d);
+	char *dir = !t->mirror     ? xasprintf("%s/data/dt=%04" PRId64 "-%02u-%02u", t->dir, y, m, d)
+		    : t->buckets > 0 ? xasprintf("%s/data/key_bucket=%d", t->dir, (int)day)
+				     : xasprintf("%s/data", t->dir);
 	if (!dir || !ice_mkdirs(dir)) {
 		free(dir);
 		return NULL;
@@ -588,6 +693,12 @@ static int commit_ts_id(const IceTable *t)
 
 static json_t *partition_fields(const IceTable *t)
 {
+	if (t->mirror && t->buckets > 0 && t->nident > 0) {
+		char transform[32];
+		snprintf(transform, sizeof(transform), "bucket[%d]", t->buckets);
+		return json_pack("[{s:s,s:s,s:i,s:i}]", "name", "key_bucket", "transform", transform, "source-id",
+			t->ident[0], "field-id", PARTITION_FIELD_ID);
+	}
 	if (t->mirror)
 		return json_array();
 	return json_pack("[{s:s,s:s,s:i,s:i}]", "name", "dt", "transform", "day", "source-id", commit_ts_id(t), "field-id",
@@ -596,7 +707,8 @@ static json_t *partition_fields(const IceTable *t)
 
 bool ice_manifest_init(const IceTable *t, AvroOcf *o, bool deletes, int schema_id, char *err, size_t errlen)
 {
-	char *schema = xasprintf("%s%s%s", manifest_head, t->mirror ? "" : manifest_day_field, manifest_tail);
+	const char *part = !t->mirror ? manifest_day_field : t->buckets > 0 ? manifest_bucket_field : "";
+	char *schema = xasprintf("%s%s%s", manifest_head, part, manifest_tail);
 	bool ok = schema && avro_ocf_init(o, schema, err, errlen);
 	free(schema);
 	if (!ok)
@@ -642,6 +754,8 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool de
 		avro_value_get_by_name(&d, "partition", &part, NULL);
 		if (!t->mirror)
 			avro_set_int(&part, "dt", df->day);
+		else if (t->buckets > 0)
+			avro_set_int(&part, "key_bucket", df->day);
 		avro_set_long(&d, "record_count", df->stats.rows);
 		avro_set_long(&d, "file_size_in_bytes", df->stats.size);
 		set_map(&d, "column_sizes", &df->stats, 0);
@@ -857,7 +971,7 @@ static bool commit_once(IceTable *t, const IceDataFile *files, int n, uint64_t l
 	bool ok = t->pending_list && t->pending_manifest && t->pending_deletes;
 	for (int kind = 0; ok && kind < 2; kind++) {
 		IceManifest m = {.path = kind ? t->pending_deletes : t->pending_manifest, .spec_id = 0, .content = kind,
-			.seq = seq, .min_seq = seq, .snapshot_id = snap, .part_summary = !t->mirror};
+			.seq = seq, .min_seq = seq, .snapshot_id = snap, .part_summary = ice_table_partitioned(t)};
 		for (int i = 0; i < n; i++) {
 			if (files[i].deletes != (kind == 1))
 				continue;

@@ -199,6 +199,31 @@ sub parquet_types
 
 =pod
 
+=item workload_cluster($name)
+
+A started cluster of four shards with the tables of C<crash_workload>
+(C<acct> and C<tr>, sharded by id); returns it and its router.
+
+=cut
+
+sub workload_cluster
+{
+	my ($name) = @_;
+	my $c = DoSQL::Test::Cluster->new($name,
+		shards => 4,
+		tables => {
+			acct => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+			tr => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		});
+	$c->start;
+	my $router = $c->router;
+	$router->safe_psql('create table acct (id int primary key, bal bigint not null, note text, at timestamptz)');
+	$router->safe_psql('create table tr (id int primary key, v text)');
+	return ($c, $router);
+}
+
+=pod
+
 =item crash_workload($router, $middle)
 
 The workload the lake tests share, on tables C<acct (id int primary key,
@@ -268,6 +293,57 @@ sub crash_workload
 	$self->start(undef);
 	$insert->(3);
 	$self->all_confirmed('at the end');
+}
+
+=pod
+
+=item check_mirror($router, $partition)
+
+After C<crash_workload> in mirror mode: icebird (applying the equality
+deletes itself) and DuckDB SQL over the data and delete files (a delete
+removes the rows of older files with its key) read exactly the router's
+tables C<acct> and C<tr>; the primary key is the identifier field; the
+partition spec's fields are C<< $partition->($id_field_id) >> (C<[]>
+unpartitioned).  Returns the read's result.
+
+=cut
+
+sub check_mirror
+{
+	my ($self, $router, $partition) = @_;
+	my $w = $self->{warehouse};
+	my $res = $self->read({
+		iceberg => [ "file://$w/dosql/acct", "file://$w/dosql/tr" ],
+		mirror => [
+			{ table => "file://$w/dosql/acct", key => 'id',
+			  select => q{cast(d.id as varchar) || '|' || cast(d.bal as varchar) || '|' || coalesce(d.note, 'NULL') || '|' || coalesce(cast(d.at as varchar), 'NULL')} },
+			{ table => "file://$w/dosql/tr", key => 'id', select => q{cast(d.id as varchar) || '|' || d.v} },
+		],
+	});
+	my %want = (
+		acct => [ split /\n/, $router->safe_psql(q{select id || '|' || bal || '|' || coalesce(note, 'NULL') || '|' || coalesce(at::text, 'NULL') from acct order by id}) ],
+		tr => [ split /\n/, $router->safe_psql(q{select id || '|' || v from tr order by id}) ],
+	);
+	ok(@{ $want{acct} } > 50, scalar(@{ $want{acct} }) . ' rows of acct at the router');
+	my $i = 0;
+	for my $t (qw(acct tr))
+	{
+		my @got = map { $_->{r} } @{ $res->{mirror}[$i] // [] };
+		is_deeply(\@got, $want{$t}, "DuckDB, equality deletes applied in SQL: $t is the router's table")
+		  or diag(explain({ got => \@got, want => $want{$t} }));
+		my $ice = $res->{iceberg}[$i] // {};
+		my @ids = sort { $a <=> $b } map { $_->{id} } @{ $ice->{rows} // [] };
+		is_deeply(\@ids, [ map { (split /\|/)[0] } @{ $want{$t} } ], "icebird: $t has the router's keys, each once");
+		my $meta = $ice->{metadata} // {};
+		my ($schema) = grep { $_->{'schema-id'} == ($meta->{'current-schema-id'} // -1) } @{ $meta->{schemas} // [] };
+		my ($id_field) = grep { $_->{name} eq 'id' } @{ $schema->{fields} // [] };
+		is_deeply($schema->{'identifier-field-ids'}, [ $id_field->{id} ], "$t: the primary key is the identifier field");
+		is_deeply($meta->{'partition-specs'}[0]{fields}, $partition->($id_field->{id}), "$t: its partition spec");
+		$i++;
+	}
+	my ($bal1) = map { $_->{bal} } grep { $_->{id} == 1 } @{ $res->{iceberg}[0]{rows} // [] };
+	is($bal1, $router->safe_psql('select bal from acct where id = 1'), 'icebird: a row updated by the two-phase transaction');
+	return $res;
 }
 
 =pod
