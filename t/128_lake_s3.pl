@@ -18,7 +18,8 @@
 # logical type of its PostgreSQL type.  Last, three processes race to make
 # the same versions of a table through the store (t/unit/test_lake_store),
 # under the lock on s3rver and with conditional PUTs on s3rver made to
-# honour If-None-Match: each version is made by exactly one.
+# honour If-None-Match: each version is made by exactly one; and of two
+# writers of a table, the one that lost a version commits after the other.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -186,6 +187,8 @@ for my $server ([ $s3, 'lock' ], [ $s3c, 'conditional' ])
 	like($out, qr/^# commit method: $method$/m, "the store found the commit method $method");
 	like($out, qr/^ok \d+ - S3 race: each of \d+ versions was made by exactly one of \d+ racers$/m,
 		"racing writers: each version made by exactly one ($method)");
+	like($out, qr/^ok \d+ - S3: b's commit is v3, after a's v2$/m,
+		"a table's writer that lost a version commits after the winner's ($method)");
 }
 $s3c->{node}->stop;
 

@@ -4,7 +4,7 @@
  * DOSQL_TEST_S3_WAREHOUSE (an s3:// URI; t/128 sets them for s3rver, key
  * pair S3RVER) the S3 backend too, and writers in several processes
  * racing to make the same versions: each version is made by exactly one
- * of them, and holds what that one wrote.  Under dir, a commit that finds
+ * of them, and holds what that one wrote.  Locally and on S3, a commit that finds
  * its version made by another writer follows that writer's version
  * (lake/iceberg.c), unless that writer holds changes past its own.
  */
@@ -232,6 +232,8 @@ int main(void)
 		char sdir[1024];
 		snprintf(sdir, sizeof(sdir), "%s/basics", wh);
 		basics(sdir, "S3");
+		snprintf(sdir, sizeof(sdir), "%s/commit", wh);
+		commit_race(sdir, "S3");
 		store_shutdown();
 	}
 	return tap_done();
