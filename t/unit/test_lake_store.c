@@ -198,9 +198,13 @@ static void commit_race(const char *wh, const char *what)
 	ok(!commit_at(&a, 250, err, sizeof(err)), "%s: a, holding v2, cannot commit changes to LSN 250 after b's 300", what);
 	ok(strstr(err, "holds changes up to LSN 300") != NULL, "%s: it says why (%s)", what, err);
 	is_int(a.version, 3, "%s: a read v3 and made no version", what);
+	ice_table_column(&a, "extra", "string", false);
+	ok(commit_at(&a, 400, err, sizeof(err)) && a.version == 4, "%s: a adds a column in v4 (%s)", what, err);
+	ok(!commit_at(&b, 500, err, sizeof(err)) && strstr(err, "another writer changed the table's schema") != NULL,
+		"%s: b, holding v3, does not commit after a schema it does not know (%s)", what, err);
 	IceTable c;
-	ok(ice_table_open(&c, wh, "ns", "t", false, err, sizeof(err)) && c.version == 3 && c.lsn == 300,
-		"%s: the table is at v3, LSN 300 (v%d, %llu)", what, c.version, (unsigned long long)c.lsn);
+	ok(ice_table_open(&c, wh, "ns", "t", false, err, sizeof(err)) && c.version == 4 && c.lsn == 400,
+		"%s: the table is at v4, LSN 400 (v%d, %llu)", what, c.version, (unsigned long long)c.lsn);
 	ice_table_close(&c);
 	ice_table_close(&a);
 	ice_table_close(&b);
