@@ -1,6 +1,6 @@
 /*
- * compact.c - compaction of changelog tables into replace snapshots (see
- * compact.h); expiry is in expire.c.
+ * compact.c - compaction of changelog and mirror tables into replace
+ * snapshots (see compact.h); expiry is in expire.c.
  */
 #include "compact.h"
 
