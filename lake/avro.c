@@ -182,3 +182,48 @@ bool avro_opt(avro_value_t *rec, const char *name, avro_value_t *out)
 	}
 	return avro_value_get_discriminant(&f, &disc) == 0 && disc == 1 && avro_value_get_current_branch(&f, out) == 0;
 }
+
+bool avro_ocf_each(const char *loc, bool (*fn)(avro_value_t *rec, void *arg), void *arg, char *err, size_t errlen)
+{
+	err[0] = 0;
+	Buf raw;
+	buf_init(&raw);
+	if (store_get(loc, &raw, err, errlen) != STORE_OK) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: missing", loc);
+		buf_cleanup(&raw);
+		return false;
+	}
+	avro_file_reader_t r;
+	FILE *fp = raw.len ? fmemopen(raw.data, raw.len, "rb") : NULL;
+	if (!fp || avro_file_reader_fp(fp, loc, 1, &r) != 0) {
+		snprintf(err, errlen, "%s: %s", loc, fp ? avro_strerror() : "not an Avro container");
+		if (fp)
+			fclose(fp);
+		buf_cleanup(&raw);
+		return false;
+	}
+	avro_schema_t ws = avro_file_reader_get_writer_schema(r);
+	avro_value_iface_t *iface = avro_generic_class_from_schema(ws);
+	avro_value_t v;
+	bool ok = iface && avro_generic_value_new(iface, &v) == 0;
+	if (ok) {
+		int rc;
+		while (ok && (rc = avro_file_reader_read_value(r, &v)) == 0) {
+			ok = fn(&v, arg);
+			avro_value_reset(&v);
+		}
+		if (ok && rc != EOF) {
+			snprintf(err, errlen, "%s: %s", loc, avro_strerror());
+			ok = false;
+		}
+		avro_value_decref(&v);
+	} else
+		snprintf(err, errlen, "%s: %s", loc, avro_strerror());
+	if (iface)
+		avro_value_iface_decref(iface);
+	avro_schema_decref(ws);
+	avro_file_reader_close(r);
+	buf_cleanup(&raw);
+	return ok;
+}

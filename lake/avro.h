@@ -40,6 +40,11 @@ bool avro_ocf_append(AvroOcf *o) __attribute__((warn_unused_result));
 bool avro_ocf_write(AvroOcf *o, const char *path, long *size, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void avro_ocf_cleanup(AvroOcf *o);
+/* Calls fn on every record of the container at loc (read whole through
+ * lake/store.h); false (with a message in err unless fn failed) when it
+ * cannot be read or fn returns false. */
+bool avro_ocf_each(const char *loc, bool (*fn)(avro_value_t *rec, void *arg), void *arg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 /* Field helpers over Avro C's value API: the named field of a record,
  * optional fields set through their union (branch 0 is null). */

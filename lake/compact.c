@@ -1,25 +1,24 @@
 /*
- * compact.c - compaction of changelog tables into replace snapshots (see
- * compact.h); expiry is in expire.c.
+ * compact.c - compaction of changelog and mirror tables into replace
+ * snapshots (see compact.h); expiry is in expire.c.
  */
 #include "compact.h"
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/fault.h"
 #include "lake/avro.h"
 #include "lake/compact_avro.h"
 #include "lake/parquet_read.h"
+#include "lake/store.h"
 
 /* A live data file of the current snapshot. */
 typedef struct Entry {
-	char *path; /* local */
+	char *path; /* its location (file:// dropped) */
 	int manifest; /* index in the table's manifest list */
 	int32_t day;
 	long seq;
@@ -36,7 +35,7 @@ typedef struct Plan {
 	int nchosen;
 	int *group_end; /* per output file: one past its last chosen entry */
 	int ngroups;
-	json_t *gone; /* local paths of the files the snapshot removes: chosen and obsolete */
+	json_t *gone; /* locations of the files the snapshot removes: chosen and obsolete */
 	int nobsolete; /* delete files that apply to no data file any more */
 	int64_t obsolete_rows;
 	char *delete_manifest; /* the rewritten manifest of delete files, when nobsolete */
@@ -101,7 +100,7 @@ static bool collect_entry(avro_value_t *r, void *arg)
 		return false;
 	*list = grown;
 	Entry *e = &grown[(*n)++];
-	*e = (Entry){.path = strdup(lake_local_path(le.path)), .manifest = c->manifest, .day = le.day, .seq = le.seq,
+	*e = (Entry){.path = strdup(store_loc(le.path)), .manifest = c->manifest, .day = le.day, .seq = le.seq,
 		.snap = le.snap, .rows = le.rows, .size = le.size, .added_ms = snapshot_ms(c, le.snap)};
 	return e->path != NULL;
 }
@@ -122,7 +121,7 @@ static bool make_plan(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Plan *
 	json_t *times = snapshot_times(t);
 	for (int m = 0; m < t->nmanifests; m++) {
 		Collect c = {.p = p, .times = times, .manifest = m};
-		if (!times || !lake_avro_each(lake_local_path(t->manifests[m].path), collect_entry, &c, err, errlen)) {
+		if (!times || !avro_ocf_each(store_loc(t->manifests[m].path), collect_entry, &c, err, errlen)) {
 			json_decref(times);
 			return false;
 		}
@@ -327,7 +326,7 @@ static bool rewrite_group(IceTable *t, const LakeConfig *cfg, Entry **in, int ni
 		snprintf(err, errlen, "%s: no column of the table's schema in the files", t->name);
 		ok = false;
 	}
-	ok = ok && pq_write_file(path, c.cols, c.ncols, c.nrows, concat_get, &c, &opt, stats, err, errlen);
+	ok = ok && ice_write_parquet(path, c.cols, c.ncols, c.nrows, concat_get, &c, &opt, stats, err, errlen);
 	if (!ok && !err[0])
 		snprintf(err, errlen, "out of memory");
 	concat_cleanup(&c);
@@ -352,7 +351,7 @@ static bool rewrite_entry(avro_value_t *r, void *arg)
 		return false;
 	if (le.status == 2)
 		return true; /* deleted by an earlier snapshot: not carried on */
-	bool gone = json_object_get(w->p->gone, lake_local_path(le.path)) != NULL;
+	bool gone = json_object_get(w->p->gone, store_loc(le.path)) != NULL;
 	avro_value_t *out = avro_ocf_record(&w->o);
 	if (avro_value_copy(out, r) != 0)
 		return false;
@@ -384,10 +383,10 @@ static bool write_rewritten(IceTable *t, const Plan *p, const bool *affected, in
 {
 	Rewrite w = {.p = p, .snap = snap, .m = m};
 	*m = (IceManifest){.path = (char *)path, .content = content, .seq = seq, .snapshot_id = snap,
-		.part_summary = !t->mirror};
+		.part_summary = ice_table_partitioned(t)};
 	bool ok = ice_manifest_init(t, &w.o, content == 1, schema_id, err, errlen);
 	for (int i = 0; ok && i < t->nmanifests; i++)
-		if (affected[i] && t->manifests[i].content == content && !lake_avro_each(lake_local_path(t->manifests[i].path), rewrite_entry, &w, err, errlen)) {
+		if (affected[i] && t->manifests[i].content == content && !avro_ocf_each(store_loc(t->manifests[i].path), rewrite_entry, &w, err, errlen)) {
 			if (!err[0])
 				snprintf(err, errlen, "%s: could not rewrite its entries: %s", t->manifests[i].path, avro_strerror());
 			ok = false;
@@ -415,8 +414,8 @@ static json_t *replace_snapshot(IceTable *t, int64_t snap, long seq, int64_t ms,
 	snprintf(nrows, sizeof(nrows), "%" PRId64, rows);
 	snprintf(nkept, sizeof(nkept), "%" PRId64, kept);
 	snprintf(ntotal, sizeof(ntotal), "%" PRId64, total - rows + kept);
-	char *list = NULL;
-	if (asprintf(&list, "file://%s", t->pending_list) < 0)
+	char *list = store_uri(t->pending_list);
+	if (!list)
 		return NULL;
 	json_t *s = json_pack("{s:I,s:I,s:I,s:I,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:i}", "snapshot-id",
 		(json_int_t)snap, "parent-snapshot-id", (json_int_t)t->snapshot_id, "sequence-number", (json_int_t)seq,
@@ -457,7 +456,7 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 			affected[p->dels[i].manifest] = true;
 	IceManifest *a = &list[0];
 	*a = (IceManifest){.path = t->pending_manifest, .content = 0, .seq = seq, .min_seq = seq, .snapshot_id = snap,
-		.added_files = nout, .part_summary = !t->mirror};
+		.added_files = nout, .part_summary = ice_table_partitioned(t)};
 	for (int i = 0; i < nout; i++) {
 		a->added_rows += out[i].stats.rows;
 		if (!a->part_bounds || out[i].day < a->part_lower)
@@ -603,7 +602,7 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 		snprintf(err, errlen, "%s: out of memory", t->name);
 	for (int g = 0; out && g < p.ngroups; g++) {
 		if (!ok && out[g].path)
-			unlink(out[g].path);
+			store_delete(out[g].path);
 		free(out[g].path);
 		pq_file_stats_cleanup(&out[g].stats);
 	}
@@ -614,29 +613,39 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 	return ok;
 }
 
-/* Runs fn on every table of the namespace: the sink's own when it has it open. */
+/* store_list callback: the table names (first path components) under the namespace. */
+static void add_table_name(void *arg, const char *name)
+{
+	size_t n = strcspn(name, "/");
+	char *t = strndup(name, n);
+	if (t && t[0] != '.')
+		json_object_set_new(arg, t, json_true());
+	free(t);
+}
+
+/* Compacts and expires every table of the namespace: the sink's own when it has it open. */
 static bool each_table(LakeSink *k, bool compact, bool expire, int64_t now, LakeCompactResult *res, char *err,
 	size_t errlen)
 {
 	char *dir = NULL;
 	if (asprintf(&dir, "%s/%s", k->cfg->warehouse, k->cfg->namespace_) < 0)
 		return false;
-	DIR *d = opendir(dir);
+	json_t *names = json_object();
+	bool ok = names && store_list(dir, add_table_name, names, err, errlen);
 	free(dir);
-	bool ok = true;
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
+	const char *name;
+	json_t *v;
+	json_object_foreach(names, name, v)
+	{
 		IceTable own, *t = NULL;
 		for (int i = 0; i < k->ntables && !t; i++)
-			if (strcmp(k->tables[i].name, de->d_name) == 0)
+			if (strcmp(k->tables[i].name, name) == 0)
 				t = &k->tables[i].ice;
 		char why[512] = "";
 		bool opened = false;
 		if (!t) {
-			if (!ice_table_open(&own, k->cfg->warehouse, k->cfg->namespace_, de->d_name, k->cfg->mode == LAKE_MIRROR,
-				    why, sizeof(why))) {
+			if (!ice_table_open(&own, k->cfg->warehouse, k->cfg->namespace_, name, k->cfg->mode == LAKE_MIRROR, why,
+				    sizeof(why))) {
 				ice_table_close(&own);
 				snprintf(err, errlen, "%s", why);
 				ok = false;
@@ -653,8 +662,7 @@ static bool each_table(LakeSink *k, bool compact, bool expire, int64_t now, Lake
 		if (opened)
 			ice_table_close(&own);
 	}
-	if (d)
-		closedir(d);
+	json_decref(names);
 	return ok;
 }
 
@@ -707,8 +715,8 @@ void lake_compact_tick(LakeSink *k)
 {
 	static int64_t last;
 	int64_t now = lake_now_ms();
-	if (k->cfg->compaction_interval_ms <= 0 || k->in_txn || store_is_s3(k->cfg->warehouse))
-		return; /* compaction reads and deletes local files */
+	if (k->cfg->compaction_interval_ms <= 0 || k->in_txn)
+		return;
 	if (!last) {
 		last = now;
 		return;

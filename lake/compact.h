@@ -1,7 +1,8 @@
 /*
  * compact.h - compaction and snapshot expiry of the warehouse's tables.
  *
- * Compaction (changelog tables): per partition (day), when at least
+ * Compaction: per partition (day; the key's bucket, or the whole table, in
+ * a mirror table), when at least
  * minFilesThreshold data files smaller than targetFileSizeBytes were added
  * at least minPartitionAgeMs ago, up to maxFilesPerCompaction of them
  * (oldest first) are rewritten into files of about targetFileSizeBytes and
@@ -17,6 +18,9 @@
  * metadata, but the current one and the newest minSnapshotsToKeep; then
  * the manifest lists, manifests and data files no remaining snapshot uses
  * are deleted.
+ *
+ * Every file is read, written and deleted through lake/store.h, so both
+ * work on a local and on an S3 warehouse.
  *
  * Spec: Apache Iceberg Table Spec v2, "Snapshots" (operation replace),
  * "Manifests" (status EXISTING 0, ADDED 1, DELETED 2), "Maintenance".

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lake/iceberg.h"
+
 typedef enum SettingKind {
 	S_STRING,
 	S_PATH,
@@ -21,7 +23,8 @@ typedef enum SettingKind {
 	S_TABLES,
 	S_HTTP,
 	S_S3,
-	S_MS0
+	S_MS0,
+	S_BUCKETS
 } SettingKind;
 
 typedef struct Setting {
@@ -44,6 +47,7 @@ static const Setting settings[] = {
 	{"warehouse", S_PATH, OFF(warehouse), "warehouse", 0, "a directory or an s3://bucket/prefix URI"},
 	{"namespace", S_STRING, OFF(namespace_), "dosql", 0, "a namespace name"},
 	{"mode", S_MODE, OFF(mode), NULL, LAKE_CHANGELOG, "\"changelog\" or \"mirror\""},
+	{"mirrorBuckets", S_BUCKETS, OFF(mirror_buckets), NULL, 0, "a number of buckets from 0 to 32 (0: unpartitioned)"},
 	{"flushThresholdEvents", S_COUNT, OFF(flush_threshold_events), NULL, 10000, "a positive number of events"},
 	{"flushThresholdBytes", S_BYTES, OFF(flush_threshold_bytes), NULL, 52428800, "a positive number of bytes"},
 	{"flushThresholdMs", S_MS, OFF(flush_threshold_ms), NULL, 60000, "a positive number of milliseconds"},
@@ -120,7 +124,9 @@ static bool apply(LakeConfig *c, const Setting *s, json_t *v, const char *file)
 		*(int64_t *)(void *)base = v ? json_integer_value(v) : s->dflt;
 		return true;
 	case S_MS0:
-		if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+	case S_BUCKETS:
+		if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			     (s->kind == S_BUCKETS && json_integer_value(v) > ICE_MAX_BUCKETS)))
 			return false;
 		*(int64_t *)(void *)base = v ? json_integer_value(v) : s->dflt;
 		return true;

@@ -22,6 +22,7 @@ typedef struct LakeConfig {
 	char *warehouse;   /* owned: a directory (absolute, or relative to the config file) or s3://bucket/prefix */
 	char *namespace_;  /* owned */
 	LakeMode mode;
+	int64_t mirror_buckets; /* mirror tables made: partitioned by bucket[N] of the key; 0: unpartitioned */
 	int64_t flush_threshold_events;
 	int64_t flush_threshold_bytes;
 	int64_t flush_threshold_ms;

@@ -2,18 +2,17 @@
  * expire.c - snapshot expiry (see compact.h): old snapshots leave the
  * metadata, then the files only they used are deleted.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/fault.h"
 #include "lake/compact.h"
 #include "lake/compact_avro.h"
+#include "lake/store.h"
 
-/* The files of snapshots, as a set (a JSON object keyed by local path). */
+/* The files of snapshots, as a set (a JSON object keyed by location, file:// dropped). */
 typedef struct Files {
 	json_t *set;
 	bool live_only; /* data files of DELETED entries are not the snapshot's */
@@ -28,21 +27,8 @@ static bool add_entry(avro_value_t *rec, void *arg)
 	if (!lake_avro_entry(rec, &e))
 		return false;
 	if (!f->live_only || e.status != 2)
-		json_object_set_new(f->set, lake_local_path(e.path), json_true());
+		json_object_set_new(f->set, store_loc(e.path), json_true());
 	return true;
-}
-
-static bool add_manifest(avro_value_t *rec, void *arg)
-{
-	Files *f = arg;
-	const char *m = lake_avro_manifest_path(rec);
-	if (!m)
-		return false;
-	const char *path = lake_local_path(m);
-	if (json_object_get(f->set, path))
-		return true; /* read already */
-	json_object_set_new(f->set, path, json_true());
-	return lake_avro_each(path, add_entry, f, f->err, f->errlen);
 }
 
 /* Adds the manifest list of snapshot s, its manifests and their files to f. */
@@ -51,9 +37,21 @@ static bool add_snapshot(Files *f, json_t *s)
 	const char *list = json_string_value(json_object_get(s, "manifest-list"));
 	if (!list)
 		return true;
-	const char *path = lake_local_path(list);
-	json_object_set_new(f->set, path, json_true());
-	return lake_avro_each(path, add_manifest, f, f->err, f->errlen);
+	IceManifest *m = NULL;
+	int n = 0;
+	if (!ice_read_manifest_list(list, &m, &n, f->err, f->errlen))
+		return false;
+	json_object_set_new(f->set, store_loc(list), json_true());
+	bool ok = true;
+	for (int i = 0; ok && i < n; i++) {
+		const char *path = store_loc(m[i].path);
+		if (json_object_get(f->set, path))
+			continue; /* read already */
+		json_object_set_new(f->set, path, json_true());
+		ok = avro_ocf_each(path, add_entry, f, f->err, f->errlen);
+	}
+	ice_manifests_free(m, n);
+	return ok;
 }
 
 /* Which snapshots stay: the current one, the newest min_keep, and those
@@ -123,12 +121,10 @@ static bool write_journal(const IceTable *t, json_t *files, char *err, size_t er
 	char *path = journal_path(t);
 	json_t *j = json_pack("{s:i,s:O}", "version", t->version + 1, "files", files);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	FILE *f = path && text ? fopen(path, "w") : NULL;
-	bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (f && fclose(f) != 0)
-		ok = false;
-	if (!ok)
-		snprintf(err, errlen, "%s: %s", path ? path : t->dir, strerror(errno));
+	err[0] = 0;
+	bool ok = path && text && store_put(path, text, strlen(text), err, errlen);
+	if (!ok && !err[0])
+		snprintf(err, errlen, "%s: out of memory", t->dir);
 	free(text);
 	json_decref(j);
 	free(path);
@@ -138,18 +134,21 @@ static bool write_journal(const IceTable *t, json_t *files, char *err, size_t er
 /* Deletes the files of a journal whose version was committed; drops the journal. */
 static void finish_journal(const IceTable *t, LakeCompactResult *res)
 {
-	char *path = journal_path(t);
-	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
+	char *path = journal_path(t), err[256];
+	Buf b;
+	buf_init(&b);
+	json_t *j = path && store_get(path, &b, err, sizeof(err)) == STORE_OK ? json_loadb((const char *)b.data, b.len, 0, NULL) : NULL;
+	buf_cleanup(&b);
 	if (j && json_integer_value(json_object_get(j, "version")) <= t->version) {
 		size_t i;
 		json_t *f;
 		json_array_foreach(json_object_get(j, "files"), i, f)
-			if (json_is_string(f) && unlink(json_string_value(f)) == 0)
+			if (json_is_string(f) && store_delete(json_string_value(f)))
 				res->files_deleted++;
 	}
+	if (j)
+		store_delete(path);
 	json_decref(j);
-	if (path)
-		unlink(path);
 	free(path);
 }
 

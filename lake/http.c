@@ -108,11 +108,6 @@ static void maintain(struct evhttp_request *req, LakeHttpCtx *c, bool compact, c
 		reply(req, 405, "text/plain", usage);
 		return;
 	}
-	if (store_is_s3(c->sink->cfg->warehouse)) {
-		reply(req, 501, "application/json",
-		      "{\"error\": \"compaction and expiry of a warehouse on S3 are not supported by DoLake yet\"}");
-		return;
-	}
 	LakeCompactResult res;
 	char err[512];
 	bool ok = lake_compact_all(c->sink, compact, !compact, &res, err, sizeof(err));

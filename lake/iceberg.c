@@ -34,6 +34,8 @@ static const char manifest_head[] =
 	"{\"name\":\"partition\",\"field-id\":102,\"type\":{\"type\":\"record\",\"name\":\"r102\",\"fields\":[";
 static const char manifest_day_field[] =
 	"{\"name\":\"dt\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null,\"field-id\":1000}";
+static const char manifest_bucket_field[] =
+	"{\"name\":\"key_bucket\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":1000}";
 static const char manifest_tail[] =
 	"]}},"
 	"{\"name\":\"record_count\",\"type\":\"long\",\"field-id\":103},"
@@ -118,6 +120,22 @@ void ice_uuid(char out[37])
 
 bool ice_mkdirs(const char *path) { return store_mkdirs(path); }
 
+bool ice_write_parquet(const char *loc, const PqColumn *cols, int ncols, size_t rows, PqGetFn get, void *arg,
+	const PqOptions *opt, PqFileStats *stats, char *err, size_t errlen)
+{
+	/* an object store gets the file whole, once written locally */
+	char tmp[96], uuid[37];
+	bool remote = store_is_s3(loc);
+	ice_uuid(uuid);
+	snprintf(tmp, sizeof(tmp), "/tmp/dosql-lake-%d-%s.parquet", (int)getpid(), uuid);
+	const char *local = remote ? tmp : loc;
+	bool ok = pq_write_file(local, cols, ncols, rows, get, arg, opt, stats, err, errlen) &&
+		store_put_file(loc, local, err, errlen);
+	if (remote)
+		unlink(tmp);
+	return ok;
+}
+
 /* A whole JSON document from the store. */
 static json_t *load_json(const char *loc, StoreResult *res, char *err, size_t errlen)
 {
@@ -147,105 +165,108 @@ static void free_columns(IceTable *t)
 
 static void free_manifests(IceTable *t)
 {
-	for (int i = 0; i < t->nmanifests; i++)
-		free(t->manifests[i].path);
-	free(t->manifests);
+	ice_manifests_free(t->manifests, t->nmanifests);
 	t->manifests = NULL;
 	t->nmanifests = 0;
 }
 
 
-static bool read_manifest_list(IceTable *t, const char *path, char *err, size_t errlen)
+/* The four bytes of an int partition bound (Appendix D: little-endian). */
+static int32_t bound_int(const void *p)
 {
-	avro_file_reader_t r;
-	Buf raw;
-	buf_init(&raw);
-	if (store_get(path, &raw, err, errlen) != STORE_OK) {
-		buf_cleanup(&raw);
-		return false;
-	}
-	FILE *fp = fmemopen(raw.data, raw.len, "rb");
-	if (!fp || avro_file_reader_fp(fp, path, 1, &r) != 0) {
-		snprintf(err, errlen, "%s: %s", path, avro_strerror());
-		if (fp)
-			fclose(fp);
-		buf_cleanup(&raw);
-		return false;
-	}
-	avro_schema_t ws = avro_file_reader_get_writer_schema(r);
-	avro_value_iface_t *iface = avro_generic_class_from_schema(ws);
-	avro_value_t v;
-	avro_generic_value_new(iface, &v);
-	bool ok = true;
-	while (avro_file_reader_read_value(r, &v) == 0) {
-		IceManifest *m = realloc(t->manifests, (size_t)(t->nmanifests + 1) * sizeof(*m));
-		if (!m) {
-			ok = false;
-			break;
+	const uint8_t *u = p;
+	return (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24);
+}
+
+/* The partition summary of a manifest-list record (partitions[0]). */
+static void read_part_summary(avro_value_t *v, IceManifest *m)
+{
+	avro_value_t f, e, x;
+	size_t count, n;
+	int b;
+	const void *p;
+	if (!avro_opt(v, "partitions", &f) || avro_value_get_size(&f, &count) != 0 || count == 0 ||
+		avro_value_get_by_index(&f, 0, &e, NULL) != 0)
+		return;
+	m->part_summary = true;
+	if (avro_value_get_by_name(&e, "contains_null", &x, NULL) == 0 && avro_value_get_boolean(&x, &b) == 0)
+		m->part_null = b;
+	if (avro_opt(&e, "lower_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
+		m->part_lower = bound_int(p);
+		if (avro_opt(&e, "upper_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
+			m->part_upper = bound_int(p);
+			m->part_bounds = true;
 		}
-		t->manifests = m;
-		m = &t->manifests[t->nmanifests++];
-		memset(m, 0, sizeof(*m));
-		avro_value_t f, e;
-		const char *s = NULL;
-		size_t n;
-		int32_t i32;
-		int64_t i64;
+	}
+}
+
+typedef struct ListRead {
+	IceManifest *m;
+	int n;
+} ListRead;
+
+/* avro_ocf_each callback: one manifest_file record (Table Spec v2, "Manifest Lists"). */
+static bool add_list_entry(avro_value_t *v, void *arg)
+{
+	ListRead *l = arg;
+	IceManifest *m = realloc(l->m, (size_t)(l->n + 1) * sizeof(*m));
+	if (!m)
+		return false;
+	l->m = m;
+	m = &l->m[l->n];
+	memset(m, 0, sizeof(*m));
+	avro_value_t f;
+	const char *s = NULL;
+	size_t n;
+	int32_t i32;
+	int64_t i64;
 #define GET_INT(name, dst) \
-	(avro_value_get_by_name(&v, name, &f, NULL) == 0 && avro_value_get_int(&f, &i32) == 0 ? (dst = i32, 1) : 0)
+	(avro_value_get_by_name(v, name, &f, NULL) == 0 && avro_value_get_int(&f, &i32) == 0 ? (dst = i32, 1) : 0)
 #define GET_LONG(name, dst) \
-	(avro_value_get_by_name(&v, name, &f, NULL) == 0 && avro_value_get_long(&f, &i64) == 0 ? (dst = (long)i64, 1) : 0)
-		if (avro_value_get_by_name(&v, "manifest_path", &f, NULL) == 0 && avro_value_get_string(&f, &s, &n) == 0)
-			m->path = strdup(s);
-		GET_LONG("manifest_length", m->length);
-		GET_INT("partition_spec_id", m->spec_id);
-		GET_INT("content", m->content);
-		GET_LONG("sequence_number", m->seq);
-		GET_LONG("min_sequence_number", m->min_seq);
-		GET_LONG("added_snapshot_id", m->snapshot_id);
-		GET_INT("added_files_count", m->added_files);
-		GET_INT("existing_files_count", m->existing_files);
-		GET_INT("deleted_files_count", m->deleted_files);
-		GET_LONG("added_rows_count", m->added_rows);
-		GET_LONG("existing_rows_count", m->existing_rows);
-		GET_LONG("deleted_rows_count", m->deleted_rows);
+	(avro_value_get_by_name(v, name, &f, NULL) == 0 && avro_value_get_long(&f, &i64) == 0 ? (dst = (long)i64, 1) : 0)
+	if (avro_value_get_by_name(v, "manifest_path", &f, NULL) != 0 || avro_value_get_string(&f, &s, &n) != 0 ||
+		!(m->path = strdup(s)))
+		return false;
+	l->n++;
+	GET_LONG("manifest_length", m->length);
+	GET_INT("partition_spec_id", m->spec_id);
+	GET_INT("content", m->content);
+	GET_LONG("sequence_number", m->seq);
+	GET_LONG("min_sequence_number", m->min_seq);
+	GET_LONG("added_snapshot_id", m->snapshot_id);
+	GET_INT("added_files_count", m->added_files);
+	GET_INT("existing_files_count", m->existing_files);
+	GET_INT("deleted_files_count", m->deleted_files);
+	GET_LONG("added_rows_count", m->added_rows);
+	GET_LONG("existing_rows_count", m->existing_rows);
+	GET_LONG("deleted_rows_count", m->deleted_rows);
 #undef GET_INT
 #undef GET_LONG
-		size_t count;
-		if (avro_opt(&v, "partitions", &f) && avro_value_get_size(&f, &count) == 0 && count > 0 &&
-			avro_value_get_by_index(&f, 0, &e, NULL) == 0) {
-			avro_value_t x;
-			int b;
-			const void *p;
-			m->part_summary = true;
-			if (avro_value_get_by_name(&e, "contains_null", &x, NULL) == 0 && avro_value_get_boolean(&x, &b) == 0)
-				m->part_null = b;
-			if (avro_opt(&e, "lower_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
-				const uint8_t *u = p;
-				m->part_lower = (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24);
-				if (avro_opt(&e, "upper_bound", &x) && avro_value_get_bytes(&x, &p, &n) == 0 && n == 4) {
-					u = p;
-					m->part_upper = (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
-						(uint32_t)u[3] << 24);
-					m->part_bounds = true;
-				}
-			}
-		}
-		if (!m->path) {
-			snprintf(err, errlen, "%s: a manifest without manifest_path", path);
-			ok = false;
-			break;
-		}
-		avro_value_reset(&v);
+	read_part_summary(v, m);
+	return true;
+}
+
+void ice_manifests_free(IceManifest *m, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(m[i].path);
+	free(m);
+}
+
+bool ice_read_manifest_list(const char *uri, IceManifest **out, int *n, char *err, size_t errlen)
+{
+	ListRead l = {0};
+	const char *loc = store_loc(uri);
+	bool ok = avro_ocf_each(loc, add_list_entry, &l, err, errlen);
+	if (!ok) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: a manifest without manifest_path, or out of memory", loc);
+		ice_manifests_free(l.m, l.n);
+		return false;
 	}
-	avro_value_decref(&v);
-	avro_value_iface_decref(iface);
-	avro_schema_decref(ws);
-	avro_file_reader_close(r);
-	buf_cleanup(&raw);
-	if (!ok && !err[0])
-		snprintf(err, errlen, "%s: out of memory", path);
-	return ok;
+	*out = l.m;
+	*n = l.n;
+	return true;
 }
 
 /* The current schema's columns from the metadata. */
@@ -334,6 +355,137 @@ static void newest_version(void *arg, const char *name)
 		t->version = v;
 }
 
+/* The current snapshot of t->meta: its id, dosql.lsn, totals and manifest list. */
+static bool load_snapshot(IceTable *t, char *err, size_t errlen)
+{
+	free_manifests(t);
+	t->snapshot_id = t->snapshot_ms = t->files = t->rows = 0;
+	t->lsn = 0;
+	json_t *cur = json_object_get(t->meta, "current-snapshot-id");
+	if (!json_is_integer(cur))
+		return true;
+	t->snapshot_id = json_integer_value(cur);
+	bool ok = true;
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(t->meta, "snapshots"), i, s)
+	{
+		if (json_integer_value(json_object_get(s, "snapshot-id")) != t->snapshot_id)
+			continue;
+		json_t *sum = json_object_get(s, "summary");
+		const char *lsn = json_string_value(json_object_get(sum, "dosql.lsn"));
+		t->lsn = lsn ? strtoull(lsn, NULL, 10) : 0;
+		const char *files = json_string_value(json_object_get(sum, "total-data-files"));
+		const char *rows = json_string_value(json_object_get(sum, "total-records"));
+		t->files = files ? strtoll(files, NULL, 10) : 0;
+		t->rows = rows ? strtoll(rows, NULL, 10) : 0;
+		t->snapshot_ms = json_integer_value(json_object_get(s, "timestamp-ms"));
+		const char *list = json_string_value(json_object_get(s, "manifest-list"));
+		ok = list && ice_read_manifest_list(list, &t->manifests, &t->nmanifests, err, errlen);
+	}
+	return ok;
+}
+
+/* N of the default partition spec's bucket[N] field (mirror tables), else 0. */
+static int spec_buckets(json_t *meta)
+{
+	json_int_t id = json_integer_value(json_object_get(meta, "default-spec-id"));
+	size_t i;
+	json_t *spec;
+	json_array_foreach(json_object_get(meta, "partition-specs"), i, spec)
+	{
+		if (json_integer_value(json_object_get(spec, "spec-id")) != id)
+			continue;
+		const char *tr = json_string_value(json_object_get(json_array_get(json_object_get(spec, "fields"), 0), "transform"));
+		int n;
+		if (tr && sscanf(tr, "bucket[%d]", &n) == 1 && n > 0)
+			return n;
+	}
+	return 0;
+}
+
+/* Iceberg Table Spec, "Appendix B: 32-bit Hash Requirements": Murmur3,
+ * x86 32-bit variant, seed 0. */
+static uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+static uint32_t murmur3_32(const uint8_t *p, size_t len)
+{
+	const uint32_t c1 = 0xcc9e2d51, c2 = 0x1b873593;
+	uint32_t h = 0, k;
+	size_t i = 0;
+	for (; i + 4 <= len; i += 4) {
+		k = (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24;
+		k = rotl32(k * c1, 15) * c2;
+		h = rotl32(h ^ k, 13) * 5 + 0xe6546b64;
+	}
+	k = 0;
+	switch (len & 3) {
+	case 3:
+		k ^= (uint32_t)p[i + 2] << 16;
+		/* fallthrough */
+	case 2:
+		k ^= (uint32_t)p[i + 1] << 8;
+		/* fallthrough */
+	case 1:
+		k ^= p[i];
+		h ^= rotl32(k * c1, 15) * c2;
+	}
+	h ^= (uint32_t)len;
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
+bool ice_bucket_type(const LakeType *type)
+{
+	return type->kind != LK_BOOL && type->kind != LK_FLOAT && type->kind != LK_DOUBLE;
+}
+
+/* Appendix B: int, long and date hash as the 8 little-endian bytes of a
+ * long; timestamps as their long microseconds; strings, binary and uuid
+ * (16 bytes, big-endian) as their bytes; decimals as the minimal
+ * big-endian two's complement bytes of the unscaled value. */
+int32_t ice_bucket_hash(const LakeType *type, const uint8_t *plain, size_t len)
+{
+	uint8_t b[8];
+	switch (type->kind) {
+	case LK_INT16:
+	case LK_INT32:
+	case LK_DATE: {
+		int32_t v = len == 4 ? (int32_t)((uint32_t)plain[0] | (uint32_t)plain[1] << 8 | (uint32_t)plain[2] << 16 |
+						   (uint32_t)plain[3] << 24)
+				     : 0;
+		for (int i = 0; i < 8; i++)
+			b[i] = (uint8_t)((uint64_t)(int64_t)v >> (8 * i));
+		return (int32_t)murmur3_32(b, 8);
+	}
+	case LK_DECIMAL:
+		while (len > 1 && ((plain[0] == 0 && !(plain[1] & 0x80)) || (plain[0] == 0xff && (plain[1] & 0x80)))) {
+			plain++;
+			len--;
+		}
+		return (int32_t)murmur3_32(plain, len);
+	default:
+		return (int32_t)murmur3_32(plain, len);
+	}
+}
+
+int ice_bucket(const LakeType *type, const uint8_t *plain, size_t len, int n)
+{
+	return (int)(((uint32_t)ice_bucket_hash(type, plain, len) & 0x7fffffffu) % (uint32_t)n);
+}
+
+bool ice_table_partitioned(const IceTable *t) { return !t->mirror || t->buckets > 0; }
+
+void ice_table_set_buckets(IceTable *t, int n)
+{
+	if (!t->meta)
+		t->buckets = n;
+}
+
 bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const char *name, bool mirror, char *err,
 	size_t errlen)
 {
@@ -361,27 +513,9 @@ bool ice_table_open(IceTable *t, const char *warehouse, const char *ns, const ch
 			ok = false;
 		free(path);
 		ok = ok && load_schema(t, err, errlen);
-		json_t *cur = ok ? json_object_get(t->meta, "current-snapshot-id") : NULL;
-		if (json_is_integer(cur)) {
-			t->snapshot_id = json_integer_value(cur);
-			size_t i;
-			json_t *s;
-			json_array_foreach(json_object_get(t->meta, "snapshots"), i, s)
-			{
-				if (json_integer_value(json_object_get(s, "snapshot-id")) != t->snapshot_id)
-					continue;
-				json_t *sum = json_object_get(s, "summary");
-				const char *lsn = json_string_value(json_object_get(sum, "dosql.lsn"));
-				t->lsn = lsn ? strtoull(lsn, NULL, 10) : 0;
-				const char *files = json_string_value(json_object_get(sum, "total-data-files"));
-				const char *rows = json_string_value(json_object_get(sum, "total-records"));
-				t->files = files ? strtoll(files, NULL, 10) : 0;
-				t->rows = rows ? strtoll(rows, NULL, 10) : 0;
-				t->snapshot_ms = json_integer_value(json_object_get(s, "timestamp-ms"));
-				const char *list = json_string_value(json_object_get(s, "manifest-list"));
-				ok = list && read_manifest_list(t, store_loc(list), err, errlen);
-			}
-		}
+		ok = ok && load_snapshot(t, err, errlen);
+		if (ok)
+			t->buckets = spec_buckets(t->meta);
 	}
 	if (ok) {
 		/* this writer's journal, and the one journal of earlier versions */
@@ -451,8 +585,9 @@ char *ice_table_data_path(IceTable *t, int32_t day)
 	int64_t y;
 	unsigned m, d;
 	lake_civil_from_days(day, &y, &m, &d);
-	char *dir = t->mirror ? xasprintf("%s/data", t->dir)
-			      : xasprintf("%s/data/dt=%04" PRId64 "-%02u-%02u", t->dir, y, m, d);
+	char *dir = !t->mirror     ? xasprintf("%s/data/dt=%04" PRId64 "-%02u-%02u", t->dir, y, m, d)
+		    : t->buckets > 0 ? xasprintf("%s/data/key_bucket=%d", t->dir, (int)day)
+				     : xasprintf("%s/data", t->dir);
 	if (!dir || !ice_mkdirs(dir)) {
 		free(dir);
 		return NULL;
@@ -558,6 +693,12 @@ static int commit_ts_id(const IceTable *t)
 
 static json_t *partition_fields(const IceTable *t)
 {
+	if (t->mirror && t->buckets > 0 && t->nident > 0) {
+		char transform[32];
+		snprintf(transform, sizeof(transform), "bucket[%d]", t->buckets);
+		return json_pack("[{s:s,s:s,s:i,s:i}]", "name", "key_bucket", "transform", transform, "source-id",
+			t->ident[0], "field-id", PARTITION_FIELD_ID);
+	}
 	if (t->mirror)
 		return json_array();
 	return json_pack("[{s:s,s:s,s:i,s:i}]", "name", "dt", "transform", "day", "source-id", commit_ts_id(t), "field-id",
@@ -566,7 +707,8 @@ static json_t *partition_fields(const IceTable *t)
 
 bool ice_manifest_init(const IceTable *t, AvroOcf *o, bool deletes, int schema_id, char *err, size_t errlen)
 {
-	char *schema = xasprintf("%s%s%s", manifest_head, t->mirror ? "" : manifest_day_field, manifest_tail);
+	const char *part = !t->mirror ? manifest_day_field : t->buckets > 0 ? manifest_bucket_field : "";
+	char *schema = xasprintf("%s%s%s", manifest_head, part, manifest_tail);
 	bool ok = schema && avro_ocf_init(o, schema, err, errlen);
 	free(schema);
 	if (!ok)
@@ -612,6 +754,8 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool de
 		avro_value_get_by_name(&d, "partition", &part, NULL);
 		if (!t->mirror)
 			avro_set_int(&part, "dt", df->day);
+		else if (t->buckets > 0)
+			avro_set_int(&part, "key_bucket", df->day);
 		avro_set_long(&d, "record_count", df->stats.rows);
 		avro_set_long(&d, "file_size_in_bytes", df->stats.size);
 		set_map(&d, "column_sizes", &df->stats, 0);
@@ -724,9 +868,9 @@ static bool write_manifest_list(IceTable *t, const IceManifest *added, int nadde
 
 /* The commit point: vN+1 (mpath) made only if absent (link() locally; on
  * S3 a conditional PUT or a PUT under the table's lock), so a concurrent
- * writer's version is never replaced; then the version hint, and the
- * journal of the commit goes. */
-static bool publish_version(IceTable *t, json_t *meta, const char *mpath, char *err, size_t errlen)
+ * writer's version is never replaced (STORE_EXISTS then); then the
+ * version hint, and the journal of the commit goes. */
+static StoreResult publish_version(IceTable *t, json_t *meta, const char *mpath, char *err, size_t errlen)
 {
 	char *text = json_dumps(meta, JSON_INDENT(2));
 	StoreResult res = text ? store_put_if_absent(mpath, text, strlen(text), err, errlen) : STORE_ERROR;
@@ -748,7 +892,7 @@ static bool publish_version(IceTable *t, json_t *meta, const char *mpath, char *
 		free(journal);
 	}
 	free(mdir);
-	return ok;
+	return ok ? STORE_OK : res == STORE_OK ? STORE_ERROR : res;
 }
 
 /* The table's current version as the newest entry of meta's metadata-log. */
@@ -765,6 +909,8 @@ static void log_previous_version(IceTable *t, json_t *meta, int64_t ms)
 /* The new manifests first in the table's manifest list (paths copied). */
 static void prepend_manifests(IceTable *t, const IceManifest *added, int nadded)
 {
+	if (nadded == 0)
+		return;
 	IceManifest *grown = realloc(t->manifests, (size_t)(t->nmanifests + nadded) * sizeof(*grown));
 	if (!grown)
 		return;
@@ -777,8 +923,9 @@ static void prepend_manifests(IceTable *t, const IceManifest *added, int nadded)
 	t->nmanifests += nadded;
 }
 
-bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
-	size_t errlen)
+/* One attempt of ice_table_commit; *lost when another writer made the version first. */
+static bool commit_once(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, bool *lost,
+	char *err, size_t errlen)
 {
 	err[0] = 0;
 	int64_t snap = t->pending_snap;
@@ -824,7 +971,7 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	bool ok = t->pending_list && t->pending_manifest && t->pending_deletes;
 	for (int kind = 0; ok && kind < 2; kind++) {
 		IceManifest m = {.path = kind ? t->pending_deletes : t->pending_manifest, .spec_id = 0, .content = kind,
-			.seq = seq, .min_seq = seq, .snapshot_id = snap, .part_summary = !t->mirror};
+			.seq = seq, .min_seq = seq, .snapshot_id = snap, .part_summary = ice_table_partitioned(t)};
 		for (int i = 0; i < n; i++) {
 			if (files[i].deletes != (kind == 1))
 				continue;
@@ -892,7 +1039,9 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 		json_object_set_new(meta, "last-sequence-number", json_integer(seq));
 		json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 		json_object_set_new(meta, "last-column-id", json_integer(t->last_column_id));
-		ok = publish_version(t, meta, mpath, err, errlen);
+		StoreResult res = publish_version(t, meta, mpath, err, errlen);
+		*lost = res == STORE_EXISTS;
+		ok = res == STORE_OK;
 	} else if (ok) {
 		snprintf(err, errlen, "%s: could not build the snapshot", t->dir);
 		ok = false;
@@ -919,6 +1068,91 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	return true;
 }
 
+/* True when meta's current schema is this writer's columns, or their
+ * first ones with this writer's later columns' ids still free (those are
+ * then committed as a new schema). */
+static bool columns_agree(IceTable *t, json_t *meta)
+{
+	json_int_t cur = json_integer_value(json_object_get(meta, "current-schema-id"));
+	json_t *fields = NULL, *s;
+	size_t i;
+	json_array_foreach(json_object_get(meta, "schemas"), i, s)
+		if (json_integer_value(json_object_get(s, "schema-id")) == cur)
+			fields = json_object_get(s, "fields");
+	size_t n = json_array_size(fields);
+	if (!fields || n > (size_t)t->ncols)
+		return false;
+	int maxid = 0;
+	for (i = 0; i < n; i++) {
+		json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "name")), *type = json_string_value(json_object_get(f, "type"));
+		int id = (int)json_integer_value(json_object_get(f, "id"));
+		if (id != t->cols[i].id || !name || strcmp(name, t->cols[i].name) != 0 || !type ||
+			strcmp(type, t->cols[i].type) != 0)
+			return false;
+		maxid = id > maxid ? id : maxid;
+	}
+	if (n < (size_t)t->ncols) {
+		if (json_integer_value(json_object_get(meta, "last-column-id")) > maxid)
+			return false;
+		t->schema_changed = true;
+	}
+	return true;
+}
+
+/* After another writer made the version a commit wanted: the table's
+ * newest version, its snapshot and manifest list become the ones the
+ * commit follows, unless that writer changed the schema or holds changes
+ * past lsn (then the commit would lose them or write them twice). */
+static bool refresh(IceTable *t, uint64_t lsn, char *err, size_t errlen)
+{
+	char *mdir = xasprintf("%s/metadata", t->dir);
+	int was = t->version;
+	bool ok = mdir && store_list(mdir, newest_version, t, err, errlen);
+	char *path = ok && t->version > was ? xasprintf("%s/v%d.metadata.json", mdir, t->version) : NULL;
+	StoreResult res;
+	json_t *meta = path ? load_json(path, &res, err, errlen) : NULL;
+	if (meta && !columns_agree(t, meta)) {
+		snprintf(err, errlen, "%s: another writer changed the table's schema", path);
+		json_decref(meta);
+		meta = NULL;
+	}
+	free(path);
+	free(mdir);
+	if (!meta) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: no newer version to commit after", t->dir);
+		t->version = was;
+		return false;
+	}
+	json_decref(t->meta);
+	t->meta = meta;
+	if (!load_snapshot(t, err, errlen))
+		return false;
+	if (t->lsn >= lsn) {
+		snprintf(err, errlen, "%s: another writer's snapshot %" PRId64 " holds changes up to LSN %" PRIu64
+			" (this commit's end: %" PRIu64 ")", t->dir, t->snapshot_id, t->lsn, lsn);
+		return false;
+	}
+	return true;
+}
+
+bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn, bool replace, char *err,
+	size_t errlen)
+{
+	for (int attempt = 1;; attempt++) {
+		bool lost = false;
+		if (commit_once(t, files, n, lsn, replace, &lost, err, errlen))
+			return true;
+		if (!lost || attempt == ICE_COMMIT_ATTEMPTS)
+			return false;
+		fprintf(stderr, "dosql-lake: %s; reading the table again to commit after it\n", err);
+		err[0] = 0;
+		if (!refresh(t, lsn, err, errlen))
+			return false;
+	}
+}
+
 bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap, long seq,
 	int schema_id, long *len, char *err, size_t errlen)
 {
@@ -938,7 +1172,7 @@ bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, s
 	log_previous_version(t, meta, ms);
 	json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 	/* the commit point, as in ice_table_commit */
-	bool ok = mpath && publish_version(t, meta, mpath, err, errlen);
+	bool ok = mpath && publish_version(t, meta, mpath, err, errlen) == STORE_OK;
 	if (ok) {
 		json_decref(t->meta);
 		t->meta = meta;

@@ -11,6 +11,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "lake/store.h"
 #include "lake/thrift.h"
 
 /* parquet.thrift enum Type, ConvertedType, Encoding, PageType */
@@ -654,20 +655,12 @@ static bool read_columns(const uint8_t *data, size_t size, PqReadFile *f, char *
 bool pq_read_file(const char *path, PqReadFile *f, char *err, size_t errlen)
 {
 	memset(f, 0, sizeof(*f));
-	FILE *fp = fopen(path, "rb");
 	Buf b;
 	buf_init(&b);
-	bool ok = fp != NULL;
-	char chunk[65536];
-	size_t n;
-	while (ok && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_put(&b, chunk, n);
-	if (fp && ferror(fp))
-		ok = false;
-	if (!ok)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	if (fp)
-		fclose(fp);
+	err[0] = 0;
+	bool ok = store_get(path, &b, err, errlen) == STORE_OK;
+	if (!ok && !err[0])
+		snprintf(err, errlen, "%s: missing", path);
 	if (ok && (b.failed || b.len < 12 || memcmp(b.data, "PAR1", 4) != 0 || memcmp(b.data + b.len - 4, "PAR1", 4) != 0)) {
 		snprintf(err, errlen, "%s: not a Parquet file", path);
 		ok = false;

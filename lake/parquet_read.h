@@ -1,5 +1,6 @@
 /*
- * parquet_read.h - reads the Parquet files DoLake writes (lake/parquet.c):
+ * parquet_read.h - reads the Parquet files DoLake writes (lake/parquet.c),
+ * locally or on S3 (lake/store.h):
  * a flat schema of leaf columns, data pages v1 with PLAIN values and
  * RLE/bit-packed definition levels, uncompressed, snappy, gzip or zstd.
  * Anything else (nested columns, dictionary pages, data pages v2, other
@@ -34,7 +35,8 @@ typedef struct PqReadFile {
 	PqReadColumn *cols; /* owned */
 } PqReadFile;
 
-/* Reads path whole; false with a message in err when it cannot. */
+/* Reads the file at path (a local path or an s3:// location) whole; false
+ * with a message in err when it cannot. */
 bool pq_read_file(const char *path, PqReadFile *f, char *err, size_t errlen) __attribute__((warn_unused_result));
 void pq_read_file_cleanup(PqReadFile *f);
 /* The column with Iceberg field id id, or NULL. */

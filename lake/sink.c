@@ -130,6 +130,8 @@ static SinkTable *table_for(LakeSink *k, const char *name)
 		k->failed = true;
 		return NULL;
 	}
+	if (mirror)
+		ice_table_set_buckets(&t->ice, (int)k->cfg->mirror_buckets);
 	t->first_data = mirror ? 0 : NMETA;
 	for (int i = 0; i < t->first_data; i++) {
 		char type[32];
@@ -605,17 +607,8 @@ static bool write_one(LakeSink *k, SinkTable *t, Flush *fl, int i, const PqColum
 {
 	PqOptions opt = {.codec = k->cfg->compression, .row_group_rows = (size_t)k->cfg->parquet_row_group_size};
 	fl->files[i].path = fl->paths[i];
-	/* an object store gets the file whole, once written locally */
-	char tmp[96], uuid[37];
-	bool remote = store_is_s3(fl->paths[i]);
-	ice_uuid(uuid);
-	snprintf(tmp, sizeof(tmp), "/tmp/dosql-lake-%d-%s.parquet", (int)getpid(), uuid);
-	const char *local = remote ? tmp : fl->paths[i];
-	bool ok = pq_write_file(local, cols, ncols, rows, get_value, fr, &opt, &fl->files[i].stats, k->err,
+	bool ok = ice_write_parquet(fl->paths[i], cols, ncols, rows, get_value, fr, &opt, &fl->files[i].stats, k->err,
 		sizeof(k->err));
-	ok = ok && store_put_file(fl->paths[i], local, k->err, sizeof(k->err));
-	if (remote)
-		unlink(tmp);
 	if (!ok)
 		return false;
 	fl->written = i + 1;
@@ -731,6 +724,59 @@ static int by_key_then_row(const void *a, const void *b)
 	return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
+/* The buckets of a mirror table's flush (1 when unpartitioned), each
+ * latest change's bucket in x->day (Iceberg's bucket of the first key
+ * column's value).  A table not made yet is left unpartitioned when its
+ * key cannot be bucketed. */
+static int mirror_buckets(SinkTable *t, RowIndex *x, const size_t *rows, size_t n)
+{
+	IceTable *ice = &t->ice;
+	if (ice->buckets > 0 && !ice->meta && (t->nkeys == 0 || !ice_bucket_type(&t->types[t->keys[0]]))) {
+		fprintf(stderr, "dosql-lake: table %s: its key cannot be bucketed; the table is unpartitioned\n", t->name);
+		ice->buckets = 0;
+	}
+	if (ice->buckets <= 0)
+		return 1;
+	Buf plain;
+	buf_init(&plain);
+	for (size_t i = 0; i < n; i++) {
+		size_t r = rows[i];
+		x->day[r] = 0;
+		uint32_t off = t->nkeys ? x->cells[r * (size_t)x->ndata + (size_t)(t->keys[0] - t->first_data)] : 0, len = NULL_LEN;
+		if (off)
+			memcpy(&len, t->data + off, 4);
+		buf_reset(&plain);
+		if (len != NULL_LEN && lake_pg_to_plain(&t->types[t->keys[0]], (const char *)t->data + off + 4, len, &plain))
+			x->day[r] = ice_bucket(&t->types[t->keys[0]], plain.data, plain.len, ice->buckets);
+	}
+	buf_cleanup(&plain);
+	return ice->buckets;
+}
+
+/* Orders rows[0..n) by bucket (x->day), keeping their order within one;
+ * start[b] is where bucket b begins, start[nb] == n.  False when out of memory. */
+static bool sort_by_bucket(const RowIndex *x, size_t *rows, size_t n, int nb, size_t *start)
+{
+	memset(start, 0, (size_t)(nb + 1) * sizeof(size_t));
+	if (nb == 1 || n == 0) {
+		start[nb] = n;
+		return true;
+	}
+	size_t *copy = malloc(n * sizeof(size_t)), at[ICE_MAX_BUCKETS];
+	if (!copy)
+		return false;
+	memcpy(copy, rows, n * sizeof(size_t));
+	for (size_t i = 0; i < n; i++)
+		start[x->day[copy[i]] + 1]++;
+	for (int b = 0; b < nb; b++)
+		start[b + 1] += start[b];
+	memcpy(at, start, (size_t)nb * sizeof(size_t));
+	for (size_t i = 0; i < n; i++)
+		rows[at[x->day[copy[i]]]++] = copy[i];
+	free(copy);
+	return true;
+}
+
 /* Mirror: the latest image of each key changed since the last snapshot in
  * one data file, and every such key in one equality delete file (it
  * removes the key's older rows, not the new ones: those have the same
@@ -771,14 +817,23 @@ static bool flush_mirror(LakeSink *k, SinkTable *t, RowIndex *x, Flush *fl, uint
 				x->idx[nlive++] = kr[i].row;
 		}
 	}
-	/* the data file when a key has a row, the delete file when any changed */
-	for (int f = 0; ok && f < 2; f++) {
-		if ((f == 0 && nlive == 0) || (f == 1 && ndel == 0))
-			continue;
-		fl->paths[fl->n] = ice_table_data_path(&t->ice, 0);
-		fl->files[fl->n].deletes = f == 1;
-		ok = fl->paths[fl->n++] != NULL;
-	}
+	/* per bucket (one when unpartitioned): the data file when a key has a
+	 * row, the delete file when any changed */
+	size_t lstart[ICE_MAX_BUCKETS + 1], dstart[ICE_MAX_BUCKETS + 1], from[66], count[66];
+	int nb = ok ? mirror_buckets(t, x, dels, ndel) : 1;
+	ok = ok && sort_by_bucket(x, x->idx, nlive, nb, lstart) && sort_by_bucket(x, dels, ndel, nb, dstart);
+	for (int b = 0; ok && b < nb; b++)
+		for (int f = 0; ok && f < 2; f++) {
+			const size_t *start = f ? dstart : lstart;
+			if (start[b + 1] == start[b])
+				continue;
+			from[fl->n] = start[b];
+			count[fl->n] = start[b + 1] - start[b];
+			fl->paths[fl->n] = ice_table_data_path(&t->ice, b);
+			fl->files[fl->n].deletes = f == 1;
+			fl->files[fl->n].day = b;
+			ok = fl->paths[fl->n++] != NULL;
+		}
 	ok = ok && ice_table_begin(&t->ice, fl->paths, fl->n, k->err, sizeof(k->err));
 	PqColumn *cols = ok ? table_columns(t) : NULL;
 	int keymap[8];
@@ -788,11 +843,13 @@ static bool flush_mirror(LakeSink *k, SinkTable *t, RowIndex *x, Flush *fl, uint
 		keycols[i] = cols[t->keys[i]];
 	}
 	ok = ok && cols;
-	FileRows live = {.t = t, .rowoff = x->rowoff, .cells = x->cells, .idx = x->idx, .ndata = x->ndata};
-	FileRows del = {.t = t, .rowoff = x->rowoff, .cells = x->cells, .idx = dels, .ndata = x->ndata, .colmap = keymap};
-	for (int f = 0; ok && f < fl->n; f++)
-		ok = fl->files[f].deletes ? write_one(k, t, fl, f, keycols, t->nkeys, &del, ndel)
-					  : write_one(k, t, fl, f, cols, t->ice.ncols, &live, nlive);
+	for (int f = 0; ok && f < fl->n; f++) {
+		FileRows live = {.t = t, .rowoff = x->rowoff, .cells = x->cells, .idx = x->idx + from[f], .ndata = x->ndata};
+		FileRows del = {.t = t, .rowoff = x->rowoff, .cells = x->cells, .idx = dels + from[f], .ndata = x->ndata,
+			.colmap = keymap};
+		ok = fl->files[f].deletes ? write_one(k, t, fl, f, keycols, t->nkeys, &del, count[f])
+					  : write_one(k, t, fl, f, cols, t->ice.ncols, &live, count[f]);
+	}
 	free(cols);
 	ok = ok && commit_flush(k, t, fl, lsn, replace, x->n);
 	free(kr);

@@ -44,6 +44,10 @@ refused('{"snapshotRetentionMs": -5}', qr/\Q$file\E: snapshotRetentionMs: expect
 	'a negative retention');
 refused('{"minSnapshotsToKeep": 0}', qr/\Q$file\E: minSnapshotsToKeep: expected a positive number of snapshots/,
 	'keeping no snapshot');
+refused('{"mirrorBuckets": 33}', qr/\Q$file\E: mirrorBuckets: expected a number of buckets from 0 to 32/,
+	'more buckets than 32');
+refused('{"mirrorBuckets": -1}', qr/\Q$file\E: mirrorBuckets: expected a number of buckets from 0 to 32/,
+	'a negative number of buckets');
 refused('{"flushEvery": 5}', qr/\Q$file\E: unknown setting "flushEvery"/, 'an unknown key');
 refused('{"warehouse": ', qr/\Q$file\E:1:\d+: /, 'JSON that does not parse');
 # S3: the warehouse URI, the s3 object and its keys; credentials from the

@@ -1,11 +1,14 @@
 /*
  * test_lake.c - unit tests of dosql-lake's codecs: Thrift's compact
  * protocol (lake/thrift.c) against the specification's encodings, and
- * PostgreSQL text to Parquet PLAIN values (lake/pgtype.c).
+ * PostgreSQL text to Parquet PLAIN values (lake/pgtype.c), and Iceberg's
+ * bucket hash of them (lake/iceberg.c) against the values the Iceberg
+ * Table Spec lists in "Appendix B: 32-bit Hash Requirements".
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "lake/iceberg.h"
 #include "lake/pgtype.h"
 #include "lake/thrift.h"
 #include "t/unit/tap.h"
@@ -29,6 +32,16 @@ static const char *plain(LakeType t, const char *text)
 	if (!lake_pg_to_plain(&t, text, strlen(text), &b))
 		return "refused";
 	return hex(&b);
+}
+
+/* Iceberg's 32-bit hash of text as type t (its PLAIN bytes). */
+static int64_t bucket_hash(LakeType t, const char *text)
+{
+	static Buf b;
+	buf_reset(&b);
+	if (!lake_pg_to_plain(&t, text, strlen(text), &b))
+		return -1;
+	return ice_bucket_hash(&t, b.data, b.len);
 }
 
 static int64_t ts(const char *text, bool tz)
@@ -114,6 +127,20 @@ int main(void)
 	is_int(ts("1969-12-31 23:59:59.999999", false), -1, "timestamp just before 1970");
 	is_int(ts("2024-01-01 00:00:00", true), -999, "timestamptz needs its offset");
 	is_int(ts("infinity", false), INT64_MAX, "timestamp infinity");
+	/* Appendix B: the hashes of the spec's example values */
+	LakeType i4 = {.kind = LK_INT32}, i8 = {.kind = LK_INT64}, dec = {.kind = LK_DECIMAL, .precision = 9, .scale = 2},
+		 str = {.kind = LK_STRING}, tsl = {.kind = LK_TS};
+	is_int(bucket_hash(i4, "34"), 2017239379, "bucket hash: int 34");
+	is_int(bucket_hash(i8, "34"), 2017239379, "bucket hash: long 34");
+	is_int(bucket_hash(dec, "14.20"), -500754589, "bucket hash: decimal(9,2) 14.20");
+	is_int(bucket_hash(dt, "2017-11-16"), -653330422, "bucket hash: date 2017-11-16");
+	is_int(bucket_hash(tsl, "2017-11-16 22:31:08"), -2047944441, "bucket hash: timestamp 2017-11-16T22:31:08");
+	is_int(bucket_hash(str, "iceberg"), 1210000089, "bucket hash: string iceberg");
+	is_int(bucket_hash(uu, "f79c3e09-677c-4bbd-a479-3f349cb785e7"), 1488055340, "bucket hash: uuid");
+	is_int(bucket_hash(by, "\\x00010203"), -188683207, "bucket hash: binary 00 01 02 03");
+	ok(ice_bucket(&i4, (const uint8_t *)"\x22\0\0\0", 4, 16) == (int)(2017239379u % 16u),
+		"bucket[16] of 34: (hash & Integer.MAX_VALUE) %% 16");
+	ok(!ice_bucket_type(&f8) && ice_bucket_type(&uu), "no buckets of doubles; buckets of uuids");
 	buf_cleanup(&b);
 	return tap_done();
 }

@@ -4,7 +4,9 @@
  * DOSQL_TEST_S3_WAREHOUSE (an s3:// URI; t/128 sets them for s3rver, key
  * pair S3RVER) the S3 backend too, and writers in several processes
  * racing to make the same versions: each version is made by exactly one
- * of them, and holds what that one wrote.
+ * of them, and holds what that one wrote.  Locally and on S3, a commit that finds
+ * its version made by another writer follows that writer's version
+ * (lake/iceberg.c), unless that writer holds changes past its own.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lake/iceberg.h"
 #include "lake/store.h"
 #include "t/unit/tap.h"
 
@@ -165,6 +168,48 @@ static void race(const char *wh)
 		locks);
 }
 
+/* Commits an empty snapshot of t holding changes up to lsn. */
+static bool commit_at(IceTable *t, uint64_t lsn, char *err, size_t errlen)
+{
+	return ice_table_begin(t, NULL, 0, err, errlen) && ice_table_commit(t, NULL, 0, lsn, false, err, errlen);
+}
+
+/* Two writers of one table under wh: the one that loses a version
+ * commits after the winner's, unless the winner holds changes past its own. */
+static void commit_race(const char *wh, const char *what)
+{
+	char err[512] = "";
+	IceTable a, b;
+	bool opened = ice_table_open(&a, wh, "ns", "t", false, err, sizeof(err));
+	ok(opened, "%s: table a opened (%s)", what, err);
+	if (!opened)
+		return;
+	ice_table_column(&a, "id", "long", true);
+	ok(commit_at(&a, 100, err, sizeof(err)), "%s: a commits v1 (%s)", what, err);
+	ok(ice_table_open(&b, wh, "ns", "t", false, err, sizeof(err)), "%s: b opens the table at v%d", what, b.version);
+	ok(commit_at(&a, 200, err, sizeof(err)) && a.version == 2, "%s: a commits v2 (%s)", what, err);
+	ok(commit_at(&b, 300, err, sizeof(err)), "%s: b, which held v1, commits (%s)", what, err);
+	is_int(b.version, 3, "%s: b's commit is v3, after a's v2", what);
+	json_t *snaps = json_object_get(b.meta, "snapshots");
+	is_int((int)json_array_size(snaps), 3, "%s: v3 has a's snapshots and b's", what);
+	json_t *last = json_array_get(snaps, json_array_size(snaps) - 1);
+	ok(json_integer_value(json_object_get(last, "parent-snapshot-id")) == a.snapshot_id,
+		"%s: b's snapshot follows a's", what);
+	ok(!commit_at(&a, 250, err, sizeof(err)), "%s: a, holding v2, cannot commit changes to LSN 250 after b's 300", what);
+	ok(strstr(err, "holds changes up to LSN 300") != NULL, "%s: it says why (%s)", what, err);
+	is_int(a.version, 3, "%s: a read v3 and made no version", what);
+	ice_table_column(&a, "extra", "string", false);
+	ok(commit_at(&a, 400, err, sizeof(err)) && a.version == 4, "%s: a adds a column in v4 (%s)", what, err);
+	ok(!commit_at(&b, 500, err, sizeof(err)) && strstr(err, "another writer changed the table's schema") != NULL,
+		"%s: b, holding v3, does not commit after a schema it does not know (%s)", what, err);
+	IceTable c;
+	ok(ice_table_open(&c, wh, "ns", "t", false, err, sizeof(err)) && c.version == 4 && c.lsn == 400,
+		"%s: the table is at v4, LSN 400 (v%d, %llu)", what, c.version, (unsigned long long)c.lsn);
+	ice_table_close(&c);
+	ice_table_close(&a);
+	ice_table_close(&b);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/test_lake_store_XXXXXX";
@@ -172,6 +217,7 @@ int main(void)
 	ok(dir != NULL, "a temporary directory");
 	if (dir) {
 		basics(dir, "local");
+		commit_race(dir, "local");
 		char cmd[256];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
@@ -190,6 +236,8 @@ int main(void)
 		char sdir[1024];
 		snprintf(sdir, sizeof(sdir), "%s/basics", wh);
 		basics(sdir, "S3");
+		snprintf(sdir, sizeof(sdir), "%s/commit", wh);
+		commit_race(sdir, "S3");
 		store_shutdown();
 	}
 	return tap_done();

@@ -25,6 +25,7 @@ node (C<< $lake->node >>).
   my $s3 = DoSQL::Test::Lake::start_s3('lakes3', 'lake');  # s3rver, bucket "lake"
   my $lake = DoSQL::Test::Lake->new($cluster, warehouse => 's3://lake/wh', s3 => $s3->{settings});
   my ($status, $body) = DoSQL::Test::Lake::s3_request($s3, 'GET', 'wh/dosql/t/metadata/v1.metadata.json');
+  my @keys = DoSQL::Test::Lake::s3_keys($s3, 'wh/dosql/t/data/');   # keys with that prefix
   DoSQL::Test::Lake::s3_download($s3, $dir);   # every object of the bucket, to $dir
 
 C<start_s3> starts s3rver (npm, F<t/lake_js/s3rver.mjs>) on a port of its
@@ -198,6 +199,31 @@ sub parquet_types
 
 =pod
 
+=item workload_cluster($name)
+
+A started cluster of four shards with the tables of C<crash_workload>
+(C<acct> and C<tr>, sharded by id); returns it and its router.
+
+=cut
+
+sub workload_cluster
+{
+	my ($name) = @_;
+	my $c = DoSQL::Test::Cluster->new($name,
+		shards => 4,
+		tables => {
+			acct => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+			tr => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		});
+	$c->start;
+	my $router = $c->router;
+	$router->safe_psql('create table acct (id int primary key, bal bigint not null, note text, at timestamptz)');
+	$router->safe_psql('create table tr (id int primary key, v text)');
+	return ($c, $router);
+}
+
+=pod
+
 =item crash_workload($router, $middle)
 
 The workload the lake tests share, on tables C<acct (id int primary key,
@@ -271,6 +297,57 @@ sub crash_workload
 
 =pod
 
+=item check_mirror($router, $partition)
+
+After C<crash_workload> in mirror mode: icebird (applying the equality
+deletes itself) and DuckDB SQL over the data and delete files (a delete
+removes the rows of older files with its key) read exactly the router's
+tables C<acct> and C<tr>; the primary key is the identifier field; the
+partition spec's fields are C<< $partition->($id_field_id) >> (C<[]>
+unpartitioned).  Returns the read's result.
+
+=cut
+
+sub check_mirror
+{
+	my ($self, $router, $partition) = @_;
+	my $w = $self->{warehouse};
+	my $res = $self->read({
+		iceberg => [ "file://$w/dosql/acct", "file://$w/dosql/tr" ],
+		mirror => [
+			{ table => "file://$w/dosql/acct", key => 'id',
+			  select => q{cast(d.id as varchar) || '|' || cast(d.bal as varchar) || '|' || coalesce(d.note, 'NULL') || '|' || coalesce(cast(d.at as varchar), 'NULL')} },
+			{ table => "file://$w/dosql/tr", key => 'id', select => q{cast(d.id as varchar) || '|' || d.v} },
+		],
+	});
+	my %want = (
+		acct => [ split /\n/, $router->safe_psql(q{select id || '|' || bal || '|' || coalesce(note, 'NULL') || '|' || coalesce(at::text, 'NULL') from acct order by id}) ],
+		tr => [ split /\n/, $router->safe_psql(q{select id || '|' || v from tr order by id}) ],
+	);
+	ok(@{ $want{acct} } > 50, scalar(@{ $want{acct} }) . ' rows of acct at the router');
+	my $i = 0;
+	for my $t (qw(acct tr))
+	{
+		my @got = map { $_->{r} } @{ $res->{mirror}[$i] // [] };
+		is_deeply(\@got, $want{$t}, "DuckDB, equality deletes applied in SQL: $t is the router's table")
+		  or diag(explain({ got => \@got, want => $want{$t} }));
+		my $ice = $res->{iceberg}[$i] // {};
+		my @ids = sort { $a <=> $b } map { $_->{id} } @{ $ice->{rows} // [] };
+		is_deeply(\@ids, [ map { (split /\|/)[0] } @{ $want{$t} } ], "icebird: $t has the router's keys, each once");
+		my $meta = $ice->{metadata} // {};
+		my ($schema) = grep { $_->{'schema-id'} == ($meta->{'current-schema-id'} // -1) } @{ $meta->{schemas} // [] };
+		my ($id_field) = grep { $_->{name} eq 'id' } @{ $schema->{fields} // [] };
+		is_deeply($schema->{'identifier-field-ids'}, [ $id_field->{id} ], "$t: the primary key is the identifier field");
+		is_deeply($meta->{'partition-specs'}[0]{fields}, $partition->($id_field->{id}), "$t: its partition spec");
+		$i++;
+	}
+	my ($bal1) = map { $_->{bal} } grep { $_->{id} == 1 } @{ $res->{iceberg}[0]{rows} // [] };
+	is($bal1, $router->safe_psql('select bal from acct where id = 1'), 'icebird: a row updated by the two-phase transaction');
+	return $res;
+}
+
+=pod
+
 =item start_s3($name, $bucket, $mode)
 
 Starts s3rver with one bucket on a loopback port (stopped with the other
@@ -314,7 +391,9 @@ sub s3_request
 	my $sha = Digest::SHA::sha256_hex($body);
 	my $url = "$s3->{endpoint}/$s3->{bucket}/$key" . (defined $query ? "?$query" : '');
 	my @put = $method eq 'PUT' ? ('--data-binary', '@-', '-H', 'Content-Type: application/octet-stream') : ();
-	my ($rc, $out, $err) = run_command([ 'curl', '-sS', '-X', $method, '--aws-sigv4', 'aws:amz:us-east-1:s3',
+	# HEAD with -I: curl -X HEAD would wait for a body
+	my @method = $method eq 'HEAD' ? ('-I') : ('-X', $method);
+	my ($rc, $out, $err) = run_command([ 'curl', '-sS', @method, '--aws-sigv4', 'aws:amz:us-east-1:s3',
 		'--user', 'S3RVER:S3RVER', '-H', "x-amz-content-sha256: $sha", @put, '-w', '\n%{http_code}', $url ],
 		stdin => $body, timeout => 60);
 	die "curl $method $url: $err" if $rc != 0;
@@ -324,33 +403,51 @@ sub s3_request
 
 =pod
 
-=item s3_download($s3, $dir)
+=item s3_keys($s3, $prefix)
 
-Copies every object of the bucket to C<$dir> (the key's path under it),
-listing it with ListObjectsV2; returns how many.
+The keys of the bucket's objects that begin with C<$prefix> (all without
+it), listed with ListObjectsV2.
+
+=cut
+
+sub s3_keys
+{
+	my ($s3, $prefix) = @_;
+	my ($token, @keys);
+	while (1)
+	{
+		my $q = (defined $token ? 'continuation-token=' . _uri_escape($token) . '&' : '') . 'list-type=2'
+		  . (defined $prefix ? '&prefix=' . _uri_escape($prefix) : '');
+		my ($status, $xml) = s3_request($s3, 'GET', '', undef, $q);
+		die "list $s3->{bucket}: HTTP $status $xml" if $status != 200;
+		push @keys, $xml =~ m{<Key>([^<]*)</Key>}g;
+		($token) = $xml =~ m{<NextContinuationToken>([^<]*)</NextContinuationToken>};
+		last unless $xml =~ m{<IsTruncated>true</IsTruncated>} && defined $token;
+	}
+	return @keys;
+}
+
+=pod
+
+=item s3_download($s3, $dir, $prefix)
+
+Copies every object of the bucket (whose key begins with C<$prefix> when
+given) to C<$dir> (the key's path under it); returns how many.
 
 =cut
 
 sub s3_download
 {
-	my ($s3, $dir) = @_;
-	my ($token, $n) = (undef, 0);
-	while (1)
+	my ($s3, $dir, $prefix) = @_;
+	my $n = 0;
+	for my $key (s3_keys($s3, $prefix))
 	{
-		my $q = (defined $token ? 'continuation-token=' . _uri_escape($token) . '&' : '') . 'list-type=2';
-		my ($status, $xml) = s3_request($s3, 'GET', '', undef, $q);
-		die "list $s3->{bucket}: HTTP $status $xml" if $status != 200;
-		for my $key ($xml =~ m{<Key>([^<]*)</Key>}g)
-		{
-			my ($st, $data) = s3_request($s3, 'GET', $key);
-			die "get $key: HTTP $st" if $st != 200;
-			(my $sub = "$dir/$key") =~ s{/[^/]*\z}{};
-			File::Path::make_path($sub);
-			write_file("$dir/$key", $data);
-			$n++;
-		}
-		($token) = $xml =~ m{<NextContinuationToken>([^<]*)</NextContinuationToken>};
-		last unless $xml =~ m{<IsTruncated>true</IsTruncated>} && defined $token;
+		my ($st, $data) = s3_request($s3, 'GET', $key);
+		die "get $key: HTTP $st" if $st != 200;
+		(my $sub = "$dir/$key") =~ s{/[^/]*\z}{};
+		File::Path::make_path($sub);
+		write_file("$dir/$key", $data);
+		$n++;
 	}
 	return $n;
 }
