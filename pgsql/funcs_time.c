@@ -188,7 +188,8 @@ static void itv_mul(sqlite3_context *ctx, const PgtTVal *v, double f)
 		return;
 	}
 	double m = v->months * f, d = v->days * f;
-	if (m > INT32_MAX || m < INT32_MIN || d > INT32_MAX || d < INT32_MIN) {
+	/* NaN (0 times infinity) fails these as well */
+	if (!(m <= INT32_MAX && m >= INT32_MIN && d <= INT32_MAX && d >= INT32_MIN)) {
 		err(ctx, "22008", "interval out of range");
 		return;
 	}

@@ -22,3 +22,5 @@ SELECT '2024-01-01 12:00 +05:30'::timestamptz, '2024-01-01 12:00-0530'::timestam
 SELECT '44444444444444444405:30'::timetz
 SELECT '{""}'::text[], '{"",""}'::text[], '{""}'::int[]
 SELECT '442204-10-27 02:30+2'::timetz, '-442204-10-27 02:30+2'::timetz
+SELECT interval '0 days' * 'infinity'::float8
+SELECT interval '0 days' * '-infinity'::float8
