@@ -887,6 +887,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	/* the planner's NULL: the other operand is never evaluated, and the
 	 * result is a NULL constant to the operators around it */
 	folded = tr_strict_op(op) && ((lnull && tr_null_skips(rn, &rt)) || (rnull && tr_null_skips(ln, &lt)));
+	if (folded && !tr_never_evaluated_aggs(tr, lnull ? rn : ln, lnull ? &rb : &lb, lnull ? &rt : &lt))
+		goto out;
 	if (folded)
 		tr_never_evaluated(lnull ? &rb : &lb);
 	if (strcmp(op, "||") == 0) {

@@ -60,11 +60,8 @@ static bool arg(Tr *tr, Node *n, uint32_t want, Buf *out, TType *ty)
 /* FILTER and OVER after the call. */
 static bool call_tail(Tr *tr, PgQuery__FuncCall *f, Buf *out)
 {
-	if (f->agg_filter) {
-		if (!tr_bool_clause(tr, " FILTER (WHERE ", f->agg_filter, out))
-			return false;
-		buf_put_u8(out, ')');
-	}
+	if (!tr_agg_filter(tr, f, out))
+		return false;
 	return !f->over || tr_window_def(tr, f->over, out);
 }
 

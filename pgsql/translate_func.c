@@ -632,11 +632,8 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			       ? tr_fail(tr, "0A000", f->location, "FILTER is not implemented for non-aggregate window functions")
 			       : tr_fail(tr, "42809", f->location, "FILTER specified, but %s is not an aggregate function",
 					 name);
-	if (f->agg_filter) {
-		if (!tr_bool_clause(tr, " FILTER (WHERE ", f->agg_filter, out))
-			return false;
-		buf_put_u8(out, ')');
-	}
+	if (m->agg && !tr_agg_filter(tr, f, out))
+		return false;
 	if (f->over && !tr_window_def(tr, f->over, out))
 		return false;
 	if (!result_type(tr, m, name, &first, f->location, ty))
@@ -645,6 +642,17 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		tr_ttype_set(ty, PGT_BYTEA, -1);
 	ty->agg = m->agg;
 	if (!m->agg && tr_strict_call_folds(name, f)) {
+		bool aggs = false;
+		for (size_t i = 0; i < f->n_args && !tr->never_eval; i++)
+			aggs = aggs || tr_has_aggregate(f->args[i]);
+		if (aggs) {
+			/* again, with the aggregates in its arguments taking no row */
+			out->len = start;
+			tr->never_eval++;
+			bool ok = known_call(tr, f, out, ty);
+			tr->never_eval--;
+			return ok;
+		}
 		tr_never_evaluated_from(out, start);
 		ty->null_const = true;
 	}

@@ -79,6 +79,9 @@ typedef struct Tr {
 	const PgQuery__SelectStmt *win_select;
 	const struct TFnCtx *fn; /* the SQL function being inlined, NULL outside one */
 	int fn_seq;		 /* SQL function calls inlined so far (their CTE names) */
+	/* > 0: translating an operand the planner folds away beside a NULL
+	 * constant; its aggregates take no row (translate_fold.c) */
+	int never_eval;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -138,6 +141,16 @@ bool tr_null_skips(const Node *other, const TType *t);
 bool tr_strict_op(const char *op);
 /* b becomes NULL, never evaluated (its parameters stay in the statement). */
 void tr_never_evaluated(Buf *b);
+/* n (translated into b, of type t) is folded away: when it holds an
+ * aggregate, b becomes its translation again with every aggregate taking
+ * no row, so that no argument of it is evaluated (PostgreSQL's planner
+ * drops the aggregate; the query stays an aggregate one). */
+bool tr_never_evaluated_aggs(Tr *tr, Node *n, Buf *b, TType *t);
+/* n holds an aggregate call of its own query level (not of a subquery). */
+bool tr_has_aggregate(const Node *n);
+/* The FILTER clause of aggregate call f: its own, or none of the rows
+ * while tr->never_eval. */
+bool tr_agg_filter(Tr *tr, PgQuery__FuncCall *f, Buf *out);
 /* b's text from start on becomes NULL, never evaluated. */
 void tr_never_evaluated_from(Buf *b, size_t start);
 /* name(f's arguments) is a strict function of a NULL constant whose other

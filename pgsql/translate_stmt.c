@@ -632,7 +632,7 @@ static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
 		pgn_walk(&s->target_list[i]->base, gc_find_agg, g);
 	if (s->having_clause)
 		pgn_walk(&s->having_clause->base, gc_find_agg, g);
-	if ((!s->n_group_clause && !g->agg) || tr->gs)
+	if ((!s->n_group_clause && !g->agg && !s->having_clause) || tr->gs)
 		return true; /* grouping sets: beyond this check */
 	for (size_t i = 0; i < s->n_group_clause; i++) {
 		Node *item = gc_group_item(g, s->group_clause[i]);
@@ -879,6 +879,9 @@ static bool simple_select_in(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res
 		}
 	}
 	SrfSwap sw;
+	/* HAVING makes the SELECT one group, even without aggregates */
+	if (s->having_clause && !s->n_group_clause)
+		tr->agg_outputs = true;
 	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
 		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s) &&
 		      (!tr_is_distinct_on(s) || tr_distinct_on_targets(tr, s, out)) &&
