@@ -308,6 +308,7 @@ typedef struct SumState {
 	double d;
 	int64_t n;
 	bool real;
+	bool overflow; /* finite values summed to an infinity */
 } SumState;
 
 static __int128 sum_get(const SumState *st)
@@ -322,6 +323,7 @@ static void sum_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 	SumState *st = sqlite3_aggregate_context(ctx, sizeof(*st));
 	if (!st || sqlite3_value_type(arg) == SQLITE_NULL)
 		return;
+	bool first = st->n == 0 && !st->real && sign > 0;
 	st->n += sign;
 	if (!st->real && is_integer(arg)) {
 		__int128 v = sum_get(st) + sign * (__int128)sqlite3_value_int64(arg);
@@ -331,7 +333,10 @@ static void sum_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 	if (!st->real)
 		st->d = (double)sum_get(st);
 	st->real = true;
-	st->d += sign * sqlite3_value_double(arg);
+	/* float8pl from the first value on: -0 stays -0, NaN stays NaN */
+	double v = float_arg(arg), d0 = st->d;
+	st->d = first ? v : st->d + sign * v;
+	st->overflow = st->overflow || (isinf(st->d) && !isinf(d0) && !isinf(v));
 }
 
 static void sum_final(sqlite3_context *ctx)
@@ -340,8 +345,10 @@ static void sum_final(sqlite3_context *ctx)
 	if (!st || st->n <= 0)
 		return;
 	__int128 total = sum_get(st);
-	if (st->real) {
-		sqlite3_result_double(ctx, st->d);
+	if (st->real && st->overflow) {
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+	} else if (st->real) {
+		dec_float_result(ctx, st->d);
 	} else if (total >= INT64_MIN && total <= INT64_MAX) {
 		sqlite3_result_int64(ctx, (int64_t)total);
 	} else {
@@ -467,7 +474,7 @@ bool pgs_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int fla
 
 typedef struct FloatAvg {
 	double sum;
-	int64_t n;
+	int64_t n, nan, inf[2];
 } FloatAvg;
 
 static void floatavg_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
@@ -475,7 +482,14 @@ static void floatavg_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 	FloatAvg *st = sqlite3_aggregate_context(ctx, sizeof(*st));
 	if (!st || sqlite3_value_type(arg) == SQLITE_NULL)
 		return;
-	st->sum += sign * sqlite3_value_double(arg);
+	double v = float_arg(arg);
+	/* NaN and the infinities are counted: a frame they leave loses them */
+	if (isnan(v))
+		st->nan += sign;
+	else if (isinf(v))
+		st->inf[v < 0] += sign;
+	else
+		st->sum += sign * v;
 	st->n += sign;
 }
 
@@ -498,7 +512,15 @@ static void accum_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void floatavg_final(sqlite3_context *ctx)
 {
 	FloatAvg *st = sqlite3_aggregate_context(ctx, 0);
-	if (st && st->n > 0)
+	if (!st || st->n <= 0)
+		return;
+	if (st->nan || (st->inf[0] && st->inf[1]))
+		dec_float_result(ctx, NAN);
+	else if (st->inf[0] || st->inf[1])
+		sqlite3_result_double(ctx, st->inf[0] ? INFINITY : -INFINITY);
+	else if (isinf(st->sum))
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+	else
 		sqlite3_result_double(ctx, st->sum / (double)st->n);
 }
 

@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "pgsql/decimal.h"
 #include "pgsql/funcs_agg.h"
+#include "pgsql/numeric_math.h"
 #include "pgsql/pgtype.h"
 #include "pgsql/pgtype_int.h"
 
@@ -26,10 +27,11 @@ typedef struct FStat {
 	double n, sx, sxx, sy, syy, sxy;
 } FStat;
 
-/* One row of float8_accum (y only) or float8_regr_accum (y, x). */
-static void fstat_add(FStat *s, double y, double x, bool two)
+/* One row of float8_accum (y only) or float8_regr_accum (y, x); false
+ * when a sum of finite values overflowed (22003, as PostgreSQL). */
+static bool fstat_add(FStat *s, double y, double x, bool two)
 {
-	double n0 = s->n;
+	double n0 = s->n, sy0 = s->sy, sx0 = s->sx;
 	s->n += 1.0;
 	s->sy += y;
 	if (two)
@@ -38,14 +40,20 @@ static void fstat_add(FStat *s, double y, double x, bool two)
 		double ty = y * s->n - s->sy;
 		if (!two) {
 			s->syy += ty * ty / (s->n * n0);
+			if ((isinf(s->sy) || isinf(s->syy)) && !isinf(sy0) && !isinf(y))
+				return false;
 			if (isinf(s->sy) || isinf(s->syy))
 				s->syy = NAN;
-			return;
+			return true;
 		}
 		double tx = x * s->n - s->sx, scale = 1.0 / (s->n * n0);
 		s->sxx += tx * tx * scale;
 		s->syy += ty * ty * scale;
 		s->sxy += tx * ty * scale;
+		if (((isinf(s->sx) || isinf(s->sxx)) && !isinf(sx0) && !isinf(x)) ||
+		    ((isinf(s->sy) || isinf(s->syy)) && !isinf(sy0) && !isinf(y)) ||
+		    (isinf(s->sxy) && !isinf(sx0) && !isinf(x) && !isinf(sy0) && !isinf(y)))
+			return false;
 		if (isinf(s->sxx))
 			s->sxx = NAN;
 		if (isinf(s->syy))
@@ -58,6 +66,7 @@ static void fstat_add(FStat *s, double y, double x, bool two)
 		if (two && (isnan(x) || isinf(x)))
 			s->sxx = s->sxy = NAN;
 	}
+	return true;
 }
 
 /* The final function of kind over the sums; false for NULL. */
@@ -95,11 +104,22 @@ void pgs_fstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int
 		sqlite3_value **r = rows + i * (size_t)width;
 		if (sqlite3_value_type(r[1]) == SQLITE_NULL || (two && sqlite3_value_type(r[2]) == SQLITE_NULL))
 			continue;
-		fstat_add(&s, sqlite3_value_double(r[1]), two ? sqlite3_value_double(r[2]) : 0, two);
+		if (kind == '+') {
+			/* float8pl from the first value on: -0 stays -0 */
+			double y = dec_float_arg(r[1]), sy0 = s.sy;
+			s.sy = s.n > 0.0 ? s.sy + y : y;
+			s.n += 1.0;
+			if (!isinf(s.sy) || isinf(sy0) || isinf(y))
+				continue;
+		} else if (fstat_add(&s, dec_float_arg(r[1]), two ? dec_float_arg(r[2]) : 0, two)) {
+			continue;
+		}
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+		return;
 	}
 	double res;
 	if (n && fstat_final(kind, &s, &res))
-		sqlite3_result_double(ctx, res);
+		dec_float_result(ctx, res);
 }
 
 /* floor(sqrt(v) * 10^scale) of a finite v > 0, as the digits of an integer

@@ -287,9 +287,11 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 		return true;
 	}
 	bool same = ty->oid == oid && (typmod < 0 || ty->typmod == typmod);
-	/* an integer is a numeric already, but not at numeric(p,s)'s scale */
+	/* an integer is a numeric already, but not at numeric(p,s)'s scale;
+	 * as double precision it is a REAL (rounded past 2^53, and stored as
+	 * one in a float column) */
 	bool widen = tr_is_int_type(ty->oid) && (oid == PGT_INT8 || (oid == PGT_NUMERIC && typmod < 0) ||
-					     oid == PGT_FLOAT8 || (oid == PGT_INT4 && ty->oid == PGT_INT2));
+					     (oid == PGT_INT4 && ty->oid == PGT_INT2));
 	bool texty = tr_is_text_type(ty->oid) && (oid == PGT_TEXT || oid == PGT_VARCHAR) && typmod < 0;
 	bool regs = (oid == PGT_OID || oid == PGT_REGCLASS || oid == PGT_REGTYPE) && tr_is_int_type(ty->oid);
 	if (!same && !widen && !texty && !regs && !(ty->oid == PGT_FLOAT4 && oid == PGT_FLOAT8)) {
@@ -492,7 +494,10 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 		}
 		if (dec_check_literal(f, strlen(f)) != DEC_OK)
 			return tr_fail(tr, "22003", c->location, "value overflows numeric format");
-		/* numeric literal: its digits, scale included, as exact text */
+		/* numeric literal: its digits, scale included, as exact text;
+		 * a numeric zero has no sign (-0.0 is 0.0, also as a float) */
+		if (f[0] == '-' && strcspn(f, "123456789") >= strcspn(f, "eE"))
+			f++;
 		pgs_put_literal(out, f, strlen(f));
 		tr_ttype_set(ty, PGT_NUMERIC, -1);
 		ty->as_real = dec_literal_is_double(f, strlen(f));

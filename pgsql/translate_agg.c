@@ -304,7 +304,9 @@ static bool first_is_bytea(Tr *tr, PgQuery__FuncCall *f)
 
 int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
 {
-	if (f->over && (strcmp(name, "sum") == 0 || strcmp(name, "avg") == 0)) {
+	/* avg of floats is float8_accum's everywhere (22003 when its sums
+	 * overflow), sum over a window too */
+	if ((f->over && strcmp(name, "sum") == 0) || strcmp(name, "avg") == 0) {
 		int r = float_window_agg(tr, f, name[0] == 'a', out, ty);
 		if (r >= 0)
 			return r;

@@ -17,3 +17,20 @@ SELECT 1 AS k, count(*) FROM c19_z HAVING count(*) > 1
 SELECT 'one' FROM c19_z HAVING true
 SELECT x FROM c19_z HAVING true
 SELECT x + 1 FROM c19_z HAVING min(x) >= 0
+CREATE TABLE c19_f (id int PRIMARY KEY, x int, f float8, r real)
+INSERT INTO c19_f VALUES (1, 0, '-0', '-0'), (2, 1, 'NaN', 'NaN'), (3, NULL, 1.5, 1.5), (4, 2, -0.0, 'Infinity'), (5, 3, 1, 2), (6, 4, 1e308, '-Infinity')
+INSERT INTO c19_f SELECT 7, 5, x, x FROM c19_f WHERE id = 5
+SELECT id, f, r, -f, f::text, r::text, f / 2, pg_typeof(f) FROM c19_f ORDER BY id
+SELECT sum(f), sum(r), avg(f), min(f), max(f), sum(f)::text FROM c19_f WHERE id = 1
+SELECT stddev(f), variance(f), avg(f), stddev_pop(f), var_samp(r), avg(r), sum(r), var_pop(f) FROM c19_f
+SELECT stddev(f), variance(f), avg(f), stddev_pop(f), var_samp(r), avg(r), sum(r), sum(f) FROM c19_f WHERE id NOT IN (2, 6)
+SELECT avg(f) FROM c19_f WHERE id IN (5, 6)
+SELECT sum(f) FROM (SELECT f FROM c19_f WHERE id = 6 UNION ALL SELECT f FROM c19_f WHERE id = 6) s
+SELECT variance(f) FROM (SELECT f FROM c19_f WHERE id = 6 UNION ALL SELECT f FROM c19_f WHERE id = 6) s
+SELECT id, avg(r) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), sum(f) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM c19_f ORDER BY id
+SELECT avg(f) FILTER (WHERE id < 4), avg(x), avg(r), pg_typeof(avg(r)) FROM c19_f
+SELECT corr(f, r), covar_pop(f, x), regr_slope(x, f) FROM c19_f
+SELECT f, count(*) FROM c19_f GROUP BY f ORDER BY f
+SELECT DISTINCT f FROM c19_f ORDER BY 1
+SELECT id FROM c19_f WHERE f = 0 ORDER BY id
+SELECT 9223372036854775807::float8 = 9223372036854775806::float8, -0.0, (-0.0)::float8, (-0.0)::real, -0.0::float8, (0.0 * -1)::float8
