@@ -308,7 +308,8 @@ typedef struct SumState {
 	double d;
 	int64_t n;
 	bool real;
-	bool overflow; /* finite values summed to an infinity */
+	bool overflow;	/* finite values summed to an infinity ... */
+	bool nonfinite; /* ... and a value was NaN or infinite (no error then) */
 } SumState;
 
 static __int128 sum_get(const SumState *st)
@@ -337,6 +338,7 @@ static void sum_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 	double v = float_arg(arg), d0 = st->d;
 	st->d = first ? v : st->d + sign * v;
 	st->overflow = st->overflow || (isinf(st->d) && !isinf(d0) && !isinf(v));
+	st->nonfinite = st->nonfinite || !isfinite(v);
 }
 
 static void sum_final(sqlite3_context *ctx)
@@ -345,7 +347,7 @@ static void sum_final(sqlite3_context *ctx)
 	if (!st || st->n <= 0)
 		return;
 	__int128 total = sum_get(st);
-	if (st->real && st->overflow) {
+	if (st->real && st->overflow && !st->nonfinite) {
 		pgt_result_error(ctx, "22003", "value out of range: overflow");
 	} else if (st->real) {
 		dec_float_result(ctx, st->d);

@@ -25,13 +25,15 @@
 
 typedef struct FStat {
 	double n, sx, sxx, sy, syy, sxy;
+	/* a sum of finite values overflowed; a value was NaN or infinite */
+	bool overflow, nonfinite;
 } FStat;
 
-/* One row of float8_accum (y only) or float8_regr_accum (y, x); false
- * when a sum of finite values overflowed (22003, as PostgreSQL). */
-static bool fstat_add(FStat *s, double y, double x, bool two)
+/* One row of float8_accum (y only) or float8_regr_accum (y, x). */
+static void fstat_add(FStat *s, double y, double x, bool two)
 {
 	double n0 = s->n, sy0 = s->sy, sx0 = s->sx;
+	s->nonfinite = s->nonfinite || !isfinite(y) || (two && !isfinite(x));
 	s->n += 1.0;
 	s->sy += y;
 	if (two)
@@ -41,10 +43,10 @@ static bool fstat_add(FStat *s, double y, double x, bool two)
 		if (!two) {
 			s->syy += ty * ty / (s->n * n0);
 			if ((isinf(s->sy) || isinf(s->syy)) && !isinf(sy0) && !isinf(y))
-				return false;
+				s->overflow = true;
 			if (isinf(s->sy) || isinf(s->syy))
 				s->syy = NAN;
-			return true;
+			return;
 		}
 		double tx = x * s->n - s->sx, scale = 1.0 / (s->n * n0);
 		s->sxx += tx * tx * scale;
@@ -53,7 +55,7 @@ static bool fstat_add(FStat *s, double y, double x, bool two)
 		if (((isinf(s->sx) || isinf(s->sxx)) && !isinf(sx0) && !isinf(x)) ||
 		    ((isinf(s->sy) || isinf(s->syy)) && !isinf(sy0) && !isinf(y)) ||
 		    (isinf(s->sxy) && !isinf(sx0) && !isinf(x) && !isinf(sy0) && !isinf(y)))
-			return false;
+			s->overflow = true;
 		if (isinf(s->sxx))
 			s->sxx = NAN;
 		if (isinf(s->syy))
@@ -66,7 +68,6 @@ static bool fstat_add(FStat *s, double y, double x, bool two)
 		if (two && (isnan(x) || isinf(x)))
 			s->sxx = s->sxy = NAN;
 	}
-	return true;
 }
 
 /* The final function of kind over the sums; false for NULL. */
@@ -109,11 +110,16 @@ void pgs_fstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int
 			double y = dec_float_arg(r[1]), sy0 = s.sy;
 			s.sy = s.n > 0.0 ? s.sy + y : y;
 			s.n += 1.0;
-			if (!isinf(s.sy) || isinf(sy0) || isinf(y))
-				continue;
-		} else if (fstat_add(&s, dec_float_arg(r[1]), two ? dec_float_arg(r[2]) : 0, two)) {
-			continue;
+			s.overflow = s.overflow || (isinf(s.sy) && !isinf(sy0) && !isinf(y));
+			s.nonfinite = s.nonfinite || !isfinite(y);
+		} else {
+			fstat_add(&s, dec_float_arg(r[1]), two ? dec_float_arg(r[2]) : 0, two);
 		}
+	}
+	/* PostgreSQL raises 22003 when its sums of finite values overflow
+	 * before a NaN or an infinity comes; the rows' order is no one's here,
+	 * so only when every value is finite */
+	if (s.overflow && !s.nonfinite) {
 		pgt_result_error(ctx, "22003", "value out of range: overflow");
 		return;
 	}

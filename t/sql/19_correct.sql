@@ -34,3 +34,8 @@ SELECT f, count(*) FROM c19_f GROUP BY f ORDER BY f
 SELECT DISTINCT f FROM c19_f ORDER BY 1
 SELECT id FROM c19_f WHERE f = 0 ORDER BY id
 SELECT 9223372036854775807::float8 = 9223372036854775806::float8, -0.0, (-0.0)::float8, (-0.0)::real, -0.0::float8, (0.0 * -1)::float8
+SELECT to_jsonb('abc')
+SELECT to_json('日本')::jsonb
+SELECT to_jsonb(NULL)
+SELECT to_json('a'::text), to_jsonb(1), json_build_array('a'), jsonb_build_array('a', NULL)
+SELECT stddev_pop(f), sum(f) FROM c19_f WHERE id IN (1, 2, 6, 7)
