@@ -27,13 +27,18 @@ enum { FOLD_LITERAL, FOLD_VARYING, FOLD_UNSURE };
 
 static int fold_kind(const Node *n, bool aggs);
 
-/* A number literal cast to a type that holds it: integer to integer (8
- * bytes), float8 or numeric, a decimal literal in float8's range to float8,
- * any to numeric without a typmod; none of these casts can fail. */
+/* A quoted literal of a type, or a number literal cast to a type that
+ * holds it: integer to integer (8 bytes), float8 or numeric, a decimal
+ * literal in float8's range to float8, any to numeric without a typmod;
+ * none of these casts can fail when the statement runs. */
 static bool literal_cast_safe(const PgQuery__TypeCast *tc)
 {
 	const Node *arg = tc->arg;
 	const PgQuery__TypeName *t = tc->type_name;
+	/* a quoted literal of any type is read by the parser, which raises
+	 * its errors whatever the planner folds (DoSQL's translation too) */
+	if (arg && arg->node_case == PG_QUERY__NODE__NODE_A_CONST && arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+		return true;
 	if (!arg || arg->node_case != PG_QUERY__NODE__NODE_A_CONST || !t || !t->n_names || t->n_typmods ||
 	    t->n_array_bounds || t->names[t->n_names - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
 		return false;
@@ -146,7 +151,8 @@ static const char *const strict_funcs[] = {
 	"log", "log10", "sign", "gcd", "lcm", "length", "char_length", "character_length", "octet_length", "lower",
 	"upper", "substr", "replace", "strpos", "left", "right", "lpad", "rpad", "btrim", "ltrim", "rtrim", "repeat",
 	"reverse", "md5", "ascii", "chr", "split_part", "translate", "starts_with", "date_trunc", "date_part", "age",
-	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", NULL};
+	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", "timezone",
+	"extract", NULL};
 
 bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f)
 {

@@ -39,3 +39,7 @@ SELECT to_json('日本')::jsonb
 SELECT to_jsonb(NULL)
 SELECT to_json('a'::text), to_jsonb(1), json_build_array('a'), jsonb_build_array('a', NULL)
 SELECT stddev_pop(f), sum(f) FROM c19_f WHERE id IN (1, 2, 6, 7)
+SELECT count(*) FROM c19_z WHERE (((1.5 % (x - x)) > 1.5) > ((NULL::timestamp AT TIME ZONE 'America/New_York') < timestamptz '2024-10-27 01:30:00+00'))
+SELECT (((NULL::timestamptz AT TIME ZONE 'UTC') - (timestamp '2024-03-10 02:30:00' - ('infinity'::date + x * interval '1 month'))) AT TIME ZONE 'America/New_York') FROM c19_z ORDER BY id
+SELECT extract(epoch FROM NULL::timestamp) + 1 / x, NULL::int < (1 / x) + x, (1 / x) = NULL::int + int4 '2' FROM c19_z ORDER BY id
+SELECT ('infinity'::timestamp - timestamp '2024-01-01') = NULL FROM c19_z
