@@ -11,6 +11,7 @@
 #include <string.h>
 #include "common/pgident.h"
 #include "common/pgnode.h"
+#include "pgsql/pgtime_int.h"
 #include "pgsql/translate_int.h"
 
 bool tr_is_null_const(const Node *n)
@@ -116,7 +117,15 @@ static int fold_kind(const Node *n, bool aggs)
 			return aggs ? fold_agg(f) : FOLD_UNSURE;
 		if (f->agg_star || f->agg_distinct || f->agg_filter || f->over || f->n_agg_order || f->func_variadic)
 			return FOLD_UNSURE;
-		return fold_args(f->n_args, f->args, aggs);
+		int k = fold_args(f->n_args, f->args, aggs);
+		/* x AT TIME ZONE 'known zone' of a literal x cannot fail */
+		PgtZone z;
+		if (k == FOLD_UNSURE && f->n_args == 2 && strcmp(f->funcname[f->n_funcname - 1]->string->sval, "timezone") == 0 &&
+		    f->args[0]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    f->args[0]->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL &&
+		    pgt_zone_named(f->args[0]->a_const->sval->sval, &z) && fold_kind(f->args[1], aggs) == FOLD_LITERAL)
+			return FOLD_LITERAL;
+		return k;
 	}
 	default:
 		return FOLD_UNSURE;

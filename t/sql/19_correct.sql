@@ -43,3 +43,7 @@ SELECT count(*) FROM c19_z WHERE (((1.5 % (x - x)) > 1.5) > ((NULL::timestamp AT
 SELECT (((NULL::timestamptz AT TIME ZONE 'UTC') - (timestamp '2024-03-10 02:30:00' - ('infinity'::date + x * interval '1 month'))) AT TIME ZONE 'America/New_York') FROM c19_z ORDER BY id
 SELECT extract(epoch FROM NULL::timestamp) + 1 / x, NULL::int < (1 / x) + x, (1 / x) = NULL::int + int4 '2' FROM c19_z ORDER BY id
 SELECT ('infinity'::timestamp - timestamp '2024-01-01') = NULL FROM c19_z
+CREATE TABLE c19_t (id int PRIMARY KEY, c timestamptz)
+INSERT INTO c19_t VALUES (1, '-infinity'), (2, '2024-03-10 02:30:00-05'), (3, NULL)
+SELECT id, ((date '2024-03-10' + ((NULL::timestamptz)::timestamp)::time) - ((timestamp '2024-03-10 02:30:00' AT TIME ZONE 'America/New_York') - c)) FROM c19_t ORDER BY id
+SELECT id, (timestamp 'infinity' AT TIME ZONE 'UTC') - c FROM c19_t ORDER BY id
