@@ -220,6 +220,8 @@ static bool session_time_literal(uint32_t oid, const char *lit)
 	return oid == PGT_TIME && strpbrk(lit, "nN");
 }
 
+static void bpchar_as_text(Buf *b, TType *t);
+
 /*
  * Give expression `e` (emitted in `b`, typed `ty`) the type `oid`/`typmod`:
  * untyped literals are converted now, open parameters take the type, other
@@ -286,6 +288,8 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 		tr_ttype_set(ty, oid, typmod);
 		return true;
 	}
+	if (ty->oid == PGT_BPCHAR && (oid == PGT_TEXT || oid == PGT_VARCHAR))
+		bpchar_as_text(b, ty); /* character(n) to text drops the padding */
 	bool same = ty->oid == oid && (typmod < 0 || ty->typmod == typmod);
 	/* an integer is a numeric already, but not at numeric(p,s)'s scale;
 	 * as double precision it is a REAL (rounded past 2^53, and stored as
@@ -651,6 +655,72 @@ static uint32_t common_of(uint32_t a, uint32_t b)
 	if (tr_is_numeric_type(a) && tr_is_numeric_type(b))
 		return tr_arith_result(a, b);
 	return a;
+}
+
+static bool is_datetime(uint32_t t) { return t == PGT_DATE || t == PGT_TIMESTAMP || t == PGT_TIMESTAMPTZ; }
+
+/* The type NULLIF(l, r) returns: the left input of the = operator
+ * PostgreSQL picks (l's own type beside another integer, float or
+ * date/time type; text for varchar; character(n) only beside
+ * character(n) or an untyped value); *cmp, the type they compare in. */
+static uint32_t nullif_type(const TType *l, const TType *r, uint32_t *cmp)
+{
+	bool lopen = l->unknown || l->param, ropen = r->unknown || r->param;
+	uint32_t lo = lopen ? r->oid : l->oid, ro = ropen ? lo : r->oid;
+	if (lopen && ropen)
+		lo = ro = PGT_TEXT;
+	if ((lo == PGT_BPCHAR && (ro == PGT_BPCHAR || ro == PGT_VARCHAR)) || (lo == PGT_VARCHAR && ro == PGT_BPCHAR))
+		return *cmp = PGT_BPCHAR;
+	if (tr_is_text_type(lo) && (lo == PGT_VARCHAR || lo == PGT_BPCHAR || tr_is_text_type(ro)))
+		return *cmp = PGT_TEXT;
+	*cmp = common_of(lo, ro);
+	if (is_datetime(lo) && is_datetime(ro))
+		*cmp = lo == PGT_TIMESTAMPTZ || ro == PGT_TIMESTAMPTZ ? PGT_TIMESTAMPTZ : PGT_TIMESTAMP;
+	bool same_kind = (tr_is_int_type(lo) && tr_is_int_type(ro)) || (is_datetime(lo) && is_datetime(ro)) ||
+			 ((lo == PGT_FLOAT4 || lo == PGT_FLOAT8) && (ro == PGT_FLOAT4 || ro == PGT_FLOAT8));
+	return same_kind ? lo : *cmp;
+}
+
+/* NULLIF(l, r): NULL when l = r (compared by r's and l's values as
+ * PostgreSQL's operator compares them), else l of nullif_type. */
+static bool nullif_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
+{
+	Buf lb, rb, lk;
+	TType lt, rt, kt[2];
+	buf_init(&lb);
+	buf_init(&rb);
+	buf_init(&lk);
+	bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt);
+	uint32_t cmp = 0, res = ok ? nullif_type(&lt, &rt, &cmp) : 0;
+	if (ok) {
+		tr_put_buf(&lk, &lb);
+		kt[0] = lt;
+		kt[1] = rt;
+		ok = tr_coerce(tr, &lk, &kt[0], cmp, -1, a->location) && tr_coerce(tr, &rb, &kt[1], cmp, -1, a->location) &&
+		     tr_coerce(tr, &lb, &lt, res, -1, a->location);
+	}
+	int keyed = ok ? tr_cmp_keyed(kt, 2) : 0;
+	if (ok && !keyed && res == cmp) {
+		buf_put_str(out, "nullif(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+	} else if (ok) {
+		buf_put_str(out, "(CASE WHEN ");
+		tr_put_cmp_operand(out, &lk, &kt[0], keyed);
+		buf_put_str(out, " = ");
+		tr_put_cmp_operand(out, &rb, &kt[1], keyed);
+		buf_put_str(out, " THEN NULL ELSE ");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, " END)");
+	}
+	if (ok)
+		tr_ttype_set(ty, res, lt.typmod);
+	buf_cleanup(&lb);
+	buf_cleanup(&rb);
+	buf_cleanup(&lk);
+	return ok && !tr->failed;
 }
 
 /* Translate n expressions (first, then items) into bufs/types, all brought to
@@ -1067,35 +1137,8 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		buf_cleanup(&rb);
 		return ok;
 	}
-	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
-		Node *args[1] = {a->rexpr};
-		Buf bufs[2];
-		TType types[2];
-		uint32_t common;
-		memset(bufs, 0, sizeof(bufs));
-		bool ok = common_list(tr, a->lexpr, 1, args, bufs, types, &common, a->location);
-		if (ok && common == PGT_NUMERIC) {
-			/* numeric values are equal by value, whatever their scale */
-			int keyed = tr_cmp_keyed(types, 2);
-			buf_put_str(out, "(CASE WHEN ");
-			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
-			buf_put_str(out, " = ");
-			tr_put_cmp_operand(out, &bufs[1], &types[1], keyed);
-			buf_put_str(out, " THEN NULL ELSE ");
-			tr_put_buf(out, &bufs[0]);
-			buf_put_str(out, " END)");
-		} else if (ok) {
-			buf_put_str(out, "nullif(");
-			tr_put_buf(out, &bufs[0]);
-			buf_put_str(out, ", ");
-			tr_put_buf(out, &bufs[1]);
-			buf_put_u8(out, ')');
-		}
-		if (ok)
-			tr_ttype_set(ty, common, -1);
-		free_list(bufs, 2);
-		return ok;
-	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF:
+		return nullif_expr(tr, a, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
 		if (a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST)
 			return tr_unsupported(tr, a->location, "this IN form");

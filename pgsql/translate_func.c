@@ -480,7 +480,8 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 		static const char *const text_fns[] = {"ltrim", "rtrim", "btrim", "left", "right", "upper", "lower",
 						       "initcap", "length", "char_length", "character_length",
 						       "replace", "reverse", "repeat", "lpad", "rpad", "strpos",
-						       "split_part", "translate", "starts_with", "md5", "ascii", NULL};
+						       "split_part", "translate", "starts_with", "md5", "ascii", "substr",
+						       "substring", NULL};
 		if (at.oid == PGT_BPCHAR && name_in(name, text_fns)) {
 			Buf t;
 			buf_init(&t);

@@ -47,3 +47,11 @@ CREATE TABLE c19_t (id int PRIMARY KEY, c timestamptz)
 INSERT INTO c19_t VALUES (1, '-infinity'), (2, '2024-03-10 02:30:00-05'), (3, NULL)
 SELECT id, ((date '2024-03-10' + ((NULL::timestamptz)::timestamp)::time) - ((timestamp '2024-03-10 02:30:00' AT TIME ZONE 'America/New_York') - c)) FROM c19_t ORDER BY id
 SELECT id, (timestamp 'infinity' AT TIME ZONE 'UTC') - c FROM c19_t ORDER BY id
+CREATE TABLE c19_c (id int PRIMARY KEY, c char(4), v varchar(10), n int8, s int2)
+INSERT INTO c19_c VALUES (1, '', 'a ', 0, 1), (2, 'ab', '', 7, 0), (3, NULL, 'x', NULL, -1), (4, ' a', NULL, 9223372036854775807, 7)
+SELECT id, nullif(c, ''), nullif('', c), nullif(c, 'ab'::char(2)), nullif(v, ''), nullif(c, v), nullif(v, c) FROM c19_c ORDER BY id
+SELECT id, pg_typeof(nullif(c, '')), pg_typeof(nullif(v, '')), pg_typeof(nullif(c, v::text)), pg_typeof(nullif(0, n)), pg_typeof(nullif(s, 0)), pg_typeof(nullif(n, 1.5)) FROM c19_c ORDER BY id
+SELECT id, nullif(0, n), nullif(s, 0), nullif(n, 7), nullif(1.50, 1.5), nullif(date '2024-01-01', timestamp '2024-01-01 00:00') FROM c19_c ORDER BY id
+SELECT id, translate(c, 'ab', 'xy'), substr(c, 1, 3), substr(c, -1, 3), split_part(c, ',', 1), starts_with('', c), substring(c FROM 1 FOR 4) FROM c19_c ORDER BY id
+SELECT nullif(c, '') AS g, count(*) FROM c19_c GROUP BY 1 ORDER BY 1
+SELECT DISTINCT nullif(c, '') FROM c19_c ORDER BY 1 DESC NULLS LAST
