@@ -408,7 +408,10 @@ static bool result_type(Tr *tr, const FuncMap *m, const char *name, const TType 
 		tr_ttype_set(ty, m->ret, -1);
 		break;
 	case RET_ARG1:
-		tr_ttype_set(ty, first->oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
+		if (first->oid == PGT_VARCHAR && (strcmp(name, "min") == 0 || strcmp(name, "max") == 0))
+			tr_ttype_set(ty, PGT_TEXT, -1); /* min(text) takes varchar */
+		else
+			tr_ttype_set(ty, first->oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
 		break;
 	case RET_SUM:
 		tr_ttype_set(ty,

@@ -55,3 +55,4 @@ SELECT id, nullif(0, n), nullif(s, 0), nullif(n, 7), nullif(1.50, 1.5), nullif(d
 SELECT id, translate(c, 'ab', 'xy'), substr(c, 1, 3), substr(c, -1, 3), split_part(c, ',', 1), starts_with('', c), substring(c FROM 1 FOR 4) FROM c19_c ORDER BY id
 SELECT nullif(c, '') AS g, count(*) FROM c19_c GROUP BY 1 ORDER BY 1
 SELECT DISTINCT nullif(c, '') FROM c19_c ORDER BY 1 DESC NULLS LAST
+SELECT min(v), max(v), pg_typeof(min(v)), pg_typeof(max(c)) FROM c19_c
