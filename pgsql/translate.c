@@ -1252,10 +1252,11 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 		results[i] = c->args[i]->case_when->result;
 		whens[i] = c->args[i]->case_when->expr;
 	}
-	if (c->defresult)
-		results[n] = c->defresult;
+	/* the ELSE result is the first the common type looks at, as in
+	 * PostgreSQL (CASE ... THEN char ELSE text END is text) */
+	size_t r0 = c->defresult ? 1 : 0;
 	uint32_t rtype, wtype = PGT_BOOL;
-	bool ok = common_list(tr, NULL, nres, results, rb, rt, &rtype, c->location);
+	bool ok = common_list(tr, c->defresult, n, results, rb, rt, &rtype, c->location);
 	if (ok && c->arg) {
 		ok = common_list(tr, c->arg, n, whens, wb, wt, &wtype, c->location);
 	} else if (ok) {
@@ -1277,11 +1278,11 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 			buf_put_str(out, " WHEN ");
 			tr_put_cmp_operand(out, &wb[i + w0], &wt[i + w0], keyed);
 			buf_put_str(out, " THEN ");
-			tr_put_buf(out, &rb[i]);
+			tr_put_buf(out, &rb[i + r0]);
 		}
 		if (c->defresult) {
 			buf_put_str(out, " ELSE ");
-			tr_put_buf(out, &rb[n]);
+			tr_put_buf(out, &rb[0]);
 		}
 		buf_put_str(out, " END");
 		tr_ttype_set(ty, rtype, -1);

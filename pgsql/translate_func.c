@@ -348,9 +348,16 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
 		pgs_put_literal(out, tn, strlen(tn));
 		buf_put_str(out, " ELSE ");
 	}
+	/* otherwise it stays unevaluated: the $n it holds (the router binds
+	 * a statement's literals) stay in the statement */
+	if (ok && !at.agg) {
+		buf_put_str(out, "CASE WHEN 0 THEN (");
+		tr_put_buf(out, &ab);
+		buf_put_str(out, ") ELSE ");
+	}
 	if (ok)
 		pgs_put_literal(out, tn, strlen(tn));
-	if (ok && at.agg)
+	if (ok)
 		buf_put_str(out, " END");
 	buf_cleanup(&ab);
 	tr_ttype_set(ty, PGT_REGTYPE, -1);
