@@ -166,6 +166,27 @@ static void fn_starts_with(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, pn <= n && memcmp(s, p, pn) == 0);
 }
 
+/* replace(s, from, to): strict (SQLite's returns s for an empty from
+ * even when to is NULL); s unchanged for an empty from. */
+static void fn_replace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv))
+		return;
+	size_t n, fn, tn;
+	const unsigned char *s = text_arg(argv[0], &n), *f = text_arg(argv[1], &fn), *t = text_arg(argv[2], &tn);
+	Buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < n;) {
+		if (fn && fn <= n - i && memcmp(s + i, f, fn) == 0) {
+			buf_put(&b, t, tn);
+			i += fn;
+		} else {
+			buf_put_u8(&b, s[i++]);
+		}
+	}
+	result_buf(ctx, &b);
+}
+
 static void put_field(Buf *b, bool *first, const unsigned char *s, size_t n, sqlite3_value *null_str)
 {
 	buf_put_str(b, *first ? "" : ",");
@@ -706,6 +727,7 @@ bool pgt_text_funcs_register(sqlite3 *db)
 		{"pg_overlay", 4, fn_overlay, NULL, SQLITE_DETERMINISTIC},
 		{"pg_translate", 3, fn_translate, NULL, SQLITE_DETERMINISTIC},
 		{"pg_starts_with", 2, fn_starts_with, NULL, SQLITE_DETERMINISTIC},
+		{"pg_replace", 3, fn_replace, NULL, SQLITE_DETERMINISTIC},
 		{"pg_string_to_array", 2, fn_string_to_array, NULL, SQLITE_DETERMINISTIC},
 		{"pg_string_to_array", 3, fn_string_to_array, NULL, SQLITE_DETERMINISTIC},
 		{"pg_chr", 1, fn_chr, NULL, SQLITE_DETERMINISTIC},

@@ -144,7 +144,7 @@ static const FuncMap funcs[] = {
 	{"octet_length", "pg_octet_length", RET_FIXED, PGT_INT4, false, 0},
 	{"substr", "pg_substr", RET_FIXED, PGT_TEXT, false, 0},
 	{"substring", "pg_substr", RET_FIXED, PGT_TEXT, false, 0},
-	{"replace", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"replace", "pg_replace", RET_FIXED, PGT_TEXT, false, 0},
 	{"btrim", "trim", RET_FIXED, PGT_TEXT, false, 0},
 	{"trim", "trim", RET_FIXED, PGT_TEXT, false, 0},
 	{"ltrim", NULL, RET_FIXED, PGT_TEXT, false, 0},

@@ -58,3 +58,4 @@ SELECT DISTINCT nullif(c, '') FROM c19_c ORDER BY 1 DESC NULLS LAST
 SELECT min(v), max(v), pg_typeof(min(v)), pg_typeof(max(c)) FROM c19_c
 SELECT id, CASE WHEN false THEN c ELSE NULL::text END, pg_typeof(CASE WHEN false THEN c ELSE NULL::text END), pg_typeof(CASE WHEN id > 1 THEN v::text ELSE v END), CASE id WHEN 1 THEN 'one' WHEN 2 THEN c ELSE v END FROM c19_c ORDER BY id
 SELECT pg_typeof(id + 1), pg_typeof(v || 'x'), pg_typeof(n * 2.5) FROM c19_c ORDER BY id
+SELECT replace('', '', NULL) IS NULL, replace('abcabc', 'b', 'XY'), replace('abc', '', 'z'), replace('日本日本', '本', 'x'), replace('aaa', 'aa', 'b'), replace(v, '', NULL) FROM c19_c ORDER BY id
