@@ -555,11 +555,17 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* GREATEST / LEAST: NULL arguments are ignored, as in PostgreSQL. */
+/* pg_greatest/pg_least(v, ...), and pg_greatest_t/pg_least_t(oid, v, ...)
+ * comparing as type oid orders its text (dates and timestamps in time
+ * order, character(n) without its padding). */
 static void fn_minmax(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	bool greatest = sqlite3_user_data(ctx) != NULL;
+	intptr_t mode = (intptr_t)sqlite3_user_data(ctx);
+	bool greatest = mode & 1;
+	int first = mode & 2 ? 1 : 0;
+	uint32_t oid = first ? (uint32_t)sqlite3_value_int64(argv[0]) : 0;
 	sqlite3_value *best = NULL;
-	for (int i = 0; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
 			continue;
 		if (!best) {
@@ -567,7 +573,11 @@ static void fn_minmax(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			continue;
 		}
 		int cmp;
-		if (sqlite3_value_numeric_type(argv[i]) != SQLITE_TEXT && sqlite3_value_numeric_type(best) != SQLITE_TEXT) {
+		if (oid) {
+			cmp = pgt_order_text(oid, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]),
+					     (const char *)sqlite3_value_text(best), (size_t)sqlite3_value_bytes(best));
+		} else if (sqlite3_value_numeric_type(argv[i]) != SQLITE_TEXT &&
+			   sqlite3_value_numeric_type(best) != SQLITE_TEXT) {
 			double a = sqlite3_value_double(argv[i]), b = sqlite3_value_double(best);
 			cmp = a < b ? -1 : a > b;
 		} else {
@@ -1285,6 +1295,8 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_regexp", 3, fn_regexp, NULL, SQLITE_DETERMINISTIC},
 		{"pg_greatest", -1, fn_minmax, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_least", -1, fn_minmax, NULL, SQLITE_DETERMINISTIC},
+		{"pg_greatest_t", -1, fn_minmax, (void *)3, SQLITE_DETERMINISTIC},
+		{"pg_least_t", -1, fn_minmax, (void *)2, SQLITE_DETERMINISTIC},
 		{"pg_concat", -1, fn_concat, NULL, SQLITE_DETERMINISTIC},
 		{"pg_substr", 2, fn_substr, NULL, SQLITE_DETERMINISTIC},
 		{"pg_substr", 3, fn_substr, NULL, SQLITE_DETERMINISTIC},

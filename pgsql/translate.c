@@ -645,8 +645,11 @@ static void null_result(Buf *out, Buf *lb, Buf *rb)
 }
 
 /* Emit "(l) OP (r)" after unifying operand types. */
-/* The common type of two types: numeric types promote, otherwise the first. */
-static uint32_t common_of(uint32_t a, uint32_t b)
+static bool is_datetime(uint32_t t) { return t == PGT_DATE || t == PGT_TIMESTAMP || t == PGT_TIMESTAMPTZ; }
+
+/* The common type of two types: numeric types promote, so do date and
+ * timestamp, otherwise the first. */
+uint32_t tr_common_of(uint32_t a, uint32_t b)
 {
 	if (!a || a == PGT_UNKNOWN)
 		return b;
@@ -654,10 +657,13 @@ static uint32_t common_of(uint32_t a, uint32_t b)
 		return a;
 	if (tr_is_numeric_type(a) && tr_is_numeric_type(b))
 		return tr_arith_result(a, b);
+	/* date < timestamp < timestamptz: each converts implicitly to the next */
+	if (is_datetime(a) && is_datetime(b))
+		return a == PGT_TIMESTAMPTZ || b == PGT_TIMESTAMPTZ ? PGT_TIMESTAMPTZ
+		       : a == PGT_TIMESTAMP || b == PGT_TIMESTAMP ? PGT_TIMESTAMP
+								 : PGT_DATE;
 	return a;
 }
-
-static bool is_datetime(uint32_t t) { return t == PGT_DATE || t == PGT_TIMESTAMP || t == PGT_TIMESTAMPTZ; }
 
 /* The type NULLIF(l, r) returns: the left input of the = operator
  * PostgreSQL picks (l's own type beside another integer, float or
@@ -673,9 +679,7 @@ static uint32_t nullif_type(const TType *l, const TType *r, uint32_t *cmp)
 		return *cmp = PGT_BPCHAR;
 	if (tr_is_text_type(lo) && (lo == PGT_VARCHAR || lo == PGT_BPCHAR || tr_is_text_type(ro)))
 		return *cmp = PGT_TEXT;
-	*cmp = common_of(lo, ro);
-	if (is_datetime(lo) && is_datetime(ro))
-		*cmp = lo == PGT_TIMESTAMPTZ || ro == PGT_TIMESTAMPTZ ? PGT_TIMESTAMPTZ : PGT_TIMESTAMP;
+	*cmp = tr_common_of(lo, ro);
 	bool same_kind = (tr_is_int_type(lo) && tr_is_int_type(ro)) || (is_datetime(lo) && is_datetime(ro)) ||
 			 ((lo == PGT_FLOAT4 || lo == PGT_FLOAT8) && (ro == PGT_FLOAT4 || ro == PGT_FLOAT8));
 	return same_kind ? lo : *cmp;
@@ -734,7 +738,7 @@ static bool common_list(Tr *tr, Node *first, size_t n, Node **items, Buf *bufs, 
 		if (!tr_expr(tr, first && i == 0 ? first : items[i - (first ? 1 : 0)], &bufs[i], &types[i]))
 			return false;
 		if (!types[i].unknown && !types[i].param)
-			c = common_of(c, types[i].oid);
+			c = tr_common_of(c, types[i].oid);
 	}
 	if (!c)
 		c = PGT_TEXT;

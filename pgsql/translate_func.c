@@ -25,9 +25,7 @@ uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *
 	for (size_t i = 0; i < n && ok; i++) {
 		ok = tr_expr(tr, args[i], &bs[i], &ts[i]);
 		if (ok && !ts[i].unknown && !ts[i].param)
-			common = common == 0 ? ts[i].oid
-				 : tr_is_numeric_type(common) && tr_is_numeric_type(ts[i].oid) ? tr_arith_result(common, ts[i].oid)
-											  : common;
+			common = tr_common_of(common, ts[i].oid);
 	}
 	if (!ok)
 		return 0;
@@ -75,6 +73,9 @@ bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc,
 			buf_put_str(out, "("); /* SQLite's coalesce takes two or more */
 		else if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
 			buf_printf(out, "pg_num%s(", fn + 3);
+		else if ((common == PGT_DATE || common == PGT_TIMESTAMP || common == PGT_TIMESTAMPTZ ||
+			  common == PGT_BPCHAR) && strncmp(fn, "pg_", 3) == 0)
+			buf_printf(out, "%s_t(%u, ", fn, common); /* in the type's order, not the text's */
 		else
 			buf_printf(out, "%s(", fn);
 		args_put(out, &a, true);

@@ -123,6 +123,9 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty);
 bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty);
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
+/* The common type of two types (0 or unknown: the other): numeric types
+ * promote, so do date < timestamp < timestamptz, otherwise the first. */
+uint32_t tr_common_of(uint32_t a, uint32_t b);
 /* Whether a function of this name is an aggregate. */
 bool tr_is_aggregate(const char *name);
 /* n is a NULL constant, bare or cast (NULL::int). */

@@ -1019,6 +1019,10 @@ static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t 
 		} else if (dedup && types[i] == PGT_INTERVAL) {
 			tr_put_buf(&w, &col);
 			buf_put_str(&w, " COLLATE pg_interval");
+		} else if (pgt_value_collation(types[i])) {
+			/* dates and timestamps in time order, jsonb and arrays by value */
+			tr_put_buf(&w, &col);
+			buf_printf(&w, " COLLATE %s", pgt_value_collation(types[i]));
 		} else {
 			tr_put_buf(&w, &col);
 		}
@@ -1062,9 +1066,8 @@ static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], bool dedup, TRel 
 		uint32_t t = a->type;
 		if (a->untyped && !b->untyped)
 			t = b->type;
-		else if (!a->untyped && !b->untyped && a->type != b->type && tr_is_numeric_type(a->type) &&
-			 tr_is_numeric_type(b->type))
-			t = tr_arith_result(a->type, b->type);
+		else if (!a->untyped && !b->untyped && a->type != b->type)
+			t = tr_common_of(a->type, b->type);
 		types[i] = t;
 		for (int k = 0; k < 2; k++)
 			if (armres[k].cols[i].type != t || (dedup && by_value(t)))

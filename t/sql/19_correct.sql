@@ -59,3 +59,10 @@ SELECT min(v), max(v), pg_typeof(min(v)), pg_typeof(max(c)) FROM c19_c
 SELECT id, CASE WHEN false THEN c ELSE NULL::text END, pg_typeof(CASE WHEN false THEN c ELSE NULL::text END), pg_typeof(CASE WHEN id > 1 THEN v::text ELSE v END), CASE id WHEN 1 THEN 'one' WHEN 2 THEN c ELSE v END FROM c19_c ORDER BY id
 SELECT pg_typeof(id + 1), pg_typeof(v || 'x'), pg_typeof(n * 2.5) FROM c19_c ORDER BY id
 SELECT replace('', '', NULL) IS NULL, replace('abcabc', 'b', 'XY'), replace('abc', '', 'z'), replace('日本日本', '本', 'x'), replace('aaa', 'aa', 'b'), replace(v, '', NULL) FROM c19_c ORDER BY id
+CREATE TABLE c19_d (id int PRIMARY KEY, a date, b timestamp)
+INSERT INTO c19_d VALUES (1, '0001-01-01', '0001-01-01 10:00 BC'), (2, 'infinity', '2024-03-10 02:30'), (3, '-infinity', NULL), (4, '2000-02-29', '2000-02-28 23:00')
+SELECT id, greatest(a - 3, a), least(a - 3, a), greatest(a, b), least(a, b), greatest(b, '0044-03-15 BC'::timestamp) FROM c19_d ORDER BY id
+SELECT DISTINCT greatest(a - 1, a) FROM c19_d ORDER BY 1
+SELECT id, coalesce(b, a), pg_typeof(coalesce(a, b)), CASE WHEN id > 2 THEN a ELSE b END FROM c19_d ORDER BY id
+SELECT a FROM c19_d UNION SELECT b FROM c19_d ORDER BY 1
+SELECT greatest('a'::char(3), 'a '::char(3)) || '|', least('b'::char(2), 'a '::char(3)) || '|'
