@@ -130,6 +130,29 @@ static bool float_nan(uint32_t oid, sqlite3_value *v)
 
 /* pg_sqrt(x): sqrt of double precision; NaN is NaN, a negative number
  * is 2201F as PostgreSQL says. */
+/* pg_int_special(v, from, to): v, or the error of casting its NaN or
+ * infinity (the text it is stored as) of type from to integer type to. */
+static void fn_int_special(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	uint32_t from = (uint32_t)sqlite3_value_int64(argv[1]), to = (uint32_t)sqlite3_value_int64(argv[2]);
+	const char *name = to == PGT_INT2 ? "smallint" : to == PGT_INT8 ? "bigint" : "integer";
+	const char *t = sqlite3_value_type(argv[0]) == SQLITE_TEXT ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+	bool nan = t && strcasecmp(t, "NaN") == 0;
+	bool inf = t ? strcasecmp(t, "Infinity") == 0 || strcasecmp(t, "-Infinity") == 0
+		     : sqlite3_value_type(argv[0]) == SQLITE_FLOAT && isinf(sqlite3_value_double(argv[0]));
+	char m[64];
+	if ((nan || inf) && from == PGT_NUMERIC) {
+		snprintf(m, sizeof(m), "cannot convert %s to %s", nan ? "NaN" : "infinity", name);
+		pgt_result_error(ctx, "0A000", m);
+	} else if (nan) {
+		snprintf(m, sizeof(m), "%s out of range", name);
+		pgt_result_error(ctx, "22003", m);
+	} else {
+		sqlite3_result_value(ctx, argv[0]);
+	}
+}
+
 static void fn_sqrt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -1285,6 +1308,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_random", 0, fn_random, NULL, 0},
 		{"pg_abs", 2, fn_abs, NULL, SQLITE_DETERMINISTIC},
 		{"pg_sqrt", 1, fn_sqrt, NULL, SQLITE_DETERMINISTIC},
+		{"pg_int_special", 3, fn_int_special, NULL, SQLITE_DETERMINISTIC},
 		{"pg_float_op", 4, fn_float_op, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},

@@ -196,9 +196,15 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 			buf_cleanup(&wb);
 		}
 	} else if (from == PGT_NUMERIC && tr_is_int_type(to)) {
-		buf_put_str(&nb, "pg_cast(pg_round(");
+		/* NaN and the infinities fail as numeric_int4 fails (0A000) */
+		buf_put_str(&nb, "pg_cast(pg_int_special(pg_round(");
 		tr_put_buf(&nb, b);
-		buf_printf(&nb, ", 0, %u), %u, %d)", PGT_NUMERIC, to, typmod);
+		buf_printf(&nb, ", 0, %u), %u, %u), %u, %d)", PGT_NUMERIC, from, to, to, typmod);
+	} else if ((from == PGT_FLOAT4 || from == PGT_FLOAT8) && tr_is_int_type(to)) {
+		/* a float NaN is out of the integer's range (22003) */
+		buf_put_str(&nb, "pg_cast(pg_int_special(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, ", %u, %u), %u, %d)", from, to, to, typmod);
 	} else {
 		buf_put_str(&nb, "pg_cast(");
 		tr_put_buf(&nb, b);

@@ -66,3 +66,9 @@ SELECT DISTINCT greatest(a - 1, a) FROM c19_d ORDER BY 1
 SELECT id, coalesce(b, a), pg_typeof(coalesce(a, b)), CASE WHEN id > 2 THEN a ELSE b END FROM c19_d ORDER BY id
 SELECT a FROM c19_d UNION SELECT b FROM c19_d ORDER BY 1
 SELECT greatest('a'::char(3), 'a '::char(3)) || '|', least('b'::char(2), 'a '::char(3)) || '|'
+SELECT ('NaN'::numeric)::int
+SELECT ('Infinity'::numeric)::int8
+SELECT ('-Infinity'::numeric)::int2
+SELECT ('NaN'::float8)::int2
+SELECT ('NaN'::real)::int8
+SELECT (2.5::numeric)::int, (-2.5)::int8, 1e10::float8::int8, 3.5::real::int2, f::int FROM c19_f WHERE id IN (1, 3, 5) ORDER BY id
