@@ -130,6 +130,29 @@ static bool float_nan(uint32_t oid, sqlite3_value *v)
 
 /* pg_sqrt(x): sqrt of double precision; NaN is NaN, a negative number
  * is 2201F as PostgreSQL says. */
+/* pg_int_special(v, from, to): v, or the error of casting its NaN or
+ * infinity (the text it is stored as) of type from to integer type to. */
+static void fn_int_special(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	uint32_t from = (uint32_t)sqlite3_value_int64(argv[1]), to = (uint32_t)sqlite3_value_int64(argv[2]);
+	const char *name = to == PGT_INT2 ? "smallint" : to == PGT_INT8 ? "bigint" : "integer";
+	const char *t = sqlite3_value_type(argv[0]) == SQLITE_TEXT ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+	bool nan = t && strcasecmp(t, "NaN") == 0;
+	bool inf = t ? strcasecmp(t, "Infinity") == 0 || strcasecmp(t, "-Infinity") == 0
+		     : sqlite3_value_type(argv[0]) == SQLITE_FLOAT && isinf(sqlite3_value_double(argv[0]));
+	char m[64];
+	if ((nan || inf) && from == PGT_NUMERIC) {
+		snprintf(m, sizeof(m), "cannot convert %s to %s", nan ? "NaN" : "infinity", name);
+		pgt_result_error(ctx, "0A000", m);
+	} else if (nan) {
+		snprintf(m, sizeof(m), "%s out of range", name);
+		pgt_result_error(ctx, "22003", m);
+	} else {
+		sqlite3_result_value(ctx, argv[0]);
+	}
+}
+
 static void fn_sqrt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -308,6 +331,8 @@ typedef struct SumState {
 	double d;
 	int64_t n;
 	bool real;
+	bool overflow;	/* finite values summed to an infinity ... */
+	bool nonfinite; /* ... and a value was NaN or infinite (no error then) */
 } SumState;
 
 static __int128 sum_get(const SumState *st)
@@ -322,6 +347,7 @@ static void sum_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 	SumState *st = sqlite3_aggregate_context(ctx, sizeof(*st));
 	if (!st || sqlite3_value_type(arg) == SQLITE_NULL)
 		return;
+	bool first = st->n == 0 && !st->real && sign > 0;
 	st->n += sign;
 	if (!st->real && is_integer(arg)) {
 		__int128 v = sum_get(st) + sign * (__int128)sqlite3_value_int64(arg);
@@ -331,7 +357,11 @@ static void sum_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 	if (!st->real)
 		st->d = (double)sum_get(st);
 	st->real = true;
-	st->d += sign * sqlite3_value_double(arg);
+	/* float8pl from the first value on: -0 stays -0, NaN stays NaN */
+	double v = float_arg(arg), d0 = st->d;
+	st->d = first ? v : st->d + sign * v;
+	st->overflow = st->overflow || (isinf(st->d) && !isinf(d0) && !isinf(v));
+	st->nonfinite = st->nonfinite || !isfinite(v);
 }
 
 static void sum_final(sqlite3_context *ctx)
@@ -340,8 +370,10 @@ static void sum_final(sqlite3_context *ctx)
 	if (!st || st->n <= 0)
 		return;
 	__int128 total = sum_get(st);
-	if (st->real) {
-		sqlite3_result_double(ctx, st->d);
+	if (st->real && st->overflow && !st->nonfinite) {
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+	} else if (st->real) {
+		dec_float_result(ctx, st->d);
 	} else if (total >= INT64_MIN && total <= INT64_MAX) {
 		sqlite3_result_int64(ctx, (int64_t)total);
 	} else {
@@ -467,7 +499,7 @@ bool pgs_regcomp(sqlite3_context *ctx, regex_t *re, const char *pattern, int fla
 
 typedef struct FloatAvg {
 	double sum;
-	int64_t n;
+	int64_t n, nan, inf[2];
 } FloatAvg;
 
 static void floatavg_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
@@ -475,7 +507,14 @@ static void floatavg_accum(sqlite3_context *ctx, sqlite3_value *arg, int sign)
 	FloatAvg *st = sqlite3_aggregate_context(ctx, sizeof(*st));
 	if (!st || sqlite3_value_type(arg) == SQLITE_NULL)
 		return;
-	st->sum += sign * sqlite3_value_double(arg);
+	double v = float_arg(arg);
+	/* NaN and the infinities are counted: a frame they leave loses them */
+	if (isnan(v))
+		st->nan += sign;
+	else if (isinf(v))
+		st->inf[v < 0] += sign;
+	else
+		st->sum += sign * v;
 	st->n += sign;
 }
 
@@ -498,7 +537,15 @@ static void accum_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void floatavg_final(sqlite3_context *ctx)
 {
 	FloatAvg *st = sqlite3_aggregate_context(ctx, 0);
-	if (st && st->n > 0)
+	if (!st || st->n <= 0)
+		return;
+	if (st->nan || (st->inf[0] && st->inf[1]))
+		dec_float_result(ctx, NAN);
+	else if (st->inf[0] || st->inf[1])
+		sqlite3_result_double(ctx, st->inf[0] ? INFINITY : -INFINITY);
+	else if (isinf(st->sum))
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+	else
 		sqlite3_result_double(ctx, st->sum / (double)st->n);
 }
 
@@ -531,11 +578,17 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* GREATEST / LEAST: NULL arguments are ignored, as in PostgreSQL. */
+/* pg_greatest/pg_least(v, ...), and pg_greatest_t/pg_least_t(oid, v, ...)
+ * comparing as type oid orders its text (dates and timestamps in time
+ * order, character(n) without its padding). */
 static void fn_minmax(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	bool greatest = sqlite3_user_data(ctx) != NULL;
+	intptr_t mode = (intptr_t)sqlite3_user_data(ctx);
+	bool greatest = mode & 1;
+	int first = mode & 2 ? 1 : 0;
+	uint32_t oid = first ? (uint32_t)sqlite3_value_int64(argv[0]) : 0;
 	sqlite3_value *best = NULL;
-	for (int i = 0; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
 			continue;
 		if (!best) {
@@ -543,7 +596,11 @@ static void fn_minmax(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			continue;
 		}
 		int cmp;
-		if (sqlite3_value_numeric_type(argv[i]) != SQLITE_TEXT && sqlite3_value_numeric_type(best) != SQLITE_TEXT) {
+		if (oid) {
+			cmp = pgt_order_text(oid, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]),
+					     (const char *)sqlite3_value_text(best), (size_t)sqlite3_value_bytes(best));
+		} else if (sqlite3_value_numeric_type(argv[i]) != SQLITE_TEXT &&
+			   sqlite3_value_numeric_type(best) != SQLITE_TEXT) {
 			double a = sqlite3_value_double(argv[i]), b = sqlite3_value_double(best);
 			cmp = a < b ? -1 : a > b;
 		} else {
@@ -1251,6 +1308,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_random", 0, fn_random, NULL, 0},
 		{"pg_abs", 2, fn_abs, NULL, SQLITE_DETERMINISTIC},
 		{"pg_sqrt", 1, fn_sqrt, NULL, SQLITE_DETERMINISTIC},
+		{"pg_int_special", 3, fn_int_special, NULL, SQLITE_DETERMINISTIC},
 		{"pg_float_op", 4, fn_float_op, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
@@ -1261,6 +1319,8 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_regexp", 3, fn_regexp, NULL, SQLITE_DETERMINISTIC},
 		{"pg_greatest", -1, fn_minmax, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_least", -1, fn_minmax, NULL, SQLITE_DETERMINISTIC},
+		{"pg_greatest_t", -1, fn_minmax, (void *)3, SQLITE_DETERMINISTIC},
+		{"pg_least_t", -1, fn_minmax, (void *)2, SQLITE_DETERMINISTIC},
 		{"pg_concat", -1, fn_concat, NULL, SQLITE_DETERMINISTIC},
 		{"pg_substr", 2, fn_substr, NULL, SQLITE_DETERMINISTIC},
 		{"pg_substr", 3, fn_substr, NULL, SQLITE_DETERMINISTIC},

@@ -19,17 +19,21 @@
 #include "common/buf.h"
 #include "pgsql/decimal.h"
 #include "pgsql/funcs_agg.h"
+#include "pgsql/numeric_math.h"
 #include "pgsql/pgtype.h"
 #include "pgsql/pgtype_int.h"
 
 typedef struct FStat {
 	double n, sx, sxx, sy, syy, sxy;
+	/* a sum of finite values overflowed; a value was NaN or infinite */
+	bool overflow, nonfinite;
 } FStat;
 
 /* One row of float8_accum (y only) or float8_regr_accum (y, x). */
 static void fstat_add(FStat *s, double y, double x, bool two)
 {
-	double n0 = s->n;
+	double n0 = s->n, sy0 = s->sy, sx0 = s->sx;
+	s->nonfinite = s->nonfinite || !isfinite(y) || (two && !isfinite(x));
 	s->n += 1.0;
 	s->sy += y;
 	if (two)
@@ -38,6 +42,8 @@ static void fstat_add(FStat *s, double y, double x, bool two)
 		double ty = y * s->n - s->sy;
 		if (!two) {
 			s->syy += ty * ty / (s->n * n0);
+			if ((isinf(s->sy) || isinf(s->syy)) && !isinf(sy0) && !isinf(y))
+				s->overflow = true;
 			if (isinf(s->sy) || isinf(s->syy))
 				s->syy = NAN;
 			return;
@@ -46,6 +52,10 @@ static void fstat_add(FStat *s, double y, double x, bool two)
 		s->sxx += tx * tx * scale;
 		s->syy += ty * ty * scale;
 		s->sxy += tx * ty * scale;
+		if (((isinf(s->sx) || isinf(s->sxx)) && !isinf(sx0) && !isinf(x)) ||
+		    ((isinf(s->sy) || isinf(s->syy)) && !isinf(sy0) && !isinf(y)) ||
+		    (isinf(s->sxy) && !isinf(sx0) && !isinf(x) && !isinf(sy0) && !isinf(y)))
+			s->overflow = true;
 		if (isinf(s->sxx))
 			s->sxx = NAN;
 		if (isinf(s->syy))
@@ -95,11 +105,27 @@ void pgs_fstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int
 		sqlite3_value **r = rows + i * (size_t)width;
 		if (sqlite3_value_type(r[1]) == SQLITE_NULL || (two && sqlite3_value_type(r[2]) == SQLITE_NULL))
 			continue;
-		fstat_add(&s, sqlite3_value_double(r[1]), two ? sqlite3_value_double(r[2]) : 0, two);
+		if (kind == '+') {
+			/* float8pl from the first value on: -0 stays -0 */
+			double y = dec_float_arg(r[1]), sy0 = s.sy;
+			s.sy = s.n > 0.0 ? s.sy + y : y;
+			s.n += 1.0;
+			s.overflow = s.overflow || (isinf(s.sy) && !isinf(sy0) && !isinf(y));
+			s.nonfinite = s.nonfinite || !isfinite(y);
+		} else {
+			fstat_add(&s, dec_float_arg(r[1]), two ? dec_float_arg(r[2]) : 0, two);
+		}
+	}
+	/* PostgreSQL raises 22003 when its sums of finite values overflow
+	 * before a NaN or an infinity comes; the rows' order is no one's here,
+	 * so only when every value is finite */
+	if (s.overflow && !s.nonfinite) {
+		pgt_result_error(ctx, "22003", "value out of range: overflow");
+		return;
 	}
 	double res;
 	if (n && fstat_final(kind, &s, &res))
-		sqlite3_result_double(ctx, res);
+		dec_float_result(ctx, res);
 }
 
 /* floor(sqrt(v) * 10^scale) of a finite v > 0, as the digits of an integer

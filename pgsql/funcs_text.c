@@ -125,14 +125,26 @@ static void fn_overlay(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	result_buf(ctx, &b);
 }
 
+/* The three text arguments of a strict function; false when one is NULL. */
+static bool text_args3(int argc, sqlite3_value **argv, const unsigned char *a[3], size_t len[3])
+{
+	if (any_null(argc, argv))
+		return false;
+	for (int i = 0; i < 3; i++)
+		a[i] = text_arg(argv[i], &len[i]);
+	return true;
+}
+
 /* translate(s, from, to): each character of from found in s replaced by
  * the one at the same place of to, or dropped when to is shorter. */
 static void fn_translate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	if (any_null(argc, argv))
+	const unsigned char *a[3];
+	size_t len[3];
+	if (!text_args3(argc, argv, a, len))
 		return;
-	size_t n, fn, tn;
-	const unsigned char *s = text_arg(argv[0], &n), *f = text_arg(argv[1], &fn), *t = text_arg(argv[2], &tn);
+	const unsigned char *s = a[0], *f = a[1], *t = a[2];
+	size_t n = len[0], fn = len[1], tn = len[2];
 	Buf b;
 	buf_init(&b);
 	for (size_t o = 0; o < n;) {
@@ -164,6 +176,27 @@ static void fn_starts_with(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	size_t n, pn;
 	const unsigned char *s = text_arg(argv[0], &n), *p = text_arg(argv[1], &pn);
 	sqlite3_result_int(ctx, pn <= n && memcmp(s, p, pn) == 0);
+}
+
+/* replace(s, from, to): strict (SQLite's returns s for an empty from
+ * even when to is NULL); s unchanged for an empty from. */
+static void fn_replace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *a[3];
+	size_t len[3];
+	if (!text_args3(argc, argv, a, len))
+		return;
+	Buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < len[0];) {
+		if (len[1] && len[1] <= len[0] - i && memcmp(a[0] + i, a[1], len[1]) == 0) {
+			buf_put(&b, a[2], len[2]);
+			i += len[1];
+		} else {
+			buf_put_u8(&b, a[0][i++]);
+		}
+	}
+	result_buf(ctx, &b);
 }
 
 static void put_field(Buf *b, bool *first, const unsigned char *s, size_t n, sqlite3_value *null_str)
@@ -706,6 +739,7 @@ bool pgt_text_funcs_register(sqlite3 *db)
 		{"pg_overlay", 4, fn_overlay, NULL, SQLITE_DETERMINISTIC},
 		{"pg_translate", 3, fn_translate, NULL, SQLITE_DETERMINISTIC},
 		{"pg_starts_with", 2, fn_starts_with, NULL, SQLITE_DETERMINISTIC},
+		{"pg_replace", 3, fn_replace, NULL, SQLITE_DETERMINISTIC},
 		{"pg_string_to_array", 2, fn_string_to_array, NULL, SQLITE_DETERMINISTIC},
 		{"pg_string_to_array", 3, fn_string_to_array, NULL, SQLITE_DETERMINISTIC},
 		{"pg_chr", 1, fn_chr, NULL, SQLITE_DETERMINISTIC},

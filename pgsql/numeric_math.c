@@ -688,7 +688,7 @@ double dec_float_arg(sqlite3_value *v)
 }
 
 /* r as a double precision result (NaN as its text). */
-static void float_result(sqlite3_context *ctx, double r)
+void dec_float_result(sqlite3_context *ctx, double r)
 {
 	if (isnan(r))
 		sqlite3_result_text(ctx, "NaN", 3, SQLITE_STATIC);
@@ -763,9 +763,9 @@ static void fn_float_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	double x = dec_float_arg(argv[0]), r;
 	if (isnan(x))
-		float_result(ctx, x);
+		dec_float_result(ctx, x);
 	else if (float_fn(ctx, sqlite3_value_int(argv[1]), x, &r))
-		float_result(ctx, r);
+		dec_float_result(ctx, r);
 }
 
 /* x ^ y of double precision with infinite y (dpow). */
@@ -788,7 +788,7 @@ static void fn_float_pow(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	double x = dec_float_arg(argv[0]), y = dec_float_arg(argv[1]), r;
 	if (isnan(x) || isnan(y)) {
-		float_result(ctx, (isnan(x) ? !isnan(y) && y == 0 : x == 1.0) ? 1.0 : NAN);
+		dec_float_result(ctx, (isnan(x) ? !isnan(y) && y == 0 : x == 1.0) ? 1.0 : NAN);
 		return;
 	}
 	if (x == 0 && y < 0) {
@@ -812,7 +812,7 @@ static void fn_float_pow(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (!float_range_ok(ctx, x, r, x != 0))
 			return;
 	}
-	float_result(ctx, r);
+	dec_float_result(ctx, r);
 }
 
 bool dec_math_register(sqlite3 *db)

@@ -25,6 +25,9 @@ DecStatus dec_from_bn(PgtDec *d, const BIGNUM *a, int scale, int rscale, BN_CTX 
 
 /* A double precision SQL argument (NaN is stored as the text NaN). */
 double dec_float_arg(sqlite3_value *v);
+/* r as a double precision result (NaN as its text: SQLite makes a NaN
+ * REAL NULL). */
+void dec_float_result(sqlite3_context *ctx, double r);
 
 /* n values and a BN_CTX for an SQL function's work (sqlite3_free and
  * BN_CTX_free them); NULL with the out-of-memory error set on ctx. */

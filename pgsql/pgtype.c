@@ -372,7 +372,9 @@ const char *pgt_storage_decl(uint32_t oid)
 	case K_INT:
 		return "INTEGER";
 	case K_FLOAT:
-		return "REAL";
+		/* no affinity: REAL affinity writes whole values as integers,
+		 * which loses the sign of -0 */
+		return "BLOB";
 	case K_NUMERIC:
 		return "TEXT COLLATE pg_numeric"; /* exact text, compared by value */
 	case K_BYTEA:

@@ -196,9 +196,15 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 			buf_cleanup(&wb);
 		}
 	} else if (from == PGT_NUMERIC && tr_is_int_type(to)) {
-		buf_put_str(&nb, "pg_cast(pg_round(");
+		/* NaN and the infinities fail as numeric_int4 fails (0A000) */
+		buf_put_str(&nb, "pg_cast(pg_int_special(pg_round(");
 		tr_put_buf(&nb, b);
-		buf_printf(&nb, ", 0, %u), %u, %d)", PGT_NUMERIC, to, typmod);
+		buf_printf(&nb, ", 0, %u), %u, %u), %u, %d)", PGT_NUMERIC, from, to, to, typmod);
+	} else if ((from == PGT_FLOAT4 || from == PGT_FLOAT8) && tr_is_int_type(to)) {
+		/* a float NaN is out of the integer's range (22003) */
+		buf_put_str(&nb, "pg_cast(pg_int_special(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, ", %u, %u), %u, %d)", from, to, to, typmod);
 	} else {
 		buf_put_str(&nb, "pg_cast(");
 		tr_put_buf(&nb, b);
@@ -219,6 +225,8 @@ static bool session_time_literal(uint32_t oid, const char *lit)
 		return strpbrk(lit, "nNtTyY") || strspn(lit, "0123456789") < 4;
 	return oid == PGT_TIME && strpbrk(lit, "nN");
 }
+
+static void bpchar_as_text(Buf *b, TType *t);
 
 /*
  * Give expression `e` (emitted in `b`, typed `ty`) the type `oid`/`typmod`:
@@ -286,10 +294,14 @@ bool tr_coerce(Tr *tr, Buf *b, TType *ty, uint32_t oid, int32_t typmod, int loc)
 		tr_ttype_set(ty, oid, typmod);
 		return true;
 	}
+	if (ty->oid == PGT_BPCHAR && (oid == PGT_TEXT || oid == PGT_VARCHAR))
+		bpchar_as_text(b, ty); /* character(n) to text drops the padding */
 	bool same = ty->oid == oid && (typmod < 0 || ty->typmod == typmod);
-	/* an integer is a numeric already, but not at numeric(p,s)'s scale */
+	/* an integer is a numeric already, but not at numeric(p,s)'s scale;
+	 * as double precision it is a REAL (rounded past 2^53, and stored as
+	 * one in a float column) */
 	bool widen = tr_is_int_type(ty->oid) && (oid == PGT_INT8 || (oid == PGT_NUMERIC && typmod < 0) ||
-					     oid == PGT_FLOAT8 || (oid == PGT_INT4 && ty->oid == PGT_INT2));
+					     (oid == PGT_INT4 && ty->oid == PGT_INT2));
 	bool texty = tr_is_text_type(ty->oid) && (oid == PGT_TEXT || oid == PGT_VARCHAR) && typmod < 0;
 	bool regs = (oid == PGT_OID || oid == PGT_REGCLASS || oid == PGT_REGTYPE) && tr_is_int_type(ty->oid);
 	if (!same && !widen && !texty && !regs && !(ty->oid == PGT_FLOAT4 && oid == PGT_FLOAT8)) {
@@ -492,7 +504,10 @@ static bool a_const(Tr *tr, PgQuery__AConst *c, Buf *out, TType *ty)
 		}
 		if (dec_check_literal(f, strlen(f)) != DEC_OK)
 			return tr_fail(tr, "22003", c->location, "value overflows numeric format");
-		/* numeric literal: its digits, scale included, as exact text */
+		/* numeric literal: its digits, scale included, as exact text;
+		 * a numeric zero has no sign (-0.0 is 0.0, also as a float) */
+		if (f[0] == '-' && strcspn(f, "123456789") >= strcspn(f, "eE"))
+			f++;
 		pgs_put_literal(out, f, strlen(f));
 		tr_ttype_set(ty, PGT_NUMERIC, -1);
 		ty->as_real = dec_literal_is_double(f, strlen(f));
@@ -636,8 +651,11 @@ static void null_result(Buf *out, Buf *lb, Buf *rb)
 }
 
 /* Emit "(l) OP (r)" after unifying operand types. */
-/* The common type of two types: numeric types promote, otherwise the first. */
-static uint32_t common_of(uint32_t a, uint32_t b)
+static bool is_datetime(uint32_t t) { return t == PGT_DATE || t == PGT_TIMESTAMP || t == PGT_TIMESTAMPTZ; }
+
+/* The common type of two types: numeric types promote, so do date and
+ * timestamp, otherwise the first. */
+uint32_t tr_common_of(uint32_t a, uint32_t b)
 {
 	if (!a || a == PGT_UNKNOWN)
 		return b;
@@ -645,7 +663,74 @@ static uint32_t common_of(uint32_t a, uint32_t b)
 		return a;
 	if (tr_is_numeric_type(a) && tr_is_numeric_type(b))
 		return tr_arith_result(a, b);
+	/* date < timestamp < timestamptz: each converts implicitly to the next */
+	if (is_datetime(a) && is_datetime(b))
+		return a == PGT_TIMESTAMPTZ || b == PGT_TIMESTAMPTZ ? PGT_TIMESTAMPTZ
+		       : a == PGT_TIMESTAMP || b == PGT_TIMESTAMP ? PGT_TIMESTAMP
+								 : PGT_DATE;
 	return a;
+}
+
+/* The type NULLIF(l, r) returns: the left input of the = operator
+ * PostgreSQL picks (l's own type beside another integer, float or
+ * date/time type; text for varchar; character(n) only beside
+ * character(n) or an untyped value); *cmp, the type they compare in. */
+static uint32_t nullif_type(const TType *l, const TType *r, uint32_t *cmp)
+{
+	bool lopen = l->unknown || l->param, ropen = r->unknown || r->param;
+	uint32_t lo = lopen ? r->oid : l->oid, ro = ropen ? lo : r->oid;
+	if (lopen && ropen)
+		lo = ro = PGT_TEXT;
+	if ((lo == PGT_BPCHAR && (ro == PGT_BPCHAR || ro == PGT_VARCHAR)) || (lo == PGT_VARCHAR && ro == PGT_BPCHAR))
+		return *cmp = PGT_BPCHAR;
+	if (tr_is_text_type(lo) && (lo == PGT_VARCHAR || lo == PGT_BPCHAR || tr_is_text_type(ro)))
+		return *cmp = PGT_TEXT;
+	*cmp = tr_common_of(lo, ro);
+	bool same_kind = (tr_is_int_type(lo) && tr_is_int_type(ro)) || (is_datetime(lo) && is_datetime(ro)) ||
+			 ((lo == PGT_FLOAT4 || lo == PGT_FLOAT8) && (ro == PGT_FLOAT4 || ro == PGT_FLOAT8));
+	return same_kind ? lo : *cmp;
+}
+
+/* NULLIF(l, r): NULL when l = r (compared by r's and l's values as
+ * PostgreSQL's operator compares them), else l of nullif_type. */
+static bool nullif_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
+{
+	Buf lb, rb, lk;
+	TType lt, rt, kt[2];
+	buf_init(&lb);
+	buf_init(&rb);
+	buf_init(&lk);
+	bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt);
+	uint32_t cmp = 0, res = ok ? nullif_type(&lt, &rt, &cmp) : 0;
+	if (ok) {
+		tr_put_buf(&lk, &lb);
+		kt[0] = lt;
+		kt[1] = rt;
+		ok = tr_coerce(tr, &lk, &kt[0], cmp, -1, a->location) && tr_coerce(tr, &rb, &kt[1], cmp, -1, a->location) &&
+		     tr_coerce(tr, &lb, &lt, res, -1, a->location);
+	}
+	int keyed = ok ? tr_cmp_keyed(kt, 2) : 0;
+	if (ok && !keyed && res == cmp) {
+		buf_put_str(out, "nullif(");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, ", ");
+		tr_put_buf(out, &rb);
+		buf_put_u8(out, ')');
+	} else if (ok) {
+		buf_put_str(out, "(CASE WHEN ");
+		tr_put_cmp_operand(out, &lk, &kt[0], keyed);
+		buf_put_str(out, " = ");
+		tr_put_cmp_operand(out, &rb, &kt[1], keyed);
+		buf_put_str(out, " THEN NULL ELSE ");
+		tr_put_buf(out, &lb);
+		buf_put_str(out, " END)");
+	}
+	if (ok)
+		tr_ttype_set(ty, res, lt.typmod);
+	buf_cleanup(&lb);
+	buf_cleanup(&rb);
+	buf_cleanup(&lk);
+	return ok && !tr->failed;
 }
 
 /* Translate n expressions (first, then items) into bufs/types, all brought to
@@ -659,7 +744,7 @@ static bool common_list(Tr *tr, Node *first, size_t n, Node **items, Buf *bufs, 
 		if (!tr_expr(tr, first && i == 0 ? first : items[i - (first ? 1 : 0)], &bufs[i], &types[i]))
 			return false;
 		if (!types[i].unknown && !types[i].param)
-			c = common_of(c, types[i].oid);
+			c = tr_common_of(c, types[i].oid);
 	}
 	if (!c)
 		c = PGT_TEXT;
@@ -887,6 +972,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	/* the planner's NULL: the other operand is never evaluated, and the
 	 * result is a NULL constant to the operators around it */
 	folded = tr_strict_op(op) && ((lnull && tr_null_skips(rn, &rt)) || (rnull && tr_null_skips(ln, &lt)));
+	if (folded && !tr_never_evaluated_aggs(tr, lnull ? rn : ln, lnull ? &rb : &lb, lnull ? &rt : &lt))
+		goto out;
 	if (folded)
 		tr_never_evaluated(lnull ? &rb : &lb);
 	if (strcmp(op, "||") == 0) {
@@ -1060,35 +1147,8 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		buf_cleanup(&rb);
 		return ok;
 	}
-	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
-		Node *args[1] = {a->rexpr};
-		Buf bufs[2];
-		TType types[2];
-		uint32_t common;
-		memset(bufs, 0, sizeof(bufs));
-		bool ok = common_list(tr, a->lexpr, 1, args, bufs, types, &common, a->location);
-		if (ok && common == PGT_NUMERIC) {
-			/* numeric values are equal by value, whatever their scale */
-			int keyed = tr_cmp_keyed(types, 2);
-			buf_put_str(out, "(CASE WHEN ");
-			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
-			buf_put_str(out, " = ");
-			tr_put_cmp_operand(out, &bufs[1], &types[1], keyed);
-			buf_put_str(out, " THEN NULL ELSE ");
-			tr_put_buf(out, &bufs[0]);
-			buf_put_str(out, " END)");
-		} else if (ok) {
-			buf_put_str(out, "nullif(");
-			tr_put_buf(out, &bufs[0]);
-			buf_put_str(out, ", ");
-			tr_put_buf(out, &bufs[1]);
-			buf_put_u8(out, ')');
-		}
-		if (ok)
-			tr_ttype_set(ty, common, -1);
-		free_list(bufs, 2);
-		return ok;
-	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF:
+		return nullif_expr(tr, a, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
 		if (a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST)
 			return tr_unsupported(tr, a->location, "this IN form");
@@ -1202,10 +1262,11 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 		results[i] = c->args[i]->case_when->result;
 		whens[i] = c->args[i]->case_when->expr;
 	}
-	if (c->defresult)
-		results[n] = c->defresult;
+	/* the ELSE result is the first the common type looks at, as in
+	 * PostgreSQL (CASE ... THEN char ELSE text END is text) */
+	size_t r0 = c->defresult ? 1 : 0;
 	uint32_t rtype, wtype = PGT_BOOL;
-	bool ok = common_list(tr, NULL, nres, results, rb, rt, &rtype, c->location);
+	bool ok = common_list(tr, c->defresult, n, results, rb, rt, &rtype, c->location);
 	if (ok && c->arg) {
 		ok = common_list(tr, c->arg, n, whens, wb, wt, &wtype, c->location);
 	} else if (ok) {
@@ -1227,11 +1288,11 @@ static bool case_expr(Tr *tr, PgQuery__CaseExpr *c, Buf *out, TType *ty)
 			buf_put_str(out, " WHEN ");
 			tr_put_cmp_operand(out, &wb[i + w0], &wt[i + w0], keyed);
 			buf_put_str(out, " THEN ");
-			tr_put_buf(out, &rb[i]);
+			tr_put_buf(out, &rb[i + r0]);
 		}
 		if (c->defresult) {
 			buf_put_str(out, " ELSE ");
-			tr_put_buf(out, &rb[n]);
+			tr_put_buf(out, &rb[0]);
 		}
 		buf_put_str(out, " END");
 		tr_ttype_set(ty, rtype, -1);

@@ -60,11 +60,8 @@ static bool arg(Tr *tr, Node *n, uint32_t want, Buf *out, TType *ty)
 /* FILTER and OVER after the call. */
 static bool call_tail(Tr *tr, PgQuery__FuncCall *f, Buf *out)
 {
-	if (f->agg_filter) {
-		if (!tr_bool_clause(tr, " FILTER (WHERE ", f->agg_filter, out))
-			return false;
-		buf_put_u8(out, ')');
-	}
+	if (!tr_agg_filter(tr, f, out))
+		return false;
 	return !f->over || tr_window_def(tr, f->over, out);
 }
 
@@ -307,7 +304,9 @@ static bool first_is_bytea(Tr *tr, PgQuery__FuncCall *f)
 
 int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType *ty)
 {
-	if (f->over && (strcmp(name, "sum") == 0 || strcmp(name, "avg") == 0)) {
+	/* avg of floats is float8_accum's everywhere (22003 when its sums
+	 * overflow), sum over a window too */
+	if ((f->over && strcmp(name, "sum") == 0) || strcmp(name, "avg") == 0) {
 		int r = float_window_agg(tr, f, name[0] == 'a', out, ty);
 		if (r >= 0)
 			return r;

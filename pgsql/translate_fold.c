@@ -11,6 +11,7 @@
 #include <string.h>
 #include "common/pgident.h"
 #include "common/pgnode.h"
+#include "pgsql/pgtime_int.h"
 #include "pgsql/translate_int.h"
 
 bool tr_is_null_const(const Node *n)
@@ -25,15 +26,20 @@ bool tr_is_null_const(const Node *n)
  * tell about (a constant call, a cast of a literal, anything else). */
 enum { FOLD_LITERAL, FOLD_VARYING, FOLD_UNSURE };
 
-static int fold_kind(const Node *n);
+static int fold_kind(const Node *n, bool aggs);
 
-/* A number literal cast to a type that holds it: integer to integer (8
- * bytes), float8 or numeric, a decimal literal in float8's range to float8,
- * any to numeric without a typmod; none of these casts can fail. */
+/* A quoted literal of a type, or a number literal cast to a type that
+ * holds it: integer to integer (8 bytes), float8 or numeric, a decimal
+ * literal in float8's range to float8, any to numeric without a typmod;
+ * none of these casts can fail when the statement runs. */
 static bool literal_cast_safe(const PgQuery__TypeCast *tc)
 {
 	const Node *arg = tc->arg;
 	const PgQuery__TypeName *t = tc->type_name;
+	/* a quoted literal of any type is read by the parser, which raises
+	 * its errors whatever the planner folds (DoSQL's translation too) */
+	if (arg && arg->node_case == PG_QUERY__NODE__NODE_A_CONST && arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+		return true;
 	if (!arg || arg->node_case != PG_QUERY__NODE__NODE_A_CONST || !t || !t->n_names || t->n_typmods ||
 	    t->n_array_bounds || t->names[t->n_names - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
 		return false;
@@ -53,11 +59,11 @@ static bool literal_cast_safe(const PgQuery__TypeCast *tc)
 
 /* The kind of a call or operator of these arguments: constant arguments
  * only are evaluated by the planner (and may raise an error there). */
-static int fold_args(size_t n, Node *const *args)
+static int fold_args(size_t n, Node *const *args, bool aggs)
 {
 	bool varying = false;
 	for (size_t i = 0; i < n; i++) {
-		int k = fold_kind(args[i]);
+		int k = fold_kind(args[i], aggs);
 		if (k == FOLD_UNSURE)
 			return FOLD_UNSURE;
 		varying = varying || k == FOLD_VARYING;
@@ -65,7 +71,24 @@ static int fold_args(size_t n, Node *const *args)
 	return varying ? FOLD_VARYING : FOLD_UNSURE;
 }
 
-static int fold_kind(const Node *n)
+/* An aggregate call is, to the planner, a value that varies by row (it
+ * folds its arguments, which may fail there). */
+static int fold_agg(const PgQuery__FuncCall *f)
+{
+	if (f->over || f->n_agg_order || f->agg_within_group || f->func_variadic)
+		return FOLD_UNSURE;
+	for (size_t i = 0; i < f->n_args; i++)
+		if (fold_kind(f->args[i], true) == FOLD_UNSURE)
+			return FOLD_UNSURE;
+	if (f->agg_filter && fold_kind(f->agg_filter, true) == FOLD_UNSURE)
+		return FOLD_UNSURE;
+	return FOLD_VARYING;
+}
+
+/* aggs: an aggregate call counts as varying by row (beside a NULL
+ * constant); else as unsure (an aggregate is evaluated before the
+ * expressions above it, left of IN for one). */
+static int fold_kind(const Node *n, bool aggs)
 {
 	if (!n)
 		return FOLD_UNSURE;
@@ -78,21 +101,31 @@ static int fold_kind(const Node *n)
 	case PG_QUERY__NODE__NODE_TYPE_CAST:
 		if (tr_is_null_const(n) || literal_cast_safe(n->type_cast))
 			return FOLD_LITERAL;
-		return fold_kind(n->type_cast->arg) == FOLD_VARYING ? FOLD_VARYING : FOLD_UNSURE;
+		return fold_kind(n->type_cast->arg, aggs) == FOLD_VARYING ? FOLD_VARYING : FOLD_UNSURE;
 	case PG_QUERY__NODE__NODE_A_EXPR: {
 		const PgQuery__AExpr *a = n->a_expr;
 		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP)
 			return FOLD_UNSURE;
 		Node *args[2] = {a->lexpr, a->rexpr};
-		return a->lexpr ? fold_args(2, args) : fold_args(1, args + 1);
+		return a->lexpr ? fold_args(2, args, aggs) : fold_args(1, args + 1, aggs);
 	}
 	case PG_QUERY__NODE__NODE_FUNC_CALL: {
 		const PgQuery__FuncCall *f = n->func_call;
-		if (f->agg_star || f->agg_distinct || f->agg_filter || f->over || f->n_agg_order || f->func_variadic ||
-		    !f->n_funcname || f->funcname[f->n_funcname - 1]->node_case != PG_QUERY__NODE__NODE_STRING ||
-		    tr_is_aggregate(f->funcname[f->n_funcname - 1]->string->sval))
+		if (!f->n_funcname || f->funcname[f->n_funcname - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
 			return FOLD_UNSURE;
-		return fold_args(f->n_args, f->args);
+		if (tr_is_aggregate(f->funcname[f->n_funcname - 1]->string->sval))
+			return aggs ? fold_agg(f) : FOLD_UNSURE;
+		if (f->agg_star || f->agg_distinct || f->agg_filter || f->over || f->n_agg_order || f->func_variadic)
+			return FOLD_UNSURE;
+		int k = fold_args(f->n_args, f->args, aggs);
+		/* x AT TIME ZONE 'known zone' of a literal x cannot fail */
+		PgtZone z;
+		if (k == FOLD_UNSURE && f->n_args == 2 && strcmp(f->funcname[f->n_funcname - 1]->string->sval, "timezone") == 0 &&
+		    f->args[0]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    f->args[0]->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL &&
+		    pgt_zone_named(f->args[0]->a_const->sval->sval, &z) && fold_kind(f->args[1], aggs) == FOLD_LITERAL)
+			return FOLD_LITERAL;
+		return k;
 	}
 	default:
 		return FOLD_UNSURE;
@@ -101,12 +134,12 @@ static int fold_kind(const Node *n)
 
 bool tr_row_varying(const Node *n)
 {
-	return fold_kind(n) == FOLD_VARYING;
+	return fold_kind(n, false) == FOLD_VARYING;
 }
 
 bool tr_null_skips(const Node *other, const TType *t)
 {
-	return t->null_const || fold_kind(other) != FOLD_UNSURE;
+	return t->null_const || fold_kind(other, true) != FOLD_UNSURE;
 }
 
 bool tr_strict_op(const char *op)
@@ -127,7 +160,8 @@ static const char *const strict_funcs[] = {
 	"log", "log10", "sign", "gcd", "lcm", "length", "char_length", "character_length", "octet_length", "lower",
 	"upper", "substr", "replace", "strpos", "left", "right", "lpad", "rpad", "btrim", "ltrim", "rtrim", "repeat",
 	"reverse", "md5", "ascii", "chr", "split_part", "translate", "starts_with", "date_trunc", "date_part", "age",
-	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", NULL};
+	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", "timezone",
+	"extract", NULL};
 
 bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f)
 {
@@ -139,7 +173,7 @@ bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f)
 	for (size_t i = 0; i < f->n_args; i++) {
 		if (tr_is_null_const(f->args[i]))
 			null_arg = true;
-		else if (fold_kind(f->args[i]) == FOLD_UNSURE)
+		else if (fold_kind(f->args[i], true) == FOLD_UNSURE)
 			return false;
 	}
 	return null_arg;
@@ -180,4 +214,48 @@ bool tr_may_be_volatile(const Node *n)
 	if (n)
 		pgn_walk(&n->base, find_volatile, &found);
 	return found;
+}
+
+static bool find_aggregate(const ProtobufCMessage *m, void *arg)
+{
+	if (*(bool *)arg || m->descriptor == &pg_query__sub_link__descriptor)
+		return false;
+	if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+		const char *name = f->n_funcname ? pgn_str(f->funcname[f->n_funcname - 1]) : "";
+		*(bool *)arg = !f->over && tr_is_aggregate(name);
+	}
+	return !*(bool *)arg;
+}
+
+bool tr_has_aggregate(const Node *n)
+{
+	bool found = false;
+	if (n)
+		pgn_walk(&n->base, find_aggregate, &found);
+	return found;
+}
+
+bool tr_never_evaluated_aggs(Tr *tr, Node *n, Buf *b, TType *t)
+{
+	if (tr->never_eval || !tr_has_aggregate(n))
+		return true;
+	buf_reset(b);
+	tr->never_eval++;
+	bool ok = tr_expr(tr, n, b, t);
+	tr->never_eval--;
+	return ok;
+}
+
+bool tr_agg_filter(Tr *tr, PgQuery__FuncCall *f, Buf *out)
+{
+	if (!f->agg_filter) {
+		if (tr->never_eval)
+			buf_put_str(out, " FILTER (WHERE 0)");
+		return true;
+	}
+	if (!tr_bool_clause(tr, tr->never_eval ? " FILTER (WHERE 0 AND (" : " FILTER (WHERE ", f->agg_filter, out))
+		return false;
+	buf_put_str(out, tr->never_eval ? "))" : ")");
+	return true;
 }

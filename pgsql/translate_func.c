@@ -25,9 +25,7 @@ uint32_t tr_common_args(Tr *tr, size_t n, Node **args, int loc, Buf *bs, TType *
 	for (size_t i = 0; i < n && ok; i++) {
 		ok = tr_expr(tr, args[i], &bs[i], &ts[i]);
 		if (ok && !ts[i].unknown && !ts[i].param)
-			common = common == 0 ? ts[i].oid
-				 : tr_is_numeric_type(common) && tr_is_numeric_type(ts[i].oid) ? tr_arith_result(common, ts[i].oid)
-											  : common;
+			common = tr_common_of(common, ts[i].oid);
 	}
 	if (!ok)
 		return 0;
@@ -75,6 +73,9 @@ bool tr_common_type_call(Tr *tr, const char *fn, size_t n, Node **args, int loc,
 			buf_put_str(out, "("); /* SQLite's coalesce takes two or more */
 		else if (common == PGT_NUMERIC && strncmp(fn, "pg_", 3) == 0)
 			buf_printf(out, "pg_num%s(", fn + 3);
+		else if ((common == PGT_DATE || common == PGT_TIMESTAMP || common == PGT_TIMESTAMPTZ ||
+			  common == PGT_BPCHAR) && strncmp(fn, "pg_", 3) == 0)
+			buf_printf(out, "%s_t(%u, ", fn, common); /* in the type's order, not the text's */
 		else
 			buf_printf(out, "%s(", fn);
 		args_put(out, &a, true);
@@ -144,7 +145,7 @@ static const FuncMap funcs[] = {
 	{"octet_length", "pg_octet_length", RET_FIXED, PGT_INT4, false, 0},
 	{"substr", "pg_substr", RET_FIXED, PGT_TEXT, false, 0},
 	{"substring", "pg_substr", RET_FIXED, PGT_TEXT, false, 0},
-	{"replace", NULL, RET_FIXED, PGT_TEXT, false, 0},
+	{"replace", "pg_replace", RET_FIXED, PGT_TEXT, false, 0},
 	{"btrim", "trim", RET_FIXED, PGT_TEXT, false, 0},
 	{"trim", "trim", RET_FIXED, PGT_TEXT, false, 0},
 	{"ltrim", NULL, RET_FIXED, PGT_TEXT, false, 0},
@@ -348,9 +349,16 @@ static bool pg_typeof(Tr *tr, Node *arg, Buf *out, TType *ty)
 		pgs_put_literal(out, tn, strlen(tn));
 		buf_put_str(out, " ELSE ");
 	}
+	/* otherwise it stays unevaluated: the $n it holds (the router binds
+	 * a statement's literals) stay in the statement */
+	if (ok && !at.agg) {
+		buf_put_str(out, "CASE WHEN 0 THEN (");
+		tr_put_buf(out, &ab);
+		buf_put_str(out, ") ELSE ");
+	}
 	if (ok)
 		pgs_put_literal(out, tn, strlen(tn));
-	if (ok && at.agg)
+	if (ok)
 		buf_put_str(out, " END");
 	buf_cleanup(&ab);
 	tr_ttype_set(ty, PGT_REGTYPE, -1);
@@ -408,7 +416,10 @@ static bool result_type(Tr *tr, const FuncMap *m, const char *name, const TType 
 		tr_ttype_set(ty, m->ret, -1);
 		break;
 	case RET_ARG1:
-		tr_ttype_set(ty, first->oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
+		if (first->oid == PGT_VARCHAR && (strcmp(name, "min") == 0 || strcmp(name, "max") == 0))
+			tr_ttype_set(ty, PGT_TEXT, -1); /* min(text) takes varchar */
+		else
+			tr_ttype_set(ty, first->oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
 		break;
 	case RET_SUM:
 		tr_ttype_set(ty,
@@ -480,7 +491,8 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 		static const char *const text_fns[] = {"ltrim", "rtrim", "btrim", "left", "right", "upper", "lower",
 						       "initcap", "length", "char_length", "character_length",
 						       "replace", "reverse", "repeat", "lpad", "rpad", "strpos",
-						       "split_part", "translate", "starts_with", "md5", "ascii", NULL};
+						       "split_part", "translate", "starts_with", "md5", "ascii", "substr",
+						       "substring", NULL};
 		if (at.oid == PGT_BPCHAR && name_in(name, text_fns)) {
 			Buf t;
 			buf_init(&t);
@@ -632,11 +644,8 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 			       ? tr_fail(tr, "0A000", f->location, "FILTER is not implemented for non-aggregate window functions")
 			       : tr_fail(tr, "42809", f->location, "FILTER specified, but %s is not an aggregate function",
 					 name);
-	if (f->agg_filter) {
-		if (!tr_bool_clause(tr, " FILTER (WHERE ", f->agg_filter, out))
-			return false;
-		buf_put_u8(out, ')');
-	}
+	if (m->agg && !tr_agg_filter(tr, f, out))
+		return false;
 	if (f->over && !tr_window_def(tr, f->over, out))
 		return false;
 	if (!result_type(tr, m, name, &first, f->location, ty))
@@ -645,6 +654,17 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		tr_ttype_set(ty, PGT_BYTEA, -1);
 	ty->agg = m->agg;
 	if (!m->agg && tr_strict_call_folds(name, f)) {
+		bool aggs = false;
+		for (size_t i = 0; i < f->n_args && !tr->never_eval; i++)
+			aggs = aggs || tr_has_aggregate(f->args[i]);
+		if (aggs) {
+			/* again, with the aggregates in its arguments taking no row */
+			out->len = start;
+			tr->never_eval++;
+			bool ok = known_call(tr, f, out, ty);
+			tr->never_eval--;
+			return ok;
+		}
 		tr_never_evaluated_from(out, start);
 		ty->null_const = true;
 	}

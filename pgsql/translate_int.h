@@ -79,6 +79,9 @@ typedef struct Tr {
 	const PgQuery__SelectStmt *win_select;
 	const struct TFnCtx *fn; /* the SQL function being inlined, NULL outside one */
 	int fn_seq;		 /* SQL function calls inlined so far (their CTE names) */
+	/* > 0: translating an operand the planner folds away beside a NULL
+	 * constant; its aggregates take no row (translate_fold.c) */
+	int never_eval;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -120,6 +123,9 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty);
 bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty);
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
+/* The common type of two types (0 or unknown: the other): numeric types
+ * promote, so do date < timestamp < timestamptz, otherwise the first. */
+uint32_t tr_common_of(uint32_t a, uint32_t b);
 /* Whether a function of this name is an aggregate. */
 bool tr_is_aggregate(const char *name);
 /* n is a NULL constant, bare or cast (NULL::int). */
@@ -138,6 +144,16 @@ bool tr_null_skips(const Node *other, const TType *t);
 bool tr_strict_op(const char *op);
 /* b becomes NULL, never evaluated (its parameters stay in the statement). */
 void tr_never_evaluated(Buf *b);
+/* n (translated into b, of type t) is folded away: when it holds an
+ * aggregate, b becomes its translation again with every aggregate taking
+ * no row, so that no argument of it is evaluated (PostgreSQL's planner
+ * drops the aggregate; the query stays an aggregate one). */
+bool tr_never_evaluated_aggs(Tr *tr, Node *n, Buf *b, TType *t);
+/* n holds an aggregate call of its own query level (not of a subquery). */
+bool tr_has_aggregate(const Node *n);
+/* The FILTER clause of aggregate call f: its own, or none of the rows
+ * while tr->never_eval. */
+bool tr_agg_filter(Tr *tr, PgQuery__FuncCall *f, Buf *out);
 /* b's text from start on becomes NULL, never evaluated. */
 void tr_never_evaluated_from(Buf *b, size_t start);
 /* name(f's arguments) is a strict function of a NULL constant whose other

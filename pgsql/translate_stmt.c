@@ -632,7 +632,7 @@ static bool group_check(Tr *tr, PgQuery__SelectStmt *s)
 		pgn_walk(&s->target_list[i]->base, gc_find_agg, g);
 	if (s->having_clause)
 		pgn_walk(&s->having_clause->base, gc_find_agg, g);
-	if ((!s->n_group_clause && !g->agg) || tr->gs)
+	if ((!s->n_group_clause && !g->agg && !s->having_clause) || tr->gs)
 		return true; /* grouping sets: beyond this check */
 	for (size_t i = 0; i < s->n_group_clause; i++) {
 		Node *item = gc_group_item(g, s->group_clause[i]);
@@ -879,6 +879,9 @@ static bool simple_select_in(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res
 		}
 	}
 	SrfSwap sw;
+	/* HAVING makes the SELECT one group, even without aggregates */
+	if (s->having_clause && !s->n_group_clause)
+		tr->agg_outputs = true;
 	bool listed = target_srfs(tr, s, &from, &sw) && group_check(tr, s) &&
 		      tr_target_list(tr, s->n_target_list, s->target_list, out, res, tr->positional == s) &&
 		      (!tr_is_distinct_on(s) || tr_distinct_on_targets(tr, s, out)) &&
@@ -1016,6 +1019,10 @@ static bool cast_arm(Tr *tr, const TRel *rel, const TRel *names, const uint32_t 
 		} else if (dedup && types[i] == PGT_INTERVAL) {
 			tr_put_buf(&w, &col);
 			buf_put_str(&w, " COLLATE pg_interval");
+		} else if (pgt_value_collation(types[i])) {
+			/* dates and timestamps in time order, jsonb and arrays by value */
+			tr_put_buf(&w, &col);
+			buf_printf(&w, " COLLATE %s", pgt_value_collation(types[i]));
 		} else {
 			tr_put_buf(&w, &col);
 		}
@@ -1059,9 +1066,8 @@ static bool setop_types(Tr *tr, TRel armres[2], Buf armsql[2], bool dedup, TRel 
 		uint32_t t = a->type;
 		if (a->untyped && !b->untyped)
 			t = b->type;
-		else if (!a->untyped && !b->untyped && a->type != b->type && tr_is_numeric_type(a->type) &&
-			 tr_is_numeric_type(b->type))
-			t = tr_arith_result(a->type, b->type);
+		else if (!a->untyped && !b->untyped && a->type != b->type)
+			t = tr_common_of(a->type, b->type);
 		types[i] = t;
 		for (int k = 0; k < 2; k++)
 			if (armres[k].cols[i].type != t || (dedup && by_value(t)))
