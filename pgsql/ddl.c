@@ -57,7 +57,7 @@ static bool next_oid(PgsSession *s, uint32_t *oid, PgwError *e)
 }
 
 /* PG text of an expression node, via libpg_query's deparser. */
-static char *deparse_expr(PgQuery__Node *expr)
+char *pgs_deparse_expr(PgQuery__Node *expr)
 {
 	PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
 	PgQuery__Node rtn = PG_QUERY__NODE__INIT;
@@ -260,6 +260,8 @@ static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 		pgs_send_error(s, &e);
 		return false;
 	}
+	if (!pgs_domain_stored(s, cd->type_name, "a column", &c->notnull))
+		return false;
 	if (c->serial)
 		c->notnull = true;
 	c->notnull = c->notnull || cd->is_not_null;
@@ -273,7 +275,7 @@ static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
 			free(c->default_pg);
-			c->default_pg = deparse_expr(k->raw_expr);
+			c->default_pg = pgs_deparse_expr(k->raw_expr);
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
 			c->identity = k->generated_when && k->generated_when[0] == 'a' ? 'a' : 'd';
@@ -501,7 +503,7 @@ static bool create_check(PgsSession *s, const PgsTable *t, uint32_t oid, KeySpec
 					 cname, w ? "upd" : "ins", w ? "UPDATE" : "INSERT", name,
 					 buf_cstr(&expr), name, cname));
 	uint32_t coid;
-	char *def = deparse_expr(ks->expr);
+	char *def = pgs_deparse_expr(ks->expr);
 	ok = ok && next_oid(s, &coid, e) &&
 	     run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_constraint(oid, conname, contype, conrelid,"
 					" condef) VALUES(%u, %Q, 'c', %u, 'CHECK ((' || %Q || '))')",
@@ -1200,7 +1202,7 @@ static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
-			char *def = cmd->def ? deparse_expr(cmd->def) : NULL;
+			char *def = cmd->def ? pgs_deparse_expr(cmd->def) : NULL;
 			ColSpec c = {.name = cmd->name, .default_pg = def};
 			ok = check_default(s, &c, &e) &&
 			     run(s, &e, sqlite3_mprintf("UPDATE main._dosql_attribute SET attdefault = %Q WHERE attrelid = %u"
@@ -1410,6 +1412,8 @@ bool pgs_is_ddl(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
 	case PG_QUERY__NODE__NODE_VIEW_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
 		return true;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		return n->select_stmt->into_clause != NULL;
@@ -1450,6 +1454,12 @@ bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag)
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
 		*tag = "CREATE FUNCTION";
 		return pgs_create_function(s, node->create_function_stmt);
+	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+		*tag = "CREATE TYPE";
+		return pgs_create_composite(s, node->composite_type_stmt);
+	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
+		*tag = "CREATE DOMAIN";
+		return pgs_create_domain(s, node->create_domain_stmt);
 	default:
 		pgs_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
 		return false;

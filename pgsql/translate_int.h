@@ -263,6 +263,7 @@ int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out);
 /* json(b)_to_record(set) in FROM (rf, calling f named name) with its
  * column definition list; -1 for another function (translate_jsonrec.c). */
 int tr_json_record_from(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
+int tr_json_populate_from(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
 /* unnest(a, b, ...) and generate_subscripts(a, dim [, reverse]) in FROM:
  * 1 done, 0 failed, -1 another function (translate_srf.c). */
 int tr_srf_subscripts(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
@@ -282,5 +283,12 @@ bool tr_sqlfunc_param(Tr *tr, int n, int loc, Buf *out, TType *ty);
 /* The name of the CTE of the call being inlined (tr->fn set). */
 const char *tr_sqlfunc_cte(const Tr *tr);
 bool tr_sqlfunc_named(Tr *tr, const char *qual, const char *name, Buf *out, TType *ty);
+
+/* translate_domain.c: val (SQL of a value of d's base type) checked
+ * against domain d's constraints; false after the error was set. */
+struct PgsUserType;
+bool tr_domain_check(Tr *tr, const struct PgsUserType *d, const char *domain, Buf *val);
+/* val checked against the constraints of tn when tn names a domain. */
+bool tr_domain_cast(Tr *tr, PgQuery__TypeName *tn, Buf *val);
 
 #endif
