@@ -25,6 +25,9 @@ typedef struct RecCol {
 	int32_t typmod;
 	const char *domain;
 	bool composite;
+	/* an array of json(b), or of a type with a typmod (char(n)[]): refused
+	 * when read */
+	bool refused;
 	const char *base;
 } RecCol;
 
@@ -35,12 +38,17 @@ static bool record_column(Tr *tr, const RecCol *rc, const char *row, TCol *c, in
 	c->name = arena_strdup(tr->a, rc->name);
 	c->type = rc->composite ? PGT_TEXT : rc->oid;
 	c->typmod = rc->composite ? -1 : rc->typmod;
+	const PgType *t = pgt_by_oid(rc->oid);
 	if (rc->composite) {
 		c->expr = "pg_domain_fail('0A000', 'an attribute of a composite type read by json_populate_record"
 			  " is not supported by DoSQL')";
 		return true;
 	}
-	const PgType *t = pgt_by_oid(rc->oid);
+	if (rc->refused || (t && (t->elem_oid == PGT_JSON || t->elem_oid == PGT_JSONB))) {
+		c->expr = "pg_domain_fail('0A000', 'an array of json or of a type with a modifier read from json"
+			  " is not supported by DoSQL')";
+		return true;
+	}
 	char mode = rc->oid == PGT_JSON || rc->oid == PGT_JSONB ? 'j' : t && t->category == 'A' ? 'a' : 't';
 	Buf e;
 	buf_init(&e);
@@ -131,9 +139,10 @@ static bool populate_cols(Tr *tr, const PgsUserType *ut, const char *tname, PgQu
 		c->name = arena_strdup(tr->a, at->name);
 		c->oid = at->type;
 		c->typmod = at->typmod;
-		c->composite = at->type == 0;
+		c->composite = at->type == 0 && at->usertype[0] != '?';
+		c->refused = at->type == 0 && at->usertype[0] == '?';
 		c->domain = at->usertype[0] && at->type ? arena_strdup(tr->a, at->usertype) : NULL;
-		if (!row || c->composite)
+		if (!row || c->composite || c->refused)
 			continue;
 		Buf b;
 		TType t;
@@ -210,6 +219,7 @@ int tr_json_record_from(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f
 	for (size_t i = 0; i < rf->n_coldeflist && ok; i++) {
 		PgQuery__ColumnDef *cd = rf->coldeflist[i]->column_def;
 		cols[i].name = cd->colname;
+		cols[i].refused = cd->type_name->n_array_bounds && cd->type_name->n_typmods;
 		ok = tr_typename_of(tr, cd->type_name, &cols[i].oid, &cols[i].typmod);
 	}
 	Buf jb;

@@ -142,6 +142,10 @@ static bool composite_attr(PgsSession *s, PgQuery__ColumnDef *cd, json_t *attrs)
 		}
 		if (user && !tn->n_array_bounds)
 			snprintf(usertype, sizeof(usertype), "%s", tname);
+		if (tn->n_array_bounds && tn->n_typmods) { /* the element's typmod is not kept */
+			type = 0;
+			snprintf(usertype, sizeof(usertype), "?");
+		}
 	}
 	if (user)
 		pgs_usertype_cleanup(&ut);

@@ -20,7 +20,9 @@
 
 typedef struct PgsUserAttr {
 	char name[PGS_UTYPE_NAME_MAX];
-	uint32_t type; /* 0: a composite type (or an array of one), usertype */
+	/* 0: a composite type (or an array of one), usertype; or, usertype
+	 * "?", an array of a type with a modifier (char(n)[]) */
+	uint32_t type;
 	int32_t typmod;
 	/* the domain or composite type by name ("" when a built-in type;
 	 * "name[]" for an array of a composite type) */
