@@ -730,6 +730,88 @@ static Node *srf_column(Tr *tr, const char *field)
 	return n;
 }
 
+/* Whether a message is a call of an aggregate (arg: found). */
+static bool find_aggregate(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+		if (!f->over && (f->agg_star || pgs_is_aggregate(pgn_str(f->funcname[f->n_funcname - 1]))))
+			*(bool *)arg = true;
+	}
+	return true;
+}
+
+/* A target entry generate_series(a, b [, step]), else NULL. */
+static Node *series_call(Node *n)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL || n->func_call->over)
+		return NULL;
+	const PgQuery__FuncCall *f = n->func_call;
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	return strcmp(name, "generate_series") == 0 && (f->n_args == 2 || f->n_args == 3) ? n : NULL;
+}
+
+/*
+ * generate_series(...) standing as target entries (all the same call, of
+ * an ungrouped query without aggregates): the call joins the FROM items as
+ * LATERAL generate_series(...) AS _dosql_srf(value) and the entries read
+ * _dosql_srf.value.  -1 when there is none.
+ */
+static int target_series(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
+{
+	Node *call = NULL;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		Node *x = series_call(s->target_list[i]->res_target->val);
+		if (x && call && !pgn_equal(&call->base, &x->base))
+			return tr_unsupported(tr, -1, "different set-returning functions in the select list") ? 1 : 0;
+		call = x ? x : call;
+	}
+	if (!call)
+		return -1;
+	bool agg = s->n_group_clause || s->having_clause;
+	for (size_t i = 0; i < s->n_target_list; i++)
+		pgn_walk(&s->target_list[i]->res_target->val->base, find_aggregate, &agg);
+	if (agg)
+		return tr_unsupported(tr, -1, "set-returning functions in the select list of a grouped query") ? 1 : 0;
+	Node *items[1] = {call};
+	PgQuery__List l = PG_QUERY__LIST__INIT;
+	l.n_items = 1;
+	l.items = items;
+	Node ln = PG_QUERY__NODE__INIT;
+	ln.node_case = PG_QUERY__NODE__NODE_LIST;
+	ln.list = &l;
+	Node *fns[1] = {&ln};
+	Node *cols[1] = {pgn_string(tr->a, "value")};
+	PgQuery__Alias al = PG_QUERY__ALIAS__INIT;
+	al.aliasname = "_dosql_srf";
+	al.n_colnames = 1;
+	al.colnames = cols;
+	PgQuery__RangeFunction rf = PG_QUERY__RANGE_FUNCTION__INIT;
+	rf.lateral = true;
+	rf.n_functions = 1;
+	rf.functions = fns;
+	rf.alias = &al;
+	Node rn = PG_QUERY__NODE__INIT;
+	rn.node_case = PG_QUERY__NODE__NODE_RANGE_FUNCTION;
+	rn.range_function = &rf;
+	buf_put_str(from, from->len ? ", " : "");
+	if (!tr_from_item(tr, &rn, from))
+		return 0;
+	for (size_t i = 0; i < s->n_target_list && sw->n < 16; i++) {
+		PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		if (!series_call(rt->val))
+			continue;
+		sw->at[sw->n].rt = rt;
+		sw->at[sw->n].val = rt->val;
+		sw->at[sw->n].name = rt->name;
+		sw->n++;
+		if (!pgn_has_str(rt->name))
+			rt->name = "generate_series";
+		rt->val = srf_column(tr, "value");
+	}
+	return 1;
+}
+
 /*
  * unnest(x) and generate_subscripts(x, 1) in the select list, over one
  * array x (PostgreSQL runs such functions in lockstep, one row per
@@ -753,8 +835,10 @@ static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 			return tr_unsupported(tr, -1, "more than 16 set-returning functions in the select list");
 		arr = x;
 	}
-	if (!arr)
-		return true;
+	if (!arr) {
+		int series = target_series(tr, s, from, sw);
+		return series != 0;
+	}
 	if (s->n_group_clause || s->having_clause)
 		return tr_unsupported(tr, -1, "set-returning functions in the select list of a grouped query");
 	Buf ab;
