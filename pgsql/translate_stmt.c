@@ -741,20 +741,23 @@ static bool find_aggregate(const ProtobufCMessage *m, void *arg)
 	return true;
 }
 
-/* A target entry generate_series(a, b [, step]), else NULL. */
+/* A target entry generate_series(a, b [, step]), regexp_matches(s, re [,
+ * flags]) or regexp_split_to_table(s, re [, flags]), else NULL. */
 static Node *series_call(Node *n)
 {
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL || n->func_call->over)
 		return NULL;
 	const PgQuery__FuncCall *f = n->func_call;
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
-	return strcmp(name, "generate_series") == 0 && (f->n_args == 2 || f->n_args == 3) ? n : NULL;
+	bool srf = strcmp(name, "generate_series") == 0 || strcmp(name, "regexp_matches") == 0 ||
+		   strcmp(name, "regexp_split_to_table") == 0;
+	return srf && (f->n_args == 2 || f->n_args == 3) ? n : NULL;
 }
 
 /*
- * generate_series(...) standing as target entries (all the same call, of
+ * A set-returning call (series_call) standing as target entries (all the same call, of
  * an ungrouped query without aggregates): the call joins the FROM items as
- * LATERAL generate_series(...) AS _dosql_srf(value) and the entries read
+ * LATERAL f(...) AS _dosql_srf(value) and the entries read
  * _dosql_srf.value.  -1 when there is none.
  */
 static int target_series(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
@@ -806,7 +809,7 @@ static int target_series(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 		sw->at[sw->n].name = rt->name;
 		sw->n++;
 		if (!pgn_has_str(rt->name))
-			rt->name = "generate_series";
+			rt->name = (char *)pgn_str(call->func_call->funcname[call->func_call->n_funcname - 1]);
 		rt->val = srf_column(tr, "value");
 	}
 	return 1;

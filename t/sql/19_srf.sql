@@ -1,5 +1,7 @@
--- generate_series in the select list (one call, ungrouped) and
--- string_to_table in FROM.
+-- Set-returning functions in the select list (one call, ungrouped):
+-- generate_series, regexp_matches, regexp_split_to_table; string_to_table
+-- and regexp_matches in FROM; the WITH queries of INSERT seen from ON
+-- CONFLICT DO UPDATE.
 CREATE TABLE t19_gs (a int) -- shard
 INSERT INTO t19_gs SELECT generate_series(1, 5) -- shard
 SELECT a FROM t19_gs ORDER BY a -- shard
@@ -17,3 +19,17 @@ SELECT v, v IS NULL AS "is null" FROM string_to_table('1,2,3,4,,6', ',', '') g(v
 SELECT * FROM string_to_table('a|b', '|') -- shard
 SELECT x.* FROM string_to_table('a|b', '|') x -- shard
 SELECT t.v, s.v FROM (VALUES ('a-b'), ('c')) t(v), string_to_table(t.v, '-') s(v) ORDER BY 1, 2 -- shard
+SELECT m::text FROM regexp_matches('foobarbequebazilbarfbonk', '(b[^b]+)(b[^b]+)', 'g') m -- shard
+SELECT m::text FROM regexp_matches('foobarbequebaz', '(bar)(.+)?(beque)') m -- shard
+SELECT m::text FROM regexp_matches('foo' || chr(10) || 'bar' || chr(10) || 'baz', '^', 'mg') m -- shard
+SELECT m::text FROM regexp_matches(chr(10) || '1' || chr(10) || '2' || chr(10), '.?$', 'mg') m -- shard
+SELECT m::text FROM regexp_matches('aaa', 'a*', 'g') m -- shard
+SELECT m::text FROM regexp_matches('abc', '', 'g') m -- shard
+SELECT m::text, n FROM regexp_matches('abcabc', 'b(c)', 'g') WITH ORDINALITY AS x(m, n) -- shard
+SELECT regexp_split_to_table('a b  c', ' +') -- shard
+CREATE TABLE t19_wz (k int PRIMARY KEY, v text) -- shard
+WITH aa AS (SELECT 1 a, 2 b) INSERT INTO t19_wz VALUES (1, 'insert') ON CONFLICT (k) DO UPDATE SET v = (SELECT b || ' update' FROM aa WHERE a = 1 LIMIT 1) -- shard
+WITH aa AS (SELECT 1 a, 2 b) INSERT INTO t19_wz VALUES (1, 'insert') ON CONFLICT (k) DO UPDATE SET v = (SELECT b || ' update' FROM aa WHERE a = 1 LIMIT 1) -- shard
+WITH aa AS (SELECT 1 a, 2 b) INSERT INTO t19_wz VALUES (1, 'insert') ON CONFLICT (k) DO UPDATE SET v = v || '!' WHERE t19_wz.k = (SELECT a FROM aa) -- shard
+SELECT k, v FROM t19_wz -- shard
+DROP TABLE t19_wz -- shard
