@@ -106,43 +106,22 @@ static void put_captures(Buf *b, const regex_t *re, const regmatch_t *m, const c
 	buf_put_u8(b, '}');
 }
 
-/* regexp_match(s, pattern[, flags]): the captures of the first match as
- * text[] (the whole match when there are none), NULL without a match. */
-static void fn_regexp_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	if (any_null(argc, argv))
-		return;
-	int cf;
-	bool g;
-	regex_t re;
-	regmatch_t m[MAXSUB];
-	if (!read_flags(ctx, argc > 2 ? argv[2] : NULL, &cf, &g, false, "regexp_match") ||
-	    !pgs_regcomp(ctx, &re, (const char *)sqlite3_value_text(argv[1]), cf))
-		return;
-	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	if (regexec(&re, s, MAXSUB, m, 0) == 0) {
-		Buf b;
-		buf_init(&b);
-		put_captures(&b, &re, m, s);
-		sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
-		buf_cleanup(&b);
-	}
-	regfree(&re);
-}
-
-/* pg_regexp_matches(s, pattern[, flags]): regexp_matches' rows as a JSON
- * array of the text[] of each match (every match with the flag g, each
- * search going on where the last match ended, or a character further after
- * an empty match). */
+/* regexp_match(s, pattern[, flags]) (user data NULL): the captures of the
+ * first match as text[] (the whole match when there are none), NULL
+ * without a match.  pg_regexp_matches(s, pattern[, flags]): regexp_matches'
+ * rows as a JSON array of the text[] of each match (every match with the
+ * flag g, each search going on where the last match ended, or a character
+ * further after an empty match). */
 static void fn_regexp_matches(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (any_null(argc, argv))
 		return;
+	bool set = sqlite3_user_data(ctx) != NULL;
 	int cf;
 	bool g;
 	regex_t re;
 	regmatch_t m[MAXSUB];
-	if (!read_flags(ctx, argc > 2 ? argv[2] : NULL, &cf, &g, true, "regexp_matches") ||
+	if (!read_flags(ctx, argc > 2 ? argv[2] : NULL, &cf, &g, set, set ? "regexp_matches" : "regexp_match") ||
 	    !pgs_regcomp(ctx, &re, (const char *)sqlite3_value_text(argv[1]), cf))
 		return;
 	const char *s = (const char *)sqlite3_value_text(argv[0]);
@@ -162,6 +141,10 @@ static void fn_regexp_matches(sqlite3_context *ctx, int argc, sqlite3_value **ar
 			}
 		buf_reset(&b);
 		put_captures(&b, &re, m, s);
+		if (!set) {
+			sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+			break;
+		}
 		json_array_append_new(rows, json_stringn((const char *)b.data, b.len));
 		if (!g)
 			break;
@@ -171,10 +154,10 @@ static void fn_regexp_matches(sqlite3_context *ctx, int argc, sqlite3_value **ar
 		if (start > n)
 			break;
 	}
-	char *text = json_dumps(rows, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *text = set ? json_dumps(rows, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	if (text)
 		sqlite3_result_text(ctx, text, -1, free);
-	else
+	else if (set)
 		sqlite3_result_error_nomem(ctx);
 	json_decref(rows);
 	buf_cleanup(&b);
@@ -478,8 +461,8 @@ out:
 bool pgt_regex_funcs_register(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
-		{"pg_regexp_match", -1, fn_regexp_match, NULL, SQLITE_DETERMINISTIC},
-		{"pg_regexp_matches", -1, fn_regexp_matches, NULL, SQLITE_DETERMINISTIC},
+		{"pg_regexp_match", -1, fn_regexp_matches, NULL, SQLITE_DETERMINISTIC},
+		{"pg_regexp_matches", -1, fn_regexp_matches, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_regexp_split", -1, fn_regexp_split, NULL, SQLITE_DETERMINISTIC},
 		{"pg_regexp_count", -1, fn_regexp_misc, (void *)0, SQLITE_DETERMINISTIC},
 		{"pg_regexp_instr", -1, fn_regexp_misc, (void *)1, SQLITE_DETERMINISTIC},
