@@ -179,6 +179,11 @@ bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
  * SELECT of its outputs in that order (first_per_key: DISTINCT ON's) */
 bool tr_sort_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
 void tr_sorted_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, bool first_per_key, Buf *inner, Buf *out);
+/* ORDER BY ... [OFFSET m] FETCH FIRST n ROWS WITH TIES over inner (which
+ * computes the sort keys as hidden outputs): the rows after the first m in
+ * key order up to the n-th after them and the rows tied with it; false
+ * after the error was set. */
+bool tr_ties_wrap(Tr *tr, PgQuery__SelectStmt *s, const TRel *res, Buf *inner, Buf *out);
 /* translate_group.c: grouping sets: the sets of s (NULL: failed), their
  * number, arm i's GROUP BY (i -1: after the arms), and the translation of
  * GROUPING() and of the expressions an arm's set leaves out (-1: not one) */

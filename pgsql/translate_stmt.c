@@ -347,7 +347,7 @@ static bool limit_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
 	bool has_limit = s->limit_count && !(s->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 					     s->limit_count->a_const->isnull);
 	if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES)
-		return tr_unsupported(tr, -1, "FETCH ... WITH TIES");
+		return tr_unsupported(tr, -1, "FETCH ... WITH TIES of a set operation");
 	if (!has_limit && !s->limit_offset)
 		return true;
 	Buf b;
@@ -1352,6 +1352,22 @@ static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 		ok = values_select(tr, s, out, res);
 	} else if (tr_has_grouping_sets(s) && !s->n_sort_clause) {
 		ok = grouping_sets_select(tr, s, out, res);
+	} else if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES) {
+		if (!s->n_sort_clause)
+			return tr_fail(tr, "42601", -1, "WITH TIES cannot be specified without ORDER BY clause");
+		if (tr_has_grouping_sets(s) || tr_is_distinct_on(s))
+			return tr_unsupported(tr, -1, "FETCH ... WITH TIES with GROUPING SETS or DISTINCT ON");
+		if (s->limit_count && s->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    s->limit_count->a_const->isnull)
+			return tr_fail(tr, "2201W", -1, "row count cannot be null in FETCH FIRST ... WITH TIES clause");
+		Buf inner;
+		buf_init(&inner);
+		tr->gs_sorted = true; /* the sort keys as hidden outputs */
+		ok = simple_select(tr, s, &inner, res);
+		tr->gs_sorted = false;
+		ok = ok && tr_ties_wrap(tr, s, res, &inner, out);
+		buf_cleanup(&inner);
+		return ok && !tr->failed;
 	} else if (tr_has_grouping_sets(s) || tr_is_distinct_on(s)) {
 		/* ordered by hidden outputs the arms (or the SELECT) compute */
 		bool gsets = tr_has_grouping_sets(s);

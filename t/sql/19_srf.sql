@@ -1,7 +1,7 @@
 -- Set-returning functions in the select list (one call, ungrouped):
 -- generate_series, regexp_matches, regexp_split_to_table; string_to_table
 -- and regexp_matches in FROM; the WITH queries of INSERT seen from ON
--- CONFLICT DO UPDATE.
+-- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES.
 CREATE TABLE t19_gs (a int) -- shard
 INSERT INTO t19_gs SELECT generate_series(1, 5) -- shard
 SELECT a FROM t19_gs ORDER BY a -- shard
@@ -33,3 +33,14 @@ WITH aa AS (SELECT 1 a, 2 b) INSERT INTO t19_wz VALUES (1, 'insert') ON CONFLICT
 WITH aa AS (SELECT 1 a, 2 b) INSERT INTO t19_wz VALUES (1, 'insert') ON CONFLICT (k) DO UPDATE SET v = v || '!' WHERE t19_wz.k = (SELECT a FROM aa) -- shard
 SELECT k, v FROM t19_wz -- shard
 DROP TABLE t19_wz -- shard
+CREATE TABLE t19_ties (k int, v text) -- shard
+INSERT INTO t19_ties VALUES (1, 'a'), (2, 'b'), (2, 'b'), (3, 'c'), (3, 'c'), (3, 'c'), (4, 'd') -- shard
+SELECT k, v FROM t19_ties ORDER BY k FETCH FIRST 2 ROWS WITH TIES -- shard
+SELECT k, v FROM t19_ties ORDER BY k DESC FETCH FIRST 1 ROW WITH TIES -- shard
+SELECT k FROM t19_ties ORDER BY k OFFSET 3 FETCH FIRST 1 ROWS WITH TIES -- shard
+SELECT k AS kk FROM t19_ties ORDER BY 1 FETCH FIRST 0 ROWS WITH TIES -- shard
+SELECT k FROM t19_ties ORDER BY k OFFSET 6 FETCH FIRST 5 ROWS WITH TIES -- shard
+SELECT k FROM t19_ties ORDER BY k FETCH FIRST NULL ROWS WITH TIES -- shard
+SELECT k FROM t19_ties FETCH FIRST 2 ROWS WITH TIES -- shard
+SELECT count(*) FROM (SELECT k FROM t19_ties ORDER BY k FETCH FIRST 4 ROWS WITH TIES) s -- shard
+DROP TABLE t19_ties -- shard
