@@ -1,6 +1,6 @@
 -- Composite types and domains (CREATE TYPE ... AS, CREATE DOMAIN), casts
 -- to domains checked against their constraints, and
--- json(b)_populate_record(set) over composite types.
+-- json(b)_populate_record(set) over composite types; both in pg_type.
 CREATE TYPE t19_pop AS (a text, b int, c timestamp) -- shard
 CREATE TYPE t19_pop AS (x int) -- shard
 CREATE TYPE t19_dup AS (x int, x text) -- shard
@@ -13,6 +13,8 @@ CREATE DOMAIN t19_badcol AS int CHECK (nosuch > 1) -- shard
 CREATE DOMAIN t19_txt AS varchar(5) -- shard
 CREATE TYPE t19_rec AS (i int, ia int[], a3 t19_arr3, t text, c char(4), js json, jsb jsonb, ts timestamp) -- shard
 CREATE TYPE t19_nnrec AS (i t19_nn) -- shard
+SELECT typname, typtype, typnotnull FROM pg_type WHERE typname LIKE 't19%' ORDER BY 1 -- shard
+SELECT typname, format_type(typbasetype, typtypmod), format_type(oid, NULL) FROM pg_type WHERE typtype = 'd' AND typname LIKE 't19%' ORDER BY 1 -- shard
 SELECT 5::t19_pos, 99::t19_pos, NULL::t19_pos -- shard
 SELECT 0::t19_pos -- shard
 SELECT 100::t19_pos -- shard
