@@ -250,7 +250,7 @@ static const char *fk_action(const char *a)
 }
 
 /* Parse a ColumnDef into spec (collecting its constraints into keys). */
-static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySpec *keys, int *nkeys)
+static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySpec *keys, int *nkeys, bool create)
 {
 	PgwError e;
 	memset(c, 0, sizeof(*c));
@@ -260,7 +260,9 @@ static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 		pgs_send_error(s, &e);
 		return false;
 	}
-	if (!pgs_domain_stored(s, cd->type_name, "a column", &c->notnull))
+	/* CREATE TABLE checks a domain's CHECK constraints with triggers
+	 * (pgs_domain_triggers) */
+	if (!pgs_domain_stored(s, cd->type_name, create ? NULL : "a column added", &c->notnull))
 		return false;
 	if (c->serial)
 		c->notnull = true;
@@ -392,7 +394,7 @@ static bool table_spec(PgsSession *s, PgQuery__CreateStmt *cs, ColSpec *cols, in
 					pgs_errorf(s, "42701", "column \"%s\" specified more than once", el->column_def->colname);
 					ok = false;
 				}
-			ok = ok && column_spec(s, el->column_def, &cols[(*ncols)++], keys, nkeys);
+			ok = ok && column_spec(s, el->column_def, &cols[(*ncols)++], keys, nkeys, true);
 		} else if (el->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
 			ok = add_key(s, keys, nkeys, el->constraint, NULL);
 		} else {
@@ -654,6 +656,9 @@ static bool create_table(PgsSession *s, PgQuery__CreateStmt *cs)
 			pgs_send_error(s, &e);
 			ok = false;
 		}
+	for (size_t i = 0; i < cs->n_table_elts && ok; i++)
+		if (cs->table_elts[i]->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			ok = pgs_domain_triggers(s, name, cs->table_elts[i]->column_def);
 	for (int c = 0; cols && c < ncols; c++)
 		free(cols[c].default_pg);
 	free(cols);
@@ -1029,7 +1034,7 @@ static AlterStep alter_add_column(PgsSession *s, const PgsTable *t, const char *
 	ColSpec c;
 	KeySpec keys[64];
 	int nkeys = 0;
-	if (!column_spec(s, cd, &c, keys, &nkeys))
+	if (!column_spec(s, cd, &c, keys, &nkeys, false))
 		return ALTER_REPORTED;
 	bool notnull = c.notnull;
 	c.notnull = false;

@@ -58,10 +58,15 @@ char *pgs_deparse_expr(PgQuery__Node *expr);
 bool pgs_create_composite(PgsSession *s, PgQuery__CompositeTypeStmt *cs);
 bool pgs_create_domain(PgsSession *s, PgQuery__CreateDomainStmt *ds);
 int pgs_drop_usertype(PgsSession *s, const char *name, bool domain);
-/* Whether values of the type tn can be stored as `what` (a table column,
- * a function's argument or result): a domain without CHECK constraints
- * can (its NOT NULL into *notnull when notnull is given), one with them
- * cannot (0A000 sent). */
+/* Whether values of the type tn can be stored as `what` (a column added,
+ * a function's argument or result; NULL: a column of CREATE TABLE, whose
+ * CHECK constraints pgs_domain_triggers enforces): a domain without CHECK
+ * constraints can (its NOT NULL into *notnull when notnull is given), one
+ * with them cannot (0A000 sent). */
 bool pgs_domain_stored(PgsSession *s, PgQuery__TypeName *tn, const char *what, bool *notnull);
+/* Triggers on table checking the domain constraints of column cd's type on
+ * INSERT and UPDATE (none when it is not a domain with CHECK
+ * constraints); false after the error was sent. */
+bool pgs_domain_triggers(PgsSession *s, const char *table, PgQuery__ColumnDef *cd);
 
 #endif

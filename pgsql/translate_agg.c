@@ -180,6 +180,7 @@ static bool ordered_set(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out
 	Buf pb, vb;
 	TType pt, vt;
 	buf_init(&pb);
+	buf_init(&vb); /* cleaned up even when the fraction fails */
 	bool ok = (kind == 'm' || arg(tr, f->args[0], PGT_FLOAT8, &pb, &pt)) && arg(tr, sb->node, PGT_TEXT, &vb, &vt);
 	if (ok && kind != 'm' && pt.oid != PGT_FLOAT8 && pt.oid != PGT_FLOAT4 && !tr_is_numeric_type(pt.oid))
 		ok = tr_unsupported(tr, f->location, "percentiles given as an array");

@@ -182,6 +182,31 @@ bool tr_domain_cast(Tr *tr, PgQuery__TypeName *tn, Buf *val)
 	return ok;
 }
 
+typedef struct CheckArg {
+	const PgsUserType *d;
+	const char *domain;
+	Buf *val;
+} CheckArg;
+
+static bool check_in(Tr *tr, void *arg)
+{
+	CheckArg *c = arg;
+	return tr_domain_check(tr, c->d, c->domain, c->val);
+}
+
+bool pgs_domain_check_sql(PgsCatalog *cat, const PgsUserType *d, const char *domain, const char *value_sql, Buf *out,
+			  PgwError *err)
+{
+	Arena a;
+	arena_init(&a);
+	PgsTranslateCtx ctx = {.cat = cat, .arena = &a};
+	buf_put_str(out, value_sql);
+	CheckArg c = {d, domain, out};
+	bool ok = tr_run(&ctx, err, check_in, &c);
+	arena_reset(&a);
+	return ok;
+}
+
 /* pg_domain_fail(sqlstate, message): raises the error. */
 static void fn_domain_fail(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {

@@ -293,6 +293,8 @@ bool tr_sqlfunc_named(Tr *tr, const char *qual, const char *name, Buf *out, TTyp
  * against domain d's constraints; false after the error was set. */
 struct PgsUserType;
 bool tr_domain_check(Tr *tr, const struct PgsUserType *d, const char *domain, Buf *val);
+/* fn(tr, arg) on a new translator over ctx (errors into err). */
+bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *arg), void *arg);
 /* val checked against the constraints of tn when tn names a domain. */
 bool tr_domain_cast(Tr *tr, PgQuery__TypeName *tn, Buf *val);
 

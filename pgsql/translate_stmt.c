@@ -1412,6 +1412,14 @@ static void tr_init(Tr *tr, const PgsTranslateCtx *ctx, PgwError *err, Scope *to
 	tr->ptypes = arena_alloc(ctx->arena, sizeof(uint32_t) * (PGS_MAX_PARAMS + 1));
 }
 
+bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *arg), void *arg)
+{
+	Tr tr;
+	Scope top;
+	tr_init(&tr, ctx, err, &top);
+	return fn(&tr, arg) && !tr.failed;
+}
+
 bool pgs_translate(const PgsTranslateCtx *ctx, PgQuery__Node *stmt, PgsQuery *q, PgwError *err)
 {
 	Tr tr;

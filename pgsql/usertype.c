@@ -250,9 +250,41 @@ bool pgs_domain_stored(PgsSession *s, PgQuery__TypeName *tn, const char *what, b
 	else if (d.typtype == 'd' && d.notnull)
 		checked = true;
 	pgs_usertype_cleanup(&d);
-	if (checked)
+	if (checked && what)
 		pgs_errorf(s, "0A000", "%s of the domain %s (which has constraints) is not supported by DoSQL", what, name);
-	return !checked;
+	return !checked || !what;
+}
+
+bool pgs_domain_triggers(PgsSession *s, const char *table, PgQuery__ColumnDef *cd)
+{
+	PgQuery__TypeName *tn = cd->type_name;
+	const char *name = tn && tn->n_names ? pgn_str(tn->names[tn->n_names - 1]) : "";
+	PgsUserType d;
+	if (!tn || tn->n_array_bounds || pgt_by_name(name) || !pgs_usertype_get(&s->cat, name, &d))
+		return true;
+	bool ok = true;
+	if (d.typtype == 'd' && strcmp(d.checks, "[]") != 0) {
+		Buf col, check;
+		buf_init(&col);
+		buf_init(&check);
+		buf_put_str(&col, "NEW.");
+		pgs_put_ident(&col, cd->colname);
+		PgwError e;
+		ok = pgs_domain_check_sql(&s->cat, &d, name, buf_cstr(&col), &check, &e);
+		for (int w = 0; w < 2 && ok; w++) {
+			char *sql = sqlite3_mprintf("CREATE TRIGGER \"%w_%w_dom_%s\" BEFORE %s ON \"%w\" BEGIN SELECT %s; END",
+						    table, cd->colname, w ? "upd" : "ins", w ? "UPDATE" : "INSERT", table,
+						    buf_cstr(&check));
+			ok = sql && pgs_sql(s, sql, &e);
+			sqlite3_free(sql);
+		}
+		if (!ok)
+			pgs_send_error(s, &e);
+		buf_cleanup(&col);
+		buf_cleanup(&check);
+	}
+	pgs_usertype_cleanup(&d);
+	return ok;
 }
 
 /* Whether a composite type or a domain uses the type called name (2BP01

@@ -56,6 +56,10 @@ int pgs_usertype_resolve(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, cons
 /* Whether the CHECK expression text translates to a boolean over a VALUE
  * of the base type; false with err filled. */
 bool pgs_domain_check_valid(PgsCatalog *cat, uint32_t base, int32_t typmod, const char *text, PgwError *err);
+/* The SQL of value_sql (a value of domain d's base type) checked against
+ * d's constraints, for a trigger; false with err filled. */
+bool pgs_domain_check_sql(PgsCatalog *cat, const PgsUserType *d, const char *domain, const char *value_sql, Buf *out,
+			  PgwError *err);
 /* pg_domain_fail(sqlstate, message), the SQL function the checks call. */
 bool pgs_usertype_register(sqlite3 *db);
 

@@ -1,5 +1,5 @@
 -- Composite types and domains (CREATE TYPE ... AS, CREATE DOMAIN), casts
--- to domains checked against their constraints, and
+-- to domains and columns of domains checked against their constraints, and
 -- json(b)_populate_record(set) over composite types; both in pg_type.
 CREATE TYPE t19_pop AS (a text, b int, c timestamp) -- shard
 CREATE TYPE t19_pop AS (x int) -- shard
@@ -49,6 +49,16 @@ CREATE TABLE t19_tab (a t19_nn, b t19_txt) -- shard
 INSERT INTO t19_tab VALUES (1, 'abc') -- shard
 INSERT INTO t19_tab VALUES (NULL, 'abc') -- shard
 SELECT a, b FROM t19_tab -- shard
+CREATE TABLE t19_ctab (id int PRIMARY KEY, p t19_pos, t t19_txt) -- shard
+INSERT INTO t19_ctab VALUES (1, 5, 'ab') -- shard
+INSERT INTO t19_ctab VALUES (2, 0, 'ab') -- shard
+INSERT INTO t19_ctab VALUES (3, 100, 'ab') -- shard
+INSERT INTO t19_ctab VALUES (4, NULL, 'ab') -- shard
+UPDATE t19_ctab SET p = -1 WHERE id = 1 -- shard
+UPDATE t19_ctab SET p = p + 1 WHERE id = 1 -- shard
+INSERT INTO t19_ctab SELECT 10 + g, g - 1, 'x' FROM generate_series(1, 3) g -- shard
+SELECT id, p, t FROM t19_ctab ORDER BY id -- shard
+DROP TABLE t19_ctab -- shard
 DROP TYPE t19_pop -- shard
 DROP DOMAIN t19_rec -- shard
 DROP DOMAIN t19_pos -- shard
