@@ -741,17 +741,28 @@ static bool find_aggregate(const ProtobufCMessage *m, void *arg)
 	return true;
 }
 
-/* A target entry generate_series(a, b [, step]), regexp_matches(s, re [,
- * flags]) or regexp_split_to_table(s, re [, flags]), else NULL. */
+/* The set-returning functions of one output column the select list takes
+ * (target_series), with their numbers of arguments. */
+static const struct {
+	const char *name;
+	size_t min, max;
+} list_srfs[] = {
+	{"generate_series", 2, 3},     {"regexp_matches", 2, 3},	 {"regexp_split_to_table", 2, 3},
+	{"json_object_keys", 1, 1},    {"jsonb_object_keys", 1, 1},	 {"json_array_elements", 1, 1},
+	{"jsonb_array_elements", 1, 1}, {"json_array_elements_text", 1, 1}, {"jsonb_array_elements_text", 1, 1},
+};
+
+/* A target entry calling one of list_srfs, else NULL. */
 static Node *series_call(Node *n)
 {
 	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL || n->func_call->over)
 		return NULL;
 	const PgQuery__FuncCall *f = n->func_call;
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
-	bool srf = strcmp(name, "generate_series") == 0 || strcmp(name, "regexp_matches") == 0 ||
-		   strcmp(name, "regexp_split_to_table") == 0;
-	return srf && (f->n_args == 2 || f->n_args == 3) ? n : NULL;
+	for (size_t i = 0; i < sizeof(list_srfs) / sizeof(list_srfs[0]); i++)
+		if (strcmp(name, list_srfs[i].name) == 0 && f->n_args >= list_srfs[i].min && f->n_args <= list_srfs[i].max)
+			return n;
+	return NULL;
 }
 
 /*

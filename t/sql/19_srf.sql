@@ -1,5 +1,6 @@
 -- Set-returning functions in the select list (one call, ungrouped):
--- generate_series, regexp_matches, regexp_split_to_table; string_to_table
+-- generate_series, regexp_matches, regexp_split_to_table, the json(b) key
+-- and element functions; string_to_table
 -- and regexp_matches in FROM; the WITH queries of INSERT seen from ON
 -- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES.
 CREATE TABLE t19_gs (a int) -- shard
@@ -44,3 +45,13 @@ SELECT k FROM t19_ties ORDER BY k FETCH FIRST NULL ROWS WITH TIES -- shard
 SELECT k FROM t19_ties FETCH FIRST 2 ROWS WITH TIES -- shard
 SELECT count(*) FROM (SELECT k FROM t19_ties ORDER BY k FETCH FIRST 4 ROWS WITH TIES) s -- shard
 DROP TABLE t19_ties -- shard
+CREATE TABLE t19_js (id int, j json, b jsonb) -- shard
+INSERT INTO t19_js VALUES (1, '{"a":1,"b":[1,2]}', '{"x":"y","z":null}'), (2, '[1,"two",{"c":3}]', '[true, null]') -- shard
+SELECT id, json_object_keys(j) FROM t19_js WHERE id = 1 ORDER BY 2 -- shard
+SELECT id, jsonb_object_keys(b) AS k FROM t19_js WHERE id = 1 ORDER BY 2 -- shard
+SELECT json_array_elements(j) FROM t19_js WHERE id = 2 -- shard
+SELECT jsonb_array_elements(b) FROM t19_js WHERE id = 2 -- shard
+SELECT json_array_elements_text(j) FROM t19_js WHERE id = 2 -- shard
+SELECT jsonb_array_elements_text('[1,"a",null]') -- shard
+SELECT json_object_keys(j) FROM t19_js -- shard
+DROP TABLE t19_js -- shard
