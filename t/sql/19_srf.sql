@@ -2,7 +2,7 @@
 -- generate_series, regexp_matches, regexp_split_to_table, the json(b) key
 -- and element functions; string_to_table
 -- and regexp_matches in FROM; the WITH queries of INSERT seen from ON
--- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES.
+-- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES; jsonb_object_agg.
 CREATE TABLE t19_gs (a int) -- shard
 INSERT INTO t19_gs SELECT generate_series(1, 5) -- shard
 SELECT a FROM t19_gs ORDER BY a -- shard
@@ -55,3 +55,10 @@ SELECT json_array_elements_text(j) FROM t19_js WHERE id = 2 -- shard
 SELECT jsonb_array_elements_text('[1,"a",null]') -- shard
 SELECT json_object_keys(j) FROM t19_js -- shard
 DROP TABLE t19_js -- shard
+SELECT jsonb_object_agg(k, v) FROM (VALUES ('b', 1), ('a', 2), ('b', 3)) t(k, v) -- shard
+SELECT jsonb_object_agg(k, v ORDER BY v DESC) FROM (VALUES ('b', 1), ('a', 2), ('b', 3)) t(k, v) -- shard
+SELECT jsonb_build_object('t', jsonb_object_agg(k, jsonb_build_object('v', v))) FROM (VALUES ('x', 1), ('y', 2)) t(k, v) -- shard
+SELECT jsonb_object_agg(k, v) FROM (VALUES (NULL, 1)) t(k, v) -- shard
+SELECT json_object_agg(k, v) FROM (VALUES (NULL, 1)) t(k, v) -- shard
+SELECT jsonb_object_agg(k, v) FROM (VALUES ('a', 1)) t(k, v) WHERE false -- shard
+SELECT k, jsonb_object_agg(k, v) OVER (ORDER BY k) FROM (VALUES ('b', 1), ('a', 2)) t(k, v) -- shard
