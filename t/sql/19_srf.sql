@@ -2,7 +2,7 @@
 -- generate_series, regexp_matches, regexp_split_to_table, the json(b) key
 -- and element functions; string_to_table
 -- and regexp_matches in FROM; the WITH queries of INSERT seen from ON
--- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES; jsonb_object_agg.
+-- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES; jsonb_object_agg; jsonb_set_lax.
 CREATE TABLE t19_gs (a int) -- shard
 INSERT INTO t19_gs SELECT generate_series(1, 5) -- shard
 SELECT a FROM t19_gs ORDER BY a -- shard
@@ -62,3 +62,12 @@ SELECT jsonb_object_agg(k, v) FROM (VALUES (NULL, 1)) t(k, v) -- shard
 SELECT json_object_agg(k, v) FROM (VALUES (NULL, 1)) t(k, v) -- shard
 SELECT jsonb_object_agg(k, v) FROM (VALUES ('a', 1)) t(k, v) WHERE false -- shard
 SELECT k, jsonb_object_agg(k, v) OVER (ORDER BY k) FROM (VALUES ('b', 1), ('a', 2)) t(k, v) -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', '5') -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{d}', '6', true) -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL) -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, true, NULL) -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, true, 'no_such_treatment') -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, null_value_treatment => 'raise_exception') -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, null_value_treatment => 'return_target') -- shard
+SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, null_value_treatment => 'delete_key') -- shard
+SELECT jsonb_set_lax(NULL, '{b}', NULL) -- shard
