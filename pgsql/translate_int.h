@@ -293,6 +293,10 @@ bool tr_sqlfunc_named(Tr *tr, const char *qual, const char *name, Buf *out, TTyp
  * against domain d's constraints; false after the error was set. */
 struct PgsUserType;
 bool tr_domain_check(Tr *tr, const struct PgsUserType *d, const char *domain, Buf *val);
+/* translate_time.c: the arguments of f by position or name (names[0..n))
+ * into argn (NULL where not given); false for an unknown name or one given
+ * twice. */
+bool tr_named_args(const PgQuery__FuncCall *f, const char *const *names, size_t n, Node **argn);
 /* fn(tr, arg) on a new translator over ctx (errors into err). */
 bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *arg), void *arg);
 /* val checked against the constraints of tn when tn names a domain. */

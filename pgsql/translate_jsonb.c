@@ -245,20 +245,8 @@ static bool jsonb_set_lax(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	static const char *const names[] = {"jsonb_in", "path", "replacement", "create_if_missing",
 					    "null_value_treatment"};
 	static const uint32_t types[] = {PGT_JSONB, PGT_TEXTARRAY, PGT_JSONB, PGT_BOOL, PGT_TEXT};
-	Node *args[5] = {0};
-	for (size_t i = 0; i < f->n_args; i++) {
-		Node *a = f->args[i];
-		size_t at = i;
-		if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
-			for (at = 0; at < 5 && strcmp(names[at], a->named_arg_expr->name) != 0; at++)
-				;
-			a = a->named_arg_expr->arg;
-		}
-		if (at >= 5 || args[at])
-			return tr_fail(tr, "42883", f->location, "function jsonb_set_lax with these arguments does not exist");
-		args[at] = a;
-	}
-	if (!args[0] || !args[1] || !args[2])
+	Node *args[5];
+	if (!tr_named_args(f, names, 5, args) || !args[0] || !args[1] || !args[2])
 		return tr_fail(tr, "42883", f->location, "function jsonb_set_lax with these arguments does not exist");
 	Buf b[5];
 	bool ok = true;

@@ -261,24 +261,32 @@ static void put_types(Buf *b, size_t n, const TType *ts)
 		buf_printf(b, "%s%s", i ? ", " : "", ts[i].unknown ? "unknown" : tr_type_name(ts[i].oid));
 }
 
+bool tr_named_args(const PgQuery__FuncCall *f, const char *const *names, size_t n, Node **argn)
+{
+	memset(argn, 0, sizeof(Node *) * n);
+	for (size_t i = 0; i < f->n_args; i++) {
+		Node *a = f->args[i];
+		size_t k = i;
+		if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+			for (k = 0; k < n && strcmp(names[k], a->named_arg_expr->name) != 0; k++)
+				;
+			a = a->named_arg_expr->arg;
+		}
+		if (k >= n || argn[k])
+			return false;
+		argn[k] = a;
+	}
+	return true;
+}
+
 /* make_interval(years, months, weeks, days, hours, mins, secs), each
  * argument positional or named. */
 static bool make_interval(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	static const char *const names[] = {"years", "months", "weeks", "days", "hours", "mins", "secs"};
-	Node *argn[7] = {0};
-	for (size_t i = 0; i < f->n_args; i++) {
-		Node *a = f->args[i];
-		size_t k = i;
-		if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
-			for (k = 0; k < 7 && strcmp(names[k], a->named_arg_expr->name) != 0; k++)
-				;
-			a = a->named_arg_expr->arg;
-		}
-		if (k >= 7 || argn[k])
-			return tr_fail(tr, "42883", f->location, "function make_interval does not exist");
-		argn[k] = a;
-	}
+	Node *argn[7];
+	if (!tr_named_args(f, names, 7, argn))
+		return tr_fail(tr, "42883", f->location, "function make_interval does not exist");
 	buf_put_str(out, "pg_make_interval(");
 	for (int k = 0; k < 7; k++) {
 		if (k)
