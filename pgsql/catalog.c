@@ -59,7 +59,11 @@ static const char bootstrap_sql[] =
 	"CREATE TABLE IF NOT EXISTS _dosql_replident(relid INTEGER PRIMARY KEY, ident TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS _dosql_slots("
 	"  name TEXT PRIMARY KEY, plugin TEXT NOT NULL, confirmed INTEGER NOT NULL, two_phase INTEGER NOT NULL,"
-	"  created TEXT NOT NULL);";
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS _dosql_type("
+	"  oid INTEGER PRIMARY KEY, typname TEXT NOT NULL UNIQUE, typtype TEXT NOT NULL,"
+	"  basetype INTEGER NOT NULL DEFAULT 0, basetypmod INTEGER NOT NULL DEFAULT -1,"
+	"  typnotnull INTEGER NOT NULL DEFAULT 0, checks TEXT NOT NULL DEFAULT '[]', attrs TEXT NOT NULL DEFAULT '[]');";
 
 bool pgs_catalog_bootstrap(sqlite3 *db, char **errmsg) { return sqlite3_exec(db, bootstrap_sql, NULL, NULL, errmsg) == SQLITE_OK; }
 

@@ -133,11 +133,19 @@ static void fn_format_type(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
 	bool given = argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL;
-	Buf b;
+	Buf b, name;
 	buf_init(&b);
-	pgt_format_type(&b, (uint32_t)sqlite3_value_int64(argv[0]), given ? sqlite3_value_int(argv[1]) : -1, given);
+	buf_init(&name);
+	int64_t oid = sqlite3_value_int64(argv[0]);
+	/* a composite type or domain of _dosql_type by its name */
+	if (!pgt_by_oid((uint32_t)oid) &&
+	    lookup_text(ctx, "SELECT typname FROM main._dosql_type WHERE oid = ?1", oid, 0, &name))
+		pgi_put_ident(&b, buf_cstr(&name));
+	else
+		pgt_format_type(&b, (uint32_t)oid, given ? sqlite3_value_int(argv[1]) : -1, given);
 	result_buf(ctx, &b);
 	buf_cleanup(&b);
+	buf_cleanup(&name);
 }
 
 /* regclass, regtype and regnamespace output (ud 0, 1, 2): the object's
@@ -154,10 +162,11 @@ static void fn_reg_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_init(&name);
 	if (kind == 1 && pgt_by_oid((uint32_t)oid)) {
 		pgt_format_type(&b, (uint32_t)oid, -1, false); /* format_type_be */
-	} else if (kind != 1 && lookup_text(ctx,
-					    kind == 0 ? "SELECT relname FROM main._dosql_class WHERE oid = ?1"
-						      : "SELECT nspname FROM temp.pg_namespace WHERE oid = ?1",
-					    oid, 0, &name)) {
+	} else if (lookup_text(ctx,
+			       kind == 0   ? "SELECT relname FROM main._dosql_class WHERE oid = ?1"
+			       : kind == 1 ? "SELECT typname FROM main._dosql_type WHERE oid = ?1"
+					   : "SELECT nspname FROM temp.pg_namespace WHERE oid = ?1",
+			       oid, 0, &name)) {
 		pgi_put_ident(&b, buf_cstr(&name));
 	} else {
 		buf_printf(&b, "%" PRId64, oid);

@@ -26,14 +26,27 @@
  * pairs (types by pg_type name) and the SELECT giving them in that order.
  * A NULL select makes an empty table.
  */
+#define PG_TYPE_COLUMNS                                                                                               \
+	"oid:oid,typname:name,typnamespace:oid,typowner:oid,typlen:int2,typbyval:bool,typtype:char,typcategory:char,"  \
+	"typispreferred:bool,typisdefined:bool,typdelim:char,typrelid:oid,typsubscript:regproc,typelem:oid,typarray:oid," \
+	"typinput:regproc,typoutput:regproc,typreceive:regproc,typsend:regproc,typmodin:regproc,typmodout:regproc,"      \
+	"typanalyze:regproc,typalign:char,typstorage:char,typnotnull:bool,typbasetype:oid,typtypmod:int4,typndims:int4," \
+	"typcollation:oid,typdefaultbin:pg_node_tree,typdefault:text,typacl:_aclitem"
+
 static const PgsSysRel sysrels[] = {
-	{"pg_type", 1247,
-	 "oid:oid,typname:name,typnamespace:oid,typowner:oid,typlen:int2,typbyval:bool,typtype:char,typcategory:char,"
-	 "typispreferred:bool,typisdefined:bool,typdelim:char,typrelid:oid,typsubscript:regproc,typelem:oid,typarray:oid,"
-	 "typinput:regproc,typoutput:regproc,typreceive:regproc,typsend:regproc,typmodin:regproc,typmodout:regproc,"
-	 "typanalyze:regproc,typalign:char,typstorage:char,typnotnull:bool,typbasetype:oid,typtypmod:int4,typndims:int4,"
-	 "typcollation:oid,typdefaultbin:pg_node_tree,typdefault:text,typacl:_aclitem",
-	 NULL},
+	/* the built-in types (fill_pg_type), under pg_type */
+	{"_dosql_builtin_type", 0, PG_TYPE_COLUMNS, NULL},
+	/* and the composite types and domains of _dosql_type (usertype.c), in
+	 * public */
+	{"pg_type", 1247, PG_TYPE_COLUMNS,
+	 "SELECT * FROM temp._dosql_builtin_type UNION ALL SELECT u.oid, u.typname, 2200, " ROLE_DOSQL ","
+	 " CASE WHEN u.typtype = 'd' THEN coalesce(b.typlen, -1) ELSE -1 END, coalesce(u.typtype = 'd' AND b.typbyval, 0),"
+	 " u.typtype, CASE WHEN u.typtype = 'd' THEN coalesce(b.typcategory, 'U') ELSE 'C' END, 0, 1, ',', 0, 0, 0, 0,"
+	 " 0, 0, 0, 0, 0, 0, 0, CASE WHEN u.typtype = 'd' THEN coalesce(b.typalign, 'i') ELSE 'd' END,"
+	 " CASE WHEN u.typtype = 'd' THEN coalesce(b.typstorage, 'x') ELSE 'x' END, u.typnotnull,"
+	 " CASE WHEN u.typtype = 'd' THEN u.basetype ELSE 0 END, CASE WHEN u.typtype = 'd' THEN u.basetypmod ELSE -1 END,"
+	 " 0, CASE WHEN u.typtype = 'd' THEN coalesce(b.typcollation, 0) ELSE 0 END, NULL, NULL, NULL"
+	 " FROM main._dosql_type u LEFT JOIN temp._dosql_builtin_type b ON b.oid = u.basetype"},
 	/* (the OIDs of SHD_NAMESPACE_*) */
 	{"pg_namespace", 2615, "oid:oid,nspname:name,nspowner:oid,nspacl:_aclitem",
 	 "VALUES (11, 'pg_catalog', " ROLE_DOSQL ", NULL), (2200, 'public', " ROLE_DB_OWNER ","
@@ -64,13 +77,13 @@ static const PgsSysRel sysrels[] = {
 	 "SELECT a.attrelid, a.attname, a.atttypid, -1, t.typlen, a.attnum, t.typcategory = 'A', -1, a.atttypmod,"
 	 " t.typbyval, t.typalign, t.typstorage, '', a.attnotnull, a.attdefault IS NOT NULL AND a.attidentity = '', 0,"
 	 " a.attidentity, '', 0, 1,"
-	 " 0, t.typcollation, NULL, NULL, NULL, NULL FROM main._dosql_attribute a LEFT JOIN temp.pg_type t"
+	 " 0, t.typcollation, NULL, NULL, NULL, NULL FROM main._dosql_attribute a LEFT JOIN temp._dosql_builtin_type t"
 	 " ON t.oid = a.atttypid"
 	 /* an index's columns: those of its table it lists, numbered from 1 */
 	 " UNION ALL SELECT i.indexrelid, a.attname, a.atttypid, -1, t.typlen, k.key + 1, t.typcategory = 'A', -1,"
 	 " a.atttypmod, t.typbyval, t.typalign, t.typstorage, '', 0, 0, 0, '', '', 0, 1, 0, t.typcollation, NULL, NULL,"
 	 " NULL, NULL FROM main._dosql_index i, json_each('[' || substr(i.indkey, 2, length(i.indkey) - 2) || ']') k"
-	 " JOIN main._dosql_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.value LEFT JOIN temp.pg_type t"
+	 " JOIN main._dosql_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.value LEFT JOIN temp._dosql_builtin_type t"
 	 " ON t.oid = a.atttypid"},
 	{"pg_index", 2610,
 	 "indexrelid:oid,indrelid:oid,indnatts:int2,indnkeyatts:int2,indisunique:bool,indnullsnotdistinct:bool,"
@@ -407,7 +420,7 @@ static const PgsSysRel sysrels[] = {
 	 " CASE WHEN a.attidentity <> '' THEN q.seqmax END, CASE WHEN a.attidentity <> '' THEN q.seqmin END,"
 	 " CASE WHEN a.attidentity <> '' THEN CASE WHEN q.seqcycle THEN 'YES' ELSE 'NO' END ELSE 'NO' END, 'NEVER',"
 	 " NULL, 'YES' FROM main._dosql_attribute a JOIN main._dosql_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'v')"
-	 " LEFT JOIN temp.pg_type t ON t.oid = a.atttypid LEFT JOIN temp.pg_depend d ON d.refobjid = a.attrelid"
+	 " LEFT JOIN temp._dosql_builtin_type t ON t.oid = a.atttypid LEFT JOIN temp.pg_depend d ON d.refobjid = a.attrelid"
 	 " AND d.refobjsubid = a.attnum LEFT JOIN main._dosql_sequence q ON q.seqrelid = d.objid"},
 	{"information_schema.table_constraints", 13403,
 	 "constraint_catalog:name,constraint_schema:name,constraint_name:name,table_catalog:name,table_schema:name,"
@@ -538,7 +551,7 @@ static bool fill_pg_type(sqlite3 *db, char **errmsg)
 {
 	sqlite3_stmt *st;
 	if (!prepare_fill(db,
-			  "INSERT INTO temp.pg_type(oid, typname, typnamespace, typowner, typlen, typbyval, typtype,"
+			  "INSERT INTO temp._dosql_builtin_type(oid, typname, typnamespace, typowner, typlen, typbyval, typtype,"
 			  " typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem, typarray,"
 			  " typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation, typinput)"
 			  " VALUES(?1, ?2, 11, " ROLE_DOSQL ", ?3, ?4, ?5, ?6, 0, 1, ',', 0, 0, ?7, ?8, ?9, ?10, 0, 0, -1, 0,"
@@ -584,7 +597,7 @@ bool pgs_catalog_attach(sqlite3 *db, char **errmsg)
 		buf_cleanup(&sql);
 		if (!ok)
 			return false;
-		if ((strcmp(sysrels[i].name, "pg_type") == 0 && !fill_pg_type(db, errmsg)) ||
+		if ((strcmp(sysrels[i].name, "_dosql_builtin_type") == 0 && !fill_pg_type(db, errmsg)) ||
 		    (strcmp(sysrels[i].name, "pg_proc") == 0 && !fill_pg_proc(db, errmsg)))
 			return false;
 	}

@@ -57,7 +57,7 @@ static bool next_oid(PgsSession *s, uint32_t *oid, PgwError *e)
 }
 
 /* PG text of an expression node, via libpg_query's deparser. */
-static char *deparse_expr(PgQuery__Node *expr)
+char *pgs_deparse_expr(PgQuery__Node *expr)
 {
 	PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
 	PgQuery__Node rtn = PG_QUERY__NODE__INIT;
@@ -250,7 +250,7 @@ static const char *fk_action(const char *a)
 }
 
 /* Parse a ColumnDef into spec (collecting its constraints into keys). */
-static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySpec *keys, int *nkeys)
+static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySpec *keys, int *nkeys, bool create)
 {
 	PgwError e;
 	memset(c, 0, sizeof(*c));
@@ -260,6 +260,10 @@ static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 		pgs_send_error(s, &e);
 		return false;
 	}
+	/* CREATE TABLE checks a domain's CHECK constraints with triggers
+	 * (pgs_domain_triggers) */
+	if (!pgs_domain_stored(s, cd->type_name, create ? NULL : "a column added", &c->notnull))
+		return false;
 	if (c->serial)
 		c->notnull = true;
 	c->notnull = c->notnull || cd->is_not_null;
@@ -273,7 +277,7 @@ static bool column_spec(PgsSession *s, PgQuery__ColumnDef *cd, ColSpec *c, KeySp
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
 			free(c->default_pg);
-			c->default_pg = deparse_expr(k->raw_expr);
+			c->default_pg = pgs_deparse_expr(k->raw_expr);
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
 			c->identity = k->generated_when && k->generated_when[0] == 'a' ? 'a' : 'd';
@@ -390,7 +394,7 @@ static bool table_spec(PgsSession *s, PgQuery__CreateStmt *cs, ColSpec *cols, in
 					pgs_errorf(s, "42701", "column \"%s\" specified more than once", el->column_def->colname);
 					ok = false;
 				}
-			ok = ok && column_spec(s, el->column_def, &cols[(*ncols)++], keys, nkeys);
+			ok = ok && column_spec(s, el->column_def, &cols[(*ncols)++], keys, nkeys, true);
 		} else if (el->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
 			ok = add_key(s, keys, nkeys, el->constraint, NULL);
 		} else {
@@ -501,7 +505,7 @@ static bool create_check(PgsSession *s, const PgsTable *t, uint32_t oid, KeySpec
 					 cname, w ? "upd" : "ins", w ? "UPDATE" : "INSERT", name,
 					 buf_cstr(&expr), name, cname));
 	uint32_t coid;
-	char *def = deparse_expr(ks->expr);
+	char *def = pgs_deparse_expr(ks->expr);
 	ok = ok && next_oid(s, &coid, e) &&
 	     run(s, e, sqlite3_mprintf("INSERT INTO main._dosql_constraint(oid, conname, contype, conrelid,"
 					" condef) VALUES(%u, %Q, 'c', %u, 'CHECK ((' || %Q || '))')",
@@ -652,6 +656,9 @@ static bool create_table(PgsSession *s, PgQuery__CreateStmt *cs)
 			pgs_send_error(s, &e);
 			ok = false;
 		}
+	for (size_t i = 0; i < cs->n_table_elts && ok; i++)
+		if (cs->table_elts[i]->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			ok = pgs_domain_triggers(s, name, cs->table_elts[i]->column_def);
 	for (int c = 0; cols && c < ncols; c++)
 		free(cols[c].default_pg);
 	free(cols);
@@ -1027,7 +1034,7 @@ static AlterStep alter_add_column(PgsSession *s, const PgsTable *t, const char *
 	ColSpec c;
 	KeySpec keys[64];
 	int nkeys = 0;
-	if (!column_spec(s, cd, &c, keys, &nkeys))
+	if (!column_spec(s, cd, &c, keys, &nkeys, false))
 		return ALTER_REPORTED;
 	bool notnull = c.notnull;
 	c.notnull = false;
@@ -1200,7 +1207,7 @@ static bool alter_table(PgsSession *s, PgQuery__AlterTableStmt *at)
 				pgs_errorf(s, "42703", "column \"%s\" of relation \"%s\" does not exist", cmd->name, tname);
 				return false;
 			}
-			char *def = cmd->def ? deparse_expr(cmd->def) : NULL;
+			char *def = cmd->def ? pgs_deparse_expr(cmd->def) : NULL;
 			ColSpec c = {.name = cmd->name, .default_pg = def};
 			ok = check_default(s, &c, &e) &&
 			     run(s, &e, sqlite3_mprintf("UPDATE main._dosql_attribute SET attdefault = %Q WHERE attrelid = %u"
@@ -1410,6 +1417,8 @@ bool pgs_is_ddl(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
 	case PG_QUERY__NODE__NODE_VIEW_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
 		return true;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		return n->select_stmt->into_clause != NULL;
@@ -1450,6 +1459,12 @@ bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag)
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
 		*tag = "CREATE FUNCTION";
 		return pgs_create_function(s, node->create_function_stmt);
+	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+		*tag = "CREATE TYPE";
+		return pgs_create_composite(s, node->composite_type_stmt);
+	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
+		*tag = "CREATE DOMAIN";
+		return pgs_create_domain(s, node->create_domain_stmt);
 	default:
 		pgs_errorf(s, "0A000", "this DDL statement is not supported by DoSQL");
 		return false;

@@ -26,6 +26,12 @@ static bool drop_type(PgsSession *s, PgQuery__DropStmt *ds, bool domain)
 {
 	for (size_t i = 0; i < ds->n_objects; i++) {
 		PgQuery__TypeName *tn = ds->objects[i]->type_name;
+		int user = tn && tn->n_names ? pgs_drop_usertype(s, pgn_str(tn->names[tn->n_names - 1]), domain) : -1;
+		if (user >= 0) {
+			if (user == 0)
+				return false;
+			continue;
+		}
 		Arena a;
 		arena_init(&a);
 		PgsTranslateCtx ctx = {.cat = &s->cat, .arena = &a};

@@ -49,4 +49,24 @@ bool pgs_create_view(PgsSession *s, PgQuery__ViewStmt *vs);
 bool pgs_create_table_as(PgsSession *s, PgQuery__IntoClause *into, PgQuery__Node *query, bool if_not_exists,
 			 const char **tag);
 
+/* ddl.c: the PostgreSQL text of an expression (malloc'd; NULL when it
+ * does not deparse). */
+char *pgs_deparse_expr(PgQuery__Node *expr);
+/* usertype.c: CREATE TYPE ... AS (...) and CREATE DOMAIN (false after the
+ * error was sent); DROP of the type called name: 1 dropped, 0 after the
+ * error was sent, -1 when DoSQL has no such type. */
+bool pgs_create_composite(PgsSession *s, PgQuery__CompositeTypeStmt *cs);
+bool pgs_create_domain(PgsSession *s, PgQuery__CreateDomainStmt *ds);
+int pgs_drop_usertype(PgsSession *s, const char *name, bool domain);
+/* Whether values of the type tn can be stored as `what` (a column added,
+ * a function's argument or result; NULL: a column of CREATE TABLE, whose
+ * CHECK constraints pgs_domain_triggers enforces): a domain without CHECK
+ * constraints can (its NOT NULL into *notnull when notnull is given), one
+ * with them cannot (0A000 sent). */
+bool pgs_domain_stored(PgsSession *s, PgQuery__TypeName *tn, const char *what, bool *notnull);
+/* Triggers on table checking the domain constraints of column cd's type on
+ * INSERT and UPDATE (none when it is not a domain with CHECK
+ * constraints); false after the error was sent. */
+bool pgs_domain_triggers(PgsSession *s, const char *table, PgQuery__ColumnDef *cd);
+
 #endif

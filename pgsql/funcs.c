@@ -20,6 +20,7 @@
 #include "common/pgtime.h"
 #include "pgsql/decimal.h"
 #include "pgsql/funcs_agg.h"
+#include "pgsql/usertype.h"
 #include "pgsql/numeric_math.h"
 #include "pgsql/pgsql.h"
 #include "pgsql/pgtype_int.h"
@@ -1366,5 +1367,5 @@ bool pgs_funcs_register(PgsSession *s)
 					   (void *)floatavg_accum, accum_step, floatavg_final, floatavg_final,
 					   accum_inverse, NULL) != SQLITE_OK)
 		return false;
-	return pgs_dbsize_register(s) && dec_register_functions(s->db) && dec_math_register(s->db) && dec_funcs_register(s->db) && pgs_agg_register(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgt_register_functions(s->db, &s->fmt);
+	return pgs_dbsize_register(s) && dec_register_functions(s->db) && dec_math_register(s->db) && dec_funcs_register(s->db) && pgs_agg_register(s->db) && pgs_catalog_funcs_register(s->db) && pgs_series_register(s->db) && pgs_usertype_register(s->db) && pgt_register_functions(s->db, &s->fmt);
 }

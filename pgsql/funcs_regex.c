@@ -1,11 +1,12 @@
 /*
  * funcs_regex.c - PostgreSQL's regexp_* functions over POSIX extended
  * regular expressions (the patterns funcs.c's pgs_regcomp accepts):
- * regexp_match, regexp_split_to_array, regexp_count, regexp_instr,
+ * regexp_match, regexp_matches, regexp_split_to_array, regexp_count, regexp_instr,
  * regexp_substr, regexp_like, and like_escape for LIKE ... ESCAPE.
  * Positions count characters; flags i (ignore case), c, n/m (newline
  * sensitive) and g where PostgreSQL takes it.
  */
+#include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,38 +88,79 @@ static bool any_null(int argc, sqlite3_value **argv)
 	return false;
 }
 
-/* regexp_match(s, pattern[, flags]): the captures of the first match as
- * text[] (the whole match when there are none), NULL without a match. */
-static void fn_regexp_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* The captures of match m of re in s as text[] text (the whole match when
+ * re has none; a capture that took no part is NULL). */
+static void put_captures(Buf *b, const regex_t *re, const regmatch_t *m, const char *s)
+{
+	buf_put_u8(b, '{');
+	size_t n = re->re_nsub ? re->re_nsub : 1;
+	for (size_t i = 0; i < n && i + 1 < MAXSUB; i++) {
+		const regmatch_t *x = re->re_nsub ? &m[i + 1] : &m[0];
+		if (i)
+			buf_put_u8(b, ',');
+		if (x->rm_so < 0)
+			buf_put_str(b, "NULL");
+		else
+			pgt_array_put_elem(b, s + x->rm_so, (size_t)(x->rm_eo - x->rm_so));
+	}
+	buf_put_u8(b, '}');
+}
+
+/* regexp_match(s, pattern[, flags]) (user data NULL): the captures of the
+ * first match as text[] (the whole match when there are none), NULL
+ * without a match.  pg_regexp_matches(s, pattern[, flags]): regexp_matches'
+ * rows as a JSON array of the text[] of each match (every match with the
+ * flag g, each search going on where the last match ended, or a character
+ * further after an empty match). */
+static void fn_regexp_matches(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (any_null(argc, argv))
 		return;
+	bool set = sqlite3_user_data(ctx) != NULL;
 	int cf;
 	bool g;
 	regex_t re;
 	regmatch_t m[MAXSUB];
-	if (!read_flags(ctx, argc > 2 ? argv[2] : NULL, &cf, &g, false, "regexp_match") ||
+	if (!read_flags(ctx, argc > 2 ? argv[2] : NULL, &cf, &g, set, set ? "regexp_matches" : "regexp_match") ||
 	    !pgs_regcomp(ctx, &re, (const char *)sqlite3_value_text(argv[1]), cf))
 		return;
 	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	if (regexec(&re, s, MAXSUB, m, 0) == 0) {
-		Buf b;
-		buf_init(&b);
-		buf_put_u8(&b, '{');
-		size_t n = re.re_nsub ? re.re_nsub : 1;
-		for (size_t i = 0; i < n && i + 1 < MAXSUB; i++) {
-			regmatch_t *x = re.re_nsub ? &m[i + 1] : &m[0];
-			if (i)
-				buf_put_u8(&b, ',');
-			if (x->rm_so < 0)
-				buf_put_str(&b, "NULL");
-			else
-				pgt_array_put_elem(&b, s + x->rm_so, (size_t)(x->rm_eo - x->rm_so));
+	size_t n = strlen(s), start = 0;
+	json_t *rows = json_array();
+	Buf b;
+	buf_init(&b);
+	for (;;) {
+		/* ^ matches after a newline in newline-sensitive mode */
+		int eflags = start && !((cf & REG_NEWLINE) && s[start - 1] == '\n') ? REG_NOTBOL : 0;
+		if (regexec(&re, s + start, MAXSUB, m, eflags) != 0)
+			break;
+		for (size_t i = 0; i < MAXSUB; i++)
+			if (m[i].rm_so >= 0) {
+				m[i].rm_so += (regoff_t)start;
+				m[i].rm_eo += (regoff_t)start;
+			}
+		buf_reset(&b);
+		put_captures(&b, &re, m, s);
+		if (!set) {
+			sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+			break;
 		}
-		buf_put_u8(&b, '}');
-		sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
-		buf_cleanup(&b);
+		json_array_append_new(rows, json_stringn((const char *)b.data, b.len));
+		if (!g)
+			break;
+		start = (size_t)m[0].rm_eo;
+		if (m[0].rm_so == m[0].rm_eo)
+			start += start < n ? char_len((const unsigned char *)s + start) : 1;
+		if (start > n)
+			break;
 	}
+	char *text = set ? json_dumps(rows, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	if (text)
+		sqlite3_result_text(ctx, text, -1, free);
+	else if (set)
+		sqlite3_result_error_nomem(ctx);
+	json_decref(rows);
+	buf_cleanup(&b);
 	regfree(&re);
 }
 
@@ -419,7 +461,8 @@ out:
 bool pgt_regex_funcs_register(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
-		{"pg_regexp_match", -1, fn_regexp_match, NULL, SQLITE_DETERMINISTIC},
+		{"pg_regexp_match", -1, fn_regexp_matches, NULL, SQLITE_DETERMINISTIC},
+		{"pg_regexp_matches", -1, fn_regexp_matches, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_regexp_split", -1, fn_regexp_split, NULL, SQLITE_DETERMINISTIC},
 		{"pg_regexp_count", -1, fn_regexp_misc, (void *)0, SQLITE_DETERMINISTIC},
 		{"pg_regexp_instr", -1, fn_regexp_misc, (void *)1, SQLITE_DETERMINISTIC},

@@ -38,7 +38,7 @@ static bool type_of(PgsSession *s, PgQuery__TypeName *tn, uint32_t *oid, int32_t
 	arena_reset(&a);
 	if (!ok)
 		pgs_send_error(s, &e);
-	return ok;
+	return ok && pgs_domain_stored(s, tn, "a function's argument or result", NULL);
 }
 
 static bool read_options(PgsSession *s, PgQuery__CreateFunctionStmt *cf, FuncDef *d)

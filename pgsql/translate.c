@@ -1363,6 +1363,10 @@ static bool type_cast(Tr *tr, PgQuery__TypeCast *tc, Buf *out, TType *ty)
 	} else {
 		tr_coerce(tr, &ab, &at, oid, typmod, tc->location);
 	}
+	if (!tr->failed && !tr_domain_cast(tr, tc->type_name, &ab)) {
+		buf_cleanup(&ab);
+		return false;
+	}
 	tr_put_buf(out, &ab);
 	buf_cleanup(&ab);
 	*ty = at;

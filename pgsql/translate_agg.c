@@ -26,7 +26,8 @@ static const StatAgg stats[] = {
 };
 
 static const char *const other_aggs[] = {"bit_and",	 "bit_or", "bit_xor",	"percentile_cont",
-					 "percentile_disc", "mode",   "json_agg", "jsonb_agg", "json_object_agg"};
+					 "percentile_disc", "mode",   "json_agg", "jsonb_agg", "json_object_agg",
+					 "jsonb_object_agg"};
 
 static const StatAgg *stat_agg(const char *name)
 {
@@ -93,10 +94,13 @@ static bool ordagg_value(Tr *tr, PgQuery__FuncCall *f, char kind, Buf *vb, TType
 	if (kind == 'J' && vt->oid == PGT_JSON)
 		return tr_unsupported(tr, f->location, "jsonb_agg over json values");
 	buf_put_str(out, "pg_json_build_object(");
-	if (kind == 'o')
+	if (kind == 'o') { /* json_object_agg's own error for a NULL key */
+		buf_put_str(out, "coalesce(");
 		tr_put_buf(out, key);
-	else
+		buf_put_str(out, ", pg_domain_fail('22023', 'field name must not be null'))");
+	} else {
 		buf_put_str(out, "''");
+	}
 	buf_printf(out, ", %u, ", vt->oid);
 	tr_put_buf(out, vb);
 	buf_put_u8(out, ')');
@@ -177,6 +181,7 @@ static bool ordered_set(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out
 	Buf pb, vb;
 	TType pt, vt;
 	buf_init(&pb);
+	buf_init(&vb); /* cleaned up even when the fraction fails */
 	bool ok = (kind == 'm' || arg(tr, f->args[0], PGT_FLOAT8, &pb, &pt)) && arg(tr, sb->node, PGT_TEXT, &vb, &vt);
 	if (ok && kind != 'm' && pt.oid != PGT_FLOAT8 && pt.oid != PGT_FLOAT4 && !tr_is_numeric_type(pt.oid))
 		ok = tr_unsupported(tr, f->location, "percentiles given as an array");
@@ -316,7 +321,15 @@ int tr_agg_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType 
 	bool obj = strcmp(name, "json_object_agg") == 0;
 	const StatAgg *sa = stat_agg(name);
 	bool ok;
-	if (((str || arr) && (f->n_agg_order || f->agg_distinct || (str && first_is_bytea(tr, f))) &&
+	if (strcmp(name, "jsonb_object_agg") == 0 && !f->agg_within_group) {
+		/* json_object_agg's object read as jsonb (sorted keys, the last
+		 * of equal keys) */
+		Buf b;
+		buf_init(&b);
+		ok = ordered_agg(tr, f, 'o', name, &b, ty) && tr_coerce(tr, &b, ty, PGT_JSONB, -1, f->location);
+		tr_put_buf(out, &b);
+		buf_cleanup(&b);
+	} else if (((str || arr) && (f->n_agg_order || f->agg_distinct || (str && first_is_bytea(tr, f))) &&
 	     !f->agg_within_group) ||
 	    ((json || jsonb || obj) && !f->agg_within_group))
 		ok = ordered_agg(tr, f, str ? 's' : arr ? 'a' : json ? 'j' : jsonb ? 'J' : 'o', name, out, ty);

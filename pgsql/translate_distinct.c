@@ -122,6 +122,18 @@ bool tr_sort_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
 	return true;
 }
 
+/* The outputs "_d0" AS name, ... of res (positional: "_c0", ...). */
+static void put_outputs(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, Buf *out)
+{
+	for (int i = 0; i < res->ncols; i++) {
+		buf_printf(out, "%s\"_d%d\" AS ", i ? ", " : "", i);
+		if (tr->positional == s)
+			buf_printf(out, "\"_c%d\"", i);
+		else
+			pgs_put_ident(out, res->cols[i].name);
+	}
+}
+
 void tr_sorted_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, bool first_per_key, Buf *inner, Buf *out)
 {
 	buf_put_str(out, "SELECT * FROM (WITH \"_d\"(");
@@ -134,16 +146,58 @@ void tr_sorted_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, bool 
 	buf_put_str(out, ") AS (");
 	tr_put_buf(out, inner);
 	buf_put_str(out, ") SELECT ");
-	for (int i = 0; i < res->ncols; i++) {
-		buf_printf(out, "%s\"_d%d\" AS ", i ? ", " : "", i);
-		if (tr->positional == s)
-			buf_printf(out, "\"_c%d\"", i);
-		else
-			pgs_put_ident(out, res->cols[i].name);
-	}
+	put_outputs(tr, s, res, out);
 	buf_put_str(out, first_per_key ? " FROM \"_d\" WHERE \"_drn\" = 1" : " FROM \"_d\"");
 	for (size_t i = 0; i < s->n_sort_clause; i++) {
 		buf_printf(out, "%s\"_do%zu\"", i ? ", " : " ORDER BY ", i);
 		tr_put_sort_dir(out, s->sort_clause[i]->sort_by);
 	}
+}
+
+/* The int8 SQL of a LIMIT or OFFSET expression n into b ("0" when n is
+ * NULL). */
+static bool count_sql(Tr *tr, Node *n, Buf *b)
+{
+	TType t;
+	if (!n) {
+		buf_put_u8(b, '0');
+		return true;
+	}
+	return tr_expr(tr, n, b, &t) && tr_coerce(tr, b, &t, PGT_INT8, -1, -1);
+}
+
+bool tr_ties_wrap(Tr *tr, PgQuery__SelectStmt *s, const TRel *res, Buf *inner, Buf *out)
+{
+	Buf cnt, off;
+	buf_init(&cnt);
+	buf_init(&off);
+	bool ok = count_sql(tr, s->limit_count, &cnt) && count_sql(tr, s->limit_offset, &off);
+	if (ok) {
+		Buf keys;
+		buf_init(&keys);
+		for (size_t i = 0; i < s->n_sort_clause; i++) {
+			buf_printf(&keys, "%s\"_do%zu\"", i ? ", " : "ORDER BY ", i);
+			tr_put_sort_dir(&keys, s->sort_clause[i]->sort_by);
+		}
+		buf_put_str(out, "SELECT * FROM (WITH \"_d\"(");
+		for (int i = 0; i < res->ncols; i++)
+			buf_printf(out, "%s\"_d%d\"", i ? ", " : "", i);
+		for (size_t i = 0; i < s->n_sort_clause; i++)
+			buf_printf(out, ", \"_do%zu\"", i);
+		buf_put_str(out, ") AS (");
+		tr_put_buf(out, inner);
+		buf_printf(out, "), \"_dr\" AS (SELECT *, rank() OVER (%s) AS \"_drk\", row_number() OVER (%s) AS \"_drn\""
+				" FROM \"_d\"), \"_dn\"(n, m) AS (SELECT CASE WHEN (%s) IS NULL THEN pg_domain_fail('2201W',"
+				" 'row count cannot be null in FETCH FIRST ... WITH TIES clause') ELSE (%s) END, coalesce((%s), 0))"
+				" SELECT ",
+			   buf_cstr(&keys), buf_cstr(&keys), buf_cstr(&cnt), buf_cstr(&cnt), buf_cstr(&off));
+		put_outputs(tr, s, res, out);
+		buf_put_str(out, " FROM \"_dr\", \"_dn\" WHERE \"_drn\" > m AND n > 0 AND \"_drk\" <= coalesce((SELECT"
+				 " \"_drk\" FROM \"_dr\" WHERE \"_drn\" = m + n), (SELECT max(\"_drk\") FROM \"_dr\"))"
+				 " ORDER BY \"_drn\")");
+		buf_cleanup(&keys);
+	}
+	buf_cleanup(&cnt);
+	buf_cleanup(&off);
+	return ok && !tr->failed;
 }

@@ -282,6 +282,9 @@ static bool on_conflict(Tr *tr, PgQuery__OnConflictClause *oc, const PgsTable *t
 				       "ON CONFLICT DO UPDATE requires inference specification or constraint name");
 		Scope sc = {.parent = NULL};
 		Scope *saved = tr->scope;
+		for (Scope *w = saved; w; w = w->parent) /* the statement's WITH queries stay visible */
+			for (int i = 0; i < w->nctes && sc.nctes < (int)(sizeof(sc.ctes) / sizeof(sc.ctes[0])); i++)
+				sc.ctes[sc.nctes++] = w->ctes[i];
 		tr->scope = &sc;
 		TRel *excluded = tr_rel_from_table(tr, t, "excluded");
 		tr_scope_add(tr, target, -1);

@@ -195,6 +195,11 @@ bool tr_distinct_on_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
  * SELECT of its outputs in that order (first_per_key: DISTINCT ON's) */
 bool tr_sort_targets(Tr *tr, PgQuery__SelectStmt *s, Buf *out);
 void tr_sorted_wrap(Tr *tr, const PgQuery__SelectStmt *s, const TRel *res, bool first_per_key, Buf *inner, Buf *out);
+/* ORDER BY ... [OFFSET m] FETCH FIRST n ROWS WITH TIES over inner (which
+ * computes the sort keys as hidden outputs): the rows after the first m in
+ * key order up to the n-th after them and the rows tied with it; false
+ * after the error was set. */
+bool tr_ties_wrap(Tr *tr, PgQuery__SelectStmt *s, const TRel *res, Buf *inner, Buf *out);
 /* translate_group.c: grouping sets: the sets of s (NULL: failed), their
  * number, arm i's GROUP BY (i -1: after the arms), and the translation of
  * GROUPING() and of the expressions an arm's set leaves out (-1: not one) */
@@ -279,6 +284,7 @@ int tr_json_from(Tr *tr, PgQuery__RangeFunction *rf, Buf *out);
 /* json(b)_to_record(set) in FROM (rf, calling f named name) with its
  * column definition list; -1 for another function (translate_jsonrec.c). */
 int tr_json_record_from(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
+int tr_json_populate_from(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
 /* unnest(a, b, ...) and generate_subscripts(a, dim [, reverse]) in FROM:
  * 1 done, 0 failed, -1 another function (translate_srf.c). */
 int tr_srf_subscripts(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out);
@@ -298,5 +304,18 @@ bool tr_sqlfunc_param(Tr *tr, int n, int loc, Buf *out, TType *ty);
 /* The name of the CTE of the call being inlined (tr->fn set). */
 const char *tr_sqlfunc_cte(const Tr *tr);
 bool tr_sqlfunc_named(Tr *tr, const char *qual, const char *name, Buf *out, TType *ty);
+
+/* translate_domain.c: val (SQL of a value of d's base type) checked
+ * against domain d's constraints; false after the error was set. */
+struct PgsUserType;
+bool tr_domain_check(Tr *tr, const struct PgsUserType *d, const char *domain, Buf *val);
+/* translate_time.c: the arguments of f by position or name (names[0..n))
+ * into argn (NULL where not given); false for an unknown name or one given
+ * twice. */
+bool tr_named_args(const PgQuery__FuncCall *f, const char *const *names, size_t n, Node **argn);
+/* fn(tr, arg) on a new translator over ctx (errors into err). */
+bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *arg), void *arg);
+/* val checked against the constraints of tn when tn names a domain. */
+bool tr_domain_cast(Tr *tr, PgQuery__TypeName *tn, Buf *val);
 
 #endif

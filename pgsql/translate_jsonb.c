@@ -234,8 +234,56 @@ static void put_json_call(const JsonFunc *jf, Buf *bs, TType *ts, const char *le
 	}
 }
 
+/*
+ * jsonb_set_lax(target, path, new_value [, create_if_missing [,
+ * null_value_treatment]]), by position or name: jsonb_set when new_value is
+ * not NULL, else as null_value_treatment says (use_json_null, delete_key,
+ * return_target, raise_exception).
+ */
+static bool jsonb_set_lax(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
+{
+	static const char *const names[] = {"jsonb_in", "path", "replacement", "create_if_missing",
+					    "null_value_treatment"};
+	static const uint32_t types[] = {PGT_JSONB, PGT_TEXTARRAY, PGT_JSONB, PGT_BOOL, PGT_TEXT};
+	Node *args[5];
+	if (!tr_named_args(f, names, 5, args) || !args[0] || !args[1] || !args[2])
+		return tr_fail(tr, "42883", f->location, "function jsonb_set_lax with these arguments does not exist");
+	Buf b[5];
+	bool ok = true;
+	for (int i = 0; i < 5; i++) {
+		buf_init(&b[i]);
+		TType t;
+		if (!args[i]) {
+			buf_put_str(&b[i], i == 3 ? "1" : "'use_json_null'");
+			continue;
+		}
+		ok = ok && tr_expr(tr, args[i], &b[i], &t) && (t.oid == types[i] || tr_coerce(tr, &b[i], &t, types[i], -1, f->location));
+	}
+	if (ok) {
+		Buf path;
+		buf_init(&path);
+		put_texts(&path, &b[1], PGT_TEXTARRAY);
+		const char *t = buf_cstr(&b[0]), *p = buf_cstr(&path), *c = buf_cstr(&b[3]), *nv = buf_cstr(&b[4]);
+		buf_printf(out,
+			   "CASE WHEN (%s) IS NULL OR (%s) IS NULL THEN NULL WHEN (%s) IS NOT NULL THEN pg_jsonb_set(%s, %s, %s,"
+			   " %s, 0) WHEN (%s) = 'use_json_null' THEN pg_jsonb_set(%s, %s, 'null', %s, 0) WHEN (%s) ="
+			   " 'delete_key' THEN pg_jsonb_delete_path(%s, %s) WHEN (%s) = 'return_target' THEN %s WHEN (%s) ="
+			   " 'raise_exception' THEN pg_domain_fail('22004', 'JSON value must not be null') ELSE"
+			   " pg_domain_fail('22023', 'null_value_treatment must be \"delete_key\", \"return_target\","
+			   " \"use_json_null\", or \"raise_exception\"') END",
+			   t, p, buf_cstr(&b[2]), t, p, buf_cstr(&b[2]), c, nv, t, p, c, nv, t, p, nv, t, nv);
+		buf_cleanup(&path);
+		tr_ttype_set(ty, PGT_JSONB, -1);
+	}
+	for (int i = 0; i < 5; i++)
+		buf_cleanup(&b[i]);
+	return ok && !tr->failed;
+}
+
 bool tr_json_func_name(const char *name)
 {
+	if (strcmp(name, "jsonb_set_lax") == 0)
+		return true;
 	for (size_t i = 0; i < sizeof(json_funcs) / sizeof(json_funcs[0]); i++)
 		if (strcmp(json_funcs[i].name, name) == 0)
 			return true;
@@ -295,6 +343,8 @@ int tr_json_variadic(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, T
 int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	if (strcmp(name, "jsonb_set_lax") == 0 && !f->over && !f->agg_star && !f->func_variadic)
+		return jsonb_set_lax(tr, f, out, ty) ? 1 : 0;
 	const JsonFunc *jf = NULL;
 	for (size_t i = 0; i < sizeof(json_funcs) / sizeof(json_funcs[0]) && !jf; i++)
 		if (strcmp(json_funcs[i].name, name) == 0)

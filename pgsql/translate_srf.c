@@ -2,7 +2,8 @@
  * translate_srf.c - set-returning functions in FROM over the subscripts of
  * one-dimensional arrays: unnest(a, b, ...) of several arrays (a row per
  * subscript up to the longest, NULL past the end of the shorter ones) and
- * generate_subscripts(a, dim [, reverse]), both as pg_generate_series
+ * generate_subscripts(a, dim [, reverse]), and string_to_table(s, delim [,
+ * null]) as the unnest of string_to_array, all as pg_generate_series
  * over the subscripts, so their arguments may read the FROM items before
  * them.
  */
@@ -27,6 +28,22 @@ static bool array_arg(Tr *tr, PgQuery__FuncCall *f, const char *name, size_t i, 
 		return tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name, tr_type_name(t.oid));
 	*elem = pt->elem_oid;
 	return true;
+}
+
+/* string_to_array(the arguments of f) into b, a text[]. */
+static bool string_array(Tr *tr, PgQuery__FuncCall *f, Buf *b, uint32_t *elem)
+{
+	PgQuery__FuncCall fc = *f;
+	Node *fname[1] = {pgn_string(tr->a, "string_to_array")};
+	fc.funcname = fname;
+	fc.n_funcname = 1;
+	Node n = PG_QUERY__NODE__INIT;
+	n.node_case = PG_QUERY__NODE__NODE_FUNC_CALL;
+	n.func_call = &fc;
+	buf_init(b);
+	TType t;
+	*elem = PGT_TEXT;
+	return tr_expr(tr, &n, b, &t);
 }
 
 /* Column k of r: its name (the alias's, else dflt), type and expression. */
@@ -59,7 +76,8 @@ static void subscript_bounds(Buf *out, const char *a, const char *d, const char 
 
 int tr_srf_subscripts(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out)
 {
-	bool unnest = strcmp(name, "unnest") == 0 && f->n_args >= 2;
+	bool stt = strcmp(name, "string_to_table") == 0 && (f->n_args == 2 || f->n_args == 3);
+	bool unnest = (strcmp(name, "unnest") == 0 && f->n_args >= 2) || stt;
 	bool subs = strcmp(name, "generate_subscripts") == 0 && (f->n_args == 2 || f->n_args == 3);
 	if (!unnest && !subs)
 		return -1;
@@ -69,7 +87,10 @@ int tr_srf_subscripts(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, 
 	uint32_t elems[16];
 	bool ok = true;
 	size_t nb = 0;
-	for (; nb < f->n_args && ok; nb++) {
+	size_t narrays = stt ? 1 : f->n_args;
+	if (stt) /* string_to_table(s, delim [, null]): the elements of string_to_array */
+		ok = string_array(tr, f, &args[nb++], &elems[0]);
+	for (; !stt && nb < f->n_args && ok; nb++) {
 		buf_init(&args[nb]);
 		TType t;
 		if (unnest || nb == 0)
@@ -89,21 +110,22 @@ int tr_srf_subscripts(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, 
 		if (subs) {
 			subscript_bounds(out, buf_cstr(&args[0]), buf_cstr(&args[1]), f->n_args == 3 ? buf_cstr(&args[2]) : NULL);
 		} else {
-			buf_put_str(out, "1, max(");
-			for (size_t i = 0; i < f->n_args; i++)
+			/* max() of one argument would be the aggregate */
+			buf_put_str(out, narrays > 1 ? "1, max(" : "1, (");
+			for (size_t i = 0; i < narrays; i++)
 				buf_printf(out, "%scoalesce(pg_cardinality(%s), 0)", i ? ", " : "", buf_cstr(&args[i]));
 			buf_put_u8(out, ')');
 		}
 		buf_put_u8(out, ')');
 		tr_put_from_alias(tr, r, out);
 		pgs_put_ident(&q, r->emit ? r->emit : r->alias);
-		for (size_t i = 0; i < (unnest ? f->n_args : 1); i++) {
+		for (size_t i = 0; i < (unnest ? narrays : 1); i++) {
 			buf_reset(&e);
 			if (unnest)
 				buf_printf(&e, "pg_subscript(%s, %s.value, 1)", buf_cstr(&args[i]), buf_cstr(&q));
 			else
 				buf_printf(&e, "%s.value", buf_cstr(&q));
-			srf_column(tr, rf, r, unnest ? name : r->alias, unnest ? elems[i] : PGT_INT4, buf_cstr(&e));
+			srf_column(tr, rf, r, unnest && !stt ? name : r->alias, unnest ? elems[i] : PGT_INT4, buf_cstr(&e));
 		}
 		if (rf->ordinality) {
 			buf_reset(&e);

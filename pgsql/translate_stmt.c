@@ -347,7 +347,7 @@ static bool limit_clause(Tr *tr, PgQuery__SelectStmt *s, Buf *out)
 	bool has_limit = s->limit_count && !(s->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 					     s->limit_count->a_const->isnull);
 	if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES)
-		return tr_unsupported(tr, -1, "FETCH ... WITH TIES");
+		return tr_unsupported(tr, -1, "FETCH ... WITH TIES of a set operation");
 	if (!has_limit && !s->limit_offset)
 		return true;
 	Buf b;
@@ -730,6 +730,102 @@ static Node *srf_column(Tr *tr, const char *field)
 	return n;
 }
 
+/* Whether a message is a call of an aggregate (arg: found). */
+static bool find_aggregate(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+		if (!f->over && (f->agg_star || pgs_is_aggregate(pgn_str(f->funcname[f->n_funcname - 1]))))
+			*(bool *)arg = true;
+	}
+	return true;
+}
+
+/* The set-returning functions of one output column the select list takes
+ * (target_series), with their numbers of arguments. */
+static const struct {
+	const char *name;
+	size_t min, max;
+} list_srfs[] = {
+	{"generate_series", 2, 3},     {"regexp_matches", 2, 3},	 {"regexp_split_to_table", 2, 3},
+	{"json_object_keys", 1, 1},    {"jsonb_object_keys", 1, 1},	 {"json_array_elements", 1, 1},
+	{"jsonb_array_elements", 1, 1}, {"json_array_elements_text", 1, 1}, {"jsonb_array_elements_text", 1, 1},
+};
+
+/* A target entry calling one of list_srfs, else NULL. */
+static Node *series_call(Node *n)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL || n->func_call->over)
+		return NULL;
+	const PgQuery__FuncCall *f = n->func_call;
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	for (size_t i = 0; i < sizeof(list_srfs) / sizeof(list_srfs[0]); i++)
+		if (strcmp(name, list_srfs[i].name) == 0 && f->n_args >= list_srfs[i].min && f->n_args <= list_srfs[i].max)
+			return n;
+	return NULL;
+}
+
+/*
+ * A set-returning call (series_call) standing as target entries (all the same call, of
+ * an ungrouped query without aggregates): the call joins the FROM items as
+ * LATERAL f(...) AS _dosql_srf(value) and the entries read
+ * _dosql_srf.value.  -1 when there is none.
+ */
+static int target_series(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
+{
+	Node *call = NULL;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		Node *x = series_call(s->target_list[i]->res_target->val);
+		if (x && call && !pgn_equal(&call->base, &x->base))
+			return tr_unsupported(tr, -1, "different set-returning functions in the select list") ? 1 : 0;
+		call = x ? x : call;
+	}
+	if (!call)
+		return -1;
+	bool agg = s->n_group_clause || s->having_clause;
+	for (size_t i = 0; i < s->n_target_list; i++)
+		pgn_walk(&s->target_list[i]->res_target->val->base, find_aggregate, &agg);
+	if (agg)
+		return tr_unsupported(tr, -1, "set-returning functions in the select list of a grouped query") ? 1 : 0;
+	Node *items[1] = {call};
+	PgQuery__List l = PG_QUERY__LIST__INIT;
+	l.n_items = 1;
+	l.items = items;
+	Node ln = PG_QUERY__NODE__INIT;
+	ln.node_case = PG_QUERY__NODE__NODE_LIST;
+	ln.list = &l;
+	Node *fns[1] = {&ln};
+	Node *cols[1] = {pgn_string(tr->a, "value")};
+	PgQuery__Alias al = PG_QUERY__ALIAS__INIT;
+	al.aliasname = "_dosql_srf";
+	al.n_colnames = 1;
+	al.colnames = cols;
+	PgQuery__RangeFunction rf = PG_QUERY__RANGE_FUNCTION__INIT;
+	rf.lateral = true;
+	rf.n_functions = 1;
+	rf.functions = fns;
+	rf.alias = &al;
+	Node rn = PG_QUERY__NODE__INIT;
+	rn.node_case = PG_QUERY__NODE__NODE_RANGE_FUNCTION;
+	rn.range_function = &rf;
+	buf_put_str(from, from->len ? ", " : "");
+	if (!tr_from_item(tr, &rn, from))
+		return 0;
+	for (size_t i = 0; i < s->n_target_list && sw->n < 16; i++) {
+		PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		if (!series_call(rt->val))
+			continue;
+		sw->at[sw->n].rt = rt;
+		sw->at[sw->n].val = rt->val;
+		sw->at[sw->n].name = rt->name;
+		sw->n++;
+		if (!pgn_has_str(rt->name))
+			rt->name = (char *)pgn_str(call->func_call->funcname[call->func_call->n_funcname - 1]);
+		rt->val = srf_column(tr, "value");
+	}
+	return 1;
+}
+
 /*
  * unnest(x) and generate_subscripts(x, 1) in the select list, over one
  * array x (PostgreSQL runs such functions in lockstep, one row per
@@ -753,8 +849,10 @@ static bool target_srfs(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 			return tr_unsupported(tr, -1, "more than 16 set-returning functions in the select list");
 		arr = x;
 	}
-	if (!arr)
-		return true;
+	if (!arr) {
+		int series = target_series(tr, s, from, sw);
+		return series != 0;
+	}
 	if (s->n_group_clause || s->having_clause)
 		return tr_unsupported(tr, -1, "set-returning functions in the select list of a grouped query");
 	Buf ab;
@@ -1271,6 +1369,22 @@ static bool select_stmt(Tr *tr, PgQuery__SelectStmt *s, Buf *out, TRel *res)
 		ok = values_select(tr, s, out, res);
 	} else if (tr_has_grouping_sets(s) && !s->n_sort_clause) {
 		ok = grouping_sets_select(tr, s, out, res);
+	} else if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES) {
+		if (!s->n_sort_clause)
+			return tr_fail(tr, "42601", -1, "WITH TIES cannot be specified without ORDER BY clause");
+		if (tr_has_grouping_sets(s) || tr_is_distinct_on(s))
+			return tr_unsupported(tr, -1, "FETCH ... WITH TIES with GROUPING SETS or DISTINCT ON");
+		if (s->limit_count && s->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    s->limit_count->a_const->isnull)
+			return tr_fail(tr, "2201W", -1, "row count cannot be null in FETCH FIRST ... WITH TIES clause");
+		Buf inner;
+		buf_init(&inner);
+		tr->gs_sorted = true; /* the sort keys as hidden outputs */
+		ok = simple_select(tr, s, &inner, res);
+		tr->gs_sorted = false;
+		ok = ok && tr_ties_wrap(tr, s, res, &inner, out);
+		buf_cleanup(&inner);
+		return ok && !tr->failed;
 	} else if (tr_has_grouping_sets(s) || tr_is_distinct_on(s)) {
 		/* ordered by hidden outputs the arms (or the SELECT) compute */
 		bool gsets = tr_has_grouping_sets(s);
@@ -1313,6 +1427,14 @@ static void tr_init(Tr *tr, const PgsTranslateCtx *ctx, PgwError *err, Scope *to
 	tr->a = ctx->arena;
 	tr->scope = top;
 	tr->ptypes = arena_alloc(ctx->arena, sizeof(uint32_t) * (PGS_MAX_PARAMS + 1));
+}
+
+bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *arg), void *arg)
+{
+	Tr tr;
+	Scope top;
+	tr_init(&tr, ctx, err, &top);
+	return fn(&tr, arg) && !tr.failed;
 }
 
 bool pgs_translate(const PgsTranslateCtx *ctx, PgQuery__Node *stmt, PgsQuery *q, PgwError *err)

@@ -261,24 +261,32 @@ static void put_types(Buf *b, size_t n, const TType *ts)
 		buf_printf(b, "%s%s", i ? ", " : "", ts[i].unknown ? "unknown" : tr_type_name(ts[i].oid));
 }
 
+bool tr_named_args(const PgQuery__FuncCall *f, const char *const *names, size_t n, Node **argn)
+{
+	memset(argn, 0, sizeof(Node *) * n);
+	for (size_t i = 0; i < f->n_args; i++) {
+		Node *a = f->args[i];
+		size_t k = i;
+		if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+			for (k = 0; k < n && strcmp(names[k], a->named_arg_expr->name) != 0; k++)
+				;
+			a = a->named_arg_expr->arg;
+		}
+		if (k >= n || argn[k])
+			return false;
+		argn[k] = a;
+	}
+	return true;
+}
+
 /* make_interval(years, months, weeks, days, hours, mins, secs), each
  * argument positional or named. */
 static bool make_interval(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 {
 	static const char *const names[] = {"years", "months", "weeks", "days", "hours", "mins", "secs"};
-	Node *argn[7] = {0};
-	for (size_t i = 0; i < f->n_args; i++) {
-		Node *a = f->args[i];
-		size_t k = i;
-		if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
-			for (k = 0; k < 7 && strcmp(names[k], a->named_arg_expr->name) != 0; k++)
-				;
-			a = a->named_arg_expr->arg;
-		}
-		if (k >= 7 || argn[k])
-			return tr_fail(tr, "42883", f->location, "function make_interval does not exist");
-		argn[k] = a;
-	}
+	Node *argn[7];
+	if (!tr_named_args(f, names, 7, argn))
+		return tr_fail(tr, "42883", f->location, "function make_interval does not exist");
 	buf_put_str(out, "pg_make_interval(");
 	for (int k = 0; k < 7; k++) {
 		if (k)
@@ -638,11 +646,13 @@ static bool series_numeric(const TType *ts, size_t n)
 }
 
 /* generate_series(start, stop [, step]) over numeric, generate_series(start, stop, step interval) over timestamps (and dates,
- * as timestamps) and regexp_split_to_table(s, pattern[, flags]) in FROM:
+ * as timestamps), regexp_split_to_table(s, pattern[, flags]) and
+ * regexp_matches(s, pattern[, flags]) in FROM:
  * 1 translated, 0 failed, -1 not one of them. */
 int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, const char *name, Buf *out)
 {
-	bool split = strcmp(name, "regexp_split_to_table") == 0 && (f->n_args == 2 || f->n_args == 3);
+	bool matches = strcmp(name, "regexp_matches") == 0 && (f->n_args == 2 || f->n_args == 3);
+	bool split = (strcmp(name, "regexp_split_to_table") == 0 && (f->n_args == 2 || f->n_args == 3)) || matches;
 	bool series = strcmp(name, "generate_series") == 0 && (f->n_args == 2 || f->n_args == 3);
 	if (!split && !series)
 		return -1;
@@ -650,7 +660,7 @@ int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, c
 	TType ts[3];
 	bool ok = tr_args3(tr, f, bs, ts);
 	int done = -1;
-	uint32_t t = PGT_TEXT;
+	uint32_t t = matches ? PGT_TEXTARRAY : PGT_TEXT;
 	if (ok && series && series_numeric(ts, f->n_args)) {
 		t = PGT_NUMERIC;
 		for (size_t i = 0; i < f->n_args && ok; i++) {
@@ -714,8 +724,10 @@ int tr_srf_time_text(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, c
 			buf_put_str(out, ", key + 1 AS ");
 			pgs_put_ident(out, ordcol);
 		}
-		buf_printf(out, " FROM json_each(pg_array_json(pg_regexp_split(%s, %s%s%s)))) AS ", buf_cstr(&bs[0]),
-			   buf_cstr(&bs[1]), f->n_args > 2 ? ", " : "", f->n_args > 2 ? buf_cstr(&bs[2]) : "");
+		buf_printf(out, matches ? " FROM json_each(pg_regexp_matches(%s, %s%s%s))) AS "
+					: " FROM json_each(pg_array_json(pg_regexp_split(%s, %s%s%s)))) AS ",
+			   buf_cstr(&bs[0]), buf_cstr(&bs[1]), f->n_args > 2 ? ", " : "",
+			   f->n_args > 2 ? buf_cstr(&bs[2]) : "");
 	}
 	pgs_put_ident(out, alias);
 	done = 1;

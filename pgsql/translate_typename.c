@@ -9,6 +9,7 @@
 #include "pgsql/pgtype.h"
 #include "pgsql/translate.h"
 #include "pgsql/translate_int.h"
+#include "pgsql/usertype.h"
 
 bool pgs_resolve_typename(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, uint32_t *oid, int32_t *typmod,
 			  int *serial, PgwError *err)
@@ -35,6 +36,9 @@ bool pgs_resolve_typename(const PgsTranslateCtx *ctx, PgQuery__TypeName *tn, uin
 		name = "int2";
 	}
 	const PgType *t = pgt_by_name(name);
+	int user = t ? -1 : pgs_usertype_resolve(ctx, tn, name, oid, typmod, err);
+	if (user >= 0)
+		return user == 1;
 	if (!t) {
 		memset(err, 0, sizeof(*err));
 		memcpy(err->sqlstate, "42704", 5);

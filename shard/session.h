@@ -113,6 +113,11 @@ typedef struct ShdPortal {
 	int64_t nmat, matcap;
 	sqlite3_value ***mat;
 	int64_t pos;         /* 0 = before the first row, nmat + 1 = after the last */
+	/* a cursor neither SCROLL nor NO SCROLL whose query calls no volatile
+	 * function: a backward FETCH materialises it by running the query again
+	 * when the session has changed no rows since DECLARE (changes) */
+	bool rescan;
+	int64_t changes;
 } ShdPortal;
 
 struct ShdSession {

@@ -278,7 +278,19 @@ static bool set_stmt(ShdSession *s, PgQuery__VariableSetStmt *vs)
 }
 
 #define CURSOR_OPT_SCROLL 0x0002
+#define CURSOR_OPT_NO_SCROLL 0x0004
 #define CURSOR_OPT_HOLD 0x0020
+
+/* Whether SQL (a cursor's query) calls a function whose result may differ
+ * when it runs again. */
+static bool calls_volatile(const char *sql)
+{
+	static const char *const names[] = {"random", "nextval", "setval", "clock_timestamp", "timeofday", "uuid"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasestr(sql, names[i]))
+			return true;
+	return false;
+}
 
 static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 {
@@ -319,6 +331,8 @@ static bool declare_cursor(ShdSession *s, PgQuery__DeclareCursorStmt *dc)
 		shd_send_error(s, &e);
 		return false;
 	}
+	p->rescan = !p->materialized && !(dc->options & CURSOR_OPT_NO_SCROLL) && !calls_volatile(st->q.sql);
+	p->changes = sqlite3_total_changes64(s->pg.db);
 	pgw_send_command_complete(&s->conn, "DECLARE CURSOR");
 	return true;
 }
@@ -425,6 +439,19 @@ static bool fetch_stmt(ShdSession *s, PgQuery__FetchStmt *fs, const ShdExec *ex)
 		return fetch_materialized(s, p, fs, ex);
 	bool forward = fs->direction == PG_QUERY__FETCH_DIRECTION__FETCH_FORWARD ||
 		       (fs->direction == PG_QUERY__FETCH_DIRECTION__FETCH_RELATIVE && fs->how_many >= 0);
+	if (!forward && p->rescan && sqlite3_total_changes64(s->pg.db) == p->changes) {
+		/* the rows read so far (p->rows) come again first */
+		PgwError e;
+		int64_t read = p->rows;
+		bool done = p->done;
+		sqlite3_reset(p->st);
+		if (!shd_portal_materialize(s, p, &e)) {
+			shd_send_error(s, &e);
+			return false;
+		}
+		p->pos = done || read > p->nmat ? p->nmat + 1 : read;
+		return fetch_materialized(s, p, fs, ex);
+	}
 	if (!forward) {
 		PgwError e;
 		pgw_error_set(&e, "55000", "cursor can only scan forward");
@@ -443,6 +470,7 @@ static bool fetch_stmt(ShdSession *s, PgQuery__FetchStmt *fs, const ShdExec *ex)
 			}
 			n++;
 		}
+		p->rows += n;
 		char tag[64];
 		snprintf(tag, sizeof(tag), "MOVE %lld", (long long)n);
 		pgw_send_command_complete(&s->conn, tag);
