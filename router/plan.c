@@ -486,8 +486,12 @@ static bool renumbered_params(const Renumber *rn, RtParams *out)
  * statement with only the VALUES rows that go there, in their order, and
  * with bound parameters, only those its rows use, renumbered $1..$k
  * (split_params). */
+#define RT_EVERY_SHARD (-2) /* a row_shard of split_insert: the row goes to every shard */
+
 static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
 {
+	if (!row_shard)
+		return; /* out of memory: refused by the caller */
 	if (ins->n_returning_list && ins->on_conflict_clause &&
 	    ins->on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
 		/* which rows a shard skipped is unknown: their order could not be kept */
@@ -518,7 +522,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	for (int k = 0; ok && k < r->nshards; k++) {
 		size_t n = 0;
 		for (size_t i = 0; i < nall; i++)
-			if (row_shard[i] == r->shards[k])
+			if (row_shard[i] == r->shards[k] || row_shard[i] == RT_EVERY_SHARD)
 				mine[n++] = all[i];
 		src->values_lists = mine;
 		src->n_values_lists = n;
@@ -536,7 +540,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	free(rn.refs);
 	free(rn.old);
 	free(mine);
-	if (ok && ins->n_returning_list) {
+	if (ok && ins->n_returning_list && !r->replicated) {
 		r->returning_shards = malloc(sizeof(int) * (nall + 1));
 		ok = r->returning_shards != NULL;
 		if (ok)
@@ -624,9 +628,11 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		free(row_shard);
 }
 
-/* An INSERT into a pinned table: its sequence columns take the
- * cluster-wide sequences' values too (plan_seq.c), as nextval() through
- * the router does, written into the statement the shard runs. */
+/* An INSERT into a pinned table (shard: its shard) or a reference table
+ * (RT_EVERY_SHARD: every row on every shard of the route): its sequence
+ * columns take the cluster-wide sequences' values too (plan_seq.c), as
+ * nextval() through the router does, written into the statement the
+ * shards run, so the copies of a reference table's row agree. */
 static void pinned_insert(const RtPlanner *pl, PgQuery__InsertStmt *ins, int shard, RtRoute *r)
 {
 	RtSeqFill fill;
@@ -635,14 +641,12 @@ static void pinned_insert(const RtPlanner *pl, PgQuery__InsertStmt *ins, int sha
 		return;
 	size_t nrows = ins->select_stmt->select_stmt->n_values_lists;
 	int *row_shard = malloc(sizeof(int) * (nrows + 1));
-	if (!row_shard) {
+	if (!row_shard)
 		refuse(r, "%s", "out of memory");
-	} else {
-		for (size_t i = 0; i < nrows; i++)
-			row_shard[i] = shard;
-		split_insert(ins, row_shard, r);
-		free(row_shard);
-	}
+	for (size_t i = 0; row_shard && i < nrows; i++)
+		row_shard[i] = shard;
+	split_insert(ins, row_shard, r);
+	free(row_shard);
 	rt_seq_fill_undo(ins, &fill);
 }
 
@@ -1408,6 +1412,8 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 		all_shards(pl, r); /* a copy on every shard */
 		r->replicated = true;
 		r->opcode = RT_RO_REPLICATED;
+		if (stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT)
+			pinned_insert(pl, stmt->insert_stmt, RT_EVERY_SHARD, r);
 		return;
 	}
 	add_shard(r, 0); /* reference tables, or no table at all: any shard */
