@@ -1181,6 +1181,8 @@ static bool kind_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql,
 		/* the schema is the same on every shard */
 		r->kind = RT_ROUTE_ALL;
 		all_shards(pl, r);
+		if (stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT)
+			rt_lookup_truncate(pl, stmt, r); /* their lookup rows go too */
 		return true;
 	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
 		if (rt_show_find(stmt->variable_show_stmt->name) >= 0) {

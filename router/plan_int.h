@@ -162,6 +162,10 @@ bool rt_range_where(const RtPlanner *pl, PgQuery__Node *where, const char *table
  * rows of ins (ksids: each row's keyspace id) in r->lookup_sql; r refused
  * when a value cannot be read here.  rt_lookup_sql_free frees them. */
 void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTable *vt, const uint64_t *ksids, RtRoute *r);
+/* A TRUNCATE of tables with lookup vindexes: its statement with their
+ * lookup tables added (r->shard_sql), or r refused when another table
+ * shares such a lookup table. */
+void rt_lookup_truncate(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
 void rt_lookup_sql_free(char **sql, int n);
 /* plan_lookup.c: the shards an equality or IN on a lookup vindex column
  * in the top-level AND of where names, read from its lookup table

@@ -253,7 +253,8 @@ static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
 		return op;
 	case RT_ROUTE_ALL:
 		r->opcode = RT_RO_SCATTER;
-		return leaf_op(r, stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT ? RT_OP_TRUNCATE : RT_OP_DDL, NULL);
+		return leaf_op(r, stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT ? RT_OP_TRUNCATE : RT_OP_DDL,
+			       &r->shard_sql);
 	case RT_ROUTE_SHARDS:
 		if (!r->explain)
 			return shards_ops(r, stmt);
