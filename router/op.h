@@ -139,6 +139,11 @@ struct RtOp {
 	 * it with RETURNING *; the rows' lookup rows are deleted next (table
 	 * is the table) */
 	bool lookup_delete;
+	/* RT_OP_ROUTE of an UPDATE setting a lookup vindex column: lookup_before
+	 * reads the rows it changes first (SELECT *); sql is it with RETURNING
+	 * * (both with its parameters written in); the lookup rows whose values changed
+	 * are replaced next (lookup.c) */
+	char *lookup_before; /* owned */
 	/* RT_OP_FINAL over RT_OP_INTERMEDIATE (a gather): the tables of its
 	 * statement, each its own intermediate result (input, then next) */
 	/* RT_OP_FINAL: the final step uses bound parameters */

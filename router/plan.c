@@ -880,6 +880,70 @@ static void inline_restore(Inlining *in)
 	arena_reset(&in->arena);
 }
 
+/* An UPDATE setting the lookup vindex column: the rows it changes are
+ * read first (r->lookup_before: SELECT * with its WHERE), then each
+ * shard runs it with RETURNING * (both with its bound parameters written
+ * in), and
+ * the router replaces the lookup rows whose values changed (lookup.c).
+ * False with r refused. */
+static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const char *column, RtRoute *r)
+{
+	PgQuery__UpdateStmt *u = stmt->update_stmt;
+	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
+		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with %s is not supported by the router yet", column,
+		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
+		return false;
+	}
+	if (strlen(table) >= sizeof(r->merge_table)) {
+		refuse(r, "%s", "the table name is too long");
+		return false;
+	}
+	RtStarTarget st;
+	rt_star_target_init(&st);
+	PgQuery__Node from = PG_QUERY__NODE__INIT;
+	from.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+	from.range_var = u->relation;
+	PgQuery__Node *froms[1] = {&from};
+	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
+	sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	sel.n_target_list = 1;
+	sel.target_list = st.targets;
+	sel.n_from_clause = 1;
+	sel.from_clause = froms;
+	sel.where_clause = u->where_clause;
+	PgQuery__Node node = PG_QUERY__NODE__INIT;
+	node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	node.select_stmt = &sel;
+	/* both with the bound parameters written in: they run in turn */
+	Inlining in = {.params = r->params, .ok = true};
+	if (r->params && r->params->n > 0)
+		pgn_walk(&stmt->base, count_params, &in.cap);
+	if (in.cap > 0) {
+		arena_init(&in.arena);
+		in.nodes = arena_alloc(&in.arena, in.cap * sizeof(*in.nodes));
+		in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
+		pgn_walk(&stmt->base, inline_param, &in);
+	}
+	if (in.ok) {
+		r->lookup_before = pgn_deparse(&node);
+		r->shard_sql = deparse_returning_star(stmt, &u->n_returning_list, &u->returning_list);
+	}
+	if (in.cap > 0)
+		inline_restore(&in);
+	if (!in.ok) {
+		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with binary parameters is not supported by the router",
+		       column);
+		return false;
+	}
+	if (!r->lookup_before || !r->shard_sql) {
+		refuse(r, "%s", "cannot deparse the UPDATE");
+		return false;
+	}
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+	return true;
+}
+
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
 
 typedef bool (*TreePlan)(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *t, const char *table, RtRoute *r);
@@ -1325,17 +1389,20 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		keyed = keyed_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		for (int k = 1; k < pt->sharded_t->n_col_vindexes; k++)
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_before; k++)
 			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
 			    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list,
-					pt->sharded_t->col_vindexes[k].column)) {
-				refuse(r, "an UPDATE of the lookup vindex column \"%s\" is not supported by the router yet",
-				       pt->sharded_t->col_vindexes[k].column);
+					pt->sharded_t->col_vindexes[k].column) &&
+			    !update_lookup_plan(stmt, sharded, pt->sharded_t->col_vindexes[k].column, r))
 				return;
-			}
 		keyed = keyed_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
 		if (!refused && r->kind != RT_ROUTE_REFUSE &&
 		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
+			if (r->lookup_before) {
+				refuse(r, "an UPDATE of the vindex column \"%s\" and a lookup vindex column is not supported by the router",
+				       cv->column);
+				return;
+			}
 			if (!keyed || pt->whole)
 				all_shards(pl, r);
 			else
@@ -1455,6 +1522,8 @@ void rt_route_cleanup(RtRoute *r)
 	r->lookup_sql = NULL;
 	free(r->write_sql);
 	r->write_sql = NULL;
+	free(r->lookup_before);
+	r->lookup_before = NULL;
 	free(r->write_suffix);
 	r->write_suffix = NULL;
 	for (int i = 0; i < r->ngather; i++) {

@@ -71,6 +71,10 @@ struct RtRoute {
 	 * RETURNING *, merge_table the table; the lookup rows of the rows
 	 * deleted go next (lookup.c) */
 	bool lookup_delete;
+	/* owned: an UPDATE setting a lookup vindex column: the SELECT * of
+	 * the rows it changes, read first; shard_sql is it with RETURNING *,
+	 * merge_table the table (lookup.c) */
+	char *lookup_before;
 	/* owned: a gather, ngather intermediate results (a final step over
 	 * them, the client's statement or final_sql); NULL none */
 	struct RtGather *gather;
@@ -166,6 +170,9 @@ void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTabl
  * lookup tables added (r->shard_sql), or r refused when another table
  * shares such a lookup table. */
 void rt_lookup_truncate(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
+/* Append one lookup row (v's value, keyspace id) to stmts: `INSERT INTO
+ * lookup (from, to) VALUES (...)` when it is empty, `, (...)` after. */
+void rt_lookup_add_row(Buf *stmts, const VscVindex *v, const char *value, uint64_t ksid);
 void rt_lookup_sql_free(char **sql, int n);
 /* plan_lookup.c: the shards an equality or IN on a lookup vindex column
  * in the top-level AND of where names, read from its lookup table

@@ -83,8 +83,7 @@ static int lookup_shard(const RtPlanner *pl, const VscVindex *v, Node *n, RtRout
 	return shard < 0 ? 0 : shard;
 }
 
-/* Append one lookup row to the statement for shard. */
-static void add_row(Buf *stmts, const VscVindex *v, const char *value, uint64_t ksid)
+void rt_lookup_add_row(Buf *stmts, const VscVindex *v, const char *value, uint64_t ksid)
 {
 	if (!stmts->len) {
 		buf_put_str(stmts, "INSERT INTO ");
@@ -135,7 +134,7 @@ static void plan_vindex(const RtPlanner *pl, PgQuery__InsertStmt *ins, const Vsc
 			continue; /* NULL: not looked up, never a duplicate */
 		int shard = lookup_shard(pl, cv->vindex, row->items[pos], r);
 		if (shard >= 0)
-			add_row(&stmts[shard], cv->vindex, value, ksids[i]);
+			rt_lookup_add_row(&stmts[shard], cv->vindex, value, ksids[i]);
 	}
 	for (int k = 0; k < n; k++) {
 		if (stmts[k].len && r->kind != RT_ROUTE_REFUSE) {

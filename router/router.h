@@ -767,6 +767,11 @@ bool rt_lookup_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
  * with RETURNING * (rows kept here, not sent), then rt_lookup_step
  * deletes their lookup rows and gives the client "DELETE n" */
 bool rt_lookup_delete_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
+/* an UPDATE setting a lookup vindex column (op->lookup_before): the rows
+ * it changes are read, it runs with RETURNING * (rows kept here), then
+ * the lookup rows whose values changed are replaced, in its transaction,
+ * and the client gets "UPDATE n" (23505 as the table's UNIQUE would say) */
+bool rt_lookup_update_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
 bool rt_lookup_written(const RtSession *s);
 bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_lookup_step(RtSession *s);
