@@ -22,6 +22,7 @@ static const char *const opcode_names[] = {
 	[RT_RO_REPLICATED] = "Replicated",
 	[RT_RO_RANGE] = "Range",
 	[RT_RO_LOOKUP] = "Lookup",
+	[RT_RO_PREFIX] = "Prefix",
 };
 
 const char *rt_route_opcode_str(RtRouteOpcode o)

@@ -73,6 +73,7 @@ typedef enum RtRouteOpcode {
 	RT_RO_REPLICATED,  /* a write of reference tables: every shard, one count */
 	RT_RO_RANGE,       /* a range predicate on a range vindex: the shards of the ranges it overlaps */
 	RT_RO_LOOKUP,      /* lookup column = value (or IN): the shards its lookup table names */
+	RT_RO_PREFIX,      /* the first columns of a vindex over several: the shards of the keyspace ids they allow */
 } RtRouteOpcode;
 
 const char *rt_route_opcode_str(RtRouteOpcode o);

@@ -227,8 +227,14 @@ static const VscTable *placement(const RtPlanner *pl, const char *table);
 static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias,
 			 const VscColumnVindex *cv, RtRoute *r, bool *refused)
 {
-	if (where_shards(pl, where, table, alias, cv, r, refused) || *refused)
+	if (cv->vindex->ncolumns > 1) {
+		if (rt_multi_where(pl, where, table, alias, cv, r, refused))
+			return true; /* a lookup or range vindex would not read fewer shards */
+		if (*refused)
+			return false;
+	} else if (where_shards(pl, where, table, alias, cv, r, refused) || *refused) {
 		return !*refused;
+	}
 	if (r->write == false && rt_lookup_where(pl, where, table, alias, placement(pl, table), r)) {
 		r->looked_up = true; /* reads only: a write's lookup rows change under it */
 		return true;
@@ -267,6 +273,8 @@ const VscTable *rt_plan_placement(const RtPlanner *pl, const char *table) { retu
 bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
 		     const VscColumnVindex *cv, RtRoute *r, bool *refused)
 {
+	if (cv->vindex->ncolumns > 1)
+		return rt_multi_where(pl, where, table, alias, cv, r, refused);
 	return where_shards(pl, where, table, alias, cv, r, refused);
 }
 
@@ -294,8 +302,9 @@ static int jr_vindex_ref(const RtPlanner *pl, JoinRefs *j, Node *n, const VscVin
 	if (found < 0 || (nf == 1 && j->other))
 		return -1;
 	const VscTable *vt = placement(pl, j->names[found]);
-	if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, col) != 0)
-		return -1;
+	if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, col) != 0 ||
+	    vt->col_vindexes[0].vindex->ncolumns > 1)
+		return -1; /* equal values of one column of several do not place rows alike */
 	*vindex = vt->col_vindexes[0].vindex;
 	return found;
 }
@@ -405,6 +414,15 @@ static bool sets_column(PgQuery__Node **targets, size_t n, const char *column)
 	for (size_t i = 0; i < n; i++)
 		if (targets[i]->node_case == PG_QUERY__NODE__NODE_RES_TARGET &&
 		    strcmp(targets[i]->res_target->name, column) == 0)
+			return true;
+	return false;
+}
+
+/* Whether targets set a column of vindex cv (any of its columns). */
+static bool sets_vindex(PgQuery__Node **targets, size_t n, const VscColumnVindex *cv)
+{
+	for (int k = 0; k < (cv->vindex->ncolumns > 1 ? cv->vindex->ncolumns : 1); k++)
+		if (sets_column(targets, n, cv->vindex->ncolumns > 1 ? cv->columns[k] : cv->column))
 			return true;
 	return false;
 }
@@ -566,6 +584,41 @@ static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const V
 	rt_seq_fill_undo(ins, &fill);
 }
 
+/* INSERT ... VALUES into a table whose vindex takes several columns:
+ * each row on the shard of their values (plan_multi.c). */
+static void multi_insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
+{
+	const char *table = ins->relation->relname;
+	PgQuery__SelectStmt *src = ins->select_stmt->select_stmt;
+	int pos[VSC_MAX_VINDEX_COLUMNS];
+	for (int k = 0; k < cv->vindex->ncolumns; k++) {
+		pos[k] = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, table, cv->columns[k]);
+		for (size_t i = 0; i < ins->n_cols; i++)
+			if (strcmp(ins->cols[i]->res_target->name, cv->columns[k]) == 0)
+				pos[k] = (int)i;
+		if (pos[k] < 0) {
+			refuse(r, "INSERT into the sharded table \"%s\" must give its vindex column \"%s\" through the router", table,
+			       cv->columns[k]);
+			return;
+		}
+	}
+	size_t nrows = src->n_values_lists;
+	int *row_shard = malloc(sizeof(int) * (nrows + 1));
+	uint64_t *row_ksid = calloc(nrows + 1, sizeof(uint64_t));
+	if (!row_shard || !row_ksid)
+		refuse(r, "%s", "out of memory");
+	r->nshards = 0;
+	for (size_t i = 0; i < nrows && r->kind != RT_ROUTE_REFUSE; i++)
+		if (rt_multi_row_shard(pl, table, cv, src->values_lists[i]->list, pos, r, &row_shard[i], &row_ksid[i]))
+			add_shard(r, row_shard[i]);
+	if (r->kind != RT_ROUTE_REFUSE)
+		rt_lookup_plan(pl, ins, placement(pl, table), row_ksid, r); /* lookup vindexes' rows */
+	if (r->kind != RT_ROUTE_REFUSE && (r->nshards > 1 || r->sequenced))
+		split_insert(ins, row_shard, r);
+	free(row_shard);
+	free(row_ksid);
+}
+
 static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
 {
 	int rowbuf[64];
@@ -573,6 +626,10 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 	PgQuery__SelectStmt *src = ins->select_stmt ? ins->select_stmt->select_stmt : NULL;
 	if (!src || !src->n_values_lists || src->n_sort_clause || src->limit_count) {
 		refuse(r, "INSERT into the sharded table \"%s\" needs a VALUES list through the router", table);
+		return;
+	}
+	if (cv->vindex->ncolumns > 1) {
+		multi_insert_shards(pl, ins, cv, r);
 		return;
 	}
 	int pos = -1;
@@ -1374,8 +1431,8 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 		if (stmt->insert_stmt->on_conflict_clause &&
-		    sets_column(stmt->insert_stmt->on_conflict_clause->target_list,
-				stmt->insert_stmt->on_conflict_clause->n_target_list, cv->column)) {
+		    sets_vindex(stmt->insert_stmt->on_conflict_clause->target_list,
+				stmt->insert_stmt->on_conflict_clause->n_target_list, cv)) {
 			refuse(r, "an ON CONFLICT DO UPDATE of the vindex column \"%s\" is not supported by the router",
 			       cv->column);
 			return;
@@ -1395,6 +1452,11 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 					pt->sharded_t->col_vindexes[k].column) &&
 			    !update_lookup_plan(stmt, sharded, pt->sharded_t->col_vindexes[k].column, r))
 				return;
+		if (cv->vindex->ncolumns > 1 && sets_vindex(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv)) {
+			refuse(r, "an UPDATE of the vindex columns of \"%s\" (vindex %s over several columns) is not supported by the router",
+			       sharded, cv->vindex->name);
+			return;
+		}
 		keyed = keyed_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
 		if (!refused && r->kind != RT_ROUTE_REFUSE &&
 		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
@@ -1406,7 +1468,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			if (!keyed || pt->whole)
 				all_shards(pl, r);
 			else
-				r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+				r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->prefix ? RT_RO_PREFIX : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 			move_plan(stmt, sharded, cv, r);
 			return;
 		}
@@ -1426,7 +1488,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	if (!keyed || pt->whole)
 		all_shards(pl, r);
 	else
-		r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+		r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->prefix ? RT_RO_PREFIX : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 	if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
 		if (!why)

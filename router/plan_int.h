@@ -60,6 +60,7 @@ struct RtRoute {
 	bool sequenced; /* an INSERT with values drawn from cluster-wide sequences */
 	bool range;     /* its shards are those whose ranges a range predicate overlaps */
 	bool looked_up; /* its shards are those a lookup vindex's table names */
+	bool prefix;    /* its shards are those a prefix of a vindex's columns allows */
 	/* owned: an INSERT's rows of lookup tables, by shard (nlookup_sql =
 	 * the shard count; NULL where none): written first, in the same
 	 * transaction (lookup.c); the table and column named by a
@@ -191,6 +192,20 @@ bool rt_plan_value_shard(const RtPlanner *pl, const char *table, const VscColumn
  * *is_null for NULL); whether n is the vindex column of table (or alias) */
 const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_null);
 bool rt_plan_is_vindex_column(PgQuery__Node *n, const char *column, const char *table, const char *alias);
+
+/* plan_lookup.c: the text of a value (a constant or a text-format
+ * parameter) in *out, NULL for SQL NULL; false when it is neither. */
+bool rt_plan_value_text(const RtRoute *r, PgQuery__Node *n, char *buf, size_t sz, const char **out);
+
+/* plan_multi.c: a vindex over several columns.  rt_multi_row_shard: the
+ * shard and keyspace id of an INSERT row whose vindex columns are at pos
+ * (false with r refused); rt_multi_where: the shards the WHERE's
+ * equalities on its columns (all, or a prefix: r->prefix) allow, false
+ * when it gives none (with *refused when r was refused). */
+bool rt_multi_row_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, const PgQuery__List *row,
+			const int *pos, RtRoute *r, int *shard, uint64_t *ksid);
+bool rt_multi_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		    const VscColumnVindex *cv, RtRoute *r, bool *refused);
 
 /* plan.c: catalog facts through the planner's callbacks */
 uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod);

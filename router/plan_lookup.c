@@ -44,7 +44,7 @@ static void refuse_lookup(RtRoute *r, const char *sqlstate, const char *msg, con
 
 /* The text of a value of an INSERT row (a constant or a text-format
  * parameter), NULL for SQL NULL; false when it is neither. */
-static bool value_text(const RtRoute *r, Node *n, char *buf, size_t sz, const char **out)
+bool rt_plan_value_text(const RtRoute *r, Node *n, char *buf, size_t sz, const char **out)
 {
 	Node *inner = n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST ? n->type_cast->arg : n;
 	*out = NULL;
@@ -125,7 +125,7 @@ static void plan_vindex(const RtPlanner *pl, PgQuery__InsertStmt *ins, const Vsc
 		const char *value;
 		if ((size_t)pos >= row->n_items)
 			continue;
-		if (!value_text(r, row->items[pos], buf, sizeof(buf), &value)) {
+		if (!rt_plan_value_text(r, row->items[pos], buf, sizeof(buf), &value)) {
 			refuse_lookup(r, "0A000",
 				      "the router needs a constant or a text parameter for the lookup vindex column", cv->column);
 			break;
@@ -190,7 +190,7 @@ static bool value_lookup(const RtPlanner *pl, const VscVindex *v, Node *n, RtRou
 {
 	char buf[256];
 	const char *value;
-	if (!value_text(r, n, buf, sizeof(buf), &value))
+	if (!rt_plan_value_text(r, n, buf, sizeof(buf), &value))
 		return false;
 	if (!value)
 		return true; /* = NULL: no row */
