@@ -79,6 +79,8 @@ static bool route_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 		return rt_lookup_start(s, op, a); /* the lookup rows first, then this again */
 	if (op->lookup_delete)
 		return rt_lookup_delete_start(s, op, a); /* the rows, then their lookup rows */
+	if (op->lookup_before)
+		return rt_lookup_update_start(s, op, a); /* the rows before, the rows after, their lookup rows */
 	s->fanout = op->opcode == RT_RO_REPLICATED;
 	s->fanout_shard = op->shards[0];
 	if (op->returning_shards)
@@ -126,11 +128,12 @@ static bool ddl_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 		placement_notice(s, a->stmt->create_stmt->relation->relname);
 		rt_unique_notices(s, a->stmt->create_stmt);
 	}
-	return rt_dispatch_ddl(s, a->text, op) && s->waiting > 0;
+	return rt_dispatch_ddl(s, op->sql ? op->sql : a->text, op) && s->waiting > 0;
 }
 
-/* TRUNCATE: rows go, on every shard, atomically (in a transaction too);
- * an Execute runs it as DDL. */
+/* TRUNCATE: rows go, on every shard, atomically (in a transaction too),
+ * with the lookup tables of the tables' lookup vindexes (op->sql, when
+ * it has any); an Execute runs it as DDL. */
 static bool truncate_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
 	if (a->extended)
@@ -140,7 +143,7 @@ static bool truncate_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 	s->fanout_shard = op->shards[0];
 	if (s->txn == RT_TXN_IDLE && op->nshards > 1)
 		s->implicit = true;
-	return rt_dispatch_each(s, a->text, NULL, op->shards, op->nshards, NULL, 0) && s->waiting > 0;
+	return rt_dispatch_each(s, op->sql ? op->sql : a->text, NULL, op->shards, op->nshards, NULL, 0) && s->waiting > 0;
 }
 
 /* An UPDATE of the vindex column: each shard runs it with RETURNING *,

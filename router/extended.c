@@ -170,6 +170,7 @@ static void stmt_drop(RtSession *s, RtStmt *st)
 void rt_ext_free(RtSession *s)
 {
 	rt_describe_cancel(s->rt, s); /* a Parse waiting for its description */
+	rt_seq_cancel(s->rt, s);      /* a statement waiting for sequence values */
 	while (s->nstmts > 0)
 		stmt_drop(s, s->stmts[s->nstmts - 1]);
 	while (s->nportals > 0)
@@ -530,6 +531,7 @@ typedef struct ExecuteWait {
 	RtSession *s;
 	char *portal; /* owned */
 	int32_t maxrows;
+	bool seq; /* for its sequences' values, which come after the types */
 } ExecuteWait;
 
 static void execute_ready(void *arg, bool cancelled)
@@ -538,8 +540,10 @@ static void execute_ready(void *arg, bool cancelled)
 	RtSession *s = w->s;
 	if (!cancelled) {
 		s->types_ready = true;
+		s->seq_ready = w->seq;
+		s->exec_waits = false;
 		rt_ext_execute(pgw_evconn_conn(s->ec), w->portal, w->maxrows);
-		if (!s->portal || s->copy)
+		if (!s->exec_waits && (!s->portal || s->copy))
 			pgw_evconn_resume_reading(s->ec); /* answered (or a COPY reads its data) */
 		(void)pgw_evconn_flush(s->ec);
 	}
@@ -547,10 +551,11 @@ static void execute_ready(void *arg, bool cancelled)
 	free(w);
 }
 
-/* Have the column types of node's tables asked of the first shard before
- * the Execute of portal runs: true when they are known (or cannot be
- * asked: planning asks then), false when the Execute runs later. */
-static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const char *portal, int32_t maxrows)
+/* Have the column types of node's tables asked of the first shard (seq:
+ * its sequences' values reserved) before the Execute of portal runs: true
+ * when they are known (or cannot be asked: planning asks then), false
+ * when the Execute runs later. */
+static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const char *portal, int32_t maxrows, bool seq)
 {
 	ExecuteWait *w = calloc(1, sizeof(*w));
 	if (!w || !(w->portal = strdup(portal))) {
@@ -559,12 +564,15 @@ static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const char
 	}
 	w->s = s;
 	w->maxrows = maxrows;
-	if (rt_types_prefetch(s->rt, node, execute_ready, w, s)) {
+	w->seq = seq;
+	if (seq ? rt_seq_prefetch(s->rt, node, rt_holds_first(s), execute_ready, w, s)
+		: rt_types_prefetch(s->rt, node, execute_ready, w, s)) {
 		free(w->portal);
 		free(w);
 		return true;
 	}
 	pgw_evconn_pause_reading(s->ec);
+	s->exec_waits = true;
 	return false;
 }
 
@@ -588,13 +596,16 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	PgQuery__Node *node = st->tree->stmts[0]->stmt;
 	if (!s->types_ready && st->types_known != s->rt->types_gen + 1) {
 		if (!rt_types_known(s->rt, node)) {
-			if (!execute_prefetch(s, node, name, maxrows))
+			if (!execute_prefetch(s, node, name, maxrows, false))
 				return; /* it runs when its tables' columns have come */
 		} else {
 			st->types_known = s->rt->types_gen + 1; /* until the next DDL */
 		}
 	}
 	s->types_ready = false;
+	if (!s->seq_ready && !execute_prefetch(s, node, name, maxrows, true))
+		return; /* it runs when its sequences' values are reserved */
+	s->seq_ready = false;
 	const char *text = st->desc->sql;
 	rt_reset_statement(s);
 	s->cur = node;

@@ -431,7 +431,7 @@ static bool cte_pushed(const RtPlanner *pl, const PgQuery__CommonTableExpr *cte,
 			continue;
 		const PgQuery__ColumnRef *cr = g->column_ref;
 		const Node *last = cr->fields[cr->n_fields - 1];
-		grouped = grouped || (last->node_case == PG_QUERY__NODE__NODE_STRING &&
+		grouped = grouped || (last->node_case == PG_QUERY__NODE__NODE_STRING && vt->col_vindexes[0].vindex->ncolumns <= 1 &&
 				      strcmp(last->string->sval, vt->col_vindexes[0].column) == 0 &&
 				      (cr->n_fields == 1 || (cr->n_fields == 2 && strcmp(cr->fields[0]->string->sval,
 											 ct.aliases[0]) == 0)));
@@ -786,7 +786,7 @@ static int key_subquery(const RtPlanner *pl, const char *target, const char *ali
 			continue;
 		Node **f = x->column_ref->fields;
 		size_t nf = x->column_ref->n_fields;
-		if (f[nf - 1]->node_case == PG_QUERY__NODE__NODE_STRING &&
+		if (f[nf - 1]->node_case == PG_QUERY__NODE__NODE_STRING && vt->col_vindexes[0].vindex->ncolumns <= 1 &&
 		    strcmp(f[nf - 1]->string->sval, vt->col_vindexes[0].column) == 0 &&
 		    (nf == 1 || (f[0]->node_case == PG_QUERY__NODE__NODE_STRING &&
 				 (strcmp(f[0]->string->sval, target) == 0 || strcmp(f[0]->string->sval, alias) == 0))))
@@ -1123,7 +1123,8 @@ static bool colocated_insert(const RtPlanner *pl, const PgQuery__InsertStmt *ins
 	    (ins->on_conflict_clause && ins->on_conflict_clause->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING))
 		return false;
 	const VscTable *sv = rt_plan_placement(pl, t->names[0]);
-	if (sv->placement != VSC_SHARDED || sv->col_vindexes[0].vindex != tv->col_vindexes[0].vindex)
+	if (sv->placement != VSC_SHARDED || sv->col_vindexes[0].vindex != tv->col_vindexes[0].vindex ||
+	    sv->col_vindexes[0].vindex->ncolumns > 1)
 		return false;
 	const char *col = sv->col_vindexes[0].column;
 	/* a star is not sent whole: the shards' engine does not expand it in

@@ -12,12 +12,14 @@
  * PostgreSQL reports one of a UNIQUE constraint on the column:
  * 23505 `duplicate key value violates unique constraint "t_c_key"`.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/fault.h"
 #include "pgsql/translate.h"
+#include "router/plan_int.h"
 #include "router/router.h"
 
 /* One lookup row to delete: its lookup vindex, value and keyspace id. */
@@ -27,27 +29,47 @@ typedef struct DelRow {
 	int64_t ksid;
 } DelRow;
 
+/* Lookup rows, each with its value owned. */
+typedef struct RowSet {
+	int n, cap;
+	DelRow *rows; /* owned */
+} RowSet;
+
+/* The steps of an UPDATE setting a lookup vindex column. */
+typedef enum UpdatePhase {
+	UP_BEFORE,  /* the rows it changes are read (op->lookup_before) */
+	UP_UPDATE,  /* it runs with RETURNING * */
+	UP_LOOKUPS, /* the lookup rows whose values changed are replaced */
+} UpdatePhase;
+
 struct RtLookup {
-	const RtOp *op;   /* borrowed: the INSERT's (DELETE's) operator in the session's plan */
+	const RtOp *op;   /* borrowed: the INSERT's (DELETE's, UPDATE's) operator in the session's plan */
 	RtExecArgs args;  /* how it was started (its text: text) */
 	char *text;       /* owned */
 	bool written;     /* INSERT: the lookup rows are in, the INSERT itself runs;
 			   * DELETE: the rows are deleted, their lookup rows go */
-	uint64_t deleted; /* DELETE: the rows deleted, for the client's tag */
-	int ndel, capdel;
-	DelRow *del;      /* owned */
+	uint64_t deleted; /* DELETE (UPDATE): the rows deleted (updated), for the client's tag */
+	RowSet del;       /* the lookup rows of the rows deleted (UPDATE: before it) */
+	RowSet add;       /* UPDATE: the lookup rows of the rows after it */
+	UpdatePhase phase;
 	PgwError err;
 	bool failed;
 };
+
+static void rows_free(RowSet *set)
+{
+	for (int i = 0; i < set->n; i++)
+		free(set->rows[i].value);
+	free(set->rows);
+}
 
 void rt_lookup_free(RtSession *s)
 {
 	RtLookup *l = s->lookup;
 	if (!l)
 		return;
-	for (int i = 0; i < l->ndel; i++)
-		free(l->del[i].value);
-	free(l->del);
+	rows_free(&l->del);
+	rows_free(&l->add);
 	free(l->text);
 	free(l);
 	s->lookup = NULL;
@@ -105,24 +127,24 @@ bool rt_lookup_start(RtSession *s, const RtOp *op, const RtExecArgs *a)
 	return false;
 }
 
-/* A lookup_unique violation as the INSERT's: the constraint PostgreSQL
- * would name for UNIQUE (column), the key as the lookup table gave it. */
-static void unique_violation(const RtOp *op, const PGresult *r, PgwError *e)
+/* A lookup_unique violation as the INSERT's (UPDATE's) on table: the
+ * constraint PostgreSQL would name for UNIQUE (column), the key as the
+ * lookup table gave it. */
+static void unique_violation(const char *table, const char *column, const PGresult *r, PgwError *e)
 {
 	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
 	const char *key = detail ? strstr(detail, ")=(") : NULL;
-	pgw_error_set(e, "23505", "duplicate key value violates unique constraint \"%s_%s_key\"", op->lookup_table,
-		      op->lookup_column);
+	pgw_error_set(e, "23505", "duplicate key value violates unique constraint \"%s_%s_key\"", table, column);
 	if (key)
-		snprintf(e->detail, sizeof(e->detail), "Key (%s)%s", op->lookup_column, key + 1);
-	snprintf(e->table, sizeof(e->table), "%s", op->lookup_table);
-	snprintf(e->constraint, sizeof(e->constraint), "%.30s_%.28s_key", op->lookup_table, op->lookup_column);
+		snprintf(e->detail, sizeof(e->detail), "Key (%s)%s", column, key + 1);
+	snprintf(e->table, sizeof(e->table), "%s", table);
+	snprintf(e->constraint, sizeof(e->constraint), "%.30s_%.28s_key", table, column);
 }
 
-/* Note the lookup rows of one row a DELETE returned (RETURNING *): for
- * each lookup vindex of the table, its non-NULL value and the row's
- * keyspace id.  False with l->err. */
-static bool note_deleted(RtSession *s, RtLookup *l, const PGresult *r, int t)
+/* Note in set the lookup rows of one row a DELETE or UPDATE returned
+ * (RETURNING *): for each lookup vindex of the table, its non-NULL value
+ * and the row's keyspace id.  False with l->err. */
+static bool note_rows(RtSession *s, RtLookup *l, RowSet *set, const PGresult *r, int t)
 {
 	const VscTable *vt = vsc_table(s->rt->vschema, l->op->table);
 	if (!vt || vt->placement != VSC_SHARDED)
@@ -144,29 +166,30 @@ static bool note_deleted(RtSession *s, RtLookup *l, const PGresult *r, int t)
 		int col = PQfnumber(r, vt->col_vindexes[k].column);
 		if (!vsc_vindex_is_lookup(vt->col_vindexes[k].vindex) || col < 0 || PQgetisnull(r, t, col))
 			continue;
-		if (l->ndel == l->capdel) {
-			int cap = l->capdel ? 2 * l->capdel : 16;
-			DelRow *more = realloc(l->del, sizeof(*more) * (size_t)cap);
+		if (set->n == set->cap) {
+			int cap = set->cap ? 2 * set->cap : 16;
+			DelRow *more = realloc(set->rows, sizeof(*more) * (size_t)cap);
 			if (!more) {
 				pgw_error_set(&l->err, "53200", "out of memory");
 				return false;
 			}
-			l->del = more;
-			l->capdel = cap;
+			set->rows = more;
+			set->cap = cap;
 		}
-		DelRow *d = &l->del[l->ndel];
+		DelRow *d = &set->rows[set->n];
 		*d = (DelRow){.v = vt->col_vindexes[k].vindex, .value = strdup(PQgetvalue(r, t, col)), .ksid = (int64_t)ksid};
 		if (!d->value) {
 			pgw_error_set(&l->err, "53200", "out of memory");
 			return false;
 		}
-		l->ndel++;
+		set->n++;
 	}
 	return true;
 }
 
-/* A DELETE's results: its rows are not the client's, only its count. */
-static bool delete_result(RtSession *s, RtLookup *l, PGresult *r)
+/* A DELETE's (UPDATE's, or the rows before it) results, noted in set:
+ * its rows are not the client's, only its count (tag verb). */
+static bool rows_result(RtSession *s, RtLookup *l, RowSet *set, const char *verb, PGresult *r)
 {
 	ExecStatusType st = PQresultStatus(r);
 	if (st == PGRES_FATAL_ERROR)
@@ -175,11 +198,14 @@ static bool delete_result(RtSession *s, RtLookup *l, PGresult *r)
 		return true;
 	if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK)
 		for (int t = 0; t < PQntuples(r) && !l->failed; t++)
-			l->failed = !note_deleted(s, l, r, t);
-	if (st == PGRES_TUPLES_OK && strncmp(PQcmdStatus(r), "DELETE ", 7) == 0)
-		l->deleted += strtoull(PQcmdStatus(r) + 7, NULL, 10);
+			l->failed = !note_rows(s, l, set, r, t);
+	size_t n = strlen(verb);
+	if (st == PGRES_TUPLES_OK && strncmp(PQcmdStatus(r), verb, n) == 0 && PQcmdStatus(r)[n] == ' ')
+		l->deleted += strtoull(PQcmdStatus(r) + n + 1, NULL, 10);
 	return true;
 }
+
+static bool update_result(RtSession *s, RtLookup *l, PGresult *r);
 
 bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
 {
@@ -187,8 +213,10 @@ bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
 	RtLookup *l = s->lookup;
 	if (!l)
 		return false;
+	if (l->op->lookup_before)
+		return update_result(s, l, r);
 	if (l->op->lookup_delete)
-		return l->written ? PQresultStatus(r) != PGRES_FATAL_ERROR : delete_result(s, l, r);
+		return l->written ? PQresultStatus(r) != PGRES_FATAL_ERROR : rows_result(s, l, &l->del, "DELETE", r);
 	if (l->written)
 		return false;
 	if (s->stmt_error)
@@ -199,7 +227,7 @@ bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
 	if (!state || strcmp(state, "23505") != 0 || !l->op->lookup_column[0])
 		return false; /* relayed as the statement's error */
 	PgwError e;
-	unique_violation(l->op, r, &e);
+	unique_violation(l->op->lookup_table, l->op->lookup_column, r, &e);
 	rt_send_error(s, &e);
 	return true;
 }
@@ -271,6 +299,8 @@ void rt_lookup_conns_free(RtRouter *rt)
 	rt->lookup_conns = NULL;
 }
 
+static void put_rows(RtRouter *rt, Buf *q, int n, const RowSet *set, void (*put)(Buf *q, const DelRow *d));
+
 /* The DELETE of one lookup row, appended to q. */
 static void put_delete(Buf *q, const DelRow *d)
 {
@@ -297,12 +327,7 @@ static bool delete_step(RtSession *s, RtLookup *l)
 		Buf q[RT_MAX_SHARDS];
 		for (int sh = 0; sh < n; sh++)
 			buf_init(&q[sh]);
-		for (int i = 0; i < l->ndel; i++) {
-			int sh = lookup_row_shard(s->rt, l->del[i].v, l->del[i].value);
-			for (int k = 0; k < n; k++)
-				if (sh < 0 || k == sh)
-					put_delete(&q[k], &l->del[i]);
-		}
+		put_rows(s->rt, q, n, &l->del, put_delete);
 		if (rt_dispatch_step(s, q, n))
 			return true;
 	}
@@ -311,9 +336,13 @@ static bool delete_step(RtSession *s, RtLookup *l)
 	return false;
 }
 
+static bool update_step(RtSession *s, RtLookup *l);
+
 bool rt_lookup_step(RtSession *s)
 {
 	RtLookup *l = s->lookup;
+	if (l->op->lookup_before)
+		return update_step(s, l);
 	if (l->op->lookup_delete)
 		return delete_step(s, l);
 	if (l->written || s->stmt_error) {
@@ -325,6 +354,138 @@ bool rt_lookup_step(RtSession *s)
 	rt_reset_statement(s);
 	if (rt_exec_start(s, &s->plan, &l->args))
 		return true;
+	rt_lookup_free(s);
+	return false;
+}
+
+/* ---------------------------------------------------------------- UPDATE */
+
+bool rt_lookup_update_start(RtSession *s, const RtOp *op, const RtExecArgs *a)
+{
+	if (!lookup_new(s, op, a))
+		return false;
+	s->fanout = false;
+	s->cur_write = false; /* read in the UPDATE's transaction, which writes next */
+	if (rt_dispatch_each(s, op->lookup_before, NULL, op->shards, op->nshards, NULL, 0) && s->waiting > 0)
+		return true;
+	rt_lookup_free(s);
+	return false;
+}
+
+static bool update_result(RtSession *s, RtLookup *l, PGresult *r)
+{
+	if (l->phase == UP_BEFORE)
+		return rows_result(s, l, &l->del, "SELECT", r);
+	if (l->phase == UP_UPDATE)
+		return rows_result(s, l, &l->add, "UPDATE", r);
+	if (s->stmt_error || PQresultStatus(r) != PGRES_FATAL_ERROR)
+		return true; /* the lookup rows' tags are not the client's */
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *lt = PQresultErrorField(r, PG_DIAG_TABLE_NAME);
+	const VscTable *vt = vsc_table(s->rt->vschema, l->op->table);
+	if (!state || strcmp(state, "23505") != 0 || !lt || !vt || vt->placement != VSC_SHARDED)
+		return false; /* relayed as the statement's error */
+	for (int k = 1; k < vt->n_col_vindexes; k++) {
+		const VscVindex *v = vt->col_vindexes[k].vindex;
+		if (vsc_vindex_is_lookup(v) && strcmp(v->lookup_table, lt) == 0) {
+			PgwError e;
+			unique_violation(l->op->table, vt->col_vindexes[k].column, r, &e);
+			rt_send_error(s, &e);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Lookup rows in the order of their vindex, keyspace id and value. */
+static int row_cmp(const void *a, const void *b)
+{
+	const DelRow *x = a, *y = b;
+	if (x->v != y->v)
+		return (uintptr_t)x->v < (uintptr_t)y->v ? -1 : 1;
+	if (x->ksid != y->ksid)
+		return x->ksid < y->ksid ? -1 : 1;
+	return strcmp(x->value, y->value);
+}
+
+/* Drop the lookup rows both sets hold (their values did not change):
+ * what is left of del goes, what is left of add comes.  Dropped rows
+ * keep a NULL value. */
+static void cancel_unchanged(RowSet *del, RowSet *add)
+{
+	if (del->n)
+		qsort(del->rows, (size_t)del->n, sizeof(DelRow), row_cmp);
+	if (add->n)
+		qsort(add->rows, (size_t)add->n, sizeof(DelRow), row_cmp);
+	for (int i = 0, j = 0; i < del->n && j < add->n;) {
+		int c = row_cmp(&del->rows[i], &add->rows[j]);
+		if (c == 0) {
+			free(del->rows[i].value);
+			free(add->rows[j].value);
+			del->rows[i++].value = NULL;
+			add->rows[j++].value = NULL;
+		} else if (c < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+}
+
+/* The INSERT of one lookup row, appended to q. */
+static void put_insert(Buf *q, const DelRow *d)
+{
+	Buf one;
+	buf_init(&one);
+	rt_lookup_add_row(&one, d->v, d->value, (uint64_t)d->ksid);
+	buf_put_str(q, buf_cstr(&one));
+	buf_put_u8(q, ';');
+	buf_cleanup(&one);
+}
+
+/* Each row of set (those not dropped) put on the shard of its lookup row
+ * (every shard when it cannot be placed). */
+static void put_rows(RtRouter *rt, Buf *q, int n, const RowSet *set, void (*put)(Buf *q, const DelRow *d))
+{
+	for (int i = 0; i < set->n; i++) {
+		if (!set->rows[i].value)
+			continue;
+		int sh = lookup_row_shard(rt, set->rows[i].v, set->rows[i].value);
+		for (int k = 0; k < n; k++)
+			if (sh < 0 || k == sh)
+				put(&q[k], &set->rows[i]);
+	}
+}
+
+/* An UPDATE's next step: the UPDATE after its rows were read, the lookup
+ * rows after the UPDATE (on each shard the old ones go before the new
+ * ones come, so values swapped between rows are no duplicates), then
+ * the client's tag.  True while shards answer. */
+static bool update_step(RtSession *s, RtLookup *l)
+{
+	if (l->failed && !s->stmt_error)
+		rt_send_error(s, &l->err);
+	if (!s->stmt_error && l->phase == UP_BEFORE) {
+		l->phase = UP_UPDATE;
+		l->deleted = 0;
+		rt_reset_statement(s);
+		s->cur_write = true;
+		if (rt_dispatch_each(s, l->op->sql, NULL, l->op->shards, l->op->nshards, NULL, 0) || s->waiting > 0)
+			return true;
+	}
+	if (!s->stmt_error && l->phase == UP_UPDATE) {
+		l->phase = UP_LOOKUPS;
+		cancel_unchanged(&l->del, &l->add);
+		int n = vsc_shard_count(s->rt->vschema);
+		Buf q[RT_MAX_SHARDS];
+		for (int sh = 0; sh < n; sh++)
+			buf_init(&q[sh]);
+		put_rows(s->rt, q, n, &l->del, put_delete);
+		put_rows(s->rt, q, n, &l->add, put_insert);
+		if (rt_dispatch_step(s, q, n))
+			return true;
+	}
+	rt_step_done(s, "UPDATE", l->deleted);
 	rt_lookup_free(s);
 	return false;
 }

@@ -22,6 +22,7 @@ static const char *const opcode_names[] = {
 	[RT_RO_REPLICATED] = "Replicated",
 	[RT_RO_RANGE] = "Range",
 	[RT_RO_LOOKUP] = "Lookup",
+	[RT_RO_PREFIX] = "Prefix",
 };
 
 const char *rt_route_opcode_str(RtRouteOpcode o)
@@ -97,6 +98,7 @@ void rt_op_free(RtOp *op)
 	for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)
 		free(op->lookup_sql[i]);
 	free(op->lookup_sql);
+	free(op->lookup_before);
 	free(op->err);
 	free(op->kmerge);
 	shards_free(op);
@@ -275,6 +277,8 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->lookup_delete)
 			buf_printf(out, ", then the lookup rows of the rows of \"%s\" deleted", op->table);
+		if (op->lookup_before)
+			buf_printf(out, ", the rows read first (%s), then their changed lookup rows replaced", op->lookup_before);
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
 		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)

@@ -73,6 +73,7 @@ typedef enum RtRouteOpcode {
 	RT_RO_REPLICATED,  /* a write of reference tables: every shard, one count */
 	RT_RO_RANGE,       /* a range predicate on a range vindex: the shards of the ranges it overlaps */
 	RT_RO_LOOKUP,      /* lookup column = value (or IN): the shards its lookup table names */
+	RT_RO_PREFIX,      /* the first columns of a vindex over several: the shards of the keyspace ids they allow */
 } RtRouteOpcode;
 
 const char *rt_route_opcode_str(RtRouteOpcode o);
@@ -139,6 +140,11 @@ struct RtOp {
 	 * it with RETURNING *; the rows' lookup rows are deleted next (table
 	 * is the table) */
 	bool lookup_delete;
+	/* RT_OP_ROUTE of an UPDATE setting a lookup vindex column: lookup_before
+	 * reads the rows it changes first (SELECT *); sql is it with RETURNING
+	 * * (both with its parameters written in); the lookup rows whose values changed
+	 * are replaced next (lookup.c) */
+	char *lookup_before; /* owned */
 	/* RT_OP_FINAL over RT_OP_INTERMEDIATE (a gather): the tables of its
 	 * statement, each its own intermediate result (input, then next) */
 	/* RT_OP_FINAL: the final step uses bound parameters */

@@ -227,8 +227,14 @@ static const VscTable *placement(const RtPlanner *pl, const char *table);
 static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias,
 			 const VscColumnVindex *cv, RtRoute *r, bool *refused)
 {
-	if (where_shards(pl, where, table, alias, cv, r, refused) || *refused)
+	if (cv->vindex->ncolumns > 1) {
+		if (rt_multi_where(pl, where, table, alias, cv, r, refused))
+			return true; /* a lookup or range vindex would not read fewer shards */
+		if (*refused)
+			return false;
+	} else if (where_shards(pl, where, table, alias, cv, r, refused) || *refused) {
 		return !*refused;
+	}
 	if (r->write == false && rt_lookup_where(pl, where, table, alias, placement(pl, table), r)) {
 		r->looked_up = true; /* reads only: a write's lookup rows change under it */
 		return true;
@@ -267,6 +273,8 @@ const VscTable *rt_plan_placement(const RtPlanner *pl, const char *table) { retu
 bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
 		     const VscColumnVindex *cv, RtRoute *r, bool *refused)
 {
+	if (cv->vindex->ncolumns > 1)
+		return rt_multi_where(pl, where, table, alias, cv, r, refused);
 	return where_shards(pl, where, table, alias, cv, r, refused);
 }
 
@@ -294,8 +302,9 @@ static int jr_vindex_ref(const RtPlanner *pl, JoinRefs *j, Node *n, const VscVin
 	if (found < 0 || (nf == 1 && j->other))
 		return -1;
 	const VscTable *vt = placement(pl, j->names[found]);
-	if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, col) != 0)
-		return -1;
+	if (vt->placement != VSC_SHARDED || strcmp(vt->col_vindexes[0].column, col) != 0 ||
+	    vt->col_vindexes[0].vindex->ncolumns > 1)
+		return -1; /* equal values of one column of several do not place rows alike */
 	*vindex = vt->col_vindexes[0].vindex;
 	return found;
 }
@@ -409,6 +418,15 @@ static bool sets_column(PgQuery__Node **targets, size_t n, const char *column)
 	return false;
 }
 
+/* Whether targets set a column of vindex cv (any of its columns). */
+static bool sets_vindex(PgQuery__Node **targets, size_t n, const VscColumnVindex *cv)
+{
+	for (int k = 0; k < (cv->vindex->ncolumns > 1 ? cv->vindex->ncolumns : 1); k++)
+		if (sets_column(targets, n, cv->vindex->ncolumns > 1 ? cv->columns[k] : cv->column))
+			return true;
+	return false;
+}
+
 static bool count_params(const ProtobufCMessage *m, void *arg);
 
 /*
@@ -486,8 +504,12 @@ static bool renumbered_params(const Renumber *rn, RtParams *out)
  * statement with only the VALUES rows that go there, in their order, and
  * with bound parameters, only those its rows use, renumbered $1..$k
  * (split_params). */
+#define RT_EVERY_SHARD (-2) /* a row_shard of split_insert: the row goes to every shard */
+
 static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
 {
+	if (!row_shard)
+		return; /* out of memory: refused by the caller */
 	if (ins->n_returning_list && ins->on_conflict_clause &&
 	    ins->on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
 		/* which rows a shard skipped is unknown: their order could not be kept */
@@ -518,7 +540,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	for (int k = 0; ok && k < r->nshards; k++) {
 		size_t n = 0;
 		for (size_t i = 0; i < nall; i++)
-			if (row_shard[i] == r->shards[k])
+			if (row_shard[i] == r->shards[k] || row_shard[i] == RT_EVERY_SHARD)
 				mine[n++] = all[i];
 		src->values_lists = mine;
 		src->n_values_lists = n;
@@ -536,7 +558,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	free(rn.refs);
 	free(rn.old);
 	free(mine);
-	if (ok && ins->n_returning_list) {
+	if (ok && ins->n_returning_list && !r->replicated) {
 		r->returning_shards = malloc(sizeof(int) * (nall + 1));
 		ok = r->returning_shards != NULL;
 		if (ok)
@@ -562,6 +584,41 @@ static void insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const V
 	rt_seq_fill_undo(ins, &fill);
 }
 
+/* INSERT ... VALUES into a table whose vindex takes several columns:
+ * each row on the shard of their values (plan_multi.c). */
+static void multi_insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
+{
+	const char *table = ins->relation->relname;
+	PgQuery__SelectStmt *src = ins->select_stmt->select_stmt;
+	int pos[VSC_MAX_VINDEX_COLUMNS];
+	for (int k = 0; k < cv->vindex->ncolumns; k++) {
+		pos[k] = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, table, cv->columns[k]);
+		for (size_t i = 0; i < ins->n_cols; i++)
+			if (strcmp(ins->cols[i]->res_target->name, cv->columns[k]) == 0)
+				pos[k] = (int)i;
+		if (pos[k] < 0) {
+			refuse(r, "INSERT into the sharded table \"%s\" must give its vindex column \"%s\" through the router", table,
+			       cv->columns[k]);
+			return;
+		}
+	}
+	size_t nrows = src->n_values_lists;
+	int *row_shard = malloc(sizeof(int) * (nrows + 1));
+	uint64_t *row_ksid = calloc(nrows + 1, sizeof(uint64_t));
+	if (!row_shard || !row_ksid)
+		refuse(r, "%s", "out of memory");
+	r->nshards = 0;
+	for (size_t i = 0; i < nrows && r->kind != RT_ROUTE_REFUSE; i++)
+		if (rt_multi_row_shard(pl, table, cv, src->values_lists[i]->list, pos, r, &row_shard[i], &row_ksid[i]))
+			add_shard(r, row_shard[i]);
+	if (r->kind != RT_ROUTE_REFUSE)
+		rt_lookup_plan(pl, ins, placement(pl, table), row_ksid, r); /* lookup vindexes' rows */
+	if (r->kind != RT_ROUTE_REFUSE && (r->nshards > 1 || r->sequenced))
+		split_insert(ins, row_shard, r);
+	free(row_shard);
+	free(row_ksid);
+}
+
 static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r)
 {
 	int rowbuf[64];
@@ -569,6 +626,10 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 	PgQuery__SelectStmt *src = ins->select_stmt ? ins->select_stmt->select_stmt : NULL;
 	if (!src || !src->n_values_lists || src->n_sort_clause || src->limit_count) {
 		refuse(r, "INSERT into the sharded table \"%s\" needs a VALUES list through the router", table);
+		return;
+	}
+	if (cv->vindex->ncolumns > 1) {
+		multi_insert_shards(pl, ins, cv, r);
 		return;
 	}
 	int pos = -1;
@@ -624,9 +685,11 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		free(row_shard);
 }
 
-/* An INSERT into a pinned table: its sequence columns take the
- * cluster-wide sequences' values too (plan_seq.c), as nextval() through
- * the router does, written into the statement the shard runs. */
+/* An INSERT into a pinned table (shard: its shard) or a reference table
+ * (RT_EVERY_SHARD: every row on every shard of the route): its sequence
+ * columns take the cluster-wide sequences' values too (plan_seq.c), as
+ * nextval() through the router does, written into the statement the
+ * shards run, so the copies of a reference table's row agree. */
 static void pinned_insert(const RtPlanner *pl, PgQuery__InsertStmt *ins, int shard, RtRoute *r)
 {
 	RtSeqFill fill;
@@ -635,14 +698,12 @@ static void pinned_insert(const RtPlanner *pl, PgQuery__InsertStmt *ins, int sha
 		return;
 	size_t nrows = ins->select_stmt->select_stmt->n_values_lists;
 	int *row_shard = malloc(sizeof(int) * (nrows + 1));
-	if (!row_shard) {
+	if (!row_shard)
 		refuse(r, "%s", "out of memory");
-	} else {
-		for (size_t i = 0; i < nrows; i++)
-			row_shard[i] = shard;
-		split_insert(ins, row_shard, r);
-		free(row_shard);
-	}
+	for (size_t i = 0; row_shard && i < nrows; i++)
+		row_shard[i] = shard;
+	split_insert(ins, row_shard, r);
+	free(row_shard);
 	rt_seq_fill_undo(ins, &fill);
 }
 
@@ -874,6 +935,70 @@ static void inline_restore(Inlining *in)
 		*in->nodes[in->n] = in->saved[in->n];
 	}
 	arena_reset(&in->arena);
+}
+
+/* An UPDATE setting the lookup vindex column: the rows it changes are
+ * read first (r->lookup_before: SELECT * with its WHERE), then each
+ * shard runs it with RETURNING * (both with its bound parameters written
+ * in), and
+ * the router replaces the lookup rows whose values changed (lookup.c).
+ * False with r refused. */
+static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const char *column, RtRoute *r)
+{
+	PgQuery__UpdateStmt *u = stmt->update_stmt;
+	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
+		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with %s is not supported by the router yet", column,
+		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
+		return false;
+	}
+	if (strlen(table) >= sizeof(r->merge_table)) {
+		refuse(r, "%s", "the table name is too long");
+		return false;
+	}
+	RtStarTarget st;
+	rt_star_target_init(&st);
+	PgQuery__Node from = PG_QUERY__NODE__INIT;
+	from.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+	from.range_var = u->relation;
+	PgQuery__Node *froms[1] = {&from};
+	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
+	sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	sel.n_target_list = 1;
+	sel.target_list = st.targets;
+	sel.n_from_clause = 1;
+	sel.from_clause = froms;
+	sel.where_clause = u->where_clause;
+	PgQuery__Node node = PG_QUERY__NODE__INIT;
+	node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	node.select_stmt = &sel;
+	/* both with the bound parameters written in: they run in turn */
+	Inlining in = {.params = r->params, .ok = true};
+	if (r->params && r->params->n > 0)
+		pgn_walk(&stmt->base, count_params, &in.cap);
+	if (in.cap > 0) {
+		arena_init(&in.arena);
+		in.nodes = arena_alloc(&in.arena, in.cap * sizeof(*in.nodes));
+		in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
+		pgn_walk(&stmt->base, inline_param, &in);
+	}
+	if (in.ok) {
+		r->lookup_before = pgn_deparse(&node);
+		r->shard_sql = deparse_returning_star(stmt, &u->n_returning_list, &u->returning_list);
+	}
+	if (in.cap > 0)
+		inline_restore(&in);
+	if (!in.ok) {
+		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with binary parameters is not supported by the router",
+		       column);
+		return false;
+	}
+	if (!r->lookup_before || !r->shard_sql) {
+		refuse(r, "%s", "cannot deparse the UPDATE");
+		return false;
+	}
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
+	return true;
 }
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
@@ -1177,6 +1302,8 @@ static bool kind_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql,
 		/* the schema is the same on every shard */
 		r->kind = RT_ROUTE_ALL;
 		all_shards(pl, r);
+		if (stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT)
+			rt_lookup_truncate(pl, stmt, r); /* their lookup rows go too */
 		return true;
 	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
 		if (rt_show_find(stmt->variable_show_stmt->name) >= 0) {
@@ -1304,8 +1431,8 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 		if (stmt->insert_stmt->on_conflict_clause &&
-		    sets_column(stmt->insert_stmt->on_conflict_clause->target_list,
-				stmt->insert_stmt->on_conflict_clause->n_target_list, cv->column)) {
+		    sets_vindex(stmt->insert_stmt->on_conflict_clause->target_list,
+				stmt->insert_stmt->on_conflict_clause->n_target_list, cv)) {
 			refuse(r, "an ON CONFLICT DO UPDATE of the vindex column \"%s\" is not supported by the router",
 			       cv->column);
 			return;
@@ -1319,21 +1446,29 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		keyed = keyed_shards(pl, stmt->select_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		for (int k = 1; k < pt->sharded_t->n_col_vindexes; k++)
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_before; k++)
 			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
 			    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list,
-					pt->sharded_t->col_vindexes[k].column)) {
-				refuse(r, "an UPDATE of the lookup vindex column \"%s\" is not supported by the router yet",
-				       pt->sharded_t->col_vindexes[k].column);
+					pt->sharded_t->col_vindexes[k].column) &&
+			    !update_lookup_plan(stmt, sharded, pt->sharded_t->col_vindexes[k].column, r))
 				return;
-			}
+		if (cv->vindex->ncolumns > 1 && sets_vindex(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv)) {
+			refuse(r, "an UPDATE of the vindex columns of \"%s\" (vindex %s over several columns) is not supported by the router",
+			       sharded, cv->vindex->name);
+			return;
+		}
 		keyed = keyed_shards(pl, stmt->update_stmt->where_clause, sharded, alias, cv, r, &refused);
 		if (!refused && r->kind != RT_ROUTE_REFUSE &&
 		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
+			if (r->lookup_before) {
+				refuse(r, "an UPDATE of the vindex column \"%s\" and a lookup vindex column is not supported by the router",
+				       cv->column);
+				return;
+			}
 			if (!keyed || pt->whole)
 				all_shards(pl, r);
 			else
-				r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+				r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->prefix ? RT_RO_PREFIX : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 			move_plan(stmt, sharded, cv, r);
 			return;
 		}
@@ -1353,7 +1488,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	if (!keyed || pt->whole)
 		all_shards(pl, r);
 	else
-		r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
+		r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->prefix ? RT_RO_PREFIX : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
 	if (r->nshards > 1 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 		const char *why = scatter_obstacle(stmt->select_stmt, t);
 		if (!why)
@@ -1408,6 +1543,8 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 		all_shards(pl, r); /* a copy on every shard */
 		r->replicated = true;
 		r->opcode = RT_RO_REPLICATED;
+		if (stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT)
+			pinned_insert(pl, stmt->insert_stmt, RT_EVERY_SHARD, r);
 		return;
 	}
 	add_shard(r, 0); /* reference tables, or no table at all: any shard */
@@ -1447,6 +1584,8 @@ void rt_route_cleanup(RtRoute *r)
 	r->lookup_sql = NULL;
 	free(r->write_sql);
 	r->write_sql = NULL;
+	free(r->lookup_before);
+	r->lookup_before = NULL;
 	free(r->write_suffix);
 	r->write_suffix = NULL;
 	for (int i = 0; i < r->ngather; i++) {

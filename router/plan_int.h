@@ -60,6 +60,7 @@ struct RtRoute {
 	bool sequenced; /* an INSERT with values drawn from cluster-wide sequences */
 	bool range;     /* its shards are those whose ranges a range predicate overlaps */
 	bool looked_up; /* its shards are those a lookup vindex's table names */
+	bool prefix;    /* its shards are those a prefix of a vindex's columns allows */
 	/* owned: an INSERT's rows of lookup tables, by shard (nlookup_sql =
 	 * the shard count; NULL where none): written first, in the same
 	 * transaction (lookup.c); the table and column named by a
@@ -71,6 +72,10 @@ struct RtRoute {
 	 * RETURNING *, merge_table the table; the lookup rows of the rows
 	 * deleted go next (lookup.c) */
 	bool lookup_delete;
+	/* owned: an UPDATE setting a lookup vindex column: the SELECT * of
+	 * the rows it changes, read first; shard_sql is it with RETURNING *,
+	 * merge_table the table (lookup.c) */
+	char *lookup_before;
 	/* owned: a gather, ngather intermediate results (a final step over
 	 * them, the client's statement or final_sql); NULL none */
 	struct RtGather *gather;
@@ -162,6 +167,13 @@ bool rt_range_where(const RtPlanner *pl, PgQuery__Node *where, const char *table
  * rows of ins (ksids: each row's keyspace id) in r->lookup_sql; r refused
  * when a value cannot be read here.  rt_lookup_sql_free frees them. */
 void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTable *vt, const uint64_t *ksids, RtRoute *r);
+/* A TRUNCATE of tables with lookup vindexes: its statement with their
+ * lookup tables added (r->shard_sql), or r refused when another table
+ * shares such a lookup table. */
+void rt_lookup_truncate(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
+/* Append one lookup row (v's value, keyspace id) to stmts: `INSERT INTO
+ * lookup (from, to) VALUES (...)` when it is empty, `, (...)` after. */
+void rt_lookup_add_row(Buf *stmts, const VscVindex *v, const char *value, uint64_t ksid);
 void rt_lookup_sql_free(char **sql, int n);
 /* plan_lookup.c: the shards an equality or IN on a lookup vindex column
  * in the top-level AND of where names, read from its lookup table
@@ -180,6 +192,20 @@ bool rt_plan_value_shard(const RtPlanner *pl, const char *table, const VscColumn
  * *is_null for NULL); whether n is the vindex column of table (or alias) */
 const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_null);
 bool rt_plan_is_vindex_column(PgQuery__Node *n, const char *column, const char *table, const char *alias);
+
+/* plan_lookup.c: the text of a value (a constant or a text-format
+ * parameter) in *out, NULL for SQL NULL; false when it is neither. */
+bool rt_plan_value_text(const RtRoute *r, PgQuery__Node *n, char *buf, size_t sz, const char **out);
+
+/* plan_multi.c: a vindex over several columns.  rt_multi_row_shard: the
+ * shard and keyspace id of an INSERT row whose vindex columns are at pos
+ * (false with r refused); rt_multi_where: the shards the WHERE's
+ * equalities on its columns (all, or a prefix: r->prefix) allow, false
+ * when it gives none (with *refused when r was refused). */
+bool rt_multi_row_shard(const RtPlanner *pl, const char *table, const VscColumnVindex *cv, const PgQuery__List *row,
+			const int *pos, RtRoute *r, int *shard, uint64_t *ksid);
+bool rt_multi_where(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
+		    const VscColumnVindex *cv, RtRoute *r, bool *refused);
 
 /* plan.c: catalog facts through the planner's callbacks */
 uint32_t rt_plan_column_type(const RtPlanner *pl, const char *table, const char *column, int32_t *typmod);

@@ -13,6 +13,9 @@
  * value as its primary key, on one shard for each value: a second row of
  * t with the same value fails there, whichever shard the row itself goes
  * to (23505).
+ *
+ * A TRUNCATE of such a table empties its lookup tables too, in the same
+ * statement (rt_lookup_truncate).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,7 +44,7 @@ static void refuse_lookup(RtRoute *r, const char *sqlstate, const char *msg, con
 
 /* The text of a value of an INSERT row (a constant or a text-format
  * parameter), NULL for SQL NULL; false when it is neither. */
-static bool value_text(const RtRoute *r, Node *n, char *buf, size_t sz, const char **out)
+bool rt_plan_value_text(const RtRoute *r, Node *n, char *buf, size_t sz, const char **out)
 {
 	Node *inner = n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST ? n->type_cast->arg : n;
 	*out = NULL;
@@ -80,8 +83,7 @@ static int lookup_shard(const RtPlanner *pl, const VscVindex *v, Node *n, RtRout
 	return shard < 0 ? 0 : shard;
 }
 
-/* Append one lookup row to the statement for shard. */
-static void add_row(Buf *stmts, const VscVindex *v, const char *value, uint64_t ksid)
+void rt_lookup_add_row(Buf *stmts, const VscVindex *v, const char *value, uint64_t ksid)
 {
 	if (!stmts->len) {
 		buf_put_str(stmts, "INSERT INTO ");
@@ -123,7 +125,7 @@ static void plan_vindex(const RtPlanner *pl, PgQuery__InsertStmt *ins, const Vsc
 		const char *value;
 		if ((size_t)pos >= row->n_items)
 			continue;
-		if (!value_text(r, row->items[pos], buf, sizeof(buf), &value)) {
+		if (!rt_plan_value_text(r, row->items[pos], buf, sizeof(buf), &value)) {
 			refuse_lookup(r, "0A000",
 				      "the router needs a constant or a text parameter for the lookup vindex column", cv->column);
 			break;
@@ -132,7 +134,7 @@ static void plan_vindex(const RtPlanner *pl, PgQuery__InsertStmt *ins, const Vsc
 			continue; /* NULL: not looked up, never a duplicate */
 		int shard = lookup_shard(pl, cv->vindex, row->items[pos], r);
 		if (shard >= 0)
-			add_row(&stmts[shard], cv->vindex, value, ksids[i]);
+			rt_lookup_add_row(&stmts[shard], cv->vindex, value, ksids[i]);
 	}
 	for (int k = 0; k < n; k++) {
 		if (stmts[k].len && r->kind != RT_ROUTE_REFUSE) {
@@ -188,7 +190,7 @@ static bool value_lookup(const RtPlanner *pl, const VscVindex *v, Node *n, RtRou
 {
 	char buf[256];
 	const char *value;
-	if (!value_text(r, n, buf, sizeof(buf), &value))
+	if (!rt_plan_value_text(r, n, buf, sizeof(buf), &value))
 		return false;
 	if (!value)
 		return true; /* = NULL: no row */
@@ -253,4 +255,82 @@ bool rt_lookup_where(const RtPlanner *pl, PgQuery__Node *where, const char *tabl
 		}
 	}
 	return false;
+}
+
+/* Whether the TRUNCATE's relations name table. */
+static bool truncates(const PgQuery__TruncateStmt *ts, Node *const *extra, size_t nextra, const char *table)
+{
+	for (size_t i = 0; i < ts->n_relations; i++)
+		if (ts->relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR &&
+		    strcmp(ts->relations[i]->range_var->relname, table) == 0)
+			return true;
+	for (size_t i = 0; i < nextra; i++)
+		if (strcmp(extra[i]->range_var->relname, table) == 0)
+			return true;
+	return false;
+}
+
+/* A table other than those truncated whose lookup vindex is v, or NULL. */
+static const char *other_user(const RtPlanner *pl, const PgQuery__TruncateStmt *ts, const VscVindex *v)
+{
+	for (int i = 0; i < vsc_table_count(pl->vschema); i++) {
+		const VscTable *t = vsc_table_at(pl->vschema, i);
+		for (int k = 1; t->placement == VSC_SHARDED && k < t->n_col_vindexes; k++)
+			if (t->col_vindexes[k].vindex == v && !truncates(ts, NULL, 0, t->name))
+				return t->name;
+	}
+	return NULL;
+}
+
+void rt_lookup_truncate(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
+{
+	PgQuery__TruncateStmt *ts = stmt->truncate_stmt;
+	Node *extra[RT_MAX_TABLES];
+	PgQuery__RangeVar rvs[RT_MAX_TABLES];
+	Node nodes[RT_MAX_TABLES];
+	size_t nextra = 0;
+	for (size_t i = 0; i < ts->n_relations && r->kind != RT_ROUTE_REFUSE; i++) {
+		if (ts->relations[i]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+			continue;
+		const VscTable *vt = vsc_table(pl->vschema, ts->relations[i]->range_var->relname);
+		for (int k = 1; vt && vt->placement == VSC_SHARDED && k < vt->n_col_vindexes; k++) {
+			const VscVindex *v = vt->col_vindexes[k].vindex;
+			if (!vsc_vindex_is_lookup(v) || truncates(ts, extra, nextra, v->lookup_table))
+				continue;
+			const char *other = other_user(pl, ts, v);
+			if (other || nextra == RT_MAX_TABLES) {
+				refuse_lookup(r, "0A000",
+					      "TRUNCATE of a table whose lookup vindex another table uses too is not supported by "
+					      "the router: truncate both, or delete the rows of",
+					      vt->name);
+				break;
+			}
+			rvs[nextra] = (PgQuery__RangeVar)PG_QUERY__RANGE_VAR__INIT;
+			rvs[nextra].relname = (char *)v->lookup_table;
+			rvs[nextra].inh = true;
+			rvs[nextra].relpersistence = "p";
+			rvs[nextra].location = -1;
+			nodes[nextra] = (Node)PG_QUERY__NODE__INIT;
+			nodes[nextra].node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+			nodes[nextra].range_var = &rvs[nextra];
+			extra[nextra] = &nodes[nextra];
+			nextra++;
+		}
+	}
+	if (!nextra || r->kind == RT_ROUTE_REFUSE)
+		return;
+	/* the statement with the lookup tables after the client's tables */
+	Node **all = malloc(sizeof(*all) * (ts->n_relations + nextra));
+	if (!all)
+		return;
+	memcpy(all, ts->relations, sizeof(*all) * ts->n_relations);
+	memcpy(all + ts->n_relations, extra, sizeof(*all) * nextra);
+	Node **own = ts->relations;
+	size_t nown = ts->n_relations;
+	ts->relations = all;
+	ts->n_relations += nextra;
+	r->shard_sql = pgn_deparse(stmt);
+	ts->relations = own;
+	ts->n_relations = nown;
+	free(all);
 }

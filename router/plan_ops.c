@@ -197,10 +197,13 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		r->returning_shards = NULL;
 		return with_lookups(op, r);
 	}
-	if (r->lookup_delete) {
+	if (r->lookup_delete || r->lookup_before) {
 		RtOp *op = leaf_op(r, RT_OP_ROUTE, &r->shard_sql);
-		if (op)
-			op->lookup_delete = true;
+		if (op) {
+			op->lookup_delete = r->lookup_delete;
+			op->lookup_before = r->lookup_before;
+			r->lookup_before = NULL;
+		}
 		return op;
 	}
 	return with_lookups(leaf_op(r, RT_OP_ROUTE, NULL), r);
@@ -253,7 +256,8 @@ static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
 		return op;
 	case RT_ROUTE_ALL:
 		r->opcode = RT_RO_SCATTER;
-		return leaf_op(r, stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT ? RT_OP_TRUNCATE : RT_OP_DDL, NULL);
+		return leaf_op(r, stmt->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT ? RT_OP_TRUNCATE : RT_OP_DDL,
+			       &r->shard_sql);
 	case RT_ROUTE_SHARDS:
 		if (!r->explain)
 			return shards_ops(r, stmt);
@@ -272,7 +276,7 @@ void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const Rt
 	p->stmt = stmt;
 	p->params = params;
 	rt_route_plan(pl, stmt, sql, params, &r);
-	bool lookups = r.lookup_sql != NULL; /* taken by the tree */
+	bool lookups = r.lookup_sql || r.lookup_before; /* taken by the tree */
 	p->root = route_ops(&r, stmt);
 	if (r.kind == RT_ROUTE_SHARDS) {
 		p->write = r.write;

@@ -326,6 +326,8 @@ struct RtSession {
 	bool replication;     /* a replication=database connection (router/replication.c) */
 	struct RtWalSender *wal; /* owned: its START_REPLICATION stream */
 	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
+	bool seq_ready;       /* and its sequences' values reserved (rt_seq_prefetch) */
+	bool exec_waits;      /* an Execute waits for a prefetch */
 	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
 	int64_t stmt_start_us; /* when the statement being run started (monotonic) */
 	int64_t connected_us;  /* when the session connected (monotonic) */
@@ -601,9 +603,6 @@ PGconn *rt_blocking_conn(RtRouter *rt, int shard, PGconn **slot, PgwError *err);
 int rt_seq_columns(RtRouter *rt, const char *table, RtSeqColumn *cols);
 bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err);
 void rt_seq_free(RtRouter *rt);
-/* Reserve the blocks that could not be reserved while the first shard was
- * busy (a session just became idle). */
-void rt_seq_reserve_wanted(RtRouter *rt);
 /* setval: the sequence's next value is next (for this router at once, for
  * others after the block they hold); false with err. */
 bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err);
@@ -768,6 +767,11 @@ bool rt_lookup_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
  * with RETURNING * (rows kept here, not sent), then rt_lookup_step
  * deletes their lookup rows and gives the client "DELETE n" */
 bool rt_lookup_delete_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
+/* an UPDATE setting a lookup vindex column (op->lookup_before): the rows
+ * it changes are read, it runs with RETURNING * (rows kept here), then
+ * the lookup rows whose values changed are replaced, in its transaction,
+ * and the client gets "UPDATE n" (23505 as the table's UNIQUE would say) */
+bool rt_lookup_update_start(RtSession *s, const RtOp *op, const RtExecArgs *a);
 bool rt_lookup_written(const RtSession *s);
 bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_lookup_step(RtSession *s);
@@ -866,5 +870,16 @@ bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady rea
 	__attribute__((warn_unused_result));
 /* Whether the columns of every table stmt names are learned already. */
 bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt);
+/* sequence.c: before an INSERT is planned, its table's sequence columns
+ * are learned and blocks short of values for its rows reserved, on the
+ * loop.  True when nothing is waited for; false when ready follows
+ * (rt_seq_cancel(owner) cancels it).  holds_first: the statement's
+ * transaction wrote on the first shard (a reservation would wait for it:
+ * it is not waited for). */
+bool rt_seq_prefetch(RtRouter *rt, const PgQuery__Node *stmt, bool holds_first, RtTypesReady ready, void *arg,
+		     const void *owner) __attribute__((warn_unused_result));
+void rt_seq_cancel(RtRouter *rt, const void *owner);
+/* session.c: whether s's open transaction wrote on the first shard. */
+bool rt_holds_first(const RtSession *s);
 
 #endif

@@ -55,7 +55,6 @@ void rt_send_ready(RtSession *s)
 	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy) {
 		rt_pool_release_all(s);
 		rt_cursor_txn_end(s);
-		rt_seq_reserve_wanted(s->rt);
 	}
 	pgw_send_ready(conn(s), status);
 	s->stmt_start_us = 0; /* the next statement starts at its first reset */
@@ -1060,6 +1059,26 @@ static void types_ready(void *arg, bool cancelled)
 	flush(s);
 }
 
+/* The values of a statement's sequences were reserved: it runs. */
+static void seq_ready(void *arg, bool cancelled)
+{
+	RtSession *s = arg;
+	if (cancelled)
+		return;
+	s->seq_ready = true;
+	run_next(s);
+	flush(s);
+}
+
+bool rt_holds_first(const RtSession *s)
+{
+	int first = vsc_shard_for_ksid(s->rt->vschema, 0);
+	for (int i = 0; i < s->nparts; i++)
+		if (s->parts[i] == first && s->wrote[first])
+			return true;
+	return false;
+}
+
 static void run_next(RtSession *s)
 {
 	while (s->tree && s->next_stmt < s->tree->n_stmts && s->waiting == 0) {
@@ -1075,6 +1094,11 @@ static void run_next(RtSession *s)
 				*s->tree_types = s->rt->types_gen + 1;
 		}
 		s->types_ready = false;
+		if (!s->seq_ready && !rt_seq_prefetch(s->rt, raw->stmt, rt_holds_first(s), seq_ready, s, s)) {
+			s->types_ready = true; /* known: run_next comes back here */
+			return; /* its sequences' values are reserved first */
+		}
+		s->seq_ready = false;
 		char *text;
 		PgQuery__Node *planned = next_statement(s, &text);
 		if (!planned)

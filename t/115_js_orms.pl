@@ -1,7 +1,8 @@
 # Sequelize and knex (npm) through the router, against the same script run
 # on a real PostgreSQL 15: Sequelize sync (force, then alter), bulkCreate,
 # finders, update, destroy, transactions (rolled back and managed), a
-# unique violation and describeTable; knex's schema builder (create, has,
+# unique violation and describeTable, a bigserial id the ORM gets back
+# from create and bulkCreate on a table sharded by it; knex's schema builder (create, has,
 # alter, drop), inserts, selects, updates, deletes, aggregates and
 # transactions.  The tables are sharded in the router's VSchema.  Every
 # check must give what PostgreSQL gives.
@@ -31,6 +32,7 @@ $oracle->stop;
 
 my $c = DoSQL::Test::Cluster->new('orms', shards => 4, auth => 'scram-sha-256',
 	tables => { sq_users => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		sq_events => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		kx_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $c->start;
 my ($got) = run_checks('the router', [ 'node', $script, '127.0.0.1', $c->router->port, 'dosql', 'dosql', 'dosql' ],
@@ -38,6 +40,8 @@ my ($got) = run_checks('the router', [ 'node', $script, '127.0.0.1', $c->router-
 compare_checks($expected, $order, $got);
 my @per = map { $_->safe_psql('select count(*) from sq_users') } $c->shards;
 is(scalar(grep { $_ > 0 } @per), 4, "Sequelize's rows are on every shard (@per)");
+my @ev = map { $_->safe_psql('select count(*) from sq_events') } $c->shards;
+is(scalar(grep { $_ > 0 } @ev), 4, "the rows with bigserial ids are spread by them over every shard (@ev)");
 
 $c->stop;
 done_testing();

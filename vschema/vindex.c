@@ -74,6 +74,9 @@ static bool check_type(const VscVindex *v, uint32_t oid, VscError *err)
 	if (vsc_vindex_is_lookup(v))
 		return vsc_fail(err, "0A000", "vindex %s maps values through its lookup table, not by itself",
 				vsc_vindex_kind_str(v->kind));
+	if (v->ncolumns > 1)
+		return vsc_fail(err, "0A000", "vindex %s maps %d columns together, not one value",
+				vsc_vindex_kind_str(v->kind), v->ncolumns);
 	bool ok = v->kind == VSC_VINDEX_HASH ? tc != TC_OTHER : v->kind == VSC_VINDEX_RANGE ? vsc_range_type_ok(oid) : tc == TC_INT;
 	if (ok)
 		return true;
@@ -151,7 +154,9 @@ static uint64_t map(const VscVindex *v, const VscValue *val)
 	case VSC_VINDEX_NUMERIC: return vsc_numeric_map(val);
 	case VSC_VINDEX_RANGE: /* mapped from the value's own form */
 	case VSC_VINDEX_LOOKUP:
-	case VSC_VINDEX_LOOKUP_UNIQUE: break; /* refused by check_type */
+	case VSC_VINDEX_LOOKUP_UNIQUE:
+	case VSC_VINDEX_REGION: /* several columns: vsc_ksid_columns */
+	case VSC_VINDEX_MULTICOL: break; /* refused by check_type */
 	}
 	return 0;
 }
@@ -229,4 +234,45 @@ bool vsc_ksid_binary(const VscVindex *v, uint32_t oid, const uint8_t *data, size
 	}
 	*ksid = map(v, &val);
 	return true;
+}
+
+bool vsc_canonical_text(const VscVindex *v, uint32_t oid, const char *s, size_t len, VscValue *out, VscError *err)
+{
+	switch (type_class(oid)) {
+	case TC_INT:
+		*out = (VscValue){.is_int = true};
+		return parse_int(oid, s, len, &out->i, err);
+	case TC_TEXT:
+		*out = text_value(oid, s, len);
+		return true;
+	case TC_OTHER: break;
+	}
+	const char *tn = vsc_type_name(oid);
+	if (tn)
+		return vsc_fail(err, "0A000", "vindex %s does not support type %s", vsc_vindex_kind_str(v->kind), tn);
+	return vsc_fail(err, "0A000", "vindex %s does not support type with OID %u", vsc_vindex_kind_str(v->kind),
+			(unsigned)oid);
+}
+
+/* Map the values of the first n columns of a vindex over several; see vschema.h. */
+bool vsc_ksid_columns(const VscVindex *v, int n, const uint32_t *types, const char *const *values, uint64_t *lo,
+		      uint64_t *hi, VscError *err)
+{
+	if (v->kind != VSC_VINDEX_REGION && v->kind != VSC_VINDEX_MULTICOL)
+		return vsc_fail(err, "0A000", "vindex %s maps one column", vsc_vindex_kind_str(v->kind));
+	if (n < 0 || n > v->ncolumns)
+		return vsc_fail(err, "XX000", "vindex %s takes %d columns, not %d", vsc_vindex_kind_str(v->kind),
+				v->ncolumns, n);
+	VscValue vals[VSC_MAX_VINDEX_COLUMNS];
+	for (int i = 0; i < n; i++)
+		if (!vsc_canonical_text(v, types[i], values[i], strlen(values[i]), &vals[i], err))
+			return false;
+	if (v->kind == VSC_VINDEX_MULTICOL) {
+		vsc_multicol_map(v, n, vals, lo, hi);
+		return true;
+	}
+	if (n > 0 && vals[0].is_int)
+		return vsc_fail(err, "0A000", "vindex region takes its region from a text column, not type %s",
+				vsc_type_name(types[0]));
+	return vsc_region_map(v, n, vals, lo, hi, err);
 }

@@ -39,4 +39,13 @@ bool vsc_range_map_text(const VscVindex *v, uint32_t oid, const char *s, size_t 
 bool vsc_range_map_binary(const VscVindex *v, uint32_t oid, const uint8_t *data, size_t len, uint64_t *ksid,
 			  VscError *err);
 
+/* vindex.c: a value in text form of type oid as its canonical value (an
+ * integer parsed as the type, text), 0A000 for other types. */
+bool vsc_canonical_text(const VscVindex *v, uint32_t oid, const char *s, size_t len, VscValue *out, VscError *err);
+
+/* vindex_region.c and vindex_multicol.c: vsc_ksid_columns over the
+ * canonical values of the first n columns. */
+bool vsc_region_map(const VscVindex *v, int n, const VscValue *vals, uint64_t *lo, uint64_t *hi, VscError *err);
+void vsc_multicol_map(const VscVindex *v, int n, const VscValue *vals, uint64_t *lo, uint64_t *hi);
+
 #endif

@@ -403,6 +403,85 @@ static bool parse_lookup(Loader *L, const char *path, json_t *params, VscVindex 
 	       get_string(L, path, params, "to", "the lookup table's column holding the keyspace id", &v->lookup_to);
 }
 
+/* One side of a region's byte range: empty (dflt) or two hex digits. */
+static bool region_byte(const char *s, size_t n, int dflt, int *out)
+{
+	if (n == 0) {
+		*out = dflt;
+		return true;
+	}
+	uint64_t v;
+	bool empty;
+	if (n != 2 || !parse_bound(s, n, &v, &empty) || empty)
+		return false;
+	*out = (int)(v >> 56);
+	return true;
+}
+
+/* A region vindex's params: {"regions": {NAME: "LO-HI", ...}}, each side
+ * of a range empty or two hex digits (a first byte of keyspace ids). */
+static bool parse_regions(Loader *L, const char *path, json_t *params, VscVindex *v)
+{
+	static const char *const pkeys[] = {"regions", NULL};
+	json_t *regions = params ? json_object_get(params, "regions") : NULL;
+	if (!regions || !json_is_object(regions) || json_object_size(regions) == 0)
+		return fail(L, path, "a region vindex needs \"regions\": {NAME: \"LO-HI\", ...}");
+	if (!check_keys(L, path, params, pkeys))
+		return false;
+	VscRegion *out = arena_alloc(&L->s->arena, json_object_size(regions) * sizeof(VscRegion));
+	int n = 0;
+	const char *key;
+	json_t *e;
+	json_object_foreach(regions, key, e)
+	{
+		const char *rp = child(L, child(L, path, "regions"), key);
+		const char *range = json_string_value(e), *dash = range ? strchr(range, '-') : NULL;
+		VscRegion *r = &out[n];
+		if (!dash || !region_byte(range, (size_t)(dash - range), 0, &r->lo) ||
+		    !region_byte(dash + 1, strlen(dash + 1), 256, &r->hi) || r->lo >= r->hi)
+			return fail(L, rp,
+				    "expected a range of first bytes \"LO-HI\" (each side empty or two hex digits, LO < "
+				    "HI), got %s",
+				    got(L, e));
+		r->name = arena_strdup(&L->s->arena, key);
+		n++;
+	}
+	v->regions = out;
+	v->nregions = n;
+	v->ncolumns = 2;
+	return true;
+}
+
+/* A multicol vindex's params: {"column_count": N, "column_bytes": [B,
+ * ...]} (N from 2 to VSC_MAX_VINDEX_COLUMNS; the bytes, each at least 1,
+ * add up to 8; without them 8 bytes are shared out, the first columns
+ * taking one more). */
+static bool parse_multicol(Loader *L, const char *path, json_t *params, VscVindex *v)
+{
+	static const char *const pkeys[] = {"column_count", "column_bytes", NULL};
+	json_t *count = params ? json_object_get(params, "column_count") : NULL;
+	if (!count || !json_is_integer(count) || json_integer_value(count) < 2 ||
+	    json_integer_value(count) > VSC_MAX_VINDEX_COLUMNS)
+		return fail(L, path, "a multicol vindex needs \"column_count\": 2 to %d", VSC_MAX_VINDEX_COLUMNS);
+	if (!check_keys(L, path, params, pkeys))
+		return false;
+	int n = (int)json_integer_value(count);
+	json_t *bytes = json_object_get(params, "column_bytes");
+	int sum = 0;
+	for (int i = 0; i < n; i++) {
+		json_t *b = bytes ? json_array_get(bytes, (size_t)i) : NULL;
+		v->column_bytes[i] = bytes ? (int)json_integer_value(b) : 8 / n + (i < 8 % n);
+		if (bytes && (!json_is_integer(b) || v->column_bytes[i] < 1))
+			v->column_bytes[i] = 0;
+		sum += v->column_bytes[i];
+	}
+	if (bytes && (!json_is_array(bytes) || json_array_size(bytes) != (size_t)n || sum != 8))
+		return fail(L, child(L, path, "column_bytes"),
+			    "expected %d numbers of bytes, each at least 1, that add up to 8", n);
+	v->ncolumns = n;
+	return true;
+}
+
 /* Read "vindexes": {NAME: {"type": T, "params": {}}}. */
 static bool parse_vindexes(Loader *L, json_t *j)
 {
@@ -435,11 +514,16 @@ static bool parse_vindexes(Loader *L, json_t *j)
 			v->kind = VSC_VINDEX_LOOKUP;
 		else if (strcmp(type, "lookup_unique") == 0)
 			v->kind = VSC_VINDEX_LOOKUP_UNIQUE;
+		else if (strcmp(type, "region") == 0)
+			v->kind = VSC_VINDEX_REGION;
+		else if (strcmp(type, "multicol") == 0)
+			v->kind = VSC_VINDEX_MULTICOL;
 		else
 			return fail(L, child(L, path, "type"),
 				    "unknown vindex type \"%.80s\"; expected one of: hash, numeric, range, lookup, "
-				    "lookup_unique",
+				    "lookup_unique, region, multicol",
 				    type);
+		v->ncolumns = 1;
 		json_t *params = json_object_get(e, "params");
 		if (params && !want_object(L, child(L, path, "params"), params, "vindex params"))
 			return false;
@@ -448,6 +532,12 @@ static bool parse_vindexes(Loader *L, json_t *j)
 				return false;
 		} else if (v->kind == VSC_VINDEX_LOOKUP || v->kind == VSC_VINDEX_LOOKUP_UNIQUE) {
 			if (!parse_lookup(L, child(L, path, "params"), params, v))
+				return false;
+		} else if (v->kind == VSC_VINDEX_REGION) {
+			if (!parse_regions(L, child(L, path, "params"), params, v))
+				return false;
+		} else if (v->kind == VSC_VINDEX_MULTICOL) {
+			if (!parse_multicol(L, child(L, path, "params"), params, v))
 				return false;
 		} else if (params && json_object_size(params) > 0)
 			return fail(L,
@@ -485,10 +575,38 @@ static const char *vindex_list(Loader *L)
 	return list;
 }
 
+/* The columns of column vindex cv (entry e at p): "columns": [C, ...],
+ * as many as its vindex takes, or "column": C for a vindex of one. */
+static bool parse_vindex_columns(Loader *L, const char *p, json_t *e, VscColumnVindex *cv)
+{
+	int n = cv->vindex->ncolumns;
+	json_t *cols = json_object_get(e, "columns");
+	const char **out = arena_alloc(&L->s->arena, (size_t)n * sizeof(char *));
+	if (!cols) {
+		if (n > 1)
+			return fail(L, p, "vindex %s takes %d columns: expected \"columns\": [COLUMN, ...]",
+				    vsc_vindex_kind_str(cv->vindex->kind), n);
+		if (!get_string(L, p, e, "column", "the name of the column", &out[0]))
+			return false;
+	} else if (json_object_get(e, "column") || !json_is_array(cols) || json_array_size(cols) != (size_t)n) {
+		return fail(L, child(L, p, "columns"), "expected \"column\" or \"columns\" with the %d column(s) vindex %s takes",
+			    n, vsc_vindex_kind_str(cv->vindex->kind));
+	}
+	for (int i = 0; cols && i < n; i++) {
+		const char *c = json_string_value(json_array_get(cols, (size_t)i));
+		if (!c || !*c)
+			return fail(L, elem(L, child(L, p, "columns"), (size_t)i), "expected the name of a column");
+		out[i] = arena_strdup(&L->s->arena, c);
+	}
+	cv->columns = out;
+	cv->column = out[0];
+	return true;
+}
+
 /* Read "column_vindexes": [{"column": C, "name": VINDEX}, ...] into t. */
 static bool parse_col_vindexes(Loader *L, const char *path, json_t *j, VscTable *t)
 {
-	static const char *const keys[] = {"column", "name", NULL};
+	static const char *const keys[] = {"column", "columns", "name", NULL};
 	if (!json_is_array(j) || json_array_size(j) == 0)
 		return fail(L, path,
 			    "expected a non-empty array of {\"column\": COLUMN, \"name\": VINDEX}, "
@@ -502,7 +620,6 @@ static bool parse_col_vindexes(Loader *L, const char *path, json_t *j, VscTable 
 		const char *p = elem(L, path, i), *vname;
 		if (!want_object(L, p, e, "a column vindex {\"column\": COLUMN, \"name\": VINDEX}") ||
 		    !check_keys(L, p, e, keys) ||
-		    !get_string(L, p, e, "column", "the name of the column", &cv[i].column) ||
 		    !get_string(L, p, e, "name", "the name of a vindex in \"vindexes\"", &vname))
 			return false;
 		cv[i].vindex = vsc_vindex(L->s, vname);
@@ -510,6 +627,10 @@ static bool parse_col_vindexes(Loader *L, const char *path, json_t *j, VscTable 
 			return fail(L, child(L, p, "name"),
 				    "expected the name of a vindex in \"vindexes\" (%s), got \"%.80s\"",
 				    vindex_list(L), vname);
+		if (!parse_vindex_columns(L, p, e, &cv[i]))
+			return false;
+		if (i > 0 && cv[i].vindex->ncolumns > 1)
+			return fail(L, child(L, p, "name"), "a vindex over several columns can only be a table's first (primary) column vindex");
 		if (i == 0 && vsc_vindex_is_lookup(cv[i].vindex))
 			return fail(L, child(L, p, "name"),
 				    "a lookup vindex cannot be a table's first (primary) column vindex");
@@ -794,6 +915,8 @@ const char *vsc_vindex_kind_str(VscVindexKind k)
 	case VSC_VINDEX_RANGE: return "range";
 	case VSC_VINDEX_LOOKUP: return "lookup";
 	case VSC_VINDEX_LOOKUP_UNIQUE: return "lookup_unique";
+	case VSC_VINDEX_REGION: return "region";
+	case VSC_VINDEX_MULTICOL: return "multicol";
 	}
 	return "?";
 }

@@ -82,6 +82,19 @@
  *   value (vindex_range.c).  Integer, numeric, date, timestamp,
  *   timestamptz (without an offset: UTC) and text columns (text compared
  *   bytewise, as the C collation does).  A value in no range is 22023.
+ * - region (vindex_region.c), over (region column, key column), params
+ *   {"regions": {"eu": "-80", "us": "80-"}}: each region names a range of
+ *   first bytes (two hex digits a side, as shard names); the keyspace id's
+ *   first byte is in the region's range (chosen by the key's hash), the
+ *   other seven bytes are the key's hash, so a region's rows live on the
+ *   shards of its range and (region, key) names one shard.
+ * - multicol (vindex_multicol.c), params {"column_count": N,
+ *   "column_bytes": [B1, ...]} (optional; default: 8 bytes shared out,
+ *   the first columns taking one more): column i's hash gives the next Bi
+ *   bytes of the keyspace id, so a prefix of the columns names a range of
+ *   keyspace ids.
+ * A table takes a vindex over several columns with {"columns": [C1, ...],
+ * "name": V} in its column_vindexes.
  */
 #ifndef DOSQL_VSCHEMA_H
 #define DOSQL_VSCHEMA_H
@@ -110,7 +123,19 @@ typedef enum VscVindexKind {
 	VSC_VINDEX_RANGE,
 	VSC_VINDEX_LOOKUP,        /* secondary: a lookup table maps the value to keyspace ids */
 	VSC_VINDEX_LOOKUP_UNIQUE, /* the same, one row per value: unique across the cluster */
+	VSC_VINDEX_REGION,        /* (region, key): the first byte from the region, the rest a hash of the key */
+	VSC_VINDEX_MULTICOL,      /* several columns, each hashed into its bytes of the keyspace id */
 } VscVindexKind;
+
+/* The most columns a vindex takes (multicol). */
+#define VSC_MAX_VINDEX_COLUMNS 8
+
+/* One region of a region vindex: its rows' keyspace ids start with a byte
+ * in [lo, hi). */
+typedef struct VscRegion {
+	const char *name; /* arena */
+	int lo, hi;       /* 0 <= lo < hi <= 256 */
+} VscRegion;
 
 /* One range of a range vindex: values from `from` (inclusive) up to `to`
  * (exclusive) go to the shard; NULL bounds are open. */
@@ -128,11 +153,20 @@ typedef struct VscVindex {
 	/* arena; lookup vindexes: the lookup table, its column holding the
 	 * value and the one holding the keyspace id (int8) */
 	const char *lookup_table, *lookup_from, *lookup_to;
+	/* the columns it takes: 1, 2 for region (the region's, the key's),
+	 * multicol's column_count */
+	int ncolumns;
+	const VscRegion *regions; /* arena; VSC_VINDEX_REGION */
+	int nregions;
+	/* VSC_VINDEX_MULTICOL: the keyspace id's bytes each column gives, in
+	 * order (they add up to 8) */
+	int column_bytes[VSC_MAX_VINDEX_COLUMNS];
 } VscVindex;
 
 typedef struct VscColumnVindex {
-	const char *column;      /* arena */
+	const char *column;      /* arena: the first of columns */
 	const VscVindex *vindex; /* borrowed from the schema */
+	const char *const *columns; /* arena: vindex->ncolumns of them */
 } VscColumnVindex;
 
 typedef enum VscPlacement {
@@ -242,6 +276,15 @@ bool vsc_ksid_binary(const VscVindex *v, uint32_t oid, const uint8_t *data, size
  * the type. */
 bool vsc_range_ksids(const VscVindex *v, uint32_t oid, const char *lo, bool lo_incl, const char *hi, bool hi_incl,
 		     uint64_t *ksids, int max, int *n, VscError *err) __attribute__((warn_unused_result));
+
+/* Vindexes over several columns (region, multicol): the keyspace ids the
+ * values of the first n of the vindex's columns allow, [*lo, *hi] (the
+ * one keyspace id when n is all of them; n = 0: the whole space).  Each
+ * value is in PostgreSQL text form of its column's type (types[i]); a
+ * region column takes text types, the others integers and text.  An
+ * unknown region is 22023; a type it does not take 0A000. */
+bool vsc_ksid_columns(const VscVindex *v, int n, const uint32_t *types, const char *const *values, uint64_t *lo,
+		      uint64_t *hi, VscError *err) __attribute__((warn_unused_result));
 
 /* The SQL name of a type OID ("bigint", "text", ...), or NULL if unknown. */
 const char *vsc_type_name(uint32_t oid);

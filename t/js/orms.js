@@ -71,6 +71,17 @@ async function sequelize() {
 		await sq.sync({ alter: true });
 		return Object.keys(await sq.getQueryInterface().describeTable('sq_users')).sort();
 	});
+	// a bigserial id the ORM leaves to the database, on a table sharded by it
+	const Event = sq.define('sq_event', {
+		id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+		body: { type: DataTypes.STRING(40), allowNull: false },
+	}, { tableName: 'sq_events', timestamps: false });
+	await check('sequelize: sync a bigserial id', async () => { await Event.sync({ force: true }); return true; });
+	await check('sequelize: create gets the id back', async () => (await Event.create({ body: 'first' })).id);
+	await check('sequelize: bulkCreate gets ids back', async () =>
+		(await Event.bulkCreate(Array.from({ length: 20 }, (_, i) => ({ body: 'e' + i })), { returning: true })).map((e) => e.id));
+	await check('sequelize: the ids are unique and found', async () =>
+		[await Event.count(), await Event.count({ distinct: true, col: 'id' }), (await Event.findByPk(7)).body]);
 	await sq.close();
 }
 

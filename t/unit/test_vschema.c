@@ -304,7 +304,7 @@ static void test_errors(void)
 
 	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"h\": {\"type\": "
 			"\"lookup_x\"}}}"),
-	       "F: vindexes.h.type: unknown vindex type \"lookup_x\"; expected one of: hash, numeric, range, lookup, lookup_unique",
+	       "F: vindexes.h.type: unknown vindex type \"lookup_x\"; expected one of: hash, numeric, range, lookup, lookup_unique, region, multicol",
 	       "unknown vindex type");
 	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"h\": {}}}"),
 	       "F: vindexes.h: missing \"type\" (the vindex type: hash or numeric)",
@@ -684,6 +684,129 @@ static void test_lookup(void)
 	       "a lookup vindex as the primary one");
 }
 
+/* vsc_ksid_columns over n text values of types; "" in err when it mapped. */
+static bool kc(const VscVindex *v, int n, const uint32_t *types, const char *const *vals, uint64_t *lo, uint64_t *hi)
+{
+	VscError e;
+	err[0] = 0;
+	*lo = *hi = 0;
+	if (vsc_ksid_columns(v, n, types, vals, lo, hi, &e))
+		return true;
+	snprintf(err, sizeof(err), "%s %s", e.sqlstate, e.msg);
+	return false;
+}
+
+#define REGIONS                                                                                                        \
+	"\"geo\": {\"type\": \"region\", \"params\": {\"regions\": {\"eu\": \"-40\", \"us\": \"40-c0\", \"ap\": \"c0-\"}}}"
+
+static void test_region(void)
+{
+	VscSchema *s = load_ok("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {" REGIONS "}, \"tables\": {\"ev\": "
+			       "{\"column_vindexes\": [{\"columns\": [\"region\", \"id\"], \"name\": \"geo\"}]}}}",
+			       "region fixture");
+	if (!s)
+		return;
+	const VscVindex *g = vsc_vindex(s, "geo");
+	const VscTable *t = vsc_table(s, "ev");
+	is_int(g->ncolumns, 2, "a region vindex takes two columns");
+	is_int(g->nregions, 3, "three regions");
+	is_str(t->col_vindexes[0].column, "region", "the table's first vindex column is the region's");
+	is_str(t->col_vindexes[0].columns[1], "id", "then the key's");
+	is_str(vsc_vindex_kind_str(g->kind), "region", "kind name");
+	uint32_t ti[2] = {VSC_OID_TEXT, VSC_OID_INT8}, tt[2] = {VSC_OID_VARCHAR, VSC_OID_TEXT},
+		 tb[2] = {VSC_OID_BPCHAR, VSC_OID_INT4};
+	uint64_t lo, hi;
+	/* key 7: XXH64 0xb194a08f7370a5cf; first byte 0xb1 folded into the region's bytes */
+	const char *us7[2] = {"us", "7"}, *eu7[2] = {"eu", "7"}, *ap7[2] = {"ap", "7"};
+	ok(kc(g, 2, ti, us7, &lo, &hi) && lo == 0x7194a08f7370a5cfULL && hi == lo, "us, 7: 0x40 + 0xb1 %% 0x80, then the hash");
+	ok(kc(g, 2, ti, eu7, &lo, &hi) && lo == 0x3194a08f7370a5cfULL && hi == lo, "eu, 7: 0x00 + 0xb1 %% 0x40");
+	ok(kc(g, 2, ti, ap7, &lo, &hi) && lo == 0xf194a08f7370a5cfULL, "ap, 7: 0xc0 + 0xb1 %% 0x40 (open top)");
+	const char *eu7b[2] = {"eu  ", " +7 "};
+	ok(kc(g, 2, tb, eu7b, &lo, &hi) && lo == 0x3194a08f7370a5cfULL, "character(4) 'eu  ' and int4 ' +7 ': the same");
+	const char *euabc[2] = {"eu", "abc"};
+	ok(kc(g, 2, tt, euabc, &lo, &hi) && lo == 0x04bc2cf5ad770999ULL, "eu, text 'abc' (XXH64 0x44bc2cf5ad770999)");
+	ok(kc(g, 1, ti, us7, &lo, &hi) && lo == 0x4000000000000000ULL && hi == 0xbfffffffffffffffULL,
+	   "the region alone: its range of keyspace ids");
+	ok(kc(g, 1, ti, ap7, &lo, &hi) && lo == 0xc000000000000000ULL && hi == UINT64_MAX, "up to the top of the space");
+	ok(kc(g, 0, ti, ap7, &lo, &hi) && lo == 0 && hi == UINT64_MAX, "no column: every keyspace id");
+	const char *mars[2] = {"mars", "7"}, *bad[2] = {"eu", "x"};
+	ok(!kc(g, 2, ti, mars, &lo, &hi), "an unknown region fails");
+	is_str(err, "22023 \"mars\" is not a region of vindex \"geo\"", "with 22023 naming it");
+	ok(!kc(g, 2, ti, bad, &lo, &hi), "a key that is not of its type fails");
+	is_str(err, "22P02 invalid input syntax for type bigint: \"x\"", "as PostgreSQL says it");
+	uint32_t ii[2] = {VSC_OID_INT4, VSC_OID_INT4};
+	const char *one7[2] = {"1", "7"};
+	ok(!kc(g, 2, ii, one7, &lo, &hi), "an integer region column");
+	is_str(err, "0A000 vindex region takes its region from a text column, not type integer", "is refused");
+	kt(g, VSC_OID_INT8, "7");
+	is_str(err, "0A000 vindex region maps 2 columns together, not one value", "no keyspace id from one value");
+	vsc_free(s);
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"g\": {\"type\": \"region\", \"params\": "
+			"{\"regions\": {\"eu\": \"80-40\"}}}}}"),
+	       "F: vindexes.g.params.regions.eu: expected a range of first bytes \"LO-HI\" (each side empty or two hex "
+	       "digits, LO < HI), got \"80-40\"",
+	       "a region's range backwards");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"g\": {\"type\": \"region\"}}}"),
+	       "F: vindexes.g.params: a region vindex needs \"regions\": {NAME: \"LO-HI\", ...}", "a region vindex without regions");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {" REGIONS "}, \"tables\": {\"ev\": "
+			"{\"column_vindexes\": [{\"column\": \"id\", \"name\": \"geo\"}]}}}"),
+	       "F: tables.ev.column_vindexes[0]: vindex region takes 2 columns: expected \"columns\": [COLUMN, ...]",
+	       "one column for a region vindex");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"h\": {\"type\": \"hash\"}, " REGIONS
+			"}, \"tables\": {\"ev\": {\"column_vindexes\": [{\"column\": \"id\", \"name\": \"h\"}, "
+			"{\"columns\": [\"r\", \"id\"], \"name\": \"geo\"}]}}}"),
+	       "F: tables.ev.column_vindexes[1].name: a vindex over several columns can only be a table's first (primary) "
+	       "column vindex",
+	       "a region vindex as a secondary one");
+}
+
+static void test_multicol(void)
+{
+	VscSchema *s = load_ok("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"m2\": {\"type\": \"multicol\", "
+			       "\"params\": {\"column_count\": 2}}, \"m3\": {\"type\": \"multicol\", \"params\": "
+			       "{\"column_count\": 3}}, \"m17\": {\"type\": \"multicol\", \"params\": {\"column_count\": 2, "
+			       "\"column_bytes\": [1, 7]}}}, \"tables\": {\"t\": {\"column_vindexes\": [{\"columns\": "
+			       "[\"a\", \"b\"], \"name\": \"m2\"}]}}}",
+			       "multicol fixture");
+	if (!s)
+		return;
+	const VscVindex *m2 = vsc_vindex(s, "m2"), *m3 = vsc_vindex(s, "m3"), *m17 = vsc_vindex(s, "m17");
+	is_int(m3->column_bytes[0] * 100 + m3->column_bytes[1] * 10 + m3->column_bytes[2], 332,
+	       "three columns share 8 bytes as 3, 3, 2");
+	uint32_t it[3] = {VSC_OID_INT8, VSC_OID_TEXT, VSC_OID_TEXT}, ii[3] = {VSC_OID_INT4, VSC_OID_INT2, VSC_OID_TEXT};
+	uint64_t lo, hi;
+	const char *v7abc[2] = {"7", "abc"};
+	/* XXH64: int 7 0xb194a08f7370a5cf, 'abc' 0x44bc2cf5ad770999, int 1 0x9f1ffc793b8a47da, '7' 0x184a52b6a00d7ab7 */
+	ok(kc(m2, 2, it, v7abc, &lo, &hi) && lo == 0xb194a08f44bc2cf5ULL && hi == lo, "(7, 'abc'): 4 bytes of each hash");
+	ok(kc(m2, 1, it, v7abc, &lo, &hi) && lo == 0xb194a08f00000000ULL && hi == 0xb194a08fffffffffULL,
+	   "(7) alone: the range its 4 bytes start");
+	ok(kc(m2, 0, it, v7abc, &lo, &hi) && lo == 0 && hi == UINT64_MAX, "no column: every keyspace id");
+	const char *v177[3] = {"1", "7", "7"};
+	ok(kc(m3, 3, ii, v177, &lo, &hi) && lo == 0x9f1ffcb194a0184aULL, "(1, 7, '7'): 3, 3 and 2 bytes");
+	ok(kc(m3, 2, ii, v177, &lo, &hi) && lo == 0x9f1ffcb194a00000ULL && hi == 0x9f1ffcb194a0ffffULL, "a prefix of two");
+	const char *v71[2] = {"7", "1"};
+	ok(kc(m17, 2, ii, v71, &lo, &hi) && lo == 0xb19f1ffc793b8a47ULL, "column_bytes [1, 7]");
+	ok(kc(m17, 1, ii, v71, &lo, &hi) && lo == 0xb100000000000000ULL && hi == 0xb1ffffffffffffffULL, "its first byte alone");
+	uint32_t dt[2] = {1082, VSC_OID_TEXT};
+	const char *d[2] = {"2025-01-01", "x"};
+	ok(!kc(m2, 2, dt, d, &lo, &hi), "a date column");
+	is_str(err, "0A000 vindex multicol does not support type date", "is refused");
+	vsc_free(s);
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"m\": {\"type\": \"multicol\", \"params\": "
+			"{\"column_count\": 2, \"column_bytes\": [4, 5]}}}}"),
+	       "F: vindexes.m.params.column_bytes: expected 2 numbers of bytes, each at least 1, that add up to 8",
+	       "column bytes that do not add up to 8");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"m\": {\"type\": \"multicol\", \"params\": "
+			"{\"column_count\": 1}}}}"),
+	       "F: vindexes.m.params: a multicol vindex needs \"column_count\": 2 to 8", "one column");
+	is_str(load_err("{\"sharded\": true, " SHARDS4 ", \"vindexes\": {\"m\": {\"type\": \"multicol\", \"params\": "
+			"{\"column_count\": 2}}}, \"tables\": {\"t\": {\"column_vindexes\": [{\"columns\": [\"a\", \"b\", "
+			"\"c\"], \"name\": \"m\"}]}}}"),
+	       "F: tables.t.column_vindexes[0].columns: expected \"column\" or \"columns\" with the 2 column(s) vindex "
+	       "multicol takes",
+	       "three columns for two");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_vschema.XXXXXX");
@@ -699,6 +822,8 @@ int main(void)
 	test_vindexes();
 	test_range();
 	test_lookup();
+	test_region();
+	test_multicol();
 	snprintf(path, sizeof(path), "%s/v.json", dir);
 	unlink(path);
 	rmdir(dir);

@@ -1,0 +1,155 @@
+# Writes that keep lookup vindexes in step with their tables, through the
+# real router (a users table sharded by id, a lookup_unique vindex on email
+# with its lookup table sharded by email, a lookup vindex on team with its
+# lookup table pinned): TRUNCATE empties the lookup tables with the table,
+# in the same statement; a TRUNCATE that would leave another table's
+# lookup rows without their table is refused; UPDATE of a lookup column
+# replaces the lookup rows whose values change (23505 as PostgreSQL says
+# it for a value another row has).  Each check reads the
+# lookup tables on the shards themselves.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use DoSQL::Test::Cluster;
+use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
+
+BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
+use DBI;
+
+my $cluster = DoSQL::Test::Cluster->new('lw', shards => 4,
+	vschema => {
+		vindexes => {
+			hash => { type => 'hash' },
+			email_uq => { type => 'lookup_unique', params => { table => 'users_email', from => 'email', to => 'keyspace_id' } },
+			team_lk => { type => 'lookup', params => { table => 'users_team', from => 'team', to => 'keyspace_id' } },
+			tag_lk => { type => 'lookup', params => { table => 'tags_lk', from => 'tag', to => 'keyspace_id' } },
+		},
+		tables => {
+			users => { column_vindexes => [ { column => 'id', name => 'hash' }, { column => 'email', name => 'email_uq' },
+					{ column => 'team', name => 'team_lk' } ] },
+			users_email => { column_vindexes => [ { column => 'email', name => 'hash' } ] },
+			users_team => { pinned => 'c0-' },
+			a_tags => { column_vindexes => [ { column => 'id', name => 'hash' }, { column => 'tag', name => 'tag_lk' } ] },
+			b_tags => { column_vindexes => [ { column => 'id', name => 'hash' }, { column => 'tag', name => 'tag_lk' } ] },
+			tags_lk => { pinned => '-40' },
+		},
+	});
+$cluster->start;
+my @shards = $cluster->shards;
+my $router = $cluster->router;
+my $rt = $cluster->router_dbh;
+$rt->{RaiseError} = 0;
+$rt->{PrintError} = 0;
+
+$rt->do($_) or BAIL_OUT($rt->errstr) for
+	'create table users (id int primary key, email text unique, team text, name text)',
+	'create table users_email (email text primary key, keyspace_id int8 not null)',
+	'create table users_team (team text, keyspace_id int8, primary key (team, keyspace_id))',
+	'create table a_tags (id int primary key, tag text)',
+	'create table b_tags (id int primary key, tag text)',
+	'create table tags_lk (tag text, keyspace_id int8, primary key (tag, keyspace_id))';
+
+# rows in the lookup tables, counted on every shard
+sub on_shards
+{
+	my ($table) = @_;
+	my $n = 0;
+	$n += $_->safe_psql("select count(*) from $table") for @shards;
+	return $n;
+}
+
+sub load_users
+{
+	ok($rt->do(q{insert into users (id, email, team, name) values
+		(1, 'a@x', 'red', 'A'), (2, 'b@x', 'red', 'B'), (3, 'c@x', 'blue', 'C'), (4, 'd@x', null, 'D'),
+		(5, null, 'blue', 'E'), (6, 'f@x', 'green', 'F')}), 'six users') or diag($rt->errstr);
+}
+
+# TRUNCATE: the lookup rows go with the rows
+load_users();
+is(on_shards('users_email'), 5, 'five email lookup rows on the shards');
+is(on_shards('users_team'), 5, 'five team lookup rows');
+ok($rt->do('truncate users'), 'TRUNCATE users') or diag($rt->errstr);
+is($rt->selectrow_array('select count(*) from users'), 0, 'the table is empty');
+is(on_shards('users_email'), 0, 'so is the lookup table of its lookup_unique vindex, on every shard');
+is(on_shards('users_team'), 0, 'and that of its lookup vindex (pinned)');
+load_users();
+is($rt->selectrow_array(q{select name from users where email = 'a@x'}), 'A', 'the emails can be used again');
+
+# in a transaction: rolled back, the lookup rows come back with the rows
+$rt->begin_work;
+ok($rt->do('truncate table users restart identity'), 'TRUNCATE TABLE ... RESTART IDENTITY in a transaction');
+is($rt->selectrow_array('select count(*) from users_email'), 0, 'the lookup rows are gone inside it');
+$rt->rollback;
+is($rt->selectrow_array('select count(*) from users'), 6, 'after ROLLBACK the rows are back');
+is(on_shards('users_email'), 5, 'and their lookup rows');
+my $ins = $rt->prepare('truncate users');
+ok($ins->execute, 'a prepared TRUNCATE');
+is(on_shards('users_email') + on_shards('users_team'), 0, 'empties the lookup tables too');
+
+# UPDATE of a lookup column: the old lookup row goes, the new one comes,
+# in the UPDATE's transaction
+sub lookup_of
+{
+	my ($table, $col, $value) = @_;
+	return join(',', map { $_->safe_psql("select keyspace_id from $table where $col = '$value'") } @shards) =~ s/,+/,/gr =~ s/^,|,$//gr;
+}
+load_users();
+my $ksid1 = lookup_of('users_email', 'email', 'a@x');
+ok($ksid1 ne '', 'the lookup row of a@x');
+is($rt->do(q{update users set email = 'a2@x' where id = 1}), 1, 'UPDATE of the lookup_unique column: UPDATE 1')
+	or diag($rt->errstr);
+is(lookup_of('users_email', 'email', 'a@x'), '', 'the old lookup row is gone');
+is(lookup_of('users_email', 'email', 'a2@x'), $ksid1, 'the new one names the row\'s keyspace id');
+is($rt->selectrow_array(q{select id from users where email = 'a2@x'}), 1, 'the row is found by its new email');
+is($rt->selectrow_array(q{select count(*) from users where email = 'a@x'}), 0, 'and not by the old one');
+ok($rt->do(q{insert into users (id, email, name) values (7, 'a@x', 'G')}), 'the old email is free') or diag($rt->errstr);
+
+ok(!$rt->do(q{update users set email = 'b@x' where id = 3}), 'UPDATE to an email another row has fails');
+is($rt->state, '23505', 'with 23505');
+is($rt->errstr =~ s/\n.*//sr, 'ERROR:  duplicate key value violates unique constraint "users_email_key"',
+	'as PostgreSQL says it for UNIQUE (email)');
+like($rt->errstr, qr/DETAIL:  Key \(email\)=\(b\@x\) already exists\./, 'naming the key');
+is($rt->selectrow_array(q{select email from users where id = 3}), 'c@x', 'the row kept its email');
+is(lookup_of('users_email', 'email', 'c@x'), lookup_of('users_email', 'email', 'c@x'), 'and its lookup row') ;
+ok(lookup_of('users_email', 'email', 'c@x') ne '', 'which is still there');
+
+# several rows, several shards, a lookup (non-unique) column, NULLs
+is($rt->do(q{update users set team = 'teal' where team = 'red' or id = 4}), 3,
+	'UPDATE of the lookup column over several rows (one from NULL)') or diag($rt->errstr);
+is(on_shards("users_team where team = 'red'"), 0, 'no red lookup rows are left');
+is(on_shards("users_team where team = 'teal'"), 3, 'three teal ones');
+is($rt->do(q{update users set team = null where id = 4}), 1, 'UPDATE to NULL');
+is(on_shards("users_team where team = 'teal'"), 2, 'its lookup row goes');
+is($rt->do(q{update users set email = case id when 2 then 'c@x' else 'b@x' end where id in (2, 3)}), 2,
+	'two rows swap their emails');
+is($rt->selectrow_array(q{select id from users where email = 'c@x'}), 2, 'each is found by its new email');
+is($rt->selectrow_array(q{select id from users where email = 'b@x'}), 3, 'both');
+is($rt->do(q{update users set name = 'n' || name, email = email where id = 2}), 1, 'an UPDATE setting the same email') or diag($rt->errstr);
+is(on_shards('users_email'), $rt->selectrow_array(q{select count(email) from users}), 'one lookup row per email');
+my $pst = $rt->prepare('update users set email = $1 where id = $2');
+is($pst->execute('p@x', 6), 1, 'a prepared UPDATE with parameters');
+is($rt->selectrow_array(q{select id from users where email = 'p@x'}), 6, 'the row is found by the new email');
+is(lookup_of('users_email', 'email', 'f@x'), '', 'the old lookup row is gone');
+$rt->begin_work;
+$rt->do(q{update users set email = 'q@x' where id = 6});
+$rt->rollback;
+is($rt->selectrow_array(q{select count(*) from users_email where email = 'p@x'}), 1, 'a rolled back UPDATE leaves the lookup row');
+is($rt->selectrow_array(q{select count(*) from users_email where email = 'q@x'}), 0, 'and writes none');
+ok(!$rt->do(q{update users set email = 'z@x' where id = 1 returning id}), 'UPDATE ... RETURNING of the lookup column');
+is($rt->state, '0A000', 'is refused with 0A000');
+$rt->do('truncate users');
+
+# a lookup vindex two tables share: both truncated, or refused
+ok($rt->do(q{insert into a_tags values (1, 'x'), (2, 'y')}), 'rows in a_tags');
+ok($rt->do(q{insert into b_tags values (7, 'x'), (3, 'z')}), 'rows in b_tags');
+is(on_shards('tags_lk'), 4, 'their lookup rows share one lookup table');
+ok(!$rt->do('truncate a_tags'), 'TRUNCATE of one of them is refused');
+is($rt->state, '0A000', 'with 0A000');
+like($rt->errstr, qr/another table uses too/, 'saying why');
+is(on_shards('tags_lk'), 4, 'nothing was truncated');
+ok($rt->do('truncate a_tags, b_tags'), 'TRUNCATE of both') or diag($rt->errstr);
+is(on_shards('tags_lk'), 0, 'empties their lookup table');
+
+done_testing();
