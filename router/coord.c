@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/fault.h"
 
 /* A commit decision without its closing record. */
 typedef struct Open {
@@ -237,20 +238,34 @@ static void abandon_locked(RtCoord *c, const char *gid)
 }
 
 /* Append the batch's records and sync them (lock held, released while
- * syncing); each decision then knows whether it is logged. */
+ * syncing); each decision then knows whether it is logged.  A batch that
+ * could not be written or synced is cut off the log again, so that no
+ * record of a transaction about to be rolled back can be read later; if
+ * even that fails, what the log holds is unknown and the router stops
+ * (as PostgreSQL's PANIC). */
 static void log_batch(RtCoord *c, Decision *batch)
 {
 	Buf b;
 	buf_init(&b);
 	for (Decision *d = batch; d; d = d->next)
 		buf_printf(&b, "C %s %s %lld\n", d->rec.gid, d->rec.shards, (long long)d->rec.commit_ts);
-	bool ok = !b.failed && c->fd >= 0 && write_all(c->fd, (const char *)b.data, b.len);
-	buf_cleanup(&b);
 	int fd = c->fd; /* closed only after this thread ends */
+	off_t before = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	bool ok = !b.failed && before >= 0 && write_all(fd, (const char *)b.data, b.len);
+	buf_cleanup(&b);
 	pthread_mutex_unlock(&c->lock);
 	ok = ok && fdatasync(fd) == 0;
 	int err = errno;
+	if (ok && dosql_fault_error("router-decision-sync")) {
+		ok = false;
+		err = EIO;
+	}
 	pthread_mutex_lock(&c->lock);
+	if (!ok && before >= 0 && (ftruncate(fd, before) != 0 || fdatasync(fd) != 0)) {
+		fprintf(stderr, "dosql: PANIC: cannot take failed commit decisions out of %s: %s\n", c->path,
+			strerror(errno));
+		abort();
+	}
 	for (Decision *d = batch; d; d = d->next) {
 		d->ok = ok && add_open(c, d->rec.gid, d->rec.shards, d->rec.commit_ts);
 		if (!d->ok) {
