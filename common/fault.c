@@ -11,15 +11,32 @@
 #include <string.h>
 #include <unistd.h>
 
-void dosql_fault(const char *point)
+/* Whether DOSQL_FAULT names point and this pass is the one it names (the
+ * first, or the Nth of "point:N"; from then on every one, when from_nth). */
+static bool hit(const char *point, _Atomic long *passes, bool from_nth)
 {
-	static _Atomic long passes;
 	const char *want = getenv("DOSQL_FAULT");
 	size_t n = strlen(point);
 	if (!want || strncmp(want, point, n) != 0 || (want[n] != 0 && want[n] != ':'))
-		return;
+		return false;
 	long nth = want[n] == ':' ? atol(want + n + 1) : 1;
-	if (atomic_fetch_add(&passes, 1) + 1 < nth)
+	long pass = atomic_fetch_add(passes, 1) + 1;
+	return from_nth ? pass >= nth : pass == nth;
+}
+
+bool dosql_fault_error(const char *point)
+{
+	static _Atomic long passes;
+	if (!hit(point, &passes, false))
+		return false;
+	fprintf(stderr, "fault injected: %s\n", point);
+	return true;
+}
+
+void dosql_fault(const char *point)
+{
+	static _Atomic long passes;
+	if (!hit(point, &passes, true))
 		return;
 	fprintf(stderr, "fault injected: %s\n", point);
 	fflush(stderr);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/fault.h"
 #include "common/log.h"
 
 /* A commit decision without its closing record. */
@@ -25,6 +26,14 @@ typedef struct Open {
 	char shards[512]; /* shard indices, comma-separated */
 	int64_t commit_ts;  /* the participants' common commit time; 0 none */
 } Open;
+
+/* A commit decision on its way to the log, then back to its waiter. */
+typedef struct Decision {
+	struct Decision *next;
+	Open rec;
+	void *waiter; /* NULL once forgotten */
+	bool ok;      /* logged durably */
+} Decision;
 
 struct RtCoord {
 	char *data_dir, *router_id, *user, *database; /* owned */
@@ -45,6 +54,13 @@ struct RtCoord {
 	pthread_t thread;
 	bool thread_started, stopping;
 	pthread_cond_t wake;
+	/* the log's writer: decisions queued for it, and those it finished
+	 * (protected by lock); it writes a byte to notify[1] after each batch */
+	Decision *queue, **queue_tail, *done, **done_tail;
+	pthread_cond_t queued;
+	pthread_t writer;
+	bool writer_started;
+	int notify[2];
 	_Atomic uint64_t recovered_commit, recovered_rollback; /* prepared gids recovery finished */
 };
 
@@ -194,25 +210,132 @@ bool rt_coord_may_commit(RtCoord *c, const char *gid)
 	return t >= 0 && now_us() - t < c->abandon_us / 2;
 }
 
-bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n, int64_t commit_ts)
+bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n, int64_t commit_ts, void *waiter)
+{
+	Decision *d = calloc(1, sizeof(*d));
+	if (!d)
+		return false;
+	snprintf(d->rec.gid, sizeof(d->rec.gid), "%s", gid);
+	size_t len = 0;
+	for (int i = 0; i < n && len < sizeof(d->rec.shards); i++)
+		len += (size_t)snprintf(d->rec.shards + len, sizeof(d->rec.shards) - len, "%s%d", i ? "," : "", shards[i]);
+	d->rec.commit_ts = commit_ts;
+	d->waiter = waiter;
+	pthread_mutex_lock(&c->lock);
+	*c->queue_tail = d;
+	c->queue_tail = &d->next;
+	pthread_cond_signal(&c->queued);
+	pthread_mutex_unlock(&c->lock);
+	return true;
+}
+
+static void abandon_locked(RtCoord *c, const char *gid)
+{
+	int max = (int)(sizeof(c->abandoned) / sizeof(c->abandoned[0]));
+	if (c->nabandoned == max)
+		memmove(&c->abandoned[0], &c->abandoned[1], sizeof(c->abandoned[0]) * (size_t)--c->nabandoned);
+	snprintf(c->abandoned[c->nabandoned++].gid, sizeof(c->abandoned[0].gid), "%s", gid);
+	pthread_cond_signal(&c->wake);
+}
+
+/* Append the batch's records and sync them (lock held, released while
+ * syncing); each decision then knows whether it is logged.  A batch that
+ * could not be written or synced is cut off the log again, so that no
+ * record of a transaction about to be rolled back can be read later; if
+ * even that fails, what the log holds is unknown and the router stops
+ * (as PostgreSQL's PANIC). */
+static void log_batch(RtCoord *c, Decision *batch)
 {
 	Buf b;
 	buf_init(&b);
-	buf_printf(&b, "C %s ", gid);
-	size_t start = b.len;
-	for (int i = 0; i < n; i++)
-		buf_printf(&b, "%s%d", i ? "," : "", shards[i]);
-	char list[512];
-	snprintf(list, sizeof(list), "%.*s", (int)(b.len - start), (const char *)b.data + start);
-	buf_printf(&b, " %lld\n", (long long)commit_ts);
-	pthread_mutex_lock(&c->lock);
-	bool ok = !b.failed && c->fd >= 0 && write_all(c->fd, (const char *)b.data, b.len) && fdatasync(c->fd) == 0 &&
-		  add_open(c, gid, list, commit_ts);
-	pthread_mutex_unlock(&c->lock);
+	for (Decision *d = batch; d; d = d->next)
+		buf_printf(&b, "C %s %s %lld\n", d->rec.gid, d->rec.shards, (long long)d->rec.commit_ts);
+	int fd = c->fd; /* closed only after this thread ends */
+	off_t before = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	bool ok = !b.failed && before >= 0 && write_all(fd, (const char *)b.data, b.len);
 	buf_cleanup(&b);
-	if (!ok)
-		log_error(NULL, "cannot log the commit decision of %s: %s", gid, strerror(errno));
-	return ok;
+	pthread_mutex_unlock(&c->lock);
+	ok = ok && fdatasync(fd) == 0;
+	int err = errno;
+	if (ok && dosql_fault_error("router-decision-sync")) {
+		ok = false;
+		err = EIO;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (!ok && before >= 0 && (ftruncate(fd, before) != 0 || fdatasync(fd) != 0)) {
+		log_fatal(NULL, "cannot take failed commit decisions out of %s: %s", c->path, strerror(errno));
+		abort();
+	}
+	for (Decision *d = batch; d; d = d->next) {
+		d->ok = ok && add_open(c, d->rec.gid, d->rec.shards, d->rec.commit_ts);
+		if (!d->ok) {
+			log_error(NULL, "cannot log the commit decision of %s: %s", d->rec.gid, strerror(err));
+			abandon_locked(c, d->rec.gid); /* recovery rolls it back */
+		}
+	}
+}
+
+static void *writer_thread(void *arg)
+{
+	RtCoord *c = arg;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->queue && !c->stopping)
+			pthread_cond_wait(&c->queued, &c->lock);
+		if (!c->queue)
+			break; /* stopping, with nothing left to log */
+		Decision *batch = c->queue;
+		c->queue = NULL;
+		c->queue_tail = &c->queue;
+		log_batch(c, batch);
+		*c->done_tail = batch;
+		while (*c->done_tail)
+			c->done_tail = &(*c->done_tail)->next;
+		pthread_mutex_unlock(&c->lock);
+		/* a full pipe already has the loop's attention */
+		ssize_t w = write(c->notify[1], "d", 1);
+		(void)w;
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+int rt_coord_notify_fd(RtCoord *c) { return c->notify[0]; }
+
+bool rt_coord_next_decided(RtCoord *c, void **waiter, bool *ok)
+{
+	char drain[64];
+	while (read(c->notify[0], drain, sizeof(drain)) > 0)
+		;
+	pthread_mutex_lock(&c->lock);
+	Decision *d;
+	while ((d = c->done) && !d->waiter) {
+		c->done = d->next;
+		free(d);
+	}
+	if (d) {
+		c->done = d->next;
+		*waiter = d->waiter;
+		*ok = d->ok;
+		free(d);
+	}
+	if (!c->done)
+		c->done_tail = &c->done;
+	pthread_mutex_unlock(&c->lock);
+	return d != NULL;
+}
+
+void rt_coord_forget(RtCoord *c, const void *waiter)
+{
+	pthread_mutex_lock(&c->lock);
+	for (Decision *d = c->queue; d; d = d->next)
+		if (d->waiter == waiter)
+			d->waiter = NULL;
+	for (Decision *d = c->done; d; d = d->next)
+		if (d->waiter == waiter)
+			d->waiter = NULL;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void rt_coord_done(RtCoord *c, const char *gid)
@@ -232,11 +355,7 @@ void rt_coord_done(RtCoord *c, const char *gid)
 void rt_coord_abandon(RtCoord *c, const char *gid)
 {
 	pthread_mutex_lock(&c->lock);
-	int max = (int)(sizeof(c->abandoned) / sizeof(c->abandoned[0]));
-	if (c->nabandoned == max)
-		memmove(&c->abandoned[0], &c->abandoned[1], sizeof(c->abandoned[0]) * (size_t)--c->nabandoned);
-	snprintf(c->abandoned[c->nabandoned++].gid, sizeof(c->abandoned[0].gid), "%s", gid);
-	pthread_cond_signal(&c->wake);
+	abandon_locked(c, gid);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -411,6 +530,9 @@ RtCoord *rt_coord_start(const RtCoordConfig *cfg)
 	if (!c)
 		return NULL;
 	c->fd = -1;
+	c->notify[0] = c->notify[1] = -1;
+	c->queue_tail = &c->queue;
+	c->done_tail = &c->done;
 	c->data_dir = strdup(cfg->data_dir);
 	c->router_id = strdup(cfg->router_id);
 	c->user = strdup(cfg->shard_user);
@@ -422,6 +544,7 @@ RtCoord *rt_coord_start(const RtCoordConfig *cfg)
 	c->last_us = c->started_us;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->queued, NULL);
 	snprintf(c->prefix, sizeof(c->prefix), "dosql_%s_", cfg->router_id);
 	snprintf(c->path, sizeof(c->path), "%s/coordinator.log", cfg->data_dir);
 	if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST) {
@@ -440,6 +563,12 @@ RtCoord *rt_coord_start(const RtCoordConfig *cfg)
 		rt_coord_stop(c);
 		return NULL;
 	}
+	if (pipe2(c->notify, O_NONBLOCK | O_CLOEXEC) != 0 ||
+	    !(c->writer_started = pthread_create(&c->writer, NULL, writer_thread, c) == 0)) {
+		fprintf(stderr, "dosql: cannot start the coordinator log's writer: %s\n", strerror(errno));
+		rt_coord_stop(c);
+		return NULL;
+	}
 	if (c->nopen)
 		fprintf(stderr, "dosql: coordinator: %d commit decision%s to finish\n", c->nopen, c->nopen == 1 ? "" : "s");
 	recover_pass(c);
@@ -447,19 +576,34 @@ RtCoord *rt_coord_start(const RtCoordConfig *cfg)
 	return c;
 }
 
+/* Tell a thread waiting on cond to stop, and wait for it. */
+static void stop_thread(RtCoord *c, pthread_cond_t *cond, pthread_t thread)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_signal(cond);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(thread, NULL);
+}
+
 void rt_coord_stop(RtCoord *c)
 {
 	if (!c)
 		return;
-	if (c->thread_started) {
-		pthread_mutex_lock(&c->lock);
-		c->stopping = true;
-		pthread_cond_signal(&c->wake);
-		pthread_mutex_unlock(&c->lock);
-		pthread_join(c->thread, NULL);
+	if (c->thread_started)
+		stop_thread(c, &c->wake, c->thread);
+	if (c->writer_started)
+		stop_thread(c, &c->queued, c->writer); /* what is queued is logged first */
+	for (Decision *d = c->done, *next; d; d = next) {
+		next = d->next;
+		free(d);
 	}
+	for (int i = 0; i < 2; i++)
+		if (c->notify[i] >= 0)
+			close(c->notify[i]);
 	if (c->fd >= 0)
 		close(c->fd);
+	pthread_cond_destroy(&c->queued);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c->open);

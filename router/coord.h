@@ -7,7 +7,9 @@
  * it unique for the router and tells its age).  Once every participant has
  * prepared, the decision "C <gid> <shard>,<shard>..." is appended to
  * <data_dir>/coordinator.log and fsynced before any COMMIT PREPARED is
- * sent; "D <gid>" closes it when every participant has committed.
+ * sent; "D <gid>" closes it when every participant has committed.  A
+ * writer thread logs the decisions, so the router's event loop never waits
+ * for the disk, and decisions queued while it syncs share the next fsync.
  *
  * A recovery thread, at start-up and then periodically, looks at the
  * prepared transactions of every shard with this router's prefix: one with
@@ -55,9 +57,21 @@ int64_t rt_coord_tick(RtCoord *c);
 void rt_coord_gid(RtCoord *c, char *gid, size_t n);
 /* Whether a gid is still young enough to be committed. */
 bool rt_coord_may_commit(RtCoord *c, const char *gid);
-/* Log the commit decision durably; false when it could not be written (the
- * transaction must then be rolled back). */
-bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n, int64_t commit_ts);
+/* Queue the commit decision for the log's writer thread, which appends
+ * the decisions queued meanwhile and makes them durable with one
+ * fdatasync.  Then waiter comes back from rt_coord_next_decided, with
+ * whether the decision was logged (if not, the transaction must be rolled
+ * back).  False when it could not be queued (out of memory). */
+bool rt_coord_decide(RtCoord *c, const char *gid, const int *shards, int n, int64_t commit_ts, void *waiter);
+/* Readable while decided waiters are to be taken (the event loop watches
+ * it); rt_coord_next_decided empties it. */
+int rt_coord_notify_fd(RtCoord *c);
+/* The next waiter whose decision is durable (*ok) or failed (!*ok);
+ * false when none is left. */
+bool rt_coord_next_decided(RtCoord *c, void **waiter, bool *ok);
+/* waiter goes away: its decisions are still logged, and recovery commits
+ * them (or rolls them back when they could not be logged). */
+void rt_coord_forget(RtCoord *c, const void *waiter);
 /* Every participant committed. */
 void rt_coord_done(RtCoord *c, const char *gid);
 /* A gid no decision will be logged for (its session went away while

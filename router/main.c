@@ -342,6 +342,9 @@ int main(int argc, char **argv)
 	rt.base = event_base_new();
 	if (!rt.base || !rt_pools_create(&rt, cfg.pool_max_idle))
 		goto out;
+	rt.decisions = event_new(rt.base, rt_coord_notify_fd(rt.coord), EV_READ | EV_PERSIST, rt_txn_decisions, &rt);
+	if (!rt.decisions || event_add(rt.decisions, NULL) != 0)
+		goto out;
 	PgwEvServerOptions o = {.cfg = &rt.pgw, .ssl_ctx = rt.ssl_ctx, .arg = &rt};
 	o.cb.on_accept = rt_session_accept;
 	o.cb.on_close = rt_session_close;
@@ -375,6 +378,8 @@ out:
 	if (rt.server)
 		pgw_evserver_destroy(rt.server);
 	rt_ops_stop(&ops);
+	if (rt.decisions)
+		event_free(rt.decisions);
 	rt_coord_stop(rt.coord);
 	rt_pools_free(&rt); /* their events first: the loop goes next */
 	if (sigint)

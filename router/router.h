@@ -75,6 +75,7 @@ typedef struct RtRouter {
 		uint64_t prepared; /* statements run from one prepared on its connection (parsed once there) */
 	} *stats;
 	RtCoord *coord; /* owned: two-phase commit */
+	struct event *decisions; /* owned: the coordinator logged decisions (rt_txn_decisions) */
 	char *vschema_path;  /* owned: the VSchema file */
 	char *overlay_path;  /* owned: <data_dir>/vschema-changes.json */
 	int nold;
@@ -157,6 +158,7 @@ typedef enum RtTxn { RT_TXN_IDLE, RT_TXN_BLOCK, RT_TXN_FAILED } RtTxn;
 typedef enum RtTwoPhase {
 	RT_TP_NONE,
 	RT_TP_PREPARING,  /* PREPARE TRANSACTION on every writer */
+	RT_TP_DECIDING,   /* all prepared: the decision is being logged (s->waiting is 1) */
 	RT_TP_COMMITTING, /* decision logged; COMMIT PREPARED on every writer */
 	RT_TP_ABORTING,   /* ROLLBACK PREPARED where PREPARE succeeded */
 } RtTwoPhase;
@@ -239,6 +241,7 @@ struct RtSession {
 	char gid[64];
 	bool *tp_ok; /* in the backends block, by shard: the phase's command succeeded */
 	bool tp_failed;            /* a PREPARE failed or rolled back */
+	bool decided;              /* RT_TP_DECIDING ended: the decision is durable */
 	int64_t commit_ts;         /* past every participant's clock at PREPARE: they all
 				    * commit at this time (SET dosql.commit_ts), 0 unknown */
 	int nsets;
@@ -683,6 +686,9 @@ bool rt_txn_result(RtSession *s, RtBackend *b, PGresult *r);
 /* The current phase finished on every shard: start the next one (true) or
  * leave the tag for the client (false). */
 bool rt_txn_step(RtSession *s);
+/* The coordinator's notify fd is readable: the sessions whose decisions
+ * were logged (or failed) go on (event callback; arg is the router). */
+void rt_txn_decisions(evutil_socket_t fd, short what, void *arg);
 /* A statement finished: shards rolled back to a savepoint leave. */
 void rt_txn_statement_done(RtSession *s);
 

@@ -633,6 +633,8 @@ void rt_session_local_done(RtSession *s)
 
 void rt_session_backend_failed(RtSession *s, RtBackend *b, const char *msg)
 {
+	if (s->tp == RT_TP_DECIDING)
+		return; /* an idle connection closed: s->waiting is the decision's, COMMIT PREPARED finds out */
 	if (s->tp == RT_TP_PREPARING)
 		s->tp_failed = true;
 	if (!s->stmt_error && (s->tp == RT_TP_NONE || s->tp == RT_TP_PREPARING)) {
@@ -1422,6 +1424,8 @@ void rt_session_close(PgwEvConn *ec, void *arg)
 	rt_ops_session_closed(s->rt->ops, nall);
 	if (s->tp == RT_TP_PREPARING || s->tp == RT_TP_ABORTING)
 		rt_coord_abandon(s->rt->coord, s->gid); /* no decision will come */
+	if (s->tp == RT_TP_DECIDING)
+		rt_coord_forget(s->rt->coord, s); /* the decision is logged all the same: recovery commits */
 	rt_repl_free(s);
 	ordered_free(s, s->ordered);
 	rt_pool_release_all(s); /* those in a transaction or busy are closed */

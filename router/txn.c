@@ -6,7 +6,8 @@
  *
  * Two-phase commit: PREPARE TRANSACTION on every shard that was written
  * (shards only read commit at once); when all prepared, the decision is
- * logged durably (coord.c) and COMMIT PREPARED goes to each of them.  A
+ * logged durably (coord.c: the session waits, the event loop does not)
+ * and COMMIT PREPARED goes to each of them.  A
  * PREPARE that fails rolls the others back with ROLLBACK PREPARED, and the
  * client gets that shard's error.  A COMMIT PREPARED that fails after the
  * decision is left to the coordinator's recovery: the transaction is
@@ -212,9 +213,98 @@ bool rt_txn_result(RtSession *s, RtBackend *b, PGresult *r)
 	}
 }
 
-bool rt_txn_step(RtSession *s)
+/* The decision is durable: COMMIT PREPARED goes to every writer.  False
+ * when it could not be sent: recovery commits, and the client is told
+ * COMMIT. */
+static bool commit_prepared(RtSession *s, const bool *prepared)
+{
+	dosql_fault("router-after-decision");
+	s->tp = RT_TP_COMMITTING;
+	s->rt->ops->m.tp_committed++;
+	for (int i = 0; i < s->nparts; i++)
+		s->tp_ok[s->parts[i]] = false;
+	rt_reset_statement(s);
+	if (send_gid(s, "COMMIT PREPARED", prepared) || s->waiting > 0)
+		return true;
+	s->tp = RT_TP_NONE;
+	rt_reset_statement(s);
+	snprintf(s->tag, sizeof(s->tag), "COMMIT");
+	return false;
+}
+
+/* No commit: ROLLBACK PREPARED goes to every writer, also one whose
+ * PREPARE failed (a shard may keep a gid it could not take back at once). */
+static bool rollback_prepared(RtSession *s, int writers)
+{
+	if (!s->stmt_error)
+		snprintf(s->tag, sizeof(s->tag), "ROLLBACK");
+	if (writers > 0) {
+		bool prepared[RT_MAX_SHARDS] = {false};
+		for (int i = 0; i < s->nparts; i++)
+			prepared[s->parts[i]] = s->wrote[s->parts[i]];
+		s->tp = RT_TP_ABORTING;
+		s->rt->ops->m.tp_aborted++;
+		bool err = s->stmt_error;
+		char tag[80];
+		snprintf(tag, sizeof(tag), "%s", s->tag);
+		rt_reset_statement(s);
+		s->stmt_error = err;
+		snprintf(s->tag, sizeof(s->tag), "%s", tag);
+		if (send_gid(s, "ROLLBACK PREPARED", prepared) || s->waiting > 0)
+			return true;
+	}
+	s->tp = RT_TP_NONE;
+	return false;
+}
+
+/* Every writer prepared: the decision goes to the coordinator's log, and
+ * the session waits (s->waiting 1) until it is durable. */
+static bool decide(RtSession *s)
 {
 	PgwError e;
+	if (!rt_coord_may_commit(s->rt->coord, s->gid)) {
+		pgw_error_set(&e, "40001", "could not serialize access: the prepare phase of transaction %s took too long",
+			      s->gid);
+		rt_send_error(s, &e);
+		return false;
+	}
+	int shards[RT_MAX_SHARDS], n = 0;
+	for (int i = 0; i < s->nparts; i++)
+		if (s->wrote[s->parts[i]])
+			shards[n++] = s->parts[i];
+	if (!rt_coord_decide(s->rt->coord, s->gid, shards, n, s->commit_ts, s)) {
+		pgw_error_set(&e, "53200", "out of memory");
+		rt_send_error(s, &e);
+		return false;
+	}
+	s->tp = RT_TP_DECIDING;
+	s->decided = false;
+	s->waiting = 1;
+	return true;
+}
+
+void rt_txn_decisions(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	RtRouter *rt = arg;
+	void *waiter;
+	bool ok;
+	while (rt_coord_next_decided(rt->coord, &waiter, &ok)) {
+		RtSession *s = waiter;
+		s->decided = ok;
+		if (!ok) {
+			PgwError e;
+			pgw_error_set(&e, "58030", "could not write the commit decision of transaction %s", s->gid);
+			rt_send_error(s, &e);
+		}
+		rt_session_backend_done(s, NULL);
+		(void)pgw_evconn_flush(s->ec);
+	}
+}
+
+bool rt_txn_step(RtSession *s)
+{
 	bool prepared[RT_MAX_SHARDS] = {false};
 	int nprepared = 0, writers = 0, committed = 0;
 	for (int i = 0; i < s->nparts; i++) {
@@ -225,60 +315,14 @@ bool rt_txn_step(RtSession *s)
 		committed += s->wrote[sh] && s->tp_ok[sh];
 	}
 	switch (s->tp) {
-	case RT_TP_PREPARING: {
-		bool all = !s->tp_failed && !s->stmt_error && nprepared == writers;
-		if (all && !rt_coord_may_commit(s->rt->coord, s->gid)) {
-			pgw_error_set(&e, "40001", "could not serialize access: the prepare phase of transaction %s took too long",
-				      s->gid);
-			rt_send_error(s, &e);
-			all = false;
-		} else if (all) {
-			int shards[RT_MAX_SHARDS], n = 0;
-			for (int i = 0; i < s->nparts; i++)
-				if (s->wrote[s->parts[i]])
-					shards[n++] = s->parts[i];
-			if (!rt_coord_decide(s->rt->coord, s->gid, shards, n, s->commit_ts)) {
-				pgw_error_set(&e, "58030", "could not write the commit decision of transaction %s", s->gid);
-				rt_send_error(s, &e);
-				all = false;
-			}
-		}
-		if (all) {
-			dosql_fault("router-after-decision");
-			s->tp = RT_TP_COMMITTING;
-			s->rt->ops->m.tp_committed++;
-			for (int i = 0; i < s->nparts; i++)
-				s->tp_ok[s->parts[i]] = false;
-			rt_reset_statement(s);
-			if (send_gid(s, "COMMIT PREPARED", prepared) || s->waiting > 0)
-				return true;
-			/* the decision stands: recovery commits */
-			s->tp = RT_TP_NONE;
-			rt_reset_statement(s);
-			snprintf(s->tag, sizeof(s->tag), "COMMIT");
-			return false;
-		}
-		if (!s->stmt_error)
-			snprintf(s->tag, sizeof(s->tag), "ROLLBACK");
-		if (writers > 0) {
-			/* every writer, also one whose PREPARE failed: a shard may
-			 * keep a gid it could not take back at once */
-			for (int i = 0; i < s->nparts; i++)
-				prepared[s->parts[i]] = s->wrote[s->parts[i]];
-			s->tp = RT_TP_ABORTING;
-			s->rt->ops->m.tp_aborted++;
-			bool err = s->stmt_error;
-			char tag[80];
-			snprintf(tag, sizeof(tag), "%s", s->tag);
-			rt_reset_statement(s);
-			s->stmt_error = err;
-			snprintf(s->tag, sizeof(s->tag), "%s", tag);
-			if (send_gid(s, "ROLLBACK PREPARED", prepared) || s->waiting > 0)
-				return true;
-		}
-		s->tp = RT_TP_NONE;
-		return false;
-	}
+	case RT_TP_PREPARING:
+		if (!s->tp_failed && !s->stmt_error && nprepared == writers && decide(s))
+			return true;
+		return rollback_prepared(s, writers);
+	case RT_TP_DECIDING:
+		if (s->decided)
+			return commit_prepared(s, prepared);
+		return rollback_prepared(s, writers);
 	case RT_TP_COMMITTING:
 		if (committed == writers)
 			rt_coord_done(s->rt->coord, s->gid);
