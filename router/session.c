@@ -910,6 +910,7 @@ static void tree_release(RtSession *s)
 		rt_shape_free(sh);
 	s->tree = NULL;
 	s->tree_types = NULL;
+	s->tree_memo = NULL;
 }
 
 /* The tree of the query's shape, when it has one and it is a plain SELECT,
@@ -932,6 +933,7 @@ static bool shape_tree(RtSession *s, const char *sql)
 	}
 	s->tree = t;
 	s->tree_types = rt_plancache_types_known(s->rt);
+	s->tree_memo = rt_plancache_memo(s->rt);
 	/* the verdict is the tree's: noted with it (1 yes, -1 no) */
 	signed char *mark = rt_plancache_mark(s->rt);
 	if (mark && *mark == 0)
@@ -987,14 +989,7 @@ static PgQuery__Node *next_statement(RtSession *s, char **text)
 static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, bool *again)
 {
 	const struct RtShape *shape = query_shape(s);
-	RtPlanner pl;
-	rt_router_planner(s->rt, &pl);
-	if (s->txn != RT_TXN_IDLE || s->implicit)
-		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
-	rt_plan_release(s);
-	s->rt->planning = s;
-	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
-	s->rt->planning = NULL;
+	rt_session_plan(s, s->tree->n_stmts == 1 ? s->tree_memo : NULL, planned, text, shape ? &shape->params : NULL);
 	*again = false;
 	if (shape && s->plan.root->kind != RT_OP_ROUTE && !s->plan.sequenced) {
 		/* the text's own tree plans it (a final step, a split, ...), not the
@@ -1006,6 +1001,7 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 		PgwError e;
 		s->tree = rt_plancache_get(s->rt, s->sql, &e);
 		s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
+		s->tree_memo = s->tree ? rt_plancache_memo(s->rt) : NULL;
 		if (!s->tree) {
 			rt_send_error(s, &e);
 			s->query_failed = true;
@@ -1224,6 +1220,7 @@ static void cb_query(PgwConn *c, const char *sql)
 	if (s->replication || !shape_tree(s, sql))
 		s->tree = rt_plancache_get(s->rt, sql, &e);
 	s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
+	s->tree_memo = s->tree ? rt_plancache_memo(s->rt) : NULL;
 	if (!s->tree) {
 		pgw_send_error(c, &e);
 		rt_metrics_error(&s->rt->ops->m, e.sqlstate);
