@@ -642,11 +642,11 @@ void rt_ext_done(RtSession *s)
 		rt_statement_tag(s, s->rows_sent, tag, sizeof(tag));
 		p->complete = true;
 		if (p->nbuffered > 0) {
-			snprintf(p->tag, sizeof(p->tag), "%s", tag);
+			buf_copy_str(p->tag, sizeof(p->tag), tag);
 			pgw_send_portal_suspended(c);
 		} else {
 			pgw_send_command_complete(c, tag);
-			snprintf(p->tag, sizeof(p->tag), "%s", strncmp(tag, "SELECT", 6) == 0 ? "SELECT" : tag);
+			buf_copy_str(p->tag, sizeof(p->tag), strncmp(tag, "SELECT", 6) == 0 ? "SELECT" : tag);
 		}
 	} else if (p) {
 		p->complete = true;

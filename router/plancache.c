@@ -17,7 +17,7 @@
 #define NBUCKETS 1024
 #define MAX_ENTRIES 512
 
-typedef struct Entry {
+typedef struct RtPlanEntry {
 	char *sql;                  /* owned */
 	uint64_t hash;
 	PgQuery__ParseResult *tree; /* owned */
@@ -25,8 +25,8 @@ typedef struct Entry {
 	signed char mark;           /* the caller's note on the tree (rt_plancache_mark) */
 	uint64_t types_known;       /* the router's types_gen + 1 when its tables' columns were all learned */
 	RtPlanMemo memo;            /* the plan kept for the tree's statement */
-	struct Entry *next;         /* in its bucket */
-	struct Entry *lru_prev, *lru_next; /* most recent first */
+	struct RtPlanEntry *next;   /* in its bucket */
+	struct RtPlanEntry *lru_prev, *lru_next; /* most recent first */
 } Entry;
 
 struct RtPlanCache {
@@ -130,6 +130,15 @@ signed char *rt_plancache_mark(RtRouter *rt) { return rt->plans && rt->plans->la
 uint64_t *rt_plancache_types_known(RtRouter *rt)
 {
 	return rt->plans && rt->plans->last ? &rt->plans->last->types_known : NULL;
+}
+
+struct RtPlanEntry *rt_plancache_entry(RtRouter *rt) { return rt->plans ? rt->plans->last : NULL; }
+
+void rt_plancache_unref(RtRouter *rt, struct RtPlanEntry *e)
+{
+	(void)rt;
+	if (e && e->refs > 0)
+		e->refs--;
 }
 
 RtPlanMemo *rt_plancache_memo(RtRouter *rt) { return rt->plans && rt->plans->last ? &rt->plans->last->memo : NULL; }

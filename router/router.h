@@ -329,6 +329,7 @@ struct RtSession {
 	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
 	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
 	RtPlanMemo *tree_memo; /* rt_plancache_memo of tree, NULL when none */
+	struct RtPlanEntry *tree_entry; /* rt_plancache_entry of tree, NULL when none */
 	int64_t stmt_start_us; /* when the statement being run started (monotonic) */
 	int64_t connected_us;  /* when the session connected (monotonic) */
 	bool closing;          /* a FATAL was sent: it goes at the next reap */
@@ -702,6 +703,10 @@ uint64_t *rt_plancache_types_known(RtRouter *rt);
 /* The plan kept with the tree the last rt_plancache_get returned (valid
  * while the tree is held). */
 RtPlanMemo *rt_plancache_memo(RtRouter *rt);
+/* The entry of the tree the last rt_plancache_get returned; giving it back
+ * by rt_plancache_unref is rt_plancache_release of its text. */
+struct RtPlanEntry *rt_plancache_entry(RtRouter *rt);
+void rt_plancache_unref(RtRouter *rt, struct RtPlanEntry *e);
 /* Count a statement run from a plan kept (kept) or planned. */
 void rt_plancache_count_plan(RtRouter *rt, bool kept);
 void rt_plancache_plan_stats(const RtRouter *rt, uint64_t *kept, uint64_t *made);
