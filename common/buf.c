@@ -81,6 +81,25 @@ void buf_put_str(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
 void buf_put_cstr(Buf *b, const char *s) { buf_put(b, s, strlen(s) + 1); }
 
+void buf_copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+size_t buf_fmt_u64(char *dst, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(dst, digits + sizeof(digits) - n, n);
+	return n;
+}
+
 void buf_vprintf(Buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;

@@ -39,6 +39,10 @@ void buf_put_u32(Buf *b, uint32_t v);
 void buf_put_u64(Buf *b, uint64_t v);
 void buf_put_str(Buf *b, const char *s);  /* without terminator */
 void buf_put_cstr(Buf *b, const char *s); /* with the NUL terminator */
+/* v in decimal at dst (room for 20 digits), no terminator: its length. */
+size_t buf_fmt_u64(char *dst, uint64_t v);
+/* src into dst of size bytes (size > 0), cut to fit, NUL-terminated. */
+void buf_copy_str(char *dst, size_t size, const char *src);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(Buf *b, const char *fmt, va_list ap);
 /* Remove the first n bytes. */

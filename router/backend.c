@@ -62,6 +62,13 @@ static bool same_types(const Oid *a, const Oid *b, int n)
 	return true;
 }
 
+/* The name of the statement prepared k-th on a connection: dosql_<k>. */
+static void stmt_name(char name[32], int k)
+{
+	memcpy(name, "dosql_", 6);
+	name[6 + buf_fmt_u64(name + 6, (uint64_t)k)] = 0;
+}
+
 static int find_prepared(const RtBackend *b, const char *sql, int n, const Oid *types)
 {
 	for (int i = 0; i < b->nprepared; i++) {
@@ -102,7 +109,7 @@ static bool prepare_next(RtBackend *b, const char *sql, int n, const Oid *types,
 		memcpy(p->types, types, sizeof(Oid) * (size_t)n);
 	b->preparing = b->nprepared++;
 	char name[32];
-	snprintf(name, sizeof(name), "dosql_%d", b->preparing);
+	stmt_name(name, b->preparing);
 	b->skip_results = 1;
 	*sent = PQsendPrepare(b->pg, name, sql, n, p->types) != 0;
 	return true;
@@ -115,7 +122,7 @@ static bool send_statement(RtBackend *b, int k, const char *sql, int n, const Oi
 	bool ok;
 	if (k >= 0) {
 		char name[32];
-		snprintf(name, sizeof(name), "dosql_%d", k);
+		stmt_name(name, k);
 		b->rt->stats[b->shard].prepared++;
 		ok = PQsendQueryPrepared(b->pg, name, n, values, lengths, formats, result_format);
 	} else {

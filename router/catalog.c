@@ -401,3 +401,15 @@ void rt_router_planner(RtRouter *rt, RtPlanner *pl)
 				      .lookup_shards = router_lookup_shards,
 				      .arg = rt}};
 }
+
+void rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const char *text, const RtParams *params)
+{
+	RtPlanner pl;
+	rt_router_planner(s->rt, &pl);
+	if (s->txn != RT_TXN_IDLE || s->implicit)
+		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
+	rt_plan_release(s);
+	s->rt->planning = s;
+	rt_plancache_count_plan(s->rt, rt_plan_kept(&pl, s->rt->types_gen, m, stmt, text, params, &s->plan));
+	s->rt->planning = NULL;
+}

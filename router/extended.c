@@ -186,7 +186,7 @@ void rt_ext_free(RtSession *s)
 /* The Parse'd statement is the session's (the unnamed one replaced);
  * ParseComplete. */
 static void parse_complete(RtSession *s, const char *name, const char *sql, PgQuery__ParseResult *tree,
-			   const RtDesc *d)
+			   RtPlanMemo *memo, const RtDesc *d)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
 	if (!name[0]) {
@@ -213,6 +213,7 @@ static void parse_complete(RtSession *s, const char *name, const char *sql, PgQu
 	st->refs = 1;
 	st->rt = s->rt;
 	st->tree = tree;
+	st->memo = memo;
 	st->desc = d;
 	s->stmts[s->nstmts++] = st;
 	pgw_send_parse_complete(c);
@@ -225,6 +226,7 @@ typedef struct ParseWait {
 	RtRouter *rt;
 	char *name, *sql; /* owned */
 	PgQuery__ParseResult *tree; /* a reference into the plan cache */
+	RtPlanMemo *memo;           /* the plan kept with it */
 	bool declare; /* DECLARE ... CURSOR: described by its query */
 } ParseWait;
 
@@ -259,7 +261,7 @@ static void parse_described(void *arg, RtDesc *d, const PgwError *err)
 		const RtDesc *known = cached(s->rt, w->sql, d->ndeclared, d->declared);
 		if (known)
 			rt_desc_free(d);
-		parse_complete(s, w->name, w->sql, w->tree, known ? known : keep(s->rt, d));
+		parse_complete(s, w->name, w->sql, w->tree, w->memo, known ? known : keep(s->rt, d));
 	} else {
 		rt_plancache_release(s->rt, w->sql);
 		pgw_send_error(c, err);
@@ -273,7 +275,7 @@ static void parse_described(void *arg, RtDesc *d, const PgwError *err)
  * query) for Parse of sql; the reply to Parse comes when it answers.
  * False out of memory. */
 static bool parse_describe(RtSession *s, const char *name, const char *sql, PgQuery__ParseResult *tree,
-			   const char *text, bool declare, int nparams, const uint32_t *oids)
+			   RtPlanMemo *memo, const char *text, bool declare, int nparams, const uint32_t *oids)
 {
 	ParseWait *w = calloc(1, sizeof(*w));
 	if (!w || !(w->name = strdup(name)) || !(w->sql = strdup(sql))) {
@@ -284,6 +286,7 @@ static bool parse_describe(RtSession *s, const char *name, const char *sql, PgQu
 	w->s = s;
 	w->rt = s->rt;
 	w->tree = tree;
+	w->memo = memo;
 	w->declare = declare;
 	if (!rt_describe_async(s->rt, text, nparams, oids, parse_described, w, s)) {
 		parse_wait_free(w);
@@ -308,6 +311,7 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		pgw_send_error(c, &e);
 		return;
 	}
+	RtPlanMemo *memo = rt_plancache_memo(s->rt);
 	if (tree->n_stmts > 1) {
 		rt_plancache_release(s->rt, sql);
 		pgw_send_errorf(c, "42601", "cannot insert multiple commands into a prepared statement");
@@ -331,7 +335,7 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		bool declare = node->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT;
 		char *query = declare ? pgn_deparse(node->declare_cursor_stmt->query) : NULL;
 		bool asked = (!declare || query) &&
-			     parse_describe(s, name, sql, tree, declare ? query : sql, declare, nparams, oids);
+			     parse_describe(s, name, sql, tree, memo, declare ? query : sql, declare, nparams, oids);
 		free(query);
 		if (!asked) {
 			rt_plancache_release(s->rt, sql);
@@ -339,7 +343,7 @@ void rt_ext_parse(PgwConn *c, const char *name, const char *sql, int nparams, co
 		}
 		return;
 	}
-	parse_complete(s, name, sql, tree, d);
+	parse_complete(s, name, sql, tree, memo, d);
 }
 
 void rt_ext_bind(PgwConn *c, const PgwBind *b)
@@ -485,14 +489,7 @@ static void serve_buffered(RtSession *s, RtPortal *p, int32_t maxrows)
 static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const char *text)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
-	RtPlanner pl;
-	rt_router_planner(s->rt, &pl);
-	if (s->txn != RT_TXN_IDLE || s->implicit)
-		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
-	rt_plan_release(s);
-	s->rt->planning = s;
-	rt_plan(&pl, node, text, &p->params, &s->plan);
-	s->rt->planning = NULL;
+	rt_session_plan(s, p->stmt->memo, node, text, &p->params);
 	/* libpq asks a shard for one format for every column: for a mix, text,
 	 * and the router writes the binary columns (rt_session_result); a
 	 * DECLARE's rows are kept in text */
@@ -656,11 +653,11 @@ void rt_ext_done(RtSession *s)
 		rt_statement_tag(s, s->rows_sent, tag, sizeof(tag));
 		p->complete = true;
 		if (p->nbuffered > 0) {
-			snprintf(p->tag, sizeof(p->tag), "%s", tag);
+			buf_copy_str(p->tag, sizeof(p->tag), tag);
 			pgw_send_portal_suspended(c);
 		} else {
 			pgw_send_command_complete(c, tag);
-			snprintf(p->tag, sizeof(p->tag), "%s", strncmp(tag, "SELECT", 6) == 0 ? "SELECT" : tag);
+			buf_copy_str(p->tag, sizeof(p->tag), strncmp(tag, "SELECT", 6) == 0 ? "SELECT" : tag);
 		}
 	} else if (p) {
 		p->complete = true;

@@ -288,4 +288,31 @@ void rt_plan_free(RtPlan *p);
  * Never fails: a statement the router cannot run gets an RT_OP_REFUSE. */
 void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlan *p);
 
+/*
+ * A plan kept with a parse tree for the statement's next executions
+ * (planmemo.c), the simple protocol's (by the statement's shape) and the
+ * extended protocol's alike: a plan of one route to one shard with nothing
+ * of its own (no statement of its own, no lookup rows), a SELECT, UPDATE
+ * or DELETE.  Its shard is fixed (pinned, reference or no table), or the
+ * shard of one value of the statement (vindex = literal or parameter),
+ * computed again from the values of each execution.  It holds while the
+ * VSchema and the catalog's generation (DDL counts it up) are those it was
+ * planned with.
+ */
+typedef struct RtPlanMemo {
+	const VscSchema *vschema; /* planned with; NULL: no plan kept */
+	uint64_t gen;             /* the catalog's generation then */
+	const PgQuery__Node *stmt; /* the statement planned */
+	RtOp op;                  /* the route, its shards aside (it owns nothing) */
+	int shard;                /* the fixed shard, when value is NULL */
+	PgQuery__Node *value;     /* the value routed, in stmt's tree; NULL none */
+	const VscColumnVindex *cv; /* its vindex column, of table */
+	char table[64];
+} RtPlanMemo;
+
+/* planmemo.c: rt_plan, or the plan m keeps (true) when it holds for stmt;
+ * a plan planned is kept in m when it is one to keep (m may be NULL). */
+bool rt_plan_kept(const RtPlanner *pl, uint64_t gen, RtPlanMemo *m, PgQuery__Node *stmt, const char *sql,
+		  const RtParams *params, RtPlan *p);
+
 #endif

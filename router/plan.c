@@ -169,6 +169,7 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 	    rt_plan_is_vindex_column(where->null_test->arg, cv->column, table, alias)) {
 		r->nshards = 0;
 		add_shard(r, vsc_shard_for_ksid(pl->vschema, 0)); /* rows with a NULL key live there */
+		r->eq_value = NULL;
 		return true;
 	}
 	if (where->node_case != PG_QUERY__NODE__NODE_A_EXPR)
@@ -186,6 +187,7 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 				r->kind = RT_ROUTE_SHARDS;
 				r->nshards = 0;
 				add_shard(r, 0);
+				r->eq_value = NULL;
 				return true;
 			}
 			*refused = r->kind == RT_ROUTE_REFUSE;
@@ -193,6 +195,9 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 		}
 		r->nshards = 0;
 		add_shard(r, shard < 0 ? 0 : shard);
+		r->eq_value = value;
+		r->eq_cv = cv;
+		r->eq_table = table;
 		return true;
 	}
 	if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN && strcmp(op, "=") == 0 &&
@@ -215,6 +220,7 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 			add_shard(&tmp, 0);
 		r->nshards = tmp.nshards;
 		memcpy(r->shards, tmp.shards, sizeof(int) * (size_t)tmp.nshards);
+		r->eq_value = NULL;
 		return true;
 	}
 	return false;
@@ -1516,6 +1522,7 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 		refuse(r, "%s", "more than 32 table references in one statement through the router");
 		return;
 	}
+	r->lone_table = t.n <= 1 && !t.sublink && t.nctes == 0;
 	if (insert_select(pl, stmt, &t)) {
 		gather_plan(pl, stmt, &t, NULL, r);
 		return;

@@ -93,6 +93,12 @@ struct RtRoute {
 	const VscColumnVindex *key;
 	int key_pos;
 	uint32_t key_type;
+	/* the value whose shard under eq_cv of eq_table is the route's one
+	 * shard (vindex = value in WHERE); NULL when its shards came otherwise */
+	PgQuery__Node *eq_value;
+	const VscColumnVindex *eq_cv;
+	const char *eq_table;
+	bool lone_table; /* at most one table reference, no subquery, no CTE */
 	PgwError err;
 };
 
@@ -243,6 +249,13 @@ bool rt_gather_write_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *
  * engine, its rows then inserted where the target's vindex puts them (on
  * every shard for a reference table).  False with r->err's message. */
 bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r);
+
+/* plan_ops.c: rt_plan, noting in keep (when not NULL) the plan if it is
+ * one kept for the statement's next executions (planmemo.c). */
+void rt_plan_noting(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlan *p,
+		    RtPlanMemo *keep);
+/* planmemo.c: keep p, planned as r says, in m when it is a plan kept. */
+void rt_plan_memo_note(const RtPlanner *pl, const RtPlan *p, const RtRoute *r, RtPlanMemo *m);
 /* gather.c: a SELECT of one sharded table whose uncorrelated subqueries
  * in WHERE read other tables: the subqueries first, their values then
  * sent with the statement to the table's shards (to those of the values

@@ -269,7 +269,8 @@ static RtOp *route_ops(RtRoute *r, PgQuery__Node *stmt)
 	return NULL;
 }
 
-void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlan *p)
+void rt_plan_noting(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlan *p,
+		    RtPlanMemo *keep)
 {
 	RtRoute r;
 	memset(p, 0, sizeof(*p));
@@ -283,11 +284,18 @@ void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const Rt
 		p->atomic = r.write && (r.nshards > 1 || r.move || lookups || r.lookup_delete);
 		p->sequenced = r.sequenced;
 	}
-	rt_route_cleanup(&r);
 	if (!p->root) {
 		p->write = p->atomic = false;
 		rt_plan_refuse(p, "53200", "%s", "out of memory");
+	} else if (keep) {
+		rt_plan_memo_note(pl, p, &r, keep);
 	}
+	rt_route_cleanup(&r);
 	rt_op_check(p->root);
+}
+
+void rt_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlan *p)
+{
+	rt_plan_noting(pl, stmt, sql, params, p, NULL);
 }
 

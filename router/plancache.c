@@ -17,15 +17,16 @@
 #define NBUCKETS 1024
 #define MAX_ENTRIES 512
 
-typedef struct Entry {
+typedef struct RtPlanEntry {
 	char *sql;                  /* owned */
 	uint64_t hash;
 	PgQuery__ParseResult *tree; /* owned */
 	int refs;
 	signed char mark;           /* the caller's note on the tree (rt_plancache_mark) */
 	uint64_t types_known;       /* the router's types_gen + 1 when its tables' columns were all learned */
-	struct Entry *next;         /* in its bucket */
-	struct Entry *lru_prev, *lru_next; /* most recent first */
+	RtPlanMemo memo;            /* the plan kept for the tree's statement */
+	struct RtPlanEntry *next;   /* in its bucket */
+	struct RtPlanEntry *lru_prev, *lru_next; /* most recent first */
 } Entry;
 
 struct RtPlanCache {
@@ -34,6 +35,7 @@ struct RtPlanCache {
 	Entry *last; /* the entry the last get returned */
 	int n;
 	uint64_t hits, misses;
+	uint64_t plans_kept, plans_made; /* statements run from a plan kept, planned */
 };
 
 static void lru_unlink(struct RtPlanCache *pc, Entry *e)
@@ -128,6 +130,29 @@ signed char *rt_plancache_mark(RtRouter *rt) { return rt->plans && rt->plans->la
 uint64_t *rt_plancache_types_known(RtRouter *rt)
 {
 	return rt->plans && rt->plans->last ? &rt->plans->last->types_known : NULL;
+}
+
+struct RtPlanEntry *rt_plancache_entry(RtRouter *rt) { return rt->plans ? rt->plans->last : NULL; }
+
+void rt_plancache_unref(RtRouter *rt, struct RtPlanEntry *e)
+{
+	(void)rt;
+	if (e && e->refs > 0)
+		e->refs--;
+}
+
+RtPlanMemo *rt_plancache_memo(RtRouter *rt) { return rt->plans && rt->plans->last ? &rt->plans->last->memo : NULL; }
+
+void rt_plancache_count_plan(RtRouter *rt, bool kept)
+{
+	if (rt->plans)
+		*(kept ? &rt->plans->plans_kept : &rt->plans->plans_made) += 1;
+}
+
+void rt_plancache_plan_stats(const RtRouter *rt, uint64_t *kept, uint64_t *made)
+{
+	*kept = rt->plans ? rt->plans->plans_kept : 0;
+	*made = rt->plans ? rt->plans->plans_made : 0;
 }
 
 void rt_plancache_release(RtRouter *rt, const char *sql)

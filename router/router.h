@@ -182,6 +182,7 @@ typedef struct RtStmt {
 	PgQuery__ParseResult *tree; /* a reference into the router's plan cache */
 	const RtDesc *desc;         /* borrowed from the router's cache */
 	uint64_t types_known;       /* types_gen + 1 of the router when its tables' columns were all learned */
+	RtPlanMemo *memo;           /* the plan kept with tree */
 	int refs;                   /* the session's list, and each portal made from it */
 } RtStmt;
 
@@ -332,6 +333,8 @@ struct RtSession {
 	bool seq_ready;       /* and its sequences' values reserved (rt_seq_prefetch) */
 	bool exec_waits;      /* an Execute waits for a prefetch */
 	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
+	RtPlanMemo *tree_memo; /* rt_plancache_memo of tree, NULL when none */
+	struct RtPlanEntry *tree_entry; /* rt_plancache_entry of tree, NULL when none */
 	int64_t stmt_start_us; /* when the statement being run started (monotonic) */
 	int64_t connected_us;  /* when the session connected (monotonic) */
 	bool closing;          /* a FATAL was sent: it goes at the next reap */
@@ -702,6 +705,16 @@ signed char *rt_plancache_mark(RtRouter *rt);
 /* Kept with the same tree: the router's types_gen + 1 when the columns of
  * its tables were all learned (0 not known); NULL when there is none. */
 uint64_t *rt_plancache_types_known(RtRouter *rt);
+/* The plan kept with the tree the last rt_plancache_get returned (valid
+ * while the tree is held). */
+RtPlanMemo *rt_plancache_memo(RtRouter *rt);
+/* The entry of the tree the last rt_plancache_get returned; giving it back
+ * by rt_plancache_unref is rt_plancache_release of its text. */
+struct RtPlanEntry *rt_plancache_entry(RtRouter *rt);
+void rt_plancache_unref(RtRouter *rt, struct RtPlanEntry *e);
+/* Count a statement run from a plan kept (kept) or planned. */
+void rt_plancache_count_plan(RtRouter *rt, bool kept);
+void rt_plancache_plan_stats(const RtRouter *rt, uint64_t *kept, uint64_t *made);
 void rt_plancache_stats(const RtRouter *rt, int *entries, uint64_t *hits, uint64_t *misses);
 void rt_plancache_free(RtRouter *rt);
 /* The shape of a one-statement query string: key is the text with $1..$n
@@ -802,6 +815,10 @@ void rt_move_free(RtSession *s);
 /* plan.c: the planner is rt_plan (op.h); the router plans with its own
  * VSchema and catalog (its first shard's, asked once per fact). */
 void rt_router_planner(RtRouter *rt, RtPlanner *pl);
+/* Plan stmt (text its text, params its bound values or NULL) as s's
+ * statement (s->plan), with the plan m keeps when it holds (m: NULL
+ * none). */
+void rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const char *text, const RtParams *params);
 /* show.c: the SHOW commands the router answers itself, as a table. */
 /* The row of the SHOW table for name, -1 when the shards answer it. */
 int rt_show_find(const char *name);

@@ -128,7 +128,13 @@ static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 /* RowDescription of r's first n columns (text format). */
 void rt_row_description(RtSession *s, PGresult *r, int n)
 {
-	PgwField *f = calloc((size_t)n + 1, sizeof(PgwField));
+	PgwField few[16], *f = n <= 16 ? few : calloc((size_t)n, sizeof(PgwField));
+	if (!f) {
+		PgwError e;
+		pgw_error_set(&e, "53200", "out of memory");
+		rt_send_error(s, &e);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		f[i].name = PQfname(r, i);
 		f[i].table_oid = PQftable(r, i);
@@ -140,7 +146,8 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 	}
 	size_t from = conn(s)->out.len;
 	pgw_send_row_description(conn(s), n, f);
-	free(f);
+	if (f != few)
+		free(f);
 	if (s->capture)
 		rt_cursor_capture_rowdesc(s, from); /* a DECLARE's: kept with the cursor */
 	s->rowdesc_sent = true;
@@ -307,7 +314,7 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			const char *tag = PQcmdStatus(r);
 			if (!s->tag[0] || strncmp(tag, "SELECT", 6) != 0)
-				snprintf(s->tag, sizeof(s->tag), "%s", tag);
+				buf_copy_str(s->tag, sizeof(s->tag), tag);
 		}
 		if (c->out.len > (256u << 10))
 			flush(s);
@@ -319,7 +326,7 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 			/* one tag for every shard; a transaction that rolled back
 			 * anywhere rolled back */
 			if (strcmp(tag, "ROLLBACK") == 0)
-				snprintf(s->tag, sizeof(s->tag), "%s", tag);
+				buf_copy_str(s->tag, sizeof(s->tag), tag);
 			break;
 		}
 		/* a count from several shards (never more than one write shard today) */
@@ -327,13 +334,13 @@ void rt_session_result(RtSession *s, RtBackend *b, PGresult *r)
 		if (s->tag[0] && sp && strncmp(s->tag, tag, (size_t)(sp - tag)) == 0)
 			s->count_sum += strtoull(sp + 1, NULL, 10);
 		else {
-			snprintf(s->tag, sizeof(s->tag), "%s", tag);
+			buf_copy_str(s->tag, sizeof(s->tag), tag);
 			s->count_sum = sp ? strtoull(sp + 1, NULL, 10) : 0;
 		}
 		break;
 	}
 	case PGRES_EMPTY_QUERY:
-		snprintf(s->tag, sizeof(s->tag), "%s", "");
+		s->tag[0] = 0;
 		break;
 	case PGRES_FATAL_ERROR:
 		relay_error(s, b, r);
@@ -417,12 +424,26 @@ void rt_statement_finished(RtSession *s)
 /* The CommandComplete tag of the statement that just finished. */
 void rt_statement_tag(RtSession *s, int64_t rows, char *tag, size_t n)
 {
-	if (s->rowdesc_sent && strncmp(s->tag, "SELECT", 6) == 0)
-		snprintf(tag, n, "SELECT %lld", (long long)rows);
-	else if (s->count_sum && strrchr(s->tag, ' '))
-		snprintf(tag, n, "%.*s %llu", (int)(strrchr(s->tag, ' ') - s->tag), s->tag, (unsigned long long)s->count_sum);
-	else
-		snprintf(tag, n, "%s", s->tag);
+	const char *sp = strrchr(s->tag, ' ');
+	size_t len;
+	uint64_t count;
+	if (s->rowdesc_sent && strncmp(s->tag, "SELECT", 6) == 0 && rows >= 0) {
+		len = 6;
+		count = (uint64_t)rows;
+	} else if (s->count_sum && sp) {
+		len = (size_t)(sp - s->tag);
+		count = s->count_sum;
+	} else {
+		buf_copy_str(tag, n, s->tag);
+		return;
+	}
+	if (n < len + 22) {
+		snprintf(tag, n, "%.*s %llu", (int)len, s->tag, (unsigned long long)count);
+		return;
+	}
+	memcpy(tag, s->tag, len);
+	tag[len++] = ' ';
+	tag[len + buf_fmt_u64(tag + len, count)] = 0;
 }
 
 static void merge_free(RtSession *s)
@@ -901,16 +922,25 @@ bool rt_explain_start(RtSession *s, const RtOp *op, const char *text, const RtPa
 	return false;
 }
 
+/* s holds t, the tree the last rt_plancache_get returned (NULL: none),
+ * with what the plan cache keeps with it. */
+static void tree_take(RtSession *s, PgQuery__ParseResult *t)
+{
+	s->tree = t;
+	s->tree_types = t ? rt_plancache_types_known(s->rt) : NULL;
+	s->tree_memo = t ? rt_plancache_memo(s->rt) : NULL;
+	s->tree_entry = t ? rt_plancache_entry(s->rt) : NULL;
+}
+
 /* Give back the query's parse tree. */
 static void tree_release(RtSession *s)
 {
 	struct RtShape *sh = query_shape(s);
 	if (s->tree)
-		rt_plancache_release(s->rt, sh ? sh->key : s->sql);
+		rt_plancache_unref(s->rt, s->tree_entry);
 	if (sh)
 		rt_shape_free(sh);
-	s->tree = NULL;
-	s->tree_types = NULL;
+	tree_take(s, NULL);
 }
 
 /* The tree of the query's shape, when it has one and it is a plain SELECT,
@@ -931,8 +961,7 @@ static bool shape_tree(RtSession *s, const char *sql)
 		rt_shape_free(s->shape);
 		return false;
 	}
-	s->tree = t;
-	s->tree_types = rt_plancache_types_known(s->rt);
+	tree_take(s, t);
 	/* the verdict is the tree's: noted with it (1 yes, -1 no) */
 	signed char *mark = rt_plancache_mark(s->rt);
 	if (mark && *mark == 0)
@@ -988,14 +1017,7 @@ static PgQuery__Node *next_statement(RtSession *s, char **text)
 static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, bool *again)
 {
 	const struct RtShape *shape = query_shape(s);
-	RtPlanner pl;
-	rt_router_planner(s->rt, &pl);
-	if (s->txn != RT_TXN_IDLE || s->implicit)
-		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
-	rt_plan_release(s);
-	s->rt->planning = s;
-	rt_plan(&pl, planned, text, shape ? &shape->params : NULL, &s->plan);
-	s->rt->planning = NULL;
+	rt_session_plan(s, s->tree->n_stmts == 1 ? s->tree_memo : NULL, planned, text, shape ? &shape->params : NULL);
 	*again = false;
 	if (shape && s->plan.root->kind != RT_OP_ROUTE && !s->plan.sequenced) {
 		/* the text's own tree plans it (a final step, a split, ...), not the
@@ -1005,8 +1027,7 @@ static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, b
 		rt_plan_free(&s->plan);
 		tree_release(s);
 		PgwError e;
-		s->tree = rt_plancache_get(s->rt, s->sql, &e);
-		s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
+		tree_take(s, rt_plancache_get(s->rt, s->sql, &e));
 		if (!s->tree) {
 			rt_send_error(s, &e);
 			s->query_failed = true;
@@ -1248,8 +1269,7 @@ static void cb_query(PgwConn *c, const char *sql)
 	if (!s->replication && rt_admin_command(s, sql))
 		return;
 	if (s->replication || !shape_tree(s, sql))
-		s->tree = rt_plancache_get(s->rt, sql, &e);
-	s->tree_types = s->tree ? rt_plancache_types_known(s->rt) : NULL;
+		tree_take(s, rt_plancache_get(s->rt, sql, &e));
 	if (!s->tree) {
 		pgw_send_error(c, &e);
 		rt_metrics_error(&s->rt->ops->m, e.sqlstate);

@@ -68,6 +68,7 @@ static bool add_literal(RtShape *sh, Buf *key, const char *v, size_t len, bool q
 	sh->text_at[k] = (int)text_at;
 	sh->text_len[k] = (int)text_len;
 	sh->key_at[k] = (int)key->len;
+	sh->formats[k] = 0; /* text */
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return false;
@@ -112,7 +113,10 @@ int rt_shape_literal_position(const RtShape *sh, int i) { return chars_of(sh->te
 
 bool rt_shape(const char *sql, RtShape *sh)
 {
-	memset(sh, 0, sizeof(*sh));
+	/* the per-literal arrays are written as literals are found */
+	sh->n = 0;
+	sh->key = sh->text = NULL;
+	sh->as_parameters = false;
 	if (strpbrk(sql, "$\\"))
 		return false; /* parameters, dollar quotes, escapes: as written */
 	Buf key;
@@ -173,18 +177,17 @@ bool rt_shape(const char *sql, RtShape *sh)
 			i = j;
 		}
 	}
-	if (!ok || sh->n == 0 || key.failed) {
+	if (!ok || sh->n == 0 || key.failed || !*buf_cstr(&key)) {
 		buf_cleanup(&key);
 		rt_shape_free(sh);
 		return false;
 	}
-	sh->key = strdup(buf_cstr(&key));
-	buf_cleanup(&key);
+	sh->key = (char *)key.data; /* the buffer's, terminated by buf_cstr */
 	/* the statement as the shards get it: without the closing ';' */
 	size_t end = n;
 	while (end > 0 && (isspace((unsigned char)sql[end - 1]) || sql[end - 1] == ';'))
 		end--;
-	sh->text = strndup(sql, end); /* formats[] stay 0: text, from the memset */
+	sh->text = strndup(sql, end);
 	sh->params = (RtParams){.n = sh->n, .values = (const char *const *)sh->values, .lengths = sh->lengths,
 				.formats = sh->formats};
 	sh->typed = sh->params;
@@ -202,7 +205,10 @@ void rt_shape_free(RtShape *sh)
 		free(sh->values[k]);
 	free(sh->key);
 	free(sh->text);
-	memset(sh, 0, sizeof(*sh));
+	sh->n = 0;
+	sh->key = sh->text = NULL;
+	sh->as_parameters = false;
+	sh->params = sh->typed = (RtParams){0};
 }
 
 /* ---------------------------------------------------------------- as parameters */

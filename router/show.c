@@ -132,22 +132,31 @@ static void show_pools(RtSession *s)
 	pgw_send_command_complete(c, tag);
 }
 
-/* SHOW PLAN_CACHE: query strings whose parse tree is kept, and how often
- * one was found there. */
+/* SHOW PLAN_CACHE: query strings whose parse tree is kept, how often one
+ * was found there, and the statements run from a plan kept with their
+ * tree (plan_hits) or planned (plan_misses). */
 static void show_plan_cache(RtSession *s)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
-	PgwField f[3] = {{"entries", 0, 0, 20, 8, -1, 0}, {"hits", 0, 0, 20, 8, -1, 0}, {"misses", 0, 0, 20, 8, -1, 0}};
-	rt_show_row_description(s, 3, f);
+	PgwField f[5] = {{"entries", 0, 0, 20, 8, -1, 0},
+			 {"hits", 0, 0, 20, 8, -1, 0},
+			 {"misses", 0, 0, 20, 8, -1, 0},
+			 {"plan_hits", 0, 0, 20, 8, -1, 0},
+			 {"plan_misses", 0, 0, 20, 8, -1, 0}};
+	rt_show_row_description(s, 5, f);
 	int n;
-	uint64_t hits, misses;
-	rt_plancache_stats(s->rt, &n, &hits, &misses);
-	char a[24], b[24], d[24];
-	snprintf(a, sizeof(a), "%d", n);
-	snprintf(b, sizeof(b), "%" PRIu64, hits);
-	snprintf(d, sizeof(d), "%" PRIu64, misses);
-	const char *vals[3] = {a, b, d};
-	rt_put_text_row(&c->out, 3, vals);
+	uint64_t counts[4];
+	rt_plancache_stats(s->rt, &n, &counts[0], &counts[1]);
+	rt_plancache_plan_stats(s->rt, &counts[2], &counts[3]);
+	char text[5][24];
+	const char *vals[5];
+	snprintf(text[0], sizeof(text[0]), "%d", n);
+	vals[0] = text[0];
+	for (int i = 0; i < 4; i++) {
+		snprintf(text[i + 1], sizeof(text[i + 1]), "%" PRIu64, counts[i]);
+		vals[i + 1] = text[i + 1];
+	}
+	rt_put_text_row(&c->out, 5, vals);
 	pgw_send_command_complete(c, "SHOW 1");
 }
 
