@@ -12,6 +12,7 @@
  * only.  The final step runs the complete statement, so what is pushed
  * down only saves rows, never changes the answer.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,33 +55,41 @@ static void from_refs(Node *n, bool nullable, FromRefs *f)
 	from_refs(j->rarg, nullable || full || j->jointype == PG_QUERY__JOIN_TYPE__JOIN_LEFT, f);
 }
 
-/* Whether an expression reads only FROM reference k: columns qualified by
- * its name or alias, or unqualified ones only its table has; no subquery,
- * parameter or function call (whose volatility is unknown here). */
+/* The FROM references an expression reads, as a mask: columns qualified
+ * by a reference's name or alias, or unqualified ones only its table has;
+ * not resolved (ok false) for a subquery, parameter or function call
+ * (whose volatility is unknown here) or any other column. */
 typedef struct Owner {
 	const RtPlanner *pl;
 	const FromRefs *f;
-	int k;
 	bool ok;
-	int ncols;
+	uint64_t mask;
 } Owner;
 
-static bool owner_column(Owner *o, const PgQuery__ColumnRef *cr)
+/* The reference a column names, -1 none or more than one. */
+static int owner_column(const Owner *o, const PgQuery__ColumnRef *cr)
 {
 	Node *last = cr->fields[cr->n_fields - 1];
+	int found = -1;
 	if (last->node_case != PG_QUERY__NODE__NODE_STRING)
-		return false;
-	if (cr->n_fields == 2)
-		return cr->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING &&
-		       strcmp(cr->fields[0]->string->sval, o->f->qual[o->k]) == 0;
-	if (cr->n_fields != 1 || o->f->other)
-		return false;
-	for (int i = 0; i < o->f->n; i++) {
-		bool has = o->pl->catalog.column_position(o->pl->catalog.arg, o->f->rv[i]->relname, last->string->sval) >= 0;
-		if (has != (i == o->k))
-			return false;
+		return -1;
+	if (cr->n_fields == 2) {
+		if (cr->fields[0]->node_case != PG_QUERY__NODE__NODE_STRING)
+			return -1;
+		for (int i = 0; i < o->f->n; i++)
+			if (strcmp(cr->fields[0]->string->sval, o->f->qual[i]) == 0)
+				return i;
+		return -1;
 	}
-	return true;
+	if (cr->n_fields != 1 || o->f->other)
+		return -1;
+	for (int i = 0; i < o->f->n; i++)
+		if (o->pl->catalog.column_position(o->pl->catalog.arg, o->f->rv[i]->relname, last->string->sval) >= 0) {
+			if (found >= 0)
+				return -1;
+			found = i;
+		}
+	return found;
 }
 
 static bool owner_visit(const ProtobufCMessage *m, void *arg)
@@ -96,11 +105,21 @@ static bool owner_visit(const ProtobufCMessage *m, void *arg)
 		return false;
 	}
 	if (d == &pg_query__column_ref__descriptor) {
-		o->ok = owner_column(o, (const PgQuery__ColumnRef *)m);
-		o->ncols++;
+		int k = owner_column(o, (const PgQuery__ColumnRef *)m);
+		o->ok = k >= 0;
+		if (k >= 0)
+			o->mask |= (uint64_t)1 << k;
 		return false;
 	}
 	return true;
+}
+
+/* The references expression n reads (0: none, or not resolved). */
+static uint64_t reads(const RtPlanner *pl, const FromRefs *f, Node *n)
+{
+	Owner o = {.pl = pl, .f = f, .ok = true};
+	pgn_walk(&n->base, owner_visit, &o);
+	return o.ok ? o.mask : 0;
 }
 
 /* The top-level conjuncts of where. */
@@ -277,18 +296,18 @@ static Node *bool_node(Arena *a, PgQuery__BoolExprType op, Node **args, int n)
 	return node;
 }
 
-/* Whether expression n reads only FROM reference k (and some column). */
-static bool owned(const RtPlanner *pl, const FromRefs *f, int k, Node *n)
+/* Whether expression n reads some of the references of mask and no others. */
+static bool owned(const RtPlanner *pl, const FromRefs *f, uint64_t mask, Node *n)
 {
-	Owner o = {.pl = pl, .f = f, .k = k, .ok = true};
-	pgn_walk(&n->base, owner_visit, &o);
-	return o.ok && o.ncols > 0;
+	uint64_t m = reads(pl, f, n);
+	return m && (m & ~mask) == 0;
 }
 
 /* For a conjunct "(a1 AND ...) OR (b1 AND ...) OR ...": the disjunction of
- * each branch's conjuncts that read only FROM reference k, which the
- * conjunct implies (TPC-H Q19's shape); NULL when a branch has none. */
-static Node *owned_or(const RtPlanner *pl, const FromRefs *f, int k, Node *n, Arena *a)
+ * each branch's conjuncts that read only the FROM references of mask,
+ * which the conjunct implies (TPC-H Q19's shape); NULL when a branch has
+ * none. */
+static Node *owned_or(const RtPlanner *pl, const FromRefs *f, uint64_t mask, Node *n, Arena *a)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_BOOL_EXPR || n->bool_expr->boolop != PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR)
 		return NULL;
@@ -300,7 +319,7 @@ static Node *owned_or(const RtPlanner *pl, const FromRefs *f, int k, Node *n, Ar
 		conjuncts(n->bool_expr->args[b], all, &nall, MAX_CONJUNCTS);
 		Node **mine = arena_alloc(a, sizeof(Node *) * (size_t)(nall ? nall : 1));
 		for (int i = 0; i < nall; i++)
-			if (owned(pl, f, k, all[i]))
+			if (owned(pl, f, mask, all[i]))
 				mine[nmine++] = all[i];
 		if (nmine == 0)
 			return NULL;
@@ -309,26 +328,147 @@ static Node *owned_or(const RtPlanner *pl, const FromRefs *f, int k, Node *n, Ar
 	return bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR, branches, (int)nb);
 }
 
+static const char *equated_column(const Node *n);
+
+/* Whether FROM reference x is on every shard that holds a row of
+ * reference k, with the rows of x that a conjunct k.kcol = x.xcol pairs
+ * with it: x a reference table (and k sharded or one too), or both
+ * sharded by the same vindex on those columns. */
+static bool colocated_ref(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const char *kcol, int x,
+			  const char *xcol)
+{
+	if (f->nullable[x] || rt_tables_is_cte(t, f->rv[x]->relname))
+		return false;
+	const VscTable *tk = rt_plan_placement(pl, f->rv[k]->relname), *tx = rt_plan_placement(pl, f->rv[x]->relname);
+	if (tx->placement == VSC_REFERENCE)
+		return tk->placement != VSC_PINNED;
+	return xcol && tk->placement == VSC_SHARDED && tx->placement == VSC_SHARDED &&
+	       tk->col_vindexes[0].vindex == tx->col_vindexes[0].vindex && strcmp(tk->col_vindexes[0].column, kcol) == 0 &&
+	       strcmp(tx->col_vindexes[0].column, xcol) == 0;
+}
+
+/* The scope's conjuncts, with the references each reads. */
+typedef struct Conjuncts {
+	int n;
+	Node *c[MAX_CONJUNCTS];
+	uint64_t reads[MAX_CONJUNCTS];
+} Conjuncts;
+
+/* For a conjunct c "k.a = x.b" of reference k's scope where x is
+ * colocated with k (colocated_ref): the filter "k.a IN (SELECT x.b FROM x,
+ * y... WHERE ...)" over x and the reference tables the conjuncts join with
+ * it (y...), with the conjuncts that read only those, which each shard
+ * runs over its own rows; NULL when c is not such a conjunct or no
+ * conjunct restricts those tables (nothing would be filtered).  The join
+ * of the scope implies the filter: every row of k it pairs has its value
+ * of a among the values of b there. */
+static Node *colocated_filter(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj,
+			      int c, Arena *a)
+{
+	Node *n = cj->c[c];
+	if (n->node_case != PG_QUERY__NODE__NODE_A_EXPR || n->a_expr->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+	    n->a_expr->n_name != 1 || strcmp(pgn_str(n->a_expr->name[0]), "=") != 0 || !n->a_expr->lexpr ||
+	    !n->a_expr->rexpr || n->a_expr->lexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    n->a_expr->rexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return NULL;
+	Owner o = {.pl = pl, .f = f, .ok = true};
+	Node *kn = n->a_expr->lexpr, *xn = n->a_expr->rexpr;
+	if (owner_column(&o, kn->column_ref) != k) {
+		kn = n->a_expr->rexpr;
+		xn = n->a_expr->lexpr;
+	}
+	int x = owner_column(&o, xn->column_ref);
+	if (owner_column(&o, kn->column_ref) != k || x < 0 || x == k ||
+	    !colocated_ref(pl, t, f, k, equated_column(kn), x, equated_column(xn)))
+		return NULL;
+	uint64_t comp = (uint64_t)1 << x, kbit = (uint64_t)1 << k;
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (int i = 0; i < cj->n; i++) {
+			uint64_t m = cj->reads[i], y = m & ~comp;
+			if (!(m & comp) || (m & kbit) || !y || (y & (y - 1)) || __builtin_popcountll(m) != 2)
+				continue;
+			int yi = __builtin_ctzll(y);
+			if (rt_plan_placement(pl, f->rv[yi]->relname)->placement == VSC_REFERENCE &&
+			    colocated_ref(pl, t, f, k, NULL, yi, NULL)) {
+				comp |= y;
+				grew = true;
+			}
+		}
+	}
+	Node **mine = arena_alloc(a, sizeof(Node *) * (size_t)cj->n);
+	int nmine = 0;
+	bool restricts = false;
+	for (int i = 0; i < cj->n; i++) {
+		Node *m = cj->reads[i] && (cj->reads[i] & ~comp) == 0 ? cj->c[i] : owned_or(pl, f, comp, cj->c[i], a);
+		if (m)
+			mine[nmine++] = m;
+		restricts = restricts || (m && (m != cj->c[i] || __builtin_popcountll(cj->reads[i]) == 1));
+	}
+	if (!restricts)
+		return NULL;
+	PgQuery__SelectStmt *q = arena_alloc(a, sizeof(*q));
+	*q = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+	q->n_target_list = 1;
+	q->target_list = arena_alloc(a, sizeof(Node *));
+	q->target_list[0] = pgn_res_target(a, NULL, xn);
+	q->from_clause = arena_alloc(a, sizeof(Node *) * RT_MAX_TABLES);
+	for (int i = 0; i < f->n; i++)
+		if (comp & ((uint64_t)1 << i)) {
+			Node *rn = arena_alloc(a, sizeof(*rn));
+			*rn = (Node)PG_QUERY__NODE__INIT;
+			rn->node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
+			rn->range_var = f->rv[i];
+			q->from_clause[q->n_from_clause++] = rn;
+		}
+	q->where_clause = nmine == 1 ? mine[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
+	q->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	q->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	Node *qn = arena_alloc(a, sizeof(*qn)), *sn = arena_alloc(a, sizeof(*sn));
+	*qn = (Node)PG_QUERY__NODE__INIT;
+	qn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn->select_stmt = q;
+	PgQuery__SubLink *sl = arena_alloc(a, sizeof(*sl));
+	*sl = (PgQuery__SubLink)PG_QUERY__SUB_LINK__INIT;
+	sl->sub_link_type = PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
+	sl->testexpr = kn;
+	sl->subselect = qn;
+	sl->location = -1;
+	*sn = (Node)PG_QUERY__NODE__INIT;
+	sn->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
+	sn->sub_link = sl;
+	return sn;
+}
+
 /* The statement that fetches one table's rows: SELECT of the columns the
- * final step reads (* for all) FROM it, with the
- * conjuncts of WHERE that concern it alone when it is read once, from a
- * non-nullable place of the top-level FROM; its shards in g.  False out of
- * memory. */
+ * final step reads (* for all) FROM it, with the conjuncts of WHERE that
+ * concern it alone and the filters of the joins its shards can run
+ * (colocated_filter), when it is read once, from a non-nullable place of
+ * the top-level FROM; its shards in g (by the conjuncts of its own).
+ * False out of memory. */
 static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const FromRefs *f,
 			const char *name, RtGather *g)
 {
-	Node *all[MAX_CONJUNCTS], *mine[MAX_CONJUNCTS];
-	int nall = 0, nmine = 0, k = -1;
+	Conjuncts cj = {0};
+	Node *mine[2 * MAX_CONJUNCTS];
+	int nmine = 0, nown = 0, k = -1;
 	if (occurrences(t, name) == 1 && s && s->op == PG_QUERY__SET_OPERATION__SETOP_NONE)
 		for (int i = 0; i < f->n; i++)
 			if (strcmp(f->rv[i]->relname, name) == 0 && !f->nullable[i])
 				k = i;
 	if (k >= 0)
-		conjuncts(s->where_clause, all, &nall, MAX_CONJUNCTS);
+		conjuncts(s->where_clause, cj.c, &cj.n, MAX_CONJUNCTS);
 	Arena a;
 	arena_init(&a);
-	for (int i = 0; i < nall; i++) {
-		Node *n = owned(pl, f, k, all[i]) ? all[i] : owned_or(pl, f, k, all[i], &a);
+	for (int i = 0; i < cj.n; i++) {
+		cj.reads[i] = reads(pl, f, cj.c[i]);
+		Node *n = owned(pl, f, (uint64_t)1 << k, cj.c[i]) ? cj.c[i] : owned_or(pl, f, (uint64_t)1 << k, cj.c[i], &a);
+		if (n)
+			mine[nmine++] = n;
+	}
+	nown = nmine;
+	for (int i = 0; i < cj.n; i++) {
+		Node *n = colocated_filter(pl, t, f, k, &cj, i, &a);
 		if (n)
 			mine[nmine++] = n;
 	}
@@ -338,20 +478,12 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	rt_table_from_init(&tf, name);
 	if (nmine)
 		tf.node.range_var = f->rv[k]; /* the conjuncts name its alias */
-	PgQuery__BoolExpr and = PG_QUERY__BOOL_EXPR__INIT;
-	PgQuery__Node andn = PG_QUERY__NODE__INIT;
-	and.boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
-	and.args = mine;
-	and.n_args = (size_t)nmine;
-	and.location = -1;
-	andn.node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
-	andn.bool_expr = &and;
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	fetch_targets(pl, t, f, name, &a, &st, &q);
 	q.n_from_clause = 1;
 	q.from_clause = tf.from;
-	q.where_clause = nmine == 0 ? NULL : nmine == 1 ? mine[0] : &andn;
+	q.where_clause = nmine == 0 ? NULL : nmine == 1 ? mine[0] : bool_node(&a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
 	q.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
 	q.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
@@ -359,7 +491,8 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	g->sql = pgn_deparse(&qn);
 	if (g->sql) {
 		snprintf(g->table, sizeof(g->table), "%s", name);
-		fetch_shards(pl, name, q.where_clause, k >= 0 ? f->qual[k] : name, g);
+		Node *own = nown == 0 ? NULL : nown == 1 ? mine[0] : bool_node(&a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nown);
+		fetch_shards(pl, name, own, k >= 0 ? f->qual[k] : name, g);
 	}
 	arena_reset(&a);
 	return g->sql != NULL;
@@ -536,6 +669,22 @@ static void gather_indexes(const RtPlanner *pl, PgQuery__SelectStmt *s, RtRoute 
 	}
 }
 
+/* The SELECT whose FROM list and WHERE filter the tables' fetches: s, or
+ * the subquery that is the whole FROM list of s (TPC-H Q7-Q9's shape), in
+ * turn.  Its WHERE holds for every row the statement reads. */
+static PgQuery__SelectStmt *pushdown_scope(PgQuery__SelectStmt *s)
+{
+	while (s->op == PG_QUERY__SET_OPERATION__SETOP_NONE && s->n_from_clause == 1 &&
+	       s->from_clause[0]->node_case == PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
+		const PgQuery__RangeSubselect *rs = s->from_clause[0]->range_subselect;
+		if (rs->lateral || !rs->subquery || rs->subquery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ||
+		    rs->subquery->select_stmt->op != PG_QUERY__SET_OPERATION__SETOP_NONE)
+			break;
+		s = rs->subquery->select_stmt;
+	}
+	return s;
+}
+
 bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, RtRoute *r)
 {
 	if (s->n_locking_clause) {
@@ -546,8 +695,9 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 	FromRefs f;
 	memset(&f, 0, sizeof(f));
 	f.scope = &s->base;
-	for (size_t i = 0; i < s->n_from_clause; i++)
-		from_refs(s->from_clause[i], false, &f);
+	PgQuery__SelectStmt *ps = pushdown_scope(s);
+	for (size_t i = 0; i < ps->n_from_clause; i++)
+		from_refs(ps->from_clause[i], false, &f);
 	if (!(r->gather = calloc((size_t)t->n + RT_MAX_TABLES + 1, sizeof(*r->gather))))
 		return false;
 	RtTables rest = *t;
@@ -562,7 +712,7 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 		if (nkept < RT_MAX_TABLES)
 			kept[nkept++] = w->ctes[i];
 	}
-	if (!gather_tables(pl, s, &rest, NULL, &f, r) || r->ngather == 0)
+	if (!gather_tables(pl, ps, &rest, NULL, &f, r) || r->ngather == 0)
 		return false;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	qn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
