@@ -181,6 +181,7 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 			      : rt_plan_is_vindex_column(a->rexpr, cv->column, table, alias) ? a->lexpr
 										     : NULL;
 		int shard;
+		RtRouteKind kind = r->kind;
 		if (!value || !value_shard(pl, table, cv, value, r, &shard)) {
 			if (value && r->kind == RT_ROUTE_REFUSE && strcmp(r->err.sqlstate, "22023") == 0) {
 				/* a value in no range of a range vindex: no row has it */
@@ -189,6 +190,14 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 				add_shard(r, 0);
 				r->eq_value = NULL;
 				return true;
+			}
+			if (value && r->kind == RT_ROUTE_REFUSE) {
+				/* a value that is no value of the column's type (7.5 or
+				 * 3000000000 for an int4 key) compares across types on
+				 * the shards, as PostgreSQL compares it: this conjunct
+				 * places nothing */
+				r->kind = kind;
+				return false;
 			}
 			*refused = r->kind == RT_ROUTE_REFUSE;
 			return false;
@@ -206,13 +215,8 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 		PgQuery__List *l = a->rexpr->list;
 		for (size_t i = 0; i < l->n_items; i++) {
 			int shard;
-			if (!value_shard(pl, table, cv, l->items[i], &tmp, &shard)) {
-				if (tmp.kind == RT_ROUTE_REFUSE) {
-					*r = tmp;
-					*refused = true;
-				}
-				return false;
-			}
+			if (!value_shard(pl, table, cv, l->items[i], &tmp, &shard))
+				return false; /* one is no value of the column's type: as for = */
 			if (shard >= 0)
 				add_shard(&tmp, shard);
 		}
