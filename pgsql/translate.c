@@ -735,13 +735,20 @@ static bool nullif_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 
 /* Translate n expressions (first, then items) into bufs/types, all brought to
  * their common type; returns it (text when nothing is typed). */
+static bool array_cmp_types(Tr *tr, const char *op, const TType *lt, const TType *rt, int loc);
+
 static bool common_list(Tr *tr, Node *first, size_t n, Node **items, Buf *bufs, TType *types, uint32_t *common, int loc)
 {
 	size_t total = n + (first ? 1 : 0);
 	uint32_t c = 0;
+	bool in_list = tr->in_list;
+	tr->in_list = false;
 	for (size_t i = 0; i < total; i++) {
 		buf_init(&bufs[i]);
 		if (!tr_expr(tr, first && i == 0 ? first : items[i - (first ? 1 : 0)], &bufs[i], &types[i]))
+			return false;
+		/* x IN (y, ...) is x = y OR ...: arrays of their own type only */
+		if (in_list && i > 0 && !array_cmp_types(tr, "=", &types[0], &types[i], loc))
 			return false;
 		if (!types[i].unknown && !types[i].param)
 			c = tr_common_of(c, types[i].oid);
@@ -765,6 +772,17 @@ static bool is_array_type(uint32_t oid)
 {
 	const PgType *t = pgt_by_oid(oid);
 	return t && t->category == 'A' && t->elem_oid && oid != 22 && oid != 30;
+}
+
+/* Arrays compare only with arrays of their own type: PostgreSQL has no
+ * integer[] = bigint[] (42883). */
+static bool array_cmp_types(Tr *tr, const char *op, const TType *lt, const TType *rt, int loc)
+{
+	if (!is_array_type(lt->oid) || !is_array_type(rt->oid) || lt->oid == rt->oid || lt->unknown || rt->unknown ||
+	    lt->param || rt->param)
+		return true;
+	return tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", tr_type_name(lt->oid), op,
+		       tr_type_name(rt->oid));
 }
 
 /* A prefix operator: - + @ |/ ||/ over the operand rb of type rt. */
@@ -997,6 +1015,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
 		if (strcmp(op, cmp_ops[i]) == 0) {
 			tr_ttype_set(ty, PGT_BOOL, -1);
+			if (!array_cmp_types(tr, op, &lt, &rt, loc))
+				goto out;
 			if (null_operand) {
 				null_result(out, &lb, &rb);
 				ok = true;
@@ -1132,7 +1152,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		buf_init(&lb);
 		buf_init(&rb);
 		bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
-			  unify(tr, &lb, &lt, &rb, &rt, a->location);
+			  unify(tr, &lb, &lt, &rb, &rt, a->location) && array_cmp_types(tr, "=", &lt, &rt, a->location);
 		if (ok) {
 			TType both[2] = {lt, rt};
 			int keyed = tr_cmp_keyed(both, 2);
@@ -1157,6 +1177,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		Buf *bufs = calloc(n, sizeof(Buf));
 		TType *types = calloc(n, sizeof(TType));
 		uint32_t common;
+		tr->in_list = true; /* for common_list */
 		bool ok = common_list(tr, a->lexpr, l->n_items, l->items, bufs, types, &common, a->location);
 		if (ok) {
 			int keyed = tr_cmp_keyed(types, n);

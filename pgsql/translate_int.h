@@ -82,6 +82,8 @@ typedef struct Tr {
 	/* > 0: translating an operand the planner folds away beside a NULL
 	 * constant; its aggregates take no row (translate_fold.c) */
 	int never_eval;
+	/* translating the list of x IN (...) (its array comparisons) */
+	bool in_list;
 } Tr;
 
 typedef PgQuery__Node Node;

@@ -72,3 +72,9 @@ SELECT ('-Infinity'::numeric)::int2
 SELECT ('NaN'::float8)::int2
 SELECT ('NaN'::real)::int8
 SELECT (2.5::numeric)::int, (-2.5)::int8, 1e10::float8::int8, 3.5::real::int2, f::int FROM c19_f WHERE id IN (1, 3, 5) ORDER BY id
+SELECT '{1,2}'::int[] = ARRAY[1::int8, 2]
+SELECT '{1,2}'::int[] IN (ARRAY[1::int8, 2])
+SELECT ARRAY[1, 2] <> '{1,2}'::int8[]
+SELECT ARRAY[1, 2] IS DISTINCT FROM ARRAY[3::int8]
+SELECT ARRAY['a'] = ARRAY['a'::varchar]
+SELECT ARRAY[1, 2] = '{1,2}', ARRAY[1, 2] IN ('{1}', ARRAY[1, 2]), NULL::int[] = ARRAY[1], ARRAY[1] IN (ARRAY[1], NULL), 1 IN (1, 2.5)
