@@ -511,6 +511,9 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 			tr_coerce(tr, &ab, &at, PGT_FLOAT8, -1, f->location);
 		if (i == 0)
 			*first = at;
+		/* mod(int2, int8) is mod(int8, int8): the arguments' common type */
+		if (i == 1 && strcmp(name, "mod") == 0 && tr_is_numeric_type(first->oid) && tr_is_numeric_type(at.oid))
+			tr_ttype_set(first, tr_common_of(first->oid, at.oid), -1);
 		if (i)
 			buf_put_str(out, ", ");
 		if (f->agg_distinct) {

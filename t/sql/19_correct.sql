@@ -78,3 +78,10 @@ SELECT ARRAY[1, 2] <> '{1,2}'::int8[]
 SELECT ARRAY[1, 2] IS DISTINCT FROM ARRAY[3::int8]
 SELECT ARRAY['a'] = ARRAY['a'::varchar]
 SELECT ARRAY[1, 2] = '{1,2}', ARRAY[1, 2] IN ('{1}', ARRAY[1, 2]), NULL::int[] = ARRAY[1], ARRAY[1] IN (ARRAY[1], NULL), 1 IN (1, 2.5)
+CREATE TABLE c19_n (id int PRIMARY KEY, a numeric, c numeric(30,10), j jsonb)
+INSERT INTO c19_n VALUES (1, 0, 0, '{"a":1,"b":2}'), (2, -0.0, 1.5, '1.0'), (3, 1.5, -1, '{"b":2, "a":1}'), (4, -1, 0.0000000001, '1')
+SELECT x.id, y.id FROM c19_n x LEFT JOIN c19_n y ON x.c = y.a ORDER BY 1, 2
+SELECT x.id, y.id FROM c19_n x, c19_n y WHERE x.a = y.c ORDER BY 1, 2
+SELECT x.id, y.id FROM c19_n x JOIN c19_n y ON x.j = y.j ORDER BY 1, 2
+SELECT x.id, y.id FROM c19_d x JOIN c19_d y ON x.a = y.b::date ORDER BY 1, 2
+SELECT mod(7, 9223372036854775807), pg_typeof(mod(7, 9223372036854775807)), pg_typeof(mod(1::int2, 2)), pg_typeof(mod(s, n)), mod(s, n) FROM c19_c ORDER BY id
