@@ -822,6 +822,8 @@ static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
 			buf_put_u8(out, ')');
 		}
 		*ty = *rt;
+		/* -x is no column: it has no collation to order it by value */
+		ty->column = ty->column && op[0] == '+';
 		return !tr->failed;
 	}
 	if (strcmp(op, "@") == 0) {

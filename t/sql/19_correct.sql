@@ -85,3 +85,6 @@ SELECT x.id, y.id FROM c19_n x, c19_n y WHERE x.a = y.c ORDER BY 1, 2
 SELECT x.id, y.id FROM c19_n x JOIN c19_n y ON x.j = y.j ORDER BY 1, 2
 SELECT x.id, y.id FROM c19_d x JOIN c19_d y ON x.a = y.b::date ORDER BY 1, 2
 SELECT mod(7, 9223372036854775807), pg_typeof(mod(7, 9223372036854775807)), pg_typeof(mod(1::int2, 2)), pg_typeof(mod(s, n)), mod(s, n) FROM c19_c ORDER BY id
+SELECT id, -c FROM c19_n ORDER BY -c, id
+SELECT id, lag(id) OVER (ORDER BY -c, id) FROM c19_n ORDER BY id
+SELECT -a, count(*) FROM c19_n GROUP BY 1 ORDER BY 1
