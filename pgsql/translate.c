@@ -827,10 +827,12 @@ static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
 		return !tr->failed;
 	}
 	if (strcmp(op, "@") == 0) {
-		buf_put_str(out, "abs(");
+		/* abs() of the type: a numeric keeps its scale, NaN stays */
+		buf_put_str(out, "pg_abs(");
 		tr_put_buf(out, rb);
-		buf_put_u8(out, ')');
+		buf_printf(out, ", %u)", rt->oid);
 		*ty = *rt;
+		ty->column = false; /* no collation: ordered by its key */
 		return true;
 	}
 	return tr_fail(tr, "0A000", loc, "prefix operator %s is not supported by DoSQL", op);

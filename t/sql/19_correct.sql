@@ -88,3 +88,6 @@ SELECT mod(7, 9223372036854775807), pg_typeof(mod(7, 9223372036854775807)), pg_t
 SELECT id, -c FROM c19_n ORDER BY -c, id
 SELECT id, lag(id) OVER (ORDER BY -c, id) FROM c19_n ORDER BY id
 SELECT -a, count(*) FROM c19_n GROUP BY 1 ORDER BY 1
+SELECT id, @c, @a FROM c19_n ORDER BY @c DESC, id
+SELECT @ 'NaN'::float8, @ -0.0::float8, @ -3::int2, pg_typeof(@ -3::int2), @ -2.50
+SELECT @ -2147483648::int4
