@@ -663,6 +663,14 @@ uint32_t tr_common_of(uint32_t a, uint32_t b)
 		return a;
 	if (tr_is_numeric_type(a) && tr_is_numeric_type(b))
 		return tr_arith_result(a, b);
+	/* arrays of numbers: the array of their elements' common type */
+	const PgType *ta = pgt_by_oid(a), *tb = pgt_by_oid(b);
+	if (a != b && ta && tb && ta->category == 'A' && tb->category == 'A' && ta->elem_oid && tb->elem_oid &&
+	    tr_is_numeric_type(ta->elem_oid) && tr_is_numeric_type(tb->elem_oid)) {
+		const PgType *e = pgt_by_oid(tr_arith_result(ta->elem_oid, tb->elem_oid));
+		if (e && e->array_oid)
+			return e->array_oid;
+	}
 	/* date < timestamp < timestamptz: each converts implicitly to the next */
 	if (is_datetime(a) && is_datetime(b))
 		return a == PGT_TIMESTAMPTZ || b == PGT_TIMESTAMPTZ ? PGT_TIMESTAMPTZ

@@ -91,3 +91,5 @@ SELECT -a, count(*) FROM c19_n GROUP BY 1 ORDER BY 1
 SELECT id, @c, @a FROM c19_n ORDER BY @c DESC, id
 SELECT @ 'NaN'::float8, @ -0.0::float8, @ -3::int2, pg_typeof(@ -3::int2), @ -2.50
 SELECT @ -2147483648::int4
+SELECT pg_typeof(coalesce('{}'::int[], ARRAY[0, 9223372036854775807])), coalesce(NULL::int[], ARRAY[0, 9223372036854775807])::text, pg_typeof(CASE WHEN true THEN ARRAY[1] ELSE ARRAY[2.5] END), pg_typeof(coalesce(ARRAY[1::int2], ARRAY[2]))
+SELECT v::text FROM (SELECT ARRAY[1] AS v UNION SELECT ARRAY[2::int8]) s ORDER BY v
