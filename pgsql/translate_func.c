@@ -629,12 +629,12 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
 		fname = f->agg_distinct ? "pg_numsum1" : "pg_numsum";
 	else if (m->rule == RET_SUM && f->agg_distinct)
-		fname = "sum";
+		fname = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8 ? "pg_fsum1" : "sum";
 	if ((strcmp(name, "min") == 0 || strcmp(name, "max") == 0) && first.oid == PGT_NUMERIC && !first.column &&
 	    !f->over)
 		fname = name[1] == 'i' ? "pg_nummin" : "pg_nummax"; /* by value, not as text */
 	if (m->rule == RET_AVG)
-		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
+		fname = floating ? (f->agg_distinct ? "pg_favg1" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
 	bool agg_bytes = bytea && strcmp(name, "string_agg") == 0;
 	size_t start = final_out->len;
 	buf_printf(final_out, "%s%s(", agg_bytes ? "CAST(" : "", fname);

@@ -93,3 +93,7 @@ SELECT @ 'NaN'::float8, @ -0.0::float8, @ -3::int2, pg_typeof(@ -3::int2), @ -2.
 SELECT @ -2147483648::int4
 SELECT pg_typeof(coalesce('{}'::int[], ARRAY[0, 9223372036854775807])), coalesce(NULL::int[], ARRAY[0, 9223372036854775807])::text, pg_typeof(CASE WHEN true THEN ARRAY[1] ELSE ARRAY[2.5] END), pg_typeof(coalesce(ARRAY[1::int2], ARRAY[2]))
 SELECT v::text FROM (SELECT ARRAY[1] AS v UNION SELECT ARRAY[2::int8]) s ORDER BY v
+SELECT sum(DISTINCT f), avg(DISTINCT r), pg_typeof(sum(DISTINCT r)), sum(DISTINCT x), avg(DISTINCT x) FROM c19_f
+SELECT avg(DISTINCT f) FROM c19_f
+SELECT sum(DISTINCT f), avg(DISTINCT f) FROM c19_f WHERE id IN (1, 3, 4, 5)
+SELECT sum(DISTINCT r), avg(DISTINCT r) FROM c19_f WHERE id <> 2
