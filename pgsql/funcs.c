@@ -130,6 +130,24 @@ static bool float_nan(uint32_t oid, sqlite3_value *v)
 
 /* pg_sqrt(x): sqrt of double precision; NaN is NaN, a negative number
  * is 2201F as PostgreSQL says. */
+/* pg_float_digits(v, digits): a float's text at that many significant
+ * digits (%g), as float8_numeric and float4_numeric read it. */
+static void fn_float_digits(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	double v = dec_float_arg(argv[0]);
+	char t[64];
+	if (isnan(v))
+		snprintf(t, sizeof(t), "NaN");
+	else if (isinf(v))
+		snprintf(t, sizeof(t), v < 0 ? "-Infinity" : "Infinity");
+	else
+		snprintf(t, sizeof(t), "%.*g", sqlite3_value_int(argv[1]), v);
+	sqlite3_result_text(ctx, t, -1, SQLITE_TRANSIENT);
+}
+
 /* pg_int_special(v, from, to): v, or the error of casting its NaN or
  * infinity (the text it is stored as) of type from to integer type to. */
 static void fn_int_special(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -1318,6 +1336,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_abs", 2, fn_abs, NULL, SQLITE_DETERMINISTIC},
 		{"pg_sqrt", 1, fn_sqrt, NULL, SQLITE_DETERMINISTIC},
 		{"pg_int_special", 3, fn_int_special, NULL, SQLITE_DETERMINISTIC},
+		{"pg_float_digits", 2, fn_float_digits, NULL, SQLITE_DETERMINISTIC},
 		{"pg_float_op", 4, fn_float_op, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},

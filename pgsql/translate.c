@@ -200,6 +200,11 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 		buf_put_str(&nb, "pg_cast(pg_int_special(pg_round(");
 		tr_put_buf(&nb, b);
 		buf_printf(&nb, ", 0, %u), %u, %u), %u, %d)", PGT_NUMERIC, from, to, to, typmod);
+	} else if ((from == PGT_FLOAT4 || from == PGT_FLOAT8) && to == PGT_NUMERIC) {
+		/* float8_numeric: the value's 15 significant digits (6 of a real) */
+		buf_put_str(&nb, "pg_cast(pg_float_digits(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, ", %d), %u, %d)", from == PGT_FLOAT4 ? 6 : 15, to, typmod);
 	} else if ((from == PGT_FLOAT4 || from == PGT_FLOAT8) && tr_is_int_type(to)) {
 		/* a float NaN is out of the integer's range (22003) */
 		buf_put_str(&nb, "pg_cast(pg_int_special(");
