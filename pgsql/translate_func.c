@@ -378,6 +378,11 @@ static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__Fun
 	static const char *const bytea_aware[] = {"substr", "substring", "btrim", "ltrim", "rtrim", "trim",
 						  "length", "octet_length", "md5", "string_agg", "count",
 						  "min", "max", "array_agg", NULL};
+	/* anyarray arguments: an untyped literal has no array type to resolve */
+	static const char *const anyarray[] = {"array_to_string", "array_upper", "array_lower", "array_length",
+					       "cardinality", NULL};
+	if (i == 0 && t->unknown && name_in(name, anyarray))
+		return tr_fail(tr, "42804", -1, "could not determine polymorphic type because input has type unknown");
 	if (t->unknown || t->param)
 		return true;
 	if (t->oid == PGT_BYTEA && (m->rule == RET_FIXED && (m->ret == PGT_TEXT || m->ret == PGT_INT4)) &&

@@ -99,3 +99,8 @@ SELECT sum(DISTINCT f), avg(DISTINCT f) FROM c19_f WHERE id IN (1, 3, 4, 5)
 SELECT sum(DISTINCT r), avg(DISTINCT r) FROM c19_f WHERE id <> 2
 SELECT sqrt(0.1::float8)::numeric, 0.1::real::numeric, (1e20::float8)::numeric, 'NaN'::float8::numeric, '-0'::float8::numeric, 1.5::float8::numeric(5,2), 123456789.123456789::float8::numeric, (1e-20::float8)::numeric
 SELECT id, f::numeric, r::numeric FROM c19_f WHERE id <> 6 ORDER BY id
+SELECT array_length('{1}', 1)
+SELECT cardinality('{1}')
+SELECT array_to_string('{a,b}', ',')
+SELECT array_upper(NULL, 1)
+SELECT array_length('{1}'::int[], 1), cardinality(ARRAY[1, 2]), array_to_string(ARRAY['a', 'b'], ','), array_lower(ARRAY[1], 1)
