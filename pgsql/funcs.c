@@ -615,8 +615,10 @@ static void fn_minmax(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		}
 		int cmp;
 		if (oid) {
-			cmp = pgt_order_text(oid, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]),
-					     (const char *)sqlite3_value_text(best), (size_t)sqlite3_value_bytes(best));
+			const char *x = (const char *)sqlite3_value_text(argv[i]);
+			const char *y = (const char *)sqlite3_value_text(best);
+			cmp = pgt_order_text(oid, x, (size_t)sqlite3_value_bytes(argv[i]), y,
+					     (size_t)sqlite3_value_bytes(best));
 		} else if (sqlite3_value_numeric_type(argv[i]) != SQLITE_TEXT &&
 			   sqlite3_value_numeric_type(best) != SQLITE_TEXT) {
 			double a = sqlite3_value_double(argv[i]), b = sqlite3_value_double(best);
@@ -1323,7 +1325,8 @@ static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 bool pgs_funcs_register(PgsSession *s)
 {
-	sqlite3_test_control(SQLITE_TESTCTRL_OPTIMIZATIONS, s->db, DOSQL_SQLITE_BLOOM_FILTER | DOSQL_SQLITE_BLOOM_PULLDOWN);
+	sqlite3_test_control(SQLITE_TESTCTRL_OPTIMIZATIONS, s->db,
+			     DOSQL_SQLITE_BLOOM_FILTER | DOSQL_SQLITE_BLOOM_PULLDOWN);
 	PgtSqlFunc fns[] = {
 		{"pg_now", 0, fn_now, s, 0},
 		{"pg_clock_timestamp", 0, fn_clock_timestamp, NULL, 0},

@@ -719,8 +719,8 @@ static bool nullif_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		tr_put_buf(&lk, &lb);
 		kt[0] = lt;
 		kt[1] = rt;
-		ok = tr_coerce(tr, &lk, &kt[0], cmp, -1, a->location) && tr_coerce(tr, &rb, &kt[1], cmp, -1, a->location) &&
-		     tr_coerce(tr, &lb, &lt, res, -1, a->location);
+		ok = tr_coerce(tr, &lk, &kt[0], cmp, -1, a->location) &&
+		     tr_coerce(tr, &rb, &kt[1], cmp, -1, a->location) && tr_coerce(tr, &lb, &lt, res, -1, a->location);
 	}
 	int keyed = ok ? tr_cmp_keyed(kt, 2) : 0;
 	if (ok && !keyed && res == cmp) {

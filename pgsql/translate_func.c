@@ -382,7 +382,8 @@ static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__Fun
 	static const char *const anyarray[] = {"array_to_string", "array_upper", "array_lower", "array_length",
 					       "cardinality", NULL};
 	if (i == 0 && t->unknown && name_in(name, anyarray))
-		return tr_fail(tr, "42804", -1, "could not determine polymorphic type because input has type unknown");
+		return tr_fail(tr, "42804", -1,
+			       "could not determine polymorphic type because input has type unknown");
 	if (t->unknown || t->param)
 		return true;
 	if (t->oid == PGT_BYTEA && (m->rule == RET_FIXED && (m->ret == PGT_TEXT || m->ret == PGT_INT4)) &&
@@ -424,7 +425,8 @@ static bool result_type(Tr *tr, const FuncMap *m, const char *name, const TType 
 		if (first->oid == PGT_VARCHAR && (strcmp(name, "min") == 0 || strcmp(name, "max") == 0))
 			tr_ttype_set(ty, PGT_TEXT, -1); /* min(text) takes varchar */
 		else
-			tr_ttype_set(ty, first->oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
+			tr_ttype_set(ty, first->oid,
+				     (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
 		break;
 	case RET_SUM:
 		tr_ttype_set(ty,
@@ -496,8 +498,8 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 		static const char *const text_fns[] = {"ltrim", "rtrim", "btrim", "left", "right", "upper", "lower",
 						       "initcap", "length", "char_length", "character_length",
 						       "replace", "reverse", "repeat", "lpad", "rpad", "strpos",
-						       "split_part", "translate", "starts_with", "md5", "ascii", "substr",
-						       "substring", NULL};
+						       "split_part", "translate", "starts_with", "md5", "ascii",
+						       "substr", "substring", NULL};
 		if (at.oid == PGT_BPCHAR && name_in(name, text_fns)) {
 			Buf t;
 			buf_init(&t);
@@ -639,7 +641,8 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	    !f->over)
 		fname = name[1] == 'i' ? "pg_nummin" : "pg_nummax"; /* by value, not as text */
 	if (m->rule == RET_AVG)
-		fname = floating ? (f->agg_distinct ? "pg_favg1" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
+		fname = floating ? (f->agg_distinct ? "pg_favg1" : "pg_floatavg")
+				 : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
 	bool agg_bytes = bytea && strcmp(name, "string_agg") == 0;
 	size_t start = final_out->len;
 	buf_printf(final_out, "%s%s(", agg_bytes ? "CAST(" : "", fname);
