@@ -656,100 +656,8 @@ static void null_result(Buf *out, Buf *lb, Buf *rb)
 }
 
 /* Emit "(l) OP (r)" after unifying operand types. */
-static bool is_datetime(uint32_t t) { return t == PGT_DATE || t == PGT_TIMESTAMP || t == PGT_TIMESTAMPTZ; }
-
-/* The common type of two types: numeric types promote, so do date and
- * timestamp, otherwise the first. */
-uint32_t tr_common_of(uint32_t a, uint32_t b)
-{
-	if (!a || a == PGT_UNKNOWN)
-		return b;
-	if (!b || b == PGT_UNKNOWN)
-		return a;
-	if (tr_is_numeric_type(a) && tr_is_numeric_type(b))
-		return tr_arith_result(a, b);
-	/* arrays of numbers: the array of their elements' common type */
-	const PgType *ta = pgt_by_oid(a), *tb = pgt_by_oid(b);
-	if (a != b && ta && tb && ta->category == 'A' && tb->category == 'A' && ta->elem_oid && tb->elem_oid &&
-	    tr_is_numeric_type(ta->elem_oid) && tr_is_numeric_type(tb->elem_oid)) {
-		const PgType *e = pgt_by_oid(tr_arith_result(ta->elem_oid, tb->elem_oid));
-		if (e && e->array_oid)
-			return e->array_oid;
-	}
-	/* date < timestamp < timestamptz: each converts implicitly to the next */
-	if (is_datetime(a) && is_datetime(b))
-		return a == PGT_TIMESTAMPTZ || b == PGT_TIMESTAMPTZ ? PGT_TIMESTAMPTZ
-		       : a == PGT_TIMESTAMP || b == PGT_TIMESTAMP ? PGT_TIMESTAMP
-								 : PGT_DATE;
-	return a;
-}
-
-/* The type NULLIF(l, r) returns: the left input of the = operator
- * PostgreSQL picks (l's own type beside another integer, float or
- * date/time type; text for varchar; character(n) only beside
- * character(n) or an untyped value); *cmp, the type they compare in. */
-static uint32_t nullif_type(const TType *l, const TType *r, uint32_t *cmp)
-{
-	bool lopen = l->unknown || l->param, ropen = r->unknown || r->param;
-	uint32_t lo = lopen ? r->oid : l->oid, ro = ropen ? lo : r->oid;
-	if (lopen && ropen)
-		lo = ro = PGT_TEXT;
-	if ((lo == PGT_BPCHAR && (ro == PGT_BPCHAR || ro == PGT_VARCHAR)) || (lo == PGT_VARCHAR && ro == PGT_BPCHAR))
-		return *cmp = PGT_BPCHAR;
-	if (tr_is_text_type(lo) && (lo == PGT_VARCHAR || lo == PGT_BPCHAR || tr_is_text_type(ro)))
-		return *cmp = PGT_TEXT;
-	*cmp = tr_common_of(lo, ro);
-	bool same_kind = (tr_is_int_type(lo) && tr_is_int_type(ro)) || (is_datetime(lo) && is_datetime(ro)) ||
-			 ((lo == PGT_FLOAT4 || lo == PGT_FLOAT8) && (ro == PGT_FLOAT4 || ro == PGT_FLOAT8));
-	return same_kind ? lo : *cmp;
-}
-
-/* NULLIF(l, r): NULL when l = r (compared by r's and l's values as
- * PostgreSQL's operator compares them), else l of nullif_type. */
-static bool nullif_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
-{
-	Buf lb, rb, lk;
-	TType lt, rt, kt[2];
-	buf_init(&lb);
-	buf_init(&rb);
-	buf_init(&lk);
-	bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt);
-	uint32_t cmp = 0, res = ok ? nullif_type(&lt, &rt, &cmp) : 0;
-	if (ok) {
-		tr_put_buf(&lk, &lb);
-		kt[0] = lt;
-		kt[1] = rt;
-		ok = tr_coerce(tr, &lk, &kt[0], cmp, -1, a->location) &&
-		     tr_coerce(tr, &rb, &kt[1], cmp, -1, a->location) && tr_coerce(tr, &lb, &lt, res, -1, a->location);
-	}
-	int keyed = ok ? tr_cmp_keyed(kt, 2) : 0;
-	if (ok && !keyed && res == cmp) {
-		buf_put_str(out, "nullif(");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
-	} else if (ok) {
-		buf_put_str(out, "(CASE WHEN ");
-		tr_put_cmp_operand(out, &lk, &kt[0], keyed);
-		buf_put_str(out, " = ");
-		tr_put_cmp_operand(out, &rb, &kt[1], keyed);
-		buf_put_str(out, " THEN NULL ELSE ");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, " END)");
-	}
-	if (ok)
-		tr_ttype_set(ty, res, lt.typmod);
-	buf_cleanup(&lb);
-	buf_cleanup(&rb);
-	buf_cleanup(&lk);
-	return ok && !tr->failed;
-}
-
 /* Translate n expressions (first, then items) into bufs/types, all brought to
  * their common type; returns it (text when nothing is typed). */
-static bool array_cmp_types(Tr *tr, const char *op, const TType *lt, const TType *rt, int loc);
-
 static bool common_list(Tr *tr, Node *first, size_t n, Node **items, Buf *bufs, TType *types, uint32_t *common, int loc)
 {
 	size_t total = n + (first ? 1 : 0);
@@ -761,7 +669,7 @@ static bool common_list(Tr *tr, Node *first, size_t n, Node **items, Buf *bufs, 
 		if (!tr_expr(tr, first && i == 0 ? first : items[i - (first ? 1 : 0)], &bufs[i], &types[i]))
 			return false;
 		/* x IN (y, ...) is x = y OR ...: arrays of their own type only */
-		if (in_list && i > 0 && !array_cmp_types(tr, "=", &types[0], &types[i], loc))
+		if (in_list && i > 0 && !tr_array_cmp_types(tr, "=", &types[0], &types[i], loc))
 			return false;
 		if (!types[i].unknown && !types[i].param)
 			c = tr_common_of(c, types[i].oid);
@@ -785,17 +693,6 @@ static bool is_array_type(uint32_t oid)
 {
 	const PgType *t = pgt_by_oid(oid);
 	return t && t->category == 'A' && t->elem_oid && oid != 22 && oid != 30;
-}
-
-/* Arrays compare only with arrays of their own type: PostgreSQL has no
- * integer[] = bigint[] (42883). */
-static bool array_cmp_types(Tr *tr, const char *op, const TType *lt, const TType *rt, int loc)
-{
-	if (!is_array_type(lt->oid) || !is_array_type(rt->oid) || lt->oid == rt->oid || lt->unknown || rt->unknown ||
-	    lt->param || rt->param)
-		return true;
-	return tr_fail(tr, "42883", loc, "operator does not exist: %s %s %s", tr_type_name(lt->oid), op,
-		       tr_type_name(rt->oid));
 }
 
 /* A prefix operator: - + @ |/ ||/ over the operand rb of type rt. */
@@ -1032,7 +929,7 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
 		if (strcmp(op, cmp_ops[i]) == 0) {
 			tr_ttype_set(ty, PGT_BOOL, -1);
-			if (!array_cmp_types(tr, op, &lt, &rt, loc))
+			if (!tr_array_cmp_types(tr, op, &lt, &rt, loc))
 				goto out;
 			if (null_operand) {
 				null_result(out, &lb, &rb);
@@ -1169,7 +1066,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		buf_init(&lb);
 		buf_init(&rb);
 		bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
-			  unify(tr, &lb, &lt, &rb, &rt, a->location) && array_cmp_types(tr, "=", &lt, &rt, a->location);
+			  unify(tr, &lb, &lt, &rb, &rt, a->location) && tr_array_cmp_types(tr, "=", &lt, &rt, a->location);
 		if (ok) {
 			TType both[2] = {lt, rt};
 			int keyed = tr_cmp_keyed(both, 2);
@@ -1185,7 +1082,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		return ok;
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF:
-		return nullif_expr(tr, a, out, ty);
+		return tr_nullif(tr, a, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
 		if (a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST)
 			return tr_unsupported(tr, a->location, "this IN form");
