@@ -131,6 +131,24 @@ static bool float_nan(uint32_t oid, sqlite3_value *v)
 
 /* pg_sqrt(x): sqrt of double precision; NaN is NaN, a negative number
  * is 2201F as PostgreSQL says. */
+/* pg_float_digits(v, digits): a float's text at that many significant
+ * digits (%g), as float8_numeric and float4_numeric read it. */
+static void fn_float_digits(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	double v = dec_float_arg(argv[0]);
+	char t[64];
+	if (isnan(v))
+		snprintf(t, sizeof(t), "NaN");
+	else if (isinf(v))
+		snprintf(t, sizeof(t), v < 0 ? "-Infinity" : "Infinity");
+	else
+		snprintf(t, sizeof(t), "%.*g", sqlite3_value_int(argv[1]), v);
+	sqlite3_result_text(ctx, t, -1, SQLITE_TRANSIENT);
+}
+
 /* pg_int_special(v, from, to): v, or the error of casting its NaN or
  * infinity (the text it is stored as) of type from to integer type to. */
 static void fn_int_special(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -598,8 +616,10 @@ static void fn_minmax(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		}
 		int cmp;
 		if (oid) {
-			cmp = pgt_order_text(oid, (const char *)sqlite3_value_text(argv[i]), (size_t)sqlite3_value_bytes(argv[i]),
-					     (const char *)sqlite3_value_text(best), (size_t)sqlite3_value_bytes(best));
+			const char *x = (const char *)sqlite3_value_text(argv[i]);
+			const char *y = (const char *)sqlite3_value_text(best);
+			cmp = pgt_order_text(oid, x, (size_t)sqlite3_value_bytes(argv[i]), y,
+					     (size_t)sqlite3_value_bytes(best));
 		} else if (sqlite3_value_numeric_type(argv[i]) != SQLITE_TEXT &&
 			   sqlite3_value_numeric_type(best) != SQLITE_TEXT) {
 			double a = sqlite3_value_double(argv[i]), b = sqlite3_value_double(best);
@@ -1296,8 +1316,18 @@ static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 }
 
+/* SQLite's Bloom filters on joins (an automatic index) hash a text by its
+ * length, taking texts equal under a collation to be as long: DoSQL's
+ * collations make texts of other lengths equal ('0' and '0.00' under
+ * pg_numeric, jsonb, dates), which the filters would drop from a join.
+ * The optimization masks are sqliteInt.h's. */
+#define DOSQL_SQLITE_BLOOM_FILTER 0x00080000
+#define DOSQL_SQLITE_BLOOM_PULLDOWN 0x00100000
+
 bool pgs_funcs_register(PgsSession *s)
 {
+	sqlite3_test_control(SQLITE_TESTCTRL_OPTIMIZATIONS, s->db,
+			     DOSQL_SQLITE_BLOOM_FILTER | DOSQL_SQLITE_BLOOM_PULLDOWN);
 	PgtSqlFunc fns[] = {
 		{"pg_now", 0, fn_now, s, 0},
 		{"pg_clock_timestamp", 0, fn_clock_timestamp, NULL, 0},
@@ -1310,6 +1340,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_abs", 2, fn_abs, NULL, SQLITE_DETERMINISTIC},
 		{"pg_sqrt", 1, fn_sqrt, NULL, SQLITE_DETERMINISTIC},
 		{"pg_int_special", 3, fn_int_special, NULL, SQLITE_DETERMINISTIC},
+		{"pg_float_digits", 2, fn_float_digits, NULL, SQLITE_DETERMINISTIC},
 		{"pg_float_op", 4, fn_float_op, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},

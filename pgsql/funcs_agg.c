@@ -335,6 +335,7 @@ bool pgs_agg_register(sqlite3 *db)
 	} aggs[] = {
 		{"pg_ordagg", ordagg_compute},	 {"pg_pctagg", pctagg_compute}, {"pg_bitagg", bitagg_compute},
 		{"pg_fstat", pgs_fstat_compute}, {"pg_nstat", pgs_nstat_compute},
+		{"pg_fsum1", pgs_fsum1_compute}, {"pg_favg1", pgs_favg1_compute},
 	};
 	for (size_t i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
 		if (sqlite3_create_window_function(db, aggs[i].name, -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,

@@ -16,6 +16,10 @@ typedef void (*AggCompute)(sqlite3_context *ctx, sqlite3_value **rows, size_t nr
 /* pg_fstat(kind, y [, x]): the float8 statistical aggregates, and sum
  * ('+') and avg ('a') of float8 summed anew for each window frame. */
 void pgs_fstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t nrows, int width);
+/* pg_fsum1(y) and pg_favg1(y): sum and avg of float8, one argument (for
+ * DISTINCT, which SQLite allows with one argument only). */
+void pgs_fsum1_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t nrows, int width);
+void pgs_favg1_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t nrows, int width);
 /* pg_nstat(kind, x): variance and stddev of integers and numeric. */
 void pgs_nstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t nrows, int width);
 

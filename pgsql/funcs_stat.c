@@ -96,36 +96,60 @@ static bool fstat_final(char kind, const FStat *s, double *r)
 	}
 }
 
-void pgs_fstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int width)
+/* One value of float8pl (sum): from the first value on, -0 stays -0. */
+static void fsum_add(FStat *s, double y)
 {
-	FStat s = {0};
-	char kind = n ? (char)sqlite3_value_text(rows[0])[0] : 0;
-	bool two = width > 2;
+	double sy0 = s->sy;
+	s->sy = s->n > 0.0 ? s->sy + y : y;
+	s->n += 1.0;
+	s->overflow = s->overflow || (isinf(s->sy) && !isinf(sy0) && !isinf(y));
+	s->nonfinite = s->nonfinite || !isfinite(y);
+}
+
+/* The statistic kind over rows whose y (and x) are at column col (and
+ * col + 1).  PostgreSQL raises 22003 when its sums of finite values
+ * overflow before a NaN or an infinity comes.  Rows come in no one's
+ * order here: only when every value is finite, or (sorted: DISTINCT) when
+ * the finite values overflow and no -Infinity comes first. */
+static void fstat_run(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int width, char kind, int col, bool sorted)
+{
+	FStat s = {0}, fin = {0};
+	bool two = width > col + 1, ninf = false;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_value **r = rows + i * (size_t)width;
-		if (sqlite3_value_type(r[1]) == SQLITE_NULL || (two && sqlite3_value_type(r[2]) == SQLITE_NULL))
+		sqlite3_value **r = rows + i * (size_t)width + col;
+		if (sqlite3_value_type(r[0]) == SQLITE_NULL || (two && sqlite3_value_type(r[1]) == SQLITE_NULL))
 			continue;
-		if (kind == '+') {
-			/* float8pl from the first value on: -0 stays -0 */
-			double y = dec_float_arg(r[1]), sy0 = s.sy;
-			s.sy = s.n > 0.0 ? s.sy + y : y;
-			s.n += 1.0;
-			s.overflow = s.overflow || (isinf(s.sy) && !isinf(sy0) && !isinf(y));
-			s.nonfinite = s.nonfinite || !isfinite(y);
-		} else {
-			fstat_add(&s, dec_float_arg(r[1]), two ? dec_float_arg(r[2]) : 0, two);
-		}
+		double y = dec_float_arg(r[0]), x = two ? dec_float_arg(r[1]) : 0;
+		ninf = ninf || (isinf(y) && y < 0);
+		if (kind == '+')
+			fsum_add(&s, y);
+		else
+			fstat_add(&s, y, x, two);
+		if (sorted && isfinite(y))
+			kind == '+' ? fsum_add(&fin, y) : fstat_add(&fin, y, x, two);
 	}
-	/* PostgreSQL raises 22003 when its sums of finite values overflow
-	 * before a NaN or an infinity comes; the rows' order is no one's here,
-	 * so only when every value is finite */
-	if (s.overflow && !s.nonfinite) {
+	if ((s.overflow && !s.nonfinite) || (sorted && fin.overflow && !ninf)) {
 		pgt_result_error(ctx, "22003", "value out of range: overflow");
 		return;
 	}
 	double res;
 	if (n && fstat_final(kind, &s, &res))
 		dec_float_result(ctx, res);
+}
+
+void pgs_fstat_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int width)
+{
+	fstat_run(ctx, rows, n, width, n ? (char)sqlite3_value_text(rows[0])[0] : 0, 1, false);
+}
+
+void pgs_fsum1_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int width)
+{
+	fstat_run(ctx, rows, n, width, '+', 0, true);
+}
+
+void pgs_favg1_compute(sqlite3_context *ctx, sqlite3_value **rows, size_t n, int width)
+{
+	fstat_run(ctx, rows, n, width, 'a', 0, true);
 }
 
 /* floor(sqrt(v) * 10^scale) of a finite v > 0, as the digits of an integer

@@ -200,6 +200,11 @@ static void wrap_cast(Buf *b, uint32_t from, int32_t from_typmod, uint32_t to, i
 		buf_put_str(&nb, "pg_cast(pg_int_special(pg_round(");
 		tr_put_buf(&nb, b);
 		buf_printf(&nb, ", 0, %u), %u, %u), %u, %d)", PGT_NUMERIC, from, to, to, typmod);
+	} else if ((from == PGT_FLOAT4 || from == PGT_FLOAT8) && to == PGT_NUMERIC) {
+		/* float8_numeric: the value's 15 significant digits (6 of a real) */
+		buf_put_str(&nb, "pg_cast(pg_float_digits(");
+		tr_put_buf(&nb, b);
+		buf_printf(&nb, ", %d), %u, %d)", from == PGT_FLOAT4 ? 6 : 15, to, typmod);
 	} else if ((from == PGT_FLOAT4 || from == PGT_FLOAT8) && tr_is_int_type(to)) {
 		/* a float NaN is out of the integer's range (22003) */
 		buf_put_str(&nb, "pg_cast(pg_int_special(");
@@ -651,97 +656,20 @@ static void null_result(Buf *out, Buf *lb, Buf *rb)
 }
 
 /* Emit "(l) OP (r)" after unifying operand types. */
-static bool is_datetime(uint32_t t) { return t == PGT_DATE || t == PGT_TIMESTAMP || t == PGT_TIMESTAMPTZ; }
-
-/* The common type of two types: numeric types promote, so do date and
- * timestamp, otherwise the first. */
-uint32_t tr_common_of(uint32_t a, uint32_t b)
-{
-	if (!a || a == PGT_UNKNOWN)
-		return b;
-	if (!b || b == PGT_UNKNOWN)
-		return a;
-	if (tr_is_numeric_type(a) && tr_is_numeric_type(b))
-		return tr_arith_result(a, b);
-	/* date < timestamp < timestamptz: each converts implicitly to the next */
-	if (is_datetime(a) && is_datetime(b))
-		return a == PGT_TIMESTAMPTZ || b == PGT_TIMESTAMPTZ ? PGT_TIMESTAMPTZ
-		       : a == PGT_TIMESTAMP || b == PGT_TIMESTAMP ? PGT_TIMESTAMP
-								 : PGT_DATE;
-	return a;
-}
-
-/* The type NULLIF(l, r) returns: the left input of the = operator
- * PostgreSQL picks (l's own type beside another integer, float or
- * date/time type; text for varchar; character(n) only beside
- * character(n) or an untyped value); *cmp, the type they compare in. */
-static uint32_t nullif_type(const TType *l, const TType *r, uint32_t *cmp)
-{
-	bool lopen = l->unknown || l->param, ropen = r->unknown || r->param;
-	uint32_t lo = lopen ? r->oid : l->oid, ro = ropen ? lo : r->oid;
-	if (lopen && ropen)
-		lo = ro = PGT_TEXT;
-	if ((lo == PGT_BPCHAR && (ro == PGT_BPCHAR || ro == PGT_VARCHAR)) || (lo == PGT_VARCHAR && ro == PGT_BPCHAR))
-		return *cmp = PGT_BPCHAR;
-	if (tr_is_text_type(lo) && (lo == PGT_VARCHAR || lo == PGT_BPCHAR || tr_is_text_type(ro)))
-		return *cmp = PGT_TEXT;
-	*cmp = tr_common_of(lo, ro);
-	bool same_kind = (tr_is_int_type(lo) && tr_is_int_type(ro)) || (is_datetime(lo) && is_datetime(ro)) ||
-			 ((lo == PGT_FLOAT4 || lo == PGT_FLOAT8) && (ro == PGT_FLOAT4 || ro == PGT_FLOAT8));
-	return same_kind ? lo : *cmp;
-}
-
-/* NULLIF(l, r): NULL when l = r (compared by r's and l's values as
- * PostgreSQL's operator compares them), else l of nullif_type. */
-static bool nullif_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
-{
-	Buf lb, rb, lk;
-	TType lt, rt, kt[2];
-	buf_init(&lb);
-	buf_init(&rb);
-	buf_init(&lk);
-	bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt);
-	uint32_t cmp = 0, res = ok ? nullif_type(&lt, &rt, &cmp) : 0;
-	if (ok) {
-		tr_put_buf(&lk, &lb);
-		kt[0] = lt;
-		kt[1] = rt;
-		ok = tr_coerce(tr, &lk, &kt[0], cmp, -1, a->location) && tr_coerce(tr, &rb, &kt[1], cmp, -1, a->location) &&
-		     tr_coerce(tr, &lb, &lt, res, -1, a->location);
-	}
-	int keyed = ok ? tr_cmp_keyed(kt, 2) : 0;
-	if (ok && !keyed && res == cmp) {
-		buf_put_str(out, "nullif(");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, ", ");
-		tr_put_buf(out, &rb);
-		buf_put_u8(out, ')');
-	} else if (ok) {
-		buf_put_str(out, "(CASE WHEN ");
-		tr_put_cmp_operand(out, &lk, &kt[0], keyed);
-		buf_put_str(out, " = ");
-		tr_put_cmp_operand(out, &rb, &kt[1], keyed);
-		buf_put_str(out, " THEN NULL ELSE ");
-		tr_put_buf(out, &lb);
-		buf_put_str(out, " END)");
-	}
-	if (ok)
-		tr_ttype_set(ty, res, lt.typmod);
-	buf_cleanup(&lb);
-	buf_cleanup(&rb);
-	buf_cleanup(&lk);
-	return ok && !tr->failed;
-}
-
 /* Translate n expressions (first, then items) into bufs/types, all brought to
  * their common type; returns it (text when nothing is typed). */
 static bool common_list(Tr *tr, Node *first, size_t n, Node **items, Buf *bufs, TType *types, uint32_t *common, int loc)
 {
 	size_t total = n + (first ? 1 : 0);
 	uint32_t c = 0;
+	bool in_list = tr->in_list;
+	tr->in_list = false;
 	for (size_t i = 0; i < total; i++) {
 		buf_init(&bufs[i]);
 		if (!tr_expr(tr, first && i == 0 ? first : items[i - (first ? 1 : 0)], &bufs[i], &types[i]))
+			return false;
+		/* x IN (y, ...) is x = y OR ...: arrays of their own type only */
+		if (in_list && i > 0 && !tr_array_cmp_types(tr, "=", &types[0], &types[i], loc))
 			return false;
 		if (!types[i].unknown && !types[i].param)
 			c = tr_common_of(c, types[i].oid);
@@ -804,13 +732,17 @@ static bool prefix_op(Tr *tr, const char *op, Buf *rb, TType *rt, int loc, Buf *
 			buf_put_u8(out, ')');
 		}
 		*ty = *rt;
+		/* -x is no column: it has no collation to order it by value */
+		ty->column = ty->column && op[0] == '+';
 		return !tr->failed;
 	}
 	if (strcmp(op, "@") == 0) {
-		buf_put_str(out, "abs(");
+		/* abs() of the type: a numeric keeps its scale, NaN stays */
+		buf_put_str(out, "pg_abs(");
 		tr_put_buf(out, rb);
-		buf_put_u8(out, ')');
+		buf_printf(out, ", %u)", rt->oid);
 		*ty = *rt;
+		ty->column = false; /* no collation: ordered by its key */
 		return true;
 	}
 	return tr_fail(tr, "0A000", loc, "prefix operator %s is not supported by DoSQL", op);
@@ -997,6 +929,8 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
 		if (strcmp(op, cmp_ops[i]) == 0) {
 			tr_ttype_set(ty, PGT_BOOL, -1);
+			if (!tr_array_cmp_types(tr, op, &lt, &rt, loc))
+				goto out;
 			if (null_operand) {
 				null_result(out, &lb, &rb);
 				ok = true;
@@ -1132,7 +1066,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		buf_init(&lb);
 		buf_init(&rb);
 		bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
-			  unify(tr, &lb, &lt, &rb, &rt, a->location);
+			  unify(tr, &lb, &lt, &rb, &rt, a->location) && tr_array_cmp_types(tr, "=", &lt, &rt, a->location);
 		if (ok) {
 			TType both[2] = {lt, rt};
 			int keyed = tr_cmp_keyed(both, 2);
@@ -1148,7 +1082,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		return ok;
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF:
-		return nullif_expr(tr, a, out, ty);
+		return tr_nullif(tr, a, out, ty);
 	case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
 		if (a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST)
 			return tr_unsupported(tr, a->location, "this IN form");
@@ -1157,6 +1091,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 		Buf *bufs = calloc(n, sizeof(Buf));
 		TType *types = calloc(n, sizeof(TType));
 		uint32_t common;
+		tr->in_list = true; /* for common_list */
 		bool ok = common_list(tr, a->lexpr, l->n_items, l->items, bufs, types, &common, a->location);
 		if (ok) {
 			int keyed = tr_cmp_keyed(types, n);

@@ -38,7 +38,8 @@ static bool literal_cast_safe(const PgQuery__TypeCast *tc)
 	const PgQuery__TypeName *t = tc->type_name;
 	/* a quoted literal of any type is read by the parser, which raises
 	 * its errors whatever the planner folds (DoSQL's translation too) */
-	if (arg && arg->node_case == PG_QUERY__NODE__NODE_A_CONST && arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+	if (arg && arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
 		return true;
 	if (!arg || arg->node_case != PG_QUERY__NODE__NODE_A_CONST || !t || !t->n_names || t->n_typmods ||
 	    t->n_array_bounds || t->names[t->n_names - 1]->node_case != PG_QUERY__NODE__NODE_STRING)
@@ -120,7 +121,8 @@ static int fold_kind(const Node *n, bool aggs)
 		int k = fold_args(f->n_args, f->args, aggs);
 		/* x AT TIME ZONE 'known zone' of a literal x cannot fail */
 		PgtZone z;
-		if (k == FOLD_UNSURE && f->n_args == 2 && strcmp(f->funcname[f->n_funcname - 1]->string->sval, "timezone") == 0 &&
+		if (k == FOLD_UNSURE && f->n_args == 2 &&
+		    strcmp(f->funcname[f->n_funcname - 1]->string->sval, "timezone") == 0 &&
 		    f->args[0]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 		    f->args[0]->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL &&
 		    pgt_zone_named(f->args[0]->a_const->sval->sval, &z) && fold_kind(f->args[1], aggs) == FOLD_LITERAL)

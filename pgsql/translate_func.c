@@ -378,6 +378,12 @@ static bool arg_allowed(Tr *tr, const FuncMap *m, const char *name, PgQuery__Fun
 	static const char *const bytea_aware[] = {"substr", "substring", "btrim", "ltrim", "rtrim", "trim",
 						  "length", "octet_length", "md5", "string_agg", "count",
 						  "min", "max", "array_agg", NULL};
+	/* anyarray arguments: an untyped literal has no array type to resolve */
+	static const char *const anyarray[] = {"array_to_string", "array_upper", "array_lower", "array_length",
+					       "cardinality", NULL};
+	if (i == 0 && t->unknown && name_in(name, anyarray))
+		return tr_fail(tr, "42804", -1,
+			       "could not determine polymorphic type because input has type unknown");
 	if (t->unknown || t->param)
 		return true;
 	if (t->oid == PGT_BYTEA && (m->rule == RET_FIXED && (m->ret == PGT_TEXT || m->ret == PGT_INT4)) &&
@@ -419,7 +425,8 @@ static bool result_type(Tr *tr, const FuncMap *m, const char *name, const TType 
 		if (first->oid == PGT_VARCHAR && (strcmp(name, "min") == 0 || strcmp(name, "max") == 0))
 			tr_ttype_set(ty, PGT_TEXT, -1); /* min(text) takes varchar */
 		else
-			tr_ttype_set(ty, first->oid, (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
+			tr_ttype_set(ty, first->oid,
+				     (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) ? first->typmod : -1);
 		break;
 	case RET_SUM:
 		tr_ttype_set(ty,
@@ -491,8 +498,8 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 		static const char *const text_fns[] = {"ltrim", "rtrim", "btrim", "left", "right", "upper", "lower",
 						       "initcap", "length", "char_length", "character_length",
 						       "replace", "reverse", "repeat", "lpad", "rpad", "strpos",
-						       "split_part", "translate", "starts_with", "md5", "ascii", "substr",
-						       "substring", NULL};
+						       "split_part", "translate", "starts_with", "md5", "ascii",
+						       "substr", "substring", NULL};
 		if (at.oid == PGT_BPCHAR && name_in(name, text_fns)) {
 			Buf t;
 			buf_init(&t);
@@ -511,6 +518,9 @@ static bool put_args(Tr *tr, const FuncMap *m, const char *name, PgQuery__FuncCa
 			tr_coerce(tr, &ab, &at, PGT_FLOAT8, -1, f->location);
 		if (i == 0)
 			*first = at;
+		/* mod(int2, int8) is mod(int8, int8): the arguments' common type */
+		if (i == 1 && strcmp(name, "mod") == 0 && tr_is_numeric_type(first->oid) && tr_is_numeric_type(at.oid))
+			tr_ttype_set(first, tr_common_of(first->oid, at.oid), -1);
 		if (i)
 			buf_put_str(out, ", ");
 		if (f->agg_distinct) {
@@ -626,12 +636,13 @@ static bool known_call(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 	if (m->rule == RET_SUM && first.oid == PGT_NUMERIC)
 		fname = f->agg_distinct ? "pg_numsum1" : "pg_numsum";
 	else if (m->rule == RET_SUM && f->agg_distinct)
-		fname = "sum";
+		fname = first.oid == PGT_FLOAT4 || first.oid == PGT_FLOAT8 ? "pg_fsum1" : "sum";
 	if ((strcmp(name, "min") == 0 || strcmp(name, "max") == 0) && first.oid == PGT_NUMERIC && !first.column &&
 	    !f->over)
 		fname = name[1] == 'i' ? "pg_nummin" : "pg_nummax"; /* by value, not as text */
 	if (m->rule == RET_AVG)
-		fname = floating ? (f->agg_distinct ? "avg" : "pg_floatavg") : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
+		fname = floating ? (f->agg_distinct ? "pg_favg1" : "pg_floatavg")
+				 : (f->agg_distinct ? "pg_numavg1" : "pg_numavg");
 	bool agg_bytes = bytea && strcmp(name, "string_agg") == 0;
 	size_t start = final_out->len;
 	buf_printf(final_out, "%s%s(", agg_bytes ? "CAST(" : "", fname);

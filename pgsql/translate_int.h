@@ -82,6 +82,8 @@ typedef struct Tr {
 	/* > 0: translating an operand the planner folds away beside a NULL
 	 * constant; its aggregates take no row (translate_fold.c) */
 	int never_eval;
+	/* translating the list of x IN (...) (its array comparisons) */
+	bool in_list;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -126,6 +128,11 @@ bool tr_is_int_type(uint32_t t);
 /* The common type of two types (0 or unknown: the other): numeric types
  * promote, so do date < timestamp < timestamptz, otherwise the first. */
 uint32_t tr_common_of(uint32_t a, uint32_t b);
+/* NULLIF(l, r) (translate_common.c). */
+bool tr_nullif(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty);
+/* Arrays compare (op) only with arrays of their own type: false with
+ * 42883 otherwise. */
+bool tr_array_cmp_types(Tr *tr, const char *op, const TType *lt, const TType *rt, int loc);
 /* Whether a function of this name is an aggregate. */
 bool tr_is_aggregate(const char *name);
 /* n is a NULL constant, bare or cast (NULL::int). */

@@ -371,7 +371,8 @@ int tr_json_func(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty)
 		ok = tr_expr(tr, f->args[done], &bs[done], &ts[done]);
 		/* to_json(anyelement): an untyped literal has no type to resolve */
 		if (ok && letters[done] == 'V' && max == 1 && ts[done].unknown)
-			ok = tr_fail(tr, "42804", -1, "could not determine polymorphic type because input has type unknown");
+			ok = tr_fail(tr, "42804", -1,
+				     "could not determine polymorphic type because input has type unknown");
 		if (ok && want && (open_type(&ts[done]) || ts[done].oid != want) &&
 		    !(want == PGT_TEXT && tr_is_text_type(ts[done].oid)))
 			ok = open_type(&ts[done]) || (want == PGT_JSON && ts[done].oid == PGT_JSONB)

@@ -72,3 +72,35 @@ SELECT ('-Infinity'::numeric)::int2
 SELECT ('NaN'::float8)::int2
 SELECT ('NaN'::real)::int8
 SELECT (2.5::numeric)::int, (-2.5)::int8, 1e10::float8::int8, 3.5::real::int2, f::int FROM c19_f WHERE id IN (1, 3, 5) ORDER BY id
+SELECT '{1,2}'::int[] = ARRAY[1::int8, 2]
+SELECT '{1,2}'::int[] IN (ARRAY[1::int8, 2])
+SELECT ARRAY[1, 2] <> '{1,2}'::int8[]
+SELECT ARRAY[1, 2] IS DISTINCT FROM ARRAY[3::int8]
+SELECT ARRAY['a'] = ARRAY['a'::varchar]
+SELECT ARRAY[1, 2] = '{1,2}', ARRAY[1, 2] IN ('{1}', ARRAY[1, 2]), NULL::int[] = ARRAY[1], ARRAY[1] IN (ARRAY[1], NULL), 1 IN (1, 2.5)
+CREATE TABLE c19_n (id int PRIMARY KEY, a numeric, c numeric(30,10), j jsonb)
+INSERT INTO c19_n VALUES (1, 0, 0, '{"a":1,"b":2}'), (2, -0.0, 1.5, '1.0'), (3, 1.5, -1, '{"b":2, "a":1}'), (4, -1, 0.0000000001, '1')
+SELECT x.id, y.id FROM c19_n x LEFT JOIN c19_n y ON x.c = y.a ORDER BY 1, 2
+SELECT x.id, y.id FROM c19_n x, c19_n y WHERE x.a = y.c ORDER BY 1, 2
+SELECT x.id, y.id FROM c19_n x JOIN c19_n y ON x.j = y.j ORDER BY 1, 2
+SELECT x.id, y.id FROM c19_d x JOIN c19_d y ON x.a = y.b::date ORDER BY 1, 2
+SELECT mod(7, 9223372036854775807), pg_typeof(mod(7, 9223372036854775807)), pg_typeof(mod(1::int2, 2)), pg_typeof(mod(s, n)), mod(s, n) FROM c19_c ORDER BY id
+SELECT id, -c FROM c19_n ORDER BY -c, id
+SELECT id, lag(id) OVER (ORDER BY -c, id) FROM c19_n ORDER BY id
+SELECT -a, count(*) FROM c19_n GROUP BY 1 ORDER BY 1
+SELECT id, @c, @a FROM c19_n ORDER BY @c DESC, id
+SELECT @ 'NaN'::float8, @ -0.0::float8, @ -3::int2, pg_typeof(@ -3::int2), @ -2.50
+SELECT @ -2147483648::int4
+SELECT pg_typeof(coalesce('{}'::int[], ARRAY[0, 9223372036854775807])), coalesce(NULL::int[], ARRAY[0, 9223372036854775807])::text, pg_typeof(CASE WHEN true THEN ARRAY[1] ELSE ARRAY[2.5] END), pg_typeof(coalesce(ARRAY[1::int2], ARRAY[2]))
+SELECT v::text FROM (SELECT ARRAY[1] AS v UNION SELECT ARRAY[2::int8]) s ORDER BY v
+SELECT sum(DISTINCT f), avg(DISTINCT r), pg_typeof(sum(DISTINCT r)), sum(DISTINCT x), avg(DISTINCT x) FROM c19_f
+SELECT avg(DISTINCT f) FROM c19_f
+SELECT sum(DISTINCT f), avg(DISTINCT f) FROM c19_f WHERE id IN (1, 3, 4, 5)
+SELECT sum(DISTINCT r), avg(DISTINCT r) FROM c19_f WHERE id <> 2
+SELECT sqrt(0.1::float8)::numeric, 0.1::real::numeric, (1e20::float8)::numeric, 'NaN'::float8::numeric, '-0'::float8::numeric, 1.5::float8::numeric(5,2), 123456789.123456789::float8::numeric, (1e-20::float8)::numeric
+SELECT id, f::numeric, r::numeric FROM c19_f WHERE id <> 6 ORDER BY id
+SELECT array_length('{1}', 1)
+SELECT cardinality('{1}')
+SELECT array_to_string('{a,b}', ',')
+SELECT array_upper(NULL, 1)
+SELECT array_length('{1}'::int[], 1), cardinality(ARRAY[1, 2]), array_to_string(ARRAY['a', 'b'], ','), array_lower(ARRAY[1], 1)
