@@ -117,6 +117,10 @@ bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType 
 /* translate_array.c: x = ANY (array) / x <> ALL (array); a subscript or
  * a field of a record; json_build_object(...). */
 bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty);
+/* x op ANY/ALL (array) for the other comparison operators: the
+ * comparisons with each element, combined as PostgreSQL does (NULL when
+ * none decides). */
+bool tr_any_array_op(Tr *tr, PgQuery__AExpr *a, bool all, const char *op, Buf *out, TType *ty);
 bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty);
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
