@@ -301,6 +301,11 @@ bool tr_domain_check(Tr *tr, const struct PgsUserType *d, const char *domain, Bu
  * into argn (NULL where not given); false for an unknown name or one given
  * twice. */
 bool tr_named_args(const PgQuery__FuncCall *f, const char *const *names, size_t n, Node **argn);
+/* translate_srf.c: a target entry calling a set-returning function of one
+ * column the select list takes (generate_series, regexp_matches, ...),
+ * else NULL; whether s's outputs call an aggregate. */
+Node *tr_series_call(Node *n);
+bool tr_targets_aggregate(const PgQuery__SelectStmt *s);
 /* fn(tr, arg) on a new translator over ctx (errors into err). */
 bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *arg), void *arg);
 /* val checked against the constraints of tn when tn names a domain. */
