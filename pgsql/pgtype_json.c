@@ -467,6 +467,19 @@ static void result_fail(sqlite3_context *ctx, const char *sqlstate, const char *
 	sqlite3_free(m);
 }
 
+/* The JSON text b read as jsonb as the result of ctx (or its error). */
+static void result_jsonb(sqlite3_context *ctx, const Buf *b)
+{
+	Buf out;
+	PgtError err;
+	buf_init(&out);
+	if (!pgt_json_in((const char *)b->data, b->len, true, &out, &err))
+		result_fail(ctx, err.sqlstate, err.msg);
+	else
+		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+}
+
 /*
  * pg_jsonb_concat(a, b): jsonb || jsonb as jsonb_concat: two objects merge
  * (b's value for a key both have), two arrays concatenate, an array and
@@ -487,22 +500,17 @@ static void fn_jsonb_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv
 		kind[i] = a < b ? v[i][a] : 0;
 	}
 	bool objects = kind[0] == '{' && kind[1] == '{', first = true;
-	Buf cat, out;
+	Buf cat;
 	buf_init(&cat);
-	buf_init(&out);
 	buf_put_u8(&cat, objects ? '{' : '[');
 	for (int i = 0; i < 2; i++)
 		put_members(&cat, v[i] ? v[i] : "", v[i] ? n[i] : 0, objects || kind[i] == '[', &first);
 	buf_put_u8(&cat, objects ? '}' : ']');
-	PgtError err;
 	if (cat.failed)
 		sqlite3_result_error(ctx, "53200:out of memory", -1);
-	else if (!pgt_json_in((const char *)cat.data, cat.len, true, &out, &err))
-		result_fail(ctx, err.sqlstate, err.msg);
 	else
-		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+		result_jsonb(ctx, &cat);
 	buf_cleanup(&cat);
-	buf_cleanup(&out);
 }
 
 /*
@@ -527,9 +535,8 @@ static void fn_json_object(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	} else if (!pairs && nk != nv) {
 		result_fail(ctx, "2202E", "mismatched array dimensions");
 	} else {
-		Buf b, out;
+		Buf b;
 		buf_init(&b);
-		buf_init(&out);
 		buf_put_u8(&b, '{');
 		bool ok = true;
 		for (size_t i = 0; i < n && ok; i++) {
@@ -546,17 +553,13 @@ static void fn_json_object(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 				buf_put_str(&b, "null");
 		}
 		buf_put_u8(&b, '}');
-		PgtError err;
 		if (!ok)
 			result_fail(ctx, "22004", "null value not allowed for object key");
 		else if (!sqlite3_value_int(argv[2]))
 			sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
-		else if (!pgt_json_in((const char *)b.data, b.len, true, &out, &err))
-			result_fail(ctx, err.sqlstate, err.msg);
 		else
-			sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+			result_jsonb(ctx, &b);
 		buf_cleanup(&b);
-		buf_cleanup(&out);
 	}
 	json_decref(k);
 	json_decref(v);
