@@ -9,6 +9,7 @@
  */
 #include "pgsql/pgtype_int.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -458,6 +459,27 @@ static void put_members(Buf *out, const char *v, size_t n, bool open, bool *firs
 	buf_put(out, v + a, b - a);
 }
 
+/* Set PostgreSQL's error sqlstate: msg on ctx. */
+static void result_fail(sqlite3_context *ctx, const char *sqlstate, const char *msg)
+{
+	char *m = sqlite3_mprintf("%s:%s", sqlstate, msg);
+	sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
+	sqlite3_free(m);
+}
+
+/* The JSON text b read as jsonb as the result of ctx (or its error). */
+static void result_jsonb(sqlite3_context *ctx, const Buf *b)
+{
+	Buf out;
+	PgtError err;
+	buf_init(&out);
+	if (!pgt_json_in((const char *)b->data, b->len, true, &out, &err))
+		result_fail(ctx, err.sqlstate, err.msg);
+	else
+		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
+	buf_cleanup(&out);
+}
+
 /*
  * pg_jsonb_concat(a, b): jsonb || jsonb as jsonb_concat: two objects merge
  * (b's value for a key both have), two arrays concatenate, an array and
@@ -478,31 +500,76 @@ static void fn_jsonb_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv
 		kind[i] = a < b ? v[i][a] : 0;
 	}
 	bool objects = kind[0] == '{' && kind[1] == '{', first = true;
-	Buf cat, out;
+	Buf cat;
 	buf_init(&cat);
-	buf_init(&out);
 	buf_put_u8(&cat, objects ? '{' : '[');
 	for (int i = 0; i < 2; i++)
 		put_members(&cat, v[i] ? v[i] : "", v[i] ? n[i] : 0, objects || kind[i] == '[', &first);
 	buf_put_u8(&cat, objects ? '}' : ']');
-	PgtError err;
-	if (cat.failed) {
+	if (cat.failed)
 		sqlite3_result_error(ctx, "53200:out of memory", -1);
-	} else if (!pgt_json_in((const char *)cat.data, cat.len, true, &out, &err)) {
-		char *m = sqlite3_mprintf("%s:%s", err.sqlstate, err.msg);
-		sqlite3_result_error(ctx, m ? m : "53200:out of memory", -1);
-		sqlite3_free(m);
-	} else {
-		sqlite3_result_text(ctx, (const char *)out.data, (int)out.len, SQLITE_TRANSIENT);
-	}
+	else
+		result_jsonb(ctx, &cat);
 	buf_cleanup(&cat);
-	buf_cleanup(&out);
+}
+
+/*
+ * pg_json_object(keys, values, jsonb): json_object(text[]) (values 'pairs':
+ * keys holds key, value, key, value ...) and json_object(keys text[],
+ * values text[]), the arrays as pg_array_json writes them: an object of
+ * string values (a NULL element is null), written {"k" : "v", ...}, or
+ * normalised as jsonb input is.
+ */
+static void fn_json_object(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return;
+	bool pairs = strcmp((const char *)sqlite3_value_text(argv[1]), "pairs") == 0;
+	json_t *k = json_loads((const char *)sqlite3_value_text(argv[0]), 0, NULL);
+	json_t *v = pairs ? json_incref(k) : json_loads((const char *)sqlite3_value_text(argv[1]), 0, NULL);
+	size_t nk = json_array_size(k), nv = json_array_size(v);
+	size_t n = pairs ? nk / 2 : nk;
+	if (pairs && nk % 2) {
+		result_fail(ctx, "2202E", "array must have even number of elements");
+	} else if (!pairs && nk != nv) {
+		result_fail(ctx, "2202E", "mismatched array dimensions");
+	} else {
+		Buf b;
+		buf_init(&b);
+		buf_put_u8(&b, '{');
+		bool ok = true;
+		for (size_t i = 0; i < n && ok; i++) {
+			json_t *key = json_array_get(k, pairs ? 2 * i : i), *val = json_array_get(v, pairs ? 2 * i + 1 : i);
+			ok = json_is_string(key);
+			if (!ok)
+				break;
+			buf_put_str(&b, i ? ", " : "");
+			put_json_string(&b, json_string_value(key), json_string_length(key));
+			buf_put_str(&b, " : ");
+			if (json_is_string(val))
+				put_json_string(&b, json_string_value(val), json_string_length(val));
+			else
+				buf_put_str(&b, "null");
+		}
+		buf_put_u8(&b, '}');
+		if (!ok)
+			result_fail(ctx, "22004", "null value not allowed for object key");
+		else if (!sqlite3_value_int(argv[2]))
+			sqlite3_result_text(ctx, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
+		else
+			result_jsonb(ctx, &b);
+		buf_cleanup(&b);
+	}
+	json_decref(k);
+	json_decref(v);
 }
 
 bool pgt_json_register_functions(sqlite3 *db)
 {
 	static const PgtSqlFunc fns[] = {
 		{"pg_jsonb_concat", 2, fn_jsonb_concat, NULL, SQLITE_DETERMINISTIC},
+		{"pg_json_object", 3, fn_json_object, NULL, SQLITE_DETERMINISTIC},
 	};
 	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0]));
 }

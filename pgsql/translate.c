@@ -1143,7 +1143,7 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
 		bool all = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL;
 		if (strcmp(op, all ? "<>" : "=") != 0)
-			return tr_unsupported(tr, a->location, all ? "op ALL (array) other than <>" : "op ANY (array) other than =");
+			return tr_any_array_op(tr, a, all, op, out, ty);
 		return tr_any_array(tr, a, all, out, ty);
 	}
 	default:

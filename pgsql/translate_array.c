@@ -1,6 +1,6 @@
 /*
  * translate_array.c - the PG->SQLite translation of array and record
- * expressions: x = ANY (array) and x <> ALL (array), subscripts of arrays
+ * expressions: x op ANY/ALL (array), subscripts of arrays
  * and int2vector/oidvector, the record of information_schema.
  * _pg_expandarray and its fields, and json_build_object.
  */
@@ -74,6 +74,52 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
 			tr_put_buf(out, &rb);
 			buf_put_str(out, "))) END)");
 		}
+	}
+	tr_ttype_set(ty, PGT_BOOL, -1);
+	buf_cleanup(&lb);
+	buf_cleanup(&rb);
+	buf_cleanup(&eb);
+	return ok && !tr->failed;
+}
+
+bool tr_any_array_op(Tr *tr, PgQuery__AExpr *a, bool all, const char *op, Buf *out, TType *ty)
+{
+	static const char *const ops[] = {"=", "<>", "!=", "<", "<=", ">", ">="};
+	bool known = false;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		known = known || strcmp(op, ops[i]) == 0;
+	if (!known)
+		return tr_unsupported(tr, a->location, all ? "this op ALL (array)" : "this op ANY (array)");
+	Buf lb, rb, eb;
+	TType lt, rt, et;
+	buf_init(&lb);
+	buf_init(&rb);
+	buf_init(&eb);
+	uint32_t elem = 0;
+	bool ok = tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, a->rexpr, &rb, &rt) &&
+		  array_operand(tr, &lb, &lt, &rb, &rt, a->location, &elem);
+	buf_put_str(&eb, "value");
+	tr_ttype_set(&et, PGT_TEXT, -1);
+	ok = ok && tr_coerce(tr, &eb, &et, elem, -1, a->location);
+	if (ok && lt.oid != elem && !(tr_is_int_type(lt.oid) && tr_is_int_type(elem)))
+		ok = tr_unsupported(tr, a->location, "op ANY/ALL (array) between different types");
+	if (ok) {
+		tr_settle(tr, &lb, &lt);
+		/* ANY: true when a comparison is, else NULL when one is NULL;
+		 * ALL: false when a comparison is, else NULL when one is NULL */
+		buf_put_str(out, "(CASE WHEN (");
+		tr_put_buf(out, &rb);
+		buf_printf(out, ") IS NULL THEN NULL ELSE (SELECT CASE WHEN %s(c) = %d THEN %d WHEN count(*) > count(c)"
+				" THEN NULL ELSE %d END FROM (SELECT (",
+			   all ? "min" : "max", all ? 0 : 1, all ? 0 : 1, all ? 1 : 0);
+		TType both[2] = {lt, et};
+		int keyed = tr_cmp_keyed(both, 2);
+		tr_put_cmp_operand(out, &lb, &lt, keyed);
+		buf_printf(out, " %s ", strcmp(op, "!=") == 0 ? "<>" : op);
+		tr_put_cmp_operand(out, &eb, &et, keyed);
+		buf_put_str(out, ") AS c FROM json_each(pg_array_json(");
+		tr_put_buf(out, &rb);
+		buf_put_str(out, ")))) END)");
 	}
 	tr_ttype_set(ty, PGT_BOOL, -1);
 	buf_cleanup(&lb);

@@ -122,6 +122,10 @@ bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType 
 /* translate_array.c: x = ANY (array) / x <> ALL (array); a subscript or
  * a field of a record; json_build_object(...). */
 bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty);
+/* x op ANY/ALL (array) for the other comparison operators: the
+ * comparisons with each element, combined as PostgreSQL does (NULL when
+ * none decides). */
+bool tr_any_array_op(Tr *tr, PgQuery__AExpr *a, bool all, const char *op, Buf *out, TType *ty);
 bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty);
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
@@ -320,6 +324,11 @@ bool tr_domain_check(Tr *tr, const struct PgsUserType *d, const char *domain, Bu
  * into argn (NULL where not given); false for an unknown name or one given
  * twice. */
 bool tr_named_args(const PgQuery__FuncCall *f, const char *const *names, size_t n, Node **argn);
+/* translate_srf.c: a target entry calling a set-returning function of one
+ * column the select list takes (generate_series, regexp_matches, ...),
+ * else NULL; whether s's outputs call an aggregate. */
+Node *tr_series_call(Node *n);
+bool tr_targets_aggregate(const PgQuery__SelectStmt *s);
 /* fn(tr, arg) on a new translator over ctx (errors into err). */
 bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *arg), void *arg);
 /* val checked against the constraints of tn when tn names a domain. */

@@ -168,6 +168,8 @@ static const JsonFunc json_funcs[] = {
 	{"jsonb_contained", "JJ", 2, PGT_BOOL, "pg_jsonb_contains(%2, %1)", {0}},
 	{"jsonb_delete", "JT", 2, PGT_JSONB, "pg_jsonb_delete_keys(%1, json_array(%2))", {0}},
 	{"jsonb_delete_path", "JA", 2, PGT_JSONB, "pg_jsonb_delete_path(%1, %2)", {0}},
+	{"json_object", "AA", 1, PGT_JSON, "pg_json_object(%1, %2, 0)", {0, "'pairs'"}},
+	{"jsonb_object", "AA", 1, PGT_JSONB, "pg_json_object(%1, %2, 1)", {0, "'pairs'"}},
 };
 
 static uint32_t letter_type(char c)

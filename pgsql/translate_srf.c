@@ -5,7 +5,7 @@
  * generate_subscripts(a, dim [, reverse]), and string_to_table(s, delim [,
  * null]) as the unnest of string_to_array, all as pg_generate_series
  * over the subscripts, so their arguments may read the FROM items before
- * them.
+ * them; and which set-returning calls the select list takes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +138,46 @@ int tr_srf_subscripts(Tr *tr, PgQuery__RangeFunction *rf, PgQuery__FuncCall *f, 
 	buf_cleanup(&e);
 	buf_cleanup(&q);
 	return ok && !tr->failed && tr_scope_add(tr, r, -1) ? 1 : 0;
+}
+
+/* Whether a message is a call of an aggregate (arg: found). */
+static bool find_aggregate(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__func_call__descriptor) {
+		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+		if (!f->over && (f->agg_star || pgs_is_aggregate(pgn_str(f->funcname[f->n_funcname - 1]))))
+			*(bool *)arg = true;
+	}
+	return true;
+}
+
+bool tr_targets_aggregate(const PgQuery__SelectStmt *s)
+{
+	bool agg = false;
+	for (size_t i = 0; i < s->n_target_list && !agg; i++)
+		pgn_walk(&s->target_list[i]->res_target->val->base, find_aggregate, &agg);
+	return agg;
+}
+
+/* The set-returning functions of one output column the select list takes
+ * (translate_stmt.c: target_series), with their numbers of arguments. */
+static const struct {
+	const char *name;
+	size_t min, max;
+} list_srfs[] = {
+	{"generate_series", 2, 3},     {"regexp_matches", 2, 3},	 {"regexp_split_to_table", 2, 3},
+	{"json_object_keys", 1, 1},    {"jsonb_object_keys", 1, 1},	 {"json_array_elements", 1, 1},
+	{"jsonb_array_elements", 1, 1}, {"json_array_elements_text", 1, 1}, {"jsonb_array_elements_text", 1, 1},
+};
+
+Node *tr_series_call(Node *n)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL || n->func_call->over)
+		return NULL;
+	const PgQuery__FuncCall *f = n->func_call;
+	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
+	for (size_t i = 0; i < sizeof(list_srfs) / sizeof(list_srfs[0]); i++)
+		if (strcmp(name, list_srfs[i].name) == 0 && f->n_args >= list_srfs[i].min && f->n_args <= list_srfs[i].max)
+			return n;
+	return NULL;
 }

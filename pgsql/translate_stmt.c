@@ -730,43 +730,8 @@ static Node *srf_column(Tr *tr, const char *field)
 	return n;
 }
 
-/* Whether a message is a call of an aggregate (arg: found). */
-static bool find_aggregate(const ProtobufCMessage *m, void *arg)
-{
-	if (m->descriptor == &pg_query__func_call__descriptor) {
-		const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
-		if (!f->over && (f->agg_star || pgs_is_aggregate(pgn_str(f->funcname[f->n_funcname - 1]))))
-			*(bool *)arg = true;
-	}
-	return true;
-}
-
-/* The set-returning functions of one output column the select list takes
- * (target_series), with their numbers of arguments. */
-static const struct {
-	const char *name;
-	size_t min, max;
-} list_srfs[] = {
-	{"generate_series", 2, 3},     {"regexp_matches", 2, 3},	 {"regexp_split_to_table", 2, 3},
-	{"json_object_keys", 1, 1},    {"jsonb_object_keys", 1, 1},	 {"json_array_elements", 1, 1},
-	{"jsonb_array_elements", 1, 1}, {"json_array_elements_text", 1, 1}, {"jsonb_array_elements_text", 1, 1},
-};
-
-/* A target entry calling one of list_srfs, else NULL. */
-static Node *series_call(Node *n)
-{
-	if (!n || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL || n->func_call->over)
-		return NULL;
-	const PgQuery__FuncCall *f = n->func_call;
-	const char *name = pgn_str(f->funcname[f->n_funcname - 1]);
-	for (size_t i = 0; i < sizeof(list_srfs) / sizeof(list_srfs[0]); i++)
-		if (strcmp(name, list_srfs[i].name) == 0 && f->n_args >= list_srfs[i].min && f->n_args <= list_srfs[i].max)
-			return n;
-	return NULL;
-}
-
 /*
- * A set-returning call (series_call) standing as target entries (all the same call, of
+ * A set-returning call (tr_series_call) standing as target entries (all the same call, of
  * an ungrouped query without aggregates): the call joins the FROM items as
  * LATERAL f(...) AS _dosql_srf(value) and the entries read
  * _dosql_srf.value.  -1 when there is none.
@@ -775,17 +740,14 @@ static int target_series(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 {
 	Node *call = NULL;
 	for (size_t i = 0; i < s->n_target_list; i++) {
-		Node *x = series_call(s->target_list[i]->res_target->val);
+		Node *x = tr_series_call(s->target_list[i]->res_target->val);
 		if (x && call && !pgn_equal(&call->base, &x->base))
 			return tr_unsupported(tr, -1, "different set-returning functions in the select list") ? 1 : 0;
 		call = x ? x : call;
 	}
 	if (!call)
 		return -1;
-	bool agg = s->n_group_clause || s->having_clause;
-	for (size_t i = 0; i < s->n_target_list; i++)
-		pgn_walk(&s->target_list[i]->res_target->val->base, find_aggregate, &agg);
-	if (agg)
+	if (s->n_group_clause || s->having_clause || tr_targets_aggregate(s))
 		return tr_unsupported(tr, -1, "set-returning functions in the select list of a grouped query") ? 1 : 0;
 	Node *items[1] = {call};
 	PgQuery__List l = PG_QUERY__LIST__INIT;
@@ -813,7 +775,7 @@ static int target_series(Tr *tr, PgQuery__SelectStmt *s, Buf *from, SrfSwap *sw)
 		return 0;
 	for (size_t i = 0; i < s->n_target_list && sw->n < 16; i++) {
 		PgQuery__ResTarget *rt = s->target_list[i]->res_target;
-		if (!series_call(rt->val))
+		if (!tr_series_call(rt->val))
 			continue;
 		sw->at[sw->n].rt = rt;
 		sw->at[sw->n].val = rt->val;

@@ -1309,6 +1309,8 @@ static bool kind_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql,
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
 	case PG_QUERY__NODE__NODE_CHECK_POINT_STMT: /* each shard's WAL */
+	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
 		/* the schema is the same on every shard */
 		r->kind = RT_ROUTE_ALL;
 		all_shards(pl, r);

@@ -122,8 +122,8 @@ $node->restart;
 is($node->safe_psql('select count(*) from items'), '3', 'rows survive a restart');
 
 # unsupported constructs say so with 0A000
-($rc, $out, $err) = $node->psql(q{select name from items order by qty fetch first 1 rows with ties}, flags => ['-X', '-q', '-v', 'VERBOSITY=verbose']);
-like($err, qr/ERROR:  0A000: FETCH ... WITH TIES is not supported by DoSQL/, '0A000 names the construct');
+($rc, $out, $err) = $node->psql(q{select name from items order by qty using <}, flags => ['-X', '-q', '-v', 'VERBOSITY=verbose']);
+like($err, qr/ERROR:  0A000: ORDER BY ... USING is not supported by DoSQL/, '0A000 names the construct');
 
 # grouping: an ungrouped column outside an aggregate is 42803, as in
 # PostgreSQL; columns of a table whose primary key is grouped are allowed

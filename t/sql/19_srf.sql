@@ -2,7 +2,8 @@
 -- generate_series, regexp_matches, regexp_split_to_table, the json(b) key
 -- and element functions; string_to_table
 -- and regexp_matches in FROM; the WITH queries of INSERT seen from ON
--- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES; jsonb_object_agg; jsonb_set_lax.
+-- CONFLICT DO UPDATE; FETCH FIRST ... WITH TIES; jsonb_object_agg; jsonb_set_lax;
+-- x op ANY/ALL (array) for every comparison operator; json(b)_object of text[].
 CREATE TABLE t19_gs (a int) -- shard
 INSERT INTO t19_gs SELECT generate_series(1, 5) -- shard
 SELECT a FROM t19_gs ORDER BY a -- shard
@@ -71,3 +72,15 @@ SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, null_value_treatment => 'rais
 SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, null_value_treatment => 'return_target') -- shard
 SELECT jsonb_set_lax('{"a":1,"b":2}', '{b}', NULL, null_value_treatment => 'delete_key') -- shard
 SELECT jsonb_set_lax(NULL, '{b}', NULL) -- shard
+SELECT 3 < ALL (ARRAY[4,5]), 3 < ALL (ARRAY[2,5]), 3 < ALL (ARRAY[4,NULL]), 3 < ALL ('{}'::int[]), 3 < ALL (NULL::int[]) -- shard
+SELECT 3 > ANY (ARRAY[4,5]), 3 > ANY (ARRAY[2,5]), 3 > ANY (ARRAY[4,NULL]), 3 > ANY ('{}'::int[]), NULL::int > ANY (ARRAY[1]) -- shard
+SELECT 'b' >= ALL (ARRAY['a','b']), 'b' = ALL (ARRAY['b','b']), 'b' <> ANY (ARRAY['b','b']), 'b' != ANY (ARRAY['b','c']) -- shard
+SELECT 2.5 < ALL (ARRAY[3.1, 2.6]), 1::int8 <= ALL (ARRAY[1,2]), 5 >= ALL ('{1,2,3}') -- shard
+SELECT k FROM (VALUES (1), (2), (3)) v(k) WHERE k > ALL (ARRAY[1, 2]) OR k < ANY ('{0}') -- shard
+SELECT json_object('{}'), jsonb_object('{}'), json_object('{}', '{}') -- shard
+SELECT json_object('{a,1,b,2,3,NULL,"d e f","a b c"}'), jsonb_object('{a,1,b,2,3,NULL,"d e f","a b c"}') -- shard
+SELECT json_object('{a,b,c}') -- shard
+SELECT json_object('{a,b,c,"d e f"}', '{1,2,3,"a b c"}'), jsonb_object('{a,b,c,"d e f"}', '{1,2,3,"a b c"}') -- shard
+SELECT json_object('{a,b,c,"d e f",g}', '{1,2,3,"a b c"}') -- shard
+SELECT jsonb_object('{a,b,NULL,"d e f"}', '{1,2,3,"a b c"}') -- shard
+SELECT json_object('{a,b,"","d e f"}', '{1,2,3,"a b c"}'), json_object('{a,1}'::text[], NULL) IS NULL -- shard

@@ -70,3 +70,10 @@ DROP DOMAIN t19_arr3 -- shard
 DROP TABLE t19_tab -- shard
 DROP TYPE t19_nnrec -- shard
 DROP DOMAIN t19_nn, t19_txt -- shard
+CREATE DOMAIN t19_rpos AS int CHECK (VALUE > 0)
+CREATE TYPE t19_rpair AS (x int, y text)
+SELECT 5::t19_rpos
+SELECT (-5)::t19_rpos
+SELECT * FROM jsonb_populate_record(NULL::t19_rpair, '{"x": 1, "y": "a"}')
+DROP TYPE t19_rpair
+DROP DOMAIN t19_rpos
