@@ -603,7 +603,8 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		}
 	}
 	s->types_ready = false;
-	if (!s->seq_ready && !execute_prefetch(s, node, name, maxrows, true))
+	if (!s->seq_ready && node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT &&
+	    !execute_prefetch(s, node, name, maxrows, true))
 		return; /* it runs when its sequences' values are reserved */
 	s->seq_ready = false;
 	const char *text = st->desc->sql;
