@@ -387,7 +387,8 @@ static bool router_sequence_next(void *arg, const char *seq, int64_t *value, Pgw
 
 static int router_lookup_shards(void *arg, const VscVindex *v, const char *value, int *shards, int max)
 {
-	return rt_lookup_query(arg, v, value, shards, max);
+	RtRouter *rt = arg;
+	return rt_lookup_found(rt->planning, v, value, shards, max);
 }
 
 void rt_router_planner(RtRouter *rt, RtPlanner *pl)

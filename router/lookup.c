@@ -234,7 +234,7 @@ bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
 
 /* The shard of the lookup row of value in v's lookup table; -1 when it
  * cannot be placed (the row is then looked for on every shard). */
-static int lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value)
+int rt_lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value)
 {
 	const VscTable *lt = vsc_table(rt->vschema, v->lookup_table);
 	if (!lt)
@@ -249,54 +249,6 @@ static int lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value)
 	if (!vsc_ksid_text(lt->col_vindexes[0].vindex, type ? type : 25, value, strlen(value), &ksid, &e))
 		return -1;
 	return vsc_shard_for_ksid(rt->vschema, ksid);
-}
-
-int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max)
-{
-	int shard = lookup_row_shard(rt, v, value), n = vsc_shard_count(rt->vschema);
-	if (shard < 0)
-		return -1;
-	if (!rt->lookup_conns && !(rt->lookup_conns = calloc((size_t)n, sizeof(PGconn *))))
-		return -1;
-	PgwError err;
-	PGconn *pg = rt_blocking_conn(rt, shard, &rt->lookup_conns[shard], &err);
-	if (!pg)
-		return -1;
-	Buf q;
-	buf_init(&q);
-	buf_put_str(&q, "SELECT ");
-	pgs_put_ident(&q, v->lookup_to);
-	buf_put_str(&q, " FROM ");
-	pgs_put_ident(&q, v->lookup_table);
-	buf_put_str(&q, " WHERE ");
-	pgs_put_ident(&q, v->lookup_from);
-	buf_put_str(&q, " = $1");
-	const char *params[1] = {value};
-	PGresult *res = PQexecParams(pg, buf_cstr(&q), 1, NULL, params, NULL, NULL, 0);
-	buf_cleanup(&q);
-	int found = -1;
-	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		found = 0;
-		for (int i = 0; i < PQntuples(res); i++) {
-			int sh = vsc_shard_for_ksid(rt->vschema, (uint64_t)strtoll(PQgetvalue(res, i, 0), NULL, 10));
-			bool seen = false;
-			for (int k = 0; k < found; k++)
-				seen = seen || shards[k] == sh;
-			if (!seen && found < max)
-				shards[found++] = sh;
-		}
-	}
-	PQclear(res);
-	return found;
-}
-
-void rt_lookup_conns_free(RtRouter *rt)
-{
-	for (int i = 0; rt->lookup_conns && i < vsc_shard_count(rt->vschema); i++)
-		if (rt->lookup_conns[i])
-			PQfinish(rt->lookup_conns[i]);
-	free(rt->lookup_conns);
-	rt->lookup_conns = NULL;
 }
 
 static void put_rows(RtRouter *rt, Buf *q, int n, const RowSet *set, void (*put)(Buf *q, const DelRow *d));
@@ -450,7 +402,7 @@ static void put_rows(RtRouter *rt, Buf *q, int n, const RowSet *set, void (*put)
 	for (int i = 0; i < set->n; i++) {
 		if (!set->rows[i].value)
 			continue;
-		int sh = lookup_row_shard(rt, set->rows[i].v, set->rows[i].value);
+		int sh = rt_lookup_row_shard(rt, set->rows[i].v, set->rows[i].value);
 		for (int k = 0; k < n; k++)
 			if (sh < 0 || k == sh)
 				put(&q[k], &set->rows[i]);

@@ -5,7 +5,8 @@
 # in the same statement; a TRUNCATE that would leave another table's
 # lookup rows without their table is refused; UPDATE of a lookup column
 # replaces the lookup rows whose values change (23505 as PostgreSQL says
-# it for a value another row has).  Each check reads the
+# it for a value another row has); a read by a lookup column asks its
+# lookup table without holding up other sessions.  Each check reads the
 # lookup tables on the shards themselves.
 use strict;
 use warnings;
@@ -151,5 +152,28 @@ like($rt->errstr, qr/another table uses too/, 'saying why');
 is(on_shards('tags_lk'), 4, 'nothing was truncated');
 ok($rt->do('truncate a_tags, b_tags'), 'TRUNCATE of both') or diag($rt->errstr);
 is(on_shards('tags_lk'), 0, 'empties their lookup table');
+
+# a read by a lookup column asks the lookup table without holding up the
+# router: with the lookup table's shard stopped, other sessions are served
+load_users();
+is($rt->selectrow_array(q{select count(*) from users where team = 'red'}), 2, 'a read by the team lookup column');
+my $reader = DBI->connect($router->dsn, 'dosql', '', { RaiseError => 0, PrintError => 0, AutoCommit => 1 });
+$reader->selectrow_array(q{select count(*) from users where team = 'blue'}); # its lookup connection is up
+my $team_shard = $shards[3]; # users_team is pinned to c0-
+kill 'STOP', $team_shard->pid;
+my $rst = $reader->prepare(q{select id from users where team = 'red' order by id}, { pg_async => DBD::Pg::PG_ASYNC() });
+$rst->execute;
+local $SIG{ALRM} = sub { kill 'CONT', $team_shard->pid; BAIL_OUT('the router did not answer while a lookup waited'); };
+alarm 60;
+is($rt->selectrow_array(q{select count(*) from tags_lk}), 0, 'another session is served while the lookup waits');
+alarm 0;
+ok(!$reader->pg_ready, 'the read waits for its lookup (the lookup table\'s shard is stopped)');
+kill 'CONT', $team_shard->pid;
+$reader->pg_result;
+is(join(',', map { $_->[0] } @{ $rst->fetchall_arrayref }), '1,2', 'then it reads the rows the lookup names');
+my ($plan) = grep { /Route/ } @{ $reader->selectcol_arrayref(q{explain select * from users where team = 'red'}) };
+like($plan, qr/^Route Lookup/, 'through the lookup');
+undef $rst;
+$reader->disconnect;
 
 done_testing();
