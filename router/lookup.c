@@ -52,6 +52,7 @@ struct RtLookup {
 	RowSet del;       /* the lookup rows of the rows deleted (UPDATE: before it) */
 	RowSet add;       /* UPDATE: the lookup rows of the rows after it */
 	UpdatePhase phase;
+	char tag[80];     /* DELETE ... RETURNING: the client's tag */
 	PgwError err;
 	bool failed;
 };
@@ -329,7 +330,7 @@ static bool update_result(RtSession *s, RtLookup *l, PGresult *r)
 	if (l->phase == UP_BEFORE)
 		return rows_result(s, l, &l->del, "SELECT", r);
 	if (l->phase == UP_UPDATE)
-		return rows_result(s, l, &l->add, "UPDATE", r);
+		return l->op->lookup_relay ? false : rows_result(s, l, &l->add, "UPDATE", r); /* relayed: the client's rows */
 	if (s->stmt_error || PQresultStatus(r) != PGRES_FATAL_ERROR)
 		return true; /* the lookup rows' tags are not the client's */
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -422,11 +423,15 @@ static bool update_step(RtSession *s, RtLookup *l)
 		l->deleted = 0;
 		rt_reset_statement(s);
 		s->cur_write = true;
-		if (rt_dispatch_each(s, l->op->sql, NULL, l->op->shards, l->op->nshards, NULL, 0) || s->waiting > 0)
+		if (rt_dispatch_each(s, l->op->sql, NULL, l->op->shards, l->op->nshards, NULL,
+				     l->op->lookup_relay ? l->args.result_format : 0) ||
+		    s->waiting > 0)
 			return true;
 	}
 	if (!s->stmt_error && l->phase == UP_UPDATE) {
 		l->phase = UP_LOOKUPS;
+		if (l->op->lookup_relay)
+			rt_statement_tag(s, s->rows, l->tag, sizeof(l->tag)); /* the client's, kept over the next step */
 		cancel_unchanged(&l->del, &l->add);
 		int n = vsc_shard_count(s->rt->vschema);
 		Buf q[RT_MAX_SHARDS];
@@ -437,7 +442,12 @@ static bool update_step(RtSession *s, RtLookup *l)
 		if (rt_dispatch_step(s, q, n))
 			return true;
 	}
-	rt_step_done(s, "UPDATE", l->deleted);
+	if (l->op->lookup_relay && !s->stmt_error) {
+		rt_reset_statement(s);
+		snprintf(s->tag, sizeof(s->tag), "%s", l->tag);
+	} else {
+		rt_step_done(s, "UPDATE", l->deleted);
+	}
 	rt_lookup_free(s);
 	return false;
 }

@@ -766,17 +766,22 @@ static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVin
 	r->move = cv;
 }
 
+static bool read_first_plan(PgQuery__Node *stmt, PgQuery__RangeVar *rel, PgQuery__Node *where, size_t *n,
+			    PgQuery__Node ***list, bool star, const char *what, const char *table, RtRoute *r);
+
 /* A DELETE from a table with lookup vindexes: each shard runs it with
  * RETURNING *, and the router then deletes the lookup rows of the rows
  * deleted (lookup.c).  False with r refused. */
 static bool delete_lookup_plan(PgQuery__Node *stmt, const char *table, RtRoute *r)
 {
 	PgQuery__DeleteStmt *d = stmt->delete_stmt;
-	if (d->n_returning_list || d->n_using_clause || d->with_clause) {
+	if (d->n_using_clause || d->with_clause) {
 		refuse(r, "a DELETE with %s from a table with a lookup vindex is not supported by the router yet",
-		       d->n_returning_list ? "RETURNING" : d->n_using_clause ? "USING" : "WITH");
+		       d->n_using_clause ? "USING" : "WITH");
 		return false;
 	}
+	if (d->n_returning_list) /* its rows are the client's: the rows it deletes are read first */
+		return read_first_plan(stmt, d->relation, d->where_clause, NULL, NULL, false, "a DELETE ... RETURNING", table, r);
 	if (strlen(table) >= sizeof(r->merge_table)) {
 		refuse(r, "%s", "the table name is too long");
 		return false;
@@ -937,20 +942,14 @@ static void inline_restore(Inlining *in)
 	arena_reset(&in->arena);
 }
 
-/* An UPDATE setting the lookup vindex column: the rows it changes are
- * read first (r->lookup_before: SELECT * with its WHERE), then each
- * shard runs it with RETURNING * (both with its bound parameters written
- * in), and
- * the router replaces the lookup rows whose values changed (lookup.c).
- * False with r refused. */
-static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const char *column, RtRoute *r)
+/* A write whose lookup rows change, rows read first: r->lookup_before is
+ * SELECT * FROM rel WHERE where, and shard_sql the write (with RETURNING *
+ * in *n, *list when star, its rows the router's; else as the client wrote
+ * it, its rows relayed: r->lookup_relay), both with the bound parameters
+ * written in.  False with r refused (binary parameters: what). */
+static bool read_first_plan(PgQuery__Node *stmt, PgQuery__RangeVar *rel, PgQuery__Node *where, size_t *n,
+			    PgQuery__Node ***list, bool star, const char *what, const char *table, RtRoute *r)
 {
-	PgQuery__UpdateStmt *u = stmt->update_stmt;
-	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
-		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with %s is not supported by the router yet", column,
-		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
-		return false;
-	}
 	if (strlen(table) >= sizeof(r->merge_table)) {
 		refuse(r, "%s", "the table name is too long");
 		return false;
@@ -959,7 +958,7 @@ static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const cha
 	rt_star_target_init(&st);
 	PgQuery__Node from = PG_QUERY__NODE__INIT;
 	from.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
-	from.range_var = u->relation;
+	from.range_var = rel;
 	PgQuery__Node *froms[1] = {&from};
 	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
 	sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
@@ -968,7 +967,7 @@ static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const cha
 	sel.target_list = st.targets;
 	sel.n_from_clause = 1;
 	sel.from_clause = froms;
-	sel.where_clause = u->where_clause;
+	sel.where_clause = where;
 	PgQuery__Node node = PG_QUERY__NODE__INIT;
 	node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
 	node.select_stmt = &sel;
@@ -984,21 +983,39 @@ static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const cha
 	}
 	if (in.ok) {
 		r->lookup_before = pgn_deparse(&node);
-		r->shard_sql = deparse_returning_star(stmt, &u->n_returning_list, &u->returning_list);
+		r->shard_sql = star ? deparse_returning_star(stmt, n, list) : pgn_deparse(stmt);
 	}
 	if (in.cap > 0)
 		inline_restore(&in);
 	if (!in.ok) {
-		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with binary parameters is not supported by the router",
-		       column);
+		refuse(r, "%s with binary parameters is not supported by the router", what);
 		return false;
 	}
 	if (!r->lookup_before || !r->shard_sql) {
-		refuse(r, "%s", "cannot deparse the UPDATE");
+		refuse(r, "cannot deparse %s", what);
 		return false;
 	}
+	r->lookup_relay = !star;
 	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
 	return true;
+}
+
+/* An UPDATE setting the lookup vindex column: the rows it changes are
+ * read first, then each shard runs it with RETURNING *, and the router
+ * replaces the lookup rows whose values changed (lookup.c).  False with r
+ * refused. */
+static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const char *column, RtRoute *r)
+{
+	PgQuery__UpdateStmt *u = stmt->update_stmt;
+	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
+		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with %s is not supported by the router yet", column,
+		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
+		return false;
+	}
+	char what[128];
+	snprintf(what, sizeof(what), "an UPDATE of the lookup vindex column \"%.60s\"", column);
+	return read_first_plan(stmt, u->relation, u->where_clause, &u->n_returning_list, &u->returning_list, true, what,
+			       table, r);
 }
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
@@ -1474,7 +1491,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		}
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_delete; k++)
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_delete && !r->lookup_before; k++)
 			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
 			    !delete_lookup_plan(stmt, sharded, r))
 				return;

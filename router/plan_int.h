@@ -76,6 +76,7 @@ struct RtRoute {
 	 * the rows it changes, read first; shard_sql is it with RETURNING *,
 	 * merge_table the table (lookup.c) */
 	char *lookup_before;
+	bool lookup_relay; /* and shard_sql's rows are the client's (DELETE ... RETURNING) */
 	/* owned: a gather, ngather intermediate results (a final step over
 	 * them, the client's statement or final_sql); NULL none */
 	struct RtGather *gather;

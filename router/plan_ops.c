@@ -202,6 +202,7 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		if (op) {
 			op->lookup_delete = r->lookup_delete;
 			op->lookup_before = r->lookup_before;
+			op->lookup_relay = r->lookup_relay;
 			r->lookup_before = NULL;
 		}
 		return op;

@@ -140,6 +140,18 @@ is($rt->selectrow_array(q{select count(*) from users_email where email = 'p@x'})
 is($rt->selectrow_array(q{select count(*) from users_email where email = 'q@x'}), 0, 'and writes none');
 ok(!$rt->do(q{update users set email = 'z@x' where id = 1 returning id}), 'UPDATE ... RETURNING of the lookup column');
 is($rt->state, '0A000', 'is refused with 0A000');
+# DELETE ... RETURNING: the client gets the rows, the lookup rows go
+my $del = $rt->selectall_arrayref(q{delete from users where team = 'teal' or id = 6 returning id, email, upper(name) as n});
+is(join(';', map { join(',', map { $_ // 'NULL' } @$_) } sort { $a->[0] <=> $b->[0] } @{ $del // [] }), '1,a2@x,A;2,c@x,NB;6,p@x,F',
+	'DELETE ... RETURNING gives the rows deleted') or diag($rt->errstr);
+is(on_shards(q{users_email where email in ('a2@x', 'p@x')}), 0, 'their lookup_unique rows are gone');
+is(on_shards(q{users_team where team = 'teal'}), 0, 'and their lookup rows');
+my $dst = $rt->prepare('delete from users where id = $1 returning name');
+$dst->execute(7);
+is(join(',', map { $_->[0] } @{ $dst->fetchall_arrayref }), 'G', 'a prepared DELETE ... RETURNING');
+is($dst->rows, 1, 'with its count');
+is(on_shards(q{users_email where email = 'a@x'}), 0, 'takes its lookup row');
+is(on_shards('users_email'), $rt->selectrow_array(q{select count(email) from users}), 'one lookup row per email left');
 $rt->do('truncate users');
 
 # a lookup vindex two tables share: both truncated, or refused
