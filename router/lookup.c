@@ -430,6 +430,7 @@ static bool update_step(RtSession *s, RtLookup *l)
 	}
 	if (!s->stmt_error && l->phase == UP_UPDATE) {
 		l->phase = UP_LOOKUPS;
+		dosql_fault("router-after-update-rows"); /* the rows changed, their lookup rows not yet */
 		if (l->op->lookup_relay)
 			rt_statement_tag(s, s->rows, l->tag, sizeof(l->tag)); /* the client's, kept over the next step */
 		cancel_unchanged(&l->del, &l->add);
