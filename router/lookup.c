@@ -202,7 +202,7 @@ static bool rows_result(RtSession *s, RtLookup *l, RowSet *set, const char *verb
 			l->failed = !note_rows(s, l, set, r, t);
 	size_t n = strlen(verb);
 	if (st == PGRES_TUPLES_OK && strncmp(PQcmdStatus(r), verb, n) == 0 && PQcmdStatus(r)[n] == ' ')
-		l->deleted += strtoull(PQcmdStatus(r) + n + 1, NULL, 10);
+		l->deleted += strtoull(strrchr(PQcmdStatus(r), ' ') + 1, NULL, 10); /* INSERT's: "INSERT 0 n" */
 	return true;
 }
 
@@ -214,7 +214,7 @@ bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
 	RtLookup *l = s->lookup;
 	if (!l)
 		return false;
-	if (l->op->lookup_before)
+	if (l->op->lookup_before || l->op->lookup_after)
 		return update_result(s, l, r);
 	if (l->op->lookup_delete)
 		return l->written ? PQresultStatus(r) != PGRES_FATAL_ERROR : rows_result(s, l, &l->del, "DELETE", r);
@@ -294,7 +294,7 @@ static bool update_step(RtSession *s, RtLookup *l);
 bool rt_lookup_step(RtSession *s)
 {
 	RtLookup *l = s->lookup;
-	if (l->op->lookup_before)
+	if (l->op->lookup_before || l->op->lookup_after)
 		return update_step(s, l);
 	if (l->op->lookup_delete)
 		return delete_step(s, l);
@@ -313,11 +313,21 @@ bool rt_lookup_step(RtSession *s)
 
 /* ---------------------------------------------------------------- UPDATE */
 
+static void l_phase(RtSession *s, UpdatePhase p) { s->lookup->phase = p; }
+
 bool rt_lookup_update_start(RtSession *s, const RtOp *op, const RtExecArgs *a)
 {
 	if (!lookup_new(s, op, a))
 		return false;
 	s->fanout = false;
+	if (op->lookup_after) { /* INSERT ... ON CONFLICT DO NOTHING: nothing to read first */
+		l_phase(s, UP_UPDATE);
+		s->cur_write = true;
+		if (rt_dispatch_each(s, op->sql, NULL, op->shards, op->nshards, s->plan.params, 0) && s->waiting > 0)
+			return true;
+		rt_lookup_free(s);
+		return false;
+	}
 	s->cur_write = false; /* read in the UPDATE's transaction, which writes next */
 	if (rt_dispatch_each(s, op->lookup_before, NULL, op->shards, op->nshards, NULL, 0) && s->waiting > 0)
 		return true;
@@ -330,7 +340,8 @@ static bool update_result(RtSession *s, RtLookup *l, PGresult *r)
 	if (l->phase == UP_BEFORE)
 		return rows_result(s, l, &l->del, "SELECT", r);
 	if (l->phase == UP_UPDATE)
-		return l->op->lookup_relay ? false : rows_result(s, l, &l->add, "UPDATE", r); /* relayed: the client's rows */
+		return l->op->lookup_relay ? false /* relayed: the client's rows */
+					   : rows_result(s, l, &l->add, l->op->lookup_after ? "INSERT" : "UPDATE", r);
 	if (s->stmt_error || PQresultStatus(r) != PGRES_FATAL_ERROR)
 		return true; /* the lookup rows' tags are not the client's */
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -447,7 +458,7 @@ static bool update_step(RtSession *s, RtLookup *l)
 		rt_reset_statement(s);
 		snprintf(s->tag, sizeof(s->tag), "%s", l->tag);
 	} else {
-		rt_step_done(s, "UPDATE", l->deleted);
+		rt_step_done(s, l->op->lookup_after ? "INSERT 0" : "UPDATE", l->deleted);
 	}
 	rt_lookup_free(s);
 	return false;

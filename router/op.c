@@ -277,6 +277,8 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->lookup_delete)
 			buf_printf(out, ", then the lookup rows of the rows of \"%s\" deleted", op->table);
+		if (op->lookup_after)
+			buf_printf(out, ", then the lookup rows of the rows of \"%s\" inserted", op->table);
 		if (op->lookup_before)
 			buf_printf(out, ", the rows read first (%s), then their %s", op->lookup_before,
 				   op->lookup_relay ? "lookup rows deleted" : "changed lookup rows replaced");

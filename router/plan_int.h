@@ -77,6 +77,10 @@ struct RtRoute {
 	 * merge_table the table (lookup.c) */
 	char *lookup_before;
 	bool lookup_relay; /* and shard_sql's rows are the client's (DELETE ... RETURNING) */
+	/* an INSERT ... ON CONFLICT (target) DO NOTHING with lookup vindexes:
+	 * shard_sql is it with RETURNING *, the lookup rows of its rows are
+	 * written next (lookup.c) */
+	bool lookup_after;
 	/* owned: a gather, ngather intermediate results (a final step over
 	 * them, the client's statement or final_sql); NULL none */
 	struct RtGather *gather;

@@ -155,6 +155,27 @@ is(on_shards(q{users_email where email = 'a@x'}), 0, 'takes its lookup row');
 is(on_shards('users_email'), $rt->selectrow_array(q{select count(email) from users}), 'one lookup row per email left');
 $rt->do('truncate users');
 
+# INSERT ... ON CONFLICT (target) DO NOTHING: the lookup rows of the rows
+# it inserts, none for a row it skips
+load_users();
+is($rt->do(q{insert into users (id, email, team) values (1, 'new@x', 'red') on conflict (id) do nothing}), '0E0',
+	'ON CONFLICT (id) DO NOTHING skipping a row: INSERT 0 0') or diag($rt->errstr);
+is(on_shards(q{users_email where email = 'new@x'}), 0, 'the skipped row left no lookup row');
+is($rt->do(q{insert into users (id, email, team) values (8, 'new@x', 'red') on conflict (id) do nothing}), 1,
+	'inserting one: INSERT 0 1') or diag($rt->errstr);
+is($rt->selectrow_array(q{select id from users where email = 'new@x'}), 8, 'found by its email');
+is(on_shards(q{users_team where team = 'red'}), 3, 'with its lookup rows');
+ok(!$rt->do(q{insert into users (id, email) values (9, 'b@x') on conflict (id) do nothing}), 'an email another row has');
+is($rt->state, '23505', 'is 23505, as PostgreSQL says when the conflict is not on the target');
+is($rt->selectrow_array(q{select count(*) from users where id = 9}), 0, 'and the row is not there');
+my $cst = $rt->prepare('insert into users (id, email) values ($1, $2) on conflict (id) do nothing');
+is($cst->execute(10, 'p10@x'), 1, 'a prepared ON CONFLICT (id) DO NOTHING') or diag($rt->errstr);
+is($cst->execute(10, 'p11@x'), '0E0', 'executed again: the row is skipped');
+is(on_shards(q{users_email where email in ('p10@x', 'p11@x')}), 1, 'one lookup row, for the row inserted');
+ok(!$rt->do(q{insert into users (id, email) values (9, 'z@x') on conflict do nothing}), 'ON CONFLICT DO NOTHING without a target');
+is($rt->state, '0A000', 'is refused with 0A000 (a lookup_unique conflict would have to skip the row)');
+$rt->do('truncate users');
+
 # a lookup vindex two tables share: both truncated, or refused
 ok($rt->do(q{insert into a_tags values (1, 'x'), (2, 'y')}), 'rows in a_tags');
 ok($rt->do(q{insert into b_tags values (7, 'x'), (3, 'z')}), 'rows in b_tags');
