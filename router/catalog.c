@@ -387,7 +387,8 @@ static bool router_sequence_next(void *arg, const char *seq, int64_t *value, Pgw
 
 static int router_lookup_shards(void *arg, const VscVindex *v, const char *value, int *shards, int max)
 {
-	return rt_lookup_query(arg, v, value, shards, max);
+	RtRouter *rt = arg;
+	return rt_lookup_found(rt->planning, v, value, shards, max);
 }
 
 void rt_router_planner(RtRouter *rt, RtPlanner *pl)
@@ -412,4 +413,5 @@ void rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const cha
 	s->rt->planning = s;
 	rt_plancache_count_plan(s->rt, rt_plan_kept(&pl, s->rt->types_gen, m, stmt, text, params, &s->plan));
 	s->rt->planning = NULL;
+	rt_lookup_reads_free(s);
 }

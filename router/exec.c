@@ -79,7 +79,7 @@ static bool route_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 		return rt_lookup_start(s, op, a); /* the lookup rows first, then this again */
 	if (op->lookup_delete)
 		return rt_lookup_delete_start(s, op, a); /* the rows, then their lookup rows */
-	if (op->lookup_before)
+	if (op->lookup_before || op->lookup_after)
 		return rt_lookup_update_start(s, op, a); /* the rows before, the rows after, their lookup rows */
 	s->fanout = op->opcode == RT_RO_REPLICATED;
 	s->fanout_shard = op->shards[0];

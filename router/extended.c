@@ -171,6 +171,7 @@ void rt_ext_free(RtSession *s)
 {
 	rt_describe_cancel(s->rt, s); /* a Parse waiting for its description */
 	rt_seq_cancel(s->rt, s);      /* a statement waiting for sequence values */
+	rt_lookup_reads_free(s);      /* or for its lookups */
 	while (s->nstmts > 0)
 		stmt_drop(s, s->stmts[s->nstmts - 1]);
 	while (s->nportals > 0)
@@ -523,12 +524,19 @@ static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const c
 	return sent && (s->waiting > 0 || s->plan.root->kind == RT_OP_LOCAL);
 }
 
+/* What an Execute waits for, in this order. */
+typedef enum PrefetchKind {
+	PF_TYPES,   /* the column types of its statement's tables */
+	PF_SEQ,     /* its sequences' values */
+	PF_LOOKUPS, /* the lookups of its WHERE */
+} PrefetchKind;
+
 /* An Execute waiting for the column types of its statement's tables. */
 typedef struct ExecuteWait {
 	RtSession *s;
 	char *portal; /* owned */
 	int32_t maxrows;
-	bool seq; /* for its sequences' values, which come after the types */
+	PrefetchKind kind;
 } ExecuteWait;
 
 static void execute_ready(void *arg, bool cancelled)
@@ -537,7 +545,8 @@ static void execute_ready(void *arg, bool cancelled)
 	RtSession *s = w->s;
 	if (!cancelled) {
 		s->types_ready = true;
-		s->seq_ready = w->seq;
+		s->seq_ready = w->kind >= PF_SEQ;
+		s->lookups_ready = w->kind == PF_LOOKUPS;
 		s->exec_waits = false;
 		rt_ext_execute(pgw_evconn_conn(s->ec), w->portal, w->maxrows);
 		if (!s->exec_waits && (!s->portal || s->copy))
@@ -548,11 +557,13 @@ static void execute_ready(void *arg, bool cancelled)
 	free(w);
 }
 
-/* Have the column types of node's tables asked of the first shard (seq:
- * its sequences' values reserved) before the Execute of portal runs: true
- * when they are known (or cannot be asked: planning asks then), false
- * when the Execute runs later. */
-static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const char *portal, int32_t maxrows, bool seq)
+/* Have the column types of node's tables asked of the first shard (or
+ * its sequences' values reserved, or the lookups of its WHERE asked:
+ * kind) before the Execute of portal p runs: true when they are known (or
+ * cannot be asked: planning does without), false when the Execute runs
+ * later. */
+static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const RtPortal *p, const char *portal,
+			     int32_t maxrows, PrefetchKind kind)
 {
 	ExecuteWait *w = calloc(1, sizeof(*w));
 	if (!w || !(w->portal = strdup(portal))) {
@@ -561,9 +572,10 @@ static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const char
 	}
 	w->s = s;
 	w->maxrows = maxrows;
-	w->seq = seq;
-	if (seq ? rt_seq_prefetch(s->rt, node, rt_holds_first(s), execute_ready, w, s)
-		: rt_types_prefetch(s->rt, node, execute_ready, w, s)) {
+	w->kind = kind;
+	if (kind == PF_LOOKUPS   ? rt_lookup_prefetch(s, node, &p->params, execute_ready, w)
+	    : kind == PF_SEQ ? rt_seq_prefetch(s->rt, node, rt_holds_first(s), execute_ready, w, s)
+			     : rt_types_prefetch(s->rt, node, execute_ready, w, s)) {
 		free(w->portal);
 		free(w);
 		return true;
@@ -593,16 +605,22 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	PgQuery__Node *node = st->tree->stmts[0]->stmt;
 	if (!s->types_ready && st->types_known != s->rt->types_gen + 1) {
 		if (!rt_types_known(s->rt, node)) {
-			if (!execute_prefetch(s, node, name, maxrows, false))
+			if (!execute_prefetch(s, node, p, name, maxrows, PF_TYPES))
 				return; /* it runs when its tables' columns have come */
 		} else {
 			st->types_known = s->rt->types_gen + 1; /* until the next DDL */
 		}
 	}
 	s->types_ready = false;
-	if (!s->seq_ready && !execute_prefetch(s, node, name, maxrows, true))
+	if (!s->seq_ready && node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT &&
+	    !execute_prefetch(s, node, p, name, maxrows, PF_SEQ))
 		return; /* it runs when its sequences' values are reserved */
 	s->seq_ready = false;
+	if (!s->lookups_ready &&
+	    (node->node_case == PG_QUERY__NODE__NODE_SELECT_STMT || node->node_case == PG_QUERY__NODE__NODE_EXPLAIN_STMT) &&
+	    !execute_prefetch(s, node, p, name, maxrows, PF_LOOKUPS))
+		return; /* it runs when the lookups of its WHERE are answered */
+	s->lookups_ready = false;
 	const char *text = st->desc->sql;
 	rt_reset_statement(s);
 	s->cur = node;

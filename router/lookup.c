@@ -52,6 +52,7 @@ struct RtLookup {
 	RowSet del;       /* the lookup rows of the rows deleted (UPDATE: before it) */
 	RowSet add;       /* UPDATE: the lookup rows of the rows after it */
 	UpdatePhase phase;
+	char tag[80];     /* DELETE ... RETURNING: the client's tag */
 	PgwError err;
 	bool failed;
 };
@@ -201,7 +202,7 @@ static bool rows_result(RtSession *s, RtLookup *l, RowSet *set, const char *verb
 			l->failed = !note_rows(s, l, set, r, t);
 	size_t n = strlen(verb);
 	if (st == PGRES_TUPLES_OK && strncmp(PQcmdStatus(r), verb, n) == 0 && PQcmdStatus(r)[n] == ' ')
-		l->deleted += strtoull(PQcmdStatus(r) + n + 1, NULL, 10);
+		l->deleted += strtoull(strrchr(PQcmdStatus(r), ' ') + 1, NULL, 10); /* INSERT's: "INSERT 0 n" */
 	return true;
 }
 
@@ -213,7 +214,7 @@ bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
 	RtLookup *l = s->lookup;
 	if (!l)
 		return false;
-	if (l->op->lookup_before)
+	if (l->op->lookup_before || l->op->lookup_after)
 		return update_result(s, l, r);
 	if (l->op->lookup_delete)
 		return l->written ? PQresultStatus(r) != PGRES_FATAL_ERROR : rows_result(s, l, &l->del, "DELETE", r);
@@ -234,7 +235,7 @@ bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r)
 
 /* The shard of the lookup row of value in v's lookup table; -1 when it
  * cannot be placed (the row is then looked for on every shard). */
-static int lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value)
+int rt_lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value)
 {
 	const VscTable *lt = vsc_table(rt->vschema, v->lookup_table);
 	if (!lt)
@@ -249,54 +250,6 @@ static int lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value)
 	if (!vsc_ksid_text(lt->col_vindexes[0].vindex, type ? type : 25, value, strlen(value), &ksid, &e))
 		return -1;
 	return vsc_shard_for_ksid(rt->vschema, ksid);
-}
-
-int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max)
-{
-	int shard = lookup_row_shard(rt, v, value), n = vsc_shard_count(rt->vschema);
-	if (shard < 0)
-		return -1;
-	if (!rt->lookup_conns && !(rt->lookup_conns = calloc((size_t)n, sizeof(PGconn *))))
-		return -1;
-	PgwError err;
-	PGconn *pg = rt_blocking_conn(rt, shard, &rt->lookup_conns[shard], &err);
-	if (!pg)
-		return -1;
-	Buf q;
-	buf_init(&q);
-	buf_put_str(&q, "SELECT ");
-	pgs_put_ident(&q, v->lookup_to);
-	buf_put_str(&q, " FROM ");
-	pgs_put_ident(&q, v->lookup_table);
-	buf_put_str(&q, " WHERE ");
-	pgs_put_ident(&q, v->lookup_from);
-	buf_put_str(&q, " = $1");
-	const char *params[1] = {value};
-	PGresult *res = PQexecParams(pg, buf_cstr(&q), 1, NULL, params, NULL, NULL, 0);
-	buf_cleanup(&q);
-	int found = -1;
-	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		found = 0;
-		for (int i = 0; i < PQntuples(res); i++) {
-			int sh = vsc_shard_for_ksid(rt->vschema, (uint64_t)strtoll(PQgetvalue(res, i, 0), NULL, 10));
-			bool seen = false;
-			for (int k = 0; k < found; k++)
-				seen = seen || shards[k] == sh;
-			if (!seen && found < max)
-				shards[found++] = sh;
-		}
-	}
-	PQclear(res);
-	return found;
-}
-
-void rt_lookup_conns_free(RtRouter *rt)
-{
-	for (int i = 0; rt->lookup_conns && i < vsc_shard_count(rt->vschema); i++)
-		if (rt->lookup_conns[i])
-			PQfinish(rt->lookup_conns[i]);
-	free(rt->lookup_conns);
-	rt->lookup_conns = NULL;
 }
 
 static void put_rows(RtRouter *rt, Buf *q, int n, const RowSet *set, void (*put)(Buf *q, const DelRow *d));
@@ -341,7 +294,7 @@ static bool update_step(RtSession *s, RtLookup *l);
 bool rt_lookup_step(RtSession *s)
 {
 	RtLookup *l = s->lookup;
-	if (l->op->lookup_before)
+	if (l->op->lookup_before || l->op->lookup_after)
 		return update_step(s, l);
 	if (l->op->lookup_delete)
 		return delete_step(s, l);
@@ -360,11 +313,21 @@ bool rt_lookup_step(RtSession *s)
 
 /* ---------------------------------------------------------------- UPDATE */
 
+static void l_phase(RtSession *s, UpdatePhase p) { s->lookup->phase = p; }
+
 bool rt_lookup_update_start(RtSession *s, const RtOp *op, const RtExecArgs *a)
 {
 	if (!lookup_new(s, op, a))
 		return false;
 	s->fanout = false;
+	if (op->lookup_after) { /* INSERT ... ON CONFLICT DO NOTHING: nothing to read first */
+		l_phase(s, UP_UPDATE);
+		s->cur_write = true;
+		if (rt_dispatch_each(s, op->sql, NULL, op->shards, op->nshards, s->plan.params, 0) && s->waiting > 0)
+			return true;
+		rt_lookup_free(s);
+		return false;
+	}
 	s->cur_write = false; /* read in the UPDATE's transaction, which writes next */
 	if (rt_dispatch_each(s, op->lookup_before, NULL, op->shards, op->nshards, NULL, 0) && s->waiting > 0)
 		return true;
@@ -377,7 +340,8 @@ static bool update_result(RtSession *s, RtLookup *l, PGresult *r)
 	if (l->phase == UP_BEFORE)
 		return rows_result(s, l, &l->del, "SELECT", r);
 	if (l->phase == UP_UPDATE)
-		return rows_result(s, l, &l->add, "UPDATE", r);
+		return l->op->lookup_relay ? false /* relayed: the client's rows */
+					   : rows_result(s, l, &l->add, l->op->lookup_after ? "INSERT" : "UPDATE", r);
 	if (s->stmt_error || PQresultStatus(r) != PGRES_FATAL_ERROR)
 		return true; /* the lookup rows' tags are not the client's */
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -450,7 +414,7 @@ static void put_rows(RtRouter *rt, Buf *q, int n, const RowSet *set, void (*put)
 	for (int i = 0; i < set->n; i++) {
 		if (!set->rows[i].value)
 			continue;
-		int sh = lookup_row_shard(rt, set->rows[i].v, set->rows[i].value);
+		int sh = rt_lookup_row_shard(rt, set->rows[i].v, set->rows[i].value);
 		for (int k = 0; k < n; k++)
 			if (sh < 0 || k == sh)
 				put(&q[k], &set->rows[i]);
@@ -470,11 +434,16 @@ static bool update_step(RtSession *s, RtLookup *l)
 		l->deleted = 0;
 		rt_reset_statement(s);
 		s->cur_write = true;
-		if (rt_dispatch_each(s, l->op->sql, NULL, l->op->shards, l->op->nshards, NULL, 0) || s->waiting > 0)
+		if (rt_dispatch_each(s, l->op->sql, NULL, l->op->shards, l->op->nshards, NULL,
+				     l->op->lookup_relay ? l->args.result_format : 0) ||
+		    s->waiting > 0)
 			return true;
 	}
 	if (!s->stmt_error && l->phase == UP_UPDATE) {
 		l->phase = UP_LOOKUPS;
+		dosql_fault("router-after-update-rows"); /* the rows changed, their lookup rows not yet */
+		if (l->op->lookup_relay)
+			rt_statement_tag(s, s->rows, l->tag, sizeof(l->tag)); /* the client's, kept over the next step */
 		cancel_unchanged(&l->del, &l->add);
 		int n = vsc_shard_count(s->rt->vschema);
 		Buf q[RT_MAX_SHARDS];
@@ -485,7 +454,12 @@ static bool update_step(RtSession *s, RtLookup *l)
 		if (rt_dispatch_step(s, q, n))
 			return true;
 	}
-	rt_step_done(s, "UPDATE", l->deleted);
+	if (l->op->lookup_relay && !s->stmt_error) {
+		rt_reset_statement(s);
+		snprintf(s->tag, sizeof(s->tag), "%s", l->tag);
+	} else {
+		rt_step_done(s, l->op->lookup_after ? "INSERT 0" : "UPDATE", l->deleted);
+	}
 	rt_lookup_free(s);
 	return false;
 }

@@ -277,8 +277,11 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 			buf_printf(out, ", rows of \"%s\" whose \"%s\" changes shard move", op->table, op->move->column);
 		if (op->lookup_delete)
 			buf_printf(out, ", then the lookup rows of the rows of \"%s\" deleted", op->table);
+		if (op->lookup_after)
+			buf_printf(out, ", then the lookup rows of the rows of \"%s\" inserted", op->table);
 		if (op->lookup_before)
-			buf_printf(out, ", the rows read first (%s), then their changed lookup rows replaced", op->lookup_before);
+			buf_printf(out, ", the rows read first (%s), then their %s", op->lookup_before,
+				   op->lookup_relay ? "lookup rows deleted" : "changed lookup rows replaced");
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
 		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)

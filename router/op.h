@@ -145,6 +145,11 @@ struct RtOp {
 	 * * (both with its parameters written in); the lookup rows whose values changed
 	 * are replaced next (lookup.c) */
 	char *lookup_before; /* owned */
+	bool lookup_relay;   /* sql is the client's DELETE ... RETURNING: its rows are relayed */
+	/* RT_OP_ROUTE of an INSERT ... ON CONFLICT (target) DO NOTHING with
+	 * lookup vindexes: sql is it with RETURNING *; the lookup rows of the
+	 * rows it inserted are written next (lookup.c) */
+	bool lookup_after;
 	/* RT_OP_FINAL over RT_OP_INTERMEDIATE (a gather): the tables of its
 	 * statement, each its own intermediate result (input, then next) */
 	/* RT_OP_FINAL: the final step uses bound parameters */

@@ -116,9 +116,7 @@ void rt_table_from_init(RtTableFrom *tf, const char *table)
 	tf->from[0] = &tf->node;
 }
 
-static void refuse(RtRoute *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void refuse(RtRoute *r, const char *fmt, ...)
+void rt_route_refuse(RtRoute *r, const char *fmt, ...)
 {
 	r->kind = RT_ROUTE_REFUSE;
 	memset(&r->err, 0, sizeof(r->err));
@@ -523,7 +521,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 	if (ins->n_returning_list && ins->on_conflict_clause &&
 	    ins->on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
 		/* which rows a shard skipped is unknown: their order could not be kept */
-		refuse(r, "%s",
+		rt_route_refuse(r, "%s",
 		       "INSERT ... ON CONFLICT DO NOTHING RETURNING of rows for several shards is not supported by the "
 		       "router yet");
 		return;
@@ -576,7 +574,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 		r->nreturning = (int)nall;
 	}
 	if (!ok)
-		refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
+		rt_route_refuse(r, "%s", "the rows of a multi-row INSERT could not be split by shard");
 }
 
 static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscColumnVindex *cv, RtRoute *r);
@@ -607,7 +605,7 @@ static void multi_insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, c
 			if (strcmp(ins->cols[i]->res_target->name, cv->columns[k]) == 0)
 				pos[k] = (int)i;
 		if (pos[k] < 0) {
-			refuse(r, "INSERT into the sharded table \"%s\" must give its vindex column \"%s\" through the router", table,
+			rt_route_refuse(r, "INSERT into the sharded table \"%s\" must give its vindex column \"%s\" through the router", table,
 			       cv->columns[k]);
 			return;
 		}
@@ -616,7 +614,7 @@ static void multi_insert_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, c
 	int *row_shard = malloc(sizeof(int) * (nrows + 1));
 	uint64_t *row_ksid = calloc(nrows + 1, sizeof(uint64_t));
 	if (!row_shard || !row_ksid)
-		refuse(r, "%s", "out of memory");
+		rt_route_refuse(r, "%s", "out of memory");
 	r->nshards = 0;
 	for (size_t i = 0; i < nrows && r->kind != RT_ROUTE_REFUSE; i++)
 		if (rt_multi_row_shard(pl, table, cv, src->values_lists[i]->list, pos, r, &row_shard[i], &row_ksid[i]))
@@ -635,7 +633,7 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 	const char *table = ins->relation->relname;
 	PgQuery__SelectStmt *src = ins->select_stmt ? ins->select_stmt->select_stmt : NULL;
 	if (!src || !src->n_values_lists || src->n_sort_clause || src->limit_count) {
-		refuse(r, "INSERT into the sharded table \"%s\" needs a VALUES list through the router", table);
+		rt_route_refuse(r, "INSERT into the sharded table \"%s\" needs a VALUES list through the router", table);
 		return;
 	}
 	if (cv->vindex->ncolumns > 1) {
@@ -647,7 +645,7 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		/* the VALUES follow the table's columns */
 		pos = pl->catalog.column_position(pl->catalog.arg, table, cv->column);
 		if (pos < 0) {
-			refuse(r, "INSERT into the sharded table \"%s\" must name its columns through the router", table);
+			rt_route_refuse(r, "INSERT into the sharded table \"%s\" must name its columns through the router", table);
 			return;
 		}
 	}
@@ -655,7 +653,7 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
 			pos = (int)i;
 	if (pos < 0) {
-		refuse(r,
+		rt_route_refuse(r,
 		       "INSERT into the sharded table \"%s\" must give its vindex column \"%s\" (the router does not "
 		       "evaluate column defaults or sequences yet)",
 		       table, cv->column);
@@ -666,19 +664,19 @@ static void insert_rows_shards(const RtPlanner *pl, PgQuery__InsertStmt *ins, co
 	if (src->n_values_lists > sizeof(rowbuf) / sizeof(rowbuf[0]))
 		row_shard = malloc(sizeof(int) * src->n_values_lists);
 	if (!row_shard) {
-		refuse(r, "%s", "out of memory");
+		rt_route_refuse(r, "%s", "out of memory");
 		return;
 	}
 	uint64_t *row_ksid = calloc(src->n_values_lists + 1, sizeof(uint64_t));
 	if (!row_ksid)
-		refuse(r, "%s", "out of memory");
+		rt_route_refuse(r, "%s", "out of memory");
 	for (size_t i = 0; i < src->n_values_lists && r->kind != RT_ROUTE_REFUSE; i++) {
 		PgQuery__List *row = src->values_lists[i]->list;
 		int shard;
 		if ((size_t)pos >= row->n_items ||
 		    !rt_plan_value_shard(pl, table, cv, row->items[pos], r, &shard, &row_ksid[i])) {
 			if (r->kind != RT_ROUTE_REFUSE)
-				refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
+				rt_route_refuse(r, "the vindex column of \"%s\" must be a constant in INSERT through the router", table);
 		} else {
 			if (shard < 0)
 				shard = vsc_shard_for_ksid(pl->vschema, 0); /* a NULL key: the shard of keyspace id 0 */
@@ -709,7 +707,7 @@ static void pinned_insert(const RtPlanner *pl, PgQuery__InsertStmt *ins, int sha
 	size_t nrows = ins->select_stmt->select_stmt->n_values_lists;
 	int *row_shard = malloc(sizeof(int) * (nrows + 1));
 	if (!row_shard)
-		refuse(r, "%s", "out of memory");
+		rt_route_refuse(r, "%s", "out of memory");
 	for (size_t i = 0; row_shard && i < nrows; i++)
 		row_shard[i] = shard;
 	split_insert(ins, row_shard, r);
@@ -737,68 +735,6 @@ static const char *scatter_obstacle(PgQuery__SelectStmt *s, const Tables *t)
 	if (s->with_clause)
 		return "WITH";
 	return NULL;
-}
-
-/* stmt (an UPDATE or DELETE without RETURNING, whose returning list is
- * *n, *list) deparsed with RETURNING *; NULL when it cannot be. */
-static char *deparse_returning_star(PgQuery__Node *stmt, size_t *n, PgQuery__Node ***list)
-{
-	RtStarTarget st;
-	rt_star_target_init(&st);
-	*n = 1;
-	*list = st.targets;
-	char *sql = pgn_deparse(stmt);
-	*n = 0;
-	*list = NULL;
-	return sql;
-}
-
-/* An UPDATE of the vindex column: each shard runs it with RETURNING *, and
- * the router moves the rows whose new value belongs elsewhere (move.c). */
-static void move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVindex *cv, RtRoute *r)
-{
-	PgQuery__UpdateStmt *u = stmt->update_stmt;
-	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
-		refuse(r, "an UPDATE of the vindex column \"%s\" with %s is not supported by the router", cv->column,
-		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
-		return;
-	}
-	if (strlen(table) >= sizeof(r->merge_table)) {
-		refuse(r, "%s", "the table name is too long");
-		return;
-	}
-	r->shard_sql = deparse_returning_star(stmt, &u->n_returning_list, &u->returning_list);
-	if (!r->shard_sql) {
-		refuse(r, "%s", "cannot deparse the UPDATE");
-		return;
-	}
-	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
-	r->move = cv;
-}
-
-/* A DELETE from a table with lookup vindexes: each shard runs it with
- * RETURNING *, and the router then deletes the lookup rows of the rows
- * deleted (lookup.c).  False with r refused. */
-static bool delete_lookup_plan(PgQuery__Node *stmt, const char *table, RtRoute *r)
-{
-	PgQuery__DeleteStmt *d = stmt->delete_stmt;
-	if (d->n_returning_list || d->n_using_clause || d->with_clause) {
-		refuse(r, "a DELETE with %s from a table with a lookup vindex is not supported by the router yet",
-		       d->n_returning_list ? "RETURNING" : d->n_using_clause ? "USING" : "WITH");
-		return false;
-	}
-	if (strlen(table) >= sizeof(r->merge_table)) {
-		refuse(r, "%s", "the table name is too long");
-		return false;
-	}
-	r->shard_sql = deparse_returning_star(stmt, &d->n_returning_list, &d->returning_list);
-	if (!r->shard_sql) {
-		refuse(r, "%s", "cannot deparse the DELETE");
-		return false;
-	}
-	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
-	r->lookup_delete = true;
-	return true;
 }
 
 /* An integer constant of a LIMIT or OFFSET, or the text of a bound
@@ -947,44 +883,10 @@ static void inline_restore(Inlining *in)
 	arena_reset(&in->arena);
 }
 
-/* An UPDATE setting the lookup vindex column: the rows it changes are
- * read first (r->lookup_before: SELECT * with its WHERE), then each
- * shard runs it with RETURNING * (both with its bound parameters written
- * in), and
- * the router replaces the lookup rows whose values changed (lookup.c).
- * False with r refused. */
-static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const char *column, RtRoute *r)
+bool rt_plan_params_inlined(PgQuery__Node *stmt, const RtParams *params, void (*fn)(void *arg), void *arg)
 {
-	PgQuery__UpdateStmt *u = stmt->update_stmt;
-	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
-		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with %s is not supported by the router yet", column,
-		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
-		return false;
-	}
-	if (strlen(table) >= sizeof(r->merge_table)) {
-		refuse(r, "%s", "the table name is too long");
-		return false;
-	}
-	RtStarTarget st;
-	rt_star_target_init(&st);
-	PgQuery__Node from = PG_QUERY__NODE__INIT;
-	from.node_case = PG_QUERY__NODE__NODE_RANGE_VAR;
-	from.range_var = u->relation;
-	PgQuery__Node *froms[1] = {&from};
-	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
-	sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
-	sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
-	sel.n_target_list = 1;
-	sel.target_list = st.targets;
-	sel.n_from_clause = 1;
-	sel.from_clause = froms;
-	sel.where_clause = u->where_clause;
-	PgQuery__Node node = PG_QUERY__NODE__INIT;
-	node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-	node.select_stmt = &sel;
-	/* both with the bound parameters written in: they run in turn */
-	Inlining in = {.params = r->params, .ok = true};
-	if (r->params && r->params->n > 0)
+	Inlining in = {.params = params, .ok = true};
+	if (params && params->n > 0)
 		pgn_walk(&stmt->base, count_params, &in.cap);
 	if (in.cap > 0) {
 		arena_init(&in.arena);
@@ -992,23 +894,11 @@ static bool update_lookup_plan(PgQuery__Node *stmt, const char *table, const cha
 		in.saved = arena_alloc(&in.arena, in.cap * sizeof(*in.saved));
 		pgn_walk(&stmt->base, inline_param, &in);
 	}
-	if (in.ok) {
-		r->lookup_before = pgn_deparse(&node);
-		r->shard_sql = deparse_returning_star(stmt, &u->n_returning_list, &u->returning_list);
-	}
+	if (in.ok)
+		fn(arg);
 	if (in.cap > 0)
 		inline_restore(&in);
-	if (!in.ok) {
-		refuse(r, "an UPDATE of the lookup vindex column \"%s\" with binary parameters is not supported by the router",
-		       column);
-		return false;
-	}
-	if (!r->lookup_before || !r->shard_sql) {
-		refuse(r, "%s", "cannot deparse the UPDATE");
-		return false;
-	}
-	snprintf(r->merge_table, sizeof(r->merge_table), "%s", table);
-	return true;
+	return in.ok;
 }
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r);
@@ -1101,7 +991,7 @@ static void gather_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables *
 	char why[sizeof(r->err.message)];
 	snprintf(why, sizeof(why), "%s", r->err.message[0] ? r->err.message : "out of memory");
 	rt_route_cleanup(r);
-	refuse(r, "%s", why);
+	rt_route_refuse(r, "%s", why);
 }
 
 static bool merge_plan_tree(const RtPlanner *pl, PgQuery__SelectStmt *s, const Tables *t, const char *table, RtRoute *r)
@@ -1191,7 +1081,7 @@ static void copy_out_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char
 		if (r->kind != RT_ROUTE_SHARDS || r->write || r->split_sql || r->explain) {
 			rt_route_cleanup(r);
 			memset(r, 0, sizeof(*r));
-			refuse(r, "%s", "COPY (query) TO STDOUT through the router needs a query that is not a write");
+			rt_route_refuse(r, "%s", "COPY (query) TO STDOUT through the router needs a query that is not a write");
 			return;
 		}
 		if (r->write_sql) {
@@ -1205,7 +1095,7 @@ static void copy_out_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char
 			r->params = params;
 			if (!inlined_plan(pl, cp->query, &t, NULL, r, gather_read_tree)) {
 				rt_route_cleanup(r);
-				refuse(r, "%s", "this COPY (query) TO STDOUT is not supported by the router");
+				rt_route_refuse(r, "%s", "this COPY (query) TO STDOUT is not supported by the router");
 				return;
 			}
 		}
@@ -1232,7 +1122,7 @@ static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const ch
 	for (size_t i = 0; i < ex->n_options; i++) {
 		const char *opt = ex->options[i]->def_elem->defname;
 		if (strcmp(opt, "analyze") == 0) {
-			refuse(r, "%s", "EXPLAIN ANALYZE through the router is not supported yet");
+			rt_route_refuse(r, "%s", "EXPLAIN ANALYZE through the router is not supported yet");
 			return;
 		}
 	}
@@ -1240,18 +1130,18 @@ static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const ch
 	    ex->query->node_case != PG_QUERY__NODE__NODE_INSERT_STMT &&
 	    ex->query->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT &&
 	    ex->query->node_case != PG_QUERY__NODE__NODE_DELETE_STMT) {
-		refuse(r, "%s", "EXPLAIN of this statement through the router is not supported");
+		rt_route_refuse(r, "%s", "EXPLAIN of this statement through the router is not supported");
 		return;
 	}
 	rt_route_plan(pl, ex->query, sql, params, r);
 	if (r->kind == RT_ROUTE_LOCAL) {
-		refuse(r, "%s", "EXPLAIN of a statement the router answers itself is not supported");
+		rt_route_refuse(r, "%s", "EXPLAIN of a statement the router answers itself is not supported");
 		return;
 	}
 	if (r->kind == RT_ROUTE_SHARDS && r->split_sql) {
 		bool sequenced = r->sequenced;
 		rt_route_cleanup(r);
-		refuse(r, "%s",
+		rt_route_refuse(r, "%s",
 		       sequenced ? "EXPLAIN of an INSERT taking values from cluster-wide sequences is not supported yet"
 				 : "EXPLAIN of a multi-row INSERT over several shards is not supported yet");
 	}
@@ -1262,7 +1152,7 @@ static void explain_plan(const RtPlanner *pl, PgQuery__ExplainStmt *ex, const ch
 static void copy_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char *sql, const RtParams *params, RtRoute *r)
 {
 	if ((cp->filename && cp->filename[0]) || cp->is_program) {
-		refuse(r, "COPY %s a file or program through the router is not supported", cp->is_from ? "FROM" : "TO");
+		rt_route_refuse(r, "COPY %s a file or program through the router is not supported", cp->is_from ? "FROM" : "TO");
 		return;
 	}
 	if (!cp->is_from) {
@@ -1270,7 +1160,7 @@ static void copy_plan(const RtPlanner *pl, PgQuery__CopyStmt *cp, const char *sq
 		return;
 	}
 	if (!cp->relation || cp->where_clause) {
-		refuse(r, "%s through the router is not supported yet", "COPY FROM ... WHERE");
+		rt_route_refuse(r, "%s through the router is not supported yet", "COPY FROM ... WHERE");
 		return;
 	}
 	/* COPY FROM STDIN: the rows go where their keys belong (copy.c) */
@@ -1337,7 +1227,7 @@ static bool kind_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql,
 		copy_plan(pl, stmt->copy_stmt, sql, params, r);
 		return true;
 	default:
-		refuse(r, "%s through the router is not supported yet", "this statement");
+		rt_route_refuse(r, "%s through the router is not supported yet", "this statement");
 		return true;
 	}
 }
@@ -1397,7 +1287,7 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 					pt->gather = true;
 					return true;
 				}
-				refuse(r, "a statement over several sharded tables (\"%s\" and \"%s\") is supported by the router "
+				rt_route_refuse(r, "a statement over several sharded tables (\"%s\" and \"%s\") is supported by the router "
 					  "only as a join on their vindex columns with the same vindex",
 				       pt->sharded, t->names[i]);
 				return false;
@@ -1413,7 +1303,7 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 					pt->gather = true;
 					return true;
 				}
-				refuse(r, "%s", "a statement over tables pinned to different shards is not supported");
+				rt_route_refuse(r, "%s", "a statement over tables pinned to different shards is not supported");
 				return false;
 			}
 			pt->pinned = vt->shard;
@@ -1424,7 +1314,7 @@ static bool place_tables(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 	if (pt->sharded && pt->pinned >= 0 && stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 		pt->gather = true;
 	} else if (pt->sharded && pt->pinned >= 0) {
-		refuse(r, "a statement over the sharded table \"%s\" and a pinned table is not supported", pt->sharded);
+		rt_route_refuse(r, "a statement over the sharded table \"%s\" and a pinned table is not supported", pt->sharded);
 		return false;
 	}
 	return true;
@@ -1445,7 +1335,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		if (stmt->insert_stmt->on_conflict_clause &&
 		    sets_vindex(stmt->insert_stmt->on_conflict_clause->target_list,
 				stmt->insert_stmt->on_conflict_clause->n_target_list, cv)) {
-			refuse(r, "an ON CONFLICT DO UPDATE of the vindex column \"%s\" is not supported by the router",
+			rt_route_refuse(r, "an ON CONFLICT DO UPDATE of the vindex column \"%s\" is not supported by the router",
 			       cv->column);
 			return;
 		}
@@ -1462,10 +1352,10 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
 			    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list,
 					pt->sharded_t->col_vindexes[k].column) &&
-			    !update_lookup_plan(stmt, sharded, pt->sharded_t->col_vindexes[k].column, r))
+			    !rt_update_lookup_plan(stmt, sharded, pt->sharded_t->col_vindexes[k].column, r))
 				return;
 		if (cv->vindex->ncolumns > 1 && sets_vindex(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv)) {
-			refuse(r, "an UPDATE of the vindex columns of \"%s\" (vindex %s over several columns) is not supported by the router",
+			rt_route_refuse(r, "an UPDATE of the vindex columns of \"%s\" (vindex %s over several columns) is not supported by the router",
 			       sharded, cv->vindex->name);
 			return;
 		}
@@ -1473,7 +1363,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		if (!refused && r->kind != RT_ROUTE_REFUSE &&
 		    sets_column(stmt->update_stmt->target_list, stmt->update_stmt->n_target_list, cv->column)) {
 			if (r->lookup_before) {
-				refuse(r, "an UPDATE of the vindex column \"%s\" and a lookup vindex column is not supported by the router",
+				rt_route_refuse(r, "an UPDATE of the vindex column \"%s\" and a lookup vindex column is not supported by the router",
 				       cv->column);
 				return;
 			}
@@ -1481,14 +1371,14 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 				all_shards(pl, r);
 			else
 				r->opcode = r->range ? RT_RO_RANGE : r->looked_up ? RT_RO_LOOKUP : r->prefix ? RT_RO_PREFIX : r->nshards == 1 ? RT_RO_EQUAL : RT_RO_IN;
-			move_plan(stmt, sharded, cv, r);
+			rt_move_plan(stmt, sharded, cv, r);
 			return;
 		}
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_delete; k++)
+		for (int k = 1; k < pt->sharded_t->n_col_vindexes && !r->lookup_delete && !r->lookup_before; k++)
 			if (vsc_vindex_is_lookup(pt->sharded_t->col_vindexes[k].vindex) &&
-			    !delete_lookup_plan(stmt, sharded, r))
+			    !rt_delete_lookup_plan(stmt, sharded, r))
 				return;
 		keyed = keyed_shards(pl, stmt->delete_stmt->where_clause, sharded, alias, cv, r, &refused);
 		break;
@@ -1525,7 +1415,7 @@ void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, co
 	memset(&t, 0, sizeof(t));
 	pgn_walk(&stmt->base, visit, &t);
 	if (t.too_many) {
-		refuse(r, "%s", "more than 32 table references in one statement through the router");
+		rt_route_refuse(r, "%s", "more than 32 table references in one statement through the router");
 		return;
 	}
 	r->lone_table = t.n <= 1 && !t.sublink && t.nctes == 0;

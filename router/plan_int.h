@@ -76,6 +76,11 @@ struct RtRoute {
 	 * the rows it changes, read first; shard_sql is it with RETURNING *,
 	 * merge_table the table (lookup.c) */
 	char *lookup_before;
+	bool lookup_relay; /* and shard_sql's rows are the client's (DELETE ... RETURNING) */
+	/* an INSERT ... ON CONFLICT (target) DO NOTHING with lookup vindexes:
+	 * shard_sql is it with RETURNING *, the lookup rows of its rows are
+	 * written next (lookup.c) */
+	bool lookup_after;
 	/* owned: a gather, ngather intermediate results (a final step over
 	 * them, the client's statement or final_sql); NULL none */
 	struct RtGather *gather;
@@ -198,6 +203,19 @@ bool rt_plan_value_shard(const RtPlanner *pl, const char *table, const VscColumn
  * *is_null for NULL); whether n is the vindex column of table (or alias) */
 const char *rt_plan_constant(PgQuery__Node *n, char *buf, size_t sz, bool *is_null);
 bool rt_plan_is_vindex_column(PgQuery__Node *n, const char *column, const char *table, const char *alias);
+
+/* plan.c: refuse r (0A000) with the message; call fn(arg) while stmt's
+ * text-format bound parameters are written into it as literals, false
+ * (fn not called) when one is binary. */
+void rt_route_refuse(RtRoute *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool rt_plan_params_inlined(PgQuery__Node *stmt, const RtParams *params, void (*fn)(void *arg), void *arg);
+
+/* plan_write.c: an UPDATE of the vindex column cv (rows move); a DELETE
+ * from a table with lookup vindexes; an UPDATE setting the lookup column
+ * column.  The last two false with r refused. */
+void rt_move_plan(PgQuery__Node *stmt, const char *table, const VscColumnVindex *cv, RtRoute *r);
+bool rt_delete_lookup_plan(PgQuery__Node *stmt, const char *table, RtRoute *r);
+bool rt_update_lookup_plan(PgQuery__Node *stmt, const char *table, const char *column, RtRoute *r);
 
 /* plan_lookup.c: the text of a value (a constant or a text-format
  * parameter) in *out, NULL for SQL NULL; false when it is neither. */

@@ -145,6 +145,55 @@ static void plan_vindex(const RtPlanner *pl, PgQuery__InsertStmt *ins, const Vsc
 	}
 }
 
+/* Whether an ON CONFLICT target names a lookup_unique column of vt. */
+static bool target_has_unique_lookup(const PgQuery__OnConflictClause *oc, const VscTable *vt)
+{
+	const PgQuery__InferClause *inf = oc->infer;
+	for (size_t i = 0; inf && i < inf->n_index_elems; i++) {
+		const Node *e = inf->index_elems[i];
+		const char *name = e->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM ? e->index_elem->name : NULL;
+		for (int k = 1; name && k < vt->n_col_vindexes; k++)
+			if (vt->col_vindexes[k].vindex->kind == VSC_VINDEX_LOOKUP_UNIQUE && strcmp(vt->col_vindexes[k].column, name) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* INSERT ... ON CONFLICT (target) DO NOTHING into a table with lookup
+ * vindexes, on one shard: it runs with RETURNING *, and the lookup rows of
+ * the rows it inserted are written after it, in its transaction
+ * (r->lookup_after, lookup.c), so a row it skipped leaves none.  Without
+ * a target (any conflict skips the row, a lookup_unique one too), with
+ * DO UPDATE, RETURNING or rows for several shards: refused. */
+static void on_conflict_plan(PgQuery__InsertStmt *ins, const VscTable *vt, RtRoute *r)
+{
+	PgQuery__OnConflictClause *oc = ins->on_conflict_clause;
+	if (oc->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING || !oc->infer || target_has_unique_lookup(oc, vt) ||
+	    ins->n_returning_list || r->nshards != 1 || r->sequenced || strlen(ins->relation->relname) >= sizeof(r->merge_table)) {
+		refuse_lookup(r, "0A000",
+			      "INSERT ... ON CONFLICT into a table with a lookup vindex is supported by the router only as ON "
+			      "CONFLICT (target) DO NOTHING without RETURNING, into one shard:",
+			      ins->relation->relname);
+		return;
+	}
+	RtStarTarget st;
+	rt_star_target_init(&st);
+	ins->n_returning_list = 1;
+	ins->returning_list = st.targets;
+	Node node = PG_QUERY__NODE__INIT;
+	node.node_case = PG_QUERY__NODE__NODE_INSERT_STMT;
+	node.insert_stmt = ins;
+	r->shard_sql = pgn_deparse(&node);
+	ins->n_returning_list = 0;
+	ins->returning_list = NULL;
+	if (!r->shard_sql) {
+		refuse_lookup(r, "XX000", "cannot deparse the INSERT into", ins->relation->relname);
+		return;
+	}
+	r->lookup_after = true;
+	snprintf(r->merge_table, sizeof(r->merge_table), "%s", ins->relation->relname);
+}
+
 void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTable *vt, const uint64_t *ksids, RtRoute *r)
 {
 	bool any = false;
@@ -153,8 +202,7 @@ void rt_lookup_plan(const RtPlanner *pl, PgQuery__InsertStmt *ins, const VscTabl
 	if (!any || !ins->select_stmt)
 		return;
 	if (ins->on_conflict_clause) {
-		refuse_lookup(r, "0A000", "INSERT ... ON CONFLICT into a table with a lookup vindex is not supported by the router yet:",
-			      ins->relation->relname);
+		on_conflict_plan(ins, vt, r);
 		return;
 	}
 	int n = vsc_shard_count(pl->vschema);

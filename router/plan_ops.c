@@ -197,11 +197,13 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 		r->returning_shards = NULL;
 		return with_lookups(op, r);
 	}
-	if (r->lookup_delete || r->lookup_before) {
+	if (r->lookup_delete || r->lookup_before || r->lookup_after) {
 		RtOp *op = leaf_op(r, RT_OP_ROUTE, &r->shard_sql);
 		if (op) {
 			op->lookup_delete = r->lookup_delete;
 			op->lookup_before = r->lookup_before;
+			op->lookup_relay = r->lookup_relay;
+			op->lookup_after = r->lookup_after;
 			r->lookup_before = NULL;
 		}
 		return op;
@@ -277,7 +279,7 @@ void rt_plan_noting(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, c
 	p->stmt = stmt;
 	p->params = params;
 	rt_route_plan(pl, stmt, sql, params, &r);
-	bool lookups = r.lookup_sql || r.lookup_before; /* taken by the tree */
+	bool lookups = r.lookup_sql || r.lookup_before || r.lookup_after; /* taken by the tree */
 	p->root = route_ops(&r, stmt);
 	if (r.kind == RT_ROUTE_SHARDS) {
 		p->write = r.write;

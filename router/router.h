@@ -89,7 +89,7 @@ typedef struct RtRouter {
 	uint64_t next_serial; /* numbers sessions */
 	struct RtOps *ops;    /* borrowed: operations surface (ops.h) */
 	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
-	PGconn **lookup_conns; /* owned: per shard, blocking connections reading lookup tables (lookup.c) */
+	struct RtLookupConn **lookup_conns; /* owned: per shard, connections reading lookup tables (lookup_read.c) */
 	struct RtSession *planning; /* borrowed: the session whose statement is being planned */
 } RtRouter;
 
@@ -307,6 +307,7 @@ struct RtSession {
 	char *merge_sql;      /* owned: the client's statement, run over the merged rows */
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
 	RtLookup *lookup; /* owned: an INSERT's lookup rows being written (lookup.c) */
+	struct RtLookupReads *lookup_reads; /* owned: the lookups of the next read, asked before it is planned */
 	/* sequences (seqfunc.c): the last value of each this session had
 	 * (currval), and the last of all (lastval) */
 	RtSeqSeen *seq_seen; /* owned */
@@ -331,6 +332,7 @@ struct RtSession {
 	struct RtWalSender *wal; /* owned: its START_REPLICATION stream */
 	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
 	bool seq_ready;       /* and its sequences' values reserved (rt_seq_prefetch) */
+	bool lookups_ready;   /* and the lookups of its WHERE asked (rt_lookup_prefetch) */
 	bool exec_waits;      /* an Execute waits for a prefetch */
 	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
 	RtPlanMemo *tree_memo; /* rt_plancache_memo of tree, NULL when none */
@@ -795,12 +797,16 @@ bool rt_lookup_written(const RtSession *s);
 bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_lookup_step(RtSession *s);
 void rt_lookup_free(RtSession *s);
-/* The shards holding the rows whose lookup vindex v maps value (a text
- * of the lookup table's type) to, read from the lookup table on its shard
- * over a blocking connection, at most max: how many; -1 when it could not
- * be read.  rt_lookup_conns_free closes those connections. */
-int rt_lookup_query(RtRouter *rt, const VscVindex *v, const char *value, int *shards, int max);
+/* lookup.c: the shard of the lookup row of value in v's lookup table; -1
+ * when it cannot be placed. */
+int rt_lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value);
+/* lookup_read.c: rt_lookup_conns_free closes the router's lookup
+ * connections; rt_lookup_found gives the shards the lookups asked for
+ * s's next read name for v's value (-1: not asked); rt_lookup_reads_free
+ * drops them (after planning). */
 void rt_lookup_conns_free(RtRouter *rt);
+int rt_lookup_found(const RtSession *s, const VscVindex *v, const char *value, int *shards, int max);
+void rt_lookup_reads_free(RtSession *s);
 /* A NOTICE for each PRIMARY KEY or UNIQUE constraint of a CREATE TABLE of
  * a sharded table that does not include its vindex column (it holds per
  * shard only), unless a lookup_unique vindex on its one column makes it
@@ -902,6 +908,12 @@ bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt);
 bool rt_seq_prefetch(RtRouter *rt, const PgQuery__Node *stmt, bool holds_first, RtTypesReady ready, void *arg,
 		     const void *owner) __attribute__((warn_unused_result));
 void rt_seq_cancel(RtRouter *rt, const void *owner);
+/* lookup_read.c: before a SELECT outside a transaction block is planned,
+ * the lookup tables its WHERE's lookup columns name are read on the loop:
+ * true when nothing is asked; false when ready follows (once; cancelled
+ * when the session goes). */
+bool rt_lookup_prefetch(RtSession *s, const PgQuery__Node *stmt, const RtParams *params, RtTypesReady ready, void *arg)
+	__attribute__((warn_unused_result));
 /* session.c: whether s's open transaction wrote on the first shard. */
 bool rt_holds_first(const RtSession *s);
 

@@ -1071,26 +1071,34 @@ static bool query_end(RtSession *s)
 }
 
 /* Run statements of the current query until one has to wait for shards. */
-/* The column types of a statement's tables came: it runs. */
-static void types_ready(void *arg, bool cancelled)
+/* What a statement waited for before it is planned came (flag: which):
+ * it runs. */
+static void prefetched(RtSession *s, bool *flag)
 {
-	RtSession *s = arg;
-	if (cancelled)
-		return;
-	s->types_ready = true;
+	*flag = true;
 	run_next(s);
 	flush(s);
 }
 
-/* The values of a statement's sequences were reserved: it runs. */
+/* The column types of a statement's tables came. */
+static void types_ready(void *arg, bool cancelled)
+{
+	if (!cancelled)
+		prefetched(arg, &((RtSession *)arg)->types_ready);
+}
+
+/* The values of a statement's sequences were reserved. */
 static void seq_ready(void *arg, bool cancelled)
 {
-	RtSession *s = arg;
-	if (cancelled)
-		return;
-	s->seq_ready = true;
-	run_next(s);
-	flush(s);
+	if (!cancelled)
+		prefetched(arg, &((RtSession *)arg)->seq_ready);
+}
+
+/* The lookups of a statement's WHERE were answered. */
+static void lookups_ready(void *arg, bool cancelled)
+{
+	if (!cancelled)
+		prefetched(arg, &((RtSession *)arg)->lookups_ready);
 }
 
 bool rt_holds_first(const RtSession *s)
@@ -1122,6 +1130,12 @@ static void run_next(RtSession *s)
 			return; /* its sequences' values are reserved first */
 		}
 		s->seq_ready = false;
+		const struct RtShape *shape = query_shape(s);
+		if (!s->lookups_ready && !rt_lookup_prefetch(s, raw->stmt, shape ? &shape->params : NULL, lookups_ready, s)) {
+			s->types_ready = s->seq_ready = true; /* known: run_next comes back here */
+			return; /* the lookup tables its WHERE names are read first */
+		}
+		s->lookups_ready = false;
 		char *text;
 		PgQuery__Node *planned = next_statement(s, &text);
 		if (!planned)

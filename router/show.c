@@ -54,8 +54,14 @@ static void show_vschema(RtSession *s)
 	for (int i = 0; i < n; i++) {
 		const VscTable *t = vsc_table_at(vs, i);
 		char vindex[256] = "", shards[256] = "";
-		if (t->placement == VSC_SHARDED)
-			snprintf(vindex, sizeof(vindex), "%s(%s)", t->col_vindexes[0].vindex->name, t->col_vindexes[0].column);
+		if (t->placement == VSC_SHARDED) {
+			const VscColumnVindex *cv = &t->col_vindexes[0];
+			size_t len = (size_t)snprintf(vindex, sizeof(vindex), "%s(%s", cv->vindex->name, cv->column);
+			for (int k = 1; k < cv->vindex->ncolumns && len < sizeof(vindex); k++) /* region, multicol */
+				len += (size_t)snprintf(vindex + len, sizeof(vindex) - len, ", %s", cv->columns[k]);
+			if (len < sizeof(vindex) - 1)
+				snprintf(vindex + len, sizeof(vindex) - len, ")");
+		}
 		if (t->placement == VSC_PINNED)
 			snprintf(shards, sizeof(shards), "%s", vsc_shard(vs, t->shard)->name);
 		else

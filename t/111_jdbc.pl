@@ -48,6 +48,7 @@ my $c = DoSQL::Test::Cluster->new('jdbc', shards => 4, auth => 'scram-sha-256',
 	tables => {
 		jd_items => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 		jd_gen => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+		jd_serial => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
 	});
 $c->start;
 my ($got) = run_checks('the router', [ @java, '127.0.0.1', $c->router->port, 'dosql', 'dosql', 'dosql' ]);

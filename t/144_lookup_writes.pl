@@ -5,13 +5,15 @@
 # in the same statement; a TRUNCATE that would leave another table's
 # lookup rows without their table is refused; UPDATE of a lookup column
 # replaces the lookup rows whose values change (23505 as PostgreSQL says
-# it for a value another row has).  Each check reads the
+# it for a value another row has); a read by a lookup column asks its
+# lookup table without holding up other sessions.  Each check reads the
 # lookup tables on the shards themselves.
 use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
 use DoSQL::Test::Cluster;
+use DoSQL::Test::Utils qw(poll_until);
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
 
 BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
@@ -139,6 +141,39 @@ is($rt->selectrow_array(q{select count(*) from users_email where email = 'p@x'})
 is($rt->selectrow_array(q{select count(*) from users_email where email = 'q@x'}), 0, 'and writes none');
 ok(!$rt->do(q{update users set email = 'z@x' where id = 1 returning id}), 'UPDATE ... RETURNING of the lookup column');
 is($rt->state, '0A000', 'is refused with 0A000');
+# DELETE ... RETURNING: the client gets the rows, the lookup rows go
+my $del = $rt->selectall_arrayref(q{delete from users where team = 'teal' or id = 6 returning id, email, upper(name) as n});
+is(join(';', map { join(',', map { $_ // 'NULL' } @$_) } sort { $a->[0] <=> $b->[0] } @{ $del // [] }), '1,a2@x,A;2,c@x,NB;6,p@x,F',
+	'DELETE ... RETURNING gives the rows deleted') or diag($rt->errstr);
+is(on_shards(q{users_email where email in ('a2@x', 'p@x')}), 0, 'their lookup_unique rows are gone');
+is(on_shards(q{users_team where team = 'teal'}), 0, 'and their lookup rows');
+my $dst = $rt->prepare('delete from users where id = $1 returning name');
+$dst->execute(7);
+is(join(',', map { $_->[0] } @{ $dst->fetchall_arrayref }), 'G', 'a prepared DELETE ... RETURNING');
+is($dst->rows, 1, 'with its count');
+is(on_shards(q{users_email where email = 'a@x'}), 0, 'takes its lookup row');
+is(on_shards('users_email'), $rt->selectrow_array(q{select count(email) from users}), 'one lookup row per email left');
+$rt->do('truncate users');
+
+# INSERT ... ON CONFLICT (target) DO NOTHING: the lookup rows of the rows
+# it inserts, none for a row it skips
+load_users();
+is($rt->do(q{insert into users (id, email, team) values (1, 'new@x', 'red') on conflict (id) do nothing}), '0E0',
+	'ON CONFLICT (id) DO NOTHING skipping a row: INSERT 0 0') or diag($rt->errstr);
+is(on_shards(q{users_email where email = 'new@x'}), 0, 'the skipped row left no lookup row');
+is($rt->do(q{insert into users (id, email, team) values (8, 'new@x', 'red') on conflict (id) do nothing}), 1,
+	'inserting one: INSERT 0 1') or diag($rt->errstr);
+is($rt->selectrow_array(q{select id from users where email = 'new@x'}), 8, 'found by its email');
+is(on_shards(q{users_team where team = 'red'}), 3, 'with its lookup rows');
+ok(!$rt->do(q{insert into users (id, email) values (9, 'b@x') on conflict (id) do nothing}), 'an email another row has');
+is($rt->state, '23505', 'is 23505, as PostgreSQL says when the conflict is not on the target');
+is($rt->selectrow_array(q{select count(*) from users where id = 9}), 0, 'and the row is not there');
+my $cst = $rt->prepare('insert into users (id, email) values ($1, $2) on conflict (id) do nothing');
+is($cst->execute(10, 'p10@x'), 1, 'a prepared ON CONFLICT (id) DO NOTHING') or diag($rt->errstr);
+is($cst->execute(10, 'p11@x'), '0E0', 'executed again: the row is skipped');
+is(on_shards(q{users_email where email in ('p10@x', 'p11@x')}), 1, 'one lookup row, for the row inserted');
+ok(!$rt->do(q{insert into users (id, email) values (9, 'z@x') on conflict do nothing}), 'ON CONFLICT DO NOTHING without a target');
+is($rt->state, '0A000', 'is refused with 0A000 (a lookup_unique conflict would have to skip the row)');
 $rt->do('truncate users');
 
 # a lookup vindex two tables share: both truncated, or refused
@@ -151,5 +186,55 @@ like($rt->errstr, qr/another table uses too/, 'saying why');
 is(on_shards('tags_lk'), 4, 'nothing was truncated');
 ok($rt->do('truncate a_tags, b_tags'), 'TRUNCATE of both') or diag($rt->errstr);
 is(on_shards('tags_lk'), 0, 'empties their lookup table');
+
+# the router killed after an UPDATE of the lookup column changed the
+# rows, and after the PREPARE of its two-phase commit: after the restart
+# the row and its lookup rows agree
+load_users();
+for my $point ('router-after-update-rows', 'router-after-prepare') {
+	$router->stop;
+	$router->setenv(DOSQL_FAULT => $point);
+	$router->start;
+	my ($crc) = $router->psql(q{update users set email = 'crash@x' where id = 3});
+	isnt($crc, 0, "the UPDATE fails when the router dies at $point");
+	ok($router->wait_exit, "the router died at $point");
+	$router->setenv(DOSQL_FAULT => undef);
+	$router->start;
+	$rt = $cluster->router_dbh;
+	$rt->{RaiseError} = 0;
+	$rt->{PrintError} = 0;
+	my $ok = poll_until(sub {
+		my $email = $rt->selectrow_array('select email from users where id = 3') // '';
+		my $other = $email eq 'crash@x' ? 'c@x' : 'crash@x';
+		return $router->safe_psql('show transactions') eq '' && on_shards("users_email where email = '$email'") == 1
+			&& on_shards("users_email where email = '$other'") == 0;
+	});
+	ok($ok, "after the restart the row's email and its lookup rows agree ($point)");
+	ok($rt->do(q{update users set email = 'c@x' where id = 3}), 'and it can be updated again') or diag($rt->errstr);
+}
+$rt->do('truncate users');
+
+# a read by a lookup column asks the lookup table without holding up the
+# router: with the lookup table's shard stopped, other sessions are served
+load_users();
+is($rt->selectrow_array(q{select count(*) from users where team = 'red'}), 2, 'a read by the team lookup column');
+my $reader = DBI->connect($router->dsn, 'dosql', '', { RaiseError => 0, PrintError => 0, AutoCommit => 1 });
+$reader->selectrow_array(q{select count(*) from users where team = 'blue'}); # its lookup connection is up
+my $team_shard = $shards[3]; # users_team is pinned to c0-
+kill 'STOP', $team_shard->pid;
+my $rst = $reader->prepare(q{select id from users where team = 'red' order by id}, { pg_async => DBD::Pg::PG_ASYNC() });
+$rst->execute;
+local $SIG{ALRM} = sub { kill 'CONT', $team_shard->pid; BAIL_OUT('the router did not answer while a lookup waited'); };
+alarm 60;
+is($rt->selectrow_array(q{select count(*) from tags_lk}), 0, 'another session is served while the lookup waits');
+alarm 0;
+ok(!$reader->pg_ready, 'the read waits for its lookup (the lookup table\'s shard is stopped)');
+kill 'CONT', $team_shard->pid;
+$reader->pg_result;
+is(join(',', map { $_->[0] } @{ $rst->fetchall_arrayref }), '1,2', 'then it reads the rows the lookup names');
+my ($plan) = grep { /Route/ } @{ $reader->selectcol_arrayref(q{explain select * from users where team = 'red'}) };
+like($plan, qr/^Route Lookup/, 'through the lookup');
+undef $rst;
+$reader->disconnect;
 
 done_testing();

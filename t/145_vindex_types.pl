@@ -151,6 +151,10 @@ is(routed(q{select * from r_t where at >= '2025-03-01' and at < '2025-09-01'}), 
 	'a range predicate: the overlapping shards');
 is(routed('select * from h_t where id = 7') =~ /^Route Equal shard \S+$/ ? 1 : 0, 1, 'hash equality: one shard');
 
+my $vs = $router->safe_psql('show vschema');
+like($vs, qr/^g_t\|sharded\|geo\(region, id\)\|4$/m, 'SHOW VSCHEMA names both columns of the region vindex');
+like($vs, qr/^m_t\|sharded\|mc\(site, sensor\)\|4$/m, 'and of the multicol one');
+
 # what the router refuses rather than misplacing
 ok(!$rt->do(q{insert into g_t values ('mars', 1, 1)}), 'a row of an unknown region');
 is($rt->state, '22023', 'is 22023');

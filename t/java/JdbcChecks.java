@@ -57,11 +57,13 @@ public class JdbcChecks
 		{
 			s.execute("drop table if exists jd_items");
 			s.execute("drop table if exists jd_gen");
+			s.execute("drop table if exists jd_serial");
 			s.execute("create table jd_items (id int primary key, name text not null, v varchar(20),"
 				+ " price numeric(10,2), ok bool, day date, ts timestamp, tstz timestamptz, u uuid,"
 				+ " raw bytea, doc jsonb, f float8, n bigint, tags text[], nums int[])");
 			s.execute("create table jd_gen (id int primary key, name text, made text default 'auto',"
 				+ " qty int default 7)");
+			s.execute("create table jd_serial (id bigserial primary key, name text)");
 		}
 	}
 
@@ -383,6 +385,27 @@ public class JdbcChecks
 				for (int k = 1; k <= 5; k++)
 					ps.setInt(k, 100 * i + (k * 37) % 11);
 			}));
+		check("keys: bigserial ids the database generates, on a table sharded by them", () -> {
+			try (PreparedStatement ps = conn.prepareStatement("insert into jd_serial (name) values (?)",
+				Statement.RETURN_GENERATED_KEYS))
+			{
+				List<Object> out = new ArrayList<>();
+				for (int i = 1; i <= 7; i++)
+				{
+					ps.setString(1, "s" + i);
+					out.add(ps.executeUpdate());
+					out.add(rows(ps.getGeneratedKeys()));
+				}
+				for (int i = 8; i <= 13; i++)
+				{
+					ps.setString(1, "b" + i);
+					ps.addBatch();
+				}
+				out.add(toList(ps.executeBatch()));
+				out.add(sorted(rows(ps.getGeneratedKeys())));
+				return out;
+			}
+		});
 		check("keys: update with generated keys", () -> {
 			try (PreparedStatement ps = conn.prepareStatement("update jd_gen set qty = qty + 1 where id = ?",
 				Statement.RETURN_GENERATED_KEYS))
