@@ -79,18 +79,28 @@ static int find_open(RtCoord *c, const char *gid)
 	return -1;
 }
 
+/* Room for n more open decisions. */
+static bool reserve_open(RtCoord *c, int n)
+{
+	if (c->nopen + n <= c->capopen)
+		return true;
+	int cap = c->capopen ? c->capopen : 16;
+	while (cap < c->nopen + n)
+		cap *= 2;
+	Open *o = realloc(c->open, sizeof(*o) * (size_t)cap);
+	if (!o)
+		return false;
+	c->open = o;
+	c->capopen = cap;
+	return true;
+}
+
 static bool add_open(RtCoord *c, const char *gid, const char *shards, int64_t commit_ts)
 {
 	if (find_open(c, gid) >= 0)
 		return true;
-	if (c->nopen == c->capopen) {
-		int cap = c->capopen ? c->capopen * 2 : 16;
-		Open *o = realloc(c->open, sizeof(*o) * (size_t)cap);
-		if (!o)
-			return false;
-		c->open = o;
-		c->capopen = cap;
-	}
+	if (!reserve_open(c, 1))
+		return false;
 	snprintf(c->open[c->nopen].gid, sizeof(c->open[0].gid), "%s", gid);
 	snprintf(c->open[c->nopen].shards, sizeof(c->open[0].shards), "%s", shards);
 	c->open[c->nopen].commit_ts = commit_ts;
@@ -240,7 +250,7 @@ static void abandon_locked(RtCoord *c, const char *gid)
 
 /* Append the batch's records and sync them (lock held, released while
  * syncing); each decision then knows whether it is logged.  A batch that
- * could not be written or synced is cut off the log again, so that no
+ * could not be written or synced in time is cut off the log again, so that no
  * record of a transaction about to be rolled back can be read later; if
  * even that fails, what the log holds is unknown and the router stops
  * (as PostgreSQL's PANIC). */
@@ -248,11 +258,13 @@ static void log_batch(RtCoord *c, Decision *batch)
 {
 	Buf b;
 	buf_init(&b);
-	for (Decision *d = batch; d; d = d->next)
+	int n = 0;
+	for (Decision *d = batch; d; d = d->next, n++)
 		buf_printf(&b, "C %s %s %lld\n", d->rec.gid, d->rec.shards, (long long)d->rec.commit_ts);
 	int fd = c->fd; /* closed only after this thread ends */
 	off_t before = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
-	bool ok = !b.failed && before >= 0 && write_all(fd, (const char *)b.data, b.len);
+	/* room in open[] first: a logged decision must be listed */
+	bool ok = !b.failed && before >= 0 && reserve_open(c, n) && write_all(fd, (const char *)b.data, b.len);
 	buf_cleanup(&b);
 	pthread_mutex_unlock(&c->lock);
 	ok = ok && fdatasync(fd) == 0;
@@ -261,6 +273,13 @@ static void log_batch(RtCoord *c, Decision *batch)
 		ok = false;
 		err = EIO;
 	}
+	/* a decision durable only once recovery may roll its gid back (the
+	 * sync took half the abandon age) does not count */
+	for (Decision *d = batch; ok && d; d = d->next)
+		if (!rt_coord_may_commit(c, d->rec.gid)) {
+			ok = false;
+			err = ETIMEDOUT;
+		}
 	pthread_mutex_lock(&c->lock);
 	if (!ok && before >= 0 && (ftruncate(fd, before) != 0 || fdatasync(fd) != 0)) {
 		log_fatal(NULL, "cannot take failed commit decisions out of %s: %s", c->path, strerror(errno));
