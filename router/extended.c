@@ -132,18 +132,58 @@ static void stmt_forget(RtSession *s, RtStmt *st)
 	stmt_release(st);
 }
 
+/* A portal's arrays, its name and its parameters' bytes live in the block
+ * of the portal itself (portal_new). */
 static void portal_free(RtPortal *p)
 {
 	stmt_release(p->stmt);
-	for (int i = 0; i < p->params.n; i++)
-		free(p->values[i]);
-	free(p->values);
-	free(p->lengths);
-	free(p->formats);
-	free(p->resfmts);
 	buf_cleanup(&p->rows);
-	free(p->name);
 	free(p);
+}
+
+/* A portal of st for Bind b, in one allocation: the portal, its values,
+ * lengths, formats and result formats, its name, the parameters' bytes
+ * (each NUL-terminated).  NULL out of memory. */
+static RtPortal *portal_new(RtStmt *st, const PgwBind *b)
+{
+	size_t n = (size_t)b->nparams, nres = (size_t)b->nresult_formats, bytes = strlen(b->portal) + 1;
+	for (size_t i = 0; i < n; i++)
+		bytes += b->params[i].data ? (size_t)b->params[i].len + 1 : 0;
+	size_t size = sizeof(RtPortal) + (n + 1) * (sizeof(char *) + 2 * sizeof(int)) + (nres + 1) * sizeof(int16_t) + bytes;
+	RtPortal *p = malloc(size);
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	char *at = (char *)(p + 1);
+	p->values = (char **)at;
+	p->lengths = (int *)(at += (n + 1) * sizeof(char *));
+	p->formats = (int *)(at += (n + 1) * sizeof(int));
+	p->resfmts = (int16_t *)(at += (n + 1) * sizeof(int));
+	at += (nres + 1) * sizeof(int16_t);
+	p->name = strcpy(at, b->portal);
+	at += strlen(b->portal) + 1;
+	for (size_t i = 0; i < n; i++) {
+		p->values[i] = NULL;
+		if (b->params[i].data) {
+			p->values[i] = memcpy(at, b->params[i].data, (size_t)b->params[i].len);
+			at[b->params[i].len] = 0;
+			at += (size_t)b->params[i].len + 1;
+		}
+		p->lengths[i] = b->params[i].len;
+		p->formats[i] = b->params[i].format;
+	}
+	p->stmt = st;
+	st->refs++;
+	p->params = (RtParams){.n = b->nparams,
+			       .values = (const char *const *)p->values,
+			       .lengths = p->lengths,
+			       .formats = p->formats,
+			       .types = st->desc ? st->desc->ptypes : NULL};
+	p->nres = b->nresult_formats;
+	if (nres)
+		memcpy(p->resfmts, b->result_formats, sizeof(int16_t) * nres);
+	buf_init(&p->rows);
+	return p;
 }
 
 static void portal_drop(RtSession *s, RtPortal *p)
@@ -365,33 +405,15 @@ void rt_ext_bind(PgwConn *c, const PgwBind *b)
 	}
 	if (old)
 		portal_drop(s, old);
-	RtPortal *p = calloc(1, sizeof(*p));
-	p->name = strdup(b->portal);
-	p->stmt = st;
-	st->refs++;
-	p->params.n = b->nparams;
-	p->values = calloc((size_t)b->nparams + 1, sizeof(char *));
-	p->lengths = calloc((size_t)b->nparams + 1, sizeof(int));
-	p->formats = calloc((size_t)b->nparams + 1, sizeof(int));
-	for (int i = 0; i < b->nparams; i++) {
-		if (b->params[i].data) {
-			p->values[i] = malloc((size_t)b->params[i].len + 1);
-			memcpy(p->values[i], b->params[i].data, (size_t)b->params[i].len);
-			p->values[i][b->params[i].len] = 0;
-		}
-		p->lengths[i] = b->params[i].len;
-		p->formats[i] = b->params[i].format;
+	RtPortal *p = portal_new(st, b);
+	RtPortal **portals = p ? realloc(s->portals, sizeof(RtPortal *) * (size_t)(s->nportals + 1)) : NULL;
+	if (!portals) {
+		if (p)
+			portal_free(p);
+		pgw_send_errorf(c, "53200", "out of memory");
+		return;
 	}
-	p->params.values = (const char *const *)p->values;
-	p->params.lengths = p->lengths;
-	p->params.formats = p->formats;
-	p->params.types = st->desc ? st->desc->ptypes : NULL;
-	p->nres = b->nresult_formats;
-	p->resfmts = calloc((size_t)p->nres + 1, sizeof(int16_t));
-	if (p->nres)
-		memcpy(p->resfmts, b->result_formats, sizeof(int16_t) * (size_t)p->nres);
-	buf_init(&p->rows);
-	s->portals = realloc(s->portals, sizeof(RtPortal *) * (size_t)(s->nportals + 1));
+	s->portals = portals;
 	s->portals[s->nportals++] = p;
 	pgw_send_bind_complete(c);
 }
@@ -411,13 +433,18 @@ static void send_fields(PgwConn *c, const RtDesc *d, int nres, const int16_t *fm
 		pgw_send_no_data(c);
 		return;
 	}
-	PgwField *f = calloc((size_t)d->nfields + 1, sizeof(PgwField));
+	PgwField few[16] = {{0}}, *f = d->nfields <= 16 ? few : calloc((size_t)d->nfields, sizeof(PgwField));
+	if (!f) {
+		pgw_send_errorf(c, "53200", "out of memory");
+		return;
+	}
 	for (int i = 0; i < d->nfields; i++) {
 		f[i] = d->fields[i];
 		f[i].format = result_format(nres, fmts, i);
 	}
 	pgw_send_row_description(c, d->nfields, f);
-	free(f);
+	if (f != few)
+		free(f);
 }
 
 /* Describe of a FETCH: its cursor's columns (NoData when there is no such
