@@ -227,6 +227,17 @@ static void fn_abs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 
+/* pg_one_row(n): 1 when a scalar subquery's n rows are at most one, else
+ * 21000. */
+static void fn_one_row(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_int64(argv[0]) > 1)
+		pgt_result_error(ctx, "21000", "more than one row returned by a subquery used as an expression");
+	else
+		sqlite3_result_int(ctx, 1);
+}
+
 static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
@@ -1343,6 +1354,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_float_digits", 2, fn_float_digits, NULL, SQLITE_DETERMINISTIC},
 		{"pg_float_op", 4, fn_float_op, NULL, SQLITE_DETERMINISTIC},
 		{"pg_div", 3, fn_div, NULL, SQLITE_DETERMINISTIC},
+		{"pg_one_row", 1, fn_one_row, NULL, SQLITE_DETERMINISTIC},
 		{"pg_mod", 3, fn_div, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_mod", 2, fn_div, (void *)1, SQLITE_DETERMINISTIC},
 		{"pg_checked2", 3, fn_checked, (void *)2, SQLITE_DETERMINISTIC},

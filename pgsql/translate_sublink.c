@@ -172,6 +172,58 @@ static bool quantified(Tr *tr, PgQuery__SubLink *s, const char *op, bool all, Bu
 	return ok && !tr->failed;
 }
 
+/* A subquery that gives at most one row whatever the data: an ungrouped
+ * aggregate, or LIMIT 1. */
+static bool one_row(const Node *n)
+{
+	const PgQuery__SelectStmt *sel = n->select_stmt;
+	if (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE)
+		return false;
+	if (sel->limit_count && sel->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    sel->limit_count->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL && sel->limit_count->a_const->ival->ival <= 1)
+		return true;
+	if (sel->n_group_clause || sel->having_clause || sel->n_target_list != 1 ||
+	    sel->target_list[0]->node_case != PG_QUERY__NODE__NODE_RES_TARGET)
+		return false;
+	const Node *v = sel->target_list[0]->res_target->val;
+	if (!v || v->node_case != PG_QUERY__NODE__NODE_FUNC_CALL || v->func_call->over)
+		return false;
+	const PgQuery__FuncCall *fc = v->func_call;
+	return fc->agg_star || tr_is_aggregate(fc->n_funcname ? pgn_str(fc->funcname[fc->n_funcname - 1]) : "");
+}
+
+/* (subquery) as an expression: its one row's value, NULL without rows,
+ * and 21000 when it gives more than one, as PostgreSQL says (SQLite's
+ * scalar subquery takes the first row).  The value is read as a column of
+ * the subquery, keeping its affinity and collation. */
+static bool scalar_subquery(Tr *tr, Node *n, Buf *out, TType *ty)
+{
+	Buf sb, col;
+	TRel res;
+	buf_init(&sb);
+	buf_init(&col);
+	bool ok = subselect_rel(tr, n, &sb, &res);
+	if (ok && res.ncols != 1) {
+		/* a row of several columns, for a row comparison around it */
+		if (ty)
+			tr_ttype_set(ty, res.ncols ? res.cols[0].type : PGT_TEXT, res.ncols ? res.cols[0].typmod : -1);
+		tr_put_buf(out, &sb);
+	} else if (ok) {
+		tr_ttype_set(ty, res.cols[0].type, res.cols[0].typmod);
+		pgs_put_ident(&col, res.cols[0].name);
+		buf_put_str(out, "(SELECT \"_one\".");
+		tr_put_buf(out, &col);
+		buf_put_str(out, " FROM (SELECT \"_s\".");
+		tr_put_buf(out, &col);
+		buf_put_str(out, ", count(*) OVER () AS \"_n\" FROM ");
+		tr_put_buf(out, &sb);
+		buf_put_str(out, " AS \"_s\" LIMIT 1) AS \"_one\" WHERE pg_one_row(\"_one\".\"_n\"))");
+	}
+	buf_cleanup(&sb);
+	buf_cleanup(&col);
+	return ok && !tr->failed;
+}
+
 bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 {
 	switch (s->sub_link_type) {
@@ -182,7 +234,7 @@ bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty)
 		tr_ttype_set(ty, PGT_BOOL, -1);
 		return true;
 	case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
-		return subselect(tr, s->subselect, out, ty);
+		return one_row(s->subselect) ? subselect(tr, s->subselect, out, ty) : scalar_subquery(tr, s->subselect, out, ty);
 	case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK: {
 		const char *op = s->n_oper_name ? pgn_str(s->oper_name[s->n_oper_name - 1]) : "=";
 		tr_ttype_set(ty, PGT_BOOL, -1);

@@ -17,3 +17,10 @@ SELECT '1.5' > ALL (SELECT n FROM q18 WHERE id = 4), 1 = ANY (SELECT g FROM q18)
 SELECT g, count(*) FROM q18 GROUP BY g HAVING g > ANY (SELECT id - 3 FROM q18) ORDER BY g
 SELECT 1 > ALL (SELECT 1, 2)
 SELECT 1 < ANY (SELECT 1, 2)
+SELECT (SELECT x FROM (VALUES (1),(2)) v(x))
+SELECT id, (SELECT i.g FROM q18 i WHERE i.g = o.g) FROM q18 o ORDER BY id
+SELECT id, (SELECT i.id FROM q18 i WHERE i.id = o.id + 1), (SELECT max(i.id) FROM q18 i WHERE i.g = o.g), (SELECT i.id FROM q18 i WHERE i.g = o.g ORDER BY i.id LIMIT 1) FROM q18 o ORDER BY 1
+SELECT id FROM q18 o WHERE o.g = (SELECT i.g FROM q18 i WHERE i.id = o.id % 3 + 1) ORDER BY id
+SELECT id FROM q18 o WHERE o.g = (SELECT i.g FROM q18 i WHERE i.g > 1) ORDER BY id
+UPDATE q18 SET g = (SELECT g FROM q18 WHERE g = 1)
+SELECT (SELECT t FROM q18 WHERE id = 1) || '!', (SELECT d FROM q18 WHERE id = 4) > '2024-01-01', (SELECT n FROM q18 WHERE id = 5) = 2
