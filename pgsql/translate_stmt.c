@@ -304,6 +304,22 @@ static int output_index(const TRel *res, const char *name)
 	return -1;
 }
 
+/* ORDER BY name names two output columns that are not the same
+ * expression (SELECT 1 AS a, 2 AS a ORDER BY a): 42702, as PostgreSQL's
+ * findTargetlistEntrySQL92. */
+static bool ambiguous_output(const TRel *res, const PgQuery__SelectStmt *s, const char *name)
+{
+	if (!s || s->n_target_list != (size_t)res->ncols)
+		return false;
+	int first = output_index(res, name);
+	for (int i = first + 1; i < res->ncols; i++)
+		if (strcmp(res->cols[i].name, name) == 0 &&
+		    (s->target_list[i]->node_case != PG_QUERY__NODE__NODE_RES_TARGET || !s->target_list[i]->res_target->val ||
+		     !pgn_equal(&s->target_list[i]->res_target->val->base, &s->target_list[first]->res_target->val->base)))
+			return true;
+	return false;
+}
+
 static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool compound, const PgQuery__SelectStmt *s,
 			Buf *out)
 {
@@ -316,6 +332,8 @@ static bool sort_clause(Tr *tr, size_t n, Node **items, const TRel *res, bool co
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
 			return tr_unsupported(tr, sb->location, "ORDER BY ... USING");
 		if (is_output_name(tr, sb->node, res, &name)) {
+			if (ambiguous_output(res, s, name))
+				return tr_fail(tr, "42702", sb->node->column_ref->location, "ORDER BY \"%s\" is ambiguous", name);
 			if (!put_output_key(tr, res, output_index(res, name), compound, s, out))
 				pgs_put_ident(out, name);
 		} else if (sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&

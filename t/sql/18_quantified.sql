@@ -24,3 +24,7 @@ SELECT id FROM q18 o WHERE o.g = (SELECT i.g FROM q18 i WHERE i.id = o.id % 3 + 
 SELECT id FROM q18 o WHERE o.g = (SELECT i.g FROM q18 i WHERE i.g > 1) ORDER BY id
 UPDATE q18 SET g = (SELECT g FROM q18 WHERE g = 1)
 SELECT (SELECT t FROM q18 WHERE id = 1) || '!', (SELECT d FROM q18 WHERE id = 4) > '2024-01-01', (SELECT n FROM q18 WHERE id = 5) = 2
+SELECT 1 AS a, 2 AS a ORDER BY a
+SELECT id AS a, id AS a FROM q18 ORDER BY a
+SELECT o.id, i.id FROM q18 o JOIN q18 i ON i.g = o.g ORDER BY id
+SELECT o.id, i.g AS id FROM q18 o JOIN q18 i ON i.id = o.id ORDER BY 1
