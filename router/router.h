@@ -476,6 +476,9 @@ typedef struct RtSubValues {
 /* False with e when the final step failed or its replies do not fit op. */
 bool rt_subquery_values(const Buf *out, const RtOp *op, const VscSchema *vs, RtSubValues *v, PgwError *e);
 void rt_subquery_values_cleanup(RtSubValues *v);
+/* The shards of op (a route) that hold v's key values (all without a key;
+ * op's first when there is no value); how many. */
+int rt_subquery_shards(const RtSubValues *v, const RtOp *op, int *shards);
 /* INSERT ... SELECT: the final step's rows (out) inserted on the shards
  * their keys route to, one statement per shard sent; false with e when
  * nothing was sent because of an error (with no row, the tag is set). */
