@@ -493,6 +493,9 @@ bool rt_merge_table(RtMerge *m, const char *table);
  * max -1: no limit). */
 void rt_merge_limits(int64_t work_mem_bytes, int64_t max_result_bytes);
 bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
+/* Statistics of the rows loaded, for the final step's plan (a join's
+ * order); a later merge of the same tables gathers them anew. */
+void rt_merge_analyze(RtMerge *m);
 /* Give the final step the session's settings: its startup parameters and
  * the SETs it ran (a timestamptz prints in its TimeZone, current_setting
  * sees them); false when a SET failed there. */

@@ -389,6 +389,8 @@ static bool gather_step(RtSession *s)
 	if (!s->stmt_error && s->gather->sql)
 		rt_merge_index(s->merge, s->gather->sql);
 	if (s->stmt_error || !next) {
+		if (!s->stmt_error)
+			rt_merge_analyze(s->merge); /* the final step's join order by the rows loaded */
 		s->gather = NULL;
 		return false;
 	}
