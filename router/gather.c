@@ -661,6 +661,56 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
  * is not one of t's CTEs, in r->gather (r->gather has room for every table
  * of t); s and f: where the tables read once in t are (NULL: nowhere);
  * false on failure. */
+/* The SELECT whose FROM list names a table. */
+typedef struct ScopeFind {
+	const char *name;
+	PgQuery__SelectStmt *found;
+} ScopeFind;
+
+static bool scope_visit(const ProtobufCMessage *m, void *arg)
+{
+	ScopeFind *sf = arg;
+	if (sf->found)
+		return false;
+	if (m->descriptor != &pg_query__select_stmt__descriptor)
+		return true;
+	PgQuery__SelectStmt *sel = (PgQuery__SelectStmt *)m;
+	FromRefs f;
+	memset(&f, 0, sizeof(f));
+	for (size_t i = 0; i < sel->n_from_clause; i++)
+		from_refs(sel->from_clause[i], false, &f);
+	for (int i = 0; i < f.n && !sf->found; i++)
+		if (strcmp(f.rv[i]->relname, sf->name) == 0)
+			sf->found = sel;
+	return !sf->found;
+}
+
+/* Where the fetch of table name finds the conjuncts that filter it: the
+ * scope s of f when its FROM list names it, else the SELECT below whose
+ * FROM list does (a subquery's, a CTE's), with its references in *own
+ * (whose WHERE holds for every row of the table the statement reads, as
+ * it is read once). */
+static PgQuery__SelectStmt *table_scope(const RtTables *t, PgQuery__SelectStmt *s, const FromRefs *f, const char *name,
+					FromRefs *own, const FromRefs **use)
+{
+	*use = f;
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->rv[i]->relname, name) == 0)
+			return s;
+	ScopeFind sf = {.name = name};
+	if (!f->scope || occurrences(t, name) != 1)
+		return s;
+	pgn_walk(f->scope, scope_visit, &sf);
+	if (!sf.found)
+		return s;
+	memset(own, 0, sizeof(*own));
+	own->scope = f->scope;
+	for (size_t i = 0; i < sf.found->n_from_clause; i++)
+		from_refs(sf.found->from_clause[i], false, own);
+	*use = own;
+	return sf.found;
+}
+
 static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const RtTables *names,
 			  const FromRefs *f, RtRoute *r)
 {
@@ -680,9 +730,12 @@ static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtT
 			snprintf(r->err.message, sizeof(r->err.message), "the table name \"%s\" is too long", name);
 			return false;
 		}
-		if (round == 0 && takes_keys(pl, s, t, f, name))
+		FromRefs own;
+		const FromRefs *use;
+		PgQuery__SelectStmt *ts = table_scope(t, s, f, name, &own, &use);
+		if (round == 0 && takes_keys(pl, ts, t, use, name))
 			continue; /* after the tables whose keys it takes */
-		if (!table_fetch(pl, s, t, f, name, round == 1, r))
+		if (!table_fetch(pl, ts, t, use, name, round == 1, r))
 			return false;
 		r->ngather++;
 	}
