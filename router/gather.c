@@ -577,8 +577,11 @@ static int key_filters(const RtPlanner *pl, const RtTables *t, const FromRefs *f
 			have += strcmp(r->gather[j].table, f->rv[x]->relname) == 0;
 		int32_t typmod;
 		const char *kcol = equated_column(kn);
-		const PgType *pt = have ? pgt_by_oid(rt_plan_column_type(pl, f->rv[k]->relname, kcol, &typmod)) : NULL;
-		if (!pt)
+		uint32_t type = have ? rt_plan_column_type(pl, f->rv[k]->relname, kcol, &typmod) : 0;
+		const PgType *pt = type ? pgt_by_oid(type) : NULL;
+		/* b's values cast to a's type: only of the same type (an int8 key
+		 * out of int4's range would fail where the join answers) */
+		if (!pt || rt_plan_column_type(pl, f->rv[x]->relname, equated_column(xn), &typmod) != type)
 			continue;
 		buf_put_str(&sql, "SELECT DISTINCT ");
 		pgs_put_ident(&sql, equated_column(xn));
