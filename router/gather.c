@@ -330,6 +330,38 @@ static Node *owned_or(const RtPlanner *pl, const FromRefs *f, uint64_t mask, Nod
 
 static const char *equated_column(const Node *n);
 
+/* "SELECT x" (in a). */
+static PgQuery__SelectStmt *select_of(Arena *a, Node *x)
+{
+	PgQuery__SelectStmt *q = arena_alloc(a, sizeof(*q));
+	*q = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+	q->n_target_list = 1;
+	q->target_list = arena_alloc(a, sizeof(Node *));
+	q->target_list[0] = pgn_res_target(a, NULL, x);
+	q->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	q->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	return q;
+}
+
+/* "x IN (q)" (in a). */
+static Node *in_select(Arena *a, Node *x, PgQuery__SelectStmt *q)
+{
+	Node *qn = arena_alloc(a, sizeof(*qn)), *sn = arena_alloc(a, sizeof(*sn));
+	*qn = (Node)PG_QUERY__NODE__INIT;
+	qn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	qn->select_stmt = q;
+	PgQuery__SubLink *sl = arena_alloc(a, sizeof(*sl));
+	*sl = (PgQuery__SubLink)PG_QUERY__SUB_LINK__INIT;
+	sl->sub_link_type = PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
+	sl->testexpr = x;
+	sl->subselect = qn;
+	sl->location = -1;
+	*sn = (Node)PG_QUERY__NODE__INIT;
+	sn->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
+	sn->sub_link = sl;
+	return sn;
+}
+
 /* Whether FROM reference x is on every shard that holds a row of
  * reference k, with the rows of x that a conjunct k.kcol = x.xcol pairs
  * with it: x a reference table (and k sharded or one too), or both
@@ -345,6 +377,32 @@ static bool colocated_ref(const RtPlanner *pl, const RtTables *t, const FromRefs
 	return xcol && tk->placement == VSC_SHARDED && tx->placement == VSC_SHARDED &&
 	       tk->col_vindexes[0].vindex == tx->col_vindexes[0].vindex && strcmp(tk->col_vindexes[0].column, kcol) == 0 &&
 	       strcmp(tx->col_vindexes[0].column, xcol) == 0;
+}
+
+/* Whether n is "a = b" of two columns. */
+static bool column_equality(const Node *n)
+{
+	return n->node_case == PG_QUERY__NODE__NODE_A_EXPR && n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP &&
+	       n->a_expr->n_name == 1 && strcmp(pgn_str(n->a_expr->name[0]), "=") == 0 && n->a_expr->lexpr &&
+	       n->a_expr->rexpr && n->a_expr->lexpr->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	       n->a_expr->rexpr->node_case == PG_QUERY__NODE__NODE_COLUMN_REF;
+}
+
+/* For a conjunct n "k.a = x.b" (either way round) of two columns: x, with
+ * the column nodes of k (*kn) and x (*xn); -1 for any other conjunct. */
+static int link(const RtPlanner *pl, const FromRefs *f, int k, Node *n, Node **kn, Node **xn)
+{
+	if (!column_equality(n))
+		return -1;
+	Owner o = {.pl = pl, .f = f, .ok = true};
+	*kn = n->a_expr->lexpr;
+	*xn = n->a_expr->rexpr;
+	if (owner_column(&o, (*kn)->column_ref) != k) {
+		*kn = n->a_expr->rexpr;
+		*xn = n->a_expr->lexpr;
+	}
+	int x = owner_column(&o, (*xn)->column_ref);
+	return owner_column(&o, (*kn)->column_ref) == k && x != k && equated_column(*kn) && equated_column(*xn) ? x : -1;
 }
 
 /* The scope's conjuncts, with the references each reads. */
@@ -365,28 +423,17 @@ typedef struct Conjuncts {
 static Node *colocated_filter(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj,
 			      int c, Arena *a)
 {
-	Node *n = cj->c[c];
-	if (n->node_case != PG_QUERY__NODE__NODE_A_EXPR || n->a_expr->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
-	    n->a_expr->n_name != 1 || strcmp(pgn_str(n->a_expr->name[0]), "=") != 0 || !n->a_expr->lexpr ||
-	    !n->a_expr->rexpr || n->a_expr->lexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
-	    n->a_expr->rexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
-		return NULL;
-	Owner o = {.pl = pl, .f = f, .ok = true};
-	Node *kn = n->a_expr->lexpr, *xn = n->a_expr->rexpr;
-	if (owner_column(&o, kn->column_ref) != k) {
-		kn = n->a_expr->rexpr;
-		xn = n->a_expr->lexpr;
-	}
-	int x = owner_column(&o, xn->column_ref);
-	if (owner_column(&o, kn->column_ref) != k || x < 0 || x == k ||
-	    !colocated_ref(pl, t, f, k, equated_column(kn), x, equated_column(xn)))
+	Node *kn, *xn;
+	int x = link(pl, f, k, cj->c[c], &kn, &xn);
+	if (x < 0 || !colocated_ref(pl, t, f, k, equated_column(kn), x, equated_column(xn)))
 		return NULL;
 	uint64_t comp = (uint64_t)1 << x, kbit = (uint64_t)1 << k;
 	for (bool grew = true; grew;) {
 		grew = false;
 		for (int i = 0; i < cj->n; i++) {
 			uint64_t m = cj->reads[i], y = m & ~comp;
-			if (!(m & comp) || (m & kbit) || !y || (y & (y - 1)) || __builtin_popcountll(m) != 2)
+			if (!(m & comp) || (m & kbit) || !y || (y & (y - 1)) || __builtin_popcountll(m) != 2 ||
+			    !column_equality(cj->c[i]))
 				continue;
 			int yi = __builtin_ctzll(y);
 			if (rt_plan_placement(pl, f->rv[yi]->relname)->placement == VSC_REFERENCE &&
@@ -403,15 +450,11 @@ static Node *colocated_filter(const RtPlanner *pl, const RtTables *t, const From
 		Node *m = cj->reads[i] && (cj->reads[i] & ~comp) == 0 ? cj->c[i] : owned_or(pl, f, comp, cj->c[i], a);
 		if (m)
 			mine[nmine++] = m;
-		restricts = restricts || (m && (m != cj->c[i] || __builtin_popcountll(cj->reads[i]) == 1));
+		restricts = restricts || (m && (m != cj->c[i] || !column_equality(m)));
 	}
 	if (!restricts)
 		return NULL;
-	PgQuery__SelectStmt *q = arena_alloc(a, sizeof(*q));
-	*q = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
-	q->n_target_list = 1;
-	q->target_list = arena_alloc(a, sizeof(Node *));
-	q->target_list[0] = pgn_res_target(a, NULL, xn);
+	PgQuery__SelectStmt *q = select_of(a, xn);
 	q->from_clause = arena_alloc(a, sizeof(Node *) * RT_MAX_TABLES);
 	for (int i = 0; i < f->n; i++)
 		if (comp & ((uint64_t)1 << i)) {
@@ -422,46 +465,163 @@ static Node *colocated_filter(const RtPlanner *pl, const RtTables *t, const From
 			q->from_clause[q->n_from_clause++] = rn;
 		}
 	q->where_clause = nmine == 1 ? mine[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
-	q->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
-	q->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
-	Node *qn = arena_alloc(a, sizeof(*qn)), *sn = arena_alloc(a, sizeof(*sn));
-	*qn = (Node)PG_QUERY__NODE__INIT;
-	qn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-	qn->select_stmt = q;
-	PgQuery__SubLink *sl = arena_alloc(a, sizeof(*sl));
-	*sl = (PgQuery__SubLink)PG_QUERY__SUB_LINK__INIT;
-	sl->sub_link_type = PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
-	sl->testexpr = kn;
-	sl->subselect = qn;
-	sl->location = -1;
-	*sn = (Node)PG_QUERY__NODE__INIT;
-	sn->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
-	sn->sub_link = sl;
-	return sn;
+	return in_select(a, kn, q);
 }
 
-/* The statement that fetches one table's rows: SELECT of the columns the
- * final step reads (* for all) FROM it, with the conjuncts of WHERE that
- * concern it alone and the filters of the joins its shards can run
- * (colocated_filter), when it is read once, from a non-nullable place of
- * the top-level FROM; its shards in g (by the conjuncts of its own).
- * False out of memory. */
-static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const FromRefs *f,
-			const char *name, RtGather *g)
+Node *rt_param_node(Arena *a, int number)
 {
-	Conjuncts cj = {0};
-	Node *mine[2 * MAX_CONJUNCTS];
-	int nmine = 0, nown = 0, k = -1;
+	PgQuery__ParamRef *p = arena_alloc(a, sizeof(*p));
+	Node *n = arena_alloc(a, sizeof(*n));
+	*p = (PgQuery__ParamRef)PG_QUERY__PARAM_REF__INIT;
+	p->number = number;
+	p->location = -1;
+	*n = (Node)PG_QUERY__NODE__INIT;
+	n->node_case = PG_QUERY__NODE__NODE_PARAM_REF;
+	n->param_ref = p;
+	return n;
+}
+
+/* "$number::type[]". */
+static Node *array_param(Arena *a, int number, const char *type)
+{
+	Node *arr = pgn_cast(a, rt_param_node(a, number), type, -1);
+	PgQuery__TypeName *tn = arr->type_cast->type_name;
+	tn->n_array_bounds = 1;
+	tn->array_bounds = arena_alloc(a, sizeof(Node *));
+	tn->array_bounds[0] = pgn_integer(a, -1);
+	return arr;
+}
+
+/* Whether the fetch of reference x is restricted by conjuncts of its own
+ * or the filters of its colocated joins. */
+static bool restricted(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int x, const Conjuncts *cj, Arena *a)
+{
+	for (int i = 0; i < cj->n; i++)
+		if (owned(pl, f, (uint64_t)1 << x, cj->c[i]) || owned_or(pl, f, (uint64_t)1 << x, cj->c[i], a) ||
+		    colocated_filter(pl, t, f, x, cj, i, a))
+			return true;
+	return false;
+}
+
+/* For a conjunct c "k.a = x.b" where x is a sharded table read once, b its
+ * vindex column, not colocated with k on a, whose fetch is restricted: x,
+ * whose fetched values of b are keys k's fetch can take (a semi-join
+ * reduction); -1 otherwise.  When a is k's vindex column too, only the
+ * reference that comes first takes the other's keys. */
+static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
+		      Node **kn, Node **xn, Arena *a)
+{
+	int x = link(pl, f, k, cj->c[c], kn, xn);
+	if (x < 0 || f->nullable[x] || rt_tables_is_cte(t, f->rv[x]->relname) || occurrences(t, f->rv[x]->relname) != 1)
+		return -1;
+	const VscTable *tk = rt_plan_placement(pl, f->rv[k]->relname), *tx = rt_plan_placement(pl, f->rv[x]->relname);
+	const char *kcol = equated_column(*kn), *xcol = equated_column(*xn);
+	if (tx->placement != VSC_SHARDED || strcmp(tx->col_vindexes[0].column, xcol) != 0 ||
+	    colocated_ref(pl, t, f, k, kcol, x, xcol) ||
+	    (tk->placement == VSC_SHARDED && strcmp(tk->col_vindexes[0].column, kcol) == 0 && x > k))
+		return -1;
+	return restricted(pl, t, f, x, cj, a) ? x : -1;
+}
+
+/* The FROM reference of table name when it is read once, from a
+ * non-nullable place of the top-level FROM of s (-1 otherwise), and then
+ * the conjuncts of the WHERE of s in cj. */
+static int fetch_scope(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const FromRefs *f,
+		       const char *name, Conjuncts *cj)
+{
+	int k = -1;
+	cj->n = 0;
 	if (occurrences(t, name) == 1 && s && s->op == PG_QUERY__SET_OPERATION__SETOP_NONE)
 		for (int i = 0; i < f->n; i++)
 			if (strcmp(f->rv[i]->relname, name) == 0 && !f->nullable[i])
 				k = i;
 	if (k >= 0)
-		conjuncts(s->where_clause, cj.c, &cj.n, MAX_CONJUNCTS);
+		conjuncts(s->where_clause, cj->c, &cj->n, MAX_CONJUNCTS);
+	for (int i = 0; i < cj->n; i++)
+		cj->reads[i] = reads(pl, f, cj->c[i]);
+	return k;
+}
+
+/* Whether the fetch of table name could take keys from another's. */
+static bool takes_keys(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const FromRefs *f,
+		       const char *name)
+{
+	Conjuncts cj;
+	Arena a;
+	arena_init(&a);
+	int k = fetch_scope(pl, s, t, f, name, &cj);
+	bool takes = false;
+	for (int i = 0; k >= 0 && i < cj.n && !takes; i++) {
+		Node *kn, *xn;
+		takes = key_source(pl, t, f, k, &cj, i, &kn, &xn, &a) >= 0;
+	}
+	arena_reset(&a);
+	return takes;
+}
+
+/* The filters of reference k's fetch by the keys of the tables r has
+ * fetched already (key_source): "k.a = ANY ($n::type[])", $n the values
+ * of b in x's intermediate result, which g->keys_sql selects; in mine. */
+static int key_filters(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj,
+		       const RtRoute *r, RtGather *g, Node **mine, Arena *a)
+{
+	Buf sql;
+	buf_init(&sql);
+	int n = 0;
+	for (int i = 0; i < cj->n && n < RT_MAX_SUBQUERIES; i++) {
+		Node *kn, *xn;
+		int x = key_source(pl, t, f, k, cj, i, &kn, &xn, a), have = 0;
+		if (x < 0)
+			continue;
+		for (int j = 0; j < r->ngather; j++)
+			have += strcmp(r->gather[j].table, f->rv[x]->relname) == 0;
+		int32_t typmod;
+		const char *kcol = equated_column(kn);
+		uint32_t type = have ? rt_plan_column_type(pl, f->rv[k]->relname, kcol, &typmod) : 0;
+		const PgType *pt = type ? pgt_by_oid(type) : NULL;
+		/* b's values cast to a's type: only of the same type (an int8 key
+		 * out of int4's range would fail where the join answers) */
+		if (!pt || rt_plan_column_type(pl, f->rv[x]->relname, equated_column(xn), &typmod) != type)
+			continue;
+		buf_put_str(&sql, "SELECT DISTINCT ");
+		pgs_put_ident(&sql, equated_column(xn));
+		buf_put_str(&sql, " FROM ");
+		pgs_put_ident(&sql, f->rv[x]->relname);
+		buf_put_str(&sql, ";");
+		/* "IN (SELECT unnest(...))": the shards' engine reads the array once */
+		mine[n] = in_select(a, kn, select_of(a, pgn_call(a, "unnest", array_param(a, n + 1, pt->name))));
+		n++;
+		const VscTable *tk = rt_plan_placement(pl, f->rv[k]->relname);
+		if (!g->key && tk->placement == VSC_SHARDED && strcmp(tk->col_vindexes[0].column, kcol) == 0) {
+			g->key = &tk->col_vindexes[0];
+			g->key_pos = n - 1;
+			g->key_type = pt->oid;
+		}
+	}
+	if (n && !sql.failed)
+		g->keys_sql = strdup(buf_cstr(&sql));
+	g->nkeys = g->keys_sql ? n : 0;
+	buf_cleanup(&sql);
+	return g->nkeys;
+}
+
+/* The statement that fetches one table's rows: SELECT of the columns the
+ * final step reads (* for all) FROM it, with the conjuncts of WHERE that
+ * concern it alone, the filters of the joins its shards can run
+ * (colocated_filter) and, with keys, the keys of the tables fetched before
+ * it (key_filters), when it is read once, from a non-nullable place of the
+ * top-level FROM; its shards in g (by the conjuncts of its own).  False
+ * out of memory. */
+static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const FromRefs *f,
+			const char *name, bool keys, RtRoute *r)
+{
+	RtGather *g = &r->gather[r->ngather];
+	Conjuncts cj;
+	Node *mine[2 * MAX_CONJUNCTS + RT_MAX_SUBQUERIES];
+	int nmine = 0, nown = 0, k = fetch_scope(pl, s, t, f, name, &cj);
 	Arena a;
 	arena_init(&a);
 	for (int i = 0; i < cj.n; i++) {
-		cj.reads[i] = reads(pl, f, cj.c[i]);
 		Node *n = owned(pl, f, (uint64_t)1 << k, cj.c[i]) ? cj.c[i] : owned_or(pl, f, (uint64_t)1 << k, cj.c[i], &a);
 		if (n)
 			mine[nmine++] = n;
@@ -472,6 +632,8 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 		if (n)
 			mine[nmine++] = n;
 	}
+	if (keys && k >= 0)
+		nmine += key_filters(pl, t, f, k, &cj, r, g, mine + nmine, &a);
 	RtStarTarget st;
 	rt_star_target_init(&st);
 	RtTableFrom tf;
@@ -502,6 +664,56 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
  * is not one of t's CTEs, in r->gather (r->gather has room for every table
  * of t); s and f: where the tables read once in t are (NULL: nowhere);
  * false on failure. */
+/* The SELECT whose FROM list names a table. */
+typedef struct ScopeFind {
+	const char *name;
+	PgQuery__SelectStmt *found;
+} ScopeFind;
+
+static bool scope_visit(const ProtobufCMessage *m, void *arg)
+{
+	ScopeFind *sf = arg;
+	if (sf->found)
+		return false;
+	if (m->descriptor != &pg_query__select_stmt__descriptor)
+		return true;
+	PgQuery__SelectStmt *sel = (PgQuery__SelectStmt *)m;
+	FromRefs f;
+	memset(&f, 0, sizeof(f));
+	for (size_t i = 0; i < sel->n_from_clause; i++)
+		from_refs(sel->from_clause[i], false, &f);
+	for (int i = 0; i < f.n && !sf->found; i++)
+		if (strcmp(f.rv[i]->relname, sf->name) == 0)
+			sf->found = sel;
+	return !sf->found;
+}
+
+/* Where the fetch of table name finds the conjuncts that filter it: the
+ * scope s of f when its FROM list names it, else the SELECT below whose
+ * FROM list does (a subquery's, a CTE's), with its references in *own
+ * (whose WHERE holds for every row of the table the statement reads, as
+ * it is read once). */
+static PgQuery__SelectStmt *table_scope(const RtTables *t, PgQuery__SelectStmt *s, const FromRefs *f, const char *name,
+					FromRefs *own, const FromRefs **use)
+{
+	*use = f;
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->rv[i]->relname, name) == 0)
+			return s;
+	ScopeFind sf = {.name = name};
+	if (!f->scope || occurrences(t, name) != 1)
+		return s;
+	pgn_walk(f->scope, scope_visit, &sf);
+	if (!sf.found)
+		return s;
+	memset(own, 0, sizeof(*own));
+	own->scope = f->scope;
+	for (size_t i = 0; i < sf.found->n_from_clause; i++)
+		from_refs(sf.found->from_clause[i], false, own);
+	*use = own;
+	return sf.found;
+}
+
 static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables *t, const RtTables *names,
 			  const FromRefs *f, RtRoute *r)
 {
@@ -509,6 +721,7 @@ static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtT
 		return false;
 	if (!names)
 		names = t;
+	for (int round = 0; round < 2; round++)
 	for (int i = 0; i < names->n; i++) {
 		const char *name = names->names[i];
 		bool seen = rt_tables_is_cte(t, name);
@@ -520,7 +733,12 @@ static bool gather_tables(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtT
 			snprintf(r->err.message, sizeof(r->err.message), "the table name \"%s\" is too long", name);
 			return false;
 		}
-		if (!table_fetch(pl, s, t, f, name, &r->gather[r->ngather]))
+		FromRefs own;
+		const FromRefs *use;
+		PgQuery__SelectStmt *ts = table_scope(t, s, f, name, &own, &use);
+		if (round == 0 && takes_keys(pl, ts, t, use, name))
+			continue; /* after the tables whose keys it takes */
+		if (!table_fetch(pl, ts, t, use, name, round == 1, r))
 			return false;
 		r->ngather++;
 	}
@@ -820,18 +1038,6 @@ static uint32_t column_type(const RtPlanner *pl, const Node *sub, const RtTables
 	return 0;
 }
 
-static Node *param_node(Arena *a, int number)
-{
-	PgQuery__ParamRef *p = arena_alloc(a, sizeof(*p));
-	Node *n = arena_alloc(a, sizeof(*n));
-	*p = (PgQuery__ParamRef)PG_QUERY__PARAM_REF__INIT;
-	p->number = number;
-	p->location = -1;
-	*n = (Node)PG_QUERY__NODE__INIT;
-	n->node_case = PG_QUERY__NODE__NODE_PARAM_REF;
-	n->param_ref = p;
-	return n;
-}
 
 /* The expression a subquery becomes in the write ($k, typed), and the
  * statement the final step computes its value with (appended to sql);
@@ -855,19 +1061,14 @@ static bool sub_param(const RtPlanner *pl, const char *target, Node *at, int k, 
 	*array = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
 	if (ok && sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK) {
 		buf_printf(sql, "SELECT EXISTS (%s);", text);
-		*repl = pgn_cast(a, param_node(a, k), "bool", -1);
+		*repl = pgn_cast(a, rt_param_node(a, k), "bool", -1);
 	} else if (ok && pt && sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {
 		buf_printf(sql, "SELECT (%s);", text);
-		*repl = pgn_cast(a, param_node(a, k), pt->name, -1);
+		*repl = pgn_cast(a, rt_param_node(a, k), pt->name, -1);
 	} else if (ok && pt && *array && sl->testexpr && sl->testexpr->node_case != PG_QUERY__NODE__NODE_ROW_EXPR) {
 		buf_printf(sql, "%s;", text);
-		Node *arr = pgn_cast(a, param_node(a, k), pt->name, -1);
-		PgQuery__TypeName *tn = arr->type_cast->type_name;
-		tn->n_array_bounds = 1;
-		tn->array_bounds = arena_alloc(a, sizeof(Node *));
-		tn->array_bounds[0] = pgn_integer(a, -1);
 		const char *op = sl->n_oper_name ? sl->oper_name[sl->n_oper_name - 1]->string->sval : "=";
-		*repl = pgn_binary(a, PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY, op, sl->testexpr, arr);
+		*repl = pgn_binary(a, PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY, op, sl->testexpr, array_param(a, k, pt->name));
 	} else {
 		if (ok)
 			why = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK ? "ALL (subquery)"
@@ -1090,32 +1291,12 @@ static bool join_rewrite(const RtPlanner *pl, PgQuery__Node *stmt, const char *t
 			if (sr.other)
 				return false; /* SET reads the list */
 		}
-	PgQuery__SelectStmt *sub = arena_alloc(a, sizeof(*sub));
-	*sub = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
-	sub->n_target_list = 1;
-	sub->target_list = arena_alloc(a, sizeof(Node *));
-	sub->target_list[0] = pgn_res_target(a, NULL, x);
+	PgQuery__SelectStmt *sub = select_of(a, x);
 	sub->from_clause = *jr->list;
 	sub->n_from_clause = *jr->nlist;
-	sub->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
-	sub->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
 	if (ntheirs)
 		sub->where_clause = ntheirs == 1 ? theirs[0] : bool_node(a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, theirs, ntheirs);
-	Node *subn = arena_alloc(a, sizeof(*subn));
-	*subn = (Node)PG_QUERY__NODE__INIT;
-	subn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-	subn->select_stmt = sub;
-	PgQuery__SubLink *sl = arena_alloc(a, sizeof(*sl));
-	*sl = (PgQuery__SubLink)PG_QUERY__SUB_LINK__INIT;
-	sl->sub_link_type = PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK;
-	sl->testexpr = tcol;
-	sl->subselect = subn;
-	sl->location = -1;
-	Node *sln = arena_alloc(a, sizeof(*sln));
-	*sln = (Node)PG_QUERY__NODE__INIT;
-	sln->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
-	sln->sub_link = sl;
-	mine[nmine++] = sln;
+	mine[nmine++] = in_select(a, tcol, sub);
 	jr->saved_where = *jr->where;
 	jr->saved_list = *jr->list;
 	jr->saved_n = *jr->nlist;
@@ -1195,160 +1376,4 @@ bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *
 		return false;
 	return subquery_values_plan(pl, stmt, rv->relname, rv->alias ? rv->alias->aliasname : rv->relname,
 				    s->where_clause, &subs, r);
-}
-
-/* ---------------------------------------------------------------- INSERT ... SELECT */
-
-/* The INSERT's text around its rows: before and after "($1)" written as
- * its only VALUES row; false when it cannot be deparsed. */
-static bool insert_template(PgQuery__Node *stmt, RtRoute *r)
-{
-	PgQuery__InsertStmt *ins = stmt->insert_stmt;
-	Arena a;
-	arena_init(&a);
-	PgQuery__List row = PG_QUERY__LIST__INIT;
-	Node *items[1] = {param_node(&a, 1)}, rown = PG_QUERY__NODE__INIT, *rows[1] = {&rown};
-	row.n_items = 1;
-	row.items = items;
-	rown.node_case = PG_QUERY__NODE__NODE_LIST;
-	rown.list = &row;
-	PgQuery__SelectStmt v = PG_QUERY__SELECT_STMT__INIT;
-	v.n_values_lists = 1;
-	v.values_lists = rows;
-	v.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
-	v.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
-	Node vn = PG_QUERY__NODE__INIT, *saved = ins->select_stmt;
-	vn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-	vn.select_stmt = &v;
-	ins->select_stmt = &vn;
-	char *text = pgn_deparse(stmt);
-	ins->select_stmt = saved;
-	arena_reset(&a);
-	char *at = text ? strstr(text, "VALUES ($1)") : NULL;
-	if (at) {
-		r->write_suffix = strdup(at + strlen("VALUES ($1)"));
-		at[strlen("VALUES ")] = 0;
-		r->write_sql = text;
-		return r->write_suffix != NULL;
-	}
-	free(text);
-	return false;
-}
-
-/* The place of the target's vindex column among an INSERT's columns, -1
- * unknown. */
-static int insert_key_pos(const RtPlanner *pl, const PgQuery__InsertStmt *ins, const VscColumnVindex *cv)
-{
-	int pos = ins->n_cols ? -1 : pl->catalog.column_position(pl->catalog.arg, ins->relation->relname, cv->column);
-	for (size_t i = 0; i < ins->n_cols; i++)
-		if (strcmp(ins->cols[i]->res_target->name, cv->column) == 0)
-			pos = (int)i;
-	return pos;
-}
-
-/* Whether column reference n is the vindex column col of the table with
- * alias q (or unqualified). */
-static bool names_column(const Node *n, const char *col, const char *q)
-{
-	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields > 2)
-		return false;
-	Node **f = n->column_ref->fields;
-	size_t nf = n->column_ref->n_fields;
-	return f[nf - 1]->node_case == PG_QUERY__NODE__NODE_STRING && strcmp(f[nf - 1]->string->sval, col) == 0 &&
-	       (nf == 1 || (f[0]->node_case == PG_QUERY__NODE__NODE_STRING && strcmp(f[0]->string->sval, q) == 0));
-}
-
-/* Whether INSERT ... SELECT copies rows of one table sharded by the same
- * vindex as the target, each row's key from the source's vindex column:
- * then every row stays on its shard and the statement runs whole on each
- * (key_pos: the target's vindex column among the inserted ones). */
-static bool colocated_insert(const RtPlanner *pl, const PgQuery__InsertStmt *ins, const RtTables *t, int key_pos)
-{
-	const PgQuery__SelectStmt *s = ins->select_stmt->select_stmt;
-	const VscTable *tv = rt_plan_placement(pl, ins->relation->relname);
-	if (t->n != 1 || t->sublink || t->aggregate || key_pos < 0 || tv->placement != VSC_SHARDED ||
-	    s->op != PG_QUERY__SET_OPERATION__SETOP_NONE || s->with_clause || s->n_distinct_clause || s->n_group_clause ||
-	    s->having_clause || s->limit_count || s->limit_offset || s->n_locking_clause || s->n_from_clause != 1 ||
-	    s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR ||
-	    (ins->on_conflict_clause && ins->on_conflict_clause->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING))
-		return false;
-	const VscTable *sv = rt_plan_placement(pl, t->names[0]);
-	if (sv->placement != VSC_SHARDED || sv->col_vindexes[0].vindex != tv->col_vindexes[0].vindex ||
-	    sv->col_vindexes[0].vindex->ncolumns > 1)
-		return false;
-	const char *col = sv->col_vindexes[0].column;
-	/* a star is not sent whole: the shards' engine does not expand it in
-	 * INSERT ... SELECT yet */
-	return (size_t)key_pos < s->n_target_list && names_column(s->target_list[key_pos]->res_target->val, col, t->aliases[0]);
-}
-
-bool rt_gather_insert_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *r)
-{
-	PgQuery__InsertStmt *ins = stmt->insert_stmt;
-	Node *sel = ins->select_stmt;
-	RtTables t;
-	rt_tables_collect(sel, &t);
-	const char *why = ins->with_clause		      ? "INSERT ... SELECT with WITH"
-			  : sel->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ? "this INSERT"
-			  : t.n == 0 || t.n == t.nctes		      ? "INSERT ... SELECT without a table into a sharded table"
-			  : t.too_many				      ? "INSERT ... SELECT of more than 32 tables"
-								      : NULL;
-	const VscTable *tv = rt_plan_placement(pl, ins->relation->relname);
-	char seqcol[64], seqwhy[160];
-	if (!why && tv->placement != VSC_REFERENCE && rt_seq_left_out(pl, ins, seqcol, sizeof(seqcol))) {
-		/* its shards would draw from their own sequences, not the cluster's */
-		snprintf(seqwhy, sizeof(seqwhy), "INSERT ... SELECT leaving out the sequence column \"%s\"", seqcol);
-		why = seqwhy;
-	}
-	int key_pos = !why && tv->placement == VSC_SHARDED ? insert_key_pos(pl, ins, &tv->col_vindexes[0]) : -1;
-	if (!why && colocated_insert(pl, ins, &t, key_pos)) {
-		r->write = true;
-		r->params_inlined = false; /* the client's statement, its parameters */
-		r->nshards = vsc_shard_count(pl->vschema);
-		for (int i = 0; i < r->nshards; i++)
-			r->shards[i] = i;
-		r->opcode = RT_RO_SCATTER;
-		return true;
-	}
-	if (why || !rt_gather_plan(pl, sel->select_stmt, &t, r)) {
-		if (why || !r->err.message[0])
-			snprintf(r->err.message, sizeof(r->err.message), "%s through the router is not supported",
-				 why ? why : "this INSERT ... SELECT");
-		return false;
-	}
-	free(r->final_sql);
-	r->merge = false;
-	if (!(r->final_sql = pgn_deparse(sel)) || !insert_template(stmt, r)) {
-		snprintf(r->err.message, sizeof(r->err.message), "%s", "the INSERT ... SELECT could not be deparsed");
-		return false;
-	}
-	const char *target = ins->relation->relname;
-	const VscTable *vt = rt_plan_placement(pl, target);
-	r->write = true;
-	r->nshards = 0;
-	if (vt->placement == VSC_PINNED) {
-		r->opcode = RT_RO_PINNED;
-		r->shards[r->nshards++] = vt->shard;
-		return true;
-	}
-	for (int i = 0; i < vsc_shard_count(pl->vschema); i++)
-		r->shards[r->nshards++] = i;
-	if (vt->placement != VSC_SHARDED) {
-		r->opcode = RT_RO_REPLICATED;
-		return true;
-	}
-	/* each row goes where its vindex column's value belongs */
-	const VscColumnVindex *cv = &vt->col_vindexes[0];
-	int pos = insert_key_pos(pl, ins, cv);
-	if (pos < 0) {
-		snprintf(r->err.message, sizeof(r->err.message),
-			 "INSERT ... SELECT into the sharded table \"%s\" must give its vindex column \"%s\"", target, cv->column);
-		return false;
-	}
-	int32_t typmod;
-	r->key = cv;
-	r->key_pos = pos;
-	r->key_type = rt_plan_column_type(pl, target, cv->column, &typmod);
-	r->opcode = RT_RO_SCATTER;
-	return true;
 }

@@ -38,6 +38,7 @@ struct RtMerge {
 	LocalTable tables[MAX_LOCAL_TABLES]; /* the tables the local database has */
 	int ntables;
 	uint64_t serial; /* this merge's number, for LocalTable.merge */
+	bool analyzed;   /* its tables have statistics (rt_merge_analyze) */
 };
 
 static uint64_t merge_serial;
@@ -164,6 +165,10 @@ static bool merge_reset(RtMerge *m)
 		if (!ok)
 			return false;
 	}
+	/* the next statement's rows are others: no statistics until it gathers them */
+	if (m->analyzed && sqlite3_exec(l->db, "DELETE FROM sqlite_stat1; ANALYZE sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
+		return false;
+	m->analyzed = false;
 	pgs_guc_defaults(l);
 	return true;
 }
@@ -351,6 +356,13 @@ void rt_merge_index(RtMerge *m, const char *sql)
 		p += n + (nl != NULL);
 	}
 	buf_cleanup(&out);
+}
+
+void rt_merge_analyze(RtMerge *m)
+{
+	sqlite3 *db = pgs_local_session(m->local)->db;
+	(void)sqlite3_exec(db, "ANALYZE", NULL, NULL, NULL);
+	m->analyzed = true;
 }
 
 bool rt_merge_finish(RtMerge *m, const char *sql, const RtPortal *portal, Buf *out)

@@ -104,6 +104,7 @@ void rt_op_free(RtOp *op)
 	shards_free(op);
 	free(op->sql);
 	free(op->suffix);
+	free(op->keys_sql);
 	if (op_cached < OP_CACHE_MAX)
 		op_cache[op_cached++] = op;
 	else

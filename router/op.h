@@ -175,6 +175,11 @@ struct RtOp {
 	 * the target's vindex, the rows' column with its value and its type
 	 * (NULL: every row to each shard) */
 	char *suffix;
+	/* RT_OP_INTERMEDIATE: the statements of the router's engine whose
+	 * rows, an array each, are its route's $1..$nsubs (owned; NULL none);
+	 * key and key_pos: the vindex of the parameter whose values name the
+	 * route's shards (NULL: all of them) */
+	char *keys_sql;
 	const VscColumnVindex *key;
 	int key_pos;
 	uint32_t key_type;

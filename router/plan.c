@@ -1494,6 +1494,7 @@ void rt_route_cleanup(RtRoute *r)
 	for (int i = 0; i < r->ngather; i++) {
 		free(r->gather[i].sql);
 		free(r->gather[i].index_sql);
+		free(r->gather[i].keys_sql);
 	}
 	free(r->gather);
 	r->gather = NULL;

@@ -117,6 +117,15 @@ typedef struct RtGather {
 	int shards[RT_MAX_SHARDS];
 	char *index_sql; /* owned: CREATE INDEX statements for its columns that
 			  * the statement equates with others, one a line; NULL none */
+	/* owned: the statements of the router's engine, one per parameter
+	 * $1..$nkeys of sql, whose rows are the keys it fetches by (an array
+	 * each); NULL none.  key: the vindex of its parameter key_pos, whose
+	 * values name the shards it goes to (values of type key_type) */
+	char *keys_sql;
+	int nkeys;
+	const VscColumnVindex *key;
+	int key_pos;
+	uint32_t key_type;
 } RtGather;
 
 /* plan.c: what the planner learns of stmt, in r (never fails: a refusal
@@ -253,6 +262,8 @@ typedef struct RtTables {
 void rt_tables_collect(const PgQuery__Node *stmt, RtTables *t);
 bool rt_tables_is_cte(const RtTables *t, const char *name);
 
+/* gather.c: the parameter reference $number (in a). */
+PgQuery__Node *rt_param_node(Arena *a, int number);
 /* gather.c: plan a SELECT over tables that are not colocated as a gather:
  * each table's rows (its own WHERE conjuncts pushed down) fetched into the
  * router's engine, the statement run there.  False with r refused when it

@@ -122,7 +122,7 @@ static RtOp *gather_ops(RtRoute *r)
 		}
 		if (route) {
 			route->opcode = g->opcode;
-			route->params_inlined = true; /* its statement has no parameter */
+			route->params_inlined = g->nkeys == 0; /* else $1..$nkeys: the keys */
 			route->sql = g->sql;
 			g->sql = NULL;
 			memcpy(route->table, g->table, sizeof(route->table));
@@ -135,6 +135,14 @@ static RtOp *gather_ops(RtRoute *r)
 		memcpy(im->table, g->table, sizeof(im->table));
 		im->sql = g->index_sql;
 		g->index_sql = NULL;
+		im->keys_sql = g->keys_sql;
+		g->keys_sql = NULL;
+		im->nsubs = g->nkeys;
+		for (int k = 0; k < g->nkeys; k++)
+			im->sub_array[k] = true;
+		im->key = g->key;
+		im->key_pos = g->key_pos;
+		im->key_type = g->key_type;
 		if (prev) {
 			prev->next = im;
 			im->parent = final;

@@ -486,6 +486,9 @@ typedef struct RtSubValues {
 /* False with e when the final step failed or its replies do not fit op. */
 bool rt_subquery_values(const Buf *out, const RtOp *op, const VscSchema *vs, RtSubValues *v, PgwError *e);
 void rt_subquery_values_cleanup(RtSubValues *v);
+/* The shards of op (a route) that hold v's key values (all without a key;
+ * op's first when there is no value); how many. */
+int rt_subquery_shards(const RtSubValues *v, const RtOp *op, int *shards);
 /* INSERT ... SELECT: the final step's rows (out) inserted on the shards
  * their keys route to, one statement per shard sent; false with e when
  * nothing was sent because of an error (with no row, the tag is set). */
@@ -500,6 +503,9 @@ bool rt_merge_table(RtMerge *m, const char *table);
  * max -1: no limit). */
 void rt_merge_limits(int64_t work_mem_bytes, int64_t max_result_bytes);
 bool rt_merge_rows(RtMerge *m, PGresult *r, PgwError *err);
+/* Statistics of the rows loaded, for the final step's plan (a join's
+ * order); a later merge of the same tables gathers them anew. */
+void rt_merge_analyze(RtMerge *m);
 /* Give the final step the session's settings: its startup parameters and
  * the SETs it ran (a timestamptz prints in its TimeZone, current_setting
  * sees them); false when a SET failed there. */

@@ -364,6 +364,29 @@ static bool is_txn_end(PgQuery__Node *n)
 	       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK;
 }
 
+/* The next intermediate result im of a gather fetches by the keys of
+ * those before it: the router's engine selects them, and its statement
+ * goes with them as parameters to its shards (those of the keys, when
+ * they are its vindex column's).  True when results will come. */
+static bool gather_keyed(RtSession *s, const RtOp *im)
+{
+	const RtOp *leaf = im->input;
+	Buf out;
+	buf_init(&out);
+	RtSubValues v;
+	PgwError e;
+	(void)rt_merge_finish(s->merge, im->keys_sql, NULL, &out);
+	bool ok = rt_subquery_values(&out, im, s->rt->vschema, &v, &e);
+	int shards[RT_MAX_SHARDS], n = rt_subquery_shards(&v, leaf, shards);
+	if (ok)
+		ok = rt_dispatch(s, leaf->sql, shards, n, &v.params, 0);
+	rt_subquery_values_cleanup(&v);
+	buf_cleanup(&out);
+	if (!ok && !s->stmt_error)
+		rt_send_error(s, &e);
+	return ok && s->waiting > 0;
+}
+
 /* A gather's intermediate result is in: the next one's statement goes to
  * its shards (true), or the final step runs now (false). */
 static bool gather_step(RtSession *s)
@@ -372,6 +395,8 @@ static bool gather_step(RtSession *s)
 	if (!s->stmt_error && s->gather->sql)
 		rt_merge_index(s->merge, s->gather->sql);
 	if (s->stmt_error || !next) {
+		if (!s->stmt_error)
+			rt_merge_analyze(s->merge); /* the final step's join order by the rows loaded */
 		s->gather = NULL;
 		return false;
 	}
@@ -383,6 +408,8 @@ static bool gather_step(RtSession *s)
 		return false;
 	}
 	const RtOp *leaf = next->input;
+	if (next->keys_sql)
+		return gather_keyed(s, next);
 	return rt_dispatch(s, leaf->sql, leaf->shards, leaf->nshards, NULL, 0) && s->waiting > 0;
 }
 
@@ -526,12 +553,7 @@ static bool subwrite_step(RtSession *s)
 		ok = rt_insert_select_send(s, op, &out, &e);
 	} else {
 		ok = rt_subquery_values(&out, op, s->rt->vschema, &v, &e);
-		int shards[RT_MAX_SHARDS], n = 0;
-		for (int i = 0; i < op->nshards; i++)
-			if (!v.keyed || v.key_shard[op->shards[i]])
-				shards[n++] = op->shards[i];
-		if (n == 0)
-			shards[n++] = op->shards[0]; /* no value: no row, from any shard */
+		int shards[RT_MAX_SHARDS], n = rt_subquery_shards(&v, op, shards);
 		if (ok)
 			rt_dispatch(s, op->sql, shards, n, &v.params, 0);
 		rt_subquery_values_cleanup(&v);

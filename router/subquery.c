@@ -127,6 +127,17 @@ bool rt_subquery_values(const Buf *out, const RtOp *op, const VscSchema *vs, RtS
 	return ok;
 }
 
+int rt_subquery_shards(const RtSubValues *v, const RtOp *op, int *shards)
+{
+	int n = 0;
+	for (int i = 0; i < op->nshards; i++)
+		if (!v->keyed || v->key_shard[op->shards[i]])
+			shards[n++] = op->shards[i];
+	if (n == 0)
+		shards[n++] = op->shards[0]; /* no value: no row, from any shard */
+	return n;
+}
+
 void rt_subquery_values_cleanup(RtSubValues *v)
 {
 	for (int i = 0; i < RT_MAX_SUBQUERIES; i++)
