@@ -190,10 +190,7 @@ static bool where_shards(const RtPlanner *pl, Node *where, const char *table, co
 				return true;
 			}
 			if (value && r->kind == RT_ROUTE_REFUSE) {
-				/* a value that is no value of the column's type (7.5 or
-				 * 3000000000 for an int4 key) compares across types on
-				 * the shards, as PostgreSQL compares it: this conjunct
-				 * places nothing */
+				/* no value of the key's type (7.5): the shards compare it */
 				r->kind = kind;
 				return false;
 			}

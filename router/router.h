@@ -528,6 +528,9 @@ bool rt_transaction_stmt(RtSession *s, PgQuery__TransactionStmt *ts, const char 
  * simple query): the tree's lines, then each shard's plan in turn.  True
  * while a shard explains, false when done (after an error). */
 bool rt_explain_start(RtSession *s, const RtOp *op, const char *text, const RtParams *params);
+/* Send the EXPLAIN to the next shard (of the next intermediate result);
+ * false when nothing was sent. */
+bool rt_explain_step(RtSession *s);
 void rt_send_error(RtSession *s, const PgwError *e);
 /* ReadyForQuery; a session that is idle gives its connections back. */
 void rt_send_ready(RtSession *s);
