@@ -1232,6 +1232,9 @@ bool pgt_time_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, P
 		return pgt_fail(err, "22P03", "incorrect binary data format");
 	if (oid == PGT_DATE) {
 		v.days = (int32_t)rd_be32(p);
+		/* date_recv's range: Julian day 0 to the last day PostgreSQL has */
+		if (v.days != DATE_NOBEGIN && v.days != DATE_NOEND && (v.days < -2451545 || v.days >= 2145031949))
+			return pgt_fail(err, "22008", "date out of range");
 	} else {
 		v.us = (int64_t)rd_be64(p);
 		if (oid == PGT_TIMETZ)
@@ -1242,6 +1245,10 @@ bool pgt_time_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, P
 		}
 		if ((oid == PGT_TIME || oid == PGT_TIMETZ) && (v.us < 0 || v.us > USECS_PER_DAY))
 			return pgt_fail(err, "22008", "time out of range");
+		/* timestamp_recv's range (4714-11-24 BC to 294276 AD), infinities aside */
+		if ((oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ) && v.us != TS_NOBEGIN && v.us != TS_NOEND &&
+		    (v.us < INT64_C(-211813488000000000) || v.us >= INT64_C(9223371331200000000)))
+			return pgt_fail(err, "22008", "timestamp out of range");
 		if (oid == PGT_TIME || oid == PGT_TIMETZ || oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ)
 			v.us = round_precision(v.us, typmod);
 	}
