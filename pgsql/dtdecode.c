@@ -382,6 +382,9 @@ static int dec_compact_time(Dec *d, const char *s, size_t n)
 	d->p->usec = 0;
 	if (dig < n) {
 		char frac[16];
+		for (size_t i = dig + 1; i < n; i++)
+			if (!isdigit((unsigned char)s[i]))
+				return PR_SYNTAX; /* a fraction is digits (no exponent) */
 		snprintf(frac, sizeof(frac), "0.%.*s", (int)(n - dig - 1 > 12 ? 12 : n - dig - 1), s + dig + 1);
 		d->p->usec = (int64_t)rint(strtod(frac, NULL) * 1e6);
 	}

@@ -24,3 +24,5 @@ SELECT '{""}'::text[], '{"",""}'::text[], '{""}'::int[]
 SELECT '442204-10-27 02:30+2'::timetz, '-442204-10-27 02:30+2'::timetz
 SELECT interval '0 days' * 'infinity'::float8
 SELECT interval '0 days' * '-infinity'::float8
+SELECT '73.8e91'::time
+SELECT 'T1234.5'::time, '20240101T101112.25'::timestamp, '2024-01-01 101112.125'::timestamp
