@@ -36,6 +36,24 @@ static bool subselect(Tr *tr, Node *n, Buf *out, TType *ty)
 	return ok;
 }
 
+/* The types x and the subquery's column compare as in "x op (subquery)":
+ * an untyped or parameter x takes the column's type (lb coerced); the key
+ * both sides go through (tr_cmp_keyed), 0 unless the subquery has one
+ * column. */
+static int compared_types(Tr *tr, const PgQuery__SubLink *s, Buf *lb, const TType *lt, const TRel *res, TType both[2])
+{
+	both[0] = *lt;
+	if (res->ncols > 0) {
+		tr_ttype_set(&both[1], res->cols[0].type, res->cols[0].typmod);
+		both[1].column = res->cols[0].table_oid != 0 && res->cols[0].attnum > 0;
+	} else {
+		tr_ttype_set(&both[1], PGT_TEXT, -1);
+	}
+	if (lt->unknown || lt->param)
+		tr_coerce(tr, lb, &both[0], both[1].oid, -1, s->location);
+	return res->ncols == 1 ? tr_cmp_keyed(both, 2) : 0;
+}
+
 /* "x IN (subquery)": compared as "=" compares (numeric and interval by
  * value, character(n) without trailing spaces): both sides through the
  * comparison's key when the types need one. */
@@ -49,16 +67,7 @@ static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
 	bool ok = tr_expr(tr, s->testexpr, &lb, &lt) && subselect_rel(tr, s->subselect, &sb, &res);
 	if (ok) {
 		TType both[2];
-		both[0] = lt;
-		if (res.ncols > 0) {
-			tr_ttype_set(&both[1], res.cols[0].type, res.cols[0].typmod);
-			both[1].column = res.cols[0].table_oid != 0 && res.cols[0].attnum > 0;
-		} else {
-			tr_ttype_set(&both[1], PGT_TEXT, -1);
-		}
-		if (lt.unknown || lt.param)
-			tr_coerce(tr, &lb, &both[0], both[1].oid, -1, s->location);
-		int keyed = res.ncols == 1 ? tr_cmp_keyed(both, 2) : 0;
+		int keyed = compared_types(tr, s, &lb, &lt, &res, both);
 		/* an expression of the row is evaluated only when the subquery has rows */
 		bool guard = s->testexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF && tr_row_varying(s->testexpr) &&
 			     !tr_may_be_volatile(s->subselect); /* the subquery runs twice */
@@ -139,12 +148,7 @@ static bool quantified(Tr *tr, PgQuery__SubLink *s, const char *op, bool all, Bu
 		ok = tr_fail(tr, "42601", s->location, "subquery has too %s columns", res.ncols > 1 ? "many" : "few");
 	if (ok) {
 		TType both[2];
-		both[0] = lt;
-		tr_ttype_set(&both[1], res.cols[0].type, res.cols[0].typmod);
-		both[1].column = res.cols[0].table_oid != 0 && res.cols[0].attnum > 0;
-		if (lt.unknown || lt.param)
-			tr_coerce(tr, &lb, &both[0], both[1].oid, -1, s->location);
-		int keyed = tr_cmp_keyed(both, 2);
+		int keyed = compared_types(tr, s, &lb, &lt, &res, both);
 		Buf col;
 		buf_init(&col);
 		buf_put_str(&col, "\"_in\".");
