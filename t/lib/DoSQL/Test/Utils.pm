@@ -37,6 +37,7 @@ use Exporter 'import';
 use Fcntl qw(:flock O_RDWR O_CREAT);
 use File::Path qw(make_path);
 use File::Spec;
+use File::Temp ();
 use IPC::Run ();
 use Socket qw(AF_INET SOCK_STREAM SOL_SOCKET SO_REUSEADDR INADDR_ANY
   inet_aton pack_sockaddr_in);
@@ -160,7 +161,14 @@ sub run_command
 	local %ENV = %ENV;
 	_apply_env($opts{env});
 
-	my $harness = IPC::Run::start($argv, '<', \$stdin, '>', \$stdout,
+	# The child reads its input from a file, not a pipe: a child that exits
+	# before reading it (psql refused at authentication) must not kill this
+	# process with SIGPIPE or fail the write with EPIPE.
+	my $in = File::Temp->new(TEMPLATE => 'stdin-XXXXXX', TMPDIR => 1);
+	binmode $in;
+	print {$in} $stdin or croak "could not write $in: $!";
+	close $in or croak "could not write $in: $!";
+	my $harness = IPC::Run::start($argv, '<', $in->filename, '>', \$stdout,
 		'2>', \$stderr, $timeout);
 	my $timed_out = 0;
 	eval { $harness->finish; 1 } or do {
