@@ -409,6 +409,9 @@ static DecStatus pow_by_ln(const PgtDec *b, const PgtDec *y, bool neg, double va
 			   BN_CTX *ctx)
 {
 	int dw = (int)(val * 0.434294481903252);
+	/* fx_exp's refusal, made before ln is computed to that many digits */
+	if (rscale + dw > PGT_DEC_MAXDIG + 2)
+		return DEC_TOO_PRECISE;
 	PgtDec ab = *b;
 	ab.neg = false;
 	int ys = imax(y->dscale, 0);
