@@ -1237,14 +1237,19 @@ bool pgt_time_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, P
 			return pgt_fail(err, "22008", "date out of range");
 	} else {
 		v.us = (int64_t)rd_be64(p);
-		if (oid == PGT_TIMETZ)
-			v.tzoff = -(int32_t)rd_be32(p + 8);
 		if (oid == PGT_INTERVAL) {
 			v.days = (int32_t)rd_be32(p + 8);
 			v.months = (int32_t)rd_be32(p + 12);
 		}
 		if ((oid == PGT_TIME || oid == PGT_TIMETZ) && (v.us < 0 || v.us > USECS_PER_DAY))
 			return pgt_fail(err, "22008", "time out of range");
+		if (oid == PGT_TIMETZ) {
+			/* timetz_recv's sane displacement: under 16 hours */
+			int32_t zone = (int32_t)rd_be32(p + 8);
+			if (zone <= -16 * 3600 || zone >= 16 * 3600)
+				return pgt_fail(err, "22009", "time zone displacement out of range");
+			v.tzoff = -zone;
+		}
 		/* timestamp_recv's range (4714-11-24 BC to 294276 AD), infinities aside */
 		if ((oid == PGT_TIMESTAMP || oid == PGT_TIMESTAMPTZ) && v.us != TS_NOBEGIN && v.us != TS_NOEND &&
 		    (v.us < INT64_C(-211813488000000000) || v.us >= INT64_C(9223371331200000000)))

@@ -168,19 +168,27 @@ is(types($r), '12CZ', 'binary parameters of several types') or diag(first_error(
 is($node->safe_psql('select i2, i8, f4, b, t, u, d from bin'),
 	'7|-5000000000|1.5|\x00ff|héllo|01234567-89ab-cdef-0123-456789abcdef|2001-01-01', 'stored as sent');
 
-# binary date/time parameters past PostgreSQL's range are 22008, as
-# timestamp_recv and date_recv say (the shard's decoder once overflowed on
-# them); the infinities are kept
-for my $case ([ 1114, pack('q>', -9223372036854710017), 'timestamp out of range' ],
-	[ 1184, pack('q>', 9223371331200000000), 'timestamp out of range' ],
-	[ 1082, pack('l>', -2451546), 'date out of range' ],
-	[ 1082, pack('l>', 2147483000), 'date out of range' ])
+# binary date/time parameters past PostgreSQL's range are 22008 and a
+# timetz's zone of 16 hours or more 22009, as timestamp_recv, date_recv and
+# timetz_recv say (the shard's decoder once overflowed on them); the
+# infinities are kept
+for my $case ([ 1114, pack('q>', -9223372036854710017), '22008 timestamp out of range' ],
+	[ 1184, pack('q>', 9223371331200000000), '22008 timestamp out of range' ],
+	[ 1082, pack('l>', -2451546), '22008 date out of range' ],
+	[ 1082, pack('l>', 2147483000), '22008 date out of range' ],
+	[ 1266, pack('q>l>', 43200000000, 57600), '22009 time zone displacement out of range' ],
+	[ 1266, pack('q>l>', 43200000000, -2147483648), '22009 time zone displacement out of range' ],
+	[ 1266, pack('q>l>', 86400000001, -2147483648), '22008 time out of range' ])
 {
 	my ($oid, $bytes, $msg) = @$case;
 	send_bytes($s, parse_msg('', 'select $1::text', $oid) . bind_msg('', '', [1], [$bytes], []) . execute_msg('', 0) . sync_msg());
 	$r = read_reply($s, until => 'Z');
-	is(first_error($r)->{C} . ' ' . first_error($r)->{M}, "22008 $msg", "binary $oid parameter past the range: $msg");
+	is(first_error($r)->{C} . ' ' . first_error($r)->{M}, $msg, "binary $oid parameter past the range: $msg");
 }
+send_bytes($s, parse_msg('', 'select $1::text', 1266) . bind_msg('', '', [1], [ pack('q>l>', 43200000000, -57599) ], [])
+	  . execute_msg('', 0) . sync_msg());
+$r = read_reply($s, until => 'Z');
+is(join('|', data_row((messages_of($r, 'D'))[0][1])), '12:00:00+15:59:59', 'a binary timetz just inside the zone range');
 send_bytes($s, parse_msg('', 'select $1::text, $2::text', 1114, 1082)
 	  . bind_msg('', '', [1], [ pack('q>', 9223372036854775807), pack('l>', -2147483648) ], []) . execute_msg('', 0) . sync_msg());
 $r = read_reply($s, until => 'Z');
