@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/fault.h"
 #include "lake/avro.h"
@@ -553,12 +554,12 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 			publish_replace(t, p, out, nout, seq, schema_id, &lost, err, errlen);
 		if (ok || !lost)
 			break;
+		fprintf(stderr, "dosql-lake: %s; the compaction is made again after it\n", err);
 		if (attempt == ICE_COMMIT_ATTEMPTS || !ice_table_reload(t, err, errlen))
-			ok = false;
-		else if (!still_applies(t, affected, schema_id)) {
+			break;
+		ok = still_applies(t, affected, schema_id);
+		if (!ok)
 			snprintf(err, errlen, "%s: v%d changed the files this compaction rewrote", t->dir, t->version);
-			ok = false;
-		}
 	}
 	if (ok) {
 		/* the table now is the new snapshot: its manifest list is list[0..n) */
@@ -611,6 +612,22 @@ static bool mark_gone(IceTable *t, Plan *p)
 	return true;
 }
 
+/* In the test build, with DOSQL_LAKE_PAUSE naming a file: the compaction
+ * waits before its commit while that file exists (so a test commits
+ * flushes in between). */
+static void test_pause(void)
+{
+#ifdef DOSQL_FAULT_INJECTION
+	const char *f = getenv("DOSQL_LAKE_PAUSE");
+	if (!f || access(f, F_OK) != 0)
+		return;
+	fprintf(stderr, "dosql-lake: compaction waits before its commit while %s exists\n", f);
+	struct timespec ms10 = {0, 10000000};
+	while (access(f, F_OK) == 0)
+		nanosleep(&ms10, NULL);
+#endif
+}
+
 bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
 	size_t errlen)
 {
@@ -651,8 +668,10 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 		ok = rewrite_group(t, cfg, &p.chosen[from], p.group_end[g] - from, deletes, out[g].path, &out[g].stats, err,
 			errlen);
 	}
-	if (ok)
+	if (ok) {
 		dosql_fault("lake-compact-after-parquet");
+		test_pause();
+	}
 	ok = ok && commit_replace(t, &p, out, p.ngroups, err, errlen);
 	if (ok) {
 		res->tables++;
