@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/fault.h"
 #include "lake/avro.h"
@@ -378,19 +379,24 @@ static bool rewrite_entry(avro_value_t *r, void *arg)
 	return true;
 }
 
-static bool write_rewritten(IceTable *t, const Plan *p, const bool *affected, int content, const char *path, int64_t snap,
-	long seq, int schema_id, IceManifest *m, char *err, size_t errlen)
+/* The affected manifests (their paths in the set affected) of one content
+ * rewritten as one at path. */
+static bool write_rewritten(IceTable *t, const Plan *p, json_t *affected, int content, const char *path, int64_t snap,
+	int schema_id, IceManifest *m, char *err, size_t errlen)
 {
 	Rewrite w = {.p = p, .snap = snap, .m = m};
-	*m = (IceManifest){.path = (char *)path, .content = content, .seq = seq, .snapshot_id = snap,
+	*m = (IceManifest){.path = (char *)path, .content = content, .snapshot_id = snap,
 		.part_summary = ice_table_partitioned(t)};
 	bool ok = ice_manifest_init(t, &w.o, content == 1, schema_id, err, errlen);
-	for (int i = 0; ok && i < t->nmanifests; i++)
-		if (affected[i] && t->manifests[i].content == content && !avro_ocf_each(store_loc(t->manifests[i].path), rewrite_entry, &w, err, errlen)) {
+	for (int i = 0; ok && i < t->nmanifests; i++) {
+		const char *mp = store_loc(t->manifests[i].path);
+		if (json_object_get(affected, mp) && t->manifests[i].content == content &&
+			!avro_ocf_each(mp, rewrite_entry, &w, err, errlen)) {
 			if (!err[0])
 				snprintf(err, errlen, "%s: could not rewrite its entries: %s", t->manifests[i].path, avro_strerror());
 			ok = false;
 		}
+	}
 	ok = ok && avro_ocf_write(&w.o, m->path, &m->length, err, errlen);
 	avro_ocf_cleanup(&w.o);
 	return ok;
@@ -399,21 +405,19 @@ static bool write_rewritten(IceTable *t, const Plan *p, const bool *affected, in
 static json_t *replace_snapshot(IceTable *t, int64_t snap, long seq, int64_t ms, int schema_id, const Plan *p,
 	const IceDataFile *out, int nout)
 {
-	int64_t rows = 0, total = 0, kept = 0;
+	int64_t rows = 0, kept = 0;
 	for (int i = 0; i < p->nchosen; i++)
 		rows += p->chosen[i]->rows;
-	for (int i = 0; i < p->n; i++)
-		total += p->e[i].rows;
 	for (int i = 0; i < nout; i++)
 		kept += out[i].stats.rows;
 	char lsn[32], added[16], deleted[16], files[32], nrows[32], nkept[32], ntotal[32];
 	snprintf(lsn, sizeof(lsn), "%" PRIu64, t->lsn);
 	snprintf(added, sizeof(added), "%d", nout);
 	snprintf(deleted, sizeof(deleted), "%d", p->nchosen);
-	snprintf(files, sizeof(files), "%d", p->n - p->nchosen + nout);
+	snprintf(files, sizeof(files), "%" PRId64, t->files - p->nchosen + nout);
 	snprintf(nrows, sizeof(nrows), "%" PRId64, rows);
 	snprintf(nkept, sizeof(nkept), "%" PRId64, kept);
-	snprintf(ntotal, sizeof(ntotal), "%" PRId64, total - rows + kept);
+	snprintf(ntotal, sizeof(ntotal), "%" PRId64, t->rows - rows + kept);
 	char *list = store_uri(t->pending_list);
 	if (!list)
 		return NULL;
@@ -432,67 +436,131 @@ static json_t *replace_snapshot(IceTable *t, int64_t snap, long seq, int64_t ms,
 	return s;
 }
 
-/* Writes the manifests, the list and the metadata of the replace snapshot. */
-static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, int nout, char *err, size_t errlen)
+static long last_seq(const IceTable *t)
+{
+	return (long)json_integer_value(json_object_get(t->meta, "last-sequence-number"));
+}
+
+/* The new metadata version of the replace snapshot whose manifest list
+ * (list[0..n)) is written; *lost when another writer made it first. */
+static bool publish_replace(IceTable *t, const Plan *p, const IceDataFile *out, int nout, long seq, int schema_id,
+	bool *lost, char *err, size_t errlen)
 {
 	int64_t snap = t->pending_snap;
-	long seq = (long)json_integer_value(json_object_get(t->meta, "last-sequence-number")) + 1;
-	int schema_id = (int)json_integer_value(json_object_get(t->meta, "current-schema-id"));
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	bool *affected = calloc((size_t)t->nmanifests + 1, sizeof(bool));
-	IceManifest *list = calloc((size_t)t->nmanifests + 3, sizeof(IceManifest));
-	if (!affected || !list) {
-		free(affected);
-		free(list);
-		snprintf(err, errlen, "out of memory");
+	json_t *meta = json_deep_copy(t->meta);
+	json_t *s = meta ? replace_snapshot(t, snap, seq, ms, schema_id, p, out, nout) : NULL;
+	if (!meta || !s) {
+		json_decref(meta);
+		json_decref(s);
+		snprintf(err, errlen, "%s: could not build the snapshot", t->dir);
 		return false;
 	}
-	for (int i = 0; i < p->nchosen; i++)
-		affected[p->chosen[i]->manifest] = true;
-	for (int i = 0; i < p->ndels; i++)
+	json_array_append_new(json_object_get(meta, "snapshots"), s);
+	json_object_set_new(meta, "current-snapshot-id", json_integer(snap));
+	json_object_set_new(meta, "refs", json_pack("{s:{s:I,s:s}}", "main", "snapshot-id", (json_int_t)snap, "type", "branch"));
+	json_array_append_new(json_object_get(meta, "snapshot-log"),
+		json_pack("{s:I,s:I}", "timestamp-ms", (json_int_t)ms, "snapshot-id", (json_int_t)snap));
+	json_object_set_new(meta, "last-sequence-number", json_integer(seq));
+	if (!ice_table_write_version(t, meta, ms, lost, err, errlen))
+		return false;
+	t->snapshot_id = snap;
+	t->snapshot_ms = ms;
+	return true;
+}
+
+/* Which manifests of the table's snapshot the compaction rewrites: those
+ * holding a file it removes (their paths as a set). */
+static json_t *affected_manifests(const IceTable *t, const Plan *p)
+{
+	json_t *set = json_object();
+	for (int i = 0; set && i < p->nchosen; i++)
+		json_object_set_new(set, store_loc(t->manifests[p->chosen[i]->manifest].path), json_true());
+	for (int i = 0; set && i < p->ndels; i++)
 		if (json_object_get(p->gone, p->dels[i].path))
-			affected[p->dels[i].manifest] = true;
-	IceManifest *a = &list[0];
-	*a = (IceManifest){.path = t->pending_manifest, .content = 0, .seq = seq, .min_seq = seq, .snapshot_id = snap,
-		.added_files = nout, .part_summary = ice_table_partitioned(t)};
-	for (int i = 0; i < nout; i++) {
-		a->added_rows += out[i].stats.rows;
-		if (!a->part_bounds || out[i].day < a->part_lower)
-			a->part_lower = out[i].day;
-		if (!a->part_bounds || out[i].day > a->part_upper)
-			a->part_upper = out[i].day;
-		a->part_bounds = true;
-	}
-	int n = p->nobsolete ? 3 : 2;
+			json_object_set_new(set, store_loc(t->manifests[p->dels[i].manifest].path), json_true());
+	return set;
+}
+
+/* After another writer's commit: true when its version still has every
+ * affected manifest and the schema the files were written with (a flush
+ * adds manifests and keeps the others; a TRUNCATE in a mirror table or a
+ * schema change makes the rewrite stale). */
+static bool still_applies(const IceTable *t, json_t *affected, int schema_id)
+{
+	if ((int)json_integer_value(json_object_get(t->meta, "current-schema-id")) != schema_id)
+		return false;
+	size_t found = 0;
 	for (int i = 0; i < t->nmanifests; i++)
-		if (!affected[i])
-			list[n++] = t->manifests[i];
-	bool ok = ice_write_data_manifest(t, out, nout, a->path, snap, seq, schema_id, &a->length, err, errlen) &&
-		write_rewritten(t, p, affected, 0, t->pending_deletes, snap, seq, schema_id, &list[1], err, errlen) &&
-		(!p->nobsolete ||
-			write_rewritten(t, p, affected, 1, p->delete_manifest, snap, seq, schema_id, &list[2], err, errlen)) &&
-		ice_write_manifest_list(t, list, n, t->pending_list, snap, seq, err, errlen);
-	json_t *meta = ok ? json_deep_copy(t->meta) : NULL;
-	json_t *s = meta ? replace_snapshot(t, snap, seq, ms, schema_id, p, out, nout) : NULL;
-	if (ok && (!meta || !s)) {
-		snprintf(err, errlen, "%s: could not build the snapshot", t->dir);
-		ok = false;
+		if (json_object_get(affected, store_loc(t->manifests[i].path)))
+			found++;
+	return found == json_object_size(affected);
+}
+
+/*
+ * Commits the replace snapshot: the new files' manifest, the affected
+ * manifests rewritten, and the table's other manifests that still have a
+ * live file.  A commit another writer's version beat (a flush) is made
+ * again after that version, on its manifests, up to ICE_COMMIT_ATTEMPTS
+ * times: the new files keep the data sequence number of the version they
+ * were read from, so the deletes of the flushes in between apply to them.
+ */
+static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, int nout, char *err, size_t errlen)
+{
+	int64_t snap = t->pending_snap;
+	long base_seq = last_seq(t);
+	int schema_id = (int)json_integer_value(json_object_get(t->meta, "current-schema-id"));
+	json_t *affected = affected_manifests(t, p);
+	IceManifest rew[2];
+	bool ok = affected && write_rewritten(t, p, affected, 0, t->pending_deletes, snap, schema_id, &rew[0], err, errlen) &&
+		(!p->nobsolete || write_rewritten(t, p, affected, 1, p->delete_manifest, snap, schema_id, &rew[1], err, errlen));
+	IceManifest *list = NULL;
+	int n = 0;
+	for (int attempt = 1; ok; attempt++) {
+		long seq = last_seq(t) + 1;
+		free(list);
+		list = calloc((size_t)t->nmanifests + 3, sizeof(IceManifest));
+		if (!list) {
+			snprintf(err, errlen, "out of memory");
+			ok = false;
+			break;
+		}
+		IceManifest *a = &list[0];
+		*a = (IceManifest){.path = t->pending_manifest, .content = 0, .seq = seq, .min_seq = base_seq,
+			.snapshot_id = snap, .added_files = nout, .part_summary = ice_table_partitioned(t)};
+		for (int i = 0; i < nout; i++) {
+			a->added_rows += out[i].stats.rows;
+			if (!a->part_bounds || out[i].day < a->part_lower)
+				a->part_lower = out[i].day;
+			if (!a->part_bounds || out[i].day > a->part_upper)
+				a->part_upper = out[i].day;
+			a->part_bounds = true;
+		}
+		n = 1;
+		for (int k = 0; k < (p->nobsolete ? 2 : 1); k++) {
+			list[n] = rew[k];
+			list[n++].seq = seq;
+		}
+		/* a manifest whose entries are all DELETED records an earlier snapshot's removals only */
+		for (int i = 0; i < t->nmanifests; i++)
+			if (!json_object_get(affected, store_loc(t->manifests[i].path)) &&
+				t->manifests[i].added_files + t->manifests[i].existing_files > 0)
+				list[n++] = t->manifests[i];
+		bool lost = false;
+		ok = ice_write_data_manifest(t, out, nout, a->path, snap, base_seq, seq, schema_id, &a->length, err, errlen) &&
+			ice_write_manifest_list(t, list, n, t->pending_list, snap, seq, err, errlen) &&
+			publish_replace(t, p, out, nout, seq, schema_id, &lost, err, errlen);
+		if (ok || !lost)
+			break;
+		fprintf(stderr, "dosql-lake: %s; the compaction is made again after it\n", err);
+		if (attempt == ICE_COMMIT_ATTEMPTS || !ice_table_reload(t, err, errlen))
+			break;
+		ok = still_applies(t, affected, schema_id);
+		if (!ok)
+			snprintf(err, errlen, "%s: v%d changed the files this compaction rewrote", t->dir, t->version);
 	}
-	if (ok) {
-		json_array_append_new(json_object_get(meta, "snapshots"), s);
-		s = NULL;
-		json_object_set_new(meta, "current-snapshot-id", json_integer(snap));
-		json_object_set_new(meta, "refs", json_pack("{s:{s:I,s:s}}", "main", "snapshot-id", (json_int_t)snap, "type", "branch"));
-		json_array_append_new(json_object_get(meta, "snapshot-log"),
-			json_pack("{s:I,s:I}", "timestamp-ms", (json_int_t)ms, "snapshot-id", (json_int_t)snap));
-		json_object_set_new(meta, "last-sequence-number", json_integer(seq));
-		ok = ice_table_write_version(t, meta, ms, err, errlen);
-		meta = NULL;
-	}
-	json_decref(meta);
-	json_decref(s);
 	if (ok) {
 		/* the table now is the new snapshot: its manifest list is list[0..n) */
 		IceManifest *mine = calloc((size_t)n, sizeof(IceManifest));
@@ -500,19 +568,15 @@ static bool commit_replace(IceTable *t, const Plan *p, const IceDataFile *out, i
 			mine[i] = list[i];
 			mine[i].path = strdup(list[i].path);
 		}
-		for (int i = 0; i < t->nmanifests; i++)
-			free(t->manifests[i].path);
-		free(t->manifests);
+		ice_manifests_free(t->manifests, t->nmanifests);
 		t->manifests = mine;
 		t->nmanifests = mine ? n : 0;
-		t->snapshot_id = snap;
-		t->snapshot_ms = ms;
 		t->files += nout - p->nchosen;
-		t->rows += a->added_rows;
+		t->rows += list[0].added_rows;
 		for (int i = 0; i < p->nchosen; i++)
 			t->rows -= p->chosen[i]->rows;
 	}
-	free(affected);
+	json_decref(affected);
 	free(list);
 	return ok;
 }
@@ -546,6 +610,22 @@ static bool mark_gone(IceTable *t, Plan *p)
 		}
 	}
 	return true;
+}
+
+/* In the test build, with DOSQL_LAKE_PAUSE naming a file: the compaction
+ * waits before its commit while that file exists (so a test commits
+ * flushes in between). */
+static void test_pause(void)
+{
+#ifdef DOSQL_FAULT_INJECTION
+	const char *f = getenv("DOSQL_LAKE_PAUSE");
+	if (!f || access(f, F_OK) != 0)
+		return;
+	fprintf(stderr, "dosql-lake: compaction waits before its commit while %s exists\n", f);
+	struct timespec ms10 = {0, 10000000};
+	while (access(f, F_OK) == 0)
+		nanosleep(&ms10, NULL);
+#endif
 }
 
 bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
@@ -588,8 +668,10 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 		ok = rewrite_group(t, cfg, &p.chosen[from], p.group_end[g] - from, deletes, out[g].path, &out[g].stats, err,
 			errlen);
 	}
-	if (ok)
+	if (ok) {
 		dosql_fault("lake-compact-after-parquet");
+		test_pause();
+	}
 	ok = ok && commit_replace(t, &p, out, p.ngroups, err, errlen);
 	if (ok) {
 		res->tables++;
@@ -623,60 +705,60 @@ static void add_table_name(void *arg, const char *name)
 	free(t);
 }
 
-/* Compacts and expires every table of the namespace: the sink's own when it has it open. */
-static bool each_table(LakeSink *k, bool compact, bool expire, int64_t now, LakeCompactResult *res, char *err,
-	size_t errlen)
+json_t *lake_table_names(const LakeConfig *cfg, char *err, size_t errlen)
 {
 	char *dir = NULL;
-	if (asprintf(&dir, "%s/%s", k->cfg->warehouse, k->cfg->namespace_) < 0)
-		return false;
+	if (asprintf(&dir, "%s/%s", cfg->warehouse, cfg->namespace_) < 0)
+		return NULL;
 	json_t *names = json_object();
-	bool ok = names && store_list(dir, add_table_name, names, err, errlen);
+	if (names && !store_list(dir, add_table_name, names, err, errlen)) {
+		json_decref(names);
+		names = NULL;
+	}
 	free(dir);
+	return names;
+}
+
+/* Compacts and expires every table of the namespace, each opened from the warehouse. */
+static bool each_table(const LakeConfig *cfg, bool compact, bool expire, int64_t now, LakeCompactResult *res,
+	char *err, size_t errlen)
+{
+	json_t *names = lake_table_names(cfg, err, errlen);
+	bool ok = names != NULL;
 	const char *name;
 	json_t *v;
 	json_object_foreach(names, name, v)
 	{
-		IceTable own, *t = NULL;
-		for (int i = 0; i < k->ntables && !t; i++)
-			if (strcmp(k->tables[i].name, name) == 0)
-				t = &k->tables[i].ice;
+		IceTable t;
 		char why[512] = "";
-		bool opened = false;
-		if (!t) {
-			if (!ice_table_open(&own, k->cfg->warehouse, k->cfg->namespace_, name, k->cfg->mode == LAKE_MIRROR, why,
-				    sizeof(why))) {
-				ice_table_close(&own);
-				snprintf(err, errlen, "%s", why);
-				ok = false;
-				continue;
-			}
-			t = &own;
-			opened = true;
-		}
-		if ((compact && !lake_compact_table(t, k->cfg, now, res, why, sizeof(why))) ||
-			(expire && !lake_expire_table(t, k->cfg, now, res, why, sizeof(why)))) {
+		if (!ice_table_open(&t, cfg->warehouse, cfg->namespace_, name, cfg->mode == LAKE_MIRROR, why, sizeof(why)) ||
+			(compact && !lake_compact_table(&t, cfg, now, res, why, sizeof(why))) ||
+			(expire && !lake_expire_table(&t, cfg, now, res, why, sizeof(why)))) {
 			snprintf(err, errlen, "%s", why);
 			ok = false;
 		}
-		if (opened)
-			ice_table_close(&own);
+		ice_table_close(&t);
 	}
 	json_decref(names);
 	return ok;
 }
 
-/* What every run did since the start, for the status page and the metrics. */
-static LakeCompactResult totals;
-
-bool lake_compact_all(LakeSink *k, bool compact, bool expire, LakeCompactResult *res, char *err, size_t errlen)
+bool lake_compact_all(const LakeConfig *cfg, bool compact, bool expire, LakeCompactResult *res, char *err,
+	size_t errlen)
 {
 	memset(res, 0, sizeof(*res));
 	err[0] = 0;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	bool ok = each_table(k, compact, expire, now, res, err, errlen);
+	return each_table(cfg, compact, expire, now, res, err, errlen);
+}
+
+/* What every run did since the start, for the status page and the metrics. */
+static LakeCompactResult totals;
+
+void lake_compact_count(const LakeCompactResult *res)
+{
 	totals.tables += res->tables;
 	totals.files_replaced += res->files_replaced;
 	totals.files_written += res->files_written;
@@ -684,7 +766,6 @@ bool lake_compact_all(LakeSink *k, bool compact, bool expire, LakeCompactResult 
 	totals.rows += res->rows;
 	totals.snapshots_expired += res->snapshots_expired;
 	totals.files_deleted += res->files_deleted;
-	return ok;
 }
 
 json_t *lake_compact_status(void) { return lake_compact_json(&totals); }
@@ -709,26 +790,4 @@ json_t *lake_compact_json(const LakeCompactResult *res)
 		res->files_replaced, "filesWritten", res->files_written, "deleteFilesRemoved", res->deletes_removed,
 		"rowsRewritten", (json_int_t)res->rows,
 		"snapshotsExpired", res->snapshots_expired, "filesDeleted", res->files_deleted);
-}
-
-void lake_compact_tick(LakeSink *k)
-{
-	static int64_t last;
-	int64_t now = lake_now_ms();
-	if (k->cfg->compaction_interval_ms <= 0 || k->in_txn)
-		return;
-	if (!last) {
-		last = now;
-		return;
-	}
-	if (now - last < k->cfg->compaction_interval_ms)
-		return;
-	last = now;
-	LakeCompactResult res;
-	char err[512];
-	if (!lake_compact_all(k, true, true, &res, err, sizeof(err)))
-		fprintf(stderr, "dosql-lake: compaction: %s\n", err);
-	else if (res.tables || res.snapshots_expired)
-		fprintf(stderr, "dosql-lake: compacted %d files into %d, expired %d snapshots, deleted %d files\n",
-			res.files_replaced, res.files_written, res.snapshots_expired, res.files_deleted);
 }

@@ -34,7 +34,6 @@
 
 #include "lake/config.h"
 #include "lake/iceberg.h"
-#include "lake/sink.h"
 
 typedef struct LakeCompactResult {
 	int tables;               /* tables given a replace snapshot */
@@ -51,18 +50,22 @@ bool lake_compact_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, Lake
 bool lake_expire_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
 	size_t errlen) __attribute__((warn_unused_result));
 
-/* Compacts (and with expire, then expires) every table of the sink's
- * namespace in the warehouse, using the sink's open tables; false with the
- * reason in err when a table could not be done (the others still are). */
-bool lake_compact_all(LakeSink *k, bool compact, bool expire, LakeCompactResult *res, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+/* Compacts (and with expire, then expires) every table of the namespace
+ * in the warehouse, each opened from there (the sink's flushes may commit
+ * meanwhile: see commit_replace in compact.c); false with the reason in
+ * err when a table could not be done (the others still are).  Runs on
+ * the maintenance thread (lake/maintain.h). */
+bool lake_compact_all(const LakeConfig *cfg, bool compact, bool expire, LakeCompactResult *res, char *err,
+	size_t errlen) __attribute__((warn_unused_result));
+/* The names of the tables of the namespace in the warehouse (an object's
+ * keys); NULL with err when they cannot be listed. */
+json_t *lake_table_names(const LakeConfig *cfg, char *err, size_t errlen);
 /* The result as JSON (for POST /compact). */
 json_t *lake_compact_json(const LakeCompactResult *res);
-/* What every run did since the start: as JSON (GET /lake/status), and as
- * Prometheus counters (GET /metrics) into out. */
+/* Adds a run's result to the totals since the start; the totals as JSON
+ * (GET /lake/status) and as Prometheus counters (GET /metrics) into out. */
+void lake_compact_count(const LakeCompactResult *res);
 json_t *lake_compact_status(void);
 void lake_compact_metrics(char *out, size_t n);
-/* On the sink's timer: compacts and expires every compactionIntervalMs. */
-void lake_compact_tick(LakeSink *k);
 
 #endif

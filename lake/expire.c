@@ -109,7 +109,9 @@ static json_t *without_expired(json_t *meta, const bool *keep)
 /* The journal of an expiry: the files it deletes once its metadata
  * version is committed, so a sink stopped in between deletes them at its
  * next expiry (no later snapshot can use them: they are in no snapshot
- * kept, and new snapshots are made from the current one). */
+ * kept, and new snapshots are made from the current one).  Only the files
+ * no snapshot of the table uses then are deleted: an expiry stopped before
+ * its commit leaves every one of them in use. */
 static char *journal_path(const IceTable *t)
 {
 	char *p = NULL;
@@ -131,34 +133,58 @@ static bool write_journal(const IceTable *t, json_t *files, char *err, size_t er
 	return ok;
 }
 
-/* Deletes the files of a journal whose version was committed; drops the journal. */
-static void finish_journal(const IceTable *t, LakeCompactResult *res)
+/* The files the snapshots of meta use (each snapshot's manifest list,
+ * its manifests and their live files); NULL with err when one could not
+ * be read. */
+static json_t *files_in_use(json_t *meta, char *err, size_t errlen)
 {
-	char *path = journal_path(t), err[256];
+	Files use = {.set = json_object(), .live_only = true, .err = err, .errlen = errlen};
+	bool ok = use.set != NULL;
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(meta, "snapshots"), i, s)
+		if (ok)
+			ok = add_snapshot(&use, s);
+	if (!ok) {
+		json_decref(use.set);
+		return NULL;
+	}
+	return use.set;
+}
+
+/* Deletes the files of the journal that no snapshot of the table's
+ * current version uses (an expiry that did not commit, or lost its commit
+ * to another writer, left its files in use), and drops the journal. */
+static bool finish_journal(const IceTable *t, LakeCompactResult *res, char *err, size_t errlen)
+{
+	char *path = journal_path(t);
 	Buf b;
 	buf_init(&b);
-	json_t *j = path && store_get(path, &b, err, sizeof(err)) == STORE_OK ? json_loadb((const char *)b.data, b.len, 0, NULL) : NULL;
+	json_t *j = path && store_get(path, &b, err, errlen) == STORE_OK ? json_loadb((const char *)b.data, b.len, 0, NULL) : NULL;
 	buf_cleanup(&b);
-	if (j && json_integer_value(json_object_get(j, "version")) <= t->version) {
+	err[0] = 0;
+	json_t *use = j && t->meta ? files_in_use(t->meta, err, errlen) : NULL;
+	bool ok = !j || !t->meta || use;
+	if (use) {
 		size_t i;
 		json_t *f;
 		json_array_foreach(json_object_get(j, "files"), i, f)
-			if (json_is_string(f) && store_delete(json_string_value(f)))
+			if (json_is_string(f) && !json_object_get(use, json_string_value(f)) && store_delete(json_string_value(f)))
 				res->files_deleted++;
 	}
-	if (j)
+	if (j && ok)
 		store_delete(path);
+	json_decref(use);
 	json_decref(j);
 	free(path);
+	return ok;
 }
 
-bool lake_expire_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
-	size_t errlen)
+/* One expiry of the table's current version; *lost when another writer
+ * committed the version it wanted first. */
+static bool expire_once(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, bool *lost,
+	char *err, size_t errlen)
 {
-	err[0] = 0;
-	finish_journal(t, res);
-	if (!t->meta || !t->snapshot_id)
-		return true;
 	json_t *snaps = json_object_get(t->meta, "snapshots");
 	size_t nkept, n = json_array_size(snaps);
 	bool *keep = kept_snapshots(snaps, t->snapshot_id, cfg, now_ms, &nkept);
@@ -193,16 +219,34 @@ bool lake_expire_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeC
 		json_decref(meta);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ok = ok && ice_table_write_version(t, meta, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, err, errlen);
+	ok = ok && ice_table_write_version(t, meta, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, lost, err, errlen);
 	json_decref(files);
 	if (ok) {
 		dosql_fault("lake-expire-after-commit");
 		res->snapshots_expired += (int)(n - nkept);
-		finish_journal(t, res);
 	} else if (!err[0])
 		snprintf(err, errlen, "%s: could not read its snapshots", t->name);
 	json_decref(reach.set);
 	json_decref(gone.set);
 	free(keep);
 	return ok;
+}
+
+/* An expiry that another writer's commit (a flush) beat is made again
+ * from the version that writer made, up to ICE_COMMIT_ATTEMPTS times. */
+bool lake_expire_table(IceTable *t, const LakeConfig *cfg, int64_t now_ms, LakeCompactResult *res, char *err,
+	size_t errlen)
+{
+	err[0] = 0;
+	if (!finish_journal(t, res, err, errlen))
+		return false;
+	if (!t->meta || !t->snapshot_id)
+		return true;
+	for (int attempt = 1;; attempt++) {
+		bool lost = false;
+		if (expire_once(t, cfg, now_ms, res, &lost, err, errlen))
+			return finish_journal(t, res, err, errlen);
+		if (!lost || attempt == ICE_COMMIT_ATTEMPTS || !ice_table_reload(t, err, errlen))
+			return false;
+	}
 }

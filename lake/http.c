@@ -4,6 +4,7 @@
 #include "http.h"
 
 #include "lake/compact.h"
+#include "lake/maintain.h"
 #include "lake/store.h"
 
 #include <event2/buffer.h>
@@ -39,12 +40,17 @@ static int64_t lag_ms(const LakeSink *k)
 	return lag > 0 ? lag : 0;
 }
 
-static void reply(struct evhttp_request *req, int code, const char *type, const char *body)
+void lake_http_reply(struct evhttp_request *req, int code, const char *type, const char *body)
 {
 	struct evbuffer *b = evbuffer_new();
 	evbuffer_add(b, body, strlen(body));
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	evhttp_send_reply(req, code, code == 200 ? "OK" : code == 405 ? "Method Not Allowed" : "Error", b);
+	evhttp_send_reply(req, code,
+		code == 200   ? "OK"
+		: code == 405 ? "Method Not Allowed"
+		: code == 503 ? "Service Unavailable"
+			      : "Error",
+		b);
 	evbuffer_free(b);
 }
 
@@ -76,9 +82,11 @@ static json_t *status_json(const LakeHttpCtx *c)
 static void on_status(struct evhttp_request *req, void *arg)
 {
 	json_t *j = status_json(arg);
-	json_object_set_new(j, "maintenance", lake_compact_status());
+	json_t *maint = lake_compact_status();
+	json_object_set_new(maint, "running", json_boolean(lake_maint_running()));
+	json_object_set_new(j, "maintenance", maint);
 	char *text = json_dumps(j, JSON_INDENT(2));
-	reply(req, 200, "application/json", text ? text : "{}");
+	lake_http_reply(req, 200, "application/json", text ? text : "{}");
 	free(text);
 	json_decref(j);
 }
@@ -87,13 +95,13 @@ static void on_flush(struct evhttp_request *req, void *arg)
 {
 	LakeHttpCtx *c = arg;
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		reply(req, 405, "text/plain", "POST /flush\n");
+		lake_http_reply(req, 405, "text/plain", "POST /flush\n");
 		return;
 	}
 	if (!c->flush(c->arg)) {
 		json_t *e = json_pack("{s:s}", "error", c->sink->err);
 		char *text = json_dumps(e, 0);
-		reply(req, 500, "application/json", text ? text : "{}");
+		lake_http_reply(req, 500, "application/json", text ? text : "{}");
 		free(text);
 		json_decref(e);
 		return;
@@ -101,27 +109,28 @@ static void on_flush(struct evhttp_request *req, void *arg)
 	on_status(req, arg);
 }
 
-/* POST /compact and POST /expire (lake/compact.h): what was done, as JSON. */
-static void maintain(struct evhttp_request *req, LakeHttpCtx *c, bool compact, const char *usage)
+/* POST /compact and POST /expire (lake/compact.h): what was done, as JSON
+ * when the maintenance thread's run ends (lake/maintain.h). */
+static void maintain(struct evhttp_request *req, bool compact, const char *usage)
 {
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		reply(req, 405, "text/plain", usage);
+		lake_http_reply(req, 405, "text/plain", usage);
 		return;
 	}
-	LakeCompactResult res;
-	char err[512];
-	bool ok = lake_compact_all(c->sink, compact, !compact, &res, err, sizeof(err));
-	json_t *j = lake_compact_json(&res);
-	if (j && !ok)
-		json_object_set_new(j, "error", json_string(err));
-	char *text = j ? json_dumps(j, 0) : NULL;
-	reply(req, ok ? 200 : 500, "application/json", text ? text : "{}");
-	free(text);
-	json_decref(j);
+	lake_maint_request(compact, !compact, req);
 }
 
-static void on_compact(struct evhttp_request *req, void *arg) { maintain(req, arg, true, "POST /compact\n"); }
-static void on_expire(struct evhttp_request *req, void *arg) { maintain(req, arg, false, "POST /expire\n"); }
+static void on_compact(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	maintain(req, true, "POST /compact\n");
+}
+
+static void on_expire(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	maintain(req, false, "POST /expire\n");
+}
 
 static void on_metrics(struct evhttp_request *req, void *arg)
 {
@@ -148,7 +157,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		k->bytes, k->events, k->last_flush_duration_ms, k->last_file_size, c->stream->conn ? 1 : 0, lag_ms(k),
 		k->flushes, k->rows_written);
 	lake_compact_metrics(buf + strlen(buf), sizeof(buf) - strlen(buf));
-	reply(req, 200, "text/plain; version=0.0.4", buf);
+	lake_http_reply(req, 200, "text/plain; version=0.0.4", buf);
 }
 
 bool lake_http_start(struct event_base *base, const char *host, int port, LakeHttpCtx *ctx)

@@ -3,11 +3,13 @@
  *   GET  /lake/status  JSON: sources, buffer, last flush and snapshot, lag
  *   POST /flush        writes what is buffered now
  *   GET  /metrics      Prometheus text format (dolake_*)
+ *   POST /compact, POST /expire   a maintenance run (lake/maintain.h)
  */
 #ifndef DOSQL_LAKE_HTTP_H
 #define DOSQL_LAKE_HTTP_H
 
 #include <event2/event.h>
+#include <event2/http.h>
 #include <stdbool.h>
 
 #include "lake/sink.h"
@@ -25,5 +27,7 @@ typedef struct LakeHttpCtx {
 bool lake_http_start(struct event_base *base, const char *host, int port, LakeHttpCtx *ctx)
 	__attribute__((warn_unused_result));
 void lake_http_stop(void);
+/* Answers req with code and body. */
+void lake_http_reply(struct evhttp_request *req, int code, const char *type, const char *body);
 
 #endif

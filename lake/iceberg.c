@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -732,7 +733,7 @@ bool ice_manifest_init(const IceTable *t, AvroOcf *o, bool deletes, int schema_i
 
 /* The manifest of the files of one kind (data, or equality deletes) at path. */
 static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool deletes, const char *path, int64_t snap,
-	long seq, int schema_id, long *len, char *err, size_t errlen)
+	long data_seq, long seq, int schema_id, long *len, char *err, size_t errlen)
 {
 	AvroOcf o;
 	bool ok = ice_manifest_init(t, &o, deletes, schema_id, err, errlen);
@@ -743,7 +744,7 @@ static bool write_manifest(IceTable *t, const IceDataFile *files, int n, bool de
 		avro_value_t *r = avro_ocf_record(&o), d, part, f, b;
 		avro_set_int(r, "status", 1); /* ADDED */
 		avro_set_long(r, "snapshot_id", snap);
-		avro_set_long(r, "sequence_number", seq);
+		avro_set_long(r, "sequence_number", data_seq);
 		avro_set_long(r, "file_sequence_number", seq);
 		avro_value_get_by_name(r, "data_file", &d, NULL);
 		avro_set_int(&d, "content", deletes ? 2 : 0); /* data or equality deletes */
@@ -866,6 +867,29 @@ static bool write_manifest_list(IceTable *t, const IceManifest *added, int nadde
 	return ok;
 }
 
+/* The version hint says version (readers such as icebird start there):
+ * the flushes and the maintenance thread commit at once, so a hint is
+ * written only while the next version is not there yet, under a lock
+ * both take. */
+static void write_hint(const char *mdir, int version)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	char hint[16], *hpath = xasprintf("%s/version-hint.text", mdir);
+	char *next = xasprintf("%s/v%d.metadata.json", mdir, version + 1);
+	snprintf(hint, sizeof(hint), "%d", version);
+	char herr[256] = "";
+	Buf b;
+	buf_init(&b);
+	pthread_mutex_lock(&lock);
+	StoreResult later = next ? store_get(next, &b, herr, sizeof(herr)) : STORE_ERROR;
+	if (later == STORE_MISSING && (!hpath || !store_put(hpath, hint, strlen(hint), herr, sizeof(herr))))
+		fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
+	pthread_mutex_unlock(&lock);
+	buf_cleanup(&b);
+	free(next);
+	free(hpath);
+}
+
 /* The commit point: vN+1 (mpath) made only if absent (link() locally; on
  * S3 a conditional PUT or a PUT under the table's lock), so a concurrent
  * writer's version is never replaced (STORE_EXISTS then); then the
@@ -880,12 +904,7 @@ static StoreResult publish_version(IceTable *t, json_t *meta, const char *mpath,
 	char *mdir = res == STORE_OK ? xasprintf("%s/metadata", t->dir) : NULL;
 	bool ok = mdir != NULL;
 	if (ok) {
-		char hint[16], *hpath = xasprintf("%s/version-hint.text", mdir);
-		snprintf(hint, sizeof(hint), "%d", t->version + 1);
-		char herr[256];
-		if (!hpath || !store_put(hpath, hint, strlen(hint), herr, sizeof(herr)))
-			fprintf(stderr, "dosql-lake: %s (the next open finds the newest version anyway)\n", herr);
-		free(hpath);
+		write_hint(mdir, t->version + 1);
 		char *journal = journal_path(t);
 		if (journal)
 			store_delete(journal);
@@ -992,7 +1011,7 @@ static bool commit_once(IceTable *t, const IceDataFile *files, int n, uint64_t l
 			ndata = m.added_files;
 			new_rows = m.added_rows;
 		}
-		ok = write_manifest(t, files, n, kind == 1, m.path, snap, seq, schema_id, &m.length, err, errlen);
+		ok = write_manifest(t, files, n, kind == 1, m.path, snap, seq, seq, schema_id, &m.length, err, errlen);
 		added[nadded++] = m;
 	}
 	const char *list = t->pending_list;
@@ -1100,11 +1119,9 @@ static bool columns_agree(IceTable *t, json_t *meta)
 	return true;
 }
 
-/* After another writer made the version a commit wanted: the table's
- * newest version, its snapshot and manifest list become the ones the
- * commit follows, unless that writer changed the schema or holds changes
- * past lsn (then the commit would lose them or write them twice). */
-static bool refresh(IceTable *t, uint64_t lsn, char *err, size_t errlen)
+/* The table's newest version's metadata, t->version set to it; NULL
+ * (t->version as it was) when there is none newer. */
+static json_t *newest_meta(IceTable *t, char *err, size_t errlen)
 {
 	char *mdir = xasprintf("%s/metadata", t->dir);
 	int was = t->version;
@@ -1112,19 +1129,32 @@ static bool refresh(IceTable *t, uint64_t lsn, char *err, size_t errlen)
 	char *path = ok && t->version > was ? xasprintf("%s/v%d.metadata.json", mdir, t->version) : NULL;
 	StoreResult res;
 	json_t *meta = path ? load_json(path, &res, err, errlen) : NULL;
-	if (meta && !columns_agree(t, meta)) {
-		snprintf(err, errlen, "%s: another writer changed the table's schema", path);
-		json_decref(meta);
-		meta = NULL;
-	}
 	free(path);
 	free(mdir);
 	if (!meta) {
 		if (!err[0])
-			snprintf(err, errlen, "%s: no newer version to commit after", t->dir);
+			snprintf(err, errlen, "%s: no newer version than v%d", t->dir, was);
+		t->version = was;
+	}
+	return meta;
+}
+
+/* After another writer made the version a commit wanted: the table's
+ * newest version, its snapshot and manifest list become the ones the
+ * commit follows, unless that writer changed the schema or holds changes
+ * past lsn (then the commit would lose them or write them twice). */
+static bool refresh(IceTable *t, uint64_t lsn, char *err, size_t errlen)
+{
+	int was = t->version;
+	json_t *meta = newest_meta(t, err, errlen);
+	if (meta && !columns_agree(t, meta)) {
+		snprintf(err, errlen, "%s: v%d: another writer changed the table's schema", t->dir, t->version);
+		json_decref(meta);
 		t->version = was;
 		return false;
 	}
+	if (!meta)
+		return false;
 	json_decref(t->meta);
 	t->meta = meta;
 	if (!load_snapshot(t, err, errlen))
@@ -1153,10 +1183,10 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 	}
 }
 
-bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap, long seq,
-	int schema_id, long *len, char *err, size_t errlen)
+bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap,
+	long data_seq, long seq, int schema_id, long *len, char *err, size_t errlen)
 {
-	return write_manifest(t, files, n, false, path, snap, seq, schema_id, len, err, errlen);
+	return write_manifest(t, files, n, false, path, snap, data_seq, seq, schema_id, len, err, errlen);
 }
 
 bool ice_write_manifest_list(IceTable *t, const IceManifest *m, int n, const char *path, int64_t snap, long seq,
@@ -1165,15 +1195,17 @@ bool ice_write_manifest_list(IceTable *t, const IceManifest *m, int n, const cha
 	return write_manifest_list(t, m, n, true, path, snap, seq, err, errlen);
 }
 
-bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, size_t errlen)
+bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, bool *lost, char *err, size_t errlen)
 {
 	err[0] = 0;
+	*lost = false;
 	char *mpath = xasprintf("%s/metadata/v%d.metadata.json", t->dir, t->version + 1);
 	log_previous_version(t, meta, ms);
 	json_object_set_new(meta, "last-updated-ms", json_integer(ms));
 	/* the commit point, as in ice_table_commit */
-	bool ok = mpath && publish_version(t, meta, mpath, err, errlen) == STORE_OK;
-	if (ok) {
+	StoreResult res = mpath ? publish_version(t, meta, mpath, err, errlen) : STORE_ERROR;
+	*lost = res == STORE_EXISTS;
+	if (res == STORE_OK) {
 		json_decref(t->meta);
 		t->meta = meta;
 		t->version++;
@@ -1183,5 +1215,16 @@ bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, s
 		json_decref(meta);
 	}
 	free(mpath);
-	return ok;
+	return res == STORE_OK;
+}
+
+bool ice_table_reload(IceTable *t, char *err, size_t errlen)
+{
+	err[0] = 0;
+	json_t *meta = newest_meta(t, err, errlen);
+	if (!meta)
+		return false;
+	json_decref(t->meta);
+	t->meta = meta;
+	return load_snapshot(t, err, errlen);
 }

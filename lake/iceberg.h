@@ -122,18 +122,25 @@ bool ice_table_commit(IceTable *t, const IceDataFile *files, int n, uint64_t lsn
 /*
  * For rewrites of a table (lake/compact.c): a manifest's container with
  * the table's schema in its header; the manifest of the data files given
- * (ADDED); a manifest list of exactly the manifests given; and a new
+ * (ADDED by the snapshot of sequence number seq, their data sequence
+ * number data_seq: a rewrite's files keep the number of the version they
+ * were read from, so deletes committed after it still apply to them,
+ * Table Spec "Sequence Numbers"); a manifest list of exactly the manifests given; and a new
  * metadata version (meta, taken over) committed as ice_table_commit does.
  */
 #include "lake/avro.h"
 bool ice_manifest_init(const IceTable *t, AvroOcf *o, bool deletes, int schema_id, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
-bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap, long seq,
-	int schema_id, long *len, char *err, size_t errlen) __attribute__((warn_unused_result));
+bool ice_write_data_manifest(IceTable *t, const IceDataFile *files, int n, const char *path, int64_t snap,
+	long data_seq, long seq, int schema_id, long *len, char *err, size_t errlen) __attribute__((warn_unused_result));
 bool ice_write_manifest_list(IceTable *t, const IceManifest *m, int n, const char *path, int64_t snap, long seq,
 	char *err, size_t errlen) __attribute__((warn_unused_result));
-bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, char *err, size_t errlen)
+/* *lost when another writer made the version first (meta is dropped). */
+bool ice_table_write_version(IceTable *t, json_t *meta, int64_t ms, bool *lost, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+/* Reads the table's newest version and its snapshot again (not its
+ * columns); false when there is none newer than the one t has. */
+bool ice_table_reload(IceTable *t, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Reads the manifest list at uri (as the metadata stores it) into *out
  * (owned, *n entries; free with ice_manifests_free). */

@@ -6,7 +6,8 @@
  *
  * One libevent loop: the replication socket, a timer every
  * flushIntervalMs (at most 1 s) for the age threshold and status updates,
- * the HTTP endpoint, and SIGTERM/SIGINT, which flush and stop.
+ * the HTTP endpoint, and SIGTERM/SIGINT, which flush and stop; compaction
+ * and expiry run on a thread of their own (lake/maintain.h).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -21,6 +22,7 @@
 #include "lake/config.h"
 #include "lake/http.h"
 #include "lake/iceberg.h"
+#include "lake/maintain.h"
 #include "lake/sink.h"
 #include "lake/store.h"
 #include "lake/stream.h"
@@ -120,7 +122,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		on_read(-1, 0, l); /* status updates fall due with time, not input */
 	if (timer)
 		maybe_flush(l, true);
-	lake_compact_tick(&l->sink);
+	lake_maint_tick();
 }
 
 static void connect_stream(evutil_socket_t fd, short what, void *arg)
@@ -211,6 +213,10 @@ int main(int argc, char **argv)
 	l.sig_ev[1] = evsignal_new(l.base, SIGINT, on_signal, &l);
 	event_add(l.sig_ev[0], NULL);
 	event_add(l.sig_ev[1], NULL);
+	if (!lake_maint_start(l.base, &l.cfg, err, sizeof(err))) {
+		fprintf(stderr, "dosql-lake: maintenance: %s\n", err);
+		return 1;
+	}
 	l.http = (LakeHttpCtx){.sink = &l.sink, .stream = &l.stream, .flush = flush, .arg = &l};
 	if (l.cfg.http_host && !lake_http_start(l.base, l.cfg.http_host, l.cfg.http_port, &l.http))
 		return 1;
@@ -219,6 +225,7 @@ int main(int argc, char **argv)
 	connect_stream(-1, 0, &l);
 	event_base_dispatch(l.base);
 
+	lake_maint_stop();
 	lake_http_stop();
 	if (l.read_ev)
 		event_free(l.read_ev);

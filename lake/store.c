@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +69,15 @@ static char *parent_dir(const char *path)
 	return slash && slash != path ? strndup(path, (size_t)(slash - path)) : strdup(slash ? "/" : ".");
 }
 
-/* Writes data to path through a temporary file, fsynced; with exclusive,
+/* Writes data to path through a temporary file (named for this process
+ * and this write: two threads may write one path at once), fsynced; with exclusive,
  * fails (EEXIST) when path exists, so two writers cannot both make it
  * (and fsyncs the directory); without it, replaces path. */
 static bool local_write(const char *path, const void *data, size_t len, bool exclusive, char *err, size_t errlen)
 {
+	static atomic_ulong writes;
 	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp-%d-%lu", path, (int)getpid(), atomic_fetch_add(&writes, 1));
 	int fd = n > 0 && (size_t)n < sizeof(tmp) ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
 	bool ok = fd >= 0;
 	for (size_t off = 0; ok && off < len;) {

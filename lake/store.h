@@ -33,8 +33,14 @@ typedef enum StoreCommit { STORE_COMMIT_UNKNOWN, STORE_COMMIT_CONDITIONAL, STORE
  * objects; call once at start-up before any s3:// location is used. */
 bool store_init(const LakeS3 *s3, const char *owner, char *err, size_t errlen) __attribute__((warn_unused_result));
 void store_shutdown(void);
-/* The owner name given to store_init ("dolake" before it). */
+/* The owner name given to store_init ("dolake" before it), or the one
+ * the calling thread set with store_thread_owner. */
 const char *store_owner(void);
+/* A thread other than the one that called store_init writes as owner name
+ * (borrowed; a writer of its own: its own commit journals and S3 locks),
+ * and before it ends frees what the store keeps for it. */
+void store_thread_owner(const char *name);
+void store_thread_end(void);
 /* Finds out, under warehouse (an s3:// URI), whether the server honours
  * If-None-Match: * on PUT; a no-op for a local warehouse. */
 bool store_probe(const char *warehouse, char *err, size_t errlen) __attribute__((warn_unused_result));

@@ -38,12 +38,26 @@
 
 static LakeS3 cfg;
 static char *owner; /* owned */
-static CURL *curl;
+static bool started; /* curl_global_init done */
+/* each thread's own handle (libcurl's handles are not shared between
+ * threads), and the owner name a thread writes as when it has one */
+static __thread CURL *curl;
+static __thread const char *thread_owner;
 static StoreCommit method;
 
 StoreCommit store_s3_commit_method(void) { return method; }
 
-const char *store_owner(void) { return owner ? owner : "dolake"; }
+const char *store_owner(void) { return thread_owner ? thread_owner : owner ? owner : "dolake"; }
+
+void store_thread_owner(const char *name) { thread_owner = name; }
+
+void store_thread_end(void)
+{
+	if (curl)
+		curl_easy_cleanup(curl);
+	curl = NULL;
+	thread_owner = NULL;
+}
 
 static int64_t now_ms(void)
 {
@@ -73,16 +87,18 @@ bool store_init(const LakeS3 *s3, const char *who, char *err, size_t errlen)
 		snprintf(err, errlen, "libcurl could not start");
 		return false;
 	}
+	started = true;
 	return true;
 }
 
 void store_shutdown(void)
 {
-	if (curl) {
+	if (curl)
 		curl_easy_cleanup(curl);
+	curl = NULL;
+	if (started)
 		curl_global_cleanup();
-		curl = NULL;
-	}
+	started = false;
 	free(cfg.endpoint);
 	free(cfg.region);
 	free(cfg.access_key_id);
@@ -172,6 +188,8 @@ typedef struct S3Call {
  * the reason in err when no answer came.  c->status is the HTTP status. */
 static bool s3_call(const char *url, S3Call *c, char *err, size_t errlen)
 {
+	if (started && !curl)
+		curl = curl_easy_init();
 	if (!curl) {
 		snprintf(err, errlen, "%s %s: S3 storage was not set up (store_init)", c->method, url);
 		return false;
@@ -484,8 +502,9 @@ static bool lock_abandoned(const char *name, const char *mine)
 	if (*end != '-' || now_ms() - ms > LOCK_STALE_MS)
 		return true;
 	const char *r = strrchr(end + 1, '-');
-	size_t olen = strlen(owner);
-	return r && (size_t)(r - (end + 1)) == olen && strncmp(end + 1, owner, olen) == 0 && strcmp(name, mine) != 0;
+	const char *who = store_owner();
+	size_t olen = strlen(who);
+	return r && (size_t)(r - (end + 1)) == olen && strncmp(end + 1, who, olen) == 0 && strcmp(name, mine) != 0;
 }
 
 /* Takes the lock of folder dir; *held gets the location of its lock object. */
@@ -501,7 +520,7 @@ static bool lock_take(const char *dir, char **held, char *err, size_t errlen)
 		if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 			rnd = (uint32_t)getpid();
 		char name[256], *mine = NULL;
-		snprintf(name, sizeof(name), "%lld-%s-%08x", (long long)now_ms(), owner, rnd);
+		snprintf(name, sizeof(name), "%lld-%s-%08x", (long long)now_ms(), store_owner(), rnd);
 		if (asprintf(&mine, "%s%s", lockdir, name) < 0)
 			break;
 		Names ns = {0};

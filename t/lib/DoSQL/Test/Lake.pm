@@ -139,13 +139,18 @@ failed run fails a test and returns empty results.
 =cut
 
 # The path of script (of t/lake_js/) next to the installed packages: an ES
-# module finds its packages from where it is.
+# module finds its packages from where it is.  Tests running at the same
+# time share that directory, so the script is put in place by a rename: a
+# copy over it would truncate the script another test's node is loading,
+# which then runs an empty module (exit status 0, no output).
 sub _lake_js
 {
 	my ($script) = @_;
 	my $modules = DoSQL::Test::Npm::modules('lake_js');
 	my $repo = $DoSQL::Test::ServerNode::repo_dir;
-	File::Copy::copy("$repo/t/lake_js/$script", "$modules/../$script") or die "copy $script: $!";
+	my $tmp = "$modules/../.$script.$$";
+	File::Copy::copy("$repo/t/lake_js/$script", $tmp) or die "copy $script: $!";
+	rename($tmp, "$modules/../$script") or die "rename $tmp: $!";
 	return "$modules/../$script";
 }
 
@@ -154,8 +159,10 @@ sub read
 	my ($self, $spec) = @_;
 	my $script = _lake_js('read.mjs');
 	my ($rc, $out, $err) = run_command([ 'node', $script, encode_json($spec) ], timeout => 120);
-	is($rc, 0, 'DuckDB and icebird read the warehouse') or diag($err);
-	return eval { decode_json($out) } // { duckdb => [], iceberg => [], mirror => [] };
+	my $res = eval { decode_json($out) };
+	ok($rc == 0 && ref($res) eq 'HASH', 'DuckDB and icebird read the warehouse')
+	  or diag("exit status $rc\nstdout: $out\nstderr: $err");
+	return $res // { duckdb => [], iceberg => [], mirror => [] };
 }
 
 =pod
