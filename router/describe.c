@@ -15,8 +15,8 @@
  * shard_timeout_ms (unless 0) fails with 57014 and the connection is
  * given up; the requests after it go out on a new one.
  *
- * rt_meta_conn is a blocking connection of its own, left only where no
- * statement waits for it: a fact asked outside planning that the
+ * rt_meta_conn is a blocking connection of its own, which stalls the loop
+ * while it is used, left for: a fact asked outside planning that the
  * prefetches did not learn (COPY into a table whose columns could not be
  * asked, the lookup table of a lookup vindex), a sequence block for
  * nextval() in a SELECT or setval(), and a placement call whose counts
