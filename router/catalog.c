@@ -161,10 +161,23 @@ static bool to_load(const RtRouter *rt, const Tables *t, int i)
 	return true;
 }
 
+/* The tables stmt names, and the lookup tables of their lookup vindexes
+ * (a write keeps their rows, placed by the type of their vindex column). */
+static void collect(const RtRouter *rt, const PgQuery__Node *stmt, Tables *t)
+{
+	rt_tables_collect(stmt, t);
+	for (int i = 0, n = t->n; i < n; i++) {
+		const VscTable *vt = t->names[i] ? vsc_table(rt->vschema, t->names[i]) : NULL;
+		for (int k = 1; vt && vt->placement == VSC_SHARDED && k < vt->n_col_vindexes && t->n < RT_MAX_TABLES; k++)
+			if (vsc_vindex_is_lookup(vt->col_vindexes[k].vindex))
+				t->names[t->n++] = vt->col_vindexes[k].vindex->lookup_table;
+	}
+}
+
 bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt)
 {
 	Tables t;
-	rt_tables_collect(stmt, &t);
+	collect(rt, stmt, &t);
 	for (int i = 0; i < t.n; i++)
 		if (to_load(rt, &t, i))
 			return false;
@@ -212,7 +225,7 @@ static bool prefetch_tables(RtRouter *rt, const Tables *t, RtTypesReady ready, v
 bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
 {
 	Tables t;
-	rt_tables_collect(stmt, &t);
+	collect(rt, stmt, &t);
 	return prefetch_tables(rt, &t, ready, arg, owner);
 }
 
