@@ -161,38 +161,51 @@ static bool to_load(const RtRouter *rt, const Tables *t, int i)
 	return true;
 }
 
+/* The tables stmt names, and the lookup tables of their lookup vindexes
+ * (a write keeps their rows, placed by the type of their vindex column). */
+static void collect(const RtRouter *rt, const PgQuery__Node *stmt, Tables *t)
+{
+	rt_tables_collect(stmt, t);
+	for (int i = 0, n = t->n; i < n; i++) {
+		const VscTable *vt = t->names[i] ? vsc_table(rt->vschema, t->names[i]) : NULL;
+		for (int k = 1; vt && vt->placement == VSC_SHARDED && k < vt->n_col_vindexes && t->n < RT_MAX_TABLES; k++)
+			if (vsc_vindex_is_lookup(vt->col_vindexes[k].vindex))
+				t->names[t->n++] = vt->col_vindexes[k].vindex->lookup_table;
+	}
+}
+
 bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt)
 {
 	Tables t;
-	rt_tables_collect(stmt, &t);
+	collect(rt, stmt, &t);
 	for (int i = 0; i < t.n; i++)
 		if (to_load(rt, &t, i))
 			return false;
 	return true;
 }
 
-bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
+/* Ask the columns of t's tables not learned yet: as rt_types_prefetch. */
+static bool prefetch_tables(RtRouter *rt, const Tables *t, RtTypesReady ready, void *arg, const void *owner)
 {
-	Tables t;
-	rt_tables_collect(stmt, &t);
 	Prefetch *p = NULL;
-	for (int i = 0; i < t.n; i++) {
-		if (!to_load(rt, &t, i))
+	for (int i = 0; i < t->n; i++) {
+		if (!to_load(rt, t, i))
 			continue;
 		if (!p && !(p = calloc(1, sizeof(*p))))
 			return true; /* the lookups ask when planning */
 		PrefetchTable *pt = calloc(1, sizeof(*pt));
-		if (!pt || !(pt->table = strdup(t.names[i]))) {
+		if (!pt || !(pt->table = strdup(t->names[i]))) {
 			free(pt);
 			break;
 		}
 		pt->p = p;
 		p->pending++;
+		const char *params[1] = {pt->table};
 		if (!rt_meta_query_async(rt,
 					 "select a.attname, a.atttypid, a.atttypmod from pg_attribute a join pg_class c"
 					 " on c.oid = a.attrelid where c.relname = $1 and a.attnum > 0 and not a.attisdropped"
 					 " order by a.attnum",
-					 pt->table, table_columns, pt, owner)) {
+					 1, params, table_columns, pt, owner)) {
 			p->pending--;
 			free(pt->table);
 			free(pt);
@@ -209,6 +222,19 @@ bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady rea
 	return false;
 }
 
+bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
+{
+	Tables t;
+	collect(rt, stmt, &t);
+	return prefetch_tables(rt, &t, ready, arg, owner);
+}
+
+bool rt_types_prefetch_table(RtRouter *rt, const char *table, RtTypesReady ready, void *arg, const void *owner)
+{
+	Tables t = {.n = 1, .names = {table}};
+	return prefetch_tables(rt, &t, ready, arg, owner);
+}
+
 uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column, int32_t *typmod)
 {
 	*typmod = -1;
@@ -219,6 +245,12 @@ uint32_t rt_column_type_mod(RtRouter *rt, const char *table, const char *column,
 	}
 	if (learned(rt, table, LOADED_KEY))
 		return 0; /* every column of it is known: it has no such column */
+	if (rt->planning) {
+		/* asked on the loop when planning ends (catalog_ask.c) */
+		const RtAskAnswer *a = rt_ask(rt->planning, RT_ASK_COLUMN, table, column);
+		*typmod = a ? a->typmod : -1;
+		return a ? a->oid : 0;
+	}
 	/* ask the first shard's catalog, once (schemas are the same everywhere) */
 	PgwError err;
 	PGconn *pg = rt_meta_conn(rt, &err);
@@ -249,6 +281,10 @@ int rt_column_position(RtRouter *rt, const char *table, const char *column)
 		return (int)known->oid - 1;
 	if (learned(rt, table, LOADED_KEY))
 		return -1;
+	if (rt->planning) {
+		const RtAskAnswer *a = rt_ask(rt->planning, RT_ASK_COLUMN, table, column);
+		return a ? a->position : -1;
+	}
 	PgwError err;
 	PGconn *pg = rt_meta_conn(rt, &err);
 	int pos = -1;
@@ -267,6 +303,18 @@ int rt_column_position(RtRouter *rt, const char *table, const char *column)
 		learn(rt, table, key, (uint32_t)pos + 1, -1);
 	return pos;
 }
+
+void rt_column_learn(RtRouter *rt, const char *table, const char *column, const RtAskAnswer *a)
+{
+	if (a->oid && !learned(rt, table, column))
+		learn(rt, table, column, a->oid, a->typmod);
+	char key[128];
+	position_key(key, sizeof(key), column);
+	if (a->position >= 0 && rt->ntypes < MAX_LEARNED && !learned(rt, table, key))
+		learn(rt, table, key, (uint32_t)a->position + 1, -1);
+}
+
+bool rt_columns_loaded(const RtRouter *rt, const char *table) { return learned(rt, table, LOADED_KEY) != NULL; }
 
 int rt_column_count(RtRouter *rt, const char *table)
 {
@@ -324,6 +372,10 @@ uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql)
 	const struct RtColType *known = learned(rt, table, sql);
 	if (known)
 		return known->oid;
+	if (rt->planning) {
+		const RtAskAnswer *a = rt_ask(rt->planning, RT_ASK_SELECT, table, sql);
+		return a ? a->oid : 0;
+	}
 	PgwError err;
 	RtDesc *d = rt_describe_new(rt, sql, 0, NULL, &err);
 	uint32_t oid = d && d->nfields == 1 ? d->fields[0].type_oid : 0;
@@ -331,6 +383,12 @@ uint32_t rt_select_type(RtRouter *rt, const char *table, const char *sql)
 		learn(rt, table, sql, oid, d->fields[0].typmod);
 	rt_desc_free(d);
 	return oid;
+}
+
+void rt_select_learn(RtRouter *rt, const char *table, const char *sql, const RtAskAnswer *a)
+{
+	if (a->oid && rt->ntypes < MAX_LEARNED && !learned(rt, table, sql))
+		learn(rt, table, sql, a->oid, a->typmod);
 }
 
 uint32_t rt_column_type(RtRouter *rt, const char *table, const char *column)
@@ -403,7 +461,7 @@ void rt_router_planner(RtRouter *rt, RtPlanner *pl)
 				      .arg = rt}};
 }
 
-void rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const char *text, const RtParams *params)
+bool rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const char *text, const RtParams *params)
 {
 	RtPlanner pl;
 	rt_router_planner(s->rt, &pl);
@@ -411,7 +469,27 @@ void rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const cha
 		pl.catalog.lookup_shards = NULL; /* its own writes are not on the lookup's connection */
 	rt_plan_release(s);
 	s->rt->planning = s;
-	rt_plancache_count_plan(s->rt, rt_plan_kept(&pl, s->rt->types_gen, m, stmt, text, params, &s->plan));
+	s->rt->plan_gen++;
+	bool kept = rt_plan_kept(&pl, s->rt->types_gen, m, stmt, text, params, &s->plan);
 	s->rt->planning = NULL;
+	if (rt_asks_unsent(s)) {
+		/* planned without facts the first shard is asked for now: planned again when they come */
+		rt_plan_release(s);
+		rt_seq_give_back(s->rt);
+		if (m)
+			m->vschema = NULL;
+		return false;
+	}
+	PgwError e;
+	if (rt_asks_failed(s, &e)) {
+		rt_plan_release(s);
+		s->plan = (RtPlan){.stmt = stmt, .params = params};
+		rt_plan_refuse(&s->plan, e.sqlstate, "%s", e.message);
+		if (m)
+			m->vschema = NULL;
+	}
+	rt_asks_free(s);
+	rt_plancache_count_plan(s->rt, kept);
 	rt_lookup_reads_free(s);
+	return true;
 }

@@ -69,9 +69,15 @@ struct RtCopy {
 	PgwError err;
 };
 
-/* The table's columns in order, asked of the first shard. */
+/* The position of column among table's columns, and how many it has: as
+ * learned before the COPY was planned (rt_types_prefetch), else asked of
+ * the first shard. */
 static int column_index(RtSession *s, const char *table, const char *column, int *ncols)
 {
+	if (rt_columns_loaded(s->rt, table)) {
+		*ncols = rt_column_count(s->rt, table);
+		return column ? rt_column_position(s->rt, table, column) : -1;
+	}
 	PgwError e;
 	PGconn *pg = rt_meta_conn(s->rt, &e);
 	int idx = -1;

@@ -11,15 +11,22 @@
  * fails the requests waiting on it (08006) and the next request connects
  * again.
  *
- * rt_meta_conn is a blocking connection of its own, still used where the
- * planner or COPY asks in the middle of its work: the type of an ORDER BY
- * expression (rt_select_type), COPY FROM's column order, a table placed
- * by dosql_shard_table(), and a column the prefetch could not learn.
+ * A request on the wire that the shard does not answer within
+ * shard_timeout_ms (unless 0) fails with 57014 and the connection is
+ * given up; the requests after it go out on a new one.
+ *
+ * rt_meta_conn is a blocking connection of its own, which stalls the loop
+ * while it is used, left for: a fact asked outside planning that the
+ * prefetches did not learn (COPY into a table whose columns could not be
+ * asked, the lookup table of a lookup vindex), a sequence block for
+ * nextval() in a SELECT or setval(), and a placement call whose counts
+ * could not be made.  Planning asks on the loop (catalog_ask.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "router/ops.h"
 #include "router/pgasync.h"
 #include "router/router.h"
 
@@ -27,14 +34,15 @@
 
 typedef struct RtDescriber RtDescriber;
 
-/* A request: describe sql, or run it (a catalog query with one text
- * parameter). */
+/* A request: describe sql, or run it (a catalog query with text
+ * parameters). */
 typedef struct DescReq {
 	struct DescReq *next;
 	char *sql; /* owned */
 	int ndecl;
 	uint32_t *decl; /* owned */
-	char *param;    /* owned: a query's parameter */
+	int nparams;
+	char *params[RT_META_MAX_PARAMS]; /* owned: a query's parameters */
 	RtDescribeDone done;  /* a description's asker */
 	RtMetaQueryDone qdone; /* a query's */
 	bool cancelled;       /* the answer is dropped */
@@ -58,6 +66,8 @@ struct RtDescriber {
 	DescState state;
 	PGresult *result; /* owned: the head request's first result */
 	DescReq *head, *tail;
+	struct event *deadline; /* owned: shard_timeout_ms of the request on the wire */
+	PgwError failure;       /* why the connection went last (08006, or 57014 for a timeout) */
 };
 
 static void pump(RtDescriber *d);
@@ -176,7 +186,8 @@ RtDesc *rt_describe_new(RtRouter *rt, const char *sql, int ndecl, const uint32_t
 
 static void req_free(DescReq *q)
 {
-	free(q->param);
+	for (int i = 0; i < q->nparams; i++)
+		free(q->params[i]);
 	free(q->sql);
 	free(q->decl);
 	free(q);
@@ -217,7 +228,10 @@ static void on_failed(void *arg, RtPgAsync *a, const char *why)
 	const VscShard *sh = vsc_shard(d->rt->vschema, 0);
 	PgwError e;
 	pgw_error_set(&e, "08006", "could not describe the statement on shard \"%s\": %s", sh->name, why);
+	d->failure = e;
 	bool connecting = d->state == DS_CONNECTING;
+	if (d->deadline)
+		evtimer_del(d->deadline);
 	rt_pgasync_free(a);
 	d->conn = NULL;
 	PQclear(d->result);
@@ -276,6 +290,8 @@ static void on_result(void *arg, RtPgAsync *a, PGresult *r)
 {
 	(void)a;
 	RtDescriber *d = arg;
+	if (!r && d->deadline && d->state != DS_PREPARING)
+		evtimer_del(d->deadline); /* a description's deadline runs on to its Describe */
 	if (!r)
 		command_done(d);
 	else if (d->result)
@@ -285,6 +301,40 @@ static void on_result(void *arg, RtPgAsync *a, PGresult *r)
 }
 
 static const RtPgAsyncOps describer_ops = {.ready = on_ready, .result = on_result, .failed = on_failed};
+
+/* shard_timeout_ms passed with a request on the wire: it fails with
+ * 57014, the connection is given up (a stopped shard never answers on
+ * it), and the requests after it go out on a new one. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	RtDescriber *d = arg;
+	if (d->state != DS_PREPARING && d->state != DS_DESCRIBING && d->state != DS_QUERYING)
+		return;
+	const VscShard *sh = vsc_shard(d->rt->vschema, 0);
+	PgwError e;
+	pgw_error_set(&e, "57014", "canceling statement due to shard_timeout_ms: shard \"%s\" did not answer within %lld ms",
+		      sh->name, (long long)d->rt->ops->cfg.shard_timeout_ms);
+	d->failure = e;
+	rt_pgasync_free(d->conn);
+	d->conn = NULL;
+	PQclear(d->result);
+	d->result = NULL;
+	d->state = DS_DOWN;
+	answer_head(d, NULL, &e, NULL);
+	pump(d);
+}
+
+/* The head request goes on the wire: shard_timeout_ms starts (unless 0). */
+static void arm_deadline(RtDescriber *d)
+{
+	int64_t ms = d->rt->ops ? d->rt->ops->cfg.shard_timeout_ms : 0;
+	if (ms <= 0 || (!d->deadline && !(d->deadline = evtimer_new(d->rt->base, on_deadline, d))))
+		return;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(d->deadline, &tv);
+}
 
 /* Start the next request when the connection is free. */
 static void pump(RtDescriber *d)
@@ -319,11 +369,11 @@ static void pump(RtDescriber *d)
 	if (d->state != DS_IDLE)
 		return;
 	DescReq *q = d->head;
+	arm_deadline(d);
 	if (q->qdone) {
-		const char *values[1] = {q->param};
 		d->state = DS_QUERYING;
-		(void)rt_pgasync_sent(d->conn, PQsendQueryParams(rt_pgasync_conn(d->conn), q->sql, 1, NULL, values, NULL,
-								 NULL, 0));
+		(void)rt_pgasync_sent(d->conn, PQsendQueryParams(rt_pgasync_conn(d->conn), q->sql, q->nparams, NULL,
+								 (const char *const *)q->params, NULL, NULL, 0));
 		return;
 	}
 	d->state = DS_PREPARING;
@@ -387,21 +437,34 @@ bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t 
 	return true;
 }
 
-bool rt_meta_query_async(RtRouter *rt, const char *sql, const char *param, RtMetaQueryDone done, void *arg,
-			 const void *owner)
+bool rt_meta_query_async(RtRouter *rt, const char *sql, int nparams, const char *const *params, RtMetaQueryDone done,
+			 void *arg, const void *owner)
 {
 	RtDescriber *d = describer(rt);
-	DescReq *q = d ? calloc(1, sizeof(*q)) : NULL;
-	if (!q || !(q->sql = strdup(sql)) || !(q->param = strdup(param))) {
-		if (q)
-			req_free(q);
+	DescReq *q = d && nparams <= RT_META_MAX_PARAMS ? calloc(1, sizeof(*q)) : NULL;
+	if (!q || !(q->sql = strdup(sql))) {
+		free(q);
 		return false;
 	}
+	for (; q->nparams < nparams; q->nparams++)
+		if (!(q->params[q->nparams] = strdup(params[q->nparams]))) {
+			req_free(q);
+			return false;
+		}
 	q->qdone = done;
 	q->arg = arg;
 	q->owner = owner;
 	enqueue(d, q);
 	return true;
+}
+
+void rt_meta_failure(const RtRouter *rt, PgwError *err)
+{
+	const RtDescriber *d = rt->describer;
+	if (d && d->failure.sqlstate[0])
+		*err = d->failure;
+	else
+		pgw_error_set(err, "08006", "could not reach shard \"%s\"", vsc_shard(rt->vschema, 0)->name);
 }
 
 void rt_describe_cancel(RtRouter *rt, const void *owner)
@@ -424,6 +487,8 @@ void rt_describer_free(RtRouter *rt)
 	rt_pgasync_free(d->conn);
 	PQclear(d->result);
 	event_free(d->kick);
+	if (d->deadline)
+		event_free(d->deadline);
 	while (d->head) {
 		DescReq *q = d->head;
 		d->head = q->next;

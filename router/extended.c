@@ -212,6 +212,8 @@ void rt_ext_free(RtSession *s)
 	rt_describe_cancel(s->rt, s); /* a Parse waiting for its description */
 	rt_seq_cancel(s->rt, s);      /* a statement waiting for sequence values */
 	rt_lookup_reads_free(s);      /* or for its lookups */
+	rt_asks_free(s);              /* or for its catalog facts */
+	rt_placement_rows_free(s);    /* or for a placement call's rows */
 	while (s->nstmts > 0)
 		stmt_drop(s, s->stmts[s->nstmts - 1]);
 	while (s->nportals > 0)
@@ -512,12 +514,78 @@ static void serve_buffered(RtSession *s, RtPortal *p, int32_t maxrows)
 	snprintf(p->tag, sizeof(p->tag), "SELECT");
 }
 
-/* Plan node (text its text) for portal p and start it: true while shards
- * answer. */
-static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const char *text)
+/* What an Execute waits for, in this order. */
+typedef enum PrefetchKind {
+	PF_CATALOG, /* (after planning) the catalog facts its plan needs: planned again */
+	PF_TYPES,   /* the column types of its statement's tables */
+	PF_SEQ,     /* its sequences' values */
+	PF_LOOKUPS, /* the lookups of its WHERE */
+	PF_PLACEMENT, /* a placement call's table rows */
+} PrefetchKind;
+
+/* An Execute waiting for the column types of its statement's tables. */
+typedef struct ExecuteWait {
+	RtSession *s;
+	char *portal; /* owned */
+	int32_t maxrows;
+	PrefetchKind kind;
+} ExecuteWait;
+
+static void execute_ready(void *arg, bool cancelled)
+{
+	ExecuteWait *w = arg;
+	RtSession *s = w->s;
+	if (!cancelled) {
+		s->types_ready = true;
+		s->seq_ready = w->kind >= PF_SEQ;
+		s->lookups_ready = w->kind >= PF_LOOKUPS;
+		s->placement_ready = w->kind == PF_PLACEMENT;
+		s->exec_waits = false;
+		rt_ext_execute(pgw_evconn_conn(s->ec), w->portal, w->maxrows);
+		if (!s->exec_waits && (!s->portal || s->copy))
+			pgw_evconn_resume_reading(s->ec); /* answered (or a COPY reads its data) */
+		(void)pgw_evconn_flush(s->ec);
+	}
+	free(w->portal);
+	free(w);
+}
+
+/* A wait of the Execute of portal (maxrows) for kind; NULL out of memory. */
+static ExecuteWait *execute_wait(RtSession *s, const char *portal, int32_t maxrows, PrefetchKind kind)
+{
+	ExecuteWait *w = calloc(1, sizeof(*w));
+	if (!w || !(w->portal = strdup(portal))) {
+		free(w);
+		return NULL;
+	}
+	w->s = s;
+	w->maxrows = maxrows;
+	w->kind = kind;
+	return w;
+}
+
+/* Plan node (text its text) for portal p (an Execute of maxrows) and
+ * start it: true while shards answer, or while its plan waits for the
+ * first shard's catalog (the Execute runs again then). */
+static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const char *text, int32_t maxrows)
 {
 	PgwConn *c = pgw_evconn_conn(s->ec);
-	rt_session_plan(s, p->stmt->memo, node, text, &p->params);
+	while (!rt_session_plan(s, p->stmt->memo, node, text, &p->params)) {
+		ExecuteWait *w = execute_wait(s, p->name, maxrows, PF_CATALOG);
+		if (w && rt_asks_wait(s, execute_ready, w)) {
+			s->exec_waits = true;
+			return true;
+		}
+		if (w) {
+			free(w->portal);
+			free(w);
+			continue; /* nothing could be asked: planned again, it fails */
+		}
+		rt_asks_free(s);
+		s->plan = (RtPlan){.stmt = node, .params = &p->params};
+		rt_plan_refuse(&s->plan, "53200", "out of memory");
+		break;
+	}
 	/* libpq asks a shard for one format for every column: for a mix, text,
 	 * and the router writes the binary columns (rt_session_result); a
 	 * DECLARE's rows are kept in text */
@@ -551,39 +619,6 @@ static bool execute_plan(RtSession *s, RtPortal *p, PgQuery__Node *node, const c
 	return sent && (s->waiting > 0 || s->plan.root->kind == RT_OP_LOCAL);
 }
 
-/* What an Execute waits for, in this order. */
-typedef enum PrefetchKind {
-	PF_TYPES,   /* the column types of its statement's tables */
-	PF_SEQ,     /* its sequences' values */
-	PF_LOOKUPS, /* the lookups of its WHERE */
-} PrefetchKind;
-
-/* An Execute waiting for the column types of its statement's tables. */
-typedef struct ExecuteWait {
-	RtSession *s;
-	char *portal; /* owned */
-	int32_t maxrows;
-	PrefetchKind kind;
-} ExecuteWait;
-
-static void execute_ready(void *arg, bool cancelled)
-{
-	ExecuteWait *w = arg;
-	RtSession *s = w->s;
-	if (!cancelled) {
-		s->types_ready = true;
-		s->seq_ready = w->kind >= PF_SEQ;
-		s->lookups_ready = w->kind == PF_LOOKUPS;
-		s->exec_waits = false;
-		rt_ext_execute(pgw_evconn_conn(s->ec), w->portal, w->maxrows);
-		if (!s->exec_waits && (!s->portal || s->copy))
-			pgw_evconn_resume_reading(s->ec); /* answered (or a COPY reads its data) */
-		(void)pgw_evconn_flush(s->ec);
-	}
-	free(w->portal);
-	free(w);
-}
-
 /* Have the column types of node's tables asked of the first shard (or
  * its sequences' values reserved, or the lookups of its WHERE asked:
  * kind) before the Execute of portal p runs: true when they are known (or
@@ -592,15 +627,11 @@ static void execute_ready(void *arg, bool cancelled)
 static bool execute_prefetch(RtSession *s, const PgQuery__Node *node, const RtPortal *p, const char *portal,
 			     int32_t maxrows, PrefetchKind kind)
 {
-	ExecuteWait *w = calloc(1, sizeof(*w));
-	if (!w || !(w->portal = strdup(portal))) {
-		free(w);
+	ExecuteWait *w = execute_wait(s, portal, maxrows, kind);
+	if (!w)
 		return true;
-	}
-	w->s = s;
-	w->maxrows = maxrows;
-	w->kind = kind;
-	if (kind == PF_LOOKUPS   ? rt_lookup_prefetch(s, node, &p->params, execute_ready, w)
+	if (kind == PF_PLACEMENT ? rt_placement_prefetch(s, (PgQuery__Node *)node, execute_ready, w)
+	    : kind == PF_LOOKUPS ? rt_lookup_prefetch(s, node, &p->params, execute_ready, w)
 	    : kind == PF_SEQ ? rt_seq_prefetch(s->rt, node, rt_holds_first(s), execute_ready, w, s)
 			     : rt_types_prefetch(s->rt, node, execute_ready, w, s)) {
 		free(w->portal);
@@ -639,7 +670,8 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		}
 	}
 	s->types_ready = false;
-	if (!s->seq_ready && node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT &&
+	if (!s->seq_ready &&
+	    (node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || node->node_case == PG_QUERY__NODE__NODE_COPY_STMT) &&
 	    !execute_prefetch(s, node, p, name, maxrows, PF_SEQ))
 		return; /* it runs when its sequences' values are reserved */
 	s->seq_ready = false;
@@ -648,6 +680,10 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	    !execute_prefetch(s, node, p, name, maxrows, PF_LOOKUPS))
 		return; /* it runs when the lookups of its WHERE are answered */
 	s->lookups_ready = false;
+	if (!s->placement_ready && node->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+	    !execute_prefetch(s, node, p, name, maxrows, PF_PLACEMENT))
+		return; /* it runs when a placement call's table rows are counted */
+	s->placement_ready = false;
 	const char *text = st->desc->sql;
 	rt_reset_statement(s);
 	s->cur = node;
@@ -673,7 +709,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 		node = node->declare_cursor_stmt->query;
 		text = query;
 	}
-	bool waiting = execute_plan(s, p, node, text);
+	bool waiting = execute_plan(s, p, node, text, maxrows);
 	free(query);
 	if (!waiting)
 		rt_cursor_finish(s); /* a DECLARE answered at once (refused, most often) */

@@ -41,8 +41,7 @@ PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt)
 	return strcmp(name, "dosql_shard_table") == 0 || strcmp(name, "dosql_reference_table") == 0 ? fc : NULL;
 }
 
-/* A text argument, or NULL. */
-static const char *arg_text(PgQuery__FuncCall *fc, size_t i)
+const char *rt_placement_arg(PgQuery__FuncCall *fc, size_t i)
 {
 	if (i >= fc->n_args)
 		return NULL;
@@ -204,8 +203,8 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 	PgwError e;
 	const char *fname = fc->funcname[fc->n_funcname - 1]->string->sval;
 	bool shard = strcmp(fname, "dosql_shard_table") == 0;
-	const char *table = arg_text(fc, 0), *column = shard ? arg_text(fc, 1) : NULL,
-		   *vindex = shard ? arg_text(fc, 2) : NULL;
+	const char *table = rt_placement_arg(fc, 0), *column = shard ? rt_placement_arg(fc, 1) : NULL,
+		   *vindex = shard ? rt_placement_arg(fc, 2) : NULL;
 	size_t maxargs = shard ? 3 : 1, minargs = shard ? 2 : 1;
 	if (fc->n_args < minargs || fc->n_args > maxargs || !table || (shard && !column) ||
 	    (fc->n_args == 3 && !vindex)) {
@@ -227,6 +226,8 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 			      now->placement == VSC_SHARDED ? "sharded" : "a reference table");
 		goto fail;
 	}
+	if (!rt_placement_reachable(s, &e))
+		goto fail; /* its columns could not be asked either */
 	if (shard && rt_column_type(rt, table, column) == 0) {
 		pgw_error_set(&e, "42703", "column \"%s\" of relation \"%s\" does not exist", column, table);
 		goto fail;
@@ -241,7 +242,7 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 	}
 	/* the rows: an empty table only (moving rows is resharding's work) */
 	for (int i = 0; i < vsc_shard_count(rt->vschema); i++) {
-		long long n = rt_placement_rows(rt, i, table, &e);
+		long long n = rt_placement_counted(s, i, table, &e);
 		if (n < 0)
 			goto fail;
 		if (n > 0) {
@@ -280,7 +281,9 @@ void rt_placement_run(RtSession *s, PgQuery__FuncCall *fc)
 	pgw_row_value_end(c, m);
 	pgw_row_end(c);
 	pgw_send_command_complete(c, "SELECT 1");
+	rt_placement_rows_free(s);
 	return;
 fail:
+	rt_placement_rows_free(s);
 	rt_send_error(s, &e);
 }

@@ -91,6 +91,7 @@ typedef struct RtRouter {
 	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
 	struct RtLookupConn **lookup_conns; /* owned: per shard, connections reading lookup tables (lookup_read.c) */
 	struct RtSession *planning; /* borrowed: the session whose statement is being planned */
+	uint64_t plan_gen;          /* counts plannings: the sequence values one drew (sequence.c) */
 } RtRouter;
 
 typedef struct RtSession RtSession;
@@ -308,6 +309,8 @@ struct RtSession {
 	RtMove *move;         /* owned: an UPDATE of the vindex column moving rows (move.c) */
 	RtLookup *lookup; /* owned: an INSERT's lookup rows being written (lookup.c) */
 	struct RtLookupReads *lookup_reads; /* owned: the lookups of the next read, asked before it is planned */
+	struct RtCatalogAsks *asks; /* owned: the catalog facts planning its statement asked (catalog_ask.c) */
+	struct RtPlacementRows *placement_rows; /* owned: a placement call's table rows (placement_rows.c) */
 	/* sequences (seqfunc.c): the last value of each this session had
 	 * (currval), and the last of all (lastval) */
 	RtSeqSeen *seq_seen; /* owned */
@@ -333,6 +336,7 @@ struct RtSession {
 	bool types_ready;     /* the next statement's tables were prefetched (rt_types_prefetch) */
 	bool seq_ready;       /* and its sequences' values reserved (rt_seq_prefetch) */
 	bool lookups_ready;   /* and the lookups of its WHERE asked (rt_lookup_prefetch) */
+	bool placement_ready; /* and a placement call's table rows counted (rt_placement_prefetch) */
 	bool exec_waits;      /* an Execute waits for a prefetch */
 	uint64_t *tree_types; /* rt_plancache_types_known of tree, NULL when none */
 	RtPlanMemo *tree_memo; /* rt_plancache_memo of tree, NULL when none */
@@ -598,11 +602,16 @@ bool rt_describe_async(RtRouter *rt, const char *sql, int ndecl, const uint32_t 
  * here on), NULL when the shard could not be asked; cancelled: the asker
  * went (rt_describe_cancel), free what arg holds. */
 typedef void (*RtMetaQueryDone)(void *arg, PGresult *r, bool cancelled);
-/* Run a catalog query with one text parameter on the first shard without
- * waiting, after the descriptions asked before it; done is called from
- * the loop.  False out of memory. */
-bool rt_meta_query_async(RtRouter *rt, const char *sql, const char *param, RtMetaQueryDone done, void *arg,
-			 const void *owner) __attribute__((warn_unused_result));
+/* Run a catalog query with text parameters (at most RT_META_MAX_PARAMS)
+ * on the first shard without waiting, after the descriptions asked before
+ * it; done is called from the loop.  False out of memory.  A request the
+ * shard does not answer within shard_timeout_ms fails (57014). */
+#define RT_META_MAX_PARAMS 2
+bool rt_meta_query_async(RtRouter *rt, const char *sql, int nparams, const char *const *params, RtMetaQueryDone done,
+			 void *arg, const void *owner) __attribute__((warn_unused_result));
+/* Why the first shard's connection for these requests went last (a query
+ * answered with no result): 08006, or 57014 after shard_timeout_ms. */
+void rt_meta_failure(const RtRouter *rt, PgwError *err);
 /* The owner goes: its requests are answered at once as cancelled (with
  * neither a description nor an error), and dropped. */
 void rt_describe_cancel(RtRouter *rt, const void *owner);
@@ -764,8 +773,10 @@ int rt_shape_text_position(const RtShape *sh, int key_position);
 /* The 1-based character position in sh's text of literal i (0-based). */
 int rt_shape_literal_position(const RtShape *sh, int i);
 
-/* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...). */
+/* placement.c: SELECT dosql_shard_table(...) / dosql_reference_table(...);
+ * rt_placement_arg: its text argument i, or NULL. */
 PgQuery__FuncCall *rt_placement_call(PgQuery__Node *stmt);
+const char *rt_placement_arg(PgQuery__FuncCall *fc, size_t i);
 /* After a DROP TABLE or ALTER TABLE ... RENAME that succeeded outside a
  * transaction block: the placement kept in the overlay file goes with the
  * table (dropped, or carried to the new name). */
@@ -832,8 +843,11 @@ void rt_move_free(RtSession *s);
 void rt_router_planner(RtRouter *rt, RtPlanner *pl);
 /* Plan stmt (text its text, params its bound values or NULL) as s's
  * statement (s->plan), with the plan m keeps when it holds (m: NULL
- * none). */
-void rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const char *text, const RtParams *params);
+ * none).  False when planning needs facts of the first shard's catalog
+ * not learned yet: no plan is made, rt_asks_wait asks them, and the
+ * statement is planned again when they are in (catalog_ask.c). */
+bool rt_session_plan(RtSession *s, RtPlanMemo *m, PgQuery__Node *stmt, const char *text, const RtParams *params)
+	__attribute__((warn_unused_result));
 /* show.c: the SHOW commands the router answers itself, as a table. */
 /* The row of the SHOW table for name, -1 when the shards answer it. */
 int rt_show_find(const char *name);
@@ -891,8 +905,11 @@ void rt_column_types_learn_create(RtRouter *rt, const PgQuery__CreateStmt *cs);
  * INSERT without a column list takes them), asked of the first shard
  * once; -1 when unknown. */
 int rt_column_position(RtRouter *rt, const char *table, const char *column);
-/* The number of columns of a table created in an open transaction (learned
- * from its CREATE TABLE), 0 when none was. */
+/* Whether every column of table was learned (rt_types_prefetch). */
+bool rt_columns_loaded(const RtRouter *rt, const char *table);
+/* The number of columns learned of table: all of them when it was
+ * loaded, or created in an open transaction (from its CREATE TABLE); 0
+ * when none was. */
 int rt_column_count(RtRouter *rt, const char *table);
 /* Forget the learned types (after DDL, which may change them). */
 void rt_column_types_forget(RtRouter *rt);
@@ -905,6 +922,9 @@ typedef void (*RtTypesReady)(void *arg, bool cancelled);
  * false when ready follows from the loop (rt_describe_cancel(owner)
  * cancels it). */
 bool rt_types_prefetch(RtRouter *rt, const PgQuery__Node *stmt, RtTypesReady ready, void *arg, const void *owner)
+	__attribute__((warn_unused_result));
+/* The same for one table. */
+bool rt_types_prefetch_table(RtRouter *rt, const char *table, RtTypesReady ready, void *arg, const void *owner)
 	__attribute__((warn_unused_result));
 /* Whether the columns of every table stmt names are learned already. */
 bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt);
@@ -923,6 +943,55 @@ void rt_seq_cancel(RtRouter *rt, const void *owner);
  * when the session goes). */
 bool rt_lookup_prefetch(RtSession *s, const PgQuery__Node *stmt, const RtParams *params, RtTypesReady ready, void *arg)
 	__attribute__((warn_unused_result));
+/* catalog_ask.c: the facts planning a statement asks the first shard
+ * for, on the loop.  rt_ask, while s's statement is planned: the answer
+ * for kind, table and name (name: the column; the SELECT's text; "" for
+ * a table's sequence columns), or NULL when not answered yet (it is noted
+ * then).  rt_asks_unsent: whether planning noted facts not asked yet;
+ * rt_asks_wait asks them: true when ready follows once all are answered
+ * (cancelled when the session goes), false when none could be asked.
+ * rt_asks_failed: the first shard could not be asked, the statement fails
+ * with err.  rt_asks_free drops them. */
+typedef enum RtAskKind { RT_ASK_COLUMN, RT_ASK_SELECT, RT_ASK_SEQ_COLUMNS } RtAskKind;
+typedef struct RtAskAnswer {
+	uint32_t oid;   /* a column's or SELECT's type, 0 unknown */
+	int32_t typmod; /* -1 none */
+	int position;   /* a column's 0-based position, -1 unknown */
+	int nseq;       /* a table's sequence columns */
+	RtSeqColumn seq[RT_MAX_SEQ_COLUMNS];
+} RtAskAnswer;
+typedef struct RtCatalogAsks RtCatalogAsks;
+const RtAskAnswer *rt_ask(RtSession *s, RtAskKind kind, const char *table, const char *name);
+bool rt_asks_unsent(const RtSession *s);
+bool rt_asks_wait(RtSession *s, RtTypesReady ready, void *arg) __attribute__((warn_unused_result));
+bool rt_asks_failed(const RtSession *s, PgwError *err);
+/* Whether s's statement waits for its facts (after rt_asks_wait). */
+bool rt_asks_waiting(const RtSession *s);
+void rt_asks_free(RtSession *s);
+/* catalog.c: keep what the first shard answered about table's column
+ * (type, typmod, position), or the type of a SELECT over table, until the
+ * next DDL. */
+void rt_column_learn(RtRouter *rt, const char *table, const char *column, const RtAskAnswer *a);
+void rt_select_learn(RtRouter *rt, const char *table, const char *sql, const RtAskAnswer *a);
+/* sequence.c: the catalog query naming a table's ($1) sequence columns;
+ * rt_seq_columns_learn keeps them from its result r (in cols: how many,
+ * -1 when it failed); rt_seq_give_back returns the values the planning
+ * just ended drew, to be drawn again (its plan was thrown away). */
+const char *rt_seq_columns_sql(void);
+int rt_seq_columns_learn(RtRouter *rt, const char *table, const PGresult *r, RtSeqColumn *cols);
+void rt_seq_give_back(RtRouter *rt);
+/* placement_rows.c: before a placement call (dosql_shard_table, dosql_reference_table) runs, the rows of its table on
+ * every shard and the table's columns are asked on the loop: true when
+ * nothing is asked; false when ready follows (cancelled when the session
+ * goes).  rt_placement_counted: the rows counted on shard (-1 with e), or
+ * a blocking round trip when they were not; rt_placement_reachable: false
+ * with e when a shard could not be reached; rt_placement_rows_free drops
+ * them. */
+bool rt_placement_prefetch(RtSession *s, PgQuery__Node *stmt, RtTypesReady ready, void *arg)
+	__attribute__((warn_unused_result));
+long long rt_placement_counted(RtSession *s, int shard, const char *table, PgwError *e);
+bool rt_placement_reachable(const RtSession *s, PgwError *e);
+void rt_placement_rows_free(RtSession *s);
 /* session.c: whether s's open transaction wrote on the first shard. */
 bool rt_holds_first(const RtSession *s);
 

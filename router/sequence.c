@@ -60,6 +60,9 @@ typedef struct SeqBlock {
 	bool discard; /* setval ran meanwhile: its block is not handed out */
 	bool failed;  /* it failed, with err: the next nextval reports it */
 	PgwError err;
+	uint64_t plan_gen;   /* the planning (rt->plan_gen) that drew values last */
+	int64_t plan_first;  /* the first of the values it drew in a row */
+	int64_t plan_count;
 } SeqBlock;
 
 /* A statement waiting for reservations before it is planned. */
@@ -214,10 +217,29 @@ int rt_seq_columns(RtRouter *rt, const char *table, RtSeqColumn *cols)
 		memcpy(cols, t->cols, sizeof(*cols) * (size_t)t->n);
 		return t->n;
 	}
+	if (rt->planning) {
+		/* asked on the loop when planning ends (catalog_ask.c) */
+		const RtAskAnswer *a = rt_ask(rt->planning, RT_ASK_SEQ_COLUMNS, table, "");
+		if (!a)
+			return 0;
+		memcpy(cols, a->seq, sizeof(*cols) * (size_t)a->nseq);
+		return a->nseq;
+	}
 	int n = ask_columns(rt, table, cols);
 	if (n < 0)
 		return 0;
 	learn_table(q, table, cols, n);
+	return n;
+}
+
+const char *rt_seq_columns_sql(void) { return COLUMNS_SQL; }
+
+int rt_seq_columns_learn(RtRouter *rt, const char *table, const PGresult *r, RtSeqColumn *cols)
+{
+	struct RtSequences *q = seqs(rt);
+	int n = read_columns(r, cols);
+	if (q && n >= 0)
+		learn_table(q, table, cols, n);
 	return n;
 }
 
@@ -585,9 +607,16 @@ static void columns_known(void *arg, PGresult *r, bool cancelled)
 	free(ask);
 }
 
-/* The table an INSERT ... VALUES (or DEFAULT VALUES) writes, and its rows. */
+/* The table an INSERT ... VALUES (or DEFAULT VALUES) writes, and its rows;
+ * or the table a COPY FROM with a column list fills (a first row's values
+ * reserved: the others are drawn as its rows come). */
 static const char *insert_table(const PgQuery__Node *stmt, int64_t *rows)
 {
+	if (stmt && stmt->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
+		const PgQuery__CopyStmt *cp = stmt->copy_stmt;
+		*rows = 1;
+		return cp->is_from && cp->relation && cp->n_attlist ? cp->relation->relname : NULL;
+	}
 	if (!stmt || stmt->node_case != PG_QUERY__NODE__NODE_INSERT_STMT || !stmt->insert_stmt->relation)
 		return NULL;
 	const PgQuery__InsertStmt *ins = stmt->insert_stmt;
@@ -616,7 +645,8 @@ bool rt_seq_prefetch(RtRouter *rt, const PgQuery__Node *stmt, bool holds_first, 
 	}
 	*ask = (ColumnsAsk){.q = q, .table = ask->table, .rows = rows, .holds_first = holds_first, .ready = ready,
 			    .arg = arg, .owner = owner};
-	if (rt_meta_query_async(rt, COLUMNS_SQL, table, columns_known, ask, owner))
+	const char *params[1] = {table};
+	if (rt_meta_query_async(rt, COLUMNS_SQL, 1, params, columns_known, ask, owner))
 		return false;
 	free(ask->table);
 	free(ask);
@@ -683,9 +713,27 @@ bool rt_seq_next(RtRouter *rt, const char *seq, int64_t *value, PgwError *err)
 		return false;
 	}
 	*value = b->next++;
+	if (b->plan_gen != rt->plan_gen || *value != b->plan_first + b->plan_count) {
+		b->plan_gen = rt->plan_gen;
+		b->plan_first = *value;
+		b->plan_count = 0;
+	}
+	b->plan_count++;
 	if (b->spare_end <= b->spare_next && b->end - b->next < RT_SEQ_CACHE / 2)
 		queue(q, b, RT_SEQ_CACHE); /* the next block, reserved in the background */
 	return true;
+}
+
+void rt_seq_give_back(RtRouter *rt)
+{
+	struct RtSequences *q = rt->seqs;
+	for (int i = 0; q && i < q->nblocks; i++) {
+		SeqBlock *b = &q->blocks[i];
+		if (b->plan_gen == rt->plan_gen && b->plan_count > 0 && b->next == b->plan_first + b->plan_count) {
+			b->next = b->plan_first; /* the block holds them still: they go out again */
+			b->plan_count = 0;
+		}
+	}
 }
 
 bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err)

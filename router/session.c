@@ -24,6 +24,7 @@
 #include "pgsql/pgtype.h"
 
 static void run_next(RtSession *s);
+static void catalog_ready(void *arg, bool cancelled);
 
 char rt_txn_status(const RtSession *s)
 {
@@ -956,8 +957,11 @@ static PgQuery__Node *next_statement(RtSession *s, char **text)
 static bool start_next(RtSession *s, PgQuery__Node *planned, const char *text, bool *again)
 {
 	const struct RtShape *shape = query_shape(s);
-	rt_session_plan(s, s->tree->n_stmts == 1 ? s->tree_memo : NULL, planned, text, shape ? &shape->params : NULL);
 	*again = false;
+	while (!rt_session_plan(s, s->tree->n_stmts == 1 ? s->tree_memo : NULL, planned, text,
+				shape ? &shape->params : NULL))
+		if (rt_asks_wait(s, catalog_ready, s))
+			return true; /* planned again when the first shard's catalog answered */
 	if (shape && s->plan.root->kind != RT_OP_ROUTE && !s->plan.sequenced) {
 		/* the text's own tree plans it (a final step, a split, ...), not the
 		 * shape's tree, which plans a route as the text's own; an INSERT
@@ -1033,6 +1037,24 @@ static void seq_ready(void *arg, bool cancelled)
 		prefetched(arg, &((RtSession *)arg)->seq_ready);
 }
 
+/* The rows of a placement call's table were counted. */
+static void placement_ready(void *arg, bool cancelled)
+{
+	if (!cancelled)
+		prefetched(arg, &((RtSession *)arg)->placement_ready);
+}
+
+/* The catalog facts planning a statement needed were answered: it runs
+ * from the start (its prefetches find what they asked). */
+static void catalog_ready(void *arg, bool cancelled)
+{
+	RtSession *s = arg;
+	if (cancelled)
+		return;
+	run_next(s);
+	flush(s);
+}
+
 /* The lookups of a statement's WHERE were answered. */
 static void lookups_ready(void *arg, bool cancelled)
 {
@@ -1075,6 +1097,11 @@ static void run_next(RtSession *s)
 			return; /* the lookup tables its WHERE names are read first */
 		}
 		s->lookups_ready = false;
+		if (!s->placement_ready && !rt_placement_prefetch(s, raw->stmt, placement_ready, s)) {
+			s->types_ready = s->seq_ready = s->lookups_ready = true; /* known: run_next comes back here */
+			return; /* a placement call's table rows are counted first */
+		}
+		s->placement_ready = false;
 		char *text;
 		PgQuery__Node *planned = next_statement(s, &text);
 		if (!planned)
@@ -1084,6 +1111,8 @@ static void run_next(RtSession *s)
 		free(text);
 		if (again)
 			continue;
+		if (rt_asks_waiting(s))
+			return; /* catalog_ready goes on */
 		if (s->query_failed && !s->tree)
 			break;
 		if (s->waiting == 0 && s->capture)
