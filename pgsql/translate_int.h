@@ -160,6 +160,10 @@ void tr_never_evaluated(Buf *b);
  * no row, so that no argument of it is evaluated (PostgreSQL's planner
  * drops the aggregate; the query stays an aggregate one). */
 bool tr_never_evaluated_aggs(Tr *tr, Node *n, Buf *b, TType *t);
+/* translate_constfold.c: the constant expressions of statement stmt that
+ * PostgreSQL's planner evaluates, as SQL expressions separated by commas
+ * (each evaluated when the planner would), onto out; false: out of memory. */
+bool tr_fold_checks(Tr *tr, Node *stmt, Buf *out);
 /* n holds an aggregate call of its own query level (not of a subquery). */
 bool tr_has_aggregate(const Node *n);
 /* The FILTER clause of aggregate call f: its own, or none of the rows
