@@ -38,7 +38,9 @@ static uint32_t const_type(Tr *tr, Node *n)
 	tr->scope = &none;
 	tr->never_eval = 0;
 	tr->in_list = false;
+	tr->folding++;
 	bool ok = tr_expr(tr, n, &b, &t) && !b.failed;
+	tr->folding--;
 	tr->scope = saved_scope;
 	tr->never_eval = never_eval;
 	tr->in_list = in_list;
@@ -294,7 +296,9 @@ static bool const_sql(Tr *tr, Node *n, Buf *b)
 	TType t;
 	memset(&t, 0, sizeof(t));
 	tr->scope = &none;
+	tr->folding++;
 	bool ok = tr_expr(tr, n, b, &t) && !b->failed;
+	tr->folding--;
 	tr->scope = saved_scope;
 	tr->nparams = nparams;
 	if (!ok || tr->failed) {
@@ -448,4 +452,83 @@ bool tr_fold_checks(Tr *tr, Node *stmt, Buf *out)
 	Fold f = {.tr = tr, .out = out};
 	collect(&f, stmt);
 	return !out->failed;
+}
+
+/* The operands of n whose NULL makes the planner fold n to NULL: those of
+ * a strict operator, function or cast (NULL: n is none of these). */
+static Node **strict_operands(Node *n, size_t *count, Node **pair)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR) {
+		const PgQuery__AExpr *a = n->a_expr;
+		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 || !tr_strict_op(pgn_str(a->name[0])))
+			return NULL;
+		pair[0] = a->lexpr;
+		pair[1] = a->rexpr;
+		*count = a->lexpr ? 2 : 1;
+		return a->lexpr ? pair : pair + 1;
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+		const PgQuery__FuncCall *f = n->func_call;
+		if (!f->n_funcname || f->over || f->agg_star || f->agg_distinct || f->agg_filter || f->func_variadic ||
+		    f->n_agg_order || !tr_strict_func(pgn_str(f->funcname[f->n_funcname - 1])))
+			return NULL;
+		*count = f->n_args;
+		return f->args;
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST && n->type_cast->arg) {
+		*count = 1;
+		return &n->type_cast->arg;
+	}
+	return NULL;
+}
+
+/* Append to cond (ORed) when n is folded to a NULL constant: a NULL
+ * constant always, another constant when it evaluates to NULL, a strict
+ * call when one of its operands is. */
+static void null_cond(Tr *tr, Node *n, Buf *cond)
+{
+	if (!n)
+		return;
+	if (is_const(tr, n)) {
+		if (plain_const(n) && !tr_is_null_const(n))
+			return;
+		Buf b;
+		buf_init(&b);
+		if (tr_is_null_const(n))
+			buf_put_str(&b, "1");
+		else if (const_sql(tr, n, &b))
+			tr_wrap(&b, "((", ") IS NULL)");
+		if (b.len)
+			buf_printf(cond, "%s%.*s", cond->len ? " OR " : "", (int)b.len, (const char *)b.data);
+		buf_cleanup(&b);
+		return;
+	}
+	size_t count = 0;
+	Node *pair[2];
+	Node **ops = strict_operands(n, &count, pair);
+	for (size_t i = 0; ops && i < count; i++)
+		null_cond(tr, ops[i], cond);
+}
+
+void tr_fold_null(Tr *tr, Node *n, Buf *out, size_t start)
+{
+	size_t count = 0;
+	Node *pair[2];
+	Node **ops = strict_operands(n, &count, pair);
+	if (!ops || is_const(tr, n))
+		return;
+	Buf cond, x;
+	buf_init(&cond);
+	for (size_t i = 0; i < count; i++)
+		null_cond(tr, ops[i], &cond);
+	if (cond.len && !cond.failed) {
+		buf_init(&x);
+		buf_put(&x, out->data + start, out->len - start);
+		out->len = start;
+		buf_printf(out, "(CASE WHEN %.*s THEN NULL ELSE ", (int)cond.len, (const char *)cond.data);
+		tr_put_buf(out, &x);
+		buf_put_str(out, " END)");
+		buf_cleanup(&x);
+	}
+	buf_cleanup(&cond);
 }

@@ -33,3 +33,9 @@ SELECT a + abs(-2), n * sqrt(4) FROM c20_r ORDER BY id
 SELECT id FROM c20_r WHERE n > (1.5 % ceil(0.0)) ORDER BY id
 SELECT id FROM c20_r ORDER BY id LIMIT 2 OFFSET 1
 SELECT * FROM (VALUES (1 + 1), (2 * 3)) v(x) ORDER BY x DESC
+SELECT id, (('{}'::int[])[-1] / (1 / a)) FROM c20_r ORDER BY id
+SELECT id, ((NULL::int[])[0] * (0 / a)) + (1 / a) FROM c20_r ORDER BY id
+SELECT id, abs(NULL::int + (1 / a)) FROM c20_r ORDER BY id
+SELECT id FROM c20_r WHERE (array_length('{}'::int[], 1) * (1 / a)) IS NULL ORDER BY id
+SELECT id, mod(position(NULL::text in 'a b'), a) FROM c20_r ORDER BY id
+SELECT (('{}'::int[])[-1] / (1 / a)) AS g, count(*) FROM c20_r GROUP BY 1 ORDER BY 1
