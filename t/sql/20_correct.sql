@@ -39,3 +39,7 @@ SELECT id, abs(NULL::int + (1 / a)) FROM c20_r ORDER BY id
 SELECT id FROM c20_r WHERE (array_length('{}'::int[], 1) * (1 / a)) IS NULL ORDER BY id
 SELECT id, mod(position(NULL::text in 'a b'), a) FROM c20_r ORDER BY id
 SELECT (('{}'::int[])[-1] / (1 / a)) AS g, count(*) FROM c20_r GROUP BY 1 ORDER BY 1
+SELECT '2024-01-01T101112'::timestamp, '2024-01-01T1011'::timestamp, '2024-01-01t101112.5'::timestamp, '2024/01/01T101112'::timestamp
+SELECT '2024-01-01T101112+02'::timestamptz, '2024-01-01T101112'::timestamptz
+SELECT '2024-01-01T10'::timestamp
+SELECT '2024-01-01T1011123'::timestamp
