@@ -43,3 +43,6 @@ SELECT '2024-01-01T101112'::timestamp, '2024-01-01T1011'::timestamp, '2024-01-01
 SELECT '2024-01-01T101112+02'::timestamptz, '2024-01-01T101112'::timestamptz
 SELECT '2024-01-01T10'::timestamp
 SELECT '2024-01-01T1011123'::timestamp
+SELECT array_replace(ARRAY[1,NULL], 1, 9223372036854775807)::text, array_position('{1,2}'::int[], 9223372036854775807), array_remove('{1,2}'::int[], 2::bigint)::text
+SELECT array_position(ARRAY[1.5,2], 2), array_remove(ARRAY[1,2], 1.0)::text, pg_typeof(array_remove(ARRAY[1,2], 1.0)), array_replace(ARRAY[1,2], 1, 2.5)::text
+SELECT id, array_position('{1,2}'::int[], n), array_replace('{1,2}'::int[], 1, n)::text FROM c20_r ORDER BY id
