@@ -46,3 +46,8 @@ SELECT '2024-01-01T1011123'::timestamp
 SELECT array_replace(ARRAY[1,NULL], 1, 9223372036854775807)::text, array_position('{1,2}'::int[], 9223372036854775807), array_remove('{1,2}'::int[], 2::bigint)::text
 SELECT array_position(ARRAY[1.5,2], 2), array_remove(ARRAY[1,2], 1.0)::text, pg_typeof(array_remove(ARRAY[1,2], 1.0)), array_replace(ARRAY[1,2], 1, 2.5)::text
 SELECT id, array_position('{1,2}'::int[], n), array_replace('{1,2}'::int[], 1, n)::text FROM c20_r ORDER BY id
+SELECT sign(0) % 1
+SELECT 1 % 1.5::real
+SELECT NULL::float8 % 2
+SELECT id FROM c20_r WHERE n > (1.5 % ceil(0)) ORDER BY id
+SELECT 5 % 3, 5.5 % 2, -7 % 3, mod(-7.5, 2)
