@@ -433,6 +433,13 @@ static int dec_field(Dec *d, const char *s, size_t n)
 		int rc = dec_field(d, s, dig);
 		return rc != PR_OK ? rc : dec_compact_time(d, s + dig + 1, n - dig - 1);
 	}
+	size_t date_len = dig + strspn(s + dig, "0123456789-/.");
+	if (dig > 0 && date_len > dig && date_len + 1 < n && (s[date_len] == 'T' || s[date_len] == 't') &&
+	    strspn(s + date_len + 1, "0123456789") >= 4 && !memchr(s, ':', n)) {
+		/* an ISO date, a T and a compact time (HHMM, HHMMSS) */
+		int rc = dec_date(d, s, date_len);
+		return rc != PR_OK ? rc : dec_compact_time(d, s + date_len + 1, n - date_len - 1);
+	}
 	if (dig > 0 && dig < n && (s[dig] == '.' || s[dig] == '+' || s[dig] == '-') && (d->time_only || (d->fmask & F_DATE) == F_DATE) &&
 	    !memchr(s, ':', n))
 		return dec_compact_time(d, s, n);

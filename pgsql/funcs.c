@@ -1327,6 +1327,15 @@ static void fn_subscript(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 }
 
+/* pg_fold_ok(...): 1, after its arguments were evaluated (the constant
+ * expressions PostgreSQL's planner folds, translate_constfold.c). */
+static void fn_fold_ok(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int(ctx, 1);
+}
+
 /* SQLite's Bloom filters on joins (an automatic index) hash a text by its
  * length, taking texts equal under a collation to be as long: DoSQL's
  * collations make texts of other lengths equal ('0' and '0.00' under
@@ -1401,6 +1410,7 @@ bool pgs_funcs_register(PgsSession *s)
 		{"pg_regexp_replace", 4, fn_regexp_replace, NULL, SQLITE_DETERMINISTIC},
 		{"pg_quote_ident", 1, fn_quote_ident, NULL, SQLITE_DETERMINISTIC},
 		{"pg_subscript", 3, fn_subscript, NULL, SQLITE_DETERMINISTIC},
+		{"pg_fold_ok", -1, fn_fold_ok, NULL, SQLITE_DETERMINISTIC},
 	};
 	if (!pgt_create_functions(s->db, fns, sizeof(fns) / sizeof(fns[0])))
 		return false;

@@ -759,6 +759,9 @@ static bool arith_op(Tr *tr, const char *op, Buf *lb, const TType *lt, Buf *rb, 
 			       tr_type_name(rt->oid));
 	uint32_t res = tr_arith_result(lt->oid, rt->oid);
 	bool checked_int = tr_is_int_type(res) && res != PGT_OID;
+	if (op[0] == '%' && (res == PGT_FLOAT4 || res == PGT_FLOAT8)) /* no float modulo */
+		return tr_fail(tr, "42883", loc, "operator does not exist: %s %% %s", tr_type_name(lt->oid),
+			       tr_type_name(rt->oid));
 	if (null_operand) {
 		null_result(out, lb, rb);
 		tr_ttype_set(ty, op[0] == '^' && res != PGT_NUMERIC ? PGT_FLOAT8 : res, -1);

@@ -246,6 +246,30 @@ bool tr_args3(Tr *tr, PgQuery__FuncCall *f, Buf *bs, TType *ts)
 	return ok;
 }
 
+static bool numeric_type(uint32_t oid)
+{
+	const PgType *t = pgt_by_oid(oid);
+	return t && t->category == 'N';
+}
+
+/* The arguments of array_position & co. are anycompatiblearray and
+ * anycompatible: a number wider than the array's elements (int8 beside
+ * int[]) makes the array one of its type (*at). */
+static bool find_common_array(Tr *tr, PgQuery__FuncCall *f, Buf *bs, TType *ts, const PgType **at)
+{
+	uint32_t elem = (*at)->elem_oid;
+	for (size_t i = 1; i < f->n_args && i < 3; i++)
+		if (!ts[i].unknown && !ts[i].param && !ts[i].null_const && numeric_type(elem) && numeric_type(ts[i].oid))
+			elem = tr_common_of(elem, ts[i].oid);
+	const PgType *e = elem != (*at)->elem_oid ? pgt_by_oid(elem) : NULL;
+	if (!e || !e->array_oid)
+		return true;
+	if (!tr_coerce(tr, &bs[0], &ts[0], e->array_oid, -1, f->location))
+		return false;
+	*at = pgt_by_oid(ts[0].oid);
+	return *at != NULL;
+}
+
 /* array_position(arr, v), array_positions(arr, v), array_remove(arr, v),
  * array_replace(arr, v, w) as pg_array_find (pgtype_array.c): v and w
  * take the element type of arr (arr the array type of v when it is an
@@ -272,6 +296,8 @@ int tr_array_find(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TTyp
 	at = ok ? pgt_by_oid(ts[0].oid) : NULL;
 	if (ok && (!at || at->category != 'A' || !at->elem_oid))
 		ok = tr_fail(tr, "42883", f->location, "function %s(%s) does not exist", name, tr_type_name(ts[0].oid));
+	if (ok)
+		ok = find_common_array(tr, f, bs, ts, &at);
 	for (size_t i = 1; i < f->n_args && ok; i++)
 		ok = tr_coerce(tr, &bs[i], &ts[i], at->elem_oid, -1, f->location);
 	if (ok) {

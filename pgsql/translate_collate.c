@@ -20,6 +20,8 @@ bool tr_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	size_t start = out->len;
 	unsigned inner = tr->ncollated;
 	bool ok = tr_expr_node(tr, n, out, ty);
+	if (ok && !tr->folding)
+		tr_fold_null(tr, n, out, start);
 	const char *coll = ok && !ty->column && !ty->unknown ? pgt_value_collation(ty->oid) : NULL;
 	if (ok && !coll && !ty->column && !ty->unknown &&
 	    (tr->ncollated != inner || n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)) {

@@ -165,12 +165,18 @@ static const char *const strict_funcs[] = {
 	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", "timezone",
 	"extract", NULL};
 
+bool tr_strict_func(const char *name)
+{
+	for (size_t i = 0; strict_funcs[i]; i++)
+		if (strcmp(name, strict_funcs[i]) == 0)
+			return true;
+	return false;
+}
+
 bool tr_strict_call_folds(const char *name, const PgQuery__FuncCall *f)
 {
-	bool strict = false, null_arg = false;
-	for (size_t i = 0; strict_funcs[i] && !strict; i++)
-		strict = strcmp(name, strict_funcs[i]) == 0;
-	if (!strict || f->over || f->agg_star || f->agg_distinct || f->agg_filter || f->func_variadic)
+	bool null_arg = false;
+	if (!tr_strict_func(name) || f->over || f->agg_star || f->agg_distinct || f->agg_filter || f->func_variadic)
 		return false;
 	for (size_t i = 0; i < f->n_args; i++) {
 		if (tr_is_null_const(f->args[i]))

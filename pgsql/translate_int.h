@@ -84,6 +84,9 @@ typedef struct Tr {
 	int never_eval;
 	/* translating the list of x IN (...) (its array comparisons) */
 	bool in_list;
+	/* > 0: translating a constant alone, for its type or its check
+	 * (translate_constfold.c) */
+	int folding;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -160,6 +163,17 @@ void tr_never_evaluated(Buf *b);
  * no row, so that no argument of it is evaluated (PostgreSQL's planner
  * drops the aggregate; the query stays an aggregate one). */
 bool tr_never_evaluated_aggs(Tr *tr, Node *n, Buf *b, TType *t);
+/* translate_constfold.c: the constant expressions of statement stmt that
+ * PostgreSQL's planner evaluates, as SQL expressions separated by commas
+ * (each evaluated when the planner would), onto out; false: out of memory. */
+bool tr_fold_checks(Tr *tr, Node *stmt, Buf *out);
+/* n (translated onto out from start) is a strict operator, function or
+ * cast with an operand the planner folds to a NULL constant when the
+ * constants in it are NULL: out becomes NULL then, its other operands not
+ * evaluated. */
+void tr_fold_null(Tr *tr, Node *n, Buf *out, size_t start);
+/* translate_fold.c: name is a function strict for every signature. */
+bool tr_strict_func(const char *name);
 /* n holds an aggregate call of its own query level (not of a subquery). */
 bool tr_has_aggregate(const Node *n);
 /* The FILTER clause of aggregate call f: its own, or none of the rows

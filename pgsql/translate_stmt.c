@@ -1417,6 +1417,23 @@ bool tr_run(const PgsTranslateCtx *ctx, PgwError *err, bool (*fn)(Tr *tr, void *
 	return fn(&tr, arg) && !tr.failed;
 }
 
+/* A SELECT holding constant expressions the planner would fold evaluates
+ * them before its rows (translate_constfold.c): SQLite computes a LIMIT
+ * before anything else of its SELECT (-1: no limit). */
+static bool fold_first(Tr *tr, PgQuery__Node *stmt, Buf *out)
+{
+	Buf checks;
+	buf_init(&checks);
+	bool ok = tr_fold_checks(tr, stmt, &checks);
+	if (ok && checks.len) {
+		tr_wrap(out, "SELECT * FROM (", ") LIMIT -pg_fold_ok(");
+		tr_put_buf(out, &checks);
+		buf_put_u8(out, ')');
+	}
+	buf_cleanup(&checks);
+	return ok;
+}
+
 bool pgs_translate(const PgsTranslateCtx *ctx, PgQuery__Node *stmt, PgsQuery *q, PgwError *err)
 {
 	Tr tr;
@@ -1432,7 +1449,7 @@ bool pgs_translate(const PgsTranslateCtx *ctx, PgQuery__Node *stmt, PgsQuery *q,
 	switch (stmt->node_case) {
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		q->kind = PGS_Q_SELECT;
-		ok = tr_select(&tr, stmt->select_stmt, &out, &res);
+		ok = tr_select(&tr, stmt->select_stmt, &out, &res) && fold_first(&tr, stmt, &out);
 		q->returns_rows = true;
 		break;
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
