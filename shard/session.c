@@ -530,6 +530,7 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 		pgs_errorf(&s->pg, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
 		return false;
 	}
+	pgs_temp_rewrite(&s->pg, stmt->node);
 	if (!pgs_translatable(stmt->node))
 		return shd_exec_utility(s, stmt->node, ex);
 
