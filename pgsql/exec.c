@@ -57,6 +57,7 @@ void pgs_close(PgsSession *s)
 {
 	pgs_diag_clear(s);
 	pgs_ddl_forget_temp(s);
+	pgs_temp_free(s);
 	pgs_guc_free(s);
 	pgs_catalog_cleanup(&s->cat);
 }

@@ -104,6 +104,16 @@ static const GucDef gucdefs[] = {
 	{"hash_mem_multiplier", NULL, "2", false},
 	{"from_collapse_limit", NULL, "8", false},
 	{"join_collapse_limit", NULL, "8", false},
+	{"geqo_threshold", NULL, "12", false},
+	{"geqo_effort", NULL, "5", false},
+	{"geqo_pool_size", NULL, "0", false},
+	{"geqo_generations", NULL, "0", false},
+	{"geqo_selection_bias", NULL, "2", false},
+	{"geqo_seed", NULL, "0", false},
+	{"constraint_exclusion", NULL, "partition", false},
+	{"force_parallel_mode", NULL, "off", false},
+	{"recursive_worktable_factor", NULL, "10", false},
+	{"max_stack_depth", NULL, "2MB", false},
 };
 
 static const GucDef *guc_def(const char *lname)

@@ -80,6 +80,10 @@ typedef struct PgsSession {
 	/* TEMP tables this session created (dropped when it ends) */
 	int ntemp;
 	char **temp; /* owned */
+	/* TEMP relations stored under another name: a permanent relation has
+	 * theirs (temp.c) */
+	int nshadow;
+	struct PgsShadow *shadow; /* owned */
 } PgsSession;
 
 /* Microseconds since the Unix epoch. */
@@ -161,6 +165,16 @@ bool pgs_exec_ddl(PgsSession *s, PgQuery__Node *node, const char **tag);
 /* Forget the session's list of TEMP tables (s->temp); the program drops
  * them first, as DROP TABLE does, when the session ends. */
 void pgs_ddl_forget_temp(PgsSession *s);
+/* Before node runs: references to the session's TEMP relations that shadow
+ * a permanent one name their stored relation; a CREATE TEMP of a name a
+ * permanent relation has creates it under a name of its own (temp.c). */
+void pgs_temp_rewrite(PgsSession *s, PgQuery__Node *node);
+void pgs_temp_free(PgsSession *s);
+/* Whether node's WITH clause has data-modifying queries, and (with_dml.c)
+ * running them before node: each replaced by the rows it returned; false
+ * with *e (0A000 where the statement reads a table they change). */
+bool pgs_with_dml(const PgQuery__Node *node);
+bool pgs_with_dml_run(PgsSession *s, const char *src, PgQuery__Node *node, PgwError *e);
 /* SET / RESET of a setting, RESET ALL, SET SESSION CHARACTERISTICS AS
  * TRANSACTION (guc.c): 1 done with *tag, 0 failed with *e, -1 for SET
  * TRANSACTION, which belongs to the program's transaction block. */

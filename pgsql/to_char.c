@@ -366,5 +366,6 @@ bool pgt_to_char_register(sqlite3 *db, const PgtFormat *fmt)
 	const PgtSqlFunc fns[] = {
 		{"pg_to_char", 3, fn_to_char, ud, SQLITE_INNOCUOUS},
 	};
-	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) && tc_to_timestamp_register(db, fmt);
+	return pgt_create_functions(db, fns, sizeof(fns) / sizeof(fns[0])) && tc_to_timestamp_register(db, fmt) &&
+	       tc_to_number_register(db);
 }

@@ -35,5 +35,7 @@ void tc_ordinal(Buf *out, int64_t n, bool upper);
 bool tc_format_number(Buf *out, sqlite3_value *v, uint32_t oid, const char *fmt, PgtError *err);
 /* pg_to_timestamp(s, fmt) and pg_to_date(s, fmt). */
 bool tc_to_timestamp_register(sqlite3 *db, const PgtFormat *fmt);
+/* pg_to_number(s, fmt) (to_number.c). */
+bool tc_to_number_register(sqlite3 *db);
 
 #endif

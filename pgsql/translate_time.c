@@ -76,6 +76,7 @@ static const Sig sigs[] = {
 	{"to_timestamp", 1, {F8}, TZ, "pg_to_timestamp_epoch", NULL, {0}},
 	{"to_timestamp", 2, {TX, TX}, TZ, "pg_to_timestamp", "0", {0}},
 	{"to_date", 2, {TX, TX}, DT, "pg_to_timestamp", "1", {0}},
+	{"to_number", 2, {TX, TX}, NU, "pg_to_number", NULL, {0}},
 	{"to_char", 2, {TZ, TX}, TX, "pg_to_char", "1184", {0}},
 	{"to_char", 2, {TS, TX}, TX, "pg_to_char", "1114", {0}},
 	{"to_char", 2, {IV, TX}, TX, "pg_to_char", "1186", {0}},

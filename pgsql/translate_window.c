@@ -4,6 +4,9 @@
  * numeric/interval keys) and frames (ROWS, RANGE, GROUPS, EXCLUDE), which
  * SQLite's window syntax expresses one for one.
  */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "common/pgident.h"
 #include "pgsql/pgtype.h"
@@ -68,9 +71,53 @@ void tr_put_sort_dir(Buf *out, const PgQuery__SortBy *sb)
 	buf_put_str(out, (fl & 2) ? " NULLS FIRST" : " NULLS LAST");
 }
 
+static bool is_float_type(uint32_t t) { return t == PGT_FLOAT4 || t == PGT_FLOAT8; }
+
+/* A RANGE offset of type oid written as a constant (2, 1.5, 2::int8,
+ * 'inf'::float8) as the SQLite number literal into out: SQLite reads
+ * only a literal there.  0: not such a constant; -1: the error is set
+ * (22013 for a negative or NaN offset, 0A000 for infinity). */
+static int range_literal(Tr *tr, Node *n, uint32_t oid, Buf *out)
+{
+	while (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		n = n->type_cast->arg;
+	if (n->node_case != PG_QUERY__NODE__NODE_A_CONST || n->a_const->isnull)
+		return 0;
+	const PgQuery__AConst *c = n->a_const;
+	char text[64];
+	if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+		snprintf(text, sizeof(text), "%d", c->ival->ival);
+	else if (c->val_case == PG_QUERY__A__CONST__VAL_FVAL && strlen(c->fval->fval) < sizeof(text))
+		snprintf(text, sizeof(text), "%s", c->fval->fval);
+	else if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL && strlen(c->sval->sval) < sizeof(text))
+		snprintf(text, sizeof(text), "%s", c->sval->sval);
+	else
+		return 0;
+	char *end;
+	double v = strtod(text, &end);
+	while (*end == ' ')
+		end++;
+	if (end == text || *end || (tr_is_int_type(oid) && (strpbrk(text, ".eEiInN") || fabs(v) > 9e15)))
+		return 0;
+	if (isnan(v) || v < 0) {
+		tr_fail(tr, "22013", -1, "invalid preceding or following size in window function");
+		return -1;
+	}
+	if (isinf(v)) {
+		/* PostgreSQL's frame around an infinite key takes every row */
+		tr_unsupported(tr, -1, "RANGE frame offsets of infinity");
+		return -1;
+	}
+	if (tr_is_int_type(oid))
+		buf_printf(out, "%lld", (long long)v);
+	else
+		buf_printf(out, "%.17g", v);
+	return 1;
+}
+
 /* A frame offset: ROWS and GROUPS take a non-negative integer, RANGE an
- * offset of the ORDER BY column's type. */
-static bool frame_offset(Tr *tr, Node *n, bool range, bool start, Buf *out)
+ * offset of the ORDER BY column's type key (float8 for a float key). */
+static bool frame_offset(Tr *tr, Node *n, bool range, bool start, const TType *key, Buf *out)
 {
 	if (n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 	    ((n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL && n->a_const->ival->ival < 0) ||
@@ -83,26 +130,35 @@ static bool frame_offset(Tr *tr, Node *n, bool range, bool start, Buf *out)
 	TType et;
 	buf_init(&eb);
 	bool ok = tr_expr(tr, n, &eb, &et);
-	if (ok && !range && (et.unknown || et.param))
+	bool float_key = range && key && is_float_type(key->oid);
+	if (ok && !float_key && (et.unknown || et.param))
 		ok = tr_coerce(tr, &eb, &et, PGT_INT8, -1, -1);
+	else if (ok && float_key && (et.unknown || et.param || et.oid == PGT_NUMERIC || tr_is_int_type(et.oid)))
+		ok = tr_coerce(tr, &eb, &et, PGT_FLOAT8, -1, -1);
 	if (ok) {
 		tr_settle(tr, &eb, &et);
 		if (!range && !tr_is_int_type(et.oid))
 			ok = tr_fail(tr, "42804", -1, "argument of %s must be type bigint, not type %s", "ROWS",
 				     tr_type_name(et.oid));
-		else if (range && !tr_is_int_type(et.oid) && et.oid != PGT_FLOAT4 && et.oid != PGT_FLOAT8)
+		else if (range && !tr_is_int_type(et.oid) && !is_float_type(et.oid))
 			ok = tr_unsupported(tr, -1, "RANGE frame offsets of this type");
 	}
-	if (ok) {
-		buf_put_u8(out, '(');
+	int lit = ok && range ? range_literal(tr, n, et.oid, out) : 0;
+	if (lit != 0) {
+		ok = lit > 0;
+	} else if (ok && range) {
+		ok = tr_unsupported(tr, -1, "RANGE frame offsets that are not constants");
+	} else if (ok) {
+		/* SQLite takes a number: an integer type's value as one */
+		buf_put_str(out, "CAST((");
 		tr_put_buf(out, &eb);
-		buf_put_u8(out, ')');
+		buf_put_str(out, is_float_type(et.oid) ? ") AS REAL)" : ") AS INTEGER)");
 	}
 	buf_cleanup(&eb);
 	return ok;
 }
 
-static bool frame_bound(Tr *tr, int fo, bool start, Node *offset, bool range, Buf *out)
+static bool frame_bound(Tr *tr, int fo, bool start, Node *offset, bool range, const TType *key, Buf *out)
 {
 	if (fo & (start ? FO_START_UNBOUNDED_PRECEDING : FO_END_UNBOUNDED_PRECEDING))
 		buf_put_str(out, "UNBOUNDED PRECEDING");
@@ -111,7 +167,7 @@ static bool frame_bound(Tr *tr, int fo, bool start, Node *offset, bool range, Bu
 	else if (fo & (start ? FO_START_CURRENT_ROW : FO_END_CURRENT_ROW))
 		buf_put_str(out, "CURRENT ROW");
 	else {
-		if (!frame_offset(tr, offset, range, start, out))
+		if (!frame_offset(tr, offset, range, start, key, out))
 			return false;
 		buf_put_str(out, (fo & (start ? FO_START_OFFSET_PRECEDING : FO_END_OFFSET_PRECEDING)) ? " PRECEDING"
 												 : " FOLLOWING");
@@ -119,7 +175,7 @@ static bool frame_bound(Tr *tr, int fo, bool start, Node *offset, bool range, Bu
 	return true;
 }
 
-static bool frame_clause(Tr *tr, PgQuery__WindowDef *w, bool keyed, int norder, Buf *out)
+static bool frame_clause(Tr *tr, PgQuery__WindowDef *w, bool keyed, int norder, const TType *key, Buf *out)
 {
 	int fo = w->frame_options;
 	if (!(fo & FO_NONDEFAULT))
@@ -135,11 +191,11 @@ static bool frame_clause(Tr *tr, PgQuery__WindowDef *w, bool keyed, int norder, 
 	buf_put_str(out, range ? " RANGE " : (fo & FO_GROUPS) ? " GROUPS " : " ROWS ");
 	if (fo & FO_BETWEEN)
 		buf_put_str(out, "BETWEEN ");
-	if (!frame_bound(tr, fo, true, w->start_offset, range, out))
+	if (!frame_bound(tr, fo, true, w->start_offset, range, key, out))
 		return false;
 	if (fo & FO_BETWEEN) {
 		buf_put_str(out, " AND ");
-		if (!frame_bound(tr, fo, false, w->end_offset, range, out))
+		if (!frame_bound(tr, fo, false, w->end_offset, range, key, out))
 			return false;
 	}
 	if (fo & FO_EXCLUDE_CURRENT_ROW)
@@ -186,7 +242,7 @@ static bool window_body(Tr *tr, PgQuery__WindowDef *w, Buf *out)
 		if (!order_item(tr, w->order_clause[i]->sort_by, out, &keyed, &last))
 			return false;
 	}
-	if (!frame_clause(tr, w, keyed, (int)w->n_order_clause, out))
+	if (!frame_clause(tr, w, keyed, (int)w->n_order_clause, w->n_order_clause ? &last : NULL, out))
 		return false;
 	buf_put_u8(out, ')');
 	return true;

@@ -122,8 +122,30 @@ static void placement_notice(RtSession *s, const char *table)
 	pgw_send_notice(pgw_evconn_conn(s->ec), &e);
 }
 
+/* CREATE TEMP TABLE: the session keeps its shard connections, where the
+ * table lives, until it ends.  One named as a table the shards have is
+ * refused: the router reads the shards' tables over other connections. */
+static bool temp_table_start(RtSession *s, const PgQuery__CreateStmt *cs)
+{
+	const PgQuery__RangeVar *rv = cs->relation;
+	if (!rv->relpersistence || rv->relpersistence[0] != 't')
+		return true;
+	if (rt_column_count(s->rt, rv->relname) > 0) {
+		PgwError e;
+		pgw_error_set(&e, "0A000",
+			      "a TEMP table named as a permanent table (\"%s\") is not supported through the router",
+			      rv->relname);
+		rt_send_error(s, &e);
+		return false;
+	}
+	s->keeps_backends = true;
+	return true;
+}
+
 static bool ddl_start(const RtOp *op, RtSession *s, const RtExecArgs *a)
 {
+	if (a->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT && !temp_table_start(s, a->stmt->create_stmt))
+		return false;
 	if (!a->extended && a->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
 		placement_notice(s, a->stmt->create_stmt->relation->relname);
 		rt_unique_notices(s, a->stmt->create_stmt);

@@ -197,7 +197,7 @@ void rt_pool_give(RtSession *s, RtBackend *b)
 	b->sess = NULL;
 	reap(p);
 	rt_park_pool_freed(s->rt);
-	if (!reusable(b) || p->nidle >= s->rt->pool_max_idle) {
+	if (!reusable(b) || p->nidle >= s->rt->pool_max_idle || s->keeps_backends) {
 		rt_backend_free(b);
 		p->closed++;
 		return;

@@ -238,6 +238,8 @@ struct RtSession {
 	bool cur_write;  /* the statement being dispatched changes data */
 	bool txn_ddl;    /* the open transaction changed the schema: it commits
 			  * on each shard in one phase (a shard cannot prepare DDL) */
+	bool keeps_backends; /* it created TEMP tables: it keeps its shard connections,
+			      * closed when it ends (their sessions drop the tables) */
 	int drop_from;   /* after a ROLLBACK TO: shards from this index leave (-1 none) */
 	RtTwoPhase tp;
 	char gid[64];

@@ -53,7 +53,8 @@ void rt_send_ready(RtSession *s)
 {
 	char status = rt_txn_status(s);
 	if (status == 'I' && s->waiting == 0 && s->nparts == 0 && !s->copy) {
-		rt_pool_release_all(s);
+		if (!s->keeps_backends)
+			rt_pool_release_all(s);
 		rt_cursor_txn_end(s);
 	}
 	pgw_send_ready(conn(s), status);

@@ -530,6 +530,12 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 		pgs_errorf(&s->pg, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
 		return false;
 	}
+	pgs_temp_rewrite(&s->pg, stmt->node);
+	if (!portal && pgs_with_dml(stmt->node) &&
+	    (!shd_txn_implicit_begin(s, &e) || !pgs_with_dml_run(&s->pg, stmt->sql, stmt->node, &e))) {
+		shd_send_error(s, &e); /* a simple query's WITH queries run first */
+		return false;
+	}
 	if (!pgs_translatable(stmt->node))
 		return shd_exec_utility(s, stmt->node, ex);
 
