@@ -505,13 +505,35 @@ static bool restricted(const RtPlanner *pl, const RtTables *t, const FromRefs *f
 	return false;
 }
 
+static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
+		      Node **kn, Node **xn, Arena *a);
+
+/* Whether the fetch of reference x takes keys of another table's, and
+ * no conjunct of its own restricts it (so that the colocated filter of a
+ * table joined with it filters nothing). */
+static bool keyed_only(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int x, const Conjuncts *cj, Arena *a)
+{
+	for (int i = 0; i < cj->n; i++)
+		if (owned(pl, f, (uint64_t)1 << x, cj->c[i]) || owned_or(pl, f, (uint64_t)1 << x, cj->c[i], a))
+			return false;
+	for (int i = 0; i < cj->n; i++) {
+		Node *kn, *xn;
+		if (key_source(pl, t, f, x, cj, i, &kn, &xn, a) >= 0)
+			return true;
+	}
+	return false;
+}
+
 /* For a conjunct c "k.a = x.b" where x is a sharded table read once, b its
  * vindex column, not colocated with k on a, whose fetch is restricted: x,
  * whose fetched values of b are keys k's fetch can take (a semi-join
  * reduction); -1 otherwise.  When a is k's vindex column too, only the
- * reference that comes first takes the other's keys. */
-static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
-		      Node **kn, Node **xn, Arena *a)
+ * reference that comes first takes the other's keys.  x colocated with k
+ * is a key source too when x's fetch takes keys itself and nothing else
+ * restricts it (TPC-H Q9: orders by the keys of the lines of the parts
+ * fetched), one link of such a chain deep. */
+static int key_source_at(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
+			 Node **kn, Node **xn, Arena *a, bool chain)
 {
 	int x = link(pl, f, k, cj->c[c], kn, xn);
 	if (x < 0 || f->nullable[x] || rt_tables_is_cte(t, f->rv[x]->relname) || occurrences(t, f->rv[x]->relname) != 1)
@@ -519,10 +541,24 @@ static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f,
 	const VscTable *tk = rt_plan_placement(pl, f->rv[k]->relname), *tx = rt_plan_placement(pl, f->rv[x]->relname);
 	const char *kcol = equated_column(*kn), *xcol = equated_column(*xn);
 	if (tx->placement != VSC_SHARDED || strcmp(tx->col_vindexes[0].column, xcol) != 0 ||
-	    colocated_ref(pl, t, f, k, kcol, x, xcol) ||
 	    (tk->placement == VSC_SHARDED && strcmp(tk->col_vindexes[0].column, kcol) == 0 && x > k))
 		return -1;
+	if (colocated_ref(pl, t, f, k, kcol, x, xcol))
+		return chain && keyed_only(pl, t, f, x, cj, a) ? x : -1;
 	return restricted(pl, t, f, x, cj, a) ? x : -1;
+}
+
+static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
+		      Node **kn, Node **xn, Arena *a)
+{
+	return key_source_at(pl, t, f, k, cj, c, kn, xn, a, false);
+}
+
+/* key_source, with a colocated table that takes keys itself. */
+static int chained_key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj,
+			      int c, Node **kn, Node **xn, Arena *a)
+{
+	return key_source_at(pl, t, f, k, cj, c, kn, xn, a, true);
 }
 
 /* The FROM reference of table name when it is read once, from a
@@ -555,7 +591,7 @@ static bool takes_keys(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTabl
 	bool takes = false;
 	for (int i = 0; k >= 0 && i < cj.n && !takes; i++) {
 		Node *kn, *xn;
-		takes = key_source(pl, t, f, k, &cj, i, &kn, &xn, &a) >= 0;
+		takes = chained_key_source(pl, t, f, k, &cj, i, &kn, &xn, &a) >= 0;
 	}
 	arena_reset(&a);
 	return takes;
@@ -572,7 +608,7 @@ static int key_filters(const RtPlanner *pl, const RtTables *t, const FromRefs *f
 	int n = 0;
 	for (int i = 0; i < cj->n && n < RT_MAX_SUBQUERIES; i++) {
 		Node *kn, *xn;
-		int x = key_source(pl, t, f, k, cj, i, &kn, &xn, a), have = 0;
+		int x = chained_key_source(pl, t, f, k, cj, i, &kn, &xn, a), have = 0;
 		if (x < 0)
 			continue;
 		for (int j = 0; j < r->ngather; j++)

@@ -265,7 +265,7 @@ static int pushable(const RtPlanner *pl, const RtTables *t, const RtFromRefs *f,
 		return -1;
 	if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK && !in_link(&sc, sl, q))
 		return -1;
-	if (sc.k < 0 || f->nullable[sc.k])
+	if (sc.k < 0 || f->nullable[sc.k] || rt_tables_is_cte(t, f->rv[sc.k]->relname))
 		return -1;
 	const VscTable *vk = rt_plan_placement(pl, f->rv[sc.k]->relname);
 	if (vk->placement != VSC_SHARDED || vk->col_vindexes[0].vindex->ncolumns > 1)
