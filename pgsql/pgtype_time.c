@@ -1164,6 +1164,25 @@ static bool store_tval(uint32_t oid, const TVal *v, PgtValue *out, PgtError *err
 	return ok || pgt_fail(err, "53200", "out of memory");
 }
 
+/* Whether s is a valid date in its storage form YYYY-MM-DD (year 1 or
+ * later): a date's canonical text, and a timestamp's at midnight without
+ * the time, whatever DateStyle says. */
+static bool plain_iso_date(const char *s, size_t n)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1 || m < 1 || m > 12 || d < 1)
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
 /* Text input of a date/time type into its canonical storage text;
  * 22007 bad syntax, 22008 field out of range, 22023 unknown zone. */
 bool pgt_time_in(const char *s, size_t n, uint32_t oid, int32_t typmod, const PgtFormat *fmt,
@@ -1171,6 +1190,14 @@ bool pgt_time_in(const char *s, size_t n, uint32_t oid, int32_t typmod, const Pg
 {
 	Zone session;
 	TVal v;
+	if ((oid == PGT_DATE || oid == PGT_TIMESTAMP) && plain_iso_date(s, n)) {
+		/* a stored date read as a date or timestamp (a date column beside
+		 * a timestamp): its text, without parsing and formatting it */
+		char t[20];
+		memcpy(t, s, 10);
+		memcpy(t + 10, " 00:00:00", 9);
+		return pgt_set_text(out, t, oid == PGT_DATE ? 10 : 19) || pgt_fail(err, "53200", "out of memory");
+	}
 	session_zone(fmt, &session);
 	if (!tval_parse(s, n, oid, typmod, &session, &v, err))
 		return false;

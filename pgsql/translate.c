@@ -920,6 +920,10 @@ static bool binop(Tr *tr, const char *op, Node *ln, Node *rn, int loc, Buf *out,
 	}
 	if (!unify(tr, &lb, &lt, &rb, &rt, loc))
 		goto out;
+	if (strchr("=<>!", op[0]) && (op[1] == 0 || (strchr("=>", op[1]) && op[2] == 0))) {
+		tr_hoist_constant(tr, ln, &lb);
+		tr_hoist_constant(tr, rn, &rb);
+	}
 	if (tr_is_time_type(lt.oid) || tr_is_time_type(rt.oid)) {
 		int done = tr_time_binop(tr, op, &lb, &lt, &rb, &rt, loc, out, ty);
 		if (done >= 0) {
@@ -1126,6 +1130,8 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			  tr_expr(tr, l->items[1], &b2, &t2) && unify(tr, &lb, &lt, &b1, &t1, a->location) &&
 			  unify(tr, &lb, &lt, &b2, &t2, a->location);
 		if (ok) {
+			tr_hoist_constant(tr, l->items[0], &b1);
+			tr_hoist_constant(tr, l->items[1], &b2);
 			TType three[3] = {lt, t1, t2};
 			int keyed = tr_cmp_keyed(three, 3);
 			buf_put_u8(out, '(');

@@ -36,7 +36,8 @@ static bool array_operand(Tr *tr, Buf *lb, TType *lt, Buf *rb, TType *rt, int lo
  * an ARRAY[...] constructor element by element, any other array (a
  * column, a parameter, a literal) through json_each over its stored
  * elements, each cast to the element type; a NULL array gives NULL, as in
- * PostgreSQL. */
+ * PostgreSQL.  The array is read once per statement when it does not
+ * depend on the row. */
 bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
 {
 	const char *in = all ? " NOT IN (" : " IN (";
@@ -61,9 +62,11 @@ bool tr_any_array(Tr *tr, PgQuery__AExpr *a, bool all, Buf *out, TType *ty)
 		tr_ttype_set(&et, PGT_TEXT, -1);
 		ok = ok && tr_coerce(tr, &eb, &et, elem, -1, a->location);
 		if (ok) {
-			buf_put_str(out, "(CASE WHEN (");
+			/* the NULL test as a subquery: over a parameter or a
+			 * constant it runs once, not once per row */
+			buf_put_str(out, "(CASE WHEN (SELECT (");
 			tr_put_buf(out, &rb);
-			buf_put_str(out, ") IS NULL THEN NULL ELSE ");
+			buf_put_str(out, ") IS NULL) THEN NULL ELSE ");
 			TType both[2] = {lt, et};
 			int keyed = tr_cmp_keyed(both, 2);
 			tr_put_cmp_operand(out, &lb, &lt, keyed);

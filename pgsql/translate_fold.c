@@ -267,3 +267,89 @@ bool tr_agg_filter(Tr *tr, PgQuery__FuncCall *f, Buf *out)
 	buf_put_str(out, tr->never_eval ? "))" : ")");
 	return true;
 }
+
+/* Whether n has the same value for every row: a constant, or casts and
+ * operators over constants. */
+static bool row_independent(const Node *n)
+{
+	if (!n)
+		return false;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_CONST:
+		return true;
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		return row_independent(n->type_cast->arg);
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && n->a_expr->rexpr &&
+		       (!n->a_expr->lexpr || row_independent(n->a_expr->lexpr)) && row_independent(n->a_expr->rexpr);
+	default:
+		return false;
+	}
+}
+
+/* Where the collation of "(x COLLATE name)" starts when b is that whole
+ * (the offset of " COLLATE "), 0 when b has no COLLATE anywhere, -1
+ * otherwise (a collation inside, which SQLite carries up to the
+ * expression: a subquery would lose it). */
+static long top_collation(const Buf *b)
+{
+	const char *s = (const char *)b->data;
+	size_t n = b->len;
+	long at = -1;
+	int depth = 0;
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\'' || c == '"') {
+			const char *e = memchr(s + i + 1, c, n - i - 1);
+			if (!e)
+				return -1;
+			i = (size_t)(e - s); /* a doubled quote reopens at once */
+			continue;
+		}
+		if (c == '(')
+			depth++;
+		else if (c == ')' && --depth == 0 && i + 1 != n)
+			at = -2; /* the first parenthesis closes before the end */
+		else if (c == ' ' && n - i > 9 && memcmp(s + i, " COLLATE ", 9) == 0) {
+			any = true;
+			if (depth == 1 && at != -2)
+				at = (long)i;
+		}
+	}
+	if (!any)
+		return 0;
+	if (s[0] != '(' || at < 0)
+		return -1;
+	for (size_t i = (size_t)at + 9; i + 1 < n; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return -1;
+	return at;
+}
+
+void tr_hoist_constant(Tr *tr, const Node *n, Buf *b)
+{
+	/* only a call (not a literal, whose text later steps may read) */
+	if (tr->expr_only || tr->failed || b->failed || b->len == 0 || !row_independent(n) ||
+	    !(b->data[0] == '(' || (b->data[0] >= 'a' && b->data[0] <= 'z')) || !memchr(b->data, '(', b->len))
+		return;
+	long at = top_collation(b);
+	if (at < 0 || (at > 0 && !memchr(b->data + 1, '(', (size_t)at - 1)))
+		return; /* a collation inside, or "(literal COLLATE c)" */
+	if (at == 0) {
+		tr_wrap(b, "(SELECT ", ")");
+		return;
+	}
+	/* "(x COLLATE c)" as "((SELECT x) COLLATE c)" */
+	Buf h;
+	buf_init(&h);
+	buf_put_str(&h, "((SELECT ");
+	buf_put(&h, b->data + 1, (size_t)at - 1);
+	buf_put_u8(&h, ')');
+	buf_put(&h, b->data + at, b->len - (size_t)at);
+	if (!h.failed) {
+		b->len = 0;
+		buf_put(b, h.data, h.len);
+	}
+	buf_cleanup(&h);
+}

@@ -87,6 +87,9 @@ typedef struct Tr {
 	/* > 0: translating a constant alone, for its type or its check
 	 * (translate_constfold.c) */
 	int folding;
+	/* an expression alone (a CHECK, DEFAULT or index expression, which
+	 * SQLite allows no subquery in) */
+	bool expr_only;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -158,6 +161,11 @@ bool tr_null_skips(const Node *other, const TType *t);
 bool tr_strict_op(const char *op);
 /* b becomes NULL, never evaluated (its parameters stay in the statement). */
 void tr_never_evaluated(Buf *b);
+/* b, the translation of comparison operand n, computed once per execution
+ * instead of once per row when n is the same for every row (constants,
+ * casts and operators over them: `date '1994-01-01' + interval '1' year`):
+ * as a scalar subquery, which SQLite evaluates once. */
+void tr_hoist_constant(Tr *tr, const Node *n, Buf *b);
 /* n (translated into b, of type t) is folded away: when it holds an
  * aggregate, b becomes its translation again with every aggregate taking
  * no row, so that no argument of it is evaluated (PostgreSQL's planner

@@ -1501,6 +1501,7 @@ bool pgs_translate_expr(const PgsTranslateCtx *ctx, const PgsTable *table, PgQue
 	Scope top;
 	TType t;
 	tr_init(&tr, ctx, err, &top);
+	tr.expr_only = true;
 	if (table) {
 		TRel *r = tr_rel_from_table(&tr, table, table->name);
 		r->unqualified = true;

@@ -20,19 +20,11 @@
 #include "common/pgnode.h"
 #include "pgsql/pgtype.h"
 #include "pgsql/translate.h"
-#include "router/plan_int.h"
+#include "router/gather_int.h"
 
 typedef PgQuery__Node Node;
 
-/* The table references of the top-level FROM list. */
-typedef struct FromRefs {
-	int n;
-	PgQuery__RangeVar *rv[RT_MAX_TABLES];
-	const char *qual[RT_MAX_TABLES]; /* alias, else name */
-	bool nullable[RT_MAX_TABLES];    /* on the nullable side of an outer join */
-	bool other; /* a subquery, function or USING/NATURAL join: unqualified columns are not resolved */
-	const ProtobufCMessage *scope; /* the statement whose columns the final step reads */
-} FromRefs;
+typedef RtFromRefs FromRefs;
 
 static void from_refs(Node *n, bool nullable, FromRefs *f)
 {
@@ -54,6 +46,8 @@ static void from_refs(Node *n, bool nullable, FromRefs *f)
 	from_refs(j->larg, nullable || full || j->jointype == PG_QUERY__JOIN_TYPE__JOIN_RIGHT, f);
 	from_refs(j->rarg, nullable || full || j->jointype == PG_QUERY__JOIN_TYPE__JOIN_LEFT, f);
 }
+
+void rt_from_refs(Node *n, bool nullable, FromRefs *f) { from_refs(n, nullable, f); }
 
 /* The FROM references an expression reads, as a mask: columns qualified
  * by a reference's name or alias, or unqualified ones only its table has;
@@ -98,6 +92,11 @@ static bool owner_visit(const ProtobufCMessage *m, void *arg)
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	if (!o->ok)
 		return false;
+	int pushed = rt_gather_pushed_owner(o->f, m);
+	if (pushed >= 0) {
+		o->mask |= (uint64_t)1 << pushed;
+		return false;
+	}
 	if (d == &pg_query__sub_link__descriptor || d == &pg_query__param_ref__descriptor ||
 	    d == &pg_query__func_call__descriptor || d == &pg_query__a__star__descriptor ||
 	    d == &pg_query__grouping_func__descriptor) {
@@ -137,6 +136,8 @@ static void conjuncts(Node *where, Node **out, int *n, int max)
 		out[(*n)++] = where;
 }
 
+void rt_conjuncts(Node *where, Node **out, int *n, int max) { conjuncts(where, out, n, max); }
+
 static int occurrences(const RtTables *t, const char *name)
 {
 	int n = 0;
@@ -145,7 +146,7 @@ static int occurrences(const RtTables *t, const char *name)
 	return n;
 }
 
-#define MAX_CONJUNCTS 64
+#define MAX_CONJUNCTS RT_GATHER_MAX_CONJUNCTS
 #define MAX_NEEDED 64
 
 /* The columns of a table the final step reads: those named through one of
@@ -154,6 +155,7 @@ static int occurrences(const RtTables *t, const char *name)
 typedef struct Needed {
 	const RtPlanner *pl;
 	const RtTables *t;
+	const FromRefs *f; /* its subqueries pushed into fetches read nothing here */
 	const char *table;
 	bool all;
 	int n;
@@ -184,7 +186,7 @@ static void need(Needed *nd, const char *col)
 static bool needed_visit(const ProtobufCMessage *m, void *arg)
 {
 	Needed *nd = arg;
-	if (nd->all)
+	if (nd->all || rt_gather_pushed_owner(nd->f, m) >= 0)
 		return false;
 	if (m->descriptor == &pg_query__join_expr__descriptor) {
 		const PgQuery__JoinExpr *j = (const PgQuery__JoinExpr *)m;
@@ -233,7 +235,7 @@ static bool needed_visit(const ProtobufCMessage *m, void *arg)
 static void fetch_targets(const RtPlanner *pl, const RtTables *t, const FromRefs *f, const char *name, Arena *a,
 			  RtStarTarget *st, PgQuery__SelectStmt *q)
 {
-	Needed nd = {.pl = pl, .t = t, .table = name, .all = !f->scope};
+	Needed nd = {.pl = pl, .t = t, .f = f, .table = name, .all = !f->scope};
 	if (f->scope)
 		pgn_walk(f->scope, needed_visit, &nd);
 	q->n_target_list = 1;
@@ -503,13 +505,35 @@ static bool restricted(const RtPlanner *pl, const RtTables *t, const FromRefs *f
 	return false;
 }
 
+static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
+		      Node **kn, Node **xn, Arena *a);
+
+/* Whether the fetch of reference x takes keys of another table's, and
+ * no conjunct of its own restricts it (so that the colocated filter of a
+ * table joined with it filters nothing). */
+static bool keyed_only(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int x, const Conjuncts *cj, Arena *a)
+{
+	for (int i = 0; i < cj->n; i++)
+		if (owned(pl, f, (uint64_t)1 << x, cj->c[i]) || owned_or(pl, f, (uint64_t)1 << x, cj->c[i], a))
+			return false;
+	for (int i = 0; i < cj->n; i++) {
+		Node *kn, *xn;
+		if (key_source(pl, t, f, x, cj, i, &kn, &xn, a) >= 0)
+			return true;
+	}
+	return false;
+}
+
 /* For a conjunct c "k.a = x.b" where x is a sharded table read once, b its
  * vindex column, not colocated with k on a, whose fetch is restricted: x,
  * whose fetched values of b are keys k's fetch can take (a semi-join
  * reduction); -1 otherwise.  When a is k's vindex column too, only the
- * reference that comes first takes the other's keys. */
-static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
-		      Node **kn, Node **xn, Arena *a)
+ * reference that comes first takes the other's keys.  x colocated with k
+ * is a key source too when x's fetch takes keys itself and nothing else
+ * restricts it (TPC-H Q9: orders by the keys of the lines of the parts
+ * fetched), one link of such a chain deep. */
+static int key_source_at(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
+			 Node **kn, Node **xn, Arena *a, bool chain)
 {
 	int x = link(pl, f, k, cj->c[c], kn, xn);
 	if (x < 0 || f->nullable[x] || rt_tables_is_cte(t, f->rv[x]->relname) || occurrences(t, f->rv[x]->relname) != 1)
@@ -517,10 +541,24 @@ static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f,
 	const VscTable *tk = rt_plan_placement(pl, f->rv[k]->relname), *tx = rt_plan_placement(pl, f->rv[x]->relname);
 	const char *kcol = equated_column(*kn), *xcol = equated_column(*xn);
 	if (tx->placement != VSC_SHARDED || strcmp(tx->col_vindexes[0].column, xcol) != 0 ||
-	    colocated_ref(pl, t, f, k, kcol, x, xcol) ||
 	    (tk->placement == VSC_SHARDED && strcmp(tk->col_vindexes[0].column, kcol) == 0 && x > k))
 		return -1;
+	if (colocated_ref(pl, t, f, k, kcol, x, xcol))
+		return chain && keyed_only(pl, t, f, x, cj, a) ? x : -1;
 	return restricted(pl, t, f, x, cj, a) ? x : -1;
+}
+
+static int key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj, int c,
+		      Node **kn, Node **xn, Arena *a)
+{
+	return key_source_at(pl, t, f, k, cj, c, kn, xn, a, false);
+}
+
+/* key_source, with a colocated table that takes keys itself. */
+static int chained_key_source(const RtPlanner *pl, const RtTables *t, const FromRefs *f, int k, const Conjuncts *cj,
+			      int c, Node **kn, Node **xn, Arena *a)
+{
+	return key_source_at(pl, t, f, k, cj, c, kn, xn, a, true);
 }
 
 /* The FROM reference of table name when it is read once, from a
@@ -553,7 +591,7 @@ static bool takes_keys(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTabl
 	bool takes = false;
 	for (int i = 0; k >= 0 && i < cj.n && !takes; i++) {
 		Node *kn, *xn;
-		takes = key_source(pl, t, f, k, &cj, i, &kn, &xn, &a) >= 0;
+		takes = chained_key_source(pl, t, f, k, &cj, i, &kn, &xn, &a) >= 0;
 	}
 	arena_reset(&a);
 	return takes;
@@ -570,7 +608,7 @@ static int key_filters(const RtPlanner *pl, const RtTables *t, const FromRefs *f
 	int n = 0;
 	for (int i = 0; i < cj->n && n < RT_MAX_SUBQUERIES; i++) {
 		Node *kn, *xn;
-		int x = key_source(pl, t, f, k, cj, i, &kn, &xn, a), have = 0;
+		int x = chained_key_source(pl, t, f, k, cj, i, &kn, &xn, a), have = 0;
 		if (x < 0)
 			continue;
 		for (int j = 0; j < r->ngather; j++)
@@ -643,6 +681,12 @@ static bool table_fetch(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTab
 	PgQuery__SelectStmt q = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
 	fetch_targets(pl, t, f, name, &a, &st, &q);
+	Node none = PG_QUERY__NODE__INIT, *distinct[1] = {&none};
+	if (f->scope && f->scope->descriptor == &pg_query__select_stmt__descriptor && q.target_list != st.targets &&
+	    occurrences(t, name) == 1 && rt_gather_semi_only(f->scope, name)) {
+		q.n_distinct_clause = 1; /* rows that only need to exist */
+		q.distinct_clause = distinct;
+	}
 	q.n_from_clause = 1;
 	q.from_clause = tf.from;
 	q.where_clause = nmine == 0 ? NULL : nmine == 1 ? mine[0] : bool_node(&a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, mine, nmine);
@@ -930,6 +974,7 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 		if (nkept < RT_MAX_TABLES)
 			kept[nkept++] = w->ctes[i];
 	}
+	rt_gather_push_sublinks(pl, ps, t, &f, &rest);
 	if (!gather_tables(pl, ps, &rest, NULL, &f, r) || r->ngather == 0)
 		return false;
 	PgQuery__Node qn = PG_QUERY__NODE__INIT;
@@ -944,14 +989,35 @@ bool rt_gather_plan(const RtPlanner *pl, PgQuery__SelectStmt *s, const RtTables 
 			w->n_ctes = nkept;
 		}
 	}
-	if ((r->params_inlined || nkept < nctes) && !(r->final_sql = pgn_deparse(&qn)))
+	/* the conjuncts run in the fetches are not the final step's */
+	Node *where = ps->where_clause, *left[MAX_CONJUNCTS];
+	int nleft = 0;
+	Arena a;
+	arena_init(&a);
+	if (f.npushed) {
+		Node *all[MAX_CONJUNCTS];
+		int nall = 0;
+		conjuncts(where, all, &nall, MAX_CONJUNCTS);
+		for (int i = 0; i < nall; i++) {
+			bool pushed = false;
+			for (int k = 0; k < f.npushed; k++)
+				pushed = pushed || all[i] == f.pushed_conjunct[k];
+			if (!pushed)
+				left[nleft++] = all[i];
+		}
+		ps->where_clause = nleft == 0 ? NULL : nleft == 1 ? left[0] : bool_node(&a, PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR, left, nleft);
+	}
+	bool own_text = r->params_inlined || nkept < nctes || f.npushed;
+	if (own_text && !(r->final_sql = pgn_deparse(&qn)))
 		r->err.message[0] = 0;
+	ps->where_clause = where;
+	arena_reset(&a);
 	s->with_clause = w;
 	if (w) {
 		w->ctes = ctes;
 		w->n_ctes = nctes;
 	}
-	if ((r->params_inlined || nkept < nctes) && !r->final_sql)
+	if (own_text && !r->final_sql)
 		return false;
 	gather_indexes(pl, s, r);
 	r->merge = true;
@@ -1373,6 +1439,17 @@ bool rt_gather_semijoin_plan(const RtPlanner *pl, PgQuery__Node *stmt, RtRoute *
 	pgn_walk(&s->where_clause->base, find_sublinks, &subs);
 	pgn_walk(&stmt->base, find_sublinks, &all);
 	if (subs.too_many || all.too_many || subs.n == 0 || subs.n != all.n)
+		return false;
+	/* subqueries colocated with the table run on its shards (a gather) */
+	FromRefs f;
+	RtTables t, rest;
+	memset(&f, 0, sizeof(f));
+	f.scope = &stmt->base;
+	from_refs(s->from_clause[0], false, &f);
+	rt_tables_collect(stmt, &t);
+	rest = t;
+	rt_gather_push_sublinks(pl, s, &t, &f, &rest);
+	if (f.npushed == subs.n)
 		return false;
 	return subquery_values_plan(pl, stmt, rv->relname, rv->alias ? rv->alias->aliasname : rv->relname,
 				    s->where_clause, &subs, r);

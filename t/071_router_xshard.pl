@@ -258,6 +258,16 @@ for my $k (0 .. 9)
 	  "select o.id from orders o where o.id in (select order_id from items where n = $n) and o.qty is not null order by 1",
 	  "select o.id, o.qty from orders o where o.qty = any (select n from items where order_id between $u and $u + 30) order by 1",
 	  "select o.id from orders o where o.qty > all (select n from items where order_id = $u) order by 1",
+	  # subqueries colocated with one table on the vindex run in its fetch
+	  "select u.id from users u where u.id in (select user_id from orders group by user_id having sum(qty) > $q) order by 1",
+	  "select o.id, i.sku from orders o join items i on i.order_id = o.id where not exists"
+	  . " (select 1 from users u where u.id = o.user_id and u.region = '$r') order by 1, 2",
+	  "select u.id from users u where exists (select 1 from orders o where o.user_id = u.id"
+	  . " group by o.product_id having count(*) > $n - 2) order by 1",
+	  "select id from users where id in (select user_id from orders where qty is not null order by qty, id limit $q + 1) order by 1",
+	  "select o.id from orders o where exists (select 1 from users u join products p on p.id = o.product_id"
+	  . " where u.id = o.user_id and p.price > $q) order by 1",
+	  "select id from users where exists (select 1 from orders where user_id = id and qty = $q) order by 1",
 	  # scalar subqueries, correlated and not
 	  "select u.id, (select sum(o.qty) from orders o where o.user_id = u.id and o.qty > $q - 1) from users u order by 1",
 	  "select u.id, (select count(*) from items i where i.n = u.id % 4) from users u where u.id > $u order by 1",
@@ -373,16 +383,31 @@ is($received->() - $before, 1 + $orders_q4, 'the shards sent one users row and o
 
 # an uncorrelated IN (subquery) on the vindex column: the subquery's values
 # go to the shards as a parameter, only to the shards that hold them
-like($explain->('select name from users where id in (select user_id from orders where qty = 4)'),
-	qr/^WithSubqueryValues IN every shard \(4\), \$1\.\.\$1 the values of the final step's statements, only to the shards of the "id" values in \$1: SELECT name FROM users WHERE id = ANY\(\$1::int8\[\]\)\n-> FinalStep over intermediate results: SELECT user_id FROM orders WHERE qty = 4;\n  -> IntermediateResult "orders" in the router's engine\n    -> Route Scatter every shard \(4\): SELECT id, user_id, qty FROM orders WHERE qty = 4\n/,
+like($explain->('select name from users where id in (select product_id from orders where qty = 4)'),
+	qr/^WithSubqueryValues IN every shard \(4\), \$1\.\.\$1 the values of the final step's statements, only to the shards of the "id" values in \$1: SELECT name FROM users WHERE id = ANY\(\$1::int4\[\]\)\n-> FinalStep over intermediate results: SELECT product_id FROM orders WHERE qty = 4;\n  -> IntermediateResult "orders" in the router's engine\n    -> Route Scatter every shard \(4\): SELECT id, product_id, qty FROM orders WHERE qty = 4\n/,
 	'EXPLAIN: a semi-join reduction, routed by the vindex');
 my $statements = sub { my $n = 0; $n += $_->[2] for @{ $db{simple}->selectall_arrayref('show stats') }; $n };
 ($before, my $sent) = ($received->(), $statements->());
-my $got = answer($db{simple}, "select name from users where id in (select user_id from orders where id = 5)");
-is_deeply($got, answer($db{postgres}, "select name from users where id in (select user_id from orders where id = 5)"),
+my $got = answer($db{simple}, "select name from users where id in (select product_id from orders where id = 5)");
+is_deeply($got, answer($db{postgres}, "select name from users where id in (select product_id from orders where id = 5)"),
 	'a key found by the subquery');
 is($received->() - $before, 2, 'the shards sent the one order and the one user');
 is($statements->() - $sent, 5, 'the order asked of 4 shards, the user of 1');
+
+# IN / EXISTS over a table colocated with the outer one on the vindex: each
+# shard runs the subquery in the outer table's fetch, nothing else is fetched
+like($explain->('select name from users where id in (select user_id from orders where qty = 4)'),
+	qr/^FinalStep over intermediate results: SELECT name FROM users\n-> IntermediateResult "users" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT name FROM users WHERE id IN \(SELECT user_id FROM orders WHERE qty = 4\)\n/,
+	'EXPLAIN: IN (subquery) colocated on the vindex runs on the shards');
+like($explain->('select u.name from users u join items i on i.n = u.id where not exists (select 1 from orders o where o.user_id = u.id and o.qty > 2)'),
+	qr/^FinalStep over intermediate results: SELECT u\.name FROM users u JOIN items i ON i\.n = u\.id\n-> IntermediateResult "users" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT name, id FROM users u WHERE NOT EXISTS \(SELECT 1 FROM orders o WHERE o\.user_id = u\.id AND o\.qty > 2\)\n-> IntermediateResult "items" in the router's engine\n  -> Route Scatter every shard \(4\): SELECT n FROM items\n/,
+	'EXPLAIN: NOT EXISTS colocated with one table of a gather runs in its fetch');
+($before, $sent) = ($received->(), $statements->());
+$got = answer($db{simple}, "select name from users where id in (select user_id from orders where id = 5)");
+is_deeply($got, answer($db{postgres}, "select name from users where id in (select user_id from orders where id = 5)"),
+	'a colocated IN (subquery)');
+is($received->() - $before, 1, 'the shards sent the one user');
+is($statements->() - $sent, 4, 'one statement to each shard');
 
 # a CTE grouped by its table's vindex column runs whole on each shard: the
 # router receives one row per group
