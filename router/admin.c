@@ -40,6 +40,7 @@ static const char *const keys[] = {"http",
 				   "max_parallel_shards",
 				   "acquire_timeout_ms",
 				   "idle_timeout_ms",
+				   "lookup_backfill_rows",
 				   "log_file"};
 
 bool rt_ops_config_key(const char *key)
@@ -155,7 +156,7 @@ static bool load_log(json_t *root, const char *file, RtOpsConfig *c)
 bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd, pto, ps, acq, idle, mps;
+	long long mc, st, ht, ip, cps, burst, at, mm, sto, qto, lmd, pto, ps, acq, idle, mps, lbr;
 	bool ok = load_http(root, file, c) && load_admin(root, file, c) && load_log(root, file, c) &&
 		  get_int(root, "log_min_duration_ms", file, -1, 2147483647, -1, "milliseconds (-1: off)", &lmd) &&
 		  get_int(root, "pause_timeout_ms", file, 1, 86400000, 30000, "milliseconds", &pto) &&
@@ -173,7 +174,8 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 		  get_int(root, "pool_size", file, 0, 1000000, 0, "a number of connections (0: no limit)", &ps) &&
 		  get_int(root, "max_parallel_shards", file, 0, 1000000, 0, "a number of shards (0: no limit)", &mps) &&
 		  get_int(root, "acquire_timeout_ms", file, 1, 86400000, 5000, "milliseconds", &acq) &&
-		  get_int(root, "idle_timeout_ms", file, 0, 86400000, 600000, "milliseconds (0: never)", &idle);
+		  get_int(root, "idle_timeout_ms", file, 0, 86400000, 600000, "milliseconds (0: never)", &idle) &&
+		  get_int(root, "lookup_backfill_rows", file, 1, 1000000, 1000, "a number of rows", &lbr);
 	if (!ok)
 		return false;
 	c->max_client_conn = (int)mc;
@@ -192,6 +194,7 @@ bool rt_ops_config_load(json_t *root, const char *file, RtOpsConfig *c)
 	c->max_parallel_shards = (int)mps;
 	c->acquire_timeout_ms = acq;
 	c->idle_timeout_ms = idle;
+	c->lookup_backfill_rows = (int)lbr;
 	return true;
 }
 

@@ -261,8 +261,8 @@ static void ask_where(RtLookupReads *r, const RtParams *params, Node *where, con
 		return;
 	for (int k = 1; k < vt->n_col_vindexes; k++) {
 		const VscColumnVindex *cv = &vt->col_vindexes[k];
-		if (!vsc_vindex_is_lookup(cv->vindex))
-			continue;
+		if (!vsc_vindex_is_lookup(cv->vindex) || rt_backfill_pending(r->rt, vt->name, cv->column))
+			continue; /* not a lookup, or its lookup table is not filled yet: every shard */
 		if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP) {
 			if (rt_plan_is_vindex_column(a->lexpr, cv->column, table, alias))
 				ask_node(r, params, cv->vindex, a->rexpr);

@@ -398,6 +398,7 @@ out:
 	rt_column_types_forget(&rt);
 	rt_seq_free(&rt);
 	rt_lookup_conns_free(&rt);
+	rt_backfill_free_all(&rt);
 	for (int i = 0; i < rt.ndescs; i++)
 		rt_desc_free(rt.descs[i]);
 	free(rt.descs);

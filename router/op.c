@@ -227,6 +227,24 @@ void rt_op_check(const RtOp *op)
 
 /* ---------------------------------------------------------------- explain */
 
+/* The values a split statement is sent with: " ($1 = v, ...)", text
+ * values as they are, binary ones as such. */
+static void put_params(const RtParams *p, Buf *out)
+{
+	for (int k = 0; p && k < p->n; k++) {
+		const char *v = p->values[k];
+		buf_printf(out, "%s$%d = ", k ? ", " : " (", k + 1);
+		if (!v)
+			buf_printf(out, "NULL");
+		else if (p->formats && p->formats[k] == 1)
+			buf_printf(out, "<binary>");
+		else
+			buf_printf(out, "%.*s", p->lengths[k], v);
+	}
+	if (p && p->n)
+		buf_printf(out, ")");
+}
+
 /* The shards of a leaf: one named, every one, or those named. */
 static void put_shards(const RtOp *op, const VscSchema *vs, Buf *out)
 {
@@ -288,9 +306,11 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)
 			if (op->lookup_sql[i])
 				buf_printf(out, ", lookup rows first on %s: %s", vsc_shard(vs, i)->name, op->lookup_sql[i]);
-		for (int i = 0; op->sequenced && op->split_sql && i < op->nshards; i++)
-			buf_printf(out, "%s %s: %s", i ? ";" : ", values from cluster-wide sequences written in:",
+		for (int i = 0; op->sequenced && op->split_sql && i < op->nshards; i++) {
+			buf_printf(out, "%s %s: %s", i ? ";" : ", values from cluster-wide sequences bound in:",
 				   vsc_shard(vs, op->shards[i])->name, op->split_sql[i]);
+			put_params(op->split_params ? &op->split_params[i] : NULL, out);
+		}
 		if (op->kind == RT_OP_SUBQUERY_VALUES)
 			buf_printf(out, ", $1..$%d the values of the final step's statements", op->nsubs);
 		if (op->kind == RT_OP_SUBQUERY_VALUES && op->key)

@@ -49,6 +49,7 @@ typedef struct RtOpsConfig {
 	int pool_size;               /* connections to each shard at most (held and idle); 0: no limit */
 	int64_t acquire_timeout_ms;  /* a statement waits this long for a pool at pool_size (53300 then) */
 	int64_t idle_timeout_ms;     /* idle pool connections close after this; 0: never */
+	int lookup_backfill_rows;    /* rows a lookup backfill reads per batch (backfill.c) */
 	char *log_file;              /* owned: stderr goes there (reopened on SIGUSR1); NULL: stderr as it is */
 	char *passwd_file;           /* owned: the router's passwd file (RELOAD), NULL none */
 	char *config_file;           /* owned: the router's config file (RELOAD), NULL none */
@@ -202,6 +203,7 @@ void rt_show_servers(struct RtSession *s);
 void rt_show_config(struct RtSession *s);
 void rt_show_lists(struct RtSession *s);
 void rt_show_version(struct RtSession *s);
+void rt_show_backfill(struct RtSession *s);
 
 /* http.c, for http_sql.c: replies, the request's JSON body (NULL when
  * it is not an object), and HTTP Basic credentials verified against the

@@ -482,24 +482,36 @@ static void renumber_restore(Renumber *rn)
 }
 
 /* The parameters the renumbered statement is sent with, in one block that
- * its values array heads (borrowing the values); false out of memory. */
+ * its values array heads, the values' bytes copied into it (a sequenced
+ * INSERT's drawn values die with its planning); false out of memory. */
 static bool renumbered_params(const Renumber *rn, RtParams *out)
 {
 	const RtParams *all = rn->all;
-	size_t k = (size_t)rn->k;
-	char *block = calloc(1, k * (sizeof(char *) + 2 * sizeof(int) + sizeof(uint32_t)) + 1);
+	size_t k = (size_t)rn->k, bytes = 0;
+	for (size_t i = 0; i < k; i++) {
+		int j = rn->from[i];
+		if (all->values[j])
+			bytes += (all->lengths ? (size_t)all->lengths[j] : strlen(all->values[j])) + 1;
+	}
+	char *block = calloc(1, k * (sizeof(char *) + 2 * sizeof(int) + sizeof(uint32_t)) + bytes + 1);
 	if (!block)
 		return false;
 	const char **values = (const char **)block;
 	int *lengths = (int *)(block + k * sizeof(char *));
 	int *formats = lengths + k;
 	uint32_t *types = (uint32_t *)(formats + k);
+	char *data = (char *)(types + k);
 	for (size_t i = 0; i < k; i++) {
 		int j = rn->from[i];
-		values[i] = all->values[j];
 		lengths[i] = all->lengths ? all->lengths[j] : (all->values[j] ? (int)strlen(all->values[j]) : 0);
 		formats[i] = all->formats ? all->formats[j] : 0;
 		types[i] = all->types ? all->types[j] : 0;
+		values[i] = NULL;
+		if (all->values[j]) {
+			memcpy(data, all->values[j], (size_t)lengths[i]);
+			values[i] = data;
+			data += lengths[i] + 1; /* zeroed: text values end in NUL */
+		}
 	}
 	*out = (RtParams){.n = rn->k, .values = values, .lengths = lengths, .formats = formats, .types = types};
 	return true;

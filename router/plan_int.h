@@ -155,18 +155,26 @@ uint32_t rt_plan_described_type(const RtPlanner *pl, PgQuery__SelectStmt *s, con
 
 /* plan_seq.c: an INSERT ... VALUES (or DEFAULT VALUES) leaving out a
  * column whose default is a sequence, or giving it DEFAULT, planned with
- * values drawn from the cluster-wide sequence written in as constants:
- * rt_seq_fill swaps a copy of the statement's column list and VALUES into
- * ins (true) until rt_seq_fill_undo puts the client's back; false when
- * there is nothing to fill, or with r refused when a value could not be
- * drawn. */
+ * values drawn from the cluster-wide sequence as bound parameters after
+ * the client's: rt_seq_fill swaps a copy of the statement's column list
+ * and VALUES into ins, and the client's parameters with the drawn values
+ * into r->params (true), until rt_seq_fill_undo puts the client's back;
+ * false when there is nothing to fill, or with r refused when a value
+ * could not be drawn.  The drawn values live in the fill's arena: what
+ * keeps them (split_params) copies them. */
 typedef struct RtSeqFill {
 	bool filled;
-	Arena arena; /* the nodes of the copy */
+	Arena arena; /* the nodes of the copy, the drawn values' texts */
 	PgQuery__Node **cols;
 	size_t n_cols;
 	PgQuery__Node *select;
 	PgQuery__OverridingKind override;
+	RtParams params; /* the client's parameters, then the drawn values */
+	const char **values;
+	int *lengths, *formats;
+	uint32_t *types;
+	const RtParams *client_params; /* the route's before */
+	const RtParams **route_params; /* where they go back */
 } RtSeqFill;
 
 bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, RtRoute *r);

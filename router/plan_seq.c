@@ -7,11 +7,14 @@
  * sequence, which would hand out the same values on every shard.  When an
  * INSERT ... VALUES leaves such a column out, or gives it DEFAULT, the
  * planner draws one value per row from the cluster-wide sequence (through
- * RtCatalog.sequence_next, row by row in order) and writes it into the
- * statement as a constant, so the row routes by it when the column is the
- * vindex column and RETURNING gives it back.  The client's tree is not
- * changed: the statement planned is a copy of its top levels (rt_seq_fill
- * swaps them in, rt_seq_fill_undo puts the client's back).
+ * RtCatalog.sequence_next, row by row in order) and puts it in the
+ * statement as a bound parameter after the client's own ($n+1, ...), so
+ * the row routes by it when the column is the vindex column, RETURNING
+ * gives it back, and the text the shards run is the same from one
+ * execution to the next (their prepared statement serves it).  The
+ * client's tree is not changed: the statement planned is a copy of its top
+ * levels (rt_seq_fill swaps them in, rt_seq_fill_undo puts the client's
+ * back).
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,22 +23,42 @@
 
 typedef PgQuery__Node Node;
 
-/* An integer constant as its digits (deparsed as a number literal). */
-static Node *int_const(Arena *a, int64_t v)
+/* The next drawn value v as the next bound parameter: its text kept in
+ * f's parameters (typed as the scanner types an integer literal), a
+ * ParamRef to it returned. */
+static Node *drawn_param(RtSeqFill *f, int64_t v)
 {
-	PgQuery__Float *f = arena_alloc(a, sizeof(*f));
-	*f = (PgQuery__Float)PG_QUERY__FLOAT__INIT;
-	f->fval = arena_printf(a, "%lld", (long long)v);
-	PgQuery__AConst *c = arena_alloc(a, sizeof(*c));
-	*c = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
-	c->val_case = PG_QUERY__A__CONST__VAL_FVAL;
-	c->fval = f;
-	c->location = -1;
-	Node *n = arena_alloc(a, sizeof(*n));
+	int k = f->params.n++;
+	f->values[k] = arena_printf(&f->arena, "%lld", (long long)v);
+	f->lengths[k] = (int)strlen(f->values[k]);
+	f->types[k] = v >= INT32_MIN && v <= INT32_MAX ? 23 : 20; /* int4, int8 */
+	PgQuery__ParamRef *pr = arena_alloc(&f->arena, sizeof(*pr));
+	*pr = (PgQuery__ParamRef)PG_QUERY__PARAM_REF__INIT;
+	pr->number = k + 1;
+	pr->location = -1;
+	Node *n = arena_alloc(&f->arena, sizeof(*n));
 	*n = (Node)PG_QUERY__NODE__INIT;
-	n->node_case = PG_QUERY__NODE__NODE_A_CONST;
-	n->a_const = c;
+	n->node_case = PG_QUERY__NODE__NODE_PARAM_REF;
+	n->param_ref = pr;
 	return n;
+}
+
+/* f's parameters: the client's (params, NULL without) with room for
+ * ndrawn more. */
+static void params_init(RtSeqFill *f, const RtParams *params, size_t ndrawn)
+{
+	size_t n = (size_t)(params ? params->n : 0), all = n + ndrawn + 1;
+	f->values = arena_alloc(&f->arena, sizeof(*f->values) * all);
+	f->lengths = arena_alloc(&f->arena, sizeof(*f->lengths) * all);
+	f->formats = arena_alloc(&f->arena, sizeof(*f->formats) * all); /* zeroed: text */
+	f->types = arena_alloc(&f->arena, sizeof(*f->types) * all);
+	for (size_t i = 0; i < n; i++) {
+		f->values[i] = params->values[i];
+		f->lengths[i] = params->lengths ? params->lengths[i] : (params->values[i] ? (int)strlen(params->values[i]) : 0);
+		f->formats[i] = params->formats ? params->formats[i] : 0;
+		f->types[i] = params->types ? params->types[i] : 0;
+	}
+	f->params = (RtParams){.n = (int)n, .values = f->values, .lengths = f->lengths, .formats = f->formats, .types = f->types};
 }
 
 /* The position of column among the INSERT's named columns, or -1. */
@@ -100,7 +123,8 @@ static void seq_refuse(RtRoute *r, const PgwError *e)
 
 /* Each row with its filled values: a new list (items copied, DEFAULTs of
  * the columns filled replaced, added columns appended), one value per row
- * and column in row order.  False with r refused. */
+ * and column in row order, each a parameter of f's.  False with r
+ * refused. */
 static bool fill_rows(const RtPlanner *pl, RtSeqFill *f, PgQuery__Node **rows, size_t nrows, const SeqCol *need,
 		      int nneed, PgQuery__Node **out, RtRoute *r)
 {
@@ -128,9 +152,9 @@ static bool fill_rows(const RtPlanner *pl, RtSeqFill *f, PgQuery__Node **rows, s
 				return false;
 			}
 			if (dflt)
-				l->items[need[k].pos] = int_const(&f->arena, v);
+				l->items[need[k].pos] = drawn_param(f, v);
 			else
-				l->items[l->n_items++] = int_const(&f->arena, v);
+				l->items[l->n_items++] = drawn_param(f, v);
 		}
 		Node *n = arena_alloc(&f->arena, sizeof(*n));
 		*n = (Node)PG_QUERY__NODE__INIT;
@@ -162,6 +186,7 @@ bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, Rt
 	if (nneed == 0)
 		return false;
 	arena_init(&f->arena);
+	params_init(f, r->params, nrows * (size_t)nneed);
 	PgQuery__Node **rows = arena_alloc(&f->arena, sizeof(*rows) * nrows);
 	if (!fill_rows(pl, f, src ? src->values_lists : NULL, nrows, need, nneed, rows, r)) {
 		arena_reset(&f->arena);
@@ -202,6 +227,9 @@ bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, Rt
 	ins->select_stmt = seln;
 	if (always && ins->override == PG_QUERY__OVERRIDING_KIND__OVERRIDING_NOT_SET)
 		ins->override = PG_QUERY__OVERRIDING_KIND__OVERRIDING_SYSTEM_VALUE; /* the value is the sequence's */
+	f->client_params = r->params;
+	f->route_params = &r->params;
+	r->params = &f->params; /* the client's and the drawn values */
 	f->filled = true;
 	return true;
 }
@@ -214,6 +242,7 @@ void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f)
 	ins->n_cols = f->n_cols;
 	ins->select_stmt = f->select;
 	ins->override = f->override;
+	*f->route_params = f->client_params;
 	arena_reset(&f->arena);
 	f->filled = false;
 }

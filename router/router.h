@@ -90,6 +90,7 @@ typedef struct RtRouter {
 	struct RtOps *ops;    /* borrowed: operations surface (ops.h) */
 	struct RtSequences *seqs; /* owned: cluster-wide sequences (sequence.c) */
 	struct RtLookupConn **lookup_conns; /* owned: per shard, connections reading lookup tables (lookup_read.c) */
+	struct RtBackfill *backfills; /* owned: lookup backfill jobs, newest first (backfill.c) */
 	struct RtSession *planning; /* borrowed: the session whose statement is being planned */
 	uint64_t plan_gen;          /* counts plannings: the sequence values one drew (sequence.c) */
 } RtRouter;
@@ -829,6 +830,31 @@ int rt_lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value);
 void rt_lookup_conns_free(RtRouter *rt);
 int rt_lookup_found(const RtSession *s, const VscVindex *v, const char *value, int *shards, int max);
 void rt_lookup_reads_free(RtSession *s);
+/* backfill.c: the lookup rows of the rows a table has when a RELOAD adds
+ * a lookup vindex to it (the job runs on the loop).  rt_backfill_start
+ * starts one (false out of memory); rt_backfill_pending says whether the
+ * lookup vindex of table's column must not be read yet (its job runs or
+ * failed); rt_backfill_retry_failed starts failed jobs again (RELOAD);
+ * rt_backfill_rows gives up to max jobs for SHOW LOOKUP_BACKFILL (borrowed
+ * texts). */
+typedef struct RtBackfill RtBackfill;
+typedef enum RtBackfillState {
+	RT_BACKFILL_RUNNING,
+	RT_BACKFILL_DONE,
+	RT_BACKFILL_FAILED,
+	RT_BACKFILL_CANCELLED, /* a RELOAD took the vindex away */
+} RtBackfillState;
+typedef struct RtBackfillRow {
+	const char *table, *column, *vindex, *state;
+	int shards_done, shards;
+	long long rows_done, rows_total;
+	const char *sqlstate, *error; /* failed: why; else empty */
+} RtBackfillRow;
+bool rt_backfill_start(RtRouter *rt, const char *table, const char *column, const char *vindex);
+bool rt_backfill_pending(const RtRouter *rt, const char *table, const char *column);
+void rt_backfill_retry_failed(RtRouter *rt);
+int rt_backfill_rows(const RtRouter *rt, RtBackfillRow *rows, int max);
+void rt_backfill_free_all(RtRouter *rt);
 /* A NOTICE for each PRIMARY KEY or UNIQUE constraint of a CREATE TABLE of
  * a sharded table that does not include its vindex column (it holds per
  * shard only), unless a lookup_unique vindex on its one column makes it

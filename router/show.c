@@ -228,6 +228,7 @@ static const struct {
 	{"config", rt_show_config, NULL},
 	{"lists", rt_show_lists, NULL},
 	{"version", rt_show_version, NULL},
+	{"lookup_backfill", rt_show_backfill, NULL},
 };
 
 #define NSHOWS ((int)(sizeof(show_map) / sizeof(show_map[0])))

@@ -1,7 +1,8 @@
 /*
  * show_admin.c - the admin console's SHOW commands, as pgbouncer's and
- * PgDog's: SHOW SHARDS, CLIENTS, SERVERS, CONFIG, LISTS and VERSION (rows
- * of show.c's table), answered from the router's own state.
+ * PgDog's: SHOW SHARDS, CLIENTS, SERVERS, CONFIG, LISTS, VERSION and
+ * LOOKUP_BACKFILL (rows of show.c's table), answered from the router's
+ * own state.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -220,6 +221,29 @@ void rt_show_lists(RtSession *s)
 		rt_put_text_row(out(s), 2, vals);
 	}
 	finish(s, nrows);
+}
+
+/* SHOW LOOKUP_BACKFILL: the lookup backfill jobs (backfill.c), newest
+ * first: state, shards and rows done, and why one failed. */
+void rt_show_backfill(RtSession *s)
+{
+	static const PgwField f[] = {TEXT("table"),	TEXT("column"), TEXT("vindex"),	    TEXT("state"),
+				     INT8("shards_done"), INT8("shards"), INT8("rows_done"), INT8("rows_total"),
+				     TEXT("sqlstate"),	TEXT("error")};
+	rt_show_row_description(s, 10, f);
+	RtBackfillRow rows[64];
+	int n = rt_backfill_rows(s->rt, rows, 64);
+	for (int i = 0; i < n; i++) {
+		const RtBackfillRow *r = &rows[i];
+		char sd[16], sh[16], rd[24], rtot[24];
+		snprintf(sd, sizeof(sd), "%d", r->shards_done);
+		snprintf(sh, sizeof(sh), "%d", r->shards);
+		snprintf(rd, sizeof(rd), "%lld", r->rows_done);
+		snprintf(rtot, sizeof(rtot), "%lld", r->rows_total);
+		const char *vals[10] = {r->table, r->column, r->vindex, r->state, sd, sh, rd, rtot, r->sqlstate, r->error};
+		rt_put_text_row(out(s), 10, vals);
+	}
+	finish(s, n);
 }
 
 void rt_show_version(RtSession *s)

@@ -4,15 +4,18 @@
  * What may change while the router runs: new tables and vindexes, the
  * placement of a table that has no rows on any shard, and the addresses of
  * the shards (idle connections to a shard that moved close; new ones go
- * to the new address).  What may not: the shards themselves (their names
- * and keyspace id ranges: that is resharding), and the placement or the
- * vindexes of a table with rows (its rows would be on the wrong shards, or
- * missing from a lookup table).  Either refuses the whole RELOAD and the
+ * to the new address), and lookup vindexes added to a table with rows
+ * (their lookup tables are filled by a backfill job, backfill.c, which
+ * starts once the new VSchema is in use).  What may not: the shards
+ * themselves (their names and keyspace id ranges: that is resharding), and
+ * the placement or the other vindexes of a table with rows (its rows
+ * would be on the wrong shards).  Either refuses the whole RELOAD and the
  * router keeps the VSchema it has.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "router/router.h"
 
 static bool same_text(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
@@ -67,17 +70,66 @@ static long long table_rows(RtRouter *rt, const char *table, char *err, size_t e
 	return sum;
 }
 
-/* A table whose placement next changes: refused when it has rows. */
-static bool may_change(RtRouter *rt, const VscSchema *next, const char *table, int *changed, char *err, size_t errlen)
+/* Lookup vindexes a RELOAD adds to tables with rows: their backfills. */
+#define MAX_BACKFILLS 16
+typedef struct Backfills {
+	int n;
+	struct {
+		const char *table, *column, *vindex; /* borrowed from the next VSchema */
+	} add[MAX_BACKFILLS];
+} Backfills;
+
+static bool has_vindex(const VscTable *t, const VscColumnVindex *cv)
 {
-	if (same_placement(placement_of(rt->vschema, table), placement_of(next, table)))
+	for (int i = 0; i < t->n_col_vindexes; i++)
+		if (same_text(t->col_vindexes[i].column, cv->column) && same_vindex(t->col_vindexes[i].vindex, cv->vindex))
+			return true;
+	return false;
+}
+
+/* Whether b is a with lookup vindexes added (noted in bf); false when
+ * anything else changes. */
+static bool lookups_added(const VscTable *a, const VscTable *b, Backfills *bf)
+{
+	if (a->placement != VSC_SHARDED || b->placement != VSC_SHARDED || a->n_col_vindexes >= b->n_col_vindexes ||
+	    !same_text(a->col_vindexes[0].column, b->col_vindexes[0].column) ||
+	    !same_vindex(a->col_vindexes[0].vindex, b->col_vindexes[0].vindex) || b->col_vindexes[0].vindex->ncolumns > 1)
+		return false;
+	for (int i = 1; i < a->n_col_vindexes; i++)
+		if (!has_vindex(b, &a->col_vindexes[i]))
+			return false;
+	int n = bf->n;
+	for (int i = 1; i < b->n_col_vindexes; i++) {
+		const VscColumnVindex *cv = &b->col_vindexes[i];
+		if (has_vindex(a, cv))
+			continue;
+		if (!vsc_vindex_is_lookup(cv->vindex) || n == MAX_BACKFILLS)
+			return false;
+		bf->add[n].table = b->name;
+		bf->add[n].column = cv->column;
+		bf->add[n].vindex = cv->vindex->name;
+		n++;
+	}
+	bf->n = n;
+	return true;
+}
+
+/* A table whose placement next changes: refused when it has rows, unless
+ * only lookup vindexes are added (then backfilled). */
+static bool may_change(RtRouter *rt, const VscSchema *next, const char *table, int *changed, Backfills *bf, char *err,
+		       size_t errlen)
+{
+	const VscTable *a = placement_of(rt->vschema, table), *b = placement_of(next, table);
+	if (same_placement(a, b))
 		return true;
 	long long n = table_rows(rt, table, err, errlen);
+	(*changed)++;
+	if (n > 0 && b->name && lookups_added(a, b, bf))
+		return true;
 	if (n > 0)
 		snprintf(err, errlen,
 			 "the VSchema changes the placement of table \"%s\", which has %lld rows: moving rows is resharding",
 			 table, n);
-	(*changed)++;
 	return n == 0;
 }
 
@@ -106,12 +158,14 @@ bool rt_vschema_reload(RtRouter *rt, char *err, size_t errlen)
 	if (!next)
 		return false;
 	int changed = 0;
+	Backfills bf = {0};
+	rt_backfill_retry_failed(rt);
 	bool ok = same_shards(rt->vschema, next, err, errlen);
 	for (int i = 0; ok && i < vsc_table_count(next); i++)
-		ok = may_change(rt, next, vsc_table_at(next, i)->name, &changed, err, errlen);
+		ok = may_change(rt, next, vsc_table_at(next, i)->name, &changed, &bf, err, errlen);
 	for (int i = 0; ok && i < vsc_table_count(rt->vschema); i++)
 		if (!vsc_table(next, vsc_table_at(rt->vschema, i)->name))
-			ok = may_change(rt, next, vsc_table_at(rt->vschema, i)->name, &changed, err, errlen);
+			ok = may_change(rt, next, vsc_table_at(rt->vschema, i)->name, &changed, &bf, err, errlen);
 	changed += vsc_table_count(next) != vsc_table_count(rt->vschema) ||
 		   !same_placement(vsc_default_placement(rt->vschema), vsc_default_placement(next));
 	int moved = 0;
@@ -132,7 +186,11 @@ bool rt_vschema_reload(RtRouter *rt, char *err, size_t errlen)
 	for (int i = 0; i < vsc_shard_count(next); i++)
 		if (!same_address(vsc_shard(before, i), vsc_shard(next, i)))
 			rt_pool_close_idle(rt, i);
-	snprintf(err, errlen, "the VSchema: %d table placement%s changed, %d shard address%s", changed,
-		 changed == 1 ? "" : "s", moved, moved == 1 ? "" : "es");
+	for (int i = 0; i < bf.n; i++)
+		if (!rt_backfill_start(rt, bf.add[i].table, bf.add[i].column, bf.add[i].vindex))
+			log_warning(NULL, "the lookup backfill of \"%s\".\"%s\" could not start: out of memory", bf.add[i].table,
+				    bf.add[i].column);
+	snprintf(err, errlen, "the VSchema: %d table placement%s changed, %d shard address%s, %d lookup backfill%s started",
+		 changed, changed == 1 ? "" : "s", moved, moved == 1 ? "" : "es", bf.n, bf.n == 1 ? "" : "s");
 	return true;
 }
