@@ -240,6 +240,8 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	}
 	Buf changes = s->cap.changes;
 	int64_t ts = s->txn_ts;
+	/* its row locks stay until the holder has the changes (rowlock.c) */
+	RlOwner *locked = shd_rl_detach(s);
 	buf_init(&s->cap.changes);
 	ShdSession *h = holder_get(s->srv);
 	/* the write lock goes from this session to the holder with no other
@@ -284,6 +286,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		atomic_store(&s->srv->handover, false);
 		h->handing_over = false;
 	}
+	shd_rl_release(s->srv, locked);
 	if (!ok) {
 		holder_put(s->srv, h);
 		release(s->srv, gid, NULL, !stored);

@@ -29,6 +29,7 @@ typedef struct ShdServer {
 	SSL_CTX *ssl_ctx; /* NULL when no certificate is configured */
 	PgwUsers users; /* the password file's */
 	int busy_timeout_ms;
+	struct ShdLocks *locks; /* row locks (rowlock.c), NULL when off */
 	int64_t retention_us; /* changelog kept at least this long (cdc.c) */
 	_Atomic uint64_t commits; /* writing commits, for trimming now and then (changelog.c) */
 	pthread_mutex_t lock; /* protects sessions[] */
@@ -93,6 +94,8 @@ typedef struct ShdStmt {
 	bool st_busy;          /* a portal is using st */
 	int refs;              /* portals referring to it */
 	bool dropped;          /* closed while portals still refer to it */
+	int8_t rl_ok;          /* runs in a turn of its own with row locks: 0 not known, 1 yes, 2 no */
+	uint64_t rl_gen;       /* the generation rl_ok was found for */
 } ShdStmt;
 
 typedef struct ShdPortal {
@@ -146,6 +149,14 @@ struct ShdSession {
 	_Atomic int64_t lock_wait_ts; /* txn_ts while waiting for the write lock, else 0 */
 	bool registered;       /* in srv->sessions */
 	bool handing_over;     /* this holder is receiving a PREPARE's lock */
+	/* row locks (rowlock.c) */
+	bool rl_deferred;      /* the block holds no SQLite transaction */
+	bool rl_stmt;          /* a statement runs in a turn of its own: it takes the rows it changes */
+	int rl_nstmts;         /* statements run in the implicit transaction */
+	bool rl_retry;         /* a statement alone in its implicit transaction: it runs again after a conflict */
+	size_t rl_mark;        /* cap.changes.len when that statement began */
+	uint64_t rl_blocked;   /* the row it met held by another transaction */
+	struct RlOwner *rl_owner; /* owned: the rows it holds, NULL none */
 	int nsavepoints, savecap;
 	struct ShdSavepoint {
 		char *name;  /* owned */

@@ -5,6 +5,7 @@
 #ifndef DOSQL_SHD_SESSION_INT_H
 #define DOSQL_SHD_SESSION_INT_H
 
+#include "shard/rowlock.h"
 #include "shard/session.h"
 
 /* How a statement's results go to the client. */
