@@ -59,12 +59,18 @@ static bool write_one(void *arg, char op, const char *table, int64_t oldkey, int
  * one) when that is still ahead.  The commit holds its time in
  * hlc_inflight until it has committed or rolled back.
  */
-static int64_t clock_assign(ShdServer *srv, int64_t at)
+static int64_t clock_assign(ShdServer *srv, int64_t at, bool exact)
 {
 	int64_t now = pgs_now_us();
 	pthread_mutex_lock(&srv->clock_lock);
-	int64_t ts = at > srv->hlc ? at : now > srv->hlc ? now : srv->hlc + 1;
-	srv->hlc = ts;
+	int64_t ts = at > srv->hlc || (exact && at) ? at : now > srv->hlc ? now : srv->hlc + 1;
+	/* with row locks other commits go on while a prepared transaction
+	 * waits: they take even times, a COMMIT PREPARED an odd one (one past
+	 * the even clocks PREPAREs report), so no two share a time */
+	if (srv->locks && !(exact && at))
+		ts += ts & 1;
+	if (ts > srv->hlc)
+		srv->hlc = ts;
 	srv->hlc_inflight = ts;
 	pthread_mutex_unlock(&srv->clock_lock);
 	return ts;
@@ -86,7 +92,14 @@ int64_t shd_clock_now(ShdServer *srv)
 	pthread_mutex_lock(&srv->clock_lock);
 	int64_t t = srv->hlc > now ? srv->hlc : now;
 	pthread_mutex_unlock(&srv->clock_lock);
-	return t;
+	return t + (t & 1); /* even: the router's time, one past, is odd */
+}
+
+void shd_clock_prepared(ShdServer *srv, int64_t reported)
+{
+	pthread_mutex_lock(&srv->clock_lock);
+	srv->prep_clock = reported;
+	pthread_mutex_unlock(&srv->clock_lock);
 }
 
 int64_t shd_clock_watermark(ShdServer *srv)
@@ -103,6 +116,10 @@ int64_t shd_clock_watermark(ShdServer *srv)
 		w = now > srv->hlc ? now : srv->hlc + 1;
 		srv->hlc = w - 1;
 	}
+	/* a prepared transaction that holds rows commits past what it reported,
+	 * maybe below commits made since */
+	if (srv->prep_clock && w > srv->prep_clock + 1)
+		w = srv->prep_clock + 1;
 	pthread_mutex_unlock(&srv->clock_lock);
 	pthread_mutex_unlock(&srv->prep_lock);
 	return w;
@@ -131,7 +148,8 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
 	}
-	Writer w = {.st = s->changelog_st, .ts = clock_assign(s->srv, s->commit_ts), .gid = gid, .rc = SQLITE_DONE};
+	Writer w = {.st = s->changelog_st, .ts = clock_assign(s->srv, s->commit_ts, s->commit_exact), .gid = gid,
+		    .rc = SQLITE_DONE};
 	s->committing = true;
 	s->commit_ts = 0;
 	bool ok = shd_cap_foreach(changes, n, write_one, &w);

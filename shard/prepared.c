@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/fault.h"
 #include "common/pgtime.h"
@@ -36,6 +37,10 @@ typedef struct ShdPrepared {
 	ShdSession *holder; /* owned: the open transaction with the changes
 			     * applied; NULL when not held */
 	bool busy;          /* being prepared or resolved right now */
+	bool writes;        /* it has changes */
+	int64_t ts;         /* the router's start time of its transaction, 0 unknown */
+	RlOwner *rows;      /* owned: with row locks, the rows it holds instead
+			     * of SQLite's writer (rowlock.c); NULL otherwise */
 } ShdPrepared;
 
 /* ------------------------------------------------------------ registry */
@@ -48,13 +53,21 @@ static ShdPrepared *find(ShdServer *srv, const char *gid)
 	return NULL;
 }
 
-/* Add gid, busy; false when it exists (or out of memory). */
-static bool reserve(ShdServer *srv, const char *gid, bool *exists)
+/* Add gid, busy; false when it exists (or out of memory), or, with row
+ * locks, while another transaction with changes is prepared (*other: its
+ * start time, INT64_MAX when unknown; else 0): one at a time, so that no
+ * two prepared transactions of this shard are given one commit time. */
+static bool reserve(ShdServer *srv, const char *gid, bool writes, int64_t ts, bool turn, bool *exists,
+		    int64_t *other)
 {
 	bool ok = false;
 	pthread_mutex_lock(&srv->prep_lock);
 	*exists = find(srv, gid) != NULL;
-	if (!*exists && srv->nprepared == srv->prepcap) {
+	*other = 0;
+	for (int i = 0; srv->locks && turn && writes && !*exists && i < srv->nprepared; i++)
+		if (srv->prepared[i].writes)
+			*other = srv->prepared[i].ts ? srv->prepared[i].ts : INT64_MAX;
+	if (!*exists && !*other && srv->nprepared == srv->prepcap) {
 		int cap = srv->prepcap ? srv->prepcap * 2 : 8;
 		ShdPrepared *p = realloc(srv->prepared, sizeof(*p) * (size_t)cap);
 		if (p) {
@@ -62,19 +75,22 @@ static bool reserve(ShdServer *srv, const char *gid, bool *exists)
 			srv->prepcap = cap;
 		}
 	}
-	if (!*exists && srv->nprepared < srv->prepcap) {
+	if (!*exists && !*other && srv->nprepared < srv->prepcap) {
 		ShdPrepared *p = &srv->prepared[srv->nprepared++];
 		memset(p, 0, sizeof(*p));
 		snprintf(p->gid, sizeof(p->gid), "%s", gid);
 		p->busy = true;
+		p->writes = writes;
+		p->ts = ts;
 		ok = true;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
 	return ok;
 }
 
-/* Take gid for resolving it: its holder (may be NULL) in *holder. */
-static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, PgwError *e)
+/* Take gid for resolving it: its holder (may be NULL) in *holder, the rows
+ * it holds instead (or NULL) in *rows. */
+static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner **rows, PgwError *e)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	ShdPrepared *p = find(srv, gid);
@@ -87,13 +103,15 @@ static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, PgwError
 		p->busy = true;
 		*holder = p->holder;
 		p->holder = NULL;
+		*rows = p->rows;
+		p->rows = NULL;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
 	return ok;
 }
 
-/* Give gid back: held by holder (keep), or resolved (forget). */
-static void release(ShdServer *srv, const char *gid, ShdSession *holder, bool forget)
+/* Give gid back: held by holder or by its rows (keep), or resolved (forget). */
+static void release(ShdServer *srv, const char *gid, ShdSession *holder, RlOwner *rows, bool forget)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	ShdPrepared *p = find(srv, gid);
@@ -101,6 +119,7 @@ static void release(ShdServer *srv, const char *gid, ShdSession *holder, bool fo
 		*p = srv->prepared[--srv->nprepared];
 	} else if (p) {
 		p->holder = holder;
+		p->rows = rows;
 		p->busy = false;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
@@ -204,10 +223,36 @@ static bool hold(ShdSession *h, const char *gid, PgwError *e)
 
 /* ------------------------------------------------------------ commands */
 
+/* Reserve gid for s's PREPARE; with row locks, wait while another
+ * transaction with changes is prepared here: without SQLite's writer (which
+ * that one needs to end) and as wait-die says (a younger one gives way after
+ * 20 ms), else up to the busy timeout; false with *e. */
+static bool reserve_turn(ShdSession *s, const char *gid, PgwError *e)
+{
+	bool exists;
+	int64_t other;
+	bool holds_writer = !sqlite3_get_autocommit(s->pg.db);
+	for (int64_t waited = 0;; waited += 200) {
+		if (reserve(s->srv, gid, s->cap.changes.len > 0, s->txn_ts, true, &exists, &other))
+			return true;
+		if (!other) {
+			pgw_error_set(e, exists ? "42710" : "53200",
+				      exists ? "transaction identifier \"%s\" is already in use" : "out of memory", gid);
+			return false;
+		}
+		bool younger = s->txn_ts && other != INT64_MAX && s->txn_ts > other;
+		int64_t limit = holds_writer ? 0 : younger ? 20000 : (int64_t)s->srv->busy_timeout_ms * 1000;
+		if (waited >= limit || atomic_load(&s->pg.cancel)) {
+			pgw_error_set(e, "40001", "could not serialize access due to concurrent update");
+			return false;
+		}
+		usleep(200);
+	}
+}
+
 bool shd_prep_prepare(ShdSession *s, const char *gid)
 {
 	PgwError e;
-	bool exists;
 	if (s->txn == SHD_TXN_IDLE) {
 		pgs_warning(&s->pg, "25P01", "there is no transaction in progress");
 		if (s->implicit)
@@ -233,11 +278,11 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		pgw_error_set(&e, "0A000", "PREPARE TRANSACTION of a transaction that changed the schema is not supported");
 		goto fail;
 	}
-	if (!reserve(s->srv, gid, &exists)) {
-		pgw_error_set(&e, exists ? "42710" : "53200",
-			      exists ? "transaction identifier \"%s\" is already in use" : "out of memory", gid);
+	/* with row locks, a block that holds no SQLite transaction prepares
+	 * holding its rows, not the writer (rowlock.c) */
+	bool rows_only = s->srv->locks && s->rl_deferred && s->cap.changes.len > 0;
+	if (!reserve_turn(s, gid, &e))
 		goto fail;
-	}
 	Buf changes = s->cap.changes;
 	int64_t ts = s->txn_ts;
 	/* its row locks stay until the holder has the changes (rowlock.c) */
@@ -271,6 +316,12 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		/* nothing to hold: COMMIT PREPARED only deletes the row */
 		holder_put(s->srv, h);
 		h = NULL;
+	} else if (ok && rows_only) {
+		/* the rows stay locked for the gid; COMMIT PREPARED applies the
+		 * changes stored */
+		dosql_fault("shard-prepare-stored");
+		holder_put(s->srv, h);
+		h = NULL;
 	} else if (ok) {
 		dosql_fault("shard-prepare-stored");
 		if (!hold(h, gid, &e)) {
@@ -286,18 +337,25 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		atomic_store(&s->srv->handover, false);
 		h->handing_over = false;
 	}
-	shd_rl_release(s->srv, locked);
+	if (!ok || !rows_only) {
+		shd_rl_release(s->srv, locked);
+		locked = NULL;
+	}
 	if (!ok) {
 		holder_put(s->srv, h);
-		release(s->srv, gid, NULL, !stored);
+		release(s->srv, gid, NULL, NULL, !stored);
 		shd_send_error(s, &e);
 		return false;
 	}
-	release(s->srv, gid, h, false);
+	/* the router commits every participant at one time past all their
+	 * clocks; one that holds rows keeps the watermark below that time */
+	int64_t clock = shd_clock_now(s->srv);
+	if (rows_only)
+		shd_clock_prepared(s->srv, clock);
+	release(s->srv, gid, h, locked, false);
 	dosql_fault("shard-after-prepare");
-	/* the router commits every participant at one time past all their clocks */
 	char last[24];
-	snprintf(last, sizeof(last), "%lld", (long long)shd_clock_now(s->srv));
+	snprintf(last, sizeof(last), "%lld", (long long)clock);
 	pgw_send_parameter_status(&s->conn, "dosql.hlc", last);
 	pgw_send_command_complete(&s->conn, "PREPARE TRANSACTION");
 	return true;
@@ -317,7 +375,8 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		return false;
 	}
 	ShdSession *h = NULL;
-	if (!claim(s->srv, gid, &h, &e)) {
+	RlOwner *rows = NULL;
+	if (!claim(s->srv, gid, &h, &rows, &e)) {
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -336,6 +395,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		/* its changes go to the changelog in the transaction that commits
 		 * them, at the commit time the router chose, if it chose one */
 		h->commit_ts = s->commit_ts;
+		h->commit_exact = rows != NULL; /* even below commits made meanwhile */
 		s->commit_ts = 0;
 		ok = with_stored(h, gid, shd_changelog_write, &e) &&
 		     run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
@@ -343,6 +403,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		if (!ok)
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
 		shd_clock_done(h);
+		h->commit_exact = false;
 	} else if (ok) {
 		if (!sqlite3_get_autocommit(h->pg.db))
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
@@ -351,7 +412,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	if (!ok) {
 		/* still prepared, no longer held: a retry holds it again */
 		holder_put(s->srv, h);
-		release(s->srv, gid, NULL, false);
+		release(s->srv, gid, NULL, rows, false);
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -359,7 +420,11 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	holder_put(s->srv, h);
 	/* the lock is free: forget the holder's age, unless a new writer noted its own */
 	atomic_compare_exchange_strong(&s->srv->writer_ts, &mine, 0);
-	release(s->srv, gid, NULL, true);
+	release(s->srv, gid, NULL, NULL, true);
+	if (rows) {
+		shd_rl_release(s->srv, rows);
+		shd_clock_prepared(s->srv, 0);
+	}
 	dosql_fault("shard-after-commit-prepared");
 	pgw_send_command_complete(&s->conn, what);
 	return true;
@@ -383,7 +448,8 @@ bool shd_prep_recover(ShdServer *srv)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *gid = (const char *)sqlite3_column_text(st, 0);
 		bool exists;
-		if (!gid || !reserve(srv, gid, &exists))
+		int64_t other;
+		if (!gid || !reserve(srv, gid, true, 0, false, &exists, &other))
 			continue;
 		ShdSession *h = shd_session_internal(srv);
 		PgwError e;
@@ -392,7 +458,7 @@ bool shd_prep_recover(ShdServer *srv)
 			shd_session_internal_free(h);
 			h = NULL;
 		}
-		release(srv, gid, h, false);
+		release(srv, gid, h, NULL, false);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -405,8 +471,10 @@ bool shd_prep_recover(ShdServer *srv)
 void shd_prep_shutdown(ShdServer *srv)
 {
 	pthread_mutex_lock(&srv->prep_lock);
-	for (int i = 0; i < srv->nprepared; i++)
+	for (int i = 0; i < srv->nprepared; i++) {
 		shd_session_internal_free(srv->prepared[i].holder);
+		shd_rl_release(srv, srv->prepared[i].rows);
+	}
 	free(srv->prepared);
 	while (srv->nspare > 0)
 		shd_session_internal_free(srv->spare[--srv->nspare]);

@@ -45,6 +45,9 @@ typedef struct ShdServer {
 	pthread_mutex_t clock_lock;
 	int64_t hlc;
 	int64_t hlc_inflight;
+	/* with row locks: the clock a prepared transaction that holds rows, not
+	 * the writer, reported (its commit time will be past it), 0 none */
+	int64_t prep_clock;
 	/* a PREPARE moves its write lock to its holder: other writers wait
 	 * (shd_handover_wait) so that none takes the lock in between */
 	atomic_bool handover;
@@ -143,6 +146,8 @@ struct ShdSession {
 	bool alone;            /* the next statement is the transaction's first write anywhere (SET
 				* dosql.txn_alone): it waits for the write lock without dying (busy_wait) */
 	bool committing;       /* this session's commit holds srv->hlc_inflight */
+	bool commit_exact;     /* its commit takes commit_ts even below the clock (a prepared
+				* transaction that held rows: rowlock.c) */
 	bool replication;      /* started with replication=database: replication commands too */
 	bool writer;           /* this transaction holds the write lock (srv->writer_ts is ours) */
 	int64_t busy_waited_us;

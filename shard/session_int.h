@@ -61,6 +61,10 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
  */
 void shd_clock_done(ShdSession *s);
 int64_t shd_clock_now(ShdServer *srv);
+/* With row locks: a prepared transaction holding rows, not SQLite's writer,
+ * reported this clock (0: none now); the watermark stays at most one past
+ * it until then. */
+void shd_clock_prepared(ShdServer *srv, int64_t reported);
 
 /* Group commit (durable.c): sets a connection's commits to wait for a
  * shared fsync of the WAL. */

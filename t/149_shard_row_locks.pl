@@ -3,7 +3,10 @@
 # other rows go on meanwhile; a writer of the same row waits for the holder
 # and then sees its value; a cycle of waits is 40P01; a statement that is not
 # a one-row UPDATE makes the block hold the writer as without row locks;
-# commits are in the changelog; a prepared transaction keeps its changes
+# commits are in the changelog.  A prepared transaction holds its rows, not
+# the writer: other rows are written meanwhile at even times, the watermark
+# stays below its commit, which takes the (odd) time given even below those;
+# one prepared transaction at a time; it keeps its changes and its rows
 # across a SIGKILL; concurrent transfers keep the balances.
 use strict;
 use warnings;
@@ -121,6 +124,54 @@ is($after - $before, 2, 'a block of two row updates puts two changes in the chan
 is($node->sqlite_query("select count(distinct commit_ts) from _dosql_changelog where commit_ts > "
 		. "(select max(commit_ts) from _dosql_changelog) - 1"), 1, '... at one commit time');
 
+# a prepared transaction holds its rows, not SQLite's writer
+sub watermark
+{
+	my ($rc, $out) = run_command([ 'psql', '-X', '-At', '-c', 'IDENTIFY_SYSTEM',
+		'host=' . $node->host . ' port=' . $node->port . ' user=dosql dbname=dosql replication=database' ]);
+	my ($hi, $lo) = $out =~ m{\|([0-9A-F]+)/([0-9A-F]+)\|} or die "IDENTIFY_SYSTEM: $out";
+	return ((hex($hi) << 32) | hex($lo)) >> 8;
+}
+my $d = connect_db();
+$d->do('begin');
+$d->do('update acc set bal = bal + 100 where id = 60');
+$d->do("prepare transaction 'rl2'");
+$b->do('update acc set bal = bal + 1 where id = 61', { pg_async => PG_ASYNC });
+ok(finished($b), 'while a transaction is prepared, another row is updated ...');
+is(eval { $b->pg_result } // $b->state, 1, '... without waiting for it');
+my $t61 = $node->sqlite_query('select max(commit_ts) from _dosql_changelog');
+is($t61 % 2, 0, 'a commit made meanwhile took an even time');
+ok(watermark() < $t61, 'the watermark stays below it while the prepared transaction waits');
+$b->do('update acc set bal = bal + 1 where id = 60', { pg_async => PG_ASYNC });
+ok(!poll_until(sub { $b->pg_ready }, 0.5), "a writer of the prepared transaction's row waits");
+my $h = $t61 - 1; # the router's time: past what PREPARE reported, odd
+$c->do("set dosql.commit_ts = $h");
+$c->do("commit prepared 'rl2'");
+ok(finished($b), '... until COMMIT PREPARED');
+is($b->pg_result, 1, '... then it updates the row');
+is(bal($c, 60), 1101, 'row 60 has both changes');
+is($node->sqlite_query("select group_concat(distinct commit_ts) from _dosql_changelog where gid = 'rl2'"), $h,
+	'the prepared transaction committed at the time given, below the commit made meanwhile');
+ok(watermark() > $t61, 'then the watermark passes both');
+$d->disconnect;
+
+# one prepared transaction with changes at a time: a second PREPARE waits
+$d = connect_db();
+my $e = connect_db();
+$d->do('begin');
+$d->do('update acc set bal = bal + 1 where id = 70');
+$d->do("prepare transaction 'rl3'");
+$e->do('begin');
+$e->do('update acc set bal = bal + 1 where id = 71');
+$e->do("prepare transaction 'rl4'", { pg_async => PG_ASYNC });
+ok(!poll_until(sub { $e->pg_ready }, 0.5), 'a second PREPARE waits while one is prepared');
+$c->do("commit prepared 'rl3'");
+ok(finished($e), 'and goes on once it is resolved');
+$e->pg_result;
+$c->do("rollback prepared 'rl4'");
+is(bal($c, 70) . ' ' . bal($c, 71), '1001 1000', 'rl3 committed, rl4 rolled back');
+$_->disconnect for ($d, $e);
+
 # a prepared transaction survives a SIGKILL
 $a->begin_work;
 $a->do('update acc set bal = bal + 100 where id = 50');
@@ -131,6 +182,8 @@ $node->start;
 $a = connect_db();
 is(($a->selectrow_array("select count(*) from pg_prepared_xacts where gid = 'rl1'"))[0], 1,
 	'after SIGKILL the transaction is still prepared');
+ok(!eval { $a->do('update acc set bal = 0 where id = 50'); 1 }, 'its row cannot be written ...');
+is($a->state, '40001', '... (40001 after the busy timeout)');
 $a->do("commit prepared 'rl1'");
 is(bal($a, 50), 1100, 'COMMIT PREPARED applies it');
 
