@@ -90,7 +90,7 @@ static bool reserve(ShdServer *srv, const char *gid, bool writes, int64_t ts, bo
 
 /* Take gid for resolving it: its holder (may be NULL) in *holder, the rows
  * it holds instead (or NULL) in *rows. */
-static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner **rows, PgwError *e)
+static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner **rows, bool *writes, PgwError *e)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	ShdPrepared *p = find(srv, gid);
@@ -105,6 +105,7 @@ static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner 
 		p->holder = NULL;
 		*rows = p->rows;
 		p->rows = NULL;
+		*writes = p->writes;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
 	return ok;
@@ -299,8 +300,14 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	shd_txn_end(s, false);
 	if (h)
 		h->txn_ts = ts; /* it waits for locks as the transaction did */
+	/* with row locks the clock is reported before other commits can go on
+	 * (it is the time stored as "prepared", which a restart reads back) */
+	bool capped = s->srv->locks && changes.len > 0;
+	int64_t clock = capped ? shd_clock_now(s->srv) : 0;
+	if (capped)
+		shd_clock_prepared(s->srv, clock);
 	char at[64];
-	pgtime_utc(pgs_now_us(), at, sizeof(at));
+	pgtime_utc(capped ? clock : pgs_now_us(), at, sizeof(at));
 	bool ok = h && shd_sql(h, "BEGIN IMMEDIATE", &e);
 	if (!h)
 		pgw_error_set(&e, "58000", "could not open the shard database");
@@ -342,16 +349,18 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		locked = NULL;
 	}
 	if (!ok) {
+		if (capped && !stored)
+			shd_clock_prepared(s->srv, 0);
 		holder_put(s->srv, h);
 		release(s->srv, gid, NULL, NULL, !stored);
 		shd_send_error(s, &e);
 		return false;
 	}
 	/* the router commits every participant at one time past all their
-	 * clocks; one that holds rows keeps the watermark below that time */
-	int64_t clock = shd_clock_now(s->srv);
-	if (rows_only)
-		shd_clock_prepared(s->srv, clock);
+	 * clocks; with row locks the watermark stays below that time until
+	 * then (other commits may go on meanwhile) */
+	if (!capped)
+		clock = shd_clock_now(s->srv);
 	release(s->srv, gid, h, locked, false);
 	dosql_fault("shard-after-prepare");
 	char last[24];
@@ -376,7 +385,8 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	}
 	ShdSession *h = NULL;
 	RlOwner *rows = NULL;
-	if (!claim(s->srv, gid, &h, &rows, &e)) {
+	bool writes = false;
+	if (!claim(s->srv, gid, &h, &rows, &writes, &e)) {
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -395,7 +405,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		/* its changes go to the changelog in the transaction that commits
 		 * them, at the commit time the router chose, if it chose one */
 		h->commit_ts = s->commit_ts;
-		h->commit_exact = rows != NULL; /* even below commits made meanwhile */
+		h->commit_exact = s->srv->locks != NULL; /* even below commits made meanwhile */
 		s->commit_ts = 0;
 		ok = with_stored(h, gid, shd_changelog_write, &e) &&
 		     run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
@@ -421,13 +431,32 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	/* the lock is free: forget the holder's age, unless a new writer noted its own */
 	atomic_compare_exchange_strong(&s->srv->writer_ts, &mine, 0);
 	release(s->srv, gid, NULL, NULL, true);
-	if (rows) {
-		shd_rl_release(s->srv, rows);
+	shd_rl_release(s->srv, rows);
+	if (s->srv->locks && writes)
 		shd_clock_prepared(s->srv, 0);
-	}
 	dosql_fault("shard-after-commit-prepared");
 	pgw_send_command_complete(&s->conn, what);
 	return true;
+}
+
+/* The microseconds of a "prepared" time as pgtime_utc writes it; 0 when
+ * it does not parse. */
+static int64_t stored_clock(const char *text)
+{
+	struct tm tm = {0};
+	if (!text || sscanf(text, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			    &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	int64_t us = 0;
+	int digits = 0;
+	const char *dot = strchr(text, '.');
+	for (const char *p = dot ? dot + 1 : ""; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+		us = us * 10 + (*p - '0');
+	for (; dot && digits < 6; digits++)
+		us *= 10;
+	return (int64_t)timegm(&tm) * 1000000 + us;
 }
 
 bool shd_prep_recover(ShdServer *srv)
@@ -438,7 +467,8 @@ bool shd_prep_recover(ShdServer *srv)
 		return false;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(reader->pg.db, "SELECT gid FROM _dosql_prepared ORDER BY prepared", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(reader->pg.db, "SELECT gid, prepared FROM _dosql_prepared ORDER BY prepared", -1, &st,
+			       NULL) !=
 	    SQLITE_OK) {
 		fprintf(stderr, "dosql-shard: cannot read prepared transactions: %s\n", sqlite3_errmsg(reader->pg.db));
 		shd_session_internal_free(reader);
@@ -459,6 +489,11 @@ bool shd_prep_recover(ShdServer *srv)
 			h = NULL;
 		}
 		release(srv, gid, h, NULL, false);
+		/* with row locks the watermark stays below its commit, as it did
+		 * before the restart: "prepared" is the clock it reported */
+		int64_t clock = srv->locks ? stored_clock((const char *)sqlite3_column_text(st, 1)) : 0;
+		if (clock && (!srv->prep_clock || clock < srv->prep_clock))
+			shd_clock_prepared(srv, clock);
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -177,15 +177,21 @@ $a->begin_work;
 $a->do('update acc set bal = bal + 100 where id = 50');
 $a->do("prepare transaction 'rl1'");
 is(bal($c, 50), 1000, 'prepared: not visible yet');
+$b->do('update acc set bal = bal + 1 where id = 51');
+my $t51 = $node->sqlite_query('select max(commit_ts) from _dosql_changelog');
 $node->kill9;
 $node->start;
 $a = connect_db();
+ok(watermark() < $t51, 'after the restart the watermark is still below a commit made while it was prepared');
 is(($a->selectrow_array("select count(*) from pg_prepared_xacts where gid = 'rl1'"))[0], 1,
 	'after SIGKILL the transaction is still prepared');
 ok(!eval { $a->do('update acc set bal = 0 where id = 50'); 1 }, 'its row cannot be written ...');
 is($a->state, '40001', '... (40001 after the busy timeout)');
+$a->do('set dosql.commit_ts = ' . ($t51 - 1));
 $a->do("commit prepared 'rl1'");
 is(bal($a, 50), 1100, 'COMMIT PREPARED applies it');
+is($node->sqlite_query("select group_concat(distinct commit_ts) from _dosql_changelog where gid = 'rl1'"), $t51 - 1,
+	'at the time given, below that commit');
 
 # concurrent transfers with pgbench: the balances add up
 my $script = $node->basedir . '/transfer.sql';
