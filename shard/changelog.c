@@ -56,11 +56,14 @@ static bool write_one(void *arg, char op, const char *table, int64_t oldkey, int
  * The commit clock.  A commit time is after the last one given out and not
  * behind the wall clock, or exactly the time a COMMIT PREPARED was told to
  * take (the router gives every participant of a two-phase commit the same
- * one) when that is still ahead.  The commit holds its time in
- * hlc_inflight until it has committed or rolled back.
+ * one) when that is still ahead.  The session holds its time in
+ * inflight_ts until it has committed or rolled back: with group commit the
+ * next writer may take its time while the previous one still waits for its
+ * fsync, so several can be under way.
  */
-static int64_t clock_assign(ShdServer *srv, int64_t at, bool exact)
+static int64_t clock_assign(ShdSession *s, int64_t at, bool exact)
 {
+	ShdServer *srv = s->srv;
 	int64_t now = pgs_now_us();
 	pthread_mutex_lock(&srv->clock_lock);
 	int64_t ts = at > srv->hlc || (exact && at) ? at : now > srv->hlc ? now : srv->hlc + 1;
@@ -71,7 +74,7 @@ static int64_t clock_assign(ShdServer *srv, int64_t at, bool exact)
 		ts += ts & 1;
 	if (ts > srv->hlc)
 		srv->hlc = ts;
-	srv->hlc_inflight = ts;
+	s->inflight_ts = ts;
 	pthread_mutex_unlock(&srv->clock_lock);
 	return ts;
 }
@@ -82,24 +85,41 @@ void shd_clock_done(ShdSession *s)
 		return;
 	s->committing = false;
 	pthread_mutex_lock(&s->srv->clock_lock);
-	s->srv->hlc_inflight = 0;
+	s->inflight_ts = 0;
 	pthread_mutex_unlock(&s->srv->clock_lock);
 }
 
-int64_t shd_clock_now(ShdServer *srv)
+/* The earliest commit time under way, 0 when none (under clock_lock). */
+static int64_t inflight_min(ShdServer *srv)
+{
+	int64_t m = 0;
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < srv->nsessions; i++) {
+		int64_t t = srv->sessions[i]->inflight_ts;
+		if (t && (!m || t < m))
+			m = t;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return m;
+}
+
+int64_t shd_clock_report(ShdServer *srv, int shard_index)
 {
 	int64_t now = pgs_now_us();
 	pthread_mutex_lock(&srv->clock_lock);
 	int64_t t = srv->hlc > now ? srv->hlc : now;
+	if (t <= srv->reported)
+		t = srv->reported + 1;
+	/* even, so that the router's time, one past the largest, is odd; and
+	 * with the shard's index known, 2 x index modulo 512: no two shards
+	 * report one clock, so no two transactions are given one time */
+	if (shard_index >= 0)
+		t += ((2 * shard_index - t) % 512 + 512) % 512;
+	else
+		t += t & 1;
+	srv->reported = t;
 	pthread_mutex_unlock(&srv->clock_lock);
-	return t + (t & 1); /* even: the router's time, one past, is odd */
-}
-
-void shd_clock_prepared(ShdServer *srv, int64_t reported)
-{
-	pthread_mutex_lock(&srv->clock_lock);
-	srv->prep_clock = reported;
-	pthread_mutex_unlock(&srv->clock_lock);
+	return t;
 }
 
 int64_t shd_clock_watermark(ShdServer *srv)
@@ -108,18 +128,20 @@ int64_t shd_clock_watermark(ShdServer *srv)
 	/* prep_lock first: a PREPARE that reports the clock is ordered with us */
 	pthread_mutex_lock(&srv->prep_lock);
 	pthread_mutex_lock(&srv->clock_lock);
-	if (srv->hlc_inflight) {
-		w = srv->hlc_inflight;
+	int64_t inflight = inflight_min(srv);
+	if (inflight) {
+		w = inflight;
 	} else if (srv->nprepared > 0) {
 		w = srv->hlc + 1;
 	} else {
 		w = now > srv->hlc ? now : srv->hlc + 1;
 		srv->hlc = w - 1;
 	}
-	/* a prepared transaction that holds rows commits past what it reported,
-	 * maybe below commits made since */
-	if (srv->prep_clock && w > srv->prep_clock + 1)
-		w = srv->prep_clock + 1;
+	/* with row locks a prepared transaction commits past the clock it
+	 * reported, maybe below commits made since */
+	int64_t reported = shd_prep_clock_min(srv);
+	if (reported && w > reported + 1)
+		w = reported + 1;
 	pthread_mutex_unlock(&srv->clock_lock);
 	pthread_mutex_unlock(&srv->prep_lock);
 	return w;
@@ -129,7 +151,7 @@ void shd_clock_raise(ShdServer *srv, int64_t floor)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	pthread_mutex_lock(&srv->clock_lock);
-	if (srv->nprepared == 0 && !srv->hlc_inflight && floor - 1 > srv->hlc)
+	if (srv->nprepared == 0 && !inflight_min(srv) && floor - 1 > srv->hlc)
 		srv->hlc = floor - 1;
 	pthread_mutex_unlock(&srv->clock_lock);
 	pthread_mutex_unlock(&srv->prep_lock);
@@ -148,7 +170,7 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
 	}
-	Writer w = {.st = s->changelog_st, .ts = clock_assign(s->srv, s->commit_ts, s->commit_exact), .gid = gid,
+	Writer w = {.st = s->changelog_st, .ts = clock_assign(s, s->commit_ts, s->commit_exact), .gid = gid,
 		    .rc = SQLITE_DONE};
 	s->committing = true;
 	s->commit_ts = 0;

@@ -41,6 +41,8 @@ typedef struct ShdPrepared {
 	int64_t ts;         /* the router's start time of its transaction, 0 unknown */
 	RlOwner *rows;      /* owned: with row locks, the rows it holds instead
 			     * of SQLite's writer (rowlock.c); NULL otherwise */
+	int64_t clock;      /* with row locks, the clock it reported (its commit
+			     * time will be past it), 0 none */
 } ShdPrepared;
 
 /* ------------------------------------------------------------ registry */
@@ -90,7 +92,7 @@ static bool reserve(ShdServer *srv, const char *gid, bool writes, int64_t ts, bo
 
 /* Take gid for resolving it: its holder (may be NULL) in *holder, the rows
  * it holds instead (or NULL) in *rows. */
-static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner **rows, bool *writes, PgwError *e)
+static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner **rows, PgwError *e)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	ShdPrepared *p = find(srv, gid);
@@ -105,7 +107,6 @@ static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner 
 		p->holder = NULL;
 		*rows = p->rows;
 		p->rows = NULL;
-		*writes = p->writes;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
 	return ok;
@@ -124,6 +125,25 @@ static void release(ShdServer *srv, const char *gid, ShdSession *holder, RlOwner
 		p->busy = false;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
+}
+
+/* Note the clock gid reported. */
+static void set_clock(ShdServer *srv, const char *gid, int64_t clock)
+{
+	pthread_mutex_lock(&srv->prep_lock);
+	ShdPrepared *p = find(srv, gid);
+	if (p)
+		p->clock = clock;
+	pthread_mutex_unlock(&srv->prep_lock);
+}
+
+int64_t shd_prep_clock_min(ShdServer *srv)
+{
+	int64_t m = 0;
+	for (int i = 0; i < srv->nprepared; i++)
+		if (srv->prepared[i].clock && (!m || srv->prepared[i].clock < m))
+			m = srv->prepared[i].clock;
+	return m;
 }
 
 /* ------------------------------------------------------------ holders */
@@ -224,17 +244,19 @@ static bool hold(ShdSession *h, const char *gid, PgwError *e)
 
 /* ------------------------------------------------------------ commands */
 
-/* Reserve gid for s's PREPARE; with row locks, wait while another
- * transaction with changes is prepared here: without SQLite's writer (which
- * that one needs to end) and as wait-die says (a younger one gives way after
- * 20 ms), else up to the busy timeout; false with *e. */
+/* Reserve gid for s's PREPARE.  With row locks and the shard's index not
+ * known (no SET dosql.shard: the clocks it reports could be another shard's
+ * too), wait while another transaction with changes is prepared here:
+ * without SQLite's writer (which that one needs to end) and as wait-die
+ * says (a younger one gives way after 20 ms), else up to the busy timeout;
+ * false with *e. */
 static bool reserve_turn(ShdSession *s, const char *gid, PgwError *e)
 {
 	bool exists;
 	int64_t other;
 	bool holds_writer = !sqlite3_get_autocommit(s->pg.db);
 	for (int64_t waited = 0;; waited += 200) {
-		if (reserve(s->srv, gid, s->cap.changes.len > 0, s->txn_ts, true, &exists, &other))
+		if (reserve(s->srv, gid, s->cap.changes.len > 0, s->txn_ts, s->shard_index < 0, &exists, &other))
 			return true;
 		if (!other) {
 			pgw_error_set(e, exists ? "42710" : "53200",
@@ -303,9 +325,9 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	/* with row locks the clock is reported before other commits can go on
 	 * (it is the time stored as "prepared", which a restart reads back) */
 	bool capped = s->srv->locks && changes.len > 0;
-	int64_t clock = capped ? shd_clock_now(s->srv) : 0;
+	int64_t clock = capped ? shd_clock_report(s->srv, s->shard_index) : 0;
 	if (capped)
-		shd_clock_prepared(s->srv, clock);
+		set_clock(s->srv, gid, clock);
 	char at[64];
 	pgtime_utc(capped ? clock : pgs_now_us(), at, sizeof(at));
 	bool ok = h && shd_sql(h, "BEGIN IMMEDIATE", &e);
@@ -349,8 +371,6 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		locked = NULL;
 	}
 	if (!ok) {
-		if (capped && !stored)
-			shd_clock_prepared(s->srv, 0);
 		holder_put(s->srv, h);
 		release(s->srv, gid, NULL, NULL, !stored);
 		shd_send_error(s, &e);
@@ -360,7 +380,7 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	 * clocks; with row locks the watermark stays below that time until
 	 * then (other commits may go on meanwhile) */
 	if (!capped)
-		clock = shd_clock_now(s->srv);
+		clock = shd_clock_report(s->srv, s->shard_index);
 	release(s->srv, gid, h, locked, false);
 	dosql_fault("shard-after-prepare");
 	char last[24];
@@ -385,8 +405,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	}
 	ShdSession *h = NULL;
 	RlOwner *rows = NULL;
-	bool writes = false;
-	if (!claim(s->srv, gid, &h, &rows, &writes, &e)) {
+	if (!claim(s->srv, gid, &h, &rows, &e)) {
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -432,8 +451,6 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	atomic_compare_exchange_strong(&s->srv->writer_ts, &mine, 0);
 	release(s->srv, gid, NULL, NULL, true);
 	shd_rl_release(s->srv, rows);
-	if (s->srv->locks && writes)
-		shd_clock_prepared(s->srv, 0);
 	dosql_fault("shard-after-commit-prepared");
 	pgw_send_command_complete(&s->conn, what);
 	return true;
@@ -492,8 +509,8 @@ bool shd_prep_recover(ShdServer *srv)
 		/* with row locks the watermark stays below its commit, as it did
 		 * before the restart: "prepared" is the clock it reported */
 		int64_t clock = srv->locks ? stored_clock((const char *)sqlite3_column_text(st, 1)) : 0;
-		if (clock && (!srv->prep_clock || clock < srv->prep_clock))
-			shd_clock_prepared(srv, clock);
+		if (clock)
+			set_clock(srv, gid, clock);
 		n++;
 	}
 	sqlite3_finalize(st);

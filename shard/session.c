@@ -979,6 +979,16 @@ static int set_own(void *arg, const char *lname, const char *value, PgwError *er
 		s->alone = strcmp(value, "on") == 0;
 		return 1;
 	}
+	if (strcmp(lname, "dosql.shard") == 0) {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (*end || v < 0 || v > 255) {
+			pgw_error_set(err, "22023", "invalid value for parameter \"%s\": \"%s\"", lname, value);
+			return 0;
+		}
+		s->shard_index = (int)v;
+		return 1;
+	}
 	if (strcmp(lname, "dosql.txn_ts") != 0 && strcmp(lname, "dosql.commit_ts") != 0)
 		return -1;
 	char *end;
@@ -1117,6 +1127,7 @@ ShdSession *shd_session_internal(ShdServer *srv)
 		return NULL;
 	s->srv = srv;
 	s->fd = -1;
+	s->shard_index = -1;
 	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, 0);
 	engine_attach(s);
 	s->conn.state = PGW_READY;
@@ -1172,6 +1183,7 @@ void shd_session_run(ShdServer *srv, int fd)
 	ShdSession *s = calloc(1, sizeof(*s));
 	s->srv = srv;
 	s->fd = fd;
+	s->shard_index = -1;
 	int32_t pid = atomic_fetch_add(&srv->next_pid, 1);
 	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, pid);
 	engine_attach(s);

@@ -44,10 +44,7 @@ typedef struct ShdServer {
 	 * commit time given out, and the one of the commit under way (0 none) */
 	pthread_mutex_t clock_lock;
 	int64_t hlc;
-	int64_t hlc_inflight;
-	/* with row locks: the clock a prepared transaction that holds rows, not
-	 * the writer, reported (its commit time will be past it), 0 none */
-	int64_t prep_clock;
+	int64_t reported; /* the last clock a PREPARE reported */
 	/* a PREPARE moves its write lock to its holder: other writers wait
 	 * (shd_handover_wait) so that none takes the lock in between */
 	atomic_bool handover;
@@ -143,9 +140,11 @@ struct ShdSession {
 	sqlite3_stmt *changelog_st; /* owned: the changelog's INSERT (changelog.c) */
 	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
 	int64_t commit_ts;     /* the commit time the next COMMIT PREPARED takes (SET dosql.commit_ts), 0 none */
+	int shard_index;       /* the router's index of this shard (SET dosql.shard), -1 unknown */
 	bool alone;            /* the next statement is the transaction's first write anywhere (SET
 				* dosql.txn_alone): it waits for the write lock without dying (busy_wait) */
-	bool committing;       /* this session's commit holds srv->hlc_inflight */
+	bool committing;       /* this session's commit is under way (inflight_ts) */
+	int64_t inflight_ts;   /* its commit time while under way, else 0 (srv->clock_lock) */
 	bool commit_exact;     /* its commit takes commit_ts even below the clock (a prepared
 				* transaction that held rows: rowlock.c) */
 	bool replication;      /* started with replication=database: replication commands too */

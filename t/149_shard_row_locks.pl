@@ -22,6 +22,7 @@ BEGIN
 	DBD::Pg->import(':async');
 }
 use DoSQL::Test::Utils qw(poll_until run_command);
+use Time::Local qw(timegm);
 
 my $node = DoSQL::Test::ServerNode->new_shard('rowlocks', args => [ '--busy-timeout', '3000', '--row-locks', '1' ]);
 $node->start;
@@ -170,6 +171,39 @@ ok(finished($e), 'and goes on once it is resolved');
 $e->pg_result;
 $c->do("rollback prepared 'rl4'");
 is(bal($c, 70) . ' ' . bal($c, 71), '1001 1000', 'rl3 committed, rl4 rolled back');
+$_->disconnect for ($d, $e);
+
+# with the shard's index known (the router sets it), PREPAREs report clocks
+# of their own (2 x index modulo 512) and do not wait for each other
+sub stored_us
+{
+	my ($text) = @_;
+	my ($y, $mo, $dd, $hh, $mi, $ss, $frac) = $text =~ /^(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+)(?:\.(\d+))?/
+		or die "prepared time: $text";
+	return timegm($ss, $mi, $hh, $dd, $mo - 1, $y) * 1000000 + substr(($frac // '') . '000000', 0, 6);
+}
+$d = connect_db();
+$e = connect_db();
+$_->do('set dosql.shard = 3') for ($d, $e);
+$d->do('begin');
+$d->do('update acc set bal = bal + 1 where id = 80');
+$d->do("prepare transaction 'rl5'");
+$e->do('begin');
+$e->do('update acc set bal = bal + 1 where id = 81');
+$e->do("prepare transaction 'rl6'", { pg_async => PG_ASYNC });
+ok(finished($e), 'a second PREPARE does not wait for the first');
+ok(defined eval { $e->pg_result }, '... and succeeds');
+my @clocks = map { stored_us($_) }
+	split /\n/, $node->sqlite_query("select prepared from _dosql_prepared where gid in ('rl5', 'rl6') order by gid");
+is(scalar(@clocks), 2, 'both are prepared');
+is(join(' ', map { $_ % 512 } @clocks), '6 6', 'the clocks they reported are 2 x 3 modulo 512');
+ok($clocks[0] < $clocks[1], '... and rise');
+ok(watermark() <= $clocks[0] + 1, 'the watermark stays at most one past the smaller');
+$c->do('set dosql.commit_ts = ' . ($clocks[$_] + 1) . "; commit prepared 'rl" . ($_ + 5) . "'") for (1, 0);
+is(bal($c, 80) . ' ' . bal($c, 81), '1001 1001', 'both commit');
+is($node->sqlite_query("select group_concat(t, ' ') from (select gid, max(commit_ts) as t from _dosql_changelog"
+		. " where gid in ('rl5', 'rl6') group by gid order by gid)"), ($clocks[0] + 1) . ' ' . ($clocks[1] + 1),
+	'each at the time given');
 $_->disconnect for ($d, $e);
 
 # a prepared transaction survives a SIGKILL
