@@ -579,9 +579,11 @@ bool rt_backend_send(RtBackend *b, const char *sql, bool begin_first, PgwError *
 	 * no write lock anywhere may wait for one without that risk */
 	int extra = 0;
 	if (begin_first) {
-		buf_printf(&q, "%s;SET dosql.txn_ts = %lld;", b->sess->begin_sql ? b->sess->begin_sql : "BEGIN",
-			   (long long)b->sess->txn_ts);
-		extra = 2;
+		/* the shard's index makes the clocks its PREPAREs report its own
+		 * (no two shards report the same one) */
+		buf_printf(&q, "%s;SET dosql.txn_ts = %lld;SET dosql.shard = %d;",
+			   b->sess->begin_sql ? b->sess->begin_sql : "BEGIN", (long long)b->sess->txn_ts, b->shard);
+		extra = 3;
 		if (b->sess->join_alone) {
 			buf_printf(&q, "SET dosql.txn_alone = on;");
 			extra++;

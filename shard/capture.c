@@ -41,6 +41,14 @@ static void preupdate(void *arg, sqlite3 *db, int op, const char *schema, const 
 		      sqlite3_int64 newkey)
 {
 	ShdCapture *cap = arg;
+	if (cap->lock && strcmp(schema, "main") == 0 && strncmp(table, "sqlite_", 7) != 0 &&
+	    strncmp(table, "_dosql_", 7) != 0) {
+		if (op != SQLITE_INSERT && !cap->lock(cap->lock_arg, table, oldkey))
+			cap->conflict = true;
+		if (op != SQLITE_DELETE && (op == SQLITE_INSERT || newkey != oldkey) &&
+		    !cap->lock(cap->lock_arg, table, newkey))
+			cap->conflict = true;
+	}
 	if (!cap->on || sqlite3_preupdate_depth(db) > 0)
 		return;
 	if (strcmp(schema, "main") != 0) {

@@ -28,6 +28,12 @@ typedef struct ShdCapture {
 	bool on;     /* record now */
 	bool temp;   /* a temporary table was written (not recorded) */
 	Buf changes; /* the encoded changes */
+	/* row locks (rowlock.c): called, whether recording or not, for each
+	 * row changed in a user table (its old and its new rowid); false when
+	 * another transaction holds it, which sets conflict */
+	bool (*lock)(void *arg, const char *table, int64_t rowid);
+	void *lock_arg;
+	bool conflict;
 } ShdCapture;
 
 #define SHD_TRUNCATE_CASCADE 1

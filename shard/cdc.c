@@ -275,7 +275,7 @@ static bool read_changes(ShdSession *s, const CdcCmd *cmd, PgwError *e)
 			       " ORDER BY commit_ts LIMIT 1 OFFSET ?3)"
 			       " SELECT commit_ts, gid, tbl, op, change, (SELECT ts FROM cut), old_key FROM _dosql_changelog"
 			       " WHERE commit_ts >= ?1 AND commit_ts < ?2"
-			       " AND commit_ts <= coalesce((SELECT ts FROM cut), ?2) ORDER BY seq",
+			       " AND commit_ts <= coalesce((SELECT ts FROM cut), ?2) ORDER BY commit_ts, seq",
 			       -1, &st, NULL) != SQLITE_OK) {
 		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;

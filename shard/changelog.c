@@ -56,16 +56,25 @@ static bool write_one(void *arg, char op, const char *table, int64_t oldkey, int
  * The commit clock.  A commit time is after the last one given out and not
  * behind the wall clock, or exactly the time a COMMIT PREPARED was told to
  * take (the router gives every participant of a two-phase commit the same
- * one) when that is still ahead.  The commit holds its time in
- * hlc_inflight until it has committed or rolled back.
+ * one) when that is still ahead.  The session holds its time in
+ * inflight_ts until it has committed or rolled back: with group commit the
+ * next writer may take its time while the previous one still waits for its
+ * fsync, so several can be under way.
  */
-static int64_t clock_assign(ShdServer *srv, int64_t at)
+static int64_t clock_assign(ShdSession *s, int64_t at, bool exact)
 {
+	ShdServer *srv = s->srv;
 	int64_t now = pgs_now_us();
 	pthread_mutex_lock(&srv->clock_lock);
-	int64_t ts = at > srv->hlc ? at : now > srv->hlc ? now : srv->hlc + 1;
-	srv->hlc = ts;
-	srv->hlc_inflight = ts;
+	int64_t ts = at > srv->hlc || (exact && at) ? at : now > srv->hlc ? now : srv->hlc + 1;
+	/* with row locks other commits go on while a prepared transaction
+	 * waits: they take even times, a COMMIT PREPARED an odd one (one past
+	 * the even clocks PREPAREs report), so no two share a time */
+	if (srv->locks && !(exact && at))
+		ts += ts & 1;
+	if (ts > srv->hlc)
+		srv->hlc = ts;
+	s->inflight_ts = ts;
 	pthread_mutex_unlock(&srv->clock_lock);
 	return ts;
 }
@@ -76,15 +85,39 @@ void shd_clock_done(ShdSession *s)
 		return;
 	s->committing = false;
 	pthread_mutex_lock(&s->srv->clock_lock);
-	s->srv->hlc_inflight = 0;
+	s->inflight_ts = 0;
 	pthread_mutex_unlock(&s->srv->clock_lock);
 }
 
-int64_t shd_clock_now(ShdServer *srv)
+/* The earliest commit time under way, 0 when none (under clock_lock). */
+static int64_t inflight_min(ShdServer *srv)
+{
+	int64_t m = 0;
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < srv->nsessions; i++) {
+		int64_t t = srv->sessions[i]->inflight_ts;
+		if (t && (!m || t < m))
+			m = t;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return m;
+}
+
+int64_t shd_clock_report(ShdServer *srv, int shard_index)
 {
 	int64_t now = pgs_now_us();
 	pthread_mutex_lock(&srv->clock_lock);
 	int64_t t = srv->hlc > now ? srv->hlc : now;
+	if (t <= srv->reported)
+		t = srv->reported + 1;
+	/* even, so that the router's time, one past the largest, is odd; and
+	 * with the shard's index known, 2 x index modulo 512: no two shards
+	 * report one clock, so no two transactions are given one time */
+	if (shard_index >= 0)
+		t += ((2 * shard_index - t) % 512 + 512) % 512;
+	else
+		t += t & 1;
+	srv->reported = t;
 	pthread_mutex_unlock(&srv->clock_lock);
 	return t;
 }
@@ -95,14 +128,20 @@ int64_t shd_clock_watermark(ShdServer *srv)
 	/* prep_lock first: a PREPARE that reports the clock is ordered with us */
 	pthread_mutex_lock(&srv->prep_lock);
 	pthread_mutex_lock(&srv->clock_lock);
-	if (srv->hlc_inflight) {
-		w = srv->hlc_inflight;
+	int64_t inflight = inflight_min(srv);
+	if (inflight) {
+		w = inflight;
 	} else if (srv->nprepared > 0) {
 		w = srv->hlc + 1;
 	} else {
 		w = now > srv->hlc ? now : srv->hlc + 1;
 		srv->hlc = w - 1;
 	}
+	/* with row locks a prepared transaction commits past the clock it
+	 * reported, maybe below commits made since */
+	int64_t reported = shd_prep_clock_min(srv);
+	if (reported && w > reported + 1)
+		w = reported + 1;
 	pthread_mutex_unlock(&srv->clock_lock);
 	pthread_mutex_unlock(&srv->prep_lock);
 	return w;
@@ -112,7 +151,7 @@ void shd_clock_raise(ShdServer *srv, int64_t floor)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	pthread_mutex_lock(&srv->clock_lock);
-	if (srv->nprepared == 0 && !srv->hlc_inflight && floor - 1 > srv->hlc)
+	if (srv->nprepared == 0 && !inflight_min(srv) && floor - 1 > srv->hlc)
 		srv->hlc = floor - 1;
 	pthread_mutex_unlock(&srv->clock_lock);
 	pthread_mutex_unlock(&srv->prep_lock);
@@ -131,7 +170,8 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
 		pgs_sqlite_error(&s->pg, sqlite3_errcode(s->pg.db), e);
 		return false;
 	}
-	Writer w = {.st = s->changelog_st, .ts = clock_assign(s->srv, s->commit_ts), .gid = gid, .rc = SQLITE_DONE};
+	Writer w = {.st = s->changelog_st, .ts = clock_assign(s, s->commit_ts, s->commit_exact), .gid = gid,
+		    .rc = SQLITE_DONE};
 	s->committing = true;
 	s->commit_ts = 0;
 	bool ok = shd_cap_foreach(changes, n, write_one, &w);

@@ -22,11 +22,12 @@
 #include <unistd.h>
 
 #include "pgwire/blocking.h"
+#include "shard/rowlock.h"
 #include "shard/session.h"
 
 typedef struct Options {
 	char *data, *host, *unix_dir, *auth, *passwd_file, *ssl_cert, *ssl_key, *config;
-	long port, max_message, busy_timeout, retention;
+	long port, max_message, busy_timeout, retention, row_locks;
 } Options;
 
 static volatile sig_atomic_t stopping;
@@ -63,7 +64,8 @@ static void usage(void)
 	fprintf(stderr, "usage: dosql-shard --data DIR --port N [--host ADDR] [--unix-socket-dir DIR]\n"
 			"                   [--auth trust|password|md5|scram-sha-256] [--passwd-file FILE]\n"
 			"                   [--ssl-cert FILE --ssl-key FILE] [--max-message-size BYTES]\n"
-			"                   [--busy-timeout MS] [--changelog-retention SECONDS] [--config FILE]\n");
+			"                   [--busy-timeout MS] [--changelog-retention SECONDS] [--config FILE]\n"
+			"                   [--row-locks 0|1]\n");
 }
 
 /* Apply one setting; false with a message in err. */
@@ -86,6 +88,7 @@ static bool set_option(Options *o, const char *name, const char *value, char *er
 		{"max-message-size", NULL, &o->max_message},
 		{"busy-timeout", NULL, &o->busy_timeout},
 		{"changelog-retention", NULL, &o->retention},
+		{"row-locks", NULL, &o->row_locks},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (strcmp(table[i].name, name) != 0)
@@ -241,6 +244,10 @@ static int serve(Options *o)
 	shd_durable_init(&srv);
 	srv.next_pid = 1000 + (getpid() % 1000) * 1000;
 	srv.busy_timeout_ms = (int)o->busy_timeout;
+	if (o->row_locks && !shd_rl_init(&srv)) {
+		fprintf(stderr, "dosql-shard: out of memory\n");
+		goto out;
+	}
 	srv.retention_us = (int64_t)o->retention * 1000000;
 	srv.pgw.max_message = (uint32_t)(o->max_message > 0x7FFFFFFF ? 0x7FFFFFFF : o->max_message);
 	srv.pgw.auth = PGW_AUTH_TRUST;

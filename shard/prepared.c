@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/fault.h"
 #include "common/pgtime.h"
@@ -36,6 +37,12 @@ typedef struct ShdPrepared {
 	ShdSession *holder; /* owned: the open transaction with the changes
 			     * applied; NULL when not held */
 	bool busy;          /* being prepared or resolved right now */
+	bool writes;        /* it has changes */
+	int64_t ts;         /* the router's start time of its transaction, 0 unknown */
+	RlOwner *rows;      /* owned: with row locks, the rows it holds instead
+			     * of SQLite's writer (rowlock.c); NULL otherwise */
+	int64_t clock;      /* with row locks, the clock it reported (its commit
+			     * time will be past it), 0 none */
 } ShdPrepared;
 
 /* ------------------------------------------------------------ registry */
@@ -48,13 +55,21 @@ static ShdPrepared *find(ShdServer *srv, const char *gid)
 	return NULL;
 }
 
-/* Add gid, busy; false when it exists (or out of memory). */
-static bool reserve(ShdServer *srv, const char *gid, bool *exists)
+/* Add gid, busy; false when it exists (or out of memory), or, with row
+ * locks, while another transaction with changes is prepared (*other: its
+ * start time, INT64_MAX when unknown; else 0): one at a time, so that no
+ * two prepared transactions of this shard are given one commit time. */
+static bool reserve(ShdServer *srv, const char *gid, bool writes, int64_t ts, bool turn, bool *exists,
+		    int64_t *other)
 {
 	bool ok = false;
 	pthread_mutex_lock(&srv->prep_lock);
 	*exists = find(srv, gid) != NULL;
-	if (!*exists && srv->nprepared == srv->prepcap) {
+	*other = 0;
+	for (int i = 0; srv->locks && turn && writes && !*exists && i < srv->nprepared; i++)
+		if (srv->prepared[i].writes)
+			*other = srv->prepared[i].ts ? srv->prepared[i].ts : INT64_MAX;
+	if (!*exists && !*other && srv->nprepared == srv->prepcap) {
 		int cap = srv->prepcap ? srv->prepcap * 2 : 8;
 		ShdPrepared *p = realloc(srv->prepared, sizeof(*p) * (size_t)cap);
 		if (p) {
@@ -62,19 +77,22 @@ static bool reserve(ShdServer *srv, const char *gid, bool *exists)
 			srv->prepcap = cap;
 		}
 	}
-	if (!*exists && srv->nprepared < srv->prepcap) {
+	if (!*exists && !*other && srv->nprepared < srv->prepcap) {
 		ShdPrepared *p = &srv->prepared[srv->nprepared++];
 		memset(p, 0, sizeof(*p));
 		snprintf(p->gid, sizeof(p->gid), "%s", gid);
 		p->busy = true;
+		p->writes = writes;
+		p->ts = ts;
 		ok = true;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
 	return ok;
 }
 
-/* Take gid for resolving it: its holder (may be NULL) in *holder. */
-static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, PgwError *e)
+/* Take gid for resolving it: its holder (may be NULL) in *holder, the rows
+ * it holds instead (or NULL) in *rows. */
+static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, RlOwner **rows, PgwError *e)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	ShdPrepared *p = find(srv, gid);
@@ -87,13 +105,15 @@ static bool claim(ShdServer *srv, const char *gid, ShdSession **holder, PgwError
 		p->busy = true;
 		*holder = p->holder;
 		p->holder = NULL;
+		*rows = p->rows;
+		p->rows = NULL;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
 	return ok;
 }
 
-/* Give gid back: held by holder (keep), or resolved (forget). */
-static void release(ShdServer *srv, const char *gid, ShdSession *holder, bool forget)
+/* Give gid back: held by holder or by its rows (keep), or resolved (forget). */
+static void release(ShdServer *srv, const char *gid, ShdSession *holder, RlOwner *rows, bool forget)
 {
 	pthread_mutex_lock(&srv->prep_lock);
 	ShdPrepared *p = find(srv, gid);
@@ -101,9 +121,29 @@ static void release(ShdServer *srv, const char *gid, ShdSession *holder, bool fo
 		*p = srv->prepared[--srv->nprepared];
 	} else if (p) {
 		p->holder = holder;
+		p->rows = rows;
 		p->busy = false;
 	}
 	pthread_mutex_unlock(&srv->prep_lock);
+}
+
+/* Note the clock gid reported. */
+static void set_clock(ShdServer *srv, const char *gid, int64_t clock)
+{
+	pthread_mutex_lock(&srv->prep_lock);
+	ShdPrepared *p = find(srv, gid);
+	if (p)
+		p->clock = clock;
+	pthread_mutex_unlock(&srv->prep_lock);
+}
+
+int64_t shd_prep_clock_min(ShdServer *srv)
+{
+	int64_t m = 0;
+	for (int i = 0; i < srv->nprepared; i++)
+		if (srv->prepared[i].clock && (!m || srv->prepared[i].clock < m))
+			m = srv->prepared[i].clock;
+	return m;
 }
 
 /* ------------------------------------------------------------ holders */
@@ -204,10 +244,38 @@ static bool hold(ShdSession *h, const char *gid, PgwError *e)
 
 /* ------------------------------------------------------------ commands */
 
+/* Reserve gid for s's PREPARE.  With row locks and the shard's index not
+ * known (no SET dosql.shard: the clocks it reports could be another shard's
+ * too), wait while another transaction with changes is prepared here:
+ * without SQLite's writer (which that one needs to end) and as wait-die
+ * says (a younger one gives way after 20 ms), else up to the busy timeout;
+ * false with *e. */
+static bool reserve_turn(ShdSession *s, const char *gid, PgwError *e)
+{
+	bool exists;
+	int64_t other;
+	bool holds_writer = !sqlite3_get_autocommit(s->pg.db);
+	for (int64_t waited = 0;; waited += 200) {
+		if (reserve(s->srv, gid, s->cap.changes.len > 0, s->txn_ts, s->shard_index < 0, &exists, &other))
+			return true;
+		if (!other) {
+			pgw_error_set(e, exists ? "42710" : "53200",
+				      exists ? "transaction identifier \"%s\" is already in use" : "out of memory", gid);
+			return false;
+		}
+		bool younger = s->txn_ts && other != INT64_MAX && s->txn_ts > other;
+		int64_t limit = holds_writer ? 0 : younger ? 20000 : (int64_t)s->srv->busy_timeout_ms * 1000;
+		if (waited >= limit || atomic_load(&s->pg.cancel)) {
+			pgw_error_set(e, "40001", "could not serialize access due to concurrent update");
+			return false;
+		}
+		usleep(200);
+	}
+}
+
 bool shd_prep_prepare(ShdSession *s, const char *gid)
 {
 	PgwError e;
-	bool exists;
 	if (s->txn == SHD_TXN_IDLE) {
 		pgs_warning(&s->pg, "25P01", "there is no transaction in progress");
 		if (s->implicit)
@@ -233,13 +301,15 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		pgw_error_set(&e, "0A000", "PREPARE TRANSACTION of a transaction that changed the schema is not supported");
 		goto fail;
 	}
-	if (!reserve(s->srv, gid, &exists)) {
-		pgw_error_set(&e, exists ? "42710" : "53200",
-			      exists ? "transaction identifier \"%s\" is already in use" : "out of memory", gid);
+	/* with row locks, a block that holds no SQLite transaction prepares
+	 * holding its rows, not the writer (rowlock.c) */
+	bool rows_only = s->srv->locks && s->rl_deferred && s->cap.changes.len > 0;
+	if (!reserve_turn(s, gid, &e))
 		goto fail;
-	}
 	Buf changes = s->cap.changes;
 	int64_t ts = s->txn_ts;
+	/* its row locks stay until the holder has the changes (rowlock.c) */
+	RlOwner *locked = shd_rl_detach(s);
 	buf_init(&s->cap.changes);
 	ShdSession *h = holder_get(s->srv);
 	/* the write lock goes from this session to the holder with no other
@@ -252,8 +322,14 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	shd_txn_end(s, false);
 	if (h)
 		h->txn_ts = ts; /* it waits for locks as the transaction did */
+	/* with row locks the clock is reported before other commits can go on
+	 * (it is the time stored as "prepared", which a restart reads back) */
+	bool capped = s->srv->locks && changes.len > 0;
+	int64_t clock = capped ? shd_clock_report(s->srv, s->shard_index) : 0;
+	if (capped)
+		set_clock(s->srv, gid, clock);
 	char at[64];
-	pgtime_utc(pgs_now_us(), at, sizeof(at));
+	pgtime_utc(capped ? clock : pgs_now_us(), at, sizeof(at));
 	bool ok = h && shd_sql(h, "BEGIN IMMEDIATE", &e);
 	if (!h)
 		pgw_error_set(&e, "58000", "could not open the shard database");
@@ -267,6 +343,12 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 	buf_cleanup(&changes);
 	if (ok && empty) {
 		/* nothing to hold: COMMIT PREPARED only deletes the row */
+		holder_put(s->srv, h);
+		h = NULL;
+	} else if (ok && rows_only) {
+		/* the rows stay locked for the gid; COMMIT PREPARED applies the
+		 * changes stored */
+		dosql_fault("shard-prepare-stored");
 		holder_put(s->srv, h);
 		h = NULL;
 	} else if (ok) {
@@ -284,17 +366,25 @@ bool shd_prep_prepare(ShdSession *s, const char *gid)
 		atomic_store(&s->srv->handover, false);
 		h->handing_over = false;
 	}
+	if (!ok || !rows_only) {
+		shd_rl_release(s->srv, locked);
+		locked = NULL;
+	}
 	if (!ok) {
 		holder_put(s->srv, h);
-		release(s->srv, gid, NULL, !stored);
+		release(s->srv, gid, NULL, NULL, !stored);
 		shd_send_error(s, &e);
 		return false;
 	}
-	release(s->srv, gid, h, false);
+	/* the router commits every participant at one time past all their
+	 * clocks; with row locks the watermark stays below that time until
+	 * then (other commits may go on meanwhile) */
+	if (!capped)
+		clock = shd_clock_report(s->srv, s->shard_index);
+	release(s->srv, gid, h, locked, false);
 	dosql_fault("shard-after-prepare");
-	/* the router commits every participant at one time past all their clocks */
 	char last[24];
-	snprintf(last, sizeof(last), "%lld", (long long)shd_clock_now(s->srv));
+	snprintf(last, sizeof(last), "%lld", (long long)clock);
 	pgw_send_parameter_status(&s->conn, "dosql.hlc", last);
 	pgw_send_command_complete(&s->conn, "PREPARE TRANSACTION");
 	return true;
@@ -314,7 +404,8 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		return false;
 	}
 	ShdSession *h = NULL;
-	if (!claim(s->srv, gid, &h, &e)) {
+	RlOwner *rows = NULL;
+	if (!claim(s->srv, gid, &h, &rows, &e)) {
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -333,6 +424,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		/* its changes go to the changelog in the transaction that commits
 		 * them, at the commit time the router chose, if it chose one */
 		h->commit_ts = s->commit_ts;
+		h->commit_exact = s->srv->locks != NULL; /* even below commits made meanwhile */
 		s->commit_ts = 0;
 		ok = with_stored(h, gid, shd_changelog_write, &e) &&
 		     run(h, "DELETE FROM _dosql_prepared WHERE gid = ?1", gid, NULL, NULL, NULL, &e) &&
@@ -340,6 +432,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 		if (!ok)
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
 		shd_clock_done(h);
+		h->commit_exact = false;
 	} else if (ok) {
 		if (!sqlite3_get_autocommit(h->pg.db))
 			shd_sql(h, "ROLLBACK", &(PgwError){0});
@@ -348,7 +441,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	if (!ok) {
 		/* still prepared, no longer held: a retry holds it again */
 		holder_put(s->srv, h);
-		release(s->srv, gid, NULL, false);
+		release(s->srv, gid, NULL, rows, false);
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -356,10 +449,31 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit)
 	holder_put(s->srv, h);
 	/* the lock is free: forget the holder's age, unless a new writer noted its own */
 	atomic_compare_exchange_strong(&s->srv->writer_ts, &mine, 0);
-	release(s->srv, gid, NULL, true);
+	release(s->srv, gid, NULL, NULL, true);
+	shd_rl_release(s->srv, rows);
 	dosql_fault("shard-after-commit-prepared");
 	pgw_send_command_complete(&s->conn, what);
 	return true;
+}
+
+/* The microseconds of a "prepared" time as pgtime_utc writes it; 0 when
+ * it does not parse. */
+static int64_t stored_clock(const char *text)
+{
+	struct tm tm = {0};
+	if (!text || sscanf(text, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			    &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	int64_t us = 0;
+	int digits = 0;
+	const char *dot = strchr(text, '.');
+	for (const char *p = dot ? dot + 1 : ""; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+		us = us * 10 + (*p - '0');
+	for (; dot && digits < 6; digits++)
+		us *= 10;
+	return (int64_t)timegm(&tm) * 1000000 + us;
 }
 
 bool shd_prep_recover(ShdServer *srv)
@@ -370,7 +484,8 @@ bool shd_prep_recover(ShdServer *srv)
 		return false;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(reader->pg.db, "SELECT gid FROM _dosql_prepared ORDER BY prepared", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(reader->pg.db, "SELECT gid, prepared FROM _dosql_prepared ORDER BY prepared", -1, &st,
+			       NULL) !=
 	    SQLITE_OK) {
 		fprintf(stderr, "dosql-shard: cannot read prepared transactions: %s\n", sqlite3_errmsg(reader->pg.db));
 		shd_session_internal_free(reader);
@@ -380,7 +495,8 @@ bool shd_prep_recover(ShdServer *srv)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *gid = (const char *)sqlite3_column_text(st, 0);
 		bool exists;
-		if (!gid || !reserve(srv, gid, &exists))
+		int64_t other;
+		if (!gid || !reserve(srv, gid, true, 0, false, &exists, &other))
 			continue;
 		ShdSession *h = shd_session_internal(srv);
 		PgwError e;
@@ -389,7 +505,12 @@ bool shd_prep_recover(ShdServer *srv)
 			shd_session_internal_free(h);
 			h = NULL;
 		}
-		release(srv, gid, h, false);
+		release(srv, gid, h, NULL, false);
+		/* with row locks the watermark stays below its commit, as it did
+		 * before the restart: "prepared" is the clock it reported */
+		int64_t clock = srv->locks ? stored_clock((const char *)sqlite3_column_text(st, 1)) : 0;
+		if (clock)
+			set_clock(srv, gid, clock);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -402,8 +523,10 @@ bool shd_prep_recover(ShdServer *srv)
 void shd_prep_shutdown(ShdServer *srv)
 {
 	pthread_mutex_lock(&srv->prep_lock);
-	for (int i = 0; i < srv->nprepared; i++)
+	for (int i = 0; i < srv->nprepared; i++) {
 		shd_session_internal_free(srv->prepared[i].holder);
+		shd_rl_release(srv, srv->prepared[i].rows);
+	}
 	free(srv->prepared);
 	while (srv->nspare > 0)
 		shd_session_internal_free(srv->spare[--srv->nspare]);

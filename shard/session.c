@@ -300,6 +300,7 @@ bool shd_txn_implicit_begin(ShdSession *s, PgwError *e)
 	if (!shd_sql(s, "BEGIN", e))
 		return false;
 	s->implicit = true;
+	s->rl_nstmts = 0;
 	s->pg.txn_start_us = pgs_now_us();
 	buf_reset(&s->cap.changes);
 	s->cap.on = true;
@@ -317,10 +318,12 @@ bool shd_txn_end(ShdSession *s, bool commit)
 	shd_copy_abort(s);
 	portals_drop(s, commit);
 	s->cap.on = false;
+	if (commit && s->cap.conflict) /* it wrote a row another transaction holds (rowlock.c) */
+		pgw_error_set(&e, "40001", "could not serialize access due to concurrent update");
 	if (!sqlite3_get_autocommit(s->pg.db)) {
 		/* the changelog commits with the changes */
-		if (commit && !(shd_changelog_write(s, s->cap.changes.data, s->cap.changes.len, NULL, &e) &&
-				shd_sql(s, "COMMIT", &e))) {
+		if (commit && (s->cap.conflict || !(shd_changelog_write(s, s->cap.changes.data, s->cap.changes.len, NULL, &e) &&
+						    shd_sql(s, "COMMIT", &e)))) {
 			PgwError ignored;
 			shd_sql(s, "ROLLBACK", &ignored);
 			s->txn = SHD_TXN_IDLE;
@@ -329,7 +332,12 @@ bool shd_txn_end(ShdSession *s, bool commit)
 		} else if (!commit) {
 			shd_sql(s, "ROLLBACK", &e);
 		}
+	} else if (commit && s->rl_deferred && s->cap.changes.len > 0 && !shd_rl_commit(s, &e)) {
+		s->txn = SHD_TXN_IDLE;
+		pgw_send_error(&s->conn, &e);
+		ok = false;
 	}
+	shd_rl_end(s);
 	shd_clock_done(s);
 	if (s->txn_ddl) {
 		/* others reload the catalog: committed or rolled back, it moved */
@@ -406,6 +414,15 @@ bool shd_send_rows(ShdSession *s, ShdPortal *p, const ShdExec *ex, bool *suspend
 		p->rows += n;
 		if (r == PGS_STEP_CLOSED)
 			return false;
+		if (s->cap.conflict) {
+			/* a row another transaction holds (rowlock.c): a statement
+			 * in a turn of its own runs again once it is free */
+			p->done = true;
+			sqlite3_reset(p->st);
+			if (!s->rl_stmt && !s->rl_retry)
+				pgs_errorf(&s->pg, "40001", "could not serialize access due to concurrent update");
+			return false;
+		}
 		if (r == PGS_STEP_ERROR) {
 			p->done = true;
 			shd_send_error(s, &e);
@@ -539,7 +556,19 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 	if (!pgs_translatable(stmt->node))
 		return shd_exec_utility(s, stmt->node, ex);
 
+	/* a statement alone in its implicit transaction that meets a locked
+	 * row runs again once it is free (rowlock.c) */
+	bool alone_implicit = s->srv->locks && s->txn == SHD_TXN_IDLE && (!s->implicit || s->rl_nstmts == 0);
 	if (!shd_txn_implicit_begin(s, &e) || !shd_stmt_prepare(s, stmt, &e)) {
+		shd_send_error(s, &e);
+		return false;
+	}
+	s->rl_retry = alone_implicit && !stmt->q.returns_rows;
+	s->rl_nstmts++;
+	/* with row locks, a block's statement runs in a turn of its own or
+	 * opens the block's SQLite transaction (rowlock.c) */
+	bool rl = shd_rl_eligible(s, stmt);
+	if (!rl && !shd_rl_escalate(s, &e)) {
 		shd_send_error(s, &e);
 		return false;
 	}
@@ -574,8 +603,23 @@ bool shd_exec_node(ShdSession *s, ShdStmt *stmt, ShdPortal *portal, const ShdExe
 	}
 	if (ex->describe && stmt->q.returns_rows)
 		pgs_describe(&s->pg, &stmt->q, ex->nformats, ex->formats);
-	bool suspended;
-	bool ok = shd_send_rows(s, portal, ex, &suspended);
+	bool suspended, ok;
+	for (;;) {
+		if (rl && !shd_rl_stmt_begin(s, &e)) {
+			shd_send_error(s, &e);
+			ok = false;
+			break;
+		}
+		ok = shd_send_rows(s, portal, ex, &suspended);
+		int r = rl ? shd_rl_stmt_end(s, ok) : s->rl_retry ? shd_rl_implicit_end(s, ok) : RL_DONE;
+		if (r != RL_RETRY) {
+			ok = ok && r == RL_DONE;
+			break;
+		}
+		portal->done = false;
+		portal->rows = 0;
+	}
+	s->rl_retry = false;
 	if (temp)
 		shd_portal_drop(s, portal);
 	note_writer(s);
@@ -941,6 +985,16 @@ static int set_own(void *arg, const char *lname, const char *value, PgwError *er
 		s->alone = strcmp(value, "on") == 0;
 		return 1;
 	}
+	if (strcmp(lname, "dosql.shard") == 0) {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (*end || v < 0 || v > 255) {
+			pgw_error_set(err, "22023", "invalid value for parameter \"%s\": \"%s\"", lname, value);
+			return 0;
+		}
+		s->shard_index = (int)v;
+		return 1;
+	}
 	if (strcmp(lname, "dosql.txn_ts") != 0 && strcmp(lname, "dosql.commit_ts") != 0)
 		return -1;
 	char *end;
@@ -1056,6 +1110,7 @@ static void session_free(ShdSession *s)
 	free(s->stmts);
 	free(s->portals);
 	buf_cleanup(&s->cap.changes);
+	shd_rl_release(s->srv, shd_rl_detach(s));
 	for (int i = 0; i < s->nsavepoints; i++)
 		free(s->savepoints[i].name);
 	free(s->savepoints);
@@ -1078,6 +1133,7 @@ ShdSession *shd_session_internal(ShdServer *srv)
 		return NULL;
 	s->srv = srv;
 	s->fd = -1;
+	s->shard_index = -1;
 	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, 0);
 	engine_attach(s);
 	s->conn.state = PGW_READY;
@@ -1133,6 +1189,7 @@ void shd_session_run(ShdServer *srv, int fd)
 	ShdSession *s = calloc(1, sizeof(*s));
 	s->srv = srv;
 	s->fd = fd;
+	s->shard_index = -1;
 	int32_t pid = atomic_fetch_add(&srv->next_pid, 1);
 	pgw_conn_init(&s->conn, &srv->pgw, &handler, s, pid);
 	engine_attach(s);
@@ -1141,6 +1198,7 @@ void shd_session_run(ShdServer *srv, int fd)
 		(void)send(fd, s->conn.out.data, s->conn.out.len, MSG_NOSIGNAL);
 		close(fd);
 	} else {
+		shd_rl_attach(s);
 		registry_add(srv, s);
 		pgw_serve_blocking(&s->conn, fd, srv->ssl_ctx);
 		drop_temp_tables(s);

@@ -29,6 +29,7 @@ typedef struct ShdServer {
 	SSL_CTX *ssl_ctx; /* NULL when no certificate is configured */
 	PgwUsers users; /* the password file's */
 	int busy_timeout_ms;
+	struct ShdLocks *locks; /* row locks (rowlock.c), NULL when off */
 	int64_t retention_us; /* changelog kept at least this long (cdc.c) */
 	_Atomic uint64_t commits; /* writing commits, for trimming now and then (changelog.c) */
 	pthread_mutex_t lock; /* protects sessions[] */
@@ -43,7 +44,7 @@ typedef struct ShdServer {
 	 * commit time given out, and the one of the commit under way (0 none) */
 	pthread_mutex_t clock_lock;
 	int64_t hlc;
-	int64_t hlc_inflight;
+	int64_t reported; /* the last clock a PREPARE reported */
 	/* a PREPARE moves its write lock to its holder: other writers wait
 	 * (shd_handover_wait) so that none takes the lock in between */
 	atomic_bool handover;
@@ -93,6 +94,8 @@ typedef struct ShdStmt {
 	bool st_busy;          /* a portal is using st */
 	int refs;              /* portals referring to it */
 	bool dropped;          /* closed while portals still refer to it */
+	int8_t rl_ok;          /* runs in a turn of its own with row locks: 0 not known, 1 yes, 2 no */
+	uint64_t rl_gen;       /* the generation rl_ok was found for */
 } ShdStmt;
 
 typedef struct ShdPortal {
@@ -137,15 +140,27 @@ struct ShdSession {
 	sqlite3_stmt *changelog_st; /* owned: the changelog's INSERT (changelog.c) */
 	int64_t txn_ts;        /* the router's start time of this transaction (SET dosql.txn_ts), 0 none */
 	int64_t commit_ts;     /* the commit time the next COMMIT PREPARED takes (SET dosql.commit_ts), 0 none */
+	int shard_index;       /* the router's index of this shard (SET dosql.shard), -1 unknown */
 	bool alone;            /* the next statement is the transaction's first write anywhere (SET
 				* dosql.txn_alone): it waits for the write lock without dying (busy_wait) */
-	bool committing;       /* this session's commit holds srv->hlc_inflight */
+	bool committing;       /* this session's commit is under way (inflight_ts) */
+	int64_t inflight_ts;   /* its commit time while under way, else 0 (srv->clock_lock) */
+	bool commit_exact;     /* its commit takes commit_ts even below the clock (a prepared
+				* transaction that held rows: rowlock.c) */
 	bool replication;      /* started with replication=database: replication commands too */
 	bool writer;           /* this transaction holds the write lock (srv->writer_ts is ours) */
 	int64_t busy_waited_us;
 	_Atomic int64_t lock_wait_ts; /* txn_ts while waiting for the write lock, else 0 */
 	bool registered;       /* in srv->sessions */
 	bool handing_over;     /* this holder is receiving a PREPARE's lock */
+	/* row locks (rowlock.c) */
+	bool rl_deferred;      /* the block holds no SQLite transaction */
+	bool rl_stmt;          /* a statement runs in a turn of its own: it takes the rows it changes */
+	int rl_nstmts;         /* statements run in the implicit transaction */
+	bool rl_retry;         /* a statement alone in its implicit transaction: it runs again after a conflict */
+	size_t rl_mark;        /* cap.changes.len when that statement began */
+	uint64_t rl_blocked;   /* the row it met held by another transaction */
+	struct RlOwner *rl_owner; /* owned: the rows it holds, NULL none */
 	int nsavepoints, savecap;
 	struct ShdSavepoint {
 		char *name;  /* owned */

@@ -5,6 +5,7 @@
 #ifndef DOSQL_SHD_SESSION_INT_H
 #define DOSQL_SHD_SESSION_INT_H
 
+#include "shard/rowlock.h"
 #include "shard/session.h"
 
 /* How a statement's results go to the client. */
@@ -49,9 +50,7 @@ bool shd_prep_finish(ShdSession *s, const char *gid, bool commit);
 bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const char *gid, PgwError *e);
 /*
  * The commit clock (changelog.c), in microseconds.  shd_clock_done() ends
- * the session's commit (after its COMMIT or ROLLBACK).  shd_clock_now() is
- * the clock now: the last commit time given out or the wall clock, the
- * later.  shd_clock_watermark() is a time no later
+ * the session's commit (after its COMMIT or ROLLBACK).  shd_clock_watermark() is a time no later
  * commit will be below: every commit before it has finished when it
  * returns, so a read started afterwards sees all of them.  While a prepared
  * transaction waits it stays at the last time + 1, which the router's
@@ -59,7 +58,13 @@ bool shd_changelog_write(ShdSession *s, const uint8_t *changes, size_t n, const 
  * take at least `floor` (not while a prepared transaction waits).
  */
 void shd_clock_done(ShdSession *s);
-int64_t shd_clock_now(ShdServer *srv);
+/* The clock a PREPARE reports: past the last one reported, even, and with
+ * the router's index of the shard (-1: unknown) 2 x index modulo 512. */
+int64_t shd_clock_report(ShdServer *srv, int shard_index);
+/* With row locks: the smallest clock a prepared transaction of the shard
+ * reported, 0 none (prepared.c; the caller holds prep_lock).  The
+ * watermark stays at most one past it. */
+int64_t shd_prep_clock_min(ShdServer *srv);
 
 /* Group commit (durable.c): sets a connection's commits to wait for a
  * shared fsync of the WAL. */

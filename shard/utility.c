@@ -41,7 +41,8 @@ static bool begin_block(ShdSession *s, PgQuery__TransactionStmt *ts, const char 
 	if (s->implicit) {
 		s->implicit = false;
 	} else {
-		if (!shd_sql(s, "BEGIN", &e)) {
+		/* with row locks the block opens no SQLite transaction yet */
+		if (!shd_rl_begin(s) && !shd_sql(s, "BEGIN", &e)) {
 			shd_send_error(s, &e);
 			return false;
 		}
@@ -546,6 +547,10 @@ static bool ddl_stmt(ShdSession *s, PgQuery__Node *node)
 bool shd_exec_utility(ShdSession *s, PgQuery__Node *node, const ShdExec *ex)
 {
 	PgwError e;
+	if (!shd_rl_utility(s, node, &e)) {
+		shd_send_error(s, &e);
+		return false;
+	}
 	if (pgs_is_ddl(node) || node->node_case == PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT)
 		return ddl_stmt(s, node);
 	switch (node->node_case) {

@@ -70,6 +70,8 @@ Arguments after C<--config FILE> at every start of the router.
 =item shard_args => [...]
 
 Arguments added at every start of each shard (e.g. C<--busy-timeout 200>).
+DOSQL_TEST_SHARD_ARGS in the environment adds more to every shard (e.g.
+C<--row-locks 1>, to run a test with row locks).
 
 =item router_config => { ... }
 
@@ -136,7 +138,7 @@ sub new
 	my @shards = map {
 		croak "DoSQL::Test::Cluster->new: unusable shard name \"$_\""
 		  unless /^[A-Za-z0-9_.-]+$/;
-		DoSQL::Test::ServerNode->new_shard("${name}_shard_$_", bindir => $bin, args => [ @{ $opts{shard_args} // [] } ])
+		DoSQL::Test::ServerNode->new_shard("${name}_shard_$_", bindir => $bin, args => [ @{ $opts{shard_args} // [] }, split(' ', $ENV{DOSQL_TEST_SHARD_ARGS} // '') ])
 	} @names;
 
 	my $vschema = {
