@@ -484,9 +484,8 @@ bool shd_prep_recover(ShdServer *srv)
 		return false;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(reader->pg.db, "SELECT gid, prepared FROM _dosql_prepared ORDER BY prepared", -1, &st,
-			       NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_prepare_v2(reader->pg.db, "SELECT gid, prepared, changes FROM _dosql_prepared ORDER BY prepared", -1,
+			       &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "dosql-shard: cannot read prepared transactions: %s\n", sqlite3_errmsg(reader->pg.db));
 		shd_session_internal_free(reader);
 		return false;
@@ -498,14 +497,19 @@ bool shd_prep_recover(ShdServer *srv)
 		int64_t other;
 		if (!gid || !reserve(srv, gid, true, 0, false, &exists, &other))
 			continue;
-		ShdSession *h = shd_session_internal(srv);
+		/* with row locks it holds the rows it changes again (several may
+		 * be prepared), else SQLite's writer with its changes applied */
+		RlOwner *rows = srv->locks ? shd_rl_take_changes(srv, sqlite3_column_blob(st, 2),
+								 (size_t)sqlite3_column_bytes(st, 2))
+					   : NULL;
+		ShdSession *h = srv->locks ? NULL : shd_session_internal(srv);
 		PgwError e;
 		if (h && !hold(h, gid, &e)) {
 			fprintf(stderr, "dosql-shard: prepared transaction \"%s\" is not held: %s\n", gid, e.message);
 			shd_session_internal_free(h);
 			h = NULL;
 		}
-		release(srv, gid, h, NULL, false);
+		release(srv, gid, h, rows, false);
 		/* with row locks the watermark stays below its commit, as it did
 		 * before the restart: "prepared" is the clock it reported */
 		int64_t clock = srv->locks ? stored_clock((const char *)sqlite3_column_text(st, 1)) : 0;

@@ -91,16 +91,25 @@ static RlEntry *find(ShdLocks *l, uint64_t key)
 	return NULL;
 }
 
+/* A new owner in the live list (under l->mu); NULL when out of memory. */
+static RlOwner *new_owner(ShdLocks *l)
+{
+	RlOwner *o = calloc(1, sizeof(*o));
+	if (o) {
+		o->next = l->owners;
+		if (l->owners)
+			l->owners->prev = o;
+		l->owners = o;
+	}
+	return o;
+}
+
 /* The session's owner, made when it has none (under l->mu); NULL when out
  * of memory. */
 static RlOwner *owner_of(ShdLocks *l, ShdSession *s)
 {
 	RlOwner *o = s->rl_owner;
-	if (!o && (o = calloc(1, sizeof(*o)))) {
-		o->next = l->owners;
-		if (l->owners)
-			l->owners->prev = o;
-		l->owners = o;
+	if (!o && (o = new_owner(l))) {
 		o->pid = s->conn.pid;
 		s->rl_owner = o;
 	}
@@ -149,6 +158,40 @@ static bool lock_row(void *arg, const char *table, int64_t rowid)
 	if (!ok)
 		s->rl_blocked = key;
 	return ok;
+}
+
+typedef struct TakeAll {
+	ShdLocks *l;
+	RlOwner *o;
+} TakeAll;
+
+static bool take_change(void *arg, char op, const char *table, int64_t oldkey, int64_t newkey, const uint8_t *change,
+			size_t len)
+{
+	(void)change, (void)len;
+	TakeAll *t = arg;
+	if (strncmp(table, "_dosql_", 7) == 0 || op == 'T')
+		return true;
+	bool ok = true;
+	if (op != 'I' && !find(t->l, key_of(table, oldkey)))
+		ok = take(t->l, t->o, key_of(table, oldkey));
+	if (ok && op != 'D' && !find(t->l, key_of(table, newkey)))
+		ok = take(t->l, t->o, key_of(table, newkey));
+	return ok;
+}
+
+RlOwner *shd_rl_take_changes(ShdServer *srv, const uint8_t *p, size_t n)
+{
+	ShdLocks *l = srv->locks;
+	if (!l || !p)
+		return NULL;
+	pthread_mutex_lock(&l->mu);
+	RlOwner *o = new_owner(l);
+	TakeAll t = {.l = l, .o = o};
+	if (o)
+		shd_cap_foreach(p, n, take_change, &t);
+	pthread_mutex_unlock(&l->mu);
+	return o;
 }
 
 void shd_rl_attach(ShdSession *s)

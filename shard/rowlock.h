@@ -54,5 +54,9 @@ void shd_rl_end(ShdSession *s);
 /* PREPARE: the locks leave the session (kept until shd_rl_release). */
 RlOwner *shd_rl_detach(ShdSession *s);
 void shd_rl_release(ShdServer *srv, RlOwner *o);
+/* The rows encoded changes (capture.h) touch, locked for a new owner (a
+ * prepared transaction recovered at start-up); NULL when there are none or
+ * memory ran out. */
+RlOwner *shd_rl_take_changes(ShdServer *srv, const uint8_t *p, size_t n);
 
 #endif

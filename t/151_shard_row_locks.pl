@@ -6,8 +6,9 @@
 # commits are in the changelog.  A prepared transaction holds its rows, not
 # the writer: other rows are written meanwhile at even times, the watermark
 # stays below its commit, which takes the (odd) time given even below those;
-# one prepared transaction at a time; it keeps its changes and its rows
-# across a SIGKILL; concurrent transfers keep the balances.
+# one prepared transaction at a time unless the shard knows its index; it
+# keeps its changes and its rows (not the writer) across a SIGKILL;
+# concurrent transfers keep the balances.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -213,14 +214,23 @@ $a->do("prepare transaction 'rl1'");
 is(bal($c, 50), 1000, 'prepared: not visible yet');
 $b->do('update acc set bal = bal + 1 where id = 51');
 my $t51 = $node->sqlite_query('select max(commit_ts) from _dosql_changelog');
+$d = connect_db();
+$d->do('set dosql.shard = 3');
+$d->do('begin');
+$d->do('update acc set bal = bal + 7 where id = 53');
+$d->do("prepare transaction 'rl7'");
 $node->kill9;
 $node->start;
 $a = connect_db();
 ok(watermark() < $t51, 'after the restart the watermark is still below a commit made while it was prepared');
 is(($a->selectrow_array("select count(*) from pg_prepared_xacts where gid = 'rl1'"))[0], 1,
 	'after SIGKILL the transaction is still prepared');
-ok(!eval { $a->do('update acc set bal = 0 where id = 50'); 1 }, 'its row cannot be written ...');
+ok(!eval { $a->do('update acc set bal = 0 where id = 50'); 1 }, 'its row is locked again: it cannot be written ...');
 is($a->state, '40001', '... (40001 after the busy timeout)');
+is($a->do('update acc set bal = bal + 1 where id = 52'), 1, 'while another row can');
+ok(!eval { $a->do('update acc set bal = 0 where id = 53'); 1 }, 'a second prepared transaction holds its row too');
+$a->do("commit prepared 'rl7'");
+is(bal($a, 53), 1007, 'and commits');
 $a->do('set dosql.commit_ts = ' . ($t51 - 1));
 $a->do("commit prepared 'rl1'");
 is(bal($a, 50), 1100, 'COMMIT PREPARED applies it');
