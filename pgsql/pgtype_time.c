@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -713,7 +714,7 @@ static const struct {
  * number meaning seconds.  ISO 8601 ("P1D") and SQL ("1-2") forms give
  * PR_UNSUPPORTED.
  */
-static int parse_interval(const char *s, TVal *v);
+static int parse_interval(const char *s, TVal *v, bool exponents);
 
 /* ISO 8601's "P[nY][nM][nW][nD][T[nH][nM][nS]]" (after the P), numbers
  * maybe fractional or signed, read as the same units in PostgreSQL's own
@@ -752,7 +753,7 @@ static int parse_iso_interval(const char *c, TVal *v)
 	if (!any)
 		return PR_SYNTAX;
 	buf[o] = 0;
-	return parse_interval(buf, v);
+	return parse_interval(buf, v, true);
 }
 
 /* The time part "H:MM[:SS[.frac]]" or "MM:SS.frac" of an interval at *pc,
@@ -790,7 +791,9 @@ static int interval_time(const char **pc, int sign, long double *us)
 	return PR_OK;
 }
 
-static int parse_interval(const char *s, TVal *v)
+/* The verbose interval s; exponents (1.5e1) are read only in the numbers
+ * of the ISO form, whose parser rewrites it into this one. */
+static int parse_interval(const char *s, TVal *v, bool exponents)
 {
 	long double months = 0, days = 0, us = 0;
 	int mask = 0;
@@ -822,9 +825,19 @@ static int parse_interval(const char *s, TVal *v)
 		}
 		if (!isdigit((unsigned char)*c) && *c != '.')
 			return PR_SYNTAX;
-		char *end;
-		long double num = strtold(c, &end);
-		if (end == c)
+		/* DecodeInterval's number: digits and a fraction, no exponent */
+		size_t nl = strspn(c, "0123456789");
+		if (c[nl] == '.')
+			nl += 1 + strspn(c + nl + 1, "0123456789");
+		char *digits = exponents ? NULL : strndup(c, nl);
+		if (!exponents && !digits)
+			return PR_RANGE + 20;
+		char *xend;
+		long double num = strtold(exponents ? c : digits, &xend);
+		free(digits);
+		const char *end = exponents ? xend : c + nl;
+		/* an ISO number past double's range is a syntax error (strtod's ERANGE) */
+		if (end == c || (exponents && !(fabsl(num) <= DBL_MAX)))
 			return PR_SYNTAX;
 		if (*end == ':') {
 			if (mask & (16 | 8 | 4))
@@ -910,8 +923,9 @@ static int parse_interval(const char *s, TVal *v)
 		days = -days;
 		us = -us;
 	}
-	if (months > INT32_MAX || months < INT32_MIN || days > INT32_MAX || days < INT32_MIN ||
-	    us > 9223372036854775807.0L || us < -9223372036854775808.0L)
+	/* written so that NaN (an infinite field times a unit) is out of range */
+	if (!(months <= INT32_MAX && months >= INT32_MIN && days <= INT32_MAX && days >= INT32_MIN &&
+	      us <= 9223372036854775807.0L && us >= -9223372036854775808.0L))
 		return PR_RANGE + 20;
 	v->months = (int32_t)months;
 	v->days = (int32_t)days;
@@ -1073,7 +1087,7 @@ static int parse_interval_typmod(char *buf, size_t bufsz, int32_t typmod, TVal *
 		buf[len] = ' ';
 		strcpy(buf + len + 1, unit);
 	}
-	int rc = parse_interval(buf, v);
+	int rc = parse_interval(buf, v, false);
 	if (rc != PR_OK || range == ITV_FULL_RANGE)
 		return rc;
 	const int64_t hour = 3600000000LL, minute = 60000000LL;
@@ -1297,7 +1311,7 @@ static bool interval_span(const char *s, size_t n, __int128 *span)
 		return false;
 	memcpy(buf, s, n);
 	buf[n] = 0;
-	if (parse_interval(buf, &v) != PR_OK)
+	if (parse_interval(buf, &v, false) != PR_OK)
 		return false;
 	*span = ((__int128)v.months * 30 + v.days) * (__int128)86400000000LL + v.us;
 	return true;

@@ -26,3 +26,12 @@ SELECT interval '0 days' * 'infinity'::float8
 SELECT interval '0 days' * '-infinity'::float8
 SELECT '73.8e91'::time
 SELECT 'T1234.5'::time, '20240101T101112.25'::timestamp, '2024-01-01 101112.125'::timestamp
+-- interval numbers have no exponent except in the ISO form (DecodeInterval
+-- reads digits; ParseISO8601Number reads strtod's number)
+SELECT '1e3 days'::interval;
+SELECT '-5e16377777777777777777777y'::interval;
+SELECT '1.5e3 days'::interval;
+SELECT '. hours'::interval;
+SELECT 'P1.5e1D'::interval, 'PT1.5e1M'::interval;
+SELECT 'P1e400D'::interval;
+SELECT 'P1e20D'::interval;
