@@ -112,6 +112,7 @@ struct RtOp {
 	RtOp *next;         /* owned: RT_OP_INTERMEDIATE: the next intermediate result of the same final step */
 	/* leaves: where the statement goes */
 	RtRouteOpcode opcode;
+	const VscColumnVindex *by; /* borrowed: the vindex that chose the shards (Equal, IN, Lookup, Range, Prefix); NULL none */
 	int nshards;
 	int *shards;        /* nshards long: owned, or in inline_shards */
 	int inline_shards[4];

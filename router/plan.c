@@ -232,6 +232,7 @@ static const VscTable *placement(const RtPlanner *pl, const char *table);
 static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias,
 			 const VscColumnVindex *cv, RtRoute *r, bool *refused)
 {
+	r->by = cv;
 	if (cv->vindex->ncolumns > 1) {
 		if (rt_multi_where(pl, where, table, alias, cv, r, refused))
 			return true; /* a lookup or range vindex would not read fewer shards */
@@ -241,11 +242,13 @@ static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, co
 		return !*refused;
 	}
 	if (r->write == false && rt_lookup_where(pl, where, table, alias, placement(pl, table), r)) {
-		r->looked_up = true; /* reads only: a write's lookup rows change under it */
+		r->looked_up = true; /* reads only: a write's lookup rows change under it (r->by: the lookup's) */
 		return true;
 	}
-	if (cv->vindex->kind != VSC_VINDEX_RANGE || !rt_range_where(pl, where, table, alias, cv, r, refused))
+	if (cv->vindex->kind != VSC_VINDEX_RANGE || !rt_range_where(pl, where, table, alias, cv, r, refused)) {
+		r->by = NULL;
 		return false;
+	}
 	r->range = true;
 	return true;
 }
@@ -1351,6 +1354,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		insert_shards(pl, stmt->insert_stmt, cv, r);
 		if (r->kind == RT_ROUTE_REFUSE)
 			return;
+		r->by = cv;
 		keyed = true;
 		break;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:

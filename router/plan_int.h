@@ -61,6 +61,7 @@ struct RtRoute {
 	bool range;     /* its shards are those whose ranges a range predicate overlaps */
 	bool looked_up; /* its shards are those a lookup vindex's table names */
 	bool prefix;    /* its shards are those a prefix of a vindex's columns allows */
+	const VscColumnVindex *by; /* the vindex its shards came from; NULL: none (every shard, a pinned table, ...) */
 	/* owned: an INSERT's rows of lookup tables, by shard (nlookup_sql =
 	 * the shard count; NULL where none): written first, in the same
 	 * transaction (lookup.c); the table and column named by a

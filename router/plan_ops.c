@@ -22,6 +22,7 @@ static RtOp *leaf_op(const RtRoute *r, RtOpKind kind, char **sql)
 		return NULL;
 	}
 	op->opcode = r->opcode;
+	op->by = r->by;
 	op->write = r->write;
 	op->params_inlined = r->params_inlined;
 	memcpy(op->table, r->merge_table, sizeof(op->table)); /* the same size */
