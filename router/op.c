@@ -315,6 +315,8 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 		if (op->lookup_before)
 			buf_printf(out, ", the rows read first (%s), then their %s", op->lookup_before,
 				   op->lookup_relay ? "lookup rows deleted" : "changed lookup rows replaced");
+		if (op->lookup_tail)
+			buf_printf(out, ", the columns after the table's relayed (the RETURNING list)");
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
 		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)

@@ -147,6 +147,7 @@ struct RtOp {
 	 * are replaced next (lookup.c) */
 	char *lookup_before; /* owned */
 	bool lookup_relay;   /* sql is the client's DELETE ... RETURNING: its rows are relayed */
+	bool lookup_tail;    /* sql returns the table's columns, then the client's RETURNING ones, which are relayed */
 	/* RT_OP_ROUTE of an INSERT ... ON CONFLICT (target) DO NOTHING with
 	 * lookup vindexes: sql is it with RETURNING *; the lookup rows of the
 	 * rows it inserted are written next (lookup.c) */

@@ -78,6 +78,7 @@ struct RtRoute {
 	 * merge_table the table (lookup.c) */
 	char *lookup_before;
 	bool lookup_relay; /* and shard_sql's rows are the client's (DELETE ... RETURNING) */
+	bool lookup_tail;  /* shard_sql's rows end with the client's RETURNING columns, after the table's (UPDATE ... RETURNING) */
 	/* an INSERT ... ON CONFLICT (target) DO NOTHING with lookup vindexes:
 	 * shard_sql is it with RETURNING *, the lookup rows of its rows are
 	 * written next (lookup.c) */

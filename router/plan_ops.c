@@ -212,6 +212,7 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 			op->lookup_delete = r->lookup_delete;
 			op->lookup_before = r->lookup_before;
 			op->lookup_relay = r->lookup_relay;
+			op->lookup_tail = r->lookup_tail;
 			op->lookup_after = r->lookup_after;
 			r->lookup_before = NULL;
 		}
