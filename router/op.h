@@ -320,6 +320,13 @@ typedef struct RtPlanMemo {
 	PgQuery__Node *value;     /* the value routed, in stmt's tree; NULL none */
 	const VscColumnVindex *cv; /* its vindex column, of table */
 	char table[64];
+	/* an INSERT with values drawn from sequences whose rows all go to one
+	 * shard: the text the shard runs (the same each time, the values being
+	 * parameters), for seq_stmt as planned at generation seq_gen */
+	char *seq_sql; /* owned */
+	const PgQuery__InsertStmt *seq_stmt;
+	uint64_t seq_gen;
+	uint64_t cur_gen; /* the generation the statement is planned at now */
 } RtPlanMemo;
 
 /* planmemo.c: rt_plan, or the plan m keeps (true) when it holds for stmt;

@@ -106,6 +106,7 @@ struct RtRoute {
 	const VscColumnVindex *eq_cv;
 	const char *eq_table;
 	bool lone_table; /* at most one table reference, no subquery, no CTE */
+	RtPlanMemo *memo; /* borrowed: what the statement's tree keeps between plans; NULL none */
 	PgwError err;
 };
 
@@ -180,6 +181,10 @@ typedef struct RtSeqFill {
 } RtSeqFill;
 
 bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, RtRoute *r);
+/* rt_route_plan with what the statement's tree keeps between plans (m,
+ * NULL none). */
+void rt_route_plan_memo(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlanMemo *m,
+			RtRoute *r);
 void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f);
 /* Whether an INSERT with a column list leaves out a column whose default
  * is a sequence (its name in column): INSERT ... SELECT cannot draw its

@@ -288,7 +288,7 @@ void rt_plan_noting(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, c
 	memset(p, 0, sizeof(*p));
 	p->stmt = stmt;
 	p->params = params;
-	rt_route_plan(pl, stmt, sql, params, &r);
+	rt_route_plan_memo(pl, stmt, sql, params, keep, &r);
 	bool lookups = r.lookup_sql || r.lookup_before || r.lookup_after; /* taken by the tree */
 	p->root = route_ops(&r, stmt);
 	if (r.kind == RT_ROUTE_SHARDS) {
