@@ -52,6 +52,7 @@ struct RtLookup {
 	RowSet del;       /* the lookup rows of the rows deleted (UPDATE: before it) */
 	RowSet add;       /* UPDATE: the lookup rows of the rows after it */
 	UpdatePhase phase;
+	int nstar;        /* UPDATE ... RETURNING: the table's columns (the rows read first have them) */
 	char tag[80];     /* DELETE ... RETURNING: the client's tag */
 	PgwError err;
 	bool failed;
@@ -337,11 +338,21 @@ bool rt_lookup_update_start(RtSession *s, const RtOp *op, const RtExecArgs *a)
 
 static bool update_result(RtSession *s, RtLookup *l, PGresult *r)
 {
-	if (l->phase == UP_BEFORE)
+	ExecStatusType st = PQresultStatus(r);
+	if (l->phase == UP_BEFORE) {
+		if (st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE)
+			l->nstar = PQnfields(r);
 		return rows_result(s, l, &l->del, "SELECT", r);
-	if (l->phase == UP_UPDATE)
-		return l->op->lookup_relay ? false /* relayed: the client's rows */
-					   : rows_result(s, l, &l->add, l->op->lookup_after ? "INSERT" : "UPDATE", r);
+	}
+	if (l->phase == UP_UPDATE && l->op->lookup_relay)
+		return false; /* relayed: the client's rows */
+	if (l->phase == UP_UPDATE) {
+		bool mine = rows_result(s, l, &l->add, l->op->lookup_after ? "INSERT" : "UPDATE", r);
+		if (l->op->lookup_tail && !l->failed && !s->stmt_error && (st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE) &&
+		    PQnfields(r) >= l->nstar)
+			(void)rt_send_rows_from(s, r, l->nstar); /* the client's RETURNING columns */
+		return mine;
+	}
 	if (s->stmt_error || PQresultStatus(r) != PGRES_FATAL_ERROR)
 		return true; /* the lookup rows' tags are not the client's */
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);

@@ -245,6 +245,19 @@ static void put_params(const RtParams *p, Buf *out)
 		buf_printf(out, ")");
 }
 
+/* The vindex a leaf's shards came from: " by vindex name (columns)". */
+static void put_vindex(const RtOp *op, Buf *out)
+{
+	bool keyed = op->opcode == RT_RO_EQUAL || op->opcode == RT_RO_IN || op->opcode == RT_RO_LOOKUP ||
+		     op->opcode == RT_RO_RANGE || op->opcode == RT_RO_PREFIX;
+	if (!op->by || !keyed)
+		return;
+	buf_printf(out, " by vindex %s (", op->by->vindex->name);
+	for (int i = 0; i < op->by->vindex->ncolumns; i++)
+		buf_printf(out, "%s%s", i ? ", " : "", op->by->columns ? op->by->columns[i] : op->by->column);
+	buf_printf(out, ")");
+}
+
 /* The shards of a leaf: one named, every one, or those named. */
 static void put_shards(const RtOp *op, const VscSchema *vs, Buf *out)
 {
@@ -290,6 +303,7 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 	case RT_OP_INSERT_SELECT:
 		buf_printf(out, " %s", rt_route_opcode_str(op->opcode));
 		put_shards(op, vs, out);
+		put_vindex(op, out);
 		if (op->write && op->kind == RT_OP_ROUTE)
 			buf_printf(out, ", write");
 		if (op->kind == RT_OP_MOVE)
@@ -301,6 +315,8 @@ static void explain_line(const RtOp *op, const VscSchema *vs, Buf *out)
 		if (op->lookup_before)
 			buf_printf(out, ", the rows read first (%s), then their %s", op->lookup_before,
 				   op->lookup_relay ? "lookup rows deleted" : "changed lookup rows replaced");
+		if (op->lookup_tail)
+			buf_printf(out, ", the columns after the table's relayed (the RETURNING list)");
 		if (op->returning_shards)
 			buf_printf(out, ", RETURNING rows in VALUES order");
 		for (int i = 0; op->lookup_sql && i < op->nlookup_sql; i++)

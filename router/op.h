@@ -112,6 +112,7 @@ struct RtOp {
 	RtOp *next;         /* owned: RT_OP_INTERMEDIATE: the next intermediate result of the same final step */
 	/* leaves: where the statement goes */
 	RtRouteOpcode opcode;
+	const VscColumnVindex *by; /* borrowed: the vindex that chose the shards (Equal, IN, Lookup, Range, Prefix); NULL none */
 	int nshards;
 	int *shards;        /* nshards long: owned, or in inline_shards */
 	int inline_shards[4];
@@ -146,6 +147,7 @@ struct RtOp {
 	 * are replaced next (lookup.c) */
 	char *lookup_before; /* owned */
 	bool lookup_relay;   /* sql is the client's DELETE ... RETURNING: its rows are relayed */
+	bool lookup_tail;    /* sql returns the table's columns, then the client's RETURNING ones, which are relayed */
 	/* RT_OP_ROUTE of an INSERT ... ON CONFLICT (target) DO NOTHING with
 	 * lookup vindexes: sql is it with RETURNING *; the lookup rows of the
 	 * rows it inserted are written next (lookup.c) */
@@ -318,6 +320,13 @@ typedef struct RtPlanMemo {
 	PgQuery__Node *value;     /* the value routed, in stmt's tree; NULL none */
 	const VscColumnVindex *cv; /* its vindex column, of table */
 	char table[64];
+	/* an INSERT with values drawn from sequences whose rows all go to one
+	 * shard: the text the shard runs (the same each time, the values being
+	 * parameters), for seq_stmt as planned at generation seq_gen */
+	char *seq_sql; /* owned */
+	const PgQuery__InsertStmt *seq_stmt;
+	uint64_t seq_gen;
+	uint64_t cur_gen; /* the generation the statement is planned at now */
 } RtPlanMemo;
 
 /* planmemo.c: rt_plan, or the plan m keeps (true) when it holds for stmt;

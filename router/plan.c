@@ -232,6 +232,7 @@ static const VscTable *placement(const RtPlanner *pl, const char *table);
 static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, const char *alias,
 			 const VscColumnVindex *cv, RtRoute *r, bool *refused)
 {
+	r->by = cv;
 	if (cv->vindex->ncolumns > 1) {
 		if (rt_multi_where(pl, where, table, alias, cv, r, refused))
 			return true; /* a lookup or range vindex would not read fewer shards */
@@ -241,11 +242,13 @@ static bool keyed_shards(const RtPlanner *pl, Node *where, const char *table, co
 		return !*refused;
 	}
 	if (r->write == false && rt_lookup_where(pl, where, table, alias, placement(pl, table), r)) {
-		r->looked_up = true; /* reads only: a write's lookup rows change under it */
+		r->looked_up = true; /* reads only: a write's lookup rows change under it (r->by: the lookup's) */
 		return true;
 	}
-	if (cv->vindex->kind != VSC_VINDEX_RANGE || !rt_range_where(pl, where, table, alias, cv, r, refused))
+	if (cv->vindex->kind != VSC_VINDEX_RANGE || !rt_range_where(pl, where, table, alias, cv, r, refused)) {
+		r->by = NULL;
 		return false;
+	}
 	r->range = true;
 	return true;
 }
@@ -523,6 +526,26 @@ static bool renumbered_params(const Renumber *rn, RtParams *out)
  * (split_params). */
 #define RT_EVERY_SHARD (-2) /* a row_shard of split_insert: the row goes to every shard */
 
+/* The text of a split INSERT node: for one with values drawn from
+ * sequences whose rows all go to one shard, the text the tree keeps (the
+ * drawn values are parameters, so it is the same each time: it is
+ * deparsed once per tree and generation); else deparsed.  NULL out of
+ * memory. */
+static char *one_shard_text(PgQuery__Node *node, RtRoute *r)
+{
+	RtPlanMemo *m = r->memo;
+	if (!m || !r->sequenced || r->nshards != 1)
+		return pgn_deparse(node);
+	if (m->seq_sql && m->seq_stmt == node->insert_stmt && m->seq_gen == m->cur_gen)
+		return strdup(m->seq_sql);
+	char *sql = pgn_deparse(node);
+	free(m->seq_sql);
+	m->seq_sql = sql ? strdup(sql) : NULL;
+	m->seq_stmt = node->insert_stmt;
+	m->seq_gen = m->cur_gen;
+	return sql;
+}
+
 static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute *r)
 {
 	if (!row_shard)
@@ -563,7 +586,7 @@ static void split_insert(PgQuery__InsertStmt *ins, const int *row_shard, RtRoute
 		src->n_values_lists = n;
 		if (r->split_params)
 			pgn_walk(&node.base, renumber_param, &rn);
-		r->split_sql[k] = rn.ok ? pgn_deparse(&node) : NULL;
+		r->split_sql[k] = rn.ok ? one_shard_text(&node, r) : NULL;
 		ok = r->split_sql[k] && (!r->split_params || renumbered_params(&rn, &r->split_params[k]));
 		if (r->split_params)
 			renumber_restore(&rn);
@@ -1351,6 +1374,7 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 		insert_shards(pl, stmt->insert_stmt, cv, r);
 		if (r->kind == RT_ROUTE_REFUSE)
 			return;
+		r->by = cv;
 		keyed = true;
 		break;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
@@ -1413,7 +1437,14 @@ static void sharded_plan(const RtPlanner *pl, PgQuery__Node *stmt, const Tables 
 
 void rt_route_plan(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtRoute *r)
 {
+	rt_route_plan_memo(pl, stmt, sql, params, NULL, r);
+}
+
+void rt_route_plan_memo(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlanMemo *m,
+			RtRoute *r)
+{
 	memset(r, 0, sizeof(*r));
+	r->memo = m;
 	r->params = params;
 	r->kind = RT_ROUTE_SHARDS;
 	if (kind_plan(pl, stmt, sql, params, r))

@@ -61,6 +61,7 @@ struct RtRoute {
 	bool range;     /* its shards are those whose ranges a range predicate overlaps */
 	bool looked_up; /* its shards are those a lookup vindex's table names */
 	bool prefix;    /* its shards are those a prefix of a vindex's columns allows */
+	const VscColumnVindex *by; /* the vindex its shards came from; NULL: none (every shard, a pinned table, ...) */
 	/* owned: an INSERT's rows of lookup tables, by shard (nlookup_sql =
 	 * the shard count; NULL where none): written first, in the same
 	 * transaction (lookup.c); the table and column named by a
@@ -77,6 +78,7 @@ struct RtRoute {
 	 * merge_table the table (lookup.c) */
 	char *lookup_before;
 	bool lookup_relay; /* and shard_sql's rows are the client's (DELETE ... RETURNING) */
+	bool lookup_tail;  /* shard_sql's rows end with the client's RETURNING columns, after the table's (UPDATE ... RETURNING) */
 	/* an INSERT ... ON CONFLICT (target) DO NOTHING with lookup vindexes:
 	 * shard_sql is it with RETURNING *, the lookup rows of its rows are
 	 * written next (lookup.c) */
@@ -104,6 +106,7 @@ struct RtRoute {
 	const VscColumnVindex *eq_cv;
 	const char *eq_table;
 	bool lone_table; /* at most one table reference, no subquery, no CTE */
+	RtPlanMemo *memo; /* borrowed: what the statement's tree keeps between plans; NULL none */
 	PgwError err;
 };
 
@@ -178,6 +181,10 @@ typedef struct RtSeqFill {
 } RtSeqFill;
 
 bool rt_seq_fill(const RtPlanner *pl, PgQuery__InsertStmt *ins, RtSeqFill *f, RtRoute *r);
+/* rt_route_plan with what the statement's tree keeps between plans (m,
+ * NULL none). */
+void rt_route_plan_memo(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, const RtParams *params, RtPlanMemo *m,
+			RtRoute *r);
 void rt_seq_fill_undo(PgQuery__InsertStmt *ins, RtSeqFill *f);
 /* Whether an INSERT with a column list leaves out a column whose default
  * is a sequence (its name in column): INSERT ... SELECT cannot draw its

@@ -297,6 +297,7 @@ bool rt_lookup_where(const RtPlanner *pl, PgQuery__Node *where, const char *tabl
 		if (!vsc_vindex_is_lookup(vt->col_vindexes[k].vindex))
 			continue;
 		if (lookup_conjunct(pl, where->a_expr, table, alias, &vt->col_vindexes[k], r)) {
+			r->by = &vt->col_vindexes[k];
 			if (r->nshards == 0)
 				r->shards[r->nshards++] = 0; /* no row has the value: one shard answers with none */
 			return true;

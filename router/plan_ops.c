@@ -22,6 +22,7 @@ static RtOp *leaf_op(const RtRoute *r, RtOpKind kind, char **sql)
 		return NULL;
 	}
 	op->opcode = r->opcode;
+	op->by = r->by;
 	op->write = r->write;
 	op->params_inlined = r->params_inlined;
 	memcpy(op->table, r->merge_table, sizeof(op->table)); /* the same size */
@@ -211,6 +212,7 @@ static RtOp *shards_ops(RtRoute *r, const PgQuery__Node *stmt)
 			op->lookup_delete = r->lookup_delete;
 			op->lookup_before = r->lookup_before;
 			op->lookup_relay = r->lookup_relay;
+			op->lookup_tail = r->lookup_tail;
 			op->lookup_after = r->lookup_after;
 			r->lookup_before = NULL;
 		}
@@ -286,7 +288,7 @@ void rt_plan_noting(const RtPlanner *pl, PgQuery__Node *stmt, const char *sql, c
 	memset(p, 0, sizeof(*p));
 	p->stmt = stmt;
 	p->params = params;
-	rt_route_plan(pl, stmt, sql, params, &r);
+	rt_route_plan_memo(pl, stmt, sql, params, keep, &r);
 	bool lookups = r.lookup_sql || r.lookup_before || r.lookup_after; /* taken by the tree */
 	p->root = route_ops(&r, stmt);
 	if (r.kind == RT_ROUTE_SHARDS) {

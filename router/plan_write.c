@@ -6,22 +6,33 @@
  * DELETE ... RETURNING, whose rows are read first.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/pgnode.h"
 #include "router/plan_int.h"
 
-/* stmt (an UPDATE or DELETE without RETURNING, whose returning list is
- * *n, *list) deparsed with RETURNING *; NULL when it cannot be. */
+/* stmt (an UPDATE or DELETE whose returning list is *n, *list) deparsed
+ * with RETURNING * and then the items of its own RETURNING; NULL when it
+ * cannot be. */
 static char *deparse_returning_star(PgQuery__Node *stmt, size_t *n, PgQuery__Node ***list)
 {
 	RtStarTarget st;
 	rt_star_target_init(&st);
-	*n = 1;
-	*list = st.targets;
+	size_t own = *n;
+	PgQuery__Node **items = *list;
+	PgQuery__Node **all = calloc(own + 1, sizeof(*all));
+	if (!all)
+		return NULL;
+	all[0] = st.targets[0];
+	for (size_t i = 0; i < own; i++)
+		all[i + 1] = items[i];
+	*n = own + 1;
+	*list = all;
 	char *sql = pgn_deparse(stmt);
-	*n = 0;
-	*list = NULL;
+	*n = own;
+	*list = items;
+	free(all);
 	return sql;
 }
 
@@ -146,13 +157,14 @@ static bool read_first_plan(PgQuery__Node *stmt, PgQuery__RangeVar *rel, PgQuery
 bool rt_update_lookup_plan(PgQuery__Node *stmt, const char *table, const char *column, RtRoute *r)
 {
 	PgQuery__UpdateStmt *u = stmt->update_stmt;
-	if (u->n_returning_list || u->n_from_clause || u->with_clause) {
+	if (u->n_from_clause || u->with_clause) {
 		rt_route_refuse(r, "an UPDATE of the lookup vindex column \"%s\" with %s is not supported by the router yet", column,
-		       u->n_returning_list ? "RETURNING" : u->n_from_clause ? "FROM" : "WITH");
+		       u->n_from_clause ? "FROM" : "WITH");
 		return false;
 	}
 	char what[128];
 	snprintf(what, sizeof(what), "an UPDATE of the lookup vindex column \"%.60s\"", column);
+	r->lookup_tail = u->n_returning_list > 0; /* RETURNING *, then the client's: its rows are relayed */
 	return read_first_plan(stmt, u->relation, u->where_clause, &u->n_returning_list, &u->returning_list, true, what,
 			       table, r);
 }

@@ -72,6 +72,7 @@ static void entry_free(struct RtPlanCache *pc, Entry *e)
 	lru_unlink(pc, e);
 	pg_query__parse_result__free_unpacked(e->tree, NULL);
 	free(e->sql);
+	free(e->memo.seq_sql);
 	free(e);
 	pc->n--;
 }

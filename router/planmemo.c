@@ -98,6 +98,8 @@ bool rt_plan_kept(const RtPlanner *pl, uint64_t gen, RtPlanMemo *m, PgQuery__Nod
 {
 	if (m && (m->vschema != pl->vschema || m->gen != gen))
 		m->vschema = NULL; /* a RELOAD, a placement change or DDL since */
+	if (m)
+		m->cur_gen = gen;
 	if (m && m->vschema && m->stmt == stmt && memo_plan(pl, m, stmt, params, p))
 		return true;
 	rt_plan_noting(pl, stmt, sql, params, p, m);

@@ -820,6 +820,10 @@ bool rt_lookup_written(const RtSession *s);
 bool rt_lookup_result(RtSession *s, RtBackend *b, PGresult *r);
 bool rt_lookup_step(RtSession *s);
 void rt_lookup_free(RtSession *s);
+/* session.c: r's rows from field first on as the statement's rows (its
+ * RowDescription first, unless sent or a portal's Describe sent it;
+ * columns in the portal's formats); false after an error was sent. */
+bool rt_send_rows_from(RtSession *s, const PGresult *r, int first);
 /* lookup.c: the shard of the lookup row of value in v's lookup table; -1
  * when it cannot be placed. */
 int rt_lookup_row_shard(RtRouter *rt, const VscVindex *v, const char *value);

@@ -127,7 +127,8 @@ static void relay_error(RtSession *s, RtBackend *b, PGresult *r)
 }
 
 /* RowDescription of r's first n columns (text format). */
-void rt_row_description(RtSession *s, PGresult *r, int n)
+/* The RowDescription of r's fields first .. first + n. */
+static void row_description_from(RtSession *s, const PGresult *r, int first, int n)
 {
 	PgwField few[16], *f = n <= 16 ? few : calloc((size_t)n, sizeof(PgwField));
 	if (!f) {
@@ -137,12 +138,12 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		f[i].name = PQfname(r, i);
-		f[i].table_oid = PQftable(r, i);
-		f[i].attnum = (int16_t)PQftablecol(r, i);
-		f[i].type_oid = PQftype(r, i);
-		f[i].typlen = (int16_t)PQfsize(r, i);
-		f[i].typmod = PQfmod(r, i);
+		f[i].name = PQfname(r, first + i);
+		f[i].table_oid = PQftable(r, first + i);
+		f[i].attnum = (int16_t)PQftablecol(r, first + i);
+		f[i].type_oid = PQftype(r, first + i);
+		f[i].typlen = (int16_t)PQfsize(r, first + i);
+		f[i].typmod = PQfmod(r, first + i);
 		f[i].format = 0;
 	}
 	size_t from = conn(s)->out.len;
@@ -153,6 +154,8 @@ void rt_row_description(RtSession *s, PGresult *r, int n)
 		rt_cursor_capture_rowdesc(s, from); /* a DECLARE's: kept with the cursor */
 	s->rowdesc_sent = true;
 }
+
+void rt_row_description(RtSession *s, PGresult *r, int n) { row_description_from(s, r, 0, n); }
 
 /* Where the next row of the statement goes: out to the client, or, beyond
  * an Execute's row limit, into the portal for the next Execute. */
@@ -173,19 +176,20 @@ Buf *rt_row_buf(RtSession *s)
  * text and binary result columns, which the shards answered in text), each
  * column in the format the portal asked for.  False with err when a value
  * has no binary form. */
-static bool data_row(Buf *out, const PGresult *r, int t, const RtPortal *transcode, PgwError *err)
+static bool data_row_from(Buf *out, const PGresult *r, int t, int first, const RtPortal *transcode, PgwError *err)
 {
-	int nf = PQnfields(r);
+	int nf = PQnfields(r) - first;
 	buf_msg_begin(out, 'D');
 	buf_put_u16(out, (uint16_t)nf);
-	for (int i = 0; i < nf; i++) {
+	for (int k = 0; k < nf; k++) {
+		int i = first + k;
 		if (PQgetisnull(r, t, i)) {
 			buf_put_u32(out, 0xFFFFFFFFu);
 			continue;
 		}
 		const char *v = PQgetvalue(r, t, i);
 		size_t n = (size_t)PQgetlength(r, t, i);
-		if (!transcode || PQfformat(r, i) != 0 || rt_portal_format(transcode, i) == 0) {
+		if (!transcode || PQfformat(r, i) != 0 || rt_portal_format(transcode, k) == 0) {
 			buf_put_u32(out, (uint32_t)n);
 			buf_put(out, v, n);
 			continue;
@@ -207,6 +211,27 @@ static bool data_row(Buf *out, const PGresult *r, int t, const RtPortal *transco
 		}
 	}
 	buf_msg_end(out);
+	return true;
+}
+
+static bool data_row(Buf *out, const PGresult *r, int t, const RtPortal *transcode, PgwError *err)
+{
+	return data_row_from(out, r, t, 0, transcode, err);
+}
+
+bool rt_send_rows_from(RtSession *s, const PGresult *r, int first)
+{
+	if (!s->rowdesc_sent && (!s->portal || s->capture))
+		row_description_from(s, r, first, PQnfields(r) - first);
+	s->rowdesc_sent = true;
+	for (int t = 0; t < PQntuples(r); t++) {
+		PgwError e;
+		Buf *out = rt_row_buf(s);
+		if (!data_row_from(out, r, t, first, s->portal, &e)) {
+			rt_send_error(s, &e);
+			return false;
+		}
+	}
 	return true;
 }
 

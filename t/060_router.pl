@@ -154,7 +154,7 @@ for my $case (
 
 # EXPLAIN says how the router runs a statement, then each shard's plan
 my $plan = $router->safe_psql('explain select name from accounts where id = 7');
-like($plan, qr/^Route Equal shard \Q$names[$where{7}]\E\nShard "\Q$names[$where{7}]\E":\n.+/s, 'EXPLAIN of a key lookup names its shard');
+like($plan, qr/^Route Equal shard \Q$names[$where{7}]\E by vindex hash \(id\)\nShard "\Q$names[$where{7}]\E":\n.+/s, 'EXPLAIN of a key lookup names its shard');
 $plan = $router->safe_psql('explain select name from accounts where bal > 0');
 is(scalar(() = $plan =~ /^Shard "/mg), 4, 'EXPLAIN of a scan shows the plan of every shard');
 like($plan, qr/^Route Scatter every shard \(4\)\nShard /, 'and says the rows are concatenated');

@@ -95,7 +95,7 @@ for my $e ('a@x', 'c@x') {
 	my $id = $rt->selectrow_array("select id from users where email = '$e'");
 	my $on = $names[ where_is('users', 'id', $id) ];
 	my ($plan) = grep { /Route/ } @{ $rt->selectcol_arrayref("explain select * from users where email = '$e'") };
-	is($plan, "Route Lookup shard $on", "a read by email $e reads the one shard holding its row ($on)");
+	is($plan, "Route Lookup shard $on by vindex email_uq (email)", "a read by email $e reads the one shard holding its row ($on)");
 }
 is_deeply($rt->selectall_arrayref(q{select id, name from users where email = 'c@x'}), [ [ 3, 'C' ] ], 'and finds it');
 is_deeply($rt->selectall_arrayref(q{select id from users where email in ('a@x', 'b@x', 'nobody@x') order by id}),

@@ -139,7 +139,27 @@ $rt->do(q{update users set email = 'q@x' where id = 6});
 $rt->rollback;
 is($rt->selectrow_array(q{select count(*) from users_email where email = 'p@x'}), 1, 'a rolled back UPDATE leaves the lookup row');
 is($rt->selectrow_array(q{select count(*) from users_email where email = 'q@x'}), 0, 'and writes none');
-ok(!$rt->do(q{update users set email = 'z@x' where id = 1 returning id}), 'UPDATE ... RETURNING of the lookup column');
+# UPDATE ... RETURNING of the lookup column: the client gets its columns,
+# the lookup rows change as without it
+my $ret = $rt->selectall_arrayref(q{update users set email = 'z@x', name = lower(name) where id = 1 returning id, email, upper(name) as nm});
+is(join(';', map { join(',', @$_) } @{ $ret // [] }), '1,z@x,A', 'UPDATE ... RETURNING of the lookup column gives the rows') or diag($rt->errstr);
+is(lookup_of('users_email', 'email', 'a2@x'), '', 'the old lookup row is gone');
+is(lookup_of('users_email', 'email', 'z@x'), $ksid1, 'the new one is there');
+my $sth = $rt->prepare(q{update users set email = 'a2@x', name = upper(name) where id = 1 returning *});
+$sth->execute;
+is(join(',', @{ $sth->{NAME} }), 'id,email,team,name', 'RETURNING * names the table\'s columns');
+is(join(';', map { join(',', map { $_ // 'NULL' } @$_) } @{ $sth->fetchall_arrayref }), '1,a2@x,teal,A', 'and gives them') or diag($rt->errstr);
+$ret = $rt->selectall_arrayref(q{update users set team = coalesce(team, 'none') where id in (2, 3, 5) returning id, team});
+is(join(';', map { join(',', @$_) } sort { $a->[0] <=> $b->[0] } @{ $ret // [] }), '2,teal;3,blue;5,blue', 'rows of several shards');
+my $pret = $rt->prepare('update users set email = $1 where id = $2 returning email, id');
+$pret->execute('p2@x', 6);
+is(join(',', @{ $pret->fetchrow_arrayref // [] }), 'p2@x,6', 'a prepared UPDATE ... RETURNING with parameters');
+is($pret->rows, 1, 'with its count');
+$pret->execute('p@x', 6);
+is(lookup_of('users_email', 'email', 'p2@x'), '', 'and back: no lookup row of the value between');
+ok(!$rt->selectall_arrayref(q{update users set email = 'b@x' where id = 6 returning id}), 'UPDATE ... RETURNING to a taken email fails');
+is($rt->state, '23505', 'with 23505');
+ok(!$rt->do(q{update users u set email = 'z@x' from users_team t where t.team = u.team and u.id = 1}), 'UPDATE ... FROM of the lookup column');
 is($rt->state, '0A000', 'is refused with 0A000');
 # DELETE ... RETURNING: the client gets the rows, the lookup rows go
 my $del = $rt->selectall_arrayref(q{delete from users where team = 'teal' or id = 6 returning id, email, upper(name) as n});

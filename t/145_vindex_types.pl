@@ -129,7 +129,7 @@ for my $t (@tables) {
 		my @v = split /\|/, $row;
 		my $where = join(' and ', map { "$keys->[$_] = '$v[$_]'" } 0 .. $#v);
 		my $route = routed("select * from $table where $where");
-		$wrong++ unless $route =~ /^Route Equal shard \Q$names[$at{$row}]\E$/;
+		$wrong++ unless $route =~ /^Route Equal shard \Q$names[$at{$row}]\E by vindex \w+ \(\Q$cols\E\)$/;
 	}
 	my ($count) = $pg->selectrow_array("select count(*) from $table");
 	is($copies, $count, "$table: each of its $count rows is on one shard");
@@ -142,14 +142,21 @@ is($shards[3]->safe_psql(q{select distinct region from g_t}), 'ap', 'region ap o
 is($shards[2]->safe_psql(q{select distinct region from g_t}), 'us', 'region us owns 80-c0');
 
 # the route each vindex gives
-like(routed(q{select * from u_t where email = 'e7@x'}), qr/^Route Lookup shard \S+$/, 'a lookup equality: one shard');
-is(routed(q{select * from g_t where region = 'eu'}), 'Route Prefix 2 shards -40,40-80', 'the region alone: its shards');
-is(routed(q{select * from g_t where region = 'us' and id = 5}), 'Route Equal shard 80-c0', 'region and key: one shard');
-like(routed('select * from m_t where site = 7'), qr/^Route Prefix shard \S+$/, 'a multicol prefix: the shard its byte allows');
+# (and EXPLAIN names the vindex it routes by)
+like(routed(q{select * from u_t where email = 'e7@x'}), qr/^Route Lookup shard \S+ by vindex email_uq \(email\)$/,
+	'a lookup equality: one shard');
+is(routed(q{select * from g_t where region = 'eu'}), 'Route Prefix 2 shards -40,40-80 by vindex geo (region, id)',
+	'the region alone: its shards');
+is(routed(q{select * from g_t where region = 'us' and id = 5}), 'Route Equal shard 80-c0 by vindex geo (region, id)',
+	'region and key: one shard');
+like(routed('select * from m_t where site = 7'), qr/^Route Prefix shard \S+ by vindex mc \(site, sensor\)$/,
+	'a multicol prefix: the shard its byte allows');
 is(routed('select * from m_t where sensor = 7'), 'Route Scatter every shard (4)', 'not a prefix: every shard');
-is(routed(q{select * from r_t where at >= '2025-03-01' and at < '2025-09-01'}), 'Route Range 2 shards 40-80,80-c0',
-	'a range predicate: the overlapping shards');
-is(routed('select * from h_t where id = 7') =~ /^Route Equal shard \S+$/ ? 1 : 0, 1, 'hash equality: one shard');
+is(routed(q{select * from r_t where at >= '2025-03-01' and at < '2025-09-01'}),
+	'Route Range 2 shards 40-80,80-c0 by vindex bytime (at)', 'a range predicate: the overlapping shards');
+like(routed('select * from h_t where id = 7'), qr/^Route Equal shard \S+ by vindex hash \(id\)$/, 'hash equality: one shard');
+like(routed('select * from n_t where id in (1, 2)'), qr/^Route (IN \d shards \S+|Equal shard \S+) by vindex num \(id\)$/,
+	'an IN list: the shards of its values');
 
 my $vs = $router->safe_psql('show vschema');
 like($vs, qr/^g_t\|sharded\|geo\(region, id\)\|4$/m, 'SHOW VSCHEMA names both columns of the region vindex');
