@@ -87,6 +87,9 @@ typedef struct Tr {
 	/* > 0: translating a constant alone, for its type or its check
 	 * (translate_constfold.c) */
 	int folding;
+	/* the AND/OR at the top of the WHERE (ON, HAVING) being translated,
+	 * whose operands SQLite evaluates only as far as they decide */
+	const void *jump_node;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -261,6 +264,9 @@ bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty);
 /* translate_stmt.c: kw and a boolean clause (WHERE, HAVING); a target list
  * into res (positional: outputs named _c0, _c1, ...); WITH. */
 bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out);
+/* What tr->jump_node is for n at the top of a WHERE or of its AND/OR:
+ * an AND, OR or BETWEEN (NULL: none). */
+const void *tr_jump_target(const Node *n);
 bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional);
 bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out);
 /* translate_dml.c: INSERT, UPDATE, DELETE, their RETURNING into res. */
