@@ -61,3 +61,6 @@ SELECT id, a BETWEEN 1 AND 5, a NOT BETWEEN 1 AND 5, n BETWEEN 0 AND 2.5, 'b' BE
 SELECT id FROM c20_r WHERE a BETWEEN 1 AND 5 OR id = 3 ORDER BY id
 SELECT id FROM c20_r o WHERE ((1 / o.a) IS DISTINCT FROM 0) IN (SELECT true FROM c20_r i WHERE (1.5 < 1.5)) ORDER BY id
 SELECT id FROM c20_r o WHERE (1 / o.a) NOT IN (SELECT 1 FROM c20_r i WHERE false) ORDER BY id
+SELECT count(*) FROM c20_r WHERE (array_position('{1,2}'::int[], 0) < (1 / a))
+SELECT id, (n + position(NULL::text in 'a b')) + (1 / a) FROM c20_r ORDER BY id
+SELECT id, a = scale('NaN'::numeric), split_part('abc', ',', 0) FROM c20_r ORDER BY id
