@@ -1122,11 +1122,17 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			buf_put_u8(out, '(');
 			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
-			for (size_t i = 1; i < n; i++) {
-				if (i > 1)
-					buf_put_str(out, ", ");
-				tr_put_cmp_operand(out, &bufs[i], &types[i], keyed);
-			}
+			/* PostgreSQL compares with the elements without columns first
+			 * (one = ANY (array)), then with the others in turn (OR) */
+			size_t put = 0;
+			for (int pass = 0; pass < 2; pass++)
+				for (size_t i = 1; i < n; i++) {
+					if (tr_has_column(l->items[i - 1]) != (pass == 1))
+						continue;
+					if (put++)
+						buf_put_str(out, ", ");
+					tr_put_cmp_operand(out, &bufs[i], &types[i], keyed);
+				}
 			buf_put_str(out, "))");
 			tr_ttype_set(ty, PGT_BOOL, -1);
 		}

@@ -442,6 +442,9 @@ static bool visit(const ProtobufCMessage *m, void *arg)
 	    n->node_case == PG_QUERY__NODE__NODE_BOOLEAN_TEST || n->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR ||
 	    n->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION) {
 		if (is_const(f->tr, n)) {
+			if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR &&
+			    n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN)
+				return true; /* its array is built whole: each element */
 			if (!plain_const(n))
 				add_check(f, n);
 			return false;
@@ -469,7 +472,10 @@ static Node **strict_operands(Node *n, size_t *count, Node **pair)
 {
 	if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR) {
 		const PgQuery__AExpr *a = n->a_expr;
-		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 || !tr_strict_op(pgn_str(a->name[0])))
+		const char *op = a->n_name == 1 ? pgn_str(a->name[0]) : "";
+		/* containment and overlap are strict too (arrays, jsonb) */
+		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+		    (!tr_strict_op(op) && strcmp(op, "@>") != 0 && strcmp(op, "<@") != 0 && strcmp(op, "&&") != 0))
 			return NULL;
 		pair[0] = a->lexpr;
 		pair[1] = a->rexpr;

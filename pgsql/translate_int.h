@@ -177,6 +177,8 @@ bool tr_fold_checks(Tr *tr, Node *stmt, Buf *out);
 void tr_fold_null(Tr *tr, Node *n, Buf *out, size_t start);
 /* translate_fold.c: name is a function strict for every signature. */
 bool tr_strict_func(const char *name);
+/* n refers to a column (its own query's or an outer one's). */
+bool tr_has_column(const Node *n);
 /* n holds an aggregate call of its own query level (not of a subquery). */
 bool tr_has_aggregate(const Node *n);
 /* The FILTER clause of aggregate call f: its own, or none of the rows

@@ -64,3 +64,9 @@ SELECT id FROM c20_r o WHERE (1 / o.a) NOT IN (SELECT 1 FROM c20_r i WHERE false
 SELECT count(*) FROM c20_r WHERE (array_position('{1,2}'::int[], 0) < (1 / a))
 SELECT id, (n + position(NULL::text in 'a b')) + (1 / a) FROM c20_r ORDER BY id
 SELECT id, a = scale('NaN'::numeric), split_part('abc', ',', 0) FROM c20_r ORDER BY id
+SELECT id FROM c20_r WHERE 0 IN (1 / a, 0) ORDER BY id
+SELECT count(*) FROM c20_r WHERE 0 IN (0, (1e308::float8)::int8)
+SELECT id, a IN (5, 1 / a, NULL) FROM c20_r ORDER BY id
+SELECT id, (NULL::int[] @> ARRAY[0, 1 / a]), ('{1}'::int[] && ARRAY[1 / a]) IS NULL FROM c20_r WHERE a <> 0 ORDER BY id
+SELECT id, (NULL::int[] @> ARRAY[0, 1 / a]) FROM c20_r ORDER BY id
+SELECT id, (interval '1 day' * (1 / a)) >= justify_hours(NULL::timestamp - timestamp '2024-10-27 01:30:00') FROM c20_r ORDER BY id
