@@ -1054,6 +1054,27 @@ bool tr_expr_list(Tr *tr, size_t n, Node **items, Buf *out, uint32_t oid, TType 
 }
 
 
+/* x BETWEEN lo AND hi as PostgreSQL's parser writes it: x >= lo AND
+ * x <= hi (NOT BETWEEN: x < lo OR x > hi), evaluated as far as decides. */
+static Node *between_expr(Tr *tr, const PgQuery__AExpr *a, const PgQuery__List *l)
+{
+	bool not = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN;
+	PgQuery__BoolExpr *be = arena_alloc(tr->a, sizeof(*be));
+	*be = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+	be->boolop = not ? PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR : PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+	be->n_args = 2;
+	be->args = arena_alloc(tr->a, 2 * sizeof(Node *));
+	be->args[0] = pgn_binary(tr->a, PG_QUERY__A__EXPR__KIND__AEXPR_OP, not ? "<" : ">=", a->lexpr, l->items[0]);
+	be->args[1] = pgn_binary(tr->a, PG_QUERY__A__EXPR__KIND__AEXPR_OP, not ? ">" : "<=", a->lexpr, l->items[1]);
+	be->args[0]->a_expr->location = be->args[1]->a_expr->location = a->location;
+	be->location = a->location;
+	Node *n = arena_alloc(tr->a, sizeof(*n));
+	*n = (Node)PG_QUERY__NODE__INIT;
+	n->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+	n->bool_expr = be;
+	return n;
+}
+
 static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 {
 	const char *op = op_name(a->n_name, a->name);
@@ -1105,11 +1126,17 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 			buf_put_u8(out, '(');
 			tr_put_cmp_operand(out, &bufs[0], &types[0], keyed);
 			buf_put_str(out, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
-			for (size_t i = 1; i < n; i++) {
-				if (i > 1)
-					buf_put_str(out, ", ");
-				tr_put_cmp_operand(out, &bufs[i], &types[i], keyed);
-			}
+			/* PostgreSQL compares with the elements without columns first
+			 * (one = ANY (array)), then with the others in turn (OR) */
+			size_t put = 0;
+			for (int pass = 0; pass < 2; pass++)
+				for (size_t i = 1; i < n; i++) {
+					if (tr_has_column(l->items[i - 1]) != (pass == 1))
+						continue;
+					if (put++)
+						buf_put_str(out, ", ");
+					tr_put_cmp_operand(out, &bufs[i], &types[i], keyed);
+				}
 			buf_put_str(out, "))");
 			tr_ttype_set(ty, PGT_BOOL, -1);
 		}
@@ -1120,33 +1147,13 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
 	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN: {
-		PgQuery__List *l = a->rexpr->list;
-		Buf lb, b1, b2;
-		TType lt, t1, t2;
-		buf_init(&lb);
-		buf_init(&b1);
-		buf_init(&b2);
-		bool ok = l && l->n_items == 2 && tr_expr(tr, a->lexpr, &lb, &lt) && tr_expr(tr, l->items[0], &b1, &t1) &&
-			  tr_expr(tr, l->items[1], &b2, &t2) && unify(tr, &lb, &lt, &b1, &t1, a->location) &&
-			  unify(tr, &lb, &lt, &b2, &t2, a->location);
-		if (ok) {
-			tr_hoist_constant(tr, l->items[0], &b1);
-			tr_hoist_constant(tr, l->items[1], &b2);
-			TType three[3] = {lt, t1, t2};
-			int keyed = tr_cmp_keyed(three, 3);
-			buf_put_u8(out, '(');
-			tr_put_cmp_operand(out, &lb, &lt, keyed);
-			buf_put_str(out, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
-			tr_put_cmp_operand(out, &b1, &t1, keyed);
-			buf_put_str(out, " AND ");
-			tr_put_cmp_operand(out, &b2, &t2, keyed);
-			buf_put_u8(out, ')');
-			tr_ttype_set(ty, PGT_BOOL, -1);
-		}
-		buf_cleanup(&lb);
-		buf_cleanup(&b1);
-		buf_cleanup(&b2);
-		return ok;
+		PgQuery__List *l = a->rexpr ? a->rexpr->list : NULL;
+		if (!l || l->n_items != 2)
+			return tr_unsupported(tr, a->location, "this BETWEEN form");
+		Node *and = between_expr(tr, a, l);
+		if (tr->jump_node == a) /* a WHERE's own: so is the AND */
+			tr->jump_node = and->bool_expr;
+		return tr_expr(tr, and, out, ty);
 	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
@@ -1160,36 +1167,61 @@ static bool a_expr(Tr *tr, PgQuery__AExpr *a, Buf *out, TType *ty)
 	}
 }
 
+/* The n args of AND (decides 0) or OR (decides 1) as PostgreSQL evaluates
+ * them: in order, stopping at the first that decides (SQLite evaluates
+ * every operand of an AND outside a WHERE). */
+static void short_circuit(Buf *out, Buf *args, size_t n, int decides)
+{
+	buf_put_str(out, "(CASE");
+	for (size_t i = 0; i + 1 < n; i++) {
+		buf_put_str(out, " WHEN ");
+		tr_put_buf(out, &args[i]);
+		buf_printf(out, " IS %d THEN %d", decides, decides);
+	}
+	buf_put_str(out, " ELSE (");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_put_str(out, decides ? " OR " : " AND ");
+		tr_put_buf(out, &args[i]);
+	}
+	buf_put_str(out, ") END)");
+}
+
 static bool bool_expr(Tr *tr, PgQuery__BoolExpr *b, Buf *out, TType *ty)
 {
-	const char *sep = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? " AND " : " OR ";
-	buf_put_u8(out, '(');
-	if (b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR)
-		buf_put_str(out, "NOT ");
-	for (size_t i = 0; i < b->n_args; i++) {
-		Buf ab;
+	bool not = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR;
+	bool and = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+	/* a WHERE's (or ON's) own AND/OR: SQLite jumps past what decides */
+	bool jump = tr->jump_node == b;
+	tr->jump_node = NULL;
+	Buf *args = calloc(b->n_args + 1, sizeof(Buf));
+	bool ok = args != NULL, volatile_arg = false;
+	for (size_t i = 0; i < b->n_args && ok; i++) {
 		TType at;
-		buf_init(&ab);
-		if (!tr_expr(tr, b->args[i], &ab, &at)) {
-			buf_cleanup(&ab);
-			return false;
-		}
-		if (!tr_coerce_bool(tr, &ab, &at,
-				    b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR   ? "NOT"
-				    : b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? "AND"
-										      : "OR",
-				    b->args[i])) {
-			buf_cleanup(&ab);
-			return false;
-		}
-		if (i)
-			buf_put_str(out, sep);
-		tr_put_buf(out, &ab);
-		buf_cleanup(&ab);
+		buf_init(&args[i]);
+		if (jump)
+			tr->jump_node = tr_jump_target(b->args[i]);
+		ok = tr_expr(tr, b->args[i], &args[i], &at) &&
+		     tr_coerce_bool(tr, &args[i], &at, not ? "NOT" : and ? "AND" : "OR", b->args[i]);
+		tr->jump_node = NULL;
+		volatile_arg = volatile_arg || tr_may_be_volatile(b->args[i]);
 	}
-	buf_put_u8(out, ')');
+	if (ok && !not && !jump && !volatile_arg && b->n_args > 1) {
+		short_circuit(out, args, b->n_args, and ? 0 : 1);
+	} else if (ok) {
+		buf_put_str(out, not ? "(NOT " : "(");
+		for (size_t i = 0; i < b->n_args; i++) {
+			if (i)
+				buf_put_str(out, and ? " AND " : " OR ");
+			tr_put_buf(out, &args[i]);
+		}
+		buf_put_u8(out, ')');
+	}
+	for (size_t i = 0; args && i < b->n_args; i++)
+		buf_cleanup(&args[i]);
+	free(args);
 	tr_ttype_set(ty, PGT_BOOL, -1);
-	return !tr->failed;
+	return ok && !tr->failed;
 }
 
 /* CASE: the results share their common type; CASE x WHEN v compares x and

@@ -106,6 +106,14 @@ static const char *const unfolded_funcs[] = {
 	"current_setting", "set_config", "txid_current", "pg_sleep", "current_database", "current_schema",
 	"current_user", "session_user", "format_type", "col_description", "obj_description", NULL};
 
+/* Immutable functions translated outside translate_func.c's table. */
+static const char *const immutable_funcs[] = {
+	"array_position", "array_positions", "array_remove", "array_replace", "array_cat", "array_append",
+	"array_prepend", "array_upper", "array_lower", "array_ndims", "array_dims", "string_to_array", "position",
+	"scale", "isfinite", "jsonb_extract_path", "jsonb_extract_path_text", "json_extract_path",
+	"json_extract_path_text", "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set", "jsonb_insert", "width_bucket",
+	"num_nonnulls", "num_nulls", NULL};
+
 /* Functions stable when an argument is of a zoned type (age also with one
  * argument: against today). */
 static const char *const zoned_funcs[] = {"age", "date_trunc", "date_part", "extract", "timezone", "date",
@@ -137,7 +145,8 @@ static bool func_const(Tr *tr, const PgQuery__FuncCall *f)
 		return false;
 	if (in_list(unfolded_funcs, name) || tr_is_aggregate(name) || tr_is_volatile_call(f))
 		return false;
-	if (!pgs_has_builtin(name) && !in_list(zoned_funcs, name))
+	if (!pgs_has_builtin(name) && !tr_strict_func(name) && !in_list(zoned_funcs, name) &&
+	    !in_list(immutable_funcs, name))
 		return false;
 	if (!all_const(tr, f->n_args, f->args))
 		return false;
@@ -433,6 +442,9 @@ static bool visit(const ProtobufCMessage *m, void *arg)
 	    n->node_case == PG_QUERY__NODE__NODE_BOOLEAN_TEST || n->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR ||
 	    n->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION) {
 		if (is_const(f->tr, n)) {
+			if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR &&
+			    n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN)
+				return true; /* its array is built whole: each element */
 			if (!plain_const(n))
 				add_check(f, n);
 			return false;
@@ -460,7 +472,10 @@ static Node **strict_operands(Node *n, size_t *count, Node **pair)
 {
 	if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR) {
 		const PgQuery__AExpr *a = n->a_expr;
-		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 || !tr_strict_op(pgn_str(a->name[0])))
+		const char *op = a->n_name == 1 ? pgn_str(a->name[0]) : "";
+		/* containment and overlap are strict too (arrays, jsonb) */
+		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+		    (!tr_strict_op(op) && strcmp(op, "@>") != 0 && strcmp(op, "<@") != 0 && strcmp(op, "&&") != 0))
 			return NULL;
 		pair[0] = a->lexpr;
 		pair[1] = a->rexpr;

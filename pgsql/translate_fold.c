@@ -163,7 +163,7 @@ static const char *const strict_funcs[] = {
 	"upper", "substr", "replace", "strpos", "left", "right", "lpad", "rpad", "btrim", "ltrim", "rtrim", "repeat",
 	"reverse", "md5", "ascii", "chr", "split_part", "translate", "starts_with", "date_trunc", "date_part", "age",
 	"to_char", "jsonb_array_length", "jsonb_typeof", "json_typeof", "array_length", "cardinality", "timezone",
-	"extract", NULL};
+	"extract", "justify_hours", "justify_days", "justify_interval", NULL};
 
 bool tr_strict_func(const char *name)
 {
@@ -216,13 +216,25 @@ static bool find_volatile(const ProtobufCMessage *m, void *arg)
 	return !*(bool *)arg;
 }
 
-bool tr_may_be_volatile(const Node *n)
+static bool find_column(const ProtobufCMessage *m, void *arg)
+{
+	if (m->descriptor == &pg_query__column_ref__descriptor)
+		*(bool *)arg = true;
+	return !*(bool *)arg;
+}
+
+/* Whether visit finds what it looks for in n. */
+static bool finds(const Node *n, bool (*visit)(const ProtobufCMessage *m, void *arg))
 {
 	bool found = false;
 	if (n)
-		pgn_walk(&n->base, find_volatile, &found);
+		pgn_walk(&n->base, visit, &found);
 	return found;
 }
+
+bool tr_may_be_volatile(const Node *n) { return finds(n, find_volatile); }
+
+bool tr_has_column(const Node *n) { return finds(n, find_column); }
 
 static bool find_aggregate(const ProtobufCMessage *m, void *arg)
 {
@@ -236,13 +248,7 @@ static bool find_aggregate(const ProtobufCMessage *m, void *arg)
 	return !*(bool *)arg;
 }
 
-bool tr_has_aggregate(const Node *n)
-{
-	bool found = false;
-	if (n)
-		pgn_walk(&n->base, find_aggregate, &found);
-	return found;
-}
+bool tr_has_aggregate(const Node *n) { return finds(n, find_aggregate); }
 
 bool tr_never_evaluated_aggs(Tr *tr, Node *n, Buf *b, TType *t)
 {

@@ -90,6 +90,9 @@ typedef struct Tr {
 	/* an expression alone (a CHECK, DEFAULT or index expression, which
 	 * SQLite allows no subquery in) */
 	bool expr_only;
+	/* the AND/OR at the top of the WHERE (ON, HAVING) being translated,
+	 * whose operands SQLite evaluates only as far as they decide */
+	const void *jump_node;
 } Tr;
 
 typedef PgQuery__Node Node;
@@ -182,6 +185,8 @@ bool tr_fold_checks(Tr *tr, Node *stmt, Buf *out);
 void tr_fold_null(Tr *tr, Node *n, Buf *out, size_t start);
 /* translate_fold.c: name is a function strict for every signature. */
 bool tr_strict_func(const char *name);
+/* n refers to a column (its own query's or an outer one's). */
+bool tr_has_column(const Node *n);
 /* n holds an aggregate call of its own query level (not of a subquery). */
 bool tr_has_aggregate(const Node *n);
 /* The FILTER clause of aggregate call f: its own, or none of the rows
@@ -269,6 +274,9 @@ bool tr_sublink(Tr *tr, PgQuery__SubLink *s, Buf *out, TType *ty);
 /* translate_stmt.c: kw and a boolean clause (WHERE, HAVING); a target list
  * into res (positional: outputs named _c0, _c1, ...); WITH. */
 bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out);
+/* What tr->jump_node is for n at the top of a WHERE or of its AND/OR:
+ * an AND, OR or BETWEEN (NULL: none). */
+const void *tr_jump_target(const Node *n);
 bool tr_target_list(Tr *tr, size_t n, Node **items, Buf *out, TRel *res, bool positional);
 bool tr_with_clause(Tr *tr, PgQuery__WithClause *w, Buf *out);
 /* translate_dml.c: INSERT, UPDATE, DELETE, their RETURNING into res. */

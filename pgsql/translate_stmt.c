@@ -49,6 +49,17 @@ bool tr_coerce_bool(Tr *tr, Buf *b, TType *t, const char *what, const Node *n)
 	return tr_coerce(tr, b, t, PGT_BOOL, -1, -1);
 }
 
+const void *tr_jump_target(const Node *n)
+{
+	if (n && n->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR)
+		return n->bool_expr;
+	if (n && n->node_case == PG_QUERY__NODE__NODE_A_EXPR &&
+	    (n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ||
+	     n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN))
+		return n->a_expr;
+	return NULL;
+}
+
 /* Append `kw` and the boolean expression n (WHERE, HAVING, ON, ...). */
 bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
 {
@@ -56,7 +67,9 @@ bool tr_bool_clause(Tr *tr, const char *kw, Node *n, Buf *out)
 	TType et;
 	buf_init(&eb);
 	const char *what = strstr(kw, "FILTER") ? "FILTER" : strstr(kw, "HAVING") ? "HAVING" : strstr(kw, " ON ") ? "JOIN/ON" : "WHERE";
+	tr->jump_node = tr_jump_target(n);
 	bool ok = tr_expr(tr, n, &eb, &et) && tr_coerce_bool(tr, &eb, &et, what, n);
+	tr->jump_node = NULL;
 	if (ok) {
 		buf_put_str(out, kw);
 		tr_put_buf(out, &eb);

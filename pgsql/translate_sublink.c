@@ -68,8 +68,11 @@ static bool in_subquery(Tr *tr, PgQuery__SubLink *s, Buf *out)
 	if (ok) {
 		TType both[2];
 		int keyed = compared_types(tr, s, &lb, &lt, &res, both);
-		/* an expression of the row is evaluated only when the subquery has rows */
-		bool guard = s->testexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF && tr_row_varying(s->testexpr) &&
+		/* an expression of the row is evaluated only when the subquery has
+		 * rows (its constant parts were evaluated before the statement,
+		 * translate_constfold.c) */
+		bool guard = s->testexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF &&
+			     !tr_has_aggregate(s->testexpr) && !tr_may_be_volatile(s->testexpr) &&
 			     !tr_may_be_volatile(s->subselect); /* the subquery runs twice */
 		if (guard) {
 			buf_put_str(out, "(CASE WHEN EXISTS ");

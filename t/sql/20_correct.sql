@@ -51,3 +51,22 @@ SELECT 1 % 1.5::real
 SELECT NULL::float8 % 2
 SELECT id FROM c20_r WHERE n > (1.5 % ceil(0)) ORDER BY id
 SELECT 5 % 3, 5.5 % 2, -7 % 3, mod(-7.5, 2)
+SELECT id, (a > 100 AND 1 / a > 0), (a < 100 OR 1 / a > 0), (a IS NULL OR NULL), (a > 1 AND NULL) FROM c20_r ORDER BY id
+SELECT id FROM c20_r WHERE (a > 100 AND 1 / a > 0) = false ORDER BY id
+SELECT count(*), count(v) FROM (SELECT (NULL::int BETWEEN 0 AND (-1 / a)) AS v FROM c20_r WHERE true) s
+SELECT count(*) FROM c20_r WHERE (mod(1.5, n) BETWEEN NULL::numeric AND 2.5)
+SELECT count(*) FROM c20_r WHERE id > 0 AND (mod(1.5, n) BETWEEN NULL::numeric AND 2.5)
+SELECT id FROM c20_r WHERE (a BETWEEN 2 AND ((a + a) / a)) ORDER BY id
+SELECT id, a BETWEEN 1 AND 5, a NOT BETWEEN 1 AND 5, n BETWEEN 0 AND 2.5, 'b' BETWEEN 'a' AND 'c', 2 BETWEEN 3 AND 1 FROM c20_r ORDER BY id
+SELECT id FROM c20_r WHERE a BETWEEN 1 AND 5 OR id = 3 ORDER BY id
+SELECT id FROM c20_r o WHERE ((1 / o.a) IS DISTINCT FROM 0) IN (SELECT true FROM c20_r i WHERE (1.5 < 1.5)) ORDER BY id
+SELECT id FROM c20_r o WHERE (1 / o.a) NOT IN (SELECT 1 FROM c20_r i WHERE false) ORDER BY id
+SELECT count(*) FROM c20_r WHERE (array_position('{1,2}'::int[], 0) < (1 / a))
+SELECT id, (n + position(NULL::text in 'a b')) + (1 / a) FROM c20_r ORDER BY id
+SELECT id, a = scale('NaN'::numeric), split_part('abc', ',', 0) FROM c20_r ORDER BY id
+SELECT id FROM c20_r WHERE 0 IN (1 / a, 0) ORDER BY id
+SELECT count(*) FROM c20_r WHERE 0 IN (0, (1e308::float8)::int8)
+SELECT id, a IN (5, 1 / a, NULL) FROM c20_r ORDER BY id
+SELECT id, (NULL::int[] @> ARRAY[0, 1 / a]), ('{1}'::int[] && ARRAY[1 / a]) IS NULL FROM c20_r WHERE a <> 0 ORDER BY id
+SELECT id, (NULL::int[] @> ARRAY[0, 1 / a]) FROM c20_r ORDER BY id
+SELECT id, (interval '1 day' * (1 / a)) >= justify_hours(NULL::timestamp - timestamp '2024-10-27 01:30:00') FROM c20_r ORDER BY id
