@@ -671,7 +671,8 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	}
 	s->types_ready = false;
 	if (!s->seq_ready &&
-	    (node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || node->node_case == PG_QUERY__NODE__NODE_COPY_STMT) &&
+	    (node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || node->node_case == PG_QUERY__NODE__NODE_COPY_STMT ||
+	     rt_seq_call(node)) &&
 	    !execute_prefetch(s, node, p, name, maxrows, PF_SEQ))
 		return; /* it runs when its sequences' values are reserved */
 	s->seq_ready = false;

@@ -3,7 +3,8 @@
 # that needs a fact of its catalog the router has not learned waits alone:
 # an ORDER BY expression whose type is asked (a new expression type), an
 # INSERT ... SELECT whose table's sequence columns are asked, a COPY into a
-# table not copied into before, a placement call (dosql_shard_table) whose
+# table not copied into before, a nextval() whose sequence has no block of
+# values reserved yet, a placement call (dosql_shard_table) whose
 # table's rows are counted on every shard.  The router meanwhile serves another
 # session on the other shard; after SIGCONT each waiting statement
 # completes with PostgreSQL's answer (the same statements on PostgreSQL).
@@ -44,6 +45,7 @@ both('create table kv (id int primary key, v text)');
 both('insert into kv (id, v) values ' . join(', ', map { "($_, '" . ('x' x ($_ % 7)) . "v$_')" } 1 .. 40));
 both('create table sq (n serial, v text primary key)');
 both('create table cp (id int primary key, v text)');
+both('create sequence s9 start 5');
 my $other = $shards[1]->safe_psql('select min(id) from kv');
 ok($other, 'the second shard holds a row');
 # every table's columns are learned: only the facts under test are asked later
@@ -101,6 +103,7 @@ is($router->safe_psql('select count(*) from sq where n > 0'), '1', 'the row took
 while_stopped('COPY into a table not copied into before',
 	'copy cp from stdin', join('', map { "$_\tc$_\n" } 1 .. 20));
 is($router->safe_psql('select count(*), sum(id) from cp'), '20|210', 'the rows were copied');
+while_stopped('nextval of a sequence not drawn from before', q{select nextval('s9'), nextval('s9')});
 $router->safe_psql('create table pt (id int primary key, v text)');
 $router->safe_psql('select count(*) from pt');
 while_stopped('dosql_shard_table', q{select dosql_shard_table('pt', 'id')}, undef, '|');
