@@ -115,6 +115,30 @@ while_stopped('dosql_shard_table naming no column of the table', q{select dosql_
 
 $c->stop;
 is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $c->router, $c->shards;
+
+# With shard_timeout_ms, a catalog question the stopped first shard does
+# not answer fails the statement that waits for it with 57014, as a
+# statement on a shard that does not answer does; the router serves on.
+my $t = DoSQL::Test::Cluster->new('metatimeout',
+	shards => 2,
+	tables => { kv => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
+	router_config => { shard_timeout_ms => 1000 });
+$t->start;
+my $tr = $t->router;
+my @ts = $t->shards;
+$tr->safe_psql('create table kv (id int primary key, v text)');
+$tr->safe_psql("insert into kv (id, v) values (1, 'a'), (2, 'bb'), (3, 'ccc'), (4, 'dddd')");
+$tr->safe_psql('select count(*) from kv');
+kill 'STOP', $ts[0]->pid;
+my ($rc, $out, $err) = $tr->psql('select id from kv order by length(v) desc, id',
+	flags => [ '-X', '-q', '-A', '-t', '-v', 'VERBOSITY=verbose' ], timeout => 60);
+kill 'CONT', $ts[0]->pid;
+like($err, qr/ERROR:  57014: canceling statement due to shard_timeout_ms: shard "[^"]+" did not answer within 1000 ms/,
+	'an expression type the stopped first shard does not give in time: 57014');
+is($tr->safe_psql('select id from kv order by length(v) desc, id'), "4\n3\n2\n1",
+	'the same statement is answered once the shard goes on');
+$t->stop;
+is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $t->router, $t->shards;
 $oracle->stop;
 
 done_testing();
