@@ -104,6 +104,16 @@ while_stopped('COPY into a table not copied into before',
 	'copy cp from stdin', join('', map { "$_\tc$_\n" } 1 .. 20));
 is($router->safe_psql('select count(*), sum(id) from cp'), '20|210', 'the rows were copied');
 while_stopped('nextval of a sequence not drawn from before', q{select nextval('s9'), nextval('s9')});
+# the extended protocol: an Execute whose plan needs an expression's type
+# waits for it and runs again (pgbench -M prepared: Parse, Bind, Execute)
+my $dir = $c->basedir;
+open my $fh, '>', "$dir/expr.sql" or die $!;
+print $fh "select id, v from kv order by upper(v), id limit 3;\n";
+close $fh;
+my ($brc, $bout, $berr) = DoSQL::Test::Utils::run_command([ "$DoSQL::Test::ServerNode::pg_bindir/pgbench", '-n', '-M',
+		'prepared', '-t', '2', '-f', "$dir/expr.sql", '-h', $router->host, '-p', $router->port, '-U', 'dosql', 'dosql' ]);
+is($brc, 0, 'an Execute whose plan asks an expression type runs') or diag($berr);
+like($bout, qr/number of transactions actually processed: 2/, 'both of its runs');
 $router->safe_psql('create table pt (id int primary key, v text)');
 $router->safe_psql('select count(*) from pt');
 while_stopped('dosql_shard_table', q{select dosql_shard_table('pt', 'id')}, undef, '|');
