@@ -989,7 +989,8 @@ void rt_seq_give_back(RtRouter *rt);
  * nothing is asked; false when ready follows (cancelled when the session
  * goes).  rt_placement_counted: the rows counted on shard (-1 with e), or
  * a blocking round trip when they were not; rt_placement_reachable: false
- * with e when a shard could not be reached; rt_placement_rows_free drops
+ * with e when a shard could not be reached or did not answer in time;
+ * rt_placement_rows_free drops
  * them. */
 bool rt_placement_prefetch(RtSession *s, PgQuery__Node *stmt, RtTypesReady ready, void *arg)
 	__attribute__((warn_unused_result));

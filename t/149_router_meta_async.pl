@@ -147,6 +147,15 @@ like($err, qr/ERROR:  57014: canceling statement due to shard_timeout_ms: shard 
 	'an expression type the stopped first shard does not give in time: 57014');
 is($tr->safe_psql('select id from kv order by length(v) desc, id'), "4\n3\n2\n1",
 	'the same statement is answered once the shard goes on');
+$tr->safe_psql('create table pz (id int primary key, v text)');
+$tr->safe_psql('select count(*) from pz');
+kill 'STOP', $ts[0]->pid;
+($rc, $out, $err) = $tr->psql(q{select dosql_shard_table('pz', 'id')},
+	flags => [ '-X', '-q', '-A', '-t', '-v', 'VERBOSITY=verbose' ], timeout => 60);
+kill 'CONT', $ts[0]->pid;
+like($err, qr/ERROR:  57014: canceling statement due to shard_timeout_ms: shard "[^"]+" did not answer within 1000 ms/,
+	'dosql_shard_table whose rows the stopped shard does not count in time: 57014');
+is($tr->safe_psql(q{select dosql_shard_table('pz', 'id')}), '', 'and it runs once the shard goes on');
 $t->stop;
 is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $t->router, $t->shards;
 $oracle->stop;
