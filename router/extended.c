@@ -671,7 +671,8 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	}
 	s->types_ready = false;
 	if (!s->seq_ready &&
-	    (node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || node->node_case == PG_QUERY__NODE__NODE_COPY_STMT) &&
+	    (node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || node->node_case == PG_QUERY__NODE__NODE_COPY_STMT ||
+	     rt_seq_call(node)) &&
 	    !execute_prefetch(s, node, p, name, maxrows, PF_SEQ))
 		return; /* it runs when its sequences' values are reserved */
 	s->seq_ready = false;
@@ -680,8 +681,7 @@ void rt_ext_execute(PgwConn *c, const char *name, int32_t maxrows)
 	    !execute_prefetch(s, node, p, name, maxrows, PF_LOOKUPS))
 		return; /* it runs when the lookups of its WHERE are answered */
 	s->lookups_ready = false;
-	if (!s->placement_ready && node->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
-	    !execute_prefetch(s, node, p, name, maxrows, PF_PLACEMENT))
+	if (!s->placement_ready && rt_placement_call(node) && !execute_prefetch(s, node, p, name, maxrows, PF_PLACEMENT))
 		return; /* it runs when a placement call's table rows are counted */
 	s->placement_ready = false;
 	const char *text = st->desc->sql;

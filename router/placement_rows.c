@@ -164,7 +164,7 @@ bool rt_placement_prefetch(RtSession *s, PgQuery__Node *stmt, RtTypesReady ready
 	RtPgAsyncParams params = {.user = rt->shard_user,
 				  .database = rt->shard_database,
 				  .application_name = "dosql",
-				  .timeout_us = ms * 1000};
+				  .timeout_us = 0}; /* the deadline below gives up on a shard */
 	for (int i = 0; i < p->nshards; i++) {
 		ShardCount *c = &p->counts[i];
 		*c = (ShardCount){.p = p, .shard = i};
@@ -191,7 +191,8 @@ bool rt_placement_reachable(const RtSession *s, PgwError *e)
 {
 	const RtPlacementRows *p = s->placement_rows;
 	for (int i = 0; p && p->pending == 0 && i < p->nshards; i++)
-		if (p->counts[i].rows < 0 && strncmp(p->counts[i].err.sqlstate, "08", 2) == 0) {
+		if (p->counts[i].rows < 0 &&
+		    (strncmp(p->counts[i].err.sqlstate, "08", 2) == 0 || strcmp(p->counts[i].err.sqlstate, "57014") == 0)) {
 			*e = p->counts[i].err;
 			return false;
 		}

@@ -642,6 +642,9 @@ bool rt_seq_set(RtRouter *rt, const char *seq, int64_t next, PgwError *err);
 bool rt_seq_call(const PgQuery__Node *stmt);
 void rt_seq_run(RtSession *s, PgQuery__Node *stmt, const RtParams *params, const int16_t *resfmts, int nresfmts);
 void rt_seq_note(RtSession *s, const char *seq, int64_t value);
+/* The sequences of the nextval calls of such a SELECT that name theirs
+ * with a constant, in cols[].seq (at most max): how many. */
+int rt_seq_call_nextvals(const PgQuery__Node *stmt, RtSeqColumn *cols, int max);
 void rt_seq_session_free(RtSession *s);
 /* Copy a libpq error into a PgwError (no position). */
 void rt_pg_error(const PGresult *r, PgwError *e);
@@ -962,7 +965,8 @@ bool rt_types_prefetch_table(RtRouter *rt, const char *table, RtTypesReady ready
 bool rt_types_known(const RtRouter *rt, const PgQuery__Node *stmt);
 /* sequence.c: before an INSERT is planned, its table's sequence columns
  * are learned and blocks short of values for its rows reserved, on the
- * loop.  True when nothing is waited for; false when ready follows
+ * loop (and for a COPY FROM with a column list, or a SELECT of nextval
+ * calls, the blocks they draw from).  True when nothing is waited for; false when ready follows
  * (rt_seq_cancel(owner) cancels it).  holds_first: the statement's
  * transaction wrote on the first shard (a reservation would wait for it:
  * it is not waited for). */
@@ -1017,7 +1021,8 @@ void rt_seq_give_back(RtRouter *rt);
  * nothing is asked; false when ready follows (cancelled when the session
  * goes).  rt_placement_counted: the rows counted on shard (-1 with e), or
  * a blocking round trip when they were not; rt_placement_reachable: false
- * with e when a shard could not be reached; rt_placement_rows_free drops
+ * with e when a shard could not be reached or did not answer in time;
+ * rt_placement_rows_free drops
  * them. */
 bool rt_placement_prefetch(RtSession *s, PgQuery__Node *stmt, RtTypesReady ready, void *arg)
 	__attribute__((warn_unused_result));

@@ -87,6 +87,22 @@ static const char *arg_text(PgQuery__Node *n, const RtParams *params, char *buf,
 	return rt_plan_constant(n, buf, sz, &is_null);
 }
 
+int rt_seq_call_nextvals(const PgQuery__Node *stmt, RtSeqColumn *cols, int max)
+{
+	const PgQuery__SelectStmt *sel = stmt->select_stmt;
+	int n = 0;
+	for (size_t i = 0; i < sel->n_target_list && n < max; i++) {
+		PgQuery__Node *v = sel->target_list[i]->res_target->val;
+		char buf[256];
+		const char *a = seq_fn(v) == FN_NEXTVAL ? arg_text(v->func_call->args[0], NULL, buf, sizeof(buf)) : NULL;
+		if (a) {
+			memset(&cols[n], 0, sizeof(cols[n]));
+			seq_name(a, cols[n++].seq, sizeof(cols[0].seq));
+		}
+	}
+	return n;
+}
+
 /* The value the session last had from seq, or NULL. */
 static RtSeqSeen *seen(RtSession *s, const char *seq)
 {

@@ -631,6 +631,13 @@ bool rt_seq_prefetch(RtRouter *rt, const PgQuery__Node *stmt, bool holds_first, 
 		     const void *owner)
 {
 	int64_t rows;
+	if (stmt && rt_seq_call(stmt)) {
+		/* SELECT nextval('s'): its block is reserved on the loop first */
+		RtSeqColumn cols[RT_MAX_SEQ_COLUMNS];
+		int n = rt_seq_call_nextvals(stmt, cols, RT_MAX_SEQ_COLUMNS);
+		struct RtSequences *q = n && !holds_first ? seqs(rt) : NULL;
+		return !q || reserve_for(q, cols, n, n, false, ready, arg, owner);
+	}
 	const char *table = insert_table(stmt, &rows);
 	struct RtSequences *q = table ? seqs(rt) : NULL;
 	if (!q)

@@ -3,7 +3,8 @@
 # that needs a fact of its catalog the router has not learned waits alone:
 # an ORDER BY expression whose type is asked (a new expression type), an
 # INSERT ... SELECT whose table's sequence columns are asked, a COPY into a
-# table not copied into before, a placement call (dosql_shard_table) whose
+# table not copied into before, a nextval() whose sequence has no block of
+# values reserved yet, a placement call (dosql_shard_table) whose
 # table's rows are counted on every shard.  The router meanwhile serves another
 # session on the other shard; after SIGCONT each waiting statement
 # completes with PostgreSQL's answer (the same statements on PostgreSQL).
@@ -44,6 +45,7 @@ both('create table kv (id int primary key, v text)');
 both('insert into kv (id, v) values ' . join(', ', map { "($_, '" . ('x' x ($_ % 7)) . "v$_')" } 1 .. 40));
 both('create table sq (n serial, v text primary key)');
 both('create table cp (id int primary key, v text)');
+both('create sequence s9 start 5');
 my $other = $shards[1]->safe_psql('select min(id) from kv');
 ok($other, 'the second shard holds a row');
 # every table's columns are learned: only the facts under test are asked later
@@ -101,6 +103,17 @@ is($router->safe_psql('select count(*) from sq where n > 0'), '1', 'the row took
 while_stopped('COPY into a table not copied into before',
 	'copy cp from stdin', join('', map { "$_\tc$_\n" } 1 .. 20));
 is($router->safe_psql('select count(*), sum(id) from cp'), '20|210', 'the rows were copied');
+while_stopped('nextval of a sequence not drawn from before', q{select nextval('s9'), nextval('s9')});
+# the extended protocol: an Execute whose plan needs an expression's type
+# waits for it and runs again (pgbench -M prepared: Parse, Bind, Execute)
+my $dir = $c->basedir;
+open my $fh, '>', "$dir/expr.sql" or die $!;
+print $fh "select id, v from kv order by upper(v), id limit 3;\n";
+close $fh;
+my ($brc, $bout, $berr) = DoSQL::Test::Utils::run_command([ "$DoSQL::Test::ServerNode::pg_bindir/pgbench", '-n', '-M',
+		'prepared', '-t', '2', '-f', "$dir/expr.sql", '-h', $router->host, '-p', $router->port, '-U', 'dosql', 'dosql' ]);
+is($brc, 0, 'an Execute whose plan asks an expression type runs') or diag($berr);
+like($bout, qr/number of transactions actually processed: 2/, 'both of its runs');
 $router->safe_psql('create table pt (id int primary key, v text)');
 $router->safe_psql('select count(*) from pt');
 while_stopped('dosql_shard_table', q{select dosql_shard_table('pt', 'id')}, undef, '|');
@@ -112,6 +125,39 @@ while_stopped('dosql_shard_table naming no column of the table', q{select dosql_
 
 $c->stop;
 is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $c->router, $c->shards;
+
+# With shard_timeout_ms, a catalog question the stopped first shard does
+# not answer fails the statement that waits for it with 57014, as a
+# statement on a shard that does not answer does; the router serves on.
+my $t = DoSQL::Test::Cluster->new('metatimeout',
+	shards => 2,
+	tables => { kv => { column_vindexes => [ { column => 'id', name => 'hash' } ] } },
+	router_config => { shard_timeout_ms => 1000 });
+$t->start;
+my $tr = $t->router;
+my @ts = $t->shards;
+$tr->safe_psql('create table kv (id int primary key, v text)');
+$tr->safe_psql("insert into kv (id, v) values (1, 'a'), (2, 'bb'), (3, 'ccc'), (4, 'dddd')");
+$tr->safe_psql('select count(*) from kv');
+kill 'STOP', $ts[0]->pid;
+my ($rc, $out, $err) = $tr->psql('select id from kv order by length(v) desc, id',
+	flags => [ '-X', '-q', '-A', '-t', '-v', 'VERBOSITY=verbose' ], timeout => 60);
+kill 'CONT', $ts[0]->pid;
+like($err, qr/ERROR:  57014: canceling statement due to shard_timeout_ms: shard "[^"]+" did not answer within 1000 ms/,
+	'an expression type the stopped first shard does not give in time: 57014');
+is($tr->safe_psql('select id from kv order by length(v) desc, id'), "4\n3\n2\n1",
+	'the same statement is answered once the shard goes on');
+$tr->safe_psql('create table pz (id int primary key, v text)');
+$tr->safe_psql('select count(*) from pz');
+kill 'STOP', $ts[0]->pid;
+($rc, $out, $err) = $tr->psql(q{select dosql_shard_table('pz', 'id')},
+	flags => [ '-X', '-q', '-A', '-t', '-v', 'VERBOSITY=verbose' ], timeout => 60);
+kill 'CONT', $ts[0]->pid;
+like($err, qr/ERROR:  57014: canceling statement due to shard_timeout_ms: shard "[^"]+" did not answer within 1000 ms/,
+	'dosql_shard_table whose rows the stopped shard does not count in time: 57014');
+is($tr->safe_psql(q{select dosql_shard_table('pz', 'id')}), '', 'and it runs once the shard goes on');
+$t->stop;
+is($_->sanitizer_report, '', $_->name . ': no sanitizer reports') for $t->router, $t->shards;
 $oracle->stop;
 
 done_testing();
