@@ -138,6 +138,12 @@ bool tr_any_array_op(Tr *tr, PgQuery__AExpr *a, bool all, const char *op, Buf *o
 bool tr_indirection(Tr *tr, PgQuery__AIndirection *ind, Buf *out, TType *ty);
 bool tr_json_build_object(Tr *tr, PgQuery__FuncCall *f, Buf *out, TType *ty);
 bool tr_is_int_type(uint32_t t);
+/* translate_variadic.c: VARIADIC of concat, concat_ws and format: 1 with
+ * the call written, 0 with the error set, -1 with *fc the call of the
+ * arguments it stands for (the array's elements) for the caller to
+ * translate. */
+int tr_variadic_expand(Tr *tr, const PgQuery__FuncCall *f, const char *name, PgQuery__FuncCall *fc, Buf *out,
+		       TType *ty);
 /* The common type of two types (0 or unknown: the other): numeric types
  * promote, so do date < timestamp < timestamptz, otherwise the first. */
 uint32_t tr_common_of(uint32_t a, uint32_t b);

@@ -382,8 +382,12 @@ bool tr_sig_call(Tr *tr, PgQuery__FuncCall *f, const char *name, Buf *out, TType
 {
 	if (f->agg_star || f->agg_distinct || f->over || f->agg_filter || f->n_agg_order)
 		return tr_unsupported(tr, f->location, "this use of a date/time or string function");
+	PgQuery__FuncCall vf;
+	int v = f->func_variadic ? tr_variadic_expand(tr, f, name, &vf, out, ty) : -1;
+	if (v >= 0)
+		return v > 0 && !tr->failed;
 	if (f->func_variadic)
-		return tr_unsupported(tr, f->location, "VARIADIC arguments");
+		f = &vf;
 	if (strcmp(name, "make_interval") == 0)
 		return make_interval(tr, f, out, ty);
 	size_t n = f->n_args;

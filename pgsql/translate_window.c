@@ -73,9 +73,9 @@ void tr_put_sort_dir(Buf *out, const PgQuery__SortBy *sb)
 
 static bool is_float_type(uint32_t t) { return t == PGT_FLOAT4 || t == PGT_FLOAT8; }
 
-/* A RANGE offset of type oid written as a constant (2, 1.5, 2::int8,
+/* A frame offset of type oid written as a constant (2, 1.5, 2::int8,
  * 'inf'::float8) as the SQLite number literal into out: SQLite reads
- * only a literal there.  0: not such a constant; -1: the error is set
+ * no function call there, and only a literal as a RANGE offset.  0: not such a constant; -1: the error is set
  * (22013 for a negative or NaN offset, 0A000 for infinity). */
 static int range_literal(Tr *tr, Node *n, uint32_t oid, Buf *out)
 {
@@ -143,7 +143,7 @@ static bool frame_offset(Tr *tr, Node *n, bool range, bool start, const TType *k
 		else if (range && !tr_is_int_type(et.oid) && !is_float_type(et.oid))
 			ok = tr_unsupported(tr, -1, "RANGE frame offsets of this type");
 	}
-	int lit = ok && range ? range_literal(tr, n, et.oid, out) : 0;
+	int lit = ok && (range || tr_is_int_type(et.oid)) ? range_literal(tr, n, et.oid, out) : 0;
 	if (lit != 0) {
 		ok = lit > 0;
 	} else if (ok && range) {
