@@ -86,6 +86,17 @@ static int fold_agg(const PgQuery__FuncCall *f)
 	return FOLD_VARYING;
 }
 
+/* Whether n is a number literal under prefix + and - signs. */
+static bool signed_number(const Node *n)
+{
+	while (n && n->node_case == PG_QUERY__NODE__NODE_A_EXPR && !n->a_expr->lexpr && n->a_expr->n_name == 1 &&
+	       n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP &&
+	       (strcmp(pgn_str(n->a_expr->name[0]), "-") == 0 || strcmp(pgn_str(n->a_expr->name[0]), "+") == 0))
+		n = n->a_expr->rexpr;
+	return n && n->node_case == PG_QUERY__NODE__NODE_A_CONST && !n->a_const->isnull &&
+	       (n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL || n->a_const->val_case == PG_QUERY__A__CONST__VAL_FVAL);
+}
+
 /* aggs: an aggregate call counts as varying by row (beside a NULL
  * constant); else as unsure (an aggregate is evaluated before the
  * expressions above it, left of IN for one). */
@@ -107,6 +118,8 @@ static int fold_kind(const Node *n, bool aggs)
 		const PgQuery__AExpr *a = n->a_expr;
 		if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP)
 			return FOLD_UNSURE;
+		if (signed_number(n))
+			return FOLD_LITERAL; /* - + 0: negating a number literal cannot fail */
 		Node *args[2] = {a->lexpr, a->rexpr};
 		return a->lexpr ? fold_args(2, args, aggs) : fold_args(1, args + 1, aggs);
 	}
