@@ -329,6 +329,9 @@ void rt_table_from_init(RtTableFrom *tf, const char *table);
 
 /* plan.c, for gather.c */
 const VscTable *rt_plan_placement(const RtPlanner *pl, const char *table);
+/* Whether every sharded table of a SELECT or UPDATE ... FROM is joined to
+ * the others on its vindex column with the same vindex (plan_colocate.c). */
+bool rt_colocated_join(const RtPlanner *pl, PgQuery__Node *stmt, const RtTables *t);
 bool rt_where_shards(const RtPlanner *pl, PgQuery__Node *where, const char *table, const char *alias,
 		     const VscColumnVindex *cv, RtRoute *r, bool *refused);
 
