@@ -3,7 +3,8 @@
  * DISTINCT aggregates compare.  A numeric key becomes its text under the
  * collation pg_numeric (decimal.c), so that values equal at different
  * scales (1.5 and 1.50) are one group, one row, one partition, as in
- * PostgreSQL.  And GROUPING SETS, ROLLUP and CUBE (below).
+ * PostgreSQL.  And GROUPING SETS, ROLLUP and CUBE, and the check that a
+ * grouped SELECT uses only grouped columns outside aggregates (below).
  */
 #include <string.h>
 #include "common/pgnode.h"
@@ -329,4 +330,223 @@ int tr_group_expr(Tr *tr, Node *n, Buf *out, TType *ty)
 	}
 	buf_cleanup(&b);
 	return ok;
+}
+
+/* ---------------------------------------------------------- grouping
+ * In a grouped SELECT (GROUP BY, or an aggregate in its targets or HAVING)
+ * every column its targets, HAVING and ORDER BY use outside an aggregate
+ * must be grouped, or belong to a table whose primary key is grouped
+ * (42803), as in PostgreSQL.  Columns of outer queries count as constants. */
+
+typedef struct GroupCheck {
+	Tr *tr;
+	PgQuery__SelectStmt *s;
+	int nitems;
+	const ProtobufCMessage *items[64]; /* GROUP BY expressions (Nodes) */
+	int ncols;
+	struct {
+		const TRel *rel;
+		int col;
+	} cols[64]; /* grouped plain columns */
+	bool agg;   /* an aggregate at this level */
+	bool failed;
+} GroupCheck;
+
+static const char *node_name(Node *n)
+{
+	return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL;
+}
+
+/* The column of this query level a reference names, or false (outer,
+ * ambiguous, unknown: left to the translation). */
+static bool gc_resolve(Tr *tr, PgQuery__ColumnRef *cr, const TRel **rel, int *col)
+{
+	const char *relname = NULL, *colname = NULL;
+	if (cr->n_fields == 1) {
+		colname = node_name(cr->fields[0]);
+	} else if (cr->n_fields == 2) {
+		relname = node_name(cr->fields[0]);
+		colname = node_name(cr->fields[1]);
+	}
+	if (!colname)
+		return false;
+	int hits = 0;
+	for (int i = 0; i < tr->scope->nrels; i++) {
+		const TRel *r = tr->scope->rels[i];
+		if (relname && strcmp(r->alias, relname) != 0)
+			continue;
+		for (int j = 0; j < r->ncols; j++)
+			if (strcmp(r->cols[j].name, colname) == 0 && !(r->cols[j].hidden && !relname)) {
+				*rel = r;
+				*col = j;
+				hits++;
+			}
+	}
+	return hits == 1;
+}
+
+static bool gc_is_grouped(const GroupCheck *g, const TRel *rel, int col)
+{
+	for (int i = 0; i < g->ncols; i++)
+		if (g->cols[i].rel == rel && g->cols[i].col == col)
+			return true;
+	return false;
+}
+
+/* Whether the primary key of the column's table is grouped (the column is
+ * then functionally dependent on the grouping). */
+static bool gc_pk_grouped(const GroupCheck *g, const TRel *rel, int col)
+{
+	uint32_t oid = rel->cols[col].table_oid;
+	if (!oid)
+		return false;
+	const PgsCatalog *cat = g->tr->ctx->cat;
+	const PgsTable *t = NULL;
+	for (int i = 0; i < cat->ntables && !t; i++)
+		if (cat->tables[i]->oid == oid)
+			t = cat->tables[i];
+	if (!t || !t->npk)
+		return false;
+	for (int k = 0; k < t->npk; k++) {
+		bool found = false;
+		for (int j = 0; j < rel->ncols && !found; j++)
+			found = rel->cols[j].table_oid == oid && rel->cols[j].attnum == t->pk[k] && gc_is_grouped(g, rel, j);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void gc_column(GroupCheck *g, const TRel *rel, int col, int loc)
+{
+	if (g->failed || gc_is_grouped(g, rel, col) || gc_pk_grouped(g, rel, col))
+		return;
+	g->failed = true;
+	tr_fail(g->tr, "42803", loc, "column \"%s.%s\" must appear in the GROUP BY clause or be used in an aggregate function",
+		rel->alias, rel->cols[col].name);
+}
+
+static bool is_agg_call(const PgQuery__FuncCall *f)
+{
+	const char *name = f->n_funcname ? node_name(f->funcname[f->n_funcname - 1]) : NULL;
+	return !f->over && name && tr_is_aggregate(name);
+}
+
+/* First pass: is there an aggregate at this level? */
+static bool gc_find_agg(const ProtobufCMessage *m, void *arg)
+{
+	GroupCheck *g = arg;
+	if (m->descriptor == &pg_query__sub_link__descriptor || g->agg)
+		return false;
+	if (m->descriptor == &pg_query__func_call__descriptor && is_agg_call((const PgQuery__FuncCall *)m)) {
+		g->agg = true;
+		return false;
+	}
+	return true;
+}
+
+static bool gc_visit(const ProtobufCMessage *m, void *arg)
+{
+	GroupCheck *g = arg;
+	if (g->failed || m->descriptor == &pg_query__sub_link__descriptor)
+		return false;
+	if (m->descriptor == &pg_query__node__descriptor) {
+		for (int i = 0; i < g->nitems; i++)
+			if (pgn_equal(m, g->items[i]))
+				return false;
+		return true;
+	}
+	if (m->descriptor == &pg_query__func_call__descriptor)
+		return !is_agg_call((const PgQuery__FuncCall *)m);
+	if (m->descriptor != &pg_query__column_ref__descriptor)
+		return true;
+	PgQuery__ColumnRef *cr = (PgQuery__ColumnRef *)m;
+	Node *last = cr->fields[cr->n_fields - 1];
+	if (last->node_case == PG_QUERY__NODE__NODE_A_STAR) {
+		const char *relname = cr->n_fields == 2 ? node_name(cr->fields[0]) : NULL;
+		for (int i = 0; i < g->tr->scope->nrels; i++) {
+			const TRel *r = g->tr->scope->rels[i];
+			if (relname && strcmp(r->alias, relname) != 0)
+				continue;
+			for (int j = 0; j < r->ncols; j++)
+				if (!r->cols[j].hidden)
+					gc_column(g, r, j, cr->location);
+		}
+		return false;
+	}
+	const TRel *rel;
+	int col;
+	if (gc_resolve(g->tr, cr, &rel, &col))
+		gc_column(g, rel, col, cr->location);
+	return false;
+}
+
+/* The target an unqualified name stands for when it names an output column
+ * of s and no column of this level; NULL otherwise. */
+static Node *gc_output(Tr *tr, PgQuery__SelectStmt *s, Node *n)
+{
+	const TRel *rel;
+	int col;
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 1 ||
+	    gc_resolve(tr, n->column_ref, &rel, &col))
+		return NULL;
+	const char *name = node_name(n->column_ref->fields[0]);
+	for (size_t i = 0; name && i < s->n_target_list; i++)
+		if (s->target_list[i]->res_target->name && strcmp(s->target_list[i]->res_target->name, name) == 0)
+			return s->target_list[i]->res_target->val;
+	return NULL;
+}
+
+/* The target a GROUP BY item stands for when it is a position or an output
+ * name that is not a column. */
+static Node *gc_group_item(GroupCheck *g, Node *item)
+{
+	PgQuery__SelectStmt *s = g->s;
+	if (item->node_case == PG_QUERY__NODE__NODE_A_CONST && item->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+		int pos = item->a_const->ival->ival;
+		return pos >= 1 && (size_t)pos <= s->n_target_list ? s->target_list[pos - 1]->res_target->val : item;
+	}
+	Node *target = gc_output(g->tr, s, item);
+	return target ? target : item;
+}
+
+bool tr_group_check(Tr *tr, PgQuery__SelectStmt *s)
+{
+	GroupCheck *g = arena_alloc(tr->a, sizeof(*g));
+	memset(g, 0, sizeof(*g));
+	g->tr = tr;
+	g->s = s;
+	for (size_t i = 0; i < s->n_target_list; i++)
+		pgn_walk(&s->target_list[i]->base, gc_find_agg, g);
+	if (s->having_clause)
+		pgn_walk(&s->having_clause->base, gc_find_agg, g);
+	if ((!s->n_group_clause && !g->agg && !s->having_clause) || tr->gs)
+		return true; /* grouping sets: beyond this check */
+	for (size_t i = 0; i < s->n_group_clause; i++) {
+		Node *item = gc_group_item(g, s->group_clause[i]);
+		if (item->node_case == PG_QUERY__NODE__NODE_GROUPING_SET || g->nitems == 64)
+			return true; /* refused or beyond this check: the translation decides */
+		g->items[g->nitems++] = &item->base;
+		const TRel *rel;
+		int col;
+		if (item->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && g->ncols < 64 &&
+		    gc_resolve(tr, item->column_ref, &rel, &col)) {
+			g->cols[g->ncols].rel = rel;
+			g->cols[g->ncols++].col = col;
+		}
+	}
+	for (size_t i = 0; i < s->n_target_list && !g->failed; i++)
+		if (s->target_list[i]->res_target->val)
+			pgn_walk(&s->target_list[i]->res_target->val->base, gc_visit, g);
+	if (s->having_clause && !g->failed)
+		pgn_walk(&s->having_clause->base, gc_visit, g);
+	for (size_t i = 0; i < s->n_sort_clause && !g->failed; i++) {
+		Node *by = s->sort_clause[i]->sort_by->node;
+		if (by->node_case == PG_QUERY__NODE__NODE_A_CONST)
+			continue; /* a position */
+		if (gc_output(tr, s, by))
+			continue; /* an output name */
+		pgn_walk(&by->base, gc_visit, g);
+	}
+	return !g->failed;
 }

@@ -253,6 +253,11 @@ TrGSets *tr_grouping_sets(Tr *tr, const PgQuery__SelectStmt *s);
 int tr_grouping_sets_count(const TrGSets *gs);
 void tr_grouping_set_use(TrGSets *gs, int i, size_t *n, Node ***items);
 int tr_group_expr(Tr *tr, Node *n, Buf *out, TType *ty);
+/* A grouped SELECT's columns outside aggregates are grouped (42803). */
+bool tr_group_check(Tr *tr, PgQuery__SelectStmt *s);
+/* A column reference resolved in the scopes, emitted with its type
+ * (translate_scope.c). */
+bool tr_column_ref(Tr *tr, PgQuery__ColumnRef *cr, Buf *out, TType *ty);
 /* translate_group.c: e as a grouping / DISTINCT key (numeric by value) */
 void tr_put_group_key(Buf *out, Buf *e, const TType *t);
 /* translate_window.c: " OVER ..." of a window call; " WINDOW ..." of s */
