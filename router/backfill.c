@@ -21,10 +21,12 @@
  * (the vindex is still written, but not read; a RELOAD starts the job
  * again).  A batch that lost a lock conflict (40001) runs again.
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "pgsql/translate.h"
@@ -74,6 +76,7 @@ struct RtBackfill {
 };
 
 static void step(RtBackfill *b);
+static void save_pending(RtRouter *rt);
 static void fail(RtBackfill *b, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The table and vindex the job fills, as the VSchema says now; false when
@@ -113,6 +116,29 @@ static void fail(RtBackfill *b, const char *sqlstate, const char *fmt, ...)
 	b->state = RT_BACKFILL_FAILED;
 	close_conns(b);
 	log_warning(NULL, "lookup backfill of \"%s\".\"%s\": %s %s", b->table, b->column, b->err.sqlstate, b->err.message);
+}
+
+/* Note the unfinished jobs (running or failed, the newest of each column)
+ * in rt->backfill_path, so that a router started again runs them again
+ * instead of reading by a vindex whose lookup table misses rows. */
+static void save_pending(RtRouter *rt)
+{
+	if (!rt->backfill_path)
+		return;
+	json_t *jobs = json_array();
+	for (const RtBackfill *b = rt->backfills; jobs && b; b = b->next) {
+		bool newer = false; /* the list is newest first */
+		for (const RtBackfill *o = rt->backfills; o != b; o = o->next)
+			newer |= strcmp(o->table, b->table) == 0 && strcmp(o->column, b->column) == 0;
+		if (!newer && (b->state == RT_BACKFILL_RUNNING || b->state == RT_BACKFILL_FAILED))
+			json_array_append_new(jobs, json_pack("{s:s, s:s, s:s}", "table", b->table, "column", b->column,
+							      "vindex", b->vindex));
+	}
+	json_t *root = jobs ? json_pack("{s:o}", "backfills", jobs) : NULL;
+	if (!root || !rt_json_write_atomic(rt->backfill_path, root))
+		log_warning(NULL, "could not write %s: a lookup backfill under way is not run again if the router restarts",
+			    rt->backfill_path);
+	json_decref(root);
 }
 
 static bool send_cmd(RtBackfill *b, int shard, const char *sql)
@@ -309,6 +335,7 @@ static void advance(RtBackfill *b, PGresult *res)
 		if (!current(b, &vt, &cv)) {
 			b->state = RT_BACKFILL_CANCELLED;
 			close_conns(b);
+			save_pending(b->rt);
 			return;
 		}
 		if (!plan_writes(b, vt, cv, res))
@@ -346,6 +373,7 @@ static void advance(RtBackfill *b, PGresult *res)
 			if (++b->shard == b->nshards) {
 				b->state = RT_BACKFILL_DONE;
 				close_conns(b);
+				save_pending(b->rt);
 				log_info(NULL, "lookup backfill of \"%s\".\"%s\": %lld rows, done", b->table, b->column, b->done);
 				return;
 			}
@@ -504,8 +532,40 @@ bool rt_backfill_start(RtRouter *rt, const char *table, const char *column, cons
 	b->next = rt->backfills;
 	rt->backfills = b;
 	log_info(NULL, "lookup backfill of \"%s\".\"%s\" (vindex \"%s\") starts", table, column, vindex);
+	save_pending(rt);
 	run(b);
 	return true;
+}
+
+void rt_backfill_resume(RtRouter *rt)
+{
+	if (!rt->backfill_path || access(rt->backfill_path, F_OK) != 0)
+		return;
+	json_error_t jerr;
+	json_t *root = json_load_file(rt->backfill_path, 0, &jerr);
+	json_t *jobs = json_object_get(root, "backfills");
+	if (!json_is_array(jobs))
+		log_warning(NULL, "%s:%d: %s", rt->backfill_path, jerr.line, root ? "no \"backfills\" array" : jerr.text);
+	size_t i;
+	json_t *j;
+	json_array_foreach(jobs, i, j) {
+		const char *table = json_string_value(json_object_get(j, "table"));
+		const char *column = json_string_value(json_object_get(j, "column"));
+		const char *vindex = json_string_value(json_object_get(j, "vindex"));
+		RtBackfill probe = {.rt = rt};
+		if (!table || !column || !vindex || strlen(table) >= sizeof(probe.table) ||
+		    strlen(column) >= sizeof(probe.column) || strlen(vindex) >= sizeof(probe.vindex))
+			continue;
+		strcpy(probe.table, table);
+		strcpy(probe.column, column);
+		strcpy(probe.vindex, vindex);
+		const VscTable *vt;
+		const VscColumnVindex *cv;
+		if (current(&probe, &vt, &cv))
+			rt_backfill_start(rt, table, column, vindex);
+	}
+	json_decref(root);
+	save_pending(rt); /* without the jobs whose vindex is gone */
 }
 
 void rt_backfill_retry_failed(RtRouter *rt)

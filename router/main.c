@@ -313,6 +313,9 @@ int main(int argc, char **argv)
 	size_t olen = strlen(cfg.data_dir) + 32;
 	rt.overlay_path = malloc(olen);
 	snprintf(rt.overlay_path, olen, "%s/vschema-changes.json", cfg.data_dir);
+	rt.backfill_path = malloc(olen);
+	if (rt.backfill_path)
+		snprintf(rt.backfill_path, olen, "%s/lookup-backfill.json", cfg.data_dir);
 	rt.vschema = vsc_load_overlay(cfg.vschema, rt.overlay_path, err, sizeof(err));
 	if (!rt.vschema) {
 		fprintf(stderr, "dosql: %s\n", err);
@@ -361,6 +364,7 @@ int main(int argc, char **argv)
 		cfg.ops.passwd_file = strdup(cfg.passwd_file);
 	if (!rt_ops_start(&rt, &ops, &cfg.ops))
 		goto out;
+	rt_backfill_resume(&rt);
 	sigint = evsignal_new(rt.base, SIGINT, on_signal, &rt);
 	sigterm = evsignal_new(rt.base, SIGTERM, on_signal, &rt);
 	event_add(sigint, NULL);
@@ -417,6 +421,7 @@ out:
 	rt_op_cache_free();
 	free(rt.vschema_path);
 	free(rt.overlay_path);
+	free(rt.backfill_path);
 	config_free(&cfg);
 	return rc;
 }

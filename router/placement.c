@@ -99,17 +99,22 @@ static bool write_overlay(const char *path, const char *table, json_t *entry, Pg
 		json_object_set_new(tables, table, entry);
 	else
 		json_object_del(tables, table);
+	bool ok = rt_json_write_atomic(path, root);
+	if (!ok)
+		pgw_error_set(e, "58030", "could not write %s", path);
+	json_decref(root);
+	return ok;
+}
+
+bool rt_json_write_atomic(const char *path, json_t *root)
+{
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	bool ok = fd >= 0 && json_dumpfd(root, fd, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 && fsync(fd) == 0;
 	if (fd >= 0)
 		close(fd);
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok)
-		pgw_error_set(e, "58030", "could not write %s", path);
-	json_decref(root);
-	return ok;
+	return ok && rename(tmp, path) == 0;
 }
 
 /* The VSchema again with the overlay file's tables; false with e. */

@@ -78,6 +78,7 @@ typedef struct RtRouter {
 	struct event *decisions; /* owned: the coordinator logged decisions (rt_txn_decisions) */
 	char *vschema_path;  /* owned: the VSchema file */
 	char *overlay_path;  /* owned: <data_dir>/vschema-changes.json */
+	char *backfill_path; /* owned: <data_dir>/lookup-backfill.json, the unfinished backfills */
 	int nold;
 	VscSchema **old_vschemas; /* owned: replaced by placement changes, freed at exit */
 	struct RtPlanCache *plans; /* owned: parse trees of simple queries (plancache.c) */
@@ -862,6 +863,14 @@ bool rt_backfill_pending(const RtRouter *rt, const char *table, const char *colu
 void rt_backfill_retry_failed(RtRouter *rt);
 int rt_backfill_rows(const RtRouter *rt, RtBackfillRow *rows, int max);
 void rt_backfill_free_all(RtRouter *rt);
+/* Start again the backfills that were unfinished when the router stopped
+ * (rt->backfill_path), those whose vindex the VSchema still has. */
+void rt_backfill_resume(RtRouter *rt);
+
+/* Write a JSON document to path atomically (a file beside it, fsynced,
+ * renamed over it): false when it could not (placement.c). */
+struct json_t;
+bool rt_json_write_atomic(const char *path, struct json_t *root);
 /* A NOTICE for each PRIMARY KEY or UNIQUE constraint of a CREATE TABLE of
  * a sharded table that does not include its vindex column (it holds per
  * shard only), unless a lookup_unique vindex on its one column makes it

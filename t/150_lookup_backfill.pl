@@ -213,6 +213,40 @@ is(join(',', sort split /\n/, join("\n", map { $_->safe_psql('select email from 
 $plan = join("\n", map { $_->[0] } @{ $rt->selectall_arrayref(q{explain select * from dups where email = 'x4@x'}) });
 like($plan, qr/Route Lookup/, 'reads use it now');
 
+# a router that stops during a backfill runs it again when it starts: its
+# lookup table is not read before then (it would miss rows)
+my $vs = decode_json(slurp_file($c->vschema_file));
+$vs->{vindexes}{code_uq} = { type => 'lookup_unique', params => { table => 'later_code', from => 'code', to => 'keyspace_id' } };
+$vs->{tables}{later} = { column_vindexes => [ { column => 'id', name => 'hash' } ] };
+$vs->{tables}{later_code} = { column_vindexes => [ { column => 'code', name => 'hash' } ] };
+write_file($c->vschema_file, JSON::PP->new->canonical->pretty->encode($vs));
+(undef, $out, $err) = $router->psql('reload');
+is($err, '', 'RELOAD with a new table') or diag($err);
+$rt->do($_) or BAIL_OUT($rt->errstr) for 'create table later (id int primary key, code text)',
+	'create table later_code (code text primary key, keyspace_id int8 not null)';
+ok($rt->do('insert into later (id, code) values ' . join(', ', map { "($_, 'c$_')" } 1 .. 60)), '60 rows of it');
+vschema_with(later => [ { column => 'code', name => 'code_uq' } ]);
+# a transaction on the first shard holds its write lock: the job's batches
+# there wait and run again until it ends
+my $holder = DBI->connect($shards[0]->dsn, 'dosql', '', { RaiseError => 0, PrintError => 0, AutoCommit => 0 });
+ok($holder && $holder->do('update later set code = code'), 'a transaction holds the first shard\'s write lock');
+(undef, $out, $err) = $router->psql('reload');
+is($err, '', 'RELOAD adding a lookup vindex to it') or diag($err);
+is(jobs()->{'later.code'}{state}, 'running', 'its job runs');
+$rt->disconnect;
+$router->kill9;
+$holder->rollback;
+$holder->disconnect;
+$router->start;
+$rt = $c->router_dbh;
+ok(poll_until(sub { my $j = jobs()->{'later.code'}; $j && $j->{state} eq 'done' }), 'the router started again runs the job to its end')
+	or diag(explain(jobs()));
+my $found = 0;
+$found += ($rt->selectrow_array("select count(*) from later where code = 'c$_'") // 0) for 1 .. 60;
+is($found, 60, 'a read by the column finds each of the 60 rows');
+$plan = join("\n", map { $_->[0] } @{ $rt->selectall_arrayref(q{explain select * from later where code = 'c7'}) });
+like($plan, qr/Route Lookup/, 'by the lookup') or diag($plan);
+
 $rt->disconnect;
 $c->stop;
 done_testing();
