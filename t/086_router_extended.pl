@@ -191,7 +191,7 @@ is(ext_lines('explain select * from items where id = $1', 4), $router->safe_psql
 	'EXPLAIN of a keyed statement by Execute: the simple protocol\'s lines');
 # EXPLAIN of an UPDATE that would move a row explains and moves nothing
 my $where4 = placement('select id from items where id in (4, 304)');
-like(ext_lines('explain update items set id = $1 where id = $2', 304, 4), qr/^Move Equal shard [-0-9a-f]+, rows of "items" whose "id" changes shard move: UPDATE items SET id = \$1 WHERE id = \$2 RETURNING \*\nShard "/,
+like(ext_lines('explain update items set id = $1 where id = $2', 304, 4), qr/^Move Equal shard [-0-9a-f]+ by vindex hash \(id\), rows of "items" whose "id" changes shard move: UPDATE items SET id = \$1 WHERE id = \$2 RETURNING \*\nShard "/,
 	'EXPLAIN of a vindex-column UPDATE by Execute');
 is(placement('select id from items where id in (4, 304)'), $where4, '... moves nothing');
 
