@@ -10,36 +10,21 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
+use DoSQL::Test::Cluster;
 use DoSQL::Test::ServerNode;
 use DoSQL::Test::Deps qw(require_dependency perl_module_missing);
-use DoSQL::Test::Utils qw(write_file);
 
 BEGIN { require_dependency(perl_module_missing('DBD::Pg', 'libdbd-pg-perl')); }
 use DBI;
 use DBD::Pg qw(:async);
 
-my @names = ('-40', '40-80', '80-c0', 'c0-');
-my @shards = map { DoSQL::Test::ServerNode->new_shard("shard$_") } 0 .. 3;
-my $dir = $shards[0]->basedir;
-my $shard_list = '[' . join(', ', map { qq({"name": "$names[$_]", "host": "127.0.0.1", "port": ) . $shards[$_]->port . '}' } 0 .. 3) . ']';
-write_file("$dir/vschema.json", qq({"sharded": true, "shards": $shard_list,
- "vindexes": {"hash": {"type": "hash"}},
- "tables": {"sa": {"column_vindexes": [{"column": "id", "name": "hash"}]},
-            "sb": {"column_vindexes": [{"column": "id", "name": "hash"}]},
-            "pin": {"pinned": "-40"},
-            "refs": {"type": "reference"}}}
-));
-my @routers;
-for my $r (1, 2) {
-	my $port = DoSQL::Test::ServerNode::reserve_port();
-	mkdir "$dir/r$r";
-	write_file("$dir/r$r.json", qq({"listen": {"host": "127.0.0.1", "port": $port}, "auth": "trust",
- "vschema": "vschema.json", "router_id": "r$r", "data_dir": "r$r"}));
-	push @routers, DoSQL::Test::ServerNode->new("router$r", port => $port,
-		command => [ "$DoSQL::Test::ServerNode::bindir/dosql", '--config', "$dir/r$r.json" ]);
-}
-$_->start for @shards;
-$_->start for @routers;
+my $two = DoSQL::Test::Cluster::two_routers(tables => { sa => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+	sb => { column_vindexes => [ { column => 'id', name => 'hash' } ] },
+	pin => { pinned => '-40' },
+	refs => { type => 'reference' } });
+my @names = @{ $two->{names} };
+my @shards = @{ $two->{shards} };
+my @routers = @{ $two->{routers} };
 my ($router, $router2) = @routers;
 sub connect_to { DBI->connect($_[0]->dsn, 'dosql', '', { RaiseError => 1, AutoCommit => 1, PrintError => 0 }) }
 

@@ -266,4 +266,46 @@ sub stop
 	return $ok;
 }
 
+=pod
+
+=item two_routers(tables => { NAME => ENTRY, ... })
+
+Four shards (C<shard0> .. C<shard3>, keyspace -40 .. c0-) and two routers
+(C<router1>, C<router2>, router ids r1 and r2, each with a data directory
+of its own) over one VSchema with a hash vindex and these tables, all
+started.  Returns C<< { dir => DIR, names => [...], shards => [...],
+routers => [...] } >>: the directory of the VSchema, the shard names in
+keyspace order, the shard nodes and the router nodes.
+
+=cut
+
+sub two_routers
+{
+	my (%opts) = @_;
+	my @names = _keyspace_ranges(4);
+	my @shards = map { DoSQL::Test::ServerNode->new_shard("shard$_") } 0 .. 3;
+	my $dir = $shards[0]->basedir;
+	my $vschema = {
+		sharded => JSON::PP::true,
+		shards => [ map { { name => $names[$_], host => '127.0.0.1', port => $shards[$_]->port + 0 } } 0 .. 3 ],
+		vindexes => { hash => { type => 'hash' } },
+		tables => $opts{tables} // {},
+	};
+	write_file("$dir/vschema.json", JSON::PP->new->canonical->pretty->encode($vschema));
+	my @routers;
+	for my $r (1, 2)
+	{
+		my $port = DoSQL::Test::ServerNode::reserve_port();
+		mkdir "$dir/r$r";
+		write_file("$dir/r$r.json", JSON::PP->new->canonical->encode({
+			listen => { host => '127.0.0.1', port => $port + 0 }, auth => 'trust',
+			vschema => 'vschema.json', router_id => "r$r", data_dir => "r$r" }));
+		push @routers, DoSQL::Test::ServerNode->new("router$r", port => $port,
+			command => [ "$DoSQL::Test::ServerNode::bindir/dosql", '--config', "$dir/r$r.json" ]);
+	}
+	$_->start for @shards;
+	$_->start for @routers;
+	return { dir => $dir, names => \@names, shards => \@shards, routers => \@routers };
+}
+
 1;
