@@ -27,11 +27,10 @@ my $cluster = DoSQL::Test::Cluster->new('ir', shards => 4,
 $cluster->start;
 
 my %dbopts = (RaiseError => 0, PrintError => 0, AutoCommit => 1);
-my $rdsn = 'dbi:Pg:host=' . $cluster->router->host . ';port=' . $cluster->router->port . ';dbname=dosql';
 my %db = (
 	postgres => DBI->connect($oracle->dsn, 'postgres', '', \%dbopts),
-	extended => DBI->connect($rdsn, 'dosql', '', \%dbopts),
-	simple => DBI->connect($rdsn, 'dosql', '', { %dbopts, pg_server_prepare => 0 }),
+	extended => $cluster->router_dbh(\%dbopts),
+	simple => $cluster->router_dbh({ %dbopts, pg_server_prepare => 0 }),
 );
 $db{$_} or BAIL_OUT("cannot connect to $_: $DBI::errstr") for sort keys %db;
 
