@@ -515,13 +515,15 @@ static void run(RtBackfill *b)
 		}
 }
 
-bool rt_backfill_start(RtRouter *rt, const char *table, const char *column, const char *vindex)
+/* A job for the column's vindex, not yet listed or running; NULL out of
+ * memory or for a name longer than the job keeps. */
+static RtBackfill *job_new(RtRouter *rt, const char *table, const char *column, const char *vindex)
 {
 	RtBackfill *b = calloc(1, sizeof(*b));
 	if (!b || strlen(table) >= sizeof(b->table) || strlen(column) >= sizeof(b->column) ||
 	    strlen(vindex) >= sizeof(b->vindex)) {
 		free(b);
-		return false;
+		return NULL;
 	}
 	b->rt = rt;
 	strcpy(b->table, table);
@@ -529,9 +531,23 @@ bool rt_backfill_start(RtRouter *rt, const char *table, const char *column, cons
 	strcpy(b->vindex, vindex);
 	for (int i = 0; i < RT_MAX_SHARDS; i++)
 		buf_init(&b->writes[i]);
-	b->next = rt->backfills;
-	rt->backfills = b;
-	log_info(NULL, "lookup backfill of \"%s\".\"%s\" (vindex \"%s\") starts", table, column, vindex);
+	return b;
+}
+
+/* List the job, newest first; the caller runs it and saves the list. */
+static void job_start(RtBackfill *b)
+{
+	b->next = b->rt->backfills;
+	b->rt->backfills = b;
+	log_info(NULL, "lookup backfill of \"%s\".\"%s\" (vindex \"%s\") starts", b->table, b->column, b->vindex);
+}
+
+bool rt_backfill_start(RtRouter *rt, const char *table, const char *column, const char *vindex)
+{
+	RtBackfill *b = job_new(rt, table, column, vindex);
+	if (!b)
+		return false;
+	job_start(b);
 	save_pending(rt);
 	run(b);
 	return true;
@@ -552,20 +568,18 @@ void rt_backfill_resume(RtRouter *rt)
 		const char *table = json_string_value(json_object_get(j, "table"));
 		const char *column = json_string_value(json_object_get(j, "column"));
 		const char *vindex = json_string_value(json_object_get(j, "vindex"));
-		RtBackfill probe = {.rt = rt};
-		if (!table || !column || !vindex || strlen(table) >= sizeof(probe.table) ||
-		    strlen(column) >= sizeof(probe.column) || strlen(vindex) >= sizeof(probe.vindex))
-			continue;
-		strcpy(probe.table, table);
-		strcpy(probe.column, column);
-		strcpy(probe.vindex, vindex);
+		RtBackfill *b = table && column && vindex ? job_new(rt, table, column, vindex) : NULL;
 		const VscTable *vt;
 		const VscColumnVindex *cv;
-		if (current(&probe, &vt, &cv))
-			rt_backfill_start(rt, table, column, vindex);
+		if (b && current(b, &vt, &cv)) {
+			job_start(b);
+			run(b);
+		} else {
+			free(b); /* the VSchema no longer has the vindex */
+		}
 	}
 	json_decref(root);
-	save_pending(rt); /* without the jobs whose vindex is gone */
+	save_pending(rt); /* once, with the jobs started and without the others */
 }
 
 void rt_backfill_retry_failed(RtRouter *rt)
