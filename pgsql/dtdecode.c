@@ -274,7 +274,7 @@ int pgt_check_displacement(const char *s, size_t n)
 		min = hr % 100;
 		hr /= 100;
 	}
-	if (overflow || hr > 15 || min >= 60 || sec >= 60)
+	if (overflow || hr > PGT_MAX_TZDISP_HOUR || min >= 60 || sec >= 60)
 		return PR_TZDISP;
 	return i == n ? PR_OK : PR_SYNTAX;
 }

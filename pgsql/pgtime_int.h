@@ -21,6 +21,8 @@
 #define PGT_TS_NOEND INT64_MAX
 #define PGT_DATE_NOBEGIN INT32_MIN
 #define PGT_DATE_NOEND INT32_MAX
+/* A zone displacement is under this many hours plus one (MAX_TZDISP_HOUR). */
+#define PGT_MAX_TZDISP_HOUR 15
 
 /* A date/time value as PostgreSQL holds it: microseconds and days since
  * 2000-01-01 (a timestamptz in UTC), an interval's three fields. */

@@ -1285,9 +1285,9 @@ bool pgt_time_recv(const uint8_t *p, size_t len, uint32_t oid, int32_t typmod, P
 		if ((oid == PGT_TIME || oid == PGT_TIMETZ) && (v.us < 0 || v.us > USECS_PER_DAY))
 			return pgt_fail(err, "22008", "time out of range");
 		if (oid == PGT_TIMETZ) {
-			/* timetz_recv's sane displacement: under 16 hours */
-			int32_t zone = (int32_t)rd_be32(p + 8);
-			if (zone <= -16 * 3600 || zone >= 16 * 3600)
+			/* timetz_recv's sane displacement (TZDISP_LIMIT) */
+			int32_t zone = (int32_t)rd_be32(p + 8), limit = (PGT_MAX_TZDISP_HOUR + 1) * 3600;
+			if (zone <= -limit || zone >= limit)
 				return pgt_fail(err, "22009", "time zone displacement out of range");
 			v.tzoff = -zone;
 		}
