@@ -27,16 +27,9 @@ my $cluster = DoSQL::Test::Cluster->new('shapes', shards => 4,
 	tables => { s => { column_vindexes => [ { column => 'id', name => 'hash' } ] } });
 $cluster->start;
 my $router = $cluster->router;
-my @flags = ('-X', '-q', '-A', '-v', 'ON_ERROR_STOP=0');
 
 # psql's stdout and stderr for sql on the router and on PostgreSQL
-sub both
-{
-	my ($sql) = @_;
-	my (undef, $rout, $rerr) = $router->psql($sql, flags => \@flags);
-	my (undef, $pout, $perr) = $oracle->psql($sql, flags => \@flags);
-	return ("$rout\n$rerr", "$pout\n$perr");
-}
+sub both { return $oracle->psql_both($router, $_[0]); }
 
 my $setup = q{create table s (id int primary key, i int, b bigint, n numeric, t text, ts timestamp, d date,
  f float8, flag bool);

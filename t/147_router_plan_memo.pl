@@ -32,13 +32,7 @@ my @shards = $c->shards;
 my @flags = ('-X', '-q', '-A', '-v', 'ON_ERROR_STOP=0');
 
 # psql's stdout and stderr for sql on the router and on PostgreSQL
-sub both
-{
-	my ($sql) = @_;
-	my (undef, $rout, $rerr) = $router->psql($sql, flags => \@flags);
-	my (undef, $pout, $perr) = $oracle->psql($sql, flags => \@flags);
-	return ("$rout\n$rerr", "$pout\n$perr");
-}
+sub both { return $oracle->psql_both($router, $_[0]); }
 
 # SHOW PLAN_CACHE's plan_hits
 sub plan_hits { return (split /\|/, $router->safe_psql('show plan_cache'))[3]; }

@@ -143,6 +143,25 @@ sub socket_path { my ($self) = @_; return "$self->{dir}/.s.PGSQL.$self->{port}";
 
 =pod
 
+=item psql_both($node, $sql)
+
+psql's output for C<$sql> on C<$node> and on this PostgreSQL, each as its
+stdout, a newline and its stderr, with ON_ERROR_STOP off (every statement
+of a script runs): C<($node_text, $postgres_text)>.
+
+=cut
+
+sub psql_both
+{
+	my ($self, $node, $sql) = @_;
+	my @flags = ('-X', '-q', '-A', '-v', 'ON_ERROR_STOP=0');
+	my (undef, $nout, $nerr) = $node->psql($sql, flags => \@flags);
+	my (undef, $pout, $perr) = $self->psql($sql, flags => \@flags);
+	return ("$nout\n$nerr", "$pout\n$perr");
+}
+
+=pod
+
 =item stop
 
 Stops the server (immediate mode) and removes its directory.
